@@ -1,0 +1,103 @@
+/**
+ * The engine's shapes: what a scenario asks for, what a client saw (Outcome), and what the run
+ * concluded (Result). Names here are part of the JSON contract that users' CI scripts read: keep them.
+ */
+import type { Fault } from '../faults/types.js';
+
+export type Protocol = 'smtp' | 'ftp';
+
+/**
+ * Where in the conversation something happened, from the client's side: `connect` (no greeting yet),
+ * `greeting` (greeted, nothing sent), the last command sent (`ehlo`, `starttls`, `auth`, `mail`,
+ * `rcpt`, `data`, `quit`, ...), `body` (354 received, sending the message) or `dot` (end of data
+ * sent, waiting for the reply).
+ */
+export type Phase = string;
+
+export type OutcomeKind = 'delivered' | 'reset' | 'closed' | 'timeout' | 'refused' | 'reply' | 'hung';
+
+/** What a client saw, built only by `classify`. */
+export interface Outcome {
+  readonly kind: OutcomeKind;
+  readonly phase: Phase;
+  /** The reply code, when kind is `reply`. */
+  readonly code?: number;
+  /** Message body octets the client got through to the proxy in the session that ended it. */
+  readonly bytesSent: number;
+  /** The client's own words (error code and message), for people; never used to classify. */
+  readonly detail?: string;
+}
+
+/**
+ * What a conformant client does. `fails`: reports a failure (RFC 5321 §3.8: a connection lost
+ * mid-transaction is a temporary failure, never a success). `delivers`: reports success and the sink
+ * holds the message exactly once.
+ */
+export interface Expect {
+  readonly client: 'fails' | 'delivers';
+  /** The rule, in a sentence with its source, shown in reports. */
+  readonly rule: string;
+}
+
+export interface Timeouts {
+  /** Client connect timeout, ms. */
+  readonly connect: number;
+  /** Client greeting timeout, ms. */
+  readonly greeting: number;
+  /** Client socket inactivity timeout, ms. */
+  readonly socket: number;
+  /** The runner's hard deadline for the whole client run, ms; past it the client is `hung`. */
+  readonly deadline: number;
+}
+
+/** The mock SMTP server's knobs a scenario may set (see servers/smtp.ts). */
+export interface SmtpServerKnobs {
+  readonly sizeLimit?: number;
+  readonly maxClients?: number;
+}
+
+/** One scenario: data, no behaviour. */
+export interface Scenario {
+  /** `suite/name`, unique. */
+  readonly id: string;
+  readonly suite: string;
+  readonly protocol: Protocol;
+  readonly title: string;
+  /** Undefined: a clean conversation (a baseline). */
+  readonly fault?: Fault;
+  readonly expect: Expect;
+  /** Message body size in bytes. */
+  readonly messageBytes: number;
+  readonly server?: SmtpServerKnobs;
+  readonly timeouts?: Partial<Timeouts>;
+}
+
+export type Verdict = 'conformant' | 'deviates' | 'unfired' | 'error';
+
+/** What the sink recorded for the scenario's message. */
+export interface SinkReport {
+  /** Copies of this scenario's message the server accepted. */
+  readonly copies: number;
+  /** Every accepted copy matched the sent size and SHA-256. */
+  readonly intact: boolean;
+}
+
+/** One scenario run by one client against one server. */
+export interface Result {
+  readonly id: string;
+  readonly suite: string;
+  readonly protocol: Protocol;
+  readonly client: string;
+  readonly server: string;
+  readonly title: string;
+  readonly fault: Fault | null;
+  readonly faultFired: boolean;
+  readonly outcome: Outcome | null;
+  readonly sink: SinkReport | null;
+  readonly expected: string;
+  readonly verdict: Verdict;
+  readonly reason: string;
+  readonly durationMs: number;
+  /** Timestamped transcript lines, credentials redacted. */
+  readonly transcript: readonly string[];
+}

@@ -1,0 +1,137 @@
+/**
+ * The fault vocabulary: plain data, serialisable to JSON, shared by the proxy, the suites, the CLI's
+ * short syntax (src/faults/parse.ts) and the reports.
+ *
+ * A fault is `{ kind, at, ... }`: what happens, and the deterministic point of the conversation where it
+ * happens. Points are protocol steps as the proxy sees them, so the same fault works in front of a mock
+ * server and in front of Postfix.
+ */
+
+/**
+ * A protocol step: `greeting`, an upper-case command verb (`EHLO`, `MAIL`, `RCPT`, `DATA`, `QUIT`, ...),
+ * or `dot` (the end-of-data `CRLF.CRLF`, RFC 5321 §4.1.1.4).
+ */
+export type Step = string;
+
+/** Where a fault fires. */
+export type At =
+  /** As soon as the client connects, before anything is relayed (no greeting). */
+  | 'connect'
+  /**
+   * Once the server's final reply to `after` has been relayed to the client (`after: 'greeting'`: the
+   * greeting was delivered). With `after: 'DATA'` and `bytes`: once `bytes` octets of the message body
+   * have been relayed to the server (the 354 went through, the dot has not).
+   */
+  | { readonly after: Step; readonly bytes?: number }
+  /** The client sent `before`; it is held, not relayed to the server. */
+  | { readonly before: Step }
+  /** The client's `to` (or `dot`) was relayed to the server; its reply is not relayed yet. */
+  | { readonly before: 'reply'; readonly to: Step };
+
+/** Which side of the proxied connection a fault acts on. Default: `client`. */
+export type Toward = 'client' | 'server';
+
+/** Fields every fault accepts. */
+export interface FaultBase {
+  readonly at: At;
+  /** Only the Nth connection (1-based) to the proxy; every connection when omitted. */
+  readonly connection?: number;
+  /** The side that sees the RST, FIN, injected reply or shaped bytes. Default `client`. */
+  readonly toward?: Toward;
+}
+
+/** RST (`SO_LINGER 0`): the peer sees ECONNRESET, Windows' 10054. The other side gets a FIN. */
+export interface ResetFault extends FaultBase {
+  readonly kind: 'reset';
+}
+
+/**
+ * FIN (shutdown for writing). `after: 'discard'` (default) keeps reading and discarding what the peer
+ * still writes, a clean half-close; `after: 'abort'` stops reading, so the peer's next write is answered
+ * by RST: the EPIPE / 10053 "connection aborted" a client gets when it keeps writing.
+ */
+export interface CloseFault extends FaultBase {
+  readonly kind: 'close';
+  readonly then?: 'discard' | 'abort';
+}
+
+/** Stop forwarding and stop reading in both directions for good: the peers' writes block, reads wait. */
+export interface StallFault extends FaultBase {
+  readonly kind: 'stall';
+}
+
+/** Hold both directions for `ms`, then relay on, nothing lost. */
+export interface DelayFault extends FaultBase {
+  readonly kind: 'delay';
+  readonly ms: number;
+}
+
+/** From the trigger on, relay toward `toward` at most `bytesPerSecond`. */
+export interface ThrottleFault extends FaultBase {
+  readonly kind: 'throttle';
+  readonly bytesPerSecond: number;
+}
+
+/** From the trigger on, relay toward `toward` in writes of at most `size` bytes, `gapMs` apart (default 1). */
+export interface SliceFault extends FaultBase {
+  readonly kind: 'slice';
+  readonly size: number;
+  readonly gapMs?: number;
+}
+
+/** From the trigger on, hold what goes toward `toward` and write it as one segment every `ms`. */
+export interface CoalesceFault extends FaultBase {
+  readonly kind: 'coalesce';
+  readonly ms: number;
+}
+
+/**
+ * Answer in the server's place. At a `{ before: X }` trigger the command is swallowed and this reply
+ * is the answer; elsewhere it is injected. Then `continue` relaying, `close` (FIN) or `reset` (RST).
+ */
+export interface ReplyFault extends FaultBase {
+  readonly kind: 'reply';
+  readonly code: number;
+  /** Reply text. Default: a short text for the code. */
+  readonly text?: string;
+  /** Default `close`. */
+  readonly then?: 'continue' | 'close' | 'reset';
+}
+
+/**
+ * A server restart: at the trigger every open session is dropped (`drop`, default `close`), and for
+ * `ms` new connections are refused (`mode: 'refuse'`, the port is closed: ECONNREFUSED) or accepted
+ * and reset (`mode: 'reset'`).
+ */
+export interface RefuseFault extends FaultBase {
+  readonly kind: 'refuse';
+  readonly ms: number;
+  readonly mode?: 'refuse' | 'reset';
+  readonly drop?: 'close' | 'reset';
+}
+
+/**
+ * At most `max` concurrent sessions. The rest get `421` then close (`over: 'reply'`, default), an RST
+ * (`reset`), or wait without a greeting until a session ends (`queue`: a full listen backlog).
+ * Its `at` is always `connect`.
+ */
+export interface LimitFault extends FaultBase {
+  readonly kind: 'limit';
+  readonly max: number;
+  readonly over?: 'reply' | 'reset' | 'queue';
+}
+
+/** Every fault the proxy knows. */
+export type Fault =
+  | ResetFault
+  | CloseFault
+  | StallFault
+  | DelayFault
+  | ThrottleFault
+  | SliceFault
+  | CoalesceFault
+  | ReplyFault
+  | RefuseFault
+  | LimitFault;
+
+export type FaultKind = Fault['kind'];
