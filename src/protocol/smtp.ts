@@ -1,0 +1,157 @@
+/**
+ * SMTP as the proxy sees it: both directions of one conversation, in arbitrary chunks. Pure.
+ *
+ *   client ──up──►  commands │ body (after 354) │ opaque (after STARTTLS 220)
+ *   server ─down─►  replies, matched in order to the steps they answer (RFC 2920 pipelining)
+ *
+ * `feed` returns marks: points inside the chunk (byte offsets) where a command, a reply, body octets
+ * or the end of data were completed. The proxy cuts chunks at those points to fire faults exactly.
+ */
+import { LineBuffer } from './lines.js';
+
+/** `up`: client to server. `down`: server to client. */
+export type Direction = 'up' | 'down';
+
+/** A point inside a fed chunk. Offsets are relative to that chunk; `end` is exclusive. */
+export type SmtpMark =
+  /** A complete client line. `continuation`: an AUTH exchange line (credentials), not a command. */
+  | { readonly kind: 'command'; readonly end: number; readonly verb: string; readonly line: string; readonly continuation?: boolean }
+  /** A complete reply (its final line) answering `to`: `greeting`, a verb, `dot`, or `unsolicited`. */
+  | { readonly kind: 'reply'; readonly end: number; readonly to: string; readonly code: number; readonly lines: readonly string[] }
+  /** Message body octets `[start, end)` of the chunk; `before` body octets came earlier. */
+  | { readonly kind: 'body'; readonly start: number; readonly end: number; readonly before: number }
+  /** The end-of-data line `.` completed; `bodyBytes` is the message size before it (RFC 5321 §4.1.1.4). */
+  | { readonly kind: 'dot'; readonly end: number; readonly bodyBytes: number };
+
+/** End of data: CRLF . CRLF, where the first CRLF belongs to the message. */
+const TERMINATOR = Buffer.from('\r\n.\r\n', 'latin1');
+
+/** Splits a reply line into code, whether it is the final line (`250 ` vs `250-`), and text. */
+export function parseReplyLine(line: string): { code: number; final: boolean; text: string } | null {
+  const m = /^(\d{3})([ -]?)(.*)$/s.exec(line);
+  if (!m) return null;
+  return { code: Number(m[1]), final: m[2] !== '-', text: m[3] ?? '' };
+}
+
+/** The verb of a command line, upper-cased (`MAIL FROM:<a>` gives `MAIL`). */
+export function commandVerb(line: string): string {
+  return (/^\s*([A-Za-z]+)/.exec(line)?.[1] ?? '').toUpperCase();
+}
+
+/**
+ * Tracks one SMTP conversation from both directions and reports where it is.
+ */
+export class SmtpTracker {
+  #up = new LineBuffer();
+  #down = new LineBuffer();
+  #mode: 'command' | 'body' | 'opaque' = 'command';
+  /** Steps awaiting a reply, oldest first. */
+  #awaiting: string[] = ['greeting'];
+  #replyLines: string[] = [];
+  /** After a 334, the client's next line is SASL data (RFC 4954 §4), not a command. */
+  #authContinues = false;
+  #phase = 'connect';
+  #bodyBytes = 0;
+  #tail = Buffer.alloc(0);
+
+  /** Where the client is: `connect`, `greeting`, the last verb sent (lower-case), `body`, `dot`, `tls`. */
+  get phase(): string {
+    return this.#phase;
+  }
+
+  /** Body octets of the current (or last) message so far. */
+  get bodyBytes(): number {
+    return this.#bodyBytes;
+  }
+
+  /** Feeds a chunk that travelled in `direction`; returns its marks in stream order. */
+  feed(direction: Direction, chunk: Buffer): SmtpMark[] {
+    if (this.#mode === 'opaque') return [];
+    return direction === 'up' ? this.#feedUp(chunk) : this.#feedDown(chunk);
+  }
+
+  #feedUp(chunk: Buffer): SmtpMark[] {
+    const marks: SmtpMark[] = [];
+    let pos = 0;
+    while (pos < chunk.length && this.#mode !== 'opaque') {
+      pos = this.#mode === 'body' ? this.#body(chunk, pos, marks) : this.#commands(chunk, pos, marks);
+    }
+    return marks;
+  }
+
+  /** Reads command lines from `pos` until the chunk ends or the mode changes; returns where it stopped. */
+  #commands(chunk: Buffer, pos: number, marks: SmtpMark[]): number {
+    for (const { text, end } of this.#up.lines(chunk, pos)) {
+      const continuation = this.#authContinues;
+      this.#authContinues = false;
+      const verb = continuation ? 'AUTH' : commandVerb(text);
+      this.#awaiting.push(verb);
+      this.#phase = verb.toLowerCase();
+      marks.push({ kind: 'command', end, verb, line: text, ...(continuation ? { continuation } : {}) });
+    }
+    return chunk.length;
+  }
+
+  /** Consumes body octets from `pos`; emits `body` and, at the terminator, `dot`. */
+  #body(chunk: Buffer, pos: number, marks: SmtpMark[]): number {
+    const end = this.#findTerminator(chunk, pos);
+    const stop = end === -1 ? chunk.length : end;
+    if (stop > pos) {
+      marks.push({ kind: 'body', start: pos, end: stop, before: this.#bodyBytes });
+      this.#bodyBytes += stop - pos;
+    }
+    this.#tail = Buffer.concat([this.#tail, chunk.subarray(Math.max(pos, stop - 4), stop)]).subarray(-4);
+    if (end === -1) return chunk.length;
+    // The ".\r\n" counted above is not message content.
+    this.#bodyBytes = Math.max(0, this.#bodyBytes - 3);
+    this.#mode = 'command';
+    this.#awaiting.push('dot');
+    this.#phase = 'dot';
+    marks.push({ kind: 'dot', end, bodyBytes: this.#bodyBytes });
+    return end;
+  }
+
+  /** Offset just past CRLF.CRLF if it completes in `chunk[pos..]`, else -1; sees across chunks. */
+  #findTerminator(chunk: Buffer, pos: number): number {
+    const head = chunk.subarray(pos, pos + TERMINATOR.length - 1);
+    const joined = Buffer.concat([this.#tail, head]);
+    const across = joined.indexOf(TERMINATOR);
+    if (across !== -1) return pos + across + TERMINATOR.length - this.#tail.length;
+    const inside = chunk.indexOf(TERMINATOR, pos);
+    return inside === -1 ? -1 : inside + TERMINATOR.length;
+  }
+
+  #feedDown(chunk: Buffer): SmtpMark[] {
+    const marks: SmtpMark[] = [];
+    for (const { text, end } of this.#down.lines(chunk)) {
+      const parsed = parseReplyLine(text);
+      this.#replyLines.push(parsed ? parsed.text : text);
+      if (parsed && !parsed.final) continue;
+      const to = this.#awaiting.shift() ?? 'unsolicited';
+      const code = parsed?.code ?? 0;
+      marks.push({ kind: 'reply', end, to, code, lines: this.#replyLines });
+      this.#replyLines = [];
+      this.#onReply(to, code);
+      if (this.#mode === 'opaque') break;
+    }
+    return marks;
+  }
+
+  #onReply(to: string, code: number): void {
+    if (to === 'greeting' && this.#phase === 'connect') this.#phase = 'greeting';
+    else if (to === 'DATA' && code === 354) this.#startBody();
+    else if (to === 'AUTH' && code === 334) this.#authContinues = true;
+    else if (to === 'STARTTLS' && code === 220) {
+      this.#mode = 'opaque';
+      this.#phase = 'tls';
+    }
+  }
+
+  #startBody(): void {
+    this.#mode = 'body';
+    this.#phase = 'body';
+    this.#bodyBytes = 0;
+    // The body starts at a line start, so a lone ".\r\n" ends an empty message.
+    this.#tail = Buffer.from('\r\n', 'latin1');
+  }
+}

@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import { SmtpTracker, commandVerb, parseReplyLine, type Direction, type SmtpMark } from '../../src/protocol/smtp.js';
+
+/** One side's turn in a conversation. */
+type Turn = readonly [Direction, string];
+
+/** A mark with its offsets made absolute within its direction's stream. */
+type AbsMark = Record<string, unknown>;
+
+/** Feeds each turn cut into pieces of `size` bytes (0: whole) and returns marks with absolute offsets. */
+function run(turns: readonly Turn[], size: number): { marks: AbsMark[]; phases: string[] } {
+  const tracker = new SmtpTracker();
+  const offset: Record<Direction, number> = { up: 0, down: 0 };
+  const marks: AbsMark[] = [];
+  const phases: string[] = [];
+  for (const [dir, text] of turns) {
+    const bytes = Buffer.from(text, 'latin1');
+    const step = size || bytes.length;
+    for (let i = 0; i < bytes.length; i += step) {
+      const piece = bytes.subarray(i, i + step);
+      for (const m of tracker.feed(dir, piece)) marks.push(absolute(m, offset[dir], dir));
+      offset[dir] += piece.length;
+    }
+    phases.push(tracker.phase);
+  }
+  return { marks: mergeBody(marks), phases };
+}
+
+function absolute(m: SmtpMark, base: number, dir: Direction): AbsMark {
+  if (m.kind === 'body') return { dir, kind: 'body', start: base + m.start, end: base + m.end, before: m.before };
+  return { dir, ...m, end: base + m.end };
+}
+
+/** Body marks depend on chunking; merge adjacent ones so every chunking compares equal. */
+function mergeBody(marks: AbsMark[]): AbsMark[] {
+  const out: AbsMark[] = [];
+  for (const m of marks) {
+    const last = out.at(-1);
+    if (m.kind === 'body' && last?.kind === 'body' && last.end === m.start) last.end = m.end;
+    else out.push({ ...m });
+  }
+  return out;
+}
+
+const transaction: Turn[] = [
+  ['down', '220 mx.example.test ESMTP\r\n'],
+  ['up', 'EHLO client\r\n'],
+  ['down', '250-mx.example.test\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250 8BITMIME\r\n'],
+  ['up', 'MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n'],
+  ['down', '250 ok\r\n250 ok\r\n354 go ahead\r\n'],
+  ['up', 'Subject: hi\r\n\r\n..dot-stuffed\r\nline\r\n.\r\n'],
+  ['down', '250 queued\r\n'],
+  ['up', 'QUIT\r\n'],
+  ['down', '221 bye\r\n'],
+];
+
+describe('parseReplyLine and commandVerb', () => {
+  it.each([
+    ['250 ok', { code: 250, final: true, text: 'ok' }],
+    ['250-PIPELINING', { code: 250, final: false, text: 'PIPELINING' }],
+    ['354', { code: 354, final: true, text: '' }],
+    ['hello', null],
+  ])('parses the reply line %j', (line, want) => {
+    expect(parseReplyLine(line)).toEqual(want);
+  });
+
+  it.each([
+    ['MAIL FROM:<a@x>', 'MAIL'],
+    ['ehlo client', 'EHLO'],
+    ['  quit', 'QUIT'],
+    ['', ''],
+  ])('takes the verb of %j', (line, verb) => {
+    expect(commandVerb(line)).toBe(verb);
+  });
+});
+
+describe('SmtpTracker', () => {
+  it('marks every command, reply, body range and the dot of a pipelined transaction', () => {
+    const { marks, phases } = run(transaction, 0);
+    expect(marks.map((m) => `${m.kind}:${String(m.verb ?? m.to ?? '')}:${String(m.code ?? m.bodyBytes ?? '')}`)).toEqual([
+      'reply:greeting:220',
+      'command:EHLO:',
+      'reply:EHLO:250',
+      'command:MAIL:',
+      'command:RCPT:',
+      'command:DATA:',
+      'reply:MAIL:250',
+      'reply:RCPT:250',
+      'reply:DATA:354',
+      'body::',
+      'dot::36',
+      'reply:dot:250',
+      'command:QUIT:',
+      'reply:QUIT:221',
+    ]);
+    expect(phases).toEqual(['greeting', 'ehlo', 'ehlo', 'data', 'body', 'dot', 'dot', 'quit', 'quit']);
+  });
+
+  it('keeps the lines of a multi-line reply together', () => {
+    const ehloReply = run(transaction.slice(0, 3), 0).marks.at(-1);
+    expect(ehloReply?.lines).toEqual(['mx.example.test', 'PIPELINING', 'SIZE 1000', '8BITMIME']);
+  });
+
+  it.each([1, 2, 3, 5, 7, 13])('gives the same marks at the same offsets when cut into %i-byte pieces', (size) => {
+    expect(run(transaction, size)).toEqual(run(transaction, 0));
+  });
+
+  it('ends an empty message at a lone dot right after 354', () => {
+    const { marks } = run(
+      [['down', '220 x\r\n'], ['up', 'DATA\r\n'], ['down', '354 go\r\n'], ['up', '.\r\n'], ['down', '250 ok\r\n']],
+      1,
+    );
+    expect(marks.filter((m) => m.kind === 'dot')).toEqual([{ dir: 'up', kind: 'dot', end: 9, bodyBytes: 0 }]);
+  });
+
+  it.each([
+    ['a bare LF dot', 'x\n.\nmore\r\n.\r\n', 10],
+    ['CR dot CR', 'x\r.\rmore\r\n.\r\n', 10],
+    ['a dot inside a line', 'x.\r\n..\r\n.\r\n', 8],
+  ])('does not end data at %s', (_name, body, bodyBytes) => {
+    const { marks } = run([['down', '220 x\r\n'], ['up', 'DATA\r\n'], ['down', '354 go\r\n'], ['up', body]], 1);
+    expect(marks.filter((m) => m.kind === 'dot').map((m) => m.bodyBytes)).toEqual([bodyBytes]);
+  });
+
+  it('frames replies that end with a bare LF', () => {
+    const { marks } = run([['down', '220-a\n220 b\n'], ['up', 'EHLO x\n'], ['down', '250 ok\n']], 1);
+    expect(marks.filter((m) => m.kind === 'reply').map((m) => [m.to, m.code, m.end])).toEqual([
+      ['greeting', 220, 12],
+      ['EHLO', 250, 19],
+    ]);
+  });
+
+  it('reports body ranges with the octets that came before', () => {
+    const tracker = new SmtpTracker();
+    tracker.feed('down', Buffer.from('220 x\r\n'));
+    tracker.feed('up', Buffer.from('DATA\r\n'));
+    tracker.feed('down', Buffer.from('354 go\r\n'));
+    expect(tracker.feed('up', Buffer.alloc(100, 0x61))).toEqual([{ kind: 'body', start: 0, end: 100, before: 0 }]);
+    expect(tracker.feed('up', Buffer.alloc(50, 0x61))).toEqual([{ kind: 'body', start: 0, end: 50, before: 100 }]);
+    expect(tracker.bodyBytes).toBe(150);
+    expect(tracker.phase).toBe('body');
+  });
+
+  it('marks SASL data after 334 as an AUTH continuation, not a command', () => {
+    const { marks } = run(
+      [
+        ['down', '220 x\r\n'],
+        ['up', 'AUTH LOGIN\r\n'],
+        ['down', '334 VXNlcm5hbWU6\r\n'],
+        ['up', 'dXNlcg==\r\n'],
+        ['down', '334 UGFzc3dvcmQ6\r\n'],
+        ['up', 'c2VjcmV0\r\n'],
+        ['down', '235 ok\r\n'],
+        ['up', 'MAIL FROM:<a@x>\r\n'],
+      ],
+      0,
+    );
+    expect(marks.filter((m) => m.kind === 'command').map((m) => [m.verb, m.continuation ?? false])).toEqual([
+      ['AUTH', false],
+      ['AUTH', true],
+      ['AUTH', true],
+      ['MAIL', false],
+    ]);
+    expect(marks.filter((m) => m.kind === 'reply').map((m) => m.to)).toEqual(['greeting', 'AUTH', 'AUTH', 'AUTH']);
+  });
+
+  it('stops reading after STARTTLS is accepted: the rest is TLS', () => {
+    const tracker = new SmtpTracker();
+    tracker.feed('down', Buffer.from('220 x\r\n'));
+    tracker.feed('up', Buffer.from('STARTTLS\r\n'));
+    expect(tracker.feed('down', Buffer.from('220 go ahead\r\n'))).toHaveLength(1);
+    expect(tracker.phase).toBe('tls');
+    expect(tracker.feed('up', Buffer.from('\x16\x03\x01 binary\r\n'))).toEqual([]);
+  });
+
+  it('answers an unexpected reply as unsolicited', () => {
+    const { marks } = run([['down', '220 x\r\n'], ['down', '421 timeout\r\n']], 0);
+    expect(marks.at(-1)).toMatchObject({ kind: 'reply', to: 'unsolicited', code: 421 });
+  });
+});
