@@ -52,6 +52,8 @@ export class SmtpTracker {
   #authContinues = false;
   #phase = 'connect';
   #bodyBytes = 0;
+  /** Octets read in the body so far, terminator included. */
+  #consumed = 0;
   #tail = Buffer.alloc(0);
 
   /** Where the client is: `connect`, `greeting`, the last verb sent (lower-case), `body`, `dot`, `tls`. */
@@ -62,6 +64,16 @@ export class SmtpTracker {
   /** Body octets of the current (or last) message so far. */
   get bodyBytes(): number {
     return this.#bodyBytes;
+  }
+
+  /** Octets of an unfinished client command line (0 in the body or after STARTTLS). */
+  get partialCommandBytes(): number {
+    return this.#mode === 'command' ? this.#up.partial.length : 0;
+  }
+
+  /** The proxy answered the latest command itself: the server will not reply to it. */
+  forgetLast(): void {
+    this.#awaiting.pop();
   }
 
   /** Feeds a chunk that travelled in `direction`; returns its marks in stream order. */
@@ -92,18 +104,23 @@ export class SmtpTracker {
     return chunk.length;
   }
 
-  /** Consumes body octets from `pos`; emits `body` and, at the terminator, `dot`. */
+  /**
+   * Consumes body octets from `pos`; emits `body` and, at the terminator, `dot`. A terminator split
+   * across chunks leaves its first octets counted in an earlier `body` mark; `dot` is always exact.
+   */
   #body(chunk: Buffer, pos: number, marks: SmtpMark[]): number {
     const end = this.#findTerminator(chunk, pos);
     const stop = end === -1 ? chunk.length : end;
-    if (stop > pos) {
-      marks.push({ kind: 'body', start: pos, end: stop, before: this.#bodyBytes });
-      this.#bodyBytes += stop - pos;
+    const bodyEnd = end === -1 ? stop : Math.max(pos, end - 3);
+    if (bodyEnd > pos) {
+      marks.push({ kind: 'body', start: pos, end: bodyEnd, before: this.#bodyBytes });
+      this.#bodyBytes += bodyEnd - pos;
     }
+    this.#consumed += stop - pos;
     this.#tail = Buffer.concat([this.#tail, chunk.subarray(Math.max(pos, stop - 4), stop)]).subarray(-4);
     if (end === -1) return chunk.length;
-    // The ".\r\n" counted above is not message content.
-    this.#bodyBytes = Math.max(0, this.#bodyBytes - 3);
+    // Everything since the 354 but the ".\r\n" line is content.
+    this.#bodyBytes = this.#consumed - 3;
     this.#mode = 'command';
     this.#awaiting.push('dot');
     this.#phase = 'dot';
@@ -151,6 +168,7 @@ export class SmtpTracker {
     this.#mode = 'body';
     this.#phase = 'body';
     this.#bodyBytes = 0;
+    this.#consumed = 0;
     // The body starts at a line start, so a lone ".\r\n" ends an empty message.
     this.#tail = Buffer.from('\r\n', 'latin1');
   }

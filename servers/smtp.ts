@@ -1,0 +1,240 @@
+/**
+ * The mock SMTP server: a well-behaved sink on smtp-server with knobs (size limit, max clients, AUTH,
+ * STARTTLS, banner delay) that records what it accepted, hashed while it streams. Misbehaviour is
+ * not its job: faults live in src/proxy, so the same fault works in front of this and of Postfix.
+ *
+ *   client ──TCP──► net.Server (counts sockets) ──► smtp-server ──► onData: SHA-256 while flowing
+ *                                                                     └─ 'end': record, then 250
+ */
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import type { AddressInfo, Socket } from 'node:net';
+import { generate } from 'selfsigned';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+
+/** The mock SMTP server's knobs; every field is optional and merged over SMTP_SERVER_DEFAULTS. */
+export interface SmtpServerOptions {
+  /** Address to listen on; default '127.0.0.1' (loopback unless told otherwise). */
+  readonly host?: string;
+  /** Port to listen on; default 0 (the OS picks one, see the handle's `port`). */
+  readonly port?: number;
+  /** Message size limit in octets, advertised as SIZE (RFC 1870); SIZE=n above it and a body over it get 552; default 0 (none). */
+  readonly sizeLimit?: number;
+  /** Concurrent connections allowed; the next one gets `421 ... Too many connected clients` and is closed; default 0 (unlimited). */
+  readonly maxClients?: number;
+  /** AUTH PLAIN/LOGIN against `users` (offered before STARTTLS too); 'required' answers 530 to MAIL without it; default 'none'. */
+  readonly auth?: 'none' | 'optional' | 'required';
+  /** Known users, name to password; default {} (nobody). */
+  readonly users?: Readonly<Record<string, string>>;
+  /** 'starttls' offers STARTTLS with a self-signed cert (CN=localhost, SAN localhost and 127.0.0.1) made at start; default 'off'. */
+  readonly tls?: 'off' | 'starttls';
+  /** Extra delay before the 220 greeting, ms, on top of smtp-server's fixed 100 ms; default 0. */
+  readonly bannerDelayMs?: number;
+  /** Called with each message as it is accepted, before the 250; default none. */
+  readonly onMessage?: (message: SinkMessage) => void;
+}
+
+/** The defaults every SmtpServerOptions field falls back to. */
+export const SMTP_SERVER_DEFAULTS: Required<SmtpServerOptions> = Object.freeze({
+  host: '127.0.0.1',
+  port: 0,
+  sizeLimit: 0,
+  maxClients: 0,
+  auth: 'none',
+  users: Object.freeze({}),
+  tls: 'off',
+  bannerDelayMs: 0,
+  onMessage: () => undefined,
+});
+
+/** One message the sink accepted (it answered 250 to the final dot). */
+export interface SinkMessage {
+  /** MAIL FROM address ('' for the null reverse-path). */
+  readonly from: string;
+  /** RCPT TO addresses, in the order accepted. */
+  readonly to: readonly string[];
+  /**
+   * Octets of the content, dot-unstuffed: all the client sent after the 354 up to the final `.\r\n`,
+   * so the CRLF ending the last line counts (RFC 5321 §4.1.1.4: the first CRLF of `<CRLF>.<CRLF>`
+   * ends the previous line). `line1\r\nline2\r\n.\r\n` is 14 octets; a bare `.\r\n` is 0.
+   */
+  readonly bytes: number;
+  /** SHA-256 of those octets, lowercase hex. */
+  readonly sha256: string;
+  /** 1-based number of the SMTP session (in greeting order on this server) that delivered it. */
+  readonly session: number;
+}
+
+/** A running mock SMTP server. */
+export interface SmtpServerHandle {
+  /** `smtp://HOST:PORT`. */
+  readonly url: string;
+  /** The address it listens on. */
+  readonly host: string;
+  /** The port it listens on (the real one when started on port 0). */
+  readonly port: number;
+  /** Every accepted message, in order; a live view, already holding a message when its 250 is sent. */
+  readonly messages: readonly SinkMessage[];
+  /** TCP connections currently open. */
+  connections(): number;
+  /** Resolves once no TCP connection is open (at once if none). */
+  idle(): Promise<void>;
+  /** Destroys every socket and stops listening, without waiting for clients; idempotent. */
+  close(): Promise<void>;
+}
+
+/** A self-signed certificate for localhost and 127.0.0.1 (EC P-256: fast to make). */
+async function localhostCert(): Promise<{ key: string; cert: string }> {
+  const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
+    ],
+  });
+  return { key: pems.private, cert: pems.cert };
+}
+
+/**
+ * Calls `onClose` once when `socket` closes. smtp-server's STARTTLS upgrade calls the raw socket's
+ * removeAllListeners() before wrapping it, so the listener is put back whenever it is stripped; the
+ * raw socket still emits 'close' under TLS, and destroying it also tears the TLS session down.
+ */
+function onceClosed(socket: Socket, onClose: () => void): void {
+  let fired = false;
+  const listener = (): void => {
+    if (fired) return;
+    fired = true;
+    onClose();
+  };
+  const strip = socket.removeAllListeners.bind(socket);
+  socket.removeAllListeners = (event?: string | symbol) => {
+    strip(event);
+    if (!fired && !socket.listeners('close').includes(listener)) socket.once('close', listener);
+    return socket;
+  };
+  socket.once('close', listener);
+}
+
+/** An error smtp-server turns into a reply with this code. */
+function replyError(code: number, message: string): Error {
+  return Object.assign(new Error(message), { responseCode: code });
+}
+
+/** Starts the mock SMTP server and resolves once it listens. */
+export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<SmtpServerHandle> {
+  // Fields given as undefined fall back to the defaults too (a spread alone would keep them undefined).
+  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  const o: Required<SmtpServerOptions> = { ...SMTP_SERVER_DEFAULTS, ...given };
+  const messages: SinkMessage[] = [];
+  const sockets = new Set<Socket>();
+  const sessionNumbers = new WeakMap<object, number>();
+  const bannerTimers = new Set<NodeJS.Timeout>();
+  let idleWaiters: Array<() => void> = [];
+  let sessions = 0;
+
+  // Deferred a macrotask so stream-end handlers already queued have run (and recorded) first.
+  const settleIdle = (): void => {
+    setImmediate(() => {
+      if (sockets.size > 0) return;
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    });
+  };
+
+  const disabledCommands = [...(o.tls === 'off' ? ['STARTTLS'] : []), ...(o.auth === 'none' ? ['AUTH'] : [])];
+  const smtpOptions: SMTPServerOptions = {
+    logger: false,
+    disableReverseLookup: true,
+    hideSTARTTLS: o.tls === 'off',
+    disabledCommands,
+    authMethods: ['PLAIN', 'LOGIN'],
+    authOptional: o.auth !== 'required',
+    allowInsecureAuth: true,
+    size: o.sizeLimit,
+    maxClients: o.maxClients,
+    ...(o.tls === 'starttls' ? await localhostCert() : {}),
+
+    onConnect(session, callback) {
+      sessionNumbers.set(session, ++sessions);
+      if (o.bannerDelayMs <= 0) return callback();
+      const timer = setTimeout(() => {
+        bannerTimers.delete(timer);
+        callback();
+      }, o.bannerDelayMs);
+      bannerTimers.add(timer);
+    },
+
+    onAuth(auth, _session, callback) {
+      const known = auth.username !== undefined && Object.hasOwn(o.users, auth.username);
+      if (known && o.users[auth.username as string] === auth.password) return callback(null, { user: auth.username });
+      callback(replyError(535, 'Authentication credentials invalid'));
+    },
+
+    onData(stream, session, callback) {
+      const hash = createHash('sha256');
+      let bytes = 0;
+      stream.on('data', (chunk: Buffer) => {
+        hash.update(chunk);
+        bytes += chunk.length;
+      });
+      // A client that leaves mid-body makes smtp-server destroy the stream: no 'end', nothing recorded.
+      stream.on('end', () => {
+        if (stream.sizeExceeded) return callback(replyError(552, `Message exceeds fixed maximum message size ${o.sizeLimit}`));
+        const { mailFrom, rcptTo } = session.envelope;
+        const message: SinkMessage = {
+          from: mailFrom ? mailFrom.address : '',
+          to: rcptTo.map((r) => r.address),
+          bytes,
+          sha256: hash.digest('hex'),
+          session: sessionNumbers.get(session) ?? 0,
+        };
+        messages.push(message);
+        o.onMessage(message);
+        callback();
+      });
+    },
+  };
+
+  const smtp = new SMTPServer(smtpOptions);
+  smtp.on('error', () => undefined); // client resets and the like: what happens under test is no bug of ours
+  smtp.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    onceClosed(socket, () => {
+      sockets.delete(socket);
+      if (sockets.size === 0) settleIdle();
+    });
+  });
+
+  smtp.listen(o.port, o.host);
+  await once(smtp.server, 'listening'); // rejects on 'error' (EADDRINUSE...)
+  const { port } = smtp.server.address() as AddressInfo;
+  const idle = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      idleWaiters.push(resolve);
+      settleIdle();
+    });
+  let closing: Promise<void> | undefined;
+
+  return {
+    url: `smtp://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`,
+    host: o.host,
+    port,
+    messages,
+    connections: () => sockets.size,
+    idle,
+    close: () =>
+      (closing ??= (async () => {
+        for (const timer of bannerTimers) clearTimeout(timer);
+        bannerTimers.clear();
+        // smtp-server's close() waits up to 30 s for sessions; destroying the sockets is the forced path.
+        const stopped = new Promise<void>((resolve) => smtp.close(resolve));
+        for (const socket of sockets) socket.destroy();
+        await Promise.all([stopped, idle()]);
+      })()),
+  };
+}

@@ -1,0 +1,187 @@
+/**
+ * The command line: the only place that reads argv and process.env. It parses, validates, and hands
+ * typed values to src/commands. Exit codes: 0 all conformant, 1 deviations (with
+ * --fail-on-deviation), 2 bad input or wireprobe's own failure: one line, never a stack trace.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { listSuites } from './commands/list.js';
+import { runCommand } from './commands/run.js';
+import { selectClients, selectSuites } from './commands/select.js';
+import { serveCommand } from './commands/serve.js';
+import { UsageError } from './commands/usage-error.js';
+import { FaultSyntaxError, parseFault, parseSize } from './faults/parse.js';
+import type { Fault } from './faults/types.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const HELP = `wireprobe ${VERSION}: how SMTP clients behave when the network or the server misbehaves
+
+Usage:
+  wireprobe run [--suite NAME,...] [--client NAME,...|all] [--json FILE] [--junit FILE]
+                [--transcripts DIR] [--concurrency N] [--fail-on-deviation] [--no-color]
+  wireprobe list [--suite NAME,...]
+  wireprobe serve smtp [--fault SPEC]... [--nth N] [--port P] [--host ADDR]
+                [--size-limit SIZE] [--max-clients N] [--auth none|optional|required]
+                [--tls off|starttls]
+  wireprobe --help | --version
+
+Examples:
+  wireprobe run                                   every built-in suite, in-process clients
+  wireprobe run --suite smtp/resets --json out.json --junit out.xml
+  wireprobe list
+  wireprobe serve smtp --fault 'reset after DATA +64KiB'
+  wireprobe serve smtp --fault 'stall before reply to dot' --nth 2 --port 2525
+
+Faults (--fault, repeatable):  KIND [ARGS] [AT] [OPTIONS]
+  reset                         RST: the client sees "connection reset" (10054)
+  close [discard|abort]         FIN; abort: stop reading, so further writes get RST (10053)
+  stall                         stop relaying and reading: writes block, reads wait
+  delay 2s                      hold both directions, then go on
+  throttle 2MiB/s               slow link          slice 1 [gap 5ms]   fragment writes
+  coalesce 50ms                 merge writes       limit 2 [reply|reset|queue]  session limit
+  reply 552 ["text"] [then continue|close|reset]   answer in the server's place
+  refuse 3s [refuse|reset] [drop close|reset]      a restart: drop sessions, refuse the port
+AT:
+  on connect                    as soon as the client connects
+  after greeting | after EHLO   once the server's reply to it reached the client
+  after DATA +64KiB             once 64 KiB of the message body reached the server
+  before reply to RCPT | dot    the command (or final dot) reached the server, its reply is held
+  before QUIT                   the command is held, never reaches the server
+OPTIONS: toward client|server, connection N (only the Nth connection)
+
+Exit codes: 0 conformant, 1 deviations found (with --fail-on-deviation), 2 bad input or own error.
+`;
+
+const OPTIONS = {
+  suite: { type: 'string', multiple: true },
+  client: { type: 'string', multiple: true },
+  json: { type: 'string' },
+  junit: { type: 'string' },
+  transcripts: { type: 'string' },
+  concurrency: { type: 'string' },
+  'fail-on-deviation': { type: 'boolean' },
+  'no-color': { type: 'boolean' },
+  fault: { type: 'string', multiple: true },
+  nth: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'size-limit': { type: 'string' },
+  'max-clients': { type: 'string' },
+  auth: { type: 'string' },
+  tls: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const satisfies ParseArgsConfig['options'];
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
+
+/** Splits repeated and comma-separated values: `--suite a,b --suite c`. */
+function names(values: readonly string[] | undefined): string[] | undefined {
+  return values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+}
+
+function integer(flag: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < min || n > max) throw new UsageError(`bad --${flag} "${text}": expected a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function oneOf<T extends string>(flag: string, text: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (text === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`bad --${flag} "${text}": expected ${allowed.join(', ')}`);
+  return text as T;
+}
+
+function onlyFor(command: string, values: Values, allowed: readonly (keyof Values)[]): void {
+  for (const key of Object.keys(values) as (keyof Values)[]) {
+    if (!allowed.includes(key)) throw new UsageError(`option --${String(key)} does not apply to "${command}"`);
+  }
+}
+
+async function serve(values: Values, positionals: readonly string[]): Promise<number> {
+  onlyFor('serve', values, ['fault', 'nth', 'port', 'host', 'size-limit', 'max-clients', 'auth', 'tls']);
+  const protocol = positionals[1];
+  if (protocol !== 'smtp') throw new UsageError(`serve needs a protocol: "wireprobe serve smtp" (got ${protocol === undefined ? 'none' : `"${protocol}"`})`);
+  const nth = values.nth === undefined ? undefined : integer('nth', values.nth, 1, 1, 1_000_000);
+  const faults: Fault[] = (values.fault ?? []).map((text) => ({ ...parseFault(text), ...(nth ? { connection: nth } : {}) }));
+  const sizeLimit = values['size-limit'] === undefined ? 0 : parseSizeFlag(values['size-limit']);
+  const serving = await serveCommand({
+    faults,
+    host: values.host ?? '127.0.0.1',
+    port: integer('port', values.port, 0, 0, 65535),
+    server: {
+      sizeLimit,
+      maxClients: integer('max-clients', values['max-clients'], 0, 0, 100_000),
+      auth: oneOf('auth', values.auth, ['none', 'optional', 'required'] as const, 'none'),
+      tls: oneOf('tls', values.tls, ['off', 'starttls'] as const, 'off'),
+    },
+    out: process.stdout,
+  });
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await serving.close();
+  return 0;
+}
+
+function parseSizeFlag(text: string): number {
+  try {
+    return parseSize(text);
+  } catch {
+    throw new UsageError(`bad --size-limit "${text}": expected a size like 10MiB or 1000000`);
+  }
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  if (values.version) return void process.stdout.write(`${VERSION}\n`), 0;
+  const command = positionals[0];
+  if (values.help || command === undefined || command === 'help') return void process.stdout.write(HELP), 0;
+  if (command === 'serve') return serve(values, positionals);
+  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+  if (command === 'list') {
+    onlyFor('list', values, ['suite']);
+    listSuites(selectSuites(names(values.suite)), process.stdout);
+    return 0;
+  }
+  if (command === 'run') {
+    onlyFor('run', values, ['suite', 'client', 'json', 'junit', 'transcripts', 'concurrency', 'fail-on-deviation', 'no-color']);
+    const tty = process.stdout.isTTY === true;
+    return runCommand({
+      suites: selectSuites(names(values.suite)),
+      clients: selectClients(names(values.client)),
+      concurrency: integer('concurrency', values.concurrency, 4, 1, 64),
+      json: values.json,
+      junit: values.junit,
+      transcripts: values.transcripts,
+      failOnDeviation: values['fail-on-deviation'] === true,
+      version: VERSION,
+      out: process.stdout,
+      color: tty && !values['no-color'] && process.env.NO_COLOR === undefined,
+      live: tty,
+    });
+  }
+  throw new UsageError(`unknown command "${command}" (commands: run, list, serve; see wireprobe --help)`);
+}
+
+/** One line for the user; a stack only for our own bugs, and only with WIREPROBE_DEBUG set. */
+function explain(error: unknown): string {
+  const e = error as Error & { code?: string };
+  if (error instanceof UsageError || error instanceof FaultSyntaxError) return e.message;
+  if (e.code?.startsWith('ERR_PARSE_ARGS')) return e.message.split('\n')[0]!;
+  if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') return `cannot listen: ${e.message}`;
+  return `internal error: ${e.message}${process.env.WIREPROBE_DEBUG ? `\n${e.stack}` : ' (set WIREPROBE_DEBUG=1 for details)'}`;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`wireprobe: ${explain(error)}\n`);
+    process.exitCode = 2;
+  },
+);

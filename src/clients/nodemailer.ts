@@ -1,0 +1,79 @@
+/**
+ * nodemailer, in process: one send through the plain transport (a connection per message, never
+ * retries) or the pooled transport (keeps connections, requeues a message on a stale one).
+ */
+import nodemailer from 'nodemailer';
+import type { ClientAdapter, ClientError, ClientReport, SmtpJob } from './types.js';
+
+type Variant = 'plain' | 'pool';
+
+/** The fields of a nodemailer error that classify reads. */
+interface NodemailerError extends Error {
+  code?: string;
+  originalCode?: string;
+  errno?: string;
+  responseCode?: number;
+  command?: string;
+  cause?: unknown;
+}
+
+function transportOptions(job: SmtpJob, variant: Variant) {
+  return {
+    host: job.host,
+    port: job.port,
+    secure: false,
+    ignoreTLS: true,
+    connectionTimeout: job.timeouts.connect,
+    greetingTimeout: job.timeouts.greeting,
+    socketTimeout: job.timeouts.socket,
+    ...(variant === 'pool' ? { pool: true as const, maxConnections: 1, maxMessages: 100 } : {}),
+  };
+}
+
+/** Reduces a nodemailer error to codes. */
+export function nodemailerError(error: unknown): ClientError {
+  const e = error as NodemailerError;
+  const socketCode = e.originalCode ?? (e.cause as NodejsCause | undefined)?.code;
+  return {
+    ...(e.code ? { code: e.code } : {}),
+    ...(socketCode ? { cause: socketCode } : {}),
+    ...(e.responseCode ? { responseCode: e.responseCode } : {}),
+    ...(e.command ? { command: e.command } : {}),
+    message: e.message,
+  };
+}
+
+interface NodejsCause {
+  code?: string;
+}
+
+async function send(job: SmtpJob, variant: Variant, signal: AbortSignal): Promise<ClientReport> {
+  const transport = nodemailer.createTransport(transportOptions(job, variant));
+  const stop = (): void => transport.close();
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    const info = await transport.sendMail({ envelope: { from: job.from, to: [...job.to] }, raw: job.message });
+    return { ok: true, detail: info.response };
+  } catch (error) {
+    return { ok: false, error: nodemailerError(error) };
+  } finally {
+    signal.removeEventListener('abort', stop);
+    transport.close();
+  }
+}
+
+/** nodemailer's plain SMTP transport. */
+export const nodemailerPlain: ClientAdapter = {
+  name: 'nodemailer',
+  protocol: 'smtp',
+  description: 'nodemailer SMTP transport, in process (a connection per message, no retry)',
+  run: (job, signal) => send(job, 'plain', signal),
+};
+
+/** nodemailer's pooled SMTP transport. */
+export const nodemailerPool: ClientAdapter = {
+  name: 'nodemailer-pool',
+  protocol: 'smtp',
+  description: 'nodemailer pooled SMTP transport, in process (reuses connections, requeues on a stale one)',
+  run: (job, signal) => send(job, 'pool', signal),
+};

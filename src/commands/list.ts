@@ -1,0 +1,19 @@
+/** `wireprobe list`: suites and scenarios, with their faults and what a conformant client does. */
+import { formatFault } from '../faults/format.js';
+import type { Suite } from '../../suites/index.js';
+import { CLIENTS } from '../clients/index.js';
+
+/** Writes the listing of `suites` to `out`. */
+export function listSuites(suites: readonly Suite[], out: NodeJS.WritableStream): void {
+  for (const suite of suites) {
+    out.write(`${suite.name}  (${suite.scenarios.length} scenarios): ${suite.description}\n`);
+    const width = Math.max(...suite.scenarios.map((s) => s.id.length));
+    for (const s of suite.scenarios) {
+      const fault = s.fault ? formatFault(s.fault) : 'no fault';
+      out.write(`  ${s.id.padEnd(width)}  ${fault.padEnd(34)}  client ${s.expect.client}\n`);
+    }
+    out.write('\n');
+  }
+  out.write('clients:\n');
+  for (const c of CLIENTS) out.write(`  ${c.name.padEnd(16)} ${c.protocol}  ${c.description}\n`);
+}

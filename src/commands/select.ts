@@ -1,0 +1,26 @@
+/** Picks suites and clients by the names a user typed, with one clear line for a name that is not known. */
+import { CLIENTS } from '../clients/index.js';
+import type { ClientAdapter } from '../clients/types.js';
+import { SUITES, type Suite } from '../../suites/index.js';
+import { UsageError } from './usage-error.js';
+
+function pick<T extends { readonly name: string }>(what: string, known: readonly T[], names: readonly string[] | undefined, fallback: readonly T[]): T[] {
+  if (!names || names.length === 0) return [...fallback];
+  if (names.includes('all')) return [...known];
+  return names.map((name) => {
+    const found = known.find((k) => k.name === name);
+    if (!found) throw new UsageError(`unknown ${what} "${name}" (known: ${known.map((k) => k.name).join(', ')})`);
+    return found;
+  });
+}
+
+/** The suites named (a whole protocol like `smtp` selects all its suites); default all. */
+export function selectSuites(names: readonly string[] | undefined): Suite[] {
+  const expanded = names?.flatMap((n) => (SUITES.some((s) => s.protocol === n) ? SUITES.filter((s) => s.protocol === n).map((s) => s.name) : [n]));
+  return pick('suite', SUITES, expanded, SUITES);
+}
+
+/** The clients named; default the in-process ones. */
+export function selectClients(names: readonly string[] | undefined): ClientAdapter[] {
+  return pick('client', CLIENTS, names, CLIENTS);
+}

@@ -1,0 +1,30 @@
+/**
+ * Test messages: exact size, CRLF lines under 78 octets, no line starting with a dot, so what the
+ * server stores is byte for byte what was sent and its SHA-256 can be compared at the sink.
+ */
+import { createHash } from 'node:crypto';
+
+/** A message and its fingerprint. */
+export interface TestMessage {
+  readonly data: Buffer;
+  readonly sha256: string;
+}
+
+const LINE = 'The quick brown fox jumps over the lazy dog while wireprobe counts octets.\r\n';
+
+function headers(id: string, subjectPad: number): string {
+  const tag = id.replace(/[^\w.-]/g, '.');
+  return `From: <sender@wireprobe.test>\r\nTo: <sink@wireprobe.test>\r\nSubject: wireprobe ${id}${'.'.repeat(subjectPad)}\r\nMessage-ID: <${tag}@wireprobe.test>\r\n\r\n`;
+}
+
+/** Builds a message of exactly `bytes` octets (or just its headers when smaller), tagged with `id`. */
+export function makeMessage(id: string, bytes: number): TestMessage {
+  // A last partial line needs 2 octets for its CRLF; a single spare octet goes into the subject.
+  const spare = (bytes - headers(id, 0).length) % LINE.length === 1 ? 1 : 0;
+  const head = headers(id, spare);
+  const room = Math.max(0, bytes - head.length);
+  const rest = room % LINE.length;
+  const text = head + LINE.repeat(Math.floor(room / LINE.length)) + (rest >= 2 ? `${'x'.repeat(rest - 2)}\r\n` : '');
+  const data = Buffer.from(text, 'latin1');
+  return { data, sha256: createHash('sha256').update(data).digest('hex') };
+}

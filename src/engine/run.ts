@@ -1,0 +1,113 @@
+/**
+ * Runs scenarios: for each (scenario, client) a fresh mock server and fault proxy on port 0, the client
+ * under a hard deadline, then classify, sink check and verdict, and everything closed.
+ *
+ *   startSmtpServer ─► startProxy(fault) ─► client.run ──race── deadline ─► proxy.close ─► server.idle
+ *        └──────────────── sink ──────────────┐           │                      │
+ *                                              ▼           ▼                      ▼
+ *                                          judge ◄── classify(report, phase, bytes relayed)
+ */
+import { startSmtpServer, type SmtpServerHandle } from '../../servers/smtp.js';
+import type { ClientAdapter, ClientReport } from '../clients/types.js';
+import { startProxy, type ProxyHandle } from '../proxy/proxy.js';
+import { classify } from './classify.js';
+import { makeMessage } from './message.js';
+import type { Result, Scenario, SinkReport, Timeouts } from './types.js';
+import { judge } from './verdict.js';
+
+/** Client timeouts and the runner's deadline, unless a scenario sets its own. */
+export const DEFAULT_TIMEOUTS: Timeouts = { connect: 5_000, greeting: 5_000, socket: 5_000, deadline: 20_000 };
+
+export interface RunOptions {
+  /** Scenario runs in flight at once; default 4. */
+  readonly concurrency?: number;
+  /** Called once before the first run with the number of runs. */
+  readonly onStart?: (total: number) => void;
+  /** Called as each run finishes. */
+  readonly onResult?: (result: Result) => void;
+}
+
+/** Runs every scenario with every client of its protocol; results in input order. */
+export async function runScenarios(
+  scenarios: readonly Scenario[],
+  clients: readonly ClientAdapter[],
+  options: RunOptions = {},
+): Promise<Result[]> {
+  const jobs = scenarios.flatMap((s) => clients.filter((c) => c.protocol === s.protocol).map((c) => [s, c] as const));
+  options.onStart?.(jobs.length);
+  const results: Result[] = new Array<Result>(jobs.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const i = next++;
+      const [scenario, client] = jobs[i]!;
+      results[i] = await runScenario(scenario, client);
+      options.onResult?.(results[i]!);
+    }
+  };
+  const width = Math.max(1, Math.min(options.concurrency ?? 4, jobs.length));
+  await Promise.all(Array.from({ length: width }, worker));
+  return results;
+}
+
+/** Runs one scenario with one client. Never throws: wireprobe's own failures become `error`. */
+export async function runScenario(scenario: Scenario, client: ClientAdapter): Promise<Result> {
+  const started = performance.now();
+  const base = {
+    id: `${scenario.id}/${client.name}`,
+    suite: scenario.suite,
+    protocol: scenario.protocol,
+    client: client.name,
+    server: 'mock-smtp',
+    title: scenario.title,
+    fault: scenario.fault ?? null,
+    expected: scenario.expect.rule,
+  };
+  let server: SmtpServerHandle | undefined;
+  let proxy: ProxyHandle | undefined;
+  try {
+    server = await startSmtpServer({ ...scenario.server });
+    proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: scenario.fault ? [scenario.fault] : [] });
+    const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
+    const message = makeMessage(scenario.id, scenario.messageBytes);
+    const job = { host: proxy.host, port: proxy.port, from: 'sender@wireprobe.test', to: ['sink@wireprobe.test'], message: message.data, timeouts };
+    const report = await withDeadline((signal) => client.run(job, signal), timeouts.deadline);
+    await proxy.close();
+    await server.idle();
+    const last = proxy.sessions().at(-1);
+    const outcome = classify({ report, phase: last?.phase ?? 'connect', bytesSent: last?.bodyBytes ?? 0 });
+    const sink: SinkReport = {
+      copies: server.messages.length,
+      intact: server.messages.every((m) => m.sha256 === message.sha256 && m.bytes === message.data.length),
+    };
+    const faultFired = proxy.fired().some(Boolean);
+    const { verdict, reason } = judge({ expect: scenario.expect, unfired: !!scenario.fault && !faultFired, outcome, sink });
+    const transcript = proxy.sessions().flatMap((s) => s.transcript);
+    return { ...base, faultFired, outcome, sink, verdict, reason, durationMs: Math.round(performance.now() - started), transcript };
+  } catch (error) {
+    const reason = `wireprobe failed: ${(error as Error).message}`;
+    return { ...base, faultFired: false, outcome: null, sink: null, verdict: 'error', reason, durationMs: Math.round(performance.now() - started), transcript: [] };
+  } finally {
+    await proxy?.close();
+    await server?.close();
+  }
+}
+
+/**
+ * Runs `task` until it settles or `ms` pass; at the deadline the signal aborts and the result is
+ * `hung` whatever the task does later.
+ */
+export async function withDeadline(task: (signal: AbortSignal) => Promise<ClientReport>, ms: number): Promise<ClientReport | 'hung'> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'hung'>((resolve) => {
+    timer = setTimeout(() => resolve('hung'), ms);
+  });
+  try {
+    const result = await Promise.race([task(controller.signal), deadline]);
+    if (result === 'hung') controller.abort();
+    return result;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Coalesce: what flows to the faulted side is held and written as one segment every `ms`, so several
+ * replies arrive together (a peer must not assume one reply per read, RFC 2920 §3.2).
+ */
+import { Transform } from 'node:stream';
+import type { Link } from './link.js';
+import type { CoalesceFault } from './types.js';
+
+/** A Transform that merges everything received within each `ms` window into one chunk. */
+export function createCoalescer(ms: number): Transform {
+  let held: Buffer[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const release = (stream: Transform): void => {
+    timer = undefined;
+    if (held.length > 0) stream.push(Buffer.concat(held));
+    held = [];
+  };
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      held.push(chunk);
+      timer ??= setTimeout(() => release(this), ms);
+      done();
+    },
+    flush(done) {
+      clearTimeout(timer);
+      release(this);
+      done();
+    },
+    destroy(error, done) {
+      clearTimeout(timer);
+      done(error);
+    },
+  });
+}
+
+/** Merges what flows to the faulted side from the trigger on. */
+export function applyCoalesce(fault: CoalesceFault, link: Link): void {
+  link.shape(fault.toward ?? 'client', createCoalescer(fault.ms));
+}

@@ -1,0 +1,37 @@
+/**
+ * What a fault may do, as interfaces the proxy implements with sockets and tests implement with
+ * recorders. Keeping faults on these seams is what lets each fault be tested without a socket.
+ */
+import type { Transform } from 'node:stream';
+import type { Toward } from './types.js';
+
+/** One proxied connection, at the moment a fault fires. */
+export interface Link {
+  /** Write bytes to a side, after what was already relayed to it. */
+  inject(toward: Toward, data: Buffer): void;
+  /** RST to a side once what was relayed to it has left; the other side gets a FIN. */
+  reset(toward: Toward): void;
+  /**
+   * FIN to a side once what was relayed to it has left; the other side gets a FIN too. `discard`
+   * keeps reading and dropping what the side still sends; `abort` stops reading (its next write
+   * is answered by RST).
+   */
+  close(toward: Toward, then: 'discard' | 'abort'): void;
+  /** Stop relaying and reading in both directions: for `ms`, or for good when omitted. */
+  hold(ms?: number): void;
+  /**
+   * At a `before` trigger: drop the command that triggered instead of relaying it (the fault answers
+   * in the server's place). Without this call a held command is relayed when relaying resumes.
+   */
+  swallow(): void;
+  /** From now on, pass what flows to `toward` through `shaper` (throttle, slice, coalesce). */
+  shape(toward: Toward, shaper: Transform): void;
+}
+
+/** The proxy's listener, for faults that act on connections not yet made. */
+export interface Listener {
+  /** Drop every open session (`close`: FIN, `reset`: RST to the client). */
+  dropAll(how: 'close' | 'reset'): void;
+  /** For `ms`, refuse new connections (`refuse`: port closed) or accept and reset them (`reset`). */
+  refuseFor(ms: number, mode: 'refuse' | 'reset'): void;
+}

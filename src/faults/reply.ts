@@ -1,0 +1,33 @@
+/**
+ * Reply: the proxy answers in the server's place (e.g. `421` at the greeting, `552` mid-body, `454`
+ * to STARTTLS), then goes on, closes or resets. Replies are formatted per RFC 5321 §4.2.
+ */
+import type { Link } from './link.js';
+import type { ReplyFault } from './types.js';
+
+const DEFAULT_TEXT: Readonly<Record<number, string>> = {
+  421: 'Service not available, closing transmission channel',
+  450: 'Requested mail action not taken: mailbox unavailable',
+  451: 'Requested action aborted: local error in processing',
+  452: 'Requested action not taken: insufficient system storage',
+  454: 'TLS not available due to temporary reason',
+  550: 'Requested action not taken: mailbox unavailable',
+  552: 'Requested mail action aborted: exceeded storage allocation',
+  554: 'Transaction failed',
+};
+
+/** The reply line the fault sends: `CODE text CRLF`. */
+export function replyLine(fault: Pick<ReplyFault, 'code' | 'text'>): Buffer {
+  const text = fault.text ?? DEFAULT_TEXT[fault.code] ?? 'wireprobe fault';
+  return Buffer.from(`${fault.code} ${text}\r\n`, 'latin1');
+}
+
+/** Sends the reply to the faulted side, in place of the caught command's own reply. */
+export function applyReply(fault: ReplyFault, link: Link): void {
+  const toward = fault.toward ?? 'client';
+  link.swallow();
+  link.inject(toward, replyLine(fault));
+  const then = fault.then ?? 'close';
+  if (then === 'close') link.close(toward, 'discard');
+  else if (then === 'reset') link.reset(toward);
+}

@@ -1,0 +1,35 @@
+/**
+ * Slice: fragmentation. What flows to the faulted side is written in pieces of at most `size` bytes,
+ * `gapMs` apart, so the peer reads replies split anywhere (RFC 5321 §2.4: framing is by CRLF only).
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+import type { Link } from './link.js';
+import type { SliceFault } from './types.js';
+
+/** A Transform that re-emits each chunk as separate pieces of at most `size` bytes. */
+export function createSlicer(size: number, gapMs = 1): Transform {
+  let timer: NodeJS.Timeout | undefined;
+  const send = (stream: Transform, chunk: Buffer, pos: number, done: TransformCallback): void => {
+    const end = Math.min(chunk.length, pos + size);
+    stream.push(chunk.subarray(pos, end));
+    if (end >= chunk.length) {
+      timer = setTimeout(done, gapMs);
+      return;
+    }
+    timer = setTimeout(() => send(stream, chunk, end, done), gapMs);
+  };
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      send(this, chunk, 0, done);
+    },
+    destroy(error, done) {
+      clearTimeout(timer);
+      done(error);
+    },
+  });
+}
+
+/** Fragments what flows to the faulted side from the trigger on. */
+export function applySlice(fault: SliceFault, link: Link): void {
+  link.shape(fault.toward ?? 'client', createSlicer(fault.size, fault.gapMs));
+}

@@ -1,0 +1,41 @@
+/** Throttle: a slow link. Bytes toward the faulted side flow at most `bytesPerSecond`. */
+import { Transform, type TransformCallback } from 'node:stream';
+import type { Link } from './link.js';
+import type { ThrottleFault } from './types.js';
+
+/** Pieces are released 20 times a second, so the rate is smooth at every scale. */
+const TICKS_PER_SECOND = 20;
+
+/** A Transform that releases bytes no faster than `bytesPerSecond`, with backpressure upstream. */
+export function createThrottle(bytesPerSecond: number): Transform {
+  const piece = Math.max(1, Math.floor(bytesPerSecond / TICKS_PER_SECOND));
+  let nextAt = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const send = (stream: Transform, chunk: Buffer, pos: number, done: TransformCallback): void => {
+    const wait = nextAt - Date.now();
+    if (wait > 0) {
+      timer = setTimeout(() => send(stream, chunk, pos, done), wait);
+      return;
+    }
+    nextAt = Math.max(nextAt, Date.now());
+    const end = Math.min(chunk.length, pos + piece);
+    stream.push(chunk.subarray(pos, end));
+    nextAt += ((end - pos) * 1000) / bytesPerSecond;
+    if (end < chunk.length) send(stream, chunk, end, done);
+    else done();
+  };
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      send(this, chunk, 0, done);
+    },
+    destroy(error, done) {
+      clearTimeout(timer);
+      done(error);
+    },
+  });
+}
+
+/** Slows what flows to the faulted side from the trigger on. */
+export function applyThrottle(fault: ThrottleFault, link: Link): void {
+  link.shape(fault.toward ?? 'client', createThrottle(fault.bytesPerSecond));
+}

@@ -1,0 +1,51 @@
+/**
+ * Trigger matching: given a mark from the protocol tracker, does a fault's `at` fire there, and at
+ * which byte of the chunk? Pure.
+ *
+ *   { after: 'RCPT' }             down  reply to RCPT    cut after the reply
+ *   { after: 'DATA', bytes: n }   up    body octets      cut after the nth body octet
+ *   { before: 'reply', to: 'X' }  up    command X / dot  cut after the command (relayed, reply held)
+ *   { before: 'X' }               up    command X / dot  cut before the command (it is held)
+ */
+import type { Direction, SmtpMark } from '../protocol/smtp.js';
+import type { At } from './types.js';
+
+/** Where a trigger fires in a chunk. */
+export interface Cut {
+  /** Bytes before this offset are relayed before the fault acts. */
+  readonly offset: number;
+  /** For `before` triggers: the caught command ends here; it is pending, not relayed. */
+  readonly pendingUntil?: number;
+}
+
+/** Whether a mark completes the client's step `step` (a verb, or `dot`). */
+function isStep(mark: SmtpMark, step: string): boolean {
+  if (mark.kind === 'dot') return step === 'dot';
+  return mark.kind === 'command' && !mark.continuation && mark.verb === step;
+}
+
+/**
+ * The cut for `at` at `mark`, or null. `lineStart` is where the mark's line began in the chunk
+ * (the previous mark's end, or 0).
+ */
+export function cutAt(at: At, direction: Direction, mark: SmtpMark, lineStart: number): Cut | null {
+  if (at === 'connect') return null;
+  if ('after' in at) {
+    if (at.bytes) {
+      if (direction !== 'up' || mark.kind !== 'body' || at.after !== 'DATA') return null;
+      const within = at.bytes - mark.before;
+      return within > 0 && within <= mark.end - mark.start ? { offset: mark.start + within } : null;
+    }
+    return direction === 'down' && mark.kind === 'reply' && mark.to === at.after ? { offset: mark.end } : null;
+  }
+  if (direction !== 'up') return null;
+  if ('to' in at) return isStep(mark, at.to) ? { offset: mark.end } : null;
+  if (!isStep(mark, at.before)) return null;
+  const start = mark.kind === 'dot' ? Math.max(lineStart, mark.end - 3) : lineStart;
+  return { offset: start, pendingUntil: mark.end };
+}
+
+/** True when `at` needs whole command lines held back until complete (a `before` trigger). */
+export function holdsLines(at: At): boolean {
+  return at !== 'connect' && 'before' in at && !('to' in at);
+}

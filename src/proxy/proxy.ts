@@ -1,0 +1,210 @@
+/**
+ * The fault proxy: a TCP listener on loopback that relays each connection to an upstream server and
+ * applies faults on the way.
+ *
+ *   accept ─► refusing? reset ─► limit? 421 / RST / queue ─► connect upstream ─► Session (relay + faults)
+ *
+ * Without faults it relays every byte unchanged, half-closes included.
+ */
+import net, { type Server, type Socket } from 'node:net';
+import { admit, LIMIT_REPLY } from '../faults/limit.js';
+import type { Listener } from '../faults/link.js';
+import { applyRefuse } from '../faults/refuse.js';
+import type { Fault, LimitFault, RefuseFault } from '../faults/types.js';
+import { Session } from './session.js';
+import { Transcript } from './transcript.js';
+
+export interface ProxyOptions {
+  /** The server to relay to. Required. */
+  readonly upstream: { readonly host: string; readonly port: number };
+  /** Faults to apply; default none. */
+  readonly faults?: readonly Fault[];
+  /** Address to listen on; default `127.0.0.1`. */
+  readonly host?: string;
+  /** Port to listen on; default 0 (any free port). */
+  readonly port?: number;
+  /** Called with every transcript line as it happens; default none. */
+  readonly onLine?: (line: string) => void;
+}
+
+/** What the proxy knows of one client connection. */
+export interface SessionInfo {
+  readonly index: number;
+  /** Where the client was when the session ended or now: see `Phase`. */
+  readonly phase: string;
+  /** Body octets of this session's last message that were relayed to the server. */
+  readonly bodyBytes: number;
+  readonly faultFired: boolean;
+  readonly transcript: readonly string[];
+}
+
+export interface ProxyHandle {
+  readonly host: string;
+  readonly port: number;
+  /** `host:port`, for building client URLs. */
+  readonly address: string;
+  /** Every connection so far, in accept order. */
+  sessions(): readonly SessionInfo[];
+  /** For each configured fault, in order: did it fire at least once. */
+  fired(): readonly boolean[];
+  /** Resolves when no session is open. */
+  idle(): Promise<void>;
+  /** Stops listening and ends every session (FIN to the server so it keeps what it got). */
+  close(): Promise<void>;
+}
+
+/** How long `close()` lets servers close their side after our FIN before cutting. */
+const CLOSE_GRACE_MS = 2000;
+
+/** A rejected or queued connection has a transcript too, but no relay. */
+interface Entry {
+  readonly index: number;
+  readonly transcript: Transcript;
+  readonly client: Socket;
+  upstream?: Socket;
+  session?: Session;
+}
+
+/** Starts a fault proxy in front of `upstream`. */
+export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
+  const faults = options.faults ?? [];
+  const epoch = performance.now();
+  const fired = faults.map(() => false);
+  const entries: Entry[] = [];
+  const queued: Entry[] = [];
+  let open = 0;
+  let refusing: 'refuse' | 'reset' | null = null;
+  let closing = false;
+  let closed: Promise<void> | undefined;
+  const timers = new Set<NodeJS.Timeout>();
+  const idleWaiters: (() => void)[] = [];
+  const server: Server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
+
+  const forConnection = (index: number) => faults.filter((f) => f.connection === undefined || f.connection === index);
+  const markFired = (fault: Fault): boolean => {
+    const i = faults.indexOf(fault);
+    if (fault.kind === 'refuse' && fired[i]) return false;
+    fired[i] = true;
+    return true;
+  };
+
+  const listener: Listener = {
+    dropAll(how) {
+      for (const entry of entries) entry.session?.abort(how);
+    },
+    refuseFor(ms, mode) {
+      refusing = mode;
+      if (mode === 'refuse') server.close();
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        refusing = null;
+        if (mode === 'refuse' && !closing) server.listen(port, host);
+      }, ms);
+      timers.add(timer);
+    },
+  };
+
+  const settle = (): void => {
+    open--;
+    const next = queued.shift();
+    if (next) relay(next);
+    if (open === 0 && queued.length === 0) for (const wake of idleWaiters.splice(0)) wake();
+  };
+
+  const relay = (entry: Entry): void => {
+    open++;
+    const upstream = net.connect({ ...options.upstream, allowHalfOpen: true, noDelay: true });
+    entry.upstream = upstream;
+    upstream.once('error', (error: NodeJS.ErrnoException) => {
+      if (entry.session) return;
+      entry.transcript.add('--', `upstream unreachable (${error.code}): RST to client`);
+      entry.client.resetAndDestroy();
+      settle();
+    });
+    upstream.once('connect', () => {
+      const hooks = { fire: markFired, listenerFault: (f: Fault) => applyRefuse(f as RefuseFault, listener) };
+      const armed = forConnection(entry.index).filter((f) => f.kind !== 'limit');
+      const session = new Session(entry.index, entry.client, upstream, armed, hooks, entry.transcript);
+      entry.session = session;
+      void session.done.then(settle);
+      session.start();
+    });
+  };
+
+  server.on('connection', (client: Socket) => {
+    const index = entries.length + 1;
+    const entry: Entry = { index, transcript: new Transcript(epoch, index, options.onLine), client };
+    entries.push(entry);
+    client.on('error', () => undefined);
+    entry.transcript.add('--', 'client connected');
+    if (refusing === 'reset') {
+      entry.transcript.add('!!', 'restarting: RST to client');
+      return void client.resetAndDestroy();
+    }
+    const limit = forConnection(index).find((f): f is LimitFault => f.kind === 'limit');
+    const admission = limit ? admit(limit, open) : 'admit';
+    if (limit && admission !== 'admit') fired[faults.indexOf(limit)] = true;
+    if (admission === 'admit') return relay(entry);
+    entry.transcript.add('!!', `over the session limit: ${admission}`);
+    if (admission === 'reset') return void client.resetAndDestroy();
+    if (admission === 'reply') {
+      client.resume();
+      return void client.end(LIMIT_REPLY);
+    }
+    queued.push(entry);
+    client.once('close', () => {
+      const i = queued.indexOf(entry);
+      if (i !== -1) queued.splice(i, 1);
+    });
+  });
+
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  server.on('error', () => undefined);
+
+  return {
+    host,
+    port,
+    address: `${host}:${port}`,
+    sessions: () =>
+      entries.map((e) => ({
+        index: e.index,
+        phase: e.session?.tracker.phase ?? 'connect',
+        bodyBytes: e.session?.relayedBody ?? 0,
+        faultFired: e.session?.faultFired ?? false,
+        transcript: e.transcript.lines,
+      })),
+    fired: () => [...fired],
+    idle: () => (open === 0 && queued.length === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve))),
+    close() {
+      closed ??= shutdown();
+      return closed;
+    },
+  };
+
+  async function shutdown(): Promise<void> {
+      closing = true;
+      for (const timer of timers) clearTimeout(timer);
+      server.close();
+      for (const entry of entries) {
+        if (entry.session) entry.session.abort('close');
+        else destroy(entry);
+      }
+      // A server that never closes its side must not hold us: give it a moment, then cut.
+      const ended = Promise.all(entries.map((e) => e.session?.done));
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref());
+      await Promise.race([ended, grace]);
+      entries.forEach(destroy);
+      await ended;
+  }
+}
+
+
+function destroy(entry: Entry): void {
+  entry.client.destroy();
+  entry.upstream?.destroy();
+}

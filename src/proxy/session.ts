@@ -1,0 +1,351 @@
+/**
+ * One proxied connection, and the `Link` that faults act on.
+ *
+ *   client ──data──► tracker.feed('up')  ──► queue ──pump──► cut at marks ──► outlet ──► server
+ *   client ◄─outlet◄── cut at marks ◄──pump── queue ◄── tracker.feed('down') ◄──data── server
+ *                                  │
+ *                     armed faults: cutAt(at, mark) ─► applyFault(fault, this)
+ *
+ * Bytes are relayed unchanged and in order; a fault only decides where the stream is cut and what
+ * happens there. An outlet is the peer's socket, or a shaper (throttle, slice, coalesce) piped to it.
+ */
+import type { Socket } from 'node:net';
+import type { Transform, Writable } from 'node:stream';
+import { applyFault, isSessionFault } from '../faults/apply.js';
+import type { Link } from '../faults/link.js';
+import { cutAt, holdsLines } from '../faults/trigger.js';
+import type { Fault, Toward } from '../faults/types.js';
+import { formatFault } from '../faults/format.js';
+import { SmtpTracker, type Direction, type SmtpMark } from '../protocol/smtp.js';
+import { Transcript, redact } from './transcript.js';
+
+/** A chunk waiting to be relayed, with its marks and how far it has been relayed. */
+interface Pending {
+  readonly data: Buffer;
+  readonly marks: readonly SmtpMark[];
+  next: number;
+  pos: number;
+  lineStart: number;
+}
+
+/** One direction of the relay. */
+interface Relay {
+  readonly source: Socket;
+  readonly target: Socket;
+  outlet: Writable;
+  readonly queue: Pending[];
+  carry: Buffer;
+  /** The source sent its FIN. */
+  ended: boolean;
+  /** The FIN was passed on to the target. */
+  passedOn: boolean;
+}
+
+/** What the session tells its proxy. */
+export interface SessionHooks {
+  /** A fault's trigger fired here; return false to veto (a `refuse` that already fired elsewhere). */
+  fire(fault: Fault): boolean;
+  /** A listener fault (`refuse`) fired in this session. */
+  listenerFault(fault: Fault): void;
+}
+
+const towardOf: Record<Direction, Toward> = { up: 'server', down: 'client' };
+
+/** The longest an RST waits for the peer to read what was just written to it. */
+const RST_GRACE_MS = 100;
+
+/** A proxied connection between a client socket and an upstream socket. */
+export class Session implements Link {
+  readonly index: number;
+  readonly transcript: Transcript;
+  readonly tracker = new SmtpTracker();
+  /** Resolves when both sockets are closed. */
+  readonly done: Promise<void>;
+  #armed: Fault[];
+  #hooks: SessionHooks;
+  #relays: Record<Direction, Relay>;
+  #holdLines: boolean;
+  #held = false;
+  #dead = false;
+  #swallow = false;
+  #timers = new Set<NodeJS.Timeout>();
+  #faultFired = false;
+  /** Per side: bytes were written to it since it last sent anything (it may not have read them). */
+  #unread: Record<Toward, boolean> = { client: false, server: false };
+  #relayedBody = 0;
+
+  constructor(index: number, client: Socket, server: Socket, faults: readonly Fault[], hooks: SessionHooks, transcript: Transcript) {
+    this.index = index;
+    this.transcript = transcript;
+    this.#armed = [...faults];
+    this.#hooks = hooks;
+    this.#holdLines = faults.some((f) => holdsLines(f.at));
+    this.#relays = {
+      up: { source: client, target: server, outlet: server, queue: [], carry: Buffer.alloc(0), ended: false, passedOn: false },
+      down: { source: server, target: client, outlet: client, queue: [], carry: Buffer.alloc(0), ended: false, passedOn: false },
+    };
+    this.done = Promise.all([closed(client), closed(server)]).then(() => this.#clearTimers());
+    for (const dir of ['up', 'down'] as const) this.#wire(dir);
+  }
+
+  /** True once any of this session's faults fired. */
+  get faultFired(): boolean {
+    return this.#faultFired;
+  }
+
+  /** Body octets of the current (or last) message relayed to the server: the client got them through. */
+  get relayedBody(): number {
+    return this.#relayedBody;
+  }
+
+  /** Starts relaying; faults triggered `on connect` fire first. */
+  start(): void {
+    for (const fault of this.#armed.filter((f) => f.at === 'connect')) this.#fire(fault);
+    this.#relays.up.source.resume();
+  }
+
+  /** Ends the session now: RST to the client, FIN to the server (so it keeps what it already got). */
+  abort(how: 'close' | 'reset' = 'reset'): void {
+    if (how === 'reset') this.reset('client');
+    else this.close('client', 'abort');
+  }
+
+  // ── Link ──────────────────────────────────────────────────────────────────────────────────────
+
+  inject(toward: Toward, data: Buffer): void {
+    this.transcript.add('!!', `proxy sends to ${toward}: ${data.toString('latin1').trimEnd()}`);
+    this.#unread[toward] = true;
+    this.#relayTo(toward).outlet.write(data);
+  }
+
+  reset(toward: Toward): void {
+    const victim = this.#relayTo(toward).target;
+    const unread = this.#unread[toward];
+    this.#kill();
+    void this.#flushed(toward)
+      .then(() => (unread ? this.#readProof(victim) : undefined))
+      .then(() =>
+        setImmediate(() => {
+          this.transcript.add('--', `RST to ${toward}`);
+          if (!victim.destroyed) victim.resetAndDestroy();
+        }),
+      );
+    this.#finOther(toward);
+  }
+
+  /**
+   * Resolves once the peer has shown it read what we last wrote (it sent something) or after a grace.
+   * Linux reports an RST that finds unread data in the peer's receive queue as a plain EOF, so an
+   * RST right behind a reply would reach the client as a FIN.
+   */
+  #readProof(peer: Socket): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, RST_GRACE_MS);
+      function done(): void {
+        clearTimeout(timer);
+        peer.off('data', done);
+        resolve();
+      }
+      peer.once('data', done);
+    });
+  }
+
+  close(toward: Toward, then: 'discard' | 'abort'): void {
+    const victim = this.#relayTo(toward).target;
+    this.#kill();
+    void this.#flushed(toward).then(() => {
+      this.transcript.add('--', `FIN to ${toward}${then === 'abort' ? ', then no more reading' : ''}`);
+      victim.end(() => {
+        if (then === 'abort') victim.destroy();
+      });
+    });
+    this.#finOther(toward);
+  }
+
+  hold(ms?: number): void {
+    this.#held = true;
+    for (const relay of Object.values(this.#relays)) relay.source.pause();
+    if (ms === undefined) return;
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      this.#held = false;
+      for (const dir of ['up', 'down'] as const) this.#pump(dir);
+      if (!this.#dead) for (const relay of Object.values(this.#relays)) relay.source.resume();
+    }, ms);
+    this.#timers.add(timer);
+  }
+
+  swallow(): void {
+    this.#swallow = true;
+  }
+
+  shape(toward: Toward, shaper: Transform): void {
+    const relay = this.#relayTo(toward);
+    shaper.pipe(relay.target, { end: false });
+    shaper.on('error', () => relay.target.destroy());
+    relay.target.once('close', () => shaper.destroy());
+    relay.outlet = shaper;
+  }
+
+  // ── relay ─────────────────────────────────────────────────────────────────────────────────────
+
+  #wire(dir: Direction): void {
+    const relay = this.#relays[dir];
+    const name = dir === 'up' ? 'client' : 'server';
+    relay.source.on('data', (chunk: Buffer) => this.#onData(dir, chunk));
+    relay.source.on('end', () => {
+      this.transcript.add('--', `FIN from ${name}`);
+      relay.ended = true;
+      this.#pump(dir);
+    });
+    relay.source.on('error', (error: NodeJS.ErrnoException) => {
+      this.transcript.add('--', error.code === 'ECONNRESET' ? `RST from ${name}` : `${name} socket error ${error.code ?? error.message}`);
+      if (!this.#dead && error.code === 'ECONNRESET') this.reset(towardOf[dir]);
+      else relay.target.end();
+    });
+  }
+
+  #onData(dir: Direction, chunk: Buffer): void {
+    this.#unread[dir === 'up' ? 'client' : 'server'] = false;
+    if (this.#dead) return;
+    const relay = this.#relays[dir];
+    const carried = relay.carry.length;
+    const data = carried ? Buffer.concat([relay.carry, chunk]) : chunk;
+    const marks = this.tracker.feed(dir, chunk).map((m) => shift(m, carried));
+    for (const mark of marks) this.#record(mark);
+    // With a `before` trigger armed, an unfinished command line waits for its end before it is relayed.
+    const keep = dir === 'up' && this.#holdLines ? Math.min(this.tracker.partialCommandBytes, data.length) : 0;
+    relay.carry = data.subarray(data.length - keep);
+    relay.queue.push({ data: data.subarray(0, data.length - keep), marks, next: 0, pos: 0, lineStart: 0 });
+    this.#pump(dir);
+  }
+
+  #record(mark: SmtpMark): void {
+    if (mark.kind === 'body') this.transcript.body(mark.end - mark.start);
+    else if (mark.kind === 'dot') this.transcript.add('C', '.');
+    else if (mark.kind === 'command') this.transcript.add('C', redact(mark.line, mark.verb, mark.continuation));
+    else for (const [i, line] of mark.lines.entries()) {
+      const last = i === mark.lines.length - 1;
+      this.transcript.add('S', `${mark.code}${last ? ' ' : '-'}${line}`);
+    }
+  }
+
+  /** Relays queued chunks of one direction, stopping where a fault holds or kills the session. */
+  #pump(dir: Direction): void {
+    const relay = this.#relays[dir];
+    while (!this.#held && !this.#dead && relay.queue.length > 0) {
+      const p = relay.queue[0]!;
+      while (p.next < p.marks.length) {
+        const mark = p.marks[p.next]!;
+        this.#check(dir, p, mark);
+        if (this.#held || this.#dead) return;
+        if (mark.kind === 'body') this.#relayedBody = mark.before + mark.end - mark.start;
+        else p.lineStart = mark.end;
+        p.next++;
+      }
+      this.#forward(dir, p.data.subarray(p.pos));
+      relay.queue.shift();
+    }
+    if (relay.ended && relay.queue.length === 0 && !this.#held && !this.#dead) this.#endTarget(relay);
+  }
+
+  /** Fires every armed fault whose trigger falls on this mark. */
+  #check(dir: Direction, p: Pending, mark: SmtpMark): void {
+    for (const fault of [...this.#armed]) {
+      const cut = cutAt(fault.at, dir, mark, p.lineStart);
+      if (!cut) continue;
+      this.#forward(dir, p.data.subarray(p.pos, cut.offset));
+      p.pos = cut.offset;
+      if (mark.kind === 'body') this.#relayedBody = mark.before + cut.offset - mark.start;
+      this.#fire(fault);
+      if (cut.pendingUntil !== undefined && this.#swallow) {
+        p.pos = cut.pendingUntil;
+        this.tracker.forgetLast();
+      }
+      this.#swallow = false;
+      if (this.#held || this.#dead) return;
+    }
+  }
+
+  #fire(fault: Fault): void {
+    this.#armed = this.#armed.filter((f) => f !== fault);
+    if (!this.#hooks.fire(fault)) return;
+    this.#faultFired = true;
+    this.transcript.add('!!', `fault fired: ${formatFault(fault)}`);
+    if (isSessionFault(fault)) applyFault(fault, this);
+    else this.#hooks.listenerFault(fault);
+  }
+
+  #forward(dir: Direction, bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    this.#unread[towardOf[dir]] = true;
+    const relay = this.#relays[dir];
+    if (relay.outlet.write(bytes)) return;
+    relay.source.pause();
+    relay.outlet.once('drain', () => {
+      if (!this.#held && !this.#dead) relay.source.resume();
+    });
+  }
+
+  #endTarget(relay: Relay): void {
+    if (relay.passedOn) return;
+    relay.passedOn = true;
+    if (relay.outlet === relay.target) return void relay.target.end();
+    relay.outlet.once('end', () => relay.target.end());
+    relay.outlet.end();
+  }
+
+  /** Stops relaying for good: what either side still sends is read and dropped. */
+  #kill(): void {
+    this.#dead = true;
+    this.#held = false;
+    this.#clearTimers();
+    for (const relay of Object.values(this.#relays)) {
+      relay.queue.length = 0;
+      relay.source.resume();
+    }
+  }
+
+  /** The side opposite `toward` gets a FIN once what was relayed to it has left. */
+  #finOther(toward: Toward): void {
+    const other: Toward = toward === 'client' ? 'server' : 'client';
+    const relay = this.#relayTo(other);
+    void this.#flushed(other).then(() => relay.target.end());
+  }
+
+  /** Resolves once everything relayed to `toward` has been handed to its socket and written. */
+  async #flushed(toward: Toward): Promise<void> {
+    const relay = this.#relayTo(toward);
+    const socket = relay.target;
+    if (relay.outlet !== socket) {
+      const shaper = relay.outlet;
+      relay.outlet = socket;
+      await new Promise<void>((resolve) => {
+        shaper.once('end', resolve);
+        shaper.once('close', resolve);
+        shaper.end();
+      });
+    }
+    if (socket.destroyed || socket.writableEnded) return;
+    await new Promise<void>((resolve) => socket.write(Buffer.alloc(0), () => resolve()));
+  }
+
+  #relayTo(toward: Toward): Relay {
+    return toward === 'client' ? this.#relays.down : this.#relays.up;
+  }
+
+  #clearTimers(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+  }
+}
+
+/** A mark with its offsets moved by `by` bytes (a carried partial line was put in front). */
+function shift(mark: SmtpMark, by: number): SmtpMark {
+  if (by === 0) return mark;
+  return mark.kind === 'body' ? { ...mark, start: mark.start + by, end: mark.end + by } : { ...mark, end: mark.end + by };
+}
+
+function closed(socket: Socket): Promise<void> {
+  return socket.closed ? Promise.resolve() : new Promise((resolve) => socket.once('close', () => resolve()));
+}

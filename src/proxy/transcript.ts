@@ -1,0 +1,68 @@
+/**
+ * A session's transcript: timestamped lines per direction, faults and FIN/RST marked, credentials
+ * redacted before they are ever stored (AUTH payloads, SASL lines, FTP PASS arguments).
+ */
+
+/** Who a transcript line is about. */
+export type Speaker = 'C' | 'S' | '!!' | '--';
+
+/** Hides credentials in a client line. `continuation`: a SASL line after 334, all secret. */
+export function redact(line: string, verb: string, continuation = false): string {
+  if (continuation) return '***';
+  if (verb === 'AUTH') {
+    const [, mechanism = '', initial] = line.trim().split(/\s+/);
+    return initial === undefined ? `AUTH ${mechanism}` : `AUTH ${mechanism} ***`;
+  }
+  if (verb === 'PASS') return 'PASS ***';
+  return line;
+}
+
+/** Collects the lines of one session; body octets are summed into one line per run. */
+export class Transcript {
+  readonly #epoch: number;
+  readonly #session: number;
+  readonly #lines: string[] = [];
+  readonly #onLine: ((line: string) => void) | undefined;
+  #body = 0;
+
+  /**
+   * `epoch`: the proxy's start (ms, performance.now()), so sessions of one run share a clock.
+   * `onLine`: called with each line as it is written (live logs).
+   */
+  constructor(epoch: number, session: number, onLine?: (line: string) => void) {
+    this.#epoch = epoch;
+    this.#session = session;
+    this.#onLine = onLine;
+  }
+
+  /** The lines so far, a pending body run included. */
+  get lines(): readonly string[] {
+    this.#flushBody();
+    return this.#lines;
+  }
+
+  /** Records a client or server line, or a note (`!!` a fault, `--` a connection event). */
+  add(speaker: Speaker, text: string): void {
+    this.#flushBody();
+    this.#push(speaker, text);
+  }
+
+  /** Counts body octets sent by the client. */
+  body(bytes: number): void {
+    this.#body += bytes;
+  }
+
+  #flushBody(): void {
+    if (this.#body === 0) return;
+    const bytes = this.#body;
+    this.#body = 0;
+    this.#push('C', `[message body: ${bytes} bytes]`);
+  }
+
+  #push(speaker: Speaker, text: string): void {
+    const ms = (performance.now() - this.#epoch).toFixed(1).padStart(8);
+    const line = `+${ms}ms #${this.#session} ${speaker.padEnd(2)} ${text}`;
+    this.#lines.push(line);
+    this.#onLine?.(line);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The console reporter. While a run is live (a TTY) it keeps one progress line, rewritten in place; in
+ * CI (not live) it prints nothing per result. At the end: an aligned table in the order given, one
+ * line per non-conformant result with its reason, and the summary line.
+ */
+import type { Outcome, Result, Verdict } from '../engine/types.js';
+import { summarize } from './summary.js';
+
+/** How the console reporter writes. */
+export interface ConsoleOptions {
+  /** ANSI colours and the `✗` mark; when false the output is plain ASCII with no escape sequences. */
+  readonly color: boolean;
+  /** Rewrite one progress line per result (for a TTY); when false nothing is printed until `end`. */
+  readonly live: boolean;
+}
+
+/** The reporter's three calls, made by the runner in this order. */
+export interface ConsoleReporter {
+  /** The run is about to start `total` scenario runs. */
+  start(total: number): void;
+  /** One result is in. */
+  result(r: Result): void;
+  /** The run is over: print the table, the explanations and the summary. */
+  end(results: readonly Result[]): void;
+}
+
+const ESC = '\u001b';
+const CLEAR_LINE = `\r${ESC}[2K`;
+const VERDICT_COLOR: Record<Verdict, number> = { conformant: 32, deviates: 31, unfired: 33, error: 31 };
+
+/**
+ * What a client saw, in a few characters: `kind@phase` (`reset@rcpt`, `hung@body`), with the code for a
+ * reply (`reply 552@body`); `delivered` has no phase; `-` when there is no outcome (the run failed).
+ */
+export function formatOutcome(outcome: Outcome | null): string {
+  if (outcome === null) return '-';
+  if (outcome.kind === 'delivered') return 'delivered';
+  const code = outcome.kind === 'reply' && outcome.code !== undefined ? ` ${outcome.code}` : '';
+  return `${outcome.kind}${code}@${outcome.phase}`;
+}
+
+/** Creates a reporter writing to `out`; its progress counters belong to this reporter alone. */
+export function createConsoleReporter(out: NodeJS.WritableStream, options: ConsoleOptions): ConsoleReporter {
+  const paint = (code: number, text: string): string => (options.color ? `${ESC}[${code}m${text}${ESC}[0m` : text);
+  const verdict = (v: Verdict): string => paint(VERDICT_COLOR[v], v);
+  const progress = { total: 0, done: 0, width: 0 };
+
+  /** Rewrites the progress line; without colour, pads over the old line instead of an escape sequence. */
+  const rewrite = (line: string, visible: number): void => {
+    if (options.color) out.write(`${CLEAR_LINE}${line}`);
+    else out.write(`\r${line}${' '.repeat(Math.max(0, progress.width - visible))}`);
+    progress.width = visible;
+  };
+
+  return {
+    start(total) {
+      progress.total = total;
+      progress.done = 0;
+    },
+    result(r) {
+      progress.done += 1;
+      if (!options.live) return;
+      const counter = `[${progress.done}/${progress.total}] `;
+      const head = counter + fit(r.id, columnsOf(out) - counter.length - r.verdict.length - 3);
+      rewrite(`${head}  ${verdict(r.verdict)}`, head.length + 2 + r.verdict.length);
+    },
+    end(results) {
+      if (options.live && progress.width > 0) {
+        rewrite('', 0);
+        out.write('\r');
+      }
+      out.write(renderEnd(results, options.color, verdict, paint));
+    },
+  };
+}
+
+function renderEnd(
+  results: readonly Result[],
+  color: boolean,
+  verdict: (v: Verdict) => string,
+  paint: (code: number, text: string) => string,
+): string {
+  const rows = results.map((r) => [r.id, formatOutcome(r.outcome), r.verdict] as const);
+  const idWidth = Math.max(0, ...rows.map(([id]) => id.length));
+  const outcomeWidth = Math.max(0, ...rows.map(([, o]) => o.length));
+  const lines = rows.map(([id, o, v]) => `${id.padEnd(idWidth)}  ${o.padEnd(outcomeWidth)}  ${verdict(v)}`);
+  const failed = results.filter((r) => r.verdict !== 'conformant');
+  if (failed.length > 0) lines.push('');
+  const mark = color ? paint(31, '✗') : 'x';
+  for (const r of failed) lines.push(`${mark} ${r.id}: ${r.reason}`);
+  const s = summarize(results);
+  const count = (n: number, code: number, text: string): string => (n > 0 ? paint(code, text) : text);
+  if (lines.length > 0) lines.push('');
+  lines.push(
+    `${s.total} scenarios: ${count(s.conformant, 32, `${s.conformant} conformant`)}, ` +
+      `${count(s.deviates, 31, `${s.deviates} deviate`)}, ${count(s.unfired, 33, `${s.unfired} unfired`)}, ` +
+      `${count(s.error, 31, `${s.error} errors`)}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** The terminal width when `out` is a TTY stream, else effectively unlimited. */
+function columnsOf(out: NodeJS.WritableStream): number {
+  const columns = (out as { columns?: unknown }).columns;
+  return typeof columns === 'number' && columns > 0 ? columns : Number.POSITIVE_INFINITY;
+}
+
+/** Cuts an id to `width` characters, keeping its end (where the client name is), so the line never wraps. */
+function fit(text: string, width: number): string {
+  if (text.length <= width) return text;
+  return width <= 3 ? text.slice(0, Math.max(0, width)) : `...${text.slice(text.length - width + 3)}`;
+}

@@ -1,0 +1,83 @@
+/**
+ * The JSON report: the machine-readable contract users' CI scripts read. Key names and order are part
+ * of that contract; the transcript is left out (it goes to the transcript files and JUnit system-out).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Outcome, OutcomeKind, Phase, Protocol, Result, SinkReport, Verdict } from '../engine/types.js';
+import type { Fault } from '../faults/types.js';
+import { summarize, type Summary } from './summary.js';
+
+/** An Outcome as written to JSON: `code` only when `kind` is `reply`, `detail` only when known. */
+export interface JsonOutcome {
+  readonly kind: OutcomeKind;
+  readonly phase: Phase;
+  readonly code?: number;
+  readonly bytesSent: number;
+  readonly detail?: string;
+}
+
+/** One Result as written to JSON (no title, no transcript). */
+export interface JsonResult {
+  readonly id: string;
+  readonly suite: string;
+  readonly protocol: Protocol;
+  readonly client: string;
+  readonly server: string;
+  /** The fault as injected, or null for a baseline. */
+  readonly fault: Fault | null;
+  readonly faultFired: boolean;
+  readonly outcome: JsonOutcome | null;
+  readonly sink: SinkReport | null;
+  readonly expected: string;
+  readonly verdict: Verdict;
+  readonly reason: string;
+  readonly durationMs: number;
+}
+
+/** The whole JSON report. */
+export interface JsonReport {
+  readonly tool: 'wireprobe';
+  readonly version: string;
+  readonly results: readonly JsonResult[];
+  readonly summary: Summary;
+}
+
+/** Builds the JSON report object for a run; `version` is wireprobe's own version. */
+export function toJsonReport(results: readonly Result[], version: string): JsonReport {
+  return { tool: 'wireprobe', version, results: results.map(toJsonResult), summary: summarize(results) };
+}
+
+/** Writes the JSON report to `file`, pretty-printed with a trailing newline, creating parent folders. */
+export async function writeJsonReport(file: string, results: readonly Result[], version: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(toJsonReport(results, version), null, 2)}\n`, 'utf8');
+}
+
+function toJsonResult(r: Result): JsonResult {
+  return {
+    id: r.id,
+    suite: r.suite,
+    protocol: r.protocol,
+    client: r.client,
+    server: r.server,
+    fault: r.fault,
+    faultFired: r.faultFired,
+    outcome: r.outcome === null ? null : toJsonOutcome(r.outcome),
+    sink: r.sink === null ? null : { copies: r.sink.copies, intact: r.sink.intact },
+    expected: r.expected,
+    verdict: r.verdict,
+    reason: r.reason,
+    durationMs: r.durationMs,
+  };
+}
+
+function toJsonOutcome(o: Outcome): JsonOutcome {
+  return {
+    kind: o.kind,
+    phase: o.phase,
+    ...(o.kind === 'reply' && o.code !== undefined ? { code: o.code } : {}),
+    bytesSent: o.bytesSent,
+    ...(o.detail !== undefined ? { detail: o.detail } : {}),
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * The JUnit XML report, for CI dashboards: one testsuite per scenario suite, one testcase per result.
+ * `deviates` and `unfired` are failures (an unfired fault proved nothing, so it never passes), `error`
+ * is an error, and the transcript is the testcase's system-out. Built with junit-report-builder.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import jrb, { type Builder } from 'junit-report-builder';
+import type { Result } from '../engine/types.js';
+
+/**
+ * Writes the JUnit report for `results` to `file`, creating parent folders. Suites appear in the order
+ * their first result does; testcase `classname` is the suite with `/` replaced by `.`.
+ */
+export async function writeJunitReport(file: string, results: readonly Result[]): Promise<void> {
+  const builder = rootBuilder().newBuilder().name('wireprobe');
+  for (const [suite, members] of groupBySuite(results)) {
+    const testSuite = builder.testSuite().name(suite);
+    for (const r of members) {
+      const testCase = testSuite
+        .testCase()
+        .className(suite.replaceAll('/', '.'))
+        .name(r.id)
+        .time(r.durationMs / 1000)
+        .property('client', r.client)
+        .property('server', r.server);
+      if (r.verdict === 'deviates' || r.verdict === 'unfired') testCase.failure(r.reason, r.verdict);
+      else if (r.verdict === 'error') testCase.error(r.reason, r.verdict);
+      if (r.transcript.length > 0) testCase.standardOutput(r.transcript.join('\n'));
+    }
+  }
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, builder.build(), 'utf8');
+}
+
+/**
+ * The package's types declare an ES default export, but it is CommonJS whose `module.exports` is the
+ * builder itself, which is what Node's default import yields; accept either shape.
+ */
+function rootBuilder(): Builder {
+  const m = jrb as unknown as Builder | { readonly default: Builder };
+  return 'newBuilder' in m ? m : m.default;
+}
+
+function groupBySuite(results: readonly Result[]): Map<string, Result[]> {
+  const suites = new Map<string, Result[]>();
+  for (const r of results) {
+    const members = suites.get(r.suite);
+    if (members) members.push(r);
+    else suites.set(r.suite, [r]);
+  }
+  return suites;
+}

@@ -1,0 +1,7 @@
+/** Every built-in suite, in the order `wireprobe run` runs them. */
+import { resets } from './smtp/resets.js';
+import type { Suite } from './types.js';
+
+export type { Suite } from './types.js';
+
+export const SUITES: readonly Suite[] = [resets];

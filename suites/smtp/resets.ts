@@ -1,0 +1,57 @@
+/**
+ * smtp/resets: the connection dies at every phase of a transaction, by RST (the client sees
+ * ECONNRESET, Windows' 10054) and by FIN (an orderly close). A conformant client reports a temporary
+ * failure for a transaction cut before the server's 250 (RFC 5321 §3.8), reports success for one
+ * cut after it, and never delivers twice.
+ */
+import type { Expect, Scenario } from '../../src/engine/types.js';
+import type { At } from '../../src/faults/types.js';
+import type { Suite } from '../types.js';
+
+const SUITE = 'smtp/resets';
+const KiB = 1024;
+const MESSAGE_BYTES = 1024 * KiB;
+
+const mustFail: Expect = {
+  client: 'fails',
+  rule: 'RFC 5321 §3.8: a connection lost before the final 250 is a temporary failure, to be reported, never a success',
+};
+const mustDeliver: Expect = {
+  client: 'delivers',
+  rule: 'RFC 5321 §4.1.1.10, §3.8: once the 250 after the dot has arrived the message is delivered; a failure at QUIT must not fail it',
+};
+
+/** The points where the connection dies: [scenario name part, trigger, expectation, title]. */
+const POINTS: readonly (readonly [string, At, Expect, string])[] = [
+  ['on-connect', 'connect', mustFail, 'on connect, before the greeting'],
+  ['after-greeting', { after: 'greeting' }, mustFail, 'after the greeting'],
+  ['before-ehlo-reply', { before: 'reply', to: 'EHLO' }, mustFail, 'after EHLO, before its reply'],
+  ['after-ehlo', { after: 'EHLO' }, mustFail, 'after the EHLO reply'],
+  ['after-mail', { after: 'MAIL' }, mustFail, 'after the MAIL FROM reply'],
+  ['before-rcpt-reply', { before: 'reply', to: 'RCPT' }, mustFail, 'after RCPT TO, before its reply'],
+  ['after-rcpt', { after: 'RCPT' }, mustFail, 'after the RCPT TO reply'],
+  ['before-data-reply', { before: 'reply', to: 'DATA' }, mustFail, 'after DATA, before the 354'],
+  ['after-data', { after: 'DATA' }, mustFail, "after the DATA command's 354"],
+  ['mid-body-64k', { after: 'DATA', bytes: 64 * KiB }, mustFail, 'mid-body, after 64 KiB of a 1 MiB message'],
+  ['after-dot', { before: 'reply', to: 'dot' }, mustFail, 'after the final dot, before the 250 (the duplicate-delivery trap)'],
+  ['after-quit', { before: 'reply', to: 'QUIT' }, mustDeliver, 'after QUIT, before the 221'],
+];
+
+const scenarios: Scenario[] = (['reset', 'close'] as const).flatMap((kind) =>
+  POINTS.map(([name, at, expect, title]) => ({
+    id: `${SUITE}/${kind}-${name}`,
+    suite: SUITE,
+    protocol: 'smtp' as const,
+    title: `${kind === 'reset' ? 'RST' : 'FIN'} ${title}`,
+    fault: { kind, at },
+    expect,
+    messageBytes: MESSAGE_BYTES,
+  })),
+);
+
+export const resets: Suite = {
+  name: SUITE,
+  protocol: 'smtp',
+  description: 'RST and FIN at every phase of an SMTP transaction',
+  scenarios,
+};

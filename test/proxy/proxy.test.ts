@@ -1,0 +1,213 @@
+import { createHash, randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Fault } from '../../src/faults/types.js';
+import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
+import { connectRaw } from '../helpers/raw-client.js';
+import { startScriptedSmtp, type ScriptedServer } from '../helpers/scripted-smtp.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function setup(...faults: Fault[]): Promise<{ server: ScriptedServer; proxy: ProxyHandle }> {
+  const server = await startScriptedSmtp();
+  cleanups.push(() => server.close());
+  const proxy = await startProxy({ upstream: { host: '127.0.0.1', port: server.port }, faults });
+  cleanups.push(() => proxy.close());
+  return { server, proxy };
+}
+
+const has = (s: string) => (text: string) => text.includes(s);
+
+/** Walks a client through greeting, EHLO, MAIL, RCPT up to the 354. */
+async function toData(port: number) {
+  const client = await connectRaw(port);
+  await client.until(has('220 '));
+  client.send('EHLO me\r\n');
+  await client.until(has('250 SIZE'));
+  client.send('MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n');
+  await client.until(has('354 '));
+  return client;
+}
+
+describe('fault proxy', () => {
+  it('relays binary data unchanged both ways, half-close included', async () => {
+    const upstream = net.createServer({ allowHalfOpen: true }, (socket) => {
+      socket.pipe(socket);
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => upstream.close(() => resolve())));
+    const proxy = await startProxy({ upstream: { host: '127.0.0.1', port: (upstream.address() as net.AddressInfo).port } });
+    cleanups.push(() => proxy.close());
+
+    const payload = randomBytes(4 * 1024 * 1024);
+    const socket = net.connect({ host: '127.0.0.1', port: proxy.port, allowHalfOpen: true });
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.end(payload);
+    await new Promise((resolve) => socket.on('end', resolve));
+    socket.destroy();
+    const echoed = Buffer.concat(chunks);
+    expect(echoed.length).toBe(payload.length);
+    expect(createHash('sha256').update(echoed).digest('hex')).toBe(createHash('sha256').update(payload).digest('hex'));
+  });
+
+  it('relays a whole SMTP transaction and records a transcript', async () => {
+    const { server, proxy } = await setup();
+    const client = await toData(proxy.port);
+    client.send('Subject: x\r\n\r\nhello\r\n.\r\nQUIT\r\n');
+    await client.until(has('221 '));
+    expect(await client.ended).toBe('fin');
+    await proxy.idle();
+    expect(server.bodies).toEqual([21]);
+    const [session] = proxy.sessions();
+    expect(session?.phase).toBe('quit');
+    expect(session?.transcript.join('\n')).toMatch(/C {2}\[message body: 21 bytes\][\s\S]*C {2}\.\n[\s\S]*S {2}250 2\.0\.0 queued/);
+  });
+
+  it('resets the client right after the greeting and the client still reads the greeting', async () => {
+    const { proxy } = await setup({ kind: 'reset', at: { after: 'greeting' } });
+    const client = await connectRaw(proxy.port);
+    expect(await client.ended).toBe('rst');
+    expect(client.text()).toBe('220 scripted ESMTP\r\n');
+    expect(proxy.fired()).toEqual([true]);
+  });
+
+  it('closes with a FIN after the reply to RCPT', async () => {
+    const { proxy } = await setup({ kind: 'close', at: { after: 'RCPT' } });
+    const client = await connectRaw(proxy.port);
+    await client.until(has('220 '));
+    client.send('EHLO me\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n');
+    expect(await client.ended).toBe('fin');
+    expect(client.text()).toMatch(/250 2\.1\.5 ok\r\n$/);
+    expect(proxy.sessions()[0]?.phase).toBe('rcpt');
+  });
+
+  it('cuts the body after exactly N octets and the server sees only those', async () => {
+    const { server, proxy } = await setup({ kind: 'reset', at: { after: 'DATA', bytes: 1000 } });
+    const client = await toData(proxy.port);
+    const before = server.received[0]!.length;
+    client.send(Buffer.alloc(5000, 0x61));
+    expect(await client.ended).toBe('rst');
+    await proxy.idle();
+    expect(server.received[0]!.length - before).toBe(1000);
+    expect(server.bodies).toEqual([]);
+    expect(proxy.sessions()[0]).toMatchObject({ phase: 'body', bodyBytes: 1000, faultFired: true });
+  });
+
+  it('holds the reply after the dot while the server has the whole message', async () => {
+    const { server, proxy } = await setup({ kind: 'reset', at: { before: 'reply', to: 'dot' } });
+    const client = await toData(proxy.port);
+    client.send('hello\r\n.\r\n');
+    expect(await client.ended).toBe('rst');
+    await proxy.idle();
+    expect(server.bodies).toEqual([7]);
+    expect(client.text()).not.toContain('queued');
+  });
+
+  it('keeps a command caught by a before trigger from the server, even sent byte by byte', async () => {
+    const { server, proxy } = await setup({ kind: 'close', at: { before: 'QUIT' } });
+    const client = await connectRaw(proxy.port);
+    await client.until(has('220 '));
+    for (const byte of 'NOOP\r\nQUIT\r\n') client.send(byte);
+    expect(await client.ended).toBe('fin');
+    await proxy.idle();
+    expect(server.received[0]!.toString()).toBe('NOOP\r\n');
+  });
+
+  it('stalls before the reply to RCPT: the server got RCPT, the client gets nothing more', async () => {
+    const { server, proxy } = await setup({ kind: 'stall', at: { before: 'reply', to: 'RCPT' } });
+    const client = await connectRaw(proxy.port);
+    await client.until(has('220 '));
+    client.send('MAIL FROM:<a@x>\r\n');
+    await client.until(has('250 2.1.0'));
+    client.send('RCPT TO:<b@y>\r\n');
+    await expect.poll(() => server.received[0]?.toString()).toContain('RCPT TO:<b@y>');
+    expect(client.text()).not.toContain('2.1.5');
+    expect(proxy.fired()).toEqual([true]);
+    client.socket.destroy();
+  });
+
+  it('answers 552 mid-body in the server place, then closes while the client writes', async () => {
+    const { server, proxy } = await setup({ kind: 'reply', code: 552, text: '5.3.4 too big', at: { after: 'DATA', bytes: 100 } });
+    const client = await toData(proxy.port);
+    client.send(Buffer.alloc(300, 0x61));
+    expect(await client.ended).toBe('fin');
+    expect(client.text()).toMatch(/354 go ahead\r\n552 5\.3\.4 too big\r\n$/);
+    await proxy.idle();
+    expect(server.bodies).toEqual([]);
+  });
+
+  it('swallows STARTTLS and answers 454, then the conversation goes on', async () => {
+    const { server, proxy } = await setup({ kind: 'reply', code: 454, at: { before: 'STARTTLS' }, then: 'continue' });
+    const client = await connectRaw(proxy.port);
+    await client.until(has('220 '));
+    client.send('STARTTLS\r\n');
+    await client.until(has('454 '));
+    client.send('NOOP\r\n');
+    await client.until(has('250 ok'));
+    expect(server.received[0]!.toString()).toBe('NOOP\r\n');
+  });
+
+  it('delays the greeting and then relays it intact', async () => {
+    const { proxy } = await setup({ kind: 'delay', ms: 50, at: 'connect' });
+    const client = await connectRaw(proxy.port);
+    expect(await client.until(has('\n'))).toBe('220 scripted ESMTP\r\n');
+    client.socket.destroy();
+  });
+
+  it('fragments replies toward the client into single bytes', async () => {
+    const { proxy } = await setup({ kind: 'slice', size: 1, gapMs: 1, at: 'connect' });
+    const client = await connectRaw(proxy.port);
+    await client.until(has('220 scripted ESMTP\r\n'));
+    expect(client.reads()).toBeGreaterThan(10);
+    client.socket.destroy();
+  });
+
+  it('applies a fault to the Nth connection only', async () => {
+    const { proxy } = await setup({ kind: 'reset', at: 'connect', connection: 2 });
+    const first = await connectRaw(proxy.port);
+    await first.until(has('220 '));
+    const second = await connectRaw(proxy.port);
+    expect(await second.ended).toBe('rst');
+    expect(second.text()).toBe('');
+    first.socket.destroy();
+  });
+
+  it('answers 421 over the session limit and admits again once a session ends', async () => {
+    const { proxy } = await setup({ kind: 'limit', max: 1, at: 'connect' });
+    const first = await connectRaw(proxy.port);
+    await first.until(has('220 '));
+    const second = await connectRaw(proxy.port);
+    expect(await second.ended).toBe('fin');
+    expect(second.text()).toMatch(/^421 /);
+    first.send('QUIT\r\n');
+    await first.ended;
+    await proxy.idle();
+    const third = await connectRaw(proxy.port);
+    await third.until(has('220 '));
+    third.socket.destroy();
+  });
+
+  it('queues a connection over the limit without a greeting until a slot frees', async () => {
+    const { proxy } = await setup({ kind: 'limit', max: 1, over: 'queue', at: 'connect' });
+    const first = await connectRaw(proxy.port);
+    await first.until(has('220 '));
+    const second = await connectRaw(proxy.port);
+    expect(second.text()).toBe('');
+    first.send('QUIT\r\n');
+    await second.until(has('220 '));
+    second.socket.destroy();
+  });
+
+  it('restarts: drops open sessions and refuses connections for a while', async () => {
+    const { proxy } = await setup({ kind: 'refuse', ms: 60_000, at: { after: 'EHLO' } });
+    const client = await connectRaw(proxy.port);
+    await client.until(has('220 '));
+    client.send('EHLO me\r\n');
+    expect(await client.ended).toBe('fin');
+    await expect(connectRaw(proxy.port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});

@@ -1,0 +1,76 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Result, Verdict } from '../../src/engine/types.js';
+import { writeJunitReport } from '../../src/report/junit.js';
+
+/** A result in `suite` with the given verdict and reason. */
+function result(suite: string, name: string, verdict: Verdict, reason = `${name} ${verdict}`): Result {
+  return {
+    id: `${suite}/${name}/nodemailer`,
+    suite,
+    protocol: 'smtp',
+    client: 'nodemailer',
+    server: 'mock',
+    title: name,
+    fault: null,
+    faultFired: false,
+    outcome: verdict === 'error' ? null : { kind: 'reset', phase: 'rcpt', bytesSent: 0 },
+    sink: null,
+    expected: 'fails',
+    verdict,
+    reason,
+    durationMs: 1500,
+    transcript: [`0.000 S: 220 ${name}`, '0.001 C: QUIT'],
+  };
+}
+
+const results = [
+  result('smtp/resets', 'reset-after-rcpt', 'conformant'),
+  result('smtp/resets', 'reset-in-body', 'deviates', 'client said "sent" & the sink holds <0> copies'),
+  result('smtp/timeouts', 'stall-greeting', 'unfired'),
+  result('smtp/timeouts', 'stall-dot', 'error', 'client crashed'),
+];
+
+describe('writeJunitReport', () => {
+  let dir = '';
+  let xml = '';
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wireprobe-junit-'));
+    const file = join(dir, 'out', 'junit.xml');
+    await writeJunitReport(file, results);
+    xml = await readFile(file, 'utf8');
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes one testsuite per suite and one testcase per result', () => {
+    expect(xml.startsWith('<?xml')).toBe(true);
+    expect(xml.match(/<testsuite /g)).toHaveLength(2);
+    expect(xml).toContain('<testsuite name="smtp/resets" tests="2" failures="1" errors="0"');
+    expect(xml).toContain('<testsuite name="smtp/timeouts" tests="2" failures="1" errors="1"');
+    const names = [...xml.matchAll(/<testcase classname="([^"]*)" name="([^"]*)" time="([^"]*)"/g)];
+    expect(names.map((m) => m[2])).toEqual(results.map((r) => r.id));
+    expect(names.map((m) => m[1])).toEqual(['smtp.resets', 'smtp.resets', 'smtp.timeouts', 'smtp.timeouts']);
+    expect(names.map((m) => m[3])).toEqual(['1.5', '1.5', '1.5', '1.5']);
+  });
+
+  it('reports a deviating result as a failure with its reason, escaped', () => {
+    expect(xml).toContain(
+      '<failure message="client said &quot;sent&quot; &amp; the sink holds &lt;0> copies" type="deviates"/>',
+    );
+  });
+
+  it('reports an unfired result as a failure and an error result as an error', () => {
+    expect(xml).toContain('<failure message="stall-greeting unfired" type="unfired"/>');
+    expect(xml).toContain('<error message="client crashed" type="error"/>');
+    expect(xml.match(/<failure /g)).toHaveLength(2);
+    expect(xml.match(/<error /g)).toHaveLength(1);
+  });
+
+  it('puts the transcript in system-out', () => {
+    expect(xml).toMatch(/<system-out>\s*<!\[CDATA\[0\.000 S: 220 reset-in-body\n0\.001 C: QUIT\]\]>\s*<\/system-out>/);
+  });
+});
