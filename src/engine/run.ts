@@ -14,6 +14,10 @@ import { classify } from './classify.js';
 import { makeMessage } from './message.js';
 import type { Result, Scenario, SinkReport, Timeouts } from './types.js';
 import { judge } from './verdict.js';
+import { bounded } from '../util/bounded.js';
+
+/** How long a client may go on (QUIT, closing) after it reported, before the proxy is closed. */
+const QUIT_GRACE_MS = 1_000;
 
 /** Client timeouts and the runner's deadline, unless a scenario sets its own. */
 export const DEFAULT_TIMEOUTS: Timeouts = { connect: 5_000, greeting: 5_000, socket: 5_000, deadline: 20_000 };
@@ -72,6 +76,8 @@ export async function runScenario(scenario: Scenario, client: ClientAdapter): Pr
     const message = makeMessage(scenario.id, scenario.messageBytes);
     const job = { host: proxy.host, port: proxy.port, from: 'sender@wireprobe.test', to: ['sink@wireprobe.test'], message: message.data, timeouts };
     const report = await withDeadline((signal) => client.run(job, signal), timeouts.deadline);
+    // A client may still be saying QUIT after it reported; let it finish, briefly.
+    await bounded(proxy.idle(), QUIT_GRACE_MS);
     await proxy.close();
     await server.idle();
     const last = proxy.sessions().at(-1);
@@ -81,8 +87,10 @@ export async function runScenario(scenario: Scenario, client: ClientAdapter): Pr
       intact: server.messages.every((m) => m.sha256 === message.sha256 && m.bytes === message.data.length),
     };
     const faultFired = proxy.fired().some(Boolean);
-    const { verdict, reason } = judge({ expect: scenario.expect, unfired: !!scenario.fault && !faultFired, outcome, sink });
-    const transcript = proxy.sessions().flatMap((s) => s.transcript);
+    const sessions = proxy.sessions();
+    const sent = new Set(sessions.flatMap((s) => s.sent));
+    const { verdict, reason } = judge({ expect: scenario.expect, unfired: !!scenario.fault && !faultFired, sent, outcome, sink });
+    const transcript = sessions.flatMap((s) => s.transcript);
     return { ...base, faultFired, outcome, sink, verdict, reason, durationMs: Math.round(performance.now() - started), transcript };
   } catch (error) {
     const reason = `wireprobe failed: ${(error as Error).message}`;

@@ -37,6 +37,11 @@ export interface Expect {
   readonly client: 'fails' | 'delivers';
   /** The rule, in a sentence with its source, shown in reports. */
   readonly rule: string;
+  /**
+   * A step a conformant client always sends (e.g. QUIT, RFC 5321 §4.1.1.10). A fault waiting on it
+   * that never fired because the client never sent it is a deviation with this rule, not `unfired`.
+   */
+  readonly mustSend?: { readonly step: string; readonly rule: string };
 }
 
 export interface Timeouts {

@@ -50,16 +50,10 @@ export class SmtpTracker {
   #replyLines: string[] = [];
   /** After a 334, the client's next line is SASL data (RFC 4954 §4), not a command. */
   #authContinues = false;
-  #phase = 'connect';
   #bodyBytes = 0;
   /** Octets read in the body so far, terminator included. */
   #consumed = 0;
   #tail = Buffer.alloc(0);
-
-  /** Where the client is: `connect`, `greeting`, the last verb sent (lower-case), `body`, `dot`, `tls`. */
-  get phase(): string {
-    return this.#phase;
-  }
 
   /** Body octets of the current (or last) message so far. */
   get bodyBytes(): number {
@@ -98,7 +92,6 @@ export class SmtpTracker {
       this.#authContinues = false;
       const verb = continuation ? 'AUTH' : commandVerb(text);
       this.#awaiting.push(verb);
-      this.#phase = verb.toLowerCase();
       marks.push({ kind: 'command', end, verb, line: text, ...(continuation ? { continuation } : {}) });
     }
     return chunk.length;
@@ -123,7 +116,6 @@ export class SmtpTracker {
     this.#bodyBytes = this.#consumed - 3;
     this.#mode = 'command';
     this.#awaiting.push('dot');
-    this.#phase = 'dot';
     marks.push({ kind: 'dot', end, bodyBytes: this.#bodyBytes });
     return end;
   }
@@ -155,21 +147,52 @@ export class SmtpTracker {
   }
 
   #onReply(to: string, code: number): void {
-    if (to === 'greeting' && this.#phase === 'connect') this.#phase = 'greeting';
-    else if (to === 'DATA' && code === 354) this.#startBody();
+    if (to === 'DATA' && code === 354) this.#startBody();
     else if (to === 'AUTH' && code === 334) this.#authContinues = true;
-    else if (to === 'STARTTLS' && code === 220) {
-      this.#mode = 'opaque';
-      this.#phase = 'tls';
-    }
+    else if (to === 'STARTTLS' && code === 220) this.#mode = 'opaque';
   }
 
   #startBody(): void {
     this.#mode = 'body';
-    this.#phase = 'body';
     this.#bodyBytes = 0;
     this.#consumed = 0;
     // The body starts at a line start, so a lone ".\r\n" ends an empty message.
     this.#tail = Buffer.from('\r\n', 'latin1');
+  }
+}
+
+/**
+ * Where the client is, as the client sees it: what it has sent (observed as it arrives) and which
+ * replies it has been shown (observed as they are relayed). The phase is the step whose reply the
+ * client waits for (the oldest unanswered, RFC 2920 pipelining), `body` while it sends the message,
+ * else the last step answered: `connect`, `greeting`, `ehlo`, `mail`, `rcpt`, `data`, `body`, `dot`,
+ * `quit`, `tls` (after STARTTLS, the rest is opaque).
+ */
+export class SmtpPhase {
+  #waiting: string[] = [];
+  #answered = 'connect';
+  #inBody = false;
+
+  get phase(): string {
+    if (this.#inBody) return 'body';
+    return this.#waiting[0] ?? this.#answered;
+  }
+
+  /** The client sent a command or the end of data. */
+  sent(mark: SmtpMark): void {
+    if (mark.kind === 'command') this.#waiting.push(mark.verb.toLowerCase());
+    else if (mark.kind === 'dot') {
+      this.#inBody = false;
+      this.#waiting.push('dot');
+    }
+  }
+
+  /** A reply reached the client. */
+  shown(mark: SmtpMark): void {
+    if (mark.kind !== 'reply') return;
+    if (mark.to === 'unsolicited') return;
+    if (mark.to !== 'greeting') this.#waiting.shift();
+    this.#answered = mark.to === 'STARTTLS' && mark.code === 220 ? 'tls' : mark.to.toLowerCase();
+    if (mark.to === 'DATA' && mark.code === 354) this.#inBody = true;
   }
 }

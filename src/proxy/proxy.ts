@@ -11,6 +11,7 @@ import { admit, LIMIT_REPLY } from '../faults/limit.js';
 import type { Listener } from '../faults/link.js';
 import { applyRefuse } from '../faults/refuse.js';
 import type { Fault, LimitFault, RefuseFault } from '../faults/types.js';
+import { bounded } from '../util/bounded.js';
 import { Session } from './session.js';
 import { Transcript } from './transcript.js';
 
@@ -35,6 +36,8 @@ export interface SessionInfo {
   /** Body octets of this session's last message that were relayed to the server. */
   readonly bodyBytes: number;
   readonly faultFired: boolean;
+  /** Steps the client sent: command verbs and `dot`. */
+  readonly sent: readonly string[];
   readonly transcript: readonly string[];
 }
 
@@ -173,9 +176,10 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     sessions: () =>
       entries.map((e) => ({
         index: e.index,
-        phase: e.session?.tracker.phase ?? 'connect',
+        phase: e.session?.view.phase ?? 'connect',
         bodyBytes: e.session?.relayedBody ?? 0,
         faultFired: e.session?.faultFired ?? false,
+        sent: [...(e.session?.sent ?? [])],
         transcript: e.transcript.lines,
       })),
     fired: () => [...fired],
@@ -196,8 +200,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       }
       // A server that never closes its side must not hold us: give it a moment, then cut.
       const ended = Promise.all(entries.map((e) => e.session?.done));
-      const grace = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref());
-      await Promise.race([ended, grace]);
+      await bounded(ended, CLOSE_GRACE_MS);
       entries.forEach(destroy);
       await ended;
   }

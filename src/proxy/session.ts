@@ -16,7 +16,7 @@ import type { Link } from '../faults/link.js';
 import { cutAt, holdsLines } from '../faults/trigger.js';
 import type { Fault, Toward } from '../faults/types.js';
 import { formatFault } from '../faults/format.js';
-import { SmtpTracker, type Direction, type SmtpMark } from '../protocol/smtp.js';
+import { SmtpPhase, SmtpTracker, type Direction, type SmtpMark } from '../protocol/smtp.js';
 import { Transcript, redact } from './transcript.js';
 
 /** A chunk waiting to be relayed, with its marks and how far it has been relayed. */
@@ -26,6 +26,8 @@ interface Pending {
   next: number;
   pos: number;
   lineStart: number;
+  /** Replies among `marks` already shown to the client (down direction). */
+  shown: number;
 }
 
 /** One direction of the relay. */
@@ -59,6 +61,10 @@ export class Session implements Link {
   readonly index: number;
   readonly transcript: Transcript;
   readonly tracker = new SmtpTracker();
+  /** Where the client is: commands as they arrive, replies as they are relayed. */
+  readonly view = new SmtpPhase();
+  /** Every step the client sent: command verbs and `dot`. */
+  readonly sent = new Set<string>();
   /** Resolves when both sockets are closed. */
   readonly done: Promise<void>;
   #armed: Fault[];
@@ -106,6 +112,7 @@ export class Session implements Link {
 
   /** Ends the session now: RST to the client, FIN to the server (so it keeps what it already got). */
   abort(how: 'close' | 'reset' = 'reset'): void {
+    if (this.#dead) return;
     if (how === 'reset') this.reset('client');
     else this.close('client', 'abort');
   }
@@ -212,11 +219,16 @@ export class Session implements Link {
     const carried = relay.carry.length;
     const data = carried ? Buffer.concat([relay.carry, chunk]) : chunk;
     const marks = this.tracker.feed(dir, chunk).map((m) => shift(m, carried));
-    for (const mark of marks) this.#record(mark);
+    for (const mark of marks) {
+      this.#record(mark);
+      if (dir === 'up') this.view.sent(mark);
+      if (mark.kind === 'command') this.sent.add(mark.verb);
+      else if (mark.kind === 'dot') this.sent.add('dot');
+    }
     // With a `before` trigger armed, an unfinished command line waits for its end before it is relayed.
     const keep = dir === 'up' && this.#holdLines ? Math.min(this.tracker.partialCommandBytes, data.length) : 0;
     relay.carry = data.subarray(data.length - keep);
-    relay.queue.push({ data: data.subarray(0, data.length - keep), marks, next: 0, pos: 0, lineStart: 0 });
+    relay.queue.push({ data: data.subarray(0, data.length - keep), marks, next: 0, pos: 0, lineStart: 0, shown: 0 });
     this.#pump(dir);
   }
 
@@ -239,6 +251,7 @@ export class Session implements Link {
         const mark = p.marks[p.next]!;
         this.#check(dir, p, mark);
         if (this.#held || this.#dead) return;
+        this.#shown(dir, p, p.next + 1);
         if (mark.kind === 'body') this.#relayedBody = mark.before + mark.end - mark.start;
         else p.lineStart = mark.end;
         p.next++;
@@ -256,6 +269,7 @@ export class Session implements Link {
       if (!cut) continue;
       this.#forward(dir, p.data.subarray(p.pos, cut.offset));
       p.pos = cut.offset;
+      this.#shown(dir, p, cut.offset >= mark.end ? p.next + 1 : p.next);
       if (mark.kind === 'body') this.#relayedBody = mark.before + cut.offset - mark.start;
       this.#fire(fault);
       if (cut.pendingUntil !== undefined && this.#swallow) {
@@ -265,6 +279,12 @@ export class Session implements Link {
       this.#swallow = false;
       if (this.#held || this.#dead) return;
     }
+  }
+
+  /** The client has now been shown the replies among the first `upTo` marks of `p`. */
+  #shown(dir: Direction, p: Pending, upTo: number): void {
+    if (dir !== 'down') return;
+    for (; p.shown < upTo; p.shown++) this.view.shown(p.marks[p.shown]!);
   }
 
   #fire(fault: Fault): void {

@@ -16,9 +16,14 @@ const mustFail: Expect = {
   client: 'fails',
   rule: 'RFC 5321 §3.8: a connection lost before the final 250 is a temporary failure, to be reported, never a success',
 };
-const mustDeliver: Expect = {
+const deliveredAtDot: Expect = {
+  client: 'delivers',
+  rule: 'RFC 5321 §4.1.1.4: the 250 after the dot is the server taking responsibility; what happens to the connection afterwards cannot undo it',
+};
+const deliveredAtQuit: Expect = {
   client: 'delivers',
   rule: 'RFC 5321 §4.1.1.10, §3.8: once the 250 after the dot has arrived the message is delivered; a failure at QUIT must not fail it',
+  mustSend: { step: 'QUIT', rule: 'RFC 5321 §3.8: the client MUST NOT intentionally close the channel until it sends QUIT' },
 };
 
 /** The points where the connection dies: [scenario name part, trigger, expectation, title]. */
@@ -34,7 +39,8 @@ const POINTS: readonly (readonly [string, At, Expect, string])[] = [
   ['after-data', { after: 'DATA' }, mustFail, "after the DATA command's 354"],
   ['mid-body-64k', { after: 'DATA', bytes: 64 * KiB }, mustFail, 'mid-body, after 64 KiB of a 1 MiB message'],
   ['after-dot', { before: 'reply', to: 'dot' }, mustFail, 'after the final dot, before the 250 (the duplicate-delivery trap)'],
-  ['after-quit', { before: 'reply', to: 'QUIT' }, mustDeliver, 'after QUIT, before the 221'],
+  ['after-dot-reply', { after: 'dot' }, deliveredAtDot, 'after the 250 that accepts the message'],
+  ['after-quit', { before: 'reply', to: 'QUIT' }, deliveredAtQuit, 'after QUIT, before the 221'],
 ];
 
 const scenarios: Scenario[] = (['reset', 'close'] as const).flatMap((kind) =>
