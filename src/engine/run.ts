@@ -77,7 +77,7 @@ export async function runScenario(scenario: Scenario, client: ClientAdapter): Pr
     const job = { host: proxy.host, port: proxy.port, from: 'sender@wireprobe.test', to: ['sink@wireprobe.test'], message: message.data, timeouts };
     const report = await withDeadline((signal) => client.run(job, signal), timeouts.deadline);
     // A client may still be saying QUIT after it reported; let it finish, briefly.
-    await bounded(proxy.idle(), QUIT_GRACE_MS);
+    if (report !== 'hung') await bounded(proxy.idle(), QUIT_GRACE_MS);
     await proxy.close();
     await server.idle();
     const last = proxy.sessions().at(-1);

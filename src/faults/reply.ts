@@ -1,6 +1,8 @@
 /**
  * Reply: the proxy answers in the server's place (e.g. `421` at the greeting, `552` mid-body, `454`
  * to STARTTLS), then goes on, closes or resets. Replies are formatted per RFC 5321 §4.2.
+ * The reply is sent when the trigger fires: if the client pipelined commands before the caught one
+ * (RFC 2920) and the server has not answered them yet, it arrives ahead of those answers.
  */
 import type { Link } from './link.js';
 import type { ReplyFault } from './types.js';

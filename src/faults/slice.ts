@@ -8,6 +8,7 @@ import type { SliceFault } from './types.js';
 
 /** A Transform that re-emits each chunk as separate pieces of at most `size` bytes. */
 export function createSlicer(size: number, gapMs = 1): Transform {
+  if (!(size >= 1)) throw new RangeError(`slice needs a size of at least 1 byte, got ${size}`);
   let timer: NodeJS.Timeout | undefined;
   const send = (stream: Transform, chunk: Buffer, pos: number, done: TransformCallback): void => {
     const end = Math.min(chunk.length, pos + size);

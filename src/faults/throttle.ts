@@ -8,6 +8,7 @@ const TICKS_PER_SECOND = 20;
 
 /** A Transform that releases bytes no faster than `bytesPerSecond`, with backpressure upstream. */
 export function createThrottle(bytesPerSecond: number): Transform {
+  if (!(bytesPerSecond > 0)) throw new RangeError(`throttle needs a rate above 0 bytes/s, got ${bytesPerSecond}`);
   const piece = Math.max(1, Math.floor(bytesPerSecond / TICKS_PER_SECOND));
   let nextAt = 0;
   let timer: NodeJS.Timeout | undefined;

@@ -46,8 +46,8 @@ export interface ResetFault extends FaultBase {
 }
 
 /**
- * FIN (shutdown for writing). `after: 'discard'` (default) keeps reading and discarding what the peer
- * still writes, a clean half-close; `after: 'abort'` stops reading, so the peer's next write is answered
+ * FIN (shutdown for writing). `then: 'discard'` (default) keeps reading and discarding what the peer
+ * still writes, a clean half-close; `then: 'abort'` stops reading, so the peer's next write is answered
  * by RST: the EPIPE / 10053 "connection aborted" a client gets when it keeps writing.
  */
 export interface CloseFault extends FaultBase {
@@ -69,12 +69,14 @@ export interface DelayFault extends FaultBase {
 /** From the trigger on, relay toward `toward` at most `bytesPerSecond`. */
 export interface ThrottleFault extends FaultBase {
   readonly kind: 'throttle';
+  /** Above 0. */
   readonly bytesPerSecond: number;
 }
 
 /** From the trigger on, relay toward `toward` in writes of at most `size` bytes, `gapMs` apart (default 1). */
 export interface SliceFault extends FaultBase {
   readonly kind: 'slice';
+  /** Above 0. */
   readonly size: number;
   readonly gapMs?: number;
 }

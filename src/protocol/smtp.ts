@@ -65,9 +65,13 @@ export class SmtpTracker {
     return this.#mode === 'command' ? this.#up.partial.length : 0;
   }
 
-  /** The proxy answered the latest command itself: the server will not reply to it. */
-  forgetLast(): void {
-    this.#awaiting.pop();
+  /**
+   * The proxy kept `step` from the server (and answered it itself): the server will not reply to it.
+   * It is the oldest such step still waiting, even when pipelined commands came after it.
+   */
+  forget(step: string): void {
+    const i = this.#awaiting.indexOf(step);
+    if (i !== -1) this.#awaiting.splice(i, 1);
   }
 
   /** Feeds a chunk that travelled in `direction`; returns its marks in stream order. */

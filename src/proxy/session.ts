@@ -274,7 +274,7 @@ export class Session implements Link {
       this.#fire(fault);
       if (cut.pendingUntil !== undefined && this.#swallow) {
         p.pos = cut.pendingUntil;
-        this.tracker.forgetLast();
+        this.tracker.forget(mark.kind === 'dot' ? 'dot' : mark.kind === 'command' ? mark.verb : '');
       }
       this.#swallow = false;
       if (this.#held || this.#dead) return;

@@ -192,6 +192,16 @@ describe('SmtpTracker', () => {
     expect(phases).toEqual(['greeting', 'mail', 'rcpt', 'data', 'body']);
   });
 
+  it('forgets the step the proxy answered itself, even with pipelined commands after it', () => {
+    const tracker = new SmtpTracker();
+    tracker.feed('down', Buffer.from('220 x\r\n'));
+    tracker.feed('up', Buffer.from('MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nRCPT TO:<c@y>\r\nDATA\r\n'));
+    tracker.forget('RCPT');
+    const replies = tracker.feed('down', Buffer.from('250 ok\r\n250 ok\r\n354 go\r\n'));
+    expect(replies.map((m) => (m.kind === 'reply' ? m.to : m.kind))).toEqual(['MAIL', 'RCPT', 'DATA']);
+    expect(tracker.feed('up', Buffer.from('x\r\n.\r\n')).map((m) => m.kind)).toEqual(['body', 'dot']);
+  });
+
   it('answers an unexpected reply as unsolicited', () => {
     const { marks } = run([['down', '220 x\r\n'], ['down', '421 timeout\r\n']], 0);
     expect(marks.at(-1)).toMatchObject({ kind: 'reply', to: 'unsolicited', code: 421 });

@@ -1,0 +1,298 @@
+/**
+ * Benchmark, not a test: SMTP message body throughput through the fault proxy (no fault) against the
+ * same transfer straight to the sink, in one run, and the ratio of the two (target: proxy >= 0.8x).
+ *
+ *   direct:   client ──TCP──────────────────────────────► sink
+ *   proxied:  client ──TCP──► proxy (startProxy, no fault) ──TCP──► sink
+ *
+ *   EHLO, MAIL, RCPT, DATA ─► [t0] N x 64 KiB body + ".\r\n" ─► 250 [t1] ─► QUIT
+ *
+ * Client, proxy and sink share this one Node process, as they do when wireprobe runs a suite, so the
+ * figures are for one event loop doing all three. Rounds alternate direct and proxied; each is reported
+ * and the median of the three per mode is compared. Exit code 0 whether or not the target is met;
+ * 1 only when the benchmark itself fails (a transfer errs, stalls, or the sink's byte count is wrong).
+ *
+ * Usage: npm run bench [-- --mib N]   (N: body size in MiB, default 256)
+ */
+import { once } from 'node:events';
+import net, { type Server, type Socket } from 'node:net';
+import { parseArgs } from 'node:util';
+import { startProxy } from '../src/proxy/proxy.js';
+
+const HOST = '127.0.0.1';
+const MiB = 1024 * 1024;
+const CHUNK = 64 * 1024;
+const ROUNDS = 3;
+const TARGET = 0.8;
+/** A single transfer that takes longer than this is a failed benchmark, not a slow one. */
+const RUN_DEADLINE_MS = 120_000;
+/** End of data, RFC 5321 §4.1.1.4: the body's last CRLF, then ".\r\n". */
+const TERMINATOR = Buffer.from('\r\n.\r\n', 'latin1');
+
+type Mode = 'direct' | 'proxied';
+
+/** One timed transfer. */
+interface Run {
+  readonly mode: Mode;
+  readonly round: number;
+  readonly ms: number;
+  readonly mibPerS: number;
+  /** RSS after the run minus before, and the highest sampled RSS during it minus before (bytes). */
+  readonly rssDelta: number;
+  readonly rssPeakDelta: number;
+}
+
+/** The sink's handle: where it listens, what the last message measured, and how to stop it. */
+interface Sink {
+  readonly port: number;
+  /** Body octets of the last message (terminator excluded). */
+  lastBody(): number;
+  close(): Promise<void>;
+}
+
+// ── sink ──────────────────────────────────────────────────────────────────────────────────────────
+
+/** A minimal SMTP sink on 127.0.0.1 port 0: 250 to everything, 354 to DATA, counts and drops the body. */
+async function startSink(): Promise<Sink> {
+  const sockets = new Set<Socket>();
+  let last = 0;
+  const server: Server = net.createServer({ noDelay: true }, (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    serveSmtp(socket, (bytes) => (last = bytes));
+    socket.write('220 sink\r\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, HOST, resolve);
+  });
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    lastBody: () => last,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Speaks the sink's side of SMTP on `socket`; calls `onMessage` with each body's size at its dot. */
+function serveSmtp(socket: Socket, onMessage: (bodyBytes: number) => void): void {
+  let mode: 'command' | 'body' = 'command';
+  let partial = '';
+  /** The last (up to 4) octets of the body stream, to see a terminator split across chunks. */
+  let tail: Buffer = Buffer.alloc(0);
+  let consumed = 0;
+
+  const command = (line: string): void => {
+    const verb = line.slice(0, 4).toUpperCase();
+    if (verb === 'DATA') {
+      mode = 'body';
+      consumed = 0;
+      tail = Buffer.from('\r\n', 'latin1'); // the body starts at a line start
+      socket.write('354 go ahead\r\n');
+    } else if (verb === 'QUIT') socket.end('221 bye\r\n');
+    else socket.write('250 ok\r\n');
+  };
+
+  socket.on('data', (chunk: Buffer) => {
+    let pos = 0;
+    while (pos < chunk.length) {
+      if (mode === 'body') {
+        const end = findTerminator(tail, chunk, pos);
+        if (end === -1) {
+          consumed += chunk.length - pos;
+          tail = lastOctets(tail, chunk, pos);
+          return;
+        }
+        consumed += end - pos;
+        pos = end;
+        mode = 'command';
+        onMessage(consumed - 3); // ".\r\n" is not content
+        socket.write('250 ok\r\n');
+        continue;
+      }
+      const lf = chunk.indexOf(0x0a, pos);
+      if (lf === -1) {
+        partial = (partial + chunk.toString('latin1', pos)).slice(0, 4096);
+        return;
+      }
+      const line = (partial + chunk.toString('latin1', pos, lf)).replace(/\r$/, '');
+      partial = '';
+      pos = lf + 1;
+      command(line);
+    }
+  });
+}
+
+/** Offset in `chunk` just past CRLF.CRLF if it completes in `chunk[pos..]`, else -1. */
+function findTerminator(tail: Buffer, chunk: Buffer, pos: number): number {
+  // A terminator straddling the boundary has at most 4 octets in `tail` and at least one in `chunk`.
+  const joined = Buffer.concat([tail, chunk.subarray(pos, pos + TERMINATOR.length - 1)]);
+  const across = joined.indexOf(TERMINATOR);
+  if (across !== -1) return pos + across + TERMINATOR.length - tail.length;
+  const inside = chunk.indexOf(TERMINATOR, pos);
+  return inside === -1 ? -1 : inside + TERMINATOR.length;
+}
+
+/** The stream's last 4 octets after `chunk[pos..]`, copied so the chunk itself is not kept alive. */
+function lastOctets(tail: Buffer, chunk: Buffer, pos: number): Buffer {
+  const keep = TERMINATOR.length - 1;
+  if (chunk.length - pos >= keep) return Buffer.from(chunk.subarray(chunk.length - keep));
+  return Buffer.from(Buffer.concat([tail, chunk.subarray(pos)]).subarray(-keep));
+}
+
+// ── client ────────────────────────────────────────────────────────────────────────────────────────
+
+/** 64 KiB of 64-octet CRLF-terminated text lines; no line starts with '.', so no dot-stuffing. */
+function bodyChunk(): Buffer {
+  const line = 'wireprobe benchmark line: the quick brown fox jumps over it.'.padEnd(62, '-') + '\r\n';
+  const chunk = Buffer.from(line.repeat(CHUNK / line.length), 'latin1');
+  if (chunk.length !== CHUNK || chunk.includes('\r\n.')) throw new Error('bench bug: bad body chunk');
+  return chunk;
+}
+
+/** Reads SMTP replies from a socket: `expect(code)` resolves with the next complete reply's last line. */
+function replyReader(socket: Socket): (code: number) => Promise<string> {
+  const finals: string[] = [];
+  let partial = '';
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  socket.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString('latin1')).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (line[3] !== '-') finals.push(line.replace(/\r$/, ''));
+    wake?.();
+  });
+  const fail = (error: Error): void => {
+    failure ??= error;
+    wake?.();
+  };
+  socket.on('error', fail);
+  socket.on('close', () => fail(new Error('connection closed before the expected reply')));
+  return async (code) => {
+    while (finals.length === 0) {
+      if (failure) throw failure;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+    const reply = finals.shift()!;
+    if (!reply.startsWith(String(code))) throw new Error(`expected ${code}, got "${reply}"`);
+    return reply;
+  };
+}
+
+/** One message over a new connection to `port`; returns ms from the first body octet to the 250 after the dot. */
+async function transfer(port: number, chunk: Buffer, chunks: number): Promise<number> {
+  const socket = net.connect({ host: HOST, port, noDelay: true });
+  const expect = replyReader(socket);
+  const deadline = setTimeout(() => socket.destroy(new Error(`transfer took over ${RUN_DEADLINE_MS} ms`)), RUN_DEADLINE_MS);
+  try {
+    await expect(220);
+    for (const [line, code] of [['EHLO bench.localhost', 250], ['MAIL FROM:<a@bench.localhost>', 250], ['RCPT TO:<b@bench.localhost>', 250], ['DATA', 354]] as const) {
+      socket.write(`${line}\r\n`);
+      await expect(code);
+    }
+    const t0 = performance.now();
+    for (let i = 0; i < chunks; i++) {
+      if (!socket.write(chunk)) await once(socket, 'drain');
+    }
+    socket.write('.\r\n');
+    await expect(250);
+    const ms = performance.now() - t0;
+    socket.write('QUIT\r\n');
+    await expect(221);
+    const closed = once(socket, 'close');
+    socket.end();
+    await closed;
+    return ms;
+  } finally {
+    clearTimeout(deadline);
+    socket.destroy();
+  }
+}
+
+// ── run ───────────────────────────────────────────────────────────────────────────────────────────
+
+/** Runs one transfer, sampling RSS while it goes, and checks the sink got every octet. */
+async function measure(mode: Mode, round: number, port: number, sink: Sink, mib: number, chunk: Buffer): Promise<Run> {
+  const chunks = (mib * MiB) / CHUNK;
+  const before = process.memoryUsage.rss();
+  let peak = before;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+  try {
+    const ms = await transfer(port, chunk, chunks);
+    const after = process.memoryUsage.rss();
+    peak = Math.max(peak, after);
+    if (sink.lastBody() !== chunks * CHUNK) throw new Error(`${mode}: sink counted ${sink.lastBody()} body octets, sent ${chunks * CHUNK}`);
+    return { mode, round, ms, mibPerS: mib / (ms / 1000), rssDelta: after - before, rssPeakDelta: peak - before };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const mb = (bytes: number): string => `${bytes >= 0 ? '+' : ''}${(bytes / MiB).toFixed(1)} MiB`;
+
+function parseMib(argv: readonly string[]): number {
+  const { values } = parseArgs({ args: [...argv], options: { mib: { type: 'string', default: '256' } } });
+  const mib = Number(values.mib);
+  if (!Number.isInteger(mib) || mib < 1) throw new Error(`--mib must be a whole number >= 1, got "${values.mib}"`);
+  return mib;
+}
+
+async function main(): Promise<void> {
+  const mib = parseMib(process.argv.slice(2));
+  const chunk = bodyChunk();
+  console.log(`wireprobe proxy throughput: ${mib} MiB SMTP body in 64 KiB writes, no fault vs direct`);
+  console.log(`client, proxy and sink all run in this one Node ${process.version} process (pid ${process.pid}), on ${HOST}`);
+  console.log(`${ROUNDS} rounds, direct and proxied alternating; all rounds counted, median of ${ROUNDS} compared\n`);
+
+  const sink = await startSink();
+  const proxy = await startProxy({ upstream: { host: HOST, port: sink.port } });
+  const runs: Run[] = [];
+  try {
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const mode of ['direct', 'proxied'] as const) {
+        const run = await measure(mode, round, mode === 'direct' ? sink.port : proxy.port, sink, mib, chunk);
+        runs.push(run);
+        console.log(
+          `round ${round}  ${mode.padEnd(7)}  ${run.mibPerS.toFixed(1).padStart(8)} MiB/s  ${run.ms.toFixed(1).padStart(8)} ms` +
+            `   RSS ${mb(run.rssDelta)} after, ${mb(run.rssPeakDelta)} peak during`,
+        );
+      }
+    }
+  } finally {
+    await proxy.close();
+    await sink.close();
+  }
+
+  const rates = (mode: Mode) => runs.filter((r) => r.mode === mode).map((r) => r.mibPerS);
+  const direct = median(rates('direct'));
+  const proxied = median(rates('proxied'));
+  const ratio = proxied / direct;
+  const list = (mode: Mode) => rates(mode).map((r) => r.toFixed(1)).join(', ');
+  console.log(`\ndirect   median ${direct.toFixed(1).padStart(8)} MiB/s   (${list('direct')})`);
+  console.log(`proxied  median ${proxied.toFixed(1).padStart(8)} MiB/s   (${list('proxied')})`);
+  console.log(`proxy/direct ratio: ${ratio.toFixed(2)}x (target >= ${TARGET}x) ${ratio >= TARGET ? 'PASS' : 'MISS'}`);
+
+  const proxiedRuns = runs.filter((r) => r.mode === 'proxied');
+  const peakDelta = Math.max(...proxiedRuns.map((r) => r.rssPeakDelta));
+  const afterDelta = Math.max(...proxiedRuns.map((r) => r.rssDelta));
+  console.log(
+    `memory: peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(1)} MiB (maxRSS, whole process); ` +
+      `proxied runs: RSS ${mb(afterDelta)} after, ${mb(peakDelta)} peak during, at most (body ${mib} MiB)`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(`benchmark failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,115 @@
+/** The command line as a user runs it: `node bin/wireprobe.js ...` in a child process. */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import { describe, expect, it } from 'vitest';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'wireprobe.js');
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function start(args: readonly string[]): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+}
+
+function run(args: readonly string[]): Promise<Ran> {
+  const child = start(args);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+describe('wireprobe command line', () => {
+  it.each([
+    [['run', '--suite', 'smtp/resetz'], /unknown suite "smtp\/resetz"/],
+    [['run', '--client', 'outlook'], /unknown client "outlook"/],
+    [['run', '--concurrency', '0'], /bad --concurrency "0"/],
+    [['run', '--bogus'], /bogus/],
+    [['frobnicate'], /unknown command "frobnicate"/],
+    [['serve', 'ftp'], /"ftp"/],
+    [['serve', 'smtp', '--fault', 'reset aftr greeting'], /at "aftr"/],
+    [['serve', 'smtp', '--port', '99999'], /bad --port "99999"/],
+    [['serve', 'smtp', '--size-limit', 'lots'], /bad --size-limit "lots"/],
+    [['list', '--json', 'x.json'], /--json does not apply to "list"/],
+  ])('rejects %j with one line naming the bad value and exit code 2', async (args, message) => {
+    const { code, stdout, stderr } = await run(args);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(message);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('prints help with examples and the fault syntax', async () => {
+    const { code, stdout } = await run(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain("wireprobe serve smtp --fault 'reset after DATA +64KiB'");
+    expect(stdout).toContain('before reply to RCPT');
+  });
+
+  it('lists suites with each scenario, its fault and the expectation', async () => {
+    const { code, stdout } = await run(['list']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/smtp\/resets\/reset-mid-body-64k\s+reset after DATA \+64KiB\s+client fails/);
+    expect(stdout).toMatch(/nodemailer-pool/);
+  });
+
+  it('runs a suite, writes JSON and JUnit, and exits 1 on deviations with --fail-on-deviation', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wireprobe-cli-'));
+    try {
+      const json = join(dir, 'out.json');
+      const junit = join(dir, 'out.xml');
+      const { code, stdout } = await run(['run', '--suite', 'smtp/resets', '--client', 'nodemailer', '--json', json, '--junit', junit, '--fail-on-deviation']);
+      expect(code).toBe(1);
+      expect(stdout).toMatch(/26 scenarios: 24 conformant, 2 deviate, 0 unfired, 0 errors/);
+      const report = JSON.parse(await readFile(json, 'utf8'));
+      expect(report.tool).toBe('wireprobe');
+      expect(report.summary).toEqual({ total: 26, conformant: 24, deviates: 2, unfired: 0, error: 0 });
+      expect(report.results[9]).toMatchObject({
+        id: 'smtp/resets/reset-mid-body-64k/nodemailer',
+        suite: 'smtp/resets',
+        protocol: 'smtp',
+        client: 'nodemailer',
+        server: 'mock-smtp',
+        fault: { kind: 'reset', at: { after: 'DATA', bytes: 65536 } },
+        faultFired: true,
+        outcome: { kind: 'reset', phase: 'body', bytesSent: 65536 },
+        verdict: 'conformant',
+      });
+      expect(await readFile(junit, 'utf8')).toMatch(/<testcase[^>]+name="smtp\/resets\/reset-after-quit\/nodemailer"[\s\S]*?<failure/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('serves a misbehaving SMTP server until interrupted, faulting only the Nth connection', async () => {
+    const child = start(['serve', 'smtp', '--fault', 'reset after DATA +64KiB', '--nth', '1']);
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const url = await new Promise<string>((resolve) => {
+      child.stdout.on('data', () => {
+        const m = /listening on (smtp:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+        if (m) resolve(m[1]!);
+      });
+    });
+    const transport = nodemailer.createTransport({ url, ignoreTLS: true });
+    const message = { envelope: { from: 'a@wireprobe.test', to: ['b@wireprobe.test'] }, raw: `Subject: x\r\n\r\n${'y'.repeat(78)}\r\n`.repeat(2000) };
+    await expect(transport.sendMail(message)).rejects.toMatchObject({ code: 'ESOCKET' });
+    await expect(transport.sendMail(message)).resolves.toMatchObject({ accepted: ['b@wireprobe.test'] });
+    transport.close();
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('fault fired: reset after DATA +64KiB connection 1');
+    expect(stdout).toMatch(/RST to client/);
+    expect(stdout).toMatch(/accepted message: from <a@wireprobe.test> to <b@wireprobe.test>, \d+ bytes, sha256 [0-9a-f]{64}/);
+  });
+});

@@ -1,0 +1,74 @@
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { nodemailerPlain } from '../../src/clients/nodemailer.js';
+import type { ClientAdapter, SmtpJob } from '../../src/clients/types.js';
+import { runScenario, runScenarios, withDeadline } from '../../src/engine/run.js';
+import type { Scenario } from '../../src/engine/types.js';
+
+const base: Scenario = {
+  id: 'test/runner/clean',
+  suite: 'test/runner',
+  protocol: 'smtp',
+  title: 'a clean send',
+  expect: { client: 'delivers', rule: 'RULE' },
+  messageBytes: 4096,
+};
+
+/** A client that connects, then never reports: the runner's deadline must stop it. */
+function neverReturns(seen: { aborted: boolean; socket?: net.Socket }): ClientAdapter {
+  return {
+    name: 'never-returns',
+    protocol: 'smtp',
+    description: 'connects and waits forever',
+    run: (job: SmtpJob, signal: AbortSignal) => {
+      seen.socket = net.connect({ host: job.host, port: job.port });
+      seen.socket.on('error', () => undefined);
+      seen.socket.resume();
+      signal.addEventListener('abort', () => {
+        seen.aborted = true;
+      });
+      return new Promise(() => undefined);
+    },
+  };
+}
+
+describe('runner', () => {
+  it('delivers a clean message once, intact, through the proxy', async () => {
+    const result = await runScenario(base, nodemailerPlain);
+    expect(result).toMatchObject({
+      id: 'test/runner/clean/nodemailer',
+      verdict: 'conformant',
+      faultFired: false,
+      outcome: { kind: 'delivered', phase: 'dot', bytesSent: 4096 },
+      sink: { copies: 1, intact: true },
+    });
+  });
+
+  it('stops a client that never returns at the deadline, reports it hung and closes its connection', async () => {
+    const seen: { aborted: boolean; socket?: net.Socket } = { aborted: false };
+    const scenario: Scenario = { ...base, id: 'test/runner/hang', expect: { client: 'fails', rule: 'RULE' }, timeouts: { deadline: 300 } };
+    const result = await runScenario(scenario, neverReturns(seen));
+    expect(result.outcome).toMatchObject({ kind: 'hung', phase: 'greeting', bytesSent: 0 });
+    expect(result.verdict).toBe('deviates');
+    expect(seen.aborted).toBe(true);
+    await new Promise((resolve) => (seen.socket!.closed ? resolve(undefined) : seen.socket!.once('close', resolve)));
+  });
+
+  it('reports a fault that never fired as unfired, not as a pass', async () => {
+    const scenario: Scenario = { ...base, id: 'test/runner/unfired', fault: { kind: 'reset', at: { after: 'BDAT' } } };
+    const result = await runScenario(scenario, nodemailerPlain);
+    expect(result).toMatchObject({ verdict: 'unfired', faultFired: false, outcome: { kind: 'delivered' } });
+  });
+
+  it('runs every scenario with every client of its protocol, in input order, within the concurrency', async () => {
+    const scenarios = [1, 2, 3].map((n) => ({ ...base, id: `test/runner/n${n}` }));
+    const seen: string[] = [];
+    const results = await runScenarios(scenarios, [nodemailerPlain], { concurrency: 2, onResult: (r) => seen.push(r.id) });
+    expect(results.map((r) => r.id)).toEqual(['test/runner/n1/nodemailer', 'test/runner/n2/nodemailer', 'test/runner/n3/nodemailer']);
+    expect(seen.sort()).toEqual(results.map((r) => r.id));
+  });
+
+  it('withDeadline returns the task result when it settles in time', async () => {
+    await expect(withDeadline(async () => ({ ok: true, detail: 'x' }), 1000)).resolves.toEqual({ ok: true, detail: 'x' });
+  });
+});
