@@ -12,7 +12,10 @@
  * and the median of the three per mode is compared. Exit code 0 whether or not the target is met;
  * 1 only when the benchmark itself fails (a transfer errs, stalls, or the sink's byte count is wrong).
  *
- * Usage: npm run bench [-- --mib N]   (N: body size in MiB, default 256)
+ * Usage: npm run bench [-- --mib N] [-- --baseline]
+ *   --mib N      body size in MiB, default 256
+ *   --baseline   also time a bare `socket.pipe` relay (no parsing, no faults) in this process: the cost
+ *                any in-process relay pays for the extra hop, to read the proxy's figure against
  */
 import { once } from 'node:events';
 import net, { type Server, type Socket } from 'node:net';
@@ -29,7 +32,8 @@ const RUN_DEADLINE_MS = 120_000;
 /** End of data, RFC 5321 §4.1.1.4: the body's last CRLF, then ".\r\n". */
 const TERMINATOR = Buffer.from('\r\n.\r\n', 'latin1');
 
-type Mode = 'direct' | 'proxied';
+/** `pipe`: a bare `socket.pipe` relay with no SMTP parsing, run only with `--baseline`. */
+type Mode = 'direct' | 'proxied' | 'pipe';
 
 /** One timed transfer. */
 interface Run {
@@ -144,6 +148,32 @@ function lastOctets(tail: Buffer, chunk: Buffer, pos: number): Buffer {
   return Buffer.from(Buffer.concat([tail, chunk.subarray(pos)]).subarray(-keep));
 }
 
+/** A relay that only pipes bytes both ways: no tracker, no faults, no transcript. */
+async function startPipeRelay(upstreamPort: number): Promise<{ readonly port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (client) => {
+    const upstream = net.connect({ host: HOST, port: upstreamPort, allowHalfOpen: true, noDelay: true });
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      socket.on('error', () => (socket === client ? upstream : client).destroy());
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, HOST, resolve);
+  });
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 // ── client ────────────────────────────────────────────────────────────────────────────────────────
 
 /** 64 KiB of 64-octet CRLF-terminated text lines; no line starts with '.', so no dot-stuffing. */
@@ -241,27 +271,33 @@ function median(values: readonly number[]): number {
 
 const mb = (bytes: number): string => `${bytes >= 0 ? '+' : ''}${(bytes / MiB).toFixed(1)} MiB`;
 
-function parseMib(argv: readonly string[]): number {
-  const { values } = parseArgs({ args: [...argv], options: { mib: { type: 'string', default: '256' } } });
+function parseOptions(argv: readonly string[]): { mib: number; baseline: boolean } {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { mib: { type: 'string', default: '256' }, baseline: { type: 'boolean', default: false } },
+  });
   const mib = Number(values.mib);
   if (!Number.isInteger(mib) || mib < 1) throw new Error(`--mib must be a whole number >= 1, got "${values.mib}"`);
-  return mib;
+  return { mib, baseline: values.baseline ?? false };
 }
 
 async function main(): Promise<void> {
-  const mib = parseMib(process.argv.slice(2));
+  const { mib, baseline } = parseOptions(process.argv.slice(2));
+  const modes: readonly Mode[] = baseline ? ['direct', 'proxied', 'pipe'] : ['direct', 'proxied'];
   const chunk = bodyChunk();
   console.log(`wireprobe proxy throughput: ${mib} MiB SMTP body in 64 KiB writes, no fault vs direct`);
   console.log(`client, proxy and sink all run in this one Node ${process.version} process (pid ${process.pid}), on ${HOST}`);
-  console.log(`${ROUNDS} rounds, direct and proxied alternating; all rounds counted, median of ${ROUNDS} compared\n`);
+  console.log(`${ROUNDS} rounds, ${modes.join(' / ')} alternating; all rounds counted (round 1 included), median of ${ROUNDS} compared\n`);
 
   const sink = await startSink();
   const proxy = await startProxy({ upstream: { host: HOST, port: sink.port } });
+  const pipe = baseline ? await startPipeRelay(sink.port) : undefined;
+  const ports: Record<Mode, number> = { direct: sink.port, proxied: proxy.port, pipe: pipe?.port ?? 0 };
   const runs: Run[] = [];
   try {
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const mode of ['direct', 'proxied'] as const) {
-        const run = await measure(mode, round, mode === 'direct' ? sink.port : proxy.port, sink, mib, chunk);
+      for (const mode of modes) {
+        const run = await measure(mode, round, ports[mode], sink, mib, chunk);
         runs.push(run);
         console.log(
           `round ${round}  ${mode.padEnd(7)}  ${run.mibPerS.toFixed(1).padStart(8)} MiB/s  ${run.ms.toFixed(1).padStart(8)} ms` +
@@ -270,6 +306,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    await pipe?.close();
     await proxy.close();
     await sink.close();
   }
@@ -281,6 +318,11 @@ async function main(): Promise<void> {
   const list = (mode: Mode) => rates(mode).map((r) => r.toFixed(1)).join(', ');
   console.log(`\ndirect   median ${direct.toFixed(1).padStart(8)} MiB/s   (${list('direct')})`);
   console.log(`proxied  median ${proxied.toFixed(1).padStart(8)} MiB/s   (${list('proxied')})`);
+  if (baseline) {
+    const piped = median(rates('pipe'));
+    console.log(`pipe     median ${piped.toFixed(1).padStart(8)} MiB/s   (${list('pipe')})`);
+    console.log(`bare pipe relay/direct: ${(piped / direct).toFixed(2)}x (reference); proxy/bare pipe relay: ${(proxied / piped).toFixed(2)}x`);
+  }
   console.log(`proxy/direct ratio: ${ratio.toFixed(2)}x (target >= ${TARGET}x) ${ratio >= TARGET ? 'PASS' : 'MISS'}`);
 
   const proxiedRuns = runs.filter((r) => r.mode === 'proxied');
