@@ -176,6 +176,12 @@ export class SmtpPhase {
   #waiting: string[] = [];
   #answered = 'connect';
   #inBody = false;
+  #lastCode: number | undefined;
+
+  /** The code of the last reply the client was shown. */
+  get lastCode(): number | undefined {
+    return this.#lastCode;
+  }
 
   get phase(): string {
     if (this.#inBody) return 'body';
@@ -194,6 +200,7 @@ export class SmtpPhase {
   /** A reply reached the client. */
   shown(mark: SmtpMark): void {
     if (mark.kind !== 'reply') return;
+    this.#lastCode = mark.code;
     if (mark.to === 'unsolicited') return;
     if (mark.to !== 'greeting') this.#waiting.shift();
     this.#answered = mark.to === 'STARTTLS' && mark.code === 220 ? 'tls' : mark.to.toLowerCase();

@@ -38,6 +38,10 @@ export interface SessionInfo {
   readonly faultFired: boolean;
   /** Steps the client sent: command verbs and `dot`. */
   readonly sent: readonly string[];
+  /** The code of the last reply the client was shown (the proxy's own 421 included). */
+  readonly lastReply?: number;
+  /** How the client's connection was ended toward it: RST or FIN; null while open. */
+  readonly clientSaw: 'rst' | 'fin' | null;
   readonly transcript: readonly string[];
 }
 
@@ -66,6 +70,8 @@ interface Entry {
   readonly client: Socket;
   upstream?: Socket;
   session?: Session;
+  /** Turned away before any relay: what the client was shown. */
+  rejected?: { readonly lastReply?: number; readonly clientSaw: 'rst' | 'fin' };
 }
 
 /** Starts a fault proxy in front of `upstream`. */
@@ -121,6 +127,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     upstream.once('error', (error: NodeJS.ErrnoException) => {
       if (entry.session) return;
       entry.transcript.add('--', `upstream unreachable (${error.code}): RST to client`);
+      entry.rejected = { clientSaw: 'rst' };
       entry.client.resetAndDestroy();
       settle();
     });
@@ -142,6 +149,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     entry.transcript.add('--', 'client connected');
     if (refusing === 'reset') {
       entry.transcript.add('!!', 'restarting: RST to client');
+      entry.rejected = { clientSaw: 'rst' };
       return void client.resetAndDestroy();
     }
     const limit = forConnection(index).find((f): f is LimitFault => f.kind === 'limit');
@@ -149,8 +157,12 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     if (limit && admission !== 'admit') fired[faults.indexOf(limit)] = true;
     if (admission === 'admit') return relay(entry);
     entry.transcript.add('!!', `over the session limit: ${admission}`);
-    if (admission === 'reset') return void client.resetAndDestroy();
+    if (admission === 'reset') {
+      entry.rejected = { clientSaw: 'rst' };
+      return void client.resetAndDestroy();
+    }
     if (admission === 'reply') {
+      entry.rejected = { lastReply: 421, clientSaw: 'fin' };
       client.resume();
       return void client.end(LIMIT_REPLY);
     }
@@ -180,6 +192,8 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
         bodyBytes: e.session?.relayedBody ?? 0,
         faultFired: e.session?.faultFired ?? false,
         sent: [...(e.session?.sent ?? [])],
+        lastReply: e.session?.view.lastCode ?? e.rejected?.lastReply,
+        clientSaw: e.session?.clientSaw ?? e.rejected?.clientSaw ?? null,
         transcript: e.transcript.lines,
       })),
     fired: () => [...fired],

@@ -79,6 +79,7 @@ export class Session implements Link {
   /** Per side: bytes were written to it since it last sent anything (it may not have read them). */
   #unread: Record<Toward, boolean> = { client: false, server: false };
   #relayedBody = 0;
+  #clientSaw: 'rst' | 'fin' | null = null;
 
   constructor(index: number, client: Socket, server: Socket, faults: readonly Fault[], hooks: SessionHooks, transcript: Transcript) {
     this.index = index;
@@ -102,6 +103,11 @@ export class Session implements Link {
   /** Body octets of the current (or last) message relayed to the server: the client got them through. */
   get relayedBody(): number {
     return this.#relayedBody;
+  }
+
+  /** How the proxy ended the client's connection, first of RST or FIN; null while it is open. */
+  get clientSaw(): 'rst' | 'fin' | null {
+    return this.#clientSaw;
   }
 
   /** Starts relaying; faults triggered `on connect` fire first. */
@@ -134,6 +140,7 @@ export class Session implements Link {
       .then(() =>
         setImmediate(() => {
           this.transcript.add('--', `RST to ${toward}`);
+          if (toward === 'client') this.#clientSaw ??= 'rst';
           if (!victim.destroyed) victim.resetAndDestroy();
         }),
       );
@@ -162,6 +169,7 @@ export class Session implements Link {
     this.#kill();
     void this.#flushed(toward).then(() => {
       this.transcript.add('--', `FIN to ${toward}${then === 'abort' ? ', then no more reading' : ''}`);
+      if (toward === 'client') this.#clientSaw ??= 'fin';
       victim.end(() => {
         if (then === 'abort') victim.destroy();
       });
@@ -208,7 +216,7 @@ export class Session implements Link {
     relay.source.on('error', (error: NodeJS.ErrnoException) => {
       this.transcript.add('--', error.code === 'ECONNRESET' ? `RST from ${name}` : `${name} socket error ${error.code ?? error.message}`);
       if (!this.#dead && error.code === 'ECONNRESET') this.reset(towardOf[dir]);
-      else relay.target.end();
+      else this.#finTo(towardOf[dir]);
     });
   }
 
@@ -310,8 +318,9 @@ export class Session implements Link {
   #endTarget(relay: Relay): void {
     if (relay.passedOn) return;
     relay.passedOn = true;
-    if (relay.outlet === relay.target) return void relay.target.end();
-    relay.outlet.once('end', () => relay.target.end());
+    const toward = relay === this.#relays.down ? 'client' : 'server';
+    if (relay.outlet === relay.target) return this.#finTo(toward);
+    relay.outlet.once('end', () => this.#finTo(toward));
     relay.outlet.end();
   }
 
@@ -329,8 +338,13 @@ export class Session implements Link {
   /** The side opposite `toward` gets a FIN once what was relayed to it has left. */
   #finOther(toward: Toward): void {
     const other: Toward = toward === 'client' ? 'server' : 'client';
-    const relay = this.#relayTo(other);
-    void this.#flushed(other).then(() => relay.target.end());
+    void this.#flushed(other).then(() => this.#finTo(other));
+  }
+
+  /** Sends a FIN to a side (after what was written to it). */
+  #finTo(toward: Toward): void {
+    if (toward === 'client') this.#clientSaw ??= 'fin';
+    this.#relayTo(toward).target.end();
   }
 
   /** Resolves once everything relayed to `toward` has been handed to its socket and written. */

@@ -1,0 +1,68 @@
+/**
+ * Real clients as processes: each runs in its own process group, so the runner's deadline can kill
+ * it and everything it started (a shell, a helper) at once. Real clients ignore their own timeouts in
+ * known cases (curl's 120 s wait on QUIT, swaks blocked in a write): the group kill is the backstop.
+ */
+import { spawn } from 'node:child_process';
+
+/** How a process ended and what it said. */
+export interface ProcessRun {
+  /** Exit code, or null when a signal ended it. */
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The command could not be started at all (ENOENT: not installed). */
+  readonly spawnError?: string;
+}
+
+export interface ProcessOptions {
+  /** Written to stdin, which is then closed; default: stdin closed at once. */
+  readonly stdin?: Buffer;
+  /** Kills the whole process group with SIGKILL when aborted. */
+  readonly signal: AbortSignal;
+  /** Extra environment variables. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** Output kept per stream: enough for error lines, bounded for chatty clients. */
+const MAX_OUTPUT = 64 * 1024;
+
+/** Runs `command args` in a new process group and resolves when it exits (or was killed). */
+export function runProcess(command: string, args: readonly string[], options: ProcessOptions): Promise<ProcessRun> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+    const out = { stdout: '', stderr: '' };
+    const keep = (key: 'stdout' | 'stderr') => (chunk: Buffer) => {
+      if (out[key].length < MAX_OUTPUT) out[key] += chunk.toString('utf8');
+    };
+    child.stdout.on('data', keep('stdout'));
+    child.stderr.on('data', keep('stderr'));
+    const killGroup = (): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    };
+    options.signal.addEventListener('abort', killGroup, { once: true });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.stdin);
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      options.signal.removeEventListener('abort', killGroup);
+      resolve({ exitCode: null, signal: null, ...out, spawnError: error.code ?? error.message });
+    });
+    child.once('close', (exitCode, signal) => {
+      options.signal.removeEventListener('abort', killGroup);
+      // Whatever the client left behind in its group goes too.
+      killGroup();
+      resolve({ exitCode, signal, ...out });
+    });
+  });
+}
+
+/** True when `command` can be found on PATH (so a client can be reported `n/a` instead of failing). */
+export async function installed(command: string): Promise<boolean> {
+  const run = await runProcess('sh', ['-c', `command -v ${command}`], { signal: new AbortController().signal });
+  return run.exitCode === 0;
+}
