@@ -12,7 +12,9 @@
  * and the median of the three per mode is compared. Exit code 0 whether or not the target is met;
  * 1 only when the benchmark itself fails (a transfer errs, stalls, or the sink's byte count is wrong).
  *
- * Usage: npm run bench [-- --mib N] [-- --baseline]
+ * Usage: npm run bench [-- [--mib N] [--baseline] [--in-process]]
+ *
+ *   --in-process run the proxy in this process too (one event loop for client, proxy and sink)
  *   --mib N      body size in MiB, default 256
  *   --baseline   also time a bare `socket.pipe` relay (no parsing, no faults) in this process: the cost
  *                any in-process relay pays for the extra hop, to read the proxy's figure against
@@ -20,6 +22,9 @@
 import { once } from 'node:events';
 import net, { type Server, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { startProxy } from '../src/proxy/proxy.js';
 
 const HOST = '127.0.0.1';
@@ -174,6 +179,14 @@ async function startPipeRelay(upstreamPort: number): Promise<{ readonly port: nu
   };
 }
 
+/** The client's commands before the body, with the reply each must get. */
+const DIALOGUE = [
+  ['EHLO bench.localhost', 250],
+  ['MAIL FROM:<a@bench.localhost>', 250],
+  ['RCPT TO:<b@bench.localhost>', 250],
+  ['DATA', 354],
+] as const;
+
 // ── client ────────────────────────────────────────────────────────────────────────────────────────
 
 /** 64 KiB of 64-octet CRLF-terminated text lines; no line starts with '.', so no dot-stuffing. */
@@ -221,7 +234,7 @@ async function transfer(port: number, chunk: Buffer, chunks: number): Promise<nu
   const deadline = setTimeout(() => socket.destroy(new Error(`transfer took over ${RUN_DEADLINE_MS} ms`)), RUN_DEADLINE_MS);
   try {
     await expect(220);
-    for (const [line, code] of [['EHLO bench.localhost', 250], ['MAIL FROM:<a@bench.localhost>', 250], ['RCPT TO:<b@bench.localhost>', 250], ['DATA', 354]] as const) {
+    for (const [line, code] of DIALOGUE) {
       socket.write(`${line}\r\n`);
       await expect(code);
     }
@@ -271,30 +284,58 @@ function median(values: readonly number[]): number {
 
 const mb = (bytes: number): string => `${bytes >= 0 ? '+' : ''}${(bytes / MiB).toFixed(1)} MiB`;
 
-function parseOptions(argv: readonly string[]): { mib: number; baseline: boolean } {
+function parseOptions(argv: readonly string[]): { mib: number; baseline: boolean; inProcess: boolean } {
   const { values } = parseArgs({
     args: [...argv],
-    options: { mib: { type: 'string', default: '256' }, baseline: { type: 'boolean', default: false } },
+    options: {
+      mib: { type: 'string', default: '256' },
+      baseline: { type: 'boolean', default: false },
+      'in-process': { type: 'boolean', default: false },
+    },
   });
   const mib = Number(values.mib);
   if (!Number.isInteger(mib) || mib < 1) throw new Error(`--mib must be a whole number >= 1, got "${values.mib}"`);
-  return { mib, baseline: values.baseline ?? false };
+  return { mib, baseline: values.baseline ?? false, inProcess: values['in-process'] ?? false };
+}
+
+/** Starts bench/proxy-child.ts in its own process and reads the port it listens on. */
+async function startProxyProcess(upstreamPort: number): Promise<{ readonly port: number; close(): Promise<void> }> {
+  const script = fileURLToPath(new URL('./proxy-child.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, String(upstreamPort)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+  const exited = once(child, 'exit');
+  return {
+    port: Number(line),
+    close: async () => {
+      child.stdin.end();
+      await exited;
+    },
+  };
 }
 
 async function main(): Promise<void> {
-  const { mib, baseline } = parseOptions(process.argv.slice(2));
+  const { mib, baseline, inProcess } = parseOptions(process.argv.slice(2));
   const modes: readonly Mode[] = baseline ? ['direct', 'proxied', 'pipe'] : ['direct', 'proxied'];
   const chunk = bodyChunk();
   console.log(`wireprobe proxy throughput: ${mib} MiB SMTP body in 64 KiB writes, no fault vs direct`);
-  console.log(`client, proxy and sink all run in this one Node ${process.version} process (pid ${process.pid}), on ${HOST}`);
+  console.log(
+    inProcess
+      ? `client, proxy and sink all run in this one Node ${process.version} process (pid ${process.pid}), on ${HOST}`
+      : `client and sink run in this Node ${process.version} process, the proxy in its own (as with wireprobe serve), on ${HOST}`,
+  );
   console.log(`${ROUNDS} rounds, ${modes.join(' / ')} alternating; all rounds counted (round 1 included), median of ${ROUNDS} compared\n`);
 
-  const sink = await startSink();
-  const proxy = await startProxy({ upstream: { host: HOST, port: sink.port } });
-  const pipe = baseline ? await startPipeRelay(sink.port) : undefined;
-  const ports: Record<Mode, number> = { direct: sink.port, proxied: proxy.port, pipe: pipe?.port ?? 0 };
   const runs: Run[] = [];
+  /** Whatever was started, stopped in reverse order even when a later start or a transfer fails. */
+  const stops: (() => Promise<void>)[] = [];
   try {
+    const sink = await startSink();
+    stops.push(() => sink.close());
+    const proxy = inProcess ? await startProxy({ upstream: { host: HOST, port: sink.port } }) : await startProxyProcess(sink.port);
+    stops.push(() => proxy.close());
+    const pipe = baseline ? await startPipeRelay(sink.port) : undefined;
+    if (pipe) stops.push(() => pipe.close());
+    const ports: Record<Mode, number> = { direct: sink.port, proxied: proxy.port, pipe: pipe?.port ?? 0 };
     for (let round = 1; round <= ROUNDS; round++) {
       for (const mode of modes) {
         const run = await measure(mode, round, ports[mode], sink, mib, chunk);
@@ -306,9 +347,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await pipe?.close();
-    await proxy.close();
-    await sink.close();
+    for (const stop of stops.reverse()) await stop();
   }
 
   const rates = (mode: Mode) => runs.filter((r) => r.mode === mode).map((r) => r.mibPerS);
@@ -328,10 +367,8 @@ async function main(): Promise<void> {
   const proxiedRuns = runs.filter((r) => r.mode === 'proxied');
   const peakDelta = Math.max(...proxiedRuns.map((r) => r.rssPeakDelta));
   const afterDelta = Math.max(...proxiedRuns.map((r) => r.rssDelta));
-  console.log(
-    `memory: peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(1)} MiB (maxRSS, whole process); ` +
-      `proxied runs: RSS ${mb(afterDelta)} after, ${mb(peakDelta)} peak during, at most (body ${mib} MiB)`,
-  );
+  console.log(`memory: peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(1)} MiB (maxRSS, whole process)`);
+  console.log(`memory: largest RSS growth over a proxied run: ${mb(afterDelta)} at its end, ${mb(peakDelta)} at its peak (body: ${mib} MiB)`);
 }
 
 main().catch((error: unknown) => {

@@ -25,6 +25,8 @@ export interface ClientError {
   readonly responseCode?: number;
   /** The command the client was waiting on, in its own terms (nodemailer: CONN, EHLO, DATA...). */
   readonly command?: string;
+  /** A process client's exit code. */
+  readonly exitCode?: number;
   readonly message: string;
 }
 

@@ -81,7 +81,8 @@ export async function runScenario(scenario: Scenario, client: ClientAdapter): Pr
     await proxy.close();
     await server.idle();
     const last = proxy.sessions().at(-1);
-    const outcome = classify({ report, phase: last?.phase ?? 'connect', bytesSent: last?.bodyBytes ?? 0 });
+    const wire = last && { clientSaw: last.clientSaw, lastReply: last.lastReply };
+    const outcome = classify({ client: client.name, report, phase: last?.phase ?? 'connect', bytesSent: last?.bodyBytes ?? 0, wire });
     const sink: SinkReport = {
       copies: server.messages.length,
       intact: server.messages.every((m) => m.sha256 === message.sha256 && m.bytes === message.data.length),
