@@ -4,6 +4,7 @@
  * known cases (curl's 120 s wait on QUIT, swaks blocked in a write): the group kill is the backstop.
  */
 import { spawn } from 'node:child_process';
+import type { ClientReport } from './types.js';
 
 /** How a process ended and what it said. */
 export interface ProcessRun {
@@ -59,6 +60,13 @@ export function runProcess(command: string, args: readonly string[], options: Pr
       resolve({ exitCode, signal, ...out });
     });
   });
+}
+
+/** A process client's report: exit 0 is success; otherwise its exit code and last stderr line. */
+export function exitReport(run: ProcessRun): ClientReport {
+  if (run.exitCode === 0) return { ok: true, detail: 'exit 0' };
+  const message = run.spawnError ? `cannot start: ${run.spawnError}` : (run.stderr.trim().split('\n').at(-1) ?? '');
+  return { ok: false, error: { ...(run.exitCode === null ? {} : { exitCode: run.exitCode }), message } };
 }
 
 /** True when `command` can be found on PATH (so a client can be reported `n/a` instead of failing). */

@@ -43,6 +43,13 @@ export interface ClientAdapter {
   /** One line on what this client is. */
   readonly description: string;
   /**
+   * What the client does to a message on its own, so the sink is checked against what it meant to
+   * send (swaks always ends the data with an empty line); absent: it sends the message as is.
+   */
+  readonly transforms?: (message: Buffer) => Buffer;
+  /** A program it needs on PATH, and how to install it; absent: nothing to install. */
+  readonly requires?: { readonly command: string; readonly install: string };
+  /**
    * Runs one job. Must resolve (never reject) for anything the network or server does; `signal`
    * aborts at the runner's deadline, after which the result is ignored.
    */

@@ -25,8 +25,8 @@ export interface RunCommand {
 }
 
 /**
- * Runs and reports; returns the exit code: 0, or 1 when `failOnDeviation` and any result is not
- * conformant (deviates, unfired, error).
+ * Runs and reports; returns the exit code: 0, or 1 when `failOnDeviation` and any result deviates, is
+ * unfired or an error (`n/a` is neither: a client that is not installed does not fail a run).
  */
 export async function runCommand(cmd: RunCommand): Promise<number> {
   const scenarios = cmd.suites.flatMap((s) => s.scenarios);
@@ -44,5 +44,5 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
     if (file) cmd.out.write(`${flag} written to ${file}\n`);
   }
   const summary = summarize(results);
-  return cmd.failOnDeviation && summary.conformant < summary.total ? 1 : 0;
+  return cmd.failOnDeviation && summary.conformant + summary.na < summary.total ? 1 : 0;
 }

@@ -1,5 +1,5 @@
 /** Picks suites and clients by the names a user typed, with one clear line for a name that is not known. */
-import { CLIENTS } from '../clients/index.js';
+import { CLIENTS, DEFAULT_CLIENTS } from '../clients/index.js';
 import type { ClientAdapter } from '../clients/types.js';
 import { SUITES, type Suite } from '../../suites/index.js';
 import { UsageError } from './usage-error.js';
@@ -22,5 +22,5 @@ export function selectSuites(names: readonly string[] | undefined): Suite[] {
 
 /** The clients named; default the in-process ones. */
 export function selectClients(names: readonly string[] | undefined): ClientAdapter[] {
-  return pick('client', CLIENTS, names, CLIENTS);
+  return pick('client', CLIENTS, names, DEFAULT_CLIENTS);
 }

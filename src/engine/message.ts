@@ -10,11 +10,17 @@ export interface TestMessage {
   readonly sha256: string;
 }
 
+/** The fingerprint of `data` as the server should store it. */
+export function fingerprint(data: Buffer): TestMessage {
+  return { data, sha256: createHash('sha256').update(data).digest('hex') };
+}
+
 const LINE = 'The quick brown fox jumps over the lazy dog while wireprobe counts octets.\r\n';
 
 function headers(id: string, subjectPad: number): string {
   const tag = id.replace(/[^\w.-]/g, '.');
-  return `From: <sender@wireprobe.test>\r\nTo: <sink@wireprobe.test>\r\nSubject: wireprobe ${id}${'.'.repeat(subjectPad)}\r\nMessage-ID: <${tag}@wireprobe.test>\r\n\r\n`;
+  // Date and Message-ID present, so clients that add missing ones (msmtp) send the message as is.
+  return `Date: Mon, 23 Nov 2026 00:00:00 +0000\r\nFrom: <sender@wireprobe.test>\r\nTo: <sink@wireprobe.test>\r\nSubject: wireprobe ${id}${'.'.repeat(subjectPad)}\r\nMessage-ID: <${tag}@wireprobe.test>\r\n\r\n`;
 }
 
 /** Builds a message of exactly `bytes` octets (or just its headers when smaller), tagged with `id`. */
@@ -25,6 +31,5 @@ export function makeMessage(id: string, bytes: number): TestMessage {
   const room = Math.max(0, bytes - head.length);
   const rest = room % LINE.length;
   const text = head + LINE.repeat(Math.floor(room / LINE.length)) + (rest >= 2 ? `${'x'.repeat(rest - 2)}\r\n` : '');
-  const data = Buffer.from(text, 'latin1');
-  return { data, sha256: createHash('sha256').update(data).digest('hex') };
+  return fingerprint(Buffer.from(text, 'latin1'));
 }

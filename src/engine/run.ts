@@ -8,10 +8,11 @@
  *                                          judge ◄── classify(report, phase, bytes relayed)
  */
 import { startSmtpServer, type SmtpServerHandle } from '../../servers/smtp.js';
+import { installed } from '../clients/process.js';
 import type { ClientAdapter, ClientReport } from '../clients/types.js';
 import { startProxy, type ProxyHandle } from '../proxy/proxy.js';
 import { classify } from './classify.js';
-import { makeMessage } from './message.js';
+import { fingerprint, makeMessage } from './message.js';
 import type { Result, Scenario, SinkReport, Timeouts } from './types.js';
 import { judge } from './verdict.js';
 import { bounded } from '../util/bounded.js';
@@ -39,13 +40,15 @@ export async function runScenarios(
 ): Promise<Result[]> {
   const jobs = scenarios.flatMap((s) => clients.filter((c) => c.protocol === s.protocol).map((c) => [s, c] as const));
   options.onStart?.(jobs.length);
+  const missing = new Map(await Promise.all(clients.map(async (c) => [c, await unavailable(c)] as const)));
   const results: Result[] = new Array<Result>(jobs.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < jobs.length) {
       const i = next++;
       const [scenario, client] = jobs[i]!;
-      results[i] = await runScenario(scenario, client);
+      const why = missing.get(client);
+      results[i] = why ? notApplicable(scenario, client, why) : await runScenario(scenario, client);
       options.onResult?.(results[i]!);
     }
   };
@@ -54,10 +57,15 @@ export async function runScenarios(
   return results;
 }
 
-/** Runs one scenario with one client. Never throws: wireprobe's own failures become `error`. */
-export async function runScenario(scenario: Scenario, client: ClientAdapter): Promise<Result> {
-  const started = performance.now();
-  const base = {
+/** Why a client cannot run on this machine (its program is not installed), or undefined. */
+export async function unavailable(client: ClientAdapter): Promise<string | undefined> {
+  const needs = client.requires;
+  if (!needs || (await installed(needs.command))) return undefined;
+  return `${needs.command} not found: ${needs.install}`;
+}
+
+function identity(scenario: Scenario, client: ClientAdapter) {
+  return {
     id: `${scenario.id}/${client.name}`,
     suite: scenario.suite,
     protocol: scenario.protocol,
@@ -67,6 +75,17 @@ export async function runScenario(scenario: Scenario, client: ClientAdapter): Pr
     fault: scenario.fault ?? null,
     expected: scenario.expect.rule,
   };
+}
+
+/** The result for a run that cannot happen here; it neither passes nor fails. */
+function notApplicable(scenario: Scenario, client: ClientAdapter, reason: string): Result {
+  return { ...identity(scenario, client), faultFired: false, outcome: null, sink: null, verdict: 'n/a', reason, durationMs: 0, transcript: [] };
+}
+
+/** Runs one scenario with one client. Never throws: wireprobe's own failures become `error`. */
+export async function runScenario(scenario: Scenario, client: ClientAdapter): Promise<Result> {
+  const started = performance.now();
+  const base = identity(scenario, client);
   let server: SmtpServerHandle | undefined;
   let proxy: ProxyHandle | undefined;
   try {
@@ -74,6 +93,7 @@ export async function runScenario(scenario: Scenario, client: ClientAdapter): Pr
     proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: scenario.fault ? [scenario.fault] : [] });
     const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
     const message = makeMessage(scenario.id, scenario.messageBytes);
+    const expected = client.transforms ? fingerprint(client.transforms(message.data)) : message;
     const job = { host: proxy.host, port: proxy.port, from: 'sender@wireprobe.test', to: ['sink@wireprobe.test'], message: message.data, timeouts };
     const report = await withDeadline((signal) => client.run(job, signal), timeouts.deadline);
     // A client may still be saying QUIT after it reported; let it finish, briefly.
@@ -85,7 +105,7 @@ export async function runScenario(scenario: Scenario, client: ClientAdapter): Pr
     const outcome = classify({ client: client.name, report, phase: last?.phase ?? 'connect', bytesSent: last?.bodyBytes ?? 0, wire });
     const sink: SinkReport = {
       copies: server.messages.length,
-      intact: server.messages.every((m) => m.sha256 === message.sha256 && m.bytes === message.data.length),
+      intact: server.messages.every((m) => m.sha256 === expected.sha256 && m.bytes === expected.data.length),
     };
     const faultFired = proxy.fired().some(Boolean);
     const sessions = proxy.sessions();

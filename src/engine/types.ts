@@ -77,7 +77,11 @@ export interface Scenario {
   readonly timeouts?: Partial<Timeouts>;
 }
 
-export type Verdict = 'conformant' | 'deviates' | 'unfired' | 'error';
+/**
+ * `n/a`: the client cannot run here (not installed: the reason says how to install it) or cannot
+ * express the scenario; neither a pass nor a failure.
+ */
+export type Verdict = 'conformant' | 'deviates' | 'unfired' | 'error' | 'n/a';
 
 /** What the sink recorded for the scenario's message. */
 export interface SinkReport {

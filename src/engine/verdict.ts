@@ -33,7 +33,7 @@ export function judge({ expect, unfired, sent, outcome, sink }: Evidence): Judge
   if (expect.client === 'delivers') {
     return outcome.kind === 'delivered'
       ? { verdict: 'conformant', reason: `delivered exactly once; ${expect.rule}` }
-      : deviates(`did not deliver (${saw}); ${expect.rule}`);
+      : deviates(`did not deliver (${saw})${sink.copies === 1 ? ', yet the server holds the message: a retry delivers it twice' : ''}; ${expect.rule}`);
   }
   if (outcome.kind === 'delivered') return deviates(`reported success although the transaction was cut (${outcome.phase}); ${expect.rule}`);
   const trap = sink.copies === 1 ? ' The server did accept the message: a retry will deliver it twice (RFC 1047).' : '';

@@ -26,7 +26,7 @@ export interface ConsoleReporter {
 
 const ESC = '\u001b';
 const CLEAR_LINE = `\r${ESC}[2K`;
-const VERDICT_COLOR: Record<Verdict, number> = { conformant: 32, deviates: 31, unfired: 33, error: 31 };
+const VERDICT_COLOR: Record<Verdict, number> = { conformant: 32, deviates: 31, unfired: 33, error: 31, 'n/a': 90 };
 
 /**
  * What a client saw, in a few characters: `kind@phase` (`reset@rcpt`, `hung@body`), with the code for a
@@ -87,14 +87,14 @@ function renderEnd(
   const failed = results.filter((r) => r.verdict !== 'conformant');
   if (failed.length > 0) lines.push('');
   const mark = color ? paint(31, '✗') : 'x';
-  for (const r of failed) lines.push(`${mark} ${r.id}: ${r.reason}`);
+  for (const r of failed) lines.push(`${r.verdict === 'n/a' ? '-' : mark} ${r.id}: ${r.reason}`);
   const s = summarize(results);
   const count = (n: number, code: number, text: string): string => (n > 0 ? paint(code, text) : text);
   if (lines.length > 0) lines.push('');
   lines.push(
     `${s.total} scenarios: ${count(s.conformant, 32, `${s.conformant} conformant`)}, ` +
       `${count(s.deviates, 31, `${s.deviates} deviate`)}, ${count(s.unfired, 33, `${s.unfired} unfired`)}, ` +
-      `${count(s.error, 31, `${s.error} errors`)}`,
+      `${count(s.error, 31, `${s.error} errors`)}${s.na > 0 ? `, ${s.na} n/a` : ''}`,
   );
   return `${lines.join('\n')}\n`;
 }

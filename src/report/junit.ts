@@ -26,6 +26,7 @@ export async function writeJunitReport(file: string, results: readonly Result[])
         .property('server', r.server);
       if (r.verdict === 'deviates' || r.verdict === 'unfired') testCase.failure(r.reason, r.verdict);
       else if (r.verdict === 'error') testCase.error(r.reason, r.verdict);
+      else if (r.verdict === 'n/a') testCase.skipped();
       if (r.transcript.length > 0) testCase.standardOutput(r.transcript.join('\n'));
     }
   }

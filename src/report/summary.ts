@@ -10,11 +10,14 @@ export interface Summary {
   readonly deviates: number;
   readonly unfired: number;
   readonly error: number;
+  /** Results that could not run here (client not installed) or do not apply. */
+  readonly na: number;
 }
 
-/** Counts results by verdict; `total` is every result, so the four counts add up to it. */
+/** Counts results by verdict; `total` is every result, so the five counts add up to it. */
 export function summarize(results: readonly Result[]): Summary {
-  const counts: Record<Verdict, number> = { conformant: 0, deviates: 0, unfired: 0, error: 0 };
+  const counts: Record<Verdict, number> = { conformant: 0, deviates: 0, unfired: 0, error: 0, 'n/a': 0 };
   for (const r of results) counts[r.verdict] += 1;
-  return { total: results.length, ...counts };
+  const { 'n/a': na, ...rest } = counts;
+  return { total: results.length, ...rest, na };
 }

@@ -1,0 +1,24 @@
+/** msmtp, a sendmail-like client, as a process, the message on stdin. It has no timeout unless given. */
+import { exitReport, runProcess } from './process.js';
+import type { ClientAdapter, ClientReport, SmtpJob } from './types.js';
+
+function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
+  const args = [
+    `--host=${job.host}`, `--port=${job.port}`,
+    `--from=${job.from}`,
+    `--timeout=${Math.max(1, Math.ceil(job.timeouts.socket / 1000))}`,
+    '--auth=off', '--tls=off',
+    '--',
+    ...job.to,
+  ];
+  return runProcess('msmtp', args, { stdin: job.message, signal }).then(exitReport);
+}
+
+/** msmtp. */
+export const msmtpClient: ClientAdapter = {
+  name: 'msmtp',
+  protocol: 'smtp',
+  description: 'msmtp, as a process (--timeout set: it has none by default)',
+  requires: { command: 'msmtp', install: 'apt-get install msmtp' },
+  run: send,
+};

@@ -1,0 +1,44 @@
+"""Sends one message with Python's smtplib, as an application would, and prints what happened as one
+JSON line on stdout: {"ok": true, "reply": ...} or {"ok": false, "type", "errno", "code", "message"}.
+
+Usage: python3 smtplib-send.py HOST PORT FROM TO TIMEOUT_SECONDS < message
+"""
+import errno
+import json
+import smtplib
+import socket
+import sys
+
+
+def failure(exc):
+    code = getattr(exc, "smtp_code", None)
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code = next(iter(exc.recipients.values()))[0]
+    number = getattr(exc, "errno", None)
+    name = errno.errorcode.get(number) if isinstance(number, int) else None
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        name = "ETIMEDOUT"
+    cause = exc.__cause__ or exc.__context__
+    if name is None and isinstance(cause, OSError) and isinstance(cause.errno, int):
+        name = errno.errorcode.get(cause.errno)
+    return {"ok": False, "type": type(exc).__name__, "errno": name, "code": code, "message": str(exc)}
+
+
+def main():
+    host, port, sender, recipient, timeout = sys.argv[1:6]
+    message = sys.stdin.buffer.read()
+    try:
+        client = smtplib.SMTP(host, int(port), timeout=float(timeout))
+        client.sendmail(sender, [recipient], message)
+    except Exception as exc:  # every failure is a result here, not a crash
+        print(json.dumps(failure(exc)))
+        return
+    quit_error = None
+    try:
+        client.quit()
+    except Exception as exc:  # the message is already accepted; QUIT's fate is reported, not fatal
+        quit_error = type(exc).__name__
+    print(json.dumps({"ok": True, "reply": "250 accepted", "quitError": quit_error}))
+
+
+main()

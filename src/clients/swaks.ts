@@ -1,0 +1,25 @@
+/** swaks, the SMTP test tool, as a process, the message on stdin. `--timeout` covers reads only. */
+import { exitReport, runProcess } from './process.js';
+import type { ClientAdapter, ClientReport, SmtpJob } from './types.js';
+
+function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
+  const args = [
+    '--server', job.host, '--port', String(job.port),
+    '--from', job.from, '--to', job.to.join(','),
+    '--data', '-',
+    '--timeout', `${Math.max(1, Math.ceil(job.timeouts.socket / 1000))}s`,
+    '--silent', '2',
+  ];
+  return runProcess('swaks', args, { stdin: job.message, signal }).then(exitReport);
+}
+
+/** swaks. */
+export const swaksClient: ClientAdapter = {
+  name: 'swaks',
+  protocol: 'smtp',
+  description: 'swaks, the Swiss Army Knife for SMTP, as a process',
+  requires: { command: 'swaks', install: 'apt-get install swaks libnet-ssleay-perl' },
+  // swaks writes CRLF after the data even when it already ends with one, then the dot.
+  transforms: (message) => Buffer.concat([message, Buffer.from('\r\n')]),
+  run: send,
+};
