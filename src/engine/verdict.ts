@@ -3,7 +3,7 @@
  * and what the server's sink holds? "Nothing lost, nothing twice" is checked for every scenario.
  */
 import type { Expect, Outcome, SinkReport, Verdict } from './types.js';
-import { formatOutcome } from '../report/console.js';
+import { formatOutcome } from '../report/outcome.js';
 
 export interface Judged {
   readonly verdict: Verdict;

@@ -3,8 +3,12 @@
  * CI (not live) it prints nothing per result. At the end: an aligned table in the order given, one
  * line per non-conformant result with its reason, and the summary line.
  */
-import type { Outcome, Result, Verdict } from '../engine/types.js';
+import type { Result, Verdict } from '../engine/types.js';
+import { buildMatrix } from './matrix.js';
+import { formatOutcome } from './outcome.js';
 import { summarize } from './summary.js';
+
+export { formatOutcome } from './outcome.js';
 
 /** How the console reporter writes. */
 export interface ConsoleOptions {
@@ -28,16 +32,6 @@ const ESC = '\u001b';
 const CLEAR_LINE = `\r${ESC}[2K`;
 const VERDICT_COLOR: Record<Verdict, number> = { conformant: 32, deviates: 31, unfired: 33, error: 31, 'n/a': 90 };
 
-/**
- * What a client saw, in a few characters: `kind@phase` (`reset@rcpt`, `hung@body`), with the code for a
- * reply (`reply 552@body`); `delivered` has no phase; `-` when there is no outcome (the run failed).
- */
-export function formatOutcome(outcome: Outcome | null): string {
-  if (outcome === null) return '-';
-  if (outcome.kind === 'delivered') return 'delivered';
-  const code = outcome.kind === 'reply' && outcome.code !== undefined ? ` ${outcome.code}` : '';
-  return `${outcome.kind}${code}@${outcome.phase}`;
-}
 
 /** Creates a reporter writing to `out`; its progress counters belong to this reporter alone. */
 export function createConsoleReporter(out: NodeJS.WritableStream, options: ConsoleOptions): ConsoleReporter {
@@ -80,10 +74,7 @@ function renderEnd(
   verdict: (v: Verdict) => string,
   paint: (code: number, text: string) => string,
 ): string {
-  const rows = results.map((r) => [r.id, formatOutcome(r.outcome), r.verdict] as const);
-  const idWidth = Math.max(0, ...rows.map(([id]) => id.length));
-  const outcomeWidth = Math.max(0, ...rows.map(([, o]) => o.length));
-  const lines = rows.map(([id, o, v]) => `${id.padEnd(idWidth)}  ${o.padEnd(outcomeWidth)}  ${verdict(v)}`);
+  const lines = buildMatrix(results).clients.length > 1 ? renderMatrix(results, paint) : renderList(results, verdict);
   const failed = results.filter((r) => r.verdict !== 'conformant');
   if (failed.length > 0) lines.push('');
   const mark = color ? paint(31, '✗') : 'x';
@@ -97,6 +88,40 @@ function renderEnd(
       `${count(s.error, 31, `${s.error} errors`)}${s.na > 0 ? `, ${s.na} n/a` : ''}`,
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** One line per result: id, outcome, verdict. */
+function renderList(results: readonly Result[], verdict: (v: Verdict) => string): string[] {
+  const rows = results.map((r) => [r.id, formatOutcome(r.outcome), r.verdict] as const);
+  const idWidth = Math.max(0, ...rows.map(([id]) => id.length));
+  const outcomeWidth = Math.max(0, ...rows.map(([, o]) => o.length));
+  return rows.map(([id, o, v]) => `${id.padEnd(idWidth)}  ${o.padEnd(outcomeWidth)}  ${verdict(v)}`);
+}
+
+/** Verdict marks in matrix cells, short enough to keep a column narrow. */
+const CELL_MARK: Record<Verdict, string> = { conformant: 'ok', deviates: 'DEV', unfired: 'UNFIRED', error: 'ERR', 'n/a': '' };
+
+/** A row per scenario, a column per client: `reset@rcpt ok`, `delivered DEV`, `n/a`. */
+function renderMatrix(results: readonly Result[], paint: (code: number, text: string) => string): string[] {
+  const { clients, rows } = buildMatrix(results);
+  const text = (scenario: string, client: string): string => {
+    const cell = rows.find((r) => r.scenario === scenario)?.cells[client];
+    return cell ? `${cell.outcome} ${CELL_MARK[cell.verdict]}`.trim() : '';
+  };
+  const first = Math.max('scenario'.length, ...rows.map((r) => r.scenario.length));
+  const widths = clients.map((c) => Math.max(c.length, ...rows.map((r) => text(r.scenario, c).length)));
+  const header = ['scenario'.padEnd(first), ...clients.map((c, i) => c.padEnd(widths[i]!))].join('  ');
+  const body = rows.map((row) =>
+    [
+      row.scenario.padEnd(first),
+      ...clients.map((c, i) => {
+        const cell = row.cells[c];
+        const padded = text(row.scenario, c).padEnd(widths[i]!);
+        return cell ? paint(VERDICT_COLOR[cell.verdict], padded) : padded;
+      }),
+    ].join('  ').trimEnd(),
+  );
+  return [header.trimEnd(), ...body];
 }
 
 /** The terminal width when `out` is a TTY stream, else effectively unlimited. */

@@ -6,6 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Outcome, OutcomeKind, Phase, Protocol, Result, SinkReport, Verdict } from '../engine/types.js';
 import type { Fault } from '../faults/types.js';
+import { buildMatrix, type Matrix } from './matrix.js';
 import { summarize, type Summary } from './summary.js';
 
 /** An Outcome as written to JSON: `code` only when `kind` is `reply`, `detail` only when known. */
@@ -41,11 +42,13 @@ export interface JsonReport {
   readonly version: string;
   readonly results: readonly JsonResult[];
   readonly summary: Summary;
+  /** The same results as a client x scenario matrix. */
+  readonly matrix: Matrix;
 }
 
 /** Builds the JSON report object for a run; `version` is wireprobe's own version. */
 export function toJsonReport(results: readonly Result[], version: string): JsonReport {
-  return { tool: 'wireprobe', version, results: results.map(toJsonResult), summary: summarize(results) };
+  return { tool: 'wireprobe', version, results: results.map(toJsonResult), summary: summarize(results), matrix: buildMatrix(results) };
 }
 
 /** Writes the JSON report to `file`, pretty-printed with a trailing newline, creating parent folders. */

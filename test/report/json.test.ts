@@ -58,7 +58,14 @@ describe('toJsonReport', () => {
           sink: null, expected: 'fails', verdict: 'deviates', reason: 'the client reported success', durationMs: 42,
         },
       ],
-      summary: { total: 2, conformant: 1, deviates: 1, unfired: 0, error: 0 },
+      summary: { total: 2, conformant: 1, deviates: 1, unfired: 0, error: 0, na: 0 },
+      matrix: {
+        clients: ['nodemailer'],
+        rows: [
+          { scenario: 'smtp/resets/reset-after-rcpt', cells: { nodemailer: { outcome: 'reset@rcpt', verdict: 'conformant' } } },
+          { scenario: 'smtp/replies/552-at-dot', cells: { nodemailer: { outcome: 'reply 552@dot', verdict: 'deviates' } } },
+        ],
+      },
     };
     // Compared as text so key order is checked too.
     expect(text).toBe(JSON.stringify(expected));

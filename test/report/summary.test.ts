@@ -27,10 +27,10 @@ describe('summarize', () => {
   it('counts each verdict and the total', () => {
     const verdicts: Verdict[] = ['conformant', 'conformant', 'deviates', 'unfired', 'error', 'conformant', 'deviates'];
     const summary = summarize(verdicts.map((v, i) => result(`smtp/resets/s${i}/nodemailer`, v)));
-    expect(summary).toEqual({ total: 7, conformant: 3, deviates: 2, unfired: 1, error: 1 });
+    expect(summary).toEqual({ total: 7, conformant: 3, deviates: 2, unfired: 1, error: 1, na: 0 });
   });
 
   it('returns zeros for an empty run', () => {
-    expect(summarize([])).toEqual({ total: 0, conformant: 0, deviates: 0, unfired: 0, error: 0 });
+    expect(summarize([])).toEqual({ total: 0, conformant: 0, deviates: 0, unfired: 0, error: 0, na: 0 });
   });
 });
