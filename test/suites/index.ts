@@ -1,0 +1,7 @@
+/** Expectations per suite, by suite name: test/suites.test.ts fails for a suite missing here. */
+import { expectResets } from './resets.expect.js';
+import type { Expectations } from './want.js';
+
+export const EXPECTATIONS: Readonly<Record<string, Expectations>> = {
+  'smtp/resets': expectResets,
+};
