@@ -1,7 +1,8 @@
 /** Every built-in suite, in the order `wireprobe run` runs them. */
+import { framing } from './smtp/framing.js';
 import { resets } from './smtp/resets.js';
 import type { Suite } from './types.js';
 
 export type { Suite } from './types.js';
 
-export const SUITES: readonly Suite[] = [resets];
+export const SUITES: readonly Suite[] = [resets, framing];

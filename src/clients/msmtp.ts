@@ -1,13 +1,22 @@
 /** msmtp, a sendmail-like client, as a process, the message on stdin. It has no timeout unless given. */
+import type { TlsMode } from '../engine/types.js';
 import { exitReport, runProcess } from './process.js';
 import type { ClientAdapter, ClientReport, SmtpJob } from './types.js';
+
+/** Per TLS mode: STARTTLS off, or required with the certificate checked against the system's CAs or not. */
+const TLS_ARGS: Readonly<Record<TlsMode, readonly string[]>> = {
+  none: ['--tls=off'],
+  starttls: ['--tls=on', '--tls-starttls=on', '--tls-certcheck=off'],
+  'starttls-verify': ['--tls=on', '--tls-starttls=on', '--tls-certcheck=on', '--tls-trust-file=system'],
+};
 
 function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
   const args = [
     `--host=${job.host}`, `--port=${job.port}`,
     `--from=${job.from}`,
     `--timeout=${Math.max(1, Math.ceil(job.timeouts.socket / 1000))}`,
-    '--auth=off', '--tls=off',
+    '--auth=off',
+    ...TLS_ARGS[job.tls ?? 'none'],
     '--',
     ...job.to,
   ];

@@ -3,6 +3,7 @@
  * retries) or the pooled transport (keeps connections, requeues a message on a stale one).
  */
 import nodemailer from 'nodemailer';
+import type { TlsMode } from '../engine/types.js';
 import type { ClientAdapter, ClientError, ClientReport, SmtpJob } from './types.js';
 
 type Variant = 'plain' | 'pool';
@@ -17,12 +18,18 @@ interface NodemailerError extends Error {
   cause?: unknown;
 }
 
+/** Per TLS mode: STARTTLS ignored, or required (never falling back to plaintext) with or without verification. */
+function tlsOptions(mode: TlsMode) {
+  if (mode === 'none') return { ignoreTLS: true };
+  return { requireTLS: true, ignoreTLS: false, tls: { rejectUnauthorized: mode === 'starttls-verify' } };
+}
+
 function transportOptions(job: SmtpJob, variant: Variant) {
   return {
     host: job.host,
     port: job.port,
     secure: false,
-    ignoreTLS: true,
+    ...tlsOptions(job.tls ?? 'none'),
     connectionTimeout: job.timeouts.connect,
     greetingTimeout: job.timeouts.greeting,
     socketTimeout: job.timeouts.socket,

@@ -1,6 +1,17 @@
 /** swaks, the SMTP test tool, as a process, the message on stdin. `--timeout` covers reads only. */
+import type { TlsMode } from '../engine/types.js';
 import { exitReport, runProcess } from './process.js';
 import type { ClientAdapter, ClientReport, SmtpJob } from './types.js';
+
+/**
+ * Per TLS mode: `--tls` requires STARTTLS (exit 29 when it fails); swaks does not verify the certificate
+ * unless given `--tls-verify` (against OpenSSL's default CAs).
+ */
+const TLS_ARGS: Readonly<Record<TlsMode, readonly string[]>> = {
+  none: [],
+  starttls: ['--tls'],
+  'starttls-verify': ['--tls', '--tls-verify'],
+};
 
 function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
   const args = [
@@ -9,6 +20,7 @@ function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
     '--data', '-',
     '--timeout', `${Math.max(1, Math.ceil(job.timeouts.socket / 1000))}s`,
     '--silent', '2',
+    ...TLS_ARGS[job.tls ?? 'none'],
   ];
   return runProcess('swaks', args, { stdin: job.message, signal }).then(exitReport);
 }

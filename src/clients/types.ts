@@ -2,7 +2,7 @@
  * The seam between the engine and a client: a job to run, and the client's raw report of it.
  * Adapters never throw for what happens on the wire; `classify` turns a report into an Outcome.
  */
-import type { Protocol, Timeouts } from '../engine/types.js';
+import type { Protocol, Timeouts, TlsMode } from '../engine/types.js';
 
 /** One SMTP send. */
 export interface SmtpJob {
@@ -13,6 +13,8 @@ export interface SmtpJob {
   /** The raw RFC 5322 message, CRLF line endings, sent as is. */
   readonly message: Buffer;
   readonly timeouts: Timeouts;
+  /** How the client uses TLS (STARTTLS required, certificate verified or not); default `none`. */
+  readonly tls?: TlsMode;
 }
 
 /** A client's failure, in its own terms: codes only, the message kept for people. */

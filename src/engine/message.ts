@@ -16,6 +16,11 @@ export function fingerprint(data: Buffer): TestMessage {
 }
 
 const LINE = 'The quick brown fox jumps over the lazy dog while wireprobe counts octets.\r\n';
+/** Lines a client must dot-stuff (RFC 5321 §4.5.2), a lone dot among them: unstuffed, it ends DATA. */
+const DOTS = '.leading dot on a line of its own that the client must double before sending.....\r\n.\r\n';
+
+/** `plain`: text lines. `dots`: lines starting with a dot, a lone `.` line among them. */
+export type MessageShape = 'plain' | 'dots';
 
 function headers(id: string, subjectPad: number): string {
   const tag = id.replace(/[^\w.-]/g, '.');
@@ -24,12 +29,13 @@ function headers(id: string, subjectPad: number): string {
 }
 
 /** Builds a message of exactly `bytes` octets (or just its headers when smaller), tagged with `id`. */
-export function makeMessage(id: string, bytes: number): TestMessage {
+export function makeMessage(id: string, bytes: number, shape: MessageShape = 'plain'): TestMessage {
+  const line = shape === 'dots' ? DOTS : LINE;
   // A last partial line needs 2 octets for its CRLF; a single spare octet goes into the subject.
-  const spare = (bytes - headers(id, 0).length) % LINE.length === 1 ? 1 : 0;
+  const spare = (bytes - headers(id, 0).length) % line.length === 1 ? 1 : 0;
   const head = headers(id, spare);
   const room = Math.max(0, bytes - head.length);
-  const rest = room % LINE.length;
-  const text = head + LINE.repeat(Math.floor(room / LINE.length)) + (rest >= 2 ? `${'x'.repeat(rest - 2)}\r\n` : '');
+  const rest = room % line.length;
+  const text = head + line.repeat(Math.floor(room / line.length)) + (rest >= 2 ? `${'x'.repeat(rest - 2)}\r\n` : '');
   return fingerprint(Buffer.from(text, 'latin1'));
 }

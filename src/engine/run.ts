@@ -89,12 +89,13 @@ export async function runScenario(scenario: Scenario, client: ClientAdapter): Pr
   let server: SmtpServerHandle | undefined;
   let proxy: ProxyHandle | undefined;
   try {
-    server = await startSmtpServer({ ...scenario.server });
+    const tls = scenario.tls ?? 'none';
+    server = await startSmtpServer({ ...scenario.server, tls: tls === 'none' ? 'off' : 'starttls' });
     proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: scenario.fault ? [scenario.fault] : [] });
     const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
-    const message = makeMessage(scenario.id, scenario.messageBytes);
+    const message = makeMessage(scenario.id, scenario.messageBytes, scenario.message);
     const expected = client.transforms ? fingerprint(client.transforms(message.data)) : message;
-    const job = { host: proxy.host, port: proxy.port, from: 'sender@wireprobe.test', to: ['sink@wireprobe.test'], message: message.data, timeouts };
+    const job = { host: proxy.host, port: proxy.port, from: 'sender@wireprobe.test', to: ['sink@wireprobe.test'], message: message.data, timeouts, tls };
     const report = await withDeadline((signal) => client.run(job, signal), timeouts.deadline);
     // A client may still be saying QUIT after it reported; let it finish, briefly.
     if (report !== 'hung') await bounded(proxy.idle(), QUIT_GRACE_MS);

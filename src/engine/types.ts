@@ -3,6 +3,7 @@
  * concluded (Result). Names here are part of the JSON contract that users' CI scripts read: keep them.
  */
 import type { Fault } from '../faults/types.js';
+import type { MessageShape } from './message.js';
 
 export type Protocol = 'smtp' | 'ftp';
 
@@ -55,6 +56,13 @@ export interface Timeouts {
   readonly deadline: number;
 }
 
+/**
+ * How a client uses TLS. `none`: plaintext, STARTTLS ignored even when offered. `starttls`: the client
+ * requires STARTTLS (RFC 3207 §4) and does not verify the certificate. `starttls-verify`: it requires
+ * STARTTLS and verifies the certificate, so the mock server's self-signed one must be rejected.
+ */
+export type TlsMode = 'none' | 'starttls' | 'starttls-verify';
+
 /** The mock SMTP server's knobs a scenario may set (see servers/smtp.ts). */
 export interface SmtpServerKnobs {
   readonly sizeLimit?: number;
@@ -71,10 +79,14 @@ export interface Scenario {
   /** Undefined: a clean conversation (a baseline). */
   readonly fault?: Fault;
   readonly expect: Expect;
-  /** Message body size in bytes. */
+  /** Message size in bytes. */
   readonly messageBytes: number;
+  /** What the message is made of: `plain` text lines (default), or `dots`: lines the client must dot-stuff. */
+  readonly message?: MessageShape;
   readonly server?: SmtpServerKnobs;
   readonly timeouts?: Partial<Timeouts>;
+  /** How the client uses TLS; default `none`. Anything else also makes the mock server offer STARTTLS. */
+  readonly tls?: TlsMode;
 }
 
 /**

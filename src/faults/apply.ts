@@ -2,6 +2,7 @@
 import { applyClose } from './close.js';
 import { applyCoalesce } from './coalesce.js';
 import { applyDelay } from './delay.js';
+import { applyLf } from './lf.js';
 import type { Link } from './link.js';
 import { applyReply } from './reply.js';
 import { applyReset } from './reset.js';
@@ -28,6 +29,7 @@ export function applyFault(fault: SessionFault, link: Link): void {
     case 'throttle': return applyThrottle(fault, link);
     case 'slice': return applySlice(fault, link);
     case 'coalesce': return applyCoalesce(fault, link);
+    case 'lf': return applyLf(fault, link);
     case 'reply': return applyReply(fault, link);
   }
 }

@@ -7,9 +7,8 @@
  *     ──► reply 552 "Too big" after DATA +1MiB then close
  */
 import type { At, Fault, FaultKind } from './types.js';
+import { NEED_AT } from './parse.js';
 
-/** Kinds whose `at` defaults to `connect`, so `on connect` is left out. */
-const CONNECT_BY_DEFAULT: readonly FaultKind[] = ['delay', 'throttle', 'slice', 'coalesce', 'refuse', 'limit'];
 
 /** The largest unit that divides `n` exactly, first match wins. */
 function inUnits(n: number, units: readonly (readonly [string, number])[], plain: string): string {
@@ -45,6 +44,7 @@ function head(f: Fault): string[] {
   switch (f.kind) {
     case 'reset':
     case 'stall':
+    case 'lf':
       return [f.kind];
     case 'close':
       return f.then === undefined ? [f.kind] : [f.kind, f.then];
@@ -71,7 +71,8 @@ function head(f: Fault): string[] {
  */
 export function formatFault(f: Fault): string {
   const parts = head(f);
-  if (!(f.at === 'connect' && CONNECT_BY_DEFAULT.includes(f.kind))) parts.push(formatAt(f.at));
+  // Kinds that need no trigger default to `on connect`, so it is left out for them.
+  if (!(f.at === 'connect' && !NEED_AT[f.kind])) parts.push(formatAt(f.at));
   if (f.kind === 'reply' && f.then !== undefined) parts.push('then', f.then);
   if (f.kind === 'refuse' && f.drop !== undefined) parts.push('drop', f.drop);
   if (f.toward !== undefined) parts.push('toward', f.toward);

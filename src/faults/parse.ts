@@ -4,7 +4,7 @@
  *
  *   fault  := kind args (at | option)*       at most one `at`, each option at most once
  *   kind   := reset | close [discard|abort] | stall | delay <duration> | throttle <size>/s
- *           | slice <size> [gap <duration>] | coalesce <duration> | reply <code> ["text"]
+ *           | slice <size> [gap <duration>] | coalesce <duration> | lf | reply <code> ["text"]
  *           | refuse <duration> [refuse|reset] | limit <n> [reply|reset|queue]
  *   at     := on connect | after <step> [+<size>] | before reply to <step> | before <step>
  *   option := toward client|server | connection <n> | then continue|close|reset | drop close|reset
@@ -34,8 +34,8 @@ const DURATION_UNITS: Units = Object.freeze({ '': 1, ms: 1, s: 1000, m: 60_000 }
 const SIZE = 'a whole number of bytes such as 512, 2k, 64KiB or 1.5MiB';
 const DURATION = 'a whole number of milliseconds such as 500, 500ms, 1.5s or 2m';
 /** Every kind, and whether it needs a trigger (else `at` defaults to `connect`). */
-const NEED_AT: Readonly<Record<FaultKind, boolean>> = { reset: true, close: true, stall: true, delay: false,
-  throttle: false, slice: false, coalesce: false, reply: true, refuse: false, limit: false };
+export const NEED_AT: Readonly<Record<FaultKind, boolean>> = { reset: true, close: true, stall: true, delay: false,
+  throttle: false, slice: false, coalesce: false, lf: false, reply: true, refuse: false, limit: false };
 const KINDS = Object.keys(NEED_AT) as FaultKind[];
 /** Each kind's optional argument: the field it sets, and how an error right after the args offers it. */
 const OPTIONAL_ARG: Partial<Record<FaultKind, readonly [string, string]>> = {

@@ -88,6 +88,14 @@ export interface CoalesceFault extends FaultBase {
 }
 
 /**
+ * From the trigger on, line endings toward `toward` become bare LF (CRLF to LF). RFC 5321 §2.3.8
+ * requires CRLF; a robust peer still frames the lines (RFC 5321 §4.1.1.4 on bare LF in DATA aside).
+ */
+export interface LfFault extends FaultBase {
+  readonly kind: 'lf';
+}
+
+/**
  * Answer in the server's place. At a `{ before: X }` trigger the command is swallowed and this reply
  * is the answer; elsewhere it is injected. Then `continue` relaying, `close` (FIN) or `reset` (RST).
  */
@@ -132,6 +140,7 @@ export type Fault =
   | ThrottleFault
   | SliceFault
   | CoalesceFault
+  | LfFault
   | ReplyFault
   | RefuseFault
   | LimitFault;

@@ -35,6 +35,8 @@ const VALID: readonly Valid[] = [
   { text: 'slice 1', fault: { kind: 'slice', size: 1, at: 'connect' } },
   { text: 'slice 1KiB gap 10ms after greeting',
     fault: { kind: 'slice', size: 1024, gapMs: 10, at: { after: 'greeting' } } },
+  { text: 'lf', fault: { kind: 'lf', at: 'connect' } },
+  { text: 'lf after EHLO toward client', fault: { kind: 'lf', at: { after: 'EHLO' }, toward: 'client' } },
   { text: 'coalesce 50ms toward client', fault: { kind: 'coalesce', ms: 50, at: 'connect', toward: 'client' } },
   { text: 'coalesce 1m after AUTH', fault: { kind: 'coalesce', ms: 60_000, at: { after: 'AUTH' } } },
   { text: 'reply 552 "5.3.4 Message too big" after DATA +1MiB then close',
@@ -74,7 +76,7 @@ describe('parseFault', () => {
   });
 
   it('covers every kind and every trigger form', () => {
-    const kinds = ['close', 'coalesce', 'delay', 'limit', 'refuse', 'reply', 'reset', 'slice', 'stall', 'throttle'];
+    const kinds = ['close', 'coalesce', 'delay', 'lf', 'limit', 'refuse', 'reply', 'reset', 'slice', 'stall', 'throttle'];
     expect([...new Set(VALID.map((v) => v.fault.kind))].sort()).toEqual(kinds);
     const form = (at: Fault['at']): string => (at === 'connect' ? at : Object.keys(at).sort().join('+'));
     const forms = [...new Set(VALID.map((v) => form(v.fault.at)))].sort();

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { makeMessage } from '../../src/engine/message.js';
+
+describe('test messages', () => {
+  it.each([300, 301, 302, 1000, 65_536, 1_048_576])('are exactly %i octets, CRLF lines, ending in CRLF', (bytes) => {
+    for (const shape of ['plain', 'dots'] as const) {
+      const { data } = makeMessage('suite/scenario', bytes, shape);
+      const text = data.toString('latin1');
+      expect(data.length).toBe(bytes);
+      expect(text.endsWith('\r\n')).toBe(true);
+      expect(text.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
+      expect(Math.max(...text.split('\r\n').map((l) => l.length))).toBeLessThan(998);
+    }
+  });
+
+  it('puts lines that need dot-stuffing, a lone dot among them, in a dots message only', () => {
+    expect(makeMessage('s/x', 4096, 'dots').data.toString('latin1')).toMatch(/\r\n\.\r\n[\s\S]*\r\n\.leading/);
+    expect(makeMessage('s/x', 4096).data.toString('latin1')).not.toMatch(/\r\n\./);
+  });
+});
