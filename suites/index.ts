@@ -1,8 +1,9 @@
 /** Every built-in suite, in the order `wireprobe run` runs them. */
 import { framing } from './smtp/framing.js';
 import { resets } from './smtp/resets.js';
+import { tls } from './smtp/tls.js';
 import type { Suite } from './types.js';
 
 export type { Suite } from './types.js';
 
-export const SUITES: readonly Suite[] = [resets, framing];
+export const SUITES: readonly Suite[] = [resets, framing, tls];

@@ -72,7 +72,7 @@ describe('wireprobe command line', () => {
       expect(stdout).toMatch(/26 scenarios: 24 conformant, 2 deviate, 0 unfired, 0 errors/);
       const report = JSON.parse(await readFile(json, 'utf8'));
       expect(report.tool).toBe('wireprobe');
-      expect(report.summary).toEqual({ total: 26, conformant: 24, deviates: 2, unfired: 0, error: 0 });
+      expect(report.summary).toEqual({ total: 26, conformant: 24, deviates: 2, unfired: 0, error: 0, na: 0 });
       expect(report.results[9]).toMatchObject({
         id: 'smtp/resets/reset-mid-body-64k/nodemailer',
         suite: 'smtp/resets',

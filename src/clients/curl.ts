@@ -2,8 +2,8 @@
  * curl's SMTP upload (`smtp://`), as a process, the message on stdin. Timeouts: --connect-timeout for
  * the connection, and --speed-limit 1 --speed-time for inactivity (curl has no per-read timeout).
  */
-import { exitReport, runProcess } from './process.js';
 import type { TlsMode } from '../engine/types.js';
+import { exitReport, runProcess } from './process.js';
 import type { ClientAdapter, ClientReport, SmtpJob } from './types.js';
 
 const seconds = (ms: number): string => String(Math.max(1, Math.ceil(ms / 1000)));

@@ -197,6 +197,11 @@ export class SmtpPhase {
     }
   }
 
+  /** The proxy itself sent the client a reply with `code` (a fault answering in the server's place). */
+  told(code: number): void {
+    this.#lastCode = code;
+  }
+
   /** A reply reached the client. */
   shown(mark: SmtpMark): void {
     if (mark.kind !== 'reply') return;

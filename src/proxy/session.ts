@@ -16,7 +16,7 @@ import type { Link } from '../faults/link.js';
 import { cutAt, holdsLines } from '../faults/trigger.js';
 import type { Fault, Toward } from '../faults/types.js';
 import { formatFault } from '../faults/format.js';
-import { SmtpPhase, SmtpTracker, type Direction, type SmtpMark } from '../protocol/smtp.js';
+import { SmtpPhase, SmtpTracker, parseReplyLine, type Direction, type SmtpMark } from '../protocol/smtp.js';
 import { Transcript, redact } from './transcript.js';
 
 /** A chunk waiting to be relayed, with its marks and how far it has been relayed. */
@@ -80,6 +80,8 @@ export class Session implements Link {
   #unread: Record<Toward, boolean> = { client: false, server: false };
   #relayedBody = 0;
   #clientSaw: 'rst' | 'fin' | null = null;
+  /** The client closed or reset its side first: what the proxy does after that, it did not cause. */
+  #clientGone = false;
 
   constructor(index: number, client: Socket, server: Socket, faults: readonly Fault[], hooks: SessionHooks, transcript: Transcript) {
     this.index = index;
@@ -105,9 +107,16 @@ export class Session implements Link {
     return this.#relayedBody;
   }
 
-  /** How the proxy ended the client's connection, first of RST or FIN; null while it is open. */
+  /**
+   * How the proxy ended the client's connection while the client still held it, first of RST or FIN;
+   * null when it was still open, or when the client closed first (it gave up, or rejected the server).
+   */
   get clientSaw(): 'rst' | 'fin' | null {
     return this.#clientSaw;
+  }
+
+  #sawEnd(how: 'rst' | 'fin'): void {
+    if (!this.#clientGone) this.#clientSaw ??= how;
   }
 
   /** Starts relaying; faults triggered `on connect` fire first. */
@@ -128,6 +137,8 @@ export class Session implements Link {
   inject(toward: Toward, data: Buffer): void {
     this.transcript.add('!!', `proxy sends to ${toward}: ${data.toString('latin1').trimEnd()}`);
     this.#unread[toward] = true;
+    const code = parseReplyLine(data.toString('latin1'))?.code;
+    if (toward === 'client' && code !== undefined) this.view.told(code);
     this.#relayTo(toward).outlet.write(data);
   }
 
@@ -140,7 +151,7 @@ export class Session implements Link {
       .then(() =>
         setImmediate(() => {
           this.transcript.add('--', `RST to ${toward}`);
-          if (toward === 'client') this.#clientSaw ??= 'rst';
+          if (toward === 'client') this.#sawEnd('rst');
           if (!victim.destroyed) victim.resetAndDestroy();
         }),
       );
@@ -169,7 +180,7 @@ export class Session implements Link {
     this.#kill();
     void this.#flushed(toward).then(() => {
       this.transcript.add('--', `FIN to ${toward}${then === 'abort' ? ', then no more reading' : ''}`);
-      if (toward === 'client') this.#clientSaw ??= 'fin';
+      if (toward === 'client') this.#sawEnd('fin');
       victim.end(() => {
         if (then === 'abort') victim.destroy();
       });
@@ -209,11 +220,13 @@ export class Session implements Link {
     const name = dir === 'up' ? 'client' : 'server';
     relay.source.on('data', (chunk: Buffer) => this.#onData(dir, chunk));
     relay.source.on('end', () => {
+      if (dir === 'up') this.#clientGone = true;
       this.transcript.add('--', `FIN from ${name}`);
       relay.ended = true;
       this.#pump(dir);
     });
     relay.source.on('error', (error: NodeJS.ErrnoException) => {
+      if (dir === 'up') this.#clientGone = true;
       this.transcript.add('--', error.code === 'ECONNRESET' ? `RST from ${name}` : `${name} socket error ${error.code ?? error.message}`);
       if (!this.#dead && error.code === 'ECONNRESET') this.reset(towardOf[dir]);
       else this.#finTo(towardOf[dir]);
@@ -343,7 +356,7 @@ export class Session implements Link {
 
   /** Sends a FIN to a side (after what was written to it). */
   #finTo(toward: Toward): void {
-    if (toward === 'client') this.#clientSaw ??= 'fin';
+    if (toward === 'client') this.#sawEnd('fin');
     this.#relayTo(toward).target.end();
   }
 

@@ -9,6 +9,7 @@ describe('classify', () => {
   const fin: Wire = { clientSaw: 'fin', lastReply: 250 };
   const open: Wire = { clientSaw: null, lastReply: 220 };
   const rejected: Wire = { clientSaw: 'fin', lastReply: 552 };
+  const starttlsRefused: Wire = { clientSaw: 'fin', lastReply: 454 };
   it.each([
     ['nodemailer', 'a socket error over ECONNRESET', { code: 'ESOCKET', cause: 'ECONNRESET', command: 'CONN' }, fin, { kind: 'reset' }],
     ['nodemailer', 'a write into a reset connection (EPIPE)', { code: 'ESOCKET', cause: 'EPIPE' }, fin, { kind: 'reset' }],
@@ -31,6 +32,21 @@ describe('classify', () => {
     ['msmtp', 'exit 76 (protocol) after a FIN', { exitCode: 76 }, fin, { kind: 'closed' }],
     ['msmtp', 'exit 74 (I/O) over a connection left open: a timeout', { exitCode: 74 }, open, { kind: 'timeout' }],
     ['msmtp', 'exit 75 (temporary failure) after an RST at connect', { exitCode: 75 }, { clientSaw: 'rst' } as Wire, { kind: 'reset' }],
+    ['nodemailer', 'a self-signed certificate it rejects, whatever the wire', { code: 'ESOCKET', cause: 'DEPTH_ZERO_SELF_SIGNED_CERT', command: 'CONN' }, open, { kind: 'closed' }],
+    ['nodemailer', 'a certificate for another host', { code: 'ESOCKET', cause: 'ERR_TLS_CERT_ALTNAME_INVALID' }, open, { kind: 'closed' }],
+    ['nodemailer', 'a STARTTLS upgrade that failed (ETLS)', { code: 'ETLS', command: 'STARTTLS' }, open, { kind: 'closed' }],
+    ['nodemailer', 'a 454 to STARTTLS (ETLS with its reply code)', { code: 'ETLS', responseCode: 454, command: 'STARTTLS' }, fin, { kind: 'reply', code: 454 }],
+    ['nodemailer', 'ETLS over an RST during the handshake', { code: 'ETLS', cause: 'ECONNRESET' }, rst, { kind: 'reset' }],
+    ['curl', 'exit 60 (peer certificate not trusted)', { exitCode: 60 }, open, { kind: 'closed' }],
+    ['curl', 'exit 35 (TLS handshake) after an RST', { exitCode: 35 }, rst, { kind: 'reset' }],
+    ['curl', 'exit 64 (TLS required) after a 454', { exitCode: 64 }, starttlsRefused, { kind: 'reply', code: 454 }],
+    ['swaks', 'exit 29 (TLS) after an RST', { exitCode: 29 }, rst, { kind: 'reset' }],
+    ['swaks', 'exit 29 (TLS) with no RST: it rejected the server', { exitCode: 29 }, open, { kind: 'closed' }],
+    ['msmtp', 'exit 69 (TLS_ECERT) after the 220 to STARTTLS', { exitCode: 69 }, open, { kind: 'closed' }],
+    ['msmtp', 'exit 69 (unavailable) after a 552', { exitCode: 69 }, rejected, { kind: 'reply', code: 552 }],
+    ['smtplib', 'an SSLCertVerificationError', { code: 'SSLCertVerificationError' }, open, { kind: 'closed' }],
+    ['smtplib', 'a 454 to STARTTLS (SMTPResponseException)', { code: 'SMTPResponseException', responseCode: 454 }, fin, { kind: 'reply', code: 454 }],
+    ['smtplib', 'a ConnectionResetError during the handshake', { code: 'ConnectionResetError', cause: 'ECONNRESET' }, fin, { kind: 'reset' }],
   ])('classifies %s: %s', (client, _name, error, wire, want) => {
     const outcome = classify({ client, report: failed(error), phase: 'rcpt', bytesSent: 12, wire });
     expect(outcome).toMatchObject({ phase: 'rcpt', bytesSent: 12, ...want });

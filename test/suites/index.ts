@@ -1,9 +1,11 @@
 /** Expectations per suite, by suite name: test/suites.test.ts fails for a suite missing here. */
 import { expectFraming } from './framing.expect.js';
 import { expectResets } from './resets.expect.js';
+import { expectTls } from './tls.expect.js';
 import type { Expectations } from './want.js';
 
 export const EXPECTATIONS: Readonly<Record<string, Expectations>> = {
   'smtp/resets': expectResets,
   'smtp/framing': expectFraming,
+  'smtp/tls': expectTls,
 };
