@@ -1,9 +1,11 @@
 /** Every built-in suite, in the order `wireprobe run` runs them. */
 import { framing } from './smtp/framing.js';
+import { limits } from './smtp/limits.js';
 import { resets } from './smtp/resets.js';
+import { restart } from './smtp/restart.js';
 import { tls } from './smtp/tls.js';
 import type { Suite } from './types.js';
 
 export type { Suite } from './types.js';
 
-export const SUITES: readonly Suite[] = [resets, framing, tls];
+export const SUITES: readonly Suite[] = [resets, framing, tls, limits, restart];

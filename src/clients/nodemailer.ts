@@ -3,7 +3,8 @@
  * retries) or the pooled transport (keeps connections, requeues a message on a stale one).
  */
 import nodemailer from 'nodemailer';
-import type { TlsMode } from '../engine/types.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Sends, TlsMode } from '../engine/types.js';
 import type { ClientAdapter, ClientError, ClientReport, SmtpJob } from './types.js';
 
 type Variant = 'plain' | 'pool';
@@ -24,7 +25,7 @@ function tlsOptions(mode: TlsMode) {
   return { requireTLS: true, ignoreTLS: false, tls: { rejectUnauthorized: mode === 'starttls-verify' } };
 }
 
-function transportOptions(job: SmtpJob, variant: Variant) {
+function transportOptions(job: SmtpJob, variant: Variant, connections = 1) {
   return {
     host: job.host,
     port: job.port,
@@ -33,7 +34,7 @@ function transportOptions(job: SmtpJob, variant: Variant) {
     connectionTimeout: job.timeouts.connect,
     greetingTimeout: job.timeouts.greeting,
     socketTimeout: job.timeouts.socket,
-    ...(variant === 'pool' ? { pool: true as const, maxConnections: 1, maxMessages: 100 } : {}),
+    ...(variant === 'pool' ? { pool: true as const, maxConnections: connections, maxMessages: 100 } : {}),
   };
 }
 
@@ -54,27 +55,44 @@ interface NodejsCause {
   code?: string;
 }
 
-async function send(job: SmtpJob, variant: Variant, signal: AbortSignal): Promise<ClientReport> {
-  const transport = nodemailer.createTransport(transportOptions(job, variant));
+/**
+ * Sends `jobs` through one transport (so a pool is shared), in parallel or one after another with the
+ * client idle `gapMs` between; one report per job. The transport closes when done or aborted.
+ */
+async function sendMany(jobs: readonly SmtpJob[], variant: Variant, sends: Sends, signal: AbortSignal): Promise<ClientReport[]> {
+  const transport = nodemailer.createTransport(transportOptions(jobs[0]!, variant, sends.connections));
   const stop = (): void => transport.close();
   signal.addEventListener('abort', stop, { once: true });
+  const one = async (job: SmtpJob): Promise<ClientReport> => {
+    try {
+      const info = await transport.sendMail({ envelope: { from: job.from, to: [...job.to] }, raw: job.message });
+      return { ok: true, detail: info.response };
+    } catch (error) {
+      return { ok: false, error: nodemailerError(error) };
+    }
+  };
   try {
-    const info = await transport.sendMail({ envelope: { from: job.from, to: [...job.to] }, raw: job.message });
-    return { ok: true, detail: info.response };
-  } catch (error) {
-    return { ok: false, error: nodemailerError(error) };
+    if (sends.mode === 'parallel') return await Promise.all(jobs.map(one));
+    const reports: ClientReport[] = [];
+    for (const [i, job] of jobs.entries()) {
+      if (i > 0 && sends.gapMs) await delay(sends.gapMs);
+      reports.push(await one(job));
+    }
+    return reports;
   } finally {
     signal.removeEventListener('abort', stop);
     transport.close();
   }
 }
 
+const single: Sends = { count: 1, mode: 'sequential' };
+
 /** nodemailer's plain SMTP transport. */
 export const nodemailerPlain: ClientAdapter = {
   name: 'nodemailer',
   protocol: 'smtp',
   description: 'nodemailer SMTP transport, in process (a connection per message, no retry)',
-  run: (job, signal) => send(job, 'plain', signal),
+  run: async (job, signal) => (await sendMany([job], 'plain', single, signal))[0]!,
 };
 
 /** nodemailer's pooled SMTP transport. */
@@ -82,5 +100,7 @@ export const nodemailerPool: ClientAdapter = {
   name: 'nodemailer-pool',
   protocol: 'smtp',
   description: 'nodemailer pooled SMTP transport, in process (reuses connections, requeues on a stale one)',
-  run: (job, signal) => send(job, 'pool', signal),
+  run: async (job, signal) => (await sendMany([job], 'pool', single, signal))[0]!,
+  pools: true,
+  runMany: (jobs, sends, signal) => sendMany(jobs, 'pool', sends, signal),
 };

@@ -2,7 +2,7 @@
  * The seam between the engine and a client: a job to run, and the client's raw report of it.
  * Adapters never throw for what happens on the wire; `classify` turns a report into an Outcome.
  */
-import type { Protocol, Timeouts, TlsMode } from '../engine/types.js';
+import type { Protocol, Sends, Timeouts, TlsMode } from '../engine/types.js';
 
 /** One SMTP send. */
 export interface SmtpJob {
@@ -56,4 +56,11 @@ export interface ClientAdapter {
    * aborts at the runner's deadline, after which the result is ignored.
    */
   run(job: SmtpJob, signal: AbortSignal): Promise<ClientReport>;
+  /** Keeps connections open between messages (a pool): it can express scenarios that need one. */
+  readonly pools?: boolean;
+  /**
+   * Sends several messages with one client instance (one pool), one report per job in order; absent:
+   * the runner calls `run` once per message.
+   */
+  runMany?(jobs: readonly SmtpJob[], sends: Sends, signal: AbortSignal): Promise<ClientReport[]>;
 }

@@ -10,10 +10,11 @@
 import { startSmtpServer, type SmtpServerHandle } from '../../servers/smtp.js';
 import { installed } from '../clients/process.js';
 import type { ClientAdapter, ClientReport } from '../clients/types.js';
-import { startProxy, type ProxyHandle } from '../proxy/proxy.js';
+import { startProxy, type ProxyHandle, type SessionInfo } from '../proxy/proxy.js';
 import { classify } from './classify.js';
 import { fingerprint, makeMessage } from './message.js';
-import type { Result, Scenario, SinkReport, Timeouts } from './types.js';
+import { sendAll } from './sends.js';
+import type { Accounting, Outcome, Result, Scenario, SinkReport, Timeouts } from './types.js';
 import { judge } from './verdict.js';
 import { bounded } from '../util/bounded.js';
 
@@ -82,10 +83,21 @@ function notApplicable(scenario: Scenario, client: ClientAdapter, reason: string
   return { ...identity(scenario, client), faultFired: false, outcome: null, sink: null, verdict: 'n/a', reason, durationMs: 0, transcript: [] };
 }
 
+/** Why a client cannot express a scenario, or undefined. */
+function cannotExpress(scenario: Scenario, client: ClientAdapter): string | undefined {
+  if (scenario.needs === 'pool' && !client.pools) return `${client.name} keeps no connection pool, which this scenario needs`;
+  if (scenario.needs === 'connection-per-message' && client.pools) {
+    return `${client.name} sends over its pooled connections, not one per message, which this scenario needs`;
+  }
+  return undefined;
+}
+
 /** Runs one scenario with one client. Never throws: wireprobe's own failures become `error`. */
 export async function runScenario(scenario: Scenario, client: ClientAdapter): Promise<Result> {
   const started = performance.now();
   const base = identity(scenario, client);
+  const cannot = cannotExpress(scenario, client);
+  if (cannot) return notApplicable(scenario, client, cannot);
   let server: SmtpServerHandle | undefined;
   let proxy: ProxyHandle | undefined;
   try {
@@ -93,27 +105,43 @@ export async function runScenario(scenario: Scenario, client: ClientAdapter): Pr
     server = await startSmtpServer({ ...scenario.server, tls: tls === 'none' ? 'off' : 'starttls' });
     proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: scenario.fault ? [scenario.fault] : [] });
     const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
-    const message = makeMessage(scenario.id, scenario.messageBytes, scenario.message);
-    const expected = client.transforms ? fingerprint(client.transforms(message.data)) : message;
-    const job = { host: proxy.host, port: proxy.port, from: 'sender@wireprobe.test', to: ['sink@wireprobe.test'], message: message.data, timeouts, tls };
-    const report = await withDeadline((signal) => client.run(job, signal), timeouts.deadline);
+    const sends = scenario.sends ?? { count: 1, mode: 'sequential' };
+    const messages = Array.from({ length: sends.count }, (_, i) =>
+      makeMessage(sends.count > 1 ? `${scenario.id}#${i + 1}` : scenario.id, scenario.messageBytes, scenario.message),
+    );
+    const expected = messages.map((m) => (client.transforms ? fingerprint(client.transforms(m.data)) : m));
+    const job = { host: proxy.host, port: proxy.port, from: 'sender@wireprobe.test', to: ['sink@wireprobe.test'], timeouts, tls };
+    const jobs = messages.map((m) => ({ ...job, message: m.data }));
+    const reports = await withDeadline(
+      (signal) => (jobs.length === 1 ? client.run(jobs[0]!, signal).then((r) => [r]) : sendAll(client, jobs, sends, signal)),
+      timeouts.deadline,
+    );
     // A client may still be saying QUIT after it reported; let it finish, briefly.
-    if (report !== 'hung') await bounded(proxy.idle(), QUIT_GRACE_MS);
+    if (reports !== 'hung') await bounded(proxy.idle(), QUIT_GRACE_MS);
     await proxy.close();
     await server.idle();
-    const last = proxy.sessions().at(-1);
-    const wire = last && { clientSaw: last.clientSaw, lastReply: last.lastReply };
-    const outcome = classify({ client: client.name, report, phase: last?.phase ?? 'connect', bytesSent: last?.bodyBytes ?? 0, wire });
-    const sink: SinkReport = {
-      copies: server.messages.length,
-      intact: server.messages.every((m) => m.sha256 === expected.sha256 && m.bytes === expected.data.length),
-    };
-    const faultFired = proxy.fired().some(Boolean);
     const sessions = proxy.sessions();
+    const inOrder = !client.runMany && sends.mode === 'sequential';
+    const outcome = outcomeOf(client.name, reports, sessions, inOrder);
+    const copies = expected.map((e) => server!.messages.filter((m) => m.sha256 === e.sha256 && m.bytes === e.data.length).length);
+    const sink: SinkReport = { copies: server.messages.length, intact: copies.reduce((a, b) => a + b, 0) === server.messages.length };
+    const acknowledged = sessions.reduce((n, s) => n + s.accepted, 0);
+    const messagesReport = sends.count > 1 ? account(reports, copies, acknowledged) : undefined;
+    const faultFired = proxy.fired().some(Boolean);
     const sent = new Set(sessions.flatMap((s) => s.sent));
-    const { verdict, reason } = judge({ expect: scenario.expect, unfired: !!scenario.fault && !faultFired, sent, outcome, sink });
+    const { verdict, reason } = judge({ expect: scenario.expect, unfired: !!scenario.fault && !faultFired, sent, outcome, sink, messages: messagesReport });
     const transcript = sessions.flatMap((s) => s.transcript);
-    return { ...base, faultFired, outcome, sink, verdict, reason, durationMs: Math.round(performance.now() - started), transcript };
+    return {
+      ...base,
+      faultFired,
+      outcome,
+      sink,
+      ...(messagesReport ? { messages: messagesReport } : {}),
+      verdict,
+      reason,
+      durationMs: Math.round(performance.now() - started),
+      transcript,
+    };
   } catch (error) {
     const reason = `wireprobe failed: ${(error as Error).message}`;
     return { ...base, faultFired: false, outcome: null, sink: null, verdict: 'error', reason, durationMs: Math.round(performance.now() - started), transcript: [] };
@@ -124,10 +152,39 @@ export async function runScenario(scenario: Scenario, client: ClientAdapter): Pr
 }
 
 /**
+ * The run's outcome: hung, else the first failure the client reported, else delivered. It is seen
+ * through a session: the last one for a single message or a success; for a failure among several
+ * messages, the failing message's own session when messages went one connection each in order,
+ * else the first session in which nothing was accepted (none: the connection never got through).
+ */
+function outcomeOf(client: string, reports: readonly ClientReport[] | 'hung', sessions: readonly SessionInfo[], inOrder: boolean): Outcome {
+  const failedAt = reports === 'hung' ? -1 : reports.findIndex((r) => !r.ok);
+  const failed = reports !== 'hung' && failedAt !== -1 ? reports[failedAt] : undefined;
+  const single = reports === 'hung' || reports.length === 1;
+  const session = single || !failed ? sessions.at(-1) : inOrder ? sessions[failedAt] : sessions.find((s) => s.accepted === 0);
+  const wire = session && { clientSaw: session.clientSaw, lastReply: session.lastReply };
+  const report = reports === 'hung' ? 'hung' : (failed ?? reports[0]!);
+  return classify({ client, report, phase: session?.phase ?? 'connect', bytesSent: session?.bodyBytes ?? 0, wire });
+}
+
+/** Per message: what the client said against the copies the server holds. */
+function account(reports: readonly ClientReport[] | 'hung', copies: readonly number[], acknowledged: number): Accounting {
+  const ok = copies.map((_, i) => reports !== 'hung' && reports[i]?.ok === true);
+  return {
+    sent: copies.length,
+    acknowledged,
+    reportedDelivered: ok.filter(Boolean).length,
+    reportedFailed: reports === 'hung' ? 0 : ok.filter((x) => !x).length,
+    lost: copies.filter((n, i) => ok[i] && n === 0).length,
+    duplicated: copies.filter((n) => n > 1).length,
+  };
+}
+
+/**
  * Runs `task` until it settles or `ms` pass; at the deadline the signal aborts and the result is
  * `hung` whatever the task does later.
  */
-export async function withDeadline(task: (signal: AbortSignal) => Promise<ClientReport>, ms: number): Promise<ClientReport | 'hung'> {
+export async function withDeadline<T>(task: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T | 'hung'> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'hung'>((resolve) => {

@@ -35,7 +35,11 @@ export interface Outcome {
  * holds the message exactly once.
  */
 export interface Expect {
-  readonly client: 'fails' | 'delivers';
+  /**
+   * `accounts` (several messages): each is reported delivered and held by the server exactly once,
+   * or reported failed; nothing acknowledged is lost, nothing arrives twice.
+   */
+  readonly client: 'fails' | 'delivers' | 'accounts';
   /** The rule, in a sentence with its source, shown in reports. */
   readonly rule: string;
   /**
@@ -67,6 +71,20 @@ export type TlsMode = 'none' | 'starttls' | 'starttls-verify';
 export interface SmtpServerKnobs {
   readonly sizeLimit?: number;
   readonly maxClients?: number;
+  /** Extra delay before each greeting, ms: keeps sessions open long enough for a burst to overlap. */
+  readonly bannerDelayMs?: number;
+}
+
+/** Several messages in one scenario (a burst, or sends spread out in time). */
+export interface Sends {
+  /** How many messages; each is distinct (its own Message-ID and SHA-256). */
+  readonly count: number;
+  /** `parallel`: all at once. `sequential`: one after another, the client idle `gapMs` between. */
+  readonly mode: 'parallel' | 'sequential';
+  /** Idle time between sequential sends, ms; default 0. */
+  readonly gapMs?: number;
+  /** Connections a pooled client may open at once (nodemailer's maxConnections); default 1. */
+  readonly connections?: number;
 }
 
 /** One scenario: data, no behaviour. */
@@ -85,6 +103,13 @@ export interface Scenario {
   readonly message?: MessageShape;
   readonly server?: SmtpServerKnobs;
   readonly timeouts?: Partial<Timeouts>;
+  /** Several messages; default one. */
+  readonly sends?: Sends;
+  /**
+   * What a client must do to express the scenario, others are `n/a`: `pool` keeps connections between
+   * messages; `connection-per-message` opens one for each message (so a burst meets a session limit).
+   */
+  readonly needs?: 'pool' | 'connection-per-message';
   /** How the client uses TLS; default `none`. Anything else also makes the mock server offer STARTTLS. */
   readonly tls?: TlsMode;
 }
@@ -95,12 +120,26 @@ export interface Scenario {
  */
 export type Verdict = 'conformant' | 'deviates' | 'unfired' | 'error' | 'n/a';
 
-/** What the sink recorded for the scenario's message. */
+/** What the sink recorded for the scenario's message(s). */
 export interface SinkReport {
-  /** Copies of this scenario's message the server accepted. */
+  /** Messages of this scenario the server accepted, copies included. */
   readonly copies: number;
-  /** Every accepted copy matched the sent size and SHA-256. */
+  /** Every accepted copy matched the size and SHA-256 of a message that was sent. */
   readonly intact: boolean;
+}
+
+/** For several messages: what the client reported against what the server holds. */
+export interface Accounting {
+  readonly sent: number;
+  /** The server's 250 to the end of data reached the client this many times. */
+  readonly acknowledged: number;
+  /** The client reported these delivered. */
+  readonly reportedDelivered: number;
+  readonly reportedFailed: number;
+  /** Reported delivered, but the server has no copy. */
+  readonly lost: number;
+  /** Messages the server holds more than once. */
+  readonly duplicated: number;
 }
 
 /** One scenario run by one client against one server. */
@@ -115,6 +154,8 @@ export interface Result {
   readonly faultFired: boolean;
   readonly outcome: Outcome | null;
   readonly sink: SinkReport | null;
+  /** With several messages: the accounting per message. */
+  readonly messages?: Accounting;
   readonly expected: string;
   readonly verdict: Verdict;
   readonly reason: string;

@@ -2,7 +2,7 @@
  * The verdict on one run: did the client do what a conformant client does, given what it reported
  * and what the server's sink holds? "Nothing lost, nothing twice" is checked for every scenario.
  */
-import type { Expect, Outcome, SinkReport, Verdict } from './types.js';
+import type { Accounting, Expect, Outcome, SinkReport, Verdict } from './types.js';
 import { formatOutcome } from '../report/outcome.js';
 
 export interface Judged {
@@ -18,11 +18,14 @@ export interface Evidence {
   readonly sent: ReadonlySet<string>;
   readonly outcome: Outcome;
   readonly sink: SinkReport;
+  /** With several messages: the accounting per message. */
+  readonly messages?: Accounting;
 }
 
 /** Judges one run. Unfired is never a pass; integrity and duplicates are checked before the rule. */
-export function judge({ expect, unfired, sent, outcome, sink }: Evidence): Judged {
+export function judge({ expect, unfired, sent, outcome, sink, messages }: Evidence): Judged {
   const saw = formatOutcome(outcome);
+  if (messages) return judgeAccounts(expect, unfired, outcome, sink, messages);
   const must = expect.mustSend;
   if (unfired && must && !sent.has(must.step)) return deviates(`never sent ${must.step}, so the fault waiting on it could not fire; ${must.rule}`);
   if (unfired) return { verdict: 'unfired', reason: `the fault never fired; the client saw ${saw}` };
@@ -38,6 +41,21 @@ export function judge({ expect, unfired, sent, outcome, sink }: Evidence): Judge
   if (outcome.kind === 'delivered') return deviates(`reported success although the transaction was cut (${outcome.phase}); ${expect.rule}`);
   const trap = sink.copies === 1 ? ' The server did accept the message: a retry will deliver it twice (RFC 1047).' : '';
   return { verdict: 'conformant', reason: `reported the failure (${saw}); ${expect.rule}.${trap}` };
+}
+
+/** Several messages: nothing acknowledged lost, nothing twice, nothing corrupted, no hang. */
+function judgeAccounts(expect: Expect, unfired: boolean, outcome: Outcome, sink: SinkReport, m: Accounting): Judged {
+  const tally = `${m.reportedDelivered} of ${m.sent} reported delivered, ${m.reportedFailed} reported failed`;
+  if (unfired) return { verdict: 'unfired', reason: `the fault never fired; ${tally}` };
+  if (outcome.kind === 'hung') return deviates(`never finished: still sending at the deadline (${outcome.phase}); ${expect.rule}`);
+  if (m.lost > 0) return deviates(`${m.lost} message(s) reported delivered are not at the server: lost; ${tally}`);
+  if (m.duplicated > 0) return deviates(`${m.duplicated} message(s) arrived more than once; ${tally}`);
+  if (m.reportedDelivered < m.acknowledged) {
+    return deviates(`the server's 250 reached the client for ${m.acknowledged} message(s), yet it reported ${m.reportedDelivered} delivered: a retry delivers twice; ${tally}`);
+  }
+  if (!sink.intact) return deviates(`the server holds a message whose size or SHA-256 differs from what was sent; ${tally}`);
+  const failures = m.reportedFailed > 0 ? ` (first failure: ${formatOutcome(outcome)})` : '';
+  return { verdict: 'conformant', reason: `${tally}${failures}, none lost, none twice; ${expect.rule}` };
 }
 
 function deviates(reason: string): Judged {

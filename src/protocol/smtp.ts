@@ -177,6 +177,12 @@ export class SmtpPhase {
   #answered = 'connect';
   #inBody = false;
   #lastCode: number | undefined;
+  #accepted = 0;
+
+  /** Messages the client was told the server accepted (2xx to the end of data). */
+  get accepted(): number {
+    return this.#accepted;
+  }
 
   /** The code of the last reply the client was shown. */
   get lastCode(): number | undefined {
@@ -210,5 +216,6 @@ export class SmtpPhase {
     if (mark.to !== 'greeting') this.#waiting.shift();
     this.#answered = mark.to === 'STARTTLS' && mark.code === 220 ? 'tls' : mark.to.toLowerCase();
     if (mark.to === 'DATA' && mark.code === 354) this.#inBody = true;
+    if (mark.to === 'dot' && mark.code >= 200 && mark.code < 300) this.#accepted++;
   }
 }

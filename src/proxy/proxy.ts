@@ -38,6 +38,8 @@ export interface SessionInfo {
   readonly faultFired: boolean;
   /** Steps the client sent: command verbs and `dot`. */
   readonly sent: readonly string[];
+  /** Messages the client was told were accepted (2xx to the end of data) in this session. */
+  readonly accepted: number;
   /** The code of the last reply the client was shown (the proxy's own 421 included). */
   readonly lastReply?: number;
   /** How the client's connection was ended toward it: RST or FIN; null while open. */
@@ -188,10 +190,12 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     sessions: () =>
       entries.map((e) => ({
         index: e.index,
-        phase: e.session?.view.phase ?? 'connect',
+        // Turned away with a reply in place of the greeting: the client saw a greeting, of sorts.
+        phase: e.session?.view.phase ?? (e.rejected?.lastReply === undefined ? 'connect' : 'greeting'),
         bodyBytes: e.session?.relayedBody ?? 0,
         faultFired: e.session?.faultFired ?? false,
         sent: [...(e.session?.sent ?? [])],
+        accepted: e.session?.view.accepted ?? 0,
         lastReply: e.session?.view.lastCode ?? e.rejected?.lastReply,
         clientSaw: e.session?.clientSaw ?? e.rejected?.clientSaw ?? null,
         transcript: e.transcript.lines,

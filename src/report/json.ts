@@ -4,7 +4,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Outcome, OutcomeKind, Phase, Protocol, Result, SinkReport, Verdict } from '../engine/types.js';
+import type { Accounting, Outcome, OutcomeKind, Phase, Protocol, Result, SinkReport, Verdict } from '../engine/types.js';
 import type { Fault } from '../faults/types.js';
 import { buildMatrix, type Matrix } from './matrix.js';
 import { summarize, type Summary } from './summary.js';
@@ -30,6 +30,8 @@ export interface JsonResult {
   readonly faultFired: boolean;
   readonly outcome: JsonOutcome | null;
   readonly sink: SinkReport | null;
+  /** Present with several messages. */
+  readonly messages?: Accounting;
   readonly expected: string;
   readonly verdict: Verdict;
   readonly reason: string;
@@ -68,6 +70,7 @@ function toJsonResult(r: Result): JsonResult {
     faultFired: r.faultFired,
     outcome: r.outcome === null ? null : toJsonOutcome(r.outcome),
     sink: r.sink === null ? null : { copies: r.sink.copies, intact: r.sink.intact },
+    ...(r.messages ? { messages: { ...r.messages } } : {}),
     expected: r.expected,
     verdict: r.verdict,
     reason: r.reason,

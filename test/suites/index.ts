@@ -1,6 +1,8 @@
 /** Expectations per suite, by suite name: test/suites.test.ts fails for a suite missing here. */
 import { expectFraming } from './framing.expect.js';
+import { expectLimits } from './limits.expect.js';
 import { expectResets } from './resets.expect.js';
+import { expectRestart } from './restart.expect.js';
 import { expectTls } from './tls.expect.js';
 import type { Expectations } from './want.js';
 
@@ -8,4 +10,6 @@ export const EXPECTATIONS: Readonly<Record<string, Expectations>> = {
   'smtp/resets': expectResets,
   'smtp/framing': expectFraming,
   'smtp/tls': expectTls,
+  'smtp/limits': expectLimits,
+  'smtp/restart': expectRestart,
 };

@@ -1,0 +1,61 @@
+/**
+ * smtp/limits: a server at its session limit. Over the limit a connection gets `421` then a close
+ * (vsftpd, exim, Postfix per client), an RST, or nothing at all while it waits in the backlog
+ * (Postfix at its process limit): the proxy's `limit` fault, met by 5 parallel sends from clients
+ * that open a connection per message. A pooled client meets the mock server's own limit (smtp-server's
+ * maxClients: 421) with a pool smaller and larger than it. Greetings are held 400 ms so the burst
+ * really overlaps. Counted per message: reported delivered or failed, lost, twice.
+ */
+import type { Expect, Scenario } from '../../src/engine/types.js';
+import type { LimitFault } from '../../src/faults/types.js';
+import type { Suite } from '../types.js';
+
+const SUITE = 'smtp/limits';
+const BURST = 5;
+const LIMIT = 2;
+
+const accounts: Expect = {
+  client: 'accounts',
+  rule: 'RFC 5321 §3.8, §4.2.3: a 421 or a lost connection is a temporary failure to report (or retry), and nothing the server acknowledged may be lost or sent twice',
+};
+
+const common = {
+  suite: SUITE,
+  protocol: 'smtp' as const,
+  expect: accounts,
+  messageBytes: 4096,
+  timeouts: { connect: 5000, greeting: 5000, socket: 5000, deadline: 15_000 },
+};
+
+const OVER: readonly (readonly [string, string, LimitFault['over']])[] = [
+  ['over-limit-421', '421 then close', 'reply'],
+  ['over-limit-reset', 'an RST', 'reset'],
+  ['over-limit-backlog', 'no greeting until a session ends (a full backlog)', 'queue'],
+];
+
+const scenarios: Scenario[] = [
+  ...OVER.map(([name, title, over]) => ({
+    ...common,
+    id: `${SUITE}/${name}`,
+    title: `${BURST} parallel sends, a limit of ${LIMIT} sessions, ${title} over it`,
+    fault: { kind: 'limit', max: LIMIT, over, at: 'connect' } as const,
+    server: { bannerDelayMs: 400 },
+    sends: { count: BURST, mode: 'parallel' as const },
+    needs: 'connection-per-message' as const,
+  })),
+  ...([['pool-below-limit', 1], ['pool-above-limit', BURST]] as const).map(([name, connections]) => ({
+    ...common,
+    id: `${SUITE}/${name}`,
+    title: `${BURST} parallel sends through a pool of ${connections}, the server allows ${LIMIT} clients (421 over)`,
+    server: { bannerDelayMs: 400, maxClients: LIMIT },
+    sends: { count: BURST, mode: 'parallel' as const, connections },
+    needs: 'pool' as const,
+  })),
+];
+
+export const limits: Suite = {
+  name: SUITE,
+  protocol: 'smtp',
+  description: 'session limits: 421, RST or a silent backlog against bursts of sends',
+  scenarios,
+};

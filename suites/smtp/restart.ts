@@ -1,0 +1,44 @@
+/**
+ * smtp/restart: the server restarts between two messages. Right after the first message's 250 every
+ * open connection is dropped (FIN, or RST) and the port refuses connections (or resets them) for
+ * 1.5 s; the second message follows 300 ms later. A pooled client holds the dropped connection idle:
+ * does it notice, does the second message arrive exactly once, or is its failure reported? Clients
+ * that connect per message meet the closed port.
+ */
+import type { Expect, Scenario } from '../../src/engine/types.js';
+import type { RefuseFault } from '../../src/faults/types.js';
+import type { Suite } from '../types.js';
+
+const SUITE = 'smtp/restart';
+
+const accounts: Expect = {
+  client: 'accounts',
+  rule: 'RFC 5321 §3.8, §4.5.4.1: a dropped connection or a refused port is a temporary failure, reported or retried later; no message lost, none twice',
+};
+
+/** [name, title, how open sessions are dropped, how new connections are turned away, needs]. */
+const CASES: readonly (readonly [string, string, RefuseFault['drop'], RefuseFault['mode'], Scenario['needs']])[] = [
+  ['pool-fin-refused', 'pooled connection closed (FIN), port refused', 'close', 'refuse', 'pool'],
+  ['pool-rst-reset', 'pooled connection reset (RST), connections reset', 'reset', 'reset', 'pool'],
+  ['per-message-refused', 'port refused when the second message comes', 'close', 'refuse', 'connection-per-message'],
+];
+
+const scenarios: Scenario[] = CASES.map(([name, title, drop, mode, needs]) => ({
+  id: `${SUITE}/${name}`,
+  suite: SUITE,
+  protocol: 'smtp',
+  title: `restart between two messages: ${title}`,
+  fault: { kind: 'refuse', ms: 1500, mode, drop, at: { after: 'dot' }, connection: 1 },
+  expect: accounts,
+  messageBytes: 4096,
+  sends: { count: 2, mode: 'sequential', gapMs: 300 },
+  needs,
+  timeouts: { connect: 3000, greeting: 3000, socket: 3000, deadline: 15_000 },
+}));
+
+export const restart: Suite = {
+  name: SUITE,
+  protocol: 'smtp',
+  description: 'a server restart between two messages, under pooled and per-message clients',
+  scenarios,
+};
