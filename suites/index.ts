@@ -3,9 +3,10 @@ import { framing } from './smtp/framing.js';
 import { limits } from './smtp/limits.js';
 import { resets } from './smtp/resets.js';
 import { restart } from './smtp/restart.js';
+import { timeouts } from './smtp/timeouts.js';
 import { tls } from './smtp/tls.js';
 import type { Suite } from './types.js';
 
 export type { Suite } from './types.js';
 
-export const SUITES: readonly Suite[] = [resets, framing, tls, limits, restart];
+export const SUITES: readonly Suite[] = [resets, timeouts, framing, tls, limits, restart];

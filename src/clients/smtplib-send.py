@@ -19,9 +19,9 @@ def failure(exc):
     number = getattr(exc, "errno", None)
     # An SSLError's errno is OpenSSL's error number, not an OS errno: it has no errno name.
     name = errno.errorcode.get(number) if isinstance(number, int) and not isinstance(exc, ssl.SSLError) else None
-    if isinstance(exc, (socket.timeout, TimeoutError)):
-        name = "ETIMEDOUT"
     cause = exc.__cause__ or exc.__context__
+    if isinstance(exc, (socket.timeout, TimeoutError)) or isinstance(cause, (socket.timeout, TimeoutError)):
+        name = "ETIMEDOUT"  # smtplib wraps a read timeout in SMTPServerDisconnected
     if name is None and isinstance(cause, OSError) and isinstance(cause.errno, int):
         name = errno.errorcode.get(cause.errno)
     return {"ok": False, "type": type(exc).__name__, "errno": name, "code": code, "message": str(exc)}

@@ -118,9 +118,10 @@ export async function runScenario(scenario: Scenario, client: ClientAdapter): Pr
     );
     // A client may still be saying QUIT after it reported; let it finish, briefly.
     if (reports !== 'hung') await bounded(proxy.idle(), QUIT_GRACE_MS);
+    // What the client saw, before the teardown below ends the connections it left open.
+    const sessions = proxy.sessions();
     await proxy.close();
     await server.idle();
-    const sessions = proxy.sessions();
     const inOrder = !client.runMany && sends.mode === 'sequential';
     const outcome = outcomeOf(client.name, reports, sessions, inOrder);
     const copies = expected.map((e) => server!.messages.filter((m) => m.sha256 === e.sha256 && m.bytes === e.data.length).length);
@@ -130,7 +131,7 @@ export async function runScenario(scenario: Scenario, client: ClientAdapter): Pr
     const faultFired = proxy.fired().some(Boolean);
     const sent = new Set(sessions.flatMap((s) => s.sent));
     const { verdict, reason } = judge({ expect: scenario.expect, unfired: !!scenario.fault && !faultFired, sent, outcome, sink, messages: messagesReport });
-    const transcript = sessions.flatMap((s) => s.transcript);
+    const transcript = proxy.sessions().flatMap((s) => s.transcript);
     return {
       ...base,
       faultFired,

@@ -32,7 +32,10 @@ export function judge({ expect, unfired, sent, outcome, sink, messages }: Eviden
   if (sink.copies > 1) return deviates(`duplicate delivery: the server accepted ${sink.copies} copies`);
   if (sink.copies > 0 && !sink.intact) return deviates('the server accepted a message whose size or SHA-256 differs from what was sent');
   if (outcome.kind === 'delivered' && sink.copies === 0) return deviates('reported delivered, but the server holds no copy: the message is lost');
-  if (outcome.kind === 'hung') return deviates(`never reported anything: still waiting at the deadline (${outcome.phase}); ${expect.rule}`);
+  if (outcome.kind === 'hung') {
+    const held = sink.copies === 1 ? ' The server holds the message: a retry after the kill delivers it twice.' : '';
+    return deviates(`never reported anything: still waiting at the deadline (${outcome.phase}); ${expect.rule}.${held}`);
+  }
   if (expect.client === 'delivers') {
     return outcome.kind === 'delivered'
       ? { verdict: 'conformant', reason: `delivered exactly once; ${expect.rule}` }

@@ -4,7 +4,7 @@
  *
  *   { after: 'RCPT' }             down  reply to RCPT    cut after the reply
  *   { after: 'DATA', bytes: n }   up    body octets      cut after the nth body octet
- *   { before: 'reply', to: 'X' }  up    command X / dot  cut after the command (relayed, reply held)
+ *   { before: 'reply', to: 'X' }  down  reply to X       cut before the reply (X reached the server, its reply is held)
  *   { before: 'X' }               up    command X / dot  cut before the command (it is held)
  */
 import type { Direction, SmtpMark } from '../protocol/smtp.js';
@@ -38,14 +38,23 @@ export function cutAt(at: At, direction: Direction, mark: SmtpMark, lineStart: n
     }
     return direction === 'down' && mark.kind === 'reply' && mark.to === at.after ? { offset: mark.end } : null;
   }
-  if (direction !== 'up') return null;
-  if ('to' in at) return isStep(mark, at.to) ? { offset: mark.end } : null;
-  if (!isStep(mark, at.before)) return null;
+  if ('to' in at) {
+    // The server's reply to `to` has arrived: it is held (or, swallowed, replaced). Replies to commands
+    // pipelined before it still pass, so the client waits on exactly `to` (RFC 2920).
+    if (direction !== 'down' || mark.kind !== 'reply' || mark.to !== at.to) return null;
+    return { offset: lineStart, pendingUntil: mark.end };
+  }
+  if (direction !== 'up' || !isStep(mark, at.before)) return null;
   const start = mark.kind === 'dot' ? Math.max(lineStart, mark.end - 3) : lineStart;
   return { offset: start, pendingUntil: mark.end };
 }
 
-/** True when `at` needs whole command lines held back until complete (a `before` trigger). */
-export function holdsLines(at: At): boolean {
-  return at !== 'connect' && 'before' in at && !('to' in at);
+/**
+ * Which direction's unfinished lines must wait for their end before being relayed, so a `before`
+ * trigger can still hold the whole line: commands for `{ before: X }`, replies (all their lines) for
+ * `{ before: 'reply' }`.
+ */
+export function holdsLines(at: At): Direction | null {
+  if (at === 'connect' || !('before' in at)) return null;
+  return 'to' in at ? 'down' : 'up';
 }

@@ -48,6 +48,10 @@ export class SmtpTracker {
   /** Steps awaiting a reply, oldest first. */
   #awaiting: string[] = ['greeting'];
   #replyLines: string[] = [];
+  /** Octets of the finished lines of the reply in progress. */
+  #replyBytes = 0;
+  /** Octets of an unfinished reply line carried from earlier chunks. */
+  #carriedDown = 0;
   /** After a 334, the client's next line is SASL data (RFC 4954 §4), not a command. */
   #authContinues = false;
   #bodyBytes = 0;
@@ -63,6 +67,11 @@ export class SmtpTracker {
   /** Octets of an unfinished client command line (0 in the body or after STARTTLS). */
   get partialCommandBytes(): number {
     return this.#mode === 'command' ? this.#up.partial.length : 0;
+  }
+
+  /** Octets of a reply still in progress: its earlier lines of a multi-line reply and an unfinished line. */
+  get partialReplyBytes(): number {
+    return this.#mode === 'opaque' ? 0 : this.#replyBytes + this.#down.partial.length;
   }
 
   /**
@@ -136,10 +145,19 @@ export class SmtpTracker {
 
   #feedDown(chunk: Buffer): SmtpMark[] {
     const marks: SmtpMark[] = [];
+    let lineStart = 0;
     for (const { text, end } of this.#down.lines(chunk)) {
       const parsed = parseReplyLine(text);
       this.#replyLines.push(parsed ? parsed.text : text);
-      if (parsed && !parsed.final) continue;
+      // A line's length counts whatever part of it came in earlier chunks too.
+      const lineBytes = end - lineStart + (lineStart === 0 ? this.#carriedDown : 0);
+      lineStart = end;
+      this.#carriedDown = 0;
+      if (parsed && !parsed.final) {
+        this.#replyBytes += lineBytes;
+        continue;
+      }
+      this.#replyBytes = 0;
       const to = this.#awaiting.shift() ?? 'unsolicited';
       const code = parsed?.code ?? 0;
       marks.push({ kind: 'reply', end, to, code, lines: this.#replyLines });
@@ -147,6 +165,7 @@ export class SmtpTracker {
       this.#onReply(to, code);
       if (this.#mode === 'opaque') break;
     }
+    this.#carriedDown = this.#down.partial.length;
     return marks;
   }
 
@@ -206,6 +225,11 @@ export class SmtpPhase {
   /** The proxy itself sent the client a reply with `code` (a fault answering in the server's place). */
   told(code: number): void {
     this.#lastCode = code;
+  }
+
+  /** A reply to the client's step was replaced by one the proxy sent (see `told`). */
+  replaced(mark: SmtpMark): void {
+    if (mark.kind === 'reply' && mark.to !== 'unsolicited' && mark.to !== 'greeting') this.#waiting.shift();
   }
 
   /** A reply reached the client. */

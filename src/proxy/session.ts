@@ -70,10 +70,13 @@ export class Session implements Link {
   #armed: Fault[];
   #hooks: SessionHooks;
   #relays: Record<Direction, Relay>;
-  #holdLines: boolean;
+  /** Per direction: unfinished lines wait for their end (a `before` trigger must catch them whole). */
+  #holdLines: Record<Direction, boolean>;
   #held = false;
   #dead = false;
   #swallow = false;
+  /** While a fault fires at a server reply it caught: that reply. */
+  #caught: SmtpMark | undefined;
   #timers = new Set<NodeJS.Timeout>();
   #faultFired = false;
   /** Per side: bytes were written to it since it last sent anything (it may not have read them). */
@@ -88,7 +91,8 @@ export class Session implements Link {
     this.transcript = transcript;
     this.#armed = [...faults];
     this.#hooks = hooks;
-    this.#holdLines = faults.some((f) => holdsLines(f.at));
+    const holds = faults.map((f) => holdsLines(f.at));
+    this.#holdLines = { up: holds.includes('up'), down: holds.includes('down') };
     this.#relays = {
       up: { source: client, target: server, outlet: server, queue: [], carry: Buffer.alloc(0), ended: false, passedOn: false },
       down: { source: server, target: client, outlet: client, queue: [], carry: Buffer.alloc(0), ended: false, passedOn: false },
@@ -122,7 +126,7 @@ export class Session implements Link {
   /** Starts relaying; faults triggered `on connect` fire first. */
   start(): void {
     for (const fault of this.#armed.filter((f) => f.at === 'connect')) this.#fire(fault);
-    this.#relays.up.source.resume();
+    if (!this.#held) this.#relays.up.source.resume();
   }
 
   /** Ends the session now: RST to the client, FIN to the server (so it keeps what it already got). */
@@ -138,7 +142,11 @@ export class Session implements Link {
     this.transcript.add('!!', `proxy sends to ${toward}: ${data.toString('latin1').trimEnd()}`);
     this.#unread[toward] = true;
     const code = parseReplyLine(data.toString('latin1'))?.code;
-    if (toward === 'client' && code !== undefined) this.view.told(code);
+    if (toward === 'client' && code !== undefined) {
+      // In place of a server reply the fault caught: that step is answered, by the proxy.
+      if (this.#caught) this.view.replaced(this.#caught);
+      this.view.told(code);
+    }
     this.#relayTo(toward).outlet.write(data);
   }
 
@@ -246,8 +254,9 @@ export class Session implements Link {
       if (mark.kind === 'command') this.sent.add(mark.verb);
       else if (mark.kind === 'dot') this.sent.add('dot');
     }
-    // With a `before` trigger armed, an unfinished command line waits for its end before it is relayed.
-    const keep = dir === 'up' && this.#holdLines ? Math.min(this.tracker.partialCommandBytes, data.length) : 0;
+    // With a `before` trigger armed, an unfinished command (or reply) waits for its end before it is relayed.
+    const partial = dir === 'up' ? this.tracker.partialCommandBytes : this.tracker.partialReplyBytes;
+    const keep = this.#holdLines[dir] ? Math.min(partial, data.length) : 0;
     relay.carry = data.subarray(data.length - keep);
     relay.queue.push({ data: data.subarray(0, data.length - keep), marks, next: 0, pos: 0, lineStart: 0, shown: 0 });
     this.#pump(dir);
@@ -292,10 +301,13 @@ export class Session implements Link {
       p.pos = cut.offset;
       this.#shown(dir, p, cut.offset >= mark.end ? p.next + 1 : p.next);
       if (mark.kind === 'body') this.#relayedBody = mark.before + cut.offset - mark.start;
+      this.#caught = dir === 'down' && cut.pendingUntil !== undefined ? mark : undefined;
       this.#fire(fault);
+      this.#caught = undefined;
       if (cut.pendingUntil !== undefined && this.#swallow) {
         p.pos = cut.pendingUntil;
-        this.tracker.forget(mark.kind === 'dot' ? 'dot' : mark.kind === 'command' ? mark.verb : '');
+        if (dir === 'up') this.tracker.forget(mark.kind === 'dot' ? 'dot' : mark.kind === 'command' ? mark.verb : '');
+        else p.shown = p.next + 1; // the server's reply never reaches the client
       }
       this.#swallow = false;
       if (this.#held || this.#dead) return;

@@ -72,23 +72,21 @@ const ROWS: readonly Row[] = [
   { name: 'after a step other than DATA with bytes never fires on body octets',
     at: { after: 'MAIL', bytes: 10 }, direction: 'up', mark: body(0, 100, 0), cut: null },
 
-  // before reply to <step>: the command went up, its reply is held
-  { name: 'before reply to RCPT fires at the end of the RCPT command, with nothing pending',
-    at: { before: 'reply', to: 'RCPT' }, direction: 'up', mark: command('RCPT', 40), lineStart: 16, cut: { offset: 40 } },
-  { name: 'before reply to RCPT does not fire on MAIL',
-    at: { before: 'reply', to: 'RCPT' }, direction: 'up', mark: command('MAIL', 40), cut: null },
-  { name: 'before reply to RCPT does not fire on the reply to RCPT going down',
-    at: { before: 'reply', to: 'RCPT' }, direction: 'down', mark: reply('RCPT', 40), cut: null },
-  { name: 'before reply to AUTH fires on the AUTH command line',
-    at: { before: 'reply', to: 'AUTH' }, direction: 'up', mark: command('AUTH', 20), cut: { offset: 20 } },
-  { name: 'before reply to AUTH does not fire on an AUTH continuation line',
-    at: { before: 'reply', to: 'AUTH' }, direction: 'up', mark: command('AUTH', 30, true), lineStart: 0, cut: null },
-  { name: 'before reply to dot fires at the end of the dot, with nothing pending',
-    at: { before: 'reply', to: 'dot' }, direction: 'up', mark: dot(55), lineStart: 52, cut: { offset: 55 } },
+  // before reply to <step>: the step reached the server; its reply, on its way down, is held
+  { name: 'before reply to RCPT cuts at the start of the reply to RCPT and holds it to its end',
+    at: { before: 'reply', to: 'RCPT' }, direction: 'down', mark: reply('RCPT', 40), lineStart: 16, cut: { offset: 16, pendingUntil: 40 } },
+  { name: 'before reply to RCPT lets the reply to MAIL pass',
+    at: { before: 'reply', to: 'RCPT' }, direction: 'down', mark: reply('MAIL', 16), cut: null },
+  { name: 'before reply to RCPT does not fire on the RCPT command going up',
+    at: { before: 'reply', to: 'RCPT' }, direction: 'up', mark: command('RCPT', 40), cut: null },
+  { name: 'before reply to AUTH fires on the reply to AUTH',
+    at: { before: 'reply', to: 'AUTH' }, direction: 'down', mark: reply('AUTH', 20, 334), cut: { offset: 0, pendingUntil: 20 } },
+  { name: 'before reply to dot cuts at the start of the reply to the dot',
+    at: { before: 'reply', to: 'dot' }, direction: 'down', mark: reply('dot', 30), lineStart: 10, cut: { offset: 10, pendingUntil: 30 } },
+  { name: 'before reply to dot does not fire on the dot going up',
+    at: { before: 'reply', to: 'dot' }, direction: 'up', mark: dot(55), lineStart: 52, cut: null },
   { name: 'before reply to dot does not fire on body octets',
     at: { before: 'reply', to: 'dot' }, direction: 'up', mark: body(0, 52, 0), cut: null },
-  { name: 'before reply to dot does not fire on the reply to the dot',
-    at: { before: 'reply', to: 'dot' }, direction: 'down', mark: reply('dot', 30), cut: null },
 
   // before <step>: the command is held
   { name: 'before QUIT cuts at the start of the QUIT line and holds it until its end',
@@ -139,17 +137,17 @@ describe('cutAt', () => {
 });
 
 describe('holdsLines', () => {
-  it.each<readonly [At, boolean]>([
-    ['connect', false],
-    [{ after: 'greeting' }, false],
-    [{ after: 'EHLO' }, false],
-    [{ after: 'DATA', bytes: 1024 }, false],
-    [{ before: 'reply', to: 'RCPT' }, false],
-    [{ before: 'reply', to: 'dot' }, false],
-    [{ before: 'QUIT' }, true],
-    [{ before: 'RCPT' }, true],
-    [{ before: 'dot' }, true],
-  ])('is true only for a before trigger without to: %j gives %s', (at, expected) => {
+  it.each<readonly [At, Direction | null]>([
+    ['connect', null],
+    [{ after: 'greeting' }, null],
+    [{ after: 'EHLO' }, null],
+    [{ after: 'DATA', bytes: 1024 }, null],
+    [{ before: 'reply', to: 'RCPT' }, 'down'],
+    [{ before: 'reply', to: 'dot' }, 'down'],
+    [{ before: 'QUIT' }, 'up'],
+    [{ before: 'RCPT' }, 'up'],
+    [{ before: 'dot' }, 'up'],
+  ])('holds whole lines for a before trigger, replies for before reply: %j gives %s', (at, expected) => {
     expect(holdsLines(at)).toBe(expected);
   });
 });

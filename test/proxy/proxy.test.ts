@@ -130,6 +130,50 @@ describe('fault proxy', () => {
     client.socket.destroy();
   });
 
+  it('holds only the reply to the step: replies to commands pipelined before it still pass', async () => {
+    const { proxy } = await setup({ kind: 'stall', at: { before: 'reply', to: 'DATA' } });
+    const client = await connectRaw(proxy.port);
+    await client.until(has('220 '));
+    client.send('MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n');
+    await client.until(has('250 2.1.5'));
+    await expect.poll(() => proxy.fired()).toEqual([true]);
+    expect(client.text()).not.toContain('354');
+    expect(proxy.sessions()[0]?.phase).toBe('data');
+    client.socket.destroy();
+  });
+
+  it('replaces the server reply to a step with its own and goes on', async () => {
+    const { proxy } = await setup({ kind: 'reply', code: 452, text: '4.5.3 too many recipients', at: { before: 'reply', to: 'RCPT' }, then: 'continue' });
+    const client = await connectRaw(proxy.port);
+    await client.until(has('220 '));
+    client.send('MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n');
+    await client.until(has('452 '));
+    client.send('QUIT\r\n');
+    await client.until(has('221 '));
+    expect(client.text()).toBe('220 scripted ESMTP\r\n250 2.1.0 ok\r\n452 4.5.3 too many recipients\r\n221 bye\r\n');
+    expect(proxy.sessions()[0]?.lastReply).toBe(221);
+  });
+
+  it('holds a multi-line reply whole even when the server writes it line by line', async () => {
+    const upstream = net.createServer((socket) => {
+      socket.write('220 hi\r\n');
+      socket.on('data', () => {
+        socket.write('250-first\r\n');
+        setImmediate(() => socket.write('250 last\r\n'));
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => upstream.close(() => resolve())));
+    const port = (upstream.address() as net.AddressInfo).port;
+    const proxy = await startProxy({ upstream: { host: '127.0.0.1', port }, faults: [{ kind: 'reset', at: { before: 'reply', to: 'EHLO' } }] });
+    cleanups.push(() => proxy.close());
+    const client = await connectRaw(proxy.port);
+    await client.until(has('220 '));
+    client.send('EHLO me\r\n');
+    expect(await client.ended).toBe('rst');
+    expect(client.text()).toBe('220 hi\r\n');
+  });
+
   it('answers 552 mid-body in the server place, then closes while the client writes', async () => {
     const { server, proxy } = await setup({ kind: 'reply', code: 552, text: '5.3.4 too big', at: { after: 'DATA', bytes: 100 } });
     const client = await toData(proxy.port);

@@ -3,6 +3,7 @@ import { expectFraming } from './framing.expect.js';
 import { expectLimits } from './limits.expect.js';
 import { expectResets } from './resets.expect.js';
 import { expectRestart } from './restart.expect.js';
+import { expectTimeouts } from './timeouts.expect.js';
 import { expectTls } from './tls.expect.js';
 import type { Expectations } from './want.js';
 
@@ -12,4 +13,5 @@ export const EXPECTATIONS: Readonly<Record<string, Expectations>> = {
   'smtp/tls': expectTls,
   'smtp/limits': expectLimits,
   'smtp/restart': expectRestart,
+  'smtp/timeouts': expectTimeouts,
 };

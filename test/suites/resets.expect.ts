@@ -27,9 +27,7 @@ const COMMON: Record<string, Want> = {
  */
 const NODEMAILER: Record<string, Want> = {
   'after-mail': ['reset', 'rcpt', 'conformant'],
-  'before-rcpt-reply': ['reset', 'mail', 'conformant'],
   'after-rcpt': ['reset', 'data', 'conformant'],
-  'before-data-reply': ['reset', 'mail', 'conformant'],
   'after-quit': ['delivered', 'dot', 'deviates'],
 };
 
@@ -40,8 +38,8 @@ const CLIENT_WANTS: Record<string, Record<string, Want>> = {
   curl: {},
   // swaks reports failure when the connection dies after the 250: a retry would deliver twice.
   swaks: { 'after-dot-reply': ['reset', 'dot', 'deviates'], 'after-quit': ['reset', 'quit', 'deviates'] },
-  // msmtp pipelines RCPT and DATA.
-  msmtp: { 'after-rcpt': ['reset', 'data', 'conformant'], 'before-data-reply': ['reset', 'rcpt', 'conformant'] },
+  // msmtp pipelines RCPT and DATA: after RCPT's reply it already waits for DATA's.
+  msmtp: { 'after-rcpt': ['reset', 'data', 'conformant'] },
   smtplib: {},
 };
 
