@@ -1,5 +1,6 @@
 /** Every built-in suite, in the order `wireprobe run` runs them. */
 import { framing } from './smtp/framing.js';
+import { large } from './smtp/large.js';
 import { limits } from './smtp/limits.js';
 import { resets } from './smtp/resets.js';
 import { restart } from './smtp/restart.js';
@@ -9,4 +10,4 @@ import type { Suite } from './types.js';
 
 export type { Suite } from './types.js';
 
-export const SUITES: readonly Suite[] = [resets, timeouts, framing, tls, limits, restart];
+export const SUITES: readonly Suite[] = [resets, timeouts, large, framing, tls, limits, restart];

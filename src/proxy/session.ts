@@ -54,7 +54,7 @@ export interface SessionHooks {
 const towardOf: Record<Direction, Toward> = { up: 'server', down: 'client' };
 
 /** The longest an RST waits for the peer to read what was just written to it. */
-const RST_GRACE_MS = 100;
+const RST_GRACE_MS = 500;
 
 /** A proxied connection between a client socket and an upstream socket. */
 export class Session implements Link {
@@ -75,6 +75,8 @@ export class Session implements Link {
   #held = false;
   #dead = false;
   #swallow = false;
+  /** An RST to the client is on its way: until it goes, what the client sends is still observed. */
+  #rstPending = false;
   /** While a fault fires at a server reply it caught: that reply. */
   #caught: SmtpMark | undefined;
   #timers = new Set<NodeJS.Timeout>();
@@ -154,10 +156,12 @@ export class Session implements Link {
     const victim = this.#relayTo(toward).target;
     const unread = this.#unread[toward];
     this.#kill();
+    this.#rstPending = toward === 'client';
     void this.#flushed(toward)
       .then(() => (unread ? this.#readProof(victim) : undefined))
       .then(() =>
         setImmediate(() => {
+          this.#rstPending = false;
           this.transcript.add('--', `RST to ${toward}`);
           if (toward === 'client') this.#sawEnd('rst');
           if (!victim.destroyed) victim.resetAndDestroy();
@@ -243,17 +247,17 @@ export class Session implements Link {
 
   #onData(dir: Direction, chunk: Buffer): void {
     this.#unread[dir === 'up' ? 'client' : 'server'] = false;
-    if (this.#dead) return;
+    if (this.#dead) {
+      // What the client sends before the RST it is about to get shows where it had got to; it is
+      // not relayed.
+      if (dir === 'up' && this.#rstPending) this.#observe(dir, this.tracker.feed(dir, chunk));
+      return;
+    }
     const relay = this.#relays[dir];
     const carried = relay.carry.length;
     const data = carried ? Buffer.concat([relay.carry, chunk]) : chunk;
     const marks = this.tracker.feed(dir, chunk).map((m) => shift(m, carried));
-    for (const mark of marks) {
-      this.#record(mark);
-      if (dir === 'up') this.view.sent(mark);
-      if (mark.kind === 'command') this.sent.add(mark.verb);
-      else if (mark.kind === 'dot') this.sent.add('dot');
-    }
+    this.#observe(dir, marks);
     // With a `before` trigger armed, an unfinished command (or reply) waits for its end before it is relayed.
     const partial = dir === 'up' ? this.tracker.partialCommandBytes : this.tracker.partialReplyBytes;
     const keep = this.#holdLines[dir] ? Math.min(partial, data.length) : 0;
@@ -269,6 +273,16 @@ export class Session implements Link {
     else for (const [i, line] of mark.lines.entries()) {
       const last = i === mark.lines.length - 1;
       this.transcript.add('S', `${mark.code}${last ? ' ' : '-'}${line}`);
+    }
+  }
+
+  /** Records marks in the transcript, and what the client sent in its view. */
+  #observe(dir: Direction, marks: readonly SmtpMark[]): void {
+    for (const mark of marks) {
+      this.#record(mark);
+      if (dir === 'up') this.view.sent(mark);
+      if (mark.kind === 'command') this.sent.add(mark.verb);
+      else if (mark.kind === 'dot') this.sent.add('dot');
     }
   }
 

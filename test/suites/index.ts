@@ -1,5 +1,6 @@
 /** Expectations per suite, by suite name: test/suites.test.ts fails for a suite missing here. */
 import { expectFraming } from './framing.expect.js';
+import { expectLarge } from './large.expect.js';
 import { expectLimits } from './limits.expect.js';
 import { expectResets } from './resets.expect.js';
 import { expectRestart } from './restart.expect.js';
@@ -14,4 +15,5 @@ export const EXPECTATIONS: Readonly<Record<string, Expectations>> = {
   'smtp/limits': expectLimits,
   'smtp/restart': expectRestart,
   'smtp/timeouts': expectTimeouts,
+  'smtp/large': expectLarge,
 };

@@ -1,55 +1,79 @@
 /**
- * smtp/resets: what each client does when the connection dies by RST or FIN at each point.
- * RST scenarios are `reset`, FIN scenarios `closed`, else the same.
+ * smtp/resets: what each client does when the connection dies by RST or by FIN at each point.
+ *
+ * An RST that follows a reply waits until the client shows it read the reply (it sends its next step),
+ * so at an RST the client has already moved on: after the greeting it waits for EHLO's reply. A FIN
+ * goes at once, so the client is where the reply left it, or further only if it pipelined.
  */
 import type { Want } from './want.js';
 
-/** What every client does, unless its own table below says otherwise. */
-const COMMON: Record<string, Want> = {
+/** RST: where every client is when the RST arrives, unless CLIENT_WANTS says otherwise. */
+const RESET: Record<string, Want> = {
   'on-connect': ['reset', 'connect', 'conformant'],
-  'after-greeting': ['reset', 'greeting', 'conformant'],
+  'after-greeting': ['reset', 'ehlo', 'conformant'],
   'before-ehlo-reply': ['reset', 'ehlo', 'conformant'],
-  'after-ehlo': ['reset', 'ehlo', 'conformant'],
-  'after-mail': ['reset', 'mail', 'conformant'],
+  'after-ehlo': ['reset', 'mail', 'conformant'],
+  'after-mail': ['reset', 'rcpt', 'conformant'],
   'before-rcpt-reply': ['reset', 'rcpt', 'conformant'],
-  'after-rcpt': ['reset', 'rcpt', 'conformant'],
+  'after-rcpt': ['reset', 'data', 'conformant'],
   'before-data-reply': ['reset', 'data', 'conformant'],
   'after-data': ['reset', 'body', 'conformant'],
   'mid-body-64k': ['reset', 'body', 'conformant'],
   'after-dot': ['reset', 'dot', 'conformant'],
+  'after-dot-reply': ['delivered', 'quit', 'conformant'],
+  'after-quit': ['delivered', 'quit', 'conformant'],
+};
+
+/** FIN: where every client is when the FIN arrives, unless CLIENT_WANTS says otherwise. */
+const CLOSE: Record<string, Want> = {
+  'on-connect': ['closed', 'connect', 'conformant'],
+  'after-greeting': ['closed', 'greeting', 'conformant'],
+  'before-ehlo-reply': ['closed', 'ehlo', 'conformant'],
+  'after-ehlo': ['closed', 'ehlo', 'conformant'],
+  'after-mail': ['closed', 'mail', 'conformant'],
+  'before-rcpt-reply': ['closed', 'rcpt', 'conformant'],
+  'after-rcpt': ['closed', 'rcpt', 'conformant'],
+  'before-data-reply': ['closed', 'data', 'conformant'],
+  'after-data': ['closed', 'body', 'conformant'],
+  'mid-body-64k': ['closed', 'body', 'conformant'],
+  'after-dot': ['closed', 'dot', 'conformant'],
   'after-dot-reply': ['delivered', 'dot', 'conformant'],
   'after-quit': ['delivered', 'quit', 'conformant'],
 };
 
 /**
- * nodemailer pipelines MAIL, RCPT and DATA (after the MAIL reply it waits for RCPT's) and closes
- * without QUIT, so faults waiting on QUIT never fire: a deviation.
+ * nodemailer pipelines MAIL, RCPT and DATA (after MAIL's reply it waits for RCPT's) and closes without
+ * QUIT: after the 250 it sends nothing, and faults waiting on QUIT never fire, a deviation.
  */
-const NODEMAILER: Record<string, Want> = {
-  'after-mail': ['reset', 'rcpt', 'conformant'],
-  'after-rcpt': ['reset', 'data', 'conformant'],
-  'after-quit': ['delivered', 'dot', 'deviates'],
-};
+const NODEMAILER = {
+  reset: { 'after-dot-reply': ['delivered', 'dot', 'conformant'], 'after-quit': ['delivered', 'dot', 'deviates'] },
+  close: {
+    'after-mail': ['closed', 'rcpt', 'conformant'],
+    'after-rcpt': ['closed', 'data', 'conformant'],
+    'after-quit': ['delivered', 'dot', 'deviates'],
+  },
+} as const satisfies Record<'reset' | 'close', Record<string, Want>>;
 
-/** Per client: where it differs from COMMON. */
-const CLIENT_WANTS: Record<string, Record<string, Want>> = {
+/** Per client and fault: where it differs from RESET or CLOSE. */
+const CLIENT_WANTS: Record<string, Record<'reset' | 'close', Record<string, Want>>> = {
   nodemailer: NODEMAILER,
   'nodemailer-pool': NODEMAILER,
-  curl: {},
-  // swaks reports failure when the connection dies after the 250: a retry would deliver twice.
-  swaks: { 'after-dot-reply': ['reset', 'dot', 'deviates'], 'after-quit': ['reset', 'quit', 'deviates'] },
+  curl: { reset: {}, close: {} },
+  // swaks reports failure when the connection dies after the 250, at QUIT: a retry would deliver twice.
+  swaks: {
+    reset: { 'after-dot-reply': ['reset', 'quit', 'deviates'], 'after-quit': ['reset', 'quit', 'deviates'] },
+    close: { 'after-dot-reply': ['closed', 'dot', 'deviates'], 'after-quit': ['closed', 'quit', 'deviates'] },
+  },
   // msmtp pipelines RCPT and DATA: after RCPT's reply it already waits for DATA's.
-  msmtp: { 'after-rcpt': ['reset', 'data', 'conformant'] },
-  smtplib: {},
+  msmtp: { reset: {}, close: { 'after-rcpt': ['closed', 'data', 'conformant'] } },
+  smtplib: { reset: {}, close: {} },
 };
 
-/** The expectation for a resets scenario id: RST scenarios are `reset`, FIN scenarios `closed`. */
+/** The expectation for a resets scenario id and client. */
 export function expectResets(id: string, client: string): Want | undefined {
   const match = /^smtp\/resets\/(reset|close)-(.+)$/.exec(id);
-  const name = match?.[2] ?? '';
-  const want = CLIENT_WANTS[client]?.[name] ?? COMMON[name];
-  if (!match || !want) return undefined;
-  const kind = want[0] === 'reset' && match[1] === 'close' ? 'closed' : want[0];
-  return [kind, want[1], want[2]];
+  if (!match) return undefined;
+  const fault = match[1] as 'reset' | 'close';
+  const name = match[2]!;
+  return CLIENT_WANTS[client]?.[fault][name] ?? (fault === 'reset' ? RESET : CLOSE)[name];
 }
-
