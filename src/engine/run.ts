@@ -130,7 +130,9 @@ export async function runScenario(scenario: Scenario, client: ClientAdapter): Pr
     const messagesReport = sends.count > 1 ? account(reports, copies, acknowledged) : undefined;
     const faultFired = proxy.fired().some(Boolean);
     const sent = new Set(sessions.flatMap((s) => s.sent));
-    const { verdict, reason } = judge({ expect: scenario.expect, unfired: !!scenario.fault && !faultFired, sent, outcome, sink, messages: messagesReport });
+    const violations = sessions.flatMap((s) => s.violations);
+    const evidence = { expect: scenario.expect, unfired: !!scenario.fault && !faultFired, sent, outcome, sink, violations };
+    const { verdict, reason } = judge({ ...evidence, ...(messagesReport ? { messages: messagesReport } : {}) });
     const transcript = proxy.sessions().flatMap((s) => s.transcript);
     return {
       ...base,

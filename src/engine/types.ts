@@ -47,6 +47,8 @@ export interface Expect {
    * that never fired because the client never sent it is a deviation with this rule, not `unfired`.
    */
   readonly mustSend?: { readonly step: string; readonly rule: string };
+  /** Also judge how the client frames what it sends: CRLF only, no pipelining past EHLO, DATA... */
+  readonly wellFormed?: boolean;
 }
 
 export interface Timeouts {

@@ -20,12 +20,15 @@ export interface Evidence {
   readonly sink: SinkReport;
   /** With several messages: the accounting per message. */
   readonly messages?: Accounting;
+  /** How the client broke framing rules, if it did. */
+  readonly violations?: readonly string[];
 }
 
 /** Judges one run. Unfired is never a pass; integrity and duplicates are checked before the rule. */
-export function judge({ expect, unfired, sent, outcome, sink, messages }: Evidence): Judged {
+export function judge({ expect, unfired, sent, outcome, sink, messages, violations = [] }: Evidence): Judged {
   const saw = formatOutcome(outcome);
   if (messages) return judgeAccounts(expect, unfired, outcome, sink, messages);
+  if (expect.wellFormed && violations.length > 0) return deviates(`the client ${violations[0]}`);
   const must = expect.mustSend;
   if (unfired && must && !sent.has(must.step)) return deviates(`never sent ${must.step}, so the fault waiting on it could not fire; ${must.rule}`);
   if (unfired) return { verdict: 'unfired', reason: `the fault never fired; the client saw ${saw}` };

@@ -9,6 +9,8 @@ export interface Line {
   readonly text: string;
   /** Offset in the chunk just past the line's LF. */
   readonly end: number;
+  /** Ended by a bare LF, not CR LF. */
+  readonly bare: boolean;
 }
 
 /** Lines longer than this are cut when kept (their length still counts); protects memory. */
@@ -37,9 +39,10 @@ export class LineBuffer {
       }
       let text = this.#partial + chunk.toString('latin1', start, lf);
       this.#partial = '';
-      if (text.endsWith('\r')) text = text.slice(0, -1);
+      const bare = !text.endsWith('\r');
+      if (!bare) text = text.slice(0, -1);
       start = lf + 1;
-      yield { text, end: start };
+      yield { text, end: start, bare };
     }
   }
 

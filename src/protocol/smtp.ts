@@ -15,7 +15,7 @@ export type Direction = 'up' | 'down';
 /** A point inside a fed chunk. Offsets are relative to that chunk; `end` is exclusive. */
 export type SmtpMark =
   /** A complete client line. `continuation`: an AUTH exchange line (credentials), not a command. */
-  | { readonly kind: 'command'; readonly end: number; readonly verb: string; readonly line: string; readonly continuation?: boolean }
+  | { readonly kind: 'command'; readonly end: number; readonly verb: string; readonly line: string; readonly continuation?: boolean; readonly bareLf?: boolean }
   /** A complete reply (its final line) answering `to`: `greeting`, a verb, `dot`, or `unsolicited`. */
   | { readonly kind: 'reply'; readonly end: number; readonly to: string; readonly code: number; readonly lines: readonly string[] }
   /** Message body octets `[start, end)` of the chunk; `before` body octets came earlier. */
@@ -100,12 +100,12 @@ export class SmtpTracker {
 
   /** Reads command lines from `pos` until the chunk ends or the mode changes; returns where it stopped. */
   #commands(chunk: Buffer, pos: number, marks: SmtpMark[]): number {
-    for (const { text, end } of this.#up.lines(chunk, pos)) {
+    for (const { text, end, bare } of this.#up.lines(chunk, pos)) {
       const continuation = this.#authContinues;
       this.#authContinues = false;
       const verb = continuation ? 'AUTH' : commandVerb(text);
       this.#awaiting.push(verb);
-      marks.push({ kind: 'command', end, verb, line: text, ...(continuation ? { continuation } : {}) });
+      marks.push({ kind: 'command', end, verb, line: text, ...(continuation ? { continuation } : {}), ...(bare ? { bareLf: true } : {}) });
     }
     return chunk.length;
   }
@@ -184,6 +184,9 @@ export class SmtpTracker {
   }
 }
 
+/** Commands a client must not pipeline past: it waits for their reply (RFC 2920 §3.1). */
+const LAST_IN_GROUP = new Set(['ehlo', 'helo', 'data', 'quit', 'noop', 'starttls', 'auth', 'vrfy', 'expn', 'turn']);
+
 /**
  * Where the client is, as the client sees it: what it has sent (observed as it arrives) and which
  * replies it has been shown (observed as they are relayed). The phase is the step whose reply the
@@ -193,6 +196,7 @@ export class SmtpTracker {
  */
 export class SmtpPhase {
   #waiting: string[] = [];
+  #violations: string[] = [];
   #answered = 'connect';
   #inBody = false;
   #lastCode: number | undefined;
@@ -213,8 +217,18 @@ export class SmtpPhase {
     return this.#waiting[0] ?? this.#answered;
   }
 
+  /** How the client broke framing rules: a bare LF, a command sent where RFC 2920 says to wait. */
+  get violations(): readonly string[] {
+    return this.#violations;
+  }
+
   /** The client sent a command or the end of data. */
   sent(mark: SmtpMark): void {
+    if (mark.kind === 'command') {
+      const blocker = this.#waiting.find((step) => LAST_IN_GROUP.has(step));
+      if (blocker) this.#violations.push(`sent ${mark.verb} before the reply to ${blocker.toUpperCase()} (RFC 2920 §3.1)`);
+      if (mark.bareLf) this.#violations.push(`ended ${mark.verb || 'a line'} with a bare LF (RFC 5321 §2.3.8)`);
+    }
     if (mark.kind === 'command') this.#waiting.push(mark.verb.toLowerCase());
     else if (mark.kind === 'dot') {
       this.#inBody = false;

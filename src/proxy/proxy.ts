@@ -42,6 +42,8 @@ export interface SessionInfo {
   readonly accepted: number;
   /** The code of the last reply the client was shown (the proxy's own 421 included). */
   readonly lastReply?: number;
+  /** How the client broke framing rules (bare LF, RFC 2920 pipelining), in words. */
+  readonly violations: readonly string[];
   /** How the client's connection was ended toward it: RST or FIN; null while open. */
   readonly clientSaw: 'rst' | 'fin' | null;
   readonly transcript: readonly string[];
@@ -196,6 +198,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
         faultFired: e.session?.faultFired ?? false,
         sent: [...(e.session?.sent ?? [])],
         accepted: e.session?.view.accepted ?? 0,
+        violations: e.session?.view.violations ?? [],
         lastReply: e.session?.view.lastCode ?? e.rejected?.lastReply,
         clientSaw: e.session?.clientSaw ?? e.rejected?.clientSaw ?? null,
         transcript: e.transcript.lines,

@@ -1,8 +1,9 @@
 /**
  * smtp/framing: TCP is a byte stream, so replies may arrive split anywhere or several in one segment
  * (RFC 2920 §3.2), with bare LF from broken servers; and a client must dot-stuff lines that start
- * with a dot (RFC 5321 §4.5.2). A conformant client delivers the message intact through all of it:
- * the sink checks size and SHA-256.
+ * with a dot (RFC 5321 §4.5.2). A conformant client delivers the message intact through all of it
+ * (the sink checks size and SHA-256), ends its own lines with CRLF only, and waits for the replies
+ * RFC 2920 §3.1 says to wait for (EHLO, DATA, QUIT...): the proxy checks both on the wire.
  */
 import type { Expect, Scenario } from '../../src/engine/types.js';
 import type { Fault } from '../../src/faults/types.js';
@@ -14,6 +15,8 @@ const MESSAGE_BYTES = 64 * 1024;
 const delivers: Expect = {
   client: 'delivers',
   rule: 'RFC 5321 §2.3.8, §4.2: replies are framed by line endings, not by how TCP segments them; the message arrives intact',
+  // And the client's own framing: CRLF only, and no command pipelined past EHLO, DATA or QUIT.
+  wellFormed: true,
 };
 
 /** [name, title, fault or none, message shape]. */

@@ -28,6 +28,16 @@ describe('judge', () => {
     expect(judged.reason).toMatch(reason);
   });
 
+  it('judges the client framing only where the scenario asks for it', () => {
+    const violations = ['sent MAIL before the reply to EHLO (RFC 2920 §3.1)'];
+    const base = { unfired: false, sent, outcome: delivered, sink: one, violations };
+    expect(judge({ ...base, expect: { ...delivers, wellFormed: true } })).toEqual({
+      verdict: 'deviates',
+      reason: 'the client sent MAIL before the reply to EHLO (RFC 2920 §3.1)',
+    });
+    expect(judge({ ...base, sent: new Set([...sent, 'QUIT']), expect: delivers }).verdict).toBe('conformant');
+  });
+
   it('calls a fault waiting on QUIT that never fired a deviation when the client never sent QUIT', () => {
     const judged = judge({ expect: delivers, unfired: true, sent, outcome: delivered, sink: one });
     expect(judged).toEqual({ verdict: 'deviates', reason: 'never sent QUIT, so the fault waiting on it could not fire; QUIT RULE' });

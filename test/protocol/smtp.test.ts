@@ -202,6 +202,23 @@ describe('SmtpTracker', () => {
     expect(tracker.feed('up', Buffer.from('x\r\n.\r\n')).map((m) => m.kind)).toEqual(['body', 'dot']);
   });
 
+  it.each([
+    ['a pipelined transaction', transaction, []],
+    ['MAIL sent before the reply to EHLO', [['down', '220 x\r\n'], ['up', 'EHLO a\r\nMAIL FROM:<a@x>\r\n']] as Turn[], ['sent MAIL before the reply to EHLO (RFC 2920 §3.1)']],
+    ['body data sent before the 354', [['down', '220 x\r\n'], ['up', 'DATA\r\nSubject: x\r\n']] as Turn[], ['sent SUBJECT before the reply to DATA (RFC 2920 §3.1)']],
+    ['a command ended by a bare LF', [['down', '220 x\r\n'], ['up', 'NOOP\n']] as Turn[], ['ended NOOP with a bare LF (RFC 5321 §2.3.8)']],
+  ])('finds the framing faults of the client in %s', (_name, turns, want) => {
+    const tracker = new SmtpTracker();
+    const view = new SmtpPhase();
+    for (const [dir, text] of turns) {
+      for (const m of tracker.feed(dir, Buffer.from(text, 'latin1'))) {
+        if (dir === 'up') view.sent(m);
+        else view.shown(m);
+      }
+    }
+    expect(view.violations).toEqual(want);
+  });
+
   it('answers an unexpected reply as unsolicited', () => {
     const { marks } = run([['down', '220 x\r\n'], ['down', '421 timeout\r\n']], 0);
     expect(marks.at(-1)).toMatchObject({ kind: 'reply', to: 'unsolicited', code: 421 });
