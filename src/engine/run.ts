@@ -126,8 +126,7 @@ export async function runScenario(scenario: Scenario, client: ClientAdapter): Pr
     const outcome = outcomeOf(client.name, reports, sessions, inOrder);
     const copies = expected.map((e) => server!.messages.filter((m) => m.sha256 === e.sha256 && m.bytes === e.data.length).length);
     const sink: SinkReport = { copies: server.messages.length, intact: copies.reduce((a, b) => a + b, 0) === server.messages.length };
-    const acknowledged = sessions.reduce((n, s) => n + s.accepted, 0);
-    const messagesReport = sends.count > 1 ? account(reports, copies, acknowledged) : undefined;
+    const messagesReport = sends.count > 1 ? account(reports, copies, sessions) : undefined;
     const faultFired = proxy.fired().some(Boolean);
     const sent = new Set(sessions.flatMap((s) => s.sent));
     const violations = sessions.flatMap((s) => s.violations);
@@ -171,11 +170,15 @@ function outcomeOf(client: string, reports: readonly ClientReport[] | 'hung', se
 }
 
 /** Per message: what the client said against the copies the server holds. */
-function account(reports: readonly ClientReport[] | 'hung', copies: readonly number[], acknowledged: number): Accounting {
+function account(reports: readonly ClientReport[] | 'hung', copies: readonly number[], sessions: readonly SessionInfo[]): Accounting {
   const ok = copies.map((_, i) => reports !== 'hung' && reports[i]?.ok === true);
+  const sum = (pick: (s: SessionInfo) => number): number => sessions.reduce((n, s) => n + pick(s), 0);
+  const transactions = sum((s) => s.transactions);
   return {
     sent: copies.length,
-    acknowledged,
+    transactions,
+    retried: Math.max(0, transactions - copies.length),
+    acknowledged: sum((s) => s.accepted),
     reportedDelivered: ok.filter(Boolean).length,
     reportedFailed: reports === 'hung' ? 0 : ok.filter((x) => !x).length,
     lost: copies.filter((n, i) => ok[i] && n === 0).length,

@@ -133,6 +133,10 @@ export interface SinkReport {
 /** For several messages: what the client reported against what the server holds. */
 export interface Accounting {
   readonly sent: number;
+  /** Transactions the client began (MAIL commands seen): above `sent`, it retried. */
+  readonly transactions: number;
+  /** Retries, at least: transactions beyond one per message. */
+  readonly retried: number;
   /** The server's 250 to the end of data reached the client this many times. */
   readonly acknowledged: number;
   /** The client reported these delivered. */

@@ -51,7 +51,8 @@ export function judge({ expect, unfired, sent, outcome, sink, messages, violatio
 
 /** Several messages: nothing acknowledged lost, nothing twice, nothing corrupted, no hang. */
 function judgeAccounts(expect: Expect, unfired: boolean, outcome: Outcome, sink: SinkReport, m: Accounting): Judged {
-  const tally = `${m.reportedDelivered} of ${m.sent} reported delivered, ${m.reportedFailed} reported failed`;
+  const retries = m.retried > 0 ? ` after ${m.retried} retries` : '';
+  const tally = `${m.reportedDelivered} of ${m.sent} reported delivered${retries}, ${m.reportedFailed} reported failed`;
   if (unfired) return { verdict: 'unfired', reason: `the fault never fired; ${tally}` };
   if (outcome.kind === 'hung') return deviates(`never finished: still sending at the deadline (${outcome.phase}); ${expect.rule}`);
   if (m.lost > 0) return deviates(`${m.lost} message(s) reported delivered are not at the server: lost; ${tally}`);

@@ -201,6 +201,12 @@ export class SmtpPhase {
   #inBody = false;
   #lastCode: number | undefined;
   #accepted = 0;
+  #transactions = 0;
+
+  /** Transactions the client began (MAIL commands): more than the messages it had means it retried. */
+  get transactions(): number {
+    return this.#transactions;
+  }
 
   /** Messages the client was told the server accepted (2xx to the end of data). */
   get accepted(): number {
@@ -230,6 +236,7 @@ export class SmtpPhase {
       if (mark.bareLf) this.#violations.push(`ended ${mark.verb || 'a line'} with a bare LF (RFC 5321 §2.3.8)`);
     }
     if (mark.kind === 'command') this.#waiting.push(mark.verb.toLowerCase());
+    if (mark.kind === 'command' && mark.verb === 'MAIL') this.#transactions++;
     else if (mark.kind === 'dot') {
       this.#inBody = false;
       this.#waiting.push('dot');

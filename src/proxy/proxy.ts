@@ -42,6 +42,8 @@ export interface SessionInfo {
   readonly accepted: number;
   /** The code of the last reply the client was shown (the proxy's own 421 included). */
   readonly lastReply?: number;
+  /** Transactions the client began here (MAIL commands). */
+  readonly transactions: number;
   /** How the client broke framing rules (bare LF, RFC 2920 pipelining), in words. */
   readonly violations: readonly string[];
   /** How the client's connection was ended toward it: RST or FIN; null while open. */
@@ -199,6 +201,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
         sent: [...(e.session?.sent ?? [])],
         accepted: e.session?.view.accepted ?? 0,
         violations: e.session?.view.violations ?? [],
+        transactions: e.session?.view.transactions ?? 0,
         lastReply: e.session?.view.lastCode ?? e.rejected?.lastReply,
         clientSaw: e.session?.clientSaw ?? e.rejected?.clientSaw ?? null,
         transcript: e.transcript.lines,
