@@ -17,7 +17,8 @@ import { cutAt, holdsLines } from '../faults/trigger.js';
 import type { Fault, Toward } from '../faults/types.js';
 import { formatFault } from '../faults/format.js';
 import { SmtpPhase, SmtpTracker, parseReplyLine, type Direction, type SmtpMark } from '../protocol/smtp.js';
-import { Transcript, redact } from './transcript.js';
+import { closed, flushed, readProof } from './sockets.js';
+import { Transcript, recordMark } from './transcript.js';
 
 /** A chunk waiting to be relayed, with its marks and how far it has been relayed. */
 interface Pending {
@@ -158,7 +159,7 @@ export class Session implements Link {
     this.#kill();
     this.#rstPending = toward === 'client';
     void this.#flushed(toward)
-      .then(() => (unread ? this.#readProof(victim) : undefined))
+      .then(() => (unread ? readProof(victim, RST_GRACE_MS) : undefined))
       .then(() =>
         setImmediate(() => {
           this.#rstPending = false;
@@ -168,23 +169,6 @@ export class Session implements Link {
         }),
       );
     this.#finOther(toward);
-  }
-
-  /**
-   * Resolves once the peer has shown it read what we last wrote (it sent something) or after a grace.
-   * Linux reports an RST that finds unread data in the peer's receive queue as a plain EOF, so an
-   * RST right behind a reply would reach the client as a FIN.
-   */
-  #readProof(peer: Socket): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, RST_GRACE_MS);
-      function done(): void {
-        clearTimeout(timer);
-        peer.off('data', done);
-        resolve();
-      }
-      peer.once('data', done);
-    });
   }
 
   close(toward: Toward, then: 'discard' | 'abort'): void {
@@ -266,20 +250,10 @@ export class Session implements Link {
     this.#pump(dir);
   }
 
-  #record(mark: SmtpMark): void {
-    if (mark.kind === 'body') this.transcript.body(mark.end - mark.start);
-    else if (mark.kind === 'dot') this.transcript.add('C', '.');
-    else if (mark.kind === 'command') this.transcript.add('C', redact(mark.line, mark.verb, mark.continuation));
-    else for (const [i, line] of mark.lines.entries()) {
-      const last = i === mark.lines.length - 1;
-      this.transcript.add('S', `${mark.code}${last ? ' ' : '-'}${line}`);
-    }
-  }
-
   /** Records marks in the transcript, and what the client sent in its view. */
   #observe(dir: Direction, marks: readonly SmtpMark[]): void {
     for (const mark of marks) {
-      this.#record(mark);
+      recordMark(this.transcript, mark);
       if (dir === 'up') this.view.sent(mark);
       if (mark.kind === 'command') this.sent.add(mark.verb);
       else if (mark.kind === 'dot') this.sent.add('dot');
@@ -386,21 +360,12 @@ export class Session implements Link {
     this.#relayTo(toward).target.end();
   }
 
-  /** Resolves once everything relayed to `toward` has been handed to its socket and written. */
-  async #flushed(toward: Toward): Promise<void> {
+  /** Resolves once everything relayed to `toward` has left; a shaper in the way is drained and removed. */
+  #flushed(toward: Toward): Promise<void> {
     const relay = this.#relayTo(toward);
-    const socket = relay.target;
-    if (relay.outlet !== socket) {
-      const shaper = relay.outlet;
-      relay.outlet = socket;
-      await new Promise<void>((resolve) => {
-        shaper.once('end', resolve);
-        shaper.once('close', resolve);
-        shaper.end();
-      });
-    }
-    if (socket.destroyed || socket.writableEnded) return;
-    await new Promise<void>((resolve) => socket.write(Buffer.alloc(0), () => resolve()));
+    const shaper = relay.outlet === relay.target ? undefined : relay.outlet;
+    relay.outlet = relay.target;
+    return flushed(relay.target, shaper);
   }
 
   #relayTo(toward: Toward): Relay {
@@ -417,8 +382,4 @@ export class Session implements Link {
 function shift(mark: SmtpMark, by: number): SmtpMark {
   if (by === 0) return mark;
   return mark.kind === 'body' ? { ...mark, start: mark.start + by, end: mark.end + by } : { ...mark, end: mark.end + by };
-}
-
-function closed(socket: Socket): Promise<void> {
-  return socket.closed ? Promise.resolve() : new Promise((resolve) => socket.once('close', () => resolve()));
 }

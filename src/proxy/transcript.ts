@@ -3,6 +3,8 @@
  * redacted before they are ever stored (AUTH payloads, SASL lines, FTP PASS arguments).
  */
 
+import type { SmtpMark } from '../protocol/smtp.js';
+
 /** Who a transcript line is about. */
 export type Speaker = 'C' | 'S' | '!!' | '--';
 
@@ -64,5 +66,15 @@ export class Transcript {
     const line = `+${ms}ms #${this.#session} ${speaker.padEnd(2)} ${text}`;
     this.#lines.push(line);
     this.#onLine?.(line);
+  }
+}
+
+/** Writes a protocol mark as transcript lines: client lines redacted, body octets summed, replies line by line. */
+export function recordMark(transcript: Transcript, mark: SmtpMark): void {
+  if (mark.kind === 'body') transcript.body(mark.end - mark.start);
+  else if (mark.kind === 'dot') transcript.add('C', '.');
+  else if (mark.kind === 'command') transcript.add('C', redact(mark.line, mark.verb, mark.continuation));
+  else {
+    for (const [i, line] of mark.lines.entries()) transcript.add('S', `${mark.code}${i === mark.lines.length - 1 ? ' ' : '-'}${line}`);
   }
 }

@@ -1,0 +1,41 @@
+/** Small waits on sockets and streams that the proxy's sessions are built from. */
+import type { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
+
+/** Resolves when the socket has closed (at once if it already has). */
+export function closed(socket: Socket): Promise<void> {
+  return socket.closed ? Promise.resolve() : new Promise((resolve) => socket.once('close', () => resolve()));
+}
+
+/**
+ * Resolves once the peer has shown it read what was last written to it (it sent something) or after
+ * `graceMs`. Linux reports an RST that finds unread data in the peer's receive queue as a plain EOF,
+ * so an RST right behind a reply would reach the peer as a FIN.
+ */
+export function readProof(peer: Socket, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, graceMs);
+    function done(): void {
+      clearTimeout(timer);
+      peer.off('data', done);
+      resolve();
+    }
+    peer.once('data', done);
+  });
+}
+
+/**
+ * Resolves once everything written so far has been handed to `socket` and written: a shaper in front
+ * of it (throttle, slice...) is ended and drained first.
+ */
+export async function flushed(socket: Socket, shaper?: Writable): Promise<void> {
+  if (shaper) {
+    await new Promise<void>((resolve) => {
+      shaper.once('end', resolve);
+      shaper.once('close', resolve);
+      shaper.end();
+    });
+  }
+  if (socket.destroyed || socket.writableEnded) return;
+  await new Promise<void>((resolve) => socket.write(Buffer.alloc(0), () => resolve()));
+}
