@@ -1,0 +1,239 @@
+/**
+ * FTP's control connection as the proxy sees it: both directions, in arbitrary chunks. Pure: no sockets,
+ * no timers. The data channel is not fed here; the proxy reports its events to FtpPhase.
+ *
+ *   client ──up──►  command lines (USER, PASS: secret, EPSV, STOR…) │ opaque after AUTH TLS → 234
+ *   server ─down─►  replies, `123-` … `123 ` multi-line (RFC 959 §4.2), matched oldest-first to the
+ *                   commands they answer; a 1xx is preliminary: its command keeps waiting for a final
+ *   data ──────►   FtpPhase.dataOpened / dataBytes / dataClosed (the proxy counts data octets)
+ *
+ * `feed` returns marks: points inside the chunk (byte offsets) where a command or a reply was completed.
+ * The proxy cuts chunks at those points to fire faults exactly, as with SMTP (./smtp.ts).
+ */
+import { LineBuffer } from './lines.js';
+import type { Direction } from './smtp.js';
+
+export type { Direction };
+
+/** A point inside a fed chunk. Offsets are relative to that chunk; `end` is exclusive. */
+export type FtpMark =
+  /** A complete client line. `secret`: PASS or ACCT, whose argument the transcript must redact. */
+  | { readonly kind: 'command'; readonly end: number; readonly verb: string; readonly line: string; readonly secret: boolean; readonly bareLf?: boolean }
+  /**
+   * A complete reply (its final line) answering `to`: `greeting`, a verb, or `unsolicited`. `preliminary`:
+   * a 1xx (RFC 959 §4.2), after which `to` still waits for its completion reply. `lines`: each line's
+   * text without the code prefix (`211-`, `211 `); inner lines not in the `211-` form are kept whole.
+   */
+  | { readonly kind: 'reply'; readonly end: number; readonly to: string; readonly code: number; readonly lines: readonly string[]; readonly preliminary: boolean };
+
+/** Commands whose argument is a credential (RFC 959 §4.1.1 PASS, ACCT). */
+const SECRET: ReadonlySet<string> = new Set(['PASS', 'ACCT']);
+
+/** Commands that move a file or a listing over the data connection (RFC 959 §4.1.3, RFC 3659 §7 MLSD). */
+export const TRANSFER_VERBS: ReadonlySet<string> = new Set(['STOR', 'STOU', 'APPE', 'RETR', 'LIST', 'NLST', 'MLSD']);
+
+/**
+ * Splits a reply line: `123-text` opens a multi-line reply, `123 text` or a bare `123` is a final line
+ * (RFC 959 §4.2). Anything else (`2110`, ` 211 x`, text) is not a reply line.
+ */
+export function parseFtpReplyLine(line: string): { code: number; final: boolean; text: string } | null {
+  const m = /^(\d{3})(?:([ -])(.*))?$/s.exec(line);
+  if (!m) return null;
+  return { code: Number(m[1]), final: m[2] !== '-', text: m[3] ?? '' };
+}
+
+/**
+ * The verb of a command line, upper-cased (`stor a.bin` gives `STOR`). Telnet IAC bytes before it (the
+ * IP/Synch a client sends ahead of ABOR, RFC 959 §4.1.3) and spaces are skipped.
+ */
+export function ftpCommandVerb(line: string): string {
+  return (/^[\s\x80-\xff]*([A-Za-z]+)/.exec(line)?.[1] ?? '').toUpperCase();
+}
+
+/** Tracks one FTP control connection from both directions and marks where commands and replies end. */
+export class FtpTracker {
+  #up = new LineBuffer();
+  #down = new LineBuffer();
+  #mode: 'command' | 'opaque' = 'command';
+  /** Steps awaiting their final reply, oldest first (upper-case verbs, or `greeting`). */
+  #awaiting: string[] = ['greeting'];
+  /** The code of the multi-line reply in progress, if one is open. */
+  #open: number | undefined;
+  #replyLines: string[] = [];
+  /** Octets of the finished lines of the reply in progress. */
+  #replyBytes = 0;
+  /** Octets of an unfinished reply line carried from earlier chunks. */
+  #carriedDown = 0;
+
+  /** Octets of an unfinished client command line (0 once the control connection is TLS). */
+  get partialCommandBytes(): number {
+    return this.#mode === 'command' ? this.#up.partial.length : 0;
+  }
+
+  /** Octets of a reply still in progress: the earlier lines of a multi-line reply and an unfinished line. */
+  get partialReplyBytes(): number {
+    return this.#mode === 'opaque' ? 0 : this.#replyBytes + this.#down.partial.length;
+  }
+
+  /**
+   * The proxy kept `step` (an upper-case verb) from the server and answered it itself: the server will
+   * not reply to it. It is the oldest such step still waiting, even with pipelined commands after it.
+   */
+  forget(step: string): void {
+    const i = this.#awaiting.indexOf(step);
+    if (i !== -1) this.#awaiting.splice(i, 1);
+  }
+
+  /** Feeds a chunk that travelled in `direction`; returns its marks in stream order. */
+  feed(direction: Direction, chunk: Buffer): FtpMark[] {
+    if (this.#mode === 'opaque') return [];
+    return direction === 'up' ? this.#feedUp(chunk) : this.#feedDown(chunk);
+  }
+
+  #feedUp(chunk: Buffer): FtpMark[] {
+    const marks: FtpMark[] = [];
+    for (const { text, end, bare } of this.#up.lines(chunk)) {
+      const verb = ftpCommandVerb(text);
+      this.#awaiting.push(verb);
+      marks.push({ kind: 'command', end, verb, line: text, secret: SECRET.has(verb), ...(bare ? { bareLf: true } : {}) });
+    }
+    return marks;
+  }
+
+  #feedDown(chunk: Buffer): FtpMark[] {
+    const marks: FtpMark[] = [];
+    let lineStart = 0;
+    for (const { text, end } of this.#down.lines(chunk)) {
+      // A line's length counts whatever part of it came in earlier chunks too.
+      const lineBytes = end - lineStart + (lineStart === 0 ? this.#carriedDown : 0);
+      lineStart = end;
+      this.#carriedDown = 0;
+      const parsed = parseFtpReplyLine(text);
+      // Inside a multi-line reply only `code ` ends it; other lines are text (RFC 959 §4.2).
+      const own = parsed !== null && (this.#open ?? parsed.code) === parsed.code;
+      this.#replyLines.push(own ? parsed.text : text);
+      if (own && !parsed.final) this.#open = parsed.code;
+      if (this.#open !== undefined && !(own && parsed.final)) {
+        this.#replyBytes += lineBytes;
+        continue;
+      }
+      // A line that is no reply at all (code 0) still ends a reply, so matching stays in step.
+      marks.push(this.#reply(end, parsed?.code ?? 0));
+      if (this.#mode === 'opaque') break;
+    }
+    this.#carriedDown = this.#down.partial.length;
+    return marks;
+  }
+
+  /** Ends the reply in progress at `end`: a 1xx leaves its step waiting, any other code answers it. */
+  #reply(end: number, code: number): FtpMark {
+    const preliminary = code >= 100 && code < 200;
+    const to = (preliminary ? this.#awaiting[0] : this.#awaiting.shift()) ?? 'unsolicited';
+    const lines = this.#replyLines;
+    this.#replyLines = [];
+    this.#replyBytes = 0;
+    this.#open = undefined;
+    // RFC 4217 §4: after 234 to AUTH TLS the control connection is a TLS handshake.
+    if (to === 'AUTH' && code === 234) this.#mode = 'opaque';
+    return { kind: 'reply', end, to, code, lines, preliminary };
+  }
+}
+
+/**
+ * Where the client is, as the client sees it: what it has sent (observed as it arrives), which replies it
+ * has been shown (observed as they are relayed) and what the proxy saw on the data channel. `phase` is
+ * the step whose reply the client waits for (the oldest unanswered, a lower-case verb: `user`, `pass`,
+ * `feat`, `epsv`, `stor`, …), `transfer` from a transfer command's 1xx to its completion reply, else the
+ * last step answered: `connect` (also after a 120), `greeting`, a verb, `tls` after AUTH TLS → 234. The
+ * data connection does not change the phase (passive clients open it before STOR, active ones after):
+ * see `dataOpen` and `bytes`.
+ */
+export class FtpPhase {
+  #waiting: string[] = [];
+  #answered = 'connect';
+  #inTransfer = false;
+  #lastCode: number | undefined;
+  #violations: string[] = [];
+  #dataOpen = false;
+  #bytes = 0;
+  #transfers = 0;
+  #completed = 0;
+
+  /** Where the client is: see the class comment. */
+  get phase(): string {
+    return this.#inTransfer ? 'transfer' : (this.#waiting[0] ?? this.#answered);
+  }
+
+  /** The code of the last reply the client was shown (or the proxy told it). */
+  get lastCode(): number | undefined { return this.#lastCode; }
+
+  /** How the client broke framing rules: a command ended by a bare LF. */
+  get violations(): readonly string[] { return this.#violations; }
+
+  /** Transfer commands the client sent (STOR, RETR, LIST, APPE…): more than it meant to is a retry. */
+  get transfers(): number { return this.#transfers; }
+
+  /** Transfers the client was told completed: a 2xx (226, 250) to a transfer command. */
+  get completed(): number { return this.#completed; }
+
+  /** A data connection is open (between `dataOpened` and `dataClosed`). */
+  get dataOpen(): boolean { return this.#dataOpen; }
+
+  /** Data octets of the current (or last) data connection, both directions; a new one starts at 0. */
+  get bytes(): number { return this.#bytes; }
+
+  /** The client sent a command. */
+  sent(mark: FtpMark): void {
+    if (mark.kind !== 'command') return;
+    if (mark.bareLf) this.#violations.push(`ended ${mark.verb || 'a line'} with a bare LF (RFC 959 §5.3.1: <CRLF>)`);
+    this.#waiting.push(mark.verb.toLowerCase());
+    if (TRANSFER_VERBS.has(mark.verb)) this.#transfers++;
+  }
+
+  /** A reply reached the client. */
+  shown(mark: FtpMark): void {
+    if (mark.kind !== 'reply') return;
+    this.#lastCode = mark.code;
+    if (mark.to === 'unsolicited') return;
+    if (mark.preliminary) {
+      if (TRANSFER_VERBS.has(mark.to)) this.#inTransfer = true;
+      return;
+    }
+    this.#answer(mark.to);
+    if (mark.to === 'AUTH' && mark.code === 234) this.#answered = 'tls';
+    if (TRANSFER_VERBS.has(mark.to) && mark.code >= 200 && mark.code < 300) this.#completed++;
+  }
+
+  /** The proxy itself sent the client a reply with `code` (a fault answering in the server's place). */
+  told(code: number): void {
+    this.#lastCode = code;
+  }
+
+  /** A reply was replaced by one the proxy sent (see `told`), taken as final: its step is answered. */
+  replaced(mark: FtpMark): void {
+    if (mark.kind === 'reply' && mark.to !== 'unsolicited') this.#answer(mark.to);
+  }
+
+  /** The proxy saw a data connection open (either mode). Starts a new `bytes` count. */
+  dataOpened(): void {
+    this.#dataOpen = true;
+    this.#bytes = 0;
+  }
+
+  /** The proxy relayed `n` octets on the data connection. */
+  dataBytes(n: number): void {
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`data octets must be a count, got ${n}`);
+    this.#bytes += n;
+  }
+
+  /** The data connection closed (FIN or RST, from either side). */
+  dataClosed(): void {
+    this.#dataOpen = false;
+  }
+
+  #answer(to: string): void {
+    if (to !== 'greeting') this.#waiting.shift();
+    this.#answered = to.toLowerCase();
+    this.#inTransfer = false;
+  }
+}
