@@ -68,6 +68,18 @@ describe('runner', () => {
     expect(seen.sort()).toEqual(results.map((r) => r.id));
   });
 
+  it('reports a client that is not installed as n/a with its install hint, not a failure', async () => {
+    const missing: ClientAdapter = {
+      name: 'ghost',
+      protocol: 'smtp',
+      description: 'a client nobody installed',
+      requires: { command: 'wireprobe-no-such-client', install: 'apt-get install ghost' },
+      run: () => Promise.reject(new Error('must not run')),
+    };
+    const [result] = await runScenarios([base], [missing]);
+    expect(result).toMatchObject({ verdict: 'n/a', outcome: null, reason: 'wireprobe-no-such-client not found: apt-get install ghost' });
+  });
+
   it('withDeadline returns the task result when it settles in time', async () => {
     await expect(withDeadline(async () => ({ ok: true, detail: 'x' }), 1000)).resolves.toEqual({ ok: true, detail: 'x' });
   });
