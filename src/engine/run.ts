@@ -112,10 +112,7 @@ export async function runScenario(scenario: Scenario, client: ClientAdapter): Pr
     const expected = messages.map((m) => (client.transforms ? fingerprint(client.transforms(m.data)) : m));
     const job = { host: proxy.host, port: proxy.port, from: 'sender@wireprobe.test', to: ['sink@wireprobe.test'], timeouts, tls };
     const jobs = messages.map((m) => ({ ...job, message: m.data }));
-    const reports = await withDeadline(
-      (signal) => (jobs.length === 1 ? client.run(jobs[0]!, signal).then((r) => [r]) : sendAll(client, jobs, sends, signal)),
-      timeouts.deadline,
-    );
+    const reports = await withDeadline((signal) => sendAll(client, jobs, sends, signal), timeouts.deadline);
     // A client may still be saying QUIT after it reported; let it finish, briefly.
     if (reports !== 'hung') await bounded(proxy.idle(), QUIT_GRACE_MS);
     // What the client saw, before the teardown below ends the connections it left open.
