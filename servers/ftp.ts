@@ -1,0 +1,286 @@
+/**
+ * The mock FTP server: a well-behaved server on ftp-srv with knobs (users, anonymous access, passive
+ * port range and advertised address, active mode on/off, max sessions, idle timeout) and an in-memory
+ * file system that hashes uploads while they stream. Misbehaviour lives in src/proxy, not here.
+ *
+ *   client ──TCP──► net.Server ─ over maxSessions? ──► 421, close (ftp-srv never sees it)
+ *                        └──► ftp-srv Connection ◄── our line reader (reassembles split commands)
+ *                                 │  PASV/EPSV/PORT/EPRT ──► DataChannel (ours: tracked, no leaked timers)
+ *                                 └─ STOR ──► sink: SHA-256 + size while flowing ─► StoredFile, then 226
+ *
+ * ftp-srv 4.6.3 is unmaintained; everything this file works around is marked "ftp-srv:" below.
+ */
+import { isIPv4, type AddressInfo, type Server, type Socket } from 'node:net';
+import { posix } from 'node:path';
+import { FileSystem, FtpSrv } from 'ftp-srv';
+import { DataChannel, type Wiring } from './ftp/data-channel.js';
+import { MAX_LINE, SIGNALS, SILENT_LOG, replyError, type Conn, type Connector, type Srv } from './ftp/internals.js';
+import { MemoryFileSystem, MemoryTree } from './ftp/memory-fs.js';
+
+/** The mock FTP server's knobs; every field is optional and merged over FTP_SERVER_DEFAULTS. */
+export interface FtpServerOptions {
+  /** Address to listen on, for control and passive data connections; default '127.0.0.1'. */
+  readonly host?: string;
+  /** Control port; default 0 (the OS picks one, see the handle's `port`). */
+  readonly port?: number;
+  /** Known users, name to password; a wrong password gets 530; default {} (nobody). */
+  readonly users?: Readonly<Record<string, string>>;
+  /** USER anonymous (no password asked): 'read' answers 550 to STOR/DELE/MKD/RNTO; default 'write'. */
+  readonly anonymous?: 'off' | 'read' | 'write';
+  /** Passive listener ports, inclusive; [0, 0] lets the OS pick any free port; default [0, 0]. */
+  readonly pasvRange?: readonly [number, number];
+  /** IPv4 address advertised in 227 replies (EPSV's 229 carries the port only); default '' (the host). */
+  readonly pasvAddress?: string;
+  /** 'off' answers PORT and EPRT with 502; default 'on'. */
+  readonly active?: 'on' | 'off';
+  /** Concurrent sessions; the next connection gets `421 Too many users` and is closed; default 0 (unlimited). */
+  readonly maxSessions?: number;
+  /** Closes a control connection idle this long (no data connection open) with 421; default 0 (never). */
+  readonly idleTimeoutMs?: number;
+  /** Files present at start, path to content (parent directories are created); default {}. */
+  readonly files?: Readonly<Record<string, Buffer>>;
+  /** Called with each upload as it is recorded (before its 226, or when it is aborted); default none. */
+  readonly onStored?: (file: StoredFile) => void;
+}
+
+/** The defaults every FtpServerOptions field falls back to. */
+export const FTP_SERVER_DEFAULTS: Required<FtpServerOptions> = Object.freeze({
+  host: '127.0.0.1',
+  port: 0,
+  users: Object.freeze({}),
+  anonymous: 'write',
+  pasvRange: Object.freeze([0, 0] as const),
+  pasvAddress: '',
+  active: 'on',
+  maxSessions: 0,
+  idleTimeoutMs: 0,
+  files: Object.freeze({}),
+  onStored: () => undefined,
+});
+
+/**
+ * One upload (STOR, APPE, STOU, or REST then STOR). An aborted upload (data connection reset or
+ * closed without EOF, control connection gone, server closed) is recorded with `complete: false`
+ * and its partial content is kept, as a disk-backed server would keep the partial file. A data
+ * connection closed with a clean FIN is end-of-file in stream mode (RFC 959 §3.4.1): complete.
+ */
+export interface StoredFile {
+  /** Absolute path, e.g. '/a.bin'. */
+  readonly path: string;
+  /** Size of the file as stored: the REST/APPE prefix kept plus the octets received. */
+  readonly bytes: number;
+  /** SHA-256 of the file as stored, lowercase hex, computed while the data streamed. */
+  readonly sha256: string;
+  /** Octets that arrived on the data connection in this transfer. */
+  readonly received: number;
+  /** true: the data connection ended with EOF and 226 follows; false: the transfer was aborted. */
+  readonly complete: boolean;
+}
+
+/** A running mock FTP server. */
+export interface FtpServerHandle {
+  /** `ftp://HOST:PORT`. */
+  readonly url: string;
+  /** The address it listens on. */
+  readonly host: string;
+  /** The control port (the real one when started on port 0). */
+  readonly port: number;
+  /** Every upload, in order; a live view, holding a complete upload before its 226 is sent. */
+  readonly files: readonly StoredFile[];
+  /** Current content of a file (uploaded or preloaded), or undefined. */
+  read(path: string): Buffer | undefined;
+  /** Control connections currently open (including ones being turned away with 421). */
+  connections(): number;
+  /** Resolves once no control or data connection and no passive listener is open (at once if none). */
+  idle(): Promise<void>;
+  /** Destroys every control and data socket and stops every listener, without waiting; idempotent. */
+  close(): Promise<void>;
+}
+
+
+/** Validates what the defaults cannot fix. */
+function validate(o: Required<FtpServerOptions>): void {
+  const [min, max] = o.pasvRange;
+  const anyPort = min === 0 && max === 0;
+  if (!anyPort && !(Number.isInteger(min) && Number.isInteger(max) && min >= 1 && min <= max && max <= 65535)) {
+    throw new RangeError(`pasvRange must be [0, 0] or [min, max] with 1 <= min <= max <= 65535, got [${min}, ${max}]`);
+  }
+  if (o.pasvAddress !== '' && !isIPv4(o.pasvAddress)) throw new TypeError(`pasvAddress must be IPv4 (227 carries IPv4 only), got ${o.pasvAddress}`);
+}
+
+/** Starts the mock FTP server and resolves once it listens. */
+export async function startFtpServer(options: FtpServerOptions = {}): Promise<FtpServerHandle> {
+  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  const o: Required<FtpServerOptions> = { ...FTP_SERVER_DEFAULTS, ...given };
+  validate(o);
+  const files: StoredFile[] = [];
+  const tree = new MemoryTree(o.files, (file) => {
+    files.push(file);
+    o.onStored(file);
+  });
+  const control = new Set<Socket>();
+  const sessions = new Set<Socket>();
+  const data = new Set<Socket>();
+  const listeners = new Set<Server>();
+  let idleWaiters: Array<() => void> = [];
+  // Deferred a macrotask so stream handlers already queued have run (and recorded) first.
+  const settleIdle = (): void => {
+    setImmediate(() => {
+      if (control.size + data.size + listeners.size > 0) return;
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    });
+  };
+  const tracked = <T extends Socket | Server>(set: Set<T>, item: T): void => {
+    set.add(item);
+    item.once('close', () => set.delete(item) && settleIdle());
+  };
+  const wiring: Wiring = {
+    host: o.host,
+    range: o.pasvRange,
+    nextPort: 0,
+    closed: false,
+    waiters: new Set(),
+    track: (socket) => tracked(data, socket),
+    trackServer: (server) => tracked(listeners, server),
+  };
+  const advertised = o.pasvAddress || o.host;
+  const bracketed = o.host.includes(':') ? `[${o.host}]` : o.host;
+
+  const before = SIGNALS.map((signal) => process.listeners(signal));
+  const ftp = new FtpSrv({
+    url: `ftp://${bracketed}:${o.port}`,
+    log: SILENT_LOG,
+    anonymous: o.anonymous !== 'off',
+    // ftp-srv: a string pasv_url is replaced by the client's own address for loopback clients; a function is not.
+    pasv_url: (() => {
+      if (!isIPv4(advertised)) throw replyError(502, 'PASV needs an IPv4 address; use EPSV');
+      return advertised;
+    }) as unknown as string,
+    blacklist: o.active === 'off' ? ['PORT', 'EPRT'] : [],
+  });
+  // ftp-srv: its constructor adds SIGINT/SIGTERM/SIGQUIT handlers that close it and call process.exit.
+  SIGNALS.forEach((signal, i) => {
+    for (const listener of process.listeners(signal)) if (!before[i]?.includes(listener)) process.removeListener(signal, listener);
+  });
+  const srv = ftp as unknown as Srv;
+
+  // ftp-srv: disconnectClient leaves a `timeout || 1000` ms timer behind for every disconnect.
+  srv.disconnectClient = async (id) => {
+    const connection = srv.connections[id];
+    delete srv.connections[id];
+    connection?.commandSocket.destroy();
+  };
+
+  // ftp-srv has no connection limit: answer over-limit connections ourselves, before its greeting.
+  const [greet] = srv.server.listeners('connection') as Array<(socket: Socket) => void>;
+  srv.server.removeAllListeners('connection');
+  srv.server.on('connection', (socket: Socket) => {
+    tracked(control, socket);
+    if (wiring.closed) return void socket.destroy();
+    if (o.maxSessions > 0 && sessions.size >= o.maxSessions) {
+      socket.on('error', () => undefined).resume();
+      socket.end('421 Too many users, closing control connection\r\n', () => socket.destroy());
+      return;
+    }
+    tracked(sessions, socket);
+    greet?.(socket);
+  });
+
+  srv.on('connect', ({ connection }: { connection: Conn }) => {
+    const socket = connection.commandSocket;
+    // ftp-srv: each TCP chunk is split on CRLF as is, so a command split across chunks fails
+    // ('US' + 'ER x' gives two 502s) and chunks run concurrently. Reassemble lines; run them in order.
+    socket.removeAllListeners('data');
+    let pending = Buffer.alloc(0);
+    let queue: Promise<unknown> = Promise.resolve();
+    const run = (job: () => PromiseLike<unknown>): void => void (queue = queue.then(job).then(undefined, () => undefined));
+    socket.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      for (let end = pending.indexOf(0x0a); end >= 0; end = pending.indexOf(0x0a)) {
+        const line = pending.subarray(0, end);
+        pending = pending.subarray(end + 1);
+        run(() => {
+          const text = line.toString(connection.encoding).replace(/\r$/, '');
+          return text.trim() === '' ? Promise.resolve() : connection.commands.handle(text);
+        });
+      }
+      if (pending.length > MAX_LINE) {
+        pending = Buffer.alloc(0);
+        run(() => connection.reply(500, 'Command line too long'));
+      }
+    });
+
+    // ftp-srv: its `timeout` option also fires during long transfers (the control connection is
+    // quiet then), so time idleness ourselves and let an open data connection count as activity.
+    socket.removeAllListeners('timeout');
+    if (o.idleTimeoutMs > 0) {
+      socket.setTimeout(o.idleTimeoutMs);
+      socket.on('timeout', () => {
+        const channel = connection.connector;
+        if (channel instanceof DataChannel && channel.dataSocket && !channel.dataSocket.destroyed) return void socket.setTimeout(o.idleTimeoutMs);
+        void connection.close(421, 'Idle timeout, closing control connection');
+      });
+    }
+
+    // Every connector ftp-srv assigns (PASV, EPSV, PORT, EPRT) becomes one of our DataChannels.
+    const reset = connection.connector;
+    let current = reset;
+    Object.defineProperty(connection, 'connector', {
+      configurable: true,
+      enumerable: true,
+      get: () => current,
+      set: (next: Connector) => {
+        const previous = current;
+        current = next.type === 'passive' || next.type === 'active' ? new DataChannel(next.type, connection, reset, wiring) : next;
+        if (previous !== current && previous instanceof DataChannel) previous.end();
+      },
+    });
+  });
+
+  srv.on('login', (
+    { connection, username, password }: { connection: Conn; username: string; password: string },
+    resolve: (config: { fs: FileSystem }) => void,
+    reject: (error: Error) => void,
+  ) => {
+    const user = Object.hasOwn(o.users, username);
+    if (user ? o.users[username] === password : username === 'anonymous' && o.anonymous !== 'off') {
+      return resolve({ fs: new MemoryFileSystem(connection, tree, user || o.anonymous === 'write' ? 'write' : 'read') });
+    }
+    // ftp-srv: after a failed login USER would answer '530 Username already set' forever; forget it.
+    connection.username = undefined;
+    reject(new Error('Authentication failed'));
+  });
+  srv.on('client-error', () => undefined);
+  srv.on('server-error', () => undefined);
+
+  await srv.listen(); // rejects on EADDRINUSE...
+  const { port } = srv.server.address() as AddressInfo;
+  const idle = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      idleWaiters.push(resolve);
+      settleIdle();
+    });
+  let closing: Promise<void> | undefined;
+
+  return {
+    url: `ftp://${bracketed}:${port}`,
+    host: o.host,
+    port,
+    files,
+    read: (path) => tree.files.get(posix.resolve('/', path))?.data,
+    connections: () => control.size,
+    idle,
+    close: () =>
+      (closing ??= (async () => {
+        wiring.closed = true;
+        const stopped = new Promise<void>((resolve) => srv.server.close(() => resolve()));
+        for (const server of listeners) server.close();
+        for (const socket of [...control, ...data]) socket.destroy();
+        for (const check of [...wiring.waiters]) check();
+        await Promise.all([stopped, idle()]);
+        srv.removeAllListeners();
+      })()),
+  };
+}

@@ -1,0 +1,132 @@
+/** The mock FTP server's data connections (PASV, EPSV, PORT, EPRT), replacing ftp-srv's leaky connectors. */
+import net, { type Server, type Socket } from 'node:net';
+import { Bluebird, DATA_CONNECT_TIMEOUT_MS, PASSIVE_LISTEN_TIMEOUT_MS, replyError, plainAddress, type Connector, type Conn, type DataSocket } from './internals.js';
+
+/** What every DataChannel of one server shares. */
+export interface Wiring {
+  readonly host: string;
+  readonly range: readonly [number, number];
+  nextPort: number;
+  closed: boolean;
+  readonly waiters: Set<() => void>;
+  track(socket: Socket): void;
+  trackServer(server: Server): void;
+}
+
+/** Listens on the first free port of the range, starting after the last one handed out. */
+export async function listenInRange(server: Server, w: Wiring): Promise<void> {
+  const [min, max] = w.range;
+  const span = max - min + 1;
+  for (let i = 0; i < span; i++) {
+    const port = min === 0 ? 0 : min + ((w.nextPort + i) % span);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject).listen(port, w.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      w.nextPort += i + 1;
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw replyError(425, 'Cannot open passive listener');
+    }
+  }
+  throw replyError(425, 'No free port in the passive range');
+}
+
+/**
+ * Stands in for ftp-srv's Passive/Active connectors, whose listeners, 30 s timers and 50 ms polling
+ * loops outlive the server (a wait that times out polls forever), and whose end() can clobber the
+ * connector of the next PASV. Same duck type: setupServer, setupConnection, waitForConnection, end.
+ */
+export class DataChannel {
+  dataSocket: DataSocket | null = null;
+  dataServer: Server | null = null;
+  private listenTimer: NodeJS.Timeout | undefined;
+  private ended = false;
+  constructor(readonly type: 'passive' | 'active', private readonly connection: Conn, private readonly reset: Connector, private readonly w: Wiring) {}
+  get socket(): DataSocket | null {
+    return this.dataSocket;
+  }
+  /** PASV/EPSV: one data connection, from the control connection's address (RFC 2577 §5). */
+  async setupServer(): Promise<Server> {
+    const server = net.createServer({ pauseOnConnect: true }, (socket: DataSocket) => {
+      this.w.track(socket);
+      socket.on('error', () => undefined); // a reset before or after a transfer is the client's business
+      if (plainAddress(socket.remoteAddress) !== plainAddress(this.connection.commandSocket.remoteAddress)) return void socket.destroy();
+      this.closeServer();
+      socket.connected = true;
+      this.dataSocket = socket;
+      this.wake();
+    });
+    await listenInRange(server, this.w);
+    server.on('error', () => undefined);
+    this.w.trackServer(server);
+    if (this.w.closed || this.ended) {
+      server.close();
+      throw replyError(425, 'Closing');
+    }
+    this.dataServer = server;
+    this.listenTimer = setTimeout(() => this.closeServer(), PASSIVE_LISTEN_TIMEOUT_MS).unref();
+    return server;
+  }
+  /** PORT/EPRT: connect to the client, which must be at the control connection's address. */
+  async setupConnection(host: string, port: number | string, family = 4): Promise<void> {
+    this.closeSocket();
+    const portNumber = Number(port);
+    if (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) throw replyError(501, 'Bad port');
+    if (plainAddress(host) !== plainAddress(this.connection.commandSocket.remoteAddress)) throw replyError(500, 'The given address is not yours');
+    if (this.w.closed) throw replyError(425, 'Closing');
+    const socket: DataSocket = net.connect({ host, port: portNumber, family });
+    this.w.track(socket);
+    socket.on('error', () => undefined);
+    socket.once('connect', () => {
+      socket.pause();
+      socket.connected = true;
+      this.wake();
+    });
+    socket.once('close', () => this.wake());
+    this.dataSocket = socket;
+  }
+  /** Resolves with the connected data socket; rejects with bluebird's TimeoutError (ftp-srv: 425). */
+  waitForConnection(): PromiseLike<Socket> {
+    return new Bluebird<Socket>((resolve, reject) => {
+      const check = (): void => {
+        const socket = this.dataSocket;
+        if (socket?.connected && !socket.destroyed) finish(() => resolve(socket));
+        else if (this.ended || this.w.closed || socket?.destroyed || (!socket && !this.dataServer)) finish(fail);
+      };
+      const fail = (): void => reject(new Bluebird.TimeoutError('No connection established'));
+      const timer = setTimeout(() => finish(fail), DATA_CONNECT_TIMEOUT_MS);
+      const finish = (then: () => void): void => {
+        clearTimeout(timer);
+        this.w.waiters.delete(check);
+        then();
+      };
+      this.w.waiters.add(check);
+      check();
+    });
+  }
+  closeSocket(): void {
+    const socket = this.dataSocket;
+    this.dataSocket = null;
+    if (socket && !socket.destroyed) socket.end(() => socket.destroy());
+  }
+  closeServer(): void {
+    clearTimeout(this.listenTimer);
+    this.dataServer?.close();
+    this.dataServer = null;
+  }
+  end(): void {
+    this.ended = true;
+    this.closeSocket();
+    this.closeServer();
+    this.wake();
+    if (this.connection.connector === this) this.connection.connector = this.reset;
+  }
+  private wake(): void {
+    for (const check of [...this.w.waiters]) check();
+  }
+}
+
