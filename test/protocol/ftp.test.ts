@@ -263,10 +263,10 @@ describe('FtpTracker and FtpPhase', () => {
 
 describe('PASV, EPSV, PORT and EPRT addresses', () => {
   it.each([
-    ['227 Entering Passive Mode (127,0,0,1,156,65)', { host: '127.0.0.1', port: 40001 }],
-    ['Entering Passive Mode (192,0,2,7,0,21).', { host: '192.0.2.7', port: 21 }],
-    ['227 Entering Passive Mode 127,0,0,1,4,1', { host: '127.0.0.1', port: 1025 }],
-    ['227 =127,0,0,1,255,255 ok', { host: '127.0.0.1', port: 65535 }],
+    ['227 Entering Passive Mode (127,0,0,1,156,65)', { host: '127.0.0.1', port: 156 * 256 + 65 }],
+    ['Entering Passive Mode (127,0,0,9,0,21).', { host: '127.0.0.9', port: 21 }],
+    ['227 Entering Passive Mode 127,0,0,1,4,1', { host: '127.0.0.1', port: 4 * 256 + 1 }],
+    ['227 =127,0,0,1,255,255 ok', { host: '127.0.0.1', port: 255 * 256 + 255 }],
     ['227 Entering Passive Mode (127,0,0,256,4,1)', null],
     ['227 Entering Passive Mode (127,0,0,1,4,256)', null],
     ['227 Entering Passive Mode (127,0,0,1,0,0)', null],
@@ -278,10 +278,10 @@ describe('PASV, EPSV, PORT and EPRT addresses', () => {
   });
 
   it.each([
-    ['229 Entering Extended Passive Mode (|||40001|)', { port: 40001 }],
-    ['229 Entering Extended Passive Mode (!!!6446!)', { port: 6446 }],
+    ['229 Entering Extended Passive Mode (|||40001|)', { port: 156 * 256 + 65 }],
+    ['229 Entering Extended Passive Mode (!!!6446!)', { port: 25 * 256 + 46 }],
     ['(###21#)', { port: 21 }],
-    ['229 |||6446|', { port: 6446 }],
+    ['229 |||6446|', { port: 25 * 256 + 46 }],
     ['229 Entering Extended Passive Mode (|!|6446|)', null],
     ['229 Entering Extended Passive Mode (|||70000|)', null],
     ['229 Entering Extended Passive Mode (|||0|)', null],
@@ -292,8 +292,8 @@ describe('PASV, EPSV, PORT and EPRT addresses', () => {
   });
 
   it.each([
-    ['127,0,0,1,156,65', { host: '127.0.0.1', port: 40001 }],
-    [' 192,0,2,7,4,1 ', { host: '192.0.2.7', port: 1025 }],
+    ['127,0,0,1,156,65', { host: '127.0.0.1', port: 156 * 256 + 65 }],
+    [' 127,0,0,9,4,1 ', { host: '127.0.0.9', port: 4 * 256 + 1 }],
     ['127,0,0,1,156', null],
     ['127,0,0,1,156,65,1', null],
     ['127,0,0,1,300,1', null],
@@ -304,8 +304,8 @@ describe('PASV, EPSV, PORT and EPRT addresses', () => {
   });
 
   it.each([
-    ['|1|192.0.2.7|6275|', { family: 1, host: '192.0.2.7', port: 6275 }],
-    ['|2|::1|6275|', { family: 2, host: '::1', port: 6275 }],
+    ['|1|127.0.0.9|6275|', { family: 1, host: '127.0.0.9', port: 24 * 256 + 131 }],
+    ['|2|::1|6275|', { family: 2, host: '::1', port: 24 * 256 + 131 }],
     ['!2!2001:db8::7!21!', { family: 2, host: '2001:db8::7', port: 21 }],
     ['|1|::1|6275|', null],
     ['|2|127.0.0.1|6275|', null],
@@ -320,12 +320,12 @@ describe('PASV, EPSV, PORT and EPRT addresses', () => {
 
   it('formats what it parses', () => {
     expect(format227('127.0.0.1', 40001)).toBe('227 Entering Passive Mode (127,0,0,1,156,65)');
-    expect(parse227(format227('192.0.2.7', 1025))).toEqual({ host: '192.0.2.7', port: 1025 });
+    expect(parse227(format227('127.0.0.9', 1025))).toEqual({ host: '127.0.0.9', port: 4 * 256 + 1 });
     expect(format229(40001)).toBe('229 Entering Extended Passive Mode (|||40001|)');
     expect(parse229(format229(21))).toEqual({ port: 21 });
     expect(formatPort('127.0.0.1', 1025)).toBe('127,0,0,1,4,1');
     expect(formatEprt('127.0.0.1', 6275)).toBe('|1|127.0.0.1|6275|');
-    expect(parseEprt(formatEprt('::1', 6275))).toEqual({ family: 2, host: '::1', port: 6275 });
+    expect(parseEprt(formatEprt('::1', 6275))).toEqual({ family: 2, host: '::1', port: 24 * 256 + 131 });
   });
 
   it.each([
