@@ -173,6 +173,7 @@ function explain(error: unknown): string {
   if (error instanceof UsageError || error instanceof FaultSyntaxError) return e.message;
   if (e.code?.startsWith('ERR_PARSE_ARGS')) return e.message.split('\n')[0]!;
   if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') return `cannot listen: ${e.message}`;
+  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return `cannot listen: unknown host (${e.message})`;
   return `internal error: ${e.message}${process.env.WIREPROBE_DEBUG ? `\n${e.stack}` : ' (set WIREPROBE_DEBUG=1 for details)'}`;
 }
 

@@ -47,6 +47,7 @@ export function runProcess(command: string, args: readonly string[], options: Pr
       }
     };
     options.signal.addEventListener('abort', killGroup, { once: true });
+    if (options.signal.aborted) killGroup(); // started after the deadline: it must not outlive the run
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.stdin);
     child.once('error', (error: NodeJS.ErrnoException) => {

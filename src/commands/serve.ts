@@ -27,7 +27,12 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
   const onMessage = (m: SinkMessage): void =>
     log(`accepted message: from <${m.from}> to ${m.to.map((t) => `<${t}>`).join(', ')}, ${m.bytes} bytes, sha256 ${m.sha256}`);
   const server = await startSmtpServer({ ...cmd.server, host: '127.0.0.1', port: 0, onMessage });
-  const proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: cmd.faults, host: cmd.host, port: cmd.port, onLine: log });
+  const proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: cmd.faults, host: cmd.host, port: cmd.port, onLine: log }).catch(
+    async (error: unknown) => {
+      await server.close(); // else the mock server keeps the process alive after the error line
+      throw error;
+    },
+  );
   const url = `smtp://${proxy.address}`;
   log(`wireprobe: SMTP server listening on ${url}`);
   log(cmd.faults.length ? `faults: ${cmd.faults.map(formatFault).join('; ')}` : 'faults: none (a clean relay)');

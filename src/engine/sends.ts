@@ -12,6 +12,7 @@ export async function sendAll(client: ClientAdapter, jobs: readonly SmtpJob[], s
   if (sends.mode === 'parallel') return Promise.all(jobs.map((job) => client.run(job, signal)));
   const reports: ClientReport[] = [];
   for (const [i, job] of jobs.entries()) {
+    if (signal.aborted) break; // the deadline passed: start nothing more
     if (i > 0 && sends.gapMs) await delay(sends.gapMs);
     reports.push(await client.run(job, signal));
   }

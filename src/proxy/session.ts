@@ -219,6 +219,11 @@ export class Session implements Link {
       if (dir === 'up') this.#clientGone = true;
       this.transcript.add('--', `FIN from ${name}`);
       relay.ended = true;
+      // An unfinished line held back for a `before` trigger will never finish: relay it as it is.
+      if (relay.carry.length > 0 && !this.#dead) {
+        relay.queue.push({ data: relay.carry, marks: [], next: 0, pos: 0, lineStart: 0, shown: 0 });
+        relay.carry = Buffer.alloc(0);
+      }
       this.#pump(dir);
     });
     relay.source.on('error', (error: NodeJS.ErrnoException) => {

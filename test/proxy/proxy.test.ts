@@ -117,6 +117,16 @@ describe('fault proxy', () => {
     expect(server.received[0]!.toString()).toBe('NOOP\r\n');
   });
 
+  it('relays an unfinished last line held for a before trigger when the client ends', async () => {
+    const { server, proxy } = await setup({ kind: 'delay', ms: 1, at: { before: 'QUIT' } });
+    const client = await connectRaw(proxy.port);
+    await client.until(has('220 '));
+    client.socket.end('NOOP\r\nPARTIAL-LINE');
+    await client.ended;
+    await proxy.idle();
+    expect(server.received[0]!.toString()).toBe('NOOP\r\nPARTIAL-LINE');
+  });
+
   it('stalls before the reply to RCPT: the server got RCPT, the client gets nothing more', async () => {
     const { server, proxy } = await setup({ kind: 'stall', at: { before: 'reply', to: 'RCPT' } });
     const client = await connectRaw(proxy.port);
