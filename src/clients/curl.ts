@@ -4,7 +4,7 @@
  */
 import type { TlsMode } from '../engine/types.js';
 import { exitReport, runProcess } from './process.js';
-import type { ClientAdapter, ClientReport, SmtpJob } from './types.js';
+import type { SmtpClientAdapter, ClientReport, SmtpJob } from './types.js';
 
 const seconds = (ms: number): string => String(Math.max(1, Math.ceil(ms / 1000)));
 
@@ -30,7 +30,7 @@ function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
 }
 
 /** curl. */
-export const curlClient: ClientAdapter = {
+export const curlClient: SmtpClientAdapter = {
   name: 'curl',
   protocol: 'smtp',
   description: 'curl smtp:// upload, as a process',

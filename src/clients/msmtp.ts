@@ -1,7 +1,7 @@
 /** msmtp, a sendmail-like client, as a process, the message on stdin. It has no timeout unless given. */
 import type { TlsMode } from '../engine/types.js';
 import { exitReport, runProcess } from './process.js';
-import type { ClientAdapter, ClientReport, SmtpJob } from './types.js';
+import type { SmtpClientAdapter, ClientReport, SmtpJob } from './types.js';
 
 /** Per TLS mode: STARTTLS off, or required with the certificate checked against the system's CAs or not. */
 const TLS_ARGS: Readonly<Record<TlsMode, readonly string[]>> = {
@@ -24,7 +24,7 @@ function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
 }
 
 /** msmtp. */
-export const msmtpClient: ClientAdapter = {
+export const msmtpClient: SmtpClientAdapter = {
   name: 'msmtp',
   protocol: 'smtp',
   description: 'msmtp, as a process (--timeout set: it has none by default)',

@@ -5,7 +5,7 @@
 import nodemailer from 'nodemailer';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Sends, TlsMode } from '../engine/types.js';
-import type { ClientAdapter, ClientError, ClientReport, SmtpJob } from './types.js';
+import type { ClientError, ClientReport, SmtpClientAdapter, SmtpJob } from './types.js';
 
 type Variant = 'plain' | 'pool';
 
@@ -88,7 +88,7 @@ async function sendMany(jobs: readonly SmtpJob[], variant: Variant, sends: Sends
 const single: Sends = { count: 1, mode: 'sequential' };
 
 /** nodemailer's plain SMTP transport. */
-export const nodemailerPlain: ClientAdapter = {
+export const nodemailerPlain: SmtpClientAdapter = {
   name: 'nodemailer',
   protocol: 'smtp',
   description: 'nodemailer SMTP transport, in process (a connection per message, no retry)',
@@ -96,7 +96,7 @@ export const nodemailerPlain: ClientAdapter = {
 };
 
 /** nodemailer's pooled SMTP transport. */
-export const nodemailerPool: ClientAdapter = {
+export const nodemailerPool: SmtpClientAdapter = {
   name: 'nodemailer-pool',
   protocol: 'smtp',
   description: 'nodemailer pooled SMTP transport, in process (reuses connections, requeues on a stale one)',

@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { runProcess } from './process.js';
-import type { ClientAdapter, ClientReport, SmtpJob } from './types.js';
+import type { SmtpClientAdapter, ClientReport, SmtpJob } from './types.js';
 
 const SCRIPT = fileURLToPath(new URL('./smtplib-send.py', import.meta.url));
 
@@ -42,7 +42,7 @@ async function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
 }
 
 /** Python's smtplib. */
-export const smtplibClient: ClientAdapter = {
+export const smtplibClient: SmtpClientAdapter = {
   name: 'smtplib',
   protocol: 'smtp',
   description: "Python's smtplib (python3), as a process: SMTP(timeout=socket), sendmail, quit",

@@ -1,7 +1,7 @@
 /** swaks, the SMTP test tool, as a process, the message on stdin. `--timeout` covers reads only. */
 import type { TlsMode } from '../engine/types.js';
 import { exitReport, runProcess } from './process.js';
-import type { ClientAdapter, ClientReport, SmtpJob } from './types.js';
+import type { SmtpClientAdapter, ClientReport, SmtpJob } from './types.js';
 
 /**
  * Per TLS mode: `--tls` requires STARTTLS (exit 29 when it fails); swaks does not verify the certificate
@@ -26,7 +26,7 @@ function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
 }
 
 /** swaks. */
-export const swaksClient: ClientAdapter = {
+export const swaksClient: SmtpClientAdapter = {
   name: 'swaks',
   protocol: 'smtp',
   description: 'swaks, the Swiss Army Knife for SMTP, as a process',

@@ -2,7 +2,7 @@
  * The seam between the engine and a client: a job to run, and the client's raw report of it.
  * Adapters never throw for what happens on the wire; `classify` turns a report into an Outcome.
  */
-import type { Protocol, Sends, Timeouts, TlsMode } from '../engine/types.js';
+import type { Sends, Timeouts, TlsMode } from '../engine/types.js';
 
 /** One SMTP send. */
 export interface SmtpJob {
@@ -34,23 +34,75 @@ export interface ClientError {
 
 /** What a client reported. */
 export type ClientReport =
-  | { readonly ok: true; readonly detail: string }
+  /** `received`: a download's content, as the client wrote it out. */
+  | { readonly ok: true; readonly detail: string; readonly received?: Buffer }
   | { readonly ok: false; readonly error: ClientError };
 
-/** A client wireprobe can drive. */
-export interface ClientAdapter {
+/**
+ * How an FTP client opens data connections: `passive` (PASV/EPSV: the client connects to the server,
+ * RFC 959 §4.1.1, RFC 2428 §3) or `active` (PORT/EPRT: the server connects back to the client).
+ */
+export type FtpMode = 'passive' | 'active';
+
+/** One FTP transfer: log in, move one file in one mode, quit. */
+export interface FtpJob {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  /** Never printed: adapters pass it on without logging it. */
+  readonly password: string;
+  readonly mode: FtpMode;
+  /** `upload`: STOR `data` to `path`. `download`: RETR `path`, the content comes back in `received`. */
+  readonly direction: 'upload' | 'download';
+  /** Absolute remote path, e.g. `/wireprobe/upload-1.bin`. */
+  readonly path: string;
+  /** The upload's content (empty for downloads). */
+  readonly data: Buffer;
+  readonly timeouts: Timeouts;
+  /**
+   * After a failed upload, reconnect once and resume where the server's file ends (SIZE, then REST+STOR
+   * or APPE), if the client can. Default false: one attempt as the client does it by default.
+   */
+  readonly resume?: boolean;
+}
+
+/** Fields every adapter has. */
+interface AdapterBase {
   /** Stable name, used in ids, reports and `--client`. */
   readonly name: string;
-  readonly protocol: Protocol;
   /** One line on what this client is. */
   readonly description: string;
+  /** A program it needs on PATH, and how to install it; absent: nothing to install. */
+  readonly requires?: { readonly command: string; readonly install: string };
+}
+
+/** An FTP client. */
+export interface FtpClientAdapter extends AdapterBase {
+  readonly protocol: 'ftp';
+  /** The data-connection modes it can use, each run separately. */
+  readonly modes: readonly FtpMode[];
+  /** It can resume an upload (see FtpJob.resume). */
+  readonly resumes: boolean;
+  /**
+   * What its exit codes mean (see classify's ExitMeaning): `timeout`, `reply` (failed on a server
+   * reply), `ended` (gave up on the session), `wire` (a connection failure the code does not tell apart).
+   */
+  readonly exitCodes?: Readonly<Record<number, 'timeout' | 'reply' | 'ended' | 'wire'>>;
+  /** Runs one transfer; resolves (never rejects) for anything the network or server does. */
+  run(job: FtpJob, signal: AbortSignal): Promise<ClientReport>;
+}
+
+/** A client wireprobe can drive. */
+export type ClientAdapter = SmtpClientAdapter | FtpClientAdapter;
+
+/** An SMTP client. */
+export interface SmtpClientAdapter extends AdapterBase {
+  readonly protocol: 'smtp';
   /**
    * What the client does to a message on its own, so the sink is checked against what it meant to
    * send (swaks always ends the data with an empty line); absent: it sends the message as is.
    */
   readonly transforms?: (message: Buffer) => Buffer;
-  /** A program it needs on PATH, and how to install it; absent: nothing to install. */
-  readonly requires?: { readonly command: string; readonly install: string };
   /**
    * Runs one job. Must resolve (never reject) for anything the network or server does; `signal`
    * aborts at the runner's deadline, after which the result is ignored.

@@ -3,11 +3,11 @@
  * its connections), else one `run` per message, all at once or one after another with a gap.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { ClientAdapter, ClientReport, SmtpJob } from '../clients/types.js';
+import type { ClientReport, SmtpClientAdapter, SmtpJob } from '../clients/types.js';
 import type { Sends } from './types.js';
 
 /** One report per job, in job order. */
-export async function sendAll(client: ClientAdapter, jobs: readonly SmtpJob[], sends: Sends, signal: AbortSignal): Promise<ClientReport[]> {
+export async function sendAll(client: SmtpClientAdapter, jobs: readonly SmtpJob[], sends: Sends, signal: AbortSignal): Promise<ClientReport[]> {
   if (client.runMany) return client.runMany(jobs, sends, signal);
   if (sends.mode === 'parallel') return Promise.all(jobs.map((job) => client.run(job, signal)));
   const reports: ClientReport[] = [];

@@ -9,14 +9,17 @@ import { applyReset } from './reset.js';
 import { applySlice } from './slice.js';
 import { applyStall } from './stall.js';
 import { applyThrottle } from './throttle.js';
-import type { Fault, LimitFault, RefuseFault } from './types.js';
+import type { DataPortFault, Fault, LimitFault, RefuseFault } from './types.js';
 
-/** Faults that act on one connection; `refuse` and `limit` act on the listener. */
-export type SessionFault = Exclude<Fault, RefuseFault | LimitFault>;
+/**
+ * Faults that act on one connection; `refuse` and `limit` act on the listener, `dataport` on the FTP
+ * data addresses (src/proxy/ftp-data.ts).
+ */
+export type SessionFault = Exclude<Fault, RefuseFault | LimitFault | DataPortFault>;
 
 /** True for faults that act on one connection. */
 export function isSessionFault(fault: Fault): fault is SessionFault {
-  return fault.kind !== 'refuse' && fault.kind !== 'limit';
+  return fault.kind !== 'refuse' && fault.kind !== 'limit' && fault.kind !== 'dataport';
 }
 
 /** Applies a connection fault at the moment its trigger fires. */

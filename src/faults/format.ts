@@ -61,6 +61,8 @@ function head(f: Fault): string[] {
       return [f.kind, formatDuration(f.ms), ...(f.mode === undefined ? [] : [f.mode])];
     case 'limit':
       return [f.kind, String(f.max), ...(f.over === undefined ? [] : [f.over])];
+    case 'dataport':
+      return [f.kind, f.how];
   }
 }
 
@@ -76,6 +78,7 @@ export function formatFault(f: Fault): string {
   if (f.kind === 'reply' && f.then !== undefined) parts.push('then', f.then);
   if (f.kind === 'refuse' && f.drop !== undefined) parts.push('drop', f.drop);
   if (f.toward !== undefined) parts.push('toward', f.toward);
+  if (f.channel !== undefined) parts.push('channel', f.channel);
   if (f.connection !== undefined) parts.push('connection', String(f.connection));
   return parts.join(' ');
 }

@@ -6,9 +6,12 @@
  *   kind   := reset | close [discard|abort] | stall | delay <duration> | throttle <size>/s
  *           | slice <size> [gap <duration>] | coalesce <duration> | lf | reply <code> ["text"]
  *           | refuse <duration> [refuse|reset] | limit <n> [reply|reset|queue]
+ *           | dataport wrong-address|refused                                  (FTP)
  *   at     := on connect | after <step> [+<size>] | before reply to <step> | before <step>
  *   option := toward client|server | connection <n> | then continue|close|reset | drop close|reset
- *   step   := greeting | dot | a command verb [A-Za-z]{3,8}, upper-cased; `+<size>` only after DATA
+ *           | channel control|data                                            (FTP)
+ *   step   := greeting | dot | a command verb [A-Za-z]{3,8}, upper-cased; `+<size>` only after DATA,
+ *             or on the data channel after a transfer verb (STOR, RETR, APPE...)
  * Keywords are case-insensitive. `at` defaults to `connect`, except that reset, close, stall and reply
  * need one; limit takes only `on connect`. `then` is reply's, `drop` refuse's. See formatFault too.
  */
@@ -35,7 +38,8 @@ const SIZE = 'a whole number of bytes such as 512, 2k, 64KiB or 1.5MiB';
 const DURATION = 'a whole number of milliseconds such as 500, 500ms, 1.5s or 2m';
 /** Every kind, and whether it needs a trigger (else `at` defaults to `connect`). */
 export const NEED_AT: Readonly<Record<FaultKind, boolean>> = { reset: true, close: true, stall: true, delay: false,
-  throttle: false, slice: false, coalesce: false, lf: false, reply: true, refuse: false, limit: false };
+  throttle: false, slice: false, coalesce: false, lf: false, reply: true, refuse: false, limit: false,
+  dataport: false };
 const KINDS = Object.keys(NEED_AT) as FaultKind[];
 /** Each kind's optional argument: the field it sets, and how an error right after the args offers it. */
 const OPTIONAL_ARG: Partial<Record<FaultKind, readonly [string, string]>> = {
@@ -46,6 +50,7 @@ const OPTIONS: readonly { word: string; choices?: readonly string[]; only?: Faul
   { word: 'toward', choices: ['client', 'server'] }, { word: 'connection' },
   { word: 'then', choices: ['continue', 'close', 'reset'], only: 'reply' },
   { word: 'drop', choices: ['close', 'reset'], only: 'refuse' },
+  { word: 'channel', choices: ['control', 'data'] },
 ];
 
 const q = (s: string): string => JSON.stringify(s);
@@ -137,7 +142,7 @@ function trigger(c: Cursor, keyword: string): At {
   if (keyword === 'before') return replyTo ? { before: 'reply', to: c.step(true) } : { before: c.step(true) };
   const after = c.step();
   if (!c.word()?.startsWith('+')) return { after };
-  if (after !== 'DATA') c.fail('"+<size>" is only allowed after DATA');
+  if (after === 'greeting' || after === 'dot') c.fail('"+<size>" is only allowed after DATA or a transfer verb');
   return { after, bytes: c.value('"+<size>" such as +64KiB', (r) => size(r.slice(1)), (n) => n > 0) };
 }
 
@@ -154,6 +159,7 @@ function args(c: Cursor, kind: FaultKind): Record<string, unknown> {
       text: c.toks[c.i]?.quoted ? c.toks[c.i++]?.value : undefined }; // evaluated in this order
     case 'refuse': return { kind, ms: duration(), mode: c.pick(['refuse', 'reset']) };
     case 'limit': return { kind, max: c.value('a count', int), over: c.pick(['reply', 'reset', 'queue']) };
+    case 'dataport': return { kind, how: c.pick(['wrong-address', 'refused']) ?? c.fail('expected "wrong-address" or "refused"') };
     default: return { kind };
   }
 }
@@ -179,9 +185,9 @@ export function parseFault(text: string): Fault {
     if (w === 'on' || w === 'after' || w === 'before') {
       if (at !== undefined) c.fail('only one trigger is allowed', start);
       at = trigger(c, w);
-      if (kind === 'limit' && at !== 'connect') c.fail('"limit" only takes "on connect"', start);
+      if ((kind === 'limit' || kind === 'dataport') && at !== 'connect') c.fail(`"${kind}" only takes "on connect"`, start);
     } else if (o === undefined) {
-      const ats = at !== undefined ? [] : kind === 'limit' ? ['"on connect"'] : AT_FORMS;
+      const ats = at !== undefined ? [] : kind === 'limit' || kind === 'dataport' ? ['"on connect"'] : AT_FORMS;
       const unused = options.filter((x) => !Object.hasOwn(opts, x.word));
       const rest = unused.map((x) => `"${x.word} ${x.choices?.join('|') ?? '<n>'}"`);
       c.fail(`expected ${orList([...(start === hint.at ? hint.offer : []), ...ats, ...rest])}`, start);
@@ -194,6 +200,9 @@ export function parseFault(text: string): Fault {
     }
   }
   if (at === undefined && NEED_AT[kind]) c.fail(`"${kind}" needs a trigger: ${orList(AT_FORMS)}`);
+  const bytesAfter = at !== undefined && at !== 'connect' && 'bytes' in at ? at.after : undefined;
+  if (opts['channel'] === 'data' && bytesAfter === 'DATA') c.fail('on the data channel "+<size>" follows a transfer verb such as STOR');
+  if (opts['channel'] !== 'data' && bytesAfter !== undefined && bytesAfter !== 'DATA') c.fail('"+<size>" after a transfer verb needs "channel data"');
   const fault = Object.entries({ ...fields, at: at ?? 'connect', ...opts }).filter(([, v]) => v !== undefined);
   return Object.fromEntries(fault) as unknown as Fault;
 }

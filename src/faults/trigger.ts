@@ -7,7 +7,7 @@
  *   { before: 'reply', to: 'X' }  down  reply to X       cut before the reply (X reached the server, its reply is held)
  *   { before: 'X' }               up    command X / dot  cut before the command (it is held)
  */
-import type { Direction, SmtpMark } from '../protocol/smtp.js';
+import type { Direction, Mark } from '../protocol/conversation.js';
 import type { At } from './types.js';
 
 /** Where a trigger fires in a chunk. */
@@ -19,16 +19,16 @@ export interface Cut {
 }
 
 /** Whether a mark completes the client's step `step` (a verb, or `dot`). */
-function isStep(mark: SmtpMark, step: string): boolean {
+function isStep(mark: Mark, step: string): boolean {
   if (mark.kind === 'dot') return step === 'dot';
-  return mark.kind === 'command' && !mark.continuation && mark.verb === step;
+  return mark.kind === 'command' && !('continuation' in mark && mark.continuation) && mark.verb === step;
 }
 
 /**
  * The cut for `at` at `mark`, or null. `lineStart` is where the mark's line began in the chunk
  * (the previous mark's end, or 0).
  */
-export function cutAt(at: At, direction: Direction, mark: SmtpMark, lineStart: number): Cut | null {
+export function cutAt(at: At, direction: Direction, mark: Mark, lineStart: number): Cut | null {
   if (at === 'connect') return null;
   if ('after' in at) {
     if (at.bytes) {

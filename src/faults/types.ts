@@ -38,7 +38,16 @@ export interface FaultBase {
   readonly connection?: number;
   /** The side that sees the RST, FIN, injected reply or shaped bytes. Default `client`. */
   readonly toward?: Toward;
+  /**
+   * FTP: the connection it acts on. `control` (default): the command connection. `data`: the next data
+   * connection, with `at` either `connect` (as it opens) or `{ after: 'STOR' | 'RETR' | ..., bytes }`
+   * (once that many octets of that transfer went through it). `toward` is the FTP client's or server's end.
+   */
+  readonly channel?: Channel;
 }
+
+/** FTP's two kinds of connection (RFC 959 §2.3). */
+export type Channel = 'control' | 'data';
 
 /** RST (`SO_LINGER 0`): the peer sees ECONNRESET, Windows' 10054. The other side gets a FIN. */
 export interface ResetFault extends FaultBase {
@@ -131,6 +140,19 @@ export interface LimitFault extends FaultBase {
   readonly over?: 'reply' | 'reset' | 'queue';
 }
 
+/**
+ * FTP: where data connections are told to go (the 227/229 reply in passive mode, PORT/EPRT in active
+ * mode, RFC 959 §4.1.2, RFC 2428) points nowhere. `wrong-address`: a 227 advertises 127.0.0.2, a loopback
+ * address where nothing listens (a server behind NAT advertising its private address); a 229 carries no
+ * address, so EPSV is unaffected; PORT/EPRT send the server to 127.0.0.2 (it cannot connect back: 425).
+ * `refused`: the advertised port is closed (ECONNREFUSED), in either mode. Fires at the first data
+ * address of the connection and holds for the rest of it. Its `at` is always `connect`.
+ */
+export interface DataPortFault extends FaultBase {
+  readonly kind: 'dataport';
+  readonly how: 'wrong-address' | 'refused';
+}
+
 /** Every fault the proxy knows. */
 export type Fault =
   | ResetFault
@@ -143,6 +165,7 @@ export type Fault =
   | LfFault
   | ReplyFault
   | RefuseFault
-  | LimitFault;
+  | LimitFault
+  | DataPortFault;
 
 export type FaultKind = Fault['kind'];

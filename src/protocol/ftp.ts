@@ -10,6 +10,7 @@
  * `feed` returns marks: points inside the chunk (byte offsets) where a command or a reply was completed.
  * The proxy cuts chunks at those points to fire faults exactly, as with SMTP (./smtp.ts).
  */
+import type { Mark } from './conversation.js';
 import { LineBuffer } from './lines.js';
 import type { Direction } from './smtp.js';
 
@@ -158,6 +159,7 @@ export class FtpPhase {
   #bytes = 0;
   #transfers = 0;
   #completed = 0;
+  #lastTransfer: string | undefined;
 
   /** Where the client is: see the class comment. */
   get phase(): string {
@@ -176,6 +178,13 @@ export class FtpPhase {
   /** Transfers the client was told completed: a 2xx (226, 250) to a transfer command. */
   get completed(): number { return this.#completed; }
 
+  /** The same counts under the names every protocol's view uses (see ./conversation.ts). */
+  get accepted(): number { return this.#completed; }
+  get transactions(): number { return this.#transfers; }
+
+  /** The last transfer command the client sent (upper case: STOR, RETR...), if any. */
+  get lastTransfer(): string | undefined { return this.#lastTransfer; }
+
   /** A data connection is open (between `dataOpened` and `dataClosed`). */
   get dataOpen(): boolean { return this.#dataOpen; }
 
@@ -183,19 +192,22 @@ export class FtpPhase {
   get bytes(): number { return this.#bytes; }
 
   /** The client sent a command. */
-  sent(mark: FtpMark): void {
+  sent(mark: Mark): void {
     if (mark.kind !== 'command') return;
     if (mark.bareLf) this.#violations.push(`ended ${mark.verb || 'a line'} with a bare LF (RFC 959 §5.3.1: <CRLF>)`);
     this.#waiting.push(mark.verb.toLowerCase());
-    if (TRANSFER_VERBS.has(mark.verb)) this.#transfers++;
+    if (!TRANSFER_VERBS.has(mark.verb)) return;
+    this.#transfers++;
+    this.#lastTransfer = mark.verb;
   }
 
   /** A reply reached the client. */
-  shown(mark: FtpMark): void {
+  shown(mark: Mark): void {
     if (mark.kind !== 'reply') return;
-    this.#lastCode = mark.code;
+    // The reply to QUIT says nothing of how the session went: the last one before it stands.
+    if (mark.to !== 'QUIT') this.#lastCode = mark.code;
     if (mark.to === 'unsolicited') return;
-    if (mark.preliminary) {
+    if ('preliminary' in mark && mark.preliminary) {
       if (TRANSFER_VERBS.has(mark.to)) this.#inTransfer = true;
       return;
     }
@@ -209,9 +221,17 @@ export class FtpPhase {
     this.#lastCode = code;
   }
 
-  /** A reply was replaced by one the proxy sent (see `told`), taken as final: its step is answered. */
-  replaced(mark: FtpMark): void {
+  /**
+   * The proxy answered in the server's place (see `told`), taken as final: `mark` is the server's reply
+   * it replaced, or the client's command it caught before the server saw it. That step is answered.
+   */
+  replaced(mark: Mark): void {
     if (mark.kind === 'reply' && mark.to !== 'unsolicited') this.#answer(mark.to);
+    if (mark.kind !== 'command') return;
+    const i = this.#waiting.indexOf(mark.verb.toLowerCase());
+    if (i !== -1) this.#waiting.splice(i, 1);
+    this.#answered = mark.verb.toLowerCase();
+    this.#inTransfer = false;
   }
 
   /** The proxy saw a data connection open (either mode). Starts a new `bytes` count. */

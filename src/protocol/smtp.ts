@@ -7,6 +7,7 @@
  * `feed` returns marks: points inside the chunk (byte offsets) where a command, a reply, body octets
  * or the end of data were completed. The proxy cuts chunks at those points to fire faults exactly.
  */
+import type { Mark } from './conversation.js';
 import { LineBuffer } from './lines.js';
 
 /** `up`: client to server. `down`: server to client. */
@@ -229,7 +230,7 @@ export class SmtpPhase {
   }
 
   /** The client sent a command or the end of data. */
-  sent(mark: SmtpMark): void {
+  sent(mark: Mark): void {
     if (mark.kind === 'command') {
       const blocker = this.#waiting.find((step) => LAST_IN_GROUP.has(step));
       if (blocker) this.#violations.push(`sent ${mark.verb} before the reply to ${blocker.toUpperCase()} (RFC 2920 §3.1)`);
@@ -248,15 +249,24 @@ export class SmtpPhase {
     this.#lastCode = code;
   }
 
-  /** A reply to the client's step was replaced by one the proxy sent (see `told`). */
-  replaced(mark: SmtpMark): void {
+  /**
+   * The proxy answered in the server's place (see `told`): `mark` is the server's reply it replaced, or
+   * the client's command (or dot) it caught before the server saw it. Either way that step is answered.
+   */
+  replaced(mark: Mark): void {
     if (mark.kind === 'reply' && mark.to !== 'unsolicited' && mark.to !== 'greeting') this.#waiting.shift();
+    if (mark.kind !== 'command' && mark.kind !== 'dot') return;
+    const step = mark.kind === 'dot' ? 'dot' : mark.verb.toLowerCase();
+    const i = this.#waiting.indexOf(step);
+    if (i !== -1) this.#waiting.splice(i, 1);
+    this.#answered = step;
   }
 
   /** A reply reached the client. */
-  shown(mark: SmtpMark): void {
+  shown(mark: Mark): void {
     if (mark.kind !== 'reply') return;
-    this.#lastCode = mark.code;
+    // The reply to QUIT says nothing of how the session went: the last one before it stands.
+    if (mark.to !== 'QUIT') this.#lastCode = mark.code;
     if (mark.to === 'unsolicited') return;
     if (mark.to !== 'greeting') this.#waiting.shift();
     this.#answered = mark.to === 'STARTTLS' && mark.code === 220 ? 'tls' : mark.to.toLowerCase();

@@ -11,8 +11,10 @@ import { admit, LIMIT_REPLY } from '../faults/limit.js';
 import type { Listener } from '../faults/link.js';
 import { applyRefuse } from '../faults/refuse.js';
 import type { Fault, LimitFault, RefuseFault } from '../faults/types.js';
+import { SmtpPhase, SmtpTracker } from '../protocol/smtp.js';
 import { bounded } from '../util/bounded.js';
-import { Session } from './session.js';
+import { FtpData, type DataInfo } from './ftp-data.js';
+import { Session, type Dialect } from './session.js';
 import { Transcript } from './transcript.js';
 
 export interface ProxyOptions {
@@ -26,6 +28,11 @@ export interface ProxyOptions {
   readonly port?: number;
   /** Called with every transcript line as it happens; default none. */
   readonly onLine?: (line: string) => void;
+  /**
+   * What is spoken: `smtp` (default) or `ftp`, whose data connections are made to pass through the
+   * proxy too (src/proxy/ftp-data.ts).
+   */
+  readonly protocol?: 'smtp' | 'ftp';
 }
 
 /** What the proxy knows of one client connection. */
@@ -48,6 +55,8 @@ export interface SessionInfo {
   readonly violations: readonly string[];
   /** How the client's connection was ended toward it: RST or FIN; null while open. */
   readonly clientSaw: 'rst' | 'fin' | null;
+  /** FTP: the data connections this control session had through the proxy. */
+  readonly data?: DataInfo;
   readonly transcript: readonly string[];
 }
 
@@ -76,6 +85,7 @@ interface Entry {
   readonly client: Socket;
   upstream?: Socket;
   session?: Session;
+  ftp?: FtpData;
   /** Turned away before any relay: what the client was shown. */
   rejected?: { readonly lastReply?: number; readonly clientSaw: 'rst' | 'fin' };
 }
@@ -139,10 +149,22 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     });
     upstream.once('connect', () => {
       const hooks = { fire: markFired, listenerFault: (f: Fault) => applyRefuse(f as RefuseFault, listener) };
-      const armed = forConnection(entry.index).filter((f) => f.kind !== 'limit');
-      const session = new Session(entry.index, entry.client, upstream, armed, hooks, entry.transcript);
+      const mine = forConnection(entry.index).filter((f) => f.kind !== 'limit');
+      const onData = (f: Fault): boolean => f.channel === 'data' || f.kind === 'dataport';
+      let dialect: Dialect = { tracker: new SmtpTracker(), view: new SmtpPhase() };
+      if (options.protocol === 'ftp') {
+        const faults = mine.filter(onData);
+        entry.ftp = new FtpData({ host, upstreamHost: options.upstream.host, transcript: entry.transcript, faults, fire: markFired });
+        dialect = entry.ftp;
+      }
+      const session = new Session(entry.index, entry.client, upstream, mine.filter((f) => !onData(f)), hooks, entry.transcript, dialect);
       entry.session = session;
-      void session.done.then(settle);
+      void session.done
+        .then(() => {
+          entry.ftp?.stopListening();
+          return entry.ftp?.settled();
+        })
+        .then(settle);
       session.start();
     });
   };
@@ -204,6 +226,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
         transactions: e.session?.view.transactions ?? 0,
         lastReply: e.session?.view.lastCode ?? e.rejected?.lastReply,
         clientSaw: e.session?.clientSaw ?? e.rejected?.clientSaw ?? null,
+        ...(e.ftp ? { data: e.ftp.info } : {}),
         transcript: e.transcript.lines,
       })),
     fired: () => [...fired],
@@ -219,6 +242,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       for (const timer of timers) clearTimeout(timer);
       server.close();
       for (const entry of entries) {
+        entry.ftp?.close();
         if (entry.session) entry.session.abort('close');
         else destroy(entry);
       }

@@ -16,15 +16,19 @@ import type { Link } from '../faults/link.js';
 import { cutAt, holdsLines } from '../faults/trigger.js';
 import type { Fault, Toward } from '../faults/types.js';
 import { formatFault } from '../faults/format.js';
-import { SmtpPhase, SmtpTracker, parseReplyLine, type Direction, type SmtpMark } from '../protocol/smtp.js';
+import type { Direction, Mark, Tracker, View } from '../protocol/conversation.js';
+import { parseReplyLine } from '../protocol/smtp.js';
 import { closed, flushed, readProof } from './sockets.js';
 import { Transcript, recordMark } from './transcript.js';
 
 /** A chunk waiting to be relayed, with its marks and how far it has been relayed. */
 interface Pending {
-  readonly data: Buffer;
-  readonly marks: readonly SmtpMark[];
+  /** Changed only by an edit (see Dialect.edit), before any of it is relayed past the edited line. */
+  data: Buffer;
+  readonly marks: Mark[];
   next: number;
+  /** Marks before this index were offered to Dialect.edit. */
+  edited: number;
   pos: number;
   lineStart: number;
   /** Replies among `marks` already shown to the client (down direction). */
@@ -44,6 +48,19 @@ interface Relay {
   passedOn: boolean;
 }
 
+/** The protocol spoken on the connection: how it is tracked, and what the proxy rewrites in it. */
+export interface Dialect {
+  readonly tracker: Tracker;
+  readonly view: View;
+  /** Every line waits for its end before it is relayed (so `edit` sees it whole). */
+  readonly holdLines?: boolean;
+  /**
+   * A replacement for a complete line about to be relayed (FTP: data addresses the proxy interposes
+   * on), or null to relay it as it is. Relaying in that direction waits for the promise.
+   */
+  edit?(direction: Direction, mark: Mark): Promise<Buffer> | null;
+}
+
 /** What the session tells its proxy. */
 export interface SessionHooks {
   /** A fault's trigger fired here; return false to veto (a `refuse` that already fired elsewhere). */
@@ -61,9 +78,9 @@ const RST_GRACE_MS = 500;
 export class Session implements Link {
   readonly index: number;
   readonly transcript: Transcript;
-  readonly tracker = new SmtpTracker();
+  readonly tracker: Tracker;
   /** Where the client is: commands as they arrive, replies as they are relayed. */
-  readonly view = new SmtpPhase();
+  readonly view: View;
   /** Every step the client sent: command verbs and `dot`. */
   readonly sent = new Set<string>();
   /** Resolves when both sockets are closed. */
@@ -74,12 +91,15 @@ export class Session implements Link {
   /** Per direction: unfinished lines wait for their end (a `before` trigger must catch them whole). */
   #holdLines: Record<Direction, boolean>;
   #held = false;
+  /** Per direction: an edit is being prepared, relaying waits. */
+  #editing: Record<Direction, boolean> = { up: false, down: false };
+  #dialect: Dialect;
   #dead = false;
   #swallow = false;
   /** An RST to the client is on its way: until it goes, what the client sends is still observed. */
   #rstPending = false;
-  /** While a fault fires at a server reply it caught: that reply. */
-  #caught: SmtpMark | undefined;
+  /** While a fault fires at a command or a server reply it caught: that mark. */
+  #caught: Mark | undefined;
   #timers = new Set<NodeJS.Timeout>();
   #faultFired = false;
   /** Per side: bytes were written to it since it last sent anything (it may not have read them). */
@@ -89,13 +109,17 @@ export class Session implements Link {
   /** The client closed or reset its side first: what the proxy does after that, it did not cause. */
   #clientGone = false;
 
-  constructor(index: number, client: Socket, server: Socket, faults: readonly Fault[], hooks: SessionHooks, transcript: Transcript) {
+  constructor(index: number, client: Socket, server: Socket, faults: readonly Fault[], hooks: SessionHooks, transcript: Transcript, dialect: Dialect) {
     this.index = index;
     this.transcript = transcript;
     this.#armed = [...faults];
     this.#hooks = hooks;
+    this.#dialect = dialect;
+    this.tracker = dialect.tracker;
+    this.view = dialect.view;
     const holds = faults.map((f) => holdsLines(f.at));
-    this.#holdLines = { up: holds.includes('up'), down: holds.includes('down') };
+    const all = dialect.holdLines === true;
+    this.#holdLines = { up: all || holds.includes('up'), down: all || holds.includes('down') };
     this.#relays = {
       up: { source: client, target: server, outlet: server, queue: [], carry: Buffer.alloc(0), ended: false, passedOn: false },
       down: { source: server, target: client, outlet: client, queue: [], carry: Buffer.alloc(0), ended: false, passedOn: false },
@@ -221,7 +245,7 @@ export class Session implements Link {
       relay.ended = true;
       // An unfinished line held back for a `before` trigger will never finish: relay it as it is.
       if (relay.carry.length > 0 && !this.#dead) {
-        relay.queue.push({ data: relay.carry, marks: [], next: 0, pos: 0, lineStart: 0, shown: 0 });
+        relay.queue.push({ data: relay.carry, marks: [], next: 0, edited: 0, pos: 0, lineStart: 0, shown: 0 });
         relay.carry = Buffer.alloc(0);
       }
       this.#pump(dir);
@@ -251,12 +275,12 @@ export class Session implements Link {
     const partial = dir === 'up' ? this.tracker.partialCommandBytes : this.tracker.partialReplyBytes;
     const keep = this.#holdLines[dir] ? Math.min(partial, data.length) : 0;
     relay.carry = data.subarray(data.length - keep);
-    relay.queue.push({ data: data.subarray(0, data.length - keep), marks, next: 0, pos: 0, lineStart: 0, shown: 0 });
+    relay.queue.push({ data: data.subarray(0, data.length - keep), marks, next: 0, edited: 0, pos: 0, lineStart: 0, shown: 0 });
     this.#pump(dir);
   }
 
   /** Records marks in the transcript, and what the client sent in its view. */
-  #observe(dir: Direction, marks: readonly SmtpMark[]): void {
+  #observe(dir: Direction, marks: readonly Mark[]): void {
     for (const mark of marks) {
       recordMark(this.transcript, mark);
       if (dir === 'up') this.view.sent(mark);
@@ -268,9 +292,10 @@ export class Session implements Link {
   /** Relays queued chunks of one direction, stopping where a fault holds or kills the session. */
   #pump(dir: Direction): void {
     const relay = this.#relays[dir];
-    while (!this.#held && !this.#dead && relay.queue.length > 0) {
+    while (!this.#held && !this.#dead && !this.#editing[dir] && relay.queue.length > 0) {
       const p = relay.queue[0]!;
       while (p.next < p.marks.length) {
+        if (p.edited === p.next && this.#edit(dir, p)) return;
         const mark = p.marks[p.next]!;
         this.#check(dir, p, mark);
         if (this.#held || this.#dead) return;
@@ -282,11 +307,33 @@ export class Session implements Link {
       this.#forward(dir, p.data.subarray(p.pos));
       relay.queue.shift();
     }
-    if (relay.ended && relay.queue.length === 0 && !this.#held && !this.#dead) this.#endTarget(relay);
+    if (relay.ended && relay.queue.length === 0 && !this.#held && !this.#dead && !this.#editing[dir]) this.#endTarget(relay);
+  }
+
+  /**
+   * Offers the next mark of `p` to the dialect's edit; true while a replacement is being prepared
+   * (relaying in `dir` waits, then resumes with the line replaced in `p`).
+   */
+  #edit(dir: Direction, p: Pending): boolean {
+    p.edited++;
+    const mark = p.marks[p.next]!;
+    const replacement = this.#dialect.edit?.(dir, mark);
+    if (!replacement) return false;
+    this.#editing[dir] = true;
+    void replacement.then((line) => {
+      this.#editing[dir] = false;
+      if (this.#dead) return;
+      const start = p.lineStart;
+      const by = line.length - (mark.end - start);
+      p.data = Buffer.concat([p.data.subarray(0, start), line, p.data.subarray(mark.end)]);
+      for (let i = p.next; i < p.marks.length; i++) p.marks[i] = shift(p.marks[i]!, by);
+      this.#pump(dir);
+    });
+    return true;
   }
 
   /** Fires every armed fault whose trigger falls on this mark. */
-  #check(dir: Direction, p: Pending, mark: SmtpMark): void {
+  #check(dir: Direction, p: Pending, mark: Mark): void {
     for (const fault of [...this.#armed]) {
       const cut = cutAt(fault.at, dir, mark, p.lineStart);
       if (!cut) continue;
@@ -294,7 +341,7 @@ export class Session implements Link {
       p.pos = cut.offset;
       this.#shown(dir, p, cut.offset >= mark.end ? p.next + 1 : p.next);
       if (mark.kind === 'body') this.#relayedBody = mark.before + cut.offset - mark.start;
-      this.#caught = dir === 'down' && cut.pendingUntil !== undefined ? mark : undefined;
+      this.#caught = cut.pendingUntil !== undefined ? mark : undefined;
       this.#fire(fault);
       this.#caught = undefined;
       if (cut.pendingUntil !== undefined && this.#swallow) {
@@ -384,7 +431,7 @@ export class Session implements Link {
 }
 
 /** A mark with its offsets moved by `by` bytes (a carried partial line was put in front). */
-function shift(mark: SmtpMark, by: number): SmtpMark {
+function shift(mark: Mark, by: number): Mark {
   if (by === 0) return mark;
   return mark.kind === 'body' ? { ...mark, start: mark.start + by, end: mark.end + by } : { ...mark, end: mark.end + by };
 }

@@ -3,7 +3,7 @@
  * redacted before they are ever stored (AUTH payloads, SASL lines, FTP PASS arguments).
  */
 
-import type { SmtpMark } from '../protocol/smtp.js';
+import type { Mark } from '../protocol/conversation.js';
 
 /** Who a transcript line is about. */
 export type Speaker = 'C' | 'S' | '!!' | '--';
@@ -15,7 +15,7 @@ export function redact(line: string, verb: string, continuation = false): string
     const [, mechanism = '', initial] = line.trim().split(/\s+/);
     return initial === undefined ? `AUTH ${mechanism}` : `AUTH ${mechanism} ***`;
   }
-  if (verb === 'PASS') return 'PASS ***';
+  if (verb === 'PASS' || verb === 'ACCT') return `${verb} ***`;
   return line;
 }
 
@@ -70,10 +70,10 @@ export class Transcript {
 }
 
 /** Writes a protocol mark as transcript lines: client lines redacted, body octets summed, replies line by line. */
-export function recordMark(transcript: Transcript, mark: SmtpMark): void {
+export function recordMark(transcript: Transcript, mark: Mark): void {
   if (mark.kind === 'body') transcript.body(mark.end - mark.start);
   else if (mark.kind === 'dot') transcript.add('C', '.');
-  else if (mark.kind === 'command') transcript.add('C', redact(mark.line, mark.verb, mark.continuation));
+  else if (mark.kind === 'command') transcript.add('C', redact(mark.line, mark.verb, 'continuation' in mark && mark.continuation === true));
   else {
     for (const [i, line] of mark.lines.entries()) transcript.add('S', `${mark.code}${i === mark.lines.length - 1 ? ' ' : '-'}${line}`);
   }

@@ -1,0 +1,117 @@
+/**
+ * curl's FTP transfer (`ftp://`), as a process: an upload reads `data` from stdin (`-T -`), a download
+ * writes to a temporary file that becomes `received`. Credentials go in a config file (mode 0600, `-K`),
+ * never on the command line, where `ps` would show them.
+ *
+ *   temp dir (0700) ─► config (user) ─► curl -K config ... ftp://host:port/%2Fpath ─► exit code
+ *        └─ download: -o file ─► received                      └─ resume: failed? once more with -C -
+ *
+ * Modes: passive is curl's default (EPSV, then PASV if EPSV fails; since 7.74 curl ignores the address in
+ * a 227 and connects to the control connection's host). Active is `--ftp-port -` with curl's default
+ * EPRT, then PORT if EPRT fails: no `--disable-eprt`, so a server or fault that refuses EPRT meets the
+ * fallback a real user of curl meets.
+ *
+ * Timeouts: `--connect-timeout` for the control (and passive data) connect, `--speed-limit 1
+ * --speed-time` for a stalled transfer. curl has no per-read timeout and the CLI does not expose
+ * CURLOPT_ACCEPTTIMEOUT_MS: in active mode it waits 60 s (its default) for the server to connect back,
+ * then exits 12. No `--max-time`: past the runner's deadline the process group is killed (`hung`).
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exitReport, runProcess } from './process.js';
+import type { ClientReport, FtpClientAdapter, FtpJob, FtpMode } from './types.js';
+
+const seconds = (ms: number): string => String(Math.max(1, Math.ceil(ms / 1000)));
+
+/** Per mode: passive is curl's default; active lets curl pick the control connection's local address. */
+const MODE_ARGS: Readonly<Record<FtpMode, readonly string[]>> = {
+  passive: ['--ftp-pasv'],
+  active: ['--ftp-port', '-'],
+};
+
+/** Where a run's files live: the credentials config, and the download's output. */
+export interface CurlFtpFiles {
+  readonly config: string;
+  readonly output: string;
+}
+
+/**
+ * The URL for an absolute path: `%2F` keeps the path absolute (RFC 1738 §3.2.2), and with
+ * `--ftp-method nocwd` curl sends it whole (`STOR /dir/f`) instead of CWD per segment.
+ */
+export function curlFtpUrl(job: Pick<FtpJob, 'host' | 'port' | 'path'>): string {
+  const host = job.host.includes(':') ? `[${job.host}]` : job.host;
+  const path = job.path.split('/').filter((s) => s !== '').map(encodeURIComponent).join('/');
+  return `ftp://${host}:${job.port}/%2F${path}`;
+}
+
+/** curl's arguments for one attempt; `resume` adds `-C -` (SIZE, then APPE from the server's size). */
+export function curlFtpArgs(job: FtpJob, files: CurlFtpFiles, resume: boolean): string[] {
+  return [
+    '--disable', // first: no ~/.curlrc
+    '--silent', '--show-error',
+    '--config', files.config,
+    '--connect-timeout', seconds(job.timeouts.connect),
+    '--speed-limit', '1', '--speed-time', seconds(job.timeouts.socket),
+    '--ftp-method', 'nocwd',
+    ...MODE_ARGS[job.mode],
+    ...(resume ? ['--continue-at', '-'] : []),
+    ...(job.direction === 'upload' ? ['--upload-file', '-'] : ['--output', files.output]),
+    curlFtpUrl(job),
+  ];
+}
+
+/** A curl config line (curl(1) `-K`: a double-quoted value takes \\ \" \t \n \r escapes). */
+export function curlConfigUser(user: string, password: string): string {
+  if (/[\r\n]/.test(user + password)) throw new TypeError('FTP user and password cannot contain CR or LF');
+  if (user.includes(':')) throw new TypeError('curl cannot send a user name containing ":"');
+  const quoted = `${user}:${password}`.replace(/[\\"]/g, (c) => `\\${c}`);
+  return `user = "${quoted}"\n`;
+}
+
+async function attempt(job: FtpJob, files: CurlFtpFiles, resume: boolean, signal: AbortSignal): Promise<ClientReport> {
+  const args = curlFtpArgs(job, files, resume);
+  const run = await runProcess('curl', args, { ...(job.direction === 'upload' ? { stdin: job.data } : {}), signal });
+  const report = exitReport(run);
+  if (!report.ok || job.direction === 'upload') return report;
+  const received = await readFile(files.output).catch(() => Buffer.alloc(0));
+  return { ok: true, detail: report.detail, received };
+}
+
+async function transfer(job: FtpJob, signal: AbortSignal): Promise<ClientReport> {
+  const config = curlConfigUser(job.user, job.password);
+  const dir = await mkdtemp(join(tmpdir(), 'wireprobe-curl-'));
+  try {
+    const files: CurlFtpFiles = { config: join(dir, 'config'), output: join(dir, 'download') };
+    await writeFile(files.config, config, { mode: 0o600 });
+    const first = await attempt(job, files, false, signal);
+    const retry = job.resume === true && job.direction === 'upload' && !first.ok && first.error.exitCode !== undefined && !signal.aborted;
+    if (!retry) return first;
+    const second = await attempt(job, files, true, signal);
+    const before = `exit ${first.error.exitCode}`;
+    return second.ok
+      ? { ok: true, detail: `${second.detail}, resumed with -C - after ${before}` }
+      : { ok: false, error: { ...second.error, message: `resumed with -C - after ${before}: ${second.error.message}` } };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** curl as an FTP client. */
+export const curlFtpClient: FtpClientAdapter = {
+  name: 'curl',
+  protocol: 'ftp',
+  description: 'curl ftp:// upload or download, as a process',
+  requires: { command: 'curl', install: 'apt-get install curl' },
+  modes: ['passive', 'active'],
+  resumes: true,
+  // curl(1) EXIT CODES, FTP's. `reply`: the server refused a command. `ended`: a reply curl could not
+  // parse, it gave up. `wire`: 7 connect, 18 data connection ended short, 55 send, 56 recv.
+  exitCodes: {
+    7: 'wire', 8: 'ended', 9: 'reply', 10: 'reply', 11: 'ended', 12: 'timeout', 13: 'ended', 14: 'ended',
+    15: 'ended', 17: 'reply', 18: 'wire', 19: 'reply', 21: 'reply', 25: 'reply', 28: 'timeout', 30: 'reply',
+    31: 'reply', 52: 'wire', 55: 'wire', 56: 'wire', 67: 'reply', 78: 'reply',
+  },
+  run: transfer,
+};

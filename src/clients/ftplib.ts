@@ -1,0 +1,101 @@
+/**
+ * Python's ftplib, run as a process (src/clients/ftplib-transfer.py): FTP(timeout=socket), connect,
+ * login, set_pasv, storbinary or retrbinary, quit, as an application would. Passive is PASV and active
+ * is PORT (ftplib uses EPSV/EPRT only over IPv6). The script reports exception type, errno name, reply
+ * code and the ftplib method it failed in as JSON; a download is written to a temporary file, read back
+ * and removed. The password goes through the environment, never the command line.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runProcess } from './process.js';
+import type { ClientError, ClientReport, FtpClientAdapter, FtpJob } from './types.js';
+
+const SCRIPT = fileURLToPath(new URL('./ftplib-transfer.py', import.meta.url));
+
+/** The environment variable the script reads the password from. */
+const PASSWORD_ENV = 'WIREPROBE_FTP_PASSWORD';
+
+interface ScriptFailure {
+  ok: false;
+  type?: string;
+  errno?: string | null;
+  code?: number | null;
+  step?: string;
+  message?: string;
+}
+
+interface ScriptResult {
+  ok: boolean;
+  reply?: string;
+  type?: string;
+  errno?: string | null;
+  code?: number | null;
+  step?: string;
+  message?: string;
+  /** Offset the resume session started at (null: no resume). */
+  resumedAt?: number | null;
+  /** The first attempt's failure, when a resume session followed it. */
+  first?: ScriptFailure | null;
+}
+
+/**
+ * A script failure as codes: the exception type (error_perm, ConnectionResetError, EOFError: ftplib's
+ * word for a control connection the server closed, TimeoutError...) in `code`, its errno name in
+ * `cause` (ETIMEDOUT for any timeout), the reply code in `responseCode`, the ftplib method in `command`.
+ */
+function scriptError(failure: ScriptFailure): ClientError {
+  return {
+    ...(failure.type ? { code: failure.type } : {}),
+    ...(failure.errno ? { cause: failure.errno } : {}),
+    ...(failure.code ? { responseCode: failure.code } : {}),
+    ...(failure.step ? { command: failure.step } : {}),
+    message: failure.message ?? '',
+  };
+}
+
+function describeFirst(first: ScriptFailure): string {
+  const codes = [first.type, first.errno, first.code].filter((x) => x !== undefined && x !== null);
+  return `first attempt: ${codes.join(' ')} ${first.message ?? ''}`;
+}
+
+async function transfer(job: FtpJob, signal: AbortSignal): Promise<ClientReport> {
+  const download = job.direction === 'download';
+  const dir = download ? await mkdtemp(join(tmpdir(), 'wireprobe-ftplib-')) : undefined;
+  const out = dir === undefined ? '-' : join(dir, 'received');
+  try {
+    const policy = job.resume ? 'resume' : 'once';
+    const args = [SCRIPT, job.host, String(job.port), job.user, job.mode, job.direction, job.path, String(job.timeouts.socket / 1000), policy, out];
+    const run = await runProcess('python3', args, { ...(download ? {} : { stdin: job.data }), signal, env: { [PASSWORD_ENV]: job.password } });
+    const line = run.stdout.trim().split('\n').at(-1) ?? '';
+    let result: ScriptResult;
+    try {
+      result = JSON.parse(line) as ScriptResult;
+    } catch {
+      const why = run.spawnError ?? `exit ${run.exitCode ?? run.signal}: ${run.stderr.trim().split('\n').at(-1) ?? ''}`;
+      return { ok: false, error: { code: 'ESCRIPT', message: `ftplib script gave no result (${why})` } };
+    }
+    const first = result.first ? ` (${describeFirst(result.first)})` : '';
+    if (!result.ok) {
+      const error = scriptError(result as ScriptFailure);
+      return { ok: false, error: result.first ? { ...error, message: `resume failed: ${error.message}${first}` } : error };
+    }
+    const resumed = typeof result.resumedAt === 'number' ? `resumed at ${result.resumedAt} bytes: ` : '';
+    const detail = `${resumed}${result.reply ?? ''}${first}`;
+    return download ? { ok: true, detail, received: await readFile(out) } : { ok: true, detail };
+  } finally {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Python's ftplib. */
+export const ftplibClient: FtpClientAdapter = {
+  name: 'ftplib',
+  protocol: 'ftp',
+  description: "Python's ftplib (python3), as a process: FTP(timeout=socket), login, storbinary/retrbinary, quit",
+  requires: { command: 'python3', install: 'apt-get install python3' },
+  modes: ['passive', 'active'],
+  resumes: true,
+  run: transfer,
+};

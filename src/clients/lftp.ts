@@ -1,0 +1,131 @@
+/**
+ * lftp, as a process reading a script file (mode 0600, so the password is never on the command line):
+ * settings that bound its retries, `open`, `user`, then one `put` or `get` of a temporary local file.
+ *
+ *   temp dir (0700) ─► data file + script ─► lftp --norc -f script ─► exit code, stderr (debug 3)
+ *                                                  └─ resume: failed? once more with `put -c`
+ *
+ * lftp reconnects and retries on its own (net:max-retries, default 1000, 15 s apart), and after a
+ * failure that made progress its retry count starts over: the settings below pin what can be pinned,
+ * and the runner's deadline kills the process group for the rest (`hung`). Its exit code is 1 for every
+ * failure, so classify reads the proxy's wire evidence; the report counts the control connections it
+ * opened (from its `debug 3` lines) and keeps its last error line.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runProcess, type ProcessRun } from './process.js';
+import type { ClientReport, FtpClientAdapter, FtpJob } from './types.js';
+
+const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+
+/** Where a run's files live: the script (with the password), and the local side of the transfer. */
+export interface LftpFiles {
+  readonly script: string;
+  readonly local: string;
+}
+
+/** A double-quoted lftp word: lftp's parser takes \" and \\ inside double quotes. */
+export function lftpQuote(word: string): string {
+  if (/[\r\n]/.test(word)) throw new TypeError('an lftp script word cannot contain CR or LF');
+  return `"${word.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/**
+ * The script for one attempt. Settings, each from lftp(1): one retry 1 s later (net:max-retries counts
+ * tries), no extra tries on 5xx (net:persist-retries), net:timeout for every network wait (lftp has no
+ * separate connect timeout), xfer:timeout to stop retrying a transfer that makes no progress, the mode
+ * pinned (ftp:auto-passive-mode would switch to active when PASV fails), no TLS, exit at the first
+ * failed command, and `debug 3` on stderr (it prints `PASS XXXX`, never the password).
+ */
+export function lftpScript(job: FtpJob, files: LftpFiles, resume: boolean): string {
+  const timeout = seconds(job.timeouts.socket);
+  const transfer = job.direction === 'upload'
+    ? `put ${resume ? '-c ' : ''}${lftpQuote(files.local)} -o ${lftpQuote(job.path)}`
+    : `get ${lftpQuote(job.path)} -o ${lftpQuote(files.local)}`;
+  return [
+    'set cmd:interactive no',
+    'set cmd:fail-exit yes',
+    'set cmd:save-cwd-history no',
+    'set cmd:save-rl-history no',
+    'set net:max-retries 2',
+    'set net:persist-retries 0',
+    'set net:reconnect-interval-base 1',
+    'set net:reconnect-interval-multiplier 1',
+    'set net:reconnect-interval-max 1',
+    `set net:timeout ${timeout}`,
+    `set xfer:timeout ${timeout}`,
+    `set dns:fatal-timeout ${seconds(job.timeouts.connect)}`,
+    'set dns:max-retries 1',
+    'set ftp:ssl-allow no',
+    `set ftp:passive-mode ${job.mode === 'passive' ? 'on' : 'off'}`,
+    'set ftp:auto-passive-mode no',
+    'debug 3',
+    `open -p ${job.port} ${lftpQuote(job.host)}`,
+    `user ${lftpQuote(job.user)} ${lftpQuote(job.password)}`,
+    transfer,
+    '',
+  ].join('\n');
+}
+
+/** lftp's arguments: no rc files (~/.lftprc could change any setting above), the script. */
+export function lftpArgs(files: LftpFiles): string[] {
+  return ['--norc', '-f', files.script];
+}
+
+/** lftp's debug lines start with these; anything else on stderr is an error message. */
+const DEBUG_LINE = /^(---- |---> |<--- |\*\*\*\* |\+ )/;
+
+/** The control connections lftp opened, from its `---- Connecting to HOST` lines. */
+export function lftpConnections(stderr: string): number {
+  return stderr.split('\n').filter((line) => line.startsWith('---- Connecting to ')).length;
+}
+
+function report(run: ProcessRun): ClientReport {
+  const connections = lftpConnections(run.stderr);
+  const count = `${connections} connection${connections === 1 ? '' : 's'}`;
+  if (run.exitCode === 0) return { ok: true, detail: `exit 0, ${count}` };
+  const lines = run.stderr.trim().split('\n');
+  const last = lines.filter((line) => !DEBUG_LINE.test(line)).at(-1) ?? lines.at(-1) ?? '';
+  const message = run.spawnError ? `cannot start: ${run.spawnError}` : `${last} (${count})`;
+  return { ok: false, error: { ...(run.exitCode === null ? {} : { exitCode: run.exitCode }), message } };
+}
+
+async function attempt(job: FtpJob, files: LftpFiles, resume: boolean, signal: AbortSignal): Promise<ClientReport> {
+  await writeFile(files.script, lftpScript(job, files, resume), { mode: 0o600 });
+  const result = report(await runProcess('lftp', lftpArgs(files), { signal }));
+  if (!result.ok || job.direction === 'upload') return result;
+  const received = await readFile(files.local).catch(() => Buffer.alloc(0));
+  return { ok: true, detail: result.detail, received };
+}
+
+async function transfer(job: FtpJob, signal: AbortSignal): Promise<ClientReport> {
+  const dir = await mkdtemp(join(tmpdir(), 'wireprobe-lftp-'));
+  try {
+    const files: LftpFiles = { script: join(dir, 'script'), local: join(dir, 'data') };
+    if (job.direction === 'upload') await writeFile(files.local, job.data, { mode: 0o600 });
+    const first = await attempt(job, files, false, signal);
+    const retry = job.resume === true && job.direction === 'upload' && !first.ok && first.error.exitCode !== undefined && !signal.aborted;
+    if (!retry) return first;
+    const second = await attempt(job, files, true, signal);
+    const before = `exit ${first.error.exitCode}`;
+    return second.ok
+      ? { ok: true, detail: `${second.detail}, resumed with put -c after ${before}` }
+      : { ok: false, error: { ...second.error, message: `resumed with put -c after ${before}: ${second.error.message}` } };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** lftp as an FTP client. */
+export const lftpClient: FtpClientAdapter = {
+  name: 'lftp',
+  protocol: 'ftp',
+  description: 'lftp put or get from a script file, as a process (its retries bounded)',
+  requires: { command: 'lftp', install: 'apt-get install lftp' },
+  modes: ['passive', 'active'],
+  resumes: true,
+  // lftp exits 1 for any failed command: the code tells nothing apart, the wire evidence does.
+  exitCodes: { 1: 'wire' },
+  run: transfer,
+};

@@ -1,0 +1,39 @@
+/**
+ * What the proxy needs from a protocol, whichever it is: a tracker that marks where commands and
+ * replies end in each chunk, and a view of where the client is. SMTP (./smtp.ts) and FTP's control
+ * connection (./ftp.ts) implement both.
+ */
+import type { FtpMark } from './ftp.js';
+import type { Direction, SmtpMark } from './smtp.js';
+
+export type { Direction };
+
+/** A point in a fed chunk: a command, a reply, body octets or the end of data. */
+export type Mark = SmtpMark | FtpMark;
+
+/** Marks commands and replies in both directions of one connection. */
+export interface Tracker {
+  feed(direction: Direction, chunk: Buffer): Mark[];
+  /** Octets of an unfinished client line. */
+  readonly partialCommandBytes: number;
+  /** Octets of a reply still in progress. */
+  readonly partialReplyBytes: number;
+  /** The proxy answered `step` itself: the server will not reply to it. */
+  forget(step: string): void;
+}
+
+/** Where the client is, as it sees it. */
+export interface View {
+  /** The step the client waits on, or the last one answered. */
+  readonly phase: string;
+  readonly lastCode: number | undefined;
+  readonly violations: readonly string[];
+  /** SMTP: messages acknowledged (2xx to the dot). FTP: transfers completed (2xx to STOR, RETR...). */
+  readonly accepted: number;
+  /** SMTP: transactions begun (MAIL). FTP: transfer commands sent. */
+  readonly transactions: number;
+  sent(mark: Mark): void;
+  shown(mark: Mark): void;
+  told(code: number): void;
+  replaced(mark: Mark): void;
+}

@@ -1,0 +1,223 @@
+/**
+ * FTP through the proxy: the control connection is tracked like SMTP (src/protocol/ftp.ts), and every
+ * data connection is made to pass through the proxy too, by rewriting where it is told to go.
+ *
+ *   passive  server: 227 (h,p) / 229 (|||p|) ─► proxy listens on L ─► client: 227 (L) / 229 (|||L.port|)
+ *            client ──connect──► L ──connect──► server's (h,p)          (229: the control host, RFC 2428 §3)
+ *   active   client: PORT (h,p) / EPRT |1|h|p| ─► proxy listens on L ─► server: PORT (L) / EPRT (L)
+ *            server ──connect──► L ──connect──► client's (h,p)
+ *
+ * Each data connection is a DataLink, where `channel: 'data'` faults fire. A `dataport` fault changes
+ * the rewritten address instead: 127.0.0.2 (a loopback address where nothing listens) or a closed port.
+ * Listeners take one connection each and bind to the proxy's own (loopback) host.
+ */
+import net, { type AddressInfo, type Server, type Socket } from 'node:net';
+import type { DataPortFault, Fault } from '../faults/types.js';
+import type { Direction, Mark } from '../protocol/conversation.js';
+import { format227, format229, formatEprt, formatPort, parse227, parse229, parseEprt, parsePort, type HostPort } from '../protocol/ftp-address.js';
+import { FtpPhase, FtpTracker } from '../protocol/ftp.js';
+import { DataLink } from './data-link.js';
+import type { Dialect } from './session.js';
+import type { Transcript } from './transcript.js';
+
+/** Where a wrong data address points: loopback, and nothing listens there (the network rule). */
+export const NOWHERE_HOST = '127.0.0.2';
+
+/** What the data side of one control session knows, for reports. */
+export interface DataInfo {
+  /** Data connections relayed (opened through the proxy). */
+  readonly connections: number;
+  /** Octets relayed on them, both directions. */
+  readonly bytes: number;
+  /** How the proxy ended the FTP client's end of the last data connection; null if it did not. */
+  readonly clientSaw: 'rst' | 'fin' | null;
+  /** The mode of the last data address the client asked for. */
+  readonly mode?: 'passive' | 'active';
+}
+
+export interface FtpDataOptions {
+  /** The proxy's listening host: data listeners bind here. */
+  readonly host: string;
+  /** The server's control address: where a 229's port is. */
+  readonly upstreamHost: string;
+  readonly transcript: Transcript;
+  /** This session's data-channel and dataport faults. */
+  readonly faults: readonly Fault[];
+  /** A fault fired: false vetoes. */
+  fire(fault: Fault): boolean;
+}
+
+/** The FTP dialect of one control session: tracker, view, and the data connections it interposes. */
+export class FtpData implements Dialect {
+  readonly tracker = new FtpTracker();
+  readonly view = new FtpPhase();
+  readonly holdLines = true;
+  #o: FtpDataOptions;
+  #armed: Fault[];
+  #misroute: DataPortFault['how'] | undefined;
+  #listeners = new Set<Server>();
+  #links = new Set<DataLink>();
+  #last: DataLink | undefined;
+  #connections = 0;
+  #bytes = 0;
+  #mode: 'passive' | 'active' | undefined;
+  #closed = false;
+
+  constructor(options: FtpDataOptions) {
+    this.#o = options;
+    this.#armed = [...options.faults];
+  }
+
+  get info(): DataInfo {
+    return {
+      connections: this.#connections,
+      bytes: this.#bytes,
+      clientSaw: this.#last?.clientSaw ?? null,
+      ...(this.#mode ? { mode: this.#mode } : {}),
+    };
+  }
+
+  /** Rewrites 227 and 229 replies, PORT and EPRT commands; relays every other line as it is. */
+  edit(direction: Direction, mark: Mark): Promise<Buffer> | null {
+    if (this.#closed) return null;
+    if (direction === 'down' && mark.kind === 'reply') {
+      const text = mark.lines.join(' ');
+      if (mark.to === 'PASV' && mark.code === 227) {
+        const target = parse227(text);
+        return target && this.#passive(target, (host, port) => format227(host, port), true);
+      }
+      if (mark.to === 'EPSV' && mark.code === 229) {
+        const port = parse229(text)?.port;
+        return port === undefined ? null : this.#passive({ host: this.#o.upstreamHost, port }, (_, p) => format229(p), false);
+      }
+      return null;
+    }
+    if (direction === 'up' && mark.kind === 'command') {
+      const arg = mark.line.replace(/^\s*\S+\s?/, '');
+      if (mark.verb === 'PORT') {
+        const target = parsePort(arg);
+        return target && this.#active(target, (host, port) => `PORT ${formatPort(host, port)}`);
+      }
+      if (mark.verb === 'EPRT') {
+        const target = parseEprt(arg);
+        return target && this.#active(target, (host, port) => `EPRT ${formatEprt(host, port)}`);
+      }
+    }
+    return null;
+  }
+
+  /** No more data connections: the control connection is gone. Open ones finish on their own. */
+  stopListening(): void {
+    this.#closed = true;
+    for (const server of this.#listeners) server.close();
+  }
+
+  /** Ends every data connection and listener now (the proxy is closing). */
+  close(): void {
+    this.stopListening();
+    for (const link of this.#links) link.abort();
+  }
+
+  /** Resolves when every data connection has closed. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#links].map((l) => l.done));
+  }
+
+  async #passive(target: HostPort, format: (host: string, port: number) => string, hasAddress: boolean): Promise<Buffer> {
+    this.#mode = 'passive';
+    const how = this.#misrouted(hasAddress);
+    const port = await this.#listen((client) => this.#connect(client, target));
+    const advertised = { host: how === 'wrong-address' ? NOWHERE_HOST : this.#o.host, port: how === 'refused' ? await this.#closedPort() : port };
+    const line = format(advertised.host, advertised.port);
+    this.#note(`data address: server said ${target.host}:${target.port}, client told ${advertised.host}:${advertised.port}`);
+    return Buffer.from(`${line}\r\n`, 'latin1');
+  }
+
+  async #active(target: HostPort, format: (host: string, port: number) => string): Promise<Buffer> {
+    this.#mode = 'active';
+    const how = this.#misrouted(true);
+    const port = await this.#listen((server) => this.#connect(server, target, true));
+    const advertised = { host: how === 'wrong-address' ? NOWHERE_HOST : this.#o.host, port: how === 'refused' ? await this.#closedPort() : port };
+    const line = format(advertised.host, advertised.port);
+    this.#note(`data address: client said ${target.host}:${target.port}, server told ${advertised.host}:${advertised.port}`);
+    return Buffer.from(`${line}\r\n`, 'latin1');
+  }
+
+  /** The dataport fault in force, firing it at the first address it can change. */
+  #misrouted(hasAddress: boolean): DataPortFault['how'] | undefined {
+    if (this.#misroute) return this.#misroute === 'wrong-address' && !hasAddress ? undefined : this.#misroute;
+    const fault = this.#armed.find((f): f is DataPortFault => f.kind === 'dataport' && (hasAddress || f.how === 'refused'));
+    if (!fault) return undefined;
+    this.#armed = this.#armed.filter((f) => f !== fault);
+    if (!this.#o.fire(fault)) return undefined;
+    this.#o.transcript.add('!!', `fault fired: dataport ${fault.how}`);
+    this.#misroute = fault.how;
+    return fault.how;
+  }
+
+  /** A listener for one data connection on the proxy's host; resolves with its port. */
+  async #listen(onConnection: (socket: Socket) => void): Promise<number> {
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
+    this.#listeners.add(server);
+    server.on('error', () => undefined);
+    server.once('connection', (socket: Socket) => {
+      server.close();
+      socket.on('error', () => undefined);
+      if (this.#closed) return void socket.resetAndDestroy();
+      onConnection(socket);
+    });
+    server.once('close', () => this.#listeners.delete(server));
+    await new Promise<void>((resolve) => server.listen(0, this.#o.host, resolve));
+    return (server.address() as AddressInfo).port;
+  }
+
+  /** A port on the proxy's host where nothing listens now. */
+  async #closedPort(): Promise<number> {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, this.#o.host, resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
+
+  /** Connects an accepted data socket onward and relays between the two; `accepted` is the server's end in active mode. */
+  #connect(accepted: Socket, target: HostPort, active = false): void {
+    const index = ++this.#connections;
+    const who = active ? 'server' : 'client';
+    this.#o.transcript.add('--', `data ${index}: ${who} connected (${active ? 'active' : 'passive'}), proxy connects to ${target.host}:${target.port}`);
+    const onward = net.connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true });
+    onward.on('error', () => undefined);
+    onward.once('error', (error: NodeJS.ErrnoException) => {
+      if (onward.connecting || !onward.remotePort) {
+        this.#o.transcript.add('--', `data ${index}: ${target.host}:${target.port} unreachable (${error.code}): RST to ${who}`);
+        accepted.resetAndDestroy();
+      }
+    });
+    onward.once('connect', () => {
+      const [client, server] = active ? [onward, accepted] : [accepted, onward];
+      const link = new DataLink(index, client, server, {
+        transcript: this.#o.transcript,
+        armed: () => this.#armed.filter((f) => f.kind !== 'dataport'),
+        fire: (fault) => {
+          this.#armed = this.#armed.filter((f) => f !== fault);
+          return this.#o.fire(fault);
+        },
+        verb: () => this.view.lastTransfer,
+        bytes: (n) => {
+          this.#bytes += n;
+          this.view.dataBytes(n);
+        },
+      });
+      this.#links.add(link);
+      this.#last = link;
+      this.view.dataOpened();
+      void link.done.then(() => this.view.dataClosed());
+      if (this.#closed) return link.abort();
+      link.start();
+    });
+  }
+
+  #note(text: string): void {
+    this.#o.transcript.add('--', text);
+  }
+}

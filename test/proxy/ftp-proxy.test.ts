@@ -1,0 +1,156 @@
+/**
+ * The proxy in FTP mode: data connections pass through it in both modes, data-channel faults fire on
+ * the data connection while the control connection goes on, and dataport faults send clients nowhere.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { Readable } from 'node:stream';
+import { Client, enterPassiveModeIPv4 } from 'basic-ftp';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFtpServer, type FtpServerHandle } from '../../servers/ftp.js';
+import { parseFault } from '../../src/faults/parse.js';
+import type { Fault } from '../../src/faults/types.js';
+import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+async function setup(...faults: Fault[]): Promise<{ server: FtpServerHandle; proxy: ProxyHandle }> {
+  const server = await startFtpServer({ users: { alice: 'pw' }, anonymous: 'off' });
+  cleanups.push(() => server.close());
+  const proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults, protocol: 'ftp' });
+  cleanups.push(() => proxy.close());
+  return { server, proxy };
+}
+
+async function basicFtp(proxy: ProxyHandle, mode: 'epsv' | 'pasv' = 'epsv'): Promise<Client> {
+  const client = new Client(5_000);
+  cleanups.push(async () => client.close());
+  await client.access({ host: proxy.host, port: proxy.port, user: 'alice', password: 'pw' });
+  if (mode === 'pasv') client.prepareTransfer = enterPassiveModeIPv4;
+  return client;
+}
+
+/** Uploads `data` in active mode over a raw control connection: PORT to our own listener, STOR, 226. */
+async function activeUpload(proxy: ProxyHandle, path: string, data: Buffer, verb: 'PORT' | 'EPRT'): Promise<string[]> {
+  const control = net.connect(proxy.port, proxy.host);
+  cleanups.push(async () => control.destroy());
+  let text = '';
+  const waiters: (() => void)[] = [];
+  control.on('data', (chunk: Buffer) => {
+    text += chunk.toString('latin1');
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const replies = (): string[] => text.split('\r\n').filter((l) => /^\d{3} /.test(l));
+  const reply = async (n: number): Promise<string> => {
+    while (replies().length < n) await new Promise<void>((resolve) => waiters.push(resolve));
+    return replies()[n - 1]!;
+  };
+  await reply(1);
+  control.write('USER alice\r\n');
+  await reply(2);
+  control.write('PASS pw\r\n');
+  await reply(3);
+  const listener = net.createServer((socket) => socket.end(data));
+  cleanups.push(async () => listener.close());
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const { port } = listener.address() as net.AddressInfo;
+  control.write(verb === 'PORT' ? `PORT 127,0,0,1,${port >> 8},${port & 255}\r\n` : `EPRT |1|127.0.0.1|${port}|\r\n`);
+  expect(await reply(4)).toMatch(/^200 /);
+  control.write(`STOR ${path}\r\n`);
+  // STOR's final reply: 226 after a 150, or a failure (425) on its own.
+  for (let n = 5; ; n++) if (!(await reply(n)).startsWith('1')) break;
+  control.end('QUIT\r\n');
+  return replies();
+}
+
+describe('fault proxy, FTP', () => {
+  it.each(['epsv', 'pasv'] as const)('relays a passive (%s) upload through its own data listener, bytes intact', async (mode) => {
+    const { server, proxy } = await setup();
+    const client = await basicFtp(proxy, mode);
+    const data = randomBytes(1024 * 1024);
+    await client.uploadFrom(Readable.from(data), '/up.bin');
+    client.close();
+    await proxy.idle();
+    expect(server.files).toMatchObject([{ path: '/up.bin', bytes: data.length, sha256: sha(data), complete: true }]);
+    const [session] = proxy.sessions();
+    expect(session?.data).toMatchObject({ connections: 1, bytes: data.length, clientSaw: null, mode: 'passive' });
+    expect(session?.transcript.join('\n')).toMatch(/data 1: client connected \(passive\)/);
+    expect(session?.accepted).toBe(1);
+  });
+
+  it.each(['PORT', 'EPRT'] as const)('relays an active (%s) upload: the server connects back to the proxy', async (verb) => {
+    const { server, proxy } = await setup();
+    const data = randomBytes(256 * 1024);
+    const replies = await activeUpload(proxy, '/act.bin', data, verb);
+    expect(replies.at(-1)).toMatch(/^226 /);
+    await proxy.idle();
+    expect(server.files).toMatchObject([{ path: '/act.bin', bytes: data.length, sha256: sha(data), complete: true }]);
+    const [session] = proxy.sessions();
+    expect(session?.data).toMatchObject({ connections: 1, bytes: data.length, mode: 'active' });
+    expect(session?.transcript.join('\n')).toMatch(/data 1: server connected \(active\)/);
+  });
+
+  it('resets the data connection mid-STOR, not the control connection', async () => {
+    const { server, proxy } = await setup(parseFault('reset after STOR +64KiB channel data'));
+    const client = await basicFtp(proxy);
+    const error = await client.uploadFrom(Readable.from(randomBytes(1024 * 1024)), '/cut.bin').then(() => undefined, (e: unknown) => e);
+    expect((error as NodeJS.ErrnoException | undefined)?.code).toBe('ECONNRESET');
+    // basic-ftp closes its control connection itself after a data socket error; the proxy did not.
+    client.close();
+    await proxy.idle();
+    expect(proxy.fired()).toEqual([true]);
+    const [session] = proxy.sessions();
+    expect(session?.data).toMatchObject({ connections: 1, bytes: 64 * 1024, clientSaw: 'rst' });
+    expect(session?.clientSaw).toBe(null);
+    expect(session?.transcript.join('\n')).toMatch(/data 1: fault fired: reset after STOR \+64KiB channel data[\s\S]*data 1: RST to client/);
+    expect(server.files).toMatchObject([{ path: '/cut.bin', complete: false, received: 64 * 1024 }]);
+  });
+
+  it('a dataport wrong-address fault sends a PASV client to 127.0.0.2, where nothing listens', async () => {
+    const { server, proxy } = await setup(parseFault('dataport wrong-address'));
+    const client = await basicFtp(proxy, 'pasv');
+    const error = await client.uploadFrom(Readable.from(Buffer.from('x')), '/no.bin').then(() => undefined, (e: unknown) => e);
+    expect((error as NodeJS.ErrnoException | undefined)?.code).toBe('ECONNREFUSED');
+    expect((error as { address?: string }).address).toBe('127.0.0.2');
+    client.close();
+    await proxy.idle();
+    expect(proxy.fired()).toEqual([true]);
+    expect(server.files).toEqual([]);
+  });
+
+  it('leaves EPSV alone under a wrong-address fault: a 229 carries no address', async () => {
+    const { server, proxy } = await setup(parseFault('dataport wrong-address'));
+    const client = await basicFtp(proxy, 'epsv');
+    await client.uploadFrom(Readable.from(Buffer.from('ok')), '/ok.bin');
+    client.close();
+    await proxy.idle();
+    expect(proxy.fired()).toEqual([false]);
+    expect(server.files).toMatchObject([{ path: '/ok.bin', complete: true }]);
+  });
+
+  it('a dataport refused fault in active mode leaves the server unable to connect back: 425', async () => {
+    const { server, proxy } = await setup(parseFault('dataport refused'));
+    const replies = await activeUpload(proxy, '/x.bin', Buffer.from('x'), 'PORT');
+    expect(replies.at(-1)).toMatch(/^425 /);
+    await proxy.idle();
+    expect(server.files).toEqual([]);
+    expect(proxy.sessions()[0]?.lastReply).toBe(425); // not 221: the reply to QUIT does not count
+  });
+
+  it('answers EPSV with 500 in the server\'s place, and the client falls back to PASV', async () => {
+    const { server, proxy } = await setup(parseFault('reply 500 before EPSV then continue'));
+    const client = await basicFtp(proxy, 'epsv');
+    await client.uploadFrom(Readable.from(Buffer.from('fallback')), '/fb.bin');
+    client.close();
+    await proxy.idle();
+    expect(server.files).toMatchObject([{ path: '/fb.bin', complete: true }]);
+    const [session] = proxy.sessions();
+    expect(session?.sent).toEqual(expect.arrayContaining(['EPSV', 'PASV', 'STOR']));
+    expect(session?.violations).toEqual([]);
+  });
+});
