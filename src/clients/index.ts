@@ -1,13 +1,23 @@
 /** Every client adapter wireprobe knows, by name. */
+import { basicFtpClient } from './basic-ftp.js';
 import { curlClient } from './curl.js';
+import { curlFtpClient } from './curl-ftp.js';
+import { ftplibClient } from './ftplib.js';
+import { lftpClient } from './lftp.js';
 import { msmtpClient } from './msmtp.js';
 import { nodemailerPlain, nodemailerPool } from './nodemailer.js';
 import { smtplibClient } from './smtplib.js';
 import { swaksClient } from './swaks.js';
 import type { ClientAdapter } from './types.js';
 
-/** Every client, in matrix column order. */
-export const CLIENTS: readonly ClientAdapter[] = [nodemailerPlain, nodemailerPool, curlClient, swaksClient, msmtpClient, smtplibClient];
+/**
+ * Every client, in matrix column order: SMTP, then FTP. A name may stand for one client per protocol
+ * (`curl` speaks both); `--client curl` selects both.
+ */
+export const CLIENTS: readonly ClientAdapter[] = [
+  nodemailerPlain, nodemailerPool, curlClient, swaksClient, msmtpClient, smtplibClient,
+  basicFtpClient, curlFtpClient, lftpClient, ftplibClient,
+];
 
 /** The clients `run` uses by default: in process, nothing to install. */
 export const DEFAULT_CLIENTS: readonly ClientAdapter[] = CLIENTS.filter((c) => !c.requires);

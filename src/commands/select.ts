@@ -7,9 +7,10 @@ import { UsageError } from './usage-error.js';
 function pick<T extends { readonly name: string }>(what: string, known: readonly T[], names: readonly string[] | undefined, fallback: readonly T[]): T[] {
   if (!names || names.length === 0) return [...fallback];
   if (names.includes('all')) return [...known];
-  return names.map((name) => {
-    const found = known.find((k) => k.name === name);
-    if (!found) throw new UsageError(`unknown ${what} "${name}" (known: ${known.map((k) => k.name).join(', ')})`);
+  const names_known = [...new Set(known.map((k) => k.name))];
+  return names.flatMap((name) => {
+    const found = known.filter((k) => k.name === name);
+    if (found.length === 0) throw new UsageError(`unknown ${what} "${name}" (known: ${names_known.join(', ')})`);
     return found;
   });
 }

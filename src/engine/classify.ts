@@ -35,6 +35,8 @@ export interface Observation {
   readonly bytesSent: number;
   /** Undefined when the client never got a connection through. */
   readonly wire?: Wire;
+  /** The client's own exit-code table (FTP adapters carry theirs); default: this file's, by name. */
+  readonly exitCodes?: Readonly<Record<number, ExitMeaning>>;
 }
 
 /**
@@ -43,7 +45,7 @@ export interface Observation {
  * reply `reply`, after an RST `reset`, else `closed` (it closed the connection itself; never a
  * timeout). `wire`: a connection failure the code does not tell apart (RST, FIN, timeout).
  */
-type ExitMeaning = 'timeout' | 'reply' | 'ended' | 'wire';
+export type ExitMeaning = 'timeout' | 'reply' | 'ended' | 'wire';
 
 /** Exit codes of real clients, from their documentation and measured against this proxy. */
 const EXIT_CODES: Readonly<Record<string, Readonly<Record<number, ExitMeaning>>>> = {
@@ -80,6 +82,12 @@ const TLS_REJECT_CODES = new Set([
   'SSLEOFError',
 ]);
 
+/**
+ * Codes of a connection the server ended with a plain FIN, as the client names it: basic-ftp's
+ * "Server sent FIN packet unexpectedly" (named ECLOSED by its adapter), Python's EOFError (ftplib).
+ */
+const CLOSED_CODES = new Set(['ECLOSED', 'EOFError']);
+
 function fromWire(wire: Wire | undefined): OutcomeKind {
   if (!wire) return 'refused';
   if (wire.clientSaw === 'rst') return 'reset';
@@ -87,14 +95,14 @@ function fromWire(wire: Wire | undefined): OutcomeKind {
   return 'timeout';
 }
 
-function kindOf(client: string, error: ClientError, wire: Wire | undefined): { kind: OutcomeKind; code?: number } {
+function kindOf(table: Readonly<Record<number, ExitMeaning>> | undefined, error: ClientError, wire: Wire | undefined): { kind: OutcomeKind; code?: number } {
   if (error.responseCode !== undefined && error.responseCode >= 400) return { kind: 'reply', code: error.responseCode };
   const codes = [error.code, error.cause];
   if (codes.includes('ETIMEDOUT')) return { kind: 'timeout' };
   if (codes.includes('ECONNREFUSED')) return { kind: 'refused' };
   if (codes.some((c) => RESET_CODES.has(c ?? ''))) return { kind: 'reset' };
-  if (codes.some((c) => TLS_REJECT_CODES.has(c ?? ''))) return { kind: 'closed' };
-  const meaning = error.exitCode === undefined ? undefined : EXIT_CODES[client]?.[error.exitCode];
+  if (codes.some((c) => TLS_REJECT_CODES.has(c ?? '') || CLOSED_CODES.has(c ?? ''))) return { kind: 'closed' };
+  const meaning = error.exitCode === undefined ? undefined : table?.[error.exitCode];
   if (meaning === 'timeout') return { kind: 'timeout' };
   const failedReply = wire?.lastReply !== undefined && wire.lastReply >= 400;
   if ((meaning === 'reply' || meaning === 'ended') && failedReply) return { kind: 'reply', code: wire.lastReply };
@@ -112,7 +120,7 @@ export function classify(observation: Observation): Outcome {
   const { client, report, phase, bytesSent, wire } = observation;
   if (report === 'hung') return { kind: 'hung', phase, bytesSent, detail: 'stopped at the runner deadline' };
   if (report.ok) return { kind: 'delivered', phase, bytesSent, detail: report.detail };
-  const { kind, code } = kindOf(client, report.error, wire);
+  const { kind, code } = kindOf(observation.exitCodes ?? EXIT_CODES[client], report.error, wire);
   const where = kind === 'refused' ? 'connect' : phase;
   return { kind, phase: where, ...(code === undefined ? {} : { code }), bytesSent, detail: describe(report.error) };
 }

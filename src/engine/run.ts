@@ -9,7 +9,7 @@
  */
 import { startSmtpServer, type SmtpServerHandle } from '../../servers/smtp.js';
 import { installed } from '../clients/process.js';
-import type { ClientAdapter, ClientReport } from '../clients/types.js';
+import type { ClientAdapter, ClientReport, FtpMode, SmtpClientAdapter } from '../clients/types.js';
 import { startProxy, type ProxyHandle, type SessionInfo } from '../proxy/proxy.js';
 import { classify } from './classify.js';
 import { fingerprint, makeMessage } from './message.js';
@@ -17,12 +17,10 @@ import { sendAll } from './sends.js';
 import type { Accounting, Outcome, Result, Scenario, SinkReport, Timeouts } from './types.js';
 import { judge } from './verdict.js';
 import { bounded } from '../util/bounded.js';
+import { DEFAULT_TIMEOUTS, failed, identity, notApplicable, QUIT_GRACE_MS, withDeadline } from './run-common.js';
+import { runFtpScenario } from './run-ftp.js';
 
-/** How long a client may go on (QUIT, closing) after it reported, before the proxy is closed. */
-const QUIT_GRACE_MS = 1_000;
-
-/** Client timeouts and the runner's deadline, unless a scenario sets its own. */
-export const DEFAULT_TIMEOUTS: Timeouts = { connect: 5_000, greeting: 5_000, socket: 5_000, deadline: 20_000 };
+export { DEFAULT_TIMEOUTS, withDeadline };
 
 export interface RunOptions {
   /** Scenario runs in flight at once; default 4. */
@@ -39,7 +37,9 @@ export async function runScenarios(
   clients: readonly ClientAdapter[],
   options: RunOptions = {},
 ): Promise<Result[]> {
-  const jobs = scenarios.flatMap((s) => clients.filter((c) => c.protocol === s.protocol).map((c) => [s, c] as const));
+  const jobs = scenarios.flatMap((s) =>
+    clients.filter((c) => c.protocol === s.protocol).flatMap((c) => modesOf(s).map((mode) => [s, c, mode] as const)),
+  );
   options.onStart?.(jobs.length);
   const missing = new Map(await Promise.all(clients.map(async (c) => [c, await unavailable(c)] as const)));
   const results: Result[] = new Array<Result>(jobs.length);
@@ -47,9 +47,9 @@ export async function runScenarios(
   const worker = async (): Promise<void> => {
     while (next < jobs.length) {
       const i = next++;
-      const [scenario, client] = jobs[i]!;
+      const [scenario, client, mode] = jobs[i]!;
       const why = missing.get(client);
-      results[i] = why ? notApplicable(scenario, client, why) : await runScenario(scenario, client);
+      results[i] = why ? notApplicable(scenario, client, why, mode) : await runScenario(scenario, client, mode);
       options.onResult?.(results[i]!);
     }
   };
@@ -65,26 +65,13 @@ export async function unavailable(client: ClientAdapter): Promise<string | undef
   return `${needs.command} not found: ${needs.install}`;
 }
 
-function identity(scenario: Scenario, client: ClientAdapter) {
-  return {
-    id: `${scenario.id}/${client.name}`,
-    suite: scenario.suite,
-    protocol: scenario.protocol,
-    client: client.name,
-    server: 'mock-smtp',
-    title: scenario.title,
-    fault: scenario.fault ?? null,
-    expected: scenario.expect.rule,
-  };
-}
-
-/** The result for a run that cannot happen here; it neither passes nor fails. */
-function notApplicable(scenario: Scenario, client: ClientAdapter, reason: string): Result {
-  return { ...identity(scenario, client), faultFired: false, outcome: null, sink: null, verdict: 'n/a', reason, durationMs: 0, transcript: [] };
+/** The FTP modes a scenario runs in (one run per mode); SMTP has none. */
+function modesOf(scenario: Scenario): readonly (FtpMode | undefined)[] {
+  return scenario.protocol === 'ftp' ? (scenario.ftp?.modes ?? ['passive', 'active']) : [undefined];
 }
 
 /** Why a client cannot express a scenario, or undefined. */
-function cannotExpress(scenario: Scenario, client: ClientAdapter): string | undefined {
+function cannotExpress(scenario: Scenario, client: SmtpClientAdapter): string | undefined {
   if (scenario.needs === 'pool' && !client.pools) return `${client.name} keeps no connection pool, which this scenario needs`;
   if (scenario.needs === 'connection-per-message' && client.pools) {
     return `${client.name} sends over its pooled connections, not one per message, which this scenario needs`;
@@ -92,8 +79,16 @@ function cannotExpress(scenario: Scenario, client: ClientAdapter): string | unde
   return undefined;
 }
 
-/** Runs one scenario with one client. Never throws: wireprobe's own failures become `error`. */
-export async function runScenario(scenario: Scenario, client: ClientAdapter): Promise<Result> {
+/**
+ * Runs one scenario with one client (FTP: in one mode). Never throws: wireprobe's own failures
+ * become `error`.
+ */
+export async function runScenario(scenario: Scenario, client: ClientAdapter, mode?: FtpMode): Promise<Result> {
+  if (client.protocol === 'ftp') return runFtpScenario(scenario, client, mode ?? 'passive');
+  return runSmtpScenario(scenario, client);
+}
+
+async function runSmtpScenario(scenario: Scenario, client: SmtpClientAdapter): Promise<Result> {
   const started = performance.now();
   const base = identity(scenario, client);
   const cannot = cannotExpress(scenario, client);
@@ -142,8 +137,7 @@ export async function runScenario(scenario: Scenario, client: ClientAdapter): Pr
       transcript,
     };
   } catch (error) {
-    const reason = `wireprobe failed: ${(error as Error).message}`;
-    return { ...base, faultFired: false, outcome: null, sink: null, verdict: 'error', reason, durationMs: Math.round(performance.now() - started), transcript: [] };
+    return failed(scenario, client, error, started);
   } finally {
     await proxy?.close();
     await server?.close();
@@ -181,23 +175,4 @@ function account(reports: readonly ClientReport[] | 'hung', copies: readonly num
     lost: copies.filter((n, i) => ok[i] && n === 0).length,
     duplicated: copies.filter((n) => n > 1).length,
   };
-}
-
-/**
- * Runs `task` until it settles or `ms` pass; at the deadline the signal aborts and the result is
- * `hung` whatever the task does later.
- */
-export async function withDeadline<T>(task: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T | 'hung'> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'hung'>((resolve) => {
-    timer = setTimeout(() => resolve('hung'), ms);
-  });
-  try {
-    const result = await Promise.race([task(controller.signal), deadline]);
-    if (result === 'hung') controller.abort();
-    return result;
-  } finally {
-    clearTimeout(timer);
-  }
 }

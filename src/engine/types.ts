@@ -2,6 +2,7 @@
  * The engine's shapes: what a scenario asks for, what a client saw (Outcome), and what the run
  * concluded (Result). Names here are part of the JSON contract that users' CI scripts read: keep them.
  */
+import type { FtpMode } from '../clients/types.js';
 import type { Fault } from '../faults/types.js';
 import type { MessageShape } from './message.js';
 
@@ -49,6 +50,11 @@ export interface Expect {
   readonly mustSend?: { readonly step: string; readonly rule: string };
   /** Also judge how the client frames what it sends: CRLF only, no pipelining past EHLO, DATA... */
   readonly wellFormed?: boolean;
+  /**
+   * Why a fault that never fired is no failure here (an FTP client that used EPSV never saw the 227 a
+   * wrong-address fault changes): the run is judged on its outcome alone, with this said.
+   */
+  readonly unfiredFine?: string;
 }
 
 export interface Timeouts {
@@ -75,6 +81,25 @@ export interface SmtpServerKnobs {
   readonly maxClients?: number;
   /** Extra delay before each greeting, ms: keeps sessions open long enough for a burst to overlap. */
   readonly bannerDelayMs?: number;
+}
+
+/** The mock FTP server's knobs a scenario may set (see servers/ftp.ts). */
+export interface FtpServerKnobs {
+  readonly maxSessions?: number;
+  readonly idleTimeoutMs?: number;
+  /** `off`: PORT and EPRT get 502. */
+  readonly active?: 'on' | 'off';
+}
+
+/** What an FTP scenario moves: one file of `messageBytes` octets. */
+export interface FtpTransfer {
+  readonly direction: 'upload' | 'download';
+  /** The data-connection modes to run it in, each with every client that has the mode; default both. */
+  readonly modes?: readonly FtpMode[];
+  /** Clients that can resume an upload try once more from where the server's file ends. */
+  readonly resume?: boolean;
+  /** Several transfers at once, each on its own connection (N parallel uploads vs a session limit). */
+  readonly parallel?: number;
 }
 
 /** Several messages in one scenario (a burst, or sends spread out in time). */
@@ -114,6 +139,10 @@ export interface Scenario {
   readonly needs?: 'pool' | 'connection-per-message';
   /** How the client uses TLS; default `none`. Anything else also makes the mock server offer STARTTLS. */
   readonly tls?: TlsMode;
+  /** FTP: what is transferred (required for FTP scenarios). */
+  readonly ftp?: FtpTransfer;
+  /** FTP: the mock FTP server's knobs. */
+  readonly ftpServer?: FtpServerKnobs;
 }
 
 /**
@@ -128,6 +157,20 @@ export interface SinkReport {
   readonly copies: number;
   /** Every accepted copy matched the size and SHA-256 of a message that was sent. */
   readonly intact: boolean;
+  /** FTP: the SHA-256 sent and the one the receiving end holds (a partial file included), when they differ. */
+  readonly sha256?: { readonly sent: string; readonly held: string };
+}
+
+/** FTP: what happened on each of the client's connections. */
+export interface FtpReport {
+  /** How the proxy ended the client's last control connection: RST, FIN, or null (it stayed up). */
+  readonly control: 'rst' | 'fin' | null;
+  /** Control connections the client made (more than one: it reconnected, e.g. lftp's retries). */
+  readonly sessions: number;
+  /** Transfer commands it sent, over all sessions (more than one: it retried). */
+  readonly transfers: number;
+  /** Data connections relayed, octets on them, and how the last one was ended toward the client. */
+  readonly data: { readonly connections: number; readonly bytes: number; readonly clientSaw: 'rst' | 'fin' | null };
 }
 
 /** For several messages: what the client reported against what the server holds. */
@@ -154,6 +197,8 @@ export interface Result {
   readonly suite: string;
   readonly protocol: Protocol;
   readonly client: string;
+  /** FTP: the data-connection mode the client ran in. */
+  readonly mode?: FtpMode;
   readonly server: string;
   readonly title: string;
   readonly fault: Fault | null;
@@ -162,6 +207,8 @@ export interface Result {
   readonly sink: SinkReport | null;
   /** With several messages: the accounting per message. */
   readonly messages?: Accounting;
+  /** FTP: the control and data connections' fates, reported separately. */
+  readonly ftp?: FtpReport;
   readonly expected: string;
   readonly verdict: Verdict;
   readonly reason: string;

@@ -2,7 +2,7 @@
  * The verdict on one run: did the client do what a conformant client does, given what it reported
  * and what the server's sink holds? "Nothing lost, nothing twice" is checked for every scenario.
  */
-import type { Accounting, Expect, Outcome, SinkReport, Verdict } from './types.js';
+import type { Accounting, Expect, FtpReport, Outcome, SinkReport, Verdict } from './types.js';
 import { formatOutcome } from '../report/outcome.js';
 
 export interface Judged {
@@ -67,4 +67,57 @@ function judgeAccounts(expect: Expect, unfired: boolean, outcome: Outcome, sink:
 
 function deviates(reason: string): Judged {
   return { verdict: 'deviates', reason };
+}
+
+/** One FTP transfer: what the client reported against what the receiving end holds. */
+export interface Transferred {
+  /** The client reported it complete. */
+  readonly reported: boolean;
+  /** SHA-256 and size of what was sent. */
+  readonly sent: string;
+  readonly bytes: number;
+  /** SHA-256 and size of what the receiving end holds (the server's file, or the download), if anything. */
+  readonly held?: string;
+  readonly heldBytes?: number;
+}
+
+export interface FtpEvidence {
+  readonly expect: Expect;
+  readonly unfired: boolean;
+  readonly outcome: Outcome;
+  readonly transferred: readonly Transferred[];
+  readonly download: boolean;
+  readonly ftp: FtpReport;
+}
+
+/**
+ * Judges an FTP run. Integrity first: a transfer the client reported complete must be at the
+ * receiving end byte for byte (size and SHA-256), else the run deviates whatever the rule, with both
+ * hashes. Then the rule: `delivers` (the transfer completes), `fails` (the failure is reported),
+ * `accounts` (parallel transfers: each reported complete is intact, the rest reported failed).
+ */
+export function judgeFtp({ expect, unfired, outcome, transferred, download, ftp }: FtpEvidence): Judged {
+  const saw = formatOutcome(outcome);
+  const retries = ftp.sessions > 1 || ftp.transfers > transferred.length ? ` (${ftp.sessions} connections, ${ftp.transfers} transfer commands)` : '';
+  if (unfired && !expect.unfiredFine) return { verdict: 'unfired', reason: `the fault never fired; the client saw ${saw}` };
+  const fine = unfired ? `the fault never fired: ${expect.unfiredFine}; ` : '';
+  const bad = transferred.find((t) => t.reported && t.held !== t.sent);
+  if (bad) {
+    const where = download ? 'it received' : 'the server holds';
+    const held = bad.held === undefined ? 'nothing' : `${bad.heldBytes} bytes with SHA-256 ${bad.held}`;
+    return deviates(`${fine}reported the ${download ? 'download' : 'upload'} complete, but ${where} ${held}, not the ${bad.bytes} bytes with SHA-256 ${bad.sent} that were sent`);
+  }
+  if (outcome.kind === 'hung') return deviates(`${fine}never reported anything: still waiting at the deadline (${outcome.phase})${retries}; ${expect.rule}`);
+  const done = transferred.filter((t) => t.reported).length;
+  if (expect.client === 'accounts') {
+    const tally = `${done} of ${transferred.length} transfers reported complete and intact, ${transferred.length - done} reported failed${retries}`;
+    return { verdict: 'conformant', reason: `${fine}${tally}; ${expect.rule}` };
+  }
+  if (expect.client === 'delivers') {
+    return outcome.kind === 'delivered'
+      ? { verdict: 'conformant', reason: `${fine}transferred intact${retries}; ${expect.rule}` }
+      : deviates(`${fine}did not complete the transfer (${saw})${retries}; ${expect.rule}`);
+  }
+  if (outcome.kind === 'delivered') return deviates(`${fine}reported success although the transfer was cut (${outcome.phase})${retries}; ${expect.rule}`);
+  return { verdict: 'conformant', reason: `${fine}reported the failure (${saw})${retries}; ${expect.rule}` };
 }

@@ -202,7 +202,7 @@ export function parseFault(text: string): Fault {
   if (at === undefined && NEED_AT[kind]) c.fail(`"${kind}" needs a trigger: ${orList(AT_FORMS)}`);
   const bytesAfter = at !== undefined && at !== 'connect' && 'bytes' in at ? at.after : undefined;
   if (opts['channel'] === 'data' && bytesAfter === 'DATA') c.fail('on the data channel "+<size>" follows a transfer verb such as STOR');
-  if (opts['channel'] !== 'data' && bytesAfter !== undefined && bytesAfter !== 'DATA') c.fail('"+<size>" after a transfer verb needs "channel data"');
+  if (opts['channel'] === undefined && bytesAfter !== undefined && bytesAfter !== 'DATA') c.fail('"+<size>" after a transfer verb needs "channel data" or "channel control"');
   const fault = Object.entries({ ...fields, at: at ?? 'connect', ...opts }).filter(([, v]) => v !== undefined);
   return Object.fromEntries(fault) as unknown as Fault;
 }

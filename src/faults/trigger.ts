@@ -36,7 +36,9 @@ export function cutAt(at: At, direction: Direction, mark: Mark, lineStart: numbe
       const within = at.bytes - mark.before;
       return within > 0 && within <= mark.end - mark.start ? { offset: mark.start + within } : null;
     }
-    return direction === 'down' && mark.kind === 'reply' && mark.to === at.after ? { offset: mark.end } : null;
+    // A 1xx (FTP's 150) is not the answer yet: `after STOR` waits for the 226.
+    const final = mark.kind === 'reply' && !('preliminary' in mark && mark.preliminary);
+    return direction === 'down' && final && mark.to === at.after ? { offset: mark.end } : null;
   }
   if ('to' in at) {
     // The server's reply to `to` has arrived: it is held (or, swallowed, replaced). Replies to commands

@@ -42,6 +42,8 @@ export interface FaultBase {
    * FTP: the connection it acts on. `control` (default): the command connection. `data`: the next data
    * connection, with `at` either `connect` (as it opens) or `{ after: 'STOR' | 'RETR' | ..., bytes }`
    * (once that many octets of that transfer went through it). `toward` is the FTP client's or server's end.
+   * `control` with `{ after: 'STOR', bytes }`: the control connection, once the data connection moved that
+   * many octets (a firewall dropping the idle control connection mid-transfer).
    */
   readonly channel?: Channel;
 }

@@ -12,10 +12,13 @@
  * Listeners take one connection each and bind to the proxy's own (loopback) host.
  */
 import net, { type AddressInfo, type Server, type Socket } from 'node:net';
+import { formatFault } from '../faults/format.js';
 import type { DataPortFault, Fault } from '../faults/types.js';
 import type { Direction, Mark } from '../protocol/conversation.js';
 import { format227, format229, formatEprt, formatPort, parse227, parse229, parseEprt, parsePort, type HostPort } from '../protocol/ftp-address.js';
 import { FtpPhase, FtpTracker } from '../protocol/ftp.js';
+import { applyFault, isSessionFault } from '../faults/apply.js';
+import type { Link } from '../faults/link.js';
 import { DataLink } from './data-link.js';
 import type { Dialect } from './session.js';
 import type { Transcript } from './transcript.js';
@@ -47,6 +50,12 @@ export interface FtpDataOptions {
   fire(fault: Fault): boolean;
 }
 
+/** Whether a fault belongs to the data side: data-channel faults, dataport, and control faults timed by data octets. */
+export function onDataSide(fault: Fault): boolean {
+  const byData = fault.at !== 'connect' && 'bytes' in fault.at && fault.at.after !== 'DATA';
+  return fault.channel === 'data' || fault.kind === 'dataport' || byData;
+}
+
 /** The FTP dialect of one control session: tracker, view, and the data connections it interposes. */
 export class FtpData implements Dialect {
   readonly tracker = new FtpTracker();
@@ -62,6 +71,8 @@ export class FtpData implements Dialect {
   #bytes = 0;
   #mode: 'passive' | 'active' | undefined;
   #closed = false;
+  /** The control connection, for faults timed by data octets that act on it. */
+  control: Link | undefined;
 
   constructor(options: FtpDataOptions) {
     this.#o = options;
@@ -200,7 +211,12 @@ export class FtpData implements Dialect {
         armed: () => this.#armed.filter((f) => f.kind !== 'dataport'),
         fire: (fault) => {
           this.#armed = this.#armed.filter((f) => f !== fault);
-          return this.#o.fire(fault);
+          if (!this.#o.fire(fault)) return false;
+          if (fault.channel === 'data') return true;
+          // Timed by the data connection, acting on the control connection.
+          this.#o.transcript.add('!!', `fault fired at data octet ${fault.at !== 'connect' && 'bytes' in fault.at ? fault.at.bytes : 0}: ${formatFault(fault)}`);
+          if (this.control && isSessionFault(fault)) applyFault(fault, this.control);
+          return false;
         },
         verb: () => this.view.lastTransfer,
         bytes: (n) => {

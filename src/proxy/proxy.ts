@@ -13,7 +13,7 @@ import { applyRefuse } from '../faults/refuse.js';
 import type { Fault, LimitFault, RefuseFault } from '../faults/types.js';
 import { SmtpPhase, SmtpTracker } from '../protocol/smtp.js';
 import { bounded } from '../util/bounded.js';
-import { FtpData, type DataInfo } from './ftp-data.js';
+import { FtpData, onDataSide, type DataInfo } from './ftp-data.js';
 import { Session, type Dialect } from './session.js';
 import { Transcript } from './transcript.js';
 
@@ -150,15 +150,16 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     upstream.once('connect', () => {
       const hooks = { fire: markFired, listenerFault: (f: Fault) => applyRefuse(f as RefuseFault, listener) };
       const mine = forConnection(entry.index).filter((f) => f.kind !== 'limit');
-      const onData = (f: Fault): boolean => f.channel === 'data' || f.kind === 'dataport';
       let dialect: Dialect = { tracker: new SmtpTracker(), view: new SmtpPhase() };
       if (options.protocol === 'ftp') {
-        const faults = mine.filter(onData);
+        const faults = mine.filter(onDataSide);
         entry.ftp = new FtpData({ host, upstreamHost: options.upstream.host, transcript: entry.transcript, faults, fire: markFired });
         dialect = entry.ftp;
       }
-      const session = new Session(entry.index, entry.client, upstream, mine.filter((f) => !onData(f)), hooks, entry.transcript, dialect);
+      const control = options.protocol === 'ftp' ? mine.filter((f) => !onDataSide(f)) : mine;
+      const session = new Session(entry.index, entry.client, upstream, control, hooks, entry.transcript, dialect);
       entry.session = session;
+      if (entry.ftp) entry.ftp.control = session;
       void session.done
         .then(() => {
           entry.ftp?.stopListening();

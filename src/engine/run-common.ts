@@ -1,0 +1,59 @@
+/** What the SMTP and FTP runners share: the deadline, default timeouts, and results that never ran. */
+import type { ClientAdapter, FtpMode } from '../clients/types.js';
+import type { Result, Scenario, Timeouts } from './types.js';
+
+/** How long a client may go on (QUIT, closing) after it reported, before the proxy is closed. */
+export const QUIT_GRACE_MS = 1_000;
+
+/** Client timeouts and the runner's deadline, unless a scenario sets its own. */
+export const DEFAULT_TIMEOUTS: Timeouts = { connect: 5_000, greeting: 5_000, socket: 5_000, deadline: 20_000 };
+
+/** The column a run sits in: the client, and for FTP its mode (`curl/active`). */
+export function columnOf(client: string, mode?: FtpMode): string {
+  return mode ? `${client}/${mode}` : client;
+}
+
+/** The fields of a result that say what ran. */
+export function identity(scenario: Scenario, client: ClientAdapter, mode?: FtpMode) {
+  return {
+    id: `${scenario.id}/${columnOf(client.name, mode)}`,
+    suite: scenario.suite,
+    protocol: scenario.protocol,
+    client: client.name,
+    ...(mode ? { mode } : {}),
+    server: scenario.protocol === 'ftp' ? 'mock-ftp' : 'mock-smtp',
+    title: scenario.title,
+    fault: scenario.fault ?? null,
+    expected: scenario.expect.rule,
+  };
+}
+
+/** The result for a run that cannot happen here; it neither passes nor fails. */
+export function notApplicable(scenario: Scenario, client: ClientAdapter, reason: string, mode?: FtpMode): Result {
+  return { ...identity(scenario, client, mode), faultFired: false, outcome: null, sink: null, verdict: 'n/a', reason, durationMs: 0, transcript: [] };
+}
+
+/** The result for a run wireprobe itself failed at. */
+export function failed(scenario: Scenario, client: ClientAdapter, error: unknown, started: number, mode?: FtpMode): Result {
+  const reason = `wireprobe failed: ${(error as Error).message}`;
+  return { ...identity(scenario, client, mode), faultFired: false, outcome: null, sink: null, verdict: 'error', reason, durationMs: Math.round(performance.now() - started), transcript: [] };
+}
+
+/**
+ * Runs `task` until it settles or `ms` pass; at the deadline the signal aborts and the result is
+ * `hung` whatever the task does later.
+ */
+export async function withDeadline<T>(task: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T | 'hung'> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'hung'>((resolve) => {
+    timer = setTimeout(() => resolve('hung'), ms);
+  });
+  try {
+    const result = await Promise.race([task(controller.signal), deadline]);
+    if (result === 'hung') controller.abort();
+    return result;
+  } finally {
+    clearTimeout(timer);
+  }
+}

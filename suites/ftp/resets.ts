@@ -1,0 +1,61 @@
+/**
+ * ftp/resets: an upload's connections die at every phase, by RST (ECONNRESET, Windows' 10054) and by
+ * FIN: the control connection from connect to after the 226, the data connection mid-STOR (while the
+ * control connection stays up), and the control connection mid-transfer. A conformant client reports
+ * a failure for a transfer cut before the server's 226 and success once the 226 arrived; whatever it
+ * reports complete must be at the server byte for byte.
+ */
+import type { Expect, Scenario } from '../../src/engine/types.js';
+import type { At, Channel } from '../../src/faults/types.js';
+import type { Suite } from '../types.js';
+
+const SUITE = 'ftp/resets';
+const KiB = 1024;
+const FILE_BYTES = 1024 * KiB;
+
+const mustFail: Expect = {
+  client: 'fails',
+  rule: 'RFC 959 §4.2: only a 2xx (226) after STOR says the file action succeeded; a transfer cut before it must be reported as failed',
+};
+const doneAt226: Expect = {
+  client: 'delivers',
+  rule: 'RFC 959 §4.1.3, §4.2: the 226 after STOR is the server saying the file is stored; losing the control connection afterwards cannot undo it',
+};
+
+/** [name, trigger, channel, expectation, title]. */
+const POINTS: readonly (readonly [string, At, Channel | undefined, Expect, string])[] = [
+  ['on-connect', 'connect', undefined, mustFail, 'on connect, before the greeting'],
+  ['after-greeting', { after: 'greeting' }, undefined, mustFail, 'after the greeting'],
+  ['before-user-reply', { before: 'reply', to: 'USER' }, undefined, mustFail, 'after USER, before its reply'],
+  ['before-pass-reply', { before: 'reply', to: 'PASS' }, undefined, mustFail, 'after PASS, before its reply'],
+  ['after-pass', { after: 'PASS' }, undefined, mustFail, 'after the 230 to PASS'],
+  ['before-stor-reply', { before: 'reply', to: 'STOR' }, undefined, mustFail, 'after STOR, before its 150'],
+  ['data-mid-stor', { after: 'STOR', bytes: 256 * KiB }, 'data', mustFail, 'on the data connection, after 256 KiB of a 1 MiB upload'],
+  ['control-mid-stor', { after: 'STOR', bytes: 256 * KiB }, 'control', mustFail, 'on the control connection, after 256 KiB went over the data connection'],
+  ['after-stor', { after: 'STOR' }, undefined, doneAt226, 'after the 226 to STOR'],
+];
+
+const scenarios: Scenario[] = POINTS.flatMap(([name, at, channel, expect, title]) =>
+  (['reset', 'close'] as const).map((kind): Scenario => ({
+    id: `${SUITE}/${kind}-${name}`,
+    suite: SUITE,
+    protocol: 'ftp',
+    title: `${kind === 'reset' ? 'RST' : 'FIN'} ${title}`,
+    // On the data connection a plain FIN would read as end of file (RFC 959 §3.4.1): `abort` also
+    // answers the client's next write with an RST, as a peer that closed its socket does.
+    fault: kind === 'reset'
+      ? { kind, at, ...(channel ? { channel } : {}) }
+      : { kind, at, ...(channel ? { channel } : {}), ...(channel === 'data' ? { then: 'abort' as const } : {}) },
+    expect,
+    messageBytes: FILE_BYTES,
+    ftp: { direction: 'upload' },
+    timeouts: { socket: 3_000, deadline: 15_000 },
+  })),
+);
+
+export const resets: Suite = {
+  name: SUITE,
+  protocol: 'ftp',
+  description: 'RST and FIN at each control phase of an upload, on the data connection mid-STOR, and on the control connection mid-transfer',
+  scenarios,
+};
