@@ -5,8 +5,8 @@ line on stdout: {"ok": true, "reply", "resumedAt", "first", "quitError"} or
 Usage: WIREPROBE_FTP_PASSWORD=pw python3 ftplib-transfer.py HOST PORT USER MODE DIRECTION PATH TIMEOUT_SECONDS POLICY OUT
 MODE: passive (PASV; ftplib uses EPSV only over IPv6) or active (PORT; EPRT over IPv6).
 DIRECTION: upload (the content on stdin, STOR) or download (RETR, written to the file OUT).
-POLICY: once, or resume: after a failed upload, one more session sends SIZE, then REST offset + STOR
-of the rest (a failure reply to SIZE counts as 0: no file, or no SIZE; then a plain STOR).
+POLICY: once, or resume: after a failed upload, one more session sends TYPE I and SIZE, then REST
+offset + STOR of the rest (a failure reply counts as 0: no file, or no SIZE; then a plain STOR).
 The password comes from the environment, never the command line (ps shows arguments).
 """
 import errno
@@ -66,6 +66,7 @@ def transfer(args, password, data, step, sessions, resume):
     if resume:
         step.name = "size"
         try:
+            client.voidcmd("TYPE I")  # some servers (proftpd) refuse SIZE in ASCII mode; storbinary sends it anyway
             size = client.size(args["path"]) or 0
         except ftplib.Error:  # a reply (550 no such file, 502...): start over
             size = 0

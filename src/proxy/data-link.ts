@@ -9,8 +9,10 @@
  * lines to catch: `before` triggers and injected replies do not apply here.
  *
  * An RST goes to both ends: a FIN to the other one would read as end of file, and the server would keep
- * a truncated upload as complete. `close` (FIN) goes to both ends for that very reason: it is the fault
- * that truncates.
+ * a truncated upload as complete. The other end gets it DRAIN_GRACE_MS later: Linux shows an RST that
+ * finds unread data in the receive queue as a plain end of file once the data is read, so a receiver
+ * still busy with what was relayed would take the truncated upload as complete, at random. `close`
+ * (FIN) goes to both ends: it is the fault that truncates (RFC 959 §3.4.1, stream mode).
  */
 import type { Socket } from 'node:net';
 import type { Transform, Writable } from 'node:stream';
@@ -20,6 +22,9 @@ import type { Link } from '../faults/link.js';
 import type { Fault, Toward } from '../faults/types.js';
 import { closed, flushed } from './sockets.js';
 import type { Transcript } from './transcript.js';
+
+/** How long the far end of a data-connection RST has to read what was relayed to it first. */
+const DRAIN_GRACE_MS = 250;
 
 /** What a data connection needs from its control session. */
 export interface DataHooks {
@@ -100,14 +105,14 @@ export class DataLink implements Link {
   reset(toward: Toward): void {
     this.#kill();
     const other: Toward = toward === 'client' ? 'server' : 'client';
-    void Promise.all([this.#flushed(toward), this.#flushed(other)]).then(() => {
-      for (const to of [toward, other]) {
-        this.#note('--', `RST to ${to}`);
-        if (to === 'client' && !this.#clientGone) this.#clientSaw ??= 'rst';
-        const socket = this.#sides[to].socket;
-        if (!socket.destroyed) socket.resetAndDestroy();
-      }
-    });
+    const rst = (to: Toward): void => {
+      this.#note('--', `RST to ${to}`);
+      if (to === 'client' && !this.#clientGone) this.#clientSaw ??= 'rst';
+      const socket = this.#sides[to].socket;
+      if (!socket.destroyed) socket.resetAndDestroy();
+    };
+    void this.#flushed(toward).then(() => rst(toward));
+    void this.#flushed(other).then(() => setTimeout(() => rst(other), DRAIN_GRACE_MS));
   }
 
   close(toward: Toward, then: 'discard' | 'abort'): void {

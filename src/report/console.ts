@@ -74,7 +74,12 @@ function renderEnd(
   verdict: (v: Verdict) => string,
   paint: (code: number, text: string) => string,
 ): string {
-  const lines = buildMatrix(results).clients.length > 1 ? renderMatrix(results, paint) : renderList(results, verdict);
+  // One table per protocol: SMTP and FTP clients never share a scenario.
+  const byProtocol = (['smtp', 'ftp'] as const).map((p) => results.filter((r) => r.protocol === p)).filter((rs) => rs.length > 0);
+  const lines = byProtocol.flatMap((rs, i) => [
+    ...(i > 0 ? [''] : []),
+    ...(buildMatrix(rs).clients.length > 1 ? renderMatrix(rs, paint) : renderList(rs, verdict)),
+  ]);
   const failed = results.filter((r) => r.verdict !== 'conformant');
   if (failed.length > 0) lines.push('');
   const mark = color ? paint(31, '✗') : 'x';

@@ -4,7 +4,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Accounting, Outcome, OutcomeKind, Phase, Protocol, Result, SinkReport, Verdict } from '../engine/types.js';
+import type { FtpMode } from '../clients/types.js';
+import type { Accounting, FtpReport, Outcome, OutcomeKind, Phase, Protocol, Result, SinkReport, Verdict } from '../engine/types.js';
 import type { Fault } from '../faults/types.js';
 import { buildMatrix, type Matrix } from './matrix.js';
 import { summarize, type Summary } from './summary.js';
@@ -24,6 +25,8 @@ export interface JsonResult {
   readonly suite: string;
   readonly protocol: Protocol;
   readonly client: string;
+  /** FTP: `passive` or `active`, the data-connection mode the client ran in. */
+  readonly mode?: FtpMode;
   readonly server: string;
   /** The fault as injected, or null for a baseline. */
   readonly fault: Fault | null;
@@ -32,6 +35,8 @@ export interface JsonResult {
   readonly sink: SinkReport | null;
   /** Present with several messages. */
   readonly messages?: Accounting;
+  /** FTP: the control and data connections' fates, separately. */
+  readonly ftp?: FtpReport;
   readonly expected: string;
   readonly verdict: Verdict;
   readonly reason: string;
@@ -65,12 +70,14 @@ function toJsonResult(r: Result): JsonResult {
     suite: r.suite,
     protocol: r.protocol,
     client: r.client,
+    ...(r.mode ? { mode: r.mode } : {}),
     server: r.server,
     fault: r.fault,
     faultFired: r.faultFired,
     outcome: r.outcome === null ? null : toJsonOutcome(r.outcome),
-    sink: r.sink === null ? null : { copies: r.sink.copies, intact: r.sink.intact },
+    sink: r.sink === null ? null : { copies: r.sink.copies, intact: r.sink.intact, ...(r.sink.sha256 ? { sha256: r.sink.sha256 } : {}) },
     ...(r.messages ? { messages: { ...r.messages } } : {}),
+    ...(r.ftp ? { ftp: r.ftp } : {}),
     expected: r.expected,
     verdict: r.verdict,
     reason: r.reason,
