@@ -19,7 +19,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exitReport, runProcess } from './process.js';
+import { exitReport, runProcess, type ProcessRun } from './process.js';
 import type { ClientReport, FtpClientAdapter, FtpJob, FtpMode } from './types.js';
 
 const seconds = (ms: number): string => String(Math.max(1, Math.ceil(ms / 1000)));
@@ -70,10 +70,52 @@ export function curlConfigUser(user: string, password: string): string {
   return `user = "${quoted}"\n`;
 }
 
+/**
+ * curl(1) EXIT CODES that an FTP transfer can end with: what each means for classify, and in words.
+ * `reply`: the server refused a command. `ended`: a reply curl could not parse, so it gave up.
+ * `wire`: 7 connect, 18 data connection ended short, 52 nothing, 55 send, 56 recv.
+ */
+const EXITS: Readonly<Record<number, readonly ['timeout' | 'reply' | 'ended' | 'wire', string]>> = {
+  7: ['wire', 'failed to connect'],
+  8: ['ended', 'weird server reply'],
+  9: ['reply', 'access denied'],
+  10: ['reply', 'accept failed (active mode)'],
+  11: ['ended', 'weird PASS reply'],
+  12: ['timeout', 'server did not connect back in time (active mode)'],
+  13: ['ended', 'weird PASV/EPSV reply'],
+  14: ['ended', 'weird 227 format'],
+  15: ['ended', 'cannot use the host in the 227'],
+  17: ['reply', 'could not set binary (TYPE I)'],
+  18: ['wire', 'partial file'],
+  19: ['reply', 'RETR failed'],
+  21: ['reply', 'quote command failed'],
+  25: ['reply', 'STOR failed'],
+  28: ['timeout', 'timeout'],
+  30: ['reply', 'PORT/EPRT failed'],
+  31: ['reply', 'REST failed'],
+  52: ['wire', 'empty reply'],
+  55: ['wire', 'send failure'],
+  56: ['wire', 'receive failure'],
+  67: ['reply', 'login denied'],
+  78: ['reply', 'remote file not found'],
+};
+
+/**
+ * In active mode curl 7.88 often reports `sa_addr inet_ntop() failed with errno 97` whatever went
+ * wrong (its error buffer keeps the first message); the exit code is still right, so say what it means.
+ */
+function reportOf(run: ProcessRun): ClientReport {
+  const report = exitReport(run);
+  if (report.ok || !report.error.message.includes('sa_addr inet_ntop() failed')) return report;
+  const code = report.error.exitCode;
+  const meaning = code === undefined ? undefined : EXITS[code]?.[1];
+  return { ok: false, error: { ...report.error, message: `curl: (${code}) ${meaning ?? 'see curl(1) EXIT CODES'} [curl said: ${report.error.message.replace(/^curl: \(\d+\) /, '')}]` } };
+}
+
 async function attempt(job: FtpJob, files: CurlFtpFiles, resume: boolean, signal: AbortSignal): Promise<ClientReport> {
   const args = curlFtpArgs(job, files, resume);
   const run = await runProcess('curl', args, { ...(job.direction === 'upload' ? { stdin: job.data } : {}), signal });
-  const report = exitReport(run);
+  const report = reportOf(run);
   if (!report.ok || job.direction === 'upload') return report;
   const received = await readFile(files.output).catch(() => Buffer.alloc(0));
   return { ok: true, detail: report.detail, received };
@@ -106,12 +148,6 @@ export const curlFtpClient: FtpClientAdapter = {
   requires: { command: 'curl', install: 'apt-get install curl' },
   modes: ['passive', 'active'],
   resumes: true,
-  // curl(1) EXIT CODES, FTP's. `reply`: the server refused a command. `ended`: a reply curl could not
-  // parse, it gave up. `wire`: 7 connect, 18 data connection ended short, 55 send, 56 recv.
-  exitCodes: {
-    7: 'wire', 8: 'ended', 9: 'reply', 10: 'reply', 11: 'ended', 12: 'timeout', 13: 'ended', 14: 'ended',
-    15: 'ended', 17: 'reply', 18: 'wire', 19: 'reply', 21: 'reply', 25: 'reply', 28: 'timeout', 30: 'reply',
-    31: 'reply', 52: 'wire', 55: 'wire', 56: 'wire', 67: 'reply', 78: 'reply',
-  },
+  exitCodes: Object.fromEntries(Object.entries(EXITS).map(([code, [meaning]]) => [code, meaning])),
   run: transfer,
 };

@@ -5,11 +5,11 @@
  *   temp dir (0700) ─► data file + script ─► lftp --norc -f script ─► exit code, stderr (debug 3)
  *                                                  └─ resume: failed? once more with `put -c`
  *
- * lftp reconnects and retries on its own (net:max-retries, default 1000, 15 s apart), and after a
- * failure that made progress its retry count starts over: the settings below pin what can be pinned,
- * and the runner's deadline kills the process group for the rest (`hung`). Its exit code is 1 for every
- * failure, so classify reads the proxy's wire evidence; the report counts the control connections it
- * opened (from its `debug 3` lines) and keeps its last error line.
+ * lftp reconnects and retries on its own (net:max-retries, default 1000, 15 s apart; after a failure
+ * that made progress its count starts over): the settings below bound it to about the socket timeout
+ * plus one reconnect, and the runner's deadline kills the process group for the rest (`hung`). It exits
+ * 1 for every failure; the report counts the control connections it tried (its `debug 3` lines) and
+ * keeps its last error line.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -81,19 +81,20 @@ export function lftpConnections(stderr: string): number {
   return stderr.split('\n').filter((line) => line.startsWith('---- Connecting to ')).length;
 }
 
-function report(run: ProcessRun): ClientReport {
+function report(run: ProcessRun, files: LftpFiles): ClientReport {
   const connections = lftpConnections(run.stderr);
-  const count = `${connections} connection${connections === 1 ? '' : 's'}`;
+  const count = `${connections} connection attempt${connections === 1 ? '' : 's'}`;
   if (run.exitCode === 0) return { ok: true, detail: `exit 0, ${count}` };
   const lines = run.stderr.trim().split('\n');
-  const last = lines.filter((line) => !DEBUG_LINE.test(line)).at(-1) ?? lines.at(-1) ?? '';
+  // `put: /tmp/wireprobe-lftp-x/data: Access failed: 553 ...`: the temporary file's name says nothing.
+  const last = (lines.filter((line) => !DEBUG_LINE.test(line)).at(-1) ?? lines.at(-1) ?? '').replace(`${files.local}: `, '');
   const message = run.spawnError ? `cannot start: ${run.spawnError}` : `${last} (${count})`;
   return { ok: false, error: { ...(run.exitCode === null ? {} : { exitCode: run.exitCode }), message } };
 }
 
 async function attempt(job: FtpJob, files: LftpFiles, resume: boolean, signal: AbortSignal): Promise<ClientReport> {
   await writeFile(files.script, lftpScript(job, files, resume), { mode: 0o600 });
-  const result = report(await runProcess('lftp', lftpArgs(files), { signal }));
+  const result = report(await runProcess('lftp', lftpArgs(files), { signal }), files);
   if (!result.ok || job.direction === 'upload') return result;
   const received = await readFile(files.local).catch(() => Buffer.alloc(0));
   return { ok: true, detail: result.detail, received };
@@ -125,7 +126,9 @@ export const lftpClient: FtpClientAdapter = {
   requires: { command: 'lftp', install: 'apt-get install lftp' },
   modes: ['passive', 'active'],
   resumes: true,
-  // lftp exits 1 for any failed command: the code tells nothing apart, the wire evidence does.
-  exitCodes: { 1: 'wire' },
+  // lftp exits 1 for any failed command. `reply`, not `wire`: classify then takes the last reply the
+  // client was shown when it is a failure (lftp gives up at once on 530 to PASS or 5xx to STOR, after
+  // one retry on 4xx or on 502 to PORT), else the wire evidence (RST, FIN, still open, never connected).
+  exitCodes: { 1: 'reply' },
   run: transfer,
 };

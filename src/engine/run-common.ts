@@ -24,7 +24,7 @@ export function identity(scenario: Scenario, client: ClientAdapter, mode?: FtpMo
     server: scenario.protocol === 'ftp' ? 'mock-ftp' : 'mock-smtp',
     title: scenario.title,
     fault: scenario.fault ?? null,
-    expected: scenario.expect.rule,
+    expected: (mode && scenario.ftp?.expect?.[mode]?.rule) || scenario.expect.rule,
   };
 }
 

@@ -66,7 +66,8 @@ export async function runFtpScenario(scenario: Scenario, client: FtpClientAdapte
     };
     const faultFired = proxy.fired().some(Boolean);
     const ftp = ftpReport(sessions);
-    const { verdict, reason } = judgeFtp({ expect: scenario.expect, unfired: !!scenario.fault && !faultFired, outcome, transferred, download, ftp });
+    const expect = transfer.expect?.[mode] ?? scenario.expect;
+    const { verdict, reason } = judgeFtp({ expect, unfired: !!scenario.fault && !faultFired, outcome, transferred, download, ftp });
     return {
       ...identity(scenario, client, mode),
       faultFired,
@@ -98,7 +99,9 @@ function outcomeOf(client: FtpClientAdapter, reports: readonly ClientReport[] | 
   const wire = session && { clientSaw: session.clientSaw ?? session.data?.clientSaw ?? null, lastReply: session.lastReply };
   const report: ClientReport | 'hung' = reports === 'hung' ? 'hung' : (failed ?? reports[0]!);
   const observation = { client: client.name, report, phase: session?.phase ?? 'connect', bytesSent: session?.data?.bytes ?? 0, wire };
-  return classify(client.exitCodes ? { ...observation, exitCodes: client.exitCodes } : observation);
+  const outcome = classify(client.exitCodes ? { ...observation, exitCodes: client.exitCodes } : observation);
+  // Refused with the control connection up: it was a data connection, at the phase the client was in.
+  return outcome.kind === 'refused' && session && session.phase !== 'connect' ? { ...outcome, phase: session.phase } : outcome;
 }
 
 /** The control and data connections' fates, over every session the client opened. */

@@ -100,6 +100,8 @@ export interface FtpTransfer {
   readonly resume?: boolean;
   /** Several transfers at once, each on its own connection (N parallel uploads vs a session limit). */
   readonly parallel?: number;
+  /** Per mode, what a conformant client does, where it differs from the scenario's `expect`. */
+  readonly expect?: Partial<Readonly<Record<FtpMode, Expect>>>;
 }
 
 /** Several messages in one scenario (a burst, or sends spread out in time). */

@@ -143,7 +143,8 @@ export class FtpTracker {
 /**
  * Where the client is, as the client sees it: what it has sent (observed as it arrives), which replies it
  * has been shown (observed as they are relayed) and what the proxy saw on the data channel. `phase` is
- * the step whose reply the client waits for (the oldest unanswered, a lower-case verb: `user`, `pass`,
+ * (until the client sends QUIT: then where it was before) the step whose reply the client waits for
+ * (the oldest unanswered, a lower-case verb: `user`, `pass`,
  * `feat`, `epsv`, `stor`, …), `transfer` from a transfer command's 1xx to its completion reply, else the
  * last step answered: `connect` (also after a 120), `greeting`, a verb, `tls` after AUTH TLS → 234. The
  * data connection does not change the phase (passive clients open it before STOR, active ones after):
@@ -160,9 +161,14 @@ export class FtpPhase {
   #transfers = 0;
   #completed = 0;
   #lastTransfer: string | undefined;
+  #beforeQuit: string | undefined;
 
   /** Where the client is: see the class comment. */
   get phase(): string {
+    return this.#beforeQuit ?? this.#current();
+  }
+
+  #current(): string {
     return this.#inTransfer ? 'transfer' : (this.#waiting[0] ?? this.#answered);
   }
 
@@ -195,6 +201,8 @@ export class FtpPhase {
   sent(mark: Mark): void {
     if (mark.kind !== 'command') return;
     if (mark.bareLf) this.#violations.push(`ended ${mark.verb || 'a line'} with a bare LF (RFC 959 §5.3.1: <CRLF>)`);
+    // A client quits after a failure as after a success: where it was before QUIT is what counts.
+    if (mark.verb === 'QUIT' && this.#current() !== 'connect') this.#beforeQuit ??= this.#current();
     this.#waiting.push(mark.verb.toLowerCase());
     if (!TRANSFER_VERBS.has(mark.verb)) return;
     this.#transfers++;
