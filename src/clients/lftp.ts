@@ -35,8 +35,10 @@ export function lftpQuote(word: string): string {
  * The script for one attempt. Settings, each from lftp(1): one retry 1 s later (net:max-retries counts
  * tries), no extra tries on 5xx (net:persist-retries), net:timeout for every network wait (lftp has no
  * separate connect timeout), xfer:timeout to stop retrying a transfer that makes no progress, the mode
- * pinned (ftp:auto-passive-mode would switch to active when PASV fails), no TLS, exit at the first
- * failed command, and `debug 3` on stderr (it prints `PASS XXXX`, never the password).
+ * pinned (ftp:auto-passive-mode would switch to active when PASV fails), no TLS, no `OPTS UTF8 ON`
+ * (sent before USER, a server may answer it 530, and that failure reply would then stand as the
+ * client's last reply when a connection dies before the reply to USER), exit at the first failed
+ * command, and `debug 3` on stderr (level 3 prints no commands, so no PASS line).
  */
 export function lftpScript(job: FtpJob, files: LftpFiles, resume: boolean): string {
   const timeout = seconds(job.timeouts.socket);
@@ -58,6 +60,7 @@ export function lftpScript(job: FtpJob, files: LftpFiles, resume: boolean): stri
     `set dns:fatal-timeout ${seconds(job.timeouts.connect)}`,
     'set dns:max-retries 1',
     'set ftp:ssl-allow no',
+    'set ftp:use-utf8 no',
     `set ftp:passive-mode ${job.mode === 'passive' ? 'on' : 'off'}`,
     'set ftp:auto-passive-mode no',
     'debug 3',
@@ -126,9 +129,10 @@ export const lftpClient: FtpClientAdapter = {
   requires: { command: 'lftp', install: 'apt-get install lftp' },
   modes: ['passive', 'active'],
   resumes: true,
-  // lftp exits 1 for any failed command. `reply`, not `wire`: classify then takes the last reply the
-  // client was shown when it is a failure (lftp gives up at once on 530 to PASS or 5xx to STOR, after
-  // one retry on 4xx or on 502 to PORT), else the wire evidence (RST, FIN, still open, never connected).
-  exitCodes: { 1: 'reply' },
+  // lftp exits 1 for any failed command, so classify reads the wire: the RST or FIN the proxy sent,
+  // else the last failure reply shown (lftp gives up at once on 530 to PASS or 5xx to STOR, after one
+  // retry on 4xx or on 502 to PORT), else still open or never connected. Not `reply`: lftp ignores a 530
+  // to its OPTS UTF8 before login, which must not outrank an RST that came later.
+  exitCodes: { 1: 'wire' },
   run: transfer,
 };

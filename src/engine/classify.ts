@@ -107,6 +107,8 @@ function kindOf(table: Readonly<Record<number, ExitMeaning>> | undefined, error:
   const failedReply = wire?.lastReply !== undefined && wire.lastReply >= 400;
   if ((meaning === 'reply' || meaning === 'ended') && failedReply) return { kind: 'reply', code: wire.lastReply };
   if (meaning === 'ended' && wire && wire.clientSaw !== 'rst') return { kind: 'closed' };
+  // A code that says nothing (lftp's 1), the proxy cut nothing, and a failure reply was the last word.
+  if (meaning === 'wire' && wire?.clientSaw === null && failedReply) return { kind: 'reply', code: wire.lastReply };
   return { kind: fromWire(wire) };
 }
 

@@ -252,6 +252,9 @@ export class FtpPhase {
   dataBytes(n: number): void {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`data octets must be a count, got ${n}`);
     this.#bytes += n;
+    // Data moving for a transfer command is the transfer, whether or not its 150 has arrived yet
+    // (an active-mode client may start writing as soon as the server connects back).
+    if (n > 0 && TRANSFER_VERBS.has(this.#waiting[0]?.toUpperCase() ?? '')) this.#inTransfer = true;
   }
 
   /** The data connection closed (FIN or RST, from either side). */
