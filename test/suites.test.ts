@@ -8,23 +8,38 @@ import { CLIENTS } from '../src/clients/index.js';
 import { runScenarios } from '../src/engine/run.js';
 import { EXPECTATIONS } from './suites/index.js';
 import { SUITES } from '../suites/index.js';
+import type { ClientAdapter } from '../src/clients/types.js';
+import type { Result, Scenario } from '../src/engine/types.js';
+
+/** The columns a client fills for a scenario: its name, and for FTP one per mode (`curl/active`). */
+function columns(scenario: Scenario, client: ClientAdapter): string[] {
+  if (scenario.protocol !== 'ftp') return [client.name];
+  return (scenario.ftp?.modes ?? (['passive', 'active'] as const)).map((mode) => `${client.name}/${mode}`);
+}
 
 describe.each(SUITES.map((s) => [s.name, s] as const))('suite %s', (name, suite) => {
   const expected = EXPECTATIONS[name] ?? (() => undefined);
+  const clients = CLIENTS.filter((c) => c.protocol === suite.protocol);
 
   it('has an expectation for every scenario and client', () => {
-    const missing = suite.scenarios.flatMap((s) => CLIENTS.filter((c) => !expected(s.id, c.name)).map((c) => `${s.id}/${c.name}`));
+    const missing = suite.scenarios.flatMap((s) => clients.flatMap((c) => columns(s, c)).filter((col) => !expected(s.id, col)).map((col) => `${s.id}/${col}`));
     expect(missing).toEqual([]);
   });
 
-  it.each(CLIENTS.filter((c) => c.protocol === suite.protocol).map((c) => [c.name, c] as const))(
+  it.each(clients.map((c) => [c.name, c] as const))(
     'gives the exact outcome of every scenario with %s',
     async (_client, client) => {
       const results = await runScenarios(suite.scenarios, [client], { concurrency: 4 });
       const got = Object.fromEntries(results.map((r) => [r.id, [r.outcome?.kind, r.outcome?.phase, r.verdict]]));
-      const want = Object.fromEntries(suite.scenarios.map((s) => [`${s.id}/${client.name}`, expected(s.id, client.name)]));
+      const want = Object.fromEntries(suite.scenarios.flatMap((s) => columns(s, client).map((col) => [`${s.id}/${col}`, expected(s.id, col)])));
       expect(got).toEqual(want);
-      for (const r of results.filter((r) => r.fault?.at !== undefined && r.verdict === 'conformant')) expect(r.faultFired).toBe(true);
+      const testedFault = (r: Result): boolean => r.fault?.at !== undefined && r.verdict === 'conformant' && !r.reason.startsWith('the fault never fired');
+      for (const r of results.filter(testedFault)) expect(r.faultFired).toBe(true);
+      if (suite.protocol === 'ftp') {
+        expect(results.filter((r) => r.mode !== 'passive' && r.mode !== 'active')).toEqual([]);
+        // A data-channel fault fires on the data connection, and the transcript says so.
+        for (const r of results.filter((r) => r.fault?.channel === 'data' && r.faultFired)) expect(r.transcript.join('\n')).toMatch(/data \d+: fault fired/);
+      }
       const postDot = results.filter((r) => r.id.includes('-after-dot/'));
       expect(postDot.map((r) => r.sink)).toEqual(postDot.map(() => ({ copies: 1, intact: true })));
       expect(postDot.every((r) => /deliver it twice/.test(r.reason))).toBe(true);

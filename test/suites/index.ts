@@ -1,5 +1,7 @@
 /** Expectations per suite, by suite name: test/suites.test.ts fails for a suite missing here. */
 import { expectFraming } from './framing.expect.js';
+import { expectFtpModes } from './ftp-modes.expect.js';
+import { expectFtpResets } from './ftp-resets.expect.js';
 import { expectLarge } from './large.expect.js';
 import { expectLimits } from './limits.expect.js';
 import { expectResets } from './resets.expect.js';
@@ -16,4 +18,6 @@ export const EXPECTATIONS: Readonly<Record<string, Expectations>> = {
   'smtp/restart': expectRestart,
   'smtp/timeouts': expectTimeouts,
   'smtp/large': expectLarge,
+  'ftp/resets': expectFtpResets,
+  'ftp/modes': expectFtpModes,
 };
