@@ -15,6 +15,7 @@
  * Keywords are case-insensitive. `at` defaults to `connect`, except that reset, close, stall and reply
  * need one; limit takes only `on connect`. `then` is reply's, `drop` refuse's. See formatFault too.
  */
+import { TRANSFER_VERBS } from '../protocol/ftp.js';
 import type { At, Fault, FaultKind, Step } from './types.js';
 
 /** Bad short syntax, size or duration: one line naming the input and the offending token. */
@@ -142,7 +143,7 @@ function trigger(c: Cursor, keyword: string): At {
   if (keyword === 'before') return replyTo ? { before: 'reply', to: c.step(true) } : { before: c.step(true) };
   const after = c.step();
   if (!c.word()?.startsWith('+')) return { after };
-  if (after === 'greeting' || after === 'dot') c.fail('"+<size>" is only allowed after DATA or a transfer verb');
+  if (after !== 'DATA' && !TRANSFER_VERBS.has(after)) c.fail('"+<size>" is only allowed after DATA or a transfer verb (STOR, RETR...)');
   return { after, bytes: c.value('"+<size>" such as +64KiB', (r) => size(r.slice(1)), (n) => n > 0) };
 }
 

@@ -127,10 +127,10 @@ const INVALID: readonly (readonly [string, string | null])[] = [
 /** Whole messages, for the cases where the wording is the point. */
 const MESSAGES: readonly (readonly [string, string])[] = [
   ['reset aftr greeting', 'bad fault "reset aftr greeting": expected "on connect", "after <step>", "before <step>", '
-    + '"before reply to <step>", "toward client|server" or "connection <n>" at "aftr"'],
+    + '"before reply to <step>", "toward client|server", "connection <n>" or "channel control|data" at "aftr"'],
   ['close abrt after greeting', 'bad fault "close abrt after greeting": expected "discard", "abort", '
-    + '"on connect", "after <step>", "before <step>", "before reply to <step>", "toward client|server" or '
-    + '"connection <n>" at "abrt"'],
+    + '"on connect", "after <step>", "before <step>", "before reply to <step>", "toward client|server", '
+    + '"connection <n>" or "channel control|data" at "abrt"'],
   ['stall', 'bad fault "stall": "stall" needs a trigger: "on connect", "after <step>", "before <step>" or '
     + '"before reply to <step>" at end of input'],
   ['limit 5 after greeting', 'bad fault "limit 5 after greeting": "limit" only takes "on connect" at "after"'],
