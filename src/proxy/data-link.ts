@@ -15,12 +15,13 @@
  * (FIN) goes to both ends: it is the fault that truncates (RFC 959 §3.4.1, stream mode).
  */
 import type { Socket } from 'node:net';
-import type { Transform, Writable } from 'node:stream';
+import type { Transform } from 'node:stream';
 import { applyFault, isSessionFault } from '../faults/apply.js';
 import { formatFault } from '../faults/format.js';
 import type { Link } from '../faults/link.js';
 import type { Fault, Toward } from '../faults/types.js';
-import { closed, flushed } from './sockets.js';
+import { Outlet } from './outlet.js';
+import { closed } from './sockets.js';
 import type { Transcript } from './transcript.js';
 
 /** How long the far end of a data-connection RST has to read what was relayed to it first. */
@@ -41,7 +42,8 @@ export interface DataHooks {
 
 interface Side {
   readonly socket: Socket;
-  outlet: Writable;
+  /** Where what is relayed to this side goes (its socket, or a shaper in front of it). */
+  readonly outlet: Outlet;
   /** Chunks from this side held while the link is held. */
   readonly held: Buffer[];
   ended: boolean;
@@ -63,7 +65,7 @@ export class DataLink implements Link {
   constructor(index: number, client: Socket, server: Socket, hooks: DataHooks) {
     this.#name = `data ${index}`;
     this.#hooks = hooks;
-    const side = (socket: Socket): Side => ({ socket, outlet: socket, held: [], ended: false });
+    const side = (socket: Socket): Side => ({ socket, outlet: new Outlet(socket), held: [], ended: false });
     this.#sides = { client: side(client), server: side(server) };
     this.done = Promise.all([closed(client), closed(server)]).then(() => {
       for (const timer of this.#timers) clearTimeout(timer);
@@ -99,7 +101,7 @@ export class DataLink implements Link {
 
   inject(toward: Toward, data: Buffer): void {
     this.#note('!!', `proxy sends ${data.length} bytes to ${toward}`);
-    this.#sides[toward].outlet.write(data);
+    this.#sides[toward].outlet.push(data);
   }
 
   reset(toward: Toward): void {
@@ -148,11 +150,7 @@ export class DataLink implements Link {
   }
 
   shape(toward: Toward, shaper: Transform): void {
-    const side = this.#sides[toward];
-    shaper.pipe(side.socket, { end: false });
-    shaper.on('error', () => side.socket.destroy());
-    side.socket.once('close', () => shaper.destroy());
-    side.outlet = shaper;
+    this.#sides[toward].outlet.shape(shaper);
   }
 
   // ── relay ─────────────────────────────────────────────────────────────────────────────────────
@@ -214,12 +212,7 @@ export class DataLink implements Link {
     this.#bytes += bytes.length;
     this.#hooks.bytes(bytes.length);
     const to = this.#sides[from === 'client' ? 'server' : 'client'];
-    if (to.outlet.write(bytes)) return;
-    const source = this.#sides[from].socket;
-    source.pause();
-    to.outlet.once('drain', () => {
-      if (!this.#held && !this.#dead) source.resume();
-    });
+    to.outlet.relay(bytes, this.#sides[from].socket, () => !this.#held && !this.#dead);
   }
 
   /** After a hold: relays what was held from `from`, then its FIN if it came. */
@@ -233,10 +226,8 @@ export class DataLink implements Link {
 
   /** Passes a FIN on to `to` once what was relayed to it has left. */
   #end(to: Toward): void {
-    const side = this.#sides[to];
-    if (side.outlet === side.socket) return void side.socket.end();
-    side.outlet.once('end', () => side.socket.end());
-    side.outlet.end();
+    const socket = this.#sides[to].socket;
+    this.#sides[to].outlet.end(() => socket.end());
   }
 
   #fire(fault: Fault): void {
@@ -255,10 +246,7 @@ export class DataLink implements Link {
   }
 
   #flushed(toward: Toward): Promise<void> {
-    const side = this.#sides[toward];
-    const shaper = side.outlet === side.socket ? undefined : side.outlet;
-    side.outlet = side.socket;
-    return flushed(side.socket, shaper);
+    return this.#sides[toward].outlet.flushed();
   }
 
   #note(speaker: '--' | '!!', text: string): void {

@@ -10,7 +10,7 @@
  * happens there. An outlet is the peer's socket, or a shaper (throttle, slice, coalesce) piped to it.
  */
 import type { Socket } from 'node:net';
-import type { Transform, Writable } from 'node:stream';
+import type { Transform } from 'node:stream';
 import { applyFault, isSessionFault } from '../faults/apply.js';
 import type { Link } from '../faults/link.js';
 import { cutAt, holdsLines } from '../faults/trigger.js';
@@ -18,7 +18,8 @@ import type { Fault, Toward } from '../faults/types.js';
 import { formatFault } from '../faults/format.js';
 import type { Direction, Mark, Tracker, View } from '../protocol/conversation.js';
 import { parseReplyLine } from '../protocol/smtp.js';
-import { closed, flushed, readProof } from './sockets.js';
+import { Outlet } from './outlet.js';
+import { closed, readProof } from './sockets.js';
 import { Transcript, recordMark } from './transcript.js';
 
 /** A chunk waiting to be relayed, with its marks and how far it has been relayed. */
@@ -38,8 +39,7 @@ interface Pending {
 /** One direction of the relay. */
 interface Relay {
   readonly source: Socket;
-  readonly target: Socket;
-  outlet: Writable;
+  readonly outlet: Outlet;
   readonly queue: Pending[];
   carry: Buffer;
   /** The source sent its FIN. */
@@ -121,8 +121,8 @@ export class Session implements Link {
     const all = dialect.holdLines === true;
     this.#holdLines = { up: all || holds.includes('up'), down: all || holds.includes('down') };
     this.#relays = {
-      up: { source: client, target: server, outlet: server, queue: [], carry: Buffer.alloc(0), ended: false, passedOn: false },
-      down: { source: server, target: client, outlet: client, queue: [], carry: Buffer.alloc(0), ended: false, passedOn: false },
+      up: { source: client, outlet: new Outlet(server), queue: [], carry: Buffer.alloc(0), ended: false, passedOn: false },
+      down: { source: server, outlet: new Outlet(client), queue: [], carry: Buffer.alloc(0), ended: false, passedOn: false },
     };
     this.done = Promise.all([closed(client), closed(server)]).then(() => this.#clearTimers());
     for (const dir of ['up', 'down'] as const) this.#wire(dir);
@@ -174,11 +174,11 @@ export class Session implements Link {
       if (this.#caught) this.view.replaced(this.#caught);
       this.view.told(code);
     }
-    this.#relayTo(toward).outlet.write(data);
+    this.#relayTo(toward).outlet.push(data);
   }
 
   reset(toward: Toward): void {
-    const victim = this.#relayTo(toward).target;
+    const victim = this.#relayTo(toward).outlet.target;
     const unread = this.#unread[toward];
     this.#kill();
     this.#rstPending = toward === 'client';
@@ -196,7 +196,7 @@ export class Session implements Link {
   }
 
   close(toward: Toward, then: 'discard' | 'abort'): void {
-    const victim = this.#relayTo(toward).target;
+    const victim = this.#relayTo(toward).outlet.target;
     this.#kill();
     void this.#flushed(toward).then(() => {
       this.transcript.add('--', `FIN to ${toward}${then === 'abort' ? ', then no more reading' : ''}`);
@@ -226,11 +226,7 @@ export class Session implements Link {
   }
 
   shape(toward: Toward, shaper: Transform): void {
-    const relay = this.#relayTo(toward);
-    shaper.pipe(relay.target, { end: false });
-    shaper.on('error', () => relay.target.destroy());
-    relay.target.once('close', () => shaper.destroy());
-    relay.outlet = shaper;
+    this.#relayTo(toward).outlet.shape(shaper);
   }
 
   // ── relay ─────────────────────────────────────────────────────────────────────────────────────
@@ -373,20 +369,14 @@ export class Session implements Link {
     if (bytes.length === 0) return;
     this.#unread[towardOf[dir]] = true;
     const relay = this.#relays[dir];
-    if (relay.outlet.write(bytes)) return;
-    relay.source.pause();
-    relay.outlet.once('drain', () => {
-      if (!this.#held && !this.#dead) relay.source.resume();
-    });
+    relay.outlet.relay(bytes, relay.source, () => !this.#held && !this.#dead);
   }
 
   #endTarget(relay: Relay): void {
     if (relay.passedOn) return;
     relay.passedOn = true;
     const toward = relay === this.#relays.down ? 'client' : 'server';
-    if (relay.outlet === relay.target) return this.#finTo(toward);
-    relay.outlet.once('end', () => this.#finTo(toward));
-    relay.outlet.end();
+    relay.outlet.end(() => this.#finTo(toward));
   }
 
   /** Stops relaying for good: what either side still sends is read and dropped. */
@@ -409,15 +399,12 @@ export class Session implements Link {
   /** Sends a FIN to a side (after what was written to it). */
   #finTo(toward: Toward): void {
     if (toward === 'client') this.#sawEnd('fin');
-    this.#relayTo(toward).target.end();
+    this.#relayTo(toward).outlet.target.end();
   }
 
   /** Resolves once everything relayed to `toward` has left; a shaper in the way is drained and removed. */
   #flushed(toward: Toward): Promise<void> {
-    const relay = this.#relayTo(toward);
-    const shaper = relay.outlet === relay.target ? undefined : relay.outlet;
-    relay.outlet = relay.target;
-    return flushed(relay.target, shaper);
+    return this.#relayTo(toward).outlet.flushed();
   }
 
   #relayTo(toward: Toward): Relay {

@@ -1,0 +1,58 @@
+/**
+ * Where relayed bytes go: a peer's socket, or a shaper (throttle, slice, coalesce) piped into it. The
+ * control session (./session.ts) and FTP data connections (./data-link.ts) relay through these.
+ */
+import type { Socket } from 'node:net';
+import type { Transform, Writable } from 'node:stream';
+import { flushed } from './sockets.js';
+
+export class Outlet {
+  /** The peer's socket. */
+  readonly target: Socket;
+  #stream: Writable;
+
+  constructor(target: Socket) {
+    this.target = target;
+    this.#stream = target;
+  }
+
+  /** Writes `bytes`, whatever the buffers hold (injected replies, a fault's own bytes). */
+  push(bytes: Buffer): void {
+    this.#stream.write(bytes);
+  }
+
+  /** Relays `bytes` from `source`, pausing it while the outlet is full; it resumes on drain if `mayResume()`. */
+  relay(bytes: Buffer, source: Socket, mayResume: () => boolean): void {
+    if (this.#stream.write(bytes)) return;
+    source.pause();
+    this.#stream.once('drain', () => {
+      if (mayResume()) source.resume();
+    });
+  }
+
+  /** From now on bytes pass through `shaper` on their way to the target. */
+  shape(shaper: Transform): void {
+    const target = this.target;
+    shaper.pipe(target, { end: false });
+    shaper.on('error', () => target.destroy());
+    target.once('close', () => shaper.destroy());
+    this.#stream = shaper;
+  }
+
+  /** Calls `fin` once everything relayed has reached the target (a shaper is ended and drained first). */
+  end(fin: () => void): void {
+    if (this.#stream === this.target) return fin();
+    this.#stream.once('end', fin);
+    this.#stream.end();
+  }
+
+  /**
+   * Resolves once everything relayed so far has left; a shaper in the way is drained and removed, so
+   * what a fault writes next (a FIN, an RST) is not held behind it.
+   */
+  flushed(): Promise<void> {
+    const shaper = this.#stream === this.target ? undefined : this.#stream;
+    this.#stream = this.target;
+    return flushed(this.target, shaper);
+  }
+}
