@@ -95,11 +95,11 @@ export class FtpData implements Dialect {
       const text = mark.lines.join(' ');
       if (mark.to === 'PASV' && mark.code === 227) {
         const target = parse227(text);
-        return target && this.#passive(target, (host, port) => format227(host, port), true);
+        return target && this.#interpose('passive', target, format227);
       }
       if (mark.to === 'EPSV' && mark.code === 229) {
         const port = parse229(text)?.port;
-        return port === undefined ? null : this.#passive({ host: this.#o.upstreamHost, port }, (_, p) => format229(p), false);
+        return port === undefined ? null : this.#interpose('passive', { host: this.#o.upstreamHost, port }, (_, p) => format229(p), false);
       }
       return null;
     }
@@ -107,11 +107,11 @@ export class FtpData implements Dialect {
       const arg = mark.line.replace(/^\s*\S+\s?/, '');
       if (mark.verb === 'PORT') {
         const target = parsePort(arg);
-        return target && this.#active(target, (host, port) => `PORT ${formatPort(host, port)}`);
+        return target && this.#interpose('active', target, (host, port) => `PORT ${formatPort(host, port)}`);
       }
       if (mark.verb === 'EPRT') {
         const target = parseEprt(arg);
-        return target && this.#active(target, (host, port) => `EPRT ${formatEprt(host, port)}`);
+        return target && this.#interpose('active', target, (host, port) => `EPRT ${formatEprt(host, port)}`);
       }
     }
     return null;
@@ -134,24 +134,20 @@ export class FtpData implements Dialect {
     await Promise.all([...this.#links].map((l) => l.done));
   }
 
-  async #passive(target: HostPort, format: (host: string, port: number) => string, hasAddress: boolean): Promise<Buffer> {
-    this.#mode = 'passive';
+  /**
+   * Puts a listener of the proxy's between the two ends and says where it is, in the reply or command
+   * `format` writes. Passive: the client will connect to it and the proxy on to the server's `target`;
+   * active: the server will, and the proxy on to the client's `target`. A dataport fault changes what
+   * is said: 127.0.0.2 (the listener keeps its port reserved there) or a port where nothing listens.
+   */
+  async #interpose(mode: 'passive' | 'active', target: HostPort, format: (host: string, port: number) => string, hasAddress = true): Promise<Buffer> {
+    this.#mode = mode;
     const how = this.#misrouted(hasAddress);
-    const port = await this.#listen((client) => this.#connect(client, target));
-    const advertised = { host: how === 'wrong-address' ? NOWHERE_HOST : this.#o.host, port: how === 'refused' ? await this.#closedPort() : port };
-    const line = format(advertised.host, advertised.port);
-    this.#note(`data address: server said ${target.host}:${target.port}, client told ${advertised.host}:${advertised.port}`);
-    return Buffer.from(`${line}\r\n`, 'latin1');
-  }
-
-  async #active(target: HostPort, format: (host: string, port: number) => string): Promise<Buffer> {
-    this.#mode = 'active';
-    const how = this.#misrouted(true);
-    const port = await this.#listen((server) => this.#connect(server, target, true));
-    const advertised = { host: how === 'wrong-address' ? NOWHERE_HOST : this.#o.host, port: how === 'refused' ? await this.#closedPort() : port };
-    const line = format(advertised.host, advertised.port);
-    this.#note(`data address: client said ${target.host}:${target.port}, server told ${advertised.host}:${advertised.port}`);
-    return Buffer.from(`${line}\r\n`, 'latin1');
+    const port = how === 'refused' ? await this.#closedPort() : await this.#listen((socket) => this.#connect(socket, target, mode === 'active'));
+    const host = how === 'wrong-address' ? NOWHERE_HOST : this.#o.host;
+    const [from, to] = mode === 'passive' ? ['server', 'client'] : ['client', 'server'];
+    this.#note(`data address: ${from} said ${target.host}:${target.port}, ${to} told ${host}:${port}`);
+    return Buffer.from(`${format(host, port)}\r\n`, 'latin1');
   }
 
   /** The dataport fault in force, firing it at the first address it can change. */
@@ -161,7 +157,7 @@ export class FtpData implements Dialect {
     if (!fault) return undefined;
     this.#armed = this.#armed.filter((f) => f !== fault);
     if (!this.#o.fire(fault)) return undefined;
-    this.#o.transcript.add('!!', `fault fired: dataport ${fault.how}`);
+    this.#o.transcript.add('!!', `fault fired: ${formatFault(fault)}`);
     this.#misroute = fault.how;
     return fault.how;
   }

@@ -150,13 +150,12 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     upstream.once('connect', () => {
       const hooks = { fire: markFired, listenerFault: (f: Fault) => applyRefuse(f as RefuseFault, listener) };
       const mine = forConnection(entry.index).filter((f) => f.kind !== 'limit');
-      let dialect: Dialect = { tracker: new SmtpTracker(), view: new SmtpPhase() };
       if (options.protocol === 'ftp') {
         const faults = mine.filter(onDataSide);
         entry.ftp = new FtpData({ host, upstreamHost: options.upstream.host, transcript: entry.transcript, faults, fire: markFired });
-        dialect = entry.ftp;
       }
-      const control = options.protocol === 'ftp' ? mine.filter((f) => !onDataSide(f)) : mine;
+      const dialect: Dialect = entry.ftp ?? { tracker: new SmtpTracker(), view: new SmtpPhase() };
+      const control = entry.ftp ? mine.filter((f) => !onDataSide(f)) : mine;
       const session = new Session(entry.index, entry.client, upstream, control, hooks, entry.transcript, dialect);
       entry.session = session;
       if (entry.ftp) entry.ftp.control = session;
