@@ -16,10 +16,9 @@
  * CURLOPT_ACCEPTTIMEOUT_MS: in active mode it waits 60 s (its default) for the server to connect back,
  * then exits 12. No `--max-time`: past the runner's deadline the process group is killed (`hung`).
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { exitReport, runProcess, type ProcessRun } from './process.js';
+import { exitReport, inTempDir, resumingOnce, runProcess, type ProcessRun } from './process.js';
 import type { ClientReport, FtpClientAdapter, FtpJob, FtpMode } from './types.js';
 
 const seconds = (ms: number): string => String(Math.max(1, Math.ceil(ms / 1000)));
@@ -121,23 +120,13 @@ async function attempt(job: FtpJob, files: CurlFtpFiles, resume: boolean, signal
   return { ok: true, detail: report.detail, received };
 }
 
-async function transfer(job: FtpJob, signal: AbortSignal): Promise<ClientReport> {
+function transfer(job: FtpJob, signal: AbortSignal): Promise<ClientReport> {
   const config = curlConfigUser(job.user, job.password);
-  const dir = await mkdtemp(join(tmpdir(), 'wireprobe-curl-'));
-  try {
+  return inTempDir('wireprobe-curl-', async (dir) => {
     const files: CurlFtpFiles = { config: join(dir, 'config'), output: join(dir, 'download') };
     await writeFile(files.config, config, { mode: 0o600 });
-    const first = await attempt(job, files, false, signal);
-    const retry = job.resume === true && job.direction === 'upload' && !first.ok && first.error.exitCode !== undefined && !signal.aborted;
-    if (!retry) return first;
-    const second = await attempt(job, files, true, signal);
-    const before = `exit ${first.error.exitCode}`;
-    return second.ok
-      ? { ok: true, detail: `${second.detail}, resumed with -C - after ${before}` }
-      : { ok: false, error: { ...second.error, message: `resumed with -C - after ${before}: ${second.error.message}` } };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+    return resumingOnce(job, signal, '-C -', (resume) => attempt(job, files, resume, signal));
+  });
 }
 
 /** curl as an FTP client. */

@@ -5,11 +5,10 @@
  * code and the ftplib method it failed in as JSON; a download is written to a temporary file, read back
  * and removed. The password goes through the environment, never the command line.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runProcess } from './process.js';
+import { inTempDir, runProcess, scriptResult } from './process.js';
 import type { ClientError, ClientReport, FtpClientAdapter, FtpJob } from './types.js';
 
 const SCRIPT = fileURLToPath(new URL('./ftplib-transfer.py', import.meta.url));
@@ -61,32 +60,27 @@ function describeFirst(first: ScriptFailure): string {
 }
 
 async function transfer(job: FtpJob, signal: AbortSignal): Promise<ClientReport> {
+  if (job.direction === 'download') return inTempDir('wireprobe-ftplib-', (dir) => once(job, signal, join(dir, 'received')));
+  return once(job, signal, '-');
+}
+
+/** One run of the script; `out`: where a download is written (`-` for uploads). */
+async function once(job: FtpJob, signal: AbortSignal, out: string): Promise<ClientReport> {
   const download = job.direction === 'download';
-  const dir = download ? await mkdtemp(join(tmpdir(), 'wireprobe-ftplib-')) : undefined;
-  const out = dir === undefined ? '-' : join(dir, 'received');
-  try {
-    const policy = job.resume ? 'resume' : 'once';
-    const args = [SCRIPT, job.host, String(job.port), job.user, job.mode, job.direction, job.path, String(job.timeouts.socket / 1000), policy, out];
-    const run = await runProcess('python3', args, { ...(download ? {} : { stdin: job.data }), signal, env: { [PASSWORD_ENV]: job.password } });
-    const line = run.stdout.trim().split('\n').at(-1) ?? '';
-    let result: ScriptResult;
-    try {
-      result = JSON.parse(line) as ScriptResult;
-    } catch {
-      const why = run.spawnError ?? `exit ${run.exitCode ?? run.signal}: ${run.stderr.trim().split('\n').at(-1) ?? ''}`;
-      return { ok: false, error: { code: 'ESCRIPT', message: `ftplib script gave no result (${why})` } };
-    }
-    const first = result.first ? ` (${describeFirst(result.first)})` : '';
-    if (!result.ok) {
-      const error = scriptError(result as ScriptFailure);
-      return { ok: false, error: result.first ? { ...error, message: `resume failed: ${error.message}${first}` } : error };
-    }
-    const resumed = typeof result.resumedAt === 'number' ? `resumed at ${result.resumedAt} bytes: ` : '';
-    const detail = `${resumed}${result.reply ?? ''}${first}`;
-    return download ? { ok: true, detail, received: await readFile(out) } : { ok: true, detail };
-  } finally {
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  const policy = job.resume ? 'resume' : 'once';
+  const args = [SCRIPT, job.host, String(job.port), job.user, job.mode, job.direction, job.path, String(job.timeouts.socket / 1000), policy, out];
+  const run = await runProcess('python3', args, { ...(download ? {} : { stdin: job.data }), signal, env: { [PASSWORD_ENV]: job.password } });
+  const parsed = scriptResult<ScriptResult>(run, 'ftplib script');
+  if ('failure' in parsed) return parsed.failure;
+  const { result } = parsed;
+  const first = result.first ? ` (${describeFirst(result.first)})` : '';
+  if (!result.ok) {
+    const error = scriptError(result as ScriptFailure);
+    return { ok: false, error: result.first ? { ...error, message: `resume failed: ${error.message}${first}` } : error };
   }
+  const resumed = typeof result.resumedAt === 'number' ? `resumed at ${result.resumedAt} bytes: ` : '';
+  const detail = `${resumed}${result.reply ?? ''}${first}`;
+  return download ? { ok: true, detail, received: await readFile(out) } : { ok: true, detail };
 }
 
 /** Python's ftplib. */

@@ -11,10 +11,9 @@
  * 1 for every failure; the report counts the control connections it tried (its `debug 3` lines) and
  * keeps its last error line.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runProcess, type ProcessRun } from './process.js';
+import { inTempDir, resumingOnce, runProcess, type ProcessRun } from './process.js';
 import type { ClientReport, FtpClientAdapter, FtpJob } from './types.js';
 
 const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
@@ -103,22 +102,12 @@ async function attempt(job: FtpJob, files: LftpFiles, resume: boolean, signal: A
   return { ok: true, detail: result.detail, received };
 }
 
-async function transfer(job: FtpJob, signal: AbortSignal): Promise<ClientReport> {
-  const dir = await mkdtemp(join(tmpdir(), 'wireprobe-lftp-'));
-  try {
+function transfer(job: FtpJob, signal: AbortSignal): Promise<ClientReport> {
+  return inTempDir('wireprobe-lftp-', async (dir) => {
     const files: LftpFiles = { script: join(dir, 'script'), local: join(dir, 'data') };
     if (job.direction === 'upload') await writeFile(files.local, job.data, { mode: 0o600 });
-    const first = await attempt(job, files, false, signal);
-    const retry = job.resume === true && job.direction === 'upload' && !first.ok && first.error.exitCode !== undefined && !signal.aborted;
-    if (!retry) return first;
-    const second = await attempt(job, files, true, signal);
-    const before = `exit ${first.error.exitCode}`;
-    return second.ok
-      ? { ok: true, detail: `${second.detail}, resumed with put -c after ${before}` }
-      : { ok: false, error: { ...second.error, message: `resumed with put -c after ${before}: ${second.error.message}` } };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+    return resumingOnce(job, signal, 'put -c', (resume) => attempt(job, files, resume, signal));
+  });
 }
 
 /** lftp as an FTP client. */

@@ -4,6 +4,9 @@
  * known cases (curl's 120 s wait on QUIT, swaks blocked in a write): the group kill is the backstop.
  */
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ClientReport } from './types.js';
 
 /** How a process ended and what it said. */
@@ -74,4 +77,48 @@ export function exitReport(run: ProcessRun): ClientReport {
 export async function installed(command: string): Promise<boolean> {
   const run = await runProcess('sh', ['-c', `command -v ${command}`], { signal: new AbortController().signal });
   return run.exitCode === 0;
+}
+
+/**
+ * The JSON result a helper script (smtplib-send.py, ftplib-transfer.py) prints as its last stdout line,
+ * or, when there is none (the script crashed, was killed, could not start), the failure saying so.
+ */
+export function scriptResult<T>(run: ProcessRun, script: string): { readonly result: T } | { readonly failure: ClientReport } {
+  const line = run.stdout.trim().split('\n').at(-1) ?? '';
+  try {
+    return { result: JSON.parse(line) as T };
+  } catch {
+    const why = run.spawnError ?? `exit ${run.exitCode ?? run.signal}: ${run.stderr.trim().split('\n').at(-1) ?? ''}`;
+    return { failure: { ok: false, error: { code: 'ESCRIPT', message: `${script} gave no result (${why})` } } };
+  }
+}
+
+/** Runs `task` with a private temporary directory (mode 0700), removed afterwards whatever happens. */
+export async function inTempDir<T>(prefix: string, task: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  try {
+    return await task(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * An upload that may be resumed once: when the job asks for it and the first attempt failed with an
+ * exit code (the runner did not stop it), a second attempt resumes (`how`: the client's way, for the
+ * report). Both attempts are said in the report.
+ */
+export async function resumingOnce(
+  job: { readonly resume?: boolean; readonly direction: 'upload' | 'download' },
+  signal: AbortSignal,
+  how: string,
+  attempt: (resume: boolean) => Promise<ClientReport>,
+): Promise<ClientReport> {
+  const first = await attempt(false);
+  if (!job.resume || job.direction !== 'upload' || first.ok || first.error.exitCode === undefined || signal.aborted) return first;
+  const second = await attempt(true);
+  const before = `exit ${first.error.exitCode}`;
+  return second.ok
+    ? { ok: true, detail: `${second.detail}, resumed with ${how} after ${before}` }
+    : { ok: false, error: { ...second.error, message: `resumed with ${how} after ${before}: ${second.error.message}` } };
 }

@@ -4,7 +4,7 @@
  * type, errno name and reply code as JSON.
  */
 import { fileURLToPath } from 'node:url';
-import { runProcess } from './process.js';
+import { runProcess, scriptResult } from './process.js';
 import type { SmtpClientAdapter, ClientReport, SmtpJob } from './types.js';
 
 const SCRIPT = fileURLToPath(new URL('./smtplib-send.py', import.meta.url));
@@ -21,14 +21,9 @@ interface ScriptResult {
 async function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
   const args = [SCRIPT, job.host, String(job.port), job.from, job.to[0] ?? '', String(job.timeouts.socket / 1000), job.tls ?? 'none'];
   const run = await runProcess('python3', args, { stdin: job.message, signal });
-  const line = run.stdout.trim().split('\n').at(-1) ?? '';
-  let result: ScriptResult;
-  try {
-    result = JSON.parse(line) as ScriptResult;
-  } catch {
-    const why = run.spawnError ?? `exit ${run.exitCode ?? run.signal}: ${run.stderr.trim().split('\n').at(-1) ?? ''}`;
-    return { ok: false, error: { code: 'ESCRIPT', message: `smtplib script gave no result (${why})` } };
-  }
+  const parsed = scriptResult<ScriptResult>(run, 'smtplib script');
+  if ('failure' in parsed) return parsed.failure;
+  const { result } = parsed;
   if (result.ok) return { ok: true, detail: result.reply ?? '' };
   return {
     ok: false,
