@@ -1,9 +1,11 @@
 /** What the SMTP and FTP runners share: the deadline, default timeouts, and results that never ran. */
 import type { ClientAdapter, FtpMode } from '../clients/types.js';
+import type { ProxyHandle, SessionInfo } from '../proxy/proxy.js';
+import { bounded } from '../util/bounded.js';
 import type { Result, Scenario, Timeouts } from './types.js';
 
 /** How long a client may go on (QUIT, closing) after it reported, before the proxy is closed. */
-export const QUIT_GRACE_MS = 1_000;
+const QUIT_GRACE_MS = 1_000;
 
 /** Client timeouts and the runner's deadline, unless a scenario sets its own. */
 export const DEFAULT_TIMEOUTS: Timeouts = { connect: 5_000, greeting: 5_000, socket: 5_000, deadline: 20_000 };
@@ -56,4 +58,21 @@ export async function withDeadline<T>(task: (signal: AbortSignal) => Promise<T>,
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * After the client reported (or hung): lets it finish briefly (QUIT, closing), takes what the proxy saw
+ * of every session before the teardown ends the connections it left open, then closes the proxy and
+ * waits for the server to settle.
+ */
+export async function sessionsAfter(
+  reports: unknown,
+  proxy: ProxyHandle,
+  server: { idle(): Promise<void> },
+): Promise<readonly SessionInfo[]> {
+  if (reports !== 'hung') await bounded(proxy.idle(), QUIT_GRACE_MS);
+  const sessions = proxy.sessions();
+  await proxy.close();
+  await server.idle();
+  return sessions;
 }

@@ -11,9 +11,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { startFtpServer, type FtpServerHandle } from '../../servers/ftp.js';
 import type { ClientReport, FtpClientAdapter, FtpJob, FtpMode } from '../clients/types.js';
 import { startProxy, type ProxyHandle, type SessionInfo } from '../proxy/proxy.js';
-import { bounded } from '../util/bounded.js';
 import { classify } from './classify.js';
-import { DEFAULT_TIMEOUTS, failed, identity, notApplicable, QUIT_GRACE_MS, withDeadline } from './run-common.js';
+import { DEFAULT_TIMEOUTS, failed, identity, notApplicable, sessionsAfter, withDeadline } from './run-common.js';
 import type { FtpReport, Outcome, Result, Scenario, SinkReport } from './types.js';
 import { judgeFtp, type Transferred } from './verdict.js';
 
@@ -47,10 +46,7 @@ export async function runFtpScenario(scenario: Scenario, client: FtpClientAdapte
     const job = { host: proxy.host, port: proxy.port, user: FTP_USER, password: FTP_PASSWORD, mode, direction: transfer.direction, timeouts };
     const jobs: FtpJob[] = files.map((f) => ({ ...job, path: f.path, data: download ? Buffer.alloc(0) : f.data, ...(transfer.resume ? { resume: true } : {}) }));
     const reports = await withDeadline((signal) => Promise.all(jobs.map((j) => client.run(j, signal))), timeouts.deadline);
-    if (reports !== 'hung') await bounded(proxy.idle(), QUIT_GRACE_MS);
-    const sessions = proxy.sessions();
-    await proxy.close();
-    await server.idle();
+    const sessions = await sessionsAfter(reports, proxy, server);
     const transferred = files.map((f, i): Transferred => {
       const report = reports === 'hung' ? undefined : reports[i];
       const held = download ? (report?.ok ? report.received : undefined) : server!.read(f.path);

@@ -16,8 +16,7 @@ import { fingerprint, makeMessage } from './message.js';
 import { sendAll } from './sends.js';
 import type { Accounting, Outcome, Result, Scenario, SinkReport, Timeouts } from './types.js';
 import { judge } from './verdict.js';
-import { bounded } from '../util/bounded.js';
-import { DEFAULT_TIMEOUTS, failed, identity, notApplicable, QUIT_GRACE_MS, withDeadline } from './run-common.js';
+import { DEFAULT_TIMEOUTS, failed, identity, notApplicable, sessionsAfter, withDeadline } from './run-common.js';
 import { runFtpScenario } from './run-ftp.js';
 
 export { DEFAULT_TIMEOUTS, withDeadline };
@@ -108,12 +107,7 @@ async function runSmtpScenario(scenario: Scenario, client: SmtpClientAdapter): P
     const job = { host: proxy.host, port: proxy.port, from: 'sender@wireprobe.test', to: ['sink@wireprobe.test'], timeouts, tls };
     const jobs = messages.map((m) => ({ ...job, message: m.data }));
     const reports = await withDeadline((signal) => sendAll(client, jobs, sends, signal), timeouts.deadline);
-    // A client may still be saying QUIT after it reported; let it finish, briefly.
-    if (reports !== 'hung') await bounded(proxy.idle(), QUIT_GRACE_MS);
-    // What the client saw, before the teardown below ends the connections it left open.
-    const sessions = proxy.sessions();
-    await proxy.close();
-    await server.idle();
+    const sessions = await sessionsAfter(reports, proxy, server);
     const inOrder = !client.runMany && sends.mode === 'sequential';
     const outcome = outcomeOf(client.name, reports, sessions, inOrder);
     const copies = expected.map((e) => server!.messages.filter((m) => m.sha256 === e.sha256 && m.bytes === e.data.length).length);
