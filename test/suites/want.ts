@@ -1,4 +1,6 @@
 /** An expected result: the outcome's kind and phase, and the verdict. */
+import { CLIENTS } from '../../src/clients/index.js';
+import type { FtpClientAdapter } from '../../src/clients/types.js';
 import type { OutcomeKind, Verdict } from '../../src/engine/types.js';
 
 export type Want = readonly [kind: OutcomeKind | undefined, phase: string | undefined, verdict: Verdict];
@@ -25,4 +27,14 @@ export function oneOf(...wants: Want[]): OneOf {
 export function settle(want: Want | OneOf | undefined, got: Want): Want | OneOf | undefined {
   if (!want || !('oneOf' in want)) return want;
   return want.oneOf.find((w) => w.every((x, i) => x === got[i])) ?? want;
+}
+
+/**
+ * FTP: `want` in every client/mode column (`n/a` where the client lacks the mode, basic-ftp's active),
+ * except the columns in `differs`.
+ */
+export function every(want: Want, differs: Readonly<Record<string, Want>> = {}): Readonly<Record<string, Want>> {
+  const ftp = CLIENTS.filter((c): c is FtpClientAdapter => c.protocol === 'ftp');
+  const cells = ftp.flatMap((c) => (['passive', 'active'] as const).map((mode) => [`${c.name}/${mode}`, c.modes.includes(mode) ? want : NA] as const));
+  return { ...Object.fromEntries(cells), ...differs };
 }
