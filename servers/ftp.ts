@@ -37,6 +37,8 @@ export interface FtpServerOptions {
   readonly maxSessions?: number;
   /** Closes a control connection idle this long (no data connection open) with 421; default 0 (never). */
   readonly idleTimeoutMs?: number;
+  /** Waits this long before each greeting, ms: keeps sessions open long enough for a burst to overlap; default 0. */
+  readonly greetingDelayMs?: number;
   /** Files present at start, path to content (parent directories are created); default {}. */
   readonly files?: Readonly<Record<string, Buffer>>;
   /** Called with each upload as it is recorded (before its 226, or when it is aborted); default none. */
@@ -54,6 +56,7 @@ export const FTP_SERVER_DEFAULTS: Required<FtpServerOptions> = Object.freeze({
   active: 'on',
   maxSessions: 0,
   idleTimeoutMs: 0,
+  greetingDelayMs: 0,
   files: Object.freeze({}),
   onStored: () => undefined,
 });
@@ -185,7 +188,8 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
       return;
     }
     tracked(sessions, socket);
-    greet?.(socket);
+    if (o.greetingDelayMs > 0) setTimeout(() => !socket.destroyed && greet?.(socket), o.greetingDelayMs);
+    else greet?.(socket);
   });
 
   srv.on('connect', ({ connection }: { connection: Conn }) => {

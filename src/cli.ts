@@ -39,16 +39,19 @@ Faults (--fault, repeatable):  KIND [ARGS] [AT] [OPTIONS]
   stall                         stop relaying and reading: writes block, reads wait
   delay 2s                      hold both directions, then go on
   throttle 2MiB/s               slow link          slice 1 [gap 5ms]   fragment writes
-  coalesce 50ms                 merge writes       limit 2 [reply|reset|queue]  session limit
+  coalesce 50ms                 merge writes       limit 2 [reply|close|reset|queue] session limit
   reply 552 ["text"] [then continue|close|reset]   answer in the server's place
   refuse 3s [refuse|reset] [drop close|reset]      a restart: drop sessions, refuse the port
+  dataport wrong-address|refused                   FTP: data address points to 127.0.0.2 / a closed port
 AT:
   on connect                    as soon as the client connects
   after greeting | after EHLO   once the server's reply to it reached the client
   after DATA +64KiB             once 64 KiB of the message body reached the server
   before reply to RCPT | dot    the command (or final dot) reached the server, its reply is held
   before QUIT                   the command is held, never reaches the server
-OPTIONS: toward client|server, connection N (only the Nth connection)
+  after STOR +1MiB channel data FTP: once 1 MiB of the upload went over the data connection
+OPTIONS: toward client|server, connection N (only the Nth connection),
+         channel control|data (FTP: the connection it acts on; default control)
 
 Exit codes: 0 conformant, 1 deviations found (with --fail-on-deviation), 2 bad input or own error.
 `;

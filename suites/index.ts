@@ -1,4 +1,5 @@
 /** Every built-in suite, in the order `wireprobe run` runs them. */
+import { limits as ftpLimits } from './ftp/limits.js';
 import { modes as ftpModes } from './ftp/modes.js';
 import { resets as ftpResets } from './ftp/resets.js';
 import { framing } from './smtp/framing.js';
@@ -12,4 +13,4 @@ import type { Suite } from './types.js';
 
 export type { Suite } from './types.js';
 
-export const SUITES: readonly Suite[] = [resets, timeouts, large, framing, tls, limits, restart, ftpResets, ftpModes];
+export const SUITES: readonly Suite[] = [resets, timeouts, large, framing, tls, limits, restart, ftpResets, ftpModes, ftpLimits];

@@ -107,8 +107,9 @@ function kindOf(table: Readonly<Record<number, ExitMeaning>> | undefined, error:
   const failedReply = wire?.lastReply !== undefined && wire.lastReply >= 400;
   if ((meaning === 'reply' || meaning === 'ended') && failedReply) return { kind: 'reply', code: wire.lastReply };
   if (meaning === 'ended' && wire && wire.clientSaw !== 'rst') return { kind: 'closed' };
-  // A code that says nothing (lftp's 1), the proxy cut nothing, and a failure reply was the last word.
-  if (meaning === 'wire' && wire?.clientSaw === null && failedReply) return { kind: 'reply', code: wire.lastReply };
+  // A code that says nothing (lftp's 1), and a failure reply was the last word: with nothing cut, or
+  // with a FIN after it (the server said why it closed), the client failed on that reply.
+  if (meaning === 'wire' && wire?.clientSaw !== 'rst' && failedReply) return { kind: 'reply', code: wire.lastReply };
   return { kind: fromWire(wire) };
 }
 

@@ -89,6 +89,8 @@ export interface FtpServerKnobs {
   readonly idleTimeoutMs?: number;
   /** `off`: PORT and EPRT get 502. */
   readonly active?: 'on' | 'off';
+  /** Extra delay before each greeting, ms: keeps sessions open long enough for a burst to overlap. */
+  readonly greetingDelayMs?: number;
 }
 
 /** What an FTP scenario moves: one file of `messageBytes` octets. */

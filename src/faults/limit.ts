@@ -1,12 +1,13 @@
 /**
  * Limit: at most `max` concurrent sessions, as a server's process or client limit. What a
  * connection over the limit gets mirrors real servers: a 421 then close (vsftpd, exim, Postfix per
- * client), a reset, or no greeting at all while it waits (Postfix at its process limit).
+ * client), a close with no reply, a reset, or no greeting at all while it waits (Postfix at its process
+ * limit).
  */
 import type { LimitFault } from './types.js';
 
 /** What happens to a new connection. */
-export type Admission = 'admit' | 'reply' | 'reset' | 'queue';
+export type Admission = 'admit' | 'reply' | 'close' | 'reset' | 'queue';
 
 /** Decides for a new connection, given the sessions already open. */
 export function admit(fault: LimitFault, open: number): Admission {

@@ -5,7 +5,7 @@
  *   fault  := kind args (at | option)*       at most one `at`, each option at most once
  *   kind   := reset | close [discard|abort] | stall | delay <duration> | throttle <size>/s
  *           | slice <size> [gap <duration>] | coalesce <duration> | lf | reply <code> ["text"]
- *           | refuse <duration> [refuse|reset] | limit <n> [reply|reset|queue]
+ *           | refuse <duration> [refuse|reset] | limit <n> [reply|close|reset|queue]
  *           | dataport wrong-address|refused                                  (FTP)
  *   at     := on connect | after <step> [+<size>] | before reply to <step> | before <step>
  *   option := toward client|server | connection <n> | then continue|close|reset | drop close|reset
@@ -45,7 +45,7 @@ const KINDS = Object.keys(NEED_AT) as FaultKind[];
 /** Each kind's optional argument: the field it sets, and how an error right after the args offers it. */
 const OPTIONAL_ARG: Partial<Record<FaultKind, readonly [string, string]>> = {
   close: ['then', '"discard", "abort"'], slice: ['gapMs', '"gap <duration>"'], reply: ['text', '"quoted text"'],
-  refuse: ['mode', '"refuse", "reset"'], limit: ['over', '"reply", "reset", "queue"'] };
+  refuse: ['mode', '"refuse", "reset"'], limit: ['over', '"reply", "close", "reset", "queue"'] };
 const AT_FORMS = ['"on connect"', '"after <step>"', '"before <step>"', '"before reply to <step>"'];
 const OPTIONS: readonly { word: string; choices?: readonly string[]; only?: FaultKind }[] = [
   { word: 'toward', choices: ['client', 'server'] }, { word: 'connection' },
@@ -159,7 +159,7 @@ function args(c: Cursor, kind: FaultKind): Record<string, unknown> {
     case 'reply': return { kind, code: c.value('a reply code 100..599', int, (n) => n >= 100 && n <= 599),
       text: c.toks[c.i]?.quoted ? c.toks[c.i++]?.value : undefined }; // evaluated in this order
     case 'refuse': return { kind, ms: duration(), mode: c.pick(['refuse', 'reset']) };
-    case 'limit': return { kind, max: c.value('a count', int), over: c.pick(['reply', 'reset', 'queue']) };
+    case 'limit': return { kind, max: c.value('a count', int), over: c.pick(['reply', 'close', 'reset', 'queue']) };
     case 'dataport': return { kind, how: c.pick(['wrong-address', 'refused']) ?? c.fail('expected "wrong-address" or "refused"') };
     default: return { kind };
   }

@@ -132,14 +132,15 @@ export interface RefuseFault extends FaultBase {
 }
 
 /**
- * At most `max` concurrent sessions. The rest get `421` then close (`over: 'reply'`, default), an RST
+ * At most `max` concurrent sessions. The rest get `421` then close (`over: 'reply'`, default), a FIN with
+ * no reply at all (`close`), an RST
  * (`reset`), or wait without a greeting until a session ends (`queue`: a full listen backlog).
  * Its `at` is always `connect`.
  */
 export interface LimitFault extends FaultBase {
   readonly kind: 'limit';
   readonly max: number;
-  readonly over?: 'reply' | 'reset' | 'queue';
+  readonly over?: 'reply' | 'close' | 'reset' | 'queue';
 }
 
 /**

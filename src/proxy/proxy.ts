@@ -189,10 +189,10 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       entry.rejected = { clientSaw: 'rst' };
       return void client.resetAndDestroy();
     }
-    if (admission === 'reply') {
-      entry.rejected = { lastReply: 421, clientSaw: 'fin' };
+    if (admission === 'reply' || admission === 'close') {
+      entry.rejected = { ...(admission === 'reply' ? { lastReply: 421 } : {}), clientSaw: 'fin' };
       client.resume();
-      return void client.end(LIMIT_REPLY);
+      return void (admission === 'reply' ? client.end(LIMIT_REPLY) : client.end());
     }
     queued.push(entry);
     client.once('close', () => {

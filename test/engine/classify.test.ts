@@ -53,6 +53,16 @@ describe('classify', () => {
     if (want.kind !== 'reply') expect(outcome).not.toHaveProperty('code');
   });
 
+  it.each([
+    ['a FIN after a 530: the reply said why', { clientSaw: 'fin', lastReply: 530 } as Wire, { kind: 'reply', code: 530 }],
+    ['nothing cut, a 530 last', { clientSaw: null, lastReply: 530 } as Wire, { kind: 'reply', code: 530 }],
+    ['an RST after a 530: the RST', { clientSaw: 'rst', lastReply: 530 } as Wire, { kind: 'reset' }],
+    ['a FIN after a 230: the FIN', { clientSaw: 'fin', lastReply: 230 } as Wire, { kind: 'closed' }],
+  ])('reads an exit code that says nothing (its own table: 1 = wire) from the wire: %s', (_what, wire, want) => {
+    const outcome = classify({ client: 'lftp', report: failed({ exitCode: 1 }), phase: 'pass', bytesSent: 0, wire, exitCodes: { 1: 'wire' } });
+    expect(outcome).toMatchObject(want);
+  });
+
   it('ignores message text: the same text with different codes classifies differently', () => {
     const text = 'Connection closed unexpectedly';
     expect(classify({ client: 'nodemailer', report: { ok: false, error: { message: text, cause: 'ECONNRESET' } }, phase: 'body', bytesSent: 0, wire: { clientSaw: 'fin' } }).kind).toBe('reset');

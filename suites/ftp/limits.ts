@@ -1,0 +1,77 @@
+/**
+ * ftp/limits: a server at its session limit, as FTP servers answer it: 421 at connect (vsftpd's
+ * max_clients, the mock's own maxSessions), 530 at PASS (proftpd's MaxClients), a close with no reply,
+ * an RST, or no greeting until a session ends (a full backlog). Bursts of parallel uploads, each on its
+ * own connection, meet the limit; greetings are held 400 ms so the burst really overlaps. Every upload a
+ * client reports complete must be at the server intact; the rest must be reported failed.
+ */
+import type { Expect, Scenario } from '../../src/engine/types.js';
+import type { LimitFault } from '../../src/faults/types.js';
+import type { Suite } from '../types.js';
+
+const SUITE = 'ftp/limits';
+const BURST = 4;
+const LIMIT = 2;
+
+const accounts: Expect = {
+  client: 'accounts',
+  rule: 'RFC 959 §4.2: 421 (or a lost connection) is a failure to report or retry; every upload reported complete must be at the server, intact',
+};
+
+const common = {
+  suite: SUITE,
+  protocol: 'ftp' as const,
+  messageBytes: 64 * 1024,
+  timeouts: { socket: 5_000, deadline: 15_000 },
+};
+const burst = { direction: 'upload' as const, parallel: BURST };
+
+const OVER: readonly (readonly [string, string, LimitFault['over']])[] = [
+  ['over-limit-421', '421 then close', 'reply'],
+  ['over-limit-close', 'a close with no reply', 'close'],
+  ['over-limit-reset', 'an RST', 'reset'],
+  ['over-limit-backlog', 'no greeting until a session ends (a full backlog)', 'queue'],
+];
+
+const scenarios: Scenario[] = [
+  ...OVER.map(([name, title, over]): Scenario => ({
+    ...common,
+    id: `${SUITE}/${name}`,
+    title: `${BURST} parallel uploads, a limit of ${LIMIT} sessions, ${title} over it`,
+    fault: { kind: 'limit', max: LIMIT, over, at: 'connect' },
+    expect: accounts,
+    ftp: burst,
+    ftpServer: { greetingDelayMs: 400 },
+  })),
+  {
+    ...common,
+    id: `${SUITE}/server-limit-421`,
+    title: `${BURST} parallel uploads, the server itself allows ${LIMIT} sessions (421 Too many users)`,
+    expect: accounts,
+    ftp: burst,
+    ftpServer: { greetingDelayMs: 400, maxSessions: LIMIT },
+  },
+  {
+    ...common,
+    id: `${SUITE}/under-limit`,
+    title: `${BURST} parallel uploads, the server allows ${BURST}`,
+    expect: { client: 'delivers', rule: 'Under the session limit every upload completes' },
+    ftp: burst,
+    ftpServer: { greetingDelayMs: 400, maxSessions: BURST },
+  },
+  {
+    ...common,
+    id: `${SUITE}/530-at-pass`,
+    title: 'the limit answered at login: 530 to PASS, then close (proftpd\'s MaxClients)',
+    fault: { kind: 'reply', code: 530, text: 'Sorry, the maximum number of clients (2) has been reached', at: { before: 'PASS' }, then: 'close' },
+    expect: { client: 'fails', rule: 'RFC 959 §4.2: 530 to PASS means not logged in; the client must report the failure' },
+    ftp: { direction: 'upload' },
+  },
+];
+
+export const limits: Suite = {
+  name: SUITE,
+  protocol: 'ftp',
+  description: 'session limits: 421, 530 at PASS, a silent close, an RST or a full backlog against parallel uploads',
+  scenarios,
+};
