@@ -2,6 +2,7 @@
 import { limits as ftpLimits } from './ftp/limits.js';
 import { modes as ftpModes } from './ftp/modes.js';
 import { resets as ftpResets } from './ftp/resets.js';
+import { uploads as ftpUploads } from './ftp/uploads.js';
 import { framing } from './smtp/framing.js';
 import { large } from './smtp/large.js';
 import { limits } from './smtp/limits.js';
@@ -13,4 +14,4 @@ import type { Suite } from './types.js';
 
 export type { Suite } from './types.js';
 
-export const SUITES: readonly Suite[] = [resets, timeouts, large, framing, tls, limits, restart, ftpResets, ftpModes, ftpLimits];
+export const SUITES: readonly Suite[] = [resets, timeouts, large, framing, tls, limits, restart, ftpResets, ftpModes, ftpUploads, ftpLimits];

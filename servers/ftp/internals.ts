@@ -38,7 +38,6 @@ export const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const;
 export const DATA_CONNECT_TIMEOUT_MS = 5_000; // STOR/RETR/LIST waiting for the data connection: then 425
 export const PASSIVE_LISTEN_TIMEOUT_MS = 30_000; // a PASV listener nobody connects to
 export const MAX_LINE = 8192;
-export const CHUNK = 65_536;
 
 /** An error ftp-srv turns into a reply with this code (where it reads `code`). */
 export const replyError = (code: number, message: string): Error => Object.assign(new Error(message), { code });

@@ -2,10 +2,11 @@
 import { createHash } from 'node:crypto';
 import { type Socket } from 'node:net';
 import { posix } from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { FileSystem, type FtpConnection } from 'ftp-srv';
 import type { StoredFile } from '../ftp.js';
-import { CHUNK, type Conn, type DataSocket } from './internals.js';
+import { fileStream } from '../../src/util/file-stream.js';
+import { type Conn, type DataSocket } from './internals.js';
 
 /** Files and directories shared by every session of one server. */
 export class MemoryTree {
@@ -77,9 +78,6 @@ export function sink(tree: MemoryTree, path: string, prefix: Buffer, socket: Soc
   return stream;
 }
 
-export function* chunksOf(data: Buffer): Generator<Buffer> {
-  for (let at = 0; at < data.length; at += CHUNK) yield data.subarray(at, at + CHUNK);
-}
 
 /** ftp-srv FileSystem over a MemoryTree; `access: 'read'` answers 550 Permission denied to writes. */
 export class MemoryFileSystem extends FileSystem {
@@ -135,7 +133,7 @@ export class MemoryFileSystem extends FileSystem {
     if (!file) throw new Error(this.tree.dirs.has(path) ? 'Cannot read a directory' : 'No such file or directory');
     // ftp-srv attaches 'data' before it sends 150 and resumes the stream after: start paused so no
     // octet reaches the data connection before the 150.
-    const stream = Readable.from(chunksOf(file.data.subarray(start ?? 0)), { objectMode: false }).pause();
+    const stream = fileStream(file.data.subarray(start ?? 0)).pause();
     // ftp-srv: without this a download cut by the client (FIN) would still be answered 226.
     onDataLost(this.dataSocket(), () => stream.readableEnded, () => stream.destroy(new Error('Data connection closed; transfer aborted')));
     return { stream, clientPath: path };

@@ -7,10 +7,11 @@
  *   session: new Client(socket timeout) ─► access ─► uploadFrom | downloadTo ─► close (QUIT, no wait)
  *                 └ failed upload, resume ─► session: size ─► appendFrom(rest) (uploadFrom if SIZE gave 0)
  */
-import { Readable, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { Client, FTPError, type FTPContext, type FTPResponse, type TransferStrategy } from 'basic-ftp';
 // Not re-exported by the package index; the same functions the Client uses by default.
 import { enterPassiveModeIPv4_forceControlHostIP, enterPassiveModeIPv6 } from 'basic-ftp/dist/transfer.js';
+import { fileStream } from '../util/file-stream.js';
 import type { ClientError, ClientReport, FtpClientAdapter, FtpJob } from './types.js';
 
 /** The basic-ftp method a session was in when it failed (ClientError.command). */
@@ -66,6 +67,7 @@ function passiveFallback(client: Client): TransferStrategy {
 }
 
 /** One session: a new client logs in, runs `work`, and is closed; aborting `signal` closes it at once. */
+
 async function session<T>(job: FtpJob, signal: AbortSignal, work: (client: Client, at: (step: Step) => void) => Promise<T>): Promise<Result<T>> {
   // A close() before access() would be undone by it (connect resets the context): never start.
   if (signal.aborted) return { ok: false, error: { message: 'aborted before the session started' } };
@@ -112,7 +114,7 @@ async function resumeUpload(job: FtpJob, signal: AbortSignal, first: ClientError
     });
     const offset = size <= job.data.length ? size : 0;
     at(offset > 0 ? 'appendFrom' : 'uploadFrom');
-    const rest = Readable.from(job.data.subarray(offset));
+    const rest = fileStream(job.data.subarray(offset));
     const response = offset > 0 ? await client.appendFrom(rest, job.path) : await client.uploadFrom(rest, job.path);
     return { offset, response };
   });
@@ -126,7 +128,7 @@ async function transfer(job: FtpJob, signal: AbortSignal): Promise<ClientReport>
   const result = await session(job, signal, async (client, at): Promise<ClientReport> => {
     if (job.direction === 'download') return download(client, job, at);
     at('uploadFrom');
-    const response = await client.uploadFrom(Readable.from(job.data), job.path);
+    const response = await client.uploadFrom(fileStream(job.data), job.path);
     return { ok: true, detail: response.message };
   });
   if (result.ok) return result.value;

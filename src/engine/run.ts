@@ -14,7 +14,7 @@ import { startProxy, type ProxyHandle, type SessionInfo } from '../proxy/proxy.j
 import { classify } from './classify.js';
 import { fingerprint, makeMessage } from './message.js';
 import { sendAll } from './sends.js';
-import type { Accounting, Outcome, Result, Scenario, SinkReport, Timeouts } from './types.js';
+import type { Accounting, Outcome, Result, Scenario, SinkReport } from './types.js';
 import { judge } from './verdict.js';
 import { DEFAULT_TIMEOUTS, failed, identity, notApplicable, sessionsAfter, withDeadline } from './run-common.js';
 import { runFtpScenario } from './run-ftp.js';

@@ -1,0 +1,90 @@
+/**
+ * ftp/uploads: large uploads meet slow links and timeouts. A throttled link that keeps moving, with
+ * client timeouts shorter than the whole transfer; the server's idle timeout while the control
+ * connection sits idle during a long transfer (it must not count, RFC 959 §5.4 says nothing of it but
+ * every server exempts transfers: ftp-srv#387 is the bug where it did not); a firewall or server that
+ * kills the control connection with 421 mid-transfer; a sink that stops reading; a reset mid-upload
+ * that a client able to resume (SIZE, then REST+STOR or APPE, RFC 3659 §4-5) recovers from. Every
+ * upload reported complete is checked at the server by size and SHA-256.
+ *
+ * The issue's 200 MiB is scaled down to 32 MiB at 16 MiB/s (2 s a transfer) to keep CI short; the
+ * ratios (transfer time over the client's 1 s inactivity timeout, over the server's idle timeout) are
+ * kept. The proxy's throttle loses some rate above ~10 MiB/s (src/faults/throttle.ts), so the link is
+ * a little slower than said, never faster.
+ */
+import type { Expect, Scenario } from '../../src/engine/types.js';
+import type { Suite } from '../types.js';
+
+const SUITE = 'ftp/uploads';
+const MiB = 1024 * 1024;
+const FILE_BYTES = 32 * MiB;
+const RATE = 16 * MiB;
+
+const keepsGoing: Expect = {
+  client: 'delivers',
+  rule: 'A link that keeps moving is no timeout: an inactivity timeout must measure inactivity, not the whole transfer',
+};
+
+const common = {
+  suite: SUITE,
+  protocol: 'ftp' as const,
+  messageBytes: FILE_BYTES,
+  ftp: { direction: 'upload' as const },
+  timeouts: { connect: 2_000, greeting: 2_000, socket: 1_000, deadline: 20_000 },
+};
+
+const scenarios: Scenario[] = [
+  {
+    ...common,
+    id: `${SUITE}/throttled`,
+    title: '32 MiB through a 16 MiB/s data link, client inactivity timeout 1 s',
+    fault: { kind: 'throttle', bytesPerSecond: RATE, at: 'connect', channel: 'data', toward: 'server' },
+    expect: keepsGoing,
+  },
+  {
+    ...common,
+    id: `${SUITE}/server-idle-timeout`,
+    title: 'the same, and the server closes control connections idle for 1 s (not during a transfer)',
+    fault: { kind: 'throttle', bytesPerSecond: RATE, at: 'connect', channel: 'data', toward: 'server' },
+    ftpServer: { idleTimeoutMs: 1_000 },
+    expect: {
+      client: 'delivers',
+      rule: 'A control connection is idle by design during a transfer; a server idle timeout must not count it (ftp-srv#387)',
+    },
+  },
+  {
+    ...common,
+    id: `${SUITE}/control-killed-421`,
+    title: '421 and a close on the control connection after 8 MiB went over the data connection',
+    fault: { kind: 'reply', code: 421, text: 'Idle timeout, closing control connection', at: { after: 'STOR', bytes: 8 * MiB }, channel: 'control', then: 'close' },
+    expect: {
+      client: 'fails',
+      rule: 'RFC 959 §4.2: 421 closes the control connection; without the 226 the upload must be reported failed',
+    },
+  },
+  {
+    ...common,
+    id: `${SUITE}/stalled-sink`,
+    title: 'the server stops reading after 1 MiB: the data connection stalls',
+    fault: { kind: 'stall', at: { after: 'STOR', bytes: MiB }, channel: 'data' },
+    expect: { client: 'fails', rule: 'A transfer that makes no progress must end in a reported timeout, not a hang' },
+  },
+  {
+    ...common,
+    id: `${SUITE}/resume-after-reset`,
+    title: 'RST on the data connection after 4 MiB of the first attempt; the client resumes once',
+    fault: { kind: 'reset', at: { after: 'STOR', bytes: 4 * MiB }, channel: 'data', connection: 1 },
+    ftp: { direction: 'upload', resume: true },
+    expect: {
+      client: 'delivers',
+      rule: 'RFC 3659 §4-5: SIZE tells where the server\'s file ends and REST+STOR (or APPE) goes on from there; the file must end up whole',
+    },
+  },
+];
+
+export const uploads: Suite = {
+  name: SUITE,
+  protocol: 'ftp',
+  description: 'large uploads: a throttled link vs client and server timeouts, the control connection killed mid-transfer, a stalled sink, resume after a reset',
+  scenarios,
+};
