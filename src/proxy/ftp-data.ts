@@ -165,7 +165,6 @@ export class FtpData implements Dialect {
   /** A listener for one data connection on the proxy's host; resolves with its port. */
   async #listen(onConnection: (socket: Socket) => void): Promise<number> {
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
-    this.#listeners.add(server);
     server.on('error', () => undefined);
     server.once('connection', (socket: Socket) => {
       server.close();
@@ -173,9 +172,16 @@ export class FtpData implements Dialect {
       if (this.#closed) return void socket.resetAndDestroy();
       onConnection(socket);
     });
-    server.once('close', () => this.#listeners.delete(server));
     await new Promise<void>((resolve) => server.listen(0, this.#o.host, resolve));
-    return (server.address() as AddressInfo).port;
+    const { port } = server.address() as AddressInfo;
+    // Tracked only once it listens: closing a listener still starting would cancel its listen() and
+    // leave this promise, and the line waiting for it, pending for good.
+    if (this.#closed) server.close();
+    else {
+      this.#listeners.add(server);
+      server.once('close', () => this.#listeners.delete(server));
+    }
+    return port;
   }
 
   /** A port on the proxy's host where nothing listens now. */

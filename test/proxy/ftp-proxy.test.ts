@@ -10,7 +10,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFtpServer, type FtpServerHandle } from '../../servers/ftp.js';
 import { parseFault } from '../../src/faults/parse.js';
 import type { Fault } from '../../src/faults/types.js';
+import { parsePort } from '../../src/protocol/ftp-address.js';
+import { FtpData } from '../../src/proxy/ftp-data.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
+import { Transcript } from '../../src/proxy/transcript.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -152,5 +155,18 @@ describe('fault proxy, FTP', () => {
     const [session] = proxy.sessions();
     expect(session?.sent).toEqual(expect.arrayContaining(['EPSV', 'PASV', 'STOR']));
     expect(session?.violations).toEqual([]);
+  });
+});
+
+describe('FtpData', () => {
+  it('finishes a data-address rewrite cut short by the end of the session, and leaves no listener', async () => {
+    const data = new FtpData({ host: '127.0.0.1', upstreamHost: '127.0.0.1', transcript: new Transcript(0, 1), faults: [], fire: () => true });
+    const mark = { kind: 'command', end: 26, verb: 'PORT', line: 'PORT 127,0,0,1,200,10', secret: false } as const;
+    const rewriting = data.edit('up', mark);
+    data.stopListening(); // the control connection ended before the listener was up
+    const line = (await rewriting)!.toString('latin1');
+    const port = parsePort(line.slice('PORT '.length).trim())!.port;
+    const error = await new Promise<NodeJS.ErrnoException>((resolve) => net.connect(port, '127.0.0.1').once('error', resolve).once('connect', () => resolve(new Error('connected'))));
+    expect(error.code).toBe('ECONNREFUSED');
   });
 });
