@@ -21,7 +21,7 @@ import { formatFault } from '../faults/format.js';
 import type { Link } from '../faults/link.js';
 import type { Fault, Toward } from '../faults/types.js';
 import { Outlet } from './outlet.js';
-import { closed } from './sockets.js';
+import { closed, resetSocket } from './sockets.js';
 import type { Transcript } from './transcript.js';
 
 /** How long the far end of a data-connection RST has to read what was relayed to it first. */
@@ -90,11 +90,12 @@ export class DataLink implements Link {
     for (const side of Object.values(this.#sides)) if (!this.#held) side.socket.resume();
   }
 
-  /** Ends it now (the control session is over): RST to both ends. */
+  /** Ends it now (the proxy is closing): RST to both ends still open. */
   abort(): void {
-    if (this.#dead) return;
     this.#dead = true;
-    for (const side of Object.values(this.#sides)) side.socket.resetAndDestroy();
+    // Also after a fault ended it: a side sent a FIN and left paused with unread data would stay open
+    // for good (and hold the process at exit).
+    for (const side of Object.values(this.#sides)) resetSocket(side.socket);
   }
 
   // ── Link ──────────────────────────────────────────────────────────────────────────────────────
@@ -111,7 +112,7 @@ export class DataLink implements Link {
       this.#note('--', `RST to ${to}`);
       if (to === 'client' && !this.#clientGone) this.#clientSaw ??= 'rst';
       const socket = this.#sides[to].socket;
-      if (!socket.destroyed) socket.resetAndDestroy();
+      resetSocket(socket);
     };
     void this.#flushed(toward).then(() => rst(toward));
     void this.#flushed(other).then(() => setTimeout(() => rst(other), DRAIN_GRACE_MS));
@@ -177,7 +178,7 @@ export class DataLink implements Link {
       const other = this.#sides[to].socket;
       if (error.code === 'ECONNRESET' && !other.destroyed) {
         if (to === 'client' && !this.#clientGone) this.#clientSaw ??= 'rst';
-        other.resetAndDestroy();
+        resetSocket(other);
       } else other.end();
     });
   }

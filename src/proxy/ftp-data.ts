@@ -20,6 +20,7 @@ import { FtpPhase, FtpTracker } from '../protocol/ftp.js';
 import { applyFault, isSessionFault } from '../faults/apply.js';
 import type { Link } from '../faults/link.js';
 import { DataLink } from './data-link.js';
+import { resetSocket } from './sockets.js';
 import type { Dialect } from './session.js';
 import type { Transcript } from './transcript.js';
 
@@ -169,7 +170,7 @@ export class FtpData implements Dialect {
     server.once('connection', (socket: Socket) => {
       server.close();
       socket.on('error', () => undefined);
-      if (this.#closed) return void socket.resetAndDestroy();
+      if (this.#closed) return void resetSocket(socket);
       onConnection(socket);
     });
     await new Promise<void>((resolve) => server.listen(0, this.#o.host, resolve));
@@ -203,7 +204,7 @@ export class FtpData implements Dialect {
     onward.once('error', (error: NodeJS.ErrnoException) => {
       if (onward.connecting || !onward.remotePort) {
         this.#o.transcript.add('--', `data ${index}: ${target.host}:${target.port} unreachable (${error.code}): RST to ${who}`);
-        accepted.resetAndDestroy();
+        resetSocket(accepted);
       }
     });
     onward.once('connect', () => {

@@ -15,6 +15,7 @@ import { SmtpPhase, SmtpTracker } from '../protocol/smtp.js';
 import { bounded } from '../util/bounded.js';
 import { FtpData, onDataSide, type DataInfo } from './ftp-data.js';
 import { Session, type Dialect } from './session.js';
+import { resetSocket } from './sockets.js';
 import { Transcript } from './transcript.js';
 
 export interface ProxyOptions {
@@ -144,7 +145,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       if (entry.session) return;
       entry.transcript.add('--', `upstream unreachable (${error.code}): RST to client`);
       entry.rejected = { clientSaw: 'rst' };
-      entry.client.resetAndDestroy();
+      resetSocket(entry.client);
       settle();
     });
     upstream.once('connect', () => {
@@ -178,7 +179,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     if (refusing === 'reset') {
       entry.transcript.add('!!', 'restarting: RST to client');
       entry.rejected = { clientSaw: 'rst' };
-      return void client.resetAndDestroy();
+      return void resetSocket(client);
     }
     const limit = forConnection(index).find((f): f is LimitFault => f.kind === 'limit');
     const admission = limit ? admit(limit, open) : 'admit';
@@ -187,7 +188,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     entry.transcript.add('!!', `over the session limit: ${admission}`);
     if (admission === 'reset') {
       entry.rejected = { clientSaw: 'rst' };
-      return void client.resetAndDestroy();
+      return void resetSocket(client);
     }
     if (admission === 'reply' || admission === 'close') {
       entry.rejected = { ...(admission === 'reply' ? { lastReply: 421 } : {}), clientSaw: 'fin' };

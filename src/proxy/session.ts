@@ -19,7 +19,7 @@ import { formatFault } from '../faults/format.js';
 import type { Direction, Mark, Tracker, View } from '../protocol/conversation.js';
 import { parseReplyLine } from '../protocol/smtp.js';
 import { Outlet } from './outlet.js';
-import { closed, readProof } from './sockets.js';
+import { closed, readProof, resetSocket } from './sockets.js';
 import { Transcript, recordMark } from './transcript.js';
 
 /** A chunk waiting to be relayed, with its marks and how far it has been relayed. */
@@ -189,7 +189,7 @@ export class Session implements Link {
           this.#rstPending = false;
           this.transcript.add('--', `RST to ${toward}`);
           if (toward === 'client') this.#sawEnd('rst');
-          if (!victim.destroyed) victim.resetAndDestroy();
+          resetSocket(victim);
         }),
       );
     this.#finOther(toward);

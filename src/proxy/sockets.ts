@@ -39,3 +39,14 @@ export async function flushed(socket: Socket, shaper?: Writable): Promise<void> 
   if (socket.destroyed || socket.writableEnded) return;
   await new Promise<void>((resolve) => socket.write(Buffer.alloc(0), () => resolve()));
 }
+
+/**
+ * An RST to the peer (SO_LINGER 0), or a plain destroy when the socket already asked for a FIN: libuv
+ * refuses to reset a socket whose shutdown is pending (UV_EINVAL) and Node 20 then leaves the handle
+ * half closed, so the process never exits (its exit cleanup spins on it).
+ */
+export function resetSocket(socket: Socket): void {
+  if (socket.destroyed) return;
+  if (socket.writableEnded) socket.destroy();
+  else socket.resetAndDestroy();
+}
