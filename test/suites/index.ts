@@ -1,7 +1,9 @@
 /** Expectations per suite, by suite name: test/suites.test.ts fails for a suite missing here. */
 import { expectFraming } from './framing.expect.js';
+import { expectFtpLimits } from './ftp-limits.expect.js';
 import { expectFtpModes } from './ftp-modes.expect.js';
 import { expectFtpResets } from './ftp-resets.expect.js';
+import { expectFtpUploads } from './ftp-uploads.expect.js';
 import { expectLarge } from './large.expect.js';
 import { expectLimits } from './limits.expect.js';
 import { expectResets } from './resets.expect.js';
@@ -20,4 +22,6 @@ export const EXPECTATIONS: Readonly<Record<string, Expectations>> = {
   'smtp/large': expectLarge,
   'ftp/resets': expectFtpResets,
   'ftp/modes': expectFtpModes,
+  'ftp/uploads': expectFtpUploads,
+  'ftp/limits': expectFtpLimits,
 };
