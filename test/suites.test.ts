@@ -47,7 +47,9 @@ describe.each(SUITES.map((s) => [s.name, s] as const))('suite %s', (name, suite)
       expect(postDot.map((r) => r.sink)).toEqual(postDot.map(() => ({ copies: 1, intact: true })));
       expect(postDot.every((r) => /deliver it twice/.test(r.reason))).toBe(true);
       const delivered = results.filter((r) => r.outcome?.kind === 'delivered' && !r.messages);
-      expect(delivered.map((r) => r.sink)).toEqual(delivered.map(() => ({ copies: 1, intact: true })));
+      // One copy per message, or per FTP transfer (parallel uploads: one file each).
+      const copies = (r: Result): number => suite.scenarios.find((s) => r.id.startsWith(`${s.id}/`))?.ftp?.parallel ?? 1;
+      expect(delivered.map((r) => r.sink)).toEqual(delivered.map((r) => ({ copies: copies(r), intact: true })));
     },
   );
 });

@@ -9,12 +9,10 @@
  * lines to catch: `before` triggers and injected replies do not apply here.
  *
  * An RST goes to both ends: a FIN to the other one would read as end of file, and the server would keep
- * a truncated upload as complete. Relaying stops at once, and both RSTs go DRAIN_GRACE_MS later, the
- * far end's first: Linux shows an RST that finds unread data in the receive queue as a plain end of
- * file once the data is read, so a receiver still busy with what was relayed would take a truncated
- * transfer as complete, at random; and a client told first could reconnect and resume before the
- * server has even seen its first transfer fail. `close` (FIN) goes to both ends: it is the fault that
- * truncates (RFC 959 §3.4.1, stream mode).
+ * a truncated upload as complete. The other end gets it DRAIN_GRACE_MS later: Linux shows an RST that
+ * finds unread data in the receive queue as a plain end of file once the data is read, so a receiver
+ * still busy with what was relayed would take the truncated upload as complete, at random. `close`
+ * (FIN) goes to both ends: it is the fault that truncates (RFC 959 §3.4.1, stream mode).
  */
 import type { Socket } from 'node:net';
 import type { Transform } from 'node:stream';
@@ -26,7 +24,7 @@ import { Outlet } from './outlet.js';
 import { closed, resetSocket } from './sockets.js';
 import type { Transcript } from './transcript.js';
 
-/** How long both ends of a data-connection RST have to read what was relayed to them first. */
+/** How long the far end of a data-connection RST has to read what was relayed to it first. */
 const DRAIN_GRACE_MS = 250;
 
 /** What a data connection needs from its control session. */
@@ -62,7 +60,6 @@ export class DataLink implements Link {
   #dead = false;
   #timers = new Set<NodeJS.Timeout>();
   #clientSaw: 'rst' | 'fin' | null = null;
-  /** The client's end failed first (RST, error): what the proxy does after that, it did not cause. */
   #clientGone = false;
 
   constructor(index: number, client: Socket, server: Socket, hooks: DataHooks) {
@@ -117,12 +114,8 @@ export class DataLink implements Link {
       const socket = this.#sides[to].socket;
       resetSocket(socket);
     };
-    void Promise.all([this.#flushed(toward), this.#flushed(other)]).then(() =>
-      setTimeout(() => {
-        rst(other);
-        rst(toward);
-      }, DRAIN_GRACE_MS),
-    );
+    void this.#flushed(toward).then(() => rst(toward));
+    void this.#flushed(other).then(() => setTimeout(() => rst(other), DRAIN_GRACE_MS));
   }
 
   close(toward: Toward, then: 'discard' | 'abort'): void {
@@ -172,7 +165,7 @@ export class DataLink implements Link {
       else this.#relay(from, chunk);
     });
     side.socket.on('end', () => {
-      // Not gone: a FIN from the client is the end of its upload (stream mode), and it still reads.
+      if (from === 'client') this.#clientGone = true;
       side.ended = true;
       this.#note('--', `FIN from ${from}`);
       if (!this.#held && !this.#dead) this.#end(to);

@@ -28,11 +28,11 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
     'lftp/passive': ['closed', 'size', 'conformant'],
     'lftp/active': ['closed', 'size', 'conformant'],
   }),
-  'resume-after-reset': every(['delivered', 'appe', 'conformant'], {
+  'resume-after-reset': every(['delivered', 'stor', 'conformant'], {
+    'curl/passive': ['delivered', 'appe', 'conformant'],
+    'curl/active': ['delivered', 'appe', 'conformant'],
     'lftp/passive': ['delivered', 'site', 'conformant'],
     'lftp/active': ['delivered', 'site', 'conformant'],
-    'ftplib/passive': ['delivered', 'stor', 'conformant'],
-    'ftplib/active': ['delivered', 'stor', 'conformant'],
   }),
 };
 
@@ -42,11 +42,18 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
  */
 const LFTP_RETRIES = new Set(['control-killed-421', 'stalled-sink']);
 /**
- * Seen once in three runs under load: the mock server had not read all of the 4 MiB relayed before the
- * RST (250 ms later) came, Linux showed it the RST as end of file, it stored the part it had and said
- * 226, and lftp reported the upload complete without resuming: a deviation, with both hashes.
+ * Seen now and then under load, and a mock artefact: the mock server records an aborted upload only
+ * when its data connection ends (the RST reaches the server 250 ms after the client's, see
+ * src/proxy/data-link.ts), so a client that resumes at once is told SIZE 0 (basic-ftp then sends a
+ * plain STOR; lftp trusts a 226 for a transfer the server read as ended) and the late record of the
+ * first transfer replaces the resumed file: reported complete, held partial, a deviation with both
+ * hashes. A disk-backed server would show the partial file's size at once.
  */
-const TRUNCATED: Want = ['delivered', 'site', 'deviates'];
+const RESUME_RACE: Readonly<Record<string, Want>> = {
+  'basic-ftp/passive': ['delivered', 'stor', 'deviates'],
+  'lftp/passive': ['delivered', 'site', 'deviates'],
+  'lftp/active': ['delivered', 'site', 'deviates'],
+};
 const FAILED: Want[] = (['closed', 'reset', 'timeout'] as const).flatMap((kind) =>
   ['pasv', 'port', 'size', 'stor', 'transfer'].map((phase): Want => [kind, phase, 'conformant']),
 );
@@ -54,7 +61,8 @@ const FAILED: Want[] = (['closed', 'reset', 'timeout'] as const).flatMap((kind) 
 export function expectFtpUploads(id: string, column: string): Want | OneOf | undefined {
   const name = id.slice('ftp/uploads/'.length);
   const measured = TABLE[name]?.[column];
-  if (measured && name === 'resume-after-reset' && column.startsWith('lftp/')) return oneOf(measured, TRUNCATED);
+  const race = RESUME_RACE[column];
+  if (measured && name === 'resume-after-reset' && race) return oneOf(measured, race);
   if (!measured || !LFTP_RETRIES.has(name) || !column.startsWith('lftp/')) return measured;
   return oneOf(measured, ...FAILED);
 }
