@@ -66,11 +66,13 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
  * ftplib's last reply races its QUIT: which attempt the deadline or the failure lands on is timing. Each
  * still reports a failure or hangs; never a success. These cells accept every such outcome.
  */
+/** Where a reconnecting lftp can be when it gives up: anywhere in its login, setup and transfer. */
+const LFTP_PHASES = ['connect', 'greeting', 'feat', 'user', 'pass', 'pwd', 'type', 'pasv', 'port', 'epsv', 'eprt', 'rest', 'size', 'stor', 'transfer', 'abor', 'site'];
 const RACY = /^(lftp|ftplib)\//;
 const FAILED_MID_TRANSFER: Want[] = (['closed', 'reset', 'timeout'] as const).flatMap((kind) =>
-  ['stor', 'transfer', 'size', 'rest'].map((phase): Want => [kind, phase, 'conformant']),
+  LFTP_PHASES.map((phase): Want => [kind, phase, 'conformant']),
 );
-const HUNG: Want[] = ['stor', 'transfer', 'size', 'rest'].map((phase): Want => ['hung', phase, 'deviates']);
+const HUNG: Want[] = LFTP_PHASES.map((phase): Want => ['hung', phase, 'deviates']);
 
 export function expectFtpResets(id: string, column: string): Want | OneOf | undefined {
   const name = id.slice('ftp/resets/'.length);

@@ -40,6 +40,8 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
  * lftp closes and reconnects by itself when the control connection dies or the data stalls; where its
  * last attempt ends (waiting for PASV, SIZE or the transfer) is timing. It still reports a failure.
  */
+/** Where a reconnecting lftp can be when it gives up: anywhere in its login, setup and transfer. */
+const LFTP_PHASES = ['connect', 'greeting', 'feat', 'user', 'pass', 'pwd', 'type', 'pasv', 'port', 'epsv', 'eprt', 'rest', 'size', 'stor', 'transfer', 'abor', 'site'];
 const LFTP_RETRIES = new Set(['control-killed-421', 'stalled-sink']);
 /**
  * Seen now and then under load, and a mock artefact: the mock server records an aborted upload only
@@ -55,7 +57,7 @@ const RESUME_RACE: Readonly<Record<string, Want>> = {
   'lftp/active': ['delivered', 'site', 'deviates'],
 };
 const FAILED: Want[] = (['closed', 'reset', 'timeout'] as const).flatMap((kind) =>
-  ['pasv', 'port', 'size', 'stor', 'transfer'].map((phase): Want => [kind, phase, 'conformant']),
+  LFTP_PHASES.map((phase): Want => [kind, phase, 'conformant']),
 );
 
 export function expectFtpUploads(id: string, column: string): Want | OneOf | undefined {
