@@ -1,9 +1,10 @@
 /**
  * The mock FTP server: a well-behaved server on ftp-srv with knobs (users, anonymous access, passive
- * port range and advertised address, active mode on/off, max sessions, idle timeout) and an in-memory
+ * port range and advertised address, active mode on/off, max sessions in all and per client address,
+ * idle timeout) and an in-memory
  * file system that hashes uploads while they stream. Misbehaviour lives in src/proxy, not here.
  *
- *   client ──TCP──► net.Server ─ over maxSessions? ──► 421, close (ftp-srv never sees it)
+ *   client ──TCP──► net.Server ─ over maxSessions or maxPerAddress? ──► 421, close (ftp-srv never sees it)
  *                        └──► ftp-srv Connection ◄── our line reader (reassembles split commands)
  *                                 │  PASV/EPSV/PORT/EPRT ──► DataChannel (ours: tracked, no leaked timers)
  *                                 └─ STOR ──► sink: SHA-256 + size while flowing ─► StoredFile, then 226
@@ -35,6 +36,8 @@ export interface FtpServerOptions {
   readonly active?: 'on' | 'off';
   /** Concurrent sessions; the next connection gets `421 Too many users` and is closed; default 0 (unlimited). */
   readonly maxSessions?: number;
+  /** Concurrent sessions from one client address; the next gets `421 Too many connections from your address`; default 0 (unlimited). */
+  readonly maxPerAddress?: number;
   /** Closes a control connection idle this long (no data connection open) with 421; default 0 (never). */
   readonly idleTimeoutMs?: number;
   /** Waits this long before each greeting, ms: keeps sessions open long enough for a burst to overlap; default 0. */
@@ -55,6 +58,7 @@ export const FTP_SERVER_DEFAULTS: Required<FtpServerOptions> = Object.freeze({
   pasvAddress: '',
   active: 'on',
   maxSessions: 0,
+  maxPerAddress: 0,
   idleTimeoutMs: 0,
   greetingDelayMs: 0,
   files: Object.freeze({}),
@@ -182,11 +186,13 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   srv.server.on('connection', (socket: Socket) => {
     tracked(control, socket);
     if (wiring.closed) return void socket.destroy();
-    if (o.maxSessions > 0 && sessions.size >= o.maxSessions) {
+    const turnAway = (reply: string): void => {
       socket.on('error', () => undefined).resume();
-      socket.end('421 Too many users, closing control connection\r\n', () => socket.destroy());
-      return;
-    }
+      socket.end(`${reply}\r\n`, () => socket.destroy());
+    };
+    if (o.maxSessions > 0 && sessions.size >= o.maxSessions) return turnAway('421 Too many users, closing control connection');
+    const fromThere = [...sessions].filter((s) => s.remoteAddress === socket.remoteAddress).length;
+    if (o.maxPerAddress > 0 && fromThere >= o.maxPerAddress) return turnAway('421 Too many connections from your address, closing control connection');
     tracked(sessions, socket);
     if (o.greetingDelayMs > 0) setTimeout(() => !socket.destroyed && greet?.(socket), o.greetingDelayMs);
     else greet?.(socket);

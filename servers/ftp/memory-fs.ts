@@ -8,9 +8,33 @@ import type { StoredFile } from '../ftp.js';
 import { fileStream } from '../../src/util/file-stream.js';
 import { type Conn, type DataSocket } from './internals.js';
 
+/**
+ * One file's octets. An upload in progress appends to its file as it streams, so SIZE and LIST show a
+ * partial upload's size at once, as on a disk server (a client resuming after a cut asks for it).
+ */
+export class MemoryFile {
+  #chunks: Buffer[];
+  #size: number;
+  mtime = new Date();
+  constructor(data: Buffer) {
+    this.#chunks = [data];
+    this.#size = data.length;
+  }
+  get size(): number { return this.#size; }
+  get data(): Buffer {
+    if (this.#chunks.length > 1) this.#chunks = [Buffer.concat(this.#chunks, this.#size)];
+    return this.#chunks[0]!;
+  }
+  append(chunk: Buffer): void {
+    this.#chunks.push(chunk);
+    this.#size += chunk.length;
+    this.mtime = new Date();
+  }
+}
+
 /** Files and directories shared by every session of one server. */
 export class MemoryTree {
-  readonly files = new Map<string, { data: Buffer; mtime: Date }>();
+  readonly files = new Map<string, MemoryFile>();
   readonly dirs = new Map<string, Date>([['/', new Date()]]);
   constructor(preload: Readonly<Record<string, Buffer>>, readonly record: (file: StoredFile) => void) {
     for (const [name, data] of Object.entries(preload)) this.put(posix.resolve('/', name), data);
@@ -18,9 +42,12 @@ export class MemoryTree {
   mkdirs(dir: string): void {
     for (let d = dir; !this.dirs.has(d); d = posix.dirname(d)) this.dirs.set(d, new Date());
   }
-  put(path: string, data: Buffer): void {
+  /** A new file at `path` (replacing one there: an upload still writing the old one no longer shows). */
+  put(path: string, data: Buffer): MemoryFile {
     this.mkdirs(posix.dirname(path));
-    this.files.set(path, { data, mtime: new Date() });
+    const file = new MemoryFile(data);
+    this.files.set(path, file);
+    return file;
   }
 }
 
@@ -36,23 +63,24 @@ export function onDataLost(socket: Socket | null | undefined, done: () => boolea
   else socket.once('close', () => !done() && abort());
 }
 
-/** The upload sink: hashes and counts while streaming, keeps the octets, records once (complete or not). */
+/**
+ * The upload sink: the file is created (with the REST/APPE prefix) when STOR starts and grows as octets
+ * arrive; hashed and counted while streaming; recorded once, complete or not.
+ */
 export function sink(tree: MemoryTree, path: string, prefix: Buffer, socket: Socket | null | undefined): Writable {
   const hash = createHash('sha256').update(prefix);
-  const chunks = [prefix];
+  const file = tree.put(path, prefix);
   let received = 0;
   let settled = false;
   const settle = (complete: boolean): void => {
     if (settled) return;
     settled = true;
-    const data = Buffer.concat(chunks);
-    tree.put(path, data);
-    tree.record({ path, bytes: data.length, sha256: hash.digest('hex'), received, complete });
+    tree.record({ path, bytes: file.size, sha256: hash.digest('hex'), received, complete });
   };
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       hash.update(chunk);
-      chunks.push(chunk);
+      file.append(chunk);
       received += chunk.length;
       callback();
     },
@@ -100,7 +128,7 @@ export class MemoryFileSystem extends FileSystem {
   override async get(name: string): Promise<object> {
     const path = this.path(name);
     const file = this.tree.files.get(path);
-    if (file) return statOf(name, file.data.length, file.mtime, false);
+    if (file) return statOf(name, file.size, file.mtime, false);
     const dir = this.tree.dirs.get(path);
     if (dir) return statOf(name, 0, dir, true);
     throw new Error('No such file or directory');
@@ -111,7 +139,7 @@ export class MemoryFileSystem extends FileSystem {
     const inDir = (path: string): boolean => path !== '/' && posix.dirname(path) === dir;
     return [
       ...[...this.tree.dirs].filter(([p]) => inDir(p)).map(([p, mtime]) => statOf(posix.basename(p), 0, mtime, true)),
-      ...[...this.tree.files].filter(([p]) => inDir(p)).map(([p, f]) => statOf(posix.basename(p), f.data.length, f.mtime, false)),
+      ...[...this.tree.files].filter(([p]) => inDir(p)).map(([p, f]) => statOf(posix.basename(p), f.size, f.mtime, false)),
     ];
   }
   override async chdir(name = '.'): Promise<string> {

@@ -20,7 +20,7 @@ import { FtpPhase, FtpTracker } from '../protocol/ftp.js';
 import { applyFault, isSessionFault } from '../faults/apply.js';
 import type { Link } from '../faults/link.js';
 import { DataLink } from './data-link.js';
-import { resetSocket } from './sockets.js';
+import { onwardSource, resetSocket } from './sockets.js';
 import type { Dialect } from './session.js';
 import type { Transcript } from './transcript.js';
 
@@ -199,7 +199,8 @@ export class FtpData implements Dialect {
     const index = ++this.#connections;
     const who = active ? 'server' : 'client';
     this.#o.transcript.add('--', `data ${index}: ${who} connected (${active ? 'active' : 'passive'}), proxy connects to ${target.host}:${target.port}`);
-    const onward = net.connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true });
+    const source = active ? {} : onwardSource(accepted, target.host);
+    const onward = net.connect({ host: target.host, port: target.port, ...source, allowHalfOpen: true, noDelay: true });
     onward.on('error', () => undefined);
     onward.once('error', (error: NodeJS.ErrnoException) => {
       if (onward.connecting || !onward.remotePort) {

@@ -15,7 +15,7 @@ import { SmtpPhase, SmtpTracker } from '../protocol/smtp.js';
 import { bounded } from '../util/bounded.js';
 import { FtpData, onDataSide, type DataInfo } from './ftp-data.js';
 import { Session, type Dialect } from './session.js';
-import { resetSocket } from './sockets.js';
+import { onwardSource, resetSocket } from './sockets.js';
 import { Transcript } from './transcript.js';
 
 export interface ProxyOptions {
@@ -139,7 +139,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
 
   const relay = (entry: Entry): void => {
     open++;
-    const upstream = net.connect({ ...options.upstream, allowHalfOpen: true, noDelay: true });
+    const upstream = net.connect({ ...options.upstream, ...onwardSource(entry.client, options.upstream.host), allowHalfOpen: true, noDelay: true });
     entry.upstream = upstream;
     upstream.once('error', (error: NodeJS.ErrnoException) => {
       if (entry.session) return;
@@ -175,7 +175,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     const entry: Entry = { index, transcript: new Transcript(epoch, index, options.onLine), client };
     entries.push(entry);
     client.on('error', () => undefined);
-    entry.transcript.add('--', 'client connected');
+    entry.transcript.add('--', `client connected from ${client.remoteAddress ?? 'an unknown address'}`);
     if (refusing === 'reset') {
       entry.transcript.add('!!', 'restarting: RST to client');
       entry.rejected = { clientSaw: 'rst' };

@@ -50,3 +50,17 @@ export function resetSocket(socket: Socket): void {
   if (socket.writableEnded) socket.destroy();
   else socket.resetAndDestroy();
 }
+
+/** 127.0.0.0/8: every such address is local on Linux and can be bound without configuration. */
+const isLoopbackV4 = (address: string | undefined): address is string => address !== undefined && /^127\.\d+\.\d+\.\d+$/.test(address);
+
+/**
+ * The address to connect onward from so the server sees the client's own loopback address (its
+ * per-address limits count the real client, and servers that check a passive data connection comes from
+ * the control connection's address, as vsftpd does, accept it): the client's address when both ends are
+ * IPv4 loopback, else none (the system picks).
+ */
+export function onwardSource(client: Socket, target: string): { localAddress?: string } {
+  const from = client.remoteAddress?.replace(/^::ffff:/, '');
+  return isLoopbackV4(from) && isLoopbackV4(target) ? { localAddress: from } : {};
+}

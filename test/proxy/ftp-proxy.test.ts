@@ -3,6 +3,7 @@
  * the data connection while the control connection goes on, and dataport faults send clients nowhere.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import { Client, enterPassiveModeIPv4 } from 'basic-ftp';
@@ -124,6 +125,23 @@ describe('fault proxy, FTP', () => {
     await proxy.idle();
     expect(proxy.fired()).toEqual([true]);
     expect(server.files).toEqual([]);
+  });
+
+  it("connects onward from the client's own loopback address, so the server's per-address limit counts the client", async () => {
+    const server = await startFtpServer({ anonymous: 'write', maxPerAddress: 1 });
+    cleanups.push(() => server.close());
+    const proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: [], protocol: 'ftp' });
+    cleanups.push(() => proxy.close());
+    const greeting = async (localAddress: string): Promise<string> => {
+      const socket = net.connect({ port: proxy.port, host: proxy.host, localAddress });
+      cleanups.push(async () => socket.destroy());
+      const [chunk] = (await once(socket, 'data')) as [Buffer];
+      return chunk.toString('latin1');
+    };
+    expect(await greeting('127.0.0.2')).toMatch(/^220 /);
+    expect(await greeting('127.0.0.2')).toMatch(/^421 Too many connections from your address/);
+    expect(await greeting('127.0.0.3')).toMatch(/^220 /);
+    expect(proxy.sessions()[0]?.transcript.join('\n')).toMatch(/client connected from 127\.0\.0\.2/);
   });
 
   it('leaves EPSV alone under a wrong-address fault: a 229 carries no address', async () => {

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { resetSocket } from '../../src/proxy/sockets.js';
+import { onwardSource, resetSocket } from '../../src/proxy/sockets.js';
 
 /** A connected pair on loopback: the accepted socket paused (as the proxy accepts), the client writing into it. */
 async function pair(): Promise<{ accepted: net.Socket; client: net.Socket; close: () => void }> {
@@ -32,5 +32,20 @@ describe('resetSocket', () => {
     await once(accepted, 'close');
     expect(accepted.destroyed).toBe(true);
     close();
+  });
+});
+
+describe('onwardSource', () => {
+  const from = (remoteAddress: string | undefined): net.Socket => ({ remoteAddress }) as net.Socket;
+
+  it.each([
+    ['127.0.0.2', '127.0.0.1', { localAddress: '127.0.0.2' }],
+    ['::ffff:127.0.0.3', '127.0.0.1', { localAddress: '127.0.0.3' }],
+    ['127.0.0.2', 'localhost', {}],
+    ['::1', '::1', {}],
+    ['127.0.0.2', '::1', {}],
+    [undefined, '127.0.0.1', {}],
+  ])('from %s toward %s: %j', (client, target, want) => {
+    expect(onwardSource(from(client), target)).toEqual(want);
   });
 });

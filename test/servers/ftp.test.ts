@@ -24,8 +24,8 @@ class RawFtp {
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
   }
 
-  static async connect(port: number): Promise<RawFtp> {
-    const socket = net.connect(port, '127.0.0.1');
+  static async connect(port: number, localAddress?: string): Promise<RawFtp> {
+    const socket = net.connect({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) });
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
     return new RawFtp(socket);
   }
@@ -334,6 +334,19 @@ describe('startFtpServer', () => {
     });
   });
 
+  it('turns a second session from one address away with 421 under maxPerAddress 1, and lets another address in', async () => {
+    await withServer({ maxPerAddress: 1 }, async (server) => {
+      const first = await RawFtp.connect(server.port, '127.0.0.2');
+      expect(await first.reply()).toMatch(/^220 /m);
+      const again = await RawFtp.connect(server.port, '127.0.0.2');
+      expect(await again.reply()).toMatch(/^421 Too many connections from your address/);
+      await again.closed;
+      const other = await RawFtp.connect(server.port, '127.0.0.3');
+      expect(await other.reply()).toMatch(/^220 /m);
+      expect(await first.command('NOOP')).toMatch(/^200 /);
+    });
+  });
+
   it('closes a control connection idle for idleTimeoutMs with 421', async () => {
     await withServer({ idleTimeoutMs: 300 }, async (server) => {
       const started = Date.now();
@@ -408,6 +421,31 @@ describe('startFtpServer', () => {
     });
   });
 
+
+  it('shows an upload in progress in SIZE as it grows, and a resumed STOR is not overwritten when the first one ends', async () => {
+    await withServer({}, async (server) => {
+      const first = await RawFtp.login(server.port);
+      const firstData = await first.passiveData();
+      expect(await first.command('STOR grow.bin')).toMatch(/^150 /);
+      const head = randomBytes(1000);
+      firstData.write(head);
+      const second = await RawFtp.login(server.port);
+      expect(await second.command('TYPE I')).toMatch(/^200 /);
+      // As on a disk: the partial file is visible at once (polled over the control connection, no timer).
+      let size = '';
+      while (size !== '213 1000') size = await second.command('SIZE grow.bin');
+      const secondData = await second.passiveData();
+      expect(await second.command('REST 400')).toMatch(/^350 /);
+      expect(await second.command('STOR grow.bin')).toMatch(/^150 /);
+      const tail = randomBytes(600);
+      secondData.end(tail);
+      expect(await second.reply()).toMatch(/^226 /);
+      firstData.end(randomBytes(500)); // the first upload ends late, into the file it no longer owns
+      expect(await first.reply()).toMatch(/^226 /);
+      expect(server.read('grow.bin')?.equals(Buffer.concat([head.subarray(0, 400), tail]))).toBe(true);
+      expect(server.files.map((f) => [f.bytes, f.complete])).toEqual([[1000, true], [1500, true]]);
+    });
+  });
   it('answers a download cut short by the client with a 5xx, not 226', async () => {
     // 32 MiB: far more than loopback socket buffers hold, so the server is still sending at the cut.
     await withServer({ files: { 'big.bin': Buffer.alloc(32 << 20) } }, async (server) => {

@@ -38,24 +38,10 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
 
 /**
  * lftp closes and reconnects by itself when the control connection dies or the data stalls; where its
- * last attempt ends (waiting for PASV, SIZE or the transfer) is timing. It still reports a failure.
+ * last attempt ends is timing: anywhere in its login, setup and transfer. It still reports a failure.
  */
-/** Where a reconnecting lftp can be when it gives up: anywhere in its login, setup and transfer. */
 const LFTP_PHASES = ['connect', 'greeting', 'feat', 'user', 'pass', 'pwd', 'type', 'pasv', 'port', 'epsv', 'eprt', 'rest', 'size', 'stor', 'transfer', 'abor', 'site'];
 const LFTP_RETRIES = new Set(['control-killed-421', 'stalled-sink']);
-/**
- * Seen now and then under load, and a mock artefact: the mock server records an aborted upload only
- * when its data connection ends (the RST reaches the server 250 ms after the client's, see
- * src/proxy/data-link.ts), so a client that resumes at once is told SIZE 0 (basic-ftp then sends a
- * plain STOR; lftp trusts a 226 for a transfer the server read as ended) and the late record of the
- * first transfer replaces the resumed file: reported complete, held partial, a deviation with both
- * hashes. A disk-backed server would show the partial file's size at once.
- */
-const RESUME_RACE: Readonly<Record<string, Want>> = {
-  'basic-ftp/passive': ['delivered', 'stor', 'deviates'],
-  'lftp/passive': ['delivered', 'site', 'deviates'],
-  'lftp/active': ['delivered', 'site', 'deviates'],
-};
 const FAILED: Want[] = (['closed', 'reset', 'timeout'] as const).flatMap((kind) =>
   LFTP_PHASES.map((phase): Want => [kind, phase, 'conformant']),
 );
@@ -63,8 +49,6 @@ const FAILED: Want[] = (['closed', 'reset', 'timeout'] as const).flatMap((kind) 
 export function expectFtpUploads(id: string, column: string): Want | OneOf | undefined {
   const name = id.slice('ftp/uploads/'.length);
   const measured = TABLE[name]?.[column];
-  const race = RESUME_RACE[column];
-  if (measured && name === 'resume-after-reset' && race) return oneOf(measured, race);
   if (!measured || !LFTP_RETRIES.has(name) || !column.startsWith('lftp/')) return measured;
   return oneOf(measured, ...FAILED);
 }
