@@ -42,7 +42,8 @@ Faults (--fault, repeatable):  KIND [ARGS] [AT] [OPTIONS]
   coalesce 50ms                 merge writes       limit 2 [reply|close|reset|queue] session limit
   reply 552 ["text"] [then continue|close|reset]   answer in the server's place
   refuse 3s [refuse|reset] [drop close|reset]      a restart: drop sessions, refuse the port
-  dataport wrong-address|refused                   FTP: data address points to 127.0.0.2 / a closed port
+  dataport wrong-address|refused|blackholed        FTP: data address points to 127.0.0.2 / a closed
+                                                   port / a port that drops SYNs
 AT:
   on connect                    as soon as the client connects
   after greeting | after EHLO   once the server's reply to it reached the client

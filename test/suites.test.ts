@@ -18,6 +18,15 @@ function columns(scenario: Scenario, client: ClientAdapter): string[] {
   return (scenario.ftp?.modes ?? (['passive', 'active'] as const)).map((mode) => `${client.name}/${mode}`);
 }
 
+/** Prints what a mismatching cell's client said and its transcript's end: timing-dependent cells are found from CI logs. */
+function explainMismatches(results: readonly Result[], got: Record<string, Want>, want: Record<string, unknown>): void {
+  for (const r of results) {
+    if (JSON.stringify(got[r.id]) === JSON.stringify(want[r.id])) continue;
+    const tail = r.transcript.slice(-40).join('\n');
+    console.error(`${r.id}: got ${got[r.id]?.join(' ')}, want ${JSON.stringify(want[r.id])}\n  ${r.outcome?.detail ?? ''}\n  ${r.reason}\n${tail}`);
+  }
+}
+
 describe.each(SUITES.map((s) => [s.name, s] as const))('suite %s', (name, suite) => {
   const expected = EXPECTATIONS[name] ?? (() => undefined);
   const clients = CLIENTS.filter((c) => c.protocol === suite.protocol);
@@ -35,6 +44,7 @@ describe.each(SUITES.map((s) => [s.name, s] as const))('suite %s', (name, suite)
       const want = Object.fromEntries(
         suite.scenarios.flatMap((s) => columns(s, client).map((col) => [`${s.id}/${col}`, settle(expected(s.id, col), got[`${s.id}/${col}`] ?? NA)])),
       );
+      explainMismatches(results, got, want);
       expect(got).toEqual(want);
       const testedFault = (r: Result): boolean => r.fault?.at !== undefined && r.verdict === 'conformant' && !r.reason.startsWith('the fault never fired');
       for (const r of results.filter(testedFault)) expect(r.faultFired).toBe(true);

@@ -143,5 +143,7 @@ export const basicFtpClient: FtpClientAdapter = {
   description: 'basic-ftp, in process: access, uploadFrom/downloadTo, close; passive only (EPSV, then PASV)',
   modes: ['passive'],
   resumes: true,
+  // basic-ftp opens its sockets itself and takes no local address.
+  binds: false,
   run: transfer,
 };

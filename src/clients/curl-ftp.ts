@@ -54,6 +54,7 @@ export function curlFtpArgs(job: FtpJob, files: CurlFtpFiles, resume: boolean): 
     '--connect-timeout', seconds(job.timeouts.connect),
     '--speed-limit', '1', '--speed-time', seconds(job.timeouts.socket),
     '--ftp-method', 'nocwd',
+    ...(job.source ? ['--interface', job.source] : []),
     ...MODE_ARGS[job.mode],
     ...(resume ? ['--continue-at', '-'] : []),
     ...(job.direction === 'upload' ? ['--upload-file', '-'] : ['--output', files.output]),
@@ -137,6 +138,7 @@ export const curlFtpClient: FtpClientAdapter = {
   requires: { command: 'curl', install: 'apt-get install curl' },
   modes: ['passive', 'active'],
   resumes: true,
+  binds: true,
   exitCodes: Object.fromEntries(Object.entries(EXITS).map(([code, [meaning]]) => [code, meaning])),
   run: transfer,
 };

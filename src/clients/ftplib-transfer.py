@@ -2,12 +2,13 @@
 line on stdout: {"ok": true, "reply", "resumedAt", "first", "quitError"} or
 {"ok": false, "type", "errno", "code", "step", "message", "first"}.
 
-Usage: WIREPROBE_FTP_PASSWORD=pw python3 ftplib-transfer.py HOST PORT USER MODE DIRECTION PATH TIMEOUT_SECONDS POLICY OUT
+Usage: WIREPROBE_FTP_PASSWORD=pw [WIREPROBE_FTP_SOURCE=127.0.0.2] python3 ftplib-transfer.py HOST PORT USER MODE DIRECTION PATH TIMEOUT_SECONDS POLICY OUT
 MODE: passive (PASV; ftplib uses EPSV only over IPv6) or active (PORT; EPRT over IPv6).
 DIRECTION: upload (the content on stdin, STOR) or download (RETR, written to the file OUT).
 POLICY: once, or resume: after a failed upload, one more session sends TYPE I and SIZE, then REST
 offset + STOR of the rest (a failure reply counts as 0: no file, or no SIZE; then a plain STOR).
-The password comes from the environment, never the command line (ps shows arguments).
+The password comes from the environment, never the command line (ps shows arguments). With
+WIREPROBE_FTP_SOURCE every connection is made from that local address (FTP's source_address).
 """
 import errno
 import ftplib
@@ -18,6 +19,7 @@ import socket
 import sys
 
 PASSWORD_ENV = "WIREPROBE_FTP_PASSWORD"
+SOURCE_ENV = "WIREPROBE_FTP_SOURCE"
 
 
 class Step:
@@ -50,7 +52,8 @@ def close_quietly(client):
 
 def open_session(args, password, step, sessions):
     step.name = "connect"
-    client = ftplib.FTP(timeout=args["timeout"])
+    source = os.environ.get(SOURCE_ENV)
+    client = ftplib.FTP(timeout=args["timeout"], source_address=(source, 0) if source else None)
     sessions.append(client)  # so a failed session is still closed
     client.connect(args["host"], args["port"])
     step.name = "login"

@@ -15,6 +15,8 @@ const SCRIPT = fileURLToPath(new URL('./ftplib-transfer.py', import.meta.url));
 
 /** The environment variable the script reads the password from. */
 const PASSWORD_ENV = 'WIREPROBE_FTP_PASSWORD';
+/** The environment variable the script reads its source address from (FTP(source_address=...)). */
+const SOURCE_ENV = 'WIREPROBE_FTP_SOURCE';
 
 interface ScriptFailure {
   ok: false;
@@ -69,7 +71,7 @@ async function once(job: FtpJob, signal: AbortSignal, out: string): Promise<Clie
   const download = job.direction === 'download';
   const policy = job.resume ? 'resume' : 'once';
   const args = [SCRIPT, job.host, String(job.port), job.user, job.mode, job.direction, job.path, String(job.timeouts.socket / 1000), policy, out];
-  const run = await runProcess('python3', args, { ...(download ? {} : { stdin: job.data }), signal, env: { [PASSWORD_ENV]: job.password } });
+  const run = await runProcess('python3', args, { ...(download ? {} : { stdin: job.data }), signal, env: { [PASSWORD_ENV]: job.password, ...(job.source ? { [SOURCE_ENV]: job.source } : {}) } });
   const parsed = scriptResult<ScriptResult>(run, 'ftplib script');
   if ('failure' in parsed) return parsed.failure;
   const { result } = parsed;
@@ -91,5 +93,6 @@ export const ftplibClient: FtpClientAdapter = {
   requires: { command: 'python3', install: 'apt-get install python3' },
   modes: ['passive', 'active'],
   resumes: true,
+  binds: true,
   run: transfer,
 };

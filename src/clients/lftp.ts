@@ -37,7 +37,8 @@ export function lftpQuote(word: string): string {
  * pinned (ftp:auto-passive-mode would switch to active when PASV fails), no TLS, no `OPTS UTF8 ON`
  * (sent before USER, a server may answer it 530, and that failure reply would then stand as the
  * client's last reply when a connection dies before the reply to USER), exit at the first failed
- * command, and `debug 3` on stderr (level 3 prints no commands, so no PASS line).
+ * command, and `debug 3` on stderr (level 3 prints no commands, so no PASS line). With a source
+ * address, net:socket-bind-ipv4 binds every connection to it.
  */
 export function lftpScript(job: FtpJob, files: LftpFiles, resume: boolean): string {
   const timeout = seconds(job.timeouts.socket);
@@ -58,6 +59,7 @@ export function lftpScript(job: FtpJob, files: LftpFiles, resume: boolean): stri
     `set xfer:timeout ${timeout}`,
     `set dns:fatal-timeout ${seconds(job.timeouts.connect)}`,
     'set dns:max-retries 1',
+    ...(job.source ? [`set net:socket-bind-ipv4 ${lftpQuote(job.source)}`] : []),
     'set ftp:ssl-allow no',
     'set ftp:use-utf8 no',
     `set ftp:passive-mode ${job.mode === 'passive' ? 'on' : 'off'}`,
@@ -118,6 +120,7 @@ export const lftpClient: FtpClientAdapter = {
   requires: { command: 'lftp', install: 'apt-get install lftp' },
   modes: ['passive', 'active'],
   resumes: true,
+  binds: true,
   // lftp exits 1 for any failed command, so classify reads the wire: the RST or FIN the proxy sent,
   // else the last failure reply shown (lftp gives up at once on 530 to PASS or 5xx to STOR, after one
   // retry on 4xx or on 502 to PORT), else still open or never connected. Not `reply`: lftp ignores a 530

@@ -64,6 +64,8 @@ export interface FtpJob {
    * or APPE), if the client can. Default false: one attempt as the client does it by default.
    */
   readonly resume?: boolean;
+  /** The local address to connect from (a loopback address such as 127.0.0.2); only for adapters that `bind`. */
+  readonly source?: string;
 }
 
 /** Fields every adapter has. */
@@ -83,6 +85,8 @@ export interface FtpClientAdapter extends AdapterBase {
   readonly modes: readonly FtpMode[];
   /** It can resume an upload (see FtpJob.resume). */
   readonly resumes: boolean;
+  /** It can connect from a chosen local address (see FtpJob.source). */
+  readonly binds: boolean;
   /**
    * What its exit codes mean (see classify's ExitMeaning): `timeout`, `reply` (failed on a server
    * reply), `ended` (gave up on the session), `wire` (a connection failure the code does not tell apart).

@@ -28,6 +28,7 @@ export async function runFtpScenario(scenario: Scenario, client: FtpClientAdapte
   const transfer = scenario.ftp ?? { direction: 'upload' as const };
   if (!client.modes.includes(mode)) return notApplicable(scenario, client, `${client.name} has no ${mode} mode`, mode);
   if (transfer.resume && !client.resumes) return notApplicable(scenario, client, `${client.name} cannot resume an upload`, mode);
+  if (transfer.sources && !client.binds) return notApplicable(scenario, client, `${client.name} cannot choose the address it connects from`, mode);
   let server: FtpServerHandle | undefined;
   let proxy: ProxyHandle | undefined;
   try {
@@ -44,7 +45,13 @@ export async function runFtpScenario(scenario: Scenario, client: FtpClientAdapte
     proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: scenario.fault ? [scenario.fault] : [], protocol: 'ftp' });
     const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
     const job = { host: proxy.host, port: proxy.port, user: FTP_USER, password: FTP_PASSWORD, mode, direction: transfer.direction, timeouts };
-    const jobs: FtpJob[] = files.map((f) => ({ ...job, path: f.path, data: download ? Buffer.alloc(0) : f.data, ...(transfer.resume ? { resume: true } : {}) }));
+    const jobs: FtpJob[] = files.map((f, i) => ({
+      ...job,
+      path: f.path,
+      data: download ? Buffer.alloc(0) : f.data,
+      ...(transfer.resume ? { resume: true } : {}),
+      ...(transfer.sources?.length ? { source: transfer.sources[i % transfer.sources.length]! } : {}),
+    }));
     const reports = await withDeadline((signal) => Promise.all(jobs.map((j) => client.run(j, signal))), timeouts.deadline);
     const sessions = await sessionsAfter(reports, proxy, server);
     const transferred = files.map((f, i): Transferred => {

@@ -86,6 +86,8 @@ export interface SmtpServerKnobs {
 /** The mock FTP server's knobs a scenario may set (see servers/ftp.ts). */
 export interface FtpServerKnobs {
   readonly maxSessions?: number;
+  /** Sessions allowed from one client address (vsftpd's max_per_ip). */
+  readonly maxPerAddress?: number;
   readonly idleTimeoutMs?: number;
   /** `off`: PORT and EPRT get 502. */
   readonly active?: 'on' | 'off';
@@ -102,6 +104,11 @@ export interface FtpTransfer {
   readonly resume?: boolean;
   /** Several transfers at once, each on its own connection (N parallel uploads vs a session limit). */
   readonly parallel?: number;
+  /**
+   * Loopback addresses the transfers connect from, in turn (127.0.0.2, 127.0.0.3: per-address limits);
+   * a client that cannot choose its source address is `n/a`. Default: the system's choice (127.0.0.1).
+   */
+  readonly sources?: readonly string[];
   /** Per mode, what a conformant client does, where it differs from the scenario's `expect`. */
   readonly expect?: Partial<Readonly<Record<FtpMode, Expect>>>;
 }

@@ -6,7 +6,7 @@
  *   kind   := reset | close [discard|abort] | stall | delay <duration> | throttle <size>/s
  *           | slice <size> [gap <duration>] | coalesce <duration> | lf | reply <code> ["text"]
  *           | refuse <duration> [refuse|reset] | limit <n> [reply|close|reset|queue]
- *           | dataport wrong-address|refused                                  (FTP)
+ *           | dataport wrong-address|refused|blackholed                       (FTP)
  *   at     := on connect | after <step> [+<size>] | before reply to <step> | before <step>
  *   option := toward client|server | connection <n> | then continue|close|reset | drop close|reset
  *           | channel control|data                                            (FTP)
@@ -160,7 +160,7 @@ function args(c: Cursor, kind: FaultKind): Record<string, unknown> {
       text: c.toks[c.i]?.quoted ? c.toks[c.i++]?.value : undefined }; // evaluated in this order
     case 'refuse': return { kind, ms: duration(), mode: c.pick(['refuse', 'reset']) };
     case 'limit': return { kind, max: c.value('a count', int), over: c.pick(['reply', 'close', 'reset', 'queue']) };
-    case 'dataport': return { kind, how: c.pick(['wrong-address', 'refused']) ?? c.fail('expected "wrong-address" or "refused"') };
+    case 'dataport': return { kind, how: c.pick(['wrong-address', 'refused', 'blackholed']) ?? c.fail('expected "wrong-address", "refused" or "blackholed"') };
     default: return { kind };
   }
 }

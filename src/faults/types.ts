@@ -148,12 +148,14 @@ export interface LimitFault extends FaultBase {
  * mode, RFC 959 §4.1.2, RFC 2428) points nowhere. `wrong-address`: a 227 advertises 127.0.0.2, a loopback
  * address where nothing listens (a server behind NAT advertising its private address); a 229 carries no
  * address, so EPSV is unaffected; PORT/EPRT send the server to 127.0.0.2 (it cannot connect back: 425).
- * `refused`: the advertised port is closed (ECONNREFUSED), in either mode. Fires at the first data
+ * `refused`: the advertised port is closed (ECONNREFUSED), in either mode. `blackholed`: the advertised
+ * port drops SYNs (a full accept queue, see src/proxy/blackhole.ts): the connect gets no answer at all,
+ * as behind a firewall that drops packets; the connecting side waits out its timeout. Fires at the first data
  * address of the connection and holds for the rest of it. Its `at` is always `connect`.
  */
 export interface DataPortFault extends FaultBase {
   readonly kind: 'dataport';
-  readonly how: 'wrong-address' | 'refused';
+  readonly how: 'wrong-address' | 'refused' | 'blackholed';
 }
 
 /** Every fault the proxy knows. */

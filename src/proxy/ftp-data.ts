@@ -20,12 +20,16 @@ import { FtpPhase, FtpTracker } from '../protocol/ftp.js';
 import { applyFault, isSessionFault } from '../faults/apply.js';
 import type { Link } from '../faults/link.js';
 import { DataLink } from './data-link.js';
+import { openBlackhole, type Blackhole } from './blackhole.js';
 import { onwardSource, resetSocket } from './sockets.js';
 import type { Dialect } from './session.js';
 import type { Transcript } from './transcript.js';
 
 /** Where a wrong data address points: loopback, and nothing listens there (the network rule). */
 export const NOWHERE_HOST = '127.0.0.2';
+
+/** NOWHERE_HOST, or 127.0.0.4 when the listener itself is there (an active session from a client at 127.0.0.2). */
+const nowhereBut = (here: string): string => (here === NOWHERE_HOST ? '127.0.0.4' : NOWHERE_HOST);
 
 /** What the data side of one control session knows, for reports. */
 export interface DataInfo {
@@ -40,8 +44,13 @@ export interface DataInfo {
 }
 
 export interface FtpDataOptions {
-  /** The proxy's listening host: data listeners bind here. */
+  /** The proxy's listening host: passive data listeners bind here (the client reached the proxy there). */
   readonly host: string;
+  /**
+   * The proxy's own address on the control connection to the server: active data listeners bind here,
+   * as a server connects back only to the address its control connection comes from (RFC 2577); default `host`.
+   */
+  readonly serverFacingHost?: string;
   /** The server's control address: where a 229's port is. */
   readonly upstreamHost: string;
   readonly transcript: Transcript;
@@ -66,6 +75,7 @@ export class FtpData implements Dialect {
   #armed: Fault[];
   #misroute: DataPortFault['how'] | undefined;
   #listeners = new Set<Server>();
+  #blackholes = new Set<Blackhole>();
   #links = new Set<DataLink>();
   #last: DataLink | undefined;
   #connections = 0;
@@ -122,6 +132,7 @@ export class FtpData implements Dialect {
   stopListening(): void {
     this.#closed = true;
     for (const server of this.#listeners) server.close();
+    for (const blackhole of this.#blackholes) void blackhole.close();
   }
 
   /** Ends every data connection and listener now (the proxy is closing). */
@@ -132,7 +143,7 @@ export class FtpData implements Dialect {
 
   /** Resolves when every data connection has closed. */
   async settled(): Promise<void> {
-    await Promise.all([...this.#links].map((l) => l.done));
+    await Promise.all([...[...this.#links].map((l) => l.done), ...[...this.#blackholes].map((b) => b.close())]);
   }
 
   /**
@@ -144,8 +155,12 @@ export class FtpData implements Dialect {
   async #interpose(mode: 'passive' | 'active', target: HostPort, format: (host: string, port: number) => string, hasAddress = true): Promise<Buffer> {
     this.#mode = mode;
     const how = this.#misrouted(hasAddress);
-    const port = how === 'refused' ? await this.#closedPort() : await this.#listen((socket) => this.#connect(socket, target, mode === 'active'));
-    const host = how === 'wrong-address' ? NOWHERE_HOST : this.#o.host;
+    const here = mode === 'active' ? (this.#o.serverFacingHost ?? this.#o.host) : this.#o.host;
+    const port =
+      how === 'refused' ? await this.#closedPort(here)
+      : how === 'blackholed' ? await this.#blackhole(here)
+      : await this.#listen(here, (socket) => this.#connect(socket, target, mode === 'active'));
+    const host = how === 'wrong-address' ? nowhereBut(here) : here;
     const [from, to] = mode === 'passive' ? ['server', 'client'] : ['client', 'server'];
     this.#note(`data address: ${from} said ${target.host}:${target.port}, ${to} told ${host}:${port}`);
     return Buffer.from(`${format(host, port)}\r\n`, 'latin1');
@@ -154,7 +169,7 @@ export class FtpData implements Dialect {
   /** The dataport fault in force, firing it at the first address it can change. */
   #misrouted(hasAddress: boolean): DataPortFault['how'] | undefined {
     if (this.#misroute) return this.#misroute === 'wrong-address' && !hasAddress ? undefined : this.#misroute;
-    const fault = this.#armed.find((f): f is DataPortFault => f.kind === 'dataport' && (hasAddress || f.how === 'refused'));
+    const fault = this.#armed.find((f): f is DataPortFault => f.kind === 'dataport' && (hasAddress || f.how !== 'wrong-address'));
     if (!fault) return undefined;
     this.#armed = this.#armed.filter((f) => f !== fault);
     if (!this.#o.fire(fault)) return undefined;
@@ -163,8 +178,8 @@ export class FtpData implements Dialect {
     return fault.how;
   }
 
-  /** A listener for one data connection on the proxy's host; resolves with its port. */
-  async #listen(onConnection: (socket: Socket) => void): Promise<number> {
+  /** A listener for one data connection on `host`, one of the proxy's; resolves with its port. */
+  async #listen(host: string, onConnection: (socket: Socket) => void): Promise<number> {
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
     server.on('error', () => undefined);
     server.once('connection', (socket: Socket) => {
@@ -173,7 +188,7 @@ export class FtpData implements Dialect {
       if (this.#closed) return void resetSocket(socket);
       onConnection(socket);
     });
-    await new Promise<void>((resolve) => server.listen(0, this.#o.host, resolve));
+    await new Promise<void>((resolve) => server.listen(0, host, resolve));
     const { port } = server.address() as AddressInfo;
     // Tracked only once it listens: closing a listener still starting would cancel its listen() and
     // leave this promise, and the line waiting for it, pending for good.
@@ -185,10 +200,18 @@ export class FtpData implements Dialect {
     return port;
   }
 
-  /** A port on the proxy's host where nothing listens now. */
-  async #closedPort(): Promise<number> {
+  /** A port on `host` that drops SYNs (see ./blackhole.ts), kept until the session ends. */
+  async #blackhole(host: string): Promise<number> {
+    const blackhole = await openBlackhole(host);
+    this.#blackholes.add(blackhole);
+    if (this.#closed) void blackhole.close();
+    return blackhole.port;
+  }
+
+  /** A port on `host` where nothing listens now. */
+  async #closedPort(host: string): Promise<number> {
     const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, this.#o.host, resolve));
+    await new Promise<void>((resolve) => server.listen(0, host, resolve));
     const { port } = server.address() as AddressInfo;
     await new Promise((resolve) => server.close(resolve));
     return port;

@@ -3,7 +3,9 @@
  * max_clients, the mock's own maxSessions), 530 at PASS (proftpd's MaxClients), a close with no reply,
  * an RST, or no greeting until a session ends (a full backlog). Bursts of parallel uploads, each on its
  * own connection, meet the limit; greetings are held 400 ms so the burst really overlaps. Every upload a
- * client reports complete must be at the server intact; the rest must be reported failed.
+ * client reports complete must be at the server intact; the rest must be reported failed. Per-address
+ * limits (vsftpd's max_per_ip) count sessions from one client address: the uploads connect from
+ * 127.0.0.2 and 127.0.0.3 in turn, and the proxy connects onward from the same address.
  */
 import type { Expect, Scenario } from '../../src/engine/types.js';
 import type { LimitFault } from '../../src/faults/types.js';
@@ -25,6 +27,8 @@ const common = {
   timeouts: { socket: 5_000, deadline: 15_000 },
 };
 const burst = { direction: 'upload' as const, parallel: BURST };
+/** Two client addresses, so each holds half of a burst. */
+const SOURCES = ['127.0.0.2', '127.0.0.3'];
 
 const OVER: readonly (readonly [string, string, LimitFault['over']])[] = [
   ['over-limit-421', '421 then close', 'reply'],
@@ -61,6 +65,22 @@ const scenarios: Scenario[] = [
   },
   {
     ...common,
+    id: `${SUITE}/per-address-421`,
+    title: `${BURST} parallel uploads from 2 addresses, the server allows 1 session per address (421 Too many connections from your address)`,
+    expect: accounts,
+    ftp: { ...burst, sources: SOURCES },
+    ftpServer: { greetingDelayMs: 400, maxPerAddress: 1 },
+  },
+  {
+    ...common,
+    id: `${SUITE}/per-address-under`,
+    title: '2 parallel uploads from 2 addresses, the server allows 1 session per address',
+    expect: { client: 'delivers', rule: 'A per-address limit counts each client address on its own: one session from each completes' },
+    ftp: { direction: 'upload', parallel: SOURCES.length, sources: SOURCES },
+    ftpServer: { greetingDelayMs: 400, maxPerAddress: 1 },
+  },
+  {
+    ...common,
     id: `${SUITE}/530-at-pass`,
     title: 'the limit answered at login: 530 to PASS, then close (proftpd\'s MaxClients)',
     fault: { kind: 'reply', code: 530, text: 'Sorry, the maximum number of clients (2) has been reached', at: { before: 'PASS' }, then: 'close' },
@@ -72,6 +92,6 @@ const scenarios: Scenario[] = [
 export const limits: Suite = {
   name: SUITE,
   protocol: 'ftp',
-  description: 'session limits: 421, 530 at PASS, a silent close, an RST or a full backlog against parallel uploads',
+  description: 'session limits: 421 (in all or per client address), 530 at PASS, a silent close, an RST or a full backlog against parallel uploads',
   scenarios,
 };

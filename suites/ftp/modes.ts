@@ -49,6 +49,13 @@ const ROWS: readonly Row[] = [
     activeExpect: reportsFailure('RFC 959 §4.2: the server cannot connect back (425); the client must report it'),
   },
   {
+    name: 'data-port-blackholed',
+    title: 'the data port drops SYNs (a firewall that drops packets): the connect gets no answer at all',
+    fault: { kind: 'dataport', how: 'blackholed', at: 'connect' },
+    passive: reportsFailure('RFC 959 §4.2: no data connection, no transfer; a connect that gets no answer must end in a reported timeout, not a hang'),
+    activeExpect: reportsFailure('RFC 959 §4.2: the server cannot connect back (425, or the client times out first); the client must report it'),
+  },
+  {
     name: 'epsv-500',
     title: 'EPSV answered 500 (an old server or a NAT helper that only knows PASV)',
     fault: { kind: 'reply', code: 500, text: 'EPSV not understood', at: { before: 'EPSV' }, then: 'continue' },

@@ -36,6 +36,11 @@ const VALID: readonly Valid[] = [
   { text: 'slice 1KiB gap 10ms after greeting',
     fault: { kind: 'slice', size: 1024, gapMs: 10, at: { after: 'greeting' } } },
   { text: 'lf', fault: { kind: 'lf', at: 'connect' } },
+  { text: 'dataport wrong-address', fault: { kind: 'dataport', how: 'wrong-address', at: 'connect' } },
+  { text: 'dataport refused', fault: { kind: 'dataport', how: 'refused', at: 'connect' } },
+  { text: 'dataport blackholed', fault: { kind: 'dataport', how: 'blackholed', at: 'connect' } },
+  { text: 'reset after STOR +1MiB channel data',
+    fault: { kind: 'reset', at: { after: 'STOR', bytes: 1048576 }, channel: 'data' } },
   { text: 'lf after EHLO toward client', fault: { kind: 'lf', at: { after: 'EHLO' }, toward: 'client' } },
   { text: 'coalesce 50ms toward client', fault: { kind: 'coalesce', ms: 50, at: 'connect', toward: 'client' } },
   { text: 'coalesce 1m after AUTH', fault: { kind: 'coalesce', ms: 60_000, at: { after: 'AUTH' } } },
@@ -76,7 +81,7 @@ describe('parseFault', () => {
   });
 
   it('covers every kind and every trigger form', () => {
-    const kinds = ['close', 'coalesce', 'delay', 'lf', 'limit', 'refuse', 'reply', 'reset', 'slice', 'stall', 'throttle'];
+    const kinds = ['close', 'coalesce', 'dataport', 'delay', 'lf', 'limit', 'refuse', 'reply', 'reset', 'slice', 'stall', 'throttle'];
     expect([...new Set(VALID.map((v) => v.fault.kind))].sort()).toEqual(kinds);
     const form = (at: Fault['at']): string => (at === 'connect' ? at : Object.keys(at).sort().join('+'));
     const forms = [...new Set(VALID.map((v) => form(v.fault.at)))].sort();

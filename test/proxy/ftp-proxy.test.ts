@@ -144,6 +144,20 @@ describe('fault proxy, FTP', () => {
     expect(proxy.sessions()[0]?.transcript.join('\n')).toMatch(/client connected from 127\.0\.0\.2/);
   });
 
+  it('a dataport blackholed fault gives an EPSV client a port that never answers: its data connect times out (EPSV, then PASV)', async () => {
+    const { server, proxy } = await setup(parseFault('dataport blackholed'));
+    const client = new Client(500);
+    cleanups.push(async () => client.close());
+    await client.access({ host: proxy.host, port: proxy.port, user: 'alice', password: 'pw' });
+    const error = await client.uploadFrom(Readable.from(Buffer.from('x')), '/no.bin').then(() => undefined, (e: unknown) => e);
+    expect(String(error)).toMatch(/Timeout when trying to open data connection to 127\.0\.0\.1:\d+/);
+    client.close();
+    await proxy.idle();
+    expect(proxy.fired()).toEqual([true]);
+    expect(proxy.sessions()[0]?.data?.connections).toBe(0);
+    expect(server.files).toEqual([]);
+  });
+
   it('leaves EPSV alone under a wrong-address fault: a 229 carries no address', async () => {
     const { server, proxy } = await setup(parseFault('dataport wrong-address'));
     const client = await basicFtp(proxy, 'epsv');

@@ -2,7 +2,10 @@
  * ftp/modes: passive and active per fault. basic-ftp has no active mode (n/a). curl ignores the 227
  * address and uses EPSV/EPRT first; ftplib uses PASV/PORT only; in active mode the mock refuses a PORT
  * to another address (RFC 2577: 500). curl hangs on a stalled data connection: its low-speed check
- * does not cover the wait for the reply once the upload sat in socket buffers.
+ * does not cover the wait for the reply once the upload sat in socket buffers. A blackholed data port:
+ * passive clients time out connecting; in active mode the mock server gives up connecting back after
+ * 5 s (425), which curl waits for (its reply wait has no CLI bound) while ftplib and lftp time out first;
+ * lftp in passive mode sends ABOR after its no-progress timeout and reports that reply.
  */
 import { every, oneOf, type OneOf, type Want } from './want.js';
 
@@ -25,6 +28,12 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
     'lftp/passive': ['timeout', 'pasv', 'conformant'],
     'lftp/active': ['closed', 'stor', 'conformant'],
     'ftplib/active': ['reply', 'stor', 'conformant'],
+  }),
+  'data-port-blackholed': every(['timeout', 'pasv', 'conformant'], {
+    'curl/active': ['reply', 'stor', 'conformant'],
+    'lftp/passive': ['reply', 'abor', 'conformant'],
+    'lftp/active': ['timeout', 'stor', 'conformant'],
+    'ftplib/active': ['timeout', 'stor', 'conformant'],
   }),
   'epsv-500': every(['delivered', 'stor', 'conformant'], {
     'lftp/passive': ['delivered', 'site', 'conformant'],
