@@ -12,6 +12,7 @@
  */
 import type { Mark } from './conversation.js';
 import { LineBuffer } from './lines.js';
+import { Replies } from './replies.js';
 import type { Direction } from './smtp.js';
 
 export type { Direction };
@@ -54,17 +55,12 @@ export function ftpCommandVerb(line: string): string {
 /** Tracks one FTP control connection from both directions and marks where commands and replies end. */
 export class FtpTracker {
   #up = new LineBuffer();
-  #down = new LineBuffer();
+  /** Reply lines, and the steps (upper-case verbs, or `greeting`) awaiting their final reply. */
+  #down = new Replies();
   #mode: 'command' | 'opaque' = 'command';
-  /** Steps awaiting their final reply, oldest first (upper-case verbs, or `greeting`). */
-  #awaiting: string[] = ['greeting'];
   /** The code of the multi-line reply in progress, if one is open. */
   #open: number | undefined;
   #replyLines: string[] = [];
-  /** Octets of the finished lines of the reply in progress. */
-  #replyBytes = 0;
-  /** Octets of an unfinished reply line carried from earlier chunks. */
-  #carriedDown = 0;
 
   /** Octets of an unfinished client command line (0 once the control connection is TLS). */
   get partialCommandBytes(): number {
@@ -73,16 +69,12 @@ export class FtpTracker {
 
   /** Octets of a reply still in progress: the earlier lines of a multi-line reply and an unfinished line. */
   get partialReplyBytes(): number {
-    return this.#mode === 'opaque' ? 0 : this.#replyBytes + this.#down.partial.length;
+    return this.#mode === 'opaque' ? 0 : this.#down.partialBytes;
   }
 
-  /**
-   * The proxy kept `step` (an upper-case verb) from the server and answered it itself: the server will
-   * not reply to it. It is the oldest such step still waiting, even with pipelined commands after it.
-   */
+  /** The proxy kept `step` (an upper-case verb) from the server and answered it itself: see Replies.forget. */
   forget(step: string): void {
-    const i = this.#awaiting.indexOf(step);
-    if (i !== -1) this.#awaiting.splice(i, 1);
+    this.#down.forget(step);
   }
 
   /** Feeds a chunk that travelled in `direction`; returns its marks in stream order. */
@@ -95,7 +87,7 @@ export class FtpTracker {
     const marks: FtpMark[] = [];
     for (const { text, end, bare } of this.#up.lines(chunk)) {
       const verb = ftpCommandVerb(text);
-      this.#awaiting.push(verb);
+      this.#down.await(verb);
       marks.push({ kind: 'command', end, verb, line: text, secret: SECRET.has(verb), ...(bare ? { bareLf: true } : {}) });
     }
     return marks;
@@ -103,36 +95,29 @@ export class FtpTracker {
 
   #feedDown(chunk: Buffer): FtpMark[] {
     const marks: FtpMark[] = [];
-    let lineStart = 0;
-    for (const { text, end } of this.#down.lines(chunk)) {
-      // A line's length counts whatever part of it came in earlier chunks too.
-      const lineBytes = end - lineStart + (lineStart === 0 ? this.#carriedDown : 0);
-      lineStart = end;
-      this.#carriedDown = 0;
+    for (const { text, end, bytes } of this.#down.lines(chunk)) {
       const parsed = parseFtpReplyLine(text);
       // Inside a multi-line reply only `code ` ends it; other lines are text (RFC 959 §4.2).
       const own = parsed !== null && (this.#open ?? parsed.code) === parsed.code;
       this.#replyLines.push(own ? parsed.text : text);
       if (own && !parsed.final) this.#open = parsed.code;
       if (this.#open !== undefined && !(own && parsed.final)) {
-        this.#replyBytes += lineBytes;
+        this.#down.continues(bytes);
         continue;
       }
       // A line that is no reply at all (code 0) still ends a reply, so matching stays in step.
       marks.push(this.#reply(end, parsed?.code ?? 0));
       if (this.#mode === 'opaque') break;
     }
-    this.#carriedDown = this.#down.partial.length;
     return marks;
   }
 
   /** Ends the reply in progress at `end`: a 1xx leaves its step waiting, any other code answers it. */
   #reply(end: number, code: number): FtpMark {
     const preliminary = code >= 100 && code < 200;
-    const to = (preliminary ? this.#awaiting[0] : this.#awaiting.shift()) ?? 'unsolicited';
+    const to = this.#down.ends(!preliminary);
     const lines = this.#replyLines;
     this.#replyLines = [];
-    this.#replyBytes = 0;
     this.#open = undefined;
     // RFC 4217 §4: after 234 to AUTH TLS the control connection is a TLS handshake.
     if (to === 'AUTH' && code === 234) this.#mode = 'opaque';

@@ -9,6 +9,7 @@
  */
 import type { Mark } from './conversation.js';
 import { LineBuffer } from './lines.js';
+import { Replies } from './replies.js';
 
 /** `up`: client to server. `down`: server to client. */
 export type Direction = 'up' | 'down';
@@ -44,15 +45,10 @@ export function commandVerb(line: string): string {
  */
 export class SmtpTracker {
   #up = new LineBuffer();
-  #down = new LineBuffer();
+  /** Reply lines, and the steps awaiting a reply. */
+  #down = new Replies();
   #mode: 'command' | 'body' | 'opaque' = 'command';
-  /** Steps awaiting a reply, oldest first. */
-  #awaiting: string[] = ['greeting'];
   #replyLines: string[] = [];
-  /** Octets of the finished lines of the reply in progress. */
-  #replyBytes = 0;
-  /** Octets of an unfinished reply line carried from earlier chunks. */
-  #carriedDown = 0;
   /** After a 334, the client's next line is SASL data (RFC 4954 §4), not a command. */
   #authContinues = false;
   #bodyBytes = 0;
@@ -72,16 +68,12 @@ export class SmtpTracker {
 
   /** Octets of a reply still in progress: its earlier lines of a multi-line reply and an unfinished line. */
   get partialReplyBytes(): number {
-    return this.#mode === 'opaque' ? 0 : this.#replyBytes + this.#down.partial.length;
+    return this.#mode === 'opaque' ? 0 : this.#down.partialBytes;
   }
 
-  /**
-   * The proxy kept `step` from the server (and answered it itself): the server will not reply to it.
-   * It is the oldest such step still waiting, even when pipelined commands came after it.
-   */
+  /** The proxy kept `step` from the server and answered it itself: see Replies.forget. */
   forget(step: string): void {
-    const i = this.#awaiting.indexOf(step);
-    if (i !== -1) this.#awaiting.splice(i, 1);
+    this.#down.forget(step);
   }
 
   /** Feeds a chunk that travelled in `direction`; returns its marks in stream order. */
@@ -105,7 +97,7 @@ export class SmtpTracker {
       const continuation = this.#authContinues;
       this.#authContinues = false;
       const verb = continuation ? 'AUTH' : commandVerb(text);
-      this.#awaiting.push(verb);
+      this.#down.await(verb);
       marks.push({ kind: 'command', end, verb, line: text, ...(continuation ? { continuation } : {}), ...(bare ? { bareLf: true } : {}) });
     }
     return chunk.length;
@@ -129,7 +121,7 @@ export class SmtpTracker {
     // Everything since the 354 but the ".\r\n" line is content.
     this.#bodyBytes = this.#consumed - 3;
     this.#mode = 'command';
-    this.#awaiting.push('dot');
+    this.#down.await('dot');
     marks.push({ kind: 'dot', end, bodyBytes: this.#bodyBytes });
     return end;
   }
@@ -146,27 +138,20 @@ export class SmtpTracker {
 
   #feedDown(chunk: Buffer): SmtpMark[] {
     const marks: SmtpMark[] = [];
-    let lineStart = 0;
-    for (const { text, end } of this.#down.lines(chunk)) {
+    for (const { text, end, bytes } of this.#down.lines(chunk)) {
       const parsed = parseReplyLine(text);
       this.#replyLines.push(parsed ? parsed.text : text);
-      // A line's length counts whatever part of it came in earlier chunks too.
-      const lineBytes = end - lineStart + (lineStart === 0 ? this.#carriedDown : 0);
-      lineStart = end;
-      this.#carriedDown = 0;
       if (parsed && !parsed.final) {
-        this.#replyBytes += lineBytes;
+        this.#down.continues(bytes);
         continue;
       }
-      this.#replyBytes = 0;
-      const to = this.#awaiting.shift() ?? 'unsolicited';
+      const to = this.#down.ends();
       const code = parsed?.code ?? 0;
       marks.push({ kind: 'reply', end, to, code, lines: this.#replyLines });
       this.#replyLines = [];
       this.#onReply(to, code);
       if (this.#mode === 'opaque') break;
     }
-    this.#carriedDown = this.#down.partial.length;
     return marks;
   }
 
