@@ -1,5 +1,5 @@
 /**
- * ftp/uploads: every client keeps a throttled upload going past its 1 s inactivity timeout and past the
+ * ftp/uploads: every client keeps a throttled upload going past its 2 s inactivity timeout and past the
  * server's idle timeout, reports the 421 mid-transfer and the stalled sink as failures, and resumes
  * after a reset (basic-ftp with APPE, curl -C -, lftp put -c and its own REST, ftplib REST+STOR).
  * curl in active mode reads the 421 only at its timeout (the data connection still open); lftp closes
@@ -29,6 +29,7 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
     'lftp/active': ['closed', 'size', 'conformant'],
   }),
   'resume-after-reset': every(['delivered', 'stor', 'conformant'], {
+    'basic-ftp/passive': ['delivered', 'appe', 'conformant'],
     'curl/passive': ['delivered', 'appe', 'conformant'],
     'curl/active': ['delivered', 'appe', 'conformant'],
     'lftp/passive': ['delivered', 'site', 'conformant'],
