@@ -10,12 +10,12 @@ import { runCommand } from './commands/run.js';
 import { selectClients, selectSuites } from './commands/select.js';
 import { serveCommand } from './commands/serve.js';
 import { UsageError } from './commands/usage-error.js';
-import { FaultSyntaxError, parseFault, parseSize } from './faults/parse.js';
+import { FaultSyntaxError, parseDuration, parseFault, parseSize } from './faults/parse.js';
 import type { Fault } from './faults/types.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-const HELP = `wireprobe ${VERSION}: how SMTP clients behave when the network or the server misbehaves
+const HELP = `wireprobe ${VERSION}: how SMTP and FTP clients behave when the network or the server misbehaves
 
 Usage:
   wireprobe run [--suite NAME,...] [--client NAME,...|all] [--json FILE] [--junit FILE]
@@ -24,6 +24,9 @@ Usage:
   wireprobe serve smtp [--fault SPEC]... [--nth N] [--port P] [--host ADDR]
                 [--size-limit SIZE] [--max-clients N] [--auth none|optional|required]
                 [--tls off|starttls]
+  wireprobe serve ftp [--fault SPEC]... [--nth N] [--port P] [--host ADDR] [--max-clients N]
+                [--max-per-address N] [--user NAME:PASSWORD]... [--anonymous off|read|write]
+                [--active on|off] [--idle-timeout DURATION]
   wireprobe --help | --version
 
 Examples:
@@ -32,6 +35,7 @@ Examples:
   wireprobe list
   wireprobe serve smtp --fault 'reset after DATA +64KiB'
   wireprobe serve smtp --fault 'stall before reply to dot' --nth 2 --port 2525
+  wireprobe serve ftp --fault 'reset after STOR +1MiB channel data'
 
 Faults (--fault, repeatable):  KIND [ARGS] [AT] [OPTIONS]
   reset                         RST: the client sees "connection reset" (10054)
@@ -72,6 +76,11 @@ const OPTIONS = {
   host: { type: 'string' },
   'size-limit': { type: 'string' },
   'max-clients': { type: 'string' },
+  'max-per-address': { type: 'string' },
+  user: { type: 'string', multiple: true },
+  anonymous: { type: 'string' },
+  active: { type: 'string' },
+  'idle-timeout': { type: 'string' },
   auth: { type: 'string' },
   tls: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -104,25 +113,64 @@ function onlyFor(command: string, values: Values, allowed: readonly (keyof Value
   }
 }
 
+const SERVE_COMMON = ['fault', 'nth', 'port', 'host', 'max-clients'] as const;
+
+/** `--user name:password`, repeatable: the mock FTP server's accounts. */
+function users(values: readonly string[] | undefined): Record<string, string> {
+  const accounts: Record<string, string> = {};
+  for (const value of values ?? []) {
+    const colon = value.indexOf(':');
+    // Never echo the value: it holds a password.
+    if (colon < 1) throw new UsageError('bad --user: expected NAME:PASSWORD');
+    accounts[value.slice(0, colon)] = value.slice(colon + 1);
+  }
+  return accounts;
+}
+
+function durationFlag(flag: string, text: string | undefined): number {
+  if (text === undefined) return 0;
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new UsageError(`bad --${flag} "${text}": expected a duration like 30s or 500ms`);
+  }
+}
+
 async function serve(values: Values, positionals: readonly string[]): Promise<number> {
-  onlyFor('serve', values, ['fault', 'nth', 'port', 'host', 'size-limit', 'max-clients', 'auth', 'tls']);
   const protocol = positionals[1];
-  if (protocol !== 'smtp') throw new UsageError(`serve needs a protocol: "wireprobe serve smtp" (got ${protocol === undefined ? 'none' : `"${protocol}"`})`);
+  if (protocol !== 'smtp' && protocol !== 'ftp') {
+    throw new UsageError(`serve needs a protocol: "wireprobe serve smtp" or "wireprobe serve ftp" (got ${protocol === undefined ? 'none' : `"${protocol}"`})`);
+  }
+  if (positionals.length > 2) throw new UsageError(`unexpected argument "${positionals[2]}"`);
+  if (protocol === 'smtp') onlyFor('serve smtp', values, [...SERVE_COMMON, 'size-limit', 'auth', 'tls']);
+  else onlyFor('serve ftp', values, [...SERVE_COMMON, 'max-per-address', 'user', 'anonymous', 'active', 'idle-timeout']);
   const nth = values.nth === undefined ? undefined : integer('nth', values.nth, 1, 1, 1_000_000);
   const faults: Fault[] = (values.fault ?? []).map((text) => ({ ...parseFault(text), ...(nth ? { connection: nth } : {}) }));
-  const sizeLimit = values['size-limit'] === undefined ? 0 : parseSizeFlag(values['size-limit']);
-  const serving = await serveCommand({
-    faults,
-    host: values.host ?? '127.0.0.1',
-    port: integer('port', values.port, 0, 0, 65535),
-    server: {
-      sizeLimit,
-      maxClients: integer('max-clients', values['max-clients'], 0, 0, 100_000),
-      auth: oneOf('auth', values.auth, ['none', 'optional', 'required'] as const, 'none'),
-      tls: oneOf('tls', values.tls, ['off', 'starttls'] as const, 'off'),
-    },
-    out: process.stdout,
-  });
+  const common = { faults, host: values.host ?? '127.0.0.1', port: integer('port', values.port, 0, 0, 65535), out: process.stdout };
+  const maxClients = integer('max-clients', values['max-clients'], 0, 0, 100_000);
+  const serving = protocol === 'smtp'
+    ? await serveCommand({
+      ...common,
+      protocol,
+      server: {
+        sizeLimit: values['size-limit'] === undefined ? 0 : parseSizeFlag(values['size-limit']),
+        maxClients,
+        auth: oneOf('auth', values.auth, ['none', 'optional', 'required'] as const, 'none'),
+        tls: oneOf('tls', values.tls, ['off', 'starttls'] as const, 'off'),
+      },
+    })
+    : await serveCommand({
+      ...common,
+      protocol,
+      server: {
+        users: users(values.user),
+        anonymous: oneOf('anonymous', values.anonymous, ['off', 'read', 'write'] as const, 'write'),
+        active: oneOf('active', values.active, ['on', 'off'] as const, 'on'),
+        maxSessions: maxClients,
+        maxPerAddress: integer('max-per-address', values['max-per-address'], 0, 0, 100_000),
+        idleTimeoutMs: durationFlag('idle-timeout', values['idle-timeout']),
+      },
+    });
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -3,6 +3,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { Client } from 'basic-ftp';
 import nodemailer from 'nodemailer';
 import { describe, expect, it } from 'vitest';
 
@@ -34,7 +36,10 @@ describe('wireprobe command line', () => {
     [['run', '--concurrency', '0'], /bad --concurrency "0"/],
     [['run', '--bogus'], /bogus/],
     [['frobnicate'], /unknown command "frobnicate"/],
-    [['serve', 'ftp'], /"ftp"/],
+    [['serve', 'pop3'], /"pop3"/],
+    [['serve', 'ftp', '--idle-timeout', 'soon'], /bad --idle-timeout "soon"/],
+    [['serve', 'ftp', '--user', 'alice'], /bad --user: expected NAME:PASSWORD/],
+    [['serve', 'ftp', '--size-limit', '1MiB'], /--size-limit does not apply to "serve ftp"/],
     [['serve', 'smtp', '--fault', 'reset aftr greeting'], /at "aftr"/],
     [['serve', 'smtp', '--port', '99999'], /bad --port "99999"/],
     [['serve', 'smtp', '--size-limit', 'lots'], /bad --size-limit "lots"/],
@@ -111,5 +116,36 @@ describe('wireprobe command line', () => {
     expect(stdout).toContain('fault fired: reset after DATA +64KiB connection 1');
     expect(stdout).toMatch(/RST to client/);
     expect(stdout).toMatch(/accepted message: from <a@wireprobe.test> to <b@wireprobe.test>, \d+ bytes, sha256 [0-9a-f]{64}/);
+  });
+
+  it('serves a misbehaving FTP server until interrupted: a data-channel RST on the first session, the upload stored on the second', async () => {
+    const child = start(['serve', 'ftp', '--fault', 'reset after STOR +64KiB channel data', '--nth', '1', '--user', 'alice:s3cret', '--anonymous', 'off']);
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const port = await new Promise<number>((resolve) => {
+      child.stdout.on('data', () => {
+        const m = /listening on ftp:\/\/127\.0\.0\.1:(\d+)/.exec(stdout);
+        if (m) resolve(Number(m[1]));
+      });
+    });
+    const data = Buffer.alloc(1024 * 1024, 7);
+    const upload = async (): Promise<unknown> => {
+      const client = new Client(5_000);
+      try {
+        await client.access({ host: '127.0.0.1', port, user: 'alice', password: 's3cret' });
+        return await client.uploadFrom(Readable.from(data), '/up.bin');
+      } finally {
+        client.close();
+      }
+    };
+    await expect(upload()).rejects.toMatchObject({ code: 'ECONNRESET' });
+    await expect(upload()).resolves.toMatchObject({ code: 226 });
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stdout).toMatch(/data 1: fault fired: reset after STOR \+64KiB channel data connection 1/);
+    expect(stdout).toMatch(/stored \/up\.bin: 1048576 bytes, sha256 [0-9a-f]{64}\n/);
+    expect(stdout).toMatch(/PASS \*\*\*/);
+    expect(stdout).not.toContain('s3cret');
   });
 });

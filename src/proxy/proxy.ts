@@ -153,7 +153,9 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       const mine = forConnection(entry.index).filter((f) => f.kind !== 'limit');
       if (options.protocol === 'ftp') {
         const faults = mine.filter(onDataSide);
-        entry.ftp = new FtpData({ host, serverFacingHost: upstream.localAddress ?? host, upstreamHost: options.upstream.host, transcript: entry.transcript, faults, fire: markFired });
+        // Passive listeners go where the client reached the proxy (with --host 0.0.0.0, not 0.0.0.0 itself).
+        const reached = entry.client.localAddress?.replace(/^::ffff:/, '');
+        entry.ftp = new FtpData({ host: reached && net.isIPv4(reached) ? reached : host, serverFacingHost: upstream.localAddress ?? host, upstreamHost: options.upstream.host, transcript: entry.transcript, faults, fire: markFired });
       }
       const dialect: Dialect = entry.ftp ?? { tracker: new SmtpTracker(), view: new SmtpPhase() };
       const control = entry.ftp ? mine.filter((f) => !onDataSide(f)) : mine;
