@@ -1,0 +1,82 @@
+/**
+ * What every real-server launcher (Postfix, Exim, vsftpd, pure-ftpd, proftpd) takes and gives. A launcher
+ * writes a private config into a temporary directory from these typed options, starts the server in the
+ * foreground as its own process group on 127.0.0.1, waits for its `220 ` banner, and stops it completely
+ * (nothing left running, no port bound). The runner puts the fault proxy in front of it, as in front of
+ * the mock servers.
+ */
+
+export type RealServerName = 'postfix' | 'exim' | 'vsftpd' | 'pure-ftpd' | 'proftpd';
+
+/** Knobs a scenario may ask of a server. Absent: the server's own default, as a stock install has it. */
+export interface RealServerOptions {
+  /** SMTP or FTP control port on 127.0.0.1; 0 or absent: a free port picked just before start. */
+  readonly port?: number;
+  /** FTP: passive data ports, inclusive; absent: a free range picked at start. */
+  readonly pasvRange?: readonly [number, number];
+  /** FTP: the IPv4 address advertised in 227 replies; absent: 127.0.0.1. Loopback only (network rule). */
+  readonly pasvAddress?: string;
+  /** Concurrent sessions in all (vsftpd max_clients, pure-ftpd -c, proftpd MaxClients, Postfix smtpd maxproc). */
+  readonly maxSessions?: number;
+  /** Concurrent sessions from one client address (max_per_ip, -C, MaxClientsPerHost, smtpd_client_connection_count_limit). */
+  readonly maxPerAddress?: number;
+  /** Idle control connection timeout, ms (a server may only take whole seconds or minutes: see `unsupported`). */
+  readonly idleTimeoutMs?: number;
+  /** FTP: a stalled data connection's timeout, ms. */
+  readonly dataTimeoutMs?: number;
+  /** SMTP: the largest message accepted, octets (Postfix message_size_limit). */
+  readonly messageSizeLimit?: number;
+  /** FTP: `off` refuses PORT and EPRT. */
+  readonly active?: 'on' | 'off';
+  /** STARTTLS (SMTP) or AUTH TLS (FTP) offered, with a certificate generated for localhost. */
+  readonly tls?: boolean;
+}
+
+/** A running real server. */
+export interface RealServerHandle {
+  readonly name: RealServerName;
+  readonly protocol: 'smtp' | 'ftp';
+  readonly host: string;
+  readonly port: number;
+  /** `smtp://127.0.0.1:PORT` or `ftp://127.0.0.1:PORT`. */
+  readonly url: string;
+  /**
+   * The account clients log in with (FTP; SMTP: none needed from loopback). Never printed: reports redact
+   * PASS and AUTH. `dir` is the remote directory the account may upload into (`/`, or `/pub` for an
+   * anonymous login whose root is not writable).
+   */
+  readonly login?: { readonly user: string; readonly password: string; readonly dir: string };
+  /** Where what it received lands on disk: the maildir (MTA) or the upload directory (FTP). */
+  readonly storage: string;
+  /** FTP: the content of the file at remote `path` (as the login sees it), or undefined if there is none. */
+  read?(path: string): Promise<Buffer | undefined>;
+  /** SMTP: every message stored so far, as stored (the MTA's own headers prepended, LF line ends). */
+  messages?(): Promise<Buffer[]>;
+  /** Stops the server: process group killed (or `postfix stop`), waited for, temporary directory removed. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** One real server: how to tell whether it is here, what it cannot do, how to start it. */
+export interface RealServerLauncher {
+  readonly name: RealServerName;
+  readonly protocol: 'smtp' | 'ftp';
+  /** How to get it, one line: `apt-get install vsftpd` (or the unpack step for a conflicting package). */
+  readonly install: string;
+  /** Whether its binary is on this machine (on PATH or unpacked under WIREPROBE_SERVERS_ROOT). */
+  installed(): Promise<boolean>;
+  /** Why it cannot run with `options` (a knob it cannot express, e.g. an idle timeout under 60 s for pure-ftpd), or undefined. */
+  unsupported(options: RealServerOptions): string | undefined;
+  /** Starts it; rejects with ServerNotInstalled when it is not here, never leaves a process behind on failure. */
+  start(options?: RealServerOptions): Promise<RealServerHandle>;
+}
+
+/** The server's binary is not on this machine: `message` says what to install ("vsftpd not found: apt-get install vsftpd"). */
+export class ServerNotInstalled extends Error {
+  constructor(readonly server: RealServerName, readonly install: string) {
+    super(`${server} not found: ${install}`);
+    this.name = 'ServerNotInstalled';
+  }
+}
+
+/** Where unpacked (not installed) server packages live: `dpkg-deb -x` puts usr/sbin/... under it. */
+export const SERVERS_ROOT = process.env.WIREPROBE_SERVERS_ROOT ?? '/opt/wireprobe-servers';
