@@ -93,8 +93,9 @@ export interface FtpEvidence {
 /**
  * Judges an FTP run. Integrity first: a transfer the client reported complete must be at the
  * receiving end byte for byte (size and SHA-256), else the run deviates whatever the rule, with both
- * hashes. Then the rule: `delivers` (the transfer completes), `fails` (the failure is reported),
- * `accounts` (parallel transfers: each reported complete is intact, the rest reported failed).
+ * hashes. Then the rule: `delivers` (the transfer completes), `fails` (the failure is reported, or the
+ * client recovered on its own: it reconnected, resumed, and the whole file arrived intact), `accounts`
+ * (parallel transfers: each reported complete is intact, the rest reported failed).
  */
 export function judgeFtp({ expect, unfired, outcome, transferred, download, ftp }: FtpEvidence): Judged {
   const saw = formatOutcome(outcome);
@@ -117,6 +118,10 @@ export function judgeFtp({ expect, unfired, outcome, transferred, download, ftp 
     return outcome.kind === 'delivered'
       ? { verdict: 'conformant', reason: `${fine}transferred intact${retries}; ${expect.rule}` }
       : deviates(`${fine}did not complete the transfer (${saw})${retries}; ${expect.rule}`);
+  }
+  if (outcome.kind === 'delivered' && ftp.sessions > 1) {
+    const whole = download ? 'the whole file arrived intact' : 'the server holds the whole file intact';
+    return { verdict: 'conformant', reason: `${fine}recovered on its own: reconnected and resumed, and ${whole}${retries}; ${expect.rule}` };
   }
   if (outcome.kind === 'delivered') return deviates(`${fine}reported success although the transfer was cut (${outcome.phase})${retries}; ${expect.rule}`);
   return { verdict: 'conformant', reason: `${fine}reported the failure (${saw})${retries}; ${expect.rule}` };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Expect, Outcome, SinkReport } from '../../src/engine/types.js';
-import { judge } from '../../src/engine/verdict.js';
+import type { Expect, FtpReport, Outcome, SinkReport } from '../../src/engine/types.js';
+import { judge, judgeFtp, type Transferred } from '../../src/engine/verdict.js';
 
 const fails: Expect = { client: 'fails', rule: 'RULE' };
 const delivers: Expect = { client: 'delivers', rule: 'RULE', mustSend: { step: 'QUIT', rule: 'QUIT RULE' } };
@@ -41,5 +41,24 @@ describe('judge', () => {
   it('calls a fault waiting on QUIT that never fired a deviation when the client never sent QUIT', () => {
     const judged = judge({ expect: delivers, unfired: true, sent, outcome: delivered, sink: one });
     expect(judged).toEqual({ verdict: 'deviates', reason: 'never sent QUIT, so the fault waiting on it could not fire; QUIT RULE' });
+  });
+});
+
+describe('judgeFtp', () => {
+  const upload = (held: string | undefined, reported = true): Transferred => ({ reported, sent: 'aa', bytes: 10, ...(held ? { held, heldBytes: held === 'aa' ? 10 : 4 } : {}) });
+  const ftp = (sessions: number): FtpReport => ({ control: null, sessions, transfers: sessions, data: { connections: sessions, bytes: 10, clientSaw: null } });
+  const stored: Outcome = { kind: 'delivered', phase: 'stor', bytesSent: 10 };
+  const base = { unfired: false, download: false };
+
+  it.each([
+    ['an upload reported complete that the server holds differently', fails, stored, [upload('bb')], 1, 'deviates', /reported the upload complete, but the server holds 4 bytes with SHA-256 bb, not the 10 bytes with SHA-256 aa/],
+    ['a success in one session where the cut must be reported', fails, stored, [upload('aa')], 1, 'deviates', /reported success although the transfer was cut/],
+    ['a client that reconnected and resumed to the whole file', fails, stored, [upload('aa')], 3, 'conformant', /recovered on its own: reconnected and resumed, and the server holds the whole file intact \(3 connections, 3 transfer commands\)/],
+    ['a reported failure', fails, reset, [upload('bb', false)], 1, 'conformant', /reported the failure \(reset@rcpt\)/],
+    ['parallel transfers, some turned away', { client: 'accounts', rule: 'RULE' } as Expect, reset, [upload('aa'), upload(undefined, false)], 2, 'conformant', /1 of 2 transfers reported complete and intact, 1 reported failed/],
+  ] as const)('judges %s', (_name, expect_, outcome, transferred, sessions, verdict, reason) => {
+    const judged = judgeFtp({ ...base, expect: expect_, outcome, transferred, ftp: ftp(sessions) });
+    expect(judged.verdict).toBe(verdict);
+    expect(judged.reason).toMatch(reason);
   });
 });

@@ -5,7 +5,7 @@
  * socket buffers) a FIN on the data connection let basic-ftp, ftplib and lftp report a truncated upload
  * complete, and lftp looped on data-connection resets until the deadline.
  */
-import { every, oneOf, type OneOf, type Want } from './want.js';
+import { every, FAILED_ANYWHERE, LFTP_PHASES, LFTP_RECOVERED, oneOf, type OneOf, type Want } from './want.js';
 
 /** Per scenario: the outcome of every client and mode (basic-ftp has no active mode), then the columns that differ. */
 const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
@@ -64,19 +64,14 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
 /**
  * Cut mid-transfer, lftp reconnects and resumes by itself (its retry count restarts after progress) and
  * ftplib's last reply races its QUIT: which attempt the deadline or the failure lands on is timing. Each
- * still reports a failure or hangs; never a success. These cells accept every such outcome.
+ * reports a failure, hangs, or (lftp) recovers with the whole file at the server; never a false success.
  */
-/** Where a reconnecting lftp can be when it gives up: anywhere in its login, setup and transfer. */
-const LFTP_PHASES = ['connect', 'greeting', 'feat', 'user', 'pass', 'pwd', 'type', 'pasv', 'port', 'epsv', 'eprt', 'rest', 'size', 'stor', 'transfer', 'abor', 'site'];
 const RACY = /^(lftp|ftplib)\//;
-const FAILED_MID_TRANSFER: Want[] = (['closed', 'reset', 'timeout'] as const).flatMap((kind) =>
-  LFTP_PHASES.map((phase): Want => [kind, phase, 'conformant']),
-);
 const HUNG: Want[] = LFTP_PHASES.map((phase): Want => ['hung', phase, 'deviates']);
 
 export function expectFtpResets(id: string, column: string): Want | OneOf | undefined {
   const name = id.slice('ftp/resets/'.length);
   const measured = TABLE[name]?.[column];
   if (!measured || !name.endsWith('mid-stor') || !RACY.test(column)) return measured;
-  return oneOf(measured, ...FAILED_MID_TRANSFER, ...(column.startsWith('lftp/') ? HUNG : []));
+  return oneOf(measured, ...FAILED_ANYWHERE, ...(column.startsWith('lftp/') ? [...HUNG, LFTP_RECOVERED] : []));
 }

@@ -29,6 +29,17 @@ export function settle(want: Want | OneOf | undefined, got: Want): Want | OneOf 
   return want.oneOf.find((w) => w.every((x, i) => x === got[i])) ?? want;
 }
 
+/** Where a reconnecting lftp can be when it gives up: anywhere in its login, setup and transfer. */
+export const LFTP_PHASES = ['connect', 'greeting', 'feat', 'user', 'pass', 'pwd', 'type', 'pasv', 'port', 'epsv', 'eprt', 'rest', 'size', 'stor', 'transfer', 'abor', 'site'];
+
+/** A self-retrying client's last attempt ending in a reported failure (a close, an RST, a timeout), at any phase. */
+export const FAILED_ANYWHERE: readonly Want[] = (['closed', 'reset', 'timeout'] as const).flatMap((kind) =>
+  LFTP_PHASES.map((phase): Want => [kind, phase, 'conformant']),
+);
+
+/** lftp reconnected and resumed (SIZE, REST) until the whole file was at the server intact: judgeFtp's "recovered". */
+export const LFTP_RECOVERED: Want = ['delivered', 'site', 'conformant'];
+
 /**
  * FTP: `want` in every client/mode column (`n/a` where the client lacks the mode, basic-ftp's active),
  * except the columns in `differs`.
