@@ -50,6 +50,8 @@ export interface RealServerHandle {
   readonly storage: string;
   /** FTP: the content of the file at remote `path` (as the login sees it), or undefined if there is none. */
   read?(path: string): Promise<Buffer | undefined>;
+  /** FTP: puts a file at remote `path` before a run (downloads), readable by the login. */
+  put?(path: string, data: Buffer): Promise<void>;
   /** SMTP: every message stored so far, as stored (the MTA's own headers prepended, LF line ends). */
   messages?(): Promise<Buffer[]>;
   /** Stops the server: process group killed (or `postfix stop`), waited for, temporary directory removed. Idempotent. */

@@ -10,20 +10,26 @@ const QUIT_GRACE_MS = 1_000;
 /** Client timeouts and the runner's deadline, unless a scenario sets its own. */
 export const DEFAULT_TIMEOUTS: Timeouts = { connect: 5_000, greeting: 5_000, socket: 5_000, deadline: 20_000 };
 
-/** The column a run sits in: the client, and for FTP its mode (`curl/active`). */
-export function columnOf(client: string, mode?: FtpMode): string {
-  return mode ? `${client}/${mode}` : client;
+/**
+ * The column a run sits in: the client, for FTP its mode (`curl/active`), and against a real server
+ * that server (`curl/active@vsftpd`).
+ */
+export function columnOf(client: string, mode?: FtpMode, server?: string): string {
+  const column = mode ? `${client}/${mode}` : client;
+  // Results against a mock (`mock-smtp`, `mock-ftp`) keep the plain column.
+  return server && !server.startsWith('mock') ? `${column}@${server}` : column;
 }
 
-/** The fields of a result that say what ran. */
-export function identity(scenario: Scenario, client: ClientAdapter, mode?: FtpMode) {
+/** The fields of a result that say what ran; `server` defaults to the protocol's mock. */
+export function identity(scenario: Scenario, client: ClientAdapter, mode?: FtpMode, server?: string) {
+  const on = server ?? (scenario.protocol === 'ftp' ? 'mock-ftp' : 'mock-smtp');
   return {
-    id: `${scenario.id}/${columnOf(client.name, mode)}`,
+    id: `${scenario.id}/${columnOf(client.name, mode, on)}`,
     suite: scenario.suite,
     protocol: scenario.protocol,
     client: client.name,
     ...(mode ? { mode } : {}),
-    server: scenario.protocol === 'ftp' ? 'mock-ftp' : 'mock-smtp',
+    server: on,
     title: scenario.title,
     fault: scenario.fault ?? null,
     expected: (mode && scenario.ftp?.expect?.[mode]?.rule) || scenario.expect.rule,
@@ -31,14 +37,14 @@ export function identity(scenario: Scenario, client: ClientAdapter, mode?: FtpMo
 }
 
 /** The result for a run that cannot happen here; it neither passes nor fails. */
-export function notApplicable(scenario: Scenario, client: ClientAdapter, reason: string, mode?: FtpMode): Result {
-  return { ...identity(scenario, client, mode), faultFired: false, outcome: null, sink: null, verdict: 'n/a', reason, durationMs: 0, transcript: [] };
+export function notApplicable(scenario: Scenario, client: ClientAdapter, reason: string, mode?: FtpMode, server?: string): Result {
+  return { ...identity(scenario, client, mode, server), faultFired: false, outcome: null, sink: null, verdict: 'n/a', reason, durationMs: 0, transcript: [] };
 }
 
 /** The result for a run wireprobe itself failed at. */
-export function failed(scenario: Scenario, client: ClientAdapter, error: unknown, started: number, mode?: FtpMode): Result {
+export function failed(scenario: Scenario, client: ClientAdapter, error: unknown, started: number, mode?: FtpMode, server?: string): Result {
   const reason = `wireprobe failed: ${(error as Error).message}`;
-  return { ...identity(scenario, client, mode), faultFired: false, outcome: null, sink: null, verdict: 'error', reason, durationMs: Math.round(performance.now() - started), transcript: [] };
+  return { ...identity(scenario, client, mode, server), faultFired: false, outcome: null, sink: null, verdict: 'error', reason, durationMs: Math.round(performance.now() - started), transcript: [] };
 }
 
 /**

@@ -8,43 +8,42 @@
  *        └────────────► integrity ◄── report ──► classify ◄┘ ──► judgeFtp
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { startFtpServer, type FtpServerHandle } from '../../servers/ftp.js';
 import type { ClientReport, FtpClientAdapter, FtpJob, FtpMode } from '../clients/types.js';
+import type { Fault } from '../faults/types.js';
 import { startProxy, type ProxyHandle, type SessionInfo } from '../proxy/proxy.js';
 import { classify } from './classify.js';
 import { DEFAULT_TIMEOUTS, failed, identity, notApplicable, sessionsAfter, withDeadline } from './run-common.js';
+import { MOCK_SERVERS, remotePath, startFtpTarget, type FtpTarget } from './targets.js';
 import type { FtpReport, Outcome, Result, Scenario, SinkReport } from './types.js';
 import { judgeFtp, type Transferred } from './verdict.js';
 
-/** The account every FTP run logs in with; the password never reaches a report (PASS is redacted). */
-export const FTP_USER = 'wireprobe';
-const FTP_PASSWORD = 'wireprobe-secret';
-
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
-/** Runs one FTP scenario with one client in one mode. Never throws. */
-export async function runFtpScenario(scenario: Scenario, client: FtpClientAdapter, mode: FtpMode): Promise<Result> {
+/** Runs one FTP scenario with one client in one mode, against `serverName` (default the mock). Never throws. */
+export async function runFtpScenario(scenario: Scenario, client: FtpClientAdapter, mode: FtpMode, serverName: string = MOCK_SERVERS.ftp): Promise<Result> {
   const started = performance.now();
   const transfer = scenario.ftp ?? { direction: 'upload' as const };
-  if (!client.modes.includes(mode)) return notApplicable(scenario, client, `${client.name} has no ${mode} mode`, mode);
-  if (transfer.resume && !client.resumes) return notApplicable(scenario, client, `${client.name} cannot resume an upload`, mode);
-  if (transfer.sources && !client.binds) return notApplicable(scenario, client, `${client.name} cannot choose the address it connects from`, mode);
-  let server: FtpServerHandle | undefined;
+  const na = (reason: string): Result => notApplicable(scenario, client, reason, mode, serverName);
+  if (!client.modes.includes(mode)) return na(`${client.name} has no ${mode} mode`);
+  if (transfer.resume && !client.resumes) return na(`${client.name} cannot resume an upload`);
+  if (transfer.sources && !client.binds) return na(`${client.name} cannot choose the address it connects from`);
+  let server: FtpTarget | undefined;
   let proxy: ProxyHandle | undefined;
   try {
     const count = transfer.parallel ?? 1;
     const name = scenario.id.replace(/[^\w.-]+/g, '-');
-    const files = Array.from({ length: count }, (_, i) => ({ path: `/${name}${count > 1 ? `-${i + 1}` : ''}.bin`, data: randomBytes(scenario.messageBytes) }));
+    const names = Array.from({ length: count }, (_, i) => `${name}${count > 1 ? `-${i + 1}` : ''}.bin`);
+    const contents = names.map(() => randomBytes(scenario.messageBytes));
     const download = transfer.direction === 'download';
-    server = await startFtpServer({
-      users: { [FTP_USER]: FTP_PASSWORD },
-      anonymous: 'off',
-      ...scenario.ftpServer,
-      files: download ? Object.fromEntries(files.map((f) => [f.path, f.data])) : {},
-    });
-    proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: scenario.fault ? [scenario.fault] : [], protocol: 'ftp' });
+    const preload = download ? Object.fromEntries(names.map((n, i) => [n, contents[i]!])) : {};
+    const started_ = await startFtpTarget(serverName, scenario, preload);
+    if ('na' in started_) return na(started_.na);
+    server = started_.target;
+    const { login } = server;
+    const files = names.map((n, i) => ({ path: remotePath(login, n), data: contents[i]! }));
+    proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: proxyFaults(scenario, serverName), protocol: 'ftp' });
     const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
-    const job = { host: proxy.host, port: proxy.port, user: FTP_USER, password: FTP_PASSWORD, mode, direction: transfer.direction, timeouts };
+    const job = { host: proxy.host, port: proxy.port, user: login.user, password: login.password, mode, direction: transfer.direction, timeouts };
     const jobs: FtpJob[] = files.map((f, i) => ({
       ...job,
       path: f.path,
@@ -54,11 +53,11 @@ export async function runFtpScenario(scenario: Scenario, client: FtpClientAdapte
     }));
     const reports = await withDeadline((signal) => Promise.all(jobs.map((j) => client.run(j, signal))), timeouts.deadline);
     const sessions = await sessionsAfter(reports, proxy, server);
-    const transferred = files.map((f, i): Transferred => {
+    const transferred = await Promise.all(files.map(async (f, i): Promise<Transferred> => {
       const report = reports === 'hung' ? undefined : reports[i];
-      const held = download ? (report?.ok ? report.received : undefined) : server!.read(f.path);
+      const held = download ? (report?.ok ? report.received : undefined) : await server!.read(f.path);
       return { reported: report?.ok === true, sent: sha256(f.data), bytes: f.data.length, ...(held ? { held: sha256(held), heldBytes: held.length } : {}) };
-    });
+    }));
     const outcome = outcomeOf(client, reports, sessions);
     const intact = transferred.filter((t) => t.held === t.sent).length;
     const bad = transferred.find((t) => t.reported && t.held !== t.sent);
@@ -72,7 +71,7 @@ export async function runFtpScenario(scenario: Scenario, client: FtpClientAdapte
     const expect = transfer.expect?.[mode] ?? scenario.expect;
     const { verdict, reason } = judgeFtp({ expect, unfired: !!scenario.fault && !faultFired, outcome, transferred, download, ftp });
     return {
-      ...identity(scenario, client, mode),
+      ...identity(scenario, client, mode, serverName),
       faultFired,
       outcome,
       sink,
@@ -83,11 +82,21 @@ export async function runFtpScenario(scenario: Scenario, client: FtpClientAdapte
       transcript: proxy.sessions().flatMap((s) => s.transcript),
     };
   } catch (error) {
-    return failed(scenario, client, error, started, mode);
+    return failed(scenario, client, error, started, mode, serverName);
   } finally {
     await proxy?.close();
     await server?.close();
   }
+}
+
+/**
+ * The proxy's faults: the scenario's, and for a real server the greeting delay the mock would add
+ * itself (a burst must overlap at the server), as a delay on connect.
+ */
+function proxyFaults(scenario: Scenario, serverName: string): Fault[] {
+  const faults: Fault[] = scenario.fault ? [scenario.fault] : [];
+  const delay = scenario.ftpServer?.greetingDelayMs;
+  return serverName !== MOCK_SERVERS.ftp && delay ? [...faults, { kind: 'delay', ms: delay, at: 'connect' }] : faults;
 }
 
 /**

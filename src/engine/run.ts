@@ -7,7 +7,6 @@
  *                                              ▼           ▼                      ▼
  *                                          judge ◄── classify(report, phase, bytes relayed)
  */
-import { startSmtpServer, type SmtpServerHandle } from '../../servers/smtp.js';
 import { installed } from '../clients/process.js';
 import type { ClientAdapter, ClientReport, FtpMode, SmtpClientAdapter } from '../clients/types.js';
 import { startProxy, type ProxyHandle, type SessionInfo } from '../proxy/proxy.js';
@@ -18,6 +17,7 @@ import type { Accounting, Outcome, Result, Scenario, SinkReport } from './types.
 import { judge } from './verdict.js';
 import { DEFAULT_TIMEOUTS, failed, identity, notApplicable, sessionsAfter, withDeadline } from './run-common.js';
 import { runFtpScenario } from './run-ftp.js';
+import { MOCK_SERVERS, protocolOfServer, startSmtpTarget, type SmtpTarget } from './targets.js';
 
 export { DEFAULT_TIMEOUTS, withDeadline };
 
@@ -28,6 +28,11 @@ export interface RunOptions {
   readonly onStart?: (total: number) => void;
   /** Called as each run finishes. */
   readonly onResult?: (result: Result) => void;
+  /**
+   * Servers to run each scenario against (`mock-smtp`, `postfix`, `mock-ftp`, `vsftpd`...): each scenario
+   * runs on those of its protocol; a protocol with none named here runs on its mock. Default: the mocks.
+   */
+  readonly servers?: readonly string[];
 }
 
 /** Runs every scenario with every client of its protocol; results in input order. */
@@ -36,8 +41,14 @@ export async function runScenarios(
   clients: readonly ClientAdapter[],
   options: RunOptions = {},
 ): Promise<Result[]> {
+  const serversFor = (s: Scenario): readonly string[] => {
+    const named = (options.servers ?? []).filter((name) => protocolOfServer(name) === s.protocol);
+    return named.length ? named : [MOCK_SERVERS[s.protocol]];
+  };
   const jobs = scenarios.flatMap((s) =>
-    clients.filter((c) => c.protocol === s.protocol).flatMap((c) => modesOf(s).map((mode) => [s, c, mode] as const)),
+    serversFor(s).flatMap((server) =>
+      clients.filter((c) => c.protocol === s.protocol).flatMap((c) => modesOf(s).map((mode) => [s, c, mode, server] as const)),
+    ),
   );
   options.onStart?.(jobs.length);
   const missing = new Map(await Promise.all(clients.map(async (c) => [c, await unavailable(c)] as const)));
@@ -46,9 +57,9 @@ export async function runScenarios(
   const worker = async (): Promise<void> => {
     while (next < jobs.length) {
       const i = next++;
-      const [scenario, client, mode] = jobs[i]!;
+      const [scenario, client, mode, server] = jobs[i]!;
       const why = missing.get(client);
-      results[i] = why ? notApplicable(scenario, client, why, mode) : await runScenario(scenario, client, mode);
+      results[i] = why ? notApplicable(scenario, client, why, mode, server) : await runScenario(scenario, client, mode, server);
       options.onResult?.(results[i]!);
     }
   };
@@ -82,21 +93,23 @@ function cannotExpress(scenario: Scenario, client: SmtpClientAdapter): string | 
  * Runs one scenario with one client (FTP: in one mode). Never throws: wireprobe's own failures
  * become `error`.
  */
-export async function runScenario(scenario: Scenario, client: ClientAdapter, mode?: FtpMode): Promise<Result> {
-  if (client.protocol === 'ftp') return runFtpScenario(scenario, client, mode ?? 'passive');
-  return runSmtpScenario(scenario, client);
+export async function runScenario(scenario: Scenario, client: ClientAdapter, mode?: FtpMode, server?: string): Promise<Result> {
+  if (client.protocol === 'ftp') return runFtpScenario(scenario, client, mode ?? 'passive', server);
+  return runSmtpScenario(scenario, client, server);
 }
 
-async function runSmtpScenario(scenario: Scenario, client: SmtpClientAdapter): Promise<Result> {
+async function runSmtpScenario(scenario: Scenario, client: SmtpClientAdapter, serverName: string = MOCK_SERVERS.smtp): Promise<Result> {
   const started = performance.now();
-  const base = identity(scenario, client);
+  const base = identity(scenario, client, undefined, serverName);
   const cannot = cannotExpress(scenario, client);
-  if (cannot) return notApplicable(scenario, client, cannot);
-  let server: SmtpServerHandle | undefined;
+  if (cannot) return notApplicable(scenario, client, cannot, undefined, serverName);
+  let server: SmtpTarget | undefined;
   let proxy: ProxyHandle | undefined;
   try {
     const tls = scenario.tls ?? 'none';
-    server = await startSmtpServer({ ...scenario.server, tls: tls === 'none' ? 'off' : 'starttls' });
+    const target = await startSmtpTarget(serverName, scenario);
+    if ('na' in target) return notApplicable(scenario, client, target.na, undefined, serverName);
+    server = target.target;
     proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: scenario.fault ? [scenario.fault] : [] });
     const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
     const sends = scenario.sends ?? { count: 1, mode: 'sequential' };
@@ -110,8 +123,9 @@ async function runSmtpScenario(scenario: Scenario, client: SmtpClientAdapter): P
     const sessions = await sessionsAfter(reports, proxy, server);
     const inOrder = !client.runMany && sends.mode === 'sequential';
     const outcome = outcomeOf(client.name, reports, sessions, inOrder);
-    const copies = expected.map((e) => server!.messages.filter((m) => m.sha256 === e.sha256 && m.bytes === e.data.length).length);
-    const sink: SinkReport = { copies: server.messages.length, intact: copies.reduce((a, b) => a + b, 0) === server.messages.length };
+    const accepted = sessions.reduce((n, s) => n + s.accepted, 0);
+    const { copies, stored } = await server.copies(expected.map((e) => e.data), accepted);
+    const sink: SinkReport = { copies: stored, intact: copies.reduce((a, b) => a + b, 0) === stored };
     const messagesReport = sends.count > 1 ? account(reports, copies, sessions) : undefined;
     const faultFired = proxy.fired().some(Boolean);
     const sent = new Set(sessions.flatMap((s) => s.sent));
@@ -131,7 +145,7 @@ async function runSmtpScenario(scenario: Scenario, client: SmtpClientAdapter): P
       transcript,
     };
   } catch (error) {
-    return failed(scenario, client, error, started);
+    return failed(scenario, client, error, started, undefined, serverName);
   } finally {
     await proxy?.close();
     await server?.close();

@@ -20,17 +20,17 @@ export interface Matrix {
 
 /** The scenario part of a result id (`smtp/resets/reset-after-rcpt` of `.../nodemailer`). */
 export function scenarioOf(result: Result): string {
-  return result.id.slice(0, result.id.length - columnOf(result.client, result.mode).length - 1);
+  return result.id.slice(0, result.id.length - columnOf(result.client, result.mode, result.server).length - 1);
 }
 
 /** Arranges results as a matrix; a client with no result for a scenario has no cell there. */
 export function buildMatrix(results: readonly Result[]): Matrix {
-  const clients = [...new Set(results.map((r) => columnOf(r.client, r.mode)))];
+  const clients = [...new Set(results.map((r) => columnOf(r.client, r.mode, r.server)))];
   const rows = new Map<string, Record<string, MatrixCell>>();
   for (const r of results) {
     const scenario = scenarioOf(r);
     const cells = rows.get(scenario) ?? {};
-    cells[columnOf(r.client, r.mode)] = { outcome: r.verdict === 'n/a' ? 'n/a' : formatOutcome(r.outcome), verdict: r.verdict };
+    cells[columnOf(r.client, r.mode, r.server)] = { outcome: r.verdict === 'n/a' ? 'n/a' : formatOutcome(r.outcome), verdict: r.verdict };
     rows.set(scenario, cells);
   }
   return { clients, rows: [...rows].map(([scenario, cells]) => ({ scenario, cells })) };
