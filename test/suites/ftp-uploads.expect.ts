@@ -44,9 +44,19 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
  */
 const LFTP_RETRIES = new Set(['control-killed-421', 'stalled-sink']);
 
+/**
+ * lftp 4.9.2 resuming on its own after the data-connection RST (its retry: SIZE, REST, STOR) now and
+ * then sends one stale 64 KiB block, read ahead for the first attempt (from 7-8 MiB into the file), at
+ * the restart offset, then the right data: the server holds a file of the right size with the wrong
+ * content, and lftp reports success. Measured in 3 of 16 runs (both modes); only the SHA-256 check
+ * sees it. A real lftp bug, reported as a deviation with both hashes.
+ */
+const LFTP_STALE_BLOCK: Want = ['delivered', 'site', 'deviates'];
+
 export function expectFtpUploads(id: string, column: string): Want | OneOf | undefined {
   const name = id.slice('ftp/uploads/'.length);
   const measured = TABLE[name]?.[column];
+  if (measured && name === 'resume-after-reset' && column.startsWith('lftp/')) return oneOf(measured, LFTP_STALE_BLOCK);
   if (!measured || !LFTP_RETRIES.has(name) || !column.startsWith('lftp/')) return measured;
   return oneOf(measured, ...FAILED_ANYWHERE, LFTP_RECOVERED);
 }
