@@ -89,7 +89,7 @@ interface ResultRecord {
   readonly scenario: string;
   readonly title: string;
   readonly client: string;
-  /** The matrix column: the client, or client/mode for FTP. */
+  /** The matrix column within its server's group: the client, or client/mode for FTP (no `@server`). */
   readonly column: string;
   readonly server: string;
   /** The fault's short syntax, or `none`. */
@@ -114,7 +114,7 @@ function toRecord(r: Result, index: number): ResultRecord {
     index,
     id: r.id,
     protocol: r.protocol,
-    scenario: scenarioKey(r),
+    scenario: scenarioOf(r),
     title: r.title,
     client: r.client,
     column: columnOf(r.client, r.mode),
@@ -130,12 +130,6 @@ function toRecord(r: Result, index: number): ResultRecord {
     durationMs: r.durationMs,
     transcript: markLines(redactTranscript(r.transcript)),
   };
-}
-
-/** The row a result belongs to: its scenario id (a trailing `/<server>`, should ids ever carry it, left out). */
-function scenarioKey(r: Result): string {
-  const scenario = scenarioOf(r);
-  return scenario.endsWith(`/${r.server}`) ? scenario.slice(0, -r.server.length - 1) : scenario;
 }
 
 /** The sink's, the FTP connections' and the accounting's findings, a line each. */
@@ -211,8 +205,8 @@ interface Row {
   readonly scenario: string;
   readonly title: string;
   readonly fault: string;
-  /** Column key to the record's index. */
-  readonly cells: ReadonlyMap<string, number>;
+  /** Column key to the result's record. */
+  readonly cells: ReadonlyMap<string, ResultRecord>;
 }
 
 interface ProtocolMatrix {
@@ -234,16 +228,15 @@ function buildProtocolMatrix(protocol: Protocol, all: readonly ResultRecord[]): 
       return { key: `${server}\u0000${column}`, server, client, column };
     }),
   );
-  const rows = new Map<string, { scenario: string; title: string; fault: string; cells: Map<string, number> }>();
+  const rows = new Map<string, { scenario: string; title: string; fault: string; cells: Map<string, ResultRecord> }>();
   for (const r of records) {
     const row = rows.get(r.scenario) ?? { scenario: r.scenario, title: r.title, fault: r.fault, cells: new Map() };
-    row.cells.set(`${r.server}\u0000${r.column}`, r.index);
+    row.cells.set(`${r.server}\u0000${r.column}`, r);
     rows.set(r.scenario, row);
   }
   return { protocol, servers, columns, rows: [...rows.values()] };
 }
 
-function renderMatrix(m: ProtocolMatrix, _i: number, _all: readonly ProtocolMatrix[], records?: never): string;
 function renderMatrix(m: ProtocolMatrix): string {
   const name = m.protocol.toUpperCase();
   return [
@@ -280,17 +273,26 @@ function renderRow(row: Row, columns: readonly Column[]): string {
     `<th scope="row" class="scenario" title="${esc(row.title)}">` +
     `<code>${esc(row.scenario)}</code><span class="title">${esc(row.title)}</span><span class="fault">${esc(row.fault)}</span></th>`;
   const cells = columns.map((c) => {
-    const index = row.cells.get(c.key);
-    return index === undefined ? `<td class="empty" ${columnAttrs(c)} data-fault="${esc(row.fault)}">·</td>` : renderCell(index, c, row);
+    const record = row.cells.get(c.key);
+    return record === undefined ? `<td class="empty" ${columnAttrs(c)} data-fault="${esc(row.fault)}">·</td>` : renderCell(record, c);
   });
   return `<tr data-scenario="${esc(row.scenario)}" data-fault="${esc(row.fault)}">${head}${cells.join('')}</tr>`;
 }
 
-/** A result's cell; its record is found by `data-index` (ids alone may repeat across servers). */
-function renderCell(index: number, c: Column, row: Row): string {
-  // The record exists: `row.cells` holds only indexes of records of this matrix.
-  const attrs = `data-index="${index}" ${columnAttrs(c)} data-fault="${esc(row.fault)}" role="button" tabindex="0"`;
-  return `<td class="cell" ${attrs} data-id="@ID${index}@" data-verdict="@V${index}@" title="@T${index}@">@O${index}@</td>`;
+/** A result's cell, coloured by verdict; the script finds its record by `data-index`. */
+function renderCell(r: ResultRecord, c: Column): string {
+  const attrs = [
+    `class="cell v-${verdictClass(r.verdict)}"`,
+    `data-index="${r.index}"`,
+    `data-id="${esc(r.id)}"`,
+    columnAttrs(c),
+    `data-fault="${esc(r.fault)}"`,
+    `data-verdict="${esc(r.verdict)}"`,
+    `title="${esc(`${r.verdict}: ${r.reason}`)}"`,
+    'role="button"',
+    'tabindex="0"',
+  ];
+  return `<td ${attrs.join(' ')}>${esc(r.outcome)}</td>`;
 }
 
 function columnAttrs(c: Column): string {
@@ -374,3 +376,157 @@ function unique<T>(items: readonly T[]): T[] {
 
 /** Nothing may be fetched: only the inline style and script run. */
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+
+const STYLE = `
+[hidden] { display: none !important; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1c1c1c; background: #fafafa; }
+header, nav.filters, main { padding-left: 1.25rem; padding-right: 1.25rem; }
+body.details-open > header, body.details-open > nav.filters, body.details-open > main { margin-right: min(46rem, 50vw); }
+h1 { font-size: 1.35rem; margin: 1rem 0 .2rem; }
+.meta { color: #555; margin: .1rem 0; }
+.summary { margin: .4rem 0 .6rem; }
+.chip { display: inline-block; padding: 0 .55rem; border: 1px solid currentColor; border-radius: 999px; font-weight: 600; }
+nav.filters { position: sticky; top: 0; z-index: 2; display: flex; flex-wrap: wrap; gap: .4rem 1.25rem; padding-top: .5rem; padding-bottom: .5rem; background: #fafafa; border-bottom: 1px solid #ddd; }
+select { font: inherit; max-width: 30rem; }
+section.matrix h2 { font-size: 1.1rem; margin: 1.2rem 0 .4rem; }
+.count, .server-note { font-weight: normal; color: #666; font-size: .85rem; }
+.scroll { overflow-x: auto; padding-bottom: .5rem; }
+table { border-collapse: collapse; background: #fff; }
+th, td { border: 1px solid #d0d0d0; padding: .3rem .55rem; vertical-align: top; }
+thead th { background: #eef0f3; text-align: center; white-space: nowrap; }
+th.server-group { background: #dde3ea; letter-spacing: .02em; }
+th.scenario { text-align: left; font-weight: normal; min-width: 16rem; max-width: 30rem; }
+th.scenario code { display: block; font-weight: 600; }
+th.scenario .title { display: block; color: #555; font-size: .85rem; }
+th.scenario .fault { display: block; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .8rem; color: #7a3e00; }
+td.cell { cursor: pointer; text-align: center; white-space: nowrap; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .85rem; vertical-align: middle; }
+td.cell:hover, td.cell:focus-visible { outline: 2px solid #1d4ed8; outline-offset: -2px; }
+td.cell.selected { outline: 3px solid #111; outline-offset: -3px; }
+td.empty { color: #bbb; text-align: center; vertical-align: middle; }
+.v-conformant { background: #d3f0da; color: #14532d; }
+.v-deviates { background: #f9d0d0; color: #8b1111; }
+.v-unfired { background: #fde8b0; color: #7a4b00; }
+.v-error { background: #e6d5f7; color: #51207a; }
+.v-na { background: #e6e6e6; color: #555; }
+.none { color: #666; font-style: italic; }
+#details { position: fixed; top: 0; right: 0; bottom: 0; z-index: 3; width: min(46rem, 50vw); overflow: auto; padding: 1rem 1.25rem; background: #fff; border-left: 2px solid #999; box-shadow: -4px 0 14px rgba(0, 0, 0, .15); }
+#details h2 { font-size: 1rem; margin: 0 2rem .6rem 0; font-family: ui-monospace, "DejaVu Sans Mono", monospace; overflow-wrap: anywhere; }
+#details h3 { font-size: .95rem; margin: 1rem 0 .3rem; }
+#details-close { position: absolute; top: .5rem; right: .6rem; font-size: 1.3rem; line-height: 1; padding: .1rem .45rem; cursor: pointer; }
+#details dl { display: grid; grid-template-columns: max-content 1fr; gap: .3rem .8rem; margin: 0; }
+#details dt { font-weight: 600; color: #444; }
+#details dd { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
+#details dd.badge { justify-self: start; padding: 0 .5rem; border-radius: 4px; font-weight: 600; }
+#details pre { margin: 0; padding: .5rem 0; background: #f6f6f6; border: 1px solid #ddd; font: .8rem/1.45 ui-monospace, "DejaVu Sans Mono", monospace; white-space: pre-wrap; overflow-wrap: anywhere; }
+#details pre .line { display: block; padding: 0 .6rem 0 .5rem; border-left: 4px solid transparent; }
+#details pre .line.fault { background: #fff1c2; border-left-color: #c27c00; font-weight: 700; }
+#details pre .line.fin { background: #dde9ff; border-left-color: #1d4ed8; font-weight: 700; }
+#details pre .line.rst { background: #fbd5d5; border-left-color: #c81e1e; font-weight: 700; }
+`;
+
+/**
+ * The page's behaviour: filters hide columns (client, server) and rows (scenario); a cell opens the
+ * details panel, built from the JSON block with textContent only. Plain ES2017, no `${` or backticks.
+ */
+const SCRIPT = String.raw`
+(function () {
+  'use strict';
+  var records = JSON.parse(document.getElementById('wireprobe-data').textContent);
+  var byId = function (id) { return document.getElementById(id); };
+  var filters = { client: byId('filter-client'), server: byId('filter-server'), fault: byId('filter-fault') };
+  var panel = byId('details');
+
+  function columnShown(el) {
+    var client = filters.client.value, server = filters.server.value;
+    return (!client || el.dataset.client === client) && (!server || el.dataset.server === server);
+  }
+
+  /** Hides non-matching columns and rows, server groups left empty, and matrices left empty. */
+  function applyFilters() {
+    var scenario = filters.fault.value, anyShown = false;
+    document.querySelectorAll('section.matrix').forEach(function (section) {
+      section.querySelectorAll('th.col, td.cell, td.empty').forEach(function (el) { el.hidden = !columnShown(el); });
+      section.querySelectorAll('th.server-group').forEach(function (group) {
+        var shown = Array.prototype.filter.call(section.querySelectorAll('th.col'), function (th) {
+          return th.dataset.server === group.dataset.server && !th.hidden;
+        }).length;
+        group.hidden = shown === 0;
+        if (shown > 0) group.colSpan = shown;
+      });
+      var rows = 0;
+      section.querySelectorAll('tbody tr').forEach(function (tr) {
+        var shown = (!scenario || tr.dataset.scenario === scenario) && tr.querySelector('td.cell:not([hidden])') !== null;
+        tr.hidden = !shown;
+        if (shown) rows += 1;
+      });
+      section.hidden = rows === 0;
+      if (!section.hidden) anyShown = true;
+    });
+    byId('no-match').hidden = anyShown || records.length === 0;
+  }
+
+  function verdictClass(verdict) { return verdict === 'n/a' ? 'na' : verdict; }
+
+  function addField(list, name, value, className) {
+    var dt = document.createElement('dt'), dd = document.createElement('dd');
+    dt.textContent = name;
+    dd.textContent = value;
+    if (className) dd.className = className;
+    list.append(dt, dd);
+  }
+
+  function renderTranscript(pre, lines) {
+    pre.replaceChildren();
+    if (lines.length === 0) { pre.textContent = '(no transcript)'; return; }
+    lines.forEach(function (line) {
+      var span = document.createElement('span');
+      span.className = ['line'].concat(line.marks).join(' ');
+      span.textContent = line.text;
+      pre.append(span);
+    });
+  }
+
+  function openDetails(cell) {
+    var r = records[Number(cell.dataset.index)];
+    if (!r) return;
+    document.querySelectorAll('td.cell.selected').forEach(function (c) { c.classList.remove('selected'); });
+    cell.classList.add('selected');
+    byId('details-id').textContent = r.id;
+    var list = byId('details-fields');
+    list.replaceChildren();
+    addField(list, 'verdict', r.verdict, 'badge v-' + verdictClass(r.verdict));
+    addField(list, 'reason', r.reason);
+    addField(list, 'outcome', r.outcome);
+    if (r.detail !== null) addField(list, 'detail', r.detail);
+    addField(list, 'expected', r.expected);
+    addField(list, 'fault', r.fault === 'none' ? 'none' : r.fault + (r.faultFired ? ' (fired)' : ' (never fired)'));
+    addField(list, 'scenario', r.scenario + ': ' + r.title);
+    addField(list, 'ran', r.column + ' against ' + r.server + ' in ' + Math.round(r.durationMs) + ' ms');
+    if (r.facts.length > 0) addField(list, 'found', r.facts.join('\n'));
+    renderTranscript(byId('details-transcript'), r.transcript);
+    panel.dataset.id = r.id;
+    panel.hidden = false;
+    document.body.classList.add('details-open');
+  }
+
+  function closeDetails() {
+    panel.hidden = true;
+    document.body.classList.remove('details-open');
+    document.querySelectorAll('td.cell.selected').forEach(function (c) { c.classList.remove('selected'); });
+  }
+
+  document.addEventListener('click', function (event) {
+    var cell = event.target instanceof Element ? event.target.closest('td.cell') : null;
+    if (cell) openDetails(cell);
+  });
+  document.addEventListener('keydown', function (event) {
+    if (event.key === 'Escape' && !panel.hidden) { closeDetails(); return; }
+    var cell = event.target instanceof Element ? event.target.closest('td.cell') : null;
+    if (cell && (event.key === 'Enter' || event.key === ' ')) { event.preventDefault(); openDetails(cell); }
+  });
+  byId('details-close').addEventListener('click', closeDetails);
+  Object.keys(filters).forEach(function (name) { filters[name].addEventListener('change', applyFilters); });
+  applyFilters();
+})();
+`;
