@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { listSuites } from './commands/list.js';
 import { runCommand } from './commands/run.js';
-import { selectClients, selectSuites } from './commands/select.js';
+import { selectClients, selectServers, selectSuites } from './commands/select.js';
 import { serveCommand } from './commands/serve.js';
 import { UsageError } from './commands/usage-error.js';
 import { FaultSyntaxError, parseDuration, parseFault, parseSize } from './faults/parse.js';
@@ -18,8 +18,11 @@ const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 const HELP = `wireprobe ${VERSION}: how SMTP and FTP clients behave when the network or the server misbehaves
 
 Usage:
-  wireprobe run [--suite NAME,...] [--client NAME,...|all] [--json FILE] [--junit FILE]
-                [--transcripts DIR] [--concurrency N] [--fail-on-deviation] [--no-color]
+  wireprobe run [--suite NAME,...] [--client NAME,...|all] [--server NAME,...|all] [--json FILE]
+                [--junit FILE] [--html FILE] [--transcripts DIR] [--concurrency N]
+                [--fail-on-deviation] [--no-color]
+  wireprobe matrix smtp|ftp [--clients NAME,...] [--servers NAME,...] [--suite NAME,...]
+                [--json FILE] [--junit FILE] [--html FILE] [--transcripts DIR] [--concurrency N]
   wireprobe list [--suite NAME,...]
   wireprobe serve smtp [--fault SPEC]... [--nth N] [--port P] [--host ADDR]
                 [--size-limit SIZE] [--max-clients N] [--auth none|optional|required]
@@ -32,6 +35,7 @@ Usage:
 Examples:
   wireprobe run                                   every built-in suite, in-process clients
   wireprobe run --suite smtp/resets --json out.json --junit out.xml
+  wireprobe matrix ftp --clients basic-ftp,curl --servers mock-ftp,vsftpd --html report.html
   wireprobe list
   wireprobe serve smtp --fault 'reset after DATA +64KiB'
   wireprobe serve smtp --fault 'stall before reply to dot' --nth 2 --port 2525
@@ -64,6 +68,10 @@ Exit codes: 0 conformant, 1 deviations found (with --fail-on-deviation), 2 bad i
 const OPTIONS = {
   suite: { type: 'string', multiple: true },
   client: { type: 'string', multiple: true },
+  clients: { type: 'string', multiple: true },
+  server: { type: 'string', multiple: true },
+  servers: { type: 'string', multiple: true },
+  html: { type: 'string' },
   json: { type: 'string' },
   junit: { type: 'string' },
   transcripts: { type: 'string' },
@@ -179,6 +187,37 @@ async function serve(values: Values, positionals: readonly string[]): Promise<nu
   return 0;
 }
 
+/** `wireprobe matrix smtp|ftp`: every suite of the protocol, clients x servers x faults. */
+function matrix(values: Values, positionals: readonly string[]): Promise<number> {
+  const protocol = positionals[1];
+  if (protocol !== 'smtp' && protocol !== 'ftp') {
+    throw new UsageError(`matrix needs a protocol: "wireprobe matrix smtp" or "wireprobe matrix ftp" (got ${protocol === undefined ? 'none' : `"${protocol}"`})`);
+  }
+  if (positionals.length > 2) throw new UsageError(`unexpected argument "${positionals[2]}"`);
+  onlyFor(`matrix ${protocol}`, values, ['suite', 'clients', 'servers', 'json', 'junit', 'html', 'transcripts', 'concurrency', 'fail-on-deviation', 'no-color']);
+  const suites = selectSuites(names(values.suite) ?? [protocol]);
+  const foreign = suites.find((s) => s.protocol !== protocol);
+  if (foreign) throw new UsageError(`suite "${foreign.name}" is not one of the ${protocol} suites`);
+  const clients = selectClients(names(values.clients) ?? ['all']).filter((c) => c.protocol === protocol);
+  if (clients.length === 0) throw new UsageError(`no ${protocol} client among --clients "${names(values.clients)?.join(',')}"`);
+  const tty = process.stdout.isTTY === true;
+  return runCommand({
+    suites,
+    clients,
+    servers: selectServers(names(values.servers) ?? ['all'], protocol),
+    concurrency: integer('concurrency', values.concurrency, 4, 1, 64),
+    json: values.json,
+    junit: values.junit,
+    html: values.html,
+    transcripts: values.transcripts,
+    failOnDeviation: values['fail-on-deviation'] === true,
+    version: VERSION,
+    out: process.stdout,
+    color: tty && !values['no-color'] && process.env.NO_COLOR === undefined,
+    live: tty,
+  });
+}
+
 function parseSizeFlag(text: string): number {
   try {
     return parseSize(text);
@@ -193,6 +232,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const command = positionals[0];
   if (values.help || command === undefined || command === 'help') return void process.stdout.write(HELP), 0;
   if (command === 'serve') return serve(values, positionals);
+  if (command === 'matrix') return matrix(values, positionals);
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
   if (command === 'list') {
     onlyFor('list', values, ['suite']);
@@ -200,11 +240,13 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (command === 'run') {
-    onlyFor('run', values, ['suite', 'client', 'json', 'junit', 'transcripts', 'concurrency', 'fail-on-deviation', 'no-color']);
+    onlyFor('run', values, ['suite', 'client', 'server', 'json', 'junit', 'html', 'transcripts', 'concurrency', 'fail-on-deviation', 'no-color']);
     const tty = process.stdout.isTTY === true;
     return runCommand({
       suites: selectSuites(names(values.suite)),
       clients: selectClients(names(values.client)),
+      servers: selectServers(names(values.server)),
+      html: values.html,
       concurrency: integer('concurrency', values.concurrency, 4, 1, 64),
       json: values.json,
       junit: values.junit,
@@ -216,7 +258,7 @@ async function main(argv: readonly string[]): Promise<number> {
       live: tty,
     });
   }
-  throw new UsageError(`unknown command "${command}" (commands: run, list, serve; see wireprobe --help)`);
+  throw new UsageError(`unknown command "${command}" (commands: run, matrix, list, serve; see wireprobe --help)`);
 }
 
 /** One line for the user; a stack only for our own bugs, and only with WIREPROBE_DEBUG set. */

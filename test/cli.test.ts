@@ -44,6 +44,11 @@ describe('wireprobe command line', () => {
     [['serve', 'smtp', '--port', '99999'], /bad --port "99999"/],
     [['serve', 'smtp', '--size-limit', 'lots'], /bad --size-limit "lots"/],
     [['list', '--json', 'x.json'], /--json does not apply to "list"/],
+    [['run', '--json', '/etc/hostname/out.json'], /bad --json "\/etc\/hostname\/out.json": \/etc\/hostname is not a directory/],
+    [['run', '--html', '/tmp'], /bad --html "\/tmp": it is a directory/],
+    [['run', '--server', 'sendmail'], /unknown server "sendmail"/],
+    [['matrix', 'pop3'], /matrix needs a protocol/],
+    [['matrix', 'ftp', '--suite', 'smtp/resets'], /suite "smtp\/resets" is not one of the ftp suites/],
   ])('rejects %j with one line naming the bad value and exit code 2', async (args, message) => {
     const { code, stdout, stderr } = await run(args);
     expect(code).toBe(2);

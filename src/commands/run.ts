@@ -1,8 +1,13 @@
 /** `wireprobe run`: runs suites with clients and writes the reports asked for. */
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { ClientAdapter } from '../clients/types.js';
+import { UsageError } from './usage-error.js';
 import { runScenarios } from '../engine/run.js';
 import { createConsoleReporter } from '../report/console.js';
 import { writeJsonReport } from '../report/json.js';
+import { writeHtml } from '../report/html.js';
 import { writeJunitReport } from '../report/junit.js';
 import { summarize } from '../report/summary.js';
 import { writeTranscripts } from '../report/transcripts.js';
@@ -11,9 +16,13 @@ import type { Suite } from '../../suites/index.js';
 export interface RunCommand {
   readonly suites: readonly Suite[];
   readonly clients: readonly ClientAdapter[];
+  /** Servers to run on (see runScenarios); empty: each protocol's mock. */
+  readonly servers: readonly string[];
   readonly concurrency: number;
   readonly json?: string;
   readonly junit?: string;
+  /** A self-contained HTML report (src/report/html.ts). */
+  readonly html?: string;
   readonly transcripts?: string;
   readonly failOnDeviation: boolean;
   readonly version: string;
@@ -24,23 +33,47 @@ export interface RunCommand {
   readonly live: boolean;
 }
 
+/** Fails before a long run, not after it, when a report file cannot be written. */
+async function writable(flag: string, file: string): Promise<void> {
+  const target = resolve(file);
+  const info = await stat(target).catch(() => undefined);
+  if (info?.isDirectory()) throw new UsageError(`bad --${flag} "${file}": it is a directory`);
+  await writableDir(dirname(target), flag, file);
+}
+
+/** `dir` exists and is writable, or can be created under its nearest existing ancestor. */
+async function writableDir(dir: string, flag = 'transcripts', given = dir): Promise<void> {
+  let existing = resolve(dir);
+  while (!(await stat(existing).catch(() => undefined))) existing = dirname(existing);
+  const info = await stat(existing);
+  if (!info.isDirectory()) throw new UsageError(`bad --${flag} "${given}": ${existing} is not a directory`);
+  await access(existing, constants.W_OK).catch(() => {
+    throw new UsageError(`bad --${flag} "${given}": ${existing} is not writable`);
+  });
+}
+
 /**
  * Runs and reports; returns the exit code: 0, or 1 when `failOnDeviation` and any result deviates, is
  * unfired or an error (`n/a` is neither: a client that is not installed does not fail a run).
  */
 export async function runCommand(cmd: RunCommand): Promise<number> {
+  const outputs = [['json', cmd.json], ['junit', cmd.junit], ['html', cmd.html]] as const;
+  for (const [flag, file] of outputs) if (file) await writable(flag, file);
+  if (cmd.transcripts) await writableDir(cmd.transcripts);
   const scenarios = cmd.suites.flatMap((s) => s.scenarios);
   const console = createConsoleReporter(cmd.out, { color: cmd.color, live: cmd.live });
   const results = await runScenarios(scenarios, cmd.clients, {
     concurrency: cmd.concurrency,
+    servers: cmd.servers,
     onStart: (total) => console.start(total),
     onResult: (result) => console.result(result),
   });
   console.end(results);
   if (cmd.json) await writeJsonReport(cmd.json, results, cmd.version);
   if (cmd.junit) await writeJunitReport(cmd.junit, results);
+  if (cmd.html) await writeHtml(cmd.html, results, { version: cmd.version, generatedAt: new Date() });
   if (cmd.transcripts) await writeTranscripts(cmd.transcripts, results);
-  for (const [flag, file] of [['json', cmd.json], ['junit', cmd.junit], ['transcripts', cmd.transcripts]] as const) {
+  for (const [flag, file] of [['json', cmd.json], ['junit', cmd.junit], ['html', cmd.html], ['transcripts', cmd.transcripts]] as const) {
     if (file) cmd.out.write(`${flag} written to ${file}\n`);
   }
   const summary = summarize(results);
