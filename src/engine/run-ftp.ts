@@ -66,7 +66,7 @@ export async function runFtpScenario(scenario: Scenario, client: FtpClientAdapte
       intact: bad === undefined,
       ...(bad ? { sha256: { sent: bad.sent, held: bad.held ?? 'nothing' } } : {}),
     };
-    const faultFired = proxy.fired().some(Boolean);
+    const faultFired = scenario.fault !== undefined && proxy.fired()[0] === true; // the scenario's fault comes first (see proxyFaults)
     const ftp = ftpReport(sessions);
     const expect = transfer.expect?.[mode] ?? scenario.expect;
     const { verdict, reason } = judgeFtp({ expect, unfired: !!scenario.fault && !faultFired, outcome, transferred, download, ftp });

@@ -9,6 +9,7 @@
  */
 import { installed } from '../clients/process.js';
 import type { ClientAdapter, ClientReport, FtpMode, SmtpClientAdapter } from '../clients/types.js';
+import type { Fault } from '../faults/types.js';
 import { startProxy, type ProxyHandle, type SessionInfo } from '../proxy/proxy.js';
 import { classify } from './classify.js';
 import { fingerprint, makeMessage } from './message.js';
@@ -110,7 +111,7 @@ async function runSmtpScenario(scenario: Scenario, client: SmtpClientAdapter, se
     const target = await startSmtpTarget(serverName, scenario);
     if ('na' in target) return notApplicable(scenario, client, target.na, undefined, serverName);
     server = target.target;
-    proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: scenario.fault ? [scenario.fault] : [] });
+    proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: proxyFaults(scenario, serverName) });
     const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
     const sends = scenario.sends ?? { count: 1, mode: 'sequential' };
     const messages = Array.from({ length: sends.count }, (_, i) =>
@@ -127,7 +128,7 @@ async function runSmtpScenario(scenario: Scenario, client: SmtpClientAdapter, se
     const { copies, stored } = await server.copies(expected.map((e) => e.data), accepted);
     const sink: SinkReport = { copies: stored, intact: copies.reduce((a, b) => a + b, 0) === stored };
     const messagesReport = sends.count > 1 ? account(reports, copies, sessions) : undefined;
-    const faultFired = proxy.fired().some(Boolean);
+    const faultFired = scenario.fault !== undefined && proxy.fired()[0] === true; // the scenario's fault comes first (see proxyFaults)
     const sent = new Set(sessions.flatMap((s) => s.sent));
     const violations = sessions.flatMap((s) => s.violations);
     const evidence = { expect: scenario.expect, unfired: !!scenario.fault && !faultFired, sent, outcome, sink, violations };
@@ -150,6 +151,16 @@ async function runSmtpScenario(scenario: Scenario, client: SmtpClientAdapter, se
     await proxy?.close();
     await server?.close();
   }
+}
+
+/**
+ * The proxy's faults: the scenario's, and for a real server the banner delay the mock would add itself
+ * (a burst must overlap at the server), as a delay on connect.
+ */
+function proxyFaults(scenario: Scenario, serverName: string): Fault[] {
+  const faults: Fault[] = scenario.fault ? [scenario.fault] : [];
+  const delay = scenario.server?.bannerDelayMs;
+  return serverName !== MOCK_SERVERS.smtp && delay ? [...faults, { kind: 'delay', ms: delay, at: 'connect' }] : faults;
 }
 
 /**
