@@ -1,0 +1,60 @@
+/**
+ * `wireprobe probe`: the shapes every check shares. A check connects to the user's server with the
+ * probe's own raw client (src/probe/raw.ts), sends what ../shared/PROBE-CHECKS.md says, and yields one
+ * Finding. Names here are part of the JSON contract users' CI reads: keep them stable.
+ */
+
+export type FindingStatus = 'pass' | 'warn' | 'fail' | 'skip';
+
+/** One check's result. */
+export interface Finding {
+  /** Stable and documented: `smtp.greeting`, `ftp.pasv-address`, ... */
+  readonly id: string;
+  readonly status: FindingStatus;
+  /** A measured value: a limit (sessions), a timeout (seconds), a size (octets). */
+  readonly value?: number | string;
+  /** The rule's source: `RFC 5321 §4.5.3.2.7`, `RFC 2428 §3`, `CVE-2023-51764`. */
+  readonly rfc: string;
+  /** What the probe sent, one line per command, credentials redacted (`PASS ***`, `AUTH PLAIN ***`). */
+  readonly sent: readonly string[];
+  /** What came back, one line per reply line or event (`[closed by server]`, `[RST]`, `[timeout after 5 s]`). */
+  readonly received: readonly string[];
+  /** One sentence of advice in plain words; for a pass, what was confirmed. */
+  readonly advice: string;
+}
+
+export interface ProbeReport {
+  readonly tool: 'wireprobe';
+  /** The target as given, password removed (`ftp://user@host:21`). */
+  readonly target: string;
+  readonly protocol: 'smtp' | 'ftp';
+  readonly findings: readonly Finding[];
+  readonly summary: { readonly pass: number; readonly warn: number; readonly fail: number; readonly skip: number };
+}
+
+/** What the user allows a probe to do; every wait is bounded by these. */
+export interface ProbeLimits {
+  /** Open at most this many sessions when measuring a session limit (one at a time); default 5. */
+  readonly maxSessions: number;
+  /** Wait at most this long, seconds, to measure an idle timeout; 0 (default): the check is skipped. */
+  readonly maxIdleSeconds: number;
+  /** Any single wait for a reply or a connect, ms; default 5000. */
+  readonly replyTimeoutMs: number;
+  /** SMTP: really deliver a test message (default false: RSET before the final dot). */
+  readonly send: boolean;
+}
+
+export const DEFAULT_PROBE_LIMITS: ProbeLimits = { maxSessions: 5, maxIdleSeconds: 0, replyTimeoutMs: 5_000, send: false };
+
+/** Where to probe, parsed from `smtp://host:port` or `ftp://user:pass@host:port`. */
+export interface ProbeTarget {
+  readonly protocol: 'smtp' | 'ftp';
+  readonly host: string;
+  readonly port: number;
+  /** FTP login (default anonymous); never printed. */
+  readonly user?: string;
+  readonly password?: string;
+}
+
+/** A group of checks (one file per concern): runs its checks in order and returns their findings. */
+export type CheckGroup = (target: ProbeTarget, limits: ProbeLimits) => Promise<Finding[]>;
