@@ -1,0 +1,360 @@
+/**
+ * Postfix, the real one: a private config directory in a temporary directory, one smtpd on
+ * 127.0.0.1:PORT, every accepted message (any recipient, any domain) delivered by the `virtual` agent
+ * into one Maildir, one file per recipient.
+ *
+ *   start(): DIR/etc/{main,master}.cf, DIR/spool (+ quick-start), DIR/mail/inbox/{new,cur,tmp}
+ *            ──► spawnServer(`postfix -c DIR/etc start-fg`) ──► `220 ` from a probe address
+ *   close(): SIGTERM to the master ──► every process gone ──► port free ──► rm -r DIR
+ *
+ * Processes: in a PID namespace (common.ts, when root may make one) `start-fg` finds itself PID 1 and
+ * execs `master -i`, so the master is the namespace's init and its exit takes every daemon with it.
+ * Without one, common.ts signals each descendant's group (the master calls setsid()).
+ *
+ * Delivery happens after the 250, in the background (measured here: 5-130 ms per message, more on a
+ * busy machine): `waitForMessages` polls the Maildir with a deadline. Needs root and the Debian package
+ * (scripts/install/mta.sh).
+ */
+import { chmod, chown, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { join } from 'node:path';
+import {
+  LOOPBACK,
+  findBinary,
+  freePort,
+  invalidOptions,
+  makePrivateDir,
+  notWhole,
+  removeDir,
+  runHelper,
+  spawnServer,
+  tail,
+  untilPortFree,
+  writeLocalhostCertificate,
+  type LaunchedServer,
+  type ProcessLauncher,
+  type ServerProcess,
+} from './common.js';
+import { ServerNotInstalled, type RealServerHandle, type RealServerOptions } from './types.js';
+
+/** Where to look for postfix; defaults: `postfix` on PATH (plus /usr/sbin). */
+export interface PostfixLauncherOptions {
+  /** Binary name or path; default 'postfix'. */
+  readonly binary?: string;
+}
+
+const INSTALL = 'scripts/install/mta.sh (apt-get install postfix, preseeded "No configuration"; it removes exim4)';
+
+/** `nobody`/`nogroup` on Debian: the virtual agent writes into the Maildir as this uid and gid. */
+const MAILBOX_ID = 65534;
+
+/** How long start() waits for the 220 (master and smtpd start in ~0.1 s here). */
+const START_DEADLINE_MS = 20_000;
+
+/**
+ * The readiness probe connects from here, an address no client uses: anvil hears of a session's end a
+ * moment after its close, so a probe from 127.0.0.1 could still count against a per-address limit.
+ */
+const PROBE_ADDRESS = '127.0.0.254';
+
+/** Why Postfix cannot run with `options`, or undefined. */
+function unsupported(options: RealServerOptions): string | undefined {
+  return (
+    invalidOptions(options) ??
+    notWhole(options.idleTimeoutMs, 1000, 'postfix smtpd_timeout') ??
+    (['pasvRange', 'pasvAddress', 'dataTimeoutMs', 'active'] as const)
+      .filter((knob) => options[knob] !== undefined)
+      .map((knob) => `${knob} is an FTP knob; Postfix is an SMTP server`)[0]
+  );
+}
+
+/**
+ * main.cf. What a scenario does not ask for keeps Postfix's default, except what a private instance
+ * needs (paths, loopback only, a sink). Every recipient domain is a virtual mailbox domain
+ * (`static:all`) mapped to the one Maildir: u@example.test and the engine's sink@wireprobe.test alike
+ * are accepted and stored, nothing is relayed. `local_header_rewrite_clients =`
+ * stops Postfix adding Message-Id/Date/From/To to a message without them (its default counts
+ * 127.0.0.1 as local): a stored message is the sent one with trace headers prepended.
+ */
+function mainCf(dir: string, options: RealServerOptions): string {
+  const lines = [
+    'compatibility_level = 3.6',
+    `queue_directory = ${dir}/spool`,
+    `data_directory = ${dir}/data`,
+    'mail_owner = postfix',
+    'setgid_group = postdrop',
+    'myhostname = mx.example.test',
+    'mydomain = example.test',
+    'mydestination =',
+    `inet_interfaces = ${LOOPBACK}`,
+    'inet_protocols = ipv4',
+    'mynetworks = 127.0.0.0/8',
+    // No syslog here: postlogd writes this file. The prefixes list is required (else fatal, rc=1, no output).
+    `maillog_file = ${dir}/log/maillog`,
+    `maillog_file_prefixes = ${dir}, /dev/stdout`,
+    'alias_maps =',
+    'alias_database =',
+    'local_recipient_maps =',
+    'smtputf8_enable = no',
+    // No reverse DNS for clients (127.0.0.2... are not in /etc/hosts): no queries leave the machine.
+    'smtpd_peername_lookup = no',
+    'biff = no',
+    'local_header_rewrite_clients =',
+    'virtual_mailbox_domains = static:all',
+    `virtual_mailbox_base = ${dir}/mail`,
+    'virtual_mailbox_maps = static:inbox/',
+    `virtual_uid_maps = static:${MAILBOX_ID}`,
+    `virtual_gid_maps = static:${MAILBOX_ID}`,
+    // message_size_limit may not exceed these (fatal at start): 0 is no mailbox limit.
+    'virtual_mailbox_limit = 0',
+    'mailbox_size_limit = 0',
+    'smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination',
+  ];
+  if (options.messageSizeLimit !== undefined) lines.push(`message_size_limit = ${options.messageSizeLimit}`);
+  if (options.idleTimeoutMs !== undefined) lines.push(`smtpd_timeout = ${options.idleTimeoutMs / 1000}s`);
+  if (options.maxPerAddress !== undefined) {
+    // Without the empty exceptions list $mynetworks, all of loopback, is exempt from the limit.
+    lines.push(`smtpd_client_connection_count_limit = ${options.maxPerAddress}`, 'smtpd_client_event_limit_exceptions =');
+  }
+  if (options.tls) lines.push(`smtpd_tls_cert_file = ${dir}/cert.pem`, `smtpd_tls_key_file = ${dir}/key.pem`, 'smtpd_tls_security_level = may');
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * master.cf: chroot `n` on every line (no jail to populate), the inet smtpd with maxproc = maxSessions
+ * ('-': default_process_limit, 100). At the process limit Postfix does not answer at all: the next
+ * client waits in the listen backlog, without a greeting, until an smtpd is free.
+ */
+function masterCf(port: number, options: RealServerOptions): string {
+  return [
+    `${LOOPBACK}:${port} inet n - n - ${options.maxSessions ?? '-'} smtpd`,
+    'pickup unix n - n 60 1 pickup',
+    'cleanup unix n - n - 0 cleanup',
+    'qmgr unix n - n 300 1 qmgr',
+    'tlsmgr unix - - n 1000? 1 tlsmgr',
+    'rewrite unix - - n - - trivial-rewrite',
+    'bounce unix - - n - 0 bounce',
+    'defer unix - - n - 0 bounce',
+    'trace unix - - n - 0 bounce',
+    'verify unix - - n - 1 verify',
+    'flush unix n - n 1000? 0 flush',
+    'proxymap unix - - n - - proxymap',
+    'proxywrite unix - - n - 1 proxymap',
+    'showq unix n - n - - showq',
+    'error unix - - n - - error',
+    'retry unix - - n - - error',
+    'discard unix - - n - - discard',
+    'virtual unix - n n - - virtual',
+    'anvil unix - - n - 1 anvil',
+    'scache unix - - n - 1 scache',
+    'postlog unix-dgram n - n - 1 postlogd',
+    '',
+  ].join('\n');
+}
+
+/** A uid (`passwd`) or gid (`group`) by name; throws when there is none (postfix not installed right). */
+async function idOf(database: 'passwd' | 'group', name: string): Promise<number> {
+  const fields = (await runHelper('getent', [database, name]).catch(() => '')).trim().split(':');
+  if (fields.length < 3) throw new Error(`postfix: no ${database} entry ${name} (run scripts/install/mta.sh)`);
+  return Number(fields[2]);
+}
+
+/**
+ * The queue and data directories as `post-install create-missing` makes them (/etc/postfix/postfix-files),
+ * plus `quick-start`, which makes start-fg skip `postfix check` (post-install, postsuper and find over a
+ * fresh spool: 1-3 s of forks on a busy machine, against ~0.1 s for the master alone).
+ */
+async function makeQueue(dir: string): Promise<void> {
+  const postfix = await idOf('passwd', 'postfix');
+  const postdrop = await idOf('group', 'postdrop');
+  const spool = join(dir, 'spool');
+  const queues = ['active', 'bounce', 'corrupt', 'defer', 'deferred', 'flush', 'hold', 'incoming', 'private', 'saved', 'trace'];
+  const layout: ReadonlyArray<readonly [string, number, number, number]> = [
+    ['', 0, 0, 0o755],
+    ...queues.map((name) => [name, postfix, 0, 0o700] as const),
+    ['maildrop', postfix, postdrop, 0o730],
+    ['public', postfix, postdrop, 0o710],
+    ['pid', 0, 0, 0o755],
+  ];
+  for (const [name, uid, gid, mode] of layout) {
+    const path = join(spool, name);
+    await mkdir(path);
+    await chown(path, uid, gid);
+    await chmod(path, mode); // mkdir's mode goes through the umask
+  }
+  await mkdir(join(dir, 'data'), { mode: 0o700 });
+  await chown(join(dir, 'data'), postfix, 0);
+  await writeFile(join(spool, 'quick-start'), '');
+}
+
+/** The Maildir `inbox` under DIR/mail, owned by the mailbox uid so `virtual` can write into it. */
+async function makeMaildir(dir: string): Promise<string> {
+  const mail = join(dir, 'mail');
+  const maildir = join(mail, 'inbox');
+  for (const path of [mail, maildir, ...['new', 'cur', 'tmp'].map((sub) => join(maildir, sub))]) {
+    await mkdir(path, { mode: path === mail ? 0o755 : 0o700 });
+    await chown(path, MAILBOX_ID, MAILBOX_ID);
+  }
+  return maildir;
+}
+
+/**
+ * Every message stored in a Maildir (`new/` and `cur/`; `tmp/` holds deliveries in progress), oldest
+ * first, as stored: Postfix's Return-Path, X-Original-To, Delivered-To and Received prepended, LF ends.
+ */
+export async function readMaildir(maildir: string): Promise<Buffer[]> {
+  const files: Array<{ readonly path: string; readonly name: string; readonly mtime: bigint }> = [];
+  for (const sub of ['new', 'cur']) {
+    const names = await readdir(join(maildir, sub)).catch(() => [] as string[]);
+    for (const name of names) {
+      const path = join(maildir, sub, name);
+      const info = await stat(path, { bigint: true }).catch(() => undefined); // a reader may move it to cur/
+      if (info) files.push({ path, name, mtime: info.mtimeNs });
+    }
+  }
+  files.sort((a, b) => (a.mtime === b.mtime ? a.name.localeCompare(b.name) : a.mtime < b.mtime ? -1 : 1));
+  return Promise.all(files.map((file) => readFile(file.path)));
+}
+
+/**
+ * Resolves with `handle.messages()` once it holds at least `count` messages (polling every 10 ms);
+ * rejects after `timeoutMs` (default 10 s) saying how many there were. Postfix stores a message only
+ * after its 250 (its queue manager hands it to `virtual`); Exim with queue_only stores before the 250.
+ */
+export async function waitForMessages(handle: RealServerHandle, count: number, timeoutMs = 10_000): Promise<Buffer[]> {
+  if (!handle.messages) throw new Error(`${handle.name} stores no messages (not an MTA)`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const stored = await handle.messages();
+    if (stored.length >= count) return stored;
+    if (Date.now() >= deadline) throw new Error(`${handle.name}: ${stored.length} of ${count} message(s) stored after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** One probe from PROBE_ADDRESS: the greeting's last line once the server closed after our QUIT. */
+function probe(port: number, deadline: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: LOOPBACK, port, localAddress: PROBE_ADDRESS });
+    let text = '';
+    let greeting: string | undefined;
+    const timer = setTimeout(() => socket.destroy(new Error(`no greeting within the start deadline (got ${JSON.stringify(text)})`)), Math.max(1, deadline - Date.now()));
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+      const last = /^(\d{3}) [^\r\n]*\r?\n/m.exec(text);
+      if (greeting !== undefined || !last) return;
+      greeting = last[0].trim();
+      socket.end('QUIT\r\n');
+    });
+    socket.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      if (greeting !== undefined) resolve(greeting);
+      else reject(Object.assign(new Error(`closed before a greeting (got ${JSON.stringify(text)})`), { code: 'ECONNRESET' }));
+    });
+  });
+}
+
+/**
+ * Waits for `220 ` on 127.0.0.1:port, retrying every 10 ms while refused; rejects when the process
+ * exits first, on another greeting, or at the deadline. Not common.ts's awaitBanner: that also waits
+ * for the server to have no child process, and Postfix's master always has some (qmgr, pickup...).
+ */
+async function awaitGreeting(server: ServerProcess, port: number): Promise<void> {
+  const deadline = Date.now() + START_DEADLINE_MS;
+  for (;;) {
+    if (server.hasExited()) throw new Error(`postfix exited before its greeting (${JSON.stringify(await server.exited)})`);
+    const attempt = probe(port, deadline);
+    const greeting = await Promise.race([attempt, server.exited.then(() => undefined)]).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET') return '';
+      throw error;
+    });
+    attempt.catch(() => undefined); // lost the race to the exit: never unhandled
+    if (greeting?.startsWith('220 ')) return;
+    if (greeting) throw new Error(`postfix greeted with ${greeting}, not 220`);
+    if (Date.now() >= deadline) throw new Error(`postfix gave no 220 on ${LOOPBACK}:${port} within ${START_DEADLINE_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Makes a Postfix launcher (the default one is `postfixLauncher`; tests point one at a missing binary). */
+export function createPostfixLauncher(where: PostfixLauncherOptions = {}): ProcessLauncher {
+  const binary = where.binary ?? 'postfix';
+  const locate = (): Promise<string | undefined> => findBinary(binary);
+  return {
+    name: 'postfix',
+    protocol: 'smtp',
+    install: INSTALL,
+    installed: async () => (await locate()) !== undefined,
+    unsupported,
+    start: async (options = {}): Promise<LaunchedServer> => {
+      const reason = unsupported(options);
+      if (reason) throw new RangeError(`postfix: ${reason}`);
+      const postfix = await locate();
+      if (!postfix) throw new ServerNotInstalled('postfix', INSTALL);
+      if (process.getuid?.() !== 0) throw new Error('postfix: starting it needs root (its daemons switch to the postfix user)');
+
+      const port = options.port || (await freePort());
+      const dir = await makePrivateDir('wireprobe-postfix-');
+      let server: ServerProcess | undefined;
+      let listened = false;
+      const stop = async (): Promise<void> => {
+        await server?.stop();
+        // Only a server that listened can hold the port (after a failed bind it is someone else's).
+        if (listened) await untilPortFree(port);
+        await removeDir(dir);
+      };
+      try {
+        await chmod(dir, 0o755); // the postfix and nobody users traverse it
+        await mkdir(join(dir, 'etc'));
+        await mkdir(join(dir, 'log'));
+        await makeQueue(dir);
+        const maildir = await makeMaildir(dir);
+        if (options.tls) await writeLocalhostCertificate(dir);
+        await writeFile(join(dir, 'etc', 'main.cf'), mainCf(dir, options));
+        await writeFile(join(dir, 'etc', 'master.cf'), masterCf(port, options));
+        // Postfix re-reads main.cf every 300 ms while it is less than a second old ("to let it cool
+        // down"): ~2 s per Postfix command for a config written just now. Date both files back a minute.
+        const past = new Date(Date.now() - 60_000);
+        for (const file of ['main.cf', 'master.cf']) await utimes(join(dir, 'etc', file), past, past);
+
+        server = await spawnServer(postfix, ['-c', join(dir, 'etc'), 'start-fg'], { cwd: dir });
+        await awaitGreeting(server, port);
+        listened = true;
+        const running = server;
+        let closing: Promise<void> | undefined;
+        return {
+          name: 'postfix',
+          protocol: 'smtp',
+          host: LOOPBACK,
+          port,
+          url: `smtp://${LOOPBACK}:${port}`,
+          storage: maildir,
+          messages: () => readMaildir(maildir),
+          pid: running.pid,
+          processes: () => running.processes(),
+          close: () => (closing ??= stop()),
+        };
+      } catch (error) {
+        const log = (await tail(join(dir, 'log', 'maillog'))).trim();
+        const said = server?.output().trim();
+        await stop();
+        if (error instanceof Error) error.message += `${said ? `\n--- start-fg output:\n${said}` : ''}${log ? `\n--- maillog:\n${log}` : ''}`;
+        throw error;
+      }
+    },
+  };
+}
+
+/**
+ * Postfix from PATH (apt, Debian 12: 3.7.11). Replies measured here: per-address limit `421 4.7.0
+ * mx.example.test Error: too many connections from 127.0.0.2`; process limit (maxSessions): no reply,
+ * the client waits in the backlog until an smtpd is free; idle `421 4.4.2 mx.example.test Error: timeout
+ * exceeded`; oversize `552 5.3.4 Message size exceeds fixed limit` at MAIL with SIZE=, `552 5.3.4 Error:
+ * message file too big` after the data without it. Stored messages: one file per accepted recipient.
+ */
+export const postfixLauncher: ProcessLauncher = createPostfixLauncher();
