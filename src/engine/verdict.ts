@@ -119,9 +119,13 @@ export function judgeFtp({ expect, unfired, outcome, transferred, download, ftp 
       ? { verdict: 'conformant', reason: `${fine}transferred intact${retries}; ${expect.rule}` }
       : deviates(`${fine}did not complete the transfer (${saw})${retries}; ${expect.rule}`);
   }
-  if (outcome.kind === 'delivered' && ftp.sessions > 1) {
+  // Integrity is checked above: a success here is the whole file, intact. Reached over more sessions or
+  // data connections than transfers, it is the client's own recovery, not a missed failure.
+  const reconnected = ftp.sessions > 1;
+  if (outcome.kind === 'delivered' && (reconnected || ftp.data.connections > transferred.length)) {
+    const how = reconnected ? 'reconnected and resumed' : 'opened a new data connection';
     const whole = download ? 'the whole file arrived intact' : 'the server holds the whole file intact';
-    return { verdict: 'conformant', reason: `${fine}recovered on its own: reconnected and resumed, and ${whole}${retries}; ${expect.rule}` };
+    return { verdict: 'conformant', reason: `${fine}recovered on its own: ${how}, and ${whole}${retries}; ${expect.rule}` };
   }
   if (outcome.kind === 'delivered') return deviates(`${fine}reported success although the transfer was cut (${outcome.phase})${retries}; ${expect.rule}`);
   return { verdict: 'conformant', reason: `${fine}reported the failure (${saw})${retries}; ${expect.rule}` };

@@ -2,7 +2,8 @@
  * ftp/limits: a server at its session limit, as FTP servers answer it: 421 at connect (vsftpd's
  * max_clients, the mock's own maxSessions), 530 at PASS (proftpd's MaxClients), a close with no reply,
  * an RST, or no greeting until a session ends (a full backlog). Bursts of parallel uploads, each on its
- * own connection, meet the limit; greetings are held 400 ms so the burst really overlaps. Every upload a
+ * own connection, meet the limit; greetings are held 1.5 s so the burst really overlaps, even when the
+ * clients' processes start slowly on a loaded machine. Every upload a
  * client reports complete must be at the server intact; the rest must be reported failed. Per-address
  * limits (vsftpd's max_per_ip) count sessions from one client address: the uploads connect from
  * 127.0.0.2 and 127.0.0.3 in turn, and the proxy connects onward from the same address.
@@ -14,6 +15,8 @@ import type { Suite } from '../types.js';
 const SUITE = 'ftp/limits';
 const BURST = 4;
 const LIMIT = 2;
+/** How long each greeting is held: longer than a burst of client processes takes to start. */
+const HOLD_MS = 1_500;
 
 const accounts: Expect = {
   client: 'accounts',
@@ -45,7 +48,7 @@ const scenarios: Scenario[] = [
     fault: { kind: 'limit', max: LIMIT, over, at: 'connect' },
     expect: accounts,
     ftp: burst,
-    ftpServer: { greetingDelayMs: 400 },
+    ftpServer: { greetingDelayMs: HOLD_MS },
   })),
   {
     ...common,
@@ -53,7 +56,7 @@ const scenarios: Scenario[] = [
     title: `${BURST} parallel uploads, the server itself allows ${LIMIT} sessions (421 Too many users)`,
     expect: accounts,
     ftp: burst,
-    ftpServer: { greetingDelayMs: 400, maxSessions: LIMIT },
+    ftpServer: { greetingDelayMs: HOLD_MS, maxSessions: LIMIT },
   },
   {
     ...common,
@@ -61,7 +64,7 @@ const scenarios: Scenario[] = [
     title: `${BURST} parallel uploads, the server allows ${BURST}`,
     expect: { client: 'delivers', rule: 'Under the session limit every upload completes' },
     ftp: burst,
-    ftpServer: { greetingDelayMs: 400, maxSessions: BURST },
+    ftpServer: { greetingDelayMs: HOLD_MS, maxSessions: BURST },
   },
   {
     ...common,
@@ -69,7 +72,7 @@ const scenarios: Scenario[] = [
     title: `${BURST} parallel uploads from 2 addresses, the server allows 1 session per address (421 Too many connections from your address)`,
     expect: accounts,
     ftp: { ...burst, sources: SOURCES },
-    ftpServer: { greetingDelayMs: 400, maxPerAddress: 1 },
+    ftpServer: { greetingDelayMs: HOLD_MS, maxPerAddress: 1 },
   },
   {
     ...common,
@@ -77,7 +80,7 @@ const scenarios: Scenario[] = [
     title: '2 parallel uploads from 2 addresses, the server allows 1 session per address',
     expect: { client: 'delivers', rule: 'A per-address limit counts each client address on its own: one session from each completes' },
     ftp: { direction: 'upload', parallel: SOURCES.length, sources: SOURCES },
-    ftpServer: { greetingDelayMs: 400, maxPerAddress: 1 },
+    ftpServer: { greetingDelayMs: HOLD_MS, maxPerAddress: 1 },
   },
   {
     ...common,

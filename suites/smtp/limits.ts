@@ -3,8 +3,9 @@
  * (vsftpd, exim, Postfix per client), an RST, or nothing at all while it waits in the backlog
  * (Postfix at its process limit): the proxy's `limit` fault, met by 5 parallel sends from clients
  * that open a connection per message. A pooled client meets the mock server's own limit (smtp-server's
- * maxClients: 421) with a pool smaller and larger than it. Greetings are held 400 ms so the burst
- * really overlaps. Counted per message: reported delivered or failed, lost, twice.
+ * maxClients: 421) with a pool smaller and larger than it. Greetings are held 1.5 s so the burst
+ * really overlaps, even when the clients' processes start slowly on a loaded machine (400 ms was not
+ * enough: 5 Python processes started further apart than that). Counted per message: reported delivered or failed, lost, twice.
  */
 import type { Expect, Scenario } from '../../src/engine/types.js';
 import type { LimitFault } from '../../src/faults/types.js';
@@ -13,6 +14,8 @@ import type { Suite } from '../types.js';
 const SUITE = 'smtp/limits';
 const BURST = 5;
 const LIMIT = 2;
+/** How long each greeting is held: longer than a burst of client processes takes to start. */
+const HOLD_MS = 1_500;
 
 const accounts: Expect = {
   client: 'accounts',
@@ -39,7 +42,7 @@ const scenarios: Scenario[] = [
     id: `${SUITE}/${name}`,
     title: `${BURST} parallel sends, a limit of ${LIMIT} sessions, ${title} over it`,
     fault: { kind: 'limit', max: LIMIT, over, at: 'connect' } as const,
-    server: { bannerDelayMs: 400 },
+    server: { bannerDelayMs: HOLD_MS },
     sends: { count: BURST, mode: 'parallel' as const },
     needs: 'connection-per-message' as const,
   })),
@@ -47,7 +50,7 @@ const scenarios: Scenario[] = [
     ...common,
     id: `${SUITE}/${name}`,
     title: `${BURST} parallel sends through a pool of ${connections}, the server allows ${LIMIT} clients (421 over)`,
-    server: { bannerDelayMs: 400, maxClients: LIMIT },
+    server: { bannerDelayMs: HOLD_MS, maxClients: LIMIT },
     sends: { count: BURST, mode: 'parallel' as const, connections },
     needs: 'pool' as const,
   })),

@@ -75,10 +75,18 @@ const LFTP_425: Want = ['reply', 'stor', 'conformant'];
  */
 const FTPLIB_RESET_AT_CONNECT: Want = ['reset', 'pasv', 'conformant'];
 
+/**
+ * curl in passive mode against the same: when the RST reaches its connect() check (seen under load),
+ * the EPSV data connection "failed to connect" and curl falls back to PASV on a new data connection,
+ * which the fault (first data connection only) leaves alone: the whole file arrives, a recovery.
+ */
+const CURL_PASV_FALLBACK: Want = ['delivered', 'stor', 'conformant'];
+
 /** Cells whose second outcome is the same behaviour at another moment (see the constants above). */
 const RACES: Readonly<Record<string, Want>> = {
   'data-port-refused lftp/active': LFTP_425,
   'data-reset-on-open ftplib/passive': FTPLIB_RESET_AT_CONNECT,
+  'data-reset-on-open curl/passive': CURL_PASV_FALLBACK,
 };
 
 export function expectFtpModes(id: string, column: string): Want | OneOf | undefined {
