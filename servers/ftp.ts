@@ -2,10 +2,13 @@
  * The mock FTP server: a well-behaved server on ftp-srv with knobs (users, anonymous access, passive
  * port range and advertised address, active mode on/off, max sessions in all and per client address,
  * idle timeout) and an in-memory
- * file system that hashes uploads while they stream. Misbehaviour lives in src/proxy, not here.
+ * file system that hashes uploads while they stream. Misbehaviour lives in src/proxy, not here, except
+ * for the planted defects the proxy cannot plant (all off by default): EPSV or SIZE not supported, uploads
+ * silently truncated, an idle close without its 421, a session limit refused at PASS (./ftp/defects.ts).
  *
  *   client ──TCP──► net.Server ─ over maxSessions or maxPerAddress? ──► 421, close (ftp-srv never sees it)
  *                        └──► ftp-srv Connection ◄── our line reader (reassembles split commands)
+ *                                 │  ◄── CommandFilter: planted defects, EPSV ALL (answered before ftp-srv)
  *                                 │  PASV/EPSV/PORT/EPRT ──► DataChannel (ours: tracked, no leaked timers)
  *                                 └─ STOR ──► sink: SHA-256 + size while flowing ─► StoredFile, then 226
  *
@@ -15,6 +18,7 @@ import { isIPv4, type AddressInfo, type Server, type Socket } from 'node:net';
 import { posix } from 'node:path';
 import { FileSystem, FtpSrv } from 'ftp-srv';
 import { DataChannel, type Wiring } from './ftp/data-channel.js';
+import { CommandFilter } from './ftp/defects.js';
 import { MAX_LINE, SIGNALS, SILENT_LOG, replyError, type Conn, type Connector, type Srv } from './ftp/internals.js';
 import { MemoryFileSystem, MemoryTree } from './ftp/memory-fs.js';
 
@@ -40,6 +44,33 @@ export interface FtpServerOptions {
   readonly maxPerAddress?: number;
   /** Closes a control connection idle this long (no data connection open) with 421; default 0 (never). */
   readonly idleTimeoutMs?: number;
+  /**
+   * How an idle control connection is closed: 'reply' sends `421 Idle timeout` first; 'silent' closes
+   * with a FIN and no reply (a planted defect); 'reset' with an RST; default 'reply'.
+   */
+  readonly idleClose?: 'reply' | 'silent' | 'reset';
+  /**
+   * How a session over maxSessions or maxPerAddress is refused: '421' instead of the greeting (vsftpd,
+   * pure-ftpd); '530' greeted as usual, then `530 Sorry, the maximum number of clients...` at PASS and
+   * closed (proftpd's MaxClients); default '421'.
+   */
+  readonly sessionLimitReply?: '421' | '530';
+  /**
+   * EPSV (RFC 2428): 'on' answers 229 and honours EPSV ALL (PASV, PORT, EPRT refused after it); 'off'
+   * answers 502 (a planted defect: not implemented); 'unknown' answers 500 (not understood); default 'on'.
+   */
+  readonly epsv?: 'on' | 'off' | 'unknown';
+  /**
+   * SIZE (RFC 3659 §4): 'off' answers 502 and FEAT leaves it out; 'advertised-only' answers 502 while
+   * FEAT lists it (a feature that is advertised but does not work); default 'on'.
+   */
+  readonly sizeCommand?: 'on' | 'off' | 'advertised-only';
+  /**
+   * A server that corrupts uploads: keeps only the first N octets of each stored file (a REST/APPE prefix
+   * counts), still answers 226; StoredFile.bytes/sha256 describe what was kept, `received` what came;
+   * default 0 (off).
+   */
+  readonly truncateUploadsAt?: number;
   /** Waits this long before each greeting, ms: keeps sessions open long enough for a burst to overlap; default 0. */
   readonly greetingDelayMs?: number;
   /** Files present at start, path to content (parent directories are created); default {}. */
@@ -60,6 +91,11 @@ export const FTP_SERVER_DEFAULTS: Required<FtpServerOptions> = Object.freeze({
   maxSessions: 0,
   maxPerAddress: 0,
   idleTimeoutMs: 0,
+  idleClose: 'reply',
+  sessionLimitReply: '421',
+  epsv: 'on',
+  sizeCommand: 'on',
+  truncateUploadsAt: 0,
   greetingDelayMs: 0,
   files: Object.freeze({}),
   onStored: () => undefined,
@@ -113,6 +149,7 @@ function validate(o: Required<FtpServerOptions>): void {
     throw new RangeError(`pasvRange must be [0, 0] or [min, max] with 1 <= min <= max <= 65535, got [${min}, ${max}]`);
   }
   if (o.pasvAddress !== '' && !isIPv4(o.pasvAddress)) throw new TypeError(`pasvAddress must be IPv4 (227 carries IPv4 only), got ${o.pasvAddress}`);
+  if (!(Number.isSafeInteger(o.truncateUploadsAt) && o.truncateUploadsAt >= 0)) throw new RangeError(`truncateUploadsAt must be a whole number of octets (0: off), got ${o.truncateUploadsAt}`);
 }
 
 /** Starts the mock FTP server and resolves once it listens. */
@@ -124,9 +161,11 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   const tree = new MemoryTree(o.files, (file) => {
     files.push(file);
     o.onStored(file);
-  });
+  }, o.truncateUploadsAt);
   const control = new Set<Socket>();
   const sessions = new Set<Socket>();
+  /** Sessions over a limit refused at PASS (sessionLimitReply '530'), with their 530 text. */
+  const overLimit = new WeakMap<Socket, string>();
   const data = new Set<Socket>();
   const listeners = new Set<Server>();
   let idleWaiters: Array<() => void> = [];
@@ -190,10 +229,16 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
       socket.on('error', () => undefined).resume();
       socket.end(`${reply}\r\n`, () => socket.destroy());
     };
-    if (o.maxSessions > 0 && sessions.size >= o.maxSessions) return turnAway('421 Too many users, closing control connection');
     const fromThere = [...sessions].filter((s) => s.remoteAddress === socket.remoteAddress).length;
-    if (o.maxPerAddress > 0 && fromThere >= o.maxPerAddress) return turnAway('421 Too many connections from your address, closing control connection');
-    tracked(sessions, socket);
+    const overAll = o.maxSessions > 0 && sessions.size >= o.maxSessions;
+    const overHere = o.maxPerAddress > 0 && fromThere >= o.maxPerAddress;
+    if (o.sessionLimitReply === '421') {
+      if (overAll) return turnAway('421 Too many users, closing control connection');
+      if (overHere) return turnAway('421 Too many connections from your address, closing control connection');
+    }
+    if (overAll) overLimit.set(socket, `Sorry, the maximum number of clients (${o.maxSessions}) are already connected.`);
+    else if (overHere) overLimit.set(socket, `Sorry, the maximum number of clients (${o.maxPerAddress}) from your host are already connected.`);
+    else tracked(sessions, socket);
     if (o.greetingDelayMs > 0) setTimeout(() => !socket.destroyed && greet?.(socket), o.greetingDelayMs);
     else greet?.(socket);
   });
@@ -203,6 +248,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
     // ftp-srv: each TCP chunk is split on CRLF as is, so a command split across chunks fails
     // ('US' + 'ER x' gives two 502s) and chunks run concurrently. Reassemble lines; run them in order.
     socket.removeAllListeners('data');
+    const filter = new CommandFilter(o, overLimit.get(socket));
     let pending = Buffer.alloc(0);
     let queue: Promise<unknown> = Promise.resolve();
     const run = (job: () => PromiseLike<unknown>): void => void (queue = queue.then(job).then(undefined, () => undefined));
@@ -213,7 +259,8 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
         pending = pending.subarray(end + 1);
         run(() => {
           const text = line.toString(connection.encoding).replace(/\r$/, '');
-          return text.trim() === '' ? Promise.resolve() : connection.commands.handle(text);
+          if (text.trim() === '') return Promise.resolve();
+          return filter.handle(connection, text) ?? connection.commands.handle(text);
         });
       }
       if (pending.length > MAX_LINE) {
@@ -230,7 +277,9 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
       socket.on('timeout', () => {
         const channel = connection.connector;
         if (channel instanceof DataChannel && channel.dataSocket && !channel.dataSocket.destroyed) return void socket.setTimeout(o.idleTimeoutMs);
-        void connection.close(421, 'Idle timeout, closing control connection');
+        if (o.idleClose === 'reply') return void connection.close(421, 'Idle timeout, closing control connection');
+        if (o.idleClose === 'reset') return void socket.resetAndDestroy();
+        socket.end(() => socket.destroy());
       });
     }
 

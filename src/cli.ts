@@ -6,14 +6,24 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { listSuites } from './commands/list.js';
+import { probeCommand } from './commands/probe.js';
 import { runCommand } from './commands/run.js';
 import { selectClients, selectServers, selectSuites } from './commands/select.js';
 import { serveCommand } from './commands/serve.js';
 import { UsageError } from './commands/usage-error.js';
 import { FaultSyntaxError, parseDuration, parseFault, parseSize } from './faults/parse.js';
 import type { Fault } from './faults/types.js';
+import { FTP_FINDINGS } from './probe/ftp-ids.js';
+import { SMTP_FINDINGS } from './probe/smtp-ids.js';
+import { parseTarget, TargetError } from './probe/target.js';
+import { DEFAULT_PROBE_LIMITS } from './probe/types.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** `  smtp.greeting   RFC 5321 §3.1...`: the finding ids for the help text, from each protocol's list. */
+const FINDING_IDS = [...SMTP_FINDINGS, ...FTP_FINDINGS]
+  .map((f) => `  ${f.id.padEnd(26)}${f.checks}`)
+  .join('\n');
 
 const HELP = `wireprobe ${VERSION}: how SMTP and FTP clients behave when the network or the server misbehaves
 
@@ -30,6 +40,9 @@ Usage:
   wireprobe serve ftp [--fault SPEC]... [--nth N] [--port P] [--host ADDR] [--max-clients N]
                 [--max-per-address N] [--user NAME:PASSWORD]... [--anonymous off|read|write]
                 [--active on|off] [--idle-timeout DURATION]
+  wireprobe probe smtp://[user:password@]host[:port] | ftp://[user[:password]@]host[:port]
+                [--json FILE] [--junit FILE] [--fail-on fail|warn] [--max-sessions N]
+                [--max-idle SECONDS] [--send] [--timeout MS] [--no-color]
   wireprobe --help | --version
 
 Examples:
@@ -40,6 +53,8 @@ Examples:
   wireprobe serve smtp --fault 'reset after DATA +64KiB'
   wireprobe serve smtp --fault 'stall before reply to dot' --nth 2 --port 2525
   wireprobe serve ftp --fault 'reset after STOR +1MiB channel data'
+  wireprobe probe smtp://mail.example.test:587 --json out.json --junit out.xml --fail-on fail
+  wireprobe probe ftp://user:pass@ftp.example.test:21 --max-sessions 50 --max-idle 120
 
 Faults (--fault, repeatable):  KIND [ARGS] [AT] [OPTIONS]
   reset                         RST: the client sees "connection reset" (10054)
@@ -62,7 +77,13 @@ AT:
 OPTIONS: toward client|server, connection N (only the Nth connection),
          channel control|data (FTP: the connection it acts on; default control)
 
-Exit codes: 0 conformant, 1 deviations found (with --fail-on-deviation), 2 bad input or own error.
+Probe (checks a live server; safe by default: no mail delivered without --send, sessions opened one
+at a time up to --max-sessions (default ${DEFAULT_PROBE_LIMITS.maxSessions}), no idle wait without --max-idle, every wait
+bounded by --timeout (default ${DEFAULT_PROBE_LIMITS.replyTimeoutMs} ms)). Finding ids, each pass, warn, fail or skip:
+${FINDING_IDS}
+
+Exit codes: 0 conformant, 1 deviations found (with --fail-on-deviation; probe: a finding at or above
+--fail-on), 2 bad input, an unreachable probe target, or own error.
 `;
 
 const OPTIONS = {
@@ -91,6 +112,11 @@ const OPTIONS = {
   'idle-timeout': { type: 'string' },
   auth: { type: 'string' },
   tls: { type: 'string' },
+  'fail-on': { type: 'string' },
+  'max-sessions': { type: 'string' },
+  'max-idle': { type: 'string' },
+  send: { type: 'boolean' },
+  timeout: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const satisfies ParseArgsConfig['options'];
@@ -226,6 +252,32 @@ function parseSizeFlag(text: string): number {
   }
 }
 
+/** `wireprobe probe URL`: the target, the limits (merged over DEFAULT_PROBE_LIMITS), the reports. */
+function probe(values: Values, positionals: readonly string[]): Promise<number> {
+  const url = positionals[1];
+  if (url === undefined) throw new UsageError('probe needs a target: "wireprobe probe smtp://host[:port]" or "wireprobe probe ftp://[user[:password]@]host[:port]"');
+  if (positionals.length > 2) throw new UsageError(`unexpected argument "${positionals[2]}"`);
+  onlyFor('probe', values, ['json', 'junit', 'fail-on', 'max-sessions', 'max-idle', 'send', 'timeout', 'no-color']);
+  const failOn = values['fail-on'] === undefined ? undefined : oneOf('fail-on', values['fail-on'], ['fail', 'warn'] as const, 'fail');
+  const limits = {
+    maxSessions: integer('max-sessions', values['max-sessions'], DEFAULT_PROBE_LIMITS.maxSessions, 1, 1000),
+    maxIdleSeconds: integer('max-idle', values['max-idle'], DEFAULT_PROBE_LIMITS.maxIdleSeconds, 0, 3600),
+    replyTimeoutMs: integer('timeout', values.timeout, DEFAULT_PROBE_LIMITS.replyTimeoutMs, 100, 600_000),
+    send: values.send === true,
+  };
+  const target = parseTarget(url);
+  const tty = process.stdout.isTTY === true;
+  return probeCommand({
+    target,
+    limits,
+    json: values.json,
+    junit: values.junit,
+    failOn,
+    out: process.stdout,
+    color: tty && !values['no-color'] && process.env.NO_COLOR === undefined,
+  });
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   if (values.version) return void process.stdout.write(`${VERSION}\n`), 0;
@@ -233,6 +285,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (values.help || command === undefined || command === 'help') return void process.stdout.write(HELP), 0;
   if (command === 'serve') return serve(values, positionals);
   if (command === 'matrix') return matrix(values, positionals);
+  if (command === 'probe') return probe(values, positionals);
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
   if (command === 'list') {
     onlyFor('list', values, ['suite']);
@@ -258,13 +311,13 @@ async function main(argv: readonly string[]): Promise<number> {
       live: tty,
     });
   }
-  throw new UsageError(`unknown command "${command}" (commands: run, matrix, list, serve; see wireprobe --help)`);
+  throw new UsageError(`unknown command "${command}" (commands: run, matrix, list, serve, probe; see wireprobe --help)`);
 }
 
 /** One line for the user; a stack only for our own bugs, and only with WIREPROBE_DEBUG set. */
 function explain(error: unknown): string {
   const e = error as Error & { code?: string };
-  if (error instanceof UsageError || error instanceof FaultSyntaxError) return e.message;
+  if (error instanceof UsageError || error instanceof FaultSyntaxError || error instanceof TargetError) return e.message;
   if (e.code?.startsWith('ERR_PARSE_ARGS')) return e.message.split('\n')[0]!;
   if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') return `cannot listen: ${e.message}`;
   if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return `cannot listen: unknown host (${e.message})`;

@@ -36,7 +36,8 @@ export class MemoryFile {
 export class MemoryTree {
   readonly files = new Map<string, MemoryFile>();
   readonly dirs = new Map<string, Date>([['/', new Date()]]);
-  constructor(preload: Readonly<Record<string, Buffer>>, readonly record: (file: StoredFile) => void) {
+  /** `truncateAt`: keep only this many octets of each upload, silently (a planted defect); 0: all. */
+  constructor(preload: Readonly<Record<string, Buffer>>, readonly record: (file: StoredFile) => void, readonly truncateAt = 0) {
     for (const [name, data] of Object.entries(preload)) this.put(posix.resolve('/', name), data);
   }
   mkdirs(dir: string): void {
@@ -68,8 +69,9 @@ export function onDataLost(socket: Socket | null | undefined, done: () => boolea
  * arrive; hashed and counted while streaming; recorded once, complete or not.
  */
 export function sink(tree: MemoryTree, path: string, prefix: Buffer, socket: Socket | null | undefined): Writable {
-  const hash = createHash('sha256').update(prefix);
-  const file = tree.put(path, prefix);
+  const kept = tree.truncateAt > 0 ? prefix.subarray(0, tree.truncateAt) : prefix;
+  const hash = createHash('sha256').update(kept);
+  const file = tree.put(path, kept);
   let received = 0;
   let settled = false;
   const settle = (complete: boolean): void => {
@@ -79,9 +81,11 @@ export function sink(tree: MemoryTree, path: string, prefix: Buffer, socket: Soc
   };
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      file.append(chunk);
       received += chunk.length;
+      // A planted defect (FtpServerOptions.truncateUploadsAt): the rest is dropped without a word.
+      const kept = tree.truncateAt > 0 ? chunk.subarray(0, Math.max(0, tree.truncateAt - file.size)) : chunk;
+      hash.update(kept);
+      if (kept.length > 0) file.append(kept);
       callback();
     },
     final(callback) {

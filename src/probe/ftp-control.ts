@@ -1,0 +1,353 @@
+/**
+ * The FTP layer of the probe, over the raw line client (./raw.ts): a control session (greeting with its
+ * optional 120, login, commands answered by a 1xx then a final reply), data connections (PASV, EPSV,
+ * PORT, EPRT) and transfers, each wait bounded by limits.replyTimeoutMs. Nothing here judges: the
+ * checks (./ftp-*.ts) turn what happened into findings.
+ *
+ *   FtpSession.open ─► connect ─► 120? ─► 220 ─► login (USER, PASS: redacted)
+ *        │
+ *        ├─ passive(PASV|EPSV, host) ─► connect to the advertised port ─┐
+ *        ├─ active(PORT|EPRT) ─► listen on our control address ─────────┤─► DataPlan
+ *        └─ transfer(plan, 'RETR f' | 'STOR f', upload?) ─► 1xx ─► data ─► 226
+ */
+import net, { isIPv4, type AddressInfo, type Server } from 'node:net';
+import { formatEprt, formatPort, parse227, parse229, type HostPort } from '../protocol/ftp-address.js';
+import { codeOf, plain, said, seconds } from './ftp-finding.js';
+import { connectRaw, EVENTS, wrapSocket, type ConnectFailure, type RawConnection, type Read, type Reply } from './raw.js';
+import { ANONYMOUS } from './target.js';
+import type { ProbeLimits, ProbeTarget } from './types.js';
+
+/** Most octets a download may bring: the probe's own files are small, a listing is capped. */
+const MAX_DOWNLOAD = 4 * 1024 * 1024;
+
+/** How a session opened: the greeting (after an optional 120), or what came instead. */
+export type Opened =
+  | { readonly ok: true; readonly session: FtpSession; readonly greeting: Reply; readonly preliminary?: Reply; readonly ms: number }
+  | { readonly ok: false; readonly stage: 'connect'; readonly failure: ConnectFailure; readonly transcript: { sent: string[]; received: string[] } }
+  | { readonly ok: false; readonly stage: 'greeting'; readonly read: Read<Reply>; readonly session: FtpSession; readonly preliminary?: Reply; readonly ms: number };
+
+/** How a login went: `code` is the final reply (230 in), or 0 when the connection failed first. */
+export interface Login {
+  readonly ok: boolean;
+  readonly code: number;
+  /** The reply that ended the login, or the event. */
+  readonly last: Read<Reply>;
+  /** The step that ended it. */
+  readonly at: 'USER' | 'PASS';
+}
+
+/** A data connection about to carry a transfer: connected already (passive) or listening (active). */
+export interface DataPlan {
+  readonly mode: 'PASV' | 'EPSV' | 'PORT' | 'EPRT';
+  /** Where the data connection goes: the server's passive address, or our listener. */
+  readonly address: HostPort;
+  /** The connected data connection (passive), or the server's connection once accepted (active). */
+  connection(timeoutMs: number): Promise<{ readonly ok: true; readonly conn: RawConnection } | { readonly ok: false; readonly event: string }>;
+  /** Closes the data connection and any listener; idempotent. */
+  close(): void;
+}
+
+/** Why a passive setup failed: the command's reply, a reply we could not parse, or the connect. */
+export type PassiveResult =
+  | { readonly ok: true; readonly plan: DataPlan; readonly reply: Reply; readonly advertised: HostPort }
+  | { readonly ok: false; readonly stage: 'reply'; readonly read: Read<Reply> }
+  | { readonly ok: false; readonly stage: 'parse'; readonly reply: Reply }
+  | { readonly ok: false; readonly stage: 'connect'; readonly reply: Reply; readonly advertised: HostPort; readonly tried: HostPort; readonly failure: ConnectFailure };
+
+/** What a transfer command got: its first reply (1xx or a refusal), the data, and the final reply. */
+export interface Transfer {
+  /** The first reply: 150/125, or the refusal (then nothing else happened). */
+  readonly first: Read<Reply>;
+  /** The completion reply (226, 250...), when the first was a 1xx. */
+  readonly final?: Read<Reply>;
+  /** Downloads: the octets received, and how the data connection ended. */
+  readonly data?: Buffer;
+  readonly dataEnd?: string;
+  /** The data connection could not be made (active: the server never connected). */
+  readonly dataFailed?: string;
+}
+
+/** One FTP control connection of the probe. */
+export class FtpSession {
+  #stale = false;
+  constructor(
+    readonly conn: RawConnection,
+    readonly limits: ProbeLimits,
+  ) {}
+
+  /** Connects (from `localAddress` if given) and reads the greeting, a 120 first if the server sends one. */
+  static async open(target: ProbeTarget, limits: ProbeLimits, localAddress?: string): Promise<Opened> {
+    const connected = await connectRaw({ host: target.host, port: target.port, timeoutMs: limits.replyTimeoutMs, ...(localAddress ? { localAddress } : {}) });
+    if (!connected.ok) return { ok: false, stage: 'connect', failure: connected.failure, transcript: { sent: [], received: [connected.failure.event] } };
+    const session = new FtpSession(connected.conn, limits);
+    const start = performance.now();
+    let read = await connected.conn.readReply();
+    let preliminary: Reply | undefined;
+    // RFC 959 §5.4: 120 "Service ready in nnn minutes" may come before the 220.
+    if (read.ok && read.value.code === 120) {
+      preliminary = read.value;
+      read = await connected.conn.readReply();
+    }
+    const ms = Math.round(performance.now() - start);
+    if (read.ok && read.value.code === 220) return { ok: true, session, greeting: read.value, ms, ...(preliminary ? { preliminary } : {}) };
+    return { ok: false, stage: 'greeting', read, session, ms, ...(preliminary ? { preliminary } : {}) };
+  }
+
+  /** The control connection's peer (the server as we reach it), without an IPv4-mapped prefix. */
+  get peer(): string {
+    return plain(this.conn.remoteAddress);
+  }
+
+  /** Our end of the control connection: where an active-mode server must connect back (RFC 2577). */
+  get local(): string {
+    return plain(this.conn.localAddress);
+  }
+
+  /**
+   * A reply was waited for in vain, or the connection ended: a late reply may still come and be taken
+   * for the next command's, so a check that follows should start a new session (see `fresh`).
+   */
+  get stale(): boolean {
+    return this.#stale || this.conn.ended !== null;
+  }
+
+  /** Sends one command and reads one reply (a 1xx stays unanswered: see `next`). */
+  async command(line: string, options: { readonly secret?: boolean; readonly timeoutMs?: number } = {}): Promise<Read<Reply>> {
+    return this.#watch(await this.conn.command(line, options));
+  }
+
+  /** Reads the next reply (a final after a 1xx). */
+  async next(timeoutMs?: number): Promise<Read<Reply>> {
+    return this.#watch(await this.conn.readReply(timeoutMs));
+  }
+
+  #watch(read: Read<Reply>): Read<Reply> {
+    if (!read.ok && read.end === 'timeout') this.#stale = true;
+    return read;
+  }
+
+  /** USER then PASS (when 331 asks for it); the password is never recorded (`PASS ***`). */
+  async login(user: string, password: string): Promise<Login> {
+    const u = await this.command(`USER ${user}`);
+    if (!u.ok || u.value.code !== 331) return { ok: codeOf(u) === 230, code: codeOf(u), last: u, at: 'USER' };
+    const p = await this.command(`PASS ${password}`); // recorded as `PASS ***` (raw.ts redactLine)
+    return { ok: codeOf(p) === 230, code: codeOf(p), last: p, at: 'PASS' };
+  }
+
+  /** The target's login, or anonymous (parseTarget fills it in; a hand-made target may leave it out). */
+  loginAs(target: ProbeTarget): Promise<Login> {
+    return target.user ? this.login(target.user, target.password ?? '') : this.login(ANONYMOUS.user, ANONYMOUS.password);
+  }
+
+  /**
+   * PASV or EPSV, then a connect to the advertised port at `host`: 'advertised' (PASV's own address),
+   * 'control' (the control connection's peer: what curl and FileZilla do, and EPSV's rule, RFC 2428 §3).
+   */
+  async passive(verb: 'PASV' | 'EPSV', host: 'advertised' | 'control' = 'control'): Promise<PassiveResult> {
+    const read = await this.command(verb);
+    if (!read.ok || read.value.code !== (verb === 'PASV' ? 227 : 229)) return { ok: false, stage: 'reply', read };
+    const text = read.value.lines.join(' ');
+    const advertised = verb === 'PASV' ? parse227(`227 ${text}`) : ((p) => (p ? { host: this.peer, port: p.port } : null))(parse229(`229 ${text}`));
+    if (!advertised) return { ok: false, stage: 'parse', reply: read.value };
+    const tried = host === 'advertised' ? advertised : { host: this.peer, port: advertised.port };
+    const connected = await this.connectData(tried);
+    if (!connected.ok) return { ok: false, stage: 'connect', reply: read.value, advertised, tried, failure: connected.failure };
+    const conn = connected.conn;
+    return {
+      ok: true,
+      reply: read.value,
+      advertised,
+      plan: { mode: verb, address: tried, connection: async () => ({ ok: true, conn }), close: () => conn.destroy() },
+    };
+  }
+
+  /** Connects a data connection (not recorded line by line; events noted on the control transcript). */
+  async connectData(to: HostPort): Promise<{ ok: true; conn: RawConnection } | { ok: false; failure: ConnectFailure }> {
+    const connected = await connectRaw({ host: to.host, port: to.port, timeoutMs: this.limits.replyTimeoutMs, record: false });
+    this.conn.note(connected.ok ? `[data connection to ${to.host}:${to.port} open]` : `[data connection to ${to.host}:${to.port}: ${connected.failure.event}]`);
+    return connected;
+  }
+
+  /**
+   * PORT (IPv4) or EPRT (either family; RFC 2428 §2) naming `address`, by default a listener of ours on
+   * the control connection's local address. Resolves with the reply and, on 200, a plan whose connection
+   * is the server's connect-back, accepted within the wait given.
+   */
+  async active(verb: 'PORT' | 'EPRT', address?: HostPort): Promise<{ readonly read: Read<Reply>; readonly plan?: DataPlan }> {
+    if (address) {
+      const arg = verb === 'PORT' ? formatPort(address.host, address.port) : formatEprt(address.host, address.port);
+      return { read: await this.command(`${verb} ${arg}`) };
+    }
+    const listener = await listen(this.local);
+    const here = { host: this.local, port: (listener.server.address() as AddressInfo).port };
+    const arg = verb === 'PORT' ? formatPort(here.host, here.port) : formatEprt(here.host, here.port);
+    const read = await this.command(`${verb} ${arg}`);
+    let accepted: RawConnection | undefined;
+    const plan: DataPlan = {
+      mode: verb,
+      address: here,
+      connection: async (timeoutMs) => {
+        const socket = await listener.accept(timeoutMs);
+        if (!socket) {
+          this.conn.note(`[no data connection to ${here.host}:${here.port} within ${seconds(timeoutMs)} s]`);
+          return { ok: false, event: EVENTS.timeout(timeoutMs) };
+        }
+        this.conn.note(`[data connection from ${plain(socket.remoteAddress)}:${socket.remotePort} accepted]`);
+        accepted = wrapSocket(socket, { timeoutMs, record: false });
+        return { ok: true, conn: accepted };
+      },
+      close: () => {
+        accepted?.destroy();
+        listener.close();
+      },
+    };
+    if (!read.ok || read.value.code !== 200) {
+      plan.close();
+      return { read };
+    }
+    return { read, plan };
+  }
+
+  /**
+   * Runs a transfer command over `plan`: a download (RETR, LIST) reads the data connection to its end;
+   * an upload (STOR, APPE) writes `upload` then a FIN (end of file in stream mode, RFC 959 §3.4.1).
+   * The plan is closed afterwards, whatever happened.
+   */
+  async transfer(plan: DataPlan, line: string, upload?: Buffer): Promise<Transfer> {
+    try {
+      const first = await this.command(line);
+      if (!first.ok || first.value.code >= 200) return { first };
+      const wait = this.limits.replyTimeoutMs;
+      const data = await plan.connection(wait);
+      if (!data.ok) return { first, final: await this.next(), dataFailed: data.event };
+      if (upload) {
+        const written = await data.conn.write(upload, { show: [] });
+        await data.conn.end();
+        this.conn.note(written ? `[data: ${upload.length} octets sent, then FIN]` : '[data connection closed before the upload was written]');
+        const final = await this.next();
+        return { first, final };
+      }
+      const got = await data.conn.readToEnd({ timeoutMs: wait, maxBytes: MAX_DOWNLOAD });
+      const how = got.end === 'closed' ? 'closed by server' : got.end === 'timeout' ? `no end within ${seconds(wait)} s` : got.end;
+      this.conn.note(`[data: ${got.data.length} octets received, ${how}]`);
+      return { first, final: await this.next(), data: got.data, dataEnd: got.end };
+    } finally {
+      plan.close();
+    }
+  }
+
+  /** QUIT, then waits (bounded) for the server to close; always destroys the connection. */
+  async quit(): Promise<void> {
+    if (this.conn.ended === null) {
+      const bound = Math.min(this.limits.replyTimeoutMs, 2000);
+      await this.command('QUIT', { timeoutMs: bound });
+      if (this.conn.ended === null) await this.conn.waitForEnd(bound);
+    }
+    this.conn.destroy();
+  }
+
+  /** The transcript since the last take. */
+  take(): { sent: string[]; received: string[] } {
+    return this.conn.takeTranscript();
+  }
+}
+
+/** A one-connection listener with a bounded accept (active mode), on `host`, any port. */
+async function listen(host: string): Promise<{ readonly server: Server; accept(timeoutMs: number): Promise<net.Socket | undefined>; close(): void }> {
+  const queue: net.Socket[] = [];
+  let wake: (() => void) | undefined;
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    socket.on('error', () => undefined);
+    queue.push(socket);
+    wake?.();
+  });
+  server.on('error', () => undefined);
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  return {
+    server,
+    accept: (timeoutMs) =>
+      new Promise((resolve) => {
+        const take = (): boolean => {
+          const socket = queue.shift();
+          if (!socket) return false;
+          clearTimeout(timer);
+          wake = undefined;
+          resolve(socket);
+          return true;
+        };
+        const timer = setTimeout(() => {
+          wake = undefined;
+          resolve(undefined);
+        }, timeoutMs);
+        wake = take;
+        take();
+      }),
+    close: () => {
+      server.close();
+      for (const socket of queue.splice(0)) socket.destroy();
+    },
+  };
+}
+
+/** A logged-in session, or why there is none (one sentence, for the findings that then cannot run). */
+export async function openLoggedIn(
+  target: ProbeTarget,
+  limits: ProbeLimits,
+  localAddress?: string,
+): Promise<{ readonly ok: true; readonly session: FtpSession } | { readonly ok: false; readonly why: string }> {
+  const opened = await FtpSession.open(target, limits, localAddress);
+  if (!opened.ok) {
+    if (opened.stage === 'greeting') opened.session.conn.destroy();
+    const what = opened.stage === 'connect' ? opened.failure.event : said(opened.read);
+    return { ok: false, why: `Not run: no FTP session (${what}; see ftp.greeting).` };
+  }
+  const login = await opened.session.loginAs(target);
+  if (!login.ok) {
+    await opened.session.quit();
+    return { ok: false, why: `Not run: the login failed (${said(login.last)}; see ftp.login).` };
+  }
+  opened.session.take();
+  return { ok: true, session: opened.session };
+}
+
+/** Data-connection modes in the order a transfer tries them: EPSV, PASV (control address), then active. */
+export type DataMode = DataPlan['mode'];
+
+/**
+ * Opens a data connection for a transfer by the first mode that works (the one that worked last time
+ * first), so integrity is measured even where one mode is broken (those get their own findings).
+ */
+export class DataOpener {
+  #worked: DataMode | undefined;
+  constructor(private readonly s: FtpSession) {}
+
+  /** The mode that worked last, if any. */
+  get mode(): DataMode | undefined {
+    return this.#worked;
+  }
+
+  async open(): Promise<DataPlan | undefined> {
+    const active: DataMode = isIPv4(this.s.local) ? 'PORT' : 'EPRT';
+    const order: DataMode[] = this.#worked ? [this.#worked] : ['EPSV', 'PASV', active];
+    for (const mode of order) {
+      const plan = mode === 'EPSV' || mode === 'PASV' ? await this.s.passive(mode, 'control').then((r) => (r.ok ? r.plan : undefined)) : (await this.s.active(mode)).plan;
+      if (plan) {
+        this.#worked = mode;
+        return plan;
+      }
+    }
+    this.#worked = undefined;
+    return undefined;
+  }
+}
+
+/**
+ * The session to run the next check on: `s` itself, or, when it went stale (see FtpSession.stale), a new
+ * logged-in one (the old one is closed). `undefined` when no new session could be opened.
+ */
+export async function fresh(s: FtpSession, target: ProbeTarget, limits: ProbeLimits): Promise<FtpSession | undefined> {
+  if (!s.stale) return s;
+  s.conn.destroy();
+  const opened = await openLoggedIn(target, limits);
+  return opened.ok ? opened.session : undefined;
+}

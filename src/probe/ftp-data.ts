@@ -1,0 +1,222 @@
+/**
+ * FTP checks of data connections: `ftp.pasv-address`, `ftp.pasv-connect`, `ftp.epsv`, `ftp.active`,
+ * `ftp.port-bounce` (ids documented in ./ftp.ts). One logged-in session, in this order (EPSV ALL last:
+ * it forbids PASV and PORT for the rest of the session):
+ *
+ *   PASV ─► address = control peer? ─ no ─► connect there? ─ no ─► control address with that port?
+ *   PASV ─► connect (the address that worked) ─► LIST ─► 150 … 226          pasv-connect
+ *   EPSV ─► connect control host:port ─► LIST ─► 150 … 226                  epsv
+ *   PORT/EPRT to our listener ─► LIST ─► the server connects back ─► 226    active
+ *   PORT 127.0.0.2,<unused port> ─► must be refused (no transfer follows)   port-bounce
+ *   EPSV ALL ─► 200, then PASV must be refused                              epsv
+ *
+ * Every connect and accept is bounded by limits.replyTimeoutMs. The only address the probe names that
+ * is not the server's or its own is the third-party PORT's: 127.0.0.2 (loopback), a port where nothing
+ * listens, and no transfer is started after it.
+ */
+import { isIPv4 } from 'node:net';
+import { parse227, type HostPort } from '../protocol/ftp-address.js';
+import { fresh, openLoggedIn, type FtpSession, type Transfer } from './ftp-control.js';
+import { addressClass, codeOf, failedHow, finding, merge, said, seconds, skipped, unusedPort } from './ftp-finding.js';
+import { ftpRfc } from './ftp-ids.js';
+import type { ConnectFailure } from './raw.js';
+import type { Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
+
+const RFC = {
+  'pasv-address': ftpRfc('ftp.pasv-address'),
+  'pasv-connect': ftpRfc('ftp.pasv-connect'),
+  epsv: ftpRfc('ftp.epsv'),
+  active: ftpRfc('ftp.active'),
+  'port-bounce': ftpRfc('ftp.port-bounce'),
+} as const;
+
+/** The third-party address a bounce check names: loopback, where nothing of ours or the server's listens. */
+export const THIRD_PARTY_HOST = '127.0.0.2';
+
+const SET_ADDRESS = 'set pasv_address / MasqueradeAddress / -P to the address clients reach';
+const OPEN_RANGE = 'open and forward the passive port range (pasv_min_port/pasv_max_port, PassivePorts, pure-ftpd -p)';
+
+/** The data-connection checks. */
+export async function ftpDataChecks(target: ProbeTarget, limits: ProbeLimits): Promise<Finding[]> {
+  const ids = Object.keys(RFC) as (keyof typeof RFC)[];
+  const opened = await openLoggedIn(target, limits);
+  if (!opened.ok) return ids.map((id) => skipped(`ftp.${id}`, RFC[id], opened.why));
+  let s: FtpSession | undefined = opened.session;
+  /** Runs a check on a session in step: a new one when the last check left this one waiting in vain. */
+  const run = async (id: keyof typeof RFC, check: (s: FtpSession) => Promise<Finding>): Promise<Finding> => {
+    s = s && (await fresh(s, target, limits));
+    return s ? check(s) : skipped(`ftp.${id}`, RFC[id], 'Not run: the session broke and no new one could be opened.');
+  };
+  try {
+    let use: Use = 'control';
+    let refused: boolean | undefined;
+    let worked = false;
+    const address = await run('pasv-address', async (x) => {
+      const r = await pasvAddress(x);
+      ({ use, refused } = r);
+      return r.finding;
+    });
+    const connect = await run('pasv-connect', (x) => pasvConnect(x, use, refused));
+    const epsv = await run('epsv', async (x) => {
+      const r = await epsvCheck(x);
+      worked = r.worked;
+      return r.finding;
+    });
+    const active = await run('active', activeCheck);
+    const bounce = await run('port-bounce', bounceCheck);
+    const epsvFinal = worked ? await run('epsv', (x) => epsvAll(x, epsv)) : epsv;
+    return [address, connect, epsvFinal, active, bounce];
+  } finally {
+    await s?.quit();
+  }
+}
+
+/** Where pasv-connect should connect: the advertised address (it works, or equals the peer), or the control address. */
+type Use = 'advertised' | 'control';
+
+async function pasvAddress(s: FtpSession): Promise<{ finding: Finding; use: Use; refused?: boolean }> {
+  const id = 'ftp.pasv-address';
+  const rfc = RFC['pasv-address'];
+  const read = await s.command('PASV');
+  if (!read.ok) return { finding: finding(id, 'fail', rfc, `PASV got no reply (${read.event}): passive-mode clients hang here.`, s.take()), use: 'control', refused: true };
+  if (read.value.code !== 227) {
+    const status: FindingStatus = read.value.code >= 400 ? 'warn' : 'fail';
+    const advice = `PASV is refused (${said(read)}): passive mode is off, and most clients (browsers, curl, FileZilla behind NAT) use nothing else.`;
+    return { finding: finding(id, status, rfc, advice, s.take(), read.value.code), use: 'control', refused: true };
+  }
+  const advertised = parse227(`227 ${read.value.lines.join(' ')}`);
+  if (!advertised) return { finding: finding(id, 'fail', rfc, `The 227 reply has no address (h1,h2,h3,h4,p1,p2): clients cannot open a data connection.`, s.take()), use: 'control' };
+  const peer = s.peer;
+  const host = advertised.host;
+  if (!isIPv4(peer)) return { finding: finding(id, 'skip', rfc, `The control connection is IPv6 (${peer}): PASV cannot name it, so clients use EPSV (see ftp.epsv).`, s.take(), host), use: 'control' };
+  if (host === peer) return { finding: finding(id, 'pass', rfc, `PASV advertises ${host}, the address of the control connection.`, s.take(), host), use: 'advertised' };
+  // FileZilla's rule: a private (or unspecified) address for a public peer is the classic NAT mistake.
+  const cls = addressClass(host);
+  const unroutable = cls === 'unspecified' || (cls !== 'public' && addressClass(peer) === 'public');
+  const direct = unroutable ? undefined : await s.connectData(advertised);
+  if (direct?.ok) {
+    direct.conn.destroy();
+    return { finding: finding(id, 'warn', rfc, `PASV advertises ${host}, not the control address ${peer}, and ${host} accepted the data connection: it works from here, but ${SET_ADDRESS} if clients elsewhere cannot reach ${host}.`, s.take(), host), use: 'advertised' };
+  }
+  const why = direct && !direct.ok ? failedHow(direct.failure, 'the data connection') : `is ${cls === 'unspecified' ? 'not an address anyone can connect to' : `a ${cls} address while the control connection is public`} (not tried)`;
+  const viaControl = await s.connectData({ host: peer, port: advertised.port });
+  if (viaControl.ok) {
+    viaControl.conn.destroy();
+    return { finding: finding(id, 'fail', rfc, `PASV advertises ${host}, which ${why}, while the control address works: ${SET_ADDRESS}.`, s.take(), host), use: 'control' };
+  }
+  const advice = `PASV advertises ${host}, which ${why}, and the control address ${peer} with that port ${failedHow(viaControl.failure)} too: ${SET_ADDRESS}, and ${OPEN_RANGE}.`;
+  return { finding: finding(id, 'fail', rfc, advice, s.take(), host), use: 'control' };
+}
+
+/** Advice for a data port that could not be connected to. */
+function unreachablePort(what: string, to: HostPort, failure: ConnectFailure): string {
+  if (failure.kind === 'timeout') return `${what} ${to.host}:${to.port} did not answer within ${seconds(failure.ms)} s: a firewall drops the passive ports; ${OPEN_RANGE}.`;
+  if (failure.kind === 'refused') return `${what} ${to.host}:${to.port} refused the connection: the passive port is not forwarded to the server, or the server listens on another address; ${OPEN_RANGE}.`;
+  return `${what} ${to.host}:${to.port} ${failedHow(failure)}: ${OPEN_RANGE}.`;
+}
+
+/** Judges a LIST over an open data connection: 1xx, the listing, then 226/250. */
+function listWorked(t: Transfer): { ok: boolean; why: string } {
+  if (!t.first.ok || t.first.value.code >= 200) return { ok: false, why: `LIST got ${said(t.first)} instead of 150` };
+  if (t.dataFailed) return { ok: false, why: `the data connection was never made (${t.dataFailed}); then ${said(t.final)}` };
+  const code = codeOf(t.final);
+  if (code !== 226 && code !== 250) return { ok: false, why: `LIST ended with ${said(t.final)} instead of 226` };
+  if (t.dataEnd !== 'closed') return { ok: false, why: `the data connection did not end cleanly (${t.dataEnd})` };
+  return { ok: true, why: `LIST answered ${t.first.ok ? t.first.value.code : 150} … ${code} (${t.data?.length ?? 0} octets)` };
+}
+
+async function pasvConnect(s: FtpSession, use: Use, refused?: boolean): Promise<Finding> {
+  const id = 'ftp.pasv-connect';
+  const rfc = RFC['pasv-connect'];
+  if (refused) return skipped(id, rfc, 'Not run: PASV is refused or unanswered (see ftp.pasv-address).');
+  const r = await s.passive('PASV', use);
+  if (!r.ok) {
+    if (r.stage === 'reply') return finding(id, 'fail', rfc, `PASV got ${said(r.read)} on the second try.`, s.take(), codeOf(r.read) || undefined);
+    if (r.stage === 'parse') return finding(id, 'fail', rfc, 'The 227 reply has no address (see ftp.pasv-address).', s.take());
+    return finding(id, 'fail', rfc, unreachablePort('The passive port', r.tried, r.failure), s.take(), r.tried.port);
+  }
+  const list = listWorked(await s.transfer(r.plan, 'LIST'));
+  const where = `${r.plan.address.host}:${r.plan.address.port}`;
+  if (!list.ok) return finding(id, 'fail', rfc, `Connected to the passive port ${where}, but ${list.why}.`, s.take(), r.plan.address.port);
+  return finding(id, 'pass', rfc, `Connected to the passive port ${where}; ${list.why}.`, s.take(), r.plan.address.port);
+}
+
+async function epsvCheck(s: FtpSession): Promise<{ finding: Finding; worked: boolean }> {
+  const id = 'ftp.epsv';
+  const rfc = RFC.epsv;
+  const r = await s.passive('EPSV', 'control');
+  if (!r.ok) {
+    if (r.stage === 'reply') {
+      const code = codeOf(r.read);
+      if (code >= 500) {
+        const ipv6 = !isIPv4(s.peer);
+        const advice = `EPSV is not supported (${said(r.read)}): ${ipv6 ? 'over IPv6 passive mode cannot work without it' : 'clients that try EPSV first (curl, lftp, basic-ftp) fall back to PASV, and IPv6 clients have no passive mode'}.`;
+        return { finding: finding(id, ipv6 ? 'fail' : 'warn', rfc, advice, s.take(), code), worked: false };
+      }
+      return { finding: finding(id, 'fail', rfc, `EPSV got ${said(r.read)} instead of 229.`, s.take(), code || undefined), worked: false };
+    }
+    if (r.stage === 'parse') return { finding: finding(id, 'fail', rfc, 'The 229 reply has no port in the (|||port|) form: clients cannot use it.', s.take()), worked: false };
+    return { finding: finding(id, 'fail', rfc, unreachablePort('The EPSV port', r.tried, r.failure), s.take(), r.tried.port), worked: false };
+  }
+  const list = listWorked(await s.transfer(r.plan, 'LIST'));
+  const port = r.plan.address.port;
+  if (!list.ok) return { finding: finding(id, 'fail', rfc, `Connected to the EPSV port ${port}, but ${list.why}.`, s.take(), port), worked: false };
+  return { finding: finding(id, 'pass', rfc, `EPSV gave port ${port} on the control address; ${list.why}.`, s.take(), port), worked: true };
+}
+
+/** RFC 2428 §4: after EPSV ALL the server must refuse PASV (and PORT, EPRT). Folded into the epsv finding. */
+async function epsvAll(s: FtpSession, before: Finding): Promise<Finding> {
+  const all = await s.command('EPSV ALL');
+  let status: FindingStatus = 'pass';
+  let advice: string;
+  if (codeOf(all) !== 200) {
+    status = 'warn';
+    advice = `; but EPSV ALL got ${said(all)} instead of 200 (RFC 2428 §4), so NAT devices cannot be told that only EPSV will be used.`;
+  } else {
+    const pasv = await s.command('PASV');
+    const refused = pasv.ok && pasv.value.code >= 400;
+    if (!refused) status = 'warn';
+    advice = refused ? `; after EPSV ALL, PASV was refused (${codeOf(pasv)}) as RFC 2428 §4 requires.` : `; but after EPSV ALL, PASV got ${said(pasv)}: RFC 2428 §4 says it must be refused.`;
+  }
+  const transcript = merge(before, s.take(), 'EPSV ALL, at the end of the session');
+  return finding(before.id, status, before.rfc, `${before.advice.replace(/\.$/, '')}${advice}`, transcript, before.value);
+}
+
+async function activeCheck(s: FtpSession): Promise<Finding> {
+  const id = 'ftp.active';
+  const rfc = RFC.active;
+  const verb = isIPv4(s.local) ? 'PORT' : 'EPRT';
+  const { read, plan } = await s.active(verb);
+  if (!read.ok) return finding(id, 'fail', rfc, `${verb} got no reply (${read.event}).`, s.take());
+  if (!plan) {
+    const advice = `Active mode is refused (${said(read)}): clients set to active mode fail; fine if passive mode works and this is intended.`;
+    return finding(id, read.value.code >= 400 ? 'warn' : 'fail', rfc, advice, s.take(), read.value.code);
+  }
+  const t = await s.transfer(plan, 'LIST');
+  const list = listWorked(t);
+  // A probe behind NAT cannot be connected back to: then the failure may be ours, not the server's.
+  const natHere = addressClass(s.local) !== 'public' && addressClass(s.peer) === 'public';
+  const here = `${plan.address.host}:${plan.address.port}`;
+  if (!list.ok) {
+    const cause = natHere ? 'the probe looks to be behind NAT, which alone explains it' : 'a firewall blocks its outgoing connections (from port 20 or any), or it ignores the address given';
+    const advice = `${verb} ${here} was accepted, but ${list.why}; the server could not connect back to the probe: ${cause}.`;
+    return finding(id, natHere ? 'warn' : 'fail', rfc, advice, s.take(), read.value.code);
+  }
+  return finding(id, 'pass', rfc, `${verb} to ${here} got 200 and the server connected back; ${list.why}.`, s.take(), read.value.code);
+}
+
+async function bounceCheck(s: FtpSession): Promise<Finding> {
+  const id = 'ftp.port-bounce';
+  const rfc = RFC['port-bounce'];
+  // PORT carries IPv4 only; over IPv6 the same question is asked with EPRT (family 1).
+  const verb = isIPv4(s.peer) ? 'PORT' : 'EPRT';
+  const to = { host: THIRD_PARTY_HOST, port: await unusedPort(THIRD_PARTY_HOST) };
+  const { read } = await s.active(verb, to);
+  if (!read.ok) return finding(id, 'fail', rfc, `${verb} to a third-party address got no reply (${read.event}).`, s.take());
+  const code = read.value.code;
+  if (code >= 200 && code < 300) {
+    const advice = `${verb} naming ${to.host}, an address other than the client's, was accepted (${code}): refuse it (RFC 2577 §3; vsftpd port_promiscuous=NO, proftpd AllowForeignAddress off), or the server can be used to bounce connections; no transfer was started.`;
+    return finding(id, 'warn', rfc, advice, s.take(), code);
+  }
+  return finding(id, 'pass', rfc, `${verb} naming ${to.host}, an address other than the client's, was refused (${said(read)}).`, s.take(), code);
+}

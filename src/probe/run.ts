@@ -1,0 +1,96 @@
+/**
+ * Runs a probe: the check groups of the target's protocol, one after another (never in parallel: the
+ * server sees at most one probe session at a time, except inside the session-limit ramp), and builds
+ * the ProbeReport.
+ *
+ *   target ─► reachTarget (one line and exit 2 if dead) ─► group 1 (session) ─► usable? ─► groups 2..n
+ *                                                                   └─ no: the rest are `skip`
+ */
+import { FTP_FINDINGS, FTP_GROUPS, ftpSessionUsable } from './ftp.js';
+import { smtpDataGroup } from './smtp-data.js';
+import { smtpGreetingGroup, smtpSessionUsable } from './smtp-greeting.js';
+import { SMTP_FINDINGS } from './smtp-ids.js';
+import { smtpLimitsGroup } from './smtp-limits.js';
+import { smtpRelayGroup } from './smtp-relay.js';
+import { smtpTlsGroup } from './smtp-tls.js';
+import { describeTarget, reachTarget } from './target.js';
+import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeReport, ProbeTarget } from './types.js';
+
+/** The SMTP check groups, in the order they run: session, TLS/AUTH, data, relay, limits. */
+export const SMTP_GROUPS: readonly CheckGroup[] = [smtpGreetingGroup, smtpTlsGroup, smtpDataGroup, smtpRelayGroup, smtpLimitsGroup];
+
+/** A protocol's checks: its groups, and optionally how to tell that the first group left no usable server. */
+export interface ProtocolChecks {
+  readonly groups: readonly CheckGroup[];
+  /** After the first group: false stops the run; every id in `ids` not yet reported is then a `skip`. */
+  readonly usable?: (findings: readonly Finding[]) => boolean;
+  /** Every finding id, in report order (for the skips above). */
+  readonly ids?: readonly { readonly id: string; readonly rfc: string }[];
+}
+
+/** The registry: each protocol's groups. FTP's live in src/probe/ftp.ts. */
+export const PROBE_CHECKS: Readonly<Record<ProbeTarget['protocol'], ProtocolChecks>> = {
+  smtp: { groups: SMTP_GROUPS, usable: smtpSessionUsable, ids: SMTP_FINDINGS },
+  ftp: { groups: FTP_GROUPS, usable: ftpSessionUsable, ids: FTP_FINDINGS },
+};
+
+/** Worst first: the order of the console report and of `--fail-on`. */
+export const SEVERITY: Readonly<Record<FindingStatus, number>> = { fail: 3, warn: 2, pass: 1, skip: 0 };
+
+export interface RunProbeOptions {
+  /** Called with each group's findings as they come (console progress); default none. */
+  readonly onFindings?: (findings: readonly Finding[]) => void;
+  /** The checks to run; default PROBE_CHECKS[target.protocol] (tests pass their own). */
+  readonly checks?: ProtocolChecks;
+}
+
+/** Counts per status. */
+export function summarize(findings: readonly Finding[]): ProbeReport['summary'] {
+  const summary = { pass: 0, warn: 0, fail: 0, skip: 0 };
+  for (const f of findings) summary[f.status]++;
+  return summary;
+}
+
+/**
+ * Probes `target` within `limits`. Throws TargetError (one line) when the host does not resolve or the
+ * port cannot be reached; anything the server does after that is a finding. A group that throws (our
+ * bug) becomes a `fail` finding `<protocol>.internal` rather than ending the run.
+ */
+export async function runProbe(target: ProbeTarget, limits: ProbeLimits, options: RunProbeOptions = {}): Promise<ProbeReport> {
+  await reachTarget(target, limits.replyTimeoutMs);
+  const checks = options.checks ?? PROBE_CHECKS[target.protocol];
+  const findings: Finding[] = [];
+  for (const [i, group] of checks.groups.entries()) {
+    let found: Finding[];
+    try {
+      found = await group(target, limits);
+    } catch (error) {
+      found = [{
+        id: `${target.protocol}.internal`,
+        status: 'fail',
+        rfc: '-',
+        sent: [],
+        received: [String((error as Error)?.stack ?? error).split('\n')[0]!],
+        advice: `wireprobe's own error in check group ${i + 1}: please report it.`,
+      }];
+    }
+    findings.push(...found);
+    options.onFindings?.(found);
+    if (i === 0 && checks.usable && !checks.usable(findings)) {
+      const seen = new Set(findings.map((f) => f.id));
+      const rest: Finding[] = (checks.ids ?? []).filter((f) => !seen.has(f.id)).map((f) => ({
+        id: f.id, status: 'skip', rfc: f.rfc, sent: [], received: [],
+        advice: 'Not checked: the server gave no usable session (see the greeting finding).',
+      }));
+      findings.push(...rest);
+      options.onFindings?.(rest);
+      break;
+    }
+  }
+  return { tool: 'wireprobe', target: describeTarget(target), protocol: target.protocol, findings, summary: summarize(findings) };
+}
+
+/** Whether a report holds a finding at or above `level` (`--fail-on`). */
+export function failsOn(report: ProbeReport, level: 'fail' | 'warn'): boolean {
+  return report.findings.some((f) => SEVERITY[f.status] >= SEVERITY[level]);
+}

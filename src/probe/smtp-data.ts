@@ -1,0 +1,229 @@
+/**
+ * SMTP size, pipelining and framing: `smtp.size`, `smtp.pipelining`, `smtp.bare-lf`. Each on its own
+ * session (STARTTLS when offered, AUTH when credentials were given). Non-destructive unless
+ * `limits.send`: RSET before any DATA, or a DATA that is never ended (the connection is dropped, so the
+ * server discards the transaction).
+ *
+ *   size:       MAIL SIZE=small (250?) ─► RSET ─► MAIL SIZE=limit+1 (552?) ─► RSET   [--send: body > limit]
+ *   pipelining: "MAIL\r\nRCPT\r\nRCPT\r\nDATA\r\n" in one write ─► 4 replies, 354 last ─► drop [--send: message]
+ *   bare-lf:    MAIL, RCPT, DATA ─► body with every look-alike of <CRLF>.<CRLF> ─► silence expected ─► drop
+ */
+import { visible, type RawConnection } from './raw.js';
+import { rfcOf } from './smtp-ids.js';
+import { ADDRESSES, closeSmtp, finding, needsAuth, noSession, openSmtp, said, skipped } from './smtp-session.js';
+import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
+
+/** The end-of-data look-alikes of SMTP smuggling (CVE-2023-51764/51765/51766; SEC Consult). */
+export const SMUGGLING_SEQUENCES = ['\n.\n', '\r\n.\n', '\n.\r\n', '\r.\r', '\r\n.\r', '\r.\r\n'] as const;
+
+/** How long a server gets to (wrongly) answer a look-alike; the pass case always waits this long. */
+export const BARE_LF_WAIT_MS = 1_500;
+
+/** Largest oversized body --send will push for the size check. */
+export const MAX_OVERSIZE_BODY = 10 * 1024 * 1024;
+
+const HEADER = 'From: <wireprobe@example.com>\r\nTo: <postmaster>\r\nSubject: wireprobe probe\r\n\r\n';
+
+/**
+ * Leaves a session whose DATA must never end: a FIN inside DATA, so the server discards the unfinished
+ * transaction; waits (bounded) for it to close its side too, so it no longer counts the session.
+ */
+async function abandon(conn: RawConnection, limits: ProbeLimits, note: string): Promise<void> {
+  conn.note(note);
+  await conn.end();
+  await conn.waitForEnd(Math.min(limits.replyTimeoutMs, 1_000));
+  conn.destroy();
+}
+
+/** Opens a session and starts a transaction from the null sender to postmaster. */
+async function transaction(target: ProbeTarget, limits: ProbeLimits, id: 'smtp.bare-lf' | 'smtp.size'): Promise<{ ok: true; conn: RawConnection } | { ok: false; finding: Finding }> {
+  const session = await openSmtp(target, limits, { auth: true });
+  if (!session.ok) return { ok: false, finding: skipped(id, rfcOf(id), noSession(session), session) };
+  const { conn } = session;
+  for (const line of ['MAIL FROM:<>', `RCPT TO:<${ADDRESSES.local}>`, 'DATA']) {
+    const reply = await conn.command(line);
+    const want = line === 'DATA' ? 354 : 250;
+    if (!reply.ok || reply.value.code !== want) {
+      const why = reply.ok && needsAuth(reply.value) ? 'the server wants authentication; give smtp://user:password@host' : `${line.split(':')[0]} got "${said(reply)}"`;
+      if (line === 'DATA' && reply.ok) await conn.command('RSET');
+      await closeSmtp(conn, limits);
+      return { ok: false, finding: skipped(id, rfcOf(id), `Not checked: ${why}.`, conn.takeTranscript()) };
+    }
+  }
+  return { ok: true, conn };
+}
+
+async function sizeCheck(target: ProbeTarget, limits: ProbeLimits): Promise<Finding> {
+  const id = 'smtp.size';
+  const rfc = rfcOf(id);
+  const session = await openSmtp(target, limits, { auth: true });
+  if (!session.ok) return skipped(id, rfc, noSession(session), session);
+  const { conn, caps } = session;
+  const param = caps.get('SIZE');
+  const limit = Number(param);
+  if (param === undefined || !Number.isSafeInteger(limit) || limit <= 0) {
+    await closeSmtp(conn, limits);
+    return skipped(id, rfc, param === undefined
+      ? 'Not checked: SIZE is not advertised, so clients learn a size limit only after sending the whole message; advertise it (RFC 1870).'
+      : 'Not checked: SIZE is advertised without a fixed limit.', conn.takeTranscript());
+  }
+  const problems: { status: FindingStatus; text: string }[] = [];
+  const small = await conn.command(`MAIL FROM:<> SIZE=${Math.min(limit, 1000)}`);
+  if (small.ok && needsAuth(small.value)) {
+    await closeSmtp(conn, limits);
+    return skipped(id, rfc, 'Not checked: the server wants authentication before MAIL; give smtp://user:password@host.', conn.takeTranscript());
+  }
+  if (!small.ok) problems.push({ status: 'fail', text: `MAIL with SIZE=${Math.min(limit, 1000)} got no reply ${small.event}` });
+  else if (small.value.code !== 250) problems.push({ status: 'warn', text: `MAIL with a small SIZE= got "${said(small)}": the advertised SIZE parameter is not accepted` });
+  if (conn.ended === null) await conn.command('RSET');
+  if (conn.ended === null) {
+    const big = await conn.command(`MAIL FROM:<> SIZE=${limit + 1}`);
+    if (!big.ok) problems.push({ status: 'fail', text: `MAIL with SIZE=${limit + 1} got no reply ${big.event}` });
+    else if (big.value.code < 400) problems.push({ status: 'fail', text: `MAIL with SIZE=${limit + 1}, over the advertised ${limit}, was accepted ("${said(big)}"): clients send the whole message and are refused only at its end; refuse it at MAIL with 552` });
+    else if (big.value.code !== 552) problems.push({ status: 'warn', text: `MAIL with SIZE=${limit + 1} got "${said(big)}"; RFC 1870 asks for 552` });
+    if (conn.ended === null) await conn.command('RSET');
+  }
+  let body = '';
+  if (limits.send && conn.ended === null && problems.length === 0) {
+    body = await oversizedBody(conn, limit, limits, problems);
+  }
+  await closeSmtp(conn, limits);
+  const t = conn.takeTranscript();
+  if (problems.length) return finding(id, problems.some((p) => p.status === 'fail') ? 'fail' : 'warn', rfc, `${cap(problems.map((p) => p.text).join('; '))}.`, t, limit);
+  return finding(id, 'pass', rfc, `The advertised limit of ${limit} octets is enforced at MAIL (552 for SIZE=${limit + 1}).${body}`, t, limit);
+}
+
+/** --send only: a body over the limit without SIZE=; the dot must get 552 (a 250 means it was delivered). */
+async function oversizedBody(conn: RawConnection, limit: number, limits: ProbeLimits, problems: { status: FindingStatus; text: string }[]): Promise<string> {
+  if (limit + 1 > MAX_OVERSIZE_BODY) return ` (An undeclared oversized body was not sent: over ${MAX_OVERSIZE_BODY} octets.)`;
+  for (const line of ['MAIL FROM:<>', `RCPT TO:<${ADDRESSES.local}>`, 'DATA']) {
+    const reply = await conn.command(line);
+    if (!reply.ok || reply.value.code !== (line === 'DATA' ? 354 : 250)) return ` (The undeclared oversized body was not sent: ${line.split(':')[0]} got "${said(reply)}".)`;
+  }
+  const lines = Math.ceil((limit + 1) / 78) + 1;
+  const content = `${HEADER}${`${'x'.repeat(76)}\r\n`.repeat(lines)}`;
+  await conn.write(content, { show: `[message body: ${content.length} octets, over the ${limit} limit]` });
+  const end = await conn.command('.', { timeoutMs: Math.max(limits.replyTimeoutMs, 30_000) });
+  if (!end.ok) problems.push({ status: 'fail', text: `an undeclared body of ${content.length} octets got no reply at its end ${end.event}` });
+  else if (end.value.code < 400) problems.push({ status: 'fail', text: `an undeclared body of ${content.length} octets, over the ${limit} limit, was accepted and delivered ("${said(end)}")` });
+  else if (end.value.code !== 552) problems.push({ status: 'warn', text: `an oversized body got "${said(end)}" at its end; RFC 1870 asks for 552` });
+  return ` An undeclared body of ${content.length} octets got 552 at its end.`;
+}
+
+async function pipeliningCheck(target: ProbeTarget, limits: ProbeLimits): Promise<Finding> {
+  const id = 'smtp.pipelining';
+  const rfc = rfcOf(id);
+  const session = await openSmtp(target, limits, { auth: true });
+  if (!session.ok) return skipped(id, rfc, noSession(session), session);
+  const { conn, caps } = session;
+  if (!caps.has('PIPELINING')) {
+    await closeSmtp(conn, limits);
+    return skipped(id, rfc, 'Not checked: PIPELINING is not advertised (clients then wait for each reply: slower on long links).', conn.takeTranscript());
+  }
+  const commands = ['MAIL FROM:<>', `RCPT TO:<${ADDRESSES.local}>`, `RCPT TO:<${ADDRESSES.local}>`, 'DATA'];
+  await conn.write(commands.map((c) => `${c}\r\n`).join(''));
+  const replies: number[] = [];
+  let missing: string | undefined;
+  for (const _ of commands) {
+    const reply = await conn.readReply();
+    if (!reply.ok) {
+      missing = reply.event;
+      break;
+    }
+    replies.push(reply.value.code);
+  }
+  const codes = replies.join(', ');
+  let status: FindingStatus = 'pass';
+  let advice: string;
+  if (missing !== undefined) {
+    status = 'fail';
+    advice = `Only ${replies.length} of 4 pipelined commands were answered (${codes || 'none'}) before ${missing}: the server loses commands sent in one write though it advertises PIPELINING (RFC 2920 §3.2: never flush the input buffer).`;
+  } else if (replies.slice(0, 3).includes(354) || (replies[3] !== 354 && replies[3]! < 400)) {
+    status = 'fail';
+    advice = `The replies came out of order (${codes}): one reply per command, in order, 354 last.`;
+  } else if (replies[0] !== 250 && needsAuthCode(replies[0]!)) {
+    status = 'skip';
+    advice = `Not checked: the server wants authentication before MAIL (${codes}); give smtp://user:password@host.`;
+  } else if (replies[3] === 354) {
+    advice = `Four pipelined commands got four replies in order (${codes}), 354 last.`;
+  } else {
+    advice = `Four pipelined commands got four replies in order (${codes}); DATA was refused after the recipients were (framing is right).`;
+  }
+  if (replies[3] === 354) {
+    if (limits.send) {
+      await conn.write(`${HEADER}wireprobe test message (--send).\r\n.\r\n`, { show: ['[message body]', '.'] });
+      const end = await conn.readReply();
+      if (!end.ok || end.value.code !== 250) {
+        status = 'fail';
+        advice += ` With --send the message was not accepted at its end ("${said(end)}").`;
+      } else advice += ' With --send a test message to postmaster was delivered.';
+      await closeSmtp(conn, limits);
+    } else {
+      // No RSET inside DATA: ending the connection discards the transaction.
+      await abandon(conn, limits, '[probe closed the connection inside DATA: nothing delivered]');
+    }
+  } else {
+    if (conn.ended === null) await conn.command('RSET');
+    await closeSmtp(conn, limits);
+  }
+  return finding(id, status, rfc, advice, conn.takeTranscript());
+}
+
+const needsAuthCode = (code: number): boolean => code === 530;
+
+/** Writes `A<seq>B...` for the given sequences inside DATA and waits for a reply that must not come. */
+async function smuggle(conn: RawConnection, sequences: readonly string[]): Promise<ReturnType<RawConnection['readReply']>> {
+  const letters = 'BCDEFGHIJ';
+  const body = `${HEADER}A${sequences.map((s, i) => `${s}${letters[i] ?? 'Z'}`).join('')}\r\n`;
+  await conn.write(body, { show: [`[message body with ${sequences.map((s) => visible(s)).join(' ')}, never ended]`] });
+  return conn.readReply(BARE_LF_WAIT_MS);
+}
+
+async function bareLfCheck(target: ProbeTarget, limits: ProbeLimits): Promise<Finding> {
+  const id = 'smtp.bare-lf';
+  const rfc = rfcOf(id);
+  const started = await transaction(target, limits, id);
+  if (!started.ok) return started.finding;
+  const { conn } = started;
+  conn.closeOnTimeout = false; // silence is the pass here; the session is then left inside DATA
+  const reply = await smuggle(conn, SMUGGLING_SEQUENCES);
+  const endedAfter = reply.ok ? await conn.waitForEnd(Math.min(limits.replyTimeoutMs, 1_000)) : undefined;
+  await abandon(conn, limits, '[probe closed the connection inside DATA: never sent <CRLF>.<CRLF>]');
+  const t = conn.takeTranscript();
+  if (!reply.ok && reply.end === 'timeout') {
+    return finding(id, 'pass', rfc, `None of ${SMUGGLING_SEQUENCES.map(visible).join(' ')} ended the message: only <CRLF>.<CRLF> does.`, t);
+  }
+  if (!reply.ok) {
+    return finding(id, 'warn', rfc, `The server dropped the connection when bare CR/LF arrived inside DATA ${reply.event}: safe, but clients get no reason; "521 bare LF" or normalising is kinder (Postfix smtpd_forbid_bare_newline).`, t);
+  }
+  if (reply.value.code >= 400) {
+    const closed = endedAfter?.end === 'closed' || endedAfter?.end === 'rst';
+    return closed
+      ? finding(id, 'pass', rfc, `Bare CR/LF inside DATA is refused ("${said(reply)}") and the session ended: no smuggling possible.`, t)
+      : finding(id, 'warn', rfc, `A reply came inside DATA after bare CR/LF ("${said(reply)}") and the session went on: the server may have taken a look-alike as the end of data.`, t);
+  }
+  // It answered 2xx: some look-alike ended the message. Find which, one session each (each such test
+  // leaves a message with the server: the server is vulnerable, the user must know).
+  const guilty: string[] = [];
+  for (const sequence of SMUGGLING_SEQUENCES) {
+    const again = await transaction(target, limits, id);
+    if (!again.ok) continue;
+    again.conn.closeOnTimeout = false;
+    const single = await smuggle(again.conn, [sequence]);
+    await abandon(again.conn, limits, '[probe closed the connection]');
+    if (single.ok && single.value.code < 400) guilty.push(visible(sequence));
+  }
+  const which = guilty.length ? guilty.join(' ') : 'a combination of the look-alikes';
+  return finding(id, 'fail', rfc, `Vulnerable to SMTP smuggling: ${which} ended the message ("${said(reply)}"), so a sender can hide a second, forged message inside one (CVE-2023-51764); accept only <CRLF>.<CRLF> (Postfix smtpd_forbid_bare_newline = normalize). The probe's test messages to postmaster were accepted.`, t, guilty.join(' ') || undefined);
+}
+
+/** The size, pipelining and framing group: `smtp.size`, `smtp.pipelining`, `smtp.bare-lf`. */
+export const smtpDataGroup: CheckGroup = async (target, limits) => [
+  await sizeCheck(target, limits),
+  await pipeliningCheck(target, limits),
+  await bareLfCheck(target, limits),
+];
+
+function cap(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,46 @@
+/**
+ * SMTP open relay: `smtp.open-relay`. Without AUTH (STARTTLS when offered, as a spammer's client
+ * would), MAIL from an outside address and RCPT to a `.invalid` domain (RFC 2606: it never exists, so
+ * nothing can ever be delivered there), then RSET: no DATA is ever sent.
+ *
+ *   EHLO ─► MAIL FROM:<wireprobe@example.com> ─► RCPT TO:<probe@wireprobe-relay-test.invalid> ─► RSET ─► QUIT
+ *                 5xx: pass                        5xx: pass; 4xx: warn; 2xx: fail ("may be an open relay")
+ */
+import { isIP } from 'node:net';
+import { rfcOf } from './smtp-ids.js';
+import { ADDRESSES, closeSmtp, finding, noSession, openSmtp, said, skipped } from './smtp-session.js';
+import type { CheckGroup, Finding } from './types.js';
+
+/** Loopback and private addresses: servers usually trust their own networks to relay (Postfix mynetworks). */
+function trustedVantage(address: string | undefined): boolean {
+  const a = (address ?? '').replace(/^::ffff:/, '');
+  if (isIP(a) === 6) return a === '::1' || /^f[cd]/i.test(a) || /^fe80:/i.test(a);
+  return /^(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.)/.test(a);
+}
+
+/** The open-relay group: `smtp.open-relay`. */
+export const smtpRelayGroup: CheckGroup = async (target, limits) => {
+  const id = 'smtp.open-relay';
+  const rfc = rfcOf(id);
+  const session = await openSmtp(target, limits, { auth: false });
+  if (!session.ok) return [skipped(id, rfc, noSession(session), session)];
+  const { conn } = session;
+  const vantage = conn.localAddress;
+  const done = async (status: Finding['status'], advice: string): Promise<Finding[]> => {
+    if (conn.ended === null) await conn.command('RSET');
+    await closeSmtp(conn, limits);
+    return [finding(id, status, rfc, advice, conn.takeTranscript())];
+  };
+  const mail = await conn.command(`MAIL FROM:<${ADDRESSES.outsideSender}>`);
+  if (!mail.ok) return done('warn', `MAIL from an outside address got no reply ${mail.event}: inconclusive.`);
+  if (mail.value.code >= 500) return done('pass', `Mail from outside without authentication is refused at MAIL ("${said(mail)}").`);
+  if (mail.value.code >= 400) return done('warn', `MAIL from an outside address got a temporary refusal ("${said(mail)}"): inconclusive; run the probe again later.`);
+  const rcpt = await conn.command(`RCPT TO:<${ADDRESSES.outsideRecipient}>`);
+  if (!rcpt.ok) return done('warn', `RCPT to an outside domain got no reply ${rcpt.event}: inconclusive.`);
+  if (rcpt.value.code >= 500) return done('pass', `Relaying to an outside domain without authentication is refused ("${said(rcpt)}").`);
+  if (rcpt.value.code >= 400) return done('warn', `RCPT to an outside domain got a temporary refusal ("${said(rcpt)}"): inconclusive (greylisting, or a DNS check that failed); a relay refusal should be 5xx.`);
+  const trusted = trustedVantage(vantage)
+    ? ` This probe connected from ${vantage}, an address servers often trust to relay (Postfix mynetworks): probe from outside your networks to be sure.`
+    : '';
+  return done('fail', `May be an open relay: without authentication it accepted a recipient in a domain it cannot host ("${said(rcpt)}" to <${ADDRESSES.outsideRecipient}>); relay only for authenticated users and your own domains (Postfix reject_unauth_destination).${trusted}`);
+};

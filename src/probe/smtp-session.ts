@@ -1,0 +1,195 @@
+/**
+ * What the SMTP checks share: opening a session the way a real client would (greeting, EHLO, STARTTLS
+ * when offered, AUTH when credentials were given), closing it politely within a bound, reading EHLO
+ * capabilities, and building a Finding from a connection's transcript.
+ *
+ *   openSmtp: connect ─► 220 ─► EHLO ─► [STARTTLS ─► TLS ─► EHLO] ─► [AUTH PLAIN|LOGIN] ─► SmtpSession
+ *                 any step failing ─► { ok: false, step, reason } (a check turns it into skip or fail)
+ */
+import { isIP } from 'node:net';
+import { connectRaw, type Read, type RawConnection, type Reply } from './raw.js';
+import type { Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
+
+/** Addresses the probe uses. `postmaster` needs no domain and every server must take it (RFC 5321 §4.5.1). */
+export const ADDRESSES = Object.freeze({
+  /** A local recipient: only reached at all with --send. */
+  local: 'postmaster',
+  /** An outside sender for the relay check (RFC 2606 reserved domain). */
+  outsideSender: 'wireprobe@example.com',
+  /** An outside recipient for the relay check: `.invalid` (RFC 2606) never exists, nothing is ever sent there. */
+  outsideRecipient: 'probe@wireprobe-relay-test.invalid',
+});
+
+/** A command no server implements (RFC 5321 §4.2.4: 500 for an unrecognised command). */
+export const UNKNOWN_COMMAND = 'XYZZY';
+
+/** EHLO keywords (upper case) to their parameters: `SIZE` → `10240000`, `AUTH` → `PLAIN LOGIN`. */
+export type Capabilities = ReadonlyMap<string, string>;
+
+/** The capabilities in an EHLO reply (its first line is the greeting, RFC 5321 §4.1.1.1). */
+export function capabilities(ehlo: Reply): Map<string, string> {
+  const caps = new Map<string, string>();
+  for (const line of ehlo.lines.slice(1)) {
+    const [keyword = '', ...params] = line.trim().split(/\s+/);
+    if (keyword) caps.set(keyword.toUpperCase(), params.join(' '));
+  }
+  return caps;
+}
+
+/** Capabilities as one readable value: `PIPELINING, SIZE 1000, STARTTLS`. */
+export function describeCapabilities(caps: Capabilities): string {
+  return [...caps].map(([k, v]) => (v ? `${k} ${v}` : k)).join(', ');
+}
+
+/** The mechanisms in `AUTH PLAIN LOGIN`, upper case. */
+export function authMechanisms(caps: Capabilities): string[] {
+  return (caps.get('AUTH') ?? '').toUpperCase().split(/\s+/).filter(Boolean);
+}
+
+/** Our EHLO argument: our own address as an address literal, always valid (RFC 5321 §4.1.3). */
+export function ehloName(conn: RawConnection): string {
+  const address = (conn.localAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+  return isIP(address) === 6 ? `[IPv6:${address}]` : `[${address}]`;
+}
+
+/** A reply or event as one short line, for advice: `550 5.7.1 Relay access denied`, `[timeout after 5000 ms]`. */
+export function said(read: Read<Reply>): string {
+  if (!read.ok) return read.event;
+  return read.value.raw.at(-1) ?? String(read.value.code);
+}
+
+/** An open session, ready for MAIL. */
+export interface SmtpSession {
+  readonly conn: RawConnection;
+  readonly greeting: Reply;
+  /** The last EHLO reply (inside TLS when it was started). */
+  readonly ehlo: Reply;
+  readonly caps: Capabilities;
+  /** Capabilities before STARTTLS (equal to `caps` without TLS). */
+  readonly plainCaps: Capabilities;
+  readonly tls: boolean;
+  readonly authenticated: boolean;
+}
+
+/** Why a session could not be opened; the connection (if any) is already closed. */
+export interface SessionFailure {
+  readonly ok: false;
+  readonly step: 'connect' | 'greeting' | 'ehlo' | 'starttls' | 'auth';
+  /** One sentence fragment: `no greeting within 5000 ms`, `AUTH refused: 535 ...`. */
+  readonly reason: string;
+  readonly sent: string[];
+  readonly received: string[];
+}
+
+export interface OpenOptions {
+  /** `if-offered` (default): STARTTLS when the server offers it, as real clients do; `never`: stay plain. */
+  readonly tls?: 'if-offered' | 'never';
+  /** Authenticate with the target's user and password when given; default false. */
+  readonly auth?: boolean;
+}
+
+/** Opens a session; every wait bounded by `limits.replyTimeoutMs`. */
+export async function openSmtp(target: ProbeTarget, limits: ProbeLimits, options: OpenOptions = {}): Promise<({ readonly ok: true } & SmtpSession) | SessionFailure> {
+  // closeOnTimeout: a server that stalls once costs one bound per session, not one per command.
+  const opened = await connectRaw({ host: target.host, port: target.port, timeoutMs: limits.replyTimeoutMs, closeOnTimeout: true });
+  if (!opened.ok) return { ok: false, step: 'connect', reason: `connect failed ${opened.failure.event}`, sent: [], received: [opened.failure.event] };
+  const conn = opened.conn;
+  const fail = (step: SessionFailure['step'], reason: string): SessionFailure => {
+    conn.destroy();
+    return { ok: false, step, reason, ...conn.takeTranscript() };
+  };
+  const greeting = await conn.readReply();
+  if (!greeting.ok || greeting.value.code !== 220) return fail('greeting', `no 220 greeting (${said(greeting)})`);
+  let ehlo = await conn.command(`EHLO ${ehloName(conn)}`);
+  if (!ehlo.ok || ehlo.value.code !== 250) return fail('ehlo', `EHLO not accepted (${said(ehlo)})`);
+  const plainCaps = capabilities(ehlo.value);
+  let caps: Capabilities = plainCaps;
+  let tls = false;
+  if ((options.tls ?? 'if-offered') === 'if-offered' && caps.has('STARTTLS')) {
+    const start = await conn.command('STARTTLS');
+    if (!start.ok || start.value.code !== 220) return fail('starttls', `STARTTLS refused (${said(start)})`);
+    const upgraded = await conn.upgradeTls({ timeoutMs: limits.replyTimeoutMs });
+    if (!upgraded.ok) return fail('starttls', `TLS handshake failed ${upgraded.event}`);
+    tls = true;
+    ehlo = await conn.command(`EHLO ${ehloName(conn)}`);
+    if (!ehlo.ok || ehlo.value.code !== 250) return fail('ehlo', `EHLO inside TLS not accepted (${said(ehlo)})`);
+    caps = capabilities(ehlo.value);
+  }
+  let authenticated = false;
+  if (options.auth && target.user !== undefined) {
+    const result = await authenticate(conn, target, caps);
+    if (!result.ok) return fail('auth', result.reason);
+    authenticated = true;
+  }
+  return { ok: true, conn, greeting: greeting.value, ehlo: ehlo.value, caps, plainCaps, tls, authenticated };
+}
+
+/**
+ * AUTH PLAIN (RFC 4616) or LOGIN with the target's credentials; transcript lines are `AUTH PLAIN ***`
+ * and `***`. Never sends a credential the server did not ask for by a mechanism it offered.
+ */
+export async function authenticate(conn: RawConnection, target: ProbeTarget, caps: Capabilities): Promise<{ readonly ok: true; readonly reply: Reply } | { readonly ok: false; readonly reason: string; readonly code?: number }> {
+  const mechanisms = authMechanisms(caps);
+  const user = target.user ?? '';
+  const password = target.password ?? '';
+  const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+  let reply: Read<Reply>;
+  if (mechanisms.includes('PLAIN')) {
+    reply = await conn.command(`AUTH PLAIN ${b64(`\0${user}\0${password}`)}`);
+  } else if (mechanisms.includes('LOGIN')) {
+    reply = await conn.command('AUTH LOGIN');
+    if (reply.ok && reply.value.code === 334) reply = await conn.command(b64(user), { secret: true });
+    if (reply.ok && reply.value.code === 334) reply = await conn.command(b64(password), { secret: true });
+  } else {
+    return { ok: false, reason: mechanisms.length ? `no mechanism the probe speaks (offered: ${mechanisms.join(' ')}; it speaks PLAIN and LOGIN)` : 'the server offers no AUTH' };
+  }
+  if (reply.ok && reply.value.code === 235) return { ok: true, reply: reply.value };
+  return { ok: false, reason: `AUTH refused (${said(reply)})`, ...(reply.ok ? { code: reply.value.code } : {}) };
+}
+
+/**
+ * Ends a session politely and waits (bounded) until the server has closed it, so a server counting
+ * sessions has let go of it before the next check connects: QUIT, its 221, the server's FIN.
+ */
+export async function closeSmtp(conn: RawConnection, limits: ProbeLimits): Promise<void> {
+  if (conn.ended === null) {
+    const bound = Math.min(limits.replyTimeoutMs, 2_000);
+    await conn.send('QUIT');
+    const reply = await conn.readReply(bound);
+    if (reply.ok) await conn.waitForEnd(bound);
+  }
+  conn.destroy();
+}
+
+/** Builds a finding from a transcript (`sent`/`received` copied); `value` only when measured. */
+export function finding(
+  id: string,
+  status: FindingStatus,
+  rfc: string,
+  advice: string,
+  transcript: { readonly sent: readonly string[]; readonly received: readonly string[] },
+  value?: number | string,
+): Finding {
+  return { id, status, ...(value !== undefined ? { value } : {}), rfc, sent: [...transcript.sent], received: [...transcript.received], advice };
+}
+
+/** A finding that could not be checked, with the reason as advice. */
+export function skipped(id: string, rfc: string, advice: string, transcript: { readonly sent: readonly string[]; readonly received: readonly string[] } = { sent: [], received: [] }): Finding {
+  return finding(id, 'skip', rfc, advice, transcript);
+}
+
+/** Advice for a check that needs MAIL when the session could not get there. */
+export function noSession(failure: SessionFailure): string {
+  if (failure.step === 'auth') return `Not checked: ${failure.reason}; check the user and password in the target URL.`;
+  return `Not checked: the session failed at ${failure.step}: ${failure.reason}.`;
+}
+
+/** Seconds with two decimals, from milliseconds. */
+export function seconds(ms: number): number {
+  return Math.round(ms / 10) / 100;
+}
+
+/** Is this MAIL reply a demand for authentication (530 / 5.7.0 / 5.7.1 without AUTH), so a check needs credentials? */
+export function needsAuth(reply: Reply): boolean {
+  return reply.code === 530 || (reply.code === 550 && /authenticat/i.test(reply.raw.join(' ')));
+}

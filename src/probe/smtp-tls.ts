@@ -1,0 +1,235 @@
+/**
+ * SMTP TLS and AUTH: `smtp.starttls`, `smtp.tls`, `smtp.auth` on one connection, then
+ * `smtp.starttls-injection` on a second.
+ *
+ *   1: EHLO ─► STARTTLS x (501?) ─► STARTTLS ─► TLS (certificate kept) ─► MAIL before EHLO (503?) ─► EHLO
+ *      (STARTTLS gone?) ─► AUTH PLAIN, `*` (501?) ─► [AUTH with the target's credentials (235?)] ─► QUIT
+ *   2: EHLO ─► "STARTTLS\r\nXYZZY\r\n" in one write ─► 220 ─► TLS ─► EHLO: its 250 must come first
+ */
+import type { RawConnection, TlsInfo } from './raw.js';
+import { rfcOf } from './smtp-ids.js';
+import { authenticate, authMechanisms, closeSmtp, ehloName, capabilities, finding, noSession, openSmtp, said, skipped, UNKNOWN_COMMAND, type Capabilities } from './smtp-session.js';
+import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
+
+/** A certificate expiring sooner than this many days is a warning. */
+export const CERT_WARN_DAYS = 14;
+
+type Problem = { readonly status: FindingStatus; readonly text: string };
+const worst = (problems: readonly Problem[]): FindingStatus => (problems.some((p) => p.status === 'fail') ? 'fail' : problems.length ? 'warn' : 'pass');
+const sentence = (problems: readonly Problem[]): string => {
+  const text = problems.map((p) => p.text).join('; ');
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+};
+
+/** The tls finding from what the handshake showed. */
+export function judgeTls(info: TlsInfo, host: string): { status: FindingStatus; advice: string } {
+  const problems: Problem[] = [];
+  if (info.protocol === null || /^(SSLv|TLSv1(\.[01])?$)/.test(info.protocol)) {
+    problems.push({ status: 'fail', text: `it negotiated ${info.protocol ?? 'an unknown protocol'}: TLS 1.0 and 1.1 are deprecated (RFC 8996), enable TLS 1.2 and 1.3` });
+  }
+  if (info.authorizationError === 'CERT_HAS_EXPIRED' || (info.daysLeft !== undefined && info.daysLeft < 0)) {
+    problems.push({ status: 'fail', text: `the certificate expired (${info.validTo}): renew it` });
+  } else if (info.authorizationError === 'CERT_NOT_YET_VALID') {
+    problems.push({ status: 'fail', text: `the certificate is not valid yet (from ${info.validFrom}): check the server's clock or the certificate` });
+  } else if (info.daysLeft !== undefined && info.daysLeft < CERT_WARN_DAYS) {
+    problems.push({ status: 'warn', text: `the certificate expires in ${info.daysLeft} days (${info.validTo}): renew it` });
+  }
+  if (!info.nameMatches) problems.push({ status: 'warn', text: `the certificate (${info.altNames ?? info.subject ?? 'no names'}) does not name ${host}: clients that verify will refuse it` });
+  if (info.selfSigned) problems.push({ status: 'warn', text: 'the certificate is self-signed: clients that verify will refuse it; use one from a public CA (e.g. Let\'s Encrypt)' });
+  else if (!info.authorized && info.authorizationError && !['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID'].includes(info.authorizationError)) {
+    problems.push({ status: 'warn', text: `the chain does not verify (${info.authorizationError}): serve the full chain from a CA clients trust` });
+  }
+  const what = `${info.protocol ?? '?'} with ${info.cipher}; certificate for ${info.subject ?? '?'} issued by ${info.issuer ?? '?'}, valid until ${info.validTo ?? '?'}`;
+  return problems.length ? { status: worst(problems), advice: sentence(problems) } : { status: 'pass', advice: `${what}; it verifies and names ${host}.` };
+}
+
+/** The AUTH finding's part that needs no credentials: are password mechanisms offered before TLS? */
+function plaintextAuth(plainCaps: Capabilities, tlsOffered: boolean): Problem | undefined {
+  const clear = authMechanisms(plainCaps).filter((m) => m === 'PLAIN' || m === 'LOGIN');
+  if (clear.length === 0) return undefined;
+  return {
+    status: 'warn',
+    text: tlsOffered
+      ? `AUTH ${clear.join(' ')} is offered before STARTTLS: a client may send its password in clear text; offer it only inside TLS (Postfix smtpd_tls_auth_only = yes)`
+      : `AUTH ${clear.join(' ')} is offered without any TLS: passwords travel in clear text`,
+  };
+}
+
+async function starttlsChecks(target: ProbeTarget, limits: ProbeLimits): Promise<Finding[]> {
+  const ids = { starttls: 'smtp.starttls', tls: 'smtp.tls', auth: 'smtp.auth' } as const;
+  const session = await openSmtp(target, limits, { tls: 'never' });
+  if (!session.ok) {
+    const why = noSession(session);
+    return [skipped(ids.starttls, rfcOf(ids.starttls), why, session), skipped(ids.tls, rfcOf(ids.tls), why), skipped(ids.auth, rfcOf(ids.auth), why)];
+  }
+  const { conn, plainCaps } = session;
+  if (!plainCaps.has('STARTTLS')) {
+    const t = conn.takeTranscript();
+    const auth = await authCheck(session.conn, target, plainCaps, plaintextAuth(plainCaps, false));
+    await closeSmtp(conn, limits);
+    return [
+      finding(ids.starttls, 'warn', rfcOf(ids.starttls), 'STARTTLS is not offered: mail to and from this server travels in clear text; enable STARTTLS with a certificate.', t),
+      skipped(ids.tls, rfcOf(ids.tls), 'Not checked: no STARTTLS.'),
+      auth,
+    ];
+  }
+
+  const problems: Problem[] = [];
+  const withArgument = await conn.command('STARTTLS wireprobe');
+  if (!withArgument.ok) problems.push({ status: 'fail', text: `STARTTLS with an argument got no reply ${withArgument.event}` });
+  else if (withArgument.value.code === 220) {
+    problems.push({ status: 'warn', text: 'STARTTLS with an argument got 220, not 501 (RFC 3207 §4: no parameters allowed)' });
+  } else if (withArgument.value.code !== 501) {
+    problems.push({ status: withArgument.value.code >= 500 ? 'pass' : 'warn', text: `STARTTLS with an argument got "${said(withArgument)}"; 501 is expected` });
+  }
+  if (conn.ended !== null) {
+    const t = conn.takeTranscript();
+    const why = 'Not checked: STARTTLS with an argument ended the session.';
+    return [finding(ids.starttls, 'fail', rfcOf(ids.starttls), sentence(problems.filter((p) => p.status !== 'pass').concat(problems.length ? [] : [{ status: 'fail', text: `the session ended at STARTTLS with an argument (${conn.ended})` }])), t), skipped(ids.tls, rfcOf(ids.tls), why), skipped(ids.auth, rfcOf(ids.auth), why)];
+  }
+  // After a 220 to the argument form the server expects a handshake on this connection: start over.
+  let current = conn;
+  if (withArgument.ok && withArgument.value.code === 220) {
+    await closeSmtp(conn, limits);
+    const again = await openSmtp(target, limits, { tls: 'never' });
+    if (!again.ok) {
+      const t = conn.takeTranscript();
+      return [finding(ids.starttls, 'fail', rfcOf(ids.starttls), `${sentence(problems)} A second session failed: ${again.reason}.`, t), skipped(ids.tls, rfcOf(ids.tls), 'Not checked.'), skipped(ids.auth, rfcOf(ids.auth), 'Not checked.')];
+    }
+    current = again.conn;
+  }
+  const start = await current.command('STARTTLS');
+  if (!start.ok || start.value.code !== 220) {
+    const status: FindingStatus = 'fail';
+    problems.push({ status, text: `STARTTLS is advertised but got "${said(start)}", not 220: TLS is broken (certificate or key not loaded?)` });
+    await closeSmtp(current, limits);
+    const t = mergeTranscripts(conn, current);
+    return [finding(ids.starttls, 'fail', rfcOf(ids.starttls), sentence(problems.filter((p) => p.status !== 'pass')), t), skipped(ids.tls, rfcOf(ids.tls), 'Not checked: STARTTLS failed.'), skipped(ids.auth, rfcOf(ids.auth), 'Not checked: STARTTLS failed.')];
+  }
+  const upgraded = await current.upgradeTls({ timeoutMs: limits.replyTimeoutMs });
+  if (!upgraded.ok) {
+    current.destroy();
+    problems.push({ status: 'fail', text: `the TLS handshake after 220 failed ${upgraded.event}${upgraded.code ? ` (${upgraded.code})` : ''}` });
+    const t = mergeTranscripts(conn, current);
+    return [finding(ids.starttls, 'fail', rfcOf(ids.starttls), sentence(problems.filter((p) => p.status !== 'pass')), t), skipped(ids.tls, rfcOf(ids.tls), 'Not checked: the handshake failed.'), skipped(ids.auth, rfcOf(ids.auth), 'Not checked: the handshake failed.')];
+  }
+  const early = await current.command('MAIL FROM:<>');
+  if (!early.ok) problems.push({ status: 'fail', text: `MAIL before the new EHLO got no reply ${early.event}` });
+  else if (early.value.code < 400) {
+    problems.push({ status: 'warn', text: `MAIL before EHLO inside TLS was accepted ("${said(early)}"): the server kept its pre-TLS state (RFC 3207 §4.2: discard it)` });
+    await current.command('RSET');
+  }
+  let tlsCaps: Capabilities | undefined;
+  if (current.ended === null) {
+    const ehlo = await current.command(`EHLO ${ehloName(current)}`);
+    if (!ehlo.ok || ehlo.value.code !== 250) problems.push({ status: 'fail', text: `EHLO inside TLS got "${said(ehlo)}", not 250` });
+    else {
+      tlsCaps = capabilities(ehlo.value);
+      if (tlsCaps.has('STARTTLS')) problems.push({ status: 'warn', text: 'STARTTLS is still advertised inside TLS (RFC 3207 §4.2: it must not be)' });
+    }
+  }
+  const starttlsT = mergeTranscripts(conn, current);
+  const real = problems.filter((p) => p.status !== 'pass');
+  const starttls = finding(ids.starttls, worst(real), rfcOf(ids.starttls), real.length ? sentence(real)
+    : `STARTTLS works: 501 for an argument, ${upgraded.tls.protocol} handshake, MAIL before the new EHLO refused, STARTTLS no longer offered inside TLS.`, starttlsT);
+
+  const judged = judgeTls(upgraded.tls, target.host);
+  const tls = finding(ids.tls, judged.status, rfcOf(ids.tls), judged.advice, { sent: ['[TLS handshake]'], received: describeTls(upgraded.tls) }, upgraded.tls.protocol ?? undefined);
+
+  const auth = tlsCaps ? await authCheck(current, target, tlsCaps, plaintextAuth(plainCaps, true)) : skipped(ids.auth, rfcOf(ids.auth), 'Not checked: no EHLO inside TLS.');
+  await closeSmtp(current, limits);
+  return [starttls, tls, auth];
+}
+
+function describeTls(info: TlsInfo): string[] {
+  return [
+    `protocol ${info.protocol ?? '?'}, cipher ${info.cipher}`,
+    `subject ${info.subject ?? '?'}, issuer ${info.issuer ?? '?'}${info.altNames ? `, names ${info.altNames}` : ''}`,
+    `valid ${info.validFrom ?? '?'} to ${info.validTo ?? '?'}${info.daysLeft !== undefined ? ` (${info.daysLeft} days left)` : ''}`,
+    `verified: ${info.authorized ? 'yes' : `no (${info.authorizationError ?? '?'})`}; names the host: ${info.nameMatches ? 'yes' : 'no'}`,
+    ...(info.fingerprint256 ? [`sha256 ${info.fingerprint256}`] : []),
+  ];
+}
+
+/** Joins transcripts of a first and (if different) a second connection. */
+function mergeTranscripts(first: { takeTranscript(): { sent: string[]; received: string[] } }, second: typeof first): { sent: string[]; received: string[] } {
+  const a = first.takeTranscript();
+  if (first === second) return a;
+  const b = second.takeTranscript();
+  return { sent: [...a.sent, ...b.sent], received: [...a.received, ...b.received] };
+}
+
+/**
+ * `smtp.auth` on a session (inside TLS when there is one): `AUTH PLAIN` then `*` must cancel with 501,
+ * and the target's credentials, when given, must get 235. Takes its own part of the transcript.
+ */
+async function authCheck(conn: RawConnection, target: ProbeTarget, caps: Capabilities, before: Problem | undefined): Promise<Finding> {
+  const id = 'smtp.auth';
+  const problems: Problem[] = before ? [before] : [];
+  const mechanisms = authMechanisms(caps);
+  if (mechanisms.length === 0 && target.user === undefined) {
+    return before ? finding(id, worst(problems), rfcOf(id), sentence(problems), conn.takeTranscript()) : skipped(id, rfcOf(id), 'Not checked: the server offers no AUTH (fine for an MX that takes mail only for its own domains).');
+  }
+  if (mechanisms.includes('PLAIN') && conn.ended === null) {
+    const begin = await conn.command('AUTH PLAIN');
+    if (begin.ok && begin.value.code === 334) {
+      const cancel = await conn.command('*');
+      if (!cancel.ok) problems.push({ status: 'fail', text: `"*" to cancel AUTH got no reply ${cancel.event}` });
+      else if (cancel.value.code !== 501) problems.push({ status: 'warn', text: `"*" to cancel AUTH got "${said(cancel)}", not 501 (RFC 4954 §4)` });
+    }
+  }
+  let authed = '';
+  if (target.user !== undefined && conn.ended === null) {
+    const result = await authenticate(conn, target, caps);
+    if (result.ok) authed = ' The given credentials were accepted (235).';
+    else problems.push({ status: 'fail', text: `the given credentials were not accepted: ${result.reason}` });
+  }
+  const t = conn.takeTranscript();
+  if (problems.length) return finding(id, worst(problems), rfcOf(id), `${sentence(problems)}${authed}`, t);
+  return finding(id, 'pass', rfcOf(id), `AUTH ${mechanisms.join(' ')} is offered only where it is safe; "*" cancels with 501.${authed}`, t);
+}
+
+async function injectionCheck(target: ProbeTarget, limits: ProbeLimits): Promise<Finding> {
+  const id = 'smtp.starttls-injection';
+  const session = await openSmtp(target, limits, { tls: 'never' });
+  if (!session.ok) return skipped(id, rfcOf(id), noSession(session), session);
+  const { conn } = session;
+  if (!session.plainCaps.has('STARTTLS')) {
+    await closeSmtp(conn, limits);
+    return skipped(id, rfcOf(id), 'Not checked: no STARTTLS.');
+  }
+  conn.takeTranscript();
+  await conn.write(`STARTTLS\r\n${UNKNOWN_COMMAND}\r\n`);
+  const start = await conn.readReply();
+  const done = async (status: FindingStatus, advice: string): Promise<Finding> => {
+    await closeSmtp(conn, limits);
+    return finding(id, status, rfcOf(id), advice, conn.takeTranscript());
+  };
+  if (!start.ok) return done('warn', `STARTTLS with a command pipelined behind it got no reply ${start.event}; expected 220, or a refusal with text.`);
+  if (start.value.code !== 220) {
+    return done('pass', `The server refused STARTTLS with a command pipelined behind it ("${said(start)}"): hardening (Postfix smtpd_forbid_unauth_pipelining).`);
+  }
+  const upgraded = await conn.upgradeTls({ timeoutMs: limits.replyTimeoutMs });
+  if (!upgraded.ok) {
+    conn.destroy();
+    const clear = upgraded.leftover ? ` It answered the pipelined command in clear text first ("${upgraded.leftover.trim()}").` : '';
+    return finding(id, clear ? 'warn' : 'pass', rfcOf(id), `The TLS handshake failed after a command was pipelined behind STARTTLS ${upgraded.event}: the command was not carried into TLS.${clear}`, conn.takeTranscript());
+  }
+  const ehlo = await conn.command(`EHLO ${ehloName(conn)}`);
+  if (!ehlo.ok) return done('warn', `No reply to EHLO inside TLS ${ehlo.event}.`);
+  if (ehlo.value.code === 250) {
+    return done('pass', 'The first reply inside TLS answers our own EHLO: commands sent in clear text before the handshake are discarded.');
+  }
+  const second = await conn.readReply(Math.min(limits.replyTimeoutMs, 2_000));
+  if (second.ok && second.value.code === 250) {
+    return done('fail', `Vulnerable to STARTTLS command injection (CVE-2011-0411): the server answered "${UNKNOWN_COMMAND}", sent in clear text before the handshake, inside TLS ("${said(ehlo)}"); flush the input buffer at STARTTLS (upgrade the server).`);
+  }
+  return done('warn', `The first reply inside TLS was "${said(ehlo)}", not 250 to our EHLO.`);
+}
+
+/** The TLS and AUTH group: `smtp.starttls`, `smtp.tls`, `smtp.auth`, `smtp.starttls-injection`. */
+export const smtpTlsGroup: CheckGroup = async (target, limits) => {
+  const [starttls, tls, auth] = await starttlsChecks(target, limits);
+  const injection = await injectionCheck(target, limits);
+  return [starttls!, injection, tls!, auth!];
+};

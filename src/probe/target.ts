@@ -1,0 +1,150 @@
+/**
+ * What `wireprobe probe URL` aims at: the URL parsed into a ProbeTarget, the host name resolved, the
+ * port tried once. Each bad target is one line naming what is wrong (a TargetError), never a stack.
+ *
+ *   "smtp://user:pass@host:587" ──parseTarget──► ProbeTarget ──resolveTarget──► address
+ *                                                             └──reachTarget───► a TCP connect, closed
+ *
+ * Nothing here refuses an address by itself: users probe their real servers (tests use 127.0.0.1).
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { bounded } from '../util/bounded.js';
+import { connectRaw } from './raw.js';
+import type { ProbeTarget } from './types.js';
+
+/** A target that cannot be probed: one line for the user, exit code 2. `code` is what to test for. */
+export class TargetError extends Error {
+  override readonly name = 'TargetError';
+  /** EBADTARGET (the text), ENOTFOUND (the name), ECONNREFUSED, ETIMEDOUT, ECONNECT (any other connect failure). */
+  constructor(message: string, readonly code: 'EBADTARGET' | 'ENOTFOUND' | 'ECONNREFUSED' | 'ETIMEDOUT' | 'ECONNECT') {
+    super(message);
+  }
+}
+
+/** Each protocol's default port (IANA): SMTP 25, FTP 21. */
+export const DEFAULT_PORTS = Object.freeze({ smtp: 25, ftp: 21 });
+
+/** The FTP login when the URL names none (RFC 1635 anonymous FTP). */
+export const ANONYMOUS = Object.freeze({ user: 'anonymous', password: 'wireprobe@example.invalid' });
+
+const USAGE = 'expected smtp://host[:port] or ftp://[user[:password]@]host[:port]';
+
+/** `"text"` with JSON escapes: a trailing space or a tab stays visible. */
+const quoted = (text: string): string => JSON.stringify(text);
+
+function decode(part: string, what: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    // Never echo it: it may hold a password.
+    throw new TargetError(`bad ${what} in the target: broken %-escape`, 'EBADTARGET');
+  }
+}
+
+/**
+ * Parses `smtp://[user[:password]@]host[:port]` (port 25) or `ftp://[user[:password]@]host[:port]`
+ * (port 21; login anonymous unless given). User and password are URL-decoded; for SMTP they are the AUTH
+ * credentials (optional). IPv6 in brackets: `smtp://[::1]:25`. A trailing `/` is allowed, a path is not.
+ * Throws TargetError naming the problem (the password never appears in it).
+ */
+export function parseTarget(text: string): ProbeTarget {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(text);
+  if (!scheme) throw new TargetError(`bad target ${quoted(redactUrl(text))}: ${USAGE}`, 'EBADTARGET');
+  const protocol = scheme[1]!.toLowerCase();
+  if (protocol !== 'smtp' && protocol !== 'ftp') {
+    throw new TargetError(`unknown scheme "${scheme[1]}://" in ${quoted(redactUrl(text))}: ${USAGE}`, 'EBADTARGET');
+  }
+  let rest = text.slice(scheme[0].length);
+  const slash = rest.search(/[/?#]/);
+  if (slash !== -1) {
+    if (rest.slice(slash) !== '/') throw new TargetError(`bad target ${quoted(redactUrl(text))}: a path, query or fragment is not allowed (${USAGE})`, 'EBADTARGET');
+    rest = rest.slice(0, slash);
+  }
+  const at = rest.lastIndexOf('@');
+  let user: string | undefined;
+  let password: string | undefined;
+  if (at !== -1) {
+    const info = rest.slice(0, at);
+    rest = rest.slice(at + 1);
+    const colon = info.indexOf(':');
+    user = decode(colon === -1 ? info : info.slice(0, colon), 'user name');
+    password = colon === -1 ? undefined : decode(info.slice(colon + 1), 'password');
+    if (user === '') throw new TargetError(`bad target ${quoted(redactUrl(text))}: empty user name before "@"`, 'EBADTARGET');
+  }
+  let host: string;
+  let portText: string | undefined;
+  if (rest.startsWith('[')) {
+    const close = rest.indexOf(']');
+    if (close === -1) throw new TargetError(`bad host in ${quoted(redactUrl(text))}: "[" without "]"`, 'EBADTARGET');
+    host = rest.slice(1, close);
+    const after = rest.slice(close + 1);
+    if (after !== '' && !after.startsWith(':')) throw new TargetError(`bad host in ${quoted(redactUrl(text))}: unexpected ${quoted(after)} after "]"`, 'EBADTARGET');
+    portText = after === '' ? undefined : after.slice(1);
+    if (isIP(host) !== 6) throw new TargetError(`unknown host ${quoted(host)}: not an IPv6 address`, 'EBADTARGET');
+  } else {
+    const colon = rest.lastIndexOf(':');
+    host = colon === -1 ? rest : rest.slice(0, colon);
+    portText = colon === -1 ? undefined : rest.slice(colon + 1);
+  }
+  if (host === '') throw new TargetError(`bad target ${quoted(redactUrl(text))}: no host`, 'EBADTARGET');
+  if (/\s/.test(host)) throw new TargetError(`unknown host ${quoted(host)}: a host name has no spaces`, 'EBADTARGET');
+  if (/[^A-Za-z0-9.\-_:%]/.test(host)) throw new TargetError(`unknown host ${quoted(host)}: not a host name`, 'EBADTARGET');
+  let port: number = DEFAULT_PORTS[protocol];
+  if (portText !== undefined) {
+    port = Number(portText);
+    if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) throw new TargetError(`bad port ${quoted(portText)} in ${quoted(redactUrl(text))}: expected 1 to 65535`, 'EBADTARGET');
+  }
+  if (protocol === 'ftp') {
+    return { protocol, host, port, user: user ?? ANONYMOUS.user, password: password ?? (user === undefined ? ANONYMOUS.password : '') };
+  }
+  return { protocol, host, port, ...(user !== undefined ? { user } : {}), ...(password !== undefined ? { password } : {}) };
+}
+
+/** The target as shown in reports: `smtp://host:25`, `ftp://user@host:21` (never a password; no user when anonymous). */
+export function describeTarget(target: ProbeTarget): string {
+  const host = isIP(target.host) === 6 ? `[${target.host}]` : target.host;
+  const user = target.user !== undefined && target.user !== ANONYMOUS.user ? `${encodeURIComponent(target.user)}@` : '';
+  return `${target.protocol}://${user}${host}:${target.port}`;
+}
+
+/** A URL as typed with its password replaced: `ftp://bob:***@host`. For error messages. */
+export function redactUrl(text: string): string {
+  return text.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#@:]*):[^/?#]*@/, '$1:***@');
+}
+
+/**
+ * Resolves the target's host (dns.lookup, as connect does, or `resolver`), within `timeoutMs`. An
+ * address is returned as it is. Throws TargetError `unknown host "NAME" (ENOTFOUND)` naming the host exactly as given.
+ */
+export async function resolveTarget(target: ProbeTarget, timeoutMs: number, resolver: (host: string) => Promise<{ address: string }> = lookup): Promise<string> {
+  if (isIP(target.host)) return target.host;
+  const found = await bounded(
+    resolver(target.host).then(
+      (result) => ({ address: result.address }),
+      (error: NodeJS.ErrnoException) => ({ error: error.code ?? 'ENOTFOUND' }),
+    ),
+    timeoutMs,
+  );
+  if (found === undefined) throw new TargetError(`unknown host ${quoted(target.host)}: no DNS answer within ${timeoutMs} ms`, 'ENOTFOUND');
+  if ('error' in found) throw new TargetError(`unknown host ${quoted(target.host)} (${found.error})`, 'ENOTFOUND');
+  return found.address;
+}
+
+/**
+ * Resolves, then connects once (and closes at once) so a dead target is one line before any check
+ * runs: refused, no answer within `timeoutMs`, or another connect error, each naming host and port.
+ */
+export async function reachTarget(target: ProbeTarget, timeoutMs: number): Promise<string> {
+  const address = await resolveTarget(target, timeoutMs);
+  const where = `${isIP(target.host) === 6 ? `[${target.host}]` : target.host}:${target.port}`;
+  const result = await connectRaw({ host: address, port: target.port, timeoutMs, record: false });
+  if (result.ok) {
+    result.conn.destroy();
+    return address;
+  }
+  const { failure } = result;
+  if (failure.kind === 'refused') throw new TargetError(`cannot connect to ${where}: connection refused (nothing listens on port ${target.port})`, 'ECONNREFUSED');
+  if (failure.kind === 'timeout') throw new TargetError(`cannot connect to ${where}: no answer within ${timeoutMs} ms (timeout; a firewall may drop the packets)`, 'ETIMEDOUT');
+  throw new TargetError(`cannot connect to ${where}: ${failure.kind === 'unreachable' ? 'host unreachable' : failure.kind === 'reset' ? 'connection reset' : 'connect failed'} (${failure.code ?? failure.kind})`, 'ECONNECT');
+}

@@ -1,0 +1,107 @@
+/** `wireprobe probe` as a user runs it: `node bin/wireprobe.js probe ...` in a child process, loopback only. */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSmtpServer, type SmtpServerHandle } from '../../servers/smtp.js';
+import { SMTP_IDS } from '../../src/probe/smtp-ids.js';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'wireprobe.js');
+
+function run(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** The XML of one JUnit testcase, by name. */
+function testcase(xml: string, name: string): string {
+  return new RegExp(`<testcase[^>]+name="${name.replace('.', '\\.')}"[\\s\\S]*?</testcase>`).exec(xml)?.[0] ?? '';
+}
+
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('wireprobe probe (command line)', () => {
+  let server: SmtpServerHandle;
+  let dir: string;
+  beforeAll(async () => {
+    server = await startSmtpServer({ tls: 'starttls', sizeLimit: 10_000, maxClients: 2, auth: 'required', users: { alice: 's3cret-pw' } });
+    dir = await mkdtemp(join(tmpdir(), 'wireprobe-probe-'));
+  });
+  afterAll(async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('probes an SMTP server, prints findings worst first, writes JSON and JUnit, exits 0', async () => {
+    const json = join(dir, 'out.json');
+    const junit = join(dir, 'out.xml');
+    const { code, stdout, stderr } = await run(['probe', `smtp://alice:s3cret-pw@127.0.0.1:${server.port}`, '--json', json, '--junit', junit, '--timeout', '2000']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^wireprobe probe smtp:\/\/alice@127\.0\.0\.1:\d+ \(smtp\)\n\nWARN \(2\)\n  WARN smtp\.tls = TLSv1\.[23]\n/);
+    expect(stdout.indexOf('WARN (2)')).toBeLessThan(stdout.indexOf('PASS (9)'));
+    expect(stdout.indexOf('PASS (9)')).toBeLessThan(stdout.indexOf('SKIP (1)'));
+    expect(stdout).toMatch(/PASS smtp\.session-limit = 2\n {7}The limit is 2 concurrent sessions/);
+    expect(stdout).toContain('12 findings: 0 fail, 2 warn, 9 pass, 1 skip');
+    expect(stdout).not.toContain('s3cret-pw');
+    const report = JSON.parse(await readFile(json, 'utf8'));
+    expect(Object.keys(report)).toEqual(['tool', 'target', 'protocol', 'findings', 'summary']);
+    expect(report).toMatchObject({ tool: 'wireprobe', target: `smtp://alice@127.0.0.1:${server.port}`, protocol: 'smtp', summary: { pass: 9, warn: 2, fail: 0, skip: 1 } });
+    expect(report.findings.map((f: { id: string }) => f.id).sort()).toEqual([...SMTP_IDS].sort());
+    expect(Object.keys(report.findings.find((f: { id: string }) => f.id === 'smtp.size'))).toEqual(['id', 'status', 'value', 'rfc', 'sent', 'received', 'advice']);
+    expect(await readFile(json, 'utf8')).not.toContain('s3cret-pw');
+    const xml = await readFile(junit, 'utf8');
+    expect(testcase(xml, 'smtp.idle-timeout')).toContain('<skipped/>');
+    expect(testcase(xml, 'smtp.tls')).toContain('WARN: The certificate is self-signed');
+    expect(xml).not.toMatch(/<failure/); // warnings fail a JUnit testcase only with --fail-on warn
+    expect(xml).not.toContain('s3cret-pw');
+    expect(server.messages).toEqual([]);
+  });
+
+  it('exits 1 with --fail-on warn when a warning is found, 0 with --fail-on fail when none fails', async () => {
+    const target = `smtp://alice:s3cret-pw@127.0.0.1:${server.port}`;
+    const junit = join(dir, 'warn.xml');
+    const warn = await run(['probe', target, '--fail-on', 'warn', '--junit', junit, '--max-sessions', '1']);
+    expect(warn.code).toBe(1);
+    expect(testcase(await readFile(junit, 'utf8'), 'smtp.tls')).toMatch(/<failure message="The certificate is self-signed[^"]*" type="warn"/);
+    const fail = await run(['probe', target, '--fail-on', 'fail', '--max-sessions', '1']);
+    expect(fail.code).toBe(0);
+  });
+
+  it.each([
+    [['probe', 'imap://127.0.0.1:143'], /^wireprobe: unknown scheme "imap:\/\/" in "imap:\/\/127\.0\.0\.1:143"/],
+    [['probe', 'smtp://mail.example.test '], /^wireprobe: unknown host "mail\.example\.test ": a host name has no spaces\n$/],
+    [['probe', 'CLOSED'], /^wireprobe: cannot connect to 127\.0\.0\.1:\d+: connection refused/],
+    [['probe', 'smtp://127.0.0.1:25', '--fail-on', 'sometimes'], /^wireprobe: bad --fail-on "sometimes": expected fail, warn\n$/],
+    [['probe', 'smtp://127.0.0.1:25', '--max-sessions', '0'], /^wireprobe: bad --max-sessions "0"/],
+    [['probe'], /^wireprobe: probe needs a target/],
+    [['probe', 'smtp://127.0.0.1:25', '--size-limit', '1k'], /--size-limit does not apply to "probe"/],
+  ])('rejects %j with one line and exit code 2', async (args, message) => {
+    const resolved = args[1] === 'CLOSED' ? ['probe', `smtp://127.0.0.1:${await closedPort()}`] : args;
+    const { code, stdout, stderr } = await run(resolved);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(message);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('lists the probe and its finding ids in the help', async () => {
+    const { code, stdout } = await run(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('wireprobe probe smtp://');
+    for (const id of SMTP_IDS) expect(stdout).toContain(id);
+  });
+});

@@ -1,0 +1,315 @@
+/**
+ * The FTP checks of `wireprobe probe` against the mock FTP server, with the fault proxy in front where
+ * that is how a defect is planted. Each planted defect must come out as one exact id, status and value.
+ */
+import { describe, expect, it } from 'vitest';
+import { startFtpServer, type FtpServerHandle, type FtpServerOptions } from '../../servers/ftp.js';
+import { parseFault } from '../../src/faults/parse.js';
+import { FTP_FINDINGS, FTP_GROUPS, ftpSessionUsable } from '../../src/probe/ftp.js';
+import { ftpDataChecks } from '../../src/probe/ftp-data.js';
+import { ftpIntegrityChecks, PAYLOAD_OCTETS } from '../../src/probe/ftp-integrity.js';
+import { ftpLimitChecks } from '../../src/probe/ftp-limits.js';
+import { ftpLoginChecks } from '../../src/probe/ftp-login.js';
+import { DEFAULT_PROBE_LIMITS, type CheckGroup, type Finding, type ProbeLimits, type ProbeTarget } from '../../src/probe/types.js';
+import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
+import { runProbe } from '../../src/probe/run.js';
+
+const USER = 'probe';
+const PASSWORD = 'Pw-7d1e-never-shown';
+/** Short waits: everything is on loopback. */
+const LIMITS: ProbeLimits = { ...DEFAULT_PROBE_LIMITS, replyTimeoutMs: 2000 };
+
+interface Setup {
+  readonly server: FtpServerHandle;
+  readonly proxy?: ProxyHandle;
+  readonly target: ProbeTarget;
+}
+
+/** Starts the mock (a user with PASSWORD), and a proxy in front when `faults` are given; always closes both. */
+async function withTarget(options: FtpServerOptions, faults: readonly string[], body: (setup: Setup) => Promise<void>): Promise<void> {
+  const server = await startFtpServer({ users: { [USER]: PASSWORD }, ...options });
+  let proxy: ProxyHandle | undefined;
+  try {
+    proxy = faults.length > 0 ? await startProxy({ upstream: { host: server.host, port: server.port }, protocol: 'ftp', faults: faults.map(parseFault) }) : undefined;
+    const at = proxy ?? server;
+    await body({ server, ...(proxy ? { proxy } : {}), target: { protocol: 'ftp', host: at.host, port: at.port, user: USER, password: PASSWORD } });
+  } finally {
+    await proxy?.close();
+    await server.close();
+  }
+}
+
+/** Runs `groups` in order, as run.ts will. */
+async function probe(target: ProbeTarget, groups: readonly CheckGroup[], limits: Partial<ProbeLimits> = {}): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  for (const group of groups) findings.push(...(await group(target, { ...LIMITS, ...limits })));
+  return findings;
+}
+
+function byId(findings: readonly Finding[], id: string): Finding {
+  const found = findings.filter((f) => f.id === id);
+  expect(found, `exactly one ${id}`).toHaveLength(1);
+  return found[0]!;
+}
+
+/** id → status (and value when asked), for one-glance assertions. */
+const statuses = (findings: readonly Finding[]): Record<string, string> => Object.fromEntries(findings.map((f) => [f.id, f.status]));
+
+/** The probe left nothing behind, and never showed the password. */
+function expectClean(server: FtpServerHandle, findings: readonly Finding[]): void {
+  for (const file of server.files) expect(server.read(file.path), `${file.path} left behind`).toBeUndefined();
+  expect(JSON.stringify(findings)).not.toContain(PASSWORD);
+  for (const f of findings) {
+    expect(f.advice.length, `${f.id} has advice`).toBeGreaterThan(10);
+    expect(f.rfc, `${f.id} has a source`).not.toBe('');
+  }
+}
+
+describe('FTP probe, healthy mock server', () => {
+  it('passes every check, skips idle-timeout unless allowed, and cleans up', async () => {
+    await withTarget({}, [], async ({ server, target }) => {
+      const findings = await probe(target, FTP_GROUPS);
+      expect(findings.map((f) => f.id)).toEqual(FTP_FINDINGS.map((f) => f.id));
+      expect(findings.filter((f) => f.status === 'warn' || f.status === 'fail'), JSON.stringify(findings, null, 1)).toEqual([]);
+      expect(byId(findings, 'ftp.idle-timeout').status).toBe('skip');
+      expect(ftpSessionUsable(findings)).toBe(true);
+      expect(byId(findings, 'ftp.login')).toMatchObject({ status: 'pass', value: 230 });
+      expect(byId(findings, 'ftp.login').advice).toMatch(/wrong password got 530/);
+      expect(byId(findings, 'ftp.login').sent).toContain('PASS ***');
+      expect(byId(findings, 'ftp.feat').value).toMatch(/SIZE/);
+      expect(byId(findings, 'ftp.pasv-address')).toMatchObject({ status: 'pass', value: '127.0.0.1' });
+      expect(byId(findings, 'ftp.active')).toMatchObject({ status: 'pass', value: 200 });
+      expect(byId(findings, 'ftp.port-bounce')).toMatchObject({ status: 'pass', value: 500 });
+      expect(byId(findings, 'ftp.port-bounce').sent.some((l) => /^PORT 127,0,0,2,\d+,\d+$/.test(l))).toBe(true);
+      expect(byId(findings, 'ftp.epsv').advice).toMatch(/after EPSV ALL, PASV was refused/);
+      expect(byId(findings, 'ftp.integrity')).toMatchObject({ status: 'pass', value: PAYLOAD_OCTETS });
+      expect(byId(findings, 'ftp.integrity').advice).toMatch(/deleted/);
+      expect(byId(findings, 'ftp.resume')).toMatchObject({ status: 'pass', value: PAYLOAD_OCTETS / 2 });
+      expect(byId(findings, 'ftp.session-limit')).toMatchObject({ status: 'pass' });
+      expect(byId(findings, 'ftp.session-limit').value).toBeUndefined();
+      expect(server.files.length).toBeGreaterThan(0);
+      expect(server.files[0]?.path).toMatch(/^\/wireprobe-probe-[0-9a-f]{12}\.bin$/);
+      expectClean(server, findings);
+    });
+  });
+
+  it('runs through runProbe: every id once, the report naming the target without its password', async () => {
+    await withTarget({}, [], async ({ server, target }) => {
+      const report = await runProbe(target, { ...LIMITS, maxSessions: 2 });
+      expect(report).toMatchObject({ protocol: 'ftp', target: `ftp://${USER}@127.0.0.1:${target.port}` });
+      expect(report.findings.map((f) => f.id)).toEqual(FTP_FINDINGS.map((f) => f.id));
+      expect(report.summary).toEqual({ pass: FTP_FINDINGS.length - 1, warn: 0, fail: 0, skip: 1 });
+      expect(JSON.stringify(report)).not.toContain(PASSWORD);
+      expectClean(server, report.findings);
+    });
+  });
+
+  it('logs in anonymously when the target names no user, and does not try a wrong password', async () => {
+    await withTarget({}, [], async ({ target }) => {
+      const findings = await ftpLoginChecks({ protocol: 'ftp', host: target.host, port: target.port }, LIMITS);
+      expect(statuses(findings)).toEqual({ 'ftp.greeting': 'pass', 'ftp.login': 'pass', 'ftp.feat': 'pass' });
+      expect(byId(findings, 'ftp.login').advice).toMatch(/anonymous.*not tried/);
+    });
+  });
+});
+
+describe('FTP probe, planted defects', () => {
+  it('fails pasv-address when PASV advertises 127.0.0.9, where nothing listens, while the control address works', async () => {
+    await withTarget({ pasvAddress: '127.0.0.9' }, [], async ({ server, target }) => {
+      const findings = await probe(target, [ftpDataChecks]);
+      expect(byId(findings, 'ftp.pasv-address')).toMatchObject({ status: 'fail', value: '127.0.0.9' });
+      expect(byId(findings, 'ftp.pasv-address').advice).toBe(
+        'PASV advertises 127.0.0.9, which refused the data connection, while the control address works: set pasv_address / MasqueradeAddress / -P to the address clients reach.',
+      );
+      // Clients that use the control address instead (curl, FileZilla) still work: so does the probe.
+      expect(byId(findings, 'ftp.pasv-connect').status).toBe('pass');
+      expect(byId(findings, 'ftp.epsv').status).toBe('pass');
+      expectClean(server, findings);
+    });
+  });
+
+  it('fails pasv-address when the proxy rewrites the 227 to a wrong address (dataport wrong-address)', async () => {
+    await withTarget({}, ['dataport wrong-address'], async ({ target }) => {
+      const findings = await probe(target, [ftpDataChecks]);
+      expect(byId(findings, 'ftp.pasv-address')).toMatchObject({ status: 'fail', value: '127.0.0.2' });
+      expect(byId(findings, 'ftp.pasv-connect').status).toBe('pass');
+    });
+  });
+
+  it('warns on epsv when EPSV is answered 502, and integrity still runs over PASV', async () => {
+    await withTarget({ epsv: 'off' }, [], async ({ server, target }) => {
+      const findings = await probe(target, [ftpDataChecks, ftpIntegrityChecks]);
+      expect(byId(findings, 'ftp.epsv')).toMatchObject({ status: 'warn', value: 502 });
+      expect(byId(findings, 'ftp.epsv').advice).toMatch(/^EPSV is not supported \(502 /);
+      expect(byId(findings, 'ftp.pasv-connect').status).toBe('pass');
+      expect(byId(findings, 'ftp.integrity')).toMatchObject({ status: 'pass', value: PAYLOAD_OCTETS });
+      expectClean(server, findings);
+    });
+  });
+
+  it('warns on active when PORT is refused (active mode off)', async () => {
+    await withTarget({ active: 'off' }, [], async ({ target }) => {
+      const findings = await probe(target, [ftpDataChecks]);
+      expect(byId(findings, 'ftp.active')).toMatchObject({ status: 'warn', value: 502 });
+      expect(byId(findings, 'ftp.active').advice).toMatch(/^Active mode is refused \(502 /);
+      expect(byId(findings, 'ftp.pasv-connect').status).toBe('pass');
+    });
+  });
+
+  it('fails pasv-connect and epsv when the data port is blackholed, within the reply timeout', async () => {
+    await withTarget({}, ['dataport blackholed'], async ({ target }) => {
+      const started = performance.now();
+      const findings = await probe(target, [ftpDataChecks]);
+      expect(byId(findings, 'ftp.pasv-address')).toMatchObject({ status: 'pass', value: '127.0.0.1' });
+      const connect = byId(findings, 'ftp.pasv-connect');
+      expect(connect.status).toBe('fail');
+      expect(connect.value).toEqual(expect.any(Number));
+      expect(connect.advice).toMatch(/did not answer within 2 s: a firewall drops the passive ports/);
+      expect(byId(findings, 'ftp.epsv').status).toBe('fail');
+      expect(byId(findings, 'ftp.active').status).toBe('fail');
+      expect(performance.now() - started).toBeLessThan(20_000);
+    });
+  });
+
+  it('fails pasv-connect when the passive port is refused (dataport refused)', async () => {
+    await withTarget({}, ['dataport refused'], async ({ target }) => {
+      const findings = await probe(target, [ftpDataChecks]);
+      expect(byId(findings, 'ftp.pasv-connect').status).toBe('fail');
+      expect(byId(findings, 'ftp.pasv-connect').advice).toMatch(/refused the connection: the passive port is not forwarded/);
+    });
+  });
+
+  it('fails integrity when the server silently keeps only the first 1000 octets, and still deletes the file', async () => {
+    await withTarget({ truncateUploadsAt: 1000 }, [], async ({ server, target }) => {
+      const findings = await probe(target, [ftpIntegrityChecks]);
+      const integrity = byId(findings, 'ftp.integrity');
+      expect(integrity).toMatchObject({ status: 'fail', value: 1000 });
+      expect(integrity.advice).toMatch(/answered 226 to an upload of 100000 octets but kept 1000 \(SIZE 1000, the download's SHA-256 differs\)/);
+      // The same defect loses what APPE adds: resume fails too, for that reason.
+      expect(byId(findings, 'ftp.resume')).toMatchObject({ status: 'fail', value: 500 });
+      expect(byId(findings, 'ftp.resume').advice).toMatch(/APPE of 1000 octets got 226, but the file then held 1000 octets/);
+      expect(server.files[0]).toMatchObject({ bytes: 1000, received: PAYLOAD_OCTETS, complete: true });
+      expectClean(server, findings);
+    });
+  });
+
+  it('warns on integrity when SIZE is not supported (and not advertised)', async () => {
+    await withTarget({ sizeCommand: 'off' }, [], async ({ server, target }) => {
+      const findings = await probe(target, [ftpLoginChecks, ftpIntegrityChecks]);
+      expect(byId(findings, 'ftp.feat').status).toBe('pass');
+      expect(byId(findings, 'ftp.integrity')).toMatchObject({ status: 'warn', value: PAYLOAD_OCTETS });
+      expect(byId(findings, 'ftp.integrity').advice).toMatch(/SIZE is not supported \(502 /);
+      expectClean(server, findings);
+    });
+  });
+
+  it('fails feat when FEAT advertises SIZE but SIZE answers 502', async () => {
+    await withTarget({ sizeCommand: 'advertised-only' }, [], async ({ target }) => {
+      const findings = await probe(target, [ftpLoginChecks]);
+      expect(byId(findings, 'ftp.feat').status).toBe('fail');
+      expect(byId(findings, 'ftp.feat').advice).toMatch(/^FEAT advertises SIZE \(502 SIZE not implemented\) but it does not work/);
+    });
+  });
+
+  it('fails session-limit at 2 when sessions over the limit are reset (proxy limit 2 reset)', async () => {
+    await withTarget({}, ['limit 2 reset'], async ({ target }) => {
+      const findings = await probe(target, [ftpLimitChecks]);
+      expect(byId(findings, 'ftp.session-limit')).toMatchObject({ status: 'fail', value: 2 });
+      expect(byId(findings, 'ftp.session-limit').advice).toMatch(/admits 2 sessions in all .*reset \(RST\)/);
+      expect(byId(findings, 'ftp.session-limit').received.some((l) => l.startsWith('#3 ') && l.includes('[RST]'))).toBe(true);
+    });
+  });
+
+  it('fails session-limit at 2 when sessions over the limit are closed without a reply (proxy limit 2 close)', async () => {
+    await withTarget({}, ['limit 2 close'], async ({ target }) => {
+      const findings = await probe(target, [ftpLimitChecks]);
+      expect(byId(findings, 'ftp.session-limit')).toMatchObject({ status: 'fail', value: 2 });
+      expect(byId(findings, 'ftp.session-limit').advice).toMatch(/closed without a reply/);
+    });
+  });
+
+  it("passes session-limit at 3 when the server's own limit answers 421", async () => {
+    await withTarget({ maxSessions: 3 }, [], async ({ target }) => {
+      const findings = await probe(target, [ftpLimitChecks]);
+      expect(byId(findings, 'ftp.session-limit')).toMatchObject({ status: 'pass', value: 3 });
+      expect(byId(findings, 'ftp.session-limit').advice).toMatch(/^The server admits 3 sessions in all .*421 Too many users/);
+    });
+  });
+
+  it('tells a per-address limit from a total one (maxPerAddress 2)', async () => {
+    await withTarget({ maxPerAddress: 2 }, [], async ({ target }) => {
+      const findings = await probe(target, [ftpLimitChecks]);
+      expect(byId(findings, 'ftp.session-limit')).toMatchObject({ status: 'pass', value: 2 });
+      expect(byId(findings, 'ftp.session-limit').advice).toMatch(/admits 2 sessions per client address/);
+    });
+  });
+
+  it('warns on session-limit when the limit is answered 530 at PASS (proftpd MaxClients)', async () => {
+    await withTarget({ maxSessions: 3, sessionLimitReply: '530' }, [], async ({ target }) => {
+      const findings = await probe(target, [ftpLimitChecks]);
+      expect(byId(findings, 'ftp.session-limit')).toMatchObject({ status: 'warn', value: 3 });
+      expect(byId(findings, 'ftp.session-limit').advice).toMatch(/refused at PASS with 530 Sorry, the maximum number of clients \(3\)/);
+      expect(JSON.stringify(findings)).not.toContain(PASSWORD);
+    });
+  });
+
+  it('passes idle-timeout at about 1 s when the idle close sends 421 first', async () => {
+    await withTarget({ idleTimeoutMs: 1000 }, [], async ({ target }) => {
+      const findings = await probe(target, [ftpLimitChecks], { maxIdleSeconds: 2, maxSessions: 2 });
+      const idle = byId(findings, 'ftp.idle-timeout');
+      expect(idle.status).toBe('pass');
+      expect(idle.value).toBeGreaterThanOrEqual(0.8);
+      expect(idle.value).toBeLessThanOrEqual(1.5);
+      expect(idle.received.some((l) => l.startsWith('421 '))).toBe(true);
+    });
+  });
+
+  it('warns on idle-timeout at about 1 s when the idle close sends no 421', async () => {
+    await withTarget({ idleTimeoutMs: 1000, idleClose: 'silent' }, [], async ({ target }) => {
+      const findings = await probe(target, [ftpLimitChecks], { maxIdleSeconds: 2, maxSessions: 2 });
+      const idle = byId(findings, 'ftp.idle-timeout');
+      expect(idle.status).toBe('warn');
+      expect(idle.value).toBeGreaterThanOrEqual(0.8);
+      expect(idle.value).toBeLessThanOrEqual(1.5);
+      expect(idle.advice).toMatch(/closed it without a 421/);
+      expect(idle.received).toContain('[closed by server]');
+    });
+  });
+
+  it('passes idle-timeout with no value when nothing closes within the allowed wait', async () => {
+    await withTarget({}, [], async ({ target }) => {
+      const findings = await probe(target, [ftpLimitChecks], { maxIdleSeconds: 1, maxSessions: 1 });
+      expect(byId(findings, 'ftp.idle-timeout')).toMatchObject({ status: 'pass' });
+      expect(byId(findings, 'ftp.idle-timeout').value).toBeUndefined();
+    });
+  });
+
+  it('warns on a greeting slower than 3 s (value: seconds)', async () => {
+    await withTarget({ greetingDelayMs: 3200 }, [], async ({ target }) => {
+      const [greeting] = await ftpLoginChecks(target, { ...LIMITS, replyTimeoutMs: 5000 });
+      expect(greeting).toMatchObject({ id: 'ftp.greeting', status: 'warn' });
+      expect(greeting?.value).toBeGreaterThanOrEqual(3.2);
+      expect(greeting?.advice).toMatch(/reverse DNS/);
+    });
+  });
+
+  it('fails greeting and skips the rest when nothing listens', async () => {
+    const server = await startFtpServer({});
+    const port = server.port;
+    await server.close();
+    const findings = await probe({ protocol: 'ftp', host: '127.0.0.1', port }, FTP_GROUPS, { replyTimeoutMs: 1000 });
+    expect(byId(findings, 'ftp.greeting').status).toBe('fail');
+    expect(byId(findings, 'ftp.greeting').advice).toMatch(/was refused/);
+    expect(findings.filter((f) => f.id !== 'ftp.greeting' && f.status !== 'skip')).toEqual([]);
+    expect(ftpSessionUsable(findings)).toBe(false);
+  });
+
+  it('fails login on a wrong password of the target, and skips the checks that need a login', async () => {
+    await withTarget({}, [], async ({ target }) => {
+      const findings = await probe({ ...target, password: 'not-it' }, [ftpLoginChecks, ftpDataChecks]);
+      expect(byId(findings, 'ftp.login')).toMatchObject({ status: 'fail', value: 530 });
+      expect(byId(findings, 'ftp.pasv-address').status).toBe('skip');
+      expect(JSON.stringify(findings)).not.toContain('not-it');
+    });
+  });
+});
