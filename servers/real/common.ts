@@ -3,28 +3,36 @@
  * temporary directory, a self-signed localhost certificate, finding a binary, short helper commands,
  * and a server process that starts in the foreground and is stopped completely.
  *
- *   spawnServer ──► [unshare --pid --fork --kill-child] SERVER ARGS   (own process group, detached)
- *        │                     └─ the server is PID 1 of a fresh PID namespace when we may make one
+ *   spawnServer ──► unshare --pid --fork --kill-child ─┬─ SERVER ARGS               (init 'server')
+ *        │            (own process group)               └─ sh -c '"$@" & wait $!'   (init 'shell')
+ *        │                                                   └─ SERVER ARGS
  *        ├─ awaitBanner: connect until `220 ` (retrying while refused), QUIT, wait for the close
  *        ├─ untilNoChildren: the probe session's process is gone (it would count against max clients)
- *        └─ stop: SIGTERM (SIGKILL at once for a namespace init without a SIGTERM handler), SIGKILL
- *                 after a bounded wait; resolves once every process is gone; then untilPortFree
+ *        └─ stop: SIGTERM to the server, SIGKILL (server and namespace init) after a bounded wait;
+ *                 resolves once unshare has exited, i.e. every process of the server is gone
  *
  * Why a PID namespace: vsftpd's sessions call setsid(), so killing the server's process group misses
- * them, and they outlive the listener. When a namespace's init dies the kernel kills and reaps every
- * process in it before the init's parent (unshare, our child) sees it exit: "exited" then means "all
- * gone", with no orphaned zombie left to PID 1 (which here reaps only every ~2 s). Without root (or in
- * a container without CAP_SYS_ADMIN) the server runs as a plain process group and stop() also signals
- * every descendant's own group.
+ * them, and they outlive the listener. When a namespace's init exits the kernel kills and reaps every
+ * process in it before unshare (our child) sees it exit: "exited" then means "all gone", with no
+ * orphaned zombie left to this machine's PID 1 (which reaps only every ~2 s here).
+ * Who is init: by default the server itself (Postfix's `start-fg` execs its master only as PID 1).
+ * An init inherits every orphan, and some servers cannot take a child they did not fork: vsftpd's
+ * listener crashes (SIGSEGV, ~1 start in 8 measured here) when it reaps one, as its SIGCHLD handler
+ * looks the pid up in its own table and dereferences the miss. With init 'shell' a shell is PID 1: it
+ * reaps orphans and ignores them, and exits (tearing the namespace down) when the server exits.
+ * A namespace init gets SIGTERM only through a handler: stop() sends SIGKILL at once to an init
+ * server that has none (SIGTERM's default action, terminate, is what SIGKILL does).
+ * Without root (or in a container without CAP_SYS_ADMIN) the server runs as a plain process group:
+ * stop() SIGKILLs its sessions from the leaves up (each reaped by its own parent), then stops the
+ * group, then waits (bounded) for any orphan PID 1 still has to reap (up to ~2 s).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
-import { access, chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join, posix } from 'node:path';
 import { generate } from 'selfsigned';
-import { posix } from 'node:path';
 import { SERVERS_ROOT, type RealServerHandle, type RealServerLauncher, type RealServerName, type RealServerOptions } from './types.js';
 
 /** The only address real servers bind and advertise (network rule: loopback only). */
@@ -234,12 +242,49 @@ async function family(pid: number): Promise<number[]> {
   return [...new Set(found)];
 }
 
-/** Fields of /proc/PID/stat after the command name: state, ppid, pgrp...; undefined when gone. */
-async function stat(pid: number): Promise<{ readonly state: string; readonly pgrp: number } | undefined> {
+/** Living (not zombie) descendants of `pid`, each with its parent. */
+async function livingDescendants(pid: number): Promise<Map<number, number>> {
+  const found = new Map<number, number>();
+  let level = [pid];
+  while (level.length > 0) {
+    const next: number[] = [];
+    for (const parent of level) {
+      for (const child of await childrenOf(parent)) {
+        const info = await stat(child);
+        if (found.has(child) || !info || info.state === 'Z') continue;
+        found.set(child, parent);
+        next.push(child);
+      }
+    }
+    level = next;
+  }
+  return found;
+}
+
+/** Resolves once none of `pids` exists any more (reaped), or after `ms`. */
+async function untilGone(pids: readonly number[], ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const left = (await Promise.all(pids.map(stat))).filter(Boolean);
+    if (left.length === 0) return true;
+    if (Date.now() >= deadline) return false;
+    await pause(POLL_MS);
+  }
+}
+
+/** What /proc/PID/stat says of a process: state, process group, start time (ticks); undefined when gone. */
+interface ProcStat {
+  readonly state: string;
+  readonly pgrp: number;
+  readonly start: string;
+}
+
+/** Reads /proc/PID/stat (fields after the command name: state is field 3, pgrp 5, starttime 22). */
+async function stat(pid: number): Promise<ProcStat | undefined> {
   const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0] ?? '', pgrp: Number(fields[2]) };
+  return { state: fields[0] ?? '', pgrp: Number(fields[2]), start: fields[19] ?? '' };
 }
 
 /** Whether `pid` has a SIGTERM handler installed (SigCgt in /proc/PID/status). */
@@ -247,6 +292,12 @@ async function catchesSigterm(pid: number): Promise<boolean> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
   const caught = /^SigCgt:\s*([0-9a-f]+)/m.exec(status)?.[1];
   return caught !== undefined && (BigInt(`0x${caught}`) & (1n << 14n)) !== 0n; // SIGTERM is 15: bit 14
+}
+
+/** `pids` with their start times, so that a pid reused by another process is never signalled later. */
+async function identify(pids: readonly number[]): Promise<Array<{ readonly pid: number; readonly start: string }>> {
+  const infos = await Promise.all(pids.map(stat));
+  return pids.flatMap((pid, i) => (infos[i] ? [{ pid, start: infos[i].start }] : []));
 }
 
 const signal = (target: number, name: NodeJS.Signals): void => {
@@ -259,7 +310,7 @@ const signal = (target: number, name: NodeJS.Signals): void => {
 
 /** Whether this process may start servers in their own PID namespace (root, and unshare works here). */
 export async function canIsolate(): Promise<boolean> {
-  if (process.getuid?.() !== 0 || process.env.XX_NOISO) return false;
+  if (process.getuid?.() !== 0) return false;
   return runHelper('unshare', ['--pid', '--fork', '--kill-child', '--', 'true'], { timeoutMs: 5_000 }).then(() => true, () => false);
 }
 
@@ -267,7 +318,7 @@ export async function canIsolate(): Promise<boolean> {
 export interface ServerProcess {
   /** The pid we spawned: the process group id of the server (unshare's pid when isolated). */
   readonly pid: number;
-  /** Whether the server runs as init of its own PID namespace. */
+  /** Whether the server runs in its own PID namespace. */
   readonly isolated: boolean;
   /** Resolves when the spawned process has exited (isolated: every process of the server is gone). */
   readonly exited: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>;
@@ -289,12 +340,20 @@ export interface SpawnOptions {
   readonly cwd?: string;
   /** 'auto' (default): a PID namespace when canIsolate(); 'never': a plain process group. */
   readonly isolate?: 'auto' | 'never';
+  /** The namespace's init: 'server' (default) the server itself; 'shell' a shell that reaps orphans (see the header). */
+  readonly init?: 'server' | 'shell';
 }
 
 /** Spawns `command args` in the foreground as its own process group, capturing its output (bounded). */
 export async function spawnServer(command: string, args: readonly string[], options: SpawnOptions = {}): Promise<ServerProcess> {
   const isolated = options.isolate !== 'never' && (await canIsolate());
-  const [file, argv] = isolated ? ['unshare', ['--pid', '--fork', '--kill-child', '--', command, ...args]] : [command, [...args]];
+  const shell = isolated && options.init === 'shell';
+  const unshare = ['--pid', '--fork', '--kill-child', '--'];
+  const [file, argv] = !isolated
+    ? [command, [...args]]
+    : shell
+      ? ['unshare', [...unshare, '/bin/sh', '-c', '"$@" & wait $!', 'wireprobe-init', command, ...args]]
+      : ['unshare', [...unshare, command, ...args]];
   const child: ChildProcess = spawn(file, argv, { detached: true, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk: Buffer): void => {
@@ -323,7 +382,9 @@ export async function spawnServer(command: string, args: readonly string[], opti
   const main = async (): Promise<number | undefined> => {
     if (done) return undefined;
     if (!isolated) return pid;
-    return (await childrenOf(pid))[0];
+    const [init] = await childrenOf(pid);
+    if (!shell || init === undefined) return init;
+    return (await childrenOf(init))[0];
   };
   const waitExit = async (ms: number): Promise<boolean> => {
     let timer: NodeJS.Timeout | undefined;
@@ -332,15 +393,18 @@ export async function spawnServer(command: string, args: readonly string[], opti
     clearTimeout(timer);
     return result;
   };
-  /** Plain process group: signal the group and the own group of every descendant that setsid()'d. */
-  const signalAll = async (name: NodeJS.Signals, members: readonly number[]): Promise<void> => {
-    const groups = new Set([pid]);
+  /**
+   * Plain process group: signal our group (while the leader is not reaped it is ours), each member
+   * still running as the process recorded, and the own group of each that setsid()'d.
+   */
+  const signalAll = async (name: NodeJS.Signals, members: ReadonlyArray<{ readonly pid: number; readonly start: string }>): Promise<void> => {
+    if (!done) signal(-pid, name);
     for (const member of members) {
-      const info = await stat(member);
-      if (info && info.state !== 'Z' && info.pgrp > 1) groups.add(info.pgrp);
+      const info = await stat(member.pid);
+      if (!info || info.state === 'Z' || info.start !== member.start) continue;
+      if (info.pgrp > 1 && info.pgrp !== pid) signal(-info.pgrp, name);
+      signal(member.pid, name);
     }
-    for (const group of groups) signal(-group, name);
-    for (const member of members) signal(member, name);
   };
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
@@ -348,30 +412,38 @@ export async function spawnServer(command: string, args: readonly string[], opti
       if (pid < 0 || done) return;
       if (isolated) {
         const server = await main();
-        // A namespace init gets SIGTERM only through a handler; without one SIGTERM's default
-        // action (terminate) is what SIGKILL does, so send that at once instead of waiting.
-        const term = server !== undefined && (await catchesSigterm(server));
+        const term = server !== undefined && (shell || (await catchesSigterm(server)));
         if (server !== undefined) signal(server, term ? 'SIGTERM' : 'SIGKILL');
-        else signal(-pid, 'SIGKILL');
-        if (!(await waitExit(STOP_GRACE_MS))) {
+        if (server === undefined || !(await waitExit(STOP_GRACE_MS))) {
+          // SIGKILL to the namespace's init (delivered from outside) tears the whole namespace down.
           if (server !== undefined) signal(server, 'SIGKILL');
+          for (const init of await childrenOf(pid)) signal(init, 'SIGKILL');
           signal(-pid, 'SIGKILL');
           await waitExit(STOP_GRACE_MS);
         }
         return;
       }
-      const members = await family(pid);
-      await signalAll('SIGTERM', members);
-      if (!(await waitExit(STOP_GRACE_MS))) await signalAll('SIGKILL', members);
-      await waitExit(STOP_GRACE_MS);
-      // Descendants outside our group (setsid) may outlive the leader: wait until none runs.
+      // A plain process group: kill the sessions from the leaves up, so that each process is reaped
+      // by its own parent, still running, rather than orphaned to PID 1; then stop the leader. SIGKILL
+      // for sessions: measured here, vsftpd's and proftpd's session processes blocked reading their
+      // control connection do not act on SIGTERM.
+      const members = await identify(await family(pid));
       const deadline = Date.now() + STOP_GRACE_MS;
-      for (;;) {
-        const running = (await Promise.all(members.map(stat))).filter((info) => info && info.state !== 'Z');
-        if (running.length === 0 || Date.now() >= deadline) break;
-        await signalAll('SIGKILL', members);
-        await pause(POLL_MS);
+      while (!done && Date.now() < deadline) {
+        const living = await livingDescendants(pid);
+        if (living.size === 0) break;
+        const parents = new Set(living.values());
+        const leaves = [...living.keys()].filter((p) => !parents.has(p));
+        for (const leaf of leaves) signal(leaf, 'SIGKILL');
+        await untilGone(leaves, 100);
       }
+      await signalAll('SIGTERM', await identify(await family(pid)));
+      if (!(await waitExit(STOP_GRACE_MS))) await signalAll('SIGKILL', await identify(await family(pid)));
+      await waitExit(STOP_GRACE_MS);
+      // Descendants outside our group (setsid) may outlive the leader: kill what still runs, then wait
+      // (bounded) until every process is reaped, by its parent or, for an orphan, by PID 1.
+      await signalAll('SIGKILL', members);
+      await untilGone(members.map((member) => member.pid), STOP_GRACE_MS);
     })());
 
   return {
@@ -509,9 +581,10 @@ export async function launchServer(spec: {
   const dir = await makePrivateDir(spec.prefix);
   let server: ServerProcess | undefined;
   let logs: readonly string[] = [];
-  const close = async (): Promise<void> => {
+  /** `up`: it greeted, so its port is its own until it has gone (after a failed start it may be someone else's). */
+  const close = async (up: boolean): Promise<void> => {
     await server?.stop();
-    if (server) await untilPortFree(spec.port);
+    if (up) await untilPortFree(spec.port);
     await removeDir(dir);
   };
   try {
@@ -520,10 +593,10 @@ export async function launchServer(spec: {
     server = await spawnServer(command.command, command.args, { cwd: dir, ...spec.spawn });
     const greeting = await awaitBanner(server, spec.port, { name: spec.name });
     let closing: Promise<void> | undefined;
-    return { dir, server, greeting, close: () => (closing ??= close()) };
+    return { dir, server, greeting, close: () => (closing ??= close(true)) };
   } catch (error) {
     const tails = (await Promise.all(logs.map(async (log) => [log, (await tail(log)).trim()] as const))).filter(([, text]) => text);
-    await close();
+    await close(false);
     if (error instanceof Error && tails.length > 0) error.message += tails.map(([log, text]) => `\n--- ${log}:\n${text}`).join('');
     throw error;
   }
@@ -539,18 +612,26 @@ export async function readUnder(root: string, remotePath: string): Promise<Buffe
   }
 }
 
+/** Puts `data` at the remote path under `root` (world-readable: anonymous logins download it too). */
+export async function writeUnder(root: string, remotePath: string, data: Buffer): Promise<void> {
+  const file = join(root, posix.resolve('/', remotePath));
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, data, { mode: 0o644 });
+}
+
 /** Builds the handle of a launched server (protocol-neutral: `login`, `read`, `messages` as the launcher gives). */
 export function serverHandle(
   launched: Launched,
-  fields: Pick<RealServerHandle, 'name' | 'protocol' | 'port' | 'storage' | 'login' | 'read' | 'messages'>,
+  fields: Pick<RealServerHandle, 'name' | 'protocol' | 'port' | 'storage' | 'login' | 'read' | 'put' | 'messages'>,
 ): LaunchedServer {
-  const { login, read, messages, ...rest } = fields;
+  const { login, read, put, messages, ...rest } = fields;
   return {
     ...rest,
     host: LOOPBACK,
     url: `${fields.protocol}://${LOOPBACK}:${fields.port}`,
     ...(login ? { login } : {}),
     ...(read ? { read } : {}),
+    ...(put ? { put } : {}),
     ...(messages ? { messages } : {}),
     pid: launched.server.pid,
     processes: () => launched.server.processes(),

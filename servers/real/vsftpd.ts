@@ -1,0 +1,178 @@
+/**
+ * vsftpd, the real one: `vsftpd DIR/vsftpd.conf` in the foreground (listen=YES, background=NO) on
+ * 127.0.0.1, from a private config written from RealServerOptions. The login is anonymous with
+ * uploads into /pub (DIR/anon/pub, owned by the `ftp` account): vsftpd virtual users need a PAM
+ * service file in /etc, anonymous needs nothing but that account.
+ *
+ *   DIR/anon        anon_root, root-owned 0755 (vsftpd refuses a writable chroot root)
+ *   DIR/anon/pub    upload directory (handle.storage), owned by ftp
+ *   DIR/empty       secure_chroot_dir for the unprivileged pre-login process
+ *
+ * The `ftp` account: vsftpd runs anonymous sessions as ftp_username and chdir()s into its home
+ * before chrooting into anon_root, so the account needs an existing home (`nobody`, home
+ * /nonexistent, fails with "500 OOPS: cannot change directory:/nonexistent"). `apt-get install vsftpd`
+ * creates it (home /srv/ftp); when it is missing and we are root, start() creates it once with
+ * `useradd --system` (home /srv/ftp), the same account the package would have made.
+ *
+ * Replies measured here (vsftpd 3.0.3, Debian 12), each instead of the greeting, then closed:
+ * max_clients `421 There are too many connected users, please try later.`; max_per_ip `421 There are
+ * too many connections from your internet address.`. A refused connection's process counts against
+ * max_clients until the listener has reaped it (a connection right after a refusal may be refused
+ * too). Idle: `421 Timeout.`. PORT and EPRT with port_enable=NO: `550 Permission denied.`. A passive
+ * data connection must come from the control connection's address (pasv_promiscuous=NO, the default,
+ * kept): from another, STOR gets `425 Security: Bad IP connecting.`.
+ * Its listener crashes (SIGSEGV) when it reaps a child it did not fork, which is why common.ts never
+ * lets it be a PID namespace's init.
+ */
+import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  LOOPBACK,
+  PASSIVE_RANGE_SIZE,
+  account,
+  findBinary,
+  freePort,
+  freePortRange,
+  invalidOptions,
+  launchServer,
+  notWhole,
+  readUnder,
+  writeUnder,
+  runHelper,
+  serverHandle,
+  writeLocalhostCertificate,
+  type Account,
+  type ProcessLauncher,
+} from './common.js';
+import { SERVERS_ROOT, ServerNotInstalled, type RealServerOptions } from './types.js';
+
+/** Where to look for vsftpd; defaults: `vsftpd` on PATH, then under SERVERS_ROOT. */
+export interface VsftpdLauncherOptions {
+  /** Binary name or path; default 'vsftpd'. */
+  readonly binary?: string;
+  /** Root of unpacked packages; default SERVERS_ROOT. */
+  readonly serversRoot?: string;
+  /** 'auto' (default): in its own PID namespace when possible (see common.ts); 'never': a plain process group. */
+  readonly isolate?: 'auto' | 'never';
+}
+
+const INSTALL = 'apt-get install vsftpd';
+/** The anonymous password sent (any is accepted: no_anon_password=NO, no email check). */
+const ANONYMOUS_PASSWORD = 'wireprobe@example.test';
+
+/** Why vsftpd cannot run with `options`, or undefined. */
+function unsupported(options: RealServerOptions): string | undefined {
+  return (
+    invalidOptions(options) ??
+    notWhole(options.idleTimeoutMs, 1000, 'vsftpd idle_session_timeout') ??
+    notWhole(options.dataTimeoutMs, 1000, 'vsftpd data_connection_timeout') ??
+    (options.messageSizeLimit !== undefined ? 'messageSizeLimit is an SMTP knob; vsftpd has no upload size limit' : undefined)
+  );
+}
+
+/** The `ftp` account anonymous sessions run as; created (system account, home /srv/ftp) when missing and we are root. */
+async function ftpAccount(): Promise<Account> {
+  const existing = await account('ftp');
+  if (existing) return existing;
+  if (process.getuid?.() !== 0) throw new Error("vsftpd's anonymous login needs the system account ftp: run scripts/install/ftp-servers.sh as root");
+  await mkdir('/srv/ftp', { recursive: true });
+  await runHelper('useradd', ['--system', '--user-group', '--home-dir', '/srv/ftp', '--no-create-home', '--shell', '/usr/sbin/nologin', 'ftp']);
+  const created = await account('ftp');
+  if (!created) throw new Error('useradd ftp succeeded but getent passwd ftp finds no account');
+  return created;
+}
+
+/** The config file's text: one `key=value` per line, absent options left to vsftpd's defaults. */
+function config(dir: string, port: number, range: readonly [number, number], o: RealServerOptions, tls: boolean): string {
+  const lines: Record<string, string | number | undefined> = {
+    listen: 'YES',
+    listen_ipv6: 'NO',
+    listen_address: LOOPBACK,
+    listen_port: port,
+    background: 'NO',
+    anonymous_enable: 'YES',
+    anon_root: join(dir, 'anon'),
+    write_enable: 'YES',
+    anon_upload_enable: 'YES',
+    anon_mkdir_write_enable: 'YES',
+    anon_other_write_enable: 'YES',
+    local_enable: 'NO',
+    secure_chroot_dir: join(dir, 'empty'),
+    pasv_enable: 'YES',
+    pasv_address: o.pasvAddress ?? LOOPBACK,
+    pasv_min_port: range[0],
+    pasv_max_port: range[1],
+    port_enable: o.active === 'off' ? 'NO' : 'YES',
+    connect_from_port_20: 'NO',
+    max_clients: o.maxSessions,
+    max_per_ip: o.maxPerAddress,
+    idle_session_timeout: o.idleTimeoutMs === undefined ? undefined : o.idleTimeoutMs / 1000,
+    data_connection_timeout: o.dataTimeoutMs === undefined ? undefined : o.dataTimeoutMs / 1000,
+    vsftpd_log_file: join(dir, 'vsftpd.log'),
+    log_ftp_protocol: 'YES',
+    ssl_enable: tls ? 'YES' : undefined,
+    rsa_cert_file: tls ? join(dir, 'cert.pem') : undefined,
+    rsa_private_key_file: tls ? join(dir, 'key.pem') : undefined,
+    allow_anon_ssl: tls ? 'YES' : undefined,
+    force_anon_logins_ssl: tls ? 'NO' : undefined,
+    force_anon_data_ssl: tls ? 'NO' : undefined,
+  };
+  return Object.entries(lines)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}=${value}\n`)
+    .join('');
+}
+
+/** Makes a vsftpd launcher (the default one is `vsftpdLauncher`; tests point one at a missing binary). */
+export function createVsftpdLauncher(where: VsftpdLauncherOptions = {}): ProcessLauncher {
+  const binary = where.binary ?? 'vsftpd';
+  const locate = (): Promise<string | undefined> => findBinary(binary, where.serversRoot ?? SERVERS_ROOT);
+  return {
+    name: 'vsftpd',
+    protocol: 'ftp',
+    install: INSTALL,
+    installed: async () => (await locate()) !== undefined,
+    unsupported,
+    start: async (options = {}) => {
+      const reason = unsupported(options);
+      if (reason) throw new RangeError(`vsftpd: ${reason}`);
+      const path = await locate();
+      if (!path) throw new ServerNotInstalled('vsftpd', INSTALL);
+      const ftp = await ftpAccount();
+      const port = options.port || (await freePort());
+      const range = options.pasvRange ?? (await freePortRange(PASSIVE_RANGE_SIZE));
+      const launched = await launchServer({
+        name: 'vsftpd',
+        prefix: 'wireprobe-vsftpd-',
+        port,
+        spawn: { isolate: where.isolate ?? 'auto', init: 'shell' }, // vsftpd crashes reaping an orphan as init (common.ts)
+        prepare: async (dir) => {
+          await mkdir(join(dir, 'anon', 'pub'), { recursive: true });
+          await mkdir(join(dir, 'empty'));
+          await chmod(join(dir, 'anon'), 0o755);
+          await chmod(join(dir, 'empty'), 0o755);
+          await chown(join(dir, 'anon', 'pub'), ftp.uid, ftp.gid);
+          if (options.tls) await writeLocalhostCertificate(dir);
+          const file = join(dir, 'vsftpd.conf');
+          await writeFile(file, config(dir, port, range, options, options.tls === true), { mode: 0o600 });
+          // vsftpd writes its fatal `500 OOPS: ...` to fd 0 (the control connection under inetd):
+          // point fd 0 at stderr so that a failed start says why.
+          return { command: '/bin/sh', args: ['-c', 'exec "$0" "$@" 0>&2', path, file], logs: [join(dir, 'vsftpd.log')] };
+        },
+      });
+      const root = join(launched.dir, 'anon');
+      return serverHandle(launched, {
+        name: 'vsftpd',
+        protocol: 'ftp',
+        port,
+        storage: join(root, 'pub'),
+        login: { user: 'anonymous', password: ANONYMOUS_PASSWORD, dir: '/pub' },
+        read: (remote) => readUnder(root, remote),
+        put: (remote, data) => writeUnder(root, remote, data),
+      });
+    },
+  };
+}
+
+/** vsftpd from PATH (apt) or SERVERS_ROOT, anonymous uploads into /pub. */
+export const vsftpdLauncher: ProcessLauncher = createVsftpdLauncher();
