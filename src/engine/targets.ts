@@ -102,8 +102,11 @@ export async function startSmtpTarget(name: string, scenario: Scenario): Promise
       },
     };
   }
+  // The mock takes any size unless told; a stock MTA stops at its own limit (Postfix: 10 MB), which
+  // would turn a large-message scenario into a size refusal: room for the scenario's messages instead.
+  const room = 2 * scenario.messageBytes + 1024 * 1024;
   const options: RealServerOptions = {
-    ...(knobs.sizeLimit ? { messageSizeLimit: knobs.sizeLimit } : {}),
+    messageSizeLimit: knobs.sizeLimit || Math.max(room, 10_240_000),
     ...(knobs.maxClients ? { maxSessions: knobs.maxClients } : {}),
     ...(tls ? { tls: true } : {}),
   };
