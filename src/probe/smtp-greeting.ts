@@ -28,7 +28,7 @@ function greetingFinding(read: Read<Reply>, where: string, sent: string[], recei
   const t = { sent, received };
   if (!read.ok) {
     if (read.end === 'timeout') {
-      return finding(id, 'fail', rfc, `No greeting within ${seconds(read.ms)} s: the server accepted the connection and then said nothing (a stalled or overloaded server, or a proxy holding the session); clients hang until their own timeout.`, t);
+      return finding(id, 'fail', rfc, `No greeting ${read.event}: the server accepted the connection and then said nothing (a stalled or overloaded server, or a proxy holding the session); clients hang until their own timeout.`, t);
     }
     const how = read.end === 'rst' ? 'reset the connection' : read.end === 'closed' ? 'closed the connection' : `failed (${read.event})`;
     return finding(id, 'fail', rfc, `The server ${how} before any greeting: clients see a dropped connection, not a reason; send "421 <text>" or "554 <text>" instead.`, t);
