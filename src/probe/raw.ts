@@ -312,7 +312,8 @@ export class RawConnection {
       };
       timer = setTimeout(() => {
         this.#event(EVENTS.timeout(timeoutMs));
-        finish({ ok: false, end: 'timeout', event: EVENTS.timeout(timeoutMs), ms: since() });
+        // A timeout took its bound, whatever a busy event loop added: reports say the bound.
+        finish({ ok: false, end: 'timeout', event: EVENTS.timeout(timeoutMs), ms: timeoutMs });
         if (this.closeOnTimeout) this.destroy();
       }, timeoutMs);
       this.#waiters.add(check);
@@ -589,7 +590,8 @@ export function connectRaw(options: RawOptions): Promise<{ readonly ok: true; re
       socket.off('error', onError);
       socket.on('error', () => undefined);
       socket.destroy();
-      resolve({ ok: false, failure: { ...failure, ms: Math.round(performance.now() - start) } });
+      const ms = failure.kind === 'timeout' ? timeoutMs : Math.round(performance.now() - start);
+      resolve({ ok: false, failure: { ...failure, ms } });
     }
     function onConnect(): void {
       clearTimeout(timer);
