@@ -58,6 +58,8 @@ export interface FtpDataOptions {
   readonly faults: readonly Fault[];
   /** A fault fired: false vetoes. */
   fire(fault: Fault): boolean;
+  /** A listener fault (`refuse`: a server restart) timed by data octets fired here. */
+  listenerFault?(fault: Fault): void;
 }
 
 /** Whether a fault belongs to the data side: data-channel faults, dataport, and control faults timed by data octets. */
@@ -133,6 +135,15 @@ export class FtpData implements Dialect {
     this.#closed = true;
     for (const server of this.#listeners) server.close();
     for (const blackhole of this.#blackholes) void blackhole.close();
+  }
+
+  /** Drops every open data connection as a restarting server does: a FIN (`close`) or an RST to both ends. */
+  drop(how: 'close' | 'reset'): void {
+    this.stopListening();
+    for (const link of this.#links) {
+      if (how === 'reset') link.reset('client');
+      else link.close('client', 'discard');
+    }
   }
 
   /** Ends every data connection and listener now (the proxy is closing). */
@@ -242,7 +253,8 @@ export class FtpData implements Dialect {
           if (fault.channel === 'data') return true;
           // Timed by the data connection, acting on the control connection.
           this.#o.transcript.add('!!', `fault fired at data octet ${fault.at !== 'connect' && 'bytes' in fault.at ? fault.at.bytes : 0}: ${formatFault(fault)}`);
-          if (this.control && isSessionFault(fault)) applyFault(fault, this.control);
+          if (!isSessionFault(fault)) this.#o.listenerFault?.(fault);
+          else if (this.control) applyFault(fault, this.control);
           return false;
         },
         verb: () => this.view.lastTransfer,

@@ -116,7 +116,11 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
 
   const listener: Listener = {
     dropAll(how) {
-      for (const entry of entries) entry.session?.abort(how);
+      // A restarting server loses its data connections with its sessions.
+      for (const entry of entries) {
+        entry.session?.abort(how);
+        entry.ftp?.drop(how);
+      }
     },
     refuseFor(ms, mode) {
       refusing = mode;
@@ -155,7 +159,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
         const faults = mine.filter(onDataSide);
         // Passive listeners go where the client reached the proxy (with --host 0.0.0.0, not 0.0.0.0 itself).
         const reached = entry.client.localAddress?.replace(/^::ffff:/, '');
-        entry.ftp = new FtpData({ host: reached && net.isIPv4(reached) ? reached : host, serverFacingHost: upstream.localAddress ?? host, upstreamHost: options.upstream.host, transcript: entry.transcript, faults, fire: markFired });
+        entry.ftp = new FtpData({ listenerFault: hooks.listenerFault, host: reached && net.isIPv4(reached) ? reached : host, serverFacingHost: upstream.localAddress ?? host, upstreamHost: options.upstream.host, transcript: entry.transcript, faults, fire: markFired });
       }
       const dialect: Dialect = entry.ftp ?? { tracker: new SmtpTracker(), view: new SmtpPhase() };
       const control = entry.ftp ? mine.filter((f) => !onDataSide(f)) : mine;

@@ -40,7 +40,28 @@ const POINTS: readonly (readonly [string, At, Channel | undefined, Expect, strin
   ['after-stor', { after: 'STOR' }, undefined, doneAt226, 'after the 226 to STOR'],
 ];
 
-const scenarios: Scenario[] = POINTS.flatMap(([name, at, channel, expect, title]) =>
+/**
+ * A server restart mid-transfer: every session and data connection dropped (FIN, or RST), and the port
+ * refused (or connections reset) for 2 s, so a client that reconnects at once meets it down.
+ */
+const RESTARTS: readonly (readonly [string, 'close' | 'reset', 'refuse' | 'reset', string])[] = [
+  ['restart-mid-stor', 'close', 'refuse', 'the server restarts after 1 MiB of an 8 MiB upload: sessions closed (FIN), the port refused for 2 s'],
+  ['restart-mid-stor-rst', 'reset', 'reset', 'the server restarts after 1 MiB of an 8 MiB upload: sessions reset (RST), connections reset for 2 s'],
+];
+
+const restarts: Scenario[] = RESTARTS.map(([name, drop, mode, title]) => ({
+  id: `${SUITE}/${name}`,
+  suite: SUITE,
+  protocol: 'ftp',
+  title,
+  fault: { kind: 'refuse', ms: 2_000, drop, mode, at: { after: 'STOR', bytes: FILE_BYTES }, channel: 'control', connection: 1 },
+  expect: mustFail,
+  messageBytes: 8 * FILE_BYTES,
+  ftp: { direction: 'upload' },
+  timeouts: { socket: 3_000, deadline: 15_000 },
+}));
+
+const scenarios: Scenario[] = [...POINTS.flatMap(([name, at, channel, expect, title]) =>
   (['reset', 'close'] as const).map((kind): Scenario => ({
     id: `${SUITE}/${kind}-${name}`,
     suite: SUITE,
@@ -58,11 +79,11 @@ const scenarios: Scenario[] = POINTS.flatMap(([name, at, channel, expect, title]
     ftp: { direction: 'upload' },
     timeouts: { socket: 3_000, deadline: 15_000 },
   })),
-);
+), ...restarts];
 
 export const resets: Suite = {
   name: SUITE,
   protocol: 'ftp',
-  description: 'RST and FIN at each control phase of an upload, on the data connection mid-STOR, and on the control connection mid-transfer',
+  description: 'RST and FIN at each control phase of an upload, on the data connection mid-STOR, on the control connection mid-transfer, and a server restart mid-transfer',
   scenarios,
 };

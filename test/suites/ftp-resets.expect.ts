@@ -59,6 +59,9 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
     'lftp/passive': ['delivered', 'site', 'conformant'],
     'lftp/active': ['delivered', 'site', 'conformant'],
   }),
+  // lftp reconnects into the restart: see RESTART_LFTP.
+  'restart-mid-stor': every(['closed', 'transfer', 'conformant']),
+  'restart-mid-stor-rst': every(['reset', 'transfer', 'conformant']),
 };
 
 /**
@@ -69,9 +72,16 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
 const RACY = /^(lftp|ftplib)\//;
 const HUNG: Want[] = LFTP_PHASES.map((phase): Want => ['hung', phase, 'deviates']);
 
+/**
+ * lftp meets the restart's own window: it reconnects 1 s later (refused or reset while the server is
+ * down, or greeted once it is back, then resuming): any reported failure, or the whole file delivered.
+ */
+const RESTART_LFTP: readonly Want[] = [...FAILED_ANYWHERE, LFTP_RECOVERED];
+
 export function expectFtpResets(id: string, column: string): Want | OneOf | undefined {
   const name = id.slice('ftp/resets/'.length);
   const measured = TABLE[name]?.[column];
+  if (measured && name.startsWith('restart-') && column.startsWith('lftp/')) return oneOf(measured, ...RESTART_LFTP);
   if (!measured || !name.endsWith('mid-stor') || !RACY.test(column)) return measured;
   return oneOf(measured, ...FAILED_ANYWHERE, ...(column.startsWith('lftp/') ? [...HUNG, LFTP_RECOVERED] : []));
 }
