@@ -10,6 +10,7 @@ import { probeCommand } from './commands/probe.js';
 import { runCommand } from './commands/run.js';
 import { selectClients, selectServers, selectSuites } from './commands/select.js';
 import { serveCommand } from './commands/serve.js';
+import { UPLOAD_MIB_ENV } from '../suites/ftp/uploads.js';
 import { UsageError } from './commands/usage-error.js';
 import { FaultSyntaxError, parseDuration, parseFault, parseSize } from './faults/parse.js';
 import type { Fault } from './faults/types.js';
@@ -279,6 +280,10 @@ function probe(values: Values, positionals: readonly string[]): Promise<number> 
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  const uploadMib = process.env[UPLOAD_MIB_ENV];
+  if (uploadMib !== undefined && !(/^\d+$/.test(uploadMib) && Number(uploadMib) >= 1 && Number(uploadMib) <= 1024)) {
+    throw new UsageError(`bad ${UPLOAD_MIB_ENV} "${uploadMib}": expected a whole number of MiB from 1 to 1024`);
+  }
   const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   if (values.version) return void process.stdout.write(`${VERSION}\n`), 0;
   const command = positionals[0];

@@ -16,12 +16,12 @@ interface Ran {
   stderr: string;
 }
 
-function start(args: readonly string[]): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+function start(args: readonly string[], env: Readonly<Record<string, string>> = {}): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env } });
 }
 
-function run(args: readonly string[]): Promise<Ran> {
-  const child = start(args);
+function run(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<Ran> {
+  const child = start(args, env);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -56,6 +56,12 @@ describe('wireprobe command line', () => {
     expect(stderr).toMatch(message);
     expect(stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('rejects a bad WIREPROBE_FTP_UPLOAD_MIB with one line naming it, before running anything', async () => {
+    const { code, stdout, stderr } = await run(['run', '--suite', 'ftp/uploads'], { WIREPROBE_FTP_UPLOAD_MIB: '200MB' });
+    expect([code, stdout]).toEqual([2, '']);
+    expect(stderr).toBe('wireprobe: bad WIREPROBE_FTP_UPLOAD_MIB "200MB": expected a whole number of MiB from 1 to 1024\n');
   });
 
   it('prints help with examples and the fault syntax', async () => {

@@ -9,7 +9,8 @@
  *
  * The issue's 200 MiB is scaled down to 32 MiB at 8 MiB/s (4 s a transfer) to keep CI short; the
  * ratios (transfer time over the client's 2 s inactivity timeout, over the server's 2 s idle timeout)
- * are kept. Timeouts of 1 s were measured too tight for a loaded 2-core machine: a busy proxy can
+ * are kept. WIREPROBE_FTP_UPLOAD_MIB=200 runs the full size (25 s a transfer; the deadline grows with it;
+ * use --concurrency 1: each run holds the file in memory a few times). Timeouts of 1 s were measured too tight for a loaded 2-core machine: a busy proxy can
  * leave a data link still for a second now and then, which a 1 s client timeout rightly reports.
  */
 import type { Expect, Scenario } from '../../src/engine/types.js';
@@ -17,7 +18,10 @@ import type { Suite } from '../types.js';
 
 const SUITE = 'ftp/uploads';
 const MiB = 1024 * 1024;
-const FILE_BYTES = 32 * MiB;
+/** Upload size, MiB: WIREPROBE_FTP_UPLOAD_MIB (checked by the CLI: a whole number from 1 to 1024), default 32. */
+export const UPLOAD_MIB_ENV = 'WIREPROBE_FTP_UPLOAD_MIB';
+const SIZE_MIB = /^\d+$/.test(process.env[UPLOAD_MIB_ENV] ?? '') ? Math.min(1024, Math.max(1, Number(process.env[UPLOAD_MIB_ENV]))) : 32;
+const FILE_BYTES = SIZE_MIB * MiB;
 const RATE = 8 * MiB;
 /** The clients' inactivity timeout and the server's idle timeout. */
 const TIMEOUT_MS = 2_000;
@@ -32,14 +36,15 @@ const common = {
   protocol: 'ftp' as const,
   messageBytes: FILE_BYTES,
   ftp: { direction: 'upload' as const },
-  timeouts: { connect: 2_000, greeting: 2_000, socket: TIMEOUT_MS, deadline: 30_000 },
+  // 4 s a transfer at 32 MiB, and room for a resume or a retry.
+  timeouts: { connect: 2_000, greeting: 2_000, socket: TIMEOUT_MS, deadline: Math.max(30_000, Math.ceil((FILE_BYTES / RATE) * 7_500)) },
 };
 
 const scenarios: Scenario[] = [
   {
     ...common,
     id: `${SUITE}/throttled`,
-    title: '32 MiB through an 8 MiB/s data link, client inactivity timeout 2 s',
+    title: `${SIZE_MIB} MiB through an 8 MiB/s data link, client inactivity timeout 2 s`,
     fault: { kind: 'throttle', bytesPerSecond: RATE, at: 'connect', channel: 'data', toward: 'server' },
     expect: keepsGoing,
   },
