@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
 import net, { type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { withPrivateTmp } from '../helpers/private-tmp.js';
 import { startFtpServer, type FtpServerHandle, type FtpServerOptions } from '../../servers/ftp.js';
 import { curlConfigUser, curlFtpArgs, curlFtpClient, curlFtpUrl } from '../../src/clients/curl-ftp.js';
 import { lftpArgs, lftpConnections, lftpQuote, lftpScript, lftpClient } from '../../src/clients/lftp.js';
@@ -40,11 +39,6 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-/** The adapters' temporary directories currently in the temp folder. */
-async function tempDirs(): Promise<string[]> {
-  return (await readdir(tmpdir())).filter((name) => /^wireprobe-(curl|lftp)-/.test(name));
-}
-
 const run = (client: FtpClientAdapter, ftpJob: FtpJob): Promise<ClientReport> => client.run(ftpJob, AbortSignal.timeout(TIMEOUTS.deadline));
 
 function failure(report: ClientReport) {
@@ -80,16 +74,18 @@ describe('FTP process clients (curl, lftp)', () => {
     const replyMeaning = client.name === 'curl' ? 'reply' : 'wire';
 
     it(`${client.name} fails on a wrong password with its exit code for a refused login`, async () => {
-      const before = await tempDirs();
-      await withServer({}, async (server) => {
-        const error = failure(await run(client, job(server.port, { password: 'wrong-pw', data: randomBytes(1000) })));
-        expect(error.exitCode).toBe(client.name === 'curl' ? 67 : 1);
-        expect(client.exitCodes?.[error.exitCode ?? -1]).toBe(replyMeaning);
-        expect(error.message).toContain('530');
-        expect(error.message).not.toContain('wrong-pw');
-        expect(server.files).toEqual([]);
-      });
-      expect(await tempDirs()).toEqual(before);
+      // Its temporary files go in a directory of this test's own: other tests run curl and lftp meanwhile.
+      const { left } = await withPrivateTmp(() =>
+        withServer({}, async (server) => {
+          const error = failure(await run(client, job(server.port, { password: 'wrong-pw', data: randomBytes(1000) })));
+          expect(error.exitCode).toBe(client.name === 'curl' ? 67 : 1);
+          expect(client.exitCodes?.[error.exitCode ?? -1]).toBe(replyMeaning);
+          expect(error.message).toContain('530');
+          expect(error.message).not.toContain('wrong-pw');
+          expect(server.files).toEqual([]);
+        }),
+      );
+      expect(left).toEqual([]);
     });
 
     it(`${client.name} reports the connect failure exit code for a closed port`, async () => {

@@ -2,11 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { Client } from 'basic-ftp';
 import { describe, expect, it } from 'vitest';
+import { withPrivateTmp } from '../helpers/private-tmp.js';
 import { freePortRange, portFree, type LaunchedServer, type ProcessLauncher } from '../../servers/real/common.js';
 import { createProftpdLauncher, proftpdLauncher } from '../../servers/real/proftpd.js';
 import { createPureFtpdLauncher, pureFtpdLauncher } from '../../servers/real/pure-ftpd.js';
@@ -111,7 +111,6 @@ function gone(id: number): boolean {
 }
 
 /** Entries of the OS temp dir starting with `prefix`. */
-const tempDirs = async (prefix: string): Promise<string[]> => (await readdir(tmpdir())).filter((name) => name.startsWith(prefix)).sort();
 
 /** Pids of processes whose command line mentions `text`. */
 async function processesMentioning(text: string): Promise<number[]> {
@@ -370,25 +369,26 @@ describe.each(CASES)('$launcher.name (real)', (c) => {
   }
 
   it('rejects with ServerNotInstalled when its binary is missing, leaving nothing behind', async () => {
-    const before = await tempDirs(c.prefix);
     const missing = c.create({ binary: `wireprobe-no-such-${name}`, serversRoot: '/nonexistent' });
     expect(await missing.installed()).toBe(false);
-    const error = await missing.start().catch((e: unknown) => e);
+    const { result: error, left } = await withPrivateTmp(() => missing.start().catch((e: unknown) => e));
     expect(error).toBeInstanceOf(ServerNotInstalled);
     expect((error as ServerNotInstalled).message).toMatch(new RegExp(`^${name} not found: `));
     expect((error as ServerNotInstalled).message).toContain(c.launcher.install);
-    expect(await tempDirs(c.prefix)).toEqual(before);
+    expect(left).toEqual([]);
   });
 
   it('rejects with its output when it cannot bind its port, leaving no process or directory behind', async () => {
-    const before = await tempDirs(c.prefix);
     const taken = net.createServer().listen(0, '127.0.0.1');
     try {
       await new Promise((resolve) => taken.once('listening', resolve));
       const { port } = taken.address() as net.AddressInfo;
-      await expect(c.launcher.start({ port })).rejects.toThrow(new RegExp(`^${name} (exited|gave no 220)`));
-      expect(await processesMentioning(c.prefix)).toEqual([]);
-      expect(await tempDirs(c.prefix)).toEqual(before);
+      // Its private directory goes in a temporary directory of this test's own (other tests start the same server meanwhile).
+      const { left } = await withPrivateTmp(async (tmp) => {
+        await expect(c.launcher.start({ port })).rejects.toThrow(new RegExp(`^${name} (exited|gave no 220)`));
+        expect(await processesMentioning(tmp)).toEqual([]);
+      });
+      expect(left).toEqual([]);
     } finally {
       taken.close();
     }

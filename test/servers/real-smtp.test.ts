@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import tls from 'node:tls';
 import nodemailer from 'nodemailer';
 import { describe, expect, it } from 'vitest';
+import { withPrivateTmp } from '../helpers/private-tmp.js';
 import type { LaunchedServer, ProcessLauncher } from '../../servers/real/common.js';
 import { createEximLauncher, eximLauncher } from '../../servers/real/exim.js';
 import { createPostfixLauncher, postfixLauncher, waitForMessages } from '../../servers/real/postfix.js';
@@ -358,19 +358,14 @@ describe.each(MTAS)('the $name launcher', (mta) => {
     await new Promise<void>((done) => holder.listen(0, '127.0.0.1', done));
     const { port } = holder.address() as net.AddressInfo;
     try {
-      await expect(mta.launcher.start({ port })).rejects.toThrow();
+      // Its private directory goes in a temporary directory of this test's own (other tests start the same MTA meanwhile).
+      const { left } = await withPrivateTmp(async (tmp) => {
+        await expect(mta.launcher.start({ port })).rejects.toThrow();
+        expect(await processesMentioning(tmp)).toEqual([]);
+      });
+      expect(left).toEqual([]);
     } finally {
       holder.close();
     }
-    // Our failed instance's directory named the port in its config; it must be gone, and with it every
-    // process that ran there (a process left behind would show a deleted working directory).
-    const prefix = `wireprobe-${mta.name}-`;
-    for (const entry of await readdir(tmpdir())) {
-      if (!entry.startsWith(prefix)) continue;
-      const configs = ['etc/master.cf', 'exim.conf'].map((file) => readFile(join(tmpdir(), entry, file), 'utf8').catch(() => ''));
-      for (const config of await Promise.all(configs)) expect(config).not.toMatch(new RegExp(`(:|= )${port}\\b`));
-    }
-    const stranded = (await processesMentioning(prefix)).filter((p) => p.cwd.endsWith('(deleted)'));
-    expect(stranded).toEqual([]);
   });
 });
