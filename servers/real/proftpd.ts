@@ -88,7 +88,8 @@ function config(dir: string, port: number, range: readonly [number, number], o: 
     optional('TimeoutStalled', o.dataTimeoutMs === undefined ? undefined : o.dataTimeoutMs / 1000),
     `PassivePorts ${range[0]} ${range[1]}\nMasqueradeAddress ${o.pasvAddress ?? LOOPBACK}\n`,
     `AuthPAM off\nRequireValidShell off\nAuthUserFile ${join(dir, 'ftpd.passwd')}\nAuthOrder mod_auth_file.c\n`,
-    'DefaultRoot ~\nAllowOverwrite on\n',
+    // AllowStoreRestart: stock proftpd answers REST+STOR and APPE with 451; the suites resume uploads.
+    'DefaultRoot ~\nAllowOverwrite on\nAllowStoreRestart on\n',
     o.active === 'off' ? '<Limit PORT EPRT>\n  DenyAll\n</Limit>\n' : '',
     `<IfModule mod_dso.c>\n  ModulePath ${modules}\n${o.tls ? '  LoadModule mod_tls.c\n' : ''}</IfModule>\n`,
     o.tls
