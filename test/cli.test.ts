@@ -106,6 +106,26 @@ describe('wireprobe command line', () => {
     }
   });
 
+  it('runs a matrix of clients x servers x faults with JSON and HTML reports carrying the server', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wireprobe-matrix-'));
+    try {
+      const json = join(dir, 'm.json');
+      const html = join(dir, 'm.html');
+      const { code, stdout } = await run(['matrix', 'ftp', '--suite', 'ftp/modes', '--clients', 'basic-ftp', '--servers', 'mock-ftp,vsftpd', '--json', json, '--html', html]);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/basic-ftp\/passive@vsftpd/);
+      const report = JSON.parse(await readFile(json, 'utf8')) as { results: { id: string; server: string; verdict: string }[] };
+      const servers = new Set(report.results.map((r) => r.server));
+      expect([...servers].sort()).toEqual(['mock-ftp', 'vsftpd']);
+      expect(report.results.find((r) => r.id === 'ftp/modes/baseline-upload/basic-ftp/passive@vsftpd')?.verdict).toBe('conformant');
+      const page = await readFile(html, 'utf8');
+      expect(page).toContain('ftp/modes/baseline-upload/basic-ftp/passive@vsftpd');
+      expect(page).not.toMatch(/https?:\/\//);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('serves a misbehaving SMTP server until interrupted, faulting only the Nth connection', async () => {
     const child = start(['serve', 'smtp', '--fault', 'reset after DATA +64KiB', '--nth', '1']);
     let stdout = '';
