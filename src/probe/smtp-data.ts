@@ -2,7 +2,8 @@
  * SMTP size, pipelining and framing: `smtp.size`, `smtp.pipelining`, `smtp.bare-lf`. Each on its own
  * session (STARTTLS when offered, AUTH when credentials were given). Non-destructive unless
  * `limits.send`: RSET before any DATA, or a DATA that is never ended (the connection is dropped, so the
- * server discards the transaction).
+ * server discards the transaction). bare-lf runs only with `limits.send`: a vulnerable server takes a
+ * look-alike as the end of data and delivers the probe's test message, which nothing can undo.
  *
  *   size:       MAIL SIZE=small (250?) ─► RSET ─► MAIL SIZE=limit+1 (552?) ─► RSET   [--send: body > limit]
  *   pipelining: "MAIL\r\nRCPT\r\nRCPT\r\nDATA\r\n" in one write ─► 4 replies, 354 last ─► drop [--send: message]
@@ -182,6 +183,10 @@ async function smuggle(conn: RawConnection, sequences: readonly string[]): Promi
 async function bareLfCheck(target: ProbeTarget, limits: ProbeLimits): Promise<Finding> {
   const id = 'smtp.bare-lf';
   const rfc = rfcOf(id);
+  if (!limits.send) {
+    const why = 'Not checked by default: on a server vulnerable to SMTP smuggling the test itself delivers a message (to postmaster); give --send to run it.';
+    return skipped(id, rfc, why, { sent: [], received: [] });
+  }
   const started = await transaction(target, limits, id);
   if (!started.ok) return started.finding;
   const { conn } = started;

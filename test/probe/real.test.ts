@@ -1,0 +1,64 @@
+/**
+ * The probe against real servers with known settings (started by their launchers on loopback): what it
+ * reports must be what was configured. vsftpd with max_clients 3 and idle_session_timeout 5 is reported
+ * as a limit of 3 and an idle timeout of about 5 s; Postfix's message_size_limit is found enforced.
+ */
+import { readdir } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { postfixLauncher } from '../../servers/real/postfix.js';
+import { vsftpdLauncher } from '../../servers/real/vsftpd.js';
+import { runProbe } from '../../src/probe/run.js';
+import { DEFAULT_PROBE_LIMITS, type Finding, type ProbeReport } from '../../src/probe/types.js';
+
+const get = (report: ProbeReport, id: string): Finding => {
+  const found = report.findings.find((f) => f.id === id);
+  if (!found) throw new Error(`no finding ${id}`);
+  return found;
+};
+
+describe('wireprobe probe against real servers', () => {
+  it('reports vsftpd with max_clients 3 and idle_session_timeout 5 as a limit of 3 and an idle timeout of about 5 s', async () => {
+    const server = await vsftpdLauncher.start({ maxSessions: 3, idleTimeoutMs: 5_000 });
+    try {
+      const { user, password } = server.login!;
+      const report = await runProbe({ protocol: 'ftp', host: server.host, port: server.port, user, password }, { ...DEFAULT_PROBE_LIMITS, maxSessions: 5, maxIdleSeconds: 8 });
+      expect(get(report, 'ftp.session-limit')).toMatchObject({ status: 'pass', value: 3 });
+      const idle = get(report, 'ftp.idle-timeout');
+      expect(idle.status).toBe('pass');
+      expect(idle.value).toBeGreaterThanOrEqual(5);
+      expect(idle.value).toBeLessThan(7);
+      expect(idle.received.join('\n')).toMatch(/421 Timeout\./);
+      expect(get(report, 'ftp.integrity').status).not.toBe('fail');
+      // Nothing left behind: the probe's upload is deleted.
+      expect(await readdir(server.storage)).toEqual([]);
+      expect(JSON.stringify(report)).not.toContain(password);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('finds the message size limit of Postfix enforced: the SIZE it advertises, 552 above it', async () => {
+    const server = await postfixLauncher.start({ messageSizeLimit: 100_000 });
+    try {
+      const report = await runProbe({ protocol: 'smtp', host: server.host, port: server.port }, DEFAULT_PROBE_LIMITS);
+      expect(get(report, 'smtp.size')).toMatchObject({ status: 'pass', value: 100_000 });
+      expect(get(report, 'smtp.size').received.join('\n')).toMatch(/552/);
+      expect(get(report, 'smtp.greeting').status).toBe('pass');
+      expect(get(report, 'smtp.open-relay').status).not.toBe('pass'); // the launcher accepts every domain from loopback
+      expect(await server.messages?.()).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('finds Postfix 3.7 as Debian ships it open to SMTP smuggling with --send (smtpd_forbid_bare_newline is off before 3.9)', async () => {
+    const server = await postfixLauncher.start({});
+    try {
+      const report = await runProbe({ protocol: 'smtp', host: server.host, port: server.port }, { ...DEFAULT_PROBE_LIMITS, send: true });
+      expect(get(report, 'smtp.bare-lf')).toMatchObject({ status: 'fail' });
+      expect(get(report, 'smtp.bare-lf').value).toContain('\\n.\\n');
+    } finally {
+      await server.close();
+    }
+  });
+});
