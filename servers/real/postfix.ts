@@ -187,6 +187,32 @@ async function makeQueue(dir: string): Promise<void> {
   await writeFile(join(spool, 'quick-start'), '');
 }
 
+/** Queues a message passes through before delivery (deferred and held ones are settled: not delivered). */
+const IN_FLIGHT = ['maildrop', 'incoming', 'active'];
+/** How long a queue may take to drain after the clients left. */
+const DRAIN_BOUND_MS = 10_000;
+
+/** Files under `dir`, at any depth (Postfix may hash queue files into subdirectories). */
+async function filesUnder(dir: string): Promise<number> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  let count = 0;
+  for (const entry of entries) count += entry.isDirectory() ? await filesUnder(join(dir, entry.name)) : 1;
+  return count;
+}
+
+/**
+ * Resolves once Postfix's in-flight queues are empty, so every message it accepted is in the Maildir
+ * (delivery happens after the 250, 1-130 ms here), or after DRAIN_BOUND_MS.
+ */
+async function queueDrained(spool: string): Promise<void> {
+  const until = Date.now() + DRAIN_BOUND_MS;
+  while (Date.now() < until) {
+    const counts = await Promise.all(IN_FLIGHT.map((queue) => filesUnder(join(spool, queue))));
+    if (counts.every((n) => n === 0)) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** The Maildir `inbox` under DIR/mail, owned by the mailbox uid so `virtual` can write into it. */
 async function makeMaildir(dir: string): Promise<string> {
   const mail = join(dir, 'mail');
@@ -335,6 +361,7 @@ export function createPostfixLauncher(where: PostfixLauncherOptions = {}): Proce
           url: `smtp://${LOOPBACK}:${port}`,
           storage: maildir,
           messages: () => readMaildir(maildir),
+          settle: () => queueDrained(join(dir, 'spool')),
           pid: running.pid,
           processes: () => running.processes(),
           close: () => (closing ??= stop()),

@@ -52,6 +52,11 @@ export interface RealServerHandle {
   read?(path: string): Promise<Buffer | undefined>;
   /** FTP: puts a file at remote `path` before a run (downloads), readable by the login. */
   put?(path: string, data: Buffer): Promise<void>;
+  /**
+   * SMTP: resolves once everything the server accepted is stored or given up (its queue holds nothing in
+   * flight), or after a bound; absent: stored as soon as accepted.
+   */
+  settle?(): Promise<void>;
   /** SMTP: every message stored so far, as stored (the MTA's own headers prepended, LF line ends). */
   messages?(): Promise<Buffer[]>;
   /** Stops the server: process group killed (or `postfix stop`), waited for, temporary directory removed. Idempotent. */

@@ -38,6 +38,11 @@ async function writable(flag: string, file: string): Promise<void> {
   const target = resolve(file);
   const info = await stat(target).catch(() => undefined);
   if (info?.isDirectory()) throw new UsageError(`bad --${flag} "${file}": it is a directory`);
+  if (info) {
+    await access(target, constants.W_OK).catch(() => {
+      throw new UsageError(`bad --${flag} "${file}": it is not writable`);
+    });
+  }
   await writableDir(dirname(target), flag, file);
 }
 

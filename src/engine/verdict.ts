@@ -121,7 +121,7 @@ export function judgeFtp({ expect, unfired, outcome, transferred, download, ftp 
   }
   // Integrity is checked above: a success here is the whole file, intact. Reached over more sessions or
   // data connections than transfers, it is the client's own recovery, not a missed failure.
-  const reconnected = ftp.sessions > 1;
+  const reconnected = ftp.sessions > transferred.length; // parallel transfers open a session each
   if (outcome.kind === 'delivered' && (reconnected || ftp.data.connections > transferred.length)) {
     const how = reconnected ? 'reconnected and resumed' : 'opened a new data connection';
     const whole = download ? 'the whole file arrived intact' : 'the server holds the whole file intact';

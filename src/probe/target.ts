@@ -110,7 +110,10 @@ export function describeTarget(target: ProbeTarget): string {
 
 /** A URL as typed with its password replaced: `ftp://bob:***@host`. For error messages. */
 export function redactUrl(text: string): string {
-  return text.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#@:]*):[^/?#]*@/, '$1:***@');
+  // Everything between the user and the last "@" is the password, even with "/", "?" or "#" in it
+  // (a raw password the user did not percent-encode must not reach an error message either).
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#@:]*):(.*)@([^@]*)$/s.exec(text);
+  return m ? `${m[1]}:***@${m[3]}` : text;
 }
 
 /**

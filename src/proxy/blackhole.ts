@@ -43,6 +43,7 @@ export async function openBlackhole(host: string): Promise<Blackhole> {
   const stop = new SharedArrayBuffer(4);
   const worker = new Worker(WORKER, { eval: true, workerData: { host, stop } });
   worker.unref();
+  worker.on('error', () => undefined); // a worker that dies is a listener gone: the port then refuses
   const exited = once(worker, 'exit').then(() => undefined);
   const [message] = (await once(worker, 'message')) as [{ port?: number; error?: string }];
   const fillers: net.Socket[] = [];
@@ -66,8 +67,13 @@ export async function openBlackhole(host: string): Promise<Blackhole> {
     socket.unref();
     fillers.push(socket);
   }
-  // The first always fits; a kernel that holds only `backlog` connections leaves the second waiting.
-  await once(fillers[0]!, 'connect');
-  await Promise.race([once(fillers[1]!, 'connect'), new Promise((resolve) => setTimeout(resolve, FILLER_WAIT_MS).unref())]);
+  try {
+    // The first always fits; a kernel that holds only `backlog` connections leaves the second waiting.
+    await once(fillers[0]!, 'connect');
+    await Promise.race([once(fillers[1]!, 'connect'), new Promise((resolve) => setTimeout(resolve, FILLER_WAIT_MS).unref())]);
+  } catch (error) {
+    await close();
+    throw new Error(`cannot fill the blackholed port's queue on ${host}: ${(error as Error).message}`);
+  }
   return { host, port, close };
 }

@@ -324,6 +324,12 @@ export class Session implements Link {
       p.data = Buffer.concat([p.data.subarray(0, start), line, p.data.subarray(mark.end)]);
       for (let i = p.next; i < p.marks.length; i++) p.marks[i] = shift(p.marks[i]!, by);
       this.#pump(dir);
+    }, (error: unknown) => {
+      // The line cannot be rewritten (no listener could be opened): the session cannot go on truthfully.
+      this.#editing[dir] = false;
+      if (this.#dead) return;
+      this.transcript.add('!!', `cannot rewrite ${mark.kind === 'reply' ? 'a reply' : 'a command'} (${(error as Error).message}): session reset`);
+      this.abort('reset');
     });
     return true;
   }

@@ -73,6 +73,11 @@ describe('probe targets', () => {
     expect(describeTarget(parseTarget('ftp://127.0.0.1'))).toBe('ftp://127.0.0.1:21');
     expect(describeTarget(parseTarget('smtp://[::1]'))).toBe('smtp://[::1]:25');
     expect(redactUrl('ftp://bob:hunter2@host:21')).toBe('ftp://bob:***@host:21');
+    // A raw password with "/", "?" or "#" in it: the error about the path must not echo it.
+    for (const secret of ['pa/ss', 'p#w', 'p?w']) {
+      expect(redactUrl(`ftp://bob:${secret}@host`)).toBe('ftp://bob:***@host');
+      expect(() => parseTarget(`ftp://bob:${secret}@host`)).toThrow(/^bad target "ftp:\/\/bob:\*\*\*@host": /);
+    }
   });
 
   it('names a host that does not resolve, exactly as given', async () => {
