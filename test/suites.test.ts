@@ -52,6 +52,11 @@ describe.each(SUITES.map((s) => [s.name, s] as const))('suite %s', (name, suite)
         expect(results.filter((r) => r.mode !== 'passive' && r.mode !== 'active')).toEqual([]);
         // A data-channel fault fires on the data connection, and the transcript says so.
         for (const r of results.filter((r) => r.fault?.channel === 'data' && r.faultFired)) expect(r.transcript.join('\n')).toMatch(/data \d+: fault fired/);
+        // A transfer reported complete that deviates is an integrity failure, and says so with both hashes.
+        for (const r of results.filter((r) => r.outcome?.kind === 'delivered' && r.verdict === 'deviates')) {
+          expect(r.sink?.sha256, r.id).toEqual({ sent: expect.stringMatching(/^[0-9a-f]{64}$/), held: expect.stringMatching(/^[0-9a-f]{64}$|^nothing$/) });
+          expect(r.reason).toMatch(/reported the (upload|download) complete, but .* SHA-256 [0-9a-f]{64}/);
+        }
       }
       const postDot = results.filter((r) => r.id.includes('-after-dot/'));
       expect(postDot.map((r) => r.sink)).toEqual(postDot.map(() => ({ copies: 1, intact: true })));

@@ -5,7 +5,7 @@
  * socket buffers) a FIN on the data connection let basic-ftp, ftplib and lftp report a truncated upload
  * complete, and lftp looped on data-connection resets until the deadline.
  */
-import { every, FAILED_ANYWHERE, LFTP_PHASES, LFTP_RECOVERED, oneOf, type OneOf, type Want } from './want.js';
+import { every, FAILED_ANYWHERE, LFTP_HUNG, LFTP_RECOVERED, LFTP_STALE_BLOCK, oneOf, type OneOf, type Want } from './want.js';
 
 /** Per scenario: the outcome of every client and mode (basic-ftp has no active mode), then the columns that differ. */
 const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
@@ -70,18 +70,17 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
  * reports a failure, hangs, or (lftp) recovers with the whole file at the server; never a false success.
  */
 const RACY = /^(lftp|ftplib)\//;
-const HUNG: Want[] = LFTP_PHASES.map((phase): Want => ['hung', phase, 'deviates']);
 
 /**
  * lftp meets the restart's own window: it reconnects 1 s later (refused or reset while the server is
  * down, or greeted once it is back, then resuming): any reported failure, or the whole file delivered.
  */
-const RESTART_LFTP: readonly Want[] = [...FAILED_ANYWHERE, LFTP_RECOVERED];
+const RESTART_LFTP: readonly Want[] = [...FAILED_ANYWHERE, LFTP_RECOVERED, LFTP_STALE_BLOCK, ...LFTP_HUNG];
 
 export function expectFtpResets(id: string, column: string): Want | OneOf | undefined {
   const name = id.slice('ftp/resets/'.length);
   const measured = TABLE[name]?.[column];
   if (measured && name.startsWith('restart-') && column.startsWith('lftp/')) return oneOf(measured, ...RESTART_LFTP);
   if (!measured || !name.endsWith('mid-stor') || !RACY.test(column)) return measured;
-  return oneOf(measured, ...FAILED_ANYWHERE, ...(column.startsWith('lftp/') ? [...HUNG, LFTP_RECOVERED] : []));
+  return oneOf(measured, ...FAILED_ANYWHERE, ...(column.startsWith('lftp/') ? [...LFTP_HUNG, LFTP_RECOVERED, LFTP_STALE_BLOCK] : []));
 }

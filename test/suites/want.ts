@@ -41,6 +41,16 @@ export const FAILED_ANYWHERE: readonly Want[] = (['closed', 'reset', 'timeout'] 
 export const LFTP_RECOVERED: Want = ['delivered', 'site', 'conformant'];
 
 /**
+ * lftp 4.9.2 resuming on its own now and then sends one stale 64 KiB read-ahead block at the restart
+ * offset: the right size, the wrong content, reported success (see ftp-uploads.expect.ts). The suite
+ * test checks that every such deviation carries both hashes.
+ */
+export const LFTP_STALE_BLOCK: Want = ['delivered', 'site', 'deviates'];
+
+/** lftp still reconnecting at the runner's deadline (it can loop for minutes), wherever its last attempt was. */
+export const LFTP_HUNG: readonly Want[] = LFTP_PHASES.map((phase): Want => ['hung', phase, 'deviates']);
+
+/**
  * FTP: `want` in every client/mode column (`n/a` where the client lacks the mode, basic-ftp's active),
  * except the columns in `differs`.
  */
