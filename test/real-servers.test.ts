@@ -108,6 +108,8 @@ describe('real FTP servers', () => {
       'real/session-limit/basic-ftp/passive@proftpd': ['reply', 'pass', 530, 'conformant'],
       'real/session-limit/ftplib/passive@proftpd': ['reply', 'pass', 530, 'conformant'],
     });
-    for (const r of results) expect(r.reason).toMatch(/^2 of 4 transfers reported complete and intact, 2 reported failed/);
+    // At most the 2 sessions allowed complete; vsftpd counts a session it just refused for a moment
+    // longer, so a third arrival can be refused too (1 of 4 seen under load).
+    for (const r of results) expect(r.reason).toMatch(/^[12] of 4 transfers reported complete and intact, [23] reported failed/);
   });
 });
