@@ -227,11 +227,13 @@ function matrix(values: Values, positionals: readonly string[]): Promise<number>
   if (foreign) throw new UsageError(`suite "${foreign.name}" is not one of the ${protocol} suites`);
   const clients = selectClients(names(values.clients) ?? ['all']).filter((c) => c.protocol === protocol);
   if (clients.length === 0) throw new UsageError(`no ${protocol} client among --clients "${names(values.clients)?.join(',')}"`);
+  return runCommand({ suites, clients, servers: selectServers(names(values.servers) ?? ['all'], protocol), ...reporting(values) });
+}
+
+/** What `run` and `matrix` share: concurrency, the reports asked for, exit policy, and the console's looks. */
+function reporting(values: Values) {
   const tty = process.stdout.isTTY === true;
-  return runCommand({
-    suites,
-    clients,
-    servers: selectServers(names(values.servers) ?? ['all'], protocol),
+  return {
     concurrency: integer('concurrency', values.concurrency, 4, 1, 64),
     json: values.json,
     junit: values.junit,
@@ -242,7 +244,7 @@ function matrix(values: Values, positionals: readonly string[]): Promise<number>
     out: process.stdout,
     color: tty && !values['no-color'] && process.env.NO_COLOR === undefined,
     live: tty,
-  });
+  };
 }
 
 function parseSizeFlag(text: string): number {
@@ -299,21 +301,11 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (command === 'run') {
     onlyFor('run', values, ['suite', 'client', 'server', 'json', 'junit', 'html', 'transcripts', 'concurrency', 'fail-on-deviation', 'no-color']);
-    const tty = process.stdout.isTTY === true;
     return runCommand({
       suites: selectSuites(names(values.suite)),
       clients: selectClients(names(values.client)),
       servers: selectServers(names(values.server)),
-      html: values.html,
-      concurrency: integer('concurrency', values.concurrency, 4, 1, 64),
-      json: values.json,
-      junit: values.junit,
-      transcripts: values.transcripts,
-      failOnDeviation: values['fail-on-deviation'] === true,
-      version: VERSION,
-      out: process.stdout,
-      color: tty && !values['no-color'] && process.env.NO_COLOR === undefined,
-      live: tty,
+      ...reporting(values),
     });
   }
   throw new UsageError(`unknown command "${command}" (commands: run, matrix, list, serve, probe; see wireprobe --help)`);
