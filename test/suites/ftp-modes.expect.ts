@@ -69,7 +69,7 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
 const LFTP_425: Want = ['reply', 'stor', 'conformant'];
 
 /**
- * ftplib in passive mode against a data connection reset as it opens: Python's connect() reads the
+ * ftplib (and lftp) in passive mode against a data connection reset as it opens: Python's connect() reads the
  * socket's error after the handshake, and the proxy's RST can already be there (seen under load), so
  * ftplib fails before it sends STOR: a reset while it was opening the data connection after PASV.
  */
@@ -86,6 +86,8 @@ const CURL_PASV_FALLBACK: Want = ['delivered', 'stor', 'conformant'];
 const RACES: Readonly<Record<string, Want>> = {
   'data-port-refused lftp/active': LFTP_425,
   'data-reset-on-open ftplib/passive': FTPLIB_RESET_AT_CONNECT,
+  // lftp's non-blocking connect can read the same RST first (seen in CI under load): a reset after PASV.
+  'data-reset-on-open lftp/passive': FTPLIB_RESET_AT_CONNECT,
   'data-reset-on-open curl/passive': CURL_PASV_FALLBACK,
 };
 
