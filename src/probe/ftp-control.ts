@@ -98,7 +98,7 @@ export class FtpSession {
     return plain(this.conn.remoteAddress);
   }
 
-  /** Our end of the control connection: where an active-mode server must connect back (RFC 2577). */
+  /** Our end of the control connection: where an active-mode server must connect back (one guarding against RFC 2577 §2's bounce attack connects nowhere else). */
   get local(): string {
     return plain(this.conn.localAddress);
   }

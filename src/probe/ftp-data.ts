@@ -164,19 +164,19 @@ async function epsvCheck(s: FtpSession): Promise<{ finding: Finding; worked: boo
   return { finding: finding(id, 'pass', rfc, `EPSV gave port ${port} on the control address; ${list.why}.`, s.take(), port), worked: true };
 }
 
-/** RFC 2428 §4: after EPSV ALL the server must refuse PASV (and PORT, EPRT). Folded into the epsv finding. */
+/** RFC 2428 §3: after EPSV ALL the server must refuse PASV (and PORT, EPRT). Folded into the epsv finding. */
 async function epsvAll(s: FtpSession, before: Finding): Promise<Finding> {
   const all = await s.command('EPSV ALL');
   let status: FindingStatus = 'pass';
   let advice: string;
   if (codeOf(all) !== 200) {
     status = 'warn';
-    advice = `; but EPSV ALL got ${said(all)} instead of 200 (RFC 2428 §4), so NAT devices cannot be told that only EPSV will be used.`;
+    advice = `; but EPSV ALL got ${said(all)} instead of 200, so NAT devices cannot be told that only EPSV will be used (RFC 2428 §4).`;
   } else {
     const pasv = await s.command('PASV');
     const refused = pasv.ok && pasv.value.code >= 400;
     if (!refused) status = 'warn';
-    advice = refused ? `; after EPSV ALL, PASV was refused (${codeOf(pasv)}) as RFC 2428 §4 requires.` : `; but after EPSV ALL, PASV got ${said(pasv)}: RFC 2428 §4 says it must be refused.`;
+    advice = refused ? `; after EPSV ALL, PASV was refused (${codeOf(pasv)}) as RFC 2428 §3 requires.` : `; but after EPSV ALL, PASV got ${said(pasv)}: RFC 2428 §3 says it must be refused.`;
   }
   const transcript = merge(before, s.take(), 'EPSV ALL, at the end of the session');
   return finding(before.id, status, before.rfc, `${before.advice.replace(/\.$/, '')}${advice}`, transcript, before.value);
@@ -215,7 +215,7 @@ async function bounceCheck(s: FtpSession): Promise<Finding> {
   if (!read.ok) return finding(id, 'fail', rfc, `${verb} to a third-party address got no reply (${read.event}).`, s.take());
   const code = read.value.code;
   if (code >= 200 && code < 300) {
-    const advice = `${verb} naming ${to.host}, an address other than the client's, was accepted (${code}): refuse it (RFC 2577 §3; vsftpd port_promiscuous=NO, proftpd AllowForeignAddress off), or the server can be used to bounce connections; no transfer was started.`;
+    const advice = `${verb} naming ${to.host}, an address other than the client's, was accepted (${code}): refuse it (the bounce attack of RFC 2577 §2; vsftpd port_promiscuous=NO, proftpd AllowForeignAddress off), or the server can be used to bounce connections; no transfer was started.`;
     return finding(id, 'warn', rfc, advice, s.take(), code);
   }
   return finding(id, 'pass', rfc, `${verb} naming ${to.host}, an address other than the client's, was refused (${said(read)}).`, s.take(), code);

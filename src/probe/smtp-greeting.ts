@@ -42,7 +42,7 @@ function greetingFinding(read: Read<Reply>, where: string, sent: string[], recei
   }
   if (reply.code === 421) return finding(id, 'warn', rfc, `The server says it is unavailable (${reply.raw.at(-1)}): a correct way to turn clients away, but nothing else could be checked now.`, t, value);
   if (reply.code === 554 || reply.code === 521) return finding(id, 'fail', rfc, `The server refuses sessions from this address (${reply.raw.at(-1)}): probe from an address it accepts.`, t, value);
-  return finding(id, 'fail', rfc, `The greeting is ${reply.code}, not 220: clients will not go on (RFC 5321 §4.3.2 allows 220, 421 or 554).`, t, value);
+  return finding(id, 'fail', rfc, `The greeting is ${reply.code}, not 220: clients will not go on (RFC 5321 §4.3.2 allows 220 or 554, and §3.8 a 421).`, t, value);
 }
 
 /** The greeting and capabilities group: `smtp.greeting`, `smtp.ehlo`. */
