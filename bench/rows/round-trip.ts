@@ -4,31 +4,14 @@
  * fault proxy with no fault. Paths take turns in batches of 50 so a slow moment hits all three; the
  * added time is the path's quantile minus direct's.
  */
-import net, { type Socket } from 'node:net';
+import net from 'node:net';
 import { startSmtpServer } from '../../servers/smtp.js';
 import { startProxy } from '../../src/proxy/proxy.js';
+import { startPipeRelay } from '../lib/pipe-relay.js';
 import { quantile, type BenchRow } from '../lib/stats.js';
 
 const HOST = '127.0.0.1';
 const BATCH = 50;
-
-/** A relay that only pipes bytes both ways. */
-async function pipeRelay(port: number): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = net.createServer({ noDelay: true }, (client) => {
-    const upstream = net.connect({ host: HOST, port, noDelay: true });
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => (s === client ? upstream : client).destroy());
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((r) => server.listen(0, HOST, r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () => new Promise((r) => (sockets.forEach((s) => s.destroy()), server.close(() => r()))),
-  };
-}
 
 /** An SMTP session on `port` past its greeting; `noop()` resolves with one NOOP's round trip in µs. */
 async function session(port: number): Promise<{ noop(): Promise<number>; close(): void }> {
@@ -57,7 +40,7 @@ async function session(port: number): Promise<{ noop(): Promise<number>; close()
 /** The round-trip row: added p50 and p99 over `count` NOOPs per path. */
 export async function roundTrip(count: number): Promise<BenchRow> {
   const mock = await startSmtpServer();
-  const relay = await pipeRelay(mock.port);
+  const relay = await startPipeRelay(mock.port);
   const proxy = await startProxy({ upstream: { host: HOST, port: mock.port } });
   const paths = { direct: await session(mock.port), pipe: await session(relay.port), proxy: await session(proxy.port) };
   const times = { direct: [] as number[], pipe: [] as number[], proxy: [] as number[] };
