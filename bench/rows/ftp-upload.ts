@@ -1,0 +1,108 @@
+/**
+ * FTP upload rows, all with curl as the client (`curl -T FILE ftp://...`, binary, passive):
+ *
+ *   mock direct   curl ──► mock FTP server (own process, no proxy)
+ *   vsftpd        curl ──► vsftpd, its upload directory on tmpfs (the mock keeps uploads in memory)
+ *   through proxy curl ──► wireprobe serve ftp (proxy + mock in one process)
+ *
+ * Rows: the mock's rate against vsftpd's, the proxy's cost (serve ftp over the mock direct), and the
+ * peak RSS (VmHWM) of `serve ftp` after one upload and after a re-upload to the same name.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { vsftpdLauncher } from '../../servers/real/vsftpd.js';
+import { have, memory, serve, timed, type Daemon } from '../lib/procs.js';
+import { median, pairRatios, spread, type BenchRow } from '../lib/stats.js';
+
+const MiB = 2 ** 20;
+
+export interface FtpUploadOptions {
+  readonly rounds: number;
+  /** Upload size, octets. */
+  readonly bytes: number;
+}
+
+/** A file of `bytes` random octets on tmpfs (so reading it costs curl no disk time). */
+async function sourceFile(bytes: number): Promise<{ path: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join('/dev/shm', 'wireprobe-bench-'));
+  const path = join(dir, 'upload.bin');
+  const out = createWriteStream(path);
+  const block = randomBytes(MiB);
+  for (let done = 0; done < bytes; done += MiB) {
+    if (!out.write(done + MiB <= bytes ? block : block.subarray(0, bytes - done))) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  await new Promise((r) => out.end(r));
+  return { path, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** The mock FTP server in a child process, direct. */
+async function mockDirect(): Promise<Daemon> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../mock-ftp-child.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+  for await (const line of createInterface({ input: child.stdout! })) {
+    const url = /:(\d+)$/.exec(line);
+    if (url) return { pid: child.pid!, port: Number(url[1]), stop: async () => void (child.kill('SIGTERM'), await new Promise((r) => child.once('exit', r))) };
+  }
+  throw new Error('mock FTP child exited before it listened');
+}
+
+/** MB/s of one curl upload of `file` to `url`. */
+async function upload(file: string, url: string, bytes: number): Promise<number> {
+  const ms = await timed('curl', ['-sS', '--fail', '-T', file, url]);
+  return bytes / 1e6 / (ms / 1000);
+}
+
+/** The FTP rows. */
+export async function ftpUploads(options: FtpUploadOptions): Promise<BenchRow[]> {
+  const size = `${Math.round(options.bytes / MiB)} MiB`;
+  if (!(await have('curl'))) {
+    const missing = 'curl missing: apt-get install curl';
+    return [
+      { what: `FTP STOR ${size} with curl, mock direct vs vsftpd`, ours: 'not measured', anchor: missing, goal: '>= 0.5x' },
+      { what: 'proxy cost on that upload', ours: 'not measured', anchor: missing, goal: '>= 0.9x' },
+      { what: `serve ftp peak RSS, one ${size} upload / a re-upload`, ours: 'not measured', anchor: missing, goal: '<= 64 MiB' },
+    ];
+  }
+  const file = await sourceFile(options.bytes);
+  const rows: BenchRow[] = [];
+  try {
+    const mock = await mockDirect();
+    const wp = await serve('ftp');
+    const savedTmp = process.env.TMPDIR;
+    process.env.TMPDIR = '/dev/shm'; // vsftpd's upload directory on tmpfs, like the mock's memory
+    const vsftpd = (await vsftpdLauncher.installed()) ? await vsftpdLauncher.start({}).finally(() => (process.env.TMPDIR = savedTmp)) : undefined;
+    process.env.TMPDIR = savedTmp;
+    try {
+      const direct: number[] = [];
+      const proxied: number[] = [];
+      const anchor: number[] = [];
+      const hwm: number[] = [];
+      for (let i = 0; i < options.rounds; i++) {
+        direct.push(await upload(file.path, `ftp://127.0.0.1:${mock.port}/bench-${i}.bin`, options.bytes));
+        proxied.push(await upload(file.path, `ftp://127.0.0.1:${wp.port}/bench.bin`, options.bytes));
+        hwm.push(await memory(wp.pid, 'VmHWM'));
+        if (vsftpd) anchor.push(await upload(file.path, `ftp://127.0.0.1:${vsftpd.port}${vsftpd.login!.dir.replace(/\/$/, '')}/bench-${i}.bin`, options.bytes));
+      }
+      if (vsftpd) {
+        const ratio = pairRatios(direct, anchor);
+        rows.push({ what: `FTP STOR ${size} with curl, mock direct vs vsftpd (tmpfs)`, ours: `${spread(direct)} MB/s`, anchor: `vsftpd ${spread(anchor)} MB/s`, ratio, goal: '>= 0.5x', met: median(ratio) >= 0.5 });
+      } else {
+        rows.push({ what: `FTP STOR ${size} with curl, mock direct vs vsftpd`, ours: `${spread(direct)} MB/s`, anchor: `vsftpd missing: ${vsftpdLauncher.install}`, goal: '>= 0.5x' });
+      }
+      const cost = pairRatios(proxied, direct);
+      rows.push({ what: 'proxy cost on that upload (serve ftp / mock direct)', ours: `${spread(proxied)} MB/s`, anchor: `mock direct ${spread(direct)} MB/s`, ratio: cost, goal: '>= 0.9x', met: median(cost) >= 0.9 });
+      const first = hwm[0]! / MiB;
+      const last = hwm[hwm.length - 1]! / MiB;
+      rows.push({ what: `serve ftp peak RSS (VmHWM), one ${size} upload / ${options.rounds} to the same name`, ours: `${first.toFixed(0)} / ${last.toFixed(0)} MiB`, anchor: 'vsftpd: a few MB', goal: '<= 64 MiB', met: last <= 64 });
+    } finally {
+      await Promise.all([mock.stop(), wp.stop(), vsftpd?.close()]);
+    }
+  } finally {
+    await file.remove();
+  }
+  return rows;
+}

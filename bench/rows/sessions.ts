@@ -1,0 +1,110 @@
+/**
+ * Session rows, each `wireprobe serve smtp` (proxy + mock, one process) against smtp-sink:
+ *
+ *   idle sessions   open N connections at once, count those greeted with 220 within a bound, and read
+ *                   each server's RSS while it holds them
+ *   RSS growth      VmRSS before and after smtp-source runs: per session (a new connection per
+ *                   message) and per message (connections reused)
+ */
+import net, { type Socket } from 'node:net';
+import { freePort, have, memory, serve, smtpSink, timed, type Daemon } from '../lib/procs.js';
+import type { BenchRow } from '../lib/stats.js';
+
+export interface SessionOptions {
+  /** Idle sessions held at once. */
+  readonly idleSessions: number;
+  /** Messages (and, in the per-session leg, sessions) for the RSS growth row. */
+  readonly messages: number;
+}
+
+/** Opens `count` connections to `port`; resolves with how many were greeted with 220 within `boundMs` and the sockets. */
+async function holdIdle(port: number, count: number, boundMs: number): Promise<{ greeted: number; sockets: Socket[] }> {
+  const sockets: Socket[] = [];
+  let greeted = 0;
+  const all = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, boundMs);
+    for (let i = 0; i < count; i++) {
+      const socket = net.connect({ host: '127.0.0.1', port });
+      sockets.push(socket);
+      socket.on('error', () => undefined);
+      let seen = '';
+      const onData = (chunk: Buffer): void => {
+        seen += chunk.toString('latin1');
+        if (/^220[ -]/m.test(seen)) {
+          socket.off('data', onData);
+          if (++greeted === count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        }
+      };
+      socket.on('data', onData);
+    }
+  });
+  await all;
+  return { greeted, sockets };
+}
+
+async function idleRow(options: SessionOptions, sink: Daemon | undefined): Promise<BenchRow> {
+  const what = `${options.idleSessions} idle sessions held at once`;
+  const wp = await serve('smtp');
+  try {
+    const ours = await holdIdle(wp.port, options.idleSessions, 30_000);
+    const ourRss = await memory(wp.pid, 'VmRSS');
+    for (const s of ours.sockets) s.destroy();
+    let anchor = 'smtp-sink missing: apt-get install postfix';
+    let met: boolean | undefined = ours.greeted === options.idleSessions ? undefined : false;
+    if (sink) {
+      const theirs = await holdIdle(sink.port, options.idleSessions, 30_000);
+      const sinkRss = await memory(sink.pid, 'VmRSS');
+      for (const s of theirs.sockets) s.destroy();
+      anchor = `smtp-sink ${theirs.greeted} greeted, RSS ${(sinkRss / 2 ** 20).toFixed(0)} MiB`;
+      met = ours.greeted === options.idleSessions && ourRss <= 0.5 * sinkRss;
+    }
+    return { what, ours: `${ours.greeted} greeted, RSS ${(ourRss / 2 ** 20).toFixed(0)} MiB`, anchor, goal: 'all greeted, RSS <= 0.5x smtp-sink', met };
+  } finally {
+    await wp.stop();
+  }
+}
+
+/** RSS growth of `daemon` over one smtp-source run, per unit (session or message), in KB. */
+async function growth(daemon: Daemon, args: readonly string[], units: number): Promise<number> {
+  const before = await memory(daemon.pid, 'VmRSS');
+  await timed('smtp-source', [...args, `127.0.0.1:${daemon.port}`]);
+  const after = await memory(daemon.pid, 'VmRSS');
+  return (after - before) / 1000 / units;
+}
+
+async function growthRow(options: SessionOptions, sink: Daemon | undefined): Promise<BenchRow> {
+  const what = 'serve smtp RSS growth per session / per message';
+  const n = String(options.messages);
+  const perSession = ['-s', '10', '-m', n, '-l', '10240', '-N'];
+  const perMessage = [...perSession, '-d'];
+  const wp = await serve('smtp');
+  try {
+    // A first run warms up (JIT, pools), so the figures are growth that stays, not start-up.
+    await timed('smtp-source', [...perMessage, `127.0.0.1:${wp.port}`]);
+    const ours = [await growth(wp, perSession, options.messages), await growth(wp, perMessage, options.messages)];
+    let anchor = 'smtp-sink missing: apt-get install postfix';
+    if (sink) {
+      const theirs = [await growth(sink, perSession, options.messages), await growth(sink, perMessage, options.messages)];
+      anchor = `smtp-sink ${theirs.map((k) => `${k.toFixed(2)} KB`).join(' / ')}`;
+    }
+    return { what, ours: ours.map((k) => `${k.toFixed(2)} KB`).join(' / '), anchor, goal: 'flat (<= 0.1 KB each)', met: ours.every((k) => k <= 0.1) };
+  } finally {
+    await wp.stop();
+  }
+}
+
+/** The session rows (smtp-source is needed for the growth row). */
+export async function sessionRows(options: SessionOptions): Promise<BenchRow[]> {
+  const postfixTools = (await have('smtp-sink')) && (await have('smtp-source'));
+  const sink = postfixTools ? await smtpSink(await freePort()) : undefined;
+  try {
+    const rows = [await idleRow(options, sink)];
+    rows.push(postfixTools ? await growthRow(options, sink) : { what: 'serve smtp RSS growth per session / per message', ours: 'not measured', anchor: 'smtp-source missing: apt-get install postfix', goal: 'flat' });
+    return rows;
+  } finally {
+    await sink?.stop();
+  }
+}
