@@ -2,12 +2,11 @@
  * `wireprobe probe smtp://...` against the mock SMTP server: healthy configurations, and defects planted
  * with the mock's knobs, with the fault proxy in front of it, or (for what neither can express: a server
  * that loses pipelined commands, ignores its SIZE, ends DATA at a bare LF, answers commands injected
- * before STARTTLS) with a small deliberately broken server defined here.
+ * before STARTTLS, refuses STARTTLS with 454, refuses HELO after EHLO) with a small deliberately broken
+ * server (test/helpers/broken-smtp.ts).
  */
-import net from 'node:net';
-import tls from 'node:tls';
-import { generate } from 'selfsigned';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startBrokenSmtp, type BrokenDefects, type BrokenSmtp } from '../helpers/broken-smtp.js';
 import { startSmtpServer, type SmtpServerHandle, type SmtpServerOptions } from '../../servers/smtp.js';
 import { parseFault } from '../../src/faults/parse.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
@@ -53,128 +52,11 @@ function get(report: ProbeReport | readonly Finding[], id: string): Finding {
   return found;
 }
 
-/**
- * A deliberately broken SMTP server (the defects smtp-server cannot be configured into):
- * `sizeIgnored` advertises SIZE 1000 and takes anything; `flushInput` answers only the first command of
- * each read (the input-buffer flush of RFC 2920 §2); `bareLf` ends DATA at any line that is "." after
- * LF framing (SMTP smuggling): `true` takes the message (250), `sync` too unless more input follows in
- * the same read (then a 554 synchronisation error and a close), `refuse-close` answers 550 and closes,
- * `refuse-open` answers 550 and reads commands again; `injection` offers STARTTLS and keeps plaintext
- * read before the handshake, answering it inside TLS (CVE-2011-0411); `tls454` offers STARTTLS and AUTH
- * PLAIN and answers STARTTLS with 454; `helo` refuses HELO after EHLO in a session (`after-ehlo`, RFC
- * 5321 §4.1.4 allows it) or always (`never`). `commands`: every command line received.
- */
-async function brokenServer(defects: {
-  sizeIgnored?: boolean;
-  flushInput?: boolean;
-  bareLf?: boolean | 'sync' | 'refuse-close' | 'refuse-open';
-  injection?: boolean;
-  tls454?: boolean;
-  helo?: 'after-ehlo' | 'never';
-}): Promise<{ port: number; delivered: () => number; commands: string[] }> {
-  const commands: string[] = [];
-  const pems = defects.injection ? await generate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', algorithm: 'sha256' }) : undefined;
-  let delivered = 0;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((raw) => {
-    sockets.add(raw);
-    raw.on('close', () => sockets.delete(raw));
-    raw.on('error', () => undefined);
-    let socket: net.Socket = raw;
-    let buffer = '';
-    let inData = false;
-    let upgrading = false;
-    let greeted = false;
-    let lastCrlf = true;
-    const caps = ['250-broken.test', '250-PIPELINING', ...(defects.sizeIgnored ? ['250-SIZE 1000'] : []), ...(defects.injection || defects.tls454 ? ['250-STARTTLS'] : []), ...(defects.tls454 ? ['250-AUTH PLAIN LOGIN'] : []), '250 8BITMIME'];
-    const reply = (line: string): void => void socket.write(`${line}\r\n`);
-    const process = (): void => {
-      for (;;) {
-        if (upgrading) return;
-        const lf = buffer.indexOf('\n');
-        if (lf === -1) return;
-        const rawLine = buffer.slice(0, lf);
-        const line = rawLine.replace(/\r$/, '');
-        buffer = buffer.slice(lf + 1);
-        if (inData) {
-          const proper = lastCrlf && rawLine === '.\r';
-          lastCrlf = rawLine.endsWith('\r');
-          if (proper) {
-            inData = false;
-            delivered++;
-            reply('250 queued');
-            continue;
-          }
-          // Vulnerable framing: LF-separated lines, so "\n.\n" ends the data (smuggling).
-          if (line === '.' && defects.bareLf) {
-            inData = false;
-            if (defects.bareLf === 'sync' && buffer !== '') {
-              reply('554 5.5.0 Error: SMTP protocol synchronization');
-              socket.end();
-              return;
-            }
-            if (defects.bareLf === 'refuse-close' || defects.bareLf === 'refuse-open') {
-              reply('550 5.5.2 Error: bare <LF> received');
-              if (defects.bareLf === 'refuse-close') {
-                socket.end();
-                return;
-              }
-              continue;
-            }
-            delivered++;
-            reply('250 queued');
-          }
-          continue;
-        }
-        commands.push(line);
-        const verb = line.split(' ')[0]!.toUpperCase();
-        if (verb === 'EHLO') {
-          greeted = true;
-          socket.write(`${caps.join('\r\n')}\r\n`);
-        } else if (verb === 'HELO' && (defects.helo === 'never' || (defects.helo === 'after-ehlo' && greeted))) {
-          reply(defects.helo === 'never' ? '502 5.5.2 HELO not implemented' : '503 5.5.1 Error: duplicate HELO/EHLO');
-        } else if (verb === 'STARTTLS' && defects.tls454) reply('454 4.7.0 TLS not available due to local problem');
-        else if (verb === 'AUTH' && defects.tls454) reply('235 2.7.0 Authentication successful');
-        else if (['HELO', 'MAIL', 'RCPT', 'RSET', 'NOOP'].includes(verb)) reply('250 ok');
-        else if (verb === 'DATA') {
-          inData = true;
-          lastCrlf = true;
-          reply('354 go ahead');
-        } else if (verb === 'QUIT') {
-          reply('221 bye');
-          socket.end();
-        } else if (verb === 'STARTTLS' && pems) {
-          reply('220 go ahead');
-          upgrading = true;
-          const secure = new tls.TLSSocket(raw, { isServer: true, key: pems.private, cert: pems.cert });
-          secure.on('error', () => undefined);
-          secure.on('secure', () => {
-            socket = secure;
-            upgrading = false;
-            secure.on('data', (chunk: Buffer) => {
-              buffer += chunk.toString('latin1');
-              process();
-            });
-            process(); // the vulnerability: plaintext read before the handshake is still in `buffer`
-          });
-          raw.removeAllListeners('data');
-          return;
-        } else reply('500 unknown command');
-        if (defects.flushInput) buffer = '';
-      }
-    };
-    raw.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('latin1');
-      process();
-    });
-    reply('220 broken.test ESMTP');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return { port: (server.address() as net.AddressInfo).port, delivered: () => delivered, commands };
+/** A broken server (test/helpers/broken-smtp.ts), closed after the test. */
+async function brokenServer(defects: BrokenDefects): Promise<BrokenSmtp> {
+  const server = await startBrokenSmtp(defects);
+  closers.push(() => server.close());
+  return server;
 }
 
 describe('wireprobe probe smtp', () => {
