@@ -268,6 +268,16 @@ describe('wireprobe probe smtp', () => {
     });
   });
 
+  it('--starttls require on a server without STARTTLS: STARTTLS fails, the checks that need a session are skipped with the reason', async () => {
+    const server = await mock({ sizeLimit: 10_000 });
+    const report = await runProbe(parseTarget(`smtp://127.0.0.1:${server.port}`), { ...FAST, starttls: 'require' });
+    expect(get(report, 'smtp.starttls')).toMatchObject({ status: 'fail', advice: 'STARTTLS is not offered: mail to and from this server travels in clear text; enable STARTTLS with a certificate. (--starttls require: the checks that need a session are skipped.)' });
+    const why = 'Not checked: the session failed at starttls: STARTTLS is not offered (--starttls require).';
+    for (const id of ['smtp.size', 'smtp.pipelining', 'smtp.open-relay']) expect(get(report, id)).toMatchObject({ status: 'skip', advice: why });
+    expect(get(report, 'smtp.auth')).toMatchObject({ status: 'skip', advice: 'Not checked: no STARTTLS (--starttls require).' });
+    expect(get(report, 'smtp.session-limit').status).toBe('pass'); // needs no session past the greeting
+  });
+
   it.each([
     ['after-ehlo', 'pass', 'EHLO lists its capabilities (PIPELINING, 8BITMIME); HELO works; an unknown command gets 500 and the session stays open.'],
     ['never', 'warn', 'HELO on a fresh session got "502 5.5.2 HELO not implemented", not 250 (RFC 5321 §4.1.1.1: a server must accept HELO too).'],
