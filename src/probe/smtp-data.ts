@@ -173,7 +173,11 @@ async function pipeliningCheck(target: ProbeTarget, limits: ProbeLimits, notes: 
 
 const needsAuthCode = (code: number): boolean => code === 530;
 
-/** What one look-alike did inside DATA; `bad` ones make the server vulnerable, `unclear` ones a warning. */
+/**
+ * What one look-alike did inside DATA: `silent` (still inside DATA at the end of the wait) and `refused`
+ * (a refusal, then the session ended) are safe; `accepted` and `reads-on` (a refusal, then NOOP answered
+ * 2xx) make the server vulnerable; `dropped` (closed without a reply) and `unclear` are warnings.
+ */
 type LookAlike =
   | { readonly sequence: string; readonly kind: 'silent' | 'refused' }
   | { readonly sequence: string; readonly kind: 'accepted' | 'reads-on'; readonly said: string }
@@ -245,9 +249,14 @@ async function bareLfCheck(target: ProbeTarget, limits: ProbeLimits, notes: Sess
     ];
     return finding(id, 'fail', rfc, `Vulnerable to SMTP smuggling: ${parts.join('; ')}. A sender can hide a second, forged message inside one (CVE-2023-51764); accept only <CRLF>.<CRLF> as the end of data (Postfix smtpd_forbid_bare_newline = normalize).`, t, bad);
   }
-  const unclear = list(['dropped', 'unclear']);
-  if (unclear) {
-    return finding(id, 'warn', rfc, `${unclear} ended DATA without a clear answer (${detail(['dropped', 'unclear'])}): nothing smuggled was taken, but clients get no reason; only <CRLF>.<CRLF> should end the data, a bare LF should be normalised or refused with a reply.`, t, unclear);
+  const dropped = list(['dropped']);
+  const unclear = list(['unclear']);
+  if (dropped || unclear) {
+    const parts = [
+      ...(dropped ? [`at ${dropped} the server ended the session without a reply (${detail(['dropped'])}): nothing after it is read, but clients get no reason; normalise a bare LF, or refuse it with a reply`] : []),
+      ...(unclear ? [`${unclear} ended DATA with a refusal, and after it a command got no clear answer (${detail(['unclear'])}): check by hand whether text after it is read as commands`] : []),
+    ];
+    return finding(id, 'warn', rfc, `${cap(parts.join('; '))}. Only <CRLF>.<CRLF> should end the data.`, t, [dropped, unclear].filter(Boolean).join(' '));
   }
   const unchecked = results.filter((r): r is Extract<LookAlike, { kind: 'unchecked' }> => r.kind === 'unchecked');
   if (unchecked.length) {

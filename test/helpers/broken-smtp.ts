@@ -11,7 +11,7 @@ import { generate } from 'selfsigned';
  * each read (the input-buffer flush of RFC 2920 §2); `bareLf` ends DATA at any line that is "." after
  * LF framing (SMTP smuggling): `true` takes the message (250), `sync` too unless more input follows in
  * the same read (then a 554 synchronisation error and a close), `refuse-close` answers 550 and closes,
- * `refuse-open` answers 550 and reads commands again; `injection` offers STARTTLS and keeps plaintext
+ * `refuse-open` answers 550 and reads commands again, `drop` closes without a reply; `injection` offers STARTTLS and keeps plaintext
  * read before the handshake, answering it inside TLS (CVE-2011-0411); `tls454` offers STARTTLS and AUTH
  * PLAIN and answers STARTTLS with 454; `helo` refuses HELO after EHLO in a session (`after-ehlo`, RFC
  * 5321 §4.1.4 allows it) or always (`never`).
@@ -19,7 +19,7 @@ import { generate } from 'selfsigned';
 export interface BrokenDefects {
   readonly sizeIgnored?: boolean;
   readonly flushInput?: boolean;
-  readonly bareLf?: boolean | 'sync' | 'refuse-close' | 'refuse-open';
+  readonly bareLf?: boolean | 'sync' | 'refuse-close' | 'refuse-open' | 'drop';
   readonly injection?: boolean;
   readonly tls454?: boolean;
   readonly helo?: 'after-ehlo' | 'never';
@@ -73,6 +73,10 @@ export async function startBrokenSmtp(defects: BrokenDefects): Promise<BrokenSmt
             inData = false;
             if (defects.bareLf === 'sync' && buffer !== '') {
               reply('554 5.5.0 Error: SMTP protocol synchronization');
+              socket.end();
+              return;
+            }
+            if (defects.bareLf === 'drop') {
               socket.end();
               return;
             }

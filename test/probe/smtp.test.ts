@@ -302,7 +302,8 @@ describe('wireprobe probe smtp', () => {
   it.each([
     ['refuse-close', 'pass', undefined, 'No look-alike let a message or a command through: \\n.\\n \\r\\n.\\n \\n.\\r\\n ended DATA with a refusal and the session ended there; \\r.\\r \\r\\n.\\r \\r.\\r\\n did not end the message (the server waited for <CRLF>.<CRLF>).'],
     ['refuse-open', 'fail', '\\n.\\n \\r\\n.\\n \\n.\\r\\n', 'Vulnerable to SMTP smuggling: \\n.\\n \\r\\n.\\n \\n.\\r\\n ended DATA with a refusal and the session went on reading commands (\\n.\\n got "550 5.5.2 Error: bare <LF> received", then NOOP "250 ok"; \\r\\n.\\n got "550 5.5.2 Error: bare <LF> received", then NOOP "250 ok"; \\n.\\r\\n got "550 5.5.2 Error: bare <LF> received", then NOOP "250 ok"). A sender can hide a second, forged message inside one (CVE-2023-51764); accept only <CRLF>.<CRLF> as the end of data (Postfix smtpd_forbid_bare_newline = normalize).'],
-  ] as const)('judges a refusal of a bare-LF look-alike by what follows it: %s is %s', async (bareLf, status, value, advice) => {
+    ['drop', 'warn', '\\n.\\n \\r\\n.\\n \\n.\\r\\n', 'At \\n.\\n \\r\\n.\\n \\n.\\r\\n the server ended the session without a reply (\\n.\\n got "[closed by server]"; \\r\\n.\\n got "[closed by server]"; \\n.\\r\\n got "[closed by server]"): nothing after it is read, but clients get no reason; normalise a bare LF, or refuse it with a reply. Only <CRLF>.<CRLF> should end the data.'],
+  ] as const)('judges a look-alike that ends DATA with a refusal or a close by what follows it: %s is %s', async (bareLf, status, value, advice) => {
     const broken = await brokenServer({ bareLf });
     const findings = await smtpDataGroup(parseTarget(`smtp://127.0.0.1:${broken.port}`), { ...FAST, send: true });
     const smuggling = get(findings, 'smtp.bare-lf');
