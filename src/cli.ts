@@ -15,7 +15,9 @@ import { UsageError } from './commands/usage-error.js';
 import { FaultSyntaxError, parseDuration, parseFault, parseSize } from './faults/parse.js';
 import type { Fault } from './faults/types.js';
 import { FTP_FINDINGS } from './probe/ftp-ids.js';
+import { visible } from './probe/raw.js';
 import { SMTP_FINDINGS } from './probe/smtp-ids.js';
+import { rcptProblem } from './probe/smtp-session.js';
 import { parseTarget, TargetError } from './probe/target.js';
 import { DEFAULT_PROBE_LIMITS } from './probe/types.js';
 
@@ -43,7 +45,8 @@ Usage:
                 [--active on|off] [--idle-timeout DURATION]
   wireprobe probe smtp://[user:password@]host[:port] | ftp://[user[:password]@]host[:port]
                 [--json FILE] [--junit FILE] [--fail-on fail|warn] [--max-sessions N]
-                [--max-idle SECONDS] [--send] [--timeout MS] [--no-color]
+                [--max-idle SECONDS] [--send] [--rcpt ADDRESS] [--starttls auto|off|require]
+                [--timeout MS] [--no-color]
   wireprobe --help | --version
 
 Examples:
@@ -80,7 +83,10 @@ OPTIONS: toward client|server, connection N (only the Nth connection),
 
 Probe (checks a live server; safe by default: no mail delivered without --send, sessions opened one
 at a time up to --max-sessions (default ${DEFAULT_PROBE_LIMITS.maxSessions}), no idle wait without --max-idle, every wait
-bounded by --timeout (default ${DEFAULT_PROBE_LIMITS.replyTimeoutMs} ms)). Finding ids, each pass, warn, fail or skip:
+bounded by --timeout (default ${DEFAULT_PROBE_LIMITS.replyTimeoutMs} ms)). SMTP transactions go to --rcpt (default
+${DEFAULT_PROBE_LIMITS.rcpt}). --starttls auto (default): TLS when offered, plain text on a fresh session when STARTTLS
+fails, credentials only inside TLS; require: a failed STARTTLS skips the checks that need a session;
+off: never STARTTLS, credentials in clear. Finding ids, each pass, warn, fail or skip:
 ${FINDING_IDS}
 
 Exit codes: 0 conformant, 1 deviations found (with --fail-on-deviation; probe: a finding at or above
@@ -117,6 +123,8 @@ const OPTIONS = {
   'max-sessions': { type: 'string' },
   'max-idle': { type: 'string' },
   send: { type: 'boolean' },
+  rcpt: { type: 'string' },
+  starttls: { type: 'string' },
   timeout: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
@@ -138,7 +146,7 @@ function integer(flag: string, text: string | undefined, fallback: number, min: 
 
 function oneOf<T extends string>(flag: string, text: string | undefined, allowed: readonly T[], fallback: T): T {
   if (text === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`bad --${flag} "${text}": expected ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`bad --${flag} "${visible(text)}": expected ${allowed.join(', ')}`);
   return text as T;
 }
 
@@ -255,18 +263,28 @@ function parseSizeFlag(text: string): number {
   }
 }
 
+/** --rcpt: one address (escaped in the message, so a line break or control character cannot reach the terminal). */
+function rcpt(text: string | undefined): string {
+  if (text === undefined) return DEFAULT_PROBE_LIMITS.rcpt;
+  const problem = rcptProblem(text);
+  if (problem) throw new UsageError(`bad --rcpt "${visible(text)}": ${problem}`);
+  return text;
+}
+
 /** `wireprobe probe URL`: the target, the limits (merged over DEFAULT_PROBE_LIMITS), the reports. */
 function probe(values: Values, positionals: readonly string[]): Promise<number> {
   const url = positionals[1];
   if (url === undefined) throw new UsageError('probe needs a target: "wireprobe probe smtp://host[:port]" or "wireprobe probe ftp://[user[:password]@]host[:port]"');
   if (positionals.length > 2) throw new UsageError(`unexpected argument "${positionals[2]}"`);
-  onlyFor('probe', values, ['json', 'junit', 'fail-on', 'max-sessions', 'max-idle', 'send', 'timeout', 'no-color']);
+  onlyFor('probe', values, ['json', 'junit', 'fail-on', 'max-sessions', 'max-idle', 'send', 'rcpt', 'starttls', 'timeout', 'no-color']);
   const failOn = values['fail-on'] === undefined ? undefined : oneOf('fail-on', values['fail-on'], ['fail', 'warn'] as const, 'fail');
   const limits = {
     maxSessions: integer('max-sessions', values['max-sessions'], DEFAULT_PROBE_LIMITS.maxSessions, 1, 1000),
     maxIdleSeconds: integer('max-idle', values['max-idle'], DEFAULT_PROBE_LIMITS.maxIdleSeconds, 0, 3600),
     replyTimeoutMs: integer('timeout', values.timeout, DEFAULT_PROBE_LIMITS.replyTimeoutMs, 100, 600_000),
     send: values.send === true,
+    starttls: oneOf('starttls', values.starttls, ['auto', 'off', 'require'] as const, DEFAULT_PROBE_LIMITS.starttls),
+    rcpt: rcpt(values.rcpt),
   };
   const target = parseTarget(url);
   const tty = process.stdout.isTTY === true;

@@ -41,6 +41,8 @@ import { ServerNotInstalled, type RealServerHandle, type RealServerOptions } fro
 export interface PostfixLauncherOptions {
   /** Binary name or path; default 'postfix'. */
   readonly binary?: string;
+  /** main.cf lines appended after the launcher's own (a configuration under test); default none. */
+  readonly mainCf?: readonly string[];
 }
 
 const INSTALL = 'scripts/install/mta.sh (apt-get install postfix, preseeded "No configuration"; it removes exim4)';
@@ -76,7 +78,7 @@ function unsupported(options: RealServerOptions): string | undefined {
  * stops Postfix adding Message-Id/Date/From/To to a message without them (its default counts
  * 127.0.0.1 as local): a stored message is the sent one with trace headers prepended.
  */
-function mainCf(dir: string, options: RealServerOptions): string {
+function mainCf(dir: string, options: RealServerOptions, extra: readonly string[] = []): string {
   const lines = [
     'compatibility_level = 3.6',
     `queue_directory = ${dir}/spool`,
@@ -117,6 +119,7 @@ function mainCf(dir: string, options: RealServerOptions): string {
     lines.push(`smtpd_client_connection_count_limit = ${options.maxPerAddress}`, 'smtpd_client_event_limit_exceptions =');
   }
   if (options.tls) lines.push(`smtpd_tls_cert_file = ${dir}/cert.pem`, `smtpd_tls_key_file = ${dir}/key.pem`, 'smtpd_tls_security_level = may');
+  lines.push(...extra);
   return `${lines.join('\n')}\n`;
 }
 
@@ -341,7 +344,7 @@ export function createPostfixLauncher(where: PostfixLauncherOptions = {}): Proce
         await makeQueue(dir);
         const maildir = await makeMaildir(dir);
         if (options.tls) await writeLocalhostCertificate(dir);
-        await writeFile(join(dir, 'etc', 'main.cf'), mainCf(dir, options));
+        await writeFile(join(dir, 'etc', 'main.cf'), mainCf(dir, options, where.mainCf));
         await writeFile(join(dir, 'etc', 'master.cf'), masterCf(port, options));
         // Postfix re-reads main.cf every 300 ms while it is less than a second old ("to let it cool
         // down"): ~2 s per Postfix command for a config written just now. Date both files back a minute.

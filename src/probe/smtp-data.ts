@@ -7,23 +7,24 @@
  *
  *   size:       MAIL SIZE=small (250?) ─► RSET ─► MAIL SIZE=limit+1 (552?) ─► RSET   [--send: body > limit]
  *   pipelining: "MAIL\r\nRCPT\r\nRCPT\r\nDATA\r\n" in one write ─► 4 replies, 354 last ─► drop [--send: message]
- *   bare-lf:    MAIL, RCPT, DATA ─► body with every look-alike of <CRLF>.<CRLF> ─► silence expected ─► drop
+ *   bare-lf:    per look-alike of <CRLF>.<CRLF>, its own session: MAIL, RCPT, DATA ─► body ending with the
+ *               look-alike, nothing after it ─► a bounded wait: silence (still inside DATA) passes ─► drop;
+ *               any reply means DATA ended at the look-alike: 2xx taken (fail), or refused ─► NOOP: the
+ *               session still reads commands (fail) or it ended (pass)
  */
 import { visible, type RawConnection } from './raw.js';
 import { rfcOf } from './smtp-ids.js';
-import { ADDRESSES, closeSmtp, finding, needsAuth, noSession, openSmtp, said, skipped } from './smtp-session.js';
+import { annotate, closeSmtp, finding, needsAuth, noSession, openSmtp, said, skipped, type SessionNotes } from './smtp-session.js';
 import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
 /** The end-of-data look-alikes of SMTP smuggling (CVE-2023-51764/51765/51766; SEC Consult). */
 export const SMUGGLING_SEQUENCES = ['\n.\n', '\r\n.\n', '\n.\r\n', '\r.\r', '\r\n.\r', '\r.\r\n'] as const;
 
-/** How long a server gets to (wrongly) answer a look-alike; the pass case always waits this long. */
-export const BARE_LF_WAIT_MS = 1_500;
-
 /** Largest oversized body --send will push for the size check. */
 export const MAX_OVERSIZE_BODY = 10 * 1024 * 1024;
 
-const HEADER = 'From: <wireprobe@example.com>\r\nTo: <postmaster>\r\nSubject: wireprobe probe\r\n\r\n';
+/** The test message's header, to the probe's recipient (--rcpt). */
+const header = (rcpt: string): string => `From: <wireprobe@example.com>\r\nTo: <${rcpt}>\r\nSubject: wireprobe probe\r\n\r\n`;
 
 /**
  * Leaves a session whose DATA must never end: a FIN inside DATA, so the server discards the unfinished
@@ -36,12 +37,12 @@ async function abandon(conn: RawConnection, limits: ProbeLimits, note: string): 
   conn.destroy();
 }
 
-/** Opens a session and starts a transaction from the null sender to postmaster. */
-async function transaction(target: ProbeTarget, limits: ProbeLimits, id: 'smtp.bare-lf' | 'smtp.size'): Promise<{ ok: true; conn: RawConnection } | { ok: false; finding: Finding }> {
-  const session = await openSmtp(target, limits, { auth: true });
+/** Opens a session and starts a transaction from the null sender to the probe's recipient. */
+async function transaction(target: ProbeTarget, limits: ProbeLimits, id: 'smtp.bare-lf' | 'smtp.size', notes: SessionNotes): Promise<{ ok: true; conn: RawConnection } | { ok: false; finding: Finding }> {
+  const session = await openSmtp(target, limits, { auth: true, notes });
   if (!session.ok) return { ok: false, finding: skipped(id, rfcOf(id), noSession(session), session) };
   const { conn } = session;
-  for (const line of ['MAIL FROM:<>', `RCPT TO:<${ADDRESSES.local}>`, 'DATA']) {
+  for (const line of ['MAIL FROM:<>', `RCPT TO:<${limits.rcpt}>`, 'DATA']) {
     const reply = await conn.command(line);
     const want = line === 'DATA' ? 354 : 250;
     if (!reply.ok || reply.value.code !== want) {
@@ -54,10 +55,10 @@ async function transaction(target: ProbeTarget, limits: ProbeLimits, id: 'smtp.b
   return { ok: true, conn };
 }
 
-async function sizeCheck(target: ProbeTarget, limits: ProbeLimits): Promise<Finding> {
+async function sizeCheck(target: ProbeTarget, limits: ProbeLimits, notes: SessionNotes): Promise<Finding> {
   const id = 'smtp.size';
   const rfc = rfcOf(id);
-  const session = await openSmtp(target, limits, { auth: true });
+  const session = await openSmtp(target, limits, { auth: true, notes });
   if (!session.ok) return skipped(id, rfc, noSession(session), session);
   const { conn, caps } = session;
   const param = caps.get('SIZE');
@@ -97,12 +98,12 @@ async function sizeCheck(target: ProbeTarget, limits: ProbeLimits): Promise<Find
 /** --send only: a body over the limit without SIZE=; the dot must get 552 (a 250 means it was delivered). */
 async function oversizedBody(conn: RawConnection, limit: number, limits: ProbeLimits, problems: { status: FindingStatus; text: string }[]): Promise<string> {
   if (limit + 1 > MAX_OVERSIZE_BODY) return ` (An undeclared oversized body was not sent: over ${MAX_OVERSIZE_BODY} octets.)`;
-  for (const line of ['MAIL FROM:<>', `RCPT TO:<${ADDRESSES.local}>`, 'DATA']) {
+  for (const line of ['MAIL FROM:<>', `RCPT TO:<${limits.rcpt}>`, 'DATA']) {
     const reply = await conn.command(line);
     if (!reply.ok || reply.value.code !== (line === 'DATA' ? 354 : 250)) return ` (The undeclared oversized body was not sent: ${line.split(':')[0]} got "${said(reply)}".)`;
   }
   const lines = Math.ceil((limit + 1) / 78) + 1;
-  const content = `${HEADER}${`${'x'.repeat(76)}\r\n`.repeat(lines)}`;
+  const content = `${header(limits.rcpt)}${`${'x'.repeat(76)}\r\n`.repeat(lines)}`;
   await conn.write(content, { show: `[message body: ${content.length} octets, over the ${limit} limit]` });
   const end = await conn.command('.', { timeoutMs: Math.max(limits.replyTimeoutMs, 30_000) });
   if (!end.ok) problems.push({ status: 'fail', text: `an undeclared body of ${content.length} octets got no reply at its end ${end.event}` });
@@ -111,17 +112,17 @@ async function oversizedBody(conn: RawConnection, limit: number, limits: ProbeLi
   return ` An undeclared body of ${content.length} octets got 552 at its end.`;
 }
 
-async function pipeliningCheck(target: ProbeTarget, limits: ProbeLimits): Promise<Finding> {
+async function pipeliningCheck(target: ProbeTarget, limits: ProbeLimits, notes: SessionNotes): Promise<Finding> {
   const id = 'smtp.pipelining';
   const rfc = rfcOf(id);
-  const session = await openSmtp(target, limits, { auth: true });
+  const session = await openSmtp(target, limits, { auth: true, notes });
   if (!session.ok) return skipped(id, rfc, noSession(session), session);
   const { conn, caps } = session;
   if (!caps.has('PIPELINING')) {
     await closeSmtp(conn, limits);
     return skipped(id, rfc, 'Not checked: PIPELINING is not advertised (clients then wait for each reply: slower on long links).', conn.takeTranscript());
   }
-  const commands = ['MAIL FROM:<>', `RCPT TO:<${ADDRESSES.local}>`, `RCPT TO:<${ADDRESSES.local}>`, 'DATA'];
+  const commands = ['MAIL FROM:<>', `RCPT TO:<${limits.rcpt}>`, `RCPT TO:<${limits.rcpt}>`, 'DATA'];
   await conn.write(commands.map((c) => `${c}\r\n`).join(''));
   const replies: number[] = [];
   let missing: string | undefined;
@@ -152,12 +153,12 @@ async function pipeliningCheck(target: ProbeTarget, limits: ProbeLimits): Promis
   }
   if (replies[3] === 354) {
     if (limits.send) {
-      await conn.write(`${HEADER}wireprobe test message (--send).\r\n.\r\n`, { show: ['[message body]', '.'] });
+      await conn.write(`${header(limits.rcpt)}wireprobe test message (--send).\r\n.\r\n`, { show: ['[message body]', '.'] });
       const end = await conn.readReply();
       if (!end.ok || end.value.code !== 250) {
         status = 'fail';
         advice += ` With --send the message was not accepted at its end ("${said(end)}").`;
-      } else advice += ' With --send a test message to postmaster was delivered.';
+      } else advice += ` With --send a test message to ${limits.rcpt} was delivered.`;
       await closeSmtp(conn, limits);
     } else {
       // No RSET inside DATA: ending the connection discards the transaction.
@@ -172,62 +173,111 @@ async function pipeliningCheck(target: ProbeTarget, limits: ProbeLimits): Promis
 
 const needsAuthCode = (code: number): boolean => code === 530;
 
-/** Writes `A<seq>B...` for the given sequences inside DATA and waits for a reply that must not come. */
-async function smuggle(conn: RawConnection, sequences: readonly string[]): Promise<ReturnType<RawConnection['readReply']>> {
-  const letters = 'BCDEFGHIJ';
-  const body = `${HEADER}A${sequences.map((s, i) => `${s}${letters[i] ?? 'Z'}`).join('')}\r\n`;
-  await conn.write(body, { show: [`[message body with ${sequences.map((s) => visible(s)).join(' ')}, never ended]`] });
-  return conn.readReply(BARE_LF_WAIT_MS);
+/**
+ * What one look-alike did inside DATA: `silent` (still inside DATA at the end of the wait) and `refused`
+ * (a refusal, then the session ended) are safe; `accepted` and `reads-on` (a refusal, then NOOP answered
+ * 2xx) make the server vulnerable; `dropped` (closed without a reply) and `unclear` are warnings.
+ */
+type LookAlike =
+  | { readonly sequence: string; readonly kind: 'silent' | 'refused' }
+  | { readonly sequence: string; readonly kind: 'accepted' | 'reads-on'; readonly said: string }
+  | { readonly sequence: string; readonly kind: 'dropped' | 'unclear'; readonly said: string }
+  | { readonly sequence: string; readonly kind: 'unchecked'; readonly why: string };
+
+/**
+ * One look-alike on its own transaction. The write ends with the look-alike, so whatever the server
+ * answers can only be about it (text behind it would be read as commands once DATA ended, and a
+ * refusal of that text would look like a refusal of the look-alike). Any reply while the probe is still
+ * inside DATA means DATA ended at the look-alike.
+ */
+async function tryLookAlike(target: ProbeTarget, limits: ProbeLimits, sequence: string, notes: SessionNotes, transcript: { sent: string[]; received: string[] }): Promise<LookAlike> {
+  const tag = visible(sequence);
+  const keep = (t: { sent: readonly string[]; received: readonly string[] }): void => {
+    transcript.sent.push(...t.sent.map((l) => `${tag}: ${l}`));
+    transcript.received.push(...t.received.map((l) => `${tag}: ${l}`));
+  };
+  const started = await transaction(target, limits, 'smtp.bare-lf', notes);
+  if (!started.ok) {
+    keep(started.finding);
+    return { sequence, kind: 'unchecked', why: started.finding.advice.replace(/^Not checked: /, '').replace(/\.$/, '') };
+  }
+  const { conn } = started;
+  conn.closeOnTimeout = false; // silence is the pass here; the session is then left inside DATA
+  await conn.write(`${header(limits.rcpt)}A${sequence}`, { show: ['[message header]', `A${tag} [the write ends with the look-alike]`] });
+  const reply = await conn.readReply(limits.replyTimeoutMs);
+  let result: LookAlike;
+  if (!reply.ok && reply.end === 'timeout') {
+    await abandon(conn, limits, '[probe closed the connection inside DATA: never sent <CRLF>.<CRLF>]');
+    result = { sequence, kind: 'silent' };
+  } else if (!reply.ok) {
+    conn.destroy();
+    result = { sequence, kind: 'dropped', said: reply.event };
+  } else if (reply.value.code < 400) {
+    await closeSmtp(conn, limits);
+    result = { sequence, kind: 'accepted', said: said(reply) };
+  } else {
+    // Refused, but did DATA end? A command after it tells: answered means commands are read there.
+    const noop = await conn.command('NOOP', { timeoutMs: Math.min(limits.replyTimeoutMs, 2_000) });
+    if (!noop.ok && noop.end !== 'timeout') result = { sequence, kind: 'refused' };
+    else if (noop.ok && noop.value.code < 400) result = { sequence, kind: 'reads-on', said: `${said(reply)}", then NOOP "${said(noop)}` };
+    else result = { sequence, kind: 'unclear', said: `${said(reply)}", then NOOP "${said(noop)}` };
+    await closeSmtp(conn, limits);
+  }
+  keep(conn.takeTranscript());
+  return result;
 }
 
-async function bareLfCheck(target: ProbeTarget, limits: ProbeLimits): Promise<Finding> {
+async function bareLfCheck(target: ProbeTarget, limits: ProbeLimits, notes: SessionNotes): Promise<Finding> {
   const id = 'smtp.bare-lf';
   const rfc = rfcOf(id);
   if (!limits.send) {
-    const why = 'Not checked by default: on a server vulnerable to SMTP smuggling the test itself delivers a message (to postmaster); give --send to run it.';
+    const why = `Not checked by default: on a server vulnerable to SMTP smuggling the test itself delivers a message (to ${limits.rcpt}); give --send to run it.`;
     return skipped(id, rfc, why, { sent: [], received: [] });
   }
-  const started = await transaction(target, limits, id);
-  if (!started.ok) return started.finding;
-  const { conn } = started;
-  conn.closeOnTimeout = false; // silence is the pass here; the session is then left inside DATA
-  const reply = await smuggle(conn, SMUGGLING_SEQUENCES);
-  const endedAfter = reply.ok ? await conn.waitForEnd(Math.min(limits.replyTimeoutMs, 1_000)) : undefined;
-  await abandon(conn, limits, '[probe closed the connection inside DATA: never sent <CRLF>.<CRLF>]');
-  const t = conn.takeTranscript();
-  if (!reply.ok && reply.end === 'timeout') {
-    return finding(id, 'pass', rfc, `None of ${SMUGGLING_SEQUENCES.map(visible).join(' ')} ended the message: only <CRLF>.<CRLF> does.`, t);
+  const t = { sent: [] as string[], received: [] as string[] };
+  const results: LookAlike[] = [];
+  for (const sequence of SMUGGLING_SEQUENCES) results.push(await tryLookAlike(target, limits, sequence, notes, t));
+  const list = (kinds: readonly LookAlike['kind'][]): string => results.filter((r) => kinds.includes(r.kind)).map((r) => visible(r.sequence)).join(' ');
+  const detail = (kinds: readonly LookAlike['kind'][]): string => results.flatMap((r) => (kinds.includes(r.kind) && 'said' in r ? [`${visible(r.sequence)} got "${r.said}"`] : [])).join('; ');
+  const bad = list(['accepted', 'reads-on']);
+  if (bad) {
+    const taken = list(['accepted']);
+    const readsOn = list(['reads-on']);
+    const parts = [
+      ...(taken ? [`${taken} ended the message and it was accepted (${detail(['accepted'])}); the probe's test messages to ${limits.rcpt} were delivered`] : []),
+      ...(readsOn ? [`${readsOn} ended DATA with a refusal and the session went on reading commands (${detail(['reads-on'])})`] : []),
+    ];
+    return finding(id, 'fail', rfc, `Vulnerable to SMTP smuggling: ${parts.join('; ')}. A sender can hide a second, forged message inside one (CVE-2023-51764); accept only <CRLF>.<CRLF> as the end of data (Postfix smtpd_forbid_bare_newline = normalize).`, t, bad);
   }
-  if (!reply.ok) {
-    return finding(id, 'warn', rfc, `The server dropped the connection when bare CR/LF arrived inside DATA ${reply.event}: safe, but clients get no reason; "521 bare LF" or normalising is kinder (Postfix smtpd_forbid_bare_newline).`, t);
+  const dropped = list(['dropped']);
+  const unclear = list(['unclear']);
+  if (dropped || unclear) {
+    const parts = [
+      ...(dropped ? [`at ${dropped} the server ended the session without a reply (${detail(['dropped'])}): nothing after it is read, but clients get no reason; normalise a bare LF, or refuse it with a reply`] : []),
+      ...(unclear ? [`${unclear} ended DATA with a refusal, and after it a command got no clear answer (${detail(['unclear'])}): check by hand whether text after it is read as commands`] : []),
+    ];
+    return finding(id, 'warn', rfc, `${cap(parts.join('; '))}. Only <CRLF>.<CRLF> should end the data.`, t, [dropped, unclear].filter(Boolean).join(' '));
   }
-  if (reply.value.code >= 400) {
-    const closed = endedAfter?.end === 'closed' || endedAfter?.end === 'rst';
-    return closed
-      ? finding(id, 'pass', rfc, `Bare CR/LF inside DATA is refused ("${said(reply)}") and the session ended: no smuggling possible.`, t)
-      : finding(id, 'warn', rfc, `A reply came inside DATA after bare CR/LF ("${said(reply)}") and the session went on: the server may have taken a look-alike as the end of data.`, t);
+  const unchecked = results.filter((r): r is Extract<LookAlike, { kind: 'unchecked' }> => r.kind === 'unchecked');
+  if (unchecked.length) {
+    return finding(id, 'skip', rfc, `Not checked: ${unchecked[0]!.why}${unchecked.length < results.length ? ` (for ${list(['unchecked'])}; the others did not end the message)` : ''}.`, t);
   }
-  // It answered 2xx: some look-alike ended the message. Find which, one session each (each such test
-  // leaves a message with the server: the server is vulnerable, the user must know).
-  const guilty: string[] = [];
-  for (const sequence of SMUGGLING_SEQUENCES) {
-    const again = await transaction(target, limits, id);
-    if (!again.ok) continue;
-    again.conn.closeOnTimeout = false;
-    const single = await smuggle(again.conn, [sequence]);
-    await abandon(again.conn, limits, '[probe closed the connection]');
-    if (single.ok && single.value.code < 400) guilty.push(visible(sequence));
-  }
-  const which = guilty.length ? guilty.join(' ') : 'a combination of the look-alikes';
-  return finding(id, 'fail', rfc, `Vulnerable to SMTP smuggling: ${which} ended the message ("${said(reply)}"), so a sender can hide a second, forged message inside one (CVE-2023-51764); accept only <CRLF>.<CRLF> (Postfix smtpd_forbid_bare_newline = normalize). The probe's test messages to postmaster were accepted.`, t, guilty.join(' ') || undefined);
+  const refused = list(['refused']);
+  const silent = list(['silent']);
+  if (!refused) return finding(id, 'pass', rfc, `None of ${silent}, each at the end of a write on its own transaction, ended the message: the server waited for <CRLF>.<CRLF>.`, t);
+  return finding(id, 'pass', rfc, `No look-alike let a message or a command through: ${refused} ended DATA with a refusal and the session ended there${silent ? `; ${silent} did not end the message (the server waited for <CRLF>.<CRLF>)` : ''}.`, t);
 }
 
 /** The size, pipelining and framing group: `smtp.size`, `smtp.pipelining`, `smtp.bare-lf`. */
-export const smtpDataGroup: CheckGroup = async (target, limits) => [
-  await sizeCheck(target, limits),
-  await pipeliningCheck(target, limits),
-  await bareLfCheck(target, limits),
-];
+export const smtpDataGroup: CheckGroup = async (target, limits) => {
+  const checks = [sizeCheck, pipeliningCheck, bareLfCheck];
+  const findings: Finding[] = [];
+  for (const check of checks) {
+    const notes: SessionNotes = {};
+    findings.push(annotate(await check(target, limits, notes), notes));
+  }
+  return findings;
+};
 
 function cap(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);

@@ -1,13 +1,15 @@
 /**
  * SMTP greeting and capabilities: `smtp.greeting` (a 220 arrives, timed) and `smtp.ehlo` (EHLO lists
- * capabilities, HELO works, an unknown command gets 500 and the session survives it). One connection.
+ * capabilities, HELO works, an unknown command gets 500 and the session survives it). HELO gets a
+ * session of its own: after EHLO a server may refuse it (RFC 5321 §4.1.4: one EHLO or HELO per session).
  *
- *   connect ─► 220 (timed) ─► EHLO ─► [HELO] ─► XYZZY ─► NOOP ─► QUIT
+ *   connect ─► 220 (timed) ─► EHLO ─► [HELO only if EHLO was refused] ─► XYZZY ─► NOOP ─► QUIT
+ *   connect ─► 220 ─► HELO ─► QUIT                                     (when EHLO worked)
  */
 import { connectRaw, type Read, type Reply } from './raw.js';
 import { rfcOf } from './smtp-ids.js';
 import { capabilities, closeSmtp, describeCapabilities, ehloName, finding, said, seconds, skipped, UNKNOWN_COMMAND } from './smtp-session.js';
-import type { CheckGroup, Finding, FindingStatus } from './types.js';
+import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
 /** A greeting slower than this is a warning: clients and MTAs give up (PROBE-CHECKS: ~15 s). */
 export const SLOW_GREETING_MS = 15_000;
@@ -84,12 +86,7 @@ export const smtpGreetingGroup: CheckGroup = async (target, limits) => {
     problems.push({ status: 'fail', text: `no reply to EHLO ${ehlo.event}` });
   }
 
-  if (value !== undefined && problems.length === 0) {
-    const helo = await conn.command(`HELO ${ehloName(conn)}`);
-    if (!helo.ok) problems.push({ status: 'fail', text: `no reply to HELO after EHLO ${helo.event}` });
-    else if (helo.value.code !== 250) problems.push({ status: 'warn', text: `HELO after EHLO got "${said(helo)}", not 250 (RFC 5321 §4.1.1.1: a server must accept HELO too)` });
-  }
-
+  const heloToo = value !== undefined && problems.length === 0;
   let unknownCode = '';
   if (conn.ended === null) {
     const unknown = await conn.command(UNKNOWN_COMMAND);
@@ -106,12 +103,40 @@ export const smtpGreetingGroup: CheckGroup = async (target, limits) => {
   }
   await closeSmtp(conn, limits);
   const t = conn.takeTranscript();
+  if (heloToo) {
+    const helo = await heloSession(target, limits);
+    t.sent.push(...helo.sent);
+    t.received.push(...helo.received);
+    if (helo.problem) problems.push(helo.problem);
+  }
   const worst: FindingStatus = problems.some((p) => p.status === 'fail') ? 'fail' : problems.length ? 'warn' : 'pass';
   const advice = problems.length
     ? `${capitalise(problems.map((p) => p.text).join('; '))}.`
     : `EHLO lists ${value ? `its capabilities (${value})` : 'no capabilities'}; HELO works; an unknown command gets ${unknownCode} and the session stays open.`;
   return [greetingResult, finding(ehloId, worst, rfcOf(ehloId), advice, t, value)];
 };
+
+/** HELO on a fresh session (RFC 5321 §4.1.1.1: a server must accept HELO too). Transcript lines `[HELO session] ...`. */
+async function heloSession(target: ProbeTarget, limits: ProbeLimits): Promise<{ sent: string[]; received: string[]; problem?: { status: FindingStatus; text: string } }> {
+  const mark = (t: { sent: string[]; received: string[] }): { sent: string[]; received: string[] } => ({
+    sent: ['[HELO session: connect]', ...t.sent.map((l) => `[HELO session] ${l}`)],
+    received: t.received.map((l) => `[HELO session] ${l}`),
+  });
+  const opened = await connectRaw({ host: target.host, port: target.port, timeoutMs: limits.replyTimeoutMs, closeOnTimeout: true });
+  if (!opened.ok) return { ...mark({ sent: [], received: [opened.failure.event] }), problem: { status: 'warn', text: `a second session to try HELO could not connect ${opened.failure.event}` } };
+  const conn = opened.conn;
+  const greeting = await conn.readReply();
+  let problem: { status: FindingStatus; text: string } | undefined;
+  if (!greeting.ok || greeting.value.code !== 220) {
+    problem = { status: 'warn', text: `a second session to try HELO got no 220 greeting (${said(greeting)})` };
+  } else {
+    const helo = await conn.command(`HELO ${ehloName(conn)}`);
+    if (!helo.ok) problem = { status: 'fail', text: `no reply to HELO on a fresh session ${helo.event}` };
+    else if (helo.value.code !== 250) problem = { status: 'warn', text: `HELO on a fresh session got "${said(helo)}", not 250 (RFC 5321 §4.1.1.1: a server must accept HELO too)` };
+  }
+  await closeSmtp(conn, limits);
+  return { ...mark(conn.takeTranscript()), ...(problem ? { problem } : {}) };
+}
 
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);

@@ -8,7 +8,7 @@
  */
 import { isIP } from 'node:net';
 import { rfcOf } from './smtp-ids.js';
-import { ADDRESSES, closeSmtp, finding, noSession, openSmtp, said, skipped } from './smtp-session.js';
+import { ADDRESSES, annotate, closeSmtp, finding, noSession, openSmtp, said, skipped, type SessionNotes } from './smtp-session.js';
 import type { CheckGroup, Finding } from './types.js';
 
 /** Loopback and private addresses: servers usually trust their own networks to relay (Postfix mynetworks). */
@@ -22,14 +22,15 @@ function trustedVantage(address: string | undefined): boolean {
 export const smtpRelayGroup: CheckGroup = async (target, limits) => {
   const id = 'smtp.open-relay';
   const rfc = rfcOf(id);
-  const session = await openSmtp(target, limits, { auth: false });
-  if (!session.ok) return [skipped(id, rfc, noSession(session), session)];
+  const notes: SessionNotes = {};
+  const session = await openSmtp(target, limits, { auth: false, notes });
+  if (!session.ok) return [annotate(skipped(id, rfc, noSession(session), session), notes)];
   const { conn } = session;
   const vantage = conn.localAddress;
   const done = async (status: Finding['status'], advice: string): Promise<Finding[]> => {
     if (conn.ended === null) await conn.command('RSET');
     await closeSmtp(conn, limits);
-    return [finding(id, status, rfc, advice, conn.takeTranscript())];
+    return [annotate(finding(id, status, rfc, advice, conn.takeTranscript()), notes)];
   };
   const mail = await conn.command(`MAIL FROM:<${ADDRESSES.outsideSender}>`);
   if (!mail.ok) return done('warn', `MAIL from an outside address got no reply ${mail.event}: inconclusive.`);

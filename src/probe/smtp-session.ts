@@ -5,6 +5,7 @@
  *
  *   openSmtp: connect ─► 220 ─► EHLO ─► [STARTTLS ─► TLS ─► EHLO] ─► [AUTH PLAIN|LOGIN] ─► SmtpSession
  *                 any step failing ─► { ok: false, step, reason } (a check turns it into skip or fail)
+ *                 STARTTLS refused or handshake failed, --starttls auto ─► again in plain text (notes say why)
  */
 import { isIP } from 'node:net';
 import { connectRaw, type Read, type RawConnection, type Reply } from './raw.js';
@@ -12,13 +13,30 @@ import type { Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.j
 
 /** Addresses the probe uses. `postmaster` needs no domain and every server must take it (RFC 5321 §4.5.1). */
 export const ADDRESSES = Object.freeze({
-  /** A local recipient: only reached at all with --send. */
+  /** The default local recipient (--rcpt): a message reaches it only with --send. */
   local: 'postmaster',
   /** An outside sender for the relay check (RFC 2606 reserved domain). */
   outsideSender: 'wireprobe@example.com',
   /** An outside recipient for the relay check: `.invalid` (RFC 2606) never exists, nothing is ever sent there. */
   outsideRecipient: 'probe@wireprobe-relay-test.invalid',
 });
+
+/** RFC 5321 §4.1.2 atext (a Dot-string's atoms) and a domain of LDH labels, or an address literal. */
+const RCPT_PATTERN = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*(@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[A-Za-z0-9.:]+\]))?$/;
+
+/**
+ * Why `address` cannot be the probe's recipient (--rcpt), or undefined: a local part alone
+ * (`postmaster`, RFC 5321 §4.5.1) or `local@domain`, without angle brackets, quotes or line breaks
+ * (RFC 5321 §4.1.2; a local part at most 64 octets, a path at most 256, §4.5.3.1).
+ */
+export function rcptProblem(address: string): string | undefined {
+  if (address === '') return 'it is empty';
+  if (/[\r\n]/.test(address)) return 'it holds a line break';
+  if (address.length > 254) return 'it is longer than 254 characters';
+  if (!RCPT_PATTERN.test(address)) return 'expected local-part or local-part@domain, without <>, quotes or spaces';
+  if (address.split('@')[0]!.length > 64) return 'its local part is longer than 64 characters';
+  return undefined;
+}
 
 /** A command no server implements (RFC 5321 §4.2.4: 500 for an unrecognised command). */
 export const UNKNOWN_COMMAND = 'XYZZY';
@@ -74,26 +92,53 @@ export interface SmtpSession {
 /** Why a session could not be opened; the connection (if any) is already closed. */
 export interface SessionFailure {
   readonly ok: false;
-  readonly step: 'connect' | 'greeting' | 'ehlo' | 'starttls' | 'auth';
+  /** `cleartext`: credentials were given but the session is not encrypted, so they were not sent. */
+  readonly step: 'connect' | 'greeting' | 'ehlo' | 'starttls' | 'auth' | 'cleartext';
   /** One sentence fragment: `no greeting within 5000 ms`, `AUTH refused: 535 ...`. */
   readonly reason: string;
   readonly sent: string[];
   readonly received: string[];
 }
 
-export interface OpenOptions {
-  /** `if-offered` (default): STARTTLS when the server offers it, as real clients do; `never`: stay plain. */
-  readonly tls?: 'if-offered' | 'never';
-  /** Authenticate with the target's user and password when given; default false. */
-  readonly auth?: boolean;
+/** What openSmtp tells the check beyond the session: filled in when it fell back to plain text. */
+export interface SessionNotes {
+  /** Why the session is in plain text though STARTTLS is offered: `STARTTLS refused (454 ...)`. */
+  plainText?: string;
 }
 
-/** Opens a session; every wait bounded by `limits.replyTimeoutMs`. */
-export async function openSmtp(target: ProbeTarget, limits: ProbeLimits, options: OpenOptions = {}): Promise<({ readonly ok: true } & SmtpSession) | SessionFailure> {
+export interface OpenOptions {
+  /** `if-offered` (default): STARTTLS as `limits.starttls` says; `never`: stay plain (checks of plain text). */
+  readonly tls?: 'if-offered' | 'never';
+  /** Authenticate with the target's user and password when given (never in clear unless --starttls off); default false. */
+  readonly auth?: boolean;
+  /** Receives the reason when `--starttls auto` went on in plain text after a failed STARTTLS; default none. */
+  readonly notes?: SessionNotes;
+}
+
+type Opened = ({ readonly ok: true } & SmtpSession) | SessionFailure;
+
+/**
+ * Opens a session; every wait bounded by `limits.replyTimeoutMs`. With `limits.starttls` `auto`, a
+ * STARTTLS that is refused (454) or whose handshake fails is what an opportunistic client carries on
+ * after (RFC 3207 §4.1): the session is opened again in plain text and `options.notes` says why; with
+ * `require` it is a failure; with `off` STARTTLS is never sent. Credentials go only inside TLS, or in
+ * clear when the user chose `--starttls off`.
+ */
+export async function openSmtp(target: ProbeTarget, limits: ProbeLimits, options: OpenOptions = {}): Promise<Opened> {
+  const wantTls = (options.tls ?? 'if-offered') === 'if-offered' && limits.starttls !== 'off';
+  const first = await openOnce(target, limits, options, wantTls);
+  if (first.ok || first.step !== 'starttls' || limits.starttls !== 'auto') return first;
+  const again = await openOnce(target, limits, options, false, first.reason);
+  if (options.notes && (again.ok || again.step !== 'connect')) options.notes.plainText = first.reason;
+  return again;
+}
+
+async function openOnce(target: ProbeTarget, limits: ProbeLimits, options: OpenOptions, wantTls: boolean, plainBecause?: string): Promise<Opened> {
   // closeOnTimeout: a server that stalls once costs one bound per session, not one per command.
   const opened = await connectRaw({ host: target.host, port: target.port, timeoutMs: limits.replyTimeoutMs, closeOnTimeout: true });
   if (!opened.ok) return { ok: false, step: 'connect', reason: `connect failed ${opened.failure.event}`, sent: [], received: [opened.failure.event] };
   const conn = opened.conn;
+  if (plainBecause) conn.note(`[a fresh session in plain text: ${plainBecause} on the one before]`);
   const fail = (step: SessionFailure['step'], reason: string): SessionFailure => {
     conn.destroy();
     return { ok: false, step, reason, ...conn.takeTranscript() };
@@ -105,7 +150,8 @@ export async function openSmtp(target: ProbeTarget, limits: ProbeLimits, options
   const plainCaps = capabilities(ehlo.value);
   let caps: Capabilities = plainCaps;
   let tls = false;
-  if ((options.tls ?? 'if-offered') === 'if-offered' && caps.has('STARTTLS')) {
+  if (wantTls && !caps.has('STARTTLS') && limits.starttls === 'require') return fail('starttls', 'STARTTLS is not offered (--starttls require)');
+  if (wantTls && caps.has('STARTTLS')) {
     const start = await conn.command('STARTTLS');
     if (!start.ok || start.value.code !== 220) return fail('starttls', `STARTTLS refused (${said(start)})`);
     const upgraded = await conn.upgradeTls({ timeoutMs: limits.replyTimeoutMs });
@@ -117,11 +163,21 @@ export async function openSmtp(target: ProbeTarget, limits: ProbeLimits, options
   }
   let authenticated = false;
   if (options.auth && target.user !== undefined) {
+    if (!tls && limits.starttls !== 'off') {
+      const why = plainBecause ?? (plainCaps.has('STARTTLS') ? 'STARTTLS was not used' : 'the server offers no STARTTLS');
+      return fail('cleartext', `the credentials were not sent: the session is not encrypted (${why}); give --starttls off to send them in clear text`);
+    }
     const result = await authenticate(conn, target, caps);
     if (!result.ok) return fail('auth', result.reason);
     authenticated = true;
   }
   return { ok: true, conn, greeting: greeting.value, ehlo: ehlo.value, caps, plainCaps, tls, authenticated };
+}
+
+/** A finding made on a plain-text fallback session says so (SessionNotes). */
+export function annotate(result: Finding, notes: SessionNotes): Finding {
+  if (!notes.plainText) return result;
+  return { ...result, advice: `${result.advice} (Checked in plain text on a fresh session: ${notes.plainText}.)` };
 }
 
 /**
@@ -181,6 +237,7 @@ export function skipped(id: string, rfc: string, advice: string, transcript: { r
 /** Advice for a check that needs MAIL when the session could not get there. */
 export function noSession(failure: SessionFailure): string {
   if (failure.step === 'auth') return `Not checked: ${failure.reason}; check the user and password in the target URL.`;
+  if (failure.step === 'cleartext') return `Not checked: ${failure.reason}.`;
   return `Not checked: the session failed at ${failure.step}: ${failure.reason}.`;
 }
 

@@ -8,7 +8,7 @@
  */
 import type { RawConnection, TlsInfo } from './raw.js';
 import { rfcOf } from './smtp-ids.js';
-import { authenticate, authMechanisms, closeSmtp, ehloName, capabilities, finding, noSession, openSmtp, said, skipped, UNKNOWN_COMMAND, type Capabilities } from './smtp-session.js';
+import { annotate, authenticate, authMechanisms, closeSmtp, ehloName, capabilities, finding, noSession, openSmtp, said, skipped, UNKNOWN_COMMAND, type Capabilities } from './smtp-session.js';
 import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
 /** A certificate expiring sooner than this many days is a warning. */
@@ -63,14 +63,18 @@ async function starttlsChecks(target: ProbeTarget, limits: ProbeLimits): Promise
     return [skipped(ids.starttls, rfcOf(ids.starttls), why, session), skipped(ids.tls, rfcOf(ids.tls), why), skipped(ids.auth, rfcOf(ids.auth), why)];
   }
   const { conn, plainCaps } = session;
-  if (!plainCaps.has('STARTTLS')) {
+  const clear = limits.starttls === 'off';
+  if (clear || !plainCaps.has('STARTTLS')) {
     const t = conn.takeTranscript();
-    const auth = await authCheck(session.conn, target, plainCaps, plaintextAuth(plainCaps, false));
+    const auth = await authCheck(session.conn, target, plainCaps, plaintextAuth(plainCaps, !clear && plainCaps.has('STARTTLS')), clear);
     await closeSmtp(conn, limits);
+    const required = limits.starttls === 'require';
     return [
-      finding(ids.starttls, 'warn', rfcOf(ids.starttls), 'STARTTLS is not offered: mail to and from this server travels in clear text; enable STARTTLS with a certificate.', t),
-      skipped(ids.tls, rfcOf(ids.tls), 'Not checked: no STARTTLS.'),
-      auth,
+      clear
+        ? skipped(ids.starttls, rfcOf(ids.starttls), 'Not checked: --starttls off.', t)
+        : finding(ids.starttls, required ? 'fail' : 'warn', rfcOf(ids.starttls), `STARTTLS is not offered: mail to and from this server travels in clear text; enable STARTTLS with a certificate.${required ? ' (--starttls require: the checks that need a session are skipped.)' : ''}`, t),
+      skipped(ids.tls, rfcOf(ids.tls), clear ? 'Not checked: --starttls off.' : 'Not checked: no STARTTLS.'),
+      required ? skipped(ids.auth, rfcOf(ids.auth), 'Not checked: no STARTTLS (--starttls require).') : auth,
     ];
   }
 
@@ -104,14 +108,16 @@ async function starttlsChecks(target: ProbeTarget, limits: ProbeLimits): Promise
     problems.push({ status, text: `STARTTLS is advertised but got "${said(start)}", not 220: TLS is broken (certificate or key not loaded?)` });
     await closeSmtp(current, limits);
     const t = mergeTranscripts(conn, current);
-    return [finding(ids.starttls, 'fail', rfcOf(ids.starttls), sentence(problems.filter((p) => p.status !== 'pass')), t), skipped(ids.tls, rfcOf(ids.tls), 'Not checked: STARTTLS failed.'), skipped(ids.auth, rfcOf(ids.auth), 'Not checked: STARTTLS failed.')];
+    const why = `STARTTLS refused (${said(start)})`;
+    return [finding(ids.starttls, 'fail', rfcOf(ids.starttls), sentence(problems.filter((p) => p.status !== 'pass')), t), skipped(ids.tls, rfcOf(ids.tls), 'Not checked: STARTTLS failed.'), await authInPlainText(target, limits, why)];
   }
   const upgraded = await current.upgradeTls({ timeoutMs: limits.replyTimeoutMs });
   if (!upgraded.ok) {
     current.destroy();
     problems.push({ status: 'fail', text: `the TLS handshake after 220 failed ${upgraded.event}${upgraded.code ? ` (${upgraded.code})` : ''}` });
     const t = mergeTranscripts(conn, current);
-    return [finding(ids.starttls, 'fail', rfcOf(ids.starttls), sentence(problems.filter((p) => p.status !== 'pass')), t), skipped(ids.tls, rfcOf(ids.tls), 'Not checked: the handshake failed.'), skipped(ids.auth, rfcOf(ids.auth), 'Not checked: the handshake failed.')];
+    const why = `TLS handshake failed ${upgraded.event}`;
+    return [finding(ids.starttls, 'fail', rfcOf(ids.starttls), sentence(problems.filter((p) => p.status !== 'pass')), t), skipped(ids.tls, rfcOf(ids.tls), 'Not checked: the handshake failed.'), await authInPlainText(target, limits, why)];
   }
   const early = await current.command('MAIL FROM:<>');
   if (!early.ok) problems.push({ status: 'fail', text: `MAIL before the new EHLO got no reply ${early.event}` });
@@ -136,7 +142,7 @@ async function starttlsChecks(target: ProbeTarget, limits: ProbeLimits): Promise
   const judged = judgeTls(upgraded.tls, target.host);
   const tls = finding(ids.tls, judged.status, rfcOf(ids.tls), judged.advice, { sent: ['[TLS handshake]'], received: describeTls(upgraded.tls) }, upgraded.tls.protocol ?? undefined);
 
-  const auth = tlsCaps ? await authCheck(current, target, tlsCaps, plaintextAuth(plainCaps, true)) : skipped(ids.auth, rfcOf(ids.auth), 'Not checked: no EHLO inside TLS.');
+  const auth = tlsCaps ? await authCheck(current, target, tlsCaps, plaintextAuth(plainCaps, true), true) : skipped(ids.auth, rfcOf(ids.auth), 'Not checked: no EHLO inside TLS.');
   await closeSmtp(current, limits);
   return [starttls, tls, auth];
 }
@@ -160,14 +166,30 @@ function mergeTranscripts(first: { takeTranscript(): { sent: string[]; received:
 }
 
 /**
- * `smtp.auth` on a session (inside TLS when there is one): `AUTH PLAIN` then `*` must cancel with 501,
- * and the target's credentials, when given, must get 235. Takes its own part of the transcript.
+ * `smtp.auth` after a failed STARTTLS: what an opportunistic client would see in plain text, on a
+ * fresh session (credentials withheld: they go in clear only with --starttls off). With --starttls
+ * require: skipped.
  */
-async function authCheck(conn: RawConnection, target: ProbeTarget, caps: Capabilities, before: Problem | undefined): Promise<Finding> {
+async function authInPlainText(target: ProbeTarget, limits: ProbeLimits, why: string): Promise<Finding> {
+  const id = 'smtp.auth';
+  if (limits.starttls === 'require') return skipped(id, rfcOf(id), `Not checked: ${why} (--starttls require).`);
+  const session = await openSmtp(target, limits, { tls: 'never' });
+  if (!session.ok) return annotate(skipped(id, rfcOf(id), noSession(session), session), { plainText: why });
+  const auth = await authCheck(session.conn, target, session.plainCaps, plaintextAuth(session.plainCaps, true), false);
+  await closeSmtp(session.conn, limits);
+  return annotate(auth, { plainText: why });
+}
+
+/**
+ * `smtp.auth` on a session (inside TLS when there is one): `AUTH PLAIN` then `*` must cancel with 501,
+ * and the target's credentials, when given and `sendCredentials` (inside TLS, or --starttls off), must
+ * get 235. Takes its own part of the transcript.
+ */
+async function authCheck(conn: RawConnection, target: ProbeTarget, caps: Capabilities, before: Problem | undefined, sendCredentials: boolean): Promise<Finding> {
   const id = 'smtp.auth';
   const problems: Problem[] = before ? [before] : [];
   const mechanisms = authMechanisms(caps);
-  if (mechanisms.length === 0 && target.user === undefined) {
+  if (mechanisms.length === 0 && (target.user === undefined || !sendCredentials)) {
     return before ? finding(id, worst(problems), rfcOf(id), sentence(problems), conn.takeTranscript()) : skipped(id, rfcOf(id), 'Not checked: the server offers no AUTH (fine for an MX that takes mail only for its own domains).');
   }
   if (mechanisms.includes('PLAIN') && conn.ended === null) {
@@ -179,7 +201,9 @@ async function authCheck(conn: RawConnection, target: ProbeTarget, caps: Capabil
     }
   }
   let authed = '';
-  if (target.user !== undefined && conn.ended === null) {
+  if (target.user !== undefined && !sendCredentials) {
+    authed = ' The given credentials were not sent: the session is not encrypted (--starttls off sends them in clear text).';
+  } else if (target.user !== undefined && conn.ended === null) {
     const result = await authenticate(conn, target, caps);
     if (result.ok) authed = ' The given credentials were accepted (235).';
     else problems.push({ status: 'fail', text: `the given credentials were not accepted: ${result.reason}` });
@@ -191,6 +215,7 @@ async function authCheck(conn: RawConnection, target: ProbeTarget, caps: Capabil
 
 async function injectionCheck(target: ProbeTarget, limits: ProbeLimits): Promise<Finding> {
   const id = 'smtp.starttls-injection';
+  if (limits.starttls === 'off') return skipped(id, rfcOf(id), 'Not checked: --starttls off.');
   const session = await openSmtp(target, limits, { tls: 'never' });
   if (!session.ok) return skipped(id, rfcOf(id), noSession(session), session);
   const { conn } = session;

@@ -42,9 +42,20 @@ export interface ProbeLimits {
   readonly replyTimeoutMs: number;
   /** SMTP: really deliver a test message (default false: RSET before the final dot). */
   readonly send: boolean;
+  /**
+   * SMTP STARTTLS policy. `auto` (default): as an opportunistic client, TLS when offered, plain text on a
+   * fresh session when it fails, credentials never in clear; `require`: a failed STARTTLS skips the
+   * checks that need a session; `off`: never STARTTLS, credentials sent in clear (the user's choice).
+   */
+  readonly starttls: StarttlsMode;
+  /** SMTP: the recipient of the probe's transactions (and of any --send message); default `postmaster`. */
+  readonly rcpt: string;
 }
 
-export const DEFAULT_PROBE_LIMITS: ProbeLimits = { maxSessions: 5, maxIdleSeconds: 0, replyTimeoutMs: 5_000, send: false };
+/** See ProbeLimits.starttls. */
+export type StarttlsMode = 'auto' | 'off' | 'require';
+
+export const DEFAULT_PROBE_LIMITS: ProbeLimits = { maxSessions: 5, maxIdleSeconds: 0, replyTimeoutMs: 5_000, send: false, starttls: 'auto', rcpt: 'postmaster' };
 
 /** Where to probe, parsed from `smtp://host:port` or `ftp://user:pass@host:port`. */
 export interface ProbeTarget {

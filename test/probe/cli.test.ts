@@ -88,6 +88,11 @@ describe('wireprobe probe (command line)', () => {
     [['probe', 'smtp://127.0.0.1:25', '--max-sessions', '0'], /^wireprobe: bad --max-sessions "0"/],
     [['probe'], /^wireprobe: probe needs a target/],
     [['probe', 'smtp://127.0.0.1:25', '--size-limit', '1k'], /--size-limit does not apply to "probe"/],
+    [['probe', 'smtp://127.0.0.1:25', '--starttls', 'sometimes'], /^wireprobe: bad --starttls "sometimes": expected auto, off, require\n$/],
+    [['probe', 'smtp://127.0.0.1:25', '--starttls', 'off\nrequire'], /^wireprobe: bad --starttls "off\\nrequire": expected auto, off, require\n$/],
+    [['probe', 'smtp://127.0.0.1:25', '--rcpt', '<postmaster>'], /^wireprobe: bad --rcpt "<postmaster>": expected local-part or local-part@domain, without <>, quotes or spaces\n$/],
+    [['probe', 'smtp://127.0.0.1:25', '--rcpt', 'a@example.test\r\nRCPT TO:<b@example.test>'], /^wireprobe: bad --rcpt "a@example\.test\\r\\nRCPT TO:<b@example\.test>": it holds a line break\n$/],
+    [['probe', 'smtp://127.0.0.1:25', '--rcpt', ''], /^wireprobe: bad --rcpt "": it is empty\n$/],
   ])('rejects %j with one line and exit code 2', async (args, message) => {
     const resolved = args[1] === 'CLOSED' ? ['probe', `smtp://127.0.0.1:${await closedPort()}`] : args;
     const { code, stdout, stderr } = await run(resolved);
@@ -96,6 +101,20 @@ describe('wireprobe probe (command line)', () => {
     expect(stderr).toMatch(message);
     expect(stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('takes --starttls require and --rcpt: the healthy server passes STARTTLS, nothing is delivered without --send', async () => {
+    const json = join(dir, 'options.json');
+    const { code, stderr } = await run(['probe', `smtp://alice:s3cret-pw@127.0.0.1:${server.port}`, '--starttls', 'require', '--rcpt', 'probe@example.test', '--max-sessions', '1', '--json', json]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const report = JSON.parse(await readFile(json, 'utf8'));
+    const size = report.findings.find((f: { id: string }) => f.id === 'smtp.size');
+    expect(size).toMatchObject({ status: 'pass', value: 10_000 });
+    expect(report.findings.find((f: { id: string }) => f.id === 'smtp.starttls').status).toBe('pass');
+    const pipelining = report.findings.find((f: { id: string }) => f.id === 'smtp.pipelining');
+    expect(pipelining.sent).toContain('RCPT TO:<probe@example.test>');
+    expect(server.messages).toEqual([]);
   });
 
   it('lists the probe and its finding ids in the help', async () => {

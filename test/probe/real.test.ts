@@ -1,11 +1,12 @@
 /**
  * The probe against real servers with known settings (started by their launchers on loopback): what it
  * reports must be what was configured. vsftpd with max_clients 3 and idle_session_timeout 5 is reported
- * as a limit of 3 and an idle timeout of about 5 s; Postfix's message_size_limit is found enforced.
+ * as a limit of 3 and an idle timeout of about 5 s; Postfix's message_size_limit is found enforced;
+ * Postfix 3.7 as Debian ships it is found open to SMTP smuggling, and safe with smtpd_forbid_bare_newline.
  */
 import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { postfixLauncher } from '../../servers/real/postfix.js';
+import { createPostfixLauncher, postfixLauncher } from '../../servers/real/postfix.js';
 import { vsftpdLauncher } from '../../servers/real/vsftpd.js';
 import { runProbe } from '../../src/probe/run.js';
 import { DEFAULT_PROBE_LIMITS, type Finding, type ProbeReport } from '../../src/probe/types.js';
@@ -51,12 +52,37 @@ describe('wireprobe probe against real servers', () => {
     }
   });
 
-  it('finds Postfix 3.7 as Debian ships it open to SMTP smuggling with --send (smtpd_forbid_bare_newline is off before 3.9)', async () => {
+  it('finds Postfix 3.7 as Debian ships it open to SMTP smuggling with --send: the LF look-alikes end DATA (smtpd_forbid_bare_newline is off before 3.9)', async () => {
     const server = await postfixLauncher.start({});
     try {
-      const report = await runProbe({ protocol: 'smtp', host: server.host, port: server.port }, { ...DEFAULT_PROBE_LIMITS, send: true });
-      expect(get(report, 'smtp.bare-lf')).toMatchObject({ status: 'fail' });
-      expect(get(report, 'smtp.bare-lf').value).toContain('\\n.\\n');
+      const report = await runProbe({ protocol: 'smtp', host: server.host, port: server.port }, { ...DEFAULT_PROBE_LIMITS, replyTimeoutMs: 2_000, send: true });
+      const bareLf = get(report, 'smtp.bare-lf');
+      expect(bareLf).toMatchObject({ status: 'fail', value: '\\n.\\n \\r\\n.\\n \\n.\\r\\n' });
+      expect(bareLf.advice).toMatch(/^Vulnerable to SMTP smuggling: \\n\.\\n \\r\\n\.\\n \\n\.\\r\\n ended the message and it was accepted \(\\n\.\\n got "250 2\.0\.0 Ok: queued as /);
+      // One message per look-alike that ended DATA, each holding only the text before it, beside
+      // the pipelining check's --send message.
+      await server.settle?.();
+      const bodies = (await server.messages!()).map((m) => m.toString('latin1').replace(/^[\s\S]*?\n\n/, ''));
+      expect(bodies.sort()).toEqual(['A\n', 'A\n', 'A\n', 'wireprobe test message (--send).\n']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it.each(['normalize', 'reject'])('finds Postfix with smtpd_forbid_bare_newline = %s safe from SMTP smuggling: no look-alike ends DATA', async (mode) => {
+    // The exclusions default to $mynetworks, which holds loopback: empty, or the probe would be exempt.
+    const fixed = createPostfixLauncher({ mainCf: [`smtpd_forbid_bare_newline = ${mode}`, 'smtpd_forbid_bare_newline_exclusions ='] });
+    const server = await fixed.start({});
+    try {
+      const report = await runProbe({ protocol: 'smtp', host: server.host, port: server.port }, { ...DEFAULT_PROBE_LIMITS, replyTimeoutMs: 2_000, send: true });
+      const bareLf = get(report, 'smtp.bare-lf');
+      expect(bareLf).toMatchObject({ status: 'pass' });
+      expect(bareLf.value).toBeUndefined();
+      expect(bareLf.advice).toBe('None of \\n.\\n \\r\\n.\\n \\n.\\r\\n \\r.\\r \\r\\n.\\r \\r.\\r\\n, each at the end of a write on its own transaction, ended the message: the server waited for <CRLF>.<CRLF>.');
+      expect(bareLf.received.filter((line) => line.endsWith('[timeout after 2000 ms]'))).toHaveLength(6);
+      await server.settle?.();
+      const bodies = (await server.messages!()).map((m) => m.toString('latin1').replace(/^[\s\S]*?\n\n/, ''));
+      expect(bodies).toEqual(['wireprobe test message (--send).\n']); // the pipelining check's, nothing from bare-lf
     } finally {
       await server.close();
     }

@@ -2,18 +2,18 @@
  * `wireprobe probe smtp://...` against the mock SMTP server: healthy configurations, and defects planted
  * with the mock's knobs, with the fault proxy in front of it, or (for what neither can express: a server
  * that loses pipelined commands, ignores its SIZE, ends DATA at a bare LF, answers commands injected
- * before STARTTLS) with a small deliberately broken server defined here.
+ * before STARTTLS, refuses STARTTLS with 454, refuses HELO after EHLO) with a small deliberately broken
+ * server (test/helpers/broken-smtp.ts).
  */
-import net from 'node:net';
-import tls from 'node:tls';
-import { generate } from 'selfsigned';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startBrokenSmtp, type BrokenDefects, type BrokenSmtp } from '../helpers/broken-smtp.js';
 import { startSmtpServer, type SmtpServerHandle, type SmtpServerOptions } from '../../servers/smtp.js';
 import { parseFault } from '../../src/faults/parse.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
 import { renderSent, replyParser } from '../../src/probe/raw.js';
 import { toProbeJson } from '../../src/probe/report.js';
 import { runProbe } from '../../src/probe/run.js';
+import { smtpDataGroup } from '../../src/probe/smtp-data.js';
 import { smtpLimitsGroup } from '../../src/probe/smtp-limits.js';
 import { SMTP_IDS } from '../../src/probe/smtp-ids.js';
 import { parseTarget } from '../../src/probe/target.js';
@@ -52,84 +52,11 @@ function get(report: ProbeReport | readonly Finding[], id: string): Finding {
   return found;
 }
 
-/**
- * A deliberately broken SMTP server (the defects smtp-server cannot be configured into):
- * `sizeIgnored` advertises SIZE 1000 and takes anything; `flushInput` answers only the first command of
- * each read (the input-buffer flush of RFC 2920 §2); `bareLf` ends DATA at any line that is "." after
- * LF framing (SMTP smuggling); `injection` offers STARTTLS and keeps plaintext read before the handshake,
- * answering it inside TLS (CVE-2011-0411).
- */
-async function brokenServer(defects: { sizeIgnored?: boolean; flushInput?: boolean; bareLf?: boolean; injection?: boolean }): Promise<{ port: number; delivered: () => number }> {
-  const pems = defects.injection ? await generate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', algorithm: 'sha256' }) : undefined;
-  let delivered = 0;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((raw) => {
-    sockets.add(raw);
-    raw.on('close', () => sockets.delete(raw));
-    raw.on('error', () => undefined);
-    let socket: net.Socket = raw;
-    let buffer = '';
-    let inData = false;
-    let upgrading = false;
-    const caps = ['250-broken.test', '250-PIPELINING', ...(defects.sizeIgnored ? ['250-SIZE 1000'] : []), ...(defects.injection ? ['250-STARTTLS'] : []), '250 8BITMIME'];
-    const reply = (line: string): void => void socket.write(`${line}\r\n`);
-    const process = (): void => {
-      for (;;) {
-        if (upgrading) return;
-        const lf = buffer.indexOf('\n');
-        if (lf === -1) return;
-        const line = buffer.slice(0, lf).replace(/\r$/, '');
-        buffer = buffer.slice(lf + 1);
-        if (inData) {
-          // Vulnerable framing: LF-separated lines, so "\n.\n" ends the data (smuggling).
-          if (line === '.' && defects.bareLf) {
-            inData = false;
-            delivered++;
-            reply('250 queued');
-          }
-          continue;
-        }
-        const verb = line.split(' ')[0]!.toUpperCase();
-        if (verb === 'EHLO') socket.write(`${caps.join('\r\n')}\r\n`);
-        else if (['HELO', 'MAIL', 'RCPT', 'RSET', 'NOOP'].includes(verb)) reply('250 ok');
-        else if (verb === 'DATA') {
-          inData = true;
-          reply('354 go ahead');
-        } else if (verb === 'QUIT') {
-          reply('221 bye');
-          socket.end();
-        } else if (verb === 'STARTTLS' && pems) {
-          reply('220 go ahead');
-          upgrading = true;
-          const secure = new tls.TLSSocket(raw, { isServer: true, key: pems.private, cert: pems.cert });
-          secure.on('error', () => undefined);
-          secure.on('secure', () => {
-            socket = secure;
-            upgrading = false;
-            secure.on('data', (chunk: Buffer) => {
-              buffer += chunk.toString('latin1');
-              process();
-            });
-            process(); // the vulnerability: plaintext read before the handshake is still in `buffer`
-          });
-          raw.removeAllListeners('data');
-          return;
-        } else reply('500 unknown command');
-        if (defects.flushInput) buffer = '';
-      }
-    };
-    raw.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('latin1');
-      process();
-    });
-    reply('220 broken.test ESMTP');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return { port: (server.address() as net.AddressInfo).port, delivered: () => delivered };
+/** A broken server (test/helpers/broken-smtp.ts), closed after the test. */
+async function brokenServer(defects: BrokenDefects): Promise<BrokenSmtp> {
+  const server = await startBrokenSmtp(defects);
+  closers.push(() => server.close());
+  return server;
 }
 
 describe('wireprobe probe smtp', () => {
@@ -278,15 +205,120 @@ describe('wireprobe probe smtp', () => {
     expect(told.advice).toMatch(/got "421 4\.4\.2 Idle timeout" after [\d.]+ s\. [\d.]+ s is shorter than the 5 minutes/);
   });
 
-  it('reports a server that drops the connection at STARTTLS', async () => {
+  it('reports a failed STARTTLS handshake, then runs the plain-text checks on fresh sessions, saying so', async () => {
     const server = await mock({ tls: 'starttls' });
     const proxy = await proxied(server, 'reset after STARTTLS');
     const report = await runProbe(parseTarget(`smtp://127.0.0.1:${proxy.port}`), FAST);
     expect(get(report, 'smtp.starttls').status).toBe('fail');
     expect(get(report, 'smtp.starttls').advice).toMatch(/STARTTLS is advertised but got "\[RST\]", not 220/);
     expect(get(report, 'smtp.tls').status).toBe('skip');
-    // Checks that need a session inside TLS say why they could not run.
-    expect(get(report, 'smtp.size').advice).toMatch(/^Not checked: the session failed at starttls/);
+    const note = ' (Checked in plain text on a fresh session: TLS handshake failed [RST].)';
+    expect(get(report, 'smtp.size')).toMatchObject({ status: 'skip', advice: `Not checked: SIZE is not advertised, so clients learn a size limit only after sending the whole message; advertise it (RFC 1870).${note}` });
+    expect(get(report, 'smtp.pipelining')).toMatchObject({ status: 'pass', advice: `Four pipelined commands got four replies in order (250, 250, 250, 354), 354 last.${note}` });
+    expect(get(report, 'smtp.open-relay').status).toBe('fail');
+    expect(get(report, 'smtp.open-relay').advice.endsWith(note)).toBe(true);
+    expect(get(report, 'smtp.pipelining').received[0]).toBe('[a fresh session in plain text: TLS handshake failed [RST] on the one before]');
+  });
+
+  describe('a server that advertises STARTTLS and refuses it with 454', () => {
+    const refusal = '454 4.7.0 TLS not available due to local problem';
+    const note = ` (Checked in plain text on a fresh session: STARTTLS refused (${refusal}).)`;
+
+    it('--starttls auto: reports STARTTLS, runs the other checks in plain text, never sends credentials in clear', async () => {
+      const broken = await brokenServer({ tls454: true, sizeIgnored: true });
+      const anonymous = await runProbe(parseTarget(`smtp://127.0.0.1:${broken.port}`), FAST);
+      expect(get(anonymous, 'smtp.starttls')).toMatchObject({ status: 'fail', advice: `STARTTLS with an argument got "${refusal}"; 501 is expected; STARTTLS is advertised but got "${refusal}", not 220: TLS is broken (certificate or key not loaded?).` });
+      expect(get(anonymous, 'smtp.size')).toMatchObject({ status: 'fail', value: 1000 });
+      expect(get(anonymous, 'smtp.size').advice).toBe(`MAIL with SIZE=1001, over the advertised 1000, was accepted ("250 ok"): clients send the whole message and are refused only at its end; refuse it at MAIL with 552.${note}`);
+      expect(get(anonymous, 'smtp.pipelining')).toMatchObject({ status: 'pass', advice: `Four pipelined commands got four replies in order (250, 250, 250, 354), 354 last.${note}` });
+      expect(get(anonymous, 'smtp.open-relay').status).toBe('fail');
+      expect(get(anonymous, 'smtp.open-relay').advice.endsWith(note)).toBe(true);
+
+      const withCredentials = await runProbe(parseTarget(`smtp://alice:${PASSWORD}@127.0.0.1:${broken.port}`), FAST);
+      const withheld = `Not checked: the credentials were not sent: the session is not encrypted (STARTTLS refused (${refusal})); give --starttls off to send them in clear text.${note}`;
+      expect(get(withCredentials, 'smtp.size')).toMatchObject({ status: 'skip', advice: withheld });
+      expect(get(withCredentials, 'smtp.pipelining')).toMatchObject({ status: 'skip', advice: withheld });
+      expect(get(withCredentials, 'smtp.open-relay').status).toBe('fail'); // no credentials needed there
+      expect(get(withCredentials, 'smtp.auth')).toMatchObject({ status: 'warn' });
+      expect(get(withCredentials, 'smtp.auth').advice).toBe(`AUTH PLAIN LOGIN is offered before STARTTLS: a client may send its password in clear text; offer it only inside TLS (Postfix smtpd_tls_auth_only = yes). The given credentials were not sent: the session is not encrypted (--starttls off sends them in clear text).${note}`);
+      // Only the bare AUTH PLAIN of the cancel test: no credentials ever went over the plain connections.
+      expect(broken.commands.filter((c) => /^AUTH/i.test(c))).toEqual(['AUTH PLAIN', 'AUTH PLAIN']);
+    });
+
+    it('--starttls require: the checks that need a session are skipped with the reason', async () => {
+      const broken = await brokenServer({ tls454: true, sizeIgnored: true });
+      const report = await runProbe(parseTarget(`smtp://127.0.0.1:${broken.port}`), { ...FAST, starttls: 'require' });
+      expect(get(report, 'smtp.starttls').status).toBe('fail');
+      const why = `Not checked: the session failed at starttls: STARTTLS refused (${refusal}).`;
+      for (const id of ['smtp.size', 'smtp.pipelining', 'smtp.open-relay']) expect(get(report, id)).toMatchObject({ status: 'skip', advice: why });
+      expect(get(report, 'smtp.auth')).toMatchObject({ status: 'skip', advice: `Not checked: STARTTLS refused (${refusal}) (--starttls require).` });
+    });
+
+    it('--starttls off: never sends STARTTLS, and sends the credentials the user chose to send in clear', async () => {
+      const broken = await brokenServer({ tls454: true, sizeIgnored: true });
+      const report = await runProbe(parseTarget(`smtp://alice:${PASSWORD}@127.0.0.1:${broken.port}`), { ...FAST, starttls: 'off' });
+      expect(broken.commands.filter((c) => /^STARTTLS/i.test(c))).toEqual([]);
+      expect(get(report, 'smtp.starttls')).toMatchObject({ status: 'skip', advice: 'Not checked: --starttls off.' });
+      expect(get(report, 'smtp.starttls-injection')).toMatchObject({ status: 'skip', advice: 'Not checked: --starttls off.' });
+      expect(get(report, 'smtp.size')).toMatchObject({ status: 'fail', value: 1000 });
+      expect(get(report, 'smtp.size').advice).not.toMatch(/plain text on a fresh session/);
+      expect(get(report, 'smtp.size').sent).toContain('AUTH PLAIN ***');
+      expect(get(report, 'smtp.auth').advice).toMatch(/The given credentials were accepted \(235\)\.$/);
+      expect(JSON.stringify(report)).not.toContain(Buffer.from(`\0alice\0${PASSWORD}`).toString('base64'));
+    });
+  });
+
+  it('--starttls require on a server without STARTTLS: STARTTLS fails, the checks that need a session are skipped with the reason', async () => {
+    const server = await mock({ sizeLimit: 10_000 });
+    const report = await runProbe(parseTarget(`smtp://127.0.0.1:${server.port}`), { ...FAST, starttls: 'require' });
+    expect(get(report, 'smtp.starttls')).toMatchObject({ status: 'fail', advice: 'STARTTLS is not offered: mail to and from this server travels in clear text; enable STARTTLS with a certificate. (--starttls require: the checks that need a session are skipped.)' });
+    const why = 'Not checked: the session failed at starttls: STARTTLS is not offered (--starttls require).';
+    for (const id of ['smtp.size', 'smtp.pipelining', 'smtp.open-relay']) expect(get(report, id)).toMatchObject({ status: 'skip', advice: why });
+    expect(get(report, 'smtp.auth')).toMatchObject({ status: 'skip', advice: 'Not checked: no STARTTLS (--starttls require).' });
+    expect(get(report, 'smtp.session-limit').status).toBe('pass'); // needs no session past the greeting
+  });
+
+  it.each([
+    ['after-ehlo', 'pass', 'EHLO lists its capabilities (PIPELINING, 8BITMIME); HELO works; an unknown command gets 500 and the session stays open.'],
+    ['never', 'warn', 'HELO on a fresh session got "502 5.5.2 HELO not implemented", not 250 (RFC 5321 §4.1.1.1: a server must accept HELO too).'],
+  ] as const)('tries HELO on a fresh session, not after EHLO: a server refusing HELO %s is %s', async (helo, status, advice) => {
+    const broken = await brokenServer({ helo });
+    const report = await runProbe(parseTarget(`smtp://127.0.0.1:${broken.port}`), FAST);
+    expect(get(report, 'smtp.ehlo')).toMatchObject({ status, value: 'PIPELINING, 8BITMIME', advice });
+    expect(get(report, 'smtp.ehlo').sent).toEqual(expect.arrayContaining(['[HELO session: connect]', '[HELO session] HELO [127.0.0.1]']));
+    expect(get(report, 'smtp.ehlo').sent.slice(0, 4)).toEqual(['EHLO [127.0.0.1]', 'XYZZY', 'NOOP', 'QUIT']);
+  });
+
+  it('finds SMTP smuggling on a server that refuses what follows a look-alike as a synchronisation error: each look-alike ends its own write', async () => {
+    const broken = await brokenServer({ bareLf: 'sync' });
+    const report = await runProbe(parseTarget(`smtp://127.0.0.1:${broken.port}`), { ...FAST, send: true });
+    const smuggling = get(report, 'smtp.bare-lf');
+    expect(smuggling).toMatchObject({ status: 'fail', value: '\\n.\\n \\r\\n.\\n \\n.\\r\\n' });
+    expect(smuggling.advice).toBe('Vulnerable to SMTP smuggling: \\n.\\n \\r\\n.\\n \\n.\\r\\n ended the message and it was accepted (\\n.\\n got "250 queued"; \\r\\n.\\n got "250 queued"; \\n.\\r\\n got "250 queued"); the probe\'s test messages to postmaster were delivered. A sender can hide a second, forged message inside one (CVE-2023-51764); accept only <CRLF>.<CRLF> as the end of data (Postfix smtpd_forbid_bare_newline = normalize).');
+    expect(smuggling.sent).toContain('\\n.\\n: A\\n.\\n [the write ends with the look-alike]');
+    expect(broken.delivered()).toBe(3 + 1); // the three look-alikes, and the pipelining check's --send message
+  });
+
+  it.each([
+    ['refuse-close', 'pass', undefined, 'No look-alike let a message or a command through: \\n.\\n \\r\\n.\\n \\n.\\r\\n ended DATA with a refusal and the session ended there; \\r.\\r \\r\\n.\\r \\r.\\r\\n did not end the message (the server waited for <CRLF>.<CRLF>).'],
+    ['refuse-open', 'fail', '\\n.\\n \\r\\n.\\n \\n.\\r\\n', 'Vulnerable to SMTP smuggling: \\n.\\n \\r\\n.\\n \\n.\\r\\n ended DATA with a refusal and the session went on reading commands (\\n.\\n got "550 5.5.2 Error: bare <LF> received", then NOOP "250 ok"; \\r\\n.\\n got "550 5.5.2 Error: bare <LF> received", then NOOP "250 ok"; \\n.\\r\\n got "550 5.5.2 Error: bare <LF> received", then NOOP "250 ok"). A sender can hide a second, forged message inside one (CVE-2023-51764); accept only <CRLF>.<CRLF> as the end of data (Postfix smtpd_forbid_bare_newline = normalize).'],
+    ['drop', 'warn', '\\n.\\n \\r\\n.\\n \\n.\\r\\n', 'At \\n.\\n \\r\\n.\\n \\n.\\r\\n the server ended the session without a reply (\\n.\\n got "[closed by server]"; \\r\\n.\\n got "[closed by server]"; \\n.\\r\\n got "[closed by server]"): nothing after it is read, but clients get no reason; normalise a bare LF, or refuse it with a reply. Only <CRLF>.<CRLF> should end the data.'],
+  ] as const)('judges a look-alike that ends DATA with a refusal or a close by what follows it: %s is %s', async (bareLf, status, value, advice) => {
+    const broken = await brokenServer({ bareLf });
+    const findings = await smtpDataGroup(parseTarget(`smtp://127.0.0.1:${broken.port}`), { ...FAST, send: true });
+    const smuggling = get(findings, 'smtp.bare-lf');
+    expect(smuggling).toMatchObject({ status, advice });
+    expect(smuggling.value).toBe(value);
+    expect(broken.delivered()).toBe(1); // only the pipelining check's --send message
+  });
+
+  it('sends its transactions (and the --send message) to --rcpt', async () => {
+    const server = await mock({});
+    const report = await runProbe(parseTarget(`smtp://127.0.0.1:${server.port}`), { ...FAST, send: true, rcpt: 'probe-inbox@example.test' });
+    expect(get(report, 'smtp.pipelining').advice).toMatch(/With --send a test message to probe-inbox@example\.test was delivered\.$/);
+    expect(get(report, 'smtp.pipelining').sent).toContain('RCPT TO:<probe-inbox@example.test>');
+    await server.idle();
+    expect(server.messages.map((m) => m.to)).toEqual([['probe-inbox@example.test']]);
   });
 
   it('detects lost pipelined commands, an unenforced SIZE and SMTP smuggling on a broken server', async () => {
