@@ -9,6 +9,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import jrb, { type Builder } from 'junit-report-builder';
+import { capped } from '../util/terminal.js';
 import { SEVERITY } from './run.js';
 import type { Finding, FindingStatus, ProbeReport } from './types.js';
 
@@ -25,9 +26,10 @@ export function formatProbeReport(report: ProbeReport, options: { readonly color
     if (members.length === 0) continue;
     lines.push(paint(status, `${LABEL[status]} (${members.length})`));
     for (const f of members) {
-      const value = f.value === undefined || f.value === '' ? '' : ` = ${f.value}`;
+      // Values and advice quote the server: escaped and cut (src/util/terminal.ts) before a terminal sees them.
+      const value = f.value === undefined || f.value === '' ? '' : ` = ${capped([String(f.value)], { maxLineChars: 200 })[0]}`;
       lines.push(`  ${paint(status, LABEL[status])} ${f.id}${value}`);
-      lines.push(`       ${f.advice}`);
+      for (const line of capped(f.advice.split('\n'), { maxLines: 20, maxLineChars: 2000 })) lines.push(`       ${line}`);
       lines.push(`       [${f.rfc}]`);
     }
     lines.push('');
