@@ -1,3 +1,4 @@
+import net from 'node:net';
 import nodemailer from 'nodemailer';
 import { describe, expect, it } from 'vitest';
 import { startSmtpServer } from '../../servers/smtp.js';
@@ -18,6 +19,59 @@ describe('credentials in transcripts', () => {
       for (const secret of ['s3cret-pw', Buffer.from('s3cret-pw').toString('base64'), Buffer.from('\0joe\0s3cret-pw').toString('base64'), Buffer.from('joe').toString('base64')]) {
         expect(text).not.toContain(secret);
       }
+    } finally {
+      await proxy.close();
+      await server.close();
+    }
+  });
+});
+
+/** A raw client: writes exact bytes, waits for what the server says (no timing, only events). */
+async function rawSession(port: number): Promise<{ send(text: string): void; until(pattern: RegExp): Promise<void>; end(): Promise<void> }> {
+  const socket = net.connect(port, '127.0.0.1');
+  let seen = '';
+  const waiters: (() => void)[] = [];
+  socket.on('data', (d: Buffer) => {
+    seen += d.toString('latin1');
+    for (const w of waiters.splice(0)) w();
+  });
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  return {
+    send: (text) => void socket.write(text),
+    until: (pattern) =>
+      new Promise<void>((resolve) => {
+        const check = (): void => (pattern.test(seen) ? resolve() : void waiters.push(check));
+        check();
+      }),
+    end: () => new Promise<void>((resolve) => socket.end(() => socket.once('close', () => resolve()))),
+  };
+}
+
+describe('credentials pipelined behind AUTH', () => {
+  const b64 = (text: string): string => Buffer.from(text).toString('base64');
+  it.each([
+    ['LOGIN', `AUTH LOGIN\r\n${b64('joe')}\r\n${b64('s3cret-pw')}\r\n`, [b64('joe'), b64('s3cret-pw')]],
+    ['PLAIN', `AUTH PLAIN\r\n${b64('\0joe\0s3cret-pw')}\r\n`, [b64('\0joe\0s3cret-pw')]],
+  ])('redacts AUTH %s responses sent before the 334, up to the final reply, and nothing after it', async (_method, auth, secrets) => {
+    const server = await startSmtpServer({ auth: 'required', users: { joe: 's3cret-pw' } });
+    const proxy = await startProxy({ upstream: { host: server.host, port: server.port } });
+    try {
+      const client = await rawSession(proxy.port);
+      await client.until(/^220 /m);
+      client.send('EHLO client.test\r\n');
+      await client.until(/^250 /m);
+      client.send(auth); // one write: the responses travel before any 334
+      await client.until(/^235 /m);
+      client.send('NOOP\r\nQUIT\r\n');
+      await client.until(/^221 /m);
+      await client.end();
+      await proxy.idle();
+      const lines = proxy.sessions().flatMap((s) => s.transcript);
+      const text = lines.join('\n');
+      for (const secret of [...secrets, 's3cret-pw']) expect(text).not.toContain(secret);
+      expect(lines.filter((l) => / C {2}\*\*\*$/.test(l))).toHaveLength(secrets.length);
+      // The exchange is over at the 235: the next command is recorded as it is.
+      expect(text).toMatch(/ C {2}NOOP$/m);
     } finally {
       await proxy.close();
       await server.close();
