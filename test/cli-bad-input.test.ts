@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
+import { listenHost } from '../src/commands/args.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'wireprobe.js');
 const SECRET = 'S3cretPW-never-shown';
@@ -170,5 +171,24 @@ describe('a closed stdout', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect(stderr).toBe('');
     expect(code).toBe(0);
+  });
+});
+
+describe('listen addresses', () => {
+  it.each([
+    ['127.0.0.1', undefined],
+    ['127.0.0.2', undefined],
+    ['::1', undefined],
+    ['localhost', undefined],
+    ['0.0.0.0', 'warning: --host 0.0.0.0 (every interface) is not loopback: this deliberately misbehaving server is reachable from the network'],
+    ['::', 'warning: --host :: (every interface) is not loopback: this deliberately misbehaving server is reachable from the network'],
+    ['192.0.2.7', 'warning: --host 192.0.2.7 is not loopback: this deliberately misbehaving server is reachable from the network'],
+  ])('--host %s: warning %s (checked without listening)', (host, warning) => {
+    expect(listenHost(host)).toEqual({ host, ...(warning ? { warning } : {}) });
+  });
+
+  it('refuses an empty or blank --host instead of listening on every interface', () => {
+    expect(() => listenHost('')).toThrow('bad --host "": expected an address to listen on');
+    expect(() => listenHost('  ')).toThrow('bad --host "  ": expected an address to listen on');
   });
 });

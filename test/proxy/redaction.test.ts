@@ -3,6 +3,7 @@ import nodemailer from 'nodemailer';
 import { describe, expect, it } from 'vitest';
 import { startSmtpServer } from '../../servers/smtp.js';
 import { startProxy } from '../../src/proxy/proxy.js';
+import { MAX_REPLY_LINES, recordMark, Transcript } from '../../src/proxy/transcript.js';
 
 describe('credentials in transcripts', () => {
   it.each(['PLAIN', 'LOGIN'])('never records an AUTH %s secret', async (method) => {
@@ -76,5 +77,18 @@ describe('credentials pipelined behind AUTH', () => {
       await proxy.close();
       await server.close();
     }
+  });
+});
+
+describe('a huge reply in a transcript', () => {
+  it('keeps the first lines and the last, and counts the rest', () => {
+    const transcript = new Transcript(performance.now(), 1);
+    const lines = Array.from({ length: 5000 }, (_, i) => `line ${i}`);
+    recordMark(transcript, { kind: 'reply', end: 0, to: 'EHLO', code: 250, lines });
+    const texts = transcript.lines.map((l) => l.replace(/^.*? S {2}/, ''));
+    expect(texts).toHaveLength(MAX_REPLY_LINES + 1);
+    expect(texts.slice(0, 2)).toEqual(['250-line 0', '250-line 1']);
+    expect(texts.at(-2)).toBe(`250-… ${5000 - MAX_REPLY_LINES} more lines`);
+    expect(texts.at(-1)).toBe('250 line 4999');
   });
 });
