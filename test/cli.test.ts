@@ -242,4 +242,55 @@ describe('wireprobe command line', () => {
     expect(await exited).toBe(0);
     expect(stderr).toBe('');
   });
+  it('serve ftp on ::1: PASV (IPv4 only) is refused with 425 pointing to EPSV, the session goes on, EPSV works', async () => {
+    const v6 = await new Promise<boolean>((resolve) => {
+      const probe = net.createServer().once('error', () => resolve(false));
+      probe.listen(0, '::1', () => probe.close(() => resolve(true)));
+    });
+    const child = start(['serve', 'ftp', '--host', '::1']);
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    if (!v6) {
+      expect(await exited).toBe(2); // no IPv6 loopback here: refused in one line
+      return;
+    }
+    const port = await new Promise<number>((resolve) => {
+      child.stdout.on('data', () => {
+        const m = /listening on ftp:\/\/\[::1\]:(\d+)\n/.exec(stdout);
+        if (m) resolve(Number(m[1]));
+      });
+    });
+    const socket = net.connect(port, '::1');
+    let seen = '';
+    const waiters: (() => void)[] = [];
+    socket.on('data', (d: Buffer) => {
+      seen += d.toString('latin1');
+      for (const w of waiters.splice(0)) w();
+    });
+    /** The next final reply line after `from` characters of what was seen. */
+    const reply = (from: number): Promise<string> =>
+      new Promise((resolve) => {
+        const check = (): void => {
+          const m = /^(\d{3}) .*\r\n/m.exec(seen.slice(from));
+          if (m) resolve(m[0].trim());
+          else waiters.push(check);
+        };
+        check();
+      });
+    const command = async (line: string): Promise<string> => {
+      const from = seen.length;
+      socket.write(`${line}\r\n`);
+      return reply(from);
+    };
+    expect(await reply(0)).toMatch(/^220 /);
+    expect(await command('USER anonymous')).toMatch(/^(230|331) /);
+    expect(await command('PASS guest@wireprobe.test')).toMatch(/^(230|202) /);
+    expect(await command('PASV')).toBe('425 PASV cannot name an IPv6 address: use EPSV');
+    expect(await command('EPSV')).toMatch(/^229 .*\(\|\|\|\d+\|\)/);
+    expect(await command('NOOP')).toMatch(/^200 /);
+    socket.destroy();
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  });
 });
