@@ -293,4 +293,39 @@ describe('wireprobe command line', () => {
     child.kill('SIGINT');
     expect(await exited).toBe(0);
   });
+  it('serve prints what a hostile client sends escaped: no escape sequence reaches the terminal', async () => {
+    const child = start(['serve', 'smtp']);
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('latin1')));
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    const port = await new Promise<number>((resolve) => {
+      child.stdout.on('data', () => {
+        const m = /listening on smtp:\/\/127\.0\.0\.1:(\d+)\n/.exec(stdout);
+        if (m) resolve(Number(m[1]));
+      });
+    });
+    const socket = net.connect(port, '127.0.0.1');
+    let seen = '';
+    let sent = false;
+    await new Promise<void>((resolve) => {
+      socket.on('data', (d: Buffer) => {
+        seen += d.toString('latin1');
+        if (/^220 /m.test(seen) && !sent) {
+          sent = true;
+          socket.write(Buffer.from('EHLO \x1b[2J\x1b]0;owned\x07\x9b31m.test\r\nQUIT\r\n', 'latin1'));
+        }
+        if (/^221 /m.test(seen)) resolve();
+      });
+    });
+    socket.destroy();
+    // The transcript line of the EHLO is printed as the proxy relays it: wait for it, then stop.
+    await new Promise<void>((resolve) => {
+      const check = (): void => void (/C {2}QUIT/.test(stdout) ? resolve() : child.stdout.once('data', check));
+      check();
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stdout).toContain(String.raw`C  EHLO \x1b[2J\x1b]0;owned\x07\x9b31m.test`);
+    expect(stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+  });
 });
