@@ -40,6 +40,21 @@ export function secretsOf(target: ProbeTarget): string[] {
 export function maskText(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) out = out.split(secret).join(MASK);
+  // A transcript line cut for display (`text... (300 chars)`, src/probe/raw.ts) may end inside a secret:
+  // the start of a secret right before the cut is masked too.
+  const cut = /^([\s\S]*?)(\.\.\. \(\d+ chars\))$/.exec(out);
+  if (cut) {
+    let head = cut[1]!;
+    for (const secret of secrets) {
+      for (let k = secret.length - 1; k >= MIN_SECRET; k -= 1) {
+        if (head.endsWith(secret.slice(0, k))) {
+          head = `${head.slice(0, head.length - k)}${MASK}`;
+          break;
+        }
+      }
+    }
+    out = `${head}${cut[2]}`;
+  }
   return out;
 }
 
