@@ -6,12 +6,13 @@
  * with the advice in <system-out> prefixed `WARN:`, unless the run uses `--fail-on warn`, where it is a
  * <failure> too, so the dashboard agrees with the exit code. Transcripts go to <system-out>.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import jrb, { type Builder } from 'junit-report-builder';
 import { capped } from '../util/terminal.js';
 import { SEVERITY } from './run.js';
 import type { Finding, FindingStatus, ProbeReport } from './types.js';
+import { makeDirs } from '../util/dirs.js';
 
 const ORDER: readonly FindingStatus[] = ['fail', 'warn', 'pass', 'skip'];
 const LABEL: Readonly<Record<FindingStatus, string>> = { fail: 'FAIL', warn: 'WARN', pass: 'PASS', skip: 'SKIP' };
@@ -65,7 +66,7 @@ export function toProbeJson(report: ProbeReport): object {
 
 /** Writes the JSON report, pretty-printed with a trailing newline, creating parent folders. */
 export async function writeProbeJson(file: string, report: ProbeReport): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
+  await makeDirs(dirname(file));
   await writeFile(file, `${JSON.stringify(toProbeJson(report), null, 2)}\n`, 'utf8');
 }
 
@@ -86,7 +87,7 @@ export async function writeProbeJunit(file: string, report: ProbeReport, failOn?
     ];
     if (out.length > 0) testCase.standardOutput(out.join('\n'));
   }
-  await mkdir(dirname(file), { recursive: true });
+  await makeDirs(dirname(file));
   await writeFile(file, builder.build(), 'utf8');
 }
 

@@ -14,6 +14,8 @@ import { runCommand } from '../../src/commands/run.js';
 import { selectClients } from '../../src/commands/select.js';
 import { UsageError } from '../../src/commands/usage-error.js';
 import { SUITES } from '../../suites/index.js';
+import { writeJsonReport } from '../../src/report/json.js';
+import { makeDirs } from '../../src/util/dirs.js';
 
 class Sink extends Writable {
   text = '';
@@ -92,5 +94,15 @@ describe('a report that fails after the run', () => {
     expect(out.text).toContain(`junit written to ${junit}\n`);
     expect(existsSync(junit)).toBe(true);
     expect(out.text).not.toContain('json written');
+  });
+});
+
+describe('makeDirs', () => {
+  it('fails at once with ENOENT where Node recursive mkdir spins forever (/proc), and makes nested folders elsewhere', async () => {
+    await expect(makeDirs('/proc/xdir/a')).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(writeJsonReport('/proc/sub/x.json', [], 'test')).rejects.toMatchObject({ code: 'ENOENT' });
+    await makeDirs(join(dir, 'a', 'b', 'c'));
+    await makeDirs(join(dir, 'a', 'b', 'c'));
+    expect(await readdir(join(dir, 'a', 'b'))).toEqual(['c']);
   });
 });
