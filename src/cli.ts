@@ -35,7 +35,7 @@ Usage:
                 [--junit FILE] [--html FILE] [--transcripts DIR] [--concurrency N]
                 [--fail-on-deviation] [--no-color] [--verbose]
   wireprobe matrix smtp|ftp [--clients NAME,...] [--servers NAME,...] [--suite NAME,...]
-                [--json FILE] [--junit FILE] [--html FILE] [--transcripts DIR] [--concurrency N]
+                [--json FILE] [--junit FILE] [--html FILE] [--transcripts DIR] [--concurrency N] [--verbose]
   wireprobe list [--suite NAME,...]
   wireprobe serve smtp [--fault SPEC]... [--nth N] [--port P] [--host ADDR]
                 [--size-limit SIZE] [--max-clients N] [--auth none|optional|required]
