@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { durationFlag, integer, listenHost, names, oneOf, passwordFrom, refuseFtpOnly, sizeFlag, users } from './commands/args.js';
 import { listSuites } from './commands/list.js';
 import { probeCommand } from './commands/probe.js';
 import { runCommand } from './commands/run.js';
@@ -12,14 +13,14 @@ import { selectClients, selectServers, selectSuites } from './commands/select.js
 import { serveCommand } from './commands/serve.js';
 import { UPLOAD_MIB_ENV } from '../suites/ftp/uploads.js';
 import { UsageError } from './commands/usage-error.js';
-import { FaultSyntaxError, parseDuration, parseFault, parseSize } from './faults/parse.js';
+import { FaultSyntaxError, parseFault } from './faults/parse.js';
 import type { Fault } from './faults/types.js';
 import { FTP_FINDINGS } from './probe/ftp-ids.js';
-import { visible } from './probe/raw.js';
 import { SMTP_FINDINGS } from './probe/smtp-ids.js';
 import { rcptProblem } from './probe/smtp-session.js';
 import { parseTarget, TargetError } from './probe/target.js';
 import { DEFAULT_PROBE_LIMITS } from './probe/types.js';
+import { capped, quote } from './util/terminal.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -33,20 +34,23 @@ const HELP = `wireprobe ${VERSION}: how SMTP and FTP clients behave when the net
 Usage:
   wireprobe run [--suite NAME,...] [--client NAME,...|all] [--server NAME,...|all] [--json FILE]
                 [--junit FILE] [--html FILE] [--transcripts DIR] [--concurrency N]
-                [--fail-on-deviation] [--no-color]
+                [--fail-on-deviation] [--no-color] [--verbose]
   wireprobe matrix smtp|ftp [--clients NAME,...] [--servers NAME,...] [--suite NAME,...]
-                [--json FILE] [--junit FILE] [--html FILE] [--transcripts DIR] [--concurrency N]
+                [--json FILE] [--junit FILE] [--html FILE] [--transcripts DIR] [--concurrency N] [--verbose]
   wireprobe list [--suite NAME,...]
   wireprobe serve smtp [--fault SPEC]... [--nth N] [--port P] [--host ADDR]
                 [--size-limit SIZE] [--max-clients N] [--auth none|optional|required]
+                [--user NAME[:PASSWORD]]... [--password-env VAR|--password-file FILE]
                 [--tls off|starttls]
   wireprobe serve ftp [--fault SPEC]... [--nth N] [--port P] [--host ADDR] [--max-clients N]
-                [--max-per-address N] [--user NAME:PASSWORD]... [--anonymous off|read|write]
+                [--max-per-address N] [--user NAME[:PASSWORD]]... [--password-env VAR|--password-file FILE]
+                [--anonymous off|read|write]
                 [--active on|off] [--idle-timeout DURATION]
   wireprobe probe smtp://[user:password@]host[:port] | ftp://[user[:password]@]host[:port]
                 [--json FILE] [--junit FILE] [--fail-on fail|warn] [--max-sessions N]
                 [--max-idle SECONDS] [--send] [--rcpt ADDRESS] [--starttls auto|off|require]
                 [--timeout MS] [--no-color]
+                [--password-env VAR|--password-file FILE]  (the password off the command line)
   wireprobe --help | --version
 
 Examples:
@@ -126,28 +130,20 @@ const OPTIONS = {
   rcpt: { type: 'string' },
   starttls: { type: 'string' },
   timeout: { type: 'string' },
+  'password-env': { type: 'string' },
+  'password-file': { type: 'string' },
+  verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const satisfies ParseArgsConfig['options'];
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
 
-/** Splits repeated and comma-separated values: `--suite a,b --suite c`. */
-function names(values: readonly string[] | undefined): string[] | undefined {
-  return values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
-}
-
-function integer(flag: string, text: string | undefined, fallback: number, min: number, max: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || n < min || n > max) throw new UsageError(`bad --${flag} "${text}": expected a whole number from ${min} to ${max}`);
-  return n;
-}
-
-function oneOf<T extends string>(flag: string, text: string | undefined, allowed: readonly T[], fallback: T): T {
-  if (text === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`bad --${flag} "${visible(text)}": expected ${allowed.join(', ')}`);
-  return text as T;
+/** Where a command line writes and what environment it sees: process's own, or a test's. */
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream & { readonly isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream;
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 function onlyFor(command: string, values: Values, allowed: readonly (keyof Values)[]): void {
@@ -156,64 +152,46 @@ function onlyFor(command: string, values: Values, allowed: readonly (keyof Value
   }
 }
 
-const SERVE_COMMON = ['fault', 'nth', 'port', 'host', 'max-clients'] as const;
+const SERVE_COMMON = ['fault', 'nth', 'port', 'host', 'max-clients', 'user', 'password-env', 'password-file'] as const;
+const REPORTS = ['json', 'junit', 'html', 'transcripts', 'concurrency', 'fail-on-deviation', 'no-color', 'verbose'] as const;
 
-/** `--user name:password`, repeatable: the mock FTP server's accounts. */
-function users(values: readonly string[] | undefined): Record<string, string> {
-  const accounts: Record<string, string> = {};
-  for (const value of values ?? []) {
-    const colon = value.indexOf(':');
-    // Never echo the value: it holds a password.
-    if (colon < 1) throw new UsageError('bad --user: expected NAME:PASSWORD');
-    accounts[value.slice(0, colon)] = value.slice(colon + 1);
-  }
-  return accounts;
-}
-
-function durationFlag(flag: string, text: string | undefined): number {
-  if (text === undefined) return 0;
-  try {
-    return parseDuration(text);
-  } catch {
-    throw new UsageError(`bad --${flag} "${text}": expected a duration like 30s or 500ms`);
-  }
-}
-
-async function serve(values: Values, positionals: readonly string[]): Promise<number> {
+async function serve(values: Values, positionals: readonly string[], io: CliIo): Promise<number> {
   const protocol = positionals[1];
   if (protocol !== 'smtp' && protocol !== 'ftp') {
-    throw new UsageError(`serve needs a protocol: "wireprobe serve smtp" or "wireprobe serve ftp" (got ${protocol === undefined ? 'none' : `"${protocol}"`})`);
+    throw new UsageError(`serve needs a protocol: "wireprobe serve smtp" or "wireprobe serve ftp" (got ${protocol === undefined ? 'none' : quote(protocol)})`);
   }
-  if (positionals.length > 2) throw new UsageError(`unexpected argument "${positionals[2]}"`);
+  if (positionals.length > 2) throw new UsageError(`unexpected argument ${quote(positionals[2]!)}`);
   if (protocol === 'smtp') onlyFor('serve smtp', values, [...SERVE_COMMON, 'size-limit', 'auth', 'tls']);
-  else onlyFor('serve ftp', values, [...SERVE_COMMON, 'max-per-address', 'user', 'anonymous', 'active', 'idle-timeout']);
+  else onlyFor('serve ftp', values, [...SERVE_COMMON, 'max-per-address', 'anonymous', 'active', 'idle-timeout']);
   const nth = values.nth === undefined ? undefined : integer('nth', values.nth, 1, 1, 1_000_000);
   const faults: Fault[] = (values.fault ?? []).map((text) => ({ ...parseFault(text), ...(nth ? { connection: nth } : {}) }));
-  const common = { faults, host: values.host ?? '127.0.0.1', port: integer('port', values.port, 0, 0, 65535), out: process.stdout };
+  if (protocol === 'smtp') refuseFtpOnly(faults, values.fault ?? [], 'serve smtp');
+  const { host, warning } = listenHost(values.host);
+  const common = { faults, host, port: integer('port', values.port, 0, 0, 65535), out: io.stdout };
   const maxClients = integer('max-clients', values['max-clients'], 0, 0, 100_000);
-  const serving = protocol === 'smtp'
-    ? await serveCommand({
-      ...common,
-      protocol,
-      server: {
-        sizeLimit: values['size-limit'] === undefined ? 0 : parseSizeFlag(values['size-limit']),
-        maxClients,
-        auth: oneOf('auth', values.auth, ['none', 'optional', 'required'] as const, 'none'),
-        tls: oneOf('tls', values.tls, ['off', 'starttls'] as const, 'off'),
-      },
-    })
-    : await serveCommand({
-      ...common,
-      protocol,
-      server: {
-        users: users(values.user),
-        anonymous: oneOf('anonymous', values.anonymous, ['off', 'read', 'write'] as const, 'write'),
-        active: oneOf('active', values.active, ['on', 'off'] as const, 'on'),
-        maxSessions: maxClients,
-        maxPerAddress: integer('max-per-address', values['max-per-address'], 0, 0, 100_000),
-        idleTimeoutMs: durationFlag('idle-timeout', values['idle-timeout']),
-      },
-    });
+  const accounts = users(values.user, passwordFrom({ env: values['password-env'], file: values['password-file'] }, io.env));
+  const smtp = protocol === 'smtp'
+    ? {
+      sizeLimit: values['size-limit'] === undefined ? 0 : sizeFlag('size-limit', values['size-limit']),
+      maxClients,
+      auth: oneOf('auth', values.auth, ['none', 'optional', 'required'] as const, 'none'),
+      users: accounts,
+      tls: oneOf('tls', values.tls, ['off', 'starttls'] as const, 'off'),
+    }
+    : undefined;
+  if (smtp && smtp.auth === 'none' && Object.keys(accounts).length > 0) throw new UsageError('--user needs --auth optional or --auth required on "serve smtp"');
+  const ftp = protocol === 'ftp'
+    ? {
+      users: accounts,
+      anonymous: oneOf('anonymous', values.anonymous, ['off', 'read', 'write'] as const, 'write'),
+      active: oneOf('active', values.active, ['on', 'off'] as const, 'on'),
+      maxSessions: maxClients,
+      maxPerAddress: integer('max-per-address', values['max-per-address'], 0, 0, 100_000),
+      idleTimeoutMs: durationFlag('idle-timeout', values['idle-timeout']),
+    }
+    : undefined;
+  if (warning) io.stderr.write(`wireprobe: ${warning}\n`);
+  const serving = smtp ? await serveCommand({ ...common, protocol: 'smtp', server: smtp }) : await serveCommand({ ...common, protocol: 'ftp', server: ftp! });
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -223,24 +201,25 @@ async function serve(values: Values, positionals: readonly string[]): Promise<nu
 }
 
 /** `wireprobe matrix smtp|ftp`: every suite of the protocol, clients x servers x faults. */
-function matrix(values: Values, positionals: readonly string[]): Promise<number> {
+function matrix(values: Values, positionals: readonly string[], io: CliIo): Promise<number> {
   const protocol = positionals[1];
   if (protocol !== 'smtp' && protocol !== 'ftp') {
-    throw new UsageError(`matrix needs a protocol: "wireprobe matrix smtp" or "wireprobe matrix ftp" (got ${protocol === undefined ? 'none' : `"${protocol}"`})`);
+    throw new UsageError(`matrix needs a protocol: "wireprobe matrix smtp" or "wireprobe matrix ftp" (got ${protocol === undefined ? 'none' : quote(protocol)})`);
   }
-  if (positionals.length > 2) throw new UsageError(`unexpected argument "${positionals[2]}"`);
-  onlyFor(`matrix ${protocol}`, values, ['suite', 'clients', 'servers', 'json', 'junit', 'html', 'transcripts', 'concurrency', 'fail-on-deviation', 'no-color']);
-  const suites = selectSuites(names(values.suite) ?? [protocol]);
+  if (positionals.length > 2) throw new UsageError(`unexpected argument ${quote(positionals[2]!)}`);
+  onlyFor(`matrix ${protocol}`, values, ['suite', 'clients', 'servers', ...REPORTS]);
+  const suites = selectSuites(names('suite', values.suite) ?? [protocol]);
   const foreign = suites.find((s) => s.protocol !== protocol);
-  if (foreign) throw new UsageError(`suite "${foreign.name}" is not one of the ${protocol} suites`);
-  const clients = selectClients(names(values.clients) ?? ['all']).filter((c) => c.protocol === protocol);
-  if (clients.length === 0) throw new UsageError(`no ${protocol} client among --clients "${names(values.clients)?.join(',')}"`);
-  return runCommand({ suites, clients, servers: selectServers(names(values.servers) ?? ['all'], protocol), ...reporting(values) });
+  if (foreign) throw new UsageError(`suite ${quote(foreign.name)} is not one of the ${protocol} suites`);
+  const wanted = names('clients', values.clients);
+  const clients = selectClients(wanted ?? ['all']).filter((c) => c.protocol === protocol);
+  if (clients.length === 0) throw new UsageError(`no ${protocol} client among --clients ${quote(wanted?.join(',') ?? '')}`);
+  return runCommand({ suites, clients, servers: selectServers(names('servers', values.servers) ?? ['all'], protocol), ...reporting(values, io) });
 }
 
 /** What `run` and `matrix` share: concurrency, the reports asked for, exit policy, and the console's looks. */
-function reporting(values: Values) {
-  const tty = process.stdout.isTTY === true;
+function reporting(values: Values, io: CliIo) {
+  const tty = io.stdout.isTTY === true;
   return {
     concurrency: integer('concurrency', values.concurrency, 4, 1, 64),
     json: values.json,
@@ -249,34 +228,28 @@ function reporting(values: Values) {
     transcripts: values.transcripts,
     failOnDeviation: values['fail-on-deviation'] === true,
     version: VERSION,
-    out: process.stdout,
-    color: tty && !values['no-color'] && process.env.NO_COLOR === undefined,
+    out: io.stdout,
+    err: io.stderr,
+    color: tty && !values['no-color'] && io.env.NO_COLOR === undefined,
     live: tty,
+    verbose: values.verbose === true,
   };
 }
 
-function parseSizeFlag(text: string): number {
-  try {
-    return parseSize(text);
-  } catch {
-    throw new UsageError(`bad --size-limit "${text}": expected a size like 10MiB or 1000000`);
-  }
-}
-
-/** --rcpt: one address (escaped in the message, so a line break or control character cannot reach the terminal). */
+/** --rcpt: one address (quoted in the message, so a line break or control character cannot reach the terminal). */
 function rcpt(text: string | undefined): string {
   if (text === undefined) return DEFAULT_PROBE_LIMITS.rcpt;
   const problem = rcptProblem(text);
-  if (problem) throw new UsageError(`bad --rcpt "${visible(text)}": ${problem}`);
+  if (problem) throw new UsageError(`bad --rcpt ${quote(text)}: ${problem}`);
   return text;
 }
 
 /** `wireprobe probe URL`: the target, the limits (merged over DEFAULT_PROBE_LIMITS), the reports. */
-function probe(values: Values, positionals: readonly string[]): Promise<number> {
+function probe(values: Values, positionals: readonly string[], io: CliIo): Promise<number> {
   const url = positionals[1];
   if (url === undefined) throw new UsageError('probe needs a target: "wireprobe probe smtp://host[:port]" or "wireprobe probe ftp://[user[:password]@]host[:port]"');
-  if (positionals.length > 2) throw new UsageError(`unexpected argument "${positionals[2]}"`);
-  onlyFor('probe', values, ['json', 'junit', 'fail-on', 'max-sessions', 'max-idle', 'send', 'rcpt', 'starttls', 'timeout', 'no-color']);
+  if (positionals.length > 2) throw new UsageError(`unexpected argument ${quote(positionals[2]!)}`);
+  onlyFor('probe', values, ['json', 'junit', 'fail-on', 'max-sessions', 'max-idle', 'send', 'rcpt', 'starttls', 'timeout', 'no-color', 'password-env', 'password-file']);
   const failOn = values['fail-on'] === undefined ? undefined : oneOf('fail-on', values['fail-on'], ['fail', 'warn'] as const, 'fail');
   const limits = {
     maxSessions: integer('max-sessions', values['max-sessions'], DEFAULT_PROBE_LIMITS.maxSessions, 1, 1000),
@@ -286,65 +259,102 @@ function probe(values: Values, positionals: readonly string[]): Promise<number> 
     starttls: oneOf('starttls', values.starttls, ['auto', 'off', 'require'] as const, DEFAULT_PROBE_LIMITS.starttls),
     rcpt: rcpt(values.rcpt),
   };
-  const target = parseTarget(url);
-  const tty = process.stdout.isTTY === true;
+  const target = parseTarget(url, passwordFrom({ env: values['password-env'], file: values['password-file'] }, io.env));
+  const tty = io.stdout.isTTY === true;
   return probeCommand({
     target,
     limits,
     json: values.json,
     junit: values.junit,
     failOn,
-    out: process.stdout,
-    color: tty && !values['no-color'] && process.env.NO_COLOR === undefined,
+    out: io.stdout,
+    err: io.stderr,
+    color: tty && !values['no-color'] && io.env.NO_COLOR === undefined,
   });
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  const uploadMib = process.env[UPLOAD_MIB_ENV];
-  if (uploadMib !== undefined && !(/^\d+$/.test(uploadMib) && Number(uploadMib) >= 1 && Number(uploadMib) <= 1024)) {
-    throw new UsageError(`bad ${UPLOAD_MIB_ENV} "${uploadMib}": expected a whole number of MiB from 1 to 1024`);
+/**
+ * Negative numbers as option values: node:util's parseArgs refuses `--port -1` as "ambiguous" without
+ * naming the value, so `--flag -N` is passed on as `--flag=-N` and the flag's own check names it.
+ */
+function joinNegatives(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const option = arg.startsWith('--') ? (OPTIONS as Record<string, { type: string }>)[arg.slice(2)] : undefined;
+    if (option?.type === 'string' && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i += 1;
+    } else out.push(arg);
   }
-  const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
-  if (values.version) return void process.stdout.write(`${VERSION}\n`), 0;
+  return out;
+}
+
+async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+  const uploadMib = io.env[UPLOAD_MIB_ENV];
+  if (uploadMib !== undefined && !(/^\d+$/.test(uploadMib) && Number(uploadMib) >= 1 && Number(uploadMib) <= 1024)) {
+    throw new UsageError(`bad ${UPLOAD_MIB_ENV} ${quote(uploadMib)}: expected a whole number of MiB from 1 to 1024`);
+  }
+  const { values, positionals } = parseArgs({ args: joinNegatives(argv), options: OPTIONS, allowPositionals: true, strict: true });
+  if (values.version) return void io.stdout.write(`${VERSION}\n`), 0;
   const command = positionals[0];
-  if (values.help || command === undefined || command === 'help') return void process.stdout.write(HELP), 0;
-  if (command === 'serve') return serve(values, positionals);
-  if (command === 'matrix') return matrix(values, positionals);
-  if (command === 'probe') return probe(values, positionals);
-  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+  if (values.help || command === undefined || command === 'help') return void io.stdout.write(HELP), 0;
+  if (command === 'serve') return serve(values, positionals, io);
+  if (command === 'matrix') return matrix(values, positionals, io);
+  if (command === 'probe') return probe(values, positionals, io);
+  if (positionals.length > 1) throw new UsageError(`unexpected argument ${quote(positionals[1]!)}`);
   if (command === 'list') {
     onlyFor('list', values, ['suite']);
-    listSuites(selectSuites(names(values.suite)), process.stdout);
+    listSuites(selectSuites(names('suite', values.suite)), io.stdout);
     return 0;
   }
   if (command === 'run') {
-    onlyFor('run', values, ['suite', 'client', 'server', 'json', 'junit', 'html', 'transcripts', 'concurrency', 'fail-on-deviation', 'no-color']);
+    onlyFor('run', values, ['suite', 'client', 'server', ...REPORTS]);
     return runCommand({
-      suites: selectSuites(names(values.suite)),
-      clients: selectClients(names(values.client)),
-      servers: selectServers(names(values.server)),
-      ...reporting(values),
+      suites: selectSuites(names('suite', values.suite)),
+      clients: selectClients(names('client', values.client)),
+      servers: selectServers(names('server', values.server)),
+      ...reporting(values, io),
     });
   }
-  throw new UsageError(`unknown command "${command}" (commands: run, matrix, list, serve, probe; see wireprobe --help)`);
+  throw new UsageError(`unknown command ${quote(command)} (commands: run, matrix, list, serve, probe; see wireprobe --help)`);
 }
 
 /** One line for the user; a stack only for our own bugs, and only with WIREPROBE_DEBUG set. */
-function explain(error: unknown): string {
+function explain(error: unknown, env: CliIo['env']): string {
   const e = error as Error & { code?: string };
   if (error instanceof UsageError || error instanceof FaultSyntaxError || error instanceof TargetError) return e.message;
   if (e.code?.startsWith('ERR_PARSE_ARGS')) return e.message.split('\n')[0]!;
   if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') return `cannot listen: ${e.message}`;
   if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return `cannot listen: unknown host (${e.message})`;
-  return `internal error: ${e.message}${process.env.WIREPROBE_DEBUG ? `\n${e.stack}` : ' (set WIREPROBE_DEBUG=1 for details)'}`;
+  return `internal error: ${e.message}${env.WIREPROBE_DEBUG ? `\n${e.stack}` : ' (set WIREPROBE_DEBUG=1 for details)'}`;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`wireprobe: ${explain(error)}\n`);
-    process.exitCode = 2;
-  },
-);
+/**
+ * The command line: parses `argv` (without node and the script), runs the command writing to `io`, and
+ * resolves with the exit code (0, 1, or 2 with one line on stderr). Never rejects: tests call it in process.
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    const text = explain(error, io.env);
+    // One line, escaped and cut, whatever the error quoted (a value, a peer's text); a debug stack stays whole.
+    const [first = '', ...stack] = text.split('\n');
+    io.stderr.write(`wireprobe: ${capped([first], { maxLineChars: 1000 })[0]}\n${stack.length ? `${stack.join('\n')}\n` : ''}`);
+    return 2;
+  }
+}
+
+/**
+ * bin/wireprobe.js's entry: `main` on the process's own argv, streams and environment. A closed stdout
+ * (`wireprobe list | head -1`) ends the process quietly instead of with an EPIPE stack trace.
+ */
+export async function cli(): Promise<void> {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+  process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
+}

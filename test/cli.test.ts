@@ -3,6 +3,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import net from 'node:net';
 import { Readable } from 'node:stream';
 import { Client } from 'basic-ftp';
 import nodemailer from 'nodemailer';
@@ -178,5 +179,153 @@ describe('wireprobe command line', () => {
     expect(stdout).toMatch(/stored \/up\.bin: 1048576 bytes, sha256 [0-9a-f]{64}\n/);
     expect(stdout).toMatch(/PASS \*\*\*/);
     expect(stdout).not.toContain('s3cret');
+  });
+  it('serves SMTP AUTH for a --user whose password comes from --password-env, never showing it', async () => {
+    const secret = 'Env-Pw-93c1';
+    const child = start(['serve', 'smtp', '--auth', 'required', '--user', 'joe', '--password-env', 'WIREPROBE_TEST_PW'], { WIREPROBE_TEST_PW: secret });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const url = await new Promise<string>((resolve) => {
+      child.stdout.on('data', () => {
+        const m = /listening on (smtp:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+        if (m) resolve(m[1]!);
+      });
+    });
+    const message = { envelope: { from: 'a@wireprobe.test', to: ['b@wireprobe.test'] }, raw: 'Subject: x\r\n\r\nhi\r\n' };
+    for (const authMethod of ['PLAIN', 'LOGIN']) {
+      const transport = nodemailer.createTransport({ url, ignoreTLS: true, authMethod, auth: { user: 'joe', pass: secret } });
+      await expect(transport.sendMail(message)).resolves.toMatchObject({ accepted: ['b@wireprobe.test'] });
+      transport.close();
+    }
+    const wrong = nodemailer.createTransport({ url, ignoreTLS: true, auth: { user: 'joe', pass: 'wrong' } });
+    await expect(wrong.sendMail(message)).rejects.toMatchObject({ responseCode: 535 });
+    wrong.close();
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stdout).toMatch(/AUTH PLAIN \*\*\*/);
+    for (const form of [secret, Buffer.from(secret).toString('base64'), Buffer.from(`\0joe\0${secret}`).toString('base64')]) expect(stdout).not.toContain(form);
+  });
+
+  it('brackets an IPv6 listen address in the URL it prints, with no warning for loopback ::1', async () => {
+    const v6 = await new Promise<boolean>((resolve) => {
+      const probe = net.createServer().once('error', () => resolve(false));
+      probe.listen(0, '::1', () => probe.close(() => resolve(true)));
+    });
+    const child = start(['serve', 'smtp', '--host', '::1']);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    if (!v6) {
+      // No IPv6 loopback here: the refusal is one line, exit 2.
+      expect(await exited).toBe(2);
+      expect(stderr).toMatch(/^wireprobe: cannot listen: .*::1.*\n$/);
+      return;
+    }
+    const port = await new Promise<number>((resolve) => {
+      child.stdout.on('data', () => {
+        const m = /listening on smtp:\/\/\[::1\]:(\d+)\n/.exec(stdout);
+        if (m) resolve(Number(m[1]));
+      });
+    });
+    const greeting = await new Promise<string>((resolve) => {
+      const socket = net.connect(port, '::1');
+      socket.once('data', (d: Buffer) => {
+        socket.destroy();
+        resolve(d.toString());
+      });
+    });
+    expect(greeting).toMatch(/^220 /);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stderr).toBe('');
+  });
+  it('serve ftp on ::1: PASV (IPv4 only) is refused with 425 pointing to EPSV, the session goes on, EPSV works', async () => {
+    const v6 = await new Promise<boolean>((resolve) => {
+      const probe = net.createServer().once('error', () => resolve(false));
+      probe.listen(0, '::1', () => probe.close(() => resolve(true)));
+    });
+    const child = start(['serve', 'ftp', '--host', '::1']);
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    if (!v6) {
+      expect(await exited).toBe(2); // no IPv6 loopback here: refused in one line
+      return;
+    }
+    const port = await new Promise<number>((resolve) => {
+      child.stdout.on('data', () => {
+        const m = /listening on ftp:\/\/\[::1\]:(\d+)\n/.exec(stdout);
+        if (m) resolve(Number(m[1]));
+      });
+    });
+    const socket = net.connect(port, '::1');
+    let seen = '';
+    const waiters: (() => void)[] = [];
+    socket.on('data', (d: Buffer) => {
+      seen += d.toString('latin1');
+      for (const w of waiters.splice(0)) w();
+    });
+    /** The next final reply line after `from` characters of what was seen. */
+    const reply = (from: number): Promise<string> =>
+      new Promise((resolve) => {
+        const check = (): void => {
+          const m = /^(\d{3}) .*\r\n/m.exec(seen.slice(from));
+          if (m) resolve(m[0].trim());
+          else waiters.push(check);
+        };
+        check();
+      });
+    const command = async (line: string): Promise<string> => {
+      const from = seen.length;
+      socket.write(`${line}\r\n`);
+      return reply(from);
+    };
+    expect(await reply(0)).toMatch(/^220 /);
+    expect(await command('USER anonymous')).toMatch(/^(230|331) /);
+    expect(await command('PASS guest@wireprobe.test')).toMatch(/^(230|202) /);
+    expect(await command('PASV')).toBe('425 PASV cannot name an IPv6 address: use EPSV');
+    expect(await command('EPSV')).toMatch(/^229 .*\(\|\|\|\d+\|\)/);
+    expect(await command('NOOP')).toMatch(/^200 /);
+    socket.destroy();
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  });
+  it('serve prints what a hostile client sends escaped: no escape sequence reaches the terminal', async () => {
+    const child = start(['serve', 'smtp']);
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('latin1')));
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    const port = await new Promise<number>((resolve) => {
+      child.stdout.on('data', () => {
+        const m = /listening on smtp:\/\/127\.0\.0\.1:(\d+)\n/.exec(stdout);
+        if (m) resolve(Number(m[1]));
+      });
+    });
+    const socket = net.connect(port, '127.0.0.1');
+    let seen = '';
+    let sent = false;
+    await new Promise<void>((resolve) => {
+      socket.on('data', (d: Buffer) => {
+        seen += d.toString('latin1');
+        if (/^220 /m.test(seen) && !sent) {
+          sent = true;
+          socket.write(Buffer.from('EHLO \x1b[2J\x1b]0;owned\x07\x9b31m.test\r\nQUIT\r\n', 'latin1'));
+        }
+        if (/^221 /m.test(seen)) resolve();
+      });
+    });
+    socket.destroy();
+    // The transcript line of the EHLO is printed as the proxy relays it: wait for it, then stop.
+    await new Promise<void>((resolve) => {
+      const check = (): void => void (/C {2}QUIT/.test(stdout) ? resolve() : child.stdout.once('data', check));
+      check();
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stdout).toContain(String.raw`C  EHLO \x1b[2J\x1b]0;owned\x07\x9b31m.test`);
+    expect(stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
   });
 });

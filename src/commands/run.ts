@@ -1,8 +1,6 @@
 /** `wireprobe run`: runs suites with clients and writes the reports asked for. */
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import type { ClientAdapter } from '../clients/types.js';
+import { checkOutput, writeReports, type ReportJob } from './output.js';
 import { UsageError } from './usage-error.js';
 import { runScenarios } from '../engine/run.js';
 import { createConsoleReporter } from '../report/console.js';
@@ -27,46 +25,33 @@ export interface RunCommand {
   readonly failOnDeviation: boolean;
   readonly version: string;
   readonly out: NodeJS.WritableStream;
+  /** Where a report that could not be written is named; default `out`. */
+  readonly err?: NodeJS.WritableStream;
+  /** Every n/a result on its own line (default: one line per reason, with its count). */
+  readonly verbose?: boolean;
   /** ANSI colours. */
   readonly color: boolean;
   /** A progress line rewritten in place (a TTY). */
   readonly live: boolean;
 }
 
-/** Fails before a long run, not after it, when a report file cannot be written. */
-async function writable(flag: string, file: string): Promise<void> {
-  const target = resolve(file);
-  const info = await stat(target).catch(() => undefined);
-  if (info?.isDirectory()) throw new UsageError(`bad --${flag} "${file}": it is a directory`);
-  if (info) {
-    await access(target, constants.W_OK).catch(() => {
-      throw new UsageError(`bad --${flag} "${file}": it is not writable`);
-    });
-  }
-  await writableDir(dirname(target), flag, file);
-}
-
-/** `dir` exists and is writable, or can be created under its nearest existing ancestor. */
-async function writableDir(dir: string, flag = 'transcripts', given = dir): Promise<void> {
-  let existing = resolve(dir);
-  while (!(await stat(existing).catch(() => undefined))) existing = dirname(existing);
-  const info = await stat(existing);
-  if (!info.isDirectory()) throw new UsageError(`bad --${flag} "${given}": ${existing} is not a directory`);
-  await access(existing, constants.W_OK).catch(() => {
-    throw new UsageError(`bad --${flag} "${given}": ${existing} is not writable`);
-  });
-}
-
 /**
  * Runs and reports; returns the exit code: 0, or 1 when `failOnDeviation` and any result deviates, is
- * unfired or an error (`n/a` is neither: a client that is not installed does not fail a run).
+ * unfired or an error (`n/a` is neither: a client that is not installed does not fail a run); 2 when a
+ * report could not be written (named on `err`; the others are kept).
  */
 export async function runCommand(cmd: RunCommand): Promise<number> {
-  const outputs = [['json', cmd.json], ['junit', cmd.junit], ['html', cmd.html]] as const;
-  for (const [flag, file] of outputs) if (file) await writable(flag, file);
-  if (cmd.transcripts) await writableDir(cmd.transcripts);
   const scenarios = cmd.suites.flatMap((s) => s.scenarios);
-  const console = createConsoleReporter(cmd.out, { color: cmd.color, live: cmd.live });
+  if (!scenarios.some((s) => cmd.clients.some((c) => c.protocol === s.protocol))) {
+    const protocols = (items: readonly { protocol: string }[]): string => [...new Set(items.map((i) => i.protocol))].join('/') || 'none';
+    throw new UsageError(
+      `nothing to run: the suites chosen are ${protocols(cmd.suites)} (${scenarios.length} scenarios) and the clients ${protocols(cmd.clients)} (${cmd.clients.map((c) => c.name).join(', ') || 'none'}); a scenario runs only with clients of its protocol`,
+    );
+  }
+  const outputs = [['json', cmd.json], ['junit', cmd.junit], ['html', cmd.html]] as const;
+  for (const [flag, file] of outputs) if (file) await checkOutput(flag, file, 'file');
+  if (cmd.transcripts) await checkOutput('transcripts', cmd.transcripts, 'dir');
+  const console = createConsoleReporter(cmd.out, { color: cmd.color, live: cmd.live, verbose: cmd.verbose === true });
   const results = await runScenarios(scenarios, cmd.clients, {
     concurrency: cmd.concurrency,
     servers: cmd.servers,
@@ -74,13 +59,13 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
     onResult: (result) => console.result(result),
   });
   console.end(results);
-  if (cmd.json) await writeJsonReport(cmd.json, results, cmd.version);
-  if (cmd.junit) await writeJunitReport(cmd.junit, results);
-  if (cmd.html) await writeHtml(cmd.html, results, { version: cmd.version, generatedAt: new Date() });
-  if (cmd.transcripts) await writeTranscripts(cmd.transcripts, results);
-  for (const [flag, file] of [['json', cmd.json], ['junit', cmd.junit], ['html', cmd.html], ['transcripts', cmd.transcripts]] as const) {
-    if (file) cmd.out.write(`${flag} written to ${file}\n`);
-  }
+  const jobs: ReportJob[] = [];
+  if (cmd.json) jobs.push({ flag: 'json', path: cmd.json, write: () => writeJsonReport(cmd.json!, results, cmd.version) });
+  if (cmd.junit) jobs.push({ flag: 'junit', path: cmd.junit, write: () => writeJunitReport(cmd.junit!, results) });
+  if (cmd.html) jobs.push({ flag: 'html', path: cmd.html, write: () => writeHtml(cmd.html!, results, { version: cmd.version, generatedAt: new Date() }) });
+  if (cmd.transcripts) jobs.push({ flag: 'transcripts', path: cmd.transcripts, write: async () => void (await writeTranscripts(cmd.transcripts!, results)) });
+  const written = await writeReports(jobs, cmd.out, cmd.err ?? cmd.out);
+  if (!written) return 2;
   const summary = summarize(results);
   return cmd.failOnDeviation && summary.conformant + summary.na < summary.total ? 1 : 0;
 }

@@ -4,6 +4,7 @@ import type { ClientAdapter } from '../clients/types.js';
 import { SUITES, type Suite } from '../../suites/index.js';
 import { serverNames } from '../engine/targets.js';
 import type { Protocol } from '../engine/types.js';
+import { quote } from '../util/terminal.js';
 import { UsageError } from './usage-error.js';
 
 function pick<T extends { readonly name: string }>(what: string, known: readonly T[], names: readonly string[] | undefined, fallback: readonly T[]): T[] {
@@ -12,7 +13,7 @@ function pick<T extends { readonly name: string }>(what: string, known: readonly
   const names_known = [...new Set(known.map((k) => k.name))];
   return names.flatMap((name) => {
     const found = known.filter((k) => k.name === name);
-    if (found.length === 0) throw new UsageError(`unknown ${what} "${name}" (known: ${names_known.join(', ')})`);
+    if (found.length === 0) throw new UsageError(`unknown ${what} ${quote(name)} (known: ${names_known.join(', ')})`);
     return found;
   });
 }
@@ -37,7 +38,7 @@ export function selectServers(names: readonly string[] | undefined, protocol?: P
   if (!names || names.length === 0) return [];
   if (names.includes('all')) return known;
   for (const name of names) {
-    if (!known.includes(name)) throw new UsageError(`unknown server "${name}" (known: ${known.join(', ')})`);
+    if (!known.includes(name)) throw new UsageError(`unknown server ${quote(name)} (known: ${known.join(', ')})`);
   }
   return [...new Set(names)];
 }

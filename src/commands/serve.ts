@@ -8,6 +8,8 @@ import { startSmtpServer, type SinkMessage, type SmtpServerOptions } from '../..
 import { formatFault } from '../faults/format.js';
 import type { Fault } from '../faults/types.js';
 import { startProxy } from '../proxy/proxy.js';
+import { capped } from '../util/terminal.js';
+import { isIP } from 'node:net';
 
 interface ServeCommon {
   readonly faults: readonly Fault[];
@@ -40,7 +42,8 @@ async function startMock(cmd: ServeCommand, log: (line: string) => void): Promis
 
 /** Starts the server and proxy and logs every session's transcript and everything accepted. */
 export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
-  const log = (line: string): void => void cmd.out.write(`${line}\n`);
+  // Transcript lines and addresses carry what peers sent: escaped and cut before the terminal sees them.
+  const log = (line: string): void => void cmd.out.write(`${capped([line], { maxLineChars: 2000 })[0]}\n`);
   const server = await startMock(cmd, log);
   const proxy = await startProxy({
     upstream: { host: server.host, port: server.port },
@@ -53,7 +56,7 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
     await server.close(); // else the mock server keeps the process alive after the error line
     throw error;
   });
-  const url = `${cmd.protocol}://${proxy.address}`;
+  const url = `${cmd.protocol}://${isIP(proxy.host) === 6 ? `[${proxy.host}]` : proxy.host}:${proxy.port}`;
   log(`wireprobe: ${cmd.protocol.toUpperCase()} server listening on ${url}`);
   log(cmd.faults.length ? `faults: ${cmd.faults.map(formatFault).join('; ')}` : 'faults: none (a clean relay)');
   log('Ctrl-C to stop.');

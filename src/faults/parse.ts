@@ -15,6 +15,7 @@
  * Keywords are case-insensitive. `at` defaults to `connect`, except that reset, close, stall and reply
  * need one; limit takes only `on connect`. `then` is reply's, `drop` refuse's. See formatFault too.
  */
+import { quote } from '../util/terminal.js';
 import { TRANSFER_VERBS } from '../protocol/ftp.js';
 import type { At, Fault, FaultKind, Step } from './types.js';
 
@@ -25,8 +26,9 @@ export class FaultSyntaxError extends Error {
   /** `token`: the offending token as typed (quotes included), or `null` when the input ended too soon;
    *  `what` names the input in the message: `bad fault "..."`, `bad size "..."`. */
   constructor(readonly input: string, readonly token: string | null, readonly problem: string, what = 'fault') {
-    const where = token === null ? ' at end of input' : token === input ? '' : ` at ${JSON.stringify(token)}`;
-    super(`bad ${what} ${JSON.stringify(input)}: ${problem}${where}`);
+    // Both cut: a 100k-character spec must not be echoed whole, twice.
+    const where = token === null ? ' at end of input' : token === input ? '' : ` at ${quote(token, 40)}`;
+    super(`bad ${what} ${quote(input)}: ${problem}${where}`);
   }
 }
 

@@ -71,7 +71,7 @@ export async function ftpDataChecks(target: ProbeTarget, limits: ProbeLimits): P
   }
 }
 
-/** Where pasv-connect should connect: the advertised address (it works, or equals the peer), or the control address. */
+/** Where pasv-connect should connect: the advertised address only when it equals the control address. */
 type Use = 'advertised' | 'control';
 
 async function pasvAddress(s: FtpSession): Promise<{ finding: Finding; use: Use; refused?: boolean }> {
@@ -90,21 +90,19 @@ async function pasvAddress(s: FtpSession): Promise<{ finding: Finding; use: Use;
   const host = advertised.host;
   if (!isIPv4(peer)) return { finding: finding(id, 'skip', rfc, `The control connection is IPv6 (${peer}): PASV cannot name it, so clients use EPSV (see ftp.epsv).`, s.take(), host), use: 'control' };
   if (host === peer) return { finding: finding(id, 'pass', rfc, `PASV advertises ${host}, the address of the control connection.`, s.take(), host), use: 'advertised' };
-  // FileZilla's rule: a private (or unspecified) address for a public peer is the classic NAT mistake.
+  // The advertised address is reported, never connected to: like curl and lftp (and FileZilla for a
+  // private address), the probe uses the control connection's address, so a 227 cannot aim it elsewhere.
   const cls = addressClass(host);
   const unroutable = cls === 'unspecified' || (cls !== 'public' && addressClass(peer) === 'public');
-  const direct = unroutable ? undefined : await s.connectData(advertised);
-  if (direct?.ok) {
-    direct.conn.destroy();
-    return { finding: finding(id, 'warn', rfc, `PASV advertises ${host}, not the control address ${peer}, and ${host} accepted the data connection: it works from here, but ${SET_ADDRESS} if clients elsewhere cannot reach ${host}.`, s.take(), host), use: 'advertised' };
-  }
-  const why = direct && !direct.ok ? failedHow(direct.failure, 'the data connection') : `is ${cls === 'unspecified' ? 'not an address anyone can connect to' : `a ${cls} address while the control connection is public`} (not tried)`;
   const viaControl = await s.connectData({ host: peer, port: advertised.port });
   if (viaControl.ok) {
     viaControl.conn.destroy();
-    return { finding: finding(id, 'fail', rfc, `PASV advertises ${host}, which ${why}, while the control address works: ${SET_ADDRESS}.`, s.take(), host), use: 'control' };
+    // Another public address may be a deliberate multi-homed setup: clients that follow the 227 may still reach it.
+    const status: FindingStatus = cls === 'public' && addressClass(peer) === 'public' ? 'warn' : 'fail';
+    const what = unroutable ? `${cls === 'unspecified' ? 'not an address anyone can connect to' : `a ${cls} address while the control connection is public`}` : `not the control address ${peer}`;
+    return { finding: finding(id, status, rfc, `PASV advertises ${host} (${what}; not connected to: the probe uses the control address, as curl and lftp do), and the control address with that port works: clients that follow the 227 fail; ${SET_ADDRESS}.`, s.take(), host), use: 'control' };
   }
-  const advice = `PASV advertises ${host}, which ${why}, and the control address ${peer} with that port ${failedHow(viaControl.failure)} too: ${SET_ADDRESS}, and ${OPEN_RANGE}.`;
+  const advice = `PASV advertises ${host} (not connected to: the probe uses the control address, as curl and lftp do), and the control address ${peer} with that port ${failedHow(viaControl.failure)}: ${SET_ADDRESS}, and ${OPEN_RANGE}.`;
   return { finding: finding(id, 'fail', rfc, advice, s.take(), host), use: 'control' };
 }
 

@@ -17,6 +17,7 @@
 import net, { isIP, type Socket } from 'node:net';
 import tls, { type PeerCertificate, type TLSSocket } from 'node:tls';
 import { redact } from '../proxy/transcript.js';
+import { visible } from '../util/terminal.js';
 
 /** How a connection ended, or a wait gave up: `closed` a FIN, `rst` a reset, `error` any other socket error. */
 export type Ending = 'closed' | 'rst' | 'error';
@@ -139,10 +140,8 @@ function shown(line: string): string {
   return line.length <= MAX_SHOWN ? line : `${line.slice(0, MAX_SHOWN)}... (${line.length} chars)`;
 }
 
-/** Escapes CR and LF (and other controls) so a bare `\n` or `\r` stays visible on one line. */
-export function visible(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\r' ? '\\r' : c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
-}
+/** Control characters escaped (src/util/terminal.ts): a bare `\n` or `\r` stays visible on one line. */
+export { visible };
 
 /**
  * How written bytes appear in `sent`: split at CRLF, each line redacted (AUTH payloads, PASS), bare CR
@@ -151,7 +150,13 @@ export function visible(text: string): string {
 export function renderSent(text: string): string[] {
   const parts = text.split('\r\n');
   if (parts.at(-1) === '') parts.pop();
-  return parts.map((line) => shown(visible(redactLine(line))));
+  // Lines written with an AUTH in one go (pipelined SASL responses) are credentials, all of them.
+  let sasl = false;
+  return parts.map((line) => {
+    if (sasl) return '***';
+    sasl = /^\s*AUTH\b/i.test(line);
+    return shown(visible(redactLine(line)));
+  });
 }
 
 /** Credentials out of one client line: `AUTH PLAIN ***`, `PASS ***`, `ACCT ***` (src/proxy/transcript.ts). */

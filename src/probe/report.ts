@@ -6,11 +6,13 @@
  * with the advice in <system-out> prefixed `WARN:`, unless the run uses `--fail-on warn`, where it is a
  * <failure> too, so the dashboard agrees with the exit code. Transcripts go to <system-out>.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import jrb, { type Builder } from 'junit-report-builder';
+import { capped } from '../util/terminal.js';
 import { SEVERITY } from './run.js';
 import type { Finding, FindingStatus, ProbeReport } from './types.js';
+import { makeDirs } from '../util/dirs.js';
 
 const ORDER: readonly FindingStatus[] = ['fail', 'warn', 'pass', 'skip'];
 const LABEL: Readonly<Record<FindingStatus, string>> = { fail: 'FAIL', warn: 'WARN', pass: 'PASS', skip: 'SKIP' };
@@ -25,9 +27,10 @@ export function formatProbeReport(report: ProbeReport, options: { readonly color
     if (members.length === 0) continue;
     lines.push(paint(status, `${LABEL[status]} (${members.length})`));
     for (const f of members) {
-      const value = f.value === undefined || f.value === '' ? '' : ` = ${f.value}`;
+      // Values and advice quote the server: escaped and cut (src/util/terminal.ts) before a terminal sees them.
+      const value = f.value === undefined || f.value === '' ? '' : ` = ${capped([String(f.value)], { maxLineChars: 200 })[0]}`;
       lines.push(`  ${paint(status, LABEL[status])} ${f.id}${value}`);
-      lines.push(`       ${f.advice}`);
+      for (const line of capped(f.advice.split('\n'), { maxLines: 20, maxLineChars: 2000 })) lines.push(`       ${line}`);
       lines.push(`       [${f.rfc}]`);
     }
     lines.push('');
@@ -63,7 +66,7 @@ export function toProbeJson(report: ProbeReport): object {
 
 /** Writes the JSON report, pretty-printed with a trailing newline, creating parent folders. */
 export async function writeProbeJson(file: string, report: ProbeReport): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
+  await makeDirs(dirname(file));
   await writeFile(file, `${JSON.stringify(toProbeJson(report), null, 2)}\n`, 'utf8');
 }
 
@@ -84,7 +87,7 @@ export async function writeProbeJunit(file: string, report: ProbeReport, failOn?
     ];
     if (out.length > 0) testCase.standardOutput(out.join('\n'));
   }
-  await mkdir(dirname(file), { recursive: true });
+  await makeDirs(dirname(file));
   await writeFile(file, builder.build(), 'utf8');
 }
 

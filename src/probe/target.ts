@@ -46,9 +46,10 @@ function decode(part: string, what: string): string {
  * Parses `smtp://[user[:password]@]host[:port]` (port 25) or `ftp://[user[:password]@]host[:port]`
  * (port 21; login anonymous unless given). User and password are URL-decoded; for SMTP they are the AUTH
  * credentials (optional). IPv6 in brackets: `smtp://[::1]:25`. A trailing `/` is allowed, a path is not.
- * Throws TargetError naming the problem (the password never appears in it).
+ * `separatePassword`: the password from `--password-env`/`--password-file` (kept out of `ps`); the URL
+ * must then name a user and no password. Throws TargetError naming the problem (never the password).
  */
-export function parseTarget(text: string): ProbeTarget {
+export function parseTarget(text: string, separatePassword?: string): ProbeTarget {
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(text);
   if (!scheme) throw new TargetError(`bad target ${quoted(redactUrl(text))}: ${USAGE}`, 'EBADTARGET');
   const protocol = scheme[1]!.toLowerCase();
@@ -71,6 +72,12 @@ export function parseTarget(text: string): ProbeTarget {
     user = decode(colon === -1 ? info : info.slice(0, colon), 'user name');
     password = colon === -1 ? undefined : decode(info.slice(colon + 1), 'password');
     if (user === '') throw new TargetError(`bad target ${quoted(redactUrl(text))}: empty user name before "@"`, 'EBADTARGET');
+  }
+  if (separatePassword !== undefined) {
+    if (user === undefined || password !== undefined) {
+      throw new TargetError(`bad target ${quoted(redactUrl(text))}: with --password-env or --password-file, name the user and no password ("ftp://user@host")`, 'EBADTARGET');
+    }
+    password = separatePassword;
   }
   let host: string;
   let portText: string | undefined;
@@ -112,8 +119,12 @@ export function describeTarget(target: ProbeTarget): string {
 export function redactUrl(text: string): string {
   // Everything between the user and the last "@" is the password, even with "/", "?" or "#" in it
   // (a raw password the user did not percent-encode must not reach an error message either).
-  const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#@:]*):(.*)@([^@]*)$/s.exec(text);
-  return m ? `${m[1]}:***@${m[3]}` : text;
+  // The user name may hold "@" too (`bob@corp.test:pw@host`): the user info runs to the last "@",
+  // and the password from its first ":".
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)(.*)@([^@]*)$/s.exec(text);
+  if (!m) return text;
+  const colon = m[2]!.indexOf(':');
+  return colon === -1 ? text : `${m[1]}${m[2]!.slice(0, colon)}:***@${m[3]}`;
 }
 
 /**

@@ -49,7 +49,7 @@ export class SmtpTracker {
   #down = new Replies();
   #mode: 'command' | 'body' | 'opaque' = 'command';
   #replyLines: string[] = [];
-  /** After a 334, the client's next line is SASL data (RFC 4954 §4), not a command. */
+  /** From an AUTH command until its final (non-334) reply, client lines are SASL data (RFC 4954 §4), not commands. */
   #authContinues = false;
   #bodyBytes = 0;
   /** Octets read in the body so far, terminator included. */
@@ -94,9 +94,11 @@ export class SmtpTracker {
   /** Reads command lines from `pos` until the chunk ends or the mode changes; returns where it stopped. */
   #commands(chunk: Buffer, pos: number, marks: SmtpMark[]): number {
     for (const { text, end, bare } of this.#up.lines(chunk, pos)) {
+      // Every line after an AUTH command until its final reply belongs to the SASL exchange (the
+      // credentials), also when the client pipelines it before the 334 (RFC 4954 §4).
       const continuation = this.#authContinues;
-      this.#authContinues = false;
       const verb = continuation ? 'AUTH' : commandVerb(text);
+      if (verb === 'AUTH') this.#authContinues = true;
       this.#down.await(verb);
       marks.push({ kind: 'command', end, verb, line: text, ...(continuation ? { continuation } : {}), ...(bare ? { bareLf: true } : {}) });
     }
@@ -157,7 +159,7 @@ export class SmtpTracker {
 
   #onReply(to: string, code: number): void {
     if (to === 'DATA' && code === 354) this.#startBody();
-    else if (to === 'AUTH' && code === 334) this.#authContinues = true;
+    else if (to === 'AUTH' && code !== 334) this.#authContinues = false;
     else if (to === 'STARTTLS' && code === 220) this.#mode = 'opaque';
   }
 

@@ -11,7 +11,7 @@
  * the rewritten address instead: 127.0.0.2 (a loopback address where nothing listens) or a closed port.
  * Listeners take one connection each and bind to the proxy's own (loopback) host.
  */
-import net, { type AddressInfo, type Server, type Socket } from 'node:net';
+import net, { isIPv4, type AddressInfo, type Server, type Socket } from 'node:net';
 import { formatFault } from '../faults/format.js';
 import type { DataPortFault, Fault } from '../faults/types.js';
 import type { Direction, Mark } from '../protocol/conversation.js';
@@ -165,8 +165,11 @@ export class FtpData implements Dialect {
    */
   async #interpose(mode: 'passive' | 'active', target: HostPort, format: (host: string, port: number) => string, hasAddress = true): Promise<Buffer> {
     this.#mode = mode;
-    const how = this.#misrouted(hasAddress);
     const here = mode === 'active' ? (this.#o.serverFacingHost ?? this.#o.host) : this.#o.host;
+    // A client that reached the proxy over IPv6 cannot be told an address in a 227 (IPv4 only): it is
+    // refused as IPv6 servers do, pointing to EPSV (RFC 2428 §3), instead of resetting the session.
+    if (mode === 'passive' && hasAddress && !isIPv4(here)) return Buffer.from('425 PASV cannot name an IPv6 address: use EPSV\r\n', 'latin1');
+    const how = this.#misrouted(hasAddress);
     const port =
       how === 'refused' ? await this.#closedPort(here)
       : how === 'blackholed' ? await this.#blackhole(here)

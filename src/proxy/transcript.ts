@@ -5,6 +5,9 @@
 
 import type { Mark } from '../protocol/conversation.js';
 
+/** Lines of one reply kept in a transcript (the last one always among them). */
+export const MAX_REPLY_LINES = 50;
+
 /** Who a transcript line is about. */
 export type Speaker = 'C' | 'S' | '!!' | '--';
 
@@ -75,6 +78,14 @@ export function recordMark(transcript: Transcript, mark: Mark): void {
   else if (mark.kind === 'dot') transcript.add('C', '.');
   else if (mark.kind === 'command') transcript.add('C', redact(mark.line, mark.verb, 'continuation' in mark && mark.continuation === true));
   else {
-    for (const [i, line] of mark.lines.entries()) transcript.add('S', `${mark.code}${i === mark.lines.length - 1 ? ' ' : '-'}${line}`);
+    // A hostile server may send a 5000-line reply: the first lines and the last are kept, the rest counted.
+    const last = mark.lines.length - 1;
+    for (const [i, line] of mark.lines.entries()) {
+      if (i >= MAX_REPLY_LINES - 1 && i < last) {
+        if (i === MAX_REPLY_LINES - 1) transcript.add('S', `${mark.code}-… ${last - i} more lines`);
+        continue;
+      }
+      transcript.add('S', `${mark.code}${i === last ? ' ' : '-'}${line}`);
+    }
   }
 }

@@ -7,6 +7,7 @@ import type { Result, Verdict } from '../engine/types.js';
 import { buildMatrix } from './matrix.js';
 import { formatOutcome } from './outcome.js';
 import { summarize } from './summary.js';
+import { capped } from '../util/terminal.js';
 
 export { formatOutcome } from './outcome.js';
 
@@ -16,6 +17,8 @@ export interface ConsoleOptions {
   readonly color: boolean;
   /** Rewrite one progress line per result (for a TTY); when false nothing is printed until `end`. */
   readonly live: boolean;
+  /** Every n/a result on its own line; default false: one line per reason with its count. */
+  readonly verbose?: boolean;
 }
 
 /** The reporter's three calls, made by the runner in this order. */
@@ -63,7 +66,7 @@ export function createConsoleReporter(out: NodeJS.WritableStream, options: Conso
         rewrite('', 0);
         out.write('\r');
       }
-      out.write(renderEnd(results, options.color, verdict, paint));
+      out.write(renderEnd(results, options.color, verdict, paint, options.verbose === true));
     },
   };
 }
@@ -73,6 +76,7 @@ function renderEnd(
   color: boolean,
   verdict: (v: Verdict) => string,
   paint: (code: number, text: string) => string,
+  verbose: boolean,
 ): string {
   // One table per protocol: SMTP and FTP clients never share a scenario.
   const byProtocol = (['smtp', 'ftp'] as const).map((p) => results.filter((r) => r.protocol === p)).filter((rs) => rs.length > 0);
@@ -83,7 +87,16 @@ function renderEnd(
   const failed = results.filter((r) => r.verdict !== 'conformant');
   if (failed.length > 0) lines.push('');
   const mark = color ? paint(31, '✗') : 'x';
-  for (const r of failed) lines.push(`${r.verdict === 'n/a' ? '-' : mark} ${r.id}: ${r.reason}`);
+  // Reasons quote clients and servers: escaped and cut before the terminal sees them.
+  const reason = (r: Result): string => capped([r.reason], { maxLineChars: 500 })[0]!;
+  for (const r of failed) if (r.verdict !== 'n/a' || verbose) lines.push(`${r.verdict === 'n/a' ? '-' : mark} ${r.id}: ${reason(r)}`);
+  if (!verbose) {
+    // n/a (a client without active mode, a server not installed) repeats one reason per scenario: one line per reason.
+    const byReason = new Map<string, number>();
+    for (const r of failed) if (r.verdict === 'n/a') byReason.set(reason(r), (byReason.get(reason(r)) ?? 0) + 1);
+    for (const [text, n] of byReason) lines.push(`- n/a x${n}: ${text}`);
+    if (byReason.size > 0) lines.push('  (each n/a is listed in the JSON report and with --verbose)');
+  }
   const s = summarize(results);
   const count = (n: number, code: number, text: string): string => (n > 0 ? paint(code, text) : text);
   if (lines.length > 0) lines.push('');

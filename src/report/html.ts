@@ -18,7 +18,7 @@
  * Everything from a result is HTML-escaped in the markup, and the JSON block escapes `<`, `>` and `&`
  * so neither `</script` nor `<!--` can end or change it. Transcript lines are redacted again here.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { columnOf } from '../engine/run-common.js';
 import type { Protocol, Result, Verdict } from '../engine/types.js';
@@ -27,6 +27,7 @@ import { redact } from '../proxy/transcript.js';
 import { scenarioOf } from './matrix.js';
 import { formatOutcome } from './outcome.js';
 import { summarize } from './summary.js';
+import { makeDirs } from '../util/dirs.js';
 
 /** What the report says about itself. */
 export interface HtmlMeta {
@@ -69,7 +70,7 @@ export function renderHtml(results: readonly Result[], meta: HtmlMeta): string {
 
 /** Writes the report to `file`, creating parent folders. */
 export async function writeHtml(file: string, results: readonly Result[], meta: HtmlMeta): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
+  await makeDirs(dirname(file));
   await writeFile(file, renderHtml(results, meta), 'utf8');
 }
 

@@ -2,13 +2,14 @@
  * The JSON report: the machine-readable contract users' CI scripts read. Key names and order are part
  * of that contract; the transcript is left out (it goes to the transcript files and JUnit system-out).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { FtpMode } from '../clients/types.js';
 import type { Accounting, FtpReport, Outcome, OutcomeKind, Phase, Protocol, Result, SinkReport, Verdict } from '../engine/types.js';
 import type { Fault } from '../faults/types.js';
 import { buildMatrix, type Matrix } from './matrix.js';
 import { summarize, type Summary } from './summary.js';
+import { makeDirs } from '../util/dirs.js';
 
 /** An Outcome as written to JSON: `code` only when `kind` is `reply`, `detail` only when known. */
 export interface JsonOutcome {
@@ -60,7 +61,7 @@ export function toJsonReport(results: readonly Result[], version: string): JsonR
 
 /** Writes the JSON report to `file`, pretty-printed with a trailing newline, creating parent folders. */
 export async function writeJsonReport(file: string, results: readonly Result[], version: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
+  await makeDirs(dirname(file));
   await writeFile(file, `${JSON.stringify(toJsonReport(results, version), null, 2)}\n`, 'utf8');
 }
 

@@ -3,10 +3,11 @@
  * `deviates` and `unfired` are failures (an unfired fault proved nothing, so it never passes), `error`
  * is an error, and the transcript is the testcase's system-out. Built with junit-report-builder.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import jrb, { type Builder } from 'junit-report-builder';
 import type { Result } from '../engine/types.js';
+import { makeDirs } from '../util/dirs.js';
 
 /**
  * Writes the JUnit report for `results` to `file`, creating parent folders. Suites appear in the order
@@ -30,7 +31,7 @@ export async function writeJunitReport(file: string, results: readonly Result[])
       if (r.transcript.length > 0) testCase.standardOutput(r.transcript.join('\n'));
     }
   }
-  await mkdir(dirname(file), { recursive: true });
+  await makeDirs(dirname(file));
   await writeFile(file, builder.build(), 'utf8');
 }
 

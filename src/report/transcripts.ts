@@ -3,11 +3,12 @@
  * header saying what was run and concluded, then the proxy's transcript lines as given (already
  * timestamped and redacted).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Result } from '../engine/types.js';
 import { formatFault } from '../faults/format.js';
 import { formatOutcome } from './console.js';
+import { makeDirs } from '../util/dirs.js';
 
 /**
  * Writes one transcript file per result under `dir`, creating folders, and returns the paths written,
@@ -17,7 +18,7 @@ export async function writeTranscripts(dir: string, results: readonly Result[]):
   const paths: string[] = [];
   for (const r of results) {
     const file = `${join(dir, ...idSegments(r.id))}.txt`;
-    await mkdir(dirname(file), { recursive: true });
+    await makeDirs(dirname(file));
     await writeFile(file, renderTranscript(r), 'utf8');
     paths.push(file);
   }

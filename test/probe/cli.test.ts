@@ -1,6 +1,6 @@
 /** `wireprobe probe` as a user runs it: `node bin/wireprobe.js probe ...` in a child process, loopback only. */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +68,18 @@ describe('wireprobe probe (command line)', () => {
     expect(xml).not.toMatch(/<failure/); // warnings fail a JUnit testcase only with --fail-on warn
     expect(xml).not.toContain('s3cret-pw');
     expect(server.messages).toEqual([]);
+  });
+
+  it('logs in with a password from --password-file (kept out of ps), the same findings as with the URL password', async () => {
+    const file = join(dir, 'pw');
+    await writeFile(file, 's3cret-pw\n', { mode: 0o600 });
+    const json = join(dir, 'pwfile.json');
+    const { code, stdout, stderr } = await run(['probe', `smtp://alice@127.0.0.1:${server.port}`, '--password-file', file, '--json', json, '--timeout', '2000']);
+    expect([code, stderr]).toEqual([0, '']);
+    expect(stdout).toContain('12 findings: 0 fail, 2 warn, 8 pass, 2 skip');
+    const text = await readFile(json, 'utf8');
+    expect(JSON.parse(text)).toMatchObject({ target: `smtp://alice@127.0.0.1:${server.port}` });
+    for (const out of [stdout, text]) expect(out).not.toContain('s3cret-pw');
   });
 
   it('exits 1 with --fail-on warn when a warning is found, 0 with --fail-on fail when none fails', async () => {

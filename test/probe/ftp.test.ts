@@ -2,6 +2,7 @@
  * The FTP checks of `wireprobe probe` against the mock FTP server, with the fault proxy in front where
  * that is how a defect is planted. Each planted defect must come out as one exact id, status and value.
  */
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startFtpServer, type FtpServerHandle, type FtpServerOptions } from '../../servers/ftp.js';
 import { parseFault } from '../../src/faults/parse.js';
@@ -114,18 +115,41 @@ describe('FTP probe, healthy mock server', () => {
 });
 
 describe('FTP probe, planted defects', () => {
-  it('fails pasv-address when PASV advertises 127.0.0.9, where nothing listens, while the control address works', async () => {
+  it('fails pasv-address when PASV advertises 127.0.0.9 while the control address works, and never connects to 127.0.0.9', async () => {
     await withTarget({ pasvAddress: '127.0.0.9' }, [], async ({ server, target }) => {
       const findings = await probe(target, [ftpDataChecks]);
       expect(byId(findings, 'ftp.pasv-address')).toMatchObject({ status: 'fail', value: '127.0.0.9' });
       expect(byId(findings, 'ftp.pasv-address').advice).toBe(
-        'PASV advertises 127.0.0.9, which refused the data connection, while the control address works: set pasv_address / MasqueradeAddress / -P to the address clients reach.',
+        'PASV advertises 127.0.0.9 (not the control address 127.0.0.1; not connected to: the probe uses the control address, as curl and lftp do), and the control address with that port works: clients that follow the 227 fail; set pasv_address / MasqueradeAddress / -P to the address clients reach.',
       );
-      // Clients that use the control address instead (curl, FileZilla) still work: so does the probe.
+      // Like curl and lftp, the probe uses the control address: so does pasv-connect.
       expect(byId(findings, 'ftp.pasv-connect').status).toBe('pass');
       expect(byId(findings, 'ftp.epsv').status).toBe('pass');
+      expect(findings.flatMap((f) => f.received).filter((l) => l.includes('127.0.0.9:'))).toEqual([]);
       expectClean(server, findings);
     });
+  });
+
+  it('never connects to the address a 227 names: a listener on that address and port sees no connection', async () => {
+    // The passive port is pinned (to a port just seen free) so that 127.0.0.5 can listen on the very port the 227 names.
+    const probePort = net.createServer();
+    await new Promise<void>((resolve) => probePort.listen(0, '127.0.0.1', resolve));
+    const port = (probePort.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => probePort.close(() => resolve()));
+    const decoy = net.createServer((socket) => socket.destroy());
+    let decoyConnections = 0;
+    decoy.on('connection', () => (decoyConnections += 1));
+    await new Promise<void>((resolve) => decoy.listen(port, '127.0.0.5', resolve));
+    try {
+      await withTarget({ pasvAddress: '127.0.0.5', pasvRange: [port, port] }, [], async ({ target }) => {
+        const findings = await probe(target, [ftpDataChecks]);
+        expect(byId(findings, 'ftp.pasv-address')).toMatchObject({ status: 'fail', value: '127.0.0.5' });
+        expect(byId(findings, 'ftp.pasv-connect').status).toBe('pass');
+      });
+      expect(decoyConnections).toBe(0);
+    } finally {
+      await new Promise<void>((resolve) => decoy.close(() => resolve()));
+    }
   });
 
   it('fails pasv-address when the proxy rewrites the 227 to a wrong address (dataport wrong-address)', async () => {

@@ -371,6 +371,8 @@ describe('the raw client\'s reply parser and transcript (shared with the FTP che
   });
 
   it('shows what was written line by line, bare CR/LF visible, credentials redacted', () => {
-    expect(renderSent('EHLO x\r\nAUTH PLAIN AGFsaWNlAHNlY3JldA==\r\nPASS hunter2\r\nA\n.\nB\r\n')).toEqual(['EHLO x', 'AUTH PLAIN ***', 'PASS ***', 'A\\n.\\nB']);
+    expect(renderSent('EHLO x\r\nPASS hunter2\r\nA\n.\nB\r\n')).toEqual(['EHLO x', 'PASS ***', 'A\\n.\\nB']);
+    // Lines written behind an AUTH in the same write are its SASL responses, before any reply: all secret.
+    expect(renderSent('EHLO x\r\nAUTH PLAIN AGFsaWNlAHNlY3JldA==\r\nAUTH LOGIN\r\nYWxpY2U=\r\nc2VjcmV0\r\n')).toEqual(['EHLO x', 'AUTH PLAIN ***', '***', '***', '***']);
   });
 });

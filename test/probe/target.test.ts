@@ -80,6 +80,21 @@ describe('probe targets', () => {
     }
   });
 
+  it('never echoes a password behind a user name that holds "@" (the user info runs to the last "@")', () => {
+    const url = 'ftp://bob@corp.test:S3cretPW@127.0.0.1:abc';
+    expect(redactUrl(url)).toBe('ftp://bob@corp.test:***@127.0.0.1:abc');
+    expect(() => parseTarget(url)).toThrow('bad port "abc" in "ftp://bob@corp.test:***@127.0.0.1:abc": expected 1 to 65535');
+    expect(parseTarget('ftp://bob%40corp.test:S3cretPW@127.0.0.1')).toMatchObject({ user: 'bob@corp.test', password: 'S3cretPW' });
+    expect(redactUrl('ftp://bob@corp.test@127.0.0.1')).toBe('ftp://bob@corp.test@127.0.0.1');
+  });
+
+  it('takes the password from elsewhere (--password-env/--password-file) only for a URL naming a user and no password', () => {
+    expect(parseTarget('ftp://bob@127.0.0.1', 'from-env')).toMatchObject({ user: 'bob', password: 'from-env' });
+    expect(parseTarget('smtp://joe@127.0.0.1:2525', 'from-file')).toMatchObject({ user: 'joe', password: 'from-file', port: 2525 });
+    expect(() => parseTarget('ftp://bob:other@127.0.0.1', 'from-env')).toThrow(/^bad target "ftp:\/\/bob:\*\*\*@127\.0\.0\.1": with --password-env or --password-file, name the user and no password/);
+    expect(() => parseTarget('ftp://127.0.0.1', 'from-env')).toThrow(/name the user and no password/);
+  });
+
   it('names a host that does not resolve, exactly as given', async () => {
     const notFound = (): Promise<never> => Promise.reject(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }));
     const e = await rejection(resolveTarget({ protocol: 'smtp', host: 'mail.example.test', port: 25 }, 1_000, notFound));

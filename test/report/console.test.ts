@@ -114,3 +114,37 @@ describe('createConsoleReporter', () => {
     expect(line.length).toBeLessThan(40);
   });
 });
+
+describe('n/a results and hostile reasons', () => {
+  const reasonNa = 'basic-ftp has no active mode';
+  const mixed = [
+    ...['a', 'b', 'c'].map((n) => result(`na-${n}`, null, 'n/a', reasonNa)),
+    result('na-d', null, 'n/a', 'postfix is not installed'),
+    result('evil', { kind: 'reply', phase: 'body', code: 552, bytesSent: 1 }, 'deviates', 'server said \u001b[2J\u001b]0;owned\u0007 then\nforged line'),
+  ];
+  const render = (verbose: boolean): string => {
+    const out = new PassThrough();
+    const chunks: string[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c.toString('utf8')));
+    const reporter = createConsoleReporter(out, { color: false, live: false, verbose });
+    reporter.start(mixed.length);
+    reporter.end(mixed);
+    return chunks.join('');
+  };
+
+  it('prints one line per n/a reason with its count; every n/a with verbose', () => {
+    const text = render(false);
+    expect(text).toContain(`- n/a x3: ${reasonNa}\n`);
+    expect(text).toContain('- n/a x1: postfix is not installed\n');
+    expect(text).not.toContain('- smtp/resets/na-a/nodemailer');
+    const verbose = render(true);
+    for (const n of ['a', 'b', 'c']) expect(verbose).toContain(`- smtp/resets/na-${n}/nodemailer: ${reasonNa}\n`);
+    expect(verbose).not.toContain('n/a x3');
+  });
+
+  it('escapes control characters in a reason: no escape sequence, no forged line', () => {
+    const text = render(false);
+    expect(text).not.toContain('\u001b');
+    expect(text).toContain(String.raw`x smtp/resets/evil/nodemailer: server said \x1b[2J\x1b]0;owned\x07 then\nforged line` + '\n');
+  });
+});

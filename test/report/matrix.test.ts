@@ -38,7 +38,7 @@ describe('client x scenario matrix', () => {
     expect(lines[0]).toMatch(/^scenario\s+curl\s+swaks$/);
     expect(lines[1]).toMatch(/^smtp\/resets\/a\s+reset@rcpt ok\s+delivered DEV$/);
     expect(lines[2]).toMatch(/^smtp\/resets\/b\s+n\/a$/);
-    expect(text).toContain('- smtp/resets/b/curl: curl not found: apt-get install curl');
+    expect(text).toContain('- n/a x1: curl not found: apt-get install curl');
     expect(text).toContain('3 scenarios: 1 conformant, 1 deviate, 0 unfired, 0 errors, 1 n/a');
   });
 });

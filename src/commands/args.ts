@@ -1,0 +1,132 @@
+/**
+ * Typed values out of option text, each bad value one UsageError line naming it (quoted, escaped, cut:
+ * a 100k-character value is not echoed whole). Secrets (`--user`, `--password-env`, `--password-file`)
+ * are never echoed.
+ */
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { parseDuration, parseSize } from '../faults/parse.js';
+import type { Fault } from '../faults/types.js';
+import { quote } from '../util/terminal.js';
+import { UsageError } from './usage-error.js';
+
+/** Splits repeated and comma-separated values: `--suite a,b --suite c`; a flag given with no name in it is refused. */
+export function names(flag: string, values: readonly string[] | undefined): string[] | undefined {
+  if (values === undefined) return undefined;
+  const list = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  if (list.length === 0) throw new UsageError(`bad --${flag} ${quote(values.join(','))}: no name in it`);
+  return list;
+}
+
+/** A whole number in [min, max]; `fallback` when the flag is absent. */
+export function integer(flag: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < min || n > max) throw new UsageError(`bad --${flag} ${quote(text)}: expected a whole number from ${min} to ${max}`);
+  return n;
+}
+
+/** One of `allowed`; `fallback` when the flag is absent. */
+export function oneOf<T extends string>(flag: string, text: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (text === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`bad --${flag} ${quote(text)}: expected ${allowed.join(', ')}`);
+  return text as T;
+}
+
+/** A duration like `30s`; 0 when absent. */
+export function durationFlag(flag: string, text: string | undefined): number {
+  if (text === undefined) return 0;
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new UsageError(`bad --${flag} ${quote(text)}: expected a duration like 30s or 500ms`);
+  }
+}
+
+/** A size like `10MiB`. */
+export function sizeFlag(flag: string, text: string): number {
+  try {
+    return parseSize(text);
+  } catch {
+    throw new UsageError(`bad --${flag} ${quote(text)}: expected a size like 10MiB or 1000000`);
+  }
+}
+
+/** Where a password comes from besides the command line (which `ps` shows): an environment variable or a file. */
+export interface PasswordSource {
+  /** `--password-env VAR`. */
+  readonly env?: string;
+  /** `--password-file FILE`: its first line. */
+  readonly file?: string;
+}
+
+/**
+ * The password from `--password-env` or `--password-file` (as curl's and lftp's netrc/env do), or
+ * undefined when neither is given. The value is never echoed; an unset variable or unreadable file is.
+ */
+export function passwordFrom(source: PasswordSource, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  if (source.env !== undefined && source.file !== undefined) throw new UsageError('give --password-env or --password-file, not both');
+  if (source.env !== undefined) {
+    const value = env[source.env];
+    if (value === undefined) throw new UsageError(`bad --password-env ${quote(source.env)}: the variable is not set`);
+    return value;
+  }
+  if (source.file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(source.file, 'utf8');
+    } catch (error) {
+      throw new UsageError(`bad --password-file ${quote(source.file)}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    return text.split(/\r?\n/)[0]!;
+  }
+  return undefined;
+}
+
+/**
+ * `--user NAME:PASSWORD` or `--user NAME` (its password from `password`, i.e. `--password-env` or
+ * `--password-file`), repeatable: the mock server's accounts. The value is never echoed: it holds a password.
+ */
+export function users(values: readonly string[] | undefined, password: string | undefined): Record<string, string> {
+  const accounts: Record<string, string> = {};
+  for (const value of values ?? []) {
+    const colon = value.indexOf(':');
+    if (colon === -1 && value !== '' && password !== undefined) accounts[value] = password;
+    else if (colon < 1) throw new UsageError('bad --user: expected NAME:PASSWORD, or NAME with --password-env VAR or --password-file FILE');
+    else accounts[value.slice(0, colon)] = value.slice(colon + 1);
+  }
+  if (password !== undefined && !(values ?? []).some((v) => !v.includes(':'))) {
+    throw new UsageError('--password-env/--password-file need a --user NAME (without ":PASSWORD") to apply to');
+  }
+  return accounts;
+}
+
+/** True for a loopback address or `localhost`: listening there exposes nothing to the network. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^::ffff:/, '');
+  if (h === 'localhost' || h === '::1') return true;
+  return isIP(h) === 4 && h.startsWith('127.');
+}
+
+/**
+ * `--host`: refused when empty (Node would listen on every interface); a warning (returned, for stderr)
+ * when not loopback, since a deliberately misbehaving server on a real network is a hazard.
+ */
+export function listenHost(text: string | undefined): { host: string; warning?: string } {
+  if (text === undefined) return { host: '127.0.0.1' };
+  const host = text.trim();
+  if (host === '') throw new UsageError(`bad --host ${quote(text)}: expected an address to listen on, such as 127.0.0.1 or ::1`);
+  if (/[^A-Za-z0-9.:%_-]/.test(host) || (host.includes(':') && isIP(host) !== 6)) throw new UsageError(`bad --host ${quote(text)}: not an address or host name`);
+  if (isLoopback(host)) return { host };
+  const every = host === '0.0.0.0' || host === '::' ? ' (every interface)' : '';
+  return { host, warning: `warning: --host ${host}${every} is not loopback: this deliberately misbehaving server is reachable from the network` };
+}
+
+/** Faults that act on an FTP data connection, which an SMTP session never has: they could never fire. `texts`: as typed. */
+export function refuseFtpOnly(faults: readonly Fault[], texts: readonly string[], command: string): void {
+  for (const [i, fault] of faults.entries()) {
+    if (fault.kind === 'dataport' || fault.channel === 'data') {
+      throw new UsageError(`bad --fault ${quote(texts[i] ?? '')}: ${fault.kind === 'dataport' ? 'dataport' : 'channel data'} is FTP only and can never fire on "${command}"`);
+    }
+  }
+}
