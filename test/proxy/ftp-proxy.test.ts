@@ -175,6 +175,20 @@ describe('fault proxy, FTP', () => {
     expect(lines.some((l) => / 226[ -]/.test(l))).toBe(false);
   });
 
+  it('relays the server\'s 426 to a client that keeps its control connection after its data connection is reset mid-STOR', async () => {
+    const { server, proxy } = await setup(parseFault('reset after STOR +64KiB channel data'));
+    const control = await rawControl(proxy);
+    expect(await control.command('TYPE I')).toMatch(/^200 /);
+    const port = Number(/\(\|\|\|(\d+)\|\)/.exec(await control.command('EPSV'))?.[1]);
+    const data = net.connect(port, '127.0.0.1');
+    data.on('error', () => undefined);
+    await once(data, 'connect');
+    expect(await control.command('STOR /cut.bin')).toMatch(/^150 /);
+    data.write(randomBytes(1024 * 1024));
+    expect(await control.reply()).toBe('426 Connection closed; transfer aborted.');
+    expect(server.files).toMatchObject([{ path: '/cut.bin', complete: false, received: 64 * 1024 }]);
+  });
+
   it('a dataport wrong-address fault sends a PASV client to 127.0.0.2, where nothing listens', async () => {
     const { server, proxy } = await setup(parseFault('dataport wrong-address'));
     const client = await basicFtp(proxy, 'pasv');
