@@ -450,7 +450,7 @@ describe('startFtpServer', () => {
   // 32 MiB: far more than loopback socket buffers hold, so the server is still sending at the cut.
   it.each([
     ['reset (RST)', (data: net.Socket) => data.resetAndDestroy()],
-    ['closed (FIN)', (data: net.Socket) => data.destroy()],
+    ['closed (FIN)', (data: net.Socket) => data.end()],
   ] as const)('answers 426, not 226, when the data connection is %s during RETR', async (_how, cut) => {
     await withServer({ files: { 'big.bin': Buffer.alloc(32 << 20) } }, async (server) => {
       const raw = await RawFtp.login(server.port);
