@@ -386,14 +386,14 @@ describe('startFtpServer', () => {
     });
   });
 
-  it('answers 426 and records an incomplete upload when the data connection is reset during STOR', async () => {
+  it.each(['STOR', 'APPE'])('answers 426 and records an incomplete upload when the data connection is reset during %s', async (verb) => {
     // No octets before the RST: right after data, this loopback stack can deliver an RST as a FIN,
     // which is a clean end of file in stream mode (and would rightly be answered 226).
     await withServer({}, async (server) => {
       const raw = await RawFtp.login(server.port);
       const data = await raw.passiveData();
       data.on('error', () => undefined);
-      expect(await raw.command('STOR cut.bin')).toMatch(/^150 /);
+      expect(await raw.command(`${verb} cut.bin`)).toMatch(/^150 /);
       data.resetAndDestroy();
       // RFC 959 §4.2: 426 Connection closed; transfer aborted (ftp-srv alone says `550 read ECONNRESET`).
       expect(await raw.reply()).toBe('426 Connection closed; transfer aborted.');
