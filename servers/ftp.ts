@@ -10,13 +10,15 @@
  *                        └──► ftp-srv Connection ◄── our line reader (reassembles split commands)
  *                                 │  ◄── CommandFilter: planted defects, EPSV ALL (answered before ftp-srv)
  *                                 │  PASV/EPSV/PORT/EPRT ──► DataChannel (ours: tracked, no leaked timers)
- *                                 └─ STOR ──► sink: SHA-256 + size while flowing ─► StoredFile, then 226
+ *                                 ├─ STOR ──► sink: SHA-256 + size while flowing ─► StoredFile, then 226
+ *                                 └─ a transfer whose data connection failed ──► 426 (./ftp/aborted.ts)
  *
  * ftp-srv 4.6.3 is unmaintained; everything this file works around is marked "ftp-srv:" below.
  */
 import { isIPv4, type AddressInfo, type Server, type Socket } from 'node:net';
 import { posix } from 'node:path';
 import { FileSystem, FtpSrv } from 'ftp-srv';
+import { answerAbortedTransfers } from './ftp/aborted.js';
 import { DataChannel, type Wiring } from './ftp/data-channel.js';
 import { CommandFilter } from './ftp/defects.js';
 import { MAX_LINE, SIGNALS, SILENT_LOG, replyError, type Conn, type Connector, type Srv } from './ftp/internals.js';
@@ -249,6 +251,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
     // ('US' + 'ER x' gives two 502s) and chunks run concurrently. Reassemble lines; run them in order.
     socket.removeAllListeners('data');
     const filter = new CommandFilter(o, overLimit.get(socket));
+    const handle = answerAbortedTransfers(connection);
     let pending = Buffer.alloc(0);
     let queue: Promise<unknown> = Promise.resolve();
     const run = (job: () => PromiseLike<unknown>): void => void (queue = queue.then(job).then(undefined, () => undefined));
@@ -260,7 +263,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
         run(() => {
           const text = line.toString(connection.encoding).replace(/\r$/, '');
           if (text.trim() === '') return Promise.resolve();
-          return filter.handle(connection, text) ?? connection.commands.handle(text);
+          return filter.handle(connection, text) ?? handle(text);
         });
       }
       if (pending.length > MAX_LINE) {

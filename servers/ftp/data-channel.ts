@@ -45,9 +45,29 @@ export class DataChannel {
   dataServer: Server | null = null;
   private listenTimer: NodeJS.Timeout | undefined;
   private ended = false;
+  /** What the current data socket went through: an error, its peer's FIN, its close. */
+  private fate = { error: false, eof: false, closed: false };
   constructor(readonly type: 'passive' | 'active', private readonly connection: Conn, private readonly reset: Connector, private readonly w: Wiring) {}
   get socket(): DataSocket | null {
     return this.dataSocket;
+  }
+  /**
+   * The data connection failed under a transfer (RFC 959 §4.2: 426 Connection closed; transfer
+   * aborted): an error (RST, EPIPE), or it closed before the transfer was over. For an upload
+   * (`sending` false) the peer's FIN is the end of file (§3.4.1) and a close after it is no failure;
+   * the server sending (RETR, LIST) has lost it as soon as the peer closed or ended it.
+   */
+  lost(sending: boolean): boolean {
+    const { error, eof, closed } = this.fate;
+    return error || (sending ? eof || closed : closed && !eof);
+  }
+  /** Starts watching a new data socket's fate. */
+  private watch(socket: Socket): void {
+    const fate = { error: false, eof: false, closed: false };
+    this.fate = fate;
+    socket.once('error', () => (fate.error = true));
+    socket.once('end', () => (fate.eof = true));
+    socket.once('close', () => (fate.closed = true));
   }
   /** PASV/EPSV: one data connection, from the control connection's address (RFC 2577 §5). */
   async setupServer(): Promise<Server> {
@@ -57,6 +77,7 @@ export class DataChannel {
       if (plainAddress(socket.remoteAddress) !== plainAddress(this.connection.commandSocket.remoteAddress)) return void socket.destroy();
       this.closeServer();
       socket.connected = true;
+      this.watch(socket);
       this.dataSocket = socket;
       this.wake();
     });
@@ -81,7 +102,10 @@ export class DataChannel {
     const socket: DataSocket = net.connect({ host, port: portNumber, family });
     this.w.track(socket);
     socket.on('error', () => undefined);
+    this.fate = { error: false, eof: false, closed: false };
     socket.once('connect', () => {
+      // Only a connected socket can fail a transfer: a connect that fails is a 425.
+      this.watch(socket);
       socket.pause();
       socket.connected = true;
       this.wake();

@@ -11,6 +11,7 @@ import { Writable } from 'node:stream';
 import { Client, FTPError, type FTPContext, type FTPResponse, type TransferStrategy } from 'basic-ftp';
 // Not re-exported by the package index; the same functions the Client uses by default.
 import { enterPassiveModeIPv4_forceControlHostIP, enterPassiveModeIPv6 } from 'basic-ftp/dist/transfer.js';
+import { Digester } from '../util/digest.js';
 import { fileStream } from '../util/file-stream.js';
 import type { ClientError, ClientReport, FtpClientAdapter, FtpJob } from './types.js';
 
@@ -88,16 +89,16 @@ async function session<T>(job: FtpJob, signal: AbortSignal, work: (client: Clien
 }
 
 async function download(client: Client, job: FtpJob, at: (step: Step) => void): Promise<ClientReport> {
-  const chunks: Buffer[] = [];
+  const digester = new Digester();
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk);
+      digester.update(chunk);
       done();
     },
   });
   at('downloadTo');
   const response = await client.downloadTo(sink, job.path);
-  return { ok: true, detail: response.message, received: Buffer.concat(chunks) };
+  return { ok: true, detail: response.message, received: digester.digest() };
 }
 
 /**

@@ -1,10 +1,10 @@
 /**
  * curl's FTP transfer (`ftp://`), as a process: an upload reads `data` from stdin (`-T -`), a download
- * writes to a temporary file that becomes `received`. Credentials go in a config file (mode 0600, `-K`),
+ * writes to a temporary file whose size and SHA-256 become `received`. Credentials go in a config file (mode 0600, `-K`),
  * never on the command line, where `ps` would show them.
  *
  *   temp dir (0700) ─► config (user) ─► curl -K config ... ftp://host:port/%2Fpath ─► exit code
- *        └─ download: -o file ─► received                      └─ resume: failed? once more with -C -
+ *        └─ download: -o file ─► received (size, SHA-256)                     └─ resume: failed? once more with -C -
  *
  * Modes: passive is curl's default (EPSV, then PASV if EPSV fails; since 7.74 curl ignores the address in
  * a 227 and connects to the control connection's host). Active is `--ftp-port -` with curl's default
@@ -16,8 +16,9 @@
  * CURLOPT_ACCEPTTIMEOUT_MS: in active mode it waits 60 s (its default) for the server to connect back,
  * then exits 12. No `--max-time`: past the runner's deadline the process group is killed (`hung`).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { digestFile } from '../util/digest.js';
 import { exitReport, inTempDir, resumingOnce, runProcess, type ProcessRun } from './process.js';
 import type { ClientReport, FtpClientAdapter, FtpJob, FtpMode } from './types.js';
 
@@ -117,8 +118,7 @@ async function attempt(job: FtpJob, files: CurlFtpFiles, resume: boolean, signal
   const run = await runProcess('curl', args, { ...(job.direction === 'upload' ? { stdin: job.data } : {}), signal });
   const report = reportOf(run);
   if (!report.ok || job.direction === 'upload') return report;
-  const received = await readFile(files.output).catch(() => Buffer.alloc(0));
-  return { ok: true, detail: report.detail, received };
+  return { ok: true, detail: report.detail, received: await digestFile(files.output) };
 }
 
 function transfer(job: FtpJob, signal: AbortSignal): Promise<ClientReport> {

@@ -2,12 +2,12 @@
  * Python's ftplib, run as a process (src/clients/ftplib-transfer.py): FTP(timeout=socket), connect,
  * login, set_pasv, storbinary or retrbinary, quit, as an application would. Passive is PASV and active
  * is PORT (ftplib uses EPSV/EPRT only over IPv6). The script reports exception type, errno name, reply
- * code and the ftplib method it failed in as JSON; a download is written to a temporary file, read back
- * and removed. The password goes through the environment, never the command line.
+ * code and the ftplib method it failed in as JSON; a download is written to a temporary file, hashed (size,
+ * SHA-256) and removed. The password goes through the environment, never the command line.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { digestFile } from '../util/digest.js';
 import { inTempDir, runProcess, scriptResult } from './process.js';
 import type { ClientError, ClientReport, FtpClientAdapter, FtpJob } from './types.js';
 
@@ -82,7 +82,7 @@ async function once(job: FtpJob, signal: AbortSignal, out: string): Promise<Clie
   }
   const resumed = typeof result.resumedAt === 'number' ? `resumed at ${result.resumedAt} bytes: ` : '';
   const detail = `${resumed}${result.reply ?? ''}${first}`;
-  return download ? { ok: true, detail, received: await readFile(out) } : { ok: true, detail };
+  return download ? { ok: true, detail, received: await digestFile(out) } : { ok: true, detail };
 }
 
 /** Python's ftplib. */

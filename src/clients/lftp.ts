@@ -11,8 +11,9 @@
  * 1 for every failure; the report counts the control connections it tried (its `debug 3` lines) and
  * keeps its last error line.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { digestFile } from '../util/digest.js';
 import { inTempDir, resumingOnce, runProcess, type ProcessRun } from './process.js';
 import type { ClientReport, FtpClientAdapter, FtpJob } from './types.js';
 
@@ -100,8 +101,7 @@ async function attempt(job: FtpJob, files: LftpFiles, resume: boolean, signal: A
   await writeFile(files.script, lftpScript(job, files, resume), { mode: 0o600 });
   const result = report(await runProcess('lftp', lftpArgs(files), { signal }), files);
   if (!result.ok || job.direction === 'upload') return result;
-  const received = await readFile(files.local).catch(() => Buffer.alloc(0));
-  return { ok: true, detail: result.detail, received };
+  return { ok: true, detail: result.detail, received: await digestFile(files.local) };
 }
 
 function transfer(job: FtpJob, signal: AbortSignal): Promise<ClientReport> {

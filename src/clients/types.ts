@@ -3,6 +3,7 @@
  * Adapters never throw for what happens on the wire; `classify` turns a report into an Outcome.
  */
 import type { Sends, Timeouts, TlsMode } from '../engine/types.js';
+import type { Digest } from '../util/digest.js';
 
 /** One SMTP send. */
 export interface SmtpJob {
@@ -34,8 +35,11 @@ export interface ClientError {
 
 /** What a client reported. */
 export type ClientReport =
-  /** `received`: a download's content, as the client wrote it out. */
-  | { readonly ok: true; readonly detail: string; readonly received?: Buffer }
+  /**
+   * `received`: a download's size and SHA-256, of the file as the client wrote it out: the verdict
+   * compares it with the file served (a short download reported complete is a deviation).
+   */
+  | { readonly ok: true; readonly detail: string; readonly received?: Digest }
   | { readonly ok: false; readonly error: ClientError };
 
 /**
@@ -52,7 +56,7 @@ export interface FtpJob {
   /** Never printed: adapters pass it on without logging it. */
   readonly password: string;
   readonly mode: FtpMode;
-  /** `upload`: STOR `data` to `path`. `download`: RETR `path`, the content comes back in `received`. */
+  /** `upload`: STOR `data` to `path`. `download`: RETR `path`, its size and SHA-256 come back in `received`. */
   readonly direction: 'upload' | 'download';
   /** Absolute remote path, e.g. `/wireprobe/upload-1.bin`. */
   readonly path: string;

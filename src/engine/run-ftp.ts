@@ -1,13 +1,14 @@
 /**
  * Runs an FTP scenario with one client in one mode: a fresh mock FTP server and fault proxy (FTP mode:
  * data connections pass through it too) on port 0, the transfer under a hard deadline, then classify,
- * integrity by SHA-256 at the receiving end, and the verdict.
+ * integrity by size and SHA-256 at the receiving end (the server's file for an upload, the file the
+ * client wrote out for a download, against the one served), and the verdict.
  *
  *   startFtpServer ─► startProxy(ftp, fault) ─► client.run(upload|download, mode) ──race── deadline
  *        │ files: size + SHA-256 as stored                │ control + data sessions
  *        └────────────► integrity ◄── report ──► classify ◄┘ ──► judgeFtp
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { ClientReport, FtpClientAdapter, FtpJob, FtpMode } from '../clients/types.js';
 import type { Fault } from '../faults/types.js';
 import { startProxy, type ProxyHandle, type SessionInfo } from '../proxy/proxy.js';
@@ -16,8 +17,7 @@ import { DEFAULT_TIMEOUTS, failed, identity, notApplicable, sessionsAfter, withD
 import { MOCK_SERVERS, remotePath, startFtpTarget, type FtpTarget } from './targets.js';
 import type { FtpReport, Outcome, Result, Scenario, SinkReport } from './types.js';
 import { judgeFtp, type Transferred } from './verdict.js';
-
-const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+import { digestOf } from '../util/digest.js';
 
 /** Runs one FTP scenario with one client in one mode, against `serverName` (default the mock). Never throws. */
 export async function runFtpScenario(scenario: Scenario, client: FtpClientAdapter, mode: FtpMode, serverName: string = MOCK_SERVERS.ftp): Promise<Result> {
@@ -55,8 +55,11 @@ export async function runFtpScenario(scenario: Scenario, client: FtpClientAdapte
     const sessions = await sessionsAfter(reports, proxy, server);
     const transferred = await Promise.all(files.map(async (f, i): Promise<Transferred> => {
       const report = reports === 'hung' ? undefined : reports[i];
-      const held = download ? (report?.ok ? report.received : undefined) : await server!.read(f.path);
-      return { reported: report?.ok === true, sent: sha256(f.data), bytes: f.data.length, ...(held ? { held: sha256(held), heldBytes: held.length } : {}) };
+      // A download is judged by what the client wrote out (its size and SHA-256), an upload by the server's file.
+      const stored = download ? undefined : await server!.read(f.path);
+      const held = download ? (report?.ok ? report.received : undefined) : stored && digestOf(stored);
+      const sent = digestOf(f.data);
+      return { reported: report?.ok === true, sent: sent.sha256, bytes: sent.bytes, ...(held ? { held: held.sha256, heldBytes: held.bytes } : {}) };
     }));
     const outcome = outcomeOf(client, reports, sessions);
     const intact = transferred.filter((t) => t.held === t.sent).length;

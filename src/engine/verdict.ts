@@ -69,11 +69,15 @@ function deviates(reason: string): Judged {
   return { verdict: 'deviates', reason };
 }
 
-/** One FTP transfer: what the client reported against what the receiving end holds. */
+/**
+ * One FTP transfer: what the client reported against what the receiving end holds: for an upload the
+ * server's file, for a download the file the client wrote out (a 226 can race a cut data connection,
+ * so a client's success says nothing about the file until its size and SHA-256 match).
+ */
 export interface Transferred {
   /** The client reported it complete. */
   readonly reported: boolean;
-  /** SHA-256 and size of what was sent. */
+  /** SHA-256 and size of what was sent (a download: the file the server served). */
   readonly sent: string;
   readonly bytes: number;
   /** SHA-256 and size of what the receiving end holds (the server's file, or the download), if anything. */
@@ -106,7 +110,8 @@ export function judgeFtp({ expect, unfired, outcome, transferred, download, ftp 
   if (bad) {
     const where = download ? 'it received' : 'the server holds';
     const held = bad.held === undefined ? 'nothing' : `${bad.heldBytes} bytes with SHA-256 ${bad.held}`;
-    return deviates(`${fine}reported the ${download ? 'download' : 'upload'} complete, but ${where} ${held}, not the ${bad.bytes} bytes with SHA-256 ${bad.sent} that were sent`);
+    const what = download ? 'the server served' : 'were sent';
+    return deviates(`${fine}reported the ${download ? 'download' : 'upload'} complete, but ${where} ${held}, not the ${bad.bytes} bytes with SHA-256 ${bad.sent} that ${what}`);
   }
   if (outcome.kind === 'hung') return deviates(`${fine}never reported anything: still waiting at the deadline (${outcome.phase})${retries}; ${expect.rule}`);
   const done = transferred.filter((t) => t.reported).length;

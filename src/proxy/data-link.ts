@@ -13,6 +13,11 @@
  * finds unread data in the receive queue as a plain end of file once the data is read, so a receiver
  * still busy with what was relayed would take the truncated upload as complete, at random. `close`
  * (FIN) goes to both ends: it is the fault that truncates (RFC 959 §3.4.1, stream mode).
+ *
+ * A server sending (RETR, LIST) is cut in the same tick as the fault fires, whatever its kind: an RST
+ * for `reset`, its socket destroyed for `close` (a FIN, and an RST to its next write). Its writes fail
+ * at once, as on a cut link, so it answers 426; were it left to write into the proxy for the grace, it
+ * would finish the file and answer 226 for a download the client got only part of.
  */
 import type { Socket } from 'node:net';
 import type { Transform } from 'node:stream';
@@ -26,6 +31,9 @@ import type { Transcript } from './transcript.js';
 
 /** How long the far end of a data-connection RST has to read what was relayed to it first. */
 const DRAIN_GRACE_MS = 250;
+
+/** Transfers in which the FTP server sends on the data connection (RFC 959 §4.1.3). */
+const SERVER_SENDS: ReadonlySet<string> = new Set(['RETR', 'LIST', 'NLST', 'MLSD']);
 
 /** What a data connection needs from its control session. */
 export interface DataHooks {
@@ -114,14 +122,21 @@ export class DataLink implements Link {
       const socket = this.#sides[to].socket;
       resetSocket(socket);
     };
-    void this.#flushed(toward).then(() => rst(toward));
-    void this.#flushed(other).then(() => setTimeout(() => rst(other), DRAIN_GRACE_MS));
+    const cut = this.#cutSender();
+    if (cut !== toward) void this.#flushed(toward).then(() => rst(toward));
+    if (cut !== other) void this.#flushed(other).then(() => setTimeout(() => rst(other), DRAIN_GRACE_MS));
+    if (cut) rst(cut);
   }
 
   close(toward: Toward, then: 'discard' | 'abort'): void {
     this.#kill();
     const other: Toward = toward === 'client' ? 'server' : 'client';
-    for (const to of [toward, other]) {
+    const cut = this.#cutSender();
+    if (cut) {
+      this.#note('--', `${cut === toward ? 'FIN to' : 'cut toward'} ${cut}, socket destroyed: its next write gets an RST`);
+      this.#sides[cut].socket.destroy();
+    }
+    for (const to of [toward, other].filter((t) => t !== cut)) {
       void this.#flushed(to).then(() => {
         this.#note('--', `FIN to ${to}${to === toward && then === 'abort' ? ', then no more reading' : ''}`);
         if (to === 'client' && !this.#clientGone) this.#clientSaw ??= 'fin';
@@ -235,6 +250,12 @@ export class DataLink implements Link {
     if (!this.#hooks.fire(fault)) return;
     this.#note('!!', `fault fired: ${formatFault(fault)}`);
     if (isSessionFault(fault)) applyFault(fault, this);
+  }
+
+  /** The side to cut in the same tick as a fault: the server, while it sends (see the header). */
+  #cutSender(): Toward | undefined {
+    const verb = this.#hooks.verb();
+    return verb !== undefined && SERVER_SENDS.has(verb) && !this.#sides.server.socket.destroyed ? 'server' : undefined;
   }
 
   #kill(): void {

@@ -1,9 +1,10 @@
 /**
  * ftp/resets: an upload's connections die at every phase, by RST (ECONNRESET, Windows' 10054) and by
  * FIN: the control connection from connect to after the 226, the data connection mid-STOR (while the
- * control connection stays up), and the control connection mid-transfer. A conformant client reports
- * a failure for a transfer cut before the server's 226 and success once the 226 arrived; whatever it
- * reports complete must be at the server byte for byte.
+ * control connection stays up), and the control connection mid-transfer; and a download's data
+ * connection mid-RETR. A conformant client reports a failure for a transfer cut before the server's
+ * 226 and success once the 226 arrived; whatever it reports complete must be at the receiving end byte
+ * for byte (an upload at the server, a download in the client's file).
  */
 import type { Expect, Scenario } from '../../src/engine/types.js';
 import type { At, Channel } from '../../src/faults/types.js';
@@ -25,6 +26,11 @@ const doneAt226: Expect = {
 const dataCut: Expect = {
   client: 'fails',
   rule: 'RFC 959 §3.4.1: in stream mode the end of the file is the closing of the data connection, so a connection cut mid-transfer can look complete to the server; a client must report the failure it saw on its data connection, whatever the 226 says (and can check SIZE, RFC 3659 §4)',
+};
+
+const downloadCut: Expect = {
+  client: 'fails',
+  rule: 'RFC 959 §3.4.1, §4.2: in stream mode the end of the file is the closing of the data connection, so a download cut mid-transfer ends like a whole one on the client\'s side; the server answers 426 (Connection closed; transfer aborted), and a client must report the failure, never a short file as complete',
 };
 
 /** [name, trigger, channel, expectation, title]. */
@@ -61,6 +67,22 @@ const restarts: Scenario[] = RESTARTS.map(([name, drop, mode, title]) => ({
   timeouts: { socket: 3_000, deadline: 15_000 },
 }));
 
+/**
+ * A download's data connection cut mid-RETR, by RST and by FIN. 32 MiB: more than loopback socket
+ * buffers hold, so the server is still writing when the proxy cuts its end and answers 426.
+ */
+const retrCuts: Scenario[] = (['reset', 'close'] as const).map((kind) => ({
+  id: `${SUITE}/${kind}-data-mid-retr`,
+  suite: SUITE,
+  protocol: 'ftp',
+  title: `${kind === 'reset' ? 'RST' : 'FIN'} on the data connection, after 1 MiB of a 32 MiB download`,
+  fault: { kind, at: { after: 'RETR', bytes: FILE_BYTES }, channel: 'data' },
+  expect: downloadCut,
+  messageBytes: 32 * FILE_BYTES,
+  ftp: { direction: 'download' },
+  timeouts: { socket: 3_000, deadline: 15_000 },
+}));
+
 const scenarios: Scenario[] = [...POINTS.flatMap(([name, at, channel, expect, title]) =>
   (['reset', 'close'] as const).map((kind): Scenario => ({
     id: `${SUITE}/${kind}-${name}`,
@@ -79,11 +101,11 @@ const scenarios: Scenario[] = [...POINTS.flatMap(([name, at, channel, expect, ti
     ftp: { direction: 'upload' },
     timeouts: { socket: 3_000, deadline: 15_000 },
   })),
-), ...restarts];
+), ...retrCuts, ...restarts];
 
 export const resets: Suite = {
   name: SUITE,
   protocol: 'ftp',
-  description: 'RST and FIN at each control phase of an upload, on the data connection mid-STOR, on the control connection mid-transfer, and a server restart mid-transfer',
+  description: 'RST and FIN at each control phase of an upload, on the data connection mid-STOR and mid-RETR, on the control connection mid-transfer, and a server restart mid-transfer',
   scenarios,
 };

@@ -63,4 +63,14 @@ describe('judgeFtp', () => {
     expect(judged.verdict).toBe(verdict);
     expect(judged.reason).toMatch(reason);
   });
+
+  it('calls a short download reported complete a deviation, with both sizes and hashes, even where the rule is that the cut must be reported', () => {
+    const short: Transferred = { reported: true, sent: 'a'.repeat(64), bytes: 8_388_608, held: 'b'.repeat(64), heldBytes: 1_048_576 };
+    const retrieved: Outcome = { kind: 'delivered', phase: 'retr', bytesSent: 1_048_576 };
+    const judged = judgeFtp({ ...base, download: true, expect: fails, outcome: retrieved, transferred: [short], ftp: ftp(1) });
+    expect(judged).toEqual({
+      verdict: 'deviates',
+      reason: `reported the download complete, but it received 1048576 bytes with SHA-256 ${'b'.repeat(64)}, not the 8388608 bytes with SHA-256 ${'a'.repeat(64)} that the server served`,
+    });
+  });
 });

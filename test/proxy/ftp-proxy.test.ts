@@ -72,6 +72,35 @@ async function activeUpload(proxy: ProxyHandle, path: string, data: Buffer, verb
   return replies();
 }
 
+/** A raw control connection through the proxy: `command` sends a line and resolves with its next reply. */
+async function rawControl(proxy: ProxyHandle): Promise<{ command(line: string): Promise<string>; reply(): Promise<string> }> {
+  const control = net.connect(proxy.port, proxy.host);
+  cleanups.push(async () => control.destroy());
+  control.on('error', () => undefined);
+  let text = '';
+  let taken = 0;
+  const waiters: (() => void)[] = [];
+  control.on('data', (chunk: Buffer) => {
+    text += chunk.toString('latin1');
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const reply = async (): Promise<string> => {
+    for (;;) {
+      const replies = text.split('\r\n').filter((l) => /^\d{3} /.test(l));
+      if (replies.length > taken) return replies[taken++]!;
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+  };
+  await reply();
+  const command = (line: string): Promise<string> => {
+    control.write(`${line}\r\n`);
+    return reply();
+  };
+  expect(await command('USER alice')).toMatch(/^331 /);
+  expect(await command('PASS pw')).toMatch(/^230 /);
+  return { command, reply };
+}
+
 describe('fault proxy, FTP', () => {
   it.each(['epsv', 'pasv'] as const)('relays a passive (%s) upload through its own data listener, bytes intact', async (mode) => {
     const { server, proxy } = await setup();
@@ -112,6 +141,51 @@ describe('fault proxy, FTP', () => {
     expect(session?.data).toMatchObject({ connections: 1, bytes: 64 * 1024, clientSaw: 'rst' });
     expect(session?.clientSaw).toBe(null);
     expect(session?.transcript.join('\n')).toMatch(/data 1: fault fired: reset after STOR \+64KiB channel data[\s\S]*data 1: RST to client/);
+    expect(server.files).toMatchObject([{ path: '/cut.bin', complete: false, received: 64 * 1024 }]);
+  });
+
+  it.each([
+    ['reset', 'RST to server'],
+    ['close', 'cut toward server, socket destroyed'],
+  ] as const)('cuts the server\'s end of a download in the same tick as a %s fires mid-RETR: the server answers 426, never 226', async (kind, cut) => {
+    // 32 MiB: far more than loopback socket buffers hold, so the server is still writing at the cut.
+    const file = randomBytes(32 << 20);
+    const server = await startFtpServer({ users: { alice: 'pw' }, anonymous: 'off', files: { 'big.bin': file } });
+    cleanups.push(() => server.close());
+    const proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: [parseFault(`${kind} after RETR +1MiB channel data`)], protocol: 'ftp' });
+    cleanups.push(() => proxy.close());
+    const control = await rawControl(proxy);
+    expect(await control.command('TYPE I')).toMatch(/^200 /);
+    const port = Number(/\(\|\|\|(\d+)\|\)/.exec(await control.command('EPSV'))?.[1]);
+    const data = net.connect(port, '127.0.0.1');
+    data.on('error', () => undefined);
+    let got = 0;
+    data.on('data', (chunk: Buffer) => (got += chunk.length));
+    await once(data, 'connect');
+    expect(await control.command('RETR /big.bin')).toMatch(/^150 /);
+    expect(await control.reply()).toBe('426 Connection closed; transfer aborted.');
+    expect(await control.command('NOOP')).toMatch(/^200 /);
+    expect(got).toBeLessThan(file.length);
+    expect(proxy.fired()).toEqual([true]);
+    const lines = proxy.sessions()[0]!.transcript;
+    const fired = lines.findIndex((l) => l.includes(`data 1: fault fired: ${kind} after RETR +1MiB channel data`));
+    expect(fired).toBeGreaterThanOrEqual(0);
+    // The server's end goes first, before anything else the proxy does to the data connection.
+    expect(lines[fired + 1]).toContain(`data 1: ${cut}`);
+    expect(lines.some((l) => / 226[ -]/.test(l))).toBe(false);
+  });
+
+  it('relays the server\'s 426 to a client that keeps its control connection after its data connection is reset mid-STOR', async () => {
+    const { server, proxy } = await setup(parseFault('reset after STOR +64KiB channel data'));
+    const control = await rawControl(proxy);
+    expect(await control.command('TYPE I')).toMatch(/^200 /);
+    const port = Number(/\(\|\|\|(\d+)\|\)/.exec(await control.command('EPSV'))?.[1]);
+    const data = net.connect(port, '127.0.0.1');
+    data.on('error', () => undefined);
+    await once(data, 'connect');
+    expect(await control.command('STOR /cut.bin')).toMatch(/^150 /);
+    data.write(randomBytes(1024 * 1024));
+    expect(await control.reply()).toBe('426 Connection closed; transfer aborted.');
     expect(server.files).toMatchObject([{ path: '/cut.bin', complete: false, received: 64 * 1024 }]);
   });
 

@@ -386,16 +386,17 @@ describe('startFtpServer', () => {
     });
   });
 
-  it('answers 550 and records an incomplete upload when the data connection is reset', async () => {
+  it.each(['STOR', 'APPE'])('answers 426 and records an incomplete upload when the data connection is reset during %s', async (verb) => {
     // No octets before the RST: right after data, this loopback stack can deliver an RST as a FIN,
     // which is a clean end of file in stream mode (and would rightly be answered 226).
     await withServer({}, async (server) => {
       const raw = await RawFtp.login(server.port);
       const data = await raw.passiveData();
       data.on('error', () => undefined);
-      expect(await raw.command('STOR cut.bin')).toMatch(/^150 /);
+      expect(await raw.command(`${verb} cut.bin`)).toMatch(/^150 /);
       data.resetAndDestroy();
-      expect(await raw.reply()).toMatch(/^550 /);
+      // RFC 959 §4.2: 426 Connection closed; transfer aborted (ftp-srv alone says `550 read ECONNRESET`).
+      expect(await raw.reply()).toBe('426 Connection closed; transfer aborted.');
       expect(server.files).toEqual([{ path: '/cut.bin', bytes: 0, sha256: sha256(Buffer.alloc(0)), received: 0, complete: false }]);
       expect(await raw.command('NOOP')).toMatch(/^200 /); // the session survives
     });
@@ -446,8 +447,11 @@ describe('startFtpServer', () => {
       expect(server.files.map((f) => [f.bytes, f.complete])).toEqual([[1000, true], [1500, true]]);
     });
   });
-  it('answers a download cut short by the client with a 5xx, not 226', async () => {
-    // 32 MiB: far more than loopback socket buffers hold, so the server is still sending at the cut.
+  // 32 MiB: far more than loopback socket buffers hold, so the server is still sending at the cut.
+  it.each([
+    ['reset (RST)', (data: net.Socket) => data.resetAndDestroy()],
+    ['closed (FIN)', (data: net.Socket) => data.end()],
+  ] as const)('answers 426, not 226, when the data connection is %s during RETR', async (_how, cut) => {
     await withServer({ files: { 'big.bin': Buffer.alloc(32 << 20) } }, async (server) => {
       const raw = await RawFtp.login(server.port);
       const data = await raw.passiveData();
@@ -455,8 +459,23 @@ describe('startFtpServer', () => {
       const firstChunk = new Promise((resolve) => data.once('data', resolve));
       expect(await raw.command('RETR big.bin')).toMatch(/^150 /);
       await firstChunk;
-      data.destroy();
-      expect(await raw.reply()).toMatch(/^5\d\d /);
+      cut(data);
+      expect(await raw.reply()).toBe('426 Connection closed; transfer aborted.');
+      expect(await raw.command('NOOP')).toMatch(/^200 /);
+    });
+  });
+
+  it('answers 426, not 226, when the data connection is reset during LIST', async () => {
+    // Enough entries that the listing outgrows the socket buffers, so the RST meets the server writing.
+    const files = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`dir/file-with-a-long-name-${i}.bin`, Buffer.alloc(1)]));
+    await withServer({ files }, async (server) => {
+      const raw = await RawFtp.login(server.port);
+      const data = await raw.passiveData();
+      data.on('error', () => undefined);
+      data.pause(); // read nothing: what the server writes piles up
+      expect(await raw.command('LIST dir')).toMatch(/^150 /);
+      data.resetAndDestroy();
+      expect(await raw.reply()).toBe('426 Connection closed; transfer aborted.');
       expect(await raw.command('NOOP')).toMatch(/^200 /);
     });
   });

@@ -1,5 +1,6 @@
 /**
- * ftp/resets: every client reports a cut before the 226 and success after it, in both modes; phases
+ * ftp/resets: every client reports a cut before the 226 and success after it, in both modes (an upload's,
+ * and a download's data connection cut mid-RETR, which the mock answers 426); phases
  * differ by what each client sends first (basic-ftp OPTS UTF8, lftp FEAT). The mid-transfer cuts move
  * 8 MiB so the client is still writing when its connection dies; with 1 MiB (all of it already in
  * socket buffers) a FIN on the data connection let basic-ftp, ftplib and lftp report a truncated upload
@@ -59,6 +60,18 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
     'lftp/passive': ['delivered', 'site', 'conformant'],
     'lftp/active': ['delivered', 'site', 'conformant'],
   }),
+  // A download cut mid-RETR: the proxy cuts the server's end at once, so the mock answers 426. With a
+  // FIN the client reads end of file and then the 426; lftp retries (REST, RETR) on its own and gets the
+  // whole file. An RST can also read as end of file: see RST_MID_RETR.
+  'reset-data-mid-retr': every(['reset', 'retr', 'conformant'], {
+    'basic-ftp/passive': ['reply', 'retr', 'conformant'],
+    'lftp/passive': ['delivered', 'retr', 'conformant'],
+    'lftp/active': ['delivered', 'retr', 'conformant'],
+  }),
+  'close-data-mid-retr': every(['reply', 'retr', 'conformant'], {
+    'lftp/passive': ['delivered', 'retr', 'conformant'],
+    'lftp/active': ['delivered', 'retr', 'conformant'],
+  }),
   // lftp reconnects into the restart: see RESTART_LFTP.
   'restart-mid-stor': every(['closed', 'transfer', 'conformant']),
   'restart-mid-stor-rst': every(['reset', 'transfer', 'conformant']),
@@ -77,9 +90,18 @@ const RACY = /^(lftp|ftplib)\//;
  */
 const RESTART_LFTP: readonly Want[] = [...FAILED_ANYWHERE, LFTP_RECOVERED, LFTP_STALE_BLOCK, ...LFTP_HUNG];
 
+/**
+ * An RST mid-RETR reaches a client that still has relayed data unread: Linux then reports it as a
+ * plain end of file once the data is read, and the client fails on the 426 that follows instead of on
+ * the RST (seen with basic-ftp); where the 426 reached it before it noticed the RST, the phase is `retr`
+ * rather than `transfer`. A failure reported either way; never a short file as complete.
+ */
+const RST_MID_RETR: readonly Want[] = [['reset', 'retr', 'conformant'], ['reset', 'transfer', 'conformant'], ['reply', 'retr', 'conformant']];
+
 export function expectFtpResets(id: string, column: string): Want | OneOf | undefined {
   const name = id.slice('ftp/resets/'.length);
   const measured = TABLE[name]?.[column];
+  if (measured && name === 'reset-data-mid-retr' && !column.startsWith('lftp/') && measured[2] !== 'n/a') return oneOf(measured, ...RST_MID_RETR);
   if (measured && name.startsWith('restart-') && column.startsWith('lftp/')) return oneOf(measured, ...RESTART_LFTP);
   if (!measured || !name.endsWith('mid-stor') || !RACY.test(column)) return measured;
   return oneOf(measured, ...FAILED_ANYWHERE, ...(column.startsWith('lftp/') ? [...LFTP_HUNG, LFTP_RECOVERED, LFTP_STALE_BLOCK] : []));

@@ -1,0 +1,38 @@
+/** Size and SHA-256 of a file's content: how a download is compared with what the server served. */
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+
+/** A file's size in octets and its SHA-256, lowercase hex. */
+export interface Digest {
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/** The digest of `data`. */
+export function digestOf(data: Buffer): Digest {
+  return { bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') };
+}
+
+/** A digest built while the content streams, so a large download is never held whole. */
+export class Digester {
+  #hash: Hash = createHash('sha256');
+  #bytes = 0;
+  update(chunk: Buffer): void {
+    this.#hash.update(chunk);
+    this.#bytes += chunk.length;
+  }
+  digest(): Digest {
+    return { bytes: this.#bytes, sha256: this.#hash.digest('hex') };
+  }
+}
+
+/** The digest of the file at `path`, read as a stream; a file that is missing or unreadable is empty. */
+export async function digestFile(path: string): Promise<Digest> {
+  const digester = new Digester();
+  try {
+    for await (const chunk of createReadStream(path)) digester.update(chunk as Buffer);
+  } catch {
+    return digestOf(Buffer.alloc(0));
+  }
+  return digester.digest();
+}

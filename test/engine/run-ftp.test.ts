@@ -1,0 +1,87 @@
+/**
+ * The FTP runner on downloads and on a data connection cut mid-transfer: real clients through the fault
+ * proxy against the mock server, whose reply to a transfer whose data connection failed is 426 (RFC 959
+ * §4.2), and a download judged by the size and SHA-256 of the file the client wrote out.
+ */
+import { Writable } from 'node:stream';
+import { Client } from 'basic-ftp';
+import { describe, expect, it } from 'vitest';
+import { basicFtpClient } from '../../src/clients/basic-ftp.js';
+import { curlFtpClient } from '../../src/clients/curl-ftp.js';
+import type { ClientReport, FtpClientAdapter, FtpJob } from '../../src/clients/types.js';
+import { runScenario } from '../../src/engine/run.js';
+import type { Scenario } from '../../src/engine/types.js';
+import { Digester } from '../../src/util/digest.js';
+import { SUITES } from '../../suites/index.js';
+
+const ABORTED = '426 Connection closed; transfer aborted.';
+
+/** A built-in scenario by id. */
+function scenario(id: string): Scenario {
+  const found = SUITES.flatMap((s) => s.scenarios).find((s) => s.id === id);
+  if (!found) throw new Error(`no scenario ${id}`);
+  return found;
+}
+
+/**
+ * An application on basic-ftp that takes the data connection's end of file as the end of the download
+ * (RFC 959 §3.4.1, stream mode) and ignores the reply that follows: it reports success with whatever
+ * arrived. The verdict must catch it by the file, whatever the client says.
+ */
+const trustsEndOfFile: FtpClientAdapter = {
+  ...basicFtpClient,
+  name: 'trusts-eof',
+  async run(job: FtpJob): Promise<ClientReport> {
+    const client = new Client(job.timeouts.socket);
+    const digester = new Digester();
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        digester.update(chunk);
+        done();
+      },
+    });
+    try {
+      await client.access({ host: job.host, port: job.port, user: job.user, password: job.password, secure: false });
+      await client.downloadTo(sink, job.path).catch(() => undefined);
+    } finally {
+      client.close();
+    }
+    return { ok: true, detail: 'end of file', received: digester.digest() };
+  },
+};
+
+describe('FTP runner, data connection cut mid-transfer', () => {
+  it('basic-ftp fails a download cut by a FIN mid-RETR on the mock\'s 426: the proxy cut the server\'s end at once', async () => {
+    const result = await runScenario(scenario('ftp/resets/close-data-mid-retr'), basicFtpClient, 'passive');
+    expect([result.outcome?.kind, result.outcome?.code, result.outcome?.phase, result.verdict]).toEqual(['reply', 426, 'retr', 'conformant']);
+    expect(result.faultFired).toBe(true);
+    const transcript = result.transcript.join('\n');
+    expect(transcript).toMatch(/data 1: fault fired: close after RETR \+1MiB channel data\n.*data 1: cut toward server, socket destroyed/);
+    expect(transcript).toContain(`S  ${ABORTED}`);
+    expect(transcript).not.toMatch(/S {2}226 /);
+  });
+
+  it.each(['passive', 'active'] as const)('curl in %s mode fails a download cut by a FIN mid-RETR on the mock\'s 426', async (mode) => {
+    const result = await runScenario(scenario('ftp/resets/close-data-mid-retr'), curlFtpClient, mode);
+    expect([result.outcome?.kind, result.outcome?.code, result.outcome?.phase, result.verdict]).toEqual(['reply', 426, 'retr', 'conformant']);
+    expect(result.transcript.join('\n')).toContain(`S  ${ABORTED}`);
+  });
+
+  // curl closes its control connection as soon as its data connection is reset, before the mock's 426
+  // (test/proxy/ftp-proxy.test.ts shows that reply through the proxy, test/servers/ftp.test.ts on the socket).
+  it('curl fails an upload whose data connection is reset mid-STOR, and the server keeps no copy as complete', async () => {
+    const result = await runScenario(scenario('ftp/resets/reset-data-mid-stor'), curlFtpClient, 'passive');
+    expect([result.outcome?.kind, result.outcome?.phase, result.verdict]).toEqual(['reset', 'transfer', 'conformant']);
+    expect(result.sink).toEqual({ copies: 0, intact: true });
+    expect(result.transcript.join('\n')).toMatch(/data 1: RST to client[\s\S]*data 1: RST to server/);
+  });
+
+  it('calls a short download reported complete a deviation, naming the size and SHA-256 of both files', async () => {
+    const result = await runScenario(scenario('ftp/resets/close-data-mid-retr'), trustsEndOfFile, 'passive');
+    expect([result.outcome?.kind, result.outcome?.phase, result.verdict]).toEqual(['delivered', 'retr', 'deviates']);
+    expect(result.sink).toEqual({ copies: 0, intact: false, sha256: { sent: expect.stringMatching(/^[0-9a-f]{64}$/), held: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    const { sent, held } = result.sink!.sha256!;
+    expect(held).not.toBe(sent);
+    expect(result.reason).toMatch(new RegExp(`^reported the download complete, but it received \\d+ bytes with SHA-256 ${held}, not the 33554432 bytes with SHA-256 ${sent} that the server served`));
+  });
+});
