@@ -6,7 +6,7 @@
  *      (STARTTLS gone?) ─► AUTH PLAIN, `*` (501?) ─► [AUTH with the target's credentials (235?)] ─► QUIT
  *   2: EHLO ─► "STARTTLS\r\nXYZZY\r\n" in one write ─► 220 ─► TLS ─► EHLO: its 250 must come first
  */
-import type { RawConnection, TlsInfo } from './raw.js';
+import { connectRaw, type RawConnection, type TlsInfo } from './raw.js';
 import { rfcOf } from './smtp-ids.js';
 import { annotate, authenticate, authMechanisms, closeSmtp, ehloName, capabilities, finding, noSession, openSmtp, said, skipped, UNKNOWN_COMMAND, type Capabilities } from './smtp-session.js';
 import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
@@ -120,10 +120,18 @@ async function starttlsChecks(target: ProbeTarget, limits: ProbeLimits): Promise
     return [finding(ids.starttls, 'fail', rfcOf(ids.starttls), sentence(problems.filter((p) => p.status !== 'pass')), t), skipped(ids.tls, rfcOf(ids.tls), 'Not checked: the handshake failed.'), await authInPlainText(target, limits, why)];
   }
   const early = await current.command('MAIL FROM:<>');
+  /** Lines of a plain-text control session, merged into the transcript after this one's. */
+  let control: { sent: string[]; received: string[] } | undefined;
   if (!early.ok) problems.push({ status: 'fail', text: `MAIL before the new EHLO got no reply ${early.event}` });
   else if (early.value.code < 400) {
-    problems.push({ status: 'warn', text: `MAIL before EHLO inside TLS was accepted ("${said(early)}"): the server kept its pre-TLS state (RFC 3207 §4.2: discard it)` });
     await current.command('RSET');
+    // Only conclusive where the server wants a greeting at all: many accept MAIL with no EHLO in clear
+    // text too (Postfix unless smtpd_helo_required), and then the same inside TLS proves nothing.
+    const plain = await mailWithoutEhlo(target, limits);
+    control = plain.transcript;
+    if (plain.accepted === false) {
+      problems.push({ status: 'warn', text: `MAIL before EHLO inside TLS was accepted ("${said(early)}") although in clear text it is refused without EHLO: the server kept its pre-TLS state (RFC 3207 §4.2: discard it)` });
+    }
   }
   let tlsCaps: Capabilities | undefined;
   if (current.ended === null) {
@@ -134,10 +142,12 @@ async function starttlsChecks(target: ProbeTarget, limits: ProbeLimits): Promise
       if (tlsCaps.has('STARTTLS')) problems.push({ status: 'warn', text: 'STARTTLS is still advertised inside TLS (RFC 3207 §4.2: it must not be)' });
     }
   }
-  const starttlsT = mergeTranscripts(conn, current);
+  const merged = mergeTranscripts(conn, current);
+  const starttlsT = control ? { sent: [...merged.sent, ...control.sent], received: [...merged.received, ...control.received] } : merged;
   const real = problems.filter((p) => p.status !== 'pass');
+  const mailBeforeEhlo = control ? 'MAIL before the new EHLO accepted, as it is in clear text (the server needs no EHLO)' : 'MAIL before the new EHLO refused';
   const starttls = finding(ids.starttls, worst(real), rfcOf(ids.starttls), real.length ? sentence(real)
-    : `STARTTLS works: 501 for an argument, ${upgraded.tls.protocol} handshake, MAIL before the new EHLO refused, STARTTLS no longer offered inside TLS.`, starttlsT);
+    : `STARTTLS works: 501 for an argument, ${upgraded.tls.protocol} handshake, ${mailBeforeEhlo}, STARTTLS no longer offered inside TLS.`, starttlsT);
 
   const judged = judgeTls(upgraded.tls, target.host);
   const tls = finding(ids.tls, judged.status, rfcOf(ids.tls), judged.advice, { sent: ['[TLS handshake]'], received: describeTls(upgraded.tls) }, upgraded.tls.protocol ?? undefined);
@@ -145,6 +155,30 @@ async function starttlsChecks(target: ProbeTarget, limits: ProbeLimits): Promise
   const auth = tlsCaps ? await authCheck(current, target, tlsCaps, plaintextAuth(plainCaps, true), true) : skipped(ids.auth, rfcOf(ids.auth), 'Not checked: no EHLO inside TLS.');
   await closeSmtp(current, limits);
   return [starttls, tls, auth];
+}
+
+/**
+ * A fresh plain-text session that sends MAIL right after the greeting: whether the server takes a
+ * transaction with no EHLO at all (`accepted`; undefined when the session failed before MAIL could be
+ * judged). Transcript lines are marked `[plain session] ...`.
+ */
+async function mailWithoutEhlo(target: ProbeTarget, limits: ProbeLimits): Promise<{ accepted?: boolean; transcript: { sent: string[]; received: string[] } }> {
+  const mark = (t: { sent: string[]; received: string[] }): { sent: string[]; received: string[] } => ({
+    sent: ['[plain session: connect, MAIL without EHLO]', ...t.sent.map((l) => `[plain session] ${l}`)],
+    received: t.received.map((l) => `[plain session] ${l}`),
+  });
+  const opened = await connectRaw({ host: target.host, port: target.port, timeoutMs: limits.replyTimeoutMs, closeOnTimeout: true });
+  if (!opened.ok) return { transcript: mark({ sent: [], received: [opened.failure.event] }) };
+  const conn = opened.conn;
+  let accepted: boolean | undefined;
+  const greeting = await conn.readReply();
+  if (greeting.ok && greeting.value.code === 220) {
+    const mail = await conn.command('MAIL FROM:<>');
+    if (mail.ok) accepted = mail.value.code < 400;
+    if (accepted) await conn.command('RSET');
+  }
+  await closeSmtp(conn, limits);
+  return { ...(accepted === undefined ? {} : { accepted }), transcript: mark(conn.takeTranscript()) };
 }
 
 function describeTls(info: TlsInfo): string[] {

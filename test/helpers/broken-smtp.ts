@@ -14,7 +14,9 @@ import { generate } from 'selfsigned';
  * `refuse-open` answers 550 and reads commands again, `drop` closes without a reply; `injection` offers STARTTLS and keeps plaintext
  * read before the handshake, answering it inside TLS (CVE-2011-0411); `tls454` offers STARTTLS and AUTH
  * PLAIN and answers STARTTLS with 454; `helo` refuses HELO after EHLO in a session (`after-ehlo`, RFC
- * 5321 §4.1.4 allows it) or always (`never`).
+ * 5321 §4.1.4 allows it) or always (`never`); `starttls` offers STARTTLS and, after the handshake,
+ * forgets the EHLO (`reset`, RFC 3207 §4.2) or keeps it (`kept`); `ehloRequired` answers 503 to MAIL
+ * before EHLO/HELO (Postfix takes it unless smtpd_helo_required).
  */
 export interface BrokenDefects {
   readonly sizeIgnored?: boolean;
@@ -23,6 +25,8 @@ export interface BrokenDefects {
   readonly injection?: boolean;
   readonly tls454?: boolean;
   readonly helo?: 'after-ehlo' | 'never';
+  readonly starttls?: 'reset' | 'kept';
+  readonly ehloRequired?: boolean;
 }
 
 /** A running broken server: `delivered` counts messages it took, `commands` every command line received. */
@@ -36,7 +40,7 @@ export interface BrokenSmtp {
 /** Starts the broken server on 127.0.0.1, port 0. */
 export async function startBrokenSmtp(defects: BrokenDefects): Promise<BrokenSmtp> {
   const commands: string[] = [];
-  const pems = defects.injection ? await generate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', algorithm: 'sha256' }) : undefined;
+  const pems = defects.injection || defects.starttls ? await generate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', algorithm: 'sha256' }) : undefined;
   let delivered = 0;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((raw) => {
@@ -49,7 +53,7 @@ export async function startBrokenSmtp(defects: BrokenDefects): Promise<BrokenSmt
     let upgrading = false;
     let greeted = false;
     let lastCrlf = true;
-    const caps = ['250-broken.test', '250-PIPELINING', ...(defects.sizeIgnored ? ['250-SIZE 1000'] : []), ...(defects.injection || defects.tls454 ? ['250-STARTTLS'] : []), ...(defects.tls454 ? ['250-AUTH PLAIN LOGIN'] : []), '250 8BITMIME'];
+    const caps = ['250-broken.test', '250-PIPELINING', ...(defects.sizeIgnored ? ['250-SIZE 1000'] : []), ...(defects.injection || defects.tls454 || defects.starttls ? ['250-STARTTLS'] : []), ...(defects.tls454 ? ['250-AUTH PLAIN LOGIN'] : []), '250 8BITMIME'];
     const reply = (line: string): void => void socket.write(`${line}\r\n`);
     const process = (): void => {
       for (;;) {
@@ -97,12 +101,18 @@ export async function startBrokenSmtp(defects: BrokenDefects): Promise<BrokenSmt
         const verb = line.split(' ')[0]!.toUpperCase();
         if (verb === 'EHLO') {
           greeted = true;
-          socket.write(`${caps.join('\r\n')}\r\n`);
+          const offered = defects.starttls && socket !== raw ? caps.filter((c) => c !== '250-STARTTLS') : caps;
+          socket.write(`${offered.join('\r\n')}\r\n`);
         } else if (verb === 'HELO' && (defects.helo === 'never' || (defects.helo === 'after-ehlo' && greeted))) {
           reply(defects.helo === 'never' ? '502 5.5.2 HELO not implemented' : '503 5.5.1 Error: duplicate HELO/EHLO');
         } else if (verb === 'STARTTLS' && defects.tls454) reply('454 4.7.0 TLS not available due to local problem');
+        else if (verb === 'STARTTLS' && defects.starttls && line !== 'STARTTLS') reply('501 5.5.4 Syntax: STARTTLS');
         else if (verb === 'AUTH' && defects.tls454) reply('235 2.7.0 Authentication successful');
-        else if (['HELO', 'MAIL', 'RCPT', 'RSET', 'NOOP'].includes(verb)) reply('250 ok');
+        else if (verb === 'MAIL' && defects.ehloRequired && !greeted) reply('503 5.5.1 Error: send HELO/EHLO first');
+        else if (['HELO', 'MAIL', 'RCPT', 'RSET', 'NOOP'].includes(verb)) {
+          if (verb === 'HELO') greeted = true;
+          reply('250 ok');
+        }
         else if (verb === 'DATA') {
           inData = true;
           lastCrlf = true;
@@ -118,6 +128,7 @@ export async function startBrokenSmtp(defects: BrokenDefects): Promise<BrokenSmt
           secure.on('secure', () => {
             socket = secure;
             upgrading = false;
+            if (defects.starttls === 'reset') greeted = false;
             secure.on('data', (chunk: Buffer) => {
               buffer += chunk.toString('latin1');
               process();

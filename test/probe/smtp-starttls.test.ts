@@ -1,0 +1,48 @@
+/**
+ * smtp.starttls judges "MAIL before the new EHLO" (RFC 3207 §4.2: after the handshake the server
+ * discards what it knew) only where it proves something: a server that takes MAIL with no EHLO in clear
+ * text too (Postfix unless smtpd_helo_required) keeps no state by taking it inside TLS.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startBrokenSmtp, type BrokenDefects } from '../helpers/broken-smtp.js';
+import { runProbe } from '../../src/probe/run.js';
+import { parseTarget } from '../../src/probe/target.js';
+import { DEFAULT_PROBE_LIMITS, type Finding, type ProbeLimits } from '../../src/probe/types.js';
+
+const FAST: ProbeLimits = { ...DEFAULT_PROBE_LIMITS, replyTimeoutMs: 1_000 };
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+async function starttlsFinding(defects: BrokenDefects): Promise<Finding> {
+  const server = await startBrokenSmtp(defects);
+  closers.push(() => server.close());
+  const report = await runProbe(parseTarget(`smtp://127.0.0.1:${server.port}`), FAST);
+  const found = report.findings.find((f) => f.id === 'smtp.starttls');
+  if (!found) throw new Error('no smtp.starttls finding');
+  return found;
+}
+
+describe('smtp.starttls: MAIL before the new EHLO', () => {
+  it('warns when the server wants EHLO in clear text but takes MAIL without it inside TLS: it kept its pre-TLS state', async () => {
+    const found = await starttlsFinding({ starttls: 'kept', ehloRequired: true });
+    expect(found.status).toBe('warn');
+    expect(found.advice).toMatch(/^MAIL before EHLO inside TLS was accepted \("250 ok"\) although in clear text it is refused without EHLO: the server kept its pre-TLS state/);
+    expect(found.received.some((l) => l.startsWith('[plain session] 503'))).toBe(true);
+  });
+
+  it('passes a server that takes MAIL without EHLO in clear text as well: taking it inside TLS proves nothing', async () => {
+    const found = await starttlsFinding({ starttls: 'kept' });
+    expect(found.status).toBe('pass');
+    expect(found.advice).toMatch(/MAIL before the new EHLO accepted, as it is in clear text \(the server needs no EHLO\)/);
+  });
+
+  it('passes a server that forgets the EHLO at the handshake, without a plain-text control session', async () => {
+    const found = await starttlsFinding({ starttls: 'reset', ehloRequired: true });
+    expect(found.status).toBe('pass');
+    expect(found.advice).toMatch(/MAIL before the new EHLO refused/);
+    expect(found.sent.some((l) => l.startsWith('[plain session'))).toBe(false);
+  });
+});
