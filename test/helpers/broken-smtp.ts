@@ -7,7 +7,9 @@ import tls from 'node:tls';
 import { generate } from 'selfsigned';
 
 /**
- * The defects, each off by default: `sizeIgnored` advertises SIZE 1000 and takes anything; `flushInput` answers only the first command of
+ * The defects, each off by default: `sizeIgnored` advertises SIZE 1000 and takes anything; `sizeLate`
+ * advertises SIZE 1000, takes any SIZE= at MAIL and refuses a body over 1000 octets with 552 at its end
+ * (OpenSMTPD 6.8); `flushInput` answers only the first command of
  * each read (the input-buffer flush of RFC 2920 §2); `bareLf` ends DATA at any line that is "." after
  * LF framing (SMTP smuggling): `true` takes the message (250), `sync` too unless more input follows in
  * the same read (then a 554 synchronisation error and a close), `refuse-close` answers 550 and closes,
@@ -20,6 +22,7 @@ import { generate } from 'selfsigned';
  */
 export interface BrokenDefects {
   readonly sizeIgnored?: boolean;
+  readonly sizeLate?: boolean;
   readonly flushInput?: boolean;
   readonly bareLf?: boolean | 'sync' | 'refuse-close' | 'refuse-open' | 'drop';
   readonly injection?: boolean;
@@ -53,7 +56,8 @@ export async function startBrokenSmtp(defects: BrokenDefects): Promise<BrokenSmt
     let upgrading = false;
     let greeted = false;
     let lastCrlf = true;
-    const caps = ['250-broken.test', '250-PIPELINING', ...(defects.sizeIgnored ? ['250-SIZE 1000'] : []), ...(defects.injection || defects.tls454 || defects.starttls ? ['250-STARTTLS'] : []), ...(defects.tls454 ? ['250-AUTH PLAIN LOGIN'] : []), '250 8BITMIME'];
+    let bodyOctets = 0;
+    const caps = ['250-broken.test', '250-PIPELINING', ...(defects.sizeIgnored || defects.sizeLate ? ['250-SIZE 1000'] : []), ...(defects.injection || defects.tls454 || defects.starttls ? ['250-STARTTLS'] : []), ...(defects.tls454 ? ['250-AUTH PLAIN LOGIN'] : []), '250 8BITMIME'];
     const reply = (line: string): void => void socket.write(`${line}\r\n`);
     const process = (): void => {
       for (;;) {
@@ -68,10 +72,15 @@ export async function startBrokenSmtp(defects: BrokenDefects): Promise<BrokenSmt
           lastCrlf = rawLine.endsWith('\r');
           if (proper) {
             inData = false;
+            if (defects.sizeLate && bodyOctets > 1000) {
+              reply('552 5.3.4 Message too large');
+              continue;
+            }
             delivered++;
             reply('250 queued');
             continue;
           }
+          bodyOctets += lf + 1;
           // Vulnerable framing: LF-separated lines, so "\n.\n" ends the data (smuggling).
           if (line === '.' && defects.bareLf) {
             inData = false;

@@ -1,7 +1,10 @@
 /**
- * smtp.starttls judges "MAIL before the new EHLO" (RFC 3207 §4.2: after the handshake the server
- * discards what it knew) only where it proves something: a server that takes MAIL with no EHLO in clear
- * text too (Postfix unless smtpd_helo_required) keeps no state by taking it inside TLS.
+ * Verdicts that must follow from what the RFC asks, on servers outside the project's own set:
+ * - smtp.starttls judges "MAIL before the new EHLO" (RFC 3207 §4.2: after the handshake the server
+ *   discards what it knew) only where it proves something: a server that takes MAIL with no EHLO in
+ *   clear text too (Postfix unless smtpd_helo_required) keeps no state by taking it inside TLS.
+ * - smtp.size: a SIZE= over the limit taken at MAIL breaks a "should" (RFC 1870 §6.1), a warning; only
+ *   a body over the limit taken at its end (with --send) is a limit not enforced, a failure.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBrokenSmtp, type BrokenDefects } from '../helpers/broken-smtp.js';
@@ -16,14 +19,16 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-async function starttlsFinding(defects: BrokenDefects): Promise<Finding> {
+async function probeFinding(defects: BrokenDefects, id: string, limits: ProbeLimits = FAST): Promise<Finding> {
   const server = await startBrokenSmtp(defects);
   closers.push(() => server.close());
-  const report = await runProbe(parseTarget(`smtp://127.0.0.1:${server.port}`), FAST);
-  const found = report.findings.find((f) => f.id === 'smtp.starttls');
-  if (!found) throw new Error('no smtp.starttls finding');
+  const report = await runProbe(parseTarget(`smtp://127.0.0.1:${server.port}`), limits);
+  const found = report.findings.find((f) => f.id === id);
+  if (!found) throw new Error(`no ${id} finding`);
   return found;
 }
+
+const starttlsFinding = (defects: BrokenDefects): Promise<Finding> => probeFinding(defects, 'smtp.starttls');
 
 describe('smtp.starttls: MAIL before the new EHLO', () => {
   it('warns when the server wants EHLO in clear text but takes MAIL without it inside TLS: it kept its pre-TLS state', async () => {
@@ -44,5 +49,19 @@ describe('smtp.starttls: MAIL before the new EHLO', () => {
     expect(found.status).toBe('pass');
     expect(found.advice).toMatch(/MAIL before the new EHLO refused/);
     expect(found.sent.some((l) => l.startsWith('[plain session'))).toBe(false);
+  });
+});
+
+describe('smtp.size on a server that checks the size only at the end of DATA', () => {
+  it('warns that SIZE= over the limit is taken at MAIL (RFC 1870 §6.1 should)', async () => {
+    const found = await probeFinding({ sizeLate: true }, 'smtp.size');
+    expect(found).toMatchObject({ status: 'warn', value: 1000 });
+    expect(found.advice).toBe('MAIL with SIZE=1001, over the advertised 1000, was accepted ("250 ok"): clients send the whole message before they learn it is too big; refuse it at MAIL with 552 (RFC 1870 §6.1).');
+  });
+
+  it('with --send, stays a warning and says the limit holds at the end of DATA', async () => {
+    const found = await probeFinding({ sizeLate: true }, 'smtp.size', { ...FAST, send: true });
+    expect(found).toMatchObject({ status: 'warn', value: 1000 });
+    expect(found.advice).toMatch(/refuse it at MAIL with 552 \(RFC 1870 §6\.1\)\. An undeclared body of \d+ octets got 552 at its end\.$/);
   });
 });
