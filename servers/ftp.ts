@@ -61,6 +61,25 @@ export interface FtpServerOptions {
    */
   readonly epsv?: 'on' | 'off' | 'unknown';
   /**
+   * What EPSV ALL makes the server refuse (550) for the rest of the session; RFC 2428 §4 asks for all of
+   * PASV, PORT and EPRT; fewer plants a server that honours it only in part; default all three.
+   */
+  readonly epsvAllRefuses?: readonly ('PASV' | 'PORT' | 'EPRT')[];
+  /**
+   * REST (RFC 3659 §5): 'lenient' takes it anywhere (ftp-srv; FEAT does not list REST STREAM); the
+   * others list REST STREAM and are stricter, as real servers are: 'binary-only' answers 504 to REST
+   * unless TYPE I (or L) was set; 'immediate' answers 503 to any command other than RETR, STOR, APPE
+   * or STOU right after REST, and cancels the restart (RFC 3659 §5.3); default 'lenient'.
+   */
+  readonly restRule?: 'lenient' | 'binary-only' | 'immediate';
+  /** OPTS UTF8 ON: 'accept' (200); 'refuse' answers 501, as servers that are always in UTF-8 may; default 'accept'. */
+  readonly optsUtf8?: 'accept' | 'refuse';
+  /**
+   * Closes a data connection on which nothing moved this long, ms, and answers its transfer `426`
+   * (vsftpd data_connection_timeout, proftpd TimeoutStalled); default 0 (never).
+   */
+  readonly dataIdleTimeoutMs?: number;
+  /**
    * SIZE (RFC 3659 §4): 'off' answers 502 and FEAT leaves it out; 'advertised-only' answers 502 while
    * FEAT lists it (a feature that is advertised but does not work); default 'on'.
    */
@@ -94,6 +113,10 @@ export const FTP_SERVER_DEFAULTS: Required<FtpServerOptions> = Object.freeze({
   idleClose: 'reply',
   sessionLimitReply: '421',
   epsv: 'on',
+  epsvAllRefuses: Object.freeze(['PASV', 'PORT', 'EPRT'] as const),
+  restRule: 'lenient',
+  optsUtf8: 'accept',
+  dataIdleTimeoutMs: 0,
   sizeCommand: 'on',
   truncateUploadsAt: 0,
   greetingDelayMs: 0,
@@ -149,6 +172,7 @@ function validate(o: Required<FtpServerOptions>): void {
     throw new RangeError(`pasvRange must be [0, 0] or [min, max] with 1 <= min <= max <= 65535, got [${min}, ${max}]`);
   }
   if (o.pasvAddress !== '' && !isIPv4(o.pasvAddress)) throw new TypeError(`pasvAddress must be IPv4 (227 carries IPv4 only), got ${o.pasvAddress}`);
+  if (!(Number.isSafeInteger(o.dataIdleTimeoutMs) && o.dataIdleTimeoutMs >= 0)) throw new RangeError(`dataIdleTimeoutMs must be a whole number of ms (0: never), got ${o.dataIdleTimeoutMs}`);
   if (!(Number.isSafeInteger(o.truncateUploadsAt) && o.truncateUploadsAt >= 0)) throw new RangeError(`truncateUploadsAt must be a whole number of octets (0: off), got ${o.truncateUploadsAt}`);
 }
 
@@ -185,6 +209,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   const wiring: Wiring = {
     host: o.host,
     range: o.pasvRange,
+    dataIdleMs: o.dataIdleTimeoutMs,
     nextPort: 0,
     closed: false,
     waiters: new Set(),

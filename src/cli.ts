@@ -17,7 +17,7 @@ import type { Fault } from './faults/types.js';
 import { FTP_FINDINGS } from './probe/ftp-ids.js';
 import { SMTP_FINDINGS } from './probe/smtp-ids.js';
 import { parseTarget, TargetError } from './probe/target.js';
-import { DEFAULT_PROBE_LIMITS } from './probe/types.js';
+import { DEFAULT_PROBE_LIMITS, DEFAULT_UPLOAD_OCTETS } from './probe/types.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -43,7 +43,8 @@ Usage:
                 [--active on|off] [--idle-timeout DURATION]
   wireprobe probe smtp://[user:password@]host[:port] | ftp://[user[:password]@]host[:port]
                 [--json FILE] [--junit FILE] [--fail-on fail|warn] [--max-sessions N]
-                [--max-idle SECONDS] [--send] [--timeout MS] [--no-color]
+                [--max-idle SECONDS] [--upload-size SIZE] [--max-data-idle SECONDS]
+                [--send] [--timeout MS] [--no-color]
   wireprobe --help | --version
 
 Examples:
@@ -79,7 +80,8 @@ OPTIONS: toward client|server, connection N (only the Nth connection),
          channel control|data (FTP: the connection it acts on; default control)
 
 Probe (checks a live server; safe by default: no mail delivered without --send, sessions opened one
-at a time up to --max-sessions (default ${DEFAULT_PROBE_LIMITS.maxSessions}), no idle wait without --max-idle, every wait
+at a time up to --max-sessions (default ${DEFAULT_PROBE_LIMITS.maxSessions}), no idle wait without --max-idle, no stalled
+upload without --max-data-idle, an FTP upload of --upload-size (default 8MiB, deleted after), every wait
 bounded by --timeout (default ${DEFAULT_PROBE_LIMITS.replyTimeoutMs} ms)). Finding ids, each pass, warn, fail or skip:
 ${FINDING_IDS}
 
@@ -116,6 +118,8 @@ const OPTIONS = {
   'fail-on': { type: 'string' },
   'max-sessions': { type: 'string' },
   'max-idle': { type: 'string' },
+  'upload-size': { type: 'string' },
+  'max-data-idle': { type: 'string' },
   send: { type: 'boolean' },
   timeout: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -255,18 +259,36 @@ function parseSizeFlag(text: string): number {
   }
 }
 
+/** Bounds of `--upload-size`: one KiB (the resume check needs octets to skip) to 64 GiB. */
+const UPLOAD_SIZE_BOUNDS = [1024, 64 * 1024 ** 3] as const;
+
+/** `--upload-size 8MiB`: the FTP integrity upload's size, parsed like the fault sizes. */
+function uploadSize(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_UPLOAD_OCTETS;
+  let octets: number;
+  try {
+    octets = parseSize(text);
+  } catch {
+    throw new UsageError(`bad --upload-size "${text}": expected a size like 8MiB or 100000, from 1KiB to 64GiB`);
+  }
+  if (octets < UPLOAD_SIZE_BOUNDS[0] || octets > UPLOAD_SIZE_BOUNDS[1]) throw new UsageError(`bad --upload-size "${text}": expected a size from 1KiB to 64GiB`);
+  return octets;
+}
+
 /** `wireprobe probe URL`: the target, the limits (merged over DEFAULT_PROBE_LIMITS), the reports. */
 function probe(values: Values, positionals: readonly string[]): Promise<number> {
   const url = positionals[1];
   if (url === undefined) throw new UsageError('probe needs a target: "wireprobe probe smtp://host[:port]" or "wireprobe probe ftp://[user[:password]@]host[:port]"');
   if (positionals.length > 2) throw new UsageError(`unexpected argument "${positionals[2]}"`);
-  onlyFor('probe', values, ['json', 'junit', 'fail-on', 'max-sessions', 'max-idle', 'send', 'timeout', 'no-color']);
+  onlyFor('probe', values, ['json', 'junit', 'fail-on', 'max-sessions', 'max-idle', 'upload-size', 'max-data-idle', 'send', 'timeout', 'no-color']);
   const failOn = values['fail-on'] === undefined ? undefined : oneOf('fail-on', values['fail-on'], ['fail', 'warn'] as const, 'fail');
   const limits = {
     maxSessions: integer('max-sessions', values['max-sessions'], DEFAULT_PROBE_LIMITS.maxSessions, 1, 1000),
     maxIdleSeconds: integer('max-idle', values['max-idle'], DEFAULT_PROBE_LIMITS.maxIdleSeconds, 0, 3600),
     replyTimeoutMs: integer('timeout', values.timeout, DEFAULT_PROBE_LIMITS.replyTimeoutMs, 100, 600_000),
     send: values.send === true,
+    uploadOctets: uploadSize(values['upload-size']),
+    maxDataIdleSeconds: integer('max-data-idle', values['max-data-idle'], DEFAULT_PROBE_LIMITS.maxDataIdleSeconds ?? 0, 0, 3600),
   };
   const target = parseTarget(url);
   const tty = process.stdout.isTTY === true;

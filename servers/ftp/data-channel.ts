@@ -6,6 +6,8 @@ import { Bluebird, DATA_CONNECT_TIMEOUT_MS, PASSIVE_LISTEN_TIMEOUT_MS, replyErro
 export interface Wiring {
   readonly host: string;
   readonly range: readonly [number, number];
+  /** A data connection on which nothing moves this long (ms) is closed; 0: never. */
+  readonly dataIdleMs: number;
   nextPort: number;
   closed: boolean;
   readonly waiters: Set<() => void>;
@@ -57,6 +59,7 @@ export class DataChannel {
       if (plainAddress(socket.remoteAddress) !== plainAddress(this.connection.commandSocket.remoteAddress)) return void socket.destroy();
       this.closeServer();
       socket.connected = true;
+      this.watchIdle(socket);
       this.dataSocket = socket;
       this.wake();
     });
@@ -84,6 +87,7 @@ export class DataChannel {
     socket.once('connect', () => {
       socket.pause();
       socket.connected = true;
+      this.watchIdle(socket);
       this.wake();
     });
     socket.once('close', () => this.wake());
@@ -106,6 +110,23 @@ export class DataChannel {
       };
       this.w.waiters.add(check);
       check();
+    });
+  }
+  /** Wiring.dataIdleMs: closes a data connection on which nothing moved that long; a running transfer gets 426. */
+  private watchIdle(socket: DataSocket): void {
+    if (this.w.dataIdleMs <= 0) return;
+    socket.setTimeout(this.w.dataIdleMs, () => {
+      // ftp-srv: a transfer whose data socket fails is answered 550; a data timeout is 426 (RFC 959 §4.2).
+      // Paused: no transfer has started on it, so no reply is due.
+      if (!socket.isPaused()) {
+        const connection = this.connection;
+        const reply = connection.reply;
+        connection.reply = (code, message) => {
+          connection.reply = reply;
+          return code === 550 ? reply.call(connection, 426, 'Data connection idle timeout; transfer aborted') : reply.call(connection, code, message);
+        };
+      }
+      socket.destroy(new Error('Data connection idle timeout'));
     });
   }
   closeSocket(): void {

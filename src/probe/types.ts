@@ -42,9 +42,16 @@ export interface ProbeLimits {
   readonly replyTimeoutMs: number;
   /** SMTP: really deliver a test message (default false: RSET before the final dot). */
   readonly send: boolean;
+  /** FTP: octets of the integrity upload (large enough to cross buffer and size thresholds); default 8 MiB. */
+  readonly uploadOctets?: number;
+  /** FTP: stall an upload at most this long, seconds, to measure the data-connection timeout; 0 (default): skipped. */
+  readonly maxDataIdleSeconds?: number;
 }
 
-export const DEFAULT_PROBE_LIMITS: ProbeLimits = { maxSessions: 5, maxIdleSeconds: 0, replyTimeoutMs: 5_000, send: false };
+/** The integrity upload's default size: 8 MiB, past the buffers and thresholds that cut uploads short. */
+export const DEFAULT_UPLOAD_OCTETS = 8 * 1024 * 1024;
+
+export const DEFAULT_PROBE_LIMITS: ProbeLimits = { maxSessions: 5, maxIdleSeconds: 0, replyTimeoutMs: 5_000, send: false, uploadOctets: DEFAULT_UPLOAD_OCTETS, maxDataIdleSeconds: 0 };
 
 /** Where to probe, parsed from `smtp://host:port` or `ftp://user:pass@host:port`. */
 export interface ProbeTarget {

@@ -7,10 +7,10 @@ import { startFtpServer, type FtpServerHandle, type FtpServerOptions } from '../
 import { parseFault } from '../../src/faults/parse.js';
 import { FTP_FINDINGS, FTP_GROUPS, ftpSessionUsable } from '../../src/probe/ftp.js';
 import { ftpDataChecks } from '../../src/probe/ftp-data.js';
-import { ftpIntegrityChecks, PAYLOAD_OCTETS } from '../../src/probe/ftp-integrity.js';
+import { ftpIntegrityChecks } from '../../src/probe/ftp-integrity.js';
 import { ftpLimitChecks } from '../../src/probe/ftp-limits.js';
 import { ftpLoginChecks } from '../../src/probe/ftp-login.js';
-import { DEFAULT_PROBE_LIMITS, type CheckGroup, type Finding, type ProbeLimits, type ProbeTarget } from '../../src/probe/types.js';
+import { DEFAULT_PROBE_LIMITS, DEFAULT_UPLOAD_OCTETS, type CheckGroup, type Finding, type ProbeLimits, type ProbeTarget } from '../../src/probe/types.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
 import { runProbe } from '../../src/probe/run.js';
 
@@ -18,6 +18,8 @@ const USER = 'probe';
 const PASSWORD = 'Pw-7d1e-never-shown';
 /** Short waits: everything is on loopback. */
 const LIMITS: ProbeLimits = { ...DEFAULT_PROBE_LIMITS, replyTimeoutMs: 2000 };
+/** The default upload: 8 MiB. */
+const PAYLOAD_OCTETS = DEFAULT_UPLOAD_OCTETS;
 
 interface Setup {
   readonly server: FtpServerHandle;
@@ -66,12 +68,14 @@ function expectClean(server: FtpServerHandle, findings: readonly Finding[]): voi
 }
 
 describe('FTP probe, healthy mock server', () => {
-  it('passes every check, skips idle-timeout unless allowed, and cleans up', async () => {
+  it('passes every check, skips idle-timeout and data-timeout unless allowed, and cleans up', async () => {
     await withTarget({}, [], async ({ server, target }) => {
       const findings = await probe(target, FTP_GROUPS);
       expect(findings.map((f) => f.id)).toEqual(FTP_FINDINGS.map((f) => f.id));
       expect(findings.filter((f) => f.status === 'warn' || f.status === 'fail'), JSON.stringify(findings, null, 1)).toEqual([]);
+      expect(findings.filter((f) => f.status === 'skip').map((f) => f.id)).toEqual(['ftp.data-timeout', 'ftp.idle-timeout']);
       expect(byId(findings, 'ftp.idle-timeout').status).toBe('skip');
+      expect(byId(findings, 'ftp.data-timeout').status).toBe('skip');
       expect(ftpSessionUsable(findings)).toBe(true);
       expect(byId(findings, 'ftp.login')).toMatchObject({ status: 'pass', value: 230 });
       expect(byId(findings, 'ftp.login').advice).toMatch(/wrong password got 530/);
@@ -81,9 +85,10 @@ describe('FTP probe, healthy mock server', () => {
       expect(byId(findings, 'ftp.active')).toMatchObject({ status: 'pass', value: 200 });
       expect(byId(findings, 'ftp.port-bounce')).toMatchObject({ status: 'pass', value: 500 });
       expect(byId(findings, 'ftp.port-bounce').sent.some((l) => /^PORT 127,0,0,2,\d+,\d+$/.test(l))).toBe(true);
-      expect(byId(findings, 'ftp.epsv').advice).toMatch(/after EPSV ALL, PASV was refused/);
+      expect(byId(findings, 'ftp.epsv').advice).toMatch(/after EPSV ALL, PASV \(550\), PORT \(550\), EPRT \(550\) refused as RFC 2428 §4 requires\.$/);
+      expect(byId(findings, 'ftp.epsv').value).toEqual(expect.any(Number));
       expect(byId(findings, 'ftp.integrity')).toMatchObject({ status: 'pass', value: PAYLOAD_OCTETS });
-      expect(byId(findings, 'ftp.integrity').advice).toMatch(/deleted/);
+      expect(byId(findings, 'ftp.integrity').advice).toMatch(/^Uploaded 8MiB of random octets in [\d.]+ s \([\d.]+ MiB\/s\): 226, SIZE 8388608, and the download's SHA-256 matches; the probe's file was deleted\.$/);
       expect(byId(findings, 'ftp.resume')).toMatchObject({ status: 'pass', value: PAYLOAD_OCTETS / 2 });
       expect(byId(findings, 'ftp.session-limit')).toMatchObject({ status: 'pass' });
       expect(byId(findings, 'ftp.session-limit').value).toBeUndefined();
@@ -98,7 +103,7 @@ describe('FTP probe, healthy mock server', () => {
       const report = await runProbe(target, { ...LIMITS, maxSessions: 2 });
       expect(report).toMatchObject({ protocol: 'ftp', target: `ftp://${USER}@127.0.0.1:${target.port}` });
       expect(report.findings.map((f) => f.id)).toEqual(FTP_FINDINGS.map((f) => f.id));
-      expect(report.summary).toEqual({ pass: FTP_FINDINGS.length - 1, warn: 0, fail: 0, skip: 1 });
+      expect(report.summary).toEqual({ pass: FTP_FINDINGS.length - 2, warn: 0, fail: 0, skip: 2 });
       expect(JSON.stringify(report)).not.toContain(PASSWORD);
       expectClean(server, report.findings);
     });
@@ -179,16 +184,26 @@ describe('FTP probe, planted defects', () => {
     });
   });
 
-  it('fails integrity when the server silently keeps only the first 1000 octets, and still deletes the file', async () => {
-    await withTarget({ truncateUploadsAt: 1000 }, [], async ({ server, target }) => {
+  it('fails integrity when the server silently keeps only the first 4 MiB of an 8 MiB upload, and still deletes the file', async () => {
+    await withTarget({ truncateUploadsAt: 4 * 1024 * 1024 }, [], async ({ server, target }) => {
       const findings = await probe(target, [ftpIntegrityChecks]);
       const integrity = byId(findings, 'ftp.integrity');
-      expect(integrity).toMatchObject({ status: 'fail', value: 1000 });
-      expect(integrity.advice).toMatch(/answered 226 to an upload of 100000 octets but kept 1000 \(SIZE 1000, the download's SHA-256 differs\)/);
-      // The same defect loses what APPE adds: resume fails too, for that reason.
-      expect(byId(findings, 'ftp.resume')).toMatchObject({ status: 'fail', value: 500 });
-      expect(byId(findings, 'ftp.resume').advice).toMatch(/APPE of 1000 octets got 226, but the file then held 1000 octets/);
-      expect(server.files[0]).toMatchObject({ bytes: 1000, received: PAYLOAD_OCTETS, complete: true });
+      expect(integrity).toMatchObject({ status: 'fail', value: 4_194_304 });
+      expect(integrity.advice).toMatch(/^The server answered 226 to an upload of 8MiB \(8388608 octets\) but kept 4194304 \(SIZE 4194304, the download's SHA-256 is [0-9a-f]{16}…, the upload's [0-9a-f]{16}…\): it loses data silently/);
+      // What REST and APPE should bring is unknown once the file is not what was sent: said, not guessed.
+      expect(byId(findings, 'ftp.resume').status).toBe('skip');
+      expect(byId(findings, 'ftp.resume').advice).toMatch(/could not be read back as uploaded \(see ftp\.integrity\)/);
+      expect(server.files[0]).toMatchObject({ bytes: 4_194_304, received: PAYLOAD_OCTETS, complete: true });
+      expectClean(server, findings);
+    });
+  });
+
+  it('uploads the size given (--upload-size 100KiB): a truncation at 1000 octets fails integrity', async () => {
+    await withTarget({ truncateUploadsAt: 1000 }, [], async ({ server, target }) => {
+      const findings = await probe(target, [ftpIntegrityChecks], { uploadOctets: 100 * 1024 });
+      expect(byId(findings, 'ftp.integrity')).toMatchObject({ status: 'fail', value: 1000 });
+      expect(byId(findings, 'ftp.integrity').advice).toMatch(/^The server answered 226 to an upload of 100KiB \(102400 octets\) but kept 1000 /);
+      expect(server.files[0]).toMatchObject({ bytes: 1000, received: 102_400, complete: true });
       expectClean(server, findings);
     });
   });
