@@ -238,8 +238,8 @@ export class FtpSession {
       if (upload) {
         const { sent, stalled, gone } = await this.#send(data.conn, Buffer.isBuffer(upload) ? [upload] : upload, wait);
         if (stalled) {
-          this.conn.note(`[data: ${sent} octets sent, then no progress within ${seconds(wait)} s: data connection closed]`);
-          data.conn.destroy();
+          this.conn.note(`[data: ${sent} octets sent, then no progress within ${seconds(wait)} s: data connection reset]`);
+          data.conn.reset(); // not a FIN: that would be end of file, and a partial upload stored as complete
         } else {
           await data.conn.end();
           this.conn.note(gone ? `[data connection closed by the server after ${sent} octets were sent]` : `[data: ${sent} octets sent, then FIN]`);

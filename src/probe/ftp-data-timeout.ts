@@ -101,9 +101,10 @@ async function watch(s: FtpSession, data: RawConnection, boundMs: number, replyM
   if (first === 'reply') {
     read = await reply;
     if (!read.ok && read.end === 'timeout') {
-      // Nothing within the bound: the upload is aborted here (the server's answer to that is not judged).
-      data.destroy();
-      s.conn.note(`[still open after ${seconds(boundMs)} s idle: upload aborted by the probe]`);
+      // Nothing within the bound: aborted with an RST, since a FIN would be end of file (RFC 959 §3.4.1)
+      // and store the partial upload as complete; the server's answer to that is not judged.
+      data.reset();
+      s.conn.note(`[still open after ${seconds(boundMs)} s idle: upload aborted by the probe (RST)]`);
       await s.next(replyMs);
       const bound = seconds(boundMs);
       return { status: 'pass', value: `still open after ${bound} s`, advice: `No data-connection timeout within ${bound} s (the --max-data-idle bound): a stalled transfer holds its session until the client gives up; slow links are not cut off.` };

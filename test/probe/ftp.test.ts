@@ -3,69 +3,14 @@
  * that is how a defect is planted. Each planted defect must come out as one exact id, status and value.
  */
 import { describe, expect, it } from 'vitest';
-import { startFtpServer, type FtpServerHandle, type FtpServerOptions } from '../../servers/ftp.js';
-import { parseFault } from '../../src/faults/parse.js';
+import { startFtpServer } from '../../servers/ftp.js';
 import { FTP_FINDINGS, FTP_GROUPS, ftpSessionUsable } from '../../src/probe/ftp.js';
 import { ftpDataChecks } from '../../src/probe/ftp-data.js';
 import { ftpIntegrityChecks } from '../../src/probe/ftp-integrity.js';
 import { ftpLimitChecks } from '../../src/probe/ftp-limits.js';
 import { ftpLoginChecks } from '../../src/probe/ftp-login.js';
-import { DEFAULT_PROBE_LIMITS, DEFAULT_UPLOAD_OCTETS, type CheckGroup, type Finding, type ProbeLimits, type ProbeTarget } from '../../src/probe/types.js';
-import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
 import { runProbe } from '../../src/probe/run.js';
-
-const USER = 'probe';
-const PASSWORD = 'Pw-7d1e-never-shown';
-/** Short waits: everything is on loopback. */
-const LIMITS: ProbeLimits = { ...DEFAULT_PROBE_LIMITS, replyTimeoutMs: 2000 };
-/** The default upload: 8 MiB. */
-const PAYLOAD_OCTETS = DEFAULT_UPLOAD_OCTETS;
-
-interface Setup {
-  readonly server: FtpServerHandle;
-  readonly proxy?: ProxyHandle;
-  readonly target: ProbeTarget;
-}
-
-/** Starts the mock (a user with PASSWORD), and a proxy in front when `faults` are given; always closes both. */
-async function withTarget(options: FtpServerOptions, faults: readonly string[], body: (setup: Setup) => Promise<void>): Promise<void> {
-  const server = await startFtpServer({ users: { [USER]: PASSWORD }, ...options });
-  let proxy: ProxyHandle | undefined;
-  try {
-    proxy = faults.length > 0 ? await startProxy({ upstream: { host: server.host, port: server.port }, protocol: 'ftp', faults: faults.map(parseFault) }) : undefined;
-    const at = proxy ?? server;
-    await body({ server, ...(proxy ? { proxy } : {}), target: { protocol: 'ftp', host: at.host, port: at.port, user: USER, password: PASSWORD } });
-  } finally {
-    await proxy?.close();
-    await server.close();
-  }
-}
-
-/** Runs `groups` in order, as run.ts will. */
-async function probe(target: ProbeTarget, groups: readonly CheckGroup[], limits: Partial<ProbeLimits> = {}): Promise<Finding[]> {
-  const findings: Finding[] = [];
-  for (const group of groups) findings.push(...(await group(target, { ...LIMITS, ...limits })));
-  return findings;
-}
-
-function byId(findings: readonly Finding[], id: string): Finding {
-  const found = findings.filter((f) => f.id === id);
-  expect(found, `exactly one ${id}`).toHaveLength(1);
-  return found[0]!;
-}
-
-/** id → status (and value when asked), for one-glance assertions. */
-const statuses = (findings: readonly Finding[]): Record<string, string> => Object.fromEntries(findings.map((f) => [f.id, f.status]));
-
-/** The probe left nothing behind, and never showed the password. */
-function expectClean(server: FtpServerHandle, findings: readonly Finding[]): void {
-  for (const file of server.files) expect(server.read(file.path), `${file.path} left behind`).toBeUndefined();
-  expect(JSON.stringify(findings)).not.toContain(PASSWORD);
-  for (const f of findings) {
-    expect(f.advice.length, `${f.id} has advice`).toBeGreaterThan(10);
-    expect(f.rfc, `${f.id} has a source`).not.toBe('');
-  }
-}
+import { byId, expectClean, LIMITS, PASSWORD, PAYLOAD_OCTETS, probe, statuses, USER, withTarget } from '../helpers/ftp-probe.js';
 
 describe('FTP probe, healthy mock server', () => {
   it('passes every check, skips idle-timeout and data-timeout unless allowed, and cleans up', async () => {
