@@ -118,13 +118,13 @@ async function watch(s: FtpSession, data: RawConnection, boundMs: number, replyM
     else s.conn.destroy(); // its pending read would take the next command's reply: cleanup uses a new session
   }
   const code = codeOf(read);
-  const closed = dataEnd !== undefined ? `the data connection ${dataEnd === '[closed by server]' ? 'closed' : dataEnd}` : 'the data connection left open';
+  const closed = dataEnd === undefined ? 'the data connection left open' : dataEnd === '[closed by server]' ? 'the data connection closed' : `the data connection ended ${dataEnd}`;
   if (code >= 200 && code < 300) {
     return { status: 'fail', value: `closed after ${idle} s idle with ${code}`, advice: `After ${idle} s without data the server ended the upload with ${said(read)}: it took the stall for the end of the file and stored a truncated file as complete; a stalled transfer must be aborted with 426 (RFC 959 §4.2).` };
   }
   if (code >= 400) {
     const how = code === 426 ? 'as RFC 959 §4.2 asks' : 'so the client learns why (426 is the reply RFC 959 §4.2 gives for an aborted transfer)';
-    return { status: 'pass', value: `closed after ${idle} s idle with ${code}`, advice: `The server gives up on a transfer stalled for ${idle} s: ${said(read)}, ${closed}, ${how}; uploads slower than that for a moment are cut off.` };
+    return { status: 'pass', value: `closed after ${idle} s idle with ${code}`, advice: `The server gives up on a transfer stalled for ${idle} s with "${said(read)}" (${closed}), ${how}; a transfer that stops moving for that long is cut off.` };
   }
   const what = read && !read.ok ? read.event : 'no reply';
   return { status: 'warn', value: `closed after ${idle} s idle without a reply`, advice: `After ${idle} s without data ${closed}, with ${what} on the control connection: clients cannot tell a timeout from a network fault; a 426 (RFC 959 §4.2) says the transfer was aborted.` };

@@ -93,7 +93,7 @@ describe('FTP probe: stalled uploads (--max-data-idle)', () => {
       const f = byId(findings, 'ftp.data-timeout');
       expect(f.status).toBe('pass');
       expect(f.value).toMatch(/^closed after \d+(\.\d)? s idle with 426$/);
-      expect(f.advice).toMatch(/426 Data connection idle timeout; transfer aborted, the data connection closed, as RFC 959 §4\.2 asks; .*the partial file was deleted\.$/);
+      expect(f.advice).toMatch(/ with "426 Data connection idle timeout; transfer aborted" \(the data connection closed\), as RFC 959 §4\.2 asks; .*the partial file was deleted\.$/);
       expect(server.files).toHaveLength(1);
       expect(server.files[0]).toMatchObject({ received: 65_536, complete: false });
       expectClean(server, findings);

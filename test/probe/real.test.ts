@@ -37,6 +37,29 @@ describe('wireprobe probe against real servers', () => {
     }
   });
 
+  it("measures vsftpd's data_connection_timeout 2 with --max-data-idle: 421 Data timeout, and the partial upload is deleted", async () => {
+    const server = await vsftpdLauncher.start({ dataTimeoutMs: 2_000 });
+    try {
+      const { user, password } = server.login!;
+      const report = await runProbe({ protocol: 'ftp', host: server.host, port: server.port, user, password }, { ...DEFAULT_PROBE_LIMITS, maxSessions: 2, maxDataIdleSeconds: 10 });
+      const stall = get(report, 'ftp.data-timeout');
+      expect(stall.status).toBe('pass');
+      expect(stall.value).toMatch(/^closed after \d+(\.\d)? s idle with 421$/);
+      expect(stall.received.join('\n')).toMatch(/421 Data timeout\. Reconnect\. Sorry\./);
+      expect(stall.advice).toMatch(/the partial file was deleted\.$/);
+      // The 8 MiB upload lands (the anonymous login may not read it back: anon_world_readable_only).
+      expect(get(report, 'ftp.integrity')).toMatchObject({ status: 'warn', value: 8 * 1024 * 1024 });
+      expect(get(report, 'ftp.integrity').advice).toMatch(/^The upload of 8MiB got 226 in [\d.]+ s \([\d.]+ MiB\/s\) and SIZE 8388608, but RETR was refused \(550 /);
+      expect(get(report, 'ftp.feat')).toMatchObject({ status: 'pass', value: expect.stringContaining('REST STREAM') });
+      // vsftpd's EPSV ALL refuses PASV and PORT only (postlogin.c checks those two).
+      expect(get(report, 'ftp.epsv')).toMatchObject({ status: 'warn', value: 'EPRT accepted after EPSV ALL' });
+      expect(await readdir(server.storage)).toEqual([]);
+      expect(JSON.stringify(report)).not.toContain(password);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('finds the message size limit of Postfix enforced: the SIZE it advertises, 552 above it', async () => {
     const server = await postfixLauncher.start({ messageSizeLimit: 100_000 });
     try {
