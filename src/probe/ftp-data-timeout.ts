@@ -126,8 +126,8 @@ async function watch(s: FtpSession, data: RawConnection, boundMs: number, replyM
     const how = code === 426 ? 'as RFC 959 §4.2 asks' : 'so the client learns why (426 is the reply RFC 959 §4.2 gives for an aborted transfer)';
     return { status: 'pass', value: `closed after ${idle} s idle with ${code}`, advice: `The server gives up on a transfer stalled for ${idle} s with "${said(read)}" (${closed}), ${how}; a transfer that stops moving for that long is cut off.` };
   }
-  const what = read && !read.ok ? read.event : 'no reply';
-  return { status: 'warn', value: `closed after ${idle} s idle without a reply`, advice: `After ${idle} s without data ${closed}, with ${what} on the control connection: clients cannot tell a timeout from a network fault; a 426 (RFC 959 §4.2) says the transfer was aborted.` };
+  const control = read && !read.ok && read.end !== 'timeout' ? `the control connection ended too (${read.event}) without a reply` : 'no reply came on the control connection';
+  return { status: 'warn', value: `closed after ${idle} s idle without a reply`, advice: `After ${idle} s without data ${closed} and ${control}: clients cannot tell a timeout from a network fault; a 426 (RFC 959 §4.2) says the transfer was aborted.` };
 }
 
 /** Resolves undefined after `ms`. */

@@ -175,9 +175,11 @@ async function epsvAll(s: FtpSession, before: Finding): Promise<Finding> {
   let status: FindingStatus = 'pass';
   let value = before.value;
   let advice: string;
-  if (codeOf(all) !== 200) {
+  // RFC 2428 §4 names no reply code for EPSV ALL: any 2xx takes it (pure-ftpd answers 220).
+  const taken = codeOf(all) >= 200 && codeOf(all) < 300;
+  if (!taken) {
     status = 'warn';
-    advice = `; but EPSV ALL got ${said(all)} instead of 200 (RFC 2428 §4), so NAT devices cannot be told that only EPSV will be used.`;
+    advice = `; but EPSV ALL got ${said(all)} instead of a 2xx (RFC 2428 §4), so NAT devices cannot be told that only EPSV will be used.`;
   } else {
     const verbs: ('PASV' | 'PORT' | 'EPRT')[] = isIPv4(s.local) ? ['PASV', 'PORT', 'EPRT'] : ['PASV', 'EPRT'];
     const refused: string[] = [];
