@@ -1,10 +1,12 @@
 /**
  * The mock FTP server: a well-behaved server on ftp-srv with knobs (users, anonymous access, passive
  * port range and advertised address, active mode on/off, max sessions in all and per client address,
- * idle timeout) and an in-memory
+ * idle and data-connection timeouts) and an in-memory
  * file system that hashes uploads while they stream. Misbehaviour lives in src/proxy, not here, except
- * for the planted defects the proxy cannot plant (all off by default): EPSV or SIZE not supported, uploads
- * silently truncated, an idle close without its 421, a session limit refused at PASS (./ftp/defects.ts).
+ * for the planted defects the proxy cannot plant (all off by default): EPSV or SIZE not supported, EPSV
+ * ALL honoured in part, REST refused in ASCII or cancelled by a command between it and the transfer,
+ * OPTS UTF8 refused, uploads silently truncated, an idle close without its 421, a session limit refused
+ * at PASS (./ftp/defects.ts).
  *
  *   client ──TCP──► net.Server ─ over maxSessions or maxPerAddress? ──► 421, close (ftp-srv never sees it)
  *                        └──► ftp-srv Connection ◄── our line reader (reassembles split commands)

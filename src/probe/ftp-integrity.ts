@@ -145,12 +145,17 @@ async function upload(
     const final = codeOf(t.final);
     if (t.dataFailed) return { ok: false, path, result: { status: 'fail', advice: `STOR got ${first}, but the data connection was never made (${t.dataFailed}); then ${said(t.final)}.` } };
     const sent = t.sent ?? 0;
-    if (sent < octets) {
-      const how = t.stalled ? 'the server stopped taking data' : 'the data connection was closed';
-      return { ok: false, path, result: { status: 'fail', advice: `An upload of ${size(octets)} stopped after ${sent} octets: ${how} (then ${said(t.final)}); uploads past a size are cut short (a buffer, a proxy or filter threshold, a quota?).`, value: sent } };
-    }
-    if (final !== 226 && final !== 250) {
-      return { ok: false, path, result: { status: 'fail', advice: `An upload of ${size(octets)} ended with ${said(t.final)} instead of 226: uploads fail (quota, disk space, a limit?).`, value: final || undefined } };
+    if (sent < octets || (final !== 226 && final !== 250)) {
+      // What the server kept (the value, as for a complete upload: octets held), when it still answers.
+      const kept = s.stale ? undefined : await s.command(`SIZE ${path}`);
+      const held = codeOf(kept) === 213 && kept?.ok ? Number(kept.value.lines[0]?.trim()) : Number.NaN;
+      const holds = Number.isFinite(held) ? `; the server holds ${held}` : '';
+      const value = Number.isFinite(held) ? { value: held } : {};
+      if (sent < octets) {
+        const how = t.stalled ? `the server stopped taking data after ${sent} octets` : `the data connection was closed after ${sent} octets had been sent`;
+        return { ok: false, path, result: { status: 'fail', advice: `An upload of ${size(octets)} was cut short: ${how}, then ${said(t.final)}${holds}; uploads past a size are cut off (a buffer, a proxy or filter threshold, a quota?).`, ...value } };
+      }
+      return { ok: false, path, result: { status: 'fail', advice: `An upload of ${size(octets)} ended with ${said(t.final)} instead of 226${holds}: uploads fail (quota, disk space, a limit?).`, ...value } };
     }
     return { ok: true, path, ms: t.ms ?? 0 };
   }

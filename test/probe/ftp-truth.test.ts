@@ -86,6 +86,23 @@ describe('FTP probe: EPSV ALL', () => {
   });
 });
 
+describe('FTP probe: large uploads', () => {
+  it('fails integrity when a middlebox resets the data connection after 4 MiB of the 8 MiB upload', async () => {
+    await withTarget({}, ['reset after STOR +4MiB channel data'], async ({ server, target }) => {
+      const findings = await probe(target, [ftpIntegrityChecks]);
+      const integrity = byId(findings, 'ftp.integrity');
+      expect(integrity.status, integrity.advice).toBe('fail');
+      expect(integrity.advice).toMatch(/^An upload of 8MiB (was cut short: the data connection was closed after \d+ octets had been sent, then 550 read ECONNRESET; the server holds \d+;|ended with 550 read ECONNRESET instead of 226; the server holds \d+:)/);
+      // The value is what the server kept, as SIZE says: what the mock recorded.
+      expect(integrity.value).toBe(server.files[0]?.bytes);
+      expect(byId(findings, 'ftp.resume').status).toBe('skip');
+      expect(server.files[0]).toMatchObject({ complete: false });
+      expect(server.files[0]!.received).toBeLessThan(PAYLOAD_OCTETS);
+      expectClean(server, findings);
+    });
+  });
+});
+
 describe('FTP probe: stalled uploads (--max-data-idle)', () => {
   it("measures the mock's 1 s data-connection timeout: 426, and the partial upload is deleted", async () => {
     await withTarget({ dataIdleTimeoutMs: 1000 }, [], async ({ server, target }) => {
