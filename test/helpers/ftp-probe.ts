@@ -5,6 +5,7 @@ import { parseFault } from '../../src/faults/parse.js';
 import { DEFAULT_PROBE_LIMITS, DEFAULT_UPLOAD_OCTETS, type CheckGroup, type Finding, type ProbeLimits, type ProbeTarget } from '../../src/probe/types.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
 
+/** The mock's account for the probe; its password must never show in a finding. */
 export const USER = 'probe';
 export const PASSWORD = 'Pw-7d1e-never-shown';
 /** Short waits: everything is on loopback. */
@@ -12,6 +13,7 @@ export const LIMITS: ProbeLimits = { ...DEFAULT_PROBE_LIMITS, replyTimeoutMs: 20
 /** The default upload: 8 MiB. */
 export const PAYLOAD_OCTETS = DEFAULT_UPLOAD_OCTETS;
 
+/** What a test body gets: the mock, the proxy in front of it (if any), and the target to probe. */
 export interface Setup {
   readonly server: FtpServerHandle;
   readonly proxy?: ProxyHandle;
@@ -39,6 +41,7 @@ export async function probe(target: ProbeTarget, groups: readonly CheckGroup[], 
   return findings;
 }
 
+/** The one finding with `id` (asserts there is exactly one). */
 export function byId(findings: readonly Finding[], id: string): Finding {
   const found = findings.filter((f) => f.id === id);
   expect(found, `exactly one ${id}`).toHaveLength(1);

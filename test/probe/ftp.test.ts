@@ -248,7 +248,7 @@ describe('FTP probe, planted defects', () => {
     await withTarget({ greetingDelayMs: 3200 }, [], async ({ target }) => {
       const [greeting] = await ftpLoginChecks(target, { ...LIMITS, replyTimeoutMs: 5000 });
       expect(greeting).toMatchObject({ id: 'ftp.greeting', status: 'warn' });
-      expect(greeting?.value).toBeGreaterThanOrEqual(3.2);
+      expect(greeting?.value).toBeGreaterThan(3); // what a warn means; the mock's 3.2 s timer may fire a few ms early
       expect(greeting?.advice).toMatch(/reverse DNS/);
     });
   });
