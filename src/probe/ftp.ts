@@ -19,9 +19,10 @@
  * | ftp.idle-timeout   | log in, then silence (at most limits.maxIdleSeconds; skipped at 0) | 421 then close, or none within the wait | seconds until the 421 / close |
  * | ftp.session-limit  | sessions opened and logged in one at a time, up to limits.maxSessions | refusal by 421 (530 at PASS warns; RST, silent close or no greeting fail), or no limit | sessions admitted |
  *
- * Safe by default: the only file written has a unique name and is deleted (DELE) afterwards, even when a
- * check fails midway (in a new session if needed); the ramp stops at maxSessions; idle waits only when
- * allowed; every wait is bounded by limits.replyTimeoutMs; the only address named that is neither the
+ * Safe by default: the only files written have unique names and are deleted (DELE) afterwards, even when
+ * a check fails midway (in a new session if needed); the ramp stops at maxSessions; idle waits and the
+ * stalled upload only when allowed; every wait is bounded by limits.replyTimeoutMs (for transfers: each
+ * wait for progress, so a large upload that moves is not cut short); the only address named that is neither the
  * server's nor the probe's is the bounce check's 127.0.0.2 (loopback, nothing listening, no transfer).
  * A wrong password is tried once, for a named user only (fail2ban counts it). Per-address limits: when
  * the server is on a loopback address, the ramp adds one session from 127.0.0.2 (within maxSessions) to
