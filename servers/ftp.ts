@@ -1,10 +1,12 @@
 /**
  * The mock FTP server: a well-behaved server on ftp-srv with knobs (users, anonymous access, passive
  * port range and advertised address, active mode on/off, max sessions in all and per client address,
- * idle timeout) and an in-memory
+ * idle and data-connection timeouts) and an in-memory
  * file system that hashes uploads while they stream. Misbehaviour lives in src/proxy, not here, except
- * for the planted defects the proxy cannot plant (all off by default): EPSV or SIZE not supported, uploads
- * silently truncated, an idle close without its 421, a session limit refused at PASS (./ftp/defects.ts).
+ * for the planted defects the proxy cannot plant (all off by default): EPSV or SIZE not supported, EPSV
+ * ALL honoured in part, REST refused in ASCII or cancelled by a command between it and the transfer,
+ * OPTS UTF8 refused, uploads silently truncated, an idle close without its 421, a session limit refused
+ * at PASS (./ftp/defects.ts).
  *
  *   client ──TCP──► net.Server ─ over maxSessions or maxPerAddress? ──► 421, close (ftp-srv never sees it)
  *                        └──► ftp-srv Connection ◄── our line reader (reassembles split commands)
@@ -63,6 +65,25 @@ export interface FtpServerOptions {
    */
   readonly epsv?: 'on' | 'off' | 'unknown';
   /**
+   * What EPSV ALL makes the server refuse (550) for the rest of the session; RFC 2428 §4 asks for all of
+   * PASV, PORT and EPRT; fewer plants a server that honours it only in part; default all three.
+   */
+  readonly epsvAllRefuses?: readonly ('PASV' | 'PORT' | 'EPRT')[];
+  /**
+   * REST (RFC 3659 §5): 'lenient' takes it anywhere (ftp-srv; FEAT does not list REST STREAM); the
+   * others list REST STREAM and are stricter, as real servers are: 'binary-only' answers 504 to REST
+   * unless TYPE I (or L) was set; 'immediate' answers 503 to any command other than RETR, STOR, APPE
+   * or STOU right after REST, and cancels the restart (RFC 3659 §5.3); default 'lenient'.
+   */
+  readonly restRule?: 'lenient' | 'binary-only' | 'immediate';
+  /** OPTS UTF8 ON: 'accept' (200); 'refuse' answers 501, as servers that are always in UTF-8 may; default 'accept'. */
+  readonly optsUtf8?: 'accept' | 'refuse';
+  /**
+   * Closes a data connection on which nothing moved this long, ms, and answers its transfer `426`
+   * (vsftpd data_connection_timeout, proftpd TimeoutStalled); default 0 (never).
+   */
+  readonly dataIdleTimeoutMs?: number;
+  /**
    * SIZE (RFC 3659 §4): 'off' answers 502 and FEAT leaves it out; 'advertised-only' answers 502 while
    * FEAT lists it (a feature that is advertised but does not work); default 'on'.
    */
@@ -96,6 +117,10 @@ export const FTP_SERVER_DEFAULTS: Required<FtpServerOptions> = Object.freeze({
   idleClose: 'reply',
   sessionLimitReply: '421',
   epsv: 'on',
+  epsvAllRefuses: Object.freeze(['PASV', 'PORT', 'EPRT'] as const),
+  restRule: 'lenient',
+  optsUtf8: 'accept',
+  dataIdleTimeoutMs: 0,
   sizeCommand: 'on',
   truncateUploadsAt: 0,
   greetingDelayMs: 0,
@@ -151,6 +176,7 @@ function validate(o: Required<FtpServerOptions>): void {
     throw new RangeError(`pasvRange must be [0, 0] or [min, max] with 1 <= min <= max <= 65535, got [${min}, ${max}]`);
   }
   if (o.pasvAddress !== '' && !isIPv4(o.pasvAddress)) throw new TypeError(`pasvAddress must be IPv4 (227 carries IPv4 only), got ${o.pasvAddress}`);
+  if (!(Number.isSafeInteger(o.dataIdleTimeoutMs) && o.dataIdleTimeoutMs >= 0)) throw new RangeError(`dataIdleTimeoutMs must be a whole number of ms (0: never), got ${o.dataIdleTimeoutMs}`);
   if (!(Number.isSafeInteger(o.truncateUploadsAt) && o.truncateUploadsAt >= 0)) throw new RangeError(`truncateUploadsAt must be a whole number of octets (0: off), got ${o.truncateUploadsAt}`);
 }
 
@@ -187,6 +213,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   const wiring: Wiring = {
     host: o.host,
     range: o.pasvRange,
+    dataIdleMs: o.dataIdleTimeoutMs,
     nextPort: 0,
     closed: false,
     waiters: new Set(),

@@ -19,7 +19,7 @@ import { FTP_FINDINGS } from './probe/ftp-ids.js';
 import { SMTP_FINDINGS } from './probe/smtp-ids.js';
 import { rcptProblem } from './probe/smtp-session.js';
 import { parseTarget, TargetError } from './probe/target.js';
-import { DEFAULT_PROBE_LIMITS } from './probe/types.js';
+import { DEFAULT_PROBE_LIMITS, DEFAULT_UPLOAD_OCTETS } from './probe/types.js';
 import { capped, quote } from './util/terminal.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -48,8 +48,8 @@ Usage:
                 [--active on|off] [--idle-timeout DURATION]
   wireprobe probe smtp://[user:password@]host[:port] | ftp://[user[:password]@]host[:port]
                 [--json FILE] [--junit FILE] [--fail-on fail|warn] [--max-sessions N]
-                [--max-idle SECONDS] [--send] [--rcpt ADDRESS] [--starttls auto|off|require]
-                [--timeout MS] [--no-color]
+                [--max-idle SECONDS] [--upload-size SIZE] [--max-data-idle SECONDS]
+                [--send] [--rcpt ADDRESS] [--starttls auto|off|require] [--timeout MS] [--no-color]
                 [--password-env VAR|--password-file FILE]  (the password off the command line)
   wireprobe --help | --version
 
@@ -86,7 +86,8 @@ OPTIONS: toward client|server, connection N (only the Nth connection),
          channel control|data (FTP: the connection it acts on; default control)
 
 Probe (checks a live server; safe by default: no mail delivered without --send, sessions opened one
-at a time up to --max-sessions (default ${DEFAULT_PROBE_LIMITS.maxSessions}), no idle wait without --max-idle, every wait
+at a time up to --max-sessions (default ${DEFAULT_PROBE_LIMITS.maxSessions}), no idle wait without --max-idle, no stalled
+upload without --max-data-idle, an FTP upload of --upload-size (default 8MiB, deleted after), every wait
 bounded by --timeout (default ${DEFAULT_PROBE_LIMITS.replyTimeoutMs} ms)). SMTP transactions go to --rcpt (default
 ${DEFAULT_PROBE_LIMITS.rcpt}). --starttls auto (default): TLS when offered, plain text on a fresh session when STARTTLS
 fails, credentials only inside TLS; require: a failed STARTTLS skips the checks that need a session;
@@ -126,6 +127,8 @@ const OPTIONS = {
   'fail-on': { type: 'string' },
   'max-sessions': { type: 'string' },
   'max-idle': { type: 'string' },
+  'upload-size': { type: 'string' },
+  'max-data-idle': { type: 'string' },
   send: { type: 'boolean' },
   rcpt: { type: 'string' },
   starttls: { type: 'string' },
@@ -244,12 +247,23 @@ function rcpt(text: string | undefined): string {
   return text;
 }
 
+/** Bounds of `--upload-size`: one KiB (the resume check needs octets to skip) to 64 GiB. */
+const UPLOAD_SIZE_BOUNDS = [1024, 64 * 1024 ** 3] as const;
+
+/** `--upload-size 8MiB`: the FTP integrity upload's size, parsed like the fault sizes. */
+function uploadSize(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_UPLOAD_OCTETS;
+  const octets = sizeFlag('upload-size', text);
+  if (octets < UPLOAD_SIZE_BOUNDS[0] || octets > UPLOAD_SIZE_BOUNDS[1]) throw new UsageError(`bad --upload-size ${quote(text)}: expected a size from 1KiB to 64GiB`);
+  return octets;
+}
+
 /** `wireprobe probe URL`: the target, the limits (merged over DEFAULT_PROBE_LIMITS), the reports. */
 function probe(values: Values, positionals: readonly string[], io: CliIo): Promise<number> {
   const url = positionals[1];
   if (url === undefined) throw new UsageError('probe needs a target: "wireprobe probe smtp://host[:port]" or "wireprobe probe ftp://[user[:password]@]host[:port]"');
   if (positionals.length > 2) throw new UsageError(`unexpected argument ${quote(positionals[2]!)}`);
-  onlyFor('probe', values, ['json', 'junit', 'fail-on', 'max-sessions', 'max-idle', 'send', 'rcpt', 'starttls', 'timeout', 'no-color', 'password-env', 'password-file']);
+  onlyFor('probe', values, ['json', 'junit', 'fail-on', 'max-sessions', 'max-idle', 'upload-size', 'max-data-idle', 'send', 'rcpt', 'starttls', 'timeout', 'no-color', 'password-env', 'password-file']);
   const failOn = values['fail-on'] === undefined ? undefined : oneOf('fail-on', values['fail-on'], ['fail', 'warn'] as const, 'fail');
   const limits = {
     maxSessions: integer('max-sessions', values['max-sessions'], DEFAULT_PROBE_LIMITS.maxSessions, 1, 1000),
@@ -258,6 +272,8 @@ function probe(values: Values, positionals: readonly string[], io: CliIo): Promi
     send: values.send === true,
     starttls: oneOf('starttls', values.starttls, ['auto', 'off', 'require'] as const, DEFAULT_PROBE_LIMITS.starttls),
     rcpt: rcpt(values.rcpt),
+    uploadOctets: uploadSize(values['upload-size']),
+    maxDataIdleSeconds: integer('max-data-idle', values['max-data-idle'], DEFAULT_PROBE_LIMITS.maxDataIdleSeconds ?? 0, 0, 3600),
   };
   const target = parseTarget(url, passwordFrom({ env: values['password-env'], file: values['password-file'] }, io.env));
   const tty = io.stdout.isTTY === true;

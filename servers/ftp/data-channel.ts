@@ -6,6 +6,8 @@ import { Bluebird, DATA_CONNECT_TIMEOUT_MS, PASSIVE_LISTEN_TIMEOUT_MS, replyErro
 export interface Wiring {
   readonly host: string;
   readonly range: readonly [number, number];
+  /** A data connection on which nothing moves this long (ms) is closed; 0: never. */
+  readonly dataIdleMs: number;
   nextPort: number;
   closed: boolean;
   readonly waiters: Set<() => void>;
@@ -78,6 +80,7 @@ export class DataChannel {
       this.closeServer();
       socket.connected = true;
       this.watch(socket);
+      this.watchIdle(socket);
       this.dataSocket = socket;
       this.wake();
     });
@@ -108,6 +111,7 @@ export class DataChannel {
       this.watch(socket);
       socket.pause();
       socket.connected = true;
+      this.watchIdle(socket);
       this.wake();
     });
     socket.once('close', () => this.wake());
@@ -130,6 +134,23 @@ export class DataChannel {
       };
       this.w.waiters.add(check);
       check();
+    });
+  }
+  /** Wiring.dataIdleMs: closes a data connection on which nothing moved that long; a running transfer gets 426. */
+  private watchIdle(socket: DataSocket): void {
+    if (this.w.dataIdleMs <= 0) return;
+    socket.setTimeout(this.w.dataIdleMs, () => {
+      // ftp-srv: a transfer whose data socket fails is answered 550; a data timeout is 426 (RFC 959 §4.2).
+      // Paused: no transfer has started on it, so no reply is due.
+      if (!socket.isPaused()) {
+        const connection = this.connection;
+        const reply = connection.reply;
+        connection.reply = (code, message) => {
+          connection.reply = reply;
+          return code === 550 ? reply.call(connection, 426, 'Data connection idle timeout; transfer aborted') : reply.call(connection, code, message);
+        };
+      }
+      socket.destroy(new Error('Data connection idle timeout'));
     });
   }
   closeSocket(): void {

@@ -10,6 +10,7 @@
  *        ├─ active(PORT|EPRT) ─► listen on our control address ─────────┤─► DataPlan
  *        └─ transfer(plan, 'RETR f' | 'STOR f', upload?) ─► 1xx ─► data ─► 226
  */
+import { createHash } from 'node:crypto';
 import net, { isIPv4, type AddressInfo, type Server } from 'node:net';
 import { formatEprt, formatPort, parse227, parse229, type HostPort } from '../protocol/ftp-address.js';
 import { codeOf, plain, said, seconds } from './ftp-finding.js';
@@ -17,7 +18,7 @@ import { connectRaw, EVENTS, wrapSocket, type ConnectFailure, type RawConnection
 import { ANONYMOUS } from './target.js';
 import type { ProbeLimits, ProbeTarget } from './types.js';
 
-/** Most octets a download may bring: the probe's own files are small, a listing is capped. */
+/** Most octets of a download kept (a listing, a small file); larger ones are only counted and hashed. */
 const MAX_DOWNLOAD = 4 * 1024 * 1024;
 
 /** How a session opened: the greeting (after an optional 120), or what came instead. */
@@ -60,11 +61,21 @@ export interface Transfer {
   readonly first: Read<Reply>;
   /** The completion reply (226, 250...), when the first was a 1xx. */
   readonly final?: Read<Reply>;
-  /** Downloads: the octets received, and how the data connection ended. */
+  /** Downloads: the octets received when they fit MAX_DOWNLOAD (a listing, a small file). */
   readonly data?: Buffer;
+  /** Downloads: how many octets came, and their SHA-256 (hex), whatever the size. */
+  readonly octets?: number;
+  readonly sha256?: string;
+  /** Downloads: how the data connection ended. */
   readonly dataEnd?: string;
   /** The data connection could not be made (active: the server never connected). */
   readonly dataFailed?: string;
+  /** Uploads: octets handed to the data connection (all of them, unless it failed or stalled). */
+  readonly sent?: number;
+  /** Uploads: the server stopped taking octets for longer than the reply timeout. */
+  readonly stalled?: boolean;
+  /** Milliseconds from the first reply (1xx) to the final one: the transfer's duration as the server saw it. */
+  readonly ms?: number;
 }
 
 /** One FTP control connection of the probe. */
@@ -209,31 +220,66 @@ export class FtpSession {
   }
 
   /**
-   * Runs a transfer command over `plan`: a download (RETR, LIST) reads the data connection to its end;
-   * an upload (STOR, APPE) writes `upload` then a FIN (end of file in stream mode, RFC 959 §3.4.1).
+   * Runs a transfer command over `plan`: a download (RETR, LIST) reads the data connection to its end,
+   * hashing what comes; an upload (STOR, APPE) writes `upload` piece by piece then a FIN (end of file in
+   * stream mode, RFC 959 §3.4.1). Every wait (a piece to be taken, the next octets, a reply) is bounded
+   * by limits.replyTimeoutMs, so a large transfer that moves is never cut short and a stalled one is.
    * The plan is closed afterwards, whatever happened.
    */
-  async transfer(plan: DataPlan, line: string, upload?: Buffer): Promise<Transfer> {
+  async transfer(plan: DataPlan, line: string, upload?: Buffer | Iterable<Buffer>): Promise<Transfer> {
     try {
       const first = await this.command(line);
       if (!first.ok || first.value.code >= 200) return { first };
       const wait = this.limits.replyTimeoutMs;
       const data = await plan.connection(wait);
       if (!data.ok) return { first, final: await this.next(), dataFailed: data.event };
+      const start = performance.now();
+      const took = (): number => Math.round(performance.now() - start);
       if (upload) {
-        const written = await data.conn.write(upload, { show: [] });
-        await data.conn.end();
-        this.conn.note(written ? `[data: ${upload.length} octets sent, then FIN]` : '[data connection closed before the upload was written]');
+        const { sent, stalled, gone } = await this.#send(data.conn, Buffer.isBuffer(upload) ? [upload] : upload, wait);
+        if (stalled) {
+          this.conn.note(`[data: ${sent} octets sent, then no progress within ${seconds(wait)} s: data connection reset]`);
+          data.conn.reset(); // not a FIN: that would be end of file, and a partial upload stored as complete
+        } else {
+          await data.conn.end();
+          this.conn.note(gone ? `[data connection closed by the server after ${sent} octets were sent]` : `[data: ${sent} octets sent, then FIN]`);
+        }
         const final = await this.next();
-        return { first, final };
+        return { first, final, sent, ms: took(), ...(stalled ? { stalled } : {}) };
       }
-      const got = await data.conn.readToEnd({ timeoutMs: wait, maxBytes: MAX_DOWNLOAD });
-      const how = got.end === 'closed' ? 'closed by server' : got.end === 'timeout' ? `no end within ${seconds(wait)} s` : got.end;
-      this.conn.note(`[data: ${got.data.length} octets received, ${how}]`);
-      return { first, final: await this.next(), data: got.data, dataEnd: got.end };
+      const hash = createHash('sha256');
+      let kept: Buffer[] = [];
+      let keptOctets = 0;
+      let keep = true;
+      const got = await data.conn.drain((chunk) => {
+        hash.update(chunk);
+        keptOctets += chunk.length;
+        keep &&= keptOctets <= MAX_DOWNLOAD;
+        if (keep) kept.push(chunk);
+        else kept = [];
+      }, wait);
+      const how = got.end === 'closed' ? 'closed by server' : got.end === 'timeout' ? `nothing more within ${seconds(wait)} s` : got.end;
+      this.conn.note(`[data: ${got.octets} octets received, ${how}]`);
+      const final = await this.next();
+      return { first, final, octets: got.octets, sha256: hash.digest('hex'), dataEnd: got.end, ms: took(), ...(keep ? { data: Buffer.concat(kept) } : {}) };
     } finally {
       plan.close();
     }
+  }
+
+  /** Writes `pieces` in order, each within `waitMs`: how many octets went, whether it stalled or the connection went. */
+  async #send(conn: RawConnection, pieces: Iterable<Buffer>, waitMs: number): Promise<{ sent: number; stalled: boolean; gone: boolean }> {
+    let sent = 0;
+    for (const piece of pieces) {
+      let timer: NodeJS.Timeout | undefined;
+      const stall = new Promise<'stalled'>((resolve) => (timer = setTimeout(() => resolve('stalled'), waitMs)));
+      const written = await Promise.race([conn.write(piece, { show: [] }), stall]);
+      clearTimeout(timer);
+      if (written === 'stalled') return { sent, stalled: true, gone: false };
+      if (!written) return { sent, stalled: false, gone: true };
+      sent += piece.length;
+    }
+    return { sent, stalled: false, gone: false };
   }
 
   /** QUIT, then waits (bounded) for the server to close; always destroys the connection. */

@@ -8,7 +8,7 @@
  *   EPSV ─► connect control host:port ─► LIST ─► 150 … 226                  epsv
  *   PORT/EPRT to our listener ─► LIST ─► the server connects back ─► 226    active
  *   PORT 127.0.0.2,<unused port> ─► must be refused (no transfer follows)   port-bounce
- *   EPSV ALL ─► 200, then PASV must be refused                              epsv
+ *   EPSV ALL ─► 200, then PASV, PORT and EPRT must each be refused          epsv
  *
  * Every connect and accept is bounded by limits.replyTimeoutMs. The only address the probe names that
  * is not the server's or its own is the third-party PORT's: 127.0.0.2 (loopback), a port where nothing
@@ -162,22 +162,52 @@ async function epsvCheck(s: FtpSession): Promise<{ finding: Finding; worked: boo
   return { finding: finding(id, 'pass', rfc, `EPSV gave port ${port} on the control address; ${list.why}.`, s.take(), port), worked: true };
 }
 
-/** RFC 2428 §3: after EPSV ALL the server must refuse PASV (and PORT, EPRT). Folded into the epsv finding. */
+/**
+ * RFC 2428 §3: after EPSV ALL the server must refuse every other data-connection setup: PASV, PORT and
+ * EPRT are each tried (PORT/EPRT naming a listener of the probe's own on the control connection's local
+ * address, and no transfer follows, so nothing connects anywhere else). Folded into the epsv finding;
+ * any accepted is named in its value.
+ */
 async function epsvAll(s: FtpSession, before: Finding): Promise<Finding> {
   const all = await s.command('EPSV ALL');
   let status: FindingStatus = 'pass';
+  let value = before.value;
   let advice: string;
-  if (codeOf(all) !== 200) {
+  // RFC 2428 names no reply code for EPSV ALL: any 2xx takes it (pure-ftpd and pyftpdlib answer 220).
+  const taken = codeOf(all) >= 200 && codeOf(all) < 300;
+  if (!taken) {
     status = 'warn';
-    advice = `; but EPSV ALL got ${said(all)} instead of 200, so NAT devices cannot be told that only EPSV will be used (RFC 2428 §4).`;
+    advice = `; but EPSV ALL got ${said(all)} instead of a 2xx, so NAT devices cannot be told that only EPSV will be used (RFC 2428 §4).`;
   } else {
-    const pasv = await s.command('PASV');
-    const refused = pasv.ok && pasv.value.code >= 400;
-    if (!refused) status = 'warn';
-    advice = refused ? `; after EPSV ALL, PASV was refused (${codeOf(pasv)}) as RFC 2428 §3 requires.` : `; but after EPSV ALL, PASV got ${said(pasv)}: RFC 2428 §3 says it must be refused.`;
+    const verbs: ('PASV' | 'PORT' | 'EPRT')[] = isIPv4(s.local) ? ['PASV', 'PORT', 'EPRT'] : ['PASV', 'EPRT'];
+    const refused: string[] = [];
+    const accepted: string[] = [];
+    const unanswered: string[] = [];
+    for (const verb of verbs) {
+      if (s.stale) break;
+      let read;
+      if (verb === 'PASV') read = await s.command('PASV');
+      else {
+        const r = await s.active(verb);
+        r.plan?.close();
+        read = r.read;
+      }
+      if (!read.ok) unanswered.push(`${verb} (${read.event})`);
+      else if (read.value.code >= 400) refused.push(`${verb} (${read.value.code})`);
+      else accepted.push(`${verb} (${said(read)})`);
+    }
+    const refusals = refused.length > 0 ? `${refused.join(', ')} refused` : '';
+    if (accepted.length > 0) {
+      status = 'warn';
+      value = `${accepted.map((a) => a.split(' ')[0]).join(', ')} accepted after EPSV ALL`;
+      advice = `; but after EPSV ALL, ${accepted.join(', ')} ${accepted.length > 1 ? 'were' : 'was'} accepted${refusals ? ` (${refusals})` : ''}: RFC 2428 §3 says every data-connection command but EPSV must be refused, which NAT devices rely on (§4).`;
+    } else if (unanswered.length > 0) {
+      status = 'warn';
+      advice = `; but after EPSV ALL, ${unanswered.join(', ')} got no reply${refusals ? ` (${refusals})` : ''}: RFC 2428 §3 asks for a refusal.`;
+    } else advice = `; after EPSV ALL, ${refusals} as RFC 2428 §3 requires.`;
   }
   const transcript = merge(before, s.take(), 'EPSV ALL, at the end of the session');
-  return finding(before.id, status, before.rfc, `${before.advice.replace(/\.$/, '')}${advice}`, transcript, before.value);
+  return finding(before.id, status, before.rfc, `${before.advice.replace(/\.$/, '')}${advice}`, transcript, value);
 }
 
 async function activeCheck(s: FtpSession): Promise<Finding> {

@@ -3,34 +3,46 @@
  * logged-in session; the probe's file has a unique name and is deleted at the end, whatever happened
  * (in a new session if this one broke).
  *
- *   TYPE I, FEAT ─► STOR wireprobe-probe-<random>.bin (random octets; tried in ., pub/, incoming/)
- *     ─► SIZE, MDTM ─► RETR, compare SHA-256                                      integrity
- *     ─► REST n, RETR: only the last octets? ─► APPE more ─► RETR, compare       resume
+ *   TYPE I, FEAT ─► STOR wireprobe-probe-<random>.bin (limits.uploadOctets, default 8 MiB of random
+ *     octets, timed; tried in ., pub/, incoming/) ─► SIZE, MDTM ─► RETR, compare SHA-256      integrity
+ *     ─► open the data connection, then REST n immediately before RETR (RFC 3659 §5.3):
+ *        only the last octets? ─► APPE more ─► RETR, compare                             resume
  *     ─► DELE (always)
+ *
+ * The upload is large by default because what cuts uploads short (a buffer, a proxy's or a filter's
+ * size threshold, a quota) only shows past a size; it is streamed, never held whole (./ftp-payload.ts).
  *
  * Data connections go by the first mode that works (EPSV, PASV to the control address, active): the
  * modes themselves are judged in ./ftp-data.ts.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { DataOpener, openLoggedIn, type FtpSession, type Transfer } from './ftp-control.js';
-import { codeOf, finding, merge, probeFileName, said, skipped } from './ftp-finding.js';
+import { randomBytes } from 'node:crypto';
+import { formatSize } from '../faults/format.js';
+import { DataOpener, openLoggedIn, type DataPlan, type FtpSession, type Transfer } from './ftp-control.js';
+import { codeOf, finding, merge, probeFileName, said, seconds, skipped } from './ftp-finding.js';
 import { ftpRfc } from './ftp-ids.js';
-import type { Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
+import { Payload } from './ftp-payload.js';
+import { DEFAULT_UPLOAD_OCTETS, type Finding, type FindingStatus, type ProbeLimits, type ProbeTarget } from './types.js';
 
 const RFC = { integrity: ftpRfc('ftp.integrity'), resume: ftpRfc('ftp.resume') } as const;
 
-/** Octets uploaded: not a power of two, several TCP segments and more than one 64 KiB write. */
-export const PAYLOAD_OCTETS = 100_000;
 /** Octets appended by the resume check's APPE. */
 const APPENDED_OCTETS = 1_000;
-/** Where to try the upload when the login directory refuses it (anonymous servers often allow pub/ only). */
-const UPLOAD_DIRS = ['', 'pub/', 'incoming/'];
+/** Where to try an upload when the login directory refuses it (anonymous servers often allow pub/ only). */
+export const UPLOAD_DIRS = ['', 'pub/', 'incoming/'] as const;
 /** Refusals of a transfer's data connection (not of the file name): no point trying another directory. */
-const DATA_TROUBLE: ReadonlySet<number> = new Set([425, 426]);
+export const DATA_TROUBLE: ReadonlySet<number> = new Set([425, 426]);
 const NOT_IMPLEMENTED: ReadonlySet<number> = new Set([500, 502, 504]);
 
-const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 type Transcript = { sent: string[]; received: string[] };
+
+/** `8MiB` for whole binary units, else `100000 octets`. */
+const size = (octets: number): string => (/[KMG]iB$/.test(formatSize(octets)) ? formatSize(octets) : `${octets} octets`);
+
+/** `3.2 s (2.5 MiB/s)`, `0.041 s (195 MiB/s)`: how long an upload took as the server saw it (150 to 226), and its rate. */
+function pace(octets: number, ms: number): string {
+  const rate = octets / 1024 ** 2 / Math.max(ms, 1) * 1000;
+  return `${ms < 1000 ? (ms / 1000).toFixed(3) : seconds(ms)} s (${rate >= 10 ? Math.round(rate) : Math.round(rate * 10) / 10} MiB/s)`;
+}
 
 /** The integrity and resume checks. */
 export async function ftpIntegrityChecks(target: ProbeTarget, limits: ProbeLimits): Promise<Finding[]> {
@@ -48,7 +60,7 @@ export async function ftpIntegrityChecks(target: ProbeTarget, limits: ProbeLimit
     const feat = await s.command('FEAT');
     const restAdvertised = feat.ok && feat.value.code === 211 && feat.value.lines.some((l) => /^\s*REST\s+STREAM/i.test(l));
     const data = new DataOpener(s);
-    const payload = randomBytes(PAYLOAD_OCTETS);
+    const payload = new Payload(limits.uploadOctets ?? DEFAULT_UPLOAD_OCTETS);
     const up = await upload(s, data, name, payload);
     path = up.path;
     if (!up.ok) {
@@ -60,12 +72,17 @@ export async function ftpIntegrityChecks(target: ProbeTarget, limits: ProbeLimit
     const size = await s.command(`SIZE ${stored}`);
     await s.command(`MDTM ${stored}`);
     const down = await download(s, data, `RETR ${stored}`);
-    integrity = { ...judgeIntegrity(payload, size, down, stored), transcript: s.take() };
+    const judged = judgeIntegrity(payload, size, down, stored, up.ms);
+    integrity = { ...judged, transcript: s.take() };
     if (s.stale) {
       resume = skipped('ftp.resume', RFC.resume, 'Not run: the session stopped answering in step (see ftp.integrity).');
       return;
     }
-    resume = down.data && down.data.length > 0 ? await resumeCheck(s, data, stored, down.data, restAdvertised) : skipped('ftp.resume', RFC.resume, 'Not run: the file could not be downloaded back (see ftp.integrity).');
+    // REST and APPE are judged against the uploaded octets: a server that did not keep them is reported
+    // by ftp.integrity, and what it holds instead is not known here.
+    resume = judged.intact
+      ? await resumeCheck(s, data, stored, payload, restAdvertised)
+      : skipped('ftp.resume', RFC.resume, `Not run: the file could not be read back as uploaded (see ftp.integrity), so a resumed transfer has nothing to be compared with.`);
   };
   try {
     await steps();
@@ -109,14 +126,15 @@ async function upload(
   s: FtpSession,
   data: DataOpener,
   name: string,
-  payload: Buffer,
-): Promise<{ ok: true; path: string } | { ok: false; path?: string; result: { status: FindingStatus; advice: string; value?: number } }> {
+  payload: Payload,
+): Promise<{ ok: true; path: string; ms: number } | { ok: false; path?: string; result: { status: FindingStatus; advice: string; value?: number } }> {
   let refusal = '';
+  const octets = payload.size;
   for (const dir of UPLOAD_DIRS) {
     const plan = await data.open();
     if (!plan) return { ok: false, result: { status: 'fail', advice: 'No data connection could be made (EPSV, PASV and active all failed: see ftp.pasv-connect, ftp.epsv, ftp.active), so nothing was uploaded.' } };
     const path = `${dir}${name}`;
-    const t = await s.transfer(plan, `STOR ${path}`, payload);
+    const t = await s.transfer(plan, `STOR ${path}`, payload.pieces());
     const first = codeOf(t.first);
     if (t.first.ok && first >= 400 && !DATA_TROUBLE.has(first)) {
       refusal ||= said(t.first);
@@ -126,58 +144,81 @@ async function upload(
     if (first >= 400) return { ok: false, path, result: { status: 'fail', advice: `STOR got ${said(t.first)}: the data connection could not be used (see ftp.pasv-connect, ftp.epsv).`, value: first } };
     const final = codeOf(t.final);
     if (t.dataFailed) return { ok: false, path, result: { status: 'fail', advice: `STOR got ${first}, but the data connection was never made (${t.dataFailed}); then ${said(t.final)}.` } };
-    if (final !== 226 && final !== 250) {
-      return { ok: false, path, result: { status: 'fail', advice: `An upload of ${payload.length} octets ended with ${said(t.final)} instead of 226: uploads fail (quota, disk space, a limit?).`, value: final || undefined } };
+    const sent = t.sent ?? 0;
+    if (sent < octets || (final !== 226 && final !== 250)) {
+      // What the server kept (the value, as for a complete upload: octets held), when it still answers.
+      const kept = s.stale ? undefined : await s.command(`SIZE ${path}`);
+      const held = codeOf(kept) === 213 && kept?.ok ? Number(kept.value.lines[0]?.trim()) : Number.NaN;
+      const holds = Number.isFinite(held) ? `; the server holds ${held}` : '';
+      const value = Number.isFinite(held) ? { value: held } : {};
+      if (sent < octets) {
+        const how = t.stalled ? `the server stopped taking data after ${sent} octets` : `the data connection was closed after ${sent} octets had been sent`;
+        return { ok: false, path, result: { status: 'fail', advice: `An upload of ${size(octets)} was cut short: ${how}, then ${said(t.final)}${holds}; uploads past a size are cut off (a buffer, a proxy or filter threshold, a quota?).`, ...value } };
+      }
+      return { ok: false, path, result: { status: 'fail', advice: `An upload of ${size(octets)} ended with ${said(t.final)} instead of 226${holds}: uploads fail (quota, disk space, a limit?).`, ...value } };
     }
-    return { ok: true, path };
+    return { ok: true, path, ms: t.ms ?? 0 };
   }
   return { ok: false, result: { status: 'skip', advice: `Uploads are refused (${refusal}, also in pub/ and incoming/): give the probe a login that may write to check integrity.` } };
 }
 
-/** A download over the opener's data connection; `data` only when it completed (226/250 after a clean end). */
-async function download(s: FtpSession, data: DataOpener, line: string): Promise<Transfer & { complete: boolean }> {
-  const plan = await data.open();
-  if (!plan) return { first: { ok: false, end: 'error', event: '[no data connection]', ms: 0 }, complete: false };
-  const t = await s.transfer(plan, line);
+/** A download over `plan` (default: the opener's next); complete when 1xx, a clean end, then 226/250. */
+async function download(s: FtpSession, data: DataOpener, line: string, plan?: DataPlan): Promise<Transfer & { complete: boolean }> {
+  const use = plan ?? (await data.open());
+  if (!use) return { first: { ok: false, end: 'error', event: '[no data connection]', ms: 0 }, complete: false };
+  const t = await s.transfer(use, line);
   const code = codeOf(t.final);
   return { ...t, complete: t.first.ok && t.first.value.code < 200 && (code === 226 || code === 250) && t.dataEnd === 'closed' };
 }
 
-function judgeIntegrity(payload: Buffer, size: Awaited<ReturnType<FtpSession['command']>>, down: Transfer & { complete: boolean }, path: string): { status: FindingStatus; advice: string; value?: number } {
-  const sent = payload.length;
-  const sizeCode = codeOf(size);
-  const sized = sizeCode === 213 && size.ok ? Number(size.value.lines[0]?.trim()) : undefined;
-  if ((!down.complete || !down.data) && sized !== undefined && sized !== sent) {
-    return { status: 'fail', advice: `The server answered 226 to an upload of ${sent} octets but SIZE says ${sized}: it loses or adds data silently; check disk space, quotas, upload filters and the file system.`, value: sized };
+function judgeIntegrity(
+  payload: Payload,
+  sizeReply: Awaited<ReturnType<FtpSession['command']>>,
+  down: Transfer & { complete: boolean },
+  path: string,
+  ms: number,
+): { status: FindingStatus; advice: string; value?: number; intact: boolean } {
+  const sent = payload.size;
+  const what = `an upload of ${size(sent)}`;
+  const took = `in ${pace(sent, ms)}`;
+  const sizeCode = codeOf(sizeReply);
+  const sized = sizeCode === 213 && sizeReply.ok ? Number(sizeReply.value.lines[0]?.trim()) : undefined;
+  if (!down.complete && sized !== undefined && sized !== sent) {
+    return { status: 'fail', advice: `The server answered 226 to ${what} but SIZE says ${sized}: it loses or adds data silently; check disk space, quotas, upload filters and the file system.`, value: sized, intact: false };
   }
   const refused = down.first.ok && down.first.value.code >= 400;
-  if (!down.data && refused && sized === sent) {
+  if (!down.complete && refused && sized === sent) {
     // vsftpd's anon_world_readable_only, drop-box directories: uploads that may not be read back.
-    return { status: 'warn', advice: `The upload of ${sent} octets got 226 and SIZE ${sized}, but RETR was refused (${said(down.first)}), so the content could not be compared: fine for an upload-only (drop box) setup, else allow the probe's login to read its uploads.`, value: sized };
+    return { status: 'warn', advice: `The upload of ${size(sent)} got 226 ${took} and SIZE ${sized}, but RETR was refused (${said(down.first)}), so the content could not be compared: fine for an upload-only (drop box) setup, else allow the probe's login to read its uploads.`, value: sized, intact: false };
   }
-  if (!down.complete || !down.data) {
-    return { status: 'fail', advice: `The upload of ${sent} octets to ${path} got 226, but downloading it back failed: RETR got ${said(down.first)}${down.final ? `, then ${said(down.final)}` : ''}.`, ...(sized !== undefined ? { value: sized } : {}) };
+  if (!down.complete) {
+    return { status: 'fail', advice: `The upload of ${size(sent)} to ${path} got 226, but downloading it back failed: RETR got ${said(down.first)}${down.final ? `, then ${said(down.final)}` : ''}${down.octets !== undefined ? ` after ${down.octets} octets` : ''}.`, ...(sized !== undefined ? { value: sized } : {}), intact: false };
   }
-  const got = down.data;
-  const same = got.length === sent && sha256(got) === sha256(payload);
+  const got = down.octets ?? 0;
+  const expected = payload.sha256();
+  const same = got === sent && down.sha256 === expected;
   if (!same || (sized !== undefined && sized !== sent)) {
     const sizeSays = sized !== undefined ? `SIZE ${sized}, ` : '';
-    const what = got.length < sent ? `kept ${got.length}` : got.length > sent ? `holds ${got.length}` : 'holds different octets';
-    return { status: 'fail', advice: `The server answered 226 to an upload of ${sent} octets but ${what} (${sizeSays}the download's SHA-256 ${same ? 'matches' : 'differs'}): it loses data silently; check disk space, quotas, upload filters and the file system.`, value: got.length };
+    const held = got < sent ? `kept ${got}` : got > sent ? `holds ${got}` : 'holds different octets';
+    return { status: 'fail', advice: `The server answered 226 to ${what} (${sent} octets) but ${held} (${sizeSays}the download's SHA-256 ${down.sha256 === expected ? 'matches' : `is ${down.sha256?.slice(0, 16)}…, the upload's ${expected.slice(0, 16)}…`}): it loses data silently; check disk space, quotas, upload filters and the file system.`, value: got, intact: false };
   }
   if (sizeCode === 0 || NOT_IMPLEMENTED.has(sizeCode)) {
-    return { status: 'warn', advice: `Uploaded ${sent} random octets and the download's SHA-256 matches, but SIZE is not supported (${said(size)}): clients cannot check sizes or resume by size (RFC 3659 §4).`, value: got.length };
+    return { status: 'warn', advice: `Uploaded ${size(sent)} of random octets ${took} and the download's SHA-256 matches, but SIZE is not supported (${said(sizeReply)}): clients cannot check sizes or resume by size (RFC 3659 §4).`, value: got, intact: true };
   }
   if (sized === undefined) {
-    return { status: 'warn', advice: `Uploaded ${sent} random octets and the download's SHA-256 matches, but SIZE of the file got ${said(size)} instead of 213 ${sent}.`, value: got.length };
+    return { status: 'warn', advice: `Uploaded ${size(sent)} of random octets ${took} and the download's SHA-256 matches, but SIZE of the file got ${said(sizeReply)} instead of 213 ${sent}.`, value: got, intact: true };
   }
-  return { status: 'pass', advice: `Uploaded ${sent} random octets: 226, SIZE ${sized}, and the download's SHA-256 matches.`, value: got.length };
+  return { status: 'pass', advice: `Uploaded ${size(sent)} of random octets ${took}: 226, SIZE ${sized}, and the download's SHA-256 matches.`, value: got, intact: true };
 }
 
-/** REST n then RETR (only the rest should come), then APPE and a download of the whole. */
-async function resumeCheck(s: FtpSession, data: DataOpener, path: string, held: Buffer, restAdvertised: boolean): Promise<Finding> {
+/**
+ * The data connection first, then REST n immediately before RETR (RFC 3659 §5.3: anything between them,
+ * EPSV included, may cancel the restart); only the rest should come. Then APPE and a download of the whole.
+ */
+async function resumeCheck(s: FtpSession, data: DataOpener, path: string, payload: Payload, restAdvertised: boolean): Promise<Finding> {
   const id = 'ftp.resume';
-  const offset = Math.floor(held.length / 2);
+  const held = payload.size;
+  const offset = Math.floor(held / 2);
   const problems: string[] = [];
   const notes: string[] = [];
   let status: FindingStatus = 'pass';
@@ -185,20 +226,25 @@ async function resumeCheck(s: FtpSession, data: DataOpener, path: string, held: 
   const worse = (next: FindingStatus): void => {
     if (next === 'fail' || (next === 'warn' && status === 'pass')) status = next;
   };
-  const rest = await s.command(`REST ${offset}`);
-  if (codeOf(rest) === 350) {
-    const down = await download(s, data, `RETR ${path}`);
-    value = down.data?.length;
-    if (!down.complete || !down.data) {
+  const first = await data.open();
+  const rest = first ? await s.command(`REST ${offset}`) : undefined;
+  if (!first) {
+    worse('fail');
+    problems.push('no data connection could be opened for a resumed download');
+  } else if (codeOf(rest) === 350) {
+    const down = await download(s, data, `RETR ${path}`, first);
+    value = down.octets;
+    if (!down.complete) {
       worse('fail');
       problems.push(`RETR after REST ${offset} got ${said(down.first)}${down.final ? `, then ${said(down.final)}` : ''}`);
-    } else if (down.data.equals(held.subarray(offset))) {
-      notes.push(`REST ${offset} then RETR brought the last ${down.data.length} octets`);
+    } else if (down.octets === held - offset && down.sha256 === payload.sha256(offset)) {
+      notes.push(`REST ${offset} then RETR brought the last ${down.octets} octets`);
     } else {
       worse('fail');
-      problems.push(down.data.equals(held) ? `REST ${offset} was accepted (350) but RETR sent the whole file: clients resuming a download get a corrupt file` : `REST ${offset} then RETR brought ${down.data.length} octets that are not the last ${held.length - offset}`);
+      problems.push(down.octets === held && down.sha256 === payload.sha256() ? `REST ${offset} was accepted (350) but RETR sent the whole file: clients resuming a download get a corrupt file` : `REST ${offset} then RETR brought ${down.octets} octets that are not the last ${held - offset}`);
     }
   } else {
+    first.close();
     worse(restAdvertised ? 'fail' : 'warn');
     problems.push(`REST ${offset} got ${said(rest)}${restAdvertised ? ' although FEAT advertises REST STREAM' : ''}: interrupted downloads restart from zero`);
   }
@@ -216,19 +262,19 @@ async function resumeCheck(s: FtpSession, data: DataOpener, path: string, held: 
     problems.push(`APPE of ${tail.length} octets ended with ${said(appe.final)}`);
   } else {
     const whole = await download(s, data, `RETR ${path}`);
-    const expected = Buffer.concat([held, tail]);
-    if (whole.complete && whole.data && sha256(whole.data) === sha256(expected)) notes.push(`APPE added ${tail.length} octets in place`);
+    const expected = held + tail.length;
+    if (whole.complete && whole.octets === expected && whole.sha256 === payload.sha256(0, held, tail)) notes.push(`APPE added ${tail.length} octets in place`);
     else {
       worse('fail');
-      problems.push(`APPE of ${tail.length} octets got 226, but the file then ${whole.data ? `held ${whole.data.length} octets, not the ${expected.length} expected` : `could not be downloaded (${said(whole.first)})`}`);
+      problems.push(`APPE of ${tail.length} octets got 226, but the file then ${whole.complete ? `held ${whole.octets} octets${whole.octets === expected ? ' that differ from' : ', not'} the ${expected} expected` : `could not be downloaded (${said(whole.first)})`}`);
     }
   }
   const advice = problems.length > 0 ? `${problems.join('; ')}.` : `${notes.join('; ')}.`;
   return finding(id, status, RFC.resume, problems.length > 0 && notes.length > 0 ? `${advice.replace(/\.$/, '')} (${notes.join('; ')}).` : advice, s.take(), value);
 }
 
-/** DELE the probe's file: in this session if it still answers, else (or if it gave no answer) in a new one. */
-async function remove(s: FtpSession, path: string, target: ProbeTarget, limits: ProbeLimits): Promise<{ ok: boolean; said: string; transcript: Transcript; session: FtpSession }> {
+/** DELE the probe's file (a check's upload, complete or not): in this session if it still answers, else (or if it gave no answer) in a new one. */
+export async function remove(s: FtpSession, path: string, target: ProbeTarget, limits: ProbeLimits): Promise<{ ok: boolean; said: string; transcript: Transcript; session: FtpSession }> {
   const deleted = (code: number): boolean => code === 250 || code === 200;
   s.take();
   let transcript: Transcript = { sent: [], received: [] };

@@ -3,8 +3,13 @@
  * in ./ftp.ts). One control session for all three, plus one more for a wrong password when the target
  * names a user (anonymous logins accept any password, so nothing to learn there).
  *
- *   connect ─► 120? 220 ─► greeting │ USER/PASS ─► login │ SYST, FEAT, then one harmless command
- *   per advertised feature it can try (OPTS UTF8 ON, SIZE/MDTM of a missing file, REST 0, MLST) ─► feat
+ *   connect ─► 120? 220 ─► greeting │ USER/PASS ─► login │ SYST, FEAT, TYPE I, then one harmless
+ *   command per advertised feature it can try (OPTS UTF8 ON, SIZE/MDTM of a missing file, REST 0, MLST) ─► feat
+ *
+ * TYPE I first, as clients send it before REST and SIZE: servers may refuse a restart (or a size) in
+ * ASCII type, where octet offsets and counts are not those of the file (RFC 3659 §4, §5). OPTS UTF8 ON
+ * is not defined by RFC 2640 (which only defines the UTF8 feature; the command comes from an expired
+ * draft), so its answer is reported, never judged.
  */
 import { randomBytes } from 'node:crypto';
 import { FtpSession, type Login } from './ftp-control.js';
@@ -26,6 +31,8 @@ const FEATURE_TESTS: Readonly<Record<string, (missing: string) => string>> = {
   REST: () => 'REST 0',
   MLST: () => 'MLST',
 };
+/** Features whose test is informational: a refusal does not make the feature broken (see above). */
+const INFORMATIONAL: ReadonlySet<string> = new Set(['UTF8']);
 /** Replies meaning "no such command / not implemented" (RFC 959 §4.2.1: 500, 502, 504). */
 const NOT_IMPLEMENTED: ReadonlySet<number> = new Set([500, 502, 504]);
 
@@ -127,25 +134,35 @@ async function featFinding(session: FtpSession): Promise<Finding> {
   const missing = probeFileName();
   const broken: string[] = [];
   const tried: string[] = [];
-  for (const feature of features) {
+  const info: string[] = [];
+  const testable = features.filter((feature) => {
     const name = (feature.split(' ')[0] ?? '').toUpperCase();
-    const test = FEATURE_TESTS[name];
-    if (!test || (name === 'REST' && !/STREAM/i.test(feature))) continue;
-    const read = await session.command(test(missing));
+    return FEATURE_TESTS[name] !== undefined && (name !== 'REST' || /STREAM/i.test(feature));
+  });
+  if (testable.length > 0) await session.command('TYPE I');
+  for (const feature of testable) {
+    const name = (feature.split(' ')[0] ?? '').toUpperCase();
+    const read = await session.command(FEATURE_TESTS[name]!(missing));
+    if (INFORMATIONAL.has(name)) {
+      const accepted = codeOf(read) >= 200 && codeOf(read) < 300;
+      info.push(`OPTS UTF8 ON got ${said(read)}${accepted ? '' : ' (not a fault: RFC 2640 defines the UTF8 feature, not this command, and servers that always use UTF-8 need no switch)'}`);
+      continue;
+    }
     tried.push(name);
-    const works = name === 'REST' ? codeOf(read) === 350 : name === 'UTF8' ? codeOf(read) >= 200 && codeOf(read) < 300 : read.ok && !NOT_IMPLEMENTED.has(read.value.code);
+    const works = name === 'REST' ? codeOf(read) === 350 : read.ok && !NOT_IMPLEMENTED.has(read.value.code);
     if (!works) broken.push(`${name} (${said(read)})`);
   }
   const value = features.join('; ');
   const transcript = session.take();
+  const also = info.length > 0 ? ` ${info.join('; ')}.` : '';
   if (broken.length > 0) {
-    return finding('ftp.feat', 'fail', RFC.feat, `FEAT advertises ${broken.join(', ')} but it does not work: clients trust FEAT, so fix the feature or stop advertising it.`, transcript, value);
+    return finding('ftp.feat', 'fail', RFC.feat, `FEAT advertises ${broken.join(', ')} but it does not work: clients trust FEAT, so fix the feature or stop advertising it.${also}`, transcript, value);
   }
   if (badLines.length > 0) {
-    return finding('ftp.feat', 'warn', RFC.feat, `FEAT lines must each start with one space (RFC 2389 §3.2); ${JSON.stringify(badLines[0])} does not: strict clients miss features.`, transcript, value);
+    return finding('ftp.feat', 'warn', RFC.feat, `FEAT lines must each start with one space (RFC 2389 §3.2); ${JSON.stringify(badLines[0])} does not: strict clients miss features.${also}`, transcript, value);
   }
   const checked = tried.length > 0 ? `; ${tried.join(', ')} answered as advertised` : '';
-  const untried = features.filter((f) => !tried.includes((f.split(' ')[0] ?? '').toUpperCase()));
+  const untried = features.filter((f) => !tried.includes((f.split(' ')[0] ?? '').toUpperCase()) && !INFORMATIONAL.has((f.split(' ')[0] ?? '').toUpperCase()));
   const rest = untried.length > 0 ? ` (not tried here: ${untried.join(', ')})` : '';
-  return finding('ftp.feat', 'pass', RFC.feat, `FEAT lists ${features.length} features${checked}${rest}.`, transcript, value);
+  return finding('ftp.feat', 'pass', RFC.feat, `FEAT lists ${features.length} features${checked}${rest}.${also}`, transcript, value);
 }

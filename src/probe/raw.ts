@@ -213,6 +213,8 @@ export class RawConnection {
   readonly #started = performance.now();
   readonly #onData = (chunk: Buffer): void => this.#take(chunk);
   #tls: TlsInfo | null = null;
+  /** While `drain` runs: where received chunks go (neither buffered nor recorded). */
+  #sink: ((chunk: Buffer) => void) | undefined;
   /**
    * When a read's wait runs out, close the connection (after recording the timeout): later reads and
    * writes then return at once (`[closed by probe]`) instead of each waiting out its own bound. Switch
@@ -348,6 +350,48 @@ export class RawConnection {
     const data = Buffer.from(this.#buffer, 'latin1');
     this.#buffer = '';
     return { data, end: result.ok ? 'overflow' : result.end, ms: result.ms };
+  }
+
+  /**
+   * Reads until the peer ends the connection, handing each chunk to `onData` instead of keeping it (a
+   * download of any size). `idleMs` bounds each wait for the next chunk, not the whole: a slow transfer
+   * that keeps moving is not cut short, a stalled one is (`end: 'timeout'`).
+   */
+  drain(onData: (chunk: Buffer) => void, idleMs = this.#timeoutMs): Promise<{ readonly octets: number; readonly end: Ending | 'timeout'; readonly ms: number }> {
+    const start = performance.now();
+    let octets = 0;
+    const take = (chunk: Buffer): void => {
+      octets += chunk.length;
+      onData(chunk);
+    };
+    if (this.#buffer !== '') take(Buffer.from(this.#buffer, 'latin1'));
+    this.#buffer = '';
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (end: Ending | 'timeout'): void => {
+        clearTimeout(timer);
+        this.#sink = undefined;
+        this.#waiters.delete(check);
+        resolve({ octets, end, ms: Math.round(performance.now() - start) });
+      };
+      const arm = (): void => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          this.#event(EVENTS.timeout(idleMs));
+          finish('timeout');
+        }, idleMs);
+      };
+      const check = (): void => {
+        if (this.#ending) finish(this.#ending.kind);
+      };
+      this.#sink = (chunk) => {
+        take(chunk);
+        arm();
+      };
+      arm();
+      this.#waiters.add(check);
+      check();
+    });
   }
 
   /** Waits at most `timeoutMs` for the connection to end, ignoring (but recording) what arrives. */
@@ -487,6 +531,7 @@ export class RawConnection {
   }
 
   #take(chunk: Buffer): void {
+    if (this.#sink) return this.#sink(chunk);
     const text = chunk.toString('latin1');
     this.#buffer += text;
     if (this.#record) {

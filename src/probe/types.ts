@@ -50,12 +50,28 @@ export interface ProbeLimits {
   readonly starttls: StarttlsMode;
   /** SMTP: the recipient of the probe's transactions (and of any --send message); default `postmaster`. */
   readonly rcpt: string;
+  /** FTP: octets of the integrity upload (large enough to cross buffer and size thresholds); default 8 MiB. */
+  readonly uploadOctets?: number;
+  /** FTP: stall an upload at most this long, seconds, to measure the data-connection timeout; 0 (default): skipped. */
+  readonly maxDataIdleSeconds?: number;
 }
 
 /** See ProbeLimits.starttls. */
 export type StarttlsMode = 'auto' | 'off' | 'require';
 
-export const DEFAULT_PROBE_LIMITS: ProbeLimits = { maxSessions: 5, maxIdleSeconds: 0, replyTimeoutMs: 5_000, send: false, starttls: 'auto', rcpt: 'postmaster' };
+/** The integrity upload's default size: 8 MiB, past the buffers and thresholds that cut uploads short. */
+export const DEFAULT_UPLOAD_OCTETS = 8 * 1024 * 1024;
+
+export const DEFAULT_PROBE_LIMITS: ProbeLimits = {
+  maxSessions: 5,
+  maxIdleSeconds: 0,
+  replyTimeoutMs: 5_000,
+  send: false,
+  starttls: 'auto',
+  rcpt: 'postmaster',
+  uploadOctets: DEFAULT_UPLOAD_OCTETS,
+  maxDataIdleSeconds: 0,
+};
 
 /** Where to probe, parsed from `smtp://host:port` or `ftp://user:pass@host:port`. */
 export interface ProbeTarget {

@@ -7,6 +7,7 @@
 import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { createPostfixLauncher, postfixLauncher } from '../../servers/real/postfix.js';
+import { proftpdLauncher } from '../../servers/real/proftpd.js';
 import { vsftpdLauncher } from '../../servers/real/vsftpd.js';
 import { runProbe } from '../../src/probe/run.js';
 import { DEFAULT_PROBE_LIMITS, type Finding, type ProbeReport } from '../../src/probe/types.js';
@@ -31,6 +32,48 @@ describe('wireprobe probe against real servers', () => {
       expect(idle.received.join('\n')).toMatch(/421 Timeout\./);
       expect(get(report, 'ftp.integrity').status).not.toBe('fail');
       // Nothing left behind: the probe's upload is deleted.
+      expect(await readdir(server.storage)).toEqual([]);
+      expect(JSON.stringify(report)).not.toContain(password);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("measures vsftpd's data_connection_timeout 2 with --max-data-idle: 421 Data timeout, and the partial upload is deleted", async () => {
+    const server = await vsftpdLauncher.start({ dataTimeoutMs: 2_000 });
+    try {
+      const { user, password } = server.login!;
+      const report = await runProbe({ protocol: 'ftp', host: server.host, port: server.port, user, password }, { ...DEFAULT_PROBE_LIMITS, maxSessions: 2, maxDataIdleSeconds: 10 });
+      const stall = get(report, 'ftp.data-timeout');
+      expect(stall.status).toBe('pass');
+      expect(stall.value).toMatch(/^closed after \d+(\.\d)? s idle with 421$/);
+      expect(stall.received.join('\n')).toMatch(/421 Data timeout\. Reconnect\. Sorry\./);
+      expect(stall.advice).toMatch(/the partial file was deleted\.$/);
+      // The 8 MiB upload lands (the anonymous login may not read it back: anon_world_readable_only).
+      expect(get(report, 'ftp.integrity')).toMatchObject({ status: 'warn', value: 8 * 1024 * 1024 });
+      expect(get(report, 'ftp.integrity').advice).toMatch(/^The upload of 8MiB got 226 in [\d.]+ s \([\d.]+ MiB\/s\) and SIZE 8388608, but RETR was refused \(550 /);
+      expect(get(report, 'ftp.feat')).toMatchObject({ status: 'pass', value: expect.stringContaining('REST STREAM') });
+      // vsftpd's EPSV ALL refuses PASV and PORT only (postlogin.c checks those two).
+      expect(get(report, 'ftp.epsv')).toMatchObject({ status: 'warn', value: 'EPRT accepted after EPSV ALL' });
+      expect(await readdir(server.storage)).toEqual([]);
+      expect(JSON.stringify(report)).not.toContain(password);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("reports proftpd's TimeoutStalled 2 as a stall closed without a reply, and its 8 MiB upload and resume as intact", async () => {
+    const server = await proftpdLauncher.start({ dataTimeoutMs: 2_000 });
+    try {
+      const { user, password } = server.login!;
+      const report = await runProbe({ protocol: 'ftp', host: server.host, port: server.port, user, password }, { ...DEFAULT_PROBE_LIMITS, maxSessions: 2, maxDataIdleSeconds: 10 });
+      const stall = get(report, 'ftp.data-timeout');
+      expect(stall.status).toBe('warn');
+      expect(stall.value).toMatch(/^closed after \d+(\.\d)? s idle without a reply$/);
+      expect(stall.advice).toMatch(/the control connection ended too \(\[closed by server\]\) without a reply/);
+      expect(get(report, 'ftp.integrity')).toMatchObject({ status: 'pass', value: 8 * 1024 * 1024 });
+      expect(get(report, 'ftp.resume')).toMatchObject({ status: 'pass', value: 4 * 1024 * 1024 });
+      expect(get(report, 'ftp.epsv').advice).toMatch(/after EPSV ALL, PASV \(500\), PORT \(500\), EPRT \(500\) refused/);
       expect(await readdir(server.storage)).toEqual([]);
       expect(JSON.stringify(report)).not.toContain(password);
     } finally {

@@ -115,6 +115,53 @@ describe('sizeCommand', () => {
   });
 });
 
+describe('restRule, optsUtf8, epsvAllRefuses', () => {
+  it("by default takes REST in ASCII type and before anything, and OPTS UTF8 ON", async () => {
+    await withServer({}, async (server) => {
+      const conn = await login(server);
+      expect(await ask(conn, 'REST 10')).toMatch(/^350 /);
+      expect(await ask(conn, 'EPSV')).toMatch(/^229 /);
+      expect(await ask(conn, 'OPTS UTF8 ON')).toMatch(/^200 /);
+      conn.destroy();
+    });
+  });
+
+  it("'binary-only' lists REST STREAM and answers REST with 504 until TYPE I", async () => {
+    await withServer({ restRule: 'binary-only' }, async (server) => {
+      const conn = await login(server);
+      expect(await ask(conn, 'FEAT')).toMatch(/\n REST STREAM\n/);
+      expect(await ask(conn, 'REST 0')).toBe('504 REST not allowed in ASCII mode');
+      expect(await ask(conn, 'TYPE I')).toMatch(/^200 /);
+      expect(await ask(conn, 'REST 0')).toMatch(/^350 /);
+      expect(await ask(conn, 'TYPE A')).toMatch(/^200 /);
+      expect(await ask(conn, 'REST 0')).toMatch(/^504 /);
+      conn.destroy();
+    });
+  });
+
+  it("'immediate' answers 503 to a command between REST and the transfer, and takes REST right before it", async () => {
+    await withServer({ restRule: 'immediate' }, async (server) => {
+      const conn = await login(server);
+      expect(await ask(conn, 'REST 10')).toMatch(/^350 /);
+      expect(await ask(conn, 'PASV')).toBe('503 REST must be followed by RETR, STOR or APPE; restart cancelled');
+      expect(await ask(conn, 'PASV')).toMatch(/^227 /);
+      conn.destroy();
+    });
+  });
+
+  it("optsUtf8 'refuse' answers OPTS UTF8 ON with 501; epsvAllRefuses ['PASV'] lets PORT and EPRT through after EPSV ALL", async () => {
+    await withServer({ optsUtf8: 'refuse', epsvAllRefuses: ['PASV'] }, async (server) => {
+      const conn = await login(server);
+      expect(await ask(conn, 'OPTS UTF8 ON')).toBe('501 OPTS: UTF8 is always on');
+      expect(await ask(conn, 'EPSV ALL')).toMatch(/^200 /);
+      expect(await ask(conn, 'PASV')).toMatch(/^550 /);
+      expect(await ask(conn, 'PORT 127,0,0,1,200,1')).toMatch(/^200 /);
+      expect(await ask(conn, 'EPRT |1|127.0.0.1|51201|')).toMatch(/^200 /);
+      conn.destroy();
+    });
+  });
+});
+
 describe('truncateUploadsAt', () => {
   it('keeps only the first N octets of an upload and still answers 226', async () => {
     await withServer({ users: { alice: 'pw' }, truncateUploadsAt: 1000 }, async (server) => {

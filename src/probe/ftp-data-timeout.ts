@@ -1,0 +1,136 @@
+/**
+ * FTP check of a stalled transfer: `ftp.data-timeout` (id documented in ./ftp.ts). Only with
+ * limits.maxDataIdleSeconds > 0: it holds a data connection open for up to that long on purpose.
+ *
+ *   TYPE I ─► data connection ─► STOR wireprobe-probe-<random>.bin ─► 64 KiB, then nothing
+ *     ─► wait (at most maxDataIdleSeconds) for the server to give up: a reply on the control
+ *        connection (426, or 421 and a close) and/or the data connection closed
+ *     ─► abort what is left, DELE the partial file (always; in a new session if needed)
+ *
+ * What it tells: how long a transfer may stall before the server drops it (vsftpd
+ * data_connection_timeout, proftpd TimeoutStalled, pure-ftpd -I), and whether the client is told why
+ * (RFC 959 §4.2: 426 "Connection closed; transfer aborted"). A server that answers 226 to a stall has
+ * stored a truncated file as if it were complete.
+ */
+import { DataOpener, openLoggedIn, type FtpSession } from './ftp-control.js';
+import { codeOf, finding, merge, probeFileName, said, seconds, skipped } from './ftp-finding.js';
+import { ftpRfc } from './ftp-ids.js';
+import { DATA_TROUBLE, remove, UPLOAD_DIRS } from './ftp-integrity.js';
+import { Payload } from './ftp-payload.js';
+import type { RawConnection, Read, Reply } from './raw.js';
+import type { Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
+
+const ID = 'ftp.data-timeout';
+const RFC = ftpRfc(ID);
+/** Octets sent before the stall: a transfer that has visibly started. */
+const STARTED_OCTETS = 64 * 1024;
+
+type Transcript = { sent: string[]; received: string[] };
+type Judged = { status: FindingStatus; advice: string; value?: string };
+
+/** The data-timeout check, as a check group of its own (its own session and file). */
+export async function ftpDataTimeoutChecks(target: ProbeTarget, limits: ProbeLimits): Promise<Finding[]> {
+  const bound = limits.maxDataIdleSeconds ?? 0;
+  if (!(bound > 0)) return [skipped(ID, RFC, 'Not run: stalling an upload to measure the data-connection timeout takes time; allow it with a maximum stall in seconds (--max-data-idle).')];
+  const opened = await openLoggedIn(target, limits);
+  if (!opened.ok) return [skipped(ID, RFC, opened.why)];
+  let s = opened.session;
+  const name = probeFileName();
+  let path: string | undefined;
+  let judged: Judged | undefined;
+  let transcript: Transcript = { sent: [], received: [] };
+  try {
+    const r = await stall(s, name, bound, limits);
+    path = r.path;
+    judged = r.judged;
+    transcript = s.take();
+  } finally {
+    if (path !== undefined) {
+      const removed = await remove(s, path, target, limits);
+      s = removed.session;
+      transcript = merge(transcript, removed.transcript, 'cleanup');
+      if (judged && !removed.ok) {
+        judged = { ...judged, status: judged.status === 'pass' ? 'warn' : judged.status, advice: `${judged.advice.replace(/\.$/, '')}; the probe could not delete its partial file ${name} (${removed.said}): remove it by hand.` };
+      } else if (judged) judged = { ...judged, advice: `${judged.advice.replace(/\.$/, '')}; the partial file was deleted.` };
+    }
+    await s.quit();
+  }
+  const j = judged ?? { status: 'fail' as FindingStatus, advice: 'The check stopped early.' };
+  return [finding(ID, j.status, RFC, j.advice, transcript, j.value)];
+}
+
+/** STOR (in the first directory that takes it), a first piece, then silence until the server acts or the bound. */
+async function stall(s: FtpSession, name: string, boundSeconds: number, limits: ProbeLimits): Promise<{ path?: string; judged: Judged }> {
+  await s.command('TYPE I');
+  const opener = new DataOpener(s);
+  let refusal = '';
+  for (const dir of UPLOAD_DIRS) {
+    const plan = await opener.open();
+    if (!plan) return { judged: { status: 'skip', advice: 'Not run: no data connection could be made (see ftp.pasv-connect, ftp.epsv, ftp.active).' } };
+    const path = `${dir}${name}`;
+    try {
+      const first = await s.command(`STOR ${path}`);
+      const code = codeOf(first);
+      if (first.ok && code >= 400 && !DATA_TROUBLE.has(code)) {
+        refusal ||= said(first);
+        continue;
+      }
+      if (!first.ok || code >= 200) return { path, judged: { status: 'skip', advice: `Not run: STOR got ${said(first)} (see ftp.integrity).` } };
+      const data = await plan.connection(limits.replyTimeoutMs);
+      if (!data.ok) return { path, judged: { status: 'skip', advice: `Not run: the data connection was never made (${data.event}).` } };
+      const piece = new Payload(STARTED_OCTETS).pieces().next().value ?? Buffer.alloc(0);
+      await data.conn.write(piece, { show: [] });
+      s.conn.note(`[data: ${piece.length} octets sent, then nothing for at most ${boundSeconds} s]`);
+      return { path, judged: await watch(s, data.conn, boundSeconds * 1000, limits.replyTimeoutMs) };
+    } finally {
+      plan.close();
+    }
+  }
+  return { judged: { status: 'skip', advice: `Not run: uploads are refused (${refusal}, also in pub/ and incoming/), and the stall is measured on an upload.` } };
+}
+
+/** Waits for the first sign that the server gave up on the stalled upload, then for the rest of it. */
+async function watch(s: FtpSession, data: RawConnection, boundMs: number, replyMs: number): Promise<Judged> {
+  const start = performance.now();
+  const reply = s.next(boundMs);
+  const end = data.waitForEnd(boundMs);
+  const first = await Promise.race([reply.then(() => 'reply' as const), end.then(() => 'data' as const)]);
+  const idle = seconds(performance.now() - start);
+  let read: Read<Reply> | undefined;
+  let dataEnd: string | undefined;
+  if (first === 'reply') {
+    read = await reply;
+    if (!read.ok && read.end === 'timeout') {
+      // Nothing within the bound: aborted with an RST, since a FIN would be end of file (RFC 959 §3.4.1)
+      // and store the partial upload as complete; the server's answer to that is not judged.
+      data.reset();
+      s.conn.note(`[still open after ${seconds(boundMs)} s idle: upload aborted by the probe (RST)]`);
+      await s.next(replyMs);
+      const bound = seconds(boundMs);
+      return { status: 'pass', value: `still open after ${bound} s`, advice: `No data-connection timeout within ${bound} s (the --max-data-idle bound): a stalled transfer holds its session until the client gives up; slow links are not cut off.` };
+    }
+    const ended = await Promise.race([end, delay(replyMs)]);
+    dataEnd = ended ? ended.event : undefined;
+  } else {
+    dataEnd = (await end).event;
+    const got = await Promise.race([reply, delay(replyMs)]);
+    if (got) read = got;
+    else s.conn.destroy(); // its pending read would take the next command's reply: cleanup uses a new session
+  }
+  const code = codeOf(read);
+  const closed = dataEnd === undefined ? 'the data connection left open' : dataEnd === '[closed by server]' ? 'the data connection closed' : `the data connection ended ${dataEnd}`;
+  if (code >= 200 && code < 300) {
+    return { status: 'fail', value: `closed after ${idle} s idle with ${code}`, advice: `After ${idle} s without data the server ended the upload with ${said(read)}: it took the stall for the end of the file and stored a truncated file as complete; a stalled transfer must be aborted with 426 (RFC 959 §4.2).` };
+  }
+  if (code >= 400) {
+    const how = code === 426 ? 'as RFC 959 §4.2 asks' : 'so the client learns why (426 is the reply RFC 959 §4.2 gives for an aborted transfer)';
+    return { status: 'pass', value: `closed after ${idle} s idle with ${code}`, advice: `The server gives up on a transfer stalled for ${idle} s with "${said(read)}" (${closed}), ${how}; a transfer that stops moving for that long is cut off.` };
+  }
+  const control = read && !read.ok && read.end !== 'timeout' ? `the control connection ended too (${read.event}) without a reply` : 'no reply came on the control connection';
+  return { status: 'warn', value: `closed after ${idle} s idle without a reply`, advice: `After ${idle} s without data ${closed} and ${control}: clients cannot tell a timeout from a network fault; a 426 (RFC 959 §4.2) says the transfer was aborted.` };
+}
+
+/** Resolves undefined after `ms`. */
+function delay(ms: number): Promise<undefined> {
+  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms));
+}
