@@ -98,7 +98,7 @@ describe('wireprobe probe (command line)', () => {
     [['probe', 'CLOSED'], /^wireprobe: cannot connect to 127\.0\.0\.1:\d+: connection refused/],
     [['probe', 'smtp://127.0.0.1:25', '--fail-on', 'sometimes'], /^wireprobe: bad --fail-on "sometimes": expected fail, warn\n$/],
     [['probe', 'smtp://127.0.0.1:25', '--max-sessions', '0'], /^wireprobe: bad --max-sessions "0"/],
-    [['probe', 'ftp://127.0.0.1:21', '--upload-size', 'lots'], /^wireprobe: bad --upload-size "lots": expected a size like 8MiB or 100000, from 1KiB to 64GiB\n$/],
+    [['probe', 'ftp://127.0.0.1:21', '--upload-size', 'lots'], /^wireprobe: bad --upload-size "lots": expected a size like 10MiB or 1000000\n$/],
     [['probe', 'ftp://127.0.0.1:21', '--upload-size', '512'], /^wireprobe: bad --upload-size "512": expected a size from 1KiB to 64GiB\n$/],
     [['probe', 'ftp://127.0.0.1:21', '--upload-size', '65GiB'], /^wireprobe: bad --upload-size "65GiB": expected a size from 1KiB to 64GiB\n$/],
     [['probe', 'ftp://127.0.0.1:21', '--max-data-idle', '1.5'], /^wireprobe: bad --max-data-idle "1.5": expected a whole number from 0 to 3600\n$/],

@@ -70,7 +70,7 @@ describe('FTP probe: EPSV ALL', () => {
     await withTarget({ epsvAllRefuses: ['PASV', 'EPRT'] }, [], async ({ target }) => {
       const epsv = byId(await probe(target, [ftpDataChecks]), 'ftp.epsv');
       expect(epsv).toMatchObject({ status: 'warn', value: 'PORT accepted after EPSV ALL' });
-      expect(epsv.advice).toMatch(/; but after EPSV ALL, PORT \(200 [^)]*\) was accepted \(PASV \(550\), EPRT \(550\) refused\): RFC 2428 §4/);
+      expect(epsv.advice).toMatch(/; but after EPSV ALL, PORT \(200 [^)]*\) was accepted \(PASV \(550\), EPRT \(550\) refused\): RFC 2428 §3/);
       // Only the probe's own address was named, and nothing was transferred after EPSV ALL.
       const after = epsv.sent.slice(epsv.sent.indexOf('EPSV ALL'));
       expect(after.filter((l) => l.startsWith('PORT ')).every((l) => l.startsWith('PORT 127,0,0,1,'))).toBe(true);
@@ -92,7 +92,7 @@ describe('FTP probe: large uploads', () => {
       const findings = await probe(target, [ftpIntegrityChecks]);
       const integrity = byId(findings, 'ftp.integrity');
       expect(integrity.status, integrity.advice).toBe('fail');
-      expect(integrity.advice).toMatch(/^An upload of 8MiB (was cut short: the data connection was closed after \d+ octets had been sent, then 550 read ECONNRESET; the server holds \d+;|ended with 550 read ECONNRESET instead of 226; the server holds \d+:)/);
+      expect(integrity.advice).toMatch(/^An upload of 8MiB (was cut short: the data connection was closed after \d+ octets had been sent, then 426 Connection closed; transfer aborted; the server holds \d+;|ended with 426 Connection closed; transfer aborted instead of 226; the server holds \d+:)/);
       // The value is what the server kept, as SIZE says: what the mock recorded.
       expect(integrity.value).toBe(server.files[0]?.bytes);
       expect(byId(findings, 'ftp.resume').status).toBe('skip');
@@ -110,7 +110,7 @@ describe('FTP probe: stalled uploads (--max-data-idle)', () => {
       const f = byId(findings, 'ftp.data-timeout');
       expect(f.status).toBe('pass');
       expect(f.value).toMatch(/^closed after \d+(\.\d)? s idle with 426$/);
-      expect(f.advice).toMatch(/ with "426 Data connection idle timeout; transfer aborted" \(the data connection closed\), as RFC 959 §4\.2 asks; .*the partial file was deleted\.$/);
+      expect(f.advice).toMatch(/ with "426 Connection closed; transfer aborted" \(the data connection closed\), as RFC 959 §4\.2 asks; .*the partial file was deleted\.$/);
       expect(server.files).toHaveLength(1);
       expect(server.files[0]).toMatchObject({ received: 65_536, complete: false });
       expectClean(server, findings);

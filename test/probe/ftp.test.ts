@@ -31,7 +31,7 @@ describe('FTP probe, healthy mock server', () => {
       expect(byId(findings, 'ftp.active')).toMatchObject({ status: 'pass', value: 200 });
       expect(byId(findings, 'ftp.port-bounce')).toMatchObject({ status: 'pass', value: 500 });
       expect(byId(findings, 'ftp.port-bounce').sent.some((l) => /^PORT 127,0,0,2,\d+,\d+$/.test(l))).toBe(true);
-      expect(byId(findings, 'ftp.epsv').advice).toMatch(/after EPSV ALL, PASV \(550\), PORT \(550\), EPRT \(550\) refused as RFC 2428 §4 requires\.$/);
+      expect(byId(findings, 'ftp.epsv').advice).toMatch(/after EPSV ALL, PASV \(550\), PORT \(550\), EPRT \(550\) refused as RFC 2428 §3 requires\.$/);
       expect(byId(findings, 'ftp.epsv').value).toEqual(expect.any(Number));
       expect(byId(findings, 'ftp.integrity')).toMatchObject({ status: 'pass', value: PAYLOAD_OCTETS });
       expect(byId(findings, 'ftp.integrity').advice).toMatch(/^Uploaded 8MiB of random octets in [\d.]+ s \([\d.]+ MiB\/s\): 226, SIZE 8388608, and the download's SHA-256 matches; the probe's file was deleted\.$/);
