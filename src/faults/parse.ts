@@ -62,8 +62,13 @@ function scaled(text: string, units: Units): number | undefined {
   const m = /^(\d+)(?:\.(\d+))?([a-z]*)$/i.exec(text);
   const unit = m?.[3]?.toLowerCase() ?? '';
   if (!m || !Object.hasOwn(units, unit)) return undefined;
-  const frac = m[2] ?? '';
-  const n = BigInt(m[1] + frac) * BigInt(units[unit] ?? 1);
+  // Zeros that change nothing go first; then more than 50 digits is never a whole safe number (a whole
+  // result keeps at most 30 decimals, as the largest unit holds 2^30), refused before big arithmetic.
+  let frac = m[2] ?? '';
+  while (frac.endsWith('0')) frac = frac.slice(0, -1); // not /0+$/: quadratic on 0000…01
+  const digits = (m[1] + frac).replace(/^0+(?=\d)/, '');
+  if (digits.length > 50) return undefined;
+  const n = BigInt(digits) * BigInt(units[unit] ?? 1);
   const div = 10n ** BigInt(frac.length);
   const value = Number(n / div);
   return n % div === 0n && Number.isSafeInteger(value) ? value : undefined;
