@@ -45,6 +45,9 @@ export function cut(data: Buffer, at: readonly number[]): Buffer[] {
   return chunks.filter((c) => c.length > 0);
 }
 
+/** Streams up to this long are also fed one octet at a time (longer ones only cut, to bound the run time). */
+export const BYTEWISE_MAX = 1024;
+
 /** `data` one octet at a time. */
 export function bytewise(data: Buffer): Buffer[] {
   return [...data].map((b) => Buffer.from([b]));

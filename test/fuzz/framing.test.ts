@@ -12,7 +12,7 @@ import { Replies } from '../../src/protocol/replies.js';
 import { FtpPhase, FtpTracker } from '../../src/protocol/ftp.js';
 import { SmtpPhase, SmtpTracker, type Direction } from '../../src/protocol/smtp.js';
 import type { Mark, Tracker, View } from '../../src/protocol/conversation.js';
-import { SEED, bytes, bytewise, cut, cuts, latin1, longLine } from './arbitraries.js';
+import { BYTEWISE_MAX, SEED, bytes, bytewise, cut, cuts, latin1, longLine } from './arbitraries.js';
 
 /** One side's turn: the octets it sends, and where to cut them. */
 type Turn = { readonly dir: Direction; readonly data: Buffer; readonly at: readonly number[] };
@@ -144,7 +144,7 @@ function sameHoweverSplit(turns: readonly Turn[], make: () => { tracker: Tracker
   const whole = run(turns, 'whole', make);
   expect(run(turns, 'cut', make)).toEqual(whole);
   const size = turns.reduce((n, t) => n + t.data.length, 0);
-  if (size <= 2048) expect(run(turns, 'bytewise', make)).toEqual(whole);
+  if (size <= BYTEWISE_MAX) expect(run(turns, 'bytewise', make)).toEqual(whole);
 }
 
 const smtp = () => ({ tracker: new SmtpTracker(), view: new SmtpPhase() });
@@ -170,7 +170,18 @@ describe('LineBuffer under arbitrary chunking', () => {
     fc.assert(fc.property(data, cuts, (buf, at) => {
       const whole = frame([buf]);
       expect(frame(cut(buf, at))).toEqual(whole);
-      if (buf.length <= 2048) expect(frame(bytewise(buf))).toEqual(whole);
+      if (buf.length <= BYTEWISE_MAX) expect(frame(bytewise(buf))).toEqual(whole);
+      // And they are the right lines: one per LF, CR LF or bare LF, the text cut at 4096 octets.
+      const text = buf.toString('latin1');
+      const parts = text.split('\n');
+      const rest = parts.pop() ?? '';
+      let end = 0;
+      const want = parts.map((line) => {
+        end += line.length + 1;
+        const bare = !line.endsWith('\r');
+        return { text: (bare ? line : line.slice(0, -1)).slice(0, 4096), end, bare };
+      });
+      expect(whole).toEqual({ lines: want, partial: rest.slice(0, 4096) });
     }), RUNS);
   });
 });
@@ -210,6 +221,28 @@ describe('SmtpTracker under arbitrary chunking', () => {
 
   it('does so through whole sessions (AUTH, DATA and its body, STARTTLS) with junk mixed in', () => {
     fc.assert(fc.property(session('220 mx ESMTP\r\n', SMTP_EXCHANGES), (turns) => sameHoweverSplit(turns, smtp)), RUNS);
+  });
+});
+
+describe('SmtpTracker end of data', () => {
+  it('ends the message at the first CRLF.CRLF, counting the body before it (RFC 5321 §4.1.1.4), however split', () => {
+    const body = fc.array(fc.oneof(bytes(16), fc.constantFrom('\r\n', '.', '\r\n.', '.\r\n', '\n.\n', '\r\n..\r\n').map(latin1)), { maxLength: 10 })
+      .map((xs) => Buffer.concat([...xs, latin1('\r\n.\r\n')]));
+    fc.assert(fc.property(body, cuts, (data, at) => {
+      // The body starts at a line start: a lone ".\r\n" first ends an empty message.
+      const first = Buffer.concat([latin1('\r\n'), data]).indexOf('\r\n.\r\n') - 2 + 5;
+      const tracker = new SmtpTracker();
+      tracker.feed('down', latin1('220 x\r\n'));
+      tracker.feed('up', latin1('DATA\r\n'));
+      tracker.feed('down', latin1('354 go\r\n'));
+      const dots: unknown[] = [];
+      let base = 0;
+      for (const chunk of cut(data, at)) {
+        for (const m of tracker.feed('up', chunk)) if (m.kind === 'dot') dots.push({ end: base + m.end, bodyBytes: m.bodyBytes });
+        base += chunk.length;
+      }
+      expect(dots[0]).toEqual({ end: first, bodyBytes: Math.max(0, first - 3) });
+    }), RUNS);
   });
 });
 

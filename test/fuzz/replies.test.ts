@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { replyParser, type Reply } from '../../src/probe/raw.js';
 import { FtpTracker } from '../../src/protocol/ftp.js';
 import { Replies } from '../../src/protocol/replies.js';
-import { SEED, bytes, bytewise, cut, cuts, latin1, longLine } from './arbitraries.js';
+import { BYTEWISE_MAX, SEED, bytes, bytewise, cut, cuts, latin1, longLine } from './arbitraries.js';
 
 const RUNS = { seed: SEED, numRuns: 3000 };
 
@@ -65,7 +65,7 @@ describe('Replies (the proxy) under arbitrary chunking', () => {
     fc.assert(fc.property(stream, cuts, (data, at) => {
       const whole = replyLines([data]);
       expect(replyLines(cut(data, at))).toEqual(whole);
-      if (data.length <= 2048) expect(replyLines(bytewise(data))).toEqual(whole);
+      if (data.length <= BYTEWISE_MAX) expect(replyLines(bytewise(data))).toEqual(whole);
       let previous = 0;
       for (const line of whole.lines as { end: number; bytes: number }[]) {
         expect(line.bytes).toBe(line.end - previous);
@@ -80,7 +80,7 @@ describe('replyParser (the probe) under arbitrary chunking', () => {
     fc.assert(fc.property(stream, cuts, (data, at) => {
       const whole = probeReplies([data]);
       expect(probeReplies(cut(data, at))).toEqual(whole);
-      if (data.length <= 2048) expect(probeReplies(bytewise(data))).toEqual(whole);
+      if (data.length <= BYTEWISE_MAX) expect(probeReplies(bytewise(data))).toEqual(whole);
     }), RUNS);
   });
 
