@@ -36,10 +36,12 @@ const common = fc.record(
 );
 const trigger = (channel: string | undefined): fc.Arbitrary<At> => {
   const byteVerbs = channel === 'data' ? [...TRANSFER_VERBS] : channel === 'control' ? ['DATA', ...TRANSFER_VERBS] : ['DATA'];
+  const bytesAfter = fc.tuple(fc.constantFrom(...byteVerbs), bytesArb).map(([after, bytes]): At => ({ after, bytes }));
+  if (channel === 'data') return fc.oneof(fc.constant<At>('connect'), bytesAfter);
   return fc.oneof(
     fc.constant<At>('connect'),
     fc.oneof(fc.constantFrom('greeting', 'dot'), verb).map((after): At => ({ after })),
-    fc.tuple(fc.constantFrom(...byteVerbs), bytesArb).map(([after, bytes]): At => ({ after, bytes })),
+    bytesAfter,
     clientStep.map((before): At => ({ before })),
     clientStep.map((to): At => ({ before: 'reply', to })),
   );
@@ -66,6 +68,15 @@ const fault: fc.Arbitrary<Fault> = fc.tuple(kinds, common).chain(([own, opts]) =
   return at.map((a) => ({ ...own, at: a, ...opts }) as unknown as Fault);
 });
 
+/** What types.ts documents of a Fault beyond its fields' types: where `+<size>` and `channel data` apply. */
+function documented(f: Fault): boolean {
+  const bytesAfter = f.at !== 'connect' && 'bytes' in f.at ? f.at.after : undefined;
+  if ((f.kind === 'limit' || f.kind === 'dataport') && f.at !== 'connect') return false;
+  if (bytesAfter !== undefined && bytesAfter !== 'DATA' && !TRANSFER_VERBS.has(bytesAfter)) return false;
+  if (f.channel === 'data') return f.at === 'connect' || (bytesAfter !== undefined && bytesAfter !== 'DATA');
+  return f.channel !== undefined || bytesAfter === undefined || bytesAfter === 'DATA';
+}
+
 /** `text` parsed, or the FaultSyntaxError it threw; anything else thrown fails the property. */
 function attempt<T>(parse: (text: string) => T, text: string): T | FaultSyntaxError {
   try {
@@ -78,7 +89,8 @@ function attempt<T>(parse: (text: string) => T, text: string): T | FaultSyntaxEr
 
 /** A valid fault's text with some words dropped, doubled, moved, re-cased or replaced: near misses. */
 const mutated: fc.Arbitrary<string> = fc.tuple(fault, fc.array(fc.tuple(fc.nat(), fc.nat(), fc.constantFrom('drop', 'double', 'swap', 'upper', 'word')), { maxLength: 3 }),
-  fc.constantFrom('on', 'after', 'before', 'reply', 'to', 'then', 'gap', '+1k', '"x y"', 'DATA', 'connection', '0', 'channel data'))
+  fc.constantFrom('on', 'after', 'before', 'reply', 'to', 'then', 'gap', '+1k', '"x y"', 'DATA', 'connection', '0', 'channel data',
+    'channel control', 'after STOR', 'before reply to dot'))
   .map(([f, edits, extra]) => {
     const words = formatFault(f).split(' ');
     for (const [a, b, edit] of edits) {
@@ -88,7 +100,7 @@ const mutated: fc.Arbitrary<string> = fc.tuple(fault, fc.array(fc.tuple(fc.nat()
       else if (edit === 'double') words.splice(i, 0, words[i]!);
       else if (edit === 'swap') [words[i], words[j]] = [words[j]!, words[i]!];
       else if (edit === 'upper') words[i] = words[i]!.toUpperCase();
-      else words.splice(i, 0, extra);
+      else words.splice(a % (words.length + 1), 0, extra);
     }
     return words.join(' ');
   });
@@ -108,6 +120,7 @@ const sentence: fc.Arbitrary<string> = fc.array(fc.oneof(
 describe('fault short syntax', () => {
   it('parses what formatFault writes back to the same Fault', () => {
     fc.assert(fc.property(fault, (f) => {
+      expect(documented(f)).toBe(true);
       expect(parseFault(formatFault(f))).toEqual(f);
     }), RUNS);
   });
@@ -115,9 +128,19 @@ describe('fault short syntax', () => {
   it('on any text returns a Fault whose canonical form parses back to it, or throws FaultSyntaxError', () => {
     fc.assert(fc.property(fc.oneof(sentence, mutated, fc.string({ unit: 'binary', maxLength: 60 })), (text) => {
       const parsed = attempt(parseFault, text);
-      if (!(parsed instanceof FaultSyntaxError)) expect(parseFault(formatFault(parsed))).toEqual(parsed);
+      if (parsed instanceof FaultSyntaxError) return;
+      expect(parseFault(formatFault(parsed))).toEqual(parsed);
+      expect(documented(parsed)).toBe(true);
     }), RUNS);
   });
+
+  // Regression: a data-channel fault with a control step for trigger was accepted, and never fired.
+  it.each(['close after DATA channel data', 'reset after greeting channel data', 'stall before STOR channel data', 'close before reply to RETR channel data', 'delay 1s after STOR channel data'])(
+    'refuses %j: a data connection has no such step', (text) => {
+      const error = attempt(parseFault, text);
+      expect(error).toBeInstanceOf(FaultSyntaxError);
+      expect(error).toMatchObject({ token: text.split(' ').find((w) => ['after', 'before'].includes(w)) });
+    });
 
   it('reads sizes and durations as whole non-negative numbers or throws FaultSyntaxError; formatted ones read back', () => {
     const unitText = fc.tuple(fc.stringMatching(/^\d{0,20}(\.\d{0,20})?$/), fc.constantFrom('', 'b', 'k', 'KiB', 'kb', 'M', 'g', 'GiB', 'ms', 's', 'm', 'x'))
