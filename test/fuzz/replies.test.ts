@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { replyParser, type Reply } from '../../src/probe/raw.js';
 import { FtpTracker } from '../../src/protocol/ftp.js';
+import { SmtpTracker } from '../../src/protocol/smtp.js';
 import { Replies } from '../../src/protocol/replies.js';
 import { BYTEWISE_MAX, SEED, bytes, bytewise, cut, cuts, latin1, longLine } from './arbitraries.js';
 
@@ -122,6 +123,24 @@ describe('the probe and the proxy agree on FTP replies', () => {
         base += chunk.length;
       }
       expect(probeReplies([data]).replies.map(({ reply, end }) => ({ end, code: reply.code }))).toEqual(marks);
+    }), RUNS);
+  });
+});
+
+describe('the probe and the proxy agree on well-formed SMTP replies', () => {
+  /** RFC 5321 §4.2: `code-text` lines, then `code text` (or `code`), the same code on every line. */
+  const reply = fc.tuple(fc.integer({ min: 200, max: 599 }), fc.array(fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 12 }), { minLength: 1, maxLength: 4 }), fc.boolean())
+    .map(([code, texts, bare]) => texts.map((t, i) => (i < texts.length - 1 ? `${code}-${t}` : bare && t === '' ? `${code}` : `${code} ${t}`)).join('\r\n') + '\r\n');
+  it('end each reply at the same octet with the same code', () => {
+    fc.assert(fc.property(fc.array(reply, { maxLength: 6 }).map((xs) => latin1(xs.join(''))), cuts, (data, at) => {
+      const tracker = new SmtpTracker();
+      const marks: { end: number; code: number }[] = [];
+      let base = 0;
+      for (const chunk of cut(data, at)) {
+        for (const m of tracker.feed('down', chunk)) if (m.kind === 'reply') marks.push({ end: base + m.end, code: m.code });
+        base += chunk.length;
+      }
+      expect(probeReplies([data]).replies.map(({ reply: r, end }) => ({ end, code: r.code }))).toEqual(marks);
     }), RUNS);
   });
 });
