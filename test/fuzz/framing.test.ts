@@ -18,6 +18,7 @@ import { BYTEWISE_MAX, SEED, bytes, bytewise, cut, cuts, latin1, longLine } from
 type Turn = { readonly dir: Direction; readonly data: Buffer; readonly at: readonly number[] };
 type Chunking = 'whole' | 'cut' | 'bytewise';
 
+/** A protocol fragment from `texts`, free bytes, or a line longer than the framer keeps. */
 const fragments = (texts: readonly string[]): fc.Arbitrary<Buffer> =>
   fc.oneof(
     { weight: 6, arbitrary: fc.constantFrom(...texts).map(latin1) },
@@ -58,6 +59,7 @@ const one = (...xs: Exchange[]): fc.Arbitrary<readonly Exchange[]> => fc.constan
 const body = fc.array(fc.oneof(fc.constantFrom('Subject: s\r\n', '\r\n', '..x\r\n', 'x\n.\n', 'a\r.\rb', '.', '\r\n.', '\r'),
   bytes(16).map((b) => b.toString('latin1'))), { maxLength: 8 }).map((xs) => `${xs.join('')}\r\n.\r\n`);
 
+/** SMTP exchanges, AUTH LOGIN and mail transactions (plain and pipelined) kept whole so their modes are reached. */
 const SMTP_EXCHANGES: fc.Arbitrary<readonly Exchange[]> = fc.oneof(
   one(
     ['EHLO x\r\n', '250-mx\r\n250-PIPELINING\r\n250 8BITMIME\r\n'], ['MAIL FROM:<a@x>\r\n', '250 ok\r\n'],
@@ -69,7 +71,9 @@ const SMTP_EXCHANGES: fc.Arbitrary<readonly Exchange[]> = fc.oneof(
   body.map((b): readonly Exchange[] => [['MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n', '250 ok\r\n250 ok\r\n354 go\r\n'], [b, '250 queued\r\n']]),
 );
 
+/** A FEAT reply with inner lines that look like replies but do not end it (RFC 959 §4.2). */
 const FEAT_REPLY = '211-Extensions supported:\r\n MLST size*;\r\n 211 indented\r\n123-another code\r\n2110 four\r\n211 END\r\n';
+/** FTP exchanges: login, FEAT, passive addresses, transfers with their 1xx, ABOR after Telnet IP/Synch, AUTH TLS. */
 const FTP_EXCHANGES: fc.Arbitrary<readonly Exchange[]> = one(
   ['USER joe\r\n', '331 password\r\n'], ['PASS s3cret\r\n', '230 in\r\n'], ['FEAT\r\n', FEAT_REPLY],
   ['EPSV\r\n', '229 Entering Extended Passive Mode (|||40001|)\r\n'], ['PASV\r\n', '227 Entering Passive Mode (127,0,0,1,156,65)\r\n'],
@@ -78,6 +82,7 @@ const FTP_EXCHANGES: fc.Arbitrary<readonly Exchange[]> = one(
   ['SYST\r\n', '215-UNIX\r\n215 Type: L8\r\n'], ['QUIT\r\n', '221 bye\r\n'], ['AUTH TLS\r\n', '234 go TLS\r\n'],
 );
 
+/** Fragments for free-form conversations, where any may follow any. */
 const SMTP_UP = ['EHLO x\r\n', 'MAIL FROM:<a@x>\r\n', 'RCPT TO:<b@y>\r\n', 'DATA\r\n', 'AUTH LOGIN\r\n', 'STARTTLS\r\n',
   '.\r\n', '\r\n.\r\n', '..x\r\n', 'x\n.\n', 'Subject: s\r\n', 'QUIT\r\n', 'NOOP\n', '\r\n', '\r', '.'];
 const SMTP_DOWN = ['220 mx ESMTP\r\n', '250-mx\r\n', '250-PIPELINING\r\n', '250 ok\r\n', '354 go ahead\r\n', '334 VXNlcg==\r\n',
