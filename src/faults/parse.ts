@@ -11,7 +11,8 @@
  *   option := toward client|server | connection <n> | then continue|close|reset | drop close|reset
  *           | channel control|data                                            (FTP)
  *   step   := greeting | dot | a command verb [A-Za-z]{3,8}, upper-cased; `+<size>` only after DATA,
- *             or on the data channel after a transfer verb (STOR, RETR, APPE...)
+ *             or on the data channel after a transfer verb (STOR, RETR, APPE...); `channel data` takes
+ *             only `on connect` or `after <transfer verb> +<size>`
  * Keywords are case-insensitive. `at` defaults to `connect`, except that reset, close, stall and reply
  * need one; limit takes only `on connect`. `then` is reply's, `drop` refuse's. See formatFault too.
  */
@@ -64,8 +65,13 @@ function scaled(text: string, units: Units): number | undefined {
   const m = /^(\d+)(?:\.(\d+))?([a-z]*)$/i.exec(text);
   const unit = m?.[3]?.toLowerCase() ?? '';
   if (!m || !Object.hasOwn(units, unit)) return undefined;
-  const frac = m[2] ?? '';
-  const n = BigInt(m[1] + frac) * BigInt(units[unit] ?? 1);
+  // Zeros that change nothing go first; then more than 50 digits is never a whole safe number (a whole
+  // result keeps at most 30 decimals, as the largest unit holds 2^30), refused before big arithmetic.
+  let frac = m[2] ?? '';
+  while (frac.endsWith('0')) frac = frac.slice(0, -1); // not /0+$/: quadratic on 0000…01
+  const digits = (m[1] + frac).replace(/^0+(?=\d)/, '');
+  if (digits.length > 50) return undefined;
+  const n = BigInt(digits) * BigInt(units[unit] ?? 1);
   const div = 10n ** BigInt(frac.length);
   const value = Number(n / div);
   return n % div === 0n && Number.isSafeInteger(value) ? value : undefined;
@@ -181,12 +187,14 @@ export function parseFault(text: string): Fault {
   const options = OPTIONS.filter((o) => o.only === undefined || o.only === kind);
   const opts: Record<string, unknown> = {};
   let at: At | undefined;
+  let atToken = 0;
   while (c.i < c.toks.length) {
     const w = c.word() ?? '';
     const start = c.i++;
     const o = options.find((x) => x.word === w);
     if (w === 'on' || w === 'after' || w === 'before') {
       if (at !== undefined) c.fail('only one trigger is allowed', start);
+      atToken = start;
       at = trigger(c, w);
       if ((kind === 'limit' || kind === 'dataport') && at !== 'connect') c.fail(`"${kind}" only takes "on connect"`, start);
     } else if (o === undefined) {
@@ -205,6 +213,10 @@ export function parseFault(text: string): Fault {
   if (at === undefined && NEED_AT[kind]) c.fail(`"${kind}" needs a trigger: ${orList(AT_FORMS)}`);
   const bytesAfter = at !== undefined && at !== 'connect' && 'bytes' in at ? at.after : undefined;
   if (opts['channel'] === 'data' && bytesAfter === 'DATA') c.fail('on the data channel "+<size>" follows a transfer verb such as STOR');
+  // A data connection has no steps of its own: only these two points exist on it (see FaultBase.channel).
+  if (opts['channel'] === 'data' && at !== undefined && at !== 'connect' && bytesAfter === undefined) {
+    c.fail('on the data channel the trigger is "on connect" or "after <transfer verb> +<size>"', atToken);
+  }
   if (opts['channel'] === undefined && bytesAfter !== undefined && bytesAfter !== 'DATA') c.fail('"+<size>" after a transfer verb needs "channel data" or "channel control"');
   const fault = Object.entries({ ...fields, at: at ?? 'connect', ...opts }).filter(([, v]) => v !== undefined);
   return Object.fromEntries(fault) as unknown as Fault;

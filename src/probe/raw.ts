@@ -185,15 +185,16 @@ export const replyParser: Parser<Reply> = (buffer) => {
     at = lf + 1;
     raw.push(line);
     if (code === -1) {
-      const m = /^(\d{3})(-|\s|$)/.exec(line);
+      // Only a space or `-` follows the code (RFC 959 §4.2, RFC 5321 §4.2): `550\tno` is no reply line.
+      const m = /^(\d{3})(-| |$)/.exec(line);
       if (!m) return { value: { code: 0, lines: [line], raw, malformed: true, bareLf }, consumed: at };
       code = Number(m[1]);
       if (m[2] !== '-') break;
       continue;
     }
-    if (new RegExp(`^${String(code).padStart(3, '0')}(\\s|$)`).test(line)) break;
+    if (new RegExp(`^${String(code).padStart(3, '0')}( |$)`).test(line)) break;
   }
-  const lines = raw.map((line, i) => (i === 0 || /^\d{3}(-|\s|$)/.test(line) ? line.slice(4) : line));
+  const lines = raw.map((line, i) => (i === 0 || /^\d{3}(-| |$)/.test(line) ? line.slice(4) : line));
   return { value: { code, lines, raw, malformed: false, bareLf }, consumed: at };
 };
 

@@ -5,7 +5,7 @@
 
 /** A complete line found in a chunk. */
 export interface Line {
-  /** The line without its CR LF or LF, as latin1 text (protocol lines are ASCII). */
+  /** The line without its CR LF or LF (its first 4096 octets), as latin1 text (protocol lines are ASCII). */
   readonly text: string;
   /** Offset in the chunk just past the line's LF. */
   readonly end: number;
@@ -13,19 +13,29 @@ export interface Line {
   readonly bare: boolean;
 }
 
-/** Lines longer than this are cut when kept (their length still counts); protects memory. */
+/** Lines longer than this are cut to it, in every chunking (their length still counts); protects memory. */
 const MAX_KEPT = 4096;
 
 /**
  * Accumulates a byte stream and yields complete lines with their end offsets in the chunk that
- * completed them.
+ * completed them. What it yields does not depend on how the stream was split into chunks.
  */
 export class LineBuffer {
+  /** The first MAX_KEPT octets of the unfinished line. */
   #partial = '';
+  /** Octets of the unfinished line, all of them. */
+  #partialBytes = 0;
+  /** The unfinished line's last octet is a CR (kept even when the text was cut before it). */
+  #endsWithCr = false;
 
-  /** The bytes of an unfinished line, as latin1 text. */
+  /** The bytes of an unfinished line (at most its first 4096), as latin1 text. */
   get partial(): string {
     return this.#partial;
+  }
+
+  /** Octets of the unfinished line, counting those cut from `partial`. */
+  get partialBytes(): number {
+    return this.#partialBytes;
   }
 
   /** Yields each line completed inside `chunk[from, to)`. */
@@ -34,19 +44,25 @@ export class LineBuffer {
     while (start < to) {
       const lf = chunk.indexOf(0x0a, start);
       if (lf === -1 || lf >= to) {
-        this.#keep(chunk.toString('latin1', start, to));
+        this.#keep(chunk, start, to);
         return;
       }
-      let text = this.#partial + chunk.toString('latin1', start, lf);
+      const bare = lf > start ? chunk[lf - 1] !== 0x0d : !this.#endsWithCr;
+      const length = this.#partialBytes + (lf - start) - (bare ? 0 : 1);
+      const room = MAX_KEPT - this.#partial.length;
+      const text = (this.#partial + chunk.toString('latin1', start, Math.min(lf, start + room))).slice(0, Math.min(length, MAX_KEPT));
       this.#partial = '';
-      const bare = !text.endsWith('\r');
-      if (!bare) text = text.slice(0, -1);
+      this.#partialBytes = 0;
+      this.#endsWithCr = false;
       start = lf + 1;
       yield { text, end: start, bare };
     }
   }
 
-  #keep(text: string): void {
-    this.#partial = (this.#partial + text).slice(0, MAX_KEPT);
+  #keep(chunk: Buffer, start: number, to: number): void {
+    const room = MAX_KEPT - this.#partial.length;
+    if (room > 0) this.#partial += chunk.toString('latin1', start, Math.min(to, start + room));
+    this.#partialBytes += to - start;
+    this.#endsWithCr = chunk[to - 1] === 0x0d;
   }
 }

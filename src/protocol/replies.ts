@@ -55,7 +55,7 @@ export class Replies {
         yield { ...line, bytes };
       }
     } finally {
-      this.#carried = this.#lines.partial.length;
+      this.#carried = this.#lines.partialBytes;
     }
   }
 
