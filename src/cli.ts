@@ -1,7 +1,8 @@
 /**
  * The command line: the only place that reads argv and process.env. It parses, validates, and hands
  * typed values to src/commands. Exit codes: 0 all conformant, 1 deviations (with
- * --fail-on-deviation), 2 bad input or wireprobe's own failure: one line, never a stack trace.
+ * --fail-on-deviation), 2 bad input or wireprobe's own failure: one line, never a stack trace;
+ * 130/143 interrupted by SIGINT/SIGTERM (src/util/interrupt.ts).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -18,6 +19,7 @@ import { FTP_FINDINGS } from './probe/ftp-ids.js';
 import { SMTP_FINDINGS } from './probe/smtp-ids.js';
 import { parseTarget, TargetError } from './probe/target.js';
 import { DEFAULT_PROBE_LIMITS } from './probe/types.js';
+import { aborted, EXIT_CODES, interruptedBy, interruptLine, watchInterrupts } from './util/interrupt.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -84,7 +86,8 @@ bounded by --timeout (default ${DEFAULT_PROBE_LIMITS.replyTimeoutMs} ms)). Findi
 ${FINDING_IDS}
 
 Exit codes: 0 conformant, 1 deviations found (with --fail-on-deviation; probe: a finding at or above
---fail-on), 2 bad input, an unreachable probe target, or own error.
+--fail-on), 2 bad input, an unreachable probe target, or own error, 130 interrupted (Ctrl-C), 143
+stopped by SIGTERM (what finished is reported, marked incomplete; a second signal exits at once).
 `;
 
 const OPTIONS = {
@@ -171,7 +174,7 @@ function durationFlag(flag: string, text: string | undefined): number {
   }
 }
 
-async function serve(values: Values, positionals: readonly string[]): Promise<number> {
+async function serve(values: Values, positionals: readonly string[], signal: AbortSignal): Promise<number> {
   const protocol = positionals[1];
   if (protocol !== 'smtp' && protocol !== 'ftp') {
     throw new UsageError(`serve needs a protocol: "wireprobe serve smtp" or "wireprobe serve ftp" (got ${protocol === undefined ? 'none' : `"${protocol}"`})`);
@@ -206,16 +209,15 @@ async function serve(values: Values, positionals: readonly string[]): Promise<nu
         idleTimeoutMs: durationFlag('idle-timeout', values['idle-timeout']),
       },
     });
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await aborted(signal);
   await serving.close();
-  return 0;
+  const by = interruptedBy(signal) ?? 'SIGINT';
+  process.stderr.write(interruptLine(by, `${protocol.toUpperCase()} server on ${serving.url} stopped`));
+  return EXIT_CODES[by];
 }
 
 /** `wireprobe matrix smtp|ftp`: every suite of the protocol, clients x servers x faults. */
-function matrix(values: Values, positionals: readonly string[]): Promise<number> {
+function matrix(values: Values, positionals: readonly string[], signal: AbortSignal): Promise<number> {
   const protocol = positionals[1];
   if (protocol !== 'smtp' && protocol !== 'ftp') {
     throw new UsageError(`matrix needs a protocol: "wireprobe matrix smtp" or "wireprobe matrix ftp" (got ${protocol === undefined ? 'none' : `"${protocol}"`})`);
@@ -227,13 +229,15 @@ function matrix(values: Values, positionals: readonly string[]): Promise<number>
   if (foreign) throw new UsageError(`suite "${foreign.name}" is not one of the ${protocol} suites`);
   const clients = selectClients(names(values.clients) ?? ['all']).filter((c) => c.protocol === protocol);
   if (clients.length === 0) throw new UsageError(`no ${protocol} client among --clients "${names(values.clients)?.join(',')}"`);
-  return runCommand({ suites, clients, servers: selectServers(names(values.servers) ?? ['all'], protocol), ...reporting(values) });
+  return runCommand({ suites, clients, servers: selectServers(names(values.servers) ?? ['all'], protocol), ...reporting(values, signal) });
 }
 
 /** What `run` and `matrix` share: concurrency, the reports asked for, exit policy, and the console's looks. */
-function reporting(values: Values) {
+function reporting(values: Values, signal: AbortSignal) {
   const tty = process.stdout.isTTY === true;
   return {
+    signal,
+    err: process.stderr,
     concurrency: integer('concurrency', values.concurrency, 4, 1, 64),
     json: values.json,
     junit: values.junit,
@@ -256,7 +260,7 @@ function parseSizeFlag(text: string): number {
 }
 
 /** `wireprobe probe URL`: the target, the limits (merged over DEFAULT_PROBE_LIMITS), the reports. */
-function probe(values: Values, positionals: readonly string[]): Promise<number> {
+function probe(values: Values, positionals: readonly string[], signal: AbortSignal): Promise<number> {
   const url = positionals[1];
   if (url === undefined) throw new UsageError('probe needs a target: "wireprobe probe smtp://host[:port]" or "wireprobe probe ftp://[user[:password]@]host[:port]"');
   if (positionals.length > 2) throw new UsageError(`unexpected argument "${positionals[2]}"`);
@@ -276,12 +280,14 @@ function probe(values: Values, positionals: readonly string[]): Promise<number> 
     json: values.json,
     junit: values.junit,
     failOn,
+    signal,
     out: process.stdout,
+    err: process.stderr,
     color: tty && !values['no-color'] && process.env.NO_COLOR === undefined,
   });
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+async function main(argv: readonly string[], signal: AbortSignal): Promise<number> {
   const uploadMib = process.env[UPLOAD_MIB_ENV];
   if (uploadMib !== undefined && !(/^\d+$/.test(uploadMib) && Number(uploadMib) >= 1 && Number(uploadMib) <= 1024)) {
     throw new UsageError(`bad ${UPLOAD_MIB_ENV} "${uploadMib}": expected a whole number of MiB from 1 to 1024`);
@@ -290,9 +296,9 @@ async function main(argv: readonly string[]): Promise<number> {
   if (values.version) return void process.stdout.write(`${VERSION}\n`), 0;
   const command = positionals[0];
   if (values.help || command === undefined || command === 'help') return void process.stdout.write(HELP), 0;
-  if (command === 'serve') return serve(values, positionals);
-  if (command === 'matrix') return matrix(values, positionals);
-  if (command === 'probe') return probe(values, positionals);
+  if (command === 'serve') return serve(values, positionals, signal);
+  if (command === 'matrix') return matrix(values, positionals, signal);
+  if (command === 'probe') return probe(values, positionals, signal);
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
   if (command === 'list') {
     onlyFor('list', values, ['suite']);
@@ -305,7 +311,7 @@ async function main(argv: readonly string[]): Promise<number> {
       suites: selectSuites(names(values.suite)),
       clients: selectClients(names(values.client)),
       servers: selectServers(names(values.server)),
-      ...reporting(values),
+      ...reporting(values, signal),
     });
   }
   throw new UsageError(`unknown command "${command}" (commands: run, matrix, list, serve, probe; see wireprobe --help)`);
@@ -321,12 +327,18 @@ function explain(error: unknown): string {
   return `internal error: ${e.message}${process.env.WIREPROBE_DEBUG ? `\n${e.stack}` : ' (set WIREPROBE_DEBUG=1 for details)'}`;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`wireprobe: ${explain(error)}\n`);
-    process.exitCode = 2;
-  },
-);
+// The first Ctrl-C or SIGTERM aborts `signal`: the command stops what it started and reports (exit 130
+// or 143); a second one exits at once. Clients and servers run in their own process groups, so the
+// terminal's Ctrl-C reaches only wireprobe, which stops them.
+const interrupts = watchInterrupts((code) => process.exit(code));
+main(process.argv.slice(2), interrupts.signal)
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`wireprobe: ${explain(error)}\n`);
+      process.exitCode = 2;
+    },
+  )
+  .finally(() => interrupts.dispose());
