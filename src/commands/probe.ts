@@ -4,8 +4,10 @@ import { access, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { formatProbeReport, writeProbeJson, writeProbeJunit } from '../probe/report.js';
 import { failsOn, runProbe } from '../probe/run.js';
+import { visible } from '../probe/raw.js';
 import type { ProbeLimits, ProbeTarget } from '../probe/types.js';
 import { UsageError } from './usage-error.js';
+import { EXIT_CODES, interruptedBy, interruptLine } from '../util/interrupt.js';
 
 export interface ProbeCommand {
   readonly target: ProbeTarget;
@@ -15,8 +17,12 @@ export interface ProbeCommand {
   /** Exit 1 when a finding is at or above this status; default none (exit 0 whatever was found). */
   readonly failOn?: 'fail' | 'warn';
   readonly out: NodeJS.WritableStream;
+  /** Where the interrupt's one line goes; default `out`. */
+  readonly err?: NodeJS.WritableStream;
   /** ANSI colours. */
   readonly color: boolean;
+  /** Aborted by Ctrl-C or SIGTERM (src/util/interrupt.ts); default: never. */
+  readonly signal?: AbortSignal;
 }
 
 /** Fails before the probe, not after it, when a report file cannot be written. */
@@ -32,11 +38,25 @@ async function writable(flag: string, file: string): Promise<void> {
   });
 }
 
-/** Runs the probe, prints the console report, writes JSON/JUnit; returns the exit code (0, or 1 with --fail-on). */
+/**
+ * Runs the probe, prints the console report, writes JSON/JUnit; returns the exit code (0, or 1 with
+ * --fail-on). Interrupted (`signal`): the running check deletes the probe's file, one line says
+ * whether that worked (naming the file left on the server if not), no report, exit 130 or 143.
+ */
 export async function probeCommand(cmd: ProbeCommand): Promise<number> {
   if (cmd.json) await writable('json', cmd.json);
   if (cmd.junit) await writable('junit', cmd.junit);
-  const report = await runProbe(cmd.target, cmd.limits);
+  const left: string[] = [];
+  const report = await runProbe(cmd.target, cmd.limits, {
+    ...(cmd.signal ? { signal: cmd.signal } : {}),
+    onLeftBehind: (path, why) => left.push(`${path} (${why})`),
+  });
+  const interrupted = interruptedBy(cmd.signal);
+  if (interrupted) {
+    const what = left.length > 0 ? `the probe's file was left on the server: ${visible(left.join(', '))}; remove it by hand` : 'nothing left on the server';
+    (cmd.err ?? cmd.out).write(interruptLine(interrupted, `probe stopped; ${what}`));
+    return EXIT_CODES[interrupted];
+  }
   cmd.out.write(formatProbeReport(report, { color: cmd.color }));
   if (cmd.json) {
     await writeProbeJson(cmd.json, report);

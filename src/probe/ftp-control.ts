@@ -70,6 +70,8 @@ export interface Transfer {
 /** One FTP control connection of the probe. */
 export class FtpSession {
   #stale = false;
+  /** The data connection of the transfer under way, if any (see `cut`). */
+  #plan: DataPlan | undefined;
   constructor(
     readonly conn: RawConnection,
     readonly limits: ProbeLimits,
@@ -214,6 +216,7 @@ export class FtpSession {
    * The plan is closed afterwards, whatever happened.
    */
   async transfer(plan: DataPlan, line: string, upload?: Buffer): Promise<Transfer> {
+    this.#plan = plan;
     try {
       const first = await this.command(line);
       if (!first.ok || first.value.code >= 200) return { first };
@@ -232,8 +235,18 @@ export class FtpSession {
       this.conn.note(`[data: ${got.data.length} octets received, ${how}]`);
       return { first, final: await this.next(), data: got.data, dataEnd: got.end };
     } finally {
+      this.#plan = undefined;
       plan.close();
     }
+  }
+
+  /**
+   * Closes the data connection of the transfer under way (the user interrupted): the server sees the
+   * file end there (stream mode, RFC 959 §3.4.1) and answers on the control connection, which stays
+   * usable for a DELE.
+   */
+  cut(): void {
+    this.#plan?.close();
   }
 
   /** QUIT, then waits (bounded) for the server to close; always destroys the connection. */

@@ -15,7 +15,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DataOpener, openLoggedIn, type FtpSession, type Transfer } from './ftp-control.js';
 import { codeOf, finding, merge, probeFileName, said, skipped } from './ftp-finding.js';
 import { ftpRfc } from './ftp-ids.js';
-import type { Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
+import type { Finding, FindingStatus, ProbeContext, ProbeLimits, ProbeTarget } from './types.js';
 
 const RFC = { integrity: ftpRfc('ftp.integrity'), resume: ftpRfc('ftp.resume') } as const;
 
@@ -32,8 +32,12 @@ const NOT_IMPLEMENTED: ReadonlySet<number> = new Set([500, 502, 504]);
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 type Transcript = { sent: string[]; received: string[] };
 
-/** The integrity and resume checks. */
-export async function ftpIntegrityChecks(target: ProbeTarget, limits: ProbeLimits): Promise<Finding[]> {
+/**
+ * The integrity and resume checks. An interrupt (`context.signal`) cuts the transfer under way, skips
+ * the remaining steps and goes straight to the DELE (each wait bounded by limits.replyTimeoutMs).
+ */
+export async function ftpIntegrityChecks(target: ProbeTarget, limits: ProbeLimits, context: ProbeContext = {}): Promise<Finding[]> {
+  const stop = context.signal;
   const opened = await openLoggedIn(target, limits);
   if (!opened.ok) return [skipped('ftp.integrity', RFC.integrity, opened.why), skipped('ftp.resume', RFC.resume, opened.why)];
   let s = opened.session;
@@ -43,14 +47,21 @@ export async function ftpIntegrityChecks(target: ProbeTarget, limits: ProbeLimit
   let integrity: { status: FindingStatus; advice: string; value?: number; transcript: Transcript } | undefined;
   let resume: Finding | undefined;
   let cleanup: { ok: boolean; said: string; transcript: Transcript } | undefined;
+  const interrupted = (): boolean => {
+    if (!stop?.aborted) return false;
+    integrity ??= { status: 'skip', advice: 'Not finished: the probe was interrupted.', transcript: s.take() };
+    resume ??= skipped('ftp.resume', RFC.resume, 'Not run: the probe was interrupted.');
+    return true;
+  };
   const steps = async (): Promise<void> => {
     await s.command('TYPE I');
     const feat = await s.command('FEAT');
     const restAdvertised = feat.ok && feat.value.code === 211 && feat.value.lines.some((l) => /^\s*REST\s+STREAM/i.test(l));
     const data = new DataOpener(s);
     const payload = randomBytes(PAYLOAD_OCTETS);
-    const up = await upload(s, data, name, payload);
+    const up = await upload(s, data, name, payload, stop);
     path = up.path;
+    if (interrupted()) return;
     if (!up.ok) {
       integrity = { ...up.result, transcript: s.take() };
       resume = skipped('ftp.resume', RFC.resume, 'Not run: the upload did not succeed (see ftp.integrity).');
@@ -60,6 +71,7 @@ export async function ftpIntegrityChecks(target: ProbeTarget, limits: ProbeLimit
     const size = await s.command(`SIZE ${stored}`);
     await s.command(`MDTM ${stored}`);
     const down = await download(s, data, `RETR ${stored}`);
+    if (interrupted()) return;
     integrity = { ...judgeIntegrity(payload, size, down, stored), transcript: s.take() };
     if (s.stale) {
       resume = skipped('ftp.resume', RFC.resume, 'Not run: the session stopped answering in step (see ftp.integrity).');
@@ -67,14 +79,18 @@ export async function ftpIntegrityChecks(target: ProbeTarget, limits: ProbeLimit
     }
     resume = down.data && down.data.length > 0 ? await resumeCheck(s, data, stored, down.data, restAdvertised) : skipped('ftp.resume', RFC.resume, 'Not run: the file could not be downloaded back (see ftp.integrity).');
   };
+  const cut = (): void => s.cut();
+  stop?.addEventListener('abort', cut, { once: true });
   try {
     await steps();
   } finally {
+    stop?.removeEventListener('abort', cut);
     // Even when a step failed or threw: the probe leaves nothing behind if the server lets it.
     if (path !== undefined) {
       const removed = await remove(s, path, target, limits);
       s = removed.session;
       cleanup = removed;
+      if (!removed.ok) context.onLeftBehind?.(path, removed.said);
     }
     await s.quit();
   }
@@ -110,10 +126,17 @@ async function upload(
   data: DataOpener,
   name: string,
   payload: Buffer,
+  stop?: AbortSignal,
 ): Promise<{ ok: true; path: string } | { ok: false; path?: string; result: { status: FindingStatus; advice: string; value?: number } }> {
   let refusal = '';
+  const stopped = { ok: false as const, result: { status: 'skip' as const, advice: 'Not run: the probe was interrupted.' } };
   for (const dir of UPLOAD_DIRS) {
+    if (stop?.aborted) return stopped;
     const plan = await data.open();
+    if (plan && stop?.aborted) {
+      plan.close();
+      return stopped;
+    }
     if (!plan) return { ok: false, result: { status: 'fail', advice: 'No data connection could be made (EPSV, PASV and active all failed: see ftp.pasv-connect, ftp.epsv, ftp.active), so nothing was uploaded.' } };
     const path = `${dir}${name}`;
     const t = await s.transfer(plan, `STOR ${path}`, payload);

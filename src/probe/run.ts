@@ -42,6 +42,10 @@ export interface RunProbeOptions {
   readonly onFindings?: (findings: readonly Finding[]) => void;
   /** The checks to run; default PROBE_CHECKS[target.protocol] (tests pass their own). */
   readonly checks?: ProtocolChecks;
+  /** Aborted by an interrupt: no further group starts, the running one cleans up (see ProbeContext). */
+  readonly signal?: AbortSignal;
+  /** See ProbeContext.onLeftBehind. */
+  readonly onLeftBehind?: (path: string, why: string) => void;
 }
 
 /** Counts per status. */
@@ -54,16 +58,19 @@ export function summarize(findings: readonly Finding[]): ProbeReport['summary'] 
 /**
  * Probes `target` within `limits`. Throws TargetError (one line) when the host does not resolve or the
  * port cannot be reached; anything the server does after that is a finding. A group that throws (our
- * bug) becomes a `fail` finding `<protocol>.internal` rather than ending the run.
+ * bug) becomes a `fail` finding `<protocol>.internal` rather than ending the run. Once
+ * `options.signal` aborts, no further group starts: the report holds the groups that ran.
  */
 export async function runProbe(target: ProbeTarget, limits: ProbeLimits, options: RunProbeOptions = {}): Promise<ProbeReport> {
   await reachTarget(target, limits.replyTimeoutMs);
   const checks = options.checks ?? PROBE_CHECKS[target.protocol];
   const findings: Finding[] = [];
+  const context = { ...(options.signal ? { signal: options.signal } : {}), ...(options.onLeftBehind ? { onLeftBehind: options.onLeftBehind } : {}) };
   for (const [i, group] of checks.groups.entries()) {
+    if (options.signal?.aborted) break;
     let found: Finding[];
     try {
-      found = await group(target, limits);
+      found = await group(target, limits, context);
     } catch (error) {
       found = [{
         id: `${target.protocol}.internal`,
