@@ -59,7 +59,11 @@ export async function withDeadline<T>(task: (signal: AbortSignal) => Promise<T>,
   let onStop: (() => void) | undefined;
   const deadline = new Promise<'hung'>((resolve) => {
     timer = setTimeout(() => resolve('hung'), ms);
-    onStop = () => resolve('hung');
+    // Synchronously: the client's process group is killed before a second signal can exit wireprobe.
+    onStop = () => {
+      controller.abort();
+      resolve('hung');
+    };
     stop?.addEventListener('abort', onStop, { once: true });
   });
   try {
