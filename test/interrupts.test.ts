@@ -100,6 +100,19 @@ describe('wireprobe run, interrupted', () => {
     expect(await ourEntries(tmp)).toEqual([]);
   });
 
+  it('wireprobe matrix, on SIGINT, does the same: exit 130, one line, nothing left', async () => {
+    const json = join(reports, 'out.json');
+    const run = start(['matrix', 'ftp', '--suite', 'ftp/resets', '--clients', 'lftp', '--servers', 'vsftpd', '--concurrency', '1', '--json', json], tmp);
+    await underWay(run, tmp, 1, new Set());
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(130);
+    expect(run.out.stdout).toBe('');
+    expect(run.out.stderr).toMatch(/^wireprobe: interrupted \(SIGINT\): \d+ of \d+ results written; cleaned up\n$/);
+    expect(JSON.parse(await readFile(json, 'utf8'))).toMatchObject({ incomplete: true, reason: 'interrupted by SIGINT' });
+    expect(await processesUsing(tmp)).toEqual([]);
+    expect(await ourEntries(tmp)).toEqual([]);
+  });
+
   it('exits at once on a second signal, without reports, and its clients and servers die with it', async () => {
     const json = join(reports, 'out.json');
     const run = start([...RUN, '--json', json], tmp);
