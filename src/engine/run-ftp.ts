@@ -62,6 +62,8 @@ export async function runFtpScenario(
     }));
     const reports = await withDeadline((signal) => Promise.all(jobs.map((j) => client.run(j, signal))), timeouts.deadline, stop);
     const sessions = await sessionsAfter(reports, proxy, server);
+    // Interrupted: the result is left out, so no need to wait for what the server holds.
+    if (stop?.aborted) return failed(scenario, client, stop.reason, started, mode, serverName);
     const transferred = await Promise.all(files.map(async (f, i): Promise<Transferred> => {
       const report = reports === 'hung' ? undefined : reports[i];
       const held = download ? (report?.ok ? report.received : undefined) : await server!.read(f.path);
