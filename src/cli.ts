@@ -335,6 +335,9 @@ main(process.argv.slice(2), interrupts.signal)
   .then(
     (code) => {
       process.exitCode = code;
+      // Interrupted: the command has stopped and removed what it started, and reported; what it
+      // abandoned (a probe's idle wait on the user's server) must not keep wireprobe waiting.
+      if (interrupts.signal.aborted) process.exit(code);
     },
     (error: unknown) => {
       process.stderr.write(`wireprobe: ${explain(error)}\n`);
