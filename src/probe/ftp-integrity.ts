@@ -77,7 +77,7 @@ export async function ftpIntegrityChecks(target: ProbeTarget, limits: ProbeLimit
       resume = skipped('ftp.resume', RFC.resume, 'Not run: the session stopped answering in step (see ftp.integrity).');
       return;
     }
-    resume = down.data && down.data.length > 0 ? await resumeCheck(s, data, stored, down.data, restAdvertised) : skipped('ftp.resume', RFC.resume, 'Not run: the file could not be downloaded back (see ftp.integrity).');
+    resume = down.data && down.data.length > 0 ? await resumeCheck(s, data, stored, down.data, restAdvertised, stop) : skipped('ftp.resume', RFC.resume, 'Not run: the file could not be downloaded back (see ftp.integrity).');
   };
   const cut = (): void => s.cut();
   stop?.addEventListener('abort', cut, { once: true });
@@ -198,7 +198,7 @@ function judgeIntegrity(payload: Buffer, size: Awaited<ReturnType<FtpSession['co
 }
 
 /** REST n then RETR (only the rest should come), then APPE and a download of the whole. */
-async function resumeCheck(s: FtpSession, data: DataOpener, path: string, held: Buffer, restAdvertised: boolean): Promise<Finding> {
+async function resumeCheck(s: FtpSession, data: DataOpener, path: string, held: Buffer, restAdvertised: boolean, stop?: AbortSignal): Promise<Finding> {
   const id = 'ftp.resume';
   const offset = Math.floor(held.length / 2);
   const problems: string[] = [];
@@ -226,6 +226,7 @@ async function resumeCheck(s: FtpSession, data: DataOpener, path: string, held: 
     problems.push(`REST ${offset} got ${said(rest)}${restAdvertised ? ' although FEAT advertises REST STREAM' : ''}: interrupted downloads restart from zero`);
   }
   if (codeOf(rest) === 350 && !restAdvertised) notes.push('REST STREAM is not in FEAT, so clients may not use it');
+  if (stop?.aborted) return skipped(id, RFC.resume, 'Not finished: the probe was interrupted.');
   const tail = randomBytes(APPENDED_OCTETS);
   const plan = await data.open();
   const appe = plan ? await s.transfer(plan, `APPE ${path}`, tail) : undefined;
