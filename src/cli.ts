@@ -1,7 +1,8 @@
 /**
  * The command line: the only place that reads argv and process.env. It parses, validates, and hands
  * typed values to src/commands. Exit codes: 0 all conformant, 1 deviations (with
- * --fail-on-deviation), 2 bad input or wireprobe's own failure: one line, never a stack trace.
+ * --fail-on-deviation), 2 bad input or wireprobe's own failure: one line, never a stack trace;
+ * 130/143 interrupted by SIGINT/SIGTERM (src/util/interrupt.ts).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -21,6 +22,7 @@ import { rcptProblem } from './probe/smtp-session.js';
 import { parseTarget, TargetError } from './probe/target.js';
 import { DEFAULT_PROBE_LIMITS, DEFAULT_UPLOAD_OCTETS } from './probe/types.js';
 import { capped, quote } from './util/terminal.js';
+import { aborted, EXIT_CODES, interruptedBy, interruptLine, watchInterrupts } from './util/interrupt.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -95,7 +97,8 @@ off: never STARTTLS, credentials in clear. Finding ids, each pass, warn, fail or
 ${FINDING_IDS}
 
 Exit codes: 0 conformant, 1 deviations found (with --fail-on-deviation; probe: a finding at or above
---fail-on), 2 bad input, an unreachable probe target, or own error.
+--fail-on), 2 bad input, an unreachable probe target, or own error, 130 interrupted (Ctrl-C), 143
+stopped by SIGTERM (what finished is reported, marked incomplete; a second signal exits at once).
 `;
 
 const OPTIONS = {
@@ -147,6 +150,8 @@ export interface CliIo {
   readonly stdout: NodeJS.WritableStream & { readonly isTTY?: boolean };
   readonly stderr: NodeJS.WritableStream;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Aborted by the first Ctrl-C or SIGTERM (src/util/interrupt.ts); default: never. */
+  readonly signal?: AbortSignal;
 }
 
 function onlyFor(command: string, values: Values, allowed: readonly (keyof Values)[]): void {
@@ -195,12 +200,12 @@ async function serve(values: Values, positionals: readonly string[], io: CliIo):
     : undefined;
   if (warning) io.stderr.write(`wireprobe: ${warning}\n`);
   const serving = smtp ? await serveCommand({ ...common, protocol: 'smtp', server: smtp }) : await serveCommand({ ...common, protocol: 'ftp', server: ftp! });
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  // Runs until Ctrl-C or SIGTERM; in process (tests) with no signal, until the process ends.
+  await aborted(io.signal ?? new AbortController().signal);
   await serving.close();
-  return 0;
+  const by = interruptedBy(io.signal) ?? 'SIGINT';
+  io.stderr.write(interruptLine(by, `${protocol.toUpperCase()} server on ${serving.url} stopped`));
+  return EXIT_CODES[by];
 }
 
 /** `wireprobe matrix smtp|ftp`: every suite of the protocol, clients x servers x faults. */
@@ -224,6 +229,8 @@ function matrix(values: Values, positionals: readonly string[], io: CliIo): Prom
 function reporting(values: Values, io: CliIo) {
   const tty = io.stdout.isTTY === true;
   return {
+    ...(io.signal ? { signal: io.signal } : {}),
+    err: io.stderr,
     concurrency: integer('concurrency', values.concurrency, 4, 1, 64),
     json: values.json,
     junit: values.junit,
@@ -232,7 +239,6 @@ function reporting(values: Values, io: CliIo) {
     failOnDeviation: values['fail-on-deviation'] === true,
     version: VERSION,
     out: io.stdout,
-    err: io.stderr,
     color: tty && !values['no-color'] && io.env.NO_COLOR === undefined,
     live: tty,
     verbose: values.verbose === true,
@@ -283,6 +289,7 @@ function probe(values: Values, positionals: readonly string[], io: CliIo): Promi
     json: values.json,
     junit: values.junit,
     failOn,
+    ...(io.signal ? { signal: io.signal } : {}),
     out: io.stdout,
     err: io.stderr,
     color: tty && !values['no-color'] && io.env.NO_COLOR === undefined,
@@ -372,5 +379,16 @@ export async function cli(): Promise<void> {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw error;
   });
-  process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
+  // The first Ctrl-C or SIGTERM aborts the signal: the command stops what it started and reports (exit
+  // 130 or 143); a second one exits at once. Clients and servers run in their own process groups, so
+  // the terminal's Ctrl-C reaches only wireprobe, which stops them.
+  const interrupts = watchInterrupts((code) => process.exit(code));
+  try {
+    process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: interrupts.signal });
+    // Interrupted: the command has stopped and removed what it started, and reported; what it
+    // abandoned (a probe's idle wait on the user's server) must not keep wireprobe waiting.
+    if (interrupts.signal.aborted) process.exit(process.exitCode);
+  } finally {
+    interrupts.dispose();
+  }
 }

@@ -127,7 +127,7 @@ describe('wireprobe command line', () => {
     }
   });
 
-  it('serves a misbehaving SMTP server until interrupted, faulting only the Nth connection', async () => {
+  it('serves a misbehaving SMTP server until interrupted (SIGINT: one line, exit 130), faulting only the Nth connection', async () => {
     const child = start(['serve', 'smtp', '--fault', 'reset after DATA +64KiB', '--nth', '1']);
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -142,15 +142,18 @@ describe('wireprobe command line', () => {
     await expect(transport.sendMail(message)).rejects.toMatchObject({ code: 'ESOCKET' });
     await expect(transport.sendMail(message)).resolves.toMatchObject({ accepted: ['b@wireprobe.test'] });
     transport.close();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise((resolve) => child.on('close', resolve));
     child.kill('SIGINT');
-    expect(await exited).toBe(0);
+    expect(await exited).toBe(130);
+    expect(stderr).toBe(`wireprobe: interrupted (SIGINT): SMTP server on ${url} stopped\n`);
     expect(stdout).toContain('fault fired: reset after DATA +64KiB connection 1');
     expect(stdout).toMatch(/RST to client/);
     expect(stdout).toMatch(/accepted message: from <a@wireprobe.test> to <b@wireprobe.test>, \d+ bytes, sha256 [0-9a-f]{64}/);
   });
 
-  it('serves a misbehaving FTP server until interrupted: a data-channel RST on the first session, the upload stored on the second', async () => {
+  it('serves a misbehaving FTP server until stopped (SIGTERM: exit 143): a data-channel RST on the first session, the upload stored on the second', async () => {
     const child = start(['serve', 'ftp', '--fault', 'reset after STOR +64KiB channel data', '--nth', '1', '--user', 'alice:s3cret', '--anonymous', 'off']);
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -173,8 +176,8 @@ describe('wireprobe command line', () => {
     await expect(upload()).rejects.toMatchObject({ code: 'ECONNRESET' });
     await expect(upload()).resolves.toMatchObject({ code: 226 });
     const exited = new Promise((resolve) => child.on('close', resolve));
-    child.kill('SIGINT');
-    expect(await exited).toBe(0);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
     expect(stdout).toMatch(/data 1: fault fired: reset after STOR \+64KiB channel data connection 1/);
     expect(stdout).toMatch(/stored \/up\.bin: 1048576 bytes, sha256 [0-9a-f]{64}\n/);
     expect(stdout).toMatch(/PASS \*\*\*/);

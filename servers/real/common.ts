@@ -4,8 +4,8 @@
  * and a server process that starts in the foreground and is stopped completely.
  *
  *   spawnServer ──► unshare --pid --fork --kill-child ─┬─ SERVER ARGS               (init 'server')
- *        │            (own process group)               └─ sh -c '"$@" & wait $!'   (init 'shell')
- *        │                                                   └─ SERVER ARGS
+ *        │            (own process group, run through   └─ sh -c '"$@" & wait $!'   (init 'shell')
+ *        │             setpriv --pdeathsig SIGKILL)          └─ SERVER ARGS
  *        ├─ awaitBanner: connect until `220 ` (retrying while refused), QUIT, wait for the close
  *        ├─ untilNoChildren: the probe session's process is gone (it would count against max clients)
  *        └─ stop: SIGTERM to the server, SIGKILL (server and namespace init) after a bounded wait;
@@ -354,7 +354,12 @@ export async function spawnServer(command: string, args: readonly string[], opti
     : shell
       ? ['unshare', [...unshare, '/bin/sh', '-c', '"$@" & wait $!', 'wireprobe-init', command, ...args]]
       : ['unshare', [...unshare, command, ...args]];
-  const child: ChildProcess = spawn(file, argv, { detached: true, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  // If wireprobe dies without stopping the server (a second Ctrl-C exits at once, a crash, SIGKILL),
+  // the kernel sends unshare SIGKILL (setpriv's parent-death signal, kept across its exec of unshare),
+  // and --kill-child then tears the namespace down: no server outlives wireprobe.
+  const setpriv = isolated ? await findBinary('setpriv') : undefined;
+  const [spawnFile, spawnArgs] = setpriv ? [setpriv, ['--pdeathsig', 'SIGKILL', '--', file, ...argv]] : [file, argv];
+  const child: ChildProcess = spawn(spawnFile, spawnArgs, { detached: true, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk: Buffer): void => {
     output = (output + chunk.toString('utf8')).slice(-MAX_OUTPUT);

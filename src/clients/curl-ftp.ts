@@ -127,7 +127,7 @@ function transfer(job: FtpJob, signal: AbortSignal): Promise<ClientReport> {
     const files: CurlFtpFiles = { config: join(dir, 'config'), output: join(dir, 'download') };
     await writeFile(files.config, config, { mode: 0o600 });
     return resumingOnce(job, signal, '-C -', (resume) => attempt(job, files, resume, signal));
-  });
+  }, signal);
 }
 
 /** curl as an FTP client. */

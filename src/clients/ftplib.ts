@@ -62,7 +62,7 @@ function describeFirst(first: ScriptFailure): string {
 }
 
 async function transfer(job: FtpJob, signal: AbortSignal): Promise<ClientReport> {
-  if (job.direction === 'download') return inTempDir('wireprobe-ftplib-', (dir) => once(job, signal, join(dir, 'received')));
+  if (job.direction === 'download') return inTempDir('wireprobe-ftplib-', (dir) => once(job, signal, join(dir, 'received')), signal);
   return once(job, signal, '-');
 }
 

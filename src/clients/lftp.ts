@@ -109,7 +109,7 @@ function transfer(job: FtpJob, signal: AbortSignal): Promise<ClientReport> {
     const files: LftpFiles = { script: join(dir, 'script'), local: join(dir, 'data') };
     if (job.direction === 'upload') await writeFile(files.local, job.data, { mode: 0o600 });
     return resumingOnce(job, signal, 'put -c', (resume) => attempt(job, files, resume, signal));
-  });
+  }, signal);
 }
 
 /** lftp as an FTP client. */

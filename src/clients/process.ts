@@ -4,6 +4,7 @@
  * known cases (curl's 120 s wait on QUIT, swaks blocked in a write): the group kill is the backstop.
  */
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,12 +94,20 @@ export function scriptResult<T>(run: ProcessRun, script: string): { readonly res
   }
 }
 
-/** Runs `task` with a private temporary directory (mode 0700), removed afterwards whatever happens. */
-export async function inTempDir<T>(prefix: string, task: (dir: string) => Promise<T>): Promise<T> {
+/**
+ * Runs `task` with a private temporary directory (mode 0700), removed afterwards whatever happens. When
+ * `signal` aborts (the deadline, or the user's Ctrl-C) it is removed at once, synchronously: it may hold
+ * a password (lftp's script, curl's config), and a second Ctrl-C exits wireprobe without waiting.
+ */
+export async function inTempDir<T>(prefix: string, task: (dir: string) => Promise<T>, signal?: AbortSignal): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
+  const removeNow = (): void => rmSync(dir, { recursive: true, force: true });
+  signal?.addEventListener('abort', removeNow, { once: true });
   try {
+    if (signal?.aborted) removeNow();
     return await task(dir);
   } finally {
+    signal?.removeEventListener('abort', removeNow);
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -82,14 +82,15 @@ export interface ReportJob {
 
 /**
  * Writes each report in turn; one that fails is named on `err` (`cannot write --json "x": EACCES`) and
- * the others are still written. `out` gets `json written to x` for each that worked. Returns whether all did.
+ * the others are still written. `out` gets `json written to x` for each that worked (none when `out` is
+ * undefined: an interrupted run prints one line only). Returns whether all did.
  */
-export async function writeReports(jobs: readonly ReportJob[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<boolean> {
+export async function writeReports(jobs: readonly ReportJob[], out: NodeJS.WritableStream | undefined, err: NodeJS.WritableStream): Promise<boolean> {
   let ok = true;
   for (const job of jobs) {
     try {
       await job.write();
-      out.write(`${job.flag} written to ${job.path}\n`);
+      out?.write(`${job.flag} written to ${job.path}\n`);
     } catch (error) {
       ok = false;
       err.write(`wireprobe: cannot write --${job.flag} ${quote(job.path)}: ${why(error)}; the other reports are kept\n`);

@@ -9,6 +9,7 @@ import { writeHtml } from '../report/html.js';
 import { writeJunitReport } from '../report/junit.js';
 import { summarize } from '../report/summary.js';
 import { writeTranscripts } from '../report/transcripts.js';
+import { EXIT_CODES, interruptedBy, interruptLine } from '../util/interrupt.js';
 import type { Suite } from '../../suites/index.js';
 
 export interface RunCommand {
@@ -25,7 +26,7 @@ export interface RunCommand {
   readonly failOnDeviation: boolean;
   readonly version: string;
   readonly out: NodeJS.WritableStream;
-  /** Where a report that could not be written is named; default `out`. */
+  /** Where a report that could not be written, and an interrupt, are named; default `out`. */
   readonly err?: NodeJS.WritableStream;
   /** Every n/a result on its own line (default: one line per reason, with its count). */
   readonly verbose?: boolean;
@@ -33,12 +34,16 @@ export interface RunCommand {
   readonly color: boolean;
   /** A progress line rewritten in place (a TTY). */
   readonly live: boolean;
+  /** Aborted by Ctrl-C or SIGTERM (src/util/interrupt.ts); default: never. */
+  readonly signal?: AbortSignal;
 }
 
 /**
  * Runs and reports; returns the exit code: 0, or 1 when `failOnDeviation` and any result deviates, is
  * unfired or an error (`n/a` is neither: a client that is not installed does not fail a run); 2 when a
- * report could not be written (named on `err`; the others are kept).
+ * report could not be written (named on `err`; the others are kept). When `signal` aborts (an
+ * interrupt): the runs that finished are written, marked incomplete, one line says so, and the exit code
+ * is 130 (SIGINT) or 143 (SIGTERM).
  */
 export async function runCommand(cmd: RunCommand): Promise<number> {
   const scenarios = cmd.suites.flatMap((s) => s.scenarios);
@@ -52,19 +57,35 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
   for (const [flag, file] of outputs) if (file) await checkOutput(flag, file, 'file');
   if (cmd.transcripts) await checkOutput('transcripts', cmd.transcripts, 'dir');
   const console = createConsoleReporter(cmd.out, { color: cmd.color, live: cmd.live, verbose: cmd.verbose === true });
+  let total = 0;
   const results = await runScenarios(scenarios, cmd.clients, {
     concurrency: cmd.concurrency,
     servers: cmd.servers,
-    onStart: (total) => console.start(total),
+    ...(cmd.signal ? { signal: cmd.signal } : {}),
+    onStart: (n) => {
+      total = n;
+      console.start(n);
+    },
     onResult: (result) => console.result(result),
   });
-  console.end(results);
+  const interrupted = interruptedBy(cmd.signal);
+  const incomplete = interrupted ? { reason: `interrupted by ${interrupted}`, total } : undefined;
+  if (!interrupted) console.end(results);
   const jobs: ReportJob[] = [];
-  if (cmd.json) jobs.push({ flag: 'json', path: cmd.json, write: () => writeJsonReport(cmd.json!, results, cmd.version) });
-  if (cmd.junit) jobs.push({ flag: 'junit', path: cmd.junit, write: () => writeJunitReport(cmd.junit!, results) });
+  if (cmd.json) jobs.push({ flag: 'json', path: cmd.json, write: () => writeJsonReport(cmd.json!, results, cmd.version, incomplete) });
+  if (cmd.junit) jobs.push({ flag: 'junit', path: cmd.junit, write: () => writeJunitReport(cmd.junit!, results, incomplete) });
   if (cmd.html) jobs.push({ flag: 'html', path: cmd.html, write: () => writeHtml(cmd.html!, results, { version: cmd.version, generatedAt: new Date() }) });
   if (cmd.transcripts) jobs.push({ flag: 'transcripts', path: cmd.transcripts, write: async () => void (await writeTranscripts(cmd.transcripts!, results)) });
-  const written = await writeReports(jobs, cmd.out, cmd.err ?? cmd.out);
+  const err = cmd.err ?? cmd.out;
+  if (interrupted) {
+    // Everything the run started was stopped and removed by the finally blocks that own it.
+    await writeReports(jobs, undefined, err);
+    const written = jobs.length > 0 ? 'written' : 'finished';
+    const line = interruptLine(interrupted, `${results.length} of ${total} results ${written}; cleaned up`);
+    err.write(cmd.live ? `\n${line}` : line);
+    return EXIT_CODES[interrupted];
+  }
+  const written = await writeReports(jobs, cmd.out, err);
   if (!written) return 2;
   const summary = summarize(results);
   return cmd.failOnDeviation && summary.conformant + summary.na < summary.total ? 1 : 0;

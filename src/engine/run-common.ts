@@ -49,13 +49,22 @@ export function failed(scenario: Scenario, client: ClientAdapter, error: unknown
 
 /**
  * Runs `task` until it settles or `ms` pass; at the deadline the signal aborts and the result is
- * `hung` whatever the task does later.
+ * `hung` whatever the task does later. When `stop` aborts (the user interrupted the run), the task's
+ * signal aborts too and the result is `hung` at once: the runner discards it.
  */
-export async function withDeadline<T>(task: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T | 'hung'> {
+export async function withDeadline<T>(task: (signal: AbortSignal) => Promise<T>, ms: number, stop?: AbortSignal): Promise<T | 'hung'> {
+  if (stop?.aborted) return 'hung';
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
+  let onStop: (() => void) | undefined;
   const deadline = new Promise<'hung'>((resolve) => {
     timer = setTimeout(() => resolve('hung'), ms);
+    // Synchronously: the client's process group is killed before a second signal can exit wireprobe.
+    onStop = () => {
+      controller.abort();
+      resolve('hung');
+    };
+    stop?.addEventListener('abort', onStop, { once: true });
   });
   try {
     const result = await Promise.race([task(controller.signal), deadline]);
@@ -63,6 +72,7 @@ export async function withDeadline<T>(task: (signal: AbortSignal) => Promise<T>,
     return result;
   } finally {
     clearTimeout(timer);
+    if (onStop) stop?.removeEventListener('abort', onStop);
   }
 }
 

@@ -19,8 +19,17 @@ import type { FtpReport, Outcome, Result, Scenario, SinkReport } from './types.j
 import { judgeFtp, type Transferred } from './verdict.js';
 import { digestOf } from '../util/digest.js';
 
-/** Runs one FTP scenario with one client in one mode, against `serverName` (default the mock). Never throws. */
-export async function runFtpScenario(scenario: Scenario, client: FtpClientAdapter, mode: FtpMode, serverName: string = MOCK_SERVERS.ftp): Promise<Result> {
+/**
+ * Runs one FTP scenario with one client in one mode, against `serverName` (default the mock). Never
+ * throws. `stop` (an interrupt) cuts the transfer at once; the server and proxy are closed as always.
+ */
+export async function runFtpScenario(
+  scenario: Scenario,
+  client: FtpClientAdapter,
+  mode: FtpMode,
+  serverName: string = MOCK_SERVERS.ftp,
+  stop?: AbortSignal,
+): Promise<Result> {
   const started = performance.now();
   const transfer = scenario.ftp ?? { direction: 'upload' as const };
   const na = (reason: string): Result => notApplicable(scenario, client, reason, mode, serverName);
@@ -51,8 +60,10 @@ export async function runFtpScenario(scenario: Scenario, client: FtpClientAdapte
       ...(transfer.resume ? { resume: true } : {}),
       ...(transfer.sources?.length ? { source: transfer.sources[i % transfer.sources.length]! } : {}),
     }));
-    const reports = await withDeadline((signal) => Promise.all(jobs.map((j) => client.run(j, signal))), timeouts.deadline);
+    const reports = await withDeadline((signal) => Promise.all(jobs.map((j) => client.run(j, signal))), timeouts.deadline, stop);
     const sessions = await sessionsAfter(reports, proxy, server);
+    // Interrupted: the result is left out, so no need to wait for what the server holds.
+    if (stop?.aborted) return failed(scenario, client, stop.reason, started, mode, serverName);
     const transferred = await Promise.all(files.map(async (f, i): Promise<Transferred> => {
       const report = reports === 'hung' ? undefined : reports[i];
       // A download is judged by what the client wrote out (its size and SHA-256), an upload by the server's file.

@@ -34,9 +34,17 @@ export interface RunOptions {
    * runs on those of its protocol; a protocol with none named here runs on its mock. Default: the mocks.
    */
   readonly servers?: readonly string[];
+  /**
+   * Aborted when the user interrupts (Ctrl-C): no further run starts, runs in flight are cut (their
+   * clients killed, servers and proxies closed) and left out of the results. Default: none.
+   */
+  readonly signal?: AbortSignal;
 }
 
-/** Runs every scenario with every client of its protocol; results in input order. */
+/**
+ * Runs every scenario with every client of its protocol; results in input order. After `signal`
+ * aborted: only the runs that finished before it, in input order.
+ */
 export async function runScenarios(
   scenarios: readonly Scenario[],
   clients: readonly ClientAdapter[],
@@ -53,20 +61,24 @@ export async function runScenarios(
   );
   options.onStart?.(jobs.length);
   const missing = new Map(await Promise.all(clients.map(async (c) => [c, await unavailable(c)] as const)));
-  const results: Result[] = new Array<Result>(jobs.length);
+  const results: (Result | undefined)[] = new Array<Result | undefined>(jobs.length);
+  const stop = options.signal;
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < jobs.length) {
+    while (next < jobs.length && !stop?.aborted) {
       const i = next++;
       const [scenario, client, mode, server] = jobs[i]!;
       const why = missing.get(client);
-      results[i] = why ? notApplicable(scenario, client, why, mode, server) : await runScenario(scenario, client, mode, server);
-      options.onResult?.(results[i]!);
+      const result = why ? notApplicable(scenario, client, why, mode, server) : await runScenario(scenario, client, mode, server, stop);
+      // A run the interrupt cut short says nothing about the client: left out.
+      if (stop?.aborted) return;
+      results[i] = result;
+      options.onResult?.(result);
     }
   };
   const width = Math.max(1, Math.min(options.concurrency ?? 4, jobs.length));
   await Promise.all(Array.from({ length: width }, worker));
-  return results;
+  return results.filter((r): r is Result => r !== undefined);
 }
 
 /** Why a client cannot run on this machine (its program is not installed), or undefined. */
@@ -92,14 +104,14 @@ function cannotExpress(scenario: Scenario, client: SmtpClientAdapter): string | 
 
 /**
  * Runs one scenario with one client (FTP: in one mode). Never throws: wireprobe's own failures
- * become `error`.
+ * become `error`. `stop` cuts the client short (see RunOptions.signal).
  */
-export async function runScenario(scenario: Scenario, client: ClientAdapter, mode?: FtpMode, server?: string): Promise<Result> {
-  if (client.protocol === 'ftp') return runFtpScenario(scenario, client, mode ?? 'passive', server);
-  return runSmtpScenario(scenario, client, server);
+export async function runScenario(scenario: Scenario, client: ClientAdapter, mode?: FtpMode, server?: string, stop?: AbortSignal): Promise<Result> {
+  if (client.protocol === 'ftp') return runFtpScenario(scenario, client, mode ?? 'passive', server, stop);
+  return runSmtpScenario(scenario, client, server, stop);
 }
 
-async function runSmtpScenario(scenario: Scenario, client: SmtpClientAdapter, serverName: string = MOCK_SERVERS.smtp): Promise<Result> {
+async function runSmtpScenario(scenario: Scenario, client: SmtpClientAdapter, serverName: string = MOCK_SERVERS.smtp, stop?: AbortSignal): Promise<Result> {
   const started = performance.now();
   const base = identity(scenario, client, undefined, serverName);
   const cannot = cannotExpress(scenario, client);
@@ -120,8 +132,10 @@ async function runSmtpScenario(scenario: Scenario, client: SmtpClientAdapter, se
     const expected = messages.map((m) => (client.transforms ? fingerprint(client.transforms(m.data)) : m));
     const job = { host: proxy.host, port: proxy.port, from: 'sender@wireprobe.test', to: ['sink@wireprobe.test'], timeouts, tls };
     const jobs = messages.map((m) => ({ ...job, message: m.data }));
-    const reports = await withDeadline((signal) => sendAll(client, jobs, sends, signal), timeouts.deadline);
+    const reports = await withDeadline((signal) => sendAll(client, jobs, sends, signal), timeouts.deadline, stop);
     const sessions = await sessionsAfter(reports, proxy, server);
+    // Interrupted: the result is left out, so no need to wait for a real MTA's queue to drain.
+    if (stop?.aborted) return failed(scenario, client, stop.reason, started, undefined, serverName);
     const inOrder = !client.runMany && sends.mode === 'sequential';
     const outcome = outcomeOf(client.name, reports, sessions, inOrder);
     const { copies, stored } = await server.copies(expected.map((e) => e.data));

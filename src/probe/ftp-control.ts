@@ -81,6 +81,8 @@ export interface Transfer {
 /** One FTP control connection of the probe. */
 export class FtpSession {
   #stale = false;
+  /** The data connection of the transfer under way, if any (see `cut`). */
+  #plan: DataPlan | undefined;
   constructor(
     readonly conn: RawConnection,
     readonly limits: ProbeLimits,
@@ -227,6 +229,7 @@ export class FtpSession {
    * The plan is closed afterwards, whatever happened.
    */
   async transfer(plan: DataPlan, line: string, upload?: Buffer | Iterable<Buffer>): Promise<Transfer> {
+    this.#plan = plan;
     try {
       const first = await this.command(line);
       if (!first.ok || first.value.code >= 200) return { first };
@@ -263,6 +266,7 @@ export class FtpSession {
       const final = await this.next();
       return { first, final, octets: got.octets, sha256: hash.digest('hex'), dataEnd: got.end, ms: took(), ...(keep ? { data: Buffer.concat(kept) } : {}) };
     } finally {
+      this.#plan = undefined;
       plan.close();
     }
   }
@@ -280,6 +284,15 @@ export class FtpSession {
       sent += piece.length;
     }
     return { sent, stalled: false, gone: false };
+  }
+
+  /**
+   * Closes the data connection of the transfer under way (the user interrupted): the server sees the
+   * file end there (stream mode, RFC 959 §3.4.1) and answers on the control connection, which stays
+   * usable for a DELE.
+   */
+  cut(): void {
+    this.#plan?.close();
   }
 
   /** QUIT, then waits (bounded) for the server to close; always destroys the connection. */

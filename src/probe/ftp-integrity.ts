@@ -21,7 +21,7 @@ import { DataOpener, openLoggedIn, type DataPlan, type FtpSession, type Transfer
 import { codeOf, finding, merge, probeFileName, said, seconds, skipped } from './ftp-finding.js';
 import { ftpRfc } from './ftp-ids.js';
 import { Payload } from './ftp-payload.js';
-import { DEFAULT_UPLOAD_OCTETS, type Finding, type FindingStatus, type ProbeLimits, type ProbeTarget } from './types.js';
+import { DEFAULT_UPLOAD_OCTETS, type Finding, type FindingStatus, type ProbeContext, type ProbeLimits, type ProbeTarget } from './types.js';
 
 const RFC = { integrity: ftpRfc('ftp.integrity'), resume: ftpRfc('ftp.resume') } as const;
 
@@ -44,8 +44,12 @@ function pace(octets: number, ms: number): string {
   return `${ms < 1000 ? (ms / 1000).toFixed(3) : seconds(ms)} s (${rate >= 10 ? Math.round(rate) : Math.round(rate * 10) / 10} MiB/s)`;
 }
 
-/** The integrity and resume checks. */
-export async function ftpIntegrityChecks(target: ProbeTarget, limits: ProbeLimits): Promise<Finding[]> {
+/**
+ * The integrity and resume checks. An interrupt (`context.signal`) cuts the transfer under way, skips
+ * the remaining steps and goes straight to the DELE (each wait bounded by limits.replyTimeoutMs).
+ */
+export async function ftpIntegrityChecks(target: ProbeTarget, limits: ProbeLimits, context: ProbeContext = {}): Promise<Finding[]> {
+  const stop = context.signal;
   const opened = await openLoggedIn(target, limits);
   if (!opened.ok) return [skipped('ftp.integrity', RFC.integrity, opened.why), skipped('ftp.resume', RFC.resume, opened.why)];
   let s = opened.session;
@@ -55,14 +59,21 @@ export async function ftpIntegrityChecks(target: ProbeTarget, limits: ProbeLimit
   let integrity: { status: FindingStatus; advice: string; value?: number; transcript: Transcript } | undefined;
   let resume: Finding | undefined;
   let cleanup: { ok: boolean; said: string; transcript: Transcript } | undefined;
+  const interrupted = (): boolean => {
+    if (!stop?.aborted) return false;
+    integrity ??= { status: 'skip', advice: 'Not finished: the probe was interrupted.', transcript: s.take() };
+    resume ??= skipped('ftp.resume', RFC.resume, 'Not run: the probe was interrupted.');
+    return true;
+  };
   const steps = async (): Promise<void> => {
     await s.command('TYPE I');
     const feat = await s.command('FEAT');
     const restAdvertised = feat.ok && feat.value.code === 211 && feat.value.lines.some((l) => /^\s*REST\s+STREAM/i.test(l));
     const data = new DataOpener(s);
     const payload = new Payload(limits.uploadOctets ?? DEFAULT_UPLOAD_OCTETS);
-    const up = await upload(s, data, name, payload);
+    const up = await upload(s, data, name, payload, stop);
     path = up.path;
+    if (interrupted()) return;
     if (!up.ok) {
       integrity = { ...up.result, transcript: s.take() };
       resume = skipped('ftp.resume', RFC.resume, 'Not run: the upload did not succeed (see ftp.integrity).');
@@ -72,6 +83,7 @@ export async function ftpIntegrityChecks(target: ProbeTarget, limits: ProbeLimit
     const size = await s.command(`SIZE ${stored}`);
     await s.command(`MDTM ${stored}`);
     const down = await download(s, data, `RETR ${stored}`);
+    if (interrupted()) return;
     const judged = judgeIntegrity(payload, size, down, stored, up.ms);
     integrity = { ...judged, transcript: s.take() };
     if (s.stale) {
@@ -81,17 +93,21 @@ export async function ftpIntegrityChecks(target: ProbeTarget, limits: ProbeLimit
     // REST and APPE are judged against the uploaded octets: a server that did not keep them is reported
     // by ftp.integrity, and what it holds instead is not known here.
     resume = judged.intact
-      ? await resumeCheck(s, data, stored, payload, restAdvertised)
+      ? await resumeCheck(s, data, stored, payload, restAdvertised, stop)
       : skipped('ftp.resume', RFC.resume, `Not run: the file could not be read back as uploaded (see ftp.integrity), so a resumed transfer has nothing to be compared with.`);
   };
+  const cut = (): void => s.cut();
+  stop?.addEventListener('abort', cut, { once: true });
   try {
     await steps();
   } finally {
+    stop?.removeEventListener('abort', cut);
     // Even when a step failed or threw: the probe leaves nothing behind if the server lets it.
     if (path !== undefined) {
       const removed = await remove(s, path, target, limits);
       s = removed.session;
       cleanup = removed;
+      if (!removed.ok) context.onLeftBehind?.(path, removed.said);
     }
     await s.quit();
   }
@@ -127,11 +143,18 @@ async function upload(
   data: DataOpener,
   name: string,
   payload: Payload,
+  stop?: AbortSignal,
 ): Promise<{ ok: true; path: string; ms: number } | { ok: false; path?: string; result: { status: FindingStatus; advice: string; value?: number } }> {
   let refusal = '';
   const octets = payload.size;
+  const stopped = { ok: false as const, result: { status: 'skip' as const, advice: 'Not run: the probe was interrupted.' } };
   for (const dir of UPLOAD_DIRS) {
+    if (stop?.aborted) return stopped;
     const plan = await data.open();
+    if (plan && stop?.aborted) {
+      plan.close();
+      return stopped;
+    }
     if (!plan) return { ok: false, result: { status: 'fail', advice: 'No data connection could be made (EPSV, PASV and active all failed: see ftp.pasv-connect, ftp.epsv, ftp.active), so nothing was uploaded.' } };
     const path = `${dir}${name}`;
     const t = await s.transfer(plan, `STOR ${path}`, payload.pieces());
@@ -215,7 +238,7 @@ function judgeIntegrity(
  * The data connection first, then REST n immediately before RETR (RFC 3659 §5.3: anything between them,
  * EPSV included, may cancel the restart); only the rest should come. Then APPE and a download of the whole.
  */
-async function resumeCheck(s: FtpSession, data: DataOpener, path: string, payload: Payload, restAdvertised: boolean): Promise<Finding> {
+async function resumeCheck(s: FtpSession, data: DataOpener, path: string, payload: Payload, restAdvertised: boolean, stop?: AbortSignal): Promise<Finding> {
   const id = 'ftp.resume';
   const held = payload.size;
   const offset = Math.floor(held / 2);
@@ -249,6 +272,7 @@ async function resumeCheck(s: FtpSession, data: DataOpener, path: string, payloa
     problems.push(`REST ${offset} got ${said(rest)}${restAdvertised ? ' although FEAT advertises REST STREAM' : ''}: interrupted downloads restart from zero`);
   }
   if (codeOf(rest) === 350 && !restAdvertised) notes.push('REST STREAM is not in FEAT, so clients may not use it');
+  if (stop?.aborted) return skipped(id, RFC.resume, 'Not finished: the probe was interrupted.');
   const tail = randomBytes(APPENDED_OCTETS);
   const plan = await data.open();
   const appe = plan ? await s.transfer(plan, `APPE ${path}`, tail) : undefined;

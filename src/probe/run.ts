@@ -7,6 +7,8 @@
  *                                                                   └─ no: the rest are `skip`
  */
 import { FTP_FINDINGS, FTP_GROUPS, ftpSessionUsable } from './ftp.js';
+import { ftpIntegrityChecks } from './ftp-integrity.js';
+import { aborted } from '../util/interrupt.js';
 import { smtpDataGroup } from './smtp-data.js';
 import { smtpGreetingGroup, smtpSessionUsable } from './smtp-greeting.js';
 import { SMTP_FINDINGS } from './smtp-ids.js';
@@ -26,12 +28,17 @@ export interface ProtocolChecks {
   readonly usable?: (findings: readonly Finding[]) => boolean;
   /** Every finding id, in report order (for the skips above). */
   readonly ids?: readonly { readonly id: string; readonly rfc: string }[];
+  /**
+   * Groups that change the server and undo it when interrupted (the FTP upload): after an interrupt
+   * they are awaited to their end; any other group is abandoned at once (an idle wait may be long).
+   */
+  readonly cleansUp?: readonly CheckGroup[];
 }
 
 /** The registry: each protocol's groups. FTP's live in src/probe/ftp.ts. */
 export const PROBE_CHECKS: Readonly<Record<ProbeTarget['protocol'], ProtocolChecks>> = {
   smtp: { groups: SMTP_GROUPS, usable: smtpSessionUsable, ids: SMTP_FINDINGS },
-  ftp: { groups: FTP_GROUPS, usable: ftpSessionUsable, ids: FTP_FINDINGS },
+  ftp: { groups: FTP_GROUPS, usable: ftpSessionUsable, ids: FTP_FINDINGS, cleansUp: [ftpIntegrityChecks] },
 };
 
 /** Worst first: the order of the console report and of `--fail-on`. */
@@ -42,6 +49,10 @@ export interface RunProbeOptions {
   readonly onFindings?: (findings: readonly Finding[]) => void;
   /** The checks to run; default PROBE_CHECKS[target.protocol] (tests pass their own). */
   readonly checks?: ProtocolChecks;
+  /** Aborted by an interrupt: no further group starts, the running one cleans up (see ProbeContext). */
+  readonly signal?: AbortSignal;
+  /** See ProbeContext.onLeftBehind. */
+  readonly onLeftBehind?: (path: string, why: string) => void;
 }
 
 /** Counts per status. */
@@ -54,16 +65,22 @@ export function summarize(findings: readonly Finding[]): ProbeReport['summary'] 
 /**
  * Probes `target` within `limits`. Throws TargetError (one line) when the host does not resolve or the
  * port cannot be reached; anything the server does after that is a finding. A group that throws (our
- * bug) becomes a `fail` finding `<protocol>.internal` rather than ending the run.
+ * bug) becomes a `fail` finding `<protocol>.internal` rather than ending the run. Once
+ * `options.signal` aborts, no further group starts and the running one is abandoned unless it cleans
+ * up (ProtocolChecks.cleansUp): the report holds the groups that ran.
  */
 export async function runProbe(target: ProbeTarget, limits: ProbeLimits, options: RunProbeOptions = {}): Promise<ProbeReport> {
   await reachTarget(target, limits.replyTimeoutMs);
   const checks = options.checks ?? PROBE_CHECKS[target.protocol];
   const findings: Finding[] = [];
+  const context = { ...(options.signal ? { signal: options.signal } : {}), ...(options.onLeftBehind ? { onLeftBehind: options.onLeftBehind } : {}) };
   for (const [i, group] of checks.groups.entries()) {
+    if (options.signal?.aborted) break;
     let found: Finding[];
     try {
-      found = await group(target, limits);
+      const running = group(target, limits, context);
+      const abandon = options.signal && !checks.cleansUp?.includes(group);
+      found = await (abandon ? Promise.race([running, aborted(options.signal!).then((): Finding[] => [])]) : running);
     } catch (error) {
       found = [{
         id: `${target.protocol}.internal`,

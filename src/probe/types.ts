@@ -83,5 +83,13 @@ export interface ProbeTarget {
   readonly password?: string;
 }
 
+/** What a probe run hands its groups besides the target and limits; every field optional. */
+export interface ProbeContext {
+  /** Aborted when the user interrupts: a group that changed the server undoes that and returns. Default: none. */
+  readonly signal?: AbortSignal;
+  /** Called when the probe could not delete its own file from the server (path, what the server said). */
+  readonly onLeftBehind?: (path: string, why: string) => void;
+}
+
 /** A group of checks (one file per concern): runs its checks in order and returns their findings. */
-export type CheckGroup = (target: ProbeTarget, limits: ProbeLimits) => Promise<Finding[]>;
+export type CheckGroup = (target: ProbeTarget, limits: ProbeLimits, context?: ProbeContext) => Promise<Finding[]>;

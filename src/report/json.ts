@@ -44,25 +44,40 @@ export interface JsonResult {
   readonly durationMs: number;
 }
 
+/** Why a report holds fewer results than the run planned (the user interrupted it), and how many it planned. */
+export interface Incomplete {
+  /** `interrupted by SIGINT` or `interrupted by SIGTERM`. */
+  readonly reason: string;
+  /** The runs planned; the report holds those that finished. */
+  readonly total: number;
+}
+
 /** The whole JSON report. */
 export interface JsonReport {
   readonly tool: 'wireprobe';
   readonly version: string;
+  /** Present (true) only when the run was interrupted: `results` holds the runs that finished. */
+  readonly incomplete?: true;
+  /** With `incomplete`: why (`interrupted by SIGINT`). */
+  readonly reason?: string;
+  /** With `incomplete`: the runs planned. */
+  readonly planned?: number;
   readonly results: readonly JsonResult[];
   readonly summary: Summary;
   /** The same results as a client x scenario matrix. */
   readonly matrix: Matrix;
 }
 
-/** Builds the JSON report object for a run; `version` is wireprobe's own version. */
-export function toJsonReport(results: readonly Result[], version: string): JsonReport {
-  return { tool: 'wireprobe', version, results: results.map(toJsonResult), summary: summarize(results), matrix: buildMatrix(results) };
+/** Builds the JSON report object for a run; `version` is wireprobe's own version; `incomplete` when interrupted. */
+export function toJsonReport(results: readonly Result[], version: string, incomplete?: Incomplete): JsonReport {
+  const cut = incomplete ? { incomplete: true as const, reason: incomplete.reason, planned: incomplete.total } : {};
+  return { tool: 'wireprobe', version, ...cut, results: results.map(toJsonResult), summary: summarize(results), matrix: buildMatrix(results) };
 }
 
 /** Writes the JSON report to `file`, pretty-printed with a trailing newline, creating parent folders. */
-export async function writeJsonReport(file: string, results: readonly Result[], version: string): Promise<void> {
+export async function writeJsonReport(file: string, results: readonly Result[], version: string, incomplete?: Incomplete): Promise<void> {
   await makeDirs(dirname(file));
-  await writeFile(file, `${JSON.stringify(toJsonReport(results, version), null, 2)}\n`, 'utf8');
+  await writeFile(file, `${JSON.stringify(toJsonReport(results, version, incomplete), null, 2)}\n`, 'utf8');
 }
 
 function toJsonResult(r: Result): JsonResult {

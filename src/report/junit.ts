@@ -8,12 +8,15 @@ import { dirname } from 'node:path';
 import jrb, { type Builder } from 'junit-report-builder';
 import type { Result } from '../engine/types.js';
 import { makeDirs } from '../util/dirs.js';
+import type { Incomplete } from './json.js';
 
 /**
  * Writes the JUnit report for `results` to `file`, creating parent folders. Suites appear in the order
- * their first result does; testcase `classname` is the suite with `/` replaced by `.`.
+ * their first result does; testcase `classname` is the suite with `/` replaced by `.`. An interrupted
+ * run (`incomplete`) gets a last suite `wireprobe` whose testcase `incomplete` fails with the reason
+ * (a dashboard shows the run red rather than a short green one), and an `incomplete` property.
  */
-export async function writeJunitReport(file: string, results: readonly Result[]): Promise<void> {
+export async function writeJunitReport(file: string, results: readonly Result[], incomplete?: Incomplete): Promise<void> {
   const builder = rootBuilder().newBuilder().name('wireprobe');
   for (const [suite, members] of groupBySuite(results)) {
     const testSuite = builder.testSuite().name(suite);
@@ -30,6 +33,11 @@ export async function writeJunitReport(file: string, results: readonly Result[])
       else if (r.verdict === 'n/a') testCase.skipped();
       if (r.transcript.length > 0) testCase.standardOutput(r.transcript.join('\n'));
     }
+  }
+  if (incomplete) {
+    const why = `${incomplete.reason}: ${results.length} of ${incomplete.total} runs finished`;
+    builder.testSuite().name('wireprobe').property('incomplete', incomplete.reason)
+      .testCase().className('wireprobe').name('incomplete').failure(why, 'incomplete');
   }
   await makeDirs(dirname(file));
   await writeFile(file, builder.build(), 'utf8');

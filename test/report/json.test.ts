@@ -82,6 +82,19 @@ describe('toJsonReport', () => {
   });
 });
 
+describe('toJsonReport of an interrupted run', () => {
+  it('says incomplete, why, and how many runs were planned, before the results', () => {
+    const report = toJsonReport([result()], '1.2.3', { reason: 'interrupted by SIGTERM', total: 40 });
+    expect(report).toMatchObject({ incomplete: true, reason: 'interrupted by SIGTERM', planned: 40 });
+    expect(Object.keys(report)).toEqual(['tool', 'version', 'incomplete', 'reason', 'planned', 'results', 'summary', 'matrix']);
+    expect(report.summary.total).toBe(1);
+  });
+
+  it('has none of these keys when the run was not interrupted', () => {
+    expect(Object.keys(toJsonReport([result()], '1.2.3'))).toEqual(['tool', 'version', 'results', 'summary', 'matrix']);
+  });
+});
+
 describe('writeJsonReport', () => {
   let dir = '';
   beforeEach(async () => {

@@ -74,3 +74,29 @@ describe('writeJunitReport', () => {
     expect(xml).toMatch(/<system-out>\s*<!\[CDATA\[0\.000 S: 220 reset-in-body\n0\.001 C: QUIT\]\]>\s*<\/system-out>/);
   });
 });
+
+describe('writeJunitReport of an interrupted run', () => {
+  it('adds an incomplete property and a failing testcase that says why and how many runs finished', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wireprobe-junit-'));
+    try {
+      const file = join(dir, 'junit.xml');
+      await writeJunitReport(file, results.slice(0, 2), { reason: 'interrupted by SIGINT', total: 40 });
+      const xml = await readFile(file, 'utf8');
+      expect(xml).toMatch(/<testsuite name="wireprobe" tests="1" failures="1" errors="0"[^>]*>\s*<properties>\s*<property name="incomplete" value="interrupted by SIGINT"\/>/);
+      expect(xml).toMatch(/<testcase classname="wireprobe" name="incomplete"[^>]*>\s*<failure message="interrupted by SIGINT: 2 of 40 runs finished" type="incomplete"\/>/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('has no such suite when the run was not interrupted', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wireprobe-junit-'));
+    try {
+      const file = join(dir, 'junit.xml');
+      await writeJunitReport(file, results);
+      expect(await readFile(file, 'utf8')).not.toContain('incomplete');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
