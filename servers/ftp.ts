@@ -21,6 +21,7 @@ import { DataChannel, type Wiring } from './ftp/data-channel.js';
 import { CommandFilter } from './ftp/defects.js';
 import { MAX_LINE, SIGNALS, SILENT_LOG, replyError, type Conn, type Connector, type Srv } from './ftp/internals.js';
 import { MemoryFileSystem, MemoryTree } from './ftp/memory-fs.js';
+import { stripTelnet } from '../src/protocol/telnet.js';
 
 /** The mock FTP server's knobs; every field is optional and merged over FTP_SERVER_DEFAULTS. */
 export interface FtpServerOptions {
@@ -255,7 +256,8 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
     socket.on('data', (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);
       for (let end = pending.indexOf(0x0a); end >= 0; end = pending.indexOf(0x0a)) {
-        const line = pending.subarray(0, end);
+        // A client aborting sends Telnet IP and Synch before ABOR (RFC 959 §4.1.3): ftp-srv knows no Telnet.
+        const line = stripTelnet(pending.subarray(0, end));
         pending = pending.subarray(end + 1);
         run(() => {
           const text = line.toString(connection.encoding).replace(/\r$/, '');
