@@ -4,6 +4,7 @@
  */
 
 import type { Mark } from '../protocol/conversation.js';
+import { visible } from '../probe/raw.js';
 
 /** Who a transcript line is about. */
 export type Speaker = 'C' | 'S' | '!!' | '--';
@@ -69,12 +70,20 @@ export class Transcript {
   }
 }
 
+/**
+ * Peer text made safe for a terminal and unambiguous in a log: controls and every octet above 0x7e as
+ * `\r`, `\t`, `\xNN` (lines are latin1, one character per octet: a Telnet IAC shows as `\xff`).
+ */
+export function printable(text: string): string {
+  return visible(text).replace(/[\x80-\xff]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
+}
+
 /** Writes a protocol mark as transcript lines: client lines redacted, body octets summed, replies line by line. */
 export function recordMark(transcript: Transcript, mark: Mark): void {
   if (mark.kind === 'body') transcript.body(mark.end - mark.start);
   else if (mark.kind === 'dot') transcript.add('C', '.');
-  else if (mark.kind === 'command') transcript.add('C', redact(mark.line, mark.verb, 'continuation' in mark && mark.continuation === true));
+  else if (mark.kind === 'command') transcript.add('C', printable(redact(mark.line, mark.verb, 'continuation' in mark && mark.continuation === true)));
   else {
-    for (const [i, line] of mark.lines.entries()) transcript.add('S', `${mark.code}${i === mark.lines.length - 1 ? ' ' : '-'}${line}`);
+    for (const [i, line] of mark.lines.entries()) transcript.add('S', printable(`${mark.code}${i === mark.lines.length - 1 ? ' ' : '-'}${line}`));
   }
 }

@@ -1,0 +1,77 @@
+/**
+ * ABOR with Telnet IP and Synch during a RETR (RFC 959 §4.1.3) against real vsftpd, directly and through
+ * the proxy. The Synch's DM travels as TCP urgent data, which Node can neither read nor send: the proxy
+ * relays IAC IP IAC ABOR in band, and vsftpd, which notices an ABOR mid-transfer only by SIGURG, reads it
+ * after the transfer. The client (test/helpers/urgent-abor.py) keeps reading the data connection to its end.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { LaunchedServer } from '../../servers/real/common.js';
+import { createVsftpdLauncher } from '../../servers/real/vsftpd.js';
+import { startProxy } from '../../src/proxy/proxy.js';
+
+const CLIENT = fileURLToPath(new URL('../helpers/urgent-abor.py', import.meta.url));
+/** Far more than loopback socket buffers hold: an ABOR acted on at once stops the transfer short. */
+const SIZE = 32 * 1024 * 1024;
+
+interface Aborted {
+  /** The final lines of the two replies after the 150. */
+  readonly replies: readonly string[];
+  /** Data octets the client received. */
+  readonly received: number;
+}
+
+/** Runs the aborting client against 127.0.0.1:port. */
+function abortDownload(server: LaunchedServer, port: number): Promise<Aborted> {
+  const login = server.login ?? { user: 'anonymous', password: 'guest' };
+  const args = [CLIENT, '127.0.0.1', String(port), login.user, login.password, '/pub/big.bin'];
+  return new Promise((resolve, reject) => {
+    execFile('python3', args, { timeout: 50_000 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`urgent-abor.py failed: ${stderr.trim() || error.message}`));
+      resolve(JSON.parse(stdout) as Aborted);
+    });
+  });
+}
+
+/** Starts vsftpd with a 32 MiB /pub/big.bin, runs `body`, and always stops it. */
+async function withVsftpd(asyncAbort: boolean, body: (server: LaunchedServer) => Promise<void>): Promise<void> {
+  const server = await createVsftpdLauncher({ asyncAbort }).start({});
+  try {
+    await server.put?.('/pub/big.bin', randomBytes(SIZE));
+    await body(server);
+  } finally {
+    await server.close();
+  }
+}
+
+describe('ABOR with IAC IP and an urgent Synch during RETR, vsftpd (real)', () => {
+  it('with async_abor_enable=YES: direct, 426 and 226 at once; through the proxy the ABOR waits for the transfer and its lost DM turns it into 500', async () => {
+    await withVsftpd(true, async (server) => {
+      const direct = await abortDownload(server, server.port);
+      expect(direct.replies).toEqual(['426 Failure writing network stream.', '226 ABOR successful.']);
+      expect(direct.received).toBeLessThan(SIZE);
+
+      const lines: string[] = [];
+      const proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: [], protocol: 'ftp', onLine: (line) => lines.push(line) });
+      try {
+        const proxied = await abortDownload(server, proxy.port);
+        // The whole file, then the ABOR read as a line: vsftpd reads IAC IP, then IAC A as a Telnet pair: "BOR".
+        expect(proxied).toEqual({ replies: ['226 Transfer complete.', '500 Unknown command.'], received: SIZE });
+        await proxy.idle();
+        const relayed = lines.map((line) => line.replace(/^\+\s*[\d.]+ms #\d+ /, ''));
+        expect(relayed).toContain('C  \\xff\\xf4\\xffABOR');
+        expect(relayed.slice(relayed.indexOf('C  \\xff\\xf4\\xffABOR'))).toEqual(expect.arrayContaining(['S  226 Transfer complete.', 'S  500 Unknown command.']));
+      } finally {
+        await proxy.close();
+      }
+    });
+  });
+
+  it("with vsftpd's default async_abor_enable=NO the ABOR is read after the transfer even directly", async () => {
+    await withVsftpd(false, async (server) => {
+      expect(await abortDownload(server, server.port)).toEqual({ replies: ['226 Transfer complete.', '225 No transfer to ABOR.'], received: SIZE });
+    });
+  });
+});
