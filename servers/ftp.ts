@@ -76,8 +76,13 @@ export interface FtpServerOptions {
   readonly greetingDelayMs?: number;
   /** Files present at start, path to content (parent directories are created); default {}. */
   readonly files?: Readonly<Record<string, Buffer>>;
-  /** Called with each upload as it is recorded (before its 226, or when it is aborted); default none. */
-  readonly onStored?: (file: StoredFile) => void;
+  /**
+   * Called with each upload as it is recorded (before its 226, or when it is aborted), and the client's
+   * TCP port (behind the proxy: the proxy's port toward this server); default none.
+   */
+  readonly onStored?: (file: StoredFile, from: { readonly port: number }) => void;
+  /** Called with each download (RETR) as it ends, complete or not, and the client's TCP port; default none. */
+  readonly onServed?: (file: ServedFile, from: { readonly port: number }) => void;
 }
 
 /** The defaults every FtpServerOptions field falls back to. */
@@ -100,6 +105,7 @@ export const FTP_SERVER_DEFAULTS: Required<FtpServerOptions> = Object.freeze({
   greetingDelayMs: 0,
   files: Object.freeze({}),
   onStored: () => undefined,
+  onServed: () => undefined,
 });
 
 /**
@@ -118,6 +124,18 @@ export interface StoredFile {
   /** Octets that arrived on the data connection in this transfer. */
   readonly received: number;
   /** true: the data connection ended with EOF and 226 follows; false: the transfer was aborted. */
+  readonly complete: boolean;
+}
+
+/** One download (RETR, from its REST offset if any). */
+export interface ServedFile {
+  /** Absolute path, e.g. '/a.bin'. */
+  readonly path: string;
+  /** Octets the transfer was to send: the file's size less the REST offset. */
+  readonly size: number;
+  /** Octets handed to the data connection. */
+  readonly sent: number;
+  /** true: all `size` octets were handed over; false: the transfer was aborted. */
   readonly complete: boolean;
 }
 
@@ -159,10 +177,10 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   const o: Required<FtpServerOptions> = { ...FTP_SERVER_DEFAULTS, ...given };
   validate(o);
   const files: StoredFile[] = [];
-  const tree = new MemoryTree(o.files, (file) => {
+  const tree = new MemoryTree(o.files, (file, port) => {
     files.push(file);
-    o.onStored(file);
-  }, o.truncateUploadsAt);
+    o.onStored(file, { port });
+  }, o.truncateUploadsAt, (file, port) => o.onServed(file, { port }));
   const control = new Set<Socket>();
   const sessions = new Set<Socket>();
   /** Sessions over a limit refused at PASS (sessionLimitReply '530'), with their 530 text. */

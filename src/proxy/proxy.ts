@@ -34,6 +34,21 @@ export interface ProxyOptions {
    * proxy too (src/proxy/ftp-data.ts).
    */
   readonly protocol?: 'smtp' | 'ftp';
+  /**
+   * Lines that end a relayed session's transcript (a summary), given what the proxy knows of it once
+   * both its connections are closed; default none.
+   */
+  readonly closing?: (info: SessionInfo, end: SessionEnd) => readonly string[];
+}
+
+/** How a relayed session ended, for `closing`. */
+export interface SessionEnd {
+  /** From the client's connect to the last connection's close, ms. */
+  readonly durationMs: number;
+  /** Connection events in order: `FIN from client`, `RST from server`, `RST to client`... */
+  readonly endings: readonly string[];
+  /** The proxy's own port toward the server: the client port the server saw. */
+  readonly upstreamPort: number | undefined;
 }
 
 /** What the proxy knows of one client connection. */
@@ -84,6 +99,8 @@ interface Entry {
   readonly index: number;
   readonly transcript: Transcript;
   readonly client: Socket;
+  /** performance.now() at the client's connect. */
+  readonly since: number;
   upstream?: Socket;
   session?: Session;
   ftp?: FtpData;
@@ -166,10 +183,17 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       const session = new Session(entry.index, entry.client, upstream, control, hooks, entry.transcript, dialect);
       entry.session = session;
       if (entry.ftp) entry.ftp.control = session;
+      const upstreamPort = upstream.localPort;
       void session.done
         .then(() => {
           entry.ftp?.stopListening();
           return entry.ftp?.settled();
+        })
+        .then(() => {
+          const body = session.bodyAfterFault();
+          if (body) entry.transcript.add('!!', body);
+          const end = { durationMs: performance.now() - entry.since, endings: session.endings, upstreamPort };
+          for (const line of options.closing?.(info(entry), end) ?? []) entry.transcript.add('==', line);
         })
         .then(settle);
       session.start();
@@ -178,7 +202,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
 
   server.on('connection', (client: Socket) => {
     const index = entries.length + 1;
-    const entry: Entry = { index, transcript: new Transcript(epoch, index, options.onLine), client };
+    const entry: Entry = { index, transcript: new Transcript(epoch, index, options.onLine), client, since: performance.now() };
     entries.push(entry);
     client.on('error', () => undefined);
     entry.transcript.add('--', `client connected from ${client.remoteAddress ?? 'an unknown address'}`);
@@ -220,22 +244,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     host,
     port,
     address: `${host}:${port}`,
-    sessions: () =>
-      entries.map((e) => ({
-        index: e.index,
-        // Turned away with a reply in place of the greeting: the client saw a greeting, of sorts.
-        phase: e.session?.view.phase ?? (e.rejected?.lastReply === undefined ? 'connect' : 'greeting'),
-        bodyBytes: e.session?.relayedBody ?? 0,
-        faultFired: e.session?.faultFired ?? false,
-        sent: [...(e.session?.sent ?? [])],
-        accepted: e.session?.view.accepted ?? 0,
-        violations: e.session?.view.violations ?? [],
-        transactions: e.session?.view.transactions ?? 0,
-        lastReply: e.session?.view.lastCode ?? e.rejected?.lastReply,
-        clientSaw: e.session?.clientSaw ?? e.rejected?.clientSaw ?? null,
-        ...(e.ftp ? { data: e.ftp.info } : {}),
-        transcript: e.transcript.lines,
-      })),
+    sessions: () => entries.map(info),
     fired: () => [...fired],
     idle: () => (open === 0 && queued.length === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve))),
     close() {
@@ -265,4 +274,23 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
 function destroy(entry: Entry): void {
   entry.client.destroy();
   entry.upstream?.destroy();
+}
+
+/** What the proxy knows of one connection. */
+function info(e: Entry): SessionInfo {
+  return {
+    index: e.index,
+    // Turned away with a reply in place of the greeting: the client saw a greeting, of sorts.
+    phase: e.session?.view.phase ?? (e.rejected?.lastReply === undefined ? 'connect' : 'greeting'),
+    bodyBytes: e.session?.relayedBody ?? 0,
+    faultFired: e.session?.faultFired ?? false,
+    sent: [...(e.session?.sent ?? [])],
+    accepted: e.session?.view.accepted ?? 0,
+    violations: e.session?.view.violations ?? [],
+    transactions: e.session?.view.transactions ?? 0,
+    lastReply: e.session?.view.lastCode ?? e.rejected?.lastReply,
+    clientSaw: e.session?.clientSaw ?? e.rejected?.clientSaw ?? null,
+    ...(e.ftp ? { data: e.ftp.info } : {}),
+    transcript: e.transcript.lines,
+  };
 }

@@ -7,7 +7,7 @@ import type { Mark } from '../protocol/conversation.js';
 import { visible } from '../probe/raw.js';
 
 /** Who a transcript line is about. */
-export type Speaker = 'C' | 'S' | '!!' | '--';
+export type Speaker = 'C' | 'S' | '!!' | '--' | '==';
 
 /** Hides credentials in a client line. `continuation`: a SASL line after 334, all secret. */
 export function redact(line: string, verb: string, continuation = false): string {
