@@ -178,9 +178,11 @@ export class MemoryFileSystem extends FileSystem {
     // octet reaches the data connection before the 150.
     const data = file.data.subarray(start ?? 0);
     const stream = fileStream(data).pause();
+    // ftp-srv: writes to a data socket already destroyed fail at once and it reads on: those chunks never left.
+    const socket = this.dataSocket();
     let sent = 0;
-    stream.on('data', (chunk: Buffer) => void (sent += chunk.length)); // explicitly paused: stays paused
-    stream.once('close', () => this.tree.served({ path, size: data.length, sent, complete: stream.readableEnded }, this.port()));
+    stream.on('data', (chunk: Buffer) => void (socket && !socket.destroyed && (sent += chunk.length))); // explicitly paused: stays paused
+    stream.once('close', () => this.tree.served({ path, size: data.length, sent, complete: stream.readableEnded && sent === data.length }, this.port()));
     // ftp-srv: without this a download cut by the client (FIN) would still be answered 226.
     onDataLost(this.dataSocket(), () => stream.readableEnded, () => stream.destroy(new Error('Data connection closed; transfer aborted')));
     return { stream, clientPath: path };

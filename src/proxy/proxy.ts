@@ -158,6 +158,12 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     if (open === 0 && queued.length === 0) for (const wake of idleWaiters.splice(0)) wake();
   };
 
+  /** Ends a transcript with the `closing` lines. */
+  const ended = (entry: Entry, endings: readonly string[], upstreamPort?: number): void => {
+    const end = { durationMs: performance.now() - entry.since, endings, upstreamPort };
+    for (const line of options.closing?.(info(entry), end) ?? []) entry.transcript.add('==', line);
+  };
+
   const relay = (entry: Entry): void => {
     open++;
     const upstream = net.connect({ ...options.upstream, ...onwardSource(entry.client, options.upstream.host), allowHalfOpen: true, noDelay: true });
@@ -192,8 +198,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
         .then(() => {
           const body = session.bodyAfterFault();
           if (body) entry.transcript.add('!!', body);
-          const end = { durationMs: performance.now() - entry.since, endings: session.endings, upstreamPort };
-          for (const line of options.closing?.(info(entry), end) ?? []) entry.transcript.add('==', line);
+          ended(entry, session.endings, upstreamPort);
         })
         .then(settle);
       session.start();
@@ -205,6 +210,11 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     const entry: Entry = { index, transcript: new Transcript(epoch, index, options.onLine), client, since: performance.now() };
     entries.push(entry);
     client.on('error', () => undefined);
+    // A connection turned away, or given up while queued, ends here; a relayed one when its session does.
+    client.once('close', () => {
+      if (entry.session || (entry.upstream && !entry.rejected)) return;
+      ended(entry, entry.rejected ? [`${entry.rejected.clientSaw.toUpperCase()} to client`] : ['client left while queued']);
+    });
     entry.transcript.add('--', `client connected from ${client.remoteAddress ?? 'an unknown address'}`);
     if (refusing === 'reset') {
       entry.transcript.add('!!', 'restarting: RST to client');

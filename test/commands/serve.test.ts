@@ -118,6 +118,38 @@ describe('wireprobe serve: the session log', () => {
     });
   });
 
+  it('ends a session the proxy turned away (limit 1 reply) with a summary too', async () => {
+    await withServe({ protocol: 'smtp', server: {} }, ['limit 1 reply'], async (s) => {
+      const first = await connectRaw(s.port);
+      await first.until((text) => text.startsWith('220 '));
+      const second = await connectRaw(s.port);
+      await second.until((text) => text.startsWith('421 '));
+      expect(await second.ended).toBe('fin');
+      expect(noDuration(await s.line(/^#2 == /))).toBe('#2 == session ended after N ms: no message accepted; FIN to client');
+      first.socket.destroy();
+    });
+  });
+
+  it('logs a download whose data connection the server saw reset as sent short of its size', async () => {
+    const data = Buffer.alloc(64 * 1024 * 1024, 9); // far more than loopback socket buffers hold
+    const server = { users: { alice: 's3cret' }, anonymous: 'off' as const, files: { '/big.bin': data } };
+    await withServe({ protocol: 'ftp', server }, ['reset after RETR +64KiB channel data toward server'], async (s) => {
+      const client = new Client(10_000);
+      try {
+        await client.access({ host: '127.0.0.1', port: s.port, user: 'alice', password: 's3cret' });
+        await expect(client.downloadTo(new Writable({ write: (_c: Buffer, _e, done) => done() }), '/big.bin')).rejects.toMatchObject({ code: 551 });
+      } finally {
+        client.close();
+      }
+      const line = await s.line(/^RETR \/big\.bin: /);
+      const sent = Number(/^RETR \/big\.bin: sent (\d+) of /.exec(line)?.[1]);
+      expect(sent).toBeGreaterThanOrEqual(65536);
+      expect(sent).toBeLessThan(data.length);
+      expect(line).toBe(`RETR /big.bin: sent ${sent} of 67108864 octets (the transfer was aborted)`);
+      expect(noDuration(await s.line(/^#1 == /))).toBe(`#1 == session ended after N ms: sent /big.bin (${sent} of 67108864 octets); client sent QUIT, then FIN from client, then FIN from server`);
+    });
+  });
+
   it('logs an FTP upload and a download from basic-ftp with "sent N of M octets", and the session summary, PASS redacted', async () => {
     const data = Buffer.alloc(1024 * 1024, 7);
     await withServe({ protocol: 'ftp', server: { users: { alice: 's3cret' }, anonymous: 'off' } }, [], async (s) => {
