@@ -18,6 +18,7 @@ import type { Fault, Toward } from '../faults/types.js';
 import { formatFault } from '../faults/format.js';
 import type { Direction, Mark, Tracker, View } from '../protocol/conversation.js';
 import { parseReplyLine } from '../protocol/smtp.js';
+import { BodyLedger } from './body-ledger.js';
 import { Outlet } from './outlet.js';
 import { closed, readProof, resetSocket } from './sockets.js';
 import { Transcript, recordMark } from './transcript.js';
@@ -104,12 +105,7 @@ export class Session implements Link {
   #faultFired = false;
   /** Per side: bytes were written to it since it last sent anything (it may not have read them). */
   #unread: Record<Toward, boolean> = { client: false, server: false };
-  #relayedBody = 0;
-  /** Body octets observed from the client and relayed to the server, all messages together. */
-  #body = { seen: 0, relayed: 0 };
-  /** Body octets relayed to the server when the first fault fired. */
-  #bodyAtFault: number | undefined;
-  #bodyMark: Mark | undefined;
+  readonly #body = new BodyLedger();
   /** How the connection ended, in order: `FIN from client`, `RST to server`... */
   #endings: string[] = [];
   #clientSaw: 'rst' | 'fin' | null = null;
@@ -142,7 +138,7 @@ export class Session implements Link {
 
   /** Body octets of the current (or last) message relayed to the server: the client got them through. */
   get relayedBody(): number {
-    return this.#relayedBody;
+    return this.#body.current;
   }
 
   /** How each side's connection ended, in the order seen: `FIN from client`, `RST to server`... */
@@ -150,32 +146,15 @@ export class Session implements Link {
     return this.#endings;
   }
 
-  /**
-   * Whether the client's body octets logged after the first fault reached the server, in words (the
-   * transcript sums body octets as they are observed, which is before any fault cuts them); undefined
-   * when no body octet was observed after a fault.
-   */
+  /** Whether the client's body octets logged after the first fault reached the server: see BodyLedger. */
   bodyAfterFault(): string | undefined {
-    const at = this.#bodyAtFault;
-    const after = at === undefined ? 0 : this.#body.seen - at;
-    if (at === undefined || after === 0) return undefined;
-    const reached = this.#body.relayed - at;
-    if (reached === after) return `${after} body octets after the fault reached the server`;
-    return reached === 0 ? `${after} body octets after the fault were swallowed: none reached the server` : `${after} body octets after the fault: ${reached} reached the server, ${after - reached} were swallowed`;
+    return this.#body.afterFault();
   }
 
   /** A connection event for the transcript and for `endings`. */
   #ending(text: string): void {
     this.#endings.push(text);
     this.transcript.add('--', text);
-  }
-
-  /** Octets of the current message relayed to the server so far, up to `mark`: `#relayedBody`, also summed in `#body`. */
-  #relayedTo(mark: Mark, octets: number): void {
-    if (mark !== this.#bodyMark && mark.kind === 'body' && mark.before === 0) this.#relayedBody = 0; // a new message
-    this.#bodyMark = mark;
-    this.#body.relayed += octets - this.#relayedBody;
-    this.#relayedBody = octets;
   }
 
   /**
@@ -338,7 +317,7 @@ export class Session implements Link {
   #observe(dir: Direction, marks: readonly Mark[]): void {
     for (const mark of marks) {
       recordMark(this.transcript, mark);
-      if (mark.kind === 'body') this.#body.seen += mark.end - mark.start;
+      this.#body.observed(mark);
       if (dir === 'up') this.view.sent(mark);
       if (mark.kind === 'command') this.sent.add(mark.verb);
       else if (mark.kind === 'dot') this.sent.add('dot');
@@ -356,7 +335,7 @@ export class Session implements Link {
         this.#check(dir, p, mark);
         if (this.#held || this.#dead) return;
         this.#shown(dir, p, p.next + 1);
-        if (mark.kind === 'body') this.#relayedTo(mark, mark.before + mark.end - mark.start);
+        if (mark.kind === 'body') this.#body.relayed(mark, mark.before + mark.end - mark.start);
         else p.lineStart = mark.end;
         p.next++;
       }
@@ -402,7 +381,7 @@ export class Session implements Link {
       this.#forward(dir, p.data.subarray(p.pos, cut.offset));
       p.pos = cut.offset;
       this.#shown(dir, p, cut.offset >= mark.end ? p.next + 1 : p.next);
-      if (mark.kind === 'body') this.#relayedTo(mark, mark.before + cut.offset - mark.start);
+      if (mark.kind === 'body') this.#body.relayed(mark, mark.before + cut.offset - mark.start);
       this.#caught = cut.pendingUntil !== undefined ? mark : undefined;
       this.#fire(fault);
       this.#caught = undefined;
@@ -426,7 +405,7 @@ export class Session implements Link {
     this.#armed = this.#armed.filter((f) => f !== fault);
     if (!this.#hooks.fire(fault)) return;
     this.#faultFired = true;
-    this.#bodyAtFault ??= this.#body.relayed;
+    this.#body.faultFired();
     this.transcript.add('!!', `fault fired: ${formatFault(fault)}`);
     if (isSessionFault(fault)) applyFault(fault, this);
     else this.#hooks.listenerFault(fault);
