@@ -103,6 +103,29 @@ describe('wireprobe serve: the session log', () => {
     });
   });
 
+  it('says a held 250 was relayed after the client had closed its side (FIN) during the delay', async () => {
+    await withServe({ protocol: 'smtp', server: {} }, ['delay 2s before reply to dot'], async (s) => {
+      const client = await connectRaw(s.port);
+      await client.until((text) => text.startsWith('220 '));
+      client.send('HELO wireprobe.test\r\nMAIL FROM:<a@wireprobe.test>\r\nRCPT TO:<b@wireprobe.test>\r\nDATA\r\n');
+      await client.until((text) => /^354 /m.test(text));
+      client.send('Subject: x\r\n\r\nhello\r\n.\r\n');
+      await s.line(/^#1 !! fault fired: delay 2s before reply to dot/);
+      client.socket.end();
+      await client.until((text) => /^250 OK/m.test(text)); // half-closed, it still reads
+      const summary = noDuration(await s.line(/^#1 == /));
+      const log = s.lines();
+      const from = log.indexOf('#1 !! fault fired: delay 2s before reply to dot');
+      expect([...log.slice(from, log.findIndex((l) => l.startsWith('#1 == '))), summary]).toEqual([
+        '#1 !! fault fired: delay 2s before reply to dot',
+        '#1 -- FIN from client',
+        '#1 !! held 250 reply to dot was relayed after the client had closed its side',
+        '#1 -- FIN from server',
+        `#1 == session ended after N ms: accepted 1 message: 21 octets, sha256 ${sha256('Subject: x\r\n\r\nhello\r\n')}; FIN from client, then FIN from server`,
+      ]);
+    });
+  });
+
   it('says how many body octets logged after a fault reached the server', async () => {
     await withServe({ protocol: 'smtp', server: {} }, ['reset after DATA +64KiB'], async (s) => {
       const transport = nodemailer.createTransport({ host: '127.0.0.1', port: s.port, ignoreTLS: true });
