@@ -48,3 +48,43 @@ export function stripTelnet(line: Buffer): Buffer {
 export function stripTelnetText(line: string): string {
   return /[\xf2\xff]/.test(line) ? stripTelnet(Buffer.from(line, 'latin1')).toString('latin1') : line;
 }
+
+/**
+ * The command line with the octet of a Synch that was lost as urgent data put back in band, or null
+ * when none is missing. A receiver that does not read urgent data (Node, so the proxy) loses the last
+ * urgent octet: `IAC IP IAC ABOR` lost the DM (RFC 854's Synch, the DM urgent), `IAC IP DM ABOR` lost
+ * the IAC (Net::FTP sends `IAC IP IAC` urgent, then `DM ABOR`). Relayed as they arrive, a server that
+ * parses Telnet reads `IAC A` as a command and is left with `BOR`.
+ */
+export function restoreSynch(line: Buffer): Buffer | null {
+  const out: number[] = [];
+  let restored = false;
+  let leading = true;
+  for (let i = 0; i < line.length; i++) {
+    const byte = line[i]!;
+    if (byte === IAC) {
+      const command = line[i + 1];
+      if (command === undefined) {
+        out.push(IAC);
+        break;
+      }
+      out.push(IAC, command);
+      i++;
+      if (command === IAC) leading = false; // the octet 0xFF: data
+      if (command >= SE) continue;
+      // An IAC before an ordinary octet: its partner was the urgent octet.
+      out.splice(out.length - 1, 0, DM);
+      restored = true;
+      leading = false;
+      continue;
+    }
+    if (byte === DM && leading) {
+      out.push(IAC, DM); // a DM with no IAC before the command: the IAC was the urgent octet
+      restored = true;
+      continue;
+    }
+    leading = false;
+    out.push(byte);
+  }
+  return restored ? Buffer.from(out) : null;
+}

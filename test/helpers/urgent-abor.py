@@ -2,8 +2,9 @@
 DM sent as TCP urgent data, MSG_OOB: Node can neither send nor read urgent data), then ABOR. It keeps
 reading the data connection to its end, then reads the two replies that follow the 150, then QUITs.
 
-usage: urgent-abor.py HOST PORT USER PASSWORD PATH; prints one JSON object: the replies after the 150
-(final lines) and the data octets received.
+usage: urgent-abor.py HOST PORT USER PASSWORD PATH [rfc|netftp]; prints one JSON object: the replies
+after the 150 (final lines) and the data octets received. `rfc` (default) sends IAC IP, IAC DM with the DM
+urgent, ABOR; `netftp` as Perl's Net::FTP does: IAC IP IAC with the second IAC urgent, then DM ABOR.
 """
 import json
 import re
@@ -11,6 +12,7 @@ import socket
 import sys
 
 host, port, user, password, path = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+style = sys.argv[6] if len(sys.argv) > 6 else 'rfc'
 control = socket.create_connection((host, port), timeout=30)
 replies = control.makefile('rb')
 
@@ -49,9 +51,13 @@ numbers = [int(n) for n in re.search(r'(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)', pas
 data = socket.create_connection(('.'.join(map(str, numbers[:4])), numbers[4] * 256 + numbers[5]), timeout=30)
 expect(command('RETR ' + path), '150')
 received = len(data.recv(65536))
-control.send(b'\xff\xf4')  # IAC IP
-control.send(b'\xff\xf2', socket.MSG_OOB)  # the Synch: IAC DM, the DM urgent
-control.send(b'ABOR\r\n')
+if style == 'netftp':
+    control.send(b'\xff\xf4\xff', socket.MSG_OOB)  # IAC IP IAC, the IAC urgent
+    control.send(b'\xf2ABOR\r\n')
+else:
+    control.send(b'\xff\xf4')  # IAC IP
+    control.send(b'\xff\xf2', socket.MSG_OOB)  # the Synch: IAC DM, the DM urgent
+    control.send(b'ABOR\r\n')
 after = 0
 while True:
     chunk = data.recv(1 << 20)

@@ -23,10 +23,10 @@ interface Aborted {
   readonly received: number;
 }
 
-/** Runs the aborting client against 127.0.0.1:port. */
-function abortDownload(server: LaunchedServer, port: number): Promise<Aborted> {
+/** Runs the aborting client against 127.0.0.1:port; `style`: which octet of the Synch goes urgent (see the script). */
+function abortDownload(server: LaunchedServer, port: number, style: 'rfc' | 'netftp' = 'rfc'): Promise<Aborted> {
   const login = server.login ?? { user: 'anonymous', password: 'guest' };
-  const args = [CLIENT, '127.0.0.1', String(port), login.user, login.password, '/pub/big.bin'];
+  const args = [CLIENT, '127.0.0.1', String(port), login.user, login.password, '/pub/big.bin', style];
   return new Promise((resolve, reject) => {
     execFile('python3', args, { timeout: 50_000 }, (error, stdout, stderr) => {
       if (error) return reject(new Error(`urgent-abor.py failed: ${stderr.trim() || error.message}`));
@@ -47,7 +47,7 @@ async function withVsftpd(asyncAbort: boolean, body: (server: LaunchedServer) =>
 }
 
 describe('ABOR with IAC IP and an urgent Synch during RETR, vsftpd (real)', () => {
-  it('with async_abor_enable=YES: direct, 426 and 226 at once; through the proxy the ABOR waits for the transfer and its lost DM turns it into 500', async () => {
+  it('with async_abor_enable=YES: direct, 426 and 226 at once; through the proxy the ABOR is read only after the whole transfer', async () => {
     await withVsftpd(true, async (server) => {
       const direct = await abortDownload(server, server.port);
       expect(direct.replies).toEqual(['426 Failure writing network stream.', '226 ABOR successful.']);
@@ -57,12 +57,32 @@ describe('ABOR with IAC IP and an urgent Synch during RETR, vsftpd (real)', () =
       const proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: [], protocol: 'ftp', onLine: (line) => lines.push(line) });
       try {
         const proxied = await abortDownload(server, proxy.port);
-        // The whole file, then the ABOR read as a line: vsftpd reads IAC IP, then IAC A as a Telnet pair: "BOR".
-        expect(proxied).toEqual({ replies: ['226 Transfer complete.', '500 Unknown command.'], received: SIZE });
+        // The whole file, then the ABOR read as a line, its DM put back in band (else vsftpd, reading IAC A
+        // as a Telnet pair, answers "BOR" with 500 Unknown command).
+        expect(proxied).toEqual({ replies: ['226 Transfer complete.', '225 No transfer to ABOR.'], received: SIZE });
         await proxy.idle();
         const relayed = lines.map((line) => line.replace(/^\+\s*[\d.]+ms #\d+ /, ''));
-        expect(relayed).toContain('C  \\xff\\xf4\\xffABOR');
-        expect(relayed.slice(relayed.indexOf('C  \\xff\\xf4\\xffABOR'))).toEqual(expect.arrayContaining(['S  226 Transfer complete.', 'S  500 Unknown command.']));
+        const abor = relayed.indexOf('C  \\xff\\xf4\\xffABOR');
+        expect(abor).toBeGreaterThan(0);
+        expect(relayed.slice(abor)).toEqual(expect.arrayContaining([
+          '-- the Synch octet the client sent as urgent data goes on in band (the proxy cannot read or send urgent data)',
+          'S  226 Transfer complete.',
+          'S  225 No transfer to ABOR.',
+        ]));
+      } finally {
+        await proxy.close();
+      }
+    });
+  });
+
+  it("Net::FTP's way (IAC IP IAC urgent, then DM ABOR): the same, direct and through the proxy", async () => {
+    await withVsftpd(true, async (server) => {
+      const direct = await abortDownload(server, server.port, 'netftp');
+      expect(direct.replies).toEqual(['426 Failure writing network stream.', '226 ABOR successful.']);
+      expect(direct.received).toBeLessThan(SIZE);
+      const proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: [], protocol: 'ftp' });
+      try {
+        expect(await abortDownload(server, proxy.port, 'netftp')).toEqual({ replies: ['226 Transfer complete.', '225 No transfer to ABOR.'], received: SIZE });
       } finally {
         await proxy.close();
       }
