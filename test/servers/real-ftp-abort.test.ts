@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { LaunchedServer } from '../../servers/real/common.js';
@@ -85,6 +86,44 @@ describe('ABOR with IAC IP and an urgent Synch during RETR, vsftpd (real)', () =
         expect(await abortDownload(server, proxy.port, 'netftp')).toEqual({ replies: ['226 Transfer complete.', '225 No transfer to ABOR.'], received: SIZE });
       } finally {
         await proxy.close();
+      }
+    });
+  });
+
+  it('vsftpd answers IAC IP IAC ABOR (the DM lost) with 500 and IAC IP IAC DM ABOR with 225: why the proxy puts the DM back', async () => {
+    await withVsftpd(false, async (server) => {
+      const socket = net.connect(server.port, '127.0.0.1');
+      socket.setEncoding('latin1');
+      let text = '';
+      const waiters = new Set<() => void>();
+      socket.on('data', (chunk: string) => {
+        text += chunk;
+        for (const wake of waiters) wake();
+      });
+      /** Sends `line` and resolves with the next reply's final line. */
+      const command = (line: string | undefined): Promise<string> => {
+        const from = text.length;
+        if (line !== undefined) socket.write(Buffer.from(`${line}\r\n`, 'latin1'));
+        return new Promise((resolve) => {
+          const check = (): void => {
+            const last = /^\d{3} .*$/m.exec(text.slice(from));
+            if (!last) return;
+            waiters.delete(check);
+            resolve(last[0].replace(/\r$/, ''));
+          };
+          waiters.add(check);
+          check();
+        });
+      };
+      try {
+        expect(await command(undefined)).toMatch(/^220 /);
+        const login = server.login ?? { user: 'anonymous', password: 'guest' };
+        expect(await command(`USER ${login.user}`)).toMatch(/^331 /);
+        expect(await command(`PASS ${login.password}`)).toMatch(/^230 /);
+        expect(await command('\xff\xf4\xffABOR')).toBe('500 Unknown command.');
+        expect(await command('\xff\xf4\xff\xf2ABOR')).toBe('225 No transfer to ABOR.');
+      } finally {
+        socket.destroy();
       }
     });
   });
