@@ -29,7 +29,7 @@ export interface Serving {
 }
 
 /** What the mock server recorded for one client port: the proxied session that came from it. */
-interface Records {
+export interface SessionRecords {
   readonly messages: SinkMessage[];
   readonly stored: StoredFile[];
   readonly served: ServedFile[];
@@ -38,7 +38,7 @@ interface Records {
 const octets = (n: number): string => `${n} octet${n === 1 ? '' : 's'}`;
 
 /** The mock server, on loopback port 0, reporting what it accepted through `log` and into `records`. */
-async function startMock(cmd: ServeCommand, log: (line: string) => void, records: (port: number) => Records): Promise<{ host: string; port: number; close(): Promise<void> }> {
+async function startMock(cmd: ServeCommand, log: (line: string) => void, records: (port: number) => SessionRecords): Promise<{ host: string; port: number; close(): Promise<void> }> {
   if (cmd.protocol === 'ftp') {
     const onStored = (f: StoredFile, from: { port: number }): void => {
       records(from.port).stored.push(f);
@@ -61,11 +61,11 @@ async function startMock(cmd: ServeCommand, log: (line: string) => void, records
  * The line ending a session's log: what the server accepted, stored or sent in it, how the connection
  * ended (QUIT, then each FIN and RST and who sent it) and after how long.
  */
-export function sessionSummary(protocol: 'smtp' | 'ftp', records: Records, info: SessionInfo, end: SessionEnd): string {
+export function sessionSummary(protocol: 'smtp' | 'ftp', records: SessionRecords, info: SessionInfo, end: SessionEnd): string {
   const what: string[] = [];
   if (protocol === 'smtp') {
     const n = records.messages.length;
-    what.push(n === 0 ? 'no message accepted' : `accepted ${n} message${n === 1 ? '' : 's'}: ${records.messages.map((m) => `${octets(m.bytes)}, sha256 ${m.sha256}`).join('; ')}`);
+    what.push(n === 0 ? 'no message accepted' : `accepted ${n} message${n === 1 ? '' : 's'} ${records.messages.map((m) => `(${octets(m.bytes)}, sha256 ${m.sha256})`).join(', ')}`);
   } else {
     for (const f of records.stored) what.push(`stored ${printable(f.path)} (${octets(f.bytes)}, sha256 ${f.sha256}${f.complete ? '' : ', incomplete'})`);
     for (const f of records.served) what.push(`sent ${printable(f.path)} (${f.sent} of ${octets(f.size)})`);
@@ -79,8 +79,8 @@ export function sessionSummary(protocol: 'smtp' | 'ftp', records: Records, info:
 export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
   const log = (line: string): void => void cmd.out.write(`${line}\n`);
   // The mock sees the proxy's port toward it as the client's: that port ties its records to a session.
-  const byPort = new Map<number, Records>();
-  const records = (port: number): Records => {
+  const byPort = new Map<number, SessionRecords>();
+  const records = (port: number): SessionRecords => {
     let r = byPort.get(port);
     if (!r) byPort.set(port, (r = { messages: [], stored: [], served: [] }));
     return r;

@@ -4,7 +4,8 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import { Client } from 'basic-ftp';
 import nodemailer from 'nodemailer';
 import { describe, expect, it } from 'vitest';
-import { serveCommand, type ServeCommand, type Serving } from '../../src/commands/serve.js';
+import { serveCommand, sessionSummary, type ServeCommand, type Serving } from '../../src/commands/serve.js';
+import type { SessionInfo } from '../../src/proxy/proxy.js';
 import { parseFault } from '../../src/faults/parse.js';
 import { connectRaw } from '../helpers/raw-client.js';
 
@@ -66,7 +67,7 @@ describe('wireprobe serve: the session log', () => {
       const summary = noDuration(await s.line(/^#1 == /));
       expect(s.lines()).toContain(`accepted message: from <a@wireprobe.test> to <b@wireprobe.test>, ${raw.length} bytes, sha256 ${sha256(raw)}`);
       // nodemailer leaves without QUIT after a single message; smtp-server closes in turn.
-      expect(summary).toBe(`#1 == session ended after N ms: accepted 1 message: ${raw.length} octets, sha256 ${sha256(raw)}; FIN from client, then FIN from server`);
+      expect(summary).toBe(`#1 == session ended after N ms: accepted 1 message (${raw.length} octets, sha256 ${sha256(raw)}); FIN from client, then FIN from server`);
     });
   });
 
@@ -98,7 +99,7 @@ describe('wireprobe serve: the session log', () => {
         '#1 -- RST from client',
         '#1 !! held 250 reply to dot was never sent: client left',
         '#1 -- RST to server',
-        `#1 == session ended after N ms: accepted 1 message: 21 octets, sha256 ${sha256('Subject: x\r\n\r\nhello\r\n')}; RST from client, then RST to server`,
+        `#1 == session ended after N ms: accepted 1 message (21 octets, sha256 ${sha256('Subject: x\r\n\r\nhello\r\n')}); RST from client, then RST to server`,
       ]);
     });
   });
@@ -121,7 +122,7 @@ describe('wireprobe serve: the session log', () => {
         '#1 -- FIN from client',
         '#1 !! held 250 reply to dot was relayed after the client had closed its side',
         '#1 -- FIN from server',
-        `#1 == session ended after N ms: accepted 1 message: 21 octets, sha256 ${sha256('Subject: x\r\n\r\nhello\r\n')}; FIN from client, then FIN from server`,
+        `#1 == session ended after N ms: accepted 1 message (21 octets, sha256 ${sha256('Subject: x\r\n\r\nhello\r\n')}); FIN from client, then FIN from server`,
       ]);
     });
   });
@@ -194,5 +195,19 @@ describe('wireprobe serve: the session log', () => {
       expect(log.join('\n')).not.toContain('s3cret');
       expect(summary).toBe(`#1 == session ended after N ms: stored /up.bin (1048576 octets, sha256 ${sha256(data)}), sent /up.bin (1048576 of 1048576 octets); client sent QUIT, then FIN from client, then FIN from server`);
     });
+  });
+
+  it('summarises several messages, uploads and downloads, and a session still open', () => {
+    const info = (sent: readonly string[]): SessionInfo => ({ index: 1, phase: 'quit', bodyBytes: 0, faultFired: false, sent, accepted: 0, transactions: 0, violations: [], clientSaw: null, transcript: [] });
+    const end = { durationMs: 1234.4, endings: ['FIN from server', 'FIN from client'], upstreamPort: 40000 };
+    const message = (bytes: number, sha: string) => ({ from: 'a@x', to: ['b@x'], bytes, sha256: sha, session: 1 });
+    expect(sessionSummary('smtp', { messages: [message(1, 'aa'), message(20, 'bb')], stored: [], served: [] }, info(['MAIL', 'QUIT']), end))
+      .toBe('session ended after 1234 ms: accepted 2 messages (1 octet, sha256 aa), (20 octets, sha256 bb); client sent QUIT, then FIN from server, then FIN from client');
+    const stored = [{ path: '/a\x1b.bin', bytes: 5, sha256: 'cc', received: 5, complete: false }];
+    const served = [{ path: '/b.bin', size: 10, sent: 10, complete: true }];
+    expect(sessionSummary('ftp', { messages: [], stored, served }, info(['STOR']), { ...end, endings: [] }))
+      .toBe('session ended after 1234 ms: stored /a\\x1b.bin (5 octets, sha256 cc, incomplete), sent /b.bin (10 of 10 octets); still open');
+    expect(sessionSummary('ftp', { messages: [], stored: [], served: [] }, info([]), { ...end, endings: ['RST from client'] }))
+      .toBe('session ended after 1234 ms: nothing stored or sent; RST from client');
   });
 });
