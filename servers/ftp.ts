@@ -25,6 +25,7 @@ import { DataChannel, type Wiring } from './ftp/data-channel.js';
 import { CommandFilter } from './ftp/defects.js';
 import { MAX_LINE, SIGNALS, SILENT_LOG, replyError, type Conn, type Connector, type Srv } from './ftp/internals.js';
 import { MemoryFileSystem, MemoryTree } from './ftp/memory-fs.js';
+import { stripTelnet } from '../src/protocol/telnet.js';
 
 /** The mock FTP server's knobs; every field is optional and merged over FTP_SERVER_DEFAULTS. */
 export interface FtpServerOptions {
@@ -98,8 +99,13 @@ export interface FtpServerOptions {
   readonly greetingDelayMs?: number;
   /** Files present at start, path to content (parent directories are created); default {}. */
   readonly files?: Readonly<Record<string, Buffer>>;
-  /** Called with each upload as it is recorded (before its 226, or when it is aborted); default none. */
-  readonly onStored?: (file: StoredFile) => void;
+  /**
+   * Called with each upload as it is recorded (before its 226, or when it is aborted), and the client's
+   * TCP port (behind the proxy: the proxy's port toward this server); default none.
+   */
+  readonly onStored?: (file: StoredFile, from: { readonly port: number }) => void;
+  /** Called with each download (RETR) as it ends, complete or not, and the client's TCP port; default none. */
+  readonly onServed?: (file: ServedFile, from: { readonly port: number }) => void;
 }
 
 /** The defaults every FtpServerOptions field falls back to. */
@@ -126,6 +132,7 @@ export const FTP_SERVER_DEFAULTS: Required<FtpServerOptions> = Object.freeze({
   greetingDelayMs: 0,
   files: Object.freeze({}),
   onStored: () => undefined,
+  onServed: () => undefined,
 });
 
 /**
@@ -144,6 +151,18 @@ export interface StoredFile {
   /** Octets that arrived on the data connection in this transfer. */
   readonly received: number;
   /** true: the data connection ended with EOF and 226 follows; false: the transfer was aborted. */
+  readonly complete: boolean;
+}
+
+/** One download (RETR, from its REST offset if any). */
+export interface ServedFile {
+  /** Absolute path, e.g. '/a.bin'. */
+  readonly path: string;
+  /** Octets the transfer was to send: the file's size less the REST offset. */
+  readonly size: number;
+  /** Octets handed to the data connection. */
+  readonly sent: number;
+  /** true: all `size` octets were handed over; false: the transfer was aborted. */
   readonly complete: boolean;
 }
 
@@ -186,10 +205,10 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   const o: Required<FtpServerOptions> = { ...FTP_SERVER_DEFAULTS, ...given };
   validate(o);
   const files: StoredFile[] = [];
-  const tree = new MemoryTree(o.files, (file) => {
+  const tree = new MemoryTree(o.files, (file, port) => {
     files.push(file);
-    o.onStored(file);
-  }, o.truncateUploadsAt);
+    o.onStored(file, { port });
+  }, o.truncateUploadsAt, (file, port) => o.onServed(file, { port }));
   const control = new Set<Socket>();
   const sessions = new Set<Socket>();
   /** Sessions over a limit refused at PASS (sessionLimitReply '530'), with their 530 text. */
@@ -285,7 +304,8 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
     socket.on('data', (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);
       for (let end = pending.indexOf(0x0a); end >= 0; end = pending.indexOf(0x0a)) {
-        const line = pending.subarray(0, end);
+        // A client aborting sends Telnet IP and Synch before ABOR (RFC 959 §4.1.3): ftp-srv knows no Telnet.
+        const line = stripTelnet(pending.subarray(0, end));
         pending = pending.subarray(end + 1);
         run(() => {
           const text = line.toString(connection.encoding).replace(/\r$/, '');

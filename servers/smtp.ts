@@ -30,8 +30,11 @@ export interface SmtpServerOptions {
   readonly tls?: 'off' | 'starttls';
   /** Extra delay before the 220 greeting, ms, on top of smtp-server's fixed 100 ms; default 0. */
   readonly bannerDelayMs?: number;
-  /** Called with each message as it is accepted, before the 250; default none. */
-  readonly onMessage?: (message: SinkMessage) => void;
+  /**
+   * Called with each message as it is accepted, before the 250, and the client's TCP port (behind the
+   * proxy: the proxy's port toward this server, which ties the message to a proxied session); default none.
+   */
+  readonly onMessage?: (message: SinkMessage, from: { readonly port: number }) => void;
 }
 
 /** The defaults every SmtpServerOptions field falls back to. */
@@ -194,7 +197,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
           session: sessionNumbers.get(session) ?? 0,
         };
         messages.push(message);
-        o.onMessage(message);
+        o.onMessage(message, { port: session.remotePort });
         callback();
       });
     },

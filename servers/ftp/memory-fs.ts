@@ -4,7 +4,7 @@ import { type Socket } from 'node:net';
 import { posix } from 'node:path';
 import { Writable } from 'node:stream';
 import { FileSystem, type FtpConnection } from 'ftp-srv';
-import type { StoredFile } from '../ftp.js';
+import type { ServedFile, StoredFile } from '../ftp.js';
 import { fileStream } from '../../src/util/file-stream.js';
 import { type Conn, type DataSocket } from './internals.js';
 
@@ -36,8 +36,16 @@ export class MemoryFile {
 export class MemoryTree {
   readonly files = new Map<string, MemoryFile>();
   readonly dirs = new Map<string, Date>([['/', new Date()]]);
-  /** `truncateAt`: keep only this many octets of each upload, silently (a planted defect); 0: all. */
-  constructor(preload: Readonly<Record<string, Buffer>>, readonly record: (file: StoredFile) => void, readonly truncateAt = 0) {
+  /**
+   * `record`, `served`: each upload and download as it ends, with the client's TCP port. `truncateAt`:
+   * keep only this many octets of each upload, silently (a planted defect); 0: all.
+   */
+  constructor(
+    preload: Readonly<Record<string, Buffer>>,
+    readonly record: (file: StoredFile, port: number) => void,
+    readonly truncateAt = 0,
+    readonly served: (file: ServedFile, port: number) => void = () => undefined,
+  ) {
     for (const [name, data] of Object.entries(preload)) this.put(posix.resolve('/', name), data);
   }
   mkdirs(dir: string): void {
@@ -68,7 +76,7 @@ export function onDataLost(socket: Socket | null | undefined, done: () => boolea
  * The upload sink: the file is created (with the REST/APPE prefix) when STOR starts and grows as octets
  * arrive; hashed and counted while streaming; recorded once, complete or not.
  */
-export function sink(tree: MemoryTree, path: string, prefix: Buffer, socket: Socket | null | undefined): Writable {
+export function sink(tree: MemoryTree, path: string, prefix: Buffer, socket: Socket | null | undefined, port = 0): Writable {
   const kept = tree.truncateAt > 0 ? prefix.subarray(0, tree.truncateAt) : prefix;
   const hash = createHash('sha256').update(kept);
   const file = tree.put(path, kept);
@@ -77,7 +85,7 @@ export function sink(tree: MemoryTree, path: string, prefix: Buffer, socket: Soc
   const settle = (complete: boolean): void => {
     if (settled) return;
     settled = true;
-    tree.record({ path, bytes: file.size, sha256: hash.digest('hex'), received, complete });
+    tree.record({ path, bytes: file.size, sha256: hash.digest('hex'), received, complete }, port);
   };
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -123,6 +131,9 @@ export class MemoryFileSystem extends FileSystem {
   private writable(): void {
     if (this.access === 'read') throw new Error('Permission denied');
   }
+  private port(): number {
+    return (this.connection as unknown as Conn).commandSocket.remotePort ?? 0;
+  }
   private dataSocket(): DataSocket | null {
     return (this.connection as unknown as Conn).connector.socket;
   }
@@ -157,7 +168,7 @@ export class MemoryFileSystem extends FileSystem {
     if (this.tree.dirs.has(path) || !this.tree.dirs.has(posix.dirname(path))) throw new Error('No such file or directory');
     const existing = this.tree.files.get(path)?.data ?? Buffer.alloc(0);
     const prefix = append ? existing : existing.subarray(0, start ?? 0);
-    return { stream: sink(this.tree, path, prefix, this.dataSocket()), clientPath: path };
+    return { stream: sink(this.tree, path, prefix, this.dataSocket(), this.port()), clientPath: path };
   }
   override async read(name: string, { start }: { start?: number } = {}): Promise<object> {
     const path = this.path(name);
@@ -165,7 +176,13 @@ export class MemoryFileSystem extends FileSystem {
     if (!file) throw new Error(this.tree.dirs.has(path) ? 'Cannot read a directory' : 'No such file or directory');
     // ftp-srv attaches 'data' before it sends 150 and resumes the stream after: start paused so no
     // octet reaches the data connection before the 150.
-    const stream = fileStream(file.data.subarray(start ?? 0)).pause();
+    const data = file.data.subarray(start ?? 0);
+    const stream = fileStream(data).pause();
+    // ftp-srv: writes to a data socket already destroyed fail at once and it reads on: those chunks never left.
+    const socket = this.dataSocket();
+    let sent = 0;
+    stream.on('data', (chunk: Buffer) => void (socket && !socket.destroyed && (sent += chunk.length))); // explicitly paused: stays paused
+    stream.once('close', () => this.tree.served({ path, size: data.length, sent, complete: stream.readableEnded && sent === data.length }, this.port()));
     // ftp-srv: without this a download cut by the client (FIN) would still be answered 226.
     onDataLost(this.dataSocket(), () => stream.readableEnded, () => stream.destroy(new Error('Data connection closed; transfer aborted')));
     return { stream, clientPath: path };

@@ -54,6 +54,11 @@ export interface VsftpdLauncherOptions {
   readonly serversRoot?: string;
   /** 'auto' (default): in its own PID namespace when possible (see common.ts); 'never': a plain process group. */
   readonly isolate?: 'auto' | 'never';
+  /**
+   * vsftpd's async_abor_enable: YES reads an ABOR sent with urgent data (SIGURG) during a transfer and
+   * aborts it at once; default false (vsftpd's own default, NO: the ABOR is read after the transfer).
+   */
+  readonly asyncAbort?: boolean;
 }
 
 const INSTALL = 'apt-get install vsftpd';
@@ -83,7 +88,7 @@ async function ftpAccount(): Promise<Account> {
 }
 
 /** The config file's text: one `key=value` per line, absent options left to vsftpd's defaults. */
-function config(dir: string, port: number, range: readonly [number, number], o: RealServerOptions, tls: boolean): string {
+function config(dir: string, port: number, range: readonly [number, number], o: RealServerOptions, tls: boolean, asyncAbort: boolean): string {
   const lines: Record<string, string | number | undefined> = {
     listen: 'YES',
     listen_ipv6: 'NO',
@@ -110,6 +115,7 @@ function config(dir: string, port: number, range: readonly [number, number], o: 
     data_connection_timeout: o.dataTimeoutMs === undefined ? undefined : o.dataTimeoutMs / 1000,
     vsftpd_log_file: join(dir, 'vsftpd.log'),
     log_ftp_protocol: 'YES',
+    async_abor_enable: asyncAbort ? 'YES' : undefined,
     ssl_enable: tls ? 'YES' : undefined,
     rsa_cert_file: tls ? join(dir, 'cert.pem') : undefined,
     rsa_private_key_file: tls ? join(dir, 'key.pem') : undefined,
@@ -154,7 +160,7 @@ export function createVsftpdLauncher(where: VsftpdLauncherOptions = {}): Process
           await chown(join(dir, 'anon', 'pub'), ftp.uid, ftp.gid);
           if (options.tls) await writeLocalhostCertificate(dir);
           const file = join(dir, 'vsftpd.conf');
-          await writeFile(file, config(dir, port, range, options, options.tls === true), { mode: 0o600 });
+          await writeFile(file, config(dir, port, range, options, options.tls === true, where.asyncAbort === true), { mode: 0o600 });
           // vsftpd writes its fatal `500 OOPS: ...` to fd 0 (the control connection under inetd):
           // point fd 0 at stderr so that a failed start says why.
           return { command: '/bin/sh', args: ['-c', 'exec "$0" "$@" 0>&2', path, file], logs: [join(dir, 'vsftpd.log')] };

@@ -1,15 +1,17 @@
 /**
  * `wireprobe serve smtp|ftp`: a misbehaving server for the user's own application. The mock server
  * sits behind the fault proxy; the user's app connects to the proxy's URL. Every session's transcript
- * is logged (credentials redacted), and every accepted message or stored upload with its SHA-256.
+ * is logged (credentials redacted, peer text escaped), every accepted message or stored upload with its
+ * SHA-256, every download with the octets sent, and each session ends with a summary line.
  */
-import { startFtpServer, type FtpServerOptions, type StoredFile } from '../../servers/ftp.js';
+import { startFtpServer, type FtpServerOptions, type ServedFile, type StoredFile } from '../../servers/ftp.js';
 import { startSmtpServer, type SinkMessage, type SmtpServerOptions } from '../../servers/smtp.js';
 import { formatFault } from '../faults/format.js';
 import type { Fault } from '../faults/types.js';
-import { startProxy } from '../proxy/proxy.js';
-import { capped } from '../util/terminal.js';
 import { isIP } from 'node:net';
+import { startProxy, type SessionEnd, type SessionInfo } from '../proxy/proxy.js';
+import { printable } from '../proxy/transcript.js';
+import { capped } from '../util/terminal.js';
 
 interface ServeCommon {
   readonly faults: readonly Fault[];
@@ -28,29 +30,76 @@ export interface Serving {
   close(): Promise<void>;
 }
 
-/** The mock server, on loopback port 0, reporting what it accepted through `log`. */
-async function startMock(cmd: ServeCommand, log: (line: string) => void): Promise<{ host: string; port: number; close(): Promise<void> }> {
+/** What the mock server recorded for one client port: the proxied session that came from it. */
+export interface SessionRecords {
+  readonly messages: SinkMessage[];
+  readonly stored: StoredFile[];
+  readonly served: ServedFile[];
+}
+
+const octets = (n: number): string => `${n} octet${n === 1 ? '' : 's'}`;
+
+/** The mock server, on loopback port 0, reporting what it accepted through `log` and into `records`. */
+async function startMock(cmd: ServeCommand, log: (line: string) => void, records: (port: number) => SessionRecords): Promise<{ host: string; port: number; close(): Promise<void> }> {
   if (cmd.protocol === 'ftp') {
-    const onStored = (f: StoredFile): void =>
-      log(`stored ${f.path}: ${f.bytes} bytes, sha256 ${f.sha256}${f.complete ? '' : ' (incomplete: the upload was cut)'}`);
-    return startFtpServer({ ...cmd.server, host: '127.0.0.1', port: 0, onStored });
+    const onStored = (f: StoredFile, from: { port: number }): void => {
+      records(from.port).stored.push(f);
+      log(`stored ${printable(f.path)}: ${f.bytes} bytes, sha256 ${f.sha256}${f.complete ? '' : ' (incomplete: the upload was cut)'}`);
+    };
+    const onServed = (f: ServedFile, from: { port: number }): void => {
+      records(from.port).served.push(f);
+      log(`RETR ${printable(f.path)}: sent ${f.sent} of ${octets(f.size)}${f.complete ? '' : ' (the transfer was aborted)'}`);
+    };
+    return startFtpServer({ ...cmd.server, host: '127.0.0.1', port: 0, onStored, onServed });
   }
-  const onMessage = (m: SinkMessage): void =>
-    log(`accepted message: from <${m.from}> to ${m.to.map((t) => `<${t}>`).join(', ')}, ${m.bytes} bytes, sha256 ${m.sha256}`);
+  const onMessage = (m: SinkMessage, from: { port: number }): void => {
+    records(from.port).messages.push(m);
+    log(`accepted message: from <${printable(m.from)}> to ${m.to.map((t) => `<${printable(t)}>`).join(', ')}, ${m.bytes} bytes, sha256 ${m.sha256}`);
+  };
   return startSmtpServer({ ...cmd.server, host: '127.0.0.1', port: 0, onMessage });
+}
+
+/**
+ * The line ending a session's log: what the server accepted, stored or sent in it, how the connection
+ * ended (QUIT, then each FIN and RST and who sent it) and after how long.
+ */
+export function sessionSummary(protocol: 'smtp' | 'ftp', records: SessionRecords, info: SessionInfo, end: SessionEnd): string {
+  const what: string[] = [];
+  if (protocol === 'smtp') {
+    const n = records.messages.length;
+    what.push(n === 0 ? 'no message accepted' : `accepted ${n} message${n === 1 ? '' : 's'} ${records.messages.map((m) => `(${octets(m.bytes)}, sha256 ${m.sha256})`).join(', ')}`);
+  } else {
+    for (const f of records.stored) what.push(`stored ${printable(f.path)} (${octets(f.bytes)}, sha256 ${f.sha256}${f.complete ? '' : ', incomplete'})`);
+    for (const f of records.served) what.push(`sent ${printable(f.path)} (${f.sent} of ${octets(f.size)})`);
+    if (what.length === 0) what.push('nothing stored or sent');
+  }
+  const how = [...(info.sent.includes('QUIT') ? ['client sent QUIT'] : []), ...end.endings].join(', then ') || 'still open';
+  return `session ended after ${Math.round(end.durationMs)} ms: ${what.join(', ')}; ${how}`;
 }
 
 /** Starts the server and proxy and logs every session's transcript and everything accepted. */
 export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
   // Transcript lines and addresses carry what peers sent: escaped and cut before the terminal sees them.
   const log = (line: string): void => void cmd.out.write(`${capped([line], { maxLineChars: 2000 })[0]}\n`);
-  const server = await startMock(cmd, log);
+  // The mock sees the proxy's port toward it as the client's: that port ties its records to a session.
+  const byPort = new Map<number, SessionRecords>();
+  const records = (port: number): SessionRecords => {
+    let r = byPort.get(port);
+    if (!r) byPort.set(port, (r = { messages: [], stored: [], served: [] }));
+    return r;
+  };
+  const server = await startMock(cmd, log, records);
   const proxy = await startProxy({
     upstream: { host: server.host, port: server.port },
     faults: cmd.faults,
     host: cmd.host,
     port: cmd.port,
     onLine: log,
+    closing: (info, end) => {
+      const mine = end.upstreamPort === undefined ? { messages: [], stored: [], served: [] } : records(end.upstreamPort);
+      if (end.upstreamPort !== undefined) byPort.delete(end.upstreamPort);
+      return [sessionSummary(cmd.protocol, mine, info, end)];
+    },
     ...(cmd.protocol === 'ftp' ? { protocol: 'ftp' as const } : {}),
   }).catch(async (error: unknown) => {
     await server.close(); // else the mock server keeps the process alive after the error line

@@ -13,6 +13,7 @@
 import type { Mark } from './conversation.js';
 import { LineBuffer } from './lines.js';
 import { Replies } from './replies.js';
+import { stripTelnetText } from './telnet.js';
 import type { Direction } from './smtp.js';
 
 export type { Direction };
@@ -45,11 +46,11 @@ export function parseFtpReplyLine(line: string): { code: number; final: boolean;
 }
 
 /**
- * The verb of a command line, upper-cased (`stor a.bin` gives `STOR`). Telnet IAC bytes before it (the
- * IP/Synch a client sends ahead of ABOR, RFC 959 §4.1.3) and spaces are skipped.
+ * The verb of a command line, upper-cased (`stor a.bin` gives `STOR`). Telnet commands (the IP and Synch
+ * a client sends ahead of ABOR, RFC 959 §4.1.3; see ./telnet.ts) and leading spaces are skipped.
  */
 export function ftpCommandVerb(line: string): string {
-  return (/^[\s\x80-\xff]*([A-Za-z]+)/.exec(line)?.[1] ?? '').toUpperCase();
+  return (/^\s*([A-Za-z]+)/.exec(stripTelnetText(line))?.[1] ?? '').toUpperCase();
 }
 
 /** Tracks one FTP control connection from both directions and marks where commands and replies end. */

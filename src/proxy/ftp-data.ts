@@ -17,6 +17,7 @@ import type { DataPortFault, Fault } from '../faults/types.js';
 import type { Direction, Mark } from '../protocol/conversation.js';
 import { format227, format229, formatEprt, formatPort, parse227, parse229, parseEprt, parsePort, type HostPort } from '../protocol/ftp-address.js';
 import { FtpPhase, FtpTracker } from '../protocol/ftp.js';
+import { restoreSynch } from '../protocol/telnet.js';
 import { applyFault, isSessionFault } from '../faults/apply.js';
 import type { Link } from '../faults/link.js';
 import { DataLink } from './data-link.js';
@@ -101,7 +102,10 @@ export class FtpData implements Dialect {
     };
   }
 
-  /** Rewrites 227 and 229 replies, PORT and EPRT commands; relays every other line as it is. */
+  /**
+   * Rewrites 227 and 229 replies, PORT and EPRT commands, and puts back a Synch octet lost as urgent data
+   * (src/protocol/telnet.ts); relays every other line as it is.
+   */
   edit(direction: Direction, mark: Mark): Promise<Buffer> | null {
     if (this.#closed) return null;
     if (direction === 'down' && mark.kind === 'reply') {
@@ -117,6 +121,11 @@ export class FtpData implements Dialect {
       return null;
     }
     if (direction === 'up' && mark.kind === 'command') {
+      const synch = restoreSynch(Buffer.from(mark.line, 'latin1'));
+      if (synch) {
+        this.#o.transcript.add('--', 'the Synch octet the client sent as urgent data goes on in band (the proxy cannot read or send urgent data)');
+        return Promise.resolve(Buffer.concat([synch, Buffer.from(mark.bareLf ? '\n' : '\r\n')]));
+      }
       const arg = mark.line.replace(/^\s*\S+\s?/, '');
       if (mark.verb === 'PORT') {
         const target = parsePort(arg);

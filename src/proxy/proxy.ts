@@ -34,6 +34,21 @@ export interface ProxyOptions {
    * proxy too (src/proxy/ftp-data.ts).
    */
   readonly protocol?: 'smtp' | 'ftp';
+  /**
+   * Lines that end a relayed session's transcript (a summary), given what the proxy knows of it once
+   * both its connections are closed; default none.
+   */
+  readonly closing?: (info: SessionInfo, end: SessionEnd) => readonly string[];
+}
+
+/** How a relayed session ended, for `closing`. */
+export interface SessionEnd {
+  /** From the client's connect to the last connection's close, ms. */
+  readonly durationMs: number;
+  /** Connection events in order: `FIN from client`, `RST from server`, `RST to client`... */
+  readonly endings: readonly string[];
+  /** The proxy's own port toward the server: the client port the server saw. */
+  readonly upstreamPort: number | undefined;
 }
 
 /** What the proxy knows of one client connection. */
@@ -84,6 +99,8 @@ interface Entry {
   readonly index: number;
   readonly transcript: Transcript;
   readonly client: Socket;
+  /** performance.now() at the client's connect. */
+  readonly since: number;
   upstream?: Socket;
   session?: Session;
   ftp?: FtpData;
@@ -141,6 +158,12 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     if (open === 0 && queued.length === 0) for (const wake of idleWaiters.splice(0)) wake();
   };
 
+  /** Ends a transcript with the `closing` lines. */
+  const ended = (entry: Entry, endings: readonly string[], upstreamPort?: number): void => {
+    const end = { durationMs: performance.now() - entry.since, endings, upstreamPort };
+    for (const line of options.closing?.(info(entry), end) ?? []) entry.transcript.add('==', line);
+  };
+
   const relay = (entry: Entry): void => {
     open++;
     const upstream = net.connect({ ...options.upstream, ...onwardSource(entry.client, options.upstream.host), allowHalfOpen: true, noDelay: true });
@@ -166,10 +189,16 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       const session = new Session(entry.index, entry.client, upstream, control, hooks, entry.transcript, dialect);
       entry.session = session;
       if (entry.ftp) entry.ftp.control = session;
+      const upstreamPort = upstream.localPort;
       void session.done
         .then(() => {
           entry.ftp?.stopListening();
           return entry.ftp?.settled();
+        })
+        .then(() => {
+          const body = session.bodyAfterFault();
+          if (body) entry.transcript.add('!!', body);
+          ended(entry, session.endings, upstreamPort);
         })
         .then(settle);
       session.start();
@@ -178,9 +207,14 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
 
   server.on('connection', (client: Socket) => {
     const index = entries.length + 1;
-    const entry: Entry = { index, transcript: new Transcript(epoch, index, options.onLine), client };
+    const entry: Entry = { index, transcript: new Transcript(epoch, index, options.onLine), client, since: performance.now() };
     entries.push(entry);
     client.on('error', () => undefined);
+    // A connection turned away, or given up while queued, ends here; a relayed one when its session does.
+    client.once('close', () => {
+      if (entry.session || (entry.upstream && !entry.rejected)) return;
+      ended(entry, entry.rejected ? [`${entry.rejected.clientSaw.toUpperCase()} to client`] : ['client left while queued']);
+    });
     entry.transcript.add('--', `client connected from ${client.remoteAddress ?? 'an unknown address'}`);
     if (refusing === 'reset') {
       entry.transcript.add('!!', 'restarting: RST to client');
@@ -220,22 +254,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     host,
     port,
     address: `${host}:${port}`,
-    sessions: () =>
-      entries.map((e) => ({
-        index: e.index,
-        // Turned away with a reply in place of the greeting: the client saw a greeting, of sorts.
-        phase: e.session?.view.phase ?? (e.rejected?.lastReply === undefined ? 'connect' : 'greeting'),
-        bodyBytes: e.session?.relayedBody ?? 0,
-        faultFired: e.session?.faultFired ?? false,
-        sent: [...(e.session?.sent ?? [])],
-        accepted: e.session?.view.accepted ?? 0,
-        violations: e.session?.view.violations ?? [],
-        transactions: e.session?.view.transactions ?? 0,
-        lastReply: e.session?.view.lastCode ?? e.rejected?.lastReply,
-        clientSaw: e.session?.clientSaw ?? e.rejected?.clientSaw ?? null,
-        ...(e.ftp ? { data: e.ftp.info } : {}),
-        transcript: e.transcript.lines,
-      })),
+    sessions: () => entries.map(info),
     fired: () => [...fired],
     idle: () => (open === 0 && queued.length === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve))),
     close() {
@@ -265,4 +284,23 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
 function destroy(entry: Entry): void {
   entry.client.destroy();
   entry.upstream?.destroy();
+}
+
+/** What the proxy knows of one connection. */
+function info(e: Entry): SessionInfo {
+  return {
+    index: e.index,
+    // Turned away with a reply in place of the greeting: the client saw a greeting, of sorts.
+    phase: e.session?.view.phase ?? (e.rejected?.lastReply === undefined ? 'connect' : 'greeting'),
+    bodyBytes: e.session?.relayedBody ?? 0,
+    faultFired: e.session?.faultFired ?? false,
+    sent: [...(e.session?.sent ?? [])],
+    accepted: e.session?.view.accepted ?? 0,
+    violations: e.session?.view.violations ?? [],
+    transactions: e.session?.view.transactions ?? 0,
+    lastReply: e.session?.view.lastCode ?? e.rejected?.lastReply,
+    clientSaw: e.session?.clientSaw ?? e.rejected?.clientSaw ?? null,
+    ...(e.ftp ? { data: e.ftp.info } : {}),
+    transcript: e.transcript.lines,
+  };
 }

@@ -18,6 +18,7 @@ import type { Fault, Toward } from '../faults/types.js';
 import { formatFault } from '../faults/format.js';
 import type { Direction, Mark, Tracker, View } from '../protocol/conversation.js';
 import { parseReplyLine } from '../protocol/smtp.js';
+import { BodyLedger } from './body-ledger.js';
 import { Outlet } from './outlet.js';
 import { closed, readProof, resetSocket } from './sockets.js';
 import { Transcript, recordMark } from './transcript.js';
@@ -104,7 +105,9 @@ export class Session implements Link {
   #faultFired = false;
   /** Per side: bytes were written to it since it last sent anything (it may not have read them). */
   #unread: Record<Toward, boolean> = { client: false, server: false };
-  #relayedBody = 0;
+  readonly #body = new BodyLedger();
+  /** How the connection ended, in order: `FIN from client`, `RST to server`... */
+  #endings: string[] = [];
   #clientSaw: 'rst' | 'fin' | null = null;
   /** The client closed or reset its side first: what the proxy does after that, it did not cause. */
   #clientGone = false;
@@ -135,7 +138,35 @@ export class Session implements Link {
 
   /** Body octets of the current (or last) message relayed to the server: the client got them through. */
   get relayedBody(): number {
-    return this.#relayedBody;
+    return this.#body.current;
+  }
+
+  /** How each side's connection ended, in the order seen: `FIN from client`, `RST to server`... */
+  get endings(): readonly string[] {
+    return this.#endings;
+  }
+
+  /** Whether the client's body octets logged after the first fault reached the server: see BodyLedger. */
+  bodyAfterFault(): string | undefined {
+    return this.#body.afterFault();
+  }
+
+  /** A connection event for the transcript and for `endings`. */
+  #ending(text: string): void {
+    this.#endings.push(text);
+    this.transcript.add('--', text);
+  }
+
+  /**
+   * Notes every server reply still held in the queue toward the client (a fault held it, and the
+   * session ends before it is relayed, or it goes to a client that has left).
+   */
+  #noteHeld(what: string): void {
+    for (const p of this.#relays.down.queue) {
+      for (const mark of p.marks.slice(p.shown)) {
+        if (mark.kind === 'reply') this.transcript.add('!!', `held ${mark.code} reply to ${mark.to.toLowerCase()} ${what}`);
+      }
+    }
   }
 
   /**
@@ -180,14 +211,14 @@ export class Session implements Link {
   reset(toward: Toward): void {
     const victim = this.#relayTo(toward).outlet.target;
     const unread = this.#unread[toward];
-    this.#kill();
+    this.#kill(`RST to ${toward}`);
     this.#rstPending = toward === 'client';
     void this.#flushed(toward)
       .then(() => (unread ? readProof(victim, RST_GRACE_MS) : undefined))
       .then(() =>
         setImmediate(() => {
           this.#rstPending = false;
-          this.transcript.add('--', `RST to ${toward}`);
+          this.#ending(`RST to ${toward}`);
           if (toward === 'client') this.#sawEnd('rst');
           resetSocket(victim);
         }),
@@ -197,8 +228,9 @@ export class Session implements Link {
 
   close(toward: Toward, then: 'discard' | 'abort'): void {
     const victim = this.#relayTo(toward).outlet.target;
-    this.#kill();
+    this.#kill(`FIN to ${toward}`);
     void this.#flushed(toward).then(() => {
+      this.#endings.push(`FIN to ${toward}`);
       this.transcript.add('--', `FIN to ${toward}${then === 'abort' ? ', then no more reading' : ''}`);
       if (toward === 'client') this.#sawEnd('fin');
       victim.end(() => {
@@ -215,8 +247,14 @@ export class Session implements Link {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       this.#held = false;
-      for (const dir of ['up', 'down'] as const) this.#pump(dir);
-      if (!this.#dead) for (const relay of Object.values(this.#relays)) relay.source.resume();
+      if (this.#dead) return;
+      // Read first: a client that left during the hold (its FIN or RST waits unread) is seen before
+      // what was held is relayed, so a reply it never got is said to be lost.
+      for (const relay of Object.values(this.#relays)) relay.source.resume();
+      setImmediate(() => {
+        if (this.#clientGone && !this.#dead) this.#noteHeld('was relayed after the client had closed its side');
+        for (const dir of ['up', 'down'] as const) this.#pump(dir);
+      });
     }, ms);
     this.#timers.add(timer);
   }
@@ -237,7 +275,7 @@ export class Session implements Link {
     relay.source.on('data', (chunk: Buffer) => this.#onData(dir, chunk));
     relay.source.on('end', () => {
       if (dir === 'up') this.#clientGone = true;
-      this.transcript.add('--', `FIN from ${name}`);
+      this.#ending(`FIN from ${name}`);
       relay.ended = true;
       // An unfinished line held back for a `before` trigger will never finish: relay it as it is.
       if (relay.carry.length > 0 && !this.#dead) {
@@ -248,7 +286,7 @@ export class Session implements Link {
     });
     relay.source.on('error', (error: NodeJS.ErrnoException) => {
       if (dir === 'up') this.#clientGone = true;
-      this.transcript.add('--', error.code === 'ECONNRESET' ? `RST from ${name}` : `${name} socket error ${error.code ?? error.message}`);
+      this.#ending(error.code === 'ECONNRESET' ? `RST from ${name}` : `${name} socket error ${error.code ?? error.message}`);
       if (!this.#dead && error.code === 'ECONNRESET') this.reset(towardOf[dir]);
       else this.#finTo(towardOf[dir]);
     });
@@ -279,6 +317,7 @@ export class Session implements Link {
   #observe(dir: Direction, marks: readonly Mark[]): void {
     for (const mark of marks) {
       recordMark(this.transcript, mark);
+      this.#body.observed(mark);
       if (dir === 'up') this.view.sent(mark);
       if (mark.kind === 'command') this.sent.add(mark.verb);
       else if (mark.kind === 'dot') this.sent.add('dot');
@@ -296,7 +335,7 @@ export class Session implements Link {
         this.#check(dir, p, mark);
         if (this.#held || this.#dead) return;
         this.#shown(dir, p, p.next + 1);
-        if (mark.kind === 'body') this.#relayedBody = mark.before + mark.end - mark.start;
+        if (mark.kind === 'body') this.#body.relayed(mark, mark.before + mark.end - mark.start);
         else p.lineStart = mark.end;
         p.next++;
       }
@@ -342,7 +381,7 @@ export class Session implements Link {
       this.#forward(dir, p.data.subarray(p.pos, cut.offset));
       p.pos = cut.offset;
       this.#shown(dir, p, cut.offset >= mark.end ? p.next + 1 : p.next);
-      if (mark.kind === 'body') this.#relayedBody = mark.before + cut.offset - mark.start;
+      if (mark.kind === 'body') this.#body.relayed(mark, mark.before + cut.offset - mark.start);
       this.#caught = cut.pendingUntil !== undefined ? mark : undefined;
       this.#fire(fault);
       this.#caught = undefined;
@@ -366,6 +405,7 @@ export class Session implements Link {
     this.#armed = this.#armed.filter((f) => f !== fault);
     if (!this.#hooks.fire(fault)) return;
     this.#faultFired = true;
+    this.#body.faultFired();
     this.transcript.add('!!', `fault fired: ${formatFault(fault)}`);
     if (isSessionFault(fault)) applyFault(fault, this);
     else this.#hooks.listenerFault(fault);
@@ -385,8 +425,9 @@ export class Session implements Link {
     relay.outlet.end(() => this.#finTo(toward));
   }
 
-  /** Stops relaying for good: what either side still sends is read and dropped. */
-  #kill(): void {
+  /** Stops relaying for good (`how`: the proxy's RST or FIN): what either side still sends is read and dropped. */
+  #kill(how: string): void {
+    if (!this.#dead) this.#noteHeld(`was never sent: ${this.#clientGone ? 'client left' : how}`);
     this.#dead = true;
     this.#held = false;
     this.#clearTimers();

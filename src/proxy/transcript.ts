@@ -4,12 +4,13 @@
  */
 
 import type { Mark } from '../protocol/conversation.js';
+import { visible } from '../util/terminal.js';
 
 /** Lines of one reply kept in a transcript (the last one always among them). */
 export const MAX_REPLY_LINES = 50;
 
 /** Who a transcript line is about. */
-export type Speaker = 'C' | 'S' | '!!' | '--';
+export type Speaker = 'C' | 'S' | '!!' | '--' | '==';
 
 /** Hides credentials in a client line. `continuation`: a SASL line after 334, all secret. */
 export function redact(line: string, verb: string, continuation = false): string {
@@ -72,11 +73,19 @@ export class Transcript {
   }
 }
 
+/**
+ * Peer text made safe for a terminal and unambiguous in a log: controls and every octet above 0x7e as
+ * `\r`, `\t`, `\xNN` (lines are latin1, one character per octet: a Telnet IAC shows as `\xff`).
+ */
+export function printable(text: string): string {
+  return visible(text).replace(/[\x80-\xff]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
+}
+
 /** Writes a protocol mark as transcript lines: client lines redacted, body octets summed, replies line by line. */
 export function recordMark(transcript: Transcript, mark: Mark): void {
   if (mark.kind === 'body') transcript.body(mark.end - mark.start);
   else if (mark.kind === 'dot') transcript.add('C', '.');
-  else if (mark.kind === 'command') transcript.add('C', redact(mark.line, mark.verb, 'continuation' in mark && mark.continuation === true));
+  else if (mark.kind === 'command') transcript.add('C', printable(redact(mark.line, mark.verb, 'continuation' in mark && mark.continuation === true)));
   else {
     // A hostile server may send a 5000-line reply: the first lines and the last are kept, the rest counted.
     const last = mark.lines.length - 1;
@@ -85,7 +94,7 @@ export function recordMark(transcript: Transcript, mark: Mark): void {
         if (i === MAX_REPLY_LINES - 1) transcript.add('S', `${mark.code}-… ${last - i} more lines`);
         continue;
       }
-      transcript.add('S', `${mark.code}${i === last ? ' ' : '-'}${line}`);
+      transcript.add('S', printable(`${mark.code}${i === last ? ' ' : '-'}${line}`));
     }
   }
 }

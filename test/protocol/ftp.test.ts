@@ -87,6 +87,12 @@ describe('parseFtpReplyLine and ftpCommandVerb', () => {
     ['epsv', 'EPSV'],
     ['  quit', 'QUIT'],
     ['\xff\xf4\xff\xf2ABOR', 'ABOR'],
+    ['\xff\xf4\xf2ABOR', 'ABOR'],
+    ['\xff\xf4\xffABOR', 'ABOR'],
+    ['\xff\xfb\x01\xff\xf1noop', 'NOOP'],
+    ['\xff\xfa\x18\x01\xff\xf0TYPE I', 'TYPE'],
+    ['\xff\xffNOOP', ''],
+    ['\xf2\xf2QUIT', 'QUIT'],
     ['', ''],
   ])('takes the verb of %j', (line, verb) => {
     expect(ftpCommandVerb(line)).toBe(verb);

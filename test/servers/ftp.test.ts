@@ -386,6 +386,28 @@ describe('startFtpServer', () => {
     });
   });
 
+  it('reads commands behind Telnet IAC sequences (RFC 959 §4.1.3, RFC 854), an IAC IAC being a literal 0xFF', async () => {
+    // Raw ftp-srv 4.6.3 answers "\xff\xf4\xff\xf2ABOR" with "502 Command not allowed: ...ABOR".
+    const table: ReadonlyArray<readonly [string, RegExp]> = [
+      ['\xff\xf4\xff\xf2ABOR', /^225 /], // IAC IP, IAC DM (Synch), ABOR: no transfer to abort
+      ['\xff\xf4\xf2ABOR', /^225 /], // Net::FTP's IAC IP IAC with the last IAC lost as urgent data
+      ['\xff\xf4\xffABOR', /^225 /], // IAC IP IAC DM with the DM lost as urgent data
+      ['\xff\xfb\x01\xff\xf1NOOP', /^200 /], // IAC WILL ECHO, IAC NOP
+      ['\xff\xfa\x18\x01\xff\xf0TYPE I', /^200 /], // a subnegotiation, IAC SB ... IAC SE
+      // IAC IAC is the octet 0xFF, part of the verb; not UTF-8, so ftp-srv echoes U+FFFD (read here as latin1).
+      ['\xff\xffNOOP', /^502 Command not allowed: \xef\xbf\xbdNOOP$/],
+    ];
+    await withServer({}, async (server) => {
+      const raw = await RawFtp.login(server.port);
+      const replies: string[] = [];
+      for (const [line] of table) {
+        raw.socket.write(Buffer.from(`${line}\r\n`, 'latin1'));
+        replies.push(await raw.reply());
+      }
+      table.forEach(([line, want], i) => expect({ line, reply: replies[i] }).toEqual({ line, reply: expect.stringMatching(want) }));
+    });
+  });
+
   it.each(['STOR', 'APPE'])('answers 426 and records an incomplete upload when the data connection is reset during %s', async (verb) => {
     // No octets before the RST: right after data, this loopback stack can deliver an RST as a FIN,
     // which is a clean end of file in stream mode (and would rightly be answered 226).

@@ -5,7 +5,7 @@
  * does not cover the wait for the reply once the upload sat in socket buffers. A blackholed data port:
  * passive clients time out connecting; in active mode the mock server gives up connecting back after
  * 5 s (425), which curl waits for (its reply wait has no CLI bound) while ftplib and lftp time out first;
- * lftp in passive mode sends ABOR after its no-progress timeout and reports that reply.
+ * lftp sends ABOR (behind Telnet IP and Synch) after its no-progress timeout and reports the timeout.
  */
 import { every, oneOf, type OneOf, type Want } from './want.js';
 
@@ -31,7 +31,7 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
   }),
   'data-port-blackholed': every(['timeout', 'pasv', 'conformant'], {
     'curl/active': ['reply', 'stor', 'conformant'],
-    'lftp/passive': ['reply', 'abor', 'conformant'],
+    'lftp/passive': ['timeout', 'stor', 'conformant'],
     'lftp/active': ['timeout', 'stor', 'conformant'],
     'ftplib/active': ['timeout', 'stor', 'conformant'],
   }),
