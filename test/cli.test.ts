@@ -205,7 +205,7 @@ describe('wireprobe command line', () => {
     wrong.close();
     const exited = new Promise((resolve) => child.on('close', resolve));
     child.kill('SIGINT');
-    expect(await exited).toBe(0);
+    expect(await exited).toBe(130);
     expect(stdout).toMatch(/AUTH PLAIN \*\*\*/);
     for (const form of [secret, Buffer.from(secret).toString('base64'), Buffer.from(`\0joe\0${secret}`).toString('base64')]) expect(stdout).not.toContain(form);
   });
@@ -242,8 +242,8 @@ describe('wireprobe command line', () => {
     });
     expect(greeting).toMatch(/^220 /);
     child.kill('SIGINT');
-    expect(await exited).toBe(0);
-    expect(stderr).toBe('');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/^wireprobe: interrupted \(SIGINT\): SMTP server on smtp:\/\/\[::1\]:\d+ stopped\n$/); // one line, no warning for ::1
   });
   it('serve ftp on ::1: PASV (IPv4 only) is refused with 425 pointing to EPSV, the session goes on, EPSV works', async () => {
     const v6 = await new Promise<boolean>((resolve) => {
@@ -294,7 +294,7 @@ describe('wireprobe command line', () => {
     expect(await command('NOOP')).toMatch(/^200 /);
     socket.destroy();
     child.kill('SIGINT');
-    expect(await exited).toBe(0);
+    expect(await exited).toBe(130);
   });
   it('serve prints what a hostile client sends escaped: no escape sequence reaches the terminal', async () => {
     const child = start(['serve', 'smtp']);
@@ -327,7 +327,7 @@ describe('wireprobe command line', () => {
       check();
     });
     child.kill('SIGINT');
-    expect(await exited).toBe(0);
+    expect(await exited).toBe(130);
     expect(stdout).toContain(String.raw`C  EHLO \x1b[2J\x1b]0;owned\x07\x9b31m.test`);
     expect(stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
   });

@@ -161,7 +161,7 @@ describe('wireprobe serve: the session log', () => {
       const client = new Client(10_000);
       try {
         await client.access({ host: '127.0.0.1', port: s.port, user: 'alice', password: 's3cret' });
-        await expect(client.downloadTo(new Writable({ write: (_c: Buffer, _e, done) => done() }), '/big.bin')).rejects.toMatchObject({ code: 551 });
+        await expect(client.downloadTo(new Writable({ write: (_c: Buffer, _e, done) => done() }), '/big.bin')).rejects.toMatchObject({ code: 426 }); // RFC 959 §4.2: transfer aborted
       } finally {
         client.close();
       }
