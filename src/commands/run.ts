@@ -74,7 +74,7 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
   const jobs: ReportJob[] = [];
   if (cmd.json) jobs.push({ flag: 'json', path: cmd.json, write: () => writeJsonReport(cmd.json!, results, cmd.version, incomplete) });
   if (cmd.junit) jobs.push({ flag: 'junit', path: cmd.junit, write: () => writeJunitReport(cmd.junit!, results, incomplete) });
-  if (cmd.html) jobs.push({ flag: 'html', path: cmd.html, write: () => writeHtml(cmd.html!, results, { version: cmd.version, generatedAt: new Date() }) });
+  if (cmd.html) jobs.push({ flag: 'html', path: cmd.html, write: () => writeHtml(cmd.html!, results, { version: cmd.version, generatedAt: new Date(), ...(incomplete ? { incomplete } : {}) }) });
   if (cmd.transcripts) jobs.push({ flag: 'transcripts', path: cmd.transcripts, write: async () => void (await writeTranscripts(cmd.transcripts!, results)) });
   const err = cmd.err ?? cmd.out;
   if (interrupted) {

@@ -25,6 +25,7 @@ import type { Protocol, Result, Verdict } from '../engine/types.js';
 import { formatFault } from '../faults/format.js';
 import { redact } from '../proxy/transcript.js';
 import { scenarioOf } from './matrix.js';
+import type { Incomplete } from './json.js';
 import { formatOutcome } from './outcome.js';
 import { summarize } from './summary.js';
 import { makeDirs } from '../util/dirs.js';
@@ -34,6 +35,8 @@ export interface HtmlMeta {
   /** wireprobe's own version. */
   readonly version: string;
   readonly generatedAt: Date;
+  /** The run was interrupted: a banner says so and how many of the planned runs are here; default absent. */
+  readonly incomplete?: Incomplete;
 }
 
 /** The whole report as one HTML document. */
@@ -54,6 +57,7 @@ export function renderHtml(results: readonly Result[], meta: HtmlMeta): string {
     '</head>',
     '<body>',
     renderHeader(results, meta),
+    ...(meta.incomplete ? [`<p class="incomplete" role="alert">Incomplete: ${esc(meta.incomplete.reason)}; ${results.length} of ${meta.incomplete.total} runs finished.</p>`] : []),
     renderFilters(records, matrices),
     '<main>',
     ...(matrices.length > 0 ? matrices.map(renderMatrix) : ['<p class="none">No results.</p>']),
@@ -411,6 +415,7 @@ td.empty { color: #bbb; text-align: center; vertical-align: middle; }
 .v-error { background: #e6d5f7; color: #51207a; }
 .v-na { background: #e6e6e6; color: #555; }
 .none { color: #666; font-style: italic; }
+.incomplete { margin: .4rem 1.25rem; padding: .4rem .7rem; border: 1px solid #b45309; background: #fff7ed; color: #7c2d12; font-weight: 600; }
 #details { position: fixed; top: 0; right: 0; bottom: 0; z-index: 3; width: min(46rem, 50vw); overflow: auto; padding: 1rem 1.25rem; background: #fff; border-left: 2px solid #999; box-shadow: -4px 0 14px rgba(0, 0, 0, .15); }
 #details h2 { font-size: 1rem; margin: 0 2rem .6rem 0; font-family: ui-monospace, "DejaVu Sans Mono", monospace; overflow-wrap: anywhere; }
 #details h3 { font-size: .95rem; margin: 1rem 0 .3rem; }

@@ -142,6 +142,12 @@ const RESULTS = [...SMTP, ...FTP];
 describe('renderHtml', () => {
   const html = renderHtml(RESULTS, META);
 
+  it('says an interrupted run is incomplete, and how many of the planned runs it holds; a complete run says nothing', () => {
+    const incomplete = renderHtml(RESULTS, { ...META, incomplete: { reason: 'interrupted by SIGINT', total: 40 } });
+    expect(incomplete).toContain(`<p class="incomplete" role="alert">Incomplete: interrupted by SIGINT; ${RESULTS.length} of 40 runs finished.</p>`);
+    expect(html).not.toContain('class="incomplete"');
+  });
+
   it('fetches nothing: no network URL, every src/href a data: URL or a fragment', () => {
     expect(html).not.toMatch(/https?:\/\//i);
     expect(html).not.toMatch(/url\s*\(|@import/i);
