@@ -3,7 +3,6 @@
  * huge, never a password), nothing on stdout, no stack. Run through the CLI's entry function `main` in
  * process; a few run as real processes through bin/wireprobe.js, as a user runs them.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +10,8 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
 import { listenHost } from '../src/commands/args.js';
+import { runCli, startCli } from './helpers/cli-process.js';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'wireprobe.js');
 const SECRET = 'S3cretPW-never-shown';
 
 /** A stream that keeps what is written to it. */
@@ -31,14 +30,7 @@ async function inProcess(args: readonly string[], env: Record<string, string> = 
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
-function asProcess(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const asProcess = (args: readonly string[]) => runCli(args);
 
 let dir: string;
 let aFile: string;
@@ -163,7 +155,7 @@ describe('bad input: exit 2, one line naming the value', () => {
 
 describe('a closed stdout', () => {
   it('ends `wireprobe list | head -1` quietly: no EPIPE stack, exit 0', async () => {
-    const child = spawn(process.execPath, [BIN, 'list'], { env: { ...process.env, NO_COLOR: '1' } });
+    const child = startCli(['list']);
     // The reader goes away before the first line: every write of the child meets a closed pipe.
     child.stdout.destroy();
     let stderr = '';

@@ -1,5 +1,4 @@
 /** The command line as a user runs it: `node bin/wireprobe.js ...` in a child process. */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,27 +7,10 @@ import { Readable } from 'node:stream';
 import { Client } from 'basic-ftp';
 import nodemailer from 'nodemailer';
 import { describe, expect, it } from 'vitest';
+import { runCli, startCli } from './helpers/cli-process.js';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'wireprobe.js');
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function start(args: readonly string[], env: Readonly<Record<string, string>> = {}): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env } });
-}
-
-function run(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<Ran> {
-  const child = start(args, env);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const start = startCli;
+const run = runCli;
 
 describe('wireprobe command line', () => {
   it.each([

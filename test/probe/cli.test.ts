@@ -1,23 +1,14 @@
 /** `wireprobe probe` as a user runs it: `node bin/wireprobe.js probe ...` in a child process, loopback only. */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli-process.js';
 import { startSmtpServer, type SmtpServerHandle } from '../../servers/smtp.js';
 import { SMTP_IDS } from '../../src/probe/smtp-ids.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'wireprobe.js');
-
-function run(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const run = (args: readonly string[]) => runCli(args);
 
 /** The XML of one JUnit testcase, by name. */
 function testcase(xml: string, name: string): string {
