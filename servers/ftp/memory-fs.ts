@@ -4,7 +4,7 @@ import { type Socket } from 'node:net';
 import { posix } from 'node:path';
 import { Writable } from 'node:stream';
 import { FileSystem, type FtpConnection } from 'ftp-srv';
-import type { ServedFile, StoredFile } from '../ftp.js';
+import type { ServedFile, StoredFile } from './transfers.js';
 import { fileStream } from '../../src/util/file-stream.js';
 import { type Conn, type DataSocket } from './internals.js';
 

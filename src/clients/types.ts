@@ -2,7 +2,7 @@
  * The seam between the engine and a client: a job to run, and the client's raw report of it.
  * Adapters never throw for what happens on the wire; `classify` turns a report into an Outcome.
  */
-import type { Sends, Timeouts, TlsMode } from '../engine/types.js';
+import type { FtpMode, Sends, Timeouts, TlsMode } from '../engine/types.js';
 import type { Digest } from '../util/digest.js';
 
 /** One SMTP send. */
@@ -42,11 +42,7 @@ export type ClientReport =
   | { readonly ok: true; readonly detail: string; readonly received?: Digest }
   | { readonly ok: false; readonly error: ClientError };
 
-/**
- * How an FTP client opens data connections: `passive` (PASV/EPSV: the client connects to the server,
- * RFC 959 §4.1.1, RFC 2428 §3) or `active` (PORT/EPRT: the server connects back to the client).
- */
-export type FtpMode = 'passive' | 'active';
+export type { FtpMode };
 
 /** One FTP transfer: log in, move one file in one mode, quit. */
 export interface FtpJob {

@@ -2,11 +2,16 @@
  * The engine's shapes: what a scenario asks for, what a client saw (Outcome), and what the run
  * concluded (Result). Names here are part of the JSON contract that users' CI scripts read: keep them.
  */
-import type { FtpMode } from '../clients/types.js';
 import type { Fault } from '../faults/types.js';
 import type { MessageShape } from './message.js';
 
 export type Protocol = 'smtp' | 'ftp';
+
+/**
+ * How an FTP client opens data connections: `passive` (PASV/EPSV: the client connects to the server,
+ * RFC 959 §4.1.1, RFC 2428 §3) or `active` (PORT/EPRT: the server connects back to the client).
+ */
+export type FtpMode = 'passive' | 'active';
 
 /**
  * Where in the conversation something happened, from the client's side: `connect` (no greeting yet),

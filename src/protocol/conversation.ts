@@ -4,7 +4,8 @@
  * connection (./ftp.ts) implement both.
  */
 import type { FtpMark } from './ftp.js';
-import type { Direction, SmtpMark } from './smtp.js';
+import type { Direction } from './direction.js';
+import type { SmtpMark } from './smtp.js';
 
 export type { Direction };
 

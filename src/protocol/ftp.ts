@@ -10,11 +10,10 @@
  * `feed` returns marks: points inside the chunk (byte offsets) where a command or a reply was completed.
  * The proxy cuts chunks at those points to fire faults exactly, as with SMTP (./smtp.ts).
  */
-import type { Mark } from './conversation.js';
 import { LineBuffer } from './lines.js';
 import { Replies } from './replies.js';
 import { stripTelnetText } from './telnet.js';
-import type { Direction } from './smtp.js';
+import type { Direction } from './direction.js';
 
 export type { Direction };
 
@@ -184,7 +183,7 @@ export class FtpPhase {
   get bytes(): number { return this.#bytes; }
 
   /** The client sent a command. */
-  sent(mark: Mark): void {
+  sent(mark: FtpMark): void {
     if (mark.kind !== 'command') return;
     if (mark.bareLf) this.#violations.push(`ended ${mark.verb || 'a line'} with a bare LF (RFC 959 §5.3.1: <CRLF>)`);
     // A client quits after a failure as after a success: where it was before QUIT is what counts.
@@ -196,7 +195,7 @@ export class FtpPhase {
   }
 
   /** A reply reached the client. */
-  shown(mark: Mark): void {
+  shown(mark: FtpMark): void {
     if (mark.kind !== 'reply') return;
     // The reply to QUIT says nothing of how the session went: the last one before it stands.
     if (mark.to !== 'QUIT') this.#lastCode = mark.code;
@@ -219,7 +218,7 @@ export class FtpPhase {
    * The proxy answered in the server's place (see `told`), taken as final: `mark` is the server's reply
    * it replaced, or the client's command it caught before the server saw it. That step is answered.
    */
-  replaced(mark: Mark): void {
+  replaced(mark: FtpMark): void {
     if (mark.kind === 'reply' && mark.to !== 'unsolicited') this.#answer(mark.to);
     if (mark.kind !== 'command') return;
     const i = this.#waiting.indexOf(mark.verb.toLowerCase());

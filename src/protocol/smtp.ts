@@ -7,12 +7,11 @@
  * `feed` returns marks: points inside the chunk (byte offsets) where a command, a reply, body octets
  * or the end of data were completed. The proxy cuts chunks at those points to fire faults exactly.
  */
-import type { Mark } from './conversation.js';
+import type { Direction } from './direction.js';
 import { LineBuffer } from './lines.js';
 import { Replies } from './replies.js';
 
-/** `up`: client to server. `down`: server to client. */
-export type Direction = 'up' | 'down';
+export type { Direction };
 
 /** A point inside a fed chunk. Offsets are relative to that chunk; `end` is exclusive. */
 export type SmtpMark =
@@ -217,7 +216,7 @@ export class SmtpPhase {
   }
 
   /** The client sent a command or the end of data. */
-  sent(mark: Mark): void {
+  sent(mark: SmtpMark): void {
     if (mark.kind === 'command') {
       const blocker = this.#waiting.find((step) => LAST_IN_GROUP.has(step));
       if (blocker) this.#violations.push(`sent ${mark.verb} before the reply to ${blocker.toUpperCase()} (RFC 2920 §3.1)`);
@@ -240,7 +239,7 @@ export class SmtpPhase {
    * The proxy answered in the server's place (see `told`): `mark` is the server's reply it replaced, or
    * the client's command (or dot) it caught before the server saw it. Either way that step is answered.
    */
-  replaced(mark: Mark): void {
+  replaced(mark: SmtpMark): void {
     if (mark.kind === 'reply' && mark.to !== 'unsolicited' && mark.to !== 'greeting') this.#waiting.shift();
     if (mark.kind !== 'command' && mark.kind !== 'dot') return;
     const step = mark.kind === 'dot' ? 'dot' : mark.verb.toLowerCase();
@@ -250,7 +249,7 @@ export class SmtpPhase {
   }
 
   /** A reply reached the client. */
-  shown(mark: Mark): void {
+  shown(mark: SmtpMark): void {
     if (mark.kind !== 'reply') return;
     // The reply to QUIT says nothing of how the session went: the last one before it stands.
     if (mark.to !== 'QUIT') this.#lastCode = mark.code;
