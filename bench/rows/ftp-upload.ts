@@ -70,13 +70,17 @@ export async function ftpUploads(options: FtpUploadOptions): Promise<BenchRow[]>
   const file = await sourceFile(options.bytes);
   const rows: BenchRow[] = [];
   try {
-    const mock = await mockDirect();
-    const wp = await serve('ftp');
-    const savedTmp = process.env.TMPDIR;
-    process.env.TMPDIR = '/dev/shm'; // vsftpd's upload directory on tmpfs, like the mock's memory
-    const vsftpd = (await vsftpdLauncher.installed()) ? await vsftpdLauncher.start({}).finally(() => (process.env.TMPDIR = savedTmp)) : undefined;
-    process.env.TMPDIR = savedTmp;
+    const stops: (() => Promise<void>)[] = [];
     try {
+      const mock = await mockDirect();
+      stops.push(() => mock.stop());
+      const wp = await serve('ftp');
+      stops.push(() => wp.stop());
+      const savedTmp = process.env.TMPDIR;
+      process.env.TMPDIR = '/dev/shm'; // vsftpd's upload directory on tmpfs, like the mock's memory
+      const vsftpd = (await vsftpdLauncher.installed()) ? await vsftpdLauncher.start({}).finally(() => (process.env.TMPDIR = savedTmp)) : undefined;
+      process.env.TMPDIR = savedTmp;
+      if (vsftpd) stops.push(() => vsftpd.close());
       const direct: number[] = [];
       const proxied: number[] = [];
       const anchor: number[] = [];
@@ -99,7 +103,7 @@ export async function ftpUploads(options: FtpUploadOptions): Promise<BenchRow[]>
       const last = hwm[hwm.length - 1]! / MiB;
       rows.push({ what: `serve ftp peak RSS (VmHWM), one ${size} upload / ${options.rounds} to the same name`, ours: `${first.toFixed(0)} / ${last.toFixed(0)} MiB`, anchor: 'vsftpd: a few MB', goal: '<= 64 MiB', met: last <= 64 });
     } finally {
-      await Promise.all([mock.stop(), wp.stop(), vsftpd?.close()]);
+      await Promise.all(stops.map((stop) => stop()));
     }
   } finally {
     await file.remove();

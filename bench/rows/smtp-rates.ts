@@ -29,17 +29,20 @@ async function rate(port: number, args: readonly string[], count: number): Promi
 }
 
 async function pairs(rounds: number, measure: (d: Daemon) => Promise<number>): Promise<{ ours: number[]; anchor: number[] }> {
-  const wp = await serve('smtp', ['--size-limit', '2GiB']);
-  const sink = await smtpSink(await freePort());
   const ours: number[] = [];
   const anchor: number[] = [];
+  const started: Daemon[] = [];
   try {
+    const wp = await serve('smtp', ['--size-limit', '2GiB']);
+    started.push(wp);
+    const sink = await smtpSink(await freePort());
+    started.push(sink);
     for (let i = 0; i < rounds; i++) {
       ours.push(await measure(wp));
       anchor.push(await measure(sink));
     }
   } finally {
-    await Promise.all([wp.stop(), sink.stop()]);
+    await Promise.all(started.map((d) => d.stop()));
   }
   return { ours, anchor };
 }
