@@ -4,8 +4,8 @@
  * known cases (curl's 120 s wait on QUIT, swaks blocked in a write): the group kill is the backstop.
  */
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClientReport } from './types.js';
@@ -100,7 +100,9 @@ export function scriptResult<T>(run: ProcessRun, script: string): { readonly res
  * a password (lftp's script, curl's config), and a second Ctrl-C exits wireprobe without waiting.
  */
 export async function inTempDir<T>(prefix: string, task: (dir: string) => Promise<T>, signal?: AbortSignal): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
+  // Created and watched in one synchronous step: with an awaited mkdtemp, a folder made just as the
+  // first signal aborted could be left behind by a second one, which exits before its removal runs.
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   const removeNow = (): void => rmSync(dir, { recursive: true, force: true });
   signal?.addEventListener('abort', removeNow, { once: true });
   try {
