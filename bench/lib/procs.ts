@@ -36,7 +36,10 @@ async function kill(child: ChildProcess): Promise<void> {
 
 /** `wireprobe serve smtp|ftp ARGS`, waiting for the line that names its URL. */
 export async function serve(protocol: 'smtp' | 'ftp', args: readonly string[] = []): Promise<Daemon> {
-  const child = spawn(process.execPath, [BIN, 'serve', protocol, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // stderr kept, not shown: it ends with serve's one line when the row stops it (SIGTERM).
+  const child = spawn(process.execPath, [BIN, 'serve', protocol, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const lines = createInterface({ input: child.stdout! });
   for await (const line of lines) {
     const url = /listening on \w+:\/\/127\.0\.0\.1:(\d+)/.exec(line);
@@ -45,7 +48,7 @@ export async function serve(protocol: 'smtp' | 'ftp', args: readonly string[] = 
       return { pid: child.pid!, port: Number(url[1]), stop: () => kill(child) };
     }
   }
-  throw new Error(`wireprobe serve ${protocol} exited before it listened`);
+  throw new Error(`wireprobe serve ${protocol} exited before it listened: ${stderr.trim() || 'no message'}`);
 }
 
 /** Postfix's smtp-sink on 127.0.0.1:`port` (a free port found by the caller), backlog 4096, as nobody (it refuses to run as root). */
