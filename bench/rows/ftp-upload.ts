@@ -40,6 +40,22 @@ async function sourceFile(bytes: number): Promise<{ path: string; remove(): Prom
   return { path, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * Runs `start` with TMPDIR on tmpfs, where the launcher makes vsftpd's upload directory (the mock keeps
+ * uploads in memory), and puts TMPDIR back as it was, unset included (assigning undefined would set it
+ * to the string "undefined" for every process started later).
+ */
+async function onTmpfs<T>(start: () => Promise<T>): Promise<T> {
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = '/dev/shm';
+  try {
+    return await start();
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
+}
+
 /** The mock FTP server in a child process, direct. */
 async function mockDirect(): Promise<Daemon> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../mock-ftp-child.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -76,10 +92,7 @@ export async function ftpUploads(options: FtpUploadOptions): Promise<BenchRow[]>
       stops.push(() => mock.stop());
       const wp = await serve('ftp');
       stops.push(() => wp.stop());
-      const savedTmp = process.env.TMPDIR;
-      process.env.TMPDIR = '/dev/shm'; // vsftpd's upload directory on tmpfs, like the mock's memory
-      const vsftpd = (await vsftpdLauncher.installed()) ? await vsftpdLauncher.start({}).finally(() => (process.env.TMPDIR = savedTmp)) : undefined;
-      process.env.TMPDIR = savedTmp;
+      const vsftpd = (await vsftpdLauncher.installed()) ? await onTmpfs(() => vsftpdLauncher.start({})) : undefined;
       if (vsftpd) stops.push(() => vsftpd.close());
       const direct: number[] = [];
       const proxied: number[] = [];
