@@ -140,10 +140,11 @@ export class FtpSession {
   }
 
   /** USER then PASS (when 331 asks for it); the password is never recorded (`PASS ***`). */
-  async login(user: string, password: string): Promise<Login> {
+  /** USER then PASS; `passTimeoutMs` bounds the wait for PASS's reply (default limits.replyTimeoutMs). */
+  async login(user: string, password: string, passTimeoutMs?: number): Promise<Login> {
     const u = await this.command(`USER ${user}`);
     if (!u.ok || u.value.code !== 331) return { ok: codeOf(u) === 230, code: codeOf(u), last: u, at: 'USER' };
-    const p = await this.command(`PASS ${password}`); // recorded as `PASS ***` (raw.ts redactLine)
+    const p = await this.command(`PASS ${password}`, passTimeoutMs === undefined ? {} : { timeoutMs: passTimeoutMs }); // recorded as `PASS ***` (raw.ts redactLine)
     return { ok: codeOf(p) === 230, code: codeOf(p), last: p, at: 'PASS' };
   }
 

@@ -22,6 +22,11 @@ const RFC = { greeting: ftpRfc('ftp.greeting'), login: ftpRfc('ftp.login'), feat
 
 /** A greeting slower than this is a warning: clients give up (often a reverse DNS lookup of the client). */
 const SLOW_GREETING_MS = 3000;
+/**
+ * Extra wait for the reply to a wrong password: servers hold it back on purpose against password
+ * guessing (RFC 2577 suggests about 5 s; pure-ftpd's delay varies and grows), which is no fault.
+ */
+const FAILED_LOGIN_GRACE_MS = 15_000;
 
 /** What to send to see that an advertised feature is implemented, and which replies say it is not. */
 const FEATURE_TESTS: Readonly<Record<string, (missing: string) => string>> = {
@@ -111,7 +116,7 @@ async function loginFinding(target: ProbeTarget, limits: ProbeLimits, login: Log
     return finding('ftp.login', 'pass', RFC.login, `Logged in as ${user} (${how}); a second session for a wrong password could not be opened.`, transcript, login.code);
   }
   other.session.take();
-  const wrong = await other.session.login(user, `wireprobe-wrong-${randomBytes(8).toString('hex')}`);
+  const wrong = await other.session.login(user, `wireprobe-wrong-${randomBytes(8).toString('hex')}`, limits.replyTimeoutMs + FAILED_LOGIN_GRACE_MS);
   const both = merge(transcript, other.session.take(), 'wrong password, new session');
   await other.session.quit();
   if (wrong.ok) return finding('ftp.login', 'fail', RFC.login, `The server accepted a wrong password for ${user}: anyone can log in as this user; check its authentication setup.`, both, wrong.code);
