@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { durationFlag, integer, listenHost, names, oneOf, passwordFrom, refuseFtpOnly, sizeFlag, users } from './commands/args.js';
+import { explainError } from './commands/explain.js';
 import { listSuites } from './commands/list.js';
 import { probeCommand } from './commands/probe.js';
 import { runCommand } from './commands/run.js';
@@ -14,12 +15,12 @@ import { selectClients, selectServers, selectSuites } from './commands/select.js
 import { serveCommand } from './commands/serve.js';
 import { UPLOAD_MIB_ENV } from '../suites/ftp/uploads.js';
 import { UsageError } from './commands/usage-error.js';
-import { FaultSyntaxError, parseFault } from './faults/parse.js';
+import { parseFault } from './faults/parse.js';
 import type { Fault } from './faults/types.js';
 import { FTP_FINDINGS } from './probe/ftp-ids.js';
 import { SMTP_FINDINGS } from './probe/smtp-ids.js';
 import { rcptProblem } from './probe/smtp-session.js';
-import { parseTarget, TargetError } from './probe/target.js';
+import { parseTarget } from './probe/target.js';
 import { DEFAULT_PROBE_LIMITS, DEFAULT_UPLOAD_OCTETS } from './probe/types.js';
 import { capped, quote } from './util/terminal.js';
 import { aborted, EXIT_CODES, interruptedBy, interruptLine, watchInterrupts } from './util/interrupt.js';
@@ -344,16 +345,6 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   throw new UsageError(`unknown command ${quote(command)} (commands: run, matrix, list, serve, probe; see wireprobe --help)`);
 }
 
-/** One line for the user; a stack only for our own bugs, and only with WIREPROBE_DEBUG set. */
-function explain(error: unknown, env: CliIo['env']): string {
-  const e = error as Error & { code?: string };
-  if (error instanceof UsageError || error instanceof FaultSyntaxError || error instanceof TargetError) return e.message;
-  if (e.code?.startsWith('ERR_PARSE_ARGS')) return e.message.split('\n')[0]!;
-  if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') return `cannot listen: ${e.message}`;
-  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return `cannot listen: unknown host (${e.message})`;
-  return `internal error: ${e.message}${env.WIREPROBE_DEBUG ? `\n${e.stack}` : ' (set WIREPROBE_DEBUG=1 for details)'}`;
-}
-
 /**
  * The command line: parses `argv` (without node and the script), runs the command writing to `io`, and
  * resolves with the exit code (0, 1, or 2 with one line on stderr). Never rejects: tests call it in process.
@@ -362,7 +353,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     return await dispatch(argv, io);
   } catch (error) {
-    const text = explain(error, io.env);
+    const text = explainError(error, Boolean(io.env.WIREPROBE_DEBUG));
     // One line, escaped and cut, whatever the error quoted (a value, a peer's text); a debug stack stays whole.
     const [first = '', ...stack] = text.split('\n');
     io.stderr.write(`wireprobe: ${capped([first], { maxLineChars: 1000 })[0]}\n${stack.length ? `${stack.join('\n')}\n` : ''}`);

@@ -5,6 +5,7 @@
  * (nothing left running, no port bound). The runner puts the fault proxy in front of it, as in front of
  * the mock servers.
  */
+import { WireprobeError } from '../../src/util/errors.js';
 
 export type RealServerName = 'postfix' | 'exim' | 'vsftpd' | 'pure-ftpd' | 'proftpd';
 
@@ -78,9 +79,9 @@ export interface RealServerLauncher {
 }
 
 /** The server's binary is not on this machine: `message` says what to install ("vsftpd not found: apt-get install vsftpd"). */
-export class ServerNotInstalled extends Error {
+export class ServerNotInstalled extends WireprobeError<'ENOTINSTALLED'> {
   constructor(readonly server: RealServerName, readonly install: string) {
-    super(`${server} not found: ${install}`);
+    super(`${server} not found: ${install}`, 'ENOTINSTALLED');
     this.name = 'ServerNotInstalled';
   }
 }

@@ -1,4 +1,8 @@
+import { WireprobeError } from '../util/errors.js';
+
 /** Bad input from the user: reported as one line naming the bad value, exit code 2, no stack. */
-export class UsageError extends Error {
-  readonly code = 'EUSAGE';
+export class UsageError extends WireprobeError<'EUSAGE'> {
+  constructor(message: string) {
+    super(message, 'EUSAGE');
+  }
 }

@@ -16,20 +16,20 @@
  * Keywords are case-insensitive. `at` defaults to `connect`, except that reset, close, stall and reply
  * need one; limit takes only `on connect`. `then` is reply's, `drop` refuse's. See formatFault too.
  */
+import { WireprobeError } from '../util/errors.js';
 import { quote } from '../util/terminal.js';
 import { TRANSFER_VERBS } from '../protocol/ftp.js';
 import type { At, Fault, FaultKind, Step } from './types.js';
 
 /** Bad short syntax, size or duration: one line naming the input and the offending token. */
-export class FaultSyntaxError extends Error {
-  readonly code = 'EFAULTSYNTAX'; // what to test for, rather than the message (as undici's errors)
+export class FaultSyntaxError extends WireprobeError<'EFAULTSYNTAX'> {
   override readonly name = 'FaultSyntaxError';
   /** `token`: the offending token as typed (quotes included), or `null` when the input ended too soon;
    *  `what` names the input in the message: `bad fault "..."`, `bad size "..."`. */
   constructor(readonly input: string, readonly token: string | null, readonly problem: string, what = 'fault') {
     // Both cut: a 100k-character spec must not be echoed whole, twice.
     const where = token === null ? ' at end of input' : token === input ? '' : ` at ${quote(token, 40)}`;
-    super(`bad ${what} ${quote(input)}: ${problem}${where}`);
+    super(`bad ${what} ${quote(input)}: ${problem}${where}`, 'EFAULTSYNTAX');
   }
 }
 

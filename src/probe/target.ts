@@ -10,15 +10,16 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { bounded } from '../util/bounded.js';
+import { WireprobeError, type TargetErrorCode } from '../util/errors.js';
 import { connectRaw } from './raw.js';
 import type { ProbeTarget } from './types.js';
 
 /** A target that cannot be probed: one line for the user, exit code 2. `code` is what to test for. */
-export class TargetError extends Error {
+export class TargetError extends WireprobeError<TargetErrorCode> {
   override readonly name = 'TargetError';
   /** EBADTARGET (the text), ENOTFOUND (the name), ECONNREFUSED, ETIMEDOUT, ECONNECT (any other connect failure). */
-  constructor(message: string, readonly code: 'EBADTARGET' | 'ENOTFOUND' | 'ECONNREFUSED' | 'ETIMEDOUT' | 'ECONNECT') {
-    super(message);
+  constructor(message: string, code: TargetErrorCode) {
+    super(message, code);
   }
 }
 

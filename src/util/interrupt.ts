@@ -8,6 +8,7 @@
  *   SIGINT/SIGTERM ─► controller.abort(new Interrupted(sig)) ─► runner, clients, probe, serve stop
  *   second signal  ─► onSecond(exit code) (the CLI: process.exit)
  */
+import { WireprobeError } from './errors.js';
 
 /** The signals a command stops on. */
 export type StopSignal = 'SIGINT' | 'SIGTERM';
@@ -16,9 +17,9 @@ export type StopSignal = 'SIGINT' | 'SIGTERM';
 export const EXIT_CODES: Readonly<Record<StopSignal, number>> = { SIGINT: 130, SIGTERM: 143 };
 
 /** The abort reason of an interrupted command: which signal stopped it. */
-export class Interrupted extends Error {
+export class Interrupted extends WireprobeError<'EINTERRUPTED'> {
   constructor(readonly signal: StopSignal) {
-    super(`interrupted by ${signal}`);
+    super(`interrupted by ${signal}`, 'EINTERRUPTED');
     this.name = 'Interrupted';
   }
 }
