@@ -70,7 +70,7 @@ describe('the CLI message', () => {
     expect(explainError(error, true)).toBe(error.message);
   });
 
-  it('is decided by code: a bare WireprobeError of a user code is the user\'s too', () => {
+  it("is decided by code: a bare WireprobeError of a user code is the user's too", () => {
     expect(explainError(new WireprobeError('no such thing', 'EUSAGE'), false)).toBe('no such thing');
   });
 
@@ -80,7 +80,7 @@ describe('the CLI message', () => {
     expect(explainError(new Error('boom'), true)).toMatch(/^internal error: boom\nError: boom\n\s+at /);
   });
 
-  it('reads Node\'s own codes as before', () => {
+  it("reads Node's own codes as before", () => {
     const code = (message: string, c: string): Error => Object.assign(new Error(message), { code: c });
     expect(explainError(code('getaddrinfo ENOTFOUND nowhere', 'ENOTFOUND'), false)).toBe('cannot listen: unknown host (getaddrinfo ENOTFOUND nowhere)');
     expect(explainError(code('listen EADDRINUSE', 'EADDRINUSE'), false)).toBe('cannot listen: listen EADDRINUSE');
