@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { parseDuration, parseSize } from '../faults/parse.js';
+import { parseDuration, parseSize } from '../util/units.js';
 import type { Fault } from '../faults/types.js';
 import { quote } from '../util/terminal.js';
 import { UsageError } from './usage-error.js';
