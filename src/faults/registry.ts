@@ -65,3 +65,12 @@ export function descriptorOf(kind: FaultKind): FaultDescriptor<Fault> {
 export function scopeOf(fault: Fault): Scope {
   return descriptorOf(fault.kind).scope;
 }
+
+/**
+ * Whether a fault is armed on each connection, waiting for its trigger there: every kind but the
+ * listener kinds that act only at accept (`admit`) or at listen (`onListen`).
+ */
+export function armedOnConnection(fault: Fault): boolean {
+  const d = descriptorOf(fault.kind);
+  return d.scope !== 'listener' || d.onTrigger !== undefined;
+}
