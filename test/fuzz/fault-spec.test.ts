@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { formatFault } from '../../src/faults/format.js';
 import { FaultSyntaxError, parseFault } from '../../src/faults/parse.js';
 import { formatDuration, formatSize, parseDuration, parseSize, UnitSyntaxError } from '../../src/util/units.js';
-import type { At, Fault } from '../../src/faults/types.js';
+import { descriptorOf, KINDS } from '../../src/faults/registry.js';
+import type { At, Fault, FaultKind } from '../../src/faults/types.js';
 import { TRANSFER_VERBS } from '../../src/protocol/ftp.js';
 import { SEED } from './arbitraries.js';
 
@@ -63,16 +64,19 @@ const kinds: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc.record({ kind: fc.constant('dataport'), how: fc.constantFrom('wrong-address', 'refused', 'blackholed') }),
 );
 
-/** A Fault parseFault accepts: `limit` and `dataport` fire on connect only. */
+/** Whether a kind fires on connect only (`limit`, `dataport`). */
+const connectOnly = (kind: unknown): boolean => descriptorOf(kind as FaultKind).trigger === 'connect-only';
+
+/** A Fault parseFault accepts: `connect-only` kinds fire on connect only. */
 const fault: fc.Arbitrary<Fault> = fc.tuple(kinds, common).chain(([own, opts]) => {
-  const at = own['kind'] === 'limit' || own['kind'] === 'dataport' ? fc.constant<At>('connect') : trigger(opts.channel);
+  const at = connectOnly(own['kind']) ? fc.constant<At>('connect') : trigger(opts.channel);
   return at.map((a) => ({ ...own, at: a, ...opts }) as unknown as Fault);
 });
 
 /** What types.ts documents of a Fault beyond its fields' types: where `+<size>` and `channel data` apply. */
 function documented(f: Fault): boolean {
   const bytesAfter = f.at !== 'connect' && 'bytes' in f.at ? f.at.after : undefined;
-  if ((f.kind === 'limit' || f.kind === 'dataport') && f.at !== 'connect') return false;
+  if (connectOnly(f.kind) && f.at !== 'connect') return false;
   if (bytesAfter !== undefined && bytesAfter !== 'DATA' && !TRANSFER_VERBS.has(bytesAfter)) return false;
   if (f.channel === 'data') return f.at === 'connect' || (bytesAfter !== undefined && bytesAfter !== 'DATA');
   return f.channel !== undefined || bytesAfter === undefined || bytesAfter === 'DATA';
@@ -129,6 +133,11 @@ const sentence: fc.Arbitrary<string> = fc.array(fc.oneof(
 ), { maxLength: 9 }).map((words) => words.join(' '));
 
 describe('fault short syntax', () => {
+  it('generates every registered kind, so the round trip below covers each', () => {
+    const seen = new Set(fc.sample(fault, { seed: SEED, numRuns: 2000 }).map((f) => f.kind));
+    expect([...seen].sort()).toEqual([...KINDS].sort());
+  });
+
   it('parses what formatFault writes back to the same Fault', () => {
     fc.assert(fc.property(fault, (f) => {
       expect(documented(f)).toBe(true);
