@@ -5,6 +5,7 @@
  */
 import { CLOSE, type CloseFault } from './close.js';
 import { COALESCE, type CoalesceFault } from './coalesce.js';
+import { CORRUPT, type CorruptFault } from './corrupt.js';
 import { DATAPORT, type DataPortFault } from './dataport.js';
 import { DELAY, type DelayFault } from './delay.js';
 import type { FaultDescriptor, Scope } from './descriptor.js';
@@ -30,7 +31,8 @@ export type Fault =
   | ReplyFault
   | RefuseFault
   | LimitFault
-  | DataPortFault;
+  | DataPortFault
+  | CorruptFault;
 
 export type FaultKind = Fault['kind'];
 
@@ -48,6 +50,7 @@ const REGISTRY: { readonly [K in FaultKind]: FaultDescriptor<Extract<Fault, { ki
   refuse: REFUSE,
   limit: LIMIT,
   dataport: DATAPORT,
+  corrupt: CORRUPT,
 };
 
 /** Every kind, in registration order. */

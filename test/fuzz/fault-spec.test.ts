@@ -62,6 +62,7 @@ const kinds: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
     { requiredKeys: ['kind', 'ms'] }),
   fc.record({ kind: fc.constant('limit'), max: natural, over: fc.constantFrom('reply', 'close', 'reset', 'queue') }, { requiredKeys: ['kind', 'max'] }),
   fc.record({ kind: fc.constant('dataport'), how: fc.constantFrom('wrong-address', 'refused', 'blackholed') }),
+  fc.constant({ kind: 'corrupt' }),
 );
 
 /** Whether a kind fires on connect only (`limit`, `dataport`). */
