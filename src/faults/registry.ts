@@ -11,6 +11,7 @@ import { DELAY, type DelayFault } from './delay.js';
 import type { FaultDescriptor, Scope } from './descriptor.js';
 import { LF_DESCRIPTOR, type LfFault } from './lf.js';
 import { LIMIT, type LimitFault } from './limit.js';
+import { RCVBUF, type RcvbufFault } from './rcvbuf.js';
 import { REFUSE, type RefuseFault } from './refuse.js';
 import { REPLY, type ReplyFault } from './reply.js';
 import { RESET, type ResetFault } from './reset.js';
@@ -32,7 +33,8 @@ export type Fault =
   | RefuseFault
   | LimitFault
   | DataPortFault
-  | CorruptFault;
+  | CorruptFault
+  | RcvbufFault;
 
 export type FaultKind = Fault['kind'];
 
@@ -51,6 +53,7 @@ const REGISTRY: { readonly [K in FaultKind]: FaultDescriptor<Extract<Fault, { ki
   limit: LIMIT,
   dataport: DATAPORT,
   corrupt: CORRUPT,
+  rcvbuf: RCVBUF,
 };
 
 /** Every kind, in registration order. */

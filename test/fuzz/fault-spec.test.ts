@@ -63,6 +63,7 @@ const kinds: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc.record({ kind: fc.constant('limit'), max: natural, over: fc.constantFrom('reply', 'close', 'reset', 'queue') }, { requiredKeys: ['kind', 'max'] }),
   fc.record({ kind: fc.constant('dataport'), how: fc.constantFrom('wrong-address', 'refused', 'blackholed') }),
   fc.constant({ kind: 'corrupt' }),
+  fc.record({ kind: fc.constant('rcvbuf'), bytes: bytesArb }),
 );
 
 /** Whether a kind fires on connect only (`limit`, `dataport`). */
