@@ -16,6 +16,7 @@ import { serveCommand } from './commands/serve.js';
 import { UPLOAD_MIB_ENV } from '../suites/ftp/uploads.js';
 import { UsageError } from './commands/usage-error.js';
 import { parseFault } from './faults/parse.js';
+import { faultLines } from './faults/table.js';
 import type { Fault } from './faults/types.js';
 import { FTP_FINDINGS } from './probe/ftp-ids.js';
 import { SMTP_FINDINGS } from './probe/smtp-ids.js';
@@ -68,16 +69,7 @@ Examples:
   wireprobe probe ftp://user:pass@ftp.example.test:21 --max-sessions 50 --max-idle 120
 
 Faults (--fault, repeatable):  KIND [ARGS] [AT] [OPTIONS]
-  reset                         RST: the client sees "connection reset" (10054)
-  close [discard|abort]         FIN; abort: stop reading, so further writes get RST (10053)
-  stall                         stop relaying and reading: writes block, reads wait
-  delay 2s                      hold both directions, then go on
-  throttle 2MiB/s               slow link          slice 1 [gap 5ms]   fragment writes
-  coalesce 50ms                 merge writes       limit 2 [reply|close|reset|queue] session limit
-  reply 552 ["text"] [then continue|close|reset]   answer in the server's place
-  refuse 3s [refuse|reset] [drop close|reset]      a restart: drop sessions, refuse the port
-  dataport wrong-address|refused|blackholed        FTP: data address points to 127.0.0.2 / a closed
-                                                   port / a port that drops SYNs
+${faultLines().join('\n')}
 AT:
   on connect                    as soon as the client connects
   after greeting | after EHLO   once the server's reply to it reached the client

@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { parseDuration, parseSize } from '../faults/parse.js';
+import { parseDuration, parseSize } from '../util/units.js';
+import { scopeOf } from '../faults/registry.js';
 import type { Fault } from '../faults/types.js';
 import { quote } from '../util/terminal.js';
 import { UsageError } from './usage-error.js';
@@ -125,8 +126,9 @@ export function listenHost(text: string | undefined): { host: string; warning?: 
 /** Faults that act on an FTP data connection, which an SMTP session never has: they could never fire. `texts`: as typed. */
 export function refuseFtpOnly(faults: readonly Fault[], texts: readonly string[], command: string): void {
   for (const [i, fault] of faults.entries()) {
-    if (fault.kind === 'dataport' || fault.channel === 'data') {
-      throw new UsageError(`bad --fault ${quote(texts[i] ?? '')}: ${fault.kind === 'dataport' ? 'dataport' : 'channel data'} is FTP only and can never fire on "${command}"`);
+    const onAddress = scopeOf(fault) === 'address';
+    if (onAddress || fault.channel === 'data') {
+      throw new UsageError(`bad --fault ${quote(texts[i] ?? '')}: ${onAddress ? fault.kind : 'channel data'} is FTP only and can never fire on "${command}"`);
     }
   }
 }

@@ -1,5 +1,6 @@
-/** `wireprobe list`: suites and scenarios, with their faults and what a conformant client does. */
+/** `wireprobe list`: suites and scenarios, with their faults and what a conformant client does; clients; fault kinds. */
 import { formatFault } from '../faults/format.js';
+import { faultLines } from '../faults/table.js';
 import type { Suite } from '../../suites/index.js';
 import { CLIENTS } from '../clients/index.js';
 
@@ -16,4 +17,6 @@ export function listSuites(suites: readonly Suite[], out: NodeJS.WritableStream)
   }
   out.write('clients:\n');
   for (const c of CLIENTS) out.write(`  ${c.name.padEnd(16)} ${c.protocol}  ${c.description}\n`);
+  out.write('\nfaults (--fault KIND [ARGS] [AT] [OPTIONS]):\n');
+  for (const line of faultLines()) out.write(`${line}\n`);
 }

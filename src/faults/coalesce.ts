@@ -4,7 +4,15 @@
  */
 import { Transform } from 'node:stream';
 import type { Link } from './link.js';
-import type { CoalesceFault } from './types.js';
+import type { FaultBase } from './base.js';
+import type { FaultDescriptor } from './descriptor.js';
+import { formatDuration } from '../util/units.js';
+
+/** From the trigger on, hold what goes toward `toward` and write it as one segment every `ms`. */
+export interface CoalesceFault extends FaultBase {
+  readonly kind: 'coalesce';
+  readonly ms: number;
+}
 
 /** A Transform that merges everything received within each `ms` window into one chunk. */
 export function createCoalescer(ms: number): Transform {
@@ -37,3 +45,12 @@ export function createCoalescer(ms: number): Transform {
 export function applyCoalesce(fault: CoalesceFault, link: Link): void {
   link.shape(fault.toward ?? 'client', createCoalescer(fault.ms));
 }
+
+/** The `coalesce` kind: its syntax, scope and effect (src/faults/registry.ts lists it). */
+export const COALESCE: FaultDescriptor<CoalesceFault> = {
+  kind: 'coalesce', scope: 'data', trigger: 'optional', syntax: 'coalesce <duration>',
+  help: 'writes merged: several replies arrive in one segment', example: 'coalesce 50ms',
+  args: (c) => ({ ms: c.duration() }),
+  format: (f) => [formatDuration(f.ms)],
+  apply: applyCoalesce,
+};

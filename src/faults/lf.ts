@@ -4,7 +4,16 @@
  */
 import { Transform } from 'node:stream';
 import type { Link } from './link.js';
-import type { LfFault } from './types.js';
+import type { FaultBase } from './base.js';
+import type { FaultDescriptor } from './descriptor.js';
+
+/**
+ * From the trigger on, line endings toward `toward` become bare LF (CRLF to LF). RFC 5321 §2.3.8
+ * requires CRLF; a robust peer still frames the lines (RFC 5321 §4.1.1.4 on bare LF in DATA aside).
+ */
+export interface LfFault extends FaultBase {
+  readonly kind: 'lf';
+}
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -32,3 +41,12 @@ export function createLfRewriter(): Transform {
 export function applyLf(fault: LfFault, link: Link): void {
   link.shape(fault.toward ?? 'client', createLfRewriter());
 }
+
+/** The `lf` kind: its syntax, scope and effect (src/faults/registry.ts lists it). */
+export const LF_DESCRIPTOR: FaultDescriptor<LfFault> = {
+  kind: 'lf', scope: 'data', trigger: 'optional', syntax: 'lf',
+  help: 'line endings turned into bare LF', example: 'lf after greeting',
+  args: () => ({}),
+  format: () => [],
+  apply: applyLf,
+};

@@ -3,7 +3,7 @@
  * recorders. Keeping faults on these seams is what lets each fault be tested without a socket.
  */
 import type { Transform } from 'node:stream';
-import type { Toward } from './types.js';
+import type { Toward } from './base.js';
 
 /** One proxied connection, at the moment a fault fires. */
 export interface Link {
@@ -35,3 +35,6 @@ export interface Listener {
   /** For `ms`, refuse new connections (`refuse`: port closed) or accept and reset them (`reset`). */
   refuseFor(ms: number, mode: 'refuse' | 'reset'): void;
 }
+
+/** What a new connection gets from a `listener` fault that admits (limit). */
+export type Admission = 'admit' | 'reply' | 'close' | 'reset' | 'queue';

@@ -5,7 +5,22 @@
  * (RFC 2920) and the server has not answered them yet, it arrives ahead of those answers.
  */
 import type { Link } from './link.js';
-import type { ReplyFault } from './types.js';
+import type { FaultBase } from './base.js';
+import type { FaultDescriptor } from './descriptor.js';
+import { int } from './cursor.js';
+
+/**
+ * Answer in the server's place. At a `{ before: X }` trigger the command is swallowed and this reply
+ * is the answer; elsewhere it is injected. Then `continue` relaying, `close` (FIN) or `reset` (RST).
+ */
+export interface ReplyFault extends FaultBase {
+  readonly kind: 'reply';
+  readonly code: number;
+  /** Reply text. Default: a short text for the code. */
+  readonly text?: string;
+  /** Default `close`. */
+  readonly then?: 'continue' | 'close' | 'reset';
+}
 
 const DEFAULT_TEXT: Readonly<Record<number, string>> = {
   421: 'Service not available, closing transmission channel',
@@ -33,3 +48,21 @@ export function applyReply(fault: ReplyFault, link: Link): void {
   if (then === 'close') link.close(toward, 'discard');
   else if (then === 'reset') link.reset(toward);
 }
+
+/** A reply text in double quotes, with `"` and `\\` escaped. */
+function quoted(text: string): string {
+  return `"${text.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/** The `reply` kind: its syntax, scope and effect (src/faults/registry.ts lists it). */
+export const REPLY: FaultDescriptor<ReplyFault> = {
+  kind: 'reply', scope: 'connection', trigger: 'required', syntax: 'reply <code> ["text"]',
+  help: "answer in the server's place; a command caught by a before trigger is never relayed",
+  example: 'reply 552 "5.3.4 Too big" after DATA +1MiB then close',
+  options: [{ word: 'then', choices: ['continue', 'close', 'reset'] }],
+  optionalArg: ['text', '"quoted text"'],
+  // Evaluated in this order: the code, then the text.
+  args: (c) => ({ code: c.value('a reply code 100..599', int, (n) => n >= 100 && n <= 599), text: c.quotedText() }),
+  format: (f) => [String(f.code), ...(f.text === undefined ? [] : [quoted(f.text)])],
+  apply: applyReply,
+};

@@ -4,7 +4,17 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Link } from './link.js';
-import type { SliceFault } from './types.js';
+import type { FaultBase } from './base.js';
+import type { FaultDescriptor } from './descriptor.js';
+import { formatDuration, formatSize } from '../util/units.js';
+
+/** From the trigger on, relay toward `toward` in writes of at most `size` bytes, `gapMs` apart (default 1). */
+export interface SliceFault extends FaultBase {
+  readonly kind: 'slice';
+  /** Above 0. */
+  readonly size: number;
+  readonly gapMs?: number;
+}
 
 /** A Transform that re-emits each chunk as separate pieces of at most `size` bytes. */
 export function createSlicer(size: number, gapMs = 1): Transform {
@@ -34,3 +44,13 @@ export function createSlicer(size: number, gapMs = 1): Transform {
 export function applySlice(fault: SliceFault, link: Link): void {
   link.shape(fault.toward ?? 'client', createSlicer(fault.size, fault.gapMs));
 }
+
+/** The `slice` kind: its syntax, scope and effect (src/faults/registry.ts lists it). */
+export const SLICE: FaultDescriptor<SliceFault> = {
+  kind: 'slice', scope: 'data', trigger: 'optional', syntax: 'slice <size> [gap <duration>]',
+  help: 'writes fragmented into pieces of at most that size', example: 'slice 1 gap 5ms',
+  optionalArg: ['gapMs', '"gap <duration>"'],
+  args: (c) => ({ size: c.size(), gapMs: c.pick(['gap']) && c.duration() }),
+  format: (f) => [formatSize(f.size), ...(f.gapMs === undefined ? [] : ['gap', formatDuration(f.gapMs)])],
+  apply: applySlice,
+};

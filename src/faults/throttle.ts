@@ -1,7 +1,17 @@
 /** Throttle: a slow link. Bytes toward the faulted side flow at most `bytesPerSecond`. */
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Link } from './link.js';
-import type { ThrottleFault } from './types.js';
+import type { FaultBase } from './base.js';
+import type { FaultDescriptor } from './descriptor.js';
+import { formatSize } from '../util/units.js';
+import { positive, rate } from './cursor.js';
+
+/** From the trigger on, relay toward `toward` at most `bytesPerSecond`. */
+export interface ThrottleFault extends FaultBase {
+  readonly kind: 'throttle';
+  /** Above 0. */
+  readonly bytesPerSecond: number;
+}
 
 /** Pieces are released 20 times a second, so the rate is smooth at every scale. */
 const TICKS_PER_SECOND = 20;
@@ -40,3 +50,12 @@ export function createThrottle(bytesPerSecond: number): Transform {
 export function applyThrottle(fault: ThrottleFault, link: Link): void {
   link.shape(fault.toward ?? 'client', createThrottle(fault.bytesPerSecond));
 }
+
+/** The `throttle` kind: its syntax, scope and effect (src/faults/registry.ts lists it). */
+export const THROTTLE: FaultDescriptor<ThrottleFault> = {
+  kind: 'throttle', scope: 'data', trigger: 'optional', syntax: 'throttle <size>/s',
+  help: 'a slow link: bytes toward the faulted side at most that fast', example: 'throttle 2MiB/s',
+  args: (c) => ({ bytesPerSecond: c.value('a rate such as 2MiB/s', rate, positive) }),
+  format: (f) => [`${formatSize(f.bytesPerSecond)}/s`],
+  apply: applyThrottle,
+};

@@ -8,7 +8,7 @@
  *   { before: 'X' }               up    command X / dot  cut before the command (it is held)
  */
 import type { Direction, Mark } from '../protocol/conversation.js';
-import type { At } from './types.js';
+import type { At } from './base.js';
 
 /** Where a trigger fires in a chunk. */
 export interface Cut {

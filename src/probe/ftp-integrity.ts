@@ -16,7 +16,7 @@
  * modes themselves are judged in ./ftp-data.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { formatSize } from '../faults/format.js';
+import { formatSize } from '../util/units.js';
 import { DataOpener, openLoggedIn, type DataPlan, type FtpSession, type Transfer } from './ftp-control.js';
 import { codeOf, finding, merge, probeFileName, said, seconds, skipped } from './ftp-finding.js';
 import { ftpRfc } from './ftp-ids.js';

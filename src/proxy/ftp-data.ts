@@ -19,6 +19,7 @@ import { format227, format229, formatEprt, formatPort, parse227, parse229, parse
 import { FtpPhase, FtpTracker } from '../protocol/ftp.js';
 import { restoreSynch } from '../protocol/telnet.js';
 import { applyFault, isSessionFault } from '../faults/apply.js';
+import { scopeOf } from '../faults/registry.js';
 import type { Link } from '../faults/link.js';
 import { DataLink } from './data-link.js';
 import { openBlackhole, type Blackhole } from './blackhole.js';
@@ -66,7 +67,7 @@ export interface FtpDataOptions {
 /** Whether a fault belongs to the data side: data-channel faults, dataport, and control faults timed by data octets. */
 export function onDataSide(fault: Fault): boolean {
   const byData = fault.at !== 'connect' && 'bytes' in fault.at && fault.at.after !== 'DATA';
-  return fault.channel === 'data' || fault.kind === 'dataport' || byData;
+  return fault.channel === 'data' || scopeOf(fault) === 'address' || byData;
 }
 
 /** The FTP dialect of one control session: tracker, view, and the data connections it interposes. */
@@ -258,7 +259,7 @@ export class FtpData implements Dialect {
       const [client, server] = active ? [onward, accepted] : [accepted, onward];
       const link = new DataLink(index, client, server, {
         transcript: this.#o.transcript,
-        armed: () => this.#armed.filter((f) => f.kind !== 'dataport'),
+        armed: () => this.#armed.filter((f) => scopeOf(f) !== 'address'),
         fire: (fault) => {
           this.#armed = this.#armed.filter((f) => f !== fault);
           if (!this.#o.fire(fault)) return false;

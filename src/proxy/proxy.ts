@@ -2,15 +2,16 @@
  * The fault proxy: a TCP listener on loopback that relays each connection to an upstream server and
  * applies faults on the way.
  *
+ *   listen ─► listener faults act on the socket (rcvbuf)
  *   accept ─► refusing? reset ─► limit? 421 / RST / queue ─► connect upstream ─► Session (relay + faults)
  *
  * Without faults it relays every byte unchanged, half-closes included.
  */
 import net, { type Server, type Socket } from 'node:net';
-import { admit, LIMIT_REPLY } from '../faults/limit.js';
+import { LIMIT_REPLY } from '../faults/limit.js';
 import type { Listener } from '../faults/link.js';
-import { applyRefuse } from '../faults/refuse.js';
-import type { Fault, LimitFault, RefuseFault } from '../faults/types.js';
+import { armedOnConnection, descriptorOf, scopeOf } from '../faults/registry.js';
+import type { Fault } from '../faults/types.js';
 import { SmtpPhase, SmtpTracker } from '../protocol/smtp.js';
 import { bounded } from '../util/bounded.js';
 import { FtpData, onDataSide, type DataInfo } from './ftp-data.js';
@@ -126,7 +127,8 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const forConnection = (index: number) => faults.filter((f) => f.connection === undefined || f.connection === index);
   const markFired = (fault: Fault): boolean => {
     const i = faults.indexOf(fault);
-    if (fault.kind === 'refuse' && fired[i]) return false;
+    // A listener fault acts on the one listener: once, whichever connection triggers it.
+    if (scopeOf(fault) === 'listener' && fired[i]) return false;
     fired[i] = true;
     return true;
   };
@@ -145,10 +147,24 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       const timer = setTimeout(() => {
         timers.delete(timer);
         refusing = null;
-        if (mode === 'refuse' && !closing) server.listen(port, host);
+        if (mode === 'refuse' && !closing) server.listen(port, host, () => void atListen().catch(() => undefined));
       }, ms);
       timers.add(timer);
     },
+  };
+
+  /** What listener faults did to the listening socket, logged in every transcript. */
+  let listenerNotes: string[] = [];
+  /** Lets listener faults act on the listening socket, each time it listens (again, after a refuse). */
+  const atListen = async (): Promise<void> => {
+    const notes: string[] = [];
+    for (const [i, fault] of faults.entries()) {
+      const onListen = descriptorOf(fault.kind).onListen;
+      if (onListen === undefined) continue;
+      notes.push(await onListen(fault, listeningFd(server)));
+      fired[i] = true;
+    }
+    listenerNotes = notes;
   };
 
   const settle = (): void => {
@@ -176,8 +192,8 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       settle();
     });
     upstream.once('connect', () => {
-      const hooks = { fire: markFired, listenerFault: (f: Fault) => applyRefuse(f as RefuseFault, listener) };
-      const mine = forConnection(entry.index).filter((f) => f.kind !== 'limit');
+      const hooks = { fire: markFired, listenerFault: (f: Fault) => descriptorOf(f.kind).onTrigger?.(f, listener) };
+      const mine = forConnection(entry.index).filter(armedOnConnection);
       if (options.protocol === 'ftp') {
         const faults = mine.filter(onDataSide);
         // Passive listeners go where the client reached the proxy (with --host 0.0.0.0, not 0.0.0.0 itself).
@@ -216,13 +232,14 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       ended(entry, entry.rejected ? [`${entry.rejected.clientSaw.toUpperCase()} to client`] : ['client left while queued']);
     });
     entry.transcript.add('--', `client connected from ${client.remoteAddress ?? 'an unknown address'}`);
+    for (const note of listenerNotes) entry.transcript.add('--', note);
     if (refusing === 'reset') {
       entry.transcript.add('!!', 'restarting: RST to client');
       entry.rejected = { clientSaw: 'rst' };
       return void resetSocket(client);
     }
-    const limit = forConnection(index).find((f): f is LimitFault => f.kind === 'limit');
-    const admission = limit ? admit(limit, open) : 'admit';
+    const limit = forConnection(index).find((f) => descriptorOf(f.kind).admit !== undefined);
+    const admission = (limit && descriptorOf(limit.kind).admit?.(limit, open)) ?? 'admit';
     if (limit && admission !== 'admit') fired[faults.indexOf(limit)] = true;
     if (admission === 'admit') return relay(entry);
     entry.transcript.add('!!', `over the session limit: ${admission}`);
@@ -249,6 +266,10 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   });
   const port = (server.address() as net.AddressInfo).port;
   server.on('error', () => undefined);
+  await atListen().catch((error: unknown) => {
+    server.close();
+    throw error;
+  });
 
   return {
     host,
@@ -280,6 +301,13 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   }
 }
 
+
+/** The listening socket's file descriptor. Node exposes no API for it; `_handle.fd` is its TCPWrap's. */
+function listeningFd(server: Server): number {
+  const fd = (server as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) throw new Error('the listening socket has no file descriptor on this platform');
+  return fd;
+}
 
 function destroy(entry: Entry): void {
   entry.client.destroy();

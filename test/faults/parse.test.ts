@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatFault, formatSize } from '../../src/faults/format.js';
-import { FaultSyntaxError, parseDuration, parseFault, parseSize } from '../../src/faults/parse.js';
+import { formatFault } from '../../src/faults/format.js';
+import { FaultSyntaxError, parseFault } from '../../src/faults/parse.js';
+import { formatDuration, formatSize, parseDuration, parseSize, UnitSyntaxError } from '../../src/util/units.js';
 import type { Fault } from '../../src/faults/types.js';
 
 /** `text` parses to `fault`; `canonical` is what formatFault writes back (default: `text` itself). */
@@ -181,7 +182,7 @@ describe('parseSize and parseDuration', () => {
   });
 
   it.each(BAD_SIZES)('rejects the size %j', (text) => {
-    expect(() => parseSize(text)).toThrow(FaultSyntaxError);
+    expect(() => parseSize(text)).toThrow(UnitSyntaxError);
     expect(() => parseSize(text)).toThrow(`bad size ${JSON.stringify(text)}: expected a whole number of bytes`);
   });
 

@@ -6,9 +6,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatFault, formatSize } from '../../src/faults/format.js';
-import { FaultSyntaxError, parseDuration, parseFault, parseSize } from '../../src/faults/parse.js';
-import type { At, Fault } from '../../src/faults/types.js';
+import { formatFault } from '../../src/faults/format.js';
+import { FaultSyntaxError, parseFault } from '../../src/faults/parse.js';
+import { formatDuration, formatSize, parseDuration, parseSize, UnitSyntaxError } from '../../src/util/units.js';
+import { descriptorOf, KINDS } from '../../src/faults/registry.js';
+import type { At, Fault, FaultKind } from '../../src/faults/types.js';
 import { TRANSFER_VERBS } from '../../src/protocol/ftp.js';
 import { SEED } from './arbitraries.js';
 
@@ -60,18 +62,23 @@ const kinds: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
     { requiredKeys: ['kind', 'ms'] }),
   fc.record({ kind: fc.constant('limit'), max: natural, over: fc.constantFrom('reply', 'close', 'reset', 'queue') }, { requiredKeys: ['kind', 'max'] }),
   fc.record({ kind: fc.constant('dataport'), how: fc.constantFrom('wrong-address', 'refused', 'blackholed') }),
+  fc.constant({ kind: 'corrupt' }),
+  fc.record({ kind: fc.constant('rcvbuf'), bytes: bytesArb }),
 );
 
-/** A Fault parseFault accepts: `limit` and `dataport` fire on connect only. */
+/** Whether a kind fires on connect only (`limit`, `dataport`). */
+const connectOnly = (kind: unknown): boolean => descriptorOf(kind as FaultKind).trigger === 'connect-only';
+
+/** A Fault parseFault accepts: `connect-only` kinds fire on connect only. */
 const fault: fc.Arbitrary<Fault> = fc.tuple(kinds, common).chain(([own, opts]) => {
-  const at = own['kind'] === 'limit' || own['kind'] === 'dataport' ? fc.constant<At>('connect') : trigger(opts.channel);
+  const at = connectOnly(own['kind']) ? fc.constant<At>('connect') : trigger(opts.channel);
   return at.map((a) => ({ ...own, at: a, ...opts }) as unknown as Fault);
 });
 
 /** What types.ts documents of a Fault beyond its fields' types: where `+<size>` and `channel data` apply. */
 function documented(f: Fault): boolean {
   const bytesAfter = f.at !== 'connect' && 'bytes' in f.at ? f.at.after : undefined;
-  if ((f.kind === 'limit' || f.kind === 'dataport') && f.at !== 'connect') return false;
+  if (connectOnly(f.kind) && f.at !== 'connect') return false;
   if (bytesAfter !== undefined && bytesAfter !== 'DATA' && !TRANSFER_VERBS.has(bytesAfter)) return false;
   if (f.channel === 'data') return f.at === 'connect' || (bytesAfter !== undefined && bytesAfter !== 'DATA');
   return f.channel !== undefined || bytesAfter === undefined || bytesAfter === 'DATA';
@@ -83,6 +90,16 @@ function attempt<T>(parse: (text: string) => T, text: string): T | FaultSyntaxEr
     return parse(text);
   } catch (error) {
     if (error instanceof FaultSyntaxError && error.code === 'EFAULTSYNTAX' && !error.message.includes('\n')) return error;
+    throw error;
+  }
+}
+
+/** `text` read as a size or duration, or the UnitSyntaxError it threw; anything else thrown fails. */
+function attemptUnits(parse: (text: string) => number, text: string): number | UnitSyntaxError {
+  try {
+    return parse(text);
+  } catch (error) {
+    if (error instanceof UnitSyntaxError && error.code === 'EUNITSYNTAX' && !error.message.includes('\n')) return error;
     throw error;
   }
 }
@@ -118,6 +135,11 @@ const sentence: fc.Arbitrary<string> = fc.array(fc.oneof(
 ), { maxLength: 9 }).map((words) => words.join(' '));
 
 describe('fault short syntax', () => {
+  it('generates every registered kind, so the round trip below covers each', () => {
+    const seen = new Set(fc.sample(fault, { seed: SEED, numRuns: 2000 }).map((f) => f.kind));
+    expect([...seen].sort()).toEqual([...KINDS].sort());
+  });
+
   it('parses what formatFault writes back to the same Fault', () => {
     fc.assert(fc.property(fault, (f) => {
       expect(documented(f)).toBe(true);
@@ -142,13 +164,13 @@ describe('fault short syntax', () => {
       expect(error).toMatchObject({ token: text.split(' ').find((w) => ['after', 'before'].includes(w)) });
     });
 
-  it('reads sizes and durations as whole non-negative numbers or throws FaultSyntaxError; formatted ones read back', () => {
+  it('reads sizes and durations as whole non-negative numbers or throws UnitSyntaxError; formatted ones read back', () => {
     const unitText = fc.tuple(fc.stringMatching(/^\d{0,20}(\.\d{0,20})?$/), fc.constantFrom('', 'b', 'k', 'KiB', 'kb', 'M', 'g', 'GiB', 'ms', 's', 'm', 'x'))
       .map(([n, u]) => n + u);
     fc.assert(fc.property(fc.oneof(unitText, fc.string({ unit: 'binary', maxLength: 20 })), (text) => {
       for (const parse of [parseSize, parseDuration]) {
-        const n = attempt(parse, text);
-        if (!(n instanceof FaultSyntaxError)) expect(Number.isSafeInteger(n) && n >= 0).toBe(true);
+        const n = attemptUnits(parse, text);
+        if (!(n instanceof UnitSyntaxError)) expect(Number.isSafeInteger(n) && n >= 0).toBe(true);
       }
     }), RUNS);
     fc.assert(fc.property(natural, (n) => {
@@ -167,7 +189,7 @@ describe('fault short syntax', () => {
       '\0\x1b[31m\r\n\u2028'.repeat(mb / 8),
     ];
     for (const text of inputs) expect(attempt(parseFault, text)).toBeDefined();
-    expect(attempt(parseSize, `${'7'.repeat(mb)}KiB`)).toBeInstanceOf(FaultSyntaxError);
-    expect(attempt(parseDuration, `1.${'0'.repeat(mb)}s`)).toBe(1000);
+    expect(attemptUnits(parseSize, `${'7'.repeat(mb)}KiB`)).toBeInstanceOf(UnitSyntaxError);
+    expect(attemptUnits(parseDuration, `1.${'0'.repeat(mb)}s`)).toBe(1000);
   });
 });
