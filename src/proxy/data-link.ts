@@ -11,20 +11,25 @@
  * An RST goes to both ends: a FIN to the other one would read as end of file, and the server would keep
  * a truncated upload as complete. The other end gets it DRAIN_GRACE_MS later: Linux shows an RST that
  * finds unread data in the receive queue as a plain end of file once the data is read, so a receiver
- * still busy with what was relayed would take the truncated upload as complete, at random. `close`
- * (FIN) goes to both ends: it is the fault that truncates (RFC 959 §3.4.1, stream mode).
+ * still busy with what was relayed would take the truncated upload as complete, at random. For the same
+ * reason the fault's own end gets it once it has read what was relayed (./drained.ts), within
+ * READ_GRACE_MS. `close` (FIN) goes to both ends: it is the fault that truncates (RFC 959 §3.4.1, stream mode).
  *
  * A server sending (RETR, LIST) is cut in the same tick as the fault fires, whatever its kind: an RST
  * for `reset`, its socket destroyed for `close` (a FIN, and an RST to its next write). Its writes fail
  * at once, as on a cut link, so it answers 426; were it left to write into the proxy for the grace, it
- * would finish the file and answer 226 for a download the client got only part of.
+ * would finish the file and answer 226 for a download the client got only part of. The client's RST then
+ * waits for that 426 to reach the proxy too, and the 426 waits for the RST (FtpData.edit): the client
+ * meets the cut first and the reply right behind it, so every client reports the same (a reset, at RETR).
  */
 import type { Socket } from 'node:net';
 import type { Transform } from 'node:stream';
 import { applyFault, isSessionFault } from '../faults/apply.js';
+import { bounded } from '../util/bounded.js';
 import type { Link } from '../faults/link.js';
 import type { Fault, Toward } from '../faults/types.js';
 import { cutByOctets } from './cut.js';
+import { drained } from './drained.js';
 import { RelayDirection, type Pending } from './relay.js';
 import { closed, resetSocket } from './sockets.js';
 import { Teardown, type ClientSaw } from './teardown.js';
@@ -32,6 +37,9 @@ import type { Transcript } from './transcript.js';
 
 /** How long the far end of a data-connection RST has to read what was relayed to it first. */
 const DRAIN_GRACE_MS = 250;
+
+/** The longest the RST to a fault's own end waits for that end to read what was relayed to it. */
+const READ_GRACE_MS = 500;
 
 /** Transfers in which the FTP server sends on the data connection (RFC 959 §4.1.3). */
 const SERVER_SENDS: ReadonlySet<string> = new Set(['RETR', 'LIST', 'NLST', 'MLSD']);
@@ -47,6 +55,8 @@ export interface DataHooks {
   verb(): string | undefined;
   /** Octets relayed, either way. */
   bytes(n: number): void;
+  /** Resolves once the server's final reply to the transfer (226, 426...) has reached the proxy. */
+  answered(): Promise<void>;
 }
 
 const otherOf = (toward: Toward): Toward => (toward === 'client' ? 'server' : 'client');
@@ -60,6 +70,8 @@ export class DataLink implements Link {
   /** Keyed by the side they relay to. */
   readonly #relays: Record<Toward, RelayDirection>;
   #bytes = 0;
+  /** Resolves once the RST a fault sends the FTP client's end has gone. */
+  #clientRst: Promise<void> | undefined;
 
   constructor(index: number, client: Socket, server: Socket, hooks: DataHooks) {
     this.#name = `data ${index}`;
@@ -88,6 +100,14 @@ export class DataLink implements Link {
   /** How the proxy ended the FTP client's end while the client still held it; null otherwise. */
   get clientSaw(): ClientSaw | null {
     return this.#state.clientSaw;
+  }
+
+  /**
+   * While an RST to the FTP client's end is on its way: resolves once it has gone. The control session
+   * holds the server's replies until then (see FtpData.edit).
+   */
+  get clientRst(): Promise<void> | undefined {
+    return this.#clientRst;
   }
 
   /** Starts relaying; faults triggered `on connect` fire first. */
@@ -209,8 +229,18 @@ export class DataLink implements Link {
         if (to === 'client') this.#state.toClient('rst');
         resetSocket(this.#socket(to));
       };
-      if (cut !== toward) void this.#flushed(toward).then(() => rst(toward));
-      if (cut !== other) void this.#flushed(other).then(() => setTimeout(() => rst(other), DRAIN_GRACE_MS));
+      // The fault's own end reads what was relayed first, then the RST; the other end gets its grace. A
+      // server cut while sending answers at once (426): its reply reaches the proxy before the RST goes,
+      // so the client is shown it right behind the RST (FtpData.edit), before it can act on the cut.
+      const wait = async (to: Toward): Promise<void> => {
+        if (to !== toward) return void (await new Promise((resolve) => setTimeout(resolve, DRAIN_GRACE_MS)));
+        if (cut === 'server') await bounded(this.#hooks.answered(), READ_GRACE_MS);
+        await drained(this.#socket(to), READ_GRACE_MS);
+      };
+      for (const to of [toward, other].filter((t) => t !== cut)) {
+        const sent = this.#flushed(to).then(() => wait(to)).then(() => rst(to));
+        if (to === 'client') this.#clientRst = sent.then(() => void (this.#clientRst = undefined));
+      }
       if (cut) rst(cut);
       return;
     }

@@ -18,6 +18,8 @@ export interface DataLinksOptions {
   /** The control session's view: which transfer a connection serves, and what it carried. */
   readonly view: FtpPhase;
   readonly arming: DataArming;
+  /** Resolves once the server's final reply to the current transfer has reached the proxy. */
+  readonly answered: () => Promise<void>;
 }
 
 /** Every data connection of one control session. */
@@ -31,6 +33,12 @@ export class DataLinks {
 
   constructor(options: DataLinksOptions) {
     this.#o = options;
+  }
+
+  /** Resolves once every RST on its way to the FTP client's end of a data connection has gone; undefined when none is. */
+  clientRsts(): Promise<void> | undefined {
+    const pending = [...this.#links].flatMap((link) => link.clientRst ?? []);
+    return pending.length ? Promise.all(pending).then(() => undefined) : undefined;
   }
 
   /** Data connections relayed so far. */
@@ -71,6 +79,7 @@ export class DataLinks {
         armed: () => arming.forLinks(),
         fire: (fault) => arming.fire(fault),
         verb: () => view.lastTransfer,
+        answered: this.#o.answered,
         bytes: (n) => {
           this.#bytes += n;
           view.dataBytes(n);

@@ -9,7 +9,8 @@ export interface Dialect {
   readonly holdLines?: boolean;
   /**
    * A replacement for a complete line about to be relayed (FTP: data addresses the proxy interposes
-   * on), or null to relay it as it is. Relaying in that direction waits for the promise.
+   * on), or null to relay it as it is. Relaying in that direction waits for the promise; a promise of
+   * null relays the line as it is once it resolves.
    */
-  edit?(direction: Direction, mark: Mark): Promise<Buffer> | null;
+  edit?(direction: Direction, mark: Mark): Promise<Buffer | null> | null;
 }

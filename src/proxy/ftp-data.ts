@@ -73,13 +73,15 @@ export class FtpData implements Dialect {
   readonly #transcript: Transcript;
   readonly #addresses: DataAddresses;
   readonly #links: DataLinks;
+  /** Data connections waiting for the server's final reply to the transfer. */
+  #answerWaiters: (() => void)[] = [];
 
   constructor(options: FtpDataOptions) {
     this.#upstreamHost = options.upstreamHost;
     this.#transcript = options.transcript;
     const { transcript, control } = options;
     const arming = new DataArming({ faults: options.faults, fire: (f) => options.fire(f), transcript, control, listenerFault: (f) => options.listenerFault?.(f) });
-    this.#links = new DataLinks({ transcript, view: this.view, arming });
+    this.#links = new DataLinks({ transcript, view: this.view, arming, answered: () => new Promise((resolve) => this.#answerWaiters.push(resolve)) });
     this.#addresses = new DataAddresses({
       host: options.host,
       ...(options.serverFacingHost === undefined ? {} : { serverFacingHost: options.serverFacingHost }),
@@ -98,7 +100,18 @@ export class FtpData implements Dialect {
    * Rewrites 227 and 229 replies, PORT and EPRT commands, and puts back a Synch octet lost as urgent data
    * (src/protocol/telnet.ts); relays every other line as it is.
    */
-  edit(direction: Direction, mark: Mark): Promise<Buffer> | null {
+  edit(direction: Direction, mark: Mark): Promise<Buffer | null> | null {
+    if (direction === 'down' && mark.kind === 'reply' && mark.code >= 200 && mark.to === this.view.lastTransfer) {
+      for (const wake of this.#answerWaiters.splice(0)) wake();
+    }
+    const rewrite = this.#rewrite(direction, mark);
+    // A server reply (the 426 of a transfer a data fault cut) waits for the data RST to reach the client
+    // first, so the client meets the cut before the reply about it, whichever it reads first.
+    const rsts = direction === 'down' ? this.#links.clientRsts() : undefined;
+    return rsts ? rsts.then(() => rewrite ?? null) : rewrite;
+  }
+
+  #rewrite(direction: Direction, mark: Mark): Promise<Buffer> | null {
     if (this.#addresses.stopped) return null;
     const addresses = this.#addresses;
     if (direction === 'down' && mark.kind === 'reply') {

@@ -285,6 +285,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
     void replacement.then((line) => {
       relay.editing = false;
       if (this.#state.ended) return;
+      if (line === null) return relay.pump();
       const start = p.lineStart;
       const by = line.length - (mark.end - start);
       p.data = Buffer.concat([p.data.subarray(0, start), line, p.data.subarray(mark.end)]);
