@@ -103,8 +103,8 @@ export class DataLink implements Link {
   }
 
   /**
-   * While an RST to the FTP client's end is on its way: resolves once it has gone. The control session
-   * holds the server's replies until then (see FtpData.edit).
+   * While a `reset ... toward client` fault's RST is on its way to the FTP client's end: resolves once
+   * it has gone. The control session holds the server's replies until then (see FtpData.edit).
    */
   get clientRst(): Promise<void> | undefined {
     return this.#clientRst;
@@ -232,14 +232,16 @@ export class DataLink implements Link {
       // The fault's own end reads what was relayed first, then the RST; the other end gets its grace. A
       // server cut while sending answers at once (426): its reply reaches the proxy before the RST goes,
       // so the client is shown it right behind the RST (FtpData.edit), before it can act on the cut.
+      const answered = cut === 'server' ? this.#hooks.answered() : undefined;
       const wait = async (to: Toward): Promise<void> => {
         if (to !== toward) return void (await new Promise((resolve) => setTimeout(resolve, DRAIN_GRACE_MS)));
-        if (cut === 'server') await bounded(this.#hooks.answered(), READ_GRACE_MS);
+        if (answered) await bounded(answered, READ_GRACE_MS);
         await drained(this.#socket(to), READ_GRACE_MS);
       };
       for (const to of [toward, other].filter((t) => t !== cut)) {
         const sent = this.#flushed(to).then(() => wait(to)).then(() => rst(to));
-        if (to === 'client') this.#clientRst = sent.then(() => void (this.#clientRst = undefined));
+        // Only the fault's own end: a client that is the other end gets its RST after the grace, the reply meanwhile.
+        if (to === 'client' && to === toward) this.#clientRst = sent.then(() => void (this.#clientRst = undefined));
       }
       if (cut) rst(cut);
       return;
