@@ -80,7 +80,8 @@ export class FtpData implements Dialect {
     this.#upstreamHost = options.upstreamHost;
     this.#transcript = options.transcript;
     const { transcript, control } = options;
-    const arming = new DataArming({ faults: options.faults, fire: (f) => options.fire(f), transcript, control, listenerFault: (f) => options.listenerFault?.(f) });
+    const listenerFault = (fault: Fault): void => options.listenerFault?.(fault);
+    const arming = new DataArming({ faults: options.faults, fire: (f) => options.fire(f), transcript, control, listenerFault });
     this.#links = new DataLinks({ transcript, view: this.view, arming, answered: () => new Promise((resolve) => this.#answerWaiters.push(resolve)) });
     this.#addresses = new DataAddresses({
       host: options.host,

@@ -52,6 +52,7 @@ describe('Arming', () => {
   });
 
   it('says where a fault was timed when told', () => {
-    expect(firedLine(parseFault('reset after STOR +100 channel control'), 'at data octet 100')).toBe('fault fired at data octet 100: reset after STOR +100 channel control');
+    const fault = parseFault('reset after STOR +100 channel control');
+    expect(firedLine(fault, 'at data octet 100')).toBe('fault fired at data octet 100: reset after STOR +100 channel control');
   });
 });
