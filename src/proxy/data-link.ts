@@ -1,7 +1,7 @@
 /**
  * One FTP data connection through the proxy, and the `Link` that data-channel faults act on.
  *
- *   FTP client's end ◄──► count octets, fire `after STOR +N` / `on connect` faults ◄──► FTP server's end
+ *   FTP client's end ◄──► RelayDirection ×2: count octets, cut (./cut.ts), fire `after STOR +N` ◄──► FTP server's end
  *
  * Passive mode: the client connected to the proxy and the proxy to the server; active mode: the server
  * connected to the proxy and the proxy to the client. Either way `toward: 'client'` is the FTP client's
@@ -11,26 +11,35 @@
  * An RST goes to both ends: a FIN to the other one would read as end of file, and the server would keep
  * a truncated upload as complete. The other end gets it DRAIN_GRACE_MS later: Linux shows an RST that
  * finds unread data in the receive queue as a plain end of file once the data is read, so a receiver
- * still busy with what was relayed would take the truncated upload as complete, at random. `close`
- * (FIN) goes to both ends: it is the fault that truncates (RFC 959 §3.4.1, stream mode).
+ * still busy with what was relayed would take the truncated upload as complete, at random. For the same
+ * reason the fault's own end gets it once it has read what was relayed (./drained.ts), within
+ * READ_GRACE_MS. `close` (FIN) goes to both ends: it is the fault that truncates (RFC 959 §3.4.1, stream mode).
  *
  * A server sending (RETR, LIST) is cut in the same tick as the fault fires, whatever its kind: an RST
  * for `reset`, its socket destroyed for `close` (a FIN, and an RST to its next write). Its writes fail
  * at once, as on a cut link, so it answers 426; were it left to write into the proxy for the grace, it
- * would finish the file and answer 226 for a download the client got only part of.
+ * would finish the file and answer 226 for a download the client got only part of. The client's RST then
+ * waits for that 426 to reach the proxy too, and the 426 waits for the RST (FtpData.edit): the client
+ * meets the cut first and the reply right behind it, so every client reports the same (a reset, at RETR).
  */
 import type { Socket } from 'node:net';
 import type { Transform } from 'node:stream';
 import { applyFault, isSessionFault } from '../faults/apply.js';
-import { formatFault } from '../faults/format.js';
+import { bounded } from '../util/bounded.js';
 import type { Link } from '../faults/link.js';
 import type { Fault, Toward } from '../faults/types.js';
-import { Outlet } from './outlet.js';
+import { cutByOctets } from './cut.js';
+import { drained } from './drained.js';
+import { RelayDirection, type Pending } from './relay.js';
 import { closed, resetSocket } from './sockets.js';
+import { Teardown, type ClientSaw } from './teardown.js';
 import type { Transcript } from './transcript.js';
 
 /** How long the far end of a data-connection RST has to read what was relayed to it first. */
 const DRAIN_GRACE_MS = 250;
+
+/** The longest the RST to a fault's own end waits for that end to read what was relayed to it. */
+const READ_GRACE_MS = 500;
 
 /** Transfers in which the FTP server sends on the data connection (RFC 959 §4.1.3). */
 const SERVER_SENDS: ReadonlySet<string> = new Set(['RETR', 'LIST', 'NLST', 'MLSD']);
@@ -38,45 +47,47 @@ const SERVER_SENDS: ReadonlySet<string> = new Set(['RETR', 'LIST', 'NLST', 'MLSD
 /** What a data connection needs from its control session. */
 export interface DataHooks {
   readonly transcript: Transcript;
-  /** Data-channel faults still armed in this control session. */
+  /** Data-channel faults still armed in this control session, due on connect or by octets. */
   armed(): readonly Fault[];
-  /** A fault fired here: disarm it; false vetoes. */
-  fire(fault: Fault): boolean;
+  /** A fault is due here: the transcript line when it fires on this connection, else undefined (vetoed, or it acts elsewhere). */
+  fire(fault: Fault): string | undefined;
   /** The transfer command the client sent last (STOR, RETR...), which this connection serves. */
   verb(): string | undefined;
   /** Octets relayed, either way. */
   bytes(n: number): void;
+  /** Resolves once the server's final reply to the transfer (226, 426...) has reached the proxy. */
+  answered(): Promise<void>;
 }
 
-interface Side {
-  readonly socket: Socket;
-  /** Where what is relayed to this side goes (its socket, or a shaper in front of it). */
-  readonly outlet: Outlet;
-  /** Chunks from this side held while the link is held. */
-  readonly held: Buffer[];
-  ended: boolean;
-}
+const otherOf = (toward: Toward): Toward => (toward === 'client' ? 'server' : 'client');
 
 /** A data connection between the FTP client's socket and the FTP server's. */
 export class DataLink implements Link {
   readonly done: Promise<void>;
-  #name: string;
-  #hooks: DataHooks;
-  #sides: Record<Toward, Side>;
+  readonly #name: string;
+  readonly #hooks: DataHooks;
+  readonly #state = new Teardown();
+  /** Keyed by the side they relay to. */
+  readonly #relays: Record<Toward, RelayDirection>;
   #bytes = 0;
-  #held = false;
-  #dead = false;
-  #timers = new Set<NodeJS.Timeout>();
-  #clientSaw: 'rst' | 'fin' | null = null;
-  #clientGone = false;
+  /** Resolves once the RST a fault sends the FTP client's end has gone. */
+  #clientRst: Promise<void> | undefined;
 
   constructor(index: number, client: Socket, server: Socket, hooks: DataHooks) {
     this.#name = `data ${index}`;
     this.#hooks = hooks;
-    const side = (socket: Socket): Side => ({ socket, outlet: new Outlet(socket), held: [], ended: false });
-    this.#sides = { client: side(client), server: side(server) };
+    const owner = (to: Toward) => ({
+      flowing: () => this.#state.open,
+      walk: (p: Pending) => this.#walk(to, p),
+      forwarded: (n: number) => {
+        this.#bytes += n;
+        this.#hooks.bytes(n);
+      },
+      passedOn: () => this.#relays[to].outlet.target.end(),
+    });
+    this.#relays = { client: new RelayDirection(server, client, owner('client')), server: new RelayDirection(client, server, owner('server')) };
     this.done = Promise.all([closed(client), closed(server)]).then(() => {
-      for (const timer of this.#timers) clearTimeout(timer);
+      this.#state.closed();
       this.#note('--', `closed after ${this.#bytes} bytes`);
     });
   }
@@ -87,78 +98,59 @@ export class DataLink implements Link {
   }
 
   /** How the proxy ended the FTP client's end while the client still held it; null otherwise. */
-  get clientSaw(): 'rst' | 'fin' | null {
-    return this.#clientSaw;
+  get clientSaw(): ClientSaw | null {
+    return this.#state.clientSaw;
+  }
+
+  /**
+   * While a `reset ... toward client` fault's RST is on its way to the FTP client's end: resolves once
+   * it has gone. The control session holds the server's replies until then (see FtpData.edit).
+   */
+  get clientRst(): Promise<void> | undefined {
+    return this.#clientRst;
   }
 
   /** Starts relaying; faults triggered `on connect` fire first. */
   start(): void {
     for (const toward of ['client', 'server'] as const) this.#wire(toward);
     for (const fault of this.#hooks.armed().filter((f) => f.at === 'connect')) this.#fire(fault);
-    for (const side of Object.values(this.#sides)) if (!this.#held) side.socket.resume();
+    for (const toward of ['client', 'server'] as const) if (this.#state.state !== 'held') this.#socket(toward).resume();
   }
 
   /** Ends it now (the proxy is closing): RST to both ends still open. */
   abort(): void {
-    this.#dead = true;
+    this.#state.end(false);
     // Also after a fault ended it: a side sent a FIN and left paused with unread data would stay open
     // for good (and hold the process at exit).
-    for (const side of Object.values(this.#sides)) resetSocket(side.socket);
+    for (const toward of ['client', 'server'] as const) resetSocket(this.#socket(toward));
   }
 
   // ── Link ──────────────────────────────────────────────────────────────────────────────────────
 
   inject(toward: Toward, data: Buffer): void {
     this.#note('!!', `proxy sends ${data.length} bytes to ${toward}`);
-    this.#sides[toward].outlet.push(data);
+    this.#relays[toward].outlet.push(data);
   }
 
   reset(toward: Toward): void {
-    this.#kill();
-    const other: Toward = toward === 'client' ? 'server' : 'client';
-    const rst = (to: Toward): void => {
-      this.#note('--', `RST to ${to}`);
-      if (to === 'client' && !this.#clientGone) this.#clientSaw ??= 'rst';
-      const socket = this.#sides[to].socket;
-      resetSocket(socket);
-    };
-    const cut = this.#cutSender();
-    if (cut !== toward) void this.#flushed(toward).then(() => rst(toward));
-    if (cut !== other) void this.#flushed(other).then(() => setTimeout(() => rst(other), DRAIN_GRACE_MS));
-    if (cut) rst(cut);
+    this.#end(toward, 'rst');
   }
 
   close(toward: Toward, then: 'discard' | 'abort'): void {
-    this.#kill();
-    const other: Toward = toward === 'client' ? 'server' : 'client';
-    const cut = this.#cutSender();
-    if (cut) {
-      this.#note('--', `${cut === toward ? 'FIN to' : 'cut toward'} ${cut}, socket destroyed: its next write gets an RST`);
-      this.#sides[cut].socket.destroy();
-    }
-    for (const to of [toward, other].filter((t) => t !== cut)) {
-      void this.#flushed(to).then(() => {
-        this.#note('--', `FIN to ${to}${to === toward && then === 'abort' ? ', then no more reading' : ''}`);
-        if (to === 'client' && !this.#clientGone) this.#clientSaw ??= 'fin';
-        const socket = this.#sides[to].socket;
-        socket.end(() => {
-          if (to === toward && then === 'abort') socket.destroy();
-        });
-      });
-    }
+    this.#end(toward, then === 'abort' ? 'abort' : 'fin');
   }
 
   hold(ms?: number): void {
-    this.#held = true;
-    for (const side of Object.values(this.#sides)) side.socket.pause();
+    this.#state.hold();
+    for (const toward of ['client', 'server'] as const) this.#socket(toward).pause();
     if (ms === undefined) return;
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      this.#held = false;
-      if (this.#dead) return;
-      for (const toward of ['client', 'server'] as const) this.#release(toward);
-    }, ms);
-    this.#timers.add(timer);
+    this.#state.after(ms, () => {
+      if (!this.#state.release()) return;
+      for (const relay of Object.values(this.#relays)) {
+        relay.pump();
+        if (!relay.ended && this.#state.open) relay.source.resume();
+      }
+    });
   }
 
   swallow(): void {
@@ -166,109 +158,123 @@ export class DataLink implements Link {
   }
 
   shape(toward: Toward, shaper: Transform): void {
-    this.#sides[toward].outlet.shape(shaper);
+    this.#relays[toward].outlet.shape(shaper);
   }
 
   // ── relay ─────────────────────────────────────────────────────────────────────────────────────
 
   #wire(from: Toward): void {
-    const to: Toward = from === 'client' ? 'server' : 'client';
-    const side = this.#sides[from];
-    side.socket.on('data', (chunk: Buffer) => {
-      if (this.#dead) return;
-      if (this.#held) side.held.push(chunk);
-      else this.#relay(from, chunk);
+    const to = otherOf(from);
+    const relay = this.#relays[to];
+    relay.source.on('data', (chunk: Buffer) => {
+      if (this.#state.ended) return;
+      relay.enqueue(chunk);
+      relay.pump();
     });
-    side.socket.on('end', () => {
-      if (from === 'client') this.#clientGone = true;
-      side.ended = true;
+    relay.source.on('end', () => {
+      if (from === 'client') this.#state.clientGone();
       this.#note('--', `FIN from ${from}`);
-      if (!this.#held && !this.#dead) this.#end(to);
+      relay.end(false);
+      if (!this.#state.ended) relay.pump();
     });
-    side.socket.on('error', (error: NodeJS.ErrnoException) => {
-      if (from === 'client') this.#clientGone = true;
+    relay.source.on('error', (error: NodeJS.ErrnoException) => {
+      if (from === 'client') this.#state.clientGone();
       this.#note('--', error.code === 'ECONNRESET' ? `RST from ${from}` : `${from} socket error ${error.code ?? error.message}`);
-      if (this.#dead) return;
-      this.#dead = true;
-      const other = this.#sides[to].socket;
+      if (this.#state.ended) return;
+      this.#state.end(false);
+      const other = this.#socket(to);
       if (error.code === 'ECONNRESET' && !other.destroyed) {
-        if (to === 'client' && !this.#clientGone) this.#clientSaw ??= 'rst';
+        if (to === 'client') this.#state.toClient('rst');
         resetSocket(other);
       } else other.end();
     });
   }
 
-  /** Relays a chunk from `from`, cutting it where a byte-count trigger falls. */
-  #relay(from: Toward, chunk: Buffer): void {
-    let rest = chunk;
-    while (rest.length > 0 && !this.#dead && !this.#held) {
-      const due = this.#nextTrigger();
-      const room = due ? due.bytes - this.#bytes : Infinity;
-      const part = rest.subarray(0, Math.min(rest.length, room));
-      rest = rest.subarray(part.length);
-      this.#forward(from, part);
-      if (due && this.#bytes >= due.bytes) this.#fire(due.fault);
+  /** Relays a queued chunk toward `to`, cutting it where a byte-count trigger falls; false where relaying stopped. */
+  #walk(to: Toward, p: Pending): boolean {
+    const relay = this.#relays[to];
+    while (p.pos < p.data.length) {
+      const cut = cutByOctets(this.#hooks.armed(), this.#hooks.verb(), this.#bytes, p.data.length - p.pos);
+      relay.forward(p.data.subarray(p.pos, p.pos + cut.forward));
+      p.pos += cut.forward;
+      if (!cut.fault) break;
+      this.#fire(cut.fault);
+      if (!this.#state.open) return false;
     }
-    if (rest.length > 0 && this.#held && !this.#dead) this.#sides[from].held.push(rest);
-  }
-
-  /** The armed byte-count fault for the current transfer that fires first. */
-  #nextTrigger(): { fault: Fault; bytes: number } | undefined {
-    const verb = this.#hooks.verb();
-    let best: { fault: Fault; bytes: number } | undefined;
-    for (const fault of this.#hooks.armed()) {
-      if (fault.at === 'connect' || !('bytes' in fault.at) || fault.at.bytes === undefined || fault.at.after !== verb) continue;
-      if (!best || fault.at.bytes < best.bytes) best = { fault, bytes: fault.at.bytes };
-    }
-    return best;
-  }
-
-  #forward(from: Toward, bytes: Buffer): void {
-    if (bytes.length === 0) return;
-    this.#bytes += bytes.length;
-    this.#hooks.bytes(bytes.length);
-    const to = this.#sides[from === 'client' ? 'server' : 'client'];
-    to.outlet.relay(bytes, this.#sides[from].socket, () => !this.#held && !this.#dead);
-  }
-
-  /** After a hold: relays what was held from `from`, then its FIN if it came. */
-  #release(from: Toward): void {
-    const side = this.#sides[from];
-    for (const chunk of side.held.splice(0)) this.#relay(from, chunk);
-    if (this.#held || this.#dead) return;
-    if (side.ended) this.#end(from === 'client' ? 'server' : 'client');
-    else side.socket.resume();
-  }
-
-  /** Passes a FIN on to `to` once what was relayed to it has left. */
-  #end(to: Toward): void {
-    const socket = this.#sides[to].socket;
-    this.#sides[to].outlet.end(() => socket.end());
+    return true;
   }
 
   #fire(fault: Fault): void {
-    if (!this.#hooks.fire(fault)) return;
-    this.#note('!!', `fault fired: ${formatFault(fault)}`);
+    const line = this.#hooks.fire(fault);
+    if (line === undefined) return;
+    this.#note('!!', line);
     if (isSessionFault(fault)) applyFault(fault, this);
+  }
+
+  // ── teardown ──────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The one way a fault ends the data connection (see the header): relaying stops for good; a server
+   * sending is cut at once; `toward` and the other end get the RST (the other end after the grace) or
+   * the FIN once what was relayed to them has left.
+   */
+  #end(toward: Toward, how: 'rst' | 'fin' | 'abort'): void {
+    this.#state.end(false);
+    for (const relay of Object.values(this.#relays)) relay.drop();
+    const other = otherOf(toward);
+    const cut = this.#cutSender();
+    if (how === 'rst') {
+      const rst = (to: Toward): void => {
+        this.#note('--', `RST to ${to}`);
+        if (to === 'client') this.#state.toClient('rst');
+        resetSocket(this.#socket(to));
+      };
+      // The fault's own end reads what was relayed first, then the RST; the other end gets its grace. A
+      // server cut while sending answers at once (426): its reply reaches the proxy before the RST goes,
+      // so the client is shown it right behind the RST (FtpData.edit), before it can act on the cut.
+      const answered = cut === 'server' ? this.#hooks.answered() : undefined;
+      const wait = async (to: Toward): Promise<void> => {
+        if (to !== toward) return void (await new Promise((resolve) => setTimeout(resolve, DRAIN_GRACE_MS)));
+        if (answered) await bounded(answered, READ_GRACE_MS);
+        await drained(this.#socket(to), READ_GRACE_MS);
+      };
+      for (const to of [toward, other].filter((t) => t !== cut)) {
+        const sent = this.#flushed(to).then(() => wait(to)).then(() => rst(to));
+        // Only the fault's own end: a client that is the other end gets its RST after the grace, the reply meanwhile.
+        if (to === 'client' && to === toward) this.#clientRst = sent.then(() => void (this.#clientRst = undefined));
+      }
+      if (cut) rst(cut);
+      return;
+    }
+    if (cut) {
+      this.#note('--', `${cut === toward ? 'FIN to' : 'cut toward'} ${cut}, socket destroyed: its next write gets an RST`);
+      this.#socket(cut).destroy();
+    }
+    for (const to of [toward, other].filter((t) => t !== cut)) {
+      void this.#flushed(to).then(() => {
+        const abort = to === toward && how === 'abort';
+        this.#note('--', `FIN to ${to}${abort ? ', then no more reading' : ''}`);
+        if (to === 'client') this.#state.toClient('fin');
+        const socket = this.#socket(to);
+        socket.end(() => {
+          if (abort) socket.destroy();
+        });
+      });
+    }
   }
 
   /** The side to cut in the same tick as a fault: the server, while it sends (see the header). */
   #cutSender(): Toward | undefined {
     const verb = this.#hooks.verb();
-    return verb !== undefined && SERVER_SENDS.has(verb) && !this.#sides.server.socket.destroyed ? 'server' : undefined;
+    return verb !== undefined && SERVER_SENDS.has(verb) && !this.#socket('server').destroyed ? 'server' : undefined;
   }
 
-  #kill(): void {
-    this.#dead = true;
-    this.#held = false;
-    for (const side of Object.values(this.#sides)) {
-      side.held.length = 0;
-      side.socket.resume();
-    }
+  #socket(toward: Toward): Socket {
+    return this.#relays[toward].outlet.target;
   }
 
   #flushed(toward: Toward): Promise<void> {
-    return this.#sides[toward].outlet.flushed();
+    return this.#relays[toward].outlet.flushed();
   }
 
   #note(speaker: '--' | '!!', text: string): void {

@@ -9,13 +9,14 @@
  */
 import net, { type Server, type Socket } from 'node:net';
 import { LIMIT_REPLY } from '../faults/limit.js';
-import type { Listener } from '../faults/link.js';
+import type { Link, Listener } from '../faults/link.js';
 import { armedOnConnection, descriptorOf, scopeOf } from '../faults/registry.js';
 import type { Fault } from '../faults/types.js';
 import { SmtpPhase, SmtpTracker } from '../protocol/smtp.js';
 import { bounded } from '../util/bounded.js';
 import { FtpData, onDataSide, type DataInfo } from './ftp-data.js';
-import { Session, type Dialect } from './session.js';
+import type { Dialect } from './dialect.js';
+import { Session } from './session.js';
 import { onwardSource, resetSocket } from './sockets.js';
 import { Transcript } from './transcript.js';
 
@@ -194,17 +195,17 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     upstream.once('connect', () => {
       const hooks = { fire: markFired, listenerFault: (f: Fault) => descriptorOf(f.kind).onTrigger?.(f, listener) };
       const mine = forConnection(entry.index).filter(armedOnConnection);
-      if (options.protocol === 'ftp') {
-        const faults = mine.filter(onDataSide);
-        // Passive listeners go where the client reached the proxy (with --host 0.0.0.0, not 0.0.0.0 itself).
-        const reached = entry.client.localAddress?.replace(/^::ffff:/, '');
-        entry.ftp = new FtpData({ listenerFault: hooks.listenerFault, host: reached && net.isIPv4(reached) ? reached : host, serverFacingHost: upstream.localAddress ?? host, upstreamHost: options.upstream.host, transcript: entry.transcript, faults, fire: markFired });
-      }
-      const dialect: Dialect = entry.ftp ?? { tracker: new SmtpTracker(), view: new SmtpPhase() };
-      const control = entry.ftp ? mine.filter((f) => !onDataSide(f)) : mine;
-      const session = new Session(entry.index, entry.client, upstream, control, hooks, entry.transcript, dialect);
+      const ftp = options.protocol === 'ftp';
+      // Passive listeners go where the client reached the proxy (with --host 0.0.0.0, not 0.0.0.0 itself).
+      const reached = entry.client.localAddress?.replace(/^::ffff:/, '');
+      const dialect = (control: Link): Dialect =>
+        ftp
+          ? new FtpData({ listenerFault: hooks.listenerFault, host: reached && net.isIPv4(reached) ? reached : host, serverFacingHost: upstream.localAddress ?? host, upstreamHost: options.upstream.host, transcript: entry.transcript, faults: mine.filter(onDataSide), fire: markFired, control })
+          : { tracker: new SmtpTracker(), view: new SmtpPhase() };
+      const faults = ftp ? mine.filter((f) => !onDataSide(f)) : mine;
+      const session = new Session({ index: entry.index, client: entry.client, server: upstream, faults, hooks, transcript: entry.transcript, dialect });
       entry.session = session;
-      if (entry.ftp) entry.ftp.control = session;
+      if (session.dialect instanceof FtpData) entry.ftp = session.dialect;
       const upstreamPort = upstream.localPort;
       void session.done
         .then(() => {

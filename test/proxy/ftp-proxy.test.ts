@@ -266,7 +266,8 @@ describe('fault proxy, FTP', () => {
 
 describe('FtpData', () => {
   it('finishes a data-address rewrite cut short by the end of the session, and leaves no listener', async () => {
-    const data = new FtpData({ host: '127.0.0.1', upstreamHost: '127.0.0.1', transcript: new Transcript(0, 1), faults: [], fire: () => true });
+    const control = { inject: () => undefined, reset: () => undefined, close: () => undefined, hold: () => undefined, swallow: () => undefined, shape: () => undefined };
+    const data = new FtpData({ host: '127.0.0.1', upstreamHost: '127.0.0.1', transcript: new Transcript(0, 1), faults: [], fire: () => true, control });
     const mark = { kind: 'command', end: 26, verb: 'PORT', line: 'PORT 127,0,0,1,200,10', secret: false } as const;
     const rewriting = data.edit('up', mark);
     data.stopListening(); // the control connection ended before the listener was up

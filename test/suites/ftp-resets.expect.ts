@@ -62,9 +62,8 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
   }),
   // A download cut mid-RETR: the proxy cuts the server's end at once, so the mock answers 426. With a
   // FIN the client reads end of file and then the 426; lftp retries (REST, RETR) on its own and gets the
-  // whole file. An RST can also read as end of file: see RST_MID_RETR.
+  // whole file. With an RST every other client fails on it: see RST_MID_RETR.
   'reset-data-mid-retr': every(['reset', 'retr', 'conformant'], {
-    'basic-ftp/passive': ['reply', 'retr', 'conformant'],
     'lftp/passive': ['delivered', 'retr', 'conformant'],
     'lftp/active': ['delivered', 'retr', 'conformant'],
   }),
@@ -91,12 +90,11 @@ const RACY = /^(lftp|ftplib)\//;
 const RESTART_LFTP: readonly Want[] = [...FAILED_ANYWHERE, LFTP_RECOVERED, LFTP_STALE_BLOCK, ...LFTP_HUNG];
 
 /**
- * An RST mid-RETR reaches a client that still has relayed data unread: Linux then reports it as a
- * plain end of file once the data is read, and the client fails on the 426 that follows instead of on
- * the RST (seen with basic-ftp); where the 426 reached it before it noticed the RST, the phase is `retr`
- * rather than `transfer`. A failure reported either way; never a short file as complete.
+ * An RST mid-RETR goes to the client once it has read what was relayed (an RST that finds unread data
+ * reads as end of file on Linux), and the server's 426 is shown right behind it: every client fails on
+ * the RST, at the 426 to RETR. One outcome.
  */
-const RST_MID_RETR: readonly Want[] = [['reset', 'retr', 'conformant'], ['reset', 'transfer', 'conformant'], ['reply', 'retr', 'conformant']];
+const RST_MID_RETR: readonly Want[] = [['reset', 'retr', 'conformant']];
 
 export function expectFtpResets(id: string, column: string): Want | OneOf | undefined {
   const name = id.slice('ftp/resets/'.length);

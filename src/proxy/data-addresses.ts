@@ -1,0 +1,138 @@
+/**
+ * Where the proxy tells an FTP client or server to make its data connection: to a listener of the
+ * proxy's own, which connects on to where it was meant to go.
+ *
+ *   passive  server said (h,p) ─► listen on L (the client reached the proxy there) ─► client told L
+ *   active   client said (h,p) ─► listen on L (the proxy's end toward the server)  ─► server told L
+ *            accepted on L ─► accept(socket, (h,p), mode) (./data-links.ts)
+ *
+ * A `dataport` fault changes what is said instead: 127.0.0.2 (a loopback address where nothing
+ * listens), a port where nothing listens, or one that drops SYNs (./blackhole.ts). Listeners take one
+ * connection each.
+ */
+import net, { isIPv4, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { HostPort } from '../protocol/ftp-address.js';
+import { openBlackhole, type Blackhole } from './blackhole.js';
+import type { DataArming } from './data-arming.js';
+import { resetSocket } from './sockets.js';
+import type { Transcript } from './transcript.js';
+
+/** Where a wrong data address points: loopback, and nothing listens there (the network rule). */
+export const NOWHERE_HOST = '127.0.0.2';
+
+/** NOWHERE_HOST, or 127.0.0.4 when the listener itself is there (an active session from a client at 127.0.0.2). */
+const nowhereBut = (here: string): string => (here === NOWHERE_HOST ? '127.0.0.4' : NOWHERE_HOST);
+
+export type DataMode = 'passive' | 'active';
+
+export interface DataAddressesOptions {
+  /** The proxy's listening host: passive data listeners bind here (the client reached the proxy there). */
+  readonly host: string;
+  /**
+   * The proxy's own address on the control connection to the server: active data listeners bind here,
+   * as a server connects back only to the address its control connection comes from (RFC 2577); default `host`.
+   */
+  readonly serverFacingHost?: string;
+  readonly transcript: Transcript;
+  /** Where a dataport fault is found and fired. */
+  readonly arming: DataArming;
+  /** A data connection reached a listener: relay it on to `target`. */
+  readonly accept: (socket: Socket, target: HostPort, mode: DataMode) => void;
+}
+
+/** The data addresses of one control session, and the listeners behind them. */
+export class DataAddresses {
+  readonly #o: DataAddressesOptions;
+  readonly #listeners = new Set<Server>();
+  readonly #blackholes = new Set<Blackhole>();
+  #mode: DataMode | undefined;
+  #stopped = false;
+
+  constructor(options: DataAddressesOptions) {
+    this.#o = options;
+  }
+
+  /** The mode of the last data address asked for. */
+  get mode(): DataMode | undefined {
+    return this.#mode;
+  }
+
+  /** Whether no more data connections are taken. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /**
+   * Puts a listener of the proxy's between the two ends and says where it is, in the reply or command
+   * `format` writes. Passive: the client will connect to it and the proxy on to the server's `target`;
+   * active: the server will, and the proxy on to the client's `target`. `hasAddress`: false when only
+   * a port is said (229).
+   */
+  async interpose(mode: DataMode, target: HostPort, format: (host: string, port: number) => string, hasAddress = true): Promise<Buffer> {
+    this.#mode = mode;
+    const here = mode === 'active' ? (this.#o.serverFacingHost ?? this.#o.host) : this.#o.host;
+    // A client that reached the proxy over IPv6 cannot be told an address in a 227 (IPv4 only): it is
+    // refused as IPv6 servers do, pointing to EPSV (RFC 2428 §3), instead of resetting the session.
+    if (mode === 'passive' && hasAddress && !isIPv4(here)) return Buffer.from('425 PASV cannot name an IPv6 address: use EPSV\r\n', 'latin1');
+    const how = this.#o.arming.misroute(hasAddress);
+    const port =
+      how === 'refused' ? await this.#closedPort(here)
+      : how === 'blackholed' ? await this.#blackhole(here)
+      : await this.#listen(here, (socket) => this.#o.accept(socket, target, mode));
+    const host = how === 'wrong-address' ? nowhereBut(here) : here;
+    const [from, to] = mode === 'passive' ? ['server', 'client'] : ['client', 'server'];
+    this.#o.transcript.add('--', `data address: ${from} said ${target.host}:${target.port}, ${to} told ${host}:${port}`);
+    return Buffer.from(`${format(host, port)}\r\n`, 'latin1');
+  }
+
+  /** No more data connections: listeners close; one that is still starting closes once it listens. */
+  stop(): void {
+    this.#stopped = true;
+    for (const server of this.#listeners) server.close();
+    for (const blackhole of this.#blackholes) void blackhole.close();
+  }
+
+  /** Resolves once every blackholed port is closed. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#blackholes].map((b) => b.close()));
+  }
+
+  /** A listener for one data connection on `host`, one of the proxy's; resolves with its port. */
+  async #listen(host: string, onConnection: (socket: Socket) => void): Promise<number> {
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
+    server.on('error', () => undefined);
+    server.once('connection', (socket: Socket) => {
+      server.close();
+      socket.on('error', () => undefined);
+      if (this.#stopped) return void resetSocket(socket);
+      onConnection(socket);
+    });
+    await new Promise<void>((resolve) => server.listen(0, host, resolve));
+    const { port } = server.address() as AddressInfo;
+    // Tracked only once it listens: closing a listener still starting would cancel its listen() and
+    // leave this promise, and the line waiting for it, pending for good.
+    if (this.#stopped) server.close();
+    else {
+      this.#listeners.add(server);
+      server.once('close', () => this.#listeners.delete(server));
+    }
+    return port;
+  }
+
+  /** A port on `host` that drops SYNs (see ./blackhole.ts), kept until the session ends. */
+  async #blackhole(host: string): Promise<number> {
+    const blackhole = await openBlackhole(host);
+    this.#blackholes.add(blackhole);
+    if (this.#stopped) void blackhole.close();
+    return blackhole.port;
+  }
+
+  /** A port on `host` where nothing listens now. */
+  async #closedPort(host: string): Promise<number> {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, host, resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
+}

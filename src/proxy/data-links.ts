@@ -1,0 +1,119 @@
+/**
+ * The FTP data connections of one control session: each accepted data socket is connected onward and
+ * relayed as a DataLink; the session's view hears of each opening, octet and close.
+ *
+ *   accepted (client's, passive; server's, active) ──connect──► target ──► DataLink (faults: DataArming)
+ */
+import net, { type Socket } from 'node:net';
+import type { HostPort } from '../protocol/ftp-address.js';
+import type { FtpPhase } from '../protocol/ftp.js';
+import type { DataArming } from './data-arming.js';
+import { DataLink } from './data-link.js';
+import { onwardSource, resetSocket } from './sockets.js';
+import type { ClientSaw } from './teardown.js';
+import type { Transcript } from './transcript.js';
+
+export interface DataLinksOptions {
+  readonly transcript: Transcript;
+  /** The control session's view: which transfer a connection serves, and what it carried. */
+  readonly view: FtpPhase;
+  readonly arming: DataArming;
+  /** Resolves once the server's final reply to the current transfer has reached the proxy. */
+  readonly answered: () => Promise<void>;
+}
+
+/** Every data connection of one control session. */
+export class DataLinks {
+  readonly #o: DataLinksOptions;
+  readonly #links = new Set<DataLink>();
+  #last: DataLink | undefined;
+  #connections = 0;
+  #bytes = 0;
+  #stopped = false;
+
+  constructor(options: DataLinksOptions) {
+    this.#o = options;
+  }
+
+  /** Resolves once every RST on its way to the FTP client's end of a data connection has gone; undefined when none is. */
+  clientRsts(): Promise<void> | undefined {
+    const pending = [...this.#links].flatMap((link) => link.clientRst ?? []);
+    return pending.length ? Promise.all(pending).then(() => undefined) : undefined;
+  }
+
+  /** Data connections relayed so far. */
+  get connections(): number {
+    return this.#connections;
+  }
+
+  /** Octets relayed on them, both directions. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** How the proxy ended the FTP client's end of the last data connection; null if it did not. */
+  get clientSaw(): ClientSaw | null {
+    return this.#last?.clientSaw ?? null;
+  }
+
+  /** Connects an accepted data socket on to `target` and relays between the two; `active`: `accepted` is the server's end. */
+  connect(accepted: Socket, target: HostPort, active: boolean): void {
+    const index = ++this.#connections;
+    const who = active ? 'server' : 'client';
+    const transcript = this.#o.transcript;
+    transcript.add('--', `data ${index}: ${who} connected (${active ? 'active' : 'passive'}), proxy connects to ${target.host}:${target.port}`);
+    const source = active ? {} : onwardSource(accepted, target.host);
+    const onward = net.connect({ host: target.host, port: target.port, ...source, allowHalfOpen: true, noDelay: true });
+    onward.on('error', () => undefined);
+    onward.once('error', (error: NodeJS.ErrnoException) => {
+      if (onward.connecting || !onward.remotePort) {
+        transcript.add('--', `data ${index}: ${target.host}:${target.port} unreachable (${error.code}): RST to ${who}`);
+        resetSocket(accepted);
+      }
+    });
+    onward.once('connect', () => {
+      const [client, server] = active ? [onward, accepted] : [accepted, onward];
+      const { view, arming } = this.#o;
+      const link = new DataLink(index, client, server, {
+        transcript,
+        armed: () => arming.forLinks(),
+        fire: (fault) => arming.fire(fault),
+        verb: () => view.lastTransfer,
+        answered: this.#o.answered,
+        bytes: (n) => {
+          this.#bytes += n;
+          view.dataBytes(n);
+        },
+      });
+      this.#links.add(link);
+      this.#last = link;
+      view.dataOpened();
+      void link.done.then(() => view.dataClosed());
+      if (this.#stopped) return link.abort();
+      link.start();
+    });
+  }
+
+  /** No more data connections: one still connecting onward is cut as it connects. Open ones finish on their own. */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  /** Drops every open data connection as a restarting server does: a FIN (`close`) or an RST to both ends. */
+  drop(how: 'close' | 'reset'): void {
+    for (const link of this.#links) {
+      if (how === 'reset') link.reset('client');
+      else link.close('client', 'discard');
+    }
+  }
+
+  /** Ends every data connection now (the proxy is closing). */
+  abort(): void {
+    for (const link of this.#links) link.abort();
+  }
+
+  /** Resolves when every data connection has closed. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#links].map((l) => l.done));
+  }
+}

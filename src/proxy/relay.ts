@@ -1,0 +1,122 @@
+/**
+ * One direction of a relayed connection: what one side sent, queued until it may go on to the other.
+ * The control session (./session.ts) has two, the FTP data connection (./data-link.ts) has two.
+ *
+ *   source ──data──► enqueue (carry: an unfinished line waits for its end) ──► queue
+ *   queue ──pump──► walk (the owner cuts at marks or octets, fires faults) ──► forward ──► outlet ──► target
+ *   source's FIN ──► once the queue is empty ──► FIN passed on through the outlet
+ *
+ * Pumping stops while the owner does not let bytes flow (held, ended, an edit in progress) and picks up
+ * where it stopped on the next pump.
+ */
+import type { Socket } from 'node:net';
+import type { Mark } from '../protocol/conversation.js';
+import { Outlet } from './outlet.js';
+
+/** A chunk waiting to be relayed, with its marks and how far it has been relayed. */
+export interface Pending {
+  /** Changed only by an edit (see Dialect.edit), before any of it is relayed past the edited line. */
+  data: Buffer;
+  readonly marks: Mark[];
+  /** The next mark to walk. */
+  next: number;
+  /** Marks before this index were offered to Dialect.edit. */
+  edited: number;
+  /** Bytes before this offset were relayed (or swallowed). */
+  pos: number;
+  /** Where the line of mark `next` begins. */
+  lineStart: number;
+  /** Replies among `marks` already shown to the client (down direction). */
+  shown: number;
+}
+
+/** What a relay direction needs from the connection it belongs to. */
+export interface RelayOwner {
+  /** Bytes may flow (the connection is open: not held, not ended). */
+  flowing(): boolean;
+  /**
+   * Walks a queued chunk from where it stopped: cuts, fires faults, forwards up to the last cut.
+   * Returns false when relaying stopped inside it (held, ended, an edit in progress).
+   */
+  walk(chunk: Pending): boolean;
+  /** `n` bytes were handed to the outlet. */
+  forwarded(n: number): void;
+  /** The source's FIN has been passed on (everything before it relayed). */
+  passedOn(): void;
+}
+
+/** One direction of the relay: from `source` to `outlet`'s target. */
+export class RelayDirection {
+  readonly source: Socket;
+  readonly outlet: Outlet;
+  readonly queue: Pending[] = [];
+  /** An unfinished line held back until its end arrives. */
+  carry: Buffer = Buffer.alloc(0);
+  /** The source sent its FIN. */
+  ended = false;
+  /** An edit of a line in this direction is being prepared: relaying waits. */
+  editing = false;
+  #passedOn = false;
+  readonly #owner: RelayOwner;
+
+  constructor(source: Socket, target: Socket, owner: RelayOwner) {
+    this.source = source;
+    this.outlet = new Outlet(target);
+    this.#owner = owner;
+  }
+
+  /** Bytes may flow in this direction now. */
+  get flowing(): boolean {
+    return !this.editing && this.#owner.flowing();
+  }
+
+  /** Queues `data` with its marks (none on a data connection). */
+  enqueue(data: Buffer, marks: Mark[] = []): void {
+    this.queue.push({ data, marks, next: 0, edited: 0, pos: 0, lineStart: 0, shown: 0 });
+  }
+
+  /** The source's FIN arrived: an unfinished line held back will never finish, so it goes as it is. */
+  end(flush: boolean): void {
+    this.ended = true;
+    if (flush && this.carry.length > 0) {
+      this.enqueue(this.carry);
+      this.carry = Buffer.alloc(0);
+    }
+  }
+
+  /** Relays queued chunks until done or stopped; then passes the FIN on if it came. */
+  pump(): void {
+    while (this.flowing && this.queue.length > 0) {
+      const chunk = this.queue[0]!;
+      if (!this.#owner.walk(chunk)) return;
+      this.forward(chunk.data.subarray(chunk.pos));
+      this.queue.shift();
+    }
+    if (this.ended && this.queue.length === 0 && this.flowing) this.#passOn();
+  }
+
+  /** Hands `bytes` to the outlet; a full outlet pauses the source until it drains, if bytes may still flow then. */
+  forward(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    this.#owner.forwarded(bytes.length);
+    this.outlet.relay(bytes, this.source, () => this.#owner.flowing());
+  }
+
+  /** Drops what is queued: the connection ended. The source is read on, and what it sends dropped. */
+  drop(): void {
+    this.queue.length = 0;
+    this.source.resume();
+  }
+
+  #passOn(): void {
+    if (this.#passedOn) return;
+    this.#passedOn = true;
+    this.outlet.end(() => this.#owner.passedOn());
+  }
+}
+
+/** A mark with its offsets moved by `by` bytes (a carried partial line was put in front). */
+export function shift(mark: Mark, by: number): Mark {
+  if (by === 0) return mark;
+  return mark.kind === 'body' ? { ...mark, start: mark.start + by, end: mark.end + by } : { ...mark, end: mark.end + by };
+}

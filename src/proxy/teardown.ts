@@ -1,0 +1,107 @@
+/**
+ * The one state of a relayed connection (control session or FTP data connection), and who ended it
+ * first. Pure: no sockets; the relay asks it whether bytes may flow and tells it what happened.
+ *
+ *   open ──hold──► held ──release──► open
+ *   open | held ──end (RST to the client)──► resetting ──RST sent──► dead
+ *   open | held ──end (any other)──────────────────────────────────► dead
+ *
+ * `resetting` is dead to relaying, but what the client still sends before its RST goes is observed: it
+ * shows where the client had got to. Timers (a timed hold) belong to the state: they die with it.
+ */
+
+export type RelayState = 'open' | 'held' | 'resetting' | 'dead';
+
+/** How the proxy ended the client's side: an RST or a FIN. */
+export type ClientSaw = 'rst' | 'fin';
+
+export class Teardown {
+  #state: RelayState = 'open';
+  #clientLeft = false;
+  #clientSaw: ClientSaw | null = null;
+  #timers = new Set<NodeJS.Timeout>();
+
+  get state(): RelayState {
+    return this.#state;
+  }
+
+  /** Bytes may be relayed. */
+  get open(): boolean {
+    return this.#state === 'open';
+  }
+
+  /** Relaying stopped for good: the proxy (a fault, or the proxy closing) ended the connection. */
+  get ended(): boolean {
+    return this.#state === 'resetting' || this.#state === 'dead';
+  }
+
+  /** The client closed or reset its side: what the proxy does after that, it did not cause. */
+  get clientLeft(): boolean {
+    return this.#clientLeft;
+  }
+
+  /**
+   * How the proxy ended the client's side while the client still held it, first of RST or FIN; null
+   * when it is still open, or when the client left first (it gave up, or rejected the server).
+   */
+  get clientSaw(): ClientSaw | null {
+    return this.#clientSaw;
+  }
+
+  /** Stops relaying for now; no effect once ended. */
+  hold(): void {
+    if (this.#state === 'open') this.#state = 'held';
+  }
+
+  /** Resumes relaying after a hold; true when it did (the connection was not ended meanwhile). */
+  release(): boolean {
+    if (this.#state !== 'held') return false;
+    this.#state = 'open';
+    return true;
+  }
+
+  /**
+   * Stops relaying for good; `rstToClient`: an RST to the client is on its way (see the header).
+   * Returns whether the connection was still alive (the first end).
+   */
+  end(rstToClient: boolean): boolean {
+    const first = !this.ended;
+    this.#state = rstToClient ? 'resetting' : 'dead';
+    this.#clearTimers();
+    return first;
+  }
+
+  /** An RST the proxy ended the connection with has been sent. */
+  rstSent(): void {
+    if (this.#state === 'resetting') this.#state = 'dead';
+  }
+
+  /** The client sent its FIN or RST. */
+  clientGone(): void {
+    this.#clientLeft = true;
+  }
+
+  /** The proxy's RST or FIN goes to the client now: it counts if the client was still there and it is the first. */
+  toClient(how: ClientSaw): void {
+    if (!this.#clientLeft) this.#clientSaw ??= how;
+  }
+
+  /** Calls `fn` in `ms` unless the connection ends or closes first. */
+  after(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      fn();
+    }, ms);
+    this.#timers.add(timer);
+  }
+
+  /** Both sockets are closed: pending timers are dropped. */
+  closed(): void {
+    this.#clearTimers();
+  }
+
+  #clearTimers(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+  }
+}

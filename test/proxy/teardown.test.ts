@@ -1,0 +1,72 @@
+/** The one state of a relayed connection. Pure: no sockets; timers are vitest's fake ones. */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Teardown } from '../../src/proxy/teardown.js';
+
+describe('Teardown', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('goes from open to held and back', () => {
+    const state = new Teardown();
+    expect(state.open).toBe(true);
+    state.hold();
+    expect(state.state).toBe('held');
+    expect(state.release()).toBe(true);
+    expect(state.open).toBe(true);
+    expect(state.release()).toBe(false);
+  });
+
+  it('stays ended: a hold after the end does nothing and a release does not reopen', () => {
+    const state = new Teardown();
+    state.hold();
+    expect(state.end(false)).toBe(true);
+    state.hold();
+    expect(state.release()).toBe(false);
+    expect(state.state).toBe('dead');
+    expect(state.end(false)).toBe(false);
+  });
+
+  it('is resetting until the RST to the client is sent', () => {
+    const state = new Teardown();
+    state.end(true);
+    expect(state.state).toBe('resetting');
+    expect(state.ended).toBe(true);
+    state.rstSent();
+    expect(state.state).toBe('dead');
+  });
+
+  it('records the first end the client saw', () => {
+    const state = new Teardown();
+    state.toClient('rst');
+    state.toClient('fin');
+    expect(state.clientSaw).toBe('rst');
+  });
+
+  it('records no end when the client had left first', () => {
+    const state = new Teardown();
+    state.clientGone();
+    state.toClient('fin');
+    expect(state.clientLeft).toBe(true);
+    expect(state.clientSaw).toBeNull();
+  });
+
+  it('drops pending timers when the connection ends', () => {
+    vi.useFakeTimers();
+    const state = new Teardown();
+    const fired: string[] = [];
+    state.after(100, () => fired.push('hold over'));
+    state.end(false);
+    vi.advanceTimersByTime(200);
+    expect(fired).toEqual([]);
+  });
+
+  it('runs a timer that is due while the connection is open', () => {
+    vi.useFakeTimers();
+    const state = new Teardown();
+    const fired: string[] = [];
+    state.after(100, () => fired.push('hold over'));
+    vi.advanceTimersByTime(100);
+    expect(fired).toEqual(['hold over']);
+  });
+});
