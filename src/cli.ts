@@ -11,9 +11,9 @@ import { explainError } from './commands/explain.js';
 import { listSuites } from './commands/list.js';
 import { probeCommand } from './commands/probe.js';
 import { runCommand } from './commands/run.js';
-import { selectClients, selectServers, selectSuites } from './commands/select.js';
+import { selectClients, selectServers, selectSuites, suiteOptions } from './commands/select.js';
 import { serveCommand } from './commands/serve.js';
-import { UPLOAD_MIB_ENV } from '../suites/ftp/uploads.js';
+import type { SuiteOptions } from '../suites/index.js';
 import { UsageError } from './commands/usage-error.js';
 import { parseFault } from './faults/parse.js';
 import { faultLines } from './faults/table.js';
@@ -202,14 +202,14 @@ async function serve(values: Values, positionals: readonly string[], io: CliIo):
 }
 
 /** `wireprobe matrix smtp|ftp`: every suite of the protocol, clients x servers x faults. */
-function matrix(values: Values, positionals: readonly string[], io: CliIo): Promise<number> {
+function matrix(values: Values, positionals: readonly string[], io: CliIo, sizes: SuiteOptions): Promise<number> {
   const protocol = positionals[1];
   if (protocol !== 'smtp' && protocol !== 'ftp') {
     throw new UsageError(`matrix needs a protocol: "wireprobe matrix smtp" or "wireprobe matrix ftp" (got ${protocol === undefined ? 'none' : quote(protocol)})`);
   }
   if (positionals.length > 2) throw new UsageError(`unexpected argument ${quote(positionals[2]!)}`);
   onlyFor(`matrix ${protocol}`, values, ['suite', 'clients', 'servers', ...REPORTS]);
-  const suites = selectSuites(names('suite', values.suite) ?? [protocol]);
+  const suites = selectSuites(names('suite', values.suite) ?? [protocol], sizes);
   const foreign = suites.find((s) => s.protocol !== protocol);
   if (foreign) throw new UsageError(`suite ${quote(foreign.name)} is not one of the ${protocol} suites`);
   const wanted = names('clients', values.clients);
@@ -308,27 +308,24 @@ function joinNegatives(argv: readonly string[]): string[] {
 }
 
 async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
-  const uploadMib = io.env[UPLOAD_MIB_ENV];
-  if (uploadMib !== undefined && !(/^\d+$/.test(uploadMib) && Number(uploadMib) >= 1 && Number(uploadMib) <= 1024)) {
-    throw new UsageError(`bad ${UPLOAD_MIB_ENV} ${quote(uploadMib)}: expected a whole number of MiB from 1 to 1024`);
-  }
+  const sizes = suiteOptions(io.env);
   const { values, positionals } = parseArgs({ args: joinNegatives(argv), options: OPTIONS, allowPositionals: true, strict: true });
   if (values.version) return void io.stdout.write(`${VERSION}\n`), 0;
   const command = positionals[0];
   if (values.help || command === undefined || command === 'help') return void io.stdout.write(HELP), 0;
   if (command === 'serve') return serve(values, positionals, io);
-  if (command === 'matrix') return matrix(values, positionals, io);
+  if (command === 'matrix') return matrix(values, positionals, io, sizes);
   if (command === 'probe') return probe(values, positionals, io);
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${quote(positionals[1]!)}`);
   if (command === 'list') {
     onlyFor('list', values, ['suite']);
-    listSuites(selectSuites(names('suite', values.suite)), io.stdout);
+    listSuites(selectSuites(names('suite', values.suite), sizes), io.stdout);
     return 0;
   }
   if (command === 'run') {
     onlyFor('run', values, ['suite', 'client', 'server', ...REPORTS]);
     return runCommand({
-      suites: selectSuites(names('suite', values.suite)),
+      suites: selectSuites(names('suite', values.suite), sizes),
       clients: selectClients(names('client', values.client)),
       servers: selectServers(names('server', values.server)),
       ...reporting(values, io),

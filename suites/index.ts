@@ -14,4 +14,16 @@ import type { Suite } from './types.js';
 
 export type { Suite } from './types.js';
 
-export const SUITES: readonly Suite[] = [resets, timeouts, large, framing, tls, limits, restart, ftpResets, ftpModes, ftpUploads, ftpLimits];
+/** What the built-in suites take as input (the CLI reads it from the environment; suites never do). */
+export interface SuiteOptions {
+  /** ftp/uploads: the upload size, MiB, a whole number from 1 to 1024; default 32. */
+  readonly ftpUploadMib?: number;
+}
+
+/** Every built-in suite, sized by `options`. */
+export function builtinSuites(options: SuiteOptions = {}): readonly Suite[] {
+  return [resets, timeouts, large, framing, tls, limits, restart, ftpResets, ftpModes, ftpUploads(options.ftpUploadMib), ftpLimits];
+}
+
+/** Every built-in suite with its default sizes. */
+export const SUITES: readonly Suite[] = builtinSuites();

@@ -1,6 +1,9 @@
 /**
  * The import graph of src/, servers/, suites/ and bench/ has no cycle: each folder's modules depend one
- * way (a type moved to the wrong folder is what makes one). Relative imports are read as text.
+ * way (a type moved to the wrong folder is what makes one). And the layers hold: clients know nothing
+ * of the engine, the engine starts no server and writes no report, reports read results (never the
+ * runner), redaction is no proxy matter, and suites are data that read no environment. Relative
+ * imports are read as text.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -51,6 +54,48 @@ function findCycle(edges: Map<string, string[]>): string[] | undefined {
   }
   return undefined;
 }
+
+/** A layering rule: no module under `from` imports a module matching `forbidden`. */
+interface Rule {
+  readonly from: string;
+  readonly forbidden: RegExp;
+  readonly why: string;
+}
+
+const RULES: readonly Rule[] = [
+  { from: 'src/clients/', forbidden: /^(src\/(engine|report|commands|proxy|probe)|servers|suites)\//, why: 'a client adapter runs a job; the job vocabulary lives in src/clients/types.ts' },
+  { from: 'src/engine/', forbidden: /^(src\/(report|commands|probe)|servers|suites)\//, why: 'the engine is handed its targets and hands back results' },
+  { from: 'src/report/', forbidden: /^src\/(engine\/(?!types|identity|outcome-format)|proxy|commands)/, why: 'a report reads results, not the runner' },
+  { from: 'src/probe/', forbidden: /^src\/(proxy|engine|report)\//, why: 'the probe talks to servers itself' },
+  { from: 'suites/', forbidden: /^(src\/(?!engine\/types|clients\/types|faults\/types)|servers\/)/, why: 'suites are data: types only' },
+];
+
+/** Every import that breaks a rule, as `file -> target (why)`, paths relative to the repository. */
+function violations(edges: Map<string, string[]>, rules: readonly Rule[]): string[] {
+  return [...edges].flatMap(([file, targets]) => {
+    const from = relative(ROOT, file);
+    return rules
+      .filter((rule) => from.startsWith(rule.from))
+      .flatMap((rule) => targets.map((t) => relative(ROOT, t)).filter((t) => rule.forbidden.test(t)).map((t) => `${from} -> ${t} (${rule.why})`));
+  });
+}
+
+describe('the layers', () => {
+  it('hold: each folder imports only what its rule allows', () => {
+    expect(violations(graph(), RULES)).toEqual([]);
+  });
+
+  it('would report a break (the check can fail)', () => {
+    const engine = join(ROOT, 'src/engine/run.ts');
+    const report = join(ROOT, 'src/report/console.ts');
+    expect(violations(new Map([[engine, [report]]]), RULES)).toEqual([`src/engine/run.ts -> src/report/console.ts (${RULES[1]!.why})`]);
+  });
+
+  it('keep suites free of the environment: a suite\'s size is an input, never read at import', () => {
+    const reads = sources(join(ROOT, 'suites')).filter((file) => /process\.env/.test(readFileSync(file, 'utf8')));
+    expect(reads.map((f) => relative(ROOT, f))).toEqual([]);
+  });
+});
 
 describe('the import graph', () => {
   it('has no cycle', () => {

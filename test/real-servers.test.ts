@@ -9,6 +9,7 @@ import net from 'node:net';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { CLIENTS } from '../src/clients/index.js';
 import type { ClientAdapter } from '../src/clients/types.js';
+import { builtinTargets } from '../src/commands/targets.js';
 import { runScenarios } from '../src/engine/run.js';
 import type { Result, Scenario } from '../src/engine/types.js';
 import type { LaunchedServer } from '../servers/real/common.js';
@@ -25,6 +26,8 @@ for (const launcher of REAL_SERVERS) {
     return handle;
   });
 }
+
+const targets = builtinTargets();
 
 const scenario = (id: string) => {
   const found = SUITES.flatMap((s) => s.scenarios).find((s) => s.id === id);
@@ -54,7 +57,7 @@ afterAll(async () => {
 
 describe('real MTAs', () => {
   it('Postfix holds connections over its process limit in the backlog with no reply; Exim and the mock answer 421', async () => {
-    const results = await runScenarios([scenario('smtp/limits/pool-above-limit')], clients('nodemailer-pool'), { servers: ['mock-smtp', 'postfix', 'exim'] });
+    const results = await runScenarios([scenario('smtp/limits/pool-above-limit')], clients('nodemailer-pool'), { targets, servers: ['mock-smtp', 'postfix', 'exim'] });
     expect(cells(results)).toEqual({
       'smtp/limits/pool-above-limit/nodemailer-pool': ['reply', 'greeting', 421, 'conformant'],
       'smtp/limits/pool-above-limit/nodemailer-pool@postfix': ['timeout', 'greeting', undefined, 'conformant'],
@@ -65,7 +68,7 @@ describe('real MTAs', () => {
   });
 
   it('stores a dot-stuffed message delivered through Postfix and Exim as it was sent (after their trace headers)', async () => {
-    const results = await runScenarios([scenario('smtp/framing/dot-stuffing')], clients('nodemailer', 'swaks'), { servers: ['postfix', 'exim'] });
+    const results = await runScenarios([scenario('smtp/framing/dot-stuffing')], clients('nodemailer', 'swaks'), { targets, servers: ['postfix', 'exim'] });
     for (const r of results) {
       expect([r.id, r.outcome?.kind, r.verdict]).toEqual([r.id, 'delivered', 'conformant']);
       expect(r.sink).toEqual({ copies: 1, intact: true });
@@ -78,7 +81,7 @@ describe('real MTAs', () => {
 describe('real FTP servers', () => {
   it('uploads and downloads with every client in both modes on vsftpd, pure-ftpd and proftpd, each file intact at the receiving end', async () => {
     const scenarios = [scenario('ftp/modes/baseline-upload'), scenario('ftp/modes/baseline-download')];
-    const results = await runScenarios(scenarios, clients('basic-ftp', 'curl', 'lftp', 'ftplib'), { servers: ['vsftpd', 'pure-ftpd', 'proftpd'], concurrency: 4 });
+    const results = await runScenarios(scenarios, clients('basic-ftp', 'curl', 'lftp', 'ftplib'), { targets, servers: ['vsftpd', 'pure-ftpd', 'proftpd'], concurrency: 4 });
     const ran = results.filter((r) => r.verdict !== 'n/a');
     expect(ran.map((r) => [r.id, r.outcome?.kind, r.verdict, r.sink])).toEqual(ran.map((r) => [r.id, 'delivered', 'conformant', { copies: 1, intact: true }]));
     // basic-ftp has no active mode: 2 directions x 3 servers x (3 clients x 2 modes + 1).
@@ -96,10 +99,10 @@ describe('real FTP servers', () => {
       expect: { client: 'accounts', rule: 'RFC 959 §4.2: a refusal is reported, every upload reported complete is intact' },
       messageBytes: 2 * 1024 * 1024,
       ftp: { direction: 'upload', parallel: 4, modes: ['passive'] },
-      ftpServer: { maxSessions: 2, greetingDelayMs: 1_500 },
+      server: { maxSessions: 2, greetingDelayMs: 1_500 },
       timeouts: { socket: 5_000, deadline: 20_000 },
     };
-    const results = await runScenarios([burst], clients('basic-ftp', 'ftplib'), { servers: ['vsftpd', 'pure-ftpd', 'proftpd'] });
+    const results = await runScenarios([burst], clients('basic-ftp', 'ftplib'), { targets, servers: ['vsftpd', 'pure-ftpd', 'proftpd'] });
     expect(cells(results)).toEqual({
       'real/session-limit/basic-ftp/passive@vsftpd': ['reply', 'greeting', 421, 'conformant'],
       'real/session-limit/ftplib/passive@vsftpd': ['reply', 'greeting', 421, 'conformant'],

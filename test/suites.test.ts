@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CLIENTS } from '../src/clients/index.js';
+import { builtinTargets } from '../src/commands/targets.js';
 import { runScenarios } from '../src/engine/run.js';
 import { EXPECTATIONS } from './suites/index.js';
 import { NA, settle, type Want } from './suites/want.js';
@@ -15,7 +16,7 @@ import type { Result, Scenario } from '../src/engine/types.js';
 /** The columns a client fills for a scenario: its name, and for FTP one per mode (`curl/active`). */
 function columns(scenario: Scenario, client: ClientAdapter): string[] {
   if (scenario.protocol !== 'ftp') return [client.name];
-  return (scenario.ftp?.modes ?? (['passive', 'active'] as const)).map((mode) => `${client.name}/${mode}`);
+  return (scenario.ftp.modes ?? (['passive', 'active'] as const)).map((mode) => `${client.name}/${mode}`);
 }
 
 /** Prints what a mismatching cell's client said and its transcript's end: timing-dependent cells are found from CI logs. */
@@ -39,7 +40,7 @@ describe.each(SUITES.map((s) => [s.name, s] as const))('suite %s', (name, suite)
   it.each(clients.map((c) => [c.name, c] as const))(
     'gives the exact outcome of every scenario with %s',
     async (_client, client) => {
-      const results = await runScenarios(suite.scenarios, [client], { concurrency: 4 });
+      const results = await runScenarios(suite.scenarios, [client], { targets: builtinTargets(), concurrency: 4 });
       const got: Record<string, Want> = Object.fromEntries(results.map((r) => [r.id, [r.outcome?.kind, r.outcome?.phase, r.verdict] as const]));
       const want = Object.fromEntries(
         suite.scenarios.flatMap((s) => columns(s, client).map((col) => [`${s.id}/${col}`, settle(expected(s.id, col), got[`${s.id}/${col}`] ?? NA)])),
@@ -63,7 +64,10 @@ describe.each(SUITES.map((s) => [s.name, s] as const))('suite %s', (name, suite)
       expect(postDot.every((r) => /deliver it twice/.test(r.reason))).toBe(true);
       const delivered = results.filter((r) => r.outcome?.kind === 'delivered' && r.verdict === 'conformant' && !r.messages);
       // One copy per message, or per FTP transfer (parallel uploads: one file each).
-      const copies = (r: Result): number => suite.scenarios.find((s) => r.id.startsWith(`${s.id}/`))?.ftp?.parallel ?? 1;
+      const copies = (r: Result): number => {
+        const s = suite.scenarios.find((x) => x.id === r.scenarioId);
+        return s?.protocol === 'ftp' ? (s.ftp.parallel ?? 1) : 1;
+      };
       expect(delivered.map((r) => r.sink)).toEqual(delivered.map((r) => ({ copies: copies(r), intact: true })));
     },
   );

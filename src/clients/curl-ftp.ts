@@ -20,7 +20,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { digestFile } from '../util/digest.js';
 import { exitReport, inTempDir, resumingOnce, runProcess, type ProcessRun } from './process.js';
-import type { ClientReport, FtpClientAdapter, FtpJob, FtpMode } from './types.js';
+import type { ClientReport, ExitMeaning, FtpClientAdapter, FtpJob, FtpMode } from './types.js';
 
 const seconds = (ms: number): string => String(Math.max(1, Math.ceil(ms / 1000)));
 
@@ -76,7 +76,7 @@ export function curlConfigUser(user: string, password: string): string {
  * `reply`: the server refused a command. `ended`: a reply curl could not parse, so it gave up.
  * `wire`: 7 connect, 18 data connection ended short, 52 nothing, 55 send, 56 recv.
  */
-const EXITS: Readonly<Record<number, readonly ['timeout' | 'reply' | 'ended' | 'wire', string]>> = {
+const EXITS: Readonly<Record<number, readonly [ExitMeaning, string]>> = {
   7: ['wire', 'failed to connect'],
   8: ['ended', 'weird server reply'],
   9: ['reply', 'access denied'],

@@ -2,9 +2,8 @@
  * curl's SMTP upload (`smtp://`), as a process, the message on stdin. Timeouts: --connect-timeout for
  * the connection, and --speed-limit 1 --speed-time for inactivity (curl has no per-read timeout).
  */
-import type { TlsMode } from '../engine/types.js';
 import { exitReport, runProcess } from './process.js';
-import type { SmtpClientAdapter, ClientReport, SmtpJob } from './types.js';
+import type { ClientReport, SmtpClientAdapter, SmtpJob, TlsMode } from './types.js';
 
 const seconds = (ms: number): string => String(Math.max(1, Math.ceil(ms / 1000)));
 
@@ -35,5 +34,8 @@ export const curlClient: SmtpClientAdapter = {
   protocol: 'smtp',
   description: 'curl smtp:// upload, as a process',
   requires: { command: 'curl', install: 'apt-get install curl' },
+  // curl(1) EXIT CODES: 7 connect, 8 weird reply, 28 timeout, 35 TLS handshake, 52 empty reply, 55 send, 56 recv,
+  // 60 peer certificate not trusted, 64 TLS required (--ssl-reqd) but STARTTLS failed, 67 login.
+  exitCodes: { 7: 'wire', 8: 'reply', 28: 'timeout', 35: 'ended', 52: 'wire', 55: 'wire', 56: 'wire', 60: 'ended', 64: 'ended', 67: 'reply' },
   run: send,
 };

@@ -4,8 +4,7 @@
  */
 import nodemailer from 'nodemailer';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Sends, TlsMode } from '../engine/types.js';
-import type { ClientError, ClientReport, SmtpClientAdapter, SmtpJob } from './types.js';
+import type { ClientError, ClientReport, Sends, SmtpClientAdapter, SmtpJob, TlsMode } from './types.js';
 
 type Variant = 'plain' | 'pool';
 

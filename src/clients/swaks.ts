@@ -1,7 +1,6 @@
 /** swaks, the SMTP test tool, as a process, the message on stdin. `--timeout` covers reads only. */
-import type { TlsMode } from '../engine/types.js';
 import { exitReport, runProcess } from './process.js';
-import type { SmtpClientAdapter, ClientReport, SmtpJob } from './types.js';
+import type { ClientReport, SmtpClientAdapter, SmtpJob, TlsMode } from './types.js';
 
 /**
  * Per TLS mode: `--tls` requires STARTTLS (exit 29 when it fails); swaks does not verify the certificate
@@ -31,6 +30,8 @@ export const swaksClient: SmtpClientAdapter = {
   protocol: 'smtp',
   description: 'swaks, the Swiss Army Knife for SMTP, as a process',
   requires: { command: 'swaks', install: 'apt-get install swaks libnet-ssleay-perl' },
+  // swaks(1) EXIT CODES: 2 connect, 6 closed, 21-28 the step that failed, 29 TLS (refused, handshake or certificate), 32 EHLO after TLS.
+  exitCodes: { 2: 'wire', 6: 'wire', 21: 'reply', 22: 'reply', 23: 'reply', 24: 'reply', 25: 'reply', 26: 'reply', 27: 'reply', 28: 'reply', 29: 'ended', 32: 'reply' },
   // swaks writes CRLF after the data even when it already ends with one, then the dot.
   transforms: (message) => Buffer.concat([message, Buffer.from('\r\n')]),
   run: send,

@@ -1,9 +1,46 @@
 /**
  * The seam between the engine and a client: a job to run, and the client's raw report of it.
  * Adapters never throw for what happens on the wire; `classify` turns a report into an Outcome.
+ * The words a job is made of (timeouts, TLS mode, FTP mode, several sends) live here, and the engine's
+ * scenarios reuse them: clients depend on nothing of the engine's.
  */
-import type { FtpMode, Sends, Timeouts, TlsMode } from '../engine/types.js';
 import type { Digest } from '../util/digest.js';
+
+/**
+ * How an FTP client opens data connections: `passive` (PASV/EPSV: the client connects to the server,
+ * RFC 959 §4.1.1, RFC 2428 §3) or `active` (PORT/EPRT: the server connects back to the client).
+ */
+export type FtpMode = 'passive' | 'active';
+
+export interface Timeouts {
+  /** Client connect timeout, ms. */
+  readonly connect: number;
+  /** Client greeting timeout, ms. */
+  readonly greeting: number;
+  /** Client socket inactivity timeout, ms. */
+  readonly socket: number;
+  /** The runner's hard deadline for the whole client run, ms; past it the client is `hung`. */
+  readonly deadline: number;
+}
+
+/**
+ * How a client uses TLS. `none`: plaintext, STARTTLS ignored even when offered. `starttls`: the client
+ * requires STARTTLS (RFC 3207 §4) and does not verify the certificate. `starttls-verify`: it requires
+ * STARTTLS and verifies the certificate, so the mock server's self-signed one must be rejected.
+ */
+export type TlsMode = 'none' | 'starttls' | 'starttls-verify';
+
+/** Several messages in one run (a burst, or sends spread out in time). */
+export interface Sends {
+  /** How many messages; each is distinct (its own Message-ID and SHA-256). */
+  readonly count: number;
+  /** `parallel`: all at once. `sequential`: one after another, the client idle `gapMs` between. */
+  readonly mode: 'parallel' | 'sequential';
+  /** Idle time between sequential sends, ms; default 0. */
+  readonly gapMs?: number;
+  /** Connections a pooled client may open at once (nodemailer's maxConnections); default 1. */
+  readonly connections?: number;
+}
 
 /** One SMTP send. */
 export interface SmtpJob {
@@ -42,8 +79,6 @@ export type ClientReport =
   | { readonly ok: true; readonly detail: string; readonly received?: Digest }
   | { readonly ok: false; readonly error: ClientError };
 
-export type { FtpMode };
-
 /** One FTP transfer: log in, move one file in one mode, quit. */
 export interface FtpJob {
   readonly host: string;
@@ -68,6 +103,17 @@ export interface FtpJob {
   readonly source?: string;
 }
 
+/**
+ * What an exit code says. `reply`: the client failed on a server reply (the code is the last reply it
+ * was shown). `ended`: the client gave up on the session (a TLS or protocol failure): after a failure
+ * reply `reply`, after an RST `reset`, else `closed` (it closed the connection itself; never a
+ * timeout). `wire`: a connection failure the code does not tell apart (RST, FIN, timeout).
+ */
+export type ExitMeaning = 'timeout' | 'reply' | 'ended' | 'wire';
+
+/** A process client's exit codes and what each says, from its documentation and measured against the proxy. */
+export type ExitCodes = Readonly<Record<number, ExitMeaning>>;
+
 /** Fields every adapter has. */
 interface AdapterBase {
   /** Stable name, used in ids, reports and `--client`. */
@@ -76,6 +122,8 @@ interface AdapterBase {
   readonly description: string;
   /** A program it needs on PATH, and how to install it; absent: nothing to install. */
   readonly requires?: { readonly command: string; readonly install: string };
+  /** What its exit codes mean, for classify (a process client); absent: it has none (in process). */
+  readonly exitCodes?: ExitCodes;
 }
 
 /** An FTP client. */
@@ -87,11 +135,6 @@ export interface FtpClientAdapter extends AdapterBase {
   readonly resumes: boolean;
   /** It can connect from a chosen local address (see FtpJob.source). */
   readonly binds: boolean;
-  /**
-   * What its exit codes mean (see classify's ExitMeaning): `timeout`, `reply` (failed on a server
-   * reply), `ended` (gave up on the session), `wire` (a connection failure the code does not tell apart).
-   */
-  readonly exitCodes?: Readonly<Record<number, 'timeout' | 'reply' | 'ended' | 'wire'>>;
   /** Runs one transfer; resolves (never rejects) for anything the network or server does. */
   run(job: FtpJob, signal: AbortSignal): Promise<ClientReport>;
 }

@@ -1,8 +1,10 @@
 /** `wireprobe run`: runs suites with clients and writes the reports asked for. */
 import type { ClientAdapter } from '../clients/types.js';
 import { checkOutput, writeReports, type ReportJob } from './output.js';
+import { builtinTargets } from './targets.js';
 import { UsageError } from './usage-error.js';
 import { runScenarios } from '../engine/run.js';
+import type { Targets } from '../engine/targets.js';
 import { createConsoleReporter } from '../report/console.js';
 import { writeJsonReport } from '../report/json.js';
 import { writeHtml } from '../report/html.js';
@@ -17,6 +19,8 @@ export interface RunCommand {
   readonly clients: readonly ClientAdapter[];
   /** Servers to run on (see runScenarios); empty: each protocol's mock. */
   readonly servers: readonly string[];
+  /** The servers those names stand for; default the built-in ones (the mocks and the real servers' launchers). */
+  readonly targets?: Targets;
   readonly concurrency: number;
   readonly json?: string;
   readonly junit?: string;
@@ -59,6 +63,7 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
   const console = createConsoleReporter(cmd.out, { color: cmd.color, live: cmd.live, verbose: cmd.verbose === true });
   let total = 0;
   const results = await runScenarios(scenarios, cmd.clients, {
+    targets: cmd.targets ?? builtinTargets(),
     concurrency: cmd.concurrency,
     servers: cmd.servers,
     ...(cmd.signal ? { signal: cmd.signal } : {}),

@@ -1,10 +1,10 @@
 /** Picks suites, clients and servers by the names a user typed, with one clear line for a name that is not known. */
 import { CLIENTS, DEFAULT_CLIENTS } from '../clients/index.js';
 import type { ClientAdapter } from '../clients/types.js';
-import { SUITES, type Suite } from '../../suites/index.js';
-import { serverNames } from '../engine/targets.js';
+import { builtinSuites, type Suite, type SuiteOptions } from '../../suites/index.js';
 import type { Protocol } from '../engine/types.js';
 import { quote } from '../util/terminal.js';
+import { serverNames } from './targets.js';
 import { UsageError } from './usage-error.js';
 
 function pick<T extends { readonly name: string }>(what: string, known: readonly T[], names: readonly string[] | undefined, fallback: readonly T[]): T[] {
@@ -18,10 +18,27 @@ function pick<T extends { readonly name: string }>(what: string, known: readonly
   });
 }
 
-/** The suites named (a whole protocol like `smtp` selects all its suites); default all. */
-export function selectSuites(names: readonly string[] | undefined): Suite[] {
-  const expanded = names?.flatMap((n) => (SUITES.some((s) => s.protocol === n) ? SUITES.filter((s) => s.protocol === n).map((s) => s.name) : [n]));
-  return pick('suite', SUITES, expanded, SUITES);
+/** The suites named (a whole protocol like `smtp` selects all its suites), sized by `options`; default all. */
+export function selectSuites(names: readonly string[] | undefined, options: SuiteOptions = {}): Suite[] {
+  const suites = builtinSuites(options);
+  const expanded = names?.flatMap((n) => (suites.some((s) => s.protocol === n) ? suites.filter((s) => s.protocol === n).map((s) => s.name) : [n]));
+  return pick('suite', suites, expanded, suites);
+}
+
+/** The environment variable that sizes ftp/uploads, MiB. */
+const UPLOAD_MIB_ENV = 'WIREPROBE_FTP_UPLOAD_MIB';
+
+/**
+ * The suites' inputs from the environment the CLI was given (suites never read it themselves); a bad
+ * value is a usage error.
+ */
+export function suiteOptions(env: Readonly<Record<string, string | undefined>>): SuiteOptions {
+  const uploadMib = env[UPLOAD_MIB_ENV];
+  if (uploadMib === undefined) return {};
+  if (!(/^\d+$/.test(uploadMib) && Number(uploadMib) >= 1 && Number(uploadMib) <= 1024)) {
+    throw new UsageError(`bad ${UPLOAD_MIB_ENV} ${quote(uploadMib)}: expected a whole number of MiB from 1 to 1024`);
+  }
+  return { ftpUploadMib: Number(uploadMib) };
 }
 
 /** The clients named; default the in-process ones. */

@@ -6,14 +6,14 @@
  *   hung ─► hung    ok ─► delivered    reply code >= 400 ─► reply
  *   socket codes: ETIMEDOUT ─► timeout, ECONNREFUSED ─► refused, ECONNRESET/EPIPE ─► reset
  *   TLS rejection codes (certificate, handshake: Node's, nodemailer's ETLS, Python's SSL errors) ─► closed
- *   exit codes (per client): timeout | reply | ended | wire ─┐
+ *   exit codes (each adapter's own table): timeout | reply | ended | wire ─┐
  *   anything else ─► wire: RST sent ─► reset, FIN sent ─► closed, still open ─► timeout, no connection ─► refused
  *
  * A client that rejects the server's TLS (a certificate it does not trust, a failed handshake) closes
  * the connection itself: `closed`, whichever way its socket went down. An RST seen during the handshake
  * is still `reset` (socket codes and the wire are checked first), and a refused STARTTLS (454) is a `reply`.
  */
-import type { ClientError, ClientReport } from '../clients/types.js';
+import type { ClientError, ClientReport, ExitCodes } from '../clients/types.js';
 import type { Outcome, OutcomeKind } from './types.js';
 
 /** What the proxy saw of the client's last connection. */
@@ -26,8 +26,6 @@ export interface Wire {
 
 /** What the runner observed around one client run. */
 export interface Observation {
-  /** The client adapter's name (selects its exit-code table). */
-  readonly client: string;
   /** The client's report, or `hung` when the runner's deadline had to stop it. */
   readonly report: ClientReport | 'hung';
   /** The proxy's view of the client's last session: where it stopped, body octets relayed. */
@@ -35,29 +33,9 @@ export interface Observation {
   readonly bytesSent: number;
   /** Undefined when the client never got a connection through. */
   readonly wire?: Wire;
-  /** The client's own exit-code table (FTP adapters carry theirs); default: this file's, by name. */
-  readonly exitCodes?: Readonly<Record<number, ExitMeaning>>;
+  /** The client adapter's exit-code table (empty for a client in process). */
+  readonly exitCodes: ExitCodes;
 }
-
-/**
- * What an exit code says. `reply`: the client failed on a server reply (the code is the last reply it
- * was shown). `ended`: the client gave up on the session (a TLS or protocol failure): after a failure
- * reply `reply`, after an RST `reset`, else `closed` (it closed the connection itself; never a
- * timeout). `wire`: a connection failure the code does not tell apart (RST, FIN, timeout).
- */
-export type ExitMeaning = 'timeout' | 'reply' | 'ended' | 'wire';
-
-/** Exit codes of real clients, from their documentation and measured against this proxy. */
-const EXIT_CODES: Readonly<Record<string, Readonly<Record<number, ExitMeaning>>>> = {
-  // curl(1) EXIT CODES: 7 connect, 8 weird reply, 28 timeout, 35 TLS handshake, 52 empty reply, 55 send, 56 recv,
-  // 60 peer certificate not trusted, 64 TLS required (--ssl-reqd) but STARTTLS failed, 67 login.
-  curl: { 7: 'wire', 8: 'reply', 28: 'timeout', 35: 'ended', 52: 'wire', 55: 'wire', 56: 'wire', 60: 'ended', 64: 'ended', 67: 'reply' },
-  // swaks(1) EXIT CODES: 2 connect, 6 closed, 21-28 the step that failed, 29 TLS (refused, handshake or certificate), 32 EHLO after TLS.
-  swaks: { 2: 'wire', 6: 'wire', 21: 'reply', 22: 'reply', 23: 'reply', 24: 'reply', 25: 'reply', 26: 'reply', 27: 'reply', 28: 'reply', 29: 'ended', 32: 'reply' },
-  // msmtp(1) uses sysexits.h: 65 data, 69 unavailable (a failure reply, or TLS_ECERT: a certificate it rejected),
-  // 74 I/O error, 75 temporary failure, 76 protocol (also TLS_EHANDSHAKE), 77 permission.
-  msmtp: { 65: 'reply', 69: 'ended', 74: 'wire', 75: 'reply', 76: 'ended', 77: 'reply' },
-};
 
 /** Socket codes meaning the peer's RST was seen (EPIPE: writing after the peer reset or aborted). */
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
@@ -95,14 +73,14 @@ function fromWire(wire: Wire | undefined): OutcomeKind {
   return 'timeout';
 }
 
-function kindOf(table: Readonly<Record<number, ExitMeaning>> | undefined, error: ClientError, wire: Wire | undefined): { kind: OutcomeKind; code?: number } {
+function kindOf(table: ExitCodes, error: ClientError, wire: Wire | undefined): { kind: OutcomeKind; code?: number } {
   if (error.responseCode !== undefined && error.responseCode >= 400) return { kind: 'reply', code: error.responseCode };
   const codes = [error.code, error.cause];
   if (codes.includes('ETIMEDOUT')) return { kind: 'timeout' };
   if (codes.includes('ECONNREFUSED')) return { kind: 'refused' };
   if (codes.some((c) => RESET_CODES.has(c ?? ''))) return { kind: 'reset' };
   if (codes.some((c) => TLS_REJECT_CODES.has(c ?? '') || CLOSED_CODES.has(c ?? ''))) return { kind: 'closed' };
-  const meaning = error.exitCode === undefined ? undefined : table?.[error.exitCode];
+  const meaning = error.exitCode === undefined ? undefined : table[error.exitCode];
   if (meaning === 'timeout') return { kind: 'timeout' };
   const failedReply = wire?.lastReply !== undefined && wire.lastReply >= 400;
   if ((meaning === 'reply' || meaning === 'ended') && failedReply) return { kind: 'reply', code: wire.lastReply };
@@ -120,10 +98,10 @@ function describe(error: ClientError): string {
 
 /** Builds the Outcome of one client run. */
 export function classify(observation: Observation): Outcome {
-  const { client, report, phase, bytesSent, wire } = observation;
+  const { report, phase, bytesSent, wire } = observation;
   if (report === 'hung') return { kind: 'hung', phase, bytesSent, detail: 'stopped at the runner deadline' };
   if (report.ok) return { kind: 'delivered', phase, bytesSent, detail: report.detail };
-  const { kind, code } = kindOf(observation.exitCodes ?? EXIT_CODES[client], report.error, wire);
+  const { kind, code } = kindOf(observation.exitCodes, report.error, wire);
   const where = kind === 'refused' ? 'connect' : phase;
   return { kind, phase: where, ...(code === undefined ? {} : { code }), bytesSent, detail: describe(report.error) };
 }

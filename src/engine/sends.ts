@@ -3,8 +3,7 @@
  * its connections), else one `run` per message, all at once or one after another with a gap.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { ClientReport, SmtpClientAdapter, SmtpJob } from '../clients/types.js';
-import type { Sends } from './types.js';
+import type { ClientReport, Sends, SmtpClientAdapter, SmtpJob } from '../clients/types.js';
 
 /** One report per job, in job order. */
 export async function sendAll(client: SmtpClientAdapter, jobs: readonly SmtpJob[], sends: Sends, signal: AbortSignal): Promise<ClientReport[]> {

@@ -4,14 +4,9 @@
  */
 import type { Fault } from '../faults/types.js';
 import type { MessageShape } from './message.js';
+import type { FtpMode, Sends, Timeouts, TlsMode } from '../clients/types.js';
 
 export type Protocol = 'smtp' | 'ftp';
-
-/**
- * How an FTP client opens data connections: `passive` (PASV/EPSV: the client connects to the server,
- * RFC 959 §4.1.1, RFC 2428 §3) or `active` (PORT/EPRT: the server connects back to the client).
- */
-export type FtpMode = 'passive' | 'active';
 
 /**
  * Where in the conversation something happened, from the client's side: `connect` (no greeting yet),
@@ -62,42 +57,30 @@ export interface Expect {
   readonly unfiredFine?: string;
 }
 
-export interface Timeouts {
-  /** Client connect timeout, ms. */
-  readonly connect: number;
-  /** Client greeting timeout, ms. */
-  readonly greeting: number;
-  /** Client socket inactivity timeout, ms. */
-  readonly socket: number;
-  /** The runner's hard deadline for the whole client run, ms; past it the client is `hung`. */
-  readonly deadline: number;
-}
-
 /**
- * How a client uses TLS. `none`: plaintext, STARTTLS ignored even when offered. `starttls`: the client
- * requires STARTTLS (RFC 3207 §4) and does not verify the certificate. `starttls-verify`: it requires
- * STARTTLS and verifies the certificate, so the mock server's self-signed one must be rejected.
+ * A server's knobs a scenario may set, named once for both protocols where the idea is the same. The
+ * targets layer maps them to each server's own options (the SMTP mock's maxClients, a launcher's...).
  */
-export type TlsMode = 'none' | 'starttls' | 'starttls-verify';
-
-/** The mock SMTP server's knobs a scenario may set (see servers/smtp.ts). */
-export interface SmtpServerKnobs {
-  readonly sizeLimit?: number;
-  readonly maxClients?: number;
+export interface ServerKnobs {
+  /** Sessions served at once; more are turned away (the SMTP mock: 421). Default: no limit. */
+  readonly maxSessions?: number;
   /** Extra delay before each greeting, ms: keeps sessions open long enough for a burst to overlap. */
-  readonly bannerDelayMs?: number;
+  readonly greetingDelayMs?: number;
 }
 
-/** The mock FTP server's knobs a scenario may set (see servers/ftp.ts). */
-export interface FtpServerKnobs {
-  readonly maxSessions?: number;
+/** The SMTP server's knobs. */
+export interface SmtpServerKnobs extends ServerKnobs {
+  /** Largest message accepted, octets (SIZE, RFC 1870); default: the mock takes any size. */
+  readonly sizeLimit?: number;
+}
+
+/** The FTP server's knobs. */
+export interface FtpServerKnobs extends ServerKnobs {
   /** Sessions allowed from one client address (vsftpd's max_per_ip). */
   readonly maxPerAddress?: number;
   readonly idleTimeoutMs?: number;
   /** `off`: PORT and EPRT get 502. */
   readonly active?: 'on' | 'off';
-  /** Extra delay before each greeting, ms: keeps sessions open long enough for a burst to overlap. */
-  readonly greetingDelayMs?: number;
 }
 
 /** What an FTP scenario moves: one file of `messageBytes` octets. */
@@ -118,34 +101,26 @@ export interface FtpTransfer {
   readonly expect?: Partial<Readonly<Record<FtpMode, Expect>>>;
 }
 
-/** Several messages in one scenario (a burst, or sends spread out in time). */
-export interface Sends {
-  /** How many messages; each is distinct (its own Message-ID and SHA-256). */
-  readonly count: number;
-  /** `parallel`: all at once. `sequential`: one after another, the client idle `gapMs` between. */
-  readonly mode: 'parallel' | 'sequential';
-  /** Idle time between sequential sends, ms; default 0. */
-  readonly gapMs?: number;
-  /** Connections a pooled client may open at once (nodemailer's maxConnections); default 1. */
-  readonly connections?: number;
-}
-
-/** One scenario: data, no behaviour. */
-export interface Scenario {
+/** What every scenario has, whatever its protocol. */
+interface ScenarioBase {
   /** `suite/name`, unique. */
   readonly id: string;
   readonly suite: string;
-  readonly protocol: Protocol;
   readonly title: string;
   /** Undefined: a clean conversation (a baseline). */
   readonly fault?: Fault;
   readonly expect: Expect;
-  /** Message size in bytes. */
+  /** Message (SMTP) or file (FTP) size in bytes. */
   readonly messageBytes: number;
+  readonly timeouts?: Partial<Timeouts>;
+}
+
+/** An SMTP scenario: one message or several, sent by one client. */
+export interface SmtpScenario extends ScenarioBase {
+  readonly protocol: 'smtp';
   /** What the message is made of: `plain` text lines (default), or `dots`: lines the client must dot-stuff. */
   readonly message?: MessageShape;
   readonly server?: SmtpServerKnobs;
-  readonly timeouts?: Partial<Timeouts>;
   /** Several messages; default one. */
   readonly sends?: Sends;
   /**
@@ -155,11 +130,18 @@ export interface Scenario {
   readonly needs?: 'pool' | 'connection-per-message';
   /** How the client uses TLS; default `none`. Anything else also makes the mock server offer STARTTLS. */
   readonly tls?: TlsMode;
-  /** FTP: what is transferred (required for FTP scenarios). */
-  readonly ftp?: FtpTransfer;
-  /** FTP: the mock FTP server's knobs. */
-  readonly ftpServer?: FtpServerKnobs;
 }
+
+/** An FTP scenario: files moved by one client in one data-connection mode. */
+export interface FtpScenario extends ScenarioBase {
+  readonly protocol: 'ftp';
+  /** What is transferred. */
+  readonly ftp: FtpTransfer;
+  readonly server?: FtpServerKnobs;
+}
+
+/** One scenario: data, no behaviour. */
+export type Scenario = SmtpScenario | FtpScenario;
 
 /**
  * `n/a`: the client cannot run here (not installed: the reason says how to install it) or cannot
@@ -209,7 +191,12 @@ export interface Accounting {
 
 /** One scenario run by one client against one server. */
 export interface Result {
+  /** `scenarioId/column`, unique in a run. */
   readonly id: string;
+  /** The scenario's id: the matrix's row. */
+  readonly scenarioId: string;
+  /** The client, its FTP mode and a real server (see columnOf): the matrix's column. */
+  readonly column: string;
   readonly suite: string;
   readonly protocol: Protocol;
   readonly client: string;

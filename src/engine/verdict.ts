@@ -3,7 +3,7 @@
  * and what the server's sink holds? "Nothing lost, nothing twice" is checked for every scenario.
  */
 import type { Accounting, Expect, FtpReport, Outcome, SinkReport, Verdict } from './types.js';
-import { formatOutcome } from '../report/outcome.js';
+import { formatOutcome } from './outcome-format.js';
 
 export interface Judged {
   readonly verdict: Verdict;

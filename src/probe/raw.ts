@@ -16,7 +16,7 @@
  */
 import net, { isIP, type Socket } from 'node:net';
 import tls, { type PeerCertificate, type TLSSocket } from 'node:tls';
-import { redact } from '../proxy/transcript.js';
+import { redact } from '../util/redact.js';
 import { visible } from '../util/terminal.js';
 
 /** How a connection ended, or a wait gave up: `closed` a FIN, `rst` a reset, `error` any other socket error. */

@@ -4,6 +4,7 @@
  */
 
 import type { Mark } from '../protocol/conversation.js';
+import { redact } from '../util/redact.js';
 import { visible } from '../util/terminal.js';
 
 /** Lines of one reply kept in a transcript (the last one always among them). */
@@ -11,17 +12,6 @@ export const MAX_REPLY_LINES = 50;
 
 /** Who a transcript line is about. */
 export type Speaker = 'C' | 'S' | '!!' | '--' | '==';
-
-/** Hides credentials in a client line. `continuation`: a SASL line after 334, all secret. */
-export function redact(line: string, verb: string, continuation = false): string {
-  if (continuation) return '***';
-  if (verb === 'AUTH') {
-    const [, mechanism = '', initial] = line.trim().split(/\s+/);
-    return initial === undefined ? `AUTH ${mechanism}` : `AUTH ${mechanism} ***`;
-  }
-  if (verb === 'PASS' || verb === 'ACCT') return `${verb} ***`;
-  return line;
-}
 
 /** Collects the lines of one session; body octets are summed into one line per run. */
 export class Transcript {

@@ -5,11 +5,11 @@
  */
 import type { Result, Verdict } from '../engine/types.js';
 import { buildMatrix } from './matrix.js';
-import { formatOutcome } from './outcome.js';
+import { formatOutcome } from '../engine/outcome-format.js';
 import { summarize } from './summary.js';
 import { capped } from '../util/terminal.js';
 
-export { formatOutcome } from './outcome.js';
+export { formatOutcome } from '../engine/outcome-format.js';
 
 /** How the console reporter writes. */
 export interface ConsoleOptions {

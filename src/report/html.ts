@@ -20,15 +20,15 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { columnOf } from '../engine/run-common.js';
+import { columnOf } from '../engine/identity.js';
 import type { Protocol, Result, Verdict } from '../engine/types.js';
 import { formatFault } from '../faults/format.js';
-import { redact } from '../proxy/transcript.js';
+import { redact } from '../util/redact.js';
 import { scenarioOf } from './matrix.js';
 import type { Incomplete } from './json.js';
 import { SCRIPT } from './html-script.js';
 import { STYLE } from './html-style.js';
-import { formatOutcome } from './outcome.js';
+import { formatOutcome } from '../engine/outcome-format.js';
 import { summarize } from './summary.js';
 import { makeDirs } from '../util/dirs.js';
 

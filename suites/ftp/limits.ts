@@ -8,7 +8,7 @@
  * limits (vsftpd's max_per_ip) count sessions from one client address: the uploads connect from
  * 127.0.0.2 and 127.0.0.3 in turn, and the proxy connects onward from the same address.
  */
-import type { Expect, Scenario } from '../../src/engine/types.js';
+import type { Expect, FtpScenario } from '../../src/engine/types.js';
 import type { LimitFault } from '../../src/faults/types.js';
 import type { Suite } from '../types.js';
 
@@ -40,15 +40,15 @@ const OVER: readonly (readonly [string, string, LimitFault['over']])[] = [
   ['over-limit-backlog', 'no greeting until a session ends (a full backlog)', 'queue'],
 ];
 
-const scenarios: Scenario[] = [
-  ...OVER.map(([name, title, over]): Scenario => ({
+const scenarios: FtpScenario[] = [
+  ...OVER.map(([name, title, over]): FtpScenario => ({
     ...common,
     id: `${SUITE}/${name}`,
     title: `${BURST} parallel uploads, a limit of ${LIMIT} sessions, ${title} over it`,
     fault: { kind: 'limit', max: LIMIT, over, at: 'connect' },
     expect: accounts,
     ftp: burst,
-    ftpServer: { greetingDelayMs: HOLD_MS },
+    server: { greetingDelayMs: HOLD_MS },
   })),
   {
     ...common,
@@ -56,7 +56,7 @@ const scenarios: Scenario[] = [
     title: `${BURST} parallel uploads, the server itself allows ${LIMIT} sessions (421 Too many users)`,
     expect: accounts,
     ftp: burst,
-    ftpServer: { greetingDelayMs: HOLD_MS, maxSessions: LIMIT },
+    server: { greetingDelayMs: HOLD_MS, maxSessions: LIMIT },
   },
   {
     ...common,
@@ -64,7 +64,7 @@ const scenarios: Scenario[] = [
     title: `${BURST} parallel uploads, the server allows ${BURST}`,
     expect: { client: 'delivers', rule: 'Under the session limit every upload completes' },
     ftp: burst,
-    ftpServer: { greetingDelayMs: HOLD_MS, maxSessions: BURST },
+    server: { greetingDelayMs: HOLD_MS, maxSessions: BURST },
   },
   {
     ...common,
@@ -72,7 +72,7 @@ const scenarios: Scenario[] = [
     title: `${BURST} parallel uploads from 2 addresses, the server allows 1 session per address (421 Too many connections from your address)`,
     expect: accounts,
     ftp: { ...burst, sources: SOURCES },
-    ftpServer: { greetingDelayMs: HOLD_MS, maxPerAddress: 1 },
+    server: { greetingDelayMs: HOLD_MS, maxPerAddress: 1 },
   },
   {
     ...common,
@@ -80,7 +80,7 @@ const scenarios: Scenario[] = [
     title: '2 parallel uploads from 2 addresses, the server allows 1 session per address',
     expect: { client: 'delivers', rule: 'A per-address limit counts each client address on its own: one session from each completes' },
     ftp: { direction: 'upload', parallel: SOURCES.length, sources: SOURCES },
-    ftpServer: { greetingDelayMs: HOLD_MS, maxPerAddress: 1 },
+    server: { greetingDelayMs: HOLD_MS, maxPerAddress: 1 },
   },
   {
     ...common,

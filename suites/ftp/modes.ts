@@ -3,7 +3,7 @@
  * PORT/EPRT, the server connects back) against the faults that break one mode and not the other. One
  * row per fault: the passive and active cells side by side show which mode works and why the other fails.
  */
-import type { Expect, Scenario } from '../../src/engine/types.js';
+import type { Expect, FtpScenario } from '../../src/engine/types.js';
 import type { Fault } from '../../src/faults/types.js';
 import type { Suite } from '../types.js';
 
@@ -92,7 +92,7 @@ const ROWS: readonly Row[] = [
   },
 ];
 
-const scenarios: Scenario[] = ROWS.map((row) => ({
+const scenarios: FtpScenario[] = ROWS.map((row) => ({
   id: `${SUITE}/${row.name}`,
   suite: SUITE,
   protocol: 'ftp',
@@ -101,7 +101,7 @@ const scenarios: Scenario[] = ROWS.map((row) => ({
   expect: row.passive,
   messageBytes: FILE_BYTES,
   ftp: { direction: row.direction ?? 'upload', expect: { active: row.activeExpect } },
-  ...(row.active ? { ftpServer: { active: row.active } } : {}),
+  ...(row.active ? { server: { active: row.active } } : {}),
   timeouts: { socket: 2_000, deadline: 15_000 },
 }));
 

@@ -6,7 +6,7 @@
  * 226 and success once the 226 arrived; whatever it reports complete must be at the receiving end byte
  * for byte (an upload at the server, a download in the client's file).
  */
-import type { Expect, Scenario } from '../../src/engine/types.js';
+import type { Expect, FtpScenario } from '../../src/engine/types.js';
 import type { At, Channel } from '../../src/faults/types.js';
 import type { Suite } from '../types.js';
 
@@ -55,7 +55,7 @@ const RESTARTS: readonly (readonly [string, 'close' | 'reset', 'refuse' | 'reset
   ['restart-mid-stor-rst', 'reset', 'reset', 'the server restarts after 1 MiB of an 8 MiB upload: sessions reset (RST), connections reset for 2 s'],
 ];
 
-const restarts: Scenario[] = RESTARTS.map(([name, drop, mode, title]) => ({
+const restarts: FtpScenario[] = RESTARTS.map(([name, drop, mode, title]) => ({
   id: `${SUITE}/${name}`,
   suite: SUITE,
   protocol: 'ftp',
@@ -71,7 +71,7 @@ const restarts: Scenario[] = RESTARTS.map(([name, drop, mode, title]) => ({
  * A download's data connection cut mid-RETR, by RST and by FIN. 32 MiB: more than loopback socket
  * buffers hold, so the server is still writing when the proxy cuts its end and answers 426.
  */
-const retrCuts: Scenario[] = (['reset', 'close'] as const).map((kind) => ({
+const retrCuts: FtpScenario[] = (['reset', 'close'] as const).map((kind) => ({
   id: `${SUITE}/${kind}-data-mid-retr`,
   suite: SUITE,
   protocol: 'ftp',
@@ -83,8 +83,8 @@ const retrCuts: Scenario[] = (['reset', 'close'] as const).map((kind) => ({
   timeouts: { socket: 3_000, deadline: 15_000 },
 }));
 
-const scenarios: Scenario[] = [...POINTS.flatMap(([name, at, channel, expect, title]) =>
-  (['reset', 'close'] as const).map((kind): Scenario => ({
+const scenarios: FtpScenario[] = [...POINTS.flatMap(([name, at, channel, expect, title]) =>
+  (['reset', 'close'] as const).map((kind): FtpScenario => ({
     id: `${SUITE}/${kind}-${name}`,
     suite: SUITE,
     protocol: 'ftp',

@@ -9,19 +9,17 @@
  *
  * The issue's 200 MiB is scaled down to 32 MiB at 8 MiB/s (4 s a transfer) to keep CI short; the
  * ratios (transfer time over the client's 2 s inactivity timeout, over the server's 2 s idle timeout)
- * are kept. WIREPROBE_FTP_UPLOAD_MIB=200 runs the full size (25 s a transfer; the deadline grows with it;
- * use --concurrency 1: each run holds the file in memory a few times). Timeouts of 1 s were measured too tight for a loaded 2-core machine: a busy proxy can
+ * are kept. The size is an input (the CLI reads WIREPROBE_FTP_UPLOAD_MIB): 200 runs the full size (25 s a
+ * transfer; the deadline grows with it; use --concurrency 1: each run holds the file in memory a few times). Timeouts of 1 s were measured too tight for a loaded 2-core machine: a busy proxy can
  * leave a data link still for a second now and then, which a 1 s client timeout rightly reports.
  */
-import type { Expect, Scenario } from '../../src/engine/types.js';
+import type { Expect, FtpScenario } from '../../src/engine/types.js';
 import type { Suite } from '../types.js';
 
 const SUITE = 'ftp/uploads';
 const MiB = 1024 * 1024;
-/** Upload size, MiB: WIREPROBE_FTP_UPLOAD_MIB (checked by the CLI: a whole number from 1 to 1024), default 32. */
-export const UPLOAD_MIB_ENV = 'WIREPROBE_FTP_UPLOAD_MIB';
-const SIZE_MIB = /^\d+$/.test(process.env[UPLOAD_MIB_ENV] ?? '') ? Math.min(1024, Math.max(1, Number(process.env[UPLOAD_MIB_ENV]))) : 32;
-const FILE_BYTES = SIZE_MIB * MiB;
+/** The upload size by default, MiB. */
+export const DEFAULT_UPLOAD_MIB = 32;
 const RATE = 8 * MiB;
 /** The clients' inactivity timeout and the server's idle timeout. */
 const TIMEOUT_MS = 2_000;
@@ -31,67 +29,71 @@ const keepsGoing: Expect = {
   rule: 'A link that keeps moving is no timeout: an inactivity timeout must measure inactivity, not the whole transfer',
 };
 
-const common = {
-  suite: SUITE,
-  protocol: 'ftp' as const,
-  messageBytes: FILE_BYTES,
-  ftp: { direction: 'upload' as const },
-  // 4 s a transfer at 32 MiB, and room for a resume or a retry.
-  timeouts: { connect: 2_000, greeting: 2_000, socket: TIMEOUT_MS, deadline: Math.max(30_000, Math.ceil((FILE_BYTES / RATE) * 7_500)) },
-};
+/** The suite with uploads of `sizeMib` MiB (a whole number from 1 to 1024, checked by the CLI). */
+export function uploads(sizeMib: number = DEFAULT_UPLOAD_MIB): Suite {
+  const fileBytes = sizeMib * MiB;
+  const common = {
+    suite: SUITE,
+    protocol: 'ftp' as const,
+    messageBytes: fileBytes,
+    ftp: { direction: 'upload' as const },
+    // 4 s a transfer at 32 MiB, and room for a resume or a retry.
+    timeouts: { connect: 2_000, greeting: 2_000, socket: TIMEOUT_MS, deadline: Math.max(30_000, Math.ceil((fileBytes / RATE) * 7_500)) },
+  };
 
-const scenarios: Scenario[] = [
-  {
-    ...common,
-    id: `${SUITE}/throttled`,
-    title: `${SIZE_MIB} MiB through an 8 MiB/s data link, client inactivity timeout 2 s`,
-    fault: { kind: 'throttle', bytesPerSecond: RATE, at: 'connect', channel: 'data', toward: 'server' },
-    expect: keepsGoing,
-  },
-  {
-    ...common,
-    id: `${SUITE}/server-idle-timeout`,
-    title: 'the same, and the server closes control connections idle for 2 s (not during a transfer)',
-    fault: { kind: 'throttle', bytesPerSecond: RATE, at: 'connect', channel: 'data', toward: 'server' },
-    ftpServer: { idleTimeoutMs: TIMEOUT_MS },
-    expect: {
-      client: 'delivers',
-      rule: 'A control connection is idle by design during a transfer; a server idle timeout must not count it (ftp-srv#387)',
+  const scenarios: FtpScenario[] = [
+    {
+      ...common,
+      id: `${SUITE}/throttled`,
+      title: `${sizeMib} MiB through an 8 MiB/s data link, client inactivity timeout 2 s`,
+      fault: { kind: 'throttle', bytesPerSecond: RATE, at: 'connect', channel: 'data', toward: 'server' },
+      expect: keepsGoing,
     },
-  },
-  {
-    ...common,
-    id: `${SUITE}/control-killed-421`,
-    title: '421 and a close on the control connection after 8 MiB went over the data connection',
-    fault: { kind: 'reply', code: 421, text: 'Idle timeout, closing control connection', at: { after: 'STOR', bytes: 8 * MiB }, channel: 'control', then: 'close' },
-    expect: {
-      client: 'fails',
-      rule: 'RFC 959 §4.2: 421 closes the control connection; without the 226 the upload must be reported failed',
+    {
+      ...common,
+      id: `${SUITE}/server-idle-timeout`,
+      title: 'the same, and the server closes control connections idle for 2 s (not during a transfer)',
+      fault: { kind: 'throttle', bytesPerSecond: RATE, at: 'connect', channel: 'data', toward: 'server' },
+      server: { idleTimeoutMs: TIMEOUT_MS },
+      expect: {
+        client: 'delivers',
+        rule: 'A control connection is idle by design during a transfer; a server idle timeout must not count it (ftp-srv#387)',
+      },
     },
-  },
-  {
-    ...common,
-    id: `${SUITE}/stalled-sink`,
-    title: 'the server stops reading after 1 MiB: the data connection stalls',
-    fault: { kind: 'stall', at: { after: 'STOR', bytes: MiB }, channel: 'data' },
-    expect: { client: 'fails', rule: 'A transfer that makes no progress must end in a reported timeout, not a hang' },
-  },
-  {
-    ...common,
-    id: `${SUITE}/resume-after-reset`,
-    title: 'RST on the data connection after 4 MiB of the first attempt; the client resumes once',
-    fault: { kind: 'reset', at: { after: 'STOR', bytes: 4 * MiB }, channel: 'data', connection: 1 },
-    ftp: { direction: 'upload', resume: true },
-    expect: {
-      client: 'delivers',
-      rule: 'RFC 3659 §4-5: SIZE tells where the server\'s file ends and REST+STOR (or APPE) goes on from there; the file must end up whole',
+    {
+      ...common,
+      id: `${SUITE}/control-killed-421`,
+      title: '421 and a close on the control connection after 8 MiB went over the data connection',
+      fault: { kind: 'reply', code: 421, text: 'Idle timeout, closing control connection', at: { after: 'STOR', bytes: 8 * MiB }, channel: 'control', then: 'close' },
+      expect: {
+        client: 'fails',
+        rule: 'RFC 959 §4.2: 421 closes the control connection; without the 226 the upload must be reported failed',
+      },
     },
-  },
-];
+    {
+      ...common,
+      id: `${SUITE}/stalled-sink`,
+      title: 'the server stops reading after 1 MiB: the data connection stalls',
+      fault: { kind: 'stall', at: { after: 'STOR', bytes: MiB }, channel: 'data' },
+      expect: { client: 'fails', rule: 'A transfer that makes no progress must end in a reported timeout, not a hang' },
+    },
+    {
+      ...common,
+      id: `${SUITE}/resume-after-reset`,
+      title: 'RST on the data connection after 4 MiB of the first attempt; the client resumes once',
+      fault: { kind: 'reset', at: { after: 'STOR', bytes: 4 * MiB }, channel: 'data', connection: 1 },
+      ftp: { direction: 'upload', resume: true },
+      expect: {
+        client: 'delivers',
+        rule: 'RFC 3659 §4-5: SIZE tells where the server\'s file ends and REST+STOR (or APPE) goes on from there; the file must end up whole',
+      },
+    },
+  ];
 
-export const uploads: Suite = {
-  name: SUITE,
-  protocol: 'ftp',
-  description: 'large uploads: a throttled link vs client and server timeouts, the control connection killed mid-transfer, a stalled sink, resume after a reset',
-  scenarios,
-};
+  return {
+    name: SUITE,
+    protocol: 'ftp',
+    description: 'large uploads: a throttled link vs client and server timeouts, the control connection killed mid-transfer, a stalled sink, resume after a reset',
+    scenarios,
+  };
+}

@@ -5,7 +5,7 @@
  * (the sink checks size and SHA-256), ends its own lines with CRLF only, and waits for the replies
  * RFC 2920 §3.1 says to wait for (EHLO, DATA, QUIT...): the proxy checks both on the wire.
  */
-import type { Expect, Scenario } from '../../src/engine/types.js';
+import type { Expect, SmtpScenario } from '../../src/engine/types.js';
 import type { Fault } from '../../src/faults/types.js';
 import type { Suite } from '../types.js';
 
@@ -20,7 +20,7 @@ const delivers: Expect = {
 };
 
 /** [name, title, fault or none, message shape]. */
-const CASES: readonly (readonly [string, string, Fault | undefined, Scenario['message']])[] = [
+const CASES: readonly (readonly [string, string, Fault | undefined, SmtpScenario['message']])[] = [
   ['replies-byte-by-byte', 'every reply written one byte at a time', { kind: 'slice', size: 1, gapMs: 1, at: 'connect' }, 'plain'],
   ['replies-split-at-odd-points', 'replies (the multi-line EHLO too) in 7-byte pieces', { kind: 'slice', size: 7, gapMs: 2, at: 'connect' }, 'plain'],
   ['replies-coalesced', 'replies held and written together every 40 ms', { kind: 'coalesce', ms: 40, at: 'connect' }, 'plain'],
@@ -28,7 +28,7 @@ const CASES: readonly (readonly [string, string, Fault | undefined, Scenario['me
   ['dot-stuffing', 'a message whose lines start with dots, a lone dot among them', undefined, 'dots'],
 ];
 
-const scenarios: Scenario[] = CASES.map(([name, title, fault, message]) => ({
+const scenarios: SmtpScenario[] = CASES.map(([name, title, fault, message]) => ({
   id: `${SUITE}/${name}`,
   suite: SUITE,
   protocol: 'smtp',

@@ -32,7 +32,8 @@
  *   'reset'`, what a server's kernel sends when it closes with unread input). Either is a failure to
  *   report; what differs is whether the client surfaces the 552 or the broken connection.
  */
-import type { Expect, Scenario, Timeouts } from '../../src/engine/types.js';
+import type { Timeouts } from '../../src/clients/types.js';
+import type { Expect, SmtpScenario } from '../../src/engine/types.js';
 import type { Fault } from '../../src/faults/types.js';
 import type { Suite } from '../types.js';
 
@@ -60,14 +61,14 @@ const failsOn552: Expect = {
   rule: 'RFC 5321 §4.2.2, §3.8: a 552 (exceeded storage allocation) or a connection lost before the final 250 is a failure to report, never a success',
 };
 
-function scenario(name: string, title: string, fault: Fault, expect: Expect, messageBytes: number, timeouts: Partial<Timeouts>): Scenario {
+function scenario(name: string, title: string, fault: Fault, expect: Expect, messageBytes: number, timeouts: Partial<Timeouts>): SmtpScenario {
   return { id: `${SUITE}/${name}`, suite: SUITE, protocol: 'smtp', title, fault, expect, messageBytes, timeouts };
 }
 
 const throttle = (bytesPerSecond: number): Fault => ({ kind: 'throttle', bytesPerSecond, at: 'connect', toward: 'server' });
 
 /** Longest first: with 4 runs at a time, the short ones fill in behind. */
-const scenarios: Scenario[] = [
+const scenarios: SmtpScenario[] = [
   scenario(
     'stall-mid-body',
     'the server stops reading after 1 MiB of a 16 MiB body: the client blocks in write; timeout 1 s',

@@ -7,7 +7,7 @@
  * really overlaps, even when the clients' processes start slowly on a loaded machine (400 ms was not
  * enough: 5 Python processes started further apart than that). Counted per message: reported delivered or failed, lost, twice.
  */
-import type { Expect, Scenario } from '../../src/engine/types.js';
+import type { Expect, SmtpScenario } from '../../src/engine/types.js';
 import type { LimitFault } from '../../src/faults/types.js';
 import type { Suite } from '../types.js';
 
@@ -36,13 +36,13 @@ const OVER: readonly (readonly [string, string, LimitFault['over']])[] = [
   ['over-limit-backlog', 'no greeting until a session ends (a full backlog)', 'queue'],
 ];
 
-const scenarios: Scenario[] = [
+const scenarios: SmtpScenario[] = [
   ...OVER.map(([name, title, over]) => ({
     ...common,
     id: `${SUITE}/${name}`,
     title: `${BURST} parallel sends, a limit of ${LIMIT} sessions, ${title} over it`,
     fault: { kind: 'limit', max: LIMIT, over, at: 'connect' } as const,
-    server: { bannerDelayMs: HOLD_MS },
+    server: { greetingDelayMs: HOLD_MS },
     sends: { count: BURST, mode: 'parallel' as const },
     needs: 'connection-per-message' as const,
   })),
@@ -50,7 +50,7 @@ const scenarios: Scenario[] = [
     ...common,
     id: `${SUITE}/${name}`,
     title: `${BURST} parallel sends through a pool of ${connections}, the server allows ${LIMIT} clients (421 over)`,
-    server: { bannerDelayMs: HOLD_MS, maxClients: LIMIT },
+    server: { greetingDelayMs: HOLD_MS, maxSessions: LIMIT },
     sends: { count: BURST, mode: 'parallel' as const, connections },
     needs: 'pool' as const,
   })),

@@ -4,7 +4,7 @@
  * failure for a transaction cut before the server's 250 (RFC 5321 §3.8), reports success for one
  * cut after it, and never delivers twice.
  */
-import type { Expect, Scenario } from '../../src/engine/types.js';
+import type { Expect, SmtpScenario } from '../../src/engine/types.js';
 import type { At } from '../../src/faults/types.js';
 import type { Suite } from '../types.js';
 
@@ -43,7 +43,7 @@ const POINTS: readonly (readonly [string, At, Expect, string])[] = [
   ['after-quit', { before: 'reply', to: 'QUIT' }, deliveredAtQuit, 'after QUIT, before the 221'],
 ];
 
-const scenarios: Scenario[] = (['reset', 'close'] as const).flatMap((kind) =>
+const scenarios: SmtpScenario[] = (['reset', 'close'] as const).flatMap((kind) =>
   POINTS.map(([name, at, expect, title]) => ({
     id: `${SUITE}/${kind}-${name}`,
     suite: SUITE,

@@ -5,7 +5,7 @@
  * does it notice, does the second message arrive exactly once, or is its failure reported? Clients
  * that connect per message meet the closed port.
  */
-import type { Expect, Scenario } from '../../src/engine/types.js';
+import type { Expect, SmtpScenario } from '../../src/engine/types.js';
 import type { RefuseFault } from '../../src/faults/types.js';
 import type { Suite } from '../types.js';
 
@@ -17,13 +17,13 @@ const accounts: Expect = {
 };
 
 /** [name, title, how open sessions are dropped, how new connections are turned away, needs]. */
-const CASES: readonly (readonly [string, string, RefuseFault['drop'], RefuseFault['mode'], Scenario['needs']])[] = [
+const CASES: readonly (readonly [string, string, RefuseFault['drop'], RefuseFault['mode'], SmtpScenario['needs']])[] = [
   ['pool-fin-refused', 'pooled connection closed (FIN), port refused', 'close', 'refuse', 'pool'],
   ['pool-rst-reset', 'pooled connection reset (RST), connections reset', 'reset', 'reset', 'pool'],
   ['per-message-refused', 'port refused when the second message comes', 'close', 'refuse', 'connection-per-message'],
 ];
 
-const scenarios: Scenario[] = CASES.map(([name, title, drop, mode, needs]) => ({
+const scenarios: SmtpScenario[] = CASES.map(([name, title, drop, mode, needs]) => ({
   id: `${SUITE}/${name}`,
   suite: SUITE,
   protocol: 'smtp',

@@ -5,7 +5,8 @@
  * reports is stopped at the runner's deadline and is `hung`. The stall after the dot is the duplicate
  * trap: the server holds the message while the client reports failure.
  */
-import type { Expect, Scenario, Timeouts } from '../../src/engine/types.js';
+import type { Timeouts } from '../../src/clients/types.js';
+import type { Expect, SmtpScenario } from '../../src/engine/types.js';
 import type { At } from '../../src/faults/types.js';
 import type { Suite } from '../types.js';
 
@@ -48,7 +49,7 @@ const POINTS: readonly (readonly [string, At, string, string])[] = [
   ['stall-after-dot', { before: 'reply', to: 'dot' }, 'dot', 'no 250 after the final dot (the duplicate-delivery trap)'],
 ];
 
-const scenarios: Scenario[] = POINTS.map(([name, at, step, title]) => ({
+const scenarios: SmtpScenario[] = POINTS.map(([name, at, step, title]) => ({
   id: `${SUITE}/${name}`,
   suite: SUITE,
   protocol: 'smtp' as const,

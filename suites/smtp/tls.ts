@@ -4,7 +4,8 @@
  * requires TLS reports a failure and never sends the message in clear. The mock server offers STARTTLS
  * with a self-signed certificate; the proxy relays the TLS bytes untouched.
  */
-import type { Expect, Scenario, TlsMode } from '../../src/engine/types.js';
+import type { TlsMode } from '../../src/clients/types.js';
+import type { Expect, SmtpScenario } from '../../src/engine/types.js';
 import type { Fault } from '../../src/faults/types.js';
 import type { Suite } from '../types.js';
 
@@ -42,7 +43,7 @@ const CASES: readonly (readonly [string, TlsMode, Fault | undefined, Expect, str
   ['cert-rejected', 'starttls-verify', undefined, rejectFails, 'a self-signed certificate the client verifies and rejects'],
 ];
 
-const scenarios: Scenario[] = CASES.map(([name, tls, fault, expect, title]) => ({
+const scenarios: SmtpScenario[] = CASES.map(([name, tls, fault, expect, title]) => ({
   id: `${SUITE}/${name}`,
   suite: SUITE,
   protocol: 'smtp' as const,

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { ClientError } from '../../src/clients/types.js';
+import { curlClient } from '../../src/clients/curl.js';
+import { msmtpClient } from '../../src/clients/msmtp.js';
+import { nodemailerPlain } from '../../src/clients/nodemailer.js';
+import { smtplibClient } from '../../src/clients/smtplib.js';
+import { swaksClient } from '../../src/clients/swaks.js';
+import type { ClientError, ExitCodes } from '../../src/clients/types.js';
 import { classify, type Wire } from '../../src/engine/classify.js';
+
+/** Each SMTP adapter's own exit-code table, by the name the rows give. */
+const EXIT_TABLES: Readonly<Record<string, ExitCodes>> = Object.fromEntries(
+  [nodemailerPlain, curlClient, swaksClient, msmtpClient, smtplibClient].map((c) => [c.name, c.exitCodes ?? {}]),
+);
 
 const failed = (error: Omit<ClientError, 'message'>) => ({ ok: false as const, error: { message: 'irrelevant text', ...error } });
 
@@ -48,7 +58,7 @@ describe('classify', () => {
     ['smtplib', 'a 454 to STARTTLS (SMTPResponseException)', { code: 'SMTPResponseException', responseCode: 454 }, fin, { kind: 'reply', code: 454 }],
     ['smtplib', 'a ConnectionResetError during the handshake', { code: 'ConnectionResetError', cause: 'ECONNRESET' }, fin, { kind: 'reset' }],
   ])('classifies %s: %s', (client, _name, error, wire, want) => {
-    const outcome = classify({ client, report: failed(error), phase: 'rcpt', bytesSent: 12, wire });
+    const outcome = classify({ report: failed(error), phase: 'rcpt', bytesSent: 12, wire, exitCodes: EXIT_TABLES[client]! });
     expect(outcome).toMatchObject({ phase: 'rcpt', bytesSent: 12, ...want });
     if (want.kind !== 'reply') expect(outcome).not.toHaveProperty('code');
   });
@@ -59,18 +69,18 @@ describe('classify', () => {
     ['an RST after a 530: the RST', { clientSaw: 'rst', lastReply: 530 } as Wire, { kind: 'reset' }],
     ['a FIN after a 230: the FIN', { clientSaw: 'fin', lastReply: 230 } as Wire, { kind: 'closed' }],
   ])('reads an exit code that says nothing (its own table: 1 = wire) from the wire: %s', (_what, wire, want) => {
-    const outcome = classify({ client: 'lftp', report: failed({ exitCode: 1 }), phase: 'pass', bytesSent: 0, wire, exitCodes: { 1: 'wire' } });
+    const outcome = classify({ report: failed({ exitCode: 1 }), phase: 'pass', bytesSent: 0, wire, exitCodes: { 1: 'wire' } });
     expect(outcome).toMatchObject(want);
   });
 
   it('ignores message text: the same text with different codes classifies differently', () => {
     const text = 'Connection closed unexpectedly';
-    expect(classify({ client: 'nodemailer', report: { ok: false, error: { message: text, cause: 'ECONNRESET' } }, phase: 'body', bytesSent: 0, wire: { clientSaw: 'fin' } }).kind).toBe('reset');
-    expect(classify({ client: 'nodemailer', report: { ok: false, error: { message: text } }, phase: 'body', bytesSent: 0, wire: { clientSaw: 'fin' } }).kind).toBe('closed');
+    expect(classify({ report: { ok: false, error: { message: text, cause: 'ECONNRESET' } }, phase: 'body', bytesSent: 0, wire: { clientSaw: 'fin' }, exitCodes: {} }).kind).toBe('reset');
+    expect(classify({ report: { ok: false, error: { message: text } }, phase: 'body', bytesSent: 0, wire: { clientSaw: 'fin' }, exitCodes: {} }).kind).toBe('closed');
   });
 
   it('classifies a success as delivered', () => {
-    expect(classify({ client: 'nodemailer', report: { ok: true, detail: '250 queued' }, phase: 'dot', bytesSent: 100 })).toEqual({
+    expect(classify({ report: { ok: true, detail: '250 queued' }, phase: 'dot', bytesSent: 100, exitCodes: {} })).toEqual({
       kind: 'delivered',
       phase: 'dot',
       bytesSent: 100,
@@ -79,6 +89,6 @@ describe('classify', () => {
   });
 
   it('classifies a client stopped at the deadline as hung, where it was', () => {
-    expect(classify({ client: 'nodemailer', report: 'hung', phase: 'body', bytesSent: 65536 })).toMatchObject({ kind: 'hung', phase: 'body', bytesSent: 65536 });
+    expect(classify({ report: 'hung', phase: 'body', bytesSent: 65536, exitCodes: {} })).toMatchObject({ kind: 'hung', phase: 'body', bytesSent: 65536 });
   });
 });

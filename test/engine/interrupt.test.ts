@@ -6,6 +6,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { lftpClient } from '../../src/clients/lftp.js';
 import { runScenarios } from '../../src/engine/run.js';
+import { builtinTargets } from '../../src/commands/targets.js';
 import { Interrupted } from '../../src/util/interrupt.js';
 import { portFree, type LaunchedServer } from '../../servers/real/common.js';
 import { vsftpdLauncher } from '../../servers/real/vsftpd.js';
@@ -46,6 +47,7 @@ describe('an interrupted run', () => {
       void lftp.until(3).then(() => controller.abort(new Interrupted('SIGINT')));
       const seen: string[] = [];
       const results = await runScenarios(resets, [lftpClient], {
+        targets: builtinTargets(),
         servers: ['vsftpd'],
         concurrency: 2,
         signal: controller.signal,

@@ -9,11 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { basicFtpClient } from '../../src/clients/basic-ftp.js';
 import { curlFtpClient } from '../../src/clients/curl-ftp.js';
 import type { ClientReport, FtpClientAdapter, FtpJob } from '../../src/clients/types.js';
+import { builtinTargets } from '../../src/commands/targets.js';
 import { runScenario } from '../../src/engine/run.js';
 import type { Scenario } from '../../src/engine/types.js';
 import { Digester } from '../../src/util/digest.js';
 import { SUITES } from '../../suites/index.js';
 
+const targets = builtinTargets();
 const ABORTED = '426 Connection closed; transfer aborted.';
 
 /** A built-in scenario by id. */
@@ -52,7 +54,7 @@ const trustsEndOfFile: FtpClientAdapter = {
 
 describe('FTP runner, data connection cut mid-transfer', () => {
   it('basic-ftp fails a download cut by a FIN mid-RETR on the mock\'s 426: the proxy cut the server\'s end at once', async () => {
-    const result = await runScenario(scenario('ftp/resets/close-data-mid-retr'), basicFtpClient, 'passive');
+    const result = await runScenario({ scenario: scenario('ftp/resets/close-data-mid-retr'), client: basicFtpClient, mode: 'passive' }, targets);
     expect([result.outcome?.kind, result.outcome?.code, result.outcome?.phase, result.verdict]).toEqual(['reply', 426, 'retr', 'conformant']);
     expect(result.faultFired).toBe(true);
     const transcript = result.transcript.join('\n');
@@ -62,7 +64,7 @@ describe('FTP runner, data connection cut mid-transfer', () => {
   });
 
   it.each(['passive', 'active'] as const)('curl in %s mode fails a download cut by a FIN mid-RETR on the mock\'s 426', async (mode) => {
-    const result = await runScenario(scenario('ftp/resets/close-data-mid-retr'), curlFtpClient, mode);
+    const result = await runScenario({ scenario: scenario('ftp/resets/close-data-mid-retr'), client: curlFtpClient, mode }, targets);
     expect([result.outcome?.kind, result.outcome?.code, result.outcome?.phase, result.verdict]).toEqual(['reply', 426, 'retr', 'conformant']);
     expect(result.transcript.join('\n')).toContain(`S  ${ABORTED}`);
   });
@@ -70,14 +72,14 @@ describe('FTP runner, data connection cut mid-transfer', () => {
   // curl closes its control connection as soon as its data connection is reset, before the mock's 426
   // (test/proxy/ftp-proxy.test.ts shows that reply through the proxy, test/servers/ftp.test.ts on the socket).
   it('curl fails an upload whose data connection is reset mid-STOR, and the server keeps no copy as complete', async () => {
-    const result = await runScenario(scenario('ftp/resets/reset-data-mid-stor'), curlFtpClient, 'passive');
+    const result = await runScenario({ scenario: scenario('ftp/resets/reset-data-mid-stor'), client: curlFtpClient, mode: 'passive' }, targets);
     expect([result.outcome?.kind, result.outcome?.phase, result.verdict]).toEqual(['reset', 'transfer', 'conformant']);
     expect(result.sink).toEqual({ copies: 0, intact: true });
     expect(result.transcript.join('\n')).toMatch(/data 1: RST to client[\s\S]*data 1: RST to server/);
   });
 
   it('calls a short download reported complete a deviation, naming the size and SHA-256 of both files', async () => {
-    const result = await runScenario(scenario('ftp/resets/close-data-mid-retr'), trustsEndOfFile, 'passive');
+    const result = await runScenario({ scenario: scenario('ftp/resets/close-data-mid-retr'), client: trustsEndOfFile, mode: 'passive' }, targets);
     expect([result.outcome?.kind, result.outcome?.phase, result.verdict]).toEqual(['delivered', 'retr', 'deviates']);
     expect(result.sink).toEqual({ copies: 0, intact: false, sha256: { sent: expect.stringMatching(/^[0-9a-f]{64}$/), held: expect.stringMatching(/^[0-9a-f]{64}$/) } });
     const { sent, held } = result.sink!.sha256!;

@@ -1,11 +1,15 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { nodemailerPlain } from '../../src/clients/nodemailer.js';
+import { builtinTargets } from '../../src/commands/targets.js';
 import type { ClientAdapter, SmtpJob } from '../../src/clients/types.js';
-import { runScenario, runScenarios, withDeadline } from '../../src/engine/run.js';
-import type { Scenario } from '../../src/engine/types.js';
+import { withDeadline } from '../../src/engine/deadline.js';
+import { runScenario, runScenarios } from '../../src/engine/run.js';
+import type { SmtpScenario } from '../../src/engine/types.js';
 
-const base: Scenario = {
+const targets = builtinTargets();
+
+const base: SmtpScenario = {
   id: 'test/runner/clean',
   suite: 'test/runner',
   protocol: 'smtp',
@@ -34,7 +38,7 @@ function neverReturns(seen: { aborted: boolean; socket?: net.Socket }): ClientAd
 
 describe('runner', () => {
   it('delivers a clean message once, intact, through the proxy', async () => {
-    const result = await runScenario(base, nodemailerPlain);
+    const result = await runScenario({ scenario: base, client: nodemailerPlain }, targets);
     expect(result).toMatchObject({
       id: 'test/runner/clean/nodemailer',
       verdict: 'conformant',
@@ -46,8 +50,8 @@ describe('runner', () => {
 
   it('stops a client that never returns at the deadline, reports it hung and closes its connection', async () => {
     const seen: { aborted: boolean; socket?: net.Socket } = { aborted: false };
-    const scenario: Scenario = { ...base, id: 'test/runner/hang', expect: { client: 'fails', rule: 'RULE' }, timeouts: { deadline: 300 } };
-    const result = await runScenario(scenario, neverReturns(seen));
+    const scenario: SmtpScenario = { ...base, id: 'test/runner/hang', expect: { client: 'fails', rule: 'RULE' }, timeouts: { deadline: 300 } };
+    const result = await runScenario({ scenario, client: neverReturns(seen) }, targets);
     expect(result.outcome).toMatchObject({ kind: 'hung', phase: 'greeting', bytesSent: 0 });
     expect(result.verdict).toBe('deviates');
     expect(seen.aborted).toBe(true);
@@ -55,15 +59,15 @@ describe('runner', () => {
   });
 
   it('reports a fault that never fired as unfired, not as a pass', async () => {
-    const scenario: Scenario = { ...base, id: 'test/runner/unfired', fault: { kind: 'reset', at: { after: 'BDAT' } } };
-    const result = await runScenario(scenario, nodemailerPlain);
+    const scenario: SmtpScenario = { ...base, id: 'test/runner/unfired', fault: { kind: 'reset', at: { after: 'BDAT' } } };
+    const result = await runScenario({ scenario, client: nodemailerPlain }, targets);
     expect(result).toMatchObject({ verdict: 'unfired', faultFired: false, outcome: { kind: 'delivered' } });
   });
 
   it('runs every scenario with every client of its protocol, in input order, within the concurrency', async () => {
     const scenarios = [1, 2, 3].map((n) => ({ ...base, id: `test/runner/n${n}` }));
     const seen: string[] = [];
-    const results = await runScenarios(scenarios, [nodemailerPlain], { concurrency: 2, onResult: (r) => seen.push(r.id) });
+    const results = await runScenarios(scenarios, [nodemailerPlain], { targets, concurrency: 2, onResult: (r) => seen.push(r.id) });
     expect(results.map((r) => r.id)).toEqual(['test/runner/n1/nodemailer', 'test/runner/n2/nodemailer', 'test/runner/n3/nodemailer']);
     expect(seen.sort()).toEqual(results.map((r) => r.id));
   });
@@ -76,7 +80,7 @@ describe('runner', () => {
       requires: { command: 'wireprobe-no-such-client', install: 'apt-get install ghost' },
       run: () => Promise.reject(new Error('must not run')),
     };
-    const [result] = await runScenarios([base], [missing]);
+    const [result] = await runScenarios([base], [missing], { targets });
     expect(result).toMatchObject({ verdict: 'n/a', outcome: null, reason: 'wireprobe-no-such-client not found: apt-get install ghost' });
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Transcript, redact } from '../../src/proxy/transcript.js';
+import { Transcript } from '../../src/proxy/transcript.js';
+import { redact } from '../../src/util/redact.js';
 
 describe('transcript', () => {
   it.each([

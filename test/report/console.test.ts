@@ -2,10 +2,11 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Outcome, Result, Verdict } from '../../src/engine/types.js';
 import { createConsoleReporter, formatOutcome, type ConsoleOptions } from '../../src/report/console.js';
+import { located } from '../helpers/located.js';
 
 /** A result for scenario `name` with the given outcome and verdict. */
 function result(name: string, outcome: Outcome | null, verdict: Verdict, reason = `${name} went wrong`): Result {
-  return {
+  return located({
     id: `smtp/resets/${name}/nodemailer`,
     suite: 'smtp/resets',
     protocol: 'smtp',
@@ -21,7 +22,7 @@ function result(name: string, outcome: Outcome | null, verdict: Verdict, reason 
     reason,
     durationMs: 1,
     transcript: [],
-  };
+  });
 }
 
 const results = [

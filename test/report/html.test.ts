@@ -12,6 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../../src/engine/types.js';
 import { markLines, redactTranscript, renderHtml, writeHtml } from '../../src/report/html.js';
+import { located } from '../helpers/located.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const META = { version: '9.8.7', generatedAt: new Date('2025-01-02T03:04:05.000Z') };
@@ -19,7 +20,7 @@ const XSS = '<script>window.__pwned = 1</script> & "quoted" \'too\'';
 
 /** A result with the fields every fixture shares; `over` gives what differs. */
 function result(over: Partial<Result> & Pick<Result, 'id' | 'protocol' | 'client' | 'server'>): Result {
-  return {
+  return located({
     suite: over.protocol === 'smtp' ? 'smtp/resets' : 'ftp/resets',
     title: 'a title',
     fault: null,
@@ -32,7 +33,7 @@ function result(over: Partial<Result> & Pick<Result, 'id' | 'protocol' | 'client
     durationMs: 42.5,
     transcript: [],
     ...over,
-  };
+  });
 }
 
 const RESET_RCPT = { kind: 'reset', at: { before: 'reply', to: 'RCPT' } } as const;

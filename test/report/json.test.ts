@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Result } from '../../src/engine/types.js';
 import { toJsonReport, writeJsonReport } from '../../src/report/json.js';
+import { located } from '../helpers/located.js';
 
 /** A deviating reset result; `over` replaces fields. */
 function result(over: Partial<Result> = {}): Result {
-  return {
+  return located({
     id: 'smtp/resets/reset-after-rcpt/nodemailer',
     suite: 'smtp/resets',
     protocol: 'smtp',
@@ -24,7 +25,7 @@ function result(over: Partial<Result> = {}): Result {
     durationMs: 42,
     transcript: ['0.000 S: 220 ready', '0.010 C: EHLO x'],
     ...over,
-  };
+  });
 }
 
 const reply = result({

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Result, Verdict } from '../../src/engine/types.js';
 import { writeJunitReport } from '../../src/report/junit.js';
+import { located } from '../helpers/located.js';
 
 /** A result in `suite` with the given verdict and reason. */
 function result(suite: string, name: string, verdict: Verdict, reason = `${name} ${verdict}`): Result {
-  return {
+  return located({
     id: `${suite}/${name}/nodemailer`,
     suite,
     protocol: 'smtp',
@@ -23,7 +24,7 @@ function result(suite: string, name: string, verdict: Verdict, reason = `${name}
     reason,
     durationMs: 1500,
     transcript: [`0.000 S: 220 ${name}`, '0.001 C: QUIT'],
-  };
+  });
 }
 
 const results = [

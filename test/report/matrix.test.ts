@@ -3,13 +3,14 @@ import { describe, expect, it } from 'vitest';
 import type { Result } from '../../src/engine/types.js';
 import { createConsoleReporter } from '../../src/report/console.js';
 import { buildMatrix } from '../../src/report/matrix.js';
+import { located } from '../helpers/located.js';
 
 function result(scenario: string, client: string, over: Partial<Result> = {}): Result {
-  return {
+  return located({
     id: `${scenario}/${client}`, suite: 'smtp/resets', protocol: 'smtp', client, server: 'mock-smtp', title: 't',
     fault: null, faultFired: true, outcome: { kind: 'reset', phase: 'rcpt', bytesSent: 0 }, sink: null,
     expected: 'fails', verdict: 'conformant', reason: 'r', durationMs: 1, transcript: [], ...over,
-  };
+  });
 }
 
 const results = [

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Result, Verdict } from '../../src/engine/types.js';
 import { summarize } from '../../src/report/summary.js';
+import { located } from '../helpers/located.js';
 
 /** A result with the given verdict and harmless defaults for everything else. */
 function result(id: string, verdict: Verdict): Result {
-  return {
+  return located({
     id,
     suite: 'smtp/resets',
     protocol: 'smtp',
@@ -20,7 +21,7 @@ function result(id: string, verdict: Verdict): Result {
     reason: '',
     durationMs: 1,
     transcript: [],
-  };
+  });
 }
 
 describe('summarize', () => {

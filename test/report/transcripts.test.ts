@@ -6,10 +6,11 @@ import type { Result } from '../../src/engine/types.js';
 import type { Fault } from '../../src/faults/types.js';
 import { formatFault } from '../../src/faults/format.js';
 import { writeTranscripts } from '../../src/report/transcripts.js';
+import { located } from '../helpers/located.js';
 
 /** A deviating result for `id`; `over` replaces fields. */
 function result(id: string, over: Partial<Result> = {}): Result {
-  return {
+  return located({
     id,
     suite: id.split('/').slice(0, 2).join('/'),
     protocol: 'smtp',
@@ -26,7 +27,7 @@ function result(id: string, over: Partial<Result> = {}): Result {
     durationMs: 12,
     transcript: ['0.000 S: 220 mock ESMTP', '0.004 C: EHLO [127.0.0.1]', '0.005 C: AUTH PLAIN ****'],
     ...over,
-  };
+  });
 }
 
 describe('writeTranscripts', () => {

@@ -1,5 +1,8 @@
-/** An outcome in a few characters, for tables and matrices. */
-import type { Outcome } from '../engine/types.js';
+/**
+ * An outcome in a few characters, for verdict reasons, tables and matrices. It lives with the outcome
+ * so the engine's verdicts and the reports spell it the same way without the engine importing a report.
+ */
+import type { Outcome } from './types.js';
 
 /**
  * What a client saw, in a few characters: `kind@phase` (`reset@rcpt`, `hung@body`), with the code for a

@@ -1,0 +1,164 @@
+/**
+ * The built-in servers a run can use: the mocks (`mock-smtp`, `mock-ftp`) and the real servers'
+ * launchers (servers/real/), as the `Targets` registry the commands hand the engine. Scenario knobs
+ * are mapped here to each server's own option names.
+ *
+ *   scenario knobs ──► mock: startSmtpServer / startFtpServer (their option names)
+ *                 └──► real: RealServerOptions ──► launcher.unsupported? n/a : launcher.start()
+ */
+import { createHash } from 'node:crypto';
+import { startFtpServer, type FtpServerOptions } from '../../servers/ftp.js';
+import { REAL_SERVERS } from '../../servers/real/index.js';
+import type { RealServerHandle, RealServerLauncher, RealServerOptions } from '../../servers/real/types.js';
+import { startSmtpServer, type SmtpServerOptions } from '../../servers/smtp.js';
+import { MOCK_SERVERS } from '../engine/identity.js';
+import { remotePath, type FtpTarget, type SmtpTarget, type Started, type Targets } from '../engine/targets.js';
+import type { FtpScenario, Protocol, SmtpScenario } from '../engine/types.js';
+
+/** The mocks and every real server wireprobe has a launcher for. */
+export function builtinTargets(): Targets {
+  return { names: serverNames, startSmtp: startSmtpTarget, startFtp: startFtpTarget };
+}
+
+/** Every built-in server name of `protocol`, its mock first. */
+export function serverNames(protocol: Protocol): string[] {
+  return [MOCK_SERVERS[protocol], ...REAL_SERVERS.filter((l) => l.protocol === protocol).map((l) => l.name)];
+}
+
+/** The account runs log in to the mock FTP server with; the password never reaches a report (PASS is redacted). */
+const MOCK_FTP_LOGIN = { user: 'wireprobe', password: 'wireprobe-secret', dir: '/' };
+
+function launcher(name: string): RealServerLauncher {
+  const found = REAL_SERVERS.find((l) => l.name === name);
+  if (!found) throw new Error(`unknown server "${name}"`);
+  return found;
+}
+
+/** Starts a real server for `options`, or says why it cannot run here. */
+async function startReal(name: string, options: RealServerOptions): Promise<Started<RealServerHandle>> {
+  const real = launcher(name);
+  if (!(await real.installed())) return { na: `${name} not found: ${real.install}` };
+  const cannot = real.unsupported(options);
+  if (cannot) return { na: `${name} cannot be set up for this scenario: ${cannot}` };
+  return { target: await real.start(options) };
+}
+
+/**
+ * Postfix and Exim store a message with their trace headers prepended and LF line ends: a stored
+ * message is a copy when it ends with the sent one, CRLF turned to LF.
+ */
+function storedAs(sent: Buffer): Buffer {
+  return Buffer.from(sent.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
+}
+
+/** The SMTP mock's own names for a scenario's knobs. */
+function smtpMockOptions(scenario: SmtpScenario): SmtpServerOptions {
+  const { sizeLimit, maxSessions, greetingDelayMs } = scenario.server ?? {};
+  return {
+    ...(sizeLimit !== undefined ? { sizeLimit } : {}),
+    ...(maxSessions !== undefined ? { maxClients: maxSessions } : {}),
+    ...(greetingDelayMs !== undefined ? { bannerDelayMs: greetingDelayMs } : {}),
+    tls: (scenario.tls ?? 'none') !== 'none' ? 'starttls' : 'off',
+  };
+}
+
+/** Starts the SMTP server a scenario runs against. */
+async function startSmtpTarget(name: string, scenario: SmtpScenario): Promise<Started<SmtpTarget>> {
+  const knobs = scenario.server ?? {};
+  const tls = (scenario.tls ?? 'none') !== 'none';
+  if (name === MOCK_SERVERS.smtp) {
+    const server = await startSmtpServer(smtpMockOptions(scenario));
+    return {
+      target: {
+        name,
+        host: server.host,
+        port: server.port,
+        delaysGreeting: true,
+        idle: () => server.idle(),
+        close: () => server.close(),
+        copies: async (expected) => ({
+          copies: expected.map((data) => server.messages.filter((m) => m.bytes === data.length && m.sha256 === sha256(data)).length),
+          stored: server.messages.length,
+        }),
+      },
+    };
+  }
+  // The mock takes any size unless told; a stock MTA stops at its own limit (Postfix: 10 MB), which
+  // would turn a large-message scenario into a size refusal: room for the scenario's messages instead.
+  const room = 2 * scenario.messageBytes + 1024 * 1024;
+  const options: RealServerOptions = {
+    messageSizeLimit: knobs.sizeLimit || Math.max(room, 10_240_000),
+    ...(knobs.maxSessions ? { maxSessions: knobs.maxSessions } : {}),
+    ...(tls ? { tls: true } : {}),
+  };
+  const started = await startReal(name, options);
+  if ('na' in started) return started;
+  const real = started.target;
+  return {
+    target: {
+      name,
+      host: real.host,
+      port: real.port,
+      delaysGreeting: false,
+      idle: async () => undefined,
+      close: () => real.close(),
+      copies: async (expected) => {
+        await real.settle?.();
+        const stored = (await real.messages?.()) ?? [];
+        const wanted = expected.map(storedAs);
+        return { copies: wanted.map((w) => stored.filter((m) => m.subarray(-w.length).equals(w)).length), stored: stored.length };
+      },
+    },
+  };
+}
+
+/** Starts the FTP server a scenario runs against; `files` (names in the login's directory) are there from the start. */
+async function startFtpTarget(name: string, scenario: FtpScenario, files: Readonly<Record<string, Buffer>>): Promise<Started<FtpTarget>> {
+  const knobs = scenario.server ?? {};
+  if (name === MOCK_SERVERS.ftp) {
+    const preload = Object.fromEntries(Object.entries(files).map(([file, data]) => [remotePath(MOCK_FTP_LOGIN, file), data]));
+    // The knobs carry the FTP mock's own option names.
+    const options: FtpServerOptions = { users: { [MOCK_FTP_LOGIN.user]: MOCK_FTP_LOGIN.password }, anonymous: 'off', ...knobs, files: preload };
+    const server = await startFtpServer(options);
+    return {
+      target: {
+        name,
+        host: server.host,
+        port: server.port,
+        delaysGreeting: true,
+        login: MOCK_FTP_LOGIN,
+        idle: () => server.idle(),
+        close: () => server.close(),
+        read: async (path) => server.read(path),
+      },
+    };
+  }
+  const { greetingDelayMs: _proxyDoesIt, ...rest } = knobs;
+  const options: RealServerOptions = {
+    ...(rest.maxSessions ? { maxSessions: rest.maxSessions } : {}),
+    ...(rest.maxPerAddress ? { maxPerAddress: rest.maxPerAddress } : {}),
+    ...(rest.idleTimeoutMs ? { idleTimeoutMs: rest.idleTimeoutMs } : {}),
+    ...(rest.active ? { active: rest.active } : {}),
+  };
+  const started = await startReal(name, options);
+  if ('na' in started) return started;
+  const real = started.target;
+  if (!real.login || !real.read || !real.put) {
+    await real.close();
+    throw new Error(`the ${name} launcher gives no login, read or put`);
+  }
+  try {
+    for (const [file, data] of Object.entries(files)) await real.put(remotePath(real.login, file), data);
+  } catch (error) {
+    await real.close(); // the runner gets no target to close
+    throw error;
+  }
+  const read = real.read.bind(real);
+  return {
+    target: { name, host: real.host, port: real.port, delaysGreeting: false, login: real.login, idle: async () => undefined, close: () => real.close(), read },
+  };
+}
+
+function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}

@@ -1,0 +1,118 @@
+/**
+ * FTP's part of a run, with one client in one mode: a server (the mock, or a real one) behind the fault
+ * proxy (FTP mode: data connections pass through it too), the transfers, then classify, integrity by
+ * size and SHA-256 at the receiving end (the server's file for an upload, the file the client wrote
+ * out for a download, against the one served), and the verdict.
+ *
+ *   targets.startFtp ─► startProxy(ftp, fault) ─► client.run(upload|download, mode) per file
+ *        │ files: size + SHA-256 as stored                │ control + data sessions
+ *        └────────────► integrity ◄── report ──► classify ◄┘ ──► judgeFtp
+ */
+import { randomBytes } from 'node:crypto';
+import type { ClientReport, FtpClientAdapter, FtpJob, FtpMode } from '../clients/types.js';
+import { startProxy, type SessionInfo } from '../proxy/proxy.js';
+import { digestOf } from '../util/digest.js';
+import { classify } from './classify.js';
+import { DEFAULT_TIMEOUTS, proxyFaults, type Judgement, type ProtocolRun, type Seen, type Stage } from './protocol-run.js';
+import { remotePath, type FtpTarget, type Targets } from './targets.js';
+import type { FtpReport, FtpScenario, Outcome, SinkReport } from './types.js';
+import { judgeFtp, type Transferred } from './verdict.js';
+
+interface FtpPlan extends Stage {
+  readonly server: FtpTarget;
+  readonly jobs: readonly FtpJob[];
+  /** Each file's remote path and content (a download's: the file served). */
+  readonly files: readonly { readonly path: string; readonly data: Buffer }[];
+}
+
+/** The FTP run of `scenario` with `client` in `mode` against the server `serverName` of `targets`. */
+export function ftpRun(scenario: FtpScenario, client: FtpClientAdapter, mode: FtpMode, targets: Targets, serverName: string): ProtocolRun<FtpPlan> {
+  const transfer = scenario.ftp;
+  const download = transfer.direction === 'download';
+  return {
+    refuse: () => {
+      if (!client.modes.includes(mode)) return `${client.name} has no ${mode} mode`;
+      if (transfer.resume && !client.resumes) return `${client.name} cannot resume an upload`;
+      if (transfer.sources && !client.binds) return `${client.name} cannot choose the address it connects from`;
+      return undefined;
+    },
+    prepare: async (own) => {
+      const count = transfer.parallel ?? 1;
+      const name = scenario.id.replace(/[^\w.-]+/g, '-');
+      const names = Array.from({ length: count }, (_, i) => `${name}${count > 1 ? `-${i + 1}` : ''}.bin`);
+      const contents = names.map(() => randomBytes(scenario.messageBytes));
+      const preload = download ? Object.fromEntries(names.map((n, i) => [n, contents[i]!])) : {};
+      const started = await targets.startFtp(serverName, scenario, preload);
+      if ('na' in started) return started;
+      const server = own(started.target);
+      const { login } = server;
+      const files = names.map((n, i) => ({ path: remotePath(login, n), data: contents[i]! }));
+      const faults = proxyFaults(scenario.fault, scenario.server?.greetingDelayMs, server.delaysGreeting);
+      const proxy = own(await startProxy({ upstream: { host: server.host, port: server.port }, faults, protocol: 'ftp' }));
+      const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
+      const job = { host: proxy.host, port: proxy.port, user: login.user, password: login.password, mode, direction: transfer.direction, timeouts };
+      const jobs: FtpJob[] = files.map((f, i) => ({
+        ...job,
+        path: f.path,
+        data: download ? Buffer.alloc(0) : f.data,
+        ...(transfer.resume ? { resume: true } : {}),
+        ...(transfer.sources?.length ? { source: transfer.sources[i % transfer.sources.length]! } : {}),
+      }));
+      return { proxy, server, deadline: timeouts.deadline, jobs, files };
+    },
+    observe: (plan, signal) => Promise.all(plan.jobs.map((j) => client.run(j, signal))),
+    judge: async (plan, { reports, sessions, unfired }: Seen): Promise<Judgement> => {
+      const transferred = await Promise.all(plan.files.map(async (f, i): Promise<Transferred> => {
+        const report = reports === 'hung' ? undefined : reports[i];
+        // A download is judged by what the client wrote out (its size and SHA-256), an upload by the server's file.
+        const stored = download ? undefined : await plan.server.read(f.path);
+        const held = download ? (report?.ok ? report.received : undefined) : stored && digestOf(stored);
+        const sent = digestOf(f.data);
+        return { reported: report?.ok === true, sent: sent.sha256, bytes: sent.bytes, ...(held ? { held: held.sha256, heldBytes: held.bytes } : {}) };
+      }));
+      const outcome = outcomeOf(client, reports, sessions);
+      const intact = transferred.filter((t) => t.held === t.sent).length;
+      const bad = transferred.find((t) => t.reported && t.held !== t.sent);
+      const sink: SinkReport = {
+        copies: intact,
+        intact: bad === undefined,
+        ...(bad ? { sha256: { sent: bad.sent, held: bad.held ?? 'nothing' } } : {}),
+      };
+      const ftp = ftpReport(sessions);
+      const expect = transfer.expect?.[mode] ?? scenario.expect;
+      const { verdict, reason } = judgeFtp({ expect, unfired, outcome, transferred, download, ftp });
+      return { outcome, sink, ftp, verdict, reason };
+    },
+  };
+}
+
+/**
+ * The outcome: hung, else the first failure reported, else delivered; seen through the client's last
+ * control session (a retrying client's last attempt), or for a failure among parallel transfers the
+ * first session that completed nothing. The client saw an RST or a FIN on the control connection or,
+ * when that stayed up, on the data connection.
+ */
+function outcomeOf(client: FtpClientAdapter, reports: readonly ClientReport[] | 'hung', sessions: readonly SessionInfo[]): Outcome {
+  const failed = reports === 'hung' ? undefined : reports.find((r) => !r.ok);
+  const session = failed && reports !== 'hung' && reports.length > 1 ? (sessions.find((s) => s.accepted === 0) ?? sessions.at(-1)) : sessions.at(-1);
+  const wire = session && { clientSaw: session.clientSaw ?? session.data?.clientSaw ?? null, lastReply: session.lastReply };
+  const report: ClientReport | 'hung' = reports === 'hung' ? 'hung' : (failed ?? reports[0]!);
+  const outcome = classify({ report, phase: session?.phase ?? 'connect', bytesSent: session?.data?.bytes ?? 0, wire, exitCodes: client.exitCodes ?? {} });
+  // Refused with the control connection up: it was a data connection, at the phase the client was in.
+  return outcome.kind === 'refused' && session && session.phase !== 'connect' ? { ...outcome, phase: session.phase } : outcome;
+}
+
+/** The control and data connections' fates, over every session the client opened. */
+function ftpReport(sessions: readonly SessionInfo[]): FtpReport {
+  const last = sessions.at(-1);
+  return {
+    control: last?.clientSaw ?? null,
+    sessions: sessions.length,
+    transfers: sessions.reduce((n, s) => n + s.transactions, 0),
+    data: {
+      connections: sessions.reduce((n, s) => n + (s.data?.connections ?? 0), 0),
+      bytes: sessions.reduce((n, s) => n + (s.data?.bytes ?? 0), 0),
+      clientSaw: [...sessions].reverse().find((s) => s.data?.connections)?.data?.clientSaw ?? null,
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * What says which run a result is (scenario, client, mode, server), and the results of runs that never
+ * happened. Pure: the reports read columns from here and the results, never from the runner.
+ */
+import type { ClientAdapter, FtpMode } from '../clients/types.js';
+import type { Result, Scenario } from './types.js';
+
+export const MOCK_SERVERS = { smtp: 'mock-smtp', ftp: 'mock-ftp' } as const;
+
+/**
+ * The column a run sits in: the client, for FTP its mode (`curl/active`), and against a real server
+ * that server (`curl/active@vsftpd`).
+ */
+export function columnOf(client: string, mode?: FtpMode, server?: string): string {
+  const column = mode ? `${client}/${mode}` : client;
+  // Results against a mock (`mock-smtp`, `mock-ftp`) keep the plain column.
+  return server && !server.startsWith('mock') ? `${column}@${server}` : column;
+}
+
+/** Which run: one scenario, one client (FTP: in one mode), one server. */
+export interface RunOf {
+  readonly scenario: Scenario;
+  readonly client: ClientAdapter;
+  readonly mode?: FtpMode;
+  /** Default: the protocol's mock. */
+  readonly server?: string;
+}
+
+/** The fields of a result that say what ran. */
+export function identity({ scenario, client, mode, server }: RunOf) {
+  const on = server ?? MOCK_SERVERS[scenario.protocol];
+  const column = columnOf(client.name, mode, on);
+  return {
+    id: `${scenario.id}/${column}`,
+    scenarioId: scenario.id,
+    column,
+    suite: scenario.suite,
+    protocol: scenario.protocol,
+    client: client.name,
+    ...(mode ? { mode } : {}),
+    server: on,
+    title: scenario.title,
+    fault: scenario.fault ?? null,
+    expected: (mode && scenario.protocol === 'ftp' && scenario.ftp.expect?.[mode]?.rule) || scenario.expect.rule,
+  };
+}
+
+/** The result for a run that cannot happen here; it neither passes nor fails. */
+export function notApplicable(run: RunOf, reason: string): Result {
+  return { ...identity(run), faultFired: false, outcome: null, sink: null, verdict: 'n/a', reason, durationMs: 0, transcript: [] };
+}
+
+/** The result for a run wireprobe itself failed at. */
+export function failed(run: RunOf, error: unknown, started: number): Result {
+  const reason = `wireprobe failed: ${(error as Error).message}`;
+  return { ...identity(run), faultFired: false, outcome: null, sink: null, verdict: 'error', reason, durationMs: Math.round(performance.now() - started), transcript: [] };
+}

@@ -1,0 +1,114 @@
+/**
+ * One run of one scenario with one client, whatever the protocol: each protocol implements
+ * `ProtocolRun` (prepare, observe, judge) and `runOne` owns the order, the deadline and the teardown,
+ * in one try/finally, so a failure anywhere closes what was started and becomes an `error` result.
+ *
+ *   refuse? ─► n/a
+ *   prepare(own) ─► target + proxy started (own: closed in reverse order in the finally)
+ *     └► observe(signal) ──race── deadline ─► grace, sessions taken, proxy closed, server idle
+ *          └► judge(reports, sessions, unfired) ─► Result
+ */
+import type { ClientReport, Timeouts } from '../clients/types.js';
+import type { Fault } from '../faults/types.js';
+import type { ProxyHandle, SessionInfo } from '../proxy/proxy.js';
+import { bounded } from '../util/bounded.js';
+import { withDeadline } from './deadline.js';
+import { failed, identity, notApplicable, type RunOf } from './identity.js';
+import type { Accounting, FtpReport, Outcome, Result, SinkReport, Verdict } from './types.js';
+
+/** How long a client may go on (QUIT, closing) after it reported, before the proxy is closed. */
+const QUIT_GRACE_MS = 1_000;
+
+/** Client timeouts and the runner's deadline, unless a scenario sets its own. */
+export const DEFAULT_TIMEOUTS: Timeouts = { connect: 5_000, greeting: 5_000, socket: 5_000, deadline: 20_000 };
+
+/** Something `runOne` closes after the run, whatever happened. */
+export interface Closable {
+  close(): Promise<void>;
+}
+
+/** What `prepare` started: the proxy the client talks through and the server behind it. */
+export interface Stage {
+  readonly proxy: ProxyHandle;
+  readonly server: { idle(): Promise<void> };
+  /** The runner's hard deadline for the client, ms. */
+  readonly deadline: number;
+}
+
+/** What the runner saw of the client's run. */
+export interface Seen {
+  /** One report per job, or `hung` when the deadline had to stop the client. */
+  readonly reports: readonly ClientReport[] | 'hung';
+  /** The proxy's view of every session, taken before the teardown ended those left open. */
+  readonly sessions: readonly SessionInfo[];
+  /** The scenario's fault was armed and never fired. */
+  readonly unfired: boolean;
+}
+
+/** What a protocol concludes about one run. */
+export interface Judgement {
+  readonly outcome: Outcome;
+  readonly sink: SinkReport;
+  readonly messages?: Accounting;
+  readonly ftp?: FtpReport;
+  readonly verdict: Verdict;
+  readonly reason: string;
+}
+
+/** One protocol's part of a run; `runOne` calls it in order and closes what it started. */
+export interface ProtocolRun<Plan extends Stage> {
+  /** Why the client cannot express the scenario (`n/a`), decided before anything starts; else undefined. */
+  refuse(): string | undefined;
+  /** Starts the server and the proxy, handing each to `own` as soon as it exists; or says why it cannot run there. */
+  prepare(own: <T extends Closable>(started: T) => T): Promise<Plan | { readonly na: string }>;
+  /** Runs the client through the proxy; `signal` aborts at the deadline or on an interrupt. */
+  observe(plan: Plan, signal: AbortSignal): Promise<readonly ClientReport[]>;
+  /** Classify, integrity, verdict. */
+  judge(plan: Plan, seen: Seen): Promise<Judgement>;
+}
+
+/**
+ * Runs one scenario through `protocol`. Never throws: wireprobe's own failures become `error`. `stop`
+ * (an interrupt) cuts the client short; what was started is closed as always.
+ */
+export async function runOne<Plan extends Stage>(run: RunOf, protocol: ProtocolRun<Plan>, stop?: AbortSignal): Promise<Result> {
+  const started = performance.now();
+  const refusal = protocol.refuse();
+  if (refusal) return notApplicable(run, refusal);
+  const owned: Closable[] = [];
+  try {
+    const plan = await protocol.prepare((thing) => (owned.push(thing), thing));
+    if ('na' in plan) return notApplicable(run, plan.na);
+    const { proxy, server } = plan;
+    const reports = await withDeadline((signal) => protocol.observe(plan, signal), plan.deadline, stop);
+    if (reports !== 'hung') await bounded(proxy.idle(), QUIT_GRACE_MS);
+    const sessions = proxy.sessions();
+    await proxy.close();
+    await server.idle();
+    // Interrupted: the result is left out, so no need to wait for what the server holds.
+    if (stop?.aborted) return failed(run, stop.reason, started);
+    // The scenario's fault comes first among the proxy's (see proxyFaults).
+    const faultFired = run.scenario.fault !== undefined && proxy.fired()[0] === true;
+    const judged = await protocol.judge(plan, { reports, sessions, unfired: !!run.scenario.fault && !faultFired });
+    return {
+      ...identity(run),
+      faultFired,
+      ...judged,
+      durationMs: Math.round(performance.now() - started),
+      transcript: proxy.sessions().flatMap((s) => s.transcript),
+    };
+  } catch (error) {
+    return failed(run, error, started);
+  } finally {
+    for (const thing of owned.reverse()) await thing.close();
+  }
+}
+
+/**
+ * The proxy's faults: the scenario's first, and for a server that does not hold greetings itself the
+ * greeting delay as a delay on connect (a burst must overlap at the server).
+ */
+export function proxyFaults(fault: Fault | undefined, greetingDelayMs: number | undefined, delaysGreeting: boolean): Fault[] {
+  const faults: Fault[] = fault ? [fault] : [];
+  return !delaysGreeting && greetingDelayMs ? [...faults, { kind: 'delay', ms: greetingDelayMs, at: 'connect' }] : faults;
+}

@@ -1,0 +1,102 @@
+/**
+ * SMTP's part of a run: a server (the mock, or a real MTA) behind the fault proxy, one message or
+ * several sent by the client, then classify, the sink check (size and SHA-256 of every copy the server
+ * holds) and the verdict.
+ *
+ *   targets.startSmtp ─► startProxy(fault) ─► sendAll(client, jobs) ─► classify(report, session)
+ *        └──────── copies held ────────────────────────────────────────────► judge
+ */
+import type { ClientReport, Sends, SmtpClientAdapter, SmtpJob } from '../clients/types.js';
+import { startProxy, type SessionInfo } from '../proxy/proxy.js';
+import { classify } from './classify.js';
+import { fingerprint, makeMessage, type TestMessage } from './message.js';
+import { DEFAULT_TIMEOUTS, proxyFaults, type Judgement, type ProtocolRun, type Seen, type Stage } from './protocol-run.js';
+import { sendAll } from './sends.js';
+import type { SmtpTarget, Targets } from './targets.js';
+import type { Accounting, Outcome, SinkReport, SmtpScenario } from './types.js';
+import { judge } from './verdict.js';
+
+interface SmtpPlan extends Stage {
+  readonly server: SmtpTarget;
+  readonly jobs: readonly SmtpJob[];
+  readonly sends: Sends;
+  /** Each message as the server should store it (after the client's own transform). */
+  readonly expected: readonly TestMessage[];
+}
+
+/** The SMTP run of `scenario` with `client` against the server `serverName` of `targets`. */
+export function smtpRun(scenario: SmtpScenario, client: SmtpClientAdapter, targets: Targets, serverName: string): ProtocolRun<SmtpPlan> {
+  const sends = scenario.sends ?? { count: 1, mode: 'sequential' };
+  return {
+    refuse: () => cannotExpress(scenario, client),
+    prepare: async (own) => {
+      const started = await targets.startSmtp(serverName, scenario);
+      if ('na' in started) return started;
+      const server = own(started.target);
+      const faults = proxyFaults(scenario.fault, scenario.server?.greetingDelayMs, server.delaysGreeting);
+      const proxy = own(await startProxy({ upstream: { host: server.host, port: server.port }, faults }));
+      const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
+      const messages = Array.from({ length: sends.count }, (_, i) =>
+        makeMessage(sends.count > 1 ? `${scenario.id}#${i + 1}` : scenario.id, scenario.messageBytes, scenario.message),
+      );
+      const expected = messages.map((m) => (client.transforms ? fingerprint(client.transforms(m.data)) : m));
+      const job = { host: proxy.host, port: proxy.port, from: 'sender@wireprobe.test', to: ['sink@wireprobe.test'], timeouts, tls: scenario.tls ?? 'none' };
+      return { proxy, server, deadline: timeouts.deadline, jobs: messages.map((m) => ({ ...job, message: m.data })), sends, expected };
+    },
+    observe: (plan, signal) => sendAll(client, plan.jobs, plan.sends, signal),
+    judge: async (plan, { reports, sessions, unfired }: Seen): Promise<Judgement> => {
+      const inOrder = !client.runMany && sends.mode === 'sequential';
+      const outcome = outcomeOf(client, reports, sessions, inOrder);
+      const { copies, stored } = await plan.server.copies(plan.expected.map((e) => e.data));
+      const sink: SinkReport = { copies: stored, intact: copies.reduce((a, b) => a + b, 0) === stored };
+      const messages = sends.count > 1 ? account(reports, copies, sessions) : undefined;
+      const sent = new Set(sessions.flatMap((s) => s.sent));
+      const violations = sessions.flatMap((s) => s.violations);
+      const evidence = { expect: scenario.expect, unfired, sent, outcome, sink, violations };
+      const { verdict, reason } = judge({ ...evidence, ...(messages ? { messages } : {}) });
+      return { outcome, sink, ...(messages ? { messages } : {}), verdict, reason };
+    },
+  };
+}
+
+/** Why a client cannot express a scenario, or undefined. */
+function cannotExpress(scenario: SmtpScenario, client: SmtpClientAdapter): string | undefined {
+  if (scenario.needs === 'pool' && !client.pools) return `${client.name} keeps no connection pool, which this scenario needs`;
+  if (scenario.needs === 'connection-per-message' && client.pools) {
+    return `${client.name} sends over its pooled connections, not one per message, which this scenario needs`;
+  }
+  return undefined;
+}
+
+/**
+ * The run's outcome: hung, else the first failure the client reported, else delivered. It is seen
+ * through a session: the last one for a single message or a success; for a failure among several
+ * messages, the failing message's own session when messages went one connection each in order,
+ * else the first session in which nothing was accepted (none: the connection never got through).
+ */
+function outcomeOf(client: SmtpClientAdapter, reports: readonly ClientReport[] | 'hung', sessions: readonly SessionInfo[], inOrder: boolean): Outcome {
+  const failedAt = reports === 'hung' ? -1 : reports.findIndex((r) => !r.ok);
+  const failed = reports !== 'hung' && failedAt !== -1 ? reports[failedAt] : undefined;
+  const single = reports === 'hung' || reports.length === 1;
+  const session = single || !failed ? sessions.at(-1) : inOrder ? sessions[failedAt] : sessions.find((s) => s.accepted === 0);
+  const wire = session && { clientSaw: session.clientSaw, lastReply: session.lastReply };
+  const report = reports === 'hung' ? 'hung' : (failed ?? reports[0]!);
+  return classify({ report, phase: session?.phase ?? 'connect', bytesSent: session?.bodyBytes ?? 0, wire, exitCodes: client.exitCodes ?? {} });
+}
+
+/** Per message: what the client said against the copies the server holds. */
+function account(reports: readonly ClientReport[] | 'hung', copies: readonly number[], sessions: readonly SessionInfo[]): Accounting {
+  const ok = copies.map((_, i) => reports !== 'hung' && reports[i]?.ok === true);
+  const sum = (pick: (s: SessionInfo) => number): number => sessions.reduce((n, s) => n + pick(s), 0);
+  const transactions = sum((s) => s.transactions);
+  return {
+    sent: copies.length,
+    transactions,
+    retried: Math.max(0, transactions - copies.length),
+    acknowledged: sum((s) => s.accepted),
+    reportedDelivered: ok.filter(Boolean).length,
+    reportedFailed: reports === 'hung' ? 0 : ok.filter((x) => !x).length,
+    lost: copies.filter((n, i) => ok[i] && n === 0).length,
+    duplicated: copies.filter((n) => n > 1).length,
+  };
+}
