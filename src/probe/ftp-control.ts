@@ -14,7 +14,10 @@ import { createHash } from 'node:crypto';
 import net, { isIPv4, type AddressInfo, type Server } from 'node:net';
 import { formatEprt, formatPort, parse227, parse229, type HostPort } from '../protocol/ftp-address.js';
 import { codeOf, plain, said, seconds } from './ftp-finding.js';
-import { connectRaw, EVENTS, wrapSocket, type ConnectFailure, type RawConnection, type Read, type Reply } from './raw.js';
+import { connectRaw, wrapSocket, type ConnectFailure } from './raw-connect.js';
+import { EVENTS } from './raw-transcript.js';
+import type { RawConnection, Read } from './raw.js';
+import type { Reply } from '../protocol/reply.js';
 import { ANONYMOUS } from './target.js';
 import type { ProbeLimits, ProbeTarget } from './types.js';
 

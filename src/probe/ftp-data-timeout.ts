@@ -17,7 +17,8 @@ import { codeOf, finding, merge, probeFileName, said, seconds, skipped } from '.
 import { ftpRfc } from './ftp-ids.js';
 import { DATA_TROUBLE, remove, UPLOAD_DIRS } from './ftp-integrity.js';
 import { Payload } from './ftp-payload.js';
-import type { RawConnection, Read, Reply } from './raw.js';
+import type { RawConnection, Read } from './raw.js';
+import type { Reply } from '../protocol/reply.js';
 import type { Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
 const ID = 'ftp.data-timeout';

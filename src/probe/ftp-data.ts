@@ -19,7 +19,7 @@ import { parse227, type HostPort } from '../protocol/ftp-address.js';
 import { fresh, openLoggedIn, type FtpSession, type Transfer } from './ftp-control.js';
 import { addressClass, codeOf, failedHow, finding, merge, said, seconds, skipped, unusedPort } from './ftp-finding.js';
 import { ftpRfc } from './ftp-ids.js';
-import type { ConnectFailure } from './raw.js';
+import type { ConnectFailure } from './raw-connect.js';
 import type { Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
 const RFC = {

@@ -5,7 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import net, { isIPv4, isIPv6, type AddressInfo } from 'node:net';
-import type { ConnectFailure, Read, Reply } from './raw.js';
+import type { ConnectFailure } from './raw-connect.js';
+import type { Read } from './raw.js';
+import type { Reply } from '../protocol/reply.js';
 import type { Finding, FindingStatus } from './types.js';
 
 /** An anonymous login (RFC 1635): any password is accepted, so a wrong one proves nothing. */

@@ -16,7 +16,8 @@ import { isIPv4 } from 'node:net';
 import { FtpSession, openLoggedIn } from './ftp-control.js';
 import { finding, plain, said, seconds, skipped } from './ftp-finding.js';
 import { ftpRfc } from './ftp-ids.js';
-import type { Read, Reply } from './raw.js';
+import type { Read } from './raw.js';
+import type { Reply } from '../protocol/reply.js';
 import type { Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
 const RFC = { 'idle-timeout': ftpRfc('ftp.idle-timeout'), 'session-limit': ftpRfc('ftp.session-limit') } as const;

@@ -15,7 +15,8 @@ import { randomBytes } from 'node:crypto';
 import { FtpSession, type Login } from './ftp-control.js';
 import { codeOf, finding, isAnonymous, merge, probeFileName, said, skipped } from './ftp-finding.js';
 import { ftpRfc } from './ftp-ids.js';
-import type { Read, Reply } from './raw.js';
+import type { Read } from './raw.js';
+import type { Reply } from '../protocol/reply.js';
 import type { Finding, ProbeLimits, ProbeTarget } from './types.js';
 
 const RFC = { greeting: ftpRfc('ftp.greeting'), login: ftpRfc('ftp.login'), feat: ftpRfc('ftp.feat') } as const;

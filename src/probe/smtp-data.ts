@@ -12,7 +12,8 @@
  *               any reply means DATA ended at the look-alike: 2xx taken (fail), or refused ─► NOOP: the
  *               session still reads commands (fail) or it ended (pass)
  */
-import { visible, type RawConnection } from './raw.js';
+import { visible } from '../util/terminal.js';
+import type { RawConnection } from './raw.js';
 import { rfcOf } from './smtp-ids.js';
 import { annotate, closeSmtp, finding, needsAuth, noSession, openSmtp, said, skipped, type SessionNotes } from './smtp-session.js';
 import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';

@@ -6,7 +6,9 @@
  *   connect ─► 220 (timed) ─► EHLO ─► [HELO only if EHLO was refused] ─► XYZZY ─► NOOP ─► QUIT
  *   connect ─► 220 ─► HELO ─► QUIT                                     (when EHLO worked)
  */
-import { connectRaw, type Read, type Reply } from './raw.js';
+import { connectRaw } from './raw-connect.js';
+import type { Read } from './raw.js';
+import type { Reply } from '../protocol/reply.js';
 import { rfcOf } from './smtp-ids.js';
 import { capabilities, closeSmtp, describeCapabilities, ehloName, finding, said, seconds, skipped, UNKNOWN_COMMAND } from './smtp-session.js';
 import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';

@@ -5,7 +5,8 @@
  *                  one at a time; the first one not greeted with 220 shows the limit and how it refuses
  *   idle-timeout:  (only with limits.maxIdleSeconds > 0) EHLO ─► wait, bounded ─► 421? ─► close: seconds
  */
-import { connectRaw, type RawConnection } from './raw.js';
+import { connectRaw } from './raw-connect.js';
+import type { RawConnection } from './raw.js';
 import { rfcOf } from './smtp-ids.js';
 import { closeSmtp, finding, noSession, openSmtp, said, seconds, skipped } from './smtp-session.js';
 import type { CheckGroup, Finding, ProbeLimits, ProbeTarget } from './types.js';

@@ -8,7 +8,9 @@
  *                 STARTTLS refused or handshake failed, --starttls auto ─► again in plain text (notes say why)
  */
 import { isIP } from 'node:net';
-import { connectRaw, type Read, type RawConnection, type Reply } from './raw.js';
+import { connectRaw } from './raw-connect.js';
+import type { Read, RawConnection } from './raw.js';
+import type { Reply } from '../protocol/reply.js';
 import type { Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
 /** Addresses the probe uses. `postmaster` needs no domain and every server must take it (RFC 5321 §4.5.1). */
