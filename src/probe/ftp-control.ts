@@ -13,7 +13,8 @@
 import { createHash } from 'node:crypto';
 import net, { isIPv4, type AddressInfo, type Server } from 'node:net';
 import { formatEprt, formatPort, parse227, parse229, type HostPort } from '../protocol/ftp-address.js';
-import { codeOf, plain, said, seconds } from './ftp-finding.js';
+import { seconds } from './finding.js';
+import { codeOf, plain, said } from './ftp-shared.js';
 import { connectRaw, wrapSocket, type ConnectFailure } from './raw-connect.js';
 import { EVENTS } from './raw-transcript.js';
 import type { RawConnection, Read } from './raw.js';
@@ -206,7 +207,7 @@ export class FtpSession {
       connection: async (timeoutMs) => {
         const socket = await listener.accept(timeoutMs);
         if (!socket) {
-          this.conn.note(`[no data connection to ${here.host}:${here.port} within ${seconds(timeoutMs)} s]`);
+          this.conn.note(`[no data connection to ${here.host}:${here.port} within ${seconds(timeoutMs, 1)} s]`);
           return { ok: false, event: EVENTS.timeout(timeoutMs) };
         }
         this.conn.note(`[data connection from ${plain(socket.remoteAddress)}:${socket.remotePort} accepted]`);
@@ -245,7 +246,7 @@ export class FtpSession {
       if (upload) {
         const { sent, stalled, gone } = await this.#send(data.conn, Buffer.isBuffer(upload) ? [upload] : upload, wait);
         if (stalled) {
-          this.conn.note(`[data: ${sent} octets sent, then no progress within ${seconds(wait)} s: data connection reset]`);
+          this.conn.note(`[data: ${sent} octets sent, then no progress within ${seconds(wait, 1)} s: data connection reset]`);
           data.conn.reset(); // not a FIN: that would be end of file, and a partial upload stored as complete
         } else {
           await data.conn.end();
@@ -265,7 +266,7 @@ export class FtpSession {
         if (keep) kept.push(chunk);
         else kept = [];
       }, wait);
-      const how = got.end === 'closed' ? 'closed by server' : got.end === 'timeout' ? `nothing more within ${seconds(wait)} s` : got.end;
+      const how = got.end === 'closed' ? 'closed by server' : got.end === 'timeout' ? `nothing more within ${seconds(wait, 1)} s` : got.end;
       this.conn.note(`[data: ${got.octets} octets received, ${how}]`);
       const final = await this.next();
       return { first, final, octets: got.octets, sha256: hash.digest('hex'), dataEnd: got.end, ms: took(), ...(keep ? { data: Buffer.concat(kept) } : {}) };

@@ -17,7 +17,8 @@
 import { isIPv4 } from 'node:net';
 import { parse227, type HostPort } from '../protocol/ftp-address.js';
 import { fresh, openLoggedIn, type FtpSession, type Transfer } from './ftp-control.js';
-import { addressClass, codeOf, failedHow, finding, merge, said, seconds, skipped, unusedPort } from './ftp-finding.js';
+import { finding, merge, seconds, skipped } from './finding.js';
+import { addressClass, codeOf, failedHow, said, unusedPort } from './ftp-shared.js';
 import { ftpRfc } from './ftp-ids.js';
 import type { ConnectFailure } from './raw-connect.js';
 import type { Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
@@ -108,7 +109,7 @@ async function pasvAddress(s: FtpSession): Promise<{ finding: Finding; use: Use;
 
 /** Advice for a data port that could not be connected to. */
 function unreachablePort(what: string, to: HostPort, failure: ConnectFailure): string {
-  if (failure.kind === 'timeout') return `${what} ${to.host}:${to.port} did not answer within ${seconds(failure.ms)} s: a firewall drops the passive ports; ${OPEN_RANGE}.`;
+  if (failure.kind === 'timeout') return `${what} ${to.host}:${to.port} did not answer within ${seconds(failure.ms, 1)} s: a firewall drops the passive ports; ${OPEN_RANGE}.`;
   if (failure.kind === 'refused') return `${what} ${to.host}:${to.port} refused the connection: the passive port is not forwarded to the server, or the server listens on another address; ${OPEN_RANGE}.`;
   return `${what} ${to.host}:${to.port} ${failedHow(failure)}: ${OPEN_RANGE}.`;
 }

@@ -13,7 +13,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { FtpSession, type Login } from './ftp-control.js';
-import { codeOf, finding, isAnonymous, merge, probeFileName, said, skipped } from './ftp-finding.js';
+import { finding, merge, seconds, skipped } from './finding.js';
+import { codeOf, isAnonymous, probeFileName, said } from './ftp-shared.js';
 import { ftpRfc } from './ftp-ids.js';
 import type { Read } from './raw.js';
 import type { Reply } from '../protocol/reply.js';
@@ -89,7 +90,7 @@ function greetingTrouble(read: Read<Reply>): string {
 
 function greetingFinding(greeting: Reply, ms: number, session: FtpSession, preliminary?: Reply): Finding {
   const transcript = session.take();
-  const value = Math.round(ms) / 1000; // seconds, to the millisecond: greetings are usually fast
+  const value = seconds(ms, 3); // to the millisecond: greetings are usually fast
   if (greeting.bareLf) return finding('ftp.greeting', 'warn', RFC.greeting, 'The greeting ends its lines with a bare LF: RFC 959 asks for CRLF, and strict clients may hang waiting for it.', transcript, value);
   if (ms > SLOW_GREETING_MS) {
     return finding('ftp.greeting', 'warn', RFC.greeting, `The 220 took ${value} s: clients with short timeouts give up; turn off reverse DNS lookups of clients (UseReverseDNS off, reverse_lookup_enable=NO, pure-ftpd -H).`, transcript, value);

@@ -8,7 +8,8 @@
  */
 import { isIP } from 'node:net';
 import { rfcOf } from './smtp-ids.js';
-import { ADDRESSES, annotate, closeSmtp, finding, noSession, openSmtp, said, skipped, type SessionNotes } from './smtp-session.js';
+import { finding, skipped } from './finding.js';
+import { ADDRESSES, annotate, closeSmtp, noSession, openSmtp, said, type SessionNotes } from './smtp-session.js';
 import type { CheckGroup, Finding } from './types.js';
 
 /** Loopback and private addresses: servers usually trust their own networks to relay (Postfix mynetworks). */
