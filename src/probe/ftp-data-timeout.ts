@@ -15,7 +15,7 @@
 import { DataOpener, openLoggedIn, type FtpSession } from './ftp-control.js';
 import { finding, merge, seconds, skipped } from './finding.js';
 import { codeOf, probeFileName, said } from './ftp-shared.js';
-import { ftpRfc } from './ftp-ids.js';
+import { rfcOf } from './ids.js';
 import { DATA_TROUBLE, remove, UPLOAD_DIRS } from './ftp-integrity.js';
 import { Payload } from './ftp-payload.js';
 import type { RawConnection, Read } from './raw.js';
@@ -23,7 +23,7 @@ import type { Reply } from '../protocol/reply.js';
 import type { Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
 const ID = 'ftp.data-timeout';
-const RFC = ftpRfc(ID);
+const RFC = rfcOf(ID);
 /** Octets sent before the stall: a transfer that has visibly started. */
 const STARTED_OCTETS = 64 * 1024;
 

@@ -19,16 +19,16 @@ import { parse227, type HostPort } from '../protocol/ftp-address.js';
 import { fresh, openLoggedIn, type FtpSession, type Transfer } from './ftp-control.js';
 import { finding, merge, seconds, skipped } from './finding.js';
 import { addressClass, codeOf, failedHow, said, unusedPort } from './ftp-shared.js';
-import { ftpRfc } from './ftp-ids.js';
+import { rfcOf } from './ids.js';
 import type { ConnectFailure } from './raw-connect.js';
 import type { Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
 const RFC = {
-  'pasv-address': ftpRfc('ftp.pasv-address'),
-  'pasv-connect': ftpRfc('ftp.pasv-connect'),
-  epsv: ftpRfc('ftp.epsv'),
-  active: ftpRfc('ftp.active'),
-  'port-bounce': ftpRfc('ftp.port-bounce'),
+  'pasv-address': rfcOf('ftp.pasv-address'),
+  'pasv-connect': rfcOf('ftp.pasv-connect'),
+  epsv: rfcOf('ftp.epsv'),
+  active: rfcOf('ftp.active'),
+  'port-bounce': rfcOf('ftp.port-bounce'),
 } as const;
 
 /** The third-party address a bounce check names: loopback, where nothing of ours or the server's listens. */

@@ -20,11 +20,11 @@ import { formatSize } from '../faults/format.js';
 import { DataOpener, openLoggedIn, type DataPlan, type FtpSession, type Transfer } from './ftp-control.js';
 import { finding, merge, seconds, skipped } from './finding.js';
 import { codeOf, probeFileName, said } from './ftp-shared.js';
-import { ftpRfc } from './ftp-ids.js';
+import { rfcOf } from './ids.js';
 import { Payload } from './ftp-payload.js';
 import { DEFAULT_UPLOAD_OCTETS, type Finding, type FindingStatus, type ProbeContext, type ProbeLimits, type ProbeTarget } from './types.js';
 
-const RFC = { integrity: ftpRfc('ftp.integrity'), resume: ftpRfc('ftp.resume') } as const;
+const RFC = { integrity: rfcOf('ftp.integrity'), resume: rfcOf('ftp.resume') } as const;
 
 /** Octets appended by the resume check's APPE. */
 const APPENDED_OCTETS = 1_000;

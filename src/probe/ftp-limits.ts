@@ -16,12 +16,12 @@ import { isIPv4 } from 'node:net';
 import { FtpSession, openLoggedIn } from './ftp-control.js';
 import { finding, seconds, skipped } from './finding.js';
 import { plain, said } from './ftp-shared.js';
-import { ftpRfc } from './ftp-ids.js';
+import { rfcOf } from './ids.js';
 import type { Read } from './raw.js';
 import type { Reply } from '../protocol/reply.js';
 import type { Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
-const RFC = { 'idle-timeout': ftpRfc('ftp.idle-timeout'), 'session-limit': ftpRfc('ftp.session-limit') } as const;
+const RFC = { 'idle-timeout': rfcOf('ftp.idle-timeout'), 'session-limit': rfcOf('ftp.session-limit') } as const;
 
 /** The limit checks: idle timeout, then session limit. */
 export async function ftpLimitChecks(target: ProbeTarget, limits: ProbeLimits): Promise<Finding[]> {

@@ -15,12 +15,12 @@ import { randomBytes } from 'node:crypto';
 import { FtpSession, type Login } from './ftp-control.js';
 import { finding, merge, seconds, skipped } from './finding.js';
 import { codeOf, isAnonymous, probeFileName, said } from './ftp-shared.js';
-import { ftpRfc } from './ftp-ids.js';
+import { rfcOf } from './ids.js';
 import type { Read } from './raw.js';
 import type { Reply } from '../protocol/reply.js';
 import type { Finding, ProbeLimits, ProbeTarget } from './types.js';
 
-const RFC = { greeting: ftpRfc('ftp.greeting'), login: ftpRfc('ftp.login'), feat: ftpRfc('ftp.feat') } as const;
+const RFC = { greeting: rfcOf('ftp.greeting'), login: rfcOf('ftp.login'), feat: rfcOf('ftp.feat') } as const;
 
 /** A greeting slower than this is a warning: clients give up (often a reverse DNS lookup of the client). */
 const SLOW_GREETING_MS = 3000;
@@ -172,4 +172,13 @@ async function featFinding(session: FtpSession): Promise<Finding> {
   const untried = features.filter((f) => !tried.includes((f.split(' ')[0] ?? '').toUpperCase()) && !INFORMATIONAL.has((f.split(' ')[0] ?? '').toUpperCase()));
   const rest = untried.length > 0 ? ` (not tried here: ${untried.join(', ')})` : '';
   return finding('ftp.feat', 'pass', RFC.feat, `FEAT lists ${features.length} features${checked}${rest}.${also}`, transcript, value);
+}
+
+/**
+ * After the first group (greeting, login, feat): whether a session can be had at all. False when the
+ * greeting or the login failed; run.ts then reports the other ids as `skip`.
+ */
+export function ftpSessionUsable(findings: readonly Finding[]): boolean {
+  const ok = (id: string): boolean => findings.some((f) => f.id === id && (f.status === 'pass' || f.status === 'warn'));
+  return ok('ftp.greeting') && ok('ftp.login');
 }

@@ -14,7 +14,7 @@
  */
 import { visible } from '../util/terminal.js';
 import type { RawConnection } from './raw.js';
-import { rfcOf } from './smtp-ids.js';
+import { rfcOf } from './ids.js';
 import { finding, skipped } from './finding.js';
 import { annotate, closeSmtp, needsAuth, noSession, openSmtp, said, type SessionNotes } from './smtp-session.js';
 import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';

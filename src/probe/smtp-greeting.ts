@@ -9,7 +9,7 @@
 import { connectRaw } from './raw-connect.js';
 import type { Read } from './raw.js';
 import type { Reply } from '../protocol/reply.js';
-import { rfcOf } from './smtp-ids.js';
+import { rfcOf } from './ids.js';
 import { finding, seconds, skipped } from './finding.js';
 import { capabilities, closeSmtp, describeCapabilities, ehloName, said, UNKNOWN_COMMAND } from './smtp-session.js';
 import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';

@@ -7,7 +7,7 @@
  */
 import { connectRaw } from './raw-connect.js';
 import type { RawConnection } from './raw.js';
-import { rfcOf } from './smtp-ids.js';
+import { rfcOf } from './ids.js';
 import { finding, seconds, skipped } from './finding.js';
 import { closeSmtp, noSession, openSmtp, said } from './smtp-session.js';
 import type { CheckGroup, Finding, ProbeLimits, ProbeTarget } from './types.js';

@@ -7,7 +7,7 @@
  *                 5xx: pass                        5xx: pass; 4xx: warn; 2xx: fail ("may be an open relay")
  */
 import { isIP } from 'node:net';
-import { rfcOf } from './smtp-ids.js';
+import { rfcOf } from './ids.js';
 import { finding, skipped } from './finding.js';
 import { ADDRESSES, annotate, closeSmtp, noSession, openSmtp, said, type SessionNotes } from './smtp-session.js';
 import type { CheckGroup, Finding } from './types.js';

@@ -9,7 +9,7 @@
 import { connectRaw } from './raw-connect.js';
 import type { RawConnection } from './raw.js';
 import type { TlsInfo } from './raw-tls.js';
-import { rfcOf } from './smtp-ids.js';
+import { rfcOf } from './ids.js';
 import { finding, skipped } from './finding.js';
 import { annotate, authenticate, authMechanisms, closeSmtp, ehloName, capabilities, noSession, openSmtp, said, UNKNOWN_COMMAND, type Capabilities } from './smtp-session.js';
 import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
