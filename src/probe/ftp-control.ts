@@ -11,7 +11,7 @@
  *        └─ transfer(plan, 'RETR f' | 'STOR f', upload?) ─► 1xx ─► data ─► 226
  */
 import { createHash } from 'node:crypto';
-import net, { isIPv4, type AddressInfo, type Server } from 'node:net';
+import { isIPv4, type AddressInfo } from 'node:net';
 import { formatEprt, formatPort, parse227, parse229, type HostPort } from '../protocol/ftp-address.js';
 import { seconds } from './finding.js';
 import { codeOf, plain, said } from './ftp-shared.js';
@@ -19,6 +19,7 @@ import { connectRaw, wrapSocket, type ConnectFailure } from './raw-connect.js';
 import { EVENTS } from './raw-transcript.js';
 import type { RawConnection, Read } from './raw.js';
 import type { Reply } from '../protocol/reply.js';
+import { listenOnce } from './ftp-listen.js';
 import { ANONYMOUS } from './target.js';
 import type { ProbeLimits, ProbeTarget } from './types.js';
 
@@ -196,7 +197,7 @@ export class FtpSession {
       const arg = verb === 'PORT' ? formatPort(address.host, address.port) : formatEprt(address.host, address.port);
       return { read: await this.command(`${verb} ${arg}`) };
     }
-    const listener = await listen(this.local);
+    const listener = await listenOnce(this.local);
     const here = { host: this.local, port: (listener.server.address() as AddressInfo).port };
     const arg = verb === 'PORT' ? formatPort(here.host, here.port) : formatEprt(here.host, here.port);
     const read = await this.command(`${verb} ${arg}`);
@@ -314,43 +315,6 @@ export class FtpSession {
   take(): { sent: string[]; received: string[] } {
     return this.conn.takeTranscript();
   }
-}
-
-/** A one-connection listener with a bounded accept (active mode), on `host`, any port. */
-async function listen(host: string): Promise<{ readonly server: Server; accept(timeoutMs: number): Promise<net.Socket | undefined>; close(): void }> {
-  const queue: net.Socket[] = [];
-  let wake: (() => void) | undefined;
-  const server = net.createServer({ noDelay: true }, (socket) => {
-    socket.on('error', () => undefined);
-    queue.push(socket);
-    wake?.();
-  });
-  server.on('error', () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  return {
-    server,
-    accept: (timeoutMs) =>
-      new Promise((resolve) => {
-        const take = (): boolean => {
-          const socket = queue.shift();
-          if (!socket) return false;
-          clearTimeout(timer);
-          wake = undefined;
-          resolve(socket);
-          return true;
-        };
-        const timer = setTimeout(() => {
-          wake = undefined;
-          resolve(undefined);
-        }, timeoutMs);
-        wake = take;
-        take();
-      }),
-    close: () => {
-      server.close();
-      for (const socket of queue.splice(0)) socket.destroy();
-    },
-  };
 }
 
 /** A logged-in session, or why there is none (one sentence, for the findings that then cannot run). */

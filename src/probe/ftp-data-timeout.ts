@@ -1,5 +1,5 @@
 /**
- * FTP check of a stalled transfer: `ftp.data-timeout` (id documented in ./ftp.ts). Only with
+ * FTP check of a stalled transfer: `ftp.data-timeout` (id documented in ./ftp-ids.ts). Only with
  * limits.maxDataIdleSeconds > 0: it holds a data connection open for up to that long on purpose.
  *
  *   TYPE I ─► data connection ─► STOR wireprobe-probe-<random>.bin ─► 64 KiB, then nothing

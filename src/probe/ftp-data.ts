@@ -1,6 +1,6 @@
 /**
  * FTP checks of data connections: `ftp.pasv-address`, `ftp.pasv-connect`, `ftp.epsv`, `ftp.active`,
- * `ftp.port-bounce` (ids documented in ./ftp.ts). One logged-in session, in this order (EPSV ALL last:
+ * `ftp.port-bounce` (ids documented in ./ftp-ids.ts). One logged-in session, in this order (EPSV ALL last:
  * it forbids PASV and PORT for the rest of the session):
  *
  *   PASV ─► address = control peer? ─ no ─► connect there? ─ no ─► control address with that port?

@@ -1,5 +1,5 @@
 /**
- * FTP checks that move a file: `ftp.integrity` and `ftp.resume` (ids documented in ./ftp.ts). One
+ * FTP checks that move a file: `ftp.integrity` and `ftp.resume` (ids documented in ./ftp-ids.ts). One
  * logged-in session; the probe's file has a unique name and is deleted at the end, whatever happened
  * (in a new session if this one broke).
  *

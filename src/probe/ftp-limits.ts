@@ -1,6 +1,6 @@
 /**
  * FTP checks of the server's limits: `ftp.idle-timeout` and `ftp.session-limit` (ids documented in
- * ./ftp.ts). Both are bounded by what the user allows (ProbeLimits):
+ * ./ftp-ids.ts). Both are bounded by what the user allows (ProbeLimits):
  *
  *   idle-timeout   skipped unless maxIdleSeconds > 0; log in, stay silent at most maxIdleSeconds:
  *                  421 then close (pass, seconds) │ close or RST without a reply (warn) │ nothing (pass)

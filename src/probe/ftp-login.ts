@@ -1,6 +1,6 @@
 /**
  * FTP checks of the first minute of a session: `ftp.greeting`, `ftp.login`, `ftp.feat` (ids documented
- * in ./ftp.ts). One control session for all three, plus one more for a wrong password when the target
+ * in ./ftp-ids.ts). One control session for all three, plus one more for a wrong password when the target
  * names a user (anonymous logins accept any password, so nothing to learn there).
  *
  *   connect ─► 120? 220 ─► greeting │ USER/PASS ─► login │ SYST, FEAT, TYPE I, then one harmless

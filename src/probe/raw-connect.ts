@@ -18,7 +18,6 @@ export interface ConnectFailure {
   readonly ms: number;
 }
 
-
 export interface RawOptions {
   /** Host name or address to connect to. Required. */
   readonly host: string;
@@ -36,7 +35,6 @@ export interface RawOptions {
    */
   readonly closeOnTimeout?: boolean;
 }
-
 
 /**
  * Connects with a bound (`timeoutMs`, default 5000) and optionally from `localAddress`. Never throws for

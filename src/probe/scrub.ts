@@ -40,7 +40,7 @@ export function secretsOf(target: ProbeTarget): string[] {
 export function maskText(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) out = out.split(secret).join(MASK);
-  // A transcript line cut for display (`text... (300 chars)`, src/probe/raw.ts) may end inside a secret:
+  // A transcript line cut for display (`text... (300 chars)`, src/probe/raw-transcript.ts) may end inside a secret:
   // the start of a secret right before the cut is masked too.
   const cut = /^([\s\S]*?)(\.\.\. \(\d+ chars\))$/.exec(out);
   if (cut) {

@@ -1,6 +1,6 @@
 /**
- * Properties of reply reading: the proxy's Replies (src/protocol/replies.ts) and the probe's pure
- * replyParser (src/protocol/reply.ts, the probe's) give the same lines, replies and octet counts however the stream is
+ * Properties of reply reading: the proxy's Replies (src/protocol/replies.ts) and the pure replyParser
+ * the probe reads with (src/protocol/reply.ts) give the same lines, replies and octet counts however the stream is
  * split, never throw, always make progress; and on FTP replies the probe and the proxy's FtpTracker agree
  * on where each reply ends and on its code, malformed lines included.
  */

@@ -20,7 +20,13 @@ describe('replyParser', () => {
   it('takes a multi-line reply whole, unnumbered and other-code lines as text, and leaves what follows', () => {
     const text = '211-Features:\r\n MDTM\r\n250 other\r\n211 End\r\n220 next';
     expect(replyParser(text)).toEqual({
-      value: { code: 211, lines: ['Features:', ' MDTM', 'other', 'End'], raw: ['211-Features:', ' MDTM', '250 other', '211 End'], malformed: false, bareLf: false },
+      value: {
+        code: 211,
+        lines: ['Features:', ' MDTM', 'other', 'End'],
+        raw: ['211-Features:', ' MDTM', '250 other', '211 End'],
+        malformed: false,
+        bareLf: false,
+      },
       consumed: text.indexOf('220'),
     });
   });
