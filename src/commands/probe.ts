@@ -1,5 +1,6 @@
 /** `wireprobe probe URL`: probes a live server and writes the reports asked for. */
-import { formatProbeReport, writeProbeJson, writeProbeJunit } from '../probe/report.js';
+import { formatProbeReport } from '../probe/report.js';
+import { writeProbeJson, writeProbeJunit } from '../report/probe.js';
 import { failsOn, runProbe } from '../probe/run.js';
 import { visible } from '../util/terminal.js';
 import type { ProbeLimits, ProbeTarget } from '../probe/types.js';

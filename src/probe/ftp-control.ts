@@ -11,10 +11,15 @@
  *        └─ transfer(plan, 'RETR f' | 'STOR f', upload?) ─► 1xx ─► data ─► 226
  */
 import { createHash } from 'node:crypto';
-import net, { isIPv4, type AddressInfo, type Server } from 'node:net';
+import { isIPv4, type AddressInfo } from 'node:net';
 import { formatEprt, formatPort, parse227, parse229, type HostPort } from '../protocol/ftp-address.js';
-import { codeOf, plain, said, seconds } from './ftp-finding.js';
-import { connectRaw, EVENTS, wrapSocket, type ConnectFailure, type RawConnection, type Read, type Reply } from './raw.js';
+import { seconds } from './finding.js';
+import { codeOf, plain, said } from './ftp-shared.js';
+import { connectRaw, wrapSocket, type ConnectFailure } from './raw-connect.js';
+import { EVENTS } from './raw-transcript.js';
+import type { RawConnection, Read } from './raw.js';
+import type { Reply } from '../protocol/reply.js';
+import { listenOnce } from './ftp-listen.js';
 import { ANONYMOUS } from './target.js';
 import type { ProbeLimits, ProbeTarget } from './types.js';
 
@@ -192,7 +197,7 @@ export class FtpSession {
       const arg = verb === 'PORT' ? formatPort(address.host, address.port) : formatEprt(address.host, address.port);
       return { read: await this.command(`${verb} ${arg}`) };
     }
-    const listener = await listen(this.local);
+    const listener = await listenOnce(this.local);
     const here = { host: this.local, port: (listener.server.address() as AddressInfo).port };
     const arg = verb === 'PORT' ? formatPort(here.host, here.port) : formatEprt(here.host, here.port);
     const read = await this.command(`${verb} ${arg}`);
@@ -203,7 +208,7 @@ export class FtpSession {
       connection: async (timeoutMs) => {
         const socket = await listener.accept(timeoutMs);
         if (!socket) {
-          this.conn.note(`[no data connection to ${here.host}:${here.port} within ${seconds(timeoutMs)} s]`);
+          this.conn.note(`[no data connection to ${here.host}:${here.port} within ${seconds(timeoutMs, 1)} s]`);
           return { ok: false, event: EVENTS.timeout(timeoutMs) };
         }
         this.conn.note(`[data connection from ${plain(socket.remoteAddress)}:${socket.remotePort} accepted]`);
@@ -242,7 +247,7 @@ export class FtpSession {
       if (upload) {
         const { sent, stalled, gone } = await this.#send(data.conn, Buffer.isBuffer(upload) ? [upload] : upload, wait);
         if (stalled) {
-          this.conn.note(`[data: ${sent} octets sent, then no progress within ${seconds(wait)} s: data connection reset]`);
+          this.conn.note(`[data: ${sent} octets sent, then no progress within ${seconds(wait, 1)} s: data connection reset]`);
           data.conn.reset(); // not a FIN: that would be end of file, and a partial upload stored as complete
         } else {
           await data.conn.end();
@@ -262,7 +267,7 @@ export class FtpSession {
         if (keep) kept.push(chunk);
         else kept = [];
       }, wait);
-      const how = got.end === 'closed' ? 'closed by server' : got.end === 'timeout' ? `nothing more within ${seconds(wait)} s` : got.end;
+      const how = got.end === 'closed' ? 'closed by server' : got.end === 'timeout' ? `nothing more within ${seconds(wait, 1)} s` : got.end;
       this.conn.note(`[data: ${got.octets} octets received, ${how}]`);
       const final = await this.next();
       return { first, final, octets: got.octets, sha256: hash.digest('hex'), dataEnd: got.end, ms: took(), ...(keep ? { data: Buffer.concat(kept) } : {}) };
@@ -310,43 +315,6 @@ export class FtpSession {
   take(): { sent: string[]; received: string[] } {
     return this.conn.takeTranscript();
   }
-}
-
-/** A one-connection listener with a bounded accept (active mode), on `host`, any port. */
-async function listen(host: string): Promise<{ readonly server: Server; accept(timeoutMs: number): Promise<net.Socket | undefined>; close(): void }> {
-  const queue: net.Socket[] = [];
-  let wake: (() => void) | undefined;
-  const server = net.createServer({ noDelay: true }, (socket) => {
-    socket.on('error', () => undefined);
-    queue.push(socket);
-    wake?.();
-  });
-  server.on('error', () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  return {
-    server,
-    accept: (timeoutMs) =>
-      new Promise((resolve) => {
-        const take = (): boolean => {
-          const socket = queue.shift();
-          if (!socket) return false;
-          clearTimeout(timer);
-          wake = undefined;
-          resolve(socket);
-          return true;
-        };
-        const timer = setTimeout(() => {
-          wake = undefined;
-          resolve(undefined);
-        }, timeoutMs);
-        wake = take;
-        take();
-      }),
-    close: () => {
-      server.close();
-      for (const socket of queue.splice(0)) socket.destroy();
-    },
-  };
 }
 
 /** A logged-in session, or why there is none (one sentence, for the findings that then cannot run). */

@@ -1,5 +1,5 @@
 /**
- * FTP check of a stalled transfer: `ftp.data-timeout` (id documented in ./ftp.ts). Only with
+ * FTP check of a stalled transfer: `ftp.data-timeout` (id documented in ./ftp-ids.ts). Only with
  * limits.maxDataIdleSeconds > 0: it holds a data connection open for up to that long on purpose.
  *
  *   TYPE I ─► data connection ─► STOR wireprobe-probe-<random>.bin ─► 64 KiB, then nothing
@@ -13,15 +13,17 @@
  * stored a truncated file as if it were complete.
  */
 import { DataOpener, openLoggedIn, type FtpSession } from './ftp-control.js';
-import { codeOf, finding, merge, probeFileName, said, seconds, skipped } from './ftp-finding.js';
-import { ftpRfc } from './ftp-ids.js';
+import { finding, merge, seconds, skipped } from './finding.js';
+import { codeOf, probeFileName, said } from './ftp-shared.js';
+import { rfcOf } from './ids.js';
 import { DATA_TROUBLE, remove, UPLOAD_DIRS } from './ftp-integrity.js';
 import { Payload } from './ftp-payload.js';
-import type { RawConnection, Read, Reply } from './raw.js';
+import type { RawConnection, Read } from './raw.js';
+import type { Reply } from '../protocol/reply.js';
 import type { Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
 const ID = 'ftp.data-timeout';
-const RFC = ftpRfc(ID);
+const RFC = rfcOf(ID);
 /** Octets sent before the stall: a transfer that has visibly started. */
 const STARTED_OCTETS = 64 * 1024;
 
@@ -95,7 +97,7 @@ async function watch(s: FtpSession, data: RawConnection, boundMs: number, replyM
   const reply = s.next(boundMs);
   const end = data.waitForEnd(boundMs);
   const first = await Promise.race([reply.then(() => 'reply' as const), end.then(() => 'data' as const)]);
-  const idle = seconds(performance.now() - start);
+  const idle = seconds(performance.now() - start, 1);
   let read: Read<Reply> | undefined;
   let dataEnd: string | undefined;
   if (first === 'reply') {
@@ -104,9 +106,9 @@ async function watch(s: FtpSession, data: RawConnection, boundMs: number, replyM
       // Nothing within the bound: aborted with an RST, since a FIN would be end of file (RFC 959 §3.4.1)
       // and store the partial upload as complete; the server's answer to that is not judged.
       data.reset();
-      s.conn.note(`[still open after ${seconds(boundMs)} s idle: upload aborted by the probe (RST)]`);
+      s.conn.note(`[still open after ${seconds(boundMs, 1)} s idle: upload aborted by the probe (RST)]`);
       await s.next(replyMs);
-      const bound = seconds(boundMs);
+      const bound = seconds(boundMs, 1);
       return { status: 'pass', value: `still open after ${bound} s`, advice: `No data-connection timeout within ${bound} s (the --max-data-idle bound): a stalled transfer holds its session until the client gives up; slow links are not cut off.` };
     }
     const ended = await Promise.race([end, delay(replyMs)]);

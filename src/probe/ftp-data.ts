@@ -1,6 +1,6 @@
 /**
  * FTP checks of data connections: `ftp.pasv-address`, `ftp.pasv-connect`, `ftp.epsv`, `ftp.active`,
- * `ftp.port-bounce` (ids documented in ./ftp.ts). One logged-in session, in this order (EPSV ALL last:
+ * `ftp.port-bounce` (ids documented in ./ftp-ids.ts). One logged-in session, in this order (EPSV ALL last:
  * it forbids PASV and PORT for the rest of the session):
  *
  *   PASV ─► address = control peer? ─ no ─► connect there? ─ no ─► control address with that port?
@@ -17,17 +17,18 @@
 import { isIPv4 } from 'node:net';
 import { parse227, type HostPort } from '../protocol/ftp-address.js';
 import { fresh, openLoggedIn, type FtpSession, type Transfer } from './ftp-control.js';
-import { addressClass, codeOf, failedHow, finding, merge, said, seconds, skipped, unusedPort } from './ftp-finding.js';
-import { ftpRfc } from './ftp-ids.js';
-import type { ConnectFailure } from './raw.js';
+import { finding, merge, seconds, skipped } from './finding.js';
+import { addressClass, codeOf, failedHow, said, unusedPort } from './ftp-shared.js';
+import { rfcOf } from './ids.js';
+import type { ConnectFailure } from './raw-connect.js';
 import type { Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
 const RFC = {
-  'pasv-address': ftpRfc('ftp.pasv-address'),
-  'pasv-connect': ftpRfc('ftp.pasv-connect'),
-  epsv: ftpRfc('ftp.epsv'),
-  active: ftpRfc('ftp.active'),
-  'port-bounce': ftpRfc('ftp.port-bounce'),
+  'pasv-address': rfcOf('ftp.pasv-address'),
+  'pasv-connect': rfcOf('ftp.pasv-connect'),
+  epsv: rfcOf('ftp.epsv'),
+  active: rfcOf('ftp.active'),
+  'port-bounce': rfcOf('ftp.port-bounce'),
 } as const;
 
 /** The third-party address a bounce check names: loopback, where nothing of ours or the server's listens. */
@@ -108,7 +109,7 @@ async function pasvAddress(s: FtpSession): Promise<{ finding: Finding; use: Use;
 
 /** Advice for a data port that could not be connected to. */
 function unreachablePort(what: string, to: HostPort, failure: ConnectFailure): string {
-  if (failure.kind === 'timeout') return `${what} ${to.host}:${to.port} did not answer within ${seconds(failure.ms)} s: a firewall drops the passive ports; ${OPEN_RANGE}.`;
+  if (failure.kind === 'timeout') return `${what} ${to.host}:${to.port} did not answer within ${seconds(failure.ms, 1)} s: a firewall drops the passive ports; ${OPEN_RANGE}.`;
   if (failure.kind === 'refused') return `${what} ${to.host}:${to.port} refused the connection: the passive port is not forwarded to the server, or the server listens on another address; ${OPEN_RANGE}.`;
   return `${what} ${to.host}:${to.port} ${failedHow(failure)}: ${OPEN_RANGE}.`;
 }

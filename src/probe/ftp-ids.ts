@@ -1,8 +1,37 @@
 /**
- * The FTP finding ids: stable, documented, part of the JSON contract. Each with its source and what it
- * checks in a few words (help text, README table); the checks take their `rfc` from here. See ./ftp.ts
- * for what each one sends.
+ * The FTP finding ids of `wireprobe probe ftp://[user[:password]@]host[:port]`: stable, documented, part
+ * of the JSON contract. Each with its source and what it checks in a few words (help text, README table);
+ * the checks take their `rfc` from here. Their groups run in the order of ./registry.ts; each opens its
+ * own sessions (one at a time, except the session ramp) and closes them. `value` holds what the check
+ * measured.
+ *
+ * | id                 | what is sent                                         | pass                                        | value |
+ * |--------------------|------------------------------------------------------|---------------------------------------------|-------|
+ * | ftp.greeting       | connect                                              | 220 (120 first allowed) within 3 s          | seconds to the 220 (the code when refused) |
+ * | ftp.login          | USER/PASS; for a named user, a wrong password in a second session | 230; wrong password 530        | the login's reply code |
+ * | ftp.feat           | SYST, FEAT, TYPE I, then OPTS UTF8 ON, SIZE/MDTM of a missing file, REST 0, MLST for what FEAT lists | 211 with one-space-indented lines; every tried feature implemented (OPTS UTF8 ON only reported) | the features, `; `-separated |
+ * | ftp.pasv-address   | PASV; if its address is not the control peer: a connect there, and to the control address | the 227 address is the control peer (warn: another that works) | the 227 address |
+ * | ftp.pasv-connect   | PASV, connect, LIST                                  | connected; 150 … 226                        | the passive port |
+ * | ftp.epsv           | EPSV, connect, LIST; at the end EPSV ALL then PASV, PORT, EPRT (no transfer) | 229, 150 … 226; each refused after EPSV ALL | the EPSV port, the refusal's code, or `PORT accepted after EPSV ALL` |
+ * | ftp.active         | PORT (EPRT over IPv6) to the probe's listener, LIST  | 200, the server connects back, 226          | the reply code to PORT/EPRT |
+ * | ftp.port-bounce    | PORT 127.0.0.2,<unused port> (no transfer follows)   | refused (4xx/5xx) (RFC 2577)                | the reply code |
+ * | ftp.integrity      | TYPE I, STOR wireprobe-probe-<random>.bin (limits.uploadOctets random octets, default 8 MiB), SIZE, MDTM, RETR, DELE | 226, SIZE = octets sent, the download's SHA-256 matches, deleted | octets the server holds |
+ * | ftp.resume         | EPSV/PASV + connect, then REST n + RETR; APPE + RETR | 350 then only the last octets; APPE adds in place | octets received after REST |
+ * | ftp.data-timeout   | STOR, 64 KiB, then nothing (at most limits.maxDataIdleSeconds; skipped at 0), DELE | 426 (or 421) when the server gives up, or still open at the bound | `closed after N s idle with 426`, `still open after N s` |
+ * | ftp.idle-timeout   | log in, then silence (at most limits.maxIdleSeconds; skipped at 0) | 421 then close, or none within the wait | seconds until the 421 / close |
+ * | ftp.session-limit  | sessions opened and logged in one at a time, up to limits.maxSessions | refusal by 421 (530 at PASS warns; RST, silent close or no greeting fail), or no limit | sessions admitted |
+ *
+ * Safe by default: the only files written have unique names and are deleted (DELE) afterwards, even when
+ * a check fails midway (in a new session if needed); the ramp stops at maxSessions; idle waits and the
+ * stalled upload only when allowed; every wait is bounded by limits.replyTimeoutMs (for transfers: each
+ * wait for progress, so a large upload that moves is not cut short); the only address named that is neither the
+ * server's nor the probe's is the bounce check's 127.0.0.2 (loopback, nothing listening, no transfer).
+ * A wrong password is tried once, for a named user only (fail2ban counts it). Per-address limits: when
+ * the server is on a loopback address, the ramp adds one session from 127.0.0.2 (within maxSessions) to
+ * tell a per-address limit from a total one; against a remote server the limit measured is the lower
+ * of the two (every probe session comes from one address), and the advice does not guess which.
  */
+import type { FindingInfo } from './types.js';
 
 /** The FTP finding ids with their source and what each checks in a few words (help text, README table). */
 export const FTP_FINDINGS = [
@@ -19,11 +48,6 @@ export const FTP_FINDINGS = [
   { id: 'ftp.data-timeout', rfc: 'RFC 959 §4.2; vsftpd data_connection_timeout, proftpd TimeoutStalled, pure-ftpd -I', checks: 'with --max-data-idle: an upload stalled after 64 KiB is aborted with 426 (value: "closed after N s idle with 426", or "still open after N s")' },
   { id: 'ftp.idle-timeout', rfc: 'RFC 959 §4.2', checks: 'with --max-idle: seconds until an idle session is closed (value), 421 first' },
   { id: 'ftp.session-limit', rfc: 'RFC 959 §4.2, §5.4', checks: 'sessions opened one by one up to --max-sessions: the limit (value), refused with 421, not a reset, silence or 530' },
-] as const;
+] as const satisfies readonly FindingInfo[];
 
 export type FtpFindingId = (typeof FTP_FINDINGS)[number]['id'];
-
-/** The source of an FTP finding id. */
-export function ftpRfc(id: FtpFindingId): string {
-  return FTP_FINDINGS.find((f) => f.id === id)?.rfc ?? '';
-}

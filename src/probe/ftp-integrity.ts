@@ -1,5 +1,5 @@
 /**
- * FTP checks that move a file: `ftp.integrity` and `ftp.resume` (ids documented in ./ftp.ts). One
+ * FTP checks that move a file: `ftp.integrity` and `ftp.resume` (ids documented in ./ftp-ids.ts). One
  * logged-in session; the probe's file has a unique name and is deleted at the end, whatever happened
  * (in a new session if this one broke).
  *
@@ -18,12 +18,13 @@
 import { randomBytes } from 'node:crypto';
 import { formatSize } from '../util/units.js';
 import { DataOpener, openLoggedIn, type DataPlan, type FtpSession, type Transfer } from './ftp-control.js';
-import { codeOf, finding, merge, probeFileName, said, seconds, skipped } from './ftp-finding.js';
-import { ftpRfc } from './ftp-ids.js';
+import { finding, merge, seconds, skipped } from './finding.js';
+import { codeOf, probeFileName, said } from './ftp-shared.js';
+import { rfcOf } from './ids.js';
 import { Payload } from './ftp-payload.js';
 import { DEFAULT_UPLOAD_OCTETS, type Finding, type FindingStatus, type ProbeContext, type ProbeLimits, type ProbeTarget } from './types.js';
 
-const RFC = { integrity: ftpRfc('ftp.integrity'), resume: ftpRfc('ftp.resume') } as const;
+const RFC = { integrity: rfcOf('ftp.integrity'), resume: rfcOf('ftp.resume') } as const;
 
 /** Octets appended by the resume check's APPE. */
 const APPENDED_OCTETS = 1_000;
@@ -41,7 +42,7 @@ const size = (octets: number): string => (/[KMG]iB$/.test(formatSize(octets)) ? 
 /** `3.2 s (2.5 MiB/s)`, `0.041 s (195 MiB/s)`: how long an upload took as the server saw it (150 to 226), and its rate. */
 function pace(octets: number, ms: number): string {
   const rate = octets / 1024 ** 2 / Math.max(ms, 1) * 1000;
-  return `${ms < 1000 ? (ms / 1000).toFixed(3) : seconds(ms)} s (${rate >= 10 ? Math.round(rate) : Math.round(rate * 10) / 10} MiB/s)`;
+  return `${ms < 1000 ? (ms / 1000).toFixed(3) : seconds(ms, 1)} s (${rate >= 10 ? Math.round(rate) : Math.round(rate * 10) / 10} MiB/s)`;
 }
 
 /**

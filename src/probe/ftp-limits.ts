@@ -1,6 +1,6 @@
 /**
  * FTP checks of the server's limits: `ftp.idle-timeout` and `ftp.session-limit` (ids documented in
- * ./ftp.ts). Both are bounded by what the user allows (ProbeLimits):
+ * ./ftp-ids.ts). Both are bounded by what the user allows (ProbeLimits):
  *
  *   idle-timeout   skipped unless maxIdleSeconds > 0; log in, stay silent at most maxIdleSeconds:
  *                  421 then close (pass, seconds) │ close or RST without a reply (warn) │ nothing (pass)
@@ -14,12 +14,14 @@
  */
 import { isIPv4 } from 'node:net';
 import { FtpSession, openLoggedIn } from './ftp-control.js';
-import { finding, plain, said, seconds, skipped } from './ftp-finding.js';
-import { ftpRfc } from './ftp-ids.js';
-import type { Read, Reply } from './raw.js';
+import { finding, seconds, skipped } from './finding.js';
+import { plain, said } from './ftp-shared.js';
+import { rfcOf } from './ids.js';
+import type { Read } from './raw.js';
+import type { Reply } from '../protocol/reply.js';
 import type { Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
-const RFC = { 'idle-timeout': ftpRfc('ftp.idle-timeout'), 'session-limit': ftpRfc('ftp.session-limit') } as const;
+const RFC = { 'idle-timeout': rfcOf('ftp.idle-timeout'), 'session-limit': rfcOf('ftp.session-limit') } as const;
 
 /** The limit checks: idle timeout, then session limit. */
 export async function ftpLimitChecks(target: ProbeTarget, limits: ProbeLimits): Promise<Finding[]> {
@@ -38,12 +40,12 @@ async function idleTimeout(target: ProbeTarget, limits: ProbeLimits): Promise<Fi
     s.conn.note(`[idle, waiting at most ${limits.maxIdleSeconds} s]`);
     const read = await s.next(bound);
     if (read.ok) {
-      const at = seconds(read.ms);
+      const at = seconds(read.ms, 1);
       await s.conn.waitForEnd(limits.replyTimeoutMs);
       if (read.value.code === 421) return finding(id, 'pass', rfc, `After ${at} s idle the server sent 421 and closed the session.`, s.take(), at);
       return finding(id, 'warn', rfc, `After ${at} s idle the server sent ${said(read)} rather than 421: clients may not take it for a timeout.`, s.take(), at);
     }
-    const at = seconds(read.ms);
+    const at = seconds(read.ms, 1);
     if (read.end === 'timeout') return finding(id, 'pass', rfc, `No idle timeout within ${limits.maxIdleSeconds} s (the most the probe was allowed to wait).`, s.take());
     const how = read.end === 'rst' ? 'reset it (RST)' : 'closed it';
     return finding(id, 'warn', rfc, `After ${at} s idle the server ${how} without a 421: clients report a broken connection instead of a timeout; send 421 before closing.`, s.take(), at);

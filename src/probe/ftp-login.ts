@@ -1,6 +1,6 @@
 /**
  * FTP checks of the first minute of a session: `ftp.greeting`, `ftp.login`, `ftp.feat` (ids documented
- * in ./ftp.ts). One control session for all three, plus one more for a wrong password when the target
+ * in ./ftp-ids.ts). One control session for all three, plus one more for a wrong password when the target
  * names a user (anonymous logins accept any password, so nothing to learn there).
  *
  *   connect ─► 120? 220 ─► greeting │ USER/PASS ─► login │ SYST, FEAT, TYPE I, then one harmless
@@ -13,12 +13,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { FtpSession, type Login } from './ftp-control.js';
-import { codeOf, finding, isAnonymous, merge, probeFileName, said, skipped } from './ftp-finding.js';
-import { ftpRfc } from './ftp-ids.js';
-import type { Read, Reply } from './raw.js';
+import { finding, merge, seconds, skipped } from './finding.js';
+import { codeOf, isAnonymous, probeFileName, said } from './ftp-shared.js';
+import { rfcOf } from './ids.js';
+import type { Read } from './raw.js';
+import type { Reply } from '../protocol/reply.js';
 import type { Finding, ProbeLimits, ProbeTarget } from './types.js';
 
-const RFC = { greeting: ftpRfc('ftp.greeting'), login: ftpRfc('ftp.login'), feat: ftpRfc('ftp.feat') } as const;
+const RFC = { greeting: rfcOf('ftp.greeting'), login: rfcOf('ftp.login'), feat: rfcOf('ftp.feat') } as const;
 
 /** A greeting slower than this is a warning: clients give up (often a reverse DNS lookup of the client). */
 const SLOW_GREETING_MS = 3000;
@@ -88,7 +90,7 @@ function greetingTrouble(read: Read<Reply>): string {
 
 function greetingFinding(greeting: Reply, ms: number, session: FtpSession, preliminary?: Reply): Finding {
   const transcript = session.take();
-  const value = Math.round(ms) / 1000; // seconds, to the millisecond: greetings are usually fast
+  const value = seconds(ms, 3); // to the millisecond: greetings are usually fast
   if (greeting.bareLf) return finding('ftp.greeting', 'warn', RFC.greeting, 'The greeting ends its lines with a bare LF: RFC 959 asks for CRLF, and strict clients may hang waiting for it.', transcript, value);
   if (ms > SLOW_GREETING_MS) {
     return finding('ftp.greeting', 'warn', RFC.greeting, `The 220 took ${value} s: clients with short timeouts give up; turn off reverse DNS lookups of clients (UseReverseDNS off, reverse_lookup_enable=NO, pure-ftpd -H).`, transcript, value);
@@ -170,4 +172,13 @@ async function featFinding(session: FtpSession): Promise<Finding> {
   const untried = features.filter((f) => !tried.includes((f.split(' ')[0] ?? '').toUpperCase()) && !INFORMATIONAL.has((f.split(' ')[0] ?? '').toUpperCase()));
   const rest = untried.length > 0 ? ` (not tried here: ${untried.join(', ')})` : '';
   return finding('ftp.feat', 'pass', RFC.feat, `FEAT lists ${features.length} features${checked}${rest}.${also}`, transcript, value);
+}
+
+/**
+ * After the first group (greeting, login, feat): whether a session can be had at all. False when the
+ * greeting or the login failed; run.ts then reports the other ids as `skip`.
+ */
+export function ftpSessionUsable(findings: readonly Finding[]): boolean {
+  const ok = (id: string): boolean => findings.some((f) => f.id === id && (f.status === 'pass' || f.status === 'warn'));
+  return ok('ftp.greeting') && ok('ftp.login');
 }

@@ -1,18 +1,10 @@
 /**
- * A probe's reports: the console (findings grouped by status, worst first), JSON (the ProbeReport as
- * is: the contract users' CI reads) and JUnit XML (one testcase per finding).
- *
- * JUnit mapping: fail → <failure>; skip → <skipped>; pass → a passed testcase; warn → a passed testcase
- * with the advice in <system-out> prefixed `WARN:`, unless the run uses `--fail-on warn`, where it is a
- * <failure> too, so the dashboard agrees with the exit code. Transcripts go to <system-out>.
+ * A probe's console report: findings grouped by status, worst first. Its JSON and JUnit reports are
+ * written beside run's, in src/report/probe.ts.
  */
-import { writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import jrb, { type Builder } from 'junit-report-builder';
 import { capped } from '../util/terminal.js';
 import { SEVERITY } from './run.js';
 import type { Finding, FindingStatus, ProbeReport } from './types.js';
-import { makeDirs } from '../util/dirs.js';
 
 const ORDER: readonly FindingStatus[] = ['fail', 'warn', 'pass', 'skip'];
 const LABEL: Readonly<Record<FindingStatus, string>> = { fail: 'FAIL', warn: 'WARN', pass: 'PASS', skip: 'SKIP' };
@@ -43,56 +35,4 @@ export function formatProbeReport(report: ProbeReport, options: { readonly color
 /** Findings sorted worst first, stable within a status. */
 export function worstFirst(findings: readonly Finding[]): Finding[] {
   return [...findings].sort((a, b) => SEVERITY[b.status] - SEVERITY[a.status]);
-}
-
-/** The JSON report: the ProbeReport with keys in the documented order (tool, target, protocol, findings, summary). */
-export function toProbeJson(report: ProbeReport): object {
-  return {
-    tool: report.tool,
-    target: report.target,
-    protocol: report.protocol,
-    findings: report.findings.map((f) => ({
-      id: f.id,
-      status: f.status,
-      ...(f.value !== undefined ? { value: f.value } : {}),
-      rfc: f.rfc,
-      sent: f.sent,
-      received: f.received,
-      advice: f.advice,
-    })),
-    summary: { pass: report.summary.pass, warn: report.summary.warn, fail: report.summary.fail, skip: report.summary.skip },
-  };
-}
-
-/** Writes the JSON report, pretty-printed with a trailing newline, creating parent folders. */
-export async function writeProbeJson(file: string, report: ProbeReport): Promise<void> {
-  await makeDirs(dirname(file));
-  await writeFile(file, `${JSON.stringify(toProbeJson(report), null, 2)}\n`, 'utf8');
-}
-
-/** Writes the JUnit report (see the mapping above); `failOn` is the run's --fail-on, if any. */
-export async function writeProbeJunit(file: string, report: ProbeReport, failOn?: 'fail' | 'warn'): Promise<void> {
-  const builder = rootBuilder().newBuilder().name('wireprobe');
-  const suite = builder.testSuite().name(`probe ${report.target}`);
-  for (const f of report.findings) {
-    const testCase = suite.testCase().className(`wireprobe.probe.${report.protocol}`).name(f.id).property('rfc', f.rfc).property('status', f.status);
-    if (f.value !== undefined) testCase.property('value', String(f.value));
-    const message = `${f.advice} [${f.rfc}]`;
-    if (f.status === 'fail' || (f.status === 'warn' && failOn === 'warn')) testCase.failure(message, f.status);
-    else if (f.status === 'skip') testCase.skipped();
-    const out = [
-      ...(f.status === 'warn' ? [`WARN: ${message}`] : f.status === 'pass' || f.status === 'skip' ? [message] : []),
-      ...f.sent.map((l) => `C: ${l}`),
-      ...f.received.map((l) => `S: ${l}`),
-    ];
-    if (out.length > 0) testCase.standardOutput(out.join('\n'));
-  }
-  await makeDirs(dirname(file));
-  await writeFile(file, builder.build(), 'utf8');
-}
-
-/** junit-report-builder is CommonJS; accept either shape of its default export (as src/report/junit.ts). */
-function rootBuilder(): Builder {
-  const m = jrb as unknown as Builder | { readonly default: Builder };
-  return 'newBuilder' in m ? m : m.default;
 }

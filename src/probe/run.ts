@@ -6,40 +6,10 @@
  *   target ─► reachTarget (one line and exit 2 if dead) ─► group 1 (session) ─► usable? ─► groups 2..n
  *                                                                   └─ no: the rest are `skip`
  */
-import { FTP_FINDINGS, FTP_GROUPS, ftpSessionUsable } from './ftp.js';
-import { ftpIntegrityChecks } from './ftp-integrity.js';
 import { aborted } from '../util/interrupt.js';
-import { smtpDataGroup } from './smtp-data.js';
-import { smtpGreetingGroup, smtpSessionUsable } from './smtp-greeting.js';
-import { SMTP_FINDINGS } from './smtp-ids.js';
-import { smtpLimitsGroup } from './smtp-limits.js';
-import { smtpRelayGroup } from './smtp-relay.js';
-import { smtpTlsGroup } from './smtp-tls.js';
+import { PROBE_CHECKS, type ProtocolChecks } from './registry.js';
 import { describeTarget, reachTarget } from './target.js';
-import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeReport, ProbeTarget } from './types.js';
-
-/** The SMTP check groups, in the order they run: session, TLS/AUTH, data, relay, limits. */
-export const SMTP_GROUPS: readonly CheckGroup[] = [smtpGreetingGroup, smtpTlsGroup, smtpDataGroup, smtpRelayGroup, smtpLimitsGroup];
-
-/** A protocol's checks: its groups, and optionally how to tell that the first group left no usable server. */
-export interface ProtocolChecks {
-  readonly groups: readonly CheckGroup[];
-  /** After the first group: false stops the run; every id in `ids` not yet reported is then a `skip`. */
-  readonly usable?: (findings: readonly Finding[]) => boolean;
-  /** Every finding id, in report order (for the skips above). */
-  readonly ids?: readonly { readonly id: string; readonly rfc: string }[];
-  /**
-   * Groups that change the server and undo it when interrupted (the FTP upload): after an interrupt
-   * they are awaited to their end; any other group is abandoned at once (an idle wait may be long).
-   */
-  readonly cleansUp?: readonly CheckGroup[];
-}
-
-/** The registry: each protocol's groups. FTP's live in src/probe/ftp.ts. */
-export const PROBE_CHECKS: Readonly<Record<ProbeTarget['protocol'], ProtocolChecks>> = {
-  smtp: { groups: SMTP_GROUPS, usable: smtpSessionUsable, ids: SMTP_FINDINGS },
-  ftp: { groups: FTP_GROUPS, usable: ftpSessionUsable, ids: FTP_FINDINGS, cleansUp: [ftpIntegrityChecks] },
-};
+import type { Finding, FindingStatus, ProbeLimits, ProbeReport, ProbeTarget } from './types.js';
 
 /** Worst first: the order of the console report and of `--fail-on`. */
 export const SEVERITY: Readonly<Record<FindingStatus, number>> = { fail: 3, warn: 2, pass: 1, skip: 0 };
@@ -47,7 +17,7 @@ export const SEVERITY: Readonly<Record<FindingStatus, number>> = { fail: 3, warn
 export interface RunProbeOptions {
   /** Called with each group's findings as they come (console progress); default none. */
   readonly onFindings?: (findings: readonly Finding[]) => void;
-  /** The checks to run; default PROBE_CHECKS[target.protocol] (tests pass their own). */
+  /** The checks to run; default the registry's for the target's protocol (tests pass their own). */
   readonly checks?: ProtocolChecks;
   /** Aborted by an interrupt: no further group starts, the running one cleans up (see ProbeContext). */
   readonly signal?: AbortSignal;

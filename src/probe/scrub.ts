@@ -1,7 +1,7 @@
 /**
  * The probe knows the secret it logs in with, so it can mask it wherever it turns up: a server that
  * echoes the password (`530 Login incorrect for password s3cret`, an EHLO that repeats an AUTH line)
- * puts it in replies, which redaction of our own lines (src/proxy/transcript.ts) never touches. Every
+ * puts it in replies, which redaction of our own lines (src/util/redact.ts) never touches. Every
  * string of the report (advice, values, sent and received lines) is masked before any output sees it.
  */
 import { ANONYMOUS } from './target.js';
@@ -40,7 +40,7 @@ export function secretsOf(target: ProbeTarget): string[] {
 export function maskText(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) out = out.split(secret).join(MASK);
-  // A transcript line cut for display (`text... (300 chars)`, src/probe/raw.ts) may end inside a secret:
+  // A transcript line cut for display (`text... (300 chars)`, src/probe/raw-transcript.ts) may end inside a secret:
   // the start of a secret right before the cut is masked too.
   const cut = /^([\s\S]*?)(\.\.\. \(\d+ chars\))$/.exec(out);
   if (cut) {

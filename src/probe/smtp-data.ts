@@ -12,9 +12,11 @@
  *               any reply means DATA ended at the look-alike: 2xx taken (fail), or refused ─► NOOP: the
  *               session still reads commands (fail) or it ended (pass)
  */
-import { visible, type RawConnection } from './raw.js';
-import { rfcOf } from './smtp-ids.js';
-import { annotate, closeSmtp, finding, needsAuth, noSession, openSmtp, said, skipped, type SessionNotes } from './smtp-session.js';
+import { visible } from '../util/terminal.js';
+import type { RawConnection } from './raw.js';
+import { rfcOf } from './ids.js';
+import { finding, skipped } from './finding.js';
+import { annotate, closeSmtp, needsAuth, noSession, openSmtp, said, type SessionNotes } from './smtp-session.js';
 import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
 /** The end-of-data look-alikes of SMTP smuggling (CVE-2023-51764/51765/51766; SEC Consult). */

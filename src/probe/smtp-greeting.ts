@@ -6,9 +6,12 @@
  *   connect ─► 220 (timed) ─► EHLO ─► [HELO only if EHLO was refused] ─► XYZZY ─► NOOP ─► QUIT
  *   connect ─► 220 ─► HELO ─► QUIT                                     (when EHLO worked)
  */
-import { connectRaw, type Read, type Reply } from './raw.js';
-import { rfcOf } from './smtp-ids.js';
-import { capabilities, closeSmtp, describeCapabilities, ehloName, finding, said, seconds, skipped, UNKNOWN_COMMAND } from './smtp-session.js';
+import { connectRaw } from './raw-connect.js';
+import type { Read } from './raw.js';
+import type { Reply } from '../protocol/reply.js';
+import { rfcOf } from './ids.js';
+import { finding, seconds, skipped } from './finding.js';
+import { capabilities, closeSmtp, describeCapabilities, ehloName, said, UNKNOWN_COMMAND } from './smtp-session.js';
 import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
 /** A greeting slower than this is a warning: clients and MTAs give up (PROBE-CHECKS: ~15 s). */
@@ -36,7 +39,7 @@ function greetingFinding(read: Read<Reply>, where: string, sent: string[], recei
     return finding(id, 'fail', rfc, `The server ${how} before any greeting: clients see a dropped connection, not a reason; send "421 <text>" or "554 <text>" instead.`, t);
   }
   const reply = read.value;
-  const value = seconds(read.ms);
+  const value = seconds(read.ms, 2);
   if (reply.malformed) return finding(id, 'fail', rfc, `The greeting is not an SMTP reply (no 3-digit code): is ${where} an SMTP server?`, t, value);
   if (reply.code === 220) {
     if (read.ms > SLOW_GREETING_MS) return finding(id, 'warn', rfc, `The 220 greeting took ${value} s: many clients give up before that; greet sooner (a deliberate tarpit delay should stay well under 15 s).`, t, value);

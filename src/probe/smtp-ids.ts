@@ -2,13 +2,7 @@
  * The SMTP finding ids: stable, documented, part of the JSON contract. Each with its source and what it
  * checks in a few words (the help text and the README table are made from this list).
  */
-
-export interface FindingInfo {
-  readonly id: string;
-  readonly rfc: string;
-  /** What the check does and what passes, in a few words. */
-  readonly checks: string;
-}
+import type { FindingInfo } from './types.js';
 
 export const SMTP_FINDINGS = [
   { id: 'smtp.greeting', rfc: 'RFC 5321 §3.1, §4.5.3.2.1', checks: 'a 220 greeting arrives, and how long it takes (value: seconds)' },
@@ -26,11 +20,6 @@ export const SMTP_FINDINGS = [
 ] as const satisfies readonly FindingInfo[];
 
 export type SmtpFindingId = (typeof SMTP_FINDINGS)[number]['id'];
-
-/** The source of a finding id. */
-export function rfcOf(id: SmtpFindingId): string {
-  return SMTP_FINDINGS.find((f) => f.id === id)!.rfc;
-}
 
 /** Every SMTP finding id, in report order. */
 export const SMTP_IDS: readonly SmtpFindingId[] = SMTP_FINDINGS.map((f) => f.id);

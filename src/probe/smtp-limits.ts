@@ -5,9 +5,11 @@
  *                  one at a time; the first one not greeted with 220 shows the limit and how it refuses
  *   idle-timeout:  (only with limits.maxIdleSeconds > 0) EHLO ─► wait, bounded ─► 421? ─► close: seconds
  */
-import { connectRaw, type RawConnection } from './raw.js';
-import { rfcOf } from './smtp-ids.js';
-import { closeSmtp, finding, noSession, openSmtp, said, seconds, skipped } from './smtp-session.js';
+import { connectRaw } from './raw-connect.js';
+import type { RawConnection } from './raw.js';
+import { rfcOf } from './ids.js';
+import { finding, seconds, skipped } from './finding.js';
+import { closeSmtp, noSession, openSmtp, said } from './smtp-session.js';
 import type { CheckGroup, Finding, ProbeLimits, ProbeTarget } from './types.js';
 
 /** RFC 5321 §4.5.3.2.7: a server should wait at least 5 minutes for the next command. */
@@ -45,7 +47,7 @@ async function sessionLimit(target: ProbeTarget, limits: ProbeLimits): Promise<F
     const limit = n - 1;
     if (!greeting.ok) {
       if (greeting.end === 'timeout') {
-        result = finding(id, 'warn', rfc, `With ${limit} sessions open, session ${n} got no greeting within ${seconds(greeting.ms)} s: clients wait in silence (as at Postfix's process limit); a "421 <text>" is clearer.`, { sent, received }, limit);
+        result = finding(id, 'warn', rfc, `With ${limit} sessions open, session ${n} got no greeting within ${seconds(greeting.ms, 2)} s: clients wait in silence (as at Postfix's process limit); a "421 <text>" is clearer.`, { sent, received }, limit);
       } else if (greeting.end === 'rst') {
         result = finding(id, 'fail', rfc, `With ${limit} sessions open, session ${n} was reset (RST) without a reply: clients report "connection reset" and cannot tell a limit from a crash; answer "421 <text>" then close (RFC 5321 §3.8).`, { sent, received }, limit);
       } else {
@@ -81,7 +83,7 @@ async function idleTimeout(target: ProbeTarget, limits: ProbeLimits): Promise<Fi
       : `Still open after ${limits.maxIdleSeconds} s idle (the --max-idle bound); raise it to ${RFC_IDLE_SECONDS} or more to measure the timeout.`;
     return finding(id, 'pass', rfc, advice, conn.takeTranscript());
   }
-  const s = seconds(first.ms);
+  const s = seconds(first.ms, 2);
   const short = s < RFC_IDLE_SECONDS ? ` ${s} s is shorter than the 5 minutes RFC 5321 §4.5.3.2.7 asks for: slow clients (and big messages over slow links) get cut off.` : '';
   if (!first.ok) {
     conn.destroy();

@@ -7,8 +7,9 @@
  *                 5xx: pass                        5xx: pass; 4xx: warn; 2xx: fail ("may be an open relay")
  */
 import { isIP } from 'node:net';
-import { rfcOf } from './smtp-ids.js';
-import { ADDRESSES, annotate, closeSmtp, finding, noSession, openSmtp, said, skipped, type SessionNotes } from './smtp-session.js';
+import { rfcOf } from './ids.js';
+import { finding, skipped } from './finding.js';
+import { ADDRESSES, annotate, closeSmtp, noSession, openSmtp, said, type SessionNotes } from './smtp-session.js';
 import type { CheckGroup, Finding } from './types.js';
 
 /** Loopback and private addresses: servers usually trust their own networks to relay (Postfix mynetworks). */

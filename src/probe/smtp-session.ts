@@ -8,8 +8,10 @@
  *                 STARTTLS refused or handshake failed, --starttls auto ─► again in plain text (notes say why)
  */
 import { isIP } from 'node:net';
-import { connectRaw, type Read, type RawConnection, type Reply } from './raw.js';
-import type { Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
+import { connectRaw } from './raw-connect.js';
+import type { Read, RawConnection } from './raw.js';
+import type { Reply } from '../protocol/reply.js';
+import type { Finding, ProbeLimits, ProbeTarget } from './types.js';
 
 /** Addresses the probe uses. `postmaster` needs no domain and every server must take it (RFC 5321 §4.5.1). */
 export const ADDRESSES = Object.freeze({
@@ -217,33 +219,11 @@ export async function closeSmtp(conn: RawConnection, limits: ProbeLimits): Promi
   conn.destroy();
 }
 
-/** Builds a finding from a transcript (`sent`/`received` copied); `value` only when measured. */
-export function finding(
-  id: string,
-  status: FindingStatus,
-  rfc: string,
-  advice: string,
-  transcript: { readonly sent: readonly string[]; readonly received: readonly string[] },
-  value?: number | string,
-): Finding {
-  return { id, status, ...(value !== undefined ? { value } : {}), rfc, sent: [...transcript.sent], received: [...transcript.received], advice };
-}
-
-/** A finding that could not be checked, with the reason as advice. */
-export function skipped(id: string, rfc: string, advice: string, transcript: { readonly sent: readonly string[]; readonly received: readonly string[] } = { sent: [], received: [] }): Finding {
-  return finding(id, 'skip', rfc, advice, transcript);
-}
-
 /** Advice for a check that needs MAIL when the session could not get there. */
 export function noSession(failure: SessionFailure): string {
   if (failure.step === 'auth') return `Not checked: ${failure.reason}; check the user and password in the target URL.`;
   if (failure.step === 'cleartext') return `Not checked: ${failure.reason}.`;
   return `Not checked: the session failed at ${failure.step}: ${failure.reason}.`;
-}
-
-/** Seconds with two decimals, from milliseconds. */
-export function seconds(ms: number): number {
-  return Math.round(ms / 10) / 100;
 }
 
 /** Is this MAIL reply a demand for authentication (530 / 5.7.0 / 5.7.1 without AUTH), so a check needs credentials? */

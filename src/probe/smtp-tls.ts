@@ -6,9 +6,12 @@
  *      (STARTTLS gone?) ─► AUTH PLAIN, `*` (501?) ─► [AUTH with the target's credentials (235?)] ─► QUIT
  *   2: EHLO ─► "STARTTLS\r\nXYZZY\r\n" in one write ─► 220 ─► TLS ─► EHLO: its 250 must come first
  */
-import { connectRaw, type RawConnection, type TlsInfo } from './raw.js';
-import { rfcOf } from './smtp-ids.js';
-import { annotate, authenticate, authMechanisms, closeSmtp, ehloName, capabilities, finding, noSession, openSmtp, said, skipped, UNKNOWN_COMMAND, type Capabilities } from './smtp-session.js';
+import { connectRaw } from './raw-connect.js';
+import type { RawConnection } from './raw.js';
+import type { TlsInfo } from './raw-tls.js';
+import { rfcOf } from './ids.js';
+import { finding, skipped } from './finding.js';
+import { annotate, authenticate, authMechanisms, closeSmtp, ehloName, capabilities, noSession, openSmtp, said, UNKNOWN_COMMAND, type Capabilities } from './smtp-session.js';
 import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
 /** A certificate expiring sooner than this many days is a warning. */

@@ -11,7 +11,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { bounded } from '../util/bounded.js';
 import { WireprobeError, type TargetErrorCode } from '../util/errors.js';
-import { connectRaw } from './raw.js';
+import { connectRaw } from './raw-connect.js';
 import type { ProbeTarget } from './types.js';
 
 /** A target that cannot be probed: one line for the user, exit code 2. `code` is what to test for. */

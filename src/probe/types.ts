@@ -23,6 +23,14 @@ export interface Finding {
   readonly advice: string;
 }
 
+/** One finding id in the id tables (./smtp-ids.ts, ./ftp-ids.ts): its source and what it checks. */
+export interface FindingInfo {
+  readonly id: string;
+  readonly rfc: string;
+  /** What the check does and what passes, in a few words (help text, README table). */
+  readonly checks: string;
+}
+
 export interface ProbeReport {
   readonly tool: 'wireprobe';
   /** The target as given, password removed (`ftp://user@host:21`). */

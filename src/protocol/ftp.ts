@@ -11,6 +11,7 @@
  * The proxy cuts chunks at those points to fire faults exactly, as with SMTP (./smtp.ts).
  */
 import { LineBuffer } from './lines.js';
+import { parseReplyLine } from './reply.js';
 import { Replies } from './replies.js';
 import { stripTelnetText } from './telnet.js';
 import type { Direction } from './direction.js';
@@ -34,15 +35,8 @@ const SECRET: ReadonlySet<string> = new Set(['PASS', 'ACCT']);
 /** Commands that move a file or a listing over the data connection (RFC 959 §4.1.3, RFC 3659 §7 MLSD). */
 export const TRANSFER_VERBS: ReadonlySet<string> = new Set(['STOR', 'STOU', 'APPE', 'RETR', 'LIST', 'NLST', 'MLSD']);
 
-/**
- * Splits a reply line: `123-text` opens a multi-line reply, `123 text` or a bare `123` is a final line
- * (RFC 959 §4.2). Anything else (`2110`, ` 211 x`, text) is not a reply line.
- */
-export function parseFtpReplyLine(line: string): { code: number; final: boolean; text: string } | null {
-  const m = /^(\d{3})(?:([ -])(.*))?$/s.exec(line);
-  if (!m) return null;
-  return { code: Number(m[1]), final: m[2] !== '-', text: m[3] ?? '' };
-}
+/** FTP's reply lines are read as every reply is (./reply.ts, RFC 959 §4.2). */
+export { parseReplyLine as parseFtpReplyLine };
 
 /**
  * The verb of a command line, upper-cased (`stor a.bin` gives `STOR`). Telnet commands (the IP and Synch
@@ -96,7 +90,7 @@ export class FtpTracker {
   #feedDown(chunk: Buffer): FtpMark[] {
     const marks: FtpMark[] = [];
     for (const { text, end, bytes } of this.#down.lines(chunk)) {
-      const parsed = parseFtpReplyLine(text);
+      const parsed = parseReplyLine(text);
       // Inside a multi-line reply only `code ` ends it; other lines are text (RFC 959 §4.2).
       const own = parsed !== null && (this.#open ?? parsed.code) === parsed.code;
       this.#replyLines.push(own ? parsed.text : text);

@@ -166,7 +166,7 @@ const SERVER_LINE = /#(\d+) S {2}(\d{3})([ -])/;
 /**
  * Redacts credentials in transcript lines, though the proxy already did (defence in depth):
  * src/report/transcripts.ts has no redaction function of its own (it writes lines as given), so this
- * reuses the proxy's `redact` (PASS/ACCT arguments, AUTH initial responses) on every client line, and
+ * reuses `redact` (src/util/redact.ts) (PASS/ACCT arguments, AUTH initial responses) on every client line, and
  * hides every client line answering a `334` of the same session (SASL continuations).
  */
 export function redactTranscript(lines: readonly string[]): string[] {

@@ -2,14 +2,12 @@
  * The JSON report: the machine-readable contract users' CI scripts read. Key names and order are part
  * of that contract; the transcript is left out (it goes to the transcript files and JUnit system-out).
  */
-import { writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { FtpMode } from '../clients/types.js';
 import type { Accounting, FtpReport, Outcome, OutcomeKind, Phase, Protocol, Result, SinkReport, Verdict } from '../engine/types.js';
 import type { Fault } from '../faults/types.js';
 import { buildMatrix, type Matrix } from './matrix.js';
 import { summarize, type Summary } from './summary.js';
-import { makeDirs } from '../util/dirs.js';
+import { writeJsonFile } from './file.js';
 
 /** An Outcome as written to JSON: `code` only when `kind` is `reply`, `detail` only when known. */
 export interface JsonOutcome {
@@ -76,8 +74,7 @@ export function toJsonReport(results: readonly Result[], version: string, incomp
 
 /** Writes the JSON report to `file`, pretty-printed with a trailing newline, creating parent folders. */
 export async function writeJsonReport(file: string, results: readonly Result[], version: string, incomplete?: Incomplete): Promise<void> {
-  await makeDirs(dirname(file));
-  await writeFile(file, `${JSON.stringify(toJsonReport(results, version, incomplete), null, 2)}\n`, 'utf8');
+  await writeJsonFile(file, toJsonReport(results, version, incomplete));
 }
 
 function toJsonResult(r: Result): JsonResult {

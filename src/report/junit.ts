@@ -3,11 +3,9 @@
  * `deviates` and `unfired` are failures (an unfired fault proved nothing, so it never passes), `error`
  * is an error, and the transcript is the testcase's system-out. Built with junit-report-builder.
  */
-import { writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import jrb, { type Builder } from 'junit-report-builder';
 import type { Result } from '../engine/types.js';
-import { makeDirs } from '../util/dirs.js';
+import { writeReportFile } from './file.js';
 import type { Incomplete } from './json.js';
 
 /**
@@ -17,7 +15,7 @@ import type { Incomplete } from './json.js';
  * (a dashboard shows the run red rather than a short green one), and an `incomplete` property.
  */
 export async function writeJunitReport(file: string, results: readonly Result[], incomplete?: Incomplete): Promise<void> {
-  const builder = rootBuilder().newBuilder().name('wireprobe');
+  const builder = junitBuilder();
   for (const [suite, members] of groupBySuite(results)) {
     const testSuite = builder.testSuite().name(suite);
     for (const r of members) {
@@ -39,17 +37,17 @@ export async function writeJunitReport(file: string, results: readonly Result[],
     builder.testSuite().name('wireprobe').property('incomplete', incomplete.reason)
       .testCase().className('wireprobe').name('incomplete').failure(why, 'incomplete');
   }
-  await makeDirs(dirname(file));
-  await writeFile(file, builder.build(), 'utf8');
+  await writeReportFile(file, builder.build());
 }
 
 /**
- * The package's types declare an ES default export, but it is CommonJS whose `module.exports` is the
- * builder itself, which is what Node's default import yields; accept either shape.
+ * A fresh JUnit document named `wireprobe`, for run's report and the probe's. The package's types
+ * declare an ES default export, but it is CommonJS whose `module.exports` is the builder itself, which
+ * is what Node's default import yields; either shape is accepted.
  */
-function rootBuilder(): Builder {
+export function junitBuilder(): Builder {
   const m = jrb as unknown as Builder | { readonly default: Builder };
-  return 'newBuilder' in m ? m : m.default;
+  return ('newBuilder' in m ? m : m.default).newBuilder().name('wireprobe');
 }
 
 function groupBySuite(results: readonly Result[]): Map<string, Result[]> {

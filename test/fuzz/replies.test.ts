@@ -1,12 +1,12 @@
 /**
- * Properties of reply reading: the proxy's Replies (src/protocol/replies.ts) and the probe's pure
- * replyParser (src/probe/raw.ts) give the same lines, replies and octet counts however the stream is
+ * Properties of reply reading: the proxy's Replies (src/protocol/replies.ts) and the pure replyParser
+ * the probe reads with (src/protocol/reply.ts) give the same lines, replies and octet counts however the stream is
  * split, never throw, always make progress; and on FTP replies the probe and the proxy's FtpTracker agree
  * on where each reply ends and on its code, malformed lines included.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { replyParser, type Reply } from '../../src/probe/raw.js';
+import { replyParser, type Reply } from '../../src/protocol/reply.js';
 import { FtpTracker } from '../../src/protocol/ftp.js';
 import { SmtpTracker } from '../../src/protocol/smtp.js';
 import { Replies } from '../../src/protocol/replies.js';

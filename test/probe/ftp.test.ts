@@ -5,18 +5,19 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startFtpServer } from '../../servers/ftp.js';
-import { FTP_FINDINGS, FTP_GROUPS, ftpSessionUsable } from '../../src/probe/ftp.js';
+import { FTP_FINDINGS } from '../../src/probe/ftp-ids.js';
 import { ftpDataChecks } from '../../src/probe/ftp-data.js';
 import { ftpIntegrityChecks } from '../../src/probe/ftp-integrity.js';
 import { ftpLimitChecks } from '../../src/probe/ftp-limits.js';
-import { ftpLoginChecks } from '../../src/probe/ftp-login.js';
+import { ftpLoginChecks, ftpSessionUsable } from '../../src/probe/ftp-login.js';
+import { PROBE_CHECKS } from '../../src/probe/registry.js';
 import { runProbe } from '../../src/probe/run.js';
 import { byId, expectClean, LIMITS, PASSWORD, PAYLOAD_OCTETS, probe, statuses, USER, withTarget } from '../helpers/ftp-probe.js';
 
 describe('FTP probe, healthy mock server', () => {
   it('passes every check, skips idle-timeout and data-timeout unless allowed, and cleans up', async () => {
     await withTarget({}, [], async ({ server, target }) => {
-      const findings = await probe(target, FTP_GROUPS);
+      const findings = await probe(target, PROBE_CHECKS.ftp.groups);
       expect(findings.map((f) => f.id)).toEqual(FTP_FINDINGS.map((f) => f.id));
       expect(findings.filter((f) => f.status === 'warn' || f.status === 'fail'), JSON.stringify(findings, null, 1)).toEqual([]);
       expect(findings.filter((f) => f.status === 'skip').map((f) => f.id)).toEqual(['ftp.data-timeout', 'ftp.idle-timeout']);
@@ -281,7 +282,7 @@ describe('FTP probe, planted defects', () => {
     const server = await startFtpServer({});
     const port = server.port;
     await server.close();
-    const findings = await probe({ protocol: 'ftp', host: '127.0.0.1', port }, FTP_GROUPS, { replyTimeoutMs: 1000 });
+    const findings = await probe({ protocol: 'ftp', host: '127.0.0.1', port }, PROBE_CHECKS.ftp.groups, { replyTimeoutMs: 1000 });
     expect(byId(findings, 'ftp.greeting').status).toBe('fail');
     expect(byId(findings, 'ftp.greeting').advice).toMatch(/was refused/);
     expect(findings.filter((f) => f.id !== 'ftp.greeting' && f.status !== 'skip')).toEqual([]);

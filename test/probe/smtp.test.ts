@@ -10,8 +10,9 @@ import { startBrokenSmtp, type BrokenDefects, type BrokenSmtp } from '../helpers
 import { startSmtpServer, type SmtpServerHandle, type SmtpServerOptions } from '../../servers/smtp.js';
 import { parseFault } from '../../src/faults/parse.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
-import { renderSent, replyParser } from '../../src/probe/raw.js';
-import { toProbeJson } from '../../src/probe/report.js';
+import { renderSent } from '../../src/probe/raw-transcript.js';
+import { replyParser } from '../../src/protocol/reply.js';
+import { toProbeJson } from '../../src/report/probe.js';
 import { runProbe } from '../../src/probe/run.js';
 import { smtpDataGroup } from '../../src/probe/smtp-data.js';
 import { smtpLimitsGroup } from '../../src/probe/smtp-limits.js';

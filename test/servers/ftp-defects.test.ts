@@ -7,7 +7,8 @@ import { Readable } from 'node:stream';
 import { Client } from 'basic-ftp';
 import { describe, expect, it } from 'vitest';
 import { startFtpServer, type FtpServerHandle, type FtpServerOptions } from '../../servers/ftp.js';
-import { connectRaw, type RawConnection } from '../../src/probe/raw.js';
+import { connectRaw } from '../../src/probe/raw-connect.js';
+import type { RawConnection } from '../../src/probe/raw.js';
 
 /** Starts a server, runs `body` with it, and always closes it. */
 async function withServer(options: FtpServerOptions, body: (server: FtpServerHandle) => Promise<void>): Promise<void> {

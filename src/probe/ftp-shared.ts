@@ -1,12 +1,14 @@
 /**
- * What the FTP checks share besides the session (./ftp-control.ts): building findings, the words advice
- * is made of (`421 Too many users`, `refused the data connection`), address classes for the PASV rule,
+ * What the FTP checks share besides the session (./ftp-control.ts) and findings (./finding.ts): the
+ * words advice is made of (`421 Too many users`, `refused the data connection`), address classes for the PASV rule,
  * and the probe's names and places (its upload's file name, an unused loopback port).
  */
 import { randomBytes } from 'node:crypto';
 import net, { isIPv4, isIPv6, type AddressInfo } from 'node:net';
-import type { ConnectFailure, Read, Reply } from './raw.js';
-import type { Finding, FindingStatus } from './types.js';
+import type { ConnectFailure } from './raw-connect.js';
+import type { Read } from './raw.js';
+import type { Reply } from '../protocol/reply.js';
+import { seconds } from './finding.js';
 
 /** An anonymous login (RFC 1635): any password is accepted, so a wrong one proves nothing. */
 export const isAnonymous = (user: string | undefined): boolean => user === undefined || /^(anonymous|ftp)$/i.test(user);
@@ -19,9 +21,6 @@ export function probeFileName(): string {
   return `wireprobe-probe-${randomBytes(6).toString('hex')}.bin`;
 }
 
-/** Seconds, one decimal, from milliseconds. */
-export const seconds = (ms: number): number => Math.round(ms / 100) / 10;
-
 /** How a reply or a wait looked, for advice: `421 Too many users`, `[RST]`, `[timeout after 5000 ms]`. */
 export function said(read: Read<Reply> | undefined): string {
   if (!read) return 'nothing';
@@ -32,33 +31,11 @@ export function said(read: Read<Reply> | undefined): string {
 /** The code of a reply, or 0 when the wait ended otherwise. */
 export const codeOf = (read: Read<Reply> | undefined): number => (read?.ok ? read.value.code : 0);
 
-/** Two transcripts as one, a note between them. */
-export function merge(a: { sent: readonly string[]; received: readonly string[] }, b: { sent: readonly string[]; received: readonly string[] }, note: string): { sent: string[]; received: string[] } {
-  return { sent: [...a.sent, `[${note}]`, ...b.sent], received: [...a.received, `[${note}]`, ...b.received] };
-}
-
-/** Builds a finding from a session's transcript (taken, so the next check starts afresh). */
-export function finding(
-  id: string,
-  status: FindingStatus,
-  rfc: string,
-  advice: string,
-  transcript: { sent: readonly string[]; received: readonly string[] },
-  value?: number | string,
-): Finding {
-  return { id, status, ...(value !== undefined ? { value } : {}), rfc, sent: [...transcript.sent], received: [...transcript.received], advice };
-}
-
-/** A finding for a check that could not run; `why` is one plain sentence. */
-export function skipped(id: string, rfc: string, why: string, transcript: { sent: readonly string[]; received: readonly string[] } = { sent: [], received: [] }): Finding {
-  return finding(id, 'skip', rfc, why, transcript);
-}
-
 /** Where a connect failed, in words: `refused the connection`, `did not answer within 5 s`. */
 export function failedHow(failure: ConnectFailure, what = 'the connection'): string {
   switch (failure.kind) {
     case 'refused': return `refused ${what}`;
-    case 'timeout': return `did not answer within ${seconds(failure.ms)} s`;
+    case 'timeout': return `did not answer within ${seconds(failure.ms, 1)} s`;
     case 'reset': return `reset ${what}`;
     case 'unreachable': return 'is unreachable';
     default: return `failed (${failure.code ?? failure.kind})`;
