@@ -94,10 +94,13 @@ describe('the suite invariants', () => {
     expect(reached([], 'connect')).toBe(true);
     expect(reached([], 'greeting')).toBe(false);
     expect(reached(transcript.slice(0, 1), 'greeting')).toBe(true);
+    expect(reached(['+     1.0ms #3 !! over the session limit: reply'], 'greeting')).toBe(true);
+    expect(reached(['+     1.0ms #3 !! over the session limit: reset'], 'greeting')).toBe(false);
     expect(reached(transcript.slice(0, 7), 'transfer')).toBe(false);
     expect(reached(transcript.slice(0, 8), 'transfer')).toBe(true);
     expect(reached(transcript.slice(0, 8), 'stor')).toBe(true);
     expect(reached(transcript, 'site')).toBe(false);
+    expect(reached(['+  2020.3ms #1 C  \\xff\\xf4\\xffSTOR f.bin'], 'stor')).toBe(true);
   });
 
   it('catch a failure the fault cannot cause', () => {

@@ -90,8 +90,11 @@ function sessionLines(result: Result, scenario: Scenario): readonly string[] {
 export function reached(lines: readonly string[], phase: string): boolean {
   if (phase === 'connect') return true;
   const said = (speaker: 'C' | 'S'): string[] => lines.flatMap((line) => new RegExp(` #\\d+ ${speaker} +(\\S+)`).exec(line)?.[1] ?? []);
-  if (phase === 'greeting') return said('S').length > 0 || lines.some((line) => line.includes('proxy sends to client'));
-  const verbs = said('C').map((word) => word.toUpperCase());
+  // Greeted by the server, or answered by the proxy in its place (an injected reply, a session limit's 421).
+  if (phase === 'greeting') return said('S').length > 0 || lines.some((line) => /proxy sends to client|over the session limit: reply/.test(line));
+  // A client aborting sends Telnet IP and Synch ahead of its next command (RFC 959 §4.1.3): the
+  // transcript shows their octets as \xNN before the verb, which the proxy's tracker reads past.
+  const verbs = said('C').map((word) => word.replace(/^(\\x[0-9a-f]{2})+/, '').toUpperCase());
   if (phase === 'transfer') return verbs.some((verb) => TRANSFER_VERBS.has(verb));
   if (phase === 'tls') return verbs.includes('AUTH');
   return verbs.includes(phase.toUpperCase());
