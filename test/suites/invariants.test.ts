@@ -74,7 +74,8 @@ describe('the suite invariants', () => {
   });
 
   it('catch a deviation that does not carry both hashes', () => {
-    const stale: Result = { ...recovered, verdict: 'deviates', sink: { copies: 0, intact: false, sha256: { sent: SENT, held: HELD } }, reason: `the server holds 4096 bytes with SHA-256 ${HELD}, not ${SENT}` };
+    const sink = { copies: 0, intact: false, sha256: { sent: SENT, held: HELD } };
+    const stale: Result = { ...recovered, verdict: 'deviates', sink, reason: `the server holds 4096 bytes with SHA-256 ${HELD}, not ${SENT}` };
     expect(names(stale)).toEqual([]);
     expect(names({ ...stale, sink: { copies: 0, intact: false } })).toEqual(['deviation hashes']);
     expect(names({ ...stale, sink: { copies: 0, intact: false, sha256: { sent: SENT, held: SENT } } })).toEqual(['deviation hashes']);
@@ -108,12 +109,14 @@ describe('the suite invariants', () => {
     expect(names(failed)).toEqual([]);
     expect(names({ ...failed, outcome: { ...failed.outcome!, code: 530 } })).toEqual(['fault consequence']);
     expect(names({ ...failed, outcome: { kind: 'refused', phase: 'connect', bytesSent: 0 } })).toEqual(['fault consequence']);
-    const injected: Result = { ...failed, fault: { kind: 'reply', code: 530, at: { before: 'PASS' }, then: 'close' }, outcome: { ...failed.outcome!, code: 530 } };
+    const fault = { kind: 'reply', code: 530, at: { before: 'PASS' }, then: 'close' } as const;
+    const injected: Result = { ...failed, fault, outcome: { ...failed.outcome!, code: 530 } };
     expect(names(injected)).toEqual([]);
   });
 
   it('catch a hang reported before the deadline passed', () => {
-    const hung: Result = { ...recovered, verdict: 'deviates', outcome: { kind: 'hung', phase: 'stor', bytesSent: 0 }, sink: { copies: 0, intact: true }, durationMs: 15_000 };
+    const outcome = { kind: 'hung', phase: 'stor', bytesSent: 0 } as const;
+    const hung: Result = { ...recovered, verdict: 'deviates', outcome, sink: { copies: 0, intact: true }, durationMs: 15_000 };
     expect(names(hung)).toEqual([]);
     expect(names({ ...hung, durationMs: 14_999 })).toEqual(['hung at deadline']);
   });

@@ -64,9 +64,12 @@ function noFalseSuccess(result: Result, scenario: Scenario): Violation[] {
   const files = scenario.ftp?.parallel ?? 1;
   const sink = result.sink;
   const bad = (detail: string): Violation[] => [{ invariant: 'no false success', detail }];
-  if (!sink || sink.copies !== files || !sink.intact || sink.sha256) return bad(`delivered and conformant, but the sink holds ${JSON.stringify(sink)} for ${files} file(s)`);
+  if (!sink || sink.copies !== files || !sink.intact || sink.sha256) {
+    return bad(`delivered and conformant, but the sink holds ${JSON.stringify(sink)} for ${files} file(s)`);
+  }
   const relayed = result.ftp?.data.bytes ?? 0;
-  if (relayed < files * scenario.messageBytes) return bad(`delivered and conformant, but only ${relayed} of ${files * scenario.messageBytes} octets went over the data connections`);
+  const whole = files * scenario.messageBytes;
+  if (relayed < whole) return bad(`delivered and conformant, but only ${relayed} of ${whole} octets went over the data connections`);
   return [];
 }
 
