@@ -41,9 +41,14 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
  * lftp closes and reconnects by itself when the control connection dies (the 421), and resumes from the
  * server's SIZE: its last attempt gives up at SIZE or STOR (LFTP_GAVE_UP, in the table), or it recovers
  * with the whole file at the server (judgeFtp checks that by SHA-256). Both measured in both modes.
- * A stalled sink is no race: lftp reconnects once, and gives up at SIZE.
  */
 const LFTP_RETRIES = new Set(['control-killed-421']);
+
+/**
+ * A stalled sink: lftp aborts the transfer, reconnects once and gives up at SIZE (the table), or (1 in
+ * 8 runs) its "no progress timeout" ends it without reconnecting, its connection still open (`timeout`).
+ */
+const LFTP_STALLED: Want = ['timeout', 'transfer', 'conformant'];
 
 /*
  * lftp 4.9.2 resuming on its own after the data-connection RST (its retry: SIZE, REST, STOR) now and
@@ -57,6 +62,7 @@ export function expectFtpUploads(id: string, column: string): Want | OneOf | und
   const name = id.slice('ftp/uploads/'.length);
   const measured = TABLE[name]?.[column];
   if (measured && name === 'resume-after-reset' && column.startsWith('lftp/')) return oneOf(measured, LFTP_STALE_BLOCK);
+  if (measured && name === 'stalled-sink' && column.startsWith('lftp/')) return oneOf(measured, LFTP_STALLED);
   if (!measured || !LFTP_RETRIES.has(name) || !column.startsWith('lftp/')) return measured;
   return oneOf(measured, LFTP_RECOVERED, LFTP_STALE_BLOCK);
 }
