@@ -101,7 +101,7 @@ const LFTP_RACES: Readonly<Record<string, readonly Want[]>> = {
 
 /**
  * ftplib's last reply races its QUIT when a connection is cut mid-transfer: it may read the FIN before
- * the RST or its own timeout, or the RST before the 150 to STOR. Each measured 1 in 8.
+ * the RST or its own timeout, or be shown the 150 to STOR before its write fails. Each measured 1 in 8.
  */
 const FTPLIB_RACES: Readonly<Record<string, Want>> = {
   'close-data-mid-stor ftplib/passive': ['reset', 'transfer', 'conformant'],
