@@ -8,6 +8,7 @@ import { CLIENTS } from '../src/clients/index.js';
 import { builtinTargets } from '../src/commands/targets.js';
 import { runScenarios } from '../src/engine/run.js';
 import { EXPECTATIONS } from './suites/index.js';
+import { invariantViolations } from './suites/invariants.js';
 import { NA, settle, type Want } from './suites/want.js';
 import { SUITES } from '../suites/index.js';
 import type { ClientAdapter } from '../src/clients/types.js';
@@ -17,6 +18,13 @@ import type { Result, Scenario } from '../src/engine/types.js';
 function columns(scenario: Scenario, client: ClientAdapter): string[] {
   if (scenario.protocol !== 'ftp') return [client.name];
   return (scenario.ftp.modes ?? (['passive', 'active'] as const)).map((mode) => `${client.name}/${mode}`);
+}
+
+/** The scenario a result ran. */
+function scenarioOf(scenarios: readonly Scenario[], result: Result): Scenario {
+  const scenario = scenarios.find((s) => s.id === result.scenarioId);
+  if (!scenario) throw new Error(`no scenario for ${result.id}`);
+  return scenario;
 }
 
 /** Prints what a mismatching cell's client said and its transcript's end: timing-dependent cells are found from CI logs. */
@@ -53,9 +61,11 @@ describe.each(SUITES.map((s) => [s.name, s] as const))('suite %s', (name, suite)
         expect(results.filter((r) => r.mode !== 'passive' && r.mode !== 'active')).toEqual([]);
         // A data-channel fault fires on the data connection, and the transcript says so.
         for (const r of results.filter((r) => r.fault?.channel === 'data' && r.faultFired)) expect(r.transcript.join('\n')).toMatch(/data \d+: fault fired/);
+        // Every result, exact cells too: the invariants are what a cell whose outcome is timing rests on.
+        const broken = results.flatMap((r) => invariantViolations(r, scenarioOf(suite.scenarios, r)).map((v) => `${r.id}: ${v.invariant}: ${v.detail}`));
+        expect(broken).toEqual([]);
         // A transfer reported complete that deviates is an integrity failure, and says so with both hashes.
         for (const r of results.filter((r) => r.outcome?.kind === 'delivered' && r.verdict === 'deviates')) {
-          expect(r.sink?.sha256, r.id).toEqual({ sent: expect.stringMatching(/^[0-9a-f]{64}$/), held: expect.stringMatching(/^[0-9a-f]{64}$|^nothing$/) });
           expect(r.reason).toMatch(/reported the (upload|download) complete, but .* SHA-256 [0-9a-f]{64}/);
         }
       }
