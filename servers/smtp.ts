@@ -10,7 +10,9 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo, Socket } from 'node:net';
 import { generate } from 'selfsigned';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import type { SMTPServerOptions } from 'smtp-server';
+import { listenBacklog } from './backlog.js';
+import { PromptSMTPServer } from './smtp/prompt-server.js';
 
 /** The mock SMTP server's knobs; every field is optional and merged over SMTP_SERVER_DEFAULTS. */
 export interface SmtpServerOptions {
@@ -28,7 +30,7 @@ export interface SmtpServerOptions {
   readonly users?: Readonly<Record<string, string>>;
   /** 'starttls' offers STARTTLS with a self-signed cert (CN=localhost, SAN localhost and 127.0.0.1) made at start; default 'off'. */
   readonly tls?: 'off' | 'starttls';
-  /** Extra delay before the 220 greeting, ms, on top of smtp-server's fixed 100 ms; default 0. */
+  /** Delay before the 220 greeting, ms (the mock adds none of its own: see ./smtp/prompt-server.ts); default 0. */
   readonly bannerDelayMs?: number;
   /**
    * Called with each message as it is accepted, before the 250, and the client's TCP port (behind the
@@ -203,7 +205,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
     },
   };
 
-  const smtp = new SMTPServer(smtpOptions);
+  const smtp = new PromptSMTPServer(smtpOptions);
   smtp.on('error', () => undefined); // client resets and the like: what happens under test is no bug of ours
   smtp.server.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -213,7 +215,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
     });
   });
 
-  smtp.listen(o.port, o.host);
+  smtp.server.listen({ port: o.port, host: o.host, backlog: listenBacklog() });
   await once(smtp.server, 'listening'); // rejects on 'error' (EADDRINUSE...)
   const { port } = smtp.server.address() as AddressInfo;
   const idle = (): Promise<void> =>
