@@ -1,8 +1,8 @@
 /**
  * The mock FTP server: a well-behaved server on ftp-srv with knobs (users, anonymous access, passive
  * port range and advertised address, active mode on/off, max sessions in all and per client address,
- * idle and data-connection timeouts) and an in-memory
- * file system that hashes uploads while they stream. Misbehaviour lives in src/proxy, not here, except
+ * idle and data-connection timeouts) and a file system whose content is spooled to a private folder
+ * on disk, hashing uploads while they stream (./ftp/spool.ts). Misbehaviour lives in src/proxy, not here, except
  * for the planted defects the proxy cannot plant (all off by default): EPSV or SIZE not supported, EPSV
  * ALL honoured in part, REST refused in ASCII or cancelled by a command between it and the transfer,
  * OPTS UTF8 refused, uploads silently truncated, an idle close without its 421, a session limit refused
@@ -12,7 +12,7 @@
  *                        └──► ftp-srv Connection ◄── our line reader (reassembles split commands)
  *                                 │  ◄── CommandFilter: planted defects, EPSV ALL (answered before ftp-srv)
  *                                 │  PASV/EPSV/PORT/EPRT ──► DataChannel (ours: tracked, no leaked timers)
- *                                 ├─ STOR ──► sink: SHA-256 + size while flowing ─► StoredFile, then 226
+ *                                 ├─ STOR ──► sink: SHA-256 + size while flowing, to the spool ─► StoredFile, then 226
  *                                 └─ a transfer whose data connection failed ──► 426 (./ftp/aborted.ts)
  *
  * ftp-srv 4.6.3 is unmaintained; everything this file works around is marked "ftp-srv:" below.
@@ -20,11 +20,13 @@
 import { isIPv4, type AddressInfo, type Server, type Socket } from 'node:net';
 import { posix } from 'node:path';
 import { FileSystem, FtpSrv } from 'ftp-srv';
+import { listenBacklog } from './backlog.js';
 import { answerAbortedTransfers } from './ftp/aborted.js';
 import { DataChannel, type Wiring } from './ftp/data-channel.js';
 import { CommandFilter } from './ftp/defects.js';
 import { MAX_LINE, SIGNALS, SILENT_LOG, replyError, type Conn, type Connector, type Srv } from './ftp/internals.js';
-import { MemoryFileSystem, MemoryTree } from './ftp/memory-fs.js';
+import { SpoolFileSystem } from './ftp/spool-fs.js';
+import { SpoolTree } from './ftp/spool.js';
 import { stripTelnet } from '../src/protocol/telnet.js';
 
 /** The mock FTP server's knobs; every field is optional and merged over FTP_SERVER_DEFAULTS. */
@@ -100,6 +102,11 @@ export interface FtpServerOptions {
   /** Files present at start, path to content (parent directories are created); default {}. */
   readonly files?: Readonly<Record<string, Buffer>>;
   /**
+   * Aborting it removes the spool folder at once, synchronously (a second Ctrl-C exits without waiting
+   * for close()); close() removes it in any case; default a signal that never aborts.
+   */
+  readonly signal?: AbortSignal;
+  /**
    * Called with each upload as it is recorded (before its 226, or when it is aborted), and the client's
    * TCP port (behind the proxy: the proxy's port toward this server); default none.
    */
@@ -131,6 +138,7 @@ export const FTP_SERVER_DEFAULTS: Required<FtpServerOptions> = Object.freeze({
   truncateUploadsAt: 0,
   greetingDelayMs: 0,
   files: Object.freeze({}),
+  signal: new AbortController().signal,
   onStored: () => undefined,
   onServed: () => undefined,
 });
@@ -149,7 +157,7 @@ export interface FtpServerHandle {
   readonly port: number;
   /** Every upload, in order; a live view, holding a complete upload before its 226 is sent. */
   readonly files: readonly StoredFile[];
-  /** Current content of a file (uploaded or preloaded), or undefined. */
+  /** Current content of a file (uploaded or preloaded), read whole from the spool, or undefined. */
   read(path: string): Buffer | undefined;
   /** Control connections currently open (including ones being turned away with 421). */
   connections(): number;
@@ -178,10 +186,13 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   const o: Required<FtpServerOptions> = { ...FTP_SERVER_DEFAULTS, ...given };
   validate(o);
   const files: StoredFile[] = [];
-  const tree = new MemoryTree(o.files, (file, port) => {
+  const tree = new SpoolTree(o.files, (file, port) => {
     files.push(file);
     o.onStored(file, { port });
   }, o.truncateUploadsAt, (file, port) => o.onServed(file, { port }));
+  const removeSpool = (): void => tree.removeNow();
+  o.signal.addEventListener('abort', removeSpool, { once: true });
+  if (o.signal.aborted) removeSpool();
   const control = new Set<Socket>();
   const sessions = new Set<Socket>();
   /** Sessions over a limit refused at PASS (sessionLimitReply '530'), with their 530 text. */
@@ -328,7 +339,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   ) => {
     const user = Object.hasOwn(o.users, username);
     if (user ? o.users[username] === password : username === 'anonymous' && o.anonymous !== 'off') {
-      return resolve({ fs: new MemoryFileSystem(connection, tree, user || o.anonymous === 'write' ? 'write' : 'read') });
+      return resolve({ fs: new SpoolFileSystem(connection, tree, user || o.anonymous === 'write' ? 'write' : 'read') });
     }
     // ftp-srv: after a failed login USER would answer '530 Username already set' forever; forget it.
     connection.username = undefined;
@@ -337,7 +348,17 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   srv.on('client-error', () => undefined);
   srv.on('server-error', () => undefined);
 
-  await srv.listen(); // rejects on EADDRINUSE...
+  // ftp-srv: its listen() passes no backlog (Node's default 511); listen on its server ourselves.
+  await new Promise<void>((resolve, reject) => {
+    srv.server.once('error', reject).listen({ port: o.port, host: o.host, backlog: listenBacklog() }, () => {
+      srv.server.off('error', reject);
+      resolve();
+    });
+  }).catch((error: unknown) => {
+    o.signal.removeEventListener('abort', removeSpool);
+    tree.removeNow();
+    throw error; // EADDRINUSE...
+  });
   const { port } = srv.server.address() as AddressInfo;
   const idle = (): Promise<void> =>
     new Promise<void>((resolve) => {
@@ -351,7 +372,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
     host: o.host,
     port,
     files,
-    read: (path) => tree.files.get(posix.resolve('/', path))?.data,
+    read: (path) => tree.content(posix.resolve('/', path)),
     connections: () => control.size,
     idle,
     close: () =>
@@ -363,6 +384,8 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
         for (const check of [...wiring.waiters]) check();
         await Promise.all([stopped, idle()]);
         srv.removeAllListeners();
+        o.signal.removeEventListener('abort', removeSpool);
+        await tree.remove();
       })()),
   };
 }
