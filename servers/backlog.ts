@@ -5,6 +5,7 @@
  * server should queue as many as the machine allows (the proxy's "full backlog" fault is how to get one).
  */
 import { readFileSync } from 'node:fs';
+import type { Server } from 'node:net';
 
 /** Node's own default, used where the kernel's ceiling cannot be read (not Linux). */
 const NODE_DEFAULT_BACKLOG = 511;
@@ -17,4 +18,14 @@ export function listenBacklog(): number {
   } catch {
     return NODE_DEFAULT_BACKLOG;
   }
+}
+
+/** `server` listening on `host`:`port` with listenBacklog(); rejects with the listen error (EADDRINUSE...). */
+export function listenWithBacklog(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject).listen({ port, host, backlog: listenBacklog() }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }

@@ -20,7 +20,7 @@
 import { isIPv4, type AddressInfo, type Server, type Socket } from 'node:net';
 import { posix } from 'node:path';
 import { FileSystem, FtpSrv } from 'ftp-srv';
-import { listenBacklog } from './backlog.js';
+import { listenWithBacklog } from './backlog.js';
 import { answerAbortedTransfers } from './ftp/aborted.js';
 import { DataChannel, type Wiring } from './ftp/data-channel.js';
 import { CommandFilter } from './ftp/defects.js';
@@ -106,6 +106,8 @@ export interface FtpServerOptions {
    * for close()); close() removes it in any case; default a signal that never aborts.
    */
   readonly signal?: AbortSignal;
+  /** Uploads the handle's `files` holds, the newest; older ones are only counted (`stored()`); default Infinity (all). */
+  readonly keep?: number;
   /**
    * Called with each upload as it is recorded (before its 226, or when it is aborted), and the client's
    * TCP port (behind the proxy: the proxy's port toward this server); default none.
@@ -139,6 +141,7 @@ export const FTP_SERVER_DEFAULTS: Required<FtpServerOptions> = Object.freeze({
   greetingDelayMs: 0,
   files: Object.freeze({}),
   signal: new AbortController().signal,
+  keep: Number.POSITIVE_INFINITY,
   onStored: () => undefined,
   onServed: () => undefined,
 });
@@ -155,8 +158,10 @@ export interface FtpServerHandle {
   readonly host: string;
   /** The control port (the real one when started on port 0). */
   readonly port: number;
-  /** Every upload, in order; a live view, holding a complete upload before its 226 is sent. */
+  /** The uploads, in order, the newest `keep` of them; a live view, holding a complete upload before its 226 is sent. */
   readonly files: readonly StoredFile[];
+  /** Uploads recorded in all, those `keep` let go included. */
+  stored(): number;
   /** Current content of a file (uploaded or preloaded), read whole from the spool, or undefined. */
   read(path: string): Buffer | undefined;
   /** Control connections currently open (including ones being turned away with 421). */
@@ -177,6 +182,7 @@ function validate(o: Required<FtpServerOptions>): void {
   }
   if (o.pasvAddress !== '' && !isIPv4(o.pasvAddress)) throw new TypeError(`pasvAddress must be IPv4 (227 carries IPv4 only), got ${o.pasvAddress}`);
   if (!(Number.isSafeInteger(o.dataIdleTimeoutMs) && o.dataIdleTimeoutMs >= 0)) throw new RangeError(`dataIdleTimeoutMs must be a whole number of ms (0: never), got ${o.dataIdleTimeoutMs}`);
+  if (!(o.keep >= 0 && (Number.isSafeInteger(o.keep) || o.keep === Number.POSITIVE_INFINITY))) throw new RangeError(`keep must be a whole number of uploads or Infinity, got ${o.keep}`);
   if (!(Number.isSafeInteger(o.truncateUploadsAt) && o.truncateUploadsAt >= 0)) throw new RangeError(`truncateUploadsAt must be a whole number of octets (0: off), got ${o.truncateUploadsAt}`);
 }
 
@@ -186,8 +192,11 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   const o: Required<FtpServerOptions> = { ...FTP_SERVER_DEFAULTS, ...given };
   validate(o);
   const files: StoredFile[] = [];
+  let stored = 0;
   const tree = new SpoolTree(o.files, (file, port) => {
+    stored++;
     files.push(file);
+    if (files.length > o.keep) files.shift();
     o.onStored(file, { port });
   }, o.truncateUploadsAt, (file, port) => o.onServed(file, { port }));
   const removeSpool = (): void => tree.removeNow();
@@ -349,12 +358,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   srv.on('server-error', () => undefined);
 
   // ftp-srv: its listen() passes no backlog (Node's default 511); listen on its server ourselves.
-  await new Promise<void>((resolve, reject) => {
-    srv.server.once('error', reject).listen({ port: o.port, host: o.host, backlog: listenBacklog() }, () => {
-      srv.server.off('error', reject);
-      resolve();
-    });
-  }).catch((error: unknown) => {
+  await listenWithBacklog(srv.server, o.port, o.host).catch((error: unknown) => {
     o.signal.removeEventListener('abort', removeSpool);
     tree.removeNow();
     throw error; // EADDRINUSE...
@@ -372,6 +376,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
     host: o.host,
     port,
     files,
+    stored: () => stored,
     read: (path) => tree.content(posix.resolve('/', path)),
     connections: () => control.size,
     idle,

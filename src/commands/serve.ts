@@ -18,7 +18,14 @@ interface ServeCommon {
   readonly host: string;
   readonly port: number;
   readonly out: NodeJS.WritableStream;
+  /** Accepted messages or uploads the mock server keeps as values (each is logged as it comes); default SERVE_KEEP. */
+  readonly keep?: number;
+  /** The command's Ctrl-C: aborting it removes the FTP server's spool folder at once; default none. */
+  readonly signal?: AbortSignal;
 }
+
+/** How many accepted messages or uploads `serve` keeps by default: enough to look back on, flat over a long run. */
+export const SERVE_KEEP = 100;
 
 export type ServeCommand =
   | (ServeCommon & { readonly protocol: 'smtp'; readonly server: SmtpServerOptions })
@@ -50,13 +57,13 @@ async function startMock(cmd: ServeCommand, log: (line: string) => void, records
       records(from.port).served.push(f);
       log(`RETR ${printable(f.path)}: sent ${f.sent} of ${octets(f.size)}${f.complete ? '' : ' (the transfer was aborted)'}`);
     };
-    return startFtpServer({ ...cmd.server, host: '127.0.0.1', port: 0, onStored, onServed });
+    return startFtpServer({ ...cmd.server, host: '127.0.0.1', port: 0, onStored, onServed, keep: cmd.keep ?? SERVE_KEEP, ...(cmd.signal ? { signal: cmd.signal } : {}) });
   }
   const onMessage = (m: SinkMessage, from: { port: number }): void => {
     records(from.port).messages.push(m);
     log(`accepted message: from <${printable(m.from)}> to ${m.to.map((t) => `<${printable(t)}>`).join(', ')}, ${m.bytes} bytes, sha256 ${m.sha256}`);
   };
-  return startSmtpServer({ ...cmd.server, host: '127.0.0.1', port: 0, onMessage });
+  return startSmtpServer({ ...cmd.server, host: '127.0.0.1', port: 0, onMessage, keep: cmd.keep ?? SERVE_KEEP });
 }
 
 /**

@@ -103,4 +103,14 @@ describe('the mock FTP server spool', () => {
       expect(server.read('/many/999.txt')?.toString()).toBe('file 999');
     });
   });
+
+  it('keeps only the newest `keep` uploads in files and counts them all in stored()', async () => {
+    await withClient({ keep: 1 }, async (client, server) => {
+      await client.uploadFrom(Readable.from([Buffer.from('one')]), 'a.txt');
+      await client.uploadFrom(Readable.from([Buffer.from('two')]), 'b.txt');
+      expect(server.files.map((f) => f.path)).toEqual(['/b.txt']);
+      expect(server.stored()).toBe(2);
+    });
+    await expect(startFtpServer({ keep: 1.5 })).rejects.toThrow(/keep must be/);
+  });
 });
