@@ -7,6 +7,7 @@
  *
  *   socket ─► PromptSMTPServer.connect ─► PromptConnection.init ─► maxClients? 421 : connectionReady()
  *                                          (SMTPConnection.init: the same, after setTimeout(…, 100))
+ *   DATA ─► PromptConnection's parser: smtp-server's SMTPStream with feedDataStream (./data-scan.ts)
  *
  * Both overrides mirror smtp-server 3.21's own bodies; test/servers/smtp-prompt.test.ts compares those
  * bodies with what they were written against, so a smtp-server that changes them fails a test.
@@ -14,9 +15,20 @@
 import type { Socket } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { SMTPConnection, type SMTPConnectionOptions } from 'smtp-server/lib/smtp-connection.js';
+import type { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
+import { feedDataStream } from './data-scan.js';
 
-/** An SMTPConnection that greets as soon as its listeners are set (SMTPConnection.init minus the wait). */
+/**
+ * An SMTPConnection that greets as soon as its listeners are set (SMTPConnection.init minus the wait),
+ * its parsers scanning DATA natively (./data-scan.ts).
+ */
 export class PromptConnection extends SMTPConnection {
+  override _createParser(): SMTPStream {
+    const parser = super._createParser();
+    parser._feedDataStream = feedDataStream;
+    return parser;
+  }
+
   override init(): void {
     this._setListeners(() => {
       const { maxClients } = this._server.options;
