@@ -1,18 +1,18 @@
 /**
  * The mock FTP server: a well-behaved server on ftp-srv with knobs (users, anonymous access, passive
  * port range and advertised address, active mode on/off, max sessions in all and per client address,
- * idle and data-connection timeouts) and a file system whose content is spooled to a private folder
- * on disk, hashing uploads while they stream (./ftp/spool.ts). Misbehaviour lives in src/proxy, not here, except
- * for the planted defects the proxy cannot plant (all off by default): EPSV or SIZE not supported, EPSV
- * ALL honoured in part, REST refused in ASCII or cancelled by a command between it and the transfer,
- * OPTS UTF8 refused, uploads silently truncated, an idle close without its 421, a session limit refused
- * at PASS (./ftp/defects.ts).
+ * idle and data-connection timeouts) and a file system whose content is spooled to a private folder on
+ * disk, uploads hashed while they stream (./ftp/spool.ts). Misbehaviour lives in src/proxy, not here,
+ * except for the planted defects the proxy cannot plant (all off by default): EPSV or SIZE not
+ * supported, EPSV ALL honoured in part, REST refused in ASCII or cancelled by a command between it and
+ * the transfer, OPTS UTF8 refused, uploads silently truncated, an idle close without its 421, a session
+ * limit refused at PASS (./ftp/defects.ts).
  *
  *   client ──TCP──► net.Server ─ over maxSessions or maxPerAddress? ──► 421, close (ftp-srv never sees it)
  *                        └──► ftp-srv Connection ◄── our line reader (reassembles split commands)
  *                                 │  ◄── CommandFilter: planted defects, EPSV ALL (answered before ftp-srv)
  *                                 │  PASV/EPSV/PORT/EPRT ──► DataChannel (ours: tracked, no leaked timers)
- *                                 ├─ STOR ──► sink: SHA-256 + size while flowing, to the spool ─► StoredFile, then 226
+ *                                 ├─ STOR ──► sink: SHA-256 + size while flowing, into the spool ─► StoredFile, 226
  *                                 └─ a transfer whose data connection failed ──► 426 (./ftp/aborted.ts)
  *
  * ftp-srv 4.6.3 is unmaintained; everything this file works around is marked "ftp-srv:" below.
