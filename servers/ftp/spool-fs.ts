@@ -90,6 +90,9 @@ export class SpoolFileSystem extends FileSystem {
     const from = Math.min(start ?? 0, file.size);
     const size = file.size - from;
     const stream = spooled(file.disk, from, size).pause();
+    // While it is open, an upload building on this file (REST, APPE) works on a copy.
+    file.users++;
+    stream.once('close', () => file.users--);
     // ftp-srv: writes to a data socket already destroyed fail at once and it reads on: those chunks never left.
     const socket = this.dataSocket();
     let sent = 0;

@@ -5,10 +5,12 @@
  *
  *   STOR ─► sink ─► REST/APPE prefix read from the old file ─┬─► SHA-256 + size ─► spool/N (written at once)
  *                   octets from the data connection ─────────┘
+ *           REST/APPE on a file no transfer has open: cut to the offset and appended to in place,
+ *           APPE carrying on from the hash state the last upload left (nothing read, nothing copied)
  *   RETR ─► read stream on spool/N through its own descriptor (a file replaced or deleted meanwhile reads on)
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writevSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, truncateSync, writeFileSync, writevSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -28,7 +30,12 @@ export class SpoolFile {
   /** Octets written so far. */
   size = 0;
   mtime = new Date();
+  /** Transfers that have the content open: while any has, an upload building on it works on a copy. */
+  users = 0;
+  /** SHA-256 state over the whole content, left by the upload that wrote it: APPE carries on from it. */
+  hashed: Hash | undefined;
   #preloaded: Buffer | undefined;
+  #handedOver = false;
   /** `preloaded`: content given at start, written to `path` only when first used (most never are). */
   constructor(private readonly path: string, preloaded?: Buffer) {
     this.#preloaded = preloaded;
@@ -46,10 +53,16 @@ export class SpoolFile {
   content(): Buffer {
     return this.#preloaded ?? readFileSync(this.path).subarray(0, this.size);
   }
+  /** The content's path, from now on another SpoolFile's: drop() leaves it alone. */
+  handOver(): string {
+    const disk = this.disk;
+    this.#handedOver = true;
+    return disk;
+  }
   /** Drops the content; a transfer that has it open reads or writes on until it closes it. */
   drop(): void {
     if (this.#preloaded) this.#preloaded = undefined;
-    else rmSync(this.path, { force: true });
+    else if (!this.#handedOver) rmSync(this.path, { force: true });
   }
 }
 
@@ -75,10 +88,14 @@ export class SpoolTree {
   mkdirs(dir: string): void {
     for (let d = dir; !this.dirs.has(d); d = posix.dirname(d)) this.dirs.set(d, new Date());
   }
-  /** A new empty file at `path`, replacing one there (an upload still writing the old one no longer shows). */
-  create(path: string): SpoolFile {
-    const file = new SpoolFile(this.next());
-    writeFileSync(file.disk, '');
+  /**
+   * A new empty file at `path`, replacing one there (an upload still writing the old one no longer
+   * shows); or, given `takeOver`, a new file with `takeOver`'s content, which it takes over.
+   */
+  create(path: string, takeOver?: SpoolFile): SpoolFile {
+    const file = new SpoolFile(takeOver ? takeOver.handOver() : this.next());
+    if (takeOver) file.size = takeOver.size;
+    else writeFileSync(file.disk, '');
     this.place(path, file);
     return file;
   }
@@ -139,16 +156,25 @@ export interface Prefix {
 }
 
 /**
- * The upload sink: the file is created when STOR starts, gets the REST/APPE prefix copied from the old
- * file, and grows as octets arrive; hashed and counted while streaming; recorded once, complete or not.
+ * The upload sink: the file is created when STOR starts, gets the REST/APPE prefix of the old file
+ * (in place when no other transfer has that open, else copied), and grows as octets arrive; hashed and
+ * counted while streaming; recorded once, complete or not.
  */
 export function sink(tree: SpoolTree, path: string, prefix: Prefix | undefined, socket: Socket | null | undefined, port = 0): Writable {
-  const keep = Math.min(prefix?.bytes ?? 0, prefix?.from.size ?? 0, tree.truncateAt > 0 ? tree.truncateAt : Infinity);
+  const old = prefix?.from;
+  const keep = Math.min(prefix?.bytes ?? 0, old?.size ?? 0, tree.truncateAt > 0 ? tree.truncateAt : Infinity);
+  const inPlace = old !== undefined && keep > 0 && old.users === 0;
+  const carried = inPlace && keep === old.size ? old.hashed?.copy() : undefined;
   // Opened before create() drops the old file's content when the upload replaces it.
-  const source = prefix && keep > 0 ? openSync(prefix.from.disk, 'r') : undefined;
-  const file = tree.create(path);
-  const fd = openSync(file.disk, 'w');
-  const hash = createHash('sha256');
+  const source = old && keep > 0 && !carried ? openSync(old.disk, 'r') : undefined;
+  const file = tree.create(path, inPlace ? old : undefined);
+  if (inPlace) {
+    truncateSync(file.disk, keep);
+    file.size = keep;
+  }
+  const fd = openSync(file.disk, inPlace ? 'a' : 'w');
+  file.users++;
+  const hash = carried ?? createHash('sha256');
   let received = 0;
   let settled = false;
   const append = (chunks: Buffer[]): void => {
@@ -170,9 +196,12 @@ export function sink(tree: SpoolTree, path: string, prefix: Prefix | undefined, 
     if (settled) return;
     settled = true;
     closeSync(fd);
+    file.users--;
+    file.hashed = hash.copy();
     tree.record({ path, bytes: file.size, sha256: hash.digest('hex'), received, complete }, port);
   };
-  let ready: Promise<void> | undefined = source === undefined ? undefined : copyPrefix(source, fd, keep, hash, file, () => settled).finally(() => {
+  const copyTo = inPlace ? undefined : { fd, file };
+  let ready: Promise<void> | undefined = source === undefined ? undefined : readPrefix(source, keep, hash, copyTo, () => settled).finally(() => {
     closeSync(source);
     ready = undefined;
   });
@@ -219,16 +248,21 @@ export function sink(tree: SpoolTree, path: string, prefix: Prefix | undefined, 
   return stream;
 }
 
-/** Copies the first `bytes` octets of `from` into `to`, hashing them, a block per turn; stops once `stopped()`. */
-async function copyPrefix(from: number, to: number, bytes: number, hash: Hash, file: SpoolFile, stopped: () => boolean): Promise<void> {
+/**
+ * Hashes the first `bytes` octets of `from`, a block per turn, and copies them to `to` if given (its
+ * file growing as they land); stops once `stopped()`.
+ */
+async function readPrefix(from: number, bytes: number, hash: Hash, to: { fd: number; file: SpoolFile } | undefined, stopped: () => boolean): Promise<void> {
   const block = Buffer.allocUnsafe(Math.min(bytes, COPY_BLOCK));
   for (let at = 0; at < bytes && !stopped(); ) {
     const n = readSync(from, block, 0, Math.min(block.length, bytes - at), at);
     if (n === 0) return; // the old file was cut shorter meanwhile
     const part = block.subarray(0, n);
     hash.update(part);
-    writeAll(to, [part]);
-    file.size += n;
+    if (to) {
+      writeAll(to.fd, [part]);
+      to.file.size += n;
+    }
     at += n;
     if (at < bytes) await new Promise((resolve) => setImmediate(resolve));
   }

@@ -113,4 +113,34 @@ describe('the mock FTP server spool', () => {
     });
     await expect(startFtpServer({ keep: 1.5 })).rejects.toThrow(/keep must be/);
   });
+
+  it('appends in place to a file no transfer has open: the same spool file, no copy, the hash carried on', async () => {
+    const head = randomBytes(400_000);
+    const tail = randomBytes(1000);
+    await withClient({}, async (client, server) => {
+      await client.uploadFrom(Readable.from([head]), 'log.bin');
+      const [spool] = spools();
+      const [before] = readdirSync(spool!).map((name) => statSync(join(spool!, name)).ino);
+      await client.appendFrom(Readable.from([tail]), 'log.bin');
+      expect(readdirSync(spool!).map((name) => statSync(join(spool!, name)).ino)).toEqual([before]);
+      expect(server.files.at(-1)).toMatchObject({ bytes: head.length + tail.length, sha256: sha256(Buffer.concat([head, tail])), received: tail.length, complete: true });
+      expect((await download(client, 'log.bin')).equals(Buffer.concat([head, tail]))).toBe(true);
+    });
+  });
+
+  it('resumes in place after REST on a file no transfer has open, cutting it at the offset and hashing what stays', async () => {
+    const head = randomBytes(1000);
+    const tail = randomBytes(600);
+    await withClient({}, async (client, server) => {
+      await client.uploadFrom(Readable.from([head]), 'r.bin');
+      const [spool] = spools();
+      const [before] = readdirSync(spool!).map((name) => statSync(join(spool!, name)).ino);
+      expect((await client.send('REST 400')).code).toBe(350);
+      await client.uploadFrom(Readable.from([tail]), 'r.bin');
+      const expected = Buffer.concat([head.subarray(0, 400), tail]);
+      expect(readdirSync(spool!).map((name) => statSync(join(spool!, name)).ino)).toEqual([before]);
+      expect(server.read('r.bin')?.equals(expected)).toBe(true);
+      expect(server.files.at(-1)).toMatchObject({ bytes: expected.length, sha256: sha256(expected), received: tail.length, complete: true });
+    });
+  });
 });
