@@ -1,7 +1,7 @@
 /** The mock FTP server's file system for ftp-srv: LIST, CWD, STOR, RETR... over a SpoolTree (./spool.ts). */
-import { closeSync, createReadStream, openSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { posix } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { FileSystem, type FtpConnection } from 'ftp-srv';
 import { fileStream } from '../../src/util/file-stream.js';
 import { type Conn, type DataSocket } from './internals.js';
@@ -17,17 +17,28 @@ export function statOf(name: string, size: number, mtime: Date, directory: boole
 
 /**
  * The `size` octets of a spooled file from `start`, through a descriptor opened now: a file replaced
- * or deleted while it is sent is sent as it was.
+ * or deleted while it is sent is sent as it was. Read synchronously a chunk at a time, as fileStream
+ * hands out a Buffer: with fs.ReadStream, whose destroy() reports only once its descriptor is closed in
+ * the thread pool, the 426 for a download cut mid-RETR came after curl had closed its control
+ * connection (test/engine/run-ftp.test.ts).
  */
 function spooled(disk: string, start: number, size: number): Readable {
   if (size === 0) return fileStream(Buffer.alloc(0));
   const fd = openSync(disk, 'r');
-  try {
-    return createReadStream(disk, { fd, start, end: start + size - 1, highWaterMark: READ_CHUNK });
-  } catch (error) {
-    closeSync(fd);
-    throw error;
-  }
+  const stream = Readable.from(
+    (function* () {
+      for (let at = 0; at < size; ) {
+        const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, size - at));
+        const n = readSync(fd, chunk, 0, chunk.length, start + at);
+        if (n === 0) return; // the file was cut shorter meanwhile
+        at += n;
+        yield chunk.subarray(0, n);
+      }
+    })(),
+    { objectMode: false },
+  );
+  stream.once('close', () => closeSync(fd));
+  return stream;
 }
 
 /** ftp-srv FileSystem over a SpoolTree; `access: 'read'` answers 550 Permission denied to writes. */
