@@ -5,12 +5,12 @@
  *
  *   STOR ─► sink ─► REST/APPE prefix read from the old file ─┬─► SHA-256 + size ─► spool/N (written at once)
  *                   octets from the data connection ─────────┘
- *           REST/APPE on a file no transfer has open: cut to the offset and appended to in place,
- *           APPE carrying on from the hash state the last upload left (nothing read, nothing copied)
+ *           APPE, or REST at its end, on a file no transfer has open: appended to in place, carrying on
+ *           from the hash state the upload that wrote it left (nothing read, nothing copied)
  *   RETR ─► read stream on spool/N through its own descriptor (a file replaced or deleted meanwhile reads on)
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, truncateSync, writeFileSync, writevSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writevSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -157,22 +157,19 @@ export interface Prefix {
 
 /**
  * The upload sink: the file is created when STOR starts, gets the REST/APPE prefix of the old file
- * (in place when no other transfer has that open, else copied), and grows as octets arrive; hashed and
- * counted while streaming; recorded once, complete or not.
+ * (copied, or the old file itself when the upload appends to it and no other transfer has it open), and
+ * grows as octets arrive; hashed and counted while streaming; recorded once, complete or not.
  */
 export function sink(tree: SpoolTree, path: string, prefix: Prefix | undefined, socket: Socket | null | undefined, port = 0): Writable {
   const old = prefix?.from;
   const keep = Math.min(prefix?.bytes ?? 0, old?.size ?? 0, tree.truncateAt > 0 ? tree.truncateAt : Infinity);
-  const inPlace = old !== undefined && keep > 0 && old.users === 0;
-  const carried = inPlace && keep === old.size ? old.hashed?.copy() : undefined;
+  // In place only with the whole old content kept and its hash state at hand: nothing to read first,
+  // so the hash always covers exactly what the file holds, even for an upload cut at once.
+  const carried = old && keep > 0 && keep === old.size && old.users === 0 ? old.hashed?.copy() : undefined;
   // Opened before create() drops the old file's content when the upload replaces it.
   const source = old && keep > 0 && !carried ? openSync(old.disk, 'r') : undefined;
-  const file = tree.create(path, inPlace ? old : undefined);
-  if (inPlace) {
-    truncateSync(file.disk, keep);
-    file.size = keep;
-  }
-  const fd = openSync(file.disk, inPlace ? 'a' : 'w');
+  const file = tree.create(path, carried ? old : undefined);
+  const fd = openSync(file.disk, carried ? 'a' : 'w');
   file.users++;
   const hash = carried ?? createHash('sha256');
   let received = 0;
@@ -200,8 +197,7 @@ export function sink(tree: SpoolTree, path: string, prefix: Prefix | undefined, 
     file.hashed = hash.copy();
     tree.record({ path, bytes: file.size, sha256: hash.digest('hex'), received, complete }, port);
   };
-  const copyTo = inPlace ? undefined : { fd, file };
-  let ready: Promise<void> | undefined = source === undefined ? undefined : readPrefix(source, keep, hash, copyTo, () => settled).finally(() => {
+  let ready: Promise<void> | undefined = source === undefined ? undefined : copyPrefix(source, fd, keep, hash, file, () => settled).finally(() => {
     closeSync(source);
     ready = undefined;
   });
@@ -248,21 +244,16 @@ export function sink(tree: SpoolTree, path: string, prefix: Prefix | undefined, 
   return stream;
 }
 
-/**
- * Hashes the first `bytes` octets of `from`, a block per turn, and copies them to `to` if given (its
- * file growing as they land); stops once `stopped()`.
- */
-async function readPrefix(from: number, bytes: number, hash: Hash, to: { fd: number; file: SpoolFile } | undefined, stopped: () => boolean): Promise<void> {
+/** Copies the first `bytes` octets of `from` into `to` (its `file`), hashing them, a block per turn; stops once `stopped()`. */
+async function copyPrefix(from: number, to: number, bytes: number, hash: Hash, file: SpoolFile, stopped: () => boolean): Promise<void> {
   const block = Buffer.allocUnsafe(Math.min(bytes, COPY_BLOCK));
   for (let at = 0; at < bytes && !stopped(); ) {
     const n = readSync(from, block, 0, Math.min(block.length, bytes - at), at);
     if (n === 0) return; // the old file was cut shorter meanwhile
     const part = block.subarray(0, n);
     hash.update(part);
-    if (to) {
-      writeAll(to.fd, [part]);
-      to.file.size += n;
-    }
+    writeAll(to, [part]);
+    file.size += n;
     at += n;
     if (at < bytes) await new Promise((resolve) => setImmediate(resolve));
   }

@@ -128,19 +128,27 @@ describe('the mock FTP server spool', () => {
     });
   });
 
-  it('resumes in place after REST on a file no transfer has open, cutting it at the offset and hashing what stays', async () => {
+  it('resumes in place after REST at the end of a cut upload, and copies the part kept after REST below the end', async () => {
     const head = randomBytes(1000);
     const tail = randomBytes(600);
     await withClient({}, async (client, server) => {
       await client.uploadFrom(Readable.from([head]), 'r.bin');
       const [spool] = spools();
-      const [before] = readdirSync(spool!).map((name) => statSync(join(spool!, name)).ino);
+      const inodes = (): number[] => readdirSync(spool!).map((name) => statSync(join(spool!, name)).ino);
+      const [before] = inodes();
+      expect((await client.send('REST 1000')).code).toBe(350);
+      await client.uploadFrom(Readable.from([tail]), 'r.bin');
+      const resumed = Buffer.concat([head, tail]);
+      expect(inodes()).toEqual([before]);
+      expect(server.read('r.bin')?.equals(resumed)).toBe(true);
+      expect(server.files.at(-1)).toMatchObject({ bytes: resumed.length, sha256: sha256(resumed), received: tail.length, complete: true });
       expect((await client.send('REST 400')).code).toBe(350);
       await client.uploadFrom(Readable.from([tail]), 'r.bin');
-      const expected = Buffer.concat([head.subarray(0, 400), tail]);
-      expect(readdirSync(spool!).map((name) => statSync(join(spool!, name)).ino)).toEqual([before]);
-      expect(server.read('r.bin')?.equals(expected)).toBe(true);
-      expect(server.files.at(-1)).toMatchObject({ bytes: expected.length, sha256: sha256(expected), received: tail.length, complete: true });
+      const cut = Buffer.concat([head.subarray(0, 400), tail]);
+      expect(inodes()).not.toContain(before);
+      expect(inodes()).toHaveLength(1);
+      expect(server.read('r.bin')?.equals(cut)).toBe(true);
+      expect(server.files.at(-1)).toMatchObject({ bytes: cut.length, sha256: sha256(cut), received: tail.length, complete: true });
     });
   });
 });
