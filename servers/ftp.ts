@@ -1,18 +1,18 @@
 /**
  * The mock FTP server: a well-behaved server on ftp-srv with knobs (users, anonymous access, passive
  * port range and advertised address, active mode on/off, max sessions in all and per client address,
- * idle and data-connection timeouts) and an in-memory
- * file system that hashes uploads while they stream. Misbehaviour lives in src/proxy, not here, except
- * for the planted defects the proxy cannot plant (all off by default): EPSV or SIZE not supported, EPSV
- * ALL honoured in part, REST refused in ASCII or cancelled by a command between it and the transfer,
- * OPTS UTF8 refused, uploads silently truncated, an idle close without its 421, a session limit refused
- * at PASS (./ftp/defects.ts).
+ * idle and data-connection timeouts) and a file system whose content is spooled to a private folder on
+ * disk, uploads hashed while they stream (./ftp/spool.ts). Misbehaviour lives in src/proxy, not here,
+ * except for the planted defects the proxy cannot plant (all off by default): EPSV or SIZE not
+ * supported, EPSV ALL honoured in part, REST refused in ASCII or cancelled by a command between it and
+ * the transfer, OPTS UTF8 refused, uploads silently truncated, an idle close without its 421, a session
+ * limit refused at PASS (./ftp/defects.ts).
  *
  *   client ──TCP──► net.Server ─ over maxSessions or maxPerAddress? ──► 421, close (ftp-srv never sees it)
  *                        └──► ftp-srv Connection ◄── our line reader (reassembles split commands)
  *                                 │  ◄── CommandFilter: planted defects, EPSV ALL (answered before ftp-srv)
  *                                 │  PASV/EPSV/PORT/EPRT ──► DataChannel (ours: tracked, no leaked timers)
- *                                 ├─ STOR ──► sink: SHA-256 + size while flowing ─► StoredFile, then 226
+ *                                 ├─ STOR ──► sink: SHA-256 + size while flowing, into the spool ─► StoredFile, 226
  *                                 └─ a transfer whose data connection failed ──► 426 (./ftp/aborted.ts)
  *
  * ftp-srv 4.6.3 is unmaintained; everything this file works around is marked "ftp-srv:" below.
@@ -20,11 +20,13 @@
 import { isIPv4, type AddressInfo, type Server, type Socket } from 'node:net';
 import { posix } from 'node:path';
 import { FileSystem, FtpSrv } from 'ftp-srv';
+import { listenWithBacklog } from './backlog.js';
 import { answerAbortedTransfers } from './ftp/aborted.js';
 import { DataChannel, type Wiring } from './ftp/data-channel.js';
 import { CommandFilter } from './ftp/defects.js';
 import { MAX_LINE, SIGNALS, SILENT_LOG, replyError, type Conn, type Connector, type Srv } from './ftp/internals.js';
-import { MemoryFileSystem, MemoryTree } from './ftp/memory-fs.js';
+import { SpoolFileSystem } from './ftp/spool-fs.js';
+import { SpoolTree } from './ftp/spool.js';
 import { stripTelnet } from '../src/protocol/telnet.js';
 
 /** The mock FTP server's knobs; every field is optional and merged over FTP_SERVER_DEFAULTS. */
@@ -100,6 +102,13 @@ export interface FtpServerOptions {
   /** Files present at start, path to content (parent directories are created); default {}. */
   readonly files?: Readonly<Record<string, Buffer>>;
   /**
+   * Aborting it removes the spool folder at once, synchronously (a second Ctrl-C exits without waiting
+   * for close()); close() removes it in any case; default a signal that never aborts.
+   */
+  readonly signal?: AbortSignal;
+  /** Uploads the handle's `files` holds, the newest; older ones are only counted (`stored()`); default Infinity (all). */
+  readonly keep?: number;
+  /**
    * Called with each upload as it is recorded (before its 226, or when it is aborted), and the client's
    * TCP port (behind the proxy: the proxy's port toward this server); default none.
    */
@@ -131,6 +140,8 @@ export const FTP_SERVER_DEFAULTS: Required<FtpServerOptions> = Object.freeze({
   truncateUploadsAt: 0,
   greetingDelayMs: 0,
   files: Object.freeze({}),
+  signal: new AbortController().signal,
+  keep: Number.POSITIVE_INFINITY,
   onStored: () => undefined,
   onServed: () => undefined,
 });
@@ -147,9 +158,11 @@ export interface FtpServerHandle {
   readonly host: string;
   /** The control port (the real one when started on port 0). */
   readonly port: number;
-  /** Every upload, in order; a live view, holding a complete upload before its 226 is sent. */
+  /** The uploads, in order, the newest `keep` of them; a live view, holding a complete upload before its 226 is sent. */
   readonly files: readonly StoredFile[];
-  /** Current content of a file (uploaded or preloaded), or undefined. */
+  /** Uploads recorded in all, those `keep` let go included. */
+  stored(): number;
+  /** Current content of a file (uploaded or preloaded), read whole from the spool, or undefined. */
   read(path: string): Buffer | undefined;
   /** Control connections currently open (including ones being turned away with 421). */
   connections(): number;
@@ -169,6 +182,7 @@ function validate(o: Required<FtpServerOptions>): void {
   }
   if (o.pasvAddress !== '' && !isIPv4(o.pasvAddress)) throw new TypeError(`pasvAddress must be IPv4 (227 carries IPv4 only), got ${o.pasvAddress}`);
   if (!(Number.isSafeInteger(o.dataIdleTimeoutMs) && o.dataIdleTimeoutMs >= 0)) throw new RangeError(`dataIdleTimeoutMs must be a whole number of ms (0: never), got ${o.dataIdleTimeoutMs}`);
+  if (!(o.keep >= 0 && (Number.isSafeInteger(o.keep) || o.keep === Number.POSITIVE_INFINITY))) throw new RangeError(`keep must be a whole number of uploads or Infinity, got ${o.keep}`);
   if (!(Number.isSafeInteger(o.truncateUploadsAt) && o.truncateUploadsAt >= 0)) throw new RangeError(`truncateUploadsAt must be a whole number of octets (0: off), got ${o.truncateUploadsAt}`);
 }
 
@@ -178,10 +192,16 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   const o: Required<FtpServerOptions> = { ...FTP_SERVER_DEFAULTS, ...given };
   validate(o);
   const files: StoredFile[] = [];
-  const tree = new MemoryTree(o.files, (file, port) => {
+  let stored = 0;
+  const tree = new SpoolTree(o.files, (file, port) => {
+    stored++;
     files.push(file);
+    if (files.length > o.keep) files.shift();
     o.onStored(file, { port });
   }, o.truncateUploadsAt, (file, port) => o.onServed(file, { port }));
+  const removeSpool = (): void => tree.removeNow();
+  o.signal.addEventListener('abort', removeSpool, { once: true });
+  if (o.signal.aborted) removeSpool();
   const control = new Set<Socket>();
   const sessions = new Set<Socket>();
   /** Sessions over a limit refused at PASS (sessionLimitReply '530'), with their 530 text. */
@@ -328,7 +348,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   ) => {
     const user = Object.hasOwn(o.users, username);
     if (user ? o.users[username] === password : username === 'anonymous' && o.anonymous !== 'off') {
-      return resolve({ fs: new MemoryFileSystem(connection, tree, user || o.anonymous === 'write' ? 'write' : 'read') });
+      return resolve({ fs: new SpoolFileSystem(connection, tree, user || o.anonymous === 'write' ? 'write' : 'read') });
     }
     // ftp-srv: after a failed login USER would answer '530 Username already set' forever; forget it.
     connection.username = undefined;
@@ -337,7 +357,12 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   srv.on('client-error', () => undefined);
   srv.on('server-error', () => undefined);
 
-  await srv.listen(); // rejects on EADDRINUSE...
+  // ftp-srv: its listen() passes no backlog (Node's default 511); listen on its server ourselves.
+  await listenWithBacklog(srv.server, o.port, o.host).catch((error: unknown) => {
+    o.signal.removeEventListener('abort', removeSpool);
+    tree.removeNow();
+    throw error; // EADDRINUSE...
+  });
   const { port } = srv.server.address() as AddressInfo;
   const idle = (): Promise<void> =>
     new Promise<void>((resolve) => {
@@ -351,7 +376,8 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
     host: o.host,
     port,
     files,
-    read: (path) => tree.files.get(posix.resolve('/', path))?.data,
+    stored: () => stored,
+    read: (path) => tree.content(posix.resolve('/', path)),
     connections: () => control.size,
     idle,
     close: () =>
@@ -363,6 +389,8 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
         for (const check of [...wiring.waiters]) check();
         await Promise.all([stopped, idle()]);
         srv.removeAllListeners();
+        o.signal.removeEventListener('abort', removeSpool);
+        await tree.remove();
       })()),
   };
 }

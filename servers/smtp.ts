@@ -7,10 +7,11 @@
  *                                                                     └─ 'end': record, then 250
  */
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import type { AddressInfo, Socket } from 'node:net';
 import { generate } from 'selfsigned';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import type { SMTPServerOptions } from 'smtp-server';
+import { listenWithBacklog } from './backlog.js';
+import { PromptSMTPServer } from './smtp/prompt-server.js';
 
 /** The mock SMTP server's knobs; every field is optional and merged over SMTP_SERVER_DEFAULTS. */
 export interface SmtpServerOptions {
@@ -28,13 +29,18 @@ export interface SmtpServerOptions {
   readonly users?: Readonly<Record<string, string>>;
   /** 'starttls' offers STARTTLS with a self-signed cert (CN=localhost, SAN localhost and 127.0.0.1) made at start; default 'off'. */
   readonly tls?: 'off' | 'starttls';
-  /** Extra delay before the 220 greeting, ms, on top of smtp-server's fixed 100 ms; default 0. */
+  /** Delay before the 220 greeting, ms (the mock adds none of its own: see ./smtp/prompt-server.ts); default 0. */
   readonly bannerDelayMs?: number;
   /**
    * Called with each message as it is accepted, before the 250, and the client's TCP port (behind the
    * proxy: the proxy's port toward this server, which ties the message to a proxied session); default none.
    */
   readonly onMessage?: (message: SinkMessage, from: { readonly port: number }) => void;
+  /**
+   * Accepted messages the handle's `messages` holds, the newest; older ones are only counted
+   * (`accepted()`), so a long-running server's memory stays flat; default Infinity (all).
+   */
+  readonly keep?: number;
 }
 
 /** The defaults every SmtpServerOptions field falls back to. */
@@ -48,6 +54,7 @@ export const SMTP_SERVER_DEFAULTS: Required<SmtpServerOptions> = Object.freeze({
   tls: 'off',
   bannerDelayMs: 0,
   onMessage: () => undefined,
+  keep: Number.POSITIVE_INFINITY,
 });
 
 /** One message the sink accepted (it answered 250 to the final dot). */
@@ -76,8 +83,13 @@ export interface SmtpServerHandle {
   readonly host: string;
   /** The port it listens on (the real one when started on port 0). */
   readonly port: number;
-  /** Every accepted message, in order; a live view, already holding a message when its 250 is sent. */
+  /**
+   * The accepted messages, in order, the newest `keep` of them; a live view, already holding a message
+   * when its 250 is sent.
+   */
   readonly messages: readonly SinkMessage[];
+  /** Messages accepted in all, those `keep` let go included. */
+  accepted(): number;
   /** TCP connections currently open. */
   connections(): number;
   /** Resolves once no TCP connection is open (at once if none). */
@@ -132,7 +144,9 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
   // Fields given as undefined fall back to the defaults too (a spread alone would keep them undefined).
   const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   const o: Required<SmtpServerOptions> = { ...SMTP_SERVER_DEFAULTS, ...given };
+  if (!(o.keep >= 0 && (Number.isSafeInteger(o.keep) || o.keep === Number.POSITIVE_INFINITY))) throw new RangeError(`keep must be a whole number of messages or Infinity, got ${o.keep}`);
   const messages: SinkMessage[] = [];
+  let accepted = 0;
   const sockets = new Set<Socket>();
   const sessionNumbers = new WeakMap<object, number>();
   const bannerTimers = new Set<NodeJS.Timeout>();
@@ -196,14 +210,16 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
           sha256: hash.digest('hex'),
           session: sessionNumbers.get(session) ?? 0,
         };
+        accepted++;
         messages.push(message);
+        if (messages.length > o.keep) messages.shift();
         o.onMessage(message, { port: session.remotePort });
         callback();
       });
     },
   };
 
-  const smtp = new SMTPServer(smtpOptions);
+  const smtp = new PromptSMTPServer(smtpOptions);
   smtp.on('error', () => undefined); // client resets and the like: what happens under test is no bug of ours
   smtp.server.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -213,8 +229,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
     });
   });
 
-  smtp.listen(o.port, o.host);
-  await once(smtp.server, 'listening'); // rejects on 'error' (EADDRINUSE...)
+  await listenWithBacklog(smtp.server, o.port, o.host); // rejects on EADDRINUSE...
   const { port } = smtp.server.address() as AddressInfo;
   const idle = (): Promise<void> =>
     new Promise<void>((resolve) => {
@@ -228,6 +243,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
     host: o.host,
     port,
     messages,
+    accepted: () => accepted,
     connections: () => sockets.size,
     idle,
     close: () =>

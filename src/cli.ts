@@ -12,7 +12,7 @@ import { listSuites } from './commands/list.js';
 import { probeCommand } from './commands/probe.js';
 import { runCommand } from './commands/run.js';
 import { selectClients, selectServers, selectSuites, suiteOptions } from './commands/select.js';
-import { serveCommand } from './commands/serve.js';
+import { SERVE_KEEP, serveCommand } from './commands/serve.js';
 import type { SuiteOptions } from '../suites/index.js';
 import { UsageError } from './commands/usage-error.js';
 import { parseFault } from './faults/parse.js';
@@ -45,11 +45,11 @@ Usage:
   wireprobe serve smtp [--fault SPEC]... [--nth N] [--port P] [--host ADDR]
                 [--size-limit SIZE] [--max-clients N] [--auth none|optional|required]
                 [--user NAME[:PASSWORD]]... [--password-env VAR|--password-file FILE]
-                [--tls off|starttls]
+                [--tls off|starttls] [--keep N]
   wireprobe serve ftp [--fault SPEC]... [--nth N] [--port P] [--host ADDR] [--max-clients N]
                 [--max-per-address N] [--user NAME[:PASSWORD]]... [--password-env VAR|--password-file FILE]
                 [--anonymous off|read|write]
-                [--active on|off] [--idle-timeout DURATION]
+                [--active on|off] [--idle-timeout DURATION] [--keep N]
   wireprobe probe smtp://[user:password@]host[:port] | ftp://[user[:password]@]host[:port]
                 [--json FILE] [--junit FILE] [--fail-on fail|warn] [--max-sessions N]
                 [--max-idle SECONDS] [--upload-size SIZE] [--max-data-idle SECONDS]
@@ -118,6 +118,7 @@ const OPTIONS = {
   anonymous: { type: 'string' },
   active: { type: 'string' },
   'idle-timeout': { type: 'string' },
+  keep: { type: 'string' },
   auth: { type: 'string' },
   tls: { type: 'string' },
   'fail-on': { type: 'string' },
@@ -153,7 +154,7 @@ function onlyFor(command: string, values: Values, allowed: readonly (keyof Value
   }
 }
 
-const SERVE_COMMON = ['fault', 'nth', 'port', 'host', 'max-clients', 'user', 'password-env', 'password-file'] as const;
+const SERVE_COMMON = ['fault', 'nth', 'port', 'host', 'max-clients', 'user', 'password-env', 'password-file', 'keep'] as const;
 const REPORTS = ['json', 'junit', 'html', 'transcripts', 'concurrency', 'fail-on-deviation', 'no-color', 'verbose'] as const;
 
 async function serve(values: Values, positionals: readonly string[], io: CliIo): Promise<number> {
@@ -168,7 +169,8 @@ async function serve(values: Values, positionals: readonly string[], io: CliIo):
   const faults: Fault[] = (values.fault ?? []).map((text) => ({ ...parseFault(text), ...(nth ? { connection: nth } : {}) }));
   if (protocol === 'smtp') refuseFtpOnly(faults, values.fault ?? [], 'serve smtp');
   const { host, warning } = listenHost(values.host);
-  const common = { faults, host, port: integer('port', values.port, 0, 0, 65535), out: io.stdout };
+  const keep = integer('keep', values.keep, SERVE_KEEP, 0, 1_000_000);
+  const common = { faults, host, port: integer('port', values.port, 0, 0, 65535), out: io.stdout, keep, ...(io.signal ? { signal: io.signal } : {}) };
   const maxClients = integer('max-clients', values['max-clients'], 0, 0, 100_000);
   const accounts = users(values.user, passwordFrom({ env: values['password-env'], file: values['password-file'] }, io.env));
   const smtp = protocol === 'smtp'

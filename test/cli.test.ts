@@ -26,6 +26,7 @@ describe('wireprobe command line', () => {
     [['serve', 'smtp', '--fault', 'reset aftr greeting'], /at "aftr"/],
     [['serve', 'smtp', '--port', '99999'], /bad --port "99999"/],
     [['serve', 'smtp', '--size-limit', 'lots'], /bad --size-limit "lots"/],
+    [['serve', 'smtp', '--keep', 'all'], /bad --keep "all"/],
     [['list', '--json', 'x.json'], /--json does not apply to "list"/],
     [['run', '--json', '/etc/hostname/out.json'], /bad --json "\/etc\/hostname\/out.json": \/etc\/hostname is not a directory/],
     [['run', '--html', '/tmp'], /bad --html "\/tmp": it is a directory/],

@@ -1,9 +1,9 @@
 /**
  * FTP upload rows, all with curl as the client (`curl -T FILE ftp://...`, binary, passive):
  *
- *   mock direct   curl ──► mock FTP server (own process, no proxy)
- *   vsftpd        curl ──► vsftpd, its upload directory on tmpfs (the mock keeps uploads in memory)
- *   through proxy curl ──► wireprobe serve ftp (proxy + mock in one process)
+ *   mock direct   curl ──► mock FTP server (own process, no proxy), its spool folder on tmpfs
+ *   vsftpd        curl ──► vsftpd, its upload directory on tmpfs
+ *   through proxy curl ──► wireprobe serve ftp (proxy + mock in one process), its spool on tmpfs
  *
  * Rows: the mock's rate against vsftpd's, the proxy's cost (serve ftp over the mock direct), and the
  * peak RSS (VmHWM) of `serve ftp` after one upload and after a re-upload to the same name.
@@ -41,8 +41,8 @@ async function sourceFile(bytes: number): Promise<{ path: string; remove(): Prom
 }
 
 /**
- * Runs `start` with TMPDIR on tmpfs, where the launcher makes vsftpd's upload directory (the mock keeps
- * uploads in memory), and puts TMPDIR back as it was, unset included (assigning undefined would set it
+ * Runs `start` with TMPDIR on tmpfs, where the launcher makes vsftpd's upload directory and the mock its
+ * spool folder (both write to the same file system), and puts TMPDIR back as it was, unset included (assigning undefined would set it
  * to the string "undefined" for every process started later).
  */
 async function onTmpfs<T>(start: () => Promise<T>): Promise<T> {
@@ -88,9 +88,9 @@ export async function ftpUploads(options: FtpUploadOptions): Promise<BenchRow[]>
   try {
     const stops: (() => Promise<void>)[] = [];
     try {
-      const mock = await mockDirect();
+      const mock = await onTmpfs(() => mockDirect());
       stops.push(() => mock.stop());
-      const wp = await serve('ftp');
+      const wp = await onTmpfs(() => serve('ftp'));
       stops.push(() => wp.stop());
       const vsftpd = (await vsftpdLauncher.installed()) ? await onTmpfs(() => vsftpdLauncher.start({})) : undefined;
       if (vsftpd) stops.push(() => vsftpd.close());

@@ -18,7 +18,14 @@ interface ServeCommon {
   readonly host: string;
   readonly port: number;
   readonly out: NodeJS.WritableStream;
+  /** Accepted messages or uploads the mock server keeps as values (each is logged as it comes); default SERVE_KEEP. */
+  readonly keep?: number;
+  /** The command's Ctrl-C: aborting it removes the FTP server's spool folder at once; default none. */
+  readonly signal?: AbortSignal;
 }
+
+/** How many accepted messages or uploads `serve` keeps by default: enough to look back on, flat over a long run. */
+export const SERVE_KEEP = 100;
 
 export type ServeCommand =
   | (ServeCommon & { readonly protocol: 'smtp'; readonly server: SmtpServerOptions })
@@ -50,13 +57,13 @@ async function startMock(cmd: ServeCommand, log: (line: string) => void, records
       records(from.port).served.push(f);
       log(`RETR ${printable(f.path)}: sent ${f.sent} of ${octets(f.size)}${f.complete ? '' : ' (the transfer was aborted)'}`);
     };
-    return startFtpServer({ ...cmd.server, host: '127.0.0.1', port: 0, onStored, onServed });
+    return startFtpServer({ ...cmd.server, host: '127.0.0.1', port: 0, onStored, onServed, keep: cmd.keep ?? SERVE_KEEP, ...(cmd.signal ? { signal: cmd.signal } : {}) });
   }
   const onMessage = (m: SinkMessage, from: { port: number }): void => {
     records(from.port).messages.push(m);
     log(`accepted message: from <${printable(m.from)}> to ${m.to.map((t) => `<${printable(t)}>`).join(', ')}, ${m.bytes} bytes, sha256 ${m.sha256}`);
   };
-  return startSmtpServer({ ...cmd.server, host: '127.0.0.1', port: 0, onMessage });
+  return startSmtpServer({ ...cmd.server, host: '127.0.0.1', port: 0, onMessage, keep: cmd.keep ?? SERVE_KEEP });
 }
 
 /**
@@ -77,10 +84,34 @@ export function sessionSummary(protocol: 'smtp' | 'ftp', records: SessionRecords
   return `session ended after ${Math.round(end.durationMs)} ms: ${what.join(', ')}; ${how}`;
 }
 
+/**
+ * A line logger that writes what one turn of the event loop logged in one write: stdout to a pipe or
+ * a file is written synchronously, and a write per transcript line cost a system call each, a sixth
+ * of serve's CPU with a new connection per message. `flush()` writes what is pending at once.
+ */
+function batched(out: NodeJS.WritableStream): ((line: string) => void) & { flush(): void } {
+  let pending: string[] = [];
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const text = pending.join('');
+    pending = [];
+    out.write(text);
+  };
+  const log = (line: string): void => {
+    pending.push(`${capped([line], { maxLineChars: 2000 })[0]}\n`);
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(flush);
+  };
+  return Object.assign(log, { flush });
+}
+
 /** Starts the server and proxy and logs every session's transcript and everything accepted. */
 export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
   // Transcript lines and addresses carry what peers sent: escaped and cut before the terminal sees them.
-  const log = (line: string): void => void cmd.out.write(`${capped([line], { maxLineChars: 2000 })[0]}\n`);
+  const log = batched(cmd.out);
   // The mock sees the proxy's port toward it as the client's: that port ties its records to a session.
   const byPort = new Map<number, SessionRecords>();
   const records = (port: number): SessionRecords => {
@@ -114,6 +145,7 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
     async close() {
       await proxy.close();
       await server.close();
+      log.flush();
     },
   };
 }

@@ -120,6 +120,23 @@ describe('startSmtpServer', () => {
     });
   });
 
+  it('keeps only the newest `keep` messages in messages and counts them all in accepted()', async () => {
+    await withServer({ keep: 2 }, async (server) => {
+      const client = await RawClient.connect(server.port);
+      await client.reply();
+      expect(await client.command('EHLO raw.test')).toMatch(/^250-/);
+      for (const n of [1, 2, 3]) {
+        expect(await client.command(`MAIL FROM:<m${n}@example.test>`)).toMatch(/^250 /);
+        expect(await client.command('RCPT TO:<b@example.test>')).toMatch(/^250 /);
+        expect(await client.command('DATA')).toMatch(/^354 /);
+        expect(await client.command(`message ${n}\r\n.`)).toMatch(/^250 /);
+      }
+      expect(server.messages.map((m) => m.from)).toEqual(['m2@example.test', 'm3@example.test']);
+      expect(server.accepted()).toBe(3);
+    });
+    await expect(startSmtpServer({ keep: -1 })).rejects.toThrow(/keep must be/);
+  });
+
   it('rejects MAIL FROM SIZE above the limit and an oversized body after the dot with 552, recording nothing', async () => {
     await withServer({ sizeLimit: 100 }, async (server) => {
       const client = await RawClient.connect(server.port);
