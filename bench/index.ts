@@ -63,7 +63,9 @@ for (const group of GROUPS) {
   for (const row of await RUN[group]()) {
     rows.push(row);
     const ratio = row.ratio ? `${median(row.ratio).toFixed(2)}x (${Math.min(...row.ratio).toFixed(2)}-${Math.max(...row.ratio).toFixed(2)})` : '';
-    console.log(`${row.what}\n  wireprobe: ${row.ours}\n  anchor:    ${row.anchor}\n  ${ratio ? `ratio ${ratio}, ` : ''}goal ${row.goal}: ${verdict(row.met)}\n`);
+    console.log(
+      `${row.what}\n  wireprobe: ${row.ours}\n  anchor:    ${row.anchor}\n  ${ratio ? `ratio ${ratio}, ` : ''}goal ${row.goal}: ${verdict(row.met)}\n`,
+    );
   }
 }
 const missed = rows.filter((r) => r.met === false).length;

@@ -168,7 +168,7 @@ const DIALOGUE = [
 
 /** 64 KiB of 64-octet CRLF-terminated text lines; no line starts with '.', so no dot-stuffing. */
 function bodyChunk(): Buffer {
-  const line = 'wireprobe benchmark line: the quick brown fox jumps over it.'.padEnd(62, '-') + '\r\n';
+  const line = `${'wireprobe benchmark line: the quick brown fox jumps over it.'.padEnd(62, '-')}\r\n`;
   const chunk = Buffer.from(line.repeat(CHUNK / line.length), 'latin1');
   if (chunk.length !== CHUNK || chunk.includes('\r\n.')) throw new Error('bench bug: bad body chunk');
   return chunk;
@@ -329,7 +329,10 @@ async function main(): Promise<void> {
   const proxied = median(rates('proxied'));
   // Each round's proxied run against the direct run next to it, so a slow moment hits both legs of a pair.
   const ratio = median(pairRatios(rates('proxied'), rates('direct')));
-  const list = (mode: Mode) => rates(mode).map((r) => r.toFixed(1)).join(', ');
+  const list = (mode: Mode) =>
+    rates(mode)
+      .map((r) => r.toFixed(1))
+      .join(', ');
   console.log(`\ndirect   median ${direct.toFixed(1).padStart(8)} MiB/s   (${list('direct')})`);
   console.log(`proxied  median ${proxied.toFixed(1).padStart(8)} MiB/s   (${list('proxied')})`);
   if (baseline) {

@@ -19,7 +19,7 @@
  */
 import { isIPv4, type AddressInfo, type Server, type Socket } from 'node:net';
 import { posix } from 'node:path';
-import { FileSystem, FtpSrv } from 'ftp-srv';
+import { type FileSystem, FtpSrv } from 'ftp-srv';
 import { listenWithBacklog } from './backlog.js';
 import { answerAbortedTransfers } from './ftp/aborted.js';
 import { DataChannel, type Wiring } from './ftp/data-channel.js';
@@ -172,7 +172,6 @@ export interface FtpServerHandle {
   close(): Promise<void>;
 }
 
-
 /** Validates what the defaults cannot fix. */
 function validate(o: Required<FtpServerOptions>): void {
   const [min, max] = o.pasvRange;
@@ -181,9 +180,12 @@ function validate(o: Required<FtpServerOptions>): void {
     throw new RangeError(`pasvRange must be [0, 0] or [min, max] with 1 <= min <= max <= 65535, got [${min}, ${max}]`);
   }
   if (o.pasvAddress !== '' && !isIPv4(o.pasvAddress)) throw new TypeError(`pasvAddress must be IPv4 (227 carries IPv4 only), got ${o.pasvAddress}`);
-  if (!(Number.isSafeInteger(o.dataIdleTimeoutMs) && o.dataIdleTimeoutMs >= 0)) throw new RangeError(`dataIdleTimeoutMs must be a whole number of ms (0: never), got ${o.dataIdleTimeoutMs}`);
-  if (!(o.keep >= 0 && (Number.isSafeInteger(o.keep) || o.keep === Number.POSITIVE_INFINITY))) throw new RangeError(`keep must be a whole number of uploads or Infinity, got ${o.keep}`);
-  if (!(Number.isSafeInteger(o.truncateUploadsAt) && o.truncateUploadsAt >= 0)) throw new RangeError(`truncateUploadsAt must be a whole number of octets (0: off), got ${o.truncateUploadsAt}`);
+  if (!(Number.isSafeInteger(o.dataIdleTimeoutMs) && o.dataIdleTimeoutMs >= 0))
+    throw new RangeError(`dataIdleTimeoutMs must be a whole number of ms (0: never), got ${o.dataIdleTimeoutMs}`);
+  if (!(o.keep >= 0 && (Number.isSafeInteger(o.keep) || o.keep === Number.POSITIVE_INFINITY)))
+    throw new RangeError(`keep must be a whole number of uploads or Infinity, got ${o.keep}`);
+  if (!(Number.isSafeInteger(o.truncateUploadsAt) && o.truncateUploadsAt >= 0))
+    throw new RangeError(`truncateUploadsAt must be a whole number of octets (0: off), got ${o.truncateUploadsAt}`);
 }
 
 /** Starts the mock FTP server and resolves once it listens. */
@@ -193,12 +195,17 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   validate(o);
   const files: StoredFile[] = [];
   let stored = 0;
-  const tree = new SpoolTree(o.files, (file, port) => {
-    stored++;
-    files.push(file);
-    if (files.length > o.keep) files.shift();
-    o.onStored(file, { port });
-  }, o.truncateUploadsAt, (file, port) => o.onServed(file, { port }));
+  const tree = new SpoolTree(
+    o.files,
+    (file, port) => {
+      stored++;
+      files.push(file);
+      if (files.length > o.keep) files.shift();
+      o.onStored(file, { port });
+    },
+    o.truncateUploadsAt,
+    (file, port) => o.onServed(file, { port }),
+  );
   const removeSpool = (): void => tree.removeNow();
   o.signal.addEventListener('abort', removeSpool, { once: true });
   if (o.signal.aborted) removeSpool();
@@ -341,19 +348,22 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
     });
   });
 
-  srv.on('login', (
-    { connection, username, password }: { connection: Conn; username: string; password: string },
-    resolve: (config: { fs: FileSystem }) => void,
-    reject: (error: Error) => void,
-  ) => {
-    const user = Object.hasOwn(o.users, username);
-    if (user ? o.users[username] === password : username === 'anonymous' && o.anonymous !== 'off') {
-      return resolve({ fs: new SpoolFileSystem(connection, tree, user || o.anonymous === 'write' ? 'write' : 'read') });
-    }
-    // ftp-srv: after a failed login USER would answer '530 Username already set' forever; forget it.
-    connection.username = undefined;
-    reject(new Error('Authentication failed'));
-  });
+  srv.on(
+    'login',
+    (
+      { connection, username, password }: { connection: Conn; username: string; password: string },
+      resolve: (config: { fs: FileSystem }) => void,
+      reject: (error: Error) => void,
+    ) => {
+      const user = Object.hasOwn(o.users, username);
+      if (user ? o.users[username] === password : username === 'anonymous' && o.anonymous !== 'off') {
+        return resolve({ fs: new SpoolFileSystem(connection, tree, user || o.anonymous === 'write' ? 'write' : 'read') });
+      }
+      // ftp-srv: after a failed login USER would answer '530 Username already set' forever; forget it.
+      connection.username = undefined;
+      reject(new Error('Authentication failed'));
+    },
+  );
   srv.on('client-error', () => undefined);
   srv.on('server-error', () => undefined);
 

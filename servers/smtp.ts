@@ -107,7 +107,13 @@ async function localhostCert(): Promise<{ key: string; cert: string }> {
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
     ],
   });
   return { key: pems.private, cert: pems.cert };
@@ -144,7 +150,8 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
   // Fields given as undefined fall back to the defaults too (a spread alone would keep them undefined).
   const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   const o: Required<SmtpServerOptions> = { ...SMTP_SERVER_DEFAULTS, ...given };
-  if (!(o.keep >= 0 && (Number.isSafeInteger(o.keep) || o.keep === Number.POSITIVE_INFINITY))) throw new RangeError(`keep must be a whole number of messages or Infinity, got ${o.keep}`);
+  if (!(o.keep >= 0 && (Number.isSafeInteger(o.keep) || o.keep === Number.POSITIVE_INFINITY)))
+    throw new RangeError(`keep must be a whole number of messages or Infinity, got ${o.keep}`);
   const messages: SinkMessage[] = [];
   let accepted = 0;
   const sockets = new Set<Socket>();

@@ -29,9 +29,7 @@ import { aborted, EXIT_CODES, interruptedBy, interruptLine, watchInterrupts } fr
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** `  smtp.greeting   RFC 5321 §3.1...`: the finding ids for the help text, from each protocol's list. */
-const FINDING_IDS = [...SMTP_FINDINGS, ...FTP_FINDINGS]
-  .map((f) => `  ${f.id.padEnd(26)}${f.checks}`)
-  .join('\n');
+const FINDING_IDS = [...SMTP_FINDINGS, ...FTP_FINDINGS].map((f) => `  ${f.id.padEnd(26)}${f.checks}`).join('\n');
 
 const HELP = `wireprobe ${VERSION}: how SMTP and FTP clients behave when the network or the server misbehaves
 
@@ -173,26 +171,28 @@ async function serve(values: Values, positionals: readonly string[], io: CliIo):
   const common = { faults, host, port: integer('port', values.port, 0, 0, 65535), out: io.stdout, keep, ...(io.signal ? { signal: io.signal } : {}) };
   const maxClients = integer('max-clients', values['max-clients'], 0, 0, 100_000);
   const accounts = users(values.user, passwordFrom({ env: values['password-env'], file: values['password-file'] }, io.env));
-  const smtp = protocol === 'smtp'
-    ? {
-      sizeLimit: values['size-limit'] === undefined ? 0 : sizeFlag('size-limit', values['size-limit']),
-      maxClients,
-      auth: oneOf('auth', values.auth, ['none', 'optional', 'required'] as const, 'none'),
-      users: accounts,
-      tls: oneOf('tls', values.tls, ['off', 'starttls'] as const, 'off'),
-    }
-    : undefined;
+  const smtp =
+    protocol === 'smtp'
+      ? {
+          sizeLimit: values['size-limit'] === undefined ? 0 : sizeFlag('size-limit', values['size-limit']),
+          maxClients,
+          auth: oneOf('auth', values.auth, ['none', 'optional', 'required'] as const, 'none'),
+          users: accounts,
+          tls: oneOf('tls', values.tls, ['off', 'starttls'] as const, 'off'),
+        }
+      : undefined;
   if (smtp && smtp.auth === 'none' && Object.keys(accounts).length > 0) throw new UsageError('--user needs --auth optional or --auth required on "serve smtp"');
-  const ftp = protocol === 'ftp'
-    ? {
-      users: accounts,
-      anonymous: oneOf('anonymous', values.anonymous, ['off', 'read', 'write'] as const, 'write'),
-      active: oneOf('active', values.active, ['on', 'off'] as const, 'on'),
-      maxSessions: maxClients,
-      maxPerAddress: integer('max-per-address', values['max-per-address'], 0, 0, 100_000),
-      idleTimeoutMs: durationFlag('idle-timeout', values['idle-timeout']),
-    }
-    : undefined;
+  const ftp =
+    protocol === 'ftp'
+      ? {
+          users: accounts,
+          anonymous: oneOf('anonymous', values.anonymous, ['off', 'read', 'write'] as const, 'write'),
+          active: oneOf('active', values.active, ['on', 'off'] as const, 'on'),
+          maxSessions: maxClients,
+          maxPerAddress: integer('max-per-address', values['max-per-address'], 0, 0, 100_000),
+          idleTimeoutMs: durationFlag('idle-timeout', values['idle-timeout']),
+        }
+      : undefined;
   if (warning) io.stderr.write(`wireprobe: ${warning}\n`);
   const serving = smtp ? await serveCommand({ ...common, protocol: 'smtp', server: smtp }) : await serveCommand({ ...common, protocol: 'ftp', server: ftp! });
   // Runs until Ctrl-C or SIGTERM; in process (tests) with no signal, until the process ends.
@@ -207,7 +207,9 @@ async function serve(values: Values, positionals: readonly string[], io: CliIo):
 function matrix(values: Values, positionals: readonly string[], io: CliIo, sizes: SuiteOptions): Promise<number> {
   const protocol = positionals[1];
   if (protocol !== 'smtp' && protocol !== 'ftp') {
-    throw new UsageError(`matrix needs a protocol: "wireprobe matrix smtp" or "wireprobe matrix ftp" (got ${protocol === undefined ? 'none' : quote(protocol)})`);
+    throw new UsageError(
+      `matrix needs a protocol: "wireprobe matrix smtp" or "wireprobe matrix ftp" (got ${protocol === undefined ? 'none' : quote(protocol)})`,
+    );
   }
   if (positionals.length > 2) throw new UsageError(`unexpected argument ${quote(positionals[2]!)}`);
   onlyFor(`matrix ${protocol}`, values, ['suite', 'clients', 'servers', ...REPORTS]);
@@ -255,16 +257,33 @@ const UPLOAD_SIZE_BOUNDS = [1024, 64 * 1024 ** 3] as const;
 function uploadSize(text: string | undefined): number {
   if (text === undefined) return DEFAULT_UPLOAD_OCTETS;
   const octets = sizeFlag('upload-size', text);
-  if (octets < UPLOAD_SIZE_BOUNDS[0] || octets > UPLOAD_SIZE_BOUNDS[1]) throw new UsageError(`bad --upload-size ${quote(text)}: expected a size from 1KiB to 64GiB`);
+  if (octets < UPLOAD_SIZE_BOUNDS[0] || octets > UPLOAD_SIZE_BOUNDS[1])
+    throw new UsageError(`bad --upload-size ${quote(text)}: expected a size from 1KiB to 64GiB`);
   return octets;
 }
 
 /** `wireprobe probe URL`: the target, the limits (merged over DEFAULT_PROBE_LIMITS), the reports. */
 function probe(values: Values, positionals: readonly string[], io: CliIo): Promise<number> {
   const url = positionals[1];
-  if (url === undefined) throw new UsageError('probe needs a target: "wireprobe probe smtp://host[:port]" or "wireprobe probe ftp://[user[:password]@]host[:port]"');
+  if (url === undefined)
+    throw new UsageError('probe needs a target: "wireprobe probe smtp://host[:port]" or "wireprobe probe ftp://[user[:password]@]host[:port]"');
   if (positionals.length > 2) throw new UsageError(`unexpected argument ${quote(positionals[2]!)}`);
-  onlyFor('probe', values, ['json', 'junit', 'fail-on', 'max-sessions', 'max-idle', 'upload-size', 'max-data-idle', 'send', 'rcpt', 'starttls', 'timeout', 'no-color', 'password-env', 'password-file']);
+  onlyFor('probe', values, [
+    'json',
+    'junit',
+    'fail-on',
+    'max-sessions',
+    'max-idle',
+    'upload-size',
+    'max-data-idle',
+    'send',
+    'rcpt',
+    'starttls',
+    'timeout',
+    'no-color',
+    'password-env',
+    'password-file',
+  ]);
   const failOn = values['fail-on'] === undefined ? undefined : oneOf('fail-on', values['fail-on'], ['fail', 'warn'] as const, 'fail');
   const limits = {
     maxSessions: integer('max-sessions', values['max-sessions'], DEFAULT_PROBE_LIMITS.maxSessions, 1, 1000),
@@ -312,9 +331,9 @@ function joinNegatives(argv: readonly string[]): string[] {
 async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   const sizes = suiteOptions(io.env);
   const { values, positionals } = parseArgs({ args: joinNegatives(argv), options: OPTIONS, allowPositionals: true, strict: true });
-  if (values.version) return void io.stdout.write(`${VERSION}\n`), 0;
+  if (values.version) return (void io.stdout.write(`${VERSION}\n`), 0);
   const command = positionals[0];
-  if (values.help || command === undefined || command === 'help') return void io.stdout.write(HELP), 0;
+  if (values.help || command === undefined || command === 'help') return (void io.stdout.write(HELP), 0);
   if (command === 'serve') return serve(values, positionals, io);
   if (command === 'matrix') return matrix(values, positionals, io, sizes);
   if (command === 'probe') return probe(values, positionals, io);

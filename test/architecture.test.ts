@@ -25,7 +25,9 @@ function graph(): Map<string, string[]> {
   const edges = new Map<string, string[]>();
   for (const file of FOLDERS.flatMap((f) => sources(join(ROOT, f)))) {
     const text = readFileSync(file, 'utf8');
-    const targets = [...text.matchAll(/^\s*(?:import|export)\b[^'";]*?from\s+'(\.{1,2}\/[^']+)'/gm)].map((m) => resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')));
+    const targets = [...text.matchAll(/^\s*(?:import|export)\b[^'";]*?from\s+'(\.{1,2}\/[^']+)'/gm)].map((m) =>
+      resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')),
+    );
     edges.set(file, targets);
   }
   return edges;
@@ -63,7 +65,11 @@ interface Rule {
 }
 
 const RULES: readonly Rule[] = [
-  { from: 'src/clients/', forbidden: /^(src\/(engine|report|commands|proxy|probe)|servers|suites)\//, why: 'a client adapter runs a job; the job vocabulary lives in src/clients/types.ts' },
+  {
+    from: 'src/clients/',
+    forbidden: /^(src\/(engine|report|commands|proxy|probe)|servers|suites)\//,
+    why: 'a client adapter runs a job; the job vocabulary lives in src/clients/types.ts',
+  },
   { from: 'src/engine/', forbidden: /^(src\/(report|commands|probe)|servers|suites)\//, why: 'the engine is handed its targets and hands back results' },
   { from: 'src/report/', forbidden: /^src\/(engine\/(?!types|identity|outcome-format)|proxy|commands)/, why: 'a report reads results, not the runner' },
   { from: 'src/probe/', forbidden: /^src\/(proxy|engine|report)\//, why: 'the probe talks to servers itself' },
@@ -76,7 +82,12 @@ function violations(edges: Map<string, string[]>, rules: readonly Rule[]): strin
     const from = relative(ROOT, file);
     return rules
       .filter((rule) => from.startsWith(rule.from))
-      .flatMap((rule) => targets.map((t) => relative(ROOT, t)).filter((t) => rule.forbidden.test(t)).map((t) => `${from} -> ${t} (${rule.why})`));
+      .flatMap((rule) =>
+        targets
+          .map((t) => relative(ROOT, t))
+          .filter((t) => rule.forbidden.test(t))
+          .map((t) => `${from} -> ${t} (${rule.why})`),
+      );
   });
 }
 
@@ -91,7 +102,7 @@ describe('the layers', () => {
     expect(violations(new Map([[engine, [report]]]), RULES)).toEqual([`src/engine/run.ts -> src/report/console.ts (${RULES[1]!.why})`]);
   });
 
-  it('keep suites free of the environment: a suite\'s size is an input, never read at import', () => {
+  it("keep suites free of the environment: a suite's size is an input, never read at import", () => {
     const reads = sources(join(ROOT, 'suites')).filter((file) => /process\.env/.test(readFileSync(file, 'utf8')));
     expect(reads.map((f) => relative(ROOT, f))).toEqual([]);
   });
@@ -105,6 +116,13 @@ describe('the import graph', () => {
   it('would report one (the check can fail)', () => {
     const a = join(ROOT, 'a.ts');
     const b = join(ROOT, 'b.ts');
-    expect(findCycle(new Map([[a, [b]], [b, [a]]]))).toEqual(['a.ts', 'b.ts', 'a.ts']);
+    expect(
+      findCycle(
+        new Map([
+          [a, [b]],
+          [b, [a]],
+        ]),
+      ),
+    ).toEqual(['a.ts', 'b.ts', 'a.ts']);
   });
 });

@@ -57,12 +57,20 @@ const CASES: readonly (readonly [string, () => string[], RegExp])[] = [
   ['run: unknown option', () => ['run', '--bogus'], /'--bogus'/],
   ['run: extra argument', () => ['run', 'extra'], /unexpected argument "extra"/],
   ['run: --json in /proc', () => ['run', '--json', '/proc/x.json'], /bad --json "\/proc\/x\.json": cannot create files in \/proc/],
-  ['run: --json under a missing /proc folder', () => ['run', '--json', '/proc/sub/x.json'], /bad --json "\/proc\/sub\/x\.json": cannot create anything in \/proc/],
+  [
+    'run: --json under a missing /proc folder',
+    () => ['run', '--json', '/proc/sub/x.json'],
+    /bad --json "\/proc\/sub\/x\.json": cannot create anything in \/proc/,
+  ],
   ['run: --transcripts in /proc', () => ['run', '--transcripts', '/proc/xdir'], /bad --transcripts "\/proc\/xdir": cannot create anything in \/proc/],
   ['run: --html is a folder', () => ['run', '--html', dir], /bad --html ".*": it is a directory/],
   ['run: --junit under a file', () => ['run', '--junit', join(aFile, 'x.xml')], /bad --junit ".*a-file\/x\.xml": .*a-file is not a directory/],
   ['run: --transcripts is a file', () => ['run', '--transcripts', aFile], /bad --transcripts ".*a-file": it is not a directory/],
-  ['run: nothing runnable', () => ['run', '--suite', 'ftp/resets', '--client', 'nodemailer'], /nothing to run: the suites chosen are ftp .* the clients smtp \(nodemailer\)/],
+  [
+    'run: nothing runnable',
+    () => ['run', '--suite', 'ftp/resets', '--client', 'nodemailer'],
+    /nothing to run: the suites chosen are ftp .* the clients smtp \(nodemailer\)/,
+  ],
   ['run: an option of another command', () => ['run', '--fault', 'reset'], /option --fault does not apply to "run"/],
   ['run: a 100k-character suite name', () => ['run', '--suite', HUGE], /unknown suite "x{80}…" \(100000 chars\)/],
   ['matrix: unknown protocol', () => ['matrix', 'pop3'], /matrix needs a protocol.*"pop3"/],
@@ -79,7 +87,11 @@ const CASES: readonly (readonly [string, () => string[], RegExp])[] = [
   ['serve: unknown protocol', () => ['serve', 'pop3'], /serve needs a protocol.*"pop3"/],
   ['serve smtp: fault typo', () => ['serve', 'smtp', '--fault', 'reset aftr greeting'], /at "aftr"/],
   ['serve smtp: FTP-only dataport fault', () => ['serve', 'smtp', '--fault', 'dataport refused'], /bad --fault "dataport refused": dataport is FTP only/],
-  ['serve smtp: FTP-only channel data', () => ['serve', 'smtp', '--fault', 'reset after STOR +1MiB channel data'], /bad --fault "reset after STOR \+1MiB channel data": channel data is FTP only/],
+  [
+    'serve smtp: FTP-only channel data',
+    () => ['serve', 'smtp', '--fault', 'reset after STOR +1MiB channel data'],
+    /bad --fault "reset after STOR \+1MiB channel data": channel data is FTP only/,
+  ],
   ['serve smtp: port too high', () => ['serve', 'smtp', '--port', '99999'], /bad --port "99999"/],
   ['serve smtp: negative port', () => ['serve', 'smtp', '--port', '-1'], /bad --port "-1"/],
   ['serve smtp: empty host', () => ['serve', 'smtp', '--host', ''], /bad --host "": expected an address/],
@@ -97,17 +109,33 @@ const CASES: readonly (readonly [string, () => string[], RegExp])[] = [
   ['serve ftp: bad max-per-address', () => ['serve', 'ftp', '--max-per-address', 'x'], /bad --max-per-address "x"/],
   ['serve ftp: an SMTP option', () => ['serve', 'ftp', '--size-limit', '1MiB'], /option --size-limit does not apply to "serve ftp"/],
   ['serve ftp: --user without a password', () => ['serve', 'ftp', '--user', 'alice'], /bad --user: expected NAME:PASSWORD/],
-  ['serve ftp: unset --password-env', () => ['serve', 'ftp', '--user', 'bob', '--password-env', 'WIREPROBE_TEST_UNSET'], /bad --password-env "WIREPROBE_TEST_UNSET": the variable is not set/],
-  ['serve ftp: missing --password-file', () => ['serve', 'ftp', '--user', 'bob', '--password-file', join(dir, 'none')], /bad --password-file ".*none": cannot read it \(ENOENT\)/],
+  [
+    'serve ftp: unset --password-env',
+    () => ['serve', 'ftp', '--user', 'bob', '--password-env', 'WIREPROBE_TEST_UNSET'],
+    /bad --password-env "WIREPROBE_TEST_UNSET": the variable is not set/,
+  ],
+  [
+    'serve ftp: missing --password-file',
+    () => ['serve', 'ftp', '--user', 'bob', '--password-file', join(dir, 'none')],
+    /bad --password-file ".*none": cannot read it \(ENOENT\)/,
+  ],
   ['probe: no target', () => ['probe'], /probe needs a target/],
   ['probe: unknown scheme', () => ['probe', 'http://127.0.0.1'], /unknown scheme "http:\/\/"/],
-  ['probe: bad port, user with @', () => ['probe', `ftp://bob@corp.test:${SECRET}@127.0.0.1:abc`], /bad port "abc" in "ftp:\/\/bob@corp\.test:\*\*\*@127\.0\.0\.1:abc"/],
+  [
+    'probe: bad port, user with @',
+    () => ['probe', `ftp://bob@corp.test:${SECRET}@127.0.0.1:abc`],
+    /bad port "abc" in "ftp:\/\/bob@corp\.test:\*\*\*@127\.0\.0\.1:abc"/,
+  ],
   ['probe: port 0', () => ['probe', 'smtp://127.0.0.1:0'], /bad port "0"/],
   ['probe: bad --fail-on', () => ['probe', 'smtp://127.0.0.1', '--fail-on', 'never'], /bad --fail-on "never"/],
   ['probe: negative --timeout', () => ['probe', 'smtp://127.0.0.1', '--timeout', '-1'], /bad --timeout "-1"/],
   ['probe: --max-sessions 0', () => ['probe', 'smtp://127.0.0.1', '--max-sessions', '0'], /bad --max-sessions "0"/],
   ['probe: --json in /proc', () => ['probe', 'smtp://127.0.0.1:9', '--json', '/proc/x.json'], /bad --json "\/proc\/x\.json"/],
-  ['probe: password in the URL and --password-env', () => ['probe', `ftp://bob:${SECRET}@127.0.0.1`, '--password-file', aFile], /name the user and no password/],
+  [
+    'probe: password in the URL and --password-env',
+    () => ['probe', `ftp://bob:${SECRET}@127.0.0.1`, '--password-file', aFile],
+    /name the user and no password/,
+  ],
   ['probe: a serve option', () => ['probe', 'smtp://127.0.0.1', '--fault', 'reset'], /option --fault does not apply to "probe"/],
   ['probe: extra argument', () => ['probe', 'smtp://127.0.0.1', 'extra'], /unexpected argument "extra"/],
   ['unknown command', () => ['frobnicate'], /unknown command "frobnicate"/],
@@ -117,7 +145,10 @@ describe('bad input: exit 2, one line naming the value', () => {
   it('has at least 40 cases over every command', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(40);
     for (const command of ['run', 'matrix', 'list', 'serve smtp', 'serve ftp', 'probe']) {
-      expect(CASES.some(([name]) => name.startsWith(`${command}:`)), command).toBe(true);
+      expect(
+        CASES.some(([name]) => name.startsWith(`${command}:`)),
+        command,
+      ).toBe(true);
     }
   });
 

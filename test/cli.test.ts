@@ -95,7 +95,20 @@ describe('wireprobe command line', () => {
     try {
       const json = join(dir, 'm.json');
       const html = join(dir, 'm.html');
-      const { code, stdout } = await run(['matrix', 'ftp', '--suite', 'ftp/modes', '--clients', 'basic-ftp', '--servers', 'mock-ftp,vsftpd', '--json', json, '--html', html]);
+      const { code, stdout } = await run([
+        'matrix',
+        'ftp',
+        '--suite',
+        'ftp/modes',
+        '--clients',
+        'basic-ftp',
+        '--servers',
+        'mock-ftp,vsftpd',
+        '--json',
+        json,
+        '--html',
+        html,
+      ]);
       expect(code).toBe(0);
       expect(stdout).toMatch(/basic-ftp\/passive@vsftpd/);
       const report = JSON.parse(await readFile(json, 'utf8')) as { results: { id: string; server: string; verdict: string }[] };

@@ -29,7 +29,16 @@ function start(args: readonly string[], tmp: string): Child {
 
 /** The run under way: `count` lftp folders have appeared; the vsftpd ports seen meanwhile are kept. */
 async function underWay(run: Child, tmp: string, count: number, ports: Set<number>): Promise<void> {
-  const lftp = watchEntries(tmp, 'wireprobe-lftp-', () => void vsftpdPorts(tmp).then((found) => found.forEach((p) => ports.add(p))));
+  const lftp = watchEntries(
+    tmp,
+    'wireprobe-lftp-',
+    () =>
+      void vsftpdPorts(tmp).then((found) =>
+        found.forEach((p) => {
+          ports.add(p);
+        }),
+      ),
+  );
   let waiting = true;
   const early = run.exited.then((code) => {
     if (waiting) throw new Error(`wireprobe exited (${code}) before it was under way: ${run.out.stderr}`);
@@ -81,7 +90,9 @@ describe('wireprobe run, interrupted', () => {
     expect(report.results).toHaveLength(written);
     const xml = await readFile(junit, 'utf8');
     expect(xml).toMatch(/<property name="incomplete" value="interrupted by SIGINT"\/>/);
-    expect(xml).toMatch(/<testcase classname="wireprobe" name="incomplete"[^>]*>\s*<failure message="interrupted by SIGINT: \d+ of \d+ runs finished" type="incomplete"/);
+    expect(xml).toMatch(
+      /<testcase classname="wireprobe" name="incomplete"[^>]*>\s*<failure message="interrupted by SIGINT: \d+ of \d+ runs finished" type="incomplete"/,
+    );
     expect(await processesUsing(tmp)).toEqual([]);
     expect(await ourEntries(tmp)).toEqual([]);
     expect(ports.size).toBeGreaterThan(0);

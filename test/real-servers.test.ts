@@ -57,7 +57,10 @@ afterAll(async () => {
 
 describe('real MTAs', () => {
   it('Postfix holds connections over its process limit in the backlog with no reply; Exim and the mock answer 421', async () => {
-    const results = await runScenarios([scenario('smtp/limits/pool-above-limit')], clients('nodemailer-pool'), { targets, servers: ['mock-smtp', 'postfix', 'exim'] });
+    const results = await runScenarios([scenario('smtp/limits/pool-above-limit')], clients('nodemailer-pool'), {
+      targets,
+      servers: ['mock-smtp', 'postfix', 'exim'],
+    });
     expect(cells(results)).toEqual({
       'smtp/limits/pool-above-limit/nodemailer-pool': ['reply', 'greeting', 421, 'conformant'],
       'smtp/limits/pool-above-limit/nodemailer-pool@postfix': ['timeout', 'greeting', undefined, 'conformant'],
@@ -81,7 +84,11 @@ describe('real MTAs', () => {
 describe('real FTP servers', () => {
   it('uploads and downloads with every client in both modes on vsftpd, pure-ftpd and proftpd, each file intact at the receiving end', async () => {
     const scenarios = [scenario('ftp/modes/baseline-upload'), scenario('ftp/modes/baseline-download')];
-    const results = await runScenarios(scenarios, clients('basic-ftp', 'curl', 'lftp', 'ftplib'), { targets, servers: ['vsftpd', 'pure-ftpd', 'proftpd'], concurrency: 4 });
+    const results = await runScenarios(scenarios, clients('basic-ftp', 'curl', 'lftp', 'ftplib'), {
+      targets,
+      servers: ['vsftpd', 'pure-ftpd', 'proftpd'],
+      concurrency: 4,
+    });
     const ran = results.filter((r) => r.verdict !== 'n/a');
     expect(ran.map((r) => [r.id, r.outcome?.kind, r.verdict, r.sink])).toEqual(ran.map((r) => [r.id, 'delivered', 'conformant', { copies: 1, intact: true }]));
     // basic-ftp has no active mode: 2 directions x 3 servers x (3 clients x 2 modes + 1).

@@ -41,44 +41,46 @@ describe.each(SUITES.map((s) => [s.name, s] as const))('suite %s', (name, suite)
   const clients = CLIENTS.filter((c) => c.protocol === suite.protocol);
 
   it('has an expectation for every scenario and client', () => {
-    const missing = suite.scenarios.flatMap((s) => clients.flatMap((c) => columns(s, c)).filter((col) => !expected(s.id, col)).map((col) => `${s.id}/${col}`));
+    const missing = suite.scenarios.flatMap((s) =>
+      clients
+        .flatMap((c) => columns(s, c))
+        .filter((col) => !expected(s.id, col))
+        .map((col) => `${s.id}/${col}`),
+    );
     expect(missing).toEqual([]);
   });
 
-  it.each(clients.map((c) => [c.name, c] as const))(
-    'gives the exact outcome of every scenario with %s',
-    async (_client, client) => {
-      const results = await runScenarios(suite.scenarios, [client], { targets: builtinTargets(), concurrency: 4 });
-      const got: Record<string, Want> = Object.fromEntries(results.map((r) => [r.id, [r.outcome?.kind, r.outcome?.phase, r.verdict] as const]));
-      const want = Object.fromEntries(
-        suite.scenarios.flatMap((s) => columns(s, client).map((col) => [`${s.id}/${col}`, settle(expected(s.id, col), got[`${s.id}/${col}`] ?? NA)])),
-      );
-      explainMismatches(results, got, want);
-      expect(got).toEqual(want);
-      const testedFault = (r: Result): boolean => r.fault?.at !== undefined && r.verdict === 'conformant' && !r.reason.startsWith('the fault never fired');
-      for (const r of results.filter(testedFault)) expect(r.faultFired).toBe(true);
-      if (suite.protocol === 'ftp') {
-        expect(results.filter((r) => r.mode !== 'passive' && r.mode !== 'active')).toEqual([]);
-        // A data-channel fault fires on the data connection, and the transcript says so.
-        for (const r of results.filter((r) => r.fault?.channel === 'data' && r.faultFired)) expect(r.transcript.join('\n')).toMatch(/data \d+: fault fired/);
-        // Every result, exact cells too: the invariants are what a cell whose outcome is timing rests on.
-        const broken = results.flatMap((r) => invariantViolations(r, scenarioOf(suite.scenarios, r)).map((v) => `${r.id}: ${v.invariant}: ${v.detail}`));
-        expect(broken).toEqual([]);
-        // A transfer reported complete that deviates is an integrity failure, and says so with both hashes.
-        for (const r of results.filter((r) => r.outcome?.kind === 'delivered' && r.verdict === 'deviates')) {
-          expect(r.reason).toMatch(/reported the (upload|download) complete, but .* SHA-256 [0-9a-f]{64}/);
-        }
+  it.each(clients.map((c) => [c.name, c] as const))('gives the exact outcome of every scenario with %s', async (_client, client) => {
+    const results = await runScenarios(suite.scenarios, [client], { targets: builtinTargets(), concurrency: 4 });
+    const got: Record<string, Want> = Object.fromEntries(results.map((r) => [r.id, [r.outcome?.kind, r.outcome?.phase, r.verdict] as const]));
+    const want = Object.fromEntries(
+      suite.scenarios.flatMap((s) => columns(s, client).map((col) => [`${s.id}/${col}`, settle(expected(s.id, col), got[`${s.id}/${col}`] ?? NA)])),
+    );
+    explainMismatches(results, got, want);
+    expect(got).toEqual(want);
+    const testedFault = (r: Result): boolean => r.fault?.at !== undefined && r.verdict === 'conformant' && !r.reason.startsWith('the fault never fired');
+    for (const r of results.filter(testedFault)) expect(r.faultFired).toBe(true);
+    if (suite.protocol === 'ftp') {
+      expect(results.filter((r) => r.mode !== 'passive' && r.mode !== 'active')).toEqual([]);
+      // A data-channel fault fires on the data connection, and the transcript says so.
+      for (const r of results.filter((r) => r.fault?.channel === 'data' && r.faultFired)) expect(r.transcript.join('\n')).toMatch(/data \d+: fault fired/);
+      // Every result, exact cells too: the invariants are what a cell whose outcome is timing rests on.
+      const broken = results.flatMap((r) => invariantViolations(r, scenarioOf(suite.scenarios, r)).map((v) => `${r.id}: ${v.invariant}: ${v.detail}`));
+      expect(broken).toEqual([]);
+      // A transfer reported complete that deviates is an integrity failure, and says so with both hashes.
+      for (const r of results.filter((r) => r.outcome?.kind === 'delivered' && r.verdict === 'deviates')) {
+        expect(r.reason).toMatch(/reported the (upload|download) complete, but .* SHA-256 [0-9a-f]{64}/);
       }
-      const postDot = results.filter((r) => r.id.includes('-after-dot/'));
-      expect(postDot.map((r) => r.sink)).toEqual(postDot.map(() => ({ copies: 1, intact: true })));
-      expect(postDot.every((r) => /deliver it twice/.test(r.reason))).toBe(true);
-      const delivered = results.filter((r) => r.outcome?.kind === 'delivered' && r.verdict === 'conformant' && !r.messages);
-      // One copy per message, or per FTP transfer (parallel uploads: one file each).
-      const copies = (r: Result): number => {
-        const s = suite.scenarios.find((x) => x.id === r.scenarioId);
-        return s?.protocol === 'ftp' ? (s.ftp.parallel ?? 1) : 1;
-      };
-      expect(delivered.map((r) => r.sink)).toEqual(delivered.map((r) => ({ copies: copies(r), intact: true })));
-    },
-  );
+    }
+    const postDot = results.filter((r) => r.id.includes('-after-dot/'));
+    expect(postDot.map((r) => r.sink)).toEqual(postDot.map(() => ({ copies: 1, intact: true })));
+    expect(postDot.every((r) => /deliver it twice/.test(r.reason))).toBe(true);
+    const delivered = results.filter((r) => r.outcome?.kind === 'delivered' && r.verdict === 'conformant' && !r.messages);
+    // One copy per message, or per FTP transfer (parallel uploads: one file each).
+    const copies = (r: Result): number => {
+      const s = suite.scenarios.find((x) => x.id === r.scenarioId);
+      return s?.protocol === 'ftp' ? (s.ftp.parallel ?? 1) : 1;
+    };
+    expect(delivered.map((r) => r.sink)).toEqual(delivered.map((r) => ({ copies: copies(r), intact: true })));
+  });
 });

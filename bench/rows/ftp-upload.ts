@@ -58,7 +58,9 @@ async function onTmpfs<T>(start: () => Promise<T>): Promise<T> {
 
 /** The mock FTP server in a child process, direct. */
 async function mockDirect(): Promise<Daemon> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../mock-ftp-child.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../mock-ftp-child.ts', import.meta.url))], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   for await (const line of createInterface({ input: child.stdout! })) {
     const url = /:(\d+)$/.exec(line);
     if (url) return { pid: child.pid!, port: Number(url[1]), stop: async () => void (child.kill('SIGTERM'), await new Promise((r) => child.once('exit', r))) };
@@ -106,15 +108,40 @@ export async function ftpUploads(options: FtpUploadOptions): Promise<BenchRow[]>
       }
       if (vsftpd) {
         const ratio = pairRatios(direct, anchor);
-        rows.push({ what: `FTP STOR ${size} with curl, mock direct vs vsftpd (tmpfs)`, ours: `${spread(direct)} MB/s`, anchor: `vsftpd ${spread(anchor)} MB/s`, ratio, goal: '>= 0.5x', met: median(ratio) >= 0.5 });
+        rows.push({
+          what: `FTP STOR ${size} with curl, mock direct vs vsftpd (tmpfs)`,
+          ours: `${spread(direct)} MB/s`,
+          anchor: `vsftpd ${spread(anchor)} MB/s`,
+          ratio,
+          goal: '>= 0.5x',
+          met: median(ratio) >= 0.5,
+        });
       } else {
-        rows.push({ what: `FTP STOR ${size} with curl, mock direct vs vsftpd`, ours: `${spread(direct)} MB/s`, anchor: `vsftpd missing: ${vsftpdLauncher.install}`, goal: '>= 0.5x' });
+        rows.push({
+          what: `FTP STOR ${size} with curl, mock direct vs vsftpd`,
+          ours: `${spread(direct)} MB/s`,
+          anchor: `vsftpd missing: ${vsftpdLauncher.install}`,
+          goal: '>= 0.5x',
+        });
       }
       const cost = pairRatios(proxied, direct);
-      rows.push({ what: 'proxy cost on that upload (serve ftp / mock direct)', ours: `${spread(proxied)} MB/s`, anchor: `mock direct ${spread(direct)} MB/s`, ratio: cost, goal: '>= 0.9x', met: median(cost) >= 0.9 });
+      rows.push({
+        what: 'proxy cost on that upload (serve ftp / mock direct)',
+        ours: `${spread(proxied)} MB/s`,
+        anchor: `mock direct ${spread(direct)} MB/s`,
+        ratio: cost,
+        goal: '>= 0.9x',
+        met: median(cost) >= 0.9,
+      });
       const first = hwm[0]! / MiB;
       const last = hwm[hwm.length - 1]! / MiB;
-      rows.push({ what: `serve ftp peak RSS (VmHWM), one ${size} upload / ${options.rounds} to the same name`, ours: `${first.toFixed(0)} / ${last.toFixed(0)} MiB`, anchor: 'vsftpd: a few MB', goal: '<= 64 MiB', met: last <= 64 });
+      rows.push({
+        what: `serve ftp peak RSS (VmHWM), one ${size} upload / ${options.rounds} to the same name`,
+        ours: `${first.toFixed(0)} / ${last.toFixed(0)} MiB`,
+        anchor: 'vsftpd: a few MB',
+        goal: '<= 64 MiB',
+        met: last <= 64,
+      });
     } finally {
       await Promise.all(stops.map((stop) => stop()));
     }

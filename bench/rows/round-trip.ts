@@ -51,7 +51,7 @@ export async function roundTrip(count: number): Promise<BenchRow> {
       }
     }
   } finally {
-    Object.values(paths).forEach((p) => p.close());
+    for (const p of Object.values(paths)) p.close();
     await Promise.all([proxy.close(), relay.close(), mock.close()]);
   }
   const added = (name: 'pipe' | 'proxy', q: number): number => quantile(times[name], q) - quantile(times.direct, q);

@@ -102,7 +102,16 @@ export async function sessionRows(options: SessionOptions): Promise<BenchRow[]> 
   const sink = postfixTools ? await smtpSink(await freePort()) : undefined;
   try {
     const rows = [await idleRow(options, sink)];
-    rows.push(postfixTools ? await growthRow(options, sink) : { what: 'serve smtp RSS growth per session / per message', ours: 'not measured', anchor: 'smtp-source missing: apt-get install postfix', goal: 'flat' });
+    rows.push(
+      postfixTools
+        ? await growthRow(options, sink)
+        : {
+            what: 'serve smtp RSS growth per session / per message',
+            ours: 'not measured',
+            anchor: 'smtp-source missing: apt-get install postfix',
+            goal: 'flat',
+          },
+    );
     return rows;
   } finally {
     await sink?.stop();

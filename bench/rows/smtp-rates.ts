@@ -50,9 +50,27 @@ async function pairs(rounds: number, measure: (d: Daemon) => Promise<number>): P
 /** The three SMTP rate rows. */
 export async function smtpRates(options: SmtpRateOptions): Promise<BenchRow[]> {
   const rows = [
-    { what: 'SMTP msgs/s, 10 sessions, new connection per message', args: ['-s', '10', '-m', String(options.messages), '-l', '10240', '-N'], count: options.messages, unit: 'msgs/s', goal: 0.8 },
-    { what: 'SMTP msgs/s, 10 sessions, connections reused', args: ['-s', '10', '-m', String(options.messages), '-l', '10240', '-N', '-d'], count: options.messages, unit: 'msgs/s', goal: 0.8 },
-    { what: `one ${Math.round(options.largeBytes / 2 ** 20)} MiB message, DATA to 250`, args: ['-s', '1', '-m', '1', '-l', String(options.largeBytes)], count: options.largeBytes / 1e6, unit: 'MB/s', goal: 0.9 },
+    {
+      what: 'SMTP msgs/s, 10 sessions, new connection per message',
+      args: ['-s', '10', '-m', String(options.messages), '-l', '10240', '-N'],
+      count: options.messages,
+      unit: 'msgs/s',
+      goal: 0.8,
+    },
+    {
+      what: 'SMTP msgs/s, 10 sessions, connections reused',
+      args: ['-s', '10', '-m', String(options.messages), '-l', '10240', '-N', '-d'],
+      count: options.messages,
+      unit: 'msgs/s',
+      goal: 0.8,
+    },
+    {
+      what: `one ${Math.round(options.largeBytes / 2 ** 20)} MiB message, DATA to 250`,
+      args: ['-s', '1', '-m', '1', '-l', String(options.largeBytes)],
+      count: options.largeBytes / 1e6,
+      unit: 'MB/s',
+      goal: 0.9,
+    },
   ];
   if (!(await have('smtp-source')) || !(await have('smtp-sink'))) {
     return rows.map((r) => ({ what: r.what, ours: 'not measured', anchor: INSTALL, goal: `>= ${r.goal}x` }));

@@ -1,6 +1,15 @@
 /** The mock FTP server's data connections (PASV, EPSV, PORT, EPRT), replacing ftp-srv's leaky connectors. */
 import net, { type Server, type Socket } from 'node:net';
-import { Bluebird, DATA_CONNECT_TIMEOUT_MS, PASSIVE_LISTEN_TIMEOUT_MS, replyError, plainAddress, type Connector, type Conn, type DataSocket } from './internals.js';
+import {
+  Bluebird,
+  DATA_CONNECT_TIMEOUT_MS,
+  PASSIVE_LISTEN_TIMEOUT_MS,
+  replyError,
+  plainAddress,
+  type Connector,
+  type Conn,
+  type DataSocket,
+} from './internals.js';
 
 /** What every DataChannel of one server shares. */
 export interface Wiring {
@@ -49,7 +58,12 @@ export class DataChannel {
   private ended = false;
   /** What the current data socket went through: an error, its peer's FIN, its close. */
   private fate = { error: false, eof: false, closed: false };
-  constructor(readonly type: 'passive' | 'active', private readonly connection: Conn, private readonly reset: Connector, private readonly w: Wiring) {}
+  constructor(
+    readonly type: 'passive' | 'active',
+    private readonly connection: Conn,
+    private readonly reset: Connector,
+    private readonly w: Wiring,
+  ) {}
   get socket(): DataSocket | null {
     return this.dataSocket;
   }
@@ -174,4 +188,3 @@ export class DataChannel {
     for (const check of [...this.w.waiters]) check();
   }
 }
-

@@ -1,10 +1,14 @@
 /** ftp-srv 4.6.3 internals the mock FTP server relies on (its .d.ts lists few of them), and shared bits. */
 import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
-import { type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 
 export type DataSocket = Socket & { connected?: boolean };
-export interface Connector { readonly type: string | false; readonly socket: DataSocket | null; end(): void }
+export interface Connector {
+  readonly type: string | false;
+  readonly socket: DataSocket | null;
+  end(): void;
+}
 export interface Conn extends EventEmitter {
   readonly id: string;
   readonly commandSocket: Socket;
@@ -26,7 +30,6 @@ export interface BluebirdStatic {
   readonly TimeoutError: new (message?: string) => Error;
 }
 
-
 /** ftp-srv's own bluebird: its handlers call `.tap()` and catch `Promise.TimeoutError` on what we return. */
 export const Bluebird = createRequire(createRequire(import.meta.url).resolve('ftp-srv'))('bluebird') as BluebirdStatic;
 /** A bunyan-shaped logger that drops everything (ftp-srv logs every command and reply otherwise). */
@@ -42,4 +45,3 @@ export const MAX_LINE = 8192;
 /** An error ftp-srv turns into a reply with this code (where it reads `code`). */
 export const replyError = (code: number, message: string): Error => Object.assign(new Error(message), { code });
 export const plainAddress = (address: string | undefined): string => (address ?? '').replace(/^::ffff:/i, '');
-

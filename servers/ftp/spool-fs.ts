@@ -4,7 +4,7 @@ import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { FileSystem, type FtpConnection } from 'ftp-srv';
 import { fileStream } from '../../src/util/file-stream.js';
-import { type Conn, type DataSocket } from './internals.js';
+import type { Conn, DataSocket } from './internals.js';
 import { onDataLost, sink, type SpoolTree } from './spool.js';
 
 /** Bytes read at a time from the spool, as fs.createReadStream does by default. */
@@ -44,7 +44,11 @@ function spooled(disk: string, start: number, size: number): Readable {
 /** ftp-srv FileSystem over a SpoolTree; `access: 'read'` answers 550 Permission denied to writes. */
 export class SpoolFileSystem extends FileSystem {
   private dir = '/';
-  constructor(connection: Conn, private readonly tree: SpoolTree, private readonly access: 'read' | 'write') {
+  constructor(
+    connection: Conn,
+    private readonly tree: SpoolTree,
+    private readonly access: 'read' | 'write',
+  ) {
     super(connection as unknown as FtpConnection, { root: '/', cwd: '/' });
   }
   private path(name = '.'): string {
@@ -110,7 +114,11 @@ export class SpoolFileSystem extends FileSystem {
     stream.on('data', (chunk: Buffer) => void (socket && !socket.destroyed && (sent += chunk.length))); // explicitly paused: stays paused
     stream.once('close', () => this.tree.served({ path, size, sent, complete: stream.readableEnded && sent === size }, this.port()));
     // ftp-srv: without this a download cut by the client (FIN) would still be answered 226.
-    onDataLost(this.dataSocket(), () => stream.readableEnded, () => stream.destroy(new Error('Data connection closed; transfer aborted')));
+    onDataLost(
+      this.dataSocket(),
+      () => stream.readableEnded,
+      () => stream.destroy(new Error('Data connection closed; transfer aborted')),
+    );
     return { stream, clientPath: path };
   }
   override async delete(name: string): Promise<void> {
@@ -139,4 +147,3 @@ export class SpoolFileSystem extends FileSystem {
     this.writable();
   }
 }
-

@@ -12,7 +12,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writevSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { Writable } from 'node:stream';
@@ -37,7 +37,10 @@ export class SpoolFile {
   #preloaded: Buffer | undefined;
   #handedOver = false;
   /** `preloaded`: content given at start, written to `path` only when first used (most never are). */
-  constructor(private readonly path: string, preloaded?: Buffer) {
+  constructor(
+    private readonly path: string,
+    preloaded?: Buffer,
+  ) {
     this.#preloaded = preloaded;
     this.size = preloaded?.length ?? 0;
   }
@@ -134,7 +137,7 @@ export class SpoolTree {
 
 /** Writes all of `chunks` to `fd` at its current position. */
 function writeAll(fd: number, chunks: Buffer[]): void {
-  let rest = chunks.filter((c) => c.length > 0);
+  const rest = chunks.filter((c) => c.length > 0);
   while (rest.length > 0) {
     let written = writevSync(fd, rest);
     while (rest.length > 0 && written >= rest[0]!.length) written -= rest.shift()!.length;
@@ -197,10 +200,13 @@ export function sink(tree: SpoolTree, path: string, prefix: Prefix | undefined, 
     file.hashed = hash.copy();
     tree.record({ path, bytes: file.size, sha256: hash.digest('hex'), received, complete }, port);
   };
-  let ready: Promise<void> | undefined = source === undefined ? undefined : copyPrefix(source, fd, keep, hash, file, () => settled).finally(() => {
-    closeSync(source);
-    ready = undefined;
-  });
+  let ready: Promise<void> | undefined =
+    source === undefined
+      ? undefined
+      : copyPrefix(source, fd, keep, hash, file, () => settled).finally(() => {
+          closeSync(source);
+          ready = undefined;
+        });
   ready?.catch(() => undefined); // a failed copy fails the next write or the end; destroyed before either, nothing waits
   /** Runs `then` once the prefix is in place; a failure goes to `callback`. */
   const afterPrefix = (callback: (error?: Error | null) => void, then: () => void): void => {
@@ -240,7 +246,11 @@ export function sink(tree: SpoolTree, path: string, prefix: Prefix | undefined, 
   stream.on('close', () => !stream.destroyed && !stream.writableEnded && stream.end());
   // ftp-srv: a data socket destroyed without EOF or error (control connection gone, server closed)
   // would leave STOR waiting forever; fail the stream so the handler finishes (reply 550).
-  onDataLost(socket, () => settled || stream.writableEnded, () => stream.destroy(new Error('Data connection closed; transfer aborted')));
+  onDataLost(
+    socket,
+    () => settled || stream.writableEnded,
+    () => stream.destroy(new Error('Data connection closed; transfer aborted')),
+  );
   return stream;
 }
 

@@ -22,7 +22,10 @@ function greetOnce(port: number, host: string, deadline: number): Promise<string
     const socket = net.connect({ port, host });
     let text = '';
     let greeting: string | undefined;
-    const timer = setTimeout(() => fail(new Error(`no complete greeting within the start deadline (got ${JSON.stringify(text)})`)), Math.max(0, deadline - Date.now()));
+    const timer = setTimeout(
+      () => fail(new Error(`no complete greeting within the start deadline (got ${JSON.stringify(text)})`)),
+      Math.max(0, deadline - Date.now()),
+    );
     const fail = (error: Error): void => {
       clearTimeout(timer);
       socket.destroy();
@@ -54,7 +57,11 @@ function greetOnce(port: number, host: string, deadline: number): Promise<string
  * its output). Sends QUIT and waits for the server to close, then for that session's process to go
  * (untilNoChildren), so the probe does not count against session limits. Resolves with the greeting.
  */
-export async function awaitBanner(server: ServerProcess, port: number, options: { readonly host?: string; readonly deadlineMs?: number; readonly name?: string } = {}): Promise<string> {
+export async function awaitBanner(
+  server: ServerProcess,
+  port: number,
+  options: { readonly host?: string; readonly deadlineMs?: number; readonly name?: string } = {},
+): Promise<string> {
   const host = options.host ?? LOOPBACK;
   const name = options.name ?? 'server';
   const deadline = Date.now() + (options.deadlineMs ?? START_DEADLINE_MS);

@@ -11,7 +11,11 @@ import { SERVERS_ROOT } from './types.js';
  * containing a slash is taken as a path. Undefined when it is not there (or not executable).
  */
 export async function findBinary(name: string, serversRoot = SERVERS_ROOT): Promise<string | undefined> {
-  const executable = (path: string): Promise<boolean> => access(path, fsConstants.X_OK).then(() => true, () => false);
+  const executable = (path: string): Promise<boolean> =>
+    access(path, fsConstants.X_OK).then(
+      () => true,
+      () => false,
+    );
   if (name.includes('/')) return (await executable(name)) ? name : undefined;
   const onPath = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
   const unpacked = ['usr/sbin', 'usr/bin', 'sbin', 'bin'].map((dir) => join(serversRoot, 'root', dir));

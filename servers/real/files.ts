@@ -41,7 +41,13 @@ export async function writeLocalhostCertificate(dir: string): Promise<Certificat
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: LOOPBACK }] },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: LOOPBACK },
+        ],
+      },
     ],
   });
   const files = { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem'), combinedFile: join(dir, 'combined.pem') };

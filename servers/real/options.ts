@@ -11,8 +11,10 @@ export function invalidOptions(options: RealServerOptions): string | undefined {
   const port = (p: number): boolean => Number.isInteger(p) && p >= 1 && p <= 65535;
   if (options.port !== undefined && options.port !== 0 && !port(options.port)) return `port must be 0 or 1..65535, got ${options.port}`;
   const range = options.pasvRange;
-  if (range && !(port(range[0]) && port(range[1]) && range[0] <= range[1])) return `pasvRange must be [min, max] with 1 <= min <= max <= 65535, got [${range.join(', ')}]`;
-  if (options.pasvAddress !== undefined && !isLoopbackV4(options.pasvAddress)) return `pasvAddress must be an IPv4 loopback address (127.x.y.z), got ${options.pasvAddress}`;
+  if (range && !(port(range[0]) && port(range[1]) && range[0] <= range[1]))
+    return `pasvRange must be [min, max] with 1 <= min <= max <= 65535, got [${range.join(', ')}]`;
+  if (options.pasvAddress !== undefined && !isLoopbackV4(options.pasvAddress))
+    return `pasvAddress must be an IPv4 loopback address (127.x.y.z), got ${options.pasvAddress}`;
   for (const key of ['maxSessions', 'maxPerAddress', 'idleTimeoutMs', 'dataTimeoutMs', 'messageSizeLimit'] as const) {
     const value = options[key];
     if (value !== undefined && !(Number.isInteger(value) && value >= 1)) return `${key} must be a positive integer, got ${value}`;

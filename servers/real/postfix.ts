@@ -267,7 +267,10 @@ function probe(port: number, deadline: number): Promise<string> {
     const socket = net.connect({ host: LOOPBACK, port, localAddress: PROBE_ADDRESS });
     let text = '';
     let greeting: string | undefined;
-    const timer = setTimeout(() => socket.destroy(new Error(`no greeting within the start deadline (got ${JSON.stringify(text)})`)), Math.max(1, deadline - Date.now()));
+    const timer = setTimeout(
+      () => socket.destroy(new Error(`no greeting within the start deadline (got ${JSON.stringify(text)})`)),
+      Math.max(1, deadline - Date.now()),
+    );
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => {
       text += chunk;

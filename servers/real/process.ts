@@ -36,7 +36,10 @@ const MAX_OUTPUT = 16 * 1024;
 /** Whether this process may start servers in their own PID namespace (root, and unshare works here). */
 export async function canIsolate(): Promise<boolean> {
   if (process.getuid?.() !== 0) return false;
-  return runHelper('unshare', ['--pid', '--fork', '--kill-child', '--', 'true'], { timeoutMs: 5_000 }).then(() => true, () => false);
+  return runHelper('unshare', ['--pid', '--fork', '--kill-child', '--', 'true'], { timeoutMs: 5_000 }).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** A server process started by spawnServer. */
@@ -173,7 +176,10 @@ export async function spawnServer(command: string, args: readonly string[], opti
       // Descendants outside our group (setsid) may outlive the leader: kill what still runs, then wait
       // (bounded) until every process is reaped, by its parent or, for an orphan, by PID 1.
       await signalAll('SIGKILL', members);
-      await untilGone(members.map((member) => member.pid), STOP_GRACE_MS);
+      await untilGone(
+        members.map((member) => member.pid),
+        STOP_GRACE_MS,
+      );
     })());
 
   return {

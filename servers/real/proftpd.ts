@@ -117,7 +117,13 @@ export function createProftpdLauncher(where: ProftpdLauncherOptions = {}): Proce
       const path = await locate();
       if (!path) throw new ServerNotInstalled('proftpd', INSTALL);
       const modules = resolve(dirname(path), '..', 'lib', 'proftpd');
-      if (options.tls && !(await access(join(modules, 'mod_tls.so')).then(() => true, () => false))) {
+      if (
+        options.tls &&
+        !(await access(join(modules, 'mod_tls.so')).then(
+          () => true,
+          () => false,
+        ))
+      ) {
         throw new ServerNotInstalled('proftpd', `${INSTALL}: ${join(modules, 'mod_tls.so')} is missing`);
       }
       const owner = await account('nobody');

@@ -80,7 +80,10 @@ export interface RealServerLauncher {
 
 /** The server's binary is not on this machine: `message` says what to install ("vsftpd not found: apt-get install vsftpd"). */
 export class ServerNotInstalled extends WireprobeError<'ENOTINSTALLED'> {
-  constructor(readonly server: RealServerName, readonly install: string) {
+  constructor(
+    readonly server: RealServerName,
+    readonly install: string,
+  ) {
     super(`${server} not found: ${install}`, 'ENOTINSTALLED');
     this.name = 'ServerNotInstalled';
   }

@@ -16,8 +16,9 @@ const LF_DOT = Buffer.from('\n.');
 /** SMTPStream._feedDataStream, the same but for how it finds a dot at the start of a line. */
 export function feedDataStream(this: SMTPStream, chunk: Buffer, done: Done): void {
   const dataStream = this._dataStream!;
-  if (this._lastBytes && this._lastBytes.length) {
-    chunk = Buffer.concat([this._lastBytes, chunk], this._lastBytes.length + chunk.length);
+  const last = this._lastBytes;
+  if (last !== false && last !== undefined && last.length > 0) {
+    chunk = Buffer.concat([last, chunk], last.length + chunk.length);
     this._lastBytes = false;
   }
   let len = chunk.length;

@@ -42,7 +42,11 @@ export interface CurlFtpFiles {
  */
 export function curlFtpUrl(job: Pick<FtpJob, 'host' | 'port' | 'path'>): string {
   const host = job.host.includes(':') ? `[${job.host}]` : job.host;
-  const path = job.path.split('/').filter((s) => s !== '').map(encodeURIComponent).join('/');
+  const path = job.path
+    .split('/')
+    .filter((s) => s !== '')
+    .map(encodeURIComponent)
+    .join('/');
   return `ftp://${host}:${job.port}/%2F${path}`;
 }
 
@@ -50,11 +54,18 @@ export function curlFtpUrl(job: Pick<FtpJob, 'host' | 'port' | 'path'>): string 
 export function curlFtpArgs(job: FtpJob, files: CurlFtpFiles, resume: boolean): string[] {
   return [
     '--disable', // first: no ~/.curlrc
-    '--silent', '--show-error',
-    '--config', files.config,
-    '--connect-timeout', seconds(job.timeouts.connect),
-    '--speed-limit', '1', '--speed-time', seconds(job.timeouts.socket),
-    '--ftp-method', 'nocwd',
+    '--silent',
+    '--show-error',
+    '--config',
+    files.config,
+    '--connect-timeout',
+    seconds(job.timeouts.connect),
+    '--speed-limit',
+    '1',
+    '--speed-time',
+    seconds(job.timeouts.socket),
+    '--ftp-method',
+    'nocwd',
     ...(job.source ? ['--interface', job.source] : []),
     ...MODE_ARGS[job.mode],
     ...(resume ? ['--continue-at', '-'] : []),
@@ -110,7 +121,13 @@ function reportOf(run: ProcessRun): ClientReport {
   if (report.ok || !report.error.message.includes('sa_addr inet_ntop() failed')) return report;
   const code = report.error.exitCode;
   const meaning = code === undefined ? undefined : EXITS[code]?.[1];
-  return { ok: false, error: { ...report.error, message: `curl: (${code}) ${meaning ?? 'see curl(1) EXIT CODES'} [curl said: ${report.error.message.replace(/^curl: \(\d+\) /, '')}]` } };
+  return {
+    ok: false,
+    error: {
+      ...report.error,
+      message: `curl: (${code}) ${meaning ?? 'see curl(1) EXIT CODES'} [curl said: ${report.error.message.replace(/^curl: \(\d+\) /, '')}]`,
+    },
+  };
 }
 
 async function attempt(job: FtpJob, files: CurlFtpFiles, resume: boolean, signal: AbortSignal): Promise<ClientReport> {
@@ -123,11 +140,15 @@ async function attempt(job: FtpJob, files: CurlFtpFiles, resume: boolean, signal
 
 function transfer(job: FtpJob, signal: AbortSignal): Promise<ClientReport> {
   const config = curlConfigUser(job.user, job.password);
-  return inTempDir('wireprobe-curl-', async (dir) => {
-    const files: CurlFtpFiles = { config: join(dir, 'config'), output: join(dir, 'download') };
-    await writeFile(files.config, config, { mode: 0o600 });
-    return resumingOnce(job, signal, '-C -', (resume) => attempt(job, files, resume, signal));
-  }, signal);
+  return inTempDir(
+    'wireprobe-curl-',
+    async (dir) => {
+      const files: CurlFtpFiles = { config: join(dir, 'config'), output: join(dir, 'download') };
+      await writeFile(files.config, config, { mode: 0o600 });
+      return resumingOnce(job, signal, '-C -', (resume) => attempt(job, files, resume, signal));
+    },
+    signal,
+  );
 }
 
 /** curl as an FTP client. */

@@ -16,14 +16,21 @@ const TLS_ARGS: Readonly<Record<TlsMode, readonly string[]>> = {
 
 function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
   const args = [
-    '--silent', '--show-error',
-    '--connect-timeout', seconds(job.timeouts.connect),
-    '--speed-limit', '1', '--speed-time', seconds(job.timeouts.socket),
+    '--silent',
+    '--show-error',
+    '--connect-timeout',
+    seconds(job.timeouts.connect),
+    '--speed-limit',
+    '1',
+    '--speed-time',
+    seconds(job.timeouts.socket),
     ...TLS_ARGS[job.tls ?? 'none'],
     `smtp://${job.host}:${job.port}`,
-    '--mail-from', job.from,
+    '--mail-from',
+    job.from,
     ...job.to.flatMap((to) => ['--mail-rcpt', to]),
-    '--upload-file', '-',
+    '--upload-file',
+    '-',
   ];
   return runProcess('curl', args, { stdin: job.message, signal }).then(exitReport);
 }

@@ -71,7 +71,11 @@ async function once(job: FtpJob, signal: AbortSignal, out: string): Promise<Clie
   const download = job.direction === 'download';
   const policy = job.resume ? 'resume' : 'once';
   const args = [SCRIPT, job.host, String(job.port), job.user, job.mode, job.direction, job.path, String(job.timeouts.socket / 1000), policy, out];
-  const run = await runProcess('python3', args, { ...(download ? {} : { stdin: job.data }), signal, env: { [PASSWORD_ENV]: job.password, ...(job.source ? { [SOURCE_ENV]: job.source } : {}) } });
+  const run = await runProcess('python3', args, {
+    ...(download ? {} : { stdin: job.data }),
+    signal,
+    env: { [PASSWORD_ENV]: job.password, ...(job.source ? { [SOURCE_ENV]: job.source } : {}) },
+  });
   const parsed = scriptResult<ScriptResult>(run, 'ftplib script');
   if ('failure' in parsed) return parsed.failure;
   const { result } = parsed;

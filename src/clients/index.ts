@@ -15,8 +15,16 @@ import type { ClientAdapter } from './types.js';
  * (`curl` speaks both); `--client curl` selects both.
  */
 export const CLIENTS: readonly ClientAdapter[] = [
-  nodemailerPlain, nodemailerPool, curlClient, swaksClient, msmtpClient, smtplibClient,
-  basicFtpClient, curlFtpClient, lftpClient, ftplibClient,
+  nodemailerPlain,
+  nodemailerPool,
+  curlClient,
+  swaksClient,
+  msmtpClient,
+  smtplibClient,
+  basicFtpClient,
+  curlFtpClient,
+  lftpClient,
+  ftplibClient,
 ];
 
 /** The clients `run` uses by default: in process, nothing to install. */

@@ -43,9 +43,10 @@ export function lftpQuote(word: string): string {
  */
 export function lftpScript(job: FtpJob, files: LftpFiles, resume: boolean): string {
   const timeout = seconds(job.timeouts.socket);
-  const transfer = job.direction === 'upload'
-    ? `put ${resume ? '-c ' : ''}${lftpQuote(files.local)} -o ${lftpQuote(job.path)}`
-    : `get ${lftpQuote(job.path)} -o ${lftpQuote(files.local)}`;
+  const transfer =
+    job.direction === 'upload'
+      ? `put ${resume ? '-c ' : ''}${lftpQuote(files.local)} -o ${lftpQuote(job.path)}`
+      : `get ${lftpQuote(job.path)} -o ${lftpQuote(files.local)}`;
   return [
     'set cmd:interactive no',
     'set cmd:fail-exit yes',
@@ -105,11 +106,15 @@ async function attempt(job: FtpJob, files: LftpFiles, resume: boolean, signal: A
 }
 
 function transfer(job: FtpJob, signal: AbortSignal): Promise<ClientReport> {
-  return inTempDir('wireprobe-lftp-', async (dir) => {
-    const files: LftpFiles = { script: join(dir, 'script'), local: join(dir, 'data') };
-    if (job.direction === 'upload') await writeFile(files.local, job.data, { mode: 0o600 });
-    return resumingOnce(job, signal, 'put -c', (resume) => attempt(job, files, resume, signal));
-  }, signal);
+  return inTempDir(
+    'wireprobe-lftp-',
+    async (dir) => {
+      const files: LftpFiles = { script: join(dir, 'script'), local: join(dir, 'data') };
+      if (job.direction === 'upload') await writeFile(files.local, job.data, { mode: 0o600 });
+      return resumingOnce(job, signal, 'put -c', (resume) => attempt(job, files, resume, signal));
+    },
+    signal,
+  );
 }
 
 /** lftp as an FTP client. */

@@ -11,7 +11,8 @@ const TLS_ARGS: Readonly<Record<TlsMode, readonly string[]>> = {
 
 function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
   const args = [
-    `--host=${job.host}`, `--port=${job.port}`,
+    `--host=${job.host}`,
+    `--port=${job.port}`,
     `--from=${job.from}`,
     `--timeout=${Math.max(1, Math.ceil(job.timeouts.socket / 1000))}`,
     '--auth=off',

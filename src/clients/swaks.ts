@@ -14,11 +14,20 @@ const TLS_ARGS: Readonly<Record<TlsMode, readonly string[]>> = {
 
 function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
   const args = [
-    '--server', job.host, '--port', String(job.port),
-    '--from', job.from, '--to', job.to.join(','),
-    '--data', '-',
-    '--timeout', `${Math.max(1, Math.ceil(job.timeouts.socket / 1000))}s`,
-    '--silent', '2',
+    '--server',
+    job.host,
+    '--port',
+    String(job.port),
+    '--from',
+    job.from,
+    '--to',
+    job.to.join(','),
+    '--data',
+    '-',
+    '--timeout',
+    `${Math.max(1, Math.ceil(job.timeouts.socket / 1000))}s`,
+    '--silent',
+    '2',
     ...TLS_ARGS[job.tls ?? 'none'],
   ];
   return runProcess('swaks', args, { stdin: job.message, signal }).then(exitReport);
@@ -31,7 +40,20 @@ export const swaksClient: SmtpClientAdapter = {
   description: 'swaks, the Swiss Army Knife for SMTP, as a process',
   requires: { command: 'swaks', install: 'apt-get install swaks libnet-ssleay-perl' },
   // swaks(1) EXIT CODES: 2 connect, 6 closed, 21-28 the step that failed, 29 TLS (refused, handshake or certificate), 32 EHLO after TLS.
-  exitCodes: { 2: 'wire', 6: 'wire', 21: 'reply', 22: 'reply', 23: 'reply', 24: 'reply', 25: 'reply', 26: 'reply', 27: 'reply', 28: 'reply', 29: 'ended', 32: 'reply' },
+  exitCodes: {
+    2: 'wire',
+    6: 'wire',
+    21: 'reply',
+    22: 'reply',
+    23: 'reply',
+    24: 'reply',
+    25: 'reply',
+    26: 'reply',
+    27: 'reply',
+    28: 'reply',
+    29: 'ended',
+    32: 'reply',
+  },
   // swaks writes CRLF after the data even when it already ends with one, then the dot.
   transforms: (message) => Buffer.concat([message, Buffer.from('\r\n')]),
   run: send,

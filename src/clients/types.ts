@@ -76,8 +76,7 @@ export type ClientReport =
    * `received`: a download's size and SHA-256, of the file as the client wrote it out: the verdict
    * compares it with the file served (a short download reported complete is a deviation).
    */
-  | { readonly ok: true; readonly detail: string; readonly received?: Digest }
-  | { readonly ok: false; readonly error: ClientError };
+  { readonly ok: true; readonly detail: string; readonly received?: Digest } | { readonly ok: false; readonly error: ClientError };
 
 /** One FTP transfer: log in, move one file in one mode, quit. */
 export interface FtpJob {

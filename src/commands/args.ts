@@ -14,7 +14,10 @@ import { UsageError } from './usage-error.js';
 /** Splits repeated and comma-separated values: `--suite a,b --suite c`; a flag given with no name in it is refused. */
 export function names(flag: string, values: readonly string[] | undefined): string[] | undefined {
   if (values === undefined) return undefined;
-  const list = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const list = values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   if (list.length === 0) throw new UsageError(`bad --${flag} ${quote(values.join(','))}: no name in it`);
   return list;
 }
@@ -117,7 +120,8 @@ export function listenHost(text: string | undefined): { host: string; warning?: 
   if (text === undefined) return { host: '127.0.0.1' };
   const host = text.trim();
   if (host === '') throw new UsageError(`bad --host ${quote(text)}: expected an address to listen on, such as 127.0.0.1 or ::1`);
-  if (/[^A-Za-z0-9.:%_-]/.test(host) || (host.includes(':') && isIP(host) !== 6)) throw new UsageError(`bad --host ${quote(text)}: not an address or host name`);
+  if (/[^A-Za-z0-9.:%_-]/.test(host) || (host.includes(':') && isIP(host) !== 6))
+    throw new UsageError(`bad --host ${quote(text)}: not an address or host name`);
   if (isLoopback(host)) return { host };
   const every = host === '0.0.0.0' || host === '::' ? ' (every interface)' : '';
   return { host, warning: `warning: --host ${host}${every} is not loopback: this deliberately misbehaving server is reachable from the network` };

@@ -57,7 +57,11 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
       `nothing to run: the suites chosen are ${protocols(cmd.suites)} (${scenarios.length} scenarios) and the clients ${protocols(cmd.clients)} (${cmd.clients.map((c) => c.name).join(', ') || 'none'}); a scenario runs only with clients of its protocol`,
     );
   }
-  const outputs = [['json', cmd.json], ['junit', cmd.junit], ['html', cmd.html]] as const;
+  const outputs = [
+    ['json', cmd.json],
+    ['junit', cmd.junit],
+    ['html', cmd.html],
+  ] as const;
   for (const [flag, file] of outputs) if (file) await checkOutput(flag, file, 'file');
   if (cmd.transcripts) await checkOutput('transcripts', cmd.transcripts, 'dir');
   const console = createConsoleReporter(cmd.out, { color: cmd.color, live: cmd.live, verbose: cmd.verbose === true });
@@ -79,7 +83,12 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
   const jobs: ReportJob[] = [];
   if (cmd.json) jobs.push({ flag: 'json', path: cmd.json, write: () => writeJsonReport(cmd.json!, results, cmd.version, incomplete) });
   if (cmd.junit) jobs.push({ flag: 'junit', path: cmd.junit, write: () => writeJunitReport(cmd.junit!, results, incomplete) });
-  if (cmd.html) jobs.push({ flag: 'html', path: cmd.html, write: () => writeHtml(cmd.html!, results, { version: cmd.version, generatedAt: new Date(), ...(incomplete ? { incomplete } : {}) }) });
+  if (cmd.html)
+    jobs.push({
+      flag: 'html',
+      path: cmd.html,
+      write: () => writeHtml(cmd.html!, results, { version: cmd.version, generatedAt: new Date(), ...(incomplete ? { incomplete } : {}) }),
+    });
   if (cmd.transcripts) jobs.push({ flag: 'transcripts', path: cmd.transcripts, write: async () => void (await writeTranscripts(cmd.transcripts!, results)) });
   const err = cmd.err ?? cmd.out;
   if (interrupted) {

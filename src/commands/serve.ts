@@ -47,7 +47,11 @@ export interface SessionRecords {
 const octets = (n: number): string => `${n} octet${n === 1 ? '' : 's'}`;
 
 /** The mock server, on loopback port 0, reporting what it accepted through `log` and into `records`. */
-async function startMock(cmd: ServeCommand, log: (line: string) => void, records: (port: number) => SessionRecords): Promise<{ host: string; port: number; close(): Promise<void> }> {
+async function startMock(
+  cmd: ServeCommand,
+  log: (line: string) => void,
+  records: (port: number) => SessionRecords,
+): Promise<{ host: string; port: number; close(): Promise<void> }> {
   if (cmd.protocol === 'ftp') {
     const onStored = (f: StoredFile, from: { port: number }): void => {
       records(from.port).stored.push(f);
@@ -57,7 +61,15 @@ async function startMock(cmd: ServeCommand, log: (line: string) => void, records
       records(from.port).served.push(f);
       log(`RETR ${printable(f.path)}: sent ${f.sent} of ${octets(f.size)}${f.complete ? '' : ' (the transfer was aborted)'}`);
     };
-    return startFtpServer({ ...cmd.server, host: '127.0.0.1', port: 0, onStored, onServed, keep: cmd.keep ?? SERVE_KEEP, ...(cmd.signal ? { signal: cmd.signal } : {}) });
+    return startFtpServer({
+      ...cmd.server,
+      host: '127.0.0.1',
+      port: 0,
+      onStored,
+      onServed,
+      keep: cmd.keep ?? SERVE_KEEP,
+      ...(cmd.signal ? { signal: cmd.signal } : {}),
+    });
   }
   const onMessage = (m: SinkMessage, from: { port: number }): void => {
     records(from.port).messages.push(m);
@@ -74,7 +86,11 @@ export function sessionSummary(protocol: 'smtp' | 'ftp', records: SessionRecords
   const what: string[] = [];
   if (protocol === 'smtp') {
     const n = records.messages.length;
-    what.push(n === 0 ? 'no message accepted' : `accepted ${n} message${n === 1 ? '' : 's'} ${records.messages.map((m) => `(${octets(m.bytes)}, sha256 ${m.sha256})`).join(', ')}`);
+    what.push(
+      n === 0
+        ? 'no message accepted'
+        : `accepted ${n} message${n === 1 ? '' : 's'} ${records.messages.map((m) => `(${octets(m.bytes)}, sha256 ${m.sha256})`).join(', ')}`,
+    );
   } else {
     for (const f of records.stored) what.push(`stored ${printable(f.path)} (${octets(f.bytes)}, sha256 ${f.sha256}${f.complete ? '' : ', incomplete'})`);
     for (const f of records.served) what.push(`sent ${printable(f.path)} (${f.sent} of ${octets(f.size)})`);

@@ -62,14 +62,16 @@ export function ftpRun(scenario: FtpScenario, client: FtpClientAdapter, mode: Ft
     },
     observe: (plan, signal) => Promise.all(plan.jobs.map((j) => client.run(j, signal))),
     judge: async (plan, { reports, sessions, unfired }: Seen): Promise<Judgement> => {
-      const transferred = await Promise.all(plan.files.map(async (f, i): Promise<Transferred> => {
-        const report = reports === 'hung' ? undefined : reports[i];
-        // A download is judged by what the client wrote out (its size and SHA-256), an upload by the server's file.
-        const stored = download ? undefined : await plan.server.read(f.path);
-        const held = download ? (report?.ok ? report.received : undefined) : stored && digestOf(stored);
-        const sent = digestOf(f.data);
-        return { reported: report?.ok === true, sent: sent.sha256, bytes: sent.bytes, ...(held ? { held: held.sha256, heldBytes: held.bytes } : {}) };
-      }));
+      const transferred = await Promise.all(
+        plan.files.map(async (f, i): Promise<Transferred> => {
+          const report = reports === 'hung' ? undefined : reports[i];
+          // A download is judged by what the client wrote out (its size and SHA-256), an upload by the server's file.
+          const stored = download ? undefined : await plan.server.read(f.path);
+          const held = download ? (report?.ok ? report.received : undefined) : stored && digestOf(stored);
+          const sent = digestOf(f.data);
+          return { reported: report?.ok === true, sent: sent.sha256, bytes: sent.bytes, ...(held ? { held: held.sha256, heldBytes: held.bytes } : {}) };
+        }),
+      );
       const outcome = outcomeOf(client, reports, sessions);
       const intact = transferred.filter((t) => t.held === t.sent).length;
       const bad = transferred.find((t) => t.reported && t.held !== t.sent);

@@ -53,5 +53,14 @@ export function notApplicable(run: RunOf, reason: string): Result {
 /** The result for a run wireprobe itself failed at. */
 export function failed(run: RunOf, error: unknown, started: number): Result {
   const reason = `wireprobe failed: ${(error as Error).message}`;
-  return { ...identity(run), faultFired: false, outcome: null, sink: null, verdict: 'error', reason, durationMs: Math.round(performance.now() - started), transcript: [] };
+  return {
+    ...identity(run),
+    faultFired: false,
+    outcome: null,
+    sink: null,
+    verdict: 'error',
+    reason,
+    durationMs: Math.round(performance.now() - started),
+    transcript: [],
+  };
 }

@@ -58,7 +58,9 @@ function judgeAccounts(expect: Expect, unfired: boolean, outcome: Outcome, sink:
   if (m.lost > 0) return deviates(`${m.lost} message(s) reported delivered are not at the server: lost; ${tally}`);
   if (m.duplicated > 0) return deviates(`${m.duplicated} message(s) arrived more than once; ${tally}`);
   if (m.reportedDelivered < m.acknowledged) {
-    return deviates(`the server's 250 reached the client for ${m.acknowledged} message(s), yet it reported ${m.reportedDelivered} delivered: a retry delivers twice; ${tally}`);
+    return deviates(
+      `the server's 250 reached the client for ${m.acknowledged} message(s), yet it reported ${m.reportedDelivered} delivered: a retry delivers twice; ${tally}`,
+    );
   }
   if (!sink.intact) return deviates(`the server holds a message whose size or SHA-256 differs from what was sent; ${tally}`);
   const failures = m.reportedFailed > 0 ? ` (first failure: ${formatOutcome(outcome)})` : '';
@@ -111,7 +113,9 @@ export function judgeFtp({ expect, unfired, outcome, transferred, download, ftp 
     const where = download ? 'it received' : 'the server holds';
     const held = bad.held === undefined ? 'nothing' : `${bad.heldBytes} bytes with SHA-256 ${bad.held}`;
     const what = download ? 'the server served' : 'were sent';
-    return deviates(`${fine}reported the ${download ? 'download' : 'upload'} complete, but ${where} ${held}, not the ${bad.bytes} bytes with SHA-256 ${bad.sent} that ${what}`);
+    return deviates(
+      `${fine}reported the ${download ? 'download' : 'upload'} complete, but ${where} ${held}, not the ${bad.bytes} bytes with SHA-256 ${bad.sent} that ${what}`,
+    );
   }
   if (outcome.kind === 'hung') return deviates(`${fine}never reported anything: still waiting at the deadline (${outcome.phase})${retries}; ${expect.rule}`);
   const done = transferred.filter((t) => t.reported).length;

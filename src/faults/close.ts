@@ -24,8 +24,12 @@ export function applyClose(fault: CloseFault, link: Link): void {
 
 /** The `close` kind: its syntax, scope and effect (src/faults/registry.ts lists it). */
 export const CLOSE: FaultDescriptor<CloseFault> = {
-  kind: 'close', scope: 'connection', trigger: 'required', syntax: 'close [discard|abort]',
-  help: 'FIN; abort: stop reading, so further writes get RST (EPIPE, 10053)', example: 'close abort after RCPT',
+  kind: 'close',
+  scope: 'connection',
+  trigger: 'required',
+  syntax: 'close [discard|abort]',
+  help: 'FIN; abort: stop reading, so further writes get RST (EPIPE, 10053)',
+  example: 'close abort after RCPT',
   optionalArg: ['then', '"discard", "abort"'],
   args: (c) => ({ then: c.pick(['discard', 'abort'] as const) }),
   format: (f) => (f.then === undefined ? [] : [f.then]),

@@ -48,8 +48,12 @@ export function applyCoalesce(fault: CoalesceFault, link: Link): void {
 
 /** The `coalesce` kind: its syntax, scope and effect (src/faults/registry.ts lists it). */
 export const COALESCE: FaultDescriptor<CoalesceFault> = {
-  kind: 'coalesce', scope: 'data', trigger: 'optional', syntax: 'coalesce <duration>',
-  help: 'writes merged: several replies arrive in one segment', example: 'coalesce 50ms',
+  kind: 'coalesce',
+  scope: 'data',
+  trigger: 'optional',
+  syntax: 'coalesce <duration>',
+  help: 'writes merged: several replies arrive in one segment',
+  example: 'coalesce 50ms',
   args: (c) => ({ ms: c.duration() }),
   format: (f) => [formatDuration(f.ms)],
   apply: applyCoalesce,

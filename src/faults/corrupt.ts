@@ -50,7 +50,10 @@ export function applyCorrupt(fault: CorruptFault, link: Link): void {
 
 /** The `corrupt` kind: its syntax, scope and effect (src/faults/registry.ts lists it). */
 export const CORRUPT: FaultDescriptor<CorruptFault> = {
-  kind: 'corrupt', scope: 'data', trigger: 'required', syntax: 'corrupt',
+  kind: 'corrupt',
+  scope: 'data',
+  trigger: 'required',
+  syntax: 'corrupt',
   help: 'one byte flipped where the trigger points (after DATA +N: body offset N); only a digest tells',
   example: 'corrupt after DATA +1KiB',
   args: () => ({}),

@@ -22,7 +22,11 @@ export const positive = (n: number): boolean => n > 0;
 
 export class Cursor {
   i = 0;
-  constructor(readonly text: string, readonly toks: readonly Token[], private readonly failWith: Fail) {}
+  constructor(
+    readonly text: string,
+    readonly toks: readonly Token[],
+    private readonly failWith: Fail,
+  ) {}
   fail(problem: string, at = this.i): never {
     return this.failWith(this.toks[at]?.raw ?? null, problem);
   }
@@ -70,5 +74,4 @@ export class Cursor {
 /** `"word"`, for messages. */
 export const q = (s: string): string => JSON.stringify(s);
 /** `a, b or c`. */
-export const orList = (xs: readonly string[]): string =>
-  xs.length < 2 ? (xs[0] ?? 'end of input') : `${xs.slice(0, -1).join(', ')} or ${xs.at(-1)}`;
+export const orList = (xs: readonly string[]): string => (xs.length < 2 ? (xs[0] ?? 'end of input') : `${xs.slice(0, -1).join(', ')} or ${xs.at(-1)}`);

@@ -22,8 +22,12 @@ export interface DataPortFault extends FaultBase {
 
 /** The `dataport` kind: its syntax and scope; the effect lives with the address rewriting. */
 export const DATAPORT: FaultDescriptor<DataPortFault> = {
-  kind: 'dataport', scope: 'address', trigger: 'connect-only', syntax: 'dataport wrong-address|refused|blackholed',
-  help: 'FTP: the data address points to 127.0.0.2, a closed port, or one that drops SYNs', example: 'dataport refused',
+  kind: 'dataport',
+  scope: 'address',
+  trigger: 'connect-only',
+  syntax: 'dataport wrong-address|refused|blackholed',
+  help: 'FTP: the data address points to 127.0.0.2, a closed port, or one that drops SYNs',
+  example: 'dataport refused',
   args: (c) => ({ how: c.choice(['wrong-address', 'refused', 'blackholed'] as const) }),
   format: (f) => [f.how],
 };

@@ -17,8 +17,12 @@ export function applyDelay(fault: DelayFault, link: Link): void {
 
 /** The `delay` kind: its syntax, scope and effect (src/faults/registry.ts lists it). */
 export const DELAY: FaultDescriptor<DelayFault> = {
-  kind: 'delay', scope: 'connection', trigger: 'optional', syntax: 'delay <duration>',
-  help: 'hold both directions for a while, then relay on, nothing lost', example: 'delay 2s after greeting',
+  kind: 'delay',
+  scope: 'connection',
+  trigger: 'optional',
+  syntax: 'delay <duration>',
+  help: 'hold both directions for a while, then relay on, nothing lost',
+  example: 'delay 2s after greeting',
   args: (c) => ({ ms: c.duration() }),
   format: (f) => [formatDuration(f.ms)],
   apply: applyDelay,

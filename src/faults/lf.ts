@@ -44,8 +44,12 @@ export function applyLf(fault: LfFault, link: Link): void {
 
 /** The `lf` kind: its syntax, scope and effect (src/faults/registry.ts lists it). */
 export const LF_DESCRIPTOR: FaultDescriptor<LfFault> = {
-  kind: 'lf', scope: 'data', trigger: 'optional', syntax: 'lf',
-  help: 'line endings turned into bare LF', example: 'lf after greeting',
+  kind: 'lf',
+  scope: 'data',
+  trigger: 'optional',
+  syntax: 'lf',
+  help: 'line endings turned into bare LF',
+  example: 'lf after greeting',
   args: () => ({}),
   format: () => [],
   apply: applyLf,

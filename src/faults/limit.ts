@@ -33,8 +33,12 @@ export const LIMIT_REPLY = Buffer.from('421 Too many concurrent sessions, try ag
 
 /** The `limit` kind: its syntax, scope and effect (src/faults/registry.ts lists it). */
 export const LIMIT: FaultDescriptor<LimitFault> = {
-  kind: 'limit', scope: 'listener', trigger: 'connect-only', syntax: 'limit <n> [reply|close|reset|queue]',
-  help: 'at most n sessions; the rest get 421 and a close, a close, an RST, or no greeting', example: 'limit 2',
+  kind: 'limit',
+  scope: 'listener',
+  trigger: 'connect-only',
+  syntax: 'limit <n> [reply|close|reset|queue]',
+  help: 'at most n sessions; the rest get 421 and a close, a close, an RST, or no greeting',
+  example: 'limit 2',
   optionalArg: ['over', '"reply", "close", "reset", "queue"'],
   args: (c) => ({ max: c.value('a count', int), over: c.pick(['reply', 'close', 'reset', 'queue'] as const) }),
   format: (f) => [String(f.max), ...(f.over === undefined ? [] : [f.over])],

@@ -26,7 +26,12 @@ export class FaultSyntaxError extends WireprobeError<'EFAULTSYNTAX'> {
   override readonly name = 'FaultSyntaxError';
   /** `token`: the offending token as typed (quotes included), or `null` when the input ended too soon;
    *  `what` names the input in the message: `bad fault "..."`, `bad size "..."`. */
-  constructor(readonly input: string, readonly token: string | null, readonly problem: string, what = 'fault') {
+  constructor(
+    readonly input: string,
+    readonly token: string | null,
+    readonly problem: string,
+    what = 'fault',
+  ) {
     // Both cut: a 100k-character spec must not be echoed whole, twice.
     const where = token === null ? ' at end of input' : token === input ? '' : ` at ${quote(token, 40)}`;
     super(`bad ${what} ${quote(input)}: ${problem}${where}`, 'EFAULTSYNTAX');
@@ -60,7 +65,14 @@ function trigger(c: Cursor, keyword: string): At {
   const after = c.step();
   if (!c.word()?.startsWith('+')) return { after };
   if (after !== 'DATA' && !TRANSFER_VERBS.has(after)) c.fail('"+<size>" is only allowed after DATA or a transfer verb (STOR, RETR...)');
-  return { after, bytes: c.value('"+<size>" such as +64KiB', (r) => size(r.slice(1)), (n) => n > 0) };
+  return {
+    after,
+    bytes: c.value(
+      '"+<size>" such as +64KiB',
+      (r) => size(r.slice(1)),
+      (n) => n > 0,
+    ),
+  };
 }
 
 /**
@@ -99,9 +111,10 @@ export function parseFault(text: string): Fault {
     } else if (Object.hasOwn(opts, w)) {
       c.fail(`${q(w)} is given twice`, start);
     } else {
-      opts[w] = o.choices === undefined
-        ? c.value('a connection number (1 or more)', int, (n) => n >= 1)
-        : (c.pick(o.choices) ?? c.fail(`expected ${orList(o.choices.map(q))}`));
+      opts[w] =
+        o.choices === undefined
+          ? c.value('a connection number (1 or more)', int, (n) => n >= 1)
+          : (c.pick(o.choices) ?? c.fail(`expected ${orList(o.choices.map(q))}`));
     }
   }
   if (at === undefined && d.trigger === 'required') c.fail(`"${kind}" needs a trigger: ${orList(AT_FORMS)}`);
@@ -111,7 +124,8 @@ export function parseFault(text: string): Fault {
   if (opts['channel'] === 'data' && at !== undefined && at !== 'connect' && bytesAfter === undefined) {
     c.fail('on the data channel the trigger is "on connect" or "after <transfer verb> +<size>"', atToken);
   }
-  if (opts['channel'] === undefined && bytesAfter !== undefined && bytesAfter !== 'DATA') c.fail('"+<size>" after a transfer verb needs "channel data" or "channel control"');
+  if (opts['channel'] === undefined && bytesAfter !== undefined && bytesAfter !== 'DATA')
+    c.fail('"+<size>" after a transfer verb needs "channel data" or "channel control"');
   const fault = Object.entries({ kind, ...fields, at: at ?? 'connect', ...opts }).filter(([, v]) => v !== undefined);
   return Object.fromEntries(fault) as unknown as Fault;
 }

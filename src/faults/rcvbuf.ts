@@ -55,8 +55,12 @@ export function setReceiveBuffer(fd: number, bytes: number, python = 'python3'):
 
 /** The `rcvbuf` kind: its syntax, scope and effect (src/faults/registry.ts lists it). */
 export const RCVBUF: FaultDescriptor<RcvbufFault> = {
-  kind: 'rcvbuf', scope: 'listener', trigger: 'connect-only', syntax: 'rcvbuf <size>',
-  help: 'a small receive window: the listening socket gets SO_RCVBUF (needs python3)', example: 'rcvbuf 4KiB',
+  kind: 'rcvbuf',
+  scope: 'listener',
+  trigger: 'connect-only',
+  syntax: 'rcvbuf <size>',
+  help: 'a small receive window: the listening socket gets SO_RCVBUF (needs python3)',
+  example: 'rcvbuf 4KiB',
   args: (c) => ({ bytes: c.size() }),
   format: (f) => [formatSize(f.bytes)],
   async onListen(f, fd) {

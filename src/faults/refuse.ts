@@ -27,8 +27,12 @@ export function applyRefuse(fault: RefuseFault, listener: Listener): void {
 
 /** The `refuse` kind: its syntax, scope and effect (src/faults/registry.ts lists it). */
 export const REFUSE: FaultDescriptor<RefuseFault> = {
-  kind: 'refuse', scope: 'listener', trigger: 'optional', syntax: 'refuse <duration> [refuse|reset]',
-  help: 'a restart: sessions dropped, new connections refused (or reset) for a while', example: 'refuse 3s after RCPT',
+  kind: 'refuse',
+  scope: 'listener',
+  trigger: 'optional',
+  syntax: 'refuse <duration> [refuse|reset]',
+  help: 'a restart: sessions dropped, new connections refused (or reset) for a while',
+  example: 'refuse 3s after RCPT',
   options: [{ word: 'drop', choices: ['close', 'reset'] }],
   optionalArg: ['mode', '"refuse", "reset"'],
   args: (c) => ({ ms: c.duration(), mode: c.pick(['refuse', 'reset'] as const) }),

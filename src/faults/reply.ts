@@ -56,7 +56,10 @@ function quoted(text: string): string {
 
 /** The `reply` kind: its syntax, scope and effect (src/faults/registry.ts lists it). */
 export const REPLY: FaultDescriptor<ReplyFault> = {
-  kind: 'reply', scope: 'connection', trigger: 'required', syntax: 'reply <code> ["text"]',
+  kind: 'reply',
+  scope: 'connection',
+  trigger: 'required',
+  syntax: 'reply <code> ["text"]',
   help: "answer in the server's place; a command caught by a before trigger is never relayed",
   example: 'reply 552 "5.3.4 Too big" after DATA +1MiB then close',
   options: [{ word: 'then', choices: ['continue', 'close', 'reset'] }],

@@ -16,8 +16,12 @@ export function applyReset(fault: ResetFault, link: Link): void {
 
 /** The `reset` kind: its syntax, scope and effect (src/faults/registry.ts lists it). */
 export const RESET: FaultDescriptor<ResetFault> = {
-  kind: 'reset', scope: 'connection', trigger: 'required', syntax: 'reset',
-  help: 'RST: the client sees "connection reset" (ECONNRESET, 10054)', example: 'reset after DATA +64KiB',
+  kind: 'reset',
+  scope: 'connection',
+  trigger: 'required',
+  syntax: 'reset',
+  help: 'RST: the client sees "connection reset" (ECONNRESET, 10054)',
+  example: 'reset after DATA +64KiB',
   args: () => ({}),
   format: () => [],
   apply: applyReset,

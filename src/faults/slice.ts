@@ -47,8 +47,12 @@ export function applySlice(fault: SliceFault, link: Link): void {
 
 /** The `slice` kind: its syntax, scope and effect (src/faults/registry.ts lists it). */
 export const SLICE: FaultDescriptor<SliceFault> = {
-  kind: 'slice', scope: 'data', trigger: 'optional', syntax: 'slice <size> [gap <duration>]',
-  help: 'writes fragmented into pieces of at most that size', example: 'slice 1 gap 5ms',
+  kind: 'slice',
+  scope: 'data',
+  trigger: 'optional',
+  syntax: 'slice <size> [gap <duration>]',
+  help: 'writes fragmented into pieces of at most that size',
+  example: 'slice 1 gap 5ms',
   optionalArg: ['gapMs', '"gap <duration>"'],
   args: (c) => ({ size: c.size(), gapMs: c.pick(['gap']) && c.duration() }),
   format: (f) => [formatSize(f.size), ...(f.gapMs === undefined ? [] : ['gap', formatDuration(f.gapMs)])],

@@ -15,8 +15,12 @@ export function applyStall(_fault: StallFault, link: Link): void {
 
 /** The `stall` kind: its syntax, scope and effect (src/faults/registry.ts lists it). */
 export const STALL: FaultDescriptor<StallFault> = {
-  kind: 'stall', scope: 'connection', trigger: 'required', syntax: 'stall',
-  help: 'stop relaying and reading: writes block, reads wait', example: 'stall before reply to dot',
+  kind: 'stall',
+  scope: 'connection',
+  trigger: 'required',
+  syntax: 'stall',
+  help: 'stop relaying and reading: writes block, reads wait',
+  example: 'stall before reply to dot',
   args: () => ({}),
   format: () => [],
   apply: applyStall,

@@ -53,8 +53,12 @@ export function applyThrottle(fault: ThrottleFault, link: Link): void {
 
 /** The `throttle` kind: its syntax, scope and effect (src/faults/registry.ts lists it). */
 export const THROTTLE: FaultDescriptor<ThrottleFault> = {
-  kind: 'throttle', scope: 'data', trigger: 'optional', syntax: 'throttle <size>/s',
-  help: 'a slow link: bytes toward the faulted side at most that fast', example: 'throttle 2MiB/s',
+  kind: 'throttle',
+  scope: 'data',
+  trigger: 'optional',
+  syntax: 'throttle <size>/s',
+  help: 'a slow link: bytes toward the faulted side at most that fast',
+  example: 'throttle 2MiB/s',
   args: (c) => ({ bytesPerSecond: c.value('a rate such as 2MiB/s', rate, positive) }),
   format: (f) => [`${formatSize(f.bytesPerSecond)}/s`],
   apply: applyThrottle,

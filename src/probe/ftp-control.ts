@@ -30,7 +30,14 @@ const MAX_DOWNLOAD = 4 * 1024 * 1024;
 export type Opened =
   | { readonly ok: true; readonly session: FtpSession; readonly greeting: Reply; readonly preliminary?: Reply; readonly ms: number }
   | { readonly ok: false; readonly stage: 'connect'; readonly failure: ConnectFailure; readonly transcript: { sent: string[]; received: string[] } }
-  | { readonly ok: false; readonly stage: 'greeting'; readonly read: Read<Reply>; readonly session: FtpSession; readonly preliminary?: Reply; readonly ms: number };
+  | {
+      readonly ok: false;
+      readonly stage: 'greeting';
+      readonly read: Read<Reply>;
+      readonly session: FtpSession;
+      readonly preliminary?: Reply;
+      readonly ms: number;
+    };
 
 /** How a login went: `code` is the final reply (230 in), or 0 when the connection failed first. */
 export interface Login {
@@ -58,7 +65,14 @@ export type PassiveResult =
   | { readonly ok: true; readonly plan: DataPlan; readonly reply: Reply; readonly advertised: HostPort }
   | { readonly ok: false; readonly stage: 'reply'; readonly read: Read<Reply> }
   | { readonly ok: false; readonly stage: 'parse'; readonly reply: Reply }
-  | { readonly ok: false; readonly stage: 'connect'; readonly reply: Reply; readonly advertised: HostPort; readonly tried: HostPort; readonly failure: ConnectFailure };
+  | {
+      readonly ok: false;
+      readonly stage: 'connect';
+      readonly reply: Reply;
+      readonly advertised: HostPort;
+      readonly tried: HostPort;
+      readonly failure: ConnectFailure;
+    };
 
 /** What a transfer command got: its first reply (1xx or a refusal), the data, and the final reply. */
 export interface Transfer {
@@ -358,7 +372,8 @@ export class DataOpener {
     const active: DataMode = isIPv4(this.s.local) ? 'PORT' : 'EPRT';
     const order: DataMode[] = this.#worked ? [this.#worked] : ['EPSV', 'PASV', active];
     for (const mode of order) {
-      const plan = mode === 'EPSV' || mode === 'PASV' ? await this.s.passive(mode, 'control').then((r) => (r.ok ? r.plan : undefined)) : (await this.s.active(mode)).plan;
+      const plan =
+        mode === 'EPSV' || mode === 'PASV' ? await this.s.passive(mode, 'control').then((r) => (r.ok ? r.plan : undefined)) : (await this.s.active(mode)).plan;
       if (plan) {
         this.#worked = mode;
         return plan;

@@ -33,7 +33,14 @@ type Judged = { status: FindingStatus; advice: string; value?: string };
 /** The data-timeout check, as a check group of its own (its own session and file). */
 export async function ftpDataTimeoutChecks(target: ProbeTarget, limits: ProbeLimits): Promise<Finding[]> {
   const bound = limits.maxDataIdleSeconds ?? 0;
-  if (!(bound > 0)) return [skipped(ID, RFC, 'Not run: stalling an upload to measure the data-connection timeout takes time; allow it with a maximum stall in seconds (--max-data-idle).')];
+  if (!(bound > 0))
+    return [
+      skipped(
+        ID,
+        RFC,
+        'Not run: stalling an upload to measure the data-connection timeout takes time; allow it with a maximum stall in seconds (--max-data-idle).',
+      ),
+    ];
   const opened = await openLoggedIn(target, limits);
   if (!opened.ok) return [skipped(ID, RFC, opened.why)];
   let s = opened.session;
@@ -52,7 +59,11 @@ export async function ftpDataTimeoutChecks(target: ProbeTarget, limits: ProbeLim
       s = removed.session;
       transcript = merge(transcript, removed.transcript, 'cleanup');
       if (judged && !removed.ok) {
-        judged = { ...judged, status: judged.status === 'pass' ? 'warn' : judged.status, advice: `${judged.advice.replace(/\.$/, '')}; the probe could not delete its partial file ${name} (${removed.said}): remove it by hand.` };
+        judged = {
+          ...judged,
+          status: judged.status === 'pass' ? 'warn' : judged.status,
+          advice: `${judged.advice.replace(/\.$/, '')}; the probe could not delete its partial file ${name} (${removed.said}): remove it by hand.`,
+        };
       } else if (judged) judged = { ...judged, advice: `${judged.advice.replace(/\.$/, '')}; the partial file was deleted.` };
     }
     await s.quit();
@@ -88,7 +99,9 @@ async function stall(s: FtpSession, name: string, boundSeconds: number, limits: 
       plan.close();
     }
   }
-  return { judged: { status: 'skip', advice: `Not run: uploads are refused (${refusal}, also in pub/ and incoming/), and the stall is measured on an upload.` } };
+  return {
+    judged: { status: 'skip', advice: `Not run: uploads are refused (${refusal}, also in pub/ and incoming/), and the stall is measured on an upload.` },
+  };
 }
 
 /** Waits for the first sign that the server gave up on the stalled upload, then for the rest of it. */
@@ -109,7 +122,11 @@ async function watch(s: FtpSession, data: RawConnection, boundMs: number, replyM
       s.conn.note(`[still open after ${seconds(boundMs, 1)} s idle: upload aborted by the probe (RST)]`);
       await s.next(replyMs);
       const bound = seconds(boundMs, 1);
-      return { status: 'pass', value: `still open after ${bound} s`, advice: `No data-connection timeout within ${bound} s (the --max-data-idle bound): a stalled transfer holds its session until the client gives up; slow links are not cut off.` };
+      return {
+        status: 'pass',
+        value: `still open after ${bound} s`,
+        advice: `No data-connection timeout within ${bound} s (the --max-data-idle bound): a stalled transfer holds its session until the client gives up; slow links are not cut off.`,
+      };
     }
     const ended = await Promise.race([end, delay(replyMs)]);
     dataEnd = ended ? ended.event : undefined;
@@ -120,16 +137,34 @@ async function watch(s: FtpSession, data: RawConnection, boundMs: number, replyM
     else s.conn.destroy(); // its pending read would take the next command's reply: cleanup uses a new session
   }
   const code = codeOf(read);
-  const closed = dataEnd === undefined ? 'the data connection left open' : dataEnd === '[closed by server]' ? 'the data connection closed' : `the data connection ended ${dataEnd}`;
+  const closed =
+    dataEnd === undefined
+      ? 'the data connection left open'
+      : dataEnd === '[closed by server]'
+        ? 'the data connection closed'
+        : `the data connection ended ${dataEnd}`;
   if (code >= 200 && code < 300) {
-    return { status: 'fail', value: `closed after ${idle} s idle with ${code}`, advice: `After ${idle} s without data the server ended the upload with ${said(read)}: it took the stall for the end of the file and stored a truncated file as complete; a stalled transfer must be aborted with 426 (RFC 959 §4.2).` };
+    return {
+      status: 'fail',
+      value: `closed after ${idle} s idle with ${code}`,
+      advice: `After ${idle} s without data the server ended the upload with ${said(read)}: it took the stall for the end of the file and stored a truncated file as complete; a stalled transfer must be aborted with 426 (RFC 959 §4.2).`,
+    };
   }
   if (code >= 400) {
     const how = code === 426 ? 'as RFC 959 §4.2 asks' : 'so the client learns why (426 is the reply RFC 959 §4.2 gives for an aborted transfer)';
-    return { status: 'pass', value: `closed after ${idle} s idle with ${code}`, advice: `The server gives up on a transfer stalled for ${idle} s with "${said(read)}" (${closed}), ${how}; a transfer that stops moving for that long is cut off.` };
+    return {
+      status: 'pass',
+      value: `closed after ${idle} s idle with ${code}`,
+      advice: `The server gives up on a transfer stalled for ${idle} s with "${said(read)}" (${closed}), ${how}; a transfer that stops moving for that long is cut off.`,
+    };
   }
-  const control = read && !read.ok && read.end !== 'timeout' ? `the control connection ended too (${read.event}) without a reply` : 'no reply came on the control connection';
-  return { status: 'warn', value: `closed after ${idle} s idle without a reply`, advice: `After ${idle} s without data ${closed} and ${control}: clients cannot tell a timeout from a network fault; a 426 (RFC 959 §4.2) says the transfer was aborted.` };
+  const control =
+    read && !read.ok && read.end !== 'timeout' ? `the control connection ended too (${read.event}) without a reply` : 'no reply came on the control connection';
+  return {
+    status: 'warn',
+    value: `closed after ${idle} s idle without a reply`,
+    advice: `After ${idle} s without data ${closed} and ${control}: clients cannot tell a timeout from a network fault; a 426 (RFC 959 §4.2) says the transfer was aborted.`,
+  };
 }
 
 /** Resolves undefined after `ms`. */

@@ -79,18 +79,28 @@ async function pasvAddress(s: FtpSession): Promise<{ finding: Finding; use: Use;
   const id = 'ftp.pasv-address';
   const rfc = RFC['pasv-address'];
   const read = await s.command('PASV');
-  if (!read.ok) return { finding: finding(id, 'fail', rfc, `PASV got no reply (${read.event}): passive-mode clients hang here.`, s.take()), use: 'control', refused: true };
+  if (!read.ok)
+    return { finding: finding(id, 'fail', rfc, `PASV got no reply (${read.event}): passive-mode clients hang here.`, s.take()), use: 'control', refused: true };
   if (read.value.code !== 227) {
     const status: FindingStatus = read.value.code >= 400 ? 'warn' : 'fail';
     const advice = `PASV is refused (${said(read)}): passive mode is off, and most clients (browsers, curl, FileZilla behind NAT) use nothing else.`;
     return { finding: finding(id, status, rfc, advice, s.take(), read.value.code), use: 'control', refused: true };
   }
   const advertised = parse227(`227 ${read.value.lines.join(' ')}`);
-  if (!advertised) return { finding: finding(id, 'fail', rfc, `The 227 reply has no address (h1,h2,h3,h4,p1,p2): clients cannot open a data connection.`, s.take()), use: 'control' };
+  if (!advertised)
+    return {
+      finding: finding(id, 'fail', rfc, `The 227 reply has no address (h1,h2,h3,h4,p1,p2): clients cannot open a data connection.`, s.take()),
+      use: 'control',
+    };
   const peer = s.peer;
   const host = advertised.host;
-  if (!isIPv4(peer)) return { finding: finding(id, 'skip', rfc, `The control connection is IPv6 (${peer}): PASV cannot name it, so clients use EPSV (see ftp.epsv).`, s.take(), host), use: 'control' };
-  if (host === peer) return { finding: finding(id, 'pass', rfc, `PASV advertises ${host}, the address of the control connection.`, s.take(), host), use: 'advertised' };
+  if (!isIPv4(peer))
+    return {
+      finding: finding(id, 'skip', rfc, `The control connection is IPv6 (${peer}): PASV cannot name it, so clients use EPSV (see ftp.epsv).`, s.take(), host),
+      use: 'control',
+    };
+  if (host === peer)
+    return { finding: finding(id, 'pass', rfc, `PASV advertises ${host}, the address of the control connection.`, s.take(), host), use: 'advertised' };
   // The advertised address is reported, never connected to: like curl and lftp (and FileZilla for a
   // private address), the probe uses the control connection's address, so a 227 cannot aim it elsewhere.
   const cls = addressClass(host);
@@ -100,8 +110,20 @@ async function pasvAddress(s: FtpSession): Promise<{ finding: Finding; use: Use;
     viaControl.conn.destroy();
     // Another public address may be a deliberate multi-homed setup: clients that follow the 227 may still reach it.
     const status: FindingStatus = cls === 'public' && addressClass(peer) === 'public' ? 'warn' : 'fail';
-    const what = unroutable ? `${cls === 'unspecified' ? 'not an address anyone can connect to' : `a ${cls} address while the control connection is public`}` : `not the control address ${peer}`;
-    return { finding: finding(id, status, rfc, `PASV advertises ${host} (${what}; not connected to: the probe uses the control address, as curl and lftp do), and the control address with that port works: clients that follow the 227 fail; ${SET_ADDRESS}.`, s.take(), host), use: 'control' };
+    const what = unroutable
+      ? `${cls === 'unspecified' ? 'not an address anyone can connect to' : `a ${cls} address while the control connection is public`}`
+      : `not the control address ${peer}`;
+    return {
+      finding: finding(
+        id,
+        status,
+        rfc,
+        `PASV advertises ${host} (${what}; not connected to: the probe uses the control address, as curl and lftp do), and the control address with that port works: clients that follow the 227 fail; ${SET_ADDRESS}.`,
+        s.take(),
+        host,
+      ),
+      use: 'control',
+    };
   }
   const advice = `PASV advertises ${host} (not connected to: the probe uses the control address, as curl and lftp do), and the control address ${peer} with that port ${failedHow(viaControl.failure)}: ${SET_ADDRESS}, and ${OPEN_RANGE}.`;
   return { finding: finding(id, 'fail', rfc, advice, s.take(), host), use: 'control' };
@@ -109,8 +131,10 @@ async function pasvAddress(s: FtpSession): Promise<{ finding: Finding; use: Use;
 
 /** Advice for a data port that could not be connected to. */
 function unreachablePort(what: string, to: HostPort, failure: ConnectFailure): string {
-  if (failure.kind === 'timeout') return `${what} ${to.host}:${to.port} did not answer within ${seconds(failure.ms, 1)} s: a firewall drops the passive ports; ${OPEN_RANGE}.`;
-  if (failure.kind === 'refused') return `${what} ${to.host}:${to.port} refused the connection: the passive port is not forwarded to the server, or the server listens on another address; ${OPEN_RANGE}.`;
+  if (failure.kind === 'timeout')
+    return `${what} ${to.host}:${to.port} did not answer within ${seconds(failure.ms, 1)} s: a firewall drops the passive ports; ${OPEN_RANGE}.`;
+  if (failure.kind === 'refused')
+    return `${what} ${to.host}:${to.port} refused the connection: the passive port is not forwarded to the server, or the server listens on another address; ${OPEN_RANGE}.`;
   return `${what} ${to.host}:${to.port} ${failedHow(failure)}: ${OPEN_RANGE}.`;
 }
 
@@ -154,7 +178,8 @@ async function epsvCheck(s: FtpSession): Promise<{ finding: Finding; worked: boo
       }
       return { finding: finding(id, 'fail', rfc, `EPSV got ${said(r.read)} instead of 229.`, s.take(), code || undefined), worked: false };
     }
-    if (r.stage === 'parse') return { finding: finding(id, 'fail', rfc, 'The 229 reply has no port in the (|||port|) form: clients cannot use it.', s.take()), worked: false };
+    if (r.stage === 'parse')
+      return { finding: finding(id, 'fail', rfc, 'The 229 reply has no port in the (|||port|) form: clients cannot use it.', s.take()), worked: false };
     return { finding: finding(id, 'fail', rfc, unreachablePort('The EPSV port', r.tried, r.failure), s.take(), r.tried.port), worked: false };
   }
   const list = listWorked(await s.transfer(r.plan, 'LIST'));
@@ -186,7 +211,7 @@ async function epsvAll(s: FtpSession, before: Finding): Promise<Finding> {
     const unanswered: string[] = [];
     for (const verb of verbs) {
       if (s.stale) break;
-      let read;
+      let read: Awaited<ReturnType<typeof s.command>>;
       if (verb === 'PASV') read = await s.command('PASV');
       else {
         const r = await s.active(verb);
@@ -227,7 +252,9 @@ async function activeCheck(s: FtpSession): Promise<Finding> {
   const natHere = addressClass(s.local) !== 'public' && addressClass(s.peer) === 'public';
   const here = `${plan.address.host}:${plan.address.port}`;
   if (!list.ok) {
-    const cause = natHere ? 'the probe looks to be behind NAT, which alone explains it' : 'a firewall blocks its outgoing connections (from port 20 or any), or it ignores the address given';
+    const cause = natHere
+      ? 'the probe looks to be behind NAT, which alone explains it'
+      : 'a firewall blocks its outgoing connections (from port 20 or any), or it ignores the address given';
     const advice = `${verb} ${here} was accepted, but ${list.why}; the server could not connect back to the probe: ${cause}.`;
     return finding(id, natHere ? 'warn' : 'fail', rfc, advice, s.take(), read.value.code);
   }

@@ -41,7 +41,7 @@ const size = (octets: number): string => (/[KMG]iB$/.test(formatSize(octets)) ? 
 
 /** `3.2 s (2.5 MiB/s)`, `0.041 s (195 MiB/s)`: how long an upload took as the server saw it (150 to 226), and its rate. */
 function pace(octets: number, ms: number): string {
-  const rate = octets / 1024 ** 2 / Math.max(ms, 1) * 1000;
+  const rate = (octets / 1024 ** 2 / Math.max(ms, 1)) * 1000;
   return `${ms < 1000 ? (ms / 1000).toFixed(3) : seconds(ms, 1)} s (${rate >= 10 ? Math.round(rate) : Math.round(rate * 10) / 10} MiB/s)`;
 }
 
@@ -95,7 +95,11 @@ export async function ftpIntegrityChecks(target: ProbeTarget, limits: ProbeLimit
     // by ftp.integrity, and what it holds instead is not known here.
     resume = judged.intact
       ? await resumeCheck(s, data, stored, payload, restAdvertised, stop)
-      : skipped('ftp.resume', RFC.resume, `Not run: the file could not be read back as uploaded (see ftp.integrity), so a resumed transfer has nothing to be compared with.`);
+      : skipped(
+          'ftp.resume',
+          RFC.resume,
+          `Not run: the file could not be read back as uploaded (see ftp.integrity), so a resumed transfer has nothing to be compared with.`,
+        );
   };
   const cut = (): void => s.cut();
   stop?.addEventListener('abort', cut, { once: true });
@@ -135,7 +139,10 @@ function build(
       if (status === 'pass') status = 'warn';
     }
   }
-  return [finding('ftp.integrity', status, RFC.integrity, advice, transcript, i.value), resume ?? skipped('ftp.resume', RFC.resume, 'Not run: the check stopped early.')];
+  return [
+    finding('ftp.integrity', status, RFC.integrity, advice, transcript, i.value),
+    resume ?? skipped('ftp.resume', RFC.resume, 'Not run: the check stopped early.'),
+  ];
 }
 
 /** STOR in the first directory that takes it. `path` is set once a STOR started (a file may exist). */
@@ -156,7 +163,14 @@ async function upload(
       plan.close();
       return stopped;
     }
-    if (!plan) return { ok: false, result: { status: 'fail', advice: 'No data connection could be made (EPSV, PASV and active all failed: see ftp.pasv-connect, ftp.epsv, ftp.active), so nothing was uploaded.' } };
+    if (!plan)
+      return {
+        ok: false,
+        result: {
+          status: 'fail',
+          advice: 'No data connection could be made (EPSV, PASV and active all failed: see ftp.pasv-connect, ftp.epsv, ftp.active), so nothing was uploaded.',
+        },
+      };
     const path = `${dir}${name}`;
     const t = await s.transfer(plan, `STOR ${path}`, payload.pieces());
     const first = codeOf(t.first);
@@ -165,9 +179,19 @@ async function upload(
       continue;
     }
     if (!t.first.ok) return { ok: false, path, result: { status: 'fail', advice: `STOR got no reply (${t.first.event}).` } };
-    if (first >= 400) return { ok: false, path, result: { status: 'fail', advice: `STOR got ${said(t.first)}: the data connection could not be used (see ftp.pasv-connect, ftp.epsv).`, value: first } };
+    if (first >= 400)
+      return {
+        ok: false,
+        path,
+        result: { status: 'fail', advice: `STOR got ${said(t.first)}: the data connection could not be used (see ftp.pasv-connect, ftp.epsv).`, value: first },
+      };
     const final = codeOf(t.final);
-    if (t.dataFailed) return { ok: false, path, result: { status: 'fail', advice: `STOR got ${first}, but the data connection was never made (${t.dataFailed}); then ${said(t.final)}.` } };
+    if (t.dataFailed)
+      return {
+        ok: false,
+        path,
+        result: { status: 'fail', advice: `STOR got ${first}, but the data connection was never made (${t.dataFailed}); then ${said(t.final)}.` },
+      };
     const sent = t.sent ?? 0;
     if (sent < octets || (final !== 226 && final !== 250)) {
       // What the server kept (the value, as for a complete upload: octets held), when it still answers.
@@ -177,13 +201,35 @@ async function upload(
       const value = Number.isFinite(held) ? { value: held } : {};
       if (sent < octets) {
         const how = t.stalled ? `the server stopped taking data after ${sent} octets` : `the data connection was closed after ${sent} octets had been sent`;
-        return { ok: false, path, result: { status: 'fail', advice: `An upload of ${size(octets)} was cut short: ${how}, then ${said(t.final)}${holds}; uploads past a size are cut off (a buffer, a proxy or filter threshold, a quota?).`, ...value } };
+        return {
+          ok: false,
+          path,
+          result: {
+            status: 'fail',
+            advice: `An upload of ${size(octets)} was cut short: ${how}, then ${said(t.final)}${holds}; uploads past a size are cut off (a buffer, a proxy or filter threshold, a quota?).`,
+            ...value,
+          },
+        };
       }
-      return { ok: false, path, result: { status: 'fail', advice: `An upload of ${size(octets)} ended with ${said(t.final)} instead of 226${holds}: uploads fail (quota, disk space, a limit?).`, ...value } };
+      return {
+        ok: false,
+        path,
+        result: {
+          status: 'fail',
+          advice: `An upload of ${size(octets)} ended with ${said(t.final)} instead of 226${holds}: uploads fail (quota, disk space, a limit?).`,
+          ...value,
+        },
+      };
     }
     return { ok: true, path, ms: t.ms ?? 0 };
   }
-  return { ok: false, result: { status: 'skip', advice: `Uploads are refused (${refusal}, also in pub/ and incoming/): give the probe a login that may write to check integrity.` } };
+  return {
+    ok: false,
+    result: {
+      status: 'skip',
+      advice: `Uploads are refused (${refusal}, also in pub/ and incoming/): give the probe a login that may write to check integrity.`,
+    },
+  };
 }
 
 /** A download over `plan` (default: the opener's next); complete when 1xx, a clean end, then 226/250. */
@@ -208,15 +254,30 @@ function judgeIntegrity(
   const sizeCode = codeOf(sizeReply);
   const sized = sizeCode === 213 && sizeReply.ok ? Number(sizeReply.value.lines[0]?.trim()) : undefined;
   if (!down.complete && sized !== undefined && sized !== sent) {
-    return { status: 'fail', advice: `The server answered 226 to ${what} but SIZE says ${sized}: it loses or adds data silently; check disk space, quotas, upload filters and the file system.`, value: sized, intact: false };
+    return {
+      status: 'fail',
+      advice: `The server answered 226 to ${what} but SIZE says ${sized}: it loses or adds data silently; check disk space, quotas, upload filters and the file system.`,
+      value: sized,
+      intact: false,
+    };
   }
   const refused = down.first.ok && down.first.value.code >= 400;
   if (!down.complete && refused && sized === sent) {
     // vsftpd's anon_world_readable_only, drop-box directories: uploads that may not be read back.
-    return { status: 'warn', advice: `The upload of ${size(sent)} got 226 ${took} and SIZE ${sized}, but RETR was refused (${said(down.first)}), so the content could not be compared: fine for an upload-only (drop box) setup, else allow the probe's login to read its uploads.`, value: sized, intact: false };
+    return {
+      status: 'warn',
+      advice: `The upload of ${size(sent)} got 226 ${took} and SIZE ${sized}, but RETR was refused (${said(down.first)}), so the content could not be compared: fine for an upload-only (drop box) setup, else allow the probe's login to read its uploads.`,
+      value: sized,
+      intact: false,
+    };
   }
   if (!down.complete) {
-    return { status: 'fail', advice: `The upload of ${size(sent)} to ${path} got 226, but downloading it back failed: RETR got ${said(down.first)}${down.final ? `, then ${said(down.final)}` : ''}${down.octets !== undefined ? ` after ${down.octets} octets` : ''}.`, ...(sized !== undefined ? { value: sized } : {}), intact: false };
+    return {
+      status: 'fail',
+      advice: `The upload of ${size(sent)} to ${path} got 226, but downloading it back failed: RETR got ${said(down.first)}${down.final ? `, then ${said(down.final)}` : ''}${down.octets !== undefined ? ` after ${down.octets} octets` : ''}.`,
+      ...(sized !== undefined ? { value: sized } : {}),
+      intact: false,
+    };
   }
   const got = down.octets ?? 0;
   const expected = payload.sha256();
@@ -224,15 +285,35 @@ function judgeIntegrity(
   if (!same || (sized !== undefined && sized !== sent)) {
     const sizeSays = sized !== undefined ? `SIZE ${sized}, ` : '';
     const held = got < sent ? `kept ${got}` : got > sent ? `holds ${got}` : 'holds different octets';
-    return { status: 'fail', advice: `The server answered 226 to ${what} (${sent} octets) but ${held} (${sizeSays}the download's SHA-256 ${down.sha256 === expected ? 'matches' : `is ${down.sha256?.slice(0, 16)}…, the upload's ${expected.slice(0, 16)}…`}): it loses data silently; check disk space, quotas, upload filters and the file system.`, value: got, intact: false };
+    return {
+      status: 'fail',
+      advice: `The server answered 226 to ${what} (${sent} octets) but ${held} (${sizeSays}the download's SHA-256 ${down.sha256 === expected ? 'matches' : `is ${down.sha256?.slice(0, 16)}…, the upload's ${expected.slice(0, 16)}…`}): it loses data silently; check disk space, quotas, upload filters and the file system.`,
+      value: got,
+      intact: false,
+    };
   }
   if (sizeCode === 0 || NOT_IMPLEMENTED.has(sizeCode)) {
-    return { status: 'warn', advice: `Uploaded ${size(sent)} of random octets ${took} and the download's SHA-256 matches, but SIZE is not supported (${said(sizeReply)}): clients cannot check sizes or resume by size (RFC 3659 §4).`, value: got, intact: true };
+    return {
+      status: 'warn',
+      advice: `Uploaded ${size(sent)} of random octets ${took} and the download's SHA-256 matches, but SIZE is not supported (${said(sizeReply)}): clients cannot check sizes or resume by size (RFC 3659 §4).`,
+      value: got,
+      intact: true,
+    };
   }
   if (sized === undefined) {
-    return { status: 'warn', advice: `Uploaded ${size(sent)} of random octets ${took} and the download's SHA-256 matches, but SIZE of the file got ${said(sizeReply)} instead of 213 ${sent}.`, value: got, intact: true };
+    return {
+      status: 'warn',
+      advice: `Uploaded ${size(sent)} of random octets ${took} and the download's SHA-256 matches, but SIZE of the file got ${said(sizeReply)} instead of 213 ${sent}.`,
+      value: got,
+      intact: true,
+    };
   }
-  return { status: 'pass', advice: `Uploaded ${size(sent)} of random octets ${took}: 226, SIZE ${sized}, and the download's SHA-256 matches.`, value: got, intact: true };
+  return {
+    status: 'pass',
+    advice: `Uploaded ${size(sent)} of random octets ${took}: 226, SIZE ${sized}, and the download's SHA-256 matches.`,
+    value: got,
+    intact: true,
+  };
 }
 
 /**
@@ -265,7 +346,11 @@ async function resumeCheck(s: FtpSession, data: DataOpener, path: string, payloa
       notes.push(`REST ${offset} then RETR brought the last ${down.octets} octets`);
     } else {
       worse('fail');
-      problems.push(down.octets === held && down.sha256 === payload.sha256() ? `REST ${offset} was accepted (350) but RETR sent the whole file: clients resuming a download get a corrupt file` : `REST ${offset} then RETR brought ${down.octets} octets that are not the last ${held - offset}`);
+      problems.push(
+        down.octets === held && down.sha256 === payload.sha256()
+          ? `REST ${offset} was accepted (350) but RETR sent the whole file: clients resuming a download get a corrupt file`
+          : `REST ${offset} then RETR brought ${down.octets} octets that are not the last ${held - offset}`,
+      );
     }
   } else {
     first.close();
@@ -278,7 +363,7 @@ async function resumeCheck(s: FtpSession, data: DataOpener, path: string, payloa
   const plan = await data.open();
   const appe = plan ? await s.transfer(plan, `APPE ${path}`, tail) : undefined;
   const appeCode = codeOf(appe?.final);
-  if (!appe || !appe.first.ok || appe.first.value.code >= 400) {
+  if (!appe?.first.ok || appe.first.value.code >= 400) {
     const code = codeOf(appe?.first);
     worse(NOT_IMPLEMENTED.has(code) ? 'warn' : 'fail');
     problems.push(`APPE got ${appe ? said(appe.first) : 'no data connection'}: interrupted uploads cannot be resumed`);
@@ -291,15 +376,29 @@ async function resumeCheck(s: FtpSession, data: DataOpener, path: string, payloa
     if (whole.complete && whole.octets === expected && whole.sha256 === payload.sha256(0, held, tail)) notes.push(`APPE added ${tail.length} octets in place`);
     else {
       worse('fail');
-      problems.push(`APPE of ${tail.length} octets got 226, but the file then ${whole.complete ? `held ${whole.octets} octets${whole.octets === expected ? ' that differ from' : ', not'} the ${expected} expected` : `could not be downloaded (${said(whole.first)})`}`);
+      problems.push(
+        `APPE of ${tail.length} octets got 226, but the file then ${whole.complete ? `held ${whole.octets} octets${whole.octets === expected ? ' that differ from' : ', not'} the ${expected} expected` : `could not be downloaded (${said(whole.first)})`}`,
+      );
     }
   }
   const advice = problems.length > 0 ? `${problems.join('; ')}.` : `${notes.join('; ')}.`;
-  return finding(id, status, RFC.resume, problems.length > 0 && notes.length > 0 ? `${advice.replace(/\.$/, '')} (${notes.join('; ')}).` : advice, s.take(), value);
+  return finding(
+    id,
+    status,
+    RFC.resume,
+    problems.length > 0 && notes.length > 0 ? `${advice.replace(/\.$/, '')} (${notes.join('; ')}).` : advice,
+    s.take(),
+    value,
+  );
 }
 
 /** DELE the probe's file (a check's upload, complete or not): in this session if it still answers, else (or if it gave no answer) in a new one. */
-export async function remove(s: FtpSession, path: string, target: ProbeTarget, limits: ProbeLimits): Promise<{ ok: boolean; said: string; transcript: Transcript; session: FtpSession }> {
+export async function remove(
+  s: FtpSession,
+  path: string,
+  target: ProbeTarget,
+  limits: ProbeLimits,
+): Promise<{ ok: boolean; said: string; transcript: Transcript; session: FtpSession }> {
   const deleted = (code: number): boolean => code === 250 || code === 200;
   s.take();
   let transcript: Transcript = { sent: [], received: [] };

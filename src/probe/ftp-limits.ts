@@ -31,7 +31,8 @@ export async function ftpLimitChecks(target: ProbeTarget, limits: ProbeLimits): 
 async function idleTimeout(target: ProbeTarget, limits: ProbeLimits): Promise<Finding> {
   const id = 'ftp.idle-timeout';
   const rfc = RFC['idle-timeout'];
-  if (!(limits.maxIdleSeconds > 0)) return skipped(id, rfc, 'Not run: waiting for an idle timeout takes time; allow it with a maximum idle wait in seconds (--max-idle).');
+  if (!(limits.maxIdleSeconds > 0))
+    return skipped(id, rfc, 'Not run: waiting for an idle timeout takes time; allow it with a maximum idle wait in seconds (--max-idle).');
   const opened = await openLoggedIn(target, limits);
   if (!opened.ok) return skipped(id, rfc, opened.why);
   const s = opened.session;
@@ -46,9 +47,17 @@ async function idleTimeout(target: ProbeTarget, limits: ProbeLimits): Promise<Fi
       return finding(id, 'warn', rfc, `After ${at} s idle the server sent ${said(read)} rather than 421: clients may not take it for a timeout.`, s.take(), at);
     }
     const at = seconds(read.ms, 1);
-    if (read.end === 'timeout') return finding(id, 'pass', rfc, `No idle timeout within ${limits.maxIdleSeconds} s (the most the probe was allowed to wait).`, s.take());
+    if (read.end === 'timeout')
+      return finding(id, 'pass', rfc, `No idle timeout within ${limits.maxIdleSeconds} s (the most the probe was allowed to wait).`, s.take());
     const how = read.end === 'rst' ? 'reset it (RST)' : 'closed it';
-    return finding(id, 'warn', rfc, `After ${at} s idle the server ${how} without a 421: clients report a broken connection instead of a timeout; send 421 before closing.`, s.take(), at);
+    return finding(
+      id,
+      'warn',
+      rfc,
+      `After ${at} s idle the server ${how} without a 421: clients report a broken connection instead of a timeout; send 421 before closing.`,
+      s.take(),
+      at,
+    );
   } finally {
     s.conn.destroy();
   }
@@ -60,7 +69,13 @@ type Admission =
   | { readonly kind: 'refused'; readonly how: 'reply' | 'pass' | 'rst' | 'closed' | 'timeout' | 'connect'; readonly said: string; readonly code?: number };
 
 /** Opens one session and logs in; on refusal, says how. Keeps an admitted session open. */
-async function admit(target: ProbeTarget, limits: ProbeLimits, log: (n: string, t: { sent: string[]; received: string[] }) => void, label: string, localAddress?: string): Promise<Admission> {
+async function admit(
+  target: ProbeTarget,
+  limits: ProbeLimits,
+  log: (n: string, t: { sent: string[]; received: string[] }) => void,
+  label: string,
+  localAddress?: string,
+): Promise<Admission> {
   const opened = await FtpSession.open(target, limits, localAddress);
   if (!opened.ok && opened.stage === 'connect') {
     log(label, opened.transcript);
@@ -100,8 +115,16 @@ async function sessionLimit(target: ProbeTarget, limits: ProbeLimits): Promise<F
     }
     const limit = open.length;
     const transcript = { sent, received };
-    if (!refusal) return finding(id, 'pass', rfc, `${limit} sessions at once were all admitted: no limit up to ${max} (the most the probe was allowed to open).`, transcript);
-    if (limit === 0) return finding(id, 'skip', rfc, `Not measured: not even one session was admitted (${refusal.said}; see ftp.greeting and ftp.login).`, transcript);
+    if (!refusal)
+      return finding(
+        id,
+        'pass',
+        rfc,
+        `${limit} sessions at once were all admitted: no limit up to ${max} (the most the probe was allowed to open).`,
+        transcript,
+      );
+    if (limit === 0)
+      return finding(id, 'skip', rfc, `Not measured: not even one session was admitted (${refusal.said}; see ftp.greeting and ftp.login).`, transcript);
     // Per client address, or in all? Only answerable from another source address: loopback targets only.
     let scope = '';
     const peer = plain(open[0]?.conn.remoteAddress);
@@ -123,7 +146,14 @@ async function sessionLimit(target: ProbeTarget, limits: ProbeLimits): Promise<F
   }
 }
 
-function refusedFinding(id: string, rfc: string, what: string, r: Extract<Admission, { kind: 'refused' }>, transcript: { sent: string[]; received: string[] }, limit: number): Finding {
+function refusedFinding(
+  id: string,
+  rfc: string,
+  what: string,
+  r: Extract<Admission, { kind: 'refused' }>,
+  transcript: { sent: string[]; received: string[] },
+  limit: number,
+): Finding {
   let status: FindingStatus;
   let how: string;
   switch (r.how) {

@@ -51,11 +51,16 @@ export async function ftpLoginChecks(target: ProbeTarget, limits: ProbeLimits): 
     const notRun = 'Not run: no FTP session could be opened (see ftp.greeting).';
     const transcript = opened.stage === 'connect' ? opened.transcript : opened.session.take();
     if (opened.stage === 'greeting') opened.session.conn.destroy();
-    const advice = opened.stage === 'connect'
-      ? `Connecting to ${where} ${opened.failure.kind === 'refused' ? 'was refused: nothing listens there, or a firewall rejects it' : `failed: ${opened.failure.event}`}.`
-      : greetingTrouble(opened.read);
+    const advice =
+      opened.stage === 'connect'
+        ? `Connecting to ${where} ${opened.failure.kind === 'refused' ? 'was refused: nothing listens there, or a firewall rejects it' : `failed: ${opened.failure.event}`}.`
+        : greetingTrouble(opened.read);
     const value = opened.stage === 'greeting' && opened.read.ok ? opened.read.value.code : undefined;
-    return [finding('ftp.greeting', 'fail', RFC.greeting, advice, transcript, value), skipped('ftp.login', RFC.login, notRun), skipped('ftp.feat', RFC.feat, notRun)];
+    return [
+      finding('ftp.greeting', 'fail', RFC.greeting, advice, transcript, value),
+      skipped('ftp.login', RFC.login, notRun),
+      skipped('ftp.feat', RFC.feat, notRun),
+    ];
   }
   const { session } = opened;
   try {
@@ -78,22 +83,41 @@ export async function ftpLoginChecks(target: ProbeTarget, limits: ProbeLimits): 
 /** Why there was no 220, in one sentence. */
 function greetingTrouble(read: Read<Reply>): string {
   if (!read.ok) {
-    if (read.end === 'timeout') return `No greeting within the wait (${read.event}): clients time out; the server may be stuck, overloaded, or doing a slow reverse DNS lookup of the client.`;
-    if (read.end === 'rst') return 'The server reset the connection instead of greeting: clients report "connection reset"; check its connection limits and tcp wrappers.';
+    if (read.end === 'timeout')
+      return `No greeting within the wait (${read.event}): clients time out; the server may be stuck, overloaded, or doing a slow reverse DNS lookup of the client.`;
+    if (read.end === 'rst')
+      return 'The server reset the connection instead of greeting: clients report "connection reset"; check its connection limits and tcp wrappers.';
     return 'The server closed the connection without a greeting (no 421): clients cannot tell why; a limit should answer 421 with a reason.';
   }
   const r = read.value;
-  if (r.malformed) return `The greeting is not an FTP reply ("${r.lines[0] ?? ''}"): this is not an FTP server, or something in front of it speaks another protocol.`;
-  if (r.code === 421) return `The server greeted with ${r.code} "${r.lines[0] ?? ''}": it is refusing new sessions now (overloaded, or a connection limit reached).`;
+  if (r.malformed)
+    return `The greeting is not an FTP reply ("${r.lines[0] ?? ''}"): this is not an FTP server, or something in front of it speaks another protocol.`;
+  if (r.code === 421)
+    return `The server greeted with ${r.code} "${r.lines[0] ?? ''}": it is refusing new sessions now (overloaded, or a connection limit reached).`;
   return `The server greeted with ${r.code} "${r.lines[0] ?? ''}" instead of 220: clients stop here.`;
 }
 
 function greetingFinding(greeting: Reply, ms: number, session: FtpSession, preliminary?: Reply): Finding {
   const transcript = session.take();
   const value = seconds(ms, 3); // to the millisecond: greetings are usually fast
-  if (greeting.bareLf) return finding('ftp.greeting', 'warn', RFC.greeting, 'The greeting ends its lines with a bare LF: RFC 959 asks for CRLF, and strict clients may hang waiting for it.', transcript, value);
+  if (greeting.bareLf)
+    return finding(
+      'ftp.greeting',
+      'warn',
+      RFC.greeting,
+      'The greeting ends its lines with a bare LF: RFC 959 asks for CRLF, and strict clients may hang waiting for it.',
+      transcript,
+      value,
+    );
   if (ms > SLOW_GREETING_MS) {
-    return finding('ftp.greeting', 'warn', RFC.greeting, `The 220 took ${value} s: clients with short timeouts give up; turn off reverse DNS lookups of clients (UseReverseDNS off, reverse_lookup_enable=NO, pure-ftpd -H).`, transcript, value);
+    return finding(
+      'ftp.greeting',
+      'warn',
+      RFC.greeting,
+      `The 220 took ${value} s: clients with short timeouts give up; turn off reverse DNS lookups of clients (UseReverseDNS off, reverse_lookup_enable=NO, pure-ftpd -H).`,
+      transcript,
+      value,
+    );
   }
   const lines = greeting.lines.length > 1 ? ` (${greeting.lines.length} lines)` : '';
   const first = preliminary ? `${preliminary.code} then ` : '';
@@ -101,8 +125,10 @@ function greetingFinding(greeting: Reply, ms: number, session: FtpSession, preli
 }
 
 function loginRefused(login: Login, user: string): string {
-  if (!login.last.ok) return `The server ${login.last.end === 'timeout' ? 'did not answer' : 'ended the session'} at ${login.at} (${login.last.event}) instead of logging in ${user}.`;
-  if (login.code === 530) return `The login as ${user} was refused at ${login.at} (${said(login.last)}): check the user name and password, or that the account may log in by FTP.`;
+  if (!login.last.ok)
+    return `The server ${login.last.end === 'timeout' ? 'did not answer' : 'ended the session'} at ${login.at} (${login.last.event}) instead of logging in ${user}.`;
+  if (login.code === 530)
+    return `The login as ${user} was refused at ${login.at} (${said(login.last)}): check the user name and password, or that the account may log in by FTP.`;
   if (login.code === 421) return `The server closed the session at ${login.at} (${said(login.last)}): it is refusing sessions now (a limit, or overloaded).`;
   return `The login as ${user} did not succeed: ${login.at} got ${said(login.last)} where 230 was expected.`;
 }
@@ -111,19 +137,49 @@ function loginRefused(login: Login, user: string): string {
 async function loginFinding(target: ProbeTarget, limits: ProbeLimits, login: Login, transcript: { sent: string[]; received: string[] }): Promise<Finding> {
   const how = login.at === 'PASS' ? '331 then 230' : '230 at USER';
   const user = target.user ?? 'anonymous';
-  if (isAnonymous(target.user)) return finding('ftp.login', 'pass', RFC.login, `Logged in as ${user} (${how}); a wrong password was not tried (anonymous accepts any).`, transcript, login.code);
+  if (isAnonymous(target.user))
+    return finding(
+      'ftp.login',
+      'pass',
+      RFC.login,
+      `Logged in as ${user} (${how}); a wrong password was not tried (anonymous accepts any).`,
+      transcript,
+      login.code,
+    );
   const other = await FtpSession.open(target, limits);
   if (!other.ok) {
     if (other.stage === 'greeting') other.session.conn.destroy();
-    return finding('ftp.login', 'pass', RFC.login, `Logged in as ${user} (${how}); a second session for a wrong password could not be opened.`, transcript, login.code);
+    return finding(
+      'ftp.login',
+      'pass',
+      RFC.login,
+      `Logged in as ${user} (${how}); a second session for a wrong password could not be opened.`,
+      transcript,
+      login.code,
+    );
   }
   other.session.take();
   const wrong = await other.session.login(user, `wireprobe-wrong-${randomBytes(8).toString('hex')}`, limits.replyTimeoutMs + FAILED_LOGIN_GRACE_MS);
   const both = merge(transcript, other.session.take(), 'wrong password, new session');
   await other.session.quit();
-  if (wrong.ok) return finding('ftp.login', 'fail', RFC.login, `The server accepted a wrong password for ${user}: anyone can log in as this user; check its authentication setup.`, both, wrong.code);
+  if (wrong.ok)
+    return finding(
+      'ftp.login',
+      'fail',
+      RFC.login,
+      `The server accepted a wrong password for ${user}: anyone can log in as this user; check its authentication setup.`,
+      both,
+      wrong.code,
+    );
   if (wrong.code === 530) return finding('ftp.login', 'pass', RFC.login, `Logged in as ${user} (${how}); a wrong password got 530.`, both, login.code);
-  return finding('ftp.login', 'warn', RFC.login, `Logged in as ${user} (${how}), but a wrong password got ${said(wrong.last)} instead of 530: clients cannot tell a bad password from a fault.`, both, login.code);
+  return finding(
+    'ftp.login',
+    'warn',
+    RFC.login,
+    `Logged in as ${user} (${how}), but a wrong password got ${said(wrong.last)} instead of 530: clients cannot tell a bad password from a fault.`,
+    both,
+    login.code,
+  );
 }
 
 /** SYST, FEAT, and one harmless command per advertised feature the probe knows how to try. */
@@ -132,7 +188,15 @@ async function featFinding(session: FtpSession): Promise<Finding> {
   const feat = await session.command('FEAT');
   if (!feat.ok) return finding('ftp.feat', 'fail', RFC.feat, `FEAT got no reply (${feat.event}): the session broke on a harmless command.`, session.take());
   const reply = feat.value;
-  if (NOT_IMPLEMENTED.has(reply.code)) return finding('ftp.feat', 'warn', RFC.feat, `FEAT is not supported (${said(feat)}): clients cannot discover SIZE, MDTM, UTF8 or EPSV and fall back to guessing.`, session.take(), reply.code);
+  if (NOT_IMPLEMENTED.has(reply.code))
+    return finding(
+      'ftp.feat',
+      'warn',
+      RFC.feat,
+      `FEAT is not supported (${said(feat)}): clients cannot discover SIZE, MDTM, UTF8 or EPSV and fall back to guessing.`,
+      session.take(),
+      reply.code,
+    );
   if (reply.code !== 211) return finding('ftp.feat', 'fail', RFC.feat, `FEAT got ${said(feat)} instead of 211.`, session.take(), reply.code);
   // RFC 2389 §3.2: between the 211- and 211 lines, one feature per line, each indented by one space.
   const inner = reply.raw.slice(1, -1);
@@ -152,7 +216,9 @@ async function featFinding(session: FtpSession): Promise<Finding> {
     const read = await session.command(FEATURE_TESTS[name]!(missing));
     if (INFORMATIONAL.has(name)) {
       const accepted = codeOf(read) >= 200 && codeOf(read) < 300;
-      info.push(`OPTS UTF8 ON got ${said(read)}${accepted ? '' : ' (not a fault: RFC 2640 defines the UTF8 feature, not this command, and servers that always use UTF-8 need no switch)'}`);
+      info.push(
+        `OPTS UTF8 ON got ${said(read)}${accepted ? '' : ' (not a fault: RFC 2640 defines the UTF8 feature, not this command, and servers that always use UTF-8 need no switch)'}`,
+      );
       continue;
     }
     tried.push(name);
@@ -163,10 +229,24 @@ async function featFinding(session: FtpSession): Promise<Finding> {
   const transcript = session.take();
   const also = info.length > 0 ? ` ${info.join('; ')}.` : '';
   if (broken.length > 0) {
-    return finding('ftp.feat', 'fail', RFC.feat, `FEAT advertises ${broken.join(', ')} but it does not work: clients trust FEAT, so fix the feature or stop advertising it.${also}`, transcript, value);
+    return finding(
+      'ftp.feat',
+      'fail',
+      RFC.feat,
+      `FEAT advertises ${broken.join(', ')} but it does not work: clients trust FEAT, so fix the feature or stop advertising it.${also}`,
+      transcript,
+      value,
+    );
   }
   if (badLines.length > 0) {
-    return finding('ftp.feat', 'warn', RFC.feat, `FEAT lines must each start with one space (RFC 2389 §3.2); ${JSON.stringify(badLines[0])} does not: strict clients miss features.${also}`, transcript, value);
+    return finding(
+      'ftp.feat',
+      'warn',
+      RFC.feat,
+      `FEAT lines must each start with one space (RFC 2389 §3.2); ${JSON.stringify(badLines[0])} does not: strict clients miss features.${also}`,
+      transcript,
+      value,
+    );
   }
   const checked = tried.length > 0 ? `; ${tried.join(', ')} answered as advertised` : '';
   const untried = features.filter((f) => !tried.includes((f.split(' ')[0] ?? '').toUpperCase()) && !INFORMATIONAL.has((f.split(' ')[0] ?? '').toUpperCase()));

@@ -34,11 +34,16 @@ export const codeOf = (read: Read<Reply> | undefined): number => (read?.ok ? rea
 /** Where a connect failed, in words: `refused the connection`, `did not answer within 5 s`. */
 export function failedHow(failure: ConnectFailure, what = 'the connection'): string {
   switch (failure.kind) {
-    case 'refused': return `refused ${what}`;
-    case 'timeout': return `did not answer within ${seconds(failure.ms, 1)} s`;
-    case 'reset': return `reset ${what}`;
-    case 'unreachable': return 'is unreachable';
-    default: return `failed (${failure.code ?? failure.kind})`;
+    case 'refused':
+      return `refused ${what}`;
+    case 'timeout':
+      return `did not answer within ${seconds(failure.ms, 1)} s`;
+    case 'reset':
+      return `reset ${what}`;
+    case 'unreachable':
+      return 'is unreachable';
+    default:
+      return `failed (${failure.code ?? failure.kind})`;
   }
 }
 

@@ -40,17 +40,31 @@ export interface RawOptions {
  * Connects with a bound (`timeoutMs`, default 5000) and optionally from `localAddress`. Never throws for
  * the network: a refusal, a timeout or an unresolvable name is a ConnectFailure value.
  */
-export function connectRaw(options: RawOptions): Promise<{ readonly ok: true; readonly conn: RawConnection } | { readonly ok: false; readonly failure: ConnectFailure }> {
+export function connectRaw(
+  options: RawOptions,
+): Promise<{ readonly ok: true; readonly conn: RawConnection } | { readonly ok: false; readonly failure: ConnectFailure }> {
   const timeoutMs = options.timeoutMs ?? RAW_TIMEOUT_MS;
   const start = performance.now();
   return new Promise((resolve) => {
-    const socket = net.connect({ host: options.host, port: options.port, noDelay: true, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
+    const socket = net.connect({
+      host: options.host,
+      port: options.port,
+      noDelay: true,
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    });
     const timer = setTimeout(() => fail({ kind: 'timeout', event: EVENTS.timeout(timeoutMs) }), timeoutMs);
     const onError = (error: NodeJS.ErrnoException): void => {
       const code = error.code ?? 'EUNKNOWN';
-      const kind = code === 'ECONNREFUSED' ? 'refused' : code === 'ECONNRESET' ? 'reset'
-        : code === 'EHOSTUNREACH' || code === 'ENETUNREACH' ? 'unreachable'
-        : code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' ? 'unresolved' : 'error';
+      const kind =
+        code === 'ECONNREFUSED'
+          ? 'refused'
+          : code === 'ECONNRESET'
+            ? 'reset'
+            : code === 'EHOSTUNREACH' || code === 'ENETUNREACH'
+              ? 'unreachable'
+              : code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL'
+                ? 'unresolved'
+                : 'error';
       fail({ kind, event: kind === 'refused' ? EVENTS.refused : kind === 'reset' ? EVENTS.rst : EVENTS.error(code), code });
     };
     function fail(failure: Omit<ConnectFailure, 'ms'>): void {
@@ -65,7 +79,10 @@ export function connectRaw(options: RawOptions): Promise<{ readonly ok: true; re
     function onConnect(): void {
       clearTimeout(timer);
       socket.off('error', onError);
-      resolve({ ok: true, conn: new RawConnection(socket, { host: options.host, timeoutMs, record: options.record ?? true, closeOnTimeout: options.closeOnTimeout ?? false }) });
+      resolve({
+        ok: true,
+        conn: new RawConnection(socket, { host: options.host, timeoutMs, record: options.record ?? true, closeOnTimeout: options.closeOnTimeout ?? false }),
+      });
     }
     socket.once('connect', onConnect);
     socket.once('error', onError);
@@ -74,5 +91,9 @@ export function connectRaw(options: RawOptions): Promise<{ readonly ok: true; re
 
 /** Wraps a socket you accepted (FTP active mode: the server connecting back) as a RawConnection. */
 export function wrapSocket(socket: Socket, options: { readonly host?: string; readonly timeoutMs?: number; readonly record?: boolean } = {}): RawConnection {
-  return new RawConnection(socket, { host: options.host ?? socket.remoteAddress ?? '', ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}), ...(options.record !== undefined ? { record: options.record } : {}) });
+  return new RawConnection(socket, {
+    host: options.host ?? socket.remoteAddress ?? '',
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.record !== undefined ? { record: options.record } : {}),
+  });
 }

@@ -126,7 +126,12 @@ export class RawConnection {
    */
   async write(
     data: string | Buffer,
-    options: { readonly split?: number | readonly number[]; readonly gapMs?: number; readonly show?: string | readonly string[]; readonly secret?: boolean } = {},
+    options: {
+      readonly split?: number | readonly number[];
+      readonly gapMs?: number;
+      readonly show?: string | readonly string[];
+      readonly secret?: boolean;
+    } = {},
   ): Promise<boolean> {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
     if (options.secret) this.#transcript.sent('***');
@@ -162,7 +167,8 @@ export class RawConnection {
           this.#buffer = this.#buffer.slice(parsed.consumed);
           return finish({ ok: true, value: parsed.value, ms: since() });
         }
-        if (this.#ending) finish({ ok: false, end: this.#ending.kind, event: endEvent(this.#ending), ms: since(), ...(this.#ending.code ? { code: this.#ending.code } : {}) });
+        if (this.#ending)
+          finish({ ok: false, end: this.#ending.kind, event: endEvent(this.#ending), ms: since(), ...(this.#ending.code ? { code: this.#ending.code } : {}) });
       };
       timer = setTimeout(() => {
         this.#transcript.event(EVENTS.timeout(timeoutMs));
@@ -190,7 +196,9 @@ export class RawConnection {
    * Reads everything until the peer ends the connection (a data connection): at most `maxBytes`, at
    * most `timeoutMs`. `end` says how it ended (`timeout` when the bound ran out first).
    */
-  async readToEnd(options: { readonly timeoutMs?: number; readonly maxBytes?: number } = {}): Promise<{ readonly data: Buffer; readonly end: Ending | 'timeout' | 'overflow'; readonly ms: number }> {
+  async readToEnd(
+    options: { readonly timeoutMs?: number; readonly maxBytes?: number } = {},
+  ): Promise<{ readonly data: Buffer; readonly end: Ending | 'timeout' | 'overflow'; readonly ms: number }> {
     const maxBytes = options.maxBytes ?? MAX_BUFFERED;
     const none: Parser<never> = (buffer) => (buffer.length > maxBytes ? { value: undefined as never, consumed: 0 } : undefined);
     const result = await this.read(none, options.timeoutMs);
@@ -204,7 +212,10 @@ export class RawConnection {
    * download of any size). `idleMs` bounds each wait for the next chunk, not the whole: a slow transfer
    * that keeps moving is not cut short, a stalled one is (`end: 'timeout'`).
    */
-  drain(onData: (chunk: Buffer) => void, idleMs = this.#timeoutMs): Promise<{ readonly octets: number; readonly end: Ending | 'timeout'; readonly ms: number }> {
+  drain(
+    onData: (chunk: Buffer) => void,
+    idleMs = this.#timeoutMs,
+  ): Promise<{ readonly octets: number; readonly end: Ending | 'timeout'; readonly ms: number }> {
     const start = performance.now();
     let octets = 0;
     const take = (chunk: Buffer): void => {

@@ -52,23 +52,31 @@ export async function runProbe(target: ProbeTarget, limits: ProbeLimits, options
       const abandon = options.signal && !checks.cleansUp?.includes(group);
       found = await (abandon ? Promise.race([running, aborted(options.signal!).then((): Finding[] => [])]) : running);
     } catch (error) {
-      found = [{
-        id: `${target.protocol}.internal`,
-        status: 'fail',
-        rfc: '-',
-        sent: [],
-        received: [String((error as Error)?.stack ?? error).split('\n')[0]!],
-        advice: `wireprobe's own error in check group ${i + 1}: please report it.`,
-      }];
+      found = [
+        {
+          id: `${target.protocol}.internal`,
+          status: 'fail',
+          rfc: '-',
+          sent: [],
+          received: [String((error as Error)?.stack ?? error).split('\n')[0]!],
+          advice: `wireprobe's own error in check group ${i + 1}: please report it.`,
+        },
+      ];
     }
     findings.push(...found);
     options.onFindings?.(found);
     if (i === 0 && checks.usable && !checks.usable(findings)) {
       const seen = new Set(findings.map((f) => f.id));
-      const rest: Finding[] = (checks.ids ?? []).filter((f) => !seen.has(f.id)).map((f) => ({
-        id: f.id, status: 'skip', rfc: f.rfc, sent: [], received: [],
-        advice: 'Not checked: the server gave no usable session (see the greeting finding).',
-      }));
+      const rest: Finding[] = (checks.ids ?? [])
+        .filter((f) => !seen.has(f.id))
+        .map((f) => ({
+          id: f.id,
+          status: 'skip',
+          rfc: f.rfc,
+          sent: [],
+          received: [],
+          advice: 'Not checked: the server gave no usable session (see the greeting finding).',
+        }));
       findings.push(...rest);
       options.onFindings?.(rest);
       break;

@@ -40,7 +40,12 @@ async function abandon(conn: RawConnection, limits: ProbeLimits, note: string): 
 }
 
 /** Opens a session and starts a transaction from the null sender to the probe's recipient. */
-async function transaction(target: ProbeTarget, limits: ProbeLimits, id: 'smtp.bare-lf' | 'smtp.size', notes: SessionNotes): Promise<{ ok: true; conn: RawConnection } | { ok: false; finding: Finding }> {
+async function transaction(
+  target: ProbeTarget,
+  limits: ProbeLimits,
+  id: 'smtp.bare-lf' | 'smtp.size',
+  notes: SessionNotes,
+): Promise<{ ok: true; conn: RawConnection } | { ok: false; finding: Finding }> {
   const session = await openSmtp(target, limits, { auth: true, notes });
   if (!session.ok) return { ok: false, finding: skipped(id, rfcOf(id), noSession(session), session) };
   const { conn } = session;
@@ -48,7 +53,8 @@ async function transaction(target: ProbeTarget, limits: ProbeLimits, id: 'smtp.b
     const reply = await conn.command(line);
     const want = line === 'DATA' ? 354 : 250;
     if (!reply.ok || reply.value.code !== want) {
-      const why = reply.ok && needsAuth(reply.value) ? 'the server wants authentication; give smtp://user:password@host' : `${line.split(':')[0]} got "${said(reply)}"`;
+      const why =
+        reply.ok && needsAuth(reply.value) ? 'the server wants authentication; give smtp://user:password@host' : `${line.split(':')[0]} got "${said(reply)}"`;
       if (line === 'DATA' && reply.ok) await conn.command('RSET');
       await closeSmtp(conn, limits);
       return { ok: false, finding: skipped(id, rfcOf(id), `Not checked: ${why}.`, conn.takeTranscript()) };
@@ -67,9 +73,14 @@ async function sizeCheck(target: ProbeTarget, limits: ProbeLimits, notes: Sessio
   const limit = Number(param);
   if (param === undefined || !Number.isSafeInteger(limit) || limit <= 0) {
     await closeSmtp(conn, limits);
-    return skipped(id, rfc, param === undefined
-      ? 'Not checked: SIZE is not advertised, so clients learn a size limit only after sending the whole message; advertise it (RFC 1870).'
-      : 'Not checked: SIZE is advertised without a fixed limit.', conn.takeTranscript());
+    return skipped(
+      id,
+      rfc,
+      param === undefined
+        ? 'Not checked: SIZE is not advertised, so clients learn a size limit only after sending the whole message; advertise it (RFC 1870).'
+        : 'Not checked: SIZE is advertised without a fixed limit.',
+      conn.takeTranscript(),
+    );
   }
   const problems: { status: FindingStatus; text: string }[] = [];
   const small = await conn.command(`MAIL FROM:<> SIZE=${Math.min(limit, 1000)}`);
@@ -78,14 +89,19 @@ async function sizeCheck(target: ProbeTarget, limits: ProbeLimits, notes: Sessio
     return skipped(id, rfc, 'Not checked: the server wants authentication before MAIL; give smtp://user:password@host.', conn.takeTranscript());
   }
   if (!small.ok) problems.push({ status: 'fail', text: `MAIL with SIZE=${Math.min(limit, 1000)} got no reply ${small.event}` });
-  else if (small.value.code !== 250) problems.push({ status: 'warn', text: `MAIL with a small SIZE= got "${said(small)}": the advertised SIZE parameter is not accepted` });
+  else if (small.value.code !== 250)
+    problems.push({ status: 'warn', text: `MAIL with a small SIZE= got "${said(small)}": the advertised SIZE parameter is not accepted` });
   if (conn.ended === null) await conn.command('RSET');
   if (conn.ended === null) {
     const big = await conn.command(`MAIL FROM:<> SIZE=${limit + 1}`);
     if (!big.ok) problems.push({ status: 'fail', text: `MAIL with SIZE=${limit + 1} got no reply ${big.event}` });
     // RFC 1870 §6.1: a server *should* check the declared size at MAIL. Not checking it costs clients a
     // whole transfer, but the limit may still hold at the end of DATA (--send finds out): a warning.
-    else if (big.value.code < 400) problems.push({ status: 'warn', text: `MAIL with SIZE=${limit + 1}, over the advertised ${limit}, was accepted ("${said(big)}"): clients send the whole message before they learn it is too big; refuse it at MAIL with 552 (RFC 1870 §6.1)` });
+    else if (big.value.code < 400)
+      problems.push({
+        status: 'warn',
+        text: `MAIL with SIZE=${limit + 1}, over the advertised ${limit}, was accepted ("${said(big)}"): clients send the whole message before they learn it is too big; refuse it at MAIL with 552 (RFC 1870 §6.1)`,
+      });
     else if (big.value.code !== 552) problems.push({ status: 'warn', text: `MAIL with SIZE=${limit + 1} got "${said(big)}"; RFC 1870 asks for 552` });
     if (conn.ended === null) await conn.command('RSET');
   }
@@ -95,7 +111,8 @@ async function sizeCheck(target: ProbeTarget, limits: ProbeLimits, notes: Sessio
   }
   await closeSmtp(conn, limits);
   const t = conn.takeTranscript();
-  if (problems.length) return finding(id, problems.some((p) => p.status === 'fail') ? 'fail' : 'warn', rfc, `${cap(problems.map((p) => p.text).join('; '))}.${body}`, t, limit);
+  if (problems.length)
+    return finding(id, problems.some((p) => p.status === 'fail') ? 'fail' : 'warn', rfc, `${cap(problems.map((p) => p.text).join('; '))}.${body}`, t, limit);
   return finding(id, 'pass', rfc, `The advertised limit of ${limit} octets is enforced at MAIL (552 for SIZE=${limit + 1}).${body}`, t, limit);
 }
 
@@ -104,14 +121,19 @@ async function oversizedBody(conn: RawConnection, limit: number, limits: ProbeLi
   if (limit + 1 > MAX_OVERSIZE_BODY) return ` (An undeclared oversized body was not sent: over ${MAX_OVERSIZE_BODY} octets.)`;
   for (const line of ['MAIL FROM:<>', `RCPT TO:<${limits.rcpt}>`, 'DATA']) {
     const reply = await conn.command(line);
-    if (!reply.ok || reply.value.code !== (line === 'DATA' ? 354 : 250)) return ` (The undeclared oversized body was not sent: ${line.split(':')[0]} got "${said(reply)}".)`;
+    if (!reply.ok || reply.value.code !== (line === 'DATA' ? 354 : 250))
+      return ` (The undeclared oversized body was not sent: ${line.split(':')[0]} got "${said(reply)}".)`;
   }
   const lines = Math.ceil((limit + 1) / 78) + 1;
   const content = `${header(limits.rcpt)}${`${'x'.repeat(76)}\r\n`.repeat(lines)}`;
   await conn.write(content, { show: `[message body: ${content.length} octets, over the ${limit} limit]` });
   const end = await conn.command('.', { timeoutMs: Math.max(limits.replyTimeoutMs, 30_000) });
   if (!end.ok) problems.push({ status: 'fail', text: `an undeclared body of ${content.length} octets got no reply at its end ${end.event}` });
-  else if (end.value.code < 400) problems.push({ status: 'fail', text: `an undeclared body of ${content.length} octets, over the ${limit} limit, was accepted and delivered ("${said(end)}")` });
+  else if (end.value.code < 400)
+    problems.push({
+      status: 'fail',
+      text: `an undeclared body of ${content.length} octets, over the ${limit} limit, was accepted and delivered ("${said(end)}")`,
+    });
   else if (end.value.code !== 552) problems.push({ status: 'warn', text: `an oversized body got "${said(end)}" at its end; RFC 1870 asks for 552` });
   return end.ok && end.value.code === 552 ? ` An undeclared body of ${content.length} octets got 552 at its end.` : '';
 }
@@ -194,7 +216,13 @@ type LookAlike =
  * refusal of that text would look like a refusal of the look-alike). Any reply while the probe is still
  * inside DATA means DATA ended at the look-alike.
  */
-async function tryLookAlike(target: ProbeTarget, limits: ProbeLimits, sequence: string, notes: SessionNotes, transcript: { sent: string[]; received: string[] }): Promise<LookAlike> {
+async function tryLookAlike(
+  target: ProbeTarget,
+  limits: ProbeLimits,
+  sequence: string,
+  notes: SessionNotes,
+  transcript: { sent: string[]; received: string[] },
+): Promise<LookAlike> {
   const tag = visible(sequence);
   const keep = (t: { sent: readonly string[]; received: readonly string[] }): void => {
     transcript.sent.push(...t.sent.map((l) => `${tag}: ${l}`));
@@ -241,35 +269,76 @@ async function bareLfCheck(target: ProbeTarget, limits: ProbeLimits, notes: Sess
   const t = { sent: [] as string[], received: [] as string[] };
   const results: LookAlike[] = [];
   for (const sequence of SMUGGLING_SEQUENCES) results.push(await tryLookAlike(target, limits, sequence, notes, t));
-  const list = (kinds: readonly LookAlike['kind'][]): string => results.filter((r) => kinds.includes(r.kind)).map((r) => visible(r.sequence)).join(' ');
-  const detail = (kinds: readonly LookAlike['kind'][]): string => results.flatMap((r) => (kinds.includes(r.kind) && 'said' in r ? [`${visible(r.sequence)} got "${r.said}"`] : [])).join('; ');
+  const list = (kinds: readonly LookAlike['kind'][]): string =>
+    results
+      .filter((r) => kinds.includes(r.kind))
+      .map((r) => visible(r.sequence))
+      .join(' ');
+  const detail = (kinds: readonly LookAlike['kind'][]): string =>
+    results.flatMap((r) => (kinds.includes(r.kind) && 'said' in r ? [`${visible(r.sequence)} got "${r.said}"`] : [])).join('; ');
   const bad = list(['accepted', 'reads-on']);
   if (bad) {
     const taken = list(['accepted']);
     const readsOn = list(['reads-on']);
     const parts = [
-      ...(taken ? [`${taken} ended the message and it was accepted (${detail(['accepted'])}); the probe's test messages to ${limits.rcpt} were delivered`] : []),
+      ...(taken
+        ? [`${taken} ended the message and it was accepted (${detail(['accepted'])}); the probe's test messages to ${limits.rcpt} were delivered`]
+        : []),
       ...(readsOn ? [`${readsOn} ended DATA with a refusal and the session went on reading commands (${detail(['reads-on'])})`] : []),
     ];
-    return finding(id, 'fail', rfc, `Vulnerable to SMTP smuggling: ${parts.join('; ')}. A sender can hide a second, forged message inside one (CVE-2023-51764); accept only <CRLF>.<CRLF> as the end of data (Postfix smtpd_forbid_bare_newline = normalize).`, t, bad);
+    return finding(
+      id,
+      'fail',
+      rfc,
+      `Vulnerable to SMTP smuggling: ${parts.join('; ')}. A sender can hide a second, forged message inside one (CVE-2023-51764); accept only <CRLF>.<CRLF> as the end of data (Postfix smtpd_forbid_bare_newline = normalize).`,
+      t,
+      bad,
+    );
   }
   const dropped = list(['dropped']);
   const unclear = list(['unclear']);
   if (dropped || unclear) {
     const parts = [
-      ...(dropped ? [`at ${dropped} the server ended the session without a reply (${detail(['dropped'])}): nothing after it is read, but clients get no reason; normalise a bare LF, or refuse it with a reply`] : []),
-      ...(unclear ? [`${unclear} ended DATA with a refusal, and after it a command got no clear answer (${detail(['unclear'])}): check by hand whether text after it is read as commands`] : []),
+      ...(dropped
+        ? [
+            `at ${dropped} the server ended the session without a reply (${detail(['dropped'])}): nothing after it is read, but clients get no reason; normalise a bare LF, or refuse it with a reply`,
+          ]
+        : []),
+      ...(unclear
+        ? [
+            `${unclear} ended DATA with a refusal, and after it a command got no clear answer (${detail(['unclear'])}): check by hand whether text after it is read as commands`,
+          ]
+        : []),
     ];
     return finding(id, 'warn', rfc, `${cap(parts.join('; '))}. Only <CRLF>.<CRLF> should end the data.`, t, [dropped, unclear].filter(Boolean).join(' '));
   }
   const unchecked = results.filter((r): r is Extract<LookAlike, { kind: 'unchecked' }> => r.kind === 'unchecked');
   if (unchecked.length) {
-    return finding(id, 'skip', rfc, `Not checked: ${unchecked[0]!.why}${unchecked.length < results.length ? ` (for ${list(['unchecked'])}; the others did not end the message)` : ''}.`, t);
+    return finding(
+      id,
+      'skip',
+      rfc,
+      `Not checked: ${unchecked[0]!.why}${unchecked.length < results.length ? ` (for ${list(['unchecked'])}; the others did not end the message)` : ''}.`,
+      t,
+    );
   }
   const refused = list(['refused']);
   const silent = list(['silent']);
-  if (!refused) return finding(id, 'pass', rfc, `None of ${silent}, each at the end of a write on its own transaction, ended the message: the server waited for <CRLF>.<CRLF>.`, t);
-  return finding(id, 'pass', rfc, `No look-alike let a message or a command through: ${refused} ended DATA with a refusal and the session ended there${silent ? `; ${silent} did not end the message (the server waited for <CRLF>.<CRLF>)` : ''}.`, t);
+  if (!refused)
+    return finding(
+      id,
+      'pass',
+      rfc,
+      `None of ${silent}, each at the end of a write on its own transaction, ended the message: the server waited for <CRLF>.<CRLF>.`,
+      t,
+    );
+  return finding(
+    id,
+    'pass',
+    rfc,
+    `No look-alike let a message or a command through: ${refused} ended DATA with a refusal and the session ended there${silent ? `; ${silent} did not end the message (the server waited for <CRLF>.<CRLF>)` : ''}.`,
+    t,
+  );
 }
 
 /** The size, pipelining and framing group: `smtp.size`, `smtp.pipelining`, `smtp.bare-lf`. */

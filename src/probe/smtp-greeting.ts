@@ -33,21 +33,57 @@ function greetingFinding(read: Read<Reply>, where: string, sent: string[], recei
   const t = { sent, received };
   if (!read.ok) {
     if (read.end === 'timeout') {
-      return finding(id, 'fail', rfc, `No greeting ${read.event}: the server accepted the connection and then said nothing (a stalled or overloaded server, or a proxy holding the session); clients hang until their own timeout.`, t);
+      return finding(
+        id,
+        'fail',
+        rfc,
+        `No greeting ${read.event}: the server accepted the connection and then said nothing (a stalled or overloaded server, or a proxy holding the session); clients hang until their own timeout.`,
+        t,
+      );
     }
     const how = read.end === 'rst' ? 'reset the connection' : read.end === 'closed' ? 'closed the connection' : `failed (${read.event})`;
-    return finding(id, 'fail', rfc, `The server ${how} before any greeting: clients see a dropped connection, not a reason; send "421 <text>" or "554 <text>" instead.`, t);
+    return finding(
+      id,
+      'fail',
+      rfc,
+      `The server ${how} before any greeting: clients see a dropped connection, not a reason; send "421 <text>" or "554 <text>" instead.`,
+      t,
+    );
   }
   const reply = read.value;
   const value = seconds(read.ms, 2);
   if (reply.malformed) return finding(id, 'fail', rfc, `The greeting is not an SMTP reply (no 3-digit code): is ${where} an SMTP server?`, t, value);
   if (reply.code === 220) {
-    if (read.ms > SLOW_GREETING_MS) return finding(id, 'warn', rfc, `The 220 greeting took ${value} s: many clients give up before that; greet sooner (a deliberate tarpit delay should stay well under 15 s).`, t, value);
+    if (read.ms > SLOW_GREETING_MS)
+      return finding(
+        id,
+        'warn',
+        rfc,
+        `The 220 greeting took ${value} s: many clients give up before that; greet sooner (a deliberate tarpit delay should stay well under 15 s).`,
+        t,
+        value,
+      );
     return finding(id, 'pass', rfc, `220 greeting after ${value} s.`, t, value);
   }
-  if (reply.code === 421) return finding(id, 'warn', rfc, `The server says it is unavailable (${reply.raw.at(-1)}): a correct way to turn clients away, but nothing else could be checked now.`, t, value);
-  if (reply.code === 554 || reply.code === 521) return finding(id, 'fail', rfc, `The server refuses sessions from this address (${reply.raw.at(-1)}): probe from an address it accepts.`, t, value);
-  return finding(id, 'fail', rfc, `The greeting is ${reply.code}, not 220: clients will not go on (RFC 5321 §4.3.2 allows 220 or 554, and §3.8 a 421).`, t, value);
+  if (reply.code === 421)
+    return finding(
+      id,
+      'warn',
+      rfc,
+      `The server says it is unavailable (${reply.raw.at(-1)}): a correct way to turn clients away, but nothing else could be checked now.`,
+      t,
+      value,
+    );
+  if (reply.code === 554 || reply.code === 521)
+    return finding(id, 'fail', rfc, `The server refuses sessions from this address (${reply.raw.at(-1)}): probe from an address it accepts.`, t, value);
+  return finding(
+    id,
+    'fail',
+    rfc,
+    `The greeting is ${reply.code}, not 220: clients will not go on (RFC 5321 §4.3.2 allows 220 or 554, and §3.8 a 421).`,
+    t,
+    value,
+  );
 }
 
 /** The greeting and capabilities group: `smtp.greeting`, `smtp.ehlo`. */
@@ -58,7 +94,10 @@ export const smtpGreetingGroup: CheckGroup = async (target, limits) => {
   if (!opened.ok) {
     const failure = opened.failure;
     return [
-      finding('smtp.greeting', 'fail', rfcOf('smtp.greeting'), `Cannot connect to ${where} (${failure.event}).`, { sent: [`[connect ${where}]`], received: [failure.event] }),
+      finding('smtp.greeting', 'fail', rfcOf('smtp.greeting'), `Cannot connect to ${where} (${failure.event}).`, {
+        sent: [`[connect ${where}]`],
+        received: [failure.event],
+      }),
       skipped(ehloId, rfcOf(ehloId), 'Not checked: no connection.'),
     ];
   }
@@ -95,8 +134,10 @@ export const smtpGreetingGroup: CheckGroup = async (target, limits) => {
     const unknown = await conn.command(UNKNOWN_COMMAND);
     if (unknown.ok) unknownCode = String(unknown.value.code);
     if (!unknown.ok) problems.push({ status: 'fail', text: `an unknown command got no reply ${unknown.event}` });
-    else if (unknown.value.code >= 200 && unknown.value.code < 400) problems.push({ status: 'fail', text: `the unknown command ${UNKNOWN_COMMAND} was accepted ("${said(unknown)}"), not refused with 500` });
-    else if (unknown.value.code !== 500 && unknown.value.code !== 502) problems.push({ status: 'warn', text: `the unknown command ${UNKNOWN_COMMAND} got "${said(unknown)}"; RFC 5321 §4.2.4 asks for 500` });
+    else if (unknown.value.code >= 200 && unknown.value.code < 400)
+      problems.push({ status: 'fail', text: `the unknown command ${UNKNOWN_COMMAND} was accepted ("${said(unknown)}"), not refused with 500` });
+    else if (unknown.value.code !== 500 && unknown.value.code !== 502)
+      problems.push({ status: 'warn', text: `the unknown command ${UNKNOWN_COMMAND} got "${said(unknown)}"; RFC 5321 §4.2.4 asks for 500` });
     if (conn.ended === null) {
       const noop = await conn.command('NOOP');
       if (!noop.ok) problems.push({ status: 'fail', text: `the session did not survive an unknown command: NOOP got ${noop.event}` });
@@ -120,13 +161,20 @@ export const smtpGreetingGroup: CheckGroup = async (target, limits) => {
 };
 
 /** HELO on a fresh session (RFC 5321 §4.1.1.1: a server must accept HELO too). Transcript lines `[HELO session] ...`. */
-async function heloSession(target: ProbeTarget, limits: ProbeLimits): Promise<{ sent: string[]; received: string[]; problem?: { status: FindingStatus; text: string } }> {
+async function heloSession(
+  target: ProbeTarget,
+  limits: ProbeLimits,
+): Promise<{ sent: string[]; received: string[]; problem?: { status: FindingStatus; text: string } }> {
   const mark = (t: { sent: string[]; received: string[] }): { sent: string[]; received: string[] } => ({
     sent: ['[HELO session: connect]', ...t.sent.map((l) => `[HELO session] ${l}`)],
     received: t.received.map((l) => `[HELO session] ${l}`),
   });
   const opened = await connectRaw({ host: target.host, port: target.port, timeoutMs: limits.replyTimeoutMs, closeOnTimeout: true });
-  if (!opened.ok) return { ...mark({ sent: [], received: [opened.failure.event] }), problem: { status: 'warn', text: `a second session to try HELO could not connect ${opened.failure.event}` } };
+  if (!opened.ok)
+    return {
+      ...mark({ sent: [], received: [opened.failure.event] }),
+      problem: { status: 'warn', text: `a second session to try HELO could not connect ${opened.failure.event}` },
+    };
   const conn = opened.conn;
   const greeting = await conn.readReply();
   let problem: { status: FindingStatus; text: string } | undefined;
@@ -135,7 +183,8 @@ async function heloSession(target: ProbeTarget, limits: ProbeLimits): Promise<{ 
   } else {
     const helo = await conn.command(`HELO ${ehloName(conn)}`);
     if (!helo.ok) problem = { status: 'fail', text: `no reply to HELO on a fresh session ${helo.event}` };
-    else if (helo.value.code !== 250) problem = { status: 'warn', text: `HELO on a fresh session got "${said(helo)}", not 250 (RFC 5321 §4.1.1.1: a server must accept HELO too)` };
+    else if (helo.value.code !== 250)
+      problem = { status: 'warn', text: `HELO on a fresh session got "${said(helo)}", not 250 (RFC 5321 §4.1.1.1: a server must accept HELO too)` };
   }
   await closeSmtp(conn, limits);
   return { ...mark(conn.takeTranscript()), ...(problem ? { problem } : {}) };

@@ -6,17 +6,42 @@ import type { FindingInfo } from './types.js';
 
 export const SMTP_FINDINGS = [
   { id: 'smtp.greeting', rfc: 'RFC 5321 §3.1, §4.5.3.2.1', checks: 'a 220 greeting arrives, and how long it takes (value: seconds)' },
-  { id: 'smtp.ehlo', rfc: 'RFC 5321 §4.1.1.1, §4.2.4, §3.8', checks: 'EHLO gets 250 with capabilities (value), HELO 250 on a session of its own, an unknown command 500 and the session stays open' },
-  { id: 'smtp.starttls', rfc: 'RFC 3207 §4, §4.2', checks: 'STARTTLS offered and works; 501 with an argument; after TLS STARTTLS not offered again and MAIL before EHLO refused (judged where clear text refuses it too)' },
+  {
+    id: 'smtp.ehlo',
+    rfc: 'RFC 5321 §4.1.1.1, §4.2.4, §3.8',
+    checks: 'EHLO gets 250 with capabilities (value), HELO 250 on a session of its own, an unknown command 500 and the session stays open',
+  },
+  {
+    id: 'smtp.starttls',
+    rfc: 'RFC 3207 §4, §4.2',
+    checks:
+      'STARTTLS offered and works; 501 with an argument; after TLS STARTTLS not offered again and MAIL before EHLO refused (judged where clear text refuses it too)',
+  },
   { id: 'smtp.starttls-injection', rfc: 'RFC 3207 §4, §4.2; CVE-2011-0411', checks: 'a command pipelined behind STARTTLS is not answered inside TLS' },
   { id: 'smtp.tls', rfc: 'RFC 8996; RFC 7817', checks: 'TLS 1.2 or newer (value: version); certificate in date, trusted, naming the host' },
   { id: 'smtp.auth', rfc: 'RFC 4954 §4', checks: 'no password mechanisms offered in clear text; `*` cancels with 501; the given credentials get 235' },
-  { id: 'smtp.size', rfc: 'RFC 1870 §4, §6.1', checks: 'MAIL SIZE= above the advertised limit (value: octets) gets 552 (taken: warn); with --send an oversized body gets 552 (taken: fail)' },
+  {
+    id: 'smtp.size',
+    rfc: 'RFC 1870 §4, §6.1',
+    checks: 'MAIL SIZE= above the advertised limit (value: octets) gets 552 (taken: warn); with --send an oversized body gets 552 (taken: fail)',
+  },
   { id: 'smtp.pipelining', rfc: 'RFC 2920 §3.2', checks: 'MAIL, RCPT, RCPT, DATA in one write get four replies in order, 354 last' },
-  { id: 'smtp.bare-lf', rfc: 'RFC 5321 §4.1.1.4, §2.3.8; CVE-2023-51764', checks: 'bare-LF/CR end-of-data look-alikes, each on its own transaction, never end DATA (SMTP smuggling; value: those that did)' },
+  {
+    id: 'smtp.bare-lf',
+    rfc: 'RFC 5321 §4.1.1.4, §2.3.8; CVE-2023-51764',
+    checks: 'bare-LF/CR end-of-data look-alikes, each on its own transaction, never end DATA (SMTP smuggling; value: those that did)',
+  },
   { id: 'smtp.open-relay', rfc: 'RFC 5321 §3.6.2, §7.9; RFC 2505 §2.1', checks: 'without AUTH, a recipient in an outside domain is refused (5xx)' },
-  { id: 'smtp.session-limit', rfc: 'RFC 5321 §3.8, §4.2.3', checks: 'sessions opened one by one up to --max-sessions: the limit (value) and a 421 refusal, not a reset or silence' },
-  { id: 'smtp.idle-timeout', rfc: 'RFC 5321 §4.5.3.2.7, §3.8', checks: 'with --max-idle: seconds until an idle session is closed (value), 421 first, at least 5 minutes' },
+  {
+    id: 'smtp.session-limit',
+    rfc: 'RFC 5321 §3.8, §4.2.3',
+    checks: 'sessions opened one by one up to --max-sessions: the limit (value) and a 421 refusal, not a reset or silence',
+  },
+  {
+    id: 'smtp.idle-timeout',
+    rfc: 'RFC 5321 §4.5.3.2.7, §3.8',
+    checks: 'with --max-idle: seconds until an idle session is closed (value), 421 first, at least 5 minutes',
+  },
 ] as const satisfies readonly FindingInfo[];
 
 export type SmtpFindingId = (typeof SMTP_FINDINGS)[number]['id'];

@@ -32,11 +32,28 @@ async function sessionLimit(target: ProbeTarget, limits: ProbeLimits): Promise<F
     if (!opened.ok) {
       received.push(`#${n} ${opened.failure.event}`);
       if (opened.failure.kind === 'reset') {
-        result = finding(id, 'fail', rfc, `With ${n - 1} sessions open, session ${n} was reset (RST) without a reply: clients report "connection reset" and cannot tell a limit from a crash; answer "421 <text>" then close (RFC 5321 §3.8).`, { sent, received }, n - 1);
+        result = finding(
+          id,
+          'fail',
+          rfc,
+          `With ${n - 1} sessions open, session ${n} was reset (RST) without a reply: clients report "connection reset" and cannot tell a limit from a crash; answer "421 <text>" then close (RFC 5321 §3.8).`,
+          { sent, received },
+          n - 1,
+        );
         break;
       }
-      const how = opened.failure.kind === 'timeout' ? 'the connection was not even accepted (no SYN-ACK, the listen queue is full or a firewall drops it)' : `the connection failed ${opened.failure.event}`;
-      result = finding(id, 'warn', rfc, `Session ${n} was refused below the greeting: ${how}; a "421 <text>" greeting tells clients to come back later.`, { sent, received }, n - 1);
+      const how =
+        opened.failure.kind === 'timeout'
+          ? 'the connection was not even accepted (no SYN-ACK, the listen queue is full or a firewall drops it)'
+          : `the connection failed ${opened.failure.event}`;
+      result = finding(
+        id,
+        'warn',
+        rfc,
+        `Session ${n} was refused below the greeting: ${how}; a "421 <text>" greeting tells clients to come back later.`,
+        { sent, received },
+        n - 1,
+      );
       break;
     }
     const conn = opened.conn;
@@ -47,29 +64,78 @@ async function sessionLimit(target: ProbeTarget, limits: ProbeLimits): Promise<F
     const limit = n - 1;
     if (!greeting.ok) {
       if (greeting.end === 'timeout') {
-        result = finding(id, 'warn', rfc, `With ${limit} sessions open, session ${n} got no greeting within ${seconds(greeting.ms, 2)} s: clients wait in silence (as at Postfix's process limit); a "421 <text>" is clearer.`, { sent, received }, limit);
+        result = finding(
+          id,
+          'warn',
+          rfc,
+          `With ${limit} sessions open, session ${n} got no greeting within ${seconds(greeting.ms, 2)} s: clients wait in silence (as at Postfix's process limit); a "421 <text>" is clearer.`,
+          { sent, received },
+          limit,
+        );
       } else if (greeting.end === 'rst') {
-        result = finding(id, 'fail', rfc, `With ${limit} sessions open, session ${n} was reset (RST) without a reply: clients report "connection reset" and cannot tell a limit from a crash; answer "421 <text>" then close (RFC 5321 §3.8).`, { sent, received }, limit);
+        result = finding(
+          id,
+          'fail',
+          rfc,
+          `With ${limit} sessions open, session ${n} was reset (RST) without a reply: clients report "connection reset" and cannot tell a limit from a crash; answer "421 <text>" then close (RFC 5321 §3.8).`,
+          { sent, received },
+          limit,
+        );
       } else {
-        result = finding(id, 'fail', rfc, `With ${limit} sessions open, session ${n} was closed without a reply: clients see a dropped connection and no reason; answer "421 <text>" then close (RFC 5321 §3.8).`, { sent, received }, limit);
+        result = finding(
+          id,
+          'fail',
+          rfc,
+          `With ${limit} sessions open, session ${n} was closed without a reply: clients see a dropped connection and no reason; answer "421 <text>" then close (RFC 5321 §3.8).`,
+          { sent, received },
+          limit,
+        );
       }
     } else if (greeting.value.code === 421) {
-      result = finding(id, 'pass', rfc, `The limit is ${limit} concurrent sessions from this address; session ${n} got "${said(greeting)}" and was closed: clients retry later.`, { sent, received }, limit);
+      result = finding(
+        id,
+        'pass',
+        rfc,
+        `The limit is ${limit} concurrent sessions from this address; session ${n} got "${said(greeting)}" and was closed: clients retry later.`,
+        { sent, received },
+        limit,
+      );
     } else if (greeting.value.code >= 500) {
-      result = finding(id, 'fail', rfc, `With ${limit} sessions open, session ${n} got "${said(greeting)}": a 5xx is permanent, senders bounce their mail; use 421 for a busy server.`, { sent, received }, limit);
+      result = finding(
+        id,
+        'fail',
+        rfc,
+        `With ${limit} sessions open, session ${n} got "${said(greeting)}": a 5xx is permanent, senders bounce their mail; use 421 for a busy server.`,
+        { sent, received },
+        limit,
+      );
     } else {
-      result = finding(id, 'warn', rfc, `With ${limit} sessions open, session ${n} got "${said(greeting)}"; RFC 5321 §3.8 asks for 421.`, { sent, received }, limit);
+      result = finding(
+        id,
+        'warn',
+        rfc,
+        `With ${limit} sessions open, session ${n} got "${said(greeting)}"; RFC 5321 §3.8 asks for 421.`,
+        { sent, received },
+        limit,
+      );
     }
   }
   // Let go of every held session, politely, all at once (each wait bounded).
   await Promise.all(held.map((conn) => closeSmtp(conn, { ...limits, replyTimeoutMs: Math.min(limits.replyTimeoutMs, 1_000) })));
-  return result ?? finding(id, 'pass', rfc, `No limit reached: ${limits.maxSessions} concurrent sessions were all greeted with 220 (raise --max-sessions to look further).`, { sent, received });
+  return (
+    result ??
+    finding(id, 'pass', rfc, `No limit reached: ${limits.maxSessions} concurrent sessions were all greeted with 220 (raise --max-sessions to look further).`, {
+      sent,
+      received,
+    })
+  );
 }
 
 async function idleTimeout(target: ProbeTarget, limits: ProbeLimits): Promise<Finding> {
   const id = 'smtp.idle-timeout';
   const rfc = rfcOf(id);
-  if (!(limits.maxIdleSeconds > 0)) return skipped(id, rfc, 'Not measured: give --max-idle SECONDS to wait for the server\'s idle timeout (RFC 5321 asks for at least 300).');
+  if (!(limits.maxIdleSeconds > 0))
+    return skipped(id, rfc, "Not measured: give --max-idle SECONDS to wait for the server's idle timeout (RFC 5321 asks for at least 300).");
   const session = await openSmtp(target, limits, { tls: 'never' });
   if (!session.ok) return skipped(id, rfc, noSession(session), session);
   const { conn } = session;
@@ -78,17 +144,28 @@ async function idleTimeout(target: ProbeTarget, limits: ProbeLimits): Promise<Fi
   const first = await conn.readReply(waitMs);
   if (!first.ok && first.end === 'timeout') {
     await closeSmtp(conn, limits);
-    const advice = limits.maxIdleSeconds >= RFC_IDLE_SECONDS
-      ? `Still open after ${limits.maxIdleSeconds} s idle: at least the 5 minutes RFC 5321 §4.5.3.2.7 asks for.`
-      : `Still open after ${limits.maxIdleSeconds} s idle (the --max-idle bound); raise it to ${RFC_IDLE_SECONDS} or more to measure the timeout.`;
+    const advice =
+      limits.maxIdleSeconds >= RFC_IDLE_SECONDS
+        ? `Still open after ${limits.maxIdleSeconds} s idle: at least the 5 minutes RFC 5321 §4.5.3.2.7 asks for.`
+        : `Still open after ${limits.maxIdleSeconds} s idle (the --max-idle bound); raise it to ${RFC_IDLE_SECONDS} or more to measure the timeout.`;
     return finding(id, 'pass', rfc, advice, conn.takeTranscript());
   }
   const s = seconds(first.ms, 2);
-  const short = s < RFC_IDLE_SECONDS ? ` ${s} s is shorter than the 5 minutes RFC 5321 §4.5.3.2.7 asks for: slow clients (and big messages over slow links) get cut off.` : '';
+  const short =
+    s < RFC_IDLE_SECONDS
+      ? ` ${s} s is shorter than the 5 minutes RFC 5321 §4.5.3.2.7 asks for: slow clients (and big messages over slow links) get cut off.`
+      : '';
   if (!first.ok) {
     conn.destroy();
     const how = first.end === 'rst' ? 'reset (RST)' : first.end === 'closed' ? 'closed' : `ended ${first.event}`;
-    return finding(id, 'warn', rfc, `An idle session was ${how} after ${s} s without a 421 first: clients cannot tell a timeout from a crash; send "421 <text>" before closing.${short}`, conn.takeTranscript(), s);
+    return finding(
+      id,
+      'warn',
+      rfc,
+      `An idle session was ${how} after ${s} s without a 421 first: clients cannot tell a timeout from a crash; send "421 <text>" before closing.${short}`,
+      conn.takeTranscript(),
+      s,
+    );
   }
   if (first.value.code !== 421) {
     await closeSmtp(conn, limits);
@@ -98,7 +175,14 @@ async function idleTimeout(target: ProbeTarget, limits: ProbeLimits): Promise<Fi
   conn.destroy();
   const closed = end.end === 'closed' || end.end === 'rst' ? '' : ' but the connection stayed open after it';
   const status = short || closed ? 'warn' : 'pass';
-  return finding(id, status, rfc, `An idle session got "${said(first)}" after ${s} s${closed}.${short || (closed ? '' : ' 421 then close, as it should be.')}`, conn.takeTranscript(), s);
+  return finding(
+    id,
+    status,
+    rfc,
+    `An idle session got "${said(first)}" after ${s} s${closed}.${short || (closed ? '' : ' 421 then close, as it should be.')}`,
+    conn.takeTranscript(),
+    s,
+  );
 }
 
 /** The limits group: `smtp.session-limit`, `smtp.idle-timeout`. */

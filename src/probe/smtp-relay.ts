@@ -36,13 +36,21 @@ export const smtpRelayGroup: CheckGroup = async (target, limits) => {
   const mail = await conn.command(`MAIL FROM:<${ADDRESSES.outsideSender}>`);
   if (!mail.ok) return done('warn', `MAIL from an outside address got no reply ${mail.event}: inconclusive.`);
   if (mail.value.code >= 500) return done('pass', `Mail from outside without authentication is refused at MAIL ("${said(mail)}").`);
-  if (mail.value.code >= 400) return done('warn', `MAIL from an outside address got a temporary refusal ("${said(mail)}"): inconclusive; run the probe again later.`);
+  if (mail.value.code >= 400)
+    return done('warn', `MAIL from an outside address got a temporary refusal ("${said(mail)}"): inconclusive; run the probe again later.`);
   const rcpt = await conn.command(`RCPT TO:<${ADDRESSES.outsideRecipient}>`);
   if (!rcpt.ok) return done('warn', `RCPT to an outside domain got no reply ${rcpt.event}: inconclusive.`);
   if (rcpt.value.code >= 500) return done('pass', `Relaying to an outside domain without authentication is refused ("${said(rcpt)}").`);
-  if (rcpt.value.code >= 400) return done('warn', `RCPT to an outside domain got a temporary refusal ("${said(rcpt)}"): inconclusive (greylisting, or a DNS check that failed); a relay refusal should be 5xx.`);
+  if (rcpt.value.code >= 400)
+    return done(
+      'warn',
+      `RCPT to an outside domain got a temporary refusal ("${said(rcpt)}"): inconclusive (greylisting, or a DNS check that failed); a relay refusal should be 5xx.`,
+    );
   const trusted = trustedVantage(vantage)
     ? ` This probe connected from ${vantage}, an address servers often trust to relay (Postfix mynetworks): probe from outside your networks to be sure.`
     : '';
-  return done('fail', `May be an open relay: without authentication it accepted a recipient in a domain it cannot host ("${said(rcpt)}" to <${ADDRESSES.outsideRecipient}>); relay only for authenticated users and your own domains (Postfix reject_unauth_destination).${trusted}`);
+  return done(
+    'fail',
+    `May be an open relay: without authentication it accepted a recipient in a domain it cannot host ("${said(rcpt)}" to <${ADDRESSES.outsideRecipient}>); relay only for authenticated users and your own domains (Postfix reject_unauth_destination).${trusted}`,
+  );
 };

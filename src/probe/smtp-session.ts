@@ -24,7 +24,8 @@ export const ADDRESSES = Object.freeze({
 });
 
 /** RFC 5321 §4.1.2 atext (a Dot-string's atoms) and a domain of LDH labels, or an address literal. */
-const RCPT_PATTERN = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*(@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[A-Za-z0-9.:]+\]))?$/;
+const RCPT_PATTERN =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*(@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[A-Za-z0-9.:]+\]))?$/;
 
 /**
  * Why `address` cannot be the probe's recipient (--rcpt), or undefined: a local part alone
@@ -186,7 +187,11 @@ export function annotate(result: Finding, notes: SessionNotes): Finding {
  * AUTH PLAIN (RFC 4616) or LOGIN with the target's credentials; transcript lines are `AUTH PLAIN ***`
  * and `***`. Never sends a credential the server did not ask for by a mechanism it offered.
  */
-export async function authenticate(conn: RawConnection, target: ProbeTarget, caps: Capabilities): Promise<{ readonly ok: true; readonly reply: Reply } | { readonly ok: false; readonly reason: string; readonly code?: number }> {
+export async function authenticate(
+  conn: RawConnection,
+  target: ProbeTarget,
+  caps: Capabilities,
+): Promise<{ readonly ok: true; readonly reply: Reply } | { readonly ok: false; readonly reason: string; readonly code?: number }> {
   const mechanisms = authMechanisms(caps);
   const user = target.user ?? '';
   const password = target.password ?? '';
@@ -199,7 +204,10 @@ export async function authenticate(conn: RawConnection, target: ProbeTarget, cap
     if (reply.ok && reply.value.code === 334) reply = await conn.command(b64(user), { secret: true });
     if (reply.ok && reply.value.code === 334) reply = await conn.command(b64(password), { secret: true });
   } else {
-    return { ok: false, reason: mechanisms.length ? `no mechanism the probe speaks (offered: ${mechanisms.join(' ')}; it speaks PLAIN and LOGIN)` : 'the server offers no AUTH' };
+    return {
+      ok: false,
+      reason: mechanisms.length ? `no mechanism the probe speaks (offered: ${mechanisms.join(' ')}; it speaks PLAIN and LOGIN)` : 'the server offers no AUTH',
+    };
   }
   if (reply.ok && reply.value.code === 235) return { ok: true, reply: reply.value };
   return { ok: false, reason: `AUTH refused (${said(reply)})`, ...(reply.ok ? { code: reply.value.code } : {}) };

@@ -11,7 +11,19 @@ import type { RawConnection } from './raw.js';
 import type { TlsInfo } from './raw-tls.js';
 import { rfcOf } from './ids.js';
 import { finding, skipped } from './finding.js';
-import { annotate, authenticate, authMechanisms, closeSmtp, ehloName, capabilities, noSession, openSmtp, said, UNKNOWN_COMMAND, type Capabilities } from './smtp-session.js';
+import {
+  annotate,
+  authenticate,
+  authMechanisms,
+  closeSmtp,
+  ehloName,
+  capabilities,
+  noSession,
+  openSmtp,
+  said,
+  UNKNOWN_COMMAND,
+  type Capabilities,
+} from './smtp-session.js';
 import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
 /** A certificate expiring sooner than this many days is a warning. */
@@ -28,7 +40,10 @@ const sentence = (problems: readonly Problem[]): string => {
 export function judgeTls(info: TlsInfo, host: string): { status: FindingStatus; advice: string } {
   const problems: Problem[] = [];
   if (info.protocol === null || /^(SSLv|TLSv1(\.[01])?$)/.test(info.protocol)) {
-    problems.push({ status: 'fail', text: `it negotiated ${info.protocol ?? 'an unknown protocol'}: TLS 1.0 and 1.1 are deprecated (RFC 8996), enable TLS 1.2 and 1.3` });
+    problems.push({
+      status: 'fail',
+      text: `it negotiated ${info.protocol ?? 'an unknown protocol'}: TLS 1.0 and 1.1 are deprecated (RFC 8996), enable TLS 1.2 and 1.3`,
+    });
   }
   if (info.authorizationError === 'CERT_HAS_EXPIRED' || (info.daysLeft !== undefined && info.daysLeft < 0)) {
     problems.push({ status: 'fail', text: `the certificate expired (${info.validTo}): renew it` });
@@ -37,8 +52,16 @@ export function judgeTls(info: TlsInfo, host: string): { status: FindingStatus; 
   } else if (info.daysLeft !== undefined && info.daysLeft < CERT_WARN_DAYS) {
     problems.push({ status: 'warn', text: `the certificate expires in ${info.daysLeft} days (${info.validTo}): renew it` });
   }
-  if (!info.nameMatches) problems.push({ status: 'warn', text: `the certificate (${info.altNames ?? info.subject ?? 'no names'}) does not name ${host}: clients that verify will refuse it` });
-  if (info.selfSigned) problems.push({ status: 'warn', text: 'the certificate is self-signed: clients that verify will refuse it; use one from a public CA (e.g. Let\'s Encrypt)' });
+  if (!info.nameMatches)
+    problems.push({
+      status: 'warn',
+      text: `the certificate (${info.altNames ?? info.subject ?? 'no names'}) does not name ${host}: clients that verify will refuse it`,
+    });
+  if (info.selfSigned)
+    problems.push({
+      status: 'warn',
+      text: "the certificate is self-signed: clients that verify will refuse it; use one from a public CA (e.g. Let's Encrypt)",
+    });
   else if (!info.authorized && info.authorizationError && !['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID'].includes(info.authorizationError)) {
     problems.push({ status: 'warn', text: `the chain does not verify (${info.authorizationError}): serve the full chain from a CA clients trust` });
   }
@@ -75,7 +98,13 @@ async function starttlsChecks(target: ProbeTarget, limits: ProbeLimits): Promise
     return [
       clear
         ? skipped(ids.starttls, rfcOf(ids.starttls), 'Not checked: --starttls off.', t)
-        : finding(ids.starttls, required ? 'fail' : 'warn', rfcOf(ids.starttls), `STARTTLS is not offered: mail to and from this server travels in clear text; enable STARTTLS with a certificate.${required ? ' (--starttls require: the checks that need a session are skipped.)' : ''}`, t),
+        : finding(
+            ids.starttls,
+            required ? 'fail' : 'warn',
+            rfcOf(ids.starttls),
+            `STARTTLS is not offered: mail to and from this server travels in clear text; enable STARTTLS with a certificate.${required ? ' (--starttls require: the checks that need a session are skipped.)' : ''}`,
+            t,
+          ),
       skipped(ids.tls, rfcOf(ids.tls), clear ? 'Not checked: --starttls off.' : 'Not checked: no STARTTLS.'),
       required ? skipped(ids.auth, rfcOf(ids.auth), 'Not checked: no STARTTLS (--starttls require).') : auth,
     ];
@@ -92,7 +121,21 @@ async function starttlsChecks(target: ProbeTarget, limits: ProbeLimits): Promise
   if (conn.ended !== null) {
     const t = conn.takeTranscript();
     const why = 'Not checked: STARTTLS with an argument ended the session.';
-    return [finding(ids.starttls, 'fail', rfcOf(ids.starttls), sentence(problems.filter((p) => p.status !== 'pass').concat(problems.length ? [] : [{ status: 'fail', text: `the session ended at STARTTLS with an argument (${conn.ended})` }])), t), skipped(ids.tls, rfcOf(ids.tls), why), skipped(ids.auth, rfcOf(ids.auth), why)];
+    return [
+      finding(
+        ids.starttls,
+        'fail',
+        rfcOf(ids.starttls),
+        sentence(
+          problems
+            .filter((p) => p.status !== 'pass')
+            .concat(problems.length ? [] : [{ status: 'fail', text: `the session ended at STARTTLS with an argument (${conn.ended})` }]),
+        ),
+        t,
+      ),
+      skipped(ids.tls, rfcOf(ids.tls), why),
+      skipped(ids.auth, rfcOf(ids.auth), why),
+    ];
   }
   // After a 220 to the argument form the server expects a handshake on this connection: start over.
   let current = conn;
@@ -101,7 +144,11 @@ async function starttlsChecks(target: ProbeTarget, limits: ProbeLimits): Promise
     const again = await openSmtp(target, limits, { tls: 'never' });
     if (!again.ok) {
       const t = conn.takeTranscript();
-      return [finding(ids.starttls, 'fail', rfcOf(ids.starttls), `${sentence(problems)} A second session failed: ${again.reason}.`, t), skipped(ids.tls, rfcOf(ids.tls), 'Not checked.'), skipped(ids.auth, rfcOf(ids.auth), 'Not checked.')];
+      return [
+        finding(ids.starttls, 'fail', rfcOf(ids.starttls), `${sentence(problems)} A second session failed: ${again.reason}.`, t),
+        skipped(ids.tls, rfcOf(ids.tls), 'Not checked.'),
+        skipped(ids.auth, rfcOf(ids.auth), 'Not checked.'),
+      ];
     }
     current = again.conn;
   }
@@ -112,7 +159,11 @@ async function starttlsChecks(target: ProbeTarget, limits: ProbeLimits): Promise
     await closeSmtp(current, limits);
     const t = mergeTranscripts(conn, current);
     const why = `STARTTLS refused (${said(start)})`;
-    return [finding(ids.starttls, 'fail', rfcOf(ids.starttls), sentence(problems.filter((p) => p.status !== 'pass')), t), skipped(ids.tls, rfcOf(ids.tls), 'Not checked: STARTTLS failed.'), await authInPlainText(target, limits, why)];
+    return [
+      finding(ids.starttls, 'fail', rfcOf(ids.starttls), sentence(problems.filter((p) => p.status !== 'pass')), t),
+      skipped(ids.tls, rfcOf(ids.tls), 'Not checked: STARTTLS failed.'),
+      await authInPlainText(target, limits, why),
+    ];
   }
   const upgraded = await current.upgradeTls({ timeoutMs: limits.replyTimeoutMs });
   if (!upgraded.ok) {
@@ -120,7 +171,11 @@ async function starttlsChecks(target: ProbeTarget, limits: ProbeLimits): Promise
     problems.push({ status: 'fail', text: `the TLS handshake after 220 failed ${upgraded.event}${upgraded.code ? ` (${upgraded.code})` : ''}` });
     const t = mergeTranscripts(conn, current);
     const why = `TLS handshake failed ${upgraded.event}`;
-    return [finding(ids.starttls, 'fail', rfcOf(ids.starttls), sentence(problems.filter((p) => p.status !== 'pass')), t), skipped(ids.tls, rfcOf(ids.tls), 'Not checked: the handshake failed.'), await authInPlainText(target, limits, why)];
+    return [
+      finding(ids.starttls, 'fail', rfcOf(ids.starttls), sentence(problems.filter((p) => p.status !== 'pass')), t),
+      skipped(ids.tls, rfcOf(ids.tls), 'Not checked: the handshake failed.'),
+      await authInPlainText(target, limits, why),
+    ];
   }
   const early = await current.command('MAIL FROM:<>');
   /** Lines of a plain-text control session, merged into the transcript after this one's. */
@@ -133,7 +188,10 @@ async function starttlsChecks(target: ProbeTarget, limits: ProbeLimits): Promise
     const plain = await mailWithoutEhlo(target, limits);
     control = plain.transcript;
     if (plain.accepted === false) {
-      problems.push({ status: 'warn', text: `MAIL before EHLO inside TLS was accepted ("${said(early)}") although in clear text it is refused without EHLO: the server kept its pre-TLS state (RFC 3207 §4.2: discard it)` });
+      problems.push({
+        status: 'warn',
+        text: `MAIL before EHLO inside TLS was accepted ("${said(early)}") although in clear text it is refused without EHLO: the server kept its pre-TLS state (RFC 3207 §4.2: discard it)`,
+      });
     }
   }
   let tlsCaps: Capabilities | undefined;
@@ -149,13 +207,29 @@ async function starttlsChecks(target: ProbeTarget, limits: ProbeLimits): Promise
   const starttlsT = control ? { sent: [...merged.sent, ...control.sent], received: [...merged.received, ...control.received] } : merged;
   const real = problems.filter((p) => p.status !== 'pass');
   const mailBeforeEhlo = control ? 'MAIL before the new EHLO accepted, as it is in clear text (the server needs no EHLO)' : 'MAIL before the new EHLO refused';
-  const starttls = finding(ids.starttls, worst(real), rfcOf(ids.starttls), real.length ? sentence(real)
-    : `STARTTLS works: 501 for an argument, ${upgraded.tls.protocol} handshake, ${mailBeforeEhlo}, STARTTLS no longer offered inside TLS.`, starttlsT);
+  const starttls = finding(
+    ids.starttls,
+    worst(real),
+    rfcOf(ids.starttls),
+    real.length
+      ? sentence(real)
+      : `STARTTLS works: 501 for an argument, ${upgraded.tls.protocol} handshake, ${mailBeforeEhlo}, STARTTLS no longer offered inside TLS.`,
+    starttlsT,
+  );
 
   const judged = judgeTls(upgraded.tls, target.host);
-  const tls = finding(ids.tls, judged.status, rfcOf(ids.tls), judged.advice, { sent: ['[TLS handshake]'], received: describeTls(upgraded.tls) }, upgraded.tls.protocol ?? undefined);
+  const tls = finding(
+    ids.tls,
+    judged.status,
+    rfcOf(ids.tls),
+    judged.advice,
+    { sent: ['[TLS handshake]'], received: describeTls(upgraded.tls) },
+    upgraded.tls.protocol ?? undefined,
+  );
 
-  const auth = tlsCaps ? await authCheck(current, target, tlsCaps, plaintextAuth(plainCaps, true), true) : skipped(ids.auth, rfcOf(ids.auth), 'Not checked: no EHLO inside TLS.');
+  const auth = tlsCaps
+    ? await authCheck(current, target, tlsCaps, plaintextAuth(plainCaps, true), true)
+    : skipped(ids.auth, rfcOf(ids.auth), 'Not checked: no EHLO inside TLS.');
   await closeSmtp(current, limits);
   return [starttls, tls, auth];
 }
@@ -222,12 +296,20 @@ async function authInPlainText(target: ProbeTarget, limits: ProbeLimits, why: st
  * and the target's credentials, when given and `sendCredentials` (inside TLS, or --starttls off), must
  * get 235. Takes its own part of the transcript.
  */
-async function authCheck(conn: RawConnection, target: ProbeTarget, caps: Capabilities, before: Problem | undefined, sendCredentials: boolean): Promise<Finding> {
+async function authCheck(
+  conn: RawConnection,
+  target: ProbeTarget,
+  caps: Capabilities,
+  before: Problem | undefined,
+  sendCredentials: boolean,
+): Promise<Finding> {
   const id = 'smtp.auth';
   const problems: Problem[] = before ? [before] : [];
   const mechanisms = authMechanisms(caps);
   if (mechanisms.length === 0 && (target.user === undefined || !sendCredentials)) {
-    return before ? finding(id, worst(problems), rfcOf(id), sentence(problems), conn.takeTranscript()) : skipped(id, rfcOf(id), 'Not checked: the server offers no AUTH (fine for an MX that takes mail only for its own domains).');
+    return before
+      ? finding(id, worst(problems), rfcOf(id), sentence(problems), conn.takeTranscript())
+      : skipped(id, rfcOf(id), 'Not checked: the server offers no AUTH (fine for an MX that takes mail only for its own domains).');
   }
   if (mechanisms.includes('PLAIN') && conn.ended === null) {
     const begin = await conn.command('AUTH PLAIN');
@@ -269,13 +351,22 @@ async function injectionCheck(target: ProbeTarget, limits: ProbeLimits): Promise
   };
   if (!start.ok) return done('warn', `STARTTLS with a command pipelined behind it got no reply ${start.event}; expected 220, or a refusal with text.`);
   if (start.value.code !== 220) {
-    return done('pass', `The server refused STARTTLS with a command pipelined behind it ("${said(start)}"): hardening (Postfix smtpd_forbid_unauth_pipelining).`);
+    return done(
+      'pass',
+      `The server refused STARTTLS with a command pipelined behind it ("${said(start)}"): hardening (Postfix smtpd_forbid_unauth_pipelining).`,
+    );
   }
   const upgraded = await conn.upgradeTls({ timeoutMs: limits.replyTimeoutMs });
   if (!upgraded.ok) {
     conn.destroy();
     const clear = upgraded.leftover ? ` It answered the pipelined command in clear text first ("${upgraded.leftover.trim()}").` : '';
-    return finding(id, clear ? 'warn' : 'pass', rfcOf(id), `The TLS handshake failed after a command was pipelined behind STARTTLS ${upgraded.event}: the command was not carried into TLS.${clear}`, conn.takeTranscript());
+    return finding(
+      id,
+      clear ? 'warn' : 'pass',
+      rfcOf(id),
+      `The TLS handshake failed after a command was pipelined behind STARTTLS ${upgraded.event}: the command was not carried into TLS.${clear}`,
+      conn.takeTranscript(),
+    );
   }
   const ehlo = await conn.command(`EHLO ${ehloName(conn)}`);
   if (!ehlo.ok) return done('warn', `No reply to EHLO inside TLS ${ehlo.event}.`);
@@ -284,7 +375,10 @@ async function injectionCheck(target: ProbeTarget, limits: ProbeLimits): Promise
   }
   const second = await conn.readReply(Math.min(limits.replyTimeoutMs, 2_000));
   if (second.ok && second.value.code === 250) {
-    return done('fail', `Vulnerable to STARTTLS command injection (CVE-2011-0411): the server answered "${UNKNOWN_COMMAND}", sent in clear text before the handshake, inside TLS ("${said(ehlo)}"); flush the input buffer at STARTTLS (upgrade the server).`);
+    return done(
+      'fail',
+      `Vulnerable to STARTTLS command injection (CVE-2011-0411): the server answered "${UNKNOWN_COMMAND}", sent in clear text before the handshake, inside TLS ("${said(ehlo)}"); flush the input buffer at STARTTLS (upgrade the server).`,
+    );
   }
   return done('warn', `The first reply inside TLS was "${said(ehlo)}", not 250 to our EHLO.`);
 }

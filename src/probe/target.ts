@@ -60,7 +60,8 @@ export function parseTarget(text: string, separatePassword?: string): ProbeTarge
   let rest = text.slice(scheme[0].length);
   const slash = rest.search(/[/?#]/);
   if (slash !== -1) {
-    if (rest.slice(slash) !== '/') throw new TargetError(`bad target ${quoted(redactUrl(text))}: a path, query or fragment is not allowed (${USAGE})`, 'EBADTARGET');
+    if (rest.slice(slash) !== '/')
+      throw new TargetError(`bad target ${quoted(redactUrl(text))}: a path, query or fragment is not allowed (${USAGE})`, 'EBADTARGET');
     rest = rest.slice(0, slash);
   }
   const at = rest.lastIndexOf('@');
@@ -76,7 +77,10 @@ export function parseTarget(text: string, separatePassword?: string): ProbeTarge
   }
   if (separatePassword !== undefined) {
     if (user === undefined || password !== undefined) {
-      throw new TargetError(`bad target ${quoted(redactUrl(text))}: with --password-env or --password-file, name the user and no password ("ftp://user@host")`, 'EBADTARGET');
+      throw new TargetError(
+        `bad target ${quoted(redactUrl(text))}: with --password-env or --password-file, name the user and no password ("ftp://user@host")`,
+        'EBADTARGET',
+      );
     }
     password = separatePassword;
   }
@@ -87,7 +91,8 @@ export function parseTarget(text: string, separatePassword?: string): ProbeTarge
     if (close === -1) throw new TargetError(`bad host in ${quoted(redactUrl(text))}: "[" without "]"`, 'EBADTARGET');
     host = rest.slice(1, close);
     const after = rest.slice(close + 1);
-    if (after !== '' && !after.startsWith(':')) throw new TargetError(`bad host in ${quoted(redactUrl(text))}: unexpected ${quoted(after)} after "]"`, 'EBADTARGET');
+    if (after !== '' && !after.startsWith(':'))
+      throw new TargetError(`bad host in ${quoted(redactUrl(text))}: unexpected ${quoted(after)} after "]"`, 'EBADTARGET');
     portText = after === '' ? undefined : after.slice(1);
     if (isIP(host) !== 6) throw new TargetError(`unknown host ${quoted(host)}: not an IPv6 address`, 'EBADTARGET');
   } else {
@@ -101,7 +106,8 @@ export function parseTarget(text: string, separatePassword?: string): ProbeTarge
   let port: number = DEFAULT_PORTS[protocol];
   if (portText !== undefined) {
     port = Number(portText);
-    if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) throw new TargetError(`bad port ${quoted(portText)} in ${quoted(redactUrl(text))}: expected 1 to 65535`, 'EBADTARGET');
+    if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535)
+      throw new TargetError(`bad port ${quoted(portText)} in ${quoted(redactUrl(text))}: expected 1 to 65535`, 'EBADTARGET');
   }
   if (protocol === 'ftp') {
     return { protocol, host, port, user: user ?? ANONYMOUS.user, password: password ?? (user === undefined ? ANONYMOUS.password : '') };
@@ -132,7 +138,11 @@ export function redactUrl(text: string): string {
  * Resolves the target's host (dns.lookup, as connect does, or `resolver`), within `timeoutMs`. An
  * address is returned as it is. Throws TargetError `unknown host "NAME" (ENOTFOUND)` naming the host exactly as given.
  */
-export async function resolveTarget(target: ProbeTarget, timeoutMs: number, resolver: (host: string) => Promise<{ address: string }> = lookup): Promise<string> {
+export async function resolveTarget(
+  target: ProbeTarget,
+  timeoutMs: number,
+  resolver: (host: string) => Promise<{ address: string }> = lookup,
+): Promise<string> {
   if (isIP(target.host)) return target.host;
   const found = await bounded(
     resolver(target.host).then(
@@ -159,7 +169,12 @@ export async function reachTarget(target: ProbeTarget, timeoutMs: number): Promi
     return address;
   }
   const { failure } = result;
-  if (failure.kind === 'refused') throw new TargetError(`cannot connect to ${where}: connection refused (nothing listens on port ${target.port})`, 'ECONNREFUSED');
-  if (failure.kind === 'timeout') throw new TargetError(`cannot connect to ${where}: no answer within ${timeoutMs} ms (timeout; a firewall may drop the packets)`, 'ETIMEDOUT');
-  throw new TargetError(`cannot connect to ${where}: ${failure.kind === 'unreachable' ? 'host unreachable' : failure.kind === 'reset' ? 'connection reset' : 'connect failed'} (${failure.code ?? failure.kind})`, 'ECONNECT');
+  if (failure.kind === 'refused')
+    throw new TargetError(`cannot connect to ${where}: connection refused (nothing listens on port ${target.port})`, 'ECONNREFUSED');
+  if (failure.kind === 'timeout')
+    throw new TargetError(`cannot connect to ${where}: no answer within ${timeoutMs} ms (timeout; a firewall may drop the packets)`, 'ETIMEDOUT');
+  throw new TargetError(
+    `cannot connect to ${where}: ${failure.kind === 'unreachable' ? 'host unreachable' : failure.kind === 'reset' ? 'connection reset' : 'connect failed'} (${failure.code ?? failure.kind})`,
+    'ECONNECT',
+  );
 }

@@ -27,7 +27,14 @@ export type FtpMark =
    * a 1xx (RFC 959 §4.2), after which `to` still waits for its completion reply. `lines`: each line's
    * text without the code prefix (`211-`, `211 `); inner lines not in the `211-` form are kept whole.
    */
-  | { readonly kind: 'reply'; readonly end: number; readonly to: string; readonly code: number; readonly lines: readonly string[]; readonly preliminary: boolean };
+  | {
+      readonly kind: 'reply';
+      readonly end: number;
+      readonly to: string;
+      readonly code: number;
+      readonly lines: readonly string[];
+      readonly preliminary: boolean;
+    };
 
 /** Commands whose argument is a credential (RFC 959 §4.1.1 PASS, ACCT). */
 const SECRET: ReadonlySet<string> = new Set(['PASS', 'ACCT']);
@@ -152,29 +159,47 @@ export class FtpPhase {
   }
 
   /** The code of the last reply the client was shown (or the proxy told it). */
-  get lastCode(): number | undefined { return this.#lastCode; }
+  get lastCode(): number | undefined {
+    return this.#lastCode;
+  }
 
   /** How the client broke framing rules: a command ended by a bare LF. */
-  get violations(): readonly string[] { return this.#violations; }
+  get violations(): readonly string[] {
+    return this.#violations;
+  }
 
   /** Transfer commands the client sent (STOR, RETR, LIST, APPE…): more than it meant to is a retry. */
-  get transfers(): number { return this.#transfers; }
+  get transfers(): number {
+    return this.#transfers;
+  }
 
   /** Transfers the client was told completed: a 2xx (226, 250) to a transfer command. */
-  get completed(): number { return this.#completed; }
+  get completed(): number {
+    return this.#completed;
+  }
 
   /** The same counts under the names every protocol's view uses (see ./conversation.ts). */
-  get accepted(): number { return this.#completed; }
-  get transactions(): number { return this.#transfers; }
+  get accepted(): number {
+    return this.#completed;
+  }
+  get transactions(): number {
+    return this.#transfers;
+  }
 
   /** The last transfer command the client sent (upper case: STOR, RETR...), if any. */
-  get lastTransfer(): string | undefined { return this.#lastTransfer; }
+  get lastTransfer(): string | undefined {
+    return this.#lastTransfer;
+  }
 
   /** A data connection is open (between `dataOpened` and `dataClosed`). */
-  get dataOpen(): boolean { return this.#dataOpen; }
+  get dataOpen(): boolean {
+    return this.#dataOpen;
+  }
 
   /** Data octets of the current (or last) data connection, both directions; a new one starts at 0. */
-  get bytes(): number { return this.#bytes; }
+  get bytes(): number {
+    return this.#bytes;
+  }
 
   /** The client sent a command. */
   sent(mark: FtpMark): void {

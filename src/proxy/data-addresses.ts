@@ -76,9 +76,11 @@ export class DataAddresses {
     if (mode === 'passive' && hasAddress && !isIPv4(here)) return Buffer.from('425 PASV cannot name an IPv6 address: use EPSV\r\n', 'latin1');
     const how = this.#o.arming.misroute(hasAddress);
     const port =
-      how === 'refused' ? await this.#closedPort(here)
-      : how === 'blackholed' ? await this.#blackhole(here)
-      : await this.#listen(here, (socket) => this.#o.accept(socket, target, mode));
+      how === 'refused'
+        ? await this.#closedPort(here)
+        : how === 'blackholed'
+          ? await this.#blackhole(here)
+          : await this.#listen(here, (socket) => this.#o.accept(socket, target, mode));
     const host = how === 'wrong-address' ? nowhereBut(here) : here;
     const [from, to] = mode === 'passive' ? ['server', 'client'] : ['client', 'server'];
     this.#o.transcript.add('--', `data address: ${from} said ${target.host}:${target.port}, ${to} told ${host}:${port}`);

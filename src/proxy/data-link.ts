@@ -239,7 +239,9 @@ export class DataLink implements Link {
         await drained(this.#socket(to), READ_GRACE_MS);
       };
       for (const to of [toward, other].filter((t) => t !== cut)) {
-        const sent = this.#flushed(to).then(() => wait(to)).then(() => rst(to));
+        const sent = this.#flushed(to)
+          .then(() => wait(to))
+          .then(() => rst(to));
         // Only the fault's own end: a client that is the other end gets its RST after the grace, the reply meanwhile.
         if (to === 'client' && to === toward) this.#clientRst = sent.then(() => void (this.#clientRst = undefined));
       }

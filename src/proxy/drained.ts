@@ -24,7 +24,11 @@ const POLL_MS = 5;
 export function tableKeys(address: string, port: number): readonly string[] | undefined {
   const v4 = address.replace(/^::ffff:/, '');
   if (!isIPv4(v4)) return undefined;
-  const word = v4.split('.').reverse().map((o) => Number(o).toString(16).padStart(2, '0').toUpperCase()).join('');
+  const word = v4
+    .split('.')
+    .reverse()
+    .map((o) => Number(o).toString(16).padStart(2, '0').toUpperCase())
+    .join('');
   const key = `${word}:${port.toString(16).padStart(4, '0').toUpperCase()}`;
   return [key, `0000000000000000FFFF0000${key}`];
 }

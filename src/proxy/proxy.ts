@@ -200,7 +200,16 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       const reached = entry.client.localAddress?.replace(/^::ffff:/, '');
       const dialect = (control: Link): Dialect =>
         ftp
-          ? new FtpData({ listenerFault: hooks.listenerFault, host: reached && net.isIPv4(reached) ? reached : host, serverFacingHost: upstream.localAddress ?? host, upstreamHost: options.upstream.host, transcript: entry.transcript, faults: mine.filter(onDataSide), fire: markFired, control })
+          ? new FtpData({
+              listenerFault: hooks.listenerFault,
+              host: reached && net.isIPv4(reached) ? reached : host,
+              serverFacingHost: upstream.localAddress ?? host,
+              upstreamHost: options.upstream.host,
+              transcript: entry.transcript,
+              faults: mine.filter(onDataSide),
+              fire: markFired,
+              control,
+            })
           : { tracker: new SmtpTracker(), view: new SmtpPhase() };
       const faults = ftp ? mine.filter((f) => !onDataSide(f)) : mine;
       const session = new Session({ index: entry.index, client: entry.client, server: upstream, faults, hooks, transcript: entry.transcript, dialect });
@@ -286,22 +295,21 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   };
 
   async function shutdown(): Promise<void> {
-      closing = true;
-      for (const timer of timers) clearTimeout(timer);
-      server.close();
-      for (const entry of entries) {
-        entry.ftp?.close();
-        if (entry.session) entry.session.abort('close');
-        else destroy(entry);
-      }
-      // A server that never closes its side must not hold us: give it a moment, then cut.
-      const ended = Promise.all(entries.map((e) => e.session?.done));
-      await bounded(ended, CLOSE_GRACE_MS);
-      entries.forEach(destroy);
-      await ended;
+    closing = true;
+    for (const timer of timers) clearTimeout(timer);
+    server.close();
+    for (const entry of entries) {
+      entry.ftp?.close();
+      if (entry.session) entry.session.abort('close');
+      else destroy(entry);
+    }
+    // A server that never closes its side must not hold us: give it a moment, then cut.
+    const ended = Promise.all(entries.map((e) => e.session?.done));
+    await bounded(ended, CLOSE_GRACE_MS);
+    entries.forEach(destroy);
+    await ended;
   }
 }
-
 
 /** The listening socket's file descriptor. Node exposes no API for it; `_handle.fd` is its TCPWrap's. */
 function listeningFd(server: Server): number {

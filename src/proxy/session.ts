@@ -25,7 +25,7 @@ import { BodyLedger } from './body-ledger.js';
 import { RelayDirection, shift, type Pending } from './relay.js';
 import { closed, readProof, resetSocket } from './sockets.js';
 import { Teardown, type ClientSaw } from './teardown.js';
-import { Transcript, recordMark } from './transcript.js';
+import { type Transcript, recordMark } from './transcript.js';
 
 /** What the session tells its proxy. */
 export interface SessionHooks {
@@ -282,22 +282,25 @@ export class Session<D extends Dialect = Dialect> implements Link {
     if (!replacement) return false;
     const relay = this.#relays[dir];
     relay.editing = true;
-    void replacement.then((line) => {
-      relay.editing = false;
-      if (this.#state.ended) return;
-      if (line === null) return relay.pump();
-      const start = p.lineStart;
-      const by = line.length - (mark.end - start);
-      p.data = Buffer.concat([p.data.subarray(0, start), line, p.data.subarray(mark.end)]);
-      for (let i = p.next; i < p.marks.length; i++) p.marks[i] = shift(p.marks[i]!, by);
-      relay.pump();
-    }, (error: unknown) => {
-      // The line cannot be rewritten (no listener could be opened): the session cannot go on truthfully.
-      relay.editing = false;
-      if (this.#state.ended) return;
-      this.transcript.add('!!', `cannot rewrite ${mark.kind === 'reply' ? 'a reply' : 'a command'} (${(error as Error).message}): session reset`);
-      this.abort('reset');
-    });
+    void replacement.then(
+      (line) => {
+        relay.editing = false;
+        if (this.#state.ended) return;
+        if (line === null) return relay.pump();
+        const start = p.lineStart;
+        const by = line.length - (mark.end - start);
+        p.data = Buffer.concat([p.data.subarray(0, start), line, p.data.subarray(mark.end)]);
+        for (let i = p.next; i < p.marks.length; i++) p.marks[i] = shift(p.marks[i]!, by);
+        relay.pump();
+      },
+      (error: unknown) => {
+        // The line cannot be rewritten (no listener could be opened): the session cannot go on truthfully.
+        relay.editing = false;
+        if (this.#state.ended) return;
+        this.transcript.add('!!', `cannot rewrite ${mark.kind === 'reply' ? 'a reply' : 'a command'} (${(error as Error).message}): session reset`);
+        this.abort('reset');
+      },
+    );
     return true;
   }
 

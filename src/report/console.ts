@@ -35,7 +35,6 @@ const ESC = '\u001b';
 const CLEAR_LINE = `\r${ESC}[2K`;
 const VERDICT_COLOR: Record<Verdict, number> = { conformant: 32, deviates: 31, unfired: 33, error: 31, 'n/a': 90 };
 
-
 /** Creates a reporter writing to `out`; its progress counters belong to this reporter alone. */
 export function createConsoleReporter(out: NodeJS.WritableStream, options: ConsoleOptions): ConsoleReporter {
   const paint = (code: number, text: string): string => (options.color ? `${ESC}[${code}m${text}${ESC}[0m` : text);
@@ -137,7 +136,9 @@ function renderMatrix(results: readonly Result[], paint: (code: number, text: st
         const padded = text(row.scenario, c).padEnd(widths[i]!);
         return cell ? paint(VERDICT_COLOR[cell.verdict], padded) : padded;
       }),
-    ].join('  ').trimEnd(),
+    ]
+      .join('  ')
+      .trimEnd(),
   );
   return [header.trimEnd(), ...body];
 }

@@ -59,7 +59,9 @@ export function renderHtml(results: readonly Result[], meta: HtmlMeta): string {
     '</head>',
     '<body>',
     renderHeader(results, meta),
-    ...(meta.incomplete ? [`<p class="incomplete" role="alert">Incomplete: ${esc(meta.incomplete.reason)}; ${results.length} of ${meta.incomplete.total} runs finished.</p>`] : []),
+    ...(meta.incomplete
+      ? [`<p class="incomplete" role="alert">Incomplete: ${esc(meta.incomplete.reason)}; ${results.length} of ${meta.incomplete.total} runs finished.</p>`]
+      : []),
     renderFilters(records, matrices),
     '<main>',
     ...(matrices.length > 0 ? matrices.map(renderMatrix) : ['<p class="none">No results.</p>']),
@@ -151,7 +153,9 @@ function factsOf(r: Result): string[] {
   }
   if (r.messages) {
     const m = r.messages;
-    facts.push(`messages: ${m.sent} sent, ${m.reportedDelivered} reported delivered, ${m.reportedFailed} failed, ${m.lost} lost, ${m.duplicated} duplicated, ${m.retried} retried`);
+    facts.push(
+      `messages: ${m.sent} sent, ${m.reportedDelivered} reported delivered, ${m.reportedFailed} failed, ${m.lost} lost, ${m.duplicated} duplicated, ${m.retried} retried`,
+    );
   }
   return facts;
 }

@@ -34,8 +34,14 @@ export async function writeJunitReport(file: string, results: readonly Result[],
   }
   if (incomplete) {
     const why = `${incomplete.reason}: ${results.length} of ${incomplete.total} runs finished`;
-    builder.testSuite().name('wireprobe').property('incomplete', incomplete.reason)
-      .testCase().className('wireprobe').name('incomplete').failure(why, 'incomplete');
+    builder
+      .testSuite()
+      .name('wireprobe')
+      .property('incomplete', incomplete.reason)
+      .testCase()
+      .className('wireprobe')
+      .name('incomplete')
+      .failure(why, 'incomplete');
   }
   await writeReportFile(file, builder.build());
 }

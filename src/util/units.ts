@@ -7,8 +7,19 @@ import { quote } from './terminal.js';
 /** A unit suffix (lower case, `''` for none) to its multiplier. */
 export type Units = Readonly<Record<string, number>>;
 /** `k`, `m`, `g` and `KiB`, `MiB`, `GiB` are powers of 1024; `KB`, `MB`, `GB` powers of 1000. */
-export const SIZE_UNITS: Units = Object.freeze({ '': 1, b: 1, k: 1024, kib: 1024, kb: 1000, m: 1024 ** 2,
-  mib: 1024 ** 2, mb: 1000 ** 2, g: 1024 ** 3, gib: 1024 ** 3, gb: 1000 ** 3 });
+export const SIZE_UNITS: Units = Object.freeze({
+  '': 1,
+  b: 1,
+  k: 1024,
+  kib: 1024,
+  kb: 1000,
+  m: 1024 ** 2,
+  mib: 1024 ** 2,
+  mb: 1000 ** 2,
+  g: 1024 ** 3,
+  gib: 1024 ** 3,
+  gb: 1000 ** 3,
+});
 /** A plain number is milliseconds. */
 export const DURATION_UNITS: Units = Object.freeze({ '': 1, ms: 1, s: 1000, m: 60_000 });
 /** What a size or a duration looks like, for "expected ..." messages. */
@@ -20,7 +31,11 @@ export class UnitSyntaxError extends Error {
   readonly code = 'EUNITSYNTAX'; // what to test for, rather than the message (as undici's errors)
   override readonly name = 'UnitSyntaxError';
   /** `what`: `size` or `duration`. */
-  constructor(readonly input: string, readonly what: string, expected: string) {
+  constructor(
+    readonly input: string,
+    readonly what: string,
+    expected: string,
+  ) {
     super(`bad ${what} ${quote(input)}: expected ${expected}`);
   }
 }
@@ -67,10 +82,25 @@ function inUnits(n: number, units: readonly (readonly [string, number])[], plain
 
 /** Bytes as `1GiB`, `64KiB`, `1536` (binary units only, so parseSize gives the same number back). */
 export function formatSize(bytes: number): string {
-  return inUnits(bytes, [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]], '');
+  return inUnits(
+    bytes,
+    [
+      ['GiB', 1024 ** 3],
+      ['MiB', 1024 ** 2],
+      ['KiB', 1024],
+    ],
+    '',
+  );
 }
 
 /** Milliseconds as `2m`, `90s`, `1500ms` (so parseDuration gives the same number back). */
 export function formatDuration(ms: number): string {
-  return inUnits(ms, [['m', 60_000], ['s', 1000]], 'ms');
+  return inUnits(
+    ms,
+    [
+      ['m', 60_000],
+      ['s', 1000],
+    ],
+    'ms',
+  );
 }

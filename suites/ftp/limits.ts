@@ -41,15 +41,17 @@ const OVER: readonly (readonly [string, string, LimitFault['over']])[] = [
 ];
 
 const scenarios: FtpScenario[] = [
-  ...OVER.map(([name, title, over]): FtpScenario => ({
-    ...common,
-    id: `${SUITE}/${name}`,
-    title: `${BURST} parallel uploads, a limit of ${LIMIT} sessions, ${title} over it`,
-    fault: { kind: 'limit', max: LIMIT, over, at: 'connect' },
-    expect: accounts,
-    ftp: burst,
-    server: { greetingDelayMs: HOLD_MS },
-  })),
+  ...OVER.map(
+    ([name, title, over]): FtpScenario => ({
+      ...common,
+      id: `${SUITE}/${name}`,
+      title: `${BURST} parallel uploads, a limit of ${LIMIT} sessions, ${title} over it`,
+      fault: { kind: 'limit', max: LIMIT, over, at: 'connect' },
+      expect: accounts,
+      ftp: burst,
+      server: { greetingDelayMs: HOLD_MS },
+    }),
+  ),
   {
     ...common,
     id: `${SUITE}/server-limit-421`,
@@ -85,7 +87,7 @@ const scenarios: FtpScenario[] = [
   {
     ...common,
     id: `${SUITE}/530-at-pass`,
-    title: 'the limit answered at login: 530 to PASS, then close (proftpd\'s MaxClients)',
+    title: "the limit answered at login: 530 to PASS, then close (proftpd's MaxClients)",
     fault: { kind: 'reply', code: 530, text: 'Sorry, the maximum number of clients (2) has been reached', at: { before: 'PASS' }, then: 'close' },
     expect: { client: 'fails', rule: 'RFC 959 §4.2: 530 to PASS means not logged in; the client must report the failure' },
     ftp: { direction: 'upload' },

@@ -36,10 +36,12 @@ const ROWS: readonly Row[] = [
     fault: { kind: 'dataport', how: 'wrong-address', at: 'connect' },
     passive: {
       client: 'delivers',
-      rule: 'A 227 address other than the control connection\'s is a NAT misconfiguration; robust clients connect to the control address instead (curl --ftp-skip-pasv-ip, its default) or use EPSV (RFC 2428 §3)',
+      rule: "A 227 address other than the control connection's is a NAT misconfiguration; robust clients connect to the control address instead (curl --ftp-skip-pasv-ip, its default) or use EPSV (RFC 2428 §3)",
       unfiredFine: NO_227,
     },
-    activeExpect: reportsFailure('RFC 2577 §3: a server refuses a PORT to an address other than the client\'s (500/504), or cannot connect back (425, RFC 959 §4.2); the client must report it'),
+    activeExpect: reportsFailure(
+      "RFC 2577 §3: a server refuses a PORT to an address other than the client's (500/504), or cannot connect back (425, RFC 959 §4.2); the client must report it",
+    ),
   },
   {
     name: 'data-port-refused',
@@ -108,6 +110,7 @@ const scenarios: FtpScenario[] = ROWS.map((row) => ({
 export const modes: Suite = {
   name: SUITE,
   protocol: 'ftp',
-  description: 'passive and active side by side against wrong and refused data addresses, EPSV/EPRT refused, active mode off, data connections reset or stalled',
+  description:
+    'passive and active side by side against wrong and refused data addresses, EPSV/EPRT refused, active mode off, data connections reset or stalled',
   scenarios,
 };

@@ -30,7 +30,7 @@ const dataCut: Expect = {
 
 const downloadCut: Expect = {
   client: 'fails',
-  rule: 'RFC 959 §3.4.1, §4.2: in stream mode the end of the file is the closing of the data connection, so a download cut mid-transfer ends like a whole one on the client\'s side; the server answers 426 (Connection closed; transfer aborted), and a client must report the failure, never a short file as complete',
+  rule: "RFC 959 §3.4.1, §4.2: in stream mode the end of the file is the closing of the data connection, so a download cut mid-transfer ends like a whole one on the client's side; the server answers 426 (Connection closed; transfer aborted), and a client must report the failure, never a short file as complete",
 };
 
 /** [name, trigger, channel, expectation, title]. */
@@ -83,29 +83,37 @@ const retrCuts: FtpScenario[] = (['reset', 'close'] as const).map((kind) => ({
   timeouts: { socket: 3_000, deadline: 15_000 },
 }));
 
-const scenarios: FtpScenario[] = [...POINTS.flatMap(([name, at, channel, expect, title]) =>
-  (['reset', 'close'] as const).map((kind): FtpScenario => ({
-    id: `${SUITE}/${kind}-${name}`,
-    suite: SUITE,
-    protocol: 'ftp',
-    title: `${kind === 'reset' ? 'RST' : 'FIN'} ${title}`,
-    // On the data connection a plain FIN would read as end of file (RFC 959 §3.4.1): `abort` also
-    // answers the client's next write with an RST, as a peer that closed its socket does.
-    fault: kind === 'reset'
-      ? { kind, at, ...(channel ? { channel } : {}) }
-      : { kind, at, ...(channel ? { channel } : {}), ...(channel === 'data' ? { then: 'abort' as const } : {}) },
-    expect,
-    // Mid-transfer cuts: larger than loopback socket buffers, so the client is still writing when its
-    // connection dies, rather than waiting on a reply with everything already in its kernel's buffers.
-    messageBytes: name.endsWith('mid-stor') ? 8 * FILE_BYTES : FILE_BYTES,
-    ftp: { direction: 'upload' },
-    timeouts: { socket: 3_000, deadline: 15_000 },
-  })),
-), ...retrCuts, ...restarts];
+const scenarios: FtpScenario[] = [
+  ...POINTS.flatMap(([name, at, channel, expect, title]) =>
+    (['reset', 'close'] as const).map(
+      (kind): FtpScenario => ({
+        id: `${SUITE}/${kind}-${name}`,
+        suite: SUITE,
+        protocol: 'ftp',
+        title: `${kind === 'reset' ? 'RST' : 'FIN'} ${title}`,
+        // On the data connection a plain FIN would read as end of file (RFC 959 §3.4.1): `abort` also
+        // answers the client's next write with an RST, as a peer that closed its socket does.
+        fault:
+          kind === 'reset'
+            ? { kind, at, ...(channel ? { channel } : {}) }
+            : { kind, at, ...(channel ? { channel } : {}), ...(channel === 'data' ? { then: 'abort' as const } : {}) },
+        expect,
+        // Mid-transfer cuts: larger than loopback socket buffers, so the client is still writing when its
+        // connection dies, rather than waiting on a reply with everything already in its kernel's buffers.
+        messageBytes: name.endsWith('mid-stor') ? 8 * FILE_BYTES : FILE_BYTES,
+        ftp: { direction: 'upload' },
+        timeouts: { socket: 3_000, deadline: 15_000 },
+      }),
+    ),
+  ),
+  ...retrCuts,
+  ...restarts,
+];
 
 export const resets: Suite = {
   name: SUITE,
   protocol: 'ftp',
-  description: 'RST and FIN at each control phase of an upload, on the data connection mid-STOR and mid-RETR, on the control connection mid-transfer, and a server restart mid-transfer',
+  description:
+    'RST and FIN at each control phase of an upload, on the data connection mid-STOR and mid-RETR, on the control connection mid-transfer, and a server restart mid-transfer',
   scenarios,
 };

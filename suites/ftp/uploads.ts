@@ -64,7 +64,14 @@ export function uploads(sizeMib: number = DEFAULT_UPLOAD_MIB): Suite {
       ...common,
       id: `${SUITE}/control-killed-421`,
       title: '421 and a close on the control connection after 8 MiB went over the data connection',
-      fault: { kind: 'reply', code: 421, text: 'Idle timeout, closing control connection', at: { after: 'STOR', bytes: 8 * MiB }, channel: 'control', then: 'close' },
+      fault: {
+        kind: 'reply',
+        code: 421,
+        text: 'Idle timeout, closing control connection',
+        at: { after: 'STOR', bytes: 8 * MiB },
+        channel: 'control',
+        then: 'close',
+      },
       expect: {
         client: 'fails',
         rule: 'RFC 959 §4.2: 421 closes the control connection; without the 226 the upload must be reported failed',
@@ -85,7 +92,7 @@ export function uploads(sizeMib: number = DEFAULT_UPLOAD_MIB): Suite {
       ftp: { direction: 'upload', resume: true },
       expect: {
         client: 'delivers',
-        rule: 'RFC 3659 §4-5: SIZE tells where the server\'s file ends and REST+STOR (or APPE) goes on from there; the file must end up whole',
+        rule: "RFC 3659 §4-5: SIZE tells where the server's file ends and REST+STOR (or APPE) goes on from there; the file must end up whole",
       },
     },
   ];
@@ -93,7 +100,8 @@ export function uploads(sizeMib: number = DEFAULT_UPLOAD_MIB): Suite {
   return {
     name: SUITE,
     protocol: 'ftp',
-    description: 'large uploads: a throttled link vs client and server timeouts, the control connection killed mid-transfer, a stalled sink, resume after a reset',
+    description:
+      'large uploads: a throttled link vs client and server timeouts, the control connection killed mid-transfer, a stalled sink, resume after a reset',
     scenarios,
   };
 }

@@ -34,7 +34,10 @@ const scenarios: SmtpScenario[] = CASES.map(([name, title, fault, message]) => (
   protocol: 'smtp',
   title,
   ...(fault ? { fault } : {}),
-  expect: name === 'dot-stuffing' ? { ...delivers, rule: 'RFC 5321 §4.5.2: the client doubles a leading dot; the server removes it; the message arrives intact' } : delivers,
+  expect:
+    name === 'dot-stuffing'
+      ? { ...delivers, rule: 'RFC 5321 §4.5.2: the client doubles a leading dot; the server removes it; the message arrives intact' }
+      : delivers,
   messageBytes: MESSAGE_BYTES,
   message,
 }));

@@ -46,7 +46,12 @@ const scenarios: SmtpScenario[] = [
     sends: { count: BURST, mode: 'parallel' as const },
     needs: 'connection-per-message' as const,
   })),
-  ...([['pool-below-limit', 1], ['pool-above-limit', BURST]] as const).map(([name, connections]) => ({
+  ...(
+    [
+      ['pool-below-limit', 1],
+      ['pool-above-limit', BURST],
+    ] as const
+  ).map(([name, connections]) => ({
     ...common,
     id: `${SUITE}/${name}`,
     title: `${BURST} parallel sends through a pool of ${connections}, the server allows ${LIMIT} clients (421 over)`,

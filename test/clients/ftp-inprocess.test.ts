@@ -218,12 +218,28 @@ describe('basicFtpError', () => {
   it.each([
     ['an FTP reply', new FTPError({ code: 550, message: '550 No' }), { responseCode: 550, message: '550 No' }],
     ['a socket error', withCode('read ECONNRESET (control socket)', 'ECONNRESET'), { code: 'ECONNRESET', message: 'read ECONNRESET (control socket)' }],
-    ['a closed client keeping a socket code', withCode('Client is closed because write EPIPE (data socket)', 'EPIPE'), { code: 'EPIPE', message: 'Client is closed because write EPIPE (data socket)' }],
+    [
+      'a closed client keeping a socket code',
+      withCode('Client is closed because write EPIPE (data socket)', 'EPIPE'),
+      { code: 'EPIPE', message: 'Client is closed because write EPIPE (data socket)' },
+    ],
     ['a control timeout', new Error('Timeout (control socket)'), { code: 'ETIMEDOUT', message: 'Timeout (control socket)' }],
     ['a data timeout', new Error('Timeout (data socket)'), { code: 'ETIMEDOUT', message: 'Timeout (data socket)' }],
-    ['a passive connect timeout', new Error('Timeout when trying to open data connection to 127.0.0.1:1'), { code: 'ETIMEDOUT', message: 'Timeout when trying to open data connection to 127.0.0.1:1' }],
-    ['a closed client after a timeout (code "0")', withCode('Client is closed because Timeout (control socket)', '0'), { code: 'ETIMEDOUT', message: 'Client is closed because Timeout (control socket)' }],
-    ['a FIN', new Error('Server sent FIN packet unexpectedly, closing connection.'), { code: 'ECLOSED', message: 'Server sent FIN packet unexpectedly, closing connection.' }],
+    [
+      'a passive connect timeout',
+      new Error('Timeout when trying to open data connection to 127.0.0.1:1'),
+      { code: 'ETIMEDOUT', message: 'Timeout when trying to open data connection to 127.0.0.1:1' },
+    ],
+    [
+      'a closed client after a timeout (code "0")',
+      withCode('Client is closed because Timeout (control socket)', '0'),
+      { code: 'ETIMEDOUT', message: 'Client is closed because Timeout (control socket)' },
+    ],
+    [
+      'a FIN',
+      new Error('Server sent FIN packet unexpectedly, closing connection.'),
+      { code: 'ECLOSED', message: 'Server sent FIN packet unexpectedly, closing connection.' },
+    ],
     ['a close without error', new Error('Server closed connection unexpectedly.'), { code: 'ECLOSED', message: 'Server closed connection unexpectedly.' }],
     ['anything else', new Error('User closed client'), { message: 'User closed client' }],
   ])('maps %s', (_name, error, expected) => {

@@ -16,8 +16,16 @@ const sha256 = (data: Buffer): string => createHash('sha256').update(data).diges
 
 function job(port: number, fields: Partial<FtpJob> = {}): FtpJob {
   return {
-    host: '127.0.0.1', port, user: 'alice', password: PASSWORD, mode: 'passive',
-    direction: 'upload', path: '/up.bin', data: Buffer.alloc(0), timeouts: TIMEOUTS, ...fields,
+    host: '127.0.0.1',
+    port,
+    user: 'alice',
+    password: PASSWORD,
+    mode: 'passive',
+    direction: 'upload',
+    path: '/up.bin',
+    data: Buffer.alloc(0),
+    timeouts: TIMEOUTS,
+    ...fields,
   };
 }
 

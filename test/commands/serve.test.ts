@@ -20,7 +20,9 @@ interface Logged {
   line(pattern: RegExp): Promise<string>;
 }
 
-type Command = { protocol: 'smtp'; server: Extract<ServeCommand, { protocol: 'smtp' }>['server'] } | { protocol: 'ftp'; server: Extract<ServeCommand, { protocol: 'ftp' }>['server'] };
+type Command =
+  | { protocol: 'smtp'; server: Extract<ServeCommand, { protocol: 'smtp' }>['server'] }
+  | { protocol: 'ftp'; server: Extract<ServeCommand, { protocol: 'ftp' }>['server'] };
 
 /** Runs `serve` with `faults` (the CLI's syntax), hands it to `body` and always closes it. */
 async function withServe(command: Command, faults: readonly string[], body: (s: Logged) => Promise<void>): Promise<void> {
@@ -67,7 +69,9 @@ describe('wireprobe serve: the session log', () => {
       const summary = noDuration(await s.line(/^#1 == /));
       expect(s.lines()).toContain(`accepted message: from <a@wireprobe.test> to <b@wireprobe.test>, ${raw.length} bytes, sha256 ${sha256(raw)}`);
       // nodemailer leaves without QUIT after a single message; smtp-server closes in turn.
-      expect(summary).toBe(`#1 == session ended after N ms: accepted 1 message (${raw.length} octets, sha256 ${sha256(raw)}); FIN from client, then FIN from server`);
+      expect(summary).toBe(
+        `#1 == session ended after N ms: accepted 1 message (${raw.length} octets, sha256 ${sha256(raw)}); FIN from client, then FIN from server`,
+      );
     });
   });
 
@@ -94,7 +98,13 @@ describe('wireprobe serve: the session log', () => {
       expect(log).toContain('#1 C  NOOP evil\\x1b[2J\\x9b2J');
       expect(log.filter((l) => /[\x00-\x1f\x7f-\x9f]/.test(l))).toEqual([]);
       const from = log.indexOf('#1 !! fault fired: delay 2s before reply to dot');
-      expect([...log.slice(from, log.findIndex((l) => l.startsWith('#1 == '))), summary]).toEqual([
+      expect([
+        ...log.slice(
+          from,
+          log.findIndex((l) => l.startsWith('#1 == ')),
+        ),
+        summary,
+      ]).toEqual([
         '#1 !! fault fired: delay 2s before reply to dot',
         '#1 -- RST from client',
         '#1 !! held 250 reply to dot was never sent: client left',
@@ -117,7 +127,13 @@ describe('wireprobe serve: the session log', () => {
       const summary = noDuration(await s.line(/^#1 == /));
       const log = s.lines();
       const from = log.indexOf('#1 !! fault fired: delay 2s before reply to dot');
-      expect([...log.slice(from, log.findIndex((l) => l.startsWith('#1 == '))), summary]).toEqual([
+      expect([
+        ...log.slice(
+          from,
+          log.findIndex((l) => l.startsWith('#1 == ')),
+        ),
+        summary,
+      ]).toEqual([
         '#1 !! fault fired: delay 2s before reply to dot',
         '#1 -- FIN from client',
         '#1 !! held 250 reply to dot was relayed after the client had closed its side',
@@ -135,7 +151,10 @@ describe('wireprobe serve: the session log', () => {
       transport.close();
       const summary = noDuration(await s.line(/^#1 == /));
       const log = s.lines();
-      const logged = log.map((l) => /^#1 C  \[message body: (\d+) bytes\]$/.exec(l)?.[1]).filter((n) => n !== undefined).reduce((sum, n) => sum + Number(n), 0);
+      const logged = log
+        .map((l) => /^#1 C {2}\[message body: (\d+) bytes\]$/.exec(l)?.[1])
+        .filter((n) => n !== undefined)
+        .reduce((sum, n) => sum + Number(n), 0);
       expect(logged).toBeGreaterThan(65536);
       expect(log).toContain(`#1 !! ${logged - 65536} body octets after the fault were swallowed: none reached the server`);
       expect(summary).toMatch(/^#1 == session ended after N ms: no message accepted; RST to client, then /);
@@ -170,7 +189,9 @@ describe('wireprobe serve: the session log', () => {
       expect(sent).toBeGreaterThanOrEqual(65536);
       expect(sent).toBeLessThan(data.length);
       expect(line).toBe(`RETR /big.bin: sent ${sent} of 67108864 octets (the transfer was aborted)`);
-      expect(noDuration(await s.line(/^#1 == /))).toBe(`#1 == session ended after N ms: sent /big.bin (${sent} of 67108864 octets); client sent QUIT, then FIN from client, then FIN from server`);
+      expect(noDuration(await s.line(/^#1 == /))).toBe(
+        `#1 == session ended after N ms: sent /big.bin (${sent} of 67108864 octets); client sent QUIT, then FIN from client, then FIN from server`,
+      );
     });
   });
 
@@ -193,21 +214,37 @@ describe('wireprobe serve: the session log', () => {
       expect(log).toContain('RETR /up.bin: sent 1048576 of 1048576 octets');
       expect(log).toContain('#1 C  PASS ***');
       expect(log.join('\n')).not.toContain('s3cret');
-      expect(summary).toBe(`#1 == session ended after N ms: stored /up.bin (1048576 octets, sha256 ${sha256(data)}), sent /up.bin (1048576 of 1048576 octets); client sent QUIT, then FIN from client, then FIN from server`);
+      expect(summary).toBe(
+        `#1 == session ended after N ms: stored /up.bin (1048576 octets, sha256 ${sha256(data)}), sent /up.bin (1048576 of 1048576 octets); client sent QUIT, then FIN from client, then FIN from server`,
+      );
     });
   });
 
   it('summarises several messages, uploads and downloads, and a session still open', () => {
-    const info = (sent: readonly string[]): SessionInfo => ({ index: 1, phase: 'quit', bodyBytes: 0, faultFired: false, sent, accepted: 0, transactions: 0, violations: [], clientSaw: null, transcript: [] });
+    const info = (sent: readonly string[]): SessionInfo => ({
+      index: 1,
+      phase: 'quit',
+      bodyBytes: 0,
+      faultFired: false,
+      sent,
+      accepted: 0,
+      transactions: 0,
+      violations: [],
+      clientSaw: null,
+      transcript: [],
+    });
     const end = { durationMs: 1234.4, endings: ['FIN from server', 'FIN from client'], upstreamPort: 40000 };
     const message = (bytes: number, sha: string) => ({ from: 'a@x', to: ['b@x'], bytes, sha256: sha, session: 1 });
-    expect(sessionSummary('smtp', { messages: [message(1, 'aa'), message(20, 'bb')], stored: [], served: [] }, info(['MAIL', 'QUIT']), end))
-      .toBe('session ended after 1234 ms: accepted 2 messages (1 octet, sha256 aa), (20 octets, sha256 bb); client sent QUIT, then FIN from server, then FIN from client');
+    expect(sessionSummary('smtp', { messages: [message(1, 'aa'), message(20, 'bb')], stored: [], served: [] }, info(['MAIL', 'QUIT']), end)).toBe(
+      'session ended after 1234 ms: accepted 2 messages (1 octet, sha256 aa), (20 octets, sha256 bb); client sent QUIT, then FIN from server, then FIN from client',
+    );
     const stored = [{ path: '/a\x1b.bin', bytes: 5, sha256: 'cc', received: 5, complete: false }];
     const served = [{ path: '/b.bin', size: 10, sent: 10, complete: true }];
-    expect(sessionSummary('ftp', { messages: [], stored, served }, info(['STOR']), { ...end, endings: [] }))
-      .toBe('session ended after 1234 ms: stored /a\\x1b.bin (5 octets, sha256 cc, incomplete), sent /b.bin (10 of 10 octets); still open');
-    expect(sessionSummary('ftp', { messages: [], stored: [], served: [] }, info([]), { ...end, endings: ['RST from client'] }))
-      .toBe('session ended after 1234 ms: nothing stored or sent; RST from client');
+    expect(sessionSummary('ftp', { messages: [], stored, served }, info(['STOR']), { ...end, endings: [] })).toBe(
+      'session ended after 1234 ms: stored /a\\x1b.bin (5 octets, sha256 cc, incomplete), sent /b.bin (10 of 10 octets); still open',
+    );
+    expect(sessionSummary('ftp', { messages: [], stored: [], served: [] }, info([]), { ...end, endings: ['RST from client'] })).toBe(
+      'session ended after 1234 ms: nothing stored or sent; RST from client',
+    );
   });
 });

@@ -42,7 +42,13 @@ describe('classify', () => {
     ['msmtp', 'exit 76 (protocol) after a FIN', { exitCode: 76 }, fin, { kind: 'closed' }],
     ['msmtp', 'exit 74 (I/O) over a connection left open: a timeout', { exitCode: 74 }, open, { kind: 'timeout' }],
     ['msmtp', 'exit 75 (temporary failure) after an RST at connect', { exitCode: 75 }, { clientSaw: 'rst' } as Wire, { kind: 'reset' }],
-    ['nodemailer', 'a self-signed certificate it rejects, whatever the wire', { code: 'ESOCKET', cause: 'DEPTH_ZERO_SELF_SIGNED_CERT', command: 'CONN' }, open, { kind: 'closed' }],
+    [
+      'nodemailer',
+      'a self-signed certificate it rejects, whatever the wire',
+      { code: 'ESOCKET', cause: 'DEPTH_ZERO_SELF_SIGNED_CERT', command: 'CONN' },
+      open,
+      { kind: 'closed' },
+    ],
     ['nodemailer', 'a certificate for another host', { code: 'ESOCKET', cause: 'ERR_TLS_CERT_ALTNAME_INVALID' }, open, { kind: 'closed' }],
     ['nodemailer', 'a STARTTLS upgrade that failed (ETLS)', { code: 'ETLS', command: 'STARTTLS' }, open, { kind: 'closed' }],
     ['nodemailer', 'a 454 to STARTTLS (ETLS with its reply code)', { code: 'ETLS', responseCode: 454, command: 'STARTTLS' }, fin, { kind: 'reply', code: 454 }],
@@ -75,8 +81,13 @@ describe('classify', () => {
 
   it('ignores message text: the same text with different codes classifies differently', () => {
     const text = 'Connection closed unexpectedly';
-    expect(classify({ report: { ok: false, error: { message: text, cause: 'ECONNRESET' } }, phase: 'body', bytesSent: 0, wire: { clientSaw: 'fin' }, exitCodes: {} }).kind).toBe('reset');
-    expect(classify({ report: { ok: false, error: { message: text } }, phase: 'body', bytesSent: 0, wire: { clientSaw: 'fin' }, exitCodes: {} }).kind).toBe('closed');
+    expect(
+      classify({ report: { ok: false, error: { message: text, cause: 'ECONNRESET' } }, phase: 'body', bytesSent: 0, wire: { clientSaw: 'fin' }, exitCodes: {} })
+        .kind,
+    ).toBe('reset');
+    expect(classify({ report: { ok: false, error: { message: text } }, phase: 'body', bytesSent: 0, wire: { clientSaw: 'fin' }, exitCodes: {} }).kind).toBe(
+      'closed',
+    );
   });
 
   it('classifies a success as delivered', () => {

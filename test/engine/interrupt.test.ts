@@ -75,6 +75,5 @@ describe('an interrupted run', () => {
       expect(await server.processes(), `vsftpd ${server.pid}`).toEqual([]);
       expect(await portFree(server.port), `vsftpd port ${server.port}`).toBe(true);
     }
-
   });
 });

@@ -53,7 +53,7 @@ const trustsEndOfFile: FtpClientAdapter = {
 };
 
 describe('FTP runner, data connection cut mid-transfer', () => {
-  it('basic-ftp fails a download cut by a FIN mid-RETR on the mock\'s 426: the proxy cut the server\'s end at once', async () => {
+  it("basic-ftp fails a download cut by a FIN mid-RETR on the mock's 426: the proxy cut the server's end at once", async () => {
     const result = await runScenario({ scenario: scenario('ftp/resets/close-data-mid-retr'), client: basicFtpClient, mode: 'passive' }, targets);
     expect([result.outcome?.kind, result.outcome?.code, result.outcome?.phase, result.verdict]).toEqual(['reply', 426, 'retr', 'conformant']);
     expect(result.faultFired).toBe(true);
@@ -63,7 +63,7 @@ describe('FTP runner, data connection cut mid-transfer', () => {
     expect(transcript).not.toMatch(/S {2}226 /);
   });
 
-  it.each(['passive', 'active'] as const)('curl in %s mode fails a download cut by a FIN mid-RETR on the mock\'s 426', async (mode) => {
+  it.each(['passive', 'active'] as const)("curl in %s mode fails a download cut by a FIN mid-RETR on the mock's 426", async (mode) => {
     const result = await runScenario({ scenario: scenario('ftp/resets/close-data-mid-retr'), client: curlFtpClient, mode }, targets);
     expect([result.outcome?.kind, result.outcome?.code, result.outcome?.phase, result.verdict]).toEqual(['reply', 426, 'retr', 'conformant']);
     expect(result.transcript.join('\n')).toContain(`S  ${ABORTED}`);
@@ -81,9 +81,17 @@ describe('FTP runner, data connection cut mid-transfer', () => {
   it('calls a short download reported complete a deviation, naming the size and SHA-256 of both files', async () => {
     const result = await runScenario({ scenario: scenario('ftp/resets/close-data-mid-retr'), client: trustsEndOfFile, mode: 'passive' }, targets);
     expect([result.outcome?.kind, result.outcome?.phase, result.verdict]).toEqual(['delivered', 'retr', 'deviates']);
-    expect(result.sink).toEqual({ copies: 0, intact: false, sha256: { sent: expect.stringMatching(/^[0-9a-f]{64}$/), held: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    expect(result.sink).toEqual({
+      copies: 0,
+      intact: false,
+      sha256: { sent: expect.stringMatching(/^[0-9a-f]{64}$/), held: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
     const { sent, held } = result.sink!.sha256!;
     expect(held).not.toBe(sent);
-    expect(result.reason).toMatch(new RegExp(`^reported the download complete, but it received \\d+ bytes with SHA-256 ${held}, not the 33554432 bytes with SHA-256 ${sent} that the server served`));
+    expect(result.reason).toMatch(
+      new RegExp(
+        `^reported the download complete, but it received \\d+ bytes with SHA-256 ${held}, not the 33554432 bytes with SHA-256 ${sent} that the server served`,
+      ),
+    );
   });
 });

@@ -45,18 +45,60 @@ describe('judge', () => {
 });
 
 describe('judgeFtp', () => {
-  const upload = (held: string | undefined, reported = true): Transferred => ({ reported, sent: 'aa', bytes: 10, ...(held ? { held, heldBytes: held === 'aa' ? 10 : 4 } : {}) });
-  const ftp = (sessions: number, connections = sessions): FtpReport => ({ control: null, sessions, transfers: sessions, data: { connections, bytes: 10, clientSaw: null } });
+  const upload = (held: string | undefined, reported = true): Transferred => ({
+    reported,
+    sent: 'aa',
+    bytes: 10,
+    ...(held ? { held, heldBytes: held === 'aa' ? 10 : 4 } : {}),
+  });
+  const ftp = (sessions: number, connections = sessions): FtpReport => ({
+    control: null,
+    sessions,
+    transfers: sessions,
+    data: { connections, bytes: 10, clientSaw: null },
+  });
   const stored: Outcome = { kind: 'delivered', phase: 'stor', bytesSent: 10 };
   const base = { unfired: false, download: false };
 
   it.each([
-    ['an upload reported complete that the server holds differently', fails, stored, [upload('bb')], 1, 'deviates', /reported the upload complete, but the server holds 4 bytes with SHA-256 bb, not the 10 bytes with SHA-256 aa/],
+    [
+      'an upload reported complete that the server holds differently',
+      fails,
+      stored,
+      [upload('bb')],
+      1,
+      'deviates',
+      /reported the upload complete, but the server holds 4 bytes with SHA-256 bb, not the 10 bytes with SHA-256 aa/,
+    ],
     ['a success in one session where the cut must be reported', fails, stored, [upload('aa')], 1, 'deviates', /reported success although the transfer was cut/],
-    ['a client that reconnected and resumed to the whole file', fails, stored, [upload('aa')], 3, 'conformant', /recovered on its own: reconnected and resumed, and the server holds the whole file intact \(3 connections, 3 transfer commands\)/],
-    ['a client that opened a new data connection (EPSV failed, then PASV) and delivered', fails, stored, [upload('aa')], [1, 2], 'conformant', /recovered on its own: opened a new data connection, and the server holds the whole file intact/],
+    [
+      'a client that reconnected and resumed to the whole file',
+      fails,
+      stored,
+      [upload('aa')],
+      3,
+      'conformant',
+      /recovered on its own: reconnected and resumed, and the server holds the whole file intact \(3 connections, 3 transfer commands\)/,
+    ],
+    [
+      'a client that opened a new data connection (EPSV failed, then PASV) and delivered',
+      fails,
+      stored,
+      [upload('aa')],
+      [1, 2],
+      'conformant',
+      /recovered on its own: opened a new data connection, and the server holds the whole file intact/,
+    ],
     ['a reported failure', fails, reset, [upload('bb', false)], 1, 'conformant', /reported the failure \(reset@rcpt\)/],
-    ['parallel transfers, some turned away', { client: 'accounts', rule: 'RULE' } as Expect, reset, [upload('aa'), upload(undefined, false)], 2, 'conformant', /1 of 2 transfers reported complete and intact, 1 reported failed/],
+    [
+      'parallel transfers, some turned away',
+      { client: 'accounts', rule: 'RULE' } as Expect,
+      reset,
+      [upload('aa'), upload(undefined, false)],
+      2,
+      'conformant',
+      /1 of 2 transfers reported complete and intact, 1 reported failed/,
+    ],
   ] as const)('judges %s', (_name, expect_, outcome, transferred, sessions, verdict, reason) => {
     const [count, connections] = typeof sessions === 'number' ? [sessions, sessions] : sessions;
     const judged = judgeFtp({ ...base, expect: expect_, outcome, transferred, ftp: ftp(count, connections) });

@@ -49,55 +49,91 @@ const R552 = '552 Requested mail action aborted: exceeded storage allocation\r\n
 type EffectCase = { readonly name: string; readonly fault: SessionFault; readonly calls: readonly Call[] };
 
 const EFFECTS: readonly EffectCase[] = [
-  { name: 'reset swallows the caught command, then resets the client by default',
-    fault: { kind: 'reset', at: BEFORE_RCPT }, calls: [['swallow'], ['reset', 'client']] },
-  { name: 'reset toward the server resets the server',
-    fault: { kind: 'reset', at: GREETING, toward: 'server' }, calls: [['swallow'], ['reset', 'server']] },
-  { name: 'close swallows, then closes the client and keeps discarding by default',
-    fault: { kind: 'close', at: GREETING }, calls: [['swallow'], ['close', 'client', 'discard']] },
-  { name: 'close with then abort closes and stops reading',
-    fault: { kind: 'close', at: BEFORE_RCPT, then: 'abort' }, calls: [['swallow'], ['close', 'client', 'abort']] },
-  { name: 'close toward the server closes the server side',
+  {
+    name: 'reset swallows the caught command, then resets the client by default',
+    fault: { kind: 'reset', at: BEFORE_RCPT },
+    calls: [['swallow'], ['reset', 'client']],
+  },
+  { name: 'reset toward the server resets the server', fault: { kind: 'reset', at: GREETING, toward: 'server' }, calls: [['swallow'], ['reset', 'server']] },
+  {
+    name: 'close swallows, then closes the client and keeps discarding by default',
+    fault: { kind: 'close', at: GREETING },
+    calls: [['swallow'], ['close', 'client', 'discard']],
+  },
+  {
+    name: 'close with then abort closes and stops reading',
+    fault: { kind: 'close', at: BEFORE_RCPT, then: 'abort' },
+    calls: [['swallow'], ['close', 'client', 'abort']],
+  },
+  {
+    name: 'close toward the server closes the server side',
     fault: { kind: 'close', at: GREETING, toward: 'server', then: 'discard' },
-    calls: [['swallow'], ['close', 'server', 'discard']] },
-  { name: 'stall holds for good, with no duration and without swallowing',
-    fault: { kind: 'stall', at: { before: 'reply', to: 'RCPT' } }, calls: [['hold']] },
-  { name: 'stall at a before trigger still only holds (the command is never relayed because nothing moves)',
-    fault: { kind: 'stall', at: BEFORE_RCPT }, calls: [['hold']] },
-  { name: 'delay holds for its ms and does not swallow, so a caught command is relayed afterwards',
-    fault: { kind: 'delay', at: BEFORE_RCPT, ms: 1500 }, calls: [['hold', 1500]] },
-  { name: 'delay of zero ms still holds with that duration, not for good',
-    fault: { kind: 'delay', at: 'connect', ms: 0 }, calls: [['hold', 0]] },
-  { name: 'reply swallows, injects the default text to the client, then closes by default',
+    calls: [['swallow'], ['close', 'server', 'discard']],
+  },
+  { name: 'stall holds for good, with no duration and without swallowing', fault: { kind: 'stall', at: { before: 'reply', to: 'RCPT' } }, calls: [['hold']] },
+  {
+    name: 'stall at a before trigger still only holds (the command is never relayed because nothing moves)',
+    fault: { kind: 'stall', at: BEFORE_RCPT },
+    calls: [['hold']],
+  },
+  {
+    name: 'delay holds for its ms and does not swallow, so a caught command is relayed afterwards',
+    fault: { kind: 'delay', at: BEFORE_RCPT, ms: 1500 },
+    calls: [['hold', 1500]],
+  },
+  { name: 'delay of zero ms still holds with that duration, not for good', fault: { kind: 'delay', at: 'connect', ms: 0 }, calls: [['hold', 0]] },
+  {
+    name: 'reply swallows, injects the default text to the client, then closes by default',
     fault: { kind: 'reply', at: BEFORE_RCPT, code: 421 },
-    calls: [['swallow'], ['inject', 'client', R421], ['close', 'client', 'discard']] },
-  { name: 'reply with then close closes with discard',
+    calls: [['swallow'], ['inject', 'client', R421], ['close', 'client', 'discard']],
+  },
+  {
+    name: 'reply with then close closes with discard',
     fault: { kind: 'reply', at: { after: 'DATA', bytes: 10 }, code: 552, then: 'close' },
-    calls: [['swallow'], ['inject', 'client', R552], ['close', 'client', 'discard']] },
-  { name: 'reply with then reset injects and then resets',
+    calls: [['swallow'], ['inject', 'client', R552], ['close', 'client', 'discard']],
+  },
+  {
+    name: 'reply with then reset injects and then resets',
     fault: { kind: 'reply', at: BEFORE_RCPT, code: 552, then: 'reset' },
-    calls: [['swallow'], ['inject', 'client', R552], ['reset', 'client']] },
-  { name: 'reply with then continue injects and does nothing else',
+    calls: [['swallow'], ['inject', 'client', R552], ['reset', 'client']],
+  },
+  {
+    name: 'reply with then continue injects and does nothing else',
     fault: { kind: 'reply', at: BEFORE_RCPT, code: 550, text: 'No such user', then: 'continue' },
-    calls: [['swallow'], ['inject', 'client', '550 No such user\r\n']] },
-  { name: 'reply toward the server injects into and closes the server side',
+    calls: [['swallow'], ['inject', 'client', '550 No such user\r\n']],
+  },
+  {
+    name: 'reply toward the server injects into and closes the server side',
     fault: { kind: 'reply', at: GREETING, code: 421, toward: 'server' },
-    calls: [['swallow'], ['inject', 'server', R421], ['close', 'server', 'discard']] },
-  { name: 'reply toward the server with then reset resets the server',
+    calls: [['swallow'], ['inject', 'server', R421], ['close', 'server', 'discard']],
+  },
+  {
+    name: 'reply toward the server with then reset resets the server',
     fault: { kind: 'reply', at: GREETING, code: 421, toward: 'server', then: 'reset' },
-    calls: [['swallow'], ['inject', 'server', R421], ['reset', 'server']] },
-  { name: 'throttle shapes what flows to the client by default',
-    fault: { kind: 'throttle', at: 'connect', bytesPerSecond: 1000 }, calls: [['shape', 'client']] },
-  { name: 'throttle toward the server shapes the server side',
-    fault: { kind: 'throttle', at: 'connect', bytesPerSecond: 1000, toward: 'server' }, calls: [['shape', 'server']] },
-  { name: 'slice shapes what flows to the client by default',
-    fault: { kind: 'slice', at: 'connect', size: 1 }, calls: [['shape', 'client']] },
-  { name: 'slice toward the server shapes the server side',
-    fault: { kind: 'slice', at: GREETING, size: 4, gapMs: 5, toward: 'server' }, calls: [['shape', 'server']] },
-  { name: 'coalesce shapes what flows to the client by default',
-    fault: { kind: 'coalesce', at: 'connect', ms: 50 }, calls: [['shape', 'client']] },
-  { name: 'coalesce toward the server shapes the server side',
-    fault: { kind: 'coalesce', at: 'connect', ms: 50, toward: 'server' }, calls: [['shape', 'server']] },
+    calls: [['swallow'], ['inject', 'server', R421], ['reset', 'server']],
+  },
+  {
+    name: 'throttle shapes what flows to the client by default',
+    fault: { kind: 'throttle', at: 'connect', bytesPerSecond: 1000 },
+    calls: [['shape', 'client']],
+  },
+  {
+    name: 'throttle toward the server shapes the server side',
+    fault: { kind: 'throttle', at: 'connect', bytesPerSecond: 1000, toward: 'server' },
+    calls: [['shape', 'server']],
+  },
+  { name: 'slice shapes what flows to the client by default', fault: { kind: 'slice', at: 'connect', size: 1 }, calls: [['shape', 'client']] },
+  {
+    name: 'slice toward the server shapes the server side',
+    fault: { kind: 'slice', at: GREETING, size: 4, gapMs: 5, toward: 'server' },
+    calls: [['shape', 'server']],
+  },
+  { name: 'coalesce shapes what flows to the client by default', fault: { kind: 'coalesce', at: 'connect', ms: 50 }, calls: [['shape', 'client']] },
+  {
+    name: 'coalesce toward the server shapes the server side',
+    fault: { kind: 'coalesce', at: 'connect', ms: 50, toward: 'server' },
+    calls: [['shape', 'server']],
+  },
 ];
 
 describe('applyFault', () => {
@@ -118,7 +154,10 @@ describe('applyFault', () => {
       const rec = recordingLink();
       applyFault(fault, rec.link);
       expect(rec.calls[0], fault.kind).toEqual(['swallow']);
-      expect(rec.calls.filter((c) => c[0] === 'swallow'), fault.kind).toHaveLength(1);
+      expect(
+        rec.calls.filter((c) => c[0] === 'swallow'),
+        fault.kind,
+      ).toHaveLength(1);
     }
   });
 
@@ -162,15 +201,38 @@ describe('isSessionFault', () => {
 
 describe('applyRefuse', () => {
   it.each<readonly [string, RefuseFault, readonly Call[]]>([
-    ['closes every session and refuses by default',
-      { kind: 'refuse', at: GREETING, ms: 500 }, [['dropAll', 'close'], ['refuseFor', 500, 'refuse']]],
-    ['resets every session when drop is reset',
-      { kind: 'refuse', at: GREETING, ms: 500, drop: 'reset' }, [['dropAll', 'reset'], ['refuseFor', 500, 'refuse']]],
-    ['accepts and resets new connections when mode is reset',
-      { kind: 'refuse', at: 'connect', ms: 2000, mode: 'reset' }, [['dropAll', 'close'], ['refuseFor', 2000, 'reset']]],
-    ['drops before it refuses, with both options given',
+    [
+      'closes every session and refuses by default',
+      { kind: 'refuse', at: GREETING, ms: 500 },
+      [
+        ['dropAll', 'close'],
+        ['refuseFor', 500, 'refuse'],
+      ],
+    ],
+    [
+      'resets every session when drop is reset',
+      { kind: 'refuse', at: GREETING, ms: 500, drop: 'reset' },
+      [
+        ['dropAll', 'reset'],
+        ['refuseFor', 500, 'refuse'],
+      ],
+    ],
+    [
+      'accepts and resets new connections when mode is reset',
+      { kind: 'refuse', at: 'connect', ms: 2000, mode: 'reset' },
+      [
+        ['dropAll', 'close'],
+        ['refuseFor', 2000, 'reset'],
+      ],
+    ],
+    [
+      'drops before it refuses, with both options given',
       { kind: 'refuse', at: 'connect', ms: 1, mode: 'refuse', drop: 'reset' },
-      [['dropAll', 'reset'], ['refuseFor', 1, 'refuse']]],
+      [
+        ['dropAll', 'reset'],
+        ['refuseFor', 1, 'refuse'],
+      ],
+    ],
   ])('%s', (_name, fault, calls) => {
     const rec = recordingListener();
     applyRefuse(fault, rec.listener);

@@ -13,57 +13,55 @@ const VALID: readonly Valid[] = [
   { text: 'reset after DATA +64KiB', fault: { kind: 'reset', at: { after: 'DATA', bytes: 65536 } } },
   { text: 'reset after DATA', fault: { kind: 'reset', at: { after: 'DATA' } } },
   { text: 'reset before dot', fault: { kind: 'reset', at: { before: 'dot' } } },
-  { text: 'RESET After data +1000',
-    fault: { kind: 'reset', at: { after: 'DATA', bytes: 1000 } }, canonical: 'reset after DATA +1000' },
+  { text: 'RESET After data +1000', fault: { kind: 'reset', at: { after: 'DATA', bytes: 1000 } }, canonical: 'reset after DATA +1000' },
   { text: 'reset after dot toward server', fault: { kind: 'reset', at: { after: 'dot' }, toward: 'server' } },
   { text: 'close after greeting', fault: { kind: 'close', at: { after: 'greeting' } } },
   { text: 'close abort after MAIL', fault: { kind: 'close', then: 'abort', at: { after: 'MAIL' } } },
-  { text: 'close discard before reply to RCPT',
-    fault: { kind: 'close', then: 'discard', at: { before: 'reply', to: 'RCPT' } } },
+  { text: 'close discard before reply to RCPT', fault: { kind: 'close', then: 'discard', at: { before: 'reply', to: 'RCPT' } } },
   { text: 'stall before reply to RCPT', fault: { kind: 'stall', at: { before: 'reply', to: 'RCPT' } } },
   { text: 'stall before reply to dot', fault: { kind: 'stall', at: { before: 'reply', to: 'dot' } } },
   { text: 'stall before ehlo', fault: { kind: 'stall', at: { before: 'EHLO' } }, canonical: 'stall before EHLO' },
   { text: 'stall before STARTTLS connection 3', fault: { kind: 'stall', at: { before: 'STARTTLS' }, connection: 3 } },
   { text: 'delay 500ms', fault: { kind: 'delay', ms: 500, at: 'connect' } },
-  { text: 'delay 1.5s after EHLO',
-    fault: { kind: 'delay', ms: 1500, at: { after: 'EHLO' } }, canonical: 'delay 1500ms after EHLO' },
+  { text: 'delay 1.5s after EHLO', fault: { kind: 'delay', ms: 1500, at: { after: 'EHLO' } }, canonical: 'delay 1500ms after EHLO' },
   { text: 'delay 2000 on connect', fault: { kind: 'delay', ms: 2000, at: 'connect' }, canonical: 'delay 2s' },
   { text: 'throttle 2MiB/s', fault: { kind: 'throttle', bytesPerSecond: 2097152, at: 'connect' } },
-  { text: 'throttle 10kb/S toward server',
+  {
+    text: 'throttle 10kb/S toward server',
     fault: { kind: 'throttle', bytesPerSecond: 10000, at: 'connect', toward: 'server' },
-    canonical: 'throttle 10000/s toward server' },
+    canonical: 'throttle 10000/s toward server',
+  },
   { text: 'throttle 1KiB/s after DATA', fault: { kind: 'throttle', bytesPerSecond: 1024, at: { after: 'DATA' } } },
   { text: 'slice 1', fault: { kind: 'slice', size: 1, at: 'connect' } },
-  { text: 'slice 1KiB gap 10ms after greeting',
-    fault: { kind: 'slice', size: 1024, gapMs: 10, at: { after: 'greeting' } } },
+  { text: 'slice 1KiB gap 10ms after greeting', fault: { kind: 'slice', size: 1024, gapMs: 10, at: { after: 'greeting' } } },
   { text: 'lf', fault: { kind: 'lf', at: 'connect' } },
   { text: 'dataport wrong-address', fault: { kind: 'dataport', how: 'wrong-address', at: 'connect' } },
   { text: 'dataport refused', fault: { kind: 'dataport', how: 'refused', at: 'connect' } },
   { text: 'dataport blackholed', fault: { kind: 'dataport', how: 'blackholed', at: 'connect' } },
-  { text: 'reset after STOR +1MiB channel data',
-    fault: { kind: 'reset', at: { after: 'STOR', bytes: 1048576 }, channel: 'data' } },
+  { text: 'reset after STOR +1MiB channel data', fault: { kind: 'reset', at: { after: 'STOR', bytes: 1048576 }, channel: 'data' } },
   { text: 'lf after EHLO toward client', fault: { kind: 'lf', at: { after: 'EHLO' }, toward: 'client' } },
   { text: 'coalesce 50ms toward client', fault: { kind: 'coalesce', ms: 50, at: 'connect', toward: 'client' } },
   { text: 'coalesce 1m after AUTH', fault: { kind: 'coalesce', ms: 60_000, at: { after: 'AUTH' } } },
-  { text: 'reply 552 "5.3.4 Message too big" after DATA +1MiB then close',
-    fault: { kind: 'reply', code: 552, text: '5.3.4 Message too big',
-      at: { after: 'DATA', bytes: 1048576 }, then: 'close' } },
+  {
+    text: 'reply 552 "5.3.4 Message too big" after DATA +1MiB then close',
+    fault: { kind: 'reply', code: 552, text: '5.3.4 Message too big', at: { after: 'DATA', bytes: 1048576 }, then: 'close' },
+  },
   { text: 'reply 421 before MAIL', fault: { kind: 'reply', code: 421, at: { before: 'MAIL' } } },
-  { text: 'reply 250 "" before RSET then continue',
-    fault: { kind: 'reply', code: 250, text: '', at: { before: 'RSET' }, then: 'continue' } },
-  { text: 'reply 451 "say \\"again\\" \\\\ later" before QUIT then reset',
-    fault: { kind: 'reply', code: 451, text: 'say "again" \\ later', at: { before: 'QUIT' }, then: 'reset' } },
-  { text: 'reply 554 then reset toward client after greeting',
+  { text: 'reply 250 "" before RSET then continue', fault: { kind: 'reply', code: 250, text: '', at: { before: 'RSET' }, then: 'continue' } },
+  {
+    text: 'reply 451 "say \\"again\\" \\\\ later" before QUIT then reset',
+    fault: { kind: 'reply', code: 451, text: 'say "again" \\ later', at: { before: 'QUIT' }, then: 'reset' },
+  },
+  {
+    text: 'reply 554 then reset toward client after greeting',
     fault: { kind: 'reply', code: 554, then: 'reset', toward: 'client', at: { after: 'greeting' } },
-    canonical: 'reply 554 after greeting then reset toward client' },
+    canonical: 'reply 554 after greeting then reset toward client',
+  },
   { text: 'refuse 2s', fault: { kind: 'refuse', ms: 2000, at: 'connect' } },
-  { text: 'refuse 500ms reset after RCPT drop reset',
-    fault: { kind: 'refuse', ms: 500, mode: 'reset', at: { after: 'RCPT' }, drop: 'reset' } },
-  { text: 'refuse 1m refuse drop close',
-    fault: { kind: 'refuse', ms: 60_000, mode: 'refuse', at: 'connect', drop: 'close' } },
+  { text: 'refuse 500ms reset after RCPT drop reset', fault: { kind: 'refuse', ms: 500, mode: 'reset', at: { after: 'RCPT' }, drop: 'reset' } },
+  { text: 'refuse 1m refuse drop close', fault: { kind: 'refuse', ms: 60_000, mode: 'refuse', at: 'connect', drop: 'close' } },
   { text: 'limit 2', fault: { kind: 'limit', max: 2, at: 'connect' } },
-  { text: 'limit 10 queue on connect',
-    fault: { kind: 'limit', max: 10, over: 'queue', at: 'connect' }, canonical: 'limit 10 queue' },
+  { text: 'limit 10 queue on connect', fault: { kind: 'limit', max: 10, over: 'queue', at: 'connect' }, canonical: 'limit 10 queue' },
   { text: 'limit 1 reset connection 2', fault: { kind: 'limit', max: 1, over: 'reset', at: 'connect', connection: 2 } },
   { text: '  reset\tafter   RCPT  ', fault: { kind: 'reset', at: { after: 'RCPT' } }, canonical: 'reset after RCPT' },
 ];
@@ -132,13 +130,18 @@ const INVALID: readonly (readonly [string, string | null])[] = [
 
 /** Whole messages, for the cases where the wording is the point. */
 const MESSAGES: readonly (readonly [string, string])[] = [
-  ['reset aftr greeting', 'bad fault "reset aftr greeting": expected "on connect", "after <step>", "before <step>", '
-    + '"before reply to <step>", "toward client|server", "connection <n>" or "channel control|data" at "aftr"'],
-  ['close abrt after greeting', 'bad fault "close abrt after greeting": expected "discard", "abort", '
-    + '"on connect", "after <step>", "before <step>", "before reply to <step>", "toward client|server", '
-    + '"connection <n>" or "channel control|data" at "abrt"'],
-  ['stall', 'bad fault "stall": "stall" needs a trigger: "on connect", "after <step>", "before <step>" or '
-    + '"before reply to <step>" at end of input'],
+  [
+    'reset aftr greeting',
+    'bad fault "reset aftr greeting": expected "on connect", "after <step>", "before <step>", ' +
+      '"before reply to <step>", "toward client|server", "connection <n>" or "channel control|data" at "aftr"',
+  ],
+  [
+    'close abrt after greeting',
+    'bad fault "close abrt after greeting": expected "discard", "abort", ' +
+      '"on connect", "after <step>", "before <step>", "before reply to <step>", "toward client|server", ' +
+      '"connection <n>" or "channel control|data" at "abrt"',
+  ],
+  ['stall', 'bad fault "stall": "stall" needs a trigger: "on connect", "after <step>", "before <step>" or ' + '"before reply to <step>" at end of input'],
   ['limit 5 after greeting', 'bad fault "limit 5 after greeting": "limit" only takes "on connect" at "after"'],
 ];
 
@@ -164,15 +167,36 @@ describe('parseFault errors', () => {
 });
 
 const SIZES: readonly (readonly [string, number])[] = [
-  ['512', 512], ['0', 0], ['512B', 512], ['64KiB', 65536], ['64kib', 65536], ['2k', 2048], ['2K', 2048],
-  ['1MiB', 1048576], ['1m', 1048576], ['1.5MiB', 1572864], ['1GiB', 1073741824], ['10KB', 10000],
-  ['10MB', 10_000_000], ['2gb', 2_000_000_000], [' 4KiB ', 4096],
+  ['512', 512],
+  ['0', 0],
+  ['512B', 512],
+  ['64KiB', 65536],
+  ['64kib', 65536],
+  ['2k', 2048],
+  ['2K', 2048],
+  ['1MiB', 1048576],
+  ['1m', 1048576],
+  ['1.5MiB', 1572864],
+  ['1GiB', 1073741824],
+  ['10KB', 10000],
+  ['10MB', 10_000_000],
+  ['2gb', 2_000_000_000],
+  [' 4KiB ', 4096],
 ];
 const BAD_SIZES = ['', 'KiB', '1.5', '1.5B', '-1', '1e3', '64 KiB', '2x', '1TiB', '1constructor', '1toString', '.5k'];
 
 const DURATIONS: readonly (readonly [string, number])[] = [
-  ['500', 500], ['500ms', 500], ['0', 0], ['2s', 2000], ['1.5s', 1500], ['0.25s', 250], ['1m', 60_000],
-  ['1.5m', 90_000], ['2S', 2000], ['10MS', 10], ['1.001s', 1001],
+  ['500', 500],
+  ['500ms', 500],
+  ['0', 0],
+  ['2s', 2000],
+  ['1.5s', 1500],
+  ['0.25s', 250],
+  ['1m', 60_000],
+  ['1.5m', 90_000],
+  ['2S', 2000],
+  ['10MS', 10],
+  ['1.001s', 1001],
 ];
 const BAD_DURATIONS = ['', 's', '1.5', '1.5ms', '0.0001s', '-5ms', '1h', '2 s', 'soon'];
 

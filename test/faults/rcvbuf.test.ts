@@ -55,7 +55,10 @@ describe('setReceiveBuffer', () => {
   });
 
   it('is refused with one line naming python3 when it is not installed', async () => {
-    const error = await setReceiveBuffer(0, 4096, 'wireprobe-no-such-python3').then(() => undefined, (e: unknown) => e);
+    const error = await setReceiveBuffer(0, 4096, 'wireprobe-no-such-python3').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(/^rcvbuf is not available here: it needs python3 .*not installed$/);
   });

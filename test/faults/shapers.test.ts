@@ -73,25 +73,24 @@ describe('createThrottle', () => {
     { rate: 400, size: 1000, step: 50 },
     { rate: 64 * 1024, size: 100_000, step: 25 },
     { rate: 10, size: 25, step: 100 },
-  ])('never releases more than rate times elapsed plus one tick ($rate B/s, $size bytes, every $step ms)',
-    async ({ rate, size, step }) => {
-      const tick = Math.max(1, Math.floor(rate / 20));
-      const throttle = createThrottle(rate);
-      const out = drain(throttle);
-      const input = pattern(size);
-      throttle.write(input);
-      await settle();
-      let elapsed = 0;
-      while (out.bytes() < size) {
-        expect(out.bytes(), `at ${elapsed} ms`).toBeLessThanOrEqual((rate * elapsed) / 1000 + tick);
-        expect(elapsed, 'took far too long').toBeLessThan((size / rate) * 1000 * 2 + 1000);
-        await advance(step);
-        elapsed += step;
-      }
-      expect(out.bytes()).toBeLessThanOrEqual((rate * elapsed) / 1000 + tick);
-      expect(out.all().equals(input)).toBe(true);
-      throttle.destroy();
-    });
+  ])('never releases more than rate times elapsed plus one tick ($rate B/s, $size bytes, every $step ms)', async ({ rate, size, step }) => {
+    const tick = Math.max(1, Math.floor(rate / 20));
+    const throttle = createThrottle(rate);
+    const out = drain(throttle);
+    const input = pattern(size);
+    throttle.write(input);
+    await settle();
+    let elapsed = 0;
+    while (out.bytes() < size) {
+      expect(out.bytes(), `at ${elapsed} ms`).toBeLessThanOrEqual((rate * elapsed) / 1000 + tick);
+      expect(elapsed, 'took far too long').toBeLessThan((size / rate) * 1000 * 2 + 1000);
+      await advance(step);
+      elapsed += step;
+    }
+    expect(out.bytes()).toBeLessThanOrEqual((rate * elapsed) / 1000 + tick);
+    expect(out.all().equals(input)).toBe(true);
+    throttle.destroy();
+  });
 
   it('keeps the rate across several writes and passes every byte in order', async () => {
     const throttle = createThrottle(1000);

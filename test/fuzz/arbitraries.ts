@@ -18,8 +18,7 @@ export const byte: fc.Arbitrary<number> = fc.oneof(
 );
 
 /** Free bytes: up to `max` of them. */
-export const bytes = (max = 64): fc.Arbitrary<Buffer> =>
-  fc.array(byte, { maxLength: max }).map((xs) => Buffer.from(xs));
+export const bytes = (max = 64): fc.Arbitrary<Buffer> => fc.array(byte, { maxLength: max }).map((xs) => Buffer.from(xs));
 
 /** A line longer than the framers keep in memory (src/protocol/lines.ts cuts at 4096). */
 export const longLine: fc.Arbitrary<Buffer> = fc

@@ -18,7 +18,25 @@ const RUNS = { seed: SEED, numRuns: 3000 };
 
 /** A command verb as parseFault normalises it: 3 to 8 letters, upper case, not a keyword step. */
 const verb: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom('EHLO', 'MAIL', 'RCPT', 'DATA', 'QUIT', 'AUTH', 'STARTTLS', 'RSET', 'USER', 'PASS', 'EPSV', 'REPLY', 'TOWARD', 'CONNECT', 'BEFORE', 'AFTER', ...TRANSFER_VERBS),
+  fc.constantFrom(
+    'EHLO',
+    'MAIL',
+    'RCPT',
+    'DATA',
+    'QUIT',
+    'AUTH',
+    'STARTTLS',
+    'RSET',
+    'USER',
+    'PASS',
+    'EPSV',
+    'REPLY',
+    'TOWARD',
+    'CONNECT',
+    'BEFORE',
+    'AFTER',
+    ...TRANSFER_VERBS,
+  ),
   fc.stringMatching(/^[A-Z]{3,8}$/).filter((v) => v !== 'GREETING' && v !== 'DOT'),
 );
 /** A step the client sends: `dot` or a verb. */
@@ -27,15 +45,17 @@ const positive = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER });
 const natural = fc.oneof(fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }));
 /** Round numbers too, so the larger units (KiB, MiB, s, m) are written. */
 const scaledBy = (units: readonly number[], base: fc.Arbitrary<number>): fc.Arbitrary<number> =>
-  fc.oneof(base, fc.tuple(fc.integer({ min: 0, max: 5000 }), fc.constantFrom(...units)).map(([n, u]) => n * u));
+  fc.oneof(
+    base,
+    fc.tuple(fc.integer({ min: 0, max: 5000 }), fc.constantFrom(...units)).map(([n, u]) => n * u),
+  );
 const bytesArb = scaledBy([1024, 1024 ** 2, 1024 ** 3, 1000], positive).filter((n) => n > 0);
 const msArb = scaledBy([1000, 60_000], natural);
 
 /** Fields every fault may carry, and the trigger, consistent with the rules parseFault enforces. */
-const common = fc.record(
-  { connection: positive, toward: fc.constantFrom('client', 'server'), channel: fc.constantFrom('control', 'data') } as const,
-  { requiredKeys: [] },
-);
+const common = fc.record({ connection: positive, toward: fc.constantFrom('client', 'server'), channel: fc.constantFrom('control', 'data') } as const, {
+  requiredKeys: [],
+});
 const trigger = (channel: string | undefined): fc.Arbitrary<At> => {
   const byteVerbs = channel === 'data' ? [...TRANSFER_VERBS] : channel === 'control' ? ['DATA', ...TRANSFER_VERBS] : ['DATA'];
   const bytesAfter = fc.tuple(fc.constantFrom(...byteVerbs), bytesArb).map(([after, bytes]): At => ({ after, bytes }));
@@ -56,10 +76,19 @@ const kinds: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc.record({ kind: fc.constantFrom('delay', 'coalesce'), ms: msArb }),
   fc.record({ kind: fc.constant('throttle'), bytesPerSecond: bytesArb }),
   fc.record({ kind: fc.constant('slice'), size: bytesArb, gapMs: msArb }, { requiredKeys: ['kind', 'size'] }),
-  fc.record({ kind: fc.constant('reply'), code: fc.integer({ min: 100, max: 599 }), text: fc.string({ unit: 'binary', maxLength: 40 }),
-    then: fc.constantFrom('continue', 'close', 'reset') }, { requiredKeys: ['kind', 'code'] }),
-  fc.record({ kind: fc.constant('refuse'), ms: msArb, mode: fc.constantFrom('refuse', 'reset'), drop: fc.constantFrom('close', 'reset') },
-    { requiredKeys: ['kind', 'ms'] }),
+  fc.record(
+    {
+      kind: fc.constant('reply'),
+      code: fc.integer({ min: 100, max: 599 }),
+      text: fc.string({ unit: 'binary', maxLength: 40 }),
+      then: fc.constantFrom('continue', 'close', 'reset'),
+    },
+    { requiredKeys: ['kind', 'code'] },
+  ),
+  fc.record(
+    { kind: fc.constant('refuse'), ms: msArb, mode: fc.constantFrom('refuse', 'reset'), drop: fc.constantFrom('close', 'reset') },
+    { requiredKeys: ['kind', 'ms'] },
+  ),
   fc.record({ kind: fc.constant('limit'), max: natural, over: fc.constantFrom('reply', 'close', 'reset', 'queue') }, { requiredKeys: ['kind', 'max'] }),
   fc.record({ kind: fc.constant('dataport'), how: fc.constantFrom('wrong-address', 'refused', 'blackholed') }),
   fc.constant({ kind: 'corrupt' }),
@@ -105,9 +134,29 @@ function attemptUnits(parse: (text: string) => number, text: string): number | U
 }
 
 /** A valid fault's text with some words dropped, doubled, moved, re-cased or replaced: near misses. */
-const mutated: fc.Arbitrary<string> = fc.tuple(fault, fc.array(fc.tuple(fc.nat(), fc.nat(), fc.constantFrom('drop', 'double', 'swap', 'upper', 'word')), { maxLength: 3 }),
-  fc.constantFrom('on', 'after', 'before', 'reply', 'to', 'then', 'gap', '+1k', '"x y"', 'DATA', 'connection', '0', 'channel data',
-    'channel control', 'after STOR', 'before reply to dot'))
+const mutated: fc.Arbitrary<string> = fc
+  .tuple(
+    fault,
+    fc.array(fc.tuple(fc.nat(), fc.nat(), fc.constantFrom('drop', 'double', 'swap', 'upper', 'word')), { maxLength: 3 }),
+    fc.constantFrom(
+      'on',
+      'after',
+      'before',
+      'reply',
+      'to',
+      'then',
+      'gap',
+      '+1k',
+      '"x y"',
+      'DATA',
+      'connection',
+      '0',
+      'channel data',
+      'channel control',
+      'after STOR',
+      'before reply to dot',
+    ),
+  )
   .map(([f, edits, extra]) => {
     const words = formatFault(f).split(' ');
     for (const [a, b, edit] of edits) {
@@ -123,16 +172,69 @@ const mutated: fc.Arbitrary<string> = fc.tuple(fault, fc.array(fc.tuple(fc.nat()
   });
 
 /** Text made of the syntax's own words, numbers, sizes and quoted text, so a good share of it parses. */
-const sentence: fc.Arbitrary<string> = fc.array(fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom('reset', 'close', 'stall', 'delay', 'throttle', 'slice', 'coalesce', 'lf', 'reply', 'refuse',
-    'limit', 'dataport', 'discard', 'abort', 'gap', 'on', 'connect', 'after', 'before', 'reply', 'to', 'toward', 'client', 'server',
-    'connection', 'then', 'continue', 'drop', 'channel', 'control', 'data', 'greeting', 'dot', 'DATA', 'STOR', 'RCPT', 'wrong-address',
-    'refused', 'blackholed', 'queue', 'REPLY', 'Before', 'ON') },
-  { weight: 3, arbitrary: fc.tuple(fc.nat(5000), fc.constantFrom('', 'k', 'KiB', 'MB', 'ms', 's', 'm', '/s', 'KiB/s', '.5s', '.25k', 'x'),
-    fc.constantFrom('', '+')).map(([n, u, p]) => `${p}${n}${u}`) },
-  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 12 }).map((s) => JSON.stringify(s)) },
-  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 8 }) },
-), { maxLength: 9 }).map((words) => words.join(' '));
+const sentence: fc.Arbitrary<string> = fc
+  .array(
+    fc.oneof(
+      {
+        weight: 6,
+        arbitrary: fc.constantFrom(
+          'reset',
+          'close',
+          'stall',
+          'delay',
+          'throttle',
+          'slice',
+          'coalesce',
+          'lf',
+          'reply',
+          'refuse',
+          'limit',
+          'dataport',
+          'discard',
+          'abort',
+          'gap',
+          'on',
+          'connect',
+          'after',
+          'before',
+          'reply',
+          'to',
+          'toward',
+          'client',
+          'server',
+          'connection',
+          'then',
+          'continue',
+          'drop',
+          'channel',
+          'control',
+          'data',
+          'greeting',
+          'dot',
+          'DATA',
+          'STOR',
+          'RCPT',
+          'wrong-address',
+          'refused',
+          'blackholed',
+          'queue',
+          'REPLY',
+          'Before',
+          'ON',
+        ),
+      },
+      {
+        weight: 3,
+        arbitrary: fc
+          .tuple(fc.nat(5000), fc.constantFrom('', 'k', 'KiB', 'MB', 'ms', 's', 'm', '/s', 'KiB/s', '.5s', '.25k', 'x'), fc.constantFrom('', '+'))
+          .map(([n, u, p]) => `${p}${n}${u}`),
+      },
+      { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 12 }).map((s) => JSON.stringify(s)) },
+      { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 8 }) },
+    ),
+    { maxLength: 9 },
+  )
+  .map((words) => words.join(' '));
 
 describe('fault short syntax', () => {
   it('generates every registered kind, so the round trip below covers each', () => {
@@ -141,42 +243,60 @@ describe('fault short syntax', () => {
   });
 
   it('parses what formatFault writes back to the same Fault', () => {
-    fc.assert(fc.property(fault, (f) => {
-      expect(documented(f)).toBe(true);
-      expect(parseFault(formatFault(f))).toEqual(f);
-    }), RUNS);
+    fc.assert(
+      fc.property(fault, (f) => {
+        expect(documented(f)).toBe(true);
+        expect(parseFault(formatFault(f))).toEqual(f);
+      }),
+      RUNS,
+    );
   });
 
   it('on any text returns a Fault whose canonical form parses back to it, or throws FaultSyntaxError', () => {
-    fc.assert(fc.property(fc.oneof(sentence, mutated, fc.string({ unit: 'binary', maxLength: 60 })), (text) => {
-      const parsed = attempt(parseFault, text);
-      if (parsed instanceof FaultSyntaxError) return;
-      expect(parseFault(formatFault(parsed))).toEqual(parsed);
-      expect(documented(parsed)).toBe(true);
-    }), RUNS);
+    fc.assert(
+      fc.property(fc.oneof(sentence, mutated, fc.string({ unit: 'binary', maxLength: 60 })), (text) => {
+        const parsed = attempt(parseFault, text);
+        if (parsed instanceof FaultSyntaxError) return;
+        expect(parseFault(formatFault(parsed))).toEqual(parsed);
+        expect(documented(parsed)).toBe(true);
+      }),
+      RUNS,
+    );
   });
 
   // Regression: a data-channel fault with a control step for trigger was accepted, and never fired.
-  it.each(['close after DATA channel data', 'reset after greeting channel data', 'stall before STOR channel data', 'close before reply to RETR channel data', 'delay 1s after STOR channel data'])(
-    'refuses %j: a data connection has no such step', (text) => {
-      const error = attempt(parseFault, text);
-      expect(error).toBeInstanceOf(FaultSyntaxError);
-      expect(error).toMatchObject({ token: text.split(' ').find((w) => ['after', 'before'].includes(w)) });
-    });
+  it.each([
+    'close after DATA channel data',
+    'reset after greeting channel data',
+    'stall before STOR channel data',
+    'close before reply to RETR channel data',
+    'delay 1s after STOR channel data',
+  ])('refuses %j: a data connection has no such step', (text) => {
+    const error = attempt(parseFault, text);
+    expect(error).toBeInstanceOf(FaultSyntaxError);
+    expect(error).toMatchObject({ token: text.split(' ').find((w) => ['after', 'before'].includes(w)) });
+  });
 
   it('reads sizes and durations as whole non-negative numbers or throws UnitSyntaxError; formatted ones read back', () => {
-    const unitText = fc.tuple(fc.stringMatching(/^\d{0,20}(\.\d{0,20})?$/), fc.constantFrom('', 'b', 'k', 'KiB', 'kb', 'M', 'g', 'GiB', 'ms', 's', 'm', 'x'))
+    const unitText = fc
+      .tuple(fc.stringMatching(/^\d{0,20}(\.\d{0,20})?$/), fc.constantFrom('', 'b', 'k', 'KiB', 'kb', 'M', 'g', 'GiB', 'ms', 's', 'm', 'x'))
       .map(([n, u]) => n + u);
-    fc.assert(fc.property(fc.oneof(unitText, fc.string({ unit: 'binary', maxLength: 20 })), (text) => {
-      for (const parse of [parseSize, parseDuration]) {
-        const n = attemptUnits(parse, text);
-        if (!(n instanceof UnitSyntaxError)) expect(Number.isSafeInteger(n) && n >= 0).toBe(true);
-      }
-    }), RUNS);
-    fc.assert(fc.property(natural, (n) => {
-      expect(parseSize(formatSize(n))).toBe(n);
-      expect(parseDuration(formatDuration(n))).toBe(n);
-    }), RUNS);
+    fc.assert(
+      fc.property(fc.oneof(unitText, fc.string({ unit: 'binary', maxLength: 20 })), (text) => {
+        for (const parse of [parseSize, parseDuration]) {
+          const n = attemptUnits(parse, text);
+          if (!(n instanceof UnitSyntaxError)) expect(Number.isSafeInteger(n) && n >= 0).toBe(true);
+        }
+      }),
+      RUNS,
+    );
+    fc.assert(
+      fc.property(natural, (n) => {
+        expect(parseSize(formatSize(n))).toBe(n);
+        expect(parseDuration(formatDuration(n))).toBe(n);
+      }),
+      RUNS,
+    );
   });
 
   // Regression: a megabyte-long number took a second in BigInt arithmetic (more for longer), and trimming
@@ -184,8 +304,15 @@ describe('fault short syntax', () => {
   it('returns on huge inputs (a megabyte of one token, of spaces, of an unclosed quote, of digits)', () => {
     const mb = 1 << 20;
     const inputs = [
-      `reset after ${'A'.repeat(mb)}`, `${' '.repeat(mb)}x`, `reply 250 "${'\\"'.repeat(mb / 2)}`, `reply 250 "${'a'.repeat(mb)}" after greeting`,
-      `delay ${'9'.repeat(mb)}`, `delay 1.${'0'.repeat(mb)}s`, `delay 1.${'0'.repeat(mb)}1s`, `slice ${'1'.repeat(mb)}k`, `reset ${'after DATA '.repeat(mb / 16)}`,
+      `reset after ${'A'.repeat(mb)}`,
+      `${' '.repeat(mb)}x`,
+      `reply 250 "${'\\"'.repeat(mb / 2)}`,
+      `reply 250 "${'a'.repeat(mb)}" after greeting`,
+      `delay ${'9'.repeat(mb)}`,
+      `delay 1.${'0'.repeat(mb)}s`,
+      `delay 1.${'0'.repeat(mb)}1s`,
+      `slice ${'1'.repeat(mb)}k`,
+      `reset ${'after DATA '.repeat(mb / 16)}`,
       '\0\x1b[31m\r\n\u2028'.repeat(mb / 8),
     ];
     for (const text of inputs) expect(attempt(parseFault, text)).toBeDefined();

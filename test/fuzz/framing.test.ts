@@ -20,11 +20,7 @@ type Chunking = 'whole' | 'cut' | 'bytewise';
 
 /** A protocol fragment from `texts`, free bytes, or a line longer than the framer keeps. */
 const fragments = (texts: readonly string[]): fc.Arbitrary<Buffer> =>
-  fc.oneof(
-    { weight: 6, arbitrary: fc.constantFrom(...texts).map(latin1) },
-    { weight: 3, arbitrary: bytes(24) },
-    { weight: 1, arbitrary: longLine },
-  );
+  fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...texts).map(latin1) }, { weight: 3, arbitrary: bytes(24) }, { weight: 1, arbitrary: longLine });
 
 /** A conversation: turns of client (`up`) and server (`down`) fragments. */
 function conversation(up: readonly string[], down: readonly string[]): fc.Arbitrary<Turn[]> {
@@ -56,42 +52,130 @@ type Exchange = readonly [string, string];
 const one = (...xs: Exchange[]): fc.Arbitrary<readonly Exchange[]> => fc.constantFrom(...xs.map((x) => [x]));
 
 /** A message body: lines, dot-stuffed lines, bare LF and CR dots that do not end it, then CRLF.CRLF. */
-const body = fc.array(fc.oneof(fc.constantFrom('Subject: s\r\n', '\r\n', '..x\r\n', 'x\n.\n', 'a\r.\rb', '.', '\r\n.', '\r'),
-  bytes(16).map((b) => b.toString('latin1'))), { maxLength: 8 }).map((xs) => `${xs.join('')}\r\n.\r\n`);
+const body = fc
+  .array(
+    fc.oneof(
+      fc.constantFrom('Subject: s\r\n', '\r\n', '..x\r\n', 'x\n.\n', 'a\r.\rb', '.', '\r\n.', '\r'),
+      bytes(16).map((b) => b.toString('latin1')),
+    ),
+    { maxLength: 8 },
+  )
+  .map((xs) => `${xs.join('')}\r\n.\r\n`);
 
 /** SMTP exchanges, AUTH LOGIN and mail transactions (plain and pipelined) kept whole so their modes are reached. */
 const SMTP_EXCHANGES: fc.Arbitrary<readonly Exchange[]> = fc.oneof(
   one(
-    ['EHLO x\r\n', '250-mx\r\n250-PIPELINING\r\n250 8BITMIME\r\n'], ['MAIL FROM:<a@x>\r\n', '250 ok\r\n'],
-    ['RCPT TO:<b@y>\r\n', '250 ok\r\n'], ['DATA\r\n', '554 no\r\n'], ['NOOP\n', '250 ok\n'],
-    ['RSET\r\n', '250-a\r\n2500 x\r\n'], ['QUIT\r\n', '221 bye\r\n'], ['STARTTLS\r\n', '220 go TLS\r\n'],
+    ['EHLO x\r\n', '250-mx\r\n250-PIPELINING\r\n250 8BITMIME\r\n'],
+    ['MAIL FROM:<a@x>\r\n', '250 ok\r\n'],
+    ['RCPT TO:<b@y>\r\n', '250 ok\r\n'],
+    ['DATA\r\n', '554 no\r\n'],
+    ['NOOP\n', '250 ok\n'],
+    ['RSET\r\n', '250-a\r\n2500 x\r\n'],
+    ['QUIT\r\n', '221 bye\r\n'],
+    ['STARTTLS\r\n', '220 go TLS\r\n'],
   ),
-  fc.constant<readonly Exchange[]>([['AUTH LOGIN\r\n', '334 VXNlcm5hbWU6\r\n'], ['dXNlcg==\r\n', '334 UGFzc3dvcmQ6\r\n'], ['c2VjcmV0\r\n', '235 ok\r\n']]),
-  body.map((b): readonly Exchange[] => [['DATA\r\n', '354 go ahead\r\n'], [b, '250 queued\r\n']]),
-  body.map((b): readonly Exchange[] => [['MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n', '250 ok\r\n250 ok\r\n354 go\r\n'], [b, '250 queued\r\n']]),
+  fc.constant<readonly Exchange[]>([
+    ['AUTH LOGIN\r\n', '334 VXNlcm5hbWU6\r\n'],
+    ['dXNlcg==\r\n', '334 UGFzc3dvcmQ6\r\n'],
+    ['c2VjcmV0\r\n', '235 ok\r\n'],
+  ]),
+  body.map((b): readonly Exchange[] => [
+    ['DATA\r\n', '354 go ahead\r\n'],
+    [b, '250 queued\r\n'],
+  ]),
+  body.map((b): readonly Exchange[] => [
+    ['MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n', '250 ok\r\n250 ok\r\n354 go\r\n'],
+    [b, '250 queued\r\n'],
+  ]),
 );
 
 /** A FEAT reply with inner lines that look like replies but do not end it (RFC 959 §4.2). */
 const FEAT_REPLY = '211-Extensions supported:\r\n MLST size*;\r\n 211 indented\r\n123-another code\r\n2110 four\r\n211 END\r\n';
 /** FTP exchanges: login, FEAT, passive addresses, transfers with their 1xx, ABOR after Telnet IP/Synch, AUTH TLS. */
 const FTP_EXCHANGES: fc.Arbitrary<readonly Exchange[]> = one(
-  ['USER joe\r\n', '331 password\r\n'], ['PASS s3cret\r\n', '230 in\r\n'], ['FEAT\r\n', FEAT_REPLY],
-  ['EPSV\r\n', '229 Entering Extended Passive Mode (|||40001|)\r\n'], ['PASV\r\n', '227 Entering Passive Mode (127,0,0,1,156,65)\r\n'],
-  ['STOR a.bin\r\n', '150 opening\r\n'], ['', '226 done\r\n'], ['RETR a.bin\r\n', '150 go\r\n226 done\r\n'],
-  ['LIST\r\n', '125 go\r\n'], ['\xff\xf4\xff\xf2ABOR\r\n', '426 aborted\r\n226 ok\r\n'], ['NOOP\n', '200 ok\n'],
-  ['SYST\r\n', '215-UNIX\r\n215 Type: L8\r\n'], ['QUIT\r\n', '221 bye\r\n'], ['AUTH TLS\r\n', '234 go TLS\r\n'],
+  ['USER joe\r\n', '331 password\r\n'],
+  ['PASS s3cret\r\n', '230 in\r\n'],
+  ['FEAT\r\n', FEAT_REPLY],
+  ['EPSV\r\n', '229 Entering Extended Passive Mode (|||40001|)\r\n'],
+  ['PASV\r\n', '227 Entering Passive Mode (127,0,0,1,156,65)\r\n'],
+  ['STOR a.bin\r\n', '150 opening\r\n'],
+  ['', '226 done\r\n'],
+  ['RETR a.bin\r\n', '150 go\r\n226 done\r\n'],
+  ['LIST\r\n', '125 go\r\n'],
+  ['\xff\xf4\xff\xf2ABOR\r\n', '426 aborted\r\n226 ok\r\n'],
+  ['NOOP\n', '200 ok\n'],
+  ['SYST\r\n', '215-UNIX\r\n215 Type: L8\r\n'],
+  ['QUIT\r\n', '221 bye\r\n'],
+  ['AUTH TLS\r\n', '234 go TLS\r\n'],
 );
 
 /** Fragments for free-form conversations, where any may follow any. */
-const SMTP_UP = ['EHLO x\r\n', 'MAIL FROM:<a@x>\r\n', 'RCPT TO:<b@y>\r\n', 'DATA\r\n', 'AUTH LOGIN\r\n', 'STARTTLS\r\n',
-  '.\r\n', '\r\n.\r\n', '..x\r\n', 'x\n.\n', 'Subject: s\r\n', 'QUIT\r\n', 'NOOP\n', '\r\n', '\r', '.'];
-const SMTP_DOWN = ['220 mx ESMTP\r\n', '250-mx\r\n', '250-PIPELINING\r\n', '250 ok\r\n', '354 go ahead\r\n', '334 VXNlcg==\r\n',
-  '235 ok\r\n', '220 go TLS\r\n', '421 bye\r\n', '2500 four digits\r\n', '250\r\n', '250-\n', '554 no\n', '\r\n'];
-const FTP_UP = ['USER joe\r\n', 'PASS s3cret\r\n', 'EPSV\r\n', 'PASV\r\n', 'STOR a.bin\r\n', 'RETR a.bin\r\n', 'FEAT\r\n',
-  'AUTH TLS\r\n', 'QUIT\r\n', '\xff\xf4\xff\xf2ABOR\r\n', 'NOOP\n', '\r\n'];
-const FTP_DOWN = ['220 ready\r\n', '331 password\r\n', '230 in\r\n', '211-Features:\r\n', ' MLST size*;\r\n', ' 211 indented\r\n',
-  '2110 four digits\r\n', '211 End\r\n', '150 opening\r\n', '226 done\r\n', '229 Entering Extended Passive Mode (|||40001|)\r\n',
-  '234 go TLS\r\n', '421 bye\r\n', '211\r\n', '123-other code\r\n', '\r\n'];
+const SMTP_UP = [
+  'EHLO x\r\n',
+  'MAIL FROM:<a@x>\r\n',
+  'RCPT TO:<b@y>\r\n',
+  'DATA\r\n',
+  'AUTH LOGIN\r\n',
+  'STARTTLS\r\n',
+  '.\r\n',
+  '\r\n.\r\n',
+  '..x\r\n',
+  'x\n.\n',
+  'Subject: s\r\n',
+  'QUIT\r\n',
+  'NOOP\n',
+  '\r\n',
+  '\r',
+  '.',
+];
+const SMTP_DOWN = [
+  '220 mx ESMTP\r\n',
+  '250-mx\r\n',
+  '250-PIPELINING\r\n',
+  '250 ok\r\n',
+  '354 go ahead\r\n',
+  '334 VXNlcg==\r\n',
+  '235 ok\r\n',
+  '220 go TLS\r\n',
+  '421 bye\r\n',
+  '2500 four digits\r\n',
+  '250\r\n',
+  '250-\n',
+  '554 no\n',
+  '\r\n',
+];
+const FTP_UP = [
+  'USER joe\r\n',
+  'PASS s3cret\r\n',
+  'EPSV\r\n',
+  'PASV\r\n',
+  'STOR a.bin\r\n',
+  'RETR a.bin\r\n',
+  'FEAT\r\n',
+  'AUTH TLS\r\n',
+  'QUIT\r\n',
+  '\xff\xf4\xff\xf2ABOR\r\n',
+  'NOOP\n',
+  '\r\n',
+];
+const FTP_DOWN = [
+  '220 ready\r\n',
+  '331 password\r\n',
+  '230 in\r\n',
+  '211-Features:\r\n',
+  ' MLST size*;\r\n',
+  ' 211 indented\r\n',
+  '2110 four digits\r\n',
+  '211 End\r\n',
+  '150 opening\r\n',
+  '226 done\r\n',
+  '229 Entering Extended Passive Mode (|||40001|)\r\n',
+  '234 go TLS\r\n',
+  '421 bye\r\n',
+  '211\r\n',
+  '123-other code\r\n',
+  '\r\n',
+];
 
 /** A mark with its chunk offsets made absolute in its direction's stream. */
 type AbsMark = Record<string, unknown>;
@@ -117,9 +201,13 @@ function run(turns: readonly Turn[], how: Chunking, make: () => { tracker: Track
       offset[dir] += chunk.length;
     }
     states.push({
-      partialCommandBytes: tracker.partialCommandBytes, partialReplyBytes: tracker.partialReplyBytes,
-      phase: view.phase, lastCode: view.lastCode, violations: [...view.violations],
-      accepted: view.accepted, transactions: view.transactions,
+      partialCommandBytes: tracker.partialCommandBytes,
+      partialReplyBytes: tracker.partialReplyBytes,
+      phase: view.phase,
+      lastCode: view.lastCode,
+      violations: [...view.violations],
+      accepted: view.accepted,
+      transactions: view.transactions,
     });
   }
   return { marks: normaliseBody(marks), states };
@@ -170,24 +258,26 @@ describe('LineBuffer under arbitrary chunking', () => {
   }
 
   it('yields the same lines, line ends and partial line however the bytes are split', () => {
-    const data = fc.array(fc.oneof({ weight: 8, arbitrary: bytes(48) }, { weight: 1, arbitrary: longLine }), { maxLength: 6 })
-      .map((xs) => Buffer.concat(xs));
-    fc.assert(fc.property(data, cuts, (buf, at) => {
-      const whole = frame([buf]);
-      expect(frame(cut(buf, at))).toEqual(whole);
-      if (buf.length <= BYTEWISE_MAX) expect(frame(bytewise(buf))).toEqual(whole);
-      // And they are the right lines: one per LF, CR LF or bare LF, the text cut at 4096 octets.
-      const text = buf.toString('latin1');
-      const parts = text.split('\n');
-      const rest = parts.pop() ?? '';
-      let end = 0;
-      const want = parts.map((line) => {
-        end += line.length + 1;
-        const bare = !line.endsWith('\r');
-        return { text: (bare ? line : line.slice(0, -1)).slice(0, 4096), end, bare };
-      });
-      expect(whole).toEqual({ lines: want, partial: rest.slice(0, 4096) });
-    }), RUNS);
+    const data = fc.array(fc.oneof({ weight: 8, arbitrary: bytes(48) }, { weight: 1, arbitrary: longLine }), { maxLength: 6 }).map((xs) => Buffer.concat(xs));
+    fc.assert(
+      fc.property(data, cuts, (buf, at) => {
+        const whole = frame([buf]);
+        expect(frame(cut(buf, at))).toEqual(whole);
+        if (buf.length <= BYTEWISE_MAX) expect(frame(bytewise(buf))).toEqual(whole);
+        // And they are the right lines: one per LF, CR LF or bare LF, the text cut at 4096 octets.
+        const text = buf.toString('latin1');
+        const parts = text.split('\n');
+        const rest = parts.pop() ?? '';
+        let end = 0;
+        const want = parts.map((line) => {
+          end += line.length + 1;
+          const bare = !line.endsWith('\r');
+          return { text: (bare ? line : line.slice(0, -1)).slice(0, 4096), end, bare };
+        });
+        expect(whole).toEqual({ lines: want, partial: rest.slice(0, 4096) });
+      }),
+      RUNS,
+    );
   });
 });
 
@@ -221,42 +311,58 @@ describe('long lines (regressions found by these properties)', () => {
 
 describe('SmtpTracker under arbitrary chunking', () => {
   it('marks the same commands, replies, body and dots, and the client view agrees, however split', () => {
-    fc.assert(fc.property(conversation(SMTP_UP, SMTP_DOWN), (turns) => sameHoweverSplit(turns, smtp)), RUNS);
+    fc.assert(
+      fc.property(conversation(SMTP_UP, SMTP_DOWN), (turns) => sameHoweverSplit(turns, smtp)),
+      RUNS,
+    );
   });
 
   it('does so through whole sessions (AUTH, DATA and its body, STARTTLS) with junk mixed in', () => {
-    fc.assert(fc.property(session('220 mx ESMTP\r\n', SMTP_EXCHANGES), (turns) => sameHoweverSplit(turns, smtp)), RUNS);
+    fc.assert(
+      fc.property(session('220 mx ESMTP\r\n', SMTP_EXCHANGES), (turns) => sameHoweverSplit(turns, smtp)),
+      RUNS,
+    );
   });
 });
 
 describe('SmtpTracker end of data', () => {
   it('ends the message at the first CRLF.CRLF, counting the body before it (RFC 5321 §4.1.1.4), however split', () => {
-    const body = fc.array(fc.oneof(bytes(16), fc.constantFrom('\r\n', '.', '\r\n.', '.\r\n', '\n.\n', '\r\n..\r\n').map(latin1)), { maxLength: 10 })
+    const body = fc
+      .array(fc.oneof(bytes(16), fc.constantFrom('\r\n', '.', '\r\n.', '.\r\n', '\n.\n', '\r\n..\r\n').map(latin1)), { maxLength: 10 })
       .map((xs) => Buffer.concat([...xs, latin1('\r\n.\r\n')]));
-    fc.assert(fc.property(body, cuts, (data, at) => {
-      // The body starts at a line start: a lone ".\r\n" first ends an empty message.
-      const first = Buffer.concat([latin1('\r\n'), data]).indexOf('\r\n.\r\n') - 2 + 5;
-      const tracker = new SmtpTracker();
-      tracker.feed('down', latin1('220 x\r\n'));
-      tracker.feed('up', latin1('DATA\r\n'));
-      tracker.feed('down', latin1('354 go\r\n'));
-      const dots: unknown[] = [];
-      let base = 0;
-      for (const chunk of cut(data, at)) {
-        for (const m of tracker.feed('up', chunk)) if (m.kind === 'dot') dots.push({ end: base + m.end, bodyBytes: m.bodyBytes });
-        base += chunk.length;
-      }
-      expect(dots[0]).toEqual({ end: first, bodyBytes: Math.max(0, first - 3) });
-    }), RUNS);
+    fc.assert(
+      fc.property(body, cuts, (data, at) => {
+        // The body starts at a line start: a lone ".\r\n" first ends an empty message.
+        const first = Buffer.concat([latin1('\r\n'), data]).indexOf('\r\n.\r\n') - 2 + 5;
+        const tracker = new SmtpTracker();
+        tracker.feed('down', latin1('220 x\r\n'));
+        tracker.feed('up', latin1('DATA\r\n'));
+        tracker.feed('down', latin1('354 go\r\n'));
+        const dots: unknown[] = [];
+        let base = 0;
+        for (const chunk of cut(data, at)) {
+          for (const m of tracker.feed('up', chunk)) if (m.kind === 'dot') dots.push({ end: base + m.end, bodyBytes: m.bodyBytes });
+          base += chunk.length;
+        }
+        expect(dots[0]).toEqual({ end: first, bodyBytes: Math.max(0, first - 3) });
+      }),
+      RUNS,
+    );
   });
 });
 
 describe('FtpTracker under arbitrary chunking', () => {
   it('marks the same commands and replies, and the client view agrees, however split', () => {
-    fc.assert(fc.property(conversation(FTP_UP, FTP_DOWN), (turns) => sameHoweverSplit(turns, ftp)), RUNS);
+    fc.assert(
+      fc.property(conversation(FTP_UP, FTP_DOWN), (turns) => sameHoweverSplit(turns, ftp)),
+      RUNS,
+    );
   });
 
   it('does so through whole sessions (login, FEAT, transfers, ABOR, AUTH TLS) with junk mixed in', () => {
-    fc.assert(fc.property(session('220 ready\r\n', FTP_EXCHANGES), (turns) => sameHoweverSplit(turns, ftp)), RUNS);
+    fc.assert(
+      fc.property(session('220 ready\r\n', FTP_EXCHANGES), (turns) => sameHoweverSplit(turns, ftp)),
+      RUNS,
+    );
   });
 });

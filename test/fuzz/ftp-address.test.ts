@@ -14,7 +14,10 @@ const RUNS = { seed: SEED, numRuns: 3000 };
 const port = fc.integer({ min: 1, max: 65535 });
 const octet = fc.integer({ min: 0, max: 255 });
 /** EPRT/EPSV delimiters: ASCII 33..126 but digits (RFC 2428 §2). */
-const delimiter = fc.integer({ min: 33, max: 126 }).filter((c) => c < 0x30 || c > 0x39).map((c) => String.fromCharCode(c));
+const delimiter = fc
+  .integer({ min: 33, max: 126 })
+  .filter((c) => c < 0x30 || c > 0x39)
+  .map((c) => String.fromCharCode(c));
 /** Text around an address, biased to the characters the parsers look for. */
 const noise = fc.string({ unit: fc.constantFrom(...'0123456789,|()!. -\r\t(227)229x'.split('')), maxLength: 40 });
 const text = fc.oneof(noise, fc.string({ unit: 'binary', maxLength: 60 }));
@@ -29,62 +32,88 @@ function sound(result: { host?: string; port: number; family?: 1 | 2 } | null): 
 
 describe('227 and PORT (RFC 959 §4.1.2)', () => {
   it('parse back what format227 and formatPort write, with or without the code and parentheses', () => {
-    fc.assert(fc.property(fc.ipV4(), port, noise.filter((s) => !/\d$/.test(s)), (host, p, before) => {
-      expect(parse227(format227(host, p))).toEqual({ host, port: p });
-      expect(parse227(`Entering Passive Mode ${formatPort(host, p)}.`)).toEqual({ host, port: p });
-      expect(parse227(`227 ${before.replace(/^\d{3}/, '')}=${formatPort(host, p).replaceAll(',', ', ')}`)).toEqual({ host, port: p });
-      expect(parsePort(formatPort(host, p))).toEqual({ host, port: p });
-    }), RUNS);
+    fc.assert(
+      fc.property(
+        fc.ipV4(),
+        port,
+        noise.filter((s) => !/\d$/.test(s)),
+        (host, p, before) => {
+          expect(parse227(format227(host, p))).toEqual({ host, port: p });
+          expect(parse227(`Entering Passive Mode ${formatPort(host, p)}.`)).toEqual({ host, port: p });
+          expect(parse227(`227 ${before.replace(/^\d{3}/, '')}=${formatPort(host, p).replaceAll(',', ', ')}`)).toEqual({ host, port: p });
+          expect(parsePort(formatPort(host, p))).toEqual({ host, port: p });
+        },
+      ),
+      RUNS,
+    );
   });
 
   it('refuse an octet over 255 and port 0', () => {
-    fc.assert(fc.property(fc.array(octet, { minLength: 6, maxLength: 6 }), fc.nat(5), fc.integer({ min: 256, max: 999 }), (nums, i, big) => {
-      const bad = nums.with(i, big).join(',');
-      expect(parsePort(bad)).toBeNull();
-      expect(parse227(`227 Entering Passive Mode (${bad})`)).toBeNull();
-      const zero = [...nums.slice(0, 4), 0, 0].join(',');
-      expect(parsePort(zero)).toBeNull();
-      expect(parse227(`227 (${zero})`)).toBeNull();
-    }), RUNS);
+    fc.assert(
+      fc.property(fc.array(octet, { minLength: 6, maxLength: 6 }), fc.nat(5), fc.integer({ min: 256, max: 999 }), (nums, i, big) => {
+        const bad = nums.with(i, big).join(',');
+        expect(parsePort(bad)).toBeNull();
+        expect(parse227(`227 Entering Passive Mode (${bad})`)).toBeNull();
+        const zero = [...nums.slice(0, 4), 0, 0].join(',');
+        expect(parsePort(zero)).toBeNull();
+        expect(parse227(`227 (${zero})`)).toBeNull();
+      }),
+      RUNS,
+    );
   });
 
   it('never throw on arbitrary text, and find only usable addresses', () => {
-    fc.assert(fc.property(text, (t) => {
-      sound(parse227(t));
-      sound(parsePort(t));
-    }), RUNS);
+    fc.assert(
+      fc.property(text, (t) => {
+        sound(parse227(t));
+        sound(parsePort(t));
+      }),
+      RUNS,
+    );
   });
 });
 
 describe('229 and EPRT (RFC 2428)', () => {
   it('parse back what format229 and formatEprt write, and EPRT with any legal delimiter', () => {
-    const host = fc.oneof(fc.ipV4(), fc.ipV6().filter((h) => isIPv6(h)));
-    fc.assert(fc.property(host, port, delimiter, (h, p, d) => {
-      const family = isIPv4(h) ? 1 : 2;
-      expect(parse229(format229(p))).toEqual({ port: p });
-      expect(parse229(`229 Extended (${d}${d}${d}${p}${d})`)).toEqual({ port: p });
-      expect(parseEprt(formatEprt(h, p))).toEqual({ family, host: h, port: p });
-      const withD = `${d}${family}${d}${h}${d}${p}${d}`;
-      expect(parseEprt(withD)).toEqual(h.includes(d) ? null : { family, host: h, port: p });
-    }), RUNS);
+    const host = fc.oneof(
+      fc.ipV4(),
+      fc.ipV6().filter((h) => isIPv6(h)),
+    );
+    fc.assert(
+      fc.property(host, port, delimiter, (h, p, d) => {
+        const family = isIPv4(h) ? 1 : 2;
+        expect(parse229(format229(p))).toEqual({ port: p });
+        expect(parse229(`229 Extended (${d}${d}${d}${p}${d})`)).toEqual({ port: p });
+        expect(parseEprt(formatEprt(h, p))).toEqual({ family, host: h, port: p });
+        const withD = `${d}${family}${d}${h}${d}${p}${d}`;
+        expect(parseEprt(withD)).toEqual(h.includes(d) ? null : { family, host: h, port: p });
+      }),
+      RUNS,
+    );
   });
 
   it('refuse ports outside 1..65535, a family that does not match the address, and digit delimiters', () => {
-    fc.assert(fc.property(fc.ipV4(), fc.oneof(fc.constant(0), fc.integer({ min: 65536, max: 99999 })), port, (h, bad, p) => {
-      expect(parse229(`229 (|||${bad}|)`)).toBeNull();
-      expect(parseEprt(`|1|${h}|${bad}|`)).toBeNull();
-      expect(parseEprt(`|2|${h}|${p}|`)).toBeNull();
-      expect(parseEprt(`1${1}1${h}1${p}1`)).toBeNull();
-      expect(() => format229(bad)).toThrow(RangeError);
-      expect(() => formatEprt(h, bad)).toThrow(RangeError);
-      expect(() => formatPort(h, bad)).toThrow(RangeError);
-    }), RUNS);
+    fc.assert(
+      fc.property(fc.ipV4(), fc.oneof(fc.constant(0), fc.integer({ min: 65536, max: 99999 })), port, (h, bad, p) => {
+        expect(parse229(`229 (|||${bad}|)`)).toBeNull();
+        expect(parseEprt(`|1|${h}|${bad}|`)).toBeNull();
+        expect(parseEprt(`|2|${h}|${p}|`)).toBeNull();
+        expect(parseEprt(`1${1}1${h}1${p}1`)).toBeNull();
+        expect(() => format229(bad)).toThrow(RangeError);
+        expect(() => formatEprt(h, bad)).toThrow(RangeError);
+        expect(() => formatPort(h, bad)).toThrow(RangeError);
+      }),
+      RUNS,
+    );
   });
 
   it('never throw on arbitrary text, and find only usable addresses', () => {
-    fc.assert(fc.property(text, (t) => {
-      sound(parse229(t));
-      sound(parseEprt(t));
-    }), RUNS);
+    fc.assert(
+      fc.property(text, (t) => {
+        sound(parse229(t));
+        sound(parseEprt(t));
+      }),
+      RUNS,
+    );
   });
 });

@@ -16,16 +16,44 @@ const RUNS = { seed: SEED, numRuns: 3000 };
 
 /** Reply lines, well-formed and not: multi-line openers, wrong continuation codes, 4-digit codes, no code. */
 const replyLine = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom('250-mx', '250 ok', '250', '250-', '211-Features:', ' MDTM', ' 211 indented', '211 End', '2110 four',
-    '251 other code', '251-other', '123-x', 'hello', '', '550\tno', '220 \xff\x00', '421', '250 a\rb', '999 x', '000-y') },
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom(
+      '250-mx',
+      '250 ok',
+      '250',
+      '250-',
+      '211-Features:',
+      ' MDTM',
+      ' 211 indented',
+      '211 End',
+      '2110 four',
+      '251 other code',
+      '251-other',
+      '123-x',
+      'hello',
+      '',
+      '550\tno',
+      '220 \xff\x00',
+      '421',
+      '250 a\rb',
+      '999 x',
+      '000-y',
+    ),
+  },
   { weight: 2, arbitrary: fc.tuple(fc.integer({ min: 0, max: 9999 }), fc.constantFrom('-', ' ', '', '\t', 'x')).map(([n, s]) => `${n}${s}t`) },
   { weight: 1, arbitrary: bytes(20).map((b) => b.toString('latin1').replaceAll('\n', '')) },
 );
 /** A server's stream: reply lines, each ended by CR LF or (now and then) a bare LF, maybe a long one. */
-const stream = fc.array(fc.oneof(
-  { weight: 12, arbitrary: fc.tuple(replyLine, fc.constantFrom('\r\n', '\r\n', '\r\n', '\n')).map(([l, e]) => latin1(l + e)) },
-  { weight: 1, arbitrary: longLine },
-), { maxLength: 14 }).map((xs) => Buffer.concat(xs));
+const stream = fc
+  .array(
+    fc.oneof(
+      { weight: 12, arbitrary: fc.tuple(replyLine, fc.constantFrom('\r\n', '\r\n', '\r\n', '\n')).map(([l, e]) => latin1(l + e)) },
+      { weight: 1, arbitrary: longLine },
+    ),
+    { maxLength: 14 },
+  )
+  .map((xs) => Buffer.concat(xs));
 
 /** What Replies yields for `chunks`, with ends made absolute, and the octets it says are in progress. */
 function replyLines(chunks: readonly Buffer[]): { lines: unknown[]; partialBytes: number } {
@@ -63,40 +91,49 @@ function probeReplies(chunks: readonly Buffer[]): { replies: { reply: Reply; end
 
 describe('Replies (the proxy) under arbitrary chunking', () => {
   it('yields the same lines with the same octet counts however split; the counts add up to the stream', () => {
-    fc.assert(fc.property(stream, cuts, (data, at) => {
-      const whole = replyLines([data]);
-      expect(replyLines(cut(data, at))).toEqual(whole);
-      if (data.length <= BYTEWISE_MAX) expect(replyLines(bytewise(data))).toEqual(whole);
-      let previous = 0;
-      for (const line of whole.lines as { end: number; bytes: number }[]) {
-        expect(line.bytes).toBe(line.end - previous);
-        previous = line.end;
-      }
-    }), RUNS);
+    fc.assert(
+      fc.property(stream, cuts, (data, at) => {
+        const whole = replyLines([data]);
+        expect(replyLines(cut(data, at))).toEqual(whole);
+        if (data.length <= BYTEWISE_MAX) expect(replyLines(bytewise(data))).toEqual(whole);
+        let previous = 0;
+        for (const line of whole.lines as { end: number; bytes: number }[]) {
+          expect(line.bytes).toBe(line.end - previous);
+          previous = line.end;
+        }
+      }),
+      RUNS,
+    );
   });
 });
 
 describe('replyParser (the probe) under arbitrary chunking', () => {
   it('reads the same replies and leaves the same rest however split, never throwing', () => {
-    fc.assert(fc.property(stream, cuts, (data, at) => {
-      const whole = probeReplies([data]);
-      expect(probeReplies(cut(data, at))).toEqual(whole);
-      if (data.length <= BYTEWISE_MAX) expect(probeReplies(bytewise(data))).toEqual(whole);
-    }), RUNS);
+    fc.assert(
+      fc.property(stream, cuts, (data, at) => {
+        const whole = probeReplies([data]);
+        expect(probeReplies(cut(data, at))).toEqual(whole);
+        if (data.length <= BYTEWISE_MAX) expect(probeReplies(bytewise(data))).toEqual(whole);
+      }),
+      RUNS,
+    );
   });
 
   it('accounts for every consumed octet: its raw lines are the consumed text, line ends aside', () => {
-    fc.assert(fc.property(stream, (data) => {
-      const text = data.toString('latin1');
-      let from = 0;
-      for (const { reply, end } of probeReplies([data]).replies) {
-        const lines = text.slice(from, end).split('\n').slice(0, -1);
-        expect(lines.map((l) => l.replace(/\r$/, ''))).toEqual(reply.raw);
-        expect(reply.bareLf).toBe(lines.some((l) => !l.endsWith('\r')));
-        expect(reply.malformed).toBe(reply.code === 0);
-        from = end;
-      }
-    }), RUNS);
+    fc.assert(
+      fc.property(stream, (data) => {
+        const text = data.toString('latin1');
+        let from = 0;
+        for (const { reply, end } of probeReplies([data]).replies) {
+          const lines = text.slice(from, end).split('\n').slice(0, -1);
+          expect(lines.map((l) => l.replace(/\r$/, ''))).toEqual(reply.raw);
+          expect(reply.bareLf).toBe(lines.some((l) => !l.endsWith('\r')));
+          expect(reply.malformed).toBe(reply.code === 0);
+          from = end;
+        }
+      }),
+      RUNS,
+    );
   });
 });
 
@@ -114,33 +151,51 @@ describe('the probe and the proxy agree on FTP replies', () => {
   });
 
   it('end each reply at the same octet with the same code (0: not a reply), malformed lines included', () => {
-    fc.assert(fc.property(stream, cuts, (data, at) => {
-      const tracker = new FtpTracker();
-      const marks: { end: number; code: number }[] = [];
-      let base = 0;
-      for (const chunk of cut(data, at)) {
-        for (const m of tracker.feed('down', chunk)) if (m.kind === 'reply') marks.push({ end: base + m.end, code: m.code });
-        base += chunk.length;
-      }
-      expect(probeReplies([data]).replies.map(({ reply, end }) => ({ end, code: reply.code }))).toEqual(marks);
-    }), RUNS);
+    fc.assert(
+      fc.property(stream, cuts, (data, at) => {
+        const tracker = new FtpTracker();
+        const marks: { end: number; code: number }[] = [];
+        let base = 0;
+        for (const chunk of cut(data, at)) {
+          for (const m of tracker.feed('down', chunk)) if (m.kind === 'reply') marks.push({ end: base + m.end, code: m.code });
+          base += chunk.length;
+        }
+        expect(probeReplies([data]).replies.map(({ reply, end }) => ({ end, code: reply.code }))).toEqual(marks);
+      }),
+      RUNS,
+    );
   });
 });
 
 describe('the probe and the proxy agree on well-formed SMTP replies', () => {
   /** RFC 5321 §4.2: `code-text` lines, then `code text` (or `code`), the same code on every line. */
-  const reply = fc.tuple(fc.integer({ min: 200, max: 599 }), fc.array(fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 12 }), { minLength: 1, maxLength: 4 }), fc.boolean())
-    .map(([code, texts, bare]) => texts.map((t, i) => (i < texts.length - 1 ? `${code}-${t}` : bare && t === '' ? `${code}` : `${code} ${t}`)).join('\r\n') + '\r\n');
+  const reply = fc
+    .tuple(
+      fc.integer({ min: 200, max: 599 }),
+      fc.array(fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 12 }), { minLength: 1, maxLength: 4 }),
+      fc.boolean(),
+    )
+    .map(
+      ([code, texts, bare]) =>
+        `${texts.map((t, i) => (i < texts.length - 1 ? `${code}-${t}` : bare && t === '' ? `${code}` : `${code} ${t}`)).join('\r\n')}\r\n`,
+    );
   it('end each reply at the same octet with the same code', () => {
-    fc.assert(fc.property(fc.array(reply, { maxLength: 6 }).map((xs) => latin1(xs.join(''))), cuts, (data, at) => {
-      const tracker = new SmtpTracker();
-      const marks: { end: number; code: number }[] = [];
-      let base = 0;
-      for (const chunk of cut(data, at)) {
-        for (const m of tracker.feed('down', chunk)) if (m.kind === 'reply') marks.push({ end: base + m.end, code: m.code });
-        base += chunk.length;
-      }
-      expect(probeReplies([data]).replies.map(({ reply: r, end }) => ({ end, code: r.code }))).toEqual(marks);
-    }), RUNS);
+    fc.assert(
+      fc.property(
+        fc.array(reply, { maxLength: 6 }).map((xs) => latin1(xs.join(''))),
+        cuts,
+        (data, at) => {
+          const tracker = new SmtpTracker();
+          const marks: { end: number; code: number }[] = [];
+          let base = 0;
+          for (const chunk of cut(data, at)) {
+            for (const m of tracker.feed('down', chunk)) if (m.kind === 'reply') marks.push({ end: base + m.end, code: m.code });
+            base += chunk.length;
+          }
+          expect(probeReplies([data]).replies.map(({ reply: r, end }) => ({ end, code: r.code }))).toEqual(marks);
+        },
+      ),
+      RUNS,
+    );
   });
 });

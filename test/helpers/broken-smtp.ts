@@ -43,7 +43,8 @@ export interface BrokenSmtp {
 /** Starts the broken server on 127.0.0.1, port 0. */
 export async function startBrokenSmtp(defects: BrokenDefects): Promise<BrokenSmtp> {
   const commands: string[] = [];
-  const pems = defects.injection || defects.starttls ? await generate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', algorithm: 'sha256' }) : undefined;
+  const pems =
+    defects.injection || defects.starttls ? await generate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', algorithm: 'sha256' }) : undefined;
   let delivered = 0;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((raw) => {
@@ -57,7 +58,14 @@ export async function startBrokenSmtp(defects: BrokenDefects): Promise<BrokenSmt
     let greeted = false;
     let lastCrlf = true;
     let bodyOctets = 0;
-    const caps = ['250-broken.test', '250-PIPELINING', ...(defects.sizeIgnored || defects.sizeLate ? ['250-SIZE 1000'] : []), ...(defects.injection || defects.tls454 || defects.starttls ? ['250-STARTTLS'] : []), ...(defects.tls454 ? ['250-AUTH PLAIN LOGIN'] : []), '250 8BITMIME'];
+    const caps = [
+      '250-broken.test',
+      '250-PIPELINING',
+      ...(defects.sizeIgnored || defects.sizeLate ? ['250-SIZE 1000'] : []),
+      ...(defects.injection || defects.tls454 || defects.starttls ? ['250-STARTTLS'] : []),
+      ...(defects.tls454 ? ['250-AUTH PLAIN LOGIN'] : []),
+      '250 8BITMIME',
+    ];
     const reply = (line: string): void => void socket.write(`${line}\r\n`);
     const process = (): void => {
       for (;;) {
@@ -121,8 +129,7 @@ export async function startBrokenSmtp(defects: BrokenDefects): Promise<BrokenSmt
         else if (['HELO', 'MAIL', 'RCPT', 'RSET', 'NOOP'].includes(verb)) {
           if (verb === 'HELO') greeted = true;
           reply('250 ok');
-        }
-        else if (verb === 'DATA') {
+        } else if (verb === 'DATA') {
           inData = true;
           lastCrlf = true;
           reply('354 go ahead');
@@ -167,4 +174,3 @@ export async function startBrokenSmtp(defects: BrokenDefects): Promise<BrokenSmt
     },
   };
 }
-

@@ -25,7 +25,8 @@ export async function withTarget(options: FtpServerOptions, faults: readonly str
   const server = await startFtpServer({ users: { [USER]: PASSWORD }, ...options });
   let proxy: ProxyHandle | undefined;
   try {
-    proxy = faults.length > 0 ? await startProxy({ upstream: { host: server.host, port: server.port }, protocol: 'ftp', faults: faults.map(parseFault) }) : undefined;
+    proxy =
+      faults.length > 0 ? await startProxy({ upstream: { host: server.host, port: server.port }, protocol: 'ftp', faults: faults.map(parseFault) }) : undefined;
     const at = proxy ?? server;
     await body({ server, ...(proxy ? { proxy } : {}), target: { protocol: 'ftp', host: at.host, port: at.port, user: USER, password: PASSWORD } });
   } finally {

@@ -16,17 +16,19 @@ export function watchEntries(dir: string, prefix: string, onEntry: (name: string
   const names = new Set<string>();
   const waiters: Array<{ count: number; resolve: () => void }> = [];
   const note = (name: string | null): void => {
-    if (!name || !name.startsWith(prefix) || names.has(name)) return;
+    if (!name?.startsWith(prefix) || names.has(name)) return;
     names.add(name);
     onEntry(name);
     for (const w of waiters.filter((x) => names.size >= x.count)) w.resolve();
   };
   const watcher = watch(dir, (_event, name) => note(name));
-  void readdir(dir).then((existing) => existing.forEach(note), () => undefined);
+  void readdir(dir).then(
+    (existing) => existing.forEach(note),
+    () => undefined,
+  );
   return {
     names,
-    until: (count: number): Promise<void> =>
-      names.size >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve })),
+    until: (count: number): Promise<void> => (names.size >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve }))),
     close: () => watcher.close(),
   };
 }
@@ -44,12 +46,14 @@ export async function vsftpdPorts(dir: string): Promise<number[]> {
 /** Living processes (not zombies) whose command line or working directory mentions `dir`: `pid command`. */
 export async function processesUsing(dir: string): Promise<string[]> {
   const pids = (await readdir('/proc')).filter((p) => /^\d+$/.test(p));
-  const found = await Promise.all(pids.map(async (pid) => {
-    const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replaceAll('\0', ' ').trim();
-    const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '');
-    // A zombie has an empty command line and no working directory: it runs nothing.
-    return cmdline.includes(dir) || cwd.startsWith(dir) ? [`${pid} ${cmdline}`] : [];
-  }));
+  const found = await Promise.all(
+    pids.map(async (pid) => {
+      const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replaceAll('\0', ' ').trim();
+      const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '');
+      // A zombie has an empty command line and no working directory: it runs nothing.
+      return cmdline.includes(dir) || cwd.startsWith(dir) ? [`${pid} ${cmdline}`] : [];
+    }),
+  );
   return found.flat();
 }
 

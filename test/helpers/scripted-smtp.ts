@@ -44,7 +44,7 @@ export async function startScriptedSmtp(): Promise<ScriptedServer> {
       text += chunk.toString('latin1');
       for (;;) {
         if (inBody) {
-          const end = ('\r\n' + body + text).indexOf('\r\n.\r\n');
+          const end = `\r\n${body}${text}`.indexOf('\r\n.\r\n');
           if (end === -1) {
             body += text;
             text = '';

@@ -38,10 +38,19 @@ describe('wireprobe probe (command line)', () => {
   it('probes an SMTP server, prints findings worst first, writes JSON and JUnit, exits 0', async () => {
     const json = join(dir, 'out.json');
     const junit = join(dir, 'out.xml');
-    const { code, stdout, stderr } = await run(['probe', `smtp://alice:s3cret-pw@127.0.0.1:${server.port}`, '--json', json, '--junit', junit, '--timeout', '2000']);
+    const { code, stdout, stderr } = await run([
+      'probe',
+      `smtp://alice:s3cret-pw@127.0.0.1:${server.port}`,
+      '--json',
+      json,
+      '--junit',
+      junit,
+      '--timeout',
+      '2000',
+    ]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^wireprobe probe smtp:\/\/alice@127\.0\.0\.1:\d+ \(smtp\)\n\nWARN \(2\)\n  WARN smtp\.tls = TLSv1\.[23]\n/);
+    expect(stdout).toMatch(/^wireprobe probe smtp:\/\/alice@127\.0\.0\.1:\d+ \(smtp\)\n\nWARN \(2\)\n {2}WARN smtp\.tls = TLSv1\.[23]\n/);
     expect(stdout.indexOf('WARN (2)')).toBeLessThan(stdout.indexOf('PASS (8)'));
     expect(stdout.indexOf('PASS (8)')).toBeLessThan(stdout.indexOf('SKIP (2)'));
     expect(stdout).toMatch(/PASS smtp\.session-limit = 2\n {7}The limit is 2 concurrent sessions/);
@@ -49,9 +58,22 @@ describe('wireprobe probe (command line)', () => {
     expect(stdout).not.toContain('s3cret-pw');
     const report = JSON.parse(await readFile(json, 'utf8'));
     expect(Object.keys(report)).toEqual(['tool', 'target', 'protocol', 'findings', 'summary']);
-    expect(report).toMatchObject({ tool: 'wireprobe', target: `smtp://alice@127.0.0.1:${server.port}`, protocol: 'smtp', summary: { pass: 8, warn: 2, fail: 0, skip: 2 } });
+    expect(report).toMatchObject({
+      tool: 'wireprobe',
+      target: `smtp://alice@127.0.0.1:${server.port}`,
+      protocol: 'smtp',
+      summary: { pass: 8, warn: 2, fail: 0, skip: 2 },
+    });
     expect(report.findings.map((f: { id: string }) => f.id).sort()).toEqual([...SMTP_IDS].sort());
-    expect(Object.keys(report.findings.find((f: { id: string }) => f.id === 'smtp.size'))).toEqual(['id', 'status', 'value', 'rfc', 'sent', 'received', 'advice']);
+    expect(Object.keys(report.findings.find((f: { id: string }) => f.id === 'smtp.size'))).toEqual([
+      'id',
+      'status',
+      'value',
+      'rfc',
+      'sent',
+      'received',
+      'advice',
+    ]);
     expect(await readFile(json, 'utf8')).not.toContain('s3cret-pw');
     const xml = await readFile(junit, 'utf8');
     expect(testcase(xml, 'smtp.idle-timeout')).toContain('<skipped/>');
@@ -65,7 +87,16 @@ describe('wireprobe probe (command line)', () => {
     const file = join(dir, 'pw');
     await writeFile(file, 's3cret-pw\n', { mode: 0o600 });
     const json = join(dir, 'pwfile.json');
-    const { code, stdout, stderr } = await run(['probe', `smtp://alice@127.0.0.1:${server.port}`, '--password-file', file, '--json', json, '--timeout', '2000']);
+    const { code, stdout, stderr } = await run([
+      'probe',
+      `smtp://alice@127.0.0.1:${server.port}`,
+      '--password-file',
+      file,
+      '--json',
+      json,
+      '--timeout',
+      '2000',
+    ]);
     expect([code, stderr]).toEqual([0, '']);
     expect(stdout).toContain('12 findings: 0 fail, 2 warn, 8 pass, 2 skip');
     const text = await readFile(json, 'utf8');
@@ -98,8 +129,14 @@ describe('wireprobe probe (command line)', () => {
     [['probe', 'smtp://127.0.0.1:25', '--size-limit', '1k'], /--size-limit does not apply to "probe"/],
     [['probe', 'smtp://127.0.0.1:25', '--starttls', 'sometimes'], /^wireprobe: bad --starttls "sometimes": expected auto, off, require\n$/],
     [['probe', 'smtp://127.0.0.1:25', '--starttls', 'off\nrequire'], /^wireprobe: bad --starttls "off\\nrequire": expected auto, off, require\n$/],
-    [['probe', 'smtp://127.0.0.1:25', '--rcpt', '<postmaster>'], /^wireprobe: bad --rcpt "<postmaster>": expected local-part or local-part@domain, without <>, quotes or spaces\n$/],
-    [['probe', 'smtp://127.0.0.1:25', '--rcpt', 'a@example.test\r\nRCPT TO:<b@example.test>'], /^wireprobe: bad --rcpt "a@example\.test\\r\\nRCPT TO:<b@example\.test>": it holds a line break\n$/],
+    [
+      ['probe', 'smtp://127.0.0.1:25', '--rcpt', '<postmaster>'],
+      /^wireprobe: bad --rcpt "<postmaster>": expected local-part or local-part@domain, without <>, quotes or spaces\n$/,
+    ],
+    [
+      ['probe', 'smtp://127.0.0.1:25', '--rcpt', 'a@example.test\r\nRCPT TO:<b@example.test>'],
+      /^wireprobe: bad --rcpt "a@example\.test\\r\\nRCPT TO:<b@example\.test>": it holds a line break\n$/,
+    ],
     [['probe', 'smtp://127.0.0.1:25', '--rcpt', ''], /^wireprobe: bad --rcpt "": it is empty\n$/],
   ])('rejects %j with one line and exit code 2', async (args, message) => {
     const resolved = args[1] === 'CLOSED' ? ['probe', `smtp://127.0.0.1:${await closedPort()}`] : args;
@@ -113,7 +150,18 @@ describe('wireprobe probe (command line)', () => {
 
   it('takes --starttls require and --rcpt: the healthy server passes STARTTLS, nothing is delivered without --send', async () => {
     const json = join(dir, 'options.json');
-    const { code, stderr } = await run(['probe', `smtp://alice:s3cret-pw@127.0.0.1:${server.port}`, '--starttls', 'require', '--rcpt', 'probe@example.test', '--max-sessions', '1', '--json', json]);
+    const { code, stderr } = await run([
+      'probe',
+      `smtp://alice:s3cret-pw@127.0.0.1:${server.port}`,
+      '--starttls',
+      'require',
+      '--rcpt',
+      'probe@example.test',
+      '--max-sessions',
+      '1',
+      '--json',
+      json,
+    ]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const report = JSON.parse(await readFile(json, 'utf8'));

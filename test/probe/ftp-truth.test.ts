@@ -20,7 +20,12 @@ describe('FTP probe: REST and FEAT', () => {
       if (!raw.ok) throw new Error('no session');
       await raw.session.loginAs(target);
       expect((await raw.session.command('REST 0')).ok && (await raw.session.command('TYPE I')).ok).toBe(true);
-      expect(raw.session.take().received.filter((l) => /^\d{3} /.test(l)).slice(-2)).toEqual(['504 REST not allowed in ASCII mode', '200 Switch to "binary" transfer mode.']);
+      expect(
+        raw.session
+          .take()
+          .received.filter((l) => /^\d{3} /.test(l))
+          .slice(-2),
+      ).toEqual(['504 REST not allowed in ASCII mode', '200 Switch to "binary" transfer mode.']);
       await raw.session.quit();
 
       const feat = byId(await probe(target, [ftpLoginChecks]), 'ftp.feat');
@@ -49,7 +54,9 @@ describe('FTP probe: REST and FEAT', () => {
       await raw.session.loginAs(target);
       await raw.session.command('REST 10');
       expect(raw.session.take().received.at(-1)).toBe('350 Restarting next transfer at 10');
-      expect((await raw.session.command('EPSV')).ok && raw.session.take().received.at(-1)).toBe('503 REST must be followed by RETR, STOR or APPE; restart cancelled');
+      expect((await raw.session.command('EPSV')).ok && raw.session.take().received.at(-1)).toBe(
+        '503 REST must be followed by RETR, STOR or APPE; restart cancelled',
+      );
       await raw.session.quit();
 
       const findings = await probe(target, [ftpIntegrityChecks]);
@@ -92,7 +99,9 @@ describe('FTP probe: large uploads', () => {
       const findings = await probe(target, [ftpIntegrityChecks]);
       const integrity = byId(findings, 'ftp.integrity');
       expect(integrity.status, integrity.advice).toBe('fail');
-      expect(integrity.advice).toMatch(/^An upload of 8MiB (was cut short: the data connection was closed after \d+ octets had been sent, then 426 Connection closed; transfer aborted; the server holds \d+;|ended with 426 Connection closed; transfer aborted instead of 226; the server holds \d+:)/);
+      expect(integrity.advice).toMatch(
+        /^An upload of 8MiB (was cut short: the data connection was closed after \d+ octets had been sent, then 426 Connection closed; transfer aborted; the server holds \d+;|ended with 426 Connection closed; transfer aborted instead of 226; the server holds \d+:)/,
+      );
       // The value is what the server kept, as SIZE says: what the mock recorded.
       expect(integrity.value).toBe(server.files[0]?.bytes);
       expect(byId(findings, 'ftp.resume').status).toBe('skip');
@@ -110,7 +119,9 @@ describe('FTP probe: stalled uploads (--max-data-idle)', () => {
       const f = byId(findings, 'ftp.data-timeout');
       expect(f.status).toBe('pass');
       expect(f.value).toMatch(/^closed after \d+(\.\d)? s idle with 426$/);
-      expect(f.advice).toMatch(/ with "426 Connection closed; transfer aborted" \(the data connection closed\), as RFC 959 §4\.2 asks; .*the partial file was deleted\.$/);
+      expect(f.advice).toMatch(
+        / with "426 Connection closed; transfer aborted" \(the data connection closed\), as RFC 959 §4\.2 asks; .*the partial file was deleted\.$/,
+      );
       expect(server.files).toHaveLength(1);
       expect(server.files[0]).toMatchObject({ received: 65_536, complete: false });
       expectClean(server, findings);

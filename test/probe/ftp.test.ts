@@ -19,7 +19,10 @@ describe('FTP probe, healthy mock server', () => {
     await withTarget({}, [], async ({ server, target }) => {
       const findings = await probe(target, PROBE_CHECKS.ftp.groups);
       expect(findings.map((f) => f.id)).toEqual(FTP_FINDINGS.map((f) => f.id));
-      expect(findings.filter((f) => f.status === 'warn' || f.status === 'fail'), JSON.stringify(findings, null, 1)).toEqual([]);
+      expect(
+        findings.filter((f) => f.status === 'warn' || f.status === 'fail'),
+        JSON.stringify(findings, null, 1),
+      ).toEqual([]);
       expect(findings.filter((f) => f.status === 'skip').map((f) => f.id)).toEqual(['ftp.data-timeout', 'ftp.idle-timeout']);
       expect(byId(findings, 'ftp.idle-timeout').status).toBe('skip');
       expect(byId(findings, 'ftp.data-timeout').status).toBe('skip');
@@ -35,7 +38,9 @@ describe('FTP probe, healthy mock server', () => {
       expect(byId(findings, 'ftp.epsv').advice).toMatch(/after EPSV ALL, PASV \(550\), PORT \(550\), EPRT \(550\) refused as RFC 2428 §3 requires\.$/);
       expect(byId(findings, 'ftp.epsv').value).toEqual(expect.any(Number));
       expect(byId(findings, 'ftp.integrity')).toMatchObject({ status: 'pass', value: PAYLOAD_OCTETS });
-      expect(byId(findings, 'ftp.integrity').advice).toMatch(/^Uploaded 8MiB of random octets in [\d.]+ s \([\d.]+ MiB\/s\): 226, SIZE 8388608, and the download's SHA-256 matches; the probe's file was deleted\.$/);
+      expect(byId(findings, 'ftp.integrity').advice).toMatch(
+        /^Uploaded 8MiB of random octets in [\d.]+ s \([\d.]+ MiB\/s\): 226, SIZE 8388608, and the download's SHA-256 matches; the probe's file was deleted\.$/,
+      );
       expect(byId(findings, 'ftp.resume')).toMatchObject({ status: 'pass', value: PAYLOAD_OCTETS / 2 });
       expect(byId(findings, 'ftp.session-limit')).toMatchObject({ status: 'pass' });
       expect(byId(findings, 'ftp.session-limit').value).toBeUndefined();
@@ -159,7 +164,9 @@ describe('FTP probe, planted defects', () => {
       const findings = await probe(target, [ftpIntegrityChecks]);
       const integrity = byId(findings, 'ftp.integrity');
       expect(integrity).toMatchObject({ status: 'fail', value: 4_194_304 });
-      expect(integrity.advice).toMatch(/^The server answered 226 to an upload of 8MiB \(8388608 octets\) but kept 4194304 \(SIZE 4194304, the download's SHA-256 is [0-9a-f]{16}…, the upload's [0-9a-f]{16}…\): it loses data silently/);
+      expect(integrity.advice).toMatch(
+        /^The server answered 226 to an upload of 8MiB \(8388608 octets\) but kept 4194304 \(SIZE 4194304, the download's SHA-256 is [0-9a-f]{16}…, the upload's [0-9a-f]{16}…\): it loses data silently/,
+      );
       // What REST and APPE should bring is unknown once the file is not what was sent: said, not guessed.
       expect(byId(findings, 'ftp.resume').status).toBe('skip');
       expect(byId(findings, 'ftp.resume').advice).toMatch(/could not be read back as uploaded \(see ftp\.integrity\)/);

@@ -111,7 +111,9 @@ describe('probe against a hostile peer', () => {
       b64('pä ss/word'),
       b64('\0joe\0pä ss/word'),
       b64('joe\0joe\0pä ss/word'),
-    ].map((form) => `535 no: ${form}`).join('\n');
+    ]
+      .map((form) => `535 no: ${form}`)
+      .join('\n');
     expect(maskText(text, secrets)).toBe(Array.from({ length: 6 }, () => '535 no: ***').join('\n'));
     // A line cut for display inside the secret: its start is masked too.
     expect(maskText('530 password pä ss/w... (300 chars)', secrets)).toBe('530 password ***... (300 chars)');

@@ -23,7 +23,10 @@ describe('wireprobe probe against real servers', () => {
     const server = await vsftpdLauncher.start({ maxSessions: 3, idleTimeoutMs: 5_000 });
     try {
       const { user, password } = server.login!;
-      const report = await runProbe({ protocol: 'ftp', host: server.host, port: server.port, user, password }, { ...DEFAULT_PROBE_LIMITS, maxSessions: 5, maxIdleSeconds: 8 });
+      const report = await runProbe(
+        { protocol: 'ftp', host: server.host, port: server.port, user, password },
+        { ...DEFAULT_PROBE_LIMITS, maxSessions: 5, maxIdleSeconds: 8 },
+      );
       expect(get(report, 'ftp.session-limit')).toMatchObject({ status: 'pass', value: 3 });
       const idle = get(report, 'ftp.idle-timeout');
       expect(idle.status).toBe('pass');
@@ -43,7 +46,10 @@ describe('wireprobe probe against real servers', () => {
     const server = await vsftpdLauncher.start({ dataTimeoutMs: 2_000 });
     try {
       const { user, password } = server.login!;
-      const report = await runProbe({ protocol: 'ftp', host: server.host, port: server.port, user, password }, { ...DEFAULT_PROBE_LIMITS, maxSessions: 2, maxDataIdleSeconds: 10 });
+      const report = await runProbe(
+        { protocol: 'ftp', host: server.host, port: server.port, user, password },
+        { ...DEFAULT_PROBE_LIMITS, maxSessions: 2, maxDataIdleSeconds: 10 },
+      );
       const stall = get(report, 'ftp.data-timeout');
       expect(stall.status).toBe('pass');
       expect(stall.value).toMatch(/^closed after \d+(\.\d)? s idle with 421$/);
@@ -51,7 +57,9 @@ describe('wireprobe probe against real servers', () => {
       expect(stall.advice).toMatch(/the partial file was deleted\.$/);
       // The 8 MiB upload lands (the anonymous login may not read it back: anon_world_readable_only).
       expect(get(report, 'ftp.integrity')).toMatchObject({ status: 'warn', value: 8 * 1024 * 1024 });
-      expect(get(report, 'ftp.integrity').advice).toMatch(/^The upload of 8MiB got 226 in [\d.]+ s \([\d.]+ MiB\/s\) and SIZE 8388608, but RETR was refused \(550 /);
+      expect(get(report, 'ftp.integrity').advice).toMatch(
+        /^The upload of 8MiB got 226 in [\d.]+ s \([\d.]+ MiB\/s\) and SIZE 8388608, but RETR was refused \(550 /,
+      );
       expect(get(report, 'ftp.feat')).toMatchObject({ status: 'pass', value: expect.stringContaining('REST STREAM') });
       // vsftpd's EPSV ALL refuses PASV and PORT only (postlogin.c checks those two).
       expect(get(report, 'ftp.epsv')).toMatchObject({ status: 'warn', value: 'EPRT accepted after EPSV ALL' });
@@ -66,7 +74,10 @@ describe('wireprobe probe against real servers', () => {
     const server = await proftpdLauncher.start({ dataTimeoutMs: 2_000 });
     try {
       const { user, password } = server.login!;
-      const report = await runProbe({ protocol: 'ftp', host: server.host, port: server.port, user, password }, { ...DEFAULT_PROBE_LIMITS, maxSessions: 2, maxDataIdleSeconds: 10 });
+      const report = await runProbe(
+        { protocol: 'ftp', host: server.host, port: server.port, user, password },
+        { ...DEFAULT_PROBE_LIMITS, maxSessions: 2, maxDataIdleSeconds: 10 },
+      );
       const stall = get(report, 'ftp.data-timeout');
       expect(stall.status).toBe('warn');
       expect(stall.value).toMatch(/^closed after \d+(\.\d)? s idle without a reply$/);
@@ -101,7 +112,9 @@ describe('wireprobe probe against real servers', () => {
       const report = await runProbe({ protocol: 'smtp', host: server.host, port: server.port }, { ...DEFAULT_PROBE_LIMITS, replyTimeoutMs: 2_000, send: true });
       const bareLf = get(report, 'smtp.bare-lf');
       expect(bareLf).toMatchObject({ status: 'fail', value: '\\n.\\n \\r\\n.\\n \\n.\\r\\n' });
-      expect(bareLf.advice).toMatch(/^Vulnerable to SMTP smuggling: \\n\.\\n \\r\\n\.\\n \\n\.\\r\\n ended the message and it was accepted \(\\n\.\\n got "250 2\.0\.0 Ok: queued as /);
+      expect(bareLf.advice).toMatch(
+        /^Vulnerable to SMTP smuggling: \\n\.\\n \\r\\n\.\\n \\n\.\\r\\n ended the message and it was accepted \(\\n\.\\n got "250 2\.0\.0 Ok: queued as /,
+      );
       // One message per look-alike that ended DATA, each holding only the text before it, beside
       // the pipelining check's --send message.
       await server.settle?.();
@@ -121,7 +134,9 @@ describe('wireprobe probe against real servers', () => {
       const bareLf = get(report, 'smtp.bare-lf');
       expect(bareLf).toMatchObject({ status: 'pass' });
       expect(bareLf.value).toBeUndefined();
-      expect(bareLf.advice).toBe('None of \\n.\\n \\r\\n.\\n \\n.\\r\\n \\r.\\r \\r\\n.\\r \\r.\\r\\n, each at the end of a write on its own transaction, ended the message: the server waited for <CRLF>.<CRLF>.');
+      expect(bareLf.advice).toBe(
+        'None of \\n.\\n \\r\\n.\\n \\n.\\r\\n \\r.\\r \\r\\n.\\r \\r.\\r\\n, each at the end of a write on its own transaction, ended the message: the server waited for <CRLF>.<CRLF>.',
+      );
       expect(bareLf.received.filter((line) => line.endsWith('[timeout after 2000 ms]'))).toHaveLength(6);
       await server.settle?.();
       const bodies = (await server.messages!()).map((m) => m.toString('latin1').replace(/^[\s\S]*?\n\n/, ''));

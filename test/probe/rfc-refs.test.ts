@@ -74,7 +74,12 @@ function readmeRows(): string[][] {
   return readme
     .split('\n')
     .filter((line) => /^\| (smtp|ftp)\.[a-z-]+ \|/.test(line))
-    .map((line) => line.slice(1, -1).split(/(?<!\\)\|/).map((cell) => cell.trim()));
+    .map((line) =>
+      line
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((cell) => cell.trim()),
+    );
 }
 
 describe("the README's table of probe findings", () => {

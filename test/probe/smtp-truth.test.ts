@@ -34,7 +34,9 @@ describe('smtp.starttls: MAIL before the new EHLO', () => {
   it('warns when the server wants EHLO in clear text but takes MAIL without it inside TLS: it kept its pre-TLS state', async () => {
     const found = await starttlsFinding({ starttls: 'kept', ehloRequired: true });
     expect(found.status).toBe('warn');
-    expect(found.advice).toMatch(/^MAIL before EHLO inside TLS was accepted \("250 ok"\) although in clear text it is refused without EHLO: the server kept its pre-TLS state/);
+    expect(found.advice).toMatch(
+      /^MAIL before EHLO inside TLS was accepted \("250 ok"\) although in clear text it is refused without EHLO: the server kept its pre-TLS state/,
+    );
     expect(found.received.some((l) => l.startsWith('[plain session] 503'))).toBe(true);
   });
 
@@ -56,7 +58,9 @@ describe('smtp.size on a server that checks the size only at the end of DATA', (
   it('warns that SIZE= over the limit is taken at MAIL (RFC 1870 §6.1 should)', async () => {
     const found = await probeFinding({ sizeLate: true }, 'smtp.size');
     expect(found).toMatchObject({ status: 'warn', value: 1000 });
-    expect(found.advice).toBe('MAIL with SIZE=1001, over the advertised 1000, was accepted ("250 ok"): clients send the whole message before they learn it is too big; refuse it at MAIL with 552 (RFC 1870 §6.1).');
+    expect(found.advice).toBe(
+      'MAIL with SIZE=1001, over the advertised 1000, was accepted ("250 ok"): clients send the whole message before they learn it is too big; refuse it at MAIL with 552 (RFC 1870 §6.1).',
+    );
   });
 
   it('with --send, stays a warning and says the limit holds at the end of DATA', async () => {

@@ -65,7 +65,14 @@ describe('wireprobe probe smtp', () => {
     const server = await mock({ tls: 'starttls', sizeLimit: 10_000, maxClients: 2, auth: 'required', users: { alice: PASSWORD } });
     const report = await runProbe(parseTarget(`smtp://alice:${PASSWORD}@127.0.0.1:${server.port}`), DEFAULT_PROBE_LIMITS);
     expect(report.target).toBe(`smtp://alice@127.0.0.1:${server.port}`);
-    expect(report.findings.map((f) => f.id)).toEqual([...SMTP_IDS.slice(0, 2), 'smtp.starttls', 'smtp.starttls-injection', 'smtp.tls', 'smtp.auth', ...SMTP_IDS.slice(6)]);
+    expect(report.findings.map((f) => f.id)).toEqual([
+      ...SMTP_IDS.slice(0, 2),
+      'smtp.starttls',
+      'smtp.starttls-injection',
+      'smtp.tls',
+      'smtp.auth',
+      ...SMTP_IDS.slice(6),
+    ]);
     expect(statuses(report)).toEqual({
       'smtp.greeting': 'pass',
       'smtp.ehlo': 'pass',
@@ -151,7 +158,14 @@ describe('wireprobe probe smtp', () => {
     const server = await mock({ sizeLimit: 10_000 });
     const proxy = await proxied(server, 'stall before reply to MAIL');
     const report = await runProbe(parseTarget(`smtp://127.0.0.1:${proxy.port}`), FAST);
-    expect(statuses(report)).toMatchObject({ 'smtp.greeting': 'pass', 'smtp.ehlo': 'pass', 'smtp.size': 'fail', 'smtp.pipelining': 'fail', 'smtp.bare-lf': 'skip', 'smtp.open-relay': 'warn' });
+    expect(statuses(report)).toMatchObject({
+      'smtp.greeting': 'pass',
+      'smtp.ehlo': 'pass',
+      'smtp.size': 'fail',
+      'smtp.pipelining': 'fail',
+      'smtp.bare-lf': 'skip',
+      'smtp.open-relay': 'warn',
+    });
     expect(get(report, 'smtp.size').advice).toBe('MAIL with SIZE=1000 got no reply [timeout after 1000 ms].');
     expect(get(report, 'smtp.size').sent.at(-1)).toBe('MAIL FROM:<> SIZE=1000'); // nothing more on a stalled session
     expect(get(report, 'smtp.pipelining').advice).toMatch(/^Only 0 of 4 pipelined commands were answered \(none\) before \[timeout after 1000 ms\]/);
@@ -196,12 +210,18 @@ describe('wireprobe probe smtp', () => {
   it('reports an idle session closed silently, and one closed with a 421 first', async () => {
     const server = await mock({});
     const silent = await proxied(server, 'close after EHLO');
-    const quiet = get(await smtpLimitsGroup(parseTarget(`smtp://127.0.0.1:${silent.port}`), { ...FAST, maxSessions: 1, maxIdleSeconds: 3 }), 'smtp.idle-timeout');
+    const quiet = get(
+      await smtpLimitsGroup(parseTarget(`smtp://127.0.0.1:${silent.port}`), { ...FAST, maxSessions: 1, maxIdleSeconds: 3 }),
+      'smtp.idle-timeout',
+    );
     expect(quiet).toMatchObject({ status: 'warn' });
     expect(quiet.advice).toMatch(/was closed after [\d.]+ s without a 421 first/);
     expect(quiet.value).toBeLessThan(3);
     const polite = await proxied(server, 'reply 421 "4.4.2 Idle timeout" after EHLO then close');
-    const told = get(await smtpLimitsGroup(parseTarget(`smtp://127.0.0.1:${polite.port}`), { ...FAST, maxSessions: 1, maxIdleSeconds: 3 }), 'smtp.idle-timeout');
+    const told = get(
+      await smtpLimitsGroup(parseTarget(`smtp://127.0.0.1:${polite.port}`), { ...FAST, maxSessions: 1, maxIdleSeconds: 3 }),
+      'smtp.idle-timeout',
+    );
     expect(told).toMatchObject({ status: 'warn' }); // a 421 first, but far shorter than 5 minutes
     expect(told.advice).toMatch(/got "421 4\.4\.2 Idle timeout" after [\d.]+ s\. [\d.]+ s is shorter than the 5 minutes/);
   });
@@ -214,8 +234,14 @@ describe('wireprobe probe smtp', () => {
     expect(get(report, 'smtp.starttls').advice).toMatch(/STARTTLS is advertised but got "\[RST\]", not 220/);
     expect(get(report, 'smtp.tls').status).toBe('skip');
     const note = ' (Checked in plain text on a fresh session: TLS handshake failed [RST].)';
-    expect(get(report, 'smtp.size')).toMatchObject({ status: 'skip', advice: `Not checked: SIZE is not advertised, so clients learn a size limit only after sending the whole message; advertise it (RFC 1870).${note}` });
-    expect(get(report, 'smtp.pipelining')).toMatchObject({ status: 'pass', advice: `Four pipelined commands got four replies in order (250, 250, 250, 354), 354 last.${note}` });
+    expect(get(report, 'smtp.size')).toMatchObject({
+      status: 'skip',
+      advice: `Not checked: SIZE is not advertised, so clients learn a size limit only after sending the whole message; advertise it (RFC 1870).${note}`,
+    });
+    expect(get(report, 'smtp.pipelining')).toMatchObject({
+      status: 'pass',
+      advice: `Four pipelined commands got four replies in order (250, 250, 250, 354), 354 last.${note}`,
+    });
     expect(get(report, 'smtp.open-relay').status).toBe('fail');
     expect(get(report, 'smtp.open-relay').advice.endsWith(note)).toBe(true);
     expect(get(report, 'smtp.pipelining').received[0]).toBe('[a fresh session in plain text: TLS handshake failed [RST] on the one before]');
@@ -228,10 +254,18 @@ describe('wireprobe probe smtp', () => {
     it('--starttls auto: reports STARTTLS, runs the other checks in plain text, never sends credentials in clear', async () => {
       const broken = await brokenServer({ tls454: true, sizeIgnored: true });
       const anonymous = await runProbe(parseTarget(`smtp://127.0.0.1:${broken.port}`), FAST);
-      expect(get(anonymous, 'smtp.starttls')).toMatchObject({ status: 'fail', advice: `STARTTLS with an argument got "${refusal}"; 501 is expected; STARTTLS is advertised but got "${refusal}", not 220: TLS is broken (certificate or key not loaded?).` });
+      expect(get(anonymous, 'smtp.starttls')).toMatchObject({
+        status: 'fail',
+        advice: `STARTTLS with an argument got "${refusal}"; 501 is expected; STARTTLS is advertised but got "${refusal}", not 220: TLS is broken (certificate or key not loaded?).`,
+      });
       expect(get(anonymous, 'smtp.size')).toMatchObject({ status: 'warn', value: 1000 });
-      expect(get(anonymous, 'smtp.size').advice).toBe(`MAIL with SIZE=1001, over the advertised 1000, was accepted ("250 ok"): clients send the whole message before they learn it is too big; refuse it at MAIL with 552 (RFC 1870 §6.1).${note}`);
-      expect(get(anonymous, 'smtp.pipelining')).toMatchObject({ status: 'pass', advice: `Four pipelined commands got four replies in order (250, 250, 250, 354), 354 last.${note}` });
+      expect(get(anonymous, 'smtp.size').advice).toBe(
+        `MAIL with SIZE=1001, over the advertised 1000, was accepted ("250 ok"): clients send the whole message before they learn it is too big; refuse it at MAIL with 552 (RFC 1870 §6.1).${note}`,
+      );
+      expect(get(anonymous, 'smtp.pipelining')).toMatchObject({
+        status: 'pass',
+        advice: `Four pipelined commands got four replies in order (250, 250, 250, 354), 354 last.${note}`,
+      });
       expect(get(anonymous, 'smtp.open-relay').status).toBe('fail');
       expect(get(anonymous, 'smtp.open-relay').advice.endsWith(note)).toBe(true);
 
@@ -241,7 +275,9 @@ describe('wireprobe probe smtp', () => {
       expect(get(withCredentials, 'smtp.pipelining')).toMatchObject({ status: 'skip', advice: withheld });
       expect(get(withCredentials, 'smtp.open-relay').status).toBe('fail'); // no credentials needed there
       expect(get(withCredentials, 'smtp.auth')).toMatchObject({ status: 'warn' });
-      expect(get(withCredentials, 'smtp.auth').advice).toBe(`AUTH PLAIN LOGIN is offered before STARTTLS: a client may send its password in clear text; offer it only inside TLS (Postfix smtpd_tls_auth_only = yes). The given credentials were not sent: the session is not encrypted (--starttls off sends them in clear text).${note}`);
+      expect(get(withCredentials, 'smtp.auth').advice).toBe(
+        `AUTH PLAIN LOGIN is offered before STARTTLS: a client may send its password in clear text; offer it only inside TLS (Postfix smtpd_tls_auth_only = yes). The given credentials were not sent: the session is not encrypted (--starttls off sends them in clear text).${note}`,
+      );
       // Only the bare AUTH PLAIN of the cancel test: no credentials ever went over the plain connections.
       expect(broken.commands.filter((c) => /^AUTH/i.test(c))).toEqual(['AUTH PLAIN', 'AUTH PLAIN']);
     });
@@ -272,7 +308,11 @@ describe('wireprobe probe smtp', () => {
   it('--starttls require on a server without STARTTLS: STARTTLS fails, the checks that need a session are skipped with the reason', async () => {
     const server = await mock({ sizeLimit: 10_000 });
     const report = await runProbe(parseTarget(`smtp://127.0.0.1:${server.port}`), { ...FAST, starttls: 'require' });
-    expect(get(report, 'smtp.starttls')).toMatchObject({ status: 'fail', advice: 'STARTTLS is not offered: mail to and from this server travels in clear text; enable STARTTLS with a certificate. (--starttls require: the checks that need a session are skipped.)' });
+    expect(get(report, 'smtp.starttls')).toMatchObject({
+      status: 'fail',
+      advice:
+        'STARTTLS is not offered: mail to and from this server travels in clear text; enable STARTTLS with a certificate. (--starttls require: the checks that need a session are skipped.)',
+    });
     const why = 'Not checked: the session failed at starttls: STARTTLS is not offered (--starttls require).';
     for (const id of ['smtp.size', 'smtp.pipelining', 'smtp.open-relay']) expect(get(report, id)).toMatchObject({ status: 'skip', advice: why });
     expect(get(report, 'smtp.auth')).toMatchObject({ status: 'skip', advice: 'Not checked: no STARTTLS (--starttls require).' });
@@ -295,15 +335,32 @@ describe('wireprobe probe smtp', () => {
     const report = await runProbe(parseTarget(`smtp://127.0.0.1:${broken.port}`), { ...FAST, send: true });
     const smuggling = get(report, 'smtp.bare-lf');
     expect(smuggling).toMatchObject({ status: 'fail', value: '\\n.\\n \\r\\n.\\n \\n.\\r\\n' });
-    expect(smuggling.advice).toBe('Vulnerable to SMTP smuggling: \\n.\\n \\r\\n.\\n \\n.\\r\\n ended the message and it was accepted (\\n.\\n got "250 queued"; \\r\\n.\\n got "250 queued"; \\n.\\r\\n got "250 queued"); the probe\'s test messages to postmaster were delivered. A sender can hide a second, forged message inside one (CVE-2023-51764); accept only <CRLF>.<CRLF> as the end of data (Postfix smtpd_forbid_bare_newline = normalize).');
+    expect(smuggling.advice).toBe(
+      'Vulnerable to SMTP smuggling: \\n.\\n \\r\\n.\\n \\n.\\r\\n ended the message and it was accepted (\\n.\\n got "250 queued"; \\r\\n.\\n got "250 queued"; \\n.\\r\\n got "250 queued"); the probe\'s test messages to postmaster were delivered. A sender can hide a second, forged message inside one (CVE-2023-51764); accept only <CRLF>.<CRLF> as the end of data (Postfix smtpd_forbid_bare_newline = normalize).',
+    );
     expect(smuggling.sent).toContain('\\n.\\n: A\\n.\\n [the write ends with the look-alike]');
     expect(broken.delivered()).toBe(3 + 1); // the three look-alikes, and the pipelining check's --send message
   });
 
   it.each([
-    ['refuse-close', 'pass', undefined, 'No look-alike let a message or a command through: \\n.\\n \\r\\n.\\n \\n.\\r\\n ended DATA with a refusal and the session ended there; \\r.\\r \\r\\n.\\r \\r.\\r\\n did not end the message (the server waited for <CRLF>.<CRLF>).'],
-    ['refuse-open', 'fail', '\\n.\\n \\r\\n.\\n \\n.\\r\\n', 'Vulnerable to SMTP smuggling: \\n.\\n \\r\\n.\\n \\n.\\r\\n ended DATA with a refusal and the session went on reading commands (\\n.\\n got "550 5.5.2 Error: bare <LF> received", then NOOP "250 ok"; \\r\\n.\\n got "550 5.5.2 Error: bare <LF> received", then NOOP "250 ok"; \\n.\\r\\n got "550 5.5.2 Error: bare <LF> received", then NOOP "250 ok"). A sender can hide a second, forged message inside one (CVE-2023-51764); accept only <CRLF>.<CRLF> as the end of data (Postfix smtpd_forbid_bare_newline = normalize).'],
-    ['drop', 'warn', '\\n.\\n \\r\\n.\\n \\n.\\r\\n', 'At \\n.\\n \\r\\n.\\n \\n.\\r\\n the server ended the session without a reply (\\n.\\n got "[closed by server]"; \\r\\n.\\n got "[closed by server]"; \\n.\\r\\n got "[closed by server]"): nothing after it is read, but clients get no reason; normalise a bare LF, or refuse it with a reply. Only <CRLF>.<CRLF> should end the data.'],
+    [
+      'refuse-close',
+      'pass',
+      undefined,
+      'No look-alike let a message or a command through: \\n.\\n \\r\\n.\\n \\n.\\r\\n ended DATA with a refusal and the session ended there; \\r.\\r \\r\\n.\\r \\r.\\r\\n did not end the message (the server waited for <CRLF>.<CRLF>).',
+    ],
+    [
+      'refuse-open',
+      'fail',
+      '\\n.\\n \\r\\n.\\n \\n.\\r\\n',
+      'Vulnerable to SMTP smuggling: \\n.\\n \\r\\n.\\n \\n.\\r\\n ended DATA with a refusal and the session went on reading commands (\\n.\\n got "550 5.5.2 Error: bare <LF> received", then NOOP "250 ok"; \\r\\n.\\n got "550 5.5.2 Error: bare <LF> received", then NOOP "250 ok"; \\n.\\r\\n got "550 5.5.2 Error: bare <LF> received", then NOOP "250 ok"). A sender can hide a second, forged message inside one (CVE-2023-51764); accept only <CRLF>.<CRLF> as the end of data (Postfix smtpd_forbid_bare_newline = normalize).',
+    ],
+    [
+      'drop',
+      'warn',
+      '\\n.\\n \\r\\n.\\n \\n.\\r\\n',
+      'At \\n.\\n \\r\\n.\\n \\n.\\r\\n the server ended the session without a reply (\\n.\\n got "[closed by server]"; \\r\\n.\\n got "[closed by server]"; \\n.\\r\\n got "[closed by server]"): nothing after it is read, but clients get no reason; normalise a bare LF, or refuse it with a reply. Only <CRLF>.<CRLF> should end the data.',
+    ],
   ] as const)('judges a look-alike that ends DATA with a refusal or a close by what follows it: %s is %s', async (bareLf, status, value, advice) => {
     const broken = await brokenServer({ bareLf });
     const findings = await smtpDataGroup(parseTarget(`smtp://127.0.0.1:${broken.port}`), { ...FAST, send: true });
@@ -359,7 +416,7 @@ describe('wireprobe probe smtp', () => {
   });
 });
 
-describe('the raw client\'s reply parser and transcript (shared with the FTP checks)', () => {
+describe("the raw client's reply parser and transcript (shared with the FTP checks)", () => {
   it.each([
     ['220 ready\r\n', { code: 220, lines: ['ready'], malformed: false, bareLf: false }, 11],
     ['250-a\r\n250-b\r\n250 c\r\nNEXT', { code: 250, lines: ['a', 'b', 'c'] }, 21],
@@ -377,6 +434,12 @@ describe('the raw client\'s reply parser and transcript (shared with the FTP che
   it('shows what was written line by line, bare CR/LF visible, credentials redacted', () => {
     expect(renderSent('EHLO x\r\nPASS hunter2\r\nA\n.\nB\r\n')).toEqual(['EHLO x', 'PASS ***', 'A\\n.\\nB']);
     // Lines written behind an AUTH in the same write are its SASL responses, before any reply: all secret.
-    expect(renderSent('EHLO x\r\nAUTH PLAIN AGFsaWNlAHNlY3JldA==\r\nAUTH LOGIN\r\nYWxpY2U=\r\nc2VjcmV0\r\n')).toEqual(['EHLO x', 'AUTH PLAIN ***', '***', '***', '***']);
+    expect(renderSent('EHLO x\r\nAUTH PLAIN AGFsaWNlAHNlY3JldA==\r\nAUTH LOGIN\r\nYWxpY2U=\r\nc2VjcmV0\r\n')).toEqual([
+      'EHLO x',
+      'AUTH PLAIN ***',
+      '***',
+      '***',
+      '***',
+    ]);
   });
 });

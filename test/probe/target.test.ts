@@ -58,7 +58,10 @@ describe('probe targets', () => {
     ['smtp://mail.example.test:0', 'bad port "0" in "smtp://mail.example.test:0": expected 1 to 65535'],
     ['smtp://mail.example.test:smtp', 'bad port "smtp" in "smtp://mail.example.test:smtp": expected 1 to 65535'],
     ['smtp://:25', 'bad target "smtp://:25": no host'],
-    ['smtp://mail.example.test/inbox', 'bad target "smtp://mail.example.test/inbox": a path, query or fragment is not allowed (expected smtp://host[:port] or ftp://[user[:password]@]host[:port])'],
+    [
+      'smtp://mail.example.test/inbox',
+      'bad target "smtp://mail.example.test/inbox": a path, query or fragment is not allowed (expected smtp://host[:port] or ftp://[user[:password]@]host[:port])',
+    ],
     ['ftp://bob:hunter2@ftp.example.test:0', 'bad port "0" in "ftp://bob:***@ftp.example.test:0": expected 1 to 65535'],
     ['ftp://bob:%zz@ftp.example.test', 'bad password in the target: broken %-escape'],
   ])('rejects %j with one line', (text, message) => {
@@ -91,7 +94,9 @@ describe('probe targets', () => {
   it('takes the password from elsewhere (--password-env/--password-file) only for a URL naming a user and no password', () => {
     expect(parseTarget('ftp://bob@127.0.0.1', 'from-env')).toMatchObject({ user: 'bob', password: 'from-env' });
     expect(parseTarget('smtp://joe@127.0.0.1:2525', 'from-file')).toMatchObject({ user: 'joe', password: 'from-file', port: 2525 });
-    expect(() => parseTarget('ftp://bob:other@127.0.0.1', 'from-env')).toThrow(/^bad target "ftp:\/\/bob:\*\*\*@127\.0\.0\.1": with --password-env or --password-file, name the user and no password/);
+    expect(() => parseTarget('ftp://bob:other@127.0.0.1', 'from-env')).toThrow(
+      /^bad target "ftp:\/\/bob:\*\*\*@127\.0\.0\.1": with --password-env or --password-file, name the user and no password/,
+    );
     expect(() => parseTarget('ftp://127.0.0.1', 'from-env')).toThrow(/name the user and no password/);
   });
 

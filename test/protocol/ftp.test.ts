@@ -45,7 +45,8 @@ function brief(m: AbsMark): string {
   return m.kind === 'command' ? `command:${String(m.verb)}` : `reply:${String(m.to)}:${String(m.code)}${m.preliminary ? '*' : ''}`;
 }
 
-const FEAT_REPLY = '211-Extensions supported:\r\n MLST size*;modify*;\r\n 211 indented, not the end\r\n123-another code is text\r\n2110 four digits\r\n211-more\r\n211 END\r\n';
+const FEAT_REPLY =
+  '211-Extensions supported:\r\n MLST size*;modify*;\r\n 211 indented, not the end\r\n123-another code is text\r\n2110 four digits\r\n211-more\r\n211 END\r\n';
 
 const session: Turn[] = [
   ['down', '220 ftp.example.test ready\r\n'],
@@ -121,8 +122,26 @@ describe('FtpTracker and FtpPhase', () => {
       'reply:QUIT:221',
     ]);
     expect(phases).toEqual([
-      'greeting', 'user', 'user', 'pass', 'pass', 'feat', 'feat', 'type', 'type', 'epsv', 'epsv',
-      'epsv', 'stor', 'transfer', 'transfer', 'transfer', 'transfer', 'stor', 'stor', 'stor', // after QUIT: where it was before
+      'greeting',
+      'user',
+      'user',
+      'pass',
+      'pass',
+      'feat',
+      'feat',
+      'type',
+      'type',
+      'epsv',
+      'epsv',
+      'epsv',
+      'stor',
+      'transfer',
+      'transfer',
+      'transfer',
+      'transfer',
+      'stor',
+      'stor',
+      'stor', // after QUIT: where it was before
     ]);
     expect([view.lastCode, view.bytes, view.dataOpen, view.transfers, view.completed]).toEqual([226, 66536, false, 1, 1]);
   });
@@ -135,7 +154,14 @@ describe('FtpTracker and FtpPhase', () => {
   });
 
   it('keeps a multi-line FEAT reply whole, with indented lines and a line that starts with another code', () => {
-    const { marks } = run([['down', '220 x\r\n'], ['up', 'FEAT\r\n'], ['down', FEAT_REPLY]], 1);
+    const { marks } = run(
+      [
+        ['down', '220 x\r\n'],
+        ['up', 'FEAT\r\n'],
+        ['down', FEAT_REPLY],
+      ],
+      1,
+    );
     expect(marks.at(-1)).toEqual({
       dir: 'down',
       kind: 'reply',
@@ -148,7 +174,14 @@ describe('FtpTracker and FtpPhase', () => {
   });
 
   it('matches a preliminary 150 and the 226 after it both to STOR', () => {
-    const { marks } = run([['down', '220 x\r\n'], ['up', 'STOR a\r\n'], ['down', '150 go\r\n226 done\r\n']], 0);
+    const { marks } = run(
+      [
+        ['down', '220 x\r\n'],
+        ['up', 'STOR a\r\n'],
+        ['down', '150 go\r\n226 done\r\n'],
+      ],
+      0,
+    );
     expect(marks.filter((m) => m.kind === 'reply').map((m) => [m.to, m.code, m.preliminary, m.end])).toEqual([
       ['greeting', 220, false, 7],
       ['STOR', 150, true, 15],
@@ -157,13 +190,27 @@ describe('FtpTracker and FtpPhase', () => {
   });
 
   it('takes a 120 before the 220 as a preliminary greeting', () => {
-    const { marks, phases } = run([['down', '120 ready in 2 minutes\r\n'], ['down', '220 ready\r\n'], ['up', 'USER a\r\n'], ['down', '331 ok\r\n']], 0);
+    const { marks, phases } = run(
+      [
+        ['down', '120 ready in 2 minutes\r\n'],
+        ['down', '220 ready\r\n'],
+        ['up', 'USER a\r\n'],
+        ['down', '331 ok\r\n'],
+      ],
+      0,
+    );
     expect(marks.map(brief)).toEqual(['reply:greeting:120*', 'reply:greeting:220', 'command:USER', 'reply:USER:331']);
     expect(phases).toEqual(['connect', 'greeting', 'user', 'user']);
   });
 
   it('marks PASS and ACCT secret, and nothing else', () => {
-    const { marks } = run([['down', '220 x\r\n'], ['up', 'USER joe\r\nPASS s3cret\r\nACCT dept\r\nPWD\r\n']], 0);
+    const { marks } = run(
+      [
+        ['down', '220 x\r\n'],
+        ['up', 'USER joe\r\nPASS s3cret\r\nACCT dept\r\nPWD\r\n'],
+      ],
+      0,
+    );
     expect(marks.filter((m) => m.kind === 'command').map((m) => [m.verb, m.secret])).toEqual([
       ['USER', false],
       ['PASS', true],
@@ -184,13 +231,25 @@ describe('FtpTracker and FtpPhase', () => {
       ],
       0,
     );
-    expect(marks.filter((m) => m.kind === 'reply').map(brief)).toEqual(['reply:greeting:220', 'reply:TYPE:200', 'reply:PASV:227', 'reply:STOR:150*', 'reply:STOR:226']);
+    expect(marks.filter((m) => m.kind === 'reply').map(brief)).toEqual([
+      'reply:greeting:220',
+      'reply:TYPE:200',
+      'reply:PASV:227',
+      'reply:STOR:150*',
+      'reply:STOR:226',
+    ]);
     expect(phases).toEqual(['greeting', 'type', 'pasv', 'stor', 'transfer', 'stor']);
   });
 
   it('answers the transfer with 426 and ABOR with 226 when the client aborts (RFC 959 §4.1.3)', () => {
     const { marks, phases, view } = run(
-      [['down', '220 x\r\n'], ['up', 'RETR a\r\n'], ['down', '150 go\r\n'], ['up', '\xff\xf4\xff\xf2ABOR\r\n'], ['down', '426 aborted\r\n226 abort ok\r\n']],
+      [
+        ['down', '220 x\r\n'],
+        ['up', 'RETR a\r\n'],
+        ['down', '150 go\r\n'],
+        ['up', '\xff\xf4\xff\xf2ABOR\r\n'],
+        ['down', '426 aborted\r\n226 abort ok\r\n'],
+      ],
       0,
     );
     expect(marks.filter((m) => m.kind === 'reply').map(brief)).toEqual(['reply:greeting:220', 'reply:RETR:150*', 'reply:RETR:426', 'reply:ABOR:226']);
@@ -199,7 +258,14 @@ describe('FtpTracker and FtpPhase', () => {
   });
 
   it('frames replies that end with a bare LF and reports a command that does', () => {
-    const { marks, view } = run([['down', '220-a\n220 b\n'], ['up', 'USER x\n'], ['down', '331 ok\n']], 1);
+    const { marks, view } = run(
+      [
+        ['down', '220-a\n220 b\n'],
+        ['up', 'USER x\n'],
+        ['down', '331 ok\n'],
+      ],
+      1,
+    );
     expect(marks.filter((m) => m.kind === 'reply').map((m) => [m.to, m.code, m.lines, m.end])).toEqual([
       ['greeting', 220, ['a', 'b'], 12],
       ['USER', 331, ['ok'], 19],
@@ -208,14 +274,27 @@ describe('FtpTracker and FtpPhase', () => {
   });
 
   it('answers a 421 that no command asked for as unsolicited', () => {
-    const { marks, phases, view } = run([['down', '220 x\r\n'], ['down', '421 idle timeout\r\n']], 0);
+    const { marks, phases, view } = run(
+      [
+        ['down', '220 x\r\n'],
+        ['down', '421 idle timeout\r\n'],
+      ],
+      0,
+    );
     expect(marks.at(-1)).toMatchObject({ kind: 'reply', to: 'unsolicited', code: 421, preliminary: false });
     expect(phases).toEqual(['greeting', 'greeting']);
     expect(view.lastCode).toBe(421);
   });
 
   it('stops reading after AUTH TLS is accepted: the rest is TLS', () => {
-    const { phases } = run([['down', '220 x\r\n'], ['up', 'AUTH TLS\r\n'], ['down', '234 go ahead\r\n']], 0);
+    const { phases } = run(
+      [
+        ['down', '220 x\r\n'],
+        ['up', 'AUTH TLS\r\n'],
+        ['down', '234 go ahead\r\n'],
+      ],
+      0,
+    );
     expect(phases.at(-1)).toBe('tls');
     const tracker = new FtpTracker();
     tracker.feed('down', Buffer.from('220 x\r\n'));

@@ -120,7 +120,13 @@ describe('SmtpTracker', () => {
 
   it('ends an empty message at a lone dot right after 354', () => {
     const { marks } = run(
-      [['down', '220 x\r\n'], ['up', 'DATA\r\n'], ['down', '354 go\r\n'], ['up', '.\r\n'], ['down', '250 ok\r\n']],
+      [
+        ['down', '220 x\r\n'],
+        ['up', 'DATA\r\n'],
+        ['down', '354 go\r\n'],
+        ['up', '.\r\n'],
+        ['down', '250 ok\r\n'],
+      ],
       1,
     );
     expect(marks.filter((m) => m.kind === 'dot')).toEqual([{ dir: 'up', kind: 'dot', end: 9, bodyBytes: 0 }]);
@@ -131,12 +137,27 @@ describe('SmtpTracker', () => {
     ['CR dot CR', 'x\r.\rmore\r\n.\r\n', 10],
     ['a dot inside a line', 'x.\r\n..\r\n.\r\n', 8],
   ])('does not end data at %s', (_name, body, bodyBytes) => {
-    const { marks } = run([['down', '220 x\r\n'], ['up', 'DATA\r\n'], ['down', '354 go\r\n'], ['up', body]], 1);
+    const { marks } = run(
+      [
+        ['down', '220 x\r\n'],
+        ['up', 'DATA\r\n'],
+        ['down', '354 go\r\n'],
+        ['up', body],
+      ],
+      1,
+    );
     expect(marks.filter((m) => m.kind === 'dot').map((m) => m.bodyBytes)).toEqual([bodyBytes]);
   });
 
   it('frames replies that end with a bare LF', () => {
-    const { marks } = run([['down', '220-a\n220 b\n'], ['up', 'EHLO x\n'], ['down', '250 ok\n']], 1);
+    const { marks } = run(
+      [
+        ['down', '220-a\n220 b\n'],
+        ['up', 'EHLO x\n'],
+        ['down', '250 ok\n'],
+      ],
+      1,
+    );
     expect(marks.filter((m) => m.kind === 'reply').map((m) => [m.to, m.code, m.end])).toEqual([
       ['greeting', 220, 12],
       ['EHLO', 250, 19],
@@ -186,7 +207,13 @@ describe('SmtpTracker', () => {
 
   it('says the client waits for the oldest unanswered pipelined command', () => {
     const { phases } = run(
-      [['down', '220 x\r\n'], ['up', 'MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n'], ['down', '250 ok\r\n'], ['down', '250 ok\r\n'], ['down', '354 go\r\n']],
+      [
+        ['down', '220 x\r\n'],
+        ['up', 'MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n'],
+        ['down', '250 ok\r\n'],
+        ['down', '250 ok\r\n'],
+        ['down', '354 go\r\n'],
+      ],
       0,
     );
     expect(phases).toEqual(['greeting', 'mail', 'rcpt', 'data', 'body']);
@@ -204,9 +231,30 @@ describe('SmtpTracker', () => {
 
   it.each([
     ['a pipelined transaction', transaction, []],
-    ['MAIL sent before the reply to EHLO', [['down', '220 x\r\n'], ['up', 'EHLO a\r\nMAIL FROM:<a@x>\r\n']] as Turn[], ['sent MAIL before the reply to EHLO (RFC 2920 §3.1)']],
-    ['body data sent before the 354', [['down', '220 x\r\n'], ['up', 'DATA\r\nSubject: x\r\n']] as Turn[], ['sent SUBJECT before the reply to DATA (RFC 2920 §3.1)']],
-    ['a command ended by a bare LF', [['down', '220 x\r\n'], ['up', 'NOOP\n']] as Turn[], ['ended NOOP with a bare LF (RFC 5321 §2.3.8)']],
+    [
+      'MAIL sent before the reply to EHLO',
+      [
+        ['down', '220 x\r\n'],
+        ['up', 'EHLO a\r\nMAIL FROM:<a@x>\r\n'],
+      ] as Turn[],
+      ['sent MAIL before the reply to EHLO (RFC 2920 §3.1)'],
+    ],
+    [
+      'body data sent before the 354',
+      [
+        ['down', '220 x\r\n'],
+        ['up', 'DATA\r\nSubject: x\r\n'],
+      ] as Turn[],
+      ['sent SUBJECT before the reply to DATA (RFC 2920 §3.1)'],
+    ],
+    [
+      'a command ended by a bare LF',
+      [
+        ['down', '220 x\r\n'],
+        ['up', 'NOOP\n'],
+      ] as Turn[],
+      ['ended NOOP with a bare LF (RFC 5321 §2.3.8)'],
+    ],
   ])('finds the framing faults of the client in %s', (_name, turns, want) => {
     const tracker = new SmtpTracker();
     const view = new SmtpPhase();
@@ -220,7 +268,13 @@ describe('SmtpTracker', () => {
   });
 
   it('answers an unexpected reply as unsolicited', () => {
-    const { marks } = run([['down', '220 x\r\n'], ['down', '421 timeout\r\n']], 0);
+    const { marks } = run(
+      [
+        ['down', '220 x\r\n'],
+        ['down', '421 timeout\r\n'],
+      ],
+      0,
+    );
     expect(marks.at(-1)).toMatchObject({ kind: 'reply', to: 'unsolicited', code: 421 });
   });
 });

@@ -131,7 +131,10 @@ describe('fault proxy, FTP', () => {
   it('resets the data connection mid-STOR, not the control connection', async () => {
     const { server, proxy } = await setup(parseFault('reset after STOR +64KiB channel data'));
     const client = await basicFtp(proxy);
-    const error = await client.uploadFrom(Readable.from(randomBytes(1024 * 1024)), '/cut.bin').then(() => undefined, (e: unknown) => e);
+    const error = await client.uploadFrom(Readable.from(randomBytes(1024 * 1024)), '/cut.bin').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((error as NodeJS.ErrnoException | undefined)?.code).toBe('ECONNRESET');
     // basic-ftp closes its control connection itself after a data socket error; the proxy did not.
     client.close();
@@ -147,12 +150,16 @@ describe('fault proxy, FTP', () => {
   it.each([
     ['reset', 'RST to server'],
     ['close', 'cut toward server, socket destroyed'],
-  ] as const)('cuts the server\'s end of a download in the same tick as a %s fires mid-RETR: the server answers 426, never 226', async (kind, cut) => {
+  ] as const)("cuts the server's end of a download in the same tick as a %s fires mid-RETR: the server answers 426, never 226", async (kind, cut) => {
     // 32 MiB: far more than loopback socket buffers hold, so the server is still writing at the cut.
     const file = randomBytes(32 << 20);
     const server = await startFtpServer({ users: { alice: 'pw' }, anonymous: 'off', files: { 'big.bin': file } });
     cleanups.push(() => server.close());
-    const proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: [parseFault(`${kind} after RETR +1MiB channel data`)], protocol: 'ftp' });
+    const proxy = await startProxy({
+      upstream: { host: server.host, port: server.port },
+      faults: [parseFault(`${kind} after RETR +1MiB channel data`)],
+      protocol: 'ftp',
+    });
     cleanups.push(() => proxy.close());
     const control = await rawControl(proxy);
     expect(await control.command('TYPE I')).toMatch(/^200 /);
@@ -175,7 +182,7 @@ describe('fault proxy, FTP', () => {
     expect(lines.some((l) => / 226[ -]/.test(l))).toBe(false);
   });
 
-  it('relays the server\'s 426 to a client that keeps its control connection after its data connection is reset mid-STOR', async () => {
+  it("relays the server's 426 to a client that keeps its control connection after its data connection is reset mid-STOR", async () => {
     const { server, proxy } = await setup(parseFault('reset after STOR +64KiB channel data'));
     const control = await rawControl(proxy);
     expect(await control.command('TYPE I')).toMatch(/^200 /);
@@ -192,7 +199,10 @@ describe('fault proxy, FTP', () => {
   it('a dataport wrong-address fault sends a PASV client to 127.0.0.2, where nothing listens', async () => {
     const { server, proxy } = await setup(parseFault('dataport wrong-address'));
     const client = await basicFtp(proxy, 'pasv');
-    const error = await client.uploadFrom(Readable.from(Buffer.from('x')), '/no.bin').then(() => undefined, (e: unknown) => e);
+    const error = await client.uploadFrom(Readable.from(Buffer.from('x')), '/no.bin').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((error as NodeJS.ErrnoException | undefined)?.code).toBe('ECONNREFUSED');
     expect((error as { address?: string }).address).toBe('127.0.0.2');
     client.close();
@@ -223,7 +233,10 @@ describe('fault proxy, FTP', () => {
     const client = new Client(500);
     cleanups.push(async () => client.close());
     await client.access({ host: proxy.host, port: proxy.port, user: 'alice', password: 'pw' });
-    const error = await client.uploadFrom(Readable.from(Buffer.from('x')), '/no.bin').then(() => undefined, (e: unknown) => e);
+    const error = await client.uploadFrom(Readable.from(Buffer.from('x')), '/no.bin').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(String(error)).toMatch(/Timeout when trying to open data connection to 127\.0\.0\.1:\d+/);
     client.close();
     await proxy.idle();
@@ -251,7 +264,7 @@ describe('fault proxy, FTP', () => {
     expect(proxy.sessions()[0]?.lastReply).toBe(425); // not 221: the reply to QUIT does not count
   });
 
-  it('answers EPSV with 500 in the server\'s place, and the client falls back to PASV', async () => {
+  it("answers EPSV with 500 in the server's place, and the client falls back to PASV", async () => {
     const { server, proxy } = await setup(parseFault('reply 500 before EPSV then continue'));
     const client = await basicFtp(proxy, 'epsv');
     await client.uploadFrom(Readable.from(Buffer.from('fallback')), '/fb.bin');
@@ -266,14 +279,26 @@ describe('fault proxy, FTP', () => {
 
 describe('FtpData', () => {
   it('finishes a data-address rewrite cut short by the end of the session, and leaves no listener', async () => {
-    const control = { inject: () => undefined, reset: () => undefined, close: () => undefined, hold: () => undefined, swallow: () => undefined, shape: () => undefined };
+    const control = {
+      inject: () => undefined,
+      reset: () => undefined,
+      close: () => undefined,
+      hold: () => undefined,
+      swallow: () => undefined,
+      shape: () => undefined,
+    };
     const data = new FtpData({ host: '127.0.0.1', upstreamHost: '127.0.0.1', transcript: new Transcript(0, 1), faults: [], fire: () => true, control });
     const mark = { kind: 'command', end: 26, verb: 'PORT', line: 'PORT 127,0,0,1,200,10', secret: false } as const;
     const rewriting = data.edit('up', mark);
     data.stopListening(); // the control connection ended before the listener was up
     const line = (await rewriting)!.toString('latin1');
     const port = parsePort(line.slice('PORT '.length).trim())!.port;
-    const error = await new Promise<NodeJS.ErrnoException>((resolve) => net.connect(port, '127.0.0.1').once('error', resolve).once('connect', () => resolve(new Error('connected'))));
+    const error = await new Promise<NodeJS.ErrnoException>((resolve) =>
+      net
+        .connect(port, '127.0.0.1')
+        .once('error', resolve)
+        .once('connect', () => resolve(new Error('connected'))),
+    );
     expect(error.code).toBe('ECONNREFUSED');
   });
 });

@@ -146,6 +146,6 @@ describe('n/a results and hostile reasons', () => {
   it('escapes control characters in a reason: no escape sequence, no forged line', () => {
     const text = render(false);
     expect(text).not.toContain('\u001b');
-    expect(text).toContain(String.raw`x smtp/resets/evil/nodemailer: server said \x1b[2J\x1b]0;owned\x07 then\nforged line` + '\n');
+    expect(text).toContain(`${String.raw`x smtp/resets/evil/nodemailer: server said \x1b[2J\x1b]0;owned\x07 then\nforged line`}\n`);
   });
 });

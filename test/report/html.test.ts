@@ -173,7 +173,9 @@ describe('renderHtml', () => {
 
   it('contains each result id, in a cell with its client, server and fault', () => {
     for (const r of RESULTS) expect(html).toContain(`data-id="${r.id}"`);
-    expect(html).toContain('data-id="smtp/resets/reset-before-rcpt-reply/nodemailer@postfix" data-client="nodemailer" data-column="nodemailer" data-server="postfix" data-fault="reset before reply to RCPT"');
+    expect(html).toContain(
+      'data-id="smtp/resets/reset-before-rcpt-reply/nodemailer@postfix" data-client="nodemailer" data-column="nodemailer" data-server="postfix" data-fault="reset before reply to RCPT"',
+    );
     expect(html.match(/role="button" tabindex="0"/g)).toHaveLength(RESULTS.length);
     expect(html).toContain('>reset@rcpt<');
     expect(html).toContain('>reply 421@greeting<');
@@ -188,9 +190,14 @@ describe('renderHtml', () => {
     expect(html).not.toContain('AGpvZQBzM2NyZXQ=');
     expect(html).not.toContain('c2Vjb25kLXNlY3JldA==');
     expect(redactTranscript(['#1 C  PASS s3cret', '#2 C  pass s3cret', '#1 C  USER joe'])).toEqual(['#1 C  PASS ***', '#2 C  PASS ***', '#1 C  USER joe']);
-    expect(redactTranscript(['#1 S  334 VXNlcm5hbWU6', '#1 C  am9l', '#1 S  334 UGFzc3dvcmQ6', '#1 C  czNjcmV0', '#1 S  235 ok', '#1 C  QUIT'])).toEqual(
-      ['#1 S  334 VXNlcm5hbWU6', '#1 C  ***', '#1 S  334 UGFzc3dvcmQ6', '#1 C  ***', '#1 S  235 ok', '#1 C  QUIT'],
-    );
+    expect(redactTranscript(['#1 S  334 VXNlcm5hbWU6', '#1 C  am9l', '#1 S  334 UGFzc3dvcmQ6', '#1 C  czNjcmV0', '#1 S  235 ok', '#1 C  QUIT'])).toEqual([
+      '#1 S  334 VXNlcm5hbWU6',
+      '#1 C  ***',
+      '#1 S  334 UGFzc3dvcmQ6',
+      '#1 C  ***',
+      '#1 S  235 ok',
+      '#1 C  QUIT',
+    ]);
   });
 
   it('marks RST, FIN and fault lines', () => {
@@ -257,7 +264,11 @@ describe('the report in headless Chromium', () => {
     expect(await page.locator('#details-transcript .line.fin').allTextContents()).toEqual(['+    8.2ms #1 -- FIN from server']);
     expect(await page.locator('#details-transcript .line.fault').count()).toBe(1);
     // The highlighting is visible: the marked line's background differs from a plain line's.
-    const background = (selector: string) => page.locator(selector).first().evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).backgroundColor);
+    const background = (selector: string) =>
+      page
+        .locator(selector)
+        .first()
+        .evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).backgroundColor);
     const [marked, plain] = [await background('#details-transcript .line.rst'), await background('#details-transcript .line:not(.rst):not(.fin):not(.fault)')];
     expect(marked).toMatch(/^rgb\(/);
     expect(marked).not.toBe(plain);

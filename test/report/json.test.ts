@@ -46,17 +46,34 @@ describe('toJsonReport', () => {
       version: '1.2.3',
       results: [
         {
-          id: 'smtp/resets/reset-after-rcpt/nodemailer', suite: 'smtp/resets', protocol: 'smtp',
-          client: 'nodemailer', server: 'mock', fault: { kind: 'reset', at: { after: 'RCPT' } }, faultFired: true,
+          id: 'smtp/resets/reset-after-rcpt/nodemailer',
+          suite: 'smtp/resets',
+          protocol: 'smtp',
+          client: 'nodemailer',
+          server: 'mock',
+          fault: { kind: 'reset', at: { after: 'RCPT' } },
+          faultFired: true,
           outcome: { kind: 'reset', phase: 'rcpt', bytesSent: 0, detail: 'ESOCKET ECONNRESET' },
-          sink: { copies: 0, intact: true }, expected: 'fails', verdict: 'conformant',
-          reason: 'the client reported a failure', durationMs: 42,
+          sink: { copies: 0, intact: true },
+          expected: 'fails',
+          verdict: 'conformant',
+          reason: 'the client reported a failure',
+          durationMs: 42,
         },
         {
-          id: 'smtp/replies/552-at-dot/nodemailer', suite: 'smtp/replies', protocol: 'smtp',
-          client: 'nodemailer', server: 'mock', fault: { kind: 'reply', at: { before: 'dot' }, code: 552, then: 'close' },
-          faultFired: true, outcome: { kind: 'reply', phase: 'dot', code: 552, bytesSent: 1024 },
-          sink: null, expected: 'fails', verdict: 'deviates', reason: 'the client reported success', durationMs: 42,
+          id: 'smtp/replies/552-at-dot/nodemailer',
+          suite: 'smtp/replies',
+          protocol: 'smtp',
+          client: 'nodemailer',
+          server: 'mock',
+          fault: { kind: 'reply', at: { before: 'dot' }, code: 552, then: 'close' },
+          faultFired: true,
+          outcome: { kind: 'reply', phase: 'dot', code: 552, bytesSent: 1024 },
+          sink: null,
+          expected: 'fails',
+          verdict: 'deviates',
+          reason: 'the client reported success',
+          durationMs: 42,
         },
       ],
       summary: { total: 2, conformant: 1, deviates: 1, unfired: 0, error: 0, na: 0 },
@@ -73,10 +90,7 @@ describe('toJsonReport', () => {
   });
 
   it('leaves out the code of a non-reply outcome even when one is set, and writes null outcomes', () => {
-    const report = toJsonReport(
-      [result({ outcome: { kind: 'closed', phase: 'data', code: 250, bytesSent: 3 } }), result({ outcome: null })],
-      '0.0.0',
-    );
+    const report = toJsonReport([result({ outcome: { kind: 'closed', phase: 'data', code: 250, bytesSent: 3 } }), result({ outcome: null })], '0.0.0');
     expect(report.results[0]?.outcome).toEqual({ kind: 'closed', phase: 'data', bytesSent: 3 });
     expect(report.results[1]?.outcome).toBeNull();
     expect(JSON.stringify(report)).not.toContain('transcript');

@@ -59,9 +59,7 @@ describe('writeJunitReport', () => {
   });
 
   it('reports a deviating result as a failure with its reason, escaped', () => {
-    expect(xml).toContain(
-      '<failure message="client said &quot;sent&quot; &amp; the sink holds &lt;0> copies" type="deviates"/>',
-    );
+    expect(xml).toContain('<failure message="client said &quot;sent&quot; &amp; the sink holds &lt;0> copies" type="deviates"/>');
   });
 
   it('reports an unfired result as a failure and an error result as an error', () => {
@@ -83,8 +81,12 @@ describe('writeJunitReport of an interrupted run', () => {
       const file = join(dir, 'junit.xml');
       await writeJunitReport(file, results.slice(0, 2), { reason: 'interrupted by SIGINT', total: 40 });
       const xml = await readFile(file, 'utf8');
-      expect(xml).toMatch(/<testsuite name="wireprobe" tests="1" failures="1" errors="0"[^>]*>\s*<properties>\s*<property name="incomplete" value="interrupted by SIGINT"\/>/);
-      expect(xml).toMatch(/<testcase classname="wireprobe" name="incomplete"[^>]*>\s*<failure message="interrupted by SIGINT: 2 of 40 runs finished" type="incomplete"\/>/);
+      expect(xml).toMatch(
+        /<testsuite name="wireprobe" tests="1" failures="1" errors="0"[^>]*>\s*<properties>\s*<property name="incomplete" value="interrupted by SIGINT"\/>/,
+      );
+      expect(xml).toMatch(
+        /<testcase classname="wireprobe" name="incomplete"[^>]*>\s*<failure message="interrupted by SIGINT: 2 of 40 runs finished" type="incomplete"\/>/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -7,9 +7,22 @@ import { located } from '../helpers/located.js';
 
 function result(scenario: string, client: string, over: Partial<Result> = {}): Result {
   return located({
-    id: `${scenario}/${client}`, suite: 'smtp/resets', protocol: 'smtp', client, server: 'mock-smtp', title: 't',
-    fault: null, faultFired: true, outcome: { kind: 'reset', phase: 'rcpt', bytesSent: 0 }, sink: null,
-    expected: 'fails', verdict: 'conformant', reason: 'r', durationMs: 1, transcript: [], ...over,
+    id: `${scenario}/${client}`,
+    suite: 'smtp/resets',
+    protocol: 'smtp',
+    client,
+    server: 'mock-smtp',
+    title: 't',
+    fault: null,
+    faultFired: true,
+    outcome: { kind: 'reset', phase: 'rcpt', bytesSent: 0 },
+    sink: null,
+    expected: 'fails',
+    verdict: 'conformant',
+    reason: 'r',
+    durationMs: 1,
+    transcript: [],
+    ...over,
   });
 }
 

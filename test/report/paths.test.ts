@@ -90,7 +90,9 @@ describe('a report that fails after the run', () => {
       live: false,
     });
     expect(code).toBe(2);
-    expect(err.text).toMatch(new RegExp(`^wireprobe: cannot write --json "${json.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}": (ENOTDIR|EEXIST); the other reports are kept\n$`));
+    expect(err.text).toMatch(
+      new RegExp(`^wireprobe: cannot write --json "${json.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}": (ENOTDIR|EEXIST); the other reports are kept\n$`),
+    );
     expect(out.text).toContain(`junit written to ${junit}\n`);
     expect(existsSync(junit)).toBe(true);
     expect(out.text).not.toContain('json written');

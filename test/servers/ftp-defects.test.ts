@@ -117,7 +117,7 @@ describe('sizeCommand', () => {
 });
 
 describe('restRule, optsUtf8, epsvAllRefuses', () => {
-  it("by default takes REST in ASCII type and before anything, and OPTS UTF8 ON", async () => {
+  it('by default takes REST in ASCII type and before anything, and OPTS UTF8 ON', async () => {
     await withServer({}, async (server) => {
       const conn = await login(server);
       expect(await ask(conn, 'REST 10')).toMatch(/^350 /);

@@ -25,7 +25,10 @@ afterEach(() => {
 });
 
 /** The spool folders under this test's TMPDIR. */
-const spools = (): string[] => readdirSync(temp).filter((name) => name.startsWith('wireprobe-ftp-')).map((name) => join(temp, name));
+const spools = (): string[] =>
+  readdirSync(temp)
+    .filter((name) => name.startsWith('wireprobe-ftp-'))
+    .map((name) => join(temp, name));
 
 /** Starts a server and a logged-in basic-ftp client, runs `body`, and closes both. */
 async function withClient(options: FtpServerOptions, body: (client: Client, server: FtpServerHandle) => Promise<void>): Promise<void> {
@@ -88,14 +91,19 @@ describe('the mock FTP server spool', () => {
       const tail = randomBytes(1000);
       await client.appendFrom(Readable.from([tail]), 'f.bin');
       expect(server.read('f.bin')?.equals(Buffer.concat([first, tail]))).toBe(true);
-      expect(server.files.at(-1)).toMatchObject({ bytes: first.length + tail.length, sha256: sha256(Buffer.concat([first, tail])), received: tail.length, complete: true });
+      expect(server.files.at(-1)).toMatchObject({
+        bytes: first.length + tail.length,
+        sha256: sha256(Buffer.concat([first, tail])),
+        received: tail.length,
+        complete: true,
+      });
       const resumed = randomBytes(700);
       await client.uploadFrom(Readable.from([resumed]), 'f.bin');
       expect(server.read('f.bin')?.equals(resumed)).toBe(true);
     });
   });
 
-  it('keeps a preloaded file in the caller\'s buffer until it is used: a server with many files starts without writing them', async () => {
+  it("keeps a preloaded file in the caller's buffer until it is used: a server with many files starts without writing them", async () => {
     const files = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`/many/${i}.txt`, Buffer.from(`file ${i}`)]));
     await withClient({ files }, async (client, server) => {
       expect(readdirSync(spools()[0]!)).toEqual([]);
@@ -123,7 +131,12 @@ describe('the mock FTP server spool', () => {
       const [before] = readdirSync(spool!).map((name) => statSync(join(spool!, name)).ino);
       await client.appendFrom(Readable.from([tail]), 'log.bin');
       expect(readdirSync(spool!).map((name) => statSync(join(spool!, name)).ino)).toEqual([before]);
-      expect(server.files.at(-1)).toMatchObject({ bytes: head.length + tail.length, sha256: sha256(Buffer.concat([head, tail])), received: tail.length, complete: true });
+      expect(server.files.at(-1)).toMatchObject({
+        bytes: head.length + tail.length,
+        sha256: sha256(Buffer.concat([head, tail])),
+        received: tail.length,
+        complete: true,
+      });
       expect((await download(client, 'log.bin')).equals(Buffer.concat([head, tail]))).toBe(true);
     });
   });

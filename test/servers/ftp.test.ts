@@ -404,7 +404,9 @@ describe('startFtpServer', () => {
         raw.socket.write(Buffer.from(`${line}\r\n`, 'latin1'));
         replies.push(await raw.reply());
       }
-      table.forEach(([line, want], i) => expect({ line, reply: replies[i] }).toEqual({ line, reply: expect.stringMatching(want) }));
+      table.forEach(([line, want], i) => {
+        expect({ line, reply: replies[i] }).toEqual({ line, reply: expect.stringMatching(want) });
+      });
     });
   });
 
@@ -444,7 +446,6 @@ describe('startFtpServer', () => {
     });
   });
 
-
   it('shows an upload in progress in SIZE as it grows, and a resumed STOR is not overwritten when the first one ends', async () => {
     await withServer({}, async (server) => {
       const first = await RawFtp.login(server.port);
@@ -466,7 +467,10 @@ describe('startFtpServer', () => {
       firstData.end(randomBytes(500)); // the first upload ends late, into the file it no longer owns
       expect(await first.reply()).toMatch(/^226 /);
       expect(server.read('grow.bin')?.equals(Buffer.concat([head.subarray(0, 400), tail]))).toBe(true);
-      expect(server.files.map((f) => [f.bytes, f.complete])).toEqual([[1000, true], [1500, true]]);
+      expect(server.files.map((f) => [f.bytes, f.complete])).toEqual([
+        [1000, true],
+        [1500, true],
+      ]);
     });
   });
   // 32 MiB: far more than loopback socket buffers hold, so the server is still sending at the cut.

@@ -65,11 +65,13 @@ describe('ABOR with IAC IP and an urgent Synch during RETR, vsftpd (real)', () =
         const relayed = lines.map((line) => line.replace(/^\+\s*[\d.]+ms #\d+ /, ''));
         const abor = relayed.indexOf('C  \\xff\\xf4\\xffABOR');
         expect(abor).toBeGreaterThan(0);
-        expect(relayed.slice(abor)).toEqual(expect.arrayContaining([
-          '-- the Synch octet the client sent as urgent data goes on in band (the proxy cannot read or send urgent data)',
-          'S  226 Transfer complete.',
-          'S  225 No transfer to ABOR.',
-        ]));
+        expect(relayed.slice(abor)).toEqual(
+          expect.arrayContaining([
+            '-- the Synch octet the client sent as urgent data goes on in band (the proxy cannot read or send urgent data)',
+            'S  226 Transfer complete.',
+            'S  225 No transfer to ABOR.',
+          ]),
+        );
       } finally {
         await proxy.close();
       }

@@ -96,7 +96,9 @@ async function withServer(launcher: ProcessLauncher, options: RealServerOptions,
 }
 
 /** Closes every raw connection (the server is closed after them). */
-const hangUp = (clients: readonly RawFtp[]): void => clients.forEach((client) => client.socket.destroy());
+const hangUp = (clients: readonly RawFtp[]): void => {
+  for (const client of clients) client.socket.destroy();
+};
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
@@ -115,7 +117,14 @@ function gone(id: number): boolean {
 /** Pids of processes whose command line mentions `text`. */
 async function processesMentioning(text: string): Promise<number[]> {
   const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
-  const lines = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/cmdline`, 'utf8').then((line) => [pid, line] as const, () => [pid, ''] as const)));
+  const lines = await Promise.all(
+    pids.map((pid) =>
+      readFile(`/proc/${pid}/cmdline`, 'utf8').then(
+        (line) => [pid, line] as const,
+        () => [pid, ''] as const,
+      ),
+    ),
+  );
   return lines.filter(([pid, line]) => line.includes(text) && Number(pid) !== process.pid).map(([pid]) => Number(pid));
 }
 
@@ -332,7 +341,14 @@ describe.each(CASES)('$launcher.name (real)', (c) => {
       const login = server.login as NonNullable<LaunchedServer['login']>;
       const client = new Client(10_000);
       try {
-        await client.access({ host: server.host, port: server.port, user: login.user, password: login.password, secure: true, secureOptions: { rejectUnauthorized: false } });
+        await client.access({
+          host: server.host,
+          port: server.port,
+          user: login.user,
+          password: login.password,
+          secure: true,
+          secureOptions: { rejectUnauthorized: false },
+        });
         expect((client.ftp.socket as TLSSocket).getPeerCertificate().subject?.CN).toBe('localhost');
         const payload = randomBytes(100_000);
         const remote = `${login.dir.replace(/\/$/, '')}/tls.bin`;

@@ -319,7 +319,13 @@ describe.each(MTAS)('the $name launcher', (mta) => {
       expect(await client.command('QUIT')).toMatch(/^221 /);
       client.destroy();
 
-      const transport = nodemailer.createTransport({ host: '127.0.0.1', port: server.port, secure: false, requireTLS: true, tls: { rejectUnauthorized: false } });
+      const transport = nodemailer.createTransport({
+        host: '127.0.0.1',
+        port: server.port,
+        secure: false,
+        requireTLS: true,
+        tls: { rejectUnauthorized: false },
+      });
       try {
         const raw = Buffer.from('Subject: over tls\r\n\r\nsecret body\r\n', 'latin1');
         const info = await transport.sendMail({ envelope: { from: 'sender@client.test', to: ['sink@wireprobe.test'] }, raw });

@@ -71,7 +71,7 @@ describe('PromptSMTPServer', () => {
       "init() { this._setListeners(() => { if (this._server.options.maxClients && this._server.connections.size > this._server.options.maxClients) { return this.send(421, this.name + ' Too many connected clients, try again in a moment', false); } let readyTimer = setTimeout(() => this.connectionReady(), 100); readyTimer.unref(); }); }",
     );
     expect(code(SMTPServer.prototype.connect)).toBe(
-      'connect(socket, socketOptions) { let connection = new SMTPConnection(this, socket, socketOptions); this.connections.add(connection); connection.on(\'error\', err => this._onError(err)); connection.on(\'connect\', data => this._onClientConnect(data)); connection.init(); }',
+      "connect(socket, socketOptions) { let connection = new SMTPConnection(this, socket, socketOptions); this.connections.add(connection); connection.on('error', err => this._onError(err)); connection.on('connect', data => this._onClientConnect(data)); connection.init(); }",
     );
   });
 

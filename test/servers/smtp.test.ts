@@ -212,9 +212,7 @@ describe('startSmtpServer', () => {
       } finally {
         transport.close();
       }
-      expect(server.messages).toEqual([
-        { from: 'a@example.test', to: ['b@example.test'], bytes: raw.length, sha256: sha256(raw), session: 2 },
-      ]);
+      expect(server.messages).toEqual([{ from: 'a@example.test', to: ['b@example.test'], bytes: raw.length, sha256: sha256(raw), session: 2 }]);
       // smtp-server strips the raw socket's listeners when it upgrades: the count must survive that.
       await server.idle();
       expect(server.connections()).toBe(0);
@@ -281,9 +279,7 @@ describe('startSmtpServer', () => {
       await client.closed;
       expect(server.connections()).toBe(0);
       await server.close(); // idempotent
-      const error = await new Promise<NodeJS.ErrnoException>((resolve) =>
-        net.connect(server.port, '127.0.0.1').once('error', resolve),
-      );
+      const error = await new Promise<NodeJS.ErrnoException>((resolve) => net.connect(server.port, '127.0.0.1').once('error', resolve));
       expect(error.code).toBe('ECONNREFUSED');
     } finally {
       await server.close();

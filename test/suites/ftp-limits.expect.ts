@@ -58,11 +58,24 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
  * limit again and it reports the failure, which is as conformant (seen: 421 shown at FEAT).
  */
 const LFTP_TURNED_AWAY: Readonly<Record<string, readonly Want[]>> = {
-  'over-limit-421': [['reply', 'greeting', 'conformant'], ['reply', 'feat', 'conformant']],
-  'over-limit-close': [['closed', 'connect', 'conformant'], ['closed', 'greeting', 'conformant'], ['closed', 'feat', 'conformant']],
+  'over-limit-421': [
+    ['reply', 'greeting', 'conformant'],
+    ['reply', 'feat', 'conformant'],
+  ],
+  'over-limit-close': [
+    ['closed', 'connect', 'conformant'],
+    ['closed', 'greeting', 'conformant'],
+    ['closed', 'feat', 'conformant'],
+  ],
   'over-limit-reset': [['reset', 'connect', 'conformant']],
-  'server-limit-421': [['reply', 'greeting', 'conformant'], ['reply', 'feat', 'conformant']],
-  'per-address-421': [['reply', 'greeting', 'conformant'], ['reply', 'feat', 'conformant']],
+  'server-limit-421': [
+    ['reply', 'greeting', 'conformant'],
+    ['reply', 'feat', 'conformant'],
+  ],
+  'per-address-421': [
+    ['reply', 'greeting', 'conformant'],
+    ['reply', 'feat', 'conformant'],
+  ],
 };
 
 export function expectFtpLimits(id: string, column: string): Want | OneOf | undefined {

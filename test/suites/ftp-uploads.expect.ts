@@ -9,7 +9,7 @@ import { every, LFTP_GAVE_UP, LFTP_RECOVERED, LFTP_STALE_BLOCK, oneOf, type OneO
 
 /** Per scenario: the outcome of every client and mode (basic-ftp has no active mode), then the columns that differ. */
 const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
-  'throttled': every(['delivered', 'stor', 'conformant'], {
+  throttled: every(['delivered', 'stor', 'conformant'], {
     'lftp/passive': ['delivered', 'site', 'conformant'],
     'lftp/active': ['delivered', 'site', 'conformant'],
   }),

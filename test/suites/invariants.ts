@@ -87,7 +87,7 @@ function deviationHashes(result: Result): Violation[] {
 /** The transcript lines of the session the outcome is about: the last one, or for parallel transfers all. */
 function sessionLines(result: Result, scenario: Scenario): readonly string[] {
   const sessionOf = (line: string): number => Number(/ #(\d+) /.exec(line)?.[1] ?? 0);
-  if ((parallelOf(scenario)) > 1) return result.transcript;
+  if (parallelOf(scenario) > 1) return result.transcript;
   const last = Math.max(0, ...result.transcript.map(sessionOf));
   return result.transcript.filter((line) => sessionOf(line) === last);
 }
