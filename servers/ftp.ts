@@ -27,6 +27,7 @@ import { CommandFilter } from './ftp/defects.js';
 import { MAX_LINE, SIGNALS, SILENT_LOG, replyError, type Conn, type Connector, type Srv } from './ftp/internals.js';
 import { SpoolFileSystem } from './ftp/spool-fs.js';
 import { SpoolTree } from './ftp/spool.js';
+import { validate } from './ftp/validate.js';
 import { stripTelnet } from '../src/protocol/telnet.js';
 
 /** The mock FTP server's knobs; every field is optional and merged over FTP_SERVER_DEFAULTS. */
@@ -170,22 +171,6 @@ export interface FtpServerHandle {
   idle(): Promise<void>;
   /** Destroys every control and data socket and stops every listener, without waiting; idempotent. */
   close(): Promise<void>;
-}
-
-/** Validates what the defaults cannot fix. */
-function validate(o: Required<FtpServerOptions>): void {
-  const [min, max] = o.pasvRange;
-  const anyPort = min === 0 && max === 0;
-  if (!anyPort && !(Number.isInteger(min) && Number.isInteger(max) && min >= 1 && min <= max && max <= 65535)) {
-    throw new RangeError(`pasvRange must be [0, 0] or [min, max] with 1 <= min <= max <= 65535, got [${min}, ${max}]`);
-  }
-  if (o.pasvAddress !== '' && !isIPv4(o.pasvAddress)) throw new TypeError(`pasvAddress must be IPv4 (227 carries IPv4 only), got ${o.pasvAddress}`);
-  if (!(Number.isSafeInteger(o.dataIdleTimeoutMs) && o.dataIdleTimeoutMs >= 0))
-    throw new RangeError(`dataIdleTimeoutMs must be a whole number of ms (0: never), got ${o.dataIdleTimeoutMs}`);
-  if (!(o.keep >= 0 && (Number.isSafeInteger(o.keep) || o.keep === Number.POSITIVE_INFINITY)))
-    throw new RangeError(`keep must be a whole number of uploads or Infinity, got ${o.keep}`);
-  if (!(Number.isSafeInteger(o.truncateUploadsAt) && o.truncateUploadsAt >= 0))
-    throw new RangeError(`truncateUploadsAt must be a whole number of octets (0: off), got ${o.truncateUploadsAt}`);
 }
 
 /** Starts the mock FTP server and resolves once it listens. */

@@ -22,6 +22,8 @@ import { finding, merge, seconds, skipped } from './finding.js';
 import { codeOf, probeFileName, said } from './ftp-shared.js';
 import { rfcOf } from './ids.js';
 import { Payload } from './ftp-payload.js';
+import { remove, type Transcript } from './ftp-cleanup.js';
+export { remove } from './ftp-cleanup.js';
 import { DEFAULT_UPLOAD_OCTETS, type Finding, type FindingStatus, type ProbeContext, type ProbeLimits, type ProbeTarget } from './types.js';
 
 const RFC = { integrity: rfcOf('ftp.integrity'), resume: rfcOf('ftp.resume') } as const;
@@ -33,8 +35,6 @@ export const UPLOAD_DIRS = ['', 'pub/', 'incoming/'] as const;
 /** Refusals of a transfer's data connection (not of the file name): no point trying another directory. */
 export const DATA_TROUBLE: ReadonlySet<number> = new Set([425, 426]);
 const NOT_IMPLEMENTED: ReadonlySet<number> = new Set([500, 502, 504]);
-
-type Transcript = { sent: string[]; received: string[] };
 
 /** `8MiB` for whole binary units, else `100000 octets`. */
 const size = (octets: number): string => (/[KMG]iB$/.test(formatSize(octets)) ? formatSize(octets) : `${octets} octets`);
@@ -390,26 +390,4 @@ async function resumeCheck(s: FtpSession, data: DataOpener, path: string, payloa
     s.take(),
     value,
   );
-}
-
-/** DELE the probe's file (a check's upload, complete or not): in this session if it still answers, else (or if it gave no answer) in a new one. */
-export async function remove(
-  s: FtpSession,
-  path: string,
-  target: ProbeTarget,
-  limits: ProbeLimits,
-): Promise<{ ok: boolean; said: string; transcript: Transcript; session: FtpSession }> {
-  const deleted = (code: number): boolean => code === 250 || code === 200;
-  s.take();
-  let transcript: Transcript = { sent: [], received: [] };
-  if (!s.stale) {
-    const dele = await s.command(`DELE ${path}`);
-    transcript = s.take();
-    if (dele.ok) return { ok: deleted(dele.value.code), said: said(dele), transcript, session: s };
-  }
-  await s.quit();
-  const fresh = await openLoggedIn(target, limits);
-  if (!fresh.ok) return { ok: false, said: fresh.why, transcript, session: s };
-  const dele = await fresh.session.command(`DELE ${path}`);
-  return { ok: deleted(codeOf(dele)), said: said(dele), transcript: merge(transcript, fresh.session.take(), 'new session'), session: fresh.session };
 }

@@ -106,3 +106,9 @@ export class Transcript {
     else lines.push(line);
   }
 }
+
+/** `[closed by server]`, `[RST]`, `[error CODE]`. */
+export function endEvent(ending: { kind: 'closed' | 'rst' | 'error'; code?: string }): string {
+  if (ending.code === 'ELOCAL') return EVENTS.local;
+  return ending.kind === 'closed' ? EVENTS.closed : ending.kind === 'rst' ? EVENTS.rst : EVENTS.error(ending.code ?? 'EUNKNOWN');
+}

@@ -18,7 +18,7 @@
 import { isIP, type Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
 import { replyParser, type Parser, type Reply } from '../protocol/reply.js';
-import { EVENTS, redactLine, renderSent, shown, Transcript } from './raw-transcript.js';
+import { EVENTS, endEvent, redactLine, renderSent, shown, Transcript } from './raw-transcript.js';
 import { tlsInfo, type TlsInfo } from './raw-tls.js';
 import { cut } from './raw-cut.js';
 
@@ -393,10 +393,4 @@ export class RawConnection {
   #wake(): void {
     for (const wake of [...this.#waiters]) wake();
   }
-}
-
-/** `[closed by server]`, `[RST]`, `[error CODE]`. */
-function endEvent(ending: { kind: Ending; code?: string }): string {
-  if (ending.code === 'ELOCAL') return EVENTS.local;
-  return ending.kind === 'closed' ? EVENTS.closed : ending.kind === 'rst' ? EVENTS.rst : EVENTS.error(ending.code ?? 'EUNKNOWN');
 }
