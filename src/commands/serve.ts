@@ -96,7 +96,7 @@ export function sessionSummary(protocol: 'smtp' | 'ftp', records: SessionRecords
     for (const f of records.served) what.push(`sent ${printable(f.path)} (${f.sent} of ${octets(f.size)})`);
     if (what.length === 0) what.push('nothing stored or sent');
   }
-  const how = [...(info.sent.includes('QUIT') ? ['client sent QUIT'] : []), ...end.endings].join(', then ') || 'still open';
+  const how = [...(info.steps.includes('QUIT') ? ['client sent QUIT'] : []), ...end.endings].join(', then ') || 'still open';
   return `session ended after ${Math.round(end.durationMs)} ms: ${what.join(', ')}; ${how}`;
 }
 

@@ -50,9 +50,9 @@ export function smtpRun(scenario: SmtpScenario, client: SmtpClientAdapter, targe
       const { copies, stored } = await plan.server.copies(plan.expected.map((e) => e.data));
       const sink: SinkReport = { copies: stored, intact: copies.reduce((a, b) => a + b, 0) === stored };
       const messages = sends.count > 1 ? account(reports, copies, sessions) : undefined;
-      const sent = new Set(sessions.flatMap((s) => s.sent));
+      const steps = new Set(sessions.flatMap((s) => s.steps));
       const violations = sessions.flatMap((s) => s.violations);
-      const evidence = { expect: scenario.expect, unfired, sent, outcome, sink, violations };
+      const evidence = { expect: scenario.expect, unfired, steps, outcome, sink, violations };
       const { verdict, reason } = judge({ ...evidence, ...(messages ? { messages } : {}) });
       return { outcome, sink, ...(messages ? { messages } : {}), verdict, reason };
     },

@@ -15,7 +15,7 @@ export interface Evidence {
   /** A fault was configured and never fired. */
   readonly unfired: boolean;
   /** Every step (command verb, `dot`) the client sent, over all its sessions. */
-  readonly sent: ReadonlySet<string>;
+  readonly steps: ReadonlySet<string>;
   readonly outcome: Outcome;
   readonly sink: SinkReport;
   /** With several messages: the accounting per message. */
@@ -25,12 +25,12 @@ export interface Evidence {
 }
 
 /** Judges one run. Unfired is never a pass; integrity and duplicates are checked before the rule. */
-export function judge({ expect, unfired, sent, outcome, sink, messages, violations = [] }: Evidence): Judged {
+export function judge({ expect, unfired, steps, outcome, sink, messages, violations = [] }: Evidence): Judged {
   const saw = formatOutcome(outcome);
   if (messages) return judgeAccounts(expect, unfired, outcome, sink, messages);
   if (expect.wellFormed && violations.length > 0) return deviates(`the client ${violations[0]}`);
   const must = expect.mustSend;
-  if (unfired && must && !sent.has(must.step)) return deviates(`never sent ${must.step}, so the fault waiting on it could not fire; ${must.rule}`);
+  if (unfired && must && !steps.has(must.step)) return deviates(`never sent ${must.step}, so the fault waiting on it could not fire; ${must.rule}`);
   if (unfired) return { verdict: 'unfired', reason: `the fault never fired; the client saw ${saw}` };
   if (sink.copies > 1) return deviates(`duplicate delivery: the server accepted ${sink.copies} copies`);
   if (sink.copies > 0 && !sink.intact) return deviates('the server accepted a message whose size or SHA-256 differs from what was sent');

@@ -62,7 +62,7 @@ export interface SessionInfo {
   readonly bodyBytes: number;
   readonly faultFired: boolean;
   /** Steps the client sent: command verbs and `dot`. */
-  readonly sent: readonly string[];
+  readonly steps: readonly string[];
   /** Messages the client was told were accepted (2xx to the end of data) in this session. */
   readonly accepted: number;
   /** The code of the last reply the client was shown (the proxy's own 421 included). */
@@ -331,7 +331,7 @@ function info(e: Entry): SessionInfo {
     phase: e.session?.view.phase ?? (e.rejected?.lastReply === undefined ? 'connect' : 'greeting'),
     bodyBytes: e.session?.relayedBody ?? 0,
     faultFired: e.session?.faultFired ?? false,
-    sent: [...(e.session?.sent ?? [])],
+    steps: [...(e.session?.steps ?? [])],
     accepted: e.session?.view.accepted ?? 0,
     violations: e.session?.view.violations ?? [],
     transactions: e.session?.view.transactions ?? 0,

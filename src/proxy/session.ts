@@ -63,7 +63,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
   /** Where the client is: commands as they arrive, replies as they are relayed. */
   readonly view: View;
   /** Every step the client sent: command verbs and `dot`. */
-  readonly sent = new Set<string>();
+  readonly steps = new Set<string>();
   /** Resolves when both sockets are closed. */
   readonly done: Promise<void>;
   readonly #arming: Arming;
@@ -236,8 +236,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
       recordMark(this.transcript, mark);
       this.#body.observed(mark);
       if (dir === 'up') this.view.sent(mark);
-      if (mark.kind === 'command') this.sent.add(mark.verb);
-      else if (mark.kind === 'dot') this.sent.add('dot');
+      if (mark.kind === 'command') this.steps.add(mark.verb);
+      else if (mark.kind === 'dot') this.steps.add('dot');
     }
   }
 

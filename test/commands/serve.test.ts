@@ -221,12 +221,12 @@ describe('wireprobe serve: the session log', () => {
   });
 
   it('summarises several messages, uploads and downloads, and a session still open', () => {
-    const info = (sent: readonly string[]): SessionInfo => ({
+    const info = (steps: readonly string[]): SessionInfo => ({
       index: 1,
       phase: 'quit',
       bodyBytes: 0,
       faultFired: false,
-      sent,
+      steps,
       accepted: 0,
       transactions: 0,
       violations: [],

@@ -8,7 +8,7 @@ const reset: Outcome = { kind: 'reset', phase: 'rcpt', bytesSent: 0 };
 const delivered: Outcome = { kind: 'delivered', phase: 'dot', bytesSent: 10 };
 const none: SinkReport = { copies: 0, intact: true };
 const one: SinkReport = { copies: 1, intact: true };
-const sent = new Set(['EHLO', 'MAIL', 'RCPT', 'DATA', 'dot']);
+const steps = new Set(['EHLO', 'MAIL', 'RCPT', 'DATA', 'dot']);
 
 describe('judge', () => {
   it.each([
@@ -23,23 +23,23 @@ describe('judge', () => {
     ['a failure when delivery is expected', delivers, reset, none, false, 'deviates', /did not deliver/],
     ['a fault that never fired', fails, delivered, one, true, 'unfired', /never fired/],
   ])('judges %s', (_name, expect_, outcome, sink, unfired, verdict, reason) => {
-    const judged = judge({ expect: expect_, unfired, sent: new Set([...sent, 'QUIT']), outcome, sink });
+    const judged = judge({ expect: expect_, unfired, steps: new Set([...steps, 'QUIT']), outcome, sink });
     expect(judged.verdict).toBe(verdict);
     expect(judged.reason).toMatch(reason);
   });
 
   it('judges the client framing only where the scenario asks for it', () => {
     const violations = ['sent MAIL before the reply to EHLO (RFC 2920 §3.1)'];
-    const base = { unfired: false, sent, outcome: delivered, sink: one, violations };
+    const base = { unfired: false, steps, outcome: delivered, sink: one, violations };
     expect(judge({ ...base, expect: { ...delivers, wellFormed: true } })).toEqual({
       verdict: 'deviates',
       reason: 'the client sent MAIL before the reply to EHLO (RFC 2920 §3.1)',
     });
-    expect(judge({ ...base, sent: new Set([...sent, 'QUIT']), expect: delivers }).verdict).toBe('conformant');
+    expect(judge({ ...base, steps: new Set([...steps, 'QUIT']), expect: delivers }).verdict).toBe('conformant');
   });
 
   it('calls a fault waiting on QUIT that never fired a deviation when the client never sent QUIT', () => {
-    const judged = judge({ expect: delivers, unfired: true, sent, outcome: delivered, sink: one });
+    const judged = judge({ expect: delivers, unfired: true, steps, outcome: delivered, sink: one });
     expect(judged).toEqual({ verdict: 'deviates', reason: 'never sent QUIT, so the fault waiting on it could not fire; QUIT RULE' });
   });
 });

@@ -272,7 +272,7 @@ describe('fault proxy, FTP', () => {
     await proxy.idle();
     expect(server.files).toMatchObject([{ path: '/fb.bin', complete: true }]);
     const [session] = proxy.sessions();
-    expect(session?.sent).toEqual(expect.arrayContaining(['EPSV', 'PASV', 'STOR']));
+    expect(session?.steps).toEqual(expect.arrayContaining(['EPSV', 'PASV', 'STOR']));
     expect(session?.violations).toEqual([]);
   });
 });
