@@ -35,6 +35,17 @@ export function parseReplyLine(line: string): { code: number; final: boolean; te
 }
 
 /**
+ * The proxy's reading of a reply line: as parseReplyLine, but also taking what a tolerant client takes
+ * (`2500` as 250 with text `0`, `250\tx` as a final 250). The proxy tracks where the client is, so it
+ * reads replies as loosely as clients do; the probe judges servers, so it uses the strict reading.
+ */
+export function parseReplyLineLoosely(line: string): { code: number; final: boolean; text: string } | null {
+  const m = /^(\d{3})([ -]?)(.*)$/s.exec(line);
+  if (!m) return null;
+  return { code: Number(m[1]), final: m[2] !== '-', text: m[3] ?? '' };
+}
+
+/**
  * The reply parser: a single line `ddd text` (or bare `ddd`), or a multi-line reply opened by `ddd-`
  * and ended by a line starting `ddd ` (or exactly `ddd`) with the same code; lines between may carry
  * any text (RFC 959 §4.2, RFC 5321 §4.2.1). A first line without a code is one malformed reply. Lines

@@ -10,6 +10,7 @@
 import type { Direction } from './direction.js';
 import { LineBuffer } from './lines.js';
 import { Replies } from './replies.js';
+import { parseReplyLineLoosely } from './reply.js';
 
 export type { Direction };
 
@@ -26,13 +27,6 @@ export type SmtpMark =
 
 /** End of data: CRLF . CRLF, where the first CRLF belongs to the message. */
 const TERMINATOR = Buffer.from('\r\n.\r\n', 'latin1');
-
-/** Splits a reply line into code, whether it is the final line (`250 ` vs `250-`), and text. */
-export function parseReplyLine(line: string): { code: number; final: boolean; text: string } | null {
-  const m = /^(\d{3})([ -]?)(.*)$/s.exec(line);
-  if (!m) return null;
-  return { code: Number(m[1]), final: m[2] !== '-', text: m[3] ?? '' };
-}
 
 /** The verb of a command line, upper-cased (`MAIL FROM:<a>` gives `MAIL`). */
 export function commandVerb(line: string): string {
@@ -140,7 +134,7 @@ export class SmtpTracker {
   #feedDown(chunk: Buffer): SmtpMark[] {
     const marks: SmtpMark[] = [];
     for (const { text, end, bytes } of this.#down.lines(chunk)) {
-      const parsed = parseReplyLine(text);
+      const parsed = parseReplyLineLoosely(text);
       this.#replyLines.push(parsed ? parsed.text : text);
       if (parsed && !parsed.final) {
         this.#down.continues(bytes);

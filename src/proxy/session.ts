@@ -19,7 +19,7 @@ import { holdsLines } from '../faults/trigger.js';
 import type { Fault, Toward } from '../faults/types.js';
 import type { Direction, Mark, Tracker, View } from '../protocol/conversation.js';
 import type { Dialect } from './dialect.js';
-import { parseReplyLine } from '../protocol/smtp.js';
+import { parseReplyLineLoosely as parseReplyLine } from '../protocol/reply.js';
 import { Arming } from './arming.js';
 import { BodyLedger } from './body-ledger.js';
 import { RelayDirection, shift, type Pending } from './relay.js';

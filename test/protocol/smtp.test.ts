@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SmtpPhase, SmtpTracker, commandVerb, parseReplyLine, type Direction, type SmtpMark } from '../../src/protocol/smtp.js';
+import { parseReplyLineLoosely as parseReplyLine } from '../../src/protocol/reply.js';
+import { SmtpPhase, SmtpTracker, commandVerb, type Direction, type SmtpMark } from '../../src/protocol/smtp.js';
 
 /** One side's turn in a conversation. */
 type Turn = readonly [Direction, string];
