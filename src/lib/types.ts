@@ -1,0 +1,174 @@
+/**
+ * The library's public shapes: what `import { startSmtp, startFtp, startProxy } from 'wireprobe'`
+ * gives a test author, and what the control API (`serve --control`) serves as JSON. Plain data where
+ * it can be, so the same values go to a test, to JSON and to a report.
+ */
+import type { Fault } from '../faults/types.js';
+
+/** A fault in the CLI's syntax (`'reset after DATA +64KiB'`) or its object form. */
+export type FaultInput = string | Fault;
+
+/** A size in octets, or with a unit (`'10MiB'`, `'64KiB'`). */
+export type SizeInput = number | string;
+
+/**
+ * Which messages (SMTP) or transfers (FTP) a fault or plan is for. Every field given must match; a
+ * string matches exactly (case-insensitively for addresses), a RegExp anywhere.
+ */
+export interface MessageMatch {
+  /** SMTP: the MAIL FROM address. */
+  readonly from?: string | RegExp;
+  /** SMTP: any one RCPT TO address of the transaction. */
+  readonly rcpt?: string | RegExp;
+  /** FTP: the path named by the transfer command (STOR, RETR, APPE...). */
+  readonly path?: string | RegExp;
+}
+
+/** Where an armed fault or a plan applies. */
+export interface ArmOptions {
+  /**
+   * The 1-based connection number on this server (connections are counted from start, shared by
+   * everything that connects to it); default every connection.
+   */
+  readonly connection?: number;
+  /** Only transactions (SMTP) or transfers (FTP) matching this; default all. */
+  readonly match?: MessageMatch;
+}
+
+/** How a session ended, from the proxy's view of both connections. */
+export interface SessionEnding {
+  /** Who closed or cut first. */
+  readonly by: 'client' | 'server' | 'proxy';
+  /** How the client's connection was ended toward it. */
+  readonly how: 'rst' | 'fin';
+}
+
+/** One client connection, as the proxy saw it. */
+export interface SessionRecord {
+  /** 1-based connection number on this server. */
+  readonly index: number;
+  /** The protocol phase the client reached (`greeting`, `mail`, `data`, `transfer`...). */
+  readonly phase: string;
+  /** The transcript, credentials redacted. */
+  readonly transcript: readonly string[];
+  /** The faults that fired on it, in the CLI's syntax. */
+  readonly faultsFired: readonly string[];
+  /** null while the session is open. */
+  readonly ended: SessionEnding | null;
+}
+
+/** One message the mock SMTP server accepted (answered 250 to its end of data). */
+export interface ReceivedMessage {
+  readonly from: string;
+  readonly to: readonly string[];
+  /** Octets of the content, dot-unstuffed. */
+  readonly bytes: number;
+  /** SHA-256 of the content, lowercase hex. */
+  readonly sha256: string;
+  /** The connection number that delivered it. */
+  readonly session: number;
+  /** The content, read from the spool on demand (memory stays bounded however much arrives). */
+  raw(): Promise<Buffer>;
+}
+
+/** One upload the mock FTP server recorded (complete or aborted). */
+export interface ReceivedUpload {
+  readonly path: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  /** Octets that arrived on the data connection in this transfer. */
+  readonly received: number;
+  /** true: the data connection ended with EOF and 226 followed. */
+  readonly complete: boolean;
+  /** The connection number whose control session stored it. */
+  readonly session: number;
+  /** The file as stored, read from the spool on demand. */
+  raw(): Promise<Buffer>;
+}
+
+/** What every started mock and proxy offers. */
+export interface Controllable {
+  /** `smtp://HOST:PORT` or `ftp://HOST:PORT`: where clients connect (the fault proxy). */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** Every connection so far, in connection order (a live view). */
+  readonly sessions: readonly SessionRecord[];
+  /** Adds a fault, for every later connection or as `options` says. */
+  arm(fault: FaultInput, options?: ArmOptions): void;
+  /**
+   * One entry per connection (or per matching message or transfer with `match`), in order: the 1st
+   * gets `faults[0]`, the 2nd `faults[1]`...; `'pass'` leaves one untouched; past the end, nothing.
+   * Counting starts with the first connection (or matching message) after the call.
+   */
+  plan(faults: readonly (FaultInput | 'pass')[], options?: Pick<ArmOptions, 'match'>): void;
+  /** Removes every armed fault and plan (the start-up faults included); open sessions keep theirs. */
+  disarm(): void;
+  /** Stops listening and ends every session; removes the spool. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface StartSmtpOptions {
+  readonly faults?: readonly FaultInput[];
+  /** Advertised as SIZE; larger messages get 552; default none. */
+  readonly sizeLimit?: SizeInput;
+  /** AUTH PLAIN/LOGIN with these users; `required: true` answers 530 to MAIL without it. */
+  readonly auth?: { readonly users: Readonly<Record<string, string>>; readonly required?: boolean };
+  readonly tls?: 'off' | 'starttls';
+  /** Address to listen on; default 127.0.0.1. */
+  readonly host?: string;
+  /** Port for clients; default 0 (any free port). */
+  readonly port?: number;
+  /** Messages kept (older ones only counted); default all. */
+  readonly keep?: number;
+  /** Seed for any fault that draws at random; default none (no randomness). */
+  readonly seed?: number;
+}
+
+export interface SmtpMock extends Controllable {
+  /** Accepted messages, in order (a live view). */
+  readonly messages: readonly ReceivedMessage[];
+  /**
+   * Resolves with the `count`th message accepted from now (default the next one); rejects with a
+   * WireprobeError after `timeout` ms (default 10000).
+   */
+  waitForMessage(options?: { readonly timeout?: number; readonly count?: number }): Promise<ReceivedMessage>;
+  /** Forgets the messages received so far (their spool files too). */
+  clearMessages(): void;
+}
+
+export interface StartFtpOptions {
+  readonly faults?: readonly FaultInput[];
+  /** Known users, name to password; default anonymous only. */
+  readonly users?: Readonly<Record<string, string>>;
+  readonly anonymous?: 'off' | 'read' | 'write';
+  /** Files present for downloads, path to content. */
+  readonly files?: Readonly<Record<string, Buffer | string>>;
+  /** 'off' refuses PORT/EPRT (502). */
+  readonly active?: 'on' | 'off';
+  readonly epsv?: 'on' | 'off' | 'unknown';
+  readonly host?: string;
+  readonly port?: number;
+  readonly keep?: number;
+  readonly seed?: number;
+}
+
+export interface FtpMock extends Controllable {
+  /** Uploads, in order (a live view). */
+  readonly uploads: readonly ReceivedUpload[];
+  /** Resolves with the `count`th complete upload from now (default the next); rejects after `timeout` ms. */
+  waitForUpload(options?: { readonly timeout?: number; readonly count?: number }): Promise<ReceivedUpload>;
+  clearUploads(): void;
+}
+
+export interface StartProxyOptions {
+  /** The server to relay to (loopback or the user's own server). */
+  readonly target: string | { readonly host: string; readonly port: number };
+  readonly protocol: 'smtp' | 'ftp';
+  readonly faults?: readonly FaultInput[];
+  readonly host?: string;
+  readonly port?: number;
+  readonly seed?: number;
+}
+
+export type ProxyControl = Controllable;
