@@ -19,10 +19,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { digestFile } from '../util/digest.js';
+import { curlTimeoutArgs } from './curl.js';
 import { exitReport, inTempDir, resumingOnce, runProcess, type ProcessRun } from './process.js';
 import type { ClientReport, ExitMeaning, FtpClientAdapter, FtpJob, FtpMode } from './types.js';
-
-const seconds = (ms: number): string => String(Math.max(1, Math.ceil(ms / 1000)));
 
 /** Per mode: passive is curl's default; active lets curl pick the control connection's local address. */
 const MODE_ARGS: Readonly<Record<FtpMode, readonly string[]>> = {
@@ -58,12 +57,7 @@ export function curlFtpArgs(job: FtpJob, files: CurlFtpFiles, resume: boolean): 
     '--show-error',
     '--config',
     files.config,
-    '--connect-timeout',
-    seconds(job.timeouts.connect),
-    '--speed-limit',
-    '1',
-    '--speed-time',
-    seconds(job.timeouts.socket),
+    ...curlTimeoutArgs(job.timeouts),
     '--ftp-method',
     'nocwd',
     ...(job.source ? ['--interface', job.source] : []),

@@ -5,7 +5,15 @@
 import { exitReport, runProcess } from './process.js';
 import type { ClientReport, SmtpClientAdapter, SmtpJob, TlsMode } from './types.js';
 
-const seconds = (ms: number): string => String(Math.max(1, Math.ceil(ms / 1000)));
+/**
+ * curl's timeout arguments for a job's timeouts: `--connect-timeout` for connecting, and, since curl
+ * has no per-read timeout, `--speed-limit 1 --speed-time` for a transfer that stops moving. curl takes
+ * whole seconds; a timeout is never rounded down to none.
+ */
+export function curlTimeoutArgs(timeouts: { readonly connect: number; readonly socket: number }): string[] {
+  const seconds = (ms: number): string => String(Math.max(1, Math.ceil(ms / 1000)));
+  return ['--connect-timeout', seconds(timeouts.connect), '--speed-limit', '1', '--speed-time', seconds(timeouts.socket)];
+}
 
 /** Per TLS mode: `--ssl-reqd` requires STARTTLS (fails rather than send in clear), `--insecure` skips verification. */
 const TLS_ARGS: Readonly<Record<TlsMode, readonly string[]>> = {
@@ -18,12 +26,7 @@ function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
   const args = [
     '--silent',
     '--show-error',
-    '--connect-timeout',
-    seconds(job.timeouts.connect),
-    '--speed-limit',
-    '1',
-    '--speed-time',
-    seconds(job.timeouts.socket),
+    ...curlTimeoutArgs(job.timeouts),
     ...TLS_ARGS[job.tls ?? 'none'],
     `smtp://${job.host}:${job.port}`,
     '--mail-from',
