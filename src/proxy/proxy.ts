@@ -294,7 +294,11 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     }
     const limit = entry.faults.find((f) => descriptorOf(f.kind).admit !== undefined);
     const admission = (limit && descriptorOf(limit.kind).admit?.(limit, open)) ?? 'admit';
-    if (limit && admission !== 'admit') fireOn(entry)(limit);
+    // Every connection a limit turns away lists it, though it is the listener's one fault.
+    if (limit && admission !== 'admit') {
+      fired.add(limit);
+      entry.fired.push(limit);
+    }
     if (admission === 'admit') return relay(entry);
     entry.transcript.add('!!', `over the session limit: ${admission}`);
     if (admission === 'reset') {
