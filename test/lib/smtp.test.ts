@@ -107,6 +107,30 @@ describe('startSmtp', () => {
     });
   });
 
+  it('takes a size limit with a unit and answers 552 above it', async () => {
+    await withSmtp({ sizeLimit: '1KiB' }, async (mail) => {
+      expect((await send(mail, message('x'.repeat(2048))))?.responseCode).toBe(552);
+      expect(await send(mail, message('small'))).toBeUndefined();
+      expect(mail.messages).toHaveLength(1);
+    });
+  });
+
+  it('keeps AUTH credentials out of the session transcripts', async () => {
+    await withSmtp({ auth: { users: { alice: 's3cret-pw' }, required: true } }, async (mail) => {
+      const transport = nodemailer.createTransport({ url: mail.url, ignoreTLS: true, auth: { user: 'alice', pass: 's3cret-pw' } });
+      try {
+        await transport.sendMail({ envelope: { from: 'a@example.test', to: ['b@example.test'] }, raw: message('authed') });
+      } finally {
+        transport.close();
+      }
+      expect(mail.messages).toHaveLength(1);
+      const text = mail.sessions.flatMap((s) => s.transcript).join('\n');
+      expect(text).toMatch(/AUTH PLAIN/);
+      expect(text).not.toContain('s3cret-pw');
+      expect(text).not.toContain(Buffer.from('\0alice\0s3cret-pw').toString('base64'));
+    });
+  });
+
   it('rejects the start with a FaultSyntaxError for a fault that does not parse', async () => {
     await expect(startSmtp({ faults: ['reset aftre DATA'] })).rejects.toMatchObject({ code: 'EFAULTSYNTAX' });
     await expect(startSmtp({ sizeLimit: '10 parsecs' })).rejects.toMatchObject({ code: 'EUSAGE' });
