@@ -224,7 +224,11 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
       // The file is written with the stream's backpressure; a message cut short leaves its part in the
       // spool folder until the server closes.
       const file = spool?.open();
-      if (file) stream.pipe(file.out);
+      let writeError: Error | undefined;
+      if (file) {
+        file.out.on('error', (error) => void (writeError ??= error)); // a full disk, or the folder removed at close
+        stream.pipe(file.out);
+      }
       // A client that leaves mid-body makes smtp-server destroy the stream: no 'end', nothing recorded.
       stream.on('end', () => {
         if (stream.sizeExceeded) {
@@ -250,10 +254,12 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
           o.onMessage(message, { port: session.remotePort });
           callback();
         };
+        const failed = (error: Error): void => callback(replyError(451, `Local error writing the message: ${error.message}`));
         if (!file) return record();
+        if (writeError) return failed(writeError);
         // The 250 waits for the file: a test reading it after its client's send sees all of it.
         file.out.once('finish', record);
-        file.out.once('error', (error) => callback(replyError(451, `Local error writing the message: ${error.message}`)));
+        file.out.once('error', failed);
       });
     },
   };
