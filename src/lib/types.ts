@@ -47,7 +47,7 @@ export interface ArmOptions {
 export interface SessionEnding {
   /** Who closed or cut first. */
   readonly by: 'client' | 'server' | 'proxy';
-  /** How the client's connection was ended toward it. */
+  /** How the client's connection ended: the proxy's RST or FIN to it, or the client's own when it left first. */
   readonly how: 'rst' | 'fin';
 }
 
