@@ -31,26 +31,29 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 
 /** The object form, read back through the short syntax: the first field that does not survive is named. */
 function faultObject(value: Record<string, unknown>): Fault {
-  const shown = quote(JSON.stringify(value));
   if (typeof value.kind !== 'string' || !(KINDS as readonly string[]).includes(value.kind)) {
-    throw badFault(`bad fault ${shown}: "kind" must be one of ${KINDS.join(', ')}`);
+    const given = typeof value.kind === 'string' ? ` ${quote(value.kind)}` : '';
+    throw badFault(`bad fault object: kind${given} is not one of ${KINDS.join(', ')}`);
   }
+  const what = `bad fault object (kind ${quote(value.kind)})`;
   let text: string;
   try {
     text = formatFault(value as unknown as Fault);
   } catch {
-    throw badFault(`bad fault ${shown}: not a ${value.kind} fault (write it in the short syntax to see why)`);
+    throw badFault(`${what}: "at" or another field is not of its form (the short syntax, sent as a string, names what is wrong)`);
   }
-  const fault = parseFault(text);
+  let fault: Fault;
+  try {
+    fault = parseFault(text);
+  } catch (error) {
+    if (!(error instanceof FaultSyntaxError)) throw error;
+    throw badFault(`${what}: ${error.problem}${error.token === null ? '' : ` at ${quote(error.token, 40)}`} (read as the short syntax ${quote(text)})`);
+  }
   const back = fault as unknown as Record<string, unknown>;
   const field = [...new Set([...Object.keys(value), ...Object.keys(back)])].find((k) => !isDeepStrictEqual(value[k], back[k]));
   if (field !== undefined) {
-    const why = !(field in back)
-      ? 'unknown field, or one this fault does not take'
-      : field in value
-        ? `reads back as ${JSON.stringify(back[field])}`
-        : 'missing';
-    throw badFault(`bad fault ${shown}: field ${quote(field)}: ${why} (the short syntax: ${quote(text)})`);
+    const why = !(field in back) ? 'unknown, or not one this kind takes' : field in value ? `reads back as ${JSON.stringify(back[field])}` : 'missing';
+    throw badFault(`${what}: field ${quote(field)} ${why} (read as the short syntax ${quote(text)})`);
   }
   return fault;
 }
