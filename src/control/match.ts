@@ -47,6 +47,7 @@ export function matchFrom(value: unknown, protocol: 'smtp' | 'ftp'): MessageMatc
     }
     match[field] = pattern(field, given);
   }
+  if (Object.keys(match).length === 0) throw bad(`bad match: empty (give ${FIELDS[protocol].join(' or ')}, or leave match out to match all)`);
   return match;
 }
 

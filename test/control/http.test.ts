@@ -162,6 +162,7 @@ const BAD: readonly (readonly [string, (url: string) => Promise<Response>, numbe
     'EBADREQUEST',
     /unknown field "path" \(it applies to FTP/,
   ],
+  ['an empty match', (u) => post(`${u}/faults`, { fault: 'close on connect', match: {} }), 400, 'EBADREQUEST', /bad match: empty/],
   [
     'a bad regex',
     (u) => post(`${u}/faults`, { fault: 'close on connect', match: { rcpt: { regex: '(' } } }),
@@ -224,6 +225,12 @@ describe('bad requests', () => {
       code: 'EINTERNAL',
       message: "wireprobe's own failure: boom at somewhere",
     });
+  });
+
+  it('listens on IPv6 loopback with the address bracketed in its URL, and takes its own Host', async () => {
+    const c = await control(fakeSmtp(), { host: '::1' });
+    expect(c.url).toBe(`http://[::1]:${c.port}`);
+    expect((await fetch(`${c.url}/health`)).status).toBe(200);
   });
 
   it('refuses a request addressed to a name that is not loopback (DNS rebinding)', async () => {
