@@ -56,6 +56,7 @@ export async function startFtp(options: StartFtpOptions = {}): Promise<FtpMock> 
     ...(options.anonymous ? { anonymous: options.anonymous } : {}),
     ...(options.active ? { active: options.active } : {}),
     ...(options.epsv ? { epsv: options.epsv } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   read = (path) => server.read(path);
   const proxy = await startProxy({

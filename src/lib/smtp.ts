@@ -47,6 +47,7 @@ export async function startSmtp(options: StartSmtpOptions = {}): Promise<SmtpMoc
     ...(options.tls ? { tls: options.tls } : {}),
     keep,
     spool: 'on',
+    ...(options.signal ? { signal: options.signal } : {}),
     onMessage,
   });
   const proxy = await startProxy({

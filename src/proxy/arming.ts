@@ -15,11 +15,11 @@ export type Veto = (fault: Fault) => boolean;
 
 /**
  * A connection's matching transactions (./armory.ts), and who takes the faults of its own side from
- * them (FTP: the data side); `split` is asked at each change, as the dialect is made after the arming.
+ * them (FTP: the data side): `split` keeps their own and returns the rest.
  */
 export interface Matched {
   readonly transactions: Transactions;
-  split(): ((change: ArmingChange) => ArmingChange) | undefined;
+  split(change: ArmingChange): ArmingChange;
 }
 
 /** Faults waiting for their trigger; each fires once. */
@@ -67,7 +67,7 @@ export class Arming {
 
   #change(change: ArmingChange | undefined): void {
     if (!change || (change.add.length === 0 && change.remove.length === 0)) return;
-    const mine = this.#matched?.split()?.(change) ?? change;
+    const mine = this.#matched?.split(change) ?? change;
     this.remove(mine.remove);
     this.add(mine.add);
   }

@@ -21,7 +21,7 @@ import type { Direction, Mark, Tracker, View } from '../protocol/conversation.js
 import type { Dialect } from './dialect.js';
 import { parseReplyLineLoosely as parseReplyLine } from '../protocol/reply.js';
 import { Arming } from './arming.js';
-import type { Transactions } from './armory.js';
+import type { ArmingChange, Transactions } from './armory.js';
 import { BodyLedger } from './body-ledger.js';
 import { RelayDirection, shift, type Pending } from './relay.js';
 import { closed, readProof, resetSocket } from './sockets.js';
@@ -90,7 +90,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
     const { client, server, faults } = options;
     this.index = options.index;
     this.transcript = options.transcript;
-    const matched = options.transactions && { transactions: options.transactions, split: () => this.dialect.armMatched };
+    const matched = options.transactions && { transactions: options.transactions, split: (c: ArmingChange) => this.dialect.armMatched?.(c) ?? c };
     this.#arming = new Arming(faults, (fault) => options.hooks.fire(fault), matched);
     this.#hooks = options.hooks;
     this.dialect = options.dialect(this);

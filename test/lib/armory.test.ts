@@ -16,7 +16,7 @@ const ftpReply = (to: string, code: number): Mark => ({ kind: 'reply', end: 10, 
 /** One SMTP connection's arming with its transactions, told a message's marks in order. */
 function connection(armory: Armory, index: number) {
   const transactions = new Transactions('smtp', (matches) => armory.forTransaction(index, matches));
-  const arming = new Arming([], () => true, { transactions, split: () => undefined });
+  const arming = new Arming([], () => true, { transactions, split: (change) => change });
   /** The faults armed while the client's command `line` is in hand. */
   const at = (line: string): readonly Fault[] => {
     arming.dueAt('up', command(line), 0);
