@@ -176,7 +176,7 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
       await server.close();
     };
     const mock = served instanceof ServedSmtp ? served.attach(proxy, stop) : served.attach(proxy, server.read ?? (() => undefined), stop);
-    control = await startControl(mock, cmd.control).catch(async (error: unknown) => {
+    control = await startControl(mock, { host: cmd.control.host, port: cmd.control.port }).catch(async (error: unknown) => {
       await stop();
       throw error;
     });
