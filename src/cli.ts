@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { durationFlag, integer, listenHost, names, oneOf, passwordFrom, refuseFtpOnly, sizeFlag, users } from './commands/args.js';
+import { controlAddress, durationFlag, integer, listenHost, names, oneOf, passwordFrom, refuseFtpOnly, sizeFlag, users } from './commands/args.js';
 import { explainError } from './commands/explain.js';
 import { listSuites } from './commands/list.js';
 import { probeCommand } from './commands/probe.js';
@@ -43,11 +43,11 @@ Usage:
   wireprobe serve smtp [--fault SPEC]... [--nth N] [--port P] [--host ADDR]
                 [--size-limit SIZE] [--max-clients N] [--auth none|optional|required]
                 [--user NAME[:PASSWORD]]... [--password-env VAR|--password-file FILE]
-                [--tls off|starttls] [--keep N]
+                [--tls off|starttls] [--keep N] [--control HOST:PORT]
   wireprobe serve ftp [--fault SPEC]... [--nth N] [--port P] [--host ADDR] [--max-clients N]
                 [--max-per-address N] [--user NAME[:PASSWORD]]... [--password-env VAR|--password-file FILE]
                 [--anonymous off|read|write]
-                [--active on|off] [--idle-timeout DURATION] [--keep N]
+                [--active on|off] [--idle-timeout DURATION] [--keep N] [--control HOST:PORT]
   wireprobe probe smtp://[user:password@]host[:port] | ftp://[user[:password]@]host[:port]
                 [--json FILE] [--junit FILE] [--fail-on fail|warn] [--max-sessions N]
                 [--max-idle SECONDS] [--upload-size SIZE] [--max-data-idle SECONDS]
@@ -63,6 +63,7 @@ Examples:
   wireprobe serve smtp --fault 'reset after DATA +64KiB'
   wireprobe serve smtp --fault 'stall before reply to dot' --nth 2 --port 2525
   wireprobe serve ftp --fault 'reset after STOR +1MiB channel data'
+  wireprobe serve smtp --control 127.0.0.1:0     faults armed and mail read over HTTP (see README)
   wireprobe probe smtp://mail.example.test:587 --json out.json --junit out.xml --fail-on fail
   wireprobe probe ftp://user:pass@ftp.example.test:21 --max-sessions 50 --max-idle 120
 
@@ -117,6 +118,7 @@ const OPTIONS = {
   active: { type: 'string' },
   'idle-timeout': { type: 'string' },
   keep: { type: 'string' },
+  control: { type: 'string' },
   auth: { type: 'string' },
   tls: { type: 'string' },
   'fail-on': { type: 'string' },
@@ -152,7 +154,7 @@ function onlyFor(command: string, values: Values, allowed: readonly (keyof Value
   }
 }
 
-const SERVE_COMMON = ['fault', 'nth', 'port', 'host', 'max-clients', 'user', 'password-env', 'password-file', 'keep'] as const;
+const SERVE_COMMON = ['fault', 'nth', 'port', 'host', 'max-clients', 'user', 'password-env', 'password-file', 'keep', 'control'] as const;
 const REPORTS = ['json', 'junit', 'html', 'transcripts', 'concurrency', 'fail-on-deviation', 'no-color', 'verbose'] as const;
 
 async function serve(values: Values, positionals: readonly string[], io: CliIo): Promise<number> {
@@ -168,7 +170,8 @@ async function serve(values: Values, positionals: readonly string[], io: CliIo):
   if (protocol === 'smtp') refuseFtpOnly(faults, values.fault ?? [], 'serve smtp');
   const { host, warning } = listenHost(values.host);
   const keep = integer('keep', values.keep, SERVE_KEEP, 0, 1_000_000);
-  const common = { faults, host, port: integer('port', values.port, 0, 0, 65535), out: io.stdout, keep, ...(io.signal ? { signal: io.signal } : {}) };
+  const control = values.control === undefined ? undefined : controlAddress(values.control);
+  const common = { faults, host, port: integer('port', values.port, 0, 0, 65535), out: io.stdout, keep, ...(io.signal ? { signal: io.signal } : {}), control };
   const maxClients = integer('max-clients', values['max-clients'], 0, 0, 100_000);
   const accounts = users(values.user, passwordFrom({ env: values['password-env'], file: values['password-file'] }, io.env));
   const smtp =
@@ -193,7 +196,7 @@ async function serve(values: Values, positionals: readonly string[], io: CliIo):
           idleTimeoutMs: durationFlag('idle-timeout', values['idle-timeout']),
         }
       : undefined;
-  if (warning) io.stderr.write(`wireprobe: ${warning}\n`);
+  for (const line of [warning, control?.warning]) if (line) io.stderr.write(`wireprobe: ${line}\n`);
   const serving = smtp ? await serveCommand({ ...common, protocol: 'smtp', server: smtp }) : await serveCommand({ ...common, protocol: 'ftp', server: ftp! });
   // Runs until Ctrl-C or SIGTERM; in process (tests) with no signal, until the process ends.
   await aborted(io.signal ?? new AbortController().signal);

@@ -2,10 +2,13 @@
  * `wireprobe serve smtp|ftp`: a misbehaving server for the user's own application. The mock server
  * sits behind the fault proxy; the user's app connects to the proxy's URL. Every session's transcript
  * is logged (credentials redacted, peer text escaped), every accepted message or stored upload with its
- * SHA-256, every download with the octets sent, and each session ends with a summary line.
+ * SHA-256, every download with the octets sent, and each session ends with a summary line. With
+ * `control`, an HTTP API (src/control) arms faults on it and lists what it received while it runs.
  */
 import { startFtpServer, type FtpServerOptions, type ServedFile, type StoredFile } from '../../servers/ftp.js';
 import { startSmtpServer, type SinkMessage, type SmtpServerOptions } from '../../servers/smtp.js';
+import { type ControlServer, startControl } from '../control/control.js';
+import { ServedFtp, ServedSmtp } from '../control/served.js';
 import { formatFault } from '../faults/format.js';
 import type { Fault } from '../faults/types.js';
 import { isIP } from 'node:net';
@@ -22,6 +25,8 @@ interface ServeCommon {
   readonly keep?: number;
   /** The command's Ctrl-C: aborting it removes the FTP server's spool folder at once; default none. */
   readonly signal?: AbortSignal;
+  /** Where the control API listens (src/control); default none. */
+  readonly control?: { readonly host: string; readonly port: number };
 }
 
 /** How many accepted messages or uploads `serve` keeps by default: enough to look back on, flat over a long run. */
@@ -46,14 +51,19 @@ export interface SessionRecords {
 
 const octets = (n: number): string => `${n} octet${n === 1 ? '' : 's'}`;
 
-/** The mock server, on loopback port 0, reporting what it accepted through `log` and into `records`. */
+/**
+ * The mock server, on loopback port 0, reporting what it accepted through `log`, into `records` and,
+ * for the control API, into `served` (SMTP messages then go to a spool, for their raw content).
+ */
 async function startMock(
   cmd: ServeCommand,
   log: (line: string) => void,
   records: (port: number) => SessionRecords,
-): Promise<{ host: string; port: number; close(): Promise<void> }> {
+  served: ServedSmtp | ServedFtp | undefined,
+): Promise<{ host: string; port: number; read?: (path: string) => Buffer | undefined; close(): Promise<void> }> {
   if (cmd.protocol === 'ftp') {
     const onStored = (f: StoredFile, from: { port: number }): void => {
+      if (served instanceof ServedFtp) served.onStored(f, from);
       records(from.port).stored.push(f);
       log(`stored ${printable(f.path)}: ${f.bytes} bytes, sha256 ${f.sha256}${f.complete ? '' : ' (incomplete: the upload was cut)'}`);
     };
@@ -72,10 +82,12 @@ async function startMock(
     });
   }
   const onMessage = (m: SinkMessage, from: { port: number }): void => {
+    if (served instanceof ServedSmtp) served.onMessage(m, from);
     records(from.port).messages.push(m);
     log(`accepted message: from <${printable(m.from)}> to ${m.to.map((t) => `<${printable(t)}>`).join(', ')}, ${m.bytes} bytes, sha256 ${m.sha256}`);
   };
-  return startSmtpServer({ ...cmd.server, host: '127.0.0.1', port: 0, onMessage, keep: cmd.keep ?? SERVE_KEEP });
+  const spool = served ? { spool: 'on' as const, ...(cmd.signal ? { signal: cmd.signal } : {}) } : {};
+  return startSmtpServer({ ...cmd.server, host: '127.0.0.1', port: 0, onMessage, keep: cmd.keep ?? SERVE_KEEP, ...spool });
 }
 
 /**
@@ -135,7 +147,9 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
     if (!r) byPort.set(port, (r = { messages: [], stored: [], served: [] }));
     return r;
   };
-  const server = await startMock(cmd, log, records);
+  const keep = cmd.keep ?? SERVE_KEEP;
+  const served = cmd.control ? (cmd.protocol === 'smtp' ? new ServedSmtp(keep) : new ServedFtp(keep)) : undefined;
+  const server = await startMock(cmd, log, records, served);
   const proxy = await startProxy({
     upstream: { host: server.host, port: server.port },
     faults: cmd.faults,
@@ -155,10 +169,24 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
   const url = `${cmd.protocol}://${isIP(proxy.host) === 6 ? `[${proxy.host}]` : proxy.host}:${proxy.port}`;
   log(`wireprobe: ${cmd.protocol.toUpperCase()} server listening on ${url}`);
   log(cmd.faults.length ? `faults: ${cmd.faults.map(formatFault).join('; ')}` : 'faults: none (a clean relay)');
+  let control: ControlServer | undefined;
+  if (cmd.control && served) {
+    const stop = async (): Promise<void> => {
+      await proxy.close();
+      await server.close();
+    };
+    const mock = served instanceof ServedSmtp ? served.attach(proxy, stop) : served.attach(proxy, server.read ?? (() => undefined), stop);
+    control = await startControl(mock, { host: cmd.control.host, port: cmd.control.port }).catch(async (error: unknown) => {
+      await stop();
+      throw error;
+    });
+    log(`control API on ${control.url}`);
+  }
   log('Ctrl-C to stop.');
   return {
     url,
     async close() {
+      await control?.close();
       await proxy.close();
       await server.close();
       log.flush();
