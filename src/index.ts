@@ -7,6 +7,7 @@
 export { startSmtp } from './lib/smtp.js';
 export { startFtp } from './lib/ftp.js';
 export { startProxy } from './lib/proxy.js';
+export { startControl, type ControlOptions, type ControlServer } from './control/control.js';
 export { fault } from './lib/faults.js';
 export type * from './lib/types.js';
 export type { Fault, FaultKind } from './faults/types.js';

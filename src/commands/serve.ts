@@ -8,7 +8,7 @@
 import { startFtpServer, type FtpServerOptions, type ServedFile, type StoredFile } from '../../servers/ftp.js';
 import { startSmtpServer, type SinkMessage, type SmtpServerOptions } from '../../servers/smtp.js';
 import { type ControlServer, startControl } from '../control/control.js';
-import { ServedFtp, ServedSmtp } from '../control/served.js';
+import { ReceivedMessages, ReceivedUploads } from '../lib/received.js';
 import { formatFault } from '../faults/format.js';
 import type { Fault } from '../faults/types.js';
 import { isIP } from 'node:net';
@@ -59,11 +59,11 @@ async function startMock(
   cmd: ServeCommand,
   log: (line: string) => void,
   records: (port: number) => SessionRecords,
-  served: ServedSmtp | ServedFtp | undefined,
+  served: ReceivedMessages | ReceivedUploads | undefined,
 ): Promise<{ host: string; port: number; read?: (path: string) => Buffer | undefined; close(): Promise<void> }> {
   if (cmd.protocol === 'ftp') {
     const onStored = (f: StoredFile, from: { port: number }): void => {
-      if (served instanceof ServedFtp) served.onStored(f, from);
+      if (served instanceof ReceivedUploads) served.onStored(f, from);
       records(from.port).stored.push(f);
       log(`stored ${printable(f.path)}: ${f.bytes} bytes, sha256 ${f.sha256}${f.complete ? '' : ' (incomplete: the upload was cut)'}`);
     };
@@ -82,7 +82,7 @@ async function startMock(
     });
   }
   const onMessage = (m: SinkMessage, from: { port: number }): void => {
-    if (served instanceof ServedSmtp) served.onMessage(m, from);
+    if (served instanceof ReceivedMessages) served.onMessage(m, from);
     records(from.port).messages.push(m);
     log(`accepted message: from <${printable(m.from)}> to ${m.to.map((t) => `<${printable(t)}>`).join(', ')}, ${m.bytes} bytes, sha256 ${m.sha256}`);
   };
@@ -148,7 +148,7 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
     return r;
   };
   const keep = cmd.keep ?? SERVE_KEEP;
-  const served = cmd.control ? (cmd.protocol === 'smtp' ? new ServedSmtp(keep) : new ServedFtp(keep)) : undefined;
+  const served = cmd.control ? (cmd.protocol === 'smtp' ? new ReceivedMessages(keep) : new ReceivedUploads(keep)) : undefined;
   const server = await startMock(cmd, log, records, served);
   const proxy = await startProxy({
     upstream: { host: server.host, port: server.port },
@@ -175,7 +175,7 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
       await proxy.close();
       await server.close();
     };
-    const mock = served instanceof ServedSmtp ? served.attach(proxy, stop) : served.attach(proxy, server.read ?? (() => undefined), stop);
+    const mock = served instanceof ReceivedMessages ? served.attach(proxy, stop) : served.attach(proxy, server.read ?? (() => undefined), stop);
     control = await startControl(mock, { host: cmd.control.host, port: cmd.control.port }).catch(async (error: unknown) => {
       await stop();
       throw error;

@@ -6,13 +6,12 @@
  *
  * An upload is tied to its proxied control connection by the proxy's port toward the mock.
  */
-import { startFtpServer, type StoredFile } from '../../servers/ftp.js';
+import { startFtpServer } from '../../servers/ftp.js';
 import { startProxy } from '../proxy/proxy.js';
 import { WireprobeError } from '../util/errors.js';
-import { controllable } from './controllable.js';
 import { checkCommon, startFaults } from './options.js';
-import type { FtpMock, ReceivedUpload, StartFtpOptions } from './types.js';
-import { Waiters } from './waiters.js';
+import { ReceivedUploads } from './received.js';
+import type { FtpMock, StartFtpOptions } from './types.js';
 
 /** Preloaded files as the mock takes them: Buffers, strings as UTF-8. */
 function preload(files: StartFtpOptions['files']): Record<string, Buffer> {
@@ -33,32 +32,20 @@ export async function startFtp(options: StartFtpOptions = {}): Promise<FtpMock> 
   checkCommon(options);
   const faults = startFaults(options.faults);
   const files = preload(options.files);
-  const uploads: ReceivedUpload[] = [];
-  const waiters = new Waiters<ReceivedUpload>('upload');
   const keep = options.keep ?? Number.POSITIVE_INFINITY;
-  // Set once the proxy runs: uploads arrive only through it.
-  let sessionOf: (port: number) => number = () => 0;
-  let read: (path: string) => Buffer | undefined = () => undefined;
-
-  const onStored = (f: StoredFile, from: { readonly port: number }): void => {
-    const upload: ReceivedUpload = { ...f, session: sessionOf(from.port), raw: async () => read(f.path) ?? Buffer.alloc(0) };
-    uploads.push(upload);
-    if (uploads.length > keep) uploads.shift();
-    if (upload.complete) waiters.arrived(upload);
-  };
+  const received = new ReceivedUploads(keep);
   const server = await startFtpServer({
     host: '127.0.0.1',
     port: 0,
     files,
     keep,
-    onStored,
+    onStored: received.onStored,
     ...(options.users ? { users: options.users } : {}),
     ...(options.anonymous ? { anonymous: options.anonymous } : {}),
     ...(options.active ? { active: options.active } : {}),
     ...(options.epsv ? { epsv: options.epsv } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  read = (path) => server.read(path);
   const proxy = await startProxy({
     upstream: { host: server.host, port: server.port },
     faults,
@@ -69,16 +56,12 @@ export async function startFtp(options: StartFtpOptions = {}): Promise<FtpMock> 
     await server.close();
     throw error;
   });
-  sessionOf = (port) => proxy.sessions().find((s) => s.upstreamPort === port)?.index ?? 0;
-
-  const base = controllable(proxy, 'ftp', async () => {
-    waiters.close();
-    await proxy.close();
-    await server.close();
-  });
-  return Object.assign(base, {
-    uploads,
-    waitForUpload: (o?: { readonly timeout?: number; readonly count?: number }) => waiters.wait(o),
-    clearUploads: () => void uploads.splice(0),
-  });
+  return received.attach(
+    proxy,
+    (path) => server.read(path),
+    async () => {
+      await proxy.close();
+      await server.close();
+    },
+  );
 }

@@ -1,8 +1,8 @@
 /**
- * `serve --control`: serve's own mock server and fault proxy (whose log serve keeps writing) seen as
- * the library's SmtpMock or FtpMock, so the control API drives them as it drives startSmtp's.
+ * What arrived at a mock server behind the fault proxy, seen as the library's SmtpMock or FtpMock:
+ * startSmtp/startFtp build theirs with it, and so does `serve --control` (whose log serve keeps writing).
  *
- *   serve's mock ──onMessage / onStored──► Served* (the list, `keep` long) ──attach(proxy)──► SmtpMock | FtpMock
+ *   mock ──onMessage / onStored──► Received* (the list, `keep` long) ──attach(proxy)──► SmtpMock | FtpMock
  *
  * Items arrive only through the proxy, which starts after the mock: the session a message came in is
  * looked up by the proxy's port toward the mock (the client port the mock saw) once it is attached.
@@ -11,17 +11,17 @@ import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { StoredFile } from '../../servers/ftp.js';
 import type { SinkMessage } from '../../servers/smtp.js';
-import { controllable } from '../lib/controllable.js';
-import type { FtpMock, ReceivedMessage, ReceivedUpload, SmtpMock } from '../lib/types.js';
-import { Waiters } from '../lib/waiters.js';
+import { controllable } from './controllable.js';
+import type { FtpMock, ReceivedMessage, ReceivedUpload, SmtpMock } from './types.js';
+import { Waiters } from './waiters.js';
 import type { ProxyHandle } from '../proxy/proxy.js';
 
 type Close = () => Promise<void>;
 
 const sessionOf = (proxy: ProxyHandle | undefined, port: number): number => proxy?.sessions().find((s) => s.upstreamPort === port)?.index ?? 0;
 
-/** The messages of serve's mock SMTP server (spooled: `spool: 'on'`), the last `keep` of them, as the mock keeps them. */
-export class ServedSmtp {
+/** The messages of a mock SMTP server (spooled: `spool: 'on'`), the last `keep` of them, as the mock keeps them. */
+export class ReceivedMessages {
   readonly #messages: ReceivedMessage[] = [];
   readonly #files = new WeakMap<ReceivedMessage, string>();
   readonly #waiters = new Waiters<ReceivedMessage>('message');
@@ -29,7 +29,7 @@ export class ServedSmtp {
 
   constructor(readonly keep: number) {}
 
-  /** serve's mock SMTP server accepted `m` from the client port `from.port`. */
+  /** The mock SMTP server accepted `m` from the client port `from.port`. */
   readonly onMessage = (m: SinkMessage, from: { readonly port: number }): void => {
     const file = m.spooled;
     const message: ReceivedMessage = {
@@ -46,7 +46,7 @@ export class ServedSmtp {
     this.#waiters.arrived(message);
   };
 
-  /** The SmtpMock over `proxy`; `close` stops serve's proxy and mock. */
+  /** The SmtpMock over `proxy`; `close` stops the proxy and the mock. */
   attach(proxy: ProxyHandle, close: Close): SmtpMock {
     this.#proxy = proxy;
     const messages = this.#messages;
@@ -71,8 +71,8 @@ export class ServedSmtp {
   }
 }
 
-/** The uploads of serve's mock FTP server, the last `keep` of them, as the mock keeps them. */
-export class ServedFtp {
+/** The uploads of a mock FTP server, the last `keep` of them, as the mock keeps them. */
+export class ReceivedUploads {
   readonly #uploads: ReceivedUpload[] = [];
   readonly #waiters = new Waiters<ReceivedUpload>('upload');
   #proxy: ProxyHandle | undefined;
@@ -80,7 +80,7 @@ export class ServedFtp {
 
   constructor(readonly keep: number) {}
 
-  /** serve's mock FTP server stored `f` for the client port `from.port`. */
+  /** The mock FTP server stored `f` for the client port `from.port`. */
   readonly onStored = (f: StoredFile, from: { readonly port: number }): void => {
     const upload: ReceivedUpload = { ...f, session: sessionOf(this.#proxy, from.port), raw: async () => this.#read(f.path) ?? Buffer.alloc(0) };
     this.#uploads.push(upload);
@@ -88,7 +88,7 @@ export class ServedFtp {
     if (upload.complete) this.#waiters.arrived(upload);
   };
 
-  /** The FtpMock over `proxy`; `read`: a stored file's content (the mock's); `close` stops serve's proxy and mock. */
+  /** The FtpMock over `proxy`; `read`: a stored file's content (the mock's); `close` stops the proxy and the mock. */
   attach(proxy: ProxyHandle, read: (path: string) => Buffer | undefined, close: Close): FtpMock {
     this.#proxy = proxy;
     this.#read = read;
