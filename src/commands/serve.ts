@@ -111,7 +111,7 @@ const LOG_BATCH_LINES = 512;
  * per transcript line cost a sixth of serve's CPU with a new connection per message; a write per turn
  * of the event loop still made two or three per message. `flush()` writes what is pending at once.
  */
-function batched(out: NodeJS.WritableStream): ((line: string) => void) & { flush(): void } {
+export function batched(out: NodeJS.WritableStream): ((line: string) => void) & { flush(): void } {
   let pending: string[] = [];
   let timer: NodeJS.Timeout | undefined;
   const flush = (): void => {
