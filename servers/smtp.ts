@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
+import { hostname } from 'node:os';
 import { generate } from 'selfsigned';
 import type { SMTPServerOptions } from 'smtp-server';
 import { listenWithBacklog } from './backlog.js';
@@ -189,6 +190,8 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
   const smtpOptions: SMTPServerOptions = {
     logger: false,
     disableReverseLookup: true,
+    // The greeting's name, asked of the system once: smtp-server asks again for every connection.
+    name: hostname(),
     hideSTARTTLS: o.tls === 'off',
     disabledCommands,
     authMethods: ['PLAIN', 'LOGIN'],

@@ -112,16 +112,23 @@ export function sessionSummary(protocol: 'smtp' | 'ftp', records: SessionRecords
   return `session ended after ${Math.round(end.durationMs)} ms: ${what.join(', ')}; ${how}`;
 }
 
+/** How long a logged line may wait to be written with the lines after it: too short for a reader to notice. */
+const LOG_BATCH_MS = 20;
+/** Lines that are written at once, however young: a burst's log stays a bounded amount of memory. */
+const LOG_BATCH_LINES = 512;
+
 /**
- * A line logger that writes what one turn of the event loop logged in one write: stdout to a pipe or
- * a file is written synchronously, and a write per transcript line cost a system call each, a sixth
- * of serve's CPU with a new connection per message. `flush()` writes what is pending at once.
+ * A line logger that writes what was logged over LOG_BATCH_MS in one write: stdout to a pipe or a file
+ * is written synchronously, a write is a system call, and to a pipe it also wakes the reader. A write
+ * per transcript line cost a sixth of serve's CPU with a new connection per message; a write per turn
+ * of the event loop still made two or three per message. `flush()` writes what is pending at once.
  */
-function batched(out: NodeJS.WritableStream): ((line: string) => void) & { flush(): void } {
+export function batched(out: NodeJS.WritableStream): ((line: string) => void) & { flush(): void } {
   let pending: string[] = [];
-  let scheduled = false;
+  let timer: NodeJS.Timeout | undefined;
   const flush = (): void => {
-    scheduled = false;
+    clearTimeout(timer);
+    timer = undefined;
     if (pending.length === 0) return;
     const text = pending.join('');
     pending = [];
@@ -129,9 +136,9 @@ function batched(out: NodeJS.WritableStream): ((line: string) => void) & { flush
   };
   const log = (line: string): void => {
     pending.push(`${capped([line], { maxLineChars: 2000 })[0]}\n`);
-    if (scheduled) return;
-    scheduled = true;
-    setImmediate(flush);
+    if (pending.length >= LOG_BATCH_LINES) return flush();
+    // Unref'd: a pending write never keeps the process alive; close() flushes what is left.
+    timer ??= setTimeout(flush, LOG_BATCH_MS).unref();
   };
   return Object.assign(log, { flush });
 }

@@ -386,7 +386,9 @@ export class Session<D extends Dialect = Dialect> implements Link {
   /** Sends a FIN to a side (after what was written to it). */
   #finTo(toward: Toward): void {
     if (toward === 'client') this.#state.toClient('fin');
-    this.#relayTo(toward).outlet.target.end();
+    const target = this.#relayTo(toward).outlet.target;
+    // A socket already gone (the peer's RST) takes no FIN: end() would only build an error for no one.
+    if (!target.destroyed) target.end();
   }
 
   /** Resolves once everything relayed to `toward` has left; a shaper in the way is drained and removed. */

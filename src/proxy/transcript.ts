@@ -63,11 +63,16 @@ export class Transcript {
   }
 }
 
+/** Printable ASCII only: text that `printable` returns unchanged. */
+const PLAIN = /^[\x20-\x7e]*$/;
+
 /**
  * Peer text made safe for a terminal and unambiguous in a log: controls and every octet above 0x7e as
  * `\r`, `\t`, `\xNN` (lines are latin1, one character per octet: a Telnet IAC shows as `\xff`).
  */
 export function printable(text: string): string {
+  // Most protocol lines are plain printable ASCII, which both escapes leave as they are: one scan, not two.
+  if (PLAIN.test(text)) return text;
   return visible(text).replace(/[\x80-\xff]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
 }
 
