@@ -16,9 +16,12 @@ import { SmtpPhase, SmtpTracker } from '../protocol/smtp.js';
 import { bounded } from '../util/bounded.js';
 import { FtpData, onDataSide, type DataInfo } from './ftp-data.js';
 import type { Dialect } from './dialect.js';
+import { listenBacklog } from '../../servers/backlog.js';
+import { Retention, type DroppedSessions } from './retention.js';
 import { Session } from './session.js';
-import { onwardSource, resetSocket } from './sockets.js';
+import { closed, onwardSource, resetSocket } from './sockets.js';
 import { Transcript } from './transcript.js';
+import { boundUpstream, silentUpstreamReply, type SilentAt } from './upstream-bound.js';
 
 export interface ProxyOptions {
   /** The server to relay to. Required. */
@@ -41,7 +44,21 @@ export interface ProxyOptions {
    * both its connections are closed; default none.
    */
   readonly closing?: (info: SessionInfo, end: SessionEnd) => readonly string[];
+  /**
+   * How long the upstream may take to connect and send its first byte before the client gets a 421 and
+   * a FIN in its place (./upstream-bound.ts; a fault's hold restarts it); default UPSTREAM_TIMEOUT_MS,
+   * 0 for none. A server that holds its own greeting longer needs more.
+   */
+  readonly upstreamTimeoutMs?: number;
+  /**
+   * Finished sessions kept for `sessions()`, the newest by when they finished; older ones are dropped
+   * and only counted (`dropped()`), so memory stays flat over a long run. Default Infinity (all).
+   */
+  readonly keep?: number;
 }
+
+/** The default bound on a silent upstream: a healthy server greets well within it, even under load. */
+export const UPSTREAM_TIMEOUT_MS = 10_000;
 
 /** How a relayed session ended, for `closing`. */
 export interface SessionEnd {
@@ -73,6 +90,8 @@ export interface SessionInfo {
   readonly violations: readonly string[];
   /** How the client's connection was ended toward it: RST or FIN; null while open. */
   readonly clientSaw: 'rst' | 'fin' | null;
+  /** The upstream was silent past `upstreamTimeoutMs` (connecting, or before its greeting): the client got 421, FIN. */
+  readonly upstreamTimeout?: SilentAt;
   /** FTP: the data connections this control session had through the proxy. */
   readonly data?: DataInfo;
   readonly transcript: readonly string[];
@@ -83,8 +102,13 @@ export interface ProxyHandle {
   readonly port: number;
   /** `host:port`, for building client URLs. */
   readonly address: string;
-  /** Every connection so far, in accept order. */
+  /**
+   * The connections kept, in accept order: every open one and the newest `keep` finished ones (all of
+   * them by default).
+   */
   sessions(): readonly SessionInfo[];
+  /** The finished sessions no longer kept (see `keep`), as counts. */
+  dropped(): DroppedSessions;
   /** For each configured fault, in order: did it fire at least once. */
   fired(): readonly boolean[];
   /** Resolves when no session is open. */
@@ -108,6 +132,10 @@ interface Entry {
   ftp?: FtpData;
   /** Turned away before any relay: what the client was shown. */
   rejected?: { readonly lastReply?: number; readonly clientSaw: 'rst' | 'fin' };
+  /** The upstream stayed silent past the bound: where it was. */
+  upstreamTimeout?: SilentAt;
+  /** Cancels the bound on a silent upstream (its timer), once the upstream spoke or the entry ends. */
+  unbound?: () => void;
 }
 
 /** Starts a fault proxy in front of `upstream`. */
@@ -115,12 +143,14 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const faults = options.faults ?? [];
   const epoch = performance.now();
   const fired = faults.map(() => false);
-  const entries: Entry[] = [];
+  const entries = new Retention<Entry>(options.keep ?? Number.POSITIVE_INFINITY, (e) => e.session?.faultFired ?? false);
+  let accepted = 0;
+  const upstreamTimeoutMs = options.upstreamTimeoutMs ?? UPSTREAM_TIMEOUT_MS;
   const queued: Entry[] = [];
   let open = 0;
   let refusing: 'refuse' | 'reset' | null = null;
   let closing = false;
-  let closed: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
   const timers = new Set<NodeJS.Timeout>();
   const idleWaiters: (() => void)[] = [];
   const server: Server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
@@ -137,7 +167,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const listener: Listener = {
     dropAll(how) {
       // A restarting server loses its data connections with its sessions.
-      for (const entry of entries) {
+      for (const entry of entries.entries()) {
         entry.session?.abort(how);
         entry.ftp?.drop(how);
       }
@@ -148,7 +178,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       const timer = setTimeout(() => {
         timers.delete(timer);
         refusing = null;
-        if (mode === 'refuse' && !closing) server.listen(port, host, () => void atListen().catch(() => undefined));
+        if (mode === 'refuse' && !closing) server.listen({ port, host, backlog: listenBacklog() }, () => void atListen().catch(() => undefined));
       }, ms);
       timers.add(timer);
     },
@@ -175,18 +205,39 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     if (open === 0 && queued.length === 0) for (const wake of idleWaiters.splice(0)) wake();
   };
 
-  /** Ends a transcript with the `closing` lines. */
+  /** Ends a transcript with the `closing` lines; the session is finished (see Retention). */
   const ended = (entry: Entry, endings: readonly string[], upstreamPort?: number): void => {
-    const end = { durationMs: performance.now() - entry.since, endings, upstreamPort };
+    const timedOut = entry.upstreamTimeout ? [`upstream ${entry.upstreamTimeout} timed out`] : [];
+    const end = { durationMs: performance.now() - entry.since, endings: [...timedOut, ...endings], upstreamPort };
     for (const line of options.closing?.(info(entry), end) ?? []) entry.transcript.add('==', line);
+    entries.finished(entry.index);
+  };
+
+  /** The upstream stayed silent past the bound: the client gets a 421 in the server's place, then a FIN. */
+  const silent = (entry: Entry, at: SilentAt): void => {
+    const reply = silentUpstreamReply(options.protocol ?? 'smtp', at, upstreamTimeoutMs);
+    entry.upstreamTimeout = at;
+    entry.transcript.add('!!', `upstream ${at} timed out after ${upstreamTimeoutMs} ms: 421 to client, then FIN`);
+    entry.upstream?.destroy();
+    if (entry.session) {
+      entry.session.inject('client', reply);
+      return void entry.session.close('client', 'discard');
+    }
+    entry.rejected = { lastReply: 421, clientSaw: 'fin' };
+    entry.client.resume();
+    entry.client.end(reply);
+    // Open until the client has gone, as a relayed session is: its transcript is ended by then.
+    void closed(entry.client).then(settle);
   };
 
   const relay = (entry: Entry): void => {
     open++;
     const upstream = net.connect({ ...options.upstream, ...onwardSource(entry.client, options.upstream.host), allowHalfOpen: true, noDelay: true });
     entry.upstream = upstream;
+    entry.unbound = boundUpstream(upstream, upstreamTimeoutMs, (at) => silent(entry, at));
     upstream.once('error', (error: NodeJS.ErrnoException) => {
       if (entry.session) return;
+      entry.unbound?.();
       entry.transcript.add('--', `upstream unreachable (${error.code}): RST to client`);
       entry.rejected = { clientSaw: 'rst' };
       resetSocket(entry.client);
@@ -218,6 +269,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       const upstreamPort = upstream.localPort;
       void session.done
         .then(() => {
+          entry.unbound?.();
           entry.ftp?.stopListening();
           return entry.ftp?.settled();
         })
@@ -232,9 +284,9 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   };
 
   server.on('connection', (client: Socket) => {
-    const index = entries.length + 1;
+    const index = ++accepted;
     const entry: Entry = { index, transcript: new Transcript(epoch, index, options.onLine), client, since: performance.now() };
-    entries.push(entry);
+    entries.add(index, entry);
     client.on('error', () => undefined);
     // A connection turned away, or given up while queued, ends here; a relayed one when its session does.
     client.once('close', () => {
@@ -272,7 +324,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
+    server.listen({ port: options.port ?? 0, host, backlog: listenBacklog() }, () => resolve());
   });
   const port = (server.address() as net.AddressInfo).port;
   server.on('error', () => undefined);
@@ -285,12 +337,13 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     host,
     port,
     address: `${host}:${port}`,
-    sessions: () => entries.map(info),
+    sessions: () => Array.from(entries.entries(), info),
+    dropped: () => entries.dropped,
     fired: () => [...fired],
     idle: () => (open === 0 && queued.length === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve))),
     close() {
-      closed ??= shutdown();
-      return closed;
+      stopped ??= shutdown();
+      return stopped;
     },
   };
 
@@ -298,15 +351,16 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     closing = true;
     for (const timer of timers) clearTimeout(timer);
     server.close();
-    for (const entry of entries) {
+    const kept = [...entries.entries()];
+    for (const entry of kept) {
       entry.ftp?.close();
       if (entry.session) entry.session.abort('close');
       else destroy(entry);
     }
     // A server that never closes its side must not hold us: give it a moment, then cut.
-    const ended = Promise.all(entries.map((e) => e.session?.done));
+    const ended = Promise.all(kept.map((e) => e.session?.done));
     await bounded(ended, CLOSE_GRACE_MS);
-    entries.forEach(destroy);
+    kept.forEach(destroy);
     await ended;
   }
 }
@@ -319,6 +373,7 @@ function listeningFd(server: Server): number {
 }
 
 function destroy(entry: Entry): void {
+  entry.unbound?.();
   entry.client.destroy();
   entry.upstream?.destroy();
 }
@@ -327,8 +382,8 @@ function destroy(entry: Entry): void {
 function info(e: Entry): SessionInfo {
   return {
     index: e.index,
-    // Turned away with a reply in place of the greeting: the client saw a greeting, of sorts.
-    phase: e.session?.view.phase ?? (e.rejected?.lastReply === undefined ? 'connect' : 'greeting'),
+    // Turned away with a reply in place of the greeting (the proxy's 421 included): the client saw a greeting, of sorts.
+    phase: e.upstreamTimeout ? 'greeting' : (e.session?.view.phase ?? (e.rejected?.lastReply === undefined ? 'connect' : 'greeting')),
     bodyBytes: e.session?.relayedBody ?? 0,
     faultFired: e.session?.faultFired ?? false,
     steps: [...(e.session?.steps ?? [])],
@@ -337,6 +392,7 @@ function info(e: Entry): SessionInfo {
     transactions: e.session?.view.transactions ?? 0,
     lastReply: e.session?.view.lastCode ?? e.rejected?.lastReply,
     clientSaw: e.session?.clientSaw ?? e.rejected?.clientSaw ?? null,
+    ...(e.upstreamTimeout ? { upstreamTimeout: e.upstreamTimeout } : {}),
     ...(e.ftp ? { data: e.ftp.info } : {}),
     transcript: e.transcript.lines,
   };
