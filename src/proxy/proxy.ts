@@ -102,10 +102,7 @@ export interface ProxyHandle {
   readonly port: number;
   /** `host:port`, for building client URLs. */
   readonly address: string;
-  /**
-   * The connections kept, in accept order: every open one and the newest `keep` finished ones (all of
-   * them by default).
-   */
+  /** The connections kept (every open one, the newest `keep` finished ones), in accept order. */
   sessions(): readonly SessionInfo[];
   /** The finished sessions no longer kept (see `keep`), as counts. */
   dropped(): DroppedSessions;

@@ -54,6 +54,7 @@ export function boundUpstream(upstream: Watched, ms: number, onSilent: (at: Sile
   return () => {
     clearTimeout(timer);
     if (check) clearImmediate(check);
+    timer = check = undefined;
     upstream.off('resume', arm);
   };
 }
