@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { upstreamTimeout } from '../../src/engine/protocol-run.js';
+import { nodemailerPlain } from '../../src/clients/nodemailer.js';
+import { classify } from '../../src/engine/classify.js';
+import { DEFAULT_TIMEOUTS, upstreamTimeout } from '../../src/engine/protocol-run.js';
 import { openBlackhole } from '../../src/proxy/blackhole.js';
 import { startProxy, UPSTREAM_TIMEOUT_MS, type ProxyOptions, type SessionEnd } from '../../src/proxy/proxy.js';
 import { boundUpstream, type Watched } from '../../src/proxy/upstream-bound.js';
@@ -161,6 +163,26 @@ describe('a proxy in front of a silent upstream', () => {
       expect.stringMatching(/!! upstream connect timed out after 200 ms: 421 to client, then FIN$/),
     ]);
     expect(ends.map((e) => e.endings)).toEqual([['upstream connect timed out', 'FIN to client']]);
+  });
+
+  it('gives a client one definite outcome for it: a 421 reply at the greeting', async () => {
+    const blackhole = await openBlackhole('127.0.0.1');
+    cleanups.push(() => blackhole.close());
+    const { proxy } = await proxyTo(blackhole.port);
+    const job = {
+      host: proxy.host,
+      port: proxy.port,
+      from: 'a@example.test',
+      to: ['b@example.test'],
+      message: Buffer.from('Subject: x\r\n\r\nx\r\n'),
+      timeouts: DEFAULT_TIMEOUTS,
+    };
+    const report = await nodemailerPlain.run(job, new AbortController().signal);
+    await proxy.idle();
+    const [session] = proxy.sessions();
+    const wire = session && { clientSaw: session.clientSaw, lastReply: session.lastReply };
+    const outcome = classify({ report, phase: session?.phase ?? 'connect', bytesSent: 0, wire, exitCodes: {} });
+    expect(outcome).toMatchObject({ kind: 'reply', code: 421, phase: 'greeting' });
   });
 
   it('answers 421 then FIN when the upstream accepts and never speaks, and lets the upstream go', async () => {
