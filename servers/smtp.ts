@@ -11,7 +11,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { generate } from 'selfsigned';
 import type { SMTPServerOptions } from 'smtp-server';
-import { listenWithBacklog } from './backlog.js';
+import { listenWithBacklog } from '../src/util/backlog.js';
 import { PromptSMTPServer } from './smtp/prompt-server.js';
 import { MessageSpool } from './smtp/spool.js';
 

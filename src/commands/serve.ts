@@ -21,7 +21,10 @@ interface ServeCommon {
   readonly host: string;
   readonly port: number;
   readonly out: NodeJS.WritableStream;
-  /** Accepted messages or uploads the mock server keeps as values (each is logged as it comes); default SERVE_KEEP. */
+  /**
+   * Accepted messages or uploads the mock server keeps as values, and finished sessions the proxy keeps
+   * (each is logged as it comes); default SERVE_KEEP.
+   */
   readonly keep?: number;
   /** The command's Ctrl-C: aborting it removes the FTP server's spool folder at once; default none. */
   readonly signal?: AbortSignal;
@@ -29,7 +32,7 @@ interface ServeCommon {
   readonly control?: { readonly host: string; readonly port: number };
 }
 
-/** How many accepted messages or uploads `serve` keeps by default: enough to look back on, flat over a long run. */
+/** How many accepted messages or uploads, and finished sessions, `serve` keeps by default: enough to look back on, flat over a long run. */
 export const SERVE_KEEP = 100;
 
 export type ServeCommand =
@@ -163,6 +166,7 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
     host: cmd.host,
     port: cmd.port,
     onLine: log,
+    keep: cmd.keep ?? SERVE_KEEP,
     closing: (info, end) => {
       const mine = end.upstreamPort === undefined ? { messages: [], stored: [], served: [] } : records(end.upstreamPort);
       if (end.upstreamPort !== undefined) byPort.delete(end.upstreamPort);

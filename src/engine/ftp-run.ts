@@ -13,7 +13,7 @@ import type { ClientReport, FtpClientAdapter, FtpJob, FtpMode } from '../clients
 import { startProxy, type SessionInfo } from '../proxy/proxy.js';
 import { digestOf } from '../util/digest.js';
 import { classify } from './classify.js';
-import { DEFAULT_TIMEOUTS, proxyFaults, type Judgement, type ProtocolRun, type Seen, type Stage } from './protocol-run.js';
+import { DEFAULT_TIMEOUTS, proxyFaults, upstreamTimeout, type Judgement, type ProtocolRun, type Seen, type Stage } from './protocol-run.js';
 import { remotePath, type FtpTarget, type Targets } from './targets.js';
 import type { FtpReport, FtpScenario, Outcome, SinkReport } from './types.js';
 import { judgeFtp, type Transferred } from './verdict.js';
@@ -48,7 +48,8 @@ export function ftpRun(scenario: FtpScenario, client: FtpClientAdapter, mode: Ft
       const { login } = server;
       const files = names.map((n, i) => ({ path: remotePath(login, n), data: contents[i]! }));
       const faults = proxyFaults(scenario.fault, scenario.server?.greetingDelayMs, server.delaysGreeting);
-      const proxy = own(await startProxy({ upstream: { host: server.host, port: server.port }, faults, protocol: 'ftp' }));
+      const upstreamTimeoutMs = upstreamTimeout(scenario.server?.greetingDelayMs, server.delaysGreeting);
+      const proxy = own(await startProxy({ upstream: { host: server.host, port: server.port }, faults, protocol: 'ftp', upstreamTimeoutMs }));
       const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
       const job = { host: proxy.host, port: proxy.port, user: login.user, password: login.password, mode, direction: transfer.direction, timeouts };
       const jobs: FtpJob[] = files.map((f, i) => ({

@@ -10,7 +10,7 @@
  */
 import type { ClientReport, Timeouts } from '../clients/types.js';
 import type { Fault } from '../faults/types.js';
-import type { ProxyHandle, SessionInfo } from '../proxy/proxy.js';
+import { UPSTREAM_TIMEOUT_MS, type ProxyHandle, type SessionInfo } from '../proxy/proxy.js';
 import { bounded } from '../util/bounded.js';
 import { withDeadline } from './deadline.js';
 import { failed, identity, notApplicable, type RunOf } from './identity.js';
@@ -111,4 +111,12 @@ export async function runOne<Plan extends Stage>(run: RunOf, protocol: ProtocolR
 export function proxyFaults(fault: Fault | undefined, greetingDelayMs: number | undefined, delaysGreeting: boolean): Fault[] {
   const faults: Fault[] = fault ? [fault] : [];
   return !delaysGreeting && greetingDelayMs ? [...faults, { kind: 'delay', ms: greetingDelayMs, at: 'connect' }] : faults;
+}
+
+/**
+ * The proxy's bound on a silent upstream: a server that holds each greeting itself (the mocks' greeting
+ * delay) is silent that long on purpose, so it gets that long on top.
+ */
+export function upstreamTimeout(greetingDelayMs: number | undefined, delaysGreeting: boolean): number {
+  return UPSTREAM_TIMEOUT_MS + (delaysGreeting ? (greetingDelayMs ?? 0) : 0);
 }

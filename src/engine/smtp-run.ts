@@ -10,7 +10,7 @@ import type { ClientReport, Sends, SmtpClientAdapter, SmtpJob } from '../clients
 import { startProxy, type SessionInfo } from '../proxy/proxy.js';
 import { classify } from './classify.js';
 import { fingerprint, makeMessage, type TestMessage } from './message.js';
-import { DEFAULT_TIMEOUTS, proxyFaults, type Judgement, type ProtocolRun, type Seen, type Stage } from './protocol-run.js';
+import { DEFAULT_TIMEOUTS, proxyFaults, upstreamTimeout, type Judgement, type ProtocolRun, type Seen, type Stage } from './protocol-run.js';
 import { sendAll } from './sends.js';
 import type { SmtpTarget, Targets } from './targets.js';
 import type { Accounting, Outcome, SinkReport, SmtpScenario } from './types.js';
@@ -34,7 +34,8 @@ export function smtpRun(scenario: SmtpScenario, client: SmtpClientAdapter, targe
       if ('na' in started) return started;
       const server = own(started.target);
       const faults = proxyFaults(scenario.fault, scenario.server?.greetingDelayMs, server.delaysGreeting);
-      const proxy = own(await startProxy({ upstream: { host: server.host, port: server.port }, faults }));
+      const upstreamTimeoutMs = upstreamTimeout(scenario.server?.greetingDelayMs, server.delaysGreeting);
+      const proxy = own(await startProxy({ upstream: { host: server.host, port: server.port }, faults, upstreamTimeoutMs }));
       const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
       const messages = Array.from({ length: sends.count }, (_, i) =>
         makeMessage(sends.count > 1 ? `${scenario.id}#${i + 1}` : scenario.id, scenario.messageBytes, scenario.message),

@@ -14,102 +14,19 @@ import { armedOnConnection, descriptorOf, scopeOf } from '../faults/registry.js'
 import type { Fault } from '../faults/types.js';
 import { SmtpPhase, SmtpTracker } from '../protocol/smtp.js';
 import { bounded } from '../util/bounded.js';
-import { Armory, type Match, type PlanEntry, Transactions } from './armory.js';
-import { FtpData, onDataSide, type DataInfo } from './ftp-data.js';
+import { Armory, Transactions } from './armory.js';
+import { FtpData, onDataSide } from './ftp-data.js';
 import type { Dialect } from './dialect.js';
+import { listenBacklog } from '../util/backlog.js';
+import { Retention } from './retention.js';
 import { Session } from './session.js';
-import { onwardSource, resetSocket } from './sockets.js';
+import { closed, onwardSource, resetSocket } from './sockets.js';
 import { Transcript } from './transcript.js';
+import { boundUpstream, silentUpstreamReply, type SilentAt } from './upstream-bound.js';
 
-export interface ProxyOptions {
-  /** The server to relay to. Required. */
-  readonly upstream: { readonly host: string; readonly port: number };
-  /** Faults to apply; default none. */
-  readonly faults?: readonly Fault[];
-  /** Address to listen on; default `127.0.0.1`. */
-  readonly host?: string;
-  /** Port to listen on; default 0 (any free port). */
-  readonly port?: number;
-  /** Called with every transcript line as it happens; default none. */
-  readonly onLine?: (line: string) => void;
-  /**
-   * What is spoken: `smtp` (default) or `ftp`, whose data connections are made to pass through the
-   * proxy too (src/proxy/ftp-data.ts).
-   */
-  readonly protocol?: 'smtp' | 'ftp';
-  /**
-   * Lines that end a relayed session's transcript (a summary), given what the proxy knows of it once
-   * both its connections are closed; default none.
-   */
-  readonly closing?: (info: SessionInfo, end: SessionEnd) => readonly string[];
-}
-
-/** How a relayed session ended, for `closing`. */
-export interface SessionEnd {
-  /** From the client's connect to the last connection's close, ms. */
-  readonly durationMs: number;
-  /** Connection events in order: `FIN from client`, `RST from server`, `RST to client`... */
-  readonly endings: readonly string[];
-  /** The proxy's own port toward the server: the client port the server saw. */
-  readonly upstreamPort: number | undefined;
-}
-
-/** What the proxy knows of one client connection. */
-export interface SessionInfo {
-  readonly index: number;
-  /** Where the client was when the session ended or now: see `Phase`. */
-  readonly phase: string;
-  /** Body octets of this session's last message that were relayed to the server. */
-  readonly bodyBytes: number;
-  readonly faultFired: boolean;
-  /** Steps the client sent: command verbs and `dot`. */
-  readonly steps: readonly string[];
-  /** Messages the client was told were accepted (2xx to the end of data) in this session. */
-  readonly accepted: number;
-  /** The code of the last reply the client was shown (the proxy's own 421 included). */
-  readonly lastReply?: number;
-  /** Transactions the client began here (MAIL commands). */
-  readonly transactions: number;
-  /** How the client broke framing rules (bare LF, RFC 2920 pipelining), in words. */
-  readonly violations: readonly string[];
-  /** How the client's connection was ended toward it: RST or FIN; null while open. */
-  readonly clientSaw: 'rst' | 'fin' | null;
-  /** Connection events so far, in order: `FIN from client`, `RST to client`... (see SessionEnd). */
-  readonly endings?: readonly string[];
-  /** false once both of its connections are closed. */
-  readonly open?: boolean;
-  /** The faults that fired on it (its data connections' included), in firing order. */
-  readonly faultsFired?: readonly Fault[];
-  /** The proxy's own port toward the server: the client port the server saw; undefined before the relay. */
-  readonly upstreamPort?: number;
-  /** FTP: the data connections this control session had through the proxy. */
-  readonly data?: DataInfo;
-  readonly transcript: readonly string[];
-}
-
-export interface ProxyHandle {
-  readonly host: string;
-  readonly port: number;
-  /** `host:port`, for building client URLs. */
-  readonly address: string;
-  /** Every connection so far, in accept order. */
-  sessions(): readonly SessionInfo[];
-  /** For each configured fault, in order: did it fire at least once. */
-  fired(): readonly boolean[];
-  /**
-   * Adds a fault for connections accepted from now on: every one, the `connection`th, or only inside
-   * transactions (SMTP) or transfers (FTP) that `match` (see ./armory.ts).
-   */
-  arm(fault: Fault, options?: { readonly connection?: number; readonly match?: Match }): void;
-  /** Entry i for the i-th connection accepted from now on, or the i-th transaction matching `match`. */
-  plan(entries: readonly PlanEntry[], match?: Match): void;
-  /** Forgets every fault and plan, the configured ones included; open sessions keep theirs. */
-  disarm(): void;
-  /** Resolves when no session is open. */
-  idle(): Promise<void>;
-  /** Stops listening and ends every session (FIN to the server so it keeps what it got). */
-  close(): Promise<void>;
-}
+export { UPSTREAM_TIMEOUT_MS } from './proxy-types.js';
+export type { ProxyHandle, ProxyOptions, SessionEnd, SessionInfo } from './proxy-types.js';
+import { UPSTREAM_TIMEOUT_MS, type ProxyHandle, type ProxyOptions, type SessionInfo } from './proxy-types.js';
 
 /** How long `close()` lets servers close their side after our FIN before cutting. */
 const CLOSE_GRACE_MS = 2000;
@@ -132,6 +49,10 @@ interface Entry {
   ftp?: FtpData;
   /** Turned away before any relay: what the client was shown. */
   rejected?: { readonly lastReply?: number; readonly clientSaw: 'rst' | 'fin' };
+  /** The upstream stayed silent past the bound: where it was. */
+  upstreamTimeout?: SilentAt;
+  /** Cancels the bound on a silent upstream (its timer), once the upstream spoke or the entry ends. */
+  unbound?: () => void;
 }
 
 /** Starts a fault proxy in front of `upstream`. */
@@ -140,12 +61,14 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const epoch = performance.now();
   const armory = new Armory(faults);
   const fired = new Set<Fault>();
-  const entries: Entry[] = [];
+  const entries = new Retention<Entry>(options.keep ?? Number.POSITIVE_INFINITY, (e) => e.session?.faultFired ?? false);
+  let accepted = 0;
+  const upstreamTimeoutMs = options.upstreamTimeoutMs ?? UPSTREAM_TIMEOUT_MS;
   const queued: Entry[] = [];
   let open = 0;
   let refusing: 'refuse' | 'reset' | null = null;
   let closing = false;
-  let closed: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
   const timers = new Set<NodeJS.Timeout>();
   const idleWaiters: (() => void)[] = [];
   const server: Server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
@@ -167,7 +90,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const listener: Listener = {
     dropAll(how) {
       // A restarting server loses its data connections with its sessions.
-      for (const entry of entries) {
+      for (const entry of entries.entries()) {
         entry.session?.abort(how);
         entry.ftp?.drop(how);
       }
@@ -178,7 +101,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       const timer = setTimeout(() => {
         timers.delete(timer);
         refusing = null;
-        if (mode === 'refuse' && !closing) server.listen(port, host, () => void atListen().catch(() => undefined));
+        if (mode === 'refuse' && !closing) server.listen({ port, host, backlog: listenBacklog() }, () => void atListen().catch(() => undefined));
       }, ms);
       timers.add(timer);
     },
@@ -205,18 +128,39 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     if (open === 0 && queued.length === 0) for (const wake of idleWaiters.splice(0)) wake();
   };
 
-  /** Ends a transcript with the `closing` lines. */
+  /** Ends a transcript with the `closing` lines; the session is finished (see Retention). */
   const ended = (entry: Entry, endings: readonly string[], upstreamPort?: number): void => {
-    const end = { durationMs: performance.now() - entry.since, endings, upstreamPort };
+    const timedOut = entry.upstreamTimeout ? [`upstream ${entry.upstreamTimeout} timed out`] : [];
+    const end = { durationMs: performance.now() - entry.since, endings: [...timedOut, ...endings], upstreamPort };
     for (const line of options.closing?.(info(entry), end) ?? []) entry.transcript.add('==', line);
+    entries.finished(entry.index);
+  };
+
+  /** The upstream stayed silent past the bound: the client gets a 421 in the server's place, then a FIN. */
+  const silent = (entry: Entry, at: SilentAt): void => {
+    const reply = silentUpstreamReply(options.protocol ?? 'smtp', at, upstreamTimeoutMs);
+    entry.upstreamTimeout = at;
+    entry.transcript.add('!!', `upstream ${at} timed out after ${upstreamTimeoutMs} ms: 421 to client, then FIN`);
+    entry.upstream?.destroy();
+    if (entry.session) {
+      entry.session.inject('client', reply);
+      return void entry.session.close('client', 'discard');
+    }
+    entry.rejected = { lastReply: 421, clientSaw: 'fin' };
+    entry.client.resume();
+    entry.client.end(reply);
+    // Open until the client has gone, as a relayed session is: its transcript is ended by then.
+    void closed(entry.client).then(settle);
   };
 
   const relay = (entry: Entry): void => {
     open++;
     const upstream = net.connect({ ...options.upstream, ...onwardSource(entry.client, options.upstream.host), allowHalfOpen: true, noDelay: true });
     entry.upstream = upstream;
+    entry.unbound = boundUpstream(upstream, upstreamTimeoutMs, (at) => silent(entry, at));
     upstream.once('error', (error: NodeJS.ErrnoException) => {
       if (entry.session) return;
+      entry.unbound?.();
       entry.transcript.add('--', `upstream unreachable (${error.code}): RST to client`);
       entry.rejected = { clientSaw: 'rst' };
       resetSocket(entry.client);
@@ -249,6 +193,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       const upstreamPort = upstream.localPort;
       void session.done
         .then(() => {
+          entry.unbound?.();
           entry.ftp?.stopListening();
           return entry.ftp?.settled();
         })
@@ -264,7 +209,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   };
 
   server.on('connection', (client: Socket) => {
-    const index = entries.length + 1;
+    const index = ++accepted;
     const protocol = options.protocol ?? 'smtp';
     const transactions = armory.matching ? { transactions: new Transactions(protocol, (matches) => armory.forTransaction(index, matches)) } : {};
     const entry: Entry = {
@@ -277,7 +222,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       open: true,
       ...transactions,
     };
-    entries.push(entry);
+    entries.add(index, entry);
     client.on('error', () => undefined);
     // A connection turned away, or given up while queued, ends here; a relayed one when its session does.
     client.once('close', () => {
@@ -320,7 +265,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
+    server.listen({ port: options.port ?? 0, host, backlog: listenBacklog() }, () => resolve());
   });
   const port = (server.address() as net.AddressInfo).port;
   server.on('error', () => undefined);
@@ -333,15 +278,16 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     host,
     port,
     address: `${host}:${port}`,
-    sessions: () => entries.map(info),
+    sessions: () => Array.from(entries.entries(), info),
+    dropped: () => entries.dropped,
     fired: () => faults.map((f) => fired.has(f)),
     arm: (fault, arming) => armory.arm(fault, arming),
     plan: (entries, match) => armory.plan(entries, match),
     disarm: () => armory.disarm(),
     idle: () => (open === 0 && queued.length === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve))),
     close() {
-      closed ??= shutdown();
-      return closed;
+      stopped ??= shutdown();
+      return stopped;
     },
   };
 
@@ -349,15 +295,16 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     closing = true;
     for (const timer of timers) clearTimeout(timer);
     server.close();
-    for (const entry of entries) {
+    const kept = [...entries.entries()];
+    for (const entry of kept) {
       entry.ftp?.close();
       if (entry.session) entry.session.abort('close');
       else destroy(entry);
     }
     // A server that never closes its side must not hold us: give it a moment, then cut.
-    const ended = Promise.all(entries.map((e) => e.session?.done));
+    const ended = Promise.all(kept.map((e) => e.session?.done));
     await bounded(ended, CLOSE_GRACE_MS);
-    entries.forEach(destroy);
+    kept.forEach(destroy);
     await ended;
   }
 }
@@ -370,6 +317,7 @@ function listeningFd(server: Server): number {
 }
 
 function destroy(entry: Entry): void {
+  entry.unbound?.();
   entry.client.destroy();
   entry.upstream?.destroy();
 }
@@ -378,8 +326,8 @@ function destroy(entry: Entry): void {
 function info(e: Entry): SessionInfo {
   return {
     index: e.index,
-    // Turned away with a reply in place of the greeting: the client saw a greeting, of sorts.
-    phase: e.session?.view.phase ?? (e.rejected?.lastReply === undefined ? 'connect' : 'greeting'),
+    // Turned away with a reply in place of the greeting (the proxy's 421 included): the client saw a greeting, of sorts.
+    phase: e.upstreamTimeout ? 'greeting' : (e.session?.view.phase ?? (e.rejected?.lastReply === undefined ? 'connect' : 'greeting')),
     bodyBytes: e.session?.relayedBody ?? 0,
     faultFired: e.session?.faultFired ?? false,
     steps: [...(e.session?.steps ?? [])],
@@ -392,6 +340,7 @@ function info(e: Entry): SessionInfo {
     open: e.open,
     faultsFired: [...e.fired],
     ...(e.upstream?.localPort === undefined ? {} : { upstreamPort: e.upstream.localPort }),
+    ...(e.upstreamTimeout ? { upstreamTimeout: e.upstreamTimeout } : {}),
     ...(e.ftp ? { data: e.ftp.info } : {}),
     transcript: e.transcript.lines,
   };
