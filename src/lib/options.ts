@@ -25,11 +25,10 @@ export function startFaults(faults: readonly FaultInput[] | undefined): Fault[] 
   return (faults ?? []).map(fault);
 }
 
-/** Checks the options every start takes: host, port, keep, seed. */
-export function checkCommon(o: { readonly port?: number; readonly keep?: number; readonly seed?: number }): void {
+/** Checks the options every start takes: host, port, keep. */
+export function checkCommon(o: { readonly port?: number; readonly keep?: number }): void {
   if (o.port !== undefined && !(Number.isSafeInteger(o.port) && o.port >= 0 && o.port <= 65535))
     throw new WireprobeError(`port: expected 0 to 65535, got ${o.port}`, 'EUSAGE');
   if (o.keep !== undefined && !(Number.isSafeInteger(o.keep) && o.keep >= 0))
     throw new WireprobeError(`keep: expected a whole number, got ${o.keep}`, 'EUSAGE');
-  if (o.seed !== undefined && !Number.isSafeInteger(o.seed)) throw new WireprobeError(`seed: expected a whole number, got ${o.seed}`, 'EUSAGE');
 }

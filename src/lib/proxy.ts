@@ -34,6 +34,8 @@ export async function startProxy(options: StartProxyOptions): Promise<ProxyContr
     protocol: options.protocol,
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.upstreamTimeoutMs === undefined ? {} : { upstreamTimeoutMs: options.upstreamTimeoutMs }),
+    ...(options.keep === undefined ? {} : { keep: options.keep }),
   });
   return controllable(proxy, options.protocol, () => proxy.close());
 }

@@ -110,7 +110,8 @@ export interface Controllable {
   /**
    * One entry per connection (or per matching message or transfer with `match`), in order: the 1st
    * gets `faults[0]`, the 2nd `faults[1]`...; `'pass'` leaves one untouched; past the end, nothing.
-   * Counting starts with the first connection (or matching message) after the call.
+   * Counting starts with the first connection (or matching message) after the call. Plans are
+   * deterministic: nothing in wireprobe draws at random, so a test replays the same way every run.
    */
   plan(faults: readonly (FaultInput | 'pass')[], options?: Pick<ArmOptions, 'match'>): void;
   /** Removes every armed fault and plan (the start-up faults included); open sessions keep theirs. */
@@ -132,8 +133,6 @@ export interface StartSmtpOptions {
   readonly port?: number;
   /** Messages kept (older ones only counted); default all. */
   readonly keep?: number;
-  /** Seed for any fault that draws at random; default none (no randomness; no fault draws at random yet). */
-  readonly seed?: number;
   /** Aborting it removes the spool folder at once (a Ctrl-C handler's job); default never. */
   readonly signal?: AbortSignal;
 }
@@ -163,7 +162,6 @@ export interface StartFtpOptions {
   readonly host?: string;
   readonly port?: number;
   readonly keep?: number;
-  readonly seed?: number;
   /** Aborting it removes the spool folder at once (a Ctrl-C handler's job); default never. */
   readonly signal?: AbortSignal;
 }
@@ -183,7 +181,10 @@ export interface StartProxyOptions {
   readonly faults?: readonly FaultInput[];
   readonly host?: string;
   readonly port?: number;
-  readonly seed?: number;
+  /** How long the target may take to connect and greet before a client gets 421 in its place, ms; default 10000, 0 for none. */
+  readonly upstreamTimeoutMs?: number;
+  /** Finished sessions kept in `sessions` (older ones are only counted); default all. */
+  readonly keep?: number;
 }
 
 export type ProxyControl = Controllable;
