@@ -13,7 +13,11 @@ export type SizeInput = number | string;
 
 /**
  * Which messages (SMTP) or transfers (FTP) a fault or plan is for. Every field given must match; a
- * string matches exactly (case-insensitively for addresses), a RegExp anywhere.
+ * string matches exactly (case-insensitively for addresses), a RegExp anywhere. The command in hand
+ * decides: MAIL decides `from`, each RCPT `rcpt` (with `from` if given), the transfer command `path`;
+ * so a matched fault fires only at triggers at or after that command (`reply 451 before RCPT` with
+ * `rcpt` fires at the matching RCPT, never at MAIL). A matched fault lasts to the end of its
+ * transaction (the reply to the final dot, RSET, a new MAIL) or transfer (its final reply).
  */
 export interface MessageMatch {
   /** SMTP: the MAIL FROM address. */
@@ -31,7 +35,11 @@ export interface ArmOptions {
    * everything that connects to it); default every connection.
    */
   readonly connection?: number;
-  /** Only transactions (SMTP) or transfers (FTP) matching this; default all. */
+  /**
+   * Only transactions (SMTP) or transfers (FTP) matching this; default all. Applies on connections
+   * accepted after it was armed. Parallel tests sharing one server are kept apart only by `match`
+   * (connection numbers are shared by everything that connects), or by a server each.
+   */
   readonly match?: MessageMatch;
 }
 
@@ -39,7 +47,7 @@ export interface ArmOptions {
 export interface SessionEnding {
   /** Who closed or cut first. */
   readonly by: 'client' | 'server' | 'proxy';
-  /** How the client's connection was ended toward it. */
+  /** How the client's connection ended: the proxy's RST or FIN to it, or the client's own when it left first. */
   readonly how: 'rst' | 'fin';
 }
 
@@ -82,7 +90,7 @@ export interface ReceivedUpload {
   readonly complete: boolean;
   /** The connection number whose control session stored it. */
   readonly session: number;
-  /** The file as stored, read from the spool on demand. */
+  /** The file now at `path`, read from the spool on demand (a later upload to that path replaces it). */
   raw(): Promise<Buffer>;
 }
 
@@ -94,7 +102,10 @@ export interface Controllable {
   readonly port: number;
   /** Every connection so far, in connection order (a live view). */
   readonly sessions: readonly SessionRecord[];
-  /** Adds a fault, for every later connection or as `options` says. */
+  /**
+   * Adds a fault, for every later connection or as `options` says. A connection's faults are looked
+   * up as it is accepted: an open connection keeps those it was accepted with.
+   */
   arm(fault: FaultInput, options?: ArmOptions): void;
   /**
    * One entry per connection (or per matching message or transfer with `match`), in order: the 1st
@@ -121,8 +132,10 @@ export interface StartSmtpOptions {
   readonly port?: number;
   /** Messages kept (older ones only counted); default all. */
   readonly keep?: number;
-  /** Seed for any fault that draws at random; default none (no randomness). */
+  /** Seed for any fault that draws at random; default none (no randomness; no fault draws at random yet). */
   readonly seed?: number;
+  /** Aborting it removes the spool folder at once (a Ctrl-C handler's job); default never. */
+  readonly signal?: AbortSignal;
 }
 
 export interface SmtpMock extends Controllable {
@@ -151,6 +164,8 @@ export interface StartFtpOptions {
   readonly port?: number;
   readonly keep?: number;
   readonly seed?: number;
+  /** Aborting it removes the spool folder at once (a Ctrl-C handler's job); default never. */
+  readonly signal?: AbortSignal;
 }
 
 export interface FtpMock extends Controllable {

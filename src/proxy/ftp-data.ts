@@ -20,6 +20,7 @@ import { format227, format229, formatEprt, formatPort, parse227, parse229, parse
 import { FtpPhase, FtpTracker } from '../protocol/ftp.js';
 import { restoreSynch } from '../protocol/telnet.js';
 import { DataAddresses, type DataMode } from './data-addresses.js';
+import type { ArmingChange } from './armory.js';
 import { DataArming } from './data-arming.js';
 import { DataLinks } from './data-links.js';
 import type { Dialect } from './dialect.js';
@@ -74,6 +75,7 @@ export class FtpData implements Dialect {
   readonly #transcript: Transcript;
   readonly #addresses: DataAddresses;
   readonly #links: DataLinks;
+  readonly #arming: DataArming;
   /** Data connections waiting for the server's final reply to the transfer. */
   #answerWaiters: (() => void)[] = [];
 
@@ -83,6 +85,7 @@ export class FtpData implements Dialect {
     const { transcript, control } = options;
     const listenerFault = (fault: Fault): void => options.listenerFault?.(fault);
     const arming = new DataArming({ faults: options.faults, fire: (f) => options.fire(f), transcript, control, listenerFault });
+    this.#arming = arming;
     this.#links = new DataLinks({ transcript, view: this.view, arming, answered: () => new Promise((resolve) => this.#answerWaiters.push(resolve)) });
     this.#addresses = new DataAddresses({
       host: options.host,
@@ -96,6 +99,12 @@ export class FtpData implements Dialect {
   get info(): DataInfo {
     const mode = this.#addresses.mode;
     return { connections: this.#links.connections, bytes: this.#links.bytes, clientSaw: this.#links.clientSaw, ...(mode ? { mode } : {}) };
+  }
+
+  armMatched(change: ArmingChange): ArmingChange {
+    this.#arming.change(change.add.filter(onDataSide), change.remove.filter(onDataSide));
+    const control = (f: Fault): boolean => !onDataSide(f);
+    return { add: change.add.filter(control), remove: change.remove.filter(control) };
   }
 
   /**

@@ -14,6 +14,7 @@ import { armedOnConnection, descriptorOf, scopeOf } from '../faults/registry.js'
 import type { Fault } from '../faults/types.js';
 import { SmtpPhase, SmtpTracker } from '../protocol/smtp.js';
 import { bounded } from '../util/bounded.js';
+import { Armory, type Match, type PlanEntry, Transactions } from './armory.js';
 import { FtpData, onDataSide, type DataInfo } from './ftp-data.js';
 import type { Dialect } from './dialect.js';
 import { Session } from './session.js';
@@ -73,6 +74,14 @@ export interface SessionInfo {
   readonly violations: readonly string[];
   /** How the client's connection was ended toward it: RST or FIN; null while open. */
   readonly clientSaw: 'rst' | 'fin' | null;
+  /** Connection events so far, in order: `FIN from client`, `RST to client`... (see SessionEnd). */
+  readonly endings?: readonly string[];
+  /** false once both of its connections are closed. */
+  readonly open?: boolean;
+  /** The faults that fired on it (its data connections' included), in firing order. */
+  readonly faultsFired?: readonly Fault[];
+  /** The proxy's own port toward the server: the client port the server saw; undefined before the relay. */
+  readonly upstreamPort?: number;
   /** FTP: the data connections this control session had through the proxy. */
   readonly data?: DataInfo;
   readonly transcript: readonly string[];
@@ -87,6 +96,15 @@ export interface ProxyHandle {
   sessions(): readonly SessionInfo[];
   /** For each configured fault, in order: did it fire at least once. */
   fired(): readonly boolean[];
+  /**
+   * Adds a fault for connections accepted from now on: every one, the `connection`th, or only inside
+   * transactions (SMTP) or transfers (FTP) that `match` (see ./armory.ts).
+   */
+  arm(fault: Fault, options?: { readonly connection?: number; readonly match?: Match }): void;
+  /** Entry i for the i-th connection accepted from now on, or the i-th transaction matching `match`. */
+  plan(entries: readonly PlanEntry[], match?: Match): void;
+  /** Forgets every fault and plan, the configured ones included; open sessions keep theirs. */
+  disarm(): void;
   /** Resolves when no session is open. */
   idle(): Promise<void>;
   /** Stops listening and ends every session (FIN to the server so it keeps what it got). */
@@ -103,6 +121,12 @@ interface Entry {
   readonly client: Socket;
   /** performance.now() at the client's connect. */
   readonly since: number;
+  /** Its faults, looked up at accept; those that fired, in order. */
+  readonly faults: readonly Fault[];
+  readonly fired: Fault[];
+  /** Faults for its matching transactions, when any were armed at accept. */
+  readonly transactions?: Transactions;
+  open: boolean;
   upstream?: Socket;
   session?: Session;
   ftp?: FtpData;
@@ -114,7 +138,8 @@ interface Entry {
 export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const faults = options.faults ?? [];
   const epoch = performance.now();
-  const fired = faults.map(() => false);
+  const armory = new Armory(faults);
+  const fired = new Set<Fault>();
   const entries: Entry[] = [];
   const queued: Entry[] = [];
   let open = 0;
@@ -125,14 +150,19 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const idleWaiters: (() => void)[] = [];
   const server: Server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
 
-  const forConnection = (index: number) => faults.filter((f) => f.connection === undefined || f.connection === index);
   const markFired = (fault: Fault): boolean => {
-    const i = faults.indexOf(fault);
     // A listener fault acts on the one listener: once, whichever connection triggers it.
-    if (scopeOf(fault) === 'listener' && fired[i]) return false;
-    fired[i] = true;
+    if (scopeOf(fault) === 'listener' && fired.has(fault)) return false;
+    fired.add(fault);
     return true;
   };
+  const fireOn =
+    (entry: Entry) =>
+    (fault: Fault): boolean => {
+      if (!markFired(fault)) return false;
+      entry.fired.push(fault);
+      return true;
+    };
 
   const listener: Listener = {
     dropAll(how) {
@@ -159,11 +189,11 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   /** Lets listener faults act on the listening socket, each time it listens (again, after a refuse). */
   const atListen = async (): Promise<void> => {
     const notes: string[] = [];
-    for (const [i, fault] of faults.entries()) {
+    for (const fault of faults) {
       const onListen = descriptorOf(fault.kind).onListen;
       if (onListen === undefined) continue;
       notes.push(await onListen(fault, listeningFd(server)));
-      fired[i] = true;
+      fired.add(fault);
     }
     listenerNotes = notes;
   };
@@ -193,8 +223,8 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       settle();
     });
     upstream.once('connect', () => {
-      const hooks = { fire: markFired, listenerFault: (f: Fault) => descriptorOf(f.kind).onTrigger?.(f, listener) };
-      const mine = forConnection(entry.index).filter(armedOnConnection);
+      const hooks = { fire: fireOn(entry), listenerFault: (f: Fault) => descriptorOf(f.kind).onTrigger?.(f, listener) };
+      const mine = entry.faults.filter(armedOnConnection);
       const ftp = options.protocol === 'ftp';
       // Passive listeners go where the client reached the proxy (with --host 0.0.0.0, not 0.0.0.0 itself).
       const reached = entry.client.localAddress?.replace(/^::ffff:/, '');
@@ -207,12 +237,13 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
               upstreamHost: options.upstream.host,
               transcript: entry.transcript,
               faults: mine.filter(onDataSide),
-              fire: markFired,
+              fire: hooks.fire,
               control,
             })
           : { tracker: new SmtpTracker(), view: new SmtpPhase() };
       const faults = ftp ? mine.filter((f) => !onDataSide(f)) : mine;
-      const session = new Session({ index: entry.index, client: entry.client, server: upstream, faults, hooks, transcript: entry.transcript, dialect });
+      const { index, transcript, transactions } = entry;
+      const session = new Session({ index, client: entry.client, server: upstream, faults, hooks, transcript, dialect, transactions });
       entry.session = session;
       if (session.dialect instanceof FtpData) entry.ftp = session.dialect;
       const upstreamPort = upstream.localPort;
@@ -222,6 +253,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
           return entry.ftp?.settled();
         })
         .then(() => {
+          entry.open = false;
           const body = session.bodyAfterFault();
           if (body) entry.transcript.add('!!', body);
           ended(entry, session.endings, upstreamPort);
@@ -233,12 +265,24 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
 
   server.on('connection', (client: Socket) => {
     const index = entries.length + 1;
-    const entry: Entry = { index, transcript: new Transcript(epoch, index, options.onLine), client, since: performance.now() };
+    const protocol = options.protocol ?? 'smtp';
+    const transactions = armory.matching ? { transactions: new Transactions(protocol, (matches) => armory.forTransaction(index, matches)) } : {};
+    const entry: Entry = {
+      index,
+      transcript: new Transcript(epoch, index, options.onLine),
+      client,
+      since: performance.now(),
+      faults: armory.forConnection(index),
+      fired: [],
+      open: true,
+      ...transactions,
+    };
     entries.push(entry);
     client.on('error', () => undefined);
     // A connection turned away, or given up while queued, ends here; a relayed one when its session does.
     client.once('close', () => {
       if (entry.session || (entry.upstream && !entry.rejected)) return;
+      entry.open = false;
       ended(entry, entry.rejected ? [`${entry.rejected.clientSaw.toUpperCase()} to client`] : ['client left while queued']);
     });
     entry.transcript.add('--', `client connected from ${client.remoteAddress ?? 'an unknown address'}`);
@@ -248,9 +292,13 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       entry.rejected = { clientSaw: 'rst' };
       return void resetSocket(client);
     }
-    const limit = forConnection(index).find((f) => descriptorOf(f.kind).admit !== undefined);
+    const limit = entry.faults.find((f) => descriptorOf(f.kind).admit !== undefined);
     const admission = (limit && descriptorOf(limit.kind).admit?.(limit, open)) ?? 'admit';
-    if (limit && admission !== 'admit') fired[faults.indexOf(limit)] = true;
+    // Every connection a limit turns away lists it, though it is the listener's one fault.
+    if (limit && admission !== 'admit') {
+      fired.add(limit);
+      entry.fired.push(limit);
+    }
     if (admission === 'admit') return relay(entry);
     entry.transcript.add('!!', `over the session limit: ${admission}`);
     if (admission === 'reset') {
@@ -286,7 +334,10 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     port,
     address: `${host}:${port}`,
     sessions: () => entries.map(info),
-    fired: () => [...fired],
+    fired: () => faults.map((f) => fired.has(f)),
+    arm: (fault, arming) => armory.arm(fault, arming),
+    plan: (entries, match) => armory.plan(entries, match),
+    disarm: () => armory.disarm(),
     idle: () => (open === 0 && queued.length === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve))),
     close() {
       closed ??= shutdown();
@@ -337,6 +388,10 @@ function info(e: Entry): SessionInfo {
     transactions: e.session?.view.transactions ?? 0,
     lastReply: e.session?.view.lastCode ?? e.rejected?.lastReply,
     clientSaw: e.session?.clientSaw ?? e.rejected?.clientSaw ?? null,
+    endings: e.session ? [...e.session.endings] : e.rejected ? [`${e.rejected.clientSaw.toUpperCase()} to client`] : [],
+    open: e.open,
+    faultsFired: [...e.fired],
+    ...(e.upstream?.localPort === undefined ? {} : { upstreamPort: e.upstream.localPort }),
     ...(e.ftp ? { data: e.ftp.info } : {}),
     transcript: e.transcript.lines,
   };

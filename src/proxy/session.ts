@@ -21,6 +21,7 @@ import type { Direction, Mark, Tracker, View } from '../protocol/conversation.js
 import type { Dialect } from './dialect.js';
 import { parseReplyLineLoosely as parseReplyLine } from '../protocol/reply.js';
 import { Arming } from './arming.js';
+import type { ArmingChange, Transactions } from './armory.js';
 import { BodyLedger } from './body-ledger.js';
 import { RelayDirection, shift, type Pending } from './relay.js';
 import { closed, readProof, resetSocket } from './sockets.js';
@@ -47,6 +48,8 @@ export interface SessionOptions<D extends Dialect> {
   readonly transcript: Transcript;
   /** Makes the dialect, given the session as the `Link` its own faults (FTP: timed by data octets) act on. */
   readonly dialect: (control: Link) => D;
+  /** Faults for matching transactions (./armory.ts); with them every line is held whole; default none. */
+  readonly transactions?: Transactions | undefined;
 }
 
 const towardOf: Record<Direction, Toward> = { up: 'server', down: 'client' };
@@ -87,13 +90,14 @@ export class Session<D extends Dialect = Dialect> implements Link {
     const { client, server, faults } = options;
     this.index = options.index;
     this.transcript = options.transcript;
-    this.#arming = new Arming(faults, (fault) => options.hooks.fire(fault));
+    const matched = options.transactions && { transactions: options.transactions, split: (c: ArmingChange) => this.dialect.armMatched?.(c) ?? c };
+    this.#arming = new Arming(faults, (fault) => options.hooks.fire(fault), matched);
     this.#hooks = options.hooks;
     this.dialect = options.dialect(this);
     this.tracker = this.dialect.tracker;
     this.view = this.dialect.view;
     const holds = faults.map((f) => holdsLines(f.at));
-    const all = this.dialect.holdLines === true;
+    const all = this.dialect.holdLines === true || matched !== undefined;
     this.#holdLines = { up: all || holds.includes('up'), down: all || holds.includes('down') };
     const owner = (dir: Direction) => ({
       flowing: () => this.#state.open,
@@ -266,6 +270,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
       this.#shown(dir, p, p.next + 1);
       if (mark.kind === 'body') this.#body.relayed(mark, mark.before + mark.end - mark.start);
       else p.lineStart = mark.end;
+      this.#arming.relayed(dir, mark);
       p.next++;
     }
     return true;

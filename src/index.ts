@@ -1,0 +1,14 @@
+/**
+ * wireprobe as a library: misbehaving SMTP and FTP servers, and the fault proxy alone, started from a
+ * test; faults armed, planned and disarmed while they run; what arrived asserted in code.
+ *
+ *   import { startSmtp, startFtp, startProxy, fault } from 'wireprobe';
+ */
+export { startSmtp } from './lib/smtp.js';
+export { startFtp } from './lib/ftp.js';
+export { startProxy } from './lib/proxy.js';
+export { fault } from './lib/faults.js';
+export type * from './lib/types.js';
+export type { Fault, FaultKind } from './faults/types.js';
+export { FaultSyntaxError } from './faults/parse.js';
+export { WireprobeError, isWireprobeError, type WireprobeErrorCode } from './util/errors.js';
