@@ -48,7 +48,8 @@ if (compiled.status !== 0) {
 }
 for (const folder of SOURCES) {
   for (const entry of readdirSync(join(ROOT, folder), { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || entry.name.endsWith('.ts')) continue;
+    // Sources are compiled and notes (a folder's README.md) are for readers of the repository: neither ships.
+    if (!entry.isFile() || entry.name.endsWith('.ts') || entry.name.endsWith('.md')) continue;
     const from = join(entry.parentPath, entry.name);
     const to = join(staging, relative(ROOT, from));
     mkdirSync(dirname(to), { recursive: true });
