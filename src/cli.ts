@@ -4,7 +4,7 @@
  * --fail-on-deviation), 2 bad input or wireprobe's own failure: one line, never a stack trace;
  * 130/143 interrupted by SIGINT/SIGTERM (src/util/interrupt.ts).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { controlAddress, durationFlag, integer, listenHost, names, oneOf, passwordFrom, refuseFtpOnly, sizeFlag, users } from './commands/args.js';
 import { explainError } from './commands/explain.js';
@@ -26,7 +26,9 @@ import { DEFAULT_PROBE_LIMITS, DEFAULT_UPLOAD_OCTETS } from './probe/types.js';
 import { capped, quote } from './util/terminal.js';
 import { aborted, EXIT_CODES, interruptedBy, interruptLine, watchInterrupts } from './util/interrupt.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+// Run from src/ the package's package.json is one folder up; built, this file is dist/src/cli.js: two.
+const PACKAGE_JSON = [new URL('../package.json', import.meta.url), new URL('../../package.json', import.meta.url)].find((url) => existsSync(url))!;
+const VERSION = (JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version: string }).version;
 
 /** `  smtp.greeting   RFC 5321 §3.1...`: the finding ids for the help text, from each protocol's list. */
 const FINDING_IDS = [...SMTP_FINDINGS, ...FTP_FINDINGS].map((f) => `  ${f.id.padEnd(26)}${f.checks}`).join('\n');
