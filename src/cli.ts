@@ -8,12 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { controlAddress, durationFlag, integer, listenHost, names, oneOf, passwordFrom, refuseFtpOnly, sizeFlag, users } from './commands/args.js';
 import { explainError } from './commands/explain.js';
-import { listSuites } from './commands/list.js';
-import { probeCommand } from './commands/probe.js';
-import { runCommand } from './commands/run.js';
-import { selectClients, selectServers, selectSuites, suiteOptions } from './commands/select.js';
-import { SERVE_KEEP, serveCommand } from './commands/serve.js';
-import type { SuiteOptions } from '../suites/index.js';
+import { SERVE_KEEP } from './commands/serve.js';
 import { UsageError } from './commands/usage-error.js';
 import { parseFault } from './faults/parse.js';
 import { faultLines } from './faults/table.js';
@@ -199,6 +194,7 @@ async function serve(values: Values, positionals: readonly string[], io: CliIo):
         }
       : undefined;
   for (const line of [warning, control?.warning]) if (line) io.stderr.write(`wireprobe: ${line}\n`);
+  const { serveCommand } = await import('./commands/serve.js');
   const serving = smtp ? await serveCommand({ ...common, protocol: 'smtp', server: smtp }) : await serveCommand({ ...common, protocol: 'ftp', server: ftp! });
   // Runs until Ctrl-C or SIGTERM; in process (tests) with no signal, until the process ends.
   await aborted(io.signal ?? new AbortController().signal);
@@ -209,7 +205,10 @@ async function serve(values: Values, positionals: readonly string[], io: CliIo):
 }
 
 /** `wireprobe matrix smtp|ftp`: every suite of the protocol, clients x servers x faults. */
-function matrix(values: Values, positionals: readonly string[], io: CliIo, sizes: SuiteOptions): Promise<number> {
+async function matrix(values: Values, positionals: readonly string[], io: CliIo): Promise<number> {
+  const { selectClients, selectServers, selectSuites, suiteOptions } = await import('./commands/select.js');
+  const { runCommand } = await import('./commands/run.js');
+  const sizes = suiteOptions(io.env);
   const protocol = positionals[1];
   if (protocol !== 'smtp' && protocol !== 'ftp') {
     throw new UsageError(
@@ -268,7 +267,7 @@ function uploadSize(text: string | undefined): number {
 }
 
 /** `wireprobe probe URL`: the target, the limits (merged over DEFAULT_PROBE_LIMITS), the reports. */
-function probe(values: Values, positionals: readonly string[], io: CliIo): Promise<number> {
+async function probe(values: Values, positionals: readonly string[], io: CliIo): Promise<number> {
   const url = positionals[1];
   if (url === undefined)
     throw new UsageError('probe needs a target: "wireprobe probe smtp://host[:port]" or "wireprobe probe ftp://[user[:password]@]host[:port]"');
@@ -302,6 +301,7 @@ function probe(values: Values, positionals: readonly string[], io: CliIo): Promi
   };
   const target = parseTarget(url, passwordFrom({ env: values['password-env'], file: values['password-file'] }, io.env));
   const tty = io.stdout.isTTY === true;
+  const { probeCommand } = await import('./commands/probe.js');
   return probeCommand({
     target,
     limits,
@@ -334,22 +334,26 @@ function joinNegatives(argv: readonly string[]): string[] {
 }
 
 async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
-  const sizes = suiteOptions(io.env);
   const { values, positionals } = parseArgs({ args: joinNegatives(argv), options: OPTIONS, allowPositionals: true, strict: true });
   if (values.version) return (void io.stdout.write(`${VERSION}\n`), 0);
   const command = positionals[0];
   if (values.help || command === undefined || command === 'help') return (void io.stdout.write(HELP), 0);
   if (command === 'serve') return serve(values, positionals, io);
-  if (command === 'matrix') return matrix(values, positionals, io, sizes);
+  if (command === 'matrix') return matrix(values, positionals, io);
   if (command === 'probe') return probe(values, positionals, io);
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${quote(positionals[1]!)}`);
+  // Each command loads what it needs only: `serve ftp` never loads the clients, the suites or smtp-server.
+  const { selectClients, selectServers, selectSuites, suiteOptions } = await import('./commands/select.js');
+  const sizes = suiteOptions(io.env);
   if (command === 'list') {
     onlyFor('list', values, ['suite']);
+    const { listSuites } = await import('./commands/list.js');
     listSuites(selectSuites(names('suite', values.suite), sizes), io.stdout);
     return 0;
   }
   if (command === 'run') {
     onlyFor('run', values, ['suite', 'client', 'server', ...REPORTS]);
+    const { runCommand } = await import('./commands/run.js');
     return runCommand({
       suites: selectSuites(names('suite', values.suite), sizes),
       clients: selectClients(names('client', values.client)),

@@ -5,8 +5,8 @@
  * SHA-256, every download with the octets sent, and each session ends with a summary line. With
  * `control`, an HTTP API (src/control) arms faults on it and lists what it received while it runs.
  */
-import { startFtpServer, type FtpServerOptions, type ServedFile, type StoredFile } from '../../servers/ftp.js';
-import { startSmtpServer, type SinkMessage, type SmtpServerOptions } from '../../servers/smtp.js';
+import type { FtpServerOptions, ServedFile, StoredFile } from '../../servers/ftp.js';
+import type { SinkMessage, SmtpServerOptions } from '../../servers/smtp.js';
 import { type ControlServer, startControl } from '../control/control.js';
 import { ReceivedMessages, ReceivedUploads } from '../lib/received.js';
 import { formatFault } from '../faults/format.js';
@@ -74,6 +74,8 @@ async function startMock(
       records(from.port).served.push(f);
       log(`RETR ${printable(f.path)}: sent ${f.sent} of ${octets(f.size)}${f.complete ? '' : ' (the transfer was aborted)'}`);
     };
+    // One protocol's server library only: the other is never loaded (memory of a long `serve`).
+    const { startFtpServer } = await import('../../servers/ftp.js');
     return startFtpServer({
       ...cmd.server,
       host: '127.0.0.1',
@@ -90,6 +92,7 @@ async function startMock(
     log(`accepted message: from <${printable(m.from)}> to ${m.to.map((t) => `<${printable(t)}>`).join(', ')}, ${m.bytes} bytes, sha256 ${m.sha256}`);
   };
   const spool = served ? { spool: 'on' as const, ...(cmd.signal ? { signal: cmd.signal } : {}) } : {};
+  const { startSmtpServer } = await import('../../servers/smtp.js');
   return startSmtpServer({ ...cmd.server, host: '127.0.0.1', port: 0, onMessage, keep: cmd.keep ?? SERVE_KEEP, ...spool });
 }
 
