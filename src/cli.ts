@@ -15,6 +15,7 @@ import { selectClients, selectServers, selectSuites, suiteOptions } from './comm
 import { SERVE_KEEP, serveCommand } from './commands/serve.js';
 import type { SuiteOptions } from '../suites/index.js';
 import { UsageError } from './commands/usage-error.js';
+import { DEFAULT_CONCURRENCY } from './engine/run.js';
 import { parseFault } from './faults/parse.js';
 import { faultLines } from './faults/table.js';
 import type { Fault } from './faults/types.js';
@@ -228,7 +229,7 @@ function reporting(values: Values, io: CliIo) {
   return {
     ...(io.signal ? { signal: io.signal } : {}),
     err: io.stderr,
-    concurrency: integer('concurrency', values.concurrency, 4, 1, 64),
+    concurrency: integer('concurrency', values.concurrency, DEFAULT_CONCURRENCY, 1, 64),
     json: values.json,
     junit: values.junit,
     html: values.html,
