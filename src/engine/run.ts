@@ -16,7 +16,11 @@ import { smtpRun } from './smtp-run.js';
 import { protocolOfServer, type Targets } from './targets.js';
 import type { Result, Scenario } from './types.js';
 
-/** Scenario runs in flight at once unless the user says otherwise (`--concurrency`). */
+/**
+ * Scenario runs in flight at once unless the user says otherwise (`--concurrency`). Not higher while
+ * lftp's retries and the throttle under load still move verdicts at any setting: on two cores 16
+ * starves shared runs past their 5 s timeouts, and 8 is not yet shown to keep verdicts identical.
+ */
 export const DEFAULT_CONCURRENCY = 4;
 
 /**
