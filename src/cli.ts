@@ -10,6 +10,7 @@ import { controlAddress, durationFlag, integer, listenHost, names, oneOf, passwo
 import { explainError } from './commands/explain.js';
 import { SERVE_KEEP } from './commands/serve.js';
 import { UsageError } from './commands/usage-error.js';
+import { DEFAULT_CONCURRENCY } from './engine/run.js';
 import { parseFault } from './faults/parse.js';
 import { faultLines } from './faults/table.js';
 import type { Fault } from './faults/types.js';
@@ -232,7 +233,7 @@ function reporting(values: Values, io: CliIo) {
   return {
     ...(io.signal ? { signal: io.signal } : {}),
     err: io.stderr,
-    concurrency: integer('concurrency', values.concurrency, 4, 1, 64),
+    concurrency: integer('concurrency', values.concurrency, DEFAULT_CONCURRENCY, 1, 64),
     json: values.json,
     junit: values.junit,
     html: values.html,

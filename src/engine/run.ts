@@ -1,9 +1,12 @@
 /**
  * Runs scenarios: every scenario with every client of its protocol (FTP: in each mode) on each server
  * asked for, a few at a time; each run through `runOne` with its protocol's part (smtp-run, ftp-run).
+ * Scenarios whose verdict weighs time run apart, after the rest (Scenario.schedule).
  *
- *   scenarios × servers × clients × modes ─► workers ─► runOne(smtpRun | ftpRun) ─► Result, in input order
+ *   scenarios × servers × clients × modes ─► shared: concurrency workers ─┐
+ *                                          └► apart: ≤ APART_CONCURRENCY ─┴► runOne(smtpRun | ftpRun) ─► Result, in input order
  */
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import { installed } from '../clients/process.js';
 import type { ClientAdapter, FtpMode } from '../clients/types.js';
 import { ftpRun } from './ftp-run.js';
@@ -13,10 +16,23 @@ import { smtpRun } from './smtp-run.js';
 import { protocolOfServer, type Targets } from './targets.js';
 import type { Result, Scenario } from './types.js';
 
+/**
+ * Scenario runs in flight at once unless the user says otherwise (`--concurrency`). Not higher while
+ * lftp's retries and the throttle under load still move verdicts at any setting: on two cores 16
+ * starves shared runs past their 5 s timeouts, and 8 is not yet shown to keep verdicts identical.
+ */
+export const DEFAULT_CONCURRENCY = 4;
+
+/**
+ * The most runs of `apart` scenarios in flight at once, at any concurrency: the concurrency their
+ * timeouts were scaled and their expectations measured at (test/suites.test.ts runs 4 at a time).
+ */
+export const APART_CONCURRENCY = 4;
+
 export interface RunOptions {
   /** The servers runs may use, by name (the command builds the registry: src/commands/targets.ts). */
   readonly targets: Targets;
-  /** Scenario runs in flight at once; default 4. */
+  /** Scenario runs in flight at once; default DEFAULT_CONCURRENCY. */
   readonly concurrency?: number;
   /** Called once before the first run with the number of runs. */
   readonly onStart?: (total: number) => void;
@@ -54,22 +70,39 @@ export async function runScenarios(scenarios: readonly Scenario[], clients: read
   const missing = new Map(await Promise.all(clients.map(async (c) => [c, await unavailable(c)] as const)));
   const results: (Result | undefined)[] = new Array<Result | undefined>(runs.length);
   const stop = options.signal;
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < runs.length && !stop?.aborted) {
-      const i = next++;
-      const run = runs[i]!;
-      const why = missing.get(run.client);
-      const result = why ? notApplicable(run, why) : await runScenario(run, options.targets, stop);
-      // A run the interrupt cut short says nothing about the client: left out.
-      if (stop?.aborted) return;
-      results[i] = result;
-      options.onResult?.(result);
-    }
+  /** Runs the runs at `indices`, `width` at a time. */
+  const pool = async (indices: readonly number[], width: number): Promise<void> => {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < indices.length && !stop?.aborted) {
+        const i = indices[next++]!;
+        const run = runs[i]!;
+        const why = missing.get(run.client);
+        const result = why ? notApplicable(run, why) : await runScenario(run, options.targets, stop);
+        // A run the interrupt cut short says nothing about the client: left out.
+        if (stop?.aborted) return;
+        results[i] = result;
+        options.onResult?.(result);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(width, indices.length)) }, worker));
   };
-  const width = Math.max(1, Math.min(options.concurrency ?? 4, runs.length));
-  await Promise.all(Array.from({ length: width }, worker));
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  // Each run in flight listens to `stop` once (withDeadline), beside the caller's own listeners.
+  if (stop) setMaxListeners(getMaxListeners(stop) + concurrency, stop);
+  const [shared, apart] = scheduled(runs);
+  await pool(shared, concurrency);
+  await pool(apart, Math.min(concurrency, APART_CONCURRENCY));
   return results.filter((r): r is Result => r !== undefined);
+}
+
+/**
+ * The indices of the runs that share the machine, and of those that run apart (see
+ * Scenario.schedule), each in input order.
+ */
+export function scheduled(runs: readonly RunOf[]): [shared: number[], apart: number[]] {
+  const indices = runs.map((_, i) => i);
+  return [indices.filter((i) => runs[i]!.scenario.schedule !== 'apart'), indices.filter((i) => runs[i]!.scenario.schedule === 'apart')];
 }
 
 /** Why a client cannot run on this machine (its program is not installed), or undefined. */

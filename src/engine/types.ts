@@ -113,6 +113,13 @@ interface ScenarioBase {
   /** Message (SMTP) or file (FTP) size in bytes. */
   readonly messageBytes: number;
   readonly timeouts?: Partial<Timeouts>;
+  /**
+   * `apart`: the verdict weighs time against this machine's speed (a throttle or a stall against client
+   * timeouts of a second or a few), so its runs go after the rest, with only each other in flight and
+   * never more than APART_CONCURRENCY at once (src/engine/run.ts), whatever the concurrency. Default
+   * `shared`: up to the concurrency at once, beside any other run.
+   */
+  readonly schedule?: 'shared' | 'apart';
 }
 
 /** An SMTP scenario: one message or several, sent by one client. */

@@ -85,6 +85,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
   #unread: Record<Toward, boolean> = { client: false, server: false };
   /** How the connection ended, in order: `FIN from client`, `RST to server`... */
   #endings: string[] = [];
+  /** The verb of the client's last command observed: what a command after a FIN pipelines behind. */
+  #lastVerb = '';
 
   constructor(options: SessionOptions<D>) {
     const { client, server, faults } = options;
@@ -219,6 +221,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
       // What the client sends before the RST it is about to get shows where it had got to; it is
       // not relayed.
       if (dir === 'up' && this.#state.state === 'resetting') this.#observe(dir, this.tracker.feed(dir, chunk));
+      else if (dir === 'up') this.#observe(dir, this.#state.pipelinedAfterFin(this.tracker.feed(dir, chunk), this.#lastVerb));
       return;
     }
     const relay = this.#relays[dir];
@@ -242,6 +245,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
       if (dir === 'up') this.view.sent(mark);
       if (mark.kind === 'command') this.steps.add(mark.verb);
       else if (mark.kind === 'dot') this.steps.add('dot');
+      if (dir === 'up' && mark.kind === 'command') this.#lastVerb = mark.verb;
     }
   }
 
