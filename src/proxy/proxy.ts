@@ -15,10 +15,11 @@ import type { Fault } from '../faults/types.js';
 import { SmtpPhase, SmtpTracker } from '../protocol/smtp.js';
 import { bounded } from '../util/bounded.js';
 import { Armory, type Match, type PlanEntry, Transactions } from './armory.js';
+import { type Capture, captureTime, notesTo, watchConnection, watchingData } from './capture.js';
 import { FtpData, onDataSide, type DataInfo } from './ftp-data.js';
 import type { Dialect } from './dialect.js';
 import { Session } from './session.js';
-import { onwardSource, resetSocket } from './sockets.js';
+import { listeningFd, onwardSource, resetSocket } from './sockets.js';
 import { Transcript } from './transcript.js';
 
 export interface ProxyOptions {
@@ -42,6 +43,8 @@ export interface ProxyOptions {
    * both its connections are closed; default none.
    */
   readonly closing?: (info: SessionInfo, end: SessionEnd) => readonly string[];
+  /** Told every octet, FIN and RST of each relayed connection, and the `!!` lines (src/pcap); default none. */
+  readonly capture?: Capture;
 }
 
 /** How a relayed session ended, for `closing`. */
@@ -239,12 +242,14 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
               faults: mine.filter(onDataSide),
               fire: hooks.fire,
               control,
+              ...watchingData(options.capture, entry.index),
             })
           : { tracker: new SmtpTracker(), view: new SmtpPhase() };
       const faults = ftp ? mine.filter((f) => !onDataSide(f)) : mine;
       const { index, transcript, transactions } = entry;
       const session = new Session({ index, client: entry.client, server: upstream, faults, hooks, transcript, dialect, transactions });
       entry.session = session;
+      if (options.capture) watchConnection(options.capture, { session: index, connection: 0 }, entry.client, upstream);
       if (session.dialect instanceof FtpData) entry.ftp = session.dialect;
       const upstreamPort = upstream.localPort;
       void session.done
@@ -257,6 +262,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
           const body = session.bodyAfterFault();
           if (body) entry.transcript.add('!!', body);
           ended(entry, session.endings, upstreamPort);
+          options.capture?.({ kind: 'done', session: index, time: captureTime() });
         })
         .then(settle);
       session.start();
@@ -269,7 +275,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     const transactions = armory.matching ? { transactions: new Transactions(protocol, (matches) => armory.forTransaction(index, matches)) } : {};
     const entry: Entry = {
       index,
-      transcript: new Transcript(epoch, index, options.onLine),
+      transcript: new Transcript(epoch, index, options.onLine, notesTo(options.capture, index)),
       client,
       since: performance.now(),
       faults: armory.forConnection(index),
@@ -360,13 +366,6 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     entries.forEach(destroy);
     await ended;
   }
-}
-
-/** The listening socket's file descriptor. Node exposes no API for it; `_handle.fd` is its TCPWrap's. */
-function listeningFd(server: Server): number {
-  const fd = (server as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
-  if (typeof fd !== 'number' || fd < 0) throw new Error('the listening socket has no file descriptor on this platform');
-  return fd;
 }
 
 function destroy(entry: Entry): void {
