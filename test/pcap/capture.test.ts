@@ -3,7 +3,10 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Readable } from 'node:stream';
+import { Client } from 'basic-ftp';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startFtpServer } from '../../servers/ftp.js';
 import type { Fault } from '../../src/faults/types.js';
 import { PcapRecorder } from '../../src/pcap/recorder.js';
 import { startProxy } from '../../src/proxy/proxy.js';
@@ -18,14 +21,15 @@ afterEach(async () => {
 
 const has = (s: string) => (text: string) => text.includes(s);
 
-/** One SMTP session through a capturing proxy; resolves with the pcapng file once it is written. */
-async function captured(fault: Fault | undefined, talk: (port: number) => Promise<void>): Promise<string> {
+/** One session through a capturing proxy (SMTP to a scripted server, or FTP); resolves with the pcapng file once it is written. */
+async function captured(fault: Fault | undefined, talk: (port: number) => Promise<void>, protocol: 'smtp' | 'ftp' = 'smtp'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'wireprobe-pcap-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const server = await startScriptedSmtp();
+  const server = protocol === 'smtp' ? await startScriptedSmtp() : await startFtpServer({ users: { alice: 'pw' }, anonymous: 'off' });
   cleanups.push(() => server.close());
   const recorder = new PcapRecorder({ file: (n) => join(dir, `session-${n}.pcapng`), label: 'test' });
-  const proxy = await startProxy({ upstream: { host: '127.0.0.1', port: server.port }, faults: fault ? [fault] : [], capture: recorder.capture });
+  const faults = fault ? [fault] : [];
+  const proxy = await startProxy({ upstream: { host: '127.0.0.1', port: server.port }, faults, protocol, capture: recorder.capture });
   await talk(proxy.port);
   await proxy.idle();
   await proxy.close();
@@ -98,5 +102,24 @@ describe('pcapng capture of proxied sessions (tshark)', () => {
     const resets = await tshark('-r', file, '-Y', 'tcp.flags.reset == 1', '-T', 'fields', '-e', 'frame.interface_name', '-e', 'tcp.srcport');
     expect(resets.trim().split('\n')).toHaveLength(1);
     expect(resets).toContain('client-proxy');
+  });
+
+  it('captures an FTP data connection as two more TCP streams, the upload reassembled on both', async () => {
+    const data = Buffer.from(`${'upload '.repeat(3000)}end`);
+    const file = await captured(
+      undefined,
+      async (port) => {
+        const client = new Client(5_000);
+        await client.access({ host: '127.0.0.1', port, user: 'alice', password: 'pw' });
+        await client.uploadFrom(Readable.from([data]), 'up.bin');
+        client.close();
+      },
+      'ftp',
+    );
+    const streams = await tshark('-r', file, '-T', 'fields', '-e', 'tcp.stream');
+    expect(new Set(streams.trim().split('\n')).size).toBe(4);
+    const interfaces = await tshark('-r', file, '-Y', 'tcp.len > 1000', '-T', 'fields', '-e', 'frame.interface_name');
+    expect(new Set(interfaces.trim().split('\n'))).toEqual(new Set(['client-proxy', 'proxy-server']));
+    for (const stream of [2, 3]) expect((await follow(file, stream)).join('')).toBe(data.toString('latin1'));
   });
 });
