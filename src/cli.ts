@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { controlAddress, durationFlag, integer, listenHost, names, oneOf, passwordFrom, refuseFtpOnly, sizeFlag, users } from './commands/args.js';
+import { controlAddress, durationFlag, integer, listenHost, names, oneOf, passwordFrom, rcpt, refuseFtpOnly, sizeFlag, users } from './commands/args.js';
 import { explainError } from './commands/explain.js';
 import { SERVE_KEEP } from './commands/serve.js';
 import { UsageError } from './commands/usage-error.js';
@@ -16,7 +16,6 @@ import { faultLines } from './faults/table.js';
 import type { Fault } from './faults/types.js';
 import { FTP_FINDINGS } from './probe/ftp-ids.js';
 import { SMTP_FINDINGS } from './probe/smtp-ids.js';
-import { rcptProblem } from './probe/smtp-session.js';
 import { parseTarget } from './probe/target.js';
 import { DEFAULT_PROBE_LIMITS, DEFAULT_UPLOAD_OCTETS } from './probe/types.js';
 import { capped, quote } from './util/terminal.js';
@@ -33,19 +32,19 @@ const HELP = `wireprobe ${VERSION}: how SMTP and FTP clients behave when the net
 
 Usage:
   wireprobe run [--suite NAME,...] [--client NAME,...|all] [--server NAME,...|all] [--json FILE]
-                [--junit FILE] [--html FILE] [--transcripts DIR] [--concurrency N]
+                [--junit FILE] [--html FILE] [--transcripts DIR] [--pcap DIR] [--concurrency N]
                 [--fail-on-deviation] [--no-color] [--verbose]
   wireprobe matrix smtp|ftp [--clients NAME,...] [--servers NAME,...] [--suite NAME,...]
-                [--json FILE] [--junit FILE] [--html FILE] [--transcripts DIR] [--concurrency N] [--verbose]
+                [--json FILE] [--junit FILE] [--html FILE] [--transcripts DIR] [--pcap DIR] [--concurrency N] [--verbose]
   wireprobe list [--suite NAME,...]
   wireprobe serve smtp [--fault SPEC]... [--nth N] [--port P] [--host ADDR]
                 [--size-limit SIZE] [--max-clients N] [--auth none|optional|required]
                 [--user NAME[:PASSWORD]]... [--password-env VAR|--password-file FILE]
-                [--tls off|starttls] [--keep N] [--control HOST:PORT]
+                [--tls off|starttls] [--keep N] [--control HOST:PORT] [--pcap DIR]
   wireprobe serve ftp [--fault SPEC]... [--nth N] [--port P] [--host ADDR] [--max-clients N]
                 [--max-per-address N] [--user NAME[:PASSWORD]]... [--password-env VAR|--password-file FILE]
                 [--anonymous off|read|write]
-                [--active on|off] [--idle-timeout DURATION] [--keep N] [--control HOST:PORT]
+                [--active on|off] [--idle-timeout DURATION] [--keep N] [--control HOST:PORT] [--pcap DIR]
   wireprobe probe smtp://[user:password@]host[:port] | ftp://[user[:password]@]host[:port]
                 [--json FILE] [--junit FILE] [--fail-on fail|warn] [--max-sessions N]
                 [--max-idle SECONDS] [--upload-size SIZE] [--max-data-idle SECONDS]
@@ -101,6 +100,7 @@ const OPTIONS = {
   json: { type: 'string' },
   junit: { type: 'string' },
   transcripts: { type: 'string' },
+  pcap: { type: 'string' },
   concurrency: { type: 'string' },
   'fail-on-deviation': { type: 'boolean' },
   'no-color': { type: 'boolean' },
@@ -152,8 +152,8 @@ function onlyFor(command: string, values: Values, allowed: readonly (keyof Value
   }
 }
 
-const SERVE_COMMON = ['fault', 'nth', 'port', 'host', 'max-clients', 'user', 'password-env', 'password-file', 'keep', 'control'] as const;
-const REPORTS = ['json', 'junit', 'html', 'transcripts', 'concurrency', 'fail-on-deviation', 'no-color', 'verbose'] as const;
+const SERVE_COMMON = ['fault', 'nth', 'port', 'host', 'max-clients', 'user', 'password-env', 'password-file', 'keep', 'control', 'pcap'] as const;
+const REPORTS = ['json', 'junit', 'html', 'transcripts', 'pcap', 'concurrency', 'fail-on-deviation', 'no-color', 'verbose'] as const;
 
 async function serve(values: Values, positionals: readonly string[], io: CliIo): Promise<number> {
   const protocol = positionals[1];
@@ -196,7 +196,9 @@ async function serve(values: Values, positionals: readonly string[], io: CliIo):
       : undefined;
   for (const line of [warning, control?.warning]) if (line) io.stderr.write(`wireprobe: ${line}\n`);
   const { serveCommand } = await import('./commands/serve.js');
-  const serving = smtp ? await serveCommand({ ...common, protocol: 'smtp', server: smtp }) : await serveCommand({ ...common, protocol: 'ftp', server: ftp! });
+  const serving = smtp
+    ? await serveCommand({ ...common, pcap: values.pcap, protocol: 'smtp', server: smtp })
+    : await serveCommand({ ...common, pcap: values.pcap, protocol: 'ftp', server: ftp! });
   // Runs until Ctrl-C or SIGTERM; in process (tests) with no signal, until the process ends.
   await aborted(io.signal ?? new AbortController().signal);
   await serving.close();
@@ -238,6 +240,7 @@ function reporting(values: Values, io: CliIo) {
     junit: values.junit,
     html: values.html,
     transcripts: values.transcripts,
+    pcap: values.pcap,
     failOnDeviation: values['fail-on-deviation'] === true,
     version: VERSION,
     out: io.stdout,
@@ -245,14 +248,6 @@ function reporting(values: Values, io: CliIo) {
     live: tty,
     verbose: values.verbose === true,
   };
-}
-
-/** --rcpt: one address (quoted in the message, so a line break or control character cannot reach the terminal). */
-function rcpt(text: string | undefined): string {
-  if (text === undefined) return DEFAULT_PROBE_LIMITS.rcpt;
-  const problem = rcptProblem(text);
-  if (problem) throw new UsageError(`bad --rcpt ${quote(text)}: ${problem}`);
-  return text;
 }
 
 /** Bounds of `--upload-size`: one KiB (the resume check needs octets to skip) to 64 GiB. */

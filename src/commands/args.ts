@@ -8,6 +8,8 @@ import { isIP } from 'node:net';
 import { parseDuration, parseSize } from '../util/units.js';
 import { scopeOf } from '../faults/registry.js';
 import type { Fault } from '../faults/types.js';
+import { rcptProblem } from '../probe/smtp-session.js';
+import { DEFAULT_PROBE_LIMITS } from '../probe/types.js';
 import { quote } from '../util/terminal.js';
 import { UsageError } from './usage-error.js';
 
@@ -148,4 +150,12 @@ export function refuseFtpOnly(faults: readonly Fault[], texts: readonly string[]
       throw new UsageError(`bad --fault ${quote(texts[i] ?? '')}: ${onAddress ? fault.kind : 'channel data'} is FTP only and can never fire on "${command}"`);
     }
   }
+}
+
+/** --rcpt: one address (quoted in the message, so a line break or control character cannot reach the terminal). */
+export function rcpt(text: string | undefined): string {
+  if (text === undefined) return DEFAULT_PROBE_LIMITS.rcpt;
+  const problem = rcptProblem(text);
+  if (problem) throw new UsageError(`bad --rcpt ${quote(text)}: ${problem}`);
+  return text;
 }

@@ -4,6 +4,7 @@ import { checkOutput, writeReports, type ReportJob } from './output.js';
 import { builtinTargets } from './targets.js';
 import { UsageError } from './usage-error.js';
 import { runScenarios } from '../engine/run.js';
+import { runCaptures } from '../pcap/files.js';
 import type { Targets } from '../engine/targets.js';
 import { createConsoleReporter } from '../report/console.js';
 import { writeJsonReport } from '../report/json.js';
@@ -27,6 +28,8 @@ export interface RunCommand {
   /** A self-contained HTML report (src/report/html.ts). */
   readonly html?: string;
   readonly transcripts?: string;
+  /** A folder for a pcapng file per proxied session (src/pcap/files.ts). */
+  readonly pcap?: string;
   readonly failOnDeviation: boolean;
   readonly version: string;
   readonly out: NodeJS.WritableStream;
@@ -64,6 +67,8 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
   ] as const;
   for (const [flag, file] of outputs) if (file) await checkOutput(flag, file, 'file');
   if (cmd.transcripts) await checkOutput('transcripts', cmd.transcripts, 'dir');
+  if (cmd.pcap) await checkOutput('pcap', cmd.pcap, 'dir');
+  const err = cmd.err ?? cmd.out;
   const console = createConsoleReporter(cmd.out, { color: cmd.color, live: cmd.live, verbose: cmd.verbose === true });
   let total = 0;
   const results = await runScenarios(scenarios, cmd.clients, {
@@ -71,6 +76,7 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
     concurrency: cmd.concurrency,
     servers: cmd.servers,
     ...(cmd.signal ? { signal: cmd.signal } : {}),
+    ...(cmd.pcap ? { capture: runCaptures(cmd.pcap, (line) => err.write(`wireprobe: ${line}\n`)) } : {}),
     onStart: (n) => {
       total = n;
       console.start(n);
@@ -90,7 +96,6 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
       write: () => writeHtml(cmd.html!, results, { version: cmd.version, generatedAt: new Date(), ...(incomplete ? { incomplete } : {}) }),
     });
   if (cmd.transcripts) jobs.push({ flag: 'transcripts', path: cmd.transcripts, write: async () => void (await writeTranscripts(cmd.transcripts!, results)) });
-  const err = cmd.err ?? cmd.out;
   if (interrupted) {
     // Everything the run started was stopped and removed by the finally blocks that own it.
     await writeReports(jobs, undefined, err);

@@ -12,6 +12,8 @@ import { ReceivedMessages, ReceivedUploads } from '../lib/received.js';
 import { formatFault } from '../faults/format.js';
 import type { Fault } from '../faults/types.js';
 import { isIP } from 'node:net';
+import { serveCaptures } from '../pcap/files.js';
+import { checkOutput } from './output.js';
 import { startProxy, type SessionEnd, type SessionInfo } from '../proxy/proxy.js';
 import { printable } from '../proxy/transcript.js';
 import { capped } from '../util/terminal.js';
@@ -30,6 +32,8 @@ interface ServeCommon {
   readonly signal?: AbortSignal;
   /** Where the control API listens (src/control); default none. */
   readonly control?: { readonly host: string; readonly port: number };
+  /** A folder for a pcapng file per proxied session (src/pcap/files.ts); default none. */
+  readonly pcap?: string;
 }
 
 /** How many accepted messages or uploads, and finished sessions, `serve` keeps by default: enough to look back on, flat over a long run. */
@@ -162,7 +166,9 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
   };
   const keep = cmd.keep ?? SERVE_KEEP;
   const served = cmd.control ? (cmd.protocol === 'smtp' ? new ReceivedMessages(keep) : new ReceivedUploads(keep)) : undefined;
+  if (cmd.pcap !== undefined) await checkOutput('pcap', cmd.pcap, 'dir');
   const server = await startMock(cmd, log, records, served);
+  const recorder = cmd.pcap === undefined ? undefined : serveCaptures(cmd.pcap, cmd.protocol, log);
   const proxy = await startProxy({
     upstream: { host: server.host, port: server.port },
     faults: cmd.faults,
@@ -176,6 +182,7 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
       return [sessionSummary(cmd.protocol, mine, info, end)];
     },
     ...(cmd.protocol === 'ftp' ? { protocol: 'ftp' as const } : {}),
+    capture: recorder?.capture,
   }).catch(async (error: unknown) => {
     await server.close(); // else the mock server keeps the process alive after the error line
     throw error;
@@ -187,6 +194,7 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
   if (cmd.control && served) {
     const stop = async (): Promise<void> => {
       await proxy.close();
+      await recorder?.close();
       await server.close();
     };
     const mock = served instanceof ReceivedMessages ? served.attach(proxy, stop) : served.attach(proxy, server.read ?? (() => undefined), stop);
@@ -202,6 +210,7 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
     async close() {
       await control?.close();
       await proxy.close();
+      await recorder?.close();
       await server.close();
       log.flush();
     },

@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ClientReport, FtpClientAdapter, FtpJob, FtpMode } from '../clients/types.js';
+import type { CaptureSink } from '../proxy/capture.js';
 import { startProxy, type SessionInfo } from '../proxy/proxy.js';
 import { digestOf } from '../util/digest.js';
 import { classify } from './classify.js';
@@ -25,8 +26,15 @@ interface FtpPlan extends Stage {
   readonly files: readonly { readonly path: string; readonly data: Buffer }[];
 }
 
-/** The FTP run of `scenario` with `client` in `mode` against the server `serverName` of `targets`. */
-export function ftpRun(scenario: FtpScenario, client: FtpClientAdapter, mode: FtpMode, targets: Targets, serverName: string): ProtocolRun<FtpPlan> {
+/** The FTP run of `scenario` with `client` in `mode` against the server `serverName` of `targets`; `sink` captures its sessions. */
+export function ftpRun(
+  scenario: FtpScenario,
+  client: FtpClientAdapter,
+  mode: FtpMode,
+  targets: Targets,
+  serverName: string,
+  sink?: CaptureSink,
+): ProtocolRun<FtpPlan> {
   const transfer = scenario.ftp;
   const download = transfer.direction === 'download';
   return {
@@ -48,8 +56,9 @@ export function ftpRun(scenario: FtpScenario, client: FtpClientAdapter, mode: Ft
       const { login } = server;
       const files = names.map((n, i) => ({ path: remotePath(login, n), data: contents[i]! }));
       const faults = proxyFaults(scenario.fault, scenario.server?.greetingDelayMs, server.delaysGreeting);
+      const capture = sink && own(sink).capture;
       const upstreamTimeoutMs = upstreamTimeout(scenario.server?.greetingDelayMs, server.delaysGreeting);
-      const proxy = own(await startProxy({ upstream: { host: server.host, port: server.port }, faults, protocol: 'ftp', upstreamTimeoutMs }));
+      const proxy = own(await startProxy({ upstream: { host: server.host, port: server.port }, faults, protocol: 'ftp', upstreamTimeoutMs, capture }));
       const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
       const job = { host: proxy.host, port: proxy.port, user: login.user, password: login.password, mode, direction: transfer.direction, timeouts };
       const jobs: FtpJob[] = files.map((f, i) => ({

@@ -9,6 +9,7 @@
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import { installed } from '../clients/process.js';
 import type { ClientAdapter, FtpMode } from '../clients/types.js';
+import type { CaptureSink } from '../proxy/capture.js';
 import { ftpRun } from './ftp-run.js';
 import { MOCK_SERVERS, notApplicable, type RunOf } from './identity.js';
 import { runOne } from './protocol-run.js';
@@ -48,6 +49,8 @@ export interface RunOptions {
    * clients killed, servers and proxies closed) and left out of the results. Default: none.
    */
   readonly signal?: AbortSignal;
+  /** A capture of each run's proxied sessions (`--pcap`), closed after the run's proxy; default none. */
+  readonly capture?: (run: RunOf) => CaptureSink;
 }
 
 /**
@@ -78,7 +81,7 @@ export async function runScenarios(scenarios: readonly Scenario[], clients: read
         const i = indices[next++]!;
         const run = runs[i]!;
         const why = missing.get(run.client);
-        const result = why ? notApplicable(run, why) : await runScenario(run, options.targets, stop);
+        const result = why ? notApplicable(run, why) : await runScenario(run, options.targets, stop, options.capture?.(run));
         // A run the interrupt cut short says nothing about the client: left out.
         if (stop?.aborted) return;
         results[i] = result;
@@ -122,15 +125,15 @@ function modesOf(scenario: Scenario): readonly (FtpMode | undefined)[] {
  * (default the protocol's mock). Never throws: wireprobe's own failures become `error`. `stop` cuts the
  * client short (see RunOptions.signal).
  */
-export async function runScenario(run: RunOf, targets: Targets, stop?: AbortSignal): Promise<Result> {
+export async function runScenario(run: RunOf, targets: Targets, stop?: AbortSignal, capture?: CaptureSink): Promise<Result> {
   const { scenario, client } = run;
   if (scenario.protocol === 'ftp' && client.protocol === 'ftp') {
     const ftp = { ...run, mode: run.mode ?? 'passive', server: run.server ?? MOCK_SERVERS.ftp } as const;
-    return runOne(ftp, ftpRun(scenario, client, ftp.mode, targets, ftp.server), stop);
+    return runOne(ftp, ftpRun(scenario, client, ftp.mode, targets, ftp.server, capture), stop);
   }
   if (scenario.protocol === 'smtp' && client.protocol === 'smtp') {
     const server = run.server ?? MOCK_SERVERS.smtp;
-    return runOne({ ...run, server }, smtpRun(scenario, client, targets, server), stop);
+    return runOne({ ...run, server }, smtpRun(scenario, client, targets, server, capture), stop);
   }
   return notApplicable(run, `${client.name} speaks ${client.protocol}, the scenario ${scenario.protocol}`);
 }

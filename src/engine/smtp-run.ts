@@ -7,6 +7,7 @@
  *        └──────── copies held ────────────────────────────────────────────► judge
  */
 import type { ClientReport, Sends, SmtpClientAdapter, SmtpJob } from '../clients/types.js';
+import type { CaptureSink } from '../proxy/capture.js';
 import { startProxy, type SessionInfo } from '../proxy/proxy.js';
 import { classify } from './classify.js';
 import { fingerprint, makeMessage, type TestMessage } from './message.js';
@@ -24,8 +25,8 @@ interface SmtpPlan extends Stage {
   readonly expected: readonly TestMessage[];
 }
 
-/** The SMTP run of `scenario` with `client` against the server `serverName` of `targets`. */
-export function smtpRun(scenario: SmtpScenario, client: SmtpClientAdapter, targets: Targets, serverName: string): ProtocolRun<SmtpPlan> {
+/** The SMTP run of `scenario` with `client` against the server `serverName` of `targets`; `sink` captures its sessions. */
+export function smtpRun(scenario: SmtpScenario, client: SmtpClientAdapter, targets: Targets, serverName: string, sink?: CaptureSink): ProtocolRun<SmtpPlan> {
   const sends = scenario.sends ?? { count: 1, mode: 'sequential' };
   return {
     refuse: () => cannotExpress(scenario, client),
@@ -34,8 +35,9 @@ export function smtpRun(scenario: SmtpScenario, client: SmtpClientAdapter, targe
       if ('na' in started) return started;
       const server = own(started.target);
       const faults = proxyFaults(scenario.fault, scenario.server?.greetingDelayMs, server.delaysGreeting);
+      const capture = sink && own(sink).capture;
       const upstreamTimeoutMs = upstreamTimeout(scenario.server?.greetingDelayMs, server.delaysGreeting);
-      const proxy = own(await startProxy({ upstream: { host: server.host, port: server.port }, faults, upstreamTimeoutMs }));
+      const proxy = own(await startProxy({ upstream: { host: server.host, port: server.port }, faults, upstreamTimeoutMs, capture }));
       const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
       const messages = Array.from({ length: sends.count }, (_, i) =>
         makeMessage(sends.count > 1 ? `${scenario.id}#${i + 1}` : scenario.id, scenario.messageBytes, scenario.message),

@@ -7,6 +7,7 @@
 import net, { type Socket } from 'node:net';
 import type { HostPort } from '../protocol/ftp-address.js';
 import type { FtpPhase } from '../protocol/ftp.js';
+import type { WatchData } from './capture.js';
 import type { DataArming } from './data-arming.js';
 import { DataLink } from './data-link.js';
 import { onwardSource, resetSocket } from './sockets.js';
@@ -20,6 +21,8 @@ export interface DataLinksOptions {
   readonly arming: DataArming;
   /** Resolves once the server's final reply to the current transfer has reached the proxy. */
   readonly answered: () => Promise<void>;
+  /** Watches each data connection for a capture (./capture.ts). */
+  readonly watch?: WatchData | undefined;
 }
 
 /** Every data connection of one control session. */
@@ -89,6 +92,7 @@ export class DataLinks {
       this.#last = link;
       view.dataOpened();
       void link.done.then(() => view.dataClosed());
+      this.#o.watch?.(index, client, server, active ? 'server' : 'client');
       if (this.#stopped) return link.abort();
       link.start();
     });

@@ -22,6 +22,7 @@ import { restoreSynch } from '../protocol/telnet.js';
 import { DataAddresses, type DataMode } from './data-addresses.js';
 import type { ArmingChange } from './armory.js';
 import { DataArming } from './data-arming.js';
+import type { WatchData } from './capture.js';
 import { DataLinks } from './data-links.js';
 import type { Dialect } from './dialect.js';
 import type { ClientSaw } from './teardown.js';
@@ -58,6 +59,8 @@ export interface FtpDataOptions {
   listenerFault?(fault: Fault): void;
   /** The control connection: where control faults timed by data octets act. */
   readonly control: Link;
+  /** Watches each data connection for a capture (./capture.ts); default none. */
+  readonly watch?: WatchData;
 }
 
 /** Whether a fault belongs to the data side: data-channel faults, dataport, and control faults timed by data octets. */
@@ -86,7 +89,8 @@ export class FtpData implements Dialect {
     const listenerFault = (fault: Fault): void => options.listenerFault?.(fault);
     const arming = new DataArming({ faults: options.faults, fire: (f) => options.fire(f), transcript, control, listenerFault });
     this.#arming = arming;
-    this.#links = new DataLinks({ transcript, view: this.view, arming, answered: () => new Promise((resolve) => this.#answerWaiters.push(resolve)) });
+    const answered = (): Promise<void> => new Promise((resolve) => this.#answerWaiters.push(resolve));
+    this.#links = new DataLinks({ transcript, view: this.view, arming, answered, watch: options.watch });
     this.#addresses = new DataAddresses({
       host: options.host,
       ...(options.serverFacingHost === undefined ? {} : { serverFacingHost: options.serverFacingHost }),

@@ -2,6 +2,7 @@
  * The fault proxy's shapes: its options, its handle, and what it knows of each session (./proxy.ts).
  */
 import type { Fault } from '../faults/types.js';
+import type { Capture } from './capture.js';
 import type { Match, PlanEntry } from './armory.js';
 import type { DataInfo } from './ftp-data.js';
 import type { DroppedSessions } from './retention.js';
@@ -39,6 +40,8 @@ export interface ProxyOptions {
    * and only counted (`dropped()`), so memory stays flat over a long run. Default Infinity (all).
    */
   readonly keep?: number;
+  /** Told every octet, FIN and RST of each relayed connection, and the `!!` lines (src/pcap); default none. */
+  readonly capture?: Capture;
 }
 
 /** The default bound on a silent upstream: a healthy server greets well within it, even under load. */

@@ -15,12 +15,13 @@ import type { Fault } from '../faults/types.js';
 import { SmtpPhase, SmtpTracker } from '../protocol/smtp.js';
 import { bounded } from '../util/bounded.js';
 import { Armory, Transactions } from './armory.js';
+import { captureTime, notesTo, watchConnection, watchingData } from './capture.js';
 import { FtpData, onDataSide } from './ftp-data.js';
 import type { Dialect } from './dialect.js';
 import { listenBacklog } from '../util/backlog.js';
 import { Retention } from './retention.js';
 import { Session } from './session.js';
-import { closed, onwardSource, resetSocket } from './sockets.js';
+import { closed, listeningFd, onwardSource, resetSocket } from './sockets.js';
 import { Transcript } from './transcript.js';
 import { boundUpstream, silentUpstreamReply, type SilentAt } from './upstream-bound.js';
 
@@ -183,12 +184,14 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
               faults: mine.filter(onDataSide),
               fire: hooks.fire,
               control,
+              ...watchingData(options.capture, entry.index),
             })
           : { tracker: new SmtpTracker(), view: new SmtpPhase() };
       const faults = ftp ? mine.filter((f) => !onDataSide(f)) : mine;
       const { index, transcript, transactions } = entry;
       const session = new Session({ index, client: entry.client, server: upstream, faults, hooks, transcript, dialect, transactions });
       entry.session = session;
+      if (options.capture) watchConnection(options.capture, { session: index, connection: 0 }, entry.client, upstream);
       if (session.dialect instanceof FtpData) entry.ftp = session.dialect;
       const upstreamPort = upstream.localPort;
       void session.done
@@ -202,6 +205,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
           const body = session.bodyAfterFault();
           if (body) entry.transcript.add('!!', body);
           ended(entry, session.endings, upstreamPort);
+          options.capture?.({ kind: 'done', session: index, time: captureTime() });
         })
         .then(settle);
       session.start();
@@ -214,7 +218,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     const transactions = armory.matching ? { transactions: new Transactions(protocol, (matches) => armory.forTransaction(index, matches)) } : {};
     const entry: Entry = {
       index,
-      transcript: new Transcript(epoch, index, options.onLine),
+      transcript: new Transcript(epoch, index, options.onLine, notesTo(options.capture, index)),
       client,
       since: performance.now(),
       faults: armory.forConnection(index),
@@ -307,13 +311,6 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     kept.forEach(destroy);
     await ended;
   }
-}
-
-/** The listening socket's file descriptor. Node exposes no API for it; `_handle.fd` is its TCPWrap's. */
-function listeningFd(server: Server): number {
-  const fd = (server as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
-  if (typeof fd !== 'number' || fd < 0) throw new Error('the listening socket has no file descriptor on this platform');
-  return fd;
 }
 
 function destroy(entry: Entry): void {

@@ -32,16 +32,18 @@ export class Transcript {
   #leftOut = 0;
   #firstLeftOut = '';
   readonly #onLine: ((line: string) => void) | undefined;
+  readonly #onEntry: ((speaker: Speaker, text: string) => void) | undefined;
   #body = 0;
 
   /**
    * `epoch`: the proxy's start (ms, performance.now()), so sessions of one run share a clock.
-   * `onLine`: called with each line as it is written (live logs).
+   * `onLine`: called with each line as it is written (live logs); `onEntry`: with its parts (a capture's notes).
    */
-  constructor(epoch: number, session: number, onLine?: (line: string) => void) {
+  constructor(epoch: number, session: number, onLine?: (line: string) => void, onEntry?: (speaker: Speaker, text: string) => void) {
     this.#epoch = epoch;
     this.#session = session;
     this.#onLine = onLine;
+    this.#onEntry = onEntry;
   }
 
   /** The lines so far, a pending body run included. */
@@ -77,6 +79,7 @@ export class Transcript {
     const line = `+${ms}ms #${this.#session} ${speaker.padEnd(2)} ${text}`;
     this.#keep(line);
     this.#onLine?.(line);
+    this.#onEntry?.(speaker, text);
   }
 
   #keep(line: string): void {
