@@ -3,12 +3,15 @@
  * (RFC 2920 §3.1, §3.2): a client that pipelined reads the server's replies to the commands before X
  * first, then the injected one, then what `then` does.
  */
+import net from 'node:net';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSmtpServer } from '../../servers/smtp.js';
 import type { Fault } from '../../src/faults/types.js';
 import { type SmtpMock, startSmtp } from '../../src/index.js';
+import type { Mark, View } from '../../src/protocol/conversation.js';
 import { startProxy } from '../../src/proxy/proxy.js';
+import { ReplyOrder } from '../../src/proxy/reply-order.js';
 import { connectRaw, type RawClient } from '../helpers/raw-client.js';
 import { startScriptedSmtp } from '../helpers/scripted-smtp.js';
 
@@ -101,6 +104,69 @@ describe('injected replies in reply order', () => {
     expect(codes(client.text())).toEqual(['220', '250', '250', '451']);
   });
 
+  it("with then reset, sends the server's reply to MAIL, then 451, then an RST", async () => {
+    const server = await startScriptedSmtp();
+    cleanups.push(() => server.close());
+    const fault: Fault = { kind: 'reply', code: 451, at: { before: 'RCPT' }, then: 'reset' };
+    const proxy = await startProxy({ upstream: { host: '127.0.0.1', port: server.port }, faults: [fault] });
+    cleanups.push(() => proxy.close());
+    const client = await pipelineEnvelope(proxy.port);
+    expect(await client.ended).toBe('rst');
+    expect(codes(client.text()).slice(2)).toEqual(['250', '451']);
+    await proxy.idle();
+    expect(server.received[0]!.toString('latin1')).not.toMatch(/RCPT|DATA/);
+  });
+
+  it('never sends the injected reply when the server closes before answering the commands before it', async () => {
+    // Greets, answers EHLO, and closes at MAIL without a reply.
+    const upstream = net.createServer({ allowHalfOpen: true }, (socket) => {
+      socket.on('error', () => undefined);
+      socket.write('220 hi\r\n');
+      socket.on('data', (chunk: Buffer) => {
+        if (chunk.toString('latin1').startsWith('EHLO')) socket.write('250 PIPELINING\r\n');
+        else socket.end();
+      });
+      socket.on('end', () => socket.end());
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => upstream.close(() => resolve())));
+    const port = (upstream.address() as net.AddressInfo).port;
+    const proxy = await startProxy({ upstream: { host: '127.0.0.1', port }, faults: [rcpt451('close')] });
+    cleanups.push(() => proxy.close());
+    const client = await pipelineEnvelope(proxy.port);
+    expect(await client.ended).toBe('fin');
+    expect(codes(client.text())).toEqual(['220', '250']);
+    await proxy.idle();
+    expect(proxy.sessions()[0]?.transcript.join('\n')).toMatch(/proxy's 451 reply to rcpt was never sent: the server closed/);
+  });
+
+  it('keeps FTP control replies in order too: 331 to a pipelined USER, then 530 for PASS, then a FIN', async () => {
+    // Answers each command line in order; records what reached it.
+    let received = '';
+    const upstream = net.createServer({ allowHalfOpen: true }, (socket) => {
+      socket.on('error', () => undefined);
+      socket.write('220 ftp\r\n');
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString('latin1');
+        for (const line of chunk.toString('latin1').split('\r\n').filter(Boolean)) socket.write(line.startsWith('USER') ? '331 password\r\n' : '230 in\r\n');
+      });
+      socket.on('end', () => socket.end());
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => upstream.close(() => resolve())));
+    const port = (upstream.address() as net.AddressInfo).port;
+    const fault: Fault = { kind: 'reply', code: 530, at: { before: 'PASS' }, then: 'close' };
+    const proxy = await startProxy({ upstream: { host: '127.0.0.1', port }, faults: [fault], protocol: 'ftp' });
+    cleanups.push(() => proxy.close());
+    const client = await connectRaw(proxy.port);
+    await client.until(has('220 '));
+    client.send('USER u\r\nPASS p\r\nSYST\r\n');
+    expect(await client.ended).toBe('fin');
+    expect(codes(client.text())).toEqual(['220', '331', '530']);
+    await proxy.idle();
+    expect(received).toBe('USER u\r\n');
+  });
+
   it("gives nodemailer, which pipelines, the server's 250 to MAIL before 451 and the FIN (default then close); the retry is delivered once", async () => {
     const mail = await startSmtp();
     cleanups.push(() => mail.close());
@@ -128,5 +194,77 @@ describe('injected replies in reply order', () => {
     expect(await nodemailerSend(mail)).toBeUndefined();
     expect(mail.messages).toHaveLength(1);
     expect(mail.messages[0]?.session).toBe(2);
+  });
+});
+
+describe('ReplyOrder', () => {
+  const command = (verb: string): Mark => ({ kind: 'command', end: 0, verb, line: verb });
+  const reply = (to: string, code = 250): Mark => ({ kind: 'reply', end: 0, to, code, lines: [] });
+  const line = (code: number): Buffer => Buffer.from(`${code} no\r\n`, 'latin1');
+
+  /** A ReplyOrder whose view, transcript and sends are recorded in `log`, in order. */
+  function recorded(): { order: ReplyOrder; log: string[] } {
+    const log: string[] = [];
+    const view = { replaced: (m: Mark) => log.push(`replaced ${m.kind}`), told: (code: number) => log.push(`told ${code}`) } as unknown as View;
+    return { order: new ReplyOrder(view, (text) => log.push(`note ${text}`)), log };
+  }
+
+  it('sends at once what stands in for a command the server owes nothing before', () => {
+    const { order, log } = recorded();
+    order.answered(reply('greeting', 220));
+    order.inject(line(451), command('RCPT'), () => log.push('sent'));
+    expect(log).toEqual(['replaced command', 'told 451', 'sent']);
+  });
+
+  it('holds a reply and the end behind it until the owed replies were given, then runs both in order', () => {
+    const { order, log } = recorded();
+    order.answered(reply('greeting', 220));
+    order.walked(command('MAIL'), false);
+    order.inject(line(451), command('RCPT'), () => log.push('sent 451'));
+    expect(order.end(() => log.push('FIN'))).toBe(true);
+    expect(order.ending).toBe(true);
+    expect(log).toEqual(["note proxy's 451 reply to rcpt waits for 1 server reply to earlier commands"]);
+    expect(order.answered(reply('MAIL'))).toBe(true);
+    order.runDue();
+    expect(log.slice(1)).toEqual(['replaced command', 'told 451', 'sent 451', 'FIN']);
+  });
+
+  it.each([
+    ['a 1xx (FTP preliminary)', { kind: 'reply', end: 0, to: 'STOR', code: 150, lines: [], preliminary: true } as Mark],
+    ['an unsolicited reply', reply('unsolicited', 421)],
+  ])('does not count %s as an answer', (_name, mark) => {
+    const { order, log } = recorded();
+    order.answered(reply('greeting', 220));
+    order.walked(command('STOR'), false);
+    order.inject(line(500), command('NOOP'), () => log.push('sent'));
+    expect(order.answered(mark)).toBe(false);
+    expect(order.answered(reply('STOR', 226))).toBe(true);
+  });
+
+  it('does not wait for a command the proxy kept from the server', () => {
+    const { order, log } = recorded();
+    order.answered(reply('greeting', 220));
+    order.walked(command('MAIL'), true);
+    order.inject(line(451), command('RCPT'), () => log.push('sent'));
+    expect(log.at(-1)).toBe('sent');
+  });
+
+  it('sends at once what replaces a server reply or fires at an after trigger', () => {
+    const { order, log } = recorded();
+    order.walked(command('MAIL'), false);
+    order.inject(line(550), reply('MAIL'), () => log.push('in place of a reply'));
+    order.inject(line(552), undefined, () => log.push('after trigger'));
+    expect(log).toEqual(['replaced reply', 'told 550', 'in place of a reply', 'told 552', 'after trigger']);
+  });
+
+  it('drops what waits when the session ends, noting each reply; abandon still runs a waiting end', () => {
+    const { order, log } = recorded();
+    order.walked(command('MAIL'), false);
+    order.inject(line(451), command('RCPT'), () => log.push('sent'));
+    order.end(() => log.push('FIN'));
+    order.abandon();
+    expect(log.slice(1)).toEqual(["note proxy's 451 reply to rcpt was never sent: the server closed before answering the commands before it", 'FIN']);
+    order.drop('was never sent: RST to client');
+    expect(log).toHaveLength(3);
   });
 });
