@@ -88,6 +88,11 @@ export class RelayDirection {
     }
   }
 
+  /** Server replies still queued here that the client was never shown (down direction). */
+  heldReplies(): Extract<Mark, { kind: 'reply' }>[] {
+    return this.queue.flatMap((p) => p.marks.slice(p.shown).filter((m): m is Extract<Mark, { kind: 'reply' }> => m.kind === 'reply'));
+  }
+
   /** Relays queued chunks until done or stopped; then passes the FIN on if it came. */
   pump(): void {
     while (this.flowing && this.queue.length > 0) {

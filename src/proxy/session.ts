@@ -377,11 +377,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
    * session ends before it is relayed, or it goes to a client that has left).
    */
   #noteHeld(what: string): void {
-    for (const p of this.#relays.down.queue) {
-      for (const mark of p.marks.slice(p.shown)) {
-        if (mark.kind === 'reply') this.transcript.add('!!', `held ${mark.code} reply to ${mark.to.toLowerCase()} ${what}`);
-      }
-    }
+    for (const mark of this.#relays.down.heldReplies()) this.transcript.add('!!', `held ${mark.code} reply to ${mark.to.toLowerCase()} ${what}`);
   }
 
   /** Sends a FIN to a side (after what was written to it). */
