@@ -143,6 +143,11 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
       { id: 'ftp.active', status: 'pass', value: 200, why: 'PORT to the probe, and the server connects back (RFC 959 §4.1.2)' },
       { id: 'ftp.port-bounce', status: 'pass', value: 500, why: 'PORT to another address refused (port_promiscuous = NO; RFC 2577 §2)' },
       {
+        id: 'ftp.pasv-range',
+        status: 'pass',
+        why: 'PASV and EPSV hand out ports of the 16-port range the launcher sets, each taking a connection (RFC 959 §4.1.2; RFC 2428 §3)',
+      },
+      {
         id: 'ftp.integrity',
         status: 'warn',
         value: 8388608,
@@ -178,6 +183,11 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
       },
       { id: 'ftp.active', status: 'pass', value: 200, why: 'PORT to the probe, and the server connects back (RFC 959 §4.1.2)' },
       { id: 'ftp.port-bounce', status: 'pass', value: 500, why: 'PORT to another address refused (RFC 2577 §2)' },
+      {
+        id: 'ftp.pasv-range',
+        status: 'pass',
+        why: 'PASV and EPSV hand out ports of the 16-port range the launcher sets, each taking a connection (RFC 959 §4.1.2; RFC 2428 §3)',
+      },
       { id: 'ftp.integrity', status: 'pass', value: 8388608, why: '8 MiB up and down, SIZE and SHA-256 equal (RFC 959 §4.1.3; RFC 3659 §4)' },
       { id: 'ftp.resume', status: 'pass', value: 4194304, why: 'REST right before RETR brings the second half; APPE appends (RFC 3659 §5)' },
       { id: 'ftp.data-timeout', status: 'skip', why: 'only with --max-data-idle' },
@@ -204,6 +214,11 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
       { id: 'ftp.epsv', status: 'pass', why: 'after EPSV ALL, PASV, PORT and EPRT are refused (RFC 2428 §3)' },
       { id: 'ftp.active', status: 'pass', value: 200, why: 'PORT to the probe, and the server connects back (RFC 959 §4.1.2)' },
       { id: 'ftp.port-bounce', status: 'pass', value: 500, why: 'PORT to another address refused (AllowForeignAddress off; RFC 2577 §2)' },
+      {
+        id: 'ftp.pasv-range',
+        status: 'pass',
+        why: 'PASV and EPSV hand out ports of the 16-port range the launcher sets, each taking a connection (RFC 959 §4.1.2; RFC 2428 §3)',
+      },
       { id: 'ftp.integrity', status: 'pass', value: 8388608, why: '8 MiB up and down, SIZE and SHA-256 equal (RFC 959 §4.1.3; RFC 3659 §4)' },
       { id: 'ftp.resume', status: 'pass', value: 4194304, why: 'REST right before RETR brings the second half; APPE appends (RFC 3659 §5)' },
       { id: 'ftp.data-timeout', status: 'skip', why: 'only with --max-data-idle' },
