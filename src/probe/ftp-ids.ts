@@ -16,6 +16,7 @@
  * | ftp.active         | PORT (EPRT over IPv6) to the probe's listener, LIST  | 200, the server connects back, 226          | the reply code to PORT/EPRT |
  * | ftp.port-bounce    | PORT 127.0.0.2,<unused port> (no transfer follows)   | refused (4xx/5xx) (RFC 2577)                | the reply code |
  * | ftp.pasv-range     | 8 PASV/EPSV in turn, each port connected to and closed (no transfer) | every port accepts a connection | `low-high (N seen)` |
+ * | ftp.mlsd           | FEAT; if MLST is listed: MLSD over a data connection, MLST of a file it listed (or of the directory) | 150 … 226, each entry's facts parse; MLST 250 with one entry | MLSD entries |
  * | ftp.integrity      | TYPE I, STOR wireprobe-probe-<random>.bin (limits.uploadOctets random octets, default 8 MiB), SIZE, MDTM, RETR, DELE | 226, SIZE = octets sent, the download's SHA-256 matches, deleted | octets the server holds |
  * | ftp.resume         | EPSV/PASV + connect, then REST n + RETR; APPE + RETR | 350 then only the last octets; APPE adds in place | octets received after REST |
  * | ftp.data-timeout   | STOR, 64 KiB, then nothing (at most limits.maxDataIdleSeconds; skipped at 0), DELE | 426 (or 421) when the server gives up, or still open at the bound | `closed after N s idle with 426`, `still open after N s` |
@@ -65,6 +66,11 @@ export const FTP_FINDINGS = [
     id: 'ftp.pasv-range',
     rfc: 'RFC 959 §3.2, §4.1.2; RFC 2428 §3; vsftpd pasv_min_port/pasv_max_port, proftpd PassivePorts, pure-ftpd -p',
     checks: '8 PASV/EPSV in turn: the span of passive ports handed out (value: `30000-30009 (8 seen)`); each accepts a connection',
+  },
+  {
+    id: 'ftp.mlsd',
+    rfc: 'RFC 3659 §7',
+    checks: 'when FEAT lists MLST: MLSD gets 150 … 226 and every entry parses (type, size, modify); MLST gets 250 with one entry (value: MLSD entries)',
   },
   {
     id: 'ftp.integrity',

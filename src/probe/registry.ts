@@ -8,6 +8,7 @@ import { ftpDataTimeoutChecks } from './ftp-data-timeout.js';
 import { ftpIntegrityChecks } from './ftp-integrity.js';
 import { ftpLimitChecks } from './ftp-limits.js';
 import { ftpLoginChecks, ftpSessionUsable } from './ftp-login.js';
+import { ftpMlsdChecks } from './ftp-mlsd.js';
 import { ftpPasvRangeChecks } from './ftp-pasv-range.js';
 import { FINDINGS, type FindingId } from './ids.js';
 import { smtpDataGroup } from './smtp-data.js';
@@ -42,6 +43,7 @@ export const CHECK_GROUPS: readonly RegisteredGroup[] = [
   { protocol: 'ftp', ids: ['ftp.greeting', 'ftp.login', 'ftp.feat'], run: ftpLoginChecks },
   { protocol: 'ftp', ids: ['ftp.pasv-address', 'ftp.pasv-connect', 'ftp.epsv', 'ftp.active', 'ftp.port-bounce'], run: ftpDataChecks },
   { protocol: 'ftp', ids: ['ftp.pasv-range'], run: ftpPasvRangeChecks },
+  { protocol: 'ftp', ids: ['ftp.mlsd'], run: ftpMlsdChecks },
   { protocol: 'ftp', ids: ['ftp.integrity', 'ftp.resume'], run: ftpIntegrityChecks, cleansUp: true },
   { protocol: 'ftp', ids: ['ftp.data-timeout'], run: ftpDataTimeoutChecks },
   { protocol: 'ftp', ids: ['ftp.idle-timeout', 'ftp.session-limit'], run: ftpLimitChecks },

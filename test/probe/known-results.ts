@@ -147,6 +147,7 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
         status: 'pass',
         why: 'PASV and EPSV hand out ports of the 16-port range the launcher sets, each taking a connection (RFC 959 §4.1.2; RFC 2428 §3)',
       },
+      { id: 'ftp.mlsd', status: 'skip', why: 'FEAT lists no MLST: vsftpd implements neither MLST nor MLSD, which are optional extensions (RFC 3659 §7)' },
       {
         id: 'ftp.integrity',
         status: 'warn',
@@ -188,6 +189,12 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
         status: 'pass',
         why: 'PASV and EPSV hand out ports of the 16-port range the launcher sets, each taking a connection (RFC 959 §4.1.2; RFC 2428 §3)',
       },
+      {
+        id: 'ftp.mlsd',
+        status: 'pass',
+        value: 2,
+        why: 'MLSD lists the empty home (cdir, pdir) in facts that parse; MLST of the directory gets 250 with one entry (RFC 3659 §7)',
+      },
       { id: 'ftp.integrity', status: 'pass', value: 8388608, why: '8 MiB up and down, SIZE and SHA-256 equal (RFC 959 §4.1.3; RFC 3659 §4)' },
       { id: 'ftp.resume', status: 'pass', value: 4194304, why: 'REST right before RETR brings the second half; APPE appends (RFC 3659 §5)' },
       { id: 'ftp.data-timeout', status: 'skip', why: 'only with --max-data-idle' },
@@ -218,6 +225,12 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
         id: 'ftp.pasv-range',
         status: 'pass',
         why: 'PASV and EPSV hand out ports of the 16-port range the launcher sets, each taking a connection (RFC 959 §4.1.2; RFC 2428 §3)',
+      },
+      {
+        id: 'ftp.mlsd',
+        status: 'pass',
+        value: 2,
+        why: 'MLSD lists the empty home (cdir, pdir) in facts that parse; MLST of the directory gets 250 with one entry (RFC 3659 §7)',
       },
       { id: 'ftp.integrity', status: 'pass', value: 8388608, why: '8 MiB up and down, SIZE and SHA-256 equal (RFC 959 §4.1.3; RFC 3659 §4)' },
       { id: 'ftp.resume', status: 'pass', value: 4194304, why: 'REST right before RETR brings the second half; APPE appends (RFC 3659 §5)' },
