@@ -10,6 +10,7 @@ import { ftpLimitChecks } from './ftp-limits.js';
 import { ftpLoginChecks, ftpSessionUsable } from './ftp-login.js';
 import { ftpMlsdChecks } from './ftp-mlsd.js';
 import { ftpPasvRangeChecks } from './ftp-pasv-range.js';
+import { ftpQuotaChecks } from './ftp-quota.js';
 import { FINDINGS, type FindingId } from './ids.js';
 import { smtpDataGroup } from './smtp-data.js';
 import { smtpGreetingGroup, smtpSessionUsable } from './smtp-greeting.js';
@@ -27,7 +28,7 @@ export interface RegisteredGroup {
   readonly ids: readonly FindingId[];
   readonly run: CheckGroup;
   /**
-   * It changes the server and undoes that when interrupted (the FTP upload): after an interrupt it is
+   * It changes the server and undoes that when interrupted (the FTP uploads of integrity and quota): after an interrupt it is
    * awaited to its end; any other group is abandoned at once (an idle wait may be long). Default false.
    */
   readonly cleansUp?: boolean;
@@ -45,6 +46,7 @@ export const CHECK_GROUPS: readonly RegisteredGroup[] = [
   { protocol: 'ftp', ids: ['ftp.pasv-range'], run: ftpPasvRangeChecks },
   { protocol: 'ftp', ids: ['ftp.mlsd'], run: ftpMlsdChecks },
   { protocol: 'ftp', ids: ['ftp.integrity', 'ftp.resume'], run: ftpIntegrityChecks, cleansUp: true },
+  { protocol: 'ftp', ids: ['ftp.quota'], run: ftpQuotaChecks, cleansUp: true },
   { protocol: 'ftp', ids: ['ftp.data-timeout'], run: ftpDataTimeoutChecks },
   { protocol: 'ftp', ids: ['ftp.idle-timeout', 'ftp.session-limit'], run: ftpLimitChecks },
 ];

@@ -155,6 +155,7 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
         why: 'SIZE says the 8 MiB arrived, but anonymous uploads are not readable back (anon_world_readable_only): the content cannot be compared',
       },
       { id: 'ftp.resume', status: 'skip', why: 'the file cannot be read back (see ftp.integrity)' },
+      { id: 'ftp.quota', status: 'skip', why: 'only with --quota-probe (it writes until refused)' },
       { id: 'ftp.data-timeout', status: 'skip', why: 'only with --max-data-idle' },
       { id: 'ftp.idle-timeout', status: 'skip', why: 'only with --max-idle' },
       { id: 'ftp.session-limit', status: 'pass', value: 3, why: 'max_clients 3: the fourth session gets 421 at connect (RFC 959 §5.4)' },
@@ -197,6 +198,7 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
       },
       { id: 'ftp.integrity', status: 'pass', value: 8388608, why: '8 MiB up and down, SIZE and SHA-256 equal (RFC 959 §4.1.3; RFC 3659 §4)' },
       { id: 'ftp.resume', status: 'pass', value: 4194304, why: 'REST right before RETR brings the second half; APPE appends (RFC 3659 §5)' },
+      { id: 'ftp.quota', status: 'skip', why: 'only with --quota-probe (it writes until refused)' },
       { id: 'ftp.data-timeout', status: 'skip', why: 'only with --max-data-idle' },
       { id: 'ftp.idle-timeout', status: 'skip', why: 'only with --max-idle' },
       { id: 'ftp.session-limit', status: 'pass', value: 3, why: '-c 3: the fourth session gets 421 at connect (RFC 959 §5.4)' },
@@ -234,6 +236,7 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
       },
       { id: 'ftp.integrity', status: 'pass', value: 8388608, why: '8 MiB up and down, SIZE and SHA-256 equal (RFC 959 §4.1.3; RFC 3659 §4)' },
       { id: 'ftp.resume', status: 'pass', value: 4194304, why: 'REST right before RETR brings the second half; APPE appends (RFC 3659 §5)' },
+      { id: 'ftp.quota', status: 'skip', why: 'only with --quota-probe (it writes until refused)' },
       { id: 'ftp.data-timeout', status: 'skip', why: 'only with --max-data-idle' },
       { id: 'ftp.idle-timeout', status: 'skip', why: 'only with --max-idle' },
       {

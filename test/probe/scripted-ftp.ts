@@ -2,7 +2,7 @@
  * A tiny scripted FTP server for probe tests whose defect the mock cannot plant: greeting, login, FEAT
  * with the lines given, EPSV with a real listener, and per-command answers from a script (a data
  * command's answer sends its `data` over the data connection between 150 and the final reply).
- * Loopback, port 0; close() ends every socket.
+ * Loopback, port 0; close() ends every socket. A script entry is looked up by the whole line, then by its verb.
  */
 import net, { type AddressInfo, type Server, type Socket } from 'node:net';
 
@@ -11,6 +11,11 @@ export interface Scripted {
   readonly reply: readonly string[];
   /** Sent over the EPSV data connection after a `150` first line; the rest of `reply` follows it. */
   readonly data?: string;
+  /**
+   * An upload: after the `150` first line, read the data connection until `after` octets came (or its
+   * end), then end it as `how` says (`fin`, `reset`, or `read` on to the end) and send the rest of `reply`.
+   */
+  readonly upload?: { readonly after: number; readonly how: 'fin' | 'reset' | 'read' };
 }
 
 export interface ScriptedFtp {
@@ -19,8 +24,12 @@ export interface ScriptedFtp {
   close(): Promise<void>;
 }
 
-/** Starts the server; `script` maps a command line (`MLSD`, `MLST x`) to its answer; others get 502. */
-export async function startScriptedFtp(feat: readonly string[], script: Readonly<Record<string, Scripted>>): Promise<ScriptedFtp> {
+/** Starts the server; `script` maps a command line (`MLSD`, `MLST x`) to its answer; others get 502; `onCommand` sees each line. */
+export async function startScriptedFtp(
+  feat: readonly string[],
+  script: Readonly<Record<string, Scripted>>,
+  onCommand: (line: string) => void = () => undefined,
+): Promise<ScriptedFtp> {
   const sockets = new Set<Socket>();
   const servers = new Set<Server>();
   const track = (socket: Socket): void => {
@@ -39,6 +48,7 @@ export async function startScriptedFtp(feat: readonly string[], script: Readonly
       for (let end = buffered.indexOf('\r\n'); end >= 0; end = buffered.indexOf('\r\n')) {
         const line = buffered.slice(0, end);
         buffered = buffered.slice(end + 2);
+        onCommand(line);
         const verb = line.split(' ')[0]!.toUpperCase();
         if (verb === 'USER') send('331 password');
         else if (verb === 'PASS') send('230 in');
@@ -56,9 +66,13 @@ export async function startScriptedFtp(feat: readonly string[], script: Readonly
           );
           await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
           send(`229 Entering Extended Passive Mode (|||${(listener.address() as AddressInfo).port}|)`);
-        } else if (script[line]) {
-          const { reply, data: octets } = script[line];
-          if (octets !== undefined && data) {
+        } else if (script[line] ?? script[verb]) {
+          const { reply, data: octets, upload } = (script[line] ?? script[verb])!;
+          if (upload && data) {
+            send(reply[0]!);
+            await receive(await data, upload);
+            send(...reply.slice(1));
+          } else if (octets !== undefined && data) {
             send(reply[0]!);
             const conn = await data;
             await new Promise<void>((resolve) => conn.end(octets, 'latin1', resolve));
@@ -78,4 +92,24 @@ export async function startScriptedFtp(feat: readonly string[], script: Readonly
       await Promise.all([...servers].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     },
   };
+}
+
+/** Reads an upload until `after` octets came or it ended, then ends the data connection as asked. */
+function receive(conn: Socket, upload: NonNullable<Scripted['upload']>): Promise<void> {
+  return new Promise((resolve) => {
+    let count = 0;
+    const done = (): void => {
+      conn.removeAllListeners('data');
+      resolve();
+    };
+    conn.on('end', done);
+    conn.on('close', done);
+    conn.on('data', (chunk: Buffer) => {
+      count += chunk.length;
+      if (count < upload.after || upload.how === 'read') return;
+      if (upload.how === 'reset') conn.resetAndDestroy();
+      else conn.destroy();
+      done();
+    });
+  });
 }
