@@ -76,7 +76,7 @@ async function pasvRange(s: FtpSession): Promise<Finding> {
     const advice = `${span}${skippedVerbs}, and ${failed.length} of them did not take a connection: ${list}. The server listens there, so a firewall or port forwarding covers only part of the range, or none of it; ${FORWARD}.`;
     return finding(ID, 'fail', RFC, advice, s.take(), value);
   }
-  const advice = `${span}${skippedVerbs}, and each took a connection. ${low === high ? 'One port only: clients that transfer in parallel wait for each other; ' : ''}The ports seen are part of the server's passive range, not necessarily all of it: ${FORWARD}.`;
+  const advice = `${span}${skippedVerbs}, and each took a connection. ${low === high ? 'Only one port was handed out: it serves one passive setup at a time, so parallel transfers and sessions wait or fail. ' : ''}The ports seen are part of the server's passive range, not necessarily all of it: ${FORWARD}.`;
   return finding(ID, 'pass', RFC, advice, s.take(), value);
 }
 

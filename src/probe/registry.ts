@@ -28,8 +28,9 @@ export interface RegisteredGroup {
   readonly ids: readonly FindingId[];
   readonly run: CheckGroup;
   /**
-   * It changes the server and undoes that when interrupted (the FTP uploads of integrity and quota): after an interrupt it is
-   * awaited to its end; any other group is abandoned at once (an idle wait may be long). Default false.
+   * It changes the server and undoes that when interrupted (the FTP uploads of integrity and quota):
+   * after an interrupt it is awaited to its end; any other group is abandoned at once (an idle wait may
+   * be long). Default false.
    */
   readonly cleansUp?: boolean;
 }

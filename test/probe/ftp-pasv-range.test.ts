@@ -22,6 +22,15 @@ describe('FTP probe: the passive port range', () => {
     });
   });
 
+  it('says so when the range is one port: a single passive setup at a time', async () => {
+    const [port] = await freePortRange(1);
+    await withTarget({ pasvRange: [port, port] }, [], async ({ target }) => {
+      const f = byId(await probe(target, [ftpPasvRangeChecks]), 'ftp.pasv-range');
+      expect(f).toMatchObject({ status: 'pass', value: `${port}-${port} (${PASV_RANGE_ROUNDS} seen)` });
+      expect(f.advice).toMatch(/named 1 port between .* Only one port was handed out: it serves one passive setup at a time/);
+    });
+  });
+
   it('uses EPSV alone when PASV is not answered 227, and says so', async () => {
     await withTarget({ epsv: 'off' }, [], async ({ target }) => {
       const f = byId(await probe(target, [ftpPasvRangeChecks]), 'ftp.pasv-range');
