@@ -47,7 +47,7 @@ Usage:
                 [--active on|off] [--idle-timeout DURATION] [--keep N] [--control HOST:PORT] [--pcap DIR]
   wireprobe probe smtp://[user:password@]host[:port] | ftp://[user[:password]@]host[:port]
                 [--json FILE] [--junit FILE] [--fail-on fail|warn] [--max-sessions N]
-                [--max-idle SECONDS] [--upload-size SIZE] [--max-data-idle SECONDS]
+                [--max-idle SECONDS] [--upload-size SIZE] [--max-data-idle SECONDS] [--quota-probe SIZE]
                 [--send] [--rcpt ADDRESS] [--starttls auto|off|require] [--timeout MS] [--no-color]
                 [--password-env VAR|--password-file FILE]  (the password off the command line)
   wireprobe --help | --version
@@ -78,7 +78,8 @@ OPTIONS: toward client|server, connection N (only the Nth connection),
 
 Probe (checks a live server; safe by default: no mail delivered without --send, sessions opened one
 at a time up to --max-sessions (default ${DEFAULT_PROBE_LIMITS.maxSessions}), no idle wait without --max-idle, no stalled
-upload without --max-data-idle, an FTP upload of --upload-size (default 8MiB, deleted after), every wait
+upload without --max-data-idle, an FTP upload of --upload-size (default 8MiB, deleted after), no upload
+until the quota refuses without --quota-probe SIZE (deleted after), every wait
 bounded by --timeout (default ${DEFAULT_PROBE_LIMITS.replyTimeoutMs} ms)). SMTP transactions go to --rcpt (default
 ${DEFAULT_PROBE_LIMITS.rcpt}). --starttls auto (default): TLS when offered, plain text on a fresh session when STARTTLS
 fails, credentials only inside TLS; require: a failed STARTTLS skips the checks that need a session;
@@ -124,6 +125,7 @@ const OPTIONS = {
   'max-idle': { type: 'string' },
   'upload-size': { type: 'string' },
   'max-data-idle': { type: 'string' },
+  'quota-probe': { type: 'string' },
   send: { type: 'boolean' },
   rcpt: { type: 'string' },
   starttls: { type: 'string' },
@@ -262,6 +264,15 @@ function uploadSize(text: string | undefined): number {
   return octets;
 }
 
+/** `--quota-probe 1GiB`: the most the FTP quota check may upload (same bounds as --upload-size); absent: skipped. */
+function quotaSize(text: string | undefined): number {
+  if (text === undefined) return 0;
+  const octets = sizeFlag('quota-probe', text);
+  if (octets < UPLOAD_SIZE_BOUNDS[0] || octets > UPLOAD_SIZE_BOUNDS[1])
+    throw new UsageError(`bad --quota-probe ${quote(text)}: expected a size from 1KiB to 64GiB`);
+  return octets;
+}
+
 /** `wireprobe probe URL`: the target, the limits (merged over DEFAULT_PROBE_LIMITS), the reports. */
 async function probe(values: Values, positionals: readonly string[], io: CliIo): Promise<number> {
   const url = positionals[1];
@@ -276,6 +287,7 @@ async function probe(values: Values, positionals: readonly string[], io: CliIo):
     'max-idle',
     'upload-size',
     'max-data-idle',
+    'quota-probe',
     'send',
     'rcpt',
     'starttls',
@@ -294,6 +306,7 @@ async function probe(values: Values, positionals: readonly string[], io: CliIo):
     rcpt: rcpt(values.rcpt),
     uploadOctets: uploadSize(values['upload-size']),
     maxDataIdleSeconds: integer('max-data-idle', values['max-data-idle'], DEFAULT_PROBE_LIMITS.maxDataIdleSeconds ?? 0, 0, 3600),
+    quotaOctets: quotaSize(values['quota-probe']),
   };
   const target = parseTarget(url, passwordFrom({ env: values['password-env'], file: values['password-file'] }, io.env));
   const tty = io.stdout.isTTY === true;

@@ -125,6 +125,7 @@ describe('wireprobe probe (command line)', () => {
     [['probe', 'ftp://127.0.0.1:21', '--upload-size', '65GiB'], /^wireprobe: bad --upload-size "65GiB": expected a size from 1KiB to 64GiB\n$/],
     [['probe', 'ftp://127.0.0.1:21', '--max-data-idle', '1.5'], /^wireprobe: bad --max-data-idle "1.5": expected a whole number from 0 to 3600\n$/],
     [['probe', 'ftp://127.0.0.1:21', '--max-data-idle', '3601'], /^wireprobe: bad --max-data-idle "3601": expected a whole number from 0 to 3600\n$/],
+    [['probe', 'ftp://127.0.0.1:21', '--quota-probe', '1000'], /^wireprobe: bad --quota-probe "1000": expected a size from 1KiB to 64GiB\n$/],
     [['probe'], /^wireprobe: probe needs a target/],
     [['probe', 'smtp://127.0.0.1:25', '--size-limit', '1k'], /--size-limit does not apply to "probe"/],
     [['probe', 'smtp://127.0.0.1:25', '--starttls', 'sometimes'], /^wireprobe: bad --starttls "sometimes": expected auto, off, require\n$/],
