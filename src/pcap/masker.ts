@@ -43,6 +43,8 @@ export class CredentialMasker {
   #awaiting: string[] = ['greeting'];
   /** From an AUTH command until its final reply, every client line is SASL data (RFC 4954 §4). */
   #sasl = false;
+  /** The last final reply's code: a line sent while it is 334 is SASL data whatever the matching says. */
+  #lastCode = 0;
   #bodyNext = false;
   /** After STARTTLS → 220 or AUTH → 234 the stream is TLS: ciphertext, nothing to scan. */
   #opaque = false;
@@ -109,7 +111,7 @@ export class CredentialMasker {
 
   /** A line's first octets: the verb is whole at the first octet after its letters (Telnet commands skipped). */
   #head(up: { head: string }, byte: number): boolean {
-    if (this.#sasl) {
+    if (this.#sasl || this.#lastCode === SASL_CHALLENGE) {
       this.#up = { kind: 'secret' };
       return byte !== CR;
     }
@@ -131,7 +133,7 @@ export class CredentialMasker {
 
   #lineEnd(): void {
     const up = this.#up;
-    if (up.kind === 'head' && !this.#sasl && up.head !== '') this.#command(ftpCommandVerb(up.head));
+    if (up.kind === 'head' && !this.#sasl && this.#lastCode !== SASL_CHALLENGE && up.head !== '') this.#command(ftpCommandVerb(up.head));
     else if (up.kind === 'bodyHead' && END_OF_DATA.some((end) => end.startsWith(`${up.head}\n`))) {
       this.#awaiting.push('dot');
       this.#up = { kind: 'head', head: '' };
@@ -164,6 +166,7 @@ export class CredentialMasker {
   /** A final reply: it answers the oldest step awaiting one (a 1xx is preliminary, RFC 959 §4.2). */
   #final(code: number): void {
     if (code >= 100 && code < 200) return;
+    this.#lastCode = code;
     const to = this.#awaiting[0];
     if (to === 'AUTH' && code === SASL_CHALLENGE) return;
     this.#awaiting.shift();

@@ -70,6 +70,18 @@ const CASES: { readonly name: string; readonly steps: readonly Step[]; readonly 
     shown: `AUTH PLAIN\r\n${stars(PLAIN)}\r\nNOOP\r\n`,
   },
   {
+    name: 'SMTP: a line sent while the last reply was 334 is secret, even a 334 answering no AUTH',
+    steps: [
+      ['down', '220 hi\r\n'],
+      ['up', 'AUTH LOGIN\r\n'],
+      ['down', '535 stray\r\n334 VXNlcm5hbWU6\r\n'],
+      ['up', `${USER}\r\n`],
+      ['down', '235 ok\r\n'],
+      ['up', 'QUIT\r\n'],
+    ],
+    shown: `AUTH LOGIN\r\n${stars(USER)}\r\nQUIT\r\n`,
+  },
+  {
     name: 'SMTP after STARTTLS: nothing scanned',
     steps: [
       ['down', '220 hi\r\n'],
