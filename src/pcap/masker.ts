@@ -45,6 +45,7 @@ export class CredentialMasker {
   #sasl = false;
   /** The last final reply's code: a line sent while it is 334 is SASL data whatever the matching says. */
   #lastCode = 0;
+  /** A 354 came before the client line in progress ended: the body starts at the next line. */
   #bodyNext = false;
   /** After STARTTLS → 220 or AUTH → 234 the stream is TLS: ciphertext, nothing to scan. */
   #opaque = false;
