@@ -5,11 +5,13 @@
  *
  *   open (first connection) ─► file: Section Header, Interface Description 0 and 1
  *   open / bytes / fin / rst / close ─► TcpLeg ─► segments ─► Enhanced Packet Blocks
+ *   bytes of a control connection ─► CredentialMasker first (the client's credentials as `*`)
  *   note (a `!!` line) ─► comment on the next packet   done ─► the last packet (trailing notes on it), file closed
  */
 import { type WriteStream, createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Capture, CaptureEvent, Leg } from '../proxy/capture.js';
+import { CredentialMasker } from './masker.js';
 import { ipPacket, type Segment } from './packet.js';
 import { LINKTYPE_RAW, enhancedPacket, interfaceDescription, sectionHeader } from './pcapng.js';
 import { type Side, TcpLeg } from './tcp-leg.js';
@@ -37,6 +39,8 @@ interface Held {
 class SessionFile {
   readonly #out: WriteStream;
   readonly #legs = new Map<string, TcpLeg>();
+  /** The control connection's legs: credentials in what the client sends are masked (./masker.ts). */
+  readonly #maskers = new Map<string, CredentialMasker>();
   #notes: string[] = [];
   #held: Held | undefined;
 
@@ -53,15 +57,27 @@ class SessionFile {
     if (event.kind === 'open') {
       const leg = new TcpLeg(event.proxy, event.peer, event.opener);
       this.#legs.set(key, leg);
+      if (event.conn.connection === 0) this.#maskers.set(key, new CredentialMasker());
       return this.#write(event.leg, event.time, leg.open());
     }
     const leg = this.#legs.get(key);
     if (!leg) return;
     const from: Side = event.kind !== 'close' && event.direction === 'in' ? 'peer' : 'proxy';
-    if (event.kind === 'bytes') this.#write(event.leg, event.time, leg.data(from, event.bytes));
+    if (event.kind === 'bytes') this.#write(event.leg, event.time, leg.data(from, this.#masked(key, event.leg, from, event.bytes)));
     else if (event.kind === 'fin') this.#write(event.leg, event.time, leg.fin(from));
     else if (event.kind === 'rst') this.#write(event.leg, event.time, leg.rst(from));
     else if (!leg.reset && !leg.finished('proxy')) this.#write(event.leg, event.time, leg.fin('proxy'));
+  }
+
+  /** `bytes` as the capture shows them: on a control connection, client octets with credentials masked. */
+  #masked(key: string, leg: Leg, from: Side, bytes: Buffer): Buffer {
+    const masker = this.#maskers.get(key);
+    if (!masker) return bytes;
+    // The client's leg: the client is the peer; the server's leg: the proxy speaks for the client.
+    const fromClient = (leg === 'client') === (from === 'peer');
+    if (fromClient) return masker.up(bytes);
+    masker.down(bytes);
+    return bytes;
   }
 
   /** Writes what is held, with the notes no packet followed, and closes the file. */
