@@ -33,6 +33,11 @@ export const SMTP_FINDINGS = [
   },
   { id: 'smtp.open-relay', rfc: 'RFC 5321 §3.6.2, §7.9; RFC 2505 §2.1', checks: 'without AUTH, a recipient in an outside domain is refused (5xx)' },
   {
+    id: 'smtp.drop-mid-data',
+    rfc: 'RFC 5321 §4.1.1.10, §4.1.1.4',
+    checks: 'part of a message, then the connection dropped inside DATA (once RST, once FIN): no 2xx to it, and the next session is served',
+  },
+  {
     id: 'smtp.session-limit',
     rfc: 'RFC 5321 §3.8, §4.2.3',
     checks: 'sessions opened one by one up to --max-sessions: the limit (value) and a 421 refusal, not a reset or silence',
