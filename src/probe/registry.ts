@@ -11,6 +11,7 @@ import { ftpLoginChecks, ftpSessionUsable } from './ftp-login.js';
 import { FINDINGS, type FindingId } from './ids.js';
 import { smtpDataGroup } from './smtp-data.js';
 import { smtpDropGroup } from './smtp-drop.js';
+import { smtpLinesGroup } from './smtp-lines.js';
 import { smtpGreetingGroup, smtpSessionUsable } from './smtp-greeting.js';
 import { smtpLimitsGroup } from './smtp-limits.js';
 import { smtpRelayGroup } from './smtp-relay.js';
@@ -38,6 +39,7 @@ export const CHECK_GROUPS: readonly RegisteredGroup[] = [
   { protocol: 'smtp', ids: ['smtp.starttls', 'smtp.starttls-injection', 'smtp.tls', 'smtp.auth'], run: smtpTlsGroup },
   { protocol: 'smtp', ids: ['smtp.size', 'smtp.pipelining', 'smtp.bare-lf'], run: smtpDataGroup },
   { protocol: 'smtp', ids: ['smtp.open-relay'], run: smtpRelayGroup },
+  { protocol: 'smtp', ids: ['smtp.line-length'], run: smtpLinesGroup },
   { protocol: 'smtp', ids: ['smtp.drop-mid-data'], run: smtpDropGroup },
   { protocol: 'smtp', ids: ['smtp.session-limit', 'smtp.idle-timeout'], run: smtpLimitsGroup },
   { protocol: 'ftp', ids: ['ftp.greeting', 'ftp.login', 'ftp.feat'], run: ftpLoginChecks },

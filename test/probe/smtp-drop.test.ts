@@ -1,11 +1,11 @@
 /**
  * `smtp.drop-mid-data` against the mock (which discards a message whose connection drops: nothing may
- * arrive) and against tiny servers written here with the two defects the check looks for: one that takes
+ * arrive) and against tiny servers (./tiny-smtp.ts) with the two defects the check looks for: one that takes
  * a message whose client left with a FIN mid-body, one that stops serving after a reset.
  */
-import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSmtpServer } from '../../servers/smtp.js';
+import { startTinySmtp, type TinyDefects, type TinySmtp } from './tiny-smtp.js';
 import { smtpDropGroup } from '../../src/probe/smtp-drop.js';
 import { parseTarget } from '../../src/probe/target.js';
 import { DEFAULT_PROBE_LIMITS, type ProbeLimits } from '../../src/probe/types.js';
@@ -17,48 +17,10 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-/**
- * A minimal SMTP server. `finDelivers`: a FIN inside DATA counts as the end of the message (250 and a
- * delivery); `diesOnReset`: a reset inside DATA stops the listener (the next session is refused).
- */
-async function tiny(defect: { finDelivers?: boolean; diesOnReset?: boolean }): Promise<{ port: number; delivered: () => number }> {
-  let delivered = 0;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    let buffer = '';
-    let inData = false;
-    socket.on('error', () => {
-      if (inData && defect.diesOnReset) server.close();
-    });
-    socket.on('end', () => {
-      if (inData && defect.finDelivers) {
-        delivered++;
-        socket.end('250 queued\r\n');
-      } else socket.end();
-    });
-    socket.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('latin1');
-      for (let at = buffer.indexOf('\r\n'); at !== -1 && !inData; at = buffer.indexOf('\r\n')) {
-        const verb = buffer.slice(0, at).split(' ')[0]!.toUpperCase();
-        buffer = buffer.slice(at + 2);
-        if (verb === 'EHLO') socket.write('250-tiny.test\r\n250 8BITMIME\r\n');
-        else if (verb === 'DATA') {
-          inData = true;
-          socket.write('354 go ahead\r\n');
-        } else if (verb === 'QUIT') socket.end('221 bye\r\n');
-        else socket.write('250 ok\r\n');
-      }
-    });
-    socket.write('220 tiny.test ESMTP\r\n');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return { port: (server.address() as net.AddressInfo).port, delivered: () => delivered };
+async function tiny(defects: TinyDefects): Promise<TinySmtp> {
+  const server = await startTinySmtp(defects);
+  closers.push(() => server.close());
+  return server;
 }
 
 describe('smtp.drop-mid-data', () => {
