@@ -12,6 +12,7 @@ import { FINDINGS, type FindingId } from './ids.js';
 import { smtpDataGroup } from './smtp-data.js';
 import { smtpDropGroup } from './smtp-drop.js';
 import { smtpLinesGroup } from './smtp-lines.js';
+import { smtpRcptGroup } from './smtp-rcpt.js';
 import { smtpGreetingGroup, smtpSessionUsable } from './smtp-greeting.js';
 import { smtpLimitsGroup } from './smtp-limits.js';
 import { smtpRelayGroup } from './smtp-relay.js';
@@ -40,6 +41,7 @@ export const CHECK_GROUPS: readonly RegisteredGroup[] = [
   { protocol: 'smtp', ids: ['smtp.size', 'smtp.pipelining', 'smtp.bare-lf'], run: smtpDataGroup },
   { protocol: 'smtp', ids: ['smtp.open-relay'], run: smtpRelayGroup },
   { protocol: 'smtp', ids: ['smtp.line-length'], run: smtpLinesGroup },
+  { protocol: 'smtp', ids: ['smtp.rcpt-limit'], run: smtpRcptGroup },
   { protocol: 'smtp', ids: ['smtp.drop-mid-data'], run: smtpDropGroup },
   { protocol: 'smtp', ids: ['smtp.session-limit', 'smtp.idle-timeout'], run: smtpLimitsGroup },
   { protocol: 'ftp', ids: ['ftp.greeting', 'ftp.login', 'ftp.feat'], run: ftpLoginChecks },

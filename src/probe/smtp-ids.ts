@@ -38,6 +38,11 @@ export const SMTP_FINDINGS = [
     checks: 'a 512-octet command line gets 250, a 2048-octet one a reply (500 is fine) and the session goes on',
   },
   {
+    id: 'smtp.rcpt-limit',
+    rfc: 'RFC 5321 §4.5.3.1.8, §4.5.3.1.10',
+    checks: '101 RCPT (--rcpt repeated) in one transaction, then RSET: the first 100 get 250, past a limit 452 (value: recipients accepted)',
+  },
+  {
     id: 'smtp.drop-mid-data',
     rfc: 'RFC 5321 §4.1.1.10, §4.1.1.4',
     checks: 'part of a message, then the connection dropped inside DATA (once RST, once FIN): no 2xx to it, and the next session is served',

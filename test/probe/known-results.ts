@@ -88,6 +88,12 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
         why: 'NOOP lines of 512 and 2048 octets both get 250 (RFC 5321 §4.5.3.1.4)',
       },
       {
+        id: 'smtp.rcpt-limit',
+        status: 'pass',
+        value: 101,
+        why: '101 recipients in one transaction all get 250: no limit below the 100 RFC 5321 §4.5.3.1.8 requires',
+      },
+      {
         id: 'smtp.drop-mid-data',
         status: 'pass',
         why: 'a session dropped inside DATA by RST and by FIN ("lost connection after DATA") gets no 250 and the next session is served (RFC 5321 §4.1.1.10)',
@@ -129,6 +135,12 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
         id: 'smtp.line-length',
         status: 'pass',
         why: 'NOOP lines of 512 and 2048 octets both get 250 (RFC 5321 §4.5.3.1.4)',
+      },
+      {
+        id: 'smtp.rcpt-limit',
+        status: 'pass',
+        value: 101,
+        why: '101 recipients in one transaction all get 250: no limit below the 100 RFC 5321 §4.5.3.1.8 requires',
       },
       {
         id: 'smtp.drop-mid-data',
