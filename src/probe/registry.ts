@@ -11,6 +11,7 @@ import { ftpLoginChecks, ftpSessionUsable } from './ftp-login.js';
 import { FINDINGS, type FindingId } from './ids.js';
 import { smtpDataGroup } from './smtp-data.js';
 import { smtpDropGroup } from './smtp-drop.js';
+import { smtpEarlyGroup } from './smtp-early.js';
 import { smtpLinesGroup } from './smtp-lines.js';
 import { smtpRcptGroup } from './smtp-rcpt.js';
 import { smtpGreetingGroup, smtpSessionUsable } from './smtp-greeting.js';
@@ -40,6 +41,7 @@ export const CHECK_GROUPS: readonly RegisteredGroup[] = [
   { protocol: 'smtp', ids: ['smtp.starttls', 'smtp.starttls-injection', 'smtp.tls', 'smtp.auth'], run: smtpTlsGroup },
   { protocol: 'smtp', ids: ['smtp.size', 'smtp.pipelining', 'smtp.bare-lf'], run: smtpDataGroup },
   { protocol: 'smtp', ids: ['smtp.open-relay'], run: smtpRelayGroup },
+  { protocol: 'smtp', ids: ['smtp.early-talk'], run: smtpEarlyGroup },
   { protocol: 'smtp', ids: ['smtp.line-length'], run: smtpLinesGroup },
   { protocol: 'smtp', ids: ['smtp.rcpt-limit'], run: smtpRcptGroup },
   { protocol: 'smtp', ids: ['smtp.drop-mid-data'], run: smtpDropGroup },

@@ -33,6 +33,11 @@ export const SMTP_FINDINGS = [
   },
   { id: 'smtp.open-relay', rfc: 'RFC 5321 §3.6.2, §7.9; RFC 2505 §2.1', checks: 'without AUTH, a recipient in an outside domain is refused (5xx)' },
   {
+    id: 'smtp.early-talk',
+    rfc: 'RFC 5321 §3.1',
+    checks: 'EHLO before the greeting: refused (554) is hardening, answered after the 220 is fine, answered before it fails',
+  },
+  {
     id: 'smtp.line-length',
     rfc: 'RFC 5321 §4.5.3.1.4, §4.5.3.1.9',
     checks: 'a 512-octet command line gets 250, a 2048-octet one a reply (500 is fine) and the session goes on',
