@@ -1,5 +1,5 @@
 /**
- * What the transaction checks (line-length, rcpt-limit, drop-mid-data) share: opening a session and
+ * What the transaction checks (rcpt-limit, drop-mid-data) share: opening a session and
  * starting a transaction from the null sender to the probe's recipient, up to DATA's 354 when asked,
  * with a refusal on the way turned into a skip that says why.
  */
@@ -37,15 +37,4 @@ export async function startTransaction(target: ProbeTarget, limits: ProbeLimits,
     }
   }
   return { ok: true, conn, caps };
-}
-
-/**
- * Leaves a session inside DATA without ever ending the data: a FIN, so the server discards the
- * unfinished transaction; waits (bounded) for it to close its side too.
- */
-export async function abandonData(conn: RawConnection, limits: ProbeLimits, note: string): Promise<void> {
-  conn.note(note);
-  await conn.end();
-  await conn.waitForEnd(Math.min(limits.replyTimeoutMs, 1_000));
-  conn.destroy();
 }
