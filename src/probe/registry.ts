@@ -13,6 +13,10 @@ import { ftpPasvRangeChecks } from './ftp-pasv-range.js';
 import { ftpQuotaChecks } from './ftp-quota.js';
 import { FINDINGS, type FindingId } from './ids.js';
 import { smtpDataGroup } from './smtp-data.js';
+import { smtpDropGroup } from './smtp-drop.js';
+import { smtpEarlyGroup } from './smtp-early.js';
+import { smtpLinesGroup } from './smtp-lines.js';
+import { smtpRcptGroup } from './smtp-rcpt.js';
 import { smtpGreetingGroup, smtpSessionUsable } from './smtp-greeting.js';
 import { smtpLimitsGroup } from './smtp-limits.js';
 import { smtpRelayGroup } from './smtp-relay.js';
@@ -41,6 +45,10 @@ export const CHECK_GROUPS: readonly RegisteredGroup[] = [
   { protocol: 'smtp', ids: ['smtp.starttls', 'smtp.starttls-injection', 'smtp.tls', 'smtp.auth'], run: smtpTlsGroup },
   { protocol: 'smtp', ids: ['smtp.size', 'smtp.pipelining', 'smtp.bare-lf'], run: smtpDataGroup },
   { protocol: 'smtp', ids: ['smtp.open-relay'], run: smtpRelayGroup },
+  { protocol: 'smtp', ids: ['smtp.early-talk'], run: smtpEarlyGroup },
+  { protocol: 'smtp', ids: ['smtp.line-length'], run: smtpLinesGroup },
+  { protocol: 'smtp', ids: ['smtp.rcpt-limit'], run: smtpRcptGroup },
+  { protocol: 'smtp', ids: ['smtp.drop-mid-data'], run: smtpDropGroup },
   { protocol: 'smtp', ids: ['smtp.session-limit', 'smtp.idle-timeout'], run: smtpLimitsGroup },
   { protocol: 'ftp', ids: ['ftp.greeting', 'ftp.login', 'ftp.feat'], run: ftpLoginChecks },
   { protocol: 'ftp', ids: ['ftp.pasv-address', 'ftp.pasv-connect', 'ftp.epsv', 'ftp.active', 'ftp.port-bounce'], run: ftpDataChecks },
