@@ -120,21 +120,26 @@ export interface Controllable {
   close(): Promise<void>;
 }
 
-export interface StartSmtpOptions {
+/** What every start takes: the faults from the start, where to listen, how much to keep. */
+export interface StartCommonOptions {
+  /** Faults for every connection from the start (arm, plan and disarm change them later). */
   readonly faults?: readonly FaultInput[];
+  /** Address to listen on; default 127.0.0.1. */
+  readonly host?: string;
+  /** Port for clients; default 0 (any free port). */
+  readonly port?: number;
+  /** Messages or uploads kept (older ones only counted); default all. */
+  readonly keep?: number;
+  /** Aborting it removes the spool folder at once (a Ctrl-C handler's job); default never. */
+  readonly signal?: AbortSignal;
+}
+
+export interface StartSmtpOptions extends StartCommonOptions {
   /** Advertised as SIZE; larger messages get 552; default none. */
   readonly sizeLimit?: SizeInput;
   /** AUTH PLAIN/LOGIN with these users; `required: true` answers 530 to MAIL without it. */
   readonly auth?: { readonly users: Readonly<Record<string, string>>; readonly required?: boolean };
   readonly tls?: 'off' | 'starttls';
-  /** Address to listen on; default 127.0.0.1. */
-  readonly host?: string;
-  /** Port for clients; default 0 (any free port). */
-  readonly port?: number;
-  /** Messages kept (older ones only counted); default all. */
-  readonly keep?: number;
-  /** Aborting it removes the spool folder at once (a Ctrl-C handler's job); default never. */
-  readonly signal?: AbortSignal;
 }
 
 export interface SmtpMock extends Controllable {
@@ -149,8 +154,7 @@ export interface SmtpMock extends Controllable {
   clearMessages(): void;
 }
 
-export interface StartFtpOptions {
-  readonly faults?: readonly FaultInput[];
+export interface StartFtpOptions extends StartCommonOptions {
   /** Known users, name to password; default anonymous only. */
   readonly users?: Readonly<Record<string, string>>;
   readonly anonymous?: 'off' | 'read' | 'write';
@@ -159,11 +163,6 @@ export interface StartFtpOptions {
   /** 'off' refuses PORT/EPRT (502). */
   readonly active?: 'on' | 'off';
   readonly epsv?: 'on' | 'off' | 'unknown';
-  readonly host?: string;
-  readonly port?: number;
-  readonly keep?: number;
-  /** Aborting it removes the spool folder at once (a Ctrl-C handler's job); default never. */
-  readonly signal?: AbortSignal;
 }
 
 export interface FtpMock extends Controllable {
