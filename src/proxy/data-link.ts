@@ -179,19 +179,11 @@ export class DataLink implements Link {
     });
     relay.source.on('error', (error: NodeJS.ErrnoException) => {
       if (from === 'client') this.#state.clientGone();
-      // EPIPE: a write found the peer's socket gone, i.e. it answered what we sent with an RST. The other
-      // end is shown that RST, as it would have been without the proxy, in either mode.
-      const reset = error.code === 'ECONNRESET' || error.code === 'EPIPE';
-      this.#note(
-        '--',
-        reset
-          ? `RST from ${from}${error.code === 'EPIPE' ? ' (EPIPE: it had closed while still sent data)' : ''}`
-          : `${from} socket error ${error.code ?? error.message}`,
-      );
+      this.#note('--', error.code === 'ECONNRESET' ? `RST from ${from}` : `${from} socket error ${error.code ?? error.message}`);
       if (this.#state.ended) return;
       this.#state.end(false);
       const other = this.#socket(to);
-      if (reset && !other.destroyed) {
+      if (error.code === 'ECONNRESET' && !other.destroyed) {
         if (to === 'client') this.#state.toClient('rst');
         resetSocket(other);
       } else other.end();

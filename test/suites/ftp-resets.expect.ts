@@ -49,16 +49,13 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
     'lftp/passive': LFTP_GAVE_UP,
     'lftp/active': LFTP_GAVE_UP,
     'ftplib/passive': ['reset', 'transfer', 'conformant'],
-    // The server's data socket goes with its control connection; a write then meets its RST (EPIPE),
-    // which the proxy shows the client in either mode.
-    'curl/active': ['reset', 'transfer', 'conformant'],
-    'ftplib/active': ['reset', 'transfer', 'conformant'],
   }),
   'close-control-mid-stor': every(['closed', 'transfer', 'conformant'], {
+    'curl/active': ['timeout', 'transfer', 'conformant'],
     'lftp/passive': LFTP_GAVE_UP,
     'lftp/active': LFTP_GAVE_UP,
     'ftplib/passive': ['reset', 'transfer', 'conformant'],
-    'ftplib/active': ['reset', 'transfer', 'conformant'],
+    'ftplib/active': ['timeout', 'transfer', 'conformant'],
   }),
   'reset-after-stor': every(['delivered', 'stor', 'conformant'], {
     'lftp/passive': ['delivered', 'site', 'conformant'],
@@ -108,6 +105,7 @@ const LFTP_RACES: Readonly<Record<string, readonly Want[]>> = {
 const FTPLIB_RACES: Readonly<Record<string, Want>> = {
   'close-data-mid-stor ftplib/passive': ['reset', 'transfer', 'conformant'],
   'close-control-mid-stor ftplib/passive': ['closed', 'transfer', 'conformant'],
+  'close-control-mid-stor ftplib/active': ['closed', 'transfer', 'conformant'],
 };
 
 /**
