@@ -9,9 +9,9 @@
 import { createHash } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import { hostname } from 'node:os';
-import { generate } from 'selfsigned';
 import type { SMTPServerOptions } from 'smtp-server';
 import { listenWithBacklog } from '../src/util/backlog.js';
+import { localhostCertificate } from '../src/util/localhost-cert.js';
 import { PromptSMTPServer } from './smtp/prompt-server.js';
 import { MessageSpool } from './smtp/spool.js';
 
@@ -115,22 +115,7 @@ export interface SmtpServerHandle {
 
 /** A self-signed certificate for localhost and 127.0.0.1 (EC P-256: fast to make). */
 async function localhostCert(): Promise<{ key: string; cert: string }> {
-  const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
-    keyType: 'ec',
-    algorithm: 'sha256',
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      {
-        name: 'subjectAltName',
-        altNames: [
-          { type: 2, value: 'localhost' },
-          { type: 7, ip: '127.0.0.1' },
-        ],
-      },
-    ],
-  });
+  const pems = await localhostCertificate({ keyType: 'ec' });
   return { key: pems.private, cert: pems.cert };
 }
 
