@@ -12,7 +12,7 @@ import { REAL_SERVERS } from '../../servers/real/index.js';
 import type { RealServerHandle, RealServerLauncher, RealServerOptions } from '../../servers/real/types.js';
 import { startSmtpServer, type SmtpServerOptions } from '../../servers/smtp.js';
 import { MOCK_SERVERS } from '../engine/identity.js';
-import { remotePath, type FtpTarget, type SmtpTarget, type Started, type Targets } from '../engine/targets.js';
+import { remotePath, type FtpTarget, type SmtpTarget, type Started, type TargetBase, type Targets } from '../engine/targets.js';
 import type { FtpScenario, Protocol, SmtpScenario } from '../engine/types.js';
 
 /** The mocks and every real server wireprobe has a launcher for. */
@@ -62,6 +62,23 @@ function smtpMockOptions(scenario: SmtpScenario): SmtpServerOptions {
   };
 }
 
+/** What a server handle gives every target: where it listens and how it closes. */
+interface Listening {
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** A mock's part of its target: it holds its own greetings, and has settled once no connection is open. */
+function mockBase(name: string, server: Listening & { idle(): Promise<void> }): TargetBase {
+  return { name, host: server.host, port: server.port, delaysGreeting: true, idle: () => server.idle(), close: () => server.close() };
+}
+
+/** A real server's part of its target: the proxy delays its greetings, and it is not waited on to settle. */
+function realBase(name: string, real: Listening): TargetBase {
+  return { name, host: real.host, port: real.port, delaysGreeting: false, idle: async () => undefined, close: () => real.close() };
+}
+
 /** Starts the SMTP server a scenario runs against. */
 async function startSmtpTarget(name: string, scenario: SmtpScenario): Promise<Started<SmtpTarget>> {
   const knobs = scenario.server ?? {};
@@ -70,12 +87,7 @@ async function startSmtpTarget(name: string, scenario: SmtpScenario): Promise<St
     const server = await startSmtpServer(smtpMockOptions(scenario));
     return {
       target: {
-        name,
-        host: server.host,
-        port: server.port,
-        delaysGreeting: true,
-        idle: () => server.idle(),
-        close: () => server.close(),
+        ...mockBase(name, server),
         copies: async (expected) => ({
           copies: expected.map((data) => server.messages.filter((m) => m.bytes === data.length && m.sha256 === sha256(data)).length),
           stored: server.messages.length,
@@ -96,12 +108,7 @@ async function startSmtpTarget(name: string, scenario: SmtpScenario): Promise<St
   const real = started.target;
   return {
     target: {
-      name,
-      host: real.host,
-      port: real.port,
-      delaysGreeting: false,
-      idle: async () => undefined,
-      close: () => real.close(),
+      ...realBase(name, real),
       copies: async (expected) => {
         await real.settle?.();
         const stored = (await real.messages?.()) ?? [];
@@ -122,13 +129,8 @@ async function startFtpTarget(name: string, scenario: FtpScenario, files: Readon
     const server = await startFtpServer(options);
     return {
       target: {
-        name,
-        host: server.host,
-        port: server.port,
-        delaysGreeting: true,
+        ...mockBase(name, server),
         login: MOCK_FTP_LOGIN,
-        idle: () => server.idle(),
-        close: () => server.close(),
         read: async (path) => server.read(path),
       },
     };
@@ -155,7 +157,7 @@ async function startFtpTarget(name: string, scenario: FtpScenario, files: Readon
   }
   const read = real.read.bind(real);
   return {
-    target: { name, host: real.host, port: real.port, delaysGreeting: false, login: real.login, idle: async () => undefined, close: () => real.close(), read },
+    target: { ...realBase(name, real), login: real.login, read },
   };
 }
 

@@ -7,7 +7,8 @@
 import { posix } from 'node:path';
 import type { FtpScenario, Protocol, SmtpScenario } from './types.js';
 
-interface TargetBase {
+/** What every target has, whatever its protocol. */
+export interface TargetBase {
   readonly name: string;
   readonly host: string;
   readonly port: number;
