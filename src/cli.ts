@@ -4,13 +4,16 @@
  * --fail-on-deviation), 2 bad input or wireprobe's own failure: one line, never a stack trace;
  * 130/143 interrupted by SIGINT/SIGTERM (src/util/interrupt.ts).
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { controlAddress, durationFlag, integer, listenHost, names, oneOf, passwordFrom, rcpt, refuseFtpOnly, sizeFlag, users } from './commands/args.js';
 import { explainError } from './commands/explain.js';
 import { HELP, VERSION } from './commands/help.js';
 import { SERVE_KEEP } from './commands/serve.js';
+import { type CliIo, OPTIONS, onlyFor, type Values } from './commands/options.js';
+import { matrixArgs, runArgs } from './commands/run-args.js';
 import { UsageError } from './commands/usage-error.js';
-import { DEFAULT_CONCURRENCY } from './engine/run.js';
+
+export type { CliIo } from './commands/options.js';
 import { parseFault } from './faults/parse.js';
 import type { Fault } from './faults/types.js';
 import { parseTarget } from './probe/target.js';
@@ -18,71 +21,7 @@ import { DEFAULT_PROBE_LIMITS, DEFAULT_UPLOAD_OCTETS } from './probe/types.js';
 import { capped, quote } from './util/terminal.js';
 import { aborted, EXIT_CODES, interruptedBy, interruptLine, watchInterrupts } from './util/interrupt.js';
 
-const OPTIONS = {
-  suite: { type: 'string', multiple: true },
-  client: { type: 'string', multiple: true },
-  clients: { type: 'string', multiple: true },
-  server: { type: 'string', multiple: true },
-  servers: { type: 'string', multiple: true },
-  html: { type: 'string' },
-  json: { type: 'string' },
-  junit: { type: 'string' },
-  transcripts: { type: 'string' },
-  pcap: { type: 'string' },
-  concurrency: { type: 'string' },
-  'fail-on-deviation': { type: 'boolean' },
-  'no-color': { type: 'boolean' },
-  fault: { type: 'string', multiple: true },
-  nth: { type: 'string' },
-  port: { type: 'string' },
-  host: { type: 'string' },
-  'size-limit': { type: 'string' },
-  'max-clients': { type: 'string' },
-  'max-per-address': { type: 'string' },
-  user: { type: 'string', multiple: true },
-  anonymous: { type: 'string' },
-  active: { type: 'string' },
-  'idle-timeout': { type: 'string' },
-  keep: { type: 'string' },
-  control: { type: 'string' },
-  auth: { type: 'string' },
-  tls: { type: 'string' },
-  'fail-on': { type: 'string' },
-  'max-sessions': { type: 'string' },
-  'max-idle': { type: 'string' },
-  'upload-size': { type: 'string' },
-  'max-data-idle': { type: 'string' },
-  'quota-probe': { type: 'string' },
-  send: { type: 'boolean' },
-  rcpt: { type: 'string' },
-  starttls: { type: 'string' },
-  timeout: { type: 'string' },
-  'password-env': { type: 'string' },
-  'password-file': { type: 'string' },
-  verbose: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'V' },
-} as const satisfies ParseArgsConfig['options'];
-
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
-
-/** Where a command line writes and what environment it sees: process's own, or a test's. */
-export interface CliIo {
-  readonly stdout: NodeJS.WritableStream & { readonly isTTY?: boolean };
-  readonly stderr: NodeJS.WritableStream;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** Aborted by the first Ctrl-C or SIGTERM (src/util/interrupt.ts); default: never. */
-  readonly signal?: AbortSignal;
-}
-
-function onlyFor(command: string, values: Values, allowed: readonly (keyof Values)[]): void {
-  for (const key of Object.keys(values) as (keyof Values)[]) {
-    if (!allowed.includes(key)) throw new UsageError(`option --${String(key)} does not apply to "${command}"`);
-  }
-}
-
 const SERVE_COMMON = ['fault', 'nth', 'port', 'host', 'max-clients', 'user', 'password-env', 'password-file', 'keep', 'control', 'pcap'] as const;
-const REPORTS = ['json', 'junit', 'html', 'transcripts', 'pcap', 'concurrency', 'fail-on-deviation', 'no-color', 'verbose'] as const;
 
 async function serve(values: Values, positionals: readonly string[], io: CliIo): Promise<number> {
   const protocol = positionals[1];
@@ -134,49 +73,6 @@ async function serve(values: Values, positionals: readonly string[], io: CliIo):
   const by = interruptedBy(io.signal) ?? 'SIGINT';
   io.stderr.write(interruptLine(by, `${protocol.toUpperCase()} server on ${serving.url} stopped`));
   return EXIT_CODES[by];
-}
-
-/** `wireprobe matrix smtp|ftp`: every suite of the protocol, clients x servers x faults. */
-async function matrix(values: Values, positionals: readonly string[], io: CliIo): Promise<number> {
-  const { selectClients, selectServers, selectSuites, suiteOptions } = await import('./commands/select.js');
-  const { runCommand } = await import('./commands/run.js');
-  const sizes = suiteOptions(io.env);
-  const protocol = positionals[1];
-  if (protocol !== 'smtp' && protocol !== 'ftp') {
-    throw new UsageError(
-      `matrix needs a protocol: "wireprobe matrix smtp" or "wireprobe matrix ftp" (got ${protocol === undefined ? 'none' : quote(protocol)})`,
-    );
-  }
-  if (positionals.length > 2) throw new UsageError(`unexpected argument ${quote(positionals[2]!)}`);
-  onlyFor(`matrix ${protocol}`, values, ['suite', 'clients', 'servers', ...REPORTS]);
-  const suites = selectSuites(names('suite', values.suite) ?? [protocol], sizes);
-  const foreign = suites.find((s) => s.protocol !== protocol);
-  if (foreign) throw new UsageError(`suite ${quote(foreign.name)} is not one of the ${protocol} suites`);
-  const wanted = names('clients', values.clients);
-  const clients = selectClients(wanted ?? ['all']).filter((c) => c.protocol === protocol);
-  if (clients.length === 0) throw new UsageError(`no ${protocol} client among --clients ${quote(wanted?.join(',') ?? '')}`);
-  return runCommand({ suites, clients, servers: selectServers(names('servers', values.servers) ?? ['all'], protocol), ...reporting(values, io) });
-}
-
-/** What `run` and `matrix` share: concurrency, the reports asked for, exit policy, and the console's looks. */
-function reporting(values: Values, io: CliIo) {
-  const tty = io.stdout.isTTY === true;
-  return {
-    ...(io.signal ? { signal: io.signal } : {}),
-    err: io.stderr,
-    concurrency: integer('concurrency', values.concurrency, DEFAULT_CONCURRENCY, 1, 64),
-    json: values.json,
-    junit: values.junit,
-    html: values.html,
-    transcripts: values.transcripts,
-    pcap: values.pcap,
-    failOnDeviation: values['fail-on-deviation'] === true,
-    version: VERSION,
-    out: io.stdout,
-    color: tty && !values['no-color'] && io.env.NO_COLOR === undefined,
-    live: tty,
-    verbose: values.verbose === true,
-  };
 }
 
 /** Bounds of `--upload-size`: one KiB (the resume check needs octets to skip) to 64 GiB. */
@@ -275,27 +171,17 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   const command = positionals[0];
   if (values.help || command === undefined || command === 'help') return (void io.stdout.write(HELP), 0);
   if (command === 'serve') return serve(values, positionals, io);
-  if (command === 'matrix') return matrix(values, positionals, io);
+  if (command === 'matrix') return matrixArgs(values, positionals, io);
   if (command === 'probe') return probe(values, positionals, io);
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${quote(positionals[1]!)}`);
   // Each command loads what it needs only: `serve ftp` never loads the clients, the suites or smtp-server.
-  const { selectClients, selectServers, selectSuites, suiteOptions } = await import('./commands/select.js');
-  const sizes = suiteOptions(io.env);
+  if (command === 'run') return runArgs(values, io);
   if (command === 'list') {
     onlyFor('list', values, ['suite']);
+    const { selectSuites, suiteOptions } = await import('./commands/select.js');
     const { listSuites } = await import('./commands/list.js');
-    listSuites(selectSuites(names('suite', values.suite), sizes), io.stdout);
+    listSuites(selectSuites(names('suite', values.suite), suiteOptions(io.env)), io.stdout);
     return 0;
-  }
-  if (command === 'run') {
-    onlyFor('run', values, ['suite', 'client', 'server', ...REPORTS]);
-    const { runCommand } = await import('./commands/run.js');
-    return runCommand({
-      suites: selectSuites(names('suite', values.suite), sizes),
-      clients: selectClients(names('client', values.client)),
-      servers: selectServers(names('server', values.server)),
-      ...reporting(values, io),
-    });
   }
   throw new UsageError(`unknown command ${quote(command)} (commands: run, matrix, list, serve, probe; see wireprobe --help)`);
 }

@@ -4,7 +4,8 @@ import type { ClientAdapter } from '../clients/types.js';
 import { builtinSuites, type Suite, type SuiteOptions } from '../../suites/index.js';
 import type { Protocol } from '../engine/types.js';
 import { quote } from '../util/terminal.js';
-import { serverNames } from './targets.js';
+import { builtinTargets } from './targets.js';
+import type { Targets } from '../engine/targets.js';
 import { UsageError } from './usage-error.js';
 
 function pick<T extends { readonly name: string }>(what: string, known: readonly T[], names: readonly string[] | undefined, fallback: readonly T[]): T[] {
@@ -48,10 +49,10 @@ export function selectClients(names: readonly string[] | undefined): ClientAdapt
 
 /**
  * The servers named (`mock-smtp`, `postfix`, `mock-ftp`, `vsftpd`...), `all` for every one (of
- * `protocol` when given); default none, which runs each scenario on its protocol's mock.
+ * `protocol` when given) among `targets`; default none, which runs each scenario on its protocol's mock.
  */
-export function selectServers(names: readonly string[] | undefined, protocol?: Protocol): string[] {
-  const known = (protocol ? [protocol] : (['smtp', 'ftp'] as const)).flatMap((p) => serverNames(p));
+export function selectServers(names: readonly string[] | undefined, protocol?: Protocol, targets: Targets = builtinTargets()): string[] {
+  const known = (protocol ? [protocol] : (['smtp', 'ftp'] as const)).flatMap((p) => targets.names(p));
   if (!names || names.length === 0) return [];
   if (names.includes('all')) return known;
   for (const name of names) {

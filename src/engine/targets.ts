@@ -50,6 +50,23 @@ export interface Targets {
   startFtp(name: string, scenario: FtpScenario, files: Readonly<Record<string, Buffer>>): Promise<Started<FtpTarget>>;
 }
 
+/**
+ * One registry of several (the built-in servers, the user's own targets and configurations): each name
+ * is started by the first registry that has it.
+ */
+export function combineTargets(...registries: readonly Targets[]): Targets {
+  const owner = (protocol: Protocol, name: string): Targets => {
+    const found = registries.find((r) => r.names(protocol).includes(name));
+    if (!found) throw new Error(`unknown ${protocol} server "${name}"`);
+    return found;
+  };
+  return {
+    names: (protocol) => registries.flatMap((r) => r.names(protocol)),
+    startSmtp: (name, scenario) => owner('smtp', name).startSmtp(name, scenario),
+    startFtp: (name, scenario, files) => owner('ftp', name).startFtp(name, scenario, files),
+  };
+}
+
 /** The protocol a server name belongs to in `targets`, or undefined for an unknown name. */
 export function protocolOfServer(targets: Targets, name: string): Protocol | undefined {
   return (['smtp', 'ftp'] as const).find((p) => targets.names(p).includes(name));

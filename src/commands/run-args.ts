@@ -1,0 +1,66 @@
+/**
+ * `run` and `matrix` from the command line's values: what to run (suites, clients, servers) and the
+ * reports asked for, handed to runCommand as typed values.
+ */
+import { DEFAULT_CONCURRENCY } from '../engine/run.js';
+import { quote } from '../util/terminal.js';
+import { integer, names } from './args.js';
+import { VERSION } from './help.js';
+import { type CliIo, onlyFor, REPORTS, type Values } from './options.js';
+import { UsageError } from './usage-error.js';
+
+/** `wireprobe run`: the suites, clients and servers named (defaults: every suite, the in-process clients, the mocks). */
+export async function runArgs(values: Values, io: CliIo): Promise<number> {
+  onlyFor('run', values, ['suite', 'client', 'server', ...REPORTS]);
+  const { selectClients, selectServers, selectSuites, suiteOptions } = await import('./select.js');
+  const { runCommand } = await import('./run.js');
+  return runCommand({
+    suites: selectSuites(names('suite', values.suite), suiteOptions(io.env)),
+    clients: selectClients(names('client', values.client)),
+    servers: selectServers(names('server', values.server)),
+    ...reporting(values, io),
+  });
+}
+
+/** `wireprobe matrix smtp|ftp`: every suite of the protocol, clients x servers x faults. */
+export async function matrixArgs(values: Values, positionals: readonly string[], io: CliIo): Promise<number> {
+  const { selectClients, selectServers, selectSuites, suiteOptions } = await import('./select.js');
+  const { runCommand } = await import('./run.js');
+  const sizes = suiteOptions(io.env);
+  const protocol = positionals[1];
+  if (protocol !== 'smtp' && protocol !== 'ftp') {
+    throw new UsageError(
+      `matrix needs a protocol: "wireprobe matrix smtp" or "wireprobe matrix ftp" (got ${protocol === undefined ? 'none' : quote(protocol)})`,
+    );
+  }
+  if (positionals.length > 2) throw new UsageError(`unexpected argument ${quote(positionals[2]!)}`);
+  onlyFor(`matrix ${protocol}`, values, ['suite', 'clients', 'servers', ...REPORTS]);
+  const suites = selectSuites(names('suite', values.suite) ?? [protocol], sizes);
+  const foreign = suites.find((s) => s.protocol !== protocol);
+  if (foreign) throw new UsageError(`suite ${quote(foreign.name)} is not one of the ${protocol} suites`);
+  const wanted = names('clients', values.clients);
+  const clients = selectClients(wanted ?? ['all']).filter((c) => c.protocol === protocol);
+  if (clients.length === 0) throw new UsageError(`no ${protocol} client among --clients ${quote(wanted?.join(',') ?? '')}`);
+  return runCommand({ suites, clients, servers: selectServers(names('servers', values.servers) ?? ['all'], protocol), ...reporting(values, io) });
+}
+
+/** What `run` and `matrix` share: concurrency, the reports asked for, exit policy, and the console's looks. */
+function reporting(values: Values, io: CliIo) {
+  const tty = io.stdout.isTTY === true;
+  return {
+    ...(io.signal ? { signal: io.signal } : {}),
+    err: io.stderr,
+    concurrency: integer('concurrency', values.concurrency, DEFAULT_CONCURRENCY, 1, 64),
+    json: values.json,
+    junit: values.junit,
+    html: values.html,
+    transcripts: values.transcripts,
+    pcap: values.pcap,
+    failOnDeviation: values['fail-on-deviation'] === true,
+    version: VERSION,
+    out: io.stdout,
+    color: tty && !values['no-color'] && io.env.NO_COLOR === undefined,
+    live: tty,
+    verbose: values.verbose === true,
+  };
+}
