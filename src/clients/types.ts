@@ -53,6 +53,8 @@ export interface SmtpJob {
   readonly timeouts: Timeouts;
   /** How the client uses TLS (STARTTLS required, certificate verified or not); default `none`. */
   readonly tls?: TlsMode;
+  /** SMTP AUTH credentials (a user's own server); absent: no AUTH. Never printed: adapters pass them on without logging them. */
+  readonly auth?: { readonly user: string; readonly password: string };
 }
 
 /** A client's failure, in its own terms: codes only, the message kept for people. */
