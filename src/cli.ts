@@ -173,6 +173,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   if (command === 'serve') return serve(values, positionals, io);
   if (command === 'matrix') return matrixArgs(values, positionals, io);
   if (command === 'probe') return probe(values, positionals, io);
+  if (command === 'merge') return (await import('./commands/merge.js')).mergeArgs(values, positionals, io);
+  if (command === 'diff') return (await import('./commands/diff.js')).diffArgs(values, positionals, io);
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${quote(positionals[1]!)}`);
   // Each command loads what it needs only: `serve ftp` never loads the clients, the suites or smtp-server.
   if (command === 'run') return runArgs(values, io);
@@ -183,7 +185,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     listSuites(selectSuites(names('suite', values.suite), suiteOptions(io.env)), io.stdout);
     return 0;
   }
-  throw new UsageError(`unknown command ${quote(command)} (commands: run, matrix, list, serve, probe; see wireprobe --help)`);
+  throw new UsageError(`unknown command ${quote(command)} (commands: run, matrix, merge, diff, list, serve, probe; see wireprobe --help)`);
 }
 
 /**

@@ -20,9 +20,14 @@ export const HELP = `wireprobe ${VERSION}: how SMTP and FTP clients behave when 
 Usage:
   wireprobe run [--suite NAME,...] [--client NAME,...|all] [--server NAME,...|all] [--json FILE]
                 [--junit FILE] [--html FILE] [--transcripts DIR] [--pcap DIR] [--concurrency N]
-                [--fail-on-deviation] [--no-color] [--verbose]
+                [--fail-on-deviation] [--no-color] [--verbose] [--blob FILE]
+                [--baseline FILE [--fail-on-change]]
   wireprobe matrix smtp|ftp [--clients NAME,...] [--servers NAME,...] [--suite NAME,...]
                 [--json FILE] [--junit FILE] [--html FILE] [--transcripts DIR] [--pcap DIR] [--concurrency N] [--verbose]
+                [--blob FILE] [--baseline FILE [--fail-on-change]]
+  wireprobe merge REPORT... [--json FILE] [--blob FILE] [--junit FILE] [--html FILE] [--transcripts DIR]
+                [--fail-on-deviation]   (one run's reports from its shards' blobs)
+  wireprobe diff BEFORE AFTER [--json FILE] [--html FILE]   (cells whose outcome or verdict changed)
   wireprobe list [--suite NAME,...]
   wireprobe serve smtp [--fault SPEC]... [--nth N] [--port P] [--host ADDR]
                 [--size-limit SIZE] [--max-clients N] [--auth none|optional|required]
@@ -43,6 +48,10 @@ Examples:
   wireprobe run                                   every built-in suite, in-process clients
   wireprobe run --suite smtp/resets --json out.json --junit out.xml
   wireprobe matrix ftp --clients basic-ftp,curl --servers mock-ftp,vsftpd --html report.html
+  wireprobe run --blob shard.json                 a JSON report with titles and transcripts, for merge
+  wireprobe merge shard-1.json shard-2.json --html report.html --junit report.xml
+  wireprobe diff before.json after.json           exit 1 when a cell's outcome or verdict changed
+  wireprobe run --baseline before.json --fail-on-change
   wireprobe list
   wireprobe serve smtp --fault 'reset after DATA +64KiB'
   wireprobe serve smtp --fault 'stall before reply to dot' --nth 2 --port 2525
@@ -74,6 +83,6 @@ off: never STARTTLS, credentials in clear. Finding ids, each pass, warn, fail or
 ${FINDING_IDS}
 
 Exit codes: 0 conformant, 1 deviations found (with --fail-on-deviation; probe: a finding at or above
---fail-on), 2 bad input, an unreachable probe target, or own error, 130 interrupted (Ctrl-C), 143
+--fail-on; with --fail-on-change: a cell differs from --baseline; diff: a cell differs), 2 bad input, an unreachable probe target, or own error, 130 interrupted (Ctrl-C), 143
 stopped by SIGTERM (what finished is reported, marked incomplete; a second signal exits at once).
 `;

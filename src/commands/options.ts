@@ -13,6 +13,9 @@ export const OPTIONS = {
   servers: { type: 'string', multiple: true },
   html: { type: 'string' },
   json: { type: 'string' },
+  blob: { type: 'string' },
+  baseline: { type: 'string' },
+  'fail-on-change': { type: 'boolean' },
   junit: { type: 'string' },
   transcripts: { type: 'string' },
   pcap: { type: 'string' },
@@ -53,8 +56,21 @@ export const OPTIONS = {
 
 export type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
 
-/** Options of `run` and `matrix`: the reports, concurrency and the console's looks. */
-export const REPORTS = ['json', 'junit', 'html', 'transcripts', 'pcap', 'concurrency', 'fail-on-deviation', 'no-color', 'verbose'] as const;
+/** Options of `run` and `matrix`: the reports, concurrency, the baseline and the console's looks. */
+export const REPORTS = [
+  'json',
+  'blob',
+  'baseline',
+  'fail-on-change',
+  'junit',
+  'html',
+  'transcripts',
+  'pcap',
+  'concurrency',
+  'fail-on-deviation',
+  'no-color',
+  'verbose',
+] as const;
 /** Where a command line writes and what environment it sees: process's own, or a test's. */
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream & { readonly isTTY?: boolean };

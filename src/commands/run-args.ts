@@ -47,11 +47,15 @@ export async function matrixArgs(values: Values, positionals: readonly string[],
 /** What `run` and `matrix` share: concurrency, the reports asked for, exit policy, and the console's looks. */
 function reporting(values: Values, io: CliIo) {
   const tty = io.stdout.isTTY === true;
+  if (values['fail-on-change'] && values.baseline === undefined) throw new UsageError('--fail-on-change needs --baseline FILE: the report to compare with');
   return {
     ...(io.signal ? { signal: io.signal } : {}),
     err: io.stderr,
     concurrency: integer('concurrency', values.concurrency, DEFAULT_CONCURRENCY, 1, 64),
     json: values.json,
+    blob: values.blob,
+    baseline: values.baseline,
+    failOnChange: values['fail-on-change'] === true,
     junit: values.junit,
     html: values.html,
     transcripts: values.transcripts,

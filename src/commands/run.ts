@@ -12,6 +12,9 @@ import { writeHtml } from '../report/html.js';
 import { writeJunitReport } from '../report/junit.js';
 import { summarize } from '../report/summary.js';
 import { writeTranscripts } from '../report/transcripts.js';
+import { collectProvenance, formatProvenance, ranIn } from '../report/provenance.js';
+import { MOCK_SERVERS } from '../engine/identity.js';
+import { checkBaseline, loadBaseline } from './diff.js';
 import { EXIT_CODES, interruptedBy, interruptLine } from '../util/interrupt.js';
 import type { Suite } from '../../suites/index.js';
 
@@ -24,6 +27,8 @@ export interface RunCommand {
   readonly targets?: Targets;
   readonly concurrency: number;
   readonly json?: string;
+  /** The JSON report with each result's title and transcript: what `wireprobe merge` rebuilds HTML and JUnit from. */
+  readonly blob?: string;
   readonly junit?: string;
   /** A self-contained HTML report (src/report/html.ts). */
   readonly html?: string;
@@ -31,6 +36,10 @@ export interface RunCommand {
   /** A folder for a pcapng file per proxied session (src/pcap/files.ts). */
   readonly pcap?: string;
   readonly failOnDeviation: boolean;
+  /** A JSON report (or blob) of an earlier run: the cells that differ from it are printed after the run. */
+  readonly baseline?: string;
+  /** With `baseline`: exit 1 when any cell differs from it. */
+  readonly failOnChange?: boolean;
   readonly version: string;
   readonly out: NodeJS.WritableStream;
   /** Where a report that could not be written, and an interrupt, are named; default `out`. */
@@ -47,7 +56,8 @@ export interface RunCommand {
 
 /**
  * Runs and reports; returns the exit code: 0, or 1 when `failOnDeviation` and any result deviates, is
- * unfired or an error (`n/a` is neither: a client that is not installed does not fail a run); 2 when a
+ * unfired or an error (`n/a` is neither: a client that is not installed does not fail a run), or when
+ * `failOnChange` and a cell differs from the `baseline` (the differences are printed either way); 2 when a
  * report could not be written (named on `err`; the others are kept). When `signal` aborts (an
  * interrupt): the runs that finished are written, marked incomplete, one line says so, and the exit code
  * is 130 (SIGINT) or 143 (SIGTERM).
@@ -62,13 +72,21 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
   }
   const outputs = [
     ['json', cmd.json],
+    ['blob', cmd.blob],
     ['junit', cmd.junit],
     ['html', cmd.html],
   ] as const;
   for (const [flag, file] of outputs) if (file) await checkOutput(flag, file, 'file');
   if (cmd.transcripts) await checkOutput('transcripts', cmd.transcripts, 'dir');
   if (cmd.pcap) await checkOutput('pcap', cmd.pcap, 'dir');
+  const baseline = cmd.baseline === undefined ? undefined : await loadBaseline(cmd.baseline);
   const err = cmd.err ?? cmd.out;
+  // Collected before the run, not beside it: version probes must not take CPU from timed scenarios.
+  const collected = await collectProvenance({
+    wireprobe: cmd.version,
+    clients: cmd.clients.map((c) => c.name),
+    servers: [...cmd.servers, ...Object.values(MOCK_SERVERS)],
+  });
   const console = createConsoleReporter(cmd.out, { color: cmd.color, live: cmd.live, verbose: cmd.verbose === true });
   let total = 0;
   const results = await runScenarios(scenarios, cmd.clients, {
@@ -85,15 +103,19 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
   });
   const interrupted = interruptedBy(cmd.signal);
   const incomplete = interrupted ? { reason: `interrupted by ${interrupted}`, total } : undefined;
+  const provenance = ranIn(collected, results);
   if (!interrupted) console.end(results);
+  if (!interrupted && cmd.verbose) cmd.out.write(`${formatProvenance(provenance)}\n`);
   const jobs: ReportJob[] = [];
-  if (cmd.json) jobs.push({ flag: 'json', path: cmd.json, write: () => writeJsonReport(cmd.json!, results, cmd.version, incomplete) });
-  if (cmd.junit) jobs.push({ flag: 'junit', path: cmd.junit, write: () => writeJunitReport(cmd.junit!, results, incomplete) });
+  if (cmd.json) jobs.push({ flag: 'json', path: cmd.json, write: () => writeJsonReport(cmd.json!, results, cmd.version, incomplete, { provenance }) });
+  if (cmd.blob)
+    jobs.push({ flag: 'blob', path: cmd.blob, write: () => writeJsonReport(cmd.blob!, results, cmd.version, incomplete, { provenance, blob: true }) });
+  if (cmd.junit) jobs.push({ flag: 'junit', path: cmd.junit, write: () => writeJunitReport(cmd.junit!, results, incomplete, provenance) });
   if (cmd.html)
     jobs.push({
       flag: 'html',
       path: cmd.html,
-      write: () => writeHtml(cmd.html!, results, { version: cmd.version, generatedAt: new Date(), ...(incomplete ? { incomplete } : {}) }),
+      write: () => writeHtml(cmd.html!, results, { version: cmd.version, generatedAt: new Date(), provenance, ...(incomplete ? { incomplete } : {}) }),
     });
   if (cmd.transcripts) jobs.push({ flag: 'transcripts', path: cmd.transcripts, write: async () => void (await writeTranscripts(cmd.transcripts!, results)) });
   if (interrupted) {
@@ -105,7 +127,9 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
     return EXIT_CODES[interrupted];
   }
   const written = await writeReports(jobs, cmd.out, err);
+  const changed = baseline ? checkBaseline(baseline, results, provenance, cmd.out) : false;
   if (!written) return 2;
+  if (changed && cmd.failOnChange) return 1;
   const summary = summarize(results);
   return cmd.failOnDeviation && summary.conformant + summary.na < summary.total ? 1 : 0;
 }

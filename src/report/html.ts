@@ -2,7 +2,8 @@
  * The HTML report: one self-contained file (inline CSS and JS, no fetch of any kind, enforced by a
  * Content-Security-Policy of `default-src 'none'`) to open from disk or a CI artifact.
  *
- *   header    wireprobe version, generation time, counts per verdict
+ *   header    wireprobe version, generation time, counts per verdict, and (when known) the
+ *             provenance: Node, OpenSSL, OS, each client's and server's version (#provenance)
  *   filters   #filter-client, #filter-server, #filter-fault (a scenario): non-matching columns/rows hidden
  *   matrices  one <section> per protocol present (SMTP, then FTP):
  *               rows    = scenarios (id, title, fault text)
@@ -31,6 +32,7 @@ import { STYLE } from './html-style.js';
 import { formatOutcome } from '../engine/outcome-format.js';
 import { summarize } from './summary.js';
 import { makeDirs } from '../util/dirs.js';
+import { type Provenance, provenancePairs } from './provenance.js';
 
 /** What the report says about itself. */
 export interface HtmlMeta {
@@ -39,6 +41,8 @@ export interface HtmlMeta {
   readonly generatedAt: Date;
   /** The run was interrupted: a banner says so and how many of the planned runs are here; default absent. */
   readonly incomplete?: Incomplete;
+  /** What the results came from (src/report/provenance.ts), listed under the header; default absent. */
+  readonly provenance?: Provenance;
 }
 
 /** The whole report as one HTML document. */
@@ -328,8 +332,15 @@ function renderHeader(results: readonly Result[], meta: HtmlMeta): string {
     '<h1>wireprobe report</h1>',
     `<p class="meta">wireprobe <span id="version">${esc(meta.version)}</span> · generated <time datetime="${esc(meta.generatedAt.toISOString())}">${esc(meta.generatedAt.toISOString())}</time></p>`,
     `<p id="summary" class="summary">${s.total} result(s): ${chips.join(' ')}</p>`,
+    ...(meta.provenance ? [renderProvenance(meta.provenance)] : []),
     '</header>',
   ].join('\n');
+}
+
+/** The environment the results came from, folded: a reader comparing two reports opens it. */
+function renderProvenance(p: Provenance): string {
+  const rows = provenancePairs(p).map(([name, value]) => `<dt>${esc(name)}</dt><dd>${esc(value)}</dd>`);
+  return `<details class="meta"><summary>environment</summary><dl id="provenance">${rows.join('')}</dl></details>`;
 }
 
 function renderFilters(records: readonly ResultRecord[], matrices: readonly ProtocolMatrix[]): string {
@@ -367,7 +378,7 @@ function renderDetailsPanel(): string {
 const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Text for HTML content or a double- or single-quoted attribute value. */
-function esc(text: string): string {
+export function esc(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 }
 
@@ -386,4 +397,4 @@ function unique<T>(items: readonly T[]): T[] {
 // ─── Static parts ───────────────────────────────────────────────────────────────────────────────
 
 /** Nothing may be fetched: only the inline style and script run. */
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+export const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";

@@ -1,11 +1,14 @@
 /**
  * The JSON report: the machine-readable contract users' CI scripts read. Key names and order are part
  * of that contract; the transcript is left out (it goes to the transcript files and JUnit system-out).
+ * A blob (`--blob FILE`) is the same report with each result's title and transcript added, so that
+ * `wireprobe merge` can rebuild the HTML and JUnit reports from shards (src/report/blob.ts reads both).
  */
 import type { FtpMode } from '../clients/types.js';
 import type { Accounting, FtpReport, Outcome, OutcomeKind, Phase, Protocol, Result, SinkReport, Verdict } from '../engine/types.js';
 import type { Fault } from '../faults/types.js';
 import { buildMatrix, type Matrix } from './matrix.js';
+import type { Provenance } from './provenance.js';
 import { summarize, type Summary } from './summary.js';
 import { writeJsonFile } from './file.js';
 
@@ -40,6 +43,10 @@ export interface JsonResult {
   readonly verdict: Verdict;
   readonly reason: string;
   readonly durationMs: number;
+  /** Blobs only: the scenario's title (the HTML report's row title). */
+  readonly title?: string;
+  /** Blobs only: the transcript lines, as the JUnit system-out and the HTML details panel show them. */
+  readonly transcript?: readonly string[];
 }
 
 /** Why a report holds fewer results than the run planned (the user interrupted it), and how many it planned. */
@@ -60,21 +67,32 @@ export interface JsonReport {
   readonly reason?: string;
   /** With `incomplete`: the runs planned. */
   readonly planned?: number;
+  /** What the results came from: versions of wireprobe, Node, OpenSSL, the OS, clients and servers. */
+  readonly provenance?: Provenance;
   readonly results: readonly JsonResult[];
   readonly summary: Summary;
   /** The same results as a client x scenario matrix. */
   readonly matrix: Matrix;
 }
 
+/** What a report may add to its results: the run's provenance, and (a blob) titles and transcripts. */
+export interface JsonExtras {
+  readonly provenance?: Provenance;
+  /** Each result's title and transcript too: the blob `merge` rebuilds HTML and JUnit from. */
+  readonly blob?: boolean;
+}
+
 /** Builds the JSON report object for a run; `version` is wireprobe's own version; `incomplete` when interrupted. */
-export function toJsonReport(results: readonly Result[], version: string, incomplete?: Incomplete): JsonReport {
+export function toJsonReport(results: readonly Result[], version: string, incomplete?: Incomplete, extras: JsonExtras = {}): JsonReport {
   const cut = incomplete ? { incomplete: true as const, reason: incomplete.reason, planned: incomplete.total } : {};
-  return { tool: 'wireprobe', version, ...cut, results: results.map(toJsonResult), summary: summarize(results), matrix: buildMatrix(results) };
+  const provenance = extras.provenance ? { provenance: extras.provenance } : {};
+  const toResult = (r: Result): JsonResult => (extras.blob ? { ...toJsonResult(r), title: r.title, transcript: r.transcript } : toJsonResult(r));
+  return { tool: 'wireprobe', version, ...cut, ...provenance, results: results.map(toResult), summary: summarize(results), matrix: buildMatrix(results) };
 }
 
 /** Writes the JSON report to `file`, pretty-printed with a trailing newline, creating parent folders. */
-export async function writeJsonReport(file: string, results: readonly Result[], version: string, incomplete?: Incomplete): Promise<void> {
-  await writeJsonFile(file, toJsonReport(results, version, incomplete));
+export async function writeJsonReport(file: string, results: readonly Result[], version: string, incomplete?: Incomplete, extras?: JsonExtras): Promise<void> {
+  await writeJsonFile(file, toJsonReport(results, version, incomplete, extras));
 }
 
 function toJsonResult(r: Result): JsonResult {
