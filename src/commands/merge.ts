@@ -51,7 +51,7 @@ export function mergeReports(reports: readonly LoadedReport[]): Merged {
   const bare = reports.filter((r) => !r.blob);
   if (bare.length > 0)
     notes.push(
-      `${bare.map(name).join(', ')} ${bare.length === 1 ? 'is a JSON report' : 'are JSON reports'}, not blobs: the merged HTML and JUnit lack titles and transcripts (write shards with --blob FILE)`,
+      `${bare.map(name).join(', ')} ${bare.length === 1 ? 'is a JSON report, not a blob' : 'are JSON reports, not blobs'}: the merged HTML and JUnit lack titles and transcripts (write shards with --blob FILE)`,
     );
   for (const r of ordered.slice(1)) {
     const changes = provenanceChanges(first.provenance, r.provenance);

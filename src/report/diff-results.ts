@@ -78,10 +78,11 @@ export function formatDiff(d: RunDiff, names: { readonly before: string; readonl
   for (const c of d.onlyBefore) lines.push(`only in ${names.before}  ${c.id.padEnd(width)}  ${cell(c)}`);
   for (const c of d.onlyAfter) lines.push(`only in ${names.after}  ${c.id.padEnd(width)}  ${cell(c)}`);
   const differing = d.changed.length + d.onlyBefore.length + d.onlyAfter.length;
-  lines.push(
-    differing === 0
-      ? `no cell differs (${d.cells} cells)`
-      : `${differing} of ${d.cells} cells differ: ${d.changed.length} changed, ${d.onlyBefore.length} only in ${names.before}, ${d.onlyAfter.length} only in ${names.after}`,
-  );
+  const counts = [
+    `${d.changed.length} changed`,
+    ...(d.onlyBefore.length > 0 ? [`${d.onlyBefore.length} only in ${names.before}`] : []),
+    ...(d.onlyAfter.length > 0 ? [`${d.onlyAfter.length} only in ${names.after}`] : []),
+  ];
+  lines.push(differing === 0 ? `no cell differs (${d.cells} cells)` : `${differing} of ${d.cells} cells differ: ${counts.join(', ')}`);
   return `${lines.join('\n')}\n`;
 }

@@ -57,6 +57,18 @@ export interface Incomplete {
   readonly total: number;
 }
 
+/**
+ * Which shard of a sharded run (`--shard i/n`) a report holds, so `merge` can tell whether every shard
+ * and cell is there.
+ */
+export interface JsonShard {
+  /** 1-based. */
+  readonly index: number;
+  readonly count: number;
+  /** Cells of the whole run, every shard together: each shard says the same. */
+  readonly cells: number;
+}
+
 /** The whole JSON report. */
 export interface JsonReport {
   readonly tool: 'wireprobe';
@@ -67,6 +79,8 @@ export interface JsonReport {
   readonly reason?: string;
   /** With `incomplete`: the runs planned. */
   readonly planned?: number;
+  /** Present when the run was one shard of several. */
+  readonly shard?: JsonShard;
   /** What the results came from: versions of wireprobe, Node, OpenSSL, the OS, clients and servers. */
   readonly provenance?: Provenance;
   readonly results: readonly JsonResult[];
@@ -77,6 +91,8 @@ export interface JsonReport {
 
 /** What a report may add to its results: the run's provenance, and (a blob) titles and transcripts. */
 export interface JsonExtras {
+  /** The run was one shard of several. */
+  readonly shard?: JsonShard;
   readonly provenance?: Provenance;
   /** Each result's title and transcript too: the blob `merge` rebuilds HTML and JUnit from. */
   readonly blob?: boolean;
@@ -85,9 +101,19 @@ export interface JsonExtras {
 /** Builds the JSON report object for a run; `version` is wireprobe's own version; `incomplete` when interrupted. */
 export function toJsonReport(results: readonly Result[], version: string, incomplete?: Incomplete, extras: JsonExtras = {}): JsonReport {
   const cut = incomplete ? { incomplete: true as const, reason: incomplete.reason, planned: incomplete.total } : {};
+  const part = extras.shard ? { shard: { index: extras.shard.index, count: extras.shard.count, cells: extras.shard.cells } } : {};
   const provenance = extras.provenance ? { provenance: extras.provenance } : {};
   const toResult = (r: Result): JsonResult => (extras.blob ? { ...toJsonResult(r), title: r.title, transcript: r.transcript } : toJsonResult(r));
-  return { tool: 'wireprobe', version, ...cut, ...provenance, results: results.map(toResult), summary: summarize(results), matrix: buildMatrix(results) };
+  return {
+    tool: 'wireprobe',
+    version,
+    ...cut,
+    ...part,
+    ...provenance,
+    results: results.map(toResult),
+    summary: summarize(results),
+    matrix: buildMatrix(results),
+  };
 }
 
 /** Writes the JSON report to `file`, pretty-printed with a trailing newline, creating parent folders. */

@@ -7,15 +7,11 @@
 import { readFile } from 'node:fs/promises';
 import { columnOf } from '../engine/identity.js';
 import type { Result } from '../engine/types.js';
-import type { JsonReport, JsonResult } from './json.js';
+import type { JsonReport, JsonResult, JsonShard } from './json.js';
 import type { Provenance } from './provenance.js';
 
 /** A sharded run's part, as `run --shard i/n` writes it: `index` of `count` (1-based), `cells` in the whole run. */
-export interface ShardInfo {
-  readonly index: number;
-  readonly count: number;
-  readonly cells: number;
-}
+export type ShardInfo = JsonShard;
 
 /** A report read back. */
 export interface LoadedReport {
@@ -53,7 +49,7 @@ export async function readReport(file: string): Promise<LoadedReport | string> {
 /** Checks and converts a parsed JSON value; a string says what is wrong. */
 export function parseReport(file: string, value: unknown): LoadedReport | string {
   const not = (why: string): string => `${JSON.stringify(file)} is not a wireprobe JSON report: ${why}`;
-  const report = value as Partial<JsonReport> & { shard?: unknown };
+  const report = value as Partial<Omit<JsonReport, 'shard'>> & { shard?: unknown };
   if (typeof report !== 'object' || report === null || report.tool !== 'wireprobe') return not('no "tool": "wireprobe"');
   if (typeof report.version !== 'string') return not('no version');
   if (!Array.isArray(report.results)) return not('no results');
