@@ -58,7 +58,10 @@ export function mergeReports(reports: readonly LoadedReport[]): Merged {
     if (changes.length > 0) notes.push(`${name(r)} ran in another environment than ${name(first)}: ${changes.join('; ')}`);
   }
   return {
-    results: mergeOrder(ordered.map((r) => r.results)),
+    results: mergeOrder(
+      ordered.map((r) => r.results),
+      ordered.flatMap((r) => (r.order ? [r.order] : [])),
+    ),
     version: first.version,
     ...(first.provenance ? { provenance: first.provenance } : {}),
     notes,

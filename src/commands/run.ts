@@ -108,8 +108,14 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
   if (!interrupted && cmd.verbose) cmd.out.write(`${formatProvenance(provenance)}\n`);
   const jobs: ReportJob[] = [];
   if (cmd.json) jobs.push({ flag: 'json', path: cmd.json, write: () => writeJsonReport(cmd.json!, results, cmd.version, incomplete, { provenance }) });
-  if (cmd.blob)
-    jobs.push({ flag: 'blob', path: cmd.blob, write: () => writeJsonReport(cmd.blob!, results, cmd.version, incomplete, { provenance, blob: true }) });
+  if (cmd.blob) {
+    const order = {
+      scenarios: scenarios.map((s) => s.id),
+      servers: [...new Set([...cmd.servers, ...Object.values(MOCK_SERVERS)])],
+      clients: [...new Set(cmd.clients.map((c) => c.name))],
+    };
+    jobs.push({ flag: 'blob', path: cmd.blob, write: () => writeJsonReport(cmd.blob!, results, cmd.version, incomplete, { provenance, blob: true, order }) });
+  }
   if (cmd.junit) jobs.push({ flag: 'junit', path: cmd.junit, write: () => writeJunitReport(cmd.junit!, results, incomplete, provenance) });
   if (cmd.html)
     jobs.push({

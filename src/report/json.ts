@@ -8,6 +8,7 @@ import type { FtpMode } from '../clients/types.js';
 import type { Accounting, FtpReport, Outcome, OutcomeKind, Phase, Protocol, Result, SinkReport, Verdict } from '../engine/types.js';
 import type { Fault } from '../faults/types.js';
 import { buildMatrix, type Matrix } from './matrix.js';
+import type { RunOrder } from './merge-order.js';
 import type { Provenance } from './provenance.js';
 import { summarize, type Summary } from './summary.js';
 import { writeJsonFile } from './file.js';
@@ -83,6 +84,8 @@ export interface JsonReport {
   readonly shard?: JsonShard;
   /** What the results came from: versions of wireprobe, Node, OpenSSL, the OS, clients and servers. */
   readonly provenance?: Provenance;
+  /** Blobs only: the order the run lists its cells in, which `merge` restores. */
+  readonly order?: RunOrder;
   readonly results: readonly JsonResult[];
   readonly summary: Summary;
   /** The same results as a client x scenario matrix. */
@@ -96,6 +99,8 @@ export interface JsonExtras {
   readonly provenance?: Provenance;
   /** Each result's title and transcript too: the blob `merge` rebuilds HTML and JUnit from. */
   readonly blob?: boolean;
+  /** Written with `blob`: the run's order of scenarios, servers and clients. */
+  readonly order?: RunOrder;
 }
 
 /** Builds the JSON report object for a run; `version` is wireprobe's own version; `incomplete` when interrupted. */
@@ -103,6 +108,7 @@ export function toJsonReport(results: readonly Result[], version: string, incomp
   const cut = incomplete ? { incomplete: true as const, reason: incomplete.reason, planned: incomplete.total } : {};
   const part = extras.shard ? { shard: { index: extras.shard.index, count: extras.shard.count, cells: extras.shard.cells } } : {};
   const provenance = extras.provenance ? { provenance: extras.provenance } : {};
+  const order = extras.blob && extras.order ? { order: extras.order } : {};
   const toResult = (r: Result): JsonResult => (extras.blob ? { ...toJsonResult(r), title: r.title, transcript: r.transcript } : toJsonResult(r));
   return {
     tool: 'wireprobe',
@@ -110,6 +116,7 @@ export function toJsonReport(results: readonly Result[], version: string, incomp
     ...cut,
     ...part,
     ...provenance,
+    ...order,
     results: results.map(toResult),
     summary: summarize(results),
     matrix: buildMatrix(results),

@@ -1,40 +1,47 @@
 /**
  * The order of a merged run's results: the order the whole run would have listed them in, so that the
  * merged HTML and JUnit reports equal the unsharded run's. The runner lists runs scenario by scenario,
- * within one server by server, within one column by column (client, then FTP mode); each shard keeps
- * that order for its part. Each of the three orders is rebuilt from what the shards show of it:
+ * within one server by server, within one client by client, within one FTP mode by mode; each shard
+ * keeps that order for its part. A blob says the run's own order of scenarios, servers and clients
+ * (RunOrder); what the shards show of each order is added, for reports that do not say it:
  *
- *   each shard's sequence of scenarios ─┐
- *   ... of servers within a scenario ───┼─► topological merge (ties: first seen) ─► ranks ─► sort
- *   ... of columns within a server ─────┘
+ *   blobs' RunOrder + each shard's sequence of scenarios ──────┐
+ *                   + ... of servers within a scenario ────────┤
+ *                   + ... of clients within a server ──────────┼─► topological merge (ties: first seen)
+ *   passive, active + ... of modes within a client ────────────┘     ─► ranks ─► stable sort
  */
-import { columnOf } from '../engine/identity.js';
 import type { Result } from '../engine/types.js';
 
-/** The results of `parts` (each in its run's order) as one list in the whole run's order. */
-export function mergeOrder(parts: readonly (readonly Result[])[]): Result[] {
-  const scenarios: string[][] = [];
-  const servers: string[][] = [];
-  const columns: string[][] = [];
+/** The order a run lists its cells in, as it chose them: every scenario, server and client it was given. */
+export interface RunOrder {
+  readonly scenarios: readonly string[];
+  readonly servers: readonly string[];
+  readonly clients: readonly string[];
+}
+
+/** The results of `parts` (each in its run's order) as one list in the whole run's order; `hints`: the blobs' RunOrder. */
+export function mergeOrder(parts: readonly (readonly Result[])[], hints: readonly RunOrder[] = []): Result[] {
+  const scenarios: string[][] = hints.map((h) => [...h.scenarios]);
+  const servers: string[][] = hints.map((h) => [...h.servers]);
+  const clients: string[][] = hints.map((h) => [...h.clients]);
+  const modes: string[][] = [['passive', 'active']];
   for (const part of parts) {
     scenarios.push(runsOf(part.map((r) => r.scenarioId)));
     for (const group of groups(part, (r) => r.scenarioId)) {
       servers.push(runsOf(group.map((r) => r.server)));
-      for (const inner of groups(group, (r) => r.server)) columns.push(runsOf(inner.map(plainColumn)));
+      for (const inner of groups(group, (r) => r.server)) {
+        clients.push(runsOf(inner.map((r) => r.client)));
+        for (const own of groups(inner, (r) => r.client)) modes.push(runsOf(own.map((r) => r.mode ?? '')));
+      }
     }
   }
-  const rank = { scenario: ranks(scenarios), server: ranks(servers), column: ranks(columns) };
-  const key = (r: Result): [number, number, number] => [rank.scenario.get(r.scenarioId)!, rank.server.get(r.server)!, rank.column.get(plainColumn(r))!];
-  // Array.prototype.sort is stable: results equal in all three keep the order they were given in.
+  const rank = { scenario: ranks(scenarios), server: ranks(servers), client: ranks(clients), mode: ranks(modes) };
+  const key = (r: Result): number[] => [rank.scenario.get(r.scenarioId)!, rank.server.get(r.server)!, rank.client.get(r.client)!, rank.mode.get(r.mode ?? '')!];
+  // Array.prototype.sort is stable: results equal in every key keep the order they were given in.
   return parts.flat().sort((a, b) => {
     const [x, y] = [key(a), key(b)];
-    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+    return x.reduce((found, value, i) => found || value - y[i]!, 0);
   });
-}
-
-/** A result's column without its server: the client, for FTP with its mode. */
-function plainColumn(r: Result): string {
-  return columnOf(r.client, r.mode);
 }
 
 /** `a a b b a` → `a b a`: the sequence without repeats in a row. */

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { columnOf } from '../engine/identity.js';
 import type { Result } from '../engine/types.js';
 import type { JsonReport, JsonResult, JsonShard } from './json.js';
+import type { RunOrder } from './merge-order.js';
 import type { Provenance } from './provenance.js';
 
 /** A sharded run's part, as `run --shard i/n` writes it: `index` of `count` (1-based), `cells` in the whole run. */
@@ -26,6 +27,8 @@ export interface LoadedReport {
   readonly incomplete?: string;
   /** Every result carries its title and transcript (written with --blob). */
   readonly blob: boolean;
+  /** A blob's run order (src/report/merge-order.ts). */
+  readonly order?: RunOrder;
   readonly results: readonly Result[];
 }
 
@@ -64,6 +67,7 @@ export function parseReport(file: string, value: unknown): LoadedReport | string
     ...(report.provenance ? { provenance: report.provenance } : {}),
     ...(shard ? { shard } : {}),
     ...(report.incomplete ? { incomplete: report.reason ?? 'incomplete' } : {}),
+    ...(isOrder(report.order) ? { order: report.order } : {}),
     blob: report.results.every((r) => Array.isArray(r.transcript) && typeof r.title === 'string'),
     results,
   };
@@ -77,6 +81,12 @@ function isResult(r: unknown): r is JsonResult {
     [x.id, x.client, x.server, x.protocol, x.verdict].every((field) => typeof field === 'string') &&
     (x.outcome === null || typeof x.outcome === 'object')
   );
+}
+
+function isOrder(value: unknown): value is RunOrder {
+  const o = value as Partial<RunOrder> | null | undefined;
+  const names = (list: unknown): boolean => Array.isArray(list) && list.every((item) => typeof item === 'string');
+  return typeof o === 'object' && o !== null && names(o.scenarios) && names(o.servers) && names(o.clients);
 }
 
 function shardOf(value: unknown): ShardInfo | null {

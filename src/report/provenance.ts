@@ -30,7 +30,7 @@ export interface Provenance {
 }
 
 /** A version comes from a program's output (first line, or `pick`) or from an npm package's package.json. */
-type VersionSource =
+export type VersionSource =
   | { readonly program: string; readonly args: readonly string[]; readonly label?: string; readonly alternatives?: readonly string[] }
   | { readonly package: string };
 
@@ -71,6 +71,10 @@ export interface ProvenanceOf {
   readonly wireprobe: string;
   readonly clients: readonly string[];
   readonly servers: readonly string[];
+  /** How each client and server tells its version; default the built-in tables. */
+  readonly sources?: { readonly clients: Readonly<Record<string, VersionSource>>; readonly servers: Readonly<Record<string, VersionSource>> };
+  /** Default VERSION_TIMEOUT_MS. */
+  readonly timeoutMs?: number;
 }
 
 /** Collects the provenance of a run; the version probes run in parallel, once per distinct source. */
@@ -79,7 +83,7 @@ export async function collectProvenance(of: ProvenanceOf): Promise<Provenance> {
   const read = (source: VersionSource): Promise<string | undefined> => {
     const known = cache.get(source);
     if (known) return known;
-    const found = versionOf(source).catch(() => undefined);
+    const found = versionOf(source, of.timeoutMs ?? VERSION_TIMEOUT_MS).catch(() => undefined);
     cache.set(source, found);
     return found;
   };
@@ -88,7 +92,8 @@ export async function collectProvenance(of: ProvenanceOf): Promise<Provenance> {
     const versions = await Promise.all(unique.map((name) => read(sources[name]!)));
     return Object.fromEntries(unique.flatMap((name, i) => (versions[i] ? [[name, versions[i]]] : [])));
   };
-  const [clients, servers] = await Promise.all([table(of.clients, CLIENT_VERSIONS), table(of.servers, SERVER_VERSIONS)]);
+  const sources = of.sources ?? { clients: CLIENT_VERSIONS, servers: SERVER_VERSIONS };
+  const [clients, servers] = await Promise.all([table(of.clients, sources.clients), table(of.servers, sources.servers)]);
   return { ...environment(of.wireprobe), clients, servers };
 }
 
@@ -99,7 +104,7 @@ export function environment(wireprobe: string): Pick<Provenance, 'wireprobe' | '
 
 const packages = createRequire(import.meta.url);
 
-async function versionOf(source: VersionSource): Promise<string | undefined> {
+async function versionOf(source: VersionSource, timeoutMs: number): Promise<string | undefined> {
   if ('package' in source) return `${source.package} ${(packages(`${source.package}/package.json`) as { version: string }).version}`;
   let path: string | undefined;
   for (const name of [source.program, ...(source.alternatives ?? [])]) {
@@ -107,7 +112,7 @@ async function versionOf(source: VersionSource): Promise<string | undefined> {
     if (path) break;
   }
   if (!path) return undefined;
-  const deadline = AbortSignal.timeout(VERSION_TIMEOUT_MS);
+  const deadline = AbortSignal.timeout(timeoutMs);
   // `0>&1`: a program that writes its version to fd 0 (vsftpd) writes it to the captured stdout instead.
   const run = await runProcess('/bin/sh', ['-c', '"$0" "$@" 0>&1', path, ...source.args], { signal: deadline });
   if (deadline.aborted || run.spawnError) return undefined;
