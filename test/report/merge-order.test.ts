@@ -50,6 +50,13 @@ describe('mergeOrder', () => {
     expect(ids(mergeOrder(parts))).toEqual(ids(WHOLE));
   });
 
+  it("follows a blob's run order where the shards alone cannot tell (each client in one shard only)", () => {
+    const byClient = ['curl', 'basic-ftp'].map((client) => WHOLE.filter((r) => r.client === client));
+    const order = { scenarios: ['a', 'b', 'c', 'd'].map((s) => `ftp/x/${s}`), servers: ['mock-ftp', 'vsftpd'], clients: ['basic-ftp', 'curl'] };
+    expect(ids(mergeOrder(byClient))).not.toEqual(ids(WHOLE));
+    expect(ids(mergeOrder(byClient, [order]))).toEqual(ids(WHOLE));
+  });
+
   it('keeps one whole run as it is', () => {
     expect(ids(mergeOrder([WHOLE]))).toEqual(ids(WHOLE));
   });
