@@ -8,6 +8,9 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadModuleClient, moduleError, receivedOf } from '../../src/clients/module.js';
 import type { ClientAdapter, FtpJob, SmtpJob } from '../../src/clients/types.js';
+import { builtinTargets } from '../../src/commands/targets.js';
+import { runScenario } from '../../src/engine/run.js';
+import type { SmtpScenario } from '../../src/engine/types.js';
 import { isUserFacing } from '../../src/util/errors.js';
 import { digestOf } from '../../src/util/digest.js';
 
@@ -147,6 +150,30 @@ describe('a module adapter run', () => {
       received: digestOf(Buffer.from([1, 2, 3])),
     });
     expect(await adapter.run({ ...ftpJob, path: '/none' } as never, signal)).toEqual({ ok: true, detail: 'transfer() resolved without the file' });
+  });
+});
+
+describe('a module that never settles', () => {
+  it('is hung at the runner deadline, and its signal tells it to stop', async () => {
+    const source = [
+      'export function send(job, signal) {',
+      '  signal.addEventListener("abort", () => { globalThis.wireprobeModuleAborted = job.from; });',
+      '  return new Promise(() => undefined);',
+      '}',
+    ].join('\n');
+    const adapter = await loadOne('forever.mjs', await moduleDir('forever.mjs', source));
+    const scenario: SmtpScenario = {
+      id: 'test/module/hang',
+      suite: 'test/module',
+      protocol: 'smtp',
+      title: 'a module that never settles',
+      expect: { client: 'fails', rule: 'RULE' },
+      messageBytes: 1024,
+      timeouts: { deadline: 300 },
+    };
+    const result = await runScenario({ scenario, client: adapter }, builtinTargets());
+    expect(result).toMatchObject({ verdict: 'deviates', outcome: { kind: 'hung' } });
+    expect((globalThis as { wireprobeModuleAborted?: string }).wireprobeModuleAborted).toMatch(/@/);
   });
 });
 
