@@ -177,6 +177,7 @@ const text = (x: unknown): string | undefined => (typeof x === 'string' && x !==
  * numeric `code` that is a reply code (basic-ftp's FTPError); its `command`; the socket code underneath
  * from `cause.code`, `originalCode` (nodemailer) or a string `errno`. A Node system error (ECONNRESET,
  * with `syscall`) carries its code in `code`. The message is kept for people, credentials masked.
+ * Whatever the codes do not explain, the proxy's wire evidence does (meaning `wire`).
  */
 export function moduleError(thrown: unknown, secrets: readonly string[]): ClientError {
   const e = (typeof thrown === 'object' && thrown !== null ? thrown : {}) as Record<string, unknown>;
@@ -191,6 +192,8 @@ export function moduleError(thrown: unknown, secrets: readonly string[]): Client
     ...(cause ? { cause } : {}),
     ...(reply !== undefined ? { responseCode: reply } : {}),
     ...(command ? { command } : {}),
+    // Codes classify does not know leave the wire to decide, a failure reply the last word included.
+    meaning: 'wire',
     message,
   };
 }

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadModuleClient, moduleError, receivedOf } from '../../src/clients/module.js';
 import type { ClientAdapter, FtpJob, SmtpJob } from '../../src/clients/types.js';
 import { builtinTargets } from '../../src/commands/targets.js';
+import { classify, type Wire } from '../../src/engine/classify.js';
 import { runScenario } from '../../src/engine/run.js';
 import type { SmtpScenario } from '../../src/engine/types.js';
 import { isUserFacing } from '../../src/util/errors.js';
@@ -77,7 +78,7 @@ describe('loadModuleClient', () => {
     const adapter = await loadOne(join(FIXTURES, 'typed-client.ts'), '/');
     expect(adapter).toMatchObject({ name: 'typed-client', protocol: 'smtp' });
     const report = await adapter.run(smtpJob as never, new AbortController().signal);
-    expect(report).toEqual({ ok: false, error: { responseCode: 550, command: 'RCPT TO', message: 'refused 1 recipient(s)' } });
+    expect(report).toEqual({ ok: false, error: { responseCode: 550, command: 'RCPT TO', meaning: 'wire', message: 'refused 1 recipient(s)' } });
   });
 
   it('gives one adapter per exported function, named after the file by default, with declared modes', async () => {
@@ -135,9 +136,9 @@ describe('a module adapter run', () => {
     ].join('\n');
     const adapter = await loadOne('thrower.mjs', await moduleDir('thrower.mjs', source));
     const run = (from: string) => adapter.run({ ...smtpJob, from } as never, new AbortController().signal);
-    expect(await run('sync@x')).toEqual({ ok: false, error: { code: 'ECONNRESET', message: 'boom' } });
-    expect(await run('text@x')).toEqual({ ok: false, error: { message: 'plain text' } });
-    expect(await run('null@x')).toEqual({ ok: false, error: { message: 'null' } });
+    expect(await run('sync@x')).toEqual({ ok: false, error: { code: 'ECONNRESET', meaning: 'wire', message: 'boom' } });
+    expect(await run('text@x')).toEqual({ ok: false, error: { meaning: 'wire', message: 'plain text' } });
+    expect(await run('null@x')).toEqual({ ok: false, error: { meaning: 'wire', message: 'null' } });
   });
 
   it('reports a download by the digest of what transfer() resolved with, and none without it', async () => {
@@ -194,7 +195,18 @@ describe('moduleError', () => {
     ['string errno', Object.assign(new Error('x'), { errno: 'ETIMEDOUT' }), { cause: 'ETIMEDOUT' }],
     ['no codes at all', new Error('x'), {}],
   ])('reads codes of a %s, never its text', (_name, thrown, codes) => {
-    expect(moduleError(thrown, [])).toEqual({ ...codes, message: 'x' });
+    expect(moduleError(thrown, [])).toEqual({ ...codes, meaning: 'wire', message: 'x' });
+  });
+
+  it('leaves an error without codes to the wire: a failure reply the last word is a reply, else how the connection ended', () => {
+    const error = moduleError(new Error('550 mailbox unavailable'), []);
+    const seen = (wire: Wire | undefined) => classify({ report: { ok: false, error }, phase: 'rcpt', bytesSent: 0, wire, exitCodes: {} });
+    expect(seen({ clientSaw: null, lastReply: 550 })).toMatchObject({ kind: 'reply', code: 550, phase: 'rcpt' });
+    expect(seen({ clientSaw: 'fin', lastReply: 550 })).toMatchObject({ kind: 'reply', code: 550 });
+    expect(seen({ clientSaw: 'rst', lastReply: 550 })).toMatchObject({ kind: 'reset' });
+    expect(seen({ clientSaw: 'fin', lastReply: 250 })).toMatchObject({ kind: 'closed' });
+    expect(seen({ clientSaw: null, lastReply: 250 })).toMatchObject({ kind: 'timeout' });
+    expect(seen(undefined)).toMatchObject({ kind: 'refused', phase: 'connect' });
   });
 
   it('masks the credentials in the message it keeps', () => {
