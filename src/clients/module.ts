@@ -58,11 +58,18 @@ async function importModule(file: string, loader: 'import' | 'tsx'): Promise<Rec
   return tsImport(url, import.meta.url);
 }
 
-/** The module's client: its named exports, or the fields of its default export (defineClient, CommonJS). */
+/**
+ * The module's client: its named exports, else its default export's fields (defineClient, CommonJS). A
+ * TypeScript file tsx compiles as CommonJS (no `"type": "module"` above it) nests the default once more.
+ */
 function clientOf(exports: Record<string, unknown>): Record<string, unknown> {
-  if (exports.send !== undefined || exports.transfer !== undefined) return exports;
-  const fallback = exports.default;
-  return typeof fallback === 'object' && fallback !== null ? (fallback as Record<string, unknown>) : exports;
+  let client = exports;
+  for (let depth = 0; depth < 2 && client.send === undefined && client.transfer === undefined; depth++) {
+    const inner = client.default;
+    if (typeof inner !== 'object' || inner === null) break;
+    client = inner as Record<string, unknown>;
+  }
+  return client;
 }
 
 /** A module client with its defaults filled in and its functions bound to it. */

@@ -81,6 +81,13 @@ describe('loadModuleClient', () => {
     expect(report).toEqual({ ok: false, error: { responseCode: 550, command: 'RCPT TO', meaning: 'wire', message: 'refused 1 recipient(s)' } });
   });
 
+  it('loads a .ts default export that tsx compiles as CommonJS (no "type": "module" above it)', async () => {
+    const dir = await moduleDir('plain.ts', 'export default { name: "plain-ts", async send(job: { from: string }) { return job.from; } };\n');
+    const adapter = await loadOne('plain.ts', dir);
+    expect(adapter).toMatchObject({ name: 'plain-ts', protocol: 'smtp' });
+    expect(await adapter.run(smtpJob as never, new AbortController().signal)).toEqual({ ok: true, detail: 'a@example.test' });
+  });
+
   it('gives one adapter per exported function, named after the file by default, with declared modes', async () => {
     const source = 'export const modes = ["active", "passive"];\nexport async function send() {}\nexport async function transfer() {}\n';
     const dir = await moduleDir('both-ways.mjs', source);
