@@ -27,6 +27,14 @@ const LOADERS: Readonly<Record<string, 'import' | 'tsx'>> = {
   '.cts': 'tsx',
 };
 
+/**
+ * Whether a `--client` value names a module file (by its extension) rather than a built-in client,
+ * so the CLI can tell `./my-client.mjs` from `nodemailer` before loading anything.
+ */
+export function isModulePath(value: string): boolean {
+  return Object.hasOwn(LOADERS, extname(value).toLowerCase());
+}
+
 /** A name usable in result ids and on the command line. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 

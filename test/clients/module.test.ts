@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadModuleClient, moduleError, receivedOf } from '../../src/clients/module.js';
+import { isModulePath, loadModuleClient, moduleError, receivedOf } from '../../src/clients/module.js';
 import type { ClientAdapter, FtpJob, SmtpJob } from '../../src/clients/types.js';
 import { builtinTargets } from '../../src/commands/targets.js';
 import { classify, type Wire } from '../../src/engine/classify.js';
@@ -128,6 +128,13 @@ describe('loadModuleClient', () => {
     expect(await usageLine('bad-modes.mjs', dir)).toBe('client module "bad-modes.mjs": modes must be a non-empty list of "passive" and "active"');
     expect(await usageLine('bad-name.mjs', dir)).toMatch(/^client module "bad-name\.mjs": name "my client" must be/);
     expect(await usageLine('not-a-function.mjs', dir)).toBe('client module "not-a-function.mjs": send must be a function, not string');
+  });
+});
+
+describe('isModulePath', () => {
+  it('tells a module file from a client name by its extension', () => {
+    expect(['./a.mjs', 'a.js', '/x/a.CJS', 'a.ts', 'a.mts', 'a.cts'].map(isModulePath)).toEqual([true, true, true, true, true, true]);
+    expect(['nodemailer', 'basic-ftp', 'client.py', 'all'].map(isModulePath)).toEqual([false, false, false, false]);
   });
 });
 
