@@ -5,8 +5,10 @@ import { builtinTargets } from './targets.js';
 import { UsageError } from './usage-error.js';
 import { runScenarios } from '../engine/run.js';
 import { runCaptures } from '../pcap/files.js';
+import type { RunOf } from '../engine/identity.js';
 import type { Targets } from '../engine/targets.js';
-import { createConsoleReporter } from '../report/console.js';
+import { type CellSelection, selectCells } from '../engine/shard.js';
+import { createConsoleReporter, finalLine } from '../report/console.js';
 import { writeJsonReport } from '../report/json.js';
 import { writeHtml } from '../report/html.js';
 import { writeJunitReport } from '../report/junit.js';
@@ -43,6 +45,10 @@ export interface RunCommand {
   readonly live: boolean;
   /** Aborted by Ctrl-C or SIGTERM (src/util/interrupt.ts); default: never. */
   readonly signal?: AbortSignal;
+  /** The cells this machine runs (`--shard`, `--only-failed`: src/engine/shard.ts); default all. */
+  readonly cells?: CellSelection;
+  /** Lines for `err` once the report paths passed their checks, before the run (src/commands/shard-args.ts). */
+  readonly notes?: readonly string[];
 }
 
 /**
@@ -69,13 +75,29 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
   if (cmd.transcripts) await checkOutput('transcripts', cmd.transcripts, 'dir');
   if (cmd.pcap) await checkOutput('pcap', cmd.pcap, 'dir');
   const err = cmd.err ?? cmd.out;
+  for (const line of cmd.notes ?? []) err.write(`wireprobe: ${line}\n`);
   const console = createConsoleReporter(cmd.out, { color: cmd.color, live: cmd.live, verbose: cmd.verbose === true });
+  const started = performance.now();
   let total = 0;
+  /** Cells of the whole run, every shard together. */
+  let whole = 0;
+  const selection = cmd.cells;
+  const select = (runs: readonly RunOf[]): readonly RunOf[] => {
+    const picked = selectCells(runs, selection!);
+    whole = picked.cells;
+    if (selection?.only && selection.only.size > 0 && picked.cells === 0) {
+      throw new UsageError(
+        `--only-failed: none of the ${selection.only.size} cells that failed there is among this run's ${runs.length}; give the suites, clients and servers of that run`,
+      );
+    }
+    return picked.runs;
+  };
   const results = await runScenarios(scenarios, cmd.clients, {
     targets: cmd.targets ?? builtinTargets(),
     concurrency: cmd.concurrency,
     servers: cmd.servers,
     ...(cmd.signal ? { signal: cmd.signal } : {}),
+    ...(selection ? { select } : {}),
     ...(cmd.pcap ? { capture: runCaptures(cmd.pcap, (line) => err.write(`wireprobe: ${line}\n`)) } : {}),
     onStart: (n) => {
       total = n;
@@ -85,9 +107,10 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
   });
   const interrupted = interruptedBy(cmd.signal);
   const incomplete = interrupted ? { reason: `interrupted by ${interrupted}`, total } : undefined;
+  const shard = selection?.shard ? { ...selection.shard, cells: whole } : undefined;
   if (!interrupted) console.end(results);
   const jobs: ReportJob[] = [];
-  if (cmd.json) jobs.push({ flag: 'json', path: cmd.json, write: () => writeJsonReport(cmd.json!, results, cmd.version, incomplete) });
+  if (cmd.json) jobs.push({ flag: 'json', path: cmd.json, write: () => writeJsonReport(cmd.json!, results, cmd.version, incomplete, shard) });
   if (cmd.junit) jobs.push({ flag: 'junit', path: cmd.junit, write: () => writeJunitReport(cmd.junit!, results, incomplete) });
   if (cmd.html)
     jobs.push({
@@ -104,7 +127,16 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
     err.write(cmd.live ? `\n${line}` : line);
     return EXIT_CODES[interrupted];
   }
-  const written = await writeReports(jobs, cmd.out, err);
+  const reports: string[] = [];
+  const track = (job: ReportJob): ReportJob => ({
+    ...job,
+    write: async () => {
+      await job.write();
+      reports.push(job.path);
+    },
+  });
+  const written = await writeReports(jobs.map(track), cmd.out, err);
+  cmd.out.write(finalLine(results, { elapsedMs: performance.now() - started, ...(shard ? { shard } : {}), reports }));
   if (!written) return 2;
   const summary = summarize(results);
   return cmd.failOnDeviation && summary.conformant + summary.na < summary.total ? 1 : 0;

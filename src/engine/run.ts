@@ -51,6 +51,11 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** A capture of each run's proxied sessions (`--pcap`), closed after the run's proxy; default none. */
   readonly capture?: (run: RunOf) => CaptureSink;
+  /**
+   * The runs to make out of all the scenarios, clients and servers make (a shard's, the failed ones:
+   * src/engine/shard.ts), in input order; chosen before anything starts. Default: all.
+   */
+  readonly select?: (runs: readonly RunOf[]) => readonly RunOf[];
 }
 
 /**
@@ -62,13 +67,14 @@ export async function runScenarios(scenarios: readonly Scenario[], clients: read
     const named = (options.servers ?? []).filter((name) => protocolOfServer(options.targets, name) === s.protocol);
     return named.length ? named : [MOCK_SERVERS[s.protocol]];
   };
-  const runs: RunOf[] = scenarios.flatMap((scenario) =>
+  const all: RunOf[] = scenarios.flatMap((scenario) =>
     serversFor(scenario).flatMap((server) =>
       clients
         .filter((c) => c.protocol === scenario.protocol)
         .flatMap((client) => modesOf(scenario).map((mode) => ({ scenario, client, server, ...(mode ? { mode } : {}) }))),
     ),
   );
+  const runs = options.select ? options.select(all) : all;
   options.onStart?.(runs.length);
   const missing = new Map(await Promise.all(clients.map(async (c) => [c, await unavailable(c)] as const)));
   const results: (Result | undefined)[] = new Array<Result | undefined>(runs.length);

@@ -50,6 +50,18 @@ export interface Incomplete {
   readonly total: number;
 }
 
+/**
+ * Which shard of a sharded run (`--shard i/n`) a report holds, so `merge` can tell whether every shard
+ * and cell is there; each result's `durationMs` is what a later `--durations` balances by.
+ */
+export interface JsonShard {
+  /** 1-based. */
+  readonly index: number;
+  readonly count: number;
+  /** Cells of the whole run, every shard together (after `--only-failed`): each shard says the same. */
+  readonly cells: number;
+}
+
 /** The whole JSON report. */
 export interface JsonReport {
   readonly tool: 'wireprobe';
@@ -60,21 +72,27 @@ export interface JsonReport {
   readonly reason?: string;
   /** With `incomplete`: the runs planned. */
   readonly planned?: number;
+  /** Present when the run was one shard of several. */
+  readonly shard?: JsonShard;
   readonly results: readonly JsonResult[];
   readonly summary: Summary;
   /** The same results as a client x scenario matrix. */
   readonly matrix: Matrix;
 }
 
-/** Builds the JSON report object for a run; `version` is wireprobe's own version; `incomplete` when interrupted. */
-export function toJsonReport(results: readonly Result[], version: string, incomplete?: Incomplete): JsonReport {
+/**
+ * Builds the JSON report object for a run; `version` is wireprobe's own version; `incomplete` when
+ * interrupted; `shard` when the run was one shard of several.
+ */
+export function toJsonReport(results: readonly Result[], version: string, incomplete?: Incomplete, shard?: JsonShard): JsonReport {
   const cut = incomplete ? { incomplete: true as const, reason: incomplete.reason, planned: incomplete.total } : {};
-  return { tool: 'wireprobe', version, ...cut, results: results.map(toJsonResult), summary: summarize(results), matrix: buildMatrix(results) };
+  const part = shard ? { shard: { index: shard.index, count: shard.count, cells: shard.cells } } : {};
+  return { tool: 'wireprobe', version, ...cut, ...part, results: results.map(toJsonResult), summary: summarize(results), matrix: buildMatrix(results) };
 }
 
 /** Writes the JSON report to `file`, pretty-printed with a trailing newline, creating parent folders. */
-export async function writeJsonReport(file: string, results: readonly Result[], version: string, incomplete?: Incomplete): Promise<void> {
-  await writeJsonFile(file, toJsonReport(results, version, incomplete));
+export async function writeJsonReport(file: string, results: readonly Result[], version: string, incomplete?: Incomplete, shard?: JsonShard): Promise<void> {
+  await writeJsonFile(file, toJsonReport(results, version, incomplete, shard));
 }
 
 function toJsonResult(r: Result): JsonResult {
