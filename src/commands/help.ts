@@ -21,8 +21,10 @@ Usage:
   wireprobe run [--suite NAME,...] [--client NAME,...|all] [--server NAME,...|all] [--json FILE]
                 [--junit FILE] [--html FILE] [--transcripts DIR] [--pcap DIR] [--concurrency N]
                 [--fail-on-deviation] [--no-color] [--verbose]
+                [--shard I/N [--durations REPORT]] [--only-failed REPORT]
   wireprobe matrix smtp|ftp [--clients NAME,...] [--servers NAME,...] [--suite NAME,...]
                 [--json FILE] [--junit FILE] [--html FILE] [--transcripts DIR] [--pcap DIR] [--concurrency N] [--verbose]
+                [--shard I/N [--durations REPORT]] [--only-failed REPORT]
   wireprobe list [--suite NAME,...]
   wireprobe serve smtp [--fault SPEC]... [--nth N] [--port P] [--host ADDR]
                 [--size-limit SIZE] [--max-clients N] [--auth none|optional|required]
@@ -43,6 +45,8 @@ Examples:
   wireprobe run                                   every built-in suite, in-process clients
   wireprobe run --suite smtp/resets --json out.json --junit out.xml
   wireprobe matrix ftp --clients basic-ftp,curl --servers mock-ftp,vsftpd --html report.html
+  wireprobe matrix smtp --shard 2/4 --json shard-2.json      one of 4 CI runners' part of the matrix
+  wireprobe run --only-failed out.json --json rerun.json    only what deviated, was unfired or errored
   wireprobe list
   wireprobe serve smtp --fault 'reset after DATA +64KiB'
   wireprobe serve smtp --fault 'stall before reply to dot' --nth 2 --port 2525
