@@ -1,10 +1,11 @@
 /**
  * Runs scenarios: every scenario with every client of its protocol (FTP: in each mode) on each server
  * asked for, a few at a time; each run through `runOne` with its protocol's part (smtp-run, ftp-run).
- * Scenarios whose verdict weighs time run apart, after the rest (Scenario.schedule).
+ * Scenarios whose verdict weighs time run apart, after the rest (Scenario.schedule). A caller may keep
+ * only some of the runs (a shard's, the failed ones: RunOptions.select) before any starts.
  *
- *   scenarios × servers × clients × modes ─► shared: concurrency workers ─┐
- *                                          └► apart: ≤ APART_CONCURRENCY ─┴► runOne(smtpRun | ftpRun) ─► Result, in input order
+ *   scenarios × servers × clients × modes ─► select ─► shared: concurrency workers ─┐
+ *                                                    └► apart: ≤ APART_CONCURRENCY ─┴► runOne(smtpRun | ftpRun) ─► Result, in input order
  */
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import { installed } from '../clients/process.js';

@@ -132,3 +132,23 @@ describe('selectCells', () => {
     expect(halves.flatMap((h) => h.runs.map(id)).sort()).toEqual([...only].sort());
   });
 });
+
+describe('the partition, pinned', () => {
+  // Postfix (25 s) first; the 20 s mock cells by code unit (B < a < Ä, whatever the locale sorts), each
+  // to the lightest shard, ties to the lowest index; the 5 s cell last, to the lightest.
+  it('gives these cells these shards on every machine and locale', () => {
+    const cells: ShardCell[] = [
+      { id: 'smtp/resets/a/nodemailer', server: 'mock-smtp', expectedMs: 20_000 },
+      { id: 'smtp/resets/Ä/nodemailer', server: 'mock-smtp', expectedMs: 20_000 },
+      { id: 'smtp/resets/b/nodemailer', server: 'mock-smtp', expectedMs: 5_000 },
+      { id: 'smtp/resets/a/swaks@postfix', server: 'postfix', expectedMs: 20_000 },
+      { id: 'smtp/resets/b/swaks@postfix', server: 'postfix', expectedMs: 5_000 },
+      { id: 'smtp/resets/B/nodemailer', server: 'mock-smtp', expectedMs: 20_000 },
+    ];
+    expect(partition(cells, 3)).toEqual([
+      ['smtp/resets/a/swaks@postfix', 'smtp/resets/b/swaks@postfix'],
+      ['smtp/resets/Ä/nodemailer', 'smtp/resets/B/nodemailer'],
+      ['smtp/resets/a/nodemailer', 'smtp/resets/b/nodemailer'],
+    ]);
+  });
+});
