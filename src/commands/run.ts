@@ -82,22 +82,24 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
   /** Cells of the whole run, every shard together. */
   let whole = 0;
   const selection = cmd.cells;
-  const select = (runs: readonly RunOf[]): readonly RunOf[] => {
-    const picked = selectCells(runs, selection!);
-    whole = picked.cells;
-    if (selection?.only && selection.only.size > 0 && picked.cells === 0) {
-      throw new UsageError(
-        `--only-failed: none of the ${selection.only.size} cells that failed there is among this run's ${runs.length}; give the suites, clients and servers of that run`,
-      );
-    }
-    return picked.runs;
-  };
+  const select =
+    selection &&
+    ((runs: readonly RunOf[]): readonly RunOf[] => {
+      const picked = selectCells(runs, selection);
+      whole = picked.cells;
+      if (selection.only && selection.only.size > 0 && picked.cells === 0) {
+        throw new UsageError(
+          `--only-failed: none of the ${selection.only.size} cells that failed there is among this run's ${runs.length}; give the suites, clients and servers of that run`,
+        );
+      }
+      return picked.runs;
+    });
   const results = await runScenarios(scenarios, cmd.clients, {
     targets: cmd.targets ?? builtinTargets(),
     concurrency: cmd.concurrency,
     servers: cmd.servers,
     ...(cmd.signal ? { signal: cmd.signal } : {}),
-    ...(selection ? { select } : {}),
+    ...(select ? { select } : {}),
     ...(cmd.pcap ? { capture: runCaptures(cmd.pcap, (line) => err.write(`wireprobe: ${line}\n`)) } : {}),
     onStart: (n) => {
       total = n;
