@@ -3,6 +3,9 @@
  * test; faults armed, planned and disarmed while they run; what arrived asserted in code.
  *
  *   import { startSmtp, startFtp, startProxy, fault } from 'wireprobe';
+ *
+ * And the shapes a client module (`--client ./my-client.mjs`) is written against: its jobs, and
+ * `defineClient` for a typed default export.
  */
 export { startSmtp } from './lib/smtp.js';
 export { startFtp } from './lib/ftp.js';
@@ -13,3 +16,5 @@ export type * from './lib/types.js';
 export type { Fault, FaultKind } from './faults/types.js';
 export { FaultSyntaxError } from './faults/parse.js';
 export { WireprobeError, isWireprobeError, type WireprobeErrorCode } from './util/errors.js';
+export { defineClient, type ModuleClient, type ModuleDownload } from './clients/module-types.js';
+export type { ClientError, ClientReport, FtpJob, FtpMode, SmtpJob, Timeouts, TlsMode } from './clients/types.js';

@@ -69,6 +69,11 @@ export interface ClientError {
   readonly command?: string;
   /** A process client's exit code. */
   readonly exitCode?: number;
+  /**
+   * What a failure says whose codes classify does not know, for a client without exit codes; a module
+   * client's is `wire` (a failure reply the last word: reply); absent: the wire alone decides.
+   */
+  readonly meaning?: ExitMeaning;
   readonly message: string;
 }
 

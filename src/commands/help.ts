@@ -21,10 +21,12 @@ Usage:
   wireprobe run [--suite NAME,...] [--client NAME,...|all] [--server NAME,...|all] [--json FILE]
                 [--junit FILE] [--html FILE] [--transcripts DIR] [--pcap DIR] [--concurrency N]
                 [--fail-on-deviation] [--no-color] [--verbose] [--blob FILE]
+                [--shard I/N [--durations REPORT]] [--only-failed REPORT]
                 [--baseline FILE [--fail-on-change]]
   wireprobe matrix smtp|ftp [--clients NAME,...] [--servers NAME,...] [--suite NAME,...]
                 [--json FILE] [--junit FILE] [--html FILE] [--transcripts DIR] [--pcap DIR] [--concurrency N] [--verbose]
-                [--blob FILE] [--baseline FILE [--fail-on-change]]
+                [--blob FILE] [--shard I/N [--durations REPORT]] [--only-failed REPORT]
+                [--baseline FILE [--fail-on-change]]
   wireprobe merge REPORT... [--json FILE] [--blob FILE] [--junit FILE] [--html FILE] [--transcripts DIR]
                 [--fail-on-deviation]   (one run's reports from its shards' blobs)
   wireprobe diff BEFORE AFTER [--json FILE] [--html FILE]   (cells whose outcome or verdict changed)
@@ -48,8 +50,9 @@ Examples:
   wireprobe run                                   every built-in suite, in-process clients
   wireprobe run --suite smtp/resets --json out.json --junit out.xml
   wireprobe matrix ftp --clients basic-ftp,curl --servers mock-ftp,vsftpd --html report.html
-  wireprobe run --blob shard.json                 a JSON report with titles and transcripts, for merge
-  wireprobe merge shard-1.json shard-2.json --html report.html --junit report.xml
+  wireprobe matrix smtp --shard 2/4 --blob shard-2.json      one of 4 CI runners' part of the matrix
+  wireprobe merge shard-*.json --html report.html --junit report.xml   the 4 parts as one run's reports
+  wireprobe run --only-failed out.json --json rerun.json    only what deviated, was unfired or errored
   wireprobe diff before.json after.json           exit 1 when a cell's outcome or verdict changed
   wireprobe run --baseline before.json --fail-on-change
   wireprobe list

@@ -7,19 +7,18 @@ import { quote } from '../util/terminal.js';
 import { integer, names } from './args.js';
 import { VERSION } from './help.js';
 import { type CliIo, onlyFor, REPORTS, type Values } from './options.js';
+import { cellSelection, SHARDING } from './shard-args.js';
 import { UsageError } from './usage-error.js';
 
 /** `wireprobe run`: the suites, clients and servers named (defaults: every suite, the in-process clients, the mocks). */
 export async function runArgs(values: Values, io: CliIo): Promise<number> {
-  onlyFor('run', values, ['suite', 'client', 'server', ...REPORTS]);
+  onlyFor('run', values, ['suite', 'client', 'server', ...REPORTS, ...SHARDING]);
   const { selectClients, selectServers, selectSuites, suiteOptions } = await import('./select.js');
   const { runCommand } = await import('./run.js');
-  return runCommand({
-    suites: selectSuites(names('suite', values.suite), suiteOptions(io.env)),
-    clients: selectClients(names('client', values.client)),
-    servers: selectServers(names('server', values.server)),
-    ...reporting(values, io),
-  });
+  const suites = selectSuites(names('suite', values.suite), suiteOptions(io.env));
+  const clients = selectClients(names('client', values.client));
+  const servers = selectServers(names('server', values.server));
+  return runCommand({ suites, clients, servers, ...reporting(values, io), ...(await cells(values)) });
 }
 
 /** `wireprobe matrix smtp|ftp`: every suite of the protocol, clients x servers x faults. */
@@ -34,14 +33,20 @@ export async function matrixArgs(values: Values, positionals: readonly string[],
     );
   }
   if (positionals.length > 2) throw new UsageError(`unexpected argument ${quote(positionals[2]!)}`);
-  onlyFor(`matrix ${protocol}`, values, ['suite', 'clients', 'servers', ...REPORTS]);
+  onlyFor(`matrix ${protocol}`, values, ['suite', 'clients', 'servers', ...REPORTS, ...SHARDING]);
   const suites = selectSuites(names('suite', values.suite) ?? [protocol], sizes);
   const foreign = suites.find((s) => s.protocol !== protocol);
   if (foreign) throw new UsageError(`suite ${quote(foreign.name)} is not one of the ${protocol} suites`);
   const wanted = names('clients', values.clients);
   const clients = selectClients(wanted ?? ['all']).filter((c) => c.protocol === protocol);
   if (clients.length === 0) throw new UsageError(`no ${protocol} client among --clients ${quote(wanted?.join(',') ?? '')}`);
-  return runCommand({ suites, clients, servers: selectServers(names('servers', values.servers) ?? ['all'], protocol), ...reporting(values, io) });
+  const servers = selectServers(names('servers', values.servers) ?? ['all'], protocol);
+  return runCommand({ suites, clients, servers, ...reporting(values, io), ...(await cells(values)) });
+}
+
+/** The cells this machine runs (`--shard`, `--only-failed`), read after every other flag is checked. */
+async function cells(values: Values) {
+  return (await cellSelection(values, VERSION)) ?? {};
 }
 
 /** What `run` and `matrix` share: concurrency, the reports asked for, exit policy, and the console's looks. */

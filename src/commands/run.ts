@@ -5,8 +5,10 @@ import { builtinTargets } from './targets.js';
 import { UsageError } from './usage-error.js';
 import { runScenarios } from '../engine/run.js';
 import { runCaptures } from '../pcap/files.js';
+import type { RunOf } from '../engine/identity.js';
 import type { Targets } from '../engine/targets.js';
-import { createConsoleReporter } from '../report/console.js';
+import { type CellSelection, selectCells } from '../engine/shard.js';
+import { createConsoleReporter, finalLine } from '../report/console.js';
 import { writeJsonReport } from '../report/json.js';
 import { writeHtml } from '../report/html.js';
 import { writeJunitReport } from '../report/junit.js';
@@ -52,6 +54,10 @@ export interface RunCommand {
   readonly live: boolean;
   /** Aborted by Ctrl-C or SIGTERM (src/util/interrupt.ts); default: never. */
   readonly signal?: AbortSignal;
+  /** The cells this machine runs (`--shard`, `--only-failed`: src/engine/shard.ts); default all. */
+  readonly cells?: CellSelection;
+  /** Lines for `err` once the report paths passed their checks, before the run (src/commands/shard-args.ts). */
+  readonly notes?: readonly string[];
 }
 
 /**
@@ -81,6 +87,7 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
   if (cmd.pcap) await checkOutput('pcap', cmd.pcap, 'dir');
   const baseline = cmd.baseline === undefined ? undefined : await loadBaseline(cmd.baseline);
   const err = cmd.err ?? cmd.out;
+  for (const line of cmd.notes ?? []) err.write(`wireprobe: ${line}\n`);
   // Collected before the run, not beside it: version probes must not take CPU from timed scenarios.
   const collected = await collectProvenance({
     wireprobe: cmd.version,
@@ -88,12 +95,29 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
     servers: [...cmd.servers, ...Object.values(MOCK_SERVERS)],
   });
   const console = createConsoleReporter(cmd.out, { color: cmd.color, live: cmd.live, verbose: cmd.verbose === true });
+  const started = performance.now();
   let total = 0;
+  /** Cells of the whole run, every shard together. */
+  let whole = 0;
+  const selection = cmd.cells;
+  const select =
+    selection &&
+    ((runs: readonly RunOf[]): readonly RunOf[] => {
+      const picked = selectCells(runs, selection);
+      whole = picked.cells;
+      if (selection.only && selection.only.size > 0 && picked.cells === 0) {
+        throw new UsageError(
+          `--only-failed: none of the ${selection.only.size} cells that failed there is among this run's ${runs.length}; give the suites, clients and servers of that run`,
+        );
+      }
+      return picked.runs;
+    });
   const results = await runScenarios(scenarios, cmd.clients, {
     targets: cmd.targets ?? builtinTargets(),
     concurrency: cmd.concurrency,
     servers: cmd.servers,
     ...(cmd.signal ? { signal: cmd.signal } : {}),
+    ...(select ? { select } : {}),
     ...(cmd.pcap ? { capture: runCaptures(cmd.pcap, (line) => err.write(`wireprobe: ${line}\n`)) } : {}),
     onStart: (n) => {
       total = n;
@@ -103,18 +127,21 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
   });
   const interrupted = interruptedBy(cmd.signal);
   const incomplete = interrupted ? { reason: `interrupted by ${interrupted}`, total } : undefined;
+  const shard = selection?.shard ? { ...selection.shard, cells: whole } : undefined;
   const provenance = ranIn(collected, results);
   if (!interrupted) console.end(results);
   if (!interrupted && cmd.verbose) cmd.out.write(`${formatProvenance(provenance)}\n`);
   const jobs: ReportJob[] = [];
-  if (cmd.json) jobs.push({ flag: 'json', path: cmd.json, write: () => writeJsonReport(cmd.json!, results, cmd.version, incomplete, { provenance }) });
+  if (cmd.json) jobs.push({ flag: 'json', path: cmd.json, write: () => writeJsonReport(cmd.json!, results, cmd.version, incomplete, { shard, provenance }) });
   if (cmd.blob) {
+    // The whole run's order (every shard alike), which `merge` restores.
     const order = {
       scenarios: scenarios.map((s) => s.id),
       servers: [...new Set([...cmd.servers, ...Object.values(MOCK_SERVERS)])],
       clients: [...new Set(cmd.clients.map((c) => c.name))],
     };
-    jobs.push({ flag: 'blob', path: cmd.blob, write: () => writeJsonReport(cmd.blob!, results, cmd.version, incomplete, { provenance, blob: true, order }) });
+    const extras = { shard, provenance, blob: true, order };
+    jobs.push({ flag: 'blob', path: cmd.blob, write: () => writeJsonReport(cmd.blob!, results, cmd.version, incomplete, extras) });
   }
   if (cmd.junit) jobs.push({ flag: 'junit', path: cmd.junit, write: () => writeJunitReport(cmd.junit!, results, incomplete, provenance) });
   if (cmd.html)
@@ -132,8 +159,17 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
     err.write(cmd.live ? `\n${line}` : line);
     return EXIT_CODES[interrupted];
   }
-  const written = await writeReports(jobs, cmd.out, err);
+  const reports: string[] = [];
+  const track = (job: ReportJob): ReportJob => ({
+    ...job,
+    write: async () => {
+      await job.write();
+      reports.push(job.path);
+    },
+  });
+  const written = await writeReports(jobs.map(track), cmd.out, err);
   const changed = baseline ? checkBaseline(baseline, results, provenance, cmd.out) : false;
+  cmd.out.write(finalLine(results, { elapsedMs: performance.now() - started, ...(shard ? { shard } : {}), reports }));
   if (!written) return 2;
   if (changed && cmd.failOnChange) return 1;
   const summary = summarize(results);

@@ -80,7 +80,7 @@ function kindOf(table: ExitCodes, error: ClientError, wire: Wire | undefined): {
   if (codes.includes('ECONNREFUSED')) return { kind: 'refused' };
   if (codes.some((c) => RESET_CODES.has(c ?? ''))) return { kind: 'reset' };
   if (codes.some((c) => TLS_REJECT_CODES.has(c ?? '') || CLOSED_CODES.has(c ?? ''))) return { kind: 'closed' };
-  const meaning = error.exitCode === undefined ? undefined : table[error.exitCode];
+  const meaning = error.exitCode === undefined ? error.meaning : table[error.exitCode];
   if (meaning === 'timeout') return { kind: 'timeout' };
   const failedReply = wire?.lastReply !== undefined && wire.lastReply >= 400;
   if ((meaning === 'reply' || meaning === 'ended') && failedReply) return { kind: 'reply', code: wire.lastReply };

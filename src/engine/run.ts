@@ -1,10 +1,11 @@
 /**
  * Runs scenarios: every scenario with every client of its protocol (FTP: in each mode) on each server
  * asked for, a few at a time; each run through `runOne` with its protocol's part (smtp-run, ftp-run).
- * Scenarios whose verdict weighs time run apart, after the rest (Scenario.schedule).
+ * Scenarios whose verdict weighs time run apart, after the rest (Scenario.schedule). A caller may keep
+ * only some of the runs (a shard's, the failed ones: RunOptions.select) before any starts.
  *
- *   scenarios × servers × clients × modes ─► shared: concurrency workers ─┐
- *                                          └► apart: ≤ APART_CONCURRENCY ─┴► runOne(smtpRun | ftpRun) ─► Result, in input order
+ *   scenarios × servers × clients × modes ─► select ─► shared: concurrency workers ─┐
+ *                                                    └► apart: ≤ APART_CONCURRENCY ─┴► runOne(smtpRun | ftpRun) ─► Result, in input order
  */
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import { installed } from '../clients/process.js';
@@ -51,6 +52,11 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** A capture of each run's proxied sessions (`--pcap`), closed after the run's proxy; default none. */
   readonly capture?: (run: RunOf) => CaptureSink;
+  /**
+   * The runs to make out of all the scenarios, clients and servers make (a shard's, the failed ones:
+   * src/engine/shard.ts), in input order; chosen before anything starts. Default: all.
+   */
+  readonly select?: (runs: readonly RunOf[]) => readonly RunOf[];
 }
 
 /**
@@ -62,13 +68,14 @@ export async function runScenarios(scenarios: readonly Scenario[], clients: read
     const named = (options.servers ?? []).filter((name) => protocolOfServer(options.targets, name) === s.protocol);
     return named.length ? named : [MOCK_SERVERS[s.protocol]];
   };
-  const runs: RunOf[] = scenarios.flatMap((scenario) =>
+  const all: RunOf[] = scenarios.flatMap((scenario) =>
     serversFor(scenario).flatMap((server) =>
       clients
         .filter((c) => c.protocol === scenario.protocol)
         .flatMap((client) => modesOf(scenario).map((mode) => ({ scenario, client, server, ...(mode ? { mode } : {}) }))),
     ),
   );
+  const runs = options.select ? options.select(all) : all;
   options.onStart?.(runs.length);
   const missing = new Map(await Promise.all(clients.map(async (c) => [c, await unavailable(c)] as const)));
   const results: (Result | undefined)[] = new Array<Result | undefined>(runs.length);

@@ -12,10 +12,10 @@
  * (`context.signal`) cuts the upload and goes straight to the DELE, as the integrity upload does.
  */
 import { DataOpener, openLoggedIn, type FtpSession, type Transfer } from './ftp-control.js';
-import { remove } from './ftp-cleanup.js';
+import { withCleanup, withProbeFile } from './ftp-cleanup.js';
 import { DATA_TROUBLE, UPLOAD_DIRS } from './ftp-integrity.js';
 import { Payload } from './ftp-payload.js';
-import { codeOf, probeFileName, said } from './ftp-shared.js';
+import { codeOf, said } from './ftp-shared.js';
 import { finding, merge, skipped } from './finding.js';
 import { rfcOf } from './ids.js';
 import type { Finding, FindingStatus, ProbeContext, ProbeLimits, ProbeTarget } from './types.js';
@@ -26,7 +26,6 @@ const RFC = rfcOf(ID);
 /** The replies RFC 959 §4.2 gives for an upload there is no room for. */
 const NO_ROOM: ReadonlySet<number> = new Set([452, 552]);
 
-type Transcript = { sent: string[]; received: string[] };
 type Judged = { status: FindingStatus; advice: string; value?: string };
 
 /** The quota check, on its own session and file. */
@@ -38,61 +37,36 @@ export async function ftpQuotaChecks(target: ProbeTarget, limits: ProbeLimits, c
     ];
   const opened = await openLoggedIn(target, limits);
   if (!opened.ok) return [skipped(ID, RFC, opened.why)];
-  let s = opened.session;
-  const name = probeFileName();
-  let path: string | undefined;
-  let judged: Judged | undefined;
-  let transcript: Transcript = { sent: [], received: [] };
-  const stop = context.signal;
-  const cut = (): void => s.cut();
-  stop?.addEventListener('abort', cut, { once: true });
-  try {
-    const r = await fill(s, name, size, stop);
-    path = r.path;
-    judged = r.judged;
-    transcript = s.take();
-  } finally {
-    stop?.removeEventListener('abort', cut);
-    if (path !== undefined) {
-      const removed = await remove(s, path, target, limits);
-      s = removed.session;
-      transcript = merge(transcript, removed.transcript, 'cleanup');
-      if (!removed.ok) context.onLeftBehind?.(path, removed.said);
-      if (judged && !removed.ok)
-        judged = {
-          ...judged,
-          status: judged.status === 'pass' ? 'warn' : judged.status,
-          advice: `${judged.advice.replace(/\.$/, '')}; the probe could not delete its file ${name} (${removed.said}): remove it by hand.`,
-        };
-      else if (judged) judged = { ...judged, advice: `${judged.advice.replace(/\.$/, '')}; the probe's file was deleted.` };
-    }
-    await s.quit();
-  }
-  const j = judged ?? { status: 'fail' as FindingStatus, advice: 'The check stopped early.' };
-  return [finding(ID, j.status, RFC, j.advice, transcript, j.value)];
+  const { value, cleanup, name } = await withProbeFile(opened.session, target, limits, context, async (s, file, wrote) => {
+    const judged = await fill(s, file, size, wrote, context.signal);
+    return { judged, transcript: s.take() };
+  });
+  const j = withCleanup(value.judged, cleanup, name);
+  return [finding(ID, j.status, RFC, j.advice, cleanup ? merge(value.transcript, cleanup.transcript, 'cleanup') : value.transcript, j.value)];
 }
 
 /** STOR of up to `size` octets (in the first directory that takes it), judged. */
-async function fill(s: FtpSession, name: string, size: number, stop?: AbortSignal): Promise<{ path?: string; judged: Judged }> {
+async function fill(s: FtpSession, name: string, size: number, wrote: (path: string) => void, stop?: AbortSignal): Promise<Judged> {
   await s.command('TYPE I');
   const opener = new DataOpener(s);
   let refusal = '';
   for (const dir of UPLOAD_DIRS) {
     const plan = await opener.open();
-    if (!plan) return { judged: { status: 'skip', advice: 'Not run: no data connection could be made (see ftp.pasv-connect, ftp.epsv, ftp.active).' } };
+    if (!plan) return { status: 'skip', advice: 'Not run: no data connection could be made (see ftp.pasv-connect, ftp.epsv, ftp.active).' };
     const path = `${dir}${name}`;
     const t = await s.transfer(plan, `STOR ${path}`, new Payload(size).pieces());
-    if (stop?.aborted) return { path, judged: { status: 'skip', advice: 'Not finished: the probe was interrupted.' } };
     const first = codeOf(t.first);
-    if (NO_ROOM.has(first)) return { path, judged: refused(t, 0) };
-    if (t.first.ok && first >= 400 && !DATA_TROUBLE.has(first)) {
+    if (!stop?.aborted && t.first.ok && first >= 400 && !DATA_TROUBLE.has(first) && !NO_ROOM.has(first)) {
       refusal ||= said(t.first);
       continue;
     }
-    if (!t.first.ok || first >= 200) return { path, judged: { status: 'skip', advice: `Not run: STOR got ${said(t.first)} (see ftp.integrity).` } };
-    return { path, judged: await judge(s, path, t, size) };
+    wrote(path);
+    if (stop?.aborted) return { status: 'skip', advice: 'Not finished: the probe was interrupted.' };
+    if (NO_ROOM.has(first)) return refused(t, 0);
+    if (!t.first.ok || first >= 200) return { status: 'skip', advice: `Not run: STOR got ${said(t.first)} (see ftp.integrity).` };
+    return judge(s, path, t, size);
   }
-  return { judged: { status: 'skip', advice: `Not run: uploads are refused (${refusal}, also in pub/ and incoming/), so no quota can be reached.` } };
+  return { status: 'skip', advice: `Not run: uploads are refused (${refusal}, also in pub/ and incoming/), so no quota can be reached.` };
 }
 
 /** A 452/552: a pass when it says why in words. */

@@ -32,7 +32,7 @@ export interface RegisteredGroup {
   readonly ids: readonly FindingId[];
   readonly run: CheckGroup;
   /**
-   * It changes the server and undoes that when interrupted (the FTP uploads of integrity and quota):
+   * It changes the server and undoes that when interrupted (the FTP uploads of integrity, quota and data-timeout):
    * after an interrupt it is awaited to its end; any other group is abandoned at once (an idle wait may
    * be long). Default false.
    */
@@ -56,7 +56,7 @@ export const CHECK_GROUPS: readonly RegisteredGroup[] = [
   { protocol: 'ftp', ids: ['ftp.mlsd'], run: ftpMlsdChecks },
   { protocol: 'ftp', ids: ['ftp.integrity', 'ftp.resume'], run: ftpIntegrityChecks, cleansUp: true },
   { protocol: 'ftp', ids: ['ftp.quota'], run: ftpQuotaChecks, cleansUp: true },
-  { protocol: 'ftp', ids: ['ftp.data-timeout'], run: ftpDataTimeoutChecks },
+  { protocol: 'ftp', ids: ['ftp.data-timeout'], run: ftpDataTimeoutChecks, cleansUp: true },
   { protocol: 'ftp', ids: ['ftp.idle-timeout', 'ftp.session-limit'], run: ftpLimitChecks },
 ];
 

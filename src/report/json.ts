@@ -60,13 +60,13 @@ export interface Incomplete {
 
 /**
  * Which shard of a sharded run (`--shard i/n`) a report holds, so `merge` can tell whether every shard
- * and cell is there.
+ * and cell is there; each result's `durationMs` is what a later `--durations` balances by.
  */
 export interface JsonShard {
   /** 1-based. */
   readonly index: number;
   readonly count: number;
-  /** Cells of the whole run, every shard together: each shard says the same. */
+  /** Cells of the whole run, every shard together (after `--only-failed`): each shard says the same. */
   readonly cells: number;
 }
 
