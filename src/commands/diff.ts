@@ -68,13 +68,15 @@ export async function diffArgs(values: Values, positionals: readonly string[], i
   }
   if (values.json) await checkOutput('json', values.json, 'file');
   if (values.html) await checkOutput('html', values.html, 'file');
-  const [before, after] = await Promise.all(files.map((file) => loadReport(file)));
-  const diff = diffResults(before!.results, after!.results, provenanceChanges(before!.provenance, after!.provenance));
-  io.stdout.write(formatDiff(diff, { before: before!.file, after: after!.file }));
+  // One after the other: the first bad file is the one named.
+  const before = await loadReport(files[0]!);
+  const after = await loadReport(files[1]!);
+  const diff = diffResults(before.results, after.results, provenanceChanges(before.provenance, after.provenance));
+  io.stdout.write(formatDiff(diff, { before: before.file, after: after.file }));
   const jobs: ReportJob[] = [];
-  if (values.json) jobs.push({ flag: 'json', path: values.json, write: () => writeJsonFile(values.json!, toJsonDiff(diff, before!, after!)) });
+  if (values.json) jobs.push({ flag: 'json', path: values.json, write: () => writeJsonFile(values.json!, toJsonDiff(diff, before, after)) });
   if (values.html)
-    jobs.push({ flag: 'html', path: values.html, write: () => writeDiffHtml(values.html!, diff, { before: before!, after: after!, generatedAt: new Date() }) });
+    jobs.push({ flag: 'html', path: values.html, write: () => writeDiffHtml(values.html!, diff, { before: before, after: after, generatedAt: new Date() }) });
   if (!(await writeReports(jobs, io.stdout, io.stderr))) return 2;
   return differs(diff) ? 1 : 0;
 }

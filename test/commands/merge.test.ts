@@ -115,6 +115,23 @@ describe('wireprobe merge', () => {
     }
   });
 
+  it("merges the blobs of real `--shard` runs into the whole run's rows, columns and testcases, in order", async () => {
+    const run = ['run', '--suite', 'smtp/framing,ftp/modes', '--client', 'nodemailer,nodemailer-pool,basic-ftp'];
+    for (const shard of ['1/2', '2/2']) {
+      const { code } = await cli([...run, '--shard', shard, '--blob', path(`real-${shard[0]}.json`)]);
+      expect(code).toBe(0);
+    }
+    const out = { html: path('real.html'), junit: path('real.xml') };
+    const merged = await cli(['merge', path('real-2.json'), path('real-1.json'), '--html', out.html, '--junit', out.junit]);
+    expect([merged.code, merged.stderr]).toEqual([0, '']);
+    const cells = (html: string): string[] => [...html.matchAll(/<(?:td|th|tr)[^>]*?(?:data-id|data-scenario|data-column)="([^"]*)"/g)].map((m) => m[1]!);
+    expect(cells(whole.html).length).toBeGreaterThan(blob.results.length);
+    expect(cells(await readFile(out.html, 'utf8'))).toEqual(cells(whole.html));
+    const testcases = (xml: string): string[] => [...xml.matchAll(/<testcase classname="([^"]*)" name="([^"]*)"/g)].map((m) => `${m[1]} ${m[2]}`);
+    expect(testcases(whole.junit)).toHaveLength(blob.results.length);
+    expect(testcases(await readFile(out.junit, 'utf8'))).toEqual(testcases(whole.junit));
+  }, 180_000);
+
   it('shows provenance in every report the whole run wrote', () => {
     expect(JSON.parse(whole.json).provenance).toMatchObject({ node: process.version, clients: { nodemailer: expect.stringMatching(/^nodemailer /) } });
     expect(whole.html).toContain('<dl id="provenance">');
