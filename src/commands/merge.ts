@@ -16,7 +16,7 @@ import { writeJsonReport } from '../report/json.js';
 import { writeJunitReport } from '../report/junit.js';
 import type { LoadedReport, ShardInfo } from '../report/merge-read.js';
 import { mergeOrder } from '../report/merge-order.js';
-import { type Provenance, provenanceChanges } from '../report/provenance.js';
+import { joinProvenance, type Provenance, provenanceChanges } from '../report/provenance.js';
 import { summarize } from '../report/summary.js';
 import { writeTranscripts } from '../report/transcripts.js';
 import { quote } from '../util/terminal.js';
@@ -57,13 +57,18 @@ export function mergeReports(reports: readonly LoadedReport[]): Merged {
     const changes = provenanceChanges(first.provenance, r.provenance);
     if (changes.length > 0) notes.push(`${name(r)} ran in another environment than ${name(first)}: ${changes.join('; ')}`);
   }
+  const hints = ordered.flatMap((r) => (r.order ? [r.order] : []));
+  const provenance = joinProvenance(
+    ordered.flatMap((r) => (r.provenance ? [r.provenance] : [])),
+    hints[0],
+  );
   return {
     results: mergeOrder(
       ordered.map((r) => r.results),
-      ordered.flatMap((r) => (r.order ? [r.order] : [])),
+      hints,
     ),
     version: first.version,
-    ...(first.provenance ? { provenance: first.provenance } : {}),
+    ...(provenance ? { provenance } : {}),
     notes,
   };
 }

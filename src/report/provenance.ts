@@ -170,3 +170,32 @@ export function ranIn(p: Provenance, results: readonly { readonly client: string
     Object.fromEntries(Object.entries(table).filter(([name]) => names.has(name)));
   return { ...p, clients: keep(p.clients, clients), servers: keep(p.servers, servers) };
 }
+
+/**
+ * One provenance for the shards of a run: the first's environment, and every client and server any
+ * of them ran (the first version seen), in `order` (the run's own order of names) when given.
+ */
+export function joinProvenance(
+  all: readonly Provenance[],
+  order?: { readonly clients: readonly string[]; readonly servers: readonly string[] },
+): Provenance | undefined {
+  const [first] = all;
+  if (!first) return undefined;
+  const join = (tables: readonly Readonly<Record<string, string>>[], names: readonly string[] = []): Record<string, string> => {
+    const found = new Map<string, string>();
+    for (const table of tables) for (const [name, version] of Object.entries(table)) if (!found.has(name)) found.set(name, version);
+    const rank = (name: string): number => (names.includes(name) ? names.indexOf(name) : names.length);
+    return Object.fromEntries([...found].sort(([a], [b]) => rank(a) - rank(b)));
+  };
+  return {
+    ...first,
+    clients: join(
+      all.map((p) => p.clients),
+      order?.clients,
+    ),
+    servers: join(
+      all.map((p) => p.servers),
+      order?.servers,
+    ),
+  };
+}

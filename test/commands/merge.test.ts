@@ -10,6 +10,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import type { JsonReport } from '../../src/report/json.js';
+import { ranIn } from '../../src/report/provenance.js';
 
 class Sink extends Writable {
   text = '';
@@ -64,7 +65,10 @@ async function shards(name: string, count: number, pick: (i: number) => number, 
   const files: string[] = [];
   for (let k = 0; k < count; k += 1) {
     const file = path(`${name}-${k + 1}.json`);
-    const part = { ...blob, shard: { index: k + 1, count, cells: blob.results.length }, results: blob.results.filter((_, i) => pick(i) === k), ...over };
+    const results = blob.results.filter((_, i) => pick(i) === k);
+    // A shard lists the clients and servers it ran, as `run` does.
+    const provenance = ranIn(blob.provenance!, results);
+    const part = { ...blob, shard: { index: k + 1, count, cells: blob.results.length }, provenance, results, ...over };
     await writeFile(file, JSON.stringify(part));
     files.push(file);
   }
@@ -91,6 +95,7 @@ describe('wireprobe merge', () => {
     const cuts: [string, number, (i: number) => number][] = [
       ['two', 2, (i) => ((i * 7) % 3 === 0 ? 0 : 1)],
       ['three', 3, (i) => (i < 5 ? 2 : i % 3)],
+      ['by-client', 3, (i) => ['basic-ftp', 'nodemailer-pool', 'nodemailer'].indexOf(blob.results[i]!.client)],
     ];
     for (const [name, count, pick] of cuts) {
       const files = await shards(name, count, pick);

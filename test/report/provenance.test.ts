@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { collectProvenance, environment, formatProvenance, type Provenance, provenanceChanges, provenancePairs, ranIn } from '../../src/report/provenance.js';
+import {
+  collectProvenance,
+  environment,
+  formatProvenance,
+  joinProvenance,
+  type Provenance,
+  provenanceChanges,
+  provenancePairs,
+  ranIn,
+} from '../../src/report/provenance.js';
 
 const base: Provenance = {
   wireprobe: '1.2.3',
@@ -81,6 +90,15 @@ describe('formatting provenance', () => {
 
   it('keeps only the clients and servers some result ran with', () => {
     expect(ranIn(base, [{ client: 'nodemailer', server: 'mock-smtp' }])).toEqual({ ...base, clients: { nodemailer: 'nodemailer 10.6.0' } });
+  });
+
+  it("joins shards' provenance: the first's environment, every client and server in the run's order", () => {
+    const a = { ...base, clients: { nodemailer: 'nodemailer 10.6.0' }, servers: {} };
+    const b = { ...base, node: 'v22', clients: { curl: 'curl 8', nodemailer: 'nodemailer 9' }, servers: { 'mock-smtp': 'smtp-server 3' } };
+    const joined = joinProvenance([a, b], { clients: ['curl', 'nodemailer'], servers: [] });
+    expect(joined).toEqual({ ...base, clients: { curl: 'curl 8', nodemailer: 'nodemailer 10.6.0' }, servers: { 'mock-smtp': 'smtp-server 3' } });
+    expect(Object.keys(joined!.clients)).toEqual(['curl', 'nodemailer']);
+    expect(joinProvenance([])).toBeUndefined();
   });
 
   it("describes this machine's Node and OS", () => {
