@@ -53,9 +53,11 @@ export function mergeReports(reports: readonly LoadedReport[]): Merged {
     notes.push(
       `${bare.map(name).join(', ')} ${bare.length === 1 ? 'is a JSON report, not a blob' : 'are JSON reports, not blobs'}: the merged HTML and JUnit lack titles and transcripts (write shards with --blob FILE)`,
     );
-  for (const r of ordered.slice(1)) {
-    const changes = provenanceChanges(first.provenance, r.provenance);
-    if (changes.length > 0) notes.push(`${name(r)} ran in another environment than ${name(first)}: ${changes.join('; ')}`);
+  // Compared with the first in shard order, whose environment the merged provenance keeps.
+  const [lead, ...rest] = ordered;
+  for (const r of rest) {
+    const changes = provenanceChanges(lead!.provenance, r.provenance);
+    if (changes.length > 0) notes.push(`${name(r)} ran in another environment than ${name(lead!)}: ${changes.join('; ')}`);
   }
   const hints = ordered.flatMap((r) => (r.order ? [r.order] : []));
   const provenance = joinProvenance(

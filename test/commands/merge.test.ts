@@ -160,7 +160,7 @@ describe('wireprobe merge', () => {
     const [one, two] = await shards('env', 2, (i) => i % 2);
     const changed = JSON.parse(await readFile(two!, 'utf8')) as JsonReport;
     await writeFile(two!, JSON.stringify({ ...changed, provenance }));
-    const merged = await cli(['merge', one!, two!]);
+    const merged = await cli(['merge', two!, one!]);
     expect(merged.code).toBe(0);
     expect(merged.stderr).toMatch(/^wireprobe: note: ".*env-2.json" ran in another environment than ".*env-1.json": node: "v[\d.]+" vs "v0.0.1"\n$/);
   });
