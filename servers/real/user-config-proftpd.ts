@@ -102,7 +102,10 @@ export function mergeProftpdConf(userText: string, input: ProftpdMergeInput, mac
   const directive = (name: string, args: string): string | undefined => {
     const key = name.toLowerCase();
     seen.add(key);
-    if (forced.has(key) || knobs.has(key) || DROPPED.has(key)) return decide(overridden, name, args, forced.get(key) ?? knobs.get(key));
+    if (forced.has(key) || knobs.has(key) || DROPPED.has(key)) {
+      decide(overridden, name, args, forced.get(key) ?? knobs.get(key));
+      return undefined; // ours is written once, at the top (forced) or the end (knobs)
+    }
     const path = args.split(/\s+/)[0] ?? '';
     if (key === 'loadmodule' && !machine.exists(join(input.modules, args.replace(/\.c$/, '.so')))) return decide(overridden, name, args, undefined);
     if (CERTIFICATES.has(key) && missingPath(path, machine)) {
