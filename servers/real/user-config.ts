@@ -5,7 +5,6 @@
  * where mail and uploads land, anything that would reach outside); each override is listed.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import type { RealServerName } from './types.js';
 
 /** One setting of the user's that the launcher replaced: its key, the user's value, and ours. */
 export interface Overridden {
@@ -22,7 +21,7 @@ export const REMOVED = '(removed: server default)';
 export type ConfigurableServer = 'postfix' | 'vsftpd' | 'proftpd';
 
 /** Why a server takes no user config file, for those that do not. */
-export const NOT_CONFIGURABLE: Readonly<Partial<Record<RealServerName, string>>> = {
+export const NOT_CONFIGURABLE: Readonly<Record<string, string>> = {
   'pure-ftpd': 'pure-ftpd has no config file (it takes options)',
   exim: "exim's Debian configuration is a split template: not supported",
 };
