@@ -6,7 +6,8 @@
  *           kept as written (`$name` references are left for Postfix to expand).
  *   merge:  ours for the instance's keys (addresses, queue and log paths, where mail lands), outward
  *           keys removed (relayhost, transports, content filters, milters...), restriction items that
- *           ask DNS or a policy server dropped, maps that cannot be read here dropped, certificate
+ *           ask DNS or a policy server dropped, maps and `/file/name` items that cannot be read here
+ *           dropped (a setting left with none is removed, but for a restriction list), certificate
  *           paths that do not exist here replaced by the launcher's localhost certificate; every other
  *           setting (restrictions, limits, timeouts, banner) kept. Each change is listed.
  */
@@ -139,7 +140,8 @@ function withoutOutside(value: string, machine: Machine): string {
       if (takesArgument) i++;
       continue;
     }
-    if (unusableMap(item, machine)) {
+    // A `/file/name` item is read by Postfix for its list: one that is not here would be fatal.
+    if (unusableMap(item, machine) || missingPath(item, machine)) {
       changed = true;
       if (kept.at(-1)?.startsWith('check_')) kept.pop(); // the restriction the map was the argument of
       continue;
@@ -179,11 +181,15 @@ export function mergeMainCf(userText: string, input: PostfixMergeInput, machine:
     let ours: string | undefined = value;
     if (key in input.forced) ours = input.forced[key];
     else if (key in input.knobs) ours = input.knobs[key];
-    else if (OUTWARD.has(key)) ours = undefined;
+    else if (OUTWARD.has(key) && value !== '') ours = undefined;
     else if (/(_file|_files|_directory|_path|_CApath)$/.test(key) && items(value).some((path) => missingPath(path, machine))) {
       ours = certificateKey(key, input.certificate);
       usesCertificate ||= ours !== undefined;
-    } else ours = withoutOutside(value, machine);
+    } else {
+      ours = withoutOutside(value, machine);
+      // `myorigin = /etc/mailname` without the file: Postfix's default, not an empty value.
+      if (ours === '' && value !== '' && !key.endsWith('_restrictions')) ours = undefined;
+    }
     const written = decide(overridden, key, value, ours);
     if (written !== undefined) out.set(key, written);
   }

@@ -17,6 +17,7 @@ import type { Result } from '../../src/engine/types.js';
 import { writeTranscripts } from '../../src/report/transcripts.js';
 import { SUITES } from '../../suites/index.js';
 import { REMOVED } from '../../servers/real/user-config.js';
+import { DEBIAN_MAIN_CF, DEBIAN_VSFTPD_CONF } from './user-config-fixtures.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -78,6 +79,29 @@ describe('postfix:FILE', () => {
     const written = await writeTranscripts(join(dir, 'transcripts'), results);
     expect(written).toHaveLength(3);
     expect(await readdir(join(dir, 'transcripts', 'smtp', 'framing', 'dot-stuffing'))).toContain('nodemailer@postfix:small.cf.txt');
+  });
+});
+
+describe("Debian's stock files", () => {
+  it('Postfix delivers with the generated main.cf; vsftpd serves a download with the shipped vsftpd.conf', async () => {
+    const servers = selectServers([
+      `postfix:${await config('debian-main.cf', DEBIAN_MAIN_CF)}`,
+      `vsftpd:${await config('debian-vsftpd.conf', DEBIAN_VSFTPD_CONF)}`,
+    ]);
+    const results = await runScenarios(
+      [...scenario('smtp/framing/dot-stuffing'), ...scenario('ftp/modes/baseline-download')],
+      [...clients('nodemailer', 'smtp'), ...clients('ftplib', 'ftp')],
+      {
+        targets: builtinTargets(),
+        servers,
+      },
+    );
+    expect(results.map((r) => [r.id, r.outcome?.kind, r.verdict])).toEqual([
+      ['smtp/framing/dot-stuffing/nodemailer@postfix:debian-main.cf', 'delivered', 'conformant'],
+      ['ftp/modes/baseline-download/ftplib/passive@vsftpd:debian-vsftpd.conf', 'delivered', 'conformant'],
+      ['ftp/modes/baseline-download/ftplib/active@vsftpd:debian-vsftpd.conf', 'delivered', 'conformant'],
+    ]);
+    expect(results[0]!.transcript.join('\n')).toContain('ESMTP Postfix (Debian/GNU)');
   });
 });
 

@@ -8,6 +8,7 @@ import { REMOVED, type Machine } from '../../servers/real/user-config.js';
 import { mergeMainCf, parseMainCf, UserConfigSyntaxError } from '../../servers/real/user-config-postfix.js';
 import { mergeProftpdConf, parseProftpdConf } from '../../servers/real/user-config-proftpd.js';
 import { mergeVsftpdConf, parseVsftpdConf } from '../../servers/real/user-config-vsftpd.js';
+import { DEBIAN_MAIN_CF } from './user-config-fixtures.js';
 
 /** A machine with these files and accounts, nothing else. */
 function machine(files: Record<string, string> = {}, accounts: readonly string[] = []): Machine {
@@ -231,5 +232,31 @@ describe('proftpd.conf', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe("Debian's own files", () => {
+  it("Postfix's generated main.cf: the missing snakeoil certificate, /etc/mailname and the aliases are overridden", () => {
+    const merged = mergeMainCf(
+      DEBIAN_MAIN_CF,
+      {
+        forced: { alias_maps: '', alias_database: '', inet_interfaces: '127.0.0.1', inet_protocols: 'ipv4', mydestination: '' },
+        knobs: {},
+        fallback: {},
+        certificate,
+      },
+      machine({ '/etc/ssl/certs': '' }),
+    );
+    expect(Object.fromEntries(merged.overridden.map((o) => [o.key, o.ours]))).toEqual({
+      smtpd_tls_cert_file: certificate.certFile,
+      smtpd_tls_key_file: certificate.keyFile,
+      alias_maps: '',
+      alias_database: '',
+      myorigin: REMOVED,
+      mydestination: '',
+      inet_interfaces: '127.0.0.1',
+      inet_protocols: 'ipv4',
+    });
+    expect(parseMainCf(merged.text).get('smtpd_relay_restrictions')).toBe('permit_mynetworks permit_sasl_authenticated defer_unauth_destination');
   });
 });
