@@ -182,6 +182,8 @@ export function mergeMainCf(userText: string, input: PostfixMergeInput, machine:
     if (key in input.forced) ours = input.forced[key];
     else if (key in input.knobs) ours = input.knobs[key];
     else if (OUTWARD.has(key) && value !== '') ours = undefined;
+    // Its SASL backend (Dovecot's socket, saslauthd) is not in the private instance: smtpd dies before its greeting.
+    else if (key === 'smtpd_sasl_auth_enable') ours = 'no';
     else if (/(_file|_files|_directory|_path|_CApath)$/.test(key) && items(value).some((path) => missingPath(path, machine))) {
       ours = certificateKey(key, input.certificate);
       usesCertificate ||= ours !== undefined;

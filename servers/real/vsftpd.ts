@@ -157,6 +157,9 @@ function userConfig(userText: string, dir: string, port: number, range: readonly
         ...pick(['pasv_address', 'pasv_min_port', 'pasv_max_port', 'connect_from_port_20', 'vsftpd_log_file']),
         // Anonymous sessions run as this account, which owns the upload directory.
         ftp_username: 'ftp',
+        // The login is ours, not one of the user's: their lists of users and anonymous passwords do not apply to it.
+        userlist_enable: 'NO',
+        secure_email_list_enable: 'NO',
         xferlog_file: join(dir, 'xferlog'),
       },
       knobs,

@@ -49,6 +49,9 @@ describe('postfix:FILE', () => {
         'smtpd_tls_key_file = /etc/ssl/nowhere/user.key',
         'smtpd_banner = $myhostname ESMTP user-config',
         'inet_interfaces = all',
+        'smtpd_sasl_auth_enable = yes',
+        'smtpd_sasl_type = dovecot',
+        'smtpd_sasl_path = private/auth',
       ].join('\n'),
     );
     const small = await config('small.cf', '# the user limits messages to 20 kB\nmessage_size_limit = 20000\n');
@@ -65,7 +68,13 @@ describe('postfix:FILE', () => {
     expect([mine.outcome?.kind, mine.verdict, mine.sink]).toEqual(['delivered', 'conformant', { copies: 1, intact: true }]);
     expect(mine.serverConfig?.file).toBe(outward);
     const overridden = Object.fromEntries(mine.serverConfig!.overridden.map((o) => [o.key, o.ours]));
-    expect(overridden).toMatchObject({ relayhost: REMOVED, smtpd_milters: REMOVED, content_filter: REMOVED, inet_interfaces: '127.0.0.1' });
+    expect(overridden).toMatchObject({
+      relayhost: REMOVED,
+      smtpd_milters: REMOVED,
+      content_filter: REMOVED,
+      inet_interfaces: '127.0.0.1',
+      smtpd_sasl_auth_enable: 'no',
+    });
     expect(overridden.smtpd_tls_cert_file).toMatch(/cert\.pem$/);
     expect(overridden.smtpd_banner).toBeUndefined();
     expect(mine.transcript.join('\n')).toContain('ESMTP user-config');
