@@ -47,3 +47,53 @@ rsa_cert_file=/etc/ssl/certs/ssl-cert-snakeoil.pem
 rsa_private_key_file=/etc/ssl/private/ssl-cert-snakeoil.key
 ssl_enable=NO
 `;
+
+/** proftpd.conf as Debian 12's proftpd-core package ships it, comments left out. */
+export const DEBIAN_PROFTPD_CONF = `Include /etc/proftpd/modules.conf
+UseIPv6 on
+<IfModule mod_ident.c>
+  IdentLookups off
+</IfModule>
+ServerName "Debian"
+ServerType standalone
+DeferWelcome off
+DefaultServer on
+ShowSymlinks on
+TimeoutNoTransfer 600
+TimeoutStalled 600
+TimeoutIdle 1200
+DisplayLogin welcome.msg
+DisplayChdir .message true
+ListOptions "-l"
+DenyFilter \\*.*/
+Port 21
+<IfModule mod_dynmasq.c>
+</IfModule>
+MaxInstances 30
+User proftpd
+Group nogroup
+Umask 022 022
+AllowOverwrite on
+TransferLog /var/log/proftpd/xferlog
+SystemLog /var/log/proftpd/proftpd.log
+<IfModule mod_quotatab.c>
+QuotaEngine off
+</IfModule>
+<IfModule mod_ratio.c>
+Ratios off
+</IfModule>
+<IfModule mod_delay.c>
+DelayEngine on
+</IfModule>
+<IfModule mod_ctrls.c>
+ControlsEngine off
+ControlsMaxClients 2
+ControlsLog /var/log/proftpd/controls.log
+ControlsInterval 5
+ControlsSocket /var/run/proftpd/proftpd.sock
+</IfModule>
+<IfModule mod_ctrls_admin.c>
+AdminControlsEngine off
+</IfModule>
+Include /etc/proftpd/conf.d/
+`;

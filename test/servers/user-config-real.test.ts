@@ -17,7 +17,7 @@ import type { Result } from '../../src/engine/types.js';
 import { writeTranscripts } from '../../src/report/transcripts.js';
 import { SUITES } from '../../suites/index.js';
 import { REMOVED } from '../../servers/real/user-config.js';
-import { DEBIAN_MAIN_CF, DEBIAN_VSFTPD_CONF } from './user-config-fixtures.js';
+import { DEBIAN_MAIN_CF, DEBIAN_PROFTPD_CONF, DEBIAN_VSFTPD_CONF } from './user-config-fixtures.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -111,6 +111,17 @@ describe("Debian's stock files", () => {
       ['ftp/modes/baseline-download/ftplib/active@vsftpd:debian-vsftpd.conf', 'delivered', 'conformant'],
     ]);
     expect(results[0]!.transcript.join('\n')).toContain('ESMTP Postfix (Debian/GNU)');
+  });
+
+  it('proftpd serves a download with the shipped proftpd.conf', async () => {
+    const servers = selectServers([`proftpd:${await config('debian-proftpd.conf', DEBIAN_PROFTPD_CONF)}`]);
+    const results = await runScenarios(scenario('ftp/modes/baseline-download'), clients('ftplib', 'ftp'), { targets: builtinTargets(), servers });
+    expect(results.map((r) => [r.id, r.outcome?.kind, r.verdict])).toEqual([
+      ['ftp/modes/baseline-download/ftplib/passive@proftpd:debian-proftpd.conf', 'delivered', 'conformant'],
+      ['ftp/modes/baseline-download/ftplib/active@proftpd:debian-proftpd.conf', 'delivered', 'conformant'],
+    ]);
+    const overridden = results[0]!.serverConfig!.overridden.map((o) => o.key);
+    expect(overridden).toEqual(expect.arrayContaining(['Include', 'UseIPv6', 'Port', 'User', 'SystemLog', 'TransferLog', 'ControlsLog']));
   });
 });
 
