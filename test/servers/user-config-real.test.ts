@@ -186,6 +186,14 @@ describe('a config that cannot be used', () => {
     expect(stderr.text).toContain(`"${server}"`);
   });
 
+  it('matrix ftp --servers postfix:FILE: one line, not an FTP server', async () => {
+    const file = await config('ok.cf', 'myhostname = a\n');
+    const stderr = new Sink();
+    const code = await main(['matrix', 'ftp', '--servers', `postfix:${file}`], { stdout: new Sink(), stderr, env: { NO_COLOR: '1' } });
+    expect([code, stderr.text.trimEnd().split('\n').length]).toEqual([2, 1]);
+    expect(stderr.text).toContain('is not an ftp server');
+  });
+
   it('a syntax error names the file and the line', async () => {
     const file = await config('bad.cf', 'myhostname = a\nnot a setting\n');
     const stderr = new Sink();

@@ -4,6 +4,7 @@
  * refused as a syntax error.
  */
 import { describe, expect, it } from 'vitest';
+import { learnUserConfig, serverNames } from '../../src/commands/targets.js';
 import { REMOVED, type Machine } from '../../servers/real/user-config.js';
 import { mergeMainCf, parseMainCf, UserConfigSyntaxError } from '../../servers/real/user-config-postfix.js';
 import { mergeProftpdConf, parseProftpdConf } from '../../servers/real/user-config-proftpd.js';
@@ -258,5 +259,17 @@ describe("Debian's own files", () => {
       inet_protocols: 'ipv4',
     });
     expect(parseMainCf(merged.text).get('smtpd_relay_restrictions')).toBe('permit_mynetworks permit_sasl_authenticated defer_unauth_destination');
+  });
+});
+
+describe('the names of user configurations', () => {
+  it('is LAUNCHER:BASENAME, safe in ids and file names, the same for the same file and numbered for another with that name', () => {
+    expect(learnUserConfig('postfix', '/srv/a/main.cf')).toBe('postfix:main.cf');
+    expect(learnUserConfig('postfix', '/srv/a/../a/main.cf')).toBe('postfix:main.cf');
+    expect(learnUserConfig('postfix', '/srv/b/main.cf')).toBe('postfix:main.cf-2');
+    expect(learnUserConfig('vsftpd', '/srv/my ftp/vs ftpd.conf')).toBe('vsftpd:vs_ftpd.conf');
+    expect(serverNames('smtp')).toEqual(expect.arrayContaining(['postfix', 'postfix:main.cf', 'postfix:main.cf-2']));
+    expect(serverNames('smtp')).not.toContain('vsftpd:vs_ftpd.conf');
+    expect(serverNames('ftp')).toContain('vsftpd:vs_ftpd.conf');
   });
 });
