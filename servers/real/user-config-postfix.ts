@@ -11,10 +11,7 @@
  *           paths that do not exist here replaced by the launcher's localhost certificate; every other
  *           setting (restrictions, limits, timeouts, banner) kept. Each change is listed.
  */
-import { decide, type Machine, type Merged, missingPath, type Overridden } from './user-config.js';
-
-/** A main.cf line that is not `name = value`, with its line number. */
-export class UserConfigSyntaxError extends Error {}
+import { decide, type Machine, type Merged, missingPath, type Overridden, UserConfigSyntaxError } from './user-config.js';
 
 /** main.cf's settings in file order, each name once (its last value). */
 export function parseMainCf(text: string): Map<string, string> {
@@ -98,7 +95,7 @@ const INDEXED_MAPS: ReadonlyMap<string, string> = new Map([
 ]);
 const FILE_MAPS = new Set(['texthash', 'regexp', 'pcre', 'cidr', 'sqlite']);
 
-/** Why the map `token` (`type:name`) cannot be read here, or undefined (not a map, or a usable one). */
+/** Whether the map `token` (`type:name`) cannot be read here; false for anything that is not a map. */
 function unusableMap(token: string, machine: Machine): boolean {
   const match = /^([a-z]+):(.+)$/.exec(token);
   if (!match) return false;

@@ -13,8 +13,7 @@
  *           the banner are the user's. Each change is listed.
  */
 import { basename, join } from 'node:path';
-import { decide, type Machine, type Merged, missingPath, type Overridden, REMOVED } from './user-config.js';
-import { UserConfigSyntaxError } from './user-config-postfix.js';
+import { decide, type Machine, type Merged, missingPath, type Overridden, REMOVED, UserConfigSyntaxError } from './user-config.js';
 
 export type ProftpdNode =
   | { readonly kind: 'directive'; readonly name: string; readonly args: string }

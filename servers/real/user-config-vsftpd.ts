@@ -6,8 +6,7 @@
  * are off, the anonymous login stands in for their local users: it may upload, make directories and
  * overwrite, so whether a client can upload is up to the user's write_enable, as for a local user.
  */
-import { decide, type Machine, type Merged, missingPath, type Overridden } from './user-config.js';
-import { UserConfigSyntaxError } from './user-config-postfix.js';
+import { decide, type Machine, type Merged, missingPath, type Overridden, UserConfigSyntaxError } from './user-config.js';
 
 /** vsftpd.conf's settings in file order, each key once (its last value). */
 export function parseVsftpdConf(text: string): Map<string, string> {

@@ -6,6 +6,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 
+/** A line of a user's config file the server would not read: `line N: expected ...`. */
+export class UserConfigSyntaxError extends Error {}
+
 /** One setting of the user's that the launcher replaced: its key, the user's value, and ours. */
 export interface Overridden {
   readonly key: string;
@@ -76,9 +79,4 @@ export function decide(overridden: Overridden[], key: string, user: string, ours
 /** Whether `path` is an absolute path without `$` references that does not exist here. */
 export function missingPath(path: string, machine: Machine): boolean {
   return path.startsWith('/') && !path.includes('$') && !machine.exists(path);
-}
-
-/** The overridden keys as one short line: `relayhost, smtpd_milters (2 keys)`. */
-export function overriddenSummary(overridden: readonly Overridden[]): string {
-  return overridden.map((o) => `${o.key} ${JSON.stringify(o.user)} -> ${o.ours === REMOVED ? 'removed' : JSON.stringify(o.ours)}`).join('; ');
 }

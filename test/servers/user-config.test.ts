@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { learnUserConfig, serverNames } from '../../src/commands/targets.js';
-import { REMOVED, type Machine } from '../../servers/real/user-config.js';
-import { mergeMainCf, parseMainCf, UserConfigSyntaxError } from '../../servers/real/user-config-postfix.js';
+import { REMOVED, type Machine, UserConfigSyntaxError } from '../../servers/real/user-config.js';
+import { mergeMainCf, parseMainCf } from '../../servers/real/user-config-postfix.js';
 import { mergeProftpdConf, parseProftpdConf } from '../../servers/real/user-config-proftpd.js';
 import { mergeVsftpdConf, parseVsftpdConf } from '../../servers/real/user-config-vsftpd.js';
 import { DEBIAN_MAIN_CF } from './user-config-fixtures.js';
