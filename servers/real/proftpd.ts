@@ -152,7 +152,6 @@ function userConfig(userText: string, dir: string, port: number, range: readonly
       ],
       knobs,
       fallback: [['MaxInstances', String(Math.max(STOCK_MAX_INSTANCES, (o.maxSessions ?? 0) + 10))]],
-      head: '',
       tail: [
         o.active === 'off' ? '<Limit PORT EPRT>\n  DenyAll\n</Limit>\n' : '',
         o.tls && !loadsTls ? '<IfModule mod_dso.c>\n  LoadModule mod_tls.c\n</IfModule>\n' : '',

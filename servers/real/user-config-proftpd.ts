@@ -63,8 +63,7 @@ export interface ProftpdMergeInput {
   readonly knobs: ReadonlyArray<readonly [string, string]>;
   /** Written only when the user's config has no such directive. */
   readonly fallback: ReadonlyArray<readonly [string, string]>;
-  /** Config text of ours written at the top (the ModulePath block) and at the end (knob blocks). */
-  readonly head: string;
+  /** Config text of ours written at the end (the knobs' blocks). */
   readonly tail: string;
   /** The module directory LoadModule reads from. */
   readonly modules: string;
@@ -98,10 +97,11 @@ export function mergeProftpdConf(userText: string, input: ProftpdMergeInput, mac
   const seen = new Set<string>();
   let usesCertificate = false;
 
-  const directive = (name: string, args: string): string | undefined => {
+  /** `server`: in the server's own context (top level, <Global>, <IfModule>), where the instance's directives live. */
+  const directive = (name: string, args: string, server: boolean): string | undefined => {
     const key = name.toLowerCase();
-    seen.add(key);
-    if (forced.has(key) || knobs.has(key) || DROPPED.has(key)) {
+    if (server) seen.add(key);
+    if (server && (forced.has(key) || knobs.has(key) || DROPPED.has(key))) {
       decide(overridden, name, args, forced.get(key) ?? knobs.get(key));
       return undefined; // ours is written once, at the top (forced) or the end (knobs)
     }
@@ -117,7 +117,7 @@ export function mergeProftpdConf(userText: string, input: ProftpdMergeInput, mac
     return args;
   };
 
-  const render = (nodes: readonly ProftpdNode[], indent: string, depth: number): string[] =>
+  const render = (nodes: readonly ProftpdNode[], indent: string, depth: number, server = true): string[] =>
     nodes.flatMap((node): string[] => {
       const key = node.name.toLowerCase();
       if (node.kind === 'directive' && key === 'include') {
@@ -126,10 +126,10 @@ export function mergeProftpdConf(userText: string, input: ProftpdMergeInput, mac
           decide(overridden, node.name, node.args, undefined);
           return [];
         }
-        return render(parseProftpdConf(text), indent, depth + 1);
+        return render(parseProftpdConf(text), indent, depth + 1, server);
       }
       if (node.kind === 'directive') {
-        const args = directive(node.name, node.args);
+        const args = directive(node.name, node.args, server);
         return args === undefined ? [] : [`${indent}${node.name} ${args}`.trimEnd()];
       }
       const dir = node.args.replace(/^"|"$/g, '');
@@ -138,12 +138,14 @@ export function mergeProftpdConf(userText: string, input: ProftpdMergeInput, mac
         overridden.push({ key: `<${node.name} ${node.args}>`, user: 'block', ours: REMOVED });
         return [];
       }
-      return [`${indent}<${node.name}${node.args ? ` ${node.args}` : ''}>`, ...render(node.children, `${indent}  `, depth), `${indent}</${node.name}>`];
+      // An <Anonymous> or <Directory> block's own User, MaxClients... are the user's rules for that login or path.
+      const inner = server && (key === 'global' || key === 'ifmodule' || key === 'ifdefine');
+      return [`${indent}<${node.name}${node.args ? ` ${node.args}` : ''}>`, ...render(node.children, `${indent}  `, depth, inner), `${indent}</${node.name}>`];
     });
 
   const body = render(parseProftpdConf(userText), '', 0);
   const fallback = input.fallback.filter(([name]) => !seen.has(name.toLowerCase()));
   const lines = (pairs: ReadonlyArray<readonly [string, string]>) => pairs.map(([name, args]) => `${name} ${args}`.trimEnd());
-  const text = [...lines(input.forced), input.head.trimEnd(), ...body, ...lines(fallback), ...lines(input.knobs), input.tail.trimEnd()].filter(Boolean);
+  const text = [...lines(input.forced), ...body, ...lines(fallback), ...lines(input.knobs), input.tail.trimEnd()].filter(Boolean);
   return { text: `${text.join('\n')}\n`, overridden, usesCertificate };
 }

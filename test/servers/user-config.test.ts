@@ -186,12 +186,16 @@ describe('proftpd.conf', () => {
       '<Anonymous ~ftp>',
       '  User ftp',
       '</Anonymous>',
+      '<Anonymous /srv/anon>',
+      '  User ftp',
+      '  MaxClients 2',
+      '</Anonymous>',
       'ExtendedLog /var/log/proftpd/access.log WRITE',
       '<Limit STOR>',
       '  DenyAll',
       '</Limit>',
     ].join('\n');
-    const files = { '/home/u/extra.conf': 'MaxClients 9\n', '/mods/mod_ban.so': '' };
+    const files = { '/home/u/extra.conf': 'MaxClients 9\n', '/mods/mod_ban.so': '', '/srv/anon': '' };
     const merged = mergeProftpdConf(
       user,
       {
@@ -201,7 +205,6 @@ describe('proftpd.conf', () => {
         ],
         knobs: [],
         fallback: [['MaxInstances', '30']],
-        head: '',
         tail: '',
         modules: '/mods',
         dir: '/tmp/x',
@@ -225,6 +228,10 @@ describe('proftpd.conf', () => {
         'MaxClients 9',
         'ServerName "User FTP"',
         'LoadModule mod_ban.c',
+        '<Anonymous /srv/anon>',
+        '  User ftp',
+        '  MaxClients 2',
+        '</Anonymous>',
         'ExtendedLog /tmp/x/user-access.log WRITE',
         '<Limit STOR>',
         '  DenyAll',
