@@ -127,9 +127,12 @@ describe("Debian's stock files", () => {
 
 describe('vsftpd:FILE and proftpd:FILE', () => {
   it("vsftpd keeps the user's write_enable=NO: the upload the stock vsftpd takes is refused", async () => {
-    const file = await config('vsftpd.conf', 'listen=NO\nlisten_ipv6=YES\nanonymous_enable=NO\nlocal_enable=YES\nwrite_enable=NO\n');
+    const file = await config('vsftpd.conf', 'listen=NO\nlisten_ipv6=YES\nanonymous_enable=NO\nlocal_enable=YES\nwrite_enable=NO\nmax_clients=50\n');
     const servers = selectServers(['vsftpd', `vsftpd:${file}`]);
     const results = await runScenarios(scenario('ftp/modes/baseline-upload'), clients('ftplib', 'ftp'), { targets: builtinTargets(), servers });
+    // A scenario's session limit wins over the user's max_clients for that scenario, and says so.
+    const [limited] = await runScenarios(scenario('ftp/limits/under-limit'), clients('ftplib', 'ftp'), { targets: builtinTargets(), servers: [servers[1]!] });
+    expect(limited?.serverConfig?.overridden).toContainEqual({ key: 'max_clients', user: '50', ours: '4' });
     for (const r of results.filter((r) => r.server === 'vsftpd')) expect([r.id, r.outcome?.kind, r.sink?.copies]).toEqual([r.id, 'delivered', 1]);
     const mine = results.filter((r) => r.server === 'vsftpd:vsftpd.conf');
     expect(mine.length).toBeGreaterThan(0);
