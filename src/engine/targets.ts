@@ -5,7 +5,7 @@
  * and the real servers' launchers), the seam a user's own server plugs into.
  */
 import { posix } from 'node:path';
-import type { FtpScenario, Protocol, SmtpScenario } from './types.js';
+import type { FtpScenario, Protocol, ServerConfig, SmtpScenario } from './types.js';
 
 /** What every target has, whatever its protocol. */
 export interface TargetBase {
@@ -17,6 +17,8 @@ export interface TargetBase {
    * runner has the proxy delay each connection by as much, so a burst still overlaps at the server.
    */
   readonly delaysGreeting: boolean;
+  /** Started from the user's own config file: which, and what of it was overridden (copied into each result). */
+  readonly config?: ServerConfig;
   /** Resolves once the server has settled after the clients left (mocks: no connection open). */
   idle(): Promise<void>;
   close(): Promise<void>;

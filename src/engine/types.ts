@@ -196,6 +196,15 @@ export interface Accounting {
   readonly duplicated: number;
 }
 
+/**
+ * A user's own server configuration a run used (`--server postfix:./main.cf`): the file, and every
+ * setting of it the launcher replaced to run it here (`ours` says the value it ran with).
+ */
+export interface ServerConfig {
+  readonly file: string;
+  readonly overridden: ReadonlyArray<{ readonly key: string; readonly user: string; readonly ours: string }>;
+}
+
 /** One scenario run by one client against one server. */
 export interface Result {
   /** `scenarioId/column`, unique in a run. */
@@ -210,6 +219,8 @@ export interface Result {
   /** FTP: the data-connection mode the client ran in. */
   readonly mode?: FtpMode;
   readonly server: string;
+  /** The user's own configuration the server ran with, and what of it was overridden. */
+  readonly serverConfig?: ServerConfig;
   readonly title: string;
   readonly fault: Fault | null;
   readonly faultFired: boolean;

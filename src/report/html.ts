@@ -29,6 +29,7 @@ import type { Incomplete } from './json.js';
 import { SCRIPT } from './html-script.js';
 import { STYLE } from './html-style.js';
 import { formatOutcome } from '../engine/outcome-format.js';
+import { formatOverride, noteHeader, serverConfigNotes } from './server-config.js';
 import { summarize } from './summary.js';
 import { makeDirs } from '../util/dirs.js';
 
@@ -65,6 +66,10 @@ export function renderHtml(results: readonly Result[], meta: HtmlMeta): string {
     renderFilters(records, matrices),
     '<main>',
     ...(matrices.length > 0 ? matrices.map(renderMatrix) : ['<p class="none">No results.</p>']),
+    ...serverConfigNotes(results).map(
+      (n) =>
+        `<p class="server-config-note" data-server="${esc(n.server)}">${esc(noteHeader(n))}${n.overridden.map((o) => `<br><code>${esc(formatOverride(o))}</code>`).join('')}</p>`,
+    ),
     '<p id="no-match" class="none" hidden>Nothing matches these filters.</p>',
     '</main>',
     renderDetailsPanel(),

@@ -3,7 +3,7 @@
  * of that contract; the transcript is left out (it goes to the transcript files and JUnit system-out).
  */
 import type { FtpMode } from '../clients/types.js';
-import type { Accounting, FtpReport, Outcome, OutcomeKind, Phase, Protocol, Result, SinkReport, Verdict } from '../engine/types.js';
+import type { Accounting, FtpReport, Outcome, OutcomeKind, Phase, Protocol, Result, ServerConfig, SinkReport, Verdict } from '../engine/types.js';
 import type { Fault } from '../faults/types.js';
 import { buildMatrix, type Matrix } from './matrix.js';
 import { summarize, type Summary } from './summary.js';
@@ -27,6 +27,8 @@ export interface JsonResult {
   /** FTP: `passive` or `active`, the data-connection mode the client ran in. */
   readonly mode?: FtpMode;
   readonly server: string;
+  /** Present when the server ran the user's own config file: the file, and each setting overridden (key, the user's value, ours). */
+  readonly serverConfig?: ServerConfig;
   /** The fault as injected, or null for a baseline. */
   readonly fault: Fault | null;
   readonly faultFired: boolean;
@@ -103,6 +105,7 @@ function toJsonResult(r: Result): JsonResult {
     client: r.client,
     ...(r.mode ? { mode: r.mode } : {}),
     server: r.server,
+    ...(r.serverConfig ? { serverConfig: r.serverConfig } : {}),
     fault: r.fault,
     faultFired: r.faultFired,
     outcome: r.outcome === null ? null : toJsonOutcome(r.outcome),
