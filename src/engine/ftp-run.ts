@@ -40,6 +40,7 @@ export function ftpRun(
   return {
     refuse: () => {
       if (!client.modes.includes(mode)) return `${client.name} has no ${mode} mode`;
+      if (client.directions && !client.directions.includes(transfer.direction)) return `${client.name} does not ${transfer.direction}`;
       if (transfer.resume && !client.resumes) return `${client.name} cannot resume an upload`;
       if (transfer.sources && !client.binds) return `${client.name} cannot choose the address it connects from`;
       return undefined;
