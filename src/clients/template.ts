@@ -52,7 +52,7 @@ export function parseTemplate(command: string, label: string): Template {
   if (program === undefined || program === '') throw bad('no program to run');
   const first = partsOf(program, bad);
   if (first.some((p) => 'placeholder' in p)) throw bad('the program (the first word) cannot be a placeholder');
-  if (program.includes('=') && !program.includes('/')) throw bad(`${quote(program)} looks like a variable assignment, which would need a shell`);
+  if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(program)) throw bad(`${quote(program)} looks like a variable assignment, which would need a shell`);
   const args = rest.map((word) => partsOf(word, bad));
   const uses = new Set(args.flatMap((parts) => parts.flatMap((p) => ('placeholder' in p ? [p.placeholder] : []))));
   return { program: textOf(first), args, uses };
