@@ -4,7 +4,7 @@
  * exit code (0: success; else the user's exit-code map, unmapped: `wire`) and the wire evidence the
  * proxy recorded, never from its output (src/engine/classify.ts).
  *
- *   spec ─► checkCommandClient ─► parseTemplate ─► run: temp dir (0700) ─► {message}/{file} (0600) ─► fill ─► runProcess
+ *   spec ─► checkCommandClient ─► parseTemplate ─► run: temp dir (0700) ─► {message}/{file} (0600), else stdin ─► fill ─► runProcess
  *        password: env WIREPROBE_PASSWORD only ──────────────────────────────────────────────────────────────┘   └─► exit code (+ download's digest)
  */
 import { writeFile } from 'node:fs/promises';
@@ -72,8 +72,8 @@ export function checkCommandClient(spec: CommandClientSpec): CommandClientSpec {
     throw new UsageError(
       `${label}: {${foreign}} is no ${spec.protocol.toUpperCase()} placeholder (${spec.protocol}: ${allowed.map((p) => `{${p}}`).join(' ')})`,
     );
-  if (spec.protocol === 'ftp' && !template.uses.has('file')) {
-    throw new UsageError(`${label}: an FTP template needs {file}, the local file to upload from or download to`);
+  if (spec.protocol === 'ftp' && template.uses.has('direction') && !template.uses.has('file')) {
+    throw new UsageError(`${label}: a template with {direction} downloads too, so it needs {file}, the local file to download to`);
   }
   for (const [code, meaning] of Object.entries(spec.exitCodes ?? {})) {
     if (!/^[1-9]\d{0,2}$/.test(code) || Number(code) > 255) throw new UsageError(`${label}: bad exit code ${quote(code)}: expected 1 to 255 (0 is success)`);
@@ -187,7 +187,10 @@ async function transfer(template: Template, job: FtpJob, signal: AbortSignal): P
         direction: job.direction,
         ...timeoutValues(job.timeouts),
       };
-      const run = await runProcess(template.program, fill(template, values), { signal, env: { [PASSWORD_ENV]: job.password } });
+      // An upload's data is on stdin too: a program reading a pipe (`curl -T -`) fails a cut upload at
+      // its own pace, not at a file's, and the template may not need {file} at all.
+      const stdin = job.direction === 'upload' ? { stdin: job.data } : {};
+      const run = await runProcess(template.program, fill(template, values), { ...stdin, signal, env: { [PASSWORD_ENV]: job.password } });
       const report = reportOf(run, job.password);
       if (!report.ok || job.direction === 'upload') return report;
       return { ...report, received: await digestFile(file) };

@@ -131,7 +131,7 @@ describe('command client specs', () => {
   it.each<[CommandClientSpec, string]>([
     [{ ...smtp, command: 'mailer {path}' }, '{path} is no SMTP placeholder'],
     [{ ...ftp, command: 'up {from} {file}' }, '{from} is no FTP placeholder'],
-    [{ ...ftp, command: 'up {host}' }, 'an FTP template needs {file}'],
+    [{ ...ftp, command: 'ftpjob {host} {direction}' }, 'a template with {direction} downloads too, so it needs {file}'],
     [{ ...smtp, exitCodes: { '0': 'timeout' } }, 'bad exit code "0"'],
     [{ ...smtp, exitCodes: { '256': 'timeout' } }, 'bad exit code "256"'],
     [{ ...smtp, exitCodes: { x: 'timeout' } }, 'bad exit code "x"'],
@@ -221,7 +221,7 @@ describe('command client runs', () => {
     expect(await (client as SmtpClientAdapter).run(smtpJob, never)).toEqual({ ok: false, error: { signal: 'SIGSEGV', message: 'killed by SIGSEGV' } });
   });
 
-  it('gives an upload as {file}, named after the remote file, with {path} {user} {mode} {direction}', async () => {
+  it('gives an upload as {file}, named after the remote file, and on stdin, with {path} {user} {mode} {direction}', async () => {
     const body = `printf "%s\\n" "$@" > ${dir}/args; cat "$1" > ${dir}/data; printf %s "$WIREPROBE_PASSWORD" > ${dir}/env`;
     const client = commandClient({
       name: 'f',
@@ -234,6 +234,9 @@ describe('command client runs', () => {
     expect(file).toMatch(/\/up load\.bin$/);
     expect(rest).toEqual(['/dir/up load.bin', 'u', 'active', 'upload', '127.0.0.1:2121']);
     expect([out('data'), out('env')]).toEqual(['file content', 'ftp-secret']);
+    const fromStdin = commandClient({ name: 'f', protocol: 'ftp', command: script(`cat > ${dir}/stdin`, '{path}') }) as FtpClientAdapter;
+    expect((await fromStdin.run(ftpJob, never)).ok).toBe(true);
+    expect(out('stdin')).toBe('file content');
     expect(existsSync(file!)).toBe(false);
   });
 
