@@ -75,6 +75,10 @@ export function checkCommandClient(spec: CommandClientSpec): CommandClientSpec {
   if (spec.protocol === 'ftp' && template.uses.has('direction') && !template.uses.has('file')) {
     throw new UsageError(`${label}: a template with {direction} downloads too, so it needs {file}, the local file to download to`);
   }
+  const exits: unknown = spec.exitCodes;
+  if (exits !== undefined && (typeof exits !== 'object' || exits === null || Array.isArray(exits))) {
+    throw new UsageError(`${label}: exitCodes must map exit codes to meanings, e.g. {"28": "timeout"}`);
+  }
   for (const [code, meaning] of Object.entries(spec.exitCodes ?? {})) {
     if (!/^[1-9]\d{0,2}$/.test(code) || Number(code) > 255) throw new UsageError(`${label}: bad exit code ${quote(code)}: expected 1 to 255 (0 is success)`);
     if (!COMMAND_EXITS.includes(meaning))
@@ -104,6 +108,7 @@ function checkModes(spec: CommandClientSpec, template: Template, label: string):
     return undefined;
   }
   const modes = spec.modes ?? (template.uses.has('mode') ? ['passive', 'active'] : ['passive']);
+  if (!Array.isArray(modes)) throw new UsageError(`${label}: modes must be a list: ["passive"], ["active"] or both`);
   const bad = modes.find((m) => m !== 'passive' && m !== 'active');
   if (bad !== undefined) throw new UsageError(`${label}: bad mode ${quote(String(bad))}: expected passive or active`);
   if (modes.length === 0 || new Set(modes).size !== modes.length) throw new UsageError(`${label}: modes must list passive, active or both, once each`);

@@ -141,6 +141,9 @@ describe('command client specs', () => {
     [{ ...ftp, modes: [] }, 'modes must list'],
     [{ ...ftp, modes: ['epsv'] } as unknown as CommandClientSpec, 'bad mode "epsv"'],
     [{ ...smtp, protocol: 'imap' } as unknown as CommandClientSpec, 'bad protocol "imap"'],
+    [{ ...ftp, modes: 'passive' } as unknown as CommandClientSpec, 'modes must be a list'],
+    [{ ...smtp, exitCodes: ['timeout'] } as unknown as CommandClientSpec, 'exitCodes must map exit codes to meanings'],
+    [{ ...smtp, command: 42 } as unknown as CommandClientSpec, 'its command must be a string'],
   ])('refuses a spec naming the bad part (%#)', (spec, says) => {
     expect(usageError(() => checkCommandClient(spec))).toContain(says);
   });
