@@ -28,8 +28,9 @@ const curlSmtpCommand = commandClient({
 /**
  * curl's FTP command line as the built-in runs it: the password in a config file (mode 0600, in the
  * run's private directory beside {file}), written by an sh script from WIREPROBE_PASSWORD, then `exec
- * curl` with an upload on stdin (`-T -`, as the built-in: curl reading a pipe fails a cut upload later
- * than curl reading a file, which moves a racy cell, see the report) or a download to {file}. The
+ * curl` with an upload on stdin (`-T -`, as the built-in: reading a file, curl fails an upload whose
+ * data connection was cut sooner, often before the server's 226, which moves close-data-mid-stor's
+ * phase from stor to transfer) or a download to {file}. The
  * values go in as sh's arguments, never into its script. The exit codes curl-ftp.ts maps to `reply`
  * or `timeout` are mapped alike; its `ended` codes (a reply curl could not parse) stay `wire`.
  */
@@ -72,7 +73,7 @@ describe('a command client built from curl', () => {
     expect(got['curl-cmd']).toEqual(got.curl);
   }, 300_000);
 
-  it('gives the same outcome kinds and phases as the built-in curl on ftp/resets, in both modes', async () => {
+  it('gives the same outcome kinds and phases as the built-in curl on ftp/resets in both modes', async () => {
     const got = await cells('ftp/resets', [curlFtpClient, curlFtpCommand]);
     expect(Object.keys(got['curl-cmd']!)).toHaveLength(44);
     expect(got['curl-cmd']).toEqual(got.curl);
