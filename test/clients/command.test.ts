@@ -221,7 +221,7 @@ describe('command client runs', () => {
 
   it('reports a command killed by a signal the runner did not send as such, for classify to read from the wire', async () => {
     const client = commandClient({ name: 'm', protocol: 'smtp', command: script('kill -SEGV $$', '{to}') });
-    expect(await (client as SmtpClientAdapter).run(smtpJob, never)).toEqual({ ok: false, error: { signal: 'SIGSEGV', message: 'killed by SIGSEGV' } });
+    expect(await (client as SmtpClientAdapter).run(smtpJob, never)).toEqual({ ok: false, error: { meaning: 'wire', message: 'killed by SIGSEGV' } });
   });
 
   it('gives an upload as {file}, named after the remote file, and on stdin, with {path} {user} {mode} {direction}', async () => {
@@ -260,7 +260,7 @@ describe('command client runs', () => {
     const path = out('path');
     expect(statSync(path).isFile()).toBe(true);
     abort.abort();
-    expect(await running).toMatchObject({ ok: false, error: { signal: 'SIGKILL' } });
+    expect(await running).toMatchObject({ ok: false, error: { message: 'killed by SIGKILL' } });
     expect(existsSync(dirname(path))).toBe(false);
   });
 });

@@ -94,8 +94,8 @@ describe('classify', () => {
     ['an RST: the RST', { clientSaw: 'rst', lastReply: 451 } as Wire, { kind: 'reset' }],
     ['a FIN after a 250: the FIN', { clientSaw: 'fin', lastReply: 250 } as Wire, { kind: 'closed' }],
     ['no connection: refused', undefined, { kind: 'refused', phase: 'connect' }],
-  ])('reads a process killed by a signal (not by the runner) from the wire: %s', (_what, wire, want) => {
-    const outcome = classify({ report: failed({ signal: 'SIGSEGV' }), phase: 'rcpt', bytesSent: 0, wire, exitCodes: {} });
+  ])("reads a failure without an exit code whose own meaning is wire (a crashed command client's) from the wire: %s", (_what, wire, want) => {
+    const outcome = classify({ report: failed({ meaning: 'wire' }), phase: 'rcpt', bytesSent: 0, wire, exitCodes: {} });
     expect(outcome).toMatchObject(want);
   });
 
