@@ -93,7 +93,8 @@ export function ftpRun(
       const ftp = ftpReport(sessions);
       const expect = transfer.expect?.[mode] ?? scenario.expect;
       const { verdict, reason } = judgeFtp({ expect, unfired, outcome, transferred, download, ftp });
-      return { outcome, sink, ftp, verdict, reason };
+      const left = await plan.server.tidy?.();
+      return { outcome, sink, ftp, verdict, reason: left ? `${reason}; ${left}` : reason };
     },
   };
 }

@@ -24,9 +24,21 @@ export interface Evidence {
   readonly violations?: readonly string[];
 }
 
-/** Judges one run. Unfired is never a pass; integrity and duplicates are checked before the rule. */
-export function judge({ expect, unfired, steps, outcome, sink, messages, violations = [] }: Evidence): Judged {
+/** Ends every reason when what arrived cannot be seen (SinkReport.verifiable false). */
+export const NOT_VERIFIABLE = 'delivery not verifiable: give --maildir DIR to check what arrived';
+
+/**
+ * Judges one run. Unfired is never a pass; integrity and duplicates are checked before the rule. With a
+ * sink that cannot be verified, the client's outcome alone, and the reason says so instead of claiming delivery.
+ */
+export function judge(evidence: Evidence): Judged {
+  const judged = judgeVerified(evidence);
+  return evidence.sink.verifiable === false ? { ...judged, reason: `${judged.reason.replace(/\.$/, '')}; ${NOT_VERIFIABLE}` } : judged;
+}
+
+function judgeVerified({ expect, unfired, steps, outcome, sink, messages, violations = [] }: Evidence): Judged {
   const saw = formatOutcome(outcome);
+  const verifiable = sink.verifiable !== false;
   if (messages) return judgeAccounts(expect, unfired, outcome, sink, messages);
   if (expect.wellFormed && violations.length > 0) return deviates(`the client ${violations[0]}`);
   const must = expect.mustSend;
@@ -34,14 +46,14 @@ export function judge({ expect, unfired, steps, outcome, sink, messages, violati
   if (unfired) return { verdict: 'unfired', reason: `the fault never fired; the client saw ${saw}` };
   if (sink.copies > 1) return deviates(`duplicate delivery: the server accepted ${sink.copies} copies`);
   if (sink.copies > 0 && !sink.intact) return deviates('the server accepted a message whose size or SHA-256 differs from what was sent');
-  if (outcome.kind === 'delivered' && sink.copies === 0) return deviates('reported delivered, but the server holds no copy: the message is lost');
+  if (verifiable && outcome.kind === 'delivered' && sink.copies === 0) return deviates('reported delivered, but the server holds no copy: the message is lost');
   if (outcome.kind === 'hung') {
     const held = sink.copies === 1 ? ' The server holds the message: a retry after the kill delivers it twice.' : '';
     return deviates(`never reported anything: still waiting at the deadline (${outcome.phase}); ${expect.rule}.${held}`);
   }
   if (expect.client === 'delivers') {
     return outcome.kind === 'delivered'
-      ? { verdict: 'conformant', reason: `delivered exactly once; ${expect.rule}` }
+      ? { verdict: 'conformant', reason: `${verifiable ? 'delivered exactly once' : 'reported delivered'}; ${expect.rule}` }
       : deviates(`did not deliver (${saw})${sink.copies === 1 ? ', yet the server holds the message: a retry delivers it twice' : ''}; ${expect.rule}`);
   }
   if (outcome.kind === 'delivered') return deviates(`reported success although the transaction was cut (${outcome.phase}); ${expect.rule}`);
@@ -64,7 +76,8 @@ function judgeAccounts(expect: Expect, unfired: boolean, outcome: Outcome, sink:
   }
   if (!sink.intact) return deviates(`the server holds a message whose size or SHA-256 differs from what was sent; ${tally}`);
   const failures = m.reportedFailed > 0 ? ` (first failure: ${formatOutcome(outcome)})` : '';
-  return { verdict: 'conformant', reason: `${tally}${failures}, none lost, none twice; ${expect.rule}` };
+  const checked = sink.verifiable === false ? '' : ', none lost, none twice';
+  return { verdict: 'conformant', reason: `${tally}${failures}${checked}; ${expect.rule}` };
 }
 
 function deviates(reason: string): Judged {
