@@ -37,7 +37,8 @@ export function plannedMessages(scenarios: readonly Scenario[], clients: readonl
 
 /** An address for `--from` or `--rcpt`, required with an SMTP target. */
 function address(flag: 'from' | 'rcpt', text: string | undefined): string {
-  if (text === undefined) throw new UsageError(`--${flag} is required with an smtp:// --target: the scenarios send real mail (--from you@example.com --rcpt test@example.com)`);
+  if (text === undefined)
+    throw new UsageError(`--${flag} is required with an smtp:// --target: the scenarios send real mail (--from you@example.com --rcpt test@example.com)`);
   const problem = rcptProblem(text);
   if (problem) throw new UsageError(`bad --${flag} ${quote(text)}: ${problem}`);
   return text;
