@@ -180,6 +180,11 @@ async function session<T>(t: ExternalFtpTarget, work: (client: Client) => Promis
   }
 }
 
+function replyCode(error: unknown): number | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
+}
+
 /** The reply code of a failed FTP command, or its error's message (never a password: basic-ftp's own words). */
 function why(error: unknown): string {
   const e = error as { code?: unknown; message?: string };
@@ -206,6 +211,7 @@ async function ftpTarget(t: ExternalFtpTarget, files: Readonly<Record<string, Bu
     }).catch((error: unknown) => failed.push(`${[...left].join(', ')} (${why(error)})`));
     return failed.length ? `could not delete ${failed.join(', ')} on ${t.shown}: remove it by hand` : undefined;
   };
+  let refused = false;
   try {
     if (Object.keys(files).length > 0) {
       await session(t, async (client) => {
@@ -213,6 +219,12 @@ async function ftpTarget(t: ExternalFtpTarget, files: Readonly<Record<string, Bu
           const path = remotePath(login, file);
           left.add(path);
           await client.uploadFrom(Readable.from([data]), path);
+          // The download scenarios need the login to read what it put (vsftpd's anonymous one cannot).
+          const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
+          refused ||= await client.downloadTo(discard, path).then(
+            () => false,
+            (error: unknown) => (replyCode(error) === 550 ? true : Promise.reject(error)),
+          );
         }
       });
     }
@@ -220,19 +232,24 @@ async function ftpTarget(t: ExternalFtpTarget, files: Readonly<Record<string, Bu
     const undone = await tidy();
     throw new Error(`cannot put the scenario's file on ${t.shown}: ${why(error)}${undone ? `; ${undone}` : ''}`);
   }
-  const read = async (path: string): Promise<Buffer | undefined> =>
+  if (refused) {
+    const undone = await tidy();
+    return { na: `${t.shown} does not let ${login.user} download the file wireprobe put there (550), which this scenario needs${undone ? `; ${undone}` : ''}` };
+  }
+  const read = async (path: string): Promise<Buffer | undefined | 'unreadable'> =>
     session(t, async (client) => {
       // 550 to SIZE: nothing arrived; a server without SIZE (502) is read anyway.
-      const size = await client.size(path).catch((error: unknown) => ((error as { code?: unknown }).code === 550 ? -1 : undefined));
+      const size = await client.size(path).catch((error: unknown) => (replyCode(error) === 550 ? -1 : undefined));
       if (size === -1) return undefined;
       if (size !== undefined) left.add(path);
       const chunks: Buffer[] = [];
       const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => (chunks.push(chunk), done()) });
       const got = await client.downloadTo(sink, path).catch((error: unknown) => {
-        if (size === undefined && (error as { code?: unknown }).code === 550) return undefined;
+        // There (SIZE answered) but refused (vsftpd's anonymous login reads only world-readable files).
+        if (replyCode(error) === 550) return size === undefined ? undefined : 'unreadable';
         throw error;
       });
-      if (!got) return undefined;
+      if (got === undefined || got === 'unreadable') return got;
       left.add(path);
       return Buffer.concat(chunks);
     });

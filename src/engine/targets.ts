@@ -44,8 +44,11 @@ export interface SmtpTarget extends TargetBase {
 export interface FtpTarget extends TargetBase {
   /** `prefix`: put before every file name a run uses (a user's server: `wireprobe-...-`); default none. */
   readonly login: { readonly user: string; readonly password: string; readonly dir: string; readonly prefix?: string };
-  /** The content of the file at remote `path`, or undefined. */
-  read(path: string): Promise<Buffer | undefined>;
+  /**
+   * The content of the file at remote `path`, or undefined; `unreadable`: it is there, but the server
+   * will not let the login read it back (a user's server), so the upload cannot be verified.
+   */
+  read(path: string): Promise<Buffer | undefined | 'unreadable'>;
   /**
    * Removes what the run left on the server before the verdict (a user's server: the uploads read back,
    * the files put for downloads) and says what could not be removed, for the result's reason; default none.

@@ -98,6 +98,8 @@ export interface Transferred {
   /** SHA-256 and size of what the receiving end holds (the server's file, or the download), if anything. */
   readonly held?: string;
   readonly heldBytes?: number;
+  /** An upload the server holds but will not let the login read back: what it holds is unknown. */
+  readonly unverifiable?: true;
 }
 
 export interface FtpEvidence {
@@ -116,12 +118,20 @@ export interface FtpEvidence {
  * client recovered on its own: it reconnected, resumed, and the whole file arrived intact), `accounts`
  * (parallel transfers: each reported complete is intact, the rest reported failed).
  */
-export function judgeFtp({ expect, unfired, outcome, transferred, download, ftp }: FtpEvidence): Judged {
+export function judgeFtp(evidence: FtpEvidence): Judged {
+  const judged = judgeTransfers(evidence);
+  return evidence.transferred.some((t) => t.unverifiable) ? { ...judged, reason: `${judged.reason}; ${NOT_READ_BACK}` } : judged;
+}
+
+/** Ends the reason when an upload could not be read back (Transferred.unverifiable). */
+export const NOT_READ_BACK = 'upload not verifiable: the server does not let the login read back what it stored';
+
+function judgeTransfers({ expect, unfired, outcome, transferred, download, ftp }: FtpEvidence): Judged {
   const saw = formatOutcome(outcome);
   const retries = ftp.sessions > 1 || ftp.transfers > transferred.length ? ` (${ftp.sessions} connections, ${ftp.transfers} transfer commands)` : '';
   if (unfired && !expect.unfiredFine) return { verdict: 'unfired', reason: `the fault never fired; the client saw ${saw}` };
   const fine = unfired ? `the fault never fired: ${expect.unfiredFine}; ` : '';
-  const bad = transferred.find((t) => t.reported && t.held !== t.sent);
+  const bad = transferred.find((t) => t.reported && !t.unverifiable && t.held !== t.sent);
   if (bad) {
     const where = download ? 'it received' : 'the server holds';
     const held = bad.held === undefined ? 'nothing' : `${bad.heldBytes} bytes with SHA-256 ${bad.held}`;
@@ -138,7 +148,10 @@ export function judgeFtp({ expect, unfired, outcome, transferred, download, ftp 
   }
   if (expect.client === 'delivers') {
     return outcome.kind === 'delivered'
-      ? { verdict: 'conformant', reason: `${fine}transferred intact${retries}; ${expect.rule}` }
+      ? {
+          verdict: 'conformant',
+          reason: `${fine}${transferred.some((t) => t.unverifiable) ? 'reported complete' : 'transferred intact'}${retries}; ${expect.rule}`,
+        }
       : deviates(`${fine}did not complete the transfer (${saw})${retries}; ${expect.rule}`);
   }
   // Integrity is checked above: a success here is the whole file, intact. Reached over more sessions or
@@ -146,7 +159,11 @@ export function judgeFtp({ expect, unfired, outcome, transferred, download, ftp 
   const reconnected = ftp.sessions > transferred.length; // parallel transfers open a session each
   if (outcome.kind === 'delivered' && (reconnected || ftp.data.connections > transferred.length)) {
     const how = reconnected ? 'reconnected and resumed' : 'opened a new data connection';
-    const whole = download ? 'the whole file arrived intact' : 'the server holds the whole file intact';
+    const whole = download
+      ? 'the whole file arrived intact'
+      : transferred.some((t) => t.unverifiable)
+        ? 'reported it complete'
+        : 'the server holds the whole file intact';
     return { verdict: 'conformant', reason: `${fine}recovered on its own: ${how}, and ${whole}${retries}; ${expect.rule}` };
   }
   if (outcome.kind === 'delivered') return deviates(`${fine}reported success although the transfer was cut (${outcome.phase})${retries}; ${expect.rule}`);
