@@ -64,7 +64,8 @@ describe('wireprobe run --target against a running Postfix, its Maildir given', 
     } finally {
       await postfix.close();
     }
-  });
+    // Each run the client saw fail waits up to MAILDIR_WAIT_MS for a copy that may still arrive.
+  }, 180_000);
 });
 
 describe('wireprobe run --target against a running vsftpd', () => {
