@@ -137,12 +137,10 @@ describe('wireprobe run --target against a staging FTP server', () => {
     try {
       const json = join(dir, 'ftp.json');
       const target = `ftp://bob@127.0.0.1:${server.port}/`;
-      const { code, stdout, stderr } = await cli(
-        ['run', '--suite', 'ftp/resets', '--client', 'basic-ftp', '--target', target, '--password-env', 'PW', '--json', json],
-        {
-          PW: SECRET,
-        },
-      );
+      // The default name HOST:PORT ends up in result ids, transcript file names, JUnit and HTML.
+      const reports = ['--json', json, '--junit', join(dir, 'ftp.xml'), '--html', join(dir, 'ftp.html'), '--transcripts', join(dir, 'transcripts')];
+      const args = ['run', '--suite', 'ftp/resets', '--client', 'basic-ftp', '--target', target, '--password-env', 'PW', ...reports];
+      const { code, stdout, stderr } = await cli(args, { PW: SECRET });
       expect([code, stderr]).toEqual([0, '']);
       expect(stdout).toMatch(/44 scenarios: 22 conformant, 0 deviate, 0 unfired, 0 errors, 22 n\/a/);
       const { results } = await report(json);
@@ -163,7 +161,14 @@ describe('wireprobe run --target against a staging FTP server', () => {
       } finally {
         client.close();
       }
-      expect(`${stdout}${await readFile(json, 'utf8')}`).not.toContain(SECRET);
+      const transcript = await readFile(
+        join(dir, 'transcripts', 'ftp', 'resets', 'reset-after-stor', 'basic-ftp', `passive@127.0.0.1:${server.port}.txt`),
+        'utf8',
+      );
+      expect(transcript).toMatch(/PASS \*\*\*/);
+      expect(await readFile(join(dir, 'ftp.xml'), 'utf8')).toContain(`ftp/resets/reset-after-stor/basic-ftp/passive@127.0.0.1:${server.port}`);
+      const written = [stdout, transcript, ...(await Promise.all(['ftp.json', 'ftp.xml', 'ftp.html'].map((f) => readFile(join(dir, f), 'utf8'))))];
+      expect(written.join('')).not.toContain(SECRET);
     } finally {
       await server.close();
     }
