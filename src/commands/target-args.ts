@@ -10,6 +10,7 @@ import { cannotExpress } from '../engine/smtp-run.js';
 import { combineTargets, type Targets } from '../engine/targets.js';
 import type { Scenario } from '../engine/types.js';
 import { rcptProblem } from '../probe/smtp-session.js';
+import { reachTarget, TargetError } from '../probe/target.js';
 import { quote } from '../util/terminal.js';
 import { integer, passwordFrom } from './args.js';
 import { type ExternalTarget, externalTargets, notForTarget, parseTargetOption, wantsPassword } from './external-targets.js';
@@ -50,6 +51,24 @@ async function maildir(dir: string): Promise<string> {
     if (!info?.isDirectory()) throw new UsageError(`bad --maildir ${quote(dir)}: it has no ${sub}/ folder (expected a Maildir: new/, cur/, tmp/)`);
   }
   return dir;
+}
+
+/** How long a target may take to accept a connection before the run is refused, ms. */
+const REACH_TIMEOUT_MS = 5_000;
+
+/**
+ * Connects to each target once (and closes): a server that is down would otherwise make every run's
+ * client fail at connect, which reads as a conformant "reported the failure". One line naming it.
+ */
+async function reachable(list: readonly ExternalTarget[]): Promise<void> {
+  for (const t of list) {
+    try {
+      await reachTarget({ protocol: t.protocol, host: t.host, port: t.port }, REACH_TIMEOUT_MS);
+    } catch (error) {
+      if (error instanceof TargetError) throw new UsageError(`--target ${quote(t.shown)}: ${error.message}`);
+      throw error;
+    }
+  }
 }
 
 /** The targets of `--target`, with the SMTP options applied; every bad value is a UsageError. */
@@ -103,7 +122,9 @@ export async function withTargets(
         `the run would send ${each * smtp.length} messages (${where}), more than --max-messages ${cap}: raise it, or choose fewer suites or clients`,
       );
     }
+    await reachable(list);
     io.stderr.write(`wireprobe: this run sends ${each * smtp.length} message(s): ${where} (--max-messages ${cap})\n`);
   }
+  if (smtp.length === 0) await reachable(list);
   return { targets: combineTargets(builtinTargets(), externalTargets(list)), names: list.map((t) => t.name) };
 }

@@ -18,7 +18,7 @@ import { CLIENTS } from '../../src/clients/index.js';
 import { notForTarget, parseTargetOption } from '../../src/commands/external-targets.js';
 import { plannedMessages } from '../../src/commands/target-args.js';
 import type { Result } from '../../src/engine/types.js';
-import { NOT_VERIFIABLE } from '../../src/engine/verdict.js';
+import { judge, NOT_VERIFIABLE } from '../../src/engine/verdict.js';
 
 const SECRET = 'S3cret-target-pw';
 
@@ -175,11 +175,27 @@ describe('wireprobe run --target against a staging FTP server', () => {
   });
 });
 
+describe('judging a run whose delivery cannot be verified', () => {
+  const base = { expect: { client: 'delivers', rule: 'the rule' }, unfired: false, steps: new Set<string>() } as const;
+  const sink = { copies: 0, intact: true, verifiable: false } as const;
+  it.each([
+    [{ kind: 'delivered', phase: 'quit', bytesSent: 10 }, 'delivers', 'conformant', 'reported delivered; the rule'],
+    [{ kind: 'reset', phase: 'dot', bytesSent: 10 }, 'delivers', 'deviates', 'did not deliver (reset@dot); the rule'],
+    [{ kind: 'reset', phase: 'dot', bytesSent: 10 }, 'fails', 'conformant', 'reported the failure (reset@dot); the rule'],
+    [{ kind: 'delivered', phase: 'quit', bytesSent: 10 }, 'fails', 'deviates', 'reported success although the transaction was cut (quit); the rule'],
+  ] as const)('%j with a client that %s: %s, on the outcome alone', (outcome, client, verdict, reason) => {
+    const judged = judge({ ...base, expect: { client, rule: 'the rule' }, outcome, sink });
+    expect(judged).toEqual({ verdict, reason: `${reason}; ${NOT_VERIFIABLE}` });
+  });
+});
+
 describe('bad --target input', () => {
   /** A server that counts connections: nothing may reach it when the input is refused. */
   let listener: net.Server;
   let port: number;
   let connections = 0;
+  /** A port nothing listens on. */
+  let closed: number;
   beforeAll(async () => {
     listener = net.createServer((socket) => {
       connections += 1;
@@ -187,6 +203,10 @@ describe('bad --target input', () => {
     });
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
     port = (listener.address() as net.AddressInfo).port;
+    const gone = net.createServer();
+    await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
+    closed = (gone.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => gone.close(() => resolve()));
   });
   afterAll(async () => {
     await new Promise<void>((resolve) => listener.close(() => resolve()));
@@ -208,9 +228,14 @@ describe('bad --target input', () => {
     [() => ['run', '--target', `smtp://bob@127.0.0.1:${port}`, '--from', 'a@example.test', '--rcpt', 'b@example.test'], /the user needs a password/],
     [() => ['run', '--target', `ftp://127.0.0.1:${port}/in`, '--from', 'a@example.test'], /--from applies to an smtp:\/\/ --target, and none is given/],
     [() => ['run', '--from', 'a@example.test'], /--from applies to --target, and none is given/],
+    [
+      () => ['run', '--suite', 'ftp/resets', '--target', `ftp://127.0.0.1:${closed}`],
+      /^wireprobe: --target "ftp:\/\/127\.0\.0\.1:\d+": cannot connect to 127\.0\.0\.1:\d+: connection refused/,
+    ],
     [() => ['run', '--target', `mock-smtp=smtp://127.0.0.1:${port}`], /bad --target name "mock-smtp"/],
     [() => ['run', '--target', `postfix=smtp://127.0.0.1:${port}`, '--from', 'a@example.test', '--rcpt', 'b@example.test'], /the name "postfix" is taken/],
     [() => ['run', '--target', smtp(), '--from', 'a@example.test', '--rcpt', 'b@example.test', '--maildir', dir], /bad --maildir ".*": it has no new\/ folder/],
+    [() => ['matrix', 'smtp', '--target', smtp(), '--from', 'a@example.test'], /^wireprobe: --rcpt is required with an smtp:\/\/ --target/],
   ])('refuses %# with one line and exit code 2, sending nothing', async (args, message) => {
     const { code, stdout, stderr } = await cli(args());
     expect([code, stdout]).toEqual([2, '']);
