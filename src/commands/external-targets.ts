@@ -73,16 +73,16 @@ export function parseTargetOption(text: string, password?: string): ExternalTarg
     if (error instanceof TargetError) throw new UsageError(`bad --target: ${error.message}`);
     throw error;
   }
+  if (wantsPassword(url) && password === undefined) {
+    throw new UsageError(`bad --target ${quote(redactUrl(url))}: the user needs a password (in the URL, or --password-env/--password-file)`);
+  }
   const host = isIP(parsed.host) === 6 ? `[${parsed.host}]` : parsed.host;
   const common = { name: name ?? `${host}:${parsed.port}`, host: parsed.host, port: parsed.port, shown: redactUrl(url) };
   if (parsed.protocol === 'ftp') {
     return { ...common, protocol: 'ftp', login: { user: parsed.user ?? '', password: parsed.password ?? '', dir: dir ?? '/' } };
   }
   if (dir !== undefined) throw new UsageError(`bad --target ${quote(redactUrl(url))}: an smtp:// target has no path`);
-  if (parsed.user !== undefined && parsed.password === undefined) {
-    throw new UsageError(`bad --target ${quote(redactUrl(url))}: the user needs a password (in the URL, or --password-env/--password-file)`);
-  }
-  const auth = parsed.user !== undefined ? { user: parsed.user, password: parsed.password! } : undefined;
+  const auth = parsed.user !== undefined && parsed.password !== undefined ? { user: parsed.user, password: parsed.password } : undefined;
   return { ...common, protocol: 'smtp', ...(auth ? { auth } : {}) };
 }
 
@@ -93,13 +93,17 @@ export function wantsPassword(text: string): boolean {
   return info !== undefined && !info.includes(':');
 }
 
-/** The URL without its path, and the path as a directory (`/in/`, `/in` -> `/in`), if there is one. */
+/**
+ * The URL without its path, and the path as a directory (`/in/`, `/in` -> `/in`), if there is one. The
+ * path starts after the last "@", as redactUrl reads it: a raw "/" in a password is never taken for a path.
+ */
 function splitPath(url: string): { base: string; dir?: string } {
   const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(url);
   if (!scheme) return { base: url };
-  const at = url.slice(scheme[0].length).search(/[/?#]/);
+  const from = scheme[0].length + url.slice(scheme[0].length).lastIndexOf('@') + 1;
+  const at = url.slice(from).search(/[/?#]/);
   if (at === -1) return { base: url };
-  const cut = scheme[0].length + at;
+  const cut = from + at;
   const path = url.slice(cut);
   if (path === '/') return { base: url.slice(0, cut) };
   if (/[?#]/.test(path)) throw new UsageError(`bad --target ${quote(redactUrl(url))}: a query or fragment is not allowed`);

@@ -228,6 +228,8 @@ describe('bad --target input', () => {
     [() => ['run', '--target', `smtp://bob@127.0.0.1:${port}`, '--from', 'a@example.test', '--rcpt', 'b@example.test'], /the user needs a password/],
     [() => ['run', '--target', `ftp://127.0.0.1:${port}/in`, '--from', 'a@example.test'], /--from applies to an smtp:\/\/ --target, and none is given/],
     [() => ['run', '--from', 'a@example.test'], /--from applies to --target, and none is given/],
+    [() => ['run', '--target', `ftp://bob@127.0.0.1:${port}/in`], /^wireprobe: bad --target "ftp:\/\/bob@127\.0\.0\.1:\d+\/in": the user needs a password/],
+    [() => ['run', '--target', `ftp://bob:${SECRET}/x@127.0.0.1:${port}/in`], /^wireprobe: bad --target: bad target "ftp:\/\/bob:\*\*\*@127\.0\.0\.1:\d+"/],
     [
       () => ['run', '--suite', 'ftp/resets', '--target', `ftp://127.0.0.1:${closed}`],
       /^wireprobe: --target "ftp:\/\/127\.0\.0\.1:\d+": cannot connect to 127\.0\.0\.1:\d+: connection refused/,
