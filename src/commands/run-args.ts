@@ -19,7 +19,7 @@ export async function runArgs(values: Values, io: CliIo): Promise<number> {
   const suites = selectSuites(names('suite', values.suite), suiteOptions(io.env));
   const clients = selectClients(names('client', values.client));
   const selection = await cells(values);
-  const own = await withTargets(values, io, suites.flatMap((s) => s.scenarios), clients);
+  const own = await withTargets(values, io, suites, clients);
   const servers = [...new Set([...selectServers(names('server', values.server), undefined, own?.targets), ...(own?.names ?? [])])];
   return runCommand({ suites, clients, servers, ...(own ? { targets: own.targets } : {}), ...reporting(values, io), ...selection });
 }
@@ -45,7 +45,7 @@ export async function matrixArgs(values: Values, positionals: readonly string[],
   const clients = selectClients(wanted ?? ['all']).filter((c) => c.protocol === protocol);
   if (clients.length === 0) throw new UsageError(`no ${protocol} client among --clients ${quote(wanted?.join(',') ?? '')}`);
   const selection = await cells(values);
-  const own = await withTargets(values, io, suites.flatMap((s) => s.scenarios), clients);
+  const own = await withTargets(values, io, suites, clients);
   // With targets, the servers are those unless --servers names more.
   const named = names('servers', values.servers) ?? (own ? [] : ['all']);
   const servers = [...new Set([...selectServers(named, protocol, own?.targets), ...(own?.names ?? [])])];

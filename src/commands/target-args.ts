@@ -103,7 +103,7 @@ export async function targetList(values: Values, env: CliIo['env']): Promise<Ext
 export async function withTargets(
   values: Values,
   io: CliIo,
-  scenarios: readonly Scenario[],
+  suites: readonly { readonly scenarios: readonly Scenario[] }[],
   clients: readonly ClientAdapter[],
 ): Promise<{ readonly targets: Targets; readonly names: readonly string[] } | undefined> {
   if (values.target === undefined) {
@@ -115,7 +115,10 @@ export async function withTargets(
   const smtp = list.filter((t) => t.protocol === 'smtp');
   if (smtp.length > 0) {
     const cap = integer('max-messages', values['max-messages'], DEFAULT_MAX_MESSAGES, 0, 1_000_000);
-    const each = plannedMessages(scenarios, clients);
+    const each = plannedMessages(
+      suites.flatMap((s) => s.scenarios),
+      clients,
+    );
     const where = smtp.map((t) => `${each} to ${t.shown}`).join(', ');
     if (each * smtp.length > cap) {
       throw new UsageError(
