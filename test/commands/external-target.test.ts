@@ -15,9 +15,11 @@ import { startSmtpServer } from '../../servers/smtp.js';
 import { SUITES } from '../../suites/index.js';
 import { main } from '../../src/cli.js';
 import { CLIENTS } from '../../src/clients/index.js';
-import { notForTarget, parseTargetOption } from '../../src/commands/external-targets.js';
+import { externalTargets, notForTarget, parseTargetOption } from '../../src/commands/external-targets.js';
 import { plannedMessages } from '../../src/commands/target-args.js';
-import type { Result } from '../../src/engine/types.js';
+import type { FtpScenario, Result } from '../../src/engine/types.js';
+import { parseFault } from '../../src/faults/parse.js';
+import { startProxy } from '../../src/proxy/proxy.js';
 import { judge, NOT_VERIFIABLE } from '../../src/engine/verdict.js';
 
 const SECRET = 'S3cret-target-pw';
@@ -186,6 +188,42 @@ describe('judging a run whose delivery cannot be verified', () => {
   ] as const)('%j with a client that %s: %s, on the outcome alone', (outcome, client, verdict, reason) => {
     const judged = judge({ ...base, expect: { client, rule: 'the rule' }, outcome, sink });
     expect(judged).toEqual({ verdict, reason: `${reason}; ${NOT_VERIFIABLE}` });
+  });
+});
+
+describe("cleaning up on a user's FTP server", () => {
+  it('names a file it could not delete in the reason, and removes it at close', async () => {
+    const server = await startFtpServer({ users: { bob: SECRET }, anonymous: 'off' });
+    // DELE is refused in the server's place on the third connection (after the put's and the read's): the first tidy's.
+    const refuse = { ...parseFault('reply 550 before DELE then continue'), connection: 3 };
+    const proxy = await startProxy({
+      upstream: { host: server.host, port: server.port },
+      faults: [refuse],
+      protocol: 'ftp',
+    });
+    try {
+      const scenario: FtpScenario = {
+        id: 'x/get',
+        suite: 'x',
+        title: 'a download',
+        protocol: 'ftp',
+        expect: { client: 'delivers', rule: 'r' },
+        messageBytes: 4,
+        ftp: { direction: 'download' },
+      };
+      const target = parseTargetOption(`ftp://bob:${SECRET}@127.0.0.1:${proxy.port}/`);
+      const started = await externalTargets([target]).startFtp(target.name, scenario, { 'get.bin': Buffer.from('data') });
+      if (!('target' in started)) throw new Error('n/a');
+      const path = `/${started.target.login.prefix}get.bin`;
+      expect(path).toMatch(/^\/wireprobe-[0-9a-f]{8}-get\.bin$/);
+      expect(await started.target.read(path)).toEqual(Buffer.from('data'));
+      expect(await started.target.tidy?.()).toBe(`could not delete ${path} (reply 550) on ftp://bob:***@127.0.0.1:${proxy.port}/: remove it by hand`);
+      await started.target.close();
+      expect(server.read(path)).toBeUndefined();
+    } finally {
+      await proxy.close();
+      await server.close();
+    }
   });
 });
 
