@@ -99,8 +99,8 @@ describe('parsing --target', () => {
 });
 
 describe('wireprobe run --target against a staging SMTP server', () => {
-  it('runs smtp/resets with nodemailer, with the same verdicts as on the mock, and says delivery is not verifiable', async () => {
-    const server = await startSmtpServer({ auth: 'optional', users: { bob: SECRET } });
+  it('runs smtp/resets with nodemailer logging in with the URL credentials, with the same verdicts as on the mock, and says delivery is not verifiable', async () => {
+    const server = await startSmtpServer({ auth: 'required', users: { bob: SECRET } });
     try {
       const json = join(dir, 'smtp.json');
       const target = `staging=smtp://bob:${SECRET}@127.0.0.1:${server.port}`;
