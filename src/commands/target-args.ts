@@ -5,6 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Suite } from '../../suites/index.js';
 import type { ClientAdapter } from '../clients/types.js';
 import { cannotExpress } from '../engine/smtp-run.js';
 import { combineTargets, type Targets } from '../engine/targets.js';
@@ -96,6 +97,25 @@ export async function targetList(values: Values, env: CliIo['env']): Promise<Ext
 }
 
 /**
+ * The line saying how many messages go to which SMTP target (none without one); a UsageError naming
+ * both numbers when that is over `--max-messages`.
+ */
+function budget(values: Values, list: readonly ExternalTarget[], suites: readonly Suite[], clients: readonly ClientAdapter[]) {
+  const smtp = list.filter((t) => t.protocol === 'smtp');
+  if (smtp.length === 0) return undefined;
+  const cap = integer('max-messages', values['max-messages'], DEFAULT_MAX_MESSAGES, 0, 1_000_000);
+  const each = plannedMessages(
+    suites.flatMap((s) => s.scenarios),
+    clients,
+  );
+  const total = each * smtp.length;
+  const where = smtp.map((t) => `${each} to ${t.shown}`).join(', ');
+  if (total > cap)
+    throw new UsageError(`the run would send ${total} messages (${where}), more than --max-messages ${cap}: raise it, or choose fewer suites or clients`);
+  return `wireprobe: this run sends ${total} message(s): ${where} (--max-messages ${cap})\n`;
+}
+
+/**
  * The servers a run uses with the user's targets among them: the registry, and the target names to add
  * to the servers named. Says on `io.stderr` how many messages go to which SMTP target, or refuses (a
  * UsageError naming both numbers) when that is over `--max-messages`, before anything is sent.
@@ -103,7 +123,7 @@ export async function targetList(values: Values, env: CliIo['env']): Promise<Ext
 export async function withTargets(
   values: Values,
   io: CliIo,
-  suites: readonly { readonly scenarios: readonly Scenario[] }[],
+  suites: readonly Suite[],
   clients: readonly ClientAdapter[],
 ): Promise<{ readonly targets: Targets; readonly names: readonly string[] } | undefined> {
   if (values.target === undefined) {
@@ -112,22 +132,8 @@ export async function withTargets(
     return undefined;
   }
   const list = await targetList(values, io.env);
-  const smtp = list.filter((t) => t.protocol === 'smtp');
-  if (smtp.length > 0) {
-    const cap = integer('max-messages', values['max-messages'], DEFAULT_MAX_MESSAGES, 0, 1_000_000);
-    const each = plannedMessages(
-      suites.flatMap((s) => s.scenarios),
-      clients,
-    );
-    const where = smtp.map((t) => `${each} to ${t.shown}`).join(', ');
-    if (each * smtp.length > cap) {
-      throw new UsageError(
-        `the run would send ${each * smtp.length} messages (${where}), more than --max-messages ${cap}: raise it, or choose fewer suites or clients`,
-      );
-    }
-    await reachable(list);
-    io.stderr.write(`wireprobe: this run sends ${each * smtp.length} message(s): ${where} (--max-messages ${cap})\n`);
-  }
-  if (smtp.length === 0) await reachable(list);
+  const line = budget(values, list, suites, clients);
+  await reachable(list);
+  if (line) io.stderr.write(line);
   return { targets: combineTargets(builtinTargets(), externalTargets(list)), names: list.map((t) => t.name) };
 }
