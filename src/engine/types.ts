@@ -164,6 +164,8 @@ export interface SinkReport {
   readonly intact: boolean;
   /** FTP: the SHA-256 sent and the one the receiving end holds (a partial file included), when they differ. */
   readonly sha256?: { readonly sent: string; readonly held: string };
+  /** What arrived cannot be seen (a user's server with no mailbox to read): copies and intact say nothing. */
+  readonly verifiable?: false;
 }
 
 /** FTP: what happened on each of the client's connections. */

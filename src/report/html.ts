@@ -150,7 +150,8 @@ function toRecord(r: Result, index: number): ResultRecord {
 function factsOf(r: Result): string[] {
   const facts: string[] = [];
   if (r.outcome) facts.push(`body octets the client got through: ${r.outcome.bytesSent}`);
-  if (r.sink) facts.push(`server holds ${r.sink.copies} cop${r.sink.copies === 1 ? 'y' : 'ies'}, ${r.sink.intact ? 'intact' : 'NOT intact'}`);
+  if (r.sink?.verifiable === false) facts.push('what the server holds: not verifiable');
+  else if (r.sink) facts.push(`server holds ${r.sink.copies} cop${r.sink.copies === 1 ? 'y' : 'ies'}, ${r.sink.intact ? 'intact' : 'NOT intact'}`);
   if (r.ftp) {
     const { control, sessions, transfers, data } = r.ftp;
     facts.push(`FTP control: ${control ?? 'stayed up'}, ${sessions} session(s), ${transfers} transfer command(s)`);

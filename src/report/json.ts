@@ -109,7 +109,15 @@ function toJsonResult(r: Result): JsonResult {
     fault: r.fault,
     faultFired: r.faultFired,
     outcome: r.outcome === null ? null : toJsonOutcome(r.outcome),
-    sink: r.sink === null ? null : { copies: r.sink.copies, intact: r.sink.intact, ...(r.sink.sha256 ? { sha256: r.sink.sha256 } : {}) },
+    sink:
+      r.sink === null
+        ? null
+        : {
+            copies: r.sink.copies,
+            intact: r.sink.intact,
+            ...(r.sink.sha256 ? { sha256: r.sink.sha256 } : {}),
+            ...(r.sink.verifiable === false ? { verifiable: false } : {}),
+          },
     ...(r.messages ? { messages: { ...r.messages } } : {}),
     ...(r.ftp ? { ftp: r.ftp } : {}),
     expected: r.expected,
