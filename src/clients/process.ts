@@ -76,7 +76,8 @@ export function exitReport(run: ProcessRun): ClientReport {
 
 /** True when `command` can be found on PATH (so a client can be reported `n/a` instead of failing). */
 export async function installed(command: string): Promise<boolean> {
-  const run = await runProcess('sh', ['-c', `command -v ${command}`], { signal: new AbortController().signal });
+  // The name goes in as an argument, never into the script: a user's program name is not shell code.
+  const run = await runProcess('sh', ['-c', 'command -v -- "$1"', 'sh', command], { signal: new AbortController().signal });
   return run.exitCode === 0;
 }
 

@@ -71,7 +71,8 @@ export interface ClientError {
   readonly exitCode?: number;
   /**
    * What a failure says whose codes classify does not know, for a client without exit codes; a module
-   * client's is `wire` (a failure reply the last word: reply); absent: the wire alone decides.
+   * client's is `wire` (a failure reply the last word: reply), and so is a command client's killed by a
+   * signal the runner did not send; absent: the wire alone decides.
    */
   readonly meaning?: ExitMeaning;
   readonly message: string;
@@ -114,8 +115,9 @@ export interface FtpJob {
  * was shown). `ended`: the client gave up on the session (a TLS or protocol failure): after a failure
  * reply `reply`, after an RST `reset`, else `closed` (it closed the connection itself; never a
  * timeout). `wire`: a connection failure the code does not tell apart (RST, FIN, timeout).
+ * `reset`, `closed`, `refused`: the code says which connection failure it was (a user's exit-code map).
  */
-export type ExitMeaning = 'timeout' | 'reply' | 'ended' | 'wire';
+export type ExitMeaning = 'timeout' | 'reply' | 'ended' | 'wire' | 'reset' | 'closed' | 'refused';
 
 /** A process client's exit codes and what each says, from its documentation and measured against the proxy. */
 export type ExitCodes = Readonly<Record<number, ExitMeaning>>;
@@ -141,6 +143,8 @@ export interface FtpClientAdapter extends AdapterBase {
   readonly resumes: boolean;
   /** It can connect from a chosen local address (see FtpJob.source). */
   readonly binds: boolean;
+  /** The directions it can transfer in; absent: both. */
+  readonly directions?: readonly FtpJob['direction'][];
   /** Runs one transfer; resolves (never rejects) for anything the network or server does. */
   run(job: FtpJob, signal: AbortSignal): Promise<ClientReport>;
 }

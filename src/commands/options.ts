@@ -48,6 +48,10 @@ export const OPTIONS = {
   'quota-probe': { type: 'string' },
   send: { type: 'boolean' },
   rcpt: { type: 'string' },
+  target: { type: 'string', multiple: true },
+  from: { type: 'string' },
+  'max-messages': { type: 'string' },
+  maildir: { type: 'string' },
   starttls: { type: 'string' },
   timeout: { type: 'string' },
   'password-env': { type: 'string' },
@@ -74,6 +78,8 @@ export const REPORTS = [
   'no-color',
   'verbose',
 ] as const;
+/** Options of `run` and `matrix` that go with `--target` (src/commands/target-args.ts). */
+export const TARGET_OPTIONS = ['target', 'from', 'rcpt', 'max-messages', 'maildir', 'password-env', 'password-file'] as const;
 /** Where a command line writes and what environment it sees: process's own, or a test's. */
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream & { readonly isTTY?: boolean };

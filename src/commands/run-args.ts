@@ -6,25 +6,29 @@ import { DEFAULT_CONCURRENCY } from '../engine/run.js';
 import { quote } from '../util/terminal.js';
 import { integer, names } from './args.js';
 import { VERSION } from './help.js';
-import { type CliIo, onlyFor, REPORTS, type Values } from './options.js';
+import { type CliIo, onlyFor, REPORTS, TARGET_OPTIONS, type Values } from './options.js';
 import { cellSelection, SHARDING } from './shard-args.js';
 import { UsageError } from './usage-error.js';
 
 /** `wireprobe run`: the suites, clients and servers named (defaults: every suite, the in-process clients, the mocks). */
 export async function runArgs(values: Values, io: CliIo): Promise<number> {
-  onlyFor('run', values, ['suite', 'client', 'server', ...REPORTS, ...SHARDING]);
+  onlyFor('run', values, ['suite', 'client', 'server', ...REPORTS, ...SHARDING, ...TARGET_OPTIONS]);
   const { selectClients, selectServers, selectSuites, suiteOptions } = await import('./select.js');
   const { runCommand } = await import('./run.js');
+  const { withTargets } = await import('./target-args.js');
   const suites = selectSuites(names('suite', values.suite), suiteOptions(io.env));
   const clients = selectClients(names('client', values.client));
-  const servers = selectServers(names('server', values.server));
-  return runCommand({ suites, clients, servers, ...reporting(values, io), ...(await cells(values)) });
+  const selection = await cells(values);
+  const own = await withTargets(values, io, suites, clients);
+  const servers = [...new Set([...selectServers(names('server', values.server), undefined, own?.targets), ...(own?.names ?? [])])];
+  return runCommand({ suites, clients, servers, ...(own ? { targets: own.targets } : {}), ...reporting(values, io), ...selection });
 }
 
 /** `wireprobe matrix smtp|ftp`: every suite of the protocol, clients x servers x faults. */
 export async function matrixArgs(values: Values, positionals: readonly string[], io: CliIo): Promise<number> {
   const { selectClients, selectServers, selectSuites, suiteOptions } = await import('./select.js');
   const { runCommand } = await import('./run.js');
+  const { withTargets } = await import('./target-args.js');
   const sizes = suiteOptions(io.env);
   const protocol = positionals[1];
   if (protocol !== 'smtp' && protocol !== 'ftp') {
@@ -33,15 +37,19 @@ export async function matrixArgs(values: Values, positionals: readonly string[],
     );
   }
   if (positionals.length > 2) throw new UsageError(`unexpected argument ${quote(positionals[2]!)}`);
-  onlyFor(`matrix ${protocol}`, values, ['suite', 'clients', 'servers', ...REPORTS, ...SHARDING]);
+  onlyFor(`matrix ${protocol}`, values, ['suite', 'clients', 'servers', ...REPORTS, ...SHARDING, ...TARGET_OPTIONS]);
   const suites = selectSuites(names('suite', values.suite) ?? [protocol], sizes);
   const foreign = suites.find((s) => s.protocol !== protocol);
   if (foreign) throw new UsageError(`suite ${quote(foreign.name)} is not one of the ${protocol} suites`);
   const wanted = names('clients', values.clients);
   const clients = selectClients(wanted ?? ['all']).filter((c) => c.protocol === protocol);
   if (clients.length === 0) throw new UsageError(`no ${protocol} client among --clients ${quote(wanted?.join(',') ?? '')}`);
-  const servers = selectServers(names('servers', values.servers) ?? ['all'], protocol);
-  return runCommand({ suites, clients, servers, ...reporting(values, io), ...(await cells(values)) });
+  const selection = await cells(values);
+  const own = await withTargets(values, io, suites, clients);
+  // With targets, the servers are those unless --servers names more.
+  const named = names('servers', values.servers) ?? (own ? [] : ['all']);
+  const servers = [...new Set([...selectServers(named, protocol, own?.targets), ...(own?.names ?? [])])];
+  return runCommand({ suites, clients, servers, ...(own ? { targets: own.targets } : {}), ...reporting(values, io), ...selection });
 }
 
 /** The cells this machine runs (`--shard`, `--only-failed`), read after every other flag is checked. */

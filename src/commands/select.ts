@@ -4,7 +4,13 @@ import type { ClientAdapter } from '../clients/types.js';
 import { builtinSuites, type Suite, type SuiteOptions } from '../../suites/index.js';
 import type { Protocol } from '../engine/types.js';
 import { quote } from '../util/terminal.js';
-import { builtinTargets } from './targets.js';
+import { readFileSync } from 'node:fs';
+import { REAL_SERVERS } from '../../servers/real/index.js';
+import { type ConfigurableServer, isConfigurable, NOT_CONFIGURABLE, UserConfigSyntaxError } from '../../servers/real/user-config.js';
+import { parseMainCf } from '../../servers/real/user-config-postfix.js';
+import { parseProftpdConf } from '../../servers/real/user-config-proftpd.js';
+import { parseVsftpdConf } from '../../servers/real/user-config-vsftpd.js';
+import { builtinTargets, learnUserConfig } from './targets.js';
 import type { Targets } from '../engine/targets.js';
 import { UsageError } from './usage-error.js';
 
@@ -55,8 +61,46 @@ export function selectServers(names: readonly string[] | undefined, protocol?: P
   const known = (protocol ? [protocol] : (['smtp', 'ftp'] as const)).flatMap((p) => targets.names(p));
   if (!names || names.length === 0) return [];
   if (names.includes('all')) return known;
-  for (const name of names) {
-    if (!known.includes(name)) throw new UsageError(`unknown server ${quote(name)} (known: ${known.join(', ')})`);
+  const selected = names.map((name) => {
+    if (known.includes(name)) return name;
+    const learnt = userConfigServer(name, protocol);
+    if (learnt === undefined) throw new UsageError(`unknown server ${quote(name)} (known: ${known.join(', ')}, or LAUNCHER:CONFIG-FILE)`);
+    return learnt;
+  });
+  return [...new Set(selected)];
+}
+
+const PARSERS: Readonly<Record<ConfigurableServer, (text: string) => unknown>> = {
+  postfix: parseMainCf,
+  vsftpd: parseVsftpdConf,
+  proftpd: parseProftpdConf,
+};
+
+/**
+ * `postfix:./main.cf`, `vsftpd:FILE`, `proftpd:FILE`: the user's own configuration, checked (a
+ * launcher that takes one, a file that reads and parses) and learnt by the built-in registry, whose
+ * name for it is returned; undefined when `name` is not LAUNCHER:FILE.
+ */
+function userConfigServer(name: string, protocol: Protocol | undefined): string | undefined {
+  const colon = name.indexOf(':');
+  const launcher = REAL_SERVERS.find((l) => l.name === name.slice(0, colon));
+  if (colon < 1 || !launcher) return undefined;
+  const file = name.slice(colon + 1);
+  const refusal = NOT_CONFIGURABLE[launcher.name];
+  if (refusal !== undefined || !isConfigurable(launcher.name)) throw new UsageError(`server ${quote(name)}: ${refusal ?? 'takes no config file'}`);
+  if (protocol && launcher.protocol !== protocol) throw new UsageError(`server ${quote(name)} is not an ${protocol} server`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new UsageError(`server ${quote(name)}: cannot read ${quote(file)} (${why}): expected ${launcher.name}'s config file`);
   }
-  return [...new Set(names)];
+  try {
+    PARSERS[launcher.name](text);
+  } catch (error) {
+    if (error instanceof UserConfigSyntaxError) throw new UsageError(`server ${quote(name)}: ${quote(file)} ${error.message}`);
+    throw error;
+  }
+  return learnUserConfig(launcher.name, file);
 }

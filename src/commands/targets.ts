@@ -7,9 +7,11 @@
  *                 └──► real: RealServerOptions ──► launcher.unsupported? n/a : launcher.start()
  */
 import { createHash } from 'node:crypto';
+import { basename, resolve } from 'node:path';
 import { startFtpServer, type FtpServerOptions } from '../../servers/ftp.js';
 import { REAL_SERVERS } from '../../servers/real/index.js';
 import type { RealServerHandle, RealServerLauncher, RealServerOptions } from '../../servers/real/types.js';
+import type { ConfigurableServer } from '../../servers/real/user-config.js';
 import { startSmtpServer, type SmtpServerOptions } from '../../servers/smtp.js';
 import { MOCK_SERVERS } from '../engine/identity.js';
 import { remotePath, type FtpTarget, type SmtpTarget, type Started, type TargetBase, type Targets } from '../engine/targets.js';
@@ -20,16 +22,46 @@ export function builtinTargets(): Targets {
   return { names: serverNames, startSmtp: startSmtpTarget, startFtp: startFtpTarget };
 }
 
-/** Every built-in server name of `protocol`, its mock first. */
+/** Every built-in server name of `protocol`, its mock first, then the user's configurations learnt so far. */
 export function serverNames(protocol: Protocol): string[] {
-  return [MOCK_SERVERS[protocol], ...REAL_SERVERS.filter((l) => l.protocol === protocol).map((l) => l.name)];
+  const real = REAL_SERVERS.filter((l) => l.protocol === protocol).map((l) => l.name);
+  return [MOCK_SERVERS[protocol], ...real, ...[...USER_CONFIGS].filter(([, c]) => real.includes(c.launcher)).map(([name]) => name)];
+}
+
+/** A user's config file a launcher runs: `file` as the user wrote it, `path` absolute. */
+interface UserConfig {
+  readonly launcher: ConfigurableServer;
+  readonly file: string;
+  readonly path: string;
+}
+
+/** The user's configurations, by the server name results carry (`postfix:main.cf`). */
+const USER_CONFIGS = new Map<string, UserConfig>();
+
+/**
+ * Makes `launcher` with the user's config `file` a server of the built-in registry and returns its
+ * name: `postfix:main.cf`, the file's base name with anything but letters, digits, `.`, `_` and `-`
+ * made `_` (the name goes into result ids, transcript file names, JUnit and HTML), `-2`... when
+ * another file has the same base name. The same file gives the same name.
+ */
+export function learnUserConfig(launcher: ConfigurableServer, file: string): string {
+  const path = resolve(file);
+  const base = `${launcher}:${basename(path).replace(/[^A-Za-z0-9._-]/g, '_')}`;
+  for (let n = 1; ; n++) {
+    const name = n === 1 ? base : `${base}-${n}`;
+    const known = USER_CONFIGS.get(name);
+    if (known && known.path !== path) continue;
+    if (!known) USER_CONFIGS.set(name, { launcher, file, path });
+    return name;
+  }
 }
 
 /** The account runs log in to the mock FTP server with; the password never reaches a report (PASS is redacted). */
 const MOCK_FTP_LOGIN = { user: 'wireprobe', password: 'wireprobe-secret', dir: '/' };
 
 function launcher(name: string): RealServerLauncher {
-  const found = REAL_SERVERS.find((l) => l.name === name);
+  const base = USER_CONFIGS.get(name)?.launcher ?? name;
+  const found = REAL_SERVERS.find((l) => l.name === base);
   if (!found) throw new Error(`unknown server "${name}"`);
   return found;
 }
@@ -37,10 +69,11 @@ function launcher(name: string): RealServerLauncher {
 /** Starts a real server for `options`, or says why it cannot run here. */
 async function startReal(name: string, options: RealServerOptions): Promise<Started<RealServerHandle>> {
   const real = launcher(name);
-  if (!(await real.installed())) return { na: `${name} not found: ${real.install}` };
+  if (!(await real.installed())) return { na: `${real.name} not found: ${real.install}` };
   const cannot = real.unsupported(options);
   if (cannot) return { na: `${name} cannot be set up for this scenario: ${cannot}` };
-  return { target: await real.start(options) };
+  const user = USER_CONFIGS.get(name);
+  return { target: await real.start(user ? { ...options, configFile: user.path } : options) };
 }
 
 /**
@@ -75,8 +108,17 @@ function mockBase(name: string, server: Listening & { idle(): Promise<void> }): 
 }
 
 /** A real server's part of its target: the proxy delays its greetings, and it is not waited on to settle. */
-function realBase(name: string, real: Listening): TargetBase {
-  return { name, host: real.host, port: real.port, delaysGreeting: false, idle: async () => undefined, close: () => real.close() };
+function realBase(name: string, real: Listening & Pick<RealServerHandle, 'overridden'>): TargetBase {
+  const user = USER_CONFIGS.get(name);
+  return {
+    name,
+    host: real.host,
+    port: real.port,
+    delaysGreeting: false,
+    ...(user ? { config: { file: user.file, overridden: real.overridden ?? [] } } : {}),
+    idle: async () => undefined,
+    close: () => real.close(),
+  };
 }
 
 /** Starts the SMTP server a scenario runs against. */
@@ -97,9 +139,11 @@ async function startSmtpTarget(name: string, scenario: SmtpScenario): Promise<St
   }
   // The mock takes any size unless told; a stock MTA stops at its own limit (Postfix: 10 MB), which
   // would turn a large-message scenario into a size refusal: room for the scenario's messages instead.
+  // A user's configuration keeps its own limit (that is what is being validated) unless the scenario sets one.
   const room = 2 * scenario.messageBytes + 1024 * 1024;
+  const size = knobs.sizeLimit || (USER_CONFIGS.has(name) ? undefined : Math.max(room, 10_240_000));
   const options: RealServerOptions = {
-    messageSizeLimit: knobs.sizeLimit || Math.max(room, 10_240_000),
+    ...(size ? { messageSizeLimit: size } : {}),
     ...(knobs.maxSessions ? { maxSessions: knobs.maxSessions } : {}),
     ...(tls ? { tls: true } : {}),
   };

@@ -40,6 +40,7 @@ export function ftpRun(
   return {
     refuse: () => {
       if (!client.modes.includes(mode)) return `${client.name} has no ${mode} mode`;
+      if (client.directions && !client.directions.includes(transfer.direction)) return `${client.name} does not ${transfer.direction}`;
       if (transfer.resume && !client.resumes) return `${client.name} cannot resume an upload`;
       if (transfer.sources && !client.binds) return `${client.name} cannot choose the address it connects from`;
       return undefined;
@@ -77,23 +78,27 @@ export function ftpRun(
           const report = reports === 'hung' ? undefined : reports[i];
           // A download is judged by what the client wrote out (its size and SHA-256), an upload by the server's file.
           const stored = download ? undefined : await plan.server.read(f.path);
-          const held = download ? (report?.ok ? report.received : undefined) : stored && digestOf(stored);
+          const unverifiable = stored === 'unreadable';
+          const held = download ? (report?.ok ? report.received : undefined) : stored && !unverifiable ? digestOf(stored) : undefined;
           const sent = digestOf(f.data);
-          return { reported: report?.ok === true, sent: sent.sha256, bytes: sent.bytes, ...(held ? { held: held.sha256, heldBytes: held.bytes } : {}) };
+          const seen = held ? { held: held.sha256, heldBytes: held.bytes } : unverifiable ? { unverifiable } : {};
+          return { reported: report?.ok === true, sent: sent.sha256, bytes: sent.bytes, ...seen };
         }),
       );
       const outcome = outcomeOf(client, reports, sessions);
       const intact = transferred.filter((t) => t.held === t.sent).length;
-      const bad = transferred.find((t) => t.reported && t.held !== t.sent);
+      const bad = transferred.find((t) => t.reported && !t.unverifiable && t.held !== t.sent);
       const sink: SinkReport = {
         copies: intact,
         intact: bad === undefined,
         ...(bad ? { sha256: { sent: bad.sent, held: bad.held ?? 'nothing' } } : {}),
+        ...(transferred.some((t) => t.unverifiable) ? { verifiable: false } : {}),
       };
       const ftp = ftpReport(sessions);
       const expect = transfer.expect?.[mode] ?? scenario.expect;
       const { verdict, reason } = judgeFtp({ expect, unfired, outcome, transferred, download, ftp });
-      return { outcome, sink, ftp, verdict, reason };
+      const left = await plan.server.tidy?.();
+      return { outcome, sink, ftp, verdict, reason: left ? `${reason}; ${left}` : reason };
     },
   };
 }

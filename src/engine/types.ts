@@ -164,6 +164,8 @@ export interface SinkReport {
   readonly intact: boolean;
   /** FTP: the SHA-256 sent and the one the receiving end holds (a partial file included), when they differ. */
   readonly sha256?: { readonly sent: string; readonly held: string };
+  /** What arrived cannot be seen (a user's server with no mailbox to read): copies and intact say nothing. */
+  readonly verifiable?: false;
 }
 
 /** FTP: what happened on each of the client's connections. */
@@ -196,6 +198,15 @@ export interface Accounting {
   readonly duplicated: number;
 }
 
+/**
+ * A user's own server configuration a run used (`--server postfix:./main.cf`): the file, and every
+ * setting of it the launcher replaced to run it here (`ours` says the value it ran with).
+ */
+export interface ServerConfig {
+  readonly file: string;
+  readonly overridden: ReadonlyArray<{ readonly key: string; readonly user: string; readonly ours: string }>;
+}
+
 /** One scenario run by one client against one server. */
 export interface Result {
   /** `scenarioId/column`, unique in a run. */
@@ -210,6 +221,8 @@ export interface Result {
   /** FTP: the data-connection mode the client ran in. */
   readonly mode?: FtpMode;
   readonly server: string;
+  /** The user's own configuration the server ran with, and what of it was overridden. */
+  readonly serverConfig?: ServerConfig;
   readonly title: string;
   readonly fault: Fault | null;
   readonly faultFired: boolean;

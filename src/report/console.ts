@@ -7,6 +7,7 @@
 import type { Result, Verdict } from '../engine/types.js';
 import { buildMatrix } from './matrix.js';
 import { formatOutcome } from '../engine/outcome-format.js';
+import { formatOverride, noteHeader, serverConfigNotes } from './server-config.js';
 import { summarize } from './summary.js';
 import { capped } from '../util/terminal.js';
 
@@ -117,6 +118,15 @@ function renderEnd(
     for (const [text, n] of byReason) lines.push(`- n/a x${n}: ${text}`);
     if (byReason.size > 0) lines.push('  (each n/a is listed in the JSON report and with --verbose)');
   }
+  const notes = serverConfigNotes(results);
+  if (notes.length > 0) lines.push('');
+  // The user's values come from their file: escaped and cut like reasons.
+  for (const note of notes)
+    lines.push(
+      ...capped([`${noteHeader(note)}${note.overridden.length > 0 ? ':' : ''}`, ...note.overridden.map((o) => `  ${formatOverride(o)}`)], {
+        maxLineChars: 500,
+      }),
+    );
   const s = summarize(results);
   const count = (n: number, code: number, text: string): string => (n > 0 ? paint(code, text) : text);
   if (lines.length > 0) lines.push('');

@@ -30,6 +30,7 @@ import type { Incomplete } from './json.js';
 import { SCRIPT } from './html-script.js';
 import { STYLE } from './html-style.js';
 import { formatOutcome } from '../engine/outcome-format.js';
+import { formatOverride, noteHeader, serverConfigNotes } from './server-config.js';
 import { summarize } from './summary.js';
 import { makeDirs } from '../util/dirs.js';
 import { type Provenance, provenancePairs } from './provenance.js';
@@ -69,6 +70,10 @@ export function renderHtml(results: readonly Result[], meta: HtmlMeta): string {
     renderFilters(records, matrices),
     '<main>',
     ...(matrices.length > 0 ? matrices.map(renderMatrix) : ['<p class="none">No results.</p>']),
+    ...serverConfigNotes(results).map(
+      (n) =>
+        `<p class="server-config-note" data-server="${esc(n.server)}">${esc(noteHeader(n))}${n.overridden.map((o) => `<br><code>${esc(formatOverride(o))}</code>`).join('')}</p>`,
+    ),
     '<p id="no-match" class="none" hidden>Nothing matches these filters.</p>',
     '</main>',
     renderDetailsPanel(),
@@ -149,7 +154,8 @@ function toRecord(r: Result, index: number): ResultRecord {
 function factsOf(r: Result): string[] {
   const facts: string[] = [];
   if (r.outcome) facts.push(`body octets the client got through: ${r.outcome.bytesSent}`);
-  if (r.sink) facts.push(`server holds ${r.sink.copies} cop${r.sink.copies === 1 ? 'y' : 'ies'}, ${r.sink.intact ? 'intact' : 'NOT intact'}`);
+  if (r.sink?.verifiable === false) facts.push('what the server holds: not verifiable');
+  else if (r.sink) facts.push(`server holds ${r.sink.copies} cop${r.sink.copies === 1 ? 'y' : 'ies'}, ${r.sink.intact ? 'intact' : 'NOT intact'}`);
   if (r.ftp) {
     const { control, sessions, transfers, data } = r.ftp;
     facts.push(`FTP control: ${control ?? 'stayed up'}, ${sessions} session(s), ${transfers} transfer command(s)`);

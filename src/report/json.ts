@@ -5,7 +5,7 @@
  * `wireprobe merge` can rebuild the HTML and JUnit reports from shards (src/report/blob.ts reads both).
  */
 import type { FtpMode } from '../clients/types.js';
-import type { Accounting, FtpReport, Outcome, OutcomeKind, Phase, Protocol, Result, SinkReport, Verdict } from '../engine/types.js';
+import type { Accounting, FtpReport, Outcome, OutcomeKind, Phase, Protocol, Result, ServerConfig, SinkReport, Verdict } from '../engine/types.js';
 import type { Fault } from '../faults/types.js';
 import { buildMatrix, type Matrix } from './matrix.js';
 import type { RunOrder } from './merge-order.js';
@@ -31,6 +31,8 @@ export interface JsonResult {
   /** FTP: `passive` or `active`, the data-connection mode the client ran in. */
   readonly mode?: FtpMode;
   readonly server: string;
+  /** Present when the server ran the user's own config file: the file, and each setting overridden (key, the user's value, ours). */
+  readonly serverConfig?: ServerConfig;
   /** The fault as injected, or null for a baseline. */
   readonly fault: Fault | null;
   readonly faultFired: boolean;
@@ -136,10 +138,19 @@ function toJsonResult(r: Result): JsonResult {
     client: r.client,
     ...(r.mode ? { mode: r.mode } : {}),
     server: r.server,
+    ...(r.serverConfig ? { serverConfig: r.serverConfig } : {}),
     fault: r.fault,
     faultFired: r.faultFired,
     outcome: r.outcome === null ? null : toJsonOutcome(r.outcome),
-    sink: r.sink === null ? null : { copies: r.sink.copies, intact: r.sink.intact, ...(r.sink.sha256 ? { sha256: r.sink.sha256 } : {}) },
+    sink:
+      r.sink === null
+        ? null
+        : {
+            copies: r.sink.copies,
+            intact: r.sink.intact,
+            ...(r.sink.sha256 ? { sha256: r.sink.sha256 } : {}),
+            ...(r.sink.verifiable === false ? { verifiable: false } : {}),
+          },
     ...(r.messages ? { messages: { ...r.messages } } : {}),
     ...(r.ftp ? { ftp: r.ftp } : {}),
     expected: r.expected,

@@ -6,6 +6,7 @@
 import jrb, { type Builder } from 'junit-report-builder';
 import type { Result } from '../engine/types.js';
 import { writeReportFile } from './file.js';
+import { formatOverride } from './server-config.js';
 import type { Incomplete } from './json.js';
 import { type Provenance, provenancePairs } from './provenance.js';
 
@@ -29,6 +30,9 @@ export async function writeJunitReport(file: string, results: readonly Result[],
         .time(r.durationMs / 1000)
         .property('client', r.client)
         .property('server', r.server);
+      if (r.serverConfig) {
+        testCase.property('server-config', r.serverConfig.file).property('overridden', r.serverConfig.overridden.map(formatOverride).join('; '));
+      }
       if (r.verdict === 'deviates' || r.verdict === 'unfired') testCase.failure(r.reason, r.verdict);
       else if (r.verdict === 'error') testCase.error(r.reason, r.verdict);
       else if (r.verdict === 'n/a') testCase.skipped();
