@@ -5,7 +5,7 @@
  */
 import { writeReportFile } from './file.js';
 import type { CellState, RunDiff } from './diff-results.js';
-import { CSP, esc } from './html.js';
+import { CSP, esc } from './html-safe.js';
 import { STYLE } from './html-style.js';
 import type { LoadedReport } from './merge-read.js';
 

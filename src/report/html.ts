@@ -33,7 +33,8 @@ import { formatOutcome } from '../engine/outcome-format.js';
 import { formatOverride, noteHeader, serverConfigNotes } from './server-config.js';
 import { summarize } from './summary.js';
 import { makeDirs } from '../util/dirs.js';
-import { type Provenance, provenancePairs } from './provenance.js';
+import { CSP, esc, renderProvenance } from './html-safe.js';
+import type { Provenance } from './provenance.js';
 
 /** What the report says about itself. */
 export interface HtmlMeta {
@@ -343,12 +344,6 @@ function renderHeader(results: readonly Result[], meta: HtmlMeta): string {
   ].join('\n');
 }
 
-/** The environment the results came from, folded: a reader comparing two reports opens it. */
-function renderProvenance(p: Provenance): string {
-  const rows = provenancePairs(p).map(([name, value]) => `<dt>${esc(name)}</dt><dd>${esc(value)}</dd>`);
-  return `<details class="meta"><summary>environment</summary><dl id="provenance">${rows.join('')}</dl></details>`;
-}
-
 function renderFilters(records: readonly ResultRecord[], matrices: readonly ProtocolMatrix[]): string {
   const clients = unique(records.map((r) => r.client)).map((c) => [c, c] as const);
   const servers = unique(records.map((r) => r.server)).map((s) => [s, s] as const);
@@ -381,13 +376,6 @@ function renderDetailsPanel(): string {
 
 // ─── Escaping ───────────────────────────────────────────────────────────────────────────────────
 
-const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Text for HTML content or a double- or single-quoted attribute value. */
-export function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
-}
-
 /**
  * JSON safe inside <script>: `<`, `>` and `&` as \u escapes (so no `</script`, `<!--` or `]]>`), and
  * U+2028/U+2029 too; JSON.parse gives the same data back.
@@ -399,8 +387,3 @@ function jsonForScript(value: unknown): string {
 function unique<T>(items: readonly T[]): T[] {
   return [...new Set(items)];
 }
-
-// ─── Static parts ───────────────────────────────────────────────────────────────────────────────
-
-/** Nothing may be fetched: only the inline style and script run. */
-export const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";

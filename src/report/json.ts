@@ -2,7 +2,7 @@
  * The JSON report: the machine-readable contract users' CI scripts read. Key names and order are part
  * of that contract; the transcript is left out (it goes to the transcript files and JUnit system-out).
  * A blob (`--blob FILE`) is the same report with each result's title and transcript added, so that
- * `wireprobe merge` can rebuild the HTML and JUnit reports from shards (src/report/blob.ts reads both).
+ * `wireprobe merge` can rebuild the HTML and JUnit reports from shards (src/report/merge-read.ts reads both back).
  */
 import type { FtpMode } from '../clients/types.js';
 import type { Accounting, FtpReport, Outcome, OutcomeKind, Phase, Protocol, Result, ServerConfig, SinkReport, Verdict } from '../engine/types.js';

@@ -109,6 +109,7 @@ function fromJson(r: JsonResult): Result {
     client: r.client,
     ...(r.mode ? { mode: r.mode } : {}),
     server: r.server,
+    ...(r.serverConfig ? { serverConfig: r.serverConfig } : {}),
     title: r.title ?? scenarioId,
     fault: r.fault ?? null,
     faultFired: r.faultFired === true,
