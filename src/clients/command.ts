@@ -214,7 +214,8 @@ export function commandClient(spec: CommandClientSpec): SmtpClientAdapter | FtpC
     requires: { command: template.program, install: `${template.program} is not on PATH` },
     exitCodes: exitTable(checked.exitCodes),
   };
-  if (checked.protocol === 'smtp') return { ...base, protocol: 'smtp', run: (job, signal) => send(template, job, signal) };
+  // A template has no TLS placeholder: what TLS it uses is its own business, so TLS scenarios are n/a.
+  if (checked.protocol === 'smtp') return { ...base, protocol: 'smtp', plaintextOnly: true, run: (job, signal) => send(template, job, signal) };
   return {
     ...base,
     protocol: 'ftp',

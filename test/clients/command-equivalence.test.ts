@@ -2,7 +2,8 @@
  * A command client is classified as well as a built-in one without knowing its error texts: curl
  * written as a command template (the arguments the built-in adapters pass, src/clients/curl.ts and
  * curl-ftp.ts) gives the same outcome kind and phase as the built-in curl on every smtp/resets and
- * ftp/resets scenario (FTP: in both modes), through the fault proxy against the mock servers.
+ * ftp/resets scenario (FTP: in both modes), through the fault proxy against the mock servers. A cell
+ * that differs is run again (see `differences`).
  */
 import { describe, expect, it } from 'vitest';
 import { commandClient } from '../../src/clients/command.js';
@@ -11,7 +12,7 @@ import { curlFtpClient } from '../../src/clients/curl-ftp.js';
 import type { ClientAdapter } from '../../src/clients/types.js';
 import { builtinTargets } from '../../src/commands/targets.js';
 import { runScenarios } from '../../src/engine/run.js';
-import type { Result } from '../../src/engine/types.js';
+import type { Result, Scenario } from '../../src/engine/types.js';
 import { SUITES } from '../../suites/index.js';
 
 const targets = builtinTargets();
@@ -50,8 +51,7 @@ const curlFtpCommand = commandClient({
 });
 
 /** Each scenario's (and mode's) outcome kind and phase, per client. */
-async function cells(suite: string, clients: readonly ClientAdapter[]): Promise<Record<string, Record<string, string>>> {
-  const scenarios = SUITES.find((s) => s.name === suite)!.scenarios;
+async function cells(scenarios: readonly Scenario[], clients: readonly ClientAdapter[]): Promise<Record<string, Record<string, string>>> {
   const results = await runScenarios(scenarios, clients, { targets, concurrency: 2 });
   const byClient: Record<string, Record<string, string>> = {};
   for (const r of results) {
@@ -66,16 +66,46 @@ function cellOf(r: Result): string {
   return r.outcome ? `${r.outcome.kind} at ${r.outcome.phase}` : `${r.verdict}: ${r.reason}`;
 }
 
+/** Reruns of a cell whose two outcomes differed. */
+const RERUNS = 3;
+
+/**
+ * The cells of `suite` where `command` and `builtin` differ, after reruns. A few cells race on loopback
+ * in the built-in client itself (close-data-mid-stor passive: curl shows the server's 226 before it
+ * exits, or not, about 1 run in 20): such a cell counts as the same when both clients give the same
+ * outcome in one of the reruns. A command client that is classified differently differs in every run.
+ */
+async function differences(suite: string, builtin: ClientAdapter, command: ClientAdapter): Promise<{ total: number; differ: Record<string, string[]> }> {
+  const scenarios = SUITES.find((s) => s.name === suite)!.scenarios;
+  const first = await cells(scenarios, [builtin, command]);
+  const seen: Record<string, string[]> = {};
+  for (const [cell, outcome] of Object.entries(first[command.name]!)) {
+    if (first[builtin.name]![cell] !== outcome) seen[cell] = [`${builtin.name}: ${first[builtin.name]![cell]}, ${command.name}: ${outcome}`];
+  }
+  for (let i = 0; i < RERUNS && Object.keys(seen).length > 0; i += 1) {
+    const again = await cells(
+      scenarios.filter((s) => Object.keys(seen).some((cell) => cell.split(' ')[0] === s.id)),
+      [builtin, command],
+    );
+    for (const cell of Object.keys(seen)) {
+      const [a, b] = [again[builtin.name]![cell], again[command.name]![cell]];
+      if (a === b) delete seen[cell];
+      else seen[cell]!.push(`${builtin.name}: ${a}, ${command.name}: ${b}`);
+    }
+  }
+  return { total: Object.keys(first[command.name]!).length, differ: seen };
+}
+
 describe('a command client built from curl', () => {
   it('gives the same outcome kinds and phases as the built-in curl on smtp/resets', async () => {
-    const got = await cells('smtp/resets', [curlClient, curlSmtpCommand]);
-    expect(Object.keys(got['curl-cmd']!)).toHaveLength(26);
-    expect(got['curl-cmd']).toEqual(got.curl);
-  }, 300_000);
+    const { total, differ } = await differences('smtp/resets', curlClient, curlSmtpCommand);
+    expect(total).toBe(26);
+    expect(differ).toEqual({});
+  }, 600_000);
 
   it('gives the same outcome kinds and phases as the built-in curl on ftp/resets in both modes', async () => {
-    const got = await cells('ftp/resets', [curlFtpClient, curlFtpCommand]);
-    expect(Object.keys(got['curl-cmd']!)).toHaveLength(44);
-    expect(got['curl-cmd']).toEqual(got.curl);
-  }, 600_000);
+    const { total, differ } = await differences('ftp/resets', curlFtpClient, curlFtpCommand);
+    expect(total).toBe(44);
+    expect(differ).toEqual({});
+  }, 900_000);
 });
