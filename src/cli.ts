@@ -11,7 +11,7 @@ import { HELP, VERSION } from './commands/help.js';
 import { SERVE_KEEP } from './commands/serve.js';
 import { type CliIo, OPTIONS, onlyFor, type Values } from './commands/options.js';
 import { matrixArgs, runArgs } from './commands/run-args.js';
-import { UsageError } from './commands/usage-error.js';
+import { UsageError } from './util/usage-error.js';
 
 export type { CliIo } from './commands/options.js';
 import { parseFault } from './faults/parse.js';

@@ -9,7 +9,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { UsageError } from '../commands/usage-error.js';
+import { UsageError } from '../util/usage-error.js';
 import { digestFile } from '../util/digest.js';
 import { quote } from '../util/terminal.js';
 import { exitReport, inTempDir, runProcess, type ProcessRun } from './process.js';

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Digest, digestOf } from '../util/digest.js';
-import { WireprobeError } from '../util/errors.js';
+import { UsageError } from '../util/usage-error.js';
 import { quote, visible } from '../util/terminal.js';
 import type { ModuleClient } from './module-types.js';
 import type { ClientAdapter, ClientError, ClientReport, FtpClientAdapter, FtpJob, FtpMode, SmtpClientAdapter, SmtpJob } from './types.js';
@@ -40,12 +40,9 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 const MODES: readonly FtpMode[] = ['passive', 'active'];
 
-/**
- * Bad input from the user, as the CLI's UsageError (code EUSAGE: one line, exit 2); built from the base
- * class because clients import nothing of src/commands.
- */
-function usageError(path: string, problem: string): WireprobeError<'EUSAGE'> {
-  return new WireprobeError(`client module ${quote(path)}${problem}`, 'EUSAGE');
+/** Bad input from the user: one line naming the module, exit 2. */
+function usageError(path: string, problem: string): UsageError {
+  return new UsageError(`client module ${quote(path)}${problem}`);
 }
 
 /** The first lines of a loader's error on one line, cut: a syntax error's location and reason. */
@@ -91,7 +88,7 @@ interface Loaded {
 
 /** Checks the exports' shapes; the first problem is one usage error line naming the file. */
 function checked(client: Record<string, unknown>, path: string, file: string): Loaded {
-  const bad = (what: string): WireprobeError => usageError(path, `: ${what}`);
+  const bad = (what: string): UsageError => usageError(path, `: ${what}`);
   const { send, transfer, name = basename(file, extname(file)), description = `your module client ${basename(file)}`, modes = ['passive'] } = client;
   if (send === undefined && transfer === undefined) throw bad('exports neither send(job, signal) nor transfer(job, signal)');
   if (send !== undefined && typeof send !== 'function') throw bad(`send must be a function, not ${typeof send}`);

@@ -6,7 +6,7 @@
  *   "curl smtp://{host}:{port} --mail-from {from}" ─► shell-quote parse ─► words of text and placeholders ─► fill(values) ─► argv
  */
 import { parse } from 'shell-quote';
-import { UsageError } from '../commands/usage-error.js';
+import { UsageError } from '../util/usage-error.js';
 import { quote } from '../util/terminal.js';
 
 /** Every placeholder a template may use (each protocol takes a subset, see command.ts). */

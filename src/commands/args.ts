@@ -11,7 +11,7 @@ import type { Fault } from '../faults/types.js';
 import { rcptProblem } from '../probe/smtp-session.js';
 import { DEFAULT_PROBE_LIMITS } from '../probe/types.js';
 import { quote } from '../util/terminal.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../util/usage-error.js';
 
 /** Splits repeated and comma-separated values: `--suite a,b --suite c`; a flag given with no name in it is refused. */
 export function names(flag: string, values: readonly string[] | undefined): string[] | undefined {

@@ -14,7 +14,7 @@ import type { ClientAdapter } from '../clients/types.js';
 import { quote } from '../util/terminal.js';
 import { names } from './args.js';
 import { selectClients } from './select.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../util/usage-error.js';
 
 /** One client as a config file gives it: a flag's text, a command client spec, or a module's path. */
 export type ClientEntry = string | CommandClientSpec | { readonly module: string };

@@ -13,7 +13,7 @@ import { quote } from '../util/terminal.js';
 import { VERSION } from './help.js';
 import { type CliIo, onlyFor, type Values } from './options.js';
 import { checkOutput, type ReportJob, writeReports } from './output.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../util/usage-error.js';
 
 /** Reads a report for a command, or fails with its one line (`flag`: the option that named it). */
 export async function loadReport(file: string, flag?: string): Promise<LoadedReport> {

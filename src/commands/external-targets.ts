@@ -19,7 +19,7 @@ import { remotePath, type FtpTarget, type SmtpTarget, type Started, type TargetB
 import type { Scenario } from '../engine/types.js';
 import { watchMaildir } from '../util/maildir.js';
 import { quote } from '../util/terminal.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../util/usage-error.js';
 
 /** What every target has: its name in reports, where it listens, and its URL as shown (no password). */
 interface ExternalBase {

@@ -23,7 +23,7 @@ import { quote } from '../util/terminal.js';
 import { loadReport } from './diff.js';
 import { type CliIo, onlyFor, type Values } from './options.js';
 import { checkOutput, type ReportJob, writeReports } from './output.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../util/usage-error.js';
 
 /** The merged run: its results in order, its version and provenance, and what the user should know. */
 export interface Merged {

@@ -3,7 +3,7 @@
  * that refuses an option a command does not take.
  */
 import type { parseArgs, ParseArgsConfig } from 'node:util';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../util/usage-error.js';
 
 export const OPTIONS = {
   suite: { type: 'string', multiple: true },

@@ -8,7 +8,7 @@ import { integer, names } from './args.js';
 import { VERSION } from './help.js';
 import { type CliIo, onlyFor, REPORTS, TARGET_OPTIONS, type Values } from './options.js';
 import { cellSelection, SHARDING } from './shard-args.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../util/usage-error.js';
 
 /** `wireprobe run`: the suites, clients and servers named (defaults: every suite, the in-process clients, the mocks). */
 export async function runArgs(values: Values, io: CliIo): Promise<number> {

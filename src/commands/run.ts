@@ -2,7 +2,7 @@
 import type { ClientAdapter } from '../clients/types.js';
 import { checkOutput, writeReports, type ReportJob } from './output.js';
 import { builtinTargets } from './targets.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../util/usage-error.js';
 import { runScenarios } from '../engine/run.js';
 import { runCaptures } from '../pcap/files.js';
 import type { RunOf } from '../engine/identity.js';

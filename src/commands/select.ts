@@ -12,7 +12,7 @@ import { parseProftpdConf } from '../../servers/real/user-config-proftpd.js';
 import { parseVsftpdConf } from '../../servers/real/user-config-vsftpd.js';
 import { builtinTargets, learnUserConfig } from './targets.js';
 import type { Targets } from '../engine/targets.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../util/usage-error.js';
 
 function pick<T extends { readonly name: string }>(what: string, known: readonly T[], names: readonly string[] | undefined, fallback: readonly T[]): T[] {
   if (!names || names.length === 0) return [...fallback];

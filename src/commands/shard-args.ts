@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { CellSelection, ShardSpec } from '../engine/shard.js';
 import { quote } from '../util/terminal.js';
 import type { Values } from './options.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../util/usage-error.js';
 
 /** The flags this file reads, for `onlyFor`. */
 export const SHARDING = ['shard', 'durations', 'only-failed'] as const;

@@ -17,7 +17,7 @@ import { integer, passwordFrom } from './args.js';
 import { type ExternalTarget, externalTargets, notForTarget, parseTargetOption, wantsPassword } from './external-targets.js';
 import { type CliIo, TARGET_OPTIONS, type Values } from './options.js';
 import { builtinTargets } from './targets.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../util/usage-error.js';
 
 /** Messages a run may send to the user's SMTP servers unless `--max-messages` says otherwise. */
 export const DEFAULT_MAX_MESSAGES = 25;

@@ -11,7 +11,7 @@ import { checkCommandClient, commandClient, parseCommandClient, type CommandClie
 import { installed } from '../../src/clients/process.js';
 import { fill, parseTemplate } from '../../src/clients/template.js';
 import type { FtpClientAdapter, FtpJob, SmtpClientAdapter, SmtpJob } from '../../src/clients/types.js';
-import { UsageError } from '../../src/commands/usage-error.js';
+import { UsageError } from '../../src/util/usage-error.js';
 import { digestOf } from '../../src/util/digest.js';
 
 const timeouts = { connect: 1_500, greeting: 5_000, socket: 10_000, deadline: 30_000 };
