@@ -11,12 +11,16 @@ import { cellSelection, SHARDING } from './shard-args.js';
 import { UsageError } from './usage-error.js';
 
 /** `wireprobe run`: the suites, clients and servers named (defaults: every suite, the in-process clients, the mocks). */
-export async function runArgs(values: Values, io: CliIo): Promise<number> {
-  onlyFor('run', values, ['suite', 'client', 'server', ...REPORTS, ...SHARDING, ...TARGET_OPTIONS]);
+export async function runArgs(flags: Values, io: CliIo): Promise<number> {
+  onlyFor('run', flags, ['suite', 'client', 'server', 'scenarios', 'config', ...REPORTS, ...SHARDING, ...TARGET_OPTIONS]);
   const { selectClients, selectServers, selectSuites, suiteOptions } = await import('./select.js');
   const { runCommand } = await import('./run.js');
   const { withTargets } = await import('./target-args.js');
-  const suites = selectSuites(names('suite', values.suite), suiteOptions(io.env));
+  // The config file's values fill in the flags not given; its clients (`clients`, text and objects) and
+  // targets reach the client and target parsers from here.
+  const { values, suites: user, targets } = await (await import('../config/flags.js')).configured(flags, io);
+  refuseTargets(targets);
+  const suites = selectSuites(names('suite', values.suite), suiteOptions(io.env), user);
   const clients = selectClients(names('client', values.client));
   const selection = await cells(values);
   const own = await withTargets(values, io, suites, clients);
@@ -25,7 +29,7 @@ export async function runArgs(values: Values, io: CliIo): Promise<number> {
 }
 
 /** `wireprobe matrix smtp|ftp`: every suite of the protocol, clients x servers x faults. */
-export async function matrixArgs(values: Values, positionals: readonly string[], io: CliIo): Promise<number> {
+export async function matrixArgs(flags: Values, positionals: readonly string[], io: CliIo): Promise<number> {
   const { selectClients, selectServers, selectSuites, suiteOptions } = await import('./select.js');
   const { runCommand } = await import('./run.js');
   const { withTargets } = await import('./target-args.js');
@@ -37,8 +41,12 @@ export async function matrixArgs(values: Values, positionals: readonly string[],
     );
   }
   if (positionals.length > 2) throw new UsageError(`unexpected argument ${quote(positionals[2]!)}`);
-  onlyFor(`matrix ${protocol}`, values, ['suite', 'clients', 'servers', ...REPORTS, ...SHARDING, ...TARGET_OPTIONS]);
-  const suites = selectSuites(names('suite', values.suite) ?? [protocol], sizes);
+  onlyFor(`matrix ${protocol}`, flags, ['suite', 'clients', 'servers', 'scenarios', 'config', ...REPORTS, ...SHARDING, ...TARGET_OPTIONS]);
+  const configured = await (await import('../config/flags.js')).configured(flags, io, true);
+  const { values, targets } = configured;
+  refuseTargets(targets);
+  const user = configured.suites.filter((s) => s.protocol === protocol);
+  const suites = selectSuites(names('suite', values.suite) ?? (user.length ? undefined : [protocol]), sizes, user);
   const foreign = suites.find((s) => s.protocol !== protocol);
   if (foreign) throw new UsageError(`suite ${quote(foreign.name)} is not one of the ${protocol} suites`);
   const wanted = names('clients', values.clients);
@@ -55,6 +63,11 @@ export async function matrixArgs(values: Values, positionals: readonly string[],
 /** The cells this machine runs (`--shard`, `--only-failed`), read after every other flag is checked. */
 async function cells(values: Values) {
   return (await cellSelection(values, VERSION)) ?? {};
+}
+
+/** A config file's targets: running against a server already up is not part of this wireprobe. */
+function refuseTargets(targets: readonly unknown[] | undefined): void {
+  if (targets?.length) throw new UsageError('the config file names targets, and this wireprobe cannot run against a server already running');
 }
 
 /** What `run` and `matrix` share: concurrency, the reports asked for, exit policy, and the console's looks. */

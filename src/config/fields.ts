@@ -50,6 +50,19 @@ function measured(what: string, parse: (text: string) => number, min: number, ma
 export const size = (min = 1) => measured('a size such as 64KiB or a number of bytes', parseSize, min, 4 * 1024 ** 3);
 /** Milliseconds: `5s`, `500ms`, `1500` (up to an hour). */
 export const duration = (min = 0) => measured('a duration such as 5s, 500ms or a number of milliseconds', parseDuration, min, 3_600_000);
+/**
+ * One of several shapes, chosen by `pick` from the value itself, so a problem is reported inside the
+ * shape meant (an unknown key in a command client) rather than as "matches none".
+ */
+export function byShape<In, Out>(pick: (value: unknown) => z.ZodType<Out>) {
+  return z.custom<In>().transform((value, ctx): Out => {
+    const checked = pick(value).safeParse(value);
+    if (checked.success) return checked.data;
+    for (const issue of checked.error.issues) ctx.addIssue({ ...issue } as Parameters<typeof ctx.addIssue>[0]);
+    return z.NEVER;
+  });
+}
+
 /** A whole number in [min, max]. */
 export const whole = (min: number, max: number) => z.int().min(min).max(max);
 

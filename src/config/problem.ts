@@ -25,6 +25,8 @@ export function fileProblem(what: string, shown: string, content: FileContent | 
 
 /** The first issue of a failed check, as fileProblem's line; a union's problem is the first branch's when it has one. */
 export function schemaProblem(what: string, shown: string, content: FileContent, error: z.ZodError): UsageError {
-  const issue = error.issues[0]!;
-  return fileProblem(what, shown, content, issue.path, issue.message);
+  // An unknown key first: a typo usually also leaves a required key missing, and the typo is the news.
+  const issue = error.issues.find((i) => i.code === 'unrecognized_keys') ?? error.issues[0]!;
+  const message = issue.code === 'invalid_type' && / received undefined$/.test(issue.message) ? `missing (expected ${issue.expected})` : issue.message;
+  return fileProblem(what, shown, content, issue.path, message.replace(/^Invalid input: /, ''));
 }

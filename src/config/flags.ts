@@ -1,0 +1,62 @@
+/**
+ * The config file as flags: `run`, `matrix` and `list` read its values where no flag is given (a flag
+ * given replaces that key whole), and the user's scenario files (`--scenarios`, else the config's) as
+ * suites.
+ */
+import { relative } from 'node:path';
+import type { Suite } from '../../suites/types.js';
+import type { CliIo, Values } from '../commands/options.js';
+import { type ClientSpec, type LoadedConfig, loadConfig, type TargetSpec } from './config.js';
+import { loadScenarioFiles } from './scenarios.js';
+
+/** What a command takes from the flags and the config together. */
+export interface Configured {
+  /** The flags, with the config's values where a flag was not given. */
+  readonly values: Values;
+  /** The user's suites, from `--scenarios` or the config's `scenarios`; none when neither. */
+  readonly suites: Suite[];
+  /** `--client` (run) or `--clients` (matrix) as given, else the config's clients. */
+  readonly clients?: readonly ClientSpec[];
+  /** The config's targets (the object form included). */
+  readonly targets?: readonly TargetSpec[];
+  readonly config?: LoadedConfig;
+}
+
+/** `clientsFlag`: which flag the config's `clients` and `servers` stand in for: `client`/`server` (run) or `clients`/`servers` (matrix). */
+export async function configured(values: Values, io: CliIo, plural = false): Promise<Configured> {
+  const cwd = io.cwd ?? process.cwd();
+  const config = await loadConfig(values.config, cwd);
+  const r = config?.reports ?? {};
+  const shown = (file: string): string => relative(cwd, file) || file;
+  const scenarioFiles = values.scenarios ?? config?.scenarios?.map(shown);
+  const clientFlag = plural ? values.clients : values.client;
+  const clients = clientFlag ?? config?.clients;
+  const servers = (plural ? values.servers : values.server) ?? config?.servers;
+  const merged: Values = {
+    ...values,
+    ...((values.suite ?? config?.suites) ? { suite: [...(values.suite ?? config?.suites ?? [])] } : {}),
+    ...(servers ? { [plural ? 'servers' : 'server']: [...servers] } : {}),
+    ...(clients ? { [plural ? 'clients' : 'client']: clients.map(clientName) } : {}),
+    json: values.json ?? r.json,
+    junit: values.junit ?? r.junit,
+    html: values.html ?? r.html,
+    transcripts: values.transcripts ?? r.transcripts,
+    pcap: values.pcap ?? r.pcap,
+    concurrency: values.concurrency ?? config?.concurrency?.toString(),
+    'fail-on-deviation': values['fail-on-deviation'] ?? config?.failOnDeviation,
+  };
+  const defined = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as Values;
+  return {
+    values: defined,
+    suites: scenarioFiles ? await loadScenarioFiles(scenarioFiles, cwd) : [],
+    ...(clients ? { clients } : {}),
+    ...(config?.targets ? { targets: config.targets } : {}),
+    ...(config ? { config } : {}),
+  };
+}
+
+/** The name a client spec is selected by: its text, a command client's name, a module's path. */
+export function clientName(spec: ClientSpec): string {
+  if (typeof spec === 'string') return spec;
+  return 'module' in spec ? spec.module : spec.name;
+}
