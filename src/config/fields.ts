@@ -4,6 +4,7 @@
  * command line parses them: sizes (`1MiB`), durations (`5s`), faults (string or object form), pins.
  */
 import * as z from 'zod';
+import { formatFault } from '../faults/format.js';
 import { fault } from '../lib/faults.js';
 import { scopeOf } from '../faults/registry.js';
 import type { Fault } from '../faults/types.js';
@@ -77,11 +78,31 @@ export function faultField(protocol: Protocol) {
       throw new Error('expected a fault such as "reset after DATA +64KiB" or { kind: reset, at: { after: DATA } }');
     }
     const checked = fault(value as Fault);
+    if (typeof value === 'object') {
+      const stray = strayPath(value, checked);
+      if (stray) throw new Error(`${stray} is not part of a ${checked.kind} fault (it reads as ${JSON.stringify(formatFault(checked))})`);
+    }
     if (protocol === 'smtp' && (scopeOf(checked) === 'address' || checked.channel === 'data')) {
       throw new Error(`${checked.channel === 'data' ? 'channel data' : checked.kind} is FTP only and can never fire in an SMTP scenario`);
     }
     return checked;
   });
+}
+
+/**
+ * The first field of `given` (an object-form fault) that the parsed fault does not hold as given: a
+ * misspelt key or a value of the wrong type would otherwise be dropped without a word.
+ */
+function strayPath(given: object, parsed: unknown, path = ''): string | undefined {
+  for (const [key, value] of Object.entries(given)) {
+    const there = (parsed as Record<string, unknown> | undefined)?.[key];
+    const at = path ? `${path}.${key}` : key;
+    if (typeof value === 'object' && value !== null && typeof there === 'object') {
+      const inner = strayPath(value, there, at);
+      if (inner) return inner;
+    } else if (there !== value && !(typeof value === 'string' && typeof there === 'string' && value.toUpperCase() === there.toUpperCase())) return at;
+  }
+  return undefined;
 }
 
 /** A pinned outcome: `reset@data`, `reply 451@rcpt`, or `{ kind: reply, code: 451, phase: rcpt }`. */

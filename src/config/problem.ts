@@ -17,9 +17,16 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return text || '(top)';
 }
 
-/** One line for a problem at `path` in `file` (as the user named it). */
-export function fileProblem(what: string, shown: string, content: FileContent | undefined, path: readonly PropertyKey[], problem: string): UsageError {
-  const line = content?.lineOf(path);
+/** One line for a problem at `path` in `file` (as the user named it); `at`: where its line is, if not at `path`. */
+export function fileProblem(
+  what: string,
+  shown: string,
+  content: FileContent | undefined,
+  path: readonly PropertyKey[],
+  problem: string,
+  at = path,
+): UsageError {
+  const line = content?.lineOf(at);
   return new UsageError(`bad ${what} ${quote(shown)}${line ? ` (line ${line})` : ''}: ${formatPath(path)}: ${problem}`);
 }
 
@@ -28,5 +35,6 @@ export function schemaProblem(what: string, shown: string, content: FileContent,
   // An unknown key first: a typo usually also leaves a required key missing, and the typo is the news.
   const issue = error.issues.find((i) => i.code === 'unrecognized_keys') ?? error.issues[0]!;
   const message = issue.code === 'invalid_type' && / received undefined$/.test(issue.message) ? `missing (expected ${issue.expected})` : issue.message;
-  return fileProblem(what, shown, content, issue.path, message.replace(/^Invalid input: /, ''));
+  const at = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
+  return fileProblem(what, shown, content, issue.path, message.replace(/^Invalid input: /, ''), at);
 }

@@ -43,9 +43,11 @@ export async function readContent(file: string, shown: string, what: string): Pr
     try {
       return { data: JSON.parse(text), lineOf: locator(doc, lines) };
     } catch (error) {
+      // Node says where only for some errors ("at position N"); else the YAML parser's view of the same text.
       const at = /at position (\d+)/.exec((error as Error).message);
-      const message = (error as Error).message.replace(/,? ?"[\s\S]*" is not valid JSON$/, '').replace(/ in JSON at position \d+.*$/, '');
-      throw bad(`not valid JSON: ${message}`, at ? lines.linePos(Number(at[1])).line : undefined);
+      const offset = at ? Number(at[1]) : doc.errors[0]?.pos[0];
+      const message = (error as Error).message.replace(/, (\.\.\.)?"[\s\S]*$/, '').replace(/ in JSON at position \d+[\s\S]*$/, '');
+      throw bad(`not valid JSON: ${message}`, offset === undefined ? undefined : lines.linePos(offset).line);
     }
   }
   const first = doc.errors[0];
@@ -78,6 +80,11 @@ async function loadModule(file: string, ext: string, bad: (problem: string) => U
     const missing = e.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(file);
     throw bad(missing ? 'cannot read it (ENOENT)' : `cannot load it: ${String(e.message ?? e).split('\n')[0]}`);
   }
-  if (module.default === undefined) throw bad('expected a default export (export default defineScenarios({...}) or defineConfig({...}))');
-  return module.default;
+  // A .ts file outside an ESM package is compiled as CommonJS: its exports are the default's properties.
+  const value =
+    typeof module.default === 'object' && module.default !== null && '__esModule' in module.default
+      ? (module.default as { default?: unknown }).default
+      : module.default;
+  if (value === undefined) throw bad('expected a default export (export default defineScenarios({...}) or defineConfig({...}))');
+  return value;
 }
