@@ -3,7 +3,7 @@
  * given replaces that key whole), and the user's scenario files (`--scenarios`, else the config's) as
  * suites.
  */
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { Suite } from '../../suites/types.js';
 import type { CliIo, Values } from '../commands/options.js';
 import { type ClientSpec, type LoadedConfig, loadConfig, type TargetSpec } from './config.js';
@@ -32,16 +32,18 @@ export async function configured(values: Values, io: CliIo, plural = false): Pro
   const clientFlag = plural ? values.clients : values.client;
   const clients = clientFlag ?? config?.clients;
   const servers = (plural ? values.servers : values.server) ?? config?.servers;
+  // Report paths from flags start where the command line was given (io.cwd: a test's folder); the config's are absolute.
+  const flagPath = (p: string | undefined): string | undefined => (p !== undefined && io.cwd ? resolve(io.cwd, p) : p);
   const merged: Values = {
     ...values,
     ...((values.suite ?? config?.suites) ? { suite: [...(values.suite ?? config?.suites ?? [])] } : {}),
     ...(servers ? { [plural ? 'servers' : 'server']: [...servers] } : {}),
     ...(clients ? { [plural ? 'clients' : 'client']: clients.map(clientName) } : {}),
-    json: values.json ?? r.json,
-    junit: values.junit ?? r.junit,
-    html: values.html ?? r.html,
-    transcripts: values.transcripts ?? r.transcripts,
-    pcap: values.pcap ?? r.pcap,
+    json: flagPath(values.json) ?? r.json,
+    junit: flagPath(values.junit) ?? r.junit,
+    html: flagPath(values.html) ?? r.html,
+    transcripts: flagPath(values.transcripts) ?? r.transcripts,
+    pcap: flagPath(values.pcap) ?? r.pcap,
     concurrency: values.concurrency ?? config?.concurrency?.toString(),
     'fail-on-deviation': values['fail-on-deviation'] ?? config?.failOnDeviation,
   };
