@@ -11,7 +11,7 @@ import { UsageError } from '../commands/usage-error.js';
 import { quote } from '../util/terminal.js';
 import { type CommandClientConfig, configSchema, type TargetConfig } from './config-schema.js';
 import { schemaProblem } from './problem.js';
-import { readContent } from './read.js';
+import { type FileContent, readContent } from './read.js';
 
 const WHAT = 'config file';
 /** The names a config file is found under in the working directory. */
@@ -43,7 +43,11 @@ export async function loadConfig(given: string | undefined, cwd: string): Promis
   const shown = given ?? discover(cwd);
   if (shown === undefined) return undefined;
   const file = resolve(cwd, shown);
-  const content = await readContent(file, shown, WHAT);
+  return configOf(await readContent(file, shown, WHAT), file, shown);
+}
+
+/** The config a file's content holds, checked; `file` absolute, `shown` as the user named it. */
+export function configOf(content: FileContent, file: string, shown: string): LoadedConfig {
   const checked = configSchema.safeParse(content.data);
   if (!checked.success) throw schemaProblem(WHAT, shown, content, checked.error);
   const c = checked.data;

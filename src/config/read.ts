@@ -28,7 +28,7 @@ export interface FileContent {
 /** `what` names the kind of file in messages: `scenario file`, `config file`. */
 export async function readContent(file: string, shown: string, what: string): Promise<FileContent> {
   const ext = extname(file).toLowerCase();
-  const bad = (problem: string, line?: number) => new UsageError(`bad ${what} ${quote(shown)}${line ? ` (line ${line})` : ''}: ${problem}`);
+  const bad = badFile(what, shown);
   if (!(EXTENSIONS as readonly string[]).includes(ext)) throw bad(`expected a file ending in ${EXTENSIONS.join(', ')}`);
   if (ext === '.ts' || ext === '.mjs' || ext === '.js') return { data: await loadModule(file, ext, bad), lineOf: () => undefined };
   let text: string;
@@ -37,9 +37,14 @@ export async function readContent(file: string, shown: string, what: string): Pr
   } catch (error) {
     throw bad(`cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+  return parseText(text, ext === '.json' ? 'json' : 'yaml', bad);
+}
+
+/** JSON or YAML text's content; a syntax error is `bad(problem, line)`. */
+export function parseText(text: string, format: 'json' | 'yaml', bad: (problem: string, line?: number) => UsageError): FileContent {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (ext === '.json') {
+  if (format === 'json') {
     try {
       return { data: JSON.parse(text), lineOf: locator(doc, lines) };
     } catch (error) {
@@ -52,7 +57,17 @@ export async function readContent(file: string, shown: string, what: string): Pr
   }
   const first = doc.errors[0];
   if (first) throw bad(`not valid YAML: ${first.message.split('\n')[0]}`, lines.linePos(first.pos[0]).line);
-  return { data: doc.toJS({ maxAliasCount: 100 }), lineOf: locator(doc, lines) };
+  try {
+    return { data: doc.toJS({ maxAliasCount: 100 }), lineOf: locator(doc, lines) };
+  } catch (error) {
+    // An alias to nothing, or aliases that would expand past maxAliasCount (a "billion laughs" file).
+    throw bad(`not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** Makes the one line for a file that cannot be read or parsed. */
+export function badFile(what: string, shown: string) {
+  return (problem: string, line?: number): UsageError => new UsageError(`bad ${what} ${quote(shown)}${line ? ` (line ${line})` : ''}: ${problem}`);
 }
 
 /** The line of the value at `path` (for an unknown key: the key itself), or undefined. */

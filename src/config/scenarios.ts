@@ -10,7 +10,7 @@ import type { Suite } from '../../suites/types.js';
 import { UsageError } from '../commands/usage-error.js';
 import { quote } from '../util/terminal.js';
 import { fileProblem, schemaProblem } from './problem.js';
-import { readContent } from './read.js';
+import { type FileContent, readContent } from './read.js';
 import { type ScenarioFile, scenarioFileSchema } from './scenario-schema.js';
 
 const WHAT = 'scenario file';
@@ -39,7 +39,11 @@ type FileScenario = ScenarioFile['scenarios'][number];
  */
 export async function loadScenarioFile(file: string, cwd: string): Promise<Suite> {
   const path = resolve(cwd, file);
-  const content = await readContent(path, file, WHAT);
+  return suiteOf(await readContent(path, file, WHAT), file, basename(path, extname(path)).replace(/[^\w.-]+/g, '-'));
+}
+
+/** The suite a file's content describes; `shown`: the file as the user named it; `fallback`: the suite name when it gives none. */
+export function suiteOf(content: FileContent, file: string, fallback: string): Suite {
   const checked = scenarioFileSchema.safeParse(content.data);
   if (!checked.success) throw schemaProblem(WHAT, file, content, checked.error);
   const parsed = checked.data;
@@ -49,9 +53,9 @@ export async function loadScenarioFile(file: string, cwd: string): Promise<Suite
     if (first !== undefined) throw fileProblem(WHAT, file, content, ['scenarios', i, 'name'], `${quote(s.name)} is used twice (also scenarios[${first}])`);
     seen.set(s.name, i);
   });
-  const name = parsed.name ?? basename(path, extname(path));
+  const name = parsed.name ?? fallback;
   const scenarios = parsed.scenarios.map((s) => scenarioOf(name, parsed.protocol, s));
-  return { name, protocol: parsed.protocol, description: parsed.description ?? `scenarios from ${basename(path)}`, scenarios };
+  return { name, protocol: parsed.protocol, description: parsed.description ?? `scenarios from ${basename(file)}`, scenarios };
 }
 
 /** The suites in `files`, each suite's name once (two files with one name would mix their ids). */
