@@ -132,6 +132,16 @@ describe('the config file', () => {
   });
 });
 
+describe('matrix', () => {
+  it('runs the scenario files of its protocol, from the config file too', async () => {
+    await writeFile(join(dir, 'ftp.yaml'), 'protocol: ftp\nscenarios: [{ name: up, size: 4KiB, ftp: { modes: [passive] } }]\n');
+    await writeFile(join(dir, 'wireprobe.config.yaml'), 'scenarios: [other.yaml, ftp.yaml]\nservers: [mock-smtp]\nclients: [nodemailer]\n');
+    const { code, stderr } = await inProcess(['matrix', 'smtp', '--json', 'm.json'], dir);
+    expect([code, stderr]).toEqual([0, '']);
+    expect(await report(join(dir, 'm.json'))).toEqual(['other/clean/nodemailer']);
+  });
+});
+
 describe('list', () => {
   it('shows the scenarios of --scenarios', async () => {
     const { code, stdout } = await inProcess(['list', '--scenarios', 'other.yaml'], dir);
