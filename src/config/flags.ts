@@ -22,7 +22,10 @@ export interface Configured {
   readonly config?: LoadedConfig;
 }
 
-/** `clientsFlag`: which flag the config's `clients` and `servers` stand in for: `client`/`server` (run) or `clients`/`servers` (matrix). */
+/**
+ * The flags with the config's values filled in, and the user's suites. `plural`: the config's `clients`
+ * and `servers` stand in for `--clients`/`--servers` (matrix) rather than `--client`/`--server` (run).
+ */
 export async function configured(values: Values, io: CliIo, plural = false): Promise<Configured> {
   const cwd = io.cwd ?? process.cwd();
   const config = await loadConfig(values.config, cwd);

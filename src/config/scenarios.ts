@@ -5,7 +5,7 @@
  *   file ─► readContent ─► scenarioFileSchema ─► names unique? ─► Suite { name, protocol, scenarios }
  */
 import { basename, extname, resolve } from 'node:path';
-import type { Expect, FtpScenario, PinnedOutcome, Protocol, Scenario, SmtpScenario } from '../engine/types.js';
+import type { Expect, FtpScenario, Protocol, Scenario, SmtpScenario } from '../engine/types.js';
 import type { Suite } from '../../suites/types.js';
 import { UsageError } from '../commands/usage-error.js';
 import { quote } from '../util/terminal.js';
@@ -83,7 +83,7 @@ function scenarioOf(suite: string, protocol: Protocol, s: FileScenario): Scenari
     messageBytes: s.size ?? DEFAULT_SIZE,
     ...(timeouts ? { timeouts } : {}),
     ...(s.schedule ? { schedule: s.schedule } : {}),
-    ...(s.outcomes ? { pinned: s.outcomes as Record<string, PinnedOutcome> } : {}),
+    ...(s.outcomes ? { pinned: s.outcomes } : {}),
   };
   const knobs = s.server && {
     ...(s.server.maxSessions !== undefined ? { maxSessions: s.server.maxSessions } : {}),
