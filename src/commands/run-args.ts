@@ -13,7 +13,7 @@ import { UsageError } from './usage-error.js';
 /** `wireprobe run`: the suites, clients and servers named (defaults: every suite, the in-process clients, the mocks). */
 export async function runArgs(flags: Values, io: CliIo): Promise<number> {
   onlyFor('run', flags, ['suite', 'client', 'server', 'scenarios', 'config', ...REPORTS, ...SHARDING, ...TARGET_OPTIONS]);
-  const { selectClients, selectServers, selectSuites, suiteOptions } = await import('./select.js');
+  const { checkPins, selectClients, selectServers, selectSuites, suiteOptions } = await import('./select.js');
   const { runCommand } = await import('./run.js');
   const { withTargets } = await import('./target-args.js');
   // The config file's values fill in the flags not given; its clients (`clients`, text and objects) and
@@ -22,6 +22,7 @@ export async function runArgs(flags: Values, io: CliIo): Promise<number> {
   refuseTargets(targets);
   const suites = selectSuites(names('suite', values.suite), suiteOptions(io.env), user);
   const clients = selectClients(names('client', values.client));
+  checkPins(suites, clients);
   const selection = await cells(values);
   const own = await withTargets(values, io, suites, clients);
   const servers = [...new Set([...selectServers(names('server', values.server), undefined, own?.targets), ...(own?.names ?? [])])];
@@ -30,7 +31,7 @@ export async function runArgs(flags: Values, io: CliIo): Promise<number> {
 
 /** `wireprobe matrix smtp|ftp`: every suite of the protocol, clients x servers x faults. */
 export async function matrixArgs(flags: Values, positionals: readonly string[], io: CliIo): Promise<number> {
-  const { selectClients, selectServers, selectSuites, suiteOptions } = await import('./select.js');
+  const { checkPins, selectClients, selectServers, selectSuites, suiteOptions } = await import('./select.js');
   const { runCommand } = await import('./run.js');
   const { withTargets } = await import('./target-args.js');
   const sizes = suiteOptions(io.env);
@@ -52,6 +53,7 @@ export async function matrixArgs(flags: Values, positionals: readonly string[], 
   const wanted = names('clients', values.clients);
   const clients = selectClients(wanted ?? ['all']).filter((c) => c.protocol === protocol);
   if (clients.length === 0) throw new UsageError(`no ${protocol} client among --clients ${quote(wanted?.join(',') ?? '')}`);
+  checkPins(suites, clients);
   const selection = await cells(values);
   const own = await withTargets(values, io, suites, clients);
   // With targets, the servers are those unless --servers names more.

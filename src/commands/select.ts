@@ -55,6 +55,20 @@ export function suiteOptions(env: Readonly<Record<string, string | undefined>>):
   return { ftpUploadMib: Number(uploadMib) };
 }
 
+/**
+ * Refuses a pinned outcome (a scenario file's `outcomes`) for a client that is neither built in nor
+ * among `clients`: a misspelt name would otherwise never be compared, silently.
+ */
+export function checkPins(suites: readonly Suite[], clients: readonly ClientAdapter[]): void {
+  const known = new Set([...CLIENTS, ...clients].map((c) => c.name));
+  for (const scenario of suites.flatMap((s) => s.scenarios)) {
+    const stray = Object.keys(scenario.pinned ?? {}).find((key) => !known.has(key.replace(/\/(passive|active)$/, '')));
+    if (stray !== undefined) {
+      throw new UsageError(`scenario ${quote(scenario.id)} pins an outcome for ${quote(stray)}, which is not a client here (known: ${[...known].join(', ')})`);
+    }
+  }
+}
+
 /** The clients named; default the in-process ones. */
 export function selectClients(names: readonly string[] | undefined): ClientAdapter[] {
   return pick('client', CLIENTS, names, DEFAULT_CLIENTS);

@@ -83,6 +83,11 @@ describe('a bad scenario file', () => {
     ['pin.yaml', smtp('    outcomes: { nodemailer: rest@body }'), /: scenarios\[0\]\.outcomes\.nodemailer: unknown outcome kind "rest"/],
     ['phase.yaml', smtp('    outcomes: { nodemailer: reset@rpct }'), /: scenarios\[0\]\.outcomes\.nodemailer: unknown SMTP phase "rpct"/],
     ['code.yaml', smtp('    outcomes: { nodemailer: { kind: closed, code: 421 } }'), /: scenarios\[0\]\.outcomes\.nodemailer: only a reply has a code/],
+    [
+      'client.yaml',
+      smtp('    outcomes: { nodemailr: reset@body }'),
+      /^wireprobe: scenario "client\/first" pins an outcome for "nodemailr", which is not a client here \(known: nodemailer, /,
+    ],
     ['expect.yaml', smtp('    expect: fail'), /: scenarios\[0\]\.expect: expected fails, delivers, accounts/],
     ['ftp-key.yaml', smtp('    ftp: { direction: upload }'), /: scenarios\[0\]: unknown key "ftp"/],
     ['proto.yaml', 'protocol: pop3\nscenarios: []\n', /: protocol: expected an object with protocol "smtp" or "ftp"/],
