@@ -16,10 +16,9 @@ export async function runArgs(flags: Values, io: CliIo): Promise<number> {
   const { checkPins, selectClients, selectServers, selectSuites, suiteOptions } = await import('./select.js');
   const { runCommand } = await import('./run.js');
   const { withTargets } = await import('./target-args.js');
-  // The config file's values fill in the flags not given; its clients (`clients`, text and objects) and
-  // targets reach the client and target parsers from here.
-  const { values, suites: user, targets } = await (await import('../config/flags.js')).configured(flags, io);
-  refuseTargets(targets);
+  // The config file's values fill in the flags not given (its targets as --target and the flags that go
+  // with it); its clients, text and objects, are `configured(...).clients` for the client parsers.
+  const { values, suites: user } = await (await import('../config/flags.js')).configured(flags, io);
   const suites = selectSuites(names('suite', values.suite), suiteOptions(io.env), user);
   const clients = selectClients(names('client', values.client));
   checkPins(suites, clients);
@@ -44,8 +43,7 @@ export async function matrixArgs(flags: Values, positionals: readonly string[], 
   if (positionals.length > 2) throw new UsageError(`unexpected argument ${quote(positionals[2]!)}`);
   onlyFor(`matrix ${protocol}`, flags, ['suite', 'clients', 'servers', 'scenarios', 'config', ...REPORTS, ...SHARDING, ...TARGET_OPTIONS]);
   const configured = await (await import('../config/flags.js')).configured(flags, io, true);
-  const { values, targets } = configured;
-  refuseTargets(targets);
+  const { values } = configured;
   const user = configured.suites.filter((s) => s.protocol === protocol);
   const suites = selectSuites(names('suite', values.suite) ?? (user.length ? undefined : [protocol]), sizes, user);
   const foreign = suites.find((s) => s.protocol !== protocol);
@@ -65,11 +63,6 @@ export async function matrixArgs(flags: Values, positionals: readonly string[], 
 /** The cells this machine runs (`--shard`, `--only-failed`), read after every other flag is checked. */
 async function cells(values: Values) {
   return (await cellSelection(values, VERSION)) ?? {};
-}
-
-/** A config file's targets: running against a server already up is not part of this wireprobe. */
-function refuseTargets(targets: readonly unknown[] | undefined): void {
-  if (targets?.length) throw new UsageError('the config file names targets, and this wireprobe cannot run against a server already running');
 }
 
 /** What `run` and `matrix` share: concurrency, the reports asked for, exit policy, and the console's looks. */

@@ -7,6 +7,7 @@ import { relative, resolve } from 'node:path';
 import type { Suite } from '../../suites/types.js';
 import type { CliIo, Values } from '../commands/options.js';
 import { type ClientSpec, type LoadedConfig, loadConfig, type TargetSpec } from './config.js';
+import { fileProblem } from './problem.js';
 import { loadScenarioFiles } from './scenarios.js';
 
 /** What a command takes from the flags and the config together. */
@@ -17,8 +18,6 @@ export interface Configured {
   readonly suites: Suite[];
   /** `--client` (run) or `--clients` (matrix) as given, else the config's clients. */
   readonly clients?: readonly ClientSpec[];
-  /** The config's targets (the object form included). */
-  readonly targets?: readonly TargetSpec[];
   readonly config?: LoadedConfig;
 }
 
@@ -49,15 +48,46 @@ export async function configured(values: Values, io: CliIo, plural = false): Pro
     pcap: flagPath(values.pcap) ?? r.pcap,
     concurrency: values.concurrency ?? config?.concurrency?.toString(),
     'fail-on-deviation': values['fail-on-deviation'] ?? config?.failOnDeviation,
+    ...(values.target === undefined && config?.targets ? targetFlags(config.targets, values, shown(config.file)) : {}),
   };
   const defined = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as Values;
   return {
     values: defined,
     suites: scenarioFiles ? await loadScenarioFiles(scenarioFiles, cwd) : [],
     ...(clients ? { clients } : {}),
-    ...(config?.targets ? { targets: config.targets } : {}),
     ...(config ? { config } : {}),
   };
+}
+
+/** The `--target` flag's fields of a config target object, and the flag each stands in for. */
+const TARGET_FLAGS = [
+  ['from', 'from'],
+  ['rcpt', 'rcpt'],
+  ['maildir', 'maildir'],
+  ['maxMessages', 'max-messages'],
+  ['passwordEnv', 'password-env'],
+  ['passwordFile', 'password-file'],
+] as const;
+
+/**
+ * The config's targets as `--target` and the flags that go with it (given flags win). Those flags
+ * apply to every target, so two targets that give one of them differently are refused.
+ */
+function targetFlags(targets: readonly TargetSpec[], values: Values, file: string): Partial<Values> {
+  const flags: Record<string, string> = {};
+  targets.forEach((spec, i) => {
+    if (typeof spec === 'string') return;
+    for (const [key, flag] of TARGET_FLAGS) {
+      const value = spec[key]?.toString();
+      if (value === undefined || values[flag] !== undefined) continue;
+      if (flags[flag] !== undefined && flags[flag] !== value) {
+        throw fileProblem('config file', file, undefined, ['targets', i, key], `differs from another target's: one --${flag} applies to every target`);
+      }
+      flags[flag] = value;
+    }
+  });
+  const target = targets.map((spec) => (typeof spec === 'string' ? spec : spec.name ? `${spec.name}=${spec.url}` : spec.url));
+  return { target, ...flags };
 }
 
 /** The name a client spec is selected by: its text, a command client's name, a module's path. */

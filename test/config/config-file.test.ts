@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
+import { startSmtp } from '../../src/index.js';
 import type { JsonReport } from '../../src/report/json.js';
 import { inProcess } from './in-process.js';
 
@@ -91,6 +92,20 @@ describe('the config file', () => {
     expect(config?.servers).toEqual(['mock-smtp', `postfix:${join(dir, 'main.cf')}`]);
   });
 
+  it('runs against its targets, with their envelope, as --target would', async () => {
+    const server = await startSmtp();
+    try {
+      const target = `{ url: "smtp://127.0.0.1:${server.port}", name: staging, from: me@example.test, rcpt: qa@example.test, maxMessages: 2 }`;
+      await writeFile(join(dir, 'wireprobe.config.yaml'), `scenarios: [other.yaml]\nclients: [nodemailer]\ntargets:\n  - ${target}\n`);
+      const { code, stderr } = await inProcess(['run', '--json', 'out.json'], dir);
+      expect([code, stderr]).toEqual([0, `wireprobe: this run sends 1 message(s): 1 to smtp://127.0.0.1:${server.port} (--max-messages 2)\n`]);
+      expect(await report(join(dir, 'out.json'))).toEqual(['other/clean/nodemailer@staging']);
+      expect(server.messages.map((m) => [m.from, m.to])).toEqual([['me@example.test', ['qa@example.test']]]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it.each([
     [
       'wireprobe.config.yaml',
@@ -112,7 +127,12 @@ describe('the config file', () => {
     ['wireprobe.config.yaml', 'targets: [{ url: "smtp://h", password: x }]\n', /: targets\[0\]: unknown key "password"/],
     ['wireprobe.config.yaml', 'failOnDeviation: yes please\n', /: failOnDeviation: expected boolean/],
     ['wireprobe.config.yaml', 'scenarios: [missing.yaml]\n', /^wireprobe: bad scenario file "missing\.yaml": cannot read it \(ENOENT\)/],
-    ['wireprobe.config.yaml', 'targets: [smtp://127.0.0.1:2525]\n', /^wireprobe: the config file names targets, and this wireprobe cannot run/],
+    ['wireprobe.config.yaml', 'targets: [smtp://127.0.0.1:2525]\n', /^wireprobe: --from is required with an smtp:\/\/ --target/],
+    [
+      'wireprobe.config.yaml',
+      'targets:\n  - { url: "smtp://127.0.0.1:2525", from: a@example.test }\n  - { url: "smtp://127.0.0.1:2526", from: b@example.test }\n',
+      /^wireprobe: bad config file "wireprobe\.config\.yaml": targets\[1\]\.from: differs from another target's: one --from applies to every target/,
+    ],
   ])('%s holding %j is refused in one line naming the file and the path', async (name, text, message) => {
     await writeFile(join(dir, name), text);
     const { code, stdout, stderr } = await inProcess(['run'], dir);
