@@ -16,11 +16,12 @@ export async function runArgs(flags: Values, io: CliIo): Promise<number> {
   const { checkPins, selectClients, selectServers, selectSuites, suiteOptions } = await import('./select.js');
   const { runCommand } = await import('./run.js');
   const { withTargets } = await import('./target-args.js');
+  const { clientsFrom } = await import('./client-args.js');
   // The config file's values fill in the flags not given (its targets as --target and the flags that go
   // with it); its clients, text and objects, are `configured(...).clients` for the client parsers.
-  const { values, suites: user } = await (await import('../config/flags.js')).configured(flags, io);
+  const { values, suites: user, clients: entries } = await (await import('../config/flags.js')).configured(flags, io);
   const suites = selectSuites(names('suite', values.suite), suiteOptions(io.env), user);
-  const clients = selectClients(names('client', values.client));
+  const clients = (await clientsFrom('client', entries, io.cwd ?? process.cwd())) ?? selectClients(undefined);
   checkPins(suites, clients);
   const selection = await cells(values);
   const own = await withTargets(values, io, suites, clients);
@@ -33,6 +34,7 @@ export async function matrixArgs(flags: Values, positionals: readonly string[], 
   const { checkPins, selectClients, selectServers, selectSuites, suiteOptions } = await import('./select.js');
   const { runCommand } = await import('./run.js');
   const { withTargets } = await import('./target-args.js');
+  const { clientsFrom } = await import('./client-args.js');
   const sizes = suiteOptions(io.env);
   const protocol = positionals[1];
   if (protocol !== 'smtp' && protocol !== 'ftp') {
@@ -48,9 +50,9 @@ export async function matrixArgs(flags: Values, positionals: readonly string[], 
   const suites = selectSuites(names('suite', values.suite) ?? (user.length ? undefined : [protocol]), sizes, user);
   const foreign = suites.find((s) => s.protocol !== protocol);
   if (foreign) throw new UsageError(`suite ${quote(foreign.name)} is not one of the ${protocol} suites`);
-  const wanted = names('clients', values.clients);
-  const clients = selectClients(wanted ?? ['all']).filter((c) => c.protocol === protocol);
-  if (clients.length === 0) throw new UsageError(`no ${protocol} client among --clients ${quote(wanted?.join(',') ?? '')}`);
+  const wanted = configured.clients;
+  const clients = ((await clientsFrom('clients', wanted, io.cwd ?? process.cwd())) ?? selectClients(['all'])).filter((c) => c.protocol === protocol);
+  if (clients.length === 0) throw new UsageError(`no ${protocol} client among --clients ${quote(values.clients?.join(',') ?? '')}`);
   checkPins(suites, clients);
   const selection = await cells(values);
   const own = await withTargets(values, io, suites, clients);

@@ -15,7 +15,7 @@ const commandClient = strict({
   protocol: z.enum(['smtp', 'ftp']),
   command: text,
   exitCodes: z
-    .record(z.string().regex(/^\d{1,3}$/, 'expected an exit code such as "28"'), z.enum(['timeout', 'reply', 'ended', 'wire', 'reset', 'closed', 'refused']))
+    .record(z.string().regex(/^\d{1,3}$/, 'expected an exit code such as "28"'), z.enum(['timeout', 'reset', 'closed', 'refused', 'reply', 'wire']))
     .optional(),
   modes: z
     .array(z.enum(['passive', 'active']))

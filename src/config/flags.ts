@@ -16,7 +16,7 @@ export interface Configured {
   readonly values: Values;
   /** The user's suites, from `--scenarios` or the config's `scenarios`; none when neither. */
   readonly suites: Suite[];
-  /** `--client` (run) or `--clients` (matrix) as given, else the config's clients. */
+  /** `--client` (run) or `--clients` (matrix) as given, else the config's clients: for clientsFrom (src/commands/client-args.ts). */
   readonly clients?: readonly ClientSpec[];
   readonly config?: LoadedConfig;
 }

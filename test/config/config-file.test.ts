@@ -92,6 +92,16 @@ describe('the config file', () => {
     expect(config?.servers).toEqual(['mock-smtp', `postfix:${join(dir, 'main.cf')}`]);
   });
 
+  it("runs its command clients, and a scenario file's pin for one", async () => {
+    const command = 'curl -sS --url smtp://{host}:{port} --mail-from {from} --mail-rcpt {to} -T {message}';
+    await writeFile(join(dir, 'pinned.yaml'), 'name: pinned\nprotocol: smtp\nscenarios: [{ name: clean, size: 2KiB, outcomes: { my-curl: delivered } }]\n');
+    await writeFile(join(dir, 'wireprobe.config.yaml'), `scenarios: [pinned.yaml]\nclients:\n  - { name: my-curl, protocol: smtp, command: "${command}" }\n`);
+    const { code, stderr } = await inProcess(['run', '--json', 'out.json'], dir);
+    expect([code, stderr]).toEqual([0, '']);
+    const { results } = JSON.parse(await readFile(join(dir, 'out.json'), 'utf8')) as JsonReport;
+    expect(results.map((r) => [r.id, r.verdict, r.reason])).toEqual([['pinned/clean/my-curl', 'conformant', 'got the pinned outcome delivered (delivered)']]);
+  });
+
   it('runs against its targets, with their envelope, as --target would', async () => {
     const server = await startSmtp();
     try {
