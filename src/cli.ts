@@ -179,10 +179,12 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   // Each command loads what it needs only: `serve ftp` never loads the clients, the suites or smtp-server.
   if (command === 'run') return runArgs(values, io);
   if (command === 'list') {
-    onlyFor('list', values, ['suite']);
+    onlyFor('list', values, ['suite', 'scenarios', 'config']);
     const { selectSuites, suiteOptions } = await import('./commands/select.js');
     const { listSuites } = await import('./commands/list.js');
-    listSuites(selectSuites(names('suite', values.suite), suiteOptions(io.env)), io.stdout);
+    const { configured } = await import('./config/flags.js');
+    const { values: merged, suites: user } = await configured(values, io);
+    listSuites(selectSuites(names('suite', merged.suite), suiteOptions(io.env), user), io.stdout);
     return 0;
   }
   throw new UsageError(`unknown command ${quote(command)} (commands: run, matrix, merge, diff, list, serve, probe; see wireprobe --help)`);

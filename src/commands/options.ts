@@ -7,6 +7,8 @@ import { UsageError } from '../util/usage-error.js';
 
 export const OPTIONS = {
   suite: { type: 'string', multiple: true },
+  scenarios: { type: 'string', multiple: true },
+  config: { type: 'string' },
   client: { type: 'string', multiple: true },
   clients: { type: 'string', multiple: true },
   server: { type: 'string', multiple: true },
@@ -87,6 +89,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Aborted by the first Ctrl-C or SIGTERM (src/util/interrupt.ts); default: never. */
   readonly signal?: AbortSignal;
+  /** Where relative paths start and the config file is looked for; default process.cwd(). */
+  readonly cwd?: string;
 }
 
 export function onlyFor(command: string, values: Values, allowed: readonly (keyof Values)[]): void {

@@ -11,13 +11,18 @@ import { cellSelection, SHARDING } from './shard-args.js';
 import { UsageError } from '../util/usage-error.js';
 
 /** `wireprobe run`: the suites, clients and servers named (defaults: every suite, the in-process clients, the mocks). */
-export async function runArgs(values: Values, io: CliIo): Promise<number> {
-  onlyFor('run', values, ['suite', 'client', 'server', ...REPORTS, ...SHARDING, ...TARGET_OPTIONS]);
-  const { selectClients, selectServers, selectSuites, suiteOptions } = await import('./select.js');
+export async function runArgs(flags: Values, io: CliIo): Promise<number> {
+  onlyFor('run', flags, ['suite', 'client', 'server', 'scenarios', 'config', ...REPORTS, ...SHARDING, ...TARGET_OPTIONS]);
+  const { checkPins, selectClients, selectServers, selectSuites, suiteOptions } = await import('./select.js');
   const { runCommand } = await import('./run.js');
   const { withTargets } = await import('./target-args.js');
-  const suites = selectSuites(names('suite', values.suite), suiteOptions(io.env));
-  const clients = selectClients(names('client', values.client));
+  const { clientsFrom } = await import('./client-args.js');
+  // The config file's values fill in the flags not given (its targets as --target and the flags that go
+  // with it); its clients, text and objects, are `configured(...).clients` for the client parsers.
+  const { values, suites: user, clients: entries } = await (await import('../config/flags.js')).configured(flags, io);
+  const suites = selectSuites(names('suite', values.suite), suiteOptions(io.env), user);
+  const clients = (await clientsFrom('client', entries, io.cwd ?? process.cwd())) ?? selectClients(undefined);
+  checkPins(suites, clients);
   const selection = await cells(values);
   const own = await withTargets(values, io, suites, clients);
   const servers = [...new Set([...selectServers(names('server', values.server), undefined, own?.targets), ...(own?.names ?? [])])];
@@ -25,10 +30,11 @@ export async function runArgs(values: Values, io: CliIo): Promise<number> {
 }
 
 /** `wireprobe matrix smtp|ftp`: every suite of the protocol, clients x servers x faults. */
-export async function matrixArgs(values: Values, positionals: readonly string[], io: CliIo): Promise<number> {
-  const { selectClients, selectServers, selectSuites, suiteOptions } = await import('./select.js');
+export async function matrixArgs(flags: Values, positionals: readonly string[], io: CliIo): Promise<number> {
+  const { checkPins, selectClients, selectServers, selectSuites, suiteOptions } = await import('./select.js');
   const { runCommand } = await import('./run.js');
   const { withTargets } = await import('./target-args.js');
+  const { clientsFrom } = await import('./client-args.js');
   const sizes = suiteOptions(io.env);
   const protocol = positionals[1];
   if (protocol !== 'smtp' && protocol !== 'ftp') {
@@ -37,13 +43,17 @@ export async function matrixArgs(values: Values, positionals: readonly string[],
     );
   }
   if (positionals.length > 2) throw new UsageError(`unexpected argument ${quote(positionals[2]!)}`);
-  onlyFor(`matrix ${protocol}`, values, ['suite', 'clients', 'servers', ...REPORTS, ...SHARDING, ...TARGET_OPTIONS]);
-  const suites = selectSuites(names('suite', values.suite) ?? [protocol], sizes);
+  onlyFor(`matrix ${protocol}`, flags, ['suite', 'clients', 'servers', 'scenarios', 'config', ...REPORTS, ...SHARDING, ...TARGET_OPTIONS]);
+  const configured = await (await import('../config/flags.js')).configured(flags, io, true);
+  const { values } = configured;
+  const user = configured.suites.filter((s) => s.protocol === protocol);
+  const suites = selectSuites(names('suite', values.suite) ?? (user.length ? undefined : [protocol]), sizes, user);
   const foreign = suites.find((s) => s.protocol !== protocol);
   if (foreign) throw new UsageError(`suite ${quote(foreign.name)} is not one of the ${protocol} suites`);
-  const wanted = names('clients', values.clients);
-  const clients = selectClients(wanted ?? ['all']).filter((c) => c.protocol === protocol);
-  if (clients.length === 0) throw new UsageError(`no ${protocol} client among --clients ${quote(wanted?.join(',') ?? '')}`);
+  const wanted = configured.clients;
+  const clients = ((await clientsFrom('clients', wanted, io.cwd ?? process.cwd())) ?? selectClients(['all'])).filter((c) => c.protocol === protocol);
+  if (clients.length === 0) throw new UsageError(`no ${protocol} client among --clients ${quote(values.clients?.join(',') ?? '')}`);
+  checkPins(suites, clients);
   const selection = await cells(values);
   const own = await withTargets(values, io, suites, clients);
   // With targets, the servers are those unless --servers names more.

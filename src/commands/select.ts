@@ -25,11 +25,18 @@ function pick<T extends { readonly name: string }>(what: string, known: readonly
   });
 }
 
-/** The suites named (a whole protocol like `smtp` selects all its suites), sized by `options`; default all. */
-export function selectSuites(names: readonly string[] | undefined, options: SuiteOptions = {}): Suite[] {
-  const suites = builtinSuites(options);
+/**
+ * The suites named (a whole protocol like `smtp` selects all its suites), sized by `options`, among the
+ * built-in ones and the user's (`--scenarios`); default all. The user's suites always come first, and
+ * are the default alone when there are any: names given add the suites they name to them.
+ */
+export function selectSuites(names: readonly string[] | undefined, options: SuiteOptions = {}, user: readonly Suite[] = []): Suite[] {
+  const builtin = builtinSuites(options);
+  const clash = user.find((u) => builtin.some((b) => b.name === u.name));
+  if (clash) throw new UsageError(`suite ${quote(clash.name)} from a scenario file has the name of a built-in suite: give it another name`);
+  const suites = [...builtin, ...user];
   const expanded = names?.flatMap((n) => (suites.some((s) => s.protocol === n) ? suites.filter((s) => s.protocol === n).map((s) => s.name) : [n]));
-  return pick('suite', suites, expanded, suites);
+  return [...new Set([...user, ...pick('suite', suites, expanded, user.length ? user : suites)])];
 }
 
 /** The environment variable that sizes ftp/uploads, MiB. */
@@ -46,6 +53,20 @@ export function suiteOptions(env: Readonly<Record<string, string | undefined>>):
     throw new UsageError(`bad ${UPLOAD_MIB_ENV} ${quote(uploadMib)}: expected a whole number of MiB from 1 to 1024`);
   }
   return { ftpUploadMib: Number(uploadMib) };
+}
+
+/**
+ * Refuses a pinned outcome (a scenario file's `outcomes`) for a client that is neither built in nor
+ * among `clients`: a misspelt name would otherwise never be compared, silently.
+ */
+export function checkPins(suites: readonly Suite[], clients: readonly ClientAdapter[]): void {
+  const known = new Set([...CLIENTS, ...clients].map((c) => c.name));
+  for (const scenario of suites.flatMap((s) => s.scenarios)) {
+    const stray = Object.keys(scenario.pinned ?? {}).find((key) => !known.has(key.replace(/\/(passive|active)$/, '')));
+    if (stray !== undefined) {
+      throw new UsageError(`scenario ${quote(scenario.id)} pins an outcome for ${quote(stray)}, which is not a client here (known: ${[...known].join(', ')})`);
+    }
+  }
 }
 
 /** The clients named; default the in-process ones. */

@@ -96,7 +96,8 @@ export function ftpRun(
       };
       const ftp = ftpReport(sessions);
       const expect = transfer.expect?.[mode] ?? scenario.expect;
-      const { verdict, reason } = judgeFtp({ expect, unfired, outcome, transferred, download, ftp });
+      const pinned = scenario.pinned?.[`${client.name}/${mode}`] ?? scenario.pinned?.[client.name];
+      const { verdict, reason } = judgeFtp({ expect, unfired, outcome, transferred, download, ftp, pinned });
       const left = await plan.server.tidy?.();
       return { outcome, sink, ftp, verdict, reason: left ? `${reason}; ${left}` : reason };
     },

@@ -62,7 +62,7 @@ export function smtpRun(scenario: SmtpScenario, client: SmtpClientAdapter, targe
       const messages = sends.count > 1 ? account(reports, verifiable === false ? undefined : copies, sends.count, sessions) : undefined;
       const steps = new Set(sessions.flatMap((s) => s.steps));
       const violations = sessions.flatMap((s) => s.violations);
-      const evidence = { expect: scenario.expect, unfired, steps, outcome, sink, violations };
+      const evidence = { expect: scenario.expect, unfired, steps, outcome, sink, violations, pinned: scenario.pinned?.[client.name] };
       const { verdict, reason } = judge({ ...evidence, ...(messages ? { messages } : {}) });
       return { outcome, sink, ...(messages ? { messages } : {}), verdict, reason };
     },

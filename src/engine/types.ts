@@ -31,6 +31,16 @@ export interface Outcome {
 }
 
 /**
+ * An outcome a user expects of one client (a scenario file's `outcomes`): its kind, and where given its
+ * phase and reply code; what is left out matches anything.
+ */
+export interface PinnedOutcome {
+  readonly kind: OutcomeKind;
+  readonly phase?: Phase;
+  readonly code?: number;
+}
+
+/**
  * What a conformant client does. `fails`: reports a failure (RFC 5321 §3.8: a connection lost
  * mid-transaction is a temporary failure, never a success). `delivers`: reports success and the sink
  * holds the message exactly once.
@@ -120,6 +130,11 @@ interface ScenarioBase {
    * `shared`: up to the concurrency at once, beside any other run.
    */
   readonly schedule?: 'shared' | 'apart';
+  /**
+   * Outcomes pinned per client name (FTP: also `client/mode`): that client's run is conformant when its
+   * outcome matches the pin, instead of by `expect`; integrity (nothing lost, nothing twice) still comes first.
+   */
+  readonly pinned?: Readonly<Record<string, PinnedOutcome>>;
 }
 
 /** An SMTP scenario: one message or several, sent by one client. */

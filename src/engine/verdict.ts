@@ -2,7 +2,7 @@
  * The verdict on one run: did the client do what a conformant client does, given what it reported
  * and what the server's sink holds? "Nothing lost, nothing twice" is checked for every scenario.
  */
-import type { Accounting, Expect, FtpReport, Outcome, SinkReport, Verdict } from './types.js';
+import type { Accounting, Expect, FtpReport, Outcome, PinnedOutcome, SinkReport, Verdict } from './types.js';
 import { formatOutcome } from './outcome-format.js';
 
 export interface Judged {
@@ -22,6 +22,8 @@ export interface Evidence {
   readonly messages?: Accounting;
   /** How the client broke framing rules, if it did. */
   readonly violations?: readonly string[];
+  /** The outcome the user pinned for this client: it replaces the rule (not the integrity checks). */
+  readonly pinned?: PinnedOutcome;
 }
 
 /** Ends every reason when what arrived cannot be seen (SinkReport.verifiable false). */
@@ -36,10 +38,10 @@ export function judge(evidence: Evidence): Judged {
   return evidence.sink.verifiable === false ? { ...judged, reason: `${judged.reason.replace(/\.$/, '')}; ${NOT_VERIFIABLE}` } : judged;
 }
 
-function judgeVerified({ expect, unfired, steps, outcome, sink, messages, violations = [] }: Evidence): Judged {
+function judgeVerified({ expect, unfired, steps, outcome, sink, messages, violations = [], pinned }: Evidence): Judged {
   const saw = formatOutcome(outcome);
   const verifiable = sink.verifiable !== false;
-  if (messages) return judgeAccounts(expect, unfired, outcome, sink, messages);
+  if (messages) return judgeAccounts(expect, unfired, outcome, sink, messages, pinned);
   if (expect.wellFormed && violations.length > 0) return deviates(`the client ${violations[0]}`);
   const must = expect.mustSend;
   if (unfired && must && !steps.has(must.step)) return deviates(`never sent ${must.step}, so the fault waiting on it could not fire; ${must.rule}`);
@@ -47,6 +49,7 @@ function judgeVerified({ expect, unfired, steps, outcome, sink, messages, violat
   if (sink.copies > 1) return deviates(`duplicate delivery: the server accepted ${sink.copies} copies`);
   if (sink.copies > 0 && !sink.intact) return deviates('the server accepted a message whose size or SHA-256 differs from what was sent');
   if (verifiable && outcome.kind === 'delivered' && sink.copies === 0) return deviates('reported delivered, but the server holds no copy: the message is lost');
+  if (pinned) return byPin(pinned, outcome, '');
   if (outcome.kind === 'hung') {
     const held = sink.copies === 1 ? ' The server holds the message: a retry after the kill delivers it twice.' : '';
     return deviates(`never reported anything: still waiting at the deadline (${outcome.phase}); ${expect.rule}.${held}`);
@@ -62,7 +65,7 @@ function judgeVerified({ expect, unfired, steps, outcome, sink, messages, violat
 }
 
 /** Several messages: nothing acknowledged lost, nothing twice, nothing corrupted, no hang. */
-function judgeAccounts(expect: Expect, unfired: boolean, outcome: Outcome, sink: SinkReport, m: Accounting): Judged {
+function judgeAccounts(expect: Expect, unfired: boolean, outcome: Outcome, sink: SinkReport, m: Accounting, pinned?: PinnedOutcome): Judged {
   const retries = m.retried > 0 ? ` after ${m.retried} retries` : '';
   const tally = `${m.reportedDelivered} of ${m.sent} reported delivered${retries}, ${m.reportedFailed} reported failed`;
   if (unfired) return { verdict: 'unfired', reason: `the fault never fired; ${tally}` };
@@ -75,6 +78,7 @@ function judgeAccounts(expect: Expect, unfired: boolean, outcome: Outcome, sink:
     );
   }
   if (!sink.intact) return deviates(`the server holds a message whose size or SHA-256 differs from what was sent; ${tally}`);
+  if (pinned) return byPin(pinned, outcome, `; ${tally}`);
   const failures = m.reportedFailed > 0 ? ` (first failure: ${formatOutcome(outcome)})` : '';
   const checked = sink.verifiable === false ? '' : ', none lost, none twice';
   return { verdict: 'conformant', reason: `${tally}${failures}${checked}; ${expect.rule}` };
@@ -82,6 +86,21 @@ function judgeAccounts(expect: Expect, unfired: boolean, outcome: Outcome, sink:
 
 function deviates(reason: string): Judged {
   return { verdict: 'deviates', reason };
+}
+
+/** A pin as the user would write it: `reset@data`, `reply 451@rcpt`, `closed` (any phase). */
+export function formatPin(pin: PinnedOutcome): string {
+  return `${pin.kind}${pin.code === undefined ? '' : ` ${pin.code}`}${pin.phase === undefined ? '' : `@${pin.phase}`}`;
+}
+
+/** The outcome against the user's pin: each field the pin gives must match. `more`: what else to say. */
+function byPin(pin: PinnedOutcome, outcome: Outcome, more: string): Judged {
+  const matches =
+    pin.kind === outcome.kind && (pin.code === undefined || pin.code === outcome.code) && (pin.phase === undefined || pin.phase === outcome.phase);
+  const got = formatOutcome(outcome);
+  return matches
+    ? { verdict: 'conformant', reason: `got the pinned outcome ${formatPin(pin)} (${got})${more}` }
+    : deviates(`pinned ${formatPin(pin)}, got ${got}${more}`);
 }
 
 /**
@@ -109,6 +128,8 @@ export interface FtpEvidence {
   readonly transferred: readonly Transferred[];
   readonly download: boolean;
   readonly ftp: FtpReport;
+  /** The outcome the user pinned for this client (and mode): it replaces the rule, after integrity. */
+  readonly pinned?: PinnedOutcome;
 }
 
 /**
@@ -126,7 +147,7 @@ export function judgeFtp(evidence: FtpEvidence): Judged {
 /** Ends the reason when an upload could not be read back (Transferred.unverifiable). */
 export const NOT_READ_BACK = 'upload not verifiable: the server does not let the login read back what it stored';
 
-function judgeTransfers({ expect, unfired, outcome, transferred, download, ftp }: FtpEvidence): Judged {
+function judgeTransfers({ expect, unfired, outcome, transferred, download, ftp, pinned }: FtpEvidence): Judged {
   const saw = formatOutcome(outcome);
   const retries = ftp.sessions > 1 || ftp.transfers > transferred.length ? ` (${ftp.sessions} connections, ${ftp.transfers} transfer commands)` : '';
   if (unfired && !expect.unfiredFine) return { verdict: 'unfired', reason: `the fault never fired; the client saw ${saw}` };
@@ -140,6 +161,7 @@ function judgeTransfers({ expect, unfired, outcome, transferred, download, ftp }
       `${fine}reported the ${download ? 'download' : 'upload'} complete, but ${where} ${held}, not the ${bad.bytes} bytes with SHA-256 ${bad.sent} that ${what}`,
     );
   }
+  if (pinned) return byPin(pinned, outcome, retries);
   if (outcome.kind === 'hung') return deviates(`${fine}never reported anything: still waiting at the deadline (${outcome.phase})${retries}; ${expect.rule}`);
   const done = transferred.filter((t) => t.reported).length;
   if (expect.client === 'accounts') {
