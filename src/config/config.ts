@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { UsageError } from '../commands/usage-error.js';
+import { UsageError } from '../util/usage-error.js';
 import { quote } from '../util/terminal.js';
 import { type CommandClientConfig, configSchema, type TargetConfig } from './config-schema.js';
 import { schemaProblem } from './problem.js';

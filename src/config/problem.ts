@@ -3,7 +3,7 @@
  * format tells it, the path inside the file (`scenarios[2].fault`) and what is wrong there.
  */
 import type * as z from 'zod';
-import { UsageError } from '../commands/usage-error.js';
+import { UsageError } from '../util/usage-error.js';
 import { quote } from '../util/terminal.js';
 import type { FileContent } from './read.js';
 

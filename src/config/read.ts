@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
-import { UsageError } from '../commands/usage-error.js';
+import { UsageError } from '../util/usage-error.js';
 import { quote } from '../util/terminal.js';
 
 /** The extensions a scenario or config file may have. */

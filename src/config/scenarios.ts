@@ -7,7 +7,7 @@
 import { basename, extname, resolve } from 'node:path';
 import type { Expect, FtpScenario, Protocol, Scenario, SmtpScenario } from '../engine/types.js';
 import type { Suite } from '../../suites/types.js';
-import { UsageError } from '../commands/usage-error.js';
+import { UsageError } from '../util/usage-error.js';
 import { quote } from '../util/terminal.js';
 import { fileProblem, schemaProblem } from './problem.js';
 import { type FileContent, readContent } from './read.js';
