@@ -8,7 +8,7 @@
  *        password: env WIREPROBE_PASSWORD only ──────────────────────────────────────────────────────────────┘   └─► exit code (+ download's digest)
  */
 import { writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { UsageError } from '../util/usage-error.js';
 import { digestFile } from '../util/digest.js';
 import { quote } from '../util/terminal.js';
@@ -152,7 +152,7 @@ function localName(remote: string): string {
   return name === '' || name === '.' || name === '..' ? 'file' : name;
 }
 
-async function send(template: Template, job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
+async function send(template: Located, job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
   const password = job.auth?.password ?? '';
   return inTempDir(
     'wireprobe-cmd-',
@@ -169,14 +169,14 @@ async function send(template: Template, job: SmtpJob, signal: AbortSignal): Prom
         ...timeoutValues(job.timeouts),
       };
       const env = { [PASSWORD_ENV]: password };
-      const run = await runProcess(template.program, fill(template, values), { ...(message ? {} : { stdin: job.message }), signal, env });
+      const run = await runProcess(template.program, fill(template, values), { ...(message ? {} : { stdin: job.message }), signal, env, cwd: template.cwd });
       return reportOf(run, password);
     },
     signal,
   );
 }
 
-async function transfer(template: Template, job: FtpJob, signal: AbortSignal): Promise<ClientReport> {
+async function transfer(template: Located, job: FtpJob, signal: AbortSignal): Promise<ClientReport> {
   return inTempDir(
     'wireprobe-cmd-',
     async (dir) => {
@@ -195,7 +195,7 @@ async function transfer(template: Template, job: FtpJob, signal: AbortSignal): P
       // An upload's data is on stdin too: a program reading a pipe (`curl -T -`) fails a cut upload at
       // its own pace, not at a file's, and the template may not need {file} at all.
       const stdin = job.direction === 'upload' ? { stdin: job.data } : {};
-      const run = await runProcess(template.program, fill(template, values), { ...stdin, signal, env: { [PASSWORD_ENV]: job.password } });
+      const run = await runProcess(template.program, fill(template, values), { ...stdin, signal, env: { [PASSWORD_ENV]: job.password }, cwd: template.cwd });
       const report = reportOf(run, job.password);
       if (!report.ok || job.direction === 'upload') return report;
       return { ...report, received: await digestFile(file) };
@@ -204,14 +204,21 @@ async function transfer(template: Template, job: FtpJob, signal: AbortSignal): P
   );
 }
 
-/** The adapter for a command client (the spec is checked first: UsageError on anything bad). */
-export function commandClient(spec: CommandClientSpec): SmtpClientAdapter | FtpClientAdapter {
+/** A template with the folder its command runs in. */
+type Located = Template & { readonly cwd: string };
+
+/** The adapter for a command client (the spec is checked first: UsageError on anything bad); relative paths start at `cwd`. */
+export function commandClient(spec: CommandClientSpec, cwd: string = process.cwd()): SmtpClientAdapter | FtpClientAdapter {
   const checked = checkCommandClient(spec);
-  const template = parseTemplate(checked.command, `command client ${quote(checked.name)}`);
+  const parsed = parseTemplate(checked.command, `command client ${quote(checked.name)}`);
+  // A program given by a path (`./bin/send-mail`) is the one beside the config file or where the command
+  // line was given (`cwd`), wherever wireprobe runs it from; a bare name is looked up on PATH.
+  const local = parsed.program.includes('/');
+  const template = { ...parsed, program: local ? resolve(cwd, parsed.program) : parsed.program, cwd };
   const base = {
     name: checked.name,
     description: `command: ${checked.command}`,
-    requires: { command: template.program, install: `${template.program} is not on PATH` },
+    requires: { command: template.program, install: local ? `${template.program} is not there or not executable` : `${template.program} is not on PATH` },
     exitCodes: exitTable(checked.exitCodes),
   };
   // A template has no TLS placeholder: what TLS it uses is its own business, so TLS scenarios are n/a.

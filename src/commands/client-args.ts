@@ -33,9 +33,10 @@ export async function clientsFrom(flag: string, entries: readonly ClientEntry[] 
   const builtin: string[] = [];
   const own: ClientAdapter[] = [];
   for (const entry of entries) {
-    if (typeof entry !== 'string') own.push(...('module' in entry ? await loadModuleClient(entry.module, cwd) : [commandClient(checkCommandClient(entry))]));
+    if (typeof entry !== 'string')
+      own.push(...('module' in entry ? await loadModuleClient(entry.module, cwd) : [commandClient(checkCommandClient(entry), cwd)]));
     else if (!whole(entry)) builtin.push(...(names(flag, [entry]) ?? []));
-    else if (entry.startsWith('cmd:')) own.push(commandClient(parseCommandClient(entry)));
+    else if (entry.startsWith('cmd:')) own.push(commandClient(parseCommandClient(entry), cwd));
     else own.push(...(await loadModuleClient(entry.trim(), cwd)));
   }
   // One name may stand for one client per protocol (a module with send and transfer), never for a built-in's.

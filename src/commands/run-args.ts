@@ -19,9 +19,9 @@ export async function runArgs(flags: Values, io: CliIo): Promise<number> {
   const { clientsFrom } = await import('./client-args.js');
   // The config file's values fill in the flags not given (its targets as --target and the flags that go
   // with it); its clients, text and objects, are `configured(...).clients` for the client parsers.
-  const { values, suites: user, clients: entries } = await (await import('../config/flags.js')).configured(flags, io);
+  const { values, suites: user, clients: entries, clientsDir } = await (await import('../config/flags.js')).configured(flags, io);
   const suites = selectSuites(names('suite', values.suite), suiteOptions(io.env), user);
-  const clients = (await clientsFrom('client', entries, io.cwd ?? process.cwd())) ?? selectClients(undefined);
+  const clients = (await clientsFrom('client', entries, clientsDir)) ?? selectClients(undefined);
   checkPins(suites, clients);
   const selection = await cells(values);
   const own = await withTargets(values, io, suites, clients);
@@ -51,7 +51,7 @@ export async function matrixArgs(flags: Values, positionals: readonly string[], 
   const foreign = suites.find((s) => s.protocol !== protocol);
   if (foreign) throw new UsageError(`suite ${quote(foreign.name)} is not one of the ${protocol} suites`);
   const wanted = configured.clients;
-  const clients = ((await clientsFrom('clients', wanted, io.cwd ?? process.cwd())) ?? selectClients(['all'])).filter((c) => c.protocol === protocol);
+  const clients = ((await clientsFrom('clients', wanted, configured.clientsDir)) ?? selectClients(['all'])).filter((c) => c.protocol === protocol);
   if (clients.length === 0) throw new UsageError(`no ${protocol} client among --clients ${quote(values.clients?.join(',') ?? '')}`);
   checkPins(suites, clients);
   const selection = await cells(values);

@@ -85,7 +85,7 @@ function targetPaths(spec: TargetSpec, path: (p: string) => string): TargetSpec 
 }
 
 /** `postfix:./main.cf` with the config file's folder as the base; a plain name as it is. */
-function serverPaths(spec: string, path: (p: string) => string): string {
+export function serverPaths(spec: string, path: (p: string) => string): string {
   const m = /^([\w-]+):(.+)$/.exec(spec);
   return m && !isAbsolute(m[2]!) ? `${m[1]}:${path(m[2]!)}` : spec;
 }

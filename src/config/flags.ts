@@ -3,10 +3,10 @@
  * given replaces that key whole), and the user's scenario files (`--scenarios`, else the config's) as
  * suites.
  */
-import { relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import type { Suite } from '../../suites/types.js';
 import type { CliIo, Values } from '../commands/options.js';
-import { type ClientSpec, type LoadedConfig, loadConfig, type TargetSpec } from './config.js';
+import { type ClientSpec, type LoadedConfig, loadConfig, serverPaths, type TargetSpec } from './config.js';
 import { fileProblem } from './problem.js';
 import { loadScenarioFiles } from './scenarios.js';
 
@@ -18,6 +18,8 @@ export interface Configured {
   readonly suites: Suite[];
   /** `--client` (run) or `--clients` (matrix) as given, else the config's clients: for clientsFrom (src/commands/client-args.ts). */
   readonly clients?: readonly ClientSpec[];
+  /** Where the clients' relative paths start (a `cmd:` program, a module): the config file's folder for its clients, else the working directory. */
+  readonly clientsDir: string;
   readonly config?: LoadedConfig;
 }
 
@@ -33,7 +35,11 @@ export async function configured(values: Values, io: CliIo, plural = false): Pro
   const scenarioFiles = values.scenarios ?? config?.scenarios?.map(shown);
   const clientFlag = plural ? values.clients : values.client;
   const clients = clientFlag ?? config?.clients;
-  const servers = (plural ? values.servers : values.server) ?? config?.servers;
+  // A user's server config named by a flag (`postfix:./main.cf`) is read from where the command line was given.
+  const serverFlag = (plural ? values.servers : values.server)
+    ?.flatMap((v) => v.split(','))
+    .map((s) => (io.cwd ? serverPaths(s.trim(), (p) => resolve(io.cwd!, p)) : s));
+  const servers = serverFlag ?? config?.servers;
   // Report paths from flags start where the command line was given (io.cwd: a test's folder); the config's are absolute.
   const flagPath = (p: string | undefined): string | undefined => (p !== undefined && io.cwd ? resolve(io.cwd, p) : p);
   const merged: Values = {
@@ -55,6 +61,7 @@ export async function configured(values: Values, io: CliIo, plural = false): Pro
     values: defined,
     suites: scenarioFiles ? await loadScenarioFiles(scenarioFiles, cwd) : [],
     ...(clients ? { clients } : {}),
+    clientsDir: clientFlag === undefined && config ? dirname(config.file) : cwd,
     ...(config ? { config } : {}),
   };
 }
