@@ -22,15 +22,21 @@ Usage:
                 [--junit FILE] [--html FILE] [--transcripts DIR] [--pcap DIR] [--concurrency N]
                 [--fail-on-deviation] [--no-color] [--verbose] [--blob FILE]
                 [--shard I/N [--durations REPORT]] [--only-failed REPORT]
-                [--baseline FILE [--fail-on-change]]
+                [--baseline FILE [--fail-on-change]] [--scenarios FILE]... [--config FILE]
+                [--client cmd:NAME=TEMPLATE | ./client.mjs]... [--server LAUNCHER:FILE]...
+                [--target [NAME=]URL]... [--from ADDRESS] [--rcpt ADDRESS] [--max-messages N]
+                [--maildir DIR] [--password-env VAR|--password-file FILE]
   wireprobe matrix smtp|ftp [--clients NAME,...] [--servers NAME,...] [--suite NAME,...]
                 [--json FILE] [--junit FILE] [--html FILE] [--transcripts DIR] [--pcap DIR] [--concurrency N] [--verbose]
                 [--blob FILE] [--shard I/N [--durations REPORT]] [--only-failed REPORT]
-                [--baseline FILE [--fail-on-change]]
+                [--baseline FILE [--fail-on-change]] [--scenarios FILE]... [--config FILE]
+                [--clients cmd:NAME=TEMPLATE | ./client.mjs]... [--servers LAUNCHER:FILE,...]
+                [--target [NAME=]URL]... [--from ADDRESS] [--rcpt ADDRESS] [--max-messages N]
+                [--maildir DIR] [--password-env VAR|--password-file FILE]
   wireprobe merge REPORT... [--json FILE] [--blob FILE] [--junit FILE] [--html FILE] [--transcripts DIR]
                 [--fail-on-deviation]   (one run's reports from its shards' blobs)
   wireprobe diff BEFORE AFTER [--json FILE] [--html FILE]   (cells whose outcome or verdict changed)
-  wireprobe list [--suite NAME,...]
+  wireprobe list [--suite NAME,...] [--scenarios FILE]... [--config FILE]
   wireprobe serve smtp [--fault SPEC]... [--nth N] [--port P] [--host ADDR]
                 [--size-limit SIZE] [--max-clients N] [--auth none|optional|required]
                 [--user NAME[:PASSWORD]]... [--password-env VAR|--password-file FILE]
@@ -56,6 +62,12 @@ Examples:
   wireprobe diff before.json after.json           exit 1 when a cell's outcome or verdict changed
   wireprobe run --baseline before.json --fail-on-change
   wireprobe list
+  wireprobe run --config ci/wireprobe.config.yaml   clients, targets, servers, scenarios, reports from a file
+  wireprobe run --scenarios my-mailer.yaml --client ./my-mailer.mjs      your scenarios, your Node module client
+  wireprobe run --client 'cmd:my-curl=curl -sS smtp://{host}:{port} --mail-from {from} --mail-rcpt {to} --upload-file {message}'
+  wireprobe run --suite smtp/resets --target staging=smtp://mx.staging.example:25 --from me@example.com
+                --rcpt qa@example.com --maildir /var/mail/qa --max-messages 30     real mail to your server
+  wireprobe matrix smtp --servers postfix,postfix:./main.cf   stock Postfix and your main.cf side by side
   wireprobe serve smtp --fault 'reset after DATA +64KiB'
   wireprobe serve smtp --fault 'stall before reply to dot' --nth 2 --port 2525
   wireprobe serve ftp --fault 'reset after STOR +1MiB channel data'
