@@ -12,16 +12,38 @@ export interface ServerConfigNote {
   readonly overridden: ServerConfig['overridden'];
 }
 
-/** The user's configurations among `results`, in order of first appearance, overrides deduplicated. */
+/** A launcher's private folder for one instance (`/tmp/wireprobe-vsftpd-kwJWVM`): the same setting whatever the instance. */
+const INSTANCE_DIR = /\/[^\s"]*\/wireprobe-[\w-]+-[A-Za-z0-9]{6}(?=\/|$|\s|")/g;
+
+/** Distinct values of one override over the runs: one, a few listed, or many (a port per instance). */
+function across(values: readonly string[]): string {
+  const distinct = [...new Set(values)];
+  if (distinct.length === 1) return distinct[0]!;
+  return distinct.length <= 3 ? `(per run: ${distinct.join(', ')})` : '(set per run)';
+}
+
+/**
+ * The user's configurations among `results`, in order of first appearance, one entry per setting: what
+ * changes per instance (its private folder, its ports) or per scenario (a knob) is said once.
+ */
 export function serverConfigNotes(results: readonly Result[]): ServerConfigNote[] {
-  const notes = new Map<string, { file: string; overridden: Map<string, ServerConfig['overridden'][number]> }>();
+  const notes = new Map<string, { file: string; overridden: Map<string, { key: string; user: string; ours: string[] }> }>();
   for (const r of results) {
     if (!r.serverConfig) continue;
     const note = notes.get(r.server) ?? { file: r.serverConfig.file, overridden: new Map() };
-    for (const o of r.serverConfig.overridden) note.overridden.set(JSON.stringify([o.key, o.user, o.ours]), o);
+    for (const o of r.serverConfig.overridden) {
+      const id = JSON.stringify([o.key, o.user]);
+      const entry = note.overridden.get(id) ?? { key: o.key, user: o.user, ours: [] };
+      entry.ours.push(o.ours.replace(INSTANCE_DIR, '<private dir>'));
+      note.overridden.set(id, entry);
+    }
     notes.set(r.server, note);
   }
-  return [...notes].map(([server, { file, overridden }]) => ({ server, file, overridden: [...overridden.values()] }));
+  return [...notes].map(([server, { file, overridden }]) => ({
+    server,
+    file,
+    overridden: [...overridden.values()].map((o) => ({ key: o.key, user: o.user, ours: across(o.ours) })),
+  }));
 }
 
 /** One override as text: `relayhost: "[smtp.example]:587" -> (removed: server default)`. */
