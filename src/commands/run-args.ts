@@ -16,6 +16,7 @@ export async function runArgs(flags: Values, io: CliIo): Promise<number> {
   const { checkPins, selectClients, selectServers, selectSuites, suiteOptions } = await import('./select.js');
   const { runCommand } = await import('./run.js');
   const { withTargets } = await import('./target-args.js');
+  const { builtinTargets, UserConfigs } = await import('./targets.js');
   const { clientsFrom } = await import('./client-args.js');
   // The config file's values fill in the flags not given (its targets as --target and the flags that go
   // with it); its clients, text and objects, are `configured(...).clients` for the client parsers.
@@ -24,9 +25,10 @@ export async function runArgs(flags: Values, io: CliIo): Promise<number> {
   const clients = (await clientsFrom('client', entries, clientsDir)) ?? selectClients(undefined);
   checkPins(suites, clients);
   const selection = await cells(values);
-  const own = await withTargets(values, io, suites, clients);
-  const servers = [...new Set([...selectServers(names('server', values.server), undefined, own?.targets), ...(own?.names ?? [])])];
-  return runCommand({ suites, clients, servers, ...(own ? { targets: own.targets } : {}), ...reporting(values, io), ...selection });
+  const configs = new UserConfigs();
+  const own = await withTargets(values, io, suites, clients, configs);
+  const servers = [...new Set([...selectServers(names('server', values.server), undefined, configs, own?.targets), ...(own?.names ?? [])])];
+  return runCommand({ suites, clients, servers, targets: own?.targets ?? builtinTargets(configs), ...reporting(values, io), ...selection });
 }
 
 /** `wireprobe matrix smtp|ftp`: every suite of the protocol, clients x servers x faults. */
@@ -34,6 +36,7 @@ export async function matrixArgs(flags: Values, positionals: readonly string[], 
   const { checkPins, selectClients, selectServers, selectSuites, suiteOptions } = await import('./select.js');
   const { runCommand } = await import('./run.js');
   const { withTargets } = await import('./target-args.js');
+  const { builtinTargets, UserConfigs } = await import('./targets.js');
   const { clientsFrom } = await import('./client-args.js');
   const sizes = suiteOptions(io.env);
   const protocol = positionals[1];
@@ -55,11 +58,12 @@ export async function matrixArgs(flags: Values, positionals: readonly string[], 
   if (clients.length === 0) throw new UsageError(`no ${protocol} client among --clients ${quote(values.clients?.join(',') ?? '')}`);
   checkPins(suites, clients);
   const selection = await cells(values);
-  const own = await withTargets(values, io, suites, clients);
+  const configs = new UserConfigs();
+  const own = await withTargets(values, io, suites, clients, configs);
   // With targets, the servers are those unless --servers names more.
   const named = names('servers', values.servers) ?? (own ? [] : ['all']);
-  const servers = [...new Set([...selectServers(named, protocol, own?.targets), ...(own?.names ?? [])])];
-  return runCommand({ suites, clients, servers, ...(own ? { targets: own.targets } : {}), ...reporting(values, io), ...selection });
+  const servers = [...new Set([...selectServers(named, protocol, configs, own?.targets), ...(own?.names ?? [])])];
+  return runCommand({ suites, clients, servers, targets: own?.targets ?? builtinTargets(configs), ...reporting(values, io), ...selection });
 }
 
 /** The cells this machine runs (`--shard`, `--only-failed`), read after every other flag is checked. */

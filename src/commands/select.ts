@@ -10,7 +10,7 @@ import { type ConfigurableServer, isConfigurable, NOT_CONFIGURABLE, UserConfigSy
 import { parseMainCf } from '../../servers/real/user-config-postfix.js';
 import { parseProftpdConf } from '../../servers/real/user-config-proftpd.js';
 import { parseVsftpdConf } from '../../servers/real/user-config-vsftpd.js';
-import { builtinTargets, learnUserConfig } from './targets.js';
+import { builtinTargets, UserConfigs } from './targets.js';
 import type { Targets } from '../engine/targets.js';
 import { UsageError } from '../util/usage-error.js';
 
@@ -76,15 +76,21 @@ export function selectClients(names: readonly string[] | undefined): ClientAdapt
 
 /**
  * The servers named (`mock-smtp`, `postfix`, `mock-ftp`, `vsftpd`...), `all` for every one (of
- * `protocol` when given) among `targets`; default none, which runs each scenario on its protocol's mock.
+ * `protocol` when given) among `targets`, a user's config (`postfix:./main.cf`) added to `configs`;
+ * default none, which runs each scenario on its protocol's mock.
  */
-export function selectServers(names: readonly string[] | undefined, protocol?: Protocol, targets: Targets = builtinTargets()): string[] {
+export function selectServers(
+  names: readonly string[] | undefined,
+  protocol?: Protocol,
+  configs: UserConfigs = new UserConfigs(),
+  targets: Targets = builtinTargets(configs),
+): string[] {
   const known = (protocol ? [protocol] : (['smtp', 'ftp'] as const)).flatMap((p) => targets.names(p));
   if (!names || names.length === 0) return [];
   if (names.includes('all')) return known;
   const selected = names.map((name) => {
     if (known.includes(name)) return name;
-    const learnt = userConfigServer(name, protocol);
+    const learnt = userConfigServer(name, protocol, configs);
     if (learnt === undefined) throw new UsageError(`unknown server ${quote(name)} (known: ${known.join(', ')}, or LAUNCHER:CONFIG-FILE)`);
     return learnt;
   });
@@ -102,7 +108,7 @@ const PARSERS: Readonly<Record<ConfigurableServer, (text: string) => unknown>> =
  * launcher that takes one, a file that reads and parses) and learnt by the built-in registry, whose
  * name for it is returned; undefined when `name` is not LAUNCHER:FILE.
  */
-function userConfigServer(name: string, protocol: Protocol | undefined): string | undefined {
+function userConfigServer(name: string, protocol: Protocol | undefined, configs: UserConfigs): string | undefined {
   const colon = name.indexOf(':');
   const launcher = REAL_SERVERS.find((l) => l.name === name.slice(0, colon));
   if (colon < 1 || !launcher) return undefined;
@@ -123,5 +129,5 @@ function userConfigServer(name: string, protocol: Protocol | undefined): string 
     if (error instanceof UserConfigSyntaxError) throw new UsageError(`server ${quote(name)}: ${quote(file)} ${error.message}`);
     throw error;
   }
-  return learnUserConfig(launcher.name, file);
+  return configs.learn(launcher.name, file);
 }

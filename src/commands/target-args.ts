@@ -16,7 +16,7 @@ import { quote } from '../util/terminal.js';
 import { integer, passwordFrom } from './args.js';
 import { type ExternalTarget, externalTargets, notForTarget, parseTargetOption, wantsPassword } from './external-targets.js';
 import { type CliIo, TARGET_OPTIONS, type Values } from './options.js';
-import { builtinTargets } from './targets.js';
+import { builtinTargets, type UserConfigs } from './targets.js';
 import { UsageError } from '../util/usage-error.js';
 
 /** Messages a run may send to the user's SMTP servers unless `--max-messages` says otherwise. */
@@ -116,7 +116,8 @@ function budget(values: Values, list: readonly ExternalTarget[], suites: readonl
 }
 
 /**
- * The servers a run uses with the user's targets among them: the registry, and the target names to add
+ * The servers a run uses with the user's targets among them (and the user's server configs in `configs`):
+ * the registry, and the target names to add
  * to the servers named. Says on `io.stderr` how many messages go to which SMTP target, or refuses (a
  * UsageError naming both numbers) when that is over `--max-messages`, before anything is sent.
  */
@@ -125,6 +126,7 @@ export async function withTargets(
   io: CliIo,
   suites: readonly Suite[],
   clients: readonly ClientAdapter[],
+  configs: UserConfigs,
 ): Promise<{ readonly targets: Targets; readonly names: readonly string[] } | undefined> {
   if (values.target === undefined) {
     const stray = TARGET_OPTIONS.find((flag) => flag !== 'target' && values[flag] !== undefined);
@@ -135,5 +137,5 @@ export async function withTargets(
   const line = budget(values, list, suites, clients);
   await reachable(list);
   if (line) io.stderr.write(line);
-  return { targets: combineTargets(builtinTargets(), externalTargets(list)), names: list.map((t) => t.name) };
+  return { targets: combineTargets(builtinTargets(configs), externalTargets(list)), names: list.map((t) => t.name) };
 }

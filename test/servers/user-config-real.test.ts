@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { CLIENTS } from '../../src/clients/index.js';
 import { selectServers } from '../../src/commands/select.js';
-import { builtinTargets } from '../../src/commands/targets.js';
+import { builtinTargets, UserConfigs } from '../../src/commands/targets.js';
 import { runScenarios } from '../../src/engine/run.js';
 import type { Result } from '../../src/engine/types.js';
 import { writeTranscripts } from '../../src/report/transcripts.js';
@@ -55,9 +55,10 @@ describe('postfix:FILE', () => {
       ].join('\n'),
     );
     const small = await config('small.cf', '# the user limits messages to 20 kB\nmessage_size_limit = 20000\n');
-    const servers = selectServers(['postfix', `postfix:${outward}`, `postfix:${small}`]);
+    const configs = new UserConfigs();
+    const servers = selectServers(['postfix', `postfix:${outward}`, `postfix:${small}`], undefined, configs);
     expect(servers).toEqual(['postfix', 'postfix:outward.cf', 'postfix:small.cf']);
-    const results = await runScenarios(scenario('smtp/framing/dot-stuffing'), clients('nodemailer', 'smtp'), { targets: builtinTargets(), servers });
+    const results = await runScenarios(scenario('smtp/framing/dot-stuffing'), clients('nodemailer', 'smtp'), { targets: builtinTargets(configs), servers });
     const on = byServer(results);
 
     const stock = on.get('postfix')!;
@@ -93,15 +94,17 @@ describe('postfix:FILE', () => {
 
 describe("Debian's stock files", () => {
   it('Postfix delivers with the generated main.cf; vsftpd serves a download with the shipped vsftpd.conf', async () => {
-    const servers = selectServers([
-      `postfix:${await config('debian-main.cf', DEBIAN_MAIN_CF)}`,
-      `vsftpd:${await config('debian-vsftpd.conf', DEBIAN_VSFTPD_CONF)}`,
-    ]);
+    const configs = new UserConfigs();
+    const servers = selectServers(
+      [`postfix:${await config('debian-main.cf', DEBIAN_MAIN_CF)}`, `vsftpd:${await config('debian-vsftpd.conf', DEBIAN_VSFTPD_CONF)}`],
+      undefined,
+      configs,
+    );
     const results = await runScenarios(
       [...scenario('smtp/framing/dot-stuffing'), ...scenario('ftp/modes/baseline-download')],
       [...clients('nodemailer', 'smtp'), ...clients('ftplib', 'ftp')],
       {
-        targets: builtinTargets(),
+        targets: builtinTargets(configs),
         servers,
       },
     );
@@ -114,8 +117,9 @@ describe("Debian's stock files", () => {
   });
 
   it('proftpd serves a download with the shipped proftpd.conf', async () => {
-    const servers = selectServers([`proftpd:${await config('debian-proftpd.conf', DEBIAN_PROFTPD_CONF)}`]);
-    const results = await runScenarios(scenario('ftp/modes/baseline-download'), clients('ftplib', 'ftp'), { targets: builtinTargets(), servers });
+    const configs = new UserConfigs();
+    const servers = selectServers([`proftpd:${await config('debian-proftpd.conf', DEBIAN_PROFTPD_CONF)}`], undefined, configs);
+    const results = await runScenarios(scenario('ftp/modes/baseline-download'), clients('ftplib', 'ftp'), { targets: builtinTargets(configs), servers });
     expect(results.map((r) => [r.id, r.outcome?.kind, r.verdict])).toEqual([
       ['ftp/modes/baseline-download/ftplib/passive@proftpd:debian-proftpd.conf', 'delivered', 'conformant'],
       ['ftp/modes/baseline-download/ftplib/active@proftpd:debian-proftpd.conf', 'delivered', 'conformant'],
@@ -128,10 +132,14 @@ describe("Debian's stock files", () => {
 describe('vsftpd:FILE and proftpd:FILE', () => {
   it("vsftpd keeps the user's write_enable=NO: the upload the stock vsftpd takes is refused", async () => {
     const file = await config('vsftpd.conf', 'listen=NO\nlisten_ipv6=YES\nanonymous_enable=NO\nlocal_enable=YES\nwrite_enable=NO\nmax_clients=50\n');
-    const servers = selectServers(['vsftpd', `vsftpd:${file}`]);
-    const results = await runScenarios(scenario('ftp/modes/baseline-upload'), clients('ftplib', 'ftp'), { targets: builtinTargets(), servers });
+    const configs = new UserConfigs();
+    const servers = selectServers(['vsftpd', `vsftpd:${file}`], undefined, configs);
+    const results = await runScenarios(scenario('ftp/modes/baseline-upload'), clients('ftplib', 'ftp'), { targets: builtinTargets(configs), servers });
     // A scenario's session limit wins over the user's max_clients for that scenario, and says so.
-    const [limited] = await runScenarios(scenario('ftp/limits/under-limit'), clients('ftplib', 'ftp'), { targets: builtinTargets(), servers: [servers[1]!] });
+    const [limited] = await runScenarios(scenario('ftp/limits/under-limit'), clients('ftplib', 'ftp'), {
+      targets: builtinTargets(configs),
+      servers: [servers[1]!],
+    });
     expect(limited?.serverConfig?.overridden).toContainEqual({ key: 'max_clients', user: '50', ours: '4' });
     for (const r of results.filter((r) => r.server === 'vsftpd')) expect([r.id, r.outcome?.kind, r.sink?.copies]).toEqual([r.id, 'delivered', 1]);
     const mine = results.filter((r) => r.server === 'vsftpd:vsftpd.conf');
@@ -149,8 +157,9 @@ describe('vsftpd:FILE and proftpd:FILE', () => {
 
   it("proftpd keeps the user's <Limit STOR> DenyAll: the upload is refused, its missing Include is listed", async () => {
     const file = await config('proftpd.conf', 'Include /etc/proftpd/nowhere.conf\nServerName "User FTP"\nPort 21\n<Limit STOR>\n  DenyAll\n</Limit>\n');
-    const servers = selectServers([`proftpd:${file}`]);
-    const results = await runScenarios(scenario('ftp/modes/baseline-upload'), clients('ftplib', 'ftp'), { targets: builtinTargets(), servers });
+    const configs = new UserConfigs();
+    const servers = selectServers([`proftpd:${file}`], undefined, configs);
+    const results = await runScenarios(scenario('ftp/modes/baseline-upload'), clients('ftplib', 'ftp'), { targets: builtinTargets(configs), servers });
     expect(results.length).toBeGreaterThan(0);
     for (const r of results) {
       expect([r.id, r.outcome?.kind, r.outcome?.code, r.sink?.copies]).toEqual([r.id, 'reply', 550, 0]);

@@ -4,7 +4,7 @@
  * refused as a syntax error.
  */
 import { describe, expect, it } from 'vitest';
-import { learnUserConfig, serverNames } from '../../src/commands/targets.js';
+import { serverNames, UserConfigs } from '../../src/commands/targets.js';
 import { REMOVED, type Machine, UserConfigSyntaxError } from '../../servers/real/user-config.js';
 import { mergeMainCf, parseMainCf } from '../../servers/real/user-config-postfix.js';
 import { mergeProftpdConf, parseProftpdConf } from '../../servers/real/user-config-proftpd.js';
@@ -271,12 +271,13 @@ describe("Debian's own files", () => {
 
 describe('the names of user configurations', () => {
   it('is LAUNCHER:BASENAME, safe in ids and file names, the same for the same file and numbered for another with that name', () => {
-    expect(learnUserConfig('postfix', '/srv/a/main.cf')).toBe('postfix:main.cf');
-    expect(learnUserConfig('postfix', '/srv/a/../a/main.cf')).toBe('postfix:main.cf');
-    expect(learnUserConfig('postfix', '/srv/b/main.cf')).toBe('postfix:main.cf-2');
-    expect(learnUserConfig('vsftpd', '/srv/my ftp/vs ftpd.conf')).toBe('vsftpd:vs_ftpd.conf');
-    expect(serverNames('smtp')).toEqual(expect.arrayContaining(['postfix', 'postfix:main.cf', 'postfix:main.cf-2']));
-    expect(serverNames('smtp')).not.toContain('vsftpd:vs_ftpd.conf');
-    expect(serverNames('ftp')).toContain('vsftpd:vs_ftpd.conf');
+    const configs = new UserConfigs();
+    expect(configs.learn('postfix', '/srv/a/main.cf')).toBe('postfix:main.cf');
+    expect(configs.learn('postfix', '/srv/a/../a/main.cf')).toBe('postfix:main.cf');
+    expect(configs.learn('postfix', '/srv/b/main.cf')).toBe('postfix:main.cf-2');
+    expect(configs.learn('vsftpd', '/srv/my ftp/vs ftpd.conf')).toBe('vsftpd:vs_ftpd.conf');
+    expect(serverNames('smtp', configs)).toEqual(expect.arrayContaining(['postfix', 'postfix:main.cf', 'postfix:main.cf-2']));
+    expect(serverNames('smtp', configs)).not.toContain('vsftpd:vs_ftpd.conf');
+    expect(serverNames('ftp', configs)).toContain('vsftpd:vs_ftpd.conf');
   });
 });
