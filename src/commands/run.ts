@@ -93,6 +93,8 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
     wireprobe: cmd.version,
     clients: cmd.clients.map((c) => c.name),
     servers: [...cmd.servers, ...Object.values(MOCK_SERVERS)],
+    // The user's own clients have no version to ask for: what they are (a command, a module) instead.
+    described: Object.fromEntries(cmd.clients.map((c) => [c.name, c.description])),
   });
   const console = createConsoleReporter(cmd.out, { color: cmd.color, live: cmd.live, verbose: cmd.verbose === true });
   const started = performance.now();

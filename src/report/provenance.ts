@@ -39,7 +39,7 @@ export const VERSION_TIMEOUT_MS = 3000;
 
 const PYTHON: VersionSource = { program: 'python3', args: ['-V'] };
 
-/** How each built-in client tells its version; a client missing here (a user's own command) is left out. */
+/** How each built-in client tells its version; a user's own client is given by its description (ProvenanceOf.described). */
 const CLIENT_VERSIONS: Readonly<Record<string, VersionSource>> = {
   nodemailer: { package: 'nodemailer' },
   'nodemailer-pool': { package: 'nodemailer' },
@@ -75,6 +75,8 @@ export interface ProvenanceOf {
   readonly sources?: { readonly clients: Readonly<Record<string, VersionSource>>; readonly servers: Readonly<Record<string, VersionSource>> };
   /** Default VERSION_TIMEOUT_MS. */
   readonly timeoutMs?: number;
+  /** Clients with no version source (the user's own command and module clients), by what they are instead. */
+  readonly described?: Readonly<Record<string, string>>;
 }
 
 /** Collects the provenance of a run; the version probes run in parallel, once per distinct source. */
@@ -87,14 +89,18 @@ export async function collectProvenance(of: ProvenanceOf): Promise<Provenance> {
     cache.set(source, found);
     return found;
   };
+  // A server run from the user's config (`postfix:main.cf`) is its launcher's program.
+  const sourceOf = (sources: Readonly<Record<string, VersionSource>>, name: string): VersionSource | undefined =>
+    Object.hasOwn(sources, name) ? sources[name] : Object.hasOwn(sources, name.split(':')[0]!) ? sources[name.split(':')[0]!] : undefined;
   const table = async (names: readonly string[], sources: Readonly<Record<string, VersionSource>>): Promise<Record<string, string>> => {
-    const unique = [...new Set(names)].filter((name) => Object.hasOwn(sources, name));
-    const versions = await Promise.all(unique.map((name) => read(sources[name]!)));
+    const unique = [...new Set(names)].filter((name) => sourceOf(sources, name) !== undefined);
+    const versions = await Promise.all(unique.map((name) => read(sourceOf(sources, name)!)));
     return Object.fromEntries(unique.flatMap((name, i) => (versions[i] ? [[name, versions[i]]] : [])));
   };
   const sources = of.sources ?? { clients: CLIENT_VERSIONS, servers: SERVER_VERSIONS };
   const [clients, servers] = await Promise.all([table(of.clients, sources.clients), table(of.servers, sources.servers)]);
-  return { ...environment(of.wireprobe), clients, servers };
+  const described = Object.entries(of.described ?? {}).filter(([name]) => of.clients.includes(name) && sourceOf(sources.clients, name) === undefined);
+  return { ...environment(of.wireprobe), clients: { ...clients, ...Object.fromEntries(described) }, servers };
 }
 
 /** wireprobe's, Node's and OpenSSL's versions and the OS: no program to run. */

@@ -105,3 +105,17 @@ describe('formatting provenance', () => {
     expect(environment('0.0.1')).toMatchObject({ wireprobe: '0.0.1', node: process.version, os: expect.stringContaining(process.arch) });
   });
 });
+
+describe('provenance of what the user brought', () => {
+  it("gives a user's own client by its description and a user's server config by its launcher's version", async () => {
+    const p = await collectProvenance({
+      wireprobe: '0.0.0',
+      clients: ['nodemailer', 'my-mailer'],
+      servers: ['mock-smtp', 'mock-smtp:staging'],
+      described: { nodemailer: 'not used: it has a version', 'my-mailer': 'command: ./send-mail.sh {host} {port}' },
+    });
+    expect(p.clients['my-mailer']).toBe('command: ./send-mail.sh {host} {port}');
+    expect(p.clients.nodemailer).toMatch(/^nodemailer \d/);
+    expect(p.servers['mock-smtp:staging']).toBe(p.servers['mock-smtp']);
+  });
+});
