@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpServer, type SmtpServerHandle } from '../servers/smtp.js';
 import type { JsonResult } from '../src/report/json.js';
-import { inProcess } from './config/in-process.js';
+import { inProcess } from './helpers/in-process.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const MODULE = join(ROOT, 'test/fixtures/clients/nodemailer-client.mjs');

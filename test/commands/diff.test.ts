@@ -5,28 +5,12 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.js';
+import { inProcess as cli } from '../helpers/in-process.js';
 import type { Result } from '../../src/engine/types.js';
 import { type JsonReport, toJsonReport } from '../../src/report/json.js';
 import type { Provenance } from '../../src/report/provenance.js';
 import { located } from '../helpers/located.js';
-
-class Sink extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-async function cli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const code = await main(args, { stdout, stderr, env: { NO_COLOR: '1' } });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
 
 function cell(scenario: string, over: Partial<Result> = {}): Result {
   return located({

@@ -6,28 +6,12 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postfixLauncher } from '../../servers/real/postfix.js';
 import { vsftpdLauncher } from '../../servers/real/vsftpd.js';
-import { main } from '../../src/cli.js';
+import { inProcess as cli } from '../helpers/in-process.js';
 import type { Result } from '../../src/engine/types.js';
 import { NOT_READ_BACK } from '../../src/engine/verdict.js';
-
-class Sink extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-async function cli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const code = await main(args, { stdout, stderr, env: { NO_COLOR: '1' } });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
 
 let dir: string;
 beforeAll(async () => {

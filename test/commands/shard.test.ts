@@ -5,28 +5,11 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.js';
+import { inProcess as cli } from '../helpers/in-process.js';
 import { VERSION } from '../../src/commands/help.js';
 import { parseShard } from '../../src/commands/shard-args.js';
 import type { JsonReport } from '../../src/report/json.js';
-
-/** A stream that keeps what is written to it. */
-class Sink extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-async function cli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const code = await main(args, { stdout, stderr, env: { NO_COLOR: '1' } });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
 
 const SMALL = ['run', '--suite', 'smtp/framing,smtp/restart'];
 const readReport = async (file: string): Promise<JsonReport> => JSON.parse(await readFile(file, 'utf8')) as JsonReport;

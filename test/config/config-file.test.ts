@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { startSmtp } from '../../src/index.js';
 import type { JsonReport } from '../../src/report/json.js';
-import { inProcess } from './in-process.js';
+import { inProcess } from '../helpers/in-process.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const QUICK = 'name: quick\nprotocol: smtp\nscenarios:\n  - name: clean\n    size: 2KiB\n';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JsonResult } from '../../src/report/json.js';
-import { inProcess } from './in-process.js';
+import { inProcess } from '../helpers/in-process.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScenarioFile } from '../../src/config/scenarios.js';
-import { inProcess } from './in-process.js';
+import { inProcess } from '../helpers/in-process.js';
 
 const FIXTURES = resolve(import.meta.dirname, 'fixtures');
 
