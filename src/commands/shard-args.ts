@@ -3,10 +3,10 @@
  * machine runs (src/engine/shard.ts), read and checked before anything starts, each bad value one line.
  * A durations file is any JSON report of an earlier run (its results' `durationMs`), a merged one too.
  */
-import { readFile } from 'node:fs/promises';
 import type { CellSelection, ShardSpec } from '../engine/shard.js';
 import { quote } from '../util/terminal.js';
 import type { Values } from './options.js';
+import { type LoadedReport, readReport as readReportFile } from '../report/merge-read.js';
 import { UsageError } from '../util/usage-error.js';
 
 /** The flags this file reads, for `onlyFor`. */
@@ -29,29 +29,11 @@ export function parseShard(text: string): ShardSpec {
   return { index, count };
 }
 
-/** The results of a JSON report that `flag` names: the file must exist and be a wireprobe report. */
-async function readReport(flag: string, file: string): Promise<{ version: string; results: readonly { id: string; verdict: string; durationMs: number }[] }> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`bad --${flag} ${quote(file)}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code})`}`);
-  }
-  let report: unknown;
-  try {
-    report = JSON.parse(text);
-  } catch {
-    throw new UsageError(`bad --${flag} ${quote(file)}: not JSON; expected a report written by wireprobe --json`);
-  }
-  const r = report as { tool?: unknown; version?: unknown; results?: unknown };
-  const results = Array.isArray(r.results) ? (r.results as unknown[]) : undefined;
-  const wellFormed = (x: unknown): x is { id: string; verdict: string; durationMs: number } =>
-    typeof x === 'object' && x !== null && typeof (x as { id?: unknown }).id === 'string' && typeof (x as { verdict?: unknown }).verdict === 'string';
-  if (r.tool !== 'wireprobe' || typeof r.version !== 'string' || !results?.every(wellFormed)) {
-    throw new UsageError(`bad --${flag} ${quote(file)}: not a wireprobe JSON report (written by --json)`);
-  }
-  return { version: r.version, results };
+/** The report (JSON or blob) that `flag` names, read as `merge` and `diff` read one; anything else is one line. */
+async function readReport(flag: string, file: string): Promise<LoadedReport> {
+  const report = await readReportFile(file);
+  if (typeof report === 'string') throw new UsageError(`bad --${flag} ${quote(file)}: ${report}`);
+  return report;
 }
 
 /**

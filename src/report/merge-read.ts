@@ -38,7 +38,8 @@ export async function readReport(file: string): Promise<LoadedReport | string> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    return `cannot read report ${JSON.stringify(file)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+    const code = (error as NodeJS.ErrnoException).code;
+    return `cannot read report ${JSON.stringify(file)}: ${code === 'ENOENT' ? 'no such file' : (code ?? (error as Error).message)}`;
   }
   let value: unknown;
   try {

@@ -99,7 +99,7 @@ describe('wireprobe diff', () => {
     [['diff'], /^wireprobe: diff needs two reports: "wireprobe diff before.json after.json" \(got none\)$/],
     [['diff', 'a.json'], /^wireprobe: diff needs two reports: .* \(got "a.json"\)$/],
     [['diff', 'a.json', 'b.json', 'c.json'], /^wireprobe: diff needs two reports: .* \(got "a.json" "b.json" "c.json"\)$/],
-    [['diff', 'missing.json', 'b.json'], /^wireprobe: cannot read report "missing.json": ENOENT$/],
+    [['diff', 'missing.json', 'b.json'], /^wireprobe: cannot read report "missing.json": no such file$/],
     [['diff', 'a.json', 'b.json', '--junit', 'x.xml'], /^wireprobe: option --junit does not apply to "diff"$/],
   ])('refuses %j in one line with exit code 2', async (args, line) => {
     const { code, stdout, stderr } = await cli(args);
@@ -139,7 +139,7 @@ describe('run --baseline FILE --fail-on-change', () => {
 
   it.each([
     [['--fail-on-change'], /^wireprobe: --fail-on-change needs --baseline FILE: the report to compare with$/],
-    [['--baseline', 'nowhere.json'], /^wireprobe: bad --baseline "nowhere.json": cannot read report "nowhere.json": ENOENT$/],
+    [['--baseline', 'nowhere.json'], /^wireprobe: bad --baseline "nowhere.json": cannot read report "nowhere.json": no such file$/],
   ])('refuses %j before running anything', async (flags, line) => {
     const { code, stdout, stderr } = await cli([...run, ...flags]);
     expect({ code, stdout }).toEqual({ code: 2, stdout: '' });

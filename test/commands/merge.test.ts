@@ -169,7 +169,7 @@ describe('wireprobe merge', () => {
       [[s1!, three!], /^wireprobe: ".*ok-1.json" and ".*three-2.json" are shards of different runs \(2 shards of \d+ cells, 3 shards of \d+ cells\)$/],
       [[s1!, path('whole.blob.json')], /^wireprobe: ".*ok-1.json" is shard 1\/2 of a run, but ".*whole.blob.json" is a whole run$/],
       [[path('not-json.json')], /^wireprobe: ".*not-json.json" is not a wireprobe JSON report: not JSON$/],
-      [[path('absent.json')], /^wireprobe: cannot read report ".*absent.json": ENOENT$/],
+      [[path('absent.json')], /^wireprobe: cannot read report ".*absent.json": no such file$/],
       [[], /^wireprobe: merge needs reports: "wireprobe merge shard-1.json shard-2.json --html report.html"$/],
       [[s1!, s2!, '--concurrency', '2'], /^wireprobe: option --concurrency does not apply to "merge"$/],
     ];
