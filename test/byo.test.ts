@@ -62,7 +62,7 @@ describe('your own client, server and scenarios, together', () => {
 
   /** What every run of the user's setup must show. */
   function expectTheirRun({ code, stdout, stderr, results, stored }: Awaited<ReturnType<typeof run>>) {
-    expect(stderr).toBe('wireprobe: this run sends 12 message(s): 12 to smtp://127.0.0.1:' + staging.port + ' (--max-messages 40)\n');
+    expect(stderr).toBe(`wireprobe: this run sends 12 message(s): 12 to smtp://127.0.0.1:${staging.port} (--max-messages 40)\n`);
     expect(code, stdout).toBe(0);
     expect([...new Set(results.map((r) => `${r.client}@${r.server}`))].sort()).toEqual(COLUMNS);
     expect(results.filter((r) => r.verdict !== 'conformant').map((r) => `${r.id}: ${r.reason}`)).toEqual([]);

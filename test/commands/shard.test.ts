@@ -41,9 +41,15 @@ describe('bad --shard, --durations and --only-failed', () => {
     [['--shard', '5/4'], /^wireprobe: bad --shard "5\/4"/],
     [['--shard', 'two'], /^wireprobe: bad --shard "two"/],
     [['--shard', '1/1001'], /^wireprobe: bad --shard "1\/1001"/],
-    [['--shard', '1/2', '--durations', '/nonexistent/d.json'], /^wireprobe: bad --durations "\/nonexistent\/d.json": cannot read report "\/nonexistent\/d.json": no such file\n$/],
+    [
+      ['--shard', '1/2', '--durations', '/nonexistent/d.json'],
+      /^wireprobe: bad --durations "\/nonexistent\/d.json": cannot read report "\/nonexistent\/d.json": no such file\n$/,
+    ],
     [['--durations', '/nonexistent/d.json'], /^wireprobe: --durations "\/nonexistent\/d.json" needs --shard i\/n/],
-    [['--only-failed', '/nonexistent/r.json'], /^wireprobe: bad --only-failed "\/nonexistent\/r.json": cannot read report "\/nonexistent\/r.json": no such file\n$/],
+    [
+      ['--only-failed', '/nonexistent/r.json'],
+      /^wireprobe: bad --only-failed "\/nonexistent\/r.json": cannot read report "\/nonexistent\/r.json": no such file\n$/,
+    ],
   ])('refuses %j with one line and exit 2, running nothing', async (flags, message) => {
     const { code, stdout, stderr } = await cli([...SMALL, ...flags]);
     expect([code, stdout]).toEqual([2, '']);
