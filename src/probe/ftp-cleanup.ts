@@ -4,9 +4,9 @@
  * What the deletion did belongs to the check's finding: a file left behind is said there.
  */
 import { openLoggedIn, type FtpSession } from './ftp-control.js';
-import { merge } from './finding.js';
+import { finding, merge } from './finding.js';
 import { codeOf, probeFileName, said } from './ftp-shared.js';
-import type { FindingStatus, ProbeContext, ProbeLimits, ProbeTarget } from './types.js';
+import type { Finding, FindingStatus, ProbeContext, ProbeLimits, ProbeTarget } from './types.js';
 
 /** What one side said, line by line, for a finding's transcript. */
 export type Transcript = { sent: string[]; received: string[] };
@@ -94,4 +94,28 @@ export function withCleanup<J extends { readonly status: FindingStatus; readonly
     status: judged.status === 'pass' ? 'warn' : judged.status,
     advice: `${advice}; the probe could not delete its ${noun} ${name} (${cleanup.said}): remove it by hand.`,
   };
+}
+
+/** What a one-finding upload check concluded, before its file's deletion is folded in. */
+export type Judged = { status: FindingStatus; advice: string; value?: string };
+
+/**
+ * A check that is one finding on its own probe file (ftp.quota, ftp.data-timeout): `judge` runs on
+ * the session `s` (see withProbeFile), then the deletion is folded into the advice and the transcript.
+ */
+export async function probeFileFinding(
+  check: { readonly id: string; readonly rfc: string; readonly noun?: 'file' | 'partial file' },
+  s: FtpSession,
+  target: ProbeTarget,
+  limits: ProbeLimits,
+  context: ProbeContext,
+  judge: ProbeFileWork<Judged>,
+): Promise<Finding> {
+  const { value, cleanup, name } = await withProbeFile(s, target, limits, context, async (session, file, wrote) => {
+    const judged = await judge(session, file, wrote);
+    return { judged, transcript: session.take() };
+  });
+  const j = withCleanup(value.judged, cleanup, name, check.noun);
+  const transcript = cleanup ? merge(value.transcript, cleanup.transcript, 'cleanup') : value.transcript;
+  return finding(check.id, j.status, check.rfc, j.advice, transcript, j.value);
 }

@@ -13,22 +13,20 @@
  * stored a truncated file as if it were complete.
  */
 import { DataOpener, openLoggedIn, type FtpSession } from './ftp-control.js';
-import { finding, merge, seconds, skipped } from './finding.js';
+import { seconds, skipped } from './finding.js';
 import { codeOf, said } from './ftp-shared.js';
 import { rfcOf } from './ids.js';
-import { withCleanup, withProbeFile } from './ftp-cleanup.js';
+import { type Judged, probeFileFinding } from './ftp-cleanup.js';
 import { DATA_TROUBLE, UPLOAD_DIRS } from './ftp-integrity.js';
 import { Payload } from './ftp-payload.js';
 import type { RawConnection, Read } from './raw.js';
 import type { Reply } from '../protocol/reply.js';
-import type { Finding, FindingStatus, ProbeContext, ProbeLimits, ProbeTarget } from './types.js';
+import type { Finding, ProbeContext, ProbeLimits, ProbeTarget } from './types.js';
 
 const ID = 'ftp.data-timeout';
 const RFC = rfcOf(ID);
 /** Octets sent before the stall: a transfer that has visibly started. */
 const STARTED_OCTETS = 64 * 1024;
-
-type Judged = { status: FindingStatus; advice: string; value?: string };
 
 /** The data-timeout check, as a check group of its own (its own session and file). */
 export async function ftpDataTimeoutChecks(target: ProbeTarget, limits: ProbeLimits, context: ProbeContext = {}): Promise<Finding[]> {
@@ -43,12 +41,8 @@ export async function ftpDataTimeoutChecks(target: ProbeTarget, limits: ProbeLim
     ];
   const opened = await openLoggedIn(target, limits);
   if (!opened.ok) return [skipped(ID, RFC, opened.why)];
-  const { value, cleanup, name } = await withProbeFile(opened.session, target, limits, context, async (s, file, wrote) => {
-    const judged = await stall(s, file, bound, limits, wrote, context.signal);
-    return { judged, transcript: s.take() };
-  });
-  const j = withCleanup(value.judged, cleanup, name, 'partial file');
-  return [finding(ID, j.status, RFC, j.advice, cleanup ? merge(value.transcript, cleanup.transcript, 'cleanup') : value.transcript, j.value)];
+  const check = { id: ID, rfc: RFC, noun: 'partial file' as const };
+  return [await probeFileFinding(check, opened.session, target, limits, context, (s, file, wrote) => stall(s, file, bound, limits, wrote, context.signal))];
 }
 
 /** STOR (in the first directory that takes it), a first piece, then silence until the server acts or the bound. */

@@ -12,21 +12,19 @@
  * (`context.signal`) cuts the upload and goes straight to the DELE, as the integrity upload does.
  */
 import { DataOpener, openLoggedIn, type FtpSession, type Transfer } from './ftp-control.js';
-import { withCleanup, withProbeFile } from './ftp-cleanup.js';
+import { type Judged, probeFileFinding } from './ftp-cleanup.js';
 import { DATA_TROUBLE, UPLOAD_DIRS } from './ftp-integrity.js';
 import { Payload } from './ftp-payload.js';
 import { codeOf, said } from './ftp-shared.js';
-import { finding, merge, skipped } from './finding.js';
+import { skipped } from './finding.js';
 import { rfcOf } from './ids.js';
-import type { Finding, FindingStatus, ProbeContext, ProbeLimits, ProbeTarget } from './types.js';
+import type { Finding, ProbeContext, ProbeLimits, ProbeTarget } from './types.js';
 
 const ID = 'ftp.quota';
 const RFC = rfcOf(ID);
 
 /** The replies RFC 959 §4.2 gives for an upload there is no room for. */
 const NO_ROOM: ReadonlySet<number> = new Set([452, 552]);
-
-type Judged = { status: FindingStatus; advice: string; value?: string };
 
 /** The quota check, on its own session and file. */
 export async function ftpQuotaChecks(target: ProbeTarget, limits: ProbeLimits, context: ProbeContext = {}): Promise<Finding[]> {
@@ -37,12 +35,9 @@ export async function ftpQuotaChecks(target: ProbeTarget, limits: ProbeLimits, c
     ];
   const opened = await openLoggedIn(target, limits);
   if (!opened.ok) return [skipped(ID, RFC, opened.why)];
-  const { value, cleanup, name } = await withProbeFile(opened.session, target, limits, context, async (s, file, wrote) => {
-    const judged = await fill(s, file, size, wrote, context.signal);
-    return { judged, transcript: s.take() };
-  });
-  const j = withCleanup(value.judged, cleanup, name);
-  return [finding(ID, j.status, RFC, j.advice, cleanup ? merge(value.transcript, cleanup.transcript, 'cleanup') : value.transcript, j.value)];
+  return [
+    await probeFileFinding({ id: ID, rfc: RFC }, opened.session, target, limits, context, (s, file, wrote) => fill(s, file, size, wrote, context.signal)),
+  ];
 }
 
 /** STOR of up to `size` octets (in the first directory that takes it), judged. */
