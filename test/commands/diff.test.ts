@@ -10,28 +10,9 @@ import { inProcess as cli } from '../helpers/in-process.js';
 import type { Result } from '../../src/engine/types.js';
 import { type JsonReport, toJsonReport } from '../../src/report/json.js';
 import type { Provenance } from '../../src/report/provenance.js';
-import { located } from '../helpers/located.js';
+import { resetCell } from '../helpers/located.js';
 
-function cell(scenario: string, over: Partial<Result> = {}): Result {
-  return located({
-    id: `smtp/resets/${scenario}/curl`,
-    suite: 'smtp/resets',
-    protocol: 'smtp',
-    client: 'curl',
-    server: 'mock-smtp',
-    title: scenario,
-    fault: null,
-    faultFired: true,
-    outcome: { kind: 'reset', phase: 'rcpt', bytesSent: 0 },
-    sink: null,
-    expected: 'fails',
-    verdict: 'conformant',
-    reason: 'reported the failure',
-    durationMs: 10,
-    transcript: [],
-    ...over,
-  });
-}
+const cell = (scenario: string, over: Partial<Result> = {}): Result => resetCell(scenario, 'curl', over);
 
 const provenance = (curl: string): Provenance => ({
   wireprobe: '1.0.0',

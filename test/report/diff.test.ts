@@ -3,29 +3,10 @@ import type { Result } from '../../src/engine/types.js';
 import { renderDiffHtml } from '../../src/report/diff-html.js';
 import { diffResults, differs, formatDiff, outcomeKey } from '../../src/report/diff-results.js';
 import type { LoadedReport } from '../../src/report/merge-read.js';
-import { located } from '../helpers/located.js';
+import { resetCell } from '../helpers/located.js';
 
 /** A result of `scenario` with nodemailer; `over` replaces fields. */
-function cell(scenario: string, over: Partial<Result> = {}): Result {
-  return located({
-    id: `smtp/resets/${scenario}/nodemailer`,
-    suite: 'smtp/resets',
-    protocol: 'smtp',
-    client: 'nodemailer',
-    server: 'mock-smtp',
-    title: scenario,
-    fault: null,
-    faultFired: true,
-    outcome: { kind: 'reset', phase: 'rcpt', bytesSent: 0 },
-    sink: null,
-    expected: 'fails',
-    verdict: 'conformant',
-    reason: 'reported the failure',
-    durationMs: 10,
-    transcript: [],
-    ...over,
-  });
-}
+const cell = (scenario: string, over: Partial<Result> = {}): Result => resetCell(scenario, 'nodemailer', over);
 
 const before = [cell('a'), cell('b'), cell('c'), cell('gone')];
 const after = [
