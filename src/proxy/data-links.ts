@@ -67,14 +67,17 @@ export class DataLinks {
     transcript.add('--', `data ${index}: ${who} connected (${active ? 'active' : 'passive'}), proxy connects to ${target.host}:${target.port}`);
     const source = active ? {} : onwardSource(accepted, target.host);
     const onward = net.connect({ host: target.host, port: target.port, ...source, allowHalfOpen: true, noDelay: true });
+    // Only a connect that failed is answered here; once connected, the link relays errors (an RST as an RST).
+    let connected = false;
     onward.on('error', () => undefined);
     onward.once('error', (error: NodeJS.ErrnoException) => {
-      if (onward.connecting || !onward.remotePort) {
+      if (!connected) {
         transcript.add('--', `data ${index}: ${target.host}:${target.port} unreachable (${error.code}): RST to ${who}`);
         resetSocket(accepted);
       }
     });
     onward.once('connect', () => {
+      connected = true;
       const [client, server] = active ? [onward, accepted] : [accepted, onward];
       const { view, arming } = this.#o;
       const link = new DataLink(index, client, server, {
