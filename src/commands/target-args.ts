@@ -80,7 +80,8 @@ export async function targetList(values: Values, env: CliIo['env']): Promise<Ext
     throw new UsageError('--password-env and --password-file are for a --target that names a user and no password (ftp://bob@host)');
   }
   const parsed = texts.map((text) => parseTargetOption(text, wantsPassword(text) ? password : undefined));
-  const taken = new Set([...builtinTargets().names('smtp'), ...builtinTargets().names('ftp')]);
+  const builtin = builtinTargets();
+  const taken = new Set([...builtin.names('smtp'), ...builtin.names('ftp')]);
   for (const t of parsed) {
     if (taken.has(t.name)) throw new UsageError(`bad --target ${quote(t.shown)}: the name ${quote(t.name)} is taken (give another with NAME=URL)`);
     taken.add(t.name);
@@ -116,10 +117,10 @@ function budget(values: Values, list: readonly ExternalTarget[], suites: readonl
 }
 
 /**
- * The servers a run uses with the user's targets among them (and the user's server configs in `configs`):
- * the registry, and the target names to add
- * to the servers named. Says on `io.stderr` how many messages go to which SMTP target, or refuses (a
- * UsageError naming both numbers) when that is over `--max-messages`, before anything is sent.
+ * The servers a run uses with the user's targets among them (and the user's server configs in
+ * `configs`): the registry, and the target names to add to the servers named. Says on `io.stderr` how
+ * many messages go to which SMTP target, or refuses (a UsageError naming both numbers) when that is
+ * over `--max-messages`, before anything is sent.
  */
 export async function withTargets(
   values: Values,
