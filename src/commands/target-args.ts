@@ -11,8 +11,8 @@ import { cannotExpress } from '../engine/smtp-run.js';
 import { combineTargets, type Targets } from '../engine/targets.js';
 import type { Scenario } from '../engine/types.js';
 import { rcptProblem } from '../probe/smtp-session.js';
-import { reachTarget, TargetError } from '../probe/target.js';
-import { quote } from '../util/terminal.js';
+import { greetTarget, TargetError } from '../probe/target.js';
+import { quote, visible } from '../util/terminal.js';
 import { integer, passwordFrom } from './args.js';
 import { type ExternalTarget, externalTargets, notForTarget, parseTargetOption, wantsPassword } from './external-targets.js';
 import { type CliIo, TARGET_OPTIONS, type Values } from './options.js';
@@ -58,19 +58,26 @@ async function maildir(dir: string): Promise<string> {
 const REACH_TIMEOUT_MS = 5_000;
 
 /**
- * Connects to each target once (and closes): a server that is down would otherwise make every run's
- * client fail at connect, which reads as a conformant "reported the failure". One line naming it.
+ * Connects to each target once and reads its greeting: a server that is down would otherwise make
+ * every run's client fail at connect, which reads as a conformant "reported the failure" (one line
+ * naming it). The greetings, by target name, stand for the servers' versions in the report.
  */
-async function reachable(list: readonly ExternalTarget[]): Promise<void> {
+async function greetings(list: readonly ExternalTarget[]): Promise<Record<string, string>> {
+  const found: Record<string, string> = {};
   for (const t of list) {
     try {
-      await reachTarget({ protocol: t.protocol, host: t.host, port: t.port }, REACH_TIMEOUT_MS);
+      const { greeting } = await greetTarget({ protocol: t.protocol, host: t.host, port: t.port }, REACH_TIMEOUT_MS);
+      found[t.name] = greeting === undefined ? 'no greeting' : `greeting: ${visible(greeting.slice(0, MAX_GREETING))}`;
     } catch (error) {
       if (error instanceof TargetError) throw new UsageError(`--target ${quote(t.shown)}: ${error.message}`);
       throw error;
     }
   }
+  return found;
 }
+
+/** A greeting longer than this is cut in the report: it names the server, it is not the conversation. */
+const MAX_GREETING = 200;
 
 /** The targets of `--target`, with the SMTP options applied; every bad value is a UsageError. */
 export async function targetList(values: Values, env: CliIo['env']): Promise<ExternalTarget[]> {
@@ -128,7 +135,7 @@ export async function withTargets(
   suites: readonly Suite[],
   clients: readonly ClientAdapter[],
   configs: UserConfigs,
-): Promise<{ readonly targets: Targets; readonly names: readonly string[] } | undefined> {
+): Promise<{ readonly targets: Targets; readonly names: readonly string[]; readonly greetings: Readonly<Record<string, string>> } | undefined> {
   if (values.target === undefined) {
     const stray = TARGET_OPTIONS.find((flag) => flag !== 'target' && values[flag] !== undefined);
     if (stray) throw new UsageError(`--${stray} applies to --target, and none is given`);
@@ -136,7 +143,7 @@ export async function withTargets(
   }
   const list = await targetList(values, io.env);
   const line = budget(values, list, suites, clients);
-  await reachable(list);
+  const greeted = await greetings(list);
   if (line) io.stderr.write(line);
-  return { targets: combineTargets(builtinTargets(configs), externalTargets(list)), names: list.map((t) => t.name) };
+  return { targets: combineTargets(builtinTargets(configs), externalTargets(list)), names: list.map((t) => t.name), greetings: greeted };
 }
