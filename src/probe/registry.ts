@@ -21,6 +21,7 @@ import { smtpGreetingGroup, smtpSessionUsable } from './smtp-greeting.js';
 import { smtpLimitsGroup } from './smtp-limits.js';
 import { smtpRelayGroup } from './smtp-relay.js';
 import { smtpTlsGroup } from './smtp-tls.js';
+import { smtpUtf8Group } from './smtp-utf8.js';
 import type { CheckGroup, Finding, ProbeTarget } from './types.js';
 
 type Protocol = ProbeTarget['protocol'];
@@ -49,6 +50,7 @@ export const CHECK_GROUPS: readonly RegisteredGroup[] = [
   { protocol: 'smtp', ids: ['smtp.line-length'], run: smtpLinesGroup },
   { protocol: 'smtp', ids: ['smtp.rcpt-limit'], run: smtpRcptGroup },
   { protocol: 'smtp', ids: ['smtp.drop-mid-data'], run: smtpDropGroup },
+  { protocol: 'smtp', ids: ['smtp.smtputf8', 'smtp.8bitmime'], run: smtpUtf8Group },
   { protocol: 'smtp', ids: ['smtp.session-limit', 'smtp.idle-timeout'], run: smtpLimitsGroup },
   { protocol: 'ftp', ids: ['ftp.greeting', 'ftp.login', 'ftp.feat'], run: ftpLoginChecks },
   { protocol: 'ftp', ids: ['ftp.pasv-address', 'ftp.pasv-connect', 'ftp.epsv', 'ftp.active', 'ftp.port-bounce'], run: ftpDataChecks },

@@ -53,6 +53,17 @@ export const SMTP_FINDINGS = [
     checks: 'part of a message, then the connection dropped inside DATA (once RST, once FIN): no 2xx to it, and the next session is served',
   },
   {
+    id: 'smtp.smtputf8',
+    rfc: 'RFC 6531 §3.1, §3.2, §3.4, §3.5; RFC 5321 §4.1.2',
+    checks:
+      'when SMTPUTF8 is offered: MAIL with SMTPUTF8 gets 250 and a UTF-8 address in RCPT is not refused for its syntax; without SMTPUTF8 it is refused (5xx)',
+  },
+  {
+    id: 'smtp.8bitmime',
+    rfc: 'RFC 6152 §2, §3; RFC 5321 §4.1.1.11',
+    checks: 'when 8BITMIME is offered: MAIL with BODY=8BITMIME gets 250, BODY=BOGUS a refusal (501 or 555)',
+  },
+  {
     id: 'smtp.session-limit',
     rfc: 'RFC 5321 §3.8, §4.2.3',
     checks: 'sessions opened one by one up to --max-sessions: the limit (value) and a 421 refusal, not a reset or silence',

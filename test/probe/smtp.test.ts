@@ -90,6 +90,9 @@ describe('wireprobe probe smtp', () => {
       'smtp.line-length': 'pass',
       'smtp.rcpt-limit': 'pass',
       'smtp.drop-mid-data': 'pass',
+      // The mock takes a UTF-8 address without SMTPUTF8 on MAIL (RFC 5321 §4.1.2 wants it refused).
+      'smtp.smtputf8': 'warn',
+      'smtp.8bitmime': 'pass',
       'smtp.session-limit': 'pass',
       'smtp.idle-timeout': 'skip',
     });
@@ -102,7 +105,7 @@ describe('wireprobe probe smtp', () => {
     expect(get(report, 'smtp.session-limit').received.at(-1)).toMatch(/^#3 421 /);
     expect(typeof get(report, 'smtp.greeting').value).toBe('number');
     expect(get(report, 'smtp.ehlo').value).toContain('SIZE 10000');
-    expect(report.summary).toEqual({ pass: 12, warn: 2, fail: 0, skip: 2 });
+    expect(report.summary).toEqual({ pass: 13, warn: 3, fail: 0, skip: 2 });
     // Non-destructive: no message was delivered.
     await server.idle();
     expect(server.messages).toEqual([]);
@@ -132,6 +135,8 @@ describe('wireprobe probe smtp', () => {
       'smtp.line-length': 'pass',
       'smtp.rcpt-limit': 'pass',
       'smtp.drop-mid-data': 'pass',
+      'smtp.smtputf8': 'warn',
+      'smtp.8bitmime': 'pass',
       'smtp.session-limit': 'pass',
       'smtp.idle-timeout': 'skip',
     });
