@@ -115,14 +115,17 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
- * `--host` (or `flag`): refused when empty (Node would listen on every interface); a warning (returned,
- * for stderr) when not loopback, since a deliberately misbehaving server on a real network is a hazard.
+ * `--host` (or `flag`): an address (IPv6 bare or in brackets, `::1` or `[::1]`) or a host name; refused
+ * when empty (Node would listen on every interface); a warning (returned, for stderr) when not loopback,
+ * since a deliberately misbehaving server on a real network is a hazard.
  */
 export function listenHost(text: string | undefined, flag = 'host'): { host: string; warning?: string } {
   if (text === undefined) return { host: '127.0.0.1' };
-  const host = text.trim();
+  const trimmed = text.trim();
+  // `[::1]` as in a URL (RFC 3986 §3.2.2) is the address ::1.
+  const host = /^\[[^\]]*\]$/.test(trimmed) ? trimmed.slice(1, -1) : trimmed;
   if (host === '') throw new UsageError(`bad --${flag} ${quote(text)}: expected an address to listen on, such as 127.0.0.1 or ::1`);
-  if (/[^A-Za-z0-9.:%_-]/.test(host) || (host.includes(':') && isIP(host) !== 6))
+  if (/[^A-Za-z0-9.:%_-]/.test(host) || (host.includes(':') && isIP(host) !== 6) || (host !== trimmed && isIP(host) !== 6))
     throw new UsageError(`bad --${flag} ${quote(text)}: not an address or host name`);
   if (isLoopback(host)) return { host };
   const every = host === '0.0.0.0' || host === '::' ? ' (every interface)' : '';
