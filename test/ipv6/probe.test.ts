@@ -69,7 +69,7 @@ describe('probing over ::1', () => {
         findings.filter((f) => f.status === 'warn' || f.status === 'fail'),
         JSON.stringify(findings, null, 1),
       ).toEqual([]);
-      expect(byId(findings, 'ftp.pasv-address')).toMatchObject({ status: 'pass', value: 502 });
+      expect(byId(findings, 'ftp.pasv-address')).toMatchObject({ status: 'pass', value: 425 });
       expect(byId(findings, 'ftp.pasv-address').advice).toMatch(/RFC 2428 §1 replaces PASV with EPSV/);
       expect(byId(findings, 'ftp.pasv-connect').status).toBe('skip');
       expect(byId(findings, 'ftp.epsv').status).toBe('pass');
