@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { parseDuration, parseSize } from '../util/units.js';
 import { scopeOf } from '../faults/registry.js';
 import type { Fault } from '../faults/types.js';
+import type { Family } from '../engine/types.js';
 import { rcptProblem } from '../probe/smtp-session.js';
 import { DEFAULT_PROBE_LIMITS } from '../probe/types.js';
 import { quote } from '../util/terminal.js';
@@ -130,6 +131,14 @@ export function listenHost(text: string | undefined, flag = 'host'): { host: str
   if (isLoopback(host)) return { host };
   const every = host === '0.0.0.0' || host === '::' ? ' (every interface)' : '';
   return { host, warning: `warning: --${flag} ${host}${every} is not loopback: this deliberately misbehaving server is reachable from the network` };
+}
+
+/** `--family 4|6|both`: the address families clients reach the proxy over; default 4 (none named in the results). */
+export function families(text: string | undefined): readonly Family[] | undefined {
+  if (text === undefined) return undefined;
+  const chosen = ({ '4': [4], '6': [6], both: [4, 6] } as const)[text.trim()];
+  if (!chosen) throw new UsageError(`bad --family ${quote(text)}: expected 4, 6 or both`);
+  return chosen;
 }
 
 /**
