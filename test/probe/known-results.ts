@@ -213,6 +213,7 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
       { id: 'ftp.data-timeout', status: 'skip', why: 'only with --max-data-idle' },
       { id: 'ftp.idle-timeout', status: 'skip', why: 'only with --max-idle' },
       { id: 'ftp.session-limit', status: 'pass', value: 3, why: 'max_clients 3: the fourth session gets 421 at connect (RFC 959 §5.4)' },
+      { id: 'ftp.long-transfer', status: 'skip', why: 'only with --max-idle' },
     ],
   },
   'pure-ftpd': {
@@ -256,6 +257,7 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
       { id: 'ftp.data-timeout', status: 'skip', why: 'only with --max-data-idle' },
       { id: 'ftp.idle-timeout', status: 'skip', why: 'only with --max-idle' },
       { id: 'ftp.session-limit', status: 'pass', value: 3, why: '-c 3: the fourth session gets 421 at connect (RFC 959 §5.4)' },
+      { id: 'ftp.long-transfer', status: 'skip', why: 'only with --max-idle' },
     ],
   },
   proftpd: {
@@ -299,6 +301,7 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
         value: 3,
         why: 'MaxClients 3 greets the fourth session and refuses it at PASS with 530, which clients report as a wrong password; RFC 959 §5.4 has 421 for a service that cannot take the session',
       },
+      { id: 'ftp.long-transfer', status: 'skip', why: 'only with --max-idle' },
     ],
   },
 };
