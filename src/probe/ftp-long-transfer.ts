@@ -12,7 +12,8 @@
  * connection runs while only the data connection is busy closes the session under a transfer that
  * is still going, and the 226 (RFC 959 §4.2: closing data connection, file action successful) never comes.
  */
-import { DataOpener, openLoggedIn, type FtpSession } from './ftp-control.js';
+import { setTimeout as pause } from 'node:timers/promises';
+import { DataOpener, FtpSession, openLoggedIn } from './ftp-control.js';
 import { type Judged, probeFileFinding } from './ftp-cleanup.js';
 import { DATA_TROUBLE, UPLOAD_DIRS } from './ftp-integrity.js';
 import { codeOf, said } from './ftp-shared.js';
@@ -29,6 +30,9 @@ export const TRANSFER_MARGIN_SECONDS = 2;
 /** A few KiB a second, in pieces a quarter of a second apart: slow, but never idle. */
 const PIECE_OCTETS = 1024;
 const TICK_MS = 250;
+/** Sessions tried while the server is still at its session limit (see openPastRamp), and the first pause between them. */
+const LIMIT_ATTEMPTS = 5;
+const LIMIT_PAUSE_MS = 250;
 
 /** How long the transfer lasts, seconds, and why that long (for the advice). */
 export interface TransferPlan {
@@ -62,10 +66,36 @@ export async function ftpLongTransferChecks(target: ProbeTarget, limits: ProbeLi
       ),
     ];
   const plan = transferPlan(limits.maxIdleSeconds, context.earlier);
-  const opened = await openLoggedIn(target, limits);
+  const opened = await openPastRamp(target, limits);
   if (!opened.ok) return [skipped(ID, RFC, opened.why)];
   const check = { id: ID, rfc: RFC, noun: 'file' as const };
   return [await probeFileFinding(check, opened.session, target, limits, context, (s, file, wrote) => longStor(s, file, plan, limits, wrote, context.signal))];
+}
+
+/**
+ * A logged-in session. The session-limit ramp, which runs just before, leaves the server at its limit
+ * for a moment after its sessions are closed (vsftpd counts a session until its process is reaped): a
+ * 421 at connect is tried again a few times, a little later each time. Anything else is not retried
+ * (a wrong password twice would count against the probe's address).
+ */
+async function openPastRamp(target: ProbeTarget, limits: ProbeLimits): ReturnType<typeof openLoggedIn> {
+  for (let attempt = 1; attempt < LIMIT_ATTEMPTS; attempt++) {
+    const opened = await FtpSession.open(target, limits);
+    if (!opened.ok && opened.stage === 'greeting' && codeOf(opened.read) === 421) {
+      opened.session.conn.destroy();
+      await pause(LIMIT_PAUSE_MS * attempt);
+      continue;
+    }
+    if (!opened.ok) break;
+    const login = await opened.session.loginAs(target);
+    if (!login.ok) {
+      await opened.session.quit();
+      return { ok: false, why: `Not run: the login failed (${said(login.last)}; see ftp.login).` };
+    }
+    opened.session.take();
+    return { ok: true, session: opened.session };
+  }
+  return openLoggedIn(target, limits);
 }
 
 /** STOR (in the first directory that takes it), then the slow upload, judged. */
