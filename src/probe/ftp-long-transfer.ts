@@ -133,8 +133,8 @@ async function longStor(
   return { status: 'skip', advice: `Not run: uploads are refused (${refusal}, also in pub/ and incoming/), and the check is an upload.` };
 }
 
-/** What the control connection said during the upload, and when. */
-type Early = { readonly read: Read<Reply>; readonly at: number };
+/** What came on the control connection (a reply, its end, or the wait's end), and when: during the upload, it cut the upload short. */
+type Heard = { readonly read: Read<Reply>; readonly at: number };
 
 /** The slow upload: pieces until the plan's end, the control connection watched all along; then FIN, the final reply, SIZE. */
 async function trickle(s: FtpSession, data: RawConnection, path: string, plan: TransferPlan, replyMs: number, stop?: AbortSignal): Promise<Judged> {
@@ -144,9 +144,9 @@ async function trickle(s: FtpSession, data: RawConnection, path: string, plan: T
   // One read covers the whole upload and the wait for its final reply: whatever the server says
   // before the FIN, or a close, ends the upload early.
   const control = s.next(durationMs + replyMs);
-  let early: Early | undefined;
+  let heard: Heard | undefined;
   const settled = control.then((read) => {
-    early = { read, at: since() };
+    heard = { read, at: since() };
   });
   const piece = Buffer.alloc(PIECE_OCTETS, 0x5a);
   let sent = 0;
@@ -159,9 +159,9 @@ async function trickle(s: FtpSession, data: RawConnection, path: string, plan: T
   try {
     // A piece at each tick from 0 up to the end, so the octets sent depend on the plan, not on timers.
     const ticks = Math.ceil(durationMs / TICK_MS);
-    for (let tick = 1; tick <= ticks && !early && !stop?.aborted; tick++) {
-      const wrote = await within(Promise.race([data.write(piece, { show: [] }), settled.then(() => 'early' as const)]), replyMs, 'stalled' as const);
-      if (wrote === 'early') break;
+    for (let tick = 1; tick <= ticks && !heard && !stop?.aborted; tick++) {
+      const wrote = await within(Promise.race([data.write(piece, { show: [] }), settled.then(() => 'heard' as const)]), replyMs, 'stalled' as const);
+      if (wrote === 'heard') break;
       if (wrote !== true) {
         dataEnd = wrote === 'stalled' ? 'stalled' : 'gone';
         break;
@@ -172,38 +172,38 @@ async function trickle(s: FtpSession, data: RawConnection, path: string, plan: T
   } finally {
     stop?.removeEventListener('abort', abort);
   }
-  if (stop?.aborted || early || dataEnd) {
+  if (stop?.aborted || heard || dataEnd) {
     data.reset();
     const at = since();
-    if (!early) await within(settled, replyMs, undefined);
-    if (!early) s.conn.destroy(); // its pending read would take the next command's reply: cleanup uses a new session
+    if (!heard) await within(settled, replyMs, undefined);
+    if (!heard) s.conn.destroy(); // its pending read would take the next command's reply: cleanup uses a new session
     if (stop?.aborted) return { status: 'skip', advice: 'Not finished: the probe was interrupted.' };
     s.conn.note(`[data: ${sent} octets sent, then upload aborted by the probe (RST)]`);
-    return cutShort(early, dataEnd, at, sent, plan);
+    return cutShort(heard, dataEnd, at, sent, plan);
   }
   await data.end();
   s.conn.note(`[data: ${sent} octets sent over ${since()} s, then FIN]`);
   await settled;
-  return final(s, path, early ?? { read: await control, at: since() }, sent, plan);
+  return final(s, path, heard ?? { read: await control, at: since() }, sent, plan);
 }
 
 /** The upload ended before its end: the control connection spoke or closed, or the data connection went. */
-function cutShort(early: Early | undefined, dataEnd: 'gone' | 'stalled' | undefined, at: number, sent: number, plan: TransferPlan): Judged {
+function cutShort(heard: Heard | undefined, dataEnd: 'gone' | 'stalled' | undefined, at: number, sent: number, plan: TransferPlan): Judged {
   const over = `a transfer meant to last ${plan.seconds} s, ${TRANSFER_MARGIN_SECONDS} s past ${plan.basis}`;
-  if (early && !early.read.ok) {
-    const how = early.read.end === 'rst' ? 'reset (RST)' : 'closed';
+  if (heard && !heard.read.ok) {
+    const how = heard.read.end === 'rst' ? 'reset (RST)' : 'closed';
     return {
       status: 'fail',
-      value: `control connection ${how === 'closed' ? 'closed' : 'reset'} after ${early.at} s`,
-      advice: `The control connection was ${how} after ${early.at} s of ${over}, while data was still moving: an idle timer on the control connection (the server's, or a NAT's on the way) took the transfer for silence, so the 226 (RFC 959 §4.2) never comes; a transfer must be timed by its data connection (vsftpd: data_connection_timeout), not by the session's idle timer (idle_session_timeout), and a NAT's timeout must outlast the longest transfer.`,
+      value: `control connection ${how === 'closed' ? 'closed' : 'reset'} after ${heard.at} s`,
+      advice: `The control connection was ${how} after ${heard.at} s of ${over}, while data was still moving: an idle timer on the control connection (the server's, or a NAT's on the way) took the transfer for silence, so the 226 (RFC 959 §4.2) never comes; a transfer must be timed by its data connection (vsftpd: data_connection_timeout), not by the session's idle timer (idle_session_timeout), and a NAT's timeout must outlast the longest transfer.`,
     };
   }
-  if (early?.read.ok) {
-    const code = codeOf(early.read);
+  if (heard?.read.ok) {
+    const code = codeOf(heard.read);
     return {
       status: 'fail',
-      value: `${code} after ${early.at} s`,
-      advice: `After ${early.at} s of ${over}, while data was still moving, the server sent ${said(early.read)}${code === 421 ? ' and closed the session' : ''}: it ended the transfer before its end, so the 226 (RFC 959 §4.2) never comes; a session must not time out during a transfer.`,
+      value: `${code} after ${heard.at} s`,
+      advice: `After ${heard.at} s of ${over}, while data was still moving, the server sent ${said(heard.read)}${code === 421 ? ' and closed the session' : ''}: it ended the transfer before its end, so the 226 (RFC 959 §4.2) never comes; a session must not time out during a transfer.`,
     };
   }
   if (dataEnd === 'stalled')
@@ -220,7 +220,7 @@ function cutShort(early: Early | undefined, dataEnd: 'gone' | 'stalled' | undefi
 }
 
 /** After the FIN: a 226, and SIZE equal to what was sent. */
-async function final(s: FtpSession, path: string, end: Early, sent: number, plan: TransferPlan): Promise<Judged> {
+async function final(s: FtpSession, path: string, end: Heard, sent: number, plan: TransferPlan): Promise<Judged> {
   const code = codeOf(end.read);
   const over = `${plan.seconds} s, ${TRANSFER_MARGIN_SECONDS} s past ${plan.basis}`;
   if (code === 226 || code === 250) {
