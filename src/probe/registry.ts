@@ -8,6 +8,7 @@ import { ftpDataTimeoutChecks } from './ftp-data-timeout.js';
 import { ftpIntegrityChecks } from './ftp-integrity.js';
 import { ftpLimitChecks } from './ftp-limits.js';
 import { ftpLoginChecks, ftpSessionUsable } from './ftp-login.js';
+import { ftpLongTransferChecks } from './ftp-long-transfer.js';
 import { ftpMlsdChecks } from './ftp-mlsd.js';
 import { ftpPasvRangeChecks } from './ftp-pasv-range.js';
 import { ftpQuotaChecks } from './ftp-quota.js';
@@ -33,7 +34,7 @@ export interface RegisteredGroup {
   readonly ids: readonly FindingId[];
   readonly run: CheckGroup;
   /**
-   * It changes the server and undoes that when interrupted (the FTP uploads of integrity, quota and data-timeout):
+   * It changes the server and undoes that when interrupted (the FTP uploads of integrity, quota, data-timeout and long-transfer):
    * after an interrupt it is awaited to its end; any other group is abandoned at once (an idle wait may
    * be long). Default false.
    */
@@ -60,6 +61,7 @@ export const CHECK_GROUPS: readonly RegisteredGroup[] = [
   { protocol: 'ftp', ids: ['ftp.quota'], run: ftpQuotaChecks, cleansUp: true },
   { protocol: 'ftp', ids: ['ftp.data-timeout'], run: ftpDataTimeoutChecks, cleansUp: true },
   { protocol: 'ftp', ids: ['ftp.idle-timeout', 'ftp.session-limit'], run: ftpLimitChecks },
+  { protocol: 'ftp', ids: ['ftp.long-transfer'], run: ftpLongTransferChecks, cleansUp: true },
 ];
 
 /**

@@ -49,7 +49,7 @@ export async function runProbe(target: ProbeTarget, limits: ProbeLimits, options
     if (options.signal?.aborted) break;
     let found: Finding[];
     try {
-      const running = group(target, limits, context);
+      const running = group(target, limits, { ...context, earlier: [...findings] });
       const abandon = options.signal && !checks.cleansUp?.includes(group);
       found = await (abandon ? Promise.race([running, aborted(options.signal!).then((): Finding[] => [])]) : running);
     } catch (error) {

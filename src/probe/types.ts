@@ -103,6 +103,8 @@ export interface ProbeContext {
   readonly signal?: AbortSignal;
   /** Called when the probe could not delete its own file from the server (path, what the server said). */
   readonly onLeftBehind?: (path: string, why: string) => void;
+  /** The findings of the groups that ran before this one, in report order (ftp.long-transfer reads ftp.idle-timeout's). Default: none. */
+  readonly earlier?: readonly Finding[];
 }
 
 /** A group of checks (one file per concern): runs its checks in order and returns their findings. */

@@ -174,9 +174,9 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
     ],
   },
   vsftpd: {
-    options: { maxSessions: 3 },
-    limits: {},
-    config: 'Debian 12 vsftpd 3.0.3 as the launcher configures it: anonymous upload into /pub, max_clients 3',
+    options: { maxSessions: 3, idleTimeoutMs: 2_000 },
+    limits: { maxIdleSeconds: 4 },
+    config: 'Debian 12 vsftpd 3.0.3 as the launcher configures it: anonymous upload into /pub, max_clients 3, idle_session_timeout 2; `--max-idle 4`',
     rows: [
       { id: 'ftp.greeting', status: 'pass', why: '220 at once (RFC 959 §5.4)' },
       { id: 'ftp.login', status: 'pass', value: 230, why: 'anonymous: 331 then 230 (RFC 959 §4.1.1)' },
@@ -211,8 +211,13 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
       { id: 'ftp.resume', status: 'skip', why: 'the file cannot be read back (see ftp.integrity)' },
       { id: 'ftp.quota', status: 'skip', why: 'only with --quota-probe (it writes until refused)' },
       { id: 'ftp.data-timeout', status: 'skip', why: 'only with --max-data-idle' },
-      { id: 'ftp.idle-timeout', status: 'skip', why: 'only with --max-idle' },
+      { id: 'ftp.idle-timeout', status: 'pass', why: 'idle_session_timeout 2: 421 Timeout. after about 2 s of silence, then the close (RFC 959 §4.2)' },
       { id: 'ftp.session-limit', status: 'pass', value: 3, why: 'max_clients 3: the fourth session gets 421 at connect (RFC 959 §5.4)' },
+      {
+        id: 'ftp.long-transfer',
+        status: 'pass',
+        why: 'an upload of 4 s (2 s past the idle timeout) with the control connection silent gets 226 and the right SIZE: vsftpd times a transfer by data_connection_timeout, not idle_session_timeout (RFC 959 §4.2)',
+      },
     ],
   },
   'pure-ftpd': {
@@ -256,6 +261,7 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
       { id: 'ftp.data-timeout', status: 'skip', why: 'only with --max-data-idle' },
       { id: 'ftp.idle-timeout', status: 'skip', why: 'only with --max-idle' },
       { id: 'ftp.session-limit', status: 'pass', value: 3, why: '-c 3: the fourth session gets 421 at connect (RFC 959 §5.4)' },
+      { id: 'ftp.long-transfer', status: 'skip', why: 'only with --max-idle' },
     ],
   },
   proftpd: {
@@ -299,6 +305,7 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
         value: 3,
         why: 'MaxClients 3 greets the fourth session and refuses it at PASS with 530, which clients report as a wrong password; RFC 959 §5.4 has 421 for a service that cannot take the session',
       },
+      { id: 'ftp.long-transfer', status: 'skip', why: 'only with --max-idle' },
     ],
   },
 };
