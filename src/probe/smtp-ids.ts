@@ -39,8 +39,9 @@ export const SMTP_FINDINGS = [
   },
   {
     id: 'smtp.line-length',
-    rfc: 'RFC 5321 §4.5.3.1.4, §4.5.3.1.9',
-    checks: 'a 512-octet command line gets 250, a 2048-octet one a reply (500 is fine) and the session goes on',
+    rfc: 'RFC 5321 §4.5.3.1.4, §4.5.3.1.6, §4.5.3.1.9',
+    checks:
+      'a 512-octet command line gets 250, a 2048-octet one a reply (500 is fine) and the session goes on; with --send a message with a 1000-octet text line gets 250',
   },
   {
     id: 'smtp.rcpt-limit',

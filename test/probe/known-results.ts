@@ -90,7 +90,7 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
       {
         id: 'smtp.line-length',
         status: 'pass',
-        why: 'NOOP lines of 512 and 2048 octets both get 250 (RFC 5321 §4.5.3.1.4)',
+        why: 'NOOP lines of 512 and 2048 octets both get 250, and the --send message with a 1000-octet text line 250 at its end (RFC 5321 §4.5.3.1.4, §4.5.3.1.6)',
       },
       {
         id: 'smtp.rcpt-limit',
@@ -150,7 +150,7 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
       {
         id: 'smtp.line-length',
         status: 'pass',
-        why: 'NOOP lines of 512 and 2048 octets both get 250 (RFC 5321 §4.5.3.1.4)',
+        why: 'NOOP lines of 512 and 2048 octets both get 250, and the --send message with a 1000-octet text line 250 at its end (RFC 5321 §4.5.3.1.4, §4.5.3.1.6)',
       },
       {
         id: 'smtp.rcpt-limit',
