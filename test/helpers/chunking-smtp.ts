@@ -19,6 +19,8 @@ export interface ChunkingOptions {
   readonly chunking?: boolean;
   /** The reply to each BDAT chunk that is not the last (default `250 2.0.0 chunk ok`). */
   readonly chunkReply?: string;
+  /** The reply to DATA after a BDAT in the same transaction (default `503 5.5.1 DATA after BDAT`); a 354 starts DATA. */
+  readonly dataAfterBdat?: string;
 }
 
 /** Starts the server on 127.0.0.1, port 0. */
@@ -58,7 +60,8 @@ export async function startChunkingSmtp(options: ChunkingOptions = {}): Promise<
         if (chunkLeft === 0) endChunk();
         return;
       }
-      if (verb === 'DATA' && bdat !== undefined) return reply('503 5.5.1 DATA after BDAT');
+      const mixed = options.dataAfterBdat ?? '503 5.5.1 DATA after BDAT';
+      if (verb === 'DATA' && bdat !== undefined && !mixed.startsWith('354')) return reply(mixed);
       if (verb === 'DATA') {
         inData = true;
         return reply('354 go ahead');
