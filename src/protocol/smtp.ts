@@ -139,8 +139,9 @@ export class SmtpTracker {
       this.#down.await(bdat?.last ? BDAT_LAST : verb);
       const flags = { ...(continuation ? { continuation } : {}), ...(bare ? { bareLf: true } : {}), ...(bdat?.last ? { last: true } : {}) };
       marks.push({ kind: 'command', end, verb, line: text, ...flags });
-      // Unlike DATA's body, chunk data follows the command at once, without waiting for a reply: a
-      // server reads it whatever it answers (RFC 3030 §2), so the tracker does too.
+      // Unlike DATA's body, chunk data follows at once, without waiting for a reply: it is "sent
+      // immediately after the trailing <CR><LF> of the BDAT command line" (RFC 3030 §2). So it is data
+      // whatever the server answers.
       if (bdat) {
         this.#startChunk(bdat);
         return end;
