@@ -61,7 +61,7 @@ function tokenise(input: string): Token[] {
 const MESSAGE_STEPS: ReadonlySet<string> = new Set(['DATA', 'BDAT']);
 
 /** A step; `BDAT LAST` (the last chunk, RFC 3030 §2) is one step of two words. */
-function stepOf(c: Cursor, client: boolean): string {
+function readStep(c: Cursor, client: boolean): string {
   const step = c.step(client);
   return step === 'BDAT' && c.pick(['last'] as const) ? BDAT_LAST : step;
 }
@@ -71,8 +71,8 @@ function trigger(c: Cursor, keyword: string): At {
   if (keyword === 'on') return c.pick(['connect'] as const) ?? c.fail('expected "connect"');
   const replyTo = keyword === 'before' && c.word() === 'reply' && c.word(c.i + 1) === 'to';
   c.i += replyTo ? 2 : 0;
-  if (keyword === 'before') return replyTo ? { before: 'reply', to: stepOf(c, true) } : { before: stepOf(c, true) };
-  const after = stepOf(c, false);
+  if (keyword === 'before') return replyTo ? { before: 'reply', to: readStep(c, true) } : { before: readStep(c, true) };
+  const after = readStep(c, false);
   if (!c.word()?.startsWith('+')) return { after };
   if (!MESSAGE_STEPS.has(after) && !TRANSFER_VERBS.has(after)) c.fail('"+<size>" is only allowed after DATA, BDAT or a transfer verb (STOR, RETR...)');
   return {

@@ -48,7 +48,7 @@ function judgeChunk(what: string, reply: Read<Reply>): Problem | undefined {
 /** The chunks transaction: a first chunk, then the LAST one with --send, else RSET. */
 async function chunks(conn: RawConnection, limits: ProbeLimits, problems: Problem[]): Promise<string> {
   const first = await chunk(conn, probeHeader(limits.rcpt), false);
-  const firstProblem = judgeChunk(`The first chunk (BDAT without LAST)`, first);
+  const firstProblem = judgeChunk('The first chunk (BDAT without LAST)', first);
   if (firstProblem) problems.push(firstProblem);
   if (conn.ended !== null) return '';
   if (!limits.send || firstProblem) {
@@ -111,6 +111,8 @@ async function chunkingCheck(target: ProbeTarget, limits: ProbeLimits, notes: Se
   const problems: Problem[] = [];
   const delivered = await chunks(conn, limits, problems);
   if (conn.ended === null) await mixing(conn, limits, problems);
+  else if (problems.length === 0)
+    problems.push({ status: 'fail', text: `the server ended the session (${conn.ended}) after a chunk it answered 250: DATA after BDAT was not checked` });
   if (conn.ended === null) await closeSmtp(conn, limits);
   else conn.destroy();
   const t = conn.takeTranscript();

@@ -16,8 +16,10 @@ export type { Direction };
 
 /** A point inside a fed chunk. Offsets are relative to that chunk; `end` is exclusive. */
 export type SmtpMark =
-  /** A complete client line. `continuation`: an AUTH exchange line (credentials), not a command. */
-  /** `last`: a `BDAT <size> LAST` line, whose chunk ends the message (RFC 3030 §2). */
+  /**
+   * A complete client line. `continuation`: an AUTH exchange line (credentials), not a command. `last`:
+   * a `BDAT <size> LAST` line, whose chunk ends the message (RFC 3030 §2).
+   */
   | {
       readonly kind: 'command';
       readonly end: number;
@@ -246,7 +248,7 @@ export function endsMessage(step: string): boolean {
   return step === 'dot' || step === BDAT_LAST;
 }
 
-/** Commands after which a new BDAT starts a new message (RFC 5321 §4.1.1.5, §4.1.4). */
+/** Commands that end a mail transaction (MAIL begins another, RSET, EHLO and HELO clear it): a BDAT after them starts a new message. */
 const ENDS_TRANSACTION = new Set(['MAIL', 'RSET', 'EHLO', 'HELO']);
 
 /** The phase of a step: `bdat` for every BDAT chunk, the last one too; else the step in lower case. */

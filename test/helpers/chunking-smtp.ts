@@ -19,6 +19,8 @@ export interface ChunkingOptions {
   readonly chunking?: boolean;
   /** The reply to each BDAT chunk that is not the last (default `250 2.0.0 chunk ok`). */
   readonly chunkReply?: string;
+  /** Close the connection right after answering the first chunk (default false). */
+  readonly closeAfterChunk?: boolean;
   /** The reply to DATA after a BDAT in the same transaction (default `503 5.5.1 DATA after BDAT`); a 354 starts DATA. */
   readonly dataAfterBdat?: string;
 }
@@ -43,7 +45,11 @@ export async function startChunkingSmtp(options: ChunkingOptions = {}): Promise<
     let inData = false;
     const reply = (text: string): void => void socket.write(`${text}\r\n`);
     const endChunk = (): void => {
-      if (!chunkLast) return reply(options.chunkReply ?? '250 2.0.0 chunk ok');
+      if (!chunkLast) {
+        reply(options.chunkReply ?? '250 2.0.0 chunk ok');
+        if (options.closeAfterChunk) socket.end();
+        return;
+      }
       messages.push(bdat ?? 0);
       bdat = undefined;
       reply('250 2.0.0 queued');

@@ -71,4 +71,10 @@ describe('smtp.chunking', () => {
     expect(result.advice).toMatch(/DATA after BDAT not checked: the chunk before it got "451 4\.3\.0 no chunks today"/);
     expect(messages).toEqual([]);
   });
+
+  it('fails a server that ends the session after answering a chunk, instead of passing what it could not check', async () => {
+    const { result } = await probe({ closeAfterChunk: true });
+    expect(result.status).toBe('fail');
+    expect(result.advice).toMatch(/^The server ended the session \(closed\) after a chunk it answered 250: DATA after BDAT was not checked/);
+  });
 });
