@@ -8,7 +8,7 @@ import type { OutcomeKind, PinnedOutcome, Protocol } from '../engine/types.js';
 const KINDS: readonly OutcomeKind[] = ['delivered', 'reset', 'closed', 'timeout', 'refused', 'reply', 'hung'];
 
 /** SMTP phases (src/protocol/smtp.ts SmtpPhase): the steps a client waits on, `body`, `dot`, `tls`. */
-const SMTP_PHASES = ['connect', 'greeting', 'ehlo', 'helo', 'starttls', 'tls', 'auth', 'mail', 'rcpt', 'data', 'body', 'dot', 'rset', 'noop', 'quit'];
+const SMTP_PHASES = ['connect', 'greeting', 'ehlo', 'helo', 'starttls', 'tls', 'auth', 'mail', 'rcpt', 'data', 'body', 'dot', 'bdat', 'rset', 'noop', 'quit'];
 /** FTP phases besides a command verb (src/protocol/ftp.ts FtpPhase). */
 const FTP_PHASES = ['connect', 'greeting', 'tls', 'transfer'];
 

@@ -9,7 +9,8 @@
 
 /**
  * A protocol step: `greeting`, an upper-case command verb (`EHLO`, `MAIL`, `RCPT`, `DATA`, `QUIT`, ...),
- * or `dot` (the end-of-data `CRLF.CRLF`, RFC 5321 §4.1.1.4).
+ * `dot` (the end-of-data `CRLF.CRLF`, RFC 5321 §4.1.1.4), or `BDAT LAST` (the last chunk, RFC 3030 §2:
+ * its reply answers the message; `BDAT` stands for every chunk, the last one too).
  */
 export type Step = string;
 
@@ -20,7 +21,8 @@ export type At =
   /**
    * Once the server's final reply to `after` has been relayed to the client (`after: 'greeting'`: the
    * greeting was delivered). With `after: 'DATA'` and `bytes`: once `bytes` octets of the message body
-   * have been relayed to the server (the 354 went through, the dot has not).
+   * have been relayed to the server (the 354 went through, the dot has not). With `after: 'BDAT'` and
+   * `bytes`: once `bytes` octets of chunk data, counted across the transaction's chunks, have been.
    */
   | { readonly after: Step; readonly bytes?: number }
   /** The client sent `before`; it is held, not relayed to the server. */

@@ -10,7 +10,7 @@ import { formatSize } from '../util/units.js';
 import type { At } from './base.js';
 import { descriptorOf, type Fault } from './registry.js';
 
-/** A trigger: `on connect`, `after DATA +64KiB`, `before reply to RCPT`, `before dot`. */
+/** A trigger: `on connect`, `after DATA +64KiB`, `after BDAT +64KiB`, `before reply to RCPT`, `before reply to BDAT LAST`, `before dot`. */
 export function formatAt(at: At): string {
   if (at === 'connect') return 'on connect';
   if ('to' in at) return `before reply to ${at.to}`;

@@ -7,15 +7,16 @@
  *   at     := on connect | after <step> [+<size>] | before reply to <step> | before <step>
  *   option := toward client|server | connection <n> | the kind's own options (reply's then, refuse's drop)
  *           | channel control|data                                            (FTP)
- *   step   := greeting | dot | a command verb [A-Za-z]{3,8}, upper-cased; `+<size>` only after DATA,
- *             or on the data channel after a transfer verb (STOR, RETR, APPE...); `channel data` takes
- *             only `on connect` or `after <transfer verb> +<size>`
+ *   step   := greeting | dot | BDAT LAST | a command verb [A-Za-z]{3,8}, upper-cased; `+<size>` only
+ *             after DATA or BDAT, or on the data channel after a transfer verb (STOR, RETR, APPE...);
+ *             `channel data` takes only `on connect` or `after <transfer verb> +<size>`
  * Keywords are case-insensitive. `at` defaults to `connect`, except for kinds whose trigger is `required`;
  * `connect-only` kinds take only `on connect`. See formatFault too.
  */
 import { WireprobeError } from '../util/errors.js';
 import { quote } from '../util/terminal.js';
 import { TRANSFER_VERBS } from '../protocol/ftp.js';
+import { BDAT_LAST } from '../protocol/smtp.js';
 import type { At } from './base.js';
 import { Cursor, int, orList, q, size, type Token } from './cursor.js';
 import type { KindOption } from './descriptor.js';
@@ -56,15 +57,24 @@ function tokenise(input: string): Token[] {
   return tokens;
 }
 
+/** Steps whose message octets `+<size>` counts on the control connection: the DATA body, BDAT chunk data. */
+const MESSAGE_STEPS: ReadonlySet<string> = new Set(['DATA', 'BDAT']);
+
+/** A step; `BDAT LAST` (the last chunk, RFC 3030 §2) is one step of two words. */
+function readStep(c: Cursor, client: boolean): string {
+  const step = c.step(client);
+  return step === 'BDAT' && c.pick(['last'] as const) ? BDAT_LAST : step;
+}
+
 /** The trigger after its keyword (`on`, `after` or `before`, already consumed). */
 function trigger(c: Cursor, keyword: string): At {
   if (keyword === 'on') return c.pick(['connect'] as const) ?? c.fail('expected "connect"');
   const replyTo = keyword === 'before' && c.word() === 'reply' && c.word(c.i + 1) === 'to';
   c.i += replyTo ? 2 : 0;
-  if (keyword === 'before') return replyTo ? { before: 'reply', to: c.step(true) } : { before: c.step(true) };
-  const after = c.step();
+  if (keyword === 'before') return replyTo ? { before: 'reply', to: readStep(c, true) } : { before: readStep(c, true) };
+  const after = readStep(c, false);
   if (!c.word()?.startsWith('+')) return { after };
-  if (after !== 'DATA' && !TRANSFER_VERBS.has(after)) c.fail('"+<size>" is only allowed after DATA or a transfer verb (STOR, RETR...)');
+  if (!MESSAGE_STEPS.has(after) && !TRANSFER_VERBS.has(after)) c.fail('"+<size>" is only allowed after DATA, BDAT or a transfer verb (STOR, RETR...)');
   return {
     after,
     bytes: c.value(
@@ -118,13 +128,19 @@ export function parseFault(text: string): Fault {
     }
   }
   if (at === undefined && d.trigger === 'required') c.fail(`"${kind}" needs a trigger: ${orList(AT_FORMS)}`);
+  // A caught BDAT's chunk data follows it unasked (RFC 3030 §2): relaying on would hand it to the server as commands.
+  const caught = at !== undefined && at !== 'connect' && 'before' in at && !('to' in at) ? at.before : undefined;
+  if (kind === 'reply' && opts['then'] === 'continue' && (caught === 'BDAT' || caught === BDAT_LAST)) {
+    c.fail('"then continue" cannot follow a caught BDAT: its chunk data would reach the server as commands; use "then close" or "then reset"', atToken);
+  }
   const bytesAfter = at !== undefined && at !== 'connect' && 'bytes' in at ? at.after : undefined;
-  if (opts['channel'] === 'data' && bytesAfter === 'DATA') c.fail('on the data channel "+<size>" follows a transfer verb such as STOR');
+  if (opts['channel'] === 'data' && bytesAfter !== undefined && MESSAGE_STEPS.has(bytesAfter))
+    c.fail('on the data channel "+<size>" follows a transfer verb such as STOR');
   // A data connection has no steps of its own: only these two points exist on it (see FaultBase.channel).
   if (opts['channel'] === 'data' && at !== undefined && at !== 'connect' && bytesAfter === undefined) {
     c.fail('on the data channel the trigger is "on connect" or "after <transfer verb> +<size>"', atToken);
   }
-  if (opts['channel'] === undefined && bytesAfter !== undefined && bytesAfter !== 'DATA')
+  if (opts['channel'] === undefined && bytesAfter !== undefined && !MESSAGE_STEPS.has(bytesAfter))
     c.fail('"+<size>" after a transfer verb needs "channel data" or "channel control"');
   const fault = Object.entries({ kind, ...fields, at: at ?? 'connect', ...opts }).filter(([, v]) => v !== undefined);
   return Object.fromEntries(fault) as unknown as Fault;

@@ -4,10 +4,12 @@
  *
  *   { after: 'RCPT' }             down  reply to RCPT    cut after the reply
  *   { after: 'DATA', bytes: n }   up    body octets      cut after the nth body octet
+ *   { after: 'BDAT', bytes: n }   up    chunk data       cut after the nth octet of the transaction's BDAT chunks
  *   { before: 'reply', to: 'X' }  down  reply to X       cut before the reply (X reached the server, its reply is held)
  *   { before: 'X' }               up    command X / dot  cut before the command (it is held)
  */
 import type { Direction, Mark } from '../protocol/conversation.js';
+import { BDAT_LAST } from '../protocol/smtp.js';
 import type { At } from './base.js';
 
 /** Where a trigger fires in a chunk. */
@@ -18,10 +20,21 @@ export interface Cut {
   readonly pendingUntil?: number;
 }
 
-/** Whether a mark completes the client's step `step` (a verb, or `dot`). */
+/** Whether a mark completes the client's step `step` (a verb, `dot`, or `BDAT LAST`: only the last chunk's command). */
 function isStep(mark: Mark, step: string): boolean {
   if (mark.kind === 'dot') return step === 'dot';
-  return mark.kind === 'command' && !('continuation' in mark && mark.continuation) && mark.verb === step;
+  if (mark.kind !== 'command' || ('continuation' in mark && mark.continuation)) return false;
+  return step === BDAT_LAST ? 'last' in mark && mark.last === true : mark.verb === step;
+}
+
+/** Whether a reply to `to` answers `step`: `BDAT` stands for every chunk, the last one (`BDAT LAST`) too. */
+function answers(to: string, step: string): boolean {
+  return to === step || (step === 'BDAT' && to === BDAT_LAST);
+}
+
+/** The step whose octets a body mark carries: BDAT chunk data, or the body after DATA. */
+function bodyOf(mark: Mark & { kind: 'body' }): string {
+  return 'bdat' in mark && mark.bdat ? 'BDAT' : 'DATA';
 }
 
 /**
@@ -32,18 +45,18 @@ export function cutAt(at: At, direction: Direction, mark: Mark, lineStart: numbe
   if (at === 'connect') return null;
   if ('after' in at) {
     if (at.bytes) {
-      if (direction !== 'up' || mark.kind !== 'body' || at.after !== 'DATA') return null;
+      if (direction !== 'up' || mark.kind !== 'body' || at.after !== bodyOf(mark)) return null;
       const within = at.bytes - mark.before;
       return within > 0 && within <= mark.end - mark.start ? { offset: mark.start + within } : null;
     }
     // A 1xx (FTP's 150) is not the answer yet: `after STOR` waits for the 226.
     const final = mark.kind === 'reply' && !('preliminary' in mark && mark.preliminary);
-    return direction === 'down' && final && mark.to === at.after ? { offset: mark.end } : null;
+    return direction === 'down' && final && answers(mark.to, at.after) ? { offset: mark.end } : null;
   }
   if ('to' in at) {
     // The server's reply to `to` has arrived: it is held (or, swallowed, replaced). Replies to commands
     // pipelined before it still pass, so the client waits on exactly `to` (RFC 2920).
-    if (direction !== 'down' || mark.kind !== 'reply' || mark.to !== at.to) return null;
+    if (direction !== 'down' || mark.kind !== 'reply' || !answers(mark.to, at.to)) return null;
     return { offset: lineStart, pendingUntil: mark.end };
   }
   if (direction !== 'up' || !isStep(mark, at.before)) return null;

@@ -13,6 +13,7 @@ import { ftpMlsdChecks } from './ftp-mlsd.js';
 import { ftpPasvRangeChecks } from './ftp-pasv-range.js';
 import { ftpQuotaChecks } from './ftp-quota.js';
 import { FINDINGS, type FindingId } from './ids.js';
+import { smtpChunkingGroup } from './smtp-chunking.js';
 import { smtpDataGroup } from './smtp-data.js';
 import { smtpDropGroup } from './smtp-drop.js';
 import { smtpEarlyGroup } from './smtp-early.js';
@@ -62,6 +63,7 @@ export const CHECK_GROUPS: readonly RegisteredGroup[] = [
   { protocol: 'ftp', ids: ['ftp.data-timeout'], run: ftpDataTimeoutChecks, cleansUp: true },
   { protocol: 'ftp', ids: ['ftp.idle-timeout', 'ftp.session-limit'], run: ftpLimitChecks },
   { protocol: 'ftp', ids: ['ftp.long-transfer'], run: ftpLongTransferChecks, cleansUp: true },
+  { protocol: 'smtp', ids: ['smtp.chunking'], run: smtpChunkingGroup },
 ];
 
 /**

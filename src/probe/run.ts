@@ -45,13 +45,15 @@ export async function runProbe(target: ProbeTarget, limits: ProbeLimits, options
   const checks = options.checks ?? PROBE_CHECKS[target.protocol];
   const findings: Finding[] = [];
   const context = { ...(options.signal ? { signal: options.signal } : {}), ...(options.onLeftBehind ? { onLeftBehind: options.onLeftBehind } : {}) };
+  // One abort listener for the whole run: one per group would pass Node's limit of 10 and warn on stderr.
+  const stopped = options.signal ? aborted(options.signal).then((): Finding[] => []) : undefined;
   for (const [i, group] of checks.groups.entries()) {
     if (options.signal?.aborted) break;
     let found: Finding[];
     try {
       const running = group(target, limits, { ...context, earlier: [...findings] });
-      const abandon = options.signal && !checks.cleansUp?.includes(group);
-      found = await (abandon ? Promise.race([running, aborted(options.signal!).then((): Finding[] => [])]) : running);
+      // A group that cleans up is awaited to its end; any other is abandoned once the signal aborts.
+      found = await (stopped && !checks.cleansUp?.includes(group) ? Promise.race([running, stopped]) : running);
     } catch (error) {
       found = [
         {

@@ -74,6 +74,12 @@ export const SMTP_FINDINGS = [
     rfc: 'RFC 5321 §4.5.3.2.7, §3.8',
     checks: 'with --max-idle: seconds until an idle session is closed (value), 421 first, at least 5 minutes',
   },
+  {
+    id: 'smtp.chunking',
+    rfc: 'RFC 3030 §2',
+    checks:
+      'if CHUNKING is offered: 250 to each BDAT chunk (a LAST chunk, delivering, only with --send; else RSET after the first) and 503 to DATA after a BDAT',
+  },
 ] as const satisfies readonly FindingInfo[];
 
 export type SmtpFindingId = (typeof SMTP_FINDINGS)[number]['id'];

@@ -5,7 +5,7 @@
  */
 import type { FtpMark } from './ftp.js';
 import type { Direction } from './direction.js';
-import type { SmtpMark } from './smtp.js';
+import { BDAT_LAST, type SmtpMark } from './smtp.js';
 
 export type { Direction };
 
@@ -37,4 +37,14 @@ export interface View {
   shown(mark: Mark): void;
   told(code: number): void;
   replaced(mark: Mark): void;
+}
+
+/**
+ * The step a client's command or dot mark is, as the reply to it is named (`dot`, `BDAT LAST`, the
+ * verb); '' for other marks. The proxy names it when it answers the step itself (Tracker.forget).
+ */
+export function stepOf(mark: Mark): string {
+  if (mark.kind === 'dot') return 'dot';
+  if (mark.kind !== 'command') return '';
+  return 'last' in mark && mark.last ? BDAT_LAST : mark.verb;
 }

@@ -1,7 +1,7 @@
 /**
  * SMTP as the proxy sees it: both directions of one conversation, in arbitrary chunks. Pure.
  *
- *   client ──up──►  commands │ body (after 354) │ opaque (after STARTTLS 220)
+ *   client ──up──►  commands │ body (after 354) │ chunk data (after a BDAT line) │ opaque (after STARTTLS 220)
  *   server ─down─►  replies, matched in order to the steps they answer (RFC 2920 pipelining)
  *
  * `feed` returns marks: points inside the chunk (byte offsets) where a command, a reply, body octets
@@ -16,17 +16,53 @@ export type { Direction };
 
 /** A point inside a fed chunk. Offsets are relative to that chunk; `end` is exclusive. */
 export type SmtpMark =
-  /** A complete client line. `continuation`: an AUTH exchange line (credentials), not a command. */
-  | { readonly kind: 'command'; readonly end: number; readonly verb: string; readonly line: string; readonly continuation?: boolean; readonly bareLf?: boolean }
-  /** A complete reply (its final line) answering `to`: `greeting`, a verb, `dot`, or `unsolicited`. */
+  /**
+   * A complete client line. `continuation`: an AUTH exchange line (credentials), not a command. `last`:
+   * a `BDAT <size> LAST` line, whose chunk ends the message (RFC 3030 §2).
+   */
+  | {
+      readonly kind: 'command';
+      readonly end: number;
+      readonly verb: string;
+      readonly line: string;
+      readonly continuation?: boolean;
+      readonly bareLf?: boolean;
+      readonly last?: boolean;
+    }
+  /** A complete reply (its final line) answering `to`: `greeting`, a verb, `dot`, `BDAT LAST` or `unsolicited`. */
   | { readonly kind: 'reply'; readonly end: number; readonly to: string; readonly code: number; readonly lines: readonly string[] }
-  /** Message body octets `[start, end)` of the chunk; `before` body octets came earlier. */
-  | { readonly kind: 'body'; readonly start: number; readonly end: number; readonly before: number }
+  /**
+   * Message octets `[start, end)` of the chunk; `before` of them came earlier. After DATA: the body,
+   * dot-stuffed. `bdat`: BDAT chunk data (RFC 3030 §2), counted across every chunk of the transaction.
+   */
+  | { readonly kind: 'body'; readonly start: number; readonly end: number; readonly before: number; readonly bdat?: boolean }
   /** The end-of-data line `.` completed; `bodyBytes` is the message size before it (RFC 5321 §4.1.1.4). */
   | { readonly kind: 'dot'; readonly end: number; readonly bodyBytes: number };
 
 /** End of data: CRLF . CRLF, where the first CRLF belongs to the message. */
 const TERMINATOR = Buffer.from('\r\n.\r\n', 'latin1');
+
+/**
+ * The step a `BDAT <size> LAST` command is: its reply is the answer to the whole message, as the reply
+ * to the dot is after DATA (RFC 3030 §2). Other BDAT commands are the step `BDAT`.
+ */
+export const BDAT_LAST = 'BDAT LAST';
+
+/** A BDAT command's chunk: `bdat-cmd ::= "BDAT" SP chunk-size [ SP end-marker ] CR LF` (RFC 3030 §2). */
+export interface BdatChunk {
+  /** Octets of chunk data right after the command line's LF (Infinity past 2^53: the rest of the stream). */
+  readonly size: number;
+  /** `end-marker ::= "LAST"`: this chunk ends the message. */
+  readonly last: boolean;
+}
+
+/** The chunk a BDAT line announces, or undefined when the line has no chunk size (then no data follows). */
+export function parseBdat(line: string): BdatChunk | undefined {
+  const m = /^\s*BDAT\s+(\d+)(?:\s+(\S+))?/i.exec(line);
+  if (!m) return undefined;
+  const size = Number(m[1]);
+  return { size: Number.isSafeInteger(size) ? size : Number.POSITIVE_INFINITY, last: m[2]?.toUpperCase() === 'LAST' };
+}
 
 /** The verb of a command line, upper-cased (`MAIL FROM:<a>` gives `MAIL`). */
 export function commandVerb(line: string): string {
@@ -40,7 +76,7 @@ export class SmtpTracker {
   #up = new LineBuffer();
   /** Reply lines, and the steps awaiting a reply. */
   #down = new Replies();
-  #mode: 'command' | 'body' | 'opaque' = 'command';
+  #mode: 'command' | 'body' | 'chunk' | 'opaque' = 'command';
   #replyLines: string[] = [];
   /** From an AUTH command until its final (non-334) reply, client lines are SASL data (RFC 4954 §4), not commands. */
   #authContinues = false;
@@ -48,13 +84,19 @@ export class SmtpTracker {
   /** Octets read in the body so far, terminator included. */
   #consumed = 0;
   #tail = Buffer.alloc(0);
+  /** Octets of the current BDAT chunk still to come. */
+  #chunkLeft = 0;
+  /** The current BDAT chunk is the message's last. */
+  #chunkLast = false;
+  /** A BDAT transaction is open: its chunks count on from `#bodyBytes` (no LAST, MAIL or RSET since). */
+  #chunking = false;
 
   /** Body octets of the current (or last) message so far. */
   get bodyBytes(): number {
     return this.#bodyBytes;
   }
 
-  /** Octets of an unfinished client command line (0 in the body or after STARTTLS). */
+  /** Octets of an unfinished client command line (0 in the body, in chunk data or after STARTTLS). */
   get partialCommandBytes(): number {
     return this.#mode === 'command' ? this.#up.partial.length : 0;
   }
@@ -79,7 +121,9 @@ export class SmtpTracker {
     const marks: SmtpMark[] = [];
     let pos = 0;
     while (pos < chunk.length && this.#mode !== 'opaque') {
-      pos = this.#mode === 'body' ? this.#body(chunk, pos, marks) : this.#commands(chunk, pos, marks);
+      if (this.#mode === 'body') pos = this.#body(chunk, pos, marks);
+      else if (this.#mode === 'chunk') pos = this.#chunk(chunk, pos, marks);
+      else pos = this.#commands(chunk, pos, marks);
     }
     return marks;
   }
@@ -92,10 +136,44 @@ export class SmtpTracker {
       const continuation = this.#authContinues;
       const verb = continuation ? 'AUTH' : commandVerb(text);
       if (verb === 'AUTH') this.#authContinues = true;
-      this.#down.await(verb);
-      marks.push({ kind: 'command', end, verb, line: text, ...(continuation ? { continuation } : {}), ...(bare ? { bareLf: true } : {}) });
+      if (ENDS_TRANSACTION.has(verb)) this.#chunking = false;
+      const bdat = verb === 'BDAT' && !continuation ? parseBdat(text) : undefined;
+      this.#down.await(bdat?.last ? BDAT_LAST : verb);
+      const flags = { ...(continuation ? { continuation } : {}), ...(bare ? { bareLf: true } : {}), ...(bdat?.last ? { last: true } : {}) };
+      marks.push({ kind: 'command', end, verb, line: text, ...flags });
+      // Unlike DATA's body, chunk data follows at once, without waiting for a reply: it is "sent
+      // immediately after the trailing <CR><LF> of the BDAT command line" (RFC 3030 §2). So it is data
+      // whatever the server answers.
+      if (bdat) {
+        this.#startChunk(bdat);
+        return end;
+      }
     }
     return chunk.length;
+  }
+
+  #startChunk(bdat: BdatChunk): void {
+    if (!this.#chunking) this.#bodyBytes = 0;
+    this.#chunking = true;
+    this.#chunkLeft = bdat.size;
+    this.#chunkLast = bdat.last;
+    if (bdat.size > 0) this.#mode = 'chunk';
+    else this.#endChunk();
+  }
+
+  /** Consumes BDAT chunk data from `pos`: binary, never dot-stuffed, so CRLF.CRLF inside is data. */
+  #chunk(chunk: Buffer, pos: number, marks: SmtpMark[]): number {
+    const take = Math.min(this.#chunkLeft, chunk.length - pos);
+    marks.push({ kind: 'body', start: pos, end: pos + take, before: this.#bodyBytes, bdat: true });
+    this.#bodyBytes += take;
+    this.#chunkLeft -= take;
+    if (this.#chunkLeft === 0) this.#endChunk();
+    return pos + take;
+  }
+
+  #endChunk(): void {
+    this.#mode = 'command';
+    if (this.#chunkLast) this.#chunking = false;
   }
 
   /**
@@ -165,6 +243,19 @@ export class SmtpTracker {
   }
 }
 
+/** Whether the reply to `step` answers a whole message: the dot after DATA, or the last BDAT chunk. */
+export function endsMessage(step: string): boolean {
+  return step === 'dot' || step === BDAT_LAST;
+}
+
+/** Commands that end a mail transaction (MAIL begins another, RSET, EHLO and HELO clear it): a BDAT after them starts a new message. */
+const ENDS_TRANSACTION = new Set(['MAIL', 'RSET', 'EHLO', 'HELO']);
+
+/** The phase of a step: `bdat` for every BDAT chunk, the last one too; else the step in lower case. */
+function phaseOf(step: string): string {
+  return step === BDAT_LAST ? 'bdat' : step.toLowerCase();
+}
+
 /** Commands a client must not pipeline past: it waits for their reply (RFC 2920 §3.1). */
 const LAST_IN_GROUP = new Set(['ehlo', 'helo', 'data', 'quit', 'noop', 'starttls', 'auth', 'vrfy', 'expn', 'turn']);
 
@@ -172,7 +263,7 @@ const LAST_IN_GROUP = new Set(['ehlo', 'helo', 'data', 'quit', 'noop', 'starttls
  * Where the client is, as the client sees it: what it has sent (observed as it arrives) and which
  * replies it has been shown (observed as they are relayed). The phase is the step whose reply the
  * client waits for (the oldest unanswered, RFC 2920 pipelining), `body` while it sends the message,
- * else the last step answered: `connect`, `greeting`, `ehlo`, `mail`, `rcpt`, `data`, `body`, `dot`,
+ * else the last step answered: `connect`, `greeting`, `ehlo`, `mail`, `rcpt`, `data`, `body`, `dot`, `bdat`,
  * `quit`, `tls` (after STARTTLS, the rest is opaque).
  */
 export class SmtpPhase {
@@ -249,8 +340,8 @@ export class SmtpPhase {
     if (mark.to !== 'QUIT') this.#lastCode = mark.code;
     if (mark.to === 'unsolicited') return;
     if (mark.to !== 'greeting') this.#waiting.shift();
-    this.#answered = mark.to === 'STARTTLS' && mark.code === 220 ? 'tls' : mark.to.toLowerCase();
+    this.#answered = mark.to === 'STARTTLS' && mark.code === 220 ? 'tls' : phaseOf(mark.to);
     if (mark.to === 'DATA' && mark.code === 354) this.#inBody = true;
-    if (mark.to === 'dot' && mark.code >= 200 && mark.code < 300) this.#accepted++;
+    if (endsMessage(mark.to) && mark.code >= 200 && mark.code < 300) this.#accepted++;
   }
 }

@@ -14,6 +14,7 @@
 import type { Fault } from '../faults/types.js';
 import type { Direction, Mark } from '../protocol/conversation.js';
 import { TRANSFER_VERBS } from '../protocol/ftp.js';
+import { endsMessage } from '../protocol/smtp.js';
 
 /** Which transactions (SMTP) or transfers (FTP) a fault is for; every field given must match. */
 export interface Match {
@@ -179,10 +180,10 @@ export class Transactions {
     return NO_CHANGE;
   }
 
-  /** After `mark` was relayed: the final reply to the dot (SMTP) or to the transfer (FTP) ends the transaction. */
+  /** After `mark` was relayed: the final reply to the dot or to BDAT LAST (SMTP), or to the transfer (FTP), ends the transaction. */
   after(direction: Direction, mark: Mark): ArmingChange {
     if (direction !== 'down' || mark.kind !== 'reply' || !this.#open) return NO_CHANGE;
-    const last = this.#protocol === 'smtp' ? mark.to === 'dot' || (mark.to === 'MAIL' && mark.code >= 400) : mark.to === this.#open.verb && mark.code >= 200;
+    const last = this.#protocol === 'smtp' ? endsMessage(mark.to) || (mark.to === 'MAIL' && mark.code >= 400) : mark.to === this.#open.verb && mark.code >= 200;
     return last ? { add: [], remove: this.#end() } : NO_CHANGE;
   }
 

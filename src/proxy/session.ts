@@ -17,7 +17,7 @@ import { applyFault, isSessionFault } from '../faults/apply.js';
 import type { Link } from '../faults/link.js';
 import { holdsLines } from '../faults/trigger.js';
 import type { Fault, Toward } from '../faults/types.js';
-import type { Direction, Mark, Tracker, View } from '../protocol/conversation.js';
+import { stepOf, type Direction, type Mark, type Tracker, type View } from '../protocol/conversation.js';
 import type { Dialect } from './dialect.js';
 import { Arming } from './arming.js';
 import type { ArmingChange, Transactions } from './armory.js';
@@ -280,7 +280,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
         if (cut.swallowTo !== undefined && this.#swallow) {
           p.pos = cut.swallowTo;
           kept = dir === 'up';
-          if (dir === 'up') this.tracker.forget(mark.kind === 'dot' ? 'dot' : mark.kind === 'command' ? mark.verb : '');
+          if (dir === 'up') this.tracker.forget(stepOf(mark));
           else p.shown = p.next + 1; // the server's reply never reaches the client
         }
         this.#swallow = false;
@@ -288,7 +288,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
       }
       this.#shown(dir, p, p.next + 1);
       if (mark.kind === 'body') this.#body.relayed(mark, mark.before + mark.end - mark.start);
-      else p.lineStart = mark.end;
+      // A BDAT chunk ends exactly where the next command line starts; a DATA body may hold a split dot's first octets.
+      if (mark.kind !== 'body' || mark.bdat) p.lineStart = mark.end;
       this.#arming.relayed(dir, mark);
       p.next++;
       if (dir === 'up') this.#order.walked(mark, kept);

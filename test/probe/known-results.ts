@@ -111,6 +111,11 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
       },
       { id: 'smtp.session-limit', status: 'pass', why: 'default smtpd process limit (100) above the 5 sessions tried (RFC 5321 §4.2.3)' },
       { id: 'smtp.idle-timeout', status: 'skip', why: 'only with --max-idle' },
+      {
+        id: 'smtp.chunking',
+        status: 'pass',
+        why: 'CHUNKING offered: 250 to each of two BDAT chunks (with --send the message is queued), "503 5.5.1 Error: DATA after BDAT" (RFC 3030 §2)',
+      },
     ],
   },
   exim: {
@@ -171,6 +176,11 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
       { id: 'smtp.8bitmime', status: 'pass', why: 'BODY=8BITMIME gets 250, BODY=BOGUS "501 invalid data for BODY" (RFC 6152 §2)' },
       { id: 'smtp.session-limit', status: 'pass', why: 'smtp_accept_max above the 5 sessions tried (RFC 5321 §4.2.3)' },
       { id: 'smtp.idle-timeout', status: 'skip', why: 'only with --max-idle' },
+      {
+        id: 'smtp.chunking',
+        status: 'pass',
+        why: 'CHUNKING offered: 250 to each of two BDAT chunks (with --send the message is queued), "503 only BDAT permissible after non-LAST BDAT" (RFC 3030 §2)',
+      },
     ],
   },
   vsftpd: {

@@ -24,6 +24,7 @@ const CHECKED_SECTIONS: Readonly<Record<string, readonly string[]>> = {
   'RFC 2577': ['2', '3'],
   'RFC 2640': ['3.2'],
   'RFC 2920': ['3.2'],
+  'RFC 3030': ['2'],
   'RFC 3207': ['4', '4.2'],
   'RFC 3659': ['3', '4', '5', '7'],
   'RFC 4954': ['4'],
