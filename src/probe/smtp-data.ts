@@ -17,6 +17,7 @@ import type { RawConnection } from './raw.js';
 import { rfcOf } from './ids.js';
 import { finding, skipped } from './finding.js';
 import { annotate, closeSmtp, needsAuth, noSession, openSmtp, said, type SessionNotes } from './smtp-session.js';
+import { probeHeader } from './smtp-mail.js';
 import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
 /** The end-of-data look-alikes of SMTP smuggling (CVE-2023-51764/51765/51766; SEC Consult). */
@@ -26,8 +27,6 @@ export const SMUGGLING_SEQUENCES = ['\n.\n', '\r\n.\n', '\n.\r\n', '\r.\r', '\r\
 export const MAX_OVERSIZE_BODY = 10 * 1024 * 1024;
 
 /** The test message's header, to the probe's recipient (--rcpt). */
-/** The headers of every message the probe sends with --send. */
-export const header = (rcpt: string): string => `From: <wireprobe@example.com>\r\nTo: <${rcpt}>\r\nSubject: wireprobe probe\r\n\r\n`;
 
 /**
  * Leaves a session whose DATA must never end: a FIN inside DATA, so the server discards the unfinished
@@ -126,7 +125,7 @@ async function oversizedBody(conn: RawConnection, limit: number, limits: ProbeLi
       return ` (The undeclared oversized body was not sent: ${line.split(':')[0]} got "${said(reply)}".)`;
   }
   const lines = Math.ceil((limit + 1) / 78) + 1;
-  const content = `${header(limits.rcpt)}${`${'x'.repeat(76)}\r\n`.repeat(lines)}`;
+  const content = `${probeHeader(limits.rcpt)}${`${'x'.repeat(76)}\r\n`.repeat(lines)}`;
   await conn.write(content, { show: `[message body: ${content.length} octets, over the ${limit} limit]` });
   const end = await conn.command('.', { timeoutMs: Math.max(limits.replyTimeoutMs, 30_000) });
   if (!end.ok) problems.push({ status: 'fail', text: `an undeclared body of ${content.length} octets got no reply at its end ${end.event}` });
@@ -180,7 +179,7 @@ async function pipeliningCheck(target: ProbeTarget, limits: ProbeLimits, notes: 
   }
   if (replies[3] === 354) {
     if (limits.send) {
-      await conn.write(`${header(limits.rcpt)}wireprobe test message (--send).\r\n.\r\n`, { show: ['[message body]', '.'] });
+      await conn.write(`${probeHeader(limits.rcpt)}wireprobe test message (--send).\r\n.\r\n`, { show: ['[message body]', '.'] });
       const end = await conn.readReply();
       if (!end.ok || end.value.code !== 250) {
         status = 'fail';
@@ -236,7 +235,7 @@ async function tryLookAlike(
   }
   const { conn } = started;
   conn.closeOnTimeout = false; // silence is the pass here; the session is then left inside DATA
-  await conn.write(`${header(limits.rcpt)}A${sequence}`, { show: ['[message header]', `A${tag} [the write ends with the look-alike]`] });
+  await conn.write(`${probeHeader(limits.rcpt)}A${sequence}`, { show: ['[message header]', `A${tag} [the write ends with the look-alike]`] });
   const reply = await conn.readReply(limits.replyTimeoutMs);
   let result: LookAlike;
   if (!reply.ok && reply.end === 'timeout') {

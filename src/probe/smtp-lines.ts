@@ -14,7 +14,7 @@
  */
 import { rfcOf } from './ids.js';
 import { finding, skipped } from './finding.js';
-import { header } from './smtp-data.js';
+import { probeHeader } from './smtp-mail.js';
 import { annotate, closeSmtp, noSession, openSmtp, said, type SessionNotes } from './smtp-session.js';
 import type { RawConnection } from './raw.js';
 import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
@@ -106,7 +106,7 @@ async function textLine(conn: RawConnection, limits: ProbeLimits, problems: Prob
       return ` A ${TEXT_LINE_OCTETS}-octet text line was not tried: ${command.split(':')[0]} got "${said(reply)}".`;
     }
   }
-  const body = `${header(limits.rcpt)}${longestTextLine()}wireprobe probe: the line above is ${TEXT_LINE_OCTETS} octets with its CRLF.\r\n.\r\n`;
+  const body = `${probeHeader(limits.rcpt)}${longestTextLine()}wireprobe probe: the line above is ${TEXT_LINE_OCTETS} octets with its CRLF.\r\n.\r\n`;
   await conn.write(body, { show: [`[message: one text line of ${TEXT_LINE_OCTETS} octets with CRLF]`, '.'] });
   const end = await conn.readReply();
   if (end.ok && end.value.code === 250)

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSmtpServer } from '../../servers/smtp.js';
-import { header } from '../../src/probe/smtp-data.js';
+import { probeHeader } from '../../src/probe/smtp-mail.js';
 import { smtpLinesGroup } from '../../src/probe/smtp-lines.js';
 import { parseTarget } from '../../src/probe/target.js';
 import { DEFAULT_PROBE_LIMITS, type ProbeLimits } from '../../src/probe/types.js';
@@ -47,7 +47,7 @@ describe('smtp.line-length', () => {
     expect(result!.advice).toMatch(/A 1000-octet text line inside DATA was taken \(250\): --send delivered that message to qa@example\.test\.$/);
     await server.idle();
     // Exactly the octets sent, the 998 x and their CRLF among them: nothing cut or folded.
-    const sent = `${header('qa@example.test')}${'x'.repeat(998)}\r\nwireprobe probe: the line above is 1000 octets with its CRLF.\r\n`;
+    const sent = `${probeHeader('qa@example.test')}${'x'.repeat(998)}\r\nwireprobe probe: the line above is 1000 octets with its CRLF.\r\n`;
     expect(server.messages.map((m) => [m.bytes, m.sha256])).toEqual([[sent.length, createHash('sha256').update(sent, 'latin1').digest('hex')]]);
   });
 
