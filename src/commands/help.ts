@@ -82,7 +82,9 @@ AT:
   on connect                    as soon as the client connects
   after greeting | after EHLO   once the server's reply to it reached the client
   after DATA +64KiB             once 64 KiB of the message body reached the server
+  after BDAT +64KiB             the same, counted over the BDAT chunks of one message (RFC 3030)
   before reply to RCPT | dot    the command (or final dot) reached the server, its reply is held
+  before reply to BDAT LAST     the last chunk reached the server, its reply (the message's) is held
   before QUIT                   the command is held, never reaches the server
   after STOR +1MiB channel data FTP: once 1 MiB of the upload went over the data connection
 OPTIONS: toward client|server, connection N (only the Nth connection),
