@@ -3,10 +3,12 @@
  * thread only reads data connections. SHA-256 and the file system's copy cost more than the socket
  * reads; on the main thread they capped a 1 GiB curl upload at a fraction of vsftpd's rate.
  *
- *   data socket ─► sink (main thread) ── chunks, transferred, never copied ──► worker: writev to the
- *                     ▲                                                        spool file, then SHA-256
- *                     └── acks (octets written: the file's size; room in the window) ─┘
- *                     └── at the end: SHA-256 of the file ──► StoredFile
+ *   data socket ─► sink (main thread) ── chunks, moved, never copied ──► worker ─► writev (thread pool)
+ *                     ▲                                                         └─► SHA-256 of what is
+ *                     │                                                             written, while the
+ *                     │                                                             next batch is written
+ *                     ├── acks: octets written (the file's size; room in the window)
+ *                     └── at the end: size and SHA-256 of the file ──► StoredFile
  *
  * One worker, one queue: messages are handled in the order they were posted, so an upload that builds
  * on an earlier one (APPE carrying its hash state on, REST copying its prefix) finds it finished.
@@ -31,12 +33,12 @@ const END_WAIT_MS = 60_000;
  * (a worker closing one it did not open gets a warning).
  */
 const WORKER_SOURCE = `
-const { MessageChannel, parentPort, receiveMessageOnPort } = require('node:worker_threads');
+const { MessageChannel, parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const { readSync, writevSync } = require('node:fs');
+const { readSync, writev, writevSync } = require('node:fs');
 const COPY_BLOCK = 1024 * 1024;
-// Octets gathered into one writev when messages queue up.
-const BATCH = 4 * 1024 * 1024;
+// Chunks per writev (below IOV_MAX).
+const MAX_IOV = 256;
 const uploads = new Map();
 // SHA-256 states over whole spool files, by spool path, left by the upload that wrote each (APPE carries on).
 const kept = new Map();
@@ -46,17 +48,21 @@ let signal;
 // left to the garbage collector, tens of MiB of them pile up before it runs.
 const discard = new MessageChannel().port1;
 discard.close();
-function writeAll(fd, chunks) {
-  const rest = chunks.filter((c) => c.length > 0);
-  while (rest.length > 0) {
-    let written = writevSync(fd, rest);
+const total = (chunks) => chunks.reduce((n, c) => n + c.length, 0);
+/** Writes all of chunks, in the thread pool: the worker hashes the batch written before meanwhile. */
+function writeAll(fd, chunks, done) {
+  writev(fd, chunks, (error, written) => {
+    if (error) return done(error);
+    const rest = chunks.slice();
     while (rest.length > 0 && written >= rest[0].length) written -= rest.shift().length;
     if (written > 0) rest[0] = rest[0].subarray(written);
-  }
+    if (rest.length === 0) return done();
+    writeAll(fd, rest, done);
+  });
 }
 function open(m) {
   const carried = m.carry === undefined ? undefined : kept.get(m.carry);
-  const up = { fd: m.fd, hash: carried ? carried.copy() : createHash('sha256'), size: 0, error: undefined };
+  const up = { id: m.id, fd: m.fd, hash: carried ? carried.copy() : createHash('sha256'), size: 0, error: undefined, queue: [], writing: false, ending: undefined };
   uploads.set(m.id, up);
   if (!m.prefix) return;
   let at = 0;
@@ -66,7 +72,7 @@ function open(m) {
       const n = readSync(m.prefix.fd, block, 0, Math.min(block.length, m.prefix.bytes - at), at);
       if (n === 0) break; // the old file was cut shorter meanwhile
       const part = block.subarray(0, n);
-      writeAll(up.fd, [part]);
+      for (let left = part; left.length > 0; ) left = left.subarray(writevSync(up.fd, [left]));
       up.hash.update(part);
       at += n;
     }
@@ -76,52 +82,55 @@ function open(m) {
   up.size += at;
   parentPort.postMessage({ op: 'copied', id: m.id, bytes: at });
 }
-function write(id, chunks) {
-  const up = uploads.get(id);
-  const bytes = chunks.reduce((n, c) => n + c.length, 0);
-  if (!up.error) {
-    try {
-      writeAll(up.fd, chunks);
-      for (const chunk of chunks) up.hash.update(chunk);
-      up.size += bytes;
-    } catch (error) {
-      up.error = String(error && error.message);
+/** Hashes only what is on disk, so the hash covers exactly the file; the next batch is written meanwhile. */
+function pump(up) {
+  while (!up.writing && up.queue.length > 0) {
+    const batch = up.queue.splice(0, MAX_IOV);
+    if (up.error) {
+      settled(up, batch);
+      continue;
     }
+    up.writing = true;
+    writeAll(up.fd, batch, (error) => {
+      up.writing = false;
+      if (error) up.error = String(error.message);
+      pump(up);
+      if (!error) {
+        for (const chunk of batch) up.hash.update(chunk);
+        up.size += total(batch);
+      }
+      settled(up, batch);
+      finish(up);
+    });
   }
-  discard.postMessage(null, [...new Set(chunks.map((c) => c.buffer))]);
-  parentPort.postMessage({ op: 'written', id, bytes, error: up.error });
+  if (up.error) finish(up);
 }
-function end(m) {
-  const up = uploads.get(m.id);
-  uploads.delete(m.id);
-  kept.set(m.keepAs, up.hash.copy());
-  ends.postMessage({ id: m.id, bytes: up.size, sha256: up.hash.digest('hex'), error: up.error });
+function settled(up, batch) {
+  const bytes = total(batch);
+  discard.postMessage(null, [...new Set(batch.map((c) => c.buffer))]);
+  parentPort.postMessage({ op: 'written', id: up.id, bytes, error: up.error });
+}
+/** Answers the end once everything posted before it is written and hashed. */
+function finish(up) {
+  if (!up.ending || up.writing || up.queue.length > 0) return;
+  uploads.delete(up.id);
+  kept.set(up.ending.keepAs, up.hash.copy());
+  ends.postMessage({ id: up.id, bytes: up.size, sha256: up.hash.digest('hex'), error: up.error });
   Atomics.add(signal, 0, 1);
   Atomics.notify(signal, 0);
 }
-parentPort.on('message', (first) => {
-  let id;
-  let batch = [];
-  let size = 0;
-  const flush = () => {
-    if (batch.length > 0) write(id, batch);
-    batch = [];
-    size = 0;
-  };
-  for (let m = first; m !== undefined; m = receiveMessageOnPort(parentPort)?.message) {
-    if (m.op === 'data') {
-      if (id !== m.id || size >= BATCH) flush();
-      id = m.id;
-      for (const chunk of m.chunks) (batch.push(chunk), (size += chunk.length));
-      continue;
-    }
-    flush();
-    if (m.op === 'start') (ends = m.ends), (signal = new Int32Array(m.signal));
-    else if (m.op === 'open') open(m);
-    else if (m.op === 'end') end(m);
-    else if (m.op === 'forget') kept.delete(m.key);
-  }
-  flush();
+parentPort.on('message', (m) => {
+  if (m.op === 'data') {
+    const up = uploads.get(m.id);
+    up.queue.push(...m.chunks.filter((c) => c.length > 0));
+    pump(up);
+  } else if (m.op === 'end') {
+    const up = uploads.get(m.id);
+    up.ending = m;
+    finish(up);
+  } else if (m.op === 'open') open(m);
+  else if (m.op === 'start') (ends = m.ends), (signal = new Int32Array(m.signal));
+  else if (m.op === 'forget') kept.delete(m.key);
 });
 `;
 
@@ -166,6 +175,7 @@ export class SpoolWriter {
   readonly #signal = new Int32Array(new SharedArrayBuffer(4));
   #next = 0;
   readonly #events = new Map<number, UploadEvents>();
+  #failure: string | undefined;
 
   /**
    * Starts an upload into `fd` (closed at its end), hashing from scratch or carrying on from the state
@@ -227,7 +237,8 @@ export class SpoolWriter {
     const { port1, port2 } = new MessageChannel();
     worker.postMessage({ op: 'start', ends: port2, signal: this.#signal.buffer }, [port2]);
     worker.on('message', (m: FromWorker) => this.#receive(m));
-    worker.on('error', () => undefined); // its uploads' ends then time out with an error
+    // Our own bug if it happens: the ends still answer, with the error, and no later upload waits.
+    worker.on('error', (error) => (this.#failure = `the spool writer failed: ${error.message}`));
     this.#ends = port1;
     this.#worker = worker;
     return worker;
@@ -244,7 +255,7 @@ export class SpoolWriter {
         continue;
       }
       const left = deadline - Date.now();
-      if (left <= 0) return { bytes: 0, sha256: '', error: 'the spool writer did not answer' };
+      if (this.#failure !== undefined || left <= 0) return { bytes: 0, sha256: '', error: this.#failure ?? 'the spool writer did not answer' };
       Atomics.wait(this.#signal, 0, seen, left);
       seen = Atomics.load(this.#signal, 0);
     }
