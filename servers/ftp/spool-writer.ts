@@ -20,7 +20,7 @@ import { closeSync } from 'node:fs';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 
 /** Octets posted to the worker and not yet written, per upload, before the sink stops taking more. */
-export const WINDOW = 4 * 1024 * 1024;
+export const WINDOW = 1024 * 1024;
 /** How long an upload's end waits for the worker before it is taken for dead (our own bug). */
 const END_WAIT_MS = 60_000;
 
