@@ -30,10 +30,10 @@ export class SpoolFile {
   mtime = new Date();
   /** Transfers that have the content open: while any has, an upload building on it works on a copy. */
   users = 0;
-  /** The spool's worker holds a SHA-256 state over the whole content, left by the upload that wrote it: APPE carries on from it. */
-  hashKept = false;
+  #hashKept = false;
   #preloaded: Buffer | undefined;
   #handedOver = false;
+  #dropped = false;
   /** `preloaded`: content given at start, written to `path` only when first used (most never are). */
   constructor(
     private readonly path: string,
@@ -66,8 +66,19 @@ export class SpoolFile {
     if (this.#preloaded) this.#preloaded = undefined;
     else if (!this.#handedOver) {
       rmSync(this.path, { force: true });
-      if (this.hashKept) this.writer.forget(this.path);
+      this.#dropped = true;
+      if (this.#hashKept) this.writer.forget(this.path);
     }
+  }
+  /** The spool's worker holds a SHA-256 state over the whole content, left by the upload that wrote it: APPE carries on from it. */
+  get hashKept(): boolean {
+    return this.#hashKept;
+  }
+  /** The upload that wrote the content has ended: the worker kept its hash state, or (`kept` false) has none. */
+  set hashKept(kept: boolean) {
+    this.#hashKept = kept;
+    // An upload that ends into a file already replaced or deleted: nobody will carry on from it.
+    if (kept && this.#dropped) this.writer.forget(this.path);
   }
 }
 
