@@ -20,7 +20,7 @@
 import { isIPv4, type AddressInfo, type Server, type Socket } from 'node:net';
 import { posix } from 'node:path';
 import { type FileSystem, FtpSrv } from 'ftp-srv';
-import { listenWithBacklog } from './backlog.js';
+import { listenWithBacklog } from '../src/util/backlog.js';
 import { answerAbortedTransfers } from './ftp/aborted.js';
 import { DataChannel, type Wiring } from './ftp/data-channel.js';
 import { CommandFilter } from './ftp/defects.js';

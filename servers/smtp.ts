@@ -8,10 +8,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
-import { generate } from 'selfsigned';
+import { hostname } from 'node:os';
 import type { SMTPServerOptions } from 'smtp-server';
-import { listenWithBacklog } from './backlog.js';
+import { listenWithBacklog } from '../src/util/backlog.js';
+import { localhostCertificate } from '../src/util/localhost-cert.js';
 import { PromptSMTPServer } from './smtp/prompt-server.js';
+import { MessageSpool } from './smtp/spool.js';
 
 /** The mock SMTP server's knobs; every field is optional and merged over SMTP_SERVER_DEFAULTS. */
 export interface SmtpServerOptions {
@@ -41,6 +43,13 @@ export interface SmtpServerOptions {
    * (`accepted()`), so a long-running server's memory stays flat; default Infinity (all).
    */
   readonly keep?: number;
+  /**
+   * 'on' writes each accepted message's content to a private spool folder (./smtp/spool.ts) before its
+   * 250 (SinkMessage.spooled), removed with the server; a message `keep` lets go loses its file; default 'off'.
+   */
+  readonly spool?: 'off' | 'on';
+  /** With `spool: 'on'`: aborting it removes the spool folder at once (Ctrl-C); default a signal that never aborts. */
+  readonly signal?: AbortSignal;
 }
 
 /** The defaults every SmtpServerOptions field falls back to. */
@@ -55,6 +64,8 @@ export const SMTP_SERVER_DEFAULTS: Required<SmtpServerOptions> = Object.freeze({
   bannerDelayMs: 0,
   onMessage: () => undefined,
   keep: Number.POSITIVE_INFINITY,
+  spool: 'off',
+  signal: new AbortController().signal,
 });
 
 /** One message the sink accepted (it answered 250 to the final dot). */
@@ -73,6 +84,8 @@ export interface SinkMessage {
   readonly sha256: string;
   /** 1-based number of the SMTP session (in greeting order on this server) that delivered it. */
   readonly session: number;
+  /** With `spool: 'on'`: the file holding the content. */
+  readonly spooled?: string;
 }
 
 /** A running mock SMTP server. */
@@ -90,6 +103,8 @@ export interface SmtpServerHandle {
   readonly messages: readonly SinkMessage[];
   /** Messages accepted in all, those `keep` let go included. */
   accepted(): number;
+  /** With `spool: 'on'`: the spool folder (gone once closed). */
+  readonly spoolDir?: string;
   /** TCP connections currently open. */
   connections(): number;
   /** Resolves once no TCP connection is open (at once if none). */
@@ -100,22 +115,7 @@ export interface SmtpServerHandle {
 
 /** A self-signed certificate for localhost and 127.0.0.1 (EC P-256: fast to make). */
 async function localhostCert(): Promise<{ key: string; cert: string }> {
-  const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
-    keyType: 'ec',
-    algorithm: 'sha256',
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      {
-        name: 'subjectAltName',
-        altNames: [
-          { type: 2, value: 'localhost' },
-          { type: 7, ip: '127.0.0.1' },
-        ],
-      },
-    ],
-  });
+  const pems = await localhostCertificate({ keyType: 'ec' });
   return { key: pems.private, cert: pems.cert };
 }
 
@@ -153,6 +153,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
   if (!(o.keep >= 0 && (Number.isSafeInteger(o.keep) || o.keep === Number.POSITIVE_INFINITY)))
     throw new RangeError(`keep must be a whole number of messages or Infinity, got ${o.keep}`);
   const messages: SinkMessage[] = [];
+  const spool = o.spool === 'on' ? new MessageSpool(o.signal) : undefined;
   let accepted = 0;
   const sockets = new Set<Socket>();
   const sessionNumbers = new WeakMap<object, number>();
@@ -174,6 +175,8 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
   const smtpOptions: SMTPServerOptions = {
     logger: false,
     disableReverseLookup: true,
+    // The greeting's name, asked of the system once: smtp-server asks again for every connection.
+    name: hostname(),
     hideSTARTTLS: o.tls === 'off',
     disabledCommands,
     authMethods: ['PLAIN', 'LOGIN'],
@@ -206,9 +209,20 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
         hash.update(chunk);
         bytes += chunk.length;
       });
+      // The file is written with the stream's backpressure; a message cut short leaves its part in the
+      // spool folder until the server closes.
+      const file = spool?.open();
+      let writeError: Error | undefined;
+      if (file) {
+        file.out.on('error', (error) => void (writeError ??= error)); // a full disk, or the folder removed at close
+        stream.pipe(file.out);
+      }
       // A client that leaves mid-body makes smtp-server destroy the stream: no 'end', nothing recorded.
       stream.on('end', () => {
-        if (stream.sizeExceeded) return callback(replyError(552, `Message exceeds fixed maximum message size ${o.sizeLimit}`));
+        if (stream.sizeExceeded) {
+          if (file) file.out.once('close', () => spool?.drop(file.path));
+          return callback(replyError(552, `Message exceeds fixed maximum message size ${o.sizeLimit}`));
+        }
         const { mailFrom, rcptTo } = session.envelope;
         const message: SinkMessage = {
           from: mailFrom ? mailFrom.address : '',
@@ -216,12 +230,24 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
           bytes,
           sha256: hash.digest('hex'),
           session: sessionNumbers.get(session) ?? 0,
+          ...(file ? { spooled: file.path } : {}),
         };
-        accepted++;
-        messages.push(message);
-        if (messages.length > o.keep) messages.shift();
-        o.onMessage(message, { port: session.remotePort });
-        callback();
+        const record = (): void => {
+          accepted++;
+          messages.push(message);
+          if (messages.length > o.keep) {
+            const gone = messages.shift()?.spooled;
+            if (gone) spool?.drop(gone);
+          }
+          o.onMessage(message, { port: session.remotePort });
+          callback();
+        };
+        const failed = (error: Error): void => callback(replyError(451, `Local error writing the message: ${error.message}`));
+        if (!file) return record();
+        if (writeError) return failed(writeError);
+        // The 250 waits for the file: a test reading it after its client's send sees all of it.
+        file.out.once('finish', record);
+        file.out.once('error', failed);
       });
     },
   };
@@ -251,6 +277,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
     port,
     messages,
     accepted: () => accepted,
+    ...(spool ? { spoolDir: spool.dir } : {}),
     connections: () => sockets.size,
     idle,
     close: () =>
@@ -261,6 +288,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
         const stopped = new Promise<void>((resolve) => smtp.close(resolve));
         for (const socket of sockets) socket.destroy();
         await Promise.all([stopped, idle()]);
+        await spool?.remove();
       })()),
   };
 }

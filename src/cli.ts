@@ -4,156 +4,24 @@
  * --fail-on-deviation), 2 bad input or wireprobe's own failure: one line, never a stack trace;
  * 130/143 interrupted by SIGINT/SIGTERM (src/util/interrupt.ts).
  */
-import { readFileSync } from 'node:fs';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { durationFlag, integer, listenHost, names, oneOf, passwordFrom, refuseFtpOnly, sizeFlag, users } from './commands/args.js';
+import { parseArgs } from 'node:util';
+import { controlAddress, durationFlag, integer, listenHost, names, oneOf, passwordFrom, rcpt, refuseFtpOnly, sizeFlag, users } from './commands/args.js';
 import { explainError } from './commands/explain.js';
-import { listSuites } from './commands/list.js';
-import { probeCommand } from './commands/probe.js';
-import { runCommand } from './commands/run.js';
-import { selectClients, selectServers, selectSuites, suiteOptions } from './commands/select.js';
-import { SERVE_KEEP, serveCommand } from './commands/serve.js';
-import type { SuiteOptions } from '../suites/index.js';
-import { UsageError } from './commands/usage-error.js';
+import { HELP, VERSION } from './commands/help.js';
+import { SERVE_KEEP } from './commands/serve.js';
+import { type CliIo, OPTIONS, onlyFor, type Values } from './commands/options.js';
+import { matrixArgs, runArgs } from './commands/run-args.js';
+import { UsageError } from './util/usage-error.js';
+
+export type { CliIo } from './commands/options.js';
 import { parseFault } from './faults/parse.js';
-import { faultLines } from './faults/table.js';
 import type { Fault } from './faults/types.js';
-import { FTP_FINDINGS } from './probe/ftp-ids.js';
-import { SMTP_FINDINGS } from './probe/smtp-ids.js';
-import { rcptProblem } from './probe/smtp-session.js';
 import { parseTarget } from './probe/target.js';
 import { DEFAULT_PROBE_LIMITS, DEFAULT_UPLOAD_OCTETS } from './probe/types.js';
 import { capped, quote } from './util/terminal.js';
 import { aborted, EXIT_CODES, interruptedBy, interruptLine, watchInterrupts } from './util/interrupt.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-
-/** `  smtp.greeting   RFC 5321 §3.1...`: the finding ids for the help text, from each protocol's list. */
-const FINDING_IDS = [...SMTP_FINDINGS, ...FTP_FINDINGS].map((f) => `  ${f.id.padEnd(26)}${f.checks}`).join('\n');
-
-const HELP = `wireprobe ${VERSION}: how SMTP and FTP clients behave when the network or the server misbehaves
-
-Usage:
-  wireprobe run [--suite NAME,...] [--client NAME,...|all] [--server NAME,...|all] [--json FILE]
-                [--junit FILE] [--html FILE] [--transcripts DIR] [--concurrency N]
-                [--fail-on-deviation] [--no-color] [--verbose]
-  wireprobe matrix smtp|ftp [--clients NAME,...] [--servers NAME,...] [--suite NAME,...]
-                [--json FILE] [--junit FILE] [--html FILE] [--transcripts DIR] [--concurrency N] [--verbose]
-  wireprobe list [--suite NAME,...]
-  wireprobe serve smtp [--fault SPEC]... [--nth N] [--port P] [--host ADDR]
-                [--size-limit SIZE] [--max-clients N] [--auth none|optional|required]
-                [--user NAME[:PASSWORD]]... [--password-env VAR|--password-file FILE]
-                [--tls off|starttls] [--keep N]
-  wireprobe serve ftp [--fault SPEC]... [--nth N] [--port P] [--host ADDR] [--max-clients N]
-                [--max-per-address N] [--user NAME[:PASSWORD]]... [--password-env VAR|--password-file FILE]
-                [--anonymous off|read|write]
-                [--active on|off] [--idle-timeout DURATION] [--keep N]
-  wireprobe probe smtp://[user:password@]host[:port] | ftp://[user[:password]@]host[:port]
-                [--json FILE] [--junit FILE] [--fail-on fail|warn] [--max-sessions N]
-                [--max-idle SECONDS] [--upload-size SIZE] [--max-data-idle SECONDS]
-                [--send] [--rcpt ADDRESS] [--starttls auto|off|require] [--timeout MS] [--no-color]
-                [--password-env VAR|--password-file FILE]  (the password off the command line)
-  wireprobe --help | --version
-
-Examples:
-  wireprobe run                                   every built-in suite, in-process clients
-  wireprobe run --suite smtp/resets --json out.json --junit out.xml
-  wireprobe matrix ftp --clients basic-ftp,curl --servers mock-ftp,vsftpd --html report.html
-  wireprobe list
-  wireprobe serve smtp --fault 'reset after DATA +64KiB'
-  wireprobe serve smtp --fault 'stall before reply to dot' --nth 2 --port 2525
-  wireprobe serve ftp --fault 'reset after STOR +1MiB channel data'
-  wireprobe probe smtp://mail.example.test:587 --json out.json --junit out.xml --fail-on fail
-  wireprobe probe ftp://user:pass@ftp.example.test:21 --max-sessions 50 --max-idle 120
-
-Faults (--fault, repeatable):  KIND [ARGS] [AT] [OPTIONS]
-${faultLines().join('\n')}
-AT:
-  on connect                    as soon as the client connects
-  after greeting | after EHLO   once the server's reply to it reached the client
-  after DATA +64KiB             once 64 KiB of the message body reached the server
-  before reply to RCPT | dot    the command (or final dot) reached the server, its reply is held
-  before QUIT                   the command is held, never reaches the server
-  after STOR +1MiB channel data FTP: once 1 MiB of the upload went over the data connection
-OPTIONS: toward client|server, connection N (only the Nth connection),
-         channel control|data (FTP: the connection it acts on; default control)
-
-Probe (checks a live server; safe by default: no mail delivered without --send, sessions opened one
-at a time up to --max-sessions (default ${DEFAULT_PROBE_LIMITS.maxSessions}), no idle wait without --max-idle, no stalled
-upload without --max-data-idle, an FTP upload of --upload-size (default 8MiB, deleted after), every wait
-bounded by --timeout (default ${DEFAULT_PROBE_LIMITS.replyTimeoutMs} ms)). SMTP transactions go to --rcpt (default
-${DEFAULT_PROBE_LIMITS.rcpt}). --starttls auto (default): TLS when offered, plain text on a fresh session when STARTTLS
-fails, credentials only inside TLS; require: a failed STARTTLS skips the checks that need a session;
-off: never STARTTLS, credentials in clear. Finding ids, each pass, warn, fail or skip:
-${FINDING_IDS}
-
-Exit codes: 0 conformant, 1 deviations found (with --fail-on-deviation; probe: a finding at or above
---fail-on), 2 bad input, an unreachable probe target, or own error, 130 interrupted (Ctrl-C), 143
-stopped by SIGTERM (what finished is reported, marked incomplete; a second signal exits at once).
-`;
-
-const OPTIONS = {
-  suite: { type: 'string', multiple: true },
-  client: { type: 'string', multiple: true },
-  clients: { type: 'string', multiple: true },
-  server: { type: 'string', multiple: true },
-  servers: { type: 'string', multiple: true },
-  html: { type: 'string' },
-  json: { type: 'string' },
-  junit: { type: 'string' },
-  transcripts: { type: 'string' },
-  concurrency: { type: 'string' },
-  'fail-on-deviation': { type: 'boolean' },
-  'no-color': { type: 'boolean' },
-  fault: { type: 'string', multiple: true },
-  nth: { type: 'string' },
-  port: { type: 'string' },
-  host: { type: 'string' },
-  'size-limit': { type: 'string' },
-  'max-clients': { type: 'string' },
-  'max-per-address': { type: 'string' },
-  user: { type: 'string', multiple: true },
-  anonymous: { type: 'string' },
-  active: { type: 'string' },
-  'idle-timeout': { type: 'string' },
-  keep: { type: 'string' },
-  auth: { type: 'string' },
-  tls: { type: 'string' },
-  'fail-on': { type: 'string' },
-  'max-sessions': { type: 'string' },
-  'max-idle': { type: 'string' },
-  'upload-size': { type: 'string' },
-  'max-data-idle': { type: 'string' },
-  send: { type: 'boolean' },
-  rcpt: { type: 'string' },
-  starttls: { type: 'string' },
-  timeout: { type: 'string' },
-  'password-env': { type: 'string' },
-  'password-file': { type: 'string' },
-  verbose: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'V' },
-} as const satisfies ParseArgsConfig['options'];
-
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
-
-/** Where a command line writes and what environment it sees: process's own, or a test's. */
-export interface CliIo {
-  readonly stdout: NodeJS.WritableStream & { readonly isTTY?: boolean };
-  readonly stderr: NodeJS.WritableStream;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** Aborted by the first Ctrl-C or SIGTERM (src/util/interrupt.ts); default: never. */
-  readonly signal?: AbortSignal;
-}
-
-function onlyFor(command: string, values: Values, allowed: readonly (keyof Values)[]): void {
-  for (const key of Object.keys(values) as (keyof Values)[]) {
-    if (!allowed.includes(key)) throw new UsageError(`option --${String(key)} does not apply to "${command}"`);
-  }
-}
-
-const SERVE_COMMON = ['fault', 'nth', 'port', 'host', 'max-clients', 'user', 'password-env', 'password-file', 'keep'] as const;
-const REPORTS = ['json', 'junit', 'html', 'transcripts', 'concurrency', 'fail-on-deviation', 'no-color', 'verbose'] as const;
+const SERVE_COMMON = ['fault', 'nth', 'port', 'host', 'max-clients', 'user', 'password-env', 'password-file', 'keep', 'control', 'pcap'] as const;
 
 async function serve(values: Values, positionals: readonly string[], io: CliIo): Promise<number> {
   const protocol = positionals[1];
@@ -168,7 +36,8 @@ async function serve(values: Values, positionals: readonly string[], io: CliIo):
   if (protocol === 'smtp') refuseFtpOnly(faults, values.fault ?? [], 'serve smtp');
   const { host, warning } = listenHost(values.host);
   const keep = integer('keep', values.keep, SERVE_KEEP, 0, 1_000_000);
-  const common = { faults, host, port: integer('port', values.port, 0, 0, 65535), out: io.stdout, keep, ...(io.signal ? { signal: io.signal } : {}) };
+  const control = values.control === undefined ? undefined : controlAddress(values.control);
+  const common = { faults, host, port: integer('port', values.port, 0, 0, 65535), out: io.stdout, keep, ...(io.signal ? { signal: io.signal } : {}), control };
   const maxClients = integer('max-clients', values['max-clients'], 0, 0, 100_000);
   const accounts = users(values.user, passwordFrom({ env: values['password-env'], file: values['password-file'] }, io.env));
   const smtp =
@@ -193,61 +62,17 @@ async function serve(values: Values, positionals: readonly string[], io: CliIo):
           idleTimeoutMs: durationFlag('idle-timeout', values['idle-timeout']),
         }
       : undefined;
-  if (warning) io.stderr.write(`wireprobe: ${warning}\n`);
-  const serving = smtp ? await serveCommand({ ...common, protocol: 'smtp', server: smtp }) : await serveCommand({ ...common, protocol: 'ftp', server: ftp! });
+  for (const line of [warning, control?.warning]) if (line) io.stderr.write(`wireprobe: ${line}\n`);
+  const { serveCommand } = await import('./commands/serve.js');
+  const serving = smtp
+    ? await serveCommand({ ...common, pcap: values.pcap, protocol: 'smtp', server: smtp })
+    : await serveCommand({ ...common, pcap: values.pcap, protocol: 'ftp', server: ftp! });
   // Runs until Ctrl-C or SIGTERM; in process (tests) with no signal, until the process ends.
   await aborted(io.signal ?? new AbortController().signal);
   await serving.close();
   const by = interruptedBy(io.signal) ?? 'SIGINT';
   io.stderr.write(interruptLine(by, `${protocol.toUpperCase()} server on ${serving.url} stopped`));
   return EXIT_CODES[by];
-}
-
-/** `wireprobe matrix smtp|ftp`: every suite of the protocol, clients x servers x faults. */
-function matrix(values: Values, positionals: readonly string[], io: CliIo, sizes: SuiteOptions): Promise<number> {
-  const protocol = positionals[1];
-  if (protocol !== 'smtp' && protocol !== 'ftp') {
-    throw new UsageError(
-      `matrix needs a protocol: "wireprobe matrix smtp" or "wireprobe matrix ftp" (got ${protocol === undefined ? 'none' : quote(protocol)})`,
-    );
-  }
-  if (positionals.length > 2) throw new UsageError(`unexpected argument ${quote(positionals[2]!)}`);
-  onlyFor(`matrix ${protocol}`, values, ['suite', 'clients', 'servers', ...REPORTS]);
-  const suites = selectSuites(names('suite', values.suite) ?? [protocol], sizes);
-  const foreign = suites.find((s) => s.protocol !== protocol);
-  if (foreign) throw new UsageError(`suite ${quote(foreign.name)} is not one of the ${protocol} suites`);
-  const wanted = names('clients', values.clients);
-  const clients = selectClients(wanted ?? ['all']).filter((c) => c.protocol === protocol);
-  if (clients.length === 0) throw new UsageError(`no ${protocol} client among --clients ${quote(wanted?.join(',') ?? '')}`);
-  return runCommand({ suites, clients, servers: selectServers(names('servers', values.servers) ?? ['all'], protocol), ...reporting(values, io) });
-}
-
-/** What `run` and `matrix` share: concurrency, the reports asked for, exit policy, and the console's looks. */
-function reporting(values: Values, io: CliIo) {
-  const tty = io.stdout.isTTY === true;
-  return {
-    ...(io.signal ? { signal: io.signal } : {}),
-    err: io.stderr,
-    concurrency: integer('concurrency', values.concurrency, 4, 1, 64),
-    json: values.json,
-    junit: values.junit,
-    html: values.html,
-    transcripts: values.transcripts,
-    failOnDeviation: values['fail-on-deviation'] === true,
-    version: VERSION,
-    out: io.stdout,
-    color: tty && !values['no-color'] && io.env.NO_COLOR === undefined,
-    live: tty,
-    verbose: values.verbose === true,
-  };
-}
-
-/** --rcpt: one address (quoted in the message, so a line break or control character cannot reach the terminal). */
-function rcpt(text: string | undefined): string {
-  if (text === undefined) return DEFAULT_PROBE_LIMITS.rcpt;
-  const problem = rcptProblem(text);
-  if (problem) throw new UsageError(`bad --rcpt ${quote(text)}: ${problem}`);
-  return text;
 }
 
 /** Bounds of `--upload-size`: one KiB (the resume check needs octets to skip) to 64 GiB. */
@@ -262,8 +87,17 @@ function uploadSize(text: string | undefined): number {
   return octets;
 }
 
+/** `--quota-probe 1GiB`: the most the FTP quota check may upload (same bounds as --upload-size); absent: skipped. */
+function quotaSize(text: string | undefined): number {
+  if (text === undefined) return 0;
+  const octets = sizeFlag('quota-probe', text);
+  if (octets < UPLOAD_SIZE_BOUNDS[0] || octets > UPLOAD_SIZE_BOUNDS[1])
+    throw new UsageError(`bad --quota-probe ${quote(text)}: expected a size from 1KiB to 64GiB`);
+  return octets;
+}
+
 /** `wireprobe probe URL`: the target, the limits (merged over DEFAULT_PROBE_LIMITS), the reports. */
-function probe(values: Values, positionals: readonly string[], io: CliIo): Promise<number> {
+async function probe(values: Values, positionals: readonly string[], io: CliIo): Promise<number> {
   const url = positionals[1];
   if (url === undefined)
     throw new UsageError('probe needs a target: "wireprobe probe smtp://host[:port]" or "wireprobe probe ftp://[user[:password]@]host[:port]"');
@@ -276,6 +110,7 @@ function probe(values: Values, positionals: readonly string[], io: CliIo): Promi
     'max-idle',
     'upload-size',
     'max-data-idle',
+    'quota-probe',
     'send',
     'rcpt',
     'starttls',
@@ -294,9 +129,11 @@ function probe(values: Values, positionals: readonly string[], io: CliIo): Promi
     rcpt: rcpt(values.rcpt),
     uploadOctets: uploadSize(values['upload-size']),
     maxDataIdleSeconds: integer('max-data-idle', values['max-data-idle'], DEFAULT_PROBE_LIMITS.maxDataIdleSeconds ?? 0, 0, 3600),
+    quotaOctets: quotaSize(values['quota-probe']),
   };
   const target = parseTarget(url, passwordFrom({ env: values['password-env'], file: values['password-file'] }, io.env));
   const tty = io.stdout.isTTY === true;
+  const { probeCommand } = await import('./commands/probe.js');
   return probeCommand({
     target,
     limits,
@@ -329,30 +166,28 @@ function joinNegatives(argv: readonly string[]): string[] {
 }
 
 async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
-  const sizes = suiteOptions(io.env);
   const { values, positionals } = parseArgs({ args: joinNegatives(argv), options: OPTIONS, allowPositionals: true, strict: true });
   if (values.version) return (void io.stdout.write(`${VERSION}\n`), 0);
   const command = positionals[0];
   if (values.help || command === undefined || command === 'help') return (void io.stdout.write(HELP), 0);
   if (command === 'serve') return serve(values, positionals, io);
-  if (command === 'matrix') return matrix(values, positionals, io, sizes);
+  if (command === 'matrix') return matrixArgs(values, positionals, io);
   if (command === 'probe') return probe(values, positionals, io);
+  if (command === 'merge') return (await import('./commands/merge.js')).mergeArgs(values, positionals, io);
+  if (command === 'diff') return (await import('./commands/diff.js')).diffArgs(values, positionals, io);
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${quote(positionals[1]!)}`);
+  // Each command loads what it needs only: `serve ftp` never loads the clients, the suites or smtp-server.
+  if (command === 'run') return runArgs(values, io);
   if (command === 'list') {
-    onlyFor('list', values, ['suite']);
-    listSuites(selectSuites(names('suite', values.suite), sizes), io.stdout);
+    onlyFor('list', values, ['suite', 'scenarios', 'config']);
+    const { selectSuites, suiteOptions } = await import('./commands/select.js');
+    const { listSuites } = await import('./commands/list.js');
+    const { configured } = await import('./config/flags.js');
+    const { values: merged, suites: user } = await configured(values, io);
+    listSuites(selectSuites(names('suite', merged.suite), suiteOptions(io.env), user), io.stdout);
     return 0;
   }
-  if (command === 'run') {
-    onlyFor('run', values, ['suite', 'client', 'server', ...REPORTS]);
-    return runCommand({
-      suites: selectSuites(names('suite', values.suite), sizes),
-      clients: selectClients(names('client', values.client)),
-      servers: selectServers(names('server', values.server)),
-      ...reporting(values, io),
-    });
-  }
-  throw new UsageError(`unknown command ${quote(command)} (commands: run, matrix, list, serve, probe; see wireprobe --help)`);
+  throw new UsageError(`unknown command ${quote(command)} (commands: run, matrix, merge, diff, list, serve, probe; see wireprobe --help)`);
 }
 
 /**

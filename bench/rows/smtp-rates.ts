@@ -7,7 +7,11 @@
  *   smtp-source -s 1 -m 1 -l 100MiB           one large message, DATA to 250
  *
  * Rounds alternate wireprobe and smtp-sink; each pair gives a ratio, and the row reports their median.
+ * Each figure also says the CPU (user + system, all threads) the server used per message (per MB for
+ * the large one): on a machine shared with other work the rates swing with its load and the CPU a
+ * message costs swings much less, so that is the figure to compare two versions of wireprobe by.
  */
+import { readFile } from 'node:fs/promises';
 import { freePort, have, serve, smtpSink, timed, type Daemon } from '../lib/procs.js';
 import { median, pairRatios, spread, type BenchRow } from '../lib/stats.js';
 
@@ -22,15 +26,33 @@ export interface SmtpRateOptions {
   readonly largeBytes: number;
 }
 
-/** Messages per second (or octets per second for `large`) of one smtp-source run against `port`. */
-async function rate(port: number, args: readonly string[], count: number): Promise<number> {
-  const ms = await timed('smtp-source', [...args, `127.0.0.1:${port}`]);
-  return count / (ms / 1000);
+/** /proc's clock ticks per second (USER_HZ: 100 on every Linux architecture Node runs on). */
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds, user and system, that process `pid` has used so far (its threads included). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // utime and stime are fields 14 and 15; the command name before them, in parentheses, may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
-async function pairs(rounds: number, measure: (d: Daemon) => Promise<number>): Promise<{ ours: number[]; anchor: number[] }> {
-  const ours: number[] = [];
-  const anchor: number[] = [];
+/** One smtp-source run against a server: `count` units (messages, or MB) per second, and its CPU µs per unit. */
+interface Round {
+  readonly rate: number;
+  readonly cpuUs: number;
+}
+
+async function round(server: Daemon, args: readonly string[], count: number): Promise<Round> {
+  const before = await cpuSeconds(server.pid);
+  const ms = await timed('smtp-source', [...args, `127.0.0.1:${server.port}`]);
+  const used = (await cpuSeconds(server.pid)) - before;
+  return { rate: count / (ms / 1000), cpuUs: (used * 1e6) / count };
+}
+
+async function pairs(rounds: number, measure: (d: Daemon) => Promise<Round>): Promise<{ ours: Round[]; anchor: Round[] }> {
+  const ours: Round[] = [];
+  const anchor: Round[] = [];
   const started: Daemon[] = [];
   try {
     const wp = await serve('smtp', ['--size-limit', '2GiB']);
@@ -55,6 +77,7 @@ export async function smtpRates(options: SmtpRateOptions): Promise<BenchRow[]> {
       args: ['-s', '10', '-m', String(options.messages), '-l', '10240', '-N'],
       count: options.messages,
       unit: 'msgs/s',
+      per: 'msg',
       goal: 0.8,
     },
     {
@@ -62,6 +85,7 @@ export async function smtpRates(options: SmtpRateOptions): Promise<BenchRow[]> {
       args: ['-s', '10', '-m', String(options.messages), '-l', '10240', '-N', '-d'],
       count: options.messages,
       unit: 'msgs/s',
+      per: 'msg',
       goal: 0.8,
     },
     {
@@ -69,6 +93,7 @@ export async function smtpRates(options: SmtpRateOptions): Promise<BenchRow[]> {
       args: ['-s', '1', '-m', '1', '-l', String(options.largeBytes)],
       count: options.largeBytes / 1e6,
       unit: 'MB/s',
+      per: 'MB',
       goal: 0.9,
     },
   ];
@@ -77,12 +102,17 @@ export async function smtpRates(options: SmtpRateOptions): Promise<BenchRow[]> {
   }
   const out: BenchRow[] = [];
   for (const r of rows) {
-    const { ours, anchor } = await pairs(options.rounds, (d) => rate(d.port, r.args, r.count));
-    const ratio = pairRatios(ours, anchor);
+    const { ours, anchor } = await pairs(options.rounds, (d) => round(d, r.args, r.count));
+    const ratio = pairRatios(
+      ours.map((o) => o.rate),
+      anchor.map((a) => a.rate),
+    );
+    // CPU is read in 10 ms ticks: a figure from a short round is coarse.
+    const figure = (rs: readonly Round[]): string => `${spread(rs.map((x) => x.rate))} ${r.unit}, CPU ${spread(rs.map((x) => x.cpuUs))} µs/${r.per}`;
     out.push({
       what: r.what,
-      ours: `${spread(ours)} ${r.unit}`,
-      anchor: `smtp-sink ${spread(anchor)} ${r.unit}`,
+      ours: figure(ours),
+      anchor: `smtp-sink ${figure(anchor)}`,
       ratio,
       goal: `>= ${r.goal}x`,
       met: median(ratio) >= r.goal,

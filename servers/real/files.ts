@@ -5,8 +5,7 @@
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
-import { generate } from 'selfsigned';
-import { LOOPBACK } from './ports.js';
+import { localhostCertificate } from '../../src/util/localhost-cert.js';
 
 /** A fresh directory under the OS temp dir, mode 0700 (a launcher may open it further for its server's user). */
 export async function makePrivateDir(prefix: string): Promise<string> {
@@ -31,24 +30,11 @@ export interface CertificateFiles {
 /** Writes a fresh RSA 2048 self-signed localhost certificate, valid 2 days, into `dir` (key files mode 0600). */
 export async function writeLocalhostCertificate(dir: string): Promise<CertificateFiles> {
   const notBeforeDate = new Date(Date.now() - 60_000);
-  const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+  const pems = await localhostCertificate({
     keyType: 'rsa',
     keySize: 2048,
-    algorithm: 'sha256',
     notBeforeDate,
     notAfterDate: new Date(notBeforeDate.getTime() + 2 * 86_400_000),
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      {
-        name: 'subjectAltName',
-        altNames: [
-          { type: 2, value: 'localhost' },
-          { type: 7, ip: LOOPBACK },
-        ],
-      },
-    ],
   });
   const files = { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem'), combinedFile: join(dir, 'combined.pem') };
   await writeFile(files.certFile, pems.cert, { mode: 0o644 });

@@ -78,9 +78,9 @@ export async function launchServer(spec: {
 /** Builds the handle of a launched server (protocol-neutral: `login`, `read`, `messages` as the launcher gives). */
 export function serverHandle(
   launched: Launched,
-  fields: Pick<RealServerHandle, 'name' | 'protocol' | 'port' | 'storage' | 'login' | 'read' | 'put' | 'messages'>,
+  fields: Pick<RealServerHandle, 'name' | 'protocol' | 'port' | 'storage' | 'login' | 'read' | 'put' | 'messages' | 'overridden'>,
 ): LaunchedServer {
-  const { login, read, put, messages, ...rest } = fields;
+  const { login, read, put, messages, overridden, ...rest } = fields;
   return {
     ...rest,
     host: LOOPBACK,
@@ -89,6 +89,7 @@ export function serverHandle(
     ...(read ? { read } : {}),
     ...(put ? { put } : {}),
     ...(messages ? { messages } : {}),
+    ...(overridden ? { overridden } : {}),
     pid: launched.server.pid,
     processes: () => launched.server.processes(),
     close: () => launched.close(),

@@ -35,6 +35,7 @@ import {
   type ProcessLauncher,
   type ServerProcess,
 } from './common.js';
+import { MAILBOX_ID, mainCf, masterCf } from './postfix-config.js';
 import { ServerNotInstalled, type RealServerHandle, type RealServerOptions } from './types.js';
 
 /** Where to look for postfix; defaults: `postfix` on PATH (plus /usr/sbin). */
@@ -46,9 +47,6 @@ export interface PostfixLauncherOptions {
 }
 
 const INSTALL = 'scripts/install/mta.sh (apt-get install postfix, preseeded "No configuration"; it removes exim4)';
-
-/** `nobody`/`nogroup` on Debian: the virtual agent writes into the Maildir as this uid and gid. */
-const MAILBOX_ID = 65534;
 
 /** How long start() waits for the 220 (master and smtpd start in ~0.1 s here). */
 const START_DEADLINE_MS = 20_000;
@@ -68,91 +66,6 @@ function unsupported(options: RealServerOptions): string | undefined {
       .filter((knob) => options[knob] !== undefined)
       .map((knob) => `${knob} is an FTP knob; Postfix is an SMTP server`)[0]
   );
-}
-
-/**
- * main.cf. What a scenario does not ask for keeps Postfix's default, except what a private instance
- * needs (paths, loopback only, a sink). Every recipient domain is a virtual mailbox domain
- * (`static:all`) mapped to the one Maildir: u@example.test and the engine's sink@wireprobe.test alike
- * are accepted and stored, nothing is relayed. `local_header_rewrite_clients =`
- * stops Postfix adding Message-Id/Date/From/To to a message without them (its default counts
- * 127.0.0.1 as local): a stored message is the sent one with trace headers prepended.
- */
-function mainCf(dir: string, options: RealServerOptions, extra: readonly string[] = []): string {
-  const lines = [
-    'compatibility_level = 3.6',
-    `queue_directory = ${dir}/spool`,
-    `data_directory = ${dir}/data`,
-    'mail_owner = postfix',
-    'setgid_group = postdrop',
-    'myhostname = mx.example.test',
-    'mydomain = example.test',
-    'mydestination =',
-    `inet_interfaces = ${LOOPBACK}`,
-    'inet_protocols = ipv4',
-    'mynetworks = 127.0.0.0/8',
-    // No syslog here: postlogd writes this file. The prefixes list is required (else fatal, rc=1, no output).
-    `maillog_file = ${dir}/log/maillog`,
-    `maillog_file_prefixes = ${dir}, /dev/stdout`,
-    'alias_maps =',
-    'alias_database =',
-    'local_recipient_maps =',
-    'smtputf8_enable = no',
-    // No reverse DNS for clients (127.0.0.2... are not in /etc/hosts): no queries leave the machine.
-    'smtpd_peername_lookup = no',
-    'biff = no',
-    'local_header_rewrite_clients =',
-    'virtual_mailbox_domains = static:all',
-    `virtual_mailbox_base = ${dir}/mail`,
-    'virtual_mailbox_maps = static:inbox/',
-    `virtual_uid_maps = static:${MAILBOX_ID}`,
-    `virtual_gid_maps = static:${MAILBOX_ID}`,
-    // message_size_limit may not exceed these (fatal at start): 0 is no mailbox limit.
-    'virtual_mailbox_limit = 0',
-    'mailbox_size_limit = 0',
-    'smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination',
-  ];
-  if (options.messageSizeLimit !== undefined) lines.push(`message_size_limit = ${options.messageSizeLimit}`);
-  if (options.idleTimeoutMs !== undefined) lines.push(`smtpd_timeout = ${options.idleTimeoutMs / 1000}s`);
-  if (options.maxPerAddress !== undefined) {
-    // Without the empty exceptions list $mynetworks, all of loopback, is exempt from the limit.
-    lines.push(`smtpd_client_connection_count_limit = ${options.maxPerAddress}`, 'smtpd_client_event_limit_exceptions =');
-  }
-  if (options.tls) lines.push(`smtpd_tls_cert_file = ${dir}/cert.pem`, `smtpd_tls_key_file = ${dir}/key.pem`, 'smtpd_tls_security_level = may');
-  lines.push(...extra);
-  return `${lines.join('\n')}\n`;
-}
-
-/**
- * master.cf: chroot `n` on every line (no jail to populate), the inet smtpd with maxproc = maxSessions
- * ('-': default_process_limit, 100). At the process limit Postfix does not answer at all: the next
- * client waits in the listen backlog, without a greeting, until an smtpd is free.
- */
-function masterCf(port: number, options: RealServerOptions): string {
-  return [
-    `${LOOPBACK}:${port} inet n - n - ${options.maxSessions ?? '-'} smtpd`,
-    'pickup unix n - n 60 1 pickup',
-    'cleanup unix n - n - 0 cleanup',
-    'qmgr unix n - n 300 1 qmgr',
-    'tlsmgr unix - - n 1000? 1 tlsmgr',
-    'rewrite unix - - n - - trivial-rewrite',
-    'bounce unix - - n - 0 bounce',
-    'defer unix - - n - 0 bounce',
-    'trace unix - - n - 0 bounce',
-    'verify unix - - n - 1 verify',
-    'flush unix n - n 1000? 0 flush',
-    'proxymap unix - - n - - proxymap',
-    'proxywrite unix - - n - 1 proxymap',
-    'showq unix n - n - - showq',
-    'error unix - - n - - error',
-    'retry unix - - n - - error',
-    'discard unix - - n - - discard',
-    'virtual unix - n n - - virtual',
-    'anvil unix - - n - 1 anvil',
-    'scache unix - - n - 1 scache',
-    'postlog unix-dgram n - n - 1 postlogd',
-    '',
-  ].join('\n');
 }
 
 /** A uid (`passwd`) or gid (`group`) by name; throws when there is none (postfix not installed right). */
@@ -346,8 +259,10 @@ export function createPostfixLauncher(where: PostfixLauncherOptions = {}): Proce
         await mkdir(join(dir, 'log'));
         await makeQueue(dir);
         const maildir = await makeMaildir(dir);
-        if (options.tls) await writeLocalhostCertificate(dir);
-        await writeFile(join(dir, 'etc', 'main.cf'), mainCf(dir, options, where.mainCf));
+        const userText = options.configFile === undefined ? undefined : await readFile(options.configFile, 'utf8');
+        const main = mainCf(dir, options, where.mainCf, userText);
+        if (main.usesCertificate) await writeLocalhostCertificate(dir);
+        await writeFile(join(dir, 'etc', 'main.cf'), main.text);
         await writeFile(join(dir, 'etc', 'master.cf'), masterCf(port, options));
         // Postfix re-reads main.cf every 300 ms while it is less than a second old ("to let it cool
         // down"): ~2 s per Postfix command for a config written just now. Date both files back a minute.
@@ -366,6 +281,7 @@ export function createPostfixLauncher(where: PostfixLauncherOptions = {}): Proce
           port,
           url: `smtp://${LOOPBACK}:${port}`,
           storage: maildir,
+          ...(userText === undefined ? {} : { overridden: main.overridden }),
           messages: () => readMaildir(maildir),
           settle: () => queueDrained(join(dir, 'spool')),
           pid: running.pid,

@@ -21,7 +21,7 @@
  * connection from another address than the control connection's is accepted. On SIGTERM it takes
  * ~0.4 s to go.
  */
-import { access, chmod, chown, mkdir, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
@@ -42,6 +42,8 @@ import {
   type ProcessLauncher,
 } from './common.js';
 import { SERVERS_ROOT, ServerNotInstalled, type RealServerOptions } from './types.js';
+import { type Overridden, THIS_MACHINE } from './user-config.js';
+import { mergeProftpdConf } from './user-config-proftpd.js';
 
 /** Where to look for proftpd; defaults: on PATH, then under SERVERS_ROOT. */
 export interface ProftpdLauncherOptions {
@@ -92,14 +94,75 @@ function config(dir: string, port: number, range: readonly [number, number], o: 
     'DefaultRoot ~\nAllowOverwrite on\nAllowStoreRestart on\n',
     o.active === 'off' ? '<Limit PORT EPRT>\n  DenyAll\n</Limit>\n' : '',
     `<IfModule mod_dso.c>\n  ModulePath ${modules}\n${o.tls ? '  LoadModule mod_tls.c\n' : ''}</IfModule>\n`,
-    o.tls
-      ? [
-          '<IfModule mod_tls.c>\n  TLSEngine on\n  TLSProtocol TLSv1.2 TLSv1.3\n',
-          `  TLSRSACertificateFile ${join(dir, 'cert.pem')}\n  TLSRSACertificateKeyFile ${join(dir, 'key.pem')}\n`,
-          `  TLSRequired off\n  TLSOptions NoSessionReuseRequired\n  TLSLog ${join(dir, 'tls.log')}\n</IfModule>\n`,
-        ].join('')
-      : '',
+    o.tls ? tlsBlock(dir) : '',
   ].join('');
+}
+
+/** AUTH TLS with the launcher's localhost certificate in `dir`. */
+function tlsBlock(dir: string): string {
+  return [
+    '<IfModule mod_tls.c>\n  TLSEngine on\n  TLSProtocol TLSv1.2 TLSv1.3\n',
+    `  TLSRSACertificateFile ${join(dir, 'cert.pem')}\n  TLSRSACertificateKeyFile ${join(dir, 'key.pem')}\n`,
+    `  TLSRequired off\n  TLSOptions NoSessionReuseRequired\n  TLSLog ${join(dir, 'tls.log')}\n</IfModule>\n`,
+  ].join('');
+}
+
+/**
+ * A user's proftpd.conf merged for this instance (user-config-proftpd.ts): listening, paths, the login
+ * and the module path are ours; the scenario's knobs win; the rest is the user's.
+ */
+function userConfig(userText: string, dir: string, port: number, range: readonly [number, number], o: RealServerOptions, modules: string) {
+  const seconds = (ms: number | undefined) => (ms === undefined ? undefined : String(ms / 1000));
+  const knobs = (
+    [
+      ['MaxClients', o.maxSessions === undefined ? undefined : String(o.maxSessions)],
+      ['MaxClientsPerHost', o.maxPerAddress === undefined ? undefined : String(o.maxPerAddress)],
+      ['TimeoutIdle', seconds(o.idleTimeoutMs)],
+      ['TimeoutStalled', seconds(o.dataTimeoutMs)],
+    ] as const
+  ).flatMap(([name, value]) => (value === undefined ? [] : [[name, value] as const]));
+  const loadsTls = /^\s*LoadModule\s+mod_tls\.c/im.test(userText);
+  return mergeProftpdConf(
+    userText,
+    {
+      forced: [
+        ['ServerType', 'standalone'],
+        ['DefaultServer', 'on'],
+        ['UseIPv6', 'off'],
+        ['DefaultAddress', LOOPBACK],
+        ['SocketBindTight', 'on'],
+        ['Port', String(port)],
+        ['User', 'nobody'],
+        ['Group', GROUP],
+        ['PidFile', join(dir, 'proftpd.pid')],
+        ['ScoreboardFile', join(dir, 'proftpd.scoreboard')],
+        ['DelayTable', join(dir, 'proftpd.delay')],
+        ['WtmpLog', 'off'],
+        ['UseReverseDNS', 'off'],
+        ['SystemLog', join(dir, 'system.log')],
+        ['TransferLog', join(dir, 'xfer.log')],
+        ['PassivePorts', `${range[0]} ${range[1]}`],
+        ['MasqueradeAddress', o.pasvAddress ?? LOOPBACK],
+        ['AuthPAM', 'off'],
+        ['RequireValidShell', 'off'],
+        ['AuthUserFile', join(dir, 'ftpd.passwd')],
+        ['AuthOrder', 'mod_auth_file.c'],
+        ['DefaultRoot', '~'],
+        ['ModulePath', modules],
+      ],
+      knobs,
+      fallback: [['MaxInstances', String(Math.max(STOCK_MAX_INSTANCES, (o.maxSessions ?? 0) + 10))]],
+      tail: [
+        o.active === 'off' ? '<Limit PORT EPRT>\n  DenyAll\n</Limit>\n' : '',
+        o.tls && !loadsTls ? '<IfModule mod_dso.c>\n  LoadModule mod_tls.c\n</IfModule>\n' : '',
+        o.tls ? tlsBlock(dir) : '',
+      ].join(''),
+      modules,
+      dir,
+      certificate: { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') },
+    },
+    THIS_MACHINE,
+  );
 }
 
 /** Makes a proftpd launcher (the default one is `proftpdLauncher`; tests point one at a missing binary). */
@@ -131,6 +194,7 @@ export function createProftpdLauncher(where: ProftpdLauncherOptions = {}): Proce
       const password = randomBytes(12).toString('hex');
       const port = options.port || (await freePort());
       const range = options.pasvRange ?? (await freePortRange(PASSIVE_RANGE_SIZE));
+      let overridden: readonly Overridden[] | undefined;
       const launched = await launchServer({
         name: 'proftpd',
         prefix: 'wireprobe-proftpd-',
@@ -144,9 +208,16 @@ export function createProftpdLauncher(where: ProftpdLauncherOptions = {}): Proce
           await chown(home, owner.uid, owner.gid);
           const line = `${USER}:${await sha512Crypt(password)}:${owner.uid}:${owner.gid}::${home}:/bin/false\n`;
           await writeFile(join(dir, 'ftpd.passwd'), line, { mode: 0o600 });
-          if (options.tls) await writeLocalhostCertificate(dir);
+          let text = config(dir, port, range, options, modules);
+          let certificate = options.tls === true;
+          if (options.configFile !== undefined) {
+            const merged = userConfig(await readFile(options.configFile, 'utf8'), dir, port, range, options, modules);
+            ({ text, overridden } = merged);
+            certificate ||= merged.usesCertificate;
+          }
+          if (certificate) await writeLocalhostCertificate(dir);
           const file = join(dir, 'proftpd.conf');
-          await writeFile(file, config(dir, port, range, options, modules), { mode: 0o600 });
+          await writeFile(file, text, { mode: 0o600 });
           return { command: path, args: ['-n', '-q', '-c', file], logs: [join(dir, 'system.log')] };
         },
       });
@@ -159,6 +230,7 @@ export function createProftpdLauncher(where: ProftpdLauncherOptions = {}): Proce
         login: { user: USER, password, dir: '/' },
         read: (remote) => readUnder(home, remote),
         put: (remote, data) => writeUnder(home, remote, data),
+        ...(overridden ? { overridden } : {}),
       });
     },
   };

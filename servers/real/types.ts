@@ -6,6 +6,7 @@
  * the mock servers.
  */
 import { WireprobeError } from '../../src/util/errors.js';
+import type { Overridden } from './user-config.js';
 
 export type RealServerName = 'postfix' | 'exim' | 'vsftpd' | 'pure-ftpd' | 'proftpd';
 
@@ -31,6 +32,11 @@ export interface RealServerOptions {
   readonly active?: 'on' | 'off';
   /** STARTTLS (SMTP) or AUTH TLS (FTP) offered, with a certificate generated for localhost. */
   readonly tls?: boolean;
+  /**
+   * The user's own config file (main.cf, vsftpd.conf, proftpd.conf) to run instead of the stock one:
+   * kept but for what a private instance on loopback must own, each change in `handle.overridden`.
+   */
+  readonly configFile?: string;
 }
 
 /** A running real server. */
@@ -60,6 +66,8 @@ export interface RealServerHandle {
   settle?(): Promise<void>;
   /** SMTP: every message stored so far, as stored (the MTA's own headers prepended, LF line ends). */
   messages?(): Promise<Buffer[]>;
+  /** With a user's config file: every setting of the user's that this instance runs with another value. */
+  readonly overridden?: readonly Overridden[];
   /** Stops the server: process group killed (or `postfix stop`), waited for, temporary directory removed. Idempotent. */
   close(): Promise<void>;
 }

@@ -24,7 +24,7 @@
  * Its listener crashes (SIGSEGV) when it reaps a child it did not fork, which is why common.ts never
  * lets it be a PID namespace's init.
  */
-import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   LOOPBACK,
@@ -45,6 +45,8 @@ import {
   type ProcessLauncher,
 } from './common.js';
 import { SERVERS_ROOT, ServerNotInstalled, type RealServerOptions } from './types.js';
+import { type Overridden, THIS_MACHINE } from './user-config.js';
+import { mergeVsftpdConf } from './user-config-vsftpd.js';
 
 /** Where to look for vsftpd; defaults: `vsftpd` on PATH, then under SERVERS_ROOT. */
 export interface VsftpdLauncherOptions {
@@ -87,8 +89,8 @@ async function ftpAccount(): Promise<Account> {
   return created;
 }
 
-/** The config file's text: one `key=value` per line, absent options left to vsftpd's defaults. */
-function config(dir: string, port: number, range: readonly [number, number], o: RealServerOptions, tls: boolean, asyncAbort: boolean): string {
+/** The stock config's settings from the options; absent options are left to vsftpd's defaults. */
+function config(dir: string, port: number, range: readonly [number, number], o: RealServerOptions, tls: boolean, asyncAbort: boolean) {
   const lines: Record<string, string | number | undefined> = {
     listen: 'YES',
     listen_ipv6: 'NO',
@@ -123,10 +125,49 @@ function config(dir: string, port: number, range: readonly [number, number], o: 
     force_anon_logins_ssl: tls ? 'NO' : undefined,
     force_anon_data_ssl: tls ? 'NO' : undefined,
   };
+  return lines;
+}
+
+/** The stock config's text: one `key=value` per line, absent options left to vsftpd's defaults. */
+function configText(lines: Readonly<Record<string, string | number | undefined>>): string {
   return Object.entries(lines)
     .filter(([, value]) => value !== undefined)
     .map(([key, value]) => `${key}=${value}\n`)
     .join('');
+}
+
+/**
+ * A user's vsftpd.conf merged for this instance: listening, paths, the passive range and the
+ * anonymous login are ours; the scenario's knobs win; the rest is the user's (user-config-vsftpd.ts).
+ */
+function userConfig(userText: string, dir: string, port: number, range: readonly [number, number], o: RealServerOptions, tls: boolean, asyncAbort: boolean) {
+  const stock = config(dir, port, range, o, tls, asyncAbort);
+  const pick = (keys: readonly string[]) => Object.fromEntries(keys.filter((key) => stock[key] !== undefined).map((key) => [key, String(stock[key])]));
+  const forced = pick(['listen', 'listen_ipv6', 'listen_address', 'listen_port', 'background', 'anonymous_enable', 'anon_root', 'secure_chroot_dir']);
+  const knobs = pick([
+    ...['max_clients', 'max_per_ip', 'idle_session_timeout', 'data_connection_timeout', 'async_abor_enable', 'ssl_enable', 'allow_anon_ssl'],
+    ...(tls ? ['rsa_cert_file', 'rsa_private_key_file', 'force_anon_logins_ssl', 'force_anon_data_ssl'] : []),
+    ...(o.active === undefined ? [] : ['port_enable']),
+  ]);
+  return mergeVsftpdConf(
+    userText,
+    {
+      forced: {
+        ...forced,
+        ...pick(['pasv_address', 'pasv_min_port', 'pasv_max_port', 'connect_from_port_20', 'vsftpd_log_file']),
+        // Anonymous sessions run as this account, which owns the upload directory.
+        ftp_username: 'ftp',
+        // The login is ours, not one of the user's: their lists of users and anonymous passwords do not apply to it.
+        userlist_enable: 'NO',
+        secure_email_list_enable: 'NO',
+        xferlog_file: join(dir, 'xferlog'),
+      },
+      knobs,
+      fallback: pick(['log_ftp_protocol']),
+      certificate: { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') },
+    },
+    THIS_MACHINE,
+  );
 }
 
 /** Makes a vsftpd launcher (the default one is `vsftpdLauncher`; tests point one at a missing binary). */
@@ -147,6 +188,8 @@ export function createVsftpdLauncher(where: VsftpdLauncherOptions = {}): Process
       const ftp = await ftpAccount();
       const port = options.port || (await freePort());
       const range = options.pasvRange ?? (await freePortRange(PASSIVE_RANGE_SIZE));
+      let text = '';
+      let overridden: readonly Overridden[] | undefined;
       const launched = await launchServer({
         name: 'vsftpd',
         prefix: 'wireprobe-vsftpd-',
@@ -158,9 +201,17 @@ export function createVsftpdLauncher(where: VsftpdLauncherOptions = {}): Process
           await chmod(join(dir, 'anon'), 0o755);
           await chmod(join(dir, 'empty'), 0o755);
           await chown(join(dir, 'anon', 'pub'), ftp.uid, ftp.gid);
-          if (options.tls) await writeLocalhostCertificate(dir);
+          const tls = options.tls === true;
+          const asyncAbort = where.asyncAbort === true;
+          if (options.configFile !== undefined) {
+            const merged = userConfig(await readFile(options.configFile, 'utf8'), dir, port, range, options, tls, asyncAbort);
+            overridden = merged.overridden;
+            text = merged.text;
+            if (merged.usesCertificate && !tls) await writeLocalhostCertificate(dir);
+          } else text = configText(config(dir, port, range, options, tls, asyncAbort));
+          if (tls) await writeLocalhostCertificate(dir);
           const file = join(dir, 'vsftpd.conf');
-          await writeFile(file, config(dir, port, range, options, options.tls === true, where.asyncAbort === true), { mode: 0o600 });
+          await writeFile(file, text, { mode: 0o600 });
           // vsftpd writes its fatal `500 OOPS: ...` to fd 0 (the control connection under inetd):
           // point fd 0 at stderr so that a failed start says why.
           return { command: '/bin/sh', args: ['-c', 'exec "$0" "$@" 0>&2', path, file], logs: [join(dir, 'vsftpd.log')] };
@@ -175,6 +226,7 @@ export function createVsftpdLauncher(where: VsftpdLauncherOptions = {}): Process
         login: { user: 'anonymous', password: ANONYMOUS_PASSWORD, dir: '/pub' },
         read: (remote) => readUnder(root, remote),
         put: (remote, data) => writeUnder(root, remote, data),
+        ...(overridden ? { overridden } : {}),
       });
     },
   };

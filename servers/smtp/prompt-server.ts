@@ -9,7 +9,10 @@
  *                                          (SMTPConnection.init: the same, after setTimeout(…, 100))
  *   DATA ─► PromptConnection's parser: smtp-server's SMTPStream with feedDataStream (./data-scan.ts)
  *
- * Both overrides mirror smtp-server 3.21's own bodies; test/servers/smtp-prompt.test.ts compares those
+ * SMTPServer._handleProxy also names every connection with 10 random octets (a log id, nothing more),
+ * a tenth of the mock's per-connection cost: a socket that sends no PROXY header is named from a counter.
+ *
+ * The overrides mirror smtp-server 3.21's own bodies; test/servers/smtp-prompt.test.ts compares those
  * bodies with what they were written against, so a smtp-server that changes them fails a test.
  */
 import type { Socket } from 'node:net';
@@ -42,11 +45,24 @@ export class PromptConnection extends SMTPConnection {
 
 /** An SMTPServer whose connections are PromptConnections; `onInit`, if given, sees each one start. */
 export class PromptSMTPServer extends SMTPServer {
+  /** Connections named so far: the next one's id (16 base-32 digits, as smtp-server's random ones). */
+  #named = 0;
+
   constructor(
     options: SMTPServerOptions,
     private readonly onInit: (connection: PromptConnection) => void = () => undefined,
   ) {
     super(options);
+  }
+
+  /** SMTPServer._handleProxy with a counter in place of its random id; a PROXY header goes the original way. */
+  override _handleProxy(socket: Socket, callback: Parameters<SMTPServer['_handleProxy']>[1]): void {
+    if (this._expectsProxyHeader(socket)) return super._handleProxy(socket, callback);
+    const socketOptions = {
+      id: (++this.#named).toString(32).padStart(16, '0'),
+      ignore: this.options.ignoredHosts?.includes(socket.remoteAddress ?? ''),
+    };
+    setImmediate(() => callback(null, socketOptions));
   }
 
   override connect(socket: Socket, socketOptions?: SMTPConnectionOptions | null): void {

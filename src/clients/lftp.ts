@@ -5,10 +5,12 @@
  *   temp dir (0700) ─► data file + script ─► lftp --norc -f script ─► exit code, stderr (debug 3)
  *                                                  └─ resume: failed? once more with `put -c`
  *
- * lftp reconnects and retries on its own (net:max-retries, default 1000, 15 s apart; after a failure
- * that made progress its count starts over): the settings below bound it to about the socket timeout
- * plus one reconnect, and the runner's deadline kills the process group for the rest (`hung`). It exits
- * 1 for every failure; the report counts the control connections it tried (its `debug 3` lines) and
+ * lftp reconnects and retries on its own (net:max-retries, default 1000, 30 s apart and growing; after
+ * a failure that made progress its count starts over). The settings below make it retry at once, so a
+ * loop of tries that each make a little progress (a connection cut after every 256 KiB) runs into its
+ * own no-progress timeout (xfer:timeout) within seconds, not into the runner's deadline; a hold the
+ * scenario keeps (a held greeting, a port refused for 2 s) is still there when it retries. It exits 1
+ * for every failure; the report counts the control connections it tried (its `debug 3` lines) and
  * keeps its last error line.
  */
 import { writeFile } from 'node:fs/promises';
@@ -32,8 +34,8 @@ export function lftpQuote(word: string): string {
 }
 
 /**
- * The script for one attempt. Settings, each from lftp(1): one retry 1 s later (net:max-retries counts
- * tries), no extra tries on 5xx (net:persist-retries), net:timeout for every network wait (lftp has no
+ * The script for one attempt. Settings, each from lftp(1): one retry, at once (net:max-retries counts
+ * tries; a reconnect interval of 0), no extra tries on 5xx (net:persist-retries), net:timeout for every network wait (lftp has no
  * separate connect timeout), xfer:timeout to stop retrying a transfer that makes no progress, the mode
  * pinned (ftp:auto-passive-mode would switch to active when PASV fails), no TLS, no `OPTS UTF8 ON`
  * (sent before USER, a server may answer it 530, and that failure reply would then stand as the
@@ -54,9 +56,9 @@ export function lftpScript(job: FtpJob, files: LftpFiles, resume: boolean): stri
     'set cmd:save-rl-history no',
     'set net:max-retries 2',
     'set net:persist-retries 0',
-    'set net:reconnect-interval-base 1',
+    'set net:reconnect-interval-base 0',
     'set net:reconnect-interval-multiplier 1',
-    'set net:reconnect-interval-max 1',
+    'set net:reconnect-interval-max 0',
     `set net:timeout ${timeout}`,
     `set xfer:timeout ${timeout}`,
     `set dns:fatal-timeout ${seconds(job.timeouts.connect)}`,

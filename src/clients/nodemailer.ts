@@ -33,6 +33,8 @@ function transportOptions(job: SmtpJob, variant: Variant, connections = 1) {
     connectionTimeout: job.timeouts.connect,
     greetingTimeout: job.timeouts.greeting,
     socketTimeout: job.timeouts.socket,
+    // AUTH PLAIN or LOGIN, whichever the server offers; nodemailer never logs the password.
+    ...(job.auth ? { auth: { user: job.auth.user, pass: job.auth.password } } : {}),
     ...(variant === 'pool' ? { pool: true as const, maxConnections: connections, maxMessages: 100 } : {}),
   };
 }

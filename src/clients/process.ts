@@ -28,6 +28,8 @@ export interface ProcessOptions {
   readonly signal: AbortSignal;
   /** Extra environment variables. */
   readonly env?: Readonly<Record<string, string>>;
+  /** The working directory; default wireprobe's. */
+  readonly cwd?: string;
 }
 
 /** Output kept per stream: enough for error lines, bounded for chatty clients. */
@@ -36,7 +38,12 @@ const MAX_OUTPUT = 64 * 1024;
 /** Runs `command args` in a new process group and resolves when it exits (or was killed). */
 export function runProcess(command: string, args: readonly string[], options: ProcessOptions): Promise<ProcessRun> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+    const child = spawn(command, args, {
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ...options.env },
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+    });
     const out = { stdout: '', stderr: '' };
     const keep = (key: 'stdout' | 'stderr') => (chunk: Buffer) => {
       if (out[key].length < MAX_OUTPUT) out[key] += chunk.toString('utf8');
@@ -76,7 +83,8 @@ export function exitReport(run: ProcessRun): ClientReport {
 
 /** True when `command` can be found on PATH (so a client can be reported `n/a` instead of failing). */
 export async function installed(command: string): Promise<boolean> {
-  const run = await runProcess('sh', ['-c', `command -v ${command}`], { signal: new AbortController().signal });
+  // The name goes in as an argument, never into the script: a user's program name is not shell code.
+  const run = await runProcess('sh', ['-c', 'command -v -- "$1"', 'sh', command], { signal: new AbortController().signal });
   return run.exitCode === 0;
 }
 

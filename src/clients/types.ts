@@ -53,6 +53,8 @@ export interface SmtpJob {
   readonly timeouts: Timeouts;
   /** How the client uses TLS (STARTTLS required, certificate verified or not); default `none`. */
   readonly tls?: TlsMode;
+  /** SMTP AUTH credentials (a user's own server); absent: no AUTH. Never printed: adapters pass them on without logging them. */
+  readonly auth?: { readonly user: string; readonly password: string };
 }
 
 /** A client's failure, in its own terms: codes only, the message kept for people. */
@@ -67,6 +69,12 @@ export interface ClientError {
   readonly command?: string;
   /** A process client's exit code. */
   readonly exitCode?: number;
+  /**
+   * What a failure says whose codes classify does not know, for a client without exit codes; a module
+   * client's is `wire` (a failure reply the last word: reply), and so is a command client's killed by a
+   * signal the runner did not send; absent: the wire alone decides.
+   */
+  readonly meaning?: ExitMeaning;
   readonly message: string;
 }
 
@@ -107,8 +115,9 @@ export interface FtpJob {
  * was shown). `ended`: the client gave up on the session (a TLS or protocol failure): after a failure
  * reply `reply`, after an RST `reset`, else `closed` (it closed the connection itself; never a
  * timeout). `wire`: a connection failure the code does not tell apart (RST, FIN, timeout).
+ * `reset`, `closed`, `refused`: the code says which connection failure it was (a user's exit-code map).
  */
-export type ExitMeaning = 'timeout' | 'reply' | 'ended' | 'wire';
+export type ExitMeaning = 'timeout' | 'reply' | 'ended' | 'wire' | 'reset' | 'closed' | 'refused';
 
 /** A process client's exit codes and what each says, from its documentation and measured against the proxy. */
 export type ExitCodes = Readonly<Record<number, ExitMeaning>>;
@@ -134,6 +143,8 @@ export interface FtpClientAdapter extends AdapterBase {
   readonly resumes: boolean;
   /** It can connect from a chosen local address (see FtpJob.source). */
   readonly binds: boolean;
+  /** The directions it can transfer in; absent: both. */
+  readonly directions?: readonly FtpJob['direction'][];
   /** Runs one transfer; resolves (never rejects) for anything the network or server does. */
   run(job: FtpJob, signal: AbortSignal): Promise<ClientReport>;
 }
@@ -156,6 +167,8 @@ export interface SmtpClientAdapter extends AdapterBase {
   run(job: SmtpJob, signal: AbortSignal): Promise<ClientReport>;
   /** Keeps connections open between messages (a pool): it can express scenarios that need one. */
   readonly pools?: boolean;
+  /** It has no way to be told how to use TLS (a command template): scenarios that need STARTTLS are `n/a`. */
+  readonly plaintextOnly?: boolean;
   /**
    * Sends several messages with one client instance (one pool), one report per job in order; absent:
    * the runner calls `run` once per message.

@@ -8,8 +8,10 @@ import { isIP } from 'node:net';
 import { parseDuration, parseSize } from '../util/units.js';
 import { scopeOf } from '../faults/registry.js';
 import type { Fault } from '../faults/types.js';
+import { rcptProblem } from '../probe/smtp-session.js';
+import { DEFAULT_PROBE_LIMITS } from '../probe/types.js';
 import { quote } from '../util/terminal.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../util/usage-error.js';
 
 /** Splits repeated and comma-separated values: `--suite a,b --suite c`; a flag given with no name in it is refused. */
 export function names(flag: string, values: readonly string[] | undefined): string[] | undefined {
@@ -113,18 +115,31 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
- * `--host`: refused when empty (Node would listen on every interface); a warning (returned, for stderr)
- * when not loopback, since a deliberately misbehaving server on a real network is a hazard.
+ * `--host` (or `flag`): refused when empty (Node would listen on every interface); a warning (returned,
+ * for stderr) when not loopback, since a deliberately misbehaving server on a real network is a hazard.
  */
-export function listenHost(text: string | undefined): { host: string; warning?: string } {
+export function listenHost(text: string | undefined, flag = 'host'): { host: string; warning?: string } {
   if (text === undefined) return { host: '127.0.0.1' };
   const host = text.trim();
-  if (host === '') throw new UsageError(`bad --host ${quote(text)}: expected an address to listen on, such as 127.0.0.1 or ::1`);
+  if (host === '') throw new UsageError(`bad --${flag} ${quote(text)}: expected an address to listen on, such as 127.0.0.1 or ::1`);
   if (/[^A-Za-z0-9.:%_-]/.test(host) || (host.includes(':') && isIP(host) !== 6))
-    throw new UsageError(`bad --host ${quote(text)}: not an address or host name`);
+    throw new UsageError(`bad --${flag} ${quote(text)}: not an address or host name`);
   if (isLoopback(host)) return { host };
   const every = host === '0.0.0.0' || host === '::' ? ' (every interface)' : '';
-  return { host, warning: `warning: --host ${host}${every} is not loopback: this deliberately misbehaving server is reachable from the network` };
+  return { host, warning: `warning: --${flag} ${host}${every} is not loopback: this deliberately misbehaving server is reachable from the network` };
+}
+
+/**
+ * `--control HOST:PORT` (`[::1]:PORT` for IPv6; PORT 0: any free port): where the control API listens,
+ * checked as `--host` is (a warning when not loopback: whoever reaches it can arm faults and read mail).
+ */
+export function controlAddress(text: string): { host: string; port: number; warning?: string } {
+  const m = /^(?:\[([^\]]*)\]|([^:]*)):(\d{1,5})$/.exec(text.trim());
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || port > 65535) throw new UsageError(`bad --control ${quote(text)}: expected HOST:PORT, such as 127.0.0.1:8025 (PORT 0: any free port)`);
+  const host = m[1] ?? m[2]!;
+  if (m[1] !== undefined && isIP(host) !== 6) throw new UsageError(`bad --control ${quote(text)}: [${host}] is not an IPv6 address`);
+  return { ...listenHost(host, 'control'), port };
 }
 
 /** Faults that act on an FTP data connection, which an SMTP session never has: they could never fire. `texts`: as typed. */
@@ -135,4 +150,12 @@ export function refuseFtpOnly(faults: readonly Fault[], texts: readonly string[]
       throw new UsageError(`bad --fault ${quote(texts[i] ?? '')}: ${onAddress ? fault.kind : 'channel data'} is FTP only and can never fire on "${command}"`);
     }
   }
+}
+
+/** --rcpt: one address (quoted in the message, so a line break or control character cannot reach the terminal). */
+export function rcpt(text: string | undefined): string {
+  if (text === undefined) return DEFAULT_PROBE_LIMITS.rcpt;
+  const problem = rcptProblem(text);
+  if (problem) throw new UsageError(`bad --rcpt ${quote(text)}: ${problem}`);
+  return text;
 }

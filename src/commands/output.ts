@@ -8,7 +8,7 @@
 import { mkdtemp, open, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { quote } from '../util/terminal.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../util/usage-error.js';
 
 /** The nearest existing ancestor of `path` (itself if it exists). */
 async function nearestExisting(path: string): Promise<string> {

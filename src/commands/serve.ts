@@ -2,13 +2,18 @@
  * `wireprobe serve smtp|ftp`: a misbehaving server for the user's own application. The mock server
  * sits behind the fault proxy; the user's app connects to the proxy's URL. Every session's transcript
  * is logged (credentials redacted, peer text escaped), every accepted message or stored upload with its
- * SHA-256, every download with the octets sent, and each session ends with a summary line.
+ * SHA-256, every download with the octets sent, and each session ends with a summary line. With
+ * `control`, an HTTP API (src/control) arms faults on it and lists what it received while it runs.
  */
-import { startFtpServer, type FtpServerOptions, type ServedFile, type StoredFile } from '../../servers/ftp.js';
-import { startSmtpServer, type SinkMessage, type SmtpServerOptions } from '../../servers/smtp.js';
+import type { FtpServerOptions, ServedFile, StoredFile } from '../../servers/ftp.js';
+import type { SinkMessage, SmtpServerOptions } from '../../servers/smtp.js';
+import { type ControlServer, startControl } from '../control/control.js';
+import { ReceivedMessages, ReceivedUploads } from '../lib/received.js';
 import { formatFault } from '../faults/format.js';
 import type { Fault } from '../faults/types.js';
 import { isIP } from 'node:net';
+import { serveCaptures } from '../pcap/files.js';
+import { checkOutput } from './output.js';
 import { startProxy, type SessionEnd, type SessionInfo } from '../proxy/proxy.js';
 import { printable } from '../proxy/transcript.js';
 import { capped } from '../util/terminal.js';
@@ -18,13 +23,20 @@ interface ServeCommon {
   readonly host: string;
   readonly port: number;
   readonly out: NodeJS.WritableStream;
-  /** Accepted messages or uploads the mock server keeps as values (each is logged as it comes); default SERVE_KEEP. */
+  /**
+   * Accepted messages or uploads the mock server keeps as values, and finished sessions the proxy keeps
+   * (each is logged as it comes); default SERVE_KEEP.
+   */
   readonly keep?: number;
   /** The command's Ctrl-C: aborting it removes the FTP server's spool folder at once; default none. */
   readonly signal?: AbortSignal;
+  /** Where the control API listens (src/control); default none. */
+  readonly control?: { readonly host: string; readonly port: number };
+  /** A folder for a pcapng file per proxied session (src/pcap/files.ts); default none. */
+  readonly pcap?: string;
 }
 
-/** How many accepted messages or uploads `serve` keeps by default: enough to look back on, flat over a long run. */
+/** How many accepted messages or uploads, and finished sessions, `serve` keeps by default: enough to look back on, flat over a long run. */
 export const SERVE_KEEP = 100;
 
 export type ServeCommand =
@@ -46,14 +58,19 @@ export interface SessionRecords {
 
 const octets = (n: number): string => `${n} octet${n === 1 ? '' : 's'}`;
 
-/** The mock server, on loopback port 0, reporting what it accepted through `log` and into `records`. */
+/**
+ * The mock server, on loopback port 0, reporting what it accepted through `log`, into `records` and,
+ * for the control API, into `served` (SMTP messages then go to a spool, for their raw content).
+ */
 async function startMock(
   cmd: ServeCommand,
   log: (line: string) => void,
   records: (port: number) => SessionRecords,
-): Promise<{ host: string; port: number; close(): Promise<void> }> {
+  served: ReceivedMessages | ReceivedUploads | undefined,
+): Promise<{ host: string; port: number; read?: (path: string) => Buffer | undefined; close(): Promise<void> }> {
   if (cmd.protocol === 'ftp') {
     const onStored = (f: StoredFile, from: { port: number }): void => {
+      if (served instanceof ReceivedUploads) served.onStored(f, from);
       records(from.port).stored.push(f);
       log(`stored ${printable(f.path)}: ${f.bytes} bytes, sha256 ${f.sha256}${f.complete ? '' : ' (incomplete: the upload was cut)'}`);
     };
@@ -61,6 +78,8 @@ async function startMock(
       records(from.port).served.push(f);
       log(`RETR ${printable(f.path)}: sent ${f.sent} of ${octets(f.size)}${f.complete ? '' : ' (the transfer was aborted)'}`);
     };
+    // One protocol's server library only: the other is never loaded (memory of a long `serve`).
+    const { startFtpServer } = await import('../../servers/ftp.js');
     return startFtpServer({
       ...cmd.server,
       host: '127.0.0.1',
@@ -72,10 +91,13 @@ async function startMock(
     });
   }
   const onMessage = (m: SinkMessage, from: { port: number }): void => {
+    if (served instanceof ReceivedMessages) served.onMessage(m, from);
     records(from.port).messages.push(m);
     log(`accepted message: from <${printable(m.from)}> to ${m.to.map((t) => `<${printable(t)}>`).join(', ')}, ${m.bytes} bytes, sha256 ${m.sha256}`);
   };
-  return startSmtpServer({ ...cmd.server, host: '127.0.0.1', port: 0, onMessage, keep: cmd.keep ?? SERVE_KEEP });
+  const spool = served ? { spool: 'on' as const, ...(cmd.signal ? { signal: cmd.signal } : {}) } : {};
+  const { startSmtpServer } = await import('../../servers/smtp.js');
+  return startSmtpServer({ ...cmd.server, host: '127.0.0.1', port: 0, onMessage, keep: cmd.keep ?? SERVE_KEEP, ...spool });
 }
 
 /**
@@ -100,16 +122,23 @@ export function sessionSummary(protocol: 'smtp' | 'ftp', records: SessionRecords
   return `session ended after ${Math.round(end.durationMs)} ms: ${what.join(', ')}; ${how}`;
 }
 
+/** How long a logged line may wait to be written with the lines after it: too short for a reader to notice. */
+const LOG_BATCH_MS = 20;
+/** Lines that are written at once, however young: a burst's log stays a bounded amount of memory. */
+const LOG_BATCH_LINES = 512;
+
 /**
- * A line logger that writes what one turn of the event loop logged in one write: stdout to a pipe or
- * a file is written synchronously, and a write per transcript line cost a system call each, a sixth
- * of serve's CPU with a new connection per message. `flush()` writes what is pending at once.
+ * A line logger that writes what was logged over LOG_BATCH_MS in one write: stdout to a pipe or a file
+ * is written synchronously, a write is a system call, and to a pipe it also wakes the reader. A write
+ * per transcript line cost a sixth of serve's CPU with a new connection per message; a write per turn
+ * of the event loop still made two or three per message. `flush()` writes what is pending at once.
  */
-function batched(out: NodeJS.WritableStream): ((line: string) => void) & { flush(): void } {
+export function batched(out: NodeJS.WritableStream): ((line: string) => void) & { flush(): void } {
   let pending: string[] = [];
-  let scheduled = false;
+  let timer: NodeJS.Timeout | undefined;
   const flush = (): void => {
-    scheduled = false;
+    clearTimeout(timer);
+    timer = undefined;
     if (pending.length === 0) return;
     const text = pending.join('');
     pending = [];
@@ -117,9 +146,9 @@ function batched(out: NodeJS.WritableStream): ((line: string) => void) & { flush
   };
   const log = (line: string): void => {
     pending.push(`${capped([line], { maxLineChars: 2000 })[0]}\n`);
-    if (scheduled) return;
-    scheduled = true;
-    setImmediate(flush);
+    if (pending.length >= LOG_BATCH_LINES) return flush();
+    // Unref'd: a pending write never keeps the process alive; close() flushes what is left.
+    timer ??= setTimeout(flush, LOG_BATCH_MS).unref();
   };
   return Object.assign(log, { flush });
 }
@@ -135,19 +164,25 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
     if (!r) byPort.set(port, (r = { messages: [], stored: [], served: [] }));
     return r;
   };
-  const server = await startMock(cmd, log, records);
+  const keep = cmd.keep ?? SERVE_KEEP;
+  const served = cmd.control ? (cmd.protocol === 'smtp' ? new ReceivedMessages(keep) : new ReceivedUploads(keep)) : undefined;
+  if (cmd.pcap !== undefined) await checkOutput('pcap', cmd.pcap, 'dir');
+  const server = await startMock(cmd, log, records, served);
+  const recorder = cmd.pcap === undefined ? undefined : serveCaptures(cmd.pcap, cmd.protocol, log);
   const proxy = await startProxy({
     upstream: { host: server.host, port: server.port },
     faults: cmd.faults,
     host: cmd.host,
     port: cmd.port,
     onLine: log,
+    keep: cmd.keep ?? SERVE_KEEP,
     closing: (info, end) => {
       const mine = end.upstreamPort === undefined ? { messages: [], stored: [], served: [] } : records(end.upstreamPort);
       if (end.upstreamPort !== undefined) byPort.delete(end.upstreamPort);
       return [sessionSummary(cmd.protocol, mine, info, end)];
     },
     ...(cmd.protocol === 'ftp' ? { protocol: 'ftp' as const } : {}),
+    capture: recorder?.capture,
   }).catch(async (error: unknown) => {
     await server.close(); // else the mock server keeps the process alive after the error line
     throw error;
@@ -155,11 +190,27 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
   const url = `${cmd.protocol}://${isIP(proxy.host) === 6 ? `[${proxy.host}]` : proxy.host}:${proxy.port}`;
   log(`wireprobe: ${cmd.protocol.toUpperCase()} server listening on ${url}`);
   log(cmd.faults.length ? `faults: ${cmd.faults.map(formatFault).join('; ')}` : 'faults: none (a clean relay)');
+  let control: ControlServer | undefined;
+  if (cmd.control && served) {
+    const stop = async (): Promise<void> => {
+      await proxy.close();
+      await recorder?.close();
+      await server.close();
+    };
+    const mock = served instanceof ReceivedMessages ? served.attach(proxy, stop) : served.attach(proxy, server.read ?? (() => undefined), stop);
+    control = await startControl(mock, { host: cmd.control.host, port: cmd.control.port }).catch(async (error: unknown) => {
+      await stop();
+      throw error;
+    });
+    log(`control API on ${control.url}`);
+  }
   log('Ctrl-C to stop.');
   return {
     url,
     async close() {
+      await control?.close();
       await proxy.close();
+      await recorder?.close();
       await server.close();
       log.flush();
     },

@@ -7,40 +7,87 @@
  *                 └──► real: RealServerOptions ──► launcher.unsupported? n/a : launcher.start()
  */
 import { createHash } from 'node:crypto';
+import { basename, resolve } from 'node:path';
 import { startFtpServer, type FtpServerOptions } from '../../servers/ftp.js';
 import { REAL_SERVERS } from '../../servers/real/index.js';
 import type { RealServerHandle, RealServerLauncher, RealServerOptions } from '../../servers/real/types.js';
+import type { ConfigurableServer } from '../../servers/real/user-config.js';
 import { startSmtpServer, type SmtpServerOptions } from '../../servers/smtp.js';
 import { MOCK_SERVERS } from '../engine/identity.js';
-import { remotePath, type FtpTarget, type SmtpTarget, type Started, type Targets } from '../engine/targets.js';
+import { remotePath, type FtpTarget, type SmtpTarget, type Started, type TargetBase, type Targets } from '../engine/targets.js';
 import type { FtpScenario, Protocol, SmtpScenario } from '../engine/types.js';
 
-/** The mocks and every real server wireprobe has a launcher for. */
-export function builtinTargets(): Targets {
-  return { names: serverNames, startSmtp: startSmtpTarget, startFtp: startFtpTarget };
+/** The mocks, every real server wireprobe has a launcher for, and the user's configurations in `configs`. */
+export function builtinTargets(configs: UserConfigs = new UserConfigs()): Targets {
+  return {
+    names: (protocol) => serverNames(protocol, configs),
+    startSmtp: (name, scenario) => startSmtpTarget(name, scenario, configs),
+    startFtp: (name, scenario, files) => startFtpTarget(name, scenario, files, configs),
+  };
 }
 
-/** Every built-in server name of `protocol`, its mock first. */
-export function serverNames(protocol: Protocol): string[] {
-  return [MOCK_SERVERS[protocol], ...REAL_SERVERS.filter((l) => l.protocol === protocol).map((l) => l.name)];
+/** Every built-in server name of `protocol`, its mock first, then the user's configurations in `configs`. */
+export function serverNames(protocol: Protocol, configs: UserConfigs = new UserConfigs()): string[] {
+  const real = REAL_SERVERS.filter((l) => l.protocol === protocol).map((l) => l.name);
+  return [MOCK_SERVERS[protocol], ...real, ...configs.names().filter((name) => real.includes(configs.get(name)!.launcher))];
+}
+
+/** A user's config file a launcher runs: `file` as the user wrote it, `path` absolute. */
+interface UserConfig {
+  readonly launcher: ConfigurableServer;
+  readonly file: string;
+  readonly path: string;
+}
+
+/** The user's own server configurations one run uses (`--server postfix:./main.cf`), by the server name results carry. */
+export class UserConfigs {
+  readonly #byName = new Map<string, UserConfig>();
+
+  /**
+   * Adds `launcher` with the user's config `file` and returns its server name: `postfix:main.cf`, the
+   * file's base name with anything but letters, digits, `.`, `_` and `-` made `_` (the name goes into
+   * result ids, transcript file names, JUnit and HTML), `-2`... when another file has the same base
+   * name. The same file gives the same name.
+   */
+  learn(launcher: ConfigurableServer, file: string): string {
+    const path = resolve(file);
+    const base = `${launcher}:${basename(path).replace(/[^A-Za-z0-9._-]/g, '_')}`;
+    for (let n = 1; ; n++) {
+      const name = n === 1 ? base : `${base}-${n}`;
+      const known = this.#byName.get(name);
+      if (known && known.path !== path) continue;
+      if (!known) this.#byName.set(name, { launcher, file, path });
+      return name;
+    }
+  }
+
+  get(name: string): UserConfig | undefined {
+    return this.#byName.get(name);
+  }
+
+  names(): string[] {
+    return [...this.#byName.keys()];
+  }
 }
 
 /** The account runs log in to the mock FTP server with; the password never reaches a report (PASS is redacted). */
 const MOCK_FTP_LOGIN = { user: 'wireprobe', password: 'wireprobe-secret', dir: '/' };
 
-function launcher(name: string): RealServerLauncher {
-  const found = REAL_SERVERS.find((l) => l.name === name);
+function launcher(name: string, configs: UserConfigs): RealServerLauncher {
+  const base = configs.get(name)?.launcher ?? name;
+  const found = REAL_SERVERS.find((l) => l.name === base);
   if (!found) throw new Error(`unknown server "${name}"`);
   return found;
 }
 
 /** Starts a real server for `options`, or says why it cannot run here. */
-async function startReal(name: string, options: RealServerOptions): Promise<Started<RealServerHandle>> {
-  const real = launcher(name);
-  if (!(await real.installed())) return { na: `${name} not found: ${real.install}` };
+async function startReal(name: string, options: RealServerOptions, configs: UserConfigs): Promise<Started<RealServerHandle>> {
+  const real = launcher(name, configs);
+  if (!(await real.installed())) return { na: `${real.name} not found: ${real.install}` };
   const cannot = real.unsupported(options);
   if (cannot) return { na: `${name} cannot be set up for this scenario: ${cannot}` };
-  return { target: await real.start(options) };
+  const user = configs.get(name);
+  return { target: await real.start(user ? { ...options, configFile: user.path } : options) };
 }
 
 /**
@@ -62,20 +109,40 @@ function smtpMockOptions(scenario: SmtpScenario): SmtpServerOptions {
   };
 }
 
+/** What a server handle gives every target: where it listens and how it closes. */
+interface Listening {
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** A mock's part of its target: it holds its own greetings, and has settled once no connection is open. */
+function mockBase(name: string, server: Listening & { idle(): Promise<void> }): TargetBase {
+  return { name, host: server.host, port: server.port, delaysGreeting: true, idle: () => server.idle(), close: () => server.close() };
+}
+
+/** A real server's part of its target: the proxy delays its greetings, and it is not waited on to settle. */
+function realBase(name: string, real: Listening & Pick<RealServerHandle, 'overridden'>, user: UserConfig | undefined): TargetBase {
+  return {
+    name,
+    host: real.host,
+    port: real.port,
+    delaysGreeting: false,
+    ...(user ? { config: { file: user.file, overridden: real.overridden ?? [] } } : {}),
+    idle: async () => undefined,
+    close: () => real.close(),
+  };
+}
+
 /** Starts the SMTP server a scenario runs against. */
-async function startSmtpTarget(name: string, scenario: SmtpScenario): Promise<Started<SmtpTarget>> {
+async function startSmtpTarget(name: string, scenario: SmtpScenario, configs: UserConfigs): Promise<Started<SmtpTarget>> {
   const knobs = scenario.server ?? {};
   const tls = (scenario.tls ?? 'none') !== 'none';
   if (name === MOCK_SERVERS.smtp) {
     const server = await startSmtpServer(smtpMockOptions(scenario));
     return {
       target: {
-        name,
-        host: server.host,
-        port: server.port,
-        delaysGreeting: true,
-        idle: () => server.idle(),
-        close: () => server.close(),
+        ...mockBase(name, server),
         copies: async (expected) => ({
           copies: expected.map((data) => server.messages.filter((m) => m.bytes === data.length && m.sha256 === sha256(data)).length),
           stored: server.messages.length,
@@ -85,23 +152,20 @@ async function startSmtpTarget(name: string, scenario: SmtpScenario): Promise<St
   }
   // The mock takes any size unless told; a stock MTA stops at its own limit (Postfix: 10 MB), which
   // would turn a large-message scenario into a size refusal: room for the scenario's messages instead.
+  // A user's configuration keeps its own limit (that is what is being validated) unless the scenario sets one.
   const room = 2 * scenario.messageBytes + 1024 * 1024;
+  const size = knobs.sizeLimit || (configs.get(name) ? undefined : Math.max(room, 10_240_000));
   const options: RealServerOptions = {
-    messageSizeLimit: knobs.sizeLimit || Math.max(room, 10_240_000),
+    ...(size ? { messageSizeLimit: size } : {}),
     ...(knobs.maxSessions ? { maxSessions: knobs.maxSessions } : {}),
     ...(tls ? { tls: true } : {}),
   };
-  const started = await startReal(name, options);
+  const started = await startReal(name, options, configs);
   if ('na' in started) return started;
   const real = started.target;
   return {
     target: {
-      name,
-      host: real.host,
-      port: real.port,
-      delaysGreeting: false,
-      idle: async () => undefined,
-      close: () => real.close(),
+      ...realBase(name, real, configs.get(name)),
       copies: async (expected) => {
         await real.settle?.();
         const stored = (await real.messages?.()) ?? [];
@@ -113,7 +177,7 @@ async function startSmtpTarget(name: string, scenario: SmtpScenario): Promise<St
 }
 
 /** Starts the FTP server a scenario runs against; `files` (names in the login's directory) are there from the start. */
-async function startFtpTarget(name: string, scenario: FtpScenario, files: Readonly<Record<string, Buffer>>): Promise<Started<FtpTarget>> {
+async function startFtpTarget(name: string, scenario: FtpScenario, files: Readonly<Record<string, Buffer>>, configs: UserConfigs): Promise<Started<FtpTarget>> {
   const knobs = scenario.server ?? {};
   if (name === MOCK_SERVERS.ftp) {
     const preload = Object.fromEntries(Object.entries(files).map(([file, data]) => [remotePath(MOCK_FTP_LOGIN, file), data]));
@@ -122,13 +186,8 @@ async function startFtpTarget(name: string, scenario: FtpScenario, files: Readon
     const server = await startFtpServer(options);
     return {
       target: {
-        name,
-        host: server.host,
-        port: server.port,
-        delaysGreeting: true,
+        ...mockBase(name, server),
         login: MOCK_FTP_LOGIN,
-        idle: () => server.idle(),
-        close: () => server.close(),
         read: async (path) => server.read(path),
       },
     };
@@ -140,7 +199,7 @@ async function startFtpTarget(name: string, scenario: FtpScenario, files: Readon
     ...(rest.idleTimeoutMs ? { idleTimeoutMs: rest.idleTimeoutMs } : {}),
     ...(rest.active ? { active: rest.active } : {}),
   };
-  const started = await startReal(name, options);
+  const started = await startReal(name, options, configs);
   if ('na' in started) return started;
   const real = started.target;
   if (!real.login || !real.read || !real.put) {
@@ -155,7 +214,7 @@ async function startFtpTarget(name: string, scenario: FtpScenario, files: Readon
   }
   const read = real.read.bind(real);
   return {
-    target: { name, host: real.host, port: real.port, delaysGreeting: false, login: real.login, idle: async () => undefined, close: () => real.close(), read },
+    target: { ...realBase(name, real, configs.get(name)), login: real.login, read },
   };
 }
 

@@ -6,7 +6,8 @@
  *   hung ─► hung    ok ─► delivered    reply code >= 400 ─► reply
  *   socket codes: ETIMEDOUT ─► timeout, ECONNREFUSED ─► refused, ECONNRESET/EPIPE ─► reset
  *   TLS rejection codes (certificate, handshake: Node's, nodemailer's ETLS, Python's SSL errors) ─► closed
- *   exit codes (each adapter's own table): timeout | reply | ended | wire ─┐
+ *   an exit code's meaning (the adapter's own table; no exit code: the failure's own `meaning`):
+ *     timeout | reset | closed | refused ─► that kind;  reply | ended | wire ─┐
  *   anything else ─► wire: RST sent ─► reset, FIN sent ─► closed, still open ─► timeout, no connection ─► refused
  *
  * A client that rejects the server's TLS (a certificate it does not trust, a failed handshake) closes
@@ -80,8 +81,8 @@ function kindOf(table: ExitCodes, error: ClientError, wire: Wire | undefined): {
   if (codes.includes('ECONNREFUSED')) return { kind: 'refused' };
   if (codes.some((c) => RESET_CODES.has(c ?? ''))) return { kind: 'reset' };
   if (codes.some((c) => TLS_REJECT_CODES.has(c ?? '') || CLOSED_CODES.has(c ?? ''))) return { kind: 'closed' };
-  const meaning = error.exitCode === undefined ? undefined : table[error.exitCode];
-  if (meaning === 'timeout') return { kind: 'timeout' };
+  const meaning = error.exitCode === undefined ? error.meaning : table[error.exitCode];
+  if (meaning === 'timeout' || meaning === 'reset' || meaning === 'closed' || meaning === 'refused') return { kind: meaning };
   const failedReply = wire?.lastReply !== undefined && wire.lastReply >= 400;
   if ((meaning === 'reply' || meaning === 'ended') && failedReply) return { kind: 'reply', code: wire.lastReply };
   if (meaning === 'ended' && wire && wire.clientSaw !== 'rst') return { kind: 'closed' };

@@ -10,10 +10,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ClientReport, FtpClientAdapter, FtpJob, FtpMode } from '../clients/types.js';
+import type { CaptureSink } from '../proxy/capture.js';
 import { startProxy, type SessionInfo } from '../proxy/proxy.js';
 import { digestOf } from '../util/digest.js';
 import { classify } from './classify.js';
-import { DEFAULT_TIMEOUTS, proxyFaults, type Judgement, type ProtocolRun, type Seen, type Stage } from './protocol-run.js';
+import { DEFAULT_TIMEOUTS, proxyFaults, upstreamTimeout, type Judgement, type ProtocolRun, type Seen, type Stage } from './protocol-run.js';
 import { remotePath, type FtpTarget, type Targets } from './targets.js';
 import type { FtpReport, FtpScenario, Outcome, SinkReport } from './types.js';
 import { judgeFtp, type Transferred } from './verdict.js';
@@ -25,13 +26,21 @@ interface FtpPlan extends Stage {
   readonly files: readonly { readonly path: string; readonly data: Buffer }[];
 }
 
-/** The FTP run of `scenario` with `client` in `mode` against the server `serverName` of `targets`. */
-export function ftpRun(scenario: FtpScenario, client: FtpClientAdapter, mode: FtpMode, targets: Targets, serverName: string): ProtocolRun<FtpPlan> {
+/** The FTP run of `scenario` with `client` in `mode` against the server `serverName` of `targets`; `sink` captures its sessions. */
+export function ftpRun(
+  scenario: FtpScenario,
+  client: FtpClientAdapter,
+  mode: FtpMode,
+  targets: Targets,
+  serverName: string,
+  sink?: CaptureSink,
+): ProtocolRun<FtpPlan> {
   const transfer = scenario.ftp;
   const download = transfer.direction === 'download';
   return {
     refuse: () => {
       if (!client.modes.includes(mode)) return `${client.name} has no ${mode} mode`;
+      if (client.directions && !client.directions.includes(transfer.direction)) return `${client.name} does not ${transfer.direction}`;
       if (transfer.resume && !client.resumes) return `${client.name} cannot resume an upload`;
       if (transfer.sources && !client.binds) return `${client.name} cannot choose the address it connects from`;
       return undefined;
@@ -48,7 +57,9 @@ export function ftpRun(scenario: FtpScenario, client: FtpClientAdapter, mode: Ft
       const { login } = server;
       const files = names.map((n, i) => ({ path: remotePath(login, n), data: contents[i]! }));
       const faults = proxyFaults(scenario.fault, scenario.server?.greetingDelayMs, server.delaysGreeting);
-      const proxy = own(await startProxy({ upstream: { host: server.host, port: server.port }, faults, protocol: 'ftp' }));
+      const capture = sink && own(sink).capture;
+      const upstreamTimeoutMs = upstreamTimeout(scenario.server?.greetingDelayMs, server.delaysGreeting);
+      const proxy = own(await startProxy({ upstream: { host: server.host, port: server.port }, faults, protocol: 'ftp', upstreamTimeoutMs, capture }));
       const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
       const job = { host: proxy.host, port: proxy.port, user: login.user, password: login.password, mode, direction: transfer.direction, timeouts };
       const jobs: FtpJob[] = files.map((f, i) => ({
@@ -67,23 +78,28 @@ export function ftpRun(scenario: FtpScenario, client: FtpClientAdapter, mode: Ft
           const report = reports === 'hung' ? undefined : reports[i];
           // A download is judged by what the client wrote out (its size and SHA-256), an upload by the server's file.
           const stored = download ? undefined : await plan.server.read(f.path);
-          const held = download ? (report?.ok ? report.received : undefined) : stored && digestOf(stored);
+          const unverifiable = stored === 'unreadable';
+          const held = download ? (report?.ok ? report.received : undefined) : stored && !unverifiable ? digestOf(stored) : undefined;
           const sent = digestOf(f.data);
-          return { reported: report?.ok === true, sent: sent.sha256, bytes: sent.bytes, ...(held ? { held: held.sha256, heldBytes: held.bytes } : {}) };
+          const seen = held ? { held: held.sha256, heldBytes: held.bytes } : unverifiable ? { unverifiable } : {};
+          return { reported: report?.ok === true, sent: sent.sha256, bytes: sent.bytes, ...seen };
         }),
       );
       const outcome = outcomeOf(client, reports, sessions);
       const intact = transferred.filter((t) => t.held === t.sent).length;
-      const bad = transferred.find((t) => t.reported && t.held !== t.sent);
+      const bad = transferred.find((t) => t.reported && !t.unverifiable && t.held !== t.sent);
       const sink: SinkReport = {
         copies: intact,
         intact: bad === undefined,
         ...(bad ? { sha256: { sent: bad.sent, held: bad.held ?? 'nothing' } } : {}),
+        ...(transferred.some((t) => t.unverifiable) ? { verifiable: false } : {}),
       };
       const ftp = ftpReport(sessions);
       const expect = transfer.expect?.[mode] ?? scenario.expect;
-      const { verdict, reason } = judgeFtp({ expect, unfired, outcome, transferred, download, ftp });
-      return { outcome, sink, ftp, verdict, reason };
+      const pinned = scenario.pinned?.[`${client.name}/${mode}`] ?? scenario.pinned?.[client.name];
+      const { verdict, reason } = judgeFtp({ expect, unfired, outcome, transferred, download, ftp, pinned });
+      const left = await plan.server.tidy?.();
+      return { outcome, sink, ftp, verdict, reason: left ? `${reason}; ${left}` : reason };
     },
   };
 }

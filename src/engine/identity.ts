@@ -4,6 +4,7 @@
  */
 import type { ClientAdapter, FtpMode } from '../clients/types.js';
 import type { Result, Scenario } from './types.js';
+import { formatPin } from './verdict.js';
 
 export const MOCK_SERVERS = { smtp: 'mock-smtp', ftp: 'mock-ftp' } as const;
 
@@ -41,8 +42,14 @@ export function identity({ scenario, client, mode, server }: RunOf) {
     server: on,
     title: scenario.title,
     fault: scenario.fault ?? null,
-    expected: (mode && scenario.protocol === 'ftp' && scenario.ftp.expect?.[mode]?.rule) || scenario.expect.rule,
+    expected: pinnedText(scenario, client.name, mode) ?? ((mode && scenario.protocol === 'ftp' && scenario.ftp.expect?.[mode]?.rule) || scenario.expect.rule),
   };
+}
+
+/** `pinned reset@data` when the user pinned this client's outcome (FTP: per mode first), else undefined. */
+function pinnedText(scenario: Scenario, client: string, mode?: FtpMode): string | undefined {
+  const pin = (mode && scenario.pinned?.[`${client}/${mode}`]) || scenario.pinned?.[client];
+  return pin && `pinned ${formatPin(pin)}`;
 }
 
 /** The result for a run that cannot happen here; it neither passes nor fails. */

@@ -10,11 +10,11 @@
  */
 import type { ClientReport, Timeouts } from '../clients/types.js';
 import type { Fault } from '../faults/types.js';
-import type { ProxyHandle, SessionInfo } from '../proxy/proxy.js';
+import { UPSTREAM_TIMEOUT_MS, type ProxyHandle, type SessionInfo } from '../proxy/proxy.js';
 import { bounded } from '../util/bounded.js';
 import { withDeadline } from './deadline.js';
 import { failed, identity, notApplicable, type RunOf } from './identity.js';
-import type { Accounting, FtpReport, Outcome, Result, SinkReport, Verdict } from './types.js';
+import type { Accounting, FtpReport, Outcome, Result, ServerConfig, SinkReport, Verdict } from './types.js';
 
 /** How long a client may go on (QUIT, closing) after it reported, before the proxy is closed. */
 const QUIT_GRACE_MS = 1_000;
@@ -30,7 +30,7 @@ export interface Closable {
 /** What `prepare` started: the proxy the client talks through and the server behind it. */
 export interface Stage {
   readonly proxy: ProxyHandle;
-  readonly server: { idle(): Promise<void> };
+  readonly server: { idle(): Promise<void>; readonly config?: ServerConfig };
   /** The runner's hard deadline for the client, ms. */
   readonly deadline: number;
 }
@@ -92,6 +92,7 @@ export async function runOne<Plan extends Stage>(run: RunOf, protocol: ProtocolR
     const judged = await protocol.judge(plan, { reports, sessions, unfired: !!run.scenario.fault && !faultFired });
     return {
       ...identity(run),
+      ...(server.config ? { serverConfig: server.config } : {}),
       faultFired,
       ...judged,
       durationMs: Math.round(performance.now() - started),
@@ -111,4 +112,12 @@ export async function runOne<Plan extends Stage>(run: RunOf, protocol: ProtocolR
 export function proxyFaults(fault: Fault | undefined, greetingDelayMs: number | undefined, delaysGreeting: boolean): Fault[] {
   const faults: Fault[] = fault ? [fault] : [];
   return !delaysGreeting && greetingDelayMs ? [...faults, { kind: 'delay', ms: greetingDelayMs, at: 'connect' }] : faults;
+}
+
+/**
+ * The proxy's bound on a silent upstream: a server that holds each greeting itself (the mocks' greeting
+ * delay) is silent that long on purpose, so it gets that long on top.
+ */
+export function upstreamTimeout(greetingDelayMs: number | undefined, delaysGreeting: boolean): number {
+  return UPSTREAM_TIMEOUT_MS + (delaysGreeting ? (greetingDelayMs ?? 0) : 0);
 }

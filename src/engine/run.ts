@@ -1,11 +1,16 @@
 /**
  * Runs scenarios: every scenario with every client of its protocol (FTP: in each mode) on each server
  * asked for, a few at a time; each run through `runOne` with its protocol's part (smtp-run, ftp-run).
+ * Scenarios whose verdict weighs time run apart, after the rest (Scenario.schedule). A caller may keep
+ * only some of the runs (a shard's, the failed ones: RunOptions.select) before any starts.
  *
- *   scenarios × servers × clients × modes ─► workers ─► runOne(smtpRun | ftpRun) ─► Result, in input order
+ *   scenarios × servers × clients × modes ─► select ─► shared: concurrency workers ─┐
+ *                                                    └► apart: ≤ APART_CONCURRENCY ─┴► runOne(smtpRun | ftpRun) ─► Result, in input order
  */
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import { installed } from '../clients/process.js';
 import type { ClientAdapter, FtpMode } from '../clients/types.js';
+import type { CaptureSink } from '../proxy/capture.js';
 import { ftpRun } from './ftp-run.js';
 import { MOCK_SERVERS, notApplicable, type RunOf } from './identity.js';
 import { runOne } from './protocol-run.js';
@@ -13,10 +18,23 @@ import { smtpRun } from './smtp-run.js';
 import { protocolOfServer, type Targets } from './targets.js';
 import type { Result, Scenario } from './types.js';
 
+/**
+ * Scenario runs in flight at once unless the user says otherwise (`--concurrency`). Not higher while
+ * lftp's retries and the throttle under load still move verdicts at any setting: on two cores 16
+ * starves shared runs past their 5 s timeouts, and 8 is not yet shown to keep verdicts identical.
+ */
+export const DEFAULT_CONCURRENCY = 4;
+
+/**
+ * The most runs of `apart` scenarios in flight at once, at any concurrency: the concurrency their
+ * timeouts were scaled and their expectations measured at (test/suites.test.ts runs 4 at a time).
+ */
+export const APART_CONCURRENCY = 4;
+
 export interface RunOptions {
   /** The servers runs may use, by name (the command builds the registry: src/commands/targets.ts). */
   readonly targets: Targets;
-  /** Scenario runs in flight at once; default 4. */
+  /** Scenario runs in flight at once; default DEFAULT_CONCURRENCY. */
   readonly concurrency?: number;
   /** Called once before the first run with the number of runs. */
   readonly onStart?: (total: number) => void;
@@ -32,6 +50,13 @@ export interface RunOptions {
    * clients killed, servers and proxies closed) and left out of the results. Default: none.
    */
   readonly signal?: AbortSignal;
+  /** A capture of each run's proxied sessions (`--pcap`), closed after the run's proxy; default none. */
+  readonly capture?: (run: RunOf) => CaptureSink;
+  /**
+   * The runs to make out of all the scenarios, clients and servers make (a shard's, the failed ones:
+   * src/engine/shard.ts), in input order; chosen before anything starts. Default: all.
+   */
+  readonly select?: (runs: readonly RunOf[]) => readonly RunOf[];
 }
 
 /**
@@ -43,33 +68,51 @@ export async function runScenarios(scenarios: readonly Scenario[], clients: read
     const named = (options.servers ?? []).filter((name) => protocolOfServer(options.targets, name) === s.protocol);
     return named.length ? named : [MOCK_SERVERS[s.protocol]];
   };
-  const runs: RunOf[] = scenarios.flatMap((scenario) =>
+  const all: RunOf[] = scenarios.flatMap((scenario) =>
     serversFor(scenario).flatMap((server) =>
       clients
         .filter((c) => c.protocol === scenario.protocol)
         .flatMap((client) => modesOf(scenario).map((mode) => ({ scenario, client, server, ...(mode ? { mode } : {}) }))),
     ),
   );
+  const runs = options.select ? options.select(all) : all;
   options.onStart?.(runs.length);
   const missing = new Map(await Promise.all(clients.map(async (c) => [c, await unavailable(c)] as const)));
   const results: (Result | undefined)[] = new Array<Result | undefined>(runs.length);
   const stop = options.signal;
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < runs.length && !stop?.aborted) {
-      const i = next++;
-      const run = runs[i]!;
-      const why = missing.get(run.client);
-      const result = why ? notApplicable(run, why) : await runScenario(run, options.targets, stop);
-      // A run the interrupt cut short says nothing about the client: left out.
-      if (stop?.aborted) return;
-      results[i] = result;
-      options.onResult?.(result);
-    }
+  /** Runs the runs at `indices`, `width` at a time. */
+  const pool = async (indices: readonly number[], width: number): Promise<void> => {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < indices.length && !stop?.aborted) {
+        const i = indices[next++]!;
+        const run = runs[i]!;
+        const why = missing.get(run.client);
+        const result = why ? notApplicable(run, why) : await runScenario(run, options.targets, stop, options.capture?.(run));
+        // A run the interrupt cut short says nothing about the client: left out.
+        if (stop?.aborted) return;
+        results[i] = result;
+        options.onResult?.(result);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(width, indices.length)) }, worker));
   };
-  const width = Math.max(1, Math.min(options.concurrency ?? 4, runs.length));
-  await Promise.all(Array.from({ length: width }, worker));
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  // Each run in flight listens to `stop` once (withDeadline), beside the caller's own listeners.
+  if (stop) setMaxListeners(getMaxListeners(stop) + concurrency, stop);
+  const [shared, apart] = scheduled(runs);
+  await pool(shared, concurrency);
+  await pool(apart, Math.min(concurrency, APART_CONCURRENCY));
   return results.filter((r): r is Result => r !== undefined);
+}
+
+/**
+ * The indices of the runs that share the machine, and of those that run apart (see
+ * Scenario.schedule), each in input order.
+ */
+export function scheduled(runs: readonly RunOf[]): [shared: number[], apart: number[]] {
+  const indices = runs.map((_, i) => i);
+  return [indices.filter((i) => runs[i]!.scenario.schedule !== 'apart'), indices.filter((i) => runs[i]!.scenario.schedule === 'apart')];
 }
 
 /** Why a client cannot run on this machine (its program is not installed), or undefined. */
@@ -89,15 +132,15 @@ function modesOf(scenario: Scenario): readonly (FtpMode | undefined)[] {
  * (default the protocol's mock). Never throws: wireprobe's own failures become `error`. `stop` cuts the
  * client short (see RunOptions.signal).
  */
-export async function runScenario(run: RunOf, targets: Targets, stop?: AbortSignal): Promise<Result> {
+export async function runScenario(run: RunOf, targets: Targets, stop?: AbortSignal, capture?: CaptureSink): Promise<Result> {
   const { scenario, client } = run;
   if (scenario.protocol === 'ftp' && client.protocol === 'ftp') {
     const ftp = { ...run, mode: run.mode ?? 'passive', server: run.server ?? MOCK_SERVERS.ftp } as const;
-    return runOne(ftp, ftpRun(scenario, client, ftp.mode, targets, ftp.server), stop);
+    return runOne(ftp, ftpRun(scenario, client, ftp.mode, targets, ftp.server, capture), stop);
   }
   if (scenario.protocol === 'smtp' && client.protocol === 'smtp') {
     const server = run.server ?? MOCK_SERVERS.smtp;
-    return runOne({ ...run, server }, smtpRun(scenario, client, targets, server), stop);
+    return runOne({ ...run, server }, smtpRun(scenario, client, targets, server, capture), stop);
   }
   return notApplicable(run, `${client.name} speaks ${client.protocol}, the scenario ${scenario.protocol}`);
 }

@@ -6,15 +6,20 @@
  *   targets.startSmtp ─► startProxy(fault) ─► sendAll(client, jobs) ─► classify(report, session)
  *        └──────── copies held ────────────────────────────────────────────► judge
  */
+import { randomBytes } from 'node:crypto';
 import type { ClientReport, Sends, SmtpClientAdapter, SmtpJob } from '../clients/types.js';
+import type { CaptureSink } from '../proxy/capture.js';
 import { startProxy, type SessionInfo } from '../proxy/proxy.js';
 import { classify } from './classify.js';
 import { fingerprint, makeMessage, type TestMessage } from './message.js';
-import { DEFAULT_TIMEOUTS, proxyFaults, type Judgement, type ProtocolRun, type Seen, type Stage } from './protocol-run.js';
+import { DEFAULT_TIMEOUTS, proxyFaults, upstreamTimeout, type Judgement, type ProtocolRun, type Seen, type Stage } from './protocol-run.js';
 import { sendAll } from './sends.js';
 import type { SmtpTarget, Targets } from './targets.js';
 import type { Accounting, Outcome, SinkReport, SmtpScenario } from './types.js';
 import { judge } from './verdict.js';
+
+/** The envelope of a server that names none (the mocks and launchers take any address). */
+const DEFAULT_ENVELOPE = { from: 'sender@wireprobe.test', to: ['sink@wireprobe.test'] } as const;
 
 interface SmtpPlan extends Stage {
   readonly server: SmtpTarget;
@@ -24,8 +29,8 @@ interface SmtpPlan extends Stage {
   readonly expected: readonly TestMessage[];
 }
 
-/** The SMTP run of `scenario` with `client` against the server `serverName` of `targets`. */
-export function smtpRun(scenario: SmtpScenario, client: SmtpClientAdapter, targets: Targets, serverName: string): ProtocolRun<SmtpPlan> {
+/** The SMTP run of `scenario` with `client` against the server `serverName` of `targets`; `sink` captures its sessions. */
+export function smtpRun(scenario: SmtpScenario, client: SmtpClientAdapter, targets: Targets, serverName: string, sink?: CaptureSink): ProtocolRun<SmtpPlan> {
   const sends = scenario.sends ?? { count: 1, mode: 'sequential' };
   return {
     refuse: () => cannotExpress(scenario, client),
@@ -34,25 +39,30 @@ export function smtpRun(scenario: SmtpScenario, client: SmtpClientAdapter, targe
       if ('na' in started) return started;
       const server = own(started.target);
       const faults = proxyFaults(scenario.fault, scenario.server?.greetingDelayMs, server.delaysGreeting);
-      const proxy = own(await startProxy({ upstream: { host: server.host, port: server.port }, faults }));
+      const capture = sink && own(sink).capture;
+      const upstreamTimeoutMs = upstreamTimeout(scenario.server?.greetingDelayMs, server.delaysGreeting);
+      const proxy = own(await startProxy({ upstream: { host: server.host, port: server.port }, faults, upstreamTimeoutMs, capture }));
       const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
+      // A mailbox other runs share: this run's own tag in each message tells its copies from theirs.
+      const tag = server.sharedMailbox ? `.${randomBytes(6).toString('hex')}` : '';
       const messages = Array.from({ length: sends.count }, (_, i) =>
-        makeMessage(sends.count > 1 ? `${scenario.id}#${i + 1}` : scenario.id, scenario.messageBytes, scenario.message),
+        makeMessage(`${scenario.id}${tag}${sends.count > 1 ? `#${i + 1}` : ''}`, scenario.messageBytes, scenario.message),
       );
       const expected = messages.map((m) => (client.transforms ? fingerprint(client.transforms(m.data)) : m));
-      const job = { host: proxy.host, port: proxy.port, from: 'sender@wireprobe.test', to: ['sink@wireprobe.test'], timeouts, tls: scenario.tls ?? 'none' };
+      const { from, to } = server.envelope ?? DEFAULT_ENVELOPE;
+      const job = { host: proxy.host, port: proxy.port, from, to, timeouts, tls: scenario.tls ?? 'none', ...(server.auth ? { auth: server.auth } : {}) };
       return { proxy, server, deadline: timeouts.deadline, jobs: messages.map((m) => ({ ...job, message: m.data })), sends, expected };
     },
     observe: (plan, signal) => sendAll(client, plan.jobs, plan.sends, signal),
     judge: async (plan, { reports, sessions, unfired }: Seen): Promise<Judgement> => {
       const inOrder = !client.runMany && sends.mode === 'sequential';
       const outcome = outcomeOf(client, reports, sessions, inOrder);
-      const { copies, stored } = await plan.server.copies(plan.expected.map((e) => e.data));
-      const sink: SinkReport = { copies: stored, intact: copies.reduce((a, b) => a + b, 0) === stored };
-      const messages = sends.count > 1 ? account(reports, copies, sessions) : undefined;
+      const { copies, stored, verifiable } = await plan.server.copies(plan.expected.map((e) => e.data));
+      const sink: SinkReport = { copies: stored, intact: copies.reduce((a, b) => a + b, 0) === stored, ...(verifiable === false ? { verifiable } : {}) };
+      const messages = sends.count > 1 ? account(reports, verifiable === false ? undefined : copies, sends.count, sessions) : undefined;
       const steps = new Set(sessions.flatMap((s) => s.steps));
       const violations = sessions.flatMap((s) => s.violations);
-      const evidence = { expect: scenario.expect, unfired, steps, outcome, sink, violations };
+      const evidence = { expect: scenario.expect, unfired, steps, outcome, sink, violations, pinned: scenario.pinned?.[client.name] };
       const { verdict, reason } = judge({ ...evidence, ...(messages ? { messages } : {}) });
       return { outcome, sink, ...(messages ? { messages } : {}), verdict, reason };
     },
@@ -60,8 +70,9 @@ export function smtpRun(scenario: SmtpScenario, client: SmtpClientAdapter, targe
 }
 
 /** Why a client cannot express a scenario, or undefined. */
-function cannotExpress(scenario: SmtpScenario, client: SmtpClientAdapter): string | undefined {
+export function cannotExpress(scenario: SmtpScenario, client: SmtpClientAdapter): string | undefined {
   if (scenario.needs === 'pool' && !client.pools) return `${client.name} keeps no connection pool, which this scenario needs`;
+  if ((scenario.tls ?? 'none') !== 'none' && client.plaintextOnly) return `${client.name} cannot be told to use STARTTLS, which this scenario needs`;
   if (scenario.needs === 'connection-per-message' && client.pools) {
     return `${client.name} sends over its pooled connections, not one per message, which this scenario needs`;
   }
@@ -84,15 +95,16 @@ function outcomeOf(client: SmtpClientAdapter, reports: readonly ClientReport[] |
   return classify({ report, phase: session?.phase ?? 'connect', bytesSent: session?.bodyBytes ?? 0, wire, exitCodes: client.exitCodes ?? {} });
 }
 
-/** Per message: what the client said against the copies the server holds. */
-function account(reports: readonly ClientReport[] | 'hung', copies: readonly number[], sessions: readonly SessionInfo[]): Accounting {
-  const ok = copies.map((_, i) => reports !== 'hung' && reports[i]?.ok === true);
+/** Per message: what the client said against the copies the server holds (undefined: not verifiable, none counted lost or twice). */
+function account(reports: readonly ClientReport[] | 'hung', held: readonly number[] | undefined, sent: number, sessions: readonly SessionInfo[]): Accounting {
+  const ok = Array.from({ length: sent }, (_, i) => reports !== 'hung' && reports[i]?.ok === true);
+  const copies = held ?? ok.map(() => 1);
   const sum = (pick: (s: SessionInfo) => number): number => sessions.reduce((n, s) => n + pick(s), 0);
   const transactions = sum((s) => s.transactions);
   return {
-    sent: copies.length,
+    sent,
     transactions,
-    retried: Math.max(0, transactions - copies.length),
+    retried: Math.max(0, transactions - sent),
     acknowledged: sum((s) => s.accepted),
     reportedDelivered: ok.filter(Boolean).length,
     reportedFailed: reports === 'hung' ? 0 : ok.filter((x) => !x).length,

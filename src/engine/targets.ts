@@ -5,9 +5,10 @@
  * and the real servers' launchers), the seam a user's own server plugs into.
  */
 import { posix } from 'node:path';
-import type { FtpScenario, Protocol, SmtpScenario } from './types.js';
+import type { FtpScenario, Protocol, ServerConfig, SmtpScenario } from './types.js';
 
-interface TargetBase {
+/** What every target has, whatever its protocol. */
+export interface TargetBase {
   readonly name: string;
   readonly host: string;
   readonly port: number;
@@ -16,6 +17,8 @@ interface TargetBase {
    * runner has the proxy delay each connection by as much, so a burst still overlaps at the server.
    */
   readonly delaysGreeting: boolean;
+  /** Started from the user's own config file: which, and what of it was overridden (copied into each result). */
+  readonly config?: ServerConfig;
   /** Resolves once the server has settled after the clients left (mocks: no connection open). */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -25,15 +28,34 @@ export interface SmtpTarget extends TargetBase {
   /**
    * How many stored messages are each expected message (as sent, byte for byte), and how many are stored
    * in all: a real MTA delivers to its mailbox after the 250, so this first waits for its queue to drain,
-   * which also catches a message it accepted while the client never saw the 250.
+   * which also catches a message it accepted while the client never saw the 250. `verifiable: false`:
+   * there is no way to see what arrived (a user's server without a mailbox to read), the counts say nothing.
    */
-  copies(expected: readonly Buffer[]): Promise<{ readonly copies: readonly number[]; readonly stored: number }>;
+  copies(expected: readonly Buffer[]): Promise<{ readonly copies: readonly number[]; readonly stored: number; readonly verifiable?: false }>;
+  /** The envelope the clients send with; default sender@wireprobe.test to sink@wireprobe.test. */
+  readonly envelope?: { readonly from: string; readonly to: readonly string[] };
+  /** SMTP AUTH credentials the clients log in with (a user's server); default none. Never shown. */
+  readonly auth?: { readonly user: string; readonly password: string };
+  /**
+   * Runs share its mailbox (a user's server): each run's messages carry a tag of their own in the
+   * subject and Message-ID, so one run never counts another's copies. Default: a mailbox per run.
+   */
+  readonly sharedMailbox?: true;
 }
 
 export interface FtpTarget extends TargetBase {
-  readonly login: { readonly user: string; readonly password: string; readonly dir: string };
-  /** The content of the file at remote `path`, or undefined. */
-  read(path: string): Promise<Buffer | undefined>;
+  /** `prefix`: put before every file name a run uses (a user's server: `wireprobe-...-`); default none. */
+  readonly login: { readonly user: string; readonly password: string; readonly dir: string; readonly prefix?: string };
+  /**
+   * The content of the file at remote `path`, or undefined; `unreadable`: it is there, but the server
+   * will not let the login read it back (a user's server), so the upload cannot be verified.
+   */
+  read(path: string): Promise<Buffer | undefined | 'unreadable'>;
+  /**
+   * Removes what the run left on the server before the verdict (a user's server: the uploads read back,
+   * the files put for downloads) and says what could not be removed, for the result's reason; default none.
+   */
+  tidy?(): Promise<string | undefined>;
 }
 
 /** A target, or why the scenario cannot run there (`n/a`). */
@@ -49,6 +71,23 @@ export interface Targets {
   startFtp(name: string, scenario: FtpScenario, files: Readonly<Record<string, Buffer>>): Promise<Started<FtpTarget>>;
 }
 
+/**
+ * One registry of several (the built-in servers, the user's own targets and configurations): each name
+ * is started by the first registry that has it.
+ */
+export function combineTargets(...registries: readonly Targets[]): Targets {
+  const owner = (protocol: Protocol, name: string): Targets => {
+    const found = registries.find((r) => r.names(protocol).includes(name));
+    if (!found) throw new Error(`unknown ${protocol} server "${name}"`);
+    return found;
+  };
+  return {
+    names: (protocol) => registries.flatMap((r) => r.names(protocol)),
+    startSmtp: (name, scenario) => owner('smtp', name).startSmtp(name, scenario),
+    startFtp: (name, scenario, files) => owner('ftp', name).startFtp(name, scenario, files),
+  };
+}
+
 /** The protocol a server name belongs to in `targets`, or undefined for an unknown name. */
 export function protocolOfServer(targets: Targets, name: string): Protocol | undefined {
   return (['smtp', 'ftp'] as const).find((p) => targets.names(p).includes(name));
@@ -56,5 +95,5 @@ export function protocolOfServer(targets: Targets, name: string): Protocol | und
 
 /** A remote path inside the login's upload directory. */
 export function remotePath(login: FtpTarget['login'], name: string): string {
-  return posix.join(login.dir, name);
+  return posix.join(login.dir, `${login.prefix ?? ''}${name}`);
 }

@@ -31,6 +31,16 @@ export interface Outcome {
 }
 
 /**
+ * An outcome a user expects of one client (a scenario file's `outcomes`): its kind, and where given its
+ * phase and reply code; what is left out matches anything.
+ */
+export interface PinnedOutcome {
+  readonly kind: OutcomeKind;
+  readonly phase?: Phase;
+  readonly code?: number;
+}
+
+/**
  * What a conformant client does. `fails`: reports a failure (RFC 5321 §3.8: a connection lost
  * mid-transaction is a temporary failure, never a success). `delivers`: reports success and the sink
  * holds the message exactly once.
@@ -113,6 +123,18 @@ interface ScenarioBase {
   /** Message (SMTP) or file (FTP) size in bytes. */
   readonly messageBytes: number;
   readonly timeouts?: Partial<Timeouts>;
+  /**
+   * `apart`: the verdict weighs time against this machine's speed (a throttle or a stall against client
+   * timeouts of a second or a few), so its runs go after the rest, with only each other in flight and
+   * never more than APART_CONCURRENCY at once (src/engine/run.ts), whatever the concurrency. Default
+   * `shared`: up to the concurrency at once, beside any other run.
+   */
+  readonly schedule?: 'shared' | 'apart';
+  /**
+   * Outcomes pinned per client name (FTP: also `client/mode`): that client's run is conformant when its
+   * outcome matches the pin, instead of by `expect`; integrity (nothing lost, nothing twice) still comes first.
+   */
+  readonly pinned?: Readonly<Record<string, PinnedOutcome>>;
 }
 
 /** An SMTP scenario: one message or several, sent by one client. */
@@ -157,6 +179,8 @@ export interface SinkReport {
   readonly intact: boolean;
   /** FTP: the SHA-256 sent and the one the receiving end holds (a partial file included), when they differ. */
   readonly sha256?: { readonly sent: string; readonly held: string };
+  /** What arrived cannot be seen (a user's server with no mailbox to read): copies and intact say nothing. */
+  readonly verifiable?: false;
 }
 
 /** FTP: what happened on each of the client's connections. */
@@ -189,6 +213,15 @@ export interface Accounting {
   readonly duplicated: number;
 }
 
+/**
+ * A user's own server configuration a run used (`--server postfix:./main.cf`): the file, and every
+ * setting of it the launcher replaced to run it here (`ours` says the value it ran with).
+ */
+export interface ServerConfig {
+  readonly file: string;
+  readonly overridden: ReadonlyArray<{ readonly key: string; readonly user: string; readonly ours: string }>;
+}
+
 /** One scenario run by one client against one server. */
 export interface Result {
   /** `scenarioId/column`, unique in a run. */
@@ -203,6 +236,8 @@ export interface Result {
   /** FTP: the data-connection mode the client ran in. */
   readonly mode?: FtpMode;
   readonly server: string;
+  /** The user's own configuration the server ran with, and what of it was overridden. */
+  readonly serverConfig?: ServerConfig;
   readonly title: string;
   readonly fault: Fault | null;
   readonly faultFired: boolean;

@@ -2,7 +2,7 @@
  * The verdict on one run: did the client do what a conformant client does, given what it reported
  * and what the server's sink holds? "Nothing lost, nothing twice" is checked for every scenario.
  */
-import type { Accounting, Expect, FtpReport, Outcome, SinkReport, Verdict } from './types.js';
+import type { Accounting, Expect, FtpReport, Outcome, PinnedOutcome, SinkReport, Verdict } from './types.js';
 import { formatOutcome } from './outcome-format.js';
 
 export interface Judged {
@@ -22,26 +22,41 @@ export interface Evidence {
   readonly messages?: Accounting;
   /** How the client broke framing rules, if it did. */
   readonly violations?: readonly string[];
+  /** The outcome the user pinned for this client: it replaces the rule (not the integrity checks). */
+  readonly pinned?: PinnedOutcome;
 }
 
-/** Judges one run. Unfired is never a pass; integrity and duplicates are checked before the rule. */
-export function judge({ expect, unfired, steps, outcome, sink, messages, violations = [] }: Evidence): Judged {
+/** Ends every reason when what arrived cannot be seen (SinkReport.verifiable false). */
+export const NOT_VERIFIABLE = 'delivery not verifiable: give --maildir DIR to check what arrived';
+
+/**
+ * Judges one run. Unfired is never a pass; integrity and duplicates are checked before the rule. With a
+ * sink that cannot be verified, the client's outcome alone, and the reason says so instead of claiming delivery.
+ */
+export function judge(evidence: Evidence): Judged {
+  const judged = judgeVerified(evidence);
+  return evidence.sink.verifiable === false ? { ...judged, reason: `${judged.reason.replace(/\.$/, '')}; ${NOT_VERIFIABLE}` } : judged;
+}
+
+function judgeVerified({ expect, unfired, steps, outcome, sink, messages, violations = [], pinned }: Evidence): Judged {
   const saw = formatOutcome(outcome);
-  if (messages) return judgeAccounts(expect, unfired, outcome, sink, messages);
+  const verifiable = sink.verifiable !== false;
+  if (messages) return judgeAccounts(expect, unfired, outcome, sink, messages, pinned);
   if (expect.wellFormed && violations.length > 0) return deviates(`the client ${violations[0]}`);
   const must = expect.mustSend;
   if (unfired && must && !steps.has(must.step)) return deviates(`never sent ${must.step}, so the fault waiting on it could not fire; ${must.rule}`);
   if (unfired) return { verdict: 'unfired', reason: `the fault never fired; the client saw ${saw}` };
   if (sink.copies > 1) return deviates(`duplicate delivery: the server accepted ${sink.copies} copies`);
   if (sink.copies > 0 && !sink.intact) return deviates('the server accepted a message whose size or SHA-256 differs from what was sent');
-  if (outcome.kind === 'delivered' && sink.copies === 0) return deviates('reported delivered, but the server holds no copy: the message is lost');
+  if (verifiable && outcome.kind === 'delivered' && sink.copies === 0) return deviates('reported delivered, but the server holds no copy: the message is lost');
+  if (pinned) return byPin(pinned, outcome, '');
   if (outcome.kind === 'hung') {
     const held = sink.copies === 1 ? ' The server holds the message: a retry after the kill delivers it twice.' : '';
     return deviates(`never reported anything: still waiting at the deadline (${outcome.phase}); ${expect.rule}.${held}`);
   }
   if (expect.client === 'delivers') {
     return outcome.kind === 'delivered'
-      ? { verdict: 'conformant', reason: `delivered exactly once; ${expect.rule}` }
+      ? { verdict: 'conformant', reason: `${verifiable ? 'delivered exactly once' : 'reported delivered'}; ${expect.rule}` }
       : deviates(`did not deliver (${saw})${sink.copies === 1 ? ', yet the server holds the message: a retry delivers it twice' : ''}; ${expect.rule}`);
   }
   if (outcome.kind === 'delivered') return deviates(`reported success although the transaction was cut (${outcome.phase}); ${expect.rule}`);
@@ -50,7 +65,7 @@ export function judge({ expect, unfired, steps, outcome, sink, messages, violati
 }
 
 /** Several messages: nothing acknowledged lost, nothing twice, nothing corrupted, no hang. */
-function judgeAccounts(expect: Expect, unfired: boolean, outcome: Outcome, sink: SinkReport, m: Accounting): Judged {
+function judgeAccounts(expect: Expect, unfired: boolean, outcome: Outcome, sink: SinkReport, m: Accounting, pinned?: PinnedOutcome): Judged {
   const retries = m.retried > 0 ? ` after ${m.retried} retries` : '';
   const tally = `${m.reportedDelivered} of ${m.sent} reported delivered${retries}, ${m.reportedFailed} reported failed`;
   if (unfired) return { verdict: 'unfired', reason: `the fault never fired; ${tally}` };
@@ -63,12 +78,29 @@ function judgeAccounts(expect: Expect, unfired: boolean, outcome: Outcome, sink:
     );
   }
   if (!sink.intact) return deviates(`the server holds a message whose size or SHA-256 differs from what was sent; ${tally}`);
+  if (pinned) return byPin(pinned, outcome, `; ${tally}`);
   const failures = m.reportedFailed > 0 ? ` (first failure: ${formatOutcome(outcome)})` : '';
-  return { verdict: 'conformant', reason: `${tally}${failures}, none lost, none twice; ${expect.rule}` };
+  const checked = sink.verifiable === false ? '' : ', none lost, none twice';
+  return { verdict: 'conformant', reason: `${tally}${failures}${checked}; ${expect.rule}` };
 }
 
 function deviates(reason: string): Judged {
   return { verdict: 'deviates', reason };
+}
+
+/** A pin as the user would write it: `reset@data`, `reply 451@rcpt`, `closed` (any phase). */
+export function formatPin(pin: PinnedOutcome): string {
+  return `${pin.kind}${pin.code === undefined ? '' : ` ${pin.code}`}${pin.phase === undefined ? '' : `@${pin.phase}`}`;
+}
+
+/** The outcome against the user's pin: each field the pin gives must match. `more`: what else to say. */
+function byPin(pin: PinnedOutcome, outcome: Outcome, more: string): Judged {
+  const matches =
+    pin.kind === outcome.kind && (pin.code === undefined || pin.code === outcome.code) && (pin.phase === undefined || pin.phase === outcome.phase);
+  const got = formatOutcome(outcome);
+  return matches
+    ? { verdict: 'conformant', reason: `got the pinned outcome ${formatPin(pin)} (${got})${more}` }
+    : deviates(`pinned ${formatPin(pin)}, got ${got}${more}`);
 }
 
 /**
@@ -85,6 +117,8 @@ export interface Transferred {
   /** SHA-256 and size of what the receiving end holds (the server's file, or the download), if anything. */
   readonly held?: string;
   readonly heldBytes?: number;
+  /** An upload the server holds but will not let the login read back: what it holds is unknown. */
+  readonly unverifiable?: true;
 }
 
 export interface FtpEvidence {
@@ -94,6 +128,8 @@ export interface FtpEvidence {
   readonly transferred: readonly Transferred[];
   readonly download: boolean;
   readonly ftp: FtpReport;
+  /** The outcome the user pinned for this client (and mode): it replaces the rule, after integrity. */
+  readonly pinned?: PinnedOutcome;
 }
 
 /**
@@ -103,12 +139,20 @@ export interface FtpEvidence {
  * client recovered on its own: it reconnected, resumed, and the whole file arrived intact), `accounts`
  * (parallel transfers: each reported complete is intact, the rest reported failed).
  */
-export function judgeFtp({ expect, unfired, outcome, transferred, download, ftp }: FtpEvidence): Judged {
+export function judgeFtp(evidence: FtpEvidence): Judged {
+  const judged = judgeTransfers(evidence);
+  return evidence.transferred.some((t) => t.unverifiable) ? { ...judged, reason: `${judged.reason}; ${NOT_READ_BACK}` } : judged;
+}
+
+/** Ends the reason when an upload could not be read back (Transferred.unverifiable). */
+export const NOT_READ_BACK = 'upload not verifiable: the server does not let the login read back what it stored';
+
+function judgeTransfers({ expect, unfired, outcome, transferred, download, ftp, pinned }: FtpEvidence): Judged {
   const saw = formatOutcome(outcome);
   const retries = ftp.sessions > 1 || ftp.transfers > transferred.length ? ` (${ftp.sessions} connections, ${ftp.transfers} transfer commands)` : '';
   if (unfired && !expect.unfiredFine) return { verdict: 'unfired', reason: `the fault never fired; the client saw ${saw}` };
   const fine = unfired ? `the fault never fired: ${expect.unfiredFine}; ` : '';
-  const bad = transferred.find((t) => t.reported && t.held !== t.sent);
+  const bad = transferred.find((t) => t.reported && !t.unverifiable && t.held !== t.sent);
   if (bad) {
     const where = download ? 'it received' : 'the server holds';
     const held = bad.held === undefined ? 'nothing' : `${bad.heldBytes} bytes with SHA-256 ${bad.held}`;
@@ -117,6 +161,7 @@ export function judgeFtp({ expect, unfired, outcome, transferred, download, ftp 
       `${fine}reported the ${download ? 'download' : 'upload'} complete, but ${where} ${held}, not the ${bad.bytes} bytes with SHA-256 ${bad.sent} that ${what}`,
     );
   }
+  if (pinned) return byPin(pinned, outcome, retries);
   if (outcome.kind === 'hung') return deviates(`${fine}never reported anything: still waiting at the deadline (${outcome.phase})${retries}; ${expect.rule}`);
   const done = transferred.filter((t) => t.reported).length;
   if (expect.client === 'accounts') {
@@ -125,7 +170,10 @@ export function judgeFtp({ expect, unfired, outcome, transferred, download, ftp 
   }
   if (expect.client === 'delivers') {
     return outcome.kind === 'delivered'
-      ? { verdict: 'conformant', reason: `${fine}transferred intact${retries}; ${expect.rule}` }
+      ? {
+          verdict: 'conformant',
+          reason: `${fine}${transferred.some((t) => t.unverifiable) ? 'reported complete' : 'transferred intact'}${retries}; ${expect.rule}`,
+        }
       : deviates(`${fine}did not complete the transfer (${saw})${retries}; ${expect.rule}`);
   }
   // Integrity is checked above: a success here is the whole file, intact. Reached over more sessions or
@@ -133,7 +181,11 @@ export function judgeFtp({ expect, unfired, outcome, transferred, download, ftp 
   const reconnected = ftp.sessions > transferred.length; // parallel transfers open a session each
   if (outcome.kind === 'delivered' && (reconnected || ftp.data.connections > transferred.length)) {
     const how = reconnected ? 'reconnected and resumed' : 'opened a new data connection';
-    const whole = download ? 'the whole file arrived intact' : 'the server holds the whole file intact';
+    const whole = download
+      ? 'the whole file arrived intact'
+      : transferred.some((t) => t.unverifiable)
+        ? 'reported it complete'
+        : 'the server holds the whole file intact';
     return { verdict: 'conformant', reason: `${fine}recovered on its own: ${how}, and ${whole}${retries}; ${expect.rule}` };
   }
   if (outcome.kind === 'delivered') return deviates(`${fine}reported success although the transfer was cut (${outcome.phase})${retries}; ${expect.rule}`);

@@ -1,8 +1,10 @@
 /**
  * Reply: the proxy answers in the server's place (e.g. `421` at the greeting, `552` mid-body, `454`
  * to STARTTLS), then goes on, closes or resets. Replies are formatted per RFC 5321 §4.2.
- * The reply is sent when the trigger fires: if the client pipelined commands before the caught one
- * (RFC 2920) and the server has not answered them yet, it arrives ahead of those answers.
+ * Replies keep their order (RFC 2920 §3.1, §3.2): at a `before X` trigger, if the client pipelined
+ * commands before X that the server has not answered yet, the reply waits for those answers, and
+ * `then` acts after it (src/proxy/reply-order.ts); with `close` or `reset` nothing more reaches the server.
+ * Elsewhere (`after` triggers, in place of a server reply) it is sent when the trigger fires.
  */
 import type { Link } from './link.js';
 import type { FaultBase } from './base.js';

@@ -16,27 +16,52 @@ export interface ThrottleFault extends FaultBase {
 /** Pieces are released 20 times a second, so the rate is smooth at every scale. */
 const TICKS_PER_SECOND = 20;
 
+/**
+ * The burst bound: after a late timer the throttle sends what it owes at once, at most this many
+ * seconds of bytes (and at least one piece). Timers late by up to this much (event-loop lag under
+ * load) cost nothing; a longer pause (a stopped process) is not made up, so a burst stays bounded.
+ */
+const CATCH_UP_SECONDS = 1;
+
 /** A Transform that releases bytes no faster than `bytesPerSecond`, with backpressure upstream. */
-export function createThrottle(bytesPerSecond: number): Transform {
+export function createThrottle(bytesPerSecond: number, now: () => number = () => performance.now()): Transform {
   if (!(bytesPerSecond > 0)) throw new RangeError(`throttle needs a rate above 0 bytes/s, got ${bytesPerSecond}`);
   const piece = Math.max(1, Math.floor(bytesPerSecond / TICKS_PER_SECOND));
-  let nextAt = 0;
+  const catchUp = Math.max(piece, bytesPerSecond * CATCH_UP_SECONDS);
+  // A token bucket: `tokens` bytes may go at `stamp`, and it earns the rate since, up to `catchUp`.
+  // A late timer finds its lateness earned, so the average rate holds however late the timers are.
+  let tokens = piece;
+  let stamp: number | undefined;
+  // While waiting for input (not for time) the bucket earns at most one piece more than it held, so a
+  // quiet link starts like a fresh one, yet a short gap between chunks under load is not lost either.
+  let idleCeiling: number | undefined;
   let timer: NodeJS.Timeout | undefined;
+  const refill = (at: number): void => {
+    if (stamp !== undefined) tokens = Math.min(catchUp, tokens + ((at - stamp) * bytesPerSecond) / 1000);
+    stamp = at;
+  };
   const send = (stream: Transform, chunk: Buffer, pos: number, done: TransformCallback): void => {
-    const wait = nextAt - Date.now();
-    if (wait > 0) {
-      timer = setTimeout(() => send(stream, chunk, pos, done), wait);
+    timer = undefined;
+    refill(now());
+    const need = Math.min(chunk.length - pos, piece);
+    if (tokens < need) {
+      timer = setTimeout(() => send(stream, chunk, pos, done), ((need - tokens) * 1000) / bytesPerSecond);
       return;
     }
-    nextAt = Math.max(nextAt, Date.now());
-    const end = Math.min(chunk.length, pos + piece);
+    const end = Math.min(chunk.length, pos + Math.floor(tokens));
+    tokens -= end - pos;
     stream.push(chunk.subarray(pos, end));
-    nextAt += ((end - pos) * 1000) / bytesPerSecond;
     if (end < chunk.length) send(stream, chunk, end, done);
-    else done();
+    else {
+      idleCeiling = tokens + piece;
+      done();
+    }
   };
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
+      refill(now());
+      if (idleCeiling !== undefined) tokens = Math.min(tokens, idleCeiling);
+      idleCeiling = undefined;
       send(this, chunk, 0, done);
     },
     destroy(error, done) {

@@ -13,7 +13,11 @@ export type SizeInput = number | string;
 
 /**
  * Which messages (SMTP) or transfers (FTP) a fault or plan is for. Every field given must match; a
- * string matches exactly (case-insensitively for addresses), a RegExp anywhere.
+ * string matches exactly (case-insensitively for addresses), a RegExp anywhere. The command in hand
+ * decides: MAIL decides `from`, each RCPT `rcpt` (with `from` if given), the transfer command `path`;
+ * so a matched fault fires only at triggers at or after that command (`reply 451 before RCPT` with
+ * `rcpt` fires at the matching RCPT, never at MAIL). A matched fault lasts to the end of its
+ * transaction (the reply to the final dot, RSET, a new MAIL) or transfer (its final reply).
  */
 export interface MessageMatch {
   /** SMTP: the MAIL FROM address. */
@@ -31,7 +35,11 @@ export interface ArmOptions {
    * everything that connects to it); default every connection.
    */
   readonly connection?: number;
-  /** Only transactions (SMTP) or transfers (FTP) matching this; default all. */
+  /**
+   * Only transactions (SMTP) or transfers (FTP) matching this; default all. Applies on connections
+   * accepted after it was armed. Parallel tests sharing one server are kept apart only by `match`
+   * (connection numbers are shared by everything that connects), or by a server each.
+   */
   readonly match?: MessageMatch;
 }
 
@@ -39,7 +47,7 @@ export interface ArmOptions {
 export interface SessionEnding {
   /** Who closed or cut first. */
   readonly by: 'client' | 'server' | 'proxy';
-  /** How the client's connection was ended toward it. */
+  /** How the client's connection ended: the proxy's RST or FIN to it, or the client's own when it left first. */
   readonly how: 'rst' | 'fin';
 }
 
@@ -82,7 +90,7 @@ export interface ReceivedUpload {
   readonly complete: boolean;
   /** The connection number whose control session stored it. */
   readonly session: number;
-  /** The file as stored, read from the spool on demand. */
+  /** The file now at `path`, read from the spool on demand (a later upload to that path replaces it). */
   raw(): Promise<Buffer>;
 }
 
@@ -94,12 +102,16 @@ export interface Controllable {
   readonly port: number;
   /** Every connection so far, in connection order (a live view). */
   readonly sessions: readonly SessionRecord[];
-  /** Adds a fault, for every later connection or as `options` says. */
+  /**
+   * Adds a fault, for every later connection or as `options` says. A connection's faults are looked
+   * up as it is accepted: an open connection keeps those it was accepted with.
+   */
   arm(fault: FaultInput, options?: ArmOptions): void;
   /**
    * One entry per connection (or per matching message or transfer with `match`), in order: the 1st
    * gets `faults[0]`, the 2nd `faults[1]`...; `'pass'` leaves one untouched; past the end, nothing.
-   * Counting starts with the first connection (or matching message) after the call.
+   * Counting starts with the first connection (or matching message) after the call. Plans are
+   * deterministic: nothing in wireprobe draws at random, so a test replays the same way every run.
    */
   plan(faults: readonly (FaultInput | 'pass')[], options?: Pick<ArmOptions, 'match'>): void;
   /** Removes every armed fault and plan (the start-up faults included); open sessions keep theirs. */
@@ -108,21 +120,26 @@ export interface Controllable {
   close(): Promise<void>;
 }
 
-export interface StartSmtpOptions {
+/** What every start takes: the faults from the start, where to listen, how much to keep. */
+export interface StartCommonOptions {
+  /** Faults for every connection from the start (arm, plan and disarm change them later). */
   readonly faults?: readonly FaultInput[];
+  /** Address to listen on; default 127.0.0.1. */
+  readonly host?: string;
+  /** Port for clients; default 0 (any free port). */
+  readonly port?: number;
+  /** Messages or uploads kept (older ones only counted); default all. */
+  readonly keep?: number;
+  /** Aborting it removes the spool folder at once (a Ctrl-C handler's job); default never. */
+  readonly signal?: AbortSignal;
+}
+
+export interface StartSmtpOptions extends StartCommonOptions {
   /** Advertised as SIZE; larger messages get 552; default none. */
   readonly sizeLimit?: SizeInput;
   /** AUTH PLAIN/LOGIN with these users; `required: true` answers 530 to MAIL without it. */
   readonly auth?: { readonly users: Readonly<Record<string, string>>; readonly required?: boolean };
   readonly tls?: 'off' | 'starttls';
-  /** Address to listen on; default 127.0.0.1. */
-  readonly host?: string;
-  /** Port for clients; default 0 (any free port). */
-  readonly port?: number;
-  /** Messages kept (older ones only counted); default all. */
-  readonly keep?: number;
-  /** Seed for any fault that draws at random; default none (no randomness). */
-  readonly seed?: number;
 }
 
 export interface SmtpMock extends Controllable {
@@ -137,8 +154,7 @@ export interface SmtpMock extends Controllable {
   clearMessages(): void;
 }
 
-export interface StartFtpOptions {
-  readonly faults?: readonly FaultInput[];
+export interface StartFtpOptions extends StartCommonOptions {
   /** Known users, name to password; default anonymous only. */
   readonly users?: Readonly<Record<string, string>>;
   readonly anonymous?: 'off' | 'read' | 'write';
@@ -147,10 +163,6 @@ export interface StartFtpOptions {
   /** 'off' refuses PORT/EPRT (502). */
   readonly active?: 'on' | 'off';
   readonly epsv?: 'on' | 'off' | 'unknown';
-  readonly host?: string;
-  readonly port?: number;
-  readonly keep?: number;
-  readonly seed?: number;
 }
 
 export interface FtpMock extends Controllable {
@@ -168,7 +180,10 @@ export interface StartProxyOptions {
   readonly faults?: readonly FaultInput[];
   readonly host?: string;
   readonly port?: number;
-  readonly seed?: number;
+  /** How long the target may take to connect and greet before a client gets 421 in its place, ms; default 10000, 0 for none. */
+  readonly upstreamTimeoutMs?: number;
+  /** Finished sessions kept in `sessions` (older ones are only counted); default all. */
+  readonly keep?: number;
 }
 
 export type ProxyControl = Controllable;

@@ -13,25 +13,23 @@
  * stored a truncated file as if it were complete.
  */
 import { DataOpener, openLoggedIn, type FtpSession } from './ftp-control.js';
-import { finding, merge, seconds, skipped } from './finding.js';
-import { codeOf, probeFileName, said } from './ftp-shared.js';
+import { seconds, skipped } from './finding.js';
+import { codeOf, said } from './ftp-shared.js';
 import { rfcOf } from './ids.js';
-import { DATA_TROUBLE, remove, UPLOAD_DIRS } from './ftp-integrity.js';
+import { type Judged, probeFileFinding } from './ftp-cleanup.js';
+import { DATA_TROUBLE, UPLOAD_DIRS } from './ftp-integrity.js';
 import { Payload } from './ftp-payload.js';
 import type { RawConnection, Read } from './raw.js';
 import type { Reply } from '../protocol/reply.js';
-import type { Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
+import type { Finding, ProbeContext, ProbeLimits, ProbeTarget } from './types.js';
 
 const ID = 'ftp.data-timeout';
 const RFC = rfcOf(ID);
 /** Octets sent before the stall: a transfer that has visibly started. */
 const STARTED_OCTETS = 64 * 1024;
 
-type Transcript = { sent: string[]; received: string[] };
-type Judged = { status: FindingStatus; advice: string; value?: string };
-
 /** The data-timeout check, as a check group of its own (its own session and file). */
-export async function ftpDataTimeoutChecks(target: ProbeTarget, limits: ProbeLimits): Promise<Finding[]> {
+export async function ftpDataTimeoutChecks(target: ProbeTarget, limits: ProbeLimits, context: ProbeContext = {}): Promise<Finding[]> {
   const bound = limits.maxDataIdleSeconds ?? 0;
   if (!(bound > 0))
     return [
@@ -43,43 +41,25 @@ export async function ftpDataTimeoutChecks(target: ProbeTarget, limits: ProbeLim
     ];
   const opened = await openLoggedIn(target, limits);
   if (!opened.ok) return [skipped(ID, RFC, opened.why)];
-  let s = opened.session;
-  const name = probeFileName();
-  let path: string | undefined;
-  let judged: Judged | undefined;
-  let transcript: Transcript = { sent: [], received: [] };
-  try {
-    const r = await stall(s, name, bound, limits);
-    path = r.path;
-    judged = r.judged;
-    transcript = s.take();
-  } finally {
-    if (path !== undefined) {
-      const removed = await remove(s, path, target, limits);
-      s = removed.session;
-      transcript = merge(transcript, removed.transcript, 'cleanup');
-      if (judged && !removed.ok) {
-        judged = {
-          ...judged,
-          status: judged.status === 'pass' ? 'warn' : judged.status,
-          advice: `${judged.advice.replace(/\.$/, '')}; the probe could not delete its partial file ${name} (${removed.said}): remove it by hand.`,
-        };
-      } else if (judged) judged = { ...judged, advice: `${judged.advice.replace(/\.$/, '')}; the partial file was deleted.` };
-    }
-    await s.quit();
-  }
-  const j = judged ?? { status: 'fail' as FindingStatus, advice: 'The check stopped early.' };
-  return [finding(ID, j.status, RFC, j.advice, transcript, j.value)];
+  const check = { id: ID, rfc: RFC, noun: 'partial file' as const };
+  return [await probeFileFinding(check, opened.session, target, limits, context, (s, file, wrote) => stall(s, file, bound, limits, wrote, context.signal))];
 }
 
 /** STOR (in the first directory that takes it), a first piece, then silence until the server acts or the bound. */
-async function stall(s: FtpSession, name: string, boundSeconds: number, limits: ProbeLimits): Promise<{ path?: string; judged: Judged }> {
+async function stall(
+  s: FtpSession,
+  name: string,
+  boundSeconds: number,
+  limits: ProbeLimits,
+  wrote: (path: string) => void,
+  stop?: AbortSignal,
+): Promise<Judged> {
   await s.command('TYPE I');
   const opener = new DataOpener(s);
   let refusal = '';
   for (const dir of UPLOAD_DIRS) {
     const plan = await opener.open();
-    if (!plan) return { judged: { status: 'skip', advice: 'Not run: no data connection could be made (see ftp.pasv-connect, ftp.epsv, ftp.active).' } };
+    if (!plan) return { status: 'skip', advice: 'Not run: no data connection could be made (see ftp.pasv-connect, ftp.epsv, ftp.active).' };
     const path = `${dir}${name}`;
     try {
       const first = await s.command(`STOR ${path}`);
@@ -88,20 +68,29 @@ async function stall(s: FtpSession, name: string, boundSeconds: number, limits: 
         refusal ||= said(first);
         continue;
       }
-      if (!first.ok || code >= 200) return { path, judged: { status: 'skip', advice: `Not run: STOR got ${said(first)} (see ftp.integrity).` } };
+      wrote(path);
+      if (!first.ok || code >= 200) return { status: 'skip', advice: `Not run: STOR got ${said(first)} (see ftp.integrity).` };
       const data = await plan.connection(limits.replyTimeoutMs);
-      if (!data.ok) return { path, judged: { status: 'skip', advice: `Not run: the data connection was never made (${data.event}).` } };
+      if (!data.ok) return { status: 'skip', advice: `Not run: the data connection was never made (${data.event}).` };
       const piece = new Payload(STARTED_OCTETS).pieces().next().value ?? Buffer.alloc(0);
       await data.conn.write(piece, { show: [] });
       s.conn.note(`[data: ${piece.length} octets sent, then nothing for at most ${boundSeconds} s]`);
-      return { path, judged: await watch(s, data.conn, boundSeconds * 1000, limits.replyTimeoutMs) };
+      // Interrupted: the stall ends at once (an RST, never a FIN that would store the partial file as
+      // complete) and the partial file is deleted.
+      const abort = (): void => data.conn.reset();
+      stop?.addEventListener('abort', abort, { once: true });
+      if (stop?.aborted) abort();
+      try {
+        const judged = await watch(s, data.conn, boundSeconds * 1000, limits.replyTimeoutMs);
+        return stop?.aborted ? { status: 'skip', advice: 'Not finished: the probe was interrupted.' } : judged;
+      } finally {
+        stop?.removeEventListener('abort', abort);
+      }
     } finally {
       plan.close();
     }
   }
-  return {
-    judged: { status: 'skip', advice: `Not run: uploads are refused (${refusal}, also in pub/ and incoming/), and the stall is measured on an upload.` },
-  };
+  return { status: 'skip', advice: `Not run: uploads are refused (${refusal}, also in pub/ and incoming/), and the stall is measured on an upload.` };
 }
 
 /** Waits for the first sign that the server gave up on the stalled upload, then for the rest of it. */

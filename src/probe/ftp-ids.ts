@@ -15,8 +15,11 @@
  * | ftp.epsv           | EPSV, connect, LIST; at the end EPSV ALL then PASV, PORT, EPRT (no transfer) | 229, 150 … 226; each refused after EPSV ALL | the EPSV port, the refusal's code, or `PORT accepted after EPSV ALL` |
  * | ftp.active         | PORT (EPRT over IPv6) to the probe's listener, LIST  | 200, the server connects back, 226          | the reply code to PORT/EPRT |
  * | ftp.port-bounce    | PORT 127.0.0.2,<unused port> (no transfer follows)   | refused (4xx/5xx) (RFC 2577)                | the reply code |
+ * | ftp.pasv-range     | 8 PASV/EPSV in turn, each port connected to and closed (no transfer) | every port accepts a connection | `low-high (N seen)` |
+ * | ftp.mlsd           | FEAT; if MLST is listed: MLSD over a data connection, MLST of a file it listed (or of the directory) | 150 … 226, each entry's facts parse; MLST 250 with one entry | MLSD entries |
  * | ftp.integrity      | TYPE I, STOR wireprobe-probe-<random>.bin (limits.uploadOctets random octets, default 8 MiB), SIZE, MDTM, RETR, DELE | 226, SIZE = octets sent, the download's SHA-256 matches, deleted | octets the server holds |
  * | ftp.resume         | EPSV/PASV + connect, then REST n + RETR; APPE + RETR | 350 then only the last octets; APPE adds in place | octets received after REST |
+ * | ftp.quota          | with limits.quotaOctets: TYPE I, STOR wireprobe-probe-<random>.bin of up to that many octets, SIZE, DELE | 452/552 with text, or all taken and SIZE equal | `552 after N octets`, `no limit within N octets` |
  * | ftp.data-timeout   | STOR, 64 KiB, then nothing (at most limits.maxDataIdleSeconds; skipped at 0), DELE | 426 (or 421) when the server gives up, or still open at the bound | `closed after N s idle with 426`, `still open after N s` |
  * | ftp.idle-timeout   | log in, then silence (at most limits.maxIdleSeconds; skipped at 0) | 421 then close, or none within the wait | seconds until the 421 / close |
  * | ftp.session-limit  | sessions opened and logged in one at a time, up to limits.maxSessions | refusal by 421 (530 at PASS warns; RST, silent close or no greeting fail), or no limit | sessions admitted |
@@ -61,6 +64,16 @@ export const FTP_FINDINGS = [
     checks: 'PORT naming a third-party address (127.0.0.2, nothing listening) is refused (value: code)',
   },
   {
+    id: 'ftp.pasv-range',
+    rfc: 'RFC 959 §3.2, §4.1.2; RFC 2428 §3; vsftpd pasv_min_port/pasv_max_port, proftpd PassivePorts, pure-ftpd -p',
+    checks: '8 PASV/EPSV in turn: the span of passive ports handed out (value: `30000-30009 (8 seen)`); each accepts a connection',
+  },
+  {
+    id: 'ftp.mlsd',
+    rfc: 'RFC 3659 §7',
+    checks: 'when FEAT lists MLST: MLSD gets 150 … 226 and every entry parses (type, size, modify); MLST gets 250 with one entry (value: MLSD entries)',
+  },
+  {
     id: 'ftp.integrity',
     rfc: 'RFC 959 §4.1.3; RFC 3659 §3, §4',
     checks:
@@ -70,6 +83,12 @@ export const FTP_FINDINGS = [
     id: 'ftp.resume',
     rfc: 'RFC 3659 §5; RFC 959 §4.1.3',
     checks: 'data connection, then REST n right before RETR brings only the rest (value: octets); APPE appends in place',
+  },
+  {
+    id: 'ftp.quota',
+    rfc: 'RFC 959 §4.2, §5.4',
+    checks:
+      'with --quota-probe SIZE: an upload of up to SIZE octets (unique name, deleted after) is refused with 452 or 552 and text, or taken whole; a 226 for a truncated file, a reset or silence fails (value: `552 after N octets`, `no limit within N octets`)',
   },
   {
     id: 'ftp.data-timeout',

@@ -19,11 +19,10 @@ import { randomBytes } from 'node:crypto';
 import { formatSize } from '../util/units.js';
 import { DataOpener, openLoggedIn, type DataPlan, type FtpSession, type Transfer } from './ftp-control.js';
 import { finding, merge, seconds, skipped } from './finding.js';
-import { codeOf, probeFileName, said } from './ftp-shared.js';
+import { codeOf, said } from './ftp-shared.js';
 import { rfcOf } from './ids.js';
 import { Payload } from './ftp-payload.js';
-import { remove, type Transcript } from './ftp-cleanup.js';
-export { remove } from './ftp-cleanup.js';
+import { type Cleanup, type Transcript, withCleanup, withProbeFile } from './ftp-cleanup.js';
 import { DEFAULT_UPLOAD_OCTETS, type Finding, type FindingStatus, type ProbeContext, type ProbeLimits, type ProbeTarget } from './types.js';
 
 const RFC = { integrity: rfcOf('ftp.integrity'), resume: rfcOf('ftp.resume') } as const;
@@ -50,99 +49,68 @@ function pace(octets: number, ms: number): string {
  * the remaining steps and goes straight to the DELE (each wait bounded by limits.replyTimeoutMs).
  */
 export async function ftpIntegrityChecks(target: ProbeTarget, limits: ProbeLimits, context: ProbeContext = {}): Promise<Finding[]> {
-  const stop = context.signal;
   const opened = await openLoggedIn(target, limits);
   if (!opened.ok) return [skipped('ftp.integrity', RFC.integrity, opened.why), skipped('ftp.resume', RFC.resume, opened.why)];
-  let s = opened.session;
-  const name = probeFileName();
-  /** Where the file went (once a STOR got past its first reply): what DELE must remove. */
-  let path: string | undefined;
-  let integrity: { status: FindingStatus; advice: string; value?: number; transcript: Transcript } | undefined;
-  let resume: Finding | undefined;
-  let cleanup: { ok: boolean; said: string; transcript: Transcript } | undefined;
-  const interrupted = (): boolean => {
-    if (!stop?.aborted) return false;
-    integrity ??= { status: 'skip', advice: 'Not finished: the probe was interrupted.', transcript: s.take() };
-    resume ??= skipped('ftp.resume', RFC.resume, 'Not run: the probe was interrupted.');
-    return true;
-  };
-  const steps = async (): Promise<void> => {
-    await s.command('TYPE I');
-    const feat = await s.command('FEAT');
-    const restAdvertised = feat.ok && feat.value.code === 211 && feat.value.lines.some((l) => /^\s*REST\s+STREAM/i.test(l));
-    const data = new DataOpener(s);
-    const payload = new Payload(limits.uploadOctets ?? DEFAULT_UPLOAD_OCTETS);
-    const up = await upload(s, data, name, payload, stop);
-    path = up.path;
-    if (interrupted()) return;
-    if (!up.ok) {
-      integrity = { ...up.result, transcript: s.take() };
-      resume = skipped('ftp.resume', RFC.resume, 'Not run: the upload did not succeed (see ftp.integrity).');
-      return;
-    }
-    const stored = up.path;
-    const size = await s.command(`SIZE ${stored}`);
-    await s.command(`MDTM ${stored}`);
-    const down = await download(s, data, `RETR ${stored}`);
-    if (interrupted()) return;
-    const judged = judgeIntegrity(payload, size, down, stored, up.ms);
-    integrity = { ...judged, transcript: s.take() };
-    if (s.stale) {
-      resume = skipped('ftp.resume', RFC.resume, 'Not run: the session stopped answering in step (see ftp.integrity).');
-      return;
-    }
-    // REST and APPE are judged against the uploaded octets: a server that did not keep them is reported
-    // by ftp.integrity, and what it holds instead is not known here.
-    resume = judged.intact
-      ? await resumeCheck(s, data, stored, payload, restAdvertised, stop)
-      : skipped(
-          'ftp.resume',
-          RFC.resume,
-          `Not run: the file could not be read back as uploaded (see ftp.integrity), so a resumed transfer has nothing to be compared with.`,
-        );
-  };
-  const cut = (): void => s.cut();
-  stop?.addEventListener('abort', cut, { once: true });
-  try {
-    await steps();
-  } finally {
-    stop?.removeEventListener('abort', cut);
-    // Even when a step failed or threw: the probe leaves nothing behind if the server lets it.
-    if (path !== undefined) {
-      const removed = await remove(s, path, target, limits);
-      s = removed.session;
-      cleanup = removed;
-      if (!removed.ok) context.onLeftBehind?.(path, removed.said);
-    }
-    await s.quit();
-  }
+  const { value, cleanup, name } = await withProbeFile(opened.session, target, limits, context, (s, file, wrote) =>
+    steps(s, file, wrote, limits, context.signal),
+  );
   // Built after the cleanup, whose outcome belongs to the integrity finding (a file left behind).
-  return build(integrity, resume, cleanup, name);
+  return build(value, cleanup, name);
+}
+
+type Integrity = { status: FindingStatus; advice: string; value?: number; transcript: Transcript };
+
+/** Upload, read back, then the resume check; an interrupt skips what is left. */
+async function steps(
+  s: FtpSession,
+  name: string,
+  wrote: (path: string) => void,
+  limits: ProbeLimits,
+  stop: AbortSignal | undefined,
+): Promise<{ integrity: Integrity; resume: Finding }> {
+  const interrupted = (integrity?: Integrity) => ({
+    integrity: integrity ?? { status: 'skip' as FindingStatus, advice: 'Not finished: the probe was interrupted.', transcript: s.take() },
+    resume: skipped('ftp.resume', RFC.resume, 'Not run: the probe was interrupted.'),
+  });
+  await s.command('TYPE I');
+  const feat = await s.command('FEAT');
+  const restAdvertised = feat.ok && feat.value.code === 211 && feat.value.lines.some((l) => /^\s*REST\s+STREAM/i.test(l));
+  const data = new DataOpener(s);
+  const payload = new Payload(limits.uploadOctets ?? DEFAULT_UPLOAD_OCTETS);
+  const up = await upload(s, data, name, payload, stop);
+  if (up.path !== undefined) wrote(up.path);
+  if (stop?.aborted) return interrupted();
+  if (!up.ok) {
+    return {
+      integrity: { ...up.result, transcript: s.take() },
+      resume: skipped('ftp.resume', RFC.resume, 'Not run: the upload did not succeed (see ftp.integrity).'),
+    };
+  }
+  const stored = up.path;
+  const size = await s.command(`SIZE ${stored}`);
+  await s.command(`MDTM ${stored}`);
+  const down = await download(s, data, `RETR ${stored}`);
+  if (stop?.aborted) return interrupted();
+  const judged = judgeIntegrity(payload, size, down, stored, up.ms);
+  const integrity = { ...judged, transcript: s.take() };
+  if (s.stale) return { integrity, resume: skipped('ftp.resume', RFC.resume, 'Not run: the session stopped answering in step (see ftp.integrity).') };
+  // REST and APPE are judged against the uploaded octets: a server that did not keep them is reported
+  // by ftp.integrity, and what it holds instead is not known here.
+  const resume = judged.intact
+    ? await resumeCheck(s, data, stored, payload, restAdvertised, stop)
+    : skipped(
+        'ftp.resume',
+        RFC.resume,
+        `Not run: the file could not be read back as uploaded (see ftp.integrity), so a resumed transfer has nothing to be compared with.`,
+      );
+  return { integrity, resume };
 }
 
 /** The two findings, the cleanup folded into integrity. */
-function build(
-  integrity: { status: FindingStatus; advice: string; value?: number; transcript: Transcript } | undefined,
-  resume: Finding | undefined,
-  cleanup: { ok: boolean; said: string; transcript: Transcript } | undefined,
-  name: string,
-): Finding[] {
-  const i = integrity ?? { status: 'fail' as FindingStatus, advice: 'The check stopped early.', transcript: { sent: [], received: [] } };
-  let status = i.status;
-  let advice = i.advice;
-  let transcript = i.transcript;
-  if (cleanup) {
-    transcript = merge(transcript, cleanup.transcript, 'cleanup');
-    if (cleanup.ok) advice = `${advice.replace(/\.$/, '')}; the probe's file was deleted.`;
-    else {
-      advice = `${advice.replace(/\.$/, '')}; the probe could not delete its file ${name} (${cleanup.said}): remove it by hand.`;
-      if (status === 'pass') status = 'warn';
-    }
-  }
-  return [
-    finding('ftp.integrity', status, RFC.integrity, advice, transcript, i.value),
-    resume ?? skipped('ftp.resume', RFC.resume, 'Not run: the check stopped early.'),
-  ];
+function build({ integrity, resume }: { integrity: Integrity; resume: Finding }, cleanup: Cleanup | undefined, name: string): Finding[] {
+  const i = withCleanup(integrity, cleanup, name);
+  const transcript = cleanup ? merge(i.transcript, cleanup.transcript, 'cleanup') : i.transcript;
+  return [finding('ftp.integrity', i.status, RFC.integrity, i.advice, transcript, i.value), resume];
 }
 
 /** STOR in the first directory that takes it. `path` is set once a STOR started (a file may exist). */

@@ -8,8 +8,15 @@ import { ftpDataTimeoutChecks } from './ftp-data-timeout.js';
 import { ftpIntegrityChecks } from './ftp-integrity.js';
 import { ftpLimitChecks } from './ftp-limits.js';
 import { ftpLoginChecks, ftpSessionUsable } from './ftp-login.js';
+import { ftpMlsdChecks } from './ftp-mlsd.js';
+import { ftpPasvRangeChecks } from './ftp-pasv-range.js';
+import { ftpQuotaChecks } from './ftp-quota.js';
 import { FINDINGS, type FindingId } from './ids.js';
 import { smtpDataGroup } from './smtp-data.js';
+import { smtpDropGroup } from './smtp-drop.js';
+import { smtpEarlyGroup } from './smtp-early.js';
+import { smtpLinesGroup } from './smtp-lines.js';
+import { smtpRcptGroup } from './smtp-rcpt.js';
 import { smtpGreetingGroup, smtpSessionUsable } from './smtp-greeting.js';
 import { smtpLimitsGroup } from './smtp-limits.js';
 import { smtpRelayGroup } from './smtp-relay.js';
@@ -25,8 +32,9 @@ export interface RegisteredGroup {
   readonly ids: readonly FindingId[];
   readonly run: CheckGroup;
   /**
-   * It changes the server and undoes that when interrupted (the FTP upload): after an interrupt it is
-   * awaited to its end; any other group is abandoned at once (an idle wait may be long). Default false.
+   * It changes the server and undoes that when interrupted (the FTP uploads of integrity, quota and data-timeout):
+   * after an interrupt it is awaited to its end; any other group is abandoned at once (an idle wait may
+   * be long). Default false.
    */
   readonly cleansUp?: boolean;
 }
@@ -37,11 +45,18 @@ export const CHECK_GROUPS: readonly RegisteredGroup[] = [
   { protocol: 'smtp', ids: ['smtp.starttls', 'smtp.starttls-injection', 'smtp.tls', 'smtp.auth'], run: smtpTlsGroup },
   { protocol: 'smtp', ids: ['smtp.size', 'smtp.pipelining', 'smtp.bare-lf'], run: smtpDataGroup },
   { protocol: 'smtp', ids: ['smtp.open-relay'], run: smtpRelayGroup },
+  { protocol: 'smtp', ids: ['smtp.early-talk'], run: smtpEarlyGroup },
+  { protocol: 'smtp', ids: ['smtp.line-length'], run: smtpLinesGroup },
+  { protocol: 'smtp', ids: ['smtp.rcpt-limit'], run: smtpRcptGroup },
+  { protocol: 'smtp', ids: ['smtp.drop-mid-data'], run: smtpDropGroup },
   { protocol: 'smtp', ids: ['smtp.session-limit', 'smtp.idle-timeout'], run: smtpLimitsGroup },
   { protocol: 'ftp', ids: ['ftp.greeting', 'ftp.login', 'ftp.feat'], run: ftpLoginChecks },
   { protocol: 'ftp', ids: ['ftp.pasv-address', 'ftp.pasv-connect', 'ftp.epsv', 'ftp.active', 'ftp.port-bounce'], run: ftpDataChecks },
+  { protocol: 'ftp', ids: ['ftp.pasv-range'], run: ftpPasvRangeChecks },
+  { protocol: 'ftp', ids: ['ftp.mlsd'], run: ftpMlsdChecks },
   { protocol: 'ftp', ids: ['ftp.integrity', 'ftp.resume'], run: ftpIntegrityChecks, cleansUp: true },
-  { protocol: 'ftp', ids: ['ftp.data-timeout'], run: ftpDataTimeoutChecks },
+  { protocol: 'ftp', ids: ['ftp.quota'], run: ftpQuotaChecks, cleansUp: true },
+  { protocol: 'ftp', ids: ['ftp.data-timeout'], run: ftpDataTimeoutChecks, cleansUp: true },
   { protocol: 'ftp', ids: ['ftp.idle-timeout', 'ftp.session-limit'], run: ftpLimitChecks },
 ];
 

@@ -33,6 +33,26 @@ export const SMTP_FINDINGS = [
   },
   { id: 'smtp.open-relay', rfc: 'RFC 5321 §3.6.2, §7.9; RFC 2505 §2.1', checks: 'without AUTH, a recipient in an outside domain is refused (5xx)' },
   {
+    id: 'smtp.early-talk',
+    rfc: 'RFC 5321 §3.1',
+    checks: 'EHLO before the greeting: refused (554) is hardening, answered after the 220 is fine, answered before it fails',
+  },
+  {
+    id: 'smtp.line-length',
+    rfc: 'RFC 5321 §4.5.3.1.4, §4.5.3.1.9',
+    checks: 'a 512-octet command line gets 250, a 2048-octet one a reply (500 is fine) and the session goes on',
+  },
+  {
+    id: 'smtp.rcpt-limit',
+    rfc: 'RFC 5321 §4.5.3.1.8, §4.5.3.1.10',
+    checks: '101 RCPT (--rcpt repeated) in one transaction, then RSET: the first 100 get 250, past a limit 452 (value: recipients accepted)',
+  },
+  {
+    id: 'smtp.drop-mid-data',
+    rfc: 'RFC 5321 §4.1.1.10, §4.1.1.4',
+    checks: 'part of a message, then the connection dropped inside DATA (once RST, once FIN): no 2xx to it, and the next session is served',
+  },
+  {
     id: 'smtp.session-limit',
     rfc: 'RFC 5321 §3.8, §4.2.3',
     checks: 'sessions opened one by one up to --max-sessions: the limit (value) and a 421 refusal, not a reset or silence',

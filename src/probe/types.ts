@@ -62,6 +62,8 @@ export interface ProbeLimits {
   readonly uploadOctets?: number;
   /** FTP: stall an upload at most this long, seconds, to measure the data-connection timeout; 0 (default): skipped. */
   readonly maxDataIdleSeconds?: number;
+  /** FTP: upload at most this many octets to see how a quota or full disk is refused; 0 or absent (default): skipped. */
+  readonly quotaOctets?: number;
 }
 
 /** See ProbeLimits.starttls. */

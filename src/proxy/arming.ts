@@ -7,19 +7,41 @@
 import { formatFault } from '../faults/format.js';
 import type { Fault } from '../faults/types.js';
 import type { Direction, Mark } from '../protocol/conversation.js';
+import type { ArmingChange, Transactions } from './armory.js';
 import { cutsAtMark, cutByOctets, type MarkCut, type OctetCut } from './cut.js';
 
 /** The proxy's say on a fault about to fire: false vetoes it (a `refuse` that already fired elsewhere). */
 export type Veto = (fault: Fault) => boolean;
 
+/**
+ * A connection's matching transactions (./armory.ts), and who takes the faults of its own side from
+ * them (FTP: the data side): `split` keeps their own and returns the rest.
+ */
+export interface Matched {
+  readonly transactions: Transactions;
+  split(change: ArmingChange): ArmingChange;
+}
+
 /** Faults waiting for their trigger; each fires once. */
 export class Arming {
   #armed: Fault[];
   readonly #veto: Veto;
+  readonly #matched: Matched | undefined;
 
-  constructor(faults: readonly Fault[], veto: Veto) {
+  constructor(faults: readonly Fault[], veto: Veto, matched?: Matched) {
     this.#armed = [...faults];
     this.#veto = veto;
+    this.#matched = matched;
+  }
+
+  /** Arms more faults (a matching transaction's), after those armed already. */
+  add(faults: readonly Fault[]): void {
+    this.#armed.push(...faults.filter((f) => !this.#armed.includes(f)));
+  }
+
+  /** Disarms `faults` that have not fired (a transaction that ended). */
+  remove(faults: readonly Fault[]): void {
+    if (faults.length > 0) this.#armed = this.#armed.filter((f) => !faults.includes(f));
   }
 
   /** The faults still armed, in arming order. */
@@ -32,9 +54,22 @@ export class Arming {
     return this.#armed.filter((f) => f.at === 'connect' && which(f));
   }
 
-  /** The armed faults due at `mark`, and where each cuts its chunk. */
+  /** The armed faults due at `mark`, and where each cuts its chunk; a transaction `mark` begins or matches is armed first. */
   dueAt(direction: Direction, mark: Mark, lineStart: number): MarkCut[] {
+    this.#change(this.#matched?.transactions.before(direction, mark));
     return cutsAtMark(this.#armed, direction, mark, lineStart);
+  }
+
+  /** `mark` was relayed: a transaction it ends is disarmed. */
+  relayed(direction: Direction, mark: Mark): void {
+    this.#change(this.#matched?.transactions.after(direction, mark));
+  }
+
+  #change(change: ArmingChange | undefined): void {
+    if (!change || (change.add.length === 0 && change.remove.length === 0)) return;
+    const mine = this.#matched?.split(change) ?? change;
+    this.remove(mine.remove);
+    this.add(mine.add);
   }
 
   /** The cut in the next `length` octets of a data connection for `verb`, `relayed` octets in. */

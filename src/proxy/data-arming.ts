@@ -50,6 +50,12 @@ export class DataArming {
     return fault.how;
   }
 
+  /** Arms or disarms a matching transfer's data-side faults (see ./armory.ts). */
+  change(add: readonly Fault[], remove: readonly Fault[]): void {
+    this.#arming.remove(remove);
+    this.#arming.add(add);
+  }
+
   /** The faults a data connection fires: due on its connect or by its octets. */
   forLinks(): readonly Fault[] {
     return this.#arming.armed.filter((f) => scopeOf(f) !== 'address');

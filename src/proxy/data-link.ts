@@ -179,11 +179,16 @@ export class DataLink implements Link {
     });
     relay.source.on('error', (error: NodeJS.ErrnoException) => {
       if (from === 'client') this.#state.clientGone();
-      this.#note('--', error.code === 'ECONNRESET' ? `RST from ${from}` : `${from} socket error ${error.code ?? error.message}`);
+      // Both are the peer's RST: Linux reports one that came after the peer's FIN as EPIPE (a server that
+      // closes its data socket with our octets unread sends FIN, then RST). The other end is shown that
+      // RST, as it would have been without the proxy, in either mode.
+      const reset = error.code === 'ECONNRESET' || error.code === 'EPIPE';
+      const after = error.code === 'EPIPE' ? ' (after its FIN: EPIPE)' : '';
+      this.#note('--', reset ? `RST from ${from}${after}` : `${from} socket error ${error.code ?? error.message}`);
       if (this.#state.ended) return;
       this.#state.end(false);
       const other = this.#socket(to);
-      if (error.code === 'ECONNRESET' && !other.destroyed) {
+      if (reset && !other.destroyed) {
         if (to === 'client') this.#state.toClient('rst');
         resetSocket(other);
       } else other.end();

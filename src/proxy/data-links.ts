@@ -7,6 +7,7 @@
 import net, { type Socket } from 'node:net';
 import type { HostPort } from '../protocol/ftp-address.js';
 import type { FtpPhase } from '../protocol/ftp.js';
+import type { WatchData } from './capture.js';
 import type { DataArming } from './data-arming.js';
 import { DataLink } from './data-link.js';
 import { onwardSource, resetSocket } from './sockets.js';
@@ -20,6 +21,8 @@ export interface DataLinksOptions {
   readonly arming: DataArming;
   /** Resolves once the server's final reply to the current transfer has reached the proxy. */
   readonly answered: () => Promise<void>;
+  /** Watches each data connection for a capture (./capture.ts). */
+  readonly watch?: WatchData | undefined;
 }
 
 /** Every data connection of one control session. */
@@ -64,14 +67,17 @@ export class DataLinks {
     transcript.add('--', `data ${index}: ${who} connected (${active ? 'active' : 'passive'}), proxy connects to ${target.host}:${target.port}`);
     const source = active ? {} : onwardSource(accepted, target.host);
     const onward = net.connect({ host: target.host, port: target.port, ...source, allowHalfOpen: true, noDelay: true });
+    // Only a connect that failed is answered here; once connected, the link relays errors (an RST as an RST).
+    let connected = false;
     onward.on('error', () => undefined);
     onward.once('error', (error: NodeJS.ErrnoException) => {
-      if (onward.connecting || !onward.remotePort) {
+      if (!connected) {
         transcript.add('--', `data ${index}: ${target.host}:${target.port} unreachable (${error.code}): RST to ${who}`);
         resetSocket(accepted);
       }
     });
     onward.once('connect', () => {
+      connected = true;
       const [client, server] = active ? [onward, accepted] : [accepted, onward];
       const { view, arming } = this.#o;
       const link = new DataLink(index, client, server, {
@@ -89,6 +95,7 @@ export class DataLinks {
       this.#last = link;
       view.dataOpened();
       void link.done.then(() => view.dataClosed());
+      this.#o.watch?.(index, client, server, active ? 'server' : 'client');
       if (this.#stopped) return link.abort();
       link.start();
     });

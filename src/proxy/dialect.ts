@@ -1,5 +1,6 @@
 /** What the control session (./session.ts) needs from the protocol it relays: SMTP, or FTP (./ftp-data.ts). */
 import type { Direction, Mark, Tracker, View } from '../protocol/conversation.js';
+import type { ArmingChange } from './armory.js';
 
 /** The protocol spoken on the connection: how it is tracked, and what the proxy rewrites in it. */
 export interface Dialect {
@@ -13,4 +14,6 @@ export interface Dialect {
    * null relays the line as it is once it resolves.
    */
   edit?(direction: Direction, mark: Mark): Promise<Buffer | null> | null;
+  /** Takes the faults of a matching transaction that act on its side (FTP: the data side); returns the rest. */
+  armMatched?(change: ArmingChange): ArmingChange;
 }

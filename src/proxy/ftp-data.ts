@@ -20,7 +20,9 @@ import { format227, format229, formatEprt, formatPort, parse227, parse229, parse
 import { FtpPhase, FtpTracker } from '../protocol/ftp.js';
 import { restoreSynch } from '../protocol/telnet.js';
 import { DataAddresses, type DataMode } from './data-addresses.js';
+import type { ArmingChange } from './armory.js';
 import { DataArming } from './data-arming.js';
+import type { WatchData } from './capture.js';
 import { DataLinks } from './data-links.js';
 import type { Dialect } from './dialect.js';
 import type { ClientSaw } from './teardown.js';
@@ -57,6 +59,8 @@ export interface FtpDataOptions {
   listenerFault?(fault: Fault): void;
   /** The control connection: where control faults timed by data octets act. */
   readonly control: Link;
+  /** Watches each data connection for a capture (./capture.ts); default none. */
+  readonly watch?: WatchData;
 }
 
 /** Whether a fault belongs to the data side: data-channel faults, dataport, and control faults timed by data octets. */
@@ -74,6 +78,7 @@ export class FtpData implements Dialect {
   readonly #transcript: Transcript;
   readonly #addresses: DataAddresses;
   readonly #links: DataLinks;
+  readonly #arming: DataArming;
   /** Data connections waiting for the server's final reply to the transfer. */
   #answerWaiters: (() => void)[] = [];
 
@@ -83,7 +88,9 @@ export class FtpData implements Dialect {
     const { transcript, control } = options;
     const listenerFault = (fault: Fault): void => options.listenerFault?.(fault);
     const arming = new DataArming({ faults: options.faults, fire: (f) => options.fire(f), transcript, control, listenerFault });
-    this.#links = new DataLinks({ transcript, view: this.view, arming, answered: () => new Promise((resolve) => this.#answerWaiters.push(resolve)) });
+    this.#arming = arming;
+    const answered = (): Promise<void> => new Promise((resolve) => this.#answerWaiters.push(resolve));
+    this.#links = new DataLinks({ transcript, view: this.view, arming, answered, watch: options.watch });
     this.#addresses = new DataAddresses({
       host: options.host,
       ...(options.serverFacingHost === undefined ? {} : { serverFacingHost: options.serverFacingHost }),
@@ -96,6 +103,12 @@ export class FtpData implements Dialect {
   get info(): DataInfo {
     const mode = this.#addresses.mode;
     return { connections: this.#links.connections, bytes: this.#links.bytes, clientSaw: this.#links.clientSaw, ...(mode ? { mode } : {}) };
+  }
+
+  armMatched(change: ArmingChange): ArmingChange {
+    this.#arming.change(change.add.filter(onDataSide), change.remove.filter(onDataSide));
+    const control = (f: Fault): boolean => !onDataSide(f);
+    return { add: change.add.filter(control), remove: change.remove.filter(control) };
   }
 
   /**

@@ -43,6 +43,10 @@ export interface RelayOwner {
   forwarded(n: number): void;
   /** The source's FIN has been passed on (everything before it relayed). */
   passedOn(): void;
+  /** A replacement for the line ending at `mark` (see Dialect.edit), or null to relay it as it is; default none. */
+  edit?(mark: Mark): Promise<Buffer | null> | null;
+  /** The line ending at `mark` cannot be rewritten (`error`); relaying in this direction stays stopped. */
+  editFailed?(mark: Mark, error: Error): void;
 }
 
 /** One direction of the relay: from `source` to `outlet`'s target. */
@@ -84,6 +88,11 @@ export class RelayDirection {
     }
   }
 
+  /** Server replies still queued here that the client was never shown (down direction). */
+  heldReplies(): Extract<Mark, { kind: 'reply' }>[] {
+    return this.queue.flatMap((p) => p.marks.slice(p.shown).filter((m): m is Extract<Mark, { kind: 'reply' }> => m.kind === 'reply'));
+  }
+
   /** Relays queued chunks until done or stopped; then passes the FIN on if it came. */
   pump(): void {
     while (this.flowing && this.queue.length > 0) {
@@ -100,6 +109,36 @@ export class RelayDirection {
     if (bytes.length === 0) return;
     this.#owner.forwarded(bytes.length);
     this.outlet.relay(bytes, this.source, () => this.#owner.flowing());
+  }
+
+  /**
+   * Offers the line of `p`'s next mark to the owner's edit, once; true while a replacement is being
+   * prepared: relaying waits, then resumes with the line replaced in `p`. (Once the connection ended, `p`
+   * is no longer queued: the replacement changes nothing.)
+   */
+  offerEdit(p: Pending): boolean {
+    if (p.edited !== p.next) return false;
+    p.edited++;
+    const mark = p.marks[p.next]!;
+    const replacement = this.#owner.edit?.(mark);
+    if (!replacement) return false;
+    this.editing = true;
+    void replacement.then(
+      (line) => {
+        this.editing = false;
+        if (line !== null) {
+          const by = line.length - (mark.end - p.lineStart);
+          p.data = Buffer.concat([p.data.subarray(0, p.lineStart), line, p.data.subarray(mark.end)]);
+          for (let i = p.next; i < p.marks.length; i++) p.marks[i] = shift(p.marks[i]!, by);
+        }
+        this.pump();
+      },
+      (error: unknown) => {
+        this.editing = false;
+        this.#owner.editFailed?.(mark, error as Error);
+      },
+    );
+    return true;
   }
 
   /** Drops what is queued: the connection ended. The source is read on, and what it sends dropped. */

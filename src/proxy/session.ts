@@ -19,10 +19,11 @@ import { holdsLines } from '../faults/trigger.js';
 import type { Fault, Toward } from '../faults/types.js';
 import type { Direction, Mark, Tracker, View } from '../protocol/conversation.js';
 import type { Dialect } from './dialect.js';
-import { parseReplyLineLoosely as parseReplyLine } from '../protocol/reply.js';
 import { Arming } from './arming.js';
+import type { ArmingChange, Transactions } from './armory.js';
 import { BodyLedger } from './body-ledger.js';
 import { RelayDirection, shift, type Pending } from './relay.js';
+import { ReplyOrder } from './reply-order.js';
 import { closed, readProof, resetSocket } from './sockets.js';
 import { Teardown, type ClientSaw } from './teardown.js';
 import { type Transcript, recordMark } from './transcript.js';
@@ -47,6 +48,8 @@ export interface SessionOptions<D extends Dialect> {
   readonly transcript: Transcript;
   /** Makes the dialect, given the session as the `Link` its own faults (FTP: timed by data octets) act on. */
   readonly dialect: (control: Link) => D;
+  /** Faults for matching transactions (./armory.ts); with them every line is held whole; default none. */
+  readonly transactions?: Transactions | undefined;
 }
 
 const towardOf: Record<Direction, Toward> = { up: 'server', down: 'client' };
@@ -73,6 +76,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
   /** Per direction: unfinished lines wait for their end (a `before` trigger must catch them whole). */
   readonly #holdLines: Record<Direction, boolean>;
   readonly #body = new BodyLedger();
+  readonly #order: ReplyOrder;
   /** Set by a fault firing at a `before` trigger: drop the line it caught. */
   #swallow = false;
   /** While a fault fires at a command or a server reply it caught: that mark. */
@@ -82,24 +86,39 @@ export class Session<D extends Dialect = Dialect> implements Link {
   #unread: Record<Toward, boolean> = { client: false, server: false };
   /** How the connection ended, in order: `FIN from client`, `RST to server`... */
   #endings: string[] = [];
+  /** The verb of the client's last command observed: what a command after a FIN pipelines behind. */
+  #lastVerb = '';
 
   constructor(options: SessionOptions<D>) {
     const { client, server, faults } = options;
     this.index = options.index;
     this.transcript = options.transcript;
-    this.#arming = new Arming(faults, (fault) => options.hooks.fire(fault));
+    const matched = options.transactions && { transactions: options.transactions, split: (c: ArmingChange) => this.dialect.armMatched?.(c) ?? c };
+    this.#arming = new Arming(faults, (fault) => options.hooks.fire(fault), matched);
     this.#hooks = options.hooks;
     this.dialect = options.dialect(this);
     this.tracker = this.dialect.tracker;
     this.view = this.dialect.view;
+    this.#order = new ReplyOrder(this.view, (text) => this.transcript.add('!!', text));
     const holds = faults.map((f) => holdsLines(f.at));
-    const all = this.dialect.holdLines === true;
+    const all = this.dialect.holdLines === true || matched !== undefined;
     this.#holdLines = { up: all || holds.includes('up'), down: all || holds.includes('down') };
     const owner = (dir: Direction) => ({
-      flowing: () => this.#state.open,
+      // Behind an end waiting for its reply (./reply-order.ts), the client's commands stop here.
+      flowing: () => this.#state.open && (dir === 'down' || !this.#order.ending),
       walk: (p: Pending) => this.#walk(dir, p),
       forwarded: () => void (this.#unread[towardOf[dir]] = true),
-      passedOn: () => this.#finTo(towardOf[dir]),
+      passedOn: () => {
+        if (dir === 'down') this.#order.abandon();
+        this.#finTo(towardOf[dir]);
+      },
+      edit: (mark: Mark) => this.dialect.edit?.(dir, mark) ?? null,
+      editFailed: (mark: Mark, error: Error) => {
+        // No listener could be opened for the rewritten line: the session cannot go on truthfully.
+        if (this.#state.ended) return;
+        this.transcript.add('!!', `cannot rewrite ${mark.kind === 'reply' ? 'a reply' : 'a command'} (${error.message}): session reset`);
+        this.abort('reset');
+      },
     });
     this.#relays = { up: new RelayDirection(client, server, owner('up')), down: new RelayDirection(server, client, owner('down')) };
     this.done = Promise.all([closed(client), closed(server)]).then(() => this.#state.closed());
@@ -146,23 +165,22 @@ export class Session<D extends Dialect = Dialect> implements Link {
   // ── Link ──────────────────────────────────────────────────────────────────────────────────────
 
   inject(toward: Toward, data: Buffer): void {
-    this.transcript.add('!!', `proxy sends to ${toward}: ${data.toString('latin1').trimEnd()}`);
-    this.#unread[toward] = true;
-    const code = parseReplyLine(data.toString('latin1'))?.code;
-    if (toward === 'client' && code !== undefined) {
-      // In place of a server reply the fault caught: that step is answered, by the proxy.
-      if (this.#caught) this.view.replaced(this.#caught);
-      this.view.told(code);
-    }
-    this.#relayTo(toward).outlet.push(data);
+    const send = (): void => {
+      this.transcript.add('!!', `proxy sends to ${toward}: ${data.toString('latin1').trimEnd()}`);
+      this.#unread[toward] = true;
+      this.#relayTo(toward).outlet.push(data);
+    };
+    // Toward the client, a reply keeps its place among the server's (./reply-order.ts).
+    if (toward === 'client') this.#order.inject(data, this.#caught, send);
+    else send();
   }
 
   reset(toward: Toward): void {
-    this.#end(toward, 'rst');
+    this.#endInOrder(toward, 'rst');
   }
 
   close(toward: Toward, then: 'discard' | 'abort'): void {
-    this.#end(toward, then === 'abort' ? 'abort' : 'fin');
+    this.#endInOrder(toward, then === 'abort' ? 'abort' : 'fin');
   }
 
   hold(ms?: number): void {
@@ -215,8 +233,10 @@ export class Session<D extends Dialect = Dialect> implements Link {
       // What the client sends before the RST it is about to get shows where it had got to; it is
       // not relayed.
       if (dir === 'up' && this.#state.state === 'resetting') this.#observe(dir, this.tracker.feed(dir, chunk));
+      else if (dir === 'up') this.#observe(dir, this.#state.pipelinedAfterFin(this.tracker.feed(dir, chunk), this.#lastVerb));
       return;
     }
+    if (dir === 'up' && this.#order.ending) return; // dropped, as once the end comes
     const relay = this.#relays[dir];
     const carried = relay.carry.length;
     const data = carried ? Buffer.concat([relay.carry, chunk]) : chunk;
@@ -238,6 +258,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
       if (dir === 'up') this.view.sent(mark);
       if (mark.kind === 'command') this.steps.add(mark.verb);
       else if (mark.kind === 'dot') this.steps.add('dot');
+      if (dir === 'up' && mark.kind === 'command') this.#lastVerb = mark.verb;
     }
   }
 
@@ -245,8 +266,9 @@ export class Session<D extends Dialect = Dialect> implements Link {
   #walk(dir: Direction, p: Pending): boolean {
     const relay = this.#relays[dir];
     while (p.next < p.marks.length) {
-      if (p.edited === p.next && this.#edit(dir, p)) return false;
+      if (relay.offerEdit(p)) return false;
       const mark = p.marks[p.next]!;
+      let kept = false;
       for (const cut of this.#arming.dueAt(dir, mark, p.lineStart)) {
         relay.forward(p.data.subarray(p.pos, cut.forwardTo));
         p.pos = cut.forwardTo;
@@ -257,50 +279,27 @@ export class Session<D extends Dialect = Dialect> implements Link {
         this.#caught = undefined;
         if (cut.swallowTo !== undefined && this.#swallow) {
           p.pos = cut.swallowTo;
+          kept = dir === 'up';
           if (dir === 'up') this.tracker.forget(mark.kind === 'dot' ? 'dot' : mark.kind === 'command' ? mark.verb : '');
           else p.shown = p.next + 1; // the server's reply never reaches the client
         }
         this.#swallow = false;
-        if (!this.#state.open) return false;
+        if (!relay.flowing) return false;
       }
       this.#shown(dir, p, p.next + 1);
       if (mark.kind === 'body') this.#body.relayed(mark, mark.before + mark.end - mark.start);
       else p.lineStart = mark.end;
+      this.#arming.relayed(dir, mark);
       p.next++;
+      if (dir === 'up') this.#order.walked(mark, kept);
+      else if (this.#order.answered(mark)) {
+        // Replies the proxy gives in place of later commands waited for this one: they follow it.
+        relay.forward(p.data.subarray(p.pos, mark.end));
+        p.pos = mark.end;
+        this.#order.runDue();
+        if (!this.#state.open) return false;
+      }
     }
-    return true;
-  }
-
-  /**
-   * Offers the next mark of `p` to the dialect's edit; true while a replacement is being prepared
-   * (relaying in `dir` waits, then resumes with the line replaced in `p`).
-   */
-  #edit(dir: Direction, p: Pending): boolean {
-    p.edited++;
-    const mark = p.marks[p.next]!;
-    const replacement = this.dialect.edit?.(dir, mark);
-    if (!replacement) return false;
-    const relay = this.#relays[dir];
-    relay.editing = true;
-    void replacement.then(
-      (line) => {
-        relay.editing = false;
-        if (this.#state.ended) return;
-        if (line === null) return relay.pump();
-        const start = p.lineStart;
-        const by = line.length - (mark.end - start);
-        p.data = Buffer.concat([p.data.subarray(0, start), line, p.data.subarray(mark.end)]);
-        for (let i = p.next; i < p.marks.length; i++) p.marks[i] = shift(p.marks[i]!, by);
-        relay.pump();
-      },
-      (error: unknown) => {
-        // The line cannot be rewritten (no listener could be opened): the session cannot go on truthfully.
-        relay.editing = false;
-        if (this.#state.ended) return;
-        this.transcript.add('!!', `cannot rewrite ${mark.kind === 'reply' ? 'a reply' : 'a command'} (${(error as Error).message}): session reset`);
-        this.abort('reset');
-      },
-    );
     return true;
   }
 
@@ -331,7 +330,9 @@ export class Session<D extends Dialect = Dialect> implements Link {
     const victim = this.#relayTo(toward).outlet.target;
     const unread = this.#unread[toward];
     const what = `${how === 'rst' ? 'RST' : 'FIN'} to ${toward}`;
-    if (!this.#state.ended) this.#noteHeld(`was never sent: ${this.#state.clientLeft ? 'client left' : what}`);
+    const never = `was never sent: ${this.#state.clientLeft ? 'client left' : what}`;
+    if (!this.#state.ended) this.#noteHeld(never);
+    this.#order.drop(never);
     this.#state.end(how === 'rst' && toward === 'client');
     for (const relay of Object.values(this.#relays)) relay.drop();
     const flushed = this.#flushed(toward);
@@ -360,6 +361,11 @@ export class Session<D extends Dialect = Dialect> implements Link {
     void this.#flushed(other).then(() => this.#finTo(other));
   }
 
+  /** Ends as a fault says: now, or behind a reply waiting for the server's (./reply-order.ts); no more is relayed to the server. */
+  #endInOrder(toward: Toward, how: 'rst' | 'fin' | 'abort'): void {
+    if (this.#order.end(() => this.#end(toward, how))) this.#relays.up.drop();
+  }
+
   /** A connection event for the transcript and for `endings`. */
   #ending(text: string): void {
     this.#endings.push(text);
@@ -371,17 +377,15 @@ export class Session<D extends Dialect = Dialect> implements Link {
    * session ends before it is relayed, or it goes to a client that has left).
    */
   #noteHeld(what: string): void {
-    for (const p of this.#relays.down.queue) {
-      for (const mark of p.marks.slice(p.shown)) {
-        if (mark.kind === 'reply') this.transcript.add('!!', `held ${mark.code} reply to ${mark.to.toLowerCase()} ${what}`);
-      }
-    }
+    for (const mark of this.#relays.down.heldReplies()) this.transcript.add('!!', `held ${mark.code} reply to ${mark.to.toLowerCase()} ${what}`);
   }
 
   /** Sends a FIN to a side (after what was written to it). */
   #finTo(toward: Toward): void {
     if (toward === 'client') this.#state.toClient('fin');
-    this.#relayTo(toward).outlet.target.end();
+    const target = this.#relayTo(toward).outlet.target;
+    // A socket already gone (the peer's RST) takes no FIN: end() would only build an error for no one.
+    if (!target.destroyed) target.end();
   }
 
   /** Resolves once everything relayed to `toward` has left; a shaper in the way is drained and removed. */

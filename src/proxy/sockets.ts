@@ -1,5 +1,5 @@
 /** Small waits on sockets and streams that the proxy's sessions are built from. */
-import type { Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 
 /** Resolves when the socket has closed (at once if it already has). */
@@ -63,4 +63,11 @@ const isLoopbackV4 = (address: string | undefined): address is string => address
 export function onwardSource(client: Socket, target: string): { localAddress?: string } {
   const from = client.remoteAddress?.replace(/^::ffff:/, '');
   return isLoopbackV4(from) && isLoopbackV4(target) ? { localAddress: from } : {};
+}
+
+/** The listening socket's file descriptor. Node exposes no API for it; `_handle.fd` is its TCPWrap's. */
+export function listeningFd(server: Server): number {
+  const fd = (server as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) throw new Error('the listening socket has no file descriptor on this platform');
+  return fd;
 }

@@ -7,8 +7,16 @@
  *   open | held ──end (any other)──────────────────────────────────► dead
  *
  * `resetting` is dead to relaying, but what the client still sends before its RST goes is observed: it
- * shows where the client had got to. Timers (a timed hold) belong to the state: they die with it.
+ * shows where the client had got to. After a FIN to the client, what it pipelined is observed too (see
+ * pipelinedAfterFin). Timers (a timed hold) belong to the state: they die with it.
  */
+import type { Mark } from '../protocol/conversation.js';
+
+/**
+ * The SMTP commands a client may send its next command behind without waiting for their reply (RFC
+ * 2920 §3.1: RSET, MAIL FROM and RCPT TO can appear anywhere in a pipelined group). FTP has none.
+ */
+const PIPELINE_CONTINUES = new Set(['MAIL', 'RCPT', 'RSET']);
 
 export type RelayState = 'open' | 'held' | 'resetting' | 'dead';
 
@@ -20,6 +28,8 @@ export class Teardown {
   #clientLeft = false;
   #clientSaw: ClientSaw | null = null;
   #timers = new Set<NodeJS.Timeout>();
+  /** After a FIN to the client: its commands so far were all pipelined (see pipelinedAfterFin). */
+  #pipelining = true;
 
   get state(): RelayState {
     return this.#state;
@@ -84,6 +94,25 @@ export class Teardown {
   /** The proxy's RST or FIN goes to the client now: it counts if the client was still there and it is the first. */
   toClient(how: ClientSaw): void {
     if (!this.#clientLeft) this.#clientSaw ??= how;
+  }
+
+  /**
+   * Of what the client sent after the proxy ended its side with a FIN (while `dead`, never relayed):
+   * the commands it pipelined behind `lastVerb`, written without waiting for a reply and so before it
+   * could have read the FIN, whichever side of the FIN they landed. They count, as they would have a
+   * moment earlier. The first line that may only follow a reply ends this for good: the client sent
+   * it after reading. Nothing after an RST.
+   */
+  pipelinedAfterFin(marks: readonly Mark[], lastVerb: string): Mark[] {
+    const counted: Mark[] = [];
+    let behind = lastVerb;
+    for (const mark of marks) {
+      this.#pipelining &&= this.#clientSaw !== 'rst' && mark.kind === 'command' && PIPELINE_CONTINUES.has(behind);
+      if (!this.#pipelining || mark.kind !== 'command') break;
+      counted.push(mark);
+      behind = mark.verb;
+    }
+    return counted;
   }
 
   /** Calls `fn` in `ms` unless the connection ends or closes first. */

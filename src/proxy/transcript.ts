@@ -10,6 +10,13 @@ import { visible } from '../util/terminal.js';
 /** Lines of one reply kept in a transcript (the last one always among them). */
 export const MAX_REPLY_LINES = 50;
 
+/**
+ * Lines a transcript keeps from its start, and from its end: a session that lives for thousands of
+ * messages (a pooled client on `serve`) keeps a bounded transcript; the live log (`onLine`) has every line.
+ */
+export const TRANSCRIPT_HEAD = 1000;
+export const TRANSCRIPT_TAIL = 1000;
+
 /** Who a transcript line is about. */
 export type Speaker = 'C' | 'S' | '!!' | '--' | '==';
 
@@ -17,24 +24,36 @@ export type Speaker = 'C' | 'S' | '!!' | '--' | '==';
 export class Transcript {
   readonly #epoch: number;
   readonly #session: number;
-  readonly #lines: string[] = [];
+  readonly #head: string[] = [];
+  /** The newest lines past the head: a ring once full, `#oldest` its start. */
+  readonly #tail: string[] = [];
+  #oldest = 0;
+  /** Lines between head and tail that were let go, and the first of them (its time and place). */
+  #leftOut = 0;
+  #firstLeftOut = '';
   readonly #onLine: ((line: string) => void) | undefined;
+  readonly #onEntry: ((speaker: Speaker, text: string) => void) | undefined;
   #body = 0;
 
   /**
    * `epoch`: the proxy's start (ms, performance.now()), so sessions of one run share a clock.
-   * `onLine`: called with each line as it is written (live logs).
+   * `onLine`: called with each line as it is written (live logs); `onEntry`: with its parts (a capture's notes).
    */
-  constructor(epoch: number, session: number, onLine?: (line: string) => void) {
+  constructor(epoch: number, session: number, onLine?: (line: string) => void, onEntry?: (speaker: Speaker, text: string) => void) {
     this.#epoch = epoch;
     this.#session = session;
     this.#onLine = onLine;
+    this.#onEntry = onEntry;
   }
 
   /** The lines so far, a pending body run included. */
   get lines(): readonly string[] {
     this.#flushBody();
-    return this.#lines;
+    if (this.#tail.length === 0) return this.#head;
+    const tail = [...this.#tail.slice(this.#oldest), ...this.#tail.slice(0, this.#oldest)];
+    if (this.#leftOut === 0) return [...this.#head, ...tail];
+    const gap = `${this.#firstLeftOut.slice(0, this.#firstLeftOut.indexOf(' #'))} #${this.#session} -- ${this.#leftOut} lines left out here (the live log has them)`;
+    return [...this.#head, gap, ...tail];
   }
 
   /** Records a client or server line, or a note (`!!` a fault, `--` a connection event). */
@@ -58,16 +77,32 @@ export class Transcript {
   #push(speaker: Speaker, text: string): void {
     const ms = (performance.now() - this.#epoch).toFixed(1).padStart(8);
     const line = `+${ms}ms #${this.#session} ${speaker.padEnd(2)} ${text}`;
-    this.#lines.push(line);
+    this.#keep(line);
     this.#onLine?.(line);
+    this.#onEntry?.(speaker, text);
+  }
+
+  #keep(line: string): void {
+    if (this.#head.length < TRANSCRIPT_HEAD) this.#head.push(line);
+    else if (this.#tail.length < TRANSCRIPT_TAIL) this.#tail.push(line);
+    else {
+      if (this.#leftOut++ === 0) this.#firstLeftOut = this.#tail[this.#oldest]!;
+      this.#tail[this.#oldest] = line;
+      this.#oldest = (this.#oldest + 1) % TRANSCRIPT_TAIL;
+    }
   }
 }
+
+/** Printable ASCII only: text that `printable` returns unchanged. */
+const PLAIN = /^[\x20-\x7e]*$/;
 
 /**
  * Peer text made safe for a terminal and unambiguous in a log: controls and every octet above 0x7e as
  * `\r`, `\t`, `\xNN` (lines are latin1, one character per octet: a Telnet IAC shows as `\xff`).
  */
 export function printable(text: string): string {
+  // Most protocol lines are plain printable ASCII, which both escapes leave as they are: one scan, not two.
+  if (PLAIN.test(text)) return text;
   return visible(text).replace(/[\x80-\xff]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
 }
 

@@ -1,11 +1,13 @@
 /**
- * The console reporter. While a run is live (a TTY) it keeps one progress line, rewritten in place; in
- * CI (not live) it prints nothing per result. At the end: an aligned table in the order given, one
- * line per non-conformant result with its reason, and the summary line.
+ * The console reporter. While a run is live (a TTY) it keeps one progress line, rewritten in place,
+ * with the time left once the run is long; in CI (not live) it prints nothing per result, only a
+ * progress line with the time left every PROGRESS_EVERY_MS of a long run. At the end: an aligned table
+ * in the order given, one line per non-conformant result with its reason, and the summary line.
  */
 import type { Result, Verdict } from '../engine/types.js';
 import { buildMatrix } from './matrix.js';
 import { formatOutcome } from '../engine/outcome-format.js';
+import { formatOverride, noteHeader, serverConfigNotes } from './server-config.js';
 import { summarize } from './summary.js';
 import { capped } from '../util/terminal.js';
 
@@ -19,7 +21,14 @@ export interface ConsoleOptions {
   readonly live: boolean;
   /** Every n/a result on its own line; default false: one line per reason with its count. */
   readonly verbose?: boolean;
+  /** A clock in ms for the time left; default performance.now. */
+  readonly now?: () => number;
 }
+
+/** A live progress line shows the time left once the run has gone this long (short runs stay quiet). */
+export const ETA_AFTER_MS = 10_000;
+/** Not live (CI logs): one progress line per this much time, the first after as long. */
+export const PROGRESS_EVERY_MS = 30_000;
 
 /** The reporter's three calls, made by the runner in this order. */
 export interface ConsoleReporter {
@@ -39,7 +48,8 @@ const VERDICT_COLOR: Record<Verdict, number> = { conformant: 32, deviates: 31, u
 export function createConsoleReporter(out: NodeJS.WritableStream, options: ConsoleOptions): ConsoleReporter {
   const paint = (code: number, text: string): string => (options.color ? `${ESC}[${code}m${text}${ESC}[0m` : text);
   const verdict = (v: Verdict): string => paint(VERDICT_COLOR[v], v);
-  const progress = { total: 0, done: 0, width: 0 };
+  const progress = { total: 0, done: 0, width: 0, started: 0, printed: 0 };
+  const now = options.now ?? (() => performance.now());
 
   /** Rewrites the progress line; without colour, pads over the old line instead of an escape sequence. */
   const rewrite = (line: string, visible: number): void => {
@@ -52,11 +62,23 @@ export function createConsoleReporter(out: NodeJS.WritableStream, options: Conso
     start(total) {
       progress.total = total;
       progress.done = 0;
+      progress.started = now();
+      progress.printed = progress.started;
     },
     result(r) {
       progress.done += 1;
-      if (!options.live) return;
-      const counter = `[${progress.done}/${progress.total}] `;
+      const at = now();
+      const elapsed = at - progress.started;
+      // The runs so far, at the concurrency they ran at, predict the rest.
+      const left = formatDuration((elapsed / progress.done) * (progress.total - progress.done));
+      if (!options.live) {
+        if (at - progress.printed < PROGRESS_EVERY_MS || progress.done >= progress.total) return;
+        progress.printed = at;
+        out.write(`${progress.done}/${progress.total} done in ${formatDuration(elapsed)}, about ${left} left\n`);
+        return;
+      }
+      const eta = elapsed >= ETA_AFTER_MS && progress.done < progress.total ? `, ~${left} left` : '';
+      const counter = `[${progress.done}/${progress.total}${eta}] `;
       const head = counter + fit(r.id, columnsOf(out) - counter.length - r.verdict.length - 3);
       rewrite(`${head}  ${verdict(r.verdict)}`, head.length + 2 + r.verdict.length);
     },
@@ -96,6 +118,15 @@ function renderEnd(
     for (const [text, n] of byReason) lines.push(`- n/a x${n}: ${text}`);
     if (byReason.size > 0) lines.push('  (each n/a is listed in the JSON report and with --verbose)');
   }
+  const notes = serverConfigNotes(results);
+  if (notes.length > 0) lines.push('');
+  // The user's values come from their file: escaped and cut like reasons.
+  for (const note of notes)
+    lines.push(
+      ...capped([`${noteHeader(note)}${note.overridden.length > 0 ? ':' : ''}`, ...note.overridden.map((o) => `  ${formatOverride(o)}`)], {
+        maxLineChars: 500,
+      }),
+    );
   const s = summarize(results);
   const count = (n: number, code: number, text: string): string => (n > 0 ? paint(code, text) : text);
   if (lines.length > 0) lines.push('');
@@ -141,6 +172,36 @@ function renderMatrix(results: readonly Result[], paint: (code: number, text: st
       .trimEnd(),
   );
   return [header.trimEnd(), ...body];
+}
+
+/** A duration for people, whole seconds: `45s`, `2m05s`, `1h02m`. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** What the run's last line names beside the counts. */
+export interface FinalLine {
+  readonly elapsedMs: number;
+  /** The shard this machine ran, and the cells of all shards together. */
+  readonly shard?: { readonly index: number; readonly count: number; readonly cells: number };
+  /** The report files written. */
+  readonly reports: readonly string[];
+}
+
+/**
+ * The run's last line, whole on its own in a CI log: counts, the shard, the time taken and the report
+ * paths, e.g. `wireprobe: 24 results (shard 2/4 of 96 cells) in 1m05s: 22 conformant, 2 deviate, 0
+ * unfired, 0 errors; reports: out/a.json, out/a.html`.
+ */
+export function finalLine(results: readonly Result[], line: FinalLine): string {
+  const s = summarize(results);
+  const shard = line.shard ? ` (shard ${line.shard.index}/${line.shard.count} of ${line.shard.cells} cells)` : '';
+  const counts = `${s.conformant} conformant, ${s.deviates} deviate, ${s.unfired} unfired, ${s.error} errors${s.na > 0 ? `, ${s.na} n/a` : ''}`;
+  const reports = line.reports.length > 0 ? line.reports.join(', ') : 'none written';
+  return `wireprobe: ${s.total} results${shard} in ${formatDuration(line.elapsedMs)}: ${counts}; reports: ${reports}\n`;
 }
 
 /** The terminal width when `out` is a TTY stream, else effectively unlimited. */

@@ -2,7 +2,8 @@
  * The HTML report: one self-contained file (inline CSS and JS, no fetch of any kind, enforced by a
  * Content-Security-Policy of `default-src 'none'`) to open from disk or a CI artifact.
  *
- *   header    wireprobe version, generation time, counts per verdict
+ *   header    wireprobe version, generation time, counts per verdict, and (when known) the
+ *             provenance: Node, OpenSSL, OS, each client's and server's version (#provenance)
  *   filters   #filter-client, #filter-server, #filter-fault (a scenario): non-matching columns/rows hidden
  *   matrices  one <section> per protocol present (SMTP, then FTP):
  *               rows    = scenarios (id, title, fault text)
@@ -29,8 +30,11 @@ import type { Incomplete } from './json.js';
 import { SCRIPT } from './html-script.js';
 import { STYLE } from './html-style.js';
 import { formatOutcome } from '../engine/outcome-format.js';
+import { formatOverride, noteHeader, serverConfigNotes } from './server-config.js';
 import { summarize } from './summary.js';
 import { makeDirs } from '../util/dirs.js';
+import { CSP, esc, renderProvenance } from './html-safe.js';
+import type { Provenance } from './provenance.js';
 
 /** What the report says about itself. */
 export interface HtmlMeta {
@@ -39,6 +43,8 @@ export interface HtmlMeta {
   readonly generatedAt: Date;
   /** The run was interrupted: a banner says so and how many of the planned runs are here; default absent. */
   readonly incomplete?: Incomplete;
+  /** What the results came from (src/report/provenance.ts), listed under the header; default absent. */
+  readonly provenance?: Provenance;
 }
 
 /** The whole report as one HTML document. */
@@ -65,6 +71,10 @@ export function renderHtml(results: readonly Result[], meta: HtmlMeta): string {
     renderFilters(records, matrices),
     '<main>',
     ...(matrices.length > 0 ? matrices.map(renderMatrix) : ['<p class="none">No results.</p>']),
+    ...serverConfigNotes(results).map(
+      (n) =>
+        `<p class="server-config-note" data-server="${esc(n.server)}">${esc(noteHeader(n))}${n.overridden.map((o) => `<br><code>${esc(formatOverride(o))}</code>`).join('')}</p>`,
+    ),
     '<p id="no-match" class="none" hidden>Nothing matches these filters.</p>',
     '</main>',
     renderDetailsPanel(),
@@ -145,7 +155,8 @@ function toRecord(r: Result, index: number): ResultRecord {
 function factsOf(r: Result): string[] {
   const facts: string[] = [];
   if (r.outcome) facts.push(`body octets the client got through: ${r.outcome.bytesSent}`);
-  if (r.sink) facts.push(`server holds ${r.sink.copies} cop${r.sink.copies === 1 ? 'y' : 'ies'}, ${r.sink.intact ? 'intact' : 'NOT intact'}`);
+  if (r.sink?.verifiable === false) facts.push('what the server holds: not verifiable');
+  else if (r.sink) facts.push(`server holds ${r.sink.copies} cop${r.sink.copies === 1 ? 'y' : 'ies'}, ${r.sink.intact ? 'intact' : 'NOT intact'}`);
   if (r.ftp) {
     const { control, sessions, transfers, data } = r.ftp;
     facts.push(`FTP control: ${control ?? 'stayed up'}, ${sessions} session(s), ${transfers} transfer command(s)`);
@@ -328,6 +339,7 @@ function renderHeader(results: readonly Result[], meta: HtmlMeta): string {
     '<h1>wireprobe report</h1>',
     `<p class="meta">wireprobe <span id="version">${esc(meta.version)}</span> · generated <time datetime="${esc(meta.generatedAt.toISOString())}">${esc(meta.generatedAt.toISOString())}</time></p>`,
     `<p id="summary" class="summary">${s.total} result(s): ${chips.join(' ')}</p>`,
+    ...(meta.provenance ? [renderProvenance(meta.provenance)] : []),
     '</header>',
   ].join('\n');
 }
@@ -364,13 +376,6 @@ function renderDetailsPanel(): string {
 
 // ─── Escaping ───────────────────────────────────────────────────────────────────────────────────
 
-const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Text for HTML content or a double- or single-quoted attribute value. */
-function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
-}
-
 /**
  * JSON safe inside <script>: `<`, `>` and `&` as \u escapes (so no `</script`, `<!--` or `]]>`), and
  * U+2028/U+2029 too; JSON.parse gives the same data back.
@@ -382,8 +387,3 @@ function jsonForScript(value: unknown): string {
 function unique<T>(items: readonly T[]): T[] {
   return [...new Set(items)];
 }
-
-// ─── Static parts ───────────────────────────────────────────────────────────────────────────────
-
-/** Nothing may be fetched: only the inline style and script run. */
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";

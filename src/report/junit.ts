@@ -6,18 +6,22 @@
 import jrb, { type Builder } from 'junit-report-builder';
 import type { Result } from '../engine/types.js';
 import { writeReportFile } from './file.js';
+import { formatOverride } from './server-config.js';
 import type { Incomplete } from './json.js';
+import { type Provenance, provenancePairs } from './provenance.js';
 
 /**
  * Writes the JUnit report for `results` to `file`, creating parent folders. Suites appear in the order
  * their first result does; testcase `classname` is the suite with `/` replaced by `.`. An interrupted
  * run (`incomplete`) gets a last suite `wireprobe` whose testcase `incomplete` fails with the reason
  * (a dashboard shows the run red rather than a short green one), and an `incomplete` property.
+ * With `provenance`, every testsuite carries it as properties (`wireprobe`, `node`, `client.curl`...).
  */
-export async function writeJunitReport(file: string, results: readonly Result[], incomplete?: Incomplete): Promise<void> {
+export async function writeJunitReport(file: string, results: readonly Result[], incomplete?: Incomplete, provenance?: Provenance): Promise<void> {
   const builder = junitBuilder();
   for (const [suite, members] of groupBySuite(results)) {
     const testSuite = builder.testSuite().name(suite);
+    for (const [name, value] of provenance ? provenancePairs(provenance) : []) testSuite.property(name, value);
     for (const r of members) {
       const testCase = testSuite
         .testCase()
@@ -26,6 +30,9 @@ export async function writeJunitReport(file: string, results: readonly Result[],
         .time(r.durationMs / 1000)
         .property('client', r.client)
         .property('server', r.server);
+      if (r.serverConfig) {
+        testCase.property('server-config', r.serverConfig.file).property('overridden', r.serverConfig.overridden.map(formatOverride).join('; '));
+      }
       if (r.verdict === 'deviates' || r.verdict === 'unfired') testCase.failure(r.reason, r.verdict);
       else if (r.verdict === 'error') testCase.error(r.reason, r.verdict);
       else if (r.verdict === 'n/a') testCase.skipped();

@@ -5,13 +5,14 @@
  *
  *   UsageError (EUSAGE), FaultSyntaxError (EFAULTSYNTAX), TargetError (EBADTARGET, ENOTFOUND, ...),
  *   ServerNotInstalled (ENOTINSTALLED), Interrupted (EINTERRUPTED) ──extend──► WireprobeError
+ *   the library's waits: EWAITTIMEOUT (nothing arrived in time), ECLOSED (the mock closed meanwhile)
  */
 
 /** Why a probe target cannot be probed: the text (EBADTARGET), the name (ENOTFOUND), or the connect. */
 export type TargetErrorCode = 'EBADTARGET' | 'ENOTFOUND' | 'ECONNREFUSED' | 'ETIMEDOUT' | 'ECONNECT';
 
 /** Every code a WireprobeError can carry. */
-export type WireprobeErrorCode = 'EUSAGE' | 'EFAULTSYNTAX' | TargetErrorCode | 'ENOTINSTALLED' | 'EINTERRUPTED';
+export type WireprobeErrorCode = 'EUSAGE' | 'EFAULTSYNTAX' | TargetErrorCode | 'ENOTINSTALLED' | 'EINTERRUPTED' | 'EWAITTIMEOUT' | 'ECLOSED';
 
 /** The codes whose message is written for the user: bad input, an unreachable target, a missing server. */
 const USER_FACING: ReadonlySet<WireprobeErrorCode> = new Set<WireprobeErrorCode>([
@@ -23,6 +24,8 @@ const USER_FACING: ReadonlySet<WireprobeErrorCode> = new Set<WireprobeErrorCode>
   'ETIMEDOUT',
   'ECONNECT',
   'ENOTINSTALLED',
+  'EWAITTIMEOUT',
+  'ECLOSED',
 ]);
 
 // A brand rather than instanceof: some codes (ENOTFOUND, ECONNREFUSED, ETIMEDOUT) are Node's too, and

@@ -28,6 +28,8 @@ const common = {
   protocol: 'ftp' as const,
   messageBytes: 64 * 1024,
   timeouts: { socket: 5_000, deadline: 15_000 },
+  // Bursts of client processes that must all start within a held greeting: apart from other runs.
+  schedule: 'apart' as const,
 };
 const burst = { direction: 'upload' as const, parallel: BURST };
 /** Two client addresses, so each holds half of a burst. */

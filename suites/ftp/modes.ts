@@ -21,6 +21,8 @@ interface Row {
   readonly active?: 'on' | 'off';
   readonly passive: Expect;
   readonly activeExpect: Expect;
+  /** See Scenario.schedule; default shared. */
+  readonly schedule?: 'apart';
 }
 
 const NO_EPSV = 'the client never sent EPSV (it used PASV), so the fault had nothing to answer';
@@ -56,6 +58,8 @@ const ROWS: readonly Row[] = [
     fault: { kind: 'dataport', how: 'blackholed', at: 'connect' },
     passive: reportsFailure('RFC 959 §4.2: no data connection, no transfer; a connect that gets no answer must end in a reported timeout, not a hang'),
     activeExpect: reportsFailure('RFC 959 §4.2: the server cannot connect back (425, or the client times out first); the client must report it'),
+    // A connect or a transfer that gets no answer against a 2 s timeout: apart from other runs.
+    schedule: 'apart',
   },
   {
     name: 'epsv-500',
@@ -91,6 +95,8 @@ const ROWS: readonly Row[] = [
     fault: { kind: 'stall', at: 'connect', channel: 'data' },
     passive: reportsFailure('A transfer that makes no progress must end in a reported timeout, not a hang'),
     activeExpect: reportsFailure('A transfer that makes no progress must end in a reported timeout, not a hang'),
+    // A connect or a transfer that gets no answer against a 2 s timeout: apart from other runs.
+    schedule: 'apart',
   },
 ];
 
@@ -104,6 +110,7 @@ const scenarios: FtpScenario[] = ROWS.map((row) => ({
   messageBytes: FILE_BYTES,
   ftp: { direction: row.direction ?? 'upload', expect: { active: row.activeExpect } },
   ...(row.active ? { server: { active: row.active } } : {}),
+  ...(row.schedule ? { schedule: row.schedule } : {}),
   timeouts: { socket: 2_000, deadline: 15_000 },
 }));
 

@@ -39,6 +39,8 @@ export function uploads(sizeMib: number = DEFAULT_UPLOAD_MIB): Suite {
     ftp: { direction: 'upload' as const },
     // 4 s a transfer at 32 MiB, and room for a resume or a retry.
     timeouts: { connect: 2_000, greeting: 2_000, socket: TIMEOUT_MS, deadline: Math.max(30_000, Math.ceil((fileBytes / RATE) * 7_500)) },
+    // Tens of MiB against 2 s timeouts, throttled or stalled: apart, so the machine's load cannot decide it.
+    schedule: 'apart' as const,
   };
 
   const scenarios: FtpScenario[] = [

@@ -79,6 +79,26 @@ describe('classify', () => {
     expect(outcome).toMatchObject(want);
   });
 
+  it.each([
+    ['reset', { clientSaw: 'fin', lastReply: 552 } as Wire, { kind: 'reset' }],
+    ['closed', { clientSaw: 'rst', lastReply: 354 } as Wire, { kind: 'closed' }],
+    ['refused', { clientSaw: null, lastReply: 220 } as Wire, { kind: 'refused', phase: 'connect' }],
+  ] as const)("takes an exit code mapped to %s (a user's exit-code map) as that kind, whatever the wire says", (meaning, wire, want) => {
+    const outcome = classify({ report: failed({ exitCode: 9 }), phase: 'data', bytesSent: 0, wire, exitCodes: { 9: meaning } });
+    expect(outcome).toMatchObject(want);
+    expect(outcome).not.toHaveProperty('code');
+  });
+
+  it.each([
+    ['a failure reply last: the reply', { clientSaw: null, lastReply: 451 } as Wire, { kind: 'reply', code: 451 }],
+    ['an RST: the RST', { clientSaw: 'rst', lastReply: 451 } as Wire, { kind: 'reset' }],
+    ['a FIN after a 250: the FIN', { clientSaw: 'fin', lastReply: 250 } as Wire, { kind: 'closed' }],
+    ['no connection: refused', undefined, { kind: 'refused', phase: 'connect' }],
+  ])("reads a failure without an exit code whose own meaning is wire (a crashed command client's) from the wire: %s", (_what, wire, want) => {
+    const outcome = classify({ report: failed({ meaning: 'wire' }), phase: 'rcpt', bytesSent: 0, wire, exitCodes: {} });
+    expect(outcome).toMatchObject(want);
+  });
+
   it('ignores message text: the same text with different codes classifies differently', () => {
     const text = 'Connection closed unexpectedly';
     expect(

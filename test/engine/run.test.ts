@@ -4,7 +4,7 @@ import { nodemailerPlain } from '../../src/clients/nodemailer.js';
 import { builtinTargets } from '../../src/commands/targets.js';
 import type { ClientAdapter, SmtpJob } from '../../src/clients/types.js';
 import { withDeadline } from '../../src/engine/deadline.js';
-import { runScenario, runScenarios } from '../../src/engine/run.js';
+import { runScenario, runScenarios, scheduled } from '../../src/engine/run.js';
 import type { SmtpScenario } from '../../src/engine/types.js';
 
 const targets = builtinTargets();
@@ -70,6 +70,23 @@ describe('runner', () => {
     const results = await runScenarios(scenarios, [nodemailerPlain], { targets, concurrency: 2, onResult: (r) => seen.push(r.id) });
     expect(results.map((r) => r.id)).toEqual(['test/runner/n1/nodemailer', 'test/runner/n2/nodemailer', 'test/runner/n3/nodemailer']);
     expect(seen.sort()).toEqual(results.map((r) => r.id));
+  });
+
+  it('runs the scenarios scheduled apart after the rest, still reporting in input order', async () => {
+    const apart: SmtpScenario = { ...base, id: 'test/runner/apart', schedule: 'apart' };
+    const scenarios = [apart, { ...base, id: 'test/runner/shared' }];
+    const seen: string[] = [];
+    const results = await runScenarios(scenarios, [nodemailerPlain], { targets, concurrency: 4, onResult: (r) => seen.push(r.id) });
+    expect(seen).toEqual(['test/runner/shared/nodemailer', 'test/runner/apart/nodemailer']);
+    expect(results.map((r) => r.id)).toEqual(['test/runner/apart/nodemailer', 'test/runner/shared/nodemailer']);
+  });
+
+  it('splits runs into those that share the machine and those that run apart, by index', () => {
+    const run = (schedule?: 'shared' | 'apart') => ({ scenario: { ...base, ...(schedule ? { schedule } : {}) }, client: nodemailerPlain });
+    expect(scheduled([run('apart'), run(), run('shared'), run('apart')])).toEqual([
+      [1, 2],
+      [0, 3],
+    ]);
   });
 
   it('reports a client that is not installed as n/a with its install hint, not a failure', async () => {

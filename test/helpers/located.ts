@@ -11,3 +11,25 @@ export function located(result: Omit<Result, 'scenarioId' | 'column'> & Partial<
   const scenarioId = result.scenarioId ?? result.id.slice(0, result.id.length - column.length - 1);
   return { ...result, scenarioId, column };
 }
+
+/** A conformant smtp/resets result of `client` (reset at RCPT) for report tests, with `over` on top. */
+export function resetCell(scenario: string, client: string, over: Partial<Result> = {}): Result {
+  return located({
+    id: `smtp/resets/${scenario}/${client}`,
+    suite: 'smtp/resets',
+    protocol: 'smtp',
+    client,
+    server: 'mock-smtp',
+    title: scenario,
+    fault: null,
+    faultFired: true,
+    outcome: { kind: 'reset', phase: 'rcpt', bytesSent: 0 },
+    sink: null,
+    expected: 'fails',
+    verdict: 'conformant',
+    reason: 'reported the failure',
+    durationMs: 10,
+    transcript: [],
+    ...over,
+  });
+}

@@ -51,10 +51,10 @@ describe('wireprobe probe (command line)', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^wireprobe probe smtp:\/\/alice@127\.0\.0\.1:\d+ \(smtp\)\n\nWARN \(2\)\n {2}WARN smtp\.tls = TLSv1\.[23]\n/);
-    expect(stdout.indexOf('WARN (2)')).toBeLessThan(stdout.indexOf('PASS (8)'));
-    expect(stdout.indexOf('PASS (8)')).toBeLessThan(stdout.indexOf('SKIP (2)'));
+    expect(stdout.indexOf('WARN (2)')).toBeLessThan(stdout.indexOf('PASS (12)'));
+    expect(stdout.indexOf('PASS (12)')).toBeLessThan(stdout.indexOf('SKIP (2)'));
     expect(stdout).toMatch(/PASS smtp\.session-limit = 2\n {7}The limit is 2 concurrent sessions/);
-    expect(stdout).toContain('12 findings: 0 fail, 2 warn, 8 pass, 2 skip');
+    expect(stdout).toContain('16 findings: 0 fail, 2 warn, 12 pass, 2 skip');
     expect(stdout).not.toContain('s3cret-pw');
     const report = JSON.parse(await readFile(json, 'utf8'));
     expect(Object.keys(report)).toEqual(['tool', 'target', 'protocol', 'findings', 'summary']);
@@ -62,7 +62,7 @@ describe('wireprobe probe (command line)', () => {
       tool: 'wireprobe',
       target: `smtp://alice@127.0.0.1:${server.port}`,
       protocol: 'smtp',
-      summary: { pass: 8, warn: 2, fail: 0, skip: 2 },
+      summary: { pass: 12, warn: 2, fail: 0, skip: 2 },
     });
     expect(report.findings.map((f: { id: string }) => f.id).sort()).toEqual([...SMTP_IDS].sort());
     expect(Object.keys(report.findings.find((f: { id: string }) => f.id === 'smtp.size'))).toEqual([
@@ -98,7 +98,7 @@ describe('wireprobe probe (command line)', () => {
       '2000',
     ]);
     expect([code, stderr]).toEqual([0, '']);
-    expect(stdout).toContain('12 findings: 0 fail, 2 warn, 8 pass, 2 skip');
+    expect(stdout).toContain('16 findings: 0 fail, 2 warn, 12 pass, 2 skip');
     const text = await readFile(json, 'utf8');
     expect(JSON.parse(text)).toMatchObject({ target: `smtp://alice@127.0.0.1:${server.port}` });
     for (const out of [stdout, text]) expect(out).not.toContain('s3cret-pw');
@@ -125,6 +125,7 @@ describe('wireprobe probe (command line)', () => {
     [['probe', 'ftp://127.0.0.1:21', '--upload-size', '65GiB'], /^wireprobe: bad --upload-size "65GiB": expected a size from 1KiB to 64GiB\n$/],
     [['probe', 'ftp://127.0.0.1:21', '--max-data-idle', '1.5'], /^wireprobe: bad --max-data-idle "1.5": expected a whole number from 0 to 3600\n$/],
     [['probe', 'ftp://127.0.0.1:21', '--max-data-idle', '3601'], /^wireprobe: bad --max-data-idle "3601": expected a whole number from 0 to 3600\n$/],
+    [['probe', 'ftp://127.0.0.1:21', '--quota-probe', '1000'], /^wireprobe: bad --quota-probe "1000": expected a size from 1KiB to 64GiB\n$/],
     [['probe'], /^wireprobe: probe needs a target/],
     [['probe', 'smtp://127.0.0.1:25', '--size-limit', '1k'], /--size-limit does not apply to "probe"/],
     [['probe', 'smtp://127.0.0.1:25', '--starttls', 'sometimes'], /^wireprobe: bad --starttls "sometimes": expected auto, off, require\n$/],

@@ -19,8 +19,9 @@ describe('the registry of probe checks', () => {
     expect(rfcOf('ftp.epsv')).toBe('RFC 2428 §3, §4');
   });
 
-  it('awaits only the FTP upload group after an interrupt', () => {
+  it('awaits only the FTP upload groups (integrity, quota, data-timeout) after an interrupt', () => {
     expect(PROBE_CHECKS.smtp.cleansUp).toEqual([]);
-    expect(PROBE_CHECKS.ftp.cleansUp).toEqual(CHECK_GROUPS.filter((g) => g.ids.includes('ftp.integrity')).map((g) => g.run));
+    const uploads = ['ftp.integrity', 'ftp.quota', 'ftp.data-timeout'];
+    expect(PROBE_CHECKS.ftp.cleansUp).toEqual(CHECK_GROUPS.filter((g) => g.ids.some((id) => uploads.includes(id))).map((g) => g.run));
   });
 });

@@ -86,6 +86,10 @@ describe('wireprobe probe smtp', () => {
       // Only with --send: on a vulnerable server the check itself delivers a message.
       'smtp.bare-lf': 'skip',
       'smtp.open-relay': 'pass',
+      'smtp.early-talk': 'pass',
+      'smtp.line-length': 'pass',
+      'smtp.rcpt-limit': 'pass',
+      'smtp.drop-mid-data': 'pass',
       'smtp.session-limit': 'pass',
       'smtp.idle-timeout': 'skip',
     });
@@ -98,7 +102,7 @@ describe('wireprobe probe smtp', () => {
     expect(get(report, 'smtp.session-limit').received.at(-1)).toMatch(/^#3 421 /);
     expect(typeof get(report, 'smtp.greeting').value).toBe('number');
     expect(get(report, 'smtp.ehlo').value).toContain('SIZE 10000');
-    expect(report.summary).toEqual({ pass: 8, warn: 2, fail: 0, skip: 2 });
+    expect(report.summary).toEqual({ pass: 12, warn: 2, fail: 0, skip: 2 });
     // Non-destructive: no message was delivered.
     await server.idle();
     expect(server.messages).toEqual([]);
@@ -124,6 +128,10 @@ describe('wireprobe probe smtp', () => {
       'smtp.pipelining': 'pass',
       'smtp.bare-lf': 'skip',
       'smtp.open-relay': 'fail',
+      'smtp.early-talk': 'pass',
+      'smtp.line-length': 'pass',
+      'smtp.rcpt-limit': 'pass',
+      'smtp.drop-mid-data': 'pass',
       'smtp.session-limit': 'pass',
       'smtp.idle-timeout': 'skip',
     });

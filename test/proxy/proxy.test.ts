@@ -85,6 +85,30 @@ describe('fault proxy', () => {
     expect(proxy.sessions()[0]?.phase).toBe('rcpt');
   });
 
+  it('counts, without relaying, a command pipelined behind MAIL that lands after the FIN', async () => {
+    const { server, proxy } = await setup({ kind: 'close', at: { after: 'MAIL' } });
+    const client = await connectRaw(proxy.port);
+    await client.until(has('220 '));
+    // Written as the FIN arrives: a pipelining client descheduled between its two writes.
+    client.socket.prependListener('end', () => client.socket.write('RCPT TO:<b@y>\r\n'));
+    client.send('EHLO me\r\n');
+    await client.until(has('250 SIZE'));
+    client.send('MAIL FROM:<a@x>\r\n');
+    expect(await client.ended).toBe('fin');
+    await proxy.idle();
+    expect(proxy.sessions()[0]?.phase).toBe('rcpt');
+    expect(server.received[0]!.toString()).not.toContain('RCPT');
+  });
+
+  it('does not count a command after the FIN that only a reply could have prompted', async () => {
+    const { proxy } = await setup({ kind: 'close', at: { after: 'greeting' } });
+    const client = await connectRaw(proxy.port);
+    client.socket.prependListener('end', () => client.socket.write('EHLO me\r\n'));
+    expect(await client.ended).toBe('fin');
+    await proxy.idle();
+    expect(proxy.sessions()[0]?.phase).toBe('greeting');
+  });
+
   it('cuts the body after exactly N octets and the server sees only those', async () => {
     const { server, proxy } = await setup({ kind: 'reset', at: { after: 'DATA', bytes: 1000 } });
     const client = await toData(proxy.port);

@@ -36,6 +36,23 @@ describe('Teardown', () => {
     expect(state.state).toBe('dead');
   });
 
+  it('after a FIN counts the commands pipelined behind MAIL or RCPT, up to the first that is not', () => {
+    const command = (verb: string) => ({ kind: 'command', end: 0, verb, line: verb }) as const;
+    const state = new Teardown();
+    state.end(false);
+    state.toClient('fin');
+    expect(state.pipelinedAfterFin([command('RCPT'), command('DATA')], 'MAIL')).toEqual([command('RCPT'), command('DATA')]);
+    expect(state.pipelinedAfterFin([command('QUIT')], 'DATA')).toEqual([]);
+    // The pipeline broke: nothing after counts, whatever it follows.
+    expect(state.pipelinedAfterFin([command('RCPT')], 'MAIL')).toEqual([]);
+  });
+
+  it('after a FIN does not count a command that follows a reply-awaiting one', () => {
+    const state = new Teardown();
+    state.end(false);
+    expect(state.pipelinedAfterFin([{ kind: 'command', end: 0, verb: 'MAIL', line: 'MAIL' }], 'EHLO')).toEqual([]);
+  });
+
   it('records the first end the client saw', () => {
     const state = new Teardown();
     state.toClient('rst');

@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkOutput } from '../../src/commands/output.js';
 import { runCommand } from '../../src/commands/run.js';
 import { selectClients } from '../../src/commands/select.js';
-import { UsageError } from '../../src/commands/usage-error.js';
+import { UsageError } from '../../src/util/usage-error.js';
 import { SUITES } from '../../suites/index.js';
 import { writeJsonReport } from '../../src/report/json.js';
 import { makeDirs } from '../../src/util/dirs.js';

@@ -73,6 +73,26 @@ describe('PromptSMTPServer', () => {
     expect(code(SMTPServer.prototype.connect)).toBe(
       "connect(socket, socketOptions) { let connection = new SMTPConnection(this, socket, socketOptions); this.connections.add(connection); connection.on('error', err => this._onError(err)); connection.on('connect', data => this._onClientConnect(data)); connection.init(); }",
     );
+    // PromptSMTPServer._handleProxy copies its path for a socket with no PROXY header, less the random id.
+    expect(code(SMTPServer.prototype._handleProxy)).toMatch(
+      /^_handleProxy\(socket, callback\) \{ let socketOptions = \{ id: BigInt\('0x' \+ crypto\.randomBytes\(10\)\.toString\('hex'\)\) \.toString\(32\) \.padStart\(16, '0'\) \}; if \(!this\._expectsProxyHeader\(socket\)\) \{ socketOptions\.ignore = this\.options\.ignoredHosts && this\.options\.ignoredHosts\.includes\(socket\.remoteAddress\); setImmediate\(\(\) => callback\(null, socketOptions\)\); return; \} /,
+    );
+  });
+
+  it('names connections from a counter, in the form of smtp-server ids', async () => {
+    const ids: string[] = [];
+    const server = new PromptSMTPServer({ logger: false, disableReverseLookup: true, hideSTARTTLS: true }, (c) => ids.push(c.id));
+    server.on('error', () => undefined);
+    server.server.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.server.once('listening', resolve));
+    const { port } = server.server.address() as net.AddressInfo;
+    try {
+      expect(await firstLine(port)).toMatch(/^220 /);
+      expect(await firstLine(port)).toMatch(/^220 /);
+      expect(ids).toEqual(['0000000000000001', '0000000000000002']);
+    } finally {
+      await new Promise((resolve) => server.close(() => resolve(undefined)));
+    }
   });
 
   it('starts every connection of the mock SMTP server through PromptConnection.init, which greets without a timer', async () => {

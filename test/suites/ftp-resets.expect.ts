@@ -4,11 +4,11 @@
  * differ by what each client sends first (basic-ftp OPTS UTF8, lftp FEAT). The mid-transfer cuts move
  * 8 MiB so the client is still writing when its connection dies; with 1 MiB (all of it already in
  * socket buffers) a FIN on the data connection let basic-ftp, ftplib and lftp report a truncated upload
- * complete, and lftp looped on data-connection resets until the deadline. Where lftp's own retries or
- * ftplib's races make a cell timing, each alternative below was measured, and every result also meets
- * the invariants in ./invariants.ts.
+ * complete. lftp reconnects at once (as pinned in its adapter) and its own 3 s no-progress timeout ends
+ * its resume loop, so it gives up well before the deadline. Where ftplib's races make a cell timing,
+ * each alternative below was measured, and every result also meets the invariants in ./invariants.ts.
  */
-import { every, LFTP_GAVE_UP, LFTP_HUNG, LFTP_RECOVERED, LFTP_STALE_BLOCK, oneOf, REACHED, type OneOf, type Want } from './want.js';
+import { every, LFTP_GAVE_UP, oneOf, type OneOf, type Want } from './want.js';
 
 /** Per scenario: the outcome of every client and mode (basic-ftp has no active mode), then the columns that differ. */
 const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
@@ -32,30 +32,23 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
   'close-after-pass': every(['closed', 'pass', 'conformant']),
   'reset-before-stor-reply': every(['reset', 'stor', 'conformant']),
   'close-before-stor-reply': every(['closed', 'stor', 'conformant']),
-  // Every data connection is cut after 256 KiB: lftp resumes from the server's SIZE each time, gives
-  // up there once a try makes no progress, or is still at it at the deadline (see LFTP_RACES).
-  'reset-data-mid-stor': every(['reset', 'transfer', 'conformant'], {
-    'lftp/passive': ['closed', 'size', 'conformant'],
-    'lftp/active': ['closed', 'size', 'conformant'],
-  }),
+  // Every data connection is cut after 256 KiB: lftp reconnects at once and resumes from the server's
+  // SIZE each time, and gives up when its tries stop making progress (see LFTP_GAVE_UP).
+  'reset-data-mid-stor': every(['reset', 'transfer', 'conformant'], { 'lftp/passive': LFTP_GAVE_UP, 'lftp/active': LFTP_GAVE_UP }),
   'close-data-mid-stor': every(['closed', 'stor', 'conformant'], {
     'basic-ftp/passive': ['reset', 'transfer', 'conformant'],
     'ftplib/passive': ['reset', 'stor', 'conformant'],
     'ftplib/active': ['reset', 'stor', 'conformant'],
   }),
-  // lftp reconnects after each cut control connection and gives up after its retries, at SIZE or STOR.
-  'reset-control-mid-stor': every(['timeout', 'transfer', 'conformant'], {
-    'basic-ftp/passive': ['reset', 'transfer', 'conformant'],
-    'lftp/passive': LFTP_GAVE_UP,
-    'lftp/active': LFTP_GAVE_UP,
-    'ftplib/passive': ['reset', 'transfer', 'conformant'],
-  }),
+  // The mock closes its data socket with its control connection, our octets unread: a FIN, then an RST
+  // that the proxy shows the client in either mode. lftp reconnects after each cut control connection
+  // and gives up after its retries, at SIZE or STOR.
+  'reset-control-mid-stor': every(['reset', 'transfer', 'conformant'], { 'lftp/passive': LFTP_GAVE_UP, 'lftp/active': LFTP_GAVE_UP }),
   'close-control-mid-stor': every(['closed', 'transfer', 'conformant'], {
-    'curl/active': ['timeout', 'transfer', 'conformant'],
     'lftp/passive': LFTP_GAVE_UP,
     'lftp/active': LFTP_GAVE_UP,
     'ftplib/passive': ['reset', 'transfer', 'conformant'],
-    'ftplib/active': ['timeout', 'transfer', 'conformant'],
+    'ftplib/active': ['reset', 'transfer', 'conformant'],
   }),
   'reset-after-stor': every(['delivered', 'stor', 'conformant'], {
     'lftp/passive': ['delivered', 'site', 'conformant'],
@@ -76,26 +69,13 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
     'lftp/passive': ['delivered', 'retr', 'conformant'],
     'lftp/active': ['delivered', 'retr', 'conformant'],
   }),
-  // lftp reconnects into the restart: see LFTP_RACES.
+  // lftp reconnects at once, twice, into the 2 s the server is down: refused (its last error the FIN it
+  // saw), or reset at connect.
   'restart-mid-stor': every(['closed', 'transfer', 'conformant'], { 'lftp/passive': LFTP_GAVE_UP, 'lftp/active': LFTP_GAVE_UP }),
-  'restart-mid-stor-rst': every(['reset', 'transfer', 'conformant'], { 'lftp/passive': LFTP_GAVE_UP, 'lftp/active': LFTP_GAVE_UP }),
-};
-
-/**
- * lftp meets the restart's own window: it reconnects 1 s later and gives up (LFTP_GAVE_UP, in the
- * table), is reset while the server is down (`reset` at connect), times out where its last attempt
- * waits (mostly for a greeting, once at ABOR), or, once the server is back, resumes until the whole
- * file arrives, now and then with lftp's stale block. Measured in 8 runs of both restart scenarios
- * and modes (FIN and refused, RST and reset).
- */
-const RESTART_LFTP: readonly Want[] = [['timeout', REACHED, 'conformant'], ['reset', 'connect', 'conformant'], LFTP_RECOVERED, LFTP_STALE_BLOCK];
-
-/** Cells where lftp's own retries make the outcome timing: the table's value or one of these. */
-const LFTP_RACES: Readonly<Record<string, readonly Want[]>> = {
-  // Each try makes progress, so lftp's retry count restarts: a 20 s deadline can land on any try.
-  'reset-data-mid-stor': [LFTP_HUNG],
-  'restart-mid-stor': RESTART_LFTP,
-  'restart-mid-stor-rst': RESTART_LFTP,
+  'restart-mid-stor-rst': every(['reset', 'transfer', 'conformant'], {
+    'lftp/passive': ['reset', 'connect', 'conformant'],
+    'lftp/active': ['reset', 'connect', 'conformant'],
+  }),
 };
 
 /**
@@ -119,8 +99,6 @@ export function expectFtpResets(id: string, column: string): Want | OneOf | unde
   const name = id.slice('ftp/resets/'.length);
   const measured = TABLE[name]?.[column];
   if (measured && name === 'reset-data-mid-retr' && !column.startsWith('lftp/') && measured[2] !== 'n/a') return oneOf(measured, ...RST_MID_RETR);
-  const lftp = column.startsWith('lftp/') ? LFTP_RACES[name] : undefined;
-  if (measured && lftp) return oneOf(measured, ...lftp);
   const ftplib = FTPLIB_RACES[`${name} ${column}`];
   return measured && ftplib ? oneOf(measured, ftplib) : measured;
 }

@@ -54,9 +54,6 @@ export const LFTP_STALE_BLOCK: Want = ['delivered', 'site', 'deviates'];
 /** lftp gave up after its own retries: a FIN seen by its last attempt, wherever that attempt was. */
 export const LFTP_GAVE_UP: Want = ['closed', REACHED, 'conformant'];
 
-/** lftp still reconnecting at the runner's deadline (each try made progress, so its count restarted). */
-export const LFTP_HUNG: Want = ['hung', REACHED, 'deviates'];
-
 /**
  * FTP: `want` in every client/mode column (`n/a` where the client lacks the mode, basic-ftp's active),
  * except the columns in `differs`.

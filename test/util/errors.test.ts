@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ServerNotInstalled } from '../../servers/real/types.js';
 import { main } from '../../src/cli.js';
 import { explainError } from '../../src/commands/explain.js';
-import { UsageError } from '../../src/commands/usage-error.js';
+import { UsageError } from '../../src/util/usage-error.js';
 import { FaultSyntaxError, parseFault } from '../../src/faults/parse.js';
 import { parseTarget, TargetError } from '../../src/probe/target.js';
 import { isUserFacing, isWireprobeError, WireprobeError, type WireprobeErrorCode } from '../../src/util/errors.js';

@@ -1,5 +1,5 @@
 /**
- * The listen backlog of the mock servers: the kernel's ceiling (net.core.somaxconn), not Node's default
+ * The listen backlog of the mock servers and the proxy: the kernel's ceiling (net.core.somaxconn), not Node's default
  * 511. Under a burst a full accept queue makes the kernel fall back to SYN cookies or drop SYNs, and
  * the connections lost that way wait for a greeting that never comes; a mock standing in for a real
  * server should queue as many as the machine allows (the proxy's "full backlog" fault is how to get one).

@@ -1,4 +1,4 @@
-import { WireprobeError } from '../util/errors.js';
+import { WireprobeError } from './errors.js';
 
 /** Bad input from the user: reported as one line naming the bad value, exit code 2, no stack. */
 export class UsageError extends WireprobeError<'EUSAGE'> {

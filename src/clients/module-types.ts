@@ -1,0 +1,36 @@
+/**
+ * What a user's own client module exports (`--client ./my-client.mjs`): the shapes a module author
+ * types against, and `defineClient`, which only checks them. The same job shapes the in-process
+ * adapters get (src/clients/types.ts).
+ */
+import type { Digest } from '../util/digest.js';
+import type { FtpJob, FtpMode, SmtpJob } from './types.js';
+
+/**
+ * What `transfer()` resolves with for a download: the file's content, or its size and SHA-256 (lowercase
+ * hex) when the module streamed it elsewhere. An upload's value is not read.
+ */
+export type ModuleDownload = Buffer | Uint8Array | Digest;
+
+/**
+ * A client module. Resolving means the client reported success; throwing or rejecting means it reported
+ * failure, read by the error's codes (never its text). `signal` aborts at the runner's deadline: stop
+ * then, and close what you opened.
+ */
+export interface ModuleClient {
+  /** Sends one message; resolve with anything (a string, or an object with a string `response`, becomes the report's detail). */
+  readonly send?: (job: SmtpJob, signal: AbortSignal) => unknown;
+  /** Moves one file; for a download resolve with its content or its digest. */
+  readonly transfer?: (job: FtpJob, signal: AbortSignal) => unknown;
+  /** The client's name in ids, reports and `--client`; default: the file's base name without extension. */
+  readonly name?: string;
+  /** One line on what this client is; default: the file it was loaded from. */
+  readonly description?: string;
+  /** FTP: the data-connection modes `transfer` can use, each run separately; default `['passive']`. */
+  readonly modes?: readonly FtpMode[];
+}
+
+/** Returns `client` as is: it only gives a module's default export its types. */
+export function defineClient<T extends ModuleClient>(client: T): T {
+  return client;
+}

@@ -1,0 +1,211 @@
+/**
+ * A user's own client as a Node module (`--client ./my-client.mjs|.ts`): its `send` and `transfer`
+ * become adapters like the in-process ones. The module resolves for success and throws for failure;
+ * the adapter turns that into a ClientReport and never throws itself.
+ *
+ *   loadModuleClient(path, cwd) ─► import() (.mjs .js .cjs) | tsx tsImport (.ts .mts .cts)
+ *     ─► named exports, else the default export's fields ─► checked ─► one adapter per function
+ *   adapter.run(job, signal) ─► await send|transfer(job, signal) ─► resolved: ok (download: its digest)
+ *                                                               └► thrown: its codes (ClientError)
+ */
+import { existsSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type Digest, digestOf } from '../util/digest.js';
+import { UsageError } from '../util/usage-error.js';
+import { quote, visible } from '../util/terminal.js';
+import type { ModuleClient } from './module-types.js';
+import type { ClientAdapter, ClientError, ClientReport, FtpClientAdapter, FtpJob, FtpMode, SmtpClientAdapter, SmtpJob } from './types.js';
+
+/** How each extension is loaded: Node's own import(), or through tsx (TypeScript). */
+const LOADERS: Readonly<Record<string, 'import' | 'tsx'>> = {
+  '.mjs': 'import',
+  '.js': 'import',
+  '.cjs': 'import',
+  '.ts': 'tsx',
+  '.mts': 'tsx',
+  '.cts': 'tsx',
+};
+
+/**
+ * Whether a `--client` value names a module file (by its extension) rather than a built-in client,
+ * so the CLI can tell `./my-client.mjs` from `nodemailer` before loading anything.
+ */
+export function isModulePath(value: string): boolean {
+  return Object.hasOwn(LOADERS, extname(value).toLowerCase());
+}
+
+/** A name usable in result ids and on the command line. */
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+const MODES: readonly FtpMode[] = ['passive', 'active'];
+
+/** Bad input from the user: one line naming the module, exit 2. */
+function usageError(path: string, problem: string): UsageError {
+  return new UsageError(`client module ${quote(path)}${problem}`);
+}
+
+/** The first lines of a loader's error on one line, cut: a syntax error's location and reason. */
+function summary(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const line = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ');
+  return visible(line.length > 300 ? `${line.slice(0, 300)}…` : line);
+}
+
+async function importModule(file: string, loader: 'import' | 'tsx'): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(file).href;
+  if (loader === 'import') return import(/* @vite-ignore */ url);
+  const { tsImport } = await import('tsx/esm/api');
+  return tsImport(url, import.meta.url);
+}
+
+/**
+ * The module's client: its named exports, else its default export's fields (defineClient, CommonJS). A
+ * TypeScript file tsx compiles as CommonJS (no `"type": "module"` above it) nests the default once more.
+ */
+function clientOf(exports: Record<string, unknown>): Record<string, unknown> {
+  let client = exports;
+  for (let depth = 0; depth < 2 && client.send === undefined && client.transfer === undefined; depth++) {
+    const inner = client.default;
+    if (typeof inner !== 'object' || inner === null) break;
+    client = inner as Record<string, unknown>;
+  }
+  return client;
+}
+
+/** A module client with its defaults filled in and its functions bound to it. */
+interface Loaded {
+  readonly name: string;
+  readonly description: string;
+  readonly modes: readonly FtpMode[];
+  readonly send?: NonNullable<ModuleClient['send']>;
+  readonly transfer?: NonNullable<ModuleClient['transfer']>;
+}
+
+/** Checks the exports' shapes; the first problem is one usage error line naming the file. */
+function checked(client: Record<string, unknown>, path: string, file: string): Loaded {
+  const bad = (what: string): UsageError => usageError(path, `: ${what}`);
+  const { send, transfer, name = basename(file, extname(file)), description = `your module client ${basename(file)}`, modes = ['passive'] } = client;
+  if (send === undefined && transfer === undefined) throw bad('exports neither send(job, signal) nor transfer(job, signal)');
+  if (send !== undefined && typeof send !== 'function') throw bad(`send must be a function, not ${typeof send}`);
+  if (transfer !== undefined && typeof transfer !== 'function') throw bad(`transfer must be a function, not ${typeof transfer}`);
+  if (typeof name !== 'string' || !NAME.test(name)) throw bad(`name ${quote(String(name))} must be letters, digits, ".", "_" or "-" (export a name)`);
+  if (typeof description !== 'string') throw bad('description must be a string');
+  const modesOk = Array.isArray(modes) && modes.length > 0 && modes.every((m) => MODES.includes(m)) && new Set(modes).size === modes.length;
+  if (!modesOk) throw bad('modes must be a non-empty list of "passive" and "active"');
+  return {
+    name,
+    description,
+    modes: modes as FtpMode[],
+    ...(typeof send === 'function' ? { send: send.bind(client) } : {}),
+    ...(typeof transfer === 'function' ? { transfer: transfer.bind(client) } : {}),
+  };
+}
+
+/**
+ * Loads `path` (.mjs/.js/.cjs: import(); .ts/.mts/.cts: through tsx's `tsImport`), resolved against
+ * `cwd`, and returns one adapter per exported function: `send` (SMTP), `transfer` (FTP). A file that is
+ * missing, does not load or exports neither is one usage error line naming it.
+ */
+export async function loadModuleClient(path: string, cwd: string): Promise<ClientAdapter[]> {
+  const file = resolve(cwd, path);
+  const loader = LOADERS[extname(file).toLowerCase()];
+  if (!loader) throw usageError(path, ': expected a .mjs, .js, .cjs, .ts, .mts or .cts file');
+  if (!existsSync(file)) throw usageError(path, `: no such file (${quote(file)})`);
+  let exports: Record<string, unknown>;
+  try {
+    exports = await importModule(file, loader);
+  } catch (error) {
+    throw usageError(path, ` does not load: ${summary(error)}`);
+  }
+  const { name, description, modes, send, transfer } = checked(clientOf(exports), path, file);
+  return [...(send ? [smtpAdapter(name, description, send)] : []), ...(transfer ? [ftpAdapter(name, description, modes, transfer)] : [])];
+}
+
+function smtpAdapter(name: string, description: string, send: NonNullable<ModuleClient['send']>): SmtpClientAdapter {
+  return {
+    name,
+    protocol: 'smtp',
+    description,
+    async run(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
+      const secrets = job.auth ? [job.auth.password] : [];
+      try {
+        const value = await send(job, signal);
+        return { ok: true, detail: detailOf(value, 'send() resolved') };
+      } catch (error) {
+        return { ok: false, error: moduleError(error, secrets) };
+      }
+    },
+  };
+}
+
+function ftpAdapter(name: string, description: string, modes: readonly FtpMode[], transfer: NonNullable<ModuleClient['transfer']>): FtpClientAdapter {
+  return {
+    name,
+    protocol: 'ftp',
+    description,
+    modes,
+    resumes: false,
+    binds: false,
+    async run(job: FtpJob, signal: AbortSignal): Promise<ClientReport> {
+      try {
+        const value = await transfer(job, signal);
+        if (job.direction === 'upload') return { ok: true, detail: detailOf(value, 'transfer() resolved') };
+        const received = receivedOf(value);
+        const detail = received ? `transfer() resolved with ${received.bytes} bytes` : 'transfer() resolved without the file';
+        return { ok: true, detail, ...(received ? { received } : {}) };
+      } catch (error) {
+        return { ok: false, error: moduleError(error, [job.password]) };
+      }
+    },
+  };
+}
+
+/** A resolved value as the report's detail: a string, or a string `response` (nodemailer's info). */
+function detailOf(value: unknown, otherwise: string): string {
+  if (typeof value === 'string' && value !== '') return value;
+  const response = (value as { response?: unknown } | null | undefined)?.response;
+  return typeof response === 'string' && response !== '' ? response : otherwise;
+}
+
+/** A download's digest: from its content, or as given; absent when the module resolved with neither. */
+export function receivedOf(value: unknown): Digest | undefined {
+  if (value instanceof Uint8Array) return digestOf(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+  const d = value as { bytes?: unknown; sha256?: unknown } | null | undefined;
+  if (typeof d?.bytes === 'number' && typeof d.sha256 === 'string' && /^[0-9a-f]{64}$/i.test(d.sha256)) {
+    return { bytes: d.bytes, sha256: d.sha256.toLowerCase() };
+  }
+  return undefined;
+}
+
+const text = (x: unknown): string | undefined => (typeof x === 'string' && x !== '' ? x : undefined);
+
+/**
+ * Reduces what a module threw to codes, never its text: its string `code`; its `responseCode`, or a
+ * numeric `code` that is a reply code (basic-ftp's FTPError); its `command`; the socket code underneath
+ * from `cause.code`, `originalCode` (nodemailer) or a string `errno`. A Node system error (ECONNRESET,
+ * with `syscall`) carries its code in `code`. The message is kept for people, credentials masked.
+ * Whatever the codes do not explain, the proxy's wire evidence does (meaning `wire`).
+ */
+export function moduleError(thrown: unknown, secrets: readonly string[]): ClientError {
+  const e = (typeof thrown === 'object' && thrown !== null ? thrown : {}) as Record<string, unknown>;
+  const code = text(e.code);
+  const reply = typeof e.responseCode === 'number' ? e.responseCode : typeof e.code === 'number' && e.code >= 100 && e.code <= 599 ? e.code : undefined;
+  const cause = text((e.cause as { code?: unknown } | undefined)?.code) ?? text(e.originalCode) ?? text(e.errno);
+  const command = text(e.command);
+  let message = typeof e.message === 'string' ? e.message : String(thrown);
+  for (const secret of secrets) if (secret !== '') message = message.split(secret).join('***');
+  return {
+    ...(code ? { code } : {}),
+    ...(cause ? { cause } : {}),
+    ...(reply !== undefined ? { responseCode: reply } : {}),
+    ...(command ? { command } : {}),
+    // Codes classify does not know leave the wire to decide, a failure reply the last word included.
+    meaning: 'wire',
+    message,
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * The clients a run uses, from `--client`/`--clients` and the config file's `clients`: built-in names
+ * (`nodemailer`, `curl`, `all`), the user's command clients (`cmd:NAME=TEMPLATE`, or the object form
+ * with `protocol` and `exitCodes`) and module clients (`./my-client.mjs`, `.ts`).
+ *
+ *   "nodemailer,curl" ──► built-in names (split on commas)
+ *   "cmd:my-mailer=..." ─► parseCommandClient ─► commandClient     (taken whole: a template may hold commas)
+ *   "./client.mjs" ─────► loadModuleClient                          (taken whole)
+ */
+import { type CommandClientSpec, checkCommandClient, commandClient, parseCommandClient } from '../clients/command.js';
+import { CLIENTS } from '../clients/index.js';
+import { isModulePath, loadModuleClient } from '../clients/module.js';
+import type { ClientAdapter } from '../clients/types.js';
+import { quote } from '../util/terminal.js';
+import { names } from './args.js';
+import { selectClients } from './select.js';
+import { UsageError } from '../util/usage-error.js';
+
+/** One client as a config file gives it: a flag's text, a command client spec, or a module's path. */
+export type ClientEntry = string | CommandClientSpec | { readonly module: string };
+
+/** True when `text` names one user client and must not be split on commas. */
+function whole(text: string): boolean {
+  return text.startsWith('cmd:') || isModulePath(text.trim());
+}
+
+/**
+ * The clients `entries` name, relative paths resolved against `cwd`; undefined when none is given (the
+ * command's default applies). A user client may not take a built-in client's name or another's.
+ */
+export async function clientsFrom(flag: string, entries: readonly ClientEntry[] | undefined, cwd: string): Promise<ClientAdapter[] | undefined> {
+  if (entries === undefined) return undefined;
+  const builtin: string[] = [];
+  const own: ClientAdapter[] = [];
+  for (const entry of entries) {
+    if (typeof entry !== 'string')
+      own.push(...('module' in entry ? await loadModuleClient(entry.module, cwd) : [commandClient(checkCommandClient(entry), cwd)]));
+    else if (!whole(entry)) builtin.push(...(names(flag, [entry]) ?? []));
+    else if (entry.startsWith('cmd:')) own.push(commandClient(parseCommandClient(entry), cwd));
+    else own.push(...(await loadModuleClient(entry.trim(), cwd)));
+  }
+  // One name may stand for one client per protocol (a module with send and transfer), never for a built-in's.
+  const builtins = new Set(CLIENTS.map((c) => c.name));
+  const seen = new Set<string>();
+  for (const client of own) {
+    const key = `${client.protocol} ${client.name}`;
+    if (builtins.has(client.name) || seen.has(key)) {
+      throw new UsageError(`bad --${flag}: the client name ${quote(client.name)} is taken (built-in clients and yours need distinct names)`);
+    }
+    seen.add(key);
+  }
+  if (builtin.length === 0 && own.length === 0) throw new UsageError(`bad --${flag}: no client in it`);
+  return [...(builtin.length > 0 ? selectClients(builtin) : []), ...own];
+}

@@ -1,0 +1,268 @@
+/**
+ * The user's own, already running servers (`--target smtp://host:port`, `--target ftp://user@host/dir`)
+ * as a `Targets` registry: the runner puts the fault proxy in front of each, as in front of the mocks.
+ * Nothing is started or configured there, so a scenario that needs a server knob the proxy cannot
+ * impose is `n/a`; what a run leaves on an FTP server is read back (SIZE, RETR, SHA-256) over a
+ * connection of its own, not through the proxy, and deleted.
+ *
+ *   "staging=ftp://bob@host:21/in" ──parseTargetOption──► ExternalTarget ──externalTargets──► Targets
+ *                                                              startSmtp: maildir watch, or not verifiable
+ *                                                              startFtp:  files put, read back, deleted
+ */
+import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import { isIP } from 'node:net';
+import { Readable, Writable } from 'node:stream';
+import { Client } from 'basic-ftp';
+import { parseTarget, redactUrl, TargetError } from '../probe/target.js';
+import { remotePath, type FtpTarget, type SmtpTarget, type Started, type TargetBase, type Targets } from '../engine/targets.js';
+import type { Scenario } from '../engine/types.js';
+import { watchMaildir } from '../util/maildir.js';
+import { quote } from '../util/terminal.js';
+import { UsageError } from '../util/usage-error.js';
+
+/** What every target has: its name in reports, where it listens, and its URL as shown (no password). */
+interface ExternalBase {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly shown: string;
+}
+
+export interface ExternalSmtpTarget extends ExternalBase {
+  readonly protocol: 'smtp';
+  /** SMTP AUTH, from the URL's user and password. */
+  readonly auth?: { readonly user: string; readonly password: string };
+  /** `--from` and `--rcpt`: real mail goes to a real mailbox. */
+  readonly envelope?: { readonly from: string; readonly to: readonly string[] };
+  /** `--maildir DIR`: where the messages land, so copies can be counted; absent: not verifiable. */
+  readonly maildir?: string;
+}
+
+export interface ExternalFtpTarget extends ExternalBase {
+  readonly protocol: 'ftp';
+  /** `dir`: the URL's path, where the runs' files go (default `/`). */
+  readonly login: { readonly user: string; readonly password: string; readonly dir: string };
+}
+
+export type ExternalTarget = ExternalSmtpTarget | ExternalFtpTarget;
+
+/** How long one of wireprobe's own FTP sessions (put, read back, delete) may take, ms. */
+const FTP_SESSION_TIMEOUT_MS = 10_000;
+
+/** A name given with `NAME=URL`: it ends up in result ids, file names and the HTML report. */
+const NAME = /^[A-Za-z0-9][\w.-]{0,63}$/;
+
+/**
+ * `--target [NAME=]smtp://[user[:password]@]host[:port]` or `[NAME=]ftp://[user[:password]@]host[:port][/dir]`
+ * as an ExternalTarget (default name `HOST:PORT`). `password`: from `--password-env`/`--password-file`,
+ * for a URL that names a user and no password. A bad value is one UsageError line, never the password.
+ */
+export function parseTargetOption(text: string, password?: string): ExternalTarget {
+  const named = /^([^=:/]+)=(.*)$/s.exec(text);
+  const url = named ? named[2]! : text;
+  const name = named?.[1];
+  if (name !== undefined && (!NAME.test(name) || name.startsWith('mock'))) {
+    throw new UsageError(`bad --target name ${quote(name)}: expected letters, digits, ".", "-" or "_", not starting with "mock"`);
+  }
+  const { base, dir } = splitPath(url);
+  let parsed: ReturnType<typeof parseTarget>;
+  try {
+    parsed = parseTarget(base, password);
+  } catch (error) {
+    if (error instanceof TargetError) throw new UsageError(`bad --target: ${error.message}`);
+    throw error;
+  }
+  if (wantsPassword(url) && password === undefined) {
+    throw new UsageError(`bad --target ${quote(redactUrl(url))}: the user needs a password (in the URL, or --password-env/--password-file)`);
+  }
+  const host = isIP(parsed.host) === 6 ? `[${parsed.host}]` : parsed.host;
+  const common = { name: name ?? `${host}:${parsed.port}`, host: parsed.host, port: parsed.port, shown: redactUrl(url) };
+  if (parsed.protocol === 'ftp') {
+    return { ...common, protocol: 'ftp', login: { user: parsed.user ?? '', password: parsed.password ?? '', dir: dir ?? '/' } };
+  }
+  if (dir !== undefined) throw new UsageError(`bad --target ${quote(redactUrl(url))}: an smtp:// target has no path`);
+  const auth = parsed.user !== undefined && parsed.password !== undefined ? { user: parsed.user, password: parsed.password } : undefined;
+  return { ...common, protocol: 'smtp', ...(auth ? { auth } : {}) };
+}
+
+/** Whether the URL names a user and no password (so `--password-env`/`--password-file` is for it). */
+export function wantsPassword(text: string): boolean {
+  const url = /^[^=:/]+=(.*)$/s.exec(text)?.[1] ?? text;
+  const info = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/(.*)@[^@]*$/s.exec(url)?.[1];
+  return info !== undefined && !info.includes(':');
+}
+
+/**
+ * The URL without its path, and the path as a directory (`/in/`, `/in` -> `/in`), if there is one. The
+ * path starts after the last "@", as redactUrl reads it: a raw "/" in a password is never taken for a path.
+ */
+function splitPath(url: string): { base: string; dir?: string } {
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(url);
+  if (!scheme) return { base: url };
+  const from = scheme[0].length + url.slice(scheme[0].length).lastIndexOf('@') + 1;
+  const at = url.slice(from).search(/[/?#]/);
+  if (at === -1) return { base: url };
+  const cut = from + at;
+  const path = url.slice(cut);
+  if (path === '/') return { base: url.slice(0, cut) };
+  if (/[?#]/.test(path)) throw new UsageError(`bad --target ${quote(redactUrl(url))}: a query or fragment is not allowed`);
+  let dir: string;
+  try {
+    dir = decodeURIComponent(path);
+  } catch {
+    throw new UsageError(`bad --target ${quote(redactUrl(url))}: broken %-escape in the path`);
+  }
+  if (/[\r\n\0]/.test(dir)) throw new UsageError(`bad --target ${quote(redactUrl(url))}: a line break in the path`);
+  return { base: url.slice(0, cut), dir: posix.normalize(dir).replace(/(.)\/$/, '$1') };
+}
+
+/** Server knobs a scenario may set that only a server's own configuration can impose. */
+const KNOBS = ['maxSessions', 'sizeLimit', 'idleTimeoutMs', 'maxPerAddress', 'active'] as const;
+
+/**
+ * Why `scenario` cannot run against an already running server, or undefined: it needs a server knob
+ * (a session limit, a size limit, an idle timeout...) the proxy does not impose (a greeting delay it
+ * does), or a certificate the client must reject, where a user's server may well have a trusted one.
+ */
+export function notForTarget(scenario: Scenario): string | undefined {
+  const knobs: Readonly<Record<string, unknown>> = { ...scenario.server };
+  const needs = KNOBS.filter((k) => knobs[k] !== undefined && knobs[k] !== 0);
+  if (needs.length > 0) {
+    return `needs the server set up with ${needs.join(', ')}, which the proxy cannot impose on an already running server`;
+  }
+  if (scenario.protocol === 'smtp' && scenario.tls === 'starttls-verify') {
+    return "needs a certificate the client must reject (the mock's self-signed one); an already running server's may verify";
+  }
+  return undefined;
+}
+
+/** A registry of just these targets (the command combines it with the built-in servers). */
+export function externalTargets(list: readonly ExternalTarget[]): Targets {
+  const named = <P extends ExternalTarget['protocol']>(protocol: P, name: string): Extract<ExternalTarget, { protocol: P }> => {
+    const found = list.find((t) => t.protocol === protocol && t.name === name);
+    if (!found) throw new Error(`unknown ${protocol} target "${name}"`);
+    return found as Extract<ExternalTarget, { protocol: P }>;
+  };
+  return {
+    names: (protocol) => list.filter((t) => t.protocol === protocol).map((t) => t.name),
+    startSmtp: async (name, scenario) => {
+      const na = notForTarget(scenario);
+      return na ? { na } : { target: await smtpTarget(named('smtp', name)) };
+    },
+    startFtp: async (name, scenario, files) => {
+      const na = notForTarget(scenario);
+      return na ? { na } : ftpTarget(named('ftp', name), files);
+    },
+  };
+}
+
+/** Nothing to start, settle or stop: the proxy delays greetings itself. */
+function base(t: ExternalBase, close: () => Promise<void> = async () => undefined): TargetBase {
+  return { name: t.name, host: t.host, port: t.port, delaysGreeting: false, idle: async () => undefined, close };
+}
+
+async function smtpTarget(t: ExternalSmtpTarget): Promise<SmtpTarget> {
+  const watch = t.maildir === undefined ? undefined : await watchMaildir(t.maildir);
+  return {
+    ...base(t),
+    ...(t.envelope ? { envelope: t.envelope } : {}),
+    ...(t.auth ? { auth: t.auth } : {}),
+    sharedMailbox: true,
+    copies: async (expected) => (watch ? watch.countCopies(expected) : { copies: expected.map(() => 0), stored: 0, verifiable: false }),
+  };
+}
+
+/** One FTP session of wireprobe's own, straight to the server (never through the proxy). */
+async function session<T>(t: ExternalFtpTarget, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client(FTP_SESSION_TIMEOUT_MS);
+  try {
+    await client.access({ host: t.host, port: t.port, user: t.login.user, password: t.login.password, secure: false });
+    return await work(client);
+  } finally {
+    client.close();
+  }
+}
+
+function replyCode(error: unknown): number | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** The reply code of a failed FTP command, or its error's message (never a password: basic-ftp's own words). */
+function why(error: unknown): string {
+  const e = error as { code?: unknown; message?: string };
+  return typeof e.code === 'number' ? `reply ${e.code}` : (e.message ?? String(error));
+}
+
+/**
+ * The target for one run: its files (downloads) put under names of the run's own (`wireprobe-<random>-`),
+ * read back on demand, and every file of the run deleted by `tidy` (before the verdict) or `close`.
+ */
+async function ftpTarget(t: ExternalFtpTarget, files: Readonly<Record<string, Buffer>>): Promise<Started<FtpTarget>> {
+  const login = { ...t.login, prefix: `wireprobe-${randomBytes(4).toString('hex')}-` };
+  const left = new Set<string>();
+  const tidy = async (): Promise<string | undefined> => {
+    if (left.size === 0) return undefined;
+    const failed: string[] = [];
+    await session(t, async (client) => {
+      for (const path of left) {
+        await client.remove(path).then(
+          () => left.delete(path),
+          (error: unknown) => failed.push(`${path} (${why(error)})`),
+        );
+      }
+    }).catch((error: unknown) => failed.push(`${[...left].join(', ')} (${why(error)})`));
+    return failed.length ? `could not delete ${failed.join(', ')} on ${t.shown}: remove it by hand` : undefined;
+  };
+  let refused = false;
+  try {
+    if (Object.keys(files).length > 0) {
+      await session(t, async (client) => {
+        for (const [file, data] of Object.entries(files)) {
+          const path = remotePath(login, file);
+          left.add(path);
+          await client.uploadFrom(Readable.from([data]), path);
+          // The download scenarios need the login to read what it put (vsftpd's anonymous one cannot).
+          const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
+          refused ||= await client.downloadTo(discard, path).then(
+            () => false,
+            (error: unknown) => (replyCode(error) === 550 ? true : Promise.reject(error)),
+          );
+        }
+      });
+    }
+  } catch (error) {
+    const undone = await tidy();
+    throw new Error(`cannot put the scenario's file on ${t.shown}: ${why(error)}${undone ? `; ${undone}` : ''}`);
+  }
+  if (refused) {
+    const undone = await tidy();
+    return { na: `${t.shown} does not let ${login.user} download the file wireprobe put there (550), which this scenario needs${undone ? `; ${undone}` : ''}` };
+  }
+  const read = async (path: string): Promise<Buffer | undefined | 'unreadable'> =>
+    session(t, async (client) => {
+      // 550 to SIZE: nothing arrived; a server without SIZE (502) is read anyway.
+      const size = await client.size(path).catch((error: unknown) => (replyCode(error) === 550 ? -1 : undefined));
+      if (size === -1) return undefined;
+      if (size !== undefined) left.add(path);
+      const chunks: Buffer[] = [];
+      const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => (chunks.push(chunk), done()) });
+      const got = await client.downloadTo(sink, path).catch((error: unknown) => {
+        // There (SIZE answered) but refused (vsftpd's anonymous login reads only world-readable files).
+        if (replyCode(error) === 550) return size === undefined ? undefined : 'unreadable';
+        throw error;
+      });
+      if (got === undefined || got === 'unreadable') return got;
+      left.add(path);
+      return Buffer.concat(chunks);
+    });
+  return {
+    target: {
+      ...base(t, async () => void (await tidy())),
+      login,
+      read,
+      tidy,
+    },
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * `--target` on run and matrix: the user's servers from the command line's values, checked before
+ * anything is sent. Against an SMTP target the scenarios deliver real mail, so the envelope is the
+ * user's (`--from`, `--rcpt`), the number of messages is said first and capped (`--max-messages`).
+ */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Suite } from '../../suites/index.js';
+import type { ClientAdapter } from '../clients/types.js';
+import { cannotExpress } from '../engine/smtp-run.js';
+import { combineTargets, type Targets } from '../engine/targets.js';
+import type { Scenario } from '../engine/types.js';
+import { rcptProblem } from '../probe/smtp-session.js';
+import { reachTarget, TargetError } from '../probe/target.js';
+import { quote } from '../util/terminal.js';
+import { integer, passwordFrom } from './args.js';
+import { type ExternalTarget, externalTargets, notForTarget, parseTargetOption, wantsPassword } from './external-targets.js';
+import { type CliIo, TARGET_OPTIONS, type Values } from './options.js';
+import { builtinTargets, type UserConfigs } from './targets.js';
+import { UsageError } from '../util/usage-error.js';
+
+/** Messages a run may send to the user's SMTP servers unless `--max-messages` says otherwise. */
+export const DEFAULT_MAX_MESSAGES = 25;
+
+/**
+ * Messages the runs of `scenarios` x `clients` send to one SMTP target: each SMTP run that is not `n/a`
+ * (a server knob, a client that cannot express it) sends its scenario's `sends.count`.
+ */
+export function plannedMessages(scenarios: readonly Scenario[], clients: readonly ClientAdapter[]): number {
+  let total = 0;
+  for (const scenario of scenarios) {
+    if (scenario.protocol !== 'smtp' || notForTarget(scenario)) continue;
+    for (const client of clients) {
+      if (client.protocol === 'smtp' && !cannotExpress(scenario, client)) total += scenario.sends?.count ?? 1;
+    }
+  }
+  return total;
+}
+
+/** An address for `--from` or `--rcpt`, required with an SMTP target. */
+function address(flag: 'from' | 'rcpt', text: string | undefined): string {
+  if (text === undefined)
+    throw new UsageError(`--${flag} is required with an smtp:// --target: the scenarios send real mail (--from you@example.com --rcpt test@example.com)`);
+  const problem = rcptProblem(text);
+  if (problem) throw new UsageError(`bad --${flag} ${quote(text)}: ${problem}`);
+  return text;
+}
+
+async function maildir(dir: string): Promise<string> {
+  for (const sub of ['new', 'cur']) {
+    const info = await stat(join(dir, sub)).catch(() => undefined);
+    if (!info?.isDirectory()) throw new UsageError(`bad --maildir ${quote(dir)}: it has no ${sub}/ folder (expected a Maildir: new/, cur/, tmp/)`);
+  }
+  return dir;
+}
+
+/** How long a target may take to accept a connection before the run is refused, ms. */
+const REACH_TIMEOUT_MS = 5_000;
+
+/**
+ * Connects to each target once (and closes): a server that is down would otherwise make every run's
+ * client fail at connect, which reads as a conformant "reported the failure". One line naming it.
+ */
+async function reachable(list: readonly ExternalTarget[]): Promise<void> {
+  for (const t of list) {
+    try {
+      await reachTarget({ protocol: t.protocol, host: t.host, port: t.port }, REACH_TIMEOUT_MS);
+    } catch (error) {
+      if (error instanceof TargetError) throw new UsageError(`--target ${quote(t.shown)}: ${error.message}`);
+      throw error;
+    }
+  }
+}
+
+/** The targets of `--target`, with the SMTP options applied; every bad value is a UsageError. */
+export async function targetList(values: Values, env: CliIo['env']): Promise<ExternalTarget[]> {
+  const texts = values.target ?? [];
+  const password = passwordFrom({ env: values['password-env'], file: values['password-file'] }, env);
+  if (password !== undefined && !texts.some(wantsPassword)) {
+    throw new UsageError('--password-env and --password-file are for a --target that names a user and no password (ftp://bob@host)');
+  }
+  const parsed = texts.map((text) => parseTargetOption(text, wantsPassword(text) ? password : undefined));
+  const taken = new Set([...builtinTargets().names('smtp'), ...builtinTargets().names('ftp')]);
+  for (const t of parsed) {
+    if (taken.has(t.name)) throw new UsageError(`bad --target ${quote(t.shown)}: the name ${quote(t.name)} is taken (give another with NAME=URL)`);
+    taken.add(t.name);
+  }
+  const smtp = parsed.some((t) => t.protocol === 'smtp');
+  if (!smtp) {
+    const stray = (['from', 'rcpt', 'maildir', 'max-messages'] as const).find((flag) => values[flag] !== undefined);
+    if (stray) throw new UsageError(`--${stray} applies to an smtp:// --target, and none is given`);
+    return parsed;
+  }
+  const envelope = { from: address('from', values.from), to: [address('rcpt', values.rcpt)] };
+  const dir = values.maildir === undefined ? undefined : await maildir(values.maildir);
+  return parsed.map((t) => (t.protocol === 'smtp' ? { ...t, envelope, ...(dir ? { maildir: dir } : {}) } : t));
+}
+
+/**
+ * The line saying how many messages go to which SMTP target (none without one); a UsageError naming
+ * both numbers when that is over `--max-messages`.
+ */
+function budget(values: Values, list: readonly ExternalTarget[], suites: readonly Suite[], clients: readonly ClientAdapter[]) {
+  const smtp = list.filter((t) => t.protocol === 'smtp');
+  if (smtp.length === 0) return undefined;
+  const cap = integer('max-messages', values['max-messages'], DEFAULT_MAX_MESSAGES, 0, 1_000_000);
+  const each = plannedMessages(
+    suites.flatMap((s) => s.scenarios),
+    clients,
+  );
+  const total = each * smtp.length;
+  const where = smtp.map((t) => `${each} to ${t.shown}`).join(', ');
+  if (total > cap)
+    throw new UsageError(`the run would send ${total} messages (${where}), more than --max-messages ${cap}: raise it, or choose fewer suites or clients`);
+  return `wireprobe: this run sends ${total} message(s): ${where} (--max-messages ${cap})\n`;
+}
+
+/**
+ * The servers a run uses with the user's targets among them (and the user's server configs in `configs`):
+ * the registry, and the target names to add
+ * to the servers named. Says on `io.stderr` how many messages go to which SMTP target, or refuses (a
+ * UsageError naming both numbers) when that is over `--max-messages`, before anything is sent.
+ */
+export async function withTargets(
+  values: Values,
+  io: CliIo,
+  suites: readonly Suite[],
+  clients: readonly ClientAdapter[],
+  configs: UserConfigs,
+): Promise<{ readonly targets: Targets; readonly names: readonly string[] } | undefined> {
+  if (values.target === undefined) {
+    const stray = TARGET_OPTIONS.find((flag) => flag !== 'target' && values[flag] !== undefined);
+    if (stray) throw new UsageError(`--${stray} applies to --target, and none is given`);
+    return undefined;
+  }
+  const list = await targetList(values, io.env);
+  const line = budget(values, list, suites, clients);
+  await reachable(list);
+  if (line) io.stderr.write(line);
+  return { targets: combineTargets(builtinTargets(configs), externalTargets(list)), names: list.map((t) => t.name) };
+}

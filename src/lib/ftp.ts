@@ -1,0 +1,67 @@
+/**
+ * `startFtp`: the mock FTP server behind the fault proxy (data connections through it too), as `serve
+ * ftp` composes them, for a test.
+ *
+ *   client ──control + data──► fault proxy (url, faults, sessions) ──► mock FTP server (spool) ──► uploads
+ *
+ * An upload is tied to its proxied control connection by the proxy's port toward the mock.
+ */
+import { startFtpServer } from '../../servers/ftp.js';
+import { startProxy } from '../proxy/proxy.js';
+import { WireprobeError } from '../util/errors.js';
+import { checkCommon, startFaults } from './options.js';
+import { ReceivedUploads } from './received.js';
+import type { FtpMock, StartFtpOptions } from './types.js';
+
+/** Preloaded files as the mock takes them: Buffers, strings as UTF-8. */
+function preload(files: StartFtpOptions['files']): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  for (const [path, content] of Object.entries(files ?? {})) {
+    if (typeof content !== 'string' && !Buffer.isBuffer(content))
+      throw new WireprobeError(`files: the content of ${JSON.stringify(path)} must be a string or a Buffer`, 'EUSAGE');
+    out[path] = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  }
+  return out;
+}
+
+/**
+ * Starts a mock FTP server behind the fault proxy on 127.0.0.1 (a free port unless `port` is given).
+ * @throws FaultSyntaxError for a fault that does not parse; WireprobeError (EUSAGE) for a bad option.
+ */
+export async function startFtp(options: StartFtpOptions = {}): Promise<FtpMock> {
+  checkCommon(options);
+  const faults = startFaults(options.faults);
+  const files = preload(options.files);
+  const keep = options.keep ?? Number.POSITIVE_INFINITY;
+  const received = new ReceivedUploads(keep);
+  const server = await startFtpServer({
+    host: '127.0.0.1',
+    port: 0,
+    files,
+    keep,
+    onStored: received.onStored,
+    ...(options.users ? { users: options.users } : {}),
+    ...(options.anonymous ? { anonymous: options.anonymous } : {}),
+    ...(options.active ? { active: options.active } : {}),
+    ...(options.epsv ? { epsv: options.epsv } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const proxy = await startProxy({
+    upstream: { host: server.host, port: server.port },
+    faults,
+    protocol: 'ftp',
+    ...(options.host === undefined ? {} : { host: options.host }),
+    ...(options.port === undefined ? {} : { port: options.port }),
+  }).catch(async (error: unknown) => {
+    await server.close();
+    throw error;
+  });
+  return received.attach(
+    proxy,
+    (path) => server.read(path),
+    async () => {
+      await proxy.close();
+      await server.close();
+    },
+  );
+}

@@ -1,0 +1,50 @@
+/**
+ * `startSmtp`: the mock SMTP server behind the fault proxy, as `serve smtp` composes them, for a test.
+ *
+ *   client ──► fault proxy (url, faults, sessions) ──► mock SMTP server (spool: raw()) ──► messages
+ *
+ * A message is tied to its proxied connection by the proxy's port toward the mock (the client port
+ * the mock saw).
+ */
+import { startSmtpServer } from '../../servers/smtp.js';
+import { startProxy } from '../proxy/proxy.js';
+import { checkCommon, octets, startFaults } from './options.js';
+import { ReceivedMessages } from './received.js';
+import type { SmtpMock, StartSmtpOptions } from './types.js';
+
+/**
+ * Starts a mock SMTP server behind the fault proxy on 127.0.0.1 (a free port unless `port` is given).
+ * @throws FaultSyntaxError for a fault that does not parse; WireprobeError (EUSAGE) for a bad option.
+ */
+export async function startSmtp(options: StartSmtpOptions = {}): Promise<SmtpMock> {
+  checkCommon(options);
+  const faults = startFaults(options.faults);
+  const sizeLimit = options.sizeLimit === undefined ? 0 : octets('sizeLimit', options.sizeLimit);
+  const keep = options.keep ?? Number.POSITIVE_INFINITY;
+  const received = new ReceivedMessages(keep);
+  const server = await startSmtpServer({
+    host: '127.0.0.1',
+    port: 0,
+    sizeLimit,
+    ...(options.auth ? { auth: options.auth.required ? 'required' : 'optional', users: options.auth.users } : {}),
+    ...(options.tls ? { tls: options.tls } : {}),
+    // The server drops the spool file of a message `keep` lets go.
+    keep,
+    spool: 'on',
+    ...(options.signal ? { signal: options.signal } : {}),
+    onMessage: received.onMessage,
+  });
+  const proxy = await startProxy({
+    upstream: { host: server.host, port: server.port },
+    faults,
+    ...(options.host === undefined ? {} : { host: options.host }),
+    ...(options.port === undefined ? {} : { port: options.port }),
+  }).catch(async (error: unknown) => {
+    await server.close();
+    throw error;
+  });
+  return received.attach(proxy, async () => {
+    await proxy.close();
+    await server.close();
+  });
+}

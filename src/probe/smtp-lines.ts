@@ -1,0 +1,96 @@
+/**
+ * SMTP line lengths: `smtp.line-length`. RFC 5321 §4.5.3.1.4 sets a command line at 512 octets with its
+ * CRLF, §4.5.3.1.6 a text line at 1000: lines that long must be taken. Longer ones may be refused (500
+ * "line too long", §4.5.3.1.9), but never met with silence, a close or a reset.
+ *
+ *   NOOP padded to 512 octets ─► 250 ─► NOOP padded to 2048 ─► any reply ─► NOOP ─► 250 (still reading)
+ *
+ * The 1000-octet text line is not tried: a server answers for the data only after <CRLF>.<CRLF>, so
+ * seeing its verdict takes a delivered message, and --send promises one (the pipelining check's).
+ *
+ * NOOP carries the padding because a server SHOULD ignore its parameter (RFC 5321 §4.1.1.9), so the
+ * reply is about the line's length alone.
+ */
+import { rfcOf } from './ids.js';
+import { finding, skipped } from './finding.js';
+import { annotate, closeSmtp, noSession, openSmtp, said, type SessionNotes } from './smtp-session.js';
+import type { RawConnection } from './raw.js';
+import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
+
+/** RFC 5321 §4.5.3.1.4: a command line, command word and CRLF included. */
+export const COMMAND_LINE_OCTETS = 512;
+/** RFC 5321 §4.5.3.1.6: a text line, CRLF included (named in the advice, not sent). */
+export const TEXT_LINE_OCTETS = 1000;
+/** A command line past the limit, as a client with a bug or an attacker sends it. */
+export const LONG_COMMAND_OCTETS = 2048;
+
+/** NOOP padded to exactly `octets` octets, CRLF included (sent with conn.write, shown short). */
+export const paddedNoop = (octets: number): string => `NOOP ${'x'.repeat(octets - 7)}\r\n`;
+
+interface Problem {
+  readonly status: FindingStatus;
+  readonly text: string;
+}
+
+async function noop(conn: RawConnection, octets: number) {
+  await conn.write(paddedNoop(octets), { show: `NOOP xxx... [${octets} octets with CRLF]` });
+  return conn.readReply();
+}
+
+async function lineLength(target: ProbeTarget, limits: ProbeLimits, notes: SessionNotes): Promise<Finding> {
+  const id = 'smtp.line-length';
+  const rfc = rfcOf(id);
+  const session = await openSmtp(target, limits, { auth: true, notes });
+  if (!session.ok) return skipped(id, rfc, noSession(session), session);
+  const { conn } = session;
+  const problems: Problem[] = [];
+  const done = async (extra: string): Promise<Finding> => {
+    await closeSmtp(conn, limits);
+    const t = conn.takeTranscript();
+    if (problems.length)
+      return finding(id, problems.some((p) => p.status === 'fail') ? 'fail' : 'warn', rfc, `${cap(problems.map((p) => p.text).join('; '))}.${extra}`, t);
+    return finding(
+      id,
+      'pass',
+      rfc,
+      `A ${COMMAND_LINE_OCTETS}-octet command line got 250 and a ${LONG_COMMAND_OCTETS}-octet one a reply, the session reading on.${extra}`,
+      t,
+    );
+  };
+  const short = await noop(conn, COMMAND_LINE_OCTETS);
+  if (!short.ok || short.value.code !== 250) {
+    problems.push({
+      status: 'fail',
+      text: `a command line of ${COMMAND_LINE_OCTETS} octets (NOOP with padding) got "${said(short)}", not 250: RFC 5321 §4.5.3.1.4 allows command lines this long`,
+    });
+    if (!short.ok) return done('');
+  }
+  const long = await noop(conn, LONG_COMMAND_OCTETS);
+  if (!long.ok) {
+    const how = long.end === 'timeout' ? 'no reply (the server swallowed it)' : `no reply, the connection ended ${long.event}`;
+    problems.push({
+      status: 'fail',
+      text: `a command line of ${LONG_COMMAND_OCTETS} octets got ${how}: refuse an overlong line with "500 Line too long" (RFC 5321 §4.5.3.1.9)`,
+    });
+    return done('');
+  }
+  const after = await conn.command('NOOP');
+  if (!after.ok || after.value.code !== 250)
+    problems.push({
+      status: 'warn',
+      text: `after a ${LONG_COMMAND_OCTETS}-octet command line ("${said(long)}") the next NOOP got "${said(after)}": the session did not go on reading commands`,
+    });
+  return done(
+    ` (${LONG_COMMAND_OCTETS} octets: "${said(long)}".) A ${TEXT_LINE_OCTETS}-octet text line inside DATA is not sent: a server answers for the data only at its end, so seeing it would deliver a message besides the one --send allows.`,
+  );
+}
+
+/** The line-length group: `smtp.line-length`. */
+export const smtpLinesGroup: CheckGroup = async (target, limits) => {
+  const notes: SessionNotes = {};
+  return [annotate(await lineLength(target, limits, notes), notes)];
+};
+
+function cap(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,266 @@
+/**
+ * Command clients without the network: how a template is split and filled, which specs are refused
+ * and with what line, and what a run hands the command (argv, environment, stdin, temp files) and
+ * makes of how it ended. The commands are small sh scripts that write what they got to a file.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkCommandClient, commandClient, parseCommandClient, type CommandClientSpec } from '../../src/clients/command.js';
+import { installed } from '../../src/clients/process.js';
+import { fill, parseTemplate } from '../../src/clients/template.js';
+import type { FtpClientAdapter, FtpJob, SmtpClientAdapter, SmtpJob } from '../../src/clients/types.js';
+import { UsageError } from '../../src/util/usage-error.js';
+import { digestOf } from '../../src/util/digest.js';
+
+const timeouts = { connect: 1_500, greeting: 5_000, socket: 10_000, deadline: 30_000 };
+const smtpJob: SmtpJob = {
+  host: '127.0.0.1',
+  port: 2525,
+  from: 'a b@x.test',
+  to: ['first@x.test', 'second@x.test'],
+  message: Buffer.from('Subject: hi\r\n\r\nbody\r\n'),
+  timeouts,
+  auth: { user: 'me', password: 's3cret pw' },
+};
+const ftpJob: FtpJob = {
+  host: '127.0.0.1',
+  port: 2121,
+  user: 'u',
+  password: 'ftp-secret',
+  mode: 'active',
+  direction: 'upload',
+  path: '/dir/up load.bin',
+  data: Buffer.from('file content'),
+  timeouts,
+};
+const never = new AbortController().signal;
+
+/** The UsageError message `run` throws (fails the test if it throws something else or nothing). */
+function usageError(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return (error as Error).message;
+  }
+  throw new Error('no UsageError');
+}
+
+describe('command templates', () => {
+  it('splits words like a shell, then fills placeholders inside each word: a value with spaces stays one argument', () => {
+    const template = parseTemplate(`mailer --to={to} "smtp://{host}:{port}" 'a b' '' --from {from}`, 'client');
+    expect(template.program).toBe('mailer');
+    expect([...template.uses].sort()).toEqual(['from', 'host', 'port', 'to']);
+    expect(fill(template, { to: 'x y', host: 'h', port: '25', from: 'a; rm -rf / $(id)' })).toEqual([
+      '--to=x y',
+      'smtp://h:25',
+      'a b',
+      '',
+      '--from',
+      'a; rm -rf / $(id)',
+    ]);
+  });
+
+  it('reads {{ and }} as literal braces and keeps other braces as they are', () => {
+    const template = parseTemplate(`awk '{{print}}' {{host}} '{"a":1}' x{y`, 'client');
+    expect(fill(template, { host: 'h' })).toEqual(['{print}', '{host}', '{"a":1}', 'x{y']);
+    expect(template.uses.size).toBe(0);
+  });
+
+  it.each([
+    ['mailer {host} | tee log', 'the shell operator "|"'],
+    ['mailer {host} > log', 'the shell operator ">"'],
+    ['mailer {host}; echo', 'the shell operator ";"'],
+    ['mailer *.eml', 'the glob "*.eml"'],
+    ['mailer $HOME', '$HOME would need a shell'],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's ${VAR}, on purpose
+    ['mailer "${HOME}"', '$HOME would need a shell'],
+    ['mailer $(id)', 'would need a shell'],
+    ['mailer {host} # note', 'a comment ("#")'],
+    ['mailer {hots}', 'unknown placeholder {hots}'],
+    ['{host} x', 'the program (the first word) cannot be a placeholder'],
+    ['   ', 'no program to run'],
+    ['PATH=/x mailer', 'looks like a variable assignment'],
+  ])('refuses %s with one line naming it', (command, says) => {
+    const message = usageError(() => parseTemplate(command, 'command client "c"'));
+    expect(message).toContain(says);
+    expect(message).toMatch(/^command client "c": /);
+    expect(message).not.toContain('\n');
+  });
+});
+
+describe('command client specs', () => {
+  it('reads cmd:NAME=TEMPLATE and infers the protocol from the placeholders', () => {
+    expect(parseCommandClient('cmd:my-mailer=mailer --from {from} {host}')).toEqual({
+      name: 'my-mailer',
+      protocol: 'smtp',
+      command: 'mailer --from {from} {host}',
+    });
+    expect(parseCommandClient('cmd:up=up {host} {file} {path}')).toEqual({
+      name: 'up',
+      protocol: 'ftp',
+      command: 'up {host} {file} {path}',
+      modes: ['passive'],
+    });
+    expect(parseCommandClient('cmd:up=up {mode} {file}')).toMatchObject({ modes: ['passive', 'active'] });
+    expect(parseCommandClient('cmd:eq=x --opt=a=b {to}').command).toBe('x --opt=a=b {to}');
+  });
+
+  it.each([
+    ['curl {host}', 'neither SMTP'],
+    ['x {to} {file}', 'both SMTP'],
+    ['x {host}', 'declare `protocol` for it in a config file'],
+  ])('asks for a declared protocol when the placeholders do not tell it: %s', (command, says) => {
+    expect(usageError(() => parseCommandClient(`cmd:c=${command}`))).toContain(says);
+  });
+
+  it.each([
+    ['curl {host}', 'expected cmd:NAME=COMMAND TEMPLATE'],
+    ['cmd:curl {host}', 'expected cmd:NAME=COMMAND TEMPLATE'],
+    ['cmd:=x {to}', 'bad client name ""'],
+    ['cmd:a b=x {to}', 'bad client name "a b"'],
+    [`cmd:${'n'.repeat(41)}=x {to}`, 'bad client name'],
+  ])('refuses %s', (text, says) => {
+    expect(usageError(() => parseCommandClient(text))).toContain(says);
+  });
+
+  const smtp: CommandClientSpec = { name: 'm', protocol: 'smtp', command: 'mailer {host} {to}' };
+  const ftp: CommandClientSpec = { name: 'f', protocol: 'ftp', command: 'up {host} {file}' };
+  it.each<[CommandClientSpec, string]>([
+    [{ ...smtp, command: 'mailer {path}' }, '{path} is no SMTP placeholder'],
+    [{ ...ftp, command: 'up {from} {file}' }, '{from} is no FTP placeholder'],
+    [{ ...ftp, command: 'ftpjob {host} {direction}' }, 'a template with {direction} downloads too, so it needs {file}'],
+    [{ ...smtp, exitCodes: { '0': 'timeout' } }, 'bad exit code "0"'],
+    [{ ...smtp, exitCodes: { '256': 'timeout' } }, 'bad exit code "256"'],
+    [{ ...smtp, exitCodes: { x: 'timeout' } }, 'bad exit code "x"'],
+    [{ ...smtp, exitCodes: { '28': 'slow' } } as unknown as CommandClientSpec, 'bad meaning "slow" for exit 28'],
+    [{ ...smtp, modes: ['passive'] }, 'modes are for FTP clients'],
+    [{ ...ftp, modes: ['passive', 'active'] }, 'no {mode} to tell it which'],
+    [{ ...ftp, modes: [] }, 'modes must list'],
+    [{ ...ftp, modes: ['epsv'] } as unknown as CommandClientSpec, 'bad mode "epsv"'],
+    [{ ...smtp, protocol: 'imap' } as unknown as CommandClientSpec, 'bad protocol "imap"'],
+    [{ ...ftp, modes: 'passive' } as unknown as CommandClientSpec, 'modes must be a list'],
+    [{ ...smtp, exitCodes: ['timeout'] } as unknown as CommandClientSpec, 'exitCodes must map exit codes to meanings'],
+    [{ ...smtp, command: 42 } as unknown as CommandClientSpec, 'its command must be a string'],
+  ])('refuses a spec naming the bad part (%#)', (spec, says) => {
+    expect(usageError(() => checkCommandClient(spec))).toContain(says);
+  });
+
+  it('makes an adapter that needs its program on PATH and reads every unmapped exit code as wire', () => {
+    const client = commandClient({ ...smtp, exitCodes: { '28': 'timeout', '56': 'reset' } });
+    expect(client.requires).toEqual({ command: 'mailer', install: 'mailer is not on PATH' });
+    expect([client.exitCodes?.[28], client.exitCodes?.[56], client.exitCodes?.[1], client.exitCodes?.[255]]).toEqual(['timeout', 'reset', 'wire', 'wire']);
+    const upload = commandClient(ftp) as FtpClientAdapter;
+    expect([upload.modes, upload.directions, upload.resumes, upload.binds]).toEqual([['passive'], ['upload'], false, false]);
+    expect((commandClient({ ...ftp, command: 'ftpjob {direction} {file}' }) as FtpClientAdapter).directions).toBeUndefined();
+  });
+
+  it('finds a program name with shell syntax not installed, without running it as shell code', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wireprobe-cmd-test-'));
+    try {
+      expect(await installed(`true; touch ${join(dir, 'ran')}`)).toBe(false);
+      expect(existsSync(join(dir, 'ran'))).toBe(false);
+      expect(await installed('sh')).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('command client runs', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'wireprobe-cmd-test-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  /** A template whose sh script sees the arguments as "$@" and writes what it got under `dir`. */
+  const script = (body: string, args: string): string => `sh -c '${body}' cmd ${args}`;
+  const out = (name: string): string => readFileSync(join(dir, name), 'utf8');
+
+  it('runs an SMTP command with its values as arguments, the password only in WIREPROBE_PASSWORD and the message on stdin', async () => {
+    const body = `printf "%s\\n" "$@" > ${dir}/args; printf %s "$WIREPROBE_PASSWORD" > ${dir}/env; cat > ${dir}/stdin`;
+    const client = commandClient({ name: 'm', protocol: 'smtp', command: script(body, '{host} {port} {from} {to} {user} {connect-timeout} {timeout}') });
+    const report = await (client as SmtpClientAdapter).run(smtpJob, never);
+    expect(report).toEqual({ ok: true, detail: 'exit 0' });
+    expect(out('args')).toBe('127.0.0.1\n2525\na b@x.test\nfirst@x.test\nme\n2\n10\n');
+    expect(out('env')).toBe('s3cret pw');
+    expect(out('stdin')).toBe(smtpJob.message.toString());
+  });
+
+  it('gives {message} as a 0600 file in a private 0700 directory, removed after the run, and closes stdin', async () => {
+    const body = `printf %s "$1" > ${dir}/path; stat -c %a "$1" > ${dir}/mode; stat -c %a "$(dirname "$1")" > ${dir}/dirmode; cat "$1" > ${dir}/message; cat > ${dir}/stdin`;
+    const client = commandClient({ name: 'm', protocol: 'smtp', command: script(body, '{message}') }) as SmtpClientAdapter;
+    expect((await client.run(smtpJob, never)).ok).toBe(true);
+    expect([out('mode').trim(), out('dirmode').trim(), out('message'), out('stdin')]).toEqual(['600', '700', smtpJob.message.toString(), '']);
+    expect(existsSync(dirname(out('path')))).toBe(false);
+  });
+
+  it('sets WIREPROBE_PASSWORD empty when the job has none, whatever wireprobe was started with', async () => {
+    const client = commandClient({
+      name: 'm',
+      protocol: 'smtp',
+      command: script(`printf "[%s]" "$WIREPROBE_PASSWORD" > ${dir}/env`, '{to}'),
+    }) as SmtpClientAdapter;
+    const { auth: _auth, ...noAuth } = smtpJob;
+    process.env.WIREPROBE_PASSWORD = 'the-target-password';
+    try {
+      await client.run(noAuth, never);
+    } finally {
+      delete process.env.WIREPROBE_PASSWORD;
+    }
+    expect(out('env')).toBe('[]');
+  });
+
+  it('reports a failure with its exit code and last stderr line, the password masked', async () => {
+    const client = commandClient({ name: 'm', protocol: 'smtp', command: script('echo "login as me/$WIREPROBE_PASSWORD failed" >&2; exit 67', '{to}') });
+    const report = await (client as SmtpClientAdapter).run(smtpJob, never);
+    expect(report).toEqual({ ok: false, error: { exitCode: 67, message: 'login as me/*** failed' } });
+  });
+
+  it('reports a command killed by a signal the runner did not send as such, for classify to read from the wire', async () => {
+    const client = commandClient({ name: 'm', protocol: 'smtp', command: script('kill -SEGV $$', '{to}') });
+    expect(await (client as SmtpClientAdapter).run(smtpJob, never)).toEqual({ ok: false, error: { meaning: 'wire', message: 'killed by SIGSEGV' } });
+  });
+
+  it('gives an upload as {file}, named after the remote file, and on stdin, with {path} {user} {mode} {direction}', async () => {
+    const body = `printf "%s\\n" "$@" > ${dir}/args; cat "$1" > ${dir}/data; printf %s "$WIREPROBE_PASSWORD" > ${dir}/env`;
+    const client = commandClient({
+      name: 'f',
+      protocol: 'ftp',
+      command: script(body, '{file} {path} {user} {mode} {direction} {host}:{port}'),
+      modes: ['active'],
+    });
+    expect(await (client as FtpClientAdapter).run(ftpJob, never)).toEqual({ ok: true, detail: 'exit 0' });
+    const [file, ...rest] = out('args').trim().split('\n');
+    expect(file).toMatch(/\/up load\.bin$/);
+    expect(rest).toEqual(['/dir/up load.bin', 'u', 'active', 'upload', '127.0.0.1:2121']);
+    expect([out('data'), out('env')]).toEqual(['file content', 'ftp-secret']);
+    const fromStdin = commandClient({ name: 'f', protocol: 'ftp', command: script(`cat > ${dir}/stdin`, '{path}') }) as FtpClientAdapter;
+    expect((await fromStdin.run(ftpJob, never)).ok).toBe(true);
+    expect(out('stdin')).toBe('file content');
+    expect(existsSync(file!)).toBe(false);
+  });
+
+  it('hashes the file a download wrote into `received`; a missing file is an empty one', async () => {
+    const download: FtpJob = { ...ftpJob, direction: 'download', data: Buffer.alloc(0) };
+    const writes = commandClient({ name: 'f', protocol: 'ftp', command: script('printf downloaded > "$1"', '{file} {direction}') }) as FtpClientAdapter;
+    expect(await writes.run(download, never)).toEqual({ ok: true, detail: 'exit 0', received: digestOf(Buffer.from('downloaded')) });
+    const writesNothing = commandClient({ name: 'f', protocol: 'ftp', command: script('true', '{file} {direction}') }) as FtpClientAdapter;
+    expect(await writesNothing.run(download, never)).toMatchObject({ ok: true, received: digestOf(Buffer.alloc(0)) });
+  });
+
+  it('kills the command and removes its temp files when the run is aborted', async () => {
+    const body = `printf %s "$1" > ${dir}/path; exec sleep 60`;
+    const client = commandClient({ name: 'm', protocol: 'smtp', command: script(body, '{message}') }) as SmtpClientAdapter;
+    const abort = new AbortController();
+    const running = client.run(smtpJob, abort.signal);
+    await expect.poll(() => existsSync(join(dir, 'path')) && readFileSync(join(dir, 'path'), 'utf8') !== '').toBe(true);
+    const path = out('path');
+    expect(statSync(path).isFile()).toBe(true);
+    abort.abort();
+    expect(await running).toMatchObject({ ok: false, error: { message: 'killed by SIGKILL' } });
+    expect(existsSync(dirname(path))).toBe(false);
+  });
+});

@@ -1,0 +1,239 @@
+/**
+ * Module clients (`--client ./my-client.mjs|.ts`): loading, the usage errors for a module that is no
+ * client, and how what a module resolves or throws becomes a ClientReport (codes, never text).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isModulePath, loadModuleClient, moduleError, receivedOf } from '../../src/clients/module.js';
+import type { ClientAdapter, FtpJob, SmtpJob } from '../../src/clients/types.js';
+import { builtinTargets } from '../../src/commands/targets.js';
+import { classify, type Wire } from '../../src/engine/classify.js';
+import { runScenario } from '../../src/engine/run.js';
+import type { SmtpScenario } from '../../src/engine/types.js';
+import { isUserFacing } from '../../src/util/errors.js';
+import { digestOf } from '../../src/util/digest.js';
+
+const FIXTURES = resolve(import.meta.dirname, '../fixtures/clients');
+const timeouts = { connect: 1000, greeting: 1000, socket: 1000, deadline: 2000 };
+const smtpJob: SmtpJob = { host: '127.0.0.1', port: 1, from: 'a@example.test', to: ['b@example.test'], message: Buffer.from('x\r\n'), timeouts };
+const ftpJob: FtpJob = {
+  host: '127.0.0.1',
+  port: 1,
+  user: 'alice',
+  password: 'secret-pw',
+  mode: 'passive',
+  direction: 'download',
+  path: '/f.bin',
+  data: Buffer.alloc(0),
+  timeouts,
+};
+
+let dirs: string[] = [];
+afterEach(async () => {
+  const pending = dirs;
+  dirs = [];
+  await Promise.all(pending.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+/** Writes `source` as `file` in a fresh folder; returns the folder. */
+async function moduleDir(file: string, source: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'wireprobe-module-'));
+  dirs.push(dir);
+  await writeFile(join(dir, file), source);
+  return dir;
+}
+
+/** The usage error `loadModuleClient` rejects with, as its one line. */
+async function usageLine(path: string, cwd: string): Promise<string> {
+  const error = await loadModuleClient(path, cwd).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isUserFacing(error) && error.code === 'EUSAGE').toBe(true);
+  const message = (error as Error).message;
+  expect(message.split('\n')).toHaveLength(1);
+  return message;
+}
+
+async function loadOne(path: string, cwd: string): Promise<ClientAdapter> {
+  const adapters = await loadModuleClient(path, cwd);
+  expect(adapters).toHaveLength(1);
+  return adapters[0]!;
+}
+
+describe('loadModuleClient', () => {
+  it('loads an .mjs module relative to cwd as one SMTP adapter with its exported name', async () => {
+    const adapter = await loadOne('./nodemailer-client.mjs', FIXTURES);
+    expect(adapter).toMatchObject({ name: 'nodemailer-module', protocol: 'smtp', description: 'nodemailer plain transport, as a module client' });
+  });
+
+  it('loads an FTP module with passive mode by default', async () => {
+    const adapter = await loadOne('basic-ftp-client.mjs', FIXTURES);
+    expect(adapter).toMatchObject({ name: 'basic-ftp-module', protocol: 'ftp', modes: ['passive'], resumes: false, binds: false });
+  });
+
+  it('loads a .ts module through tsx, its default export from defineClient', async () => {
+    const adapter = await loadOne(join(FIXTURES, 'typed-client.ts'), '/');
+    expect(adapter).toMatchObject({ name: 'typed-client', protocol: 'smtp' });
+    const report = await adapter.run(smtpJob as never, new AbortController().signal);
+    expect(report).toEqual({ ok: false, error: { responseCode: 550, command: 'RCPT TO', meaning: 'wire', message: 'refused 1 recipient(s)' } });
+  });
+
+  it('loads a .ts default export that tsx compiles as CommonJS (no "type": "module" above it)', async () => {
+    const dir = await moduleDir('plain.ts', 'export default { name: "plain-ts", async send(job: { from: string }) { return job.from; } };\n');
+    const adapter = await loadOne('plain.ts', dir);
+    expect(adapter).toMatchObject({ name: 'plain-ts', protocol: 'smtp' });
+    expect(await adapter.run(smtpJob as never, new AbortController().signal)).toEqual({ ok: true, detail: 'a@example.test' });
+  });
+
+  it('gives one adapter per exported function, named after the file by default, with declared modes', async () => {
+    const source = 'export const modes = ["active", "passive"];\nexport async function send() {}\nexport async function transfer() {}\n';
+    const dir = await moduleDir('both-ways.mjs', source);
+    const adapters = await loadModuleClient('both-ways.mjs', dir);
+    expect(adapters.map((a) => [a.name, a.protocol])).toEqual([
+      ['both-ways', 'smtp'],
+      ['both-ways', 'ftp'],
+    ]);
+    expect(adapters[1]).toMatchObject({ modes: ['active', 'passive'] });
+  });
+
+  it('loads a CommonJS module through its default export', async () => {
+    const dir = await moduleDir('common.cjs', 'module.exports = { name: "common", send: async () => "250 ok" };\n');
+    const adapter = await loadOne('common.cjs', dir);
+    expect(await adapter.run(smtpJob as never, new AbortController().signal)).toEqual({ ok: true, detail: '250 ok' });
+  });
+
+  it('rejects a module that exports neither send nor transfer, naming the file', async () => {
+    expect(await usageLine('./no-exports.mjs', FIXTURES)).toBe('client module "./no-exports.mjs": exports neither send(job, signal) nor transfer(job, signal)');
+  });
+
+  it('rejects a module with a syntax error in one line naming the file', async () => {
+    const dir = await moduleDir('broken.mjs', 'export function send(job {\n  return job;\n}\n');
+    expect(await usageLine('broken.mjs', dir)).toMatch(/^client module "broken\.mjs" does not load: .+/);
+  });
+
+  it('rejects a TypeScript module with a syntax error in one line naming the file', async () => {
+    const dir = await moduleDir('broken.ts', 'export function send(job: {\n  return job;\n}\n');
+    expect(await usageLine('broken.ts', dir)).toMatch(/^client module "broken\.ts" does not load: .+/);
+  });
+
+  it('rejects a missing file, a file of another kind, and bad exports', async () => {
+    const dir = await moduleDir('bad-modes.mjs', 'export const modes = ["epsv"];\nexport function transfer() {}\n');
+    await writeFile(join(dir, 'bad-name.mjs'), 'export const name = "my client";\nexport function send() {}\n');
+    await writeFile(join(dir, 'not-a-function.mjs'), 'export const send = "swaks";\n');
+    expect(await usageLine('./missing.mjs', dir)).toBe(`client module "./missing.mjs": no such file ("${join(dir, 'missing.mjs')}")`);
+    expect(await usageLine('client.py', dir)).toBe('client module "client.py": expected a .mjs, .js, .cjs, .ts, .mts or .cts file');
+    expect(await usageLine('bad-modes.mjs', dir)).toBe('client module "bad-modes.mjs": modes must be a non-empty list of "passive" and "active"');
+    expect(await usageLine('bad-name.mjs', dir)).toMatch(/^client module "bad-name\.mjs": name "my client" must be/);
+    expect(await usageLine('not-a-function.mjs', dir)).toBe('client module "not-a-function.mjs": send must be a function, not string');
+  });
+});
+
+describe('isModulePath', () => {
+  it('tells a module file from a client name by its extension', () => {
+    expect(['./a.mjs', 'a.js', '/x/a.CJS', 'a.ts', 'a.mts', 'a.cts'].map(isModulePath)).toEqual([true, true, true, true, true, true]);
+    expect(['nodemailer', 'basic-ftp', 'client.py', 'all'].map(isModulePath)).toEqual([false, false, false, false]);
+  });
+});
+
+describe('a module adapter run', () => {
+  it('never rejects: a synchronous throw, a rejected non-Error and a thrown null are failures', async () => {
+    const source = [
+      'export const name = "thrower";',
+      'export function send(job) {',
+      '  if (job.from === "sync@x") throw Object.assign(new Error("boom"), { code: "ECONNRESET", syscall: "read" });',
+      '  if (job.from === "text@x") return Promise.reject("plain text");',
+      '  throw null;',
+      '}',
+    ].join('\n');
+    const adapter = await loadOne('thrower.mjs', await moduleDir('thrower.mjs', source));
+    const run = (from: string) => adapter.run({ ...smtpJob, from } as never, new AbortController().signal);
+    expect(await run('sync@x')).toEqual({ ok: false, error: { code: 'ECONNRESET', meaning: 'wire', message: 'boom' } });
+    expect(await run('text@x')).toEqual({ ok: false, error: { meaning: 'wire', message: 'plain text' } });
+    expect(await run('null@x')).toEqual({ ok: false, error: { meaning: 'wire', message: 'null' } });
+  });
+
+  it('reports a download by the digest of what transfer() resolved with, and none without it', async () => {
+    const source = 'export function transfer(job) { return job.path === "/none" ? undefined : new Uint8Array([1, 2, 3]); }\n';
+    const adapter = await loadOne('dl.mjs', await moduleDir('dl.mjs', source));
+    const signal = new AbortController().signal;
+    expect(await adapter.run(ftpJob as never, signal)).toEqual({
+      ok: true,
+      detail: 'transfer() resolved with 3 bytes',
+      received: digestOf(Buffer.from([1, 2, 3])),
+    });
+    expect(await adapter.run({ ...ftpJob, path: '/none' } as never, signal)).toEqual({ ok: true, detail: 'transfer() resolved without the file' });
+  });
+});
+
+describe('a module that never settles', () => {
+  it('is hung at the runner deadline, and its signal tells it to stop', async () => {
+    const source = [
+      'export function send(job, signal) {',
+      '  signal.addEventListener("abort", () => { globalThis.wireprobeModuleAborted = job.from; });',
+      '  return new Promise(() => undefined);',
+      '}',
+    ].join('\n');
+    const adapter = await loadOne('forever.mjs', await moduleDir('forever.mjs', source));
+    const scenario: SmtpScenario = {
+      id: 'test/module/hang',
+      suite: 'test/module',
+      protocol: 'smtp',
+      title: 'a module that never settles',
+      expect: { client: 'fails', rule: 'RULE' },
+      messageBytes: 1024,
+      timeouts: { deadline: 300 },
+    };
+    const result = await runScenario({ scenario, client: adapter }, builtinTargets());
+    expect(result).toMatchObject({ verdict: 'deviates', outcome: { kind: 'hung' } });
+    expect((globalThis as { wireprobeModuleAborted?: string }).wireprobeModuleAborted).toMatch(/@/);
+  });
+});
+
+describe('moduleError', () => {
+  it.each([
+    [
+      'nodemailer socket error',
+      Object.assign(new Error('x'), { code: 'ESOCKET', originalCode: 'ECONNRESET', command: 'CONN' }),
+      { code: 'ESOCKET', cause: 'ECONNRESET', command: 'CONN' },
+    ],
+    [
+      'reply error',
+      Object.assign(new Error('x'), { code: 'EENVELOPE', responseCode: 452, command: 'RCPT TO' }),
+      { code: 'EENVELOPE', responseCode: 452, command: 'RCPT TO' },
+    ],
+    ['basic-ftp FTPError (numeric code)', Object.assign(new Error('x'), { code: 426 }), { responseCode: 426 }],
+    ['wrapped cause', new Error('x', { cause: Object.assign(new Error('y'), { code: 'ECONNREFUSED' }) }), { cause: 'ECONNREFUSED' }],
+    ['string errno', Object.assign(new Error('x'), { errno: 'ETIMEDOUT' }), { cause: 'ETIMEDOUT' }],
+    ['no codes at all', new Error('x'), {}],
+  ])('reads codes of a %s, never its text', (_name, thrown, codes) => {
+    expect(moduleError(thrown, [])).toEqual({ ...codes, meaning: 'wire', message: 'x' });
+  });
+
+  it('leaves an error without codes to the wire: a failure reply the last word is a reply, else how the connection ended', () => {
+    const error = moduleError(new Error('550 mailbox unavailable'), []);
+    const seen = (wire: Wire | undefined) => classify({ report: { ok: false, error }, phase: 'rcpt', bytesSent: 0, wire, exitCodes: {} });
+    expect(seen({ clientSaw: null, lastReply: 550 })).toMatchObject({ kind: 'reply', code: 550, phase: 'rcpt' });
+    expect(seen({ clientSaw: 'fin', lastReply: 550 })).toMatchObject({ kind: 'reply', code: 550 });
+    expect(seen({ clientSaw: 'rst', lastReply: 550 })).toMatchObject({ kind: 'reset' });
+    expect(seen({ clientSaw: 'fin', lastReply: 250 })).toMatchObject({ kind: 'closed' });
+    expect(seen({ clientSaw: null, lastReply: 250 })).toMatchObject({ kind: 'timeout' });
+    expect(seen(undefined)).toMatchObject({ kind: 'refused', phase: 'connect' });
+  });
+
+  it('masks the credentials in the message it keeps', () => {
+    expect(moduleError(new Error('login as alice:secret-pw failed'), ['secret-pw']).message).toBe('login as alice:*** failed');
+  });
+});
+
+describe('receivedOf', () => {
+  it('takes content, or a size and SHA-256 as given (lowercased), and nothing else', () => {
+    const digest = digestOf(Buffer.from('abc'));
+    expect(receivedOf(Buffer.from('abc'))).toEqual(digest);
+    expect(receivedOf({ bytes: 3, sha256: digest.sha256.toUpperCase() })).toEqual(digest);
+    expect(receivedOf({ bytes: 3, sha256: 'not-hex' })).toBeUndefined();
+    expect(receivedOf('abc')).toBeUndefined();
+  });
+});

@@ -1,0 +1,78 @@
+/**
+ * `--target` against real servers started by their launchers, as a user's already running Postfix and
+ * vsftpd: Postfix's Maildir read with `--maildir` (copies counted, the message it accepted behind a cut
+ * 250 found), vsftpd's uploads deleted afterwards. Driven through `main` in process, JSON read back.
+ */
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postfixLauncher } from '../../servers/real/postfix.js';
+import { vsftpdLauncher } from '../../servers/real/vsftpd.js';
+import { inProcess as cli } from '../helpers/in-process.js';
+import type { Result } from '../../src/engine/types.js';
+import { NOT_READ_BACK } from '../../src/engine/verdict.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'wireprobe-target-real-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('wireprobe run --target against a running Postfix, its Maildir given', () => {
+  it('counts the copies in the Maildir: the message accepted behind a cut 250 is found, the delivered ones once', async () => {
+    const postfix = await postfixLauncher.start({});
+    try {
+      // Mail already in the box (someone else's, an earlier run's) is never counted.
+      await writeFile(join(postfix.storage, 'new', '1.old.host'), 'Subject: earlier\n\nhello\n');
+      const json = join(dir, 'postfix.json');
+      const target = `smtp://127.0.0.1:${postfix.port}`;
+      const args = ['run', '--suite', 'smtp/resets', '--client', 'nodemailer', '--target', target, '--from', 'me@example.test', '--rcpt', 'qa@example.test'];
+      const { code, stdout, stderr } = await cli([...args, '--maildir', postfix.storage, '--max-messages', '26', '--json', json]);
+      expect(code).toBe(0);
+      expect(stderr).toMatch(/^wireprobe: this run sends 26 message\(s\)/);
+      expect(stdout).toMatch(/26 scenarios: \d+ conformant/);
+      const { results } = JSON.parse(await readFile(json, 'utf8')) as { results: Result[] };
+      const cell = (name: string) => results.find((r) => r.id === `smtp/resets/${name}/nodemailer@127.0.0.1:${postfix.port}`)!;
+      for (const r of results) expect(r.sink?.verifiable).toBeUndefined();
+      // The 250 never reached the client: it reported the failure, and Postfix holds the message once.
+      expect(cell('reset-after-dot')).toMatchObject({ verdict: 'conformant', outcome: { kind: 'reset', phase: 'dot' }, sink: { copies: 1, intact: true } });
+      expect(cell('reset-after-dot').reason).toMatch(/The server did accept the message: a retry will deliver it twice/);
+      expect(cell('close-after-dot-reply')).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered' }, sink: { copies: 1, intact: true } });
+      expect(cell('close-after-dot-reply').reason).toMatch(/^delivered exactly once; /);
+      expect(cell('reset-mid-body-64k')).toMatchObject({ verdict: 'conformant', sink: { copies: 0 } });
+      const held = results.reduce((n, r) => n + (r.sink?.copies ?? 0), 0);
+      expect((await readdir(join(postfix.storage, 'new'))).length + (await readdir(join(postfix.storage, 'cur'))).length).toBe(held + 1);
+    } finally {
+      await postfix.close();
+    }
+    // Each run the client saw fail waits up to MAILDIR_WAIT_MS for a copy that may still arrive.
+  }, 180_000);
+});
+
+describe('wireprobe run --target against a running vsftpd', () => {
+  it('runs ftp/resets with basic-ftp and deletes every upload; what the anonymous login cannot read back is said', async () => {
+    const vsftpd = await vsftpdLauncher.start({});
+    try {
+      const login = vsftpd.login!;
+      const json = join(dir, 'vsftpd.json');
+      const target = `ftp://${login.user}:${encodeURIComponent(login.password)}@127.0.0.1:${vsftpd.port}${login.dir}`;
+      const { code, stdout } = await cli(['run', '--suite', 'ftp/resets', '--client', 'basic-ftp', '--target', target, '--json', json]);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/44 scenarios: 20 conformant, 0 deviate, 0 unfired, 0 errors, 24 n\/a/);
+      const { results } = JSON.parse(await readFile(json, 'utf8')) as { results: Result[] };
+      const cell = (name: string) => results.find((r) => r.id === `ftp/resets/${name}/basic-ftp/passive@127.0.0.1:${vsftpd.port}`)!;
+      // vsftpd's anonymous login reads only world-readable files, and its uploads are not.
+      expect(cell('reset-after-stor')).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered' }, sink: { verifiable: false } });
+      expect(cell('reset-after-stor').reason.endsWith(NOT_READ_BACK)).toBe(true);
+      expect(cell('reset-data-mid-retr')).toMatchObject({ verdict: 'n/a' });
+      expect(cell('reset-data-mid-retr').reason).toMatch(/does not let anonymous download the file wireprobe put there \(550\)/);
+      expect(`${stdout}${await readFile(json, 'utf8')}`).not.toContain(login.password);
+      expect(await readdir(vsftpd.storage)).toEqual([]);
+    } finally {
+      await vsftpd.close();
+    }
+  });
+});

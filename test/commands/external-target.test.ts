@@ -1,0 +1,286 @@
+/**
+ * `--target`: the suites against a server the user already runs. Here that server is one of the mocks,
+ * started directly as a "staging" server would be, and driven through the CLI's `main` in process with
+ * its JSON report read back; the count and the parser are tested without sockets.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Client } from 'basic-ftp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFtpServer } from '../../servers/ftp.js';
+import { startSmtpServer } from '../../servers/smtp.js';
+import { SUITES } from '../../suites/index.js';
+import { main } from '../../src/cli.js';
+import { CLIENTS } from '../../src/clients/index.js';
+import { externalTargets, notForTarget, parseTargetOption } from '../../src/commands/external-targets.js';
+import { plannedMessages } from '../../src/commands/target-args.js';
+import type { FtpScenario, Result } from '../../src/engine/types.js';
+import { parseFault } from '../../src/faults/parse.js';
+import { startProxy } from '../../src/proxy/proxy.js';
+import { judge, NOT_VERIFIABLE } from '../../src/engine/verdict.js';
+
+const SECRET = 'S3cret-target-pw';
+
+class Sink extends Writable {
+  text = '';
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+async function cli(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new Sink();
+  const stderr = new Sink();
+  const code = await main(args, { stdout, stderr, env: { NO_COLOR: '1', ...env } });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+const suite = (name: string) => SUITES.find((s) => s.name === name)!.scenarios;
+const clients = (...names: string[]) => CLIENTS.filter((c) => names.includes(c.name));
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'wireprobe-target-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function report(file: string): Promise<{ results: Result[] }> {
+  return JSON.parse(await readFile(file, 'utf8'));
+}
+
+describe('counting the messages a run sends to a target', () => {
+  it.each([
+    ['smtp/resets', ['nodemailer'], 26],
+    ['smtp/resets', ['nodemailer', 'nodemailer-pool'], 52],
+    // Two messages per run; the pooled and the per-message scenarios each fit one of the two clients.
+    ['smtp/restart', ['nodemailer', 'nodemailer-pool'], 2 * suite('smtp/restart').length],
+    ['ftp/resets', ['basic-ftp'], 0],
+  ])('%s with %j sends %i', (name, names, count) => {
+    expect(plannedMessages(suite(name), clients(...names))).toBe(count);
+  });
+
+  it('leaves out the scenarios that need a server knob, which are n/a against a target', () => {
+    const limits = suite('smtp/limits').filter((s) => s.protocol === 'smtp');
+    const knobbed = limits.filter((s) => s.server?.maxSessions || s.server?.sizeLimit);
+    expect(knobbed.length).toBeGreaterThan(0);
+    for (const s of knobbed) expect(notForTarget(s)).toMatch(/needs the server set up with .*, which the proxy cannot impose/);
+    const delayed = limits.find((s) => s.server?.greetingDelayMs && !s.server.maxSessions);
+    expect(delayed && notForTarget(delayed)).toBeUndefined();
+    expect(plannedMessages(limits, clients('nodemailer'))).toBe(
+      limits.filter((s) => !notForTarget(s) && s.needs !== 'pool').reduce((n, s) => n + (s.sends?.count ?? 1), 0),
+    );
+  });
+});
+
+describe('parsing --target', () => {
+  it.each([
+    ['smtp://127.0.0.1:2525', { protocol: 'smtp', name: '127.0.0.1:2525', host: '127.0.0.1', port: 2525 }],
+    ['staging=smtp://mx.example.test', { protocol: 'smtp', name: 'staging', host: 'mx.example.test', port: 25 }],
+    ['smtp://[::1]:25', { name: '[::1]:25', host: '::1' }],
+    ['ftp://bob:pw@127.0.0.1:21/in/', { protocol: 'ftp', login: { user: 'bob', password: 'pw', dir: '/in' } }],
+    ['ftp://127.0.0.1', { protocol: 'ftp', login: { user: 'anonymous', dir: '/' } }],
+  ])('reads %s', (text, expected) => {
+    expect(parseTargetOption(text)).toMatchObject(expected);
+  });
+
+  it('takes SMTP AUTH from the URL, or its password from --password-env, and shows the URL without it', () => {
+    expect(parseTargetOption(`smtp://bob:${SECRET}@127.0.0.1:587`)).toMatchObject({
+      auth: { user: 'bob', password: SECRET },
+      shown: 'smtp://bob:***@127.0.0.1:587',
+    });
+    expect(parseTargetOption('smtp://bob@127.0.0.1:587', SECRET)).toMatchObject({ auth: { user: 'bob', password: SECRET } });
+  });
+});
+
+describe('wireprobe run --target against a staging SMTP server', () => {
+  it('runs smtp/resets with nodemailer logging in with the URL credentials, with the same verdicts as on the mock, and says delivery is not verifiable', async () => {
+    const server = await startSmtpServer({ auth: 'required', users: { bob: SECRET } });
+    try {
+      const json = join(dir, 'smtp.json');
+      const target = `staging=smtp://bob:${SECRET}@127.0.0.1:${server.port}`;
+      const args = ['run', '--suite', 'smtp/resets', '--client', 'nodemailer', '--target', target, '--from', 'me@example.test', '--rcpt', 'qa@example.test'];
+      const { code, stdout, stderr } = await cli([...args, '--max-messages', '26', '--json', json]);
+      expect(code).toBe(0);
+      expect(stderr).toBe(`wireprobe: this run sends 26 message(s): 26 to smtp://bob:***@127.0.0.1:${server.port} (--max-messages 26)\n`);
+      expect(stdout).toMatch(/26 scenarios: 24 conformant, 2 deviate, 0 unfired, 0 errors/);
+      const { results } = await report(json);
+      expect(results).toHaveLength(26);
+      for (const r of results) {
+        expect(r.server).toBe('staging');
+        expect(r.id).toMatch(/\/nodemailer@staging$/);
+        expect(r.sink).toEqual({ copies: 0, intact: true, verifiable: false });
+        expect(r.reason.endsWith(`; ${NOT_VERIFIABLE}`)).toBe(true);
+      }
+      const cell = (name: string) => results.find((r) => r.id === `smtp/resets/${name}/nodemailer@staging`)!;
+      expect(cell('reset-after-dot')).toMatchObject({ verdict: 'conformant', outcome: { kind: 'reset', phase: 'dot' } });
+      expect(cell('reset-after-dot-reply')).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered' } });
+      expect(cell('reset-after-dot-reply').reason).toMatch(/^reported delivered; /);
+      expect(cell('reset-after-quit').verdict).toBe('deviates');
+      // The messages went to the user's envelope, each tagged for its own run.
+      expect(server.messages.length).toBeGreaterThan(0);
+      for (const m of server.messages) expect([m.from, m.to]).toEqual(['me@example.test', ['qa@example.test']]);
+      const everything = `${stdout}${stderr}${await readFile(json, 'utf8')}`;
+      expect(everything).not.toContain(SECRET);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('wireprobe run --target against a staging FTP server', () => {
+  it('runs ftp/resets with basic-ftp, verifies uploads by reading them back, and leaves nothing behind', async () => {
+    const server = await startFtpServer({ users: { bob: SECRET }, anonymous: 'off' });
+    try {
+      const json = join(dir, 'ftp.json');
+      const target = `ftp://bob@127.0.0.1:${server.port}/`;
+      // The default name HOST:PORT ends up in result ids, transcript file names, JUnit and HTML.
+      const reports = ['--json', json, '--junit', join(dir, 'ftp.xml'), '--html', join(dir, 'ftp.html'), '--transcripts', join(dir, 'transcripts')];
+      const args = ['run', '--suite', 'ftp/resets', '--client', 'basic-ftp', '--target', target, '--password-env', 'PW', ...reports];
+      const { code, stdout, stderr } = await cli(args, { PW: SECRET });
+      expect([code, stderr]).toEqual([0, '']);
+      expect(stdout).toMatch(/44 scenarios: 22 conformant, 0 deviate, 0 unfired, 0 errors, 22 n\/a/);
+      const { results } = await report(json);
+      const passive = results.filter((r) => r.mode === 'passive');
+      expect(passive.every((r) => r.verdict === 'conformant' && r.server === `127.0.0.1:${server.port}`)).toBe(true);
+      // What the server held was read back over wireprobe's own connection: the whole file, intact.
+      expect(passive.find((r) => r.id.startsWith('ftp/resets/reset-after-stor/'))).toMatchObject({
+        outcome: { kind: 'delivered' },
+        sink: { copies: 1, intact: true },
+      });
+      // Every upload, whole or cut, was stored under a wireprobe- name and deleted.
+      expect(server.files.length).toBeGreaterThan(0);
+      for (const f of server.files) expect(f.path).toMatch(/^\/wireprobe-[0-9a-f]{8}-ftp-resets-/);
+      const client = new Client();
+      try {
+        await client.access({ host: '127.0.0.1', port: server.port, user: 'bob', password: SECRET });
+        expect(await client.list('/')).toEqual([]);
+      } finally {
+        client.close();
+      }
+      const transcript = await readFile(
+        join(dir, 'transcripts', 'ftp', 'resets', 'reset-after-stor', 'basic-ftp', `passive@127.0.0.1:${server.port}.txt`),
+        'utf8',
+      );
+      expect(transcript).toMatch(/PASS \*\*\*/);
+      expect(await readFile(join(dir, 'ftp.xml'), 'utf8')).toContain(`ftp/resets/reset-after-stor/basic-ftp/passive@127.0.0.1:${server.port}`);
+      const written = [stdout, transcript, ...(await Promise.all(['ftp.json', 'ftp.xml', 'ftp.html'].map((f) => readFile(join(dir, f), 'utf8'))))];
+      expect(written.join('')).not.toContain(SECRET);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('judging a run whose delivery cannot be verified', () => {
+  const base = { expect: { client: 'delivers', rule: 'the rule' }, unfired: false, steps: new Set<string>() } as const;
+  const sink = { copies: 0, intact: true, verifiable: false } as const;
+  it.each([
+    [{ kind: 'delivered', phase: 'quit', bytesSent: 10 }, 'delivers', 'conformant', 'reported delivered; the rule'],
+    [{ kind: 'reset', phase: 'dot', bytesSent: 10 }, 'delivers', 'deviates', 'did not deliver (reset@dot); the rule'],
+    [{ kind: 'reset', phase: 'dot', bytesSent: 10 }, 'fails', 'conformant', 'reported the failure (reset@dot); the rule'],
+    [{ kind: 'delivered', phase: 'quit', bytesSent: 10 }, 'fails', 'deviates', 'reported success although the transaction was cut (quit); the rule'],
+  ] as const)('%j with a client that %s: %s, on the outcome alone', (outcome, client, verdict, reason) => {
+    const judged = judge({ ...base, expect: { client, rule: 'the rule' }, outcome, sink });
+    expect(judged).toEqual({ verdict, reason: `${reason}; ${NOT_VERIFIABLE}` });
+  });
+});
+
+describe("cleaning up on a user's FTP server", () => {
+  it('names a file it could not delete in the reason, and removes it at close', async () => {
+    const server = await startFtpServer({ users: { bob: SECRET }, anonymous: 'off' });
+    // DELE is refused in the server's place on the third connection (after the put's and the read's): the first tidy's.
+    const refuse = { ...parseFault('reply 550 before DELE then continue'), connection: 3 };
+    const proxy = await startProxy({
+      upstream: { host: server.host, port: server.port },
+      faults: [refuse],
+      protocol: 'ftp',
+    });
+    try {
+      const scenario: FtpScenario = {
+        id: 'x/get',
+        suite: 'x',
+        title: 'a download',
+        protocol: 'ftp',
+        expect: { client: 'delivers', rule: 'r' },
+        messageBytes: 4,
+        ftp: { direction: 'download' },
+      };
+      const target = parseTargetOption(`ftp://bob:${SECRET}@127.0.0.1:${proxy.port}/`);
+      const started = await externalTargets([target]).startFtp(target.name, scenario, { 'get.bin': Buffer.from('data') });
+      if (!('target' in started)) throw new Error('n/a');
+      const path = `/${started.target.login.prefix}get.bin`;
+      expect(path).toMatch(/^\/wireprobe-[0-9a-f]{8}-get\.bin$/);
+      expect(await started.target.read(path)).toEqual(Buffer.from('data'));
+      expect(await started.target.tidy?.()).toBe(`could not delete ${path} (reply 550) on ftp://bob:***@127.0.0.1:${proxy.port}/: remove it by hand`);
+      await started.target.close();
+      expect(server.read(path)).toBeUndefined();
+    } finally {
+      await proxy.close();
+      await server.close();
+    }
+  });
+});
+
+describe('bad --target input', () => {
+  /** A server that counts connections: nothing may reach it when the input is refused. */
+  let listener: net.Server;
+  let port: number;
+  let connections = 0;
+  /** A port nothing listens on. */
+  let closed: number;
+  beforeAll(async () => {
+    listener = net.createServer((socket) => {
+      connections += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    port = (listener.address() as net.AddressInfo).port;
+    const gone = net.createServer();
+    await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
+    closed = (gone.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => gone.close(() => resolve()));
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => listener.close(() => resolve()));
+    expect(connections).toBe(0);
+  });
+
+  const smtp = () => `smtp://127.0.0.1:${port}`;
+  it.each([
+    [() => ['run', '--target', smtp(), '--rcpt', 'qa@example.test'], /^wireprobe: --from is required with an smtp:\/\/ --target/],
+    [
+      () => ['run', '--suite', 'smtp/resets', '--client', 'nodemailer', '--target', smtp(), '--from', 'a@example.test', '--rcpt', 'b@example.test'],
+      /^wireprobe: the run would send 26 messages \(26 to smtp:\/\/127\.0\.0\.1:\d+\), more than --max-messages 25/,
+    ],
+    [() => ['run', '--target', 'smtp://127.0.0.1:99999'], /^wireprobe: bad --target: bad port "99999"/],
+    [
+      () => ['run', '--target', `http://bob:${SECRET}@127.0.0.1/`],
+      /^wireprobe: bad --target: unknown scheme "http:\/\/" in "http:\/\/bob:\*\*\*@127\.0\.0\.1"/,
+    ],
+    [() => ['run', '--target', `smtp://bob@127.0.0.1:${port}`, '--from', 'a@example.test', '--rcpt', 'b@example.test'], /the user needs a password/],
+    [() => ['run', '--target', `ftp://127.0.0.1:${port}/in`, '--from', 'a@example.test'], /--from applies to an smtp:\/\/ --target, and none is given/],
+    [() => ['run', '--from', 'a@example.test'], /--from applies to --target, and none is given/],
+    [() => ['run', '--target', `ftp://bob@127.0.0.1:${port}/in`], /^wireprobe: bad --target "ftp:\/\/bob@127\.0\.0\.1:\d+\/in": the user needs a password/],
+    [() => ['run', '--target', `ftp://bob:${SECRET}/x@127.0.0.1:${port}/in`], /^wireprobe: bad --target: bad target "ftp:\/\/bob:\*\*\*@127\.0\.0\.1:\d+"/],
+    [
+      () => ['run', '--suite', 'ftp/resets', '--target', `ftp://127.0.0.1:${closed}`],
+      /^wireprobe: --target "ftp:\/\/127\.0\.0\.1:\d+": cannot connect to 127\.0\.0\.1:\d+: connection refused/,
+    ],
+    [() => ['run', '--target', `mock-smtp=smtp://127.0.0.1:${port}`], /bad --target name "mock-smtp"/],
+    [() => ['run', '--target', `postfix=smtp://127.0.0.1:${port}`, '--from', 'a@example.test', '--rcpt', 'b@example.test'], /the name "postfix" is taken/],
+    [() => ['run', '--target', smtp(), '--from', 'a@example.test', '--rcpt', 'b@example.test', '--maildir', dir], /bad --maildir ".*": it has no new\/ folder/],
+    [() => ['matrix', 'smtp', '--target', smtp(), '--from', 'a@example.test'], /^wireprobe: --rcpt is required with an smtp:\/\/ --target/],
+  ])('refuses %# with one line and exit code 2, sending nothing', async (args, message) => {
+    const { code, stdout, stderr } = await cli(args());
+    expect([code, stdout]).toEqual([2, '']);
+    expect(stderr).toMatch(message);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).not.toContain(SECRET);
+  });
+});

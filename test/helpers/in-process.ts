@@ -1,0 +1,20 @@
+/** `main()` in this process, its output kept: the config tests' command line. */
+import { Writable } from 'node:stream';
+import { main } from '../../src/cli.js';
+
+/** A stream that keeps what is written to it. */
+class Sink extends Writable {
+  text = '';
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+/** Runs `args` with the working directory `cwd` (default this process's). */
+export async function inProcess(args: readonly string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new Sink();
+  const stderr = new Sink();
+  const code = await main(args, { stdout, stderr, env: { NO_COLOR: '1' }, ...(cwd ? { cwd } : {}) });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}

@@ -1,0 +1,85 @@
+/**
+ * A minimal SMTP server for the probe's transaction checks, with the defects they look for, each off by
+ * default: `finDelivers` takes a FIN inside DATA as the end of the message (250 and a delivery);
+ * `diesOnReset` stops listening after a reset inside DATA; `maxLine` meets a command line longer than
+ * `octets` (CRLF included) with `500 Line too long` (`then: 'reply'`) or a silent close (`'close'`);
+ * `rcptLimit` answers RCPT past the first `n` with `code`.
+ */
+import net from 'node:net';
+
+export interface TinyDefects {
+  readonly finDelivers?: boolean;
+  readonly diesOnReset?: boolean;
+  readonly maxLine?: { readonly octets: number; readonly then: 'reply' | 'close' };
+  readonly rcptLimit?: { readonly n: number; readonly code: number };
+}
+
+export interface TinySmtp {
+  readonly port: number;
+  delivered(): number;
+  close(): Promise<void>;
+}
+
+export async function startTinySmtp(defects: TinyDefects): Promise<TinySmtp> {
+  let delivered = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    let buffer = '';
+    let inData = false;
+    let rcpts = 0;
+    socket.on('error', () => {
+      if (inData && defects.diesOnReset) server.close();
+    });
+    socket.on('end', () => {
+      if (inData && defects.finDelivers) {
+        delivered++;
+        socket.end('250 queued\r\n');
+      } else socket.end();
+    });
+    socket.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('latin1');
+      for (let at = buffer.indexOf('\r\n'); at !== -1; at = buffer.indexOf('\r\n')) {
+        const line = buffer.slice(0, at);
+        buffer = buffer.slice(at + 2);
+        if (inData) {
+          if (line === '.') {
+            inData = false;
+            delivered++;
+            socket.write('250 queued\r\n');
+          }
+          continue;
+        }
+        if (defects.maxLine && line.length + 2 > defects.maxLine.octets) {
+          if (defects.maxLine.then === 'close') return void socket.destroy();
+          socket.write('500 5.5.0 Line too long\r\n');
+          continue;
+        }
+        const verb = line.split(' ')[0]!.toUpperCase();
+        if (verb === 'EHLO') socket.write('250-tiny.test\r\n250 8BITMIME\r\n');
+        else if (verb === 'MAIL' || verb === 'RSET') {
+          rcpts = 0;
+          socket.write('250 ok\r\n');
+        } else if (verb === 'RCPT') {
+          rcpts++;
+          socket.write(defects.rcptLimit && rcpts > defects.rcptLimit.n ? `${defects.rcptLimit.code} 4.5.3 Too many recipients\r\n` : '250 ok\r\n');
+        } else if (verb === 'DATA') {
+          inData = true;
+          socket.write('354 go ahead\r\n');
+        } else if (verb === 'QUIT') socket.end('221 bye\r\n');
+        else socket.write('250 ok\r\n');
+      }
+    });
+    socket.write('220 tiny.test ESMTP\r\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    delivered: () => delivered,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

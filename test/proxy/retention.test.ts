@@ -1,0 +1,76 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startProxy } from '../../src/proxy/proxy.js';
+import { Retention } from '../../src/proxy/retention.js';
+import { connectRaw } from '../helpers/raw-client.js';
+import { startScriptedSmtp } from '../helpers/scripted-smtp.js';
+
+describe('Retention', () => {
+  const fired = (name: string) => name.endsWith('!');
+
+  it('keeps every open session and the newest finished ones, in accept order, and counts the rest', () => {
+    const kept = new Retention<string>(2, fired);
+    for (const [i, name] of ['a!', 'b', 'c', 'd', 'e'].entries()) kept.add(i + 1, name);
+    kept.finished(2);
+    kept.finished(1);
+    kept.finished(4);
+    expect([...kept.entries()]).toEqual(['a!', 'c', 'd', 'e']);
+    expect(kept.dropped).toEqual({ sessions: 1, faultFired: 0 });
+    kept.finished(5);
+    expect([...kept.entries()]).toEqual(['c', 'd', 'e']);
+    expect(kept.dropped).toEqual({ sessions: 2, faultFired: 1 });
+  });
+
+  it('keeps all by default (Infinity) and none finished with 0', () => {
+    const all = new Retention<string>(Number.POSITIVE_INFINITY, fired);
+    const none = new Retention<string>(0, fired);
+    for (const kept of [all, none]) {
+      kept.add(1, 'a');
+      kept.add(2, 'b!');
+      kept.finished(1);
+      kept.finished(2);
+    }
+    expect([...all.entries()]).toEqual(['a', 'b!']);
+    expect(all.dropped).toEqual({ sessions: 0, faultFired: 0 });
+    expect([...none.entries()]).toEqual([]);
+    expect(none.dropped).toEqual({ sessions: 2, faultFired: 1 });
+  });
+
+  it('refuses a negative keep', () => {
+    expect(() => new Retention(-1, fired)).toThrow(/keep/);
+  });
+});
+
+describe('a proxy with keep', () => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it('drops finished sessions beyond the newest `keep` to counts and keeps the open one', async () => {
+    const server = await startScriptedSmtp();
+    cleanups.push(() => server.close());
+    // The first session's fault fires: the dropped counts say so.
+    const proxy = await startProxy({
+      upstream: { host: '127.0.0.1', port: server.port },
+      keep: 1,
+      faults: [{ kind: 'close', at: { after: 'greeting' }, connection: 1 }],
+    });
+    cleanups.push(() => proxy.close());
+    for (let i = 0; i < 3; i++) {
+      const client = await connectRaw(proxy.port);
+      await client.until((text) => text.includes('220 '));
+      if (i > 0) client.send('QUIT\r\n');
+      expect(await client.ended).toBe('fin');
+      await proxy.idle();
+    }
+    const open = await connectRaw(proxy.port);
+    await open.until((text) => text.includes('220 '));
+    expect(proxy.sessions().map((s) => s.index)).toEqual([3, 4]);
+    expect(proxy.dropped()).toEqual({ sessions: 2, faultFired: 1 });
+    open.send('QUIT\r\n');
+    expect(await open.ended).toBe('fin');
+    await proxy.idle();
+    expect(proxy.sessions().map((s) => s.index)).toEqual([4]);
+    expect(proxy.dropped()).toEqual({ sessions: 3, faultFired: 1 });
+  });
+});
