@@ -28,7 +28,15 @@ export async function runArgs(flags: Values, io: CliIo): Promise<number> {
   const configs = new UserConfigs();
   const own = await withTargets(values, io, suites, clients, configs);
   const servers = [...new Set([...selectServers(names('server', values.server), undefined, configs, own?.targets), ...(own?.names ?? [])])];
-  return runCommand({ suites, clients, servers, targets: own?.targets ?? builtinTargets(configs), ...reporting(values, io), ...selection });
+  return runCommand({
+    suites,
+    clients,
+    servers,
+    targets: own?.targets ?? builtinTargets(configs),
+    greetings: own?.greetings,
+    ...reporting(values, io),
+    ...selection,
+  });
 }
 
 /** `wireprobe matrix smtp|ftp`: every suite of the protocol, clients x servers x faults. */
@@ -63,7 +71,15 @@ export async function matrixArgs(flags: Values, positionals: readonly string[], 
   // With targets, the servers are those unless --servers names more.
   const named = names('servers', values.servers) ?? (own ? [] : ['all']);
   const servers = [...new Set([...selectServers(named, protocol, configs, own?.targets), ...(own?.names ?? [])])];
-  return runCommand({ suites, clients, servers, targets: own?.targets ?? builtinTargets(configs), ...reporting(values, io), ...selection });
+  return runCommand({
+    suites,
+    clients,
+    servers,
+    targets: own?.targets ?? builtinTargets(configs),
+    greetings: own?.greetings,
+    ...reporting(values, io),
+    ...selection,
+  });
 }
 
 /** The cells this machine runs (`--shard`, `--only-failed`), read after every other flag is checked. */

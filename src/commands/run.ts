@@ -14,6 +14,7 @@ import { writeHtml } from '../report/html.js';
 import { writeJunitReport } from '../report/junit.js';
 import { summarize } from '../report/summary.js';
 import { writeTranscripts } from '../report/transcripts.js';
+import { visible } from '../util/terminal.js';
 import { collectProvenance, formatProvenance, ranIn } from '../report/provenance.js';
 import { MOCK_SERVERS } from '../engine/identity.js';
 import { checkBaseline, loadBaseline } from './diff.js';
@@ -27,6 +28,8 @@ export interface RunCommand {
   readonly servers: readonly string[];
   /** The servers those names stand for; default the built-in ones (the mocks and the real servers' launchers). */
   readonly targets?: Targets;
+  /** What the user's `--target` servers said in greeting, by name: their versions in the report. */
+  readonly greetings?: Readonly<Record<string, string>>;
   readonly concurrency: number;
   readonly json?: string;
   /** The JSON report with each result's title and transcript: what `wireprobe merge` rebuilds HTML and JUnit from. */
@@ -95,6 +98,7 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
     servers: [...cmd.servers, ...Object.values(MOCK_SERVERS)],
     // The user's own clients have no version to ask for: what they are (a command, a module) instead.
     described: Object.fromEntries(cmd.clients.map((c) => [c.name, c.description])),
+    ...(cmd.greetings ? { describedServers: cmd.greetings } : {}),
   });
   const console = createConsoleReporter(cmd.out, { color: cmd.color, live: cmd.live, verbose: cmd.verbose === true });
   const started = performance.now();
@@ -132,7 +136,7 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
   const shard = selection?.shard ? { ...selection.shard, cells: whole } : undefined;
   const provenance = ranIn(collected, results);
   if (!interrupted) console.end(results);
-  if (!interrupted && cmd.verbose) cmd.out.write(`${formatProvenance(provenance)}\n`);
+  if (!interrupted && cmd.verbose) cmd.out.write(`${visible(formatProvenance(provenance))}\n`);
   const jobs: ReportJob[] = [];
   if (cmd.json) jobs.push({ flag: 'json', path: cmd.json, write: () => writeJsonReport(cmd.json!, results, cmd.version, incomplete, { shard, provenance }) });
   if (cmd.blob) {

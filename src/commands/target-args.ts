@@ -11,8 +11,8 @@ import { cannotExpress } from '../engine/smtp-run.js';
 import { combineTargets, type Targets } from '../engine/targets.js';
 import type { Scenario } from '../engine/types.js';
 import { rcptProblem } from '../probe/smtp-session.js';
-import { reachTarget, TargetError } from '../probe/target.js';
-import { quote } from '../util/terminal.js';
+import { greetTarget, TargetError } from '../probe/target.js';
+import { quote, visible } from '../util/terminal.js';
 import { integer, passwordFrom } from './args.js';
 import { type ExternalTarget, externalTargets, notForTarget, parseTargetOption, wantsPassword } from './external-targets.js';
 import { type CliIo, TARGET_OPTIONS, type Values } from './options.js';
@@ -58,19 +58,26 @@ async function maildir(dir: string): Promise<string> {
 const REACH_TIMEOUT_MS = 5_000;
 
 /**
- * Connects to each target once (and closes): a server that is down would otherwise make every run's
- * client fail at connect, which reads as a conformant "reported the failure". One line naming it.
+ * Connects to each target once and reads its greeting: a server that is down would otherwise make
+ * every run's client fail at connect, which reads as a conformant "reported the failure" (one line
+ * naming it). The greetings, by target name, stand for the servers' versions in the report.
  */
-async function reachable(list: readonly ExternalTarget[]): Promise<void> {
+async function greetings(list: readonly ExternalTarget[]): Promise<Record<string, string>> {
+  const found: Record<string, string> = {};
   for (const t of list) {
     try {
-      await reachTarget({ protocol: t.protocol, host: t.host, port: t.port }, REACH_TIMEOUT_MS);
+      const { greeting } = await greetTarget({ protocol: t.protocol, host: t.host, port: t.port }, REACH_TIMEOUT_MS);
+      found[t.name] = greeting === undefined ? 'no greeting' : `greeting: ${visible(greeting.slice(0, MAX_GREETING))}`;
     } catch (error) {
       if (error instanceof TargetError) throw new UsageError(`--target ${quote(t.shown)}: ${error.message}`);
       throw error;
     }
   }
+  return found;
 }
+
+/** A greeting longer than this is cut in the report: it names the server, it is not the conversation. */
+const MAX_GREETING = 200;
 
 /** The targets of `--target`, with the SMTP options applied; every bad value is a UsageError. */
 export async function targetList(values: Values, env: CliIo['env']): Promise<ExternalTarget[]> {
@@ -80,7 +87,8 @@ export async function targetList(values: Values, env: CliIo['env']): Promise<Ext
     throw new UsageError('--password-env and --password-file are for a --target that names a user and no password (ftp://bob@host)');
   }
   const parsed = texts.map((text) => parseTargetOption(text, wantsPassword(text) ? password : undefined));
-  const taken = new Set([...builtinTargets().names('smtp'), ...builtinTargets().names('ftp')]);
+  const builtin = builtinTargets();
+  const taken = new Set([...builtin.names('smtp'), ...builtin.names('ftp')]);
   for (const t of parsed) {
     if (taken.has(t.name)) throw new UsageError(`bad --target ${quote(t.shown)}: the name ${quote(t.name)} is taken (give another with NAME=URL)`);
     taken.add(t.name);
@@ -116,10 +124,10 @@ function budget(values: Values, list: readonly ExternalTarget[], suites: readonl
 }
 
 /**
- * The servers a run uses with the user's targets among them (and the user's server configs in `configs`):
- * the registry, and the target names to add
- * to the servers named. Says on `io.stderr` how many messages go to which SMTP target, or refuses (a
- * UsageError naming both numbers) when that is over `--max-messages`, before anything is sent.
+ * The servers a run uses with the user's targets among them (and the user's server configs in
+ * `configs`): the registry, and the target names to add to the servers named. Says on `io.stderr` how
+ * many messages go to which SMTP target, or refuses (a UsageError naming both numbers) when that is
+ * over `--max-messages`, before anything is sent.
  */
 export async function withTargets(
   values: Values,
@@ -127,7 +135,7 @@ export async function withTargets(
   suites: readonly Suite[],
   clients: readonly ClientAdapter[],
   configs: UserConfigs,
-): Promise<{ readonly targets: Targets; readonly names: readonly string[] } | undefined> {
+): Promise<{ readonly targets: Targets; readonly names: readonly string[]; readonly greetings: Readonly<Record<string, string>> } | undefined> {
   if (values.target === undefined) {
     const stray = TARGET_OPTIONS.find((flag) => flag !== 'target' && values[flag] !== undefined);
     if (stray) throw new UsageError(`--${stray} applies to --target, and none is given`);
@@ -135,7 +143,7 @@ export async function withTargets(
   }
   const list = await targetList(values, io.env);
   const line = budget(values, list, suites, clients);
-  await reachable(list);
+  const greeted = await greetings(list);
   if (line) io.stderr.write(line);
-  return { targets: combineTargets(builtinTargets(configs), externalTargets(list)), names: list.map((t) => t.name) };
+  return { targets: combineTargets(builtinTargets(configs), externalTargets(list)), names: list.map((t) => t.name), greetings: greeted };
 }

@@ -12,6 +12,7 @@ import { isIP } from 'node:net';
 import { bounded } from '../util/bounded.js';
 import { WireprobeError, type TargetErrorCode } from '../util/errors.js';
 import { connectRaw } from './raw-connect.js';
+import type { RawConnection } from './raw.js';
 import type { ProbeTarget } from './types.js';
 
 /** A target that cannot be probed: one line for the user, exit code 2. `code` is what to test for. */
@@ -161,13 +162,32 @@ export async function resolveTarget(
  * runs: refused, no answer within `timeoutMs`, or another connect error, each naming host and port.
  */
 export async function reachTarget(target: ProbeTarget, timeoutMs: number): Promise<string> {
+  const { address, conn } = await connectTarget(target, timeoutMs);
+  conn.destroy();
+  return address;
+}
+
+/**
+ * As reachTarget, and reads the target's greeting: its first line as received (peer text: escape it
+ * before a terminal), undefined when none came within `timeoutMs`. Leaves with QUIT.
+ */
+export async function greetTarget(target: ProbeTarget, timeoutMs: number): Promise<{ readonly address: string; readonly greeting?: string }> {
+  const { address, conn } = await connectTarget(target, timeoutMs);
+  try {
+    const reply = await conn.readReply(timeoutMs);
+    if (!reply.ok) return { address };
+    await conn.command('QUIT', { timeoutMs });
+    return { address, greeting: reply.value.raw[0] };
+  } finally {
+    conn.destroy();
+  }
+}
+
+async function connectTarget(target: ProbeTarget, timeoutMs: number): Promise<{ readonly address: string; readonly conn: RawConnection }> {
   const address = await resolveTarget(target, timeoutMs);
   const where = `${isIP(target.host) === 6 ? `[${target.host}]` : target.host}:${target.port}`;
   const result = await connectRaw({ host: address, port: target.port, timeoutMs, record: false });
-  if (result.ok) {
-    result.conn.destroy();
-    return address;
-  }
+  if (result.ok) return { address, conn: result.conn };
   const { failure } = result;
   if (failure.kind === 'refused')
     throw new TargetError(`cannot connect to ${where}: connection refused (nothing listens on port ${target.port})`, 'ECONNREFUSED');

@@ -77,6 +77,8 @@ export interface ProvenanceOf {
   readonly timeoutMs?: number;
   /** Clients with no version source (the user's own command and module clients), by what they are instead. */
   readonly described?: Readonly<Record<string, string>>;
+  /** Servers with no program to ask (the user's `--target`s), by what they said instead (their greeting). */
+  readonly describedServers?: Readonly<Record<string, string>>;
 }
 
 /** Collects the provenance of a run; the version probes run in parallel, once per distinct source. */
@@ -100,7 +102,8 @@ export async function collectProvenance(of: ProvenanceOf): Promise<Provenance> {
   const sources = of.sources ?? { clients: CLIENT_VERSIONS, servers: SERVER_VERSIONS };
   const [clients, servers] = await Promise.all([table(of.clients, sources.clients), table(of.servers, sources.servers)]);
   const described = Object.entries(of.described ?? {}).filter(([name]) => of.clients.includes(name) && sourceOf(sources.clients, name) === undefined);
-  return { ...environment(of.wireprobe), clients: { ...clients, ...Object.fromEntries(described) }, servers };
+  const greeted = Object.entries(of.describedServers ?? {}).filter(([name]) => of.servers.includes(name));
+  return { ...environment(of.wireprobe), clients: { ...clients, ...Object.fromEntries(described) }, servers: { ...servers, ...Object.fromEntries(greeted) } };
 }
 
 /** wireprobe's, Node's and OpenSSL's versions and the OS: no program to run. */

@@ -18,6 +18,7 @@ import { CLIENTS } from '../../src/clients/index.js';
 import { externalTargets, notForTarget, parseTargetOption } from '../../src/commands/external-targets.js';
 import { plannedMessages } from '../../src/commands/target-args.js';
 import type { FtpScenario, Result } from '../../src/engine/types.js';
+import type { Provenance } from '../../src/report/provenance.js';
 import { parseFault } from '../../src/faults/parse.js';
 import { startProxy } from '../../src/proxy/proxy.js';
 import { judge, NOT_VERIFIABLE } from '../../src/engine/verdict.js';
@@ -50,7 +51,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function report(file: string): Promise<{ results: Result[] }> {
+async function report(file: string): Promise<{ results: Result[]; provenance: Provenance }> {
   return JSON.parse(await readFile(file, 'utf8'));
 }
 
@@ -109,8 +110,10 @@ describe('wireprobe run --target against a staging SMTP server', () => {
       expect(code).toBe(0);
       expect(stderr).toBe(`wireprobe: this run sends 26 message(s): 26 to smtp://bob:***@127.0.0.1:${server.port} (--max-messages 26)\n`);
       expect(stdout).toMatch(/26 scenarios: 24 conformant, 2 deviate, 0 unfired, 0 errors/);
-      const { results } = await report(json);
+      const { results, provenance } = await report(json);
       expect(results).toHaveLength(26);
+      // No program to ask for its version: what the server said in greeting stands for it.
+      expect(provenance.servers.staging).toMatch(/^greeting: 220 \S+ ESMTP/);
       for (const r of results) {
         expect(r.server).toBe('staging');
         expect(r.id).toMatch(/\/nodemailer@staging$/);
@@ -145,7 +148,8 @@ describe('wireprobe run --target against a staging FTP server', () => {
       const { code, stdout, stderr } = await cli(args, { PW: SECRET });
       expect([code, stderr]).toEqual([0, '']);
       expect(stdout).toMatch(/44 scenarios: 22 conformant, 0 deviate, 0 unfired, 0 errors, 22 n\/a/);
-      const { results } = await report(json);
+      const { results, provenance } = await report(json);
+      expect(provenance.servers[`127.0.0.1:${server.port}`]).toMatch(/^greeting: 220 /);
       const passive = results.filter((r) => r.mode === 'passive');
       expect(passive.every((r) => r.verdict === 'conformant' && r.server === `127.0.0.1:${server.port}`)).toBe(true);
       // What the server held was read back over wireprobe's own connection: the whole file, intact.
