@@ -1,7 +1,6 @@
 /**
  * `wireprobe serve ftp` stopped by SIGINT or SIGTERM in the middle of an upload, as a user stops it:
- * the spool's writer thread ends with it (nothing keeps the process alive) and the spool folder is
- * gone. Each run gets a private TMPDIR, so what is left there is its own.
+ * it exits with the signal's code and the spool folder, the upload's file in it, is gone. Each run gets a private TMPDIR, so what is left there is its own.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -59,7 +58,7 @@ describe('wireprobe serve ftp, interrupted during an upload', () => {
     ['SIGINT', 130],
     ['SIGTERM', 143],
   ] as const) {
-    it(`on ${signal} ends the spool's writer and removes the spool folder, and exits ${code}`, async () => {
+    it(`on ${signal} removes the spool folder with the upload open in it, and exits ${code}`, async () => {
       const child = spawn(process.execPath, [BIN, 'serve', 'ftp', '--port', '0'], { env: { ...process.env, NO_COLOR: '1', TMPDIR: tmp } });
       const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
       let stderr = '';
@@ -78,7 +77,7 @@ describe('wireprobe serve ftp, interrupted during an upload', () => {
       const [, dataPort] = await control.send('EPSV', /[|]{3}(\d+)[|]/);
       const data = net.connect(Number(dataPort), '127.0.0.1').on('error', () => undefined);
       await once(data, 'connect');
-      // STOR opens the upload in the writer thread; the 150 says the server reads the data connection.
+      // The 150: the upload's file is open in the spool and the server reads the data connection.
       await control.send('STOR open.bin', /^150 /m);
       await new Promise<void>((resolve) => data.write(Buffer.alloc(3 * 1024 * 1024), () => resolve()));
       child.kill(signal);

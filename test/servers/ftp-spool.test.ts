@@ -165,7 +165,7 @@ describe('the mock FTP server spool', () => {
     });
   });
 
-  it('writes and hashes concurrent uploads larger than the writer window exactly, each into its own file', async () => {
+  it('writes and hashes concurrent uploads of several MiB exactly, each into its own file', async () => {
     const server = await startFtpServer();
     const clients = Array.from({ length: 4 }, () => new Client(10_000));
     try {
