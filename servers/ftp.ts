@@ -234,7 +234,8 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
     anonymous: o.anonymous !== 'off',
     // ftp-srv: a string pasv_url is replaced by the client's own address for loopback clients; a function is not.
     pasv_url: (() => {
-      if (!isIPv4(advertised)) throw replyError(502, 'PASV needs an IPv4 address; use EPSV');
+      // On ::1 a 227 has no address to give (IPv4 only): the refusal the proxy gives an IPv6 client (RFC 2428 §1).
+      if (!isIPv4(advertised)) throw replyError(425, 'PASV cannot name an IPv6 address: use EPSV');
       return advertised;
     }) as unknown as string,
     blacklist: o.active === 'off' ? ['PORT', 'EPRT'] : [],

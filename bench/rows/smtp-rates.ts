@@ -10,8 +10,13 @@
  * Each figure also says the CPU (user + system, all threads) the server used per message (per MB for
  * the large one): on a machine shared with other work the rates swing with its load and the CPU a
  * message costs swings much less, so that is the figure to compare two versions of wireprobe by.
+ * Each round also drives the mock alone, no proxy in front (./smtp-mock-child.ts): `serve smtp` is
+ * the proxy and the mock in one process, and that leg tells their shares of its cost apart.
  */
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { freePort, have, serve, smtpSink, timed, type Daemon } from '../lib/procs.js';
 import { median, pairRatios, spread, type BenchRow } from '../lib/stats.js';
 
@@ -50,23 +55,43 @@ async function round(server: Daemon, args: readonly string[], count: number): Pr
   return { rate: count / (ms / 1000), cpuUs: (used * 1e6) / count };
 }
 
-async function pairs(rounds: number, measure: (d: Daemon) => Promise<Round>): Promise<{ ours: Round[]; anchor: Round[] }> {
+/** The mock SMTP server alone in a child process, no proxy in front. */
+async function mockAlone(): Promise<Daemon> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./smtp-mock-child.ts', import.meta.url))], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  for await (const line of createInterface({ input: child.stdout! })) {
+    const url = /:(\d+)$/.exec(line);
+    if (url) return { pid: child.pid!, port: Number(url[1]), stop: async () => void (child.kill('SIGTERM'), await new Promise((r) => child.once('exit', r))) };
+  }
+  throw new Error('mock SMTP child exited before it listened');
+}
+
+/** `rounds` rounds of `measure`, each on `serve smtp`, the mock alone and smtp-sink in turn, after one to warm up. */
+async function legs(rounds: number, measure: (d: Daemon) => Promise<Round>): Promise<{ ours: Round[]; mock: Round[]; anchor: Round[] }> {
   const ours: Round[] = [];
+  const mock: Round[] = [];
   const anchor: Round[] = [];
   const started: Daemon[] = [];
   try {
     const wp = await serve('smtp', ['--size-limit', '2GiB']);
     started.push(wp);
+    const alone = await mockAlone();
+    started.push(alone);
     const sink = await smtpSink(await freePort());
     started.push(sink);
+    // One round each first, not counted: a Node server's first thousand messages run in code not yet
+    // optimised (measured: twice the CPU per message of the rounds after), which no long run pays.
+    for (const d of started) await measure(d);
     for (let i = 0; i < rounds; i++) {
       ours.push(await measure(wp));
+      mock.push(await measure(alone));
       anchor.push(await measure(sink));
     }
   } finally {
     await Promise.all(started.map((d) => d.stop()));
   }
-  return { ours, anchor };
+  return { ours, mock, anchor };
 }
 
 /** The three SMTP rate rows. */
@@ -102,7 +127,7 @@ export async function smtpRates(options: SmtpRateOptions): Promise<BenchRow[]> {
   }
   const out: BenchRow[] = [];
   for (const r of rows) {
-    const { ours, anchor } = await pairs(options.rounds, (d) => round(d, r.args, r.count));
+    const { ours, mock, anchor } = await legs(options.rounds, (d) => round(d, r.args, r.count));
     const ratio = pairRatios(
       ours.map((o) => o.rate),
       anchor.map((a) => a.rate),
@@ -111,7 +136,7 @@ export async function smtpRates(options: SmtpRateOptions): Promise<BenchRow[]> {
     const figure = (rs: readonly Round[]): string => `${spread(rs.map((x) => x.rate))} ${r.unit}, CPU ${spread(rs.map((x) => x.cpuUs))} µs/${r.per}`;
     out.push({
       what: r.what,
-      ours: figure(ours),
+      ours: `${figure(ours)}; the mock alone (no proxy) ${figure(mock)}`,
       anchor: `smtp-sink ${figure(anchor)}`,
       ratio,
       goal: `>= ${r.goal}x`,

@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { parseDuration, parseSize } from '../util/units.js';
 import { scopeOf } from '../faults/registry.js';
 import type { Fault } from '../faults/types.js';
+import type { Family } from '../engine/types.js';
 import { rcptProblem } from '../probe/smtp-session.js';
 import { DEFAULT_PROBE_LIMITS } from '../probe/types.js';
 import { quote } from '../util/terminal.js';
@@ -115,18 +116,29 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
- * `--host` (or `flag`): refused when empty (Node would listen on every interface); a warning (returned,
- * for stderr) when not loopback, since a deliberately misbehaving server on a real network is a hazard.
+ * `--host` (or `flag`): an address (IPv6 bare or in brackets, `::1` or `[::1]`) or a host name; refused
+ * when empty (Node would listen on every interface); a warning (returned, for stderr) when not loopback,
+ * since a deliberately misbehaving server on a real network is a hazard.
  */
 export function listenHost(text: string | undefined, flag = 'host'): { host: string; warning?: string } {
   if (text === undefined) return { host: '127.0.0.1' };
-  const host = text.trim();
+  const trimmed = text.trim();
+  // `[::1]` as in a URL (RFC 3986 §3.2.2) is the address ::1.
+  const host = /^\[[^\]]*\]$/.test(trimmed) ? trimmed.slice(1, -1) : trimmed;
   if (host === '') throw new UsageError(`bad --${flag} ${quote(text)}: expected an address to listen on, such as 127.0.0.1 or ::1`);
-  if (/[^A-Za-z0-9.:%_-]/.test(host) || (host.includes(':') && isIP(host) !== 6))
+  if (/[^A-Za-z0-9.:%_-]/.test(host) || (host.includes(':') && isIP(host) !== 6) || (host !== trimmed && isIP(host) !== 6))
     throw new UsageError(`bad --${flag} ${quote(text)}: not an address or host name`);
   if (isLoopback(host)) return { host };
   const every = host === '0.0.0.0' || host === '::' ? ' (every interface)' : '';
   return { host, warning: `warning: --${flag} ${host}${every} is not loopback: this deliberately misbehaving server is reachable from the network` };
+}
+
+/** `--family 4|6|both`: the address families clients reach the proxy over; default 4 (none named in the results). */
+export function families(text: string | undefined): readonly Family[] | undefined {
+  if (text === undefined) return undefined;
+  const chosen = ({ '4': [4], '6': [6], both: [4, 6] } as const)[text.trim()];
+  if (!chosen) throw new UsageError(`bad --family ${quote(text)}: expected 4, 6 or both`);
+  return chosen;
 }
 
 /**

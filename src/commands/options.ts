@@ -22,6 +22,7 @@ export const OPTIONS = {
   transcripts: { type: 'string' },
   pcap: { type: 'string' },
   concurrency: { type: 'string' },
+  family: { type: 'string' },
   'fail-on-deviation': { type: 'boolean' },
   shard: { type: 'string' },
   durations: { type: 'string' },
@@ -65,7 +66,7 @@ export const OPTIONS = {
 
 export type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
 
-/** Options of `run` and `matrix`: the reports, concurrency, the baseline and the console's looks. */
+/** Options of `run` and `matrix`: the reports, concurrency, address families, the baseline and the console's looks. */
 export const REPORTS = [
   'json',
   'blob',
@@ -76,6 +77,7 @@ export const REPORTS = [
   'transcripts',
   'pcap',
   'concurrency',
+  'family',
   'fail-on-deviation',
   'no-color',
   'verbose',

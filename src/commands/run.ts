@@ -7,6 +7,7 @@ import { runScenarios } from '../engine/run.js';
 import { runCaptures } from '../pcap/files.js';
 import type { RunOf } from '../engine/identity.js';
 import type { Targets } from '../engine/targets.js';
+import type { Family } from '../engine/types.js';
 import { type CellSelection, selectCells } from '../engine/shard.js';
 import { createConsoleReporter, finalLine } from '../report/console.js';
 import { writeJsonReport } from '../report/json.js';
@@ -31,6 +32,8 @@ export interface RunCommand {
   /** What the user's `--target` servers said in greeting, by name: their versions in the report. */
   readonly greetings?: Readonly<Record<string, string>>;
   readonly concurrency: number;
+  /** The address families clients reach the proxy over (`--family`; see runScenarios); default IPv4 only. */
+  readonly families?: readonly Family[] | undefined;
   readonly json?: string;
   /** The JSON report with each result's title and transcript: what `wireprobe merge` rebuilds HTML and JUnit from. */
   readonly blob?: string;
@@ -122,6 +125,7 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
     targets: cmd.targets ?? builtinTargets(),
     concurrency: cmd.concurrency,
     servers: cmd.servers,
+    ...(cmd.families ? { families: cmd.families } : {}),
     ...(cmd.signal ? { signal: cmd.signal } : {}),
     ...(select ? { select } : {}),
     ...(cmd.pcap ? { capture: runCaptures(cmd.pcap, (line) => err.write(`wireprobe: ${line}\n`)) } : {}),

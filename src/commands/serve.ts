@@ -59,7 +59,14 @@ export interface SessionRecords {
 const octets = (n: number): string => `${n} octet${n === 1 ? '' : 's'}`;
 
 /**
- * The mock server, on loopback port 0, reporting what it accepted through `log`, into `records` and,
+ * The mock server's address: ::1 when the proxy listens on an IPv6 address, so the whole path is one
+ * family; 127.0.0.1 otherwise, and behind `::` (every interface), which takes IPv4 clients too, and
+ * an IPv4 client's PASV needs a mock that can answer 227.
+ */
+const mockHost = (listen: string): string => (isIP(listen) === 6 && !/^[0:]+$/.test(listen) ? '::1' : '127.0.0.1');
+
+/**
+ * The mock server, on loopback port 0 (::1 behind an IPv6 `host`), reporting what it accepted through `log`, into `records` and,
  * for the control API, into `served` (SMTP messages then go to a spool, for their raw content).
  */
 async function startMock(
@@ -82,7 +89,7 @@ async function startMock(
     const { startFtpServer } = await import('../../servers/ftp.js');
     return startFtpServer({
       ...cmd.server,
-      host: '127.0.0.1',
+      host: mockHost(cmd.host),
       port: 0,
       onStored,
       onServed,
@@ -97,7 +104,7 @@ async function startMock(
   };
   const spool = served ? { spool: 'on' as const, ...(cmd.signal ? { signal: cmd.signal } : {}) } : {};
   const { startSmtpServer } = await import('../../servers/smtp.js');
-  return startSmtpServer({ ...cmd.server, host: '127.0.0.1', port: 0, onMessage, keep: cmd.keep ?? SERVE_KEEP, ...spool });
+  return startSmtpServer({ ...cmd.server, host: mockHost(cmd.host), port: 0, onMessage, keep: cmd.keep ?? SERVE_KEEP, ...spool });
 }
 
 /**

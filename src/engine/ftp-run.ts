@@ -14,9 +14,9 @@ import type { CaptureSink } from '../proxy/capture.js';
 import { startProxy, type SessionInfo } from '../proxy/proxy.js';
 import { digestOf } from '../util/digest.js';
 import { classify } from './classify.js';
-import { DEFAULT_TIMEOUTS, proxyFaults, upstreamTimeout, type Judgement, type ProtocolRun, type Seen, type Stage } from './protocol-run.js';
+import { DEFAULT_TIMEOUTS, proxyFaults, proxyHost, upstreamTimeout, type Judgement, type ProtocolRun, type Seen, type Stage } from './protocol-run.js';
 import { remotePath, type FtpTarget, type Targets } from './targets.js';
-import type { FtpReport, FtpScenario, Outcome, SinkReport } from './types.js';
+import type { Family, FtpReport, FtpScenario, Outcome, SinkReport } from './types.js';
 import { judgeFtp, type Transferred } from './verdict.js';
 
 interface FtpPlan extends Stage {
@@ -26,7 +26,10 @@ interface FtpPlan extends Stage {
   readonly files: readonly { readonly path: string; readonly data: Buffer }[];
 }
 
-/** The FTP run of `scenario` with `client` in `mode` against the server `serverName` of `targets`; `sink` captures its sessions. */
+/**
+ * The FTP run of `scenario` with `client` in `mode` against the server `serverName` of `targets`; `sink`
+ * captures its sessions; the client reaches the proxy over `family` (default 4).
+ */
 export function ftpRun(
   scenario: FtpScenario,
   client: FtpClientAdapter,
@@ -34,6 +37,7 @@ export function ftpRun(
   targets: Targets,
   serverName: string,
   sink?: CaptureSink,
+  family: Family = 4,
 ): ProtocolRun<FtpPlan> {
   const transfer = scenario.ftp;
   const download = transfer.direction === 'download';
@@ -43,6 +47,7 @@ export function ftpRun(
       if (client.directions && !client.directions.includes(transfer.direction)) return `${client.name} does not ${transfer.direction}`;
       if (transfer.resume && !client.resumes) return `${client.name} cannot resume an upload`;
       if (transfer.sources && !client.binds) return `${client.name} cannot choose the address it connects from`;
+      if (transfer.sources && family === 6) return 'IPv6 has one loopback address: no other address to connect from';
       return undefined;
     },
     prepare: async (own) => {
@@ -59,7 +64,8 @@ export function ftpRun(
       const faults = proxyFaults(scenario.fault, scenario.server?.greetingDelayMs, server.delaysGreeting);
       const capture = sink && own(sink).capture;
       const upstreamTimeoutMs = upstreamTimeout(scenario.server?.greetingDelayMs, server.delaysGreeting);
-      const proxy = own(await startProxy({ upstream: { host: server.host, port: server.port }, faults, protocol: 'ftp', upstreamTimeoutMs, capture }));
+      const upstream = { host: server.host, port: server.port };
+      const proxy = own(await startProxy({ upstream, host: proxyHost(family), faults, protocol: 'ftp', upstreamTimeoutMs, capture }));
       const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
       const job = { host: proxy.host, port: proxy.port, user: login.user, password: login.password, mode, direction: transfer.direction, timeouts };
       const jobs: FtpJob[] = files.map((f, i) => ({

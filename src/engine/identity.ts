@@ -3,17 +3,17 @@
  * happened. Pure: the reports read columns from here and the results, never from the runner.
  */
 import type { ClientAdapter, FtpMode } from '../clients/types.js';
-import type { Result, Scenario } from './types.js';
+import type { Family, Result, Scenario } from './types.js';
 import { formatPin } from './verdict.js';
 
 export const MOCK_SERVERS = { smtp: 'mock-smtp', ftp: 'mock-ftp' } as const;
 
 /**
- * The column a run sits in: the client, for FTP its mode (`curl/active`), and against a real server
- * that server (`curl/active@vsftpd`).
+ * The column a run sits in: the client, for FTP its mode (`curl/active`), over IPv6 `/ipv6`
+ * (`curl/active/ipv6`), and against a real server that server (`curl/active@vsftpd`).
  */
-export function columnOf(client: string, mode?: FtpMode, server?: string): string {
-  const column = mode ? `${client}/${mode}` : client;
+export function columnOf(client: string, mode?: FtpMode, server?: string, family?: Family): string {
+  const column = `${mode ? `${client}/${mode}` : client}${family === 6 ? '/ipv6' : ''}`;
   // Results against a mock (`mock-smtp`, `mock-ftp`) keep the plain column.
   return server && !server.startsWith('mock') ? `${column}@${server}` : column;
 }
@@ -25,12 +25,14 @@ export interface RunOf {
   readonly mode?: FtpMode;
   /** Default: the protocol's mock. */
   readonly server?: string;
+  /** The family the client reaches the proxy over; default 4, and no `family` in the result. */
+  readonly family?: Family;
 }
 
 /** The fields of a result that say what ran. */
-export function identity({ scenario, client, mode, server }: RunOf) {
+export function identity({ scenario, client, mode, server, family }: RunOf) {
   const on = server ?? MOCK_SERVERS[scenario.protocol];
-  const column = columnOf(client.name, mode, on);
+  const column = columnOf(client.name, mode, on, family);
   return {
     id: `${scenario.id}/${column}`,
     scenarioId: scenario.id,
@@ -39,6 +41,7 @@ export function identity({ scenario, client, mode, server }: RunOf) {
     protocol: scenario.protocol,
     client: client.name,
     ...(mode ? { mode } : {}),
+    ...(family ? { family } : {}),
     server: on,
     title: scenario.title,
     fault: scenario.fault ?? null,

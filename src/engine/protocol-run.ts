@@ -14,7 +14,7 @@ import { UPSTREAM_TIMEOUT_MS, type ProxyHandle, type SessionInfo } from '../prox
 import { bounded } from '../util/bounded.js';
 import { withDeadline } from './deadline.js';
 import { failed, identity, notApplicable, type RunOf } from './identity.js';
-import type { Accounting, FtpReport, Outcome, Result, ServerConfig, SinkReport, Verdict } from './types.js';
+import type { Accounting, Family, FtpReport, Outcome, Result, ServerConfig, SinkReport, Verdict } from './types.js';
 
 /** How long a client may go on (QUIT, closing) after it reported, before the proxy is closed. */
 const QUIT_GRACE_MS = 1_000;
@@ -112,6 +112,11 @@ export async function runOne<Plan extends Stage>(run: RunOf, protocol: ProtocolR
 export function proxyFaults(fault: Fault | undefined, greetingDelayMs: number | undefined, delaysGreeting: boolean): Fault[] {
   const faults: Fault[] = fault ? [fault] : [];
   return !delaysGreeting && greetingDelayMs ? [...faults, { kind: 'delay', ms: greetingDelayMs, at: 'connect' }] : faults;
+}
+
+/** Where the proxy listens for a run's client: loopback of the run's address family. */
+export function proxyHost(family: Family): string {
+  return family === 6 ? '::1' : '127.0.0.1';
 }
 
 /**

@@ -4,7 +4,7 @@
  * Scenarios whose verdict weighs time run apart, after the rest (Scenario.schedule). A caller may keep
  * only some of the runs (a shard's, the failed ones: RunOptions.select) before any starts.
  *
- *   scenarios × servers × clients × modes ─► select ─► shared: concurrency workers ─┐
+ *   scenarios × servers × clients × modes × families ─► select ─► shared: concurrency workers ─┐
  *                                                    └► apart: ≤ APART_CONCURRENCY ─┴► runOne(smtpRun | ftpRun) ─► Result, in input order
  */
 import { getMaxListeners, setMaxListeners } from 'node:events';
@@ -16,7 +16,7 @@ import { MOCK_SERVERS, notApplicable, type RunOf } from './identity.js';
 import { runOne } from './protocol-run.js';
 import { smtpRun } from './smtp-run.js';
 import { protocolOfServer, type Targets } from './targets.js';
-import type { Result, Scenario } from './types.js';
+import type { Family, Result, Scenario } from './types.js';
 
 /**
  * Scenario runs in flight at once unless the user says otherwise (`--concurrency`). Not higher while
@@ -57,6 +57,11 @@ export interface RunOptions {
    * src/engine/shard.ts), in input order; chosen before anything starts. Default: all.
    */
   readonly select?: (runs: readonly RunOf[]) => readonly RunOf[];
+  /**
+   * The address families clients reach the proxy over (`--family`), each a run of its own whose result
+   * names it; default: IPv4 only, the results naming none.
+   */
+  readonly families?: readonly Family[];
 }
 
 /**
@@ -72,7 +77,11 @@ export async function runScenarios(scenarios: readonly Scenario[], clients: read
     serversFor(scenario).flatMap((server) =>
       clients
         .filter((c) => c.protocol === scenario.protocol)
-        .flatMap((client) => modesOf(scenario).map((mode) => ({ scenario, client, server, ...(mode ? { mode } : {}) }))),
+        .flatMap((client) =>
+          modesOf(scenario).flatMap((mode) =>
+            familiesOf(options.families).map((family) => ({ scenario, client, server, ...(mode ? { mode } : {}), ...family })),
+          ),
+        ),
     ),
   );
   const runs = options.select ? options.select(all) : all;
@@ -122,6 +131,11 @@ export async function unavailable(client: ClientAdapter): Promise<string | undef
   return `${needs.command} not found: ${needs.install}`;
 }
 
+/** Each family asked for as a run's `family`; none asked for: one run with none (IPv4). */
+function familiesOf(families: readonly Family[] | undefined): readonly { readonly family?: Family }[] {
+  return families?.length ? families.map((family) => ({ family })) : [{}];
+}
+
 /** The FTP modes a scenario runs in (one run per mode); SMTP has none. */
 function modesOf(scenario: Scenario): readonly (FtpMode | undefined)[] {
   return scenario.protocol === 'ftp' ? (scenario.ftp.modes ?? ['passive', 'active']) : [undefined];
@@ -136,11 +150,11 @@ export async function runScenario(run: RunOf, targets: Targets, stop?: AbortSign
   const { scenario, client } = run;
   if (scenario.protocol === 'ftp' && client.protocol === 'ftp') {
     const ftp = { ...run, mode: run.mode ?? 'passive', server: run.server ?? MOCK_SERVERS.ftp } as const;
-    return runOne(ftp, ftpRun(scenario, client, ftp.mode, targets, ftp.server, capture), stop);
+    return runOne(ftp, ftpRun(scenario, client, ftp.mode, targets, ftp.server, capture, run.family), stop);
   }
   if (scenario.protocol === 'smtp' && client.protocol === 'smtp') {
     const server = run.server ?? MOCK_SERVERS.smtp;
-    return runOne({ ...run, server }, smtpRun(scenario, client, targets, server, capture), stop);
+    return runOne({ ...run, server }, smtpRun(scenario, client, targets, server, capture, run.family), stop);
   }
   return notApplicable(run, `${client.name} speaks ${client.protocol}, the scenario ${scenario.protocol}`);
 }

@@ -12,10 +12,10 @@ import type { CaptureSink } from '../proxy/capture.js';
 import { startProxy, type SessionInfo } from '../proxy/proxy.js';
 import { classify } from './classify.js';
 import { fingerprint, makeMessage, type TestMessage } from './message.js';
-import { DEFAULT_TIMEOUTS, proxyFaults, upstreamTimeout, type Judgement, type ProtocolRun, type Seen, type Stage } from './protocol-run.js';
+import { DEFAULT_TIMEOUTS, proxyFaults, proxyHost, upstreamTimeout, type Judgement, type ProtocolRun, type Seen, type Stage } from './protocol-run.js';
 import { sendAll } from './sends.js';
 import type { SmtpTarget, Targets } from './targets.js';
-import type { Accounting, Outcome, SinkReport, SmtpScenario } from './types.js';
+import type { Accounting, Family, Outcome, SinkReport, SmtpScenario } from './types.js';
 import { judge } from './verdict.js';
 
 /** The envelope of a server that names none (the mocks and launchers take any address). */
@@ -29,8 +29,18 @@ interface SmtpPlan extends Stage {
   readonly expected: readonly TestMessage[];
 }
 
-/** The SMTP run of `scenario` with `client` against the server `serverName` of `targets`; `sink` captures its sessions. */
-export function smtpRun(scenario: SmtpScenario, client: SmtpClientAdapter, targets: Targets, serverName: string, sink?: CaptureSink): ProtocolRun<SmtpPlan> {
+/**
+ * The SMTP run of `scenario` with `client` against the server `serverName` of `targets`; `sink` captures
+ * its sessions; the client reaches the proxy over `family` (default 4).
+ */
+export function smtpRun(
+  scenario: SmtpScenario,
+  client: SmtpClientAdapter,
+  targets: Targets,
+  serverName: string,
+  sink?: CaptureSink,
+  family: Family = 4,
+): ProtocolRun<SmtpPlan> {
   const sends = scenario.sends ?? { count: 1, mode: 'sequential' };
   return {
     refuse: () => cannotExpress(scenario, client),
@@ -41,7 +51,7 @@ export function smtpRun(scenario: SmtpScenario, client: SmtpClientAdapter, targe
       const faults = proxyFaults(scenario.fault, scenario.server?.greetingDelayMs, server.delaysGreeting);
       const capture = sink && own(sink).capture;
       const upstreamTimeoutMs = upstreamTimeout(scenario.server?.greetingDelayMs, server.delaysGreeting);
-      const proxy = own(await startProxy({ upstream: { host: server.host, port: server.port }, faults, upstreamTimeoutMs, capture }));
+      const proxy = own(await startProxy({ upstream: { host: server.host, port: server.port }, host: proxyHost(family), faults, upstreamTimeoutMs, capture }));
       const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
       // A mailbox other runs share: this run's own tag in each message tells its copies from theirs.
       const tag = server.sharedMailbox ? `.${randomBytes(6).toString('hex')}` : '';

@@ -8,6 +8,9 @@ import type { FtpMode, Sends, Timeouts, TlsMode } from '../clients/types.js';
 
 export type Protocol = 'smtp' | 'ftp';
 
+/** The address family a client reaches the proxy over: 4 (127.0.0.1) or 6 (::1). */
+export type Family = 4 | 6;
+
 /**
  * Where in the conversation something happened, from the client's side: `connect` (no greeting yet),
  * `greeting` (greeted, nothing sent), the last command sent (`ehlo`, `starttls`, `auth`, `mail`,
@@ -235,6 +238,8 @@ export interface Result {
   readonly client: string;
   /** FTP: the data-connection mode the client ran in. */
   readonly mode?: FtpMode;
+  /** The address family the client reached the proxy over, when the run named families (`--family`). */
+  readonly family?: Family;
   readonly server: string;
   /** The user's own configuration the server ran with, and what of it was overridden. */
   readonly serverConfig?: ServerConfig;

@@ -1,7 +1,8 @@
 /**
  * pcapng files of proxied sessions, one per session, written as the session goes: each connection
  * (control, FTP data) as two TCP streams, interface 0 the client's leg (client↔proxy) and interface 1
- * the server's (proxy↔server), so a fault shows as the difference between them.
+ * the server's (proxy↔server), so a fault shows as the difference between them. A connection turned
+ * away unrelayed (a session limit, a restart) has its file too, with the client's leg alone.
  *
  *   open (first connection) ─► file: Section Header, Interface Description 0 and 1
  *   open / bytes / fin / rst / close ─► TcpLeg ─► segments ─► Enhanced Packet Blocks

@@ -352,7 +352,7 @@ export async function openLoggedIn(
   return { ok: true, session: opened.session };
 }
 
-/** Data-connection modes in the order a transfer tries them: EPSV, PASV (control address), then active. */
+/** Data-connection modes in the order a transfer tries them: EPSV, PASV (control address; IPv4 only), then active. */
 export type DataMode = DataPlan['mode'];
 
 /**
@@ -369,8 +369,8 @@ export class DataOpener {
   }
 
   async open(): Promise<DataPlan | undefined> {
-    const active: DataMode = isIPv4(this.s.local) ? 'PORT' : 'EPRT';
-    const order: DataMode[] = this.#worked ? [this.#worked] : ['EPSV', 'PASV', active];
+    // Over IPv6 a 227 cannot name the server's address (RFC 2428 §1): EPSV, then EPRT, only.
+    const order: DataMode[] = this.#worked ? [this.#worked] : isIPv4(this.s.peer) ? ['EPSV', 'PASV', 'PORT'] : ['EPSV', 'EPRT'];
     for (const mode of order) {
       const plan =
         mode === 'EPSV' || mode === 'PASV' ? await this.s.passive(mode, 'control').then((r) => (r.ok ? r.plan : undefined)) : (await this.s.active(mode)).plan;

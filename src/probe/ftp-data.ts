@@ -81,7 +81,12 @@ async function pasvAddress(s: FtpSession): Promise<{ finding: Finding; use: Use;
   const read = await s.command('PASV');
   if (!read.ok)
     return { finding: finding(id, 'fail', rfc, `PASV got no reply (${read.event}): passive-mode clients hang here.`, s.take()), use: 'control', refused: true };
+  const ipv6 = !isIPv4(s.peer);
   if (read.value.code !== 227) {
+    if (ipv6 && read.value.code >= 400) {
+      const advice = `PASV is refused over IPv6 (${said(read)}), as it should be: its 227 reply can name only an IPv4 address (RFC 959 §4.1.2), RFC 2428 §1 replaces PASV with EPSV, and §4 says EPSV MUST be used; clients over IPv6 use EPSV (see ftp.epsv).`;
+      return { finding: finding(id, 'pass', rfc, advice, s.take(), read.value.code), use: 'control', refused: true };
+    }
     const status: FindingStatus = read.value.code >= 400 ? 'warn' : 'fail';
     const advice = `PASV is refused (${said(read)}): passive mode is off, and most clients (browsers, curl, FileZilla behind NAT) use nothing else.`;
     return { finding: finding(id, status, rfc, advice, s.take(), read.value.code), use: 'control', refused: true };
@@ -94,11 +99,11 @@ async function pasvAddress(s: FtpSession): Promise<{ finding: Finding; use: Use;
     };
   const peer = s.peer;
   const host = advertised.host;
-  if (!isIPv4(peer))
-    return {
-      finding: finding(id, 'skip', rfc, `The control connection is IPv6 (${peer}): PASV cannot name it, so clients use EPSV (see ftp.epsv).`, s.take(), host),
-      use: 'control',
-    };
+  if (ipv6) {
+    // Not connected to: the address is IPv4, the control connection IPv6, and no client should follow it.
+    const advice = `PASV over IPv6 got a 227 naming ${host}, an IPv4 address, while the control connection is ${peer}: a client that follows it leaves IPv6 (and fails where it has no IPv4 route); RFC 2428 §1 replaces PASV with EPSV and §4 says EPSV MUST be used, so refuse PASV over IPv6 (500/502) and answer EPSV.`;
+    return { finding: finding(id, 'warn', rfc, advice, s.take(), host), use: 'control', refused: true };
+  }
   if (host === peer)
     return { finding: finding(id, 'pass', rfc, `PASV advertises ${host}, the address of the control connection.`, s.take(), host), use: 'advertised' };
   // The advertised address is reported, never connected to: like curl and lftp (and FileZilla for a
@@ -151,6 +156,7 @@ function listWorked(t: Transfer): { ok: boolean; why: string } {
 async function pasvConnect(s: FtpSession, use: Use, refused?: boolean): Promise<Finding> {
   const id = 'ftp.pasv-connect';
   const rfc = RFC['pasv-connect'];
+  if (!isIPv4(s.peer)) return skipped(id, rfc, 'Not run over IPv6: a 227 cannot name an IPv6 address, so data connections use EPSV (see ftp.epsv).');
   if (refused) return skipped(id, rfc, 'Not run: PASV is refused or unanswered (see ftp.pasv-address).');
   const r = await s.passive('PASV', use);
   if (!r.ok) {

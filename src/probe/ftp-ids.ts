@@ -23,10 +23,11 @@
  * | ftp.data-timeout   | STOR, 64 KiB, then nothing (at most limits.maxDataIdleSeconds; skipped at 0), DELE | 426 (or 421) when the server gives up, or still open at the bound | `closed after N s idle with 426`, `still open after N s` |
  * | ftp.idle-timeout   | log in, then silence (at most limits.maxIdleSeconds; skipped at 0) | 421 then close, or none within the wait | seconds until the 421 / close |
  * | ftp.session-limit  | sessions opened and logged in one at a time, up to limits.maxSessions | refusal by 421 (530 at PASS warns; RST, silent close or no greeting fail), or no limit | sessions admitted |
+ * | ftp.long-transfer  | after ftp.idle-timeout: STOR of 1 KiB every 250 ms for its idle timeout (or limits.maxIdleSeconds) + 2 s, the control connection silent; SIZE, DELE (skipped at maxIdleSeconds 0) | 226 after the FIN and SIZE = octets sent | `226 after N s`, `control connection closed after N s` |
  *
  * Safe by default: the only files written have unique names and are deleted (DELE) afterwards, even when
- * a check fails midway (in a new session if needed); the ramp stops at maxSessions; idle waits and the
- * stalled upload only when allowed; every wait is bounded by limits.replyTimeoutMs (for transfers: each
+ * a check fails midway (in a new session if needed); the ramp stops at maxSessions; idle waits, the
+ * stalled upload and the long one only when allowed; every wait is bounded by limits.replyTimeoutMs (for transfers: each
  * wait for progress, so a large upload that moves is not cut short); the only address named that is neither the
  * server's nor the probe's is the bounce check's 127.0.0.2 (loopback, nothing listening, no transfer).
  * A wrong password is tried once, for a named user only (fail2ban counts it). Per-address limits: when
@@ -100,6 +101,12 @@ export const FTP_FINDINGS = [
     id: 'ftp.session-limit',
     rfc: 'RFC 959 §4.2, §5.4',
     checks: 'sessions opened one by one up to --max-sessions: the limit (value), refused with 421, not a reset, silence or 530',
+  },
+  {
+    id: 'ftp.long-transfer',
+    rfc: 'RFC 959 §4.2; RFC 3659 §4; vsftpd idle_session_timeout, data_connection_timeout',
+    checks:
+      'with --max-idle: an upload trickling a few KiB a second for 2 s longer than the idle timeout ftp.idle-timeout measured gets its 226 and the right SIZE; a control connection closed, reset or 421 under it fails (value: "226 after N s", "control connection closed after N s")',
   },
 ] as const satisfies readonly FindingInfo[];
 

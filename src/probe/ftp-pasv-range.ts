@@ -7,6 +7,7 @@
  *
  *   PASV ─► connect ─► close ─► EPSV ─► connect ─► close ─► … (ROUNDS setups; a verb refused is dropped)
  */
+import { isIPv4 } from 'node:net';
 import { openLoggedIn, type FtpSession } from './ftp-control.js';
 import { finding, skipped } from './finding.js';
 import { failedHow, said } from './ftp-shared.js';
@@ -43,7 +44,8 @@ export async function ftpPasvRangeChecks(target: ProbeTarget, limits: ProbeLimit
 }
 
 async function pasvRange(s: FtpSession): Promise<Finding> {
-  let verbs: ('PASV' | 'EPSV')[] = ['PASV', 'EPSV'];
+  // Over IPv6 only EPSV hands out a port the probe may use (a 227 cannot name the server; RFC 2428 §1).
+  let verbs: ('PASV' | 'EPSV')[] = isIPv4(s.peer) ? ['PASV', 'EPSV'] : ['EPSV'];
   const seen: Seen[] = [];
   const refusals: string[] = [];
   for (let round = 0; seen.length < PASV_RANGE_ROUNDS && verbs.length > 0 && !s.stale; round++) {

@@ -8,6 +8,7 @@ import { ftpDataTimeoutChecks } from './ftp-data-timeout.js';
 import { ftpIntegrityChecks } from './ftp-integrity.js';
 import { ftpLimitChecks } from './ftp-limits.js';
 import { ftpLoginChecks, ftpSessionUsable } from './ftp-login.js';
+import { ftpLongTransferChecks } from './ftp-long-transfer.js';
 import { ftpMlsdChecks } from './ftp-mlsd.js';
 import { ftpPasvRangeChecks } from './ftp-pasv-range.js';
 import { ftpQuotaChecks } from './ftp-quota.js';
@@ -21,6 +22,7 @@ import { smtpGreetingGroup, smtpSessionUsable } from './smtp-greeting.js';
 import { smtpLimitsGroup } from './smtp-limits.js';
 import { smtpRelayGroup } from './smtp-relay.js';
 import { smtpTlsGroup } from './smtp-tls.js';
+import { smtpUtf8Group } from './smtp-utf8.js';
 import type { CheckGroup, Finding, ProbeTarget } from './types.js';
 
 type Protocol = ProbeTarget['protocol'];
@@ -32,7 +34,7 @@ export interface RegisteredGroup {
   readonly ids: readonly FindingId[];
   readonly run: CheckGroup;
   /**
-   * It changes the server and undoes that when interrupted (the FTP uploads of integrity, quota and data-timeout):
+   * It changes the server and undoes that when interrupted (the FTP uploads of integrity, quota, data-timeout and long-transfer):
    * after an interrupt it is awaited to its end; any other group is abandoned at once (an idle wait may
    * be long). Default false.
    */
@@ -49,6 +51,7 @@ export const CHECK_GROUPS: readonly RegisteredGroup[] = [
   { protocol: 'smtp', ids: ['smtp.line-length'], run: smtpLinesGroup },
   { protocol: 'smtp', ids: ['smtp.rcpt-limit'], run: smtpRcptGroup },
   { protocol: 'smtp', ids: ['smtp.drop-mid-data'], run: smtpDropGroup },
+  { protocol: 'smtp', ids: ['smtp.smtputf8', 'smtp.8bitmime'], run: smtpUtf8Group },
   { protocol: 'smtp', ids: ['smtp.session-limit', 'smtp.idle-timeout'], run: smtpLimitsGroup },
   { protocol: 'ftp', ids: ['ftp.greeting', 'ftp.login', 'ftp.feat'], run: ftpLoginChecks },
   { protocol: 'ftp', ids: ['ftp.pasv-address', 'ftp.pasv-connect', 'ftp.epsv', 'ftp.active', 'ftp.port-bounce'], run: ftpDataChecks },
@@ -58,6 +61,7 @@ export const CHECK_GROUPS: readonly RegisteredGroup[] = [
   { protocol: 'ftp', ids: ['ftp.quota'], run: ftpQuotaChecks, cleansUp: true },
   { protocol: 'ftp', ids: ['ftp.data-timeout'], run: ftpDataTimeoutChecks, cleansUp: true },
   { protocol: 'ftp', ids: ['ftp.idle-timeout', 'ftp.session-limit'], run: ftpLimitChecks },
+  { protocol: 'ftp', ids: ['ftp.long-transfer'], run: ftpLongTransferChecks, cleansUp: true },
 ];
 
 /**

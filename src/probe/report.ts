@@ -10,10 +10,10 @@ const ORDER: readonly FindingStatus[] = ['fail', 'warn', 'pass', 'skip'];
 const LABEL: Readonly<Record<FindingStatus, string>> = { fail: 'FAIL', warn: 'WARN', pass: 'PASS', skip: 'SKIP' };
 const COLOUR: Readonly<Record<FindingStatus, string>> = { fail: '\x1b[31m', warn: '\x1b[33m', pass: '\x1b[32m', skip: '\x1b[90m' };
 
-/** The console report: a title, then a block per status (fail, warn, pass, skip), then the summary line. */
+/** The console report: a title (with the address probed and its family), then a block per status (fail, warn, pass, skip), then the summary line. */
 export function formatProbeReport(report: ProbeReport, options: { readonly color?: boolean } = {}): string {
   const paint = (status: FindingStatus, text: string): string => (options.color ? `${COLOUR[status]}${text}\x1b[0m` : text);
-  const lines = [`wireprobe probe ${report.target} (${report.protocol})`, ''];
+  const lines = [`wireprobe probe ${report.target} (${report.protocol}, IPv${report.family} ${report.address})`, ''];
   for (const status of ORDER) {
     const members = report.findings.filter((f) => f.status === status);
     if (members.length === 0) continue;

@@ -6,6 +6,7 @@
  *   target ─► reachTarget (one line and exit 2 if dead) ─► group 1 (session) ─► usable? ─► groups 2..n
  *                                                                   └─ no: the rest are `skip`
  */
+import { isIP } from 'node:net';
 import { aborted } from '../util/interrupt.js';
 import { PROBE_CHECKS, type ProtocolChecks } from './registry.js';
 import { describeTarget, reachTarget } from './target.js';
@@ -40,7 +41,7 @@ export function summarize(findings: readonly Finding[]): ProbeReport['summary'] 
  * up (ProtocolChecks.cleansUp): the report holds the groups that ran.
  */
 export async function runProbe(target: ProbeTarget, limits: ProbeLimits, options: RunProbeOptions = {}): Promise<ProbeReport> {
-  await reachTarget(target, limits.replyTimeoutMs);
+  const address = await reachTarget(target, limits.replyTimeoutMs);
   const checks = options.checks ?? PROBE_CHECKS[target.protocol];
   const findings: Finding[] = [];
   const context = { ...(options.signal ? { signal: options.signal } : {}), ...(options.onLeftBehind ? { onLeftBehind: options.onLeftBehind } : {}) };
@@ -48,7 +49,7 @@ export async function runProbe(target: ProbeTarget, limits: ProbeLimits, options
     if (options.signal?.aborted) break;
     let found: Finding[];
     try {
-      const running = group(target, limits, context);
+      const running = group(target, limits, { ...context, earlier: [...findings] });
       const abandon = options.signal && !checks.cleansUp?.includes(group);
       found = await (abandon ? Promise.race([running, aborted(options.signal!).then((): Finding[] => [])]) : running);
     } catch (error) {
@@ -82,7 +83,8 @@ export async function runProbe(target: ProbeTarget, limits: ProbeLimits, options
       break;
     }
   }
-  return { tool: 'wireprobe', target: describeTarget(target), protocol: target.protocol, findings, summary: summarize(findings) };
+  const family = isIP(address) === 6 ? 6 : 4;
+  return { tool: 'wireprobe', target: describeTarget(target), protocol: target.protocol, address, family, findings, summary: summarize(findings) };
 }
 
 /** Whether a report holds a finding at or above `level` (`--fail-on`). */

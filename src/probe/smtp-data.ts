@@ -26,7 +26,8 @@ export const SMUGGLING_SEQUENCES = ['\n.\n', '\r\n.\n', '\n.\r\n', '\r.\r', '\r\
 export const MAX_OVERSIZE_BODY = 10 * 1024 * 1024;
 
 /** The test message's header, to the probe's recipient (--rcpt). */
-const header = (rcpt: string): string => `From: <wireprobe@example.com>\r\nTo: <${rcpt}>\r\nSubject: wireprobe probe\r\n\r\n`;
+/** The headers of every message the probe sends with --send. */
+export const header = (rcpt: string): string => `From: <wireprobe@example.com>\r\nTo: <${rcpt}>\r\nSubject: wireprobe probe\r\n\r\n`;
 
 /**
  * Leaves a session whose DATA must never end: a FIN inside DATA, so the server discards the unfinished

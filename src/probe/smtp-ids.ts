@@ -39,8 +39,9 @@ export const SMTP_FINDINGS = [
   },
   {
     id: 'smtp.line-length',
-    rfc: 'RFC 5321 §4.5.3.1.4, §4.5.3.1.9',
-    checks: 'a 512-octet command line gets 250, a 2048-octet one a reply (500 is fine) and the session goes on',
+    rfc: 'RFC 5321 §4.5.3.1.4, §4.5.3.1.6, §4.5.3.1.9',
+    checks:
+      'a 512-octet command line gets 250, a 2048-octet one a reply (500 is fine) and the session goes on; with --send a message with a 1000-octet text line gets 250',
   },
   {
     id: 'smtp.rcpt-limit',
@@ -51,6 +52,17 @@ export const SMTP_FINDINGS = [
     id: 'smtp.drop-mid-data',
     rfc: 'RFC 5321 §4.1.1.10, §4.1.1.4',
     checks: 'part of a message, then the connection dropped inside DATA (once RST, once FIN): no 2xx to it, and the next session is served',
+  },
+  {
+    id: 'smtp.smtputf8',
+    rfc: 'RFC 6531 §3.1, §3.2, §3.4, §3.5; RFC 5321 §4.1.2',
+    checks:
+      'when SMTPUTF8 is offered: MAIL with SMTPUTF8 gets 250 and a UTF-8 address in RCPT is not refused for its syntax; without SMTPUTF8 it is refused (5xx)',
+  },
+  {
+    id: 'smtp.8bitmime',
+    rfc: 'RFC 6152 §2, §3; RFC 5321 §4.1.1.11',
+    checks: 'when 8BITMIME is offered: MAIL with BODY=8BITMIME gets 250, BODY=BOGUS a refusal (501 or 555)',
   },
   {
     id: 'smtp.session-limit',

@@ -4,28 +4,33 @@
  * "line too long", §4.5.3.1.9), but never met with silence, a close or a reset.
  *
  *   NOOP padded to 512 octets ─► 250 ─► NOOP padded to 2048 ─► any reply ─► NOOP ─► 250 (still reading)
+ *   [--send] MAIL, RCPT, DATA ─► a message with one 1000-octet text line ─► 250 at its end
  *
- * The 1000-octet text line is not tried: a server answers for the data only after <CRLF>.<CRLF>, so
- * seeing its verdict takes a delivered message, and --send promises one (the pipelining check's).
+ * The 1000-octet text line needs --send: a server answers for the data only after <CRLF>.<CRLF>, so
+ * seeing its verdict delivers the message.
  *
  * NOOP carries the padding because a server SHOULD ignore its parameter (RFC 5321 §4.1.1.9), so the
  * reply is about the line's length alone.
  */
 import { rfcOf } from './ids.js';
 import { finding, skipped } from './finding.js';
+import { header } from './smtp-data.js';
 import { annotate, closeSmtp, noSession, openSmtp, said, type SessionNotes } from './smtp-session.js';
 import type { RawConnection } from './raw.js';
 import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
 /** RFC 5321 §4.5.3.1.4: a command line, command word and CRLF included. */
 export const COMMAND_LINE_OCTETS = 512;
-/** RFC 5321 §4.5.3.1.6: a text line, CRLF included (named in the advice, not sent). */
+/** RFC 5321 §4.5.3.1.6: a text line, CRLF included (sent with --send). */
 export const TEXT_LINE_OCTETS = 1000;
 /** A command line past the limit, as a client with a bug or an attacker sends it. */
 export const LONG_COMMAND_OCTETS = 2048;
 
 /** NOOP padded to exactly `octets` octets, CRLF included (sent with conn.write, shown short). */
 export const paddedNoop = (octets: number): string => `NOOP ${'x'.repeat(octets - 7)}\r\n`;
+
+/** A text line of exactly TEXT_LINE_OCTETS octets, CRLF included: the longest §4.5.3.1.6 allows. */
+export const longestTextLine = (): string => `${'x'.repeat(TEXT_LINE_OCTETS - 2)}\r\n`;
 
 interface Problem {
   readonly status: FindingStatus;
@@ -80,9 +85,37 @@ async function lineLength(target: ProbeTarget, limits: ProbeLimits, notes: Sessi
       status: 'warn',
       text: `after a ${LONG_COMMAND_OCTETS}-octet command line ("${said(long)}") the next NOOP got "${said(after)}": the session did not go on reading commands`,
     });
-  return done(
-    ` (${LONG_COMMAND_OCTETS} octets: "${said(long)}".) A ${TEXT_LINE_OCTETS}-octet text line inside DATA is not sent: a server answers for the data only at its end, so seeing it would deliver a message besides the one --send allows.`,
-  );
+  const shown = ` (${LONG_COMMAND_OCTETS} octets: "${said(long)}".)`;
+  if (!limits.send)
+    return done(
+      `${shown} A ${TEXT_LINE_OCTETS}-octet text line inside DATA is tried only with --send: a server answers for it at the end of the data, so seeing that delivers a message.`,
+    );
+  return done(`${shown}${await textLine(conn, limits, problems)}`);
+}
+
+/**
+ * --send: a message with one text line of TEXT_LINE_OCTETS octets must be taken at its end (250). What
+ * the advice says of it; a refusal or a lost connection is a problem. A transaction refused before DATA
+ * (a policy, authentication) says nothing about lines: not tried.
+ */
+async function textLine(conn: RawConnection, limits: ProbeLimits, problems: Problem[]): Promise<string> {
+  for (const command of ['RSET', 'MAIL FROM:<>', `RCPT TO:<${limits.rcpt}>`, 'DATA']) {
+    const reply = await conn.command(command);
+    const wanted = command === 'DATA' ? 354 : 250;
+    if (!reply.ok || (reply.value.code !== wanted && !(command.startsWith('RCPT') && reply.value.code === 251))) {
+      return ` A ${TEXT_LINE_OCTETS}-octet text line was not tried: ${command.split(':')[0]} got "${said(reply)}".`;
+    }
+  }
+  const body = `${header(limits.rcpt)}${longestTextLine()}wireprobe probe: the line above is ${TEXT_LINE_OCTETS} octets with its CRLF.\r\n.\r\n`;
+  await conn.write(body, { show: [`[message: one text line of ${TEXT_LINE_OCTETS} octets with CRLF]`, '.'] });
+  const end = await conn.readReply();
+  if (end.ok && end.value.code === 250)
+    return ` A ${TEXT_LINE_OCTETS}-octet text line inside DATA was taken (250): --send delivered that message to ${limits.rcpt}.`;
+  problems.push({
+    status: 'fail',
+    text: `a message with a text line of ${TEXT_LINE_OCTETS} octets got "${said(end)}" at its end, not 250: RFC 5321 §4.5.3.1.6 allows text lines this long`,
+  });
+  return '';
 }
 
 /** The line-length group: `smtp.line-length`. */

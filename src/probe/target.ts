@@ -47,7 +47,7 @@ function decode(part: string, what: string): string {
 /**
  * Parses `smtp://[user[:password]@]host[:port]` (port 25) or `ftp://[user[:password]@]host[:port]`
  * (port 21; login anonymous unless given). User and password are URL-decoded; for SMTP they are the AUTH
- * credentials (optional). IPv6 in brackets: `smtp://[::1]:25`. A trailing `/` is allowed, a path is not.
+ * credentials (optional). An IPv6 address only in brackets (RFC 3986 §3.2.2): `smtp://[::1]:25`. A trailing `/` is allowed, a path is not.
  * `separatePassword`: the password from `--password-env`/`--password-file` (kept out of `ps`); the URL
  * must then name a user and no password. Throws TargetError naming the problem (never the password).
  */
@@ -100,6 +100,12 @@ export function parseTarget(text: string, separatePassword?: string): ProbeTarge
     const colon = rest.lastIndexOf(':');
     host = colon === -1 ? rest : rest.slice(0, colon);
     portText = colon === -1 ? undefined : rest.slice(colon + 1);
+    // `::1:25` is itself an IPv6 address: only brackets say where the address ends (RFC 3986 §3.2.2).
+    if (host.includes(':'))
+      throw new TargetError(
+        `bad host in ${quoted(redactUrl(text))}: an IPv6 address goes in brackets, as in ${protocol}://[::1]:${DEFAULT_PORTS[protocol]}`,
+        'EBADTARGET',
+      );
   }
   if (host === '') throw new TargetError(`bad target ${quoted(redactUrl(text))}: no host`, 'EBADTARGET');
   if (/\s/.test(host)) throw new TargetError(`unknown host ${quoted(host)}: a host name has no spaces`, 'EBADTARGET');

@@ -36,6 +36,10 @@ export interface ProbeReport {
   /** The target as given, password removed (`ftp://user@host:21`). */
   readonly target: string;
   readonly protocol: 'smtp' | 'ftp';
+  /** The address probed: the target's host, or what its name resolved to. */
+  readonly address: string;
+  /** Its address family: 4 (IPv4) or 6 (IPv6); over 6, FTP data connections use EPSV/EPRT (RFC 2428). */
+  readonly family: 4 | 6;
   readonly findings: readonly Finding[];
   readonly summary: { readonly pass: number; readonly warn: number; readonly fail: number; readonly skip: number };
 }
@@ -99,6 +103,8 @@ export interface ProbeContext {
   readonly signal?: AbortSignal;
   /** Called when the probe could not delete its own file from the server (path, what the server said). */
   readonly onLeftBehind?: (path: string, why: string) => void;
+  /** The findings of the groups that ran before this one, in report order (ftp.long-transfer reads ftp.idle-timeout's). Default: none. */
+  readonly earlier?: readonly Finding[];
 }
 
 /** A group of checks (one file per concern): runs its checks in order and returns their findings. */

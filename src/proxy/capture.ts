@@ -1,6 +1,7 @@
 /**
  * What the proxy tells a capture (src/pcap): every octet, FIN and RST on each leg of each relayed
- * connection (client↔proxy and proxy↔server), and the transcript's `!!` lines, each with its time.
+ * connection (client↔proxy and proxy↔server), on the client leg of a connection turned away unrelayed,
+ * and the transcript's `!!` lines, each with its time.
  *
  *   socket 'data' / 'end' / ECONNRESET ─► in  (what the peer sent the proxy)
  *   socket _write / 'finish' / resetAndDestroy ─► out (what the proxy handed the kernel for the peer)
@@ -76,6 +77,19 @@ export function watchingData(capture: Capture | undefined, session: number): { r
 export function watchConnection(capture: Capture, conn: ConnectionId, client: Socket, server: Socket, opener: Leg = 'client'): void {
   watchLeg(capture, conn, 'client', client, opener === 'client' ? 'peer' : 'proxy');
   watchLeg(capture, conn, 'server', server, opener === 'client' ? 'proxy' : 'peer');
+}
+
+/**
+ * Watches a session's control connection from the client's side, as soon as the proxy accepted it:
+ * a connection turned away (a limit, a restart) or queued is never relayed, and has only this leg.
+ */
+export function watchClient(capture: Capture, session: number, client: Socket): void {
+  watchLeg(capture, { session, connection: 0 }, 'client', client, 'peer');
+}
+
+/** Watches the proxy's connection to the server for a session whose client leg watchClient watches. */
+export function watchServer(capture: Capture, session: number, server: Socket): void {
+  watchLeg(capture, { session, connection: 0 }, 'server', server, 'proxy');
 }
 
 function watchLeg(capture: Capture, conn: ConnectionId, leg: Leg, socket: Socket, opener: 'proxy' | 'peer'): void {

@@ -72,7 +72,7 @@ export class DataAddresses {
     this.#mode = mode;
     const here = mode === 'active' ? (this.#o.serverFacingHost ?? this.#o.host) : this.#o.host;
     // A client that reached the proxy over IPv6 cannot be told an address in a 227 (IPv4 only): it is
-    // refused as IPv6 servers do, pointing to EPSV (RFC 2428 §3), instead of resetting the session.
+    // refused as the mock on ::1 does, pointing to EPSV (RFC 2428 §1), instead of resetting the session.
     if (mode === 'passive' && hasAddress && !isIPv4(here)) return Buffer.from('425 PASV cannot name an IPv6 address: use EPSV\r\n', 'latin1');
     const how = this.#o.arming.misroute(hasAddress);
     const port =

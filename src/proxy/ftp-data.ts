@@ -5,13 +5,15 @@
  *   passive  server: 227 (h,p) / 229 (|||p|) ─► proxy listens on L ─► client: 227 (L) / 229 (|||L.port|)
  *            client ──connect──► L ──connect──► server's (h,p)          (229: the control host, RFC 2428 §3)
  *   active   client: PORT (h,p) / EPRT |1|h|p| ─► proxy listens on L ─► server: PORT (L) / EPRT (L)
- *            server ──connect──► L ──connect──► client's (h,p)
+ *            server ──connect──► L ──connect──► client's (h,p)          (L IPv6: EPRT |2|, even for a PORT)
+ *   IPv6     a 227 cannot name the proxy's IPv6 listener: the client gets 425 (use EPSV, RFC 2428 §1)
  *
  * FtpData is the dialect: it finds the lines to rewrite. The rest has one owner each, made here:
  *   DataAddresses (./data-addresses.ts)  the addresses said and the listeners behind them
  *   DataLinks     (./data-links.ts)      the data connections, each a DataLink
  *   DataArming    (./data-arming.ts)     the data side's faults, and where each acts
  */
+import { isIPv4 } from 'node:net';
 import type { Link } from '../faults/link.js';
 import type { Fault } from '../faults/types.js';
 import { scopeOf } from '../faults/registry.js';
@@ -150,7 +152,7 @@ export class FtpData implements Dialect {
       const arg = mark.line.replace(/^\s*\S+\s?/, '');
       if (mark.verb === 'PORT') {
         const target = parsePort(arg);
-        return target && addresses.interpose('active', target, (host, port) => `PORT ${formatPort(host, port)}`);
+        return target && addresses.interpose('active', target, (host, port) => this.#portOrEprt(host, port));
       }
       if (mark.verb === 'EPRT') {
         const target = parseEprt(arg);
@@ -158,6 +160,17 @@ export class FtpData implements Dialect {
       }
     }
     return null;
+  }
+
+  /**
+   * The command naming the proxy's active listener for a client's PORT: PORT names an IPv4 address only
+   * (RFC 959 §4.1.2), so a listener on IPv6 (the proxy reaches the server over IPv6) is named in an EPRT
+   * (RFC 2428 §2), which the server answers as it would the PORT (200).
+   */
+  #portOrEprt(host: string, port: number): string {
+    if (isIPv4(host)) return `PORT ${formatPort(host, port)}`;
+    this.#transcript.add('--', 'PORT cannot name an IPv6 address: the server is told EPRT instead');
+    return `EPRT ${formatEprt(host, port)}`;
   }
 
   /** No more data connections: the control connection is gone. Open ones finish on their own. */

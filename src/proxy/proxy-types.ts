@@ -40,7 +40,7 @@ export interface ProxyOptions {
    * and only counted (`dropped()`), so memory stays flat over a long run. Default Infinity (all).
    */
   readonly keep?: number;
-  /** Told every octet, FIN and RST of each relayed connection, and the `!!` lines (src/pcap); default none. */
+  /** Told every octet, FIN and RST of each connection (of one turned away: its client leg), and the `!!` lines (src/pcap); default none. */
   readonly capture?: Capture;
 }
 

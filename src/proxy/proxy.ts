@@ -15,7 +15,7 @@ import type { Fault } from '../faults/types.js';
 import { SmtpPhase, SmtpTracker } from '../protocol/smtp.js';
 import { bounded } from '../util/bounded.js';
 import { Armory, Transactions } from './armory.js';
-import { captureTime, notesTo, watchConnection, watchingData } from './capture.js';
+import { captureTime, notesTo, watchClient, watchingData, watchServer } from './capture.js';
 import { FtpData, onDataSide } from './ftp-data.js';
 import type { Dialect } from './dialect.js';
 import { listenBacklog } from '../util/backlog.js';
@@ -191,7 +191,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       const { index, transcript, transactions } = entry;
       const session = new Session({ index, client: entry.client, server: upstream, faults, hooks, transcript, dialect, transactions });
       entry.session = session;
-      if (options.capture) watchConnection(options.capture, { session: index, connection: 0 }, entry.client, upstream);
+      if (options.capture) watchServer(options.capture, index, upstream);
       if (session.dialect instanceof FtpData) entry.ftp = session.dialect;
       const upstreamPort = upstream.localPort;
       void session.done
@@ -227,12 +227,15 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       ...transactions,
     };
     entries.add(index, entry);
+    // From accept, so a connection turned away or queued has its capture too (its close is seen first).
+    if (options.capture) watchClient(options.capture, index, client);
     client.on('error', () => undefined);
     // A connection turned away, or given up while queued, ends here; a relayed one when its session does.
     client.once('close', () => {
       if (entry.session || (entry.upstream && !entry.rejected)) return;
       entry.open = false;
       ended(entry, entry.rejected ? [`${entry.rejected.clientSaw.toUpperCase()} to client`] : ['client left while queued']);
+      options.capture?.({ kind: 'done', session: index, time: captureTime() });
     });
     entry.transcript.add('--', `client connected from ${client.remoteAddress ?? 'an unknown address'}`);
     for (const note of listenerNotes) entry.transcript.add('--', note);
@@ -300,13 +303,16 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     for (const timer of timers) clearTimeout(timer);
     server.close();
     const kept = [...entries.entries()];
+    // A client never relayed is cut below; its capture ends at its 'close' event, which comes a turn
+    // after destroy() (socket.closed is true at once), so the wait starts before.
+    const unrelayed = kept.filter((e) => !e.session).map((e) => closed(e.client));
     for (const entry of kept) {
       entry.ftp?.close();
       if (entry.session) entry.session.abort('close');
       else destroy(entry);
     }
     // A server that never closes its side must not hold us: give it a moment, then cut.
-    const ended = Promise.all(kept.map((e) => e.session?.done));
+    const ended = Promise.all([...kept.map((e) => e.session?.done), ...unrelayed]);
     await bounded(ended, CLOSE_GRACE_MS);
     kept.forEach(destroy);
     await ended;

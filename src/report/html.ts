@@ -108,7 +108,7 @@ interface ResultRecord {
   readonly scenario: string;
   readonly title: string;
   readonly client: string;
-  /** The matrix column within its server's group: the client, or client/mode for FTP (no `@server`). */
+  /** The matrix column within its server's group: the client, or client/mode for FTP, `/ipv6` after either over IPv6 (no `@server`). */
   readonly column: string;
   readonly server: string;
   /** The fault's short syntax, or `none`. */
@@ -136,7 +136,7 @@ function toRecord(r: Result, index: number): ResultRecord {
     scenario: scenarioOf(r),
     title: r.title,
     client: r.client,
-    column: columnOf(r.client, r.mode),
+    column: columnOf(r.client, r.mode, undefined, r.family),
     server: r.server,
     fault: r.fault === null ? 'none' : formatFault(r.fault),
     faultFired: r.faultFired,

@@ -5,7 +5,7 @@
  * `wireprobe merge` can rebuild the HTML and JUnit reports from shards (src/report/merge-read.ts reads both back).
  */
 import type { FtpMode } from '../clients/types.js';
-import type { Accounting, FtpReport, Outcome, OutcomeKind, Phase, Protocol, Result, ServerConfig, SinkReport, Verdict } from '../engine/types.js';
+import type { Accounting, Family, FtpReport, Outcome, OutcomeKind, Phase, Protocol, Result, ServerConfig, SinkReport, Verdict } from '../engine/types.js';
 import type { Fault } from '../faults/types.js';
 import { buildMatrix, type Matrix } from './matrix.js';
 import type { RunOrder } from './merge-order.js';
@@ -30,6 +30,8 @@ export interface JsonResult {
   readonly client: string;
   /** FTP: `passive` or `active`, the data-connection mode the client ran in. */
   readonly mode?: FtpMode;
+  /** 4 or 6: the address family the client reached the proxy over, when the run named families (`--family`). */
+  readonly family?: Family;
   readonly server: string;
   /** Present when the server ran the user's own config file: the file, and each setting overridden (key, the user's value, ours). */
   readonly serverConfig?: ServerConfig;
@@ -137,6 +139,7 @@ function toJsonResult(r: Result): JsonResult {
     protocol: r.protocol,
     client: r.client,
     ...(r.mode ? { mode: r.mode } : {}),
+    ...(r.family ? { family: r.family } : {}),
     server: r.server,
     ...(r.serverConfig ? { serverConfig: r.serverConfig } : {}),
     fault: r.fault,

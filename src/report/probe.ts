@@ -10,12 +10,14 @@ import type { ProbeReport } from '../probe/types.js';
 import { writeJsonFile, writeReportFile } from './file.js';
 import { junitBuilder } from './junit.js';
 
-/** The JSON report: the ProbeReport with keys in the documented order (tool, target, protocol, findings, summary). */
+/** The JSON report: the ProbeReport with keys in the documented order (tool, target, protocol, address, family, findings, summary). */
 export function toProbeJson(report: ProbeReport): object {
   return {
     tool: report.tool,
     target: report.target,
     protocol: report.protocol,
+    address: report.address,
+    family: report.family,
     findings: report.findings.map((f) => ({
       id: f.id,
       status: f.status,

@@ -15,7 +15,7 @@ import { runProbe } from '../../src/probe/run.js';
 import { byId, expectClean, LIMITS, PASSWORD, PAYLOAD_OCTETS, probe, statuses, USER, withTarget } from '../helpers/ftp-probe.js';
 
 describe('FTP probe, healthy mock server', () => {
-  it('passes every check, skips mlsd (no MLST), and quota, data-timeout and idle-timeout unless allowed, and cleans up', async () => {
+  it('passes every check, skips mlsd (no MLST), and quota, data-timeout, idle-timeout and long-transfer unless allowed, and cleans up', async () => {
     await withTarget({}, [], async ({ server, target }) => {
       const findings = await probe(target, PROBE_CHECKS.ftp.groups);
       expect(findings.map((f) => f.id)).toEqual(FTP_FINDINGS.map((f) => f.id));
@@ -23,7 +23,13 @@ describe('FTP probe, healthy mock server', () => {
         findings.filter((f) => f.status === 'warn' || f.status === 'fail'),
         JSON.stringify(findings, null, 1),
       ).toEqual([]);
-      expect(findings.filter((f) => f.status === 'skip').map((f) => f.id)).toEqual(['ftp.mlsd', 'ftp.quota', 'ftp.data-timeout', 'ftp.idle-timeout']);
+      expect(findings.filter((f) => f.status === 'skip').map((f) => f.id)).toEqual([
+        'ftp.mlsd',
+        'ftp.quota',
+        'ftp.data-timeout',
+        'ftp.idle-timeout',
+        'ftp.long-transfer',
+      ]);
       expect(byId(findings, 'ftp.idle-timeout').status).toBe('skip');
       expect(byId(findings, 'ftp.data-timeout').status).toBe('skip');
       expect(ftpSessionUsable(findings)).toBe(true);
@@ -55,7 +61,7 @@ describe('FTP probe, healthy mock server', () => {
       const report = await runProbe(target, { ...LIMITS, maxSessions: 2 });
       expect(report).toMatchObject({ protocol: 'ftp', target: `ftp://${USER}@127.0.0.1:${target.port}` });
       expect(report.findings.map((f) => f.id)).toEqual(FTP_FINDINGS.map((f) => f.id));
-      expect(report.summary).toEqual({ pass: FTP_FINDINGS.length - 4, warn: 0, fail: 0, skip: 4 });
+      expect(report.summary).toEqual({ pass: FTP_FINDINGS.length - 5, warn: 0, fail: 0, skip: 5 });
       expect(JSON.stringify(report)).not.toContain(PASSWORD);
       expectClean(server, report.findings);
     });

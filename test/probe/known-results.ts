@@ -90,7 +90,7 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
       {
         id: 'smtp.line-length',
         status: 'pass',
-        why: 'NOOP lines of 512 and 2048 octets both get 250 (RFC 5321 §4.5.3.1.4)',
+        why: 'NOOP lines of 512 and 2048 octets both get 250, and the --send message with a 1000-octet text line 250 at its end (RFC 5321 §4.5.3.1.4, §4.5.3.1.6)',
       },
       {
         id: 'smtp.rcpt-limit',
@@ -102,6 +102,12 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
         id: 'smtp.drop-mid-data',
         status: 'pass',
         why: 'a session dropped inside DATA by RST and by FIN ("lost connection after DATA") gets no 250 and the next session is served (RFC 5321 §4.1.1.10)',
+      },
+      { id: 'smtp.smtputf8', status: 'skip', why: 'smtputf8_enable = no (the launcher keeps it off): SMTPUTF8 is not offered (RFC 6531 §3.2)' },
+      {
+        id: 'smtp.8bitmime',
+        status: 'pass',
+        why: 'BODY=8BITMIME gets 250, BODY=BOGUS "555 5.5.4 Unsupported option: BODY=BOGUS" (RFC 6152 §2; RFC 5321 §4.1.1.11)',
       },
       { id: 'smtp.session-limit', status: 'pass', why: 'default smtpd process limit (100) above the 5 sessions tried (RFC 5321 §4.2.3)' },
       { id: 'smtp.idle-timeout', status: 'skip', why: 'only with --max-idle' },
@@ -144,7 +150,7 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
       {
         id: 'smtp.line-length',
         status: 'pass',
-        why: 'NOOP lines of 512 and 2048 octets both get 250 (RFC 5321 §4.5.3.1.4)',
+        why: 'NOOP lines of 512 and 2048 octets both get 250, and the --send message with a 1000-octet text line 250 at its end (RFC 5321 §4.5.3.1.4, §4.5.3.1.6)',
       },
       {
         id: 'smtp.rcpt-limit',
@@ -157,14 +163,20 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
         status: 'pass',
         why: 'a session dropped inside DATA by RST and by FIN gets no 250 and the next session is served (RFC 5321 §4.1.1.10)',
       },
+      {
+        id: 'smtp.smtputf8',
+        status: 'warn',
+        why: 'with SMTPUTF8 the UTF-8 recipient gets 250, but without it as well: RFC 5321 §4.1.2 wants a non-ASCII address refused (501; 553 with 5.6.7 in RFC 6531 §3.5)',
+      },
+      { id: 'smtp.8bitmime', status: 'pass', why: 'BODY=8BITMIME gets 250, BODY=BOGUS "501 invalid data for BODY" (RFC 6152 §2)' },
       { id: 'smtp.session-limit', status: 'pass', why: 'smtp_accept_max above the 5 sessions tried (RFC 5321 §4.2.3)' },
       { id: 'smtp.idle-timeout', status: 'skip', why: 'only with --max-idle' },
     ],
   },
   vsftpd: {
-    options: { maxSessions: 3 },
-    limits: {},
-    config: 'Debian 12 vsftpd 3.0.3 as the launcher configures it: anonymous upload into /pub, max_clients 3',
+    options: { maxSessions: 3, idleTimeoutMs: 2_000 },
+    limits: { maxIdleSeconds: 4 },
+    config: 'Debian 12 vsftpd 3.0.3 as the launcher configures it: anonymous upload into /pub, max_clients 3, idle_session_timeout 2; `--max-idle 4`',
     rows: [
       { id: 'ftp.greeting', status: 'pass', why: '220 at once (RFC 959 §5.4)' },
       { id: 'ftp.login', status: 'pass', value: 230, why: 'anonymous: 331 then 230 (RFC 959 §4.1.1)' },
@@ -199,8 +211,13 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
       { id: 'ftp.resume', status: 'skip', why: 'the file cannot be read back (see ftp.integrity)' },
       { id: 'ftp.quota', status: 'skip', why: 'only with --quota-probe (it writes until refused)' },
       { id: 'ftp.data-timeout', status: 'skip', why: 'only with --max-data-idle' },
-      { id: 'ftp.idle-timeout', status: 'skip', why: 'only with --max-idle' },
+      { id: 'ftp.idle-timeout', status: 'pass', why: 'idle_session_timeout 2: 421 Timeout. after about 2 s of silence, then the close (RFC 959 §4.2)' },
       { id: 'ftp.session-limit', status: 'pass', value: 3, why: 'max_clients 3: the fourth session gets 421 at connect (RFC 959 §5.4)' },
+      {
+        id: 'ftp.long-transfer',
+        status: 'pass',
+        why: 'an upload of 4 s (2 s past the idle timeout) with the control connection silent gets 226 and the right SIZE: vsftpd times a transfer by data_connection_timeout, not idle_session_timeout (RFC 959 §4.2)',
+      },
     ],
   },
   'pure-ftpd': {
@@ -244,6 +261,7 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
       { id: 'ftp.data-timeout', status: 'skip', why: 'only with --max-data-idle' },
       { id: 'ftp.idle-timeout', status: 'skip', why: 'only with --max-idle' },
       { id: 'ftp.session-limit', status: 'pass', value: 3, why: '-c 3: the fourth session gets 421 at connect (RFC 959 §5.4)' },
+      { id: 'ftp.long-transfer', status: 'skip', why: 'only with --max-idle' },
     ],
   },
   proftpd: {
@@ -287,6 +305,7 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
         value: 3,
         why: 'MaxClients 3 greets the fourth session and refuses it at PASS with 530, which clients report as a wrong password; RFC 959 §5.4 has 421 for a service that cannot take the session',
       },
+      { id: 'ftp.long-transfer', status: 'skip', why: 'only with --max-idle' },
     ],
   },
 };

@@ -19,9 +19,9 @@ describe('the registry of probe checks', () => {
     expect(rfcOf('ftp.epsv')).toBe('RFC 2428 §3, §4');
   });
 
-  it('awaits only the FTP upload groups (integrity, quota, data-timeout) after an interrupt', () => {
+  it('awaits only the FTP upload groups (integrity, quota, data-timeout, long-transfer) after an interrupt', () => {
     expect(PROBE_CHECKS.smtp.cleansUp).toEqual([]);
-    const uploads = ['ftp.integrity', 'ftp.quota', 'ftp.data-timeout'];
+    const uploads = ['ftp.integrity', 'ftp.quota', 'ftp.data-timeout', 'ftp.long-transfer'];
     expect(PROBE_CHECKS.ftp.cleansUp).toEqual(CHECK_GROUPS.filter((g) => g.ids.some((id) => uploads.includes(id))).map((g) => g.run));
   });
 });

@@ -35,6 +35,8 @@ const CHECKED_SECTIONS: Readonly<Record<string, readonly string[]>> = {
     '4.1.1.1',
     '4.1.1.4',
     '4.1.1.10',
+    '4.1.1.11',
+    '4.1.2',
     '4.2.3',
     '4.2.4',
     '4.5.3.1.4',
@@ -46,6 +48,8 @@ const CHECKED_SECTIONS: Readonly<Record<string, readonly string[]>> = {
     '4.5.3.2.7',
     '7.9',
   ],
+  'RFC 6152': ['2', '3'],
+  'RFC 6531': ['3.1', '3.2', '3.4', '3.5'],
   'RFC 7817': [],
   'RFC 8996': [],
 };
@@ -91,7 +95,7 @@ function readmeRows(): string[][] {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   return readme
     .split('\n')
-    .filter((line) => /^\| (smtp|ftp)\.[a-z-]+ \|/.test(line))
+    .filter((line) => /^\| (smtp|ftp)\.[a-z0-9-]+ \|/.test(line))
     .map((line) =>
       line
         .slice(1, -1)

@@ -3,7 +3,8 @@
  * default: `finDelivers` takes a FIN inside DATA as the end of the message (250 and a delivery);
  * `diesOnReset` stops listening after a reset inside DATA; `maxLine` meets a command line longer than
  * `octets` (CRLF included) with `500 Line too long` (`then: 'reply'`) or a silent close (`'close'`);
- * `rcptLimit` answers RCPT past the first `n` with `code`.
+ * `rcptLimit` answers RCPT past the first `n` with `code`; `maxTextLine` refuses a message with a text
+ * line longer than that (CRLF included) at its end, with 554, and does not deliver it.
  */
 import net from 'node:net';
 
@@ -12,6 +13,7 @@ export interface TinyDefects {
   readonly diesOnReset?: boolean;
   readonly maxLine?: { readonly octets: number; readonly then: 'reply' | 'close' };
   readonly rcptLimit?: { readonly n: number; readonly code: number };
+  readonly maxTextLine?: number;
 }
 
 export interface TinySmtp {
@@ -28,6 +30,7 @@ export async function startTinySmtp(defects: TinyDefects): Promise<TinySmtp> {
     socket.on('close', () => sockets.delete(socket));
     let buffer = '';
     let inData = false;
+    let tooLong = false;
     let rcpts = 0;
     socket.on('error', () => {
       if (inData && defects.diesOnReset) server.close();
@@ -46,9 +49,12 @@ export async function startTinySmtp(defects: TinyDefects): Promise<TinySmtp> {
         if (inData) {
           if (line === '.') {
             inData = false;
-            delivered++;
-            socket.write('250 queued\r\n');
-          }
+            if (tooLong) socket.write('554 5.6.0 Message has a line too long\r\n');
+            else {
+              delivered++;
+              socket.write('250 queued\r\n');
+            }
+          } else if (defects.maxTextLine && line.length + 2 > defects.maxTextLine) tooLong = true;
           continue;
         }
         if (defects.maxLine && line.length + 2 > defects.maxLine.octets) {
@@ -66,6 +72,7 @@ export async function startTinySmtp(defects: TinyDefects): Promise<TinySmtp> {
           socket.write(defects.rcptLimit && rcpts > defects.rcptLimit.n ? `${defects.rcptLimit.code} 4.5.3 Too many recipients\r\n` : '250 ok\r\n');
         } else if (verb === 'DATA') {
           inData = true;
+          tooLong = false;
           socket.write('354 go ahead\r\n');
         } else if (verb === 'QUIT') socket.end('221 bye\r\n');
         else socket.write('250 ok\r\n');
