@@ -164,4 +164,26 @@ describe('the mock FTP server spool', () => {
       expect(server.files.at(-1)).toMatchObject({ bytes: cut.length, sha256: sha256(cut), received: tail.length, complete: true });
     });
   });
+
+  it('writes and hashes concurrent uploads of several MiB exactly, each into its own file', async () => {
+    const server = await startFtpServer();
+    const clients = Array.from({ length: 4 }, () => new Client(10_000));
+    try {
+      const contents = clients.map(() => randomBytes(3_000_000));
+      await Promise.all(
+        clients.map(async (client, i) => {
+          await client.access({ host: server.host, port: server.port, user: 'anonymous', password: 'guest', secure: false });
+          await client.uploadFrom(Readable.from([contents[i]!]), `c${i}.bin`);
+        }),
+      );
+      const byPath = Object.fromEntries(server.files.map((f) => [f.path, f]));
+      contents.forEach((content, i) => {
+        expect(byPath[`/c${i}.bin`]).toEqual({ path: `/c${i}.bin`, bytes: content.length, sha256: sha256(content), received: content.length, complete: true });
+        expect(server.read(`c${i}.bin`)?.equals(content)).toBe(true);
+      });
+    } finally {
+      for (const client of clients) client.close();
+      await server.close();
+    }
+  });
 });
