@@ -11,6 +11,12 @@ import type { Suite } from '../types.js';
 const SUITE = 'smtp/resets';
 const KiB = 1024;
 const MESSAGE_BYTES = 1024 * KiB;
+/**
+ * The mid-body cut's message: more than loopback socket buffers hold, so the client is still writing
+ * when the connection dies. With 1 MiB a client could have written all of it, the dot too, before the
+ * proxy had read past the cut, and where it was then (body or dot) depended on the machine's load.
+ */
+const MID_BODY_BYTES = 8 * MESSAGE_BYTES;
 
 const mustFail: Expect = {
   client: 'fails',
@@ -37,7 +43,7 @@ const POINTS: readonly (readonly [string, At, Expect, string])[] = [
   ['after-rcpt', { after: 'RCPT' }, mustFail, 'after the RCPT TO reply'],
   ['before-data-reply', { before: 'reply', to: 'DATA' }, mustFail, 'after DATA, before the 354'],
   ['after-data', { after: 'DATA' }, mustFail, "after the DATA command's 354"],
-  ['mid-body-64k', { after: 'DATA', bytes: 64 * KiB }, mustFail, 'mid-body, after 64 KiB of a 1 MiB message'],
+  ['mid-body-64k', { after: 'DATA', bytes: 64 * KiB }, mustFail, 'mid-body, after 64 KiB of an 8 MiB message'],
   ['after-dot', { before: 'reply', to: 'dot' }, mustFail, 'after the final dot, before the 250 (the duplicate-delivery trap)'],
   ['after-dot-reply', { after: 'dot' }, deliveredAtDot, 'after the 250 that accepts the message'],
   ['after-quit', { before: 'reply', to: 'QUIT' }, deliveredAtQuit, 'after QUIT, before the 221'],
@@ -51,7 +57,7 @@ const scenarios: SmtpScenario[] = (['reset', 'close'] as const).flatMap((kind) =
     title: `${kind === 'reset' ? 'RST' : 'FIN'} ${title}`,
     fault: { kind, at },
     expect,
-    messageBytes: MESSAGE_BYTES,
+    messageBytes: name === 'mid-body-64k' ? MID_BODY_BYTES : MESSAGE_BYTES,
   })),
 );
 
