@@ -37,6 +37,8 @@ export interface View {
   shown(mark: Mark): void;
   told(code: number): void;
   replaced(mark: Mark): void;
+  /** The client ended its connection (FIN or RST): what reaches it later cannot have moved it. */
+  left?(): void;
 }
 
 /**

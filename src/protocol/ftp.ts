@@ -129,7 +129,7 @@ export class FtpTracker {
 /**
  * Where the client is, as the client sees it: what it has sent (observed as it arrives), which replies it
  * has been shown (observed as they are relayed) and what the proxy saw on the data channel. `phase` is
- * (until the client sends QUIT: then where it was before) the step whose reply the client waits for
+ * (once the client sends QUIT or ends the connection: where it was then) the step whose reply the client waits for
  * (the oldest unanswered, a lower-case verb: `user`, `pass`,
  * `feat`, `epsv`, `stor`, …), `transfer` from a transfer command's 1xx to its completion reply, else the
  * last step answered: `connect` (also after a 120), `greeting`, a verb, `tls` after AUTH TLS → 234. The
@@ -147,11 +147,13 @@ export class FtpPhase {
   #transfers = 0;
   #completed = 0;
   #lastTransfer: string | undefined;
-  #beforeQuit: string | undefined;
+  #leftAt: string | undefined;
+  /** The client ended the control connection: see `left`. */
+  #gone = false;
 
   /** Where the client is: see the class comment. */
   get phase(): string {
-    return this.#beforeQuit ?? this.#current();
+    return this.#leftAt ?? this.#current();
   }
 
   #current(): string {
@@ -201,12 +203,22 @@ export class FtpPhase {
     return this.#bytes;
   }
 
+  /**
+   * The client closed or reset the control connection: it is where it was, and what the proxy still
+   * relays (a server's 226 or 426 coming after a client that gave up at once) was never read, so it
+   * moves neither the phase nor the last code, which would otherwise depend on which came first.
+   */
+  left(): void {
+    if (this.#current() !== 'connect') this.#leftAt ??= this.#current();
+    this.#gone = true;
+  }
+
   /** The client sent a command. */
   sent(mark: FtpMark): void {
     if (mark.kind !== 'command') return;
     if (mark.bareLf) this.#violations.push(`ended ${mark.verb || 'a line'} with a bare LF (RFC 959 §5.3.1: <CRLF>)`);
     // A client quits after a failure as after a success: where it was before QUIT is what counts.
-    if (mark.verb === 'QUIT' && this.#current() !== 'connect') this.#beforeQuit ??= this.#current();
+    if (mark.verb === 'QUIT' && this.#current() !== 'connect') this.#leftAt ??= this.#current();
     this.#waiting.push(mark.verb.toLowerCase());
     if (!TRANSFER_VERBS.has(mark.verb)) return;
     this.#transfers++;
@@ -215,7 +227,7 @@ export class FtpPhase {
 
   /** A reply reached the client. */
   shown(mark: FtpMark): void {
-    if (mark.kind !== 'reply') return;
+    if (mark.kind !== 'reply' || this.#gone) return;
     // The reply to QUIT says nothing of how the session went: the last one before it stands.
     if (mark.to !== 'QUIT') this.#lastCode = mark.code;
     if (mark.to === 'unsolicited') return;

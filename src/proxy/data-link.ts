@@ -21,6 +21,8 @@
  * would finish the file and answer 226 for a download the client got only part of. The client's RST then
  * waits for that 426 to reach the proxy too, and the 426 waits for the RST (FtpData.edit): the client
  * meets the cut first and the reply right behind it, so every client reports the same (a reset, at RETR).
+ * The client's FIN waits for the 426 as well, which then reaches it first: a client that exits on the
+ * short file without reading the reply (curl) was still shown it, however the two raced.
  */
 import type { Socket } from 'node:net';
 import type { Transform } from 'node:stream';
@@ -228,16 +230,17 @@ export class DataLink implements Link {
     for (const relay of Object.values(this.#relays)) relay.drop();
     const other = otherOf(toward);
     const cut = this.#cutSender();
+    // A server cut while sending answers at once (426): the client's end waits for that reply to reach
+    // the proxy, so the client is shown it before it can act on the cut (RST or FIN alike).
+    const answered = cut === 'server' ? this.#hooks.answered() : undefined;
     if (how === 'rst') {
       const rst = (to: Toward): void => {
         this.#note('--', `RST to ${to}`);
         if (to === 'client') this.#state.toClient('rst');
         resetSocket(this.#socket(to));
       };
-      // The fault's own end reads what was relayed first, then the RST; the other end gets its grace. A
-      // server cut while sending answers at once (426): its reply reaches the proxy before the RST goes,
-      // so the client is shown it right behind the RST (FtpData.edit), before it can act on the cut.
-      const answered = cut === 'server' ? this.#hooks.answered() : undefined;
+      // The fault's own end reads what was relayed first, then the RST; the other end gets its grace.
+      // The 426 goes right behind the RST (FtpData.edit).
       const wait = async (to: Toward): Promise<void> => {
         if (to !== toward) return void (await new Promise((resolve) => setTimeout(resolve, DRAIN_GRACE_MS)));
         if (answered) await bounded(answered, READ_GRACE_MS);
@@ -258,7 +261,8 @@ export class DataLink implements Link {
       this.#socket(cut).destroy();
     }
     for (const to of [toward, other].filter((t) => t !== cut)) {
-      void this.#flushed(to).then(() => {
+      const first = to === 'client' && answered ? bounded(answered, READ_GRACE_MS) : undefined;
+      void Promise.all([this.#flushed(to), first]).then(() => {
         const abort = to === toward && how === 'abort';
         this.#note('--', `FIN to ${to}${abort ? ', then no more reading' : ''}`);
         if (to === 'client') this.#state.toClient('fin');

@@ -214,13 +214,13 @@ export class Session<D extends Dialect = Dialect> implements Link {
     const name = dir === 'up' ? 'client' : 'server';
     relay.source.on('data', (chunk: Buffer) => this.#onData(dir, chunk));
     relay.source.on('end', () => {
-      if (dir === 'up') this.#state.clientGone();
+      if (dir === 'up') this.#clientLeft();
       this.#ending(`FIN from ${name}`);
       relay.end(!this.#state.ended);
       relay.pump();
     });
     relay.source.on('error', (error: NodeJS.ErrnoException) => {
-      if (dir === 'up') this.#state.clientGone();
+      if (dir === 'up') this.#clientLeft();
       this.#ending(error.code === 'ECONNRESET' ? `RST from ${name}` : `${name} socket error ${error.code ?? error.message}`);
       if (!this.#state.ended && error.code === 'ECONNRESET') this.#end(towardOf[dir], 'rst');
       else this.#finTo(towardOf[dir]);
@@ -248,6 +248,11 @@ export class Session<D extends Dialect = Dialect> implements Link {
     relay.carry = data.subarray(data.length - keep);
     relay.enqueue(data.subarray(0, data.length - keep), marks);
     relay.pump();
+  }
+
+  #clientLeft(): void {
+    this.#state.clientGone();
+    this.view.left?.();
   }
 
   /** Records marks in the transcript, and what the client sent in its view. */
