@@ -52,7 +52,7 @@ export class Replies {
         const bytes = line.end - start + (start === 0 ? this.#carried : 0);
         start = line.end;
         this.#carried = 0;
-        yield { ...line, bytes };
+        yield { text: line.text, end: line.end, bare: line.bare, bytes };
       }
     } finally {
       this.#carried = this.#lines.partialBytes;

@@ -22,6 +22,8 @@ export interface Matched {
   split(change: ArmingChange): ArmingChange;
 }
 
+const NO_CUTS: readonly MarkCut[] = [];
+
 /** Faults waiting for their trigger; each fires once. */
 export class Arming {
   #armed: Fault[];
@@ -55,9 +57,10 @@ export class Arming {
   }
 
   /** The armed faults due at `mark`, and where each cuts its chunk; a transaction `mark` begins or matches is armed first. */
-  dueAt(direction: Direction, mark: Mark, lineStart: number): MarkCut[] {
+  dueAt(direction: Direction, mark: Mark, lineStart: number): readonly MarkCut[] {
     this.#change(this.#matched?.transactions.before(direction, mark));
-    return cutsAtMark(this.#armed, direction, mark, lineStart);
+    // Asked at every mark of every session: a clean relay allocates nothing here.
+    return this.#armed.length === 0 ? NO_CUTS : cutsAtMark(this.#armed, direction, mark, lineStart);
   }
 
   /** `mark` was relayed: a transaction it ends is disarmed. */

@@ -171,13 +171,11 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       const hooks = { fire: fireOn(entry), listenerFault: (f: Fault) => descriptorOf(f.kind).onTrigger?.(f, listener) };
       const mine = entry.faults.filter(armedOnConnection);
       const ftp = options.protocol === 'ftp';
-      // Passive listeners go where the client reached the proxy (with --host 0.0.0.0, not 0.0.0.0 itself).
-      const reached = entry.client.localAddress?.replace(/^::ffff:/, '');
       const dialect = (control: Link): Dialect =>
         ftp
           ? new FtpData({
               listenerFault: hooks.listenerFault,
-              host: reached && net.isIPv4(reached) ? reached : host,
+              host: passiveHost(entry.client, host),
               serverFacingHost: upstream.localAddress ?? host,
               upstreamHost: options.upstream.host,
               transcript: entry.transcript,
@@ -317,6 +315,15 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     kept.forEach(destroy);
     await ended;
   }
+}
+
+/**
+ * Where passive listeners go: where the client reached the proxy (with --host 0.0.0.0, not 0.0.0.0
+ * itself). Asked of FTP sessions only: it costs a system call per connection.
+ */
+function passiveHost(client: Socket, host: string): string {
+  const reached = client.localAddress?.replace(/^::ffff:/, '');
+  return reached && net.isIPv4(reached) ? reached : host;
 }
 
 function destroy(entry: Entry): void {

@@ -62,11 +62,14 @@ export class RelayDirection {
   editing = false;
   #passedOn = false;
   readonly #owner: RelayOwner;
+  /** Whether a source paused by a full outlet resumes on drain: made once, not per forwarded chunk. */
+  readonly #mayResume: () => boolean;
 
   constructor(source: Socket, target: Socket, owner: RelayOwner) {
     this.source = source;
     this.outlet = new Outlet(target);
     this.#owner = owner;
+    this.#mayResume = () => owner.flowing();
   }
 
   /** Bytes may flow in this direction now. */
@@ -98,7 +101,7 @@ export class RelayDirection {
     while (this.flowing && this.queue.length > 0) {
       const chunk = this.queue[0]!;
       if (!this.#owner.walk(chunk)) return;
-      this.forward(chunk.data.subarray(chunk.pos));
+      this.forward(chunk.pos === 0 ? chunk.data : chunk.data.subarray(chunk.pos));
       this.queue.shift();
     }
     if (this.ended && this.queue.length === 0 && this.flowing) this.#passOn();
@@ -108,7 +111,7 @@ export class RelayDirection {
   forward(bytes: Buffer): void {
     if (bytes.length === 0) return;
     this.#owner.forwarded(bytes.length);
-    this.outlet.relay(bytes, this.source, () => this.#owner.flowing());
+    this.outlet.relay(bytes, this.source, this.#mayResume);
   }
 
   /**

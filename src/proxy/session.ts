@@ -54,6 +54,9 @@ export interface SessionOptions<D extends Dialect> {
 
 const towardOf: Record<Direction, Toward> = { up: 'server', down: 'client' };
 
+/** What `carry` holds when no line is held back. */
+const EMPTY = Buffer.alloc(0);
+
 /** The longest an RST waits for the peer to read what was just written to it. */
 const RST_GRACE_MS = 500;
 
@@ -240,13 +243,19 @@ export class Session<D extends Dialect = Dialect> implements Link {
     const relay = this.#relays[dir];
     const carried = relay.carry.length;
     const data = carried ? Buffer.concat([relay.carry, chunk]) : chunk;
-    const marks = this.tracker.feed(dir, chunk).map((m) => shift(m, carried));
+    const fed = this.tracker.feed(dir, chunk);
+    const marks = carried ? fed.map((m) => shift(m, carried)) : fed;
     this.#observe(dir, marks);
     // With a `before` trigger armed, an unfinished command (or reply) waits for its end before it is relayed.
-    const partial = dir === 'up' ? this.tracker.partialCommandBytes : this.tracker.partialReplyBytes;
-    const keep = this.#holdLines[dir] ? Math.min(partial, data.length) : 0;
-    relay.carry = data.subarray(data.length - keep);
-    relay.enqueue(data.subarray(0, data.length - keep), marks);
+    const keep = this.#holdLines[dir] ? Math.min(dir === 'up' ? this.tracker.partialCommandBytes : this.tracker.partialReplyBytes, data.length) : 0;
+    // Most chunks hold nothing back: no views of them to make (one chunk, one relay, is the hot path).
+    if (keep === 0) {
+      if (carried) relay.carry = EMPTY;
+      relay.enqueue(data, marks);
+    } else {
+      relay.carry = data.subarray(data.length - keep);
+      relay.enqueue(data.subarray(0, data.length - keep), marks);
+    }
     relay.pump();
   }
 

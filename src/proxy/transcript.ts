@@ -20,6 +20,9 @@ export const TRANSCRIPT_TAIL = 1000;
 /** Who a transcript line is about. */
 export type Speaker = 'C' | 'S' | '!!' | '--' | '==';
 
+/** Each speaker as a line shows it, two columns wide. */
+const PADDED: Record<Speaker, string> = { C: 'C ', S: 'S ', '!!': '!!', '--': '--', '==': '==' };
+
 /** Collects the lines of one session; body octets are summed into one line per run. */
 export class Transcript {
   readonly #epoch: number;
@@ -34,6 +37,8 @@ export class Transcript {
   readonly #onLine: ((line: string) => void) | undefined;
   readonly #onEntry: ((speaker: Speaker, text: string) => void) | undefined;
   #body = 0;
+  /** ` #N `: the part of every line between its time and its speaker, made once. */
+  readonly #tag: string;
 
   /**
    * `epoch`: the proxy's start (ms, performance.now()), so sessions of one run share a clock.
@@ -42,6 +47,7 @@ export class Transcript {
   constructor(epoch: number, session: number, onLine?: (line: string) => void, onEntry?: (speaker: Speaker, text: string) => void) {
     this.#epoch = epoch;
     this.#session = session;
+    this.#tag = ` #${session} `;
     this.#onLine = onLine;
     this.#onEntry = onEntry;
   }
@@ -76,7 +82,7 @@ export class Transcript {
 
   #push(speaker: Speaker, text: string): void {
     const ms = (performance.now() - this.#epoch).toFixed(1).padStart(8);
-    const line = `+${ms}ms #${this.#session} ${speaker.padEnd(2)} ${text}`;
+    const line = `+${ms}ms${this.#tag}${PADDED[speaker]} ${text}`;
     this.#keep(line);
     this.#onLine?.(line);
     this.#onEntry?.(speaker, text);
