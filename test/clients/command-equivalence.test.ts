@@ -29,9 +29,7 @@ const curlSmtpCommand = commandClient({
 /**
  * curl's FTP command line as the built-in runs it: the password in a config file (mode 0600, in the
  * run's private directory beside {file}), written by an sh script from WIREPROBE_PASSWORD, then `exec
- * curl` with an upload on stdin (`-T -`, as the built-in: reading a file, curl fails an upload whose
- * data connection was cut sooner, often before the server's 226, which moves close-data-mid-stor's
- * phase from stor to transfer) or a download to {file}. The
+ * curl` with an upload on stdin (`-T -`, as the built-in) or a download to {file}. The
  * values go in as sh's arguments, never into its script. The exit codes curl-ftp.ts maps to `reply`
  * or `timeout` are mapped alike; its `ended` codes (a reply curl could not parse) stay `wire`.
  */
@@ -66,34 +64,15 @@ function cellOf(r: Result): string {
   return r.outcome ? `${r.outcome.kind} at ${r.outcome.phase}` : `${r.verdict}: ${r.reason}`;
 }
 
-/** Reruns of a cell whose two outcomes differed. */
-const RERUNS = 3;
-
-/**
- * The cells of `suite` where `command` and `builtin` differ, after reruns. A few cells race on loopback
- * in the built-in client itself (close-data-mid-stor passive: curl shows the server's 226 before it
- * exits, or not, about 1 run in 20): such a cell counts as the same when both clients give the same
- * outcome in one of the reruns. A command client that is classified differently differs in every run.
- */
-async function differences(suite: string, builtin: ClientAdapter, command: ClientAdapter): Promise<{ total: number; differ: Record<string, string[]> }> {
+/** The cells of `suite` where `command` and `builtin` differ, each with both outcomes. */
+async function differences(suite: string, builtin: ClientAdapter, command: ClientAdapter): Promise<{ total: number; differ: Record<string, string> }> {
   const scenarios = SUITES.find((s) => s.name === suite)!.scenarios;
-  const first = await cells(scenarios, [builtin, command]);
-  const seen: Record<string, string[]> = {};
-  for (const [cell, outcome] of Object.entries(first[command.name]!)) {
-    if (first[builtin.name]![cell] !== outcome) seen[cell] = [`${builtin.name}: ${first[builtin.name]![cell]}, ${command.name}: ${outcome}`];
+  const got = await cells(scenarios, [builtin, command]);
+  const differ: Record<string, string> = {};
+  for (const [cell, outcome] of Object.entries(got[command.name]!)) {
+    if (got[builtin.name]![cell] !== outcome) differ[cell] = `${builtin.name}: ${got[builtin.name]![cell]}, ${command.name}: ${outcome}`;
   }
-  for (let i = 0; i < RERUNS && Object.keys(seen).length > 0; i += 1) {
-    const again = await cells(
-      scenarios.filter((s) => Object.keys(seen).some((cell) => cell.split(' ')[0] === s.id)),
-      [builtin, command],
-    );
-    for (const cell of Object.keys(seen)) {
-      const [a, b] = [again[builtin.name]![cell], again[command.name]![cell]];
-      if (a === b) delete seen[cell];
-      else seen[cell]!.push(`${builtin.name}: ${a}, ${command.name}: ${b}`);
-    }
-  }
-  return { total: Object.keys(first[command.name]!).length, differ: seen };
+  return { total: Object.keys(got[command.name]!).length, differ };
 }
 
 describe('a command client built from curl', () => {
