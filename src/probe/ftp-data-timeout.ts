@@ -12,12 +12,12 @@
  * (RFC 959 §4.2: 426 "Connection closed; transfer aborted"). A server that answers 226 to a stall has
  * stored a truncated file as if it were complete.
  */
-import { DataOpener, openLoggedIn, type FtpSession } from './ftp-control.js';
+import { openLoggedIn, type FtpSession } from './ftp-control.js';
 import { seconds, skipped } from './finding.js';
 import { codeOf, said } from './ftp-shared.js';
 import { rfcOf } from './ids.js';
 import { type Judged, probeFileFinding } from './ftp-cleanup.js';
-import { DATA_TROUBLE, UPLOAD_DIRS } from './ftp-integrity.js';
+import { storProbeFile } from './ftp-probe-stor.js';
 import { Payload } from './ftp-payload.js';
 import type { RawConnection, Read } from './raw.js';
 import type { Reply } from '../protocol/reply.js';
@@ -46,51 +46,23 @@ export async function ftpDataTimeoutChecks(target: ProbeTarget, limits: ProbeLim
 }
 
 /** STOR (in the first directory that takes it), a first piece, then silence until the server acts or the bound. */
-async function stall(
-  s: FtpSession,
-  name: string,
-  boundSeconds: number,
-  limits: ProbeLimits,
-  wrote: (path: string) => void,
-  stop?: AbortSignal,
-): Promise<Judged> {
-  await s.command('TYPE I');
-  const opener = new DataOpener(s);
-  let refusal = '';
-  for (const dir of UPLOAD_DIRS) {
-    const plan = await opener.open();
-    if (!plan) return { status: 'skip', advice: 'Not run: no data connection could be made (see ftp.pasv-connect, ftp.epsv, ftp.active).' };
-    const path = `${dir}${name}`;
+function stall(s: FtpSession, name: string, boundSeconds: number, limits: ProbeLimits, wrote: (path: string) => void, stop?: AbortSignal): Promise<Judged> {
+  return storProbeFile(s, name, limits, wrote, 'the stall is measured on an upload', async (data) => {
+    const piece = new Payload(STARTED_OCTETS).pieces().next().value ?? Buffer.alloc(0);
+    await data.write(piece, { show: [] });
+    s.conn.note(`[data: ${piece.length} octets sent, then nothing for at most ${boundSeconds} s]`);
+    // Interrupted: the stall ends at once (an RST, never a FIN that would store the partial file as
+    // complete) and the partial file is deleted.
+    const abort = (): void => data.reset();
+    stop?.addEventListener('abort', abort, { once: true });
+    if (stop?.aborted) abort();
     try {
-      const first = await s.command(`STOR ${path}`);
-      const code = codeOf(first);
-      if (first.ok && code >= 400 && !DATA_TROUBLE.has(code)) {
-        refusal ||= said(first);
-        continue;
-      }
-      wrote(path);
-      if (!first.ok || code >= 200) return { status: 'skip', advice: `Not run: STOR got ${said(first)} (see ftp.integrity).` };
-      const data = await plan.connection(limits.replyTimeoutMs);
-      if (!data.ok) return { status: 'skip', advice: `Not run: the data connection was never made (${data.event}).` };
-      const piece = new Payload(STARTED_OCTETS).pieces().next().value ?? Buffer.alloc(0);
-      await data.conn.write(piece, { show: [] });
-      s.conn.note(`[data: ${piece.length} octets sent, then nothing for at most ${boundSeconds} s]`);
-      // Interrupted: the stall ends at once (an RST, never a FIN that would store the partial file as
-      // complete) and the partial file is deleted.
-      const abort = (): void => data.conn.reset();
-      stop?.addEventListener('abort', abort, { once: true });
-      if (stop?.aborted) abort();
-      try {
-        const judged = await watch(s, data.conn, boundSeconds * 1000, limits.replyTimeoutMs);
-        return stop?.aborted ? { status: 'skip', advice: 'Not finished: the probe was interrupted.' } : judged;
-      } finally {
-        stop?.removeEventListener('abort', abort);
-      }
+      const judged = await watch(s, data, boundSeconds * 1000, limits.replyTimeoutMs);
+      return stop?.aborted ? { status: 'skip', advice: 'Not finished: the probe was interrupted.' } : judged;
     } finally {
-      plan.close();
+      stop?.removeEventListener('abort', abort);
     }
-  }
-  return { status: 'skip', advice: `Not run: uploads are refused (${refusal}, also in pub/ and incoming/), and the stall is measured on an upload.` };
+  });
 }
 
 /** Waits for the first sign that the server gave up on the stalled upload, then for the rest of it. */

@@ -13,9 +13,9 @@
  * is still going, and the 226 (RFC 959 §4.2: closing data connection, file action successful) never comes.
  */
 import { setTimeout as pause } from 'node:timers/promises';
-import { DataOpener, FtpSession, openLoggedIn } from './ftp-control.js';
+import { FtpSession, openLoggedIn } from './ftp-control.js';
 import { type Judged, probeFileFinding } from './ftp-cleanup.js';
-import { DATA_TROUBLE, UPLOAD_DIRS } from './ftp-integrity.js';
+import { storProbeFile } from './ftp-probe-stor.js';
 import { codeOf, said } from './ftp-shared.js';
 import { seconds, skipped } from './finding.js';
 import { rfcOf } from './ids.js';
@@ -99,38 +99,8 @@ async function openPastRamp(target: ProbeTarget, limits: ProbeLimits): ReturnTyp
 }
 
 /** STOR (in the first directory that takes it), then the slow upload, judged. */
-async function longStor(
-  s: FtpSession,
-  name: string,
-  plan: TransferPlan,
-  limits: ProbeLimits,
-  wrote: (path: string) => void,
-  stop?: AbortSignal,
-): Promise<Judged> {
-  await s.command('TYPE I');
-  const opener = new DataOpener(s);
-  let refusal = '';
-  for (const dir of UPLOAD_DIRS) {
-    const data = await opener.open();
-    if (!data) return { status: 'skip', advice: 'Not run: no data connection could be made (see ftp.pasv-connect, ftp.epsv, ftp.active).' };
-    const path = `${dir}${name}`;
-    try {
-      const first = await s.command(`STOR ${path}`);
-      const code = codeOf(first);
-      if (first.ok && code >= 400 && !DATA_TROUBLE.has(code)) {
-        refusal ||= said(first);
-        continue;
-      }
-      wrote(path);
-      if (!first.ok || code >= 200) return { status: 'skip', advice: `Not run: STOR got ${said(first)} (see ftp.integrity).` };
-      const conn = await data.connection(limits.replyTimeoutMs);
-      if (!conn.ok) return { status: 'skip', advice: `Not run: the data connection was never made (${conn.event}).` };
-      return await trickle(s, conn.conn, path, plan, limits.replyTimeoutMs, stop);
-    } finally {
-      data.close();
-    }
-  }
-  return { status: 'skip', advice: `Not run: uploads are refused (${refusal}, also in pub/ and incoming/), and the check is an upload.` };
+function longStor(s: FtpSession, name: string, plan: TransferPlan, limits: ProbeLimits, wrote: (path: string) => void, stop?: AbortSignal): Promise<Judged> {
+  return storProbeFile(s, name, limits, wrote, 'the check is an upload', (data, path) => trickle(s, data, path, plan, limits.replyTimeoutMs, stop));
 }
 
 /** What came on the control connection (a reply, its end, or the wait's end), and when: during the upload, it cut the upload short. */
