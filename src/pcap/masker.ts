@@ -9,6 +9,7 @@
  *   up   (client → server) ─► line start: verb (Telnet commands skipped) ─► visible words ─► `*` to LF
  *   down (server → client) ─► replies, matched oldest-first to commands: AUTH → 334 keeps SASL lines secret,
  *                             DATA → 354 starts a body (never masked), STARTTLS → 220 / AUTH → 234: TLS, done
+ *        `BDAT n [LAST]` ─► the next n octets are chunk data (RFC 3030 §2: never lines, never masked)
  */
 import { ftpCommandVerb } from '../protocol/ftp.js';
 import { stripTelnetText } from '../protocol/telnet.js';
@@ -30,6 +31,8 @@ type UpState =
   | { readonly kind: 'secret' }
   /** The rest of the line is shown as it is. */
   | { readonly kind: 'plain' }
+  /** The rest of a `BDAT n [LAST]` line, for its chunk size. */
+  | { readonly kind: 'bdat'; line: string }
   /** Reading a body line's first octets, to see the end of data. */
   | { readonly kind: 'bodyHead'; head: string }
   | { readonly kind: 'body' };
@@ -47,6 +50,8 @@ export class CredentialMasker {
   #lastCode = 0;
   /** A 354 came before the client line in progress ended: the body starts at the next line. */
   #bodyNext = false;
+  /** Octets of BDAT chunk data still to come: passed as they are (binary, no lines, no commands). */
+  #chunkLeft = 0;
   /** After STARTTLS → 220 or AUTH → 234 the stream is TLS: ciphertext, nothing to scan. */
   #opaque = false;
   #reply = '';
@@ -58,6 +63,12 @@ export class CredentialMasker {
     if (this.#opaque) return bytes;
     let out: Buffer | undefined;
     for (let i = 0; i < bytes.length; i++) {
+      if (this.#chunkLeft > 0) {
+        const skip = Math.min(this.#chunkLeft, bytes.length - i);
+        this.#chunkLeft -= skip;
+        i += skip - 1;
+        continue;
+      }
       const byte = bytes[i]!;
       if (byte === LF) {
         this.#lineEnd();
@@ -93,6 +104,9 @@ export class CredentialMasker {
       case 'plain':
       case 'body':
         return false;
+      case 'bdat':
+        if (up.line.length < MAX_HEAD) up.line += String.fromCharCode(byte);
+        return false;
       case 'bodyHead':
         up.head += String.fromCharCode(byte);
         if (!END_OF_DATA.some((end) => end.startsWith(up.head))) this.#up = { kind: 'body' };
@@ -123,7 +137,8 @@ export class CredentialMasker {
       this.#command(verb);
       const words = wordsBeforeSecret(verb);
       // The octet after the verb (a space) is shown; the visible words and the secret follow it.
-      this.#up = words === undefined ? { kind: 'plain' } : { kind: 'words', words, inWord: false };
+      if (verb === 'BDAT') this.#up = { kind: 'bdat', line: '' };
+      else this.#up = words === undefined ? { kind: 'plain' } : { kind: 'words', words, inWord: false };
     } else if (/^\s*[^A-Za-z\s]/.test(text) || up.head.length >= MAX_HEAD) {
       // No command with a credential, but a line the server still answers.
       this.#command(ftpCommandVerb(up.head));
@@ -134,6 +149,7 @@ export class CredentialMasker {
 
   #lineEnd(): void {
     const up = this.#up;
+    if (up.kind === 'bdat') this.#chunkLeft = Number(/^\s*(\d{1,15})\b/.exec(up.line)?.[1] ?? 0);
     if (up.kind === 'head' && !this.#sasl && this.#lastCode !== SASL_CHALLENGE && up.head !== '') this.#command(ftpCommandVerb(up.head));
     else if (up.kind === 'bodyHead' && END_OF_DATA.some((end) => end.startsWith(`${up.head}\n`))) {
       this.#awaiting.push('dot');

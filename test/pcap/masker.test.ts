@@ -26,8 +26,28 @@ const PLAIN = Buffer.from('\0alice\0s3cret').toString('base64');
 const USER = Buffer.from('alice').toString('base64');
 const PASSWORD = Buffer.from('s3cret').toString('base64');
 
+/** BDAT chunk data: binary, no lines (RFC 3030 §2), here with look-alikes of commands and no CRLF at its end. */
+const CHUNK_1 = 'AUTH PLAIN c2VjcmV0\r\nPASS x';
+const CHUNK_2 = '\r\n.\r\nPASS y';
+
 /** Conversations and what the capture must show of the client's side. */
 const CASES: { readonly name: string; readonly steps: readonly Step[]; readonly shown: string }[] = [
+  {
+    name: 'SMTP BDAT: chunk data is never masked, however it looks, and commands after it are read again',
+    steps: [
+      ['down', '220 hi\r\n'],
+      ['up', 'EHLO me\r\n'],
+      ['down', '250-hi\r\n250-CHUNKING\r\n250 AUTH PLAIN\r\n'],
+      ['up', 'MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n'],
+      ['down', '250 ok\r\n250 ok\r\n'],
+      ['up', `BDAT ${CHUNK_1.length}\r\n${CHUNK_1}BDAT ${CHUNK_2.length} LAST\r\n${CHUNK_2}`],
+      ['down', '250 ok\r\n250 queued\r\n'],
+      ['up', `AUTH PLAIN ${PLAIN}\r\n`],
+      ['down', '235 ok\r\n'],
+      ['up', 'QUIT\r\n'],
+    ],
+    shown: `EHLO me\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nBDAT ${CHUNK_1.length}\r\n${CHUNK_1}BDAT ${CHUNK_2.length} LAST\r\n${CHUNK_2}AUTH PLAIN ${stars(PLAIN)}\r\nQUIT\r\n`,
+  },
   {
     name: 'SMTP AUTH PLAIN with an initial response, then a message that mentions PASS',
     steps: [
