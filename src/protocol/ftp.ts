@@ -230,14 +230,19 @@ export class FtpPhase {
     if (mark.kind !== 'reply' || this.#gone) return;
     // The reply to QUIT says nothing of how the session went: the last one before it stands.
     if (mark.to !== 'QUIT') this.#lastCode = mark.code;
-    if (mark.to === 'unsolicited') return;
-    if ('preliminary' in mark && mark.preliminary) {
+    if (mark.to !== 'unsolicited' && 'preliminary' in mark && mark.preliminary) {
       if (TRANSFER_VERBS.has(mark.to)) this.#inTransfer = true;
       return;
     }
-    this.#answer(mark.to);
-    if (mark.to === 'AUTH' && mark.code === 234) this.#answered = 'tls';
-    if (TRANSFER_VERBS.has(mark.to) && mark.code >= 200 && mark.code < 300) this.#completed++;
+    if (mark.to !== 'unsolicited') {
+      this.#answer(mark.to);
+      if (mark.to === 'AUTH' && mark.code === 234) this.#answered = 'tls';
+      if (TRANSFER_VERBS.has(mark.to) && mark.code >= 200 && mark.code < 300) this.#completed++;
+    }
+    // 421: the server is closing the control connection (RFC 959 §4.2), so the session ends where it
+    // was shown. A command the client still sends (lftp's FEAT after a 421 greeting, when it read the
+    // reply apart from the FIN behind it) gets no answer and must not move the phase.
+    if (mark.code === 421) this.#leftAt ??= this.#current();
   }
 
   /** The proxy itself sent the client a reply with `code` (a fault answering in the server's place). */

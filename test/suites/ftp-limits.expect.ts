@@ -5,7 +5,7 @@
  * Over a full backlog every client waits its turn and delivers. basic-ftp cannot choose the address it
  * connects from, so the per-address scenarios are n/a for it.
  */
-import { every, NA, oneOf, type OneOf, type Want } from './want.js';
+import { every, NA, type Want } from './want.js';
 
 /** Per scenario: the outcome of every client and mode (basic-ftp has no active mode), then the columns that differ. */
 const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
@@ -42,15 +42,9 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
 
 /**
  * lftp retries a turned-away session twice, at once (net:max-retries 2, no reconnect interval): the
- * slots are still held (greetings are held 1.5 s), so it reports the failure. Turned away with a 421
- * greeting, lftp sends FEAT when it reads the 421 apart from the close behind it: the failure shows at
- * FEAT or at the greeting, by how the two arrived (both measured, in both modes).
+ * slots are still held (greetings are held 1.5 s), so it reports the failure like the others. A FEAT it
+ * sends after a 421 greeting does not move its phase (FtpPhase: after a 421 the session is over).
  */
-const LFTP_421_AT_FEAT: Want = ['reply', 'feat', 'conformant'];
-const LFTP_421 = new Set(['over-limit-421', 'server-limit-421', 'per-address-421']);
-
-export function expectFtpLimits(id: string, column: string): Want | OneOf | undefined {
-  const name = id.slice('ftp/limits/'.length);
-  const measured = TABLE[name]?.[column];
-  return measured && LFTP_421.has(name) && column.startsWith('lftp/') ? oneOf(measured, LFTP_421_AT_FEAT) : measured;
+export function expectFtpLimits(id: string, column: string): Want | undefined {
+  return TABLE[id.slice('ftp/limits/'.length)]?.[column];
 }
