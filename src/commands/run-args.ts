@@ -9,14 +9,15 @@ import { VERSION } from './help.js';
 import { type CliIo, onlyFor, REPORTS, TARGET_OPTIONS, type Values } from './options.js';
 import { cellSelection, SHARDING } from './shard-args.js';
 import { UsageError } from '../util/usage-error.js';
+import type { Suite } from '../../suites/index.js';
+import type { ClientAdapter } from '../clients/types.js';
+import type { Targets } from '../engine/targets.js';
+import type { UserConfigs } from './targets.js';
 
 /** `wireprobe run`: the suites, clients and servers named (defaults: every suite, the in-process clients, the mocks). */
 export async function runArgs(flags: Values, io: CliIo): Promise<number> {
   onlyFor('run', flags, ['suite', 'client', 'server', 'scenarios', 'config', ...REPORTS, ...SHARDING, ...TARGET_OPTIONS]);
   const { checkPins, selectClients, selectServers, selectSuites, suiteOptions } = await import('./select.js');
-  const { runCommand } = await import('./run.js');
-  const { withTargets } = await import('./target-args.js');
-  const { builtinTargets, UserConfigs } = await import('./targets.js');
   const { clientsFrom } = await import('./client-args.js');
   // The config file's values fill in the flags not given (its targets as --target and the flags that go
   // with it); its clients, text and objects, are `configured(...).clients` for the client parsers.
@@ -24,27 +25,12 @@ export async function runArgs(flags: Values, io: CliIo): Promise<number> {
   const suites = selectSuites(names('suite', values.suite), suiteOptions(io.env), user);
   const clients = (await clientsFrom('client', entries, clientsDir)) ?? selectClients(undefined);
   checkPins(suites, clients);
-  const selection = await cells(values);
-  const configs = new UserConfigs();
-  const own = await withTargets(values, io, suites, clients, configs);
-  const servers = [...new Set([...selectServers(names('server', values.server), undefined, configs, own?.targets), ...(own?.names ?? [])])];
-  return runCommand({
-    suites,
-    clients,
-    servers,
-    targets: own?.targets ?? builtinTargets(configs),
-    greetings: own?.greetings,
-    ...reporting(values, io),
-    ...selection,
-  });
+  return runChosen(values, io, suites, clients, (configs, targets) => selectServers(names('server', values.server), undefined, configs, targets));
 }
 
 /** `wireprobe matrix smtp|ftp`: every suite of the protocol, clients x servers x faults. */
 export async function matrixArgs(flags: Values, positionals: readonly string[], io: CliIo): Promise<number> {
   const { checkPins, selectClients, selectServers, selectSuites, suiteOptions } = await import('./select.js');
-  const { runCommand } = await import('./run.js');
-  const { withTargets } = await import('./target-args.js');
-  const { builtinTargets, UserConfigs } = await import('./targets.js');
   const { clientsFrom } = await import('./client-args.js');
   const sizes = suiteOptions(io.env);
   const protocol = positionals[1];
@@ -65,12 +51,30 @@ export async function matrixArgs(flags: Values, positionals: readonly string[], 
   const clients = ((await clientsFrom('clients', wanted, configured.clientsDir)) ?? selectClients(['all'])).filter((c) => c.protocol === protocol);
   if (clients.length === 0) throw new UsageError(`no ${protocol} client among --clients ${quote(values.clients?.join(',') ?? '')}`);
   checkPins(suites, clients);
+  // With targets, the servers are those unless --servers names more.
+  return runChosen(values, io, suites, clients, (configs, targets) =>
+    selectServers(names('servers', values.servers) ?? (targets ? [] : ['all']), protocol, configs, targets),
+  );
+}
+
+/**
+ * What run and matrix do once their suites and clients are chosen: the cells this machine runs, the
+ * user's targets and server configs, the servers `serversFor` picks (the targets' names added), the run.
+ */
+async function runChosen(
+  values: Values,
+  io: CliIo,
+  suites: readonly Suite[],
+  clients: readonly ClientAdapter[],
+  serversFor: (configs: UserConfigs, targets: Targets | undefined) => string[],
+): Promise<number> {
+  const { runCommand } = await import('./run.js');
+  const { withTargets } = await import('./target-args.js');
+  const { builtinTargets, UserConfigs } = await import('./targets.js');
   const selection = await cells(values);
   const configs = new UserConfigs();
   const own = await withTargets(values, io, suites, clients, configs);
-  // With targets, the servers are those unless --servers names more.
-  const named = names('servers', values.servers) ?? (own ? [] : ['all']);
-  const servers = [...new Set([...selectServers(named, protocol, configs, own?.targets), ...(own?.names ?? [])])];
+  const servers = [...new Set([...serversFor(configs, own?.targets), ...(own?.names ?? [])])];
   return runCommand({
     suites,
     clients,
