@@ -24,9 +24,10 @@ export interface Timeouts {
 }
 
 /**
- * How a client uses TLS. `none`: plaintext, STARTTLS ignored even when offered. `starttls`: the client
- * requires STARTTLS (RFC 3207 §4) and does not verify the certificate. `starttls-verify`: it requires
- * STARTTLS and verifies the certificate, so the mock server's self-signed one must be rejected.
+ * How a client uses TLS. `none`: plaintext, STARTTLS (or AUTH TLS) ignored even when offered.
+ * `starttls`: the client requires STARTTLS (RFC 3207 §4; FTP: AUTH TLS, RFC 4217) and does not verify
+ * the certificate. `starttls-verify`: it requires it and verifies the certificate, against the job's
+ * `ca` when given (the run's private CA), else the system's CAs (so a self-signed one must be rejected).
  */
 export type TlsMode = 'none' | 'starttls' | 'starttls-verify';
 
@@ -53,6 +54,8 @@ export interface SmtpJob {
   readonly timeouts: Timeouts;
   /** How the client uses TLS (STARTTLS required, certificate verified or not); default `none`. */
   readonly tls?: TlsMode;
+  /** A PEM file of the CA a `-verify` mode trusts (the run's private CA, src/tls/ca.ts); absent: the system's CAs. */
+  readonly ca?: string;
   /** SMTP AUTH credentials (a user's own server); absent: no AUTH. Never printed: adapters pass them on without logging them. */
   readonly auth?: { readonly user: string; readonly password: string };
 }
@@ -108,6 +111,10 @@ export interface FtpJob {
   readonly resume?: boolean;
   /** The local address to connect from (a loopback address such as 127.0.0.2); only for adapters that `bind`. */
   readonly source?: string;
+  /** How the client uses TLS (AUTH TLS with PROT P, or implicit FTPS); default `none`. See TlsMode. */
+  readonly tls?: TlsMode;
+  /** A PEM file of the CA a `-verify` mode trusts; absent: the system's CAs. */
+  readonly ca?: string;
 }
 
 /**
