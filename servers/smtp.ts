@@ -1,7 +1,8 @@
 /**
  * The mock SMTP server: a well-behaved sink on smtp-server with knobs (size limit, max clients, AUTH,
- * STARTTLS, banner delay) that records what it accepted, hashed while it streams. Misbehaviour is
- * not its job: faults live in src/proxy, so the same fault works in front of this and of Postfix.
+ * STARTTLS or implicit TLS, banner delay) that records what it accepted, hashed while it streams.
+ * Misbehaviour is not its job: faults live in src/proxy, so the same fault works in front of this and
+ * of Postfix.
  *
  *   client ──TCP──► net.Server (counts sockets) ──► smtp-server ──► onData: SHA-256 while flowing
  *                                                                     └─ 'end': record, then 250
@@ -29,8 +30,16 @@ export interface SmtpServerOptions {
   readonly auth?: 'none' | 'optional' | 'required';
   /** Known users, name to password; default {} (nobody). */
   readonly users?: Readonly<Record<string, string>>;
-  /** 'starttls' offers STARTTLS with a self-signed cert (CN=localhost, SAN localhost and 127.0.0.1) made at start; default 'off'. */
-  readonly tls?: 'off' | 'starttls';
+  /**
+   * 'starttls' offers STARTTLS (RFC 3207); 'implicit' speaks TLS from the first octet, as on port 465
+   * (RFC 8314 §3.3), and offers no STARTTLS inside it; either presents `certificate`; default 'off'.
+   */
+  readonly tls?: 'off' | 'starttls' | 'implicit';
+  /**
+   * The certificate and key (PEM) TLS presents, e.g. one the run's private CA issued (src/tls/ca.ts);
+   * default a self-signed one (CN=localhost, SAN localhost and 127.0.0.1) made at start.
+   */
+  readonly certificate?: { readonly cert: string; readonly key: string };
   /** Delay before the 220 greeting, ms (the mock adds none of its own: see ./smtp/prompt-server.ts); default 0. */
   readonly bannerDelayMs?: number;
   /**
@@ -52,8 +61,8 @@ export interface SmtpServerOptions {
   readonly signal?: AbortSignal;
 }
 
-/** The defaults every SmtpServerOptions field falls back to. */
-export const SMTP_SERVER_DEFAULTS: Required<SmtpServerOptions> = Object.freeze({
+/** The defaults every SmtpServerOptions field falls back to (`certificate`: none given, a self-signed one is made). */
+export const SMTP_SERVER_DEFAULTS: Required<Omit<SmtpServerOptions, 'certificate'>> = Object.freeze({
   host: '127.0.0.1',
   port: 0,
   sizeLimit: 0,
@@ -90,7 +99,7 @@ export interface SinkMessage {
 
 /** A running mock SMTP server. */
 export interface SmtpServerHandle {
-  /** `smtp://HOST:PORT`. */
+  /** `smtp://HOST:PORT` (`smtps://` with `tls: 'implicit'`). */
   readonly url: string;
   /** The address it listens on. */
   readonly host: string;
@@ -149,7 +158,7 @@ function replyError(code: number, message: string): Error {
 export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<SmtpServerHandle> {
   // Fields given as undefined fall back to the defaults too (a spread alone would keep them undefined).
   const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
-  const o: Required<SmtpServerOptions> = { ...SMTP_SERVER_DEFAULTS, ...given };
+  const o: Required<Omit<SmtpServerOptions, 'certificate'>> & Pick<SmtpServerOptions, 'certificate'> = { ...SMTP_SERVER_DEFAULTS, ...given };
   if (!(o.keep >= 0 && (Number.isSafeInteger(o.keep) || o.keep === Number.POSITIVE_INFINITY)))
     throw new RangeError(`keep must be a whole number of messages or Infinity, got ${o.keep}`);
   const messages: SinkMessage[] = [];
@@ -171,20 +180,22 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
     });
   };
 
-  const disabledCommands = [...(o.tls === 'off' ? ['STARTTLS'] : []), ...(o.auth === 'none' ? ['AUTH'] : [])];
+  const disabledCommands = [...(o.tls !== 'starttls' ? ['STARTTLS'] : []), ...(o.auth === 'none' ? ['AUTH'] : [])];
   const smtpOptions: SMTPServerOptions = {
     logger: false,
     disableReverseLookup: true,
     // The greeting's name, asked of the system once: smtp-server asks again for every connection.
     name: hostname(),
-    hideSTARTTLS: o.tls === 'off',
+    hideSTARTTLS: o.tls !== 'starttls',
     disabledCommands,
     authMethods: ['PLAIN', 'LOGIN'],
     authOptional: o.auth !== 'required',
     allowInsecureAuth: true,
     size: o.sizeLimit,
     maxClients: o.maxClients,
-    ...(o.tls === 'starttls' ? await localhostCert() : {}),
+    ...(o.tls === 'off' ? {} : (o.certificate ?? (await localhostCert()))),
+    // smtp-server does the handshake before the greeting; no STARTTLS is offered inside it.
+    ...(o.tls === 'implicit' ? { secure: true } : {}),
 
     onConnect(session, callback) {
       sessionNumbers.set(session, ++sessions);
@@ -272,7 +283,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
   let closing: Promise<void> | undefined;
 
   return {
-    url: `smtp://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`,
+    url: `${o.tls === 'implicit' ? 'smtps' : 'smtp'}://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`,
     host: o.host,
     port,
     messages,
