@@ -1,9 +1,11 @@
 /**
- * curl's SMTP upload (`smtp://`), as a process, the message on stdin. Timeouts: --connect-timeout for
- * the connection, and --speed-limit 1 --speed-time for inactivity (curl has no per-read timeout).
+ * curl's SMTP upload (`smtp://`, or `smtps://` for implicit TLS), as a process, the message on stdin.
+ * Timeouts: --connect-timeout for the connection, and --speed-limit 1 --speed-time for inactivity (curl
+ * has no per-read timeout).
  */
 import { exitReport, runProcess } from './process.js';
-import type { ClientReport, SmtpClientAdapter, SmtpJob, TlsMode } from './types.js';
+import { tlsStart, tlsVerifies } from './tls-mode.js';
+import type { ClientReport, SmtpClientAdapter, SmtpJob } from './types.js';
 
 /**
  * curl's timeout arguments for a job's timeouts: `--connect-timeout` for connecting, and, since curl
@@ -15,20 +17,27 @@ export function curlTimeoutArgs(timeouts: { readonly connect: number; readonly s
   return ['--connect-timeout', seconds(timeouts.connect), '--speed-limit', '1', '--speed-time', seconds(timeouts.socket)];
 }
 
-/** Per TLS mode: `--ssl-reqd` requires STARTTLS (fails rather than send in clear), `--insecure` skips verification. */
-const TLS_ARGS: Readonly<Record<TlsMode, readonly string[]>> = {
-  none: [],
-  starttls: ['--ssl-reqd', '--insecure'],
-  'starttls-verify': ['--ssl-reqd'],
-};
+/**
+ * curl's TLS arguments and URL scheme for a job: `smtps://` for implicit TLS (RFC 8314 §3.3), else
+ * `smtp://` with `--ssl-reqd` to require STARTTLS (fails rather than send in clear); `--insecure` skips
+ * verification, `--cacert FILE` trusts the job's CA instead of the system's.
+ */
+export function curlTls(job: Pick<SmtpJob, 'tls' | 'ca'>): { readonly scheme: 'smtp' | 'smtps'; readonly args: readonly string[] } {
+  const mode = job.tls ?? 'none';
+  const start = tlsStart(mode);
+  if (start === 'none') return { scheme: 'smtp', args: [] };
+  const verify = tlsVerifies(mode) ? (job.ca ? ['--cacert', job.ca] : []) : ['--insecure'];
+  return start === 'implicit' ? { scheme: 'smtps', args: verify } : { scheme: 'smtp', args: ['--ssl-reqd', ...verify] };
+}
 
 function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
+  const tls = curlTls(job);
   const args = [
     '--silent',
     '--show-error',
     ...curlTimeoutArgs(job.timeouts),
-    ...TLS_ARGS[job.tls ?? 'none'],
-    `smtp://${job.host}:${job.port}`,
+    ...tls.args,
+    `${tls.scheme}://${job.host}:${job.port}`,
     '--mail-from',
     job.from,
     ...job.to.flatMap((to) => ['--mail-rcpt', to]),
@@ -42,7 +51,7 @@ function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
 export const curlClient: SmtpClientAdapter = {
   name: 'curl',
   protocol: 'smtp',
-  description: 'curl smtp:// upload, as a process',
+  description: 'curl smtp:// (smtps:// for implicit TLS) upload, as a process',
   requires: { command: 'curl', install: 'apt-get install curl' },
   // curl(1) EXIT CODES: 7 connect, 8 weird reply, 28 timeout, 35 TLS handshake, 52 empty reply, 55 send, 56 recv,
   // 60 peer certificate not trusted, 64 TLS required (--ssl-reqd) but STARTTLS failed, 67 login.

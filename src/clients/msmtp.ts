@@ -1,13 +1,20 @@
 /** msmtp, a sendmail-like client, as a process, the message on stdin. It has no timeout unless given. */
 import { exitReport, runProcess } from './process.js';
-import type { ClientReport, SmtpClientAdapter, SmtpJob, TlsMode } from './types.js';
+import { tlsStart, tlsVerifies } from './tls-mode.js';
+import type { ClientReport, SmtpClientAdapter, SmtpJob } from './types.js';
 
-/** Per TLS mode: STARTTLS off, or required with the certificate checked against the system's CAs or not. */
-const TLS_ARGS: Readonly<Record<TlsMode, readonly string[]>> = {
-  none: ['--tls=off'],
-  starttls: ['--tls=on', '--tls-starttls=on', '--tls-certcheck=off'],
-  'starttls-verify': ['--tls=on', '--tls-starttls=on', '--tls-certcheck=on', '--tls-trust-file=system'],
-};
+/**
+ * msmtp's TLS arguments for a job: `--tls=off`, or `--tls=on` with `--tls-starttls=on` (STARTTLS
+ * required) or `--tls-starttls=off` (TLS from the first octet, RFC 8314 §3.3); the certificate checked
+ * against `--tls-trust-file=FILE` (the job's CA, else `system`) or not at all (`--tls-certcheck=off`).
+ */
+export function msmtpTls(job: Pick<SmtpJob, 'tls' | 'ca'>): readonly string[] {
+  const mode = job.tls ?? 'none';
+  const start = tlsStart(mode);
+  if (start === 'none') return ['--tls=off'];
+  const verify = tlsVerifies(mode) ? ['--tls-certcheck=on', `--tls-trust-file=${job.ca ?? 'system'}`] : ['--tls-certcheck=off'];
+  return ['--tls=on', `--tls-starttls=${start === 'starttls' ? 'on' : 'off'}`, ...verify];
+}
 
 function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
   const args = [
@@ -16,7 +23,7 @@ function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
     `--from=${job.from}`,
     `--timeout=${Math.max(1, Math.ceil(job.timeouts.socket / 1000))}`,
     '--auth=off',
-    ...TLS_ARGS[job.tls ?? 'none'],
+    ...msmtpTls(job),
     '--',
     ...job.to,
   ];

@@ -3,7 +3,9 @@
  * retries) or the pooled transport (keeps connections, requeues a message on a stale one).
  */
 import nodemailer from 'nodemailer';
+import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
+import { tlsStart, tlsVerifies } from './tls-mode.js';
 import type { ClientError, ClientReport, Sends, SmtpClientAdapter, SmtpJob, TlsMode } from './types.js';
 
 type Variant = 'plain' | 'pool';
@@ -18,18 +20,22 @@ interface NodemailerError extends Error {
   cause?: unknown;
 }
 
-/** Per TLS mode: STARTTLS ignored, or required (never falling back to plaintext) with or without verification. */
-function tlsOptions(mode: TlsMode) {
-  if (mode === 'none') return { ignoreTLS: true };
-  return { requireTLS: true, ignoreTLS: false, tls: { rejectUnauthorized: mode === 'starttls-verify' } };
+/**
+ * Per TLS mode: STARTTLS ignored, or required (never falling back to plaintext), or TLS from the first
+ * octet (`secure`, RFC 8314 §3.3); verified against `ca` (the PEM of the job's CA, else Node's CAs) or not.
+ */
+function tlsOptions(mode: TlsMode, ca: string | undefined) {
+  const start = tlsStart(mode);
+  if (start === 'none') return { secure: false, ignoreTLS: true };
+  const tls = { rejectUnauthorized: tlsVerifies(mode), ...(ca ? { ca } : {}) };
+  return start === 'implicit' ? { secure: true, tls } : { secure: false, requireTLS: true, ignoreTLS: false, tls };
 }
 
-function transportOptions(job: SmtpJob, variant: Variant, connections = 1) {
+function transportOptions(job: SmtpJob, ca: string | undefined, variant: Variant, connections = 1) {
   return {
     host: job.host,
     port: job.port,
-    secure: false,
-    ...tlsOptions(job.tls ?? 'none'),
+    ...tlsOptions(job.tls ?? 'none', ca),
     connectionTimeout: job.timeouts.connect,
     greetingTimeout: job.timeouts.greeting,
     socketTimeout: job.timeouts.socket,
@@ -61,7 +67,10 @@ interface NodejsCause {
  * client idle `gapMs` between; one report per job. The transport closes when done or aborted.
  */
 async function sendMany(jobs: readonly SmtpJob[], variant: Variant, sends: Sends, signal: AbortSignal): Promise<ClientReport[]> {
-  const transport = nodemailer.createTransport(transportOptions(jobs[0]!, variant, sends.connections));
+  const first = jobs[0]!;
+  // The CA file is the run's own (written before any client starts): failing to read it is a bug, not a result.
+  const ca = first.ca && tlsVerifies(first.tls ?? 'none') ? await readFile(first.ca, 'utf8') : undefined;
+  const transport = nodemailer.createTransport(transportOptions(first, ca, variant, sends.connections));
   const stop = (): void => transport.close();
   signal.addEventListener('abort', stop, { once: true });
   const one = async (job: SmtpJob): Promise<ClientReport> => {

@@ -1,8 +1,10 @@
 """Sends one message with Python's smtplib, as an application would, and prints what happened as one
 JSON line on stdout: {"ok": true, "reply": ...} or {"ok": false, "type", "errno", "code", "message"}.
 
-Usage: python3 smtplib-send.py HOST PORT FROM TO TIMEOUT_SECONDS [TLS] < message
-TLS: none (default), starttls (STARTTLS required, certificate not verified) or starttls-verify (verified).
+Usage: python3 smtplib-send.py HOST PORT FROM TO TIMEOUT_SECONDS [TLS [CAFILE]] < message
+TLS: none (default), starttls (STARTTLS required, certificate not verified), starttls-verify (verified),
+implicit (SMTP_SSL: TLS from the first octet, RFC 8314 section 3.3, not verified) or implicit-verify.
+CAFILE: the PEM file a -verify mode trusts (empty or absent: the system's CAs).
 """
 import errno
 import json
@@ -27,12 +29,13 @@ def failure(exc):
     return {"ok": False, "type": type(exc).__name__, "errno": name, "code": code, "message": str(exc)}
 
 
-def tls_context(mode):
-    """None for plaintext; else the context STARTTLS uses: the system's default (verifies), or one that does not verify."""
+def tls_context(mode, cafile):
+    """None for plaintext; else the context TLS uses: one that verifies the chain (against CAFILE, else the
+    system's CAs) and the host name, or one that does not verify at all."""
     if mode == "none":
         return None
-    context = ssl.create_default_context()
-    if mode == "starttls":
+    context = ssl.create_default_context(cafile=cafile or None)
+    if not mode.endswith("-verify"):
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     return context
@@ -40,11 +43,16 @@ def tls_context(mode):
 
 def main():
     host, port, sender, recipient, timeout = sys.argv[1:6]
-    context = tls_context(sys.argv[6] if len(sys.argv) > 6 else "none")
+    mode = sys.argv[6] if len(sys.argv) > 6 else "none"
+    context = tls_context(mode, sys.argv[7] if len(sys.argv) > 7 else "")
     message = sys.stdin.buffer.read()
     try:
-        client = smtplib.SMTP(host, int(port), timeout=float(timeout))
-        if context is not None:
+        if mode.startswith("implicit"):
+            # The handshake is part of connecting: a certificate it rejects raises before any SMTP.
+            client = smtplib.SMTP_SSL(host, int(port), timeout=float(timeout), context=context)
+        else:
+            client = smtplib.SMTP(host, int(port), timeout=float(timeout))
+        if context is not None and not mode.startswith("implicit"):
             # Raises on a refusal (SMTPResponseException, e.g. 454) or a failed handshake: never sends in clear.
             client.starttls(context=context)
         client.sendmail(sender, [recipient], message)

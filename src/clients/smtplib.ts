@@ -1,7 +1,7 @@
 /**
  * Python's smtplib, run as a process (src/clients/smtplib-send.py): SMTP(), sendmail(), then quit(),
- * as an application would (with STARTTLS first when the job asks for TLS). The script reports exception
- * type, errno name and reply code as JSON.
+ * as an application would (STARTTLS first when the job asks for it; SMTP_SSL for implicit TLS). The
+ * script reports exception type, errno name and reply code as JSON.
  */
 import { fileURLToPath } from 'node:url';
 import { runProcess, scriptResult } from './process.js';
@@ -19,7 +19,7 @@ interface ScriptResult {
 }
 
 async function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
-  const args = [SCRIPT, job.host, String(job.port), job.from, job.to[0] ?? '', String(job.timeouts.socket / 1000), job.tls ?? 'none'];
+  const args = [SCRIPT, job.host, String(job.port), job.from, job.to[0] ?? '', String(job.timeouts.socket / 1000), job.tls ?? 'none', job.ca ?? ''];
   const run = await runProcess('python3', args, { stdin: job.message, signal });
   const parsed = scriptResult<ScriptResult>(run, 'smtplib script');
   if ('failure' in parsed) return parsed.failure;

@@ -1,16 +1,21 @@
 /** swaks, the SMTP test tool, as a process, the message on stdin. `--timeout` covers reads only. */
 import { exitReport, runProcess } from './process.js';
-import type { ClientReport, SmtpClientAdapter, SmtpJob, TlsMode } from './types.js';
+import { tlsStart, tlsVerifies } from './tls-mode.js';
+import type { ClientReport, SmtpClientAdapter, SmtpJob } from './types.js';
 
 /**
- * Per TLS mode: `--tls` requires STARTTLS (exit 29 when it fails); swaks does not verify the certificate
- * unless given `--tls-verify` (against OpenSSL's default CAs).
+ * swaks's TLS arguments for a job: `--tls` requires STARTTLS, `--tlsc` (`--tls-on-connect`) speaks TLS
+ * from the first octet (RFC 8314 §3.3); either fails with exit 29. swaks verifies the certificate only
+ * when given `--tls-verify`, against `--tls-ca-path FILE` (the job's CA) or else OpenSSL's default CAs.
+ * swaks 20201014 checks the chain, not the host name.
  */
-const TLS_ARGS: Readonly<Record<TlsMode, readonly string[]>> = {
-  none: [],
-  starttls: ['--tls'],
-  'starttls-verify': ['--tls', '--tls-verify'],
-};
+export function swaksTls(job: Pick<SmtpJob, 'tls' | 'ca'>): readonly string[] {
+  const mode = job.tls ?? 'none';
+  const start = tlsStart(mode);
+  if (start === 'none') return [];
+  const verify = tlsVerifies(mode) ? ['--tls-verify', ...(job.ca ? ['--tls-ca-path', job.ca] : [])] : [];
+  return [start === 'implicit' ? '--tlsc' : '--tls', ...verify];
+}
 
 function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
   const args = [
@@ -28,7 +33,7 @@ function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
     `${Math.max(1, Math.ceil(job.timeouts.socket / 1000))}s`,
     '--silent',
     '2',
-    ...TLS_ARGS[job.tls ?? 'none'],
+    ...swaksTls(job),
   ];
   return runProcess('swaks', args, { stdin: job.message, signal }).then(exitReport);
 }

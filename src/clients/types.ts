@@ -28,8 +28,10 @@ export interface Timeouts {
  * `starttls`: the client requires STARTTLS (RFC 3207 §4; FTP: AUTH TLS, RFC 4217) and does not verify
  * the certificate. `starttls-verify`: it requires it and verifies the certificate, against the job's
  * `ca` when given (the run's private CA), else the system's CAs (so a self-signed one must be rejected).
+ * `implicit` / `implicit-verify`: TLS from the first octet (SMTP submission on 465, RFC 8314 §3.3; FTPS
+ * on 990), without or with verification as above.
  */
-export type TlsMode = 'none' | 'starttls' | 'starttls-verify';
+export type TlsMode = 'none' | 'starttls' | 'starttls-verify' | 'implicit' | 'implicit-verify';
 
 /** Several messages in one run (a burst, or sends spread out in time). */
 export interface Sends {
