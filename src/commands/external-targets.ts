@@ -131,7 +131,7 @@ export function notForTarget(scenario: Scenario): string | undefined {
   if (needs.length > 0) {
     return `needs the server set up with ${needs.join(', ')}, which the proxy cannot impose on an already running server`;
   }
-  if (scenario.protocol === 'smtp' && scenario.tls === 'starttls-verify') {
+  if (scenario.protocol === 'smtp' && (scenario.tls === 'starttls-verify' || scenario.tls === 'implicit-verify')) {
     return "needs a certificate the client must reject (the mock's self-signed one); an already running server's may verify";
   }
   return undefined;

@@ -13,6 +13,7 @@ import { REAL_SERVERS } from '../../servers/real/index.js';
 import type { RealServerHandle, RealServerLauncher, RealServerOptions } from '../../servers/real/types.js';
 import type { ConfigurableServer } from '../../servers/real/user-config.js';
 import { startSmtpServer, type SmtpServerOptions } from '../../servers/smtp.js';
+import { tlsStart } from '../clients/tls-mode.js';
 import { MOCK_SERVERS } from '../engine/identity.js';
 import { remotePath, type FtpTarget, type SmtpTarget, type Started, type TargetBase, type Targets } from '../engine/targets.js';
 import type { FtpScenario, Protocol, SmtpScenario } from '../engine/types.js';
@@ -101,11 +102,13 @@ function storedAs(sent: Buffer): Buffer {
 /** The SMTP mock's own names for a scenario's knobs. */
 function smtpMockOptions(scenario: SmtpScenario): SmtpServerOptions {
   const { sizeLimit, maxSessions, greetingDelayMs } = scenario.server ?? {};
+  const start = tlsStart(scenario.tls ?? 'none');
   return {
     ...(sizeLimit !== undefined ? { sizeLimit } : {}),
     ...(maxSessions !== undefined ? { maxClients: maxSessions } : {}),
     ...(greetingDelayMs !== undefined ? { bannerDelayMs: greetingDelayMs } : {}),
-    tls: (scenario.tls ?? 'none') !== 'none' ? 'starttls' : 'off',
+    // The mock speaks TLS as the client expects it: after STARTTLS, or from the first octet (RFC 8314 §3.3).
+    tls: start === 'none' ? 'off' : start,
   };
 }
 
@@ -160,6 +163,8 @@ async function startSmtpTarget(name: string, scenario: SmtpScenario, configs: Us
     ...(knobs.maxSessions ? { maxSessions: knobs.maxSessions } : {}),
     ...(tls ? { tls: true } : {}),
   };
+  // The launchers set up STARTTLS only: a client that speaks TLS from the first octet would find plaintext.
+  if (tlsStart(scenario.tls ?? 'none') === 'implicit') return { na: `${name} is not set up for implicit TLS (port 465 style), which this scenario needs` };
   const started = await startReal(name, options, configs);
   if ('na' in started) return started;
   const real = started.target;

@@ -54,7 +54,7 @@ const smtpScenario = strict({
     connections: whole(1, 100).optional(),
   }).optional(),
   needs: z.enum(['pool', 'connection-per-message']).optional(),
-  tls: z.enum(['none', 'starttls', 'starttls-verify']).optional(),
+  tls: z.enum(['none', 'starttls', 'starttls-verify', 'implicit', 'implicit-verify']).optional(),
 });
 
 const ftpScenario = strict({

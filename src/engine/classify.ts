@@ -56,6 +56,8 @@ const TLS_REJECT_CODES = new Set([
   'CERT_HAS_EXPIRED',
   'CERT_NOT_YET_VALID',
   'ERR_TLS_CERT_ALTNAME_INVALID',
+  // No TLS record where one was due: an implicit-TLS client (RFC 8314 §3.3) shown a plaintext greeting.
+  'ERR_SSL_WRONG_VERSION_NUMBER',
   'SSLCertVerificationError',
   'SSLError',
   'SSLEOFError',

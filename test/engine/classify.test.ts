@@ -50,6 +50,13 @@ describe('classify', () => {
       { kind: 'closed' },
     ],
     ['nodemailer', 'a certificate for another host', { code: 'ESOCKET', cause: 'ERR_TLS_CERT_ALTNAME_INVALID' }, open, { kind: 'closed' }],
+    [
+      'nodemailer',
+      'implicit TLS shown a plaintext greeting',
+      { code: 'ESOCKET', cause: 'ERR_SSL_WRONG_VERSION_NUMBER', command: 'CONN' },
+      open,
+      { kind: 'closed' },
+    ],
     ['nodemailer', 'a STARTTLS upgrade that failed (ETLS)', { code: 'ETLS', command: 'STARTTLS' }, open, { kind: 'closed' }],
     ['nodemailer', 'a 454 to STARTTLS (ETLS with its reply code)', { code: 'ETLS', responseCode: 454, command: 'STARTTLS' }, fin, { kind: 'reply', code: 454 }],
     ['nodemailer', 'ETLS over an RST during the handshake', { code: 'ETLS', cause: 'ECONNRESET' }, rst, { kind: 'reset' }],
