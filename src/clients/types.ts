@@ -176,7 +176,7 @@ export interface SmtpClientAdapter extends AdapterBase {
   run(job: SmtpJob, signal: AbortSignal): Promise<ClientReport>;
   /** Keeps connections open between messages (a pool): it can express scenarios that need one. */
   readonly pools?: boolean;
-  /** It has no way to be told how to use TLS (a command template): scenarios that need STARTTLS are `n/a`. */
+  /** It has no way to be told how to use TLS (a command template): scenarios that need STARTTLS or implicit TLS are `n/a`. */
   readonly plaintextOnly?: boolean;
   /**
    * Sends several messages with one client instance (one pool), one report per job in order; absent:
