@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import type { TLSSocket } from 'node:tls';
+import net from 'node:net';
+import tls, { type TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFtpServer, type FtpServerHandle, type FtpServerOptions } from '../../servers/ftp.js';
 import { RawFtps } from '../helpers/raw-ftps.js';
@@ -179,5 +180,45 @@ describe('FTPS in the mock FTP server (RFC 4217)', () => {
     const clear = randomBytes(1_000);
     expect(await store(client, await client.data('clear'), 'ic.bin', clear)).toMatch(/^226 /);
     expect(server.files.map((f) => f.sha256)).toEqual([sha256(data), sha256(clear)]);
+  });
+
+  it('PROT P over PORT: the mock connects back and is the TLS server, the client the TLS client (RFC 4217 §7)', async () => {
+    const content = randomBytes(80_000);
+    const server = await ftpServer({ tls: 'explicit', requireTlsReuse: true, files: { '/a.bin': content } });
+    const client = await secured(server);
+    expect(await client.command('PROT P')).toMatch(/^200 /);
+    const listener = net.createServer().listen(0, '127.0.0.1');
+    cleanups.push(() => void listener.close());
+    await once(listener, 'listening');
+    const { port } = listener.address() as net.AddressInfo;
+    const received = new Promise<Buffer>((resolve) =>
+      listener.once('connection', (socket: net.Socket) => {
+        const secure = tls.connect({ socket, rejectUnauthorized: false, servername: 'localhost', session: client.session });
+        const chunks: Buffer[] = [];
+        secure.on('data', (chunk: Buffer) => chunks.push(chunk)).once('end', () => resolve(Buffer.concat(chunks)));
+      }),
+    );
+    expect(await client.command(`PORT 127,0,0,1,${port >> 8},${port & 255}`)).toMatch(/^200 /);
+    expect(await client.command('RETR a.bin')).toMatch(/^150 /);
+    expect(await client.reply()).toMatch(/^226 /);
+    expect(sha256(await received)).toBe(sha256(content));
+  });
+
+  it('idleTimeoutMs still closes a control connection that went TLS, with its 421 inside TLS', async () => {
+    const server = await ftpServer({ tls: 'explicit', idleTimeoutMs: 200 });
+    const client = await secured(server);
+    expect(await client.reply()).toMatch(/^421 Idle timeout/);
+  });
+
+  it('close() ends TLS control and data connections that are still open', async () => {
+    const server = await startFtpServer({ tls: 'explicit' });
+    const client = await secured(server);
+    cleanups.push(() => client.close());
+    expect(await client.command('PROT P')).toMatch(/^200 /);
+    const data = await client.data('tls');
+    const closed = [once(client.socket, 'close'), once(data, 'close')];
+    await server.close();
+    await Promise.all(closed);
+    expect(server.connections()).toBe(0);
   });
 });
