@@ -72,9 +72,8 @@ export function sessionContext(pair: KeyPair): SecureContext {
 }
 
 /**
- * Makes `socket` a TLS server socket and resolves once its handshake is over (undefined if it failed;
- * the socket is destroyed then). Used for implicit FTPS (the control connection's first octet is TLS)
- * and for each data connection under PROT P.
+ * Implicit FTPS: makes an accepted control socket a TLS server socket (TLS from its first octet) and
+ * resolves once the handshake is over, before the greeting; undefined if it failed (socket destroyed).
  */
 export function serveTls(socket: Socket, context: SecureContext): Promise<TLSSocket | undefined> {
   const secure = new TLSSocket(socket, { isServer: true, secureContext: context });

@@ -83,12 +83,18 @@ describe('basic-ftp (the adapter) against the mock with FTPS', () => {
     expect(server.stored()).toBe(1);
   });
 
-  it('a PROT P refusal (534) fails the transfer: basic-ftp ignores the reply and opens a TLS data connection the mock does not expect', async () => {
+  it('a PROT P refusal (534): basic-ftp ignores it, starts TLS on a clear data connection, and the mock stores its ClientHello as the file', async () => {
     const server = await ftpServer({ tls: 'explicit', protP: 'refuse' });
+    const data = randomBytes(1_000);
     // basic-ftp waits for a TLS handshake the mock never answers: its socket timeout ends it.
-    const report = await run(job(server, { data: randomBytes(1_000), timeouts: { connect: 5000, greeting: 5000, socket: 500, deadline: 20_000 } }));
-    expect(report.ok).toBe(false);
-    expect(server.stored()).toBe(0);
+    const report = await run(job(server, { data, timeouts: { connect: 5000, greeting: 5000, socket: 500, deadline: 20_000 } }));
+    expect(report).toMatchObject({ ok: false, error: { code: 'ETIMEDOUT', command: 'uploadFrom' } });
+    await server.idle();
+    // Its data socket closed with a FIN: end of file for a stream-mode server (RFC 959 §3.4.1), so 226.
+    const [stored] = server.files;
+    expect(stored).toMatchObject({ path: '/u.bin', complete: true });
+    expect(stored?.bytes).toBeGreaterThan(0);
+    expect(stored?.sha256).not.toBe(sha256(data));
   });
 });
 

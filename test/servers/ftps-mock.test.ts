@@ -63,7 +63,7 @@ describe('FTPS in the mock FTP server (RFC 4217)', () => {
     ]);
   });
 
-  it('PROT P downloads come over TLS: the client reads the file as it was stored', async () => {
+  it('PROT P downloads and listings come over TLS: the client reads the file as it was stored', async () => {
     const content = randomBytes(100_000);
     const server = await ftpServer({ tls: 'explicit', files: { '/d.bin': content } });
     const client = await secured(server);
@@ -76,6 +76,14 @@ describe('FTPS in the mock FTP server (RFC 4217)', () => {
     await ended;
     expect(await client.reply()).toMatch(/^226 /);
     expect(sha256(Buffer.concat(chunks))).toBe(sha256(content));
+    const listing = await client.data('tls');
+    let text = '';
+    listing.setEncoding('latin1').on('data', (chunk: string) => (text += chunk));
+    const listed = once(listing, 'end');
+    expect(await client.command('LIST')).toMatch(/^150 /);
+    await listed;
+    expect(await client.reply()).toMatch(/^226 /);
+    expect(text).toMatch(/ d\.bin\r\n/);
   });
 
   it('answers PBSZ and PROT before AUTH with 503, PROT before PBSZ with 503, S and E with 536, an unknown level with 504, an unknown AUTH with 504', async () => {
@@ -163,7 +171,18 @@ describe('FTPS in the mock FTP server (RFC 4217)', () => {
     expect(await client.command('STOR clear.bin')).toMatch(/^150 /);
     data.write('not a TLS record\r\n');
     expect(await client.reply()).toBe('425 Cannot open data connection: TLS handshake failed');
-    expect(server.files.map((f) => [f.path, f.complete, f.received])).toEqual([['/clear.bin', false, 0]]);
+    // The same when the handshake failed (and the mock closed the data connection) before the STOR.
+    const early = await client.data('clear');
+    early.on('error', () => undefined);
+    const closed = once(early, 'close');
+    early.write('not a TLS record either\r\n');
+    await closed;
+    expect(await client.command('STOR early.bin')).toMatch(/^150 /);
+    expect(await client.reply()).toBe('425 Cannot open data connection: TLS handshake failed');
+    expect(server.files.map((f) => [f.path, f.complete, f.received])).toEqual([
+      ['/clear.bin', false, 0],
+      ['/early.bin', false, 0],
+    ]);
   });
 
   it('implicit: TLS from the first octet, the greeting inside it, data protected until PROT C', async () => {
