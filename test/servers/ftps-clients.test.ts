@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -83,6 +83,15 @@ describe('basic-ftp (the adapter) against the mock with FTPS', () => {
     expect(server.stored()).toBe(1);
   });
 
+  it('implicit-verify: the issuing CA is trusted; another CA is not', async () => {
+    const server = await ftpServer({ tls: 'implicit' });
+    const tls = 'implicit-verify' as unknown as TlsMode;
+    expect(await run(job(server, { data: randomBytes(100), tls, ca: await pemFile(server.ca as string) }))).toMatchObject({ ok: true });
+    const other = await pemFile((await createPrivateCa()).cert);
+    const report = await run(job(server, { data: randomBytes(100), tls, ca: other }));
+    expect(report).toMatchObject({ ok: false, error: { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', command: 'access' } });
+  });
+
   it('a PROT P refusal (534): basic-ftp ignores it, starts TLS on a clear data connection, and the mock stores its ClientHello as the file', async () => {
     const server = await ftpServer({ tls: 'explicit', protP: 'refuse' });
     const data = randomBytes(1_000);
@@ -132,5 +141,25 @@ describe('Python ftplib (FTP_TLS, prot_p) against the mock', () => {
     const strict = await ftpServer({ tls: 'explicit', requireTlsReuse: true });
     expect(await python(strict, 'g.bin')).toBe('522 SSL connection failed: session reuse required');
     expect(strict.files.map((f) => [f.path, f.complete, f.received])).toEqual([['/g.bin', false, 0]]);
+  });
+});
+
+describe('curl and lftp against the mock with requireTlsReuse', () => {
+  it('both resume the control session on their PROT P data connections: the upload is stored whole', async () => {
+    const server = await ftpServer({ tls: 'explicit', requireTlsReuse: true });
+    const dir = await mkdtemp(join(tmpdir(), 'wireprobe-ftps-test-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const data = randomBytes(60_000);
+    const file = join(dir, 'up.bin');
+    await writeFile(file, data);
+    const url = `ftp://127.0.0.1:${server.port}`;
+    const exec = promisify(execFile);
+    await exec('curl', ['-sS', '-k', '--ftp-ssl-reqd', '-u', 'alice:secret-pw', '-T', file, `${url}/curl.bin`], { timeout: 20_000 });
+    const lftp = `set ssl:verify-certificate no; set ftp:ssl-force yes; set ftp:ssl-protect-data yes; set net:max-retries 1; open -u alice,secret-pw ${url}; put ${file} -o lftp.bin`;
+    await exec('lftp', ['-c', lftp], { timeout: 20_000 });
+    expect(server.files.map((f) => [f.path, f.complete, f.sha256])).toEqual([
+      ['/curl.bin', true, sha256(data)],
+      ['/lftp.bin', true, sha256(data)],
+    ]);
   });
 });
