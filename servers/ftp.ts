@@ -265,8 +265,8 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   // ftp-srv has no connection limit: answer over-limit connections ourselves, before its greeting.
   const [greet] = srv.server.listeners('connection') as Array<(socket: Socket) => void>;
   srv.server.removeAllListeners('connection');
-  /** Implicit FTPS: each session's TLS context, made at accept, for its FtpsSession to share with its data connections. */
-  const contexts = new WeakMap<Socket, ReturnType<typeof sessionContext>>();
+  /** Implicit FTPS: each session's TLS context, for its data connections, and its TCP socket (an RST needs it). */
+  const implicit = new WeakMap<Socket, { context: ReturnType<typeof sessionContext>; plain: Socket }>();
   srv.server.on('connection', (plain: Socket) => {
     tracked(control, plain);
     if (wiring.closed) return void plain.destroy();
@@ -274,7 +274,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
     const context = sessionContext(certificate);
     void serveTls(plain, context).then((secure) => {
       if (!secure || wiring.closed) return void secure?.destroy();
-      contexts.set(secure, context);
+      implicit.set(secure, { context, plain });
       admit(secure);
     });
   });
@@ -304,7 +304,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
     socket.removeAllListeners('data');
     const filter = new CommandFilter(o, overLimit.get(socket));
     const handle = answerAbortedTransfers(connection);
-    const ftps = certificate && o.tls !== 'off' ? new FtpsSession(o, contexts.get(socket) ?? sessionContext(certificate)) : undefined;
+    const ftps = certificate && o.tls !== 'off' ? new FtpsSession(o, implicit.get(socket)?.context ?? sessionContext(certificate)) : undefined;
     readCommands(connection, socket, (text) => ftps?.handle(connection, text) ?? filter.handle(connection, text) ?? handle(text), ftps);
 
     // ftp-srv: its `timeout` option also fires during long transfers (the control connection is
@@ -318,7 +318,8 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
         const channel = connection.connector;
         if (channel instanceof DataChannel && channel.dataSocket && !channel.dataSocket.destroyed) return void now.setTimeout(o.idleTimeoutMs);
         if (o.idleClose === 'reply') return void connection.close(421, 'Idle timeout, closing control connection');
-        if (o.idleClose === 'reset') return void now.resetAndDestroy();
+        // A TLS socket cannot send an RST itself (ERR_INVALID_HANDLE_TYPE): its TCP socket does; after AUTH TLS that is `socket`.
+        if (o.idleClose === 'reset') return void (implicit.get(socket)?.plain ?? socket).resetAndDestroy();
         now.end(() => now.destroy());
       });
     }

@@ -229,6 +229,16 @@ describe('FTPS in the mock FTP server (RFC 4217)', () => {
     expect(await client.reply()).toMatch(/^421 Idle timeout/);
   });
 
+  for (const tls of ['explicit', 'implicit'] as const) {
+    it(`idleClose 'reset' sends an RST on a ${tls} TLS control connection`, async () => {
+      const server = await ftpServer({ tls, idleTimeoutMs: 200, idleClose: 'reset' });
+      const { client } = await connect(server, tls === 'implicit');
+      if (tls === 'explicit') expect(await client.auth()).toMatch(/^234 /);
+      const [error] = (await once(client.socket, 'error')) as [NodeJS.ErrnoException];
+      expect(error.code).toBe('ECONNRESET');
+    });
+  }
+
   it('close() ends TLS control and data connections that are still open', async () => {
     const server = await startFtpServer({ tls: 'explicit' });
     const client = await secured(server);
