@@ -6,10 +6,12 @@
  * except for the planted defects the proxy cannot plant (all off by default): EPSV or SIZE not
  * supported, EPSV ALL honoured in part, REST refused in ASCII or cancelled by a command between it and
  * the transfer, OPTS UTF8 refused, uploads silently truncated, an idle close without its 421, a session
- * limit refused at PASS (./ftp/defects.ts).
+ * limit refused at PASS (./ftp/defects.ts). FTPS (RFC 4217: AUTH TLS or implicit, PBSZ, PROT, data
+ * connections that must resume the control connection's TLS session) is ours too (./ftp/ftps.ts).
  *
  *   client ──TCP──► net.Server ─ over maxSessions or maxPerAddress? ──► 421, close (ftp-srv never sees it)
- *                        └──► ftp-srv Connection ◄── our line reader (reassembles split commands)
+ *                        └──► ftp-srv Connection ◄── our line reader (reassembles split commands, AUTH TLS)
+ *                                 │  ◄── FtpsSession: AUTH, PBSZ, PROT; PROT P data connections are TLS
  *                                 │  ◄── CommandFilter: planted defects, EPSV ALL (answered before ftp-srv)
  *                                 │  PASV/EPSV/PORT/EPRT ──► DataChannel (ours: tracked, no leaked timers)
  *                                 ├─ STOR ──► sink: SHA-256 + size while flowing, into the spool ─► StoredFile, 226
@@ -24,14 +26,16 @@ import { listenWithBacklog } from '../src/util/backlog.js';
 import { answerAbortedTransfers } from './ftp/aborted.js';
 import { DataChannel, type Wiring } from './ftp/data-channel.js';
 import { CommandFilter } from './ftp/defects.js';
-import { MAX_LINE, SIGNALS, SILENT_LOG, replyError, type Conn, type Connector, type Srv } from './ftp/internals.js';
+import { readCommands } from './ftp/control-reader.js';
+import { FTPS_DEFAULTS, FtpsSession, serveTls, sessionContext, type FtpsServerOptions } from './ftp/ftps.js';
+import { SIGNALS, SILENT_LOG, replyError, type Conn, type Connector, type Srv } from './ftp/internals.js';
 import { SpoolFileSystem } from './ftp/spool-fs.js';
 import { SpoolTree } from './ftp/spool.js';
 import { validate } from './ftp/validate.js';
-import { stripTelnet } from '../src/protocol/telnet.js';
+import { createPrivateCa } from '../src/tls/ca.js';
 
-/** The mock FTP server's knobs; every field is optional and merged over FTP_SERVER_DEFAULTS. */
-export interface FtpServerOptions {
+/** The mock FTP server's knobs; every field is optional and merged over FTP_SERVER_DEFAULTS (FTPS's: FtpsServerOptions). */
+export interface FtpServerOptions extends FtpsServerOptions {
   /** Address to listen on, for control and passive data connections; default '127.0.0.1'. */
   readonly host?: string;
   /** Control port; default 0 (the OS picks one, see the handle's `port`). */
@@ -145,6 +149,7 @@ export const FTP_SERVER_DEFAULTS: Required<FtpServerOptions> = Object.freeze({
   keep: Number.POSITIVE_INFINITY,
   onStored: () => undefined,
   onServed: () => undefined,
+  ...FTPS_DEFAULTS,
 });
 
 import type { ServedFile, StoredFile } from './ftp/transfers.js';
@@ -159,6 +164,8 @@ export interface FtpServerHandle {
   readonly host: string;
   /** The control port (the real one when started on port 0). */
   readonly port: number;
+  /** The CA certificate (PEM) that issued the default TLS certificate, for clients to trust; undefined otherwise. */
+  readonly ca: string | undefined;
   /** The uploads, in order, the newest `keep` of them; a live view, holding a complete upload before its 226 is sent. */
   readonly files: readonly StoredFile[];
   /** Uploads recorded in all, those `keep` let go included. */
@@ -178,6 +185,8 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   const o: Required<FtpServerOptions> = { ...FTP_SERVER_DEFAULTS, ...given };
   validate(o);
+  const privateCa = o.tls !== 'off' && o.certificate === null ? await createPrivateCa() : undefined;
+  const certificate = o.certificate ?? (await privateCa?.issue());
   const files: StoredFile[] = [];
   let stored = 0;
   const tree = new SpoolTree(
@@ -256,9 +265,20 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   // ftp-srv has no connection limit: answer over-limit connections ourselves, before its greeting.
   const [greet] = srv.server.listeners('connection') as Array<(socket: Socket) => void>;
   srv.server.removeAllListeners('connection');
-  srv.server.on('connection', (socket: Socket) => {
-    tracked(control, socket);
-    if (wiring.closed) return void socket.destroy();
+  /** Implicit FTPS: each session's TLS context, for its data connections, and its TCP socket (an RST needs it). */
+  const implicit = new WeakMap<Socket, { context: ReturnType<typeof sessionContext>; plain: Socket }>();
+  srv.server.on('connection', (plain: Socket) => {
+    tracked(control, plain);
+    if (wiring.closed) return void plain.destroy();
+    if (o.tls !== 'implicit' || !certificate) return admit(plain);
+    const context = sessionContext(certificate);
+    void serveTls(plain, context).then((secure) => {
+      if (!secure || wiring.closed) return void secure?.destroy();
+      implicit.set(secure, { context, plain });
+      admit(secure);
+    });
+  });
+  const admit = (socket: Socket): void => {
     const turnAway = (reply: string): void => {
       socket.on('error', () => undefined).resume();
       socket.end(`${reply}\r\n`, () => socket.destroy());
@@ -275,7 +295,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
     else tracked(sessions, socket);
     if (o.greetingDelayMs > 0) setTimeout(() => !socket.destroyed && greet?.(socket), o.greetingDelayMs);
     else greet?.(socket);
-  });
+  };
 
   srv.on('connect', ({ connection }: { connection: Conn }) => {
     const socket = connection.commandSocket;
@@ -284,26 +304,8 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
     socket.removeAllListeners('data');
     const filter = new CommandFilter(o, overLimit.get(socket));
     const handle = answerAbortedTransfers(connection);
-    let pending = Buffer.alloc(0);
-    let queue: Promise<unknown> = Promise.resolve();
-    const run = (job: () => PromiseLike<unknown>): void => void (queue = queue.then(job).then(undefined, () => undefined));
-    socket.on('data', (chunk: Buffer) => {
-      pending = Buffer.concat([pending, chunk]);
-      for (let end = pending.indexOf(0x0a); end >= 0; end = pending.indexOf(0x0a)) {
-        // A client aborting sends Telnet IP and Synch before ABOR (RFC 959 §4.1.3): ftp-srv knows no Telnet.
-        const line = stripTelnet(pending.subarray(0, end));
-        pending = pending.subarray(end + 1);
-        run(() => {
-          const text = line.toString(connection.encoding).replace(/\r$/, '');
-          if (text.trim() === '') return Promise.resolve();
-          return filter.handle(connection, text) ?? handle(text);
-        });
-      }
-      if (pending.length > MAX_LINE) {
-        pending = Buffer.alloc(0);
-        run(() => connection.reply(500, 'Command line too long'));
-      }
-    });
+    const ftps = certificate && o.tls !== 'off' ? new FtpsSession(o, implicit.get(socket)?.context ?? sessionContext(certificate)) : undefined;
+    readCommands(connection, socket, (text) => ftps?.handle(connection, text) ?? filter.handle(connection, text) ?? handle(text), ftps);
 
     // ftp-srv: its `timeout` option also fires during long transfers (the control connection is
     // quiet then), so time idleness ourselves and let an open data connection count as activity.
@@ -311,11 +313,14 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
     if (o.idleTimeoutMs > 0) {
       socket.setTimeout(o.idleTimeoutMs);
       socket.on('timeout', () => {
+        // After AUTH TLS the timer and this listener are on the TLS socket (FtpsSession.upgrade).
+        const now = connection.commandSocket;
         const channel = connection.connector;
-        if (channel instanceof DataChannel && channel.dataSocket && !channel.dataSocket.destroyed) return void socket.setTimeout(o.idleTimeoutMs);
+        if (channel instanceof DataChannel && channel.dataSocket && !channel.dataSocket.destroyed) return void now.setTimeout(o.idleTimeoutMs);
         if (o.idleClose === 'reply') return void connection.close(421, 'Idle timeout, closing control connection');
-        if (o.idleClose === 'reset') return void socket.resetAndDestroy();
-        socket.end(() => socket.destroy());
+        // A TLS socket cannot send an RST itself (ERR_INVALID_HANDLE_TYPE): its TCP socket does; after AUTH TLS that is `socket`.
+        if (o.idleClose === 'reset') return void (implicit.get(socket)?.plain ?? socket).resetAndDestroy();
+        now.end(() => now.destroy());
       });
     }
 
@@ -328,7 +333,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
       get: () => current,
       set: (next: Connector) => {
         const previous = current;
-        current = next.type === 'passive' || next.type === 'active' ? new DataChannel(next.type, connection, reset, wiring) : next;
+        current = next.type === 'passive' || next.type === 'active' ? new DataChannel(next.type, connection, reset, wiring, ftps) : next;
         if (previous !== current && previous instanceof DataChannel) previous.end();
       },
     });
@@ -371,6 +376,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
     url: `ftp://${bracketed}:${port}`,
     host: o.host,
     port,
+    ca: privateCa?.cert,
     files,
     stored: () => stored,
     read: (path) => tree.content(posix.resolve('/', path)),

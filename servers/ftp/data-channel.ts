@@ -1,5 +1,6 @@
 /** The mock FTP server's data connections (PASV, EPSV, PORT, EPRT), replacing ftp-srv's leaky connectors. */
 import net, { type Server, type Socket } from 'node:net';
+import type { FtpsSession, Refusal } from './ftps.js';
 import {
   Bluebird,
   DATA_CONNECT_TIMEOUT_MS,
@@ -58,11 +59,18 @@ export class DataChannel {
   private ended = false;
   /** What the current data socket went through: an error, its peer's FIN, its close. */
   private fate = { error: false, eof: false, closed: false };
+  /** PROT P: what the transfer gets instead of a data connection whose TLS failed (no reuse, no TLS). */
+  private refusal: Refusal | undefined;
+  /** The transfer's 150 (or 125) has been sent: a TLS refusal may close the data connection now. */
+  private announced = false;
+  /** PROT P: what to do once the 150 is sent (close a data connection whose TLS failed). */
+  private onAnnounce: (() => void) | undefined;
   constructor(
     readonly type: 'passive' | 'active',
     private readonly connection: Conn,
     private readonly reset: Connector,
     private readonly w: Wiring,
+    private readonly ftps?: FtpsSession,
   ) {}
   get socket(): DataSocket | null {
     return this.dataSocket;
@@ -74,6 +82,7 @@ export class DataChannel {
    * the server sending (RETR, LIST) has lost it as soon as the peer closed or ended it.
    */
   lost(sending: boolean): boolean {
+    if (this.refusal) return false; // the transfer is answered with the TLS refusal instead
     const { error, eof, closed } = this.fate;
     return error || (sending ? eof || closed : closed && !eof);
   }
@@ -92,11 +101,7 @@ export class DataChannel {
       socket.on('error', () => undefined); // a reset before or after a transfer is the client's business
       if (plainAddress(socket.remoteAddress) !== plainAddress(this.connection.commandSocket.remoteAddress)) return void socket.destroy();
       this.closeServer();
-      socket.connected = true;
-      this.watch(socket);
-      this.watchIdle(socket);
-      this.dataSocket = socket;
-      this.wake();
+      this.adopt(socket);
     });
     await listenInRange(server, this.w);
     server.on('error', () => undefined);
@@ -122,21 +127,73 @@ export class DataChannel {
     this.fate = { error: false, eof: false, closed: false };
     socket.once('connect', () => {
       // Only a connected socket can fail a transfer: a connect that fails is a 425.
-      this.watch(socket);
       socket.pause();
-      socket.connected = true;
-      this.watchIdle(socket);
-      this.wake();
+      this.adopt(socket);
     });
     socket.once('close', () => this.wake());
     this.dataSocket = socket;
+  }
+  /**
+   * A data connection is up. Under PROT P it is a TLS server socket at once (./ftps.ts), handed to the
+   * transfer before its handshake is over (ftplib starts the handshake only after the 150); a handshake
+   * that fails or does not resume the session ends the transfer after its 150 with the refusal (vsftpd:
+   * 150, then `522 SSL connection failed`), the same whichever came first.
+   */
+  private adopt(plain: DataSocket): void {
+    const securing = this.ftps?.data(plain);
+    const socket: DataSocket = securing?.socket ?? plain;
+    if (securing) {
+      this.w.track(securing.socket);
+      socket.on('error', () => undefined);
+      // Nothing moves between the transfer and the client before the handshake's outcome: a refused
+      // upload stores no octet, a refused download sends none (ftp-srv pipes and resumes after its 150).
+      socket.pause();
+      socket.cork();
+      const resume = socket.resume;
+      let resumed = false;
+      socket.resume = () => {
+        resumed = true;
+        return socket;
+      };
+      void securing.outcome.then((refusal) => {
+        socket.resume = resume;
+        if (refusal) return this.refuse(socket, refusal);
+        socket.uncork();
+        if (resumed) socket.resume();
+      });
+    }
+    socket.connected = true;
+    this.watch(socket);
+    this.watchIdle(socket);
+    this.dataSocket = socket;
+    this.wake();
+  }
+  /** The transfer on `socket` gets `refusal` as its final reply; the data connection is closed once its 150 is out. */
+  private refuse(socket: DataSocket, refusal: Refusal): void {
+    this.refusal = refusal;
+    const fail = (): void => {
+      const connection = this.connection;
+      const reply = connection.reply;
+      // LIST writes its listing through reply({ socket }): only a final reply (a number >= 200) is replaced.
+      connection.reply = (code, message) => {
+        if (typeof code !== 'number' || code < 200) return reply.call(connection, code, message);
+        connection.reply = reply;
+        return reply.call(connection, refusal.code, refusal.text);
+      };
+      // A handshake that failed has closed the socket already: the transfer must still hear of it.
+      const error = new Error(refusal.text);
+      if (socket.destroyed) socket.emit('error', error);
+      else socket.destroy(error);
+    };
+    if (this.announced) fail();
+    else this.onAnnounce = fail;
   }
   /** Resolves with the connected data socket; rejects with bluebird's TimeoutError (ftp-srv: 425). */
   waitForConnection(): PromiseLike<Socket> {
     return new Bluebird<Socket>((resolve, reject) => {
       const check = (): void => {
         const socket = this.dataSocket;
-        if (socket?.connected && !socket.destroyed) finish(() => resolve(socket));
+        if (socket?.connected && (!socket.destroyed || this.refusal)) finish(() => this.announce(socket, resolve));
         else if (this.ended || this.w.closed || socket?.destroyed || (!socket && !this.dataServer)) finish(fail);
       };
       const fail = (): void => reject(new Bluebird.TimeoutError('No connection established'));
@@ -149,6 +206,24 @@ export class DataChannel {
       this.w.waiters.add(check);
       check();
     });
+  }
+  /** Resolves the transfer's wait with `socket` and notes when its 150 has been sent (PROT P: see adopt). */
+  private announce(socket: Socket, resolve: (socket: Socket) => void): void {
+    if (this.ftps) {
+      const connection = this.connection;
+      const reply = connection.reply;
+      connection.reply = (code, message) => {
+        connection.reply = reply;
+        const sent = reply.call(connection, code, message);
+        if (typeof code !== 'number' || code >= 200) return sent;
+        return sent.then((value) => {
+          this.announced = true;
+          this.onAnnounce?.();
+          return value;
+        });
+      };
+    }
+    resolve(socket);
   }
   /** Wiring.dataIdleMs: closes a data connection on which nothing moved that long; a running transfer gets 426. */
   private watchIdle(socket: DataSocket): void {

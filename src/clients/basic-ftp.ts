@@ -7,8 +7,9 @@
  *   session: new Client(socket timeout) ─► access ─► uploadFrom | downloadTo ─► close (QUIT, no wait)
  *                 └ failed upload, resume ─► session: size ─► appendFrom(rest) (uploadFrom if SIZE gave 0)
  */
+import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { Client, FTPError, type FTPContext, type FTPResponse, type TransferStrategy } from 'basic-ftp';
+import { type AccessOptions, Client, FTPError, type FTPContext, type FTPResponse, type TransferStrategy } from 'basic-ftp';
 // Not re-exported by the package index; the same functions the Client uses by default.
 import { enterPassiveModeIPv4_forceControlHostIP, enterPassiveModeIPv6 } from 'basic-ftp/dist/transfer.js';
 import { Digester } from '../util/digest.js';
@@ -67,6 +68,24 @@ function passiveFallback(client: Client): TransferStrategy {
   };
 }
 
+/**
+ * access()'s TLS options for the job's mode. `starttls`: AUTH TLS, then PBSZ 0 and PROT P (RFC 4217 §4,
+ * §9; basic-ftp's useDefaultSettings), certificate not checked; `implicit`: TLS from the first octet
+ * (basic-ftp `secure: 'implicit'`). A `-verify` mode checks the certificate and its name against the
+ * job's CA file (else the system's CAs). basic-ftp resumes the control connection's TLS session on
+ * each data connection (tls.connect `session`, the newest ticket it was given), as vsftpd's
+ * require_ssl_reuse asks.
+ */
+async function tlsAccess(job: FtpJob): Promise<Pick<AccessOptions, 'secure' | 'secureOptions'>> {
+  // String compare: TlsMode gains 'implicit' and 'implicit-verify' in another branch.
+  const mode = String(job.tls ?? 'none');
+  if (mode === 'none') return { secure: false };
+  if (!/^(starttls|implicit)(-verify)?$/.test(mode)) throw new TypeError(`basic-ftp has no TLS mode ${mode}`);
+  const verify = mode.endsWith('-verify');
+  const ca = verify && job.ca !== undefined ? { ca: await readFile(job.ca, 'utf8') } : {};
+  return { secure: mode.startsWith('implicit') ? 'implicit' : true, secureOptions: { rejectUnauthorized: verify, ...ca } };
+}
+
 /** One session: a new client logs in, runs `work`, and is closed; aborting `signal` closes it at once. */
 
 async function session<T>(job: FtpJob, signal: AbortSignal, work: (client: Client, at: (step: Step) => void) => Promise<T>): Promise<Result<T>> {
@@ -78,7 +97,7 @@ async function session<T>(job: FtpJob, signal: AbortSignal, work: (client: Clien
   const stop = (): void => client.close();
   signal.addEventListener('abort', stop, { once: true });
   try {
-    await client.access({ host: job.host, port: job.port, user: job.user, password: job.password, secure: false });
+    await client.access({ host: job.host, port: job.port, user: job.user, password: job.password, ...(await tlsAccess(job)) });
     return { ok: true, value: await work(client, (next) => (step = next)) };
   } catch (error) {
     return { ok: false, error: basicFtpError(error, step) };
@@ -141,7 +160,7 @@ async function transfer(job: FtpJob, signal: AbortSignal): Promise<ClientReport>
 export const basicFtpClient: FtpClientAdapter = {
   name: 'basic-ftp',
   protocol: 'ftp',
-  description: 'basic-ftp, in process: access, uploadFrom/downloadTo, close; passive only (EPSV, then PASV)',
+  description: 'basic-ftp, in process: access, uploadFrom/downloadTo, close; passive only (EPSV, then PASV); AUTH TLS or implicit FTPS with PROT P',
   modes: ['passive'],
   resumes: true,
   // basic-ftp opens its sockets itself and takes no local address.
