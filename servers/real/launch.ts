@@ -78,9 +78,9 @@ export async function launchServer(spec: {
 /** Builds the handle of a launched server (protocol-neutral: `login`, `read`, `messages` as the launcher gives). */
 export function serverHandle(
   launched: Launched,
-  fields: Pick<RealServerHandle, 'name' | 'protocol' | 'port' | 'storage' | 'login' | 'read' | 'put' | 'messages' | 'overridden'>,
+  fields: Pick<RealServerHandle, 'name' | 'protocol' | 'port' | 'storage' | 'login' | 'read' | 'put' | 'messages' | 'overridden' | 'tls'>,
 ): LaunchedServer {
-  const { login, read, put, messages, overridden, ...rest } = fields;
+  const { login, read, put, messages, overridden, tls, ...rest } = fields;
   return {
     ...rest,
     host: LOOPBACK,
@@ -90,6 +90,7 @@ export function serverHandle(
     ...(put ? { put } : {}),
     ...(messages ? { messages } : {}),
     ...(overridden ? { overridden } : {}),
+    ...(tls ? { tls } : {}),
     pid: launched.server.pid,
     processes: () => launched.server.processes(),
     close: () => launched.close(),
