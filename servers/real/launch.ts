@@ -50,6 +50,8 @@ export async function launchServer(spec: {
   readonly port: number;
   readonly prepare: (dir: string) => Promise<ServerCommand>;
   readonly spawn?: SpawnOptions;
+  /** The port speaks TLS from the first byte (implicit FTPS): the greeting is awaited over TLS. */
+  readonly implicitTls?: boolean;
 }): Promise<Launched> {
   const dir = await makePrivateDir(spec.prefix);
   let server: ServerProcess | undefined;
@@ -64,7 +66,7 @@ export async function launchServer(spec: {
     const command = await spec.prepare(dir);
     logs = command.logs ?? [];
     server = await spawnServer(command.command, command.args, { cwd: dir, ...spec.spawn });
-    const greeting = await awaitBanner(server, spec.port, { name: spec.name });
+    const greeting = await awaitBanner(server, spec.port, { name: spec.name, implicitTls: spec.implicitTls === true });
     let closing: Promise<void> | undefined;
     return { dir, server, greeting, close: () => (closing ??= close(true)) };
   } catch (error) {

@@ -217,6 +217,7 @@ export function createProftpdLauncher(where: ProftpdLauncherOptions = {}): Proce
         name: 'proftpd',
         prefix: 'wireprobe-proftpd-',
         port,
+        implicitTls: options.tls === true && options.tlsImplicit === true,
         spawn: { isolate: where.isolate ?? 'auto', init: 'shell' }, // the server never inherits orphans (common.ts)
         prepare: async (dir) => {
           await chown(dir, 0, owner.gid);

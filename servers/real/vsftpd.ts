@@ -213,6 +213,7 @@ export function createVsftpdLauncher(where: VsftpdLauncherOptions = {}): Process
         name: 'vsftpd',
         prefix: 'wireprobe-vsftpd-',
         port,
+        implicitTls: options.tls === true && options.tlsImplicit === true,
         spawn: { isolate: where.isolate ?? 'auto', init: 'shell' }, // vsftpd crashes reaping an orphan as init (common.ts)
         prepare: async (dir) => {
           await mkdir(join(dir, 'anon', 'pub'), { recursive: true });
