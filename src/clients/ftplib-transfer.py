@@ -72,7 +72,7 @@ class Step:
     """The ftplib method a session is in, reported when it fails."""
 
     name = "connect"
-    pending = None  # the reply code read after a TLS error on a data connection
+    pending = None  # the failure reply (ftplib.Error) read after a TLS error on a data connection
 
 
 def reply_code(exc):
@@ -86,8 +86,9 @@ def failure(exc, step):
     name = errno.errorcode.get(number) if isinstance(number, int) else None
     if isinstance(exc, (socket.timeout, TimeoutError)):
         name = "ETIMEDOUT"  # a socket timeout has no errno ("timed out")
-    code = reply_code(exc) or step.pending
-    return {"ok": False, "type": type(exc).__name__, "errno": name, "code": code, "step": step.name, "message": str(exc)}
+    code = reply_code(exc) or (reply_code(step.pending) if step.pending else None)
+    message = str(exc) if step.pending is None else "%s (then the server: %s)" % (exc, step.pending)
+    return {"ok": False, "type": type(exc).__name__, "errno": name, "code": code, "step": step.name, "message": message}
 
 
 def pending_reply(client, step):
@@ -95,7 +96,7 @@ def pending_reply(client, step):
     try:
         client.getresp()
     except ftplib.Error as exc:
-        step.pending = reply_code(exc)
+        step.pending = exc
     except Exception:
         pass
 
