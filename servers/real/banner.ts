@@ -1,5 +1,6 @@
 /** Waiting for a real server to be ready: its `220 ` greeting answered, and the greeting's session gone. */
 import net from 'node:net';
+import tls from 'node:tls';
 import { pause, POLL_MS, START_DEADLINE_MS } from './deadlines.js';
 import { LOOPBACK } from './ports.js';
 import { childrenOf } from './proc.js';
@@ -16,10 +17,13 @@ export async function untilNoChildren(server: ServerProcess, deadlineMs = 2_000)
   }
 }
 
-/** One attempt: connect, read the greeting's last line, QUIT, wait for the close. */
-function greetOnce(port: number, host: string, deadline: number): Promise<string> {
+/**
+ * One attempt: connect, read the greeting's last line, QUIT, wait for the close. `implicit`: a TLS
+ * handshake first (implicit FTPS); the certificate is not checked, only the greeting matters here.
+ */
+function greetOnce(port: number, host: string, deadline: number, implicit: boolean): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ port, host });
+    const socket = implicit ? tls.connect({ port, host, rejectUnauthorized: false }) : net.connect({ port, host });
     let text = '';
     let greeting: string | undefined;
     const timer = setTimeout(
@@ -56,11 +60,12 @@ function greetOnce(port: number, host: string, deadline: number): Promise<string
  * connection closes early) until `deadlineMs`, rejects at once when the process exits first (with
  * its output). Sends QUIT and waits for the server to close, then for that session's process to go
  * (untilNoChildren), so the probe does not count against session limits. Resolves with the greeting.
+ * `implicitTls`: the port speaks TLS from the first byte (vsftpd implicit_ssl, proftpd UseImplicitSSL).
  */
 export async function awaitBanner(
   server: ServerProcess,
   port: number,
-  options: { readonly host?: string; readonly deadlineMs?: number; readonly name?: string } = {},
+  options: { readonly host?: string; readonly deadlineMs?: number; readonly name?: string; readonly implicitTls?: boolean } = {},
 ): Promise<string> {
   const host = options.host ?? LOOPBACK;
   const name = options.name ?? 'server';
@@ -69,7 +74,7 @@ export async function awaitBanner(
   while (Date.now() < deadline) {
     if (server.hasExited()) break;
     try {
-      const attempt = greetOnce(port, host, deadline);
+      const attempt = greetOnce(port, host, deadline, options.implicitTls === true);
       attempt.catch(() => undefined); // lost the race to the exit: settled later, never unhandled
       const greeting = await Promise.race([attempt, server.exited.then(() => undefined)]);
       if (greeting === undefined) break;

@@ -8,6 +8,7 @@
  *   banner.ts    readiness: its `220 ` greeting answered and that session gone
  *   launch.ts    launchServer (directory, config, process, greeting) and the handle it gives
  *   options.ts   options no real server can honour
+ *   tls.ts       TLS options a server cannot honour, and the TLS its handle reports
  */
 export { START_DEADLINE_MS, STOP_GRACE_MS } from './deadlines.js';
 export { freePort, freePortRange, isLoopbackV4, LOOPBACK, PASSIVE_RANGE_SIZE, portFree, untilPortFree } from './ports.js';
@@ -17,3 +18,4 @@ export { canIsolate, spawnServer, type ServerProcess, type SpawnOptions } from '
 export { awaitBanner, untilNoChildren } from './banner.js';
 export { launchServer, serverHandle, type Launched, type LaunchedServer, type ProcessLauncher, type ServerCommand } from './launch.js';
 export { invalidOptions, notWhole } from './options.js';
+export { certificateKeyType, openSslMaxVersionConf, tlsOffered, tlsUnsupported, type TlsAbilities } from './tls.js';

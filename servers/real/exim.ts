@@ -33,6 +33,8 @@ import {
   runHelper,
   serverHandle,
   writeLocalhostCertificate,
+  tlsOffered,
+  tlsUnsupported,
   type Account,
   type ProcessLauncher,
 } from './common.js';
@@ -58,7 +60,8 @@ function unsupported(options: RealServerOptions): string | undefined {
     notWhole(options.idleTimeoutMs, 1000, 'exim smtp_receive_timeout') ??
     (['pasvRange', 'pasvAddress', 'dataTimeoutMs', 'active'] as const)
       .filter((knob) => options[knob] !== undefined)
-      .map((knob) => `${knob} is an FTP knob; Exim is an SMTP server`)[0]
+      .map((knob) => `${knob} is an FTP knob; Exim is an SMTP server`)[0] ??
+    tlsUnsupported('exim', options, { implicit: 'extra-port', reuse: 'n/a' })
   );
 }
 
@@ -78,7 +81,7 @@ async function eximAccount(): Promise<Account> {
  * limit, smtp_receive_timeout 5m, message_size_limit 50M). Every recipient is accepted (a sink, like
  * the Postfix launcher): with queue_only and no routers nothing is ever delivered or relayed.
  */
-function config(dir: string, port: number, o: RealServerOptions): string {
+function config(dir: string, port: number, o: RealServerOptions, implicitPort?: number): string {
   const lines = [
     'keep_environment =',
     'primary_hostname = mx.example.test',
@@ -86,7 +89,7 @@ function config(dir: string, port: number, o: RealServerOptions): string {
     `spool_directory = ${dir}/spool`,
     `log_file_path = ${dir}/log/%slog`,
     `pid_file_path = ${dir}/exim.pid`,
-    `daemon_smtp_ports = ${port}`,
+    `daemon_smtp_ports = ${implicitPort === undefined ? port : `${port} : ${implicitPort}`}`,
     `local_interfaces = ${LOOPBACK}`,
     'disable_ipv6 = true',
     'host_lookup =',
@@ -96,6 +99,12 @@ function config(dir: string, port: number, o: RealServerOptions): string {
     'daemon_startup_retries = 0',
     'acl_smtp_rcpt = accept_all',
   ];
+  // RFC 8314 §3.3: TLS from the first byte on the second port.
+  if (implicitPort !== undefined) lines.push(`tls_on_connect_ports = ${implicitPort}`);
+  // No MAIL in clear text: 530 (RFC 3207 §4) until STARTTLS.
+  if (o.tls && o.tlsRequired) lines.push('acl_smtp_mail = require_tls');
+  // Exim here is built with GnuTLS: its priority string caps the version.
+  if (o.tls && o.tlsMaxVersion === 'TLSv1.2') lines.push('tls_require_ciphers = NORMAL:-VERS-TLS1.3');
   if (o.messageSizeLimit !== undefined) lines.push(`message_size_limit = ${o.messageSizeLimit}`);
   if (o.maxSessions !== undefined) lines.push(`smtp_accept_max = ${o.maxSessions}`);
   if (o.maxPerAddress !== undefined) lines.push(`smtp_accept_max_per_host = ${o.maxPerAddress}`);
@@ -103,7 +112,10 @@ function config(dir: string, port: number, o: RealServerOptions): string {
   // Exim 4.96 offers STARTTLS by default (with a certificate it makes up): say so either way.
   if (o.tls) lines.push(`tls_certificate = ${dir}/cert.pem`, `tls_privatekey = ${dir}/key.pem`, 'tls_advertise_hosts = *');
   else lines.push('tls_advertise_hosts =');
-  lines.push('', 'begin acl', '', 'accept_all:', '  accept', '', 'begin routers', '', 'begin transports', '');
+  lines.push('', 'begin acl', '', 'accept_all:', '  accept', '');
+  if (o.tls && o.tlsRequired)
+    lines.push('require_tls:', '  deny !encrypted = *', '    message = 530 5.7.0 Must issue a STARTTLS command first', '  accept', '');
+  lines.push('begin routers', '', 'begin transports', '');
   return lines.join('\n');
 }
 
@@ -149,6 +161,12 @@ export async function readEximSpool(input: string): Promise<Buffer[]> {
   return messages;
 }
 
+/** The handle's `tls`: STARTTLS on `port`, and the implicit listener when one was asked for. */
+function tlsHandle(options: RealServerOptions, port: number, implicitPort: number | undefined) {
+  const tls = tlsOffered(options, port, implicitPort);
+  return tls ? { tls } : {};
+}
+
 /** Makes an Exim launcher (the default one is `eximLauncher`; tests point one at a missing binary). */
 export function createEximLauncher(where: EximLauncherOptions = {}): ProcessLauncher {
   const binary = where.binary ?? 'exim4';
@@ -166,6 +184,7 @@ export function createEximLauncher(where: EximLauncherOptions = {}): ProcessLaun
       if (!path) throw new ServerNotInstalled('exim', INSTALL);
       const exim = await eximAccount();
       const port = options.port || (await freePort());
+      const implicitPort = options.tls && options.tlsImplicit ? await freePort() : undefined;
       const launched = await launchServer({
         name: 'exim',
         prefix: 'wireprobe-exim-',
@@ -177,11 +196,11 @@ export function createEximLauncher(where: EximLauncherOptions = {}): ProcessLaun
             await chown(join(dir, sub), exim.uid, exim.gid);
           }
           if (options.tls) {
-            const files = await writeLocalhostCertificate(dir);
+            const files = await writeLocalhostCertificate(dir, options.tlsCertificate);
             for (const file of [files.certFile, files.keyFile]) await chown(file, exim.uid, exim.gid);
           }
           const file = join(dir, 'exim.conf');
-          await writeFile(file, config(dir, port, options), { mode: 0o644 });
+          await writeFile(file, config(dir, port, options, implicitPort), { mode: 0o644 });
           return { command: path, args: ['-C', file, '-bdf'], logs: [join(dir, 'log', 'mainlog'), join(dir, 'log', 'paniclog')] };
         },
       });
@@ -192,6 +211,7 @@ export function createEximLauncher(where: EximLauncherOptions = {}): ProcessLaun
         port,
         storage: input,
         messages: () => readEximSpool(input),
+        ...tlsHandle(options, port, implicitPort),
       });
     },
   };

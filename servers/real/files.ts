@@ -27,15 +27,20 @@ export interface CertificateFiles {
   readonly combinedFile: string;
 }
 
-/** Writes a fresh RSA 2048 self-signed localhost certificate, valid 2 days, into `dir` (key files mode 0600). */
-export async function writeLocalhostCertificate(dir: string): Promise<CertificateFiles> {
+/**
+ * Writes a server certificate into `dir` (key files mode 0600): `issued` (PEM, e.g. from the run's private
+ * CA, src/tls/ca.ts `issue()`) when given, else a fresh RSA 2048 self-signed localhost one valid 2 days.
+ */
+export async function writeLocalhostCertificate(dir: string, issued?: { readonly cert: string; readonly key: string }): Promise<CertificateFiles> {
   const notBeforeDate = new Date(Date.now() - 60_000);
-  const pems = await localhostCertificate({
-    keyType: 'rsa',
-    keySize: 2048,
-    notBeforeDate,
-    notAfterDate: new Date(notBeforeDate.getTime() + 2 * 86_400_000),
-  });
+  const pems = issued
+    ? { cert: issued.cert, private: issued.key }
+    : await localhostCertificate({
+        keyType: 'rsa',
+        keySize: 2048,
+        notBeforeDate,
+        notAfterDate: new Date(notBeforeDate.getTime() + 2 * 86_400_000),
+      });
   const files = { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem'), combinedFile: join(dir, 'combined.pem') };
   await writeFile(files.certFile, pems.cert, { mode: 0o644 });
   await writeFile(files.keyFile, pems.private, { mode: 0o600 });

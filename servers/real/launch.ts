@@ -50,6 +50,8 @@ export async function launchServer(spec: {
   readonly port: number;
   readonly prepare: (dir: string) => Promise<ServerCommand>;
   readonly spawn?: SpawnOptions;
+  /** The port speaks TLS from the first byte (implicit FTPS): the greeting is awaited over TLS. */
+  readonly implicitTls?: boolean;
 }): Promise<Launched> {
   const dir = await makePrivateDir(spec.prefix);
   let server: ServerProcess | undefined;
@@ -64,7 +66,7 @@ export async function launchServer(spec: {
     const command = await spec.prepare(dir);
     logs = command.logs ?? [];
     server = await spawnServer(command.command, command.args, { cwd: dir, ...spec.spawn });
-    const greeting = await awaitBanner(server, spec.port, { name: spec.name });
+    const greeting = await awaitBanner(server, spec.port, { name: spec.name, implicitTls: spec.implicitTls === true });
     let closing: Promise<void> | undefined;
     return { dir, server, greeting, close: () => (closing ??= close(true)) };
   } catch (error) {
@@ -78,9 +80,9 @@ export async function launchServer(spec: {
 /** Builds the handle of a launched server (protocol-neutral: `login`, `read`, `messages` as the launcher gives). */
 export function serverHandle(
   launched: Launched,
-  fields: Pick<RealServerHandle, 'name' | 'protocol' | 'port' | 'storage' | 'login' | 'read' | 'put' | 'messages' | 'overridden'>,
+  fields: Pick<RealServerHandle, 'name' | 'protocol' | 'port' | 'storage' | 'login' | 'read' | 'put' | 'messages' | 'overridden' | 'tls'>,
 ): LaunchedServer {
-  const { login, read, put, messages, overridden, ...rest } = fields;
+  const { login, read, put, messages, overridden, tls, ...rest } = fields;
   return {
     ...rest,
     host: LOOPBACK,
@@ -90,6 +92,7 @@ export function serverHandle(
     ...(put ? { put } : {}),
     ...(messages ? { messages } : {}),
     ...(overridden ? { overridden } : {}),
+    ...(tls ? { tls } : {}),
     pid: launched.server.pid,
     processes: () => launched.server.processes(),
     close: () => launched.close(),

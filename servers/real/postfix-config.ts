@@ -4,7 +4,7 @@
  * (user-config-postfix.ts).
  */
 import { join } from 'node:path';
-import { LOOPBACK } from './common.js';
+import { certificateKeyType, LOOPBACK } from './common.js';
 import type { RealServerOptions } from './types.js';
 import { mergeMainCf } from './user-config-postfix.js';
 import { type Machine, type Merged, THIS_MACHINE } from './user-config.js';
@@ -65,11 +65,15 @@ function settings(dir: string, options: RealServerOptions): Array<readonly [stri
     list.push(['smtpd_client_connection_count_limit', String(options.maxPerAddress), 'knob'], ['smtpd_client_event_limit_exceptions', '', 'knob']);
   }
   if (options.tls) {
+    // An EC key (the private CA's) goes in smtpd_tls_chain_files (Postfix >= 3.4, any algorithm), key first.
+    const ec = certificateKeyType(options) === 'ec';
     list.push(
-      ['smtpd_tls_cert_file', `${dir}/cert.pem`, 'knob'],
-      ['smtpd_tls_key_file', `${dir}/key.pem`, 'knob'],
-      ['smtpd_tls_security_level', 'may', 'knob'],
+      ...(ec
+        ? [['smtpd_tls_chain_files', `${dir}/key.pem, ${dir}/cert.pem`, 'knob'] as const]
+        : [['smtpd_tls_cert_file', `${dir}/cert.pem`, 'knob'] as const, ['smtpd_tls_key_file', `${dir}/key.pem`, 'knob'] as const]),
+      ['smtpd_tls_security_level', options.tlsRequired ? 'encrypt' : 'may', 'knob'],
     );
+    if (options.tlsMaxVersion === 'TLSv1.2') list.push(['smtpd_tls_protocols', '>=TLSv1, <=TLSv1.2', 'knob']);
   }
   return list;
 }
@@ -99,12 +103,16 @@ export function mainCf(
 
 /**
  * master.cf: chroot `n` on every line (no jail to populate), the inet smtpd with maxproc = maxSessions
- * ('-': default_process_limit, 100). At the process limit Postfix does not answer at all: the next
+ * ('-': default_process_limit, 100), and with `implicitPort` a second smtpd there in wrapper mode. At the process limit Postfix does not answer at all: the next
  * client waits in the listen backlog, without a greeting, until an smtpd is free.
  */
-export function masterCf(port: number, options: RealServerOptions): string {
+export function masterCf(port: number, options: RealServerOptions, implicitPort?: number): string {
   return [
     `${LOOPBACK}:${port} inet n - n - ${options.maxSessions ?? '-'} smtpd`,
+    // RFC 8314 §3.3 submission over implicit TLS ("smtps"): the handshake first, TLS required.
+    ...(implicitPort === undefined
+      ? []
+      : [`${LOOPBACK}:${implicitPort} inet n - n - ${options.maxSessions ?? '-'} smtpd -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt`]),
     'pickup unix n - n 60 1 pickup',
     'cleanup unix n - n - 0 cleanup',
     'qmgr unix n - n 300 1 qmgr',

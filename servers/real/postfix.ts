@@ -31,6 +31,8 @@ import {
   tail,
   untilPortFree,
   writeLocalhostCertificate,
+  tlsOffered,
+  tlsUnsupported,
   type LaunchedServer,
   type ProcessLauncher,
   type ServerProcess,
@@ -64,7 +66,8 @@ function unsupported(options: RealServerOptions): string | undefined {
     notWhole(options.idleTimeoutMs, 1000, 'postfix smtpd_timeout') ??
     (['pasvRange', 'pasvAddress', 'dataTimeoutMs', 'active'] as const)
       .filter((knob) => options[knob] !== undefined)
-      .map((knob) => `${knob} is an FTP knob; Postfix is an SMTP server`)[0]
+      .map((knob) => `${knob} is an FTP knob; Postfix is an SMTP server`)[0] ??
+    tlsUnsupported('postfix', options, { implicit: 'extra-port', reuse: 'n/a' })
   );
 }
 
@@ -244,6 +247,7 @@ export function createPostfixLauncher(where: PostfixLauncherOptions = {}): Proce
       if (process.getuid?.() !== 0) throw new Error('postfix: starting it needs root (its daemons switch to the postfix user)');
 
       const port = options.port || (await freePort());
+      const implicitPort = options.tls && options.tlsImplicit ? await freePort() : undefined;
       const dir = await makePrivateDir('wireprobe-postfix-');
       let server: ServerProcess | undefined;
       let listened = false;
@@ -261,9 +265,9 @@ export function createPostfixLauncher(where: PostfixLauncherOptions = {}): Proce
         const maildir = await makeMaildir(dir);
         const userText = options.configFile === undefined ? undefined : await readFile(options.configFile, 'utf8');
         const main = mainCf(dir, options, where.mainCf, userText);
-        if (main.usesCertificate) await writeLocalhostCertificate(dir);
+        if (main.usesCertificate) await writeLocalhostCertificate(dir, options.tlsCertificate);
         await writeFile(join(dir, 'etc', 'main.cf'), main.text);
-        await writeFile(join(dir, 'etc', 'master.cf'), masterCf(port, options));
+        await writeFile(join(dir, 'etc', 'master.cf'), masterCf(port, options, implicitPort));
         // Postfix re-reads main.cf every 300 ms while it is less than a second old ("to let it cool
         // down"): ~2 s per Postfix command for a config written just now. Date both files back a minute.
         const past = new Date(Date.now() - 60_000);
@@ -273,6 +277,7 @@ export function createPostfixLauncher(where: PostfixLauncherOptions = {}): Proce
         await awaitGreeting(server, port);
         listened = true;
         const running = server;
+        const tls = tlsOffered(options, port, implicitPort);
         let closing: Promise<void> | undefined;
         return {
           name: 'postfix',
@@ -282,6 +287,7 @@ export function createPostfixLauncher(where: PostfixLauncherOptions = {}): Proce
           url: `smtp://${LOOPBACK}:${port}`,
           storage: maildir,
           ...(userText === undefined ? {} : { overridden: main.overridden }),
+          ...(tls ? { tls } : {}),
           messages: () => readMaildir(maildir),
           settle: () => queueDrained(join(dir, 'spool')),
           pid: running.pid,

@@ -39,6 +39,9 @@ import {
   serverHandle,
   sha512Crypt,
   writeLocalhostCertificate,
+  certificateKeyType,
+  tlsOffered,
+  tlsUnsupported,
   type ProcessLauncher,
 } from './common.js';
 import { SERVERS_ROOT, ServerNotInstalled, type RealServerOptions } from './types.js';
@@ -68,7 +71,8 @@ function unsupported(options: RealServerOptions): string | undefined {
     invalidOptions(options) ??
     notWhole(options.idleTimeoutMs, 1000, 'proftpd TimeoutIdle') ??
     notWhole(options.dataTimeoutMs, 1000, 'proftpd TimeoutStalled') ??
-    (options.messageSizeLimit !== undefined ? 'messageSizeLimit is an SMTP knob; proftpd is not told one here' : undefined)
+    (options.messageSizeLimit !== undefined ? 'messageSizeLimit is an SMTP knob; proftpd is not told one here' : undefined) ??
+    tlsUnsupported('proftpd', options, { implicit: 'instead', reuse: 'both' })
   );
 }
 
@@ -94,16 +98,24 @@ function config(dir: string, port: number, range: readonly [number, number], o: 
     'DefaultRoot ~\nAllowOverwrite on\nAllowStoreRestart on\n',
     o.active === 'off' ? '<Limit PORT EPRT>\n  DenyAll\n</Limit>\n' : '',
     `<IfModule mod_dso.c>\n  ModulePath ${modules}\n${o.tls ? '  LoadModule mod_tls.c\n' : ''}</IfModule>\n`,
-    o.tls ? tlsBlock(dir) : '',
+    o.tls ? tlsBlock(dir, o) : '',
   ].join('');
 }
 
-/** AUTH TLS with the launcher's localhost certificate in `dir`. */
-function tlsBlock(dir: string): string {
+/**
+ * AUTH TLS (or implicit TLS: `TLSOptions UseImplicitSSL`) with the launcher's certificate in `dir`: the
+ * private CA's EC key goes in TLSECCertificateFile (mod_tls refuses it as an RSA one). Session reuse on
+ * data connections is not required unless `tlsSessionReuse` (mod_tls requires it by default).
+ */
+function tlsBlock(dir: string, o: RealServerOptions): string {
+  const kind = certificateKeyType(o) === 'ec' ? 'EC' : 'RSA';
+  const options = [...(o.tlsSessionReuse === true ? [] : ['NoSessionReuseRequired']), ...(o.tlsImplicit ? ['UseImplicitSSL'] : [])];
   return [
-    '<IfModule mod_tls.c>\n  TLSEngine on\n  TLSProtocol TLSv1.2 TLSv1.3\n',
-    `  TLSRSACertificateFile ${join(dir, 'cert.pem')}\n  TLSRSACertificateKeyFile ${join(dir, 'key.pem')}\n`,
-    `  TLSRequired off\n  TLSOptions NoSessionReuseRequired\n  TLSLog ${join(dir, 'tls.log')}\n</IfModule>\n`,
+    `<IfModule mod_tls.c>\n  TLSEngine on\n  TLSProtocol ${o.tlsMaxVersion === 'TLSv1.2' ? 'TLSv1.2' : 'TLSv1.2 TLSv1.3'}\n`,
+    `  TLS${kind}CertificateFile ${join(dir, 'cert.pem')}\n  TLS${kind}CertificateKeyFile ${join(dir, 'key.pem')}\n`,
+    `  TLSRequired ${o.tlsRequired ? 'on' : 'off'}\n`,
+    options.length > 0 ? `  TLSOptions ${options.join(' ')}\n` : '',
+    `  TLSLog ${join(dir, 'tls.log')}\n</IfModule>\n`,
   ].join('');
 }
 
@@ -155,7 +167,7 @@ function userConfig(userText: string, dir: string, port: number, range: readonly
       tail: [
         o.active === 'off' ? '<Limit PORT EPRT>\n  DenyAll\n</Limit>\n' : '',
         o.tls && !loadsTls ? '<IfModule mod_dso.c>\n  LoadModule mod_tls.c\n</IfModule>\n' : '',
-        o.tls ? tlsBlock(dir) : '',
+        o.tls ? tlsBlock(dir, o) : '',
       ].join(''),
       modules,
       dir,
@@ -163,6 +175,12 @@ function userConfig(userText: string, dir: string, port: number, range: readonly
     },
     THIS_MACHINE,
   );
+}
+
+/** The handle's `tls`: UseImplicitSSL turns the one port implicit; reuse required only when asked. */
+function tlsHandle(options: RealServerOptions, port: number) {
+  const tls = tlsOffered(options, port, options.tlsImplicit ? port : undefined, options.tlsSessionReuse === true);
+  return tls ? { tls } : {};
 }
 
 /** Makes a proftpd launcher (the default one is `proftpdLauncher`; tests point one at a missing binary). */
@@ -199,6 +217,7 @@ export function createProftpdLauncher(where: ProftpdLauncherOptions = {}): Proce
         name: 'proftpd',
         prefix: 'wireprobe-proftpd-',
         port,
+        implicitTls: options.tls === true && options.tlsImplicit === true,
         spawn: { isolate: where.isolate ?? 'auto', init: 'shell' }, // the server never inherits orphans (common.ts)
         prepare: async (dir) => {
           await chown(dir, 0, owner.gid);
@@ -215,7 +234,7 @@ export function createProftpdLauncher(where: ProftpdLauncherOptions = {}): Proce
             ({ text, overridden } = merged);
             certificate ||= merged.usesCertificate;
           }
-          if (certificate) await writeLocalhostCertificate(dir);
+          if (certificate) await writeLocalhostCertificate(dir, options.tlsCertificate);
           const file = join(dir, 'proftpd.conf');
           await writeFile(file, text, { mode: 0o600 });
           return { command: path, args: ['-n', '-q', '-c', file], logs: [join(dir, 'system.log')] };
@@ -231,6 +250,7 @@ export function createProftpdLauncher(where: ProftpdLauncherOptions = {}): Proce
         read: (remote) => readUnder(home, remote),
         put: (remote, data) => writeUnder(home, remote, data),
         ...(overridden ? { overridden } : {}),
+        ...tlsHandle(options, port),
       });
     },
   };

@@ -39,6 +39,9 @@ import {
   serverHandle,
   sha512Crypt,
   writeLocalhostCertificate,
+  openSslMaxVersionConf,
+  tlsOffered,
+  tlsUnsupported,
   type ProcessLauncher,
 } from './common.js';
 import { SERVERS_ROOT, ServerNotInstalled, type RealServerOptions } from './types.js';
@@ -70,7 +73,8 @@ function unsupported(options: RealServerOptions): string | undefined {
       ? `pure-ftpd has one timeout (-I, whole minutes) for idle control and stalled data connections: dataTimeoutMs must equal the idle timeout (${idle} ms), got ${options.dataTimeoutMs}`
       : undefined) ??
     (options.active === 'off' ? 'pure-ftpd cannot refuse PORT/EPRT and keep passive mode (its -N is the reverse: active only)' : undefined) ??
-    (options.messageSizeLimit !== undefined ? 'messageSizeLimit is an SMTP knob; pure-ftpd has no upload size limit' : undefined)
+    (options.messageSizeLimit !== undefined ? 'messageSizeLimit is an SMTP knob; pure-ftpd has no upload size limit' : undefined) ??
+    tlsUnsupported('pure-ftpd', options, { implicit: 'none', reuse: 'never' })
   );
 }
 
@@ -82,8 +86,15 @@ function flags(dir: string, port: number, range: readonly [number, number], o: R
   if (o.maxPerAddress !== undefined) args.push('-C', String(o.maxPerAddress));
   if (o.idleTimeoutMs !== undefined) args.push('-I', String(o.idleTimeoutMs / 60_000));
   else if (o.dataTimeoutMs !== undefined) args.push('-I', String(o.dataTimeoutMs / 60_000));
-  if (o.tls) args.push('-Y', '1', '-2', join(dir, 'combined.pem'));
+  // -Y 1: TLS optional; -Y 2: required for login (and PROT P accepted); -2: the certificate file (cert then key).
+  if (o.tls) args.push('-Y', o.tlsRequired ? '2' : '1', '-2', join(dir, 'combined.pem'));
   return args;
+}
+
+/** The handle's `tls`: AUTH TLS only (no implicit mode), session reuse never required. */
+function tlsHandle(options: RealServerOptions, port: number) {
+  const tls = tlsOffered(options, port, undefined, false);
+  return tls ? { tls } : {};
 }
 
 /** Makes a pure-ftpd launcher (the default one is `pureFtpdLauncher`; tests point one at a missing binary). */
@@ -122,7 +133,12 @@ export function createPureFtpdLauncher(where: PureFtpdLauncherOptions = {}): Pro
           const line = `${USER}:${await sha512Crypt(password)}:${owner.uid}:${owner.gid}::${home}/./::::::::::::\n`;
           await writeFile(join(dir, 'passwd'), line, { mode: 0o600 });
           await runHelper(paths.purePw, ['mkdb', join(dir, 'pureftpd.pdb'), '-f', join(dir, 'passwd')]);
-          if (options.tls) await writeLocalhostCertificate(dir);
+          if (options.tls) await writeLocalhostCertificate(dir, options.tlsCertificate);
+          if (options.tls && options.tlsMaxVersion) {
+            // No protocol flag of its own: OpenSSL's config, through the environment.
+            await writeFile(join(dir, 'openssl.cnf'), openSslMaxVersionConf(options.tlsMaxVersion));
+            return { command: '/usr/bin/env', args: [`OPENSSL_CONF=${join(dir, 'openssl.cnf')}`, paths.server, ...flags(dir, port, range, options)] };
+          }
           return { command: paths.server, args: flags(dir, port, range, options) };
         },
       });
@@ -135,6 +151,7 @@ export function createPureFtpdLauncher(where: PureFtpdLauncherOptions = {}): Pro
         login: { user: USER, password, dir: '/' },
         read: (remote) => readUnder(home, remote),
         put: (remote, data) => writeUnder(home, remote, data),
+        ...tlsHandle(options, port),
       });
     },
   };

@@ -33,6 +33,37 @@ export interface RealServerOptions {
   /** STARTTLS (SMTP) or AUTH TLS (FTP) offered, with a certificate generated for localhost. */
   readonly tls?: boolean;
   /**
+   * With `tls`: the certificate and key (PEM) the server presents, e.g. issued by the run's private CA
+   * (src/tls/ca.ts `issue()`), so that verifying clients trust it; absent: a fresh self-signed one.
+   */
+  readonly tlsCertificate?: { readonly cert: string; readonly key: string };
+  /**
+   * With `tls`: implicit TLS, the handshake first (RFC 8314 §3.3 for SMTP; FTPS on connect, port 990
+   * style). Postfix and Exim: a second listener, `handle.tls.implicitPort`, STARTTLS staying on the main
+   * port. vsftpd and proftpd: the main port itself becomes implicit (one or the other per instance).
+   * pure-ftpd has no implicit mode (unsupported). Default false.
+   */
+  readonly tlsImplicit?: boolean;
+  /**
+   * With `tls`: TLS required, no login or data in clear text (vsftpd force_anon_logins_ssl and
+   * force_anon_data_ssl, pure-ftpd -Y 2, proftpd TLSRequired on, Postfix smtpd_tls_security_level=encrypt,
+   * Exim a MAIL ACL `deny !encrypted = *`). Default false: TLS optional.
+   */
+  readonly tlsRequired?: boolean;
+  /**
+   * FTP with `tls`: whether a data connection must resume the control connection's TLS session
+   * (vsftpd require_ssl_reuse; proftpd without `TLSOptions NoSessionReuseRequired`). Absent: vsftpd's
+   * own default (required), proftpd not required (as this launcher always ran it). pure-ftpd never
+   * requires it (true is unsupported).
+   */
+  readonly tlsSessionReuse?: boolean;
+  /**
+   * With `tls`: the newest TLS version the server negotiates; absent: its own (TLS 1.3 here). `TLSv1.2`
+   * exists because vsftpd 3.0.3 over TLS 1.3 ends uploads with `426 Failure reading network stream`
+   * about half the time (curl and lftp alike, measured here): a verdict must not hang on that race.
+   */
+  readonly tlsMaxVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /**
    * The user's own config file (main.cf, vsftpd.conf, proftpd.conf) to run instead of the stock one:
    * kept but for what a private instance on loopback must own, each change in `handle.overridden`.
    */
@@ -68,8 +99,22 @@ export interface RealServerHandle {
   messages?(): Promise<Buffer[]>;
   /** With a user's config file: every setting of the user's that this instance runs with another value. */
   readonly overridden?: readonly Overridden[];
+  /** The TLS it offers (started with `tls`); absent: none asked for. */
+  readonly tls?: RealServerTls;
   /** Stops the server: process group killed (or `postfix stop`), waited for, temporary directory removed. Idempotent. */
   close(): Promise<void>;
+}
+
+/** The TLS a running real server offers, as its launcher configured it. */
+export interface RealServerTls {
+  /** STARTTLS (SMTP, RFC 3207) or AUTH TLS (FTP, RFC 4217) on `port`. */
+  readonly explicit: boolean;
+  /** A port where TLS starts at connect (implicit); the main port for vsftpd and proftpd with `tlsImplicit`. */
+  readonly implicitPort?: number;
+  /** Login and data in clear text are refused (`tlsRequired`). */
+  readonly required: boolean;
+  /** FTP: a data connection must resume the control connection's TLS session; absent for SMTP. */
+  readonly requireReuse?: boolean;
 }
 
 /** One real server: how to tell whether it is here, what it cannot do, how to start it. */

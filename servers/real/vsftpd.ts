@@ -41,6 +41,10 @@ import {
   runHelper,
   serverHandle,
   writeLocalhostCertificate,
+  certificateKeyType,
+  openSslMaxVersionConf,
+  tlsOffered,
+  tlsUnsupported,
   type Account,
   type ProcessLauncher,
 } from './common.js';
@@ -73,7 +77,8 @@ function unsupported(options: RealServerOptions): string | undefined {
     invalidOptions(options) ??
     notWhole(options.idleTimeoutMs, 1000, 'vsftpd idle_session_timeout') ??
     notWhole(options.dataTimeoutMs, 1000, 'vsftpd data_connection_timeout') ??
-    (options.messageSizeLimit !== undefined ? 'messageSizeLimit is an SMTP knob; vsftpd has no upload size limit' : undefined)
+    (options.messageSizeLimit !== undefined ? 'messageSizeLimit is an SMTP knob; vsftpd has no upload size limit' : undefined) ??
+    tlsUnsupported('vsftpd', options, { implicit: 'instead', reuse: 'both' })
   );
 }
 
@@ -122,8 +127,12 @@ function config(dir: string, port: number, range: readonly [number, number], o: 
     rsa_cert_file: tls ? join(dir, 'cert.pem') : undefined,
     rsa_private_key_file: tls ? join(dir, 'key.pem') : undefined,
     allow_anon_ssl: tls ? 'YES' : undefined,
-    force_anon_logins_ssl: tls ? 'NO' : undefined,
-    force_anon_data_ssl: tls ? 'NO' : undefined,
+    force_anon_logins_ssl: tls ? (o.tlsRequired ? 'YES' : 'NO') : undefined,
+    force_anon_data_ssl: tls ? (o.tlsRequired ? 'YES' : 'NO') : undefined,
+    // vsftpd 3.0.3's default list is one RSA suite: an EC key from the private CA needs others for TLS 1.2.
+    ssl_ciphers: tls && certificateKeyType(o) === 'ec' ? 'HIGH' : undefined,
+    implicit_ssl: tls && o.tlsImplicit ? 'YES' : undefined,
+    require_ssl_reuse: tls && o.tlsSessionReuse !== undefined ? (o.tlsSessionReuse ? 'YES' : 'NO') : undefined,
   };
   return lines;
 }
@@ -147,6 +156,7 @@ function userConfig(userText: string, dir: string, port: number, range: readonly
   const knobs = pick([
     ...['max_clients', 'max_per_ip', 'idle_session_timeout', 'data_connection_timeout', 'async_abor_enable', 'ssl_enable', 'allow_anon_ssl'],
     ...(tls ? ['rsa_cert_file', 'rsa_private_key_file', 'force_anon_logins_ssl', 'force_anon_data_ssl'] : []),
+    ...['ssl_ciphers', 'implicit_ssl', 'require_ssl_reuse'],
     ...(o.active === undefined ? [] : ['port_enable']),
   ]);
   return mergeVsftpdConf(
@@ -168,6 +178,15 @@ function userConfig(userText: string, dir: string, port: number, range: readonly
     },
     THIS_MACHINE,
   );
+}
+
+/**
+ * The handle's `tls`: implicit_ssl turns the one port implicit; require_ssl_reuse defaults to YES in
+ * vsftpd (man vsftpd.conf), so only an explicit `tlsSessionReuse: false` lifts it.
+ */
+function tlsHandle(options: RealServerOptions, port: number) {
+  const tls = tlsOffered(options, port, options.tlsImplicit ? port : undefined, options.tlsSessionReuse !== false);
+  return tls ? { tls } : {};
 }
 
 /** Makes a vsftpd launcher (the default one is `vsftpdLauncher`; tests point one at a missing binary). */
@@ -194,6 +213,7 @@ export function createVsftpdLauncher(where: VsftpdLauncherOptions = {}): Process
         name: 'vsftpd',
         prefix: 'wireprobe-vsftpd-',
         port,
+        implicitTls: options.tls === true && options.tlsImplicit === true,
         spawn: { isolate: where.isolate ?? 'auto', init: 'shell' }, // vsftpd crashes reaping an orphan as init (common.ts)
         prepare: async (dir) => {
           await mkdir(join(dir, 'anon', 'pub'), { recursive: true });
@@ -209,12 +229,18 @@ export function createVsftpdLauncher(where: VsftpdLauncherOptions = {}): Process
             text = merged.text;
             if (merged.usesCertificate && !tls) await writeLocalhostCertificate(dir);
           } else text = configText(config(dir, port, range, options, tls, asyncAbort));
-          if (tls) await writeLocalhostCertificate(dir);
+          if (tls) await writeLocalhostCertificate(dir, options.tlsCertificate);
           const file = join(dir, 'vsftpd.conf');
           await writeFile(file, text, { mode: 0o600 });
           // vsftpd writes its fatal `500 OOPS: ...` to fd 0 (the control connection under inetd):
           // point fd 0 at stderr so that a failed start says why.
-          return { command: '/bin/sh', args: ['-c', 'exec "$0" "$@" 0>&2', path, file], logs: [join(dir, 'vsftpd.log')] };
+          // vsftpd 3.0.3 has no protocol setting: a TLS cap is OpenSSL's own config, through the environment.
+          const env: string[] = [];
+          if (tls && options.tlsMaxVersion) {
+            await writeFile(join(dir, 'openssl.cnf'), openSslMaxVersionConf(options.tlsMaxVersion));
+            env.push('/usr/bin/env', `OPENSSL_CONF=${join(dir, 'openssl.cnf')}`);
+          }
+          return { command: '/bin/sh', args: ['-c', 'exec "$0" "$@" 0>&2', ...env, path, file], logs: [join(dir, 'vsftpd.log')] };
         },
       });
       const root = join(launched.dir, 'anon');
@@ -227,6 +253,7 @@ export function createVsftpdLauncher(where: VsftpdLauncherOptions = {}): Process
         read: (remote) => readUnder(root, remote),
         put: (remote, data) => writeUnder(root, remote, data),
         ...(overridden ? { overridden } : {}),
+        ...tlsHandle(options, port),
       });
     },
   };

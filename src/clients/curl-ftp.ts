@@ -15,11 +15,15 @@
  * --speed-time` for a stalled transfer. curl has no per-read timeout and the CLI does not expose
  * CURLOPT_ACCEPTTIMEOUT_MS: in active mode it waits 60 s (its default) for the server to connect back,
  * then exits 12. No `--max-time`: past the runner's deadline the process group is killed (`hung`).
+ *
+ * TLS (FtpJob.tls): see curlFtpTlsArgs. curl resumes the control connection's TLS session on every data
+ * connection (measured against vsftpd's require_ssl_reuse=YES: accepted).
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { digestFile } from '../util/digest.js';
 import { curlTimeoutArgs } from './curl.js';
+import { ftpTls } from './ftp-tls.js';
 import { exitReport, inTempDir, resumingOnce, runProcess, type ProcessRun } from './process.js';
 import type { ClientReport, ExitMeaning, FtpClientAdapter, FtpJob, FtpMode } from './types.js';
 
@@ -39,14 +43,25 @@ export interface CurlFtpFiles {
  * The URL for an absolute path: `%2F` keeps the path absolute (RFC 1738 §3.2.2), and with
  * `--ftp-method nocwd` curl sends it whole (`STOR /dir/f`) instead of CWD per segment.
  */
-export function curlFtpUrl(job: Pick<FtpJob, 'host' | 'port' | 'path'>): string {
+export function curlFtpUrl(job: Pick<FtpJob, 'host' | 'port' | 'path' | 'tls'>): string {
   const host = job.host.includes(':') ? `[${job.host}]` : job.host;
   const path = job.path
     .split('/')
     .filter((s) => s !== '')
     .map(encodeURIComponent)
     .join('/');
-  return `ftp://${host}:${job.port}/%2F${path}`;
+  return `${ftpTls(job).implicit ? 'ftps' : 'ftp'}://${host}:${job.port}/%2F${path}`;
+}
+
+/**
+ * TLS: `--ssl-reqd` makes curl fail (exit 64) rather than go on in clear text when AUTH TLS is refused,
+ * and protects the data connections (PROT P); `ftps://` (in the URL) is implicit TLS. Verifying: against
+ * `--cacert` when the job has a CA, else the system's; not verifying: `--insecure`.
+ */
+export function curlFtpTlsArgs(job: Pick<FtpJob, 'tls' | 'ca'>): string[] {
+  const tls = ftpTls(job);
+  if (!tls.on) return [];
+  return ['--ssl-reqd', ...(tls.verify ? (job.ca ? ['--cacert', job.ca] : []) : ['--insecure'])];
 }
 
 /** curl's arguments for one attempt; `resume` adds `-C -` (SIZE, then APPE from the server's size). */
@@ -62,6 +77,7 @@ export function curlFtpArgs(job: FtpJob, files: CurlFtpFiles, resume: boolean): 
     'nocwd',
     ...(job.source ? ['--interface', job.source] : []),
     ...MODE_ARGS[job.mode],
+    ...curlFtpTlsArgs(job),
     ...(resume ? ['--continue-at', '-'] : []),
     ...(job.direction === 'upload' ? ['--upload-file', '-'] : ['--output', files.output]),
     curlFtpUrl(job),
@@ -99,9 +115,12 @@ const EXITS: Readonly<Record<number, readonly [ExitMeaning, string]>> = {
   28: ['timeout', 'timeout'],
   30: ['reply', 'PORT/EPRT failed'],
   31: ['reply', 'REST failed'],
+  35: ['ended', 'TLS handshake failed'],
   52: ['wire', 'empty reply'],
   55: ['wire', 'send failure'],
   56: ['wire', 'receive failure'],
+  60: ['ended', 'server certificate not trusted'],
+  64: ['ended', 'TLS required (--ssl-reqd) but AUTH TLS refused'],
   67: ['reply', 'login denied'],
   78: ['reply', 'remote file not found'],
 };

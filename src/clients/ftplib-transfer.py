@@ -9,6 +9,12 @@ POLICY: once, or resume: after a failed upload, one more session sends TYPE I an
 offset + STOR of the rest (a failure reply counts as 0: no file, or no SIZE; then a plain STOR).
 The password comes from the environment, never the command line (ps shows arguments). With
 WIREPROBE_FTP_SOURCE every connection is made from that local address (FTP's source_address).
+TLS: WIREPROBE_FTP_TLS=explicit (FTP_TLS: AUTH TLS, then PBSZ 0 and PROT P) or implicit (the same
+class, the control socket wrapped before the greeting); WIREPROBE_FTP_VERIFY=1 verifies the certificate
+against WIREPROBE_FTP_CA (a PEM file) or the system's CAs; else no verification (FTP_TLS's own default).
+ftplib does not resume the control connection's TLS session on data connections (a server that
+requires it answers 522 after 150): when a TLS error ends a transfer, that pending reply is read and
+reported as the failure's code.
 """
 import errno
 import ftplib
@@ -16,16 +22,57 @@ import io
 import json
 import os
 import socket
+import ssl
 import sys
 
 PASSWORD_ENV = "WIREPROBE_FTP_PASSWORD"
 SOURCE_ENV = "WIREPROBE_FTP_SOURCE"
+TLS_ENV = "WIREPROBE_FTP_TLS"
+VERIFY_ENV = "WIREPROBE_FTP_VERIFY"
+CA_ENV = "WIREPROBE_FTP_CA"
+
+
+class ImplicitFTP_TLS(ftplib.FTP_TLS):
+    """FTP_TLS whose control socket is wrapped as soon as it is connected (implicit FTPS): ftplib has no such mode."""
+
+    _sock = None
+
+    @property
+    def sock(self):
+        return self._sock
+
+    @sock.setter
+    def sock(self, value):
+        if value is not None and not isinstance(value, ssl.SSLSocket):
+            value = self.context.wrap_socket(value, server_hostname=self.host)
+        self._sock = value
+
+
+def tls_context():
+    """The SSL context the environment asks for: verifying (the CA file, or the system's CAs), or not."""
+    if os.environ.get(VERIFY_ENV) == "1":
+        return ssl.create_default_context(cafile=os.environ.get(CA_ENV) or None)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def new_client(timeout, source):
+    """FTP, FTP_TLS or ImplicitFTP_TLS, as WIREPROBE_FTP_TLS says."""
+    mode = os.environ.get(TLS_ENV, "none")
+    address = (source, 0) if source else None
+    if mode == "none":
+        return ftplib.FTP(timeout=timeout, source_address=address)
+    kind = ImplicitFTP_TLS if mode == "implicit" else ftplib.FTP_TLS
+    return kind(timeout=timeout, source_address=address, context=tls_context())
 
 
 class Step:
     """The ftplib method a session is in, reported when it fails."""
 
     name = "connect"
+    pending = None  # the failure reply (ftplib.Error) read after a TLS error on a data connection
 
 
 def reply_code(exc):
@@ -39,7 +86,19 @@ def failure(exc, step):
     name = errno.errorcode.get(number) if isinstance(number, int) else None
     if isinstance(exc, (socket.timeout, TimeoutError)):
         name = "ETIMEDOUT"  # a socket timeout has no errno ("timed out")
-    return {"ok": False, "type": type(exc).__name__, "errno": name, "code": reply_code(exc), "step": step.name, "message": str(exc)}
+    code = reply_code(exc) or (reply_code(step.pending) if step.pending else None)
+    message = str(exc) if step.pending is None else "%s (then the server: %s)" % (exc, step.pending)
+    return {"ok": False, "type": type(exc).__name__, "errno": name, "code": code, "step": step.name, "message": message}
+
+
+def pending_reply(client, step):
+    """After a TLS error on a data connection: the server's reply to the transfer (522...), if it sent one."""
+    try:
+        client.getresp()
+    except ftplib.Error as exc:
+        step.pending = exc
+    except Exception:
+        pass
 
 
 def close_quietly(client):
@@ -52,12 +111,16 @@ def close_quietly(client):
 
 def open_session(args, password, step, sessions):
     step.name = "connect"
+    step.pending = None
     source = os.environ.get(SOURCE_ENV)
-    client = ftplib.FTP(timeout=args["timeout"], source_address=(source, 0) if source else None)
+    client = new_client(args["timeout"], source)
     sessions.append(client)  # so a failed session is still closed
     client.connect(args["host"], args["port"])
     step.name = "login"
     client.login(args["user"], password)
+    if isinstance(client, ftplib.FTP_TLS):
+        step.name = "prot_p"
+        client.prot_p()
     client.set_pasv(args["mode"] == "passive")
     return client
 
@@ -74,14 +137,18 @@ def transfer(args, password, data, step, sessions, resume):
         except ftplib.Error:  # a reply (550 no such file, 502...): start over
             size = 0
         offset = size if size <= len(data) else 0
-    if args["direction"] == "upload":
-        step.name = "storbinary"
-        rest = offset if offset else None  # REST n, then STOR (ftplib's transfercmd)
-        reply = client.storbinary("STOR " + args["path"], io.BytesIO(data[offset or 0:]), rest=rest)
-    else:
-        step.name = "retrbinary"
-        with open(args["out"], "wb") as sink:
-            reply = client.retrbinary("RETR " + args["path"], sink.write)
+    try:
+        if args["direction"] == "upload":
+            step.name = "storbinary"
+            rest = offset if offset else None  # REST n, then STOR (ftplib's transfercmd)
+            reply = client.storbinary("STOR " + args["path"], io.BytesIO(data[offset or 0:]), rest=rest)
+        else:
+            step.name = "retrbinary"
+            with open(args["out"], "wb") as sink:
+                reply = client.retrbinary("RETR " + args["path"], sink.write)
+    except ssl.SSLError:
+        pending_reply(client, step)
+        raise
     return client, reply, offset
 
 

@@ -4,10 +4,14 @@
  * is PORT (ftplib uses EPSV/EPRT only over IPv6). The script reports exception type, errno name, reply
  * code and the ftplib method it failed in as JSON; a download is written to a temporary file, hashed (size,
  * SHA-256) and removed. The password goes through the environment, never the command line.
+ * TLS (FtpJob.tls): FTP_TLS with PROT P, or implicit FTPS (ftplibTlsEnv); ftplib never resumes the
+ * control connection's TLS session on a data connection, so a server that requires it (vsftpd's
+ * default require_ssl_reuse=YES) fails every transfer with 522 (reported as the failure's reply code).
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { digestFile } from '../util/digest.js';
+import { ftpTls } from './ftp-tls.js';
 import { inTempDir, runProcess, scriptResult } from './process.js';
 import type { ClientError, ClientReport, FtpClientAdapter, FtpJob } from './types.js';
 
@@ -61,6 +65,19 @@ function describeFirst(first: ScriptFailure): string {
   return `first attempt: ${codes.join(' ')} ${first.message ?? ''}`;
 }
 
+/**
+ * The script's TLS environment: WIREPROBE_FTP_TLS `explicit` (FTP_TLS, AUTH TLS then PROT P) or
+ * `implicit`; WIREPROBE_FTP_VERIFY=1 and WIREPROBE_FTP_CA to verify against the job's CA. No TLS: none set.
+ */
+export function ftplibTlsEnv(job: Pick<FtpJob, 'tls' | 'ca'>): Record<string, string> {
+  const tls = ftpTls(job);
+  if (!tls.on) return {};
+  return {
+    WIREPROBE_FTP_TLS: tls.implicit ? 'implicit' : 'explicit',
+    ...(tls.verify ? { WIREPROBE_FTP_VERIFY: '1', ...(job.ca ? { WIREPROBE_FTP_CA: job.ca } : {}) } : {}),
+  };
+}
+
 async function transfer(job: FtpJob, signal: AbortSignal): Promise<ClientReport> {
   if (job.direction === 'download') return inTempDir('wireprobe-ftplib-', (dir) => once(job, signal, join(dir, 'received')), signal);
   return once(job, signal, '-');
@@ -74,7 +91,7 @@ async function once(job: FtpJob, signal: AbortSignal, out: string): Promise<Clie
   const run = await runProcess('python3', args, {
     ...(download ? {} : { stdin: job.data }),
     signal,
-    env: { [PASSWORD_ENV]: job.password, ...(job.source ? { [SOURCE_ENV]: job.source } : {}) },
+    env: { [PASSWORD_ENV]: job.password, ...(job.source ? { [SOURCE_ENV]: job.source } : {}), ...ftplibTlsEnv(job) },
   });
   const parsed = scriptResult<ScriptResult>(run, 'ftplib script');
   if ('failure' in parsed) return parsed.failure;

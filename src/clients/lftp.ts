@@ -16,6 +16,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { digestFile } from '../util/digest.js';
+import { ftpTls } from './ftp-tls.js';
 import { inTempDir, resumingOnce, runProcess, type ProcessRun } from './process.js';
 import type { ClientReport, FtpClientAdapter, FtpJob } from './types.js';
 
@@ -37,13 +38,14 @@ export function lftpQuote(word: string): string {
  * The script for one attempt. Settings, each from lftp(1): one retry, at once (net:max-retries counts
  * tries; a reconnect interval of 0), no extra tries on 5xx (net:persist-retries), net:timeout for every network wait (lftp has no
  * separate connect timeout), xfer:timeout to stop retrying a transfer that makes no progress, the mode
- * pinned (ftp:auto-passive-mode would switch to active when PASV fails), no TLS, no `OPTS UTF8 ON`
+ * pinned (ftp:auto-passive-mode would switch to active when PASV fails), TLS as the job says (lftpTlsSettings), no `OPTS UTF8 ON`
  * (sent before USER, a server may answer it 530, and that failure reply would then stand as the
  * client's last reply when a connection dies before the reply to USER), exit at the first failed
  * command, and `debug 3` on stderr (level 3 prints no commands, so no PASS line). With a source
  * address, net:socket-bind-ipv4 binds every connection to it.
  */
 export function lftpScript(job: FtpJob, files: LftpFiles, resume: boolean): string {
+  const tls = ftpTls(job);
   const timeout = seconds(job.timeouts.socket);
   const transfer =
     job.direction === 'upload'
@@ -64,16 +66,34 @@ export function lftpScript(job: FtpJob, files: LftpFiles, resume: boolean): stri
     `set dns:fatal-timeout ${seconds(job.timeouts.connect)}`,
     'set dns:max-retries 1',
     ...(job.source ? [`set net:socket-bind-ipv4 ${lftpQuote(job.source)}`] : []),
-    'set ftp:ssl-allow no',
+    ...lftpTlsSettings(job),
     'set ftp:use-utf8 no',
     `set ftp:passive-mode ${job.mode === 'passive' ? 'on' : 'off'}`,
     'set ftp:auto-passive-mode no',
     'debug 3',
-    `open -p ${job.port} ${lftpQuote(job.host)}`,
+    `open -p ${job.port} ${lftpQuote(tls.implicit ? `ftps://${job.host.includes(':') ? `[${job.host}]` : job.host}` : job.host)}`,
     `user ${lftpQuote(job.user)} ${lftpQuote(job.password)}`,
     transfer,
     '',
   ].join('\n');
+}
+
+/**
+ * TLS settings, each from lftp(1): without TLS `ftp:ssl-allow no` (lftp would otherwise use AUTH TLS
+ * whenever FEAT offers it). With it: `ftp:ssl-force` (fail rather than log in in clear text),
+ * `ftp:ssl-protect-data` (PROT P), `ssl:verify-certificate`, and the CA in `ssl:ca-file` when the job has
+ * one. Implicit TLS is the `ftps://` scheme in `open`.
+ */
+export function lftpTlsSettings(job: Pick<FtpJob, 'tls' | 'ca'>): string[] {
+  const tls = ftpTls(job);
+  if (!tls.on) return ['set ftp:ssl-allow no'];
+  return [
+    'set ftp:ssl-allow yes',
+    'set ftp:ssl-force yes',
+    'set ftp:ssl-protect-data yes',
+    `set ssl:verify-certificate ${tls.verify ? 'yes' : 'no'}`,
+    ...(tls.verify && job.ca ? [`set ssl:ca-file ${lftpQuote(job.ca)}`] : []),
+  ];
 }
 
 /** lftp's arguments: no rc files (~/.lftprc could change any setting above), the script. */
