@@ -23,7 +23,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { digestFile } from '../util/digest.js';
 import { curlTimeoutArgs } from './curl.js';
-import { ftpTls } from './ftp-tls.js';
+import { tlsFacts } from './tls-mode.js';
 import { exitReport, inTempDir, resumingOnce, runProcess, type ProcessRun } from './process.js';
 import type { ClientReport, ExitMeaning, FtpClientAdapter, FtpJob, FtpMode } from './types.js';
 
@@ -50,7 +50,7 @@ export function curlFtpUrl(job: Pick<FtpJob, 'host' | 'port' | 'path' | 'tls'>):
     .filter((s) => s !== '')
     .map(encodeURIComponent)
     .join('/');
-  return `${ftpTls(job).implicit ? 'ftps' : 'ftp'}://${host}:${job.port}/%2F${path}`;
+  return `${tlsFacts(job).implicit ? 'ftps' : 'ftp'}://${host}:${job.port}/%2F${path}`;
 }
 
 /**
@@ -59,7 +59,7 @@ export function curlFtpUrl(job: Pick<FtpJob, 'host' | 'port' | 'path' | 'tls'>):
  * `--cacert` when the job has a CA, else the system's; not verifying: `--insecure`.
  */
 export function curlFtpTlsArgs(job: Pick<FtpJob, 'tls' | 'ca'>): string[] {
-  const tls = ftpTls(job);
+  const tls = tlsFacts(job);
   if (!tls.on) return [];
   return ['--ssl-reqd', ...(tls.verify ? (job.ca ? ['--cacert', job.ca] : []) : ['--insecure'])];
 }

@@ -11,7 +11,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { digestFile } from '../util/digest.js';
-import { ftpTls } from './ftp-tls.js';
+import { tlsFacts } from './tls-mode.js';
 import { inTempDir, runProcess, scriptResult } from './process.js';
 import type { ClientError, ClientReport, FtpClientAdapter, FtpJob } from './types.js';
 
@@ -70,7 +70,7 @@ function describeFirst(first: ScriptFailure): string {
  * `implicit`; WIREPROBE_FTP_VERIFY=1 and WIREPROBE_FTP_CA to verify against the job's CA. No TLS: none set.
  */
 export function ftplibTlsEnv(job: Pick<FtpJob, 'tls' | 'ca'>): Record<string, string> {
-  const tls = ftpTls(job);
+  const tls = tlsFacts(job);
   if (!tls.on) return {};
   return {
     WIREPROBE_FTP_TLS: tls.implicit ? 'implicit' : 'explicit',

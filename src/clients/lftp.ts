@@ -16,7 +16,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { digestFile } from '../util/digest.js';
-import { ftpTls } from './ftp-tls.js';
+import { tlsFacts } from './tls-mode.js';
 import { inTempDir, resumingOnce, runProcess, type ProcessRun } from './process.js';
 import type { ClientReport, FtpClientAdapter, FtpJob } from './types.js';
 
@@ -45,7 +45,7 @@ export function lftpQuote(word: string): string {
  * address, net:socket-bind-ipv4 binds every connection to it.
  */
 export function lftpScript(job: FtpJob, files: LftpFiles, resume: boolean): string {
-  const tls = ftpTls(job);
+  const tls = tlsFacts(job);
   const timeout = seconds(job.timeouts.socket);
   const transfer =
     job.direction === 'upload'
@@ -85,7 +85,7 @@ export function lftpScript(job: FtpJob, files: LftpFiles, resume: boolean): stri
  * one. Implicit TLS is the `ftps://` scheme in `open`.
  */
 export function lftpTlsSettings(job: Pick<FtpJob, 'tls' | 'ca'>): string[] {
-  const tls = ftpTls(job);
+  const tls = tlsFacts(job);
   if (!tls.on) return ['set ftp:ssl-allow no'];
   return [
     'set ftp:ssl-allow yes',

@@ -18,3 +18,19 @@ export function tlsStart(mode: TlsMode): TlsStart {
 export function tlsVerifies(mode: TlsMode): boolean {
   return mode.endsWith('-verify');
 }
+
+/** A job's TLS as three facts, for adapters that set options one by one (absent or `none`: all false). */
+export interface TlsFacts {
+  /** TLS at all (STARTTLS / AUTH TLS, or implicit). */
+  readonly on: boolean;
+  /** Implicit: the handshake first (FTPS port 990, SMTP 465). */
+  readonly implicit: boolean;
+  /** The certificate is verified (against `job.ca`, else the system's CAs). */
+  readonly verify: boolean;
+}
+
+/** Reads a job's `tls` as TlsFacts. */
+export function tlsFacts(job: { readonly tls?: TlsMode | undefined }): TlsFacts {
+  const start = tlsStart(job.tls ?? 'none');
+  return { on: start !== 'none', implicit: start === 'implicit', verify: start !== 'none' && tlsVerifies(job.tls ?? 'none') };
+}

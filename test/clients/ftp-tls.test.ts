@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { curlFtpArgs, curlFtpTlsArgs, curlFtpUrl } from '../../src/clients/curl-ftp.js';
 import { ftplibTlsEnv } from '../../src/clients/ftplib.js';
-import { ftpTls } from '../../src/clients/ftp-tls.js';
+import { tlsFacts } from '../../src/clients/tls-mode.js';
 import { lftpScript, lftpTlsSettings } from '../../src/clients/lftp.js';
 import type { FtpJob, TlsMode } from '../../src/clients/types.js';
 
@@ -21,12 +21,12 @@ const IMPLICIT_VERIFY = 'implicit-verify' as TlsMode;
 
 describe('FTP clients and TLS modes', () => {
   it('reads a mode as on, implicit and verify', () => {
-    expect(ftpTls({})).toEqual({ on: false, implicit: false, verify: false });
-    expect(ftpTls({ tls: 'none' })).toEqual({ on: false, implicit: false, verify: false });
-    expect(ftpTls({ tls: 'starttls' })).toEqual({ on: true, implicit: false, verify: false });
-    expect(ftpTls({ tls: 'starttls-verify' })).toEqual({ on: true, implicit: false, verify: true });
-    expect(ftpTls({ tls: IMPLICIT })).toEqual({ on: true, implicit: true, verify: false });
-    expect(ftpTls({ tls: IMPLICIT_VERIFY })).toEqual({ on: true, implicit: true, verify: true });
+    expect(tlsFacts({})).toEqual({ on: false, implicit: false, verify: false });
+    expect(tlsFacts({ tls: 'none' })).toEqual({ on: false, implicit: false, verify: false });
+    expect(tlsFacts({ tls: 'starttls' })).toEqual({ on: true, implicit: false, verify: false });
+    expect(tlsFacts({ tls: 'starttls-verify' })).toEqual({ on: true, implicit: false, verify: true });
+    expect(tlsFacts({ tls: IMPLICIT })).toEqual({ on: true, implicit: true, verify: false });
+    expect(tlsFacts({ tls: IMPLICIT_VERIFY })).toEqual({ on: true, implicit: true, verify: true });
   });
 
   it('curl: nothing without TLS; --ssl-reqd with --insecure or --cacert; ftps:// for implicit', () => {
