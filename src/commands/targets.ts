@@ -100,9 +100,10 @@ function storedAs(sent: Buffer): Buffer {
 
 /** The SMTP mock's own names for a scenario's knobs. */
 function smtpMockOptions(scenario: SmtpScenario): SmtpServerOptions {
-  const { sizeLimit, maxSessions, greetingDelayMs } = scenario.server ?? {};
+  const { sizeLimit, maxSessions, greetingDelayMs, chunking } = scenario.server ?? {};
   return {
     ...(sizeLimit !== undefined ? { sizeLimit } : {}),
+    ...(chunking !== undefined ? { chunking } : {}),
     ...(maxSessions !== undefined ? { maxClients: maxSessions } : {}),
     ...(greetingDelayMs !== undefined ? { bannerDelayMs: greetingDelayMs } : {}),
     tls: (scenario.tls ?? 'none') !== 'none' ? 'starttls' : 'off',
