@@ -69,7 +69,8 @@ const CLIENT_WANTS: Record<string, Record<'reset' | 'close', Record<string, Want
   // Measured: a deferral is retried once through the same fault, so a 250 lost after the data is two copies.
   'postfix-relay': {
     reset: { 'after-dot': ['reset', 'dot', 'deviates'] },
-    close: { 'after-dot': ['closed', 'dot', 'deviates'] },
+    // It sends QUIT as soon as the 250 is in, before the FIN: at QUIT. Measured 5 runs of the suite alike.
+    close: { 'after-dot': ['closed', 'dot', 'deviates'], 'after-dot-reply': ['delivered', 'quit', 'conformant'] },
   },
 };
 
