@@ -59,6 +59,11 @@ export interface SmtpServerOptions {
   readonly spool?: 'off' | 'on';
   /** With `spool: 'on'`: aborting it removes the spool folder at once (Ctrl-C); default a signal that never aborts. */
   readonly signal?: AbortSignal;
+  /**
+   * 'on' offers CHUNKING (RFC 3030): BDAT chunks make a message for the same sink as DATA
+   * (./smtp/bdat.ts); 'off' answers BDAT 500 as an unknown command; default 'off'.
+   */
+  readonly chunking?: 'off' | 'on';
 }
 
 /** The defaults every SmtpServerOptions field falls back to (`certificate`: none given, a self-signed one is made). */
@@ -75,9 +80,10 @@ export const SMTP_SERVER_DEFAULTS: Required<Omit<SmtpServerOptions, 'certificate
   keep: Number.POSITIVE_INFINITY,
   spool: 'off',
   signal: new AbortController().signal,
+  chunking: 'off',
 });
 
-/** One message the sink accepted (it answered 250 to the final dot). */
+/** One message the sink accepted (it answered 250 to the final dot, or to BDAT LAST). */
 export interface SinkMessage {
   /** MAIL FROM address ('' for the null reverse-path). */
   readonly from: string;
@@ -86,7 +92,8 @@ export interface SinkMessage {
   /**
    * Octets of the content, dot-unstuffed: all the client sent after the 354 up to the final `.\r\n`,
    * so the CRLF ending the last line counts (RFC 5321 §4.1.1.4: the first CRLF of `<CRLF>.<CRLF>`
-   * ends the previous line). `line1\r\nline2\r\n.\r\n` is 14 octets; a bare `.\r\n` is 0.
+   * ends the previous line). `line1\r\nline2\r\n.\r\n` is 14 octets; a bare `.\r\n` is 0. A message
+   * sent in BDAT chunks is their octets end to end, as sent (RFC 3030 §2: no dot-stuffing).
    */
   readonly bytes: number;
   /** SHA-256 of those octets, lowercase hex. */
@@ -180,7 +187,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
     });
   };
 
-  const disabledCommands = [...(o.tls !== 'starttls' ? ['STARTTLS'] : []), ...(o.auth === 'none' ? ['AUTH'] : [])];
+  const disabledCommands = [...(o.tls !== 'starttls' ? ['STARTTLS'] : []), ...(o.auth === 'none' ? ['AUTH'] : []), ...(o.chunking === 'on' ? [] : ['BDAT'])];
   const smtpOptions: SMTPServerOptions = {
     logger: false,
     disableReverseLookup: true,

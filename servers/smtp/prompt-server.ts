@@ -8,6 +8,9 @@
  *   socket ─► PromptSMTPServer.connect ─► PromptConnection.init ─► maxClients? 421 : connectionReady()
  *                                          (SMTPConnection.init: the same, after setTimeout(…, 100))
  *   DATA ─► PromptConnection's parser: smtp-server's SMTPStream with feedDataStream (./data-scan.ts)
+ *   BDAT ─► the same parser, its data mode fed to the connection's BdatReceiver (./bdat.ts) while a
+ *           chunk is read; EHLO adds CHUNKING, DATA in a BDAT transaction gets 503 (RFC 3030 §2). Only
+ *           when BDAT is not among the server's disabledCommands (the mock's `chunking: 'on'`).
  *
  * SMTPServer._handleProxy also names every connection with 10 random octets (a log id, nothing more),
  * a tenth of the mock's per-connection cost: a socket that sends no PROXY header is named from a counter.
@@ -19,17 +22,62 @@ import type { Socket } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { SMTPConnection, type SMTPConnectionOptions } from 'smtp-server/lib/smtp-connection.js';
 import type { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
+import { BdatReceiver } from './bdat.js';
 import { feedDataStream } from './data-scan.js';
 
 /**
  * An SMTPConnection that greets as soon as its listeners are set (SMTPConnection.init minus the wait),
- * its parsers scanning DATA natively (./data-scan.ts).
+ * its parsers scanning DATA natively (./data-scan.ts), with BDAT (RFC 3030) unless it is disabled.
  */
 export class PromptConnection extends SMTPConnection {
+  readonly #bdat = new BdatReceiver(this);
+  /** Set while EHLO's reply is sent: CHUNKING is added to its keywords. */
+  #ehlo = false;
+
   override _createParser(): SMTPStream {
     const parser = super._createParser();
-    parser._feedDataStream = feedDataStream;
+    // Called from SMTPConnection's constructor: #bdat is read only later, once data arrives.
+    parser._feedDataStream = (chunk, done) => (this.#bdat.reading ? this.#bdat.feed(parser, chunk, done) : feedDataStream.call(parser, chunk, done));
     return parser;
+  }
+
+  /** BDAT (RFC 3030 §3), found by smtp-server's dispatch as any handler_ method; disabled unless `chunking: 'on'`. */
+  handler_BDAT(command: Buffer, callback: () => void): void {
+    if (!this._parser) return callback();
+    this.#bdat.command(command, this._parser, callback);
+  }
+
+  /** EHLO with CHUNKING among its keywords when BDAT is enabled (RFC 3030 §2). */
+  override handler_EHLO(command: Buffer, callback: () => void): void {
+    this.#ehlo = this._isSupported('BDAT');
+    try {
+      super.handler_EHLO(command, callback);
+    } finally {
+      this.#ehlo = false;
+    }
+  }
+
+  /** DATA after a BDAT of the same transaction gets 503 (RFC 3030 §2); otherwise smtp-server's DATA. */
+  override handler_DATA(command: Buffer, callback: () => void): void {
+    if (!this.#bdat.inTransaction) return super.handler_DATA(command, callback);
+    this.send(503, 'Error: DATA after BDAT in the same transaction, send RSET');
+    callback();
+  }
+
+  override send(code: number, data?: string | string[] | null, context?: string | false): void {
+    const keywords = this.#ehlo && code === 250 && Array.isArray(data) ? [...data, 'CHUNKING'] : data;
+    super.send(code, keywords, context);
+  }
+
+  /** RSET, EHLO, HELO and a transaction's end: a BDAT transaction under way is dropped with the session's. */
+  override _resetSession(): void {
+    super._resetSession();
+    this.#bdat.reset();
+  }
+
+  override _onClose(): void {
+    this.#bdat.reset();
+    super._onClose();
   }
 
   override init(): void {

@@ -6,6 +6,7 @@ import { ftplibClient } from './ftplib.js';
 import { lftpClient } from './lftp.js';
 import { msmtpClient } from './msmtp.js';
 import { nodemailerPlain, nodemailerPool } from './nodemailer.js';
+import { postfixRelayClient } from './postfix-relay.js';
 import { smtplibClient } from './smtplib.js';
 import { swaksClient } from './swaks.js';
 import type { ClientAdapter } from './types.js';
@@ -26,6 +27,12 @@ export const CLIENTS: readonly ClientAdapter[] = [
   lftpClient,
   ftplibClient,
 ];
+
+/**
+ * Clients run only when named (`--client postfix-relay`), never by `all` nor in every suite: each job
+ * starts a whole MTA (about a second), and their expectations are measured suite by suite (smtp/resets).
+ */
+export const OPT_IN_CLIENTS: readonly ClientAdapter[] = [postfixRelayClient];
 
 /** The clients `run` uses by default: in process, nothing to install. */
 export const DEFAULT_CLIENTS: readonly ClientAdapter[] = CLIENTS.filter((c) => !c.requires);

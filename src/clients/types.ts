@@ -178,6 +178,8 @@ export interface SmtpClientAdapter extends AdapterBase {
   readonly pools?: boolean;
   /** It has no way to be told how to use TLS (a command template): scenarios that need STARTTLS or implicit TLS are `n/a`. */
   readonly plaintextOnly?: boolean;
+  /** It sends BDAT chunks (RFC 3030) to a server that offers CHUNKING: it can express scenarios that need BDAT. */
+  readonly sendsBdat?: boolean;
   /**
    * Sends several messages with one client instance (one pool), one report per job in order; absent:
    * the runner calls `run` once per message.

@@ -8,7 +8,7 @@
  *   "./client.mjs" ─────► loadModuleClient                          (taken whole)
  */
 import { type CommandClientSpec, checkCommandClient, commandClient, parseCommandClient } from '../clients/command.js';
-import { CLIENTS } from '../clients/index.js';
+import { CLIENTS, OPT_IN_CLIENTS } from '../clients/index.js';
 import { isModulePath, loadModuleClient } from '../clients/module.js';
 import type { ClientAdapter } from '../clients/types.js';
 import { quote } from '../util/terminal.js';
@@ -40,7 +40,7 @@ export async function clientsFrom(flag: string, entries: readonly ClientEntry[] 
     else own.push(...(await loadModuleClient(entry.trim(), cwd)));
   }
   // One name may stand for one client per protocol (a module with send and transfer), never for a built-in's.
-  const builtins = new Set(CLIENTS.map((c) => c.name));
+  const builtins = new Set([...CLIENTS, ...OPT_IN_CLIENTS].map((c) => c.name));
   const seen = new Set<string>();
   for (const client of own) {
     const key = `${client.protocol} ${client.name}`;

@@ -2,7 +2,7 @@
 import { formatFault } from '../faults/format.js';
 import { faultLines } from '../faults/table.js';
 import type { Suite } from '../../suites/index.js';
-import { CLIENTS } from '../clients/index.js';
+import { CLIENTS, OPT_IN_CLIENTS } from '../clients/index.js';
 
 /** Writes the listing of `suites` to `out`. */
 export function listSuites(suites: readonly Suite[], out: NodeJS.WritableStream): void {
@@ -17,6 +17,7 @@ export function listSuites(suites: readonly Suite[], out: NodeJS.WritableStream)
   }
   out.write('clients:\n');
   for (const c of CLIENTS) out.write(`  ${c.name.padEnd(16)} ${c.protocol}  ${c.description}\n`);
+  for (const c of OPT_IN_CLIENTS) out.write(`  ${c.name.padEnd(16)} ${c.protocol}  ${c.description} (only when named)\n`);
   out.write('\nfaults (--fault KIND [ARGS] [AT] [OPTIONS]):\n');
   for (const line of faultLines()) out.write(`${line}\n`);
 }

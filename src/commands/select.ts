@@ -1,5 +1,5 @@
 /** Picks suites, clients and servers by the names a user typed, with one clear line for a name that is not known. */
-import { CLIENTS, DEFAULT_CLIENTS } from '../clients/index.js';
+import { CLIENTS, DEFAULT_CLIENTS, OPT_IN_CLIENTS } from '../clients/index.js';
 import type { ClientAdapter } from '../clients/types.js';
 import { builtinSuites, type Suite, type SuiteOptions } from '../../suites/index.js';
 import type { Protocol } from '../engine/types.js';
@@ -60,7 +60,7 @@ export function suiteOptions(env: Readonly<Record<string, string | undefined>>):
  * among `clients`: a misspelt name would otherwise never be compared, silently.
  */
 export function checkPins(suites: readonly Suite[], clients: readonly ClientAdapter[]): void {
-  const known = new Set([...CLIENTS, ...clients].map((c) => c.name));
+  const known = new Set([...CLIENTS, ...OPT_IN_CLIENTS, ...clients].map((c) => c.name));
   for (const scenario of suites.flatMap((s) => s.scenarios)) {
     const stray = Object.keys(scenario.pinned ?? {}).find((key) => !known.has(key.replace(/\/(passive|active)$/, '')));
     if (stray !== undefined) {
@@ -71,7 +71,11 @@ export function checkPins(suites: readonly Suite[], clients: readonly ClientAdap
 
 /** The clients named; default the in-process ones. */
 export function selectClients(names: readonly string[] | undefined): ClientAdapter[] {
-  return pick('client', CLIENTS, names, DEFAULT_CLIENTS);
+  // An opt-in client is run only by its name; `all` stays the matrix's clients.
+  const optIn = OPT_IN_CLIENTS.filter((c) => names?.includes(c.name));
+  const rest = names?.filter((name) => !optIn.some((c) => c.name === name));
+  if (optIn.length > 0 && rest?.length === 0) return [...optIn];
+  return [...pick('client', [...CLIENTS, ...(names?.includes('all') ? [] : OPT_IN_CLIENTS)], rest, DEFAULT_CLIENTS), ...optIn];
 }
 
 /**

@@ -101,10 +101,11 @@ function storedAs(sent: Buffer): Buffer {
 
 /** The SMTP mock's own names for a scenario's knobs. */
 function smtpMockOptions(scenario: SmtpScenario): SmtpServerOptions {
-  const { sizeLimit, maxSessions, greetingDelayMs } = scenario.server ?? {};
+  const { sizeLimit, maxSessions, greetingDelayMs, chunking } = scenario.server ?? {};
   const start = tlsStart(scenario.tls ?? 'none');
   return {
     ...(sizeLimit !== undefined ? { sizeLimit } : {}),
+    ...(chunking !== undefined ? { chunking } : {}),
     ...(maxSessions !== undefined ? { maxClients: maxSessions } : {}),
     ...(greetingDelayMs !== undefined ? { bannerDelayMs: greetingDelayMs } : {}),
     // The mock speaks TLS as the client expects it: after STARTTLS, or from the first octet (RFC 8314 §3.3).

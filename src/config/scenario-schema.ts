@@ -46,14 +46,14 @@ function common(protocol: Protocol) {
 const smtpScenario = strict({
   ...common('smtp'),
   message: z.enum(['plain', 'dots']).optional(),
-  server: strict({ ...knobs, sizeLimit: size().optional() }).optional(),
+  server: strict({ ...knobs, sizeLimit: size().optional(), chunking: z.enum(['on', 'off']).optional() }).optional(),
   sends: strict({
     count: whole(1, 1000),
     mode: z.enum(['parallel', 'sequential']).optional(),
     gap: duration().optional(),
     connections: whole(1, 100).optional(),
   }).optional(),
-  needs: z.enum(['pool', 'connection-per-message']).optional(),
+  needs: z.enum(['pool', 'connection-per-message', 'bdat']).optional(),
   tls: z.enum(['none', 'starttls', 'starttls-verify', 'implicit', 'implicit-verify']).optional(),
 });
 

@@ -102,7 +102,11 @@ function scenarioOf(suite: string, protocol: Protocol, s: FileScenario): Scenari
     return scenario;
   }
   const m = s as Extract<FileScenario, { tls?: unknown }>;
-  const server = m.server && { ...knobs, ...(m.server.sizeLimit !== undefined ? { sizeLimit: m.server.sizeLimit } : {}) };
+  const server = m.server && {
+    ...knobs,
+    ...(m.server.sizeLimit !== undefined ? { sizeLimit: m.server.sizeLimit } : {}),
+    ...(m.server.chunking ? { chunking: m.server.chunking } : {}),
+  };
   const sends = m.sends && {
     count: m.sends.count,
     mode: m.sends.mode ?? 'sequential',

@@ -85,6 +85,8 @@ export interface ServerKnobs {
 export interface SmtpServerKnobs extends ServerKnobs {
   /** Largest message accepted, octets (SIZE, RFC 1870); default: the mock takes any size. */
   readonly sizeLimit?: number;
+  /** `on`: the mock offers CHUNKING (RFC 3030) and takes BDAT; default `off` (real servers keep their own). */
+  readonly chunking?: 'on' | 'off';
 }
 
 /** The FTP server's knobs. */
@@ -150,9 +152,10 @@ export interface SmtpScenario extends ScenarioBase {
   readonly sends?: Sends;
   /**
    * What a client must do to express the scenario, others are `n/a`: `pool` keeps connections between
-   * messages; `connection-per-message` opens one for each message (so a burst meets a session limit).
+   * messages; `connection-per-message` opens one for each message (so a burst meets a session limit);
+   * `bdat` sends the message in BDAT chunks when CHUNKING is offered (RFC 3030), so a BDAT fault can fire.
    */
-  readonly needs?: 'pool' | 'connection-per-message';
+  readonly needs?: 'pool' | 'connection-per-message' | 'bdat';
   /** How the client uses TLS; default `none`. Anything else also makes the mock server offer STARTTLS. */
   readonly tls?: TlsMode;
 }

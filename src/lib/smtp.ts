@@ -28,6 +28,7 @@ export async function startSmtp(options: StartSmtpOptions = {}): Promise<SmtpMoc
     sizeLimit,
     ...(options.auth ? { auth: options.auth.required ? 'required' : 'optional', users: options.auth.users } : {}),
     ...(options.tls ? { tls: options.tls } : {}),
+    ...(options.chunking ? { chunking: options.chunking } : {}),
     // The server drops the spool file of a message `keep` lets go.
     keep,
     spool: 'on',

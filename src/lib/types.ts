@@ -140,6 +140,8 @@ export interface StartSmtpOptions extends StartCommonOptions {
   /** AUTH PLAIN/LOGIN with these users; `required: true` answers 530 to MAIL without it. */
   readonly auth?: { readonly users: Readonly<Record<string, string>>; readonly required?: boolean };
   readonly tls?: 'off' | 'starttls';
+  /** 'on' offers CHUNKING (RFC 3030): messages may come in BDAT chunks, kept as DATA's are; default 'off'. */
+  readonly chunking?: 'off' | 'on';
 }
 
 export interface SmtpMock extends Controllable {

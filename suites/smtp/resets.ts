@@ -2,7 +2,8 @@
  * smtp/resets: the connection dies at every phase of a transaction, by RST (the client sees
  * ECONNRESET, Windows' 10054) and by FIN (an orderly close). A conformant client reports a temporary
  * failure for a transaction cut before the server's 250 (RFC 5321 §3.8), reports success for one
- * cut after it, and never delivers twice.
+ * cut after it, and never delivers twice. The `bdat-` scenarios cut a message sent in BDAT chunks
+ * (the mock offers CHUNKING, RFC 3030): a client that sends no BDAT is `n/a` for them.
  */
 import type { Expect, SmtpScenario } from '../../src/engine/types.js';
 import type { At } from '../../src/faults/types.js';
@@ -49,8 +50,20 @@ const POINTS: readonly (readonly [string, At, Expect, string])[] = [
   ['after-quit', { before: 'reply', to: 'QUIT' }, deliveredAtQuit, 'after QUIT, before the 221'],
 ];
 
-const scenarios: SmtpScenario[] = (['reset', 'close'] as const).flatMap((kind) =>
-  POINTS.map(([name, at, expect, title]) => ({
+const deliveredAtLast: Expect = {
+  client: 'delivers',
+  rule: 'RFC 3030 §2, RFC 5321 §4.1.1.4: the 250 to BDAT LAST is the server taking responsibility; what happens to the connection afterwards cannot undo it',
+};
+
+/** The points in a BDAT transaction (RFC 3030): the same idea as POINTS, with chunks in place of DATA. */
+const BDAT_POINTS: readonly (readonly [string, At, Expect, string])[] = [
+  ['bdat-mid-chunks-64k', { after: 'BDAT', bytes: 64 * KiB }, mustFail, 'mid-chunks, after 64 KiB of BDAT chunk data of an 8 MiB message'],
+  ['bdat-before-last-reply', { before: 'reply', to: 'BDAT LAST' }, mustFail, 'after BDAT LAST and its chunk, before the 250 (the duplicate-delivery trap)'],
+  ['bdat-after-last-reply', { after: 'BDAT LAST' }, deliveredAtLast, 'after the 250 to BDAT LAST that accepts the message'],
+];
+
+const scenarios: SmtpScenario[] = (['reset', 'close'] as const).flatMap((kind) => [
+  ...POINTS.map(([name, at, expect, title]) => ({
     id: `${SUITE}/${kind}-${name}`,
     suite: SUITE,
     protocol: 'smtp' as const,
@@ -59,7 +72,18 @@ const scenarios: SmtpScenario[] = (['reset', 'close'] as const).flatMap((kind) =
     expect,
     messageBytes: name === 'mid-body-64k' ? MID_BODY_BYTES : MESSAGE_BYTES,
   })),
-);
+  ...BDAT_POINTS.map(([name, at, expect, title]) => ({
+    id: `${SUITE}/${kind}-${name}`,
+    suite: SUITE,
+    protocol: 'smtp' as const,
+    title: `${kind === 'reset' ? 'RST' : 'FIN'} ${title}`,
+    fault: { kind, at },
+    expect,
+    messageBytes: name === 'bdat-mid-chunks-64k' ? MID_BODY_BYTES : MESSAGE_BYTES,
+    server: { chunking: 'on' as const },
+    needs: 'bdat' as const,
+  })),
+]);
 
 export const resets: Suite = {
   name: SUITE,

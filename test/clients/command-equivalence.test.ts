@@ -66,7 +66,8 @@ function cellOf(r: Result): string {
 
 /** The cells of `suite` where `command` and `builtin` differ, each with both outcomes. */
 async function differences(suite: string, builtin: ClientAdapter, command: ClientAdapter): Promise<{ total: number; differ: Record<string, string> }> {
-  const scenarios = SUITES.find((s) => s.name === suite)!.scenarios;
+  // Not the BDAT scenarios: curl sends no BDAT, so both are n/a there, each saying its own name.
+  const scenarios = SUITES.find((s) => s.name === suite)!.scenarios.filter((s) => !(s.protocol === 'smtp' && s.needs === 'bdat'));
   const got = await cells(scenarios, [builtin, command]);
   const differ: Record<string, string> = {};
   for (const [cell, outcome] of Object.entries(got[command.name]!)) {
