@@ -16,8 +16,11 @@ import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { Writable } from 'node:stream';
-import { MessageChannel } from 'node:worker_threads';
+import { bufferFreer } from '../../src/util/free-buffers.js';
 import type { ServedFile, StoredFile } from './transfers.js';
+
+/** What the upload sink may hold before its data socket pauses: a few socket reads (see sink). */
+const SINK_HIGH_WATER = 1024 * 1024;
 
 /** Octets of a REST/APPE prefix copied per turn of the event loop. */
 const COPY_BLOCK = 1024 * 1024;
@@ -76,6 +79,8 @@ export class SpoolTree {
   readonly dirs = new Map<string, Date>([['/', new Date()]]);
   /** The spool folder (made by mkdtemp: mode 0700). */
   readonly dir = mkdtempSync(join(tmpdir(), 'wireprobe-ftp-'));
+  /** Frees each upload's socket chunks once written and hashed (../../src/util/free-buffers.ts). */
+  readonly freer = bufferFreer();
   #next = 0;
   /**
    * `record`, `served`: each upload and download as it ends, with the client's TCP port. `truncateAt`:
@@ -146,28 +151,6 @@ function writeAll(fd: number, chunks: Buffer[]): void {
   }
 }
 
-/** A closed port: an ArrayBuffer moved into it is detached and its memory freed at once (the message is dropped). */
-const discard = new MessageChannel().port1;
-discard.close();
-
-/**
- * Frees the memory of socket chunks already written and hashed now rather than at the next garbage
- * collection: V8 let 30-40 MiB of them pile up between two collections during one upload (measured with
- * process.memoryUsage().arrayBuffers), most of what an upload added to the mock's peak RSS. Only a chunk alone in its
- * ArrayBuffer (every socket read) is freed, never a view into a shared one; one that cannot be detached is
- * left to the collector.
- */
-function release(chunks: readonly Buffer[]): void {
-  for (const chunk of chunks) {
-    if (chunk.byteOffset !== 0 || chunk.byteLength !== chunk.buffer.byteLength) continue;
-    try {
-      discard.postMessage(null, [chunk.buffer as ArrayBuffer]);
-    } catch {
-      // Not detachable: the collector frees it.
-    }
-  }
-}
-
 /** Calls `abort` when the data connection closes before `done()` says the transfer is over. */
 export function onDataLost(socket: Socket | null | undefined, done: () => boolean, abort: () => void): void {
   if (!socket) return;
@@ -214,7 +197,7 @@ export function sink(tree: SpoolTree, path: string, prefix: Prefix | undefined, 
     writeAll(fd, kept);
     file.size += kept.reduce((n, c) => n + c.length, 0);
     file.mtime = new Date();
-    release(chunks);
+    tree.freer.free(...chunks);
   };
   const settle = (complete: boolean): void => {
     if (settled) return;
@@ -246,6 +229,9 @@ export function sink(tree: SpoolTree, path: string, prefix: Prefix | undefined, 
     else run();
   };
   const stream = new Writable({
+    // Above a socket read (64 KiB): with the default 16 KiB every chunk made write() return false, and
+    // the piped data socket stopped reading until 'drain', a turn later, though each chunk is written at once.
+    highWaterMark: SINK_HIGH_WATER,
     writev(chunks, callback) {
       afterPrefix(callback, () => append(chunks.map((c) => c.chunk as Buffer)));
     },

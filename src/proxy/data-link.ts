@@ -28,6 +28,7 @@ import type { Socket } from 'node:net';
 import type { Transform } from 'node:stream';
 import { applyFault, isSessionFault } from '../faults/apply.js';
 import { bounded } from '../util/bounded.js';
+import type { BufferFreer } from '../util/free-buffers.js';
 import type { Link } from '../faults/link.js';
 import type { Fault, Toward } from '../faults/types.js';
 import { cutByOctets } from './cut.js';
@@ -59,6 +60,8 @@ export interface DataHooks {
   bytes(n: number): void;
   /** Resolves once the server's final reply to the transfer (226, 426...) has reached the proxy. */
   answered(): Promise<void>;
+  /** Frees relayed chunks once written, when nothing else holds them (no capture watches); default none. */
+  readonly freer?: BufferFreer | undefined;
 }
 
 const otherOf = (toward: Toward): Toward => (toward === 'client' ? 'server' : 'client');
@@ -87,7 +90,11 @@ export class DataLink implements Link {
       },
       passedOn: () => this.#relays[to].outlet.target.end(),
     });
-    this.#relays = { client: new RelayDirection(server, client, owner('client')), server: new RelayDirection(client, server, owner('server')) };
+    const { freer } = hooks;
+    this.#relays = {
+      client: new RelayDirection(server, client, owner('client'), freer),
+      server: new RelayDirection(client, server, owner('server'), freer),
+    };
     this.done = Promise.all([closed(client), closed(server)]).then(() => {
       this.#state.closed();
       this.#note('--', `closed after ${this.#bytes} bytes`);

@@ -4,16 +4,24 @@
  */
 import type { Socket } from 'node:net';
 import type { Transform, Writable } from 'node:stream';
+import type { BufferFreer } from '../util/free-buffers.js';
 import { flushed } from './sockets.js';
 
 export class Outlet {
   /** The peer's socket. */
   readonly target: Socket;
   #stream: Writable;
+  readonly #freer: BufferFreer | undefined;
 
-  constructor(target: Socket) {
+  /**
+   * `freer`: relayed chunks are freed once the socket has written them (nothing else may hold them: no
+   * capture); a shaper in the way keeps its own views of them, so they are then left to the collector.
+   * Default none.
+   */
+  constructor(target: Socket, freer?: BufferFreer) {
     this.target = target;
     this.#stream = target;
+    this.#freer = freer;
   }
 
   /** Writes `bytes`, whatever the buffers hold (injected replies, a fault's own bytes). */
@@ -23,7 +31,8 @@ export class Outlet {
 
   /** Relays `bytes` from `source`, pausing it while the outlet is full; it resumes on drain if `mayResume()`. */
   relay(bytes: Buffer, source: Socket, mayResume: () => boolean): void {
-    if (this.#stream.write(bytes)) return;
+    const freer = this.#stream === this.target ? this.#freer : undefined;
+    if (freer ? this.#stream.write(bytes, () => freer.free(bytes)) : this.#stream.write(bytes)) return;
     source.pause();
     this.#stream.once('drain', () => {
       if (mayResume()) source.resume();

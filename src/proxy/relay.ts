@@ -11,6 +11,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Mark } from '../protocol/conversation.js';
+import type { BufferFreer } from '../util/free-buffers.js';
 import { Outlet } from './outlet.js';
 
 /** A chunk waiting to be relayed, with its marks and how far it has been relayed. */
@@ -65,9 +66,10 @@ export class RelayDirection {
   /** Whether a source paused by a full outlet resumes on drain: made once, not per forwarded chunk. */
   readonly #mayResume: () => boolean;
 
-  constructor(source: Socket, target: Socket, owner: RelayOwner) {
+  /** `freer`: chunks relayed whole are freed once written (see Outlet); default none. */
+  constructor(source: Socket, target: Socket, owner: RelayOwner, freer?: BufferFreer) {
     this.source = source;
-    this.outlet = new Outlet(target);
+    this.outlet = new Outlet(target, freer);
     this.#owner = owner;
     this.#mayResume = () => owner.flowing();
   }

@@ -1,0 +1,75 @@
+/**
+ * Outlet with a BufferFreer (FTP data links without a capture): a chunk relayed whole straight to the
+ * socket is freed once the socket has written it, and the peer still reads every octet; through a
+ * shaper, or without a freer, the chunk is left alone.
+ */
+import { once } from 'node:events';
+import net from 'node:net';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Outlet } from '../../src/proxy/outlet.js';
+import { bufferFreer } from '../../src/util/free-buffers.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+/** A connected pair on loopback: `target` is the socket the outlet writes to, `peer` reads what it got. */
+async function pair(): Promise<{ target: net.Socket; peer: net.Socket; source: net.Socket }> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const target = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  const [peer] = (await once(server, 'connection')) as [net.Socket];
+  server.close();
+  cleanups.push(() => {
+    target.destroy();
+    peer.destroy();
+  });
+  // The source a full outlet would pause: not read here.
+  return { target, peer, source: new net.Socket() };
+}
+
+/** Resolves with the `n` octets `peer` reads. */
+async function read(peer: net.Socket, n: number): Promise<Buffer> {
+  const got: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of peer) {
+    got.push(chunk as Buffer);
+    length += (chunk as Buffer).length;
+    if (length >= n) break;
+  }
+  return Buffer.concat(got);
+}
+
+/** 64 KiB alone in its ArrayBuffer, as a socket read is. */
+const chunk = (): Buffer => Buffer.from(new ArrayBuffer(64 * 1024)).fill(0x5a);
+
+describe('Outlet.relay with a BufferFreer', () => {
+  it('frees a chunk once the socket has written it; the peer reads every octet', async () => {
+    const { target, peer, source } = await pair();
+    const data = chunk();
+    const outlet = new Outlet(target, bufferFreer());
+    const received = read(peer, 64 * 1024);
+    outlet.relay(data, source, () => true);
+    expect(data.length).toBe(64 * 1024); // not before the write is done
+    await outlet.flushed();
+    expect(await received).toEqual(Buffer.alloc(64 * 1024, 0x5a));
+    expect(data.buffer.byteLength).toBe(0);
+  });
+
+  it('leaves a chunk alone without a freer, and through a shaper (which keeps views of what it holds)', async () => {
+    const { target, peer, source } = await pair();
+    const plain = chunk();
+    new Outlet(target, undefined).relay(plain, source, () => true);
+    const shaped = chunk();
+    const outlet = new Outlet(target, bufferFreer());
+    outlet.shape(new PassThrough());
+    const received = read(peer, 128 * 1024);
+    outlet.relay(shaped, source, () => true);
+    await outlet.flushed();
+    expect((await received).length).toBe(128 * 1024);
+    expect(plain.buffer.byteLength).toBe(64 * 1024);
+    expect(shaped.buffer.byteLength).toBe(64 * 1024);
+  });
+});
