@@ -15,7 +15,7 @@ import { isIPv4, type AddressInfo } from 'node:net';
 import { formatEprt, formatPort, parse227, parse229, type HostPort } from '../protocol/ftp-address.js';
 import { seconds } from './finding.js';
 import { codeOf, plain, said } from './ftp-shared.js';
-import { connectRaw, wrapSocket, type ConnectFailure } from './raw-connect.js';
+import { connectRaw, tlsOf, wrapSocket, type ConnectFailure } from './raw-connect.js';
 import { EVENTS } from './raw-transcript.js';
 import type { RawConnection, Read } from './raw.js';
 import type { Reply } from '../protocol/reply.js';
@@ -109,7 +109,13 @@ export class FtpSession {
 
   /** Connects (from `localAddress` if given) and reads the greeting, a 120 first if the server sends one. */
   static async open(target: ProbeTarget, limits: ProbeLimits, localAddress?: string): Promise<Opened> {
-    const connected = await connectRaw({ host: target.host, port: target.port, timeoutMs: limits.replyTimeoutMs, ...(localAddress ? { localAddress } : {}) });
+    const connected = await connectRaw({
+      host: target.host,
+      port: target.port,
+      ...tlsOf(target),
+      timeoutMs: limits.replyTimeoutMs,
+      ...(localAddress ? { localAddress } : {}),
+    });
     if (!connected.ok) return { ok: false, stage: 'connect', failure: connected.failure, transcript: { sent: [], received: [connected.failure.event] } };
     const session = new FtpSession(connected.conn, limits);
     const start = performance.now();

@@ -43,6 +43,9 @@ export type Upgrade =
   | { readonly ok: true; readonly tls: TlsInfo; readonly leftover: string; readonly ms: number }
   | { readonly ok: false; readonly end: Ending | 'timeout'; readonly event: string; readonly leftover: string; readonly ms: number; readonly code?: string };
 
+/** What a ClientHello offers beyond Node's defaults (see RawConnection.upgradeTls). */
+export type TlsOffer = Pick<tls.ConnectionOptions, 'minVersion' | 'maxVersion' | 'ciphers' | 'session'>;
+
 /** Default bound on the connect and every wait, ms. */
 export const RAW_TIMEOUT_MS = 5_000;
 /** Unread received octets beyond this end the connection (`[error EOVERFLOW]`): protects memory. */
@@ -60,6 +63,8 @@ export class RawConnection {
   readonly #started = performance.now();
   readonly #onData = (chunk: Buffer): void => this.#take(chunk);
   #tls: TlsInfo | null = null;
+  /** The TLS session to resume (the latest ticket or session the server gave), once upgradeTls succeeded. */
+  #tlsSession: Buffer | undefined;
   /** While `drain` runs: where received chunks go (neither buffered nor recorded). */
   #sink: ((chunk: Buffer) => void) | undefined;
   /**
@@ -106,6 +111,14 @@ export class RawConnection {
   /** The TLS handshake's record once upgradeTls succeeded, else null. */
   get tls(): TlsInfo | null {
     return this.#tls;
+  }
+
+  /**
+   * The TLS session a second connection may resume (FTP data connections, RFC 4217): the latest the
+   * server handed out (a TLS 1.3 ticket arrives after the handshake), undefined before TLS or when none.
+   */
+  get tlsSession(): Buffer | undefined {
+    return this.#tlsSession ?? (this.#socket instanceof tls.TLSSocket ? this.#socket.getSession() : undefined);
   }
 
   /** Unread received text (latin1), without consuming it. */
@@ -263,8 +276,10 @@ export class RawConnection {
    * STARTTLS / AUTH TLS: wraps the socket in TLS (certificate not required to verify; what it showed
    * is recorded as `tls`). Call it after reading the 220/234. `leftover`: plaintext that had arrived
    * unread before the handshake (a server answering injected commands: CVE-2011-0411); it is discarded.
+   * `offer`: what the ClientHello offers (one version, ciphers: the tls-versions checks) and a session to
+   * resume (an FTP data connection resuming the control connection's); default Node's.
    */
-  async upgradeTls(options: { readonly timeoutMs?: number; readonly servername?: string } = {}): Promise<Upgrade> {
+  async upgradeTls(options: { readonly timeoutMs?: number; readonly servername?: string; readonly offer?: TlsOffer } = {}): Promise<Upgrade> {
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
     const leftover = this.#buffer;
     this.#buffer = '';
@@ -275,7 +290,10 @@ export class RawConnection {
     const plain = this.#socket;
     this.#unlisten(plain);
     const servername = options.servername ?? (isIP(this.#host) ? undefined : this.#host);
-    const secure: TLSSocket = tls.connect({ socket: plain, rejectUnauthorized: false, ...(servername ? { servername } : {}) });
+    const secure: TLSSocket = tls.connect({ socket: plain, rejectUnauthorized: false, ...(servername ? { servername } : {}), ...options.offer });
+    secure.on('session', (session: Buffer) => {
+      this.#tlsSession = session;
+    });
     secure.on('error', () => undefined); // reported through the handshake outcome, then through #onError
     const outcome = await new Promise<{ ok: true } | { ok: false; end: Ending | 'timeout'; code?: string }>((resolve) => {
       const timer = setTimeout(() => resolve({ ok: false, end: 'timeout' }), timeoutMs);

@@ -22,7 +22,8 @@ import { smtpRcptGroup } from './smtp-rcpt.js';
 import { smtpGreetingGroup, smtpSessionUsable } from './smtp-greeting.js';
 import { smtpLimitsGroup } from './smtp-limits.js';
 import { smtpRelayGroup } from './smtp-relay.js';
-import { smtpTlsGroup } from './smtp-tls.js';
+import { smtpTlsAnyGroup } from './smtp-implicit-tls.js';
+import { smtpTlsVersionsGroup } from './smtp-tls-versions.js';
 import { smtpUtf8Group } from './smtp-utf8.js';
 import type { CheckGroup, Finding, ProbeTarget } from './types.js';
 
@@ -45,7 +46,8 @@ export interface RegisteredGroup {
 /** Every group, in the order a protocol's groups run: session first, limits (the slow waits) last. */
 export const CHECK_GROUPS: readonly RegisteredGroup[] = [
   { protocol: 'smtp', ids: ['smtp.greeting', 'smtp.ehlo'], run: smtpGreetingGroup },
-  { protocol: 'smtp', ids: ['smtp.starttls', 'smtp.starttls-injection', 'smtp.tls', 'smtp.auth'], run: smtpTlsGroup },
+  { protocol: 'smtp', ids: ['smtp.starttls', 'smtp.starttls-injection', 'smtp.tls', 'smtp.auth'], run: smtpTlsAnyGroup },
+  { protocol: 'smtp', ids: ['smtp.tls-versions'], run: smtpTlsVersionsGroup },
   { protocol: 'smtp', ids: ['smtp.size', 'smtp.pipelining', 'smtp.bare-lf'], run: smtpDataGroup },
   { protocol: 'smtp', ids: ['smtp.open-relay'], run: smtpRelayGroup },
   { protocol: 'smtp', ids: ['smtp.early-talk'], run: smtpEarlyGroup },
