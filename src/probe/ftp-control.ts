@@ -102,6 +102,8 @@ export class FtpSession {
   #stale = false;
   /** The data connection of the transfer under way, if any (see `cut`). */
   #plan: DataPlan | undefined;
+  /** After PROT P (RFC 4217 §9): data connections get TLS; `resume` offers the control connection's session. */
+  #dataTls: { readonly resume: boolean } | undefined;
   constructor(
     readonly conn: RawConnection,
     readonly limits: ProbeLimits,
@@ -173,9 +175,44 @@ export class FtpSession {
     return { ok: codeOf(p) === 230, code: codeOf(p), last: p, at: 'PASS' };
   }
 
-  /** The target's login, or anonymous (parseTarget fills it in; a hand-made target may leave it out). */
-  loginAs(target: ProbeTarget): Promise<Login> {
-    return target.user ? this.login(target.user, target.password ?? '') : this.login(ANONYMOUS.user, ANONYMOUS.password);
+  /**
+   * The target's login, or anonymous (parseTarget fills it in; a hand-made target may leave it out). On
+   * an ftps:// target (TLS from the first octet) the data connections are then protected too: PBSZ 0,
+   * PROT P (RFC 4217 §9); a server refusing them keeps its data connections in clear text.
+   */
+  async loginAs(target: ProbeTarget): Promise<Login> {
+    const login = await (target.user ? this.login(target.user, target.password ?? '') : this.login(ANONYMOUS.user, ANONYMOUS.password));
+    if (login.ok && target.implicitTls && this.conn.tls) {
+      const pbsz = await this.command('PBSZ 0');
+      if (codeOf(pbsz) === 200 && codeOf(await this.command('PROT P')) === 200) this.protectData({ resume: true });
+    }
+    return login;
+  }
+
+  /** Data connections get TLS from now on (after PROT P 200), resuming the control connection's TLS session or not; `off` undoes it. */
+  protectData(how: { readonly resume: boolean } | 'off'): void {
+    this.#dataTls = how === 'off' ? undefined : how;
+  }
+
+  /**
+   * The data connection of `plan`, within `timeoutMs`; after PROT P with its TLS handshake (this end is
+   * the TLS client whichever side connected), a failed one as `event`.
+   */
+  async dataConnection(
+    plan: DataPlan,
+    timeoutMs: number,
+  ): Promise<{ readonly ok: true; readonly conn: RawConnection } | { readonly ok: false; readonly event: string }> {
+    const data = await plan.connection(timeoutMs);
+    if (!data.ok || !this.#dataTls) return data;
+    const session = this.#dataTls.resume ? this.conn.tlsSession : undefined;
+    const upgraded = await data.conn.upgradeTls({ timeoutMs, ...(session ? { offer: { session } } : {}) });
+    if (upgraded.ok) {
+      this.conn.note(`[data connection TLS ${upgraded.tls.protocol ?? '?'}${session ? ', session offered for resumption' : ', fresh session'}]`);
+      return data;
+    }
+    this.conn.note(`[data connection TLS handshake failed ${upgraded.event}]`);
+    data.conn.destroy();
+    return { ok: false, event: `${upgraded.event} (data connection TLS handshake)` };
   }
 
   /**
@@ -260,7 +297,7 @@ export class FtpSession {
       const first = await this.command(line);
       if (!first.ok || first.value.code >= 200) return { first };
       const wait = this.limits.replyTimeoutMs;
-      const data = await plan.connection(wait);
+      const data = await this.dataConnection(plan, wait);
       if (!data.ok) return { first, final: await this.next(), dataFailed: data.event };
       const start = performance.now();
       const took = (): number => Math.round(performance.now() - start);

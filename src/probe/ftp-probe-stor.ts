@@ -41,7 +41,7 @@ export async function storProbeFile(
       }
       wrote(path);
       if (!first.ok || code >= 200) return { status: 'skip', advice: `Not run: STOR got ${said(first)} (see ftp.integrity).` };
-      const data = await plan.connection(limits.replyTimeoutMs);
+      const data = await s.dataConnection(plan, limits.replyTimeoutMs);
       if (!data.ok) return { status: 'skip', advice: `Not run: the data connection was never made (${data.event}).` };
       return await upload(data.conn, path);
     } finally {

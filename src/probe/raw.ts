@@ -54,6 +54,7 @@ const MAX_BUFFERED = 4 * 1024 * 1024;
 /** A connected raw client. Made by connectRaw (or wrapSocket for a socket you accepted). */
 export class RawConnection {
   #socket: Socket;
+  readonly #ends: Pick<Socket, 'remoteAddress' | 'remotePort' | 'localAddress' | 'localPort'>;
   #buffer = '';
   #ending: { kind: Ending; code?: string } | null = null;
   readonly #waiters = new Set<() => void>();
@@ -78,6 +79,7 @@ export class RawConnection {
   constructor(socket: Socket, options: { readonly host: string; readonly timeoutMs?: number; readonly record?: boolean; readonly closeOnTimeout?: boolean }) {
     this.closeOnTimeout = options.closeOnTimeout ?? false;
     this.#socket = socket;
+    this.#ends = { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort, localAddress: socket.localAddress, localPort: socket.localPort };
     this.#host = options.host;
     this.#timeoutMs = options.timeoutMs ?? RAW_TIMEOUT_MS;
     this.#transcript = new Transcript(options.record ?? true);
@@ -90,17 +92,18 @@ export class RawConnection {
   }
 
   /** The peer's address and port, our own (for FTP's PASV address check and PORT/EPRT). */
+  // As the TCP socket had them when connected: once TLS takes over its handle (upgradeTls), neither says.
   get remoteAddress(): string | undefined {
-    return this.#socket.remoteAddress;
+    return this.#ends.remoteAddress;
   }
   get remotePort(): number | undefined {
-    return this.#socket.remotePort;
+    return this.#ends.remotePort;
   }
   get localAddress(): string | undefined {
-    return this.#socket.localAddress;
+    return this.#ends.localAddress;
   }
   get localPort(): number | undefined {
-    return this.#socket.localPort;
+    return this.#ends.localPort;
   }
 
   /** How the connection ended, or null while it is open. */

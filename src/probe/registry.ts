@@ -3,6 +3,7 @@
  * reports (their sources are in the id tables, ./ids.ts) and how it runs, in run order. run.ts runs a
  * protocol's groups from here; test/probe/registry.test.ts keeps the groups' ids and the id tables in step.
  */
+import { ftpAuthTlsChecks } from './ftp-auth-tls.js';
 import { ftpDataChecks } from './ftp-data.js';
 import { ftpDataTimeoutChecks } from './ftp-data-timeout.js';
 import { ftpIntegrityChecks } from './ftp-integrity.js';
@@ -12,6 +13,7 @@ import { ftpLongTransferChecks } from './ftp-long-transfer.js';
 import { ftpMlsdChecks } from './ftp-mlsd.js';
 import { ftpPasvRangeChecks } from './ftp-pasv-range.js';
 import { ftpQuotaChecks } from './ftp-quota.js';
+import { ftpTlsVersionsChecks } from './ftp-tls-versions.js';
 import { FINDINGS, type FindingId } from './ids.js';
 import { smtpChunkingGroup } from './smtp-chunking.js';
 import { smtpDataGroup } from './smtp-data.js';
@@ -57,6 +59,8 @@ export const CHECK_GROUPS: readonly RegisteredGroup[] = [
   { protocol: 'smtp', ids: ['smtp.smtputf8', 'smtp.8bitmime'], run: smtpUtf8Group },
   { protocol: 'smtp', ids: ['smtp.session-limit', 'smtp.idle-timeout'], run: smtpLimitsGroup },
   { protocol: 'ftp', ids: ['ftp.greeting', 'ftp.login', 'ftp.feat'], run: ftpLoginChecks },
+  { protocol: 'ftp', ids: ['ftp.auth-tls'], run: ftpAuthTlsChecks },
+  { protocol: 'ftp', ids: ['ftp.tls-versions'], run: ftpTlsVersionsChecks },
   { protocol: 'ftp', ids: ['ftp.pasv-address', 'ftp.pasv-connect', 'ftp.epsv', 'ftp.active', 'ftp.port-bounce'], run: ftpDataChecks },
   { protocol: 'ftp', ids: ['ftp.pasv-range'], run: ftpPasvRangeChecks },
   { protocol: 'ftp', ids: ['ftp.mlsd'], run: ftpMlsdChecks },
