@@ -10,10 +10,10 @@
  */
 import { codeOf, said } from './ftp-shared.js';
 import { DataOpener, FtpSession } from './ftp-control.js';
-import { finding, skipped } from './finding.js';
+import { finding } from './finding.js';
 import { rfcOf } from './ids.js';
 import { ANONYMOUS } from './target.js';
-import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
+import type { CheckGroup, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
 const ID = 'ftp.auth-tls';
 

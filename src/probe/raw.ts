@@ -64,7 +64,6 @@ export class RawConnection {
   readonly #started = performance.now();
   readonly #onData = (chunk: Buffer): void => this.#take(chunk);
   #tls: TlsInfo | null = null;
-  /** The TLS session to resume (the latest ticket or session the server gave), once upgradeTls succeeded. */
   #tlsSession: Buffer | undefined;
   /** While `drain` runs: where received chunks go (neither buffered nor recorded). */
   #sink: ((chunk: Buffer) => void) | undefined;
@@ -91,8 +90,7 @@ export class RawConnection {
     return this.#timeoutMs;
   }
 
-  /** The peer's address and port, our own (for FTP's PASV address check and PORT/EPRT). */
-  // As the TCP socket had them when connected: once TLS takes over its handle (upgradeTls), neither says.
+  /** The peer's address and port, our own (PASV check, PORT/EPRT), as at connect: TLS takes the handle over. */
   get remoteAddress(): string | undefined {
     return this.#ends.remoteAddress;
   }
@@ -116,10 +114,7 @@ export class RawConnection {
     return this.#tls;
   }
 
-  /**
-   * The TLS session a second connection may resume (FTP data connections, RFC 4217): the latest the
-   * server handed out (a TLS 1.3 ticket arrives after the handshake), undefined before TLS or when none.
-   */
+  /** The TLS session a data connection may resume (RFC 4217): the latest the server gave (TLS 1.3: a later ticket). */
   get tlsSession(): Buffer | undefined {
     return this.#tlsSession ?? (this.#socket instanceof tls.TLSSocket ? this.#socket.getSession() : undefined);
   }

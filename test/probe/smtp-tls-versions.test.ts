@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { smtpTlsAnyGroup } from '../../src/probe/smtp-implicit-tls.js';
 import { smtpTlsVersionsGroup } from '../../src/probe/smtp-tls-versions.js';
-import { parseTarget } from '../../src/probe/target.js';
+import { runProbe } from '../../src/probe/run.js';
+import { parseTarget, TargetError } from '../../src/probe/target.js';
 import { DEFAULT_PROBE_LIMITS, type Finding, type ProbeLimits } from '../../src/probe/types.js';
 import { startTlsSmtp, type TlsSmtpOptions } from './tls-smtp.js';
 
@@ -43,6 +44,15 @@ describe('smtps:// (implicit TLS)', () => {
     expect(byId(found, 'smtp.starttls').advice).toContain('RFC 8314 §3.3');
     expect(byId(found, 'smtp.tls').value).toBe('TLSv1.3');
     expect(byId(found, 'smtp.tls').advice).toContain('self-signed');
+  });
+
+  it('names a port that does not speak TLS in one line (TargetError), before any check', async () => {
+    const plain = await server({ mode: 'starttls' });
+    const run = runProbe(parseTarget(`smtps://127.0.0.1:${plain}`), FAST);
+    await expect(run).rejects.toThrow(
+      new RegExp(`^cannot connect to 127\\.0\\.0\\.1:${plain}: the TLS handshake failed .* \\(is it an implicit-TLS port\\?\\)$`),
+    );
+    await expect(run).rejects.toBeInstanceOf(TargetError);
   });
 
   it('warns when STARTTLS is still advertised inside implicit TLS', async () => {
