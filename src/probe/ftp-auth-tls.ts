@@ -9,7 +9,8 @@
  *   ftps:// the same from the login on (the control connection is TLS from its first octet)
  */
 import { codeOf, said } from './ftp-shared.js';
-import { DataOpener, FtpSession } from './ftp-control.js';
+import { FtpSession } from './ftp-control.js';
+import { DataOpener } from './ftp-data-opener.js';
 import { finding } from './finding.js';
 import { rfcOf } from './ids.js';
 import { ANONYMOUS } from './target.js';

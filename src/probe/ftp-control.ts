@@ -11,7 +11,7 @@
  *        └─ transfer(plan, 'RETR f' | 'STOR f', upload?) ─► 1xx ─► data ─► 226
  */
 import { createHash } from 'node:crypto';
-import { isIPv4, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { formatEprt, formatPort, parse227, parse229, type HostPort } from '../protocol/ftp-address.js';
 import { seconds } from './finding.js';
 import { codeOf, plain, said } from './ftp-shared.js';
@@ -102,7 +102,6 @@ export class FtpSession {
   #stale = false;
   /** The data connection of the transfer under way, if any (see `cut`). */
   #plan: DataPlan | undefined;
-  /** After PROT P (RFC 4217 §9): data connections get TLS; `resume` offers the control connection's session. */
   #dataTls: { readonly resume: boolean } | undefined;
   constructor(
     readonly conn: RawConnection,
@@ -175,11 +174,7 @@ export class FtpSession {
     return { ok: codeOf(p) === 230, code: codeOf(p), last: p, at: 'PASS' };
   }
 
-  /**
-   * The target's login, or anonymous (parseTarget fills it in; a hand-made target may leave it out). On
-   * an ftps:// target (TLS from the first octet) the data connections are then protected too: PBSZ 0,
-   * PROT P (RFC 4217 §9); a server refusing them keeps its data connections in clear text.
-   */
+  /** The target's login, or anonymous; on ftps:// then PBSZ 0, PROT P (RFC 4217 §9): data under TLS if 200. */
   async loginAs(target: ProbeTarget): Promise<Login> {
     const login = await (target.user ? this.login(target.user, target.password ?? '') : this.login(ANONYMOUS.user, ANONYMOUS.password));
     if (login.ok && target.implicitTls && this.conn.tls) {
@@ -194,10 +189,7 @@ export class FtpSession {
     this.#dataTls = how === 'off' ? undefined : how;
   }
 
-  /**
-   * The data connection of `plan`, within `timeoutMs`; after PROT P with its TLS handshake (this end is
-   * the TLS client whichever side connected), a failed one as `event`.
-   */
+  /** The data connection of `plan` within `timeoutMs`; after protectData with its TLS handshake (we are the TLS client). */
   async dataConnection(
     plan: DataPlan,
     timeoutMs: number,
@@ -393,38 +385,6 @@ export async function openLoggedIn(
   }
   opened.session.take();
   return { ok: true, session: opened.session };
-}
-
-/** Data-connection modes in the order a transfer tries them: EPSV, PASV (control address; IPv4 only), then active. */
-export type DataMode = DataPlan['mode'];
-
-/**
- * Opens a data connection for a transfer by the first mode that works (the one that worked last time
- * first), so integrity is measured even where one mode is broken (those get their own findings).
- */
-export class DataOpener {
-  #worked: DataMode | undefined;
-  constructor(private readonly s: FtpSession) {}
-
-  /** The mode that worked last, if any. */
-  get mode(): DataMode | undefined {
-    return this.#worked;
-  }
-
-  async open(): Promise<DataPlan | undefined> {
-    // Over IPv6 a 227 cannot name the server's address (RFC 2428 §1): EPSV, then EPRT, only.
-    const order: DataMode[] = this.#worked ? [this.#worked] : isIPv4(this.s.peer) ? ['EPSV', 'PASV', 'PORT'] : ['EPSV', 'EPRT'];
-    for (const mode of order) {
-      const plan =
-        mode === 'EPSV' || mode === 'PASV' ? await this.s.passive(mode, 'control').then((r) => (r.ok ? r.plan : undefined)) : (await this.s.active(mode)).plan;
-      if (plan) {
-        this.#worked = mode;
-        return plan;
-      }
-    }
-    this.#worked = undefined;
-    return undefined;
-  }
 }
 
 /**

@@ -5,7 +5,8 @@
  *   for '', pub/, incoming/: data connection ─► STOR ─► refused (not 425/426)? next directory
  *                                                      └─ 1xx ─► wrote(path) ─► connected ─► upload(data, path)
  */
-import { DataOpener, type FtpSession } from './ftp-control.js';
+import type { FtpSession } from './ftp-control.js';
+import { DataOpener } from './ftp-data-opener.js';
 import type { Judged } from './ftp-cleanup.js';
 import { DATA_TROUBLE, UPLOAD_DIRS } from './ftp-integrity.js';
 import { codeOf, said } from './ftp-shared.js';

@@ -6,7 +6,8 @@
 import { said } from './ftp-shared.js';
 import { rfcOf } from './ids.js';
 import { connectRaw } from './raw-connect.js';
-import type { RawConnection, TlsOffer } from './raw.js';
+import type { RawConnection } from './raw.js';
+import type { TlsOffer } from './raw-tls.js';
 import { tlsVersionsCheck, type Reached } from './tls-versions.js';
 import type { CheckGroup, ProbeLimits, ProbeTarget } from './types.js';
 

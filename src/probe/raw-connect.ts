@@ -3,7 +3,8 @@
  * ConnectFailure value, never a throw), or a socket the probe accepted (FTP active mode) taken over.
  */
 import net, { type Socket } from 'node:net';
-import { RAW_TIMEOUT_MS, RawConnection, type TlsOffer } from './raw.js';
+import { RAW_TIMEOUT_MS, RawConnection } from './raw.js';
+import type { TlsOffer } from './raw-tls.js';
 import type { ProbeTarget } from './types.js';
 import { EVENTS } from './raw-transcript.js';
 

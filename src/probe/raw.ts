@@ -19,7 +19,7 @@ import { isIP, type Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
 import { replyParser, type Parser, type Reply } from '../protocol/reply.js';
 import { EVENTS, endEvent, redactLine, renderSent, shown, Transcript } from './raw-transcript.js';
-import { tlsInfo, type TlsInfo } from './raw-tls.js';
+import { tlsInfo, type TlsInfo, type TlsOffer } from './raw-tls.js';
 import { cut } from './raw-cut.js';
 
 /** How a connection ended, or a wait gave up: `closed` a FIN, `rst` a reset, `error` any other socket error. */
@@ -43,9 +43,6 @@ export type Upgrade =
   | { readonly ok: true; readonly tls: TlsInfo; readonly leftover: string; readonly ms: number }
   | { readonly ok: false; readonly end: Ending | 'timeout'; readonly event: string; readonly leftover: string; readonly ms: number; readonly code?: string };
 
-/** What a ClientHello offers beyond Node's defaults (see RawConnection.upgradeTls). */
-export type TlsOffer = Pick<tls.ConnectionOptions, 'minVersion' | 'maxVersion' | 'ciphers' | 'session'>;
-
 /** Default bound on the connect and every wait, ms. */
 export const RAW_TIMEOUT_MS = 5_000;
 /** Unread received octets beyond this end the connection (`[error EOVERFLOW]`): protects memory. */
@@ -54,7 +51,11 @@ const MAX_BUFFERED = 4 * 1024 * 1024;
 /** A connected raw client. Made by connectRaw (or wrapSocket for a socket you accepted). */
 export class RawConnection {
   #socket: Socket;
-  readonly #ends: Pick<Socket, 'remoteAddress' | 'remotePort' | 'localAddress' | 'localPort'>;
+  /** The peer's address and port, our own (PASV check, PORT/EPRT), as at connect: TLS takes the handle over. */
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  readonly localAddress: string | undefined;
+  readonly localPort: number | undefined;
   #buffer = '';
   #ending: { kind: Ending; code?: string } | null = null;
   readonly #waiters = new Set<() => void>();
@@ -78,7 +79,7 @@ export class RawConnection {
   constructor(socket: Socket, options: { readonly host: string; readonly timeoutMs?: number; readonly record?: boolean; readonly closeOnTimeout?: boolean }) {
     this.closeOnTimeout = options.closeOnTimeout ?? false;
     this.#socket = socket;
-    this.#ends = { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort, localAddress: socket.localAddress, localPort: socket.localPort };
+    ({ remoteAddress: this.remoteAddress, remotePort: this.remotePort, localAddress: this.localAddress, localPort: this.localPort } = socket);
     this.#host = options.host;
     this.#timeoutMs = options.timeoutMs ?? RAW_TIMEOUT_MS;
     this.#transcript = new Transcript(options.record ?? true);
@@ -88,20 +89,6 @@ export class RawConnection {
   /** The default bound on waits, ms. */
   get timeoutMs(): number {
     return this.#timeoutMs;
-  }
-
-  /** The peer's address and port, our own (PASV check, PORT/EPRT), as at connect: TLS takes the handle over. */
-  get remoteAddress(): string | undefined {
-    return this.#ends.remoteAddress;
-  }
-  get remotePort(): number | undefined {
-    return this.#ends.remotePort;
-  }
-  get localAddress(): string | undefined {
-    return this.#ends.localAddress;
-  }
-  get localPort(): number | undefined {
-    return this.#ends.localPort;
   }
 
   /** How the connection ended, or null while it is open. */
@@ -274,8 +261,7 @@ export class RawConnection {
    * STARTTLS / AUTH TLS: wraps the socket in TLS (certificate not required to verify; what it showed
    * is recorded as `tls`). Call it after reading the 220/234. `leftover`: plaintext that had arrived
    * unread before the handshake (a server answering injected commands: CVE-2011-0411); it is discarded.
-   * `offer`: what the ClientHello offers (one version, ciphers: the tls-versions checks) and a session to
-   * resume (an FTP data connection resuming the control connection's); default Node's.
+   * `offer`: one version and ciphers (tls-versions), a session to resume (FTP data); default Node's.
    */
   async upgradeTls(options: { readonly timeoutMs?: number; readonly servername?: string; readonly offer?: TlsOffer } = {}): Promise<Upgrade> {
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
@@ -289,9 +275,7 @@ export class RawConnection {
     this.#unlisten(plain);
     const servername = options.servername ?? (isIP(this.#host) ? undefined : this.#host);
     const secure: TLSSocket = tls.connect({ socket: plain, rejectUnauthorized: false, ...(servername ? { servername } : {}), ...options.offer });
-    secure.on('session', (session: Buffer) => {
-      this.#tlsSession = session;
-    });
+    secure.on('session', (session: Buffer) => void (this.#tlsSession = session));
     secure.on('error', () => undefined); // reported through the handshake outcome, then through #onError
     const outcome = await new Promise<{ ok: true } | { ok: false; end: Ending | 'timeout'; code?: string }>((resolve) => {
       const timer = setTimeout(() => resolve({ ok: false, end: 'timeout' }), timeoutMs);

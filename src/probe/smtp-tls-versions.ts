@@ -6,7 +6,7 @@
 import { rfcOf } from './ids.js';
 import { skipped } from './finding.js';
 import { connectRaw } from './raw-connect.js';
-import type { TlsOffer } from './raw.js';
+import type { TlsOffer } from './raw-tls.js';
 import { capabilities, closeSmtp, ehloName, said } from './smtp-session.js';
 import { tlsVersionsCheck, type Reached } from './tls-versions.js';
 import type { CheckGroup, ProbeLimits, ProbeTarget } from './types.js';

@@ -11,7 +11,8 @@
  * the advice, never counted as refused.
  */
 import { finding, skipped } from './finding.js';
-import type { RawConnection, TlsOffer, Upgrade } from './raw.js';
+import type { RawConnection, Upgrade } from './raw.js';
+import type { TlsOffer } from './raw-tls.js';
 import type { Finding } from './types.js';
 
 /** The versions offered one by one, oldest first. */
