@@ -100,7 +100,7 @@ function quotaSize(text: string | undefined): number {
 async function probe(values: Values, positionals: readonly string[], io: CliIo): Promise<number> {
   const url = positionals[1];
   if (url === undefined)
-    throw new UsageError('probe needs a target: "wireprobe probe smtp://host[:port]" or "wireprobe probe ftp://[user[:password]@]host[:port]"');
+    throw new UsageError('probe needs a target: "wireprobe probe smtp[s]://host[:port]" or "wireprobe probe ftp[s]://[user[:password]@]host[:port]"');
   if (positionals.length > 2) throw new UsageError(`unexpected argument ${quote(positionals[2]!)}`);
   onlyFor('probe', values, [
     'json',

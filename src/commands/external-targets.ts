@@ -73,6 +73,7 @@ export function parseTargetOption(text: string, password?: string): ExternalTarg
     if (error instanceof TargetError) throw new UsageError(`bad --target: ${error.message}`);
     throw error;
   }
+  if (parsed.implicitTls) throw new UsageError(`bad --target ${quote(redactUrl(url))}: smtps:// and ftps:// are for probe only; use smtp:// or ftp://`);
   if (wantsPassword(url) && password === undefined) {
     throw new UsageError(`bad --target ${quote(redactUrl(url))}: the user needs a password (in the URL, or --password-env/--password-file)`);
   }

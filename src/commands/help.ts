@@ -46,7 +46,7 @@ Usage:
                 [--max-per-address N] [--user NAME[:PASSWORD]]... [--password-env VAR|--password-file FILE]
                 [--anonymous off|read|write]
                 [--active on|off] [--idle-timeout DURATION] [--keep N] [--control HOST:PORT] [--pcap DIR]
-  wireprobe probe smtp://[user:password@]host[:port] | ftp://[user[:password]@]host[:port]
+  wireprobe probe smtp[s]://[user:password@]host[:port] | ftp[s]://[user[:password]@]host[:port]
                 [--json FILE] [--junit FILE] [--fail-on fail|warn] [--max-sessions N]
                 [--max-idle SECONDS] [--upload-size SIZE] [--max-data-idle SECONDS] [--quota-probe SIZE]
                 [--send] [--rcpt ADDRESS] [--starttls auto|off|require] [--timeout MS] [--no-color]

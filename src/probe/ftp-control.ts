@@ -11,11 +11,11 @@
  *        └─ transfer(plan, 'RETR f' | 'STOR f', upload?) ─► 1xx ─► data ─► 226
  */
 import { createHash } from 'node:crypto';
-import { isIPv4, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { formatEprt, formatPort, parse227, parse229, type HostPort } from '../protocol/ftp-address.js';
 import { seconds } from './finding.js';
 import { codeOf, plain, said } from './ftp-shared.js';
-import { connectRaw, wrapSocket, type ConnectFailure } from './raw-connect.js';
+import { connectRaw, tlsOf, wrapSocket, type ConnectFailure } from './raw-connect.js';
 import { EVENTS } from './raw-transcript.js';
 import type { RawConnection, Read } from './raw.js';
 import type { Reply } from '../protocol/reply.js';
@@ -102,6 +102,7 @@ export class FtpSession {
   #stale = false;
   /** The data connection of the transfer under way, if any (see `cut`). */
   #plan: DataPlan | undefined;
+  #dataTls: { readonly resume: boolean } | undefined;
   constructor(
     readonly conn: RawConnection,
     readonly limits: ProbeLimits,
@@ -109,7 +110,13 @@ export class FtpSession {
 
   /** Connects (from `localAddress` if given) and reads the greeting, a 120 first if the server sends one. */
   static async open(target: ProbeTarget, limits: ProbeLimits, localAddress?: string): Promise<Opened> {
-    const connected = await connectRaw({ host: target.host, port: target.port, timeoutMs: limits.replyTimeoutMs, ...(localAddress ? { localAddress } : {}) });
+    const connected = await connectRaw({
+      host: target.host,
+      port: target.port,
+      ...tlsOf(target),
+      timeoutMs: limits.replyTimeoutMs,
+      ...(localAddress ? { localAddress } : {}),
+    });
     if (!connected.ok) return { ok: false, stage: 'connect', failure: connected.failure, transcript: { sent: [], received: [connected.failure.event] } };
     const session = new FtpSession(connected.conn, limits);
     const start = performance.now();
@@ -167,9 +174,37 @@ export class FtpSession {
     return { ok: codeOf(p) === 230, code: codeOf(p), last: p, at: 'PASS' };
   }
 
-  /** The target's login, or anonymous (parseTarget fills it in; a hand-made target may leave it out). */
-  loginAs(target: ProbeTarget): Promise<Login> {
-    return target.user ? this.login(target.user, target.password ?? '') : this.login(ANONYMOUS.user, ANONYMOUS.password);
+  /** The target's login, or anonymous; on ftps:// then PBSZ 0, PROT P (RFC 4217 §9): data under TLS if 200. */
+  async loginAs(target: ProbeTarget): Promise<Login> {
+    const login = await (target.user ? this.login(target.user, target.password ?? '') : this.login(ANONYMOUS.user, ANONYMOUS.password));
+    if (login.ok && target.implicitTls && this.conn.tls) {
+      const pbsz = await this.command('PBSZ 0');
+      if (codeOf(pbsz) === 200 && codeOf(await this.command('PROT P')) === 200) this.protectData({ resume: true });
+    }
+    return login;
+  }
+
+  /** Data connections get TLS from now on (after PROT P 200), resuming the control connection's TLS session or not; `off` undoes it. */
+  protectData(how: { readonly resume: boolean } | 'off'): void {
+    this.#dataTls = how === 'off' ? undefined : how;
+  }
+
+  /** The data connection of `plan` within `timeoutMs`; after protectData with its TLS handshake (we are the TLS client). */
+  async dataConnection(
+    plan: DataPlan,
+    timeoutMs: number,
+  ): Promise<{ readonly ok: true; readonly conn: RawConnection } | { readonly ok: false; readonly event: string }> {
+    const data = await plan.connection(timeoutMs);
+    if (!data.ok || !this.#dataTls) return data;
+    const session = this.#dataTls.resume ? this.conn.tlsSession : undefined;
+    const upgraded = await data.conn.upgradeTls({ timeoutMs, ...(session ? { offer: { session } } : {}) });
+    if (upgraded.ok) {
+      this.conn.note(`[data connection TLS ${upgraded.tls.protocol ?? '?'}${session ? ', session offered for resumption' : ', fresh session'}]`);
+      return data;
+    }
+    this.conn.note(`[data connection TLS handshake failed ${upgraded.event}]`);
+    data.conn.destroy();
+    return { ok: false, event: `${upgraded.event} (data connection TLS handshake)` };
   }
 
   /**
@@ -254,7 +289,7 @@ export class FtpSession {
       const first = await this.command(line);
       if (!first.ok || first.value.code >= 200) return { first };
       const wait = this.limits.replyTimeoutMs;
-      const data = await plan.connection(wait);
+      const data = await this.dataConnection(plan, wait);
       if (!data.ok) return { first, final: await this.next(), dataFailed: data.event };
       const start = performance.now();
       const took = (): number => Math.round(performance.now() - start);
@@ -350,38 +385,6 @@ export async function openLoggedIn(
   }
   opened.session.take();
   return { ok: true, session: opened.session };
-}
-
-/** Data-connection modes in the order a transfer tries them: EPSV, PASV (control address; IPv4 only), then active. */
-export type DataMode = DataPlan['mode'];
-
-/**
- * Opens a data connection for a transfer by the first mode that works (the one that worked last time
- * first), so integrity is measured even where one mode is broken (those get their own findings).
- */
-export class DataOpener {
-  #worked: DataMode | undefined;
-  constructor(private readonly s: FtpSession) {}
-
-  /** The mode that worked last, if any. */
-  get mode(): DataMode | undefined {
-    return this.#worked;
-  }
-
-  async open(): Promise<DataPlan | undefined> {
-    // Over IPv6 a 227 cannot name the server's address (RFC 2428 §1): EPSV, then EPRT, only.
-    const order: DataMode[] = this.#worked ? [this.#worked] : isIPv4(this.s.peer) ? ['EPSV', 'PASV', 'PORT'] : ['EPSV', 'EPRT'];
-    for (const mode of order) {
-      const plan =
-        mode === 'EPSV' || mode === 'PASV' ? await this.s.passive(mode, 'control').then((r) => (r.ok ? r.plan : undefined)) : (await this.s.active(mode)).plan;
-      if (plan) {
-        this.#worked = mode;
-        return plan;
-      }
-    }
-    this.#worked = undefined;
-    return undefined;
-  }
 }
 
 /**

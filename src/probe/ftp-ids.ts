@@ -10,6 +10,8 @@
  * | ftp.greeting       | connect                                              | 220 (120 first allowed) within 3 s          | seconds to the 220 (the code when refused) |
  * | ftp.login          | USER/PASS; for a named user, a wrong password in a second session | 230; wrong password 530        | the login's reply code |
  * | ftp.feat           | SYST, FEAT, TYPE I, then OPTS UTF8 ON, SIZE/MDTM of a missing file, REST 0, MLST for what FEAT lists | 211 with one-space-indented lines; every tried feature implemented (OPTS UTF8 ON only reported) | the features, `; `-separated |
+ * | ftp.auth-tls       | FEAT, AUTH TLS, login, PBSZ 0, PROT P, LIST over TLS data (fresh session, then resumed); USER in clear on a second session | 234, 200, 200, 226; USER in clear refused | the TLS version |
+ * | ftp.tls-versions   | per version: AUTH TLS, a handshake offering that version only | TLS 1.0 and 1.1 refused | versions accepted |
  * | ftp.pasv-address   | PASV; if its address is not the control peer: a connect there, and to the control address | the 227 address is the control peer (warn: another that works) | the 227 address |
  * | ftp.pasv-connect   | PASV, connect, LIST                                  | connected; 150 … 226                        | the passive port |
  * | ftp.epsv           | EPSV, connect, LIST; at the end EPSV ALL then PASV, PORT, EPRT (no transfer) | 229, 150 … 226; each refused after EPSV ALL | the EPSV port, the refusal's code, or `PORT accepted after EPSV ALL` |
@@ -46,6 +48,18 @@ export const FTP_FINDINGS = [
     rfc: 'RFC 2389 §3.2; RFC 3659 §3, §4, §5, §7; RFC 2640 §3.2',
     checks:
       'FEAT gets 211 with one-space-indented lines (value: features); after TYPE I, SIZE, MDTM, REST STREAM, MLST work when listed (OPTS UTF8 ON: reported only)',
+  },
+  {
+    id: 'ftp.auth-tls',
+    rfc: 'RFC 4217 §4, §6, §9, §10.2',
+    checks:
+      'AUTH TLS gets 234 (FEAT lists it) and the handshake works, the login inside TLS, PBSZ 0 and PROT P get 200, a LIST over a TLS data connection (a fresh TLS session, then resuming the control one: whether reuse is required); USER in clear text before AUTH TLS refused (331 warns). ftps://: TLS from the first octet (value: TLS version)',
+  },
+  {
+    id: 'ftp.tls-versions',
+    rfc: 'RFC 8996; RFC 9325 §3.1.1',
+    checks:
+      'one extra connection per version (AUTH TLS, or ftps://), each offering TLS 1.0, 1.1, 1.2 or 1.3 alone: 1.0 or 1.1 accepted warns (value: versions accepted; SSLv3, RC4, export ciphers not tested)',
   },
   {
     id: 'ftp.pasv-address',

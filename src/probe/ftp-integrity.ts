@@ -17,7 +17,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { formatSize } from '../util/units.js';
-import { DataOpener, openLoggedIn, type DataPlan, type FtpSession, type Transfer } from './ftp-control.js';
+import { openLoggedIn, type DataPlan, type FtpSession, type Transfer } from './ftp-control.js';
+import { DataOpener } from './ftp-data-opener.js';
 import { finding, merge, seconds, skipped } from './finding.js';
 import { codeOf, said } from './ftp-shared.js';
 import { rfcOf } from './ids.js';

@@ -10,7 +10,8 @@
  * probe checks are those clients rely on: type (file, dir, cdir, pdir, OS.*), size (octets), modify
  * (YYYYMMDDHHMMSS, optional fraction, UTC).
  */
-import { DataOpener, openLoggedIn, type FtpSession } from './ftp-control.js';
+import { openLoggedIn, type FtpSession } from './ftp-control.js';
+import { DataOpener } from './ftp-data-opener.js';
 import { finding, skipped } from './finding.js';
 import { codeOf, said } from './ftp-shared.js';
 import { rfcOf } from './ids.js';

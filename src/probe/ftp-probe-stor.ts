@@ -5,7 +5,8 @@
  *   for '', pub/, incoming/: data connection ─► STOR ─► refused (not 425/426)? next directory
  *                                                      └─ 1xx ─► wrote(path) ─► connected ─► upload(data, path)
  */
-import { DataOpener, type FtpSession } from './ftp-control.js';
+import type { FtpSession } from './ftp-control.js';
+import { DataOpener } from './ftp-data-opener.js';
 import type { Judged } from './ftp-cleanup.js';
 import { DATA_TROUBLE, UPLOAD_DIRS } from './ftp-integrity.js';
 import { codeOf, said } from './ftp-shared.js';
@@ -41,7 +42,7 @@ export async function storProbeFile(
       }
       wrote(path);
       if (!first.ok || code >= 200) return { status: 'skip', advice: `Not run: STOR got ${said(first)} (see ftp.integrity).` };
-      const data = await plan.connection(limits.replyTimeoutMs);
+      const data = await s.dataConnection(plan, limits.replyTimeoutMs);
       if (!data.ok) return { status: 'skip', advice: `Not run: the data connection was never made (${data.event}).` };
       return await upload(data.conn, path);
     } finally {

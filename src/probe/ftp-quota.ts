@@ -11,7 +11,8 @@
  * and a 226 for fewer octets than were sent stores a truncated file as complete. An interrupt
  * (`context.signal`) cuts the upload and goes straight to the DELE, as the integrity upload does.
  */
-import { DataOpener, openLoggedIn, type FtpSession, type Transfer } from './ftp-control.js';
+import { openLoggedIn, type FtpSession, type Transfer } from './ftp-control.js';
+import { DataOpener } from './ftp-data-opener.js';
 import { type Judged, probeFileFinding } from './ftp-cleanup.js';
 import { DATA_TROUBLE, UPLOAD_DIRS } from './ftp-integrity.js';
 import { Payload } from './ftp-payload.js';

@@ -4,13 +4,16 @@
  */
 import net, { type Socket } from 'node:net';
 import { RAW_TIMEOUT_MS, RawConnection } from './raw.js';
+import type { TlsOffer } from './raw-tls.js';
+import type { ProbeTarget } from './types.js';
 import { EVENTS } from './raw-transcript.js';
 
 /** What a connect failed with. */
 export interface ConnectFailure {
   /** `refused` ECONNREFUSED; `timeout` no answer within the bound; `reset` ECONNRESET while connecting;
-   *  `unreachable` EHOSTUNREACH/ENETUNREACH; `unresolved` a name lookup failed; `error` anything else. */
-  readonly kind: 'refused' | 'timeout' | 'reset' | 'unreachable' | 'unresolved' | 'error';
+   *  `unreachable` EHOSTUNREACH/ENETUNREACH; `unresolved` a name lookup failed; `handshake` the TLS
+   *  handshake of an implicit-TLS connection failed (RawOptions.tls); `error` anything else. */
+  readonly kind: 'refused' | 'timeout' | 'reset' | 'unreachable' | 'unresolved' | 'handshake' | 'error';
   /** The transcript form: `[connection refused]`, `[timeout after 5000 ms]`, ... */
   readonly event: string;
   /** The socket error code, when there was one. */
@@ -34,13 +37,44 @@ export interface RawOptions {
    * once costs one bound, not one per later command; default false.
    */
   readonly closeOnTimeout?: boolean;
+  /**
+   * Implicit TLS (smtps://, ftps://: RFC 8314 §3.3): the TLS handshake right after the TCP connect, before
+   * any protocol octet; `true` offers Node's defaults, an object what it says. Default: plain TCP.
+   */
+  readonly tls?: true | TlsOffer;
+}
+
+/** The `tls` option for a connection to `target`: implicit TLS for smtps:// and ftps://, else nothing. */
+export function tlsOf(target: ProbeTarget): { readonly tls?: true } {
+  return target.implicitTls ? { tls: true } : {};
+}
+
+/**
+ * connectRaw, then (RawOptions.tls) the TLS handshake before anything else: a handshake that fails is a
+ * ConnectFailure of kind `handshake` (its event says how: `[closed by server] (TLS handshake)`...).
+ */
+export async function connectRaw(
+  options: RawOptions,
+): Promise<{ readonly ok: true; readonly conn: RawConnection } | { readonly ok: false; readonly failure: ConnectFailure }> {
+  const connected = await connectTcp(options);
+  if (!connected.ok || options.tls === undefined) return connected;
+  const upgraded = await connected.conn.upgradeTls({
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.tls === true ? {} : { offer: options.tls }),
+  });
+  if (upgraded.ok) return connected;
+  connected.conn.destroy();
+  return {
+    ok: false,
+    failure: { kind: 'handshake', event: `${upgraded.event} (TLS handshake)`, ms: upgraded.ms, ...(upgraded.code ? { code: upgraded.code } : {}) },
+  };
 }
 
 /**
  * Connects with a bound (`timeoutMs`, default 5000) and optionally from `localAddress`. Never throws for
  * the network: a refusal, a timeout or an unresolvable name is a ConnectFailure value.
  */
-export function connectRaw(
+function connectTcp(
   options: RawOptions,
 ): Promise<{ readonly ok: true; readonly conn: RawConnection } | { readonly ok: false; readonly failure: ConnectFailure }> {
   const timeoutMs = options.timeoutMs ?? RAW_TIMEOUT_MS;

@@ -5,6 +5,9 @@
  */
 import tls, { type PeerCertificate, type TLSSocket } from 'node:tls';
 
+/** What a ClientHello offers beyond Node's defaults: one version, ciphers, a session to resume (RawConnection.upgradeTls). */
+export type TlsOffer = Pick<tls.ConnectionOptions, 'minVersion' | 'maxVersion' | 'ciphers' | 'session'>;
+
 /** What a TLS handshake showed of the server; recorded for the tls checks. */
 export interface TlsInfo {
   /** `TLSv1.3`, `TLSv1.2`...; null if unknown. */

@@ -19,7 +19,7 @@ import { isIP, type Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
 import { replyParser, type Parser, type Reply } from '../protocol/reply.js';
 import { EVENTS, endEvent, redactLine, renderSent, shown, Transcript } from './raw-transcript.js';
-import { tlsInfo, type TlsInfo } from './raw-tls.js';
+import { tlsInfo, type TlsInfo, type TlsOffer } from './raw-tls.js';
 import { cut } from './raw-cut.js';
 
 /** How a connection ended, or a wait gave up: `closed` a FIN, `rst` a reset, `error` any other socket error. */
@@ -51,6 +51,11 @@ const MAX_BUFFERED = 4 * 1024 * 1024;
 /** A connected raw client. Made by connectRaw (or wrapSocket for a socket you accepted). */
 export class RawConnection {
   #socket: Socket;
+  /** The peer's address and port, our own (PASV check, PORT/EPRT), as at connect: TLS takes the handle over. */
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  readonly localAddress: string | undefined;
+  readonly localPort: number | undefined;
   #buffer = '';
   #ending: { kind: Ending; code?: string } | null = null;
   readonly #waiters = new Set<() => void>();
@@ -60,6 +65,7 @@ export class RawConnection {
   readonly #started = performance.now();
   readonly #onData = (chunk: Buffer): void => this.#take(chunk);
   #tls: TlsInfo | null = null;
+  #tlsSession: Buffer | undefined;
   /** While `drain` runs: where received chunks go (neither buffered nor recorded). */
   #sink: ((chunk: Buffer) => void) | undefined;
   /**
@@ -73,6 +79,7 @@ export class RawConnection {
   constructor(socket: Socket, options: { readonly host: string; readonly timeoutMs?: number; readonly record?: boolean; readonly closeOnTimeout?: boolean }) {
     this.closeOnTimeout = options.closeOnTimeout ?? false;
     this.#socket = socket;
+    ({ remoteAddress: this.remoteAddress, remotePort: this.remotePort, localAddress: this.localAddress, localPort: this.localPort } = socket);
     this.#host = options.host;
     this.#timeoutMs = options.timeoutMs ?? RAW_TIMEOUT_MS;
     this.#transcript = new Transcript(options.record ?? true);
@@ -84,20 +91,6 @@ export class RawConnection {
     return this.#timeoutMs;
   }
 
-  /** The peer's address and port, our own (for FTP's PASV address check and PORT/EPRT). */
-  get remoteAddress(): string | undefined {
-    return this.#socket.remoteAddress;
-  }
-  get remotePort(): number | undefined {
-    return this.#socket.remotePort;
-  }
-  get localAddress(): string | undefined {
-    return this.#socket.localAddress;
-  }
-  get localPort(): number | undefined {
-    return this.#socket.localPort;
-  }
-
   /** How the connection ended, or null while it is open. */
   get ended(): Ending | null {
     return this.#ending?.kind ?? null;
@@ -106,6 +99,11 @@ export class RawConnection {
   /** The TLS handshake's record once upgradeTls succeeded, else null. */
   get tls(): TlsInfo | null {
     return this.#tls;
+  }
+
+  /** The TLS session a data connection may resume (RFC 4217): the latest the server gave (TLS 1.3: a later ticket). */
+  get tlsSession(): Buffer | undefined {
+    return this.#tlsSession ?? (this.#socket instanceof tls.TLSSocket ? this.#socket.getSession() : undefined);
   }
 
   /** Unread received text (latin1), without consuming it. */
@@ -263,8 +261,9 @@ export class RawConnection {
    * STARTTLS / AUTH TLS: wraps the socket in TLS (certificate not required to verify; what it showed
    * is recorded as `tls`). Call it after reading the 220/234. `leftover`: plaintext that had arrived
    * unread before the handshake (a server answering injected commands: CVE-2011-0411); it is discarded.
+   * `offer`: one version and ciphers (tls-versions), a session to resume (FTP data); default Node's.
    */
-  async upgradeTls(options: { readonly timeoutMs?: number; readonly servername?: string } = {}): Promise<Upgrade> {
+  async upgradeTls(options: { readonly timeoutMs?: number; readonly servername?: string; readonly offer?: TlsOffer } = {}): Promise<Upgrade> {
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
     const leftover = this.#buffer;
     this.#buffer = '';
@@ -275,7 +274,8 @@ export class RawConnection {
     const plain = this.#socket;
     this.#unlisten(plain);
     const servername = options.servername ?? (isIP(this.#host) ? undefined : this.#host);
-    const secure: TLSSocket = tls.connect({ socket: plain, rejectUnauthorized: false, ...(servername ? { servername } : {}) });
+    const secure: TLSSocket = tls.connect({ socket: plain, rejectUnauthorized: false, ...(servername ? { servername } : {}), ...options.offer });
+    secure.on('session', (session: Buffer) => void (this.#tlsSession = session));
     secure.on('error', () => undefined); // reported through the handshake outcome, then through #onError
     const outcome = await new Promise<{ ok: true } | { ok: false; end: Ending | 'timeout'; code?: string }>((resolve) => {
       const timer = setTimeout(() => resolve({ ok: false, end: 'timeout' }), timeoutMs);

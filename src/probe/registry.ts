@@ -3,6 +3,7 @@
  * reports (their sources are in the id tables, ./ids.ts) and how it runs, in run order. run.ts runs a
  * protocol's groups from here; test/probe/registry.test.ts keeps the groups' ids and the id tables in step.
  */
+import { ftpAuthTlsChecks } from './ftp-auth-tls.js';
 import { ftpDataChecks } from './ftp-data.js';
 import { ftpDataTimeoutChecks } from './ftp-data-timeout.js';
 import { ftpIntegrityChecks } from './ftp-integrity.js';
@@ -12,6 +13,7 @@ import { ftpLongTransferChecks } from './ftp-long-transfer.js';
 import { ftpMlsdChecks } from './ftp-mlsd.js';
 import { ftpPasvRangeChecks } from './ftp-pasv-range.js';
 import { ftpQuotaChecks } from './ftp-quota.js';
+import { ftpTlsVersionsChecks } from './ftp-tls-versions.js';
 import { FINDINGS, type FindingId } from './ids.js';
 import { smtpChunkingGroup } from './smtp-chunking.js';
 import { smtpDataGroup } from './smtp-data.js';
@@ -22,7 +24,8 @@ import { smtpRcptGroup } from './smtp-rcpt.js';
 import { smtpGreetingGroup, smtpSessionUsable } from './smtp-greeting.js';
 import { smtpLimitsGroup } from './smtp-limits.js';
 import { smtpRelayGroup } from './smtp-relay.js';
-import { smtpTlsGroup } from './smtp-tls.js';
+import { smtpTlsAnyGroup } from './smtp-implicit-tls.js';
+import { smtpTlsVersionsGroup } from './smtp-tls-versions.js';
 import { smtpUtf8Group } from './smtp-utf8.js';
 import type { CheckGroup, Finding, ProbeTarget } from './types.js';
 
@@ -45,7 +48,8 @@ export interface RegisteredGroup {
 /** Every group, in the order a protocol's groups run: session first, limits (the slow waits) last. */
 export const CHECK_GROUPS: readonly RegisteredGroup[] = [
   { protocol: 'smtp', ids: ['smtp.greeting', 'smtp.ehlo'], run: smtpGreetingGroup },
-  { protocol: 'smtp', ids: ['smtp.starttls', 'smtp.starttls-injection', 'smtp.tls', 'smtp.auth'], run: smtpTlsGroup },
+  { protocol: 'smtp', ids: ['smtp.starttls', 'smtp.starttls-injection', 'smtp.tls', 'smtp.auth'], run: smtpTlsAnyGroup },
+  { protocol: 'smtp', ids: ['smtp.tls-versions'], run: smtpTlsVersionsGroup },
   { protocol: 'smtp', ids: ['smtp.size', 'smtp.pipelining', 'smtp.bare-lf'], run: smtpDataGroup },
   { protocol: 'smtp', ids: ['smtp.open-relay'], run: smtpRelayGroup },
   { protocol: 'smtp', ids: ['smtp.early-talk'], run: smtpEarlyGroup },
@@ -55,6 +59,8 @@ export const CHECK_GROUPS: readonly RegisteredGroup[] = [
   { protocol: 'smtp', ids: ['smtp.smtputf8', 'smtp.8bitmime'], run: smtpUtf8Group },
   { protocol: 'smtp', ids: ['smtp.session-limit', 'smtp.idle-timeout'], run: smtpLimitsGroup },
   { protocol: 'ftp', ids: ['ftp.greeting', 'ftp.login', 'ftp.feat'], run: ftpLoginChecks },
+  { protocol: 'ftp', ids: ['ftp.auth-tls'], run: ftpAuthTlsChecks },
+  { protocol: 'ftp', ids: ['ftp.tls-versions'], run: ftpTlsVersionsChecks },
   { protocol: 'ftp', ids: ['ftp.pasv-address', 'ftp.pasv-connect', 'ftp.epsv', 'ftp.active', 'ftp.port-bounce'], run: ftpDataChecks },
   { protocol: 'ftp', ids: ['ftp.pasv-range'], run: ftpPasvRangeChecks },
   { protocol: 'ftp', ids: ['ftp.mlsd'], run: ftpMlsdChecks },

@@ -8,7 +8,7 @@
  *                                                 ─► 554 / 220 then 554 / close after a reply: pass (refused)
  *                                                 ─► 250 first: fail; nothing, or a close without a word: warn
  */
-import { connectRaw } from './raw-connect.js';
+import { connectRaw, tlsOf } from './raw-connect.js';
 import { rfcOf } from './ids.js';
 import { finding, skipped } from './finding.js';
 import { closeSmtp, ehloName, said } from './smtp-session.js';
@@ -17,7 +17,7 @@ import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } fro
 async function earlyTalk(target: ProbeTarget, limits: ProbeLimits): Promise<Finding> {
   const id = 'smtp.early-talk';
   const rfc = rfcOf(id);
-  const opened = await connectRaw({ host: target.host, port: target.port, timeoutMs: limits.replyTimeoutMs, closeOnTimeout: true });
+  const opened = await connectRaw({ host: target.host, port: target.port, ...tlsOf(target), timeoutMs: limits.replyTimeoutMs, closeOnTimeout: true });
   if (!opened.ok) return skipped(id, rfc, `Not checked: connect failed ${opened.failure.event}.`, { sent: [], received: [opened.failure.event] });
   const { conn } = opened;
   await conn.send(`EHLO ${ehloName(conn)}`);

@@ -6,7 +6,7 @@
  *   connect ─► 220 (timed) ─► EHLO ─► [HELO only if EHLO was refused] ─► XYZZY ─► NOOP ─► QUIT
  *   connect ─► 220 ─► HELO ─► QUIT                                     (when EHLO worked)
  */
-import { connectRaw } from './raw-connect.js';
+import { connectRaw, tlsOf } from './raw-connect.js';
 import type { Read } from './raw.js';
 import type { Reply } from '../protocol/reply.js';
 import { rfcOf } from './ids.js';
@@ -90,7 +90,7 @@ function greetingFinding(read: Read<Reply>, where: string, sent: string[], recei
 export const smtpGreetingGroup: CheckGroup = async (target, limits) => {
   const ehloId = 'smtp.ehlo';
   const where = `${target.host}:${target.port}`;
-  const opened = await connectRaw({ host: target.host, port: target.port, timeoutMs: limits.replyTimeoutMs, closeOnTimeout: true });
+  const opened = await connectRaw({ host: target.host, port: target.port, ...tlsOf(target), timeoutMs: limits.replyTimeoutMs, closeOnTimeout: true });
   if (!opened.ok) {
     const failure = opened.failure;
     return [
@@ -169,7 +169,7 @@ async function heloSession(
     sent: ['[HELO session: connect]', ...t.sent.map((l) => `[HELO session] ${l}`)],
     received: t.received.map((l) => `[HELO session] ${l}`),
   });
-  const opened = await connectRaw({ host: target.host, port: target.port, timeoutMs: limits.replyTimeoutMs, closeOnTimeout: true });
+  const opened = await connectRaw({ host: target.host, port: target.port, ...tlsOf(target), timeoutMs: limits.replyTimeoutMs, closeOnTimeout: true });
   if (!opened.ok)
     return {
       ...mark({ sent: [], received: [opened.failure.event] }),

@@ -15,11 +15,17 @@ export const SMTP_FINDINGS = [
     id: 'smtp.starttls',
     rfc: 'RFC 3207 §4, §4.2',
     checks:
-      'STARTTLS offered and works; 501 with an argument; after TLS STARTTLS not offered again and MAIL before EHLO refused (judged where clear text refuses it too)',
+      'STARTTLS offered and works (smtps://, RFC 8314 §3.3: skipped, warns if advertised); 501 with an argument; after TLS STARTTLS not offered again and MAIL before EHLO refused (judged where clear text refuses it too)',
   },
   { id: 'smtp.starttls-injection', rfc: 'RFC 3207 §4, §4.2; CVE-2011-0411', checks: 'a command pipelined behind STARTTLS is not answered inside TLS' },
   { id: 'smtp.tls', rfc: 'RFC 8996; RFC 7817', checks: 'TLS 1.2 or newer (value: version); certificate in date, trusted, naming the host' },
   { id: 'smtp.auth', rfc: 'RFC 4954 §4', checks: 'no password mechanisms offered in clear text; `*` cancels with 501; the given credentials get 235' },
+  {
+    id: 'smtp.tls-versions',
+    rfc: 'RFC 8996; RFC 9325 §3.1.1',
+    checks:
+      'one extra connection per version (STARTTLS, or smtps://), each offering TLS 1.0, 1.1, 1.2 or 1.3 alone: 1.0 or 1.1 accepted warns (value: versions accepted; SSLv3, RC4, export ciphers not tested)',
+  },
   {
     id: 'smtp.size',
     rfc: 'RFC 1870 §4, §6.1',

@@ -5,7 +5,7 @@
  *                  one at a time; the first one not greeted with 220 shows the limit and how it refuses
  *   idle-timeout:  (only with limits.maxIdleSeconds > 0) EHLO ─► wait, bounded ─► 421? ─► close: seconds
  */
-import { connectRaw } from './raw-connect.js';
+import { connectRaw, tlsOf } from './raw-connect.js';
 import type { RawConnection } from './raw.js';
 import { rfcOf } from './ids.js';
 import { finding, seconds, skipped } from './finding.js';
@@ -28,7 +28,7 @@ async function sessionLimit(target: ProbeTarget, limits: ProbeLimits): Promise<F
   let result: Finding | undefined;
   for (let n = 1; n <= limits.maxSessions && !result; n++) {
     sent.push(`#${n} [connect]`);
-    const opened = await connectRaw({ host: target.host, port: target.port, timeoutMs: limits.replyTimeoutMs });
+    const opened = await connectRaw({ host: target.host, port: target.port, ...tlsOf(target), timeoutMs: limits.replyTimeoutMs });
     if (!opened.ok) {
       received.push(`#${n} ${opened.failure.event}`);
       if (opened.failure.kind === 'reset') {

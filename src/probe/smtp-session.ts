@@ -8,7 +8,7 @@
  *                 STARTTLS refused or handshake failed, --starttls auto ─► again in plain text (notes say why)
  */
 import { isIP } from 'node:net';
-import { connectRaw } from './raw-connect.js';
+import { connectRaw, tlsOf } from './raw-connect.js';
 import type { Read, RawConnection } from './raw.js';
 import type { Reply } from '../protocol/reply.js';
 import type { Finding, ProbeLimits, ProbeTarget } from './types.js';
@@ -138,7 +138,7 @@ export async function openSmtp(target: ProbeTarget, limits: ProbeLimits, options
 
 async function openOnce(target: ProbeTarget, limits: ProbeLimits, options: OpenOptions, wantTls: boolean, plainBecause?: string): Promise<Opened> {
   // closeOnTimeout: a server that stalls once costs one bound per session, not one per command.
-  const opened = await connectRaw({ host: target.host, port: target.port, timeoutMs: limits.replyTimeoutMs, closeOnTimeout: true });
+  const opened = await connectRaw({ host: target.host, port: target.port, ...tlsOf(target), timeoutMs: limits.replyTimeoutMs, closeOnTimeout: true });
   if (!opened.ok) return { ok: false, step: 'connect', reason: `connect failed ${opened.failure.event}`, sent: [], received: [opened.failure.event] };
   const conn = opened.conn;
   if (plainBecause) conn.note(`[a fresh session in plain text: ${plainBecause} on the one before]`);
@@ -152,9 +152,10 @@ async function openOnce(target: ProbeTarget, limits: ProbeLimits, options: OpenO
   if (!ehlo.ok || ehlo.value.code !== 250) return fail('ehlo', `EHLO not accepted (${said(ehlo)})`);
   const plainCaps = capabilities(ehlo.value);
   let caps: Capabilities = plainCaps;
-  let tls = false;
-  if (wantTls && !caps.has('STARTTLS') && limits.starttls === 'require') return fail('starttls', 'STARTTLS is not offered (--starttls require)');
-  if (wantTls && caps.has('STARTTLS')) {
+  // smtps:// is inside TLS from the first octet (RFC 8314 §3.3): no STARTTLS on top of it.
+  let tls = target.implicitTls === true;
+  if (wantTls && !tls && !caps.has('STARTTLS') && limits.starttls === 'require') return fail('starttls', 'STARTTLS is not offered (--starttls require)');
+  if (wantTls && !tls && caps.has('STARTTLS')) {
     const start = await conn.command('STARTTLS');
     if (!start.ok || start.value.code !== 220) return fail('starttls', `STARTTLS refused (${said(start)})`);
     const upgraded = await conn.upgradeTls({ timeoutMs: limits.replyTimeoutMs });

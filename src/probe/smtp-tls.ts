@@ -258,7 +258,8 @@ async function mailWithoutEhlo(target: ProbeTarget, limits: ProbeLimits): Promis
   return { ...(accepted === undefined ? {} : { accepted }), transcript: mark(conn.takeTranscript()) };
 }
 
-function describeTls(info: TlsInfo): string[] {
+/** The handshake as transcript lines: protocol and cipher, certificate names, dates, verification. */
+export function describeTls(info: TlsInfo): string[] {
   return [
     `protocol ${info.protocol ?? '?'}, cipher ${info.cipher}`,
     `subject ${info.subject ?? '?'}, issuer ${info.issuer ?? '?'}${info.altNames ? `, names ${info.altNames}` : ''}`,
@@ -296,7 +297,7 @@ async function authInPlainText(target: ProbeTarget, limits: ProbeLimits, why: st
  * and the target's credentials, when given and `sendCredentials` (inside TLS, or --starttls off), must
  * get 235. Takes its own part of the transcript.
  */
-async function authCheck(
+export async function authCheck(
   conn: RawConnection,
   target: ProbeTarget,
   caps: Capabilities,

@@ -27,10 +27,13 @@ export class TargetError extends WireprobeError<TargetErrorCode> {
 /** Each protocol's default port (IANA): SMTP 25, FTP 21. */
 export const DEFAULT_PORTS = Object.freeze({ smtp: 25, ftp: 21 });
 
+/** Each protocol's default port with implicit TLS (IANA): submissions 465 (RFC 8314 §7.3), ftps 990. */
+export const IMPLICIT_TLS_PORTS = Object.freeze({ smtp: 465, ftp: 990 });
+
 /** The FTP login when the URL names none (RFC 1635 anonymous FTP). */
 export const ANONYMOUS = Object.freeze({ user: 'anonymous', password: 'wireprobe@example.invalid' });
 
-const USAGE = 'expected smtp://host[:port] or ftp://[user[:password]@]host[:port]';
+const USAGE = 'expected smtp[s]://host[:port] or ftp[s]://[user[:password]@]host[:port]';
 
 /** `"text"` with JSON escapes: a trailing space or a tab stays visible. */
 const quoted = (text: string): string => JSON.stringify(text);
@@ -46,7 +49,8 @@ function decode(part: string, what: string): string {
 
 /**
  * Parses `smtp://[user[:password]@]host[:port]` (port 25) or `ftp://[user[:password]@]host[:port]`
- * (port 21; login anonymous unless given). User and password are URL-decoded; for SMTP they are the AUTH
+ * (port 21; login anonymous unless given); `smtps://` (port 465) and `ftps://` (port 990) are the same
+ * with TLS from the first octet (`implicitTls`). User and password are URL-decoded; for SMTP they are the AUTH
  * credentials (optional). An IPv6 address only in brackets (RFC 3986 §3.2.2): `smtp://[::1]:25`. A trailing `/` is allowed, a path is not.
  * `separatePassword`: the password from `--password-env`/`--password-file` (kept out of `ps`); the URL
  * must then name a user and no password. Throws TargetError naming the problem (never the password).
@@ -54,7 +58,9 @@ function decode(part: string, what: string): string {
 export function parseTarget(text: string, separatePassword?: string): ProbeTarget {
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(text);
   if (!scheme) throw new TargetError(`bad target ${quoted(redactUrl(text))}: ${USAGE}`, 'EBADTARGET');
-  const protocol = scheme[1]!.toLowerCase();
+  const given = scheme[1]!.toLowerCase();
+  const implicitTls = given === 'smtps' || given === 'ftps';
+  const protocol = implicitTls ? given.slice(0, -1) : given;
   if (protocol !== 'smtp' && protocol !== 'ftp') {
     throw new TargetError(`unknown scheme "${scheme[1]}://" in ${quoted(redactUrl(text))}: ${USAGE}`, 'EBADTARGET');
   }
@@ -110,23 +116,24 @@ export function parseTarget(text: string, separatePassword?: string): ProbeTarge
   if (host === '') throw new TargetError(`bad target ${quoted(redactUrl(text))}: no host`, 'EBADTARGET');
   if (/\s/.test(host)) throw new TargetError(`unknown host ${quoted(host)}: a host name has no spaces`, 'EBADTARGET');
   if (/[^A-Za-z0-9.\-_:%]/.test(host)) throw new TargetError(`unknown host ${quoted(host)}: not a host name`, 'EBADTARGET');
-  let port: number = DEFAULT_PORTS[protocol];
+  let port: number = (implicitTls ? IMPLICIT_TLS_PORTS : DEFAULT_PORTS)[protocol];
   if (portText !== undefined) {
     port = Number(portText);
     if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535)
       throw new TargetError(`bad port ${quoted(portText)} in ${quoted(redactUrl(text))}: expected 1 to 65535`, 'EBADTARGET');
   }
+  const tls = implicitTls ? { implicitTls } : {};
   if (protocol === 'ftp') {
-    return { protocol, host, port, user: user ?? ANONYMOUS.user, password: password ?? (user === undefined ? ANONYMOUS.password : '') };
+    return { protocol, host, port, ...tls, user: user ?? ANONYMOUS.user, password: password ?? (user === undefined ? ANONYMOUS.password : '') };
   }
-  return { protocol, host, port, ...(user !== undefined ? { user } : {}), ...(password !== undefined ? { password } : {}) };
+  return { protocol, host, port, ...tls, ...(user !== undefined ? { user } : {}), ...(password !== undefined ? { password } : {}) };
 }
 
-/** The target as shown in reports: `smtp://host:25`, `ftp://user@host:21` (never a password; no user when anonymous). */
+/** The target as shown in reports: `smtp://host:25`, `ftps://user@host:990` (never a password; no user when anonymous). */
 export function describeTarget(target: ProbeTarget): string {
   const host = isIP(target.host) === 6 ? `[${target.host}]` : target.host;
   const user = target.user !== undefined && target.user !== ANONYMOUS.user ? `${encodeURIComponent(target.user)}@` : '';
-  return `${target.protocol}://${user}${host}:${target.port}`;
+  return `${target.protocol}${target.implicitTls ? 's' : ''}://${user}${host}:${target.port}`;
 }
 
 /** A URL as typed with its password replaced: `ftp://bob:***@host`. For error messages. */
@@ -193,6 +200,14 @@ async function connectTarget(target: ProbeTarget, timeoutMs: number): Promise<{ 
   const address = await resolveTarget(target, timeoutMs);
   const where = `${isIP(target.host) === 6 ? `[${target.host}]` : target.host}:${target.port}`;
   const result = await connectRaw({ host: address, port: target.port, timeoutMs, record: false });
+  if (result.ok && target.implicitTls) {
+    // Implicit TLS: a port that answers TCP but not TLS is as dead for the probe; one line says so.
+    const upgraded = await result.conn.upgradeTls({ timeoutMs, ...(isIP(target.host) ? {} : { servername: target.host }) });
+    if (!upgraded.ok) {
+      result.conn.destroy();
+      throw new TargetError(`cannot connect to ${where}: the TLS handshake failed ${upgraded.event} (is it an implicit-TLS port?)`, 'ECONNECT');
+    }
+  }
   if (result.ok) return { address, conn: result.conn };
   const { failure } = result;
   if (failure.kind === 'refused')

@@ -92,6 +92,8 @@ export interface ProbeTarget {
   readonly protocol: 'smtp' | 'ftp';
   readonly host: string;
   readonly port: number;
+  /** smtps:// or ftps://: TLS from the first octet (RFC 8314 §3.3; implicit FTPS); default false. */
+  readonly implicitTls?: boolean;
   /** FTP login (default anonymous); never printed. */
   readonly user?: string;
   readonly password?: string;

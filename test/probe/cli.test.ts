@@ -51,10 +51,10 @@ describe('wireprobe probe (command line)', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^wireprobe probe smtp:\/\/alice@127\.0\.0\.1:\d+ \(smtp, IPv4 127\.0\.0\.1\)\n\nWARN \(3\)\n {2}WARN smtp\.tls = TLSv1\.[23]\n/);
-    expect(stdout.indexOf('WARN (3)')).toBeLessThan(stdout.indexOf('PASS (13)'));
-    expect(stdout.indexOf('PASS (13)')).toBeLessThan(stdout.indexOf('SKIP (3)'));
+    expect(stdout.indexOf('WARN (3)')).toBeLessThan(stdout.indexOf('PASS (14)'));
+    expect(stdout.indexOf('PASS (14)')).toBeLessThan(stdout.indexOf('SKIP (3)'));
     expect(stdout).toMatch(/PASS smtp\.session-limit = 2\n {7}The limit is 2 concurrent sessions/);
-    expect(stdout).toContain('19 findings: 0 fail, 3 warn, 13 pass, 3 skip');
+    expect(stdout).toContain('20 findings: 0 fail, 3 warn, 14 pass, 3 skip');
     expect(stdout).not.toContain('s3cret-pw');
     const report = JSON.parse(await readFile(json, 'utf8'));
     expect(Object.keys(report)).toEqual(['tool', 'target', 'protocol', 'address', 'family', 'findings', 'summary']);
@@ -64,7 +64,7 @@ describe('wireprobe probe (command line)', () => {
       protocol: 'smtp',
       address: '127.0.0.1',
       family: 4,
-      summary: { pass: 13, warn: 3, fail: 0, skip: 3 },
+      summary: { pass: 14, warn: 3, fail: 0, skip: 3 },
     });
     expect(report.findings.map((f: { id: string }) => f.id).sort()).toEqual([...SMTP_IDS].sort());
     expect(Object.keys(report.findings.find((f: { id: string }) => f.id === 'smtp.size'))).toEqual([
@@ -100,7 +100,7 @@ describe('wireprobe probe (command line)', () => {
       '2000',
     ]);
     expect([code, stderr]).toEqual([0, '']);
-    expect(stdout).toContain('19 findings: 0 fail, 3 warn, 13 pass, 3 skip');
+    expect(stdout).toContain('20 findings: 0 fail, 3 warn, 14 pass, 3 skip');
     const text = await readFile(json, 'utf8');
     expect(JSON.parse(text)).toMatchObject({ target: `smtp://alice@127.0.0.1:${server.port}` });
     for (const out of [stdout, text]) expect(out).not.toContain('s3cret-pw');

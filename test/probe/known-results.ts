@@ -65,6 +65,12 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
       },
       { id: 'smtp.auth', status: 'skip', why: 'no AUTH offered (an MX needs none)' },
       {
+        id: 'smtp.tls-versions',
+        status: 'warn',
+        value: 'TLSv1, TLSv1.1, TLSv1.2, TLSv1.3',
+        why: 'TLS 1.0 and 1.1, each offered alone, are accepted: Postfix 3.7 excludes only SSLv2 and SSLv3 by default (smtpd_tls_protocols = >=TLSv1.2 would refuse them; RFC 8996)',
+      },
+      {
         id: 'smtp.size',
         status: 'pass',
         value: 10240000,
@@ -139,6 +145,12 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
       { id: 'smtp.tls', status: 'warn', value: 'TLSv1.3', why: "TLS 1.3, but the launcher's certificate is self-signed (RFC 7817)" },
       { id: 'smtp.auth', status: 'skip', why: 'no AUTH offered' },
       {
+        id: 'smtp.tls-versions',
+        status: 'warn',
+        value: 'TLSv1, TLSv1.1, TLSv1.2, TLSv1.3',
+        why: "TLS 1.0 and 1.1, each offered alone, are accepted: Debian's Exim (GnuTLS, tls_require_ciphers unset) still allows them (RFC 8996)",
+      },
+      {
         id: 'smtp.size',
         status: 'pass',
         value: 52428800,
@@ -196,6 +208,13 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
         value: 'EPRT; EPSV; MDTM; PASV; REST STREAM; SIZE; TVFS',
         why: 'FEAT in the RFC 2389 §3.2 shape; MDTM, SIZE and REST (after TYPE I) answer as listed (RFC 3659)',
       },
+      {
+        id: 'ftp.auth-tls',
+        status: 'warn',
+        value: 'not offered',
+        why: 'the launcher starts it without TLS: AUTH TLS is refused, logins and files travel in clear text (RFC 4217 §4)',
+      },
+      { id: 'ftp.tls-versions', status: 'skip', why: 'no AUTH TLS: no TLS to offer versions on' },
       { id: 'ftp.pasv-address', status: 'pass', value: '127.0.0.1', why: "the 227 names the control connection's address (RFC 959 §4.1.2)" },
       { id: 'ftp.pasv-connect', status: 'pass', why: 'LIST over the passive port (RFC 959 §3.2)' },
       {
@@ -244,6 +263,12 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
           'UTF8; EPRT; IDLE; MDTM; SIZE; MFMT; REST STREAM; MLST type*;size*;sizd*;modify*;UNIX.mode*;UNIX.uid*;UNIX.gid*;unique*;; MLSD; PRET; AUTH TLS; PBSZ; PROT; TVFS; ESTA; PASV; EPSV',
         why: 'listed features answer as listed; its 504 to OPTS UTF8 ON is only reported, the command is not in RFC 2640',
       },
+      {
+        id: 'ftp.auth-tls',
+        status: 'fail',
+        why: 'built with TLS but started without it: FEAT still lists AUTH TLS, PBSZ and PROT, and AUTH TLS gets 500 (RFC 4217 §6: FEAT lists what the server supports)',
+      },
+      { id: 'ftp.tls-versions', status: 'skip', why: 'AUTH TLS refused: no TLS to offer versions on' },
       { id: 'ftp.pasv-address', status: 'pass', value: '127.0.0.1', why: "the 227 names the control connection's address (RFC 959 §4.1.2)" },
       { id: 'ftp.pasv-connect', status: 'pass', why: 'LIST over the passive port (RFC 959 §3.2)' },
       {
@@ -288,6 +313,13 @@ export const KNOWN_RESULTS: Readonly<Record<RealServerName, KnownServer>> = {
           'CLNT; CSID; EPRT; EPSV; HOST; LANG C.UTF-8*; MDTM; MFF modify;UNIX.group;UNIX.mode;; MFMT; MLST modify*;perm*;size*;type*;unique*;UNIX.group*;UNIX.groupname*;UNIX.mode*;UNIX.owner*;UNIX.ownername*;; RANG STREAM; REST STREAM; SIZE; TVFS; UTF8',
         why: 'listed features answer as listed (RFC 2389 §3.2; RFC 3659)',
       },
+      {
+        id: 'ftp.auth-tls',
+        status: 'warn',
+        value: 'not offered',
+        why: 'the launcher starts it without TLS: AUTH TLS is refused, logins and files travel in clear text (RFC 4217 §4)',
+      },
+      { id: 'ftp.tls-versions', status: 'skip', why: 'no AUTH TLS: no TLS to offer versions on' },
       { id: 'ftp.pasv-address', status: 'pass', value: '127.0.0.1', why: "the 227 names the control connection's address (RFC 959 §4.1.2)" },
       { id: 'ftp.pasv-connect', status: 'pass', why: 'LIST over the passive port (RFC 959 §3.2)' },
       { id: 'ftp.epsv', status: 'pass', why: 'after EPSV ALL, PASV, PORT and EPRT are refused (RFC 2428 §3)' },

@@ -27,6 +27,9 @@ const CHECKED_SECTIONS: Readonly<Record<string, readonly string[]>> = {
   'RFC 3030': ['2'],
   'RFC 3207': ['4', '4.2'],
   'RFC 3659': ['3', '4', '5', '7'],
+  // RFC 4217 checked against quotations of it (the PBSZ 0 / PROT P text of §9, the AUTH TLS 234 of §4,
+  // the FEAT lines of §6, session reuse on data connections in §10.2), not the full text: re-read it.
+  'RFC 4217': ['4', '6', '9', '10.2'],
   'RFC 4954': ['4'],
   'RFC 5321': [
     '2.3.8',
@@ -53,6 +56,8 @@ const CHECKED_SECTIONS: Readonly<Record<string, readonly string[]>> = {
   'RFC 6531': ['3.1', '3.2', '3.4', '3.5'],
   'RFC 7817': [],
   'RFC 8996': [],
+  // RFC 9325 §3.1.1 checked against RFC 7525 §3.1.1 (its predecessor, same section) and RFC 8996.
+  'RFC 9325': ['3.1.1'],
 };
 
 /** `RFC 5321`, or `RFC 5321 §3.1, §4.5.3.2.1`: one RFC, then its sections (no ranges) in a list. */

@@ -81,6 +81,7 @@ describe('wireprobe probe smtp', () => {
       // Genuine traits of the mock: its certificate is self-signed, and it offers AUTH before STARTTLS.
       'smtp.tls': 'warn',
       'smtp.auth': 'warn',
+      'smtp.tls-versions': 'pass',
       'smtp.size': 'pass',
       'smtp.pipelining': 'pass',
       // Only with --send: on a vulnerable server the check itself delivers a message.
@@ -106,7 +107,8 @@ describe('wireprobe probe smtp', () => {
     expect(get(report, 'smtp.session-limit').received.at(-1)).toMatch(/^#3 421 /);
     expect(typeof get(report, 'smtp.greeting').value).toBe('number');
     expect(get(report, 'smtp.ehlo').value).toContain('SIZE 10000');
-    expect(report.summary).toEqual({ pass: 13, warn: 3, fail: 0, skip: 3 });
+    expect(report.summary).toEqual({ pass: 14, warn: 3, fail: 0, skip: 3 });
+    expect(get(report, 'smtp.tls-versions').value).toBe('TLSv1.2, TLSv1.3');
     // Non-destructive: no message was delivered.
     await server.idle();
     expect(server.messages).toEqual([]);
@@ -128,6 +130,7 @@ describe('wireprobe probe smtp', () => {
       'smtp.starttls-injection': 'skip',
       'smtp.tls': 'skip',
       'smtp.auth': 'skip',
+      'smtp.tls-versions': 'skip',
       'smtp.size': 'skip',
       'smtp.pipelining': 'pass',
       'smtp.bare-lf': 'skip',

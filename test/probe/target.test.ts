@@ -50,8 +50,11 @@ describe('probe targets', () => {
   });
 
   it.each([
-    ['imap://mail.example.test', 'unknown scheme "imap://" in "imap://mail.example.test": expected smtp://host[:port] or ftp://[user[:password]@]host[:port]'],
-    ['mail.example.test:25', 'bad target "mail.example.test:25": expected smtp://host[:port] or ftp://[user[:password]@]host[:port]'],
+    [
+      'imap://mail.example.test',
+      'unknown scheme "imap://" in "imap://mail.example.test": expected smtp[s]://host[:port] or ftp[s]://[user[:password]@]host[:port]',
+    ],
+    ['mail.example.test:25', 'bad target "mail.example.test:25": expected smtp[s]://host[:port] or ftp[s]://[user[:password]@]host[:port]'],
     ['smtp://mail.example.test ', 'unknown host "mail.example.test ": a host name has no spaces'],
     ['smtp://mail.example.test :587', 'unknown host "mail.example.test ": a host name has no spaces'],
     ['smtp://mail.example.test:99999', 'bad port "99999" in "smtp://mail.example.test:99999": expected 1 to 65535'],
@@ -60,7 +63,7 @@ describe('probe targets', () => {
     ['smtp://:25', 'bad target "smtp://:25": no host'],
     [
       'smtp://mail.example.test/inbox',
-      'bad target "smtp://mail.example.test/inbox": a path, query or fragment is not allowed (expected smtp://host[:port] or ftp://[user[:password]@]host[:port])',
+      'bad target "smtp://mail.example.test/inbox": a path, query or fragment is not allowed (expected smtp[s]://host[:port] or ftp[s]://[user[:password]@]host[:port])',
     ],
     ['ftp://bob:hunter2@ftp.example.test:0', 'bad port "0" in "ftp://bob:***@ftp.example.test:0": expected 1 to 65535'],
     ['ftp://bob:%zz@ftp.example.test', 'bad password in the target: broken %-escape'],
