@@ -56,7 +56,7 @@ export function ftpRun(
       const names = Array.from({ length: count }, (_, i) => `${name}${count > 1 ? `-${i + 1}` : ''}.bin`);
       const contents = names.map(() => randomBytes(scenario.messageBytes));
       const preload = download ? Object.fromEntries(names.map((n, i) => [n, contents[i]!])) : {};
-      const started = await targets.startFtp(serverName, scenario, preload);
+      const started = await targets.startFtp(serverName, scenario, preload, family);
       if ('na' in started) return started;
       const server = own(started.target);
       const { login } = server;

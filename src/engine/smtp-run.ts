@@ -45,7 +45,7 @@ export function smtpRun(
   return {
     refuse: () => cannotExpress(scenario, client),
     prepare: async (own) => {
-      const started = await targets.startSmtp(serverName, scenario);
+      const started = await targets.startSmtp(serverName, scenario, family);
       if ('na' in started) return started;
       const server = own(started.target);
       const faults = proxyFaults(scenario.fault, scenario.server?.greetingDelayMs, server.delaysGreeting);
