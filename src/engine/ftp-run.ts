@@ -101,8 +101,10 @@ export function ftpRun(
         ...(transferred.some((t) => t.unverifiable) ? { verifiable: false } : {}),
       };
       const ftp = ftpReport(sessions);
-      const expect = transfer.expect?.[mode] ?? scenario.expect;
-      const pinned = scenario.pinned?.[`${client.name}/${mode}`] ?? scenario.pinned?.[client.name];
+      const v6 = family === 6;
+      const expect = (v6 ? transfer.expectIpv6?.[mode] : undefined) ?? transfer.expect?.[mode] ?? scenario.expect;
+      const pins = [...(v6 ? [`${client.name}/${mode}/ipv6`, `${client.name}/ipv6`] : []), `${client.name}/${mode}`, client.name];
+      const pinned = pins.map((key) => scenario.pinned?.[key]).find((pin) => pin !== undefined);
       const { verdict, reason } = judgeFtp({ expect, unfired, outcome, transferred, download, ftp, pinned });
       const left = await plan.server.tidy?.();
       return { outcome, sink, ftp, verdict, reason: left ? `${reason}; ${left}` : reason };
