@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { basicFtpClient } from '../../src/clients/basic-ftp.js';
+import { curlClient } from '../../src/clients/curl.js';
 import { curlFtpClient } from '../../src/clients/curl-ftp.js';
+import { swaksClient } from '../../src/clients/swaks.js';
 import { nodemailerPlain } from '../../src/clients/nodemailer.js';
 import { families } from '../../src/commands/args.js';
 import { HELP } from '../../src/commands/help.js';
@@ -90,6 +92,18 @@ describe('--family', () => {
         expect([s.target.name, family, s.target.host]).toEqual([s.target.name, family, host]);
       }
     }
+  });
+
+  it('sends with curl and swaks over IPv6: curl with the address in brackets, swaks with IO::Socket::INET6', async () => {
+    const results = await runScenarios(scenarios('smtp/framing/dot-stuffing'), [curlClient, swaksClient], {
+      targets: builtinTargets(),
+      concurrency: 2,
+      families: [6],
+    });
+    expect(results.map((r) => [r.id, r.outcome?.kind, r.outcome?.phase, r.verdict])).toEqual([
+      ['smtp/framing/dot-stuffing/curl/ipv6', 'delivered', 'quit', 'conformant'],
+      ['smtp/framing/dot-stuffing/swaks/ipv6', 'delivered', 'quit', 'conformant'],
+    ]);
   });
 
   it('names no family without --family: ids, columns and results as before', async () => {
