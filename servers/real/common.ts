@@ -11,11 +11,11 @@
  *   tls.ts       TLS options a server cannot honour, and the TLS its handle reports
  */
 export { START_DEADLINE_MS, STOP_GRACE_MS } from './deadlines.js';
-export { freePort, freePortRange, isLoopbackV4, LOOPBACK, PASSIVE_RANGE_SIZE, portFree, untilPortFree } from './ports.js';
+export { freePort, freePortRange, isLoopbackV4, LOOPBACK, LOOPBACK6, PASSIVE_RANGE_SIZE, portFree, untilPortFree } from './ports.js';
 export { makePrivateDir, readUnder, removeDir, tail, writeLocalhostCertificate, writeUnder, type CertificateFiles } from './files.js';
 export { account, findBinary, runHelper, sha512Crypt, type Account } from './binaries.js';
 export { canIsolate, spawnServer, type ServerProcess, type SpawnOptions } from './process.js';
 export { awaitBanner, untilNoChildren } from './banner.js';
-export { launchServer, serverHandle, type Launched, type LaunchedServer, type ProcessLauncher, type ServerCommand } from './launch.js';
+export { launchServer, serverHandle, urlHost, type Launched, type LaunchedServer, type ProcessLauncher, type ServerCommand } from './launch.js';
 export { invalidOptions, notWhole } from './options.js';
 export { certificateKeyType, openSslMaxVersionConf, tlsOffered, tlsUnsupported, type TlsAbilities } from './tls.js';

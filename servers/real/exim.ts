@@ -24,6 +24,7 @@ import { chmod, chown, mkdir, readdir, readFile, stat, writeFile } from 'node:fs
 import { join } from 'node:path';
 import {
   LOOPBACK,
+  LOOPBACK6,
   account,
   findBinary,
   freePort,
@@ -90,8 +91,9 @@ function config(dir: string, port: number, o: RealServerOptions, implicitPort?: 
     `log_file_path = ${dir}/log/%slog`,
     `pid_file_path = ${dir}/exim.pid`,
     `daemon_smtp_ports = ${implicitPort === undefined ? port : `${port} : ${implicitPort}`}`,
-    `local_interfaces = ${LOOPBACK}`,
-    'disable_ipv6 = true',
+    // An IPv6 address in a list needs another separator than ':' (`<;`, Exim spec §6.21).
+    o.host === LOOPBACK6 ? `local_interfaces = <; ${LOOPBACK6}` : `local_interfaces = ${LOOPBACK}`,
+    `disable_ipv6 = ${o.host === LOOPBACK6 ? 'false' : 'true'}`,
     'host_lookup =',
     'rfc1413_hosts =',
     'queue_only = true',
@@ -183,12 +185,14 @@ export function createEximLauncher(where: EximLauncherOptions = {}): ProcessLaun
       const path = await locate();
       if (!path) throw new ServerNotInstalled('exim', INSTALL);
       const exim = await eximAccount();
-      const port = options.port || (await freePort());
-      const implicitPort = options.tls && options.tlsImplicit ? await freePort() : undefined;
+      const host = options.host ?? LOOPBACK;
+      const port = options.port || (await freePort(host));
+      const implicitPort = options.tls && options.tlsImplicit ? await freePort(host) : undefined;
       const launched = await launchServer({
         name: 'exim',
         prefix: 'wireprobe-exim-',
         port,
+        host,
         prepare: async (dir) => {
           await chmod(dir, 0o755); // Debian-exim traverses it
           for (const sub of ['spool', 'log']) {

@@ -32,6 +32,8 @@ export interface ServerCommand {
 /** A server up and answering, with its private directory. */
 export interface Launched {
   readonly dir: string;
+  /** The address it listens and greeted on: 127.0.0.1 or ::1. */
+  readonly host: string;
   readonly server: ServerProcess;
   readonly greeting: string;
   /** Stops the server, waits until its port is free, removes its directory; idempotent. */
@@ -48,27 +50,30 @@ export async function launchServer(spec: {
   readonly name: RealServerName;
   readonly prefix: string;
   readonly port: number;
+  /** Where it listens; default 127.0.0.1. */
+  readonly host?: string;
   readonly prepare: (dir: string) => Promise<ServerCommand>;
   readonly spawn?: SpawnOptions;
   /** The port speaks TLS from the first byte (implicit FTPS): the greeting is awaited over TLS. */
   readonly implicitTls?: boolean;
 }): Promise<Launched> {
+  const host = spec.host ?? LOOPBACK;
   const dir = await makePrivateDir(spec.prefix);
   let server: ServerProcess | undefined;
   let logs: readonly string[] = [];
   /** `up`: it greeted, so its port is its own until it has gone (after a failed start it may be someone else's). */
   const close = async (up: boolean): Promise<void> => {
     await server?.stop();
-    if (up) await untilPortFree(spec.port);
+    if (up) await untilPortFree(spec.port, host);
     await removeDir(dir);
   };
   try {
     const command = await spec.prepare(dir);
     logs = command.logs ?? [];
     server = await spawnServer(command.command, command.args, { cwd: dir, ...spec.spawn });
-    const greeting = await awaitBanner(server, spec.port, { name: spec.name, implicitTls: spec.implicitTls === true });
+    const greeting = await awaitBanner(server, spec.port, { name: spec.name, implicitTls: spec.implicitTls === true, host });
     let closing: Promise<void> | undefined;
-    return { dir, server, greeting, close: () => (closing ??= close(true)) };
+    return { dir, host, server, greeting, close: () => (closing ??= close(true)) };
   } catch (error) {
     const tails = (await Promise.all(logs.map(async (log) => [log, (await tail(log)).trim()] as const))).filter(([, text]) => text);
     await close(false);
@@ -85,8 +90,8 @@ export function serverHandle(
   const { login, read, put, messages, overridden, tls, ...rest } = fields;
   return {
     ...rest,
-    host: LOOPBACK,
-    url: `${fields.protocol}://${LOOPBACK}:${fields.port}`,
+    host: launched.host,
+    url: `${fields.protocol}://${urlHost(launched.host)}:${fields.port}`,
     ...(login ? { login } : {}),
     ...(read ? { read } : {}),
     ...(put ? { put } : {}),
@@ -97,4 +102,9 @@ export function serverHandle(
     processes: () => launched.server.processes(),
     close: () => launched.close(),
   };
+}
+
+/** `host` as a URL names it: an IPv6 address in brackets (RFC 3986 §3.2.2). */
+export function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -1,5 +1,5 @@
 /** Checks of the options a real server is asked for, common to every launcher. */
-import { isLoopbackV4 } from './ports.js';
+import { isLoopbackV4, LOOPBACK, LOOPBACK6 } from './ports.js';
 import type { RealServerOptions } from './types.js';
 
 /**
@@ -13,6 +13,8 @@ export function invalidOptions(options: RealServerOptions): string | undefined {
   const range = options.pasvRange;
   if (range && !(port(range[0]) && port(range[1]) && range[0] <= range[1]))
     return `pasvRange must be [min, max] with 1 <= min <= max <= 65535, got [${range.join(', ')}]`;
+  if (options.host !== undefined && options.host !== LOOPBACK && options.host !== LOOPBACK6)
+    return `host must be ${LOOPBACK} or ${LOOPBACK6}, got ${options.host}`;
   if (options.pasvAddress !== undefined && !isLoopbackV4(options.pasvAddress))
     return `pasvAddress must be an IPv4 loopback address (127.x.y.z), got ${options.pasvAddress}`;
   for (const key of ['maxSessions', 'maxPerAddress', 'idleTimeoutMs', 'dataTimeoutMs', 'messageSizeLimit'] as const) {

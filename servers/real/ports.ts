@@ -4,6 +4,8 @@ import { pause, POLL_MS, STOP_GRACE_MS } from './deadlines.js';
 
 /** The only address real servers bind and advertise (network rule: loopback only). */
 export const LOOPBACK = '127.0.0.1';
+/** IPv6 loopback, where a server listens when asked for `host: '::1'` (RealServerOptions). */
+export const LOOPBACK6 = '::1';
 
 /** Ports in a passive range an FTP launcher picks when none is given (contiguous, inclusive). */
 export const PASSIVE_RANGE_SIZE = 16;

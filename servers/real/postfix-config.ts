@@ -4,7 +4,7 @@
  * (user-config-postfix.ts).
  */
 import { join } from 'node:path';
-import { certificateKeyType, LOOPBACK } from './common.js';
+import { certificateKeyType, LOOPBACK, LOOPBACK6 } from './common.js';
 import type { RealServerOptions } from './types.js';
 import { mergeMainCf } from './user-config-postfix.js';
 import { type Machine, type Merged, THIS_MACHINE } from './user-config.js';
@@ -34,9 +34,10 @@ function settings(dir: string, options: RealServerOptions): Array<readonly [stri
     ['myhostname', 'mx.example.test', 'fallback'],
     ['mydomain', 'example.test', 'fallback'],
     ['mydestination', '', 'forced'],
-    ['inet_interfaces', LOOPBACK, 'forced'],
-    ['inet_protocols', 'ipv4', 'forced'],
-    ['mynetworks', '127.0.0.0/8', 'fallback'],
+    // On ::1 (options.host) Postfix must speak IPv6; its smtpd listens where master.cf says.
+    ['inet_interfaces', options.host === LOOPBACK6 ? `[${LOOPBACK6}]` : LOOPBACK, 'forced'],
+    ['inet_protocols', options.host === LOOPBACK6 ? 'ipv6' : 'ipv4', 'forced'],
+    ['mynetworks', options.host === LOOPBACK6 ? '127.0.0.0/8, [::1]/128' : '127.0.0.0/8', 'fallback'],
     // No syslog here: postlogd writes this file. The prefixes list is required (else fatal, rc=1, no output).
     ['maillog_file', `${dir}/log/maillog`, 'forced'],
     ['maillog_file_prefixes', `${dir}, /dev/stdout`, 'forced'],
@@ -108,11 +109,13 @@ export function mainCf(
  */
 export function masterCf(port: number, options: RealServerOptions, implicitPort?: number): string {
   return [
-    `${LOOPBACK}:${port} inet n - n - ${options.maxSessions ?? '-'} smtpd`,
+    `${options.host === LOOPBACK6 ? `[${LOOPBACK6}]` : LOOPBACK}:${port} inet n - n - ${options.maxSessions ?? '-'} smtpd`,
     // RFC 8314 §3.3 submission over implicit TLS ("smtps"): the handshake first, TLS required.
     ...(implicitPort === undefined
       ? []
-      : [`${LOOPBACK}:${implicitPort} inet n - n - ${options.maxSessions ?? '-'} smtpd -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt`]),
+      : [
+          `${options.host === LOOPBACK6 ? `[${LOOPBACK6}]` : LOOPBACK}:${implicitPort} inet n - n - ${options.maxSessions ?? '-'} smtpd -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt`,
+        ]),
     'pickup unix n - n 60 1 pickup',
     'cleanup unix n - n - 0 cleanup',
     'qmgr unix n - n 300 1 qmgr',

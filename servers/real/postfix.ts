@@ -30,6 +30,7 @@ import {
   spawnServer,
   tail,
   untilPortFree,
+  urlHost,
   writeLocalhostCertificate,
   tlsOffered,
   tlsUnsupported,
@@ -178,9 +179,10 @@ export async function waitForMessages(handle: RealServerHandle, count: number, t
 }
 
 /** One probe from PROBE_ADDRESS: the greeting's last line once the server closed after our QUIT. */
-function probe(port: number, deadline: number): Promise<string> {
+function probe(host: string, port: number, deadline: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: LOOPBACK, port, localAddress: PROBE_ADDRESS });
+    // ::1 is IPv6's one loopback address: no other to probe from.
+    const socket = net.connect({ host, port, ...(host === LOOPBACK ? { localAddress: PROBE_ADDRESS } : {}) });
     let text = '';
     let greeting: string | undefined;
     const timer = setTimeout(
@@ -212,11 +214,11 @@ function probe(port: number, deadline: number): Promise<string> {
  * exits first, on another greeting, or at the deadline. Not common.ts's awaitBanner: that also waits
  * for the server to have no child process, and Postfix's master always has some (qmgr, pickup...).
  */
-async function awaitGreeting(server: ServerProcess, port: number): Promise<void> {
+async function awaitGreeting(server: ServerProcess, host: string, port: number): Promise<void> {
   const deadline = Date.now() + START_DEADLINE_MS;
   for (;;) {
     if (server.hasExited()) throw new Error(`postfix exited before its greeting (${JSON.stringify(await server.exited)})`);
-    const attempt = probe(port, deadline);
+    const attempt = probe(host, port, deadline);
     const greeting = await Promise.race([attempt, server.exited.then(() => undefined)]).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET') return '';
       throw error;
@@ -224,7 +226,7 @@ async function awaitGreeting(server: ServerProcess, port: number): Promise<void>
     attempt.catch(() => undefined); // lost the race to the exit: never unhandled
     if (greeting?.startsWith('220 ')) return;
     if (greeting) throw new Error(`postfix greeted with ${greeting}, not 220`);
-    if (Date.now() >= deadline) throw new Error(`postfix gave no 220 on ${LOOPBACK}:${port} within ${START_DEADLINE_MS} ms`);
+    if (Date.now() >= deadline) throw new Error(`postfix gave no 220 on ${host} port ${port} within ${START_DEADLINE_MS} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -246,15 +248,16 @@ export function createPostfixLauncher(where: PostfixLauncherOptions = {}): Proce
       if (!postfix) throw new ServerNotInstalled('postfix', INSTALL);
       if (process.getuid?.() !== 0) throw new Error('postfix: starting it needs root (its daemons switch to the postfix user)');
 
-      const port = options.port || (await freePort());
-      const implicitPort = options.tls && options.tlsImplicit ? await freePort() : undefined;
+      const host = options.host ?? LOOPBACK;
+      const port = options.port || (await freePort(host));
+      const implicitPort = options.tls && options.tlsImplicit ? await freePort(host) : undefined;
       const dir = await makePrivateDir('wireprobe-postfix-');
       let server: ServerProcess | undefined;
       let listened = false;
       const stop = async (): Promise<void> => {
         await server?.stop();
         // Only a server that listened can hold the port (after a failed bind it is someone else's).
-        if (listened) await untilPortFree(port);
+        if (listened) await untilPortFree(port, host);
         await removeDir(dir);
       };
       try {
@@ -274,7 +277,7 @@ export function createPostfixLauncher(where: PostfixLauncherOptions = {}): Proce
         for (const file of ['main.cf', 'master.cf']) await utimes(join(dir, 'etc', file), past, past);
 
         server = await spawnServer(postfix, ['-c', join(dir, 'etc'), 'start-fg'], { cwd: dir });
-        await awaitGreeting(server, port);
+        await awaitGreeting(server, host, port);
         listened = true;
         const running = server;
         const tls = tlsOffered(options, port, implicitPort);
@@ -282,9 +285,9 @@ export function createPostfixLauncher(where: PostfixLauncherOptions = {}): Proce
         return {
           name: 'postfix',
           protocol: 'smtp',
-          host: LOOPBACK,
+          host,
           port,
-          url: `smtp://${LOOPBACK}:${port}`,
+          url: `smtp://${urlHost(host)}:${port}`,
           storage: maildir,
           ...(userText === undefined ? {} : { overridden: main.overridden }),
           ...(tls ? { tls } : {}),

@@ -26,6 +26,7 @@ import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
   LOOPBACK,
+  LOOPBACK6,
   PASSIVE_RANGE_SIZE,
   account,
   findBinary,
@@ -80,9 +81,10 @@ function unsupported(options: RealServerOptions): string | undefined {
 function config(dir: string, port: number, range: readonly [number, number], o: RealServerOptions, modules: string): string {
   const optional = (directive: string, value: number | undefined): string => (value === undefined ? '' : `${directive} ${value}\n`);
   const instances = Math.max(STOCK_MAX_INSTANCES, (o.maxSessions ?? 0) + 10);
+  const v6 = o.host === LOOPBACK6;
   return [
-    'ServerType standalone\nDefaultServer on\nUseIPv6 off\n',
-    `DefaultAddress ${LOOPBACK}\nSocketBindTight on\nPort ${port}\n`,
+    `ServerType standalone\nDefaultServer on\nUseIPv6 ${v6 ? 'on' : 'off'}\n`,
+    `DefaultAddress ${v6 ? LOOPBACK6 : LOOPBACK}\nSocketBindTight on\nPort ${port}\n`,
     `User nobody\nGroup ${GROUP}\n`,
     `PidFile ${join(dir, 'proftpd.pid')}\nScoreboardFile ${join(dir, 'proftpd.scoreboard')}\n`,
     'DelayEngine off\nWtmpLog off\nUseReverseDNS off\n',
@@ -140,8 +142,8 @@ function userConfig(userText: string, dir: string, port: number, range: readonly
       forced: [
         ['ServerType', 'standalone'],
         ['DefaultServer', 'on'],
-        ['UseIPv6', 'off'],
-        ['DefaultAddress', LOOPBACK],
+        ['UseIPv6', o.host === LOOPBACK6 ? 'on' : 'off'],
+        ['DefaultAddress', o.host ?? LOOPBACK],
         ['SocketBindTight', 'on'],
         ['Port', String(port)],
         ['User', 'nobody'],
@@ -210,14 +212,16 @@ export function createProftpdLauncher(where: ProftpdLauncherOptions = {}): Proce
       const owner = await account('nobody');
       if (!owner) throw new Error('proftpd: no account nobody to map the login to');
       const password = randomBytes(12).toString('hex');
-      const port = options.port || (await freePort());
-      const range = options.pasvRange ?? (await freePortRange(PASSIVE_RANGE_SIZE));
+      const host = options.host ?? LOOPBACK;
+      const port = options.port || (await freePort(host));
+      const range = options.pasvRange ?? (await freePortRange(PASSIVE_RANGE_SIZE, host));
       let overridden: readonly Overridden[] | undefined;
       const launched = await launchServer({
         name: 'proftpd',
         prefix: 'wireprobe-proftpd-',
         port,
         implicitTls: options.tls === true && options.tlsImplicit === true,
+        host,
         spawn: { isolate: where.isolate ?? 'auto', init: 'shell' }, // the server never inherits orphans (common.ts)
         prepare: async (dir) => {
           await chown(dir, 0, owner.gid);

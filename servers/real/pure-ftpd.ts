@@ -26,6 +26,7 @@ import { randomBytes } from 'node:crypto';
 import {
   PASSIVE_RANGE_SIZE,
   LOOPBACK,
+  LOOPBACK6,
   account,
   findBinary,
   freePort,
@@ -80,7 +81,19 @@ function unsupported(options: RealServerOptions): string | undefined {
 
 /** The command-line flags for `options`. */
 function flags(dir: string, port: number, range: readonly [number, number], o: RealServerOptions): string[] {
-  const args = ['-S', `${LOOPBACK},${port}`, '-4', '-H', '-E', '-p', `${range[0]}:${range[1]}`, '-P', o.pasvAddress ?? LOOPBACK];
+  // -S takes an IPv6 address as it is (`::1,PORT`); -4 (IPv4 only) only when on 127.0.0.1.
+  const v6 = o.host === LOOPBACK6;
+  const args = [
+    '-S',
+    `${v6 ? LOOPBACK6 : LOOPBACK},${port}`,
+    ...(v6 ? [] : ['-4']),
+    '-H',
+    '-E',
+    '-p',
+    `${range[0]}:${range[1]}`,
+    '-P',
+    o.pasvAddress ?? LOOPBACK,
+  ];
   args.push('-l', `puredb:${join(dir, 'pureftpd.pdb')}`, '-g', join(dir, 'pure-ftpd.pid'), '-O', `clf:${join(dir, 'xfer.log')}`);
   if (o.maxSessions !== undefined) args.push('-c', String(o.maxSessions));
   if (o.maxPerAddress !== undefined) args.push('-C', String(o.maxPerAddress));
@@ -118,12 +131,14 @@ export function createPureFtpdLauncher(where: PureFtpdLauncherOptions = {}): Pro
       const owner = await account('nobody');
       if (!owner) throw new Error('pure-ftpd: no account nobody to map the virtual user to');
       const password = randomBytes(12).toString('hex');
-      const port = options.port || (await freePort());
-      const range = options.pasvRange ?? (await freePortRange(PASSIVE_RANGE_SIZE));
+      const host = options.host ?? LOOPBACK;
+      const port = options.port || (await freePort(host));
+      const range = options.pasvRange ?? (await freePortRange(PASSIVE_RANGE_SIZE, host));
       const launched = await launchServer({
         name: 'pure-ftpd',
         prefix: 'wireprobe-pure-ftpd-',
         port,
+        host,
         spawn: { isolate: where.isolate ?? 'auto', init: 'shell' }, // the server never inherits orphans (common.ts)
         prepare: async (dir) => {
           const home = join(dir, 'home');

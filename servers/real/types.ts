@@ -1,7 +1,7 @@
 /**
  * What every real-server launcher (Postfix, Exim, vsftpd, pure-ftpd, proftpd) takes and gives. A launcher
  * writes a private config into a temporary directory from these typed options, starts the server in the
- * foreground as its own process group on 127.0.0.1, waits for its `220 ` banner, and stops it completely
+ * foreground as its own process group on 127.0.0.1 (or ::1: `host`), waits for its `220 ` banner, and stops it completely
  * (nothing left running, no port bound). The runner puts the fault proxy in front of it, as in front of
  * the mock servers.
  */
@@ -12,8 +12,13 @@ export type RealServerName = 'postfix' | 'exim' | 'vsftpd' | 'pure-ftpd' | 'prof
 
 /** Knobs a scenario may ask of a server. Absent: the server's own default, as a stock install has it. */
 export interface RealServerOptions {
-  /** SMTP or FTP control port on 127.0.0.1; 0 or absent: a free port picked just before start. */
+  /** SMTP or FTP control port on `host`; 0 or absent: a free port picked just before start. */
   readonly port?: number;
+  /**
+   * The loopback address the server listens on (its control port, FTP's passive ports too): 127.0.0.1
+   * (default) or ::1, where clients and the proxy reach it over IPv6 (`--family 6`). Loopback only.
+   */
+  readonly host?: '127.0.0.1' | '::1';
   /** FTP: passive data ports, inclusive; absent: a free range picked at start. */
   readonly pasvRange?: readonly [number, number];
   /** FTP: the IPv4 address advertised in 227 replies; absent: 127.0.0.1. Loopback only (network rule). */

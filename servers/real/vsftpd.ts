@@ -28,6 +28,7 @@ import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   LOOPBACK,
+  LOOPBACK6,
   PASSIVE_RANGE_SIZE,
   account,
   findBinary,
@@ -96,10 +97,13 @@ async function ftpAccount(): Promise<Account> {
 
 /** The stock config's settings from the options; absent options are left to vsftpd's defaults. */
 function config(dir: string, port: number, range: readonly [number, number], o: RealServerOptions, tls: boolean, asyncAbort: boolean) {
+  // listen and listen_ipv6 exclude each other: on ::1, listen_ipv6 with listen_address6.
+  const v6 = o.host === LOOPBACK6;
   const lines: Record<string, string | number | undefined> = {
-    listen: 'YES',
-    listen_ipv6: 'NO',
-    listen_address: LOOPBACK,
+    listen: v6 ? 'NO' : 'YES',
+    listen_ipv6: v6 ? 'YES' : 'NO',
+    listen_address: v6 ? undefined : LOOPBACK,
+    listen_address6: v6 ? LOOPBACK6 : undefined,
     listen_port: port,
     background: 'NO',
     anonymous_enable: 'YES',
@@ -152,7 +156,17 @@ function configText(lines: Readonly<Record<string, string | number | undefined>>
 function userConfig(userText: string, dir: string, port: number, range: readonly [number, number], o: RealServerOptions, tls: boolean, asyncAbort: boolean) {
   const stock = config(dir, port, range, o, tls, asyncAbort);
   const pick = (keys: readonly string[]) => Object.fromEntries(keys.filter((key) => stock[key] !== undefined).map((key) => [key, String(stock[key])]));
-  const forced = pick(['listen', 'listen_ipv6', 'listen_address', 'listen_port', 'background', 'anonymous_enable', 'anon_root', 'secure_chroot_dir']);
+  const forced = pick([
+    'listen',
+    'listen_ipv6',
+    'listen_address',
+    'listen_address6',
+    'listen_port',
+    'background',
+    'anonymous_enable',
+    'anon_root',
+    'secure_chroot_dir',
+  ]);
   const knobs = pick([
     ...['max_clients', 'max_per_ip', 'idle_session_timeout', 'data_connection_timeout', 'async_abor_enable', 'ssl_enable', 'allow_anon_ssl'],
     ...(tls ? ['rsa_cert_file', 'rsa_private_key_file', 'force_anon_logins_ssl', 'force_anon_data_ssl'] : []),
@@ -205,8 +219,9 @@ export function createVsftpdLauncher(where: VsftpdLauncherOptions = {}): Process
       const path = await locate();
       if (!path) throw new ServerNotInstalled('vsftpd', INSTALL);
       const ftp = await ftpAccount();
-      const port = options.port || (await freePort());
-      const range = options.pasvRange ?? (await freePortRange(PASSIVE_RANGE_SIZE));
+      const host = options.host ?? LOOPBACK;
+      const port = options.port || (await freePort(host));
+      const range = options.pasvRange ?? (await freePortRange(PASSIVE_RANGE_SIZE, host));
       let text = '';
       let overridden: readonly Overridden[] | undefined;
       const launched = await launchServer({
@@ -214,6 +229,7 @@ export function createVsftpdLauncher(where: VsftpdLauncherOptions = {}): Process
         prefix: 'wireprobe-vsftpd-',
         port,
         implicitTls: options.tls === true && options.tlsImplicit === true,
+        host,
         spawn: { isolate: where.isolate ?? 'auto', init: 'shell' }, // vsftpd crashes reaping an orphan as init (common.ts)
         prepare: async (dir) => {
           await mkdir(join(dir, 'anon', 'pub'), { recursive: true });

@@ -37,7 +37,8 @@ function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
     '--show-error',
     ...curlTimeoutArgs(job.timeouts),
     ...tls.args,
-    `${tls.scheme}://${job.host}:${job.port}`,
+    // An IPv6 address goes in brackets (RFC 3986 §3.2.2): `smtp://::1:port` is a malformed URL to curl (exit 3).
+    `${tls.scheme}://${job.host.includes(':') ? `[${job.host}]` : job.host}:${job.port}`,
     '--mail-from',
     job.from,
     ...job.to.flatMap((to) => ['--mail-rcpt', to]),

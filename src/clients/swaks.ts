@@ -43,7 +43,7 @@ export const swaksClient: SmtpClientAdapter = {
   name: 'swaks',
   protocol: 'smtp',
   description: 'swaks, the Swiss Army Knife for SMTP, as a process',
-  requires: { command: 'swaks', install: 'apt-get install swaks libnet-ssleay-perl' },
+  requires: { command: 'swaks', install: 'apt-get install swaks libnet-ssleay-perl libio-socket-inet6-perl' },
   // swaks(1) EXIT CODES: 2 connect, 6 closed, 21-28 the step that failed, 29 TLS (refused, handshake or certificate), 32 EHLO after TLS.
   exitCodes: {
     2: 'wire',

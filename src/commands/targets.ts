@@ -16,15 +16,20 @@ import { startSmtpServer, type SmtpServerOptions } from '../../servers/smtp.js';
 import { tlsStart } from '../clients/tls-mode.js';
 import { MOCK_SERVERS } from '../engine/identity.js';
 import { remotePath, type FtpTarget, type SmtpTarget, type Started, type TargetBase, type Targets } from '../engine/targets.js';
-import type { FtpScenario, Protocol, SmtpScenario } from '../engine/types.js';
+import type { Family, FtpScenario, Protocol, SmtpScenario } from '../engine/types.js';
 
 /** The mocks, every real server wireprobe has a launcher for, and the user's configurations in `configs`. */
 export function builtinTargets(configs: UserConfigs = new UserConfigs()): Targets {
   return {
     names: (protocol) => serverNames(protocol, configs),
-    startSmtp: (name, scenario) => startSmtpTarget(name, scenario, configs),
-    startFtp: (name, scenario, files) => startFtpTarget(name, scenario, files, configs),
+    startSmtp: (name, scenario, family) => startSmtpTarget(name, scenario, configs, hostOf(family)),
+    startFtp: (name, scenario, files, family) => startFtpTarget(name, scenario, files, configs, hostOf(family)),
   };
+}
+
+/** Where a built-in server listens for a run over `family`: ::1 for IPv6, so the whole path is one family. */
+function hostOf(family: Family | undefined): '127.0.0.1' | '::1' {
+  return family === 6 ? '::1' : '127.0.0.1';
 }
 
 /** Every built-in server name of `protocol`, its mock first, then the user's configurations in `configs`. */
@@ -139,11 +144,11 @@ function realBase(name: string, real: Listening & Pick<RealServerHandle, 'overri
 }
 
 /** Starts the SMTP server a scenario runs against. */
-async function startSmtpTarget(name: string, scenario: SmtpScenario, configs: UserConfigs): Promise<Started<SmtpTarget>> {
+async function startSmtpTarget(name: string, scenario: SmtpScenario, configs: UserConfigs, host: '127.0.0.1' | '::1'): Promise<Started<SmtpTarget>> {
   const knobs = scenario.server ?? {};
   const tls = (scenario.tls ?? 'none') !== 'none';
   if (name === MOCK_SERVERS.smtp) {
-    const server = await startSmtpServer(smtpMockOptions(scenario));
+    const server = await startSmtpServer({ ...smtpMockOptions(scenario), host });
     return {
       target: {
         ...mockBase(name, server),
@@ -160,6 +165,7 @@ async function startSmtpTarget(name: string, scenario: SmtpScenario, configs: Us
   const room = 2 * scenario.messageBytes + 1024 * 1024;
   const size = knobs.sizeLimit || (configs.get(name) ? undefined : Math.max(room, 10_240_000));
   const options: RealServerOptions = {
+    ...(host !== '127.0.0.1' ? { host } : {}),
     ...(size ? { messageSizeLimit: size } : {}),
     ...(knobs.maxSessions ? { maxSessions: knobs.maxSessions } : {}),
     ...(tls ? { tls: true } : {}),
@@ -183,12 +189,18 @@ async function startSmtpTarget(name: string, scenario: SmtpScenario, configs: Us
 }
 
 /** Starts the FTP server a scenario runs against; `files` (names in the login's directory) are there from the start. */
-async function startFtpTarget(name: string, scenario: FtpScenario, files: Readonly<Record<string, Buffer>>, configs: UserConfigs): Promise<Started<FtpTarget>> {
+async function startFtpTarget(
+  name: string,
+  scenario: FtpScenario,
+  files: Readonly<Record<string, Buffer>>,
+  configs: UserConfigs,
+  host: '127.0.0.1' | '::1',
+): Promise<Started<FtpTarget>> {
   const knobs = scenario.server ?? {};
   if (name === MOCK_SERVERS.ftp) {
     const preload = Object.fromEntries(Object.entries(files).map(([file, data]) => [remotePath(MOCK_FTP_LOGIN, file), data]));
     // The knobs carry the FTP mock's own option names.
-    const options: FtpServerOptions = { users: { [MOCK_FTP_LOGIN.user]: MOCK_FTP_LOGIN.password }, anonymous: 'off', ...knobs, files: preload };
+    const options: FtpServerOptions = { users: { [MOCK_FTP_LOGIN.user]: MOCK_FTP_LOGIN.password }, anonymous: 'off', ...knobs, files: preload, host };
     const server = await startFtpServer(options);
     return {
       target: {
@@ -200,6 +212,7 @@ async function startFtpTarget(name: string, scenario: FtpScenario, files: Readon
   }
   const { greetingDelayMs: _proxyDoesIt, ...rest } = knobs;
   const options: RealServerOptions = {
+    ...(host !== '127.0.0.1' ? { host } : {}),
     ...(rest.maxSessions ? { maxSessions: rest.maxSessions } : {}),
     ...(rest.maxPerAddress ? { maxPerAddress: rest.maxPerAddress } : {}),
     ...(rest.idleTimeoutMs ? { idleTimeoutMs: rest.idleTimeoutMs } : {}),

@@ -58,6 +58,8 @@ export const configSchema = strict({
   reports: strict({ json: text.optional(), junit: text.optional(), html: text.optional(), transcripts: text.optional(), pcap: text.optional() }).optional(),
   concurrency: whole(1, 64).optional(),
   failOnDeviation: z.boolean().optional(),
+  /** `--family`: 4, 6 or both (a number or text); where the clients reach the proxy. */
+  family: z.union([z.literal(4), z.literal(6), z.enum(['4', '6', 'both'])], { error: 'expected 4, 6 or both' }).optional(),
 });
 
 /** A config file as written (what `defineConfig()` takes). */

@@ -36,6 +36,8 @@ export interface LoadedConfig {
   readonly reports?: { readonly json?: string; readonly junit?: string; readonly html?: string; readonly transcripts?: string; readonly pcap?: string };
   readonly concurrency?: number;
   readonly failOnDeviation?: boolean;
+  /** As `--family` takes it: `4`, `6` or `both`. */
+  readonly family?: string;
 }
 
 /** The config file `--config` names (relative to `cwd`), else the one in `cwd`, else undefined. Two in `cwd` is an error. */
@@ -64,6 +66,7 @@ export function configOf(content: FileContent, file: string, shown: string): Loa
     ...(reports ? { reports } : {}),
     ...(c.concurrency !== undefined ? { concurrency: c.concurrency } : {}),
     ...(c.failOnDeviation !== undefined ? { failOnDeviation: c.failOnDeviation } : {}),
+    ...(c.family !== undefined ? { family: String(c.family) } : {}),
   };
 }
 

@@ -54,6 +54,7 @@ export async function configured(values: Values, io: CliIo, plural = false): Pro
     pcap: flagPath(values.pcap) ?? r.pcap,
     concurrency: values.concurrency ?? config?.concurrency?.toString(),
     'fail-on-deviation': values['fail-on-deviation'] ?? config?.failOnDeviation,
+    family: values.family ?? config?.family,
     ...(values.target === undefined && config?.targets ? targetFlags(config.targets, values, shown(config.file)) : {}),
   };
   const defined = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as Values;

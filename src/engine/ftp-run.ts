@@ -56,7 +56,7 @@ export function ftpRun(
       const names = Array.from({ length: count }, (_, i) => `${name}${count > 1 ? `-${i + 1}` : ''}.bin`);
       const contents = names.map(() => randomBytes(scenario.messageBytes));
       const preload = download ? Object.fromEntries(names.map((n, i) => [n, contents[i]!])) : {};
-      const started = await targets.startFtp(serverName, scenario, preload);
+      const started = await targets.startFtp(serverName, scenario, preload, family);
       if ('na' in started) return started;
       const server = own(started.target);
       const { login } = server;
@@ -101,8 +101,10 @@ export function ftpRun(
         ...(transferred.some((t) => t.unverifiable) ? { verifiable: false } : {}),
       };
       const ftp = ftpReport(sessions);
-      const expect = transfer.expect?.[mode] ?? scenario.expect;
-      const pinned = scenario.pinned?.[`${client.name}/${mode}`] ?? scenario.pinned?.[client.name];
+      const v6 = family === 6;
+      const expect = (v6 ? transfer.expectIpv6?.[mode] : undefined) ?? transfer.expect?.[mode] ?? scenario.expect;
+      const pins = [...(v6 ? [`${client.name}/${mode}/ipv6`, `${client.name}/ipv6`] : []), `${client.name}/${mode}`, client.name];
+      const pinned = pins.map((key) => scenario.pinned?.[key]).find((pin) => pin !== undefined);
       const { verdict, reason } = judgeFtp({ expect, unfired, outcome, transferred, download, ftp, pinned });
       const left = await plan.server.tidy?.();
       return { outcome, sink, ftp, verdict, reason: left ? `${reason}; ${left}` : reason };

@@ -45,7 +45,7 @@ export function smtpRun(
   return {
     refuse: () => cannotExpress(scenario, client),
     prepare: async (own) => {
-      const started = await targets.startSmtp(serverName, scenario);
+      const started = await targets.startSmtp(serverName, scenario, family);
       if ('na' in started) return started;
       const server = own(started.target);
       const faults = proxyFaults(scenario.fault, scenario.server?.greetingDelayMs, server.delaysGreeting);
@@ -72,7 +72,15 @@ export function smtpRun(
       const messages = sends.count > 1 ? account(reports, verifiable === false ? undefined : copies, sends.count, sessions) : undefined;
       const steps = new Set(sessions.flatMap((s) => s.steps));
       const violations = sessions.flatMap((s) => s.violations);
-      const evidence = { expect: scenario.expect, unfired, steps, outcome, sink, violations, pinned: scenario.pinned?.[client.name] };
+      const evidence = {
+        expect: scenario.expect,
+        unfired,
+        steps,
+        outcome,
+        sink,
+        violations,
+        pinned: (family === 6 ? scenario.pinned?.[`${client.name}/ipv6`] : undefined) ?? scenario.pinned?.[client.name],
+      };
       const { verdict, reason } = judge({ ...evidence, ...(messages ? { messages } : {}) });
       return { outcome, sink, ...(messages ? { messages } : {}), verdict, reason };
     },

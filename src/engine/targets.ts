@@ -5,7 +5,7 @@
  * and the real servers' launchers), the seam a user's own server plugs into.
  */
 import { posix } from 'node:path';
-import type { FtpScenario, Protocol, ServerConfig, SmtpScenario } from './types.js';
+import type { Family, FtpScenario, Protocol, ServerConfig, SmtpScenario } from './types.js';
 
 /** What every target has, whatever its protocol. */
 export interface TargetBase {
@@ -65,10 +65,13 @@ export type Started<T> = { readonly target: T } | { readonly na: string };
 export interface Targets {
   /** The server names of `protocol`, its mock first. */
   names(protocol: Protocol): readonly string[];
-  /** Starts the SMTP server `name` set up for the scenario's knobs. */
-  startSmtp(name: string, scenario: SmtpScenario): Promise<Started<SmtpTarget>>;
-  /** Starts the FTP server `name`; `files` (names in the login's directory) are there from the start. */
-  startFtp(name: string, scenario: FtpScenario, files: Readonly<Record<string, Buffer>>): Promise<Started<FtpTarget>>;
+  /**
+   * Starts the SMTP server `name` set up for the scenario's knobs; `family` 6: listening on ::1 where it
+   * can (the mocks and the real servers' launchers; a user's running server stays where it is).
+   */
+  startSmtp(name: string, scenario: SmtpScenario, family?: Family): Promise<Started<SmtpTarget>>;
+  /** Starts the FTP server `name`; `files` (names in the login's directory) are there from the start; `family` as startSmtp's. */
+  startFtp(name: string, scenario: FtpScenario, files: Readonly<Record<string, Buffer>>, family?: Family): Promise<Started<FtpTarget>>;
 }
 
 /**
@@ -83,8 +86,8 @@ export function combineTargets(...registries: readonly Targets[]): Targets {
   };
   return {
     names: (protocol) => registries.flatMap((r) => r.names(protocol)),
-    startSmtp: (name, scenario) => owner('smtp', name).startSmtp(name, scenario),
-    startFtp: (name, scenario, files) => owner('ftp', name).startFtp(name, scenario, files),
+    startSmtp: (name, scenario, family) => owner('smtp', name).startSmtp(name, scenario, family),
+    startFtp: (name, scenario, files, family) => owner('ftp', name).startFtp(name, scenario, files, family),
   };
 }
 

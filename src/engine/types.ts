@@ -114,6 +114,12 @@ export interface FtpTransfer {
   readonly sources?: readonly string[];
   /** Per mode, what a conformant client does, where it differs from the scenario's `expect`. */
   readonly expect?: Partial<Readonly<Record<FtpMode, Expect>>>;
+  /**
+   * Per mode, what a conformant client does over IPv6 (`--family 6`), where it differs from IPv4's
+   * (`expect` above, else the scenario's): PASV and PORT cannot name an IPv6 address (RFC 2428 §1), so
+   * a client whose EPSV or EPRT is refused has nothing to fall back to and must report the failure.
+   */
+  readonly expectIpv6?: Partial<Readonly<Record<FtpMode, Expect>>>;
 }
 
 /** What every scenario has, whatever its protocol. */
@@ -138,6 +144,7 @@ interface ScenarioBase {
   /**
    * Outcomes pinned per client name (FTP: also `client/mode`): that client's run is conformant when its
    * outcome matches the pin, instead of by `expect`; integrity (nothing lost, nothing twice) still comes first.
+   * Over IPv6 `client/ipv6` (FTP: `client/mode/ipv6` first) is taken before the IPv4 pins.
    */
   readonly pinned?: Readonly<Record<string, PinnedOutcome>>;
 }

@@ -7,8 +7,8 @@
  *            accepted on L ─► accept(socket, (h,p), mode) (./data-links.ts)
  *
  * A `dataport` fault changes what is said instead: 127.0.0.2 (a loopback address where nothing
- * listens), a port where nothing listens, or one that drops SYNs (./blackhole.ts). Listeners take one
- * connection each.
+ * listens; ::ffff:127.0.0.2 toward an IPv6 end), a port where nothing listens, or one that drops SYNs
+ * (./blackhole.ts), on the listener's own address (::1 over IPv6). Listeners take one connection each.
  */
 import net, { isIPv4, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { HostPort } from '../protocol/ftp-address.js';
@@ -20,8 +20,18 @@ import type { Transcript } from './transcript.js';
 /** Where a wrong data address points: loopback, and nothing listens there (the network rule). */
 export const NOWHERE_HOST = '127.0.0.2';
 
-/** NOWHERE_HOST, or 127.0.0.4 when the listener itself is there (an active session from a client at 127.0.0.2). */
-const nowhereBut = (here: string): string => (here === NOWHERE_HOST ? '127.0.0.4' : NOWHERE_HOST);
+/**
+ * Where a wrong data address points toward an IPv6 end: IPv6 has one loopback address (::1, where the
+ * proxy is), so NOWHERE_HOST in its IPv4-mapped form (RFC 4291 §2.5.5.2), still loopback, of the family
+ * the EPRT names (`|2|`).
+ */
+export const NOWHERE_HOST6 = `::ffff:${NOWHERE_HOST}`;
+
+/**
+ * NOWHERE_HOST, or 127.0.0.4 when the listener itself is there (an active session from a client at
+ * 127.0.0.2); NOWHERE_HOST6 when the listener is on IPv6.
+ */
+const nowhereBut = (here: string): string => (!isIPv4(here) ? NOWHERE_HOST6 : here === NOWHERE_HOST ? '127.0.0.4' : NOWHERE_HOST);
 
 export type DataMode = 'passive' | 'active';
 

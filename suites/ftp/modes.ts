@@ -21,6 +21,8 @@ interface Row {
   readonly active?: 'on' | 'off';
   readonly passive: Expect;
   readonly activeExpect: Expect;
+  /** Over IPv6, where it differs from the IPv4 expectation of that mode (FtpTransfer.expectIpv6). */
+  readonly ipv6?: Partial<Readonly<Record<'passive' | 'active', Expect>>>;
   /** See Scenario.schedule; default shared. */
   readonly schedule?: 'apart';
 }
@@ -67,6 +69,11 @@ const ROWS: readonly Row[] = [
     fault: { kind: 'reply', code: 500, text: 'EPSV not understood', at: { before: 'EPSV' }, then: 'continue' },
     passive: { client: 'delivers', rule: 'RFC 2428 §3: a client whose EPSV is refused falls back to PASV', unfiredFine: NO_EPSV },
     activeExpect: { client: 'delivers', rule: 'EPSV plays no part in active mode', unfiredFine: 'active mode sends no EPSV' },
+    ipv6: {
+      passive: reportsFailure(
+        "RFC 2428 §1: over IPv6 a 227 cannot name the server's address, so a client whose EPSV is refused has no fallback and must report it",
+      ),
+    },
   },
   {
     name: 'eprt-500',
@@ -74,6 +81,11 @@ const ROWS: readonly Row[] = [
     fault: { kind: 'reply', code: 500, text: 'EPRT not understood', at: { before: 'EPRT' }, then: 'continue' },
     passive: { client: 'delivers', rule: 'EPRT plays no part in passive mode', unfiredFine: 'passive mode sends no EPRT' },
     activeExpect: { client: 'delivers', rule: 'RFC 2428 §2: a client whose EPRT is refused falls back to PORT', unfiredFine: NO_EPRT },
+    ipv6: {
+      active: reportsFailure(
+        "RFC 2428 §1: over IPv6 a PORT cannot name the client's address, so a client whose EPRT is refused has no fallback and must report it",
+      ),
+    },
   },
   {
     name: 'active-refused',
@@ -108,7 +120,7 @@ const scenarios: FtpScenario[] = ROWS.map((row) => ({
   ...(row.fault ? { fault: row.fault } : {}),
   expect: row.passive,
   messageBytes: FILE_BYTES,
-  ftp: { direction: row.direction ?? 'upload', expect: { active: row.activeExpect } },
+  ftp: { direction: row.direction ?? 'upload', expect: { active: row.activeExpect }, ...(row.ipv6 ? { expectIpv6: row.ipv6 } : {}) },
   ...(row.active ? { server: { active: row.active } } : {}),
   ...(row.schedule ? { schedule: row.schedule } : {}),
   timeouts: { socket: 2_000, deadline: 15_000 },

@@ -116,6 +116,21 @@ describe('the config file', () => {
     }
   });
 
+  it('takes the address family as --family would, and gives way to the flag', async () => {
+    await writeFile(join(dir, 'wireprobe.config.yaml'), 'scenarios: [other.yaml]\nclients: [nodemailer]\nfamily: both\n');
+    const { code, stderr } = await inProcess(['run', '--json', 'both.json'], dir);
+    expect([code, stderr]).toEqual([0, '']);
+    const results = (JSON.parse(await readFile(join(dir, 'both.json'), 'utf8')) as JsonReport).results ?? [];
+    expect(results.map((r) => [r.id, r.family])).toEqual([
+      ['other/clean/nodemailer', 4],
+      ['other/clean/nodemailer/ipv6', 6],
+    ]);
+    const flag = await inProcess(['run', '--family', '4', '--json', 'four.json'], dir);
+    expect([flag.code, flag.stderr]).toEqual([0, '']);
+    const four = (JSON.parse(await readFile(join(dir, 'four.json'), 'utf8')) as JsonReport).results ?? [];
+    expect(four.map((r) => [r.id, r.family])).toEqual([['other/clean/nodemailer', 4]]);
+  });
+
   it.each([
     [
       'wireprobe.config.yaml',
@@ -136,6 +151,7 @@ describe('the config file', () => {
     ['wireprobe.config.yaml', 'clients:\n  - { name: x, protocol: smtp, command: "m", exitCodes: { "28": slow } }\n', /: clients\[0\]\.exitCodes\["28"\]: /],
     ['wireprobe.config.yaml', 'targets: [{ url: "smtp://h", password: x }]\n', /: targets\[0\]: unknown key "password"/],
     ['wireprobe.config.yaml', 'failOnDeviation: yes please\n', /: failOnDeviation: expected boolean/],
+    ['wireprobe.config.yaml', 'family: 5\n', /^wireprobe: bad config file "wireprobe\.config\.yaml" \(line 1\): family: expected 4, 6 or both/],
     ['wireprobe.config.yaml', 'scenarios: [missing.yaml]\n', /^wireprobe: bad scenario file "missing\.yaml": cannot read it \(ENOENT\)/],
     ['wireprobe.config.yaml', 'targets: [smtp://127.0.0.1:2525]\n', /^wireprobe: --from is required with an smtp:\/\/ --target/],
     [

@@ -5,13 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { basicFtpClient } from '../../src/clients/basic-ftp.js';
+import { curlClient } from '../../src/clients/curl.js';
 import { curlFtpClient } from '../../src/clients/curl-ftp.js';
+import { swaksClient } from '../../src/clients/swaks.js';
 import { nodemailerPlain } from '../../src/clients/nodemailer.js';
 import { families } from '../../src/commands/args.js';
 import { HELP } from '../../src/commands/help.js';
 import { builtinTargets } from '../../src/commands/targets.js';
 import { runScenarios } from '../../src/engine/run.js';
-import type { Scenario } from '../../src/engine/types.js';
+import type { FtpScenario, Scenario, SmtpScenario } from '../../src/engine/types.js';
 import { toJsonReport } from '../../src/report/json.js';
 import { SUITES } from '../../suites/index.js';
 
@@ -63,9 +65,45 @@ describe('--family', () => {
     // curl over IPv6: EPSV in passive mode, EPRT |2| in active mode (a PORT cannot carry ::1).
     expect(byId.get('ftp/modes/baseline-upload/curl/passive/ipv6')!.transcript.join('\n')).toMatch(/C {2}EPSV/);
     expect(byId.get('ftp/modes/baseline-upload/curl/active/ipv6')!.transcript.join('\n')).toMatch(/C {2}EPRT \|2\|::1\|\d+\|/);
+    // The mock listens on ::1 too: the proxy reaches its data ports over IPv6, the IPv4 twin's over IPv4.
+    expect(byId.get('ftp/modes/baseline-upload/curl/passive/ipv6')!.transcript.join('\n')).toMatch(
+      /data 1: client connected \(passive\), proxy connects to ::1:\d+/,
+    );
+    expect(byId.get('ftp/modes/baseline-upload/curl/passive')!.transcript.join('\n')).toMatch(
+      /data 1: client connected \(passive\), proxy connects to 127\.0\.0\.1:\d+/,
+    );
     const json = toJsonReport(results, '0.0.0');
     expect(json.results.find((r) => r.id.endsWith('nodemailer/ipv6'))).toMatchObject({ family: 6, client: 'nodemailer' });
     expect(json.results.find((r) => r.id.endsWith('reset-after-data/nodemailer'))).toMatchObject({ family: 4 });
+  });
+
+  it('starts the mock servers on ::1 for an IPv6 run, on 127.0.0.1 otherwise', async () => {
+    const [smtp, ftp] = scenarios('smtp/resets/reset-after-data', 'ftp/modes/baseline-upload') as [SmtpScenario, FtpScenario];
+    const targets = builtinTargets();
+    for (const [family, host] of [
+      [6, '::1'],
+      [4, '127.0.0.1'],
+      [undefined, '127.0.0.1'],
+    ] as const) {
+      const started = [await targets.startSmtp('mock-smtp', smtp, family), await targets.startFtp('mock-ftp', ftp, {}, family)];
+      for (const s of started) {
+        if (!('target' in s)) throw new Error(s.na);
+        await s.target.close();
+        expect([s.target.name, family, s.target.host]).toEqual([s.target.name, family, host]);
+      }
+    }
+  });
+
+  it('sends with curl and swaks over IPv6: curl with the address in brackets, swaks with IO::Socket::INET6', async () => {
+    const results = await runScenarios(scenarios('smtp/framing/dot-stuffing'), [curlClient, swaksClient], {
+      targets: builtinTargets(),
+      concurrency: 2,
+      families: [6],
+    });
+    expect(results.map((r) => [r.id, r.outcome?.kind, r.outcome?.phase, r.verdict])).toEqual([
+      ['smtp/framing/dot-stuffing/curl/ipv6', 'delivered', 'quit', 'conformant'],
+      ['smtp/framing/dot-stuffing/swaks/ipv6', 'delivered', 'quit', 'conformant'],
+    ]);
   });
 
   it('names no family without --family: ids, columns and results as before', async () => {
