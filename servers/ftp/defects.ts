@@ -16,6 +16,8 @@ export interface FilterOptions {
   readonly sizeCommand: 'on' | 'off' | 'advertised-only';
   readonly restRule: 'lenient' | 'binary-only' | 'immediate';
   readonly optsUtf8: 'accept' | 'refuse';
+  /** Without FTPS (`off`) FEAT leaves out AUTH TLS, PBSZ and PROT (RFC 2389 §3: list only what works). */
+  readonly tls: 'off' | 'explicit' | 'implicit';
 }
 
 /** The commands a REST may come right before (RFC 3659 §5.3: it must immediately precede the transfer). */
@@ -72,8 +74,9 @@ export class CommandFilter {
     if (verb === 'OPTS' && /^UTF-?8\b/i.test(arg) && this.o.optsUtf8 === 'refuse') return connection.reply(501, 'OPTS: UTF8 is always on');
     if (verb === 'TYPE') this.#binary = /^[IL]/i.test(arg);
     const rest = this.o.restRule !== 'lenient';
-    if (verb === 'FEAT' && (this.o.sizeCommand === 'off' || rest)) {
-      const lines = features(new Set(this.o.sizeCommand === 'off' ? ['SIZE'] : []), rest ? ['REST STREAM'] : []).map((f) => ({ message: ` ${f}`, raw: true }));
+    const omit = new Set([...(this.o.sizeCommand === 'off' ? ['SIZE'] : []), ...(this.o.tls === 'off' ? ['AUTH', 'PBSZ', 'PROT'] : [])]);
+    if (verb === 'FEAT' && (omit.size > 0 || rest)) {
+      const lines = features(omit, rest ? ['REST STREAM'] : []).map((f) => ({ message: ` ${f}`, raw: true }));
       return (connection.reply as (code: number, ...letters: unknown[]) => PromiseLike<unknown>)(211, 'Extensions supported', ...lines, 'End');
     }
     return undefined;
