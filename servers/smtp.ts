@@ -29,8 +29,11 @@ export interface SmtpServerOptions {
   readonly auth?: 'none' | 'optional' | 'required';
   /** Known users, name to password; default {} (nobody). */
   readonly users?: Readonly<Record<string, string>>;
-  /** 'starttls' offers STARTTLS with a self-signed cert (CN=localhost, SAN localhost and 127.0.0.1) made at start; default 'off'. */
-  readonly tls?: 'off' | 'starttls';
+  /**
+   * 'starttls' offers STARTTLS with a self-signed cert (CN=localhost, SAN localhost and 127.0.0.1) made at start;
+   * 'implicit' speaks TLS from the first octet with it (RFC 8314 §3.3, port 465 style); default 'off'.
+   */
+  readonly tls?: 'off' | 'starttls' | 'implicit';
   /** Delay before the 220 greeting, ms (the mock adds none of its own: see ./smtp/prompt-server.ts); default 0. */
   readonly bannerDelayMs?: number;
   /**
@@ -171,20 +174,21 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
     });
   };
 
-  const disabledCommands = [...(o.tls === 'off' ? ['STARTTLS'] : []), ...(o.auth === 'none' ? ['AUTH'] : [])];
+  const disabledCommands = [...(o.tls !== 'starttls' ? ['STARTTLS'] : []), ...(o.auth === 'none' ? ['AUTH'] : [])];
   const smtpOptions: SMTPServerOptions = {
     logger: false,
     disableReverseLookup: true,
     // The greeting's name, asked of the system once: smtp-server asks again for every connection.
     name: hostname(),
-    hideSTARTTLS: o.tls === 'off',
+    hideSTARTTLS: o.tls !== 'starttls',
     disabledCommands,
     authMethods: ['PLAIN', 'LOGIN'],
     authOptional: o.auth !== 'required',
     allowInsecureAuth: true,
     size: o.sizeLimit,
     maxClients: o.maxClients,
-    ...(o.tls === 'starttls' ? await localhostCert() : {}),
+    ...(o.tls === 'off' ? {} : await localhostCert()),
+    ...(o.tls === 'implicit' ? { secure: true } : {}),
 
     onConnect(session, callback) {
       sessionNumbers.set(session, ++sessions);
