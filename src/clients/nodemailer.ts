@@ -3,6 +3,7 @@
  * retries) or the pooled transport (keeps connections, requeues a message on a stale one).
  */
 import nodemailer from 'nodemailer';
+import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ClientError, ClientReport, Sends, SmtpClientAdapter, SmtpJob, TlsMode } from './types.js';
 
@@ -19,9 +20,10 @@ interface NodemailerError extends Error {
 }
 
 /** Per TLS mode: STARTTLS ignored, or required (never falling back to plaintext) with or without verification. */
-function tlsOptions(mode: TlsMode) {
+function tlsOptions(mode: TlsMode, ca: string | undefined) {
   if (mode === 'none') return { ignoreTLS: true };
-  return { requireTLS: true, ignoreTLS: false, tls: { rejectUnauthorized: mode === 'starttls-verify' } };
+  // The job's CA (the run's private CA) is the only one trusted when given.
+  return { requireTLS: true, ignoreTLS: false, tls: { rejectUnauthorized: mode === 'starttls-verify', ...(ca ? { ca: readFileSync(ca) } : {}) } };
 }
 
 function transportOptions(job: SmtpJob, variant: Variant, connections = 1) {
@@ -29,7 +31,7 @@ function transportOptions(job: SmtpJob, variant: Variant, connections = 1) {
     host: job.host,
     port: job.port,
     secure: false,
-    ...tlsOptions(job.tls ?? 'none'),
+    ...tlsOptions(job.tls ?? 'none', job.ca),
     connectionTimeout: job.timeouts.connect,
     greetingTimeout: job.timeouts.greeting,
     socketTimeout: job.timeouts.socket,

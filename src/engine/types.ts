@@ -5,6 +5,7 @@
 import type { Fault } from '../faults/types.js';
 import type { MessageShape } from './message.js';
 import type { FtpMode, Sends, Timeouts, TlsMode } from '../clients/types.js';
+import type { CertificateKind } from '../tls/ca.js';
 
 export type Protocol = 'smtp' | 'ftp';
 
@@ -153,8 +154,13 @@ export interface SmtpScenario extends ScenarioBase {
    * messages; `connection-per-message` opens one for each message (so a burst meets a session limit).
    */
   readonly needs?: 'pool' | 'connection-per-message';
-  /** How the client uses TLS; default `none`. Anything else also makes the mock server offer STARTTLS. */
+  /**
+   * How the client uses TLS; default `none`. Anything else also makes the mock server offer STARTTLS,
+   * and the proxy terminate it with a certificate from the run's private CA, which the client is given.
+   */
   readonly tls?: TlsMode;
+  /** The certificate the proxy presents to the client inside STARTTLS (src/tls/ca.ts); default `valid`. */
+  readonly certificate?: CertificateKind;
 }
 
 /** An FTP scenario: files moved by one client in one data-connection mode. */
