@@ -29,7 +29,7 @@ async function serve(values: Values, positionals: readonly string[], io: CliIo):
     throw new UsageError(`serve needs a protocol: "wireprobe serve smtp" or "wireprobe serve ftp" (got ${protocol === undefined ? 'none' : quote(protocol)})`);
   }
   if (positionals.length > 2) throw new UsageError(`unexpected argument ${quote(positionals[2]!)}`);
-  if (protocol === 'smtp') onlyFor('serve smtp', values, [...SERVE_COMMON, 'size-limit', 'auth', 'tls']);
+  if (protocol === 'smtp') onlyFor('serve smtp', values, [...SERVE_COMMON, 'size-limit', 'auth', 'tls', 'keylog']);
   else onlyFor('serve ftp', values, [...SERVE_COMMON, 'max-per-address', 'anonymous', 'active', 'idle-timeout']);
   const nth = values.nth === undefined ? undefined : integer('nth', values.nth, 1, 1, 1_000_000);
   const faults: Fault[] = (values.fault ?? []).map((text) => ({ ...parseFault(text), ...(nth ? { connection: nth } : {}) }));
@@ -50,6 +50,8 @@ async function serve(values: Values, positionals: readonly string[], io: CliIo):
           tls: oneOf('tls', values.tls, ['off', 'starttls'] as const, 'off'),
         }
       : undefined;
+  if (smtp && values.keylog !== undefined && smtp.tls !== 'starttls')
+    throw new UsageError('--keylog needs --tls starttls on "serve smtp": only TLS the proxy terminates has keys to log');
   if (smtp && smtp.auth === 'none' && Object.keys(accounts).length > 0) throw new UsageError('--user needs --auth optional or --auth required on "serve smtp"');
   const ftp =
     protocol === 'ftp'
@@ -65,7 +67,7 @@ async function serve(values: Values, positionals: readonly string[], io: CliIo):
   for (const line of [warning, control?.warning]) if (line) io.stderr.write(`wireprobe: ${line}\n`);
   const { serveCommand } = await import('./commands/serve.js');
   const serving = smtp
-    ? await serveCommand({ ...common, pcap: values.pcap, protocol: 'smtp', server: smtp })
+    ? await serveCommand({ ...common, pcap: values.pcap, keylog: values.keylog, protocol: 'smtp', server: smtp })
     : await serveCommand({ ...common, pcap: values.pcap, protocol: 'ftp', server: ftp! });
   // Runs until Ctrl-C or SIGTERM; in process (tests) with no signal, until the process ends.
   await aborted(io.signal ?? new AbortController().signal);

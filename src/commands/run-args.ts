@@ -108,6 +108,7 @@ function reporting(values: Values, io: CliIo) {
     html: values.html,
     transcripts: values.transcripts,
     pcap: values.pcap,
+    keylog: values.keylog,
     failOnDeviation: values['fail-on-deviation'] === true,
     version: VERSION,
     out: io.stdout,

@@ -5,6 +5,7 @@ import { builtinTargets } from './targets.js';
 import { UsageError } from '../util/usage-error.js';
 import { runScenarios } from '../engine/run.js';
 import { runCaptures } from '../pcap/files.js';
+import { openKeylog } from '../tls/keylog.js';
 import type { RunOf } from '../engine/identity.js';
 import type { Targets } from '../engine/targets.js';
 import type { Family } from '../engine/types.js';
@@ -43,6 +44,8 @@ export interface RunCommand {
   readonly transcripts?: string;
   /** A folder for a pcapng file per proxied session (src/pcap/files.ts). */
   readonly pcap?: string;
+  /** A file the TLS session keys of every terminated session are appended to (src/tls/keylog.ts). */
+  readonly keylog?: string;
   readonly failOnDeviation: boolean;
   /** A JSON report (or blob) of an earlier run: the cells that differ from it are printed after the run. */
   readonly baseline?: string;
@@ -91,6 +94,7 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
   for (const [flag, file] of outputs) if (file) await checkOutput(flag, file, 'file');
   if (cmd.transcripts) await checkOutput('transcripts', cmd.transcripts, 'dir');
   if (cmd.pcap) await checkOutput('pcap', cmd.pcap, 'dir');
+  if (cmd.keylog) await checkOutput('keylog', cmd.keylog, 'file');
   const baseline = cmd.baseline === undefined ? undefined : await loadBaseline(cmd.baseline);
   const err = cmd.err ?? cmd.out;
   for (const line of cmd.notes ?? []) err.write(`wireprobe: ${line}\n`);
@@ -121,6 +125,7 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
       }
       return picked.runs;
     });
+  const keylog = cmd.keylog ? openKeylog(cmd.keylog, (line) => err.write(`wireprobe: ${line}\n`)) : undefined;
   const results = await runScenarios(scenarios, cmd.clients, {
     targets: cmd.targets ?? builtinTargets(),
     concurrency: cmd.concurrency,
@@ -129,12 +134,13 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
     ...(cmd.signal ? { signal: cmd.signal } : {}),
     ...(select ? { select } : {}),
     ...(cmd.pcap ? { capture: runCaptures(cmd.pcap, (line) => err.write(`wireprobe: ${line}\n`)) } : {}),
+    ...(keylog ? { keylog: keylog.write } : {}),
     onStart: (n) => {
       total = n;
       console.start(n);
     },
     onResult: (result) => console.result(result),
-  });
+  }).finally(() => keylog?.close());
   const interrupted = interruptedBy(cmd.signal);
   const incomplete = interrupted ? { reason: `interrupted by ${interrupted}`, total } : undefined;
   const shard = selection?.shard ? { ...selection.shard, cells: whole } : undefined;

@@ -17,6 +17,8 @@ import { checkOutput } from './output.js';
 import { startProxy, type SessionEnd, type SessionInfo } from '../proxy/proxy.js';
 import { printable } from '../proxy/transcript.js';
 import { capped } from '../util/terminal.js';
+import { runTls } from '../engine/run-tls.js';
+import { openKeylog } from '../tls/keylog.js';
 
 interface ServeCommon {
   readonly faults: readonly Fault[];
@@ -34,6 +36,8 @@ interface ServeCommon {
   readonly control?: { readonly host: string; readonly port: number };
   /** A folder for a pcapng file per proxied session (src/pcap/files.ts); default none. */
   readonly pcap?: string;
+  /** SMTP with `tls: 'starttls'`: a file the TLS session keys of both legs are appended to (src/tls/keylog.ts); default none. */
+  readonly keylog?: string | undefined;
 }
 
 /** How many accepted messages or uploads, and finished sessions, `serve` keeps by default: enough to look back on, flat over a long run. */
@@ -174,7 +178,11 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
   const keep = cmd.keep ?? SERVE_KEEP;
   const served = cmd.control ? (cmd.protocol === 'smtp' ? new ReceivedMessages(keep) : new ReceivedUploads(keep)) : undefined;
   if (cmd.pcap !== undefined) await checkOutput('pcap', cmd.pcap, 'dir');
+  if (cmd.keylog !== undefined) await checkOutput('keylog', cmd.keylog, 'file');
   const server = await startMock(cmd, log, records, served);
+  // STARTTLS is terminated by the proxy, with a certificate from a CA made for this serve: the app trusts its file.
+  const keylog = cmd.keylog === undefined ? undefined : openKeylog(cmd.keylog, log);
+  const tls = cmd.protocol === 'smtp' && cmd.server.tls === 'starttls' ? await runTls('starttls', 'valid', keylog?.write) : undefined;
   const recorder = cmd.pcap === undefined ? undefined : serveCaptures(cmd.pcap, cmd.protocol, log);
   const proxy = await startProxy({
     upstream: { host: server.host, port: server.port },
@@ -190,13 +198,17 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
     },
     ...(cmd.protocol === 'ftp' ? { protocol: 'ftp' as const } : {}),
     capture: recorder?.capture,
+    ...(tls ? { tls: tls.proxy } : {}),
   }).catch(async (error: unknown) => {
+    await tls?.close();
+    await keylog?.close();
     await server.close(); // else the mock server keeps the process alive after the error line
     throw error;
   });
   const url = `${cmd.protocol}://${isIP(proxy.host) === 6 ? `[${proxy.host}]` : proxy.host}:${proxy.port}`;
   log(`wireprobe: ${cmd.protocol.toUpperCase()} server listening on ${url}`);
   log(cmd.faults.length ? `faults: ${cmd.faults.map(formatFault).join('; ')}` : 'faults: none (a clean relay)');
+  if (tls) log(`TLS: the proxy terminates STARTTLS; clients verify it against ${printable(tls.caFile)}`);
   let control: ControlServer | undefined;
   if (cmd.control && served) {
     const stop = async (): Promise<void> => {
@@ -219,6 +231,8 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
       await proxy.close();
       await recorder?.close();
       await server.close();
+      await tls?.close();
+      await keylog?.close();
       log.flush();
     },
   };

@@ -55,7 +55,14 @@ export const configSchema = strict({
   clients: z.array(byShape<ClientInput, string | CommandClientConfig | { module: string }>(clientShape)).optional(),
   targets: z.array(byShape<string | TargetConfig, string | TargetConfig>((v) => (typeof v === 'string' ? text : target))).optional(),
   servers: z.array(text).optional(),
-  reports: strict({ json: text.optional(), junit: text.optional(), html: text.optional(), transcripts: text.optional(), pcap: text.optional() }).optional(),
+  reports: strict({
+    json: text.optional(),
+    junit: text.optional(),
+    html: text.optional(),
+    transcripts: text.optional(),
+    pcap: text.optional(),
+    keylog: text.optional(),
+  }).optional(),
   concurrency: whole(1, 64).optional(),
   failOnDeviation: z.boolean().optional(),
   /** `--family`: 4, 6 or both (a number or text); where the clients reach the proxy. */

@@ -33,7 +33,14 @@ export interface LoadedConfig {
   readonly targets?: readonly TargetSpec[];
   /** As `--server` takes them; a `NAME:PATH` launcher config with PATH absolute. */
   readonly servers?: readonly string[];
-  readonly reports?: { readonly json?: string; readonly junit?: string; readonly html?: string; readonly transcripts?: string; readonly pcap?: string };
+  readonly reports?: {
+    readonly json?: string;
+    readonly junit?: string;
+    readonly html?: string;
+    readonly transcripts?: string;
+    readonly pcap?: string;
+    readonly keylog?: string;
+  };
   readonly concurrency?: number;
   readonly failOnDeviation?: boolean;
   /** As `--family` takes it: `4`, `6` or `both`. */

@@ -52,6 +52,7 @@ export async function configured(values: Values, io: CliIo, plural = false): Pro
     html: flagPath(values.html) ?? r.html,
     transcripts: flagPath(values.transcripts) ?? r.transcripts,
     pcap: flagPath(values.pcap) ?? r.pcap,
+    keylog: flagPath(values.keylog) ?? r.keylog,
     concurrency: values.concurrency ?? config?.concurrency?.toString(),
     'fail-on-deviation': values['fail-on-deviation'] ?? config?.failOnDeviation,
     family: values.family ?? config?.family,

@@ -55,6 +55,7 @@ const smtpScenario = strict({
   }).optional(),
   needs: z.enum(['pool', 'connection-per-message', 'bdat']).optional(),
   tls: z.enum(['none', 'starttls', 'starttls-verify', 'implicit', 'implicit-verify']).optional(),
+  certificate: z.enum(['valid', 'expired', 'wrong-name', 'self-signed']).optional(),
 });
 
 const ftpScenario = strict({

@@ -121,6 +121,7 @@ function scenarioOf(suite: string, protocol: Protocol, s: FileScenario): Scenari
     ...(sends ? { sends } : {}),
     ...(m.needs ? { needs: m.needs } : {}),
     ...(m.tls ? { tls: m.tls } : {}),
+    ...(m.certificate ? { certificate: m.certificate } : {}),
   };
   return scenario;
 }

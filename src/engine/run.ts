@@ -52,6 +52,8 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** A capture of each run's proxied sessions (`--pcap`), closed after the run's proxy; default none. */
   readonly capture?: (run: RunOf) => CaptureSink;
+  /** Told each key log line (NSS format) of every TLS session the proxy terminates (`--keylog`); default none. */
+  readonly keylog?: (line: Buffer) => void;
   /**
    * The runs to make out of all the scenarios, clients and servers make (a shard's, the failed ones:
    * src/engine/shard.ts), in input order; chosen before anything starts. Default: all.
@@ -97,7 +99,7 @@ export async function runScenarios(scenarios: readonly Scenario[], clients: read
         const i = indices[next++]!;
         const run = runs[i]!;
         const why = missing.get(run.client);
-        const result = why ? notApplicable(run, why) : await runScenario(run, options.targets, stop, options.capture?.(run));
+        const result = why ? notApplicable(run, why) : await runScenario(run, options.targets, stop, options.capture?.(run), options.keylog);
         // A run the interrupt cut short says nothing about the client: left out.
         if (stop?.aborted) return;
         results[i] = result;
@@ -144,9 +146,9 @@ function modesOf(scenario: Scenario): readonly (FtpMode | undefined)[] {
 /**
  * Runs one scenario with one client (FTP: in one mode, default passive) on one server of `targets`
  * (default the protocol's mock). Never throws: wireprobe's own failures become `error`. `stop` cuts the
- * client short (see RunOptions.signal).
+ * client short (see RunOptions.signal); `keylog` is RunOptions.keylog.
  */
-export async function runScenario(run: RunOf, targets: Targets, stop?: AbortSignal, capture?: CaptureSink): Promise<Result> {
+export async function runScenario(run: RunOf, targets: Targets, stop?: AbortSignal, capture?: CaptureSink, keylog?: (line: Buffer) => void): Promise<Result> {
   const { scenario, client } = run;
   if (scenario.protocol === 'ftp' && client.protocol === 'ftp') {
     const ftp = { ...run, mode: run.mode ?? 'passive', server: run.server ?? MOCK_SERVERS.ftp } as const;
@@ -154,7 +156,7 @@ export async function runScenario(run: RunOf, targets: Targets, stop?: AbortSign
   }
   if (scenario.protocol === 'smtp' && client.protocol === 'smtp') {
     const server = run.server ?? MOCK_SERVERS.smtp;
-    return runOne({ ...run, server }, smtpRun(scenario, client, targets, server, capture, run.family), stop);
+    return runOne({ ...run, server }, smtpRun(scenario, client, targets, server, capture, run.family, keylog), stop);
   }
   return notApplicable(run, `${client.name} speaks ${client.protocol}, the scenario ${scenario.protocol}`);
 }

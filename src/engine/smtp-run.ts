@@ -17,6 +17,8 @@ import { sendAll } from './sends.js';
 import type { SmtpTarget, Targets } from './targets.js';
 import type { Accounting, Family, Outcome, SinkReport, SmtpScenario } from './types.js';
 import { judge } from './verdict.js';
+import { runTls } from './run-tls.js';
+import { tlsStart } from '../clients/tls-mode.js';
 
 /** The envelope of a server that names none (the mocks and launchers take any address). */
 const DEFAULT_ENVELOPE = { from: 'sender@wireprobe.test', to: ['sink@wireprobe.test'] } as const;
@@ -40,6 +42,7 @@ export function smtpRun(
   serverName: string,
   sink?: CaptureSink,
   family: Family = 4,
+  keylog?: (line: Buffer) => void,
 ): ProtocolRun<SmtpPlan> {
   const sends = scenario.sends ?? { count: 1, mode: 'sequential' };
   return {
@@ -51,7 +54,19 @@ export function smtpRun(
       const faults = proxyFaults(scenario.fault, scenario.server?.greetingDelayMs, server.delaysGreeting);
       const capture = sink && own(sink).capture;
       const upstreamTimeoutMs = upstreamTimeout(scenario.server?.greetingDelayMs, server.delaysGreeting);
-      const proxy = own(await startProxy({ upstream: { host: server.host, port: server.port }, host: proxyHost(family), faults, upstreamTimeoutMs, capture }));
+      // With TLS the proxy terminates it (src/proxy/tls-legs.ts) with a certificate from the run's own CA, which the client trusts.
+      const start = tlsStart(scenario.tls ?? 'none');
+      const tls = start === 'none' ? undefined : own(await runTls(start, scenario.certificate, keylog));
+      const proxy = own(
+        await startProxy({
+          upstream: { host: server.host, port: server.port },
+          host: proxyHost(family),
+          faults,
+          upstreamTimeoutMs,
+          capture,
+          ...(tls ? { tls: tls.proxy } : {}),
+        }),
+      );
       const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
       // A mailbox other runs share: this run's own tag in each message tells its copies from theirs.
       const tag = server.sharedMailbox ? `.${randomBytes(6).toString('hex')}` : '';
@@ -60,7 +75,16 @@ export function smtpRun(
       );
       const expected = messages.map((m) => (client.transforms ? fingerprint(client.transforms(m.data)) : m));
       const { from, to } = server.envelope ?? DEFAULT_ENVELOPE;
-      const job = { host: proxy.host, port: proxy.port, from, to, timeouts, tls: scenario.tls ?? 'none', ...(server.auth ? { auth: server.auth } : {}) };
+      const job = {
+        host: proxy.host,
+        port: proxy.port,
+        from,
+        to,
+        timeouts,
+        tls: scenario.tls ?? 'none',
+        ...(tls ? { ca: tls.caFile } : {}),
+        ...(server.auth ? { auth: server.auth } : {}),
+      };
       return { proxy, server, deadline: timeouts.deadline, jobs: messages.map((m) => ({ ...job, message: m.data })), sends, expected };
     },
     observe: (plan, signal) => sendAll(client, plan.jobs, plan.sends, signal),

@@ -5,6 +5,7 @@
 import type { Fault } from '../faults/types.js';
 import type { MessageShape } from './message.js';
 import type { FtpMode, Sends, Timeouts, TlsMode } from '../clients/types.js';
+import type { CertificateKind } from '../tls/ca.js';
 
 export type Protocol = 'smtp' | 'ftp';
 
@@ -163,8 +164,14 @@ export interface SmtpScenario extends ScenarioBase {
    * `bdat` sends the message in BDAT chunks when CHUNKING is offered (RFC 3030), so a BDAT fault can fire.
    */
   readonly needs?: 'pool' | 'connection-per-message' | 'bdat';
-  /** How the client uses TLS; default `none`. Anything else also makes the mock server offer STARTTLS. */
+  /**
+   * How the client uses TLS; default `none`. Anything else also makes the mock server offer TLS
+   * (STARTTLS, or implicit TLS for the implicit modes), and the proxy terminate it with a certificate
+   * from the run's private CA, which the client is given.
+   */
   readonly tls?: TlsMode;
+  /** The certificate the proxy presents to the client inside STARTTLS (src/tls/ca.ts); default `valid`. */
+  readonly certificate?: CertificateKind;
 }
 
 /** An FTP scenario: files moved by one client in one data-connection mode. */

@@ -69,14 +69,37 @@ export function commandVerb(line: string): string {
   return (/^\s*([A-Za-z]+)/.exec(line)?.[1] ?? '').toUpperCase();
 }
 
+/** How a tracker treats STARTTLS. */
+export interface SmtpTrackerOptions {
+  /**
+   * The proxy terminates TLS (src/proxy/tls-legs.ts): after a STARTTLS line the client's octets are
+   * not read as commands until the server's reply (they never reach the server in clear, RFC 3207
+   * §4.2), and after a 220 the proxy calls `restart` once both legs are secured. Default false: the
+   * stream after the 220 is opaque for good.
+   */
+  readonly terminatesTls?: boolean;
+}
+
+/** The client's STARTTLS command (RFC 3207 §4): from here on the proxy that terminates TLS relays nothing up in clear. */
+export function asksTls(mark: SmtpMark): boolean {
+  return mark.kind === 'command' && mark.verb === 'STARTTLS' && mark.continuation !== true;
+}
+
+/** The server's 220 to STARTTLS (RFC 3207 §4): the TLS handshake starts right after it. */
+export function grantsTls(mark: SmtpMark): boolean {
+  return mark.kind === 'reply' && mark.to === 'STARTTLS' && mark.code === 220;
+}
+
 /**
  * Tracks one SMTP conversation from both directions and reports where it is.
  */
 export class SmtpTracker {
+  readonly #terminatesTls: boolean;
   #up = new LineBuffer();
   /** Reply lines, and the steps awaiting a reply. */
   #down = new Replies();
-  #mode: 'command' | 'body' | 'chunk' | 'opaque' = 'command';
+  /** `asked`: a terminating proxy's client sent STARTTLS; its octets until the reply are not commands. */
+  #mode: 'command' | 'body' | 'chunk' | 'asked' | 'opaque' = 'command';
   #replyLines: string[] = [];
   /** From an AUTH command until its final (non-334) reply, client lines are SASL data (RFC 4954 §4), not commands. */
   #authContinues = false;
@@ -90,6 +113,29 @@ export class SmtpTracker {
   #chunkLast = false;
   /** A BDAT transaction is open: its chunks count on from `#bodyBytes` (no LAST, MAIL or RSET since). */
   #chunking = false;
+
+  constructor(options: SmtpTrackerOptions = {}) {
+    this.#terminatesTls = options.terminatesTls ?? false;
+  }
+
+  /**
+   * TLS is established on both legs: the conversation starts over from nothing, the client's EHLO
+   * first (RFC 3207 §4.2: both sides discard what they knew from before TLS).
+   */
+  restart(): void {
+    this.#up = new LineBuffer();
+    this.#down = new Replies();
+    // No greeting in TLS: the first reply answers the client's EHLO.
+    this.#down.forget('greeting');
+    this.#mode = 'command';
+    this.#replyLines = [];
+    this.#authContinues = false;
+    this.#consumed = 0;
+    this.#tail = Buffer.alloc(0);
+    this.#chunkLeft = 0;
+    this.#chunkLast = false;
+    this.#chunking = false;
+  }
 
   /** Body octets of the current (or last) message so far. */
   get bodyBytes(): number {
@@ -113,14 +159,14 @@ export class SmtpTracker {
 
   /** Feeds a chunk that travelled in `direction`; returns its marks in stream order. */
   feed(direction: Direction, chunk: Buffer): SmtpMark[] {
-    if (this.#mode === 'opaque') return [];
+    if (this.#mode === 'opaque' || (this.#mode === 'asked' && direction === 'up')) return [];
     return direction === 'up' ? this.#feedUp(chunk) : this.#feedDown(chunk);
   }
 
   #feedUp(chunk: Buffer): SmtpMark[] {
     const marks: SmtpMark[] = [];
     let pos = 0;
-    while (pos < chunk.length && this.#mode !== 'opaque') {
+    while (pos < chunk.length && this.#mode !== 'opaque' && this.#mode !== 'asked') {
       if (this.#mode === 'body') pos = this.#body(chunk, pos, marks);
       else if (this.#mode === 'chunk') pos = this.#chunk(chunk, pos, marks);
       else pos = this.#commands(chunk, pos, marks);
@@ -147,6 +193,10 @@ export class SmtpTracker {
       if (bdat) {
         this.#startChunk(bdat);
         return end;
+      }
+      if (this.#terminatesTls && verb === 'STARTTLS' && !continuation) {
+        this.#mode = 'asked';
+        return chunk.length;
       }
     }
     return chunk.length;
@@ -232,6 +282,7 @@ export class SmtpTracker {
     if (to === 'DATA' && code === 354) this.#startBody();
     else if (to === 'AUTH' && code !== 334) this.#authContinues = false;
     else if (to === 'STARTTLS' && code === 220) this.#mode = 'opaque';
+    else if (to === 'STARTTLS' && this.#mode === 'asked') this.#mode = 'command';
   }
 
   #startBody(): void {

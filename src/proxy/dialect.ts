@@ -14,6 +14,20 @@ export interface Dialect {
    * null relays the line as it is once it resolves.
    */
   edit?(direction: Direction, mark: Mark): Promise<Buffer | null> | null;
+  /** Where TLS starts in the conversation, for a proxy that terminates it at the protocol's STARTTLS; default none. */
+  readonly tls?: DialectTls;
   /** Takes the faults of a matching transaction that act on its side (FTP: the data side); returns the rest. */
   armMatched?(change: ArmingChange): ArmingChange;
+}
+
+/** Where a protocol's in-band TLS upgrade happens (SMTP: STARTTLS, RFC 3207). */
+export interface DialectTls {
+  /** The client's command asking for TLS: nothing it sends after it is relayed in clear. */
+  asks(mark: Mark): boolean;
+  /** The server's reply to that command. */
+  answers(mark: Mark): boolean;
+  /** That reply says yes: the TLS handshake follows it. */
+  grants(mark: Mark): boolean;
+  /** TLS is up: the tracker starts over from nothing. */
+  restart(): void;
 }

@@ -6,6 +6,7 @@ import type { Capture } from './capture.js';
 import type { Match, PlanEntry } from './armory.js';
 import type { DataInfo } from './ftp-data.js';
 import type { DroppedSessions } from './retention.js';
+import type { ProxyTls, TlsMode } from './tls-legs.js';
 import type { SilentAt } from './upstream-bound.js';
 
 export interface ProxyOptions {
@@ -40,6 +41,12 @@ export interface ProxyOptions {
    * and only counted (`dropped()`), so memory stays flat over a long run. Default Infinity (all).
    */
   readonly keep?: number;
+  /**
+   * TLS termination (./tls-legs.ts), SMTP only: at STARTTLS (`mode: 'starttls'`, the default once set)
+   * or from the first octet (`implicit`), with the certificate `identity`; `passthrough` relays it
+   * untouched, as with no `tls` at all. Default none.
+   */
+  readonly tls?: ProxyTls;
   /** Told every octet, FIN and RST of each connection (of one turned away: its client leg), and the `!!` lines (src/pcap); default none. */
   readonly capture?: Capture;
 }
@@ -87,9 +94,20 @@ export interface SessionInfo {
   readonly upstreamPort?: number;
   /** The upstream was silent past `upstreamTimeoutMs` (connecting, or before its greeting): the client got 421, FIN. */
   readonly upstreamTimeout?: SilentAt;
+  /** How TLS was handled (when the proxy was given `tls`): the mode, and per leg what was negotiated. */
+  readonly tls?: SessionTlsInfo;
   /** FTP: the data connections this control session had through the proxy. */
   readonly data?: DataInfo;
   readonly transcript: readonly string[];
+}
+
+/** How a session's TLS was handled. */
+export interface SessionTlsInfo {
+  readonly mode: TlsMode;
+  /** client<->proxy: `TLSv1.3 TLS_AES_256_GCM_SHA384`; absent when that handshake never completed. */
+  readonly client?: string;
+  /** proxy<->server, likewise. */
+  readonly server?: string;
 }
 
 export interface ProxyHandle {

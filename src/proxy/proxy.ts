@@ -12,7 +12,8 @@ import { LIMIT_REPLY } from '../faults/limit.js';
 import type { Link, Listener } from '../faults/link.js';
 import { armedOnConnection, descriptorOf, scopeOf } from '../faults/registry.js';
 import type { Fault } from '../faults/types.js';
-import { SmtpPhase, SmtpTracker } from '../protocol/smtp.js';
+import { SmtpPhase, SmtpTracker, asksTls, grantsTls } from '../protocol/smtp.js';
+import type { Mark } from '../protocol/conversation.js';
 import { bounded } from '../util/bounded.js';
 import { Armory, Transactions } from './armory.js';
 import { captureTime, notesTo, watchClient, watchingData, watchServer } from './capture.js';
@@ -20,13 +21,14 @@ import { FtpData, onDataSide } from './ftp-data.js';
 import type { Dialect } from './dialect.js';
 import { listenBacklog } from '../util/backlog.js';
 import { Retention } from './retention.js';
-import { Session } from './session.js';
+import { Session, type SessionTls } from './session.js';
+import { clientContext, secureLegs, type TlsMode } from './tls-legs.js';
 import { closed, listeningFd, onwardSource, resetSocket } from './sockets.js';
 import { Transcript } from './transcript.js';
 import { boundUpstream, silentUpstreamReply, type SilentAt } from './upstream-bound.js';
 
 export { UPSTREAM_TIMEOUT_MS } from './proxy-types.js';
-export type { ProxyHandle, ProxyOptions, SessionEnd, SessionInfo } from './proxy-types.js';
+export type { ProxyHandle, ProxyOptions, SessionEnd, SessionInfo, SessionTlsInfo } from './proxy-types.js';
 import { UPSTREAM_TIMEOUT_MS, type ProxyHandle, type ProxyOptions, type SessionInfo } from './proxy-types.js';
 
 /** How long `close()` lets servers close their side after our FIN before cutting. */
@@ -73,6 +75,17 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const timers = new Set<NodeJS.Timeout>();
   const idleWaiters: (() => void)[] = [];
   const server: Server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
+  const tlsMode: TlsMode | undefined = options.tls ? (options.tls.mode ?? 'starttls') : undefined;
+  if (tlsMode && tlsMode !== 'passthrough' && options.protocol === 'ftp') throw new Error('the proxy terminates TLS for SMTP only');
+  // One context for every session: the certificate is parsed once.
+  const context = tlsMode && tlsMode !== 'passthrough' && options.tls ? clientContext(options.tls) : undefined;
+  const sessionTls: SessionTls | undefined =
+    context && options.tls && tlsMode !== 'passthrough'
+      ? {
+          mode: tlsMode === 'implicit' ? 'implicit' : 'starttls',
+          secure: (client, upstream, secured) => secureLegs(client, upstream, options.tls!, context, secured),
+        }
+      : undefined;
 
   const markFired = (fault: Fault): boolean => {
     // A listener fault acts on the one listener: once, whichever connection triggers it.
@@ -133,7 +146,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const ended = (entry: Entry, endings: readonly string[], upstreamPort?: number): void => {
     const timedOut = entry.upstreamTimeout ? [`upstream ${entry.upstreamTimeout} timed out`] : [];
     const end = { durationMs: performance.now() - entry.since, endings: [...timedOut, ...endings], upstreamPort };
-    for (const line of options.closing?.(info(entry), end) ?? []) entry.transcript.add('==', line);
+    for (const line of options.closing?.(info(entry, tlsMode), end) ?? []) entry.transcript.add('==', line);
     entries.finished(entry.index);
   };
 
@@ -184,10 +197,12 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
               control,
               ...watchingData(options.capture, entry.index),
             })
-          : { tracker: new SmtpTracker(), view: new SmtpPhase() };
+          : smtpDialect(tlsMode === 'starttls');
       const faults = ftp ? mine.filter((f) => !onDataSide(f)) : mine;
       const { index, transcript, transactions } = entry;
-      const session = new Session({ index, client: entry.client, server: upstream, faults, hooks, transcript, dialect, transactions });
+      if (tlsMode) transcript.add('--', TLS_NOTES[tlsMode]);
+      upstream.on('error', () => undefined);
+      const session = new Session({ index, client: entry.client, server: upstream, faults, hooks, transcript, dialect, transactions, tls: sessionTls });
       entry.session = session;
       if (options.capture) watchServer(options.capture, index, upstream);
       if (session.dialect instanceof FtpData) entry.ftp = session.dialect;
@@ -283,7 +298,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     host,
     port,
     address: `${host}:${port}`,
-    sessions: () => Array.from(entries.entries(), info),
+    sessions: () => Array.from(entries.entries(), (e) => info(e, tlsMode)),
     dropped: () => entries.dropped,
     fired: () => faults.map((f) => fired.has(f)),
     arm: (fault, arming) => armory.arm(fault, arming),
@@ -332,8 +347,27 @@ function destroy(entry: Entry): void {
   entry.upstream?.destroy();
 }
 
+/** What the transcript says of the proxy's TLS mode, first. */
+const TLS_NOTES: Record<TlsMode, string> = {
+  starttls: 'TLS terminated by the proxy at STARTTLS: faults act on the plaintext inside it',
+  implicit: 'TLS terminated by the proxy from the first octet (implicit TLS): faults act on the plaintext inside it',
+  passthrough: 'TLS passed through: after STARTTLS the bytes are relayed untouched, faults only count them',
+};
+
+/** SMTP as the session tracks it; `terminatesTls`: the proxy secures both legs at the 220 to STARTTLS. */
+function smtpDialect(terminatesTls: boolean): Dialect {
+  const tracker = new SmtpTracker({ terminatesTls });
+  const tls = {
+    asks: (m: Mark) => m.kind === 'command' && asksTls(m),
+    answers: (m: Mark) => m.kind === 'reply' && m.to === 'STARTTLS',
+    grants: (m: Mark) => m.kind === 'reply' && grantsTls(m),
+    restart: () => tracker.restart(),
+  };
+  return { tracker, view: new SmtpPhase(), ...(terminatesTls ? { tls } : {}) };
+}
+
 /** What the proxy knows of one connection. */
-function info(e: Entry): SessionInfo {
+function info(e: Entry, mode?: TlsMode): SessionInfo {
   return {
     index: e.index,
     // Turned away with a reply in place of the greeting (the proxy's 421 included): the client saw a greeting, of sorts.
@@ -352,6 +386,7 @@ function info(e: Entry): SessionInfo {
     ...(e.upstream?.localPort === undefined ? {} : { upstreamPort: e.upstream.localPort }),
     ...(e.upstreamTimeout ? { upstreamTimeout: e.upstreamTimeout } : {}),
     ...(e.ftp ? { data: e.ftp.info } : {}),
+    ...(mode ? { tls: { mode, ...e.session?.secured } } : {}),
     transcript: e.transcript.lines,
   };
 }

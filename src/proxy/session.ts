@@ -26,6 +26,7 @@ import { RelayDirection, shift, type Pending } from './relay.js';
 import { ReplyOrder } from './reply-order.js';
 import { closed, readProof, resetSocket } from './sockets.js';
 import { Teardown, type ClientSaw } from './teardown.js';
+import type { TlsLegs } from './tls-legs.js';
 import { type Transcript, recordMark } from './transcript.js';
 
 /** What the session tells its proxy. */
@@ -50,6 +51,16 @@ export interface SessionOptions<D extends Dialect> {
   readonly dialect: (control: Link) => D;
   /** Faults for matching transactions (./armory.ts); with them every line is held whole; default none. */
   readonly transactions?: Transactions | undefined;
+  /** The proxy terminates TLS (./tls-legs.ts), at STARTTLS or from the start; default none (relayed untouched). */
+  readonly tls?: SessionTls | undefined;
+}
+
+/** How a session terminates TLS. */
+export interface SessionTls {
+  /** `starttls`: when the dialect's client asks and the server grants (see Dialect.tls); `implicit`: at once. */
+  readonly mode: 'starttls' | 'implicit';
+  /** Starts TLS on both legs over the TCP sockets; `secured` is told each leg's version and cipher once its handshake is done. */
+  secure(client: Socket, server: Socket, secured: (leg: Toward, version: string, cipher: string) => void): TlsLegs;
 }
 
 const towardOf: Record<Direction, Toward> = { up: 'server', down: 'client' };
@@ -75,7 +86,19 @@ export class Session<D extends Dialect = Dialect> implements Link {
   readonly #arming: Arming;
   readonly #hooks: SessionHooks;
   readonly #state = new Teardown();
-  readonly #relays: Record<Direction, RelayDirection>;
+  #relays: Record<Direction, RelayDirection>;
+  /** Bumped when TLS replaces the relays: the old ones no longer flow. */
+  #generation = 0;
+  readonly #unwire: Partial<Record<Direction, () => void>> = {};
+  /** The TCP sockets, under the TLS ones once TLS is terminated: an RST goes out on them. */
+  readonly #raw: Record<Toward, Socket>;
+  readonly #tls: SessionTls | undefined;
+  #legs: TlsLegs | undefined;
+  /** Per leg: the TLS version and cipher once its handshake completed. */
+  readonly #secured: Partial<Record<Toward, string>> = {};
+  /** The client sent STARTTLS: what it sends until the handshake is never relayed (in clear) to the server. */
+  #tlsAsked = false;
+  #clearDropped = 0;
   /** Per direction: unfinished lines wait for their end (a `before` trigger must catch them whole). */
   readonly #holdLines: Record<Direction, boolean>;
   readonly #body = new BodyLedger();
@@ -106,9 +129,21 @@ export class Session<D extends Dialect = Dialect> implements Link {
     const holds = faults.map((f) => holdsLines(f.at));
     const all = this.dialect.holdLines === true || matched !== undefined;
     this.#holdLines = { up: all || holds.includes('up'), down: all || holds.includes('down') };
+    this.#raw = { client, server };
+    this.#tls = options.tls;
+    const legs = options.tls?.mode === 'implicit' ? this.#secure() : undefined;
+    this.#relays = this.#relayPair(legs?.client ?? client, legs?.server ?? server);
+    this.done = Promise.all([closed(client), closed(server)])
+      .then(() => this.#legs && Promise.all([closed(this.#legs.client), closed(this.#legs.server)]))
+      .then(() => this.#state.closed());
+    for (const dir of ['up', 'down'] as const) this.#wire(dir);
+  }
+
+  #relayPair(client: Socket, server: Socket): Record<Direction, RelayDirection> {
+    const generation = this.#generation;
     const owner = (dir: Direction) => ({
       // Behind an end waiting for its reply (./reply-order.ts), the client's commands stop here.
-      flowing: () => this.#state.open && (dir === 'down' || !this.#order.ending),
+      flowing: () => generation === this.#generation && this.#state.open && (dir === 'down' || !this.#order.ending),
       walk: (p: Pending) => this.#walk(dir, p),
       forwarded: () => void (this.#unread[towardOf[dir]] = true),
       passedOn: () => {
@@ -123,14 +158,17 @@ export class Session<D extends Dialect = Dialect> implements Link {
         this.abort('reset');
       },
     });
-    this.#relays = { up: new RelayDirection(client, server, owner('up')), down: new RelayDirection(server, client, owner('down')) };
-    this.done = Promise.all([closed(client), closed(server)]).then(() => this.#state.closed());
-    for (const dir of ['up', 'down'] as const) this.#wire(dir);
+    return { up: new RelayDirection(client, server, owner('up')), down: new RelayDirection(server, client, owner('down')) };
   }
 
   /** True once any of this session's faults fired. */
   get faultFired(): boolean {
     return this.#faultFired;
+  }
+
+  /** Per leg, the TLS version and cipher negotiated (`TLSv1.3 TLS_AES_256_GCM_SHA384`); empty before TLS. */
+  get secured(): Readonly<Partial<Record<Toward, string>>> {
+    return this.#secured;
   }
 
   /** Body octets of the current (or last) message relayed to the server: the client got them through. */
@@ -215,19 +253,68 @@ export class Session<D extends Dialect = Dialect> implements Link {
   #wire(dir: Direction): void {
     const relay = this.#relays[dir];
     const name = dir === 'up' ? 'client' : 'server';
-    relay.source.on('data', (chunk: Buffer) => this.#onData(dir, chunk));
-    relay.source.on('end', () => {
+    const onData = (chunk: Buffer): void => this.#onData(dir, chunk);
+    const onEnd = (): void => {
       if (dir === 'up') this.#clientLeft();
       this.#ending(`FIN from ${name}`);
       relay.end(!this.#state.ended);
       relay.pump();
-    });
-    relay.source.on('error', (error: NodeJS.ErrnoException) => {
+    };
+    const onError = (error: NodeJS.ErrnoException): void => {
       if (dir === 'up') this.#clientLeft();
       this.#ending(error.code === 'ECONNRESET' ? `RST from ${name}` : `${name} socket error ${error.code ?? error.message}`);
       if (!this.#state.ended && error.code === 'ECONNRESET') this.#end(towardOf[dir], 'rst');
       else this.#finTo(towardOf[dir]);
+    };
+    relay.source.on('data', onData).on('end', onEnd).on('error', onError);
+    this.#unwire[dir] = () => {
+      relay.source.off('data', onData).off('end', onEnd).off('error', onError);
+      // Errors on a TCP socket under TLS are its TLS socket's to report.
+      relay.source.on('error', () => undefined);
+    };
+  }
+
+  /** Starts TLS on both legs (./tls-legs.ts); each leg's handshake is noted when done. */
+  #secure(): TlsLegs {
+    const legs = this.#tls!.secure(this.#raw.client, this.#raw.server, (leg, version, cipher) => {
+      this.#secured[leg] = `${version} ${cipher}`;
+      this.transcript.add('--', `TLS established ${leg === 'client' ? 'client<->proxy' : 'proxy<->server'} (${version}, ${cipher})`);
     });
+    this.#legs = legs;
+    return legs;
+  }
+
+  /**
+   * The server's 220 to STARTTLS was relayed: both legs turn TLS, and the conversation starts over in
+   * it from a fresh tracker (RFC 3207 §4.2). The relays over the TCP sockets are retired for new ones
+   * over the TLS sockets.
+   */
+  #upgrade(): void {
+    this.#noteClearDropped();
+    this.#unwire.up?.();
+    this.#unwire.down?.();
+    const legs = this.#secure();
+    this.dialect.tls?.restart();
+    this.#generation++;
+    this.#relays = this.#relayPair(legs.client, legs.server);
+    this.#unread = { client: false, server: false };
+    for (const dir of ['up', 'down'] as const) this.#wire(dir);
+    if (this.#state.state === 'held') for (const relay of Object.values(this.#relays)) relay.source.pause();
+  }
+
+  /** Drops the rest of a chunk the client sent after STARTTLS: it is never relayed in clear. */
+  #dropClear(p: Pending): true {
+    this.#clearDropped += p.data.length - p.pos;
+    p.pos = p.data.length;
+    p.next = p.marks.length;
+    return true;
+  }
+
+  #noteClearDropped(): void {
+    this.#tlsAsked = false;
+    if (this.#clearDropped > 0)
+      this.transcript.add('!!', `${this.#clearDropped} octets the client sent after STARTTLS, before TLS, were not relayed (RFC 3207 §4.2)`);
+    this.#clearDropped = 0;
   }
 
   #onData(dir: Direction, chunk: Buffer): void {
@@ -279,6 +366,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
   /** Walks the marks of a queued chunk, cutting where faults fall; false where relaying stopped. */
   #walk(dir: Direction, p: Pending): boolean {
     const relay = this.#relays[dir];
+    if (dir === 'up' && this.#tlsAsked) return this.#dropClear(p);
     while (p.next < p.marks.length) {
       if (relay.offerEdit(p)) return false;
       const mark = p.marks[p.next]!;
@@ -314,7 +402,33 @@ export class Session<D extends Dialect = Dialect> implements Link {
         this.#order.runDue();
         if (!this.#state.open) return false;
       }
+      if (this.#tls?.mode === 'starttls' && this.#legs === undefined && this.#startTls(dir, p, mark)) return dir === 'up';
     }
+    return true;
+  }
+
+  /**
+   * Terminating TLS at STARTTLS: the client's STARTTLS line is relayed and nothing after it; the server's
+   * 220 is relayed, then both legs turn TLS. True when relaying in this direction stops here.
+   */
+  #startTls(dir: Direction, p: Pending, mark: Mark): boolean {
+    const tls = this.dialect.tls;
+    if (!tls) return false;
+    const relay = this.#relays[dir];
+    if (dir === 'up' && tls.asks(mark)) {
+      relay.forward(p.data.subarray(p.pos, mark.end));
+      p.pos = mark.end;
+      this.#tlsAsked = true;
+      return this.#dropClear(p);
+    }
+    if (dir !== 'down' || !this.#tlsAsked || !tls.answers(mark)) return false;
+    if (!tls.grants(mark)) {
+      this.#noteClearDropped();
+      return false;
+    }
+    relay.forward(p.data.subarray(p.pos, mark.end));
+    p.pos = p.data.length;
+    this.#upgrade();
     return true;
   }
 
@@ -359,7 +473,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
             this.#state.rstSent();
             this.#ending(what);
             if (toward === 'client') this.#state.toClient('rst');
-            resetSocket(victim);
+            // Under TLS the RST goes out on the TCP socket: no close_notify, nothing but the RST.
+            resetSocket(this.#raw[toward], victim);
           }),
         );
     } else {

@@ -41,13 +41,14 @@ export async function flushed(socket: Socket, shaper?: Writable): Promise<void> 
 }
 
 /**
- * An RST to the peer (SO_LINGER 0), or a plain destroy when the socket already asked for a FIN: libuv
+ * An RST to the peer (SO_LINGER 0) on the TCP socket `socket` (`over`: the TLS socket on it, if any), or a plain destroy when the socket already asked for a FIN: libuv
  * refuses to reset a socket whose shutdown is pending (UV_EINVAL) and Node 20 then leaves the handle
  * half closed, so the process never exits (its exit cleanup spins on it).
  */
-export function resetSocket(socket: Socket): void {
+export function resetSocket(socket: Socket, over?: Socket): void {
   if (socket.destroyed) return;
-  if (socket.writableEnded) socket.destroy();
+  // A TLS socket `over` it that asked for a FIN (close_notify, then shutdown) has the same pending shutdown.
+  if (socket.writableEnded || over?.writableEnded) socket.destroy();
   else socket.resetAndDestroy();
 }
 

@@ -2,12 +2,16 @@
  * smtp/tls: STARTTLS (RFC 3207) with a client that requires it. A clean upgrade delivers; when the
  * server refuses it (454), an RST cuts the handshake, or the certificate does not verify, a client that
  * requires TLS reports a failure and never sends the message in clear. The mock server offers STARTTLS
- * with a self-signed certificate; the proxy relays the TLS bytes untouched.
+ * with a self-signed certificate; the proxy terminates TLS on both legs (a certificate from the run's
+ * private CA toward the client), so faults also act on the conversation inside TLS.
  */
 import type { TlsMode } from '../../src/clients/types.js';
 import type { Expect, SmtpScenario } from '../../src/engine/types.js';
 import type { Fault } from '../../src/faults/types.js';
 import type { Suite } from '../types.js';
+
+/** The certificates the proxy can present (src/tls/ca.ts). */
+type CertificateKind = NonNullable<SmtpScenario['certificate']>;
 
 const SUITE = 'smtp/tls';
 const MESSAGE_BYTES = 16 * 1024;
@@ -24,13 +28,21 @@ const cutFails: Expect = {
   client: 'fails',
   rule: 'RFC 5321 §3.8: a connection lost during the TLS handshake, before any transaction, is a failure to report, never a success',
 };
+const insideResetFails: Expect = {
+  client: 'fails',
+  rule: 'RFC 5321 §3.8: a connection reset inside TLS, mid-transaction, is a failure to report, as in clear (RFC 3207 §4.2: the session inside TLS is an SMTP session)',
+};
+const insideCloseFails: Expect = {
+  client: 'fails',
+  rule: 'RFC 5321 §3.8: a connection closed inside TLS before the message was accepted is a failure to report, never a success',
+};
 const rejectFails: Expect = {
   client: 'fails',
   rule: "RFC 3207 §4.1: a client that cannot trust the server's certificate must not go on with the transaction; it reports a failure",
 };
 
-/** The scenarios: [name, how the client uses TLS, fault (none: a clean conversation), expectation, title]. */
-const CASES: readonly (readonly [string, TlsMode, Fault | undefined, Expect, string])[] = [
+/** The scenarios: [name, how the client uses TLS, fault (none: a clean conversation), expectation, title, the proxy's certificate]. */
+const CASES: readonly (readonly [string, TlsMode, Fault | undefined, Expect, string, CertificateKind?])[] = [
   ['clean', 'starttls', undefined, delivers, 'STARTTLS, no fault (the baseline)'],
   [
     'refused-454',
@@ -40,10 +52,18 @@ const CASES: readonly (readonly [string, TlsMode, Fault | undefined, Expect, str
     'STARTTLS advertised but refused with 454',
   ],
   ['reset-handshake', 'starttls', { kind: 'reset', at: { after: 'STARTTLS' } }, cutFails, 'RST during the TLS handshake, after the 220 to STARTTLS'],
-  ['cert-rejected', 'starttls-verify', undefined, rejectFails, 'a self-signed certificate the client verifies and rejects'],
+  ['cert-rejected', 'starttls-verify', undefined, rejectFails, 'a self-signed certificate the client verifies and rejects', 'self-signed'],
+  ['reset-after-mail-inside', 'starttls', { kind: 'reset', at: { after: 'MAIL' } }, insideResetFails, 'RST after the reply to MAIL, inside TLS'],
+  [
+    'close-after-mail-inside',
+    'starttls',
+    { kind: 'close', at: { after: 'MAIL' }, then: 'discard' },
+    insideCloseFails,
+    'FIN after the reply to MAIL, inside TLS',
+  ],
 ];
 
-const scenarios: SmtpScenario[] = CASES.map(([name, tls, fault, expect, title]) => ({
+const scenarios: SmtpScenario[] = CASES.map(([name, tls, fault, expect, title, certificate]) => ({
   id: `${SUITE}/${name}`,
   suite: SUITE,
   protocol: 'smtp' as const,
@@ -52,11 +72,12 @@ const scenarios: SmtpScenario[] = CASES.map(([name, tls, fault, expect, title]) 
   expect,
   messageBytes: MESSAGE_BYTES,
   tls,
+  ...(certificate ? { certificate } : {}),
 }));
 
 export const tls: Suite = {
   name: SUITE,
   protocol: 'smtp',
-  description: 'STARTTLS: a clean upgrade, refused with 454, an RST during the handshake, a certificate the client rejects',
+  description: 'STARTTLS: a clean upgrade, refused with 454, an RST during the handshake, a certificate the client rejects, an RST and a FIN inside TLS',
   scenarios,
 };

@@ -206,6 +206,26 @@ describe('SmtpTracker', () => {
     expect(tracker.feed('up', Buffer.from('\x16\x03\x01 binary\r\n'))).toEqual([]);
   });
 
+  it('terminating TLS: nothing after STARTTLS is a command until the reply; after restart the first reply answers EHLO', () => {
+    const tracker = new SmtpTracker({ terminatesTls: true });
+    tracker.feed('down', Buffer.from('220 x\r\n'));
+    const asked = tracker.feed('up', Buffer.from('STARTTLS\r\nMAIL FROM:<i@x>\r\n'));
+    expect(asked.map((m) => m.kind === 'command' && m.verb)).toEqual(['STARTTLS']);
+    expect(tracker.feed('up', Buffer.from('RCPT TO:<j@x>\r\n'))).toEqual([]);
+    expect(tracker.feed('down', Buffer.from('220 go ahead\r\n'))).toMatchObject([{ kind: 'reply', to: 'STARTTLS', code: 220 }]);
+    tracker.restart();
+    expect(tracker.feed('up', Buffer.from('EHLO me\r\n'))).toMatchObject([{ kind: 'command', verb: 'EHLO' }]);
+    expect(tracker.feed('down', Buffer.from('250 hi\r\n'))).toMatchObject([{ kind: 'reply', to: 'EHLO', code: 250 }]);
+  });
+
+  it('terminating TLS: a refused STARTTLS (454) reads commands again', () => {
+    const tracker = new SmtpTracker({ terminatesTls: true });
+    tracker.feed('down', Buffer.from('220 x\r\n'));
+    tracker.feed('up', Buffer.from('STARTTLS\r\n'));
+    expect(tracker.feed('down', Buffer.from('454 no\r\n'))).toMatchObject([{ kind: 'reply', to: 'STARTTLS', code: 454 }]);
+    expect(tracker.feed('up', Buffer.from('MAIL FROM:<a@x>\r\n'))).toMatchObject([{ kind: 'command', verb: 'MAIL' }]);
+  });
+
   it('says the client waits for the oldest unanswered pipelined command', () => {
     const { phases } = run(
       [
