@@ -14,6 +14,7 @@ import type { Fault } from '../faults/types.js';
 import { isIP } from 'node:net';
 import { serveCaptures } from '../pcap/files.js';
 import { checkOutput } from './output.js';
+import { type ServeTls, startServeTls } from './serve-tls.js';
 import { startProxy, type SessionEnd, type SessionInfo } from '../proxy/proxy.js';
 import { printable } from '../proxy/transcript.js';
 import { capped } from '../util/terminal.js';
@@ -74,6 +75,7 @@ async function startMock(
   log: (line: string) => void,
   records: (port: number) => SessionRecords,
   served: ReceivedMessages | ReceivedUploads | undefined,
+  tls: ServeTls | undefined,
 ): Promise<{ host: string; port: number; read?: (path: string) => Buffer | undefined; close(): Promise<void> }> {
   if (cmd.protocol === 'ftp') {
     const onStored = (f: StoredFile, from: { port: number }): void => {
@@ -95,6 +97,7 @@ async function startMock(
       onServed,
       keep: cmd.keep ?? SERVE_KEEP,
       ...(cmd.signal ? { signal: cmd.signal } : {}),
+      ...(tls ? { certificate: tls.certificate } : {}),
     });
   }
   const onMessage = (m: SinkMessage, from: { port: number }): void => {
@@ -104,7 +107,8 @@ async function startMock(
   };
   const spool = served ? { spool: 'on' as const, ...(cmd.signal ? { signal: cmd.signal } : {}) } : {};
   const { startSmtpServer } = await import('../../servers/smtp.js');
-  return startSmtpServer({ ...cmd.server, host: mockHost(cmd.host), port: 0, onMessage, keep: cmd.keep ?? SERVE_KEEP, ...spool });
+  const certificate = tls ? { certificate: tls.certificate } : {};
+  return startSmtpServer({ ...cmd.server, host: mockHost(cmd.host), port: 0, onMessage, keep: cmd.keep ?? SERVE_KEEP, ...spool, ...certificate });
 }
 
 /**
@@ -127,6 +131,19 @@ export function sessionSummary(protocol: 'smtp' | 'ftp', records: SessionRecords
   }
   const how = [...(info.steps.includes('QUIT') ? ['client sent QUIT'] : []), ...end.endings].join(', then ') || 'still open';
   return `session ended after ${Math.round(end.durationMs)} ms: ${what.join(', ')}; ${how}`;
+}
+
+/**
+ * What serve says of its TLS: how it starts, the CA file a client must trust, and for FTPS what the
+ * proxy cannot do yet (read inside TLS: the PASV reply it would rewrite is encrypted).
+ */
+export function tlsLines(protocol: 'smtp' | 'ftp', mode: string, caFile: string): string[] {
+  const how = mode === 'implicit' ? 'TLS from the first octet' : protocol === 'smtp' ? 'STARTTLS offered' : 'AUTH TLS offered';
+  const lines = [`TLS: ${how}; clients must trust the CA certificate in ${caFile} (removed when serve stops)`];
+  if (protocol === 'ftp') {
+    lines.push('FTPS: the proxy relays TLS unread (a fault at a command inside TLS never fires), and data connections go to the server directly');
+  }
+  return lines;
 }
 
 /** How long a logged line may wait to be written with the lines after it: too short for a reader to notice. */
@@ -174,7 +191,12 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
   const keep = cmd.keep ?? SERVE_KEEP;
   const served = cmd.control ? (cmd.protocol === 'smtp' ? new ReceivedMessages(keep) : new ReceivedUploads(keep)) : undefined;
   if (cmd.pcap !== undefined) await checkOutput('pcap', cmd.pcap, 'dir');
-  const server = await startMock(cmd, log, records, served);
+  const tlsMode = cmd.server.tls ?? 'off';
+  const tls = tlsMode === 'off' ? undefined : await startServeTls(cmd.host);
+  const server = await startMock(cmd, log, records, served, tls).catch(async (error: unknown) => {
+    await tls?.close();
+    throw error;
+  });
   const recorder = cmd.pcap === undefined ? undefined : serveCaptures(cmd.pcap, cmd.protocol, log);
   const proxy = await startProxy({
     upstream: { host: server.host, port: server.port },
@@ -192,10 +214,14 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
     capture: recorder?.capture,
   }).catch(async (error: unknown) => {
     await server.close(); // else the mock server keeps the process alive after the error line
+    await tls?.close();
     throw error;
   });
-  const url = `${cmd.protocol}://${isIP(proxy.host) === 6 ? `[${proxy.host}]` : proxy.host}:${proxy.port}`;
+  // Implicit TLS from the first octet: smtps:// (RFC 8314 §3.3) or ftps://.
+  const scheme = `${cmd.protocol}${tlsMode === 'implicit' ? 's' : ''}`;
+  const url = `${scheme}://${isIP(proxy.host) === 6 ? `[${proxy.host}]` : proxy.host}:${proxy.port}`;
   log(`wireprobe: ${cmd.protocol.toUpperCase()} server listening on ${url}`);
+  if (tls) for (const line of tlsLines(cmd.protocol, tlsMode, tls.caFile)) log(line);
   log(cmd.faults.length ? `faults: ${cmd.faults.map(formatFault).join('; ')}` : 'faults: none (a clean relay)');
   let control: ControlServer | undefined;
   if (cmd.control && served) {
@@ -203,6 +229,7 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
       await proxy.close();
       await recorder?.close();
       await server.close();
+      await tls?.close();
     };
     const mock = served instanceof ReceivedMessages ? served.attach(proxy, stop) : served.attach(proxy, server.read ?? (() => undefined), stop);
     control = await startControl(mock, { host: cmd.control.host, port: cmd.control.port }).catch(async (error: unknown) => {
@@ -219,6 +246,7 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
       await proxy.close();
       await recorder?.close();
       await server.close();
+      await tls?.close();
       log.flush();
     },
   };
