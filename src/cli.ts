@@ -12,6 +12,8 @@ import { SERVE_KEEP } from './commands/serve.js';
 import { type CliIo, OPTIONS, onlyFor, type Values } from './commands/options.js';
 import { matrixArgs, runArgs } from './commands/run-args.js';
 import { UsageError } from './util/usage-error.js';
+import type { FtpServerOptions } from '../servers/ftp.js';
+import { ftpsUnservable } from './lib/ftps-proxy.js';
 
 export type { CliIo } from './commands/options.js';
 import { parseFault } from './faults/parse.js';
@@ -30,7 +32,18 @@ async function serve(values: Values, positionals: readonly string[], io: CliIo):
   }
   if (positionals.length > 2) throw new UsageError(`unexpected argument ${quote(positionals[2]!)}`);
   if (protocol === 'smtp') onlyFor('serve smtp', values, [...SERVE_COMMON, 'size-limit', 'auth', 'tls', 'keylog']);
-  else onlyFor('serve ftp', values, [...SERVE_COMMON, 'max-per-address', 'anonymous', 'active', 'idle-timeout']);
+  else
+    onlyFor('serve ftp', values, [
+      ...SERVE_COMMON,
+      'max-per-address',
+      'anonymous',
+      'active',
+      'idle-timeout',
+      'tls',
+      'require-tls-reuse',
+      'prot-p',
+      'require-tls',
+    ]);
   const nth = values.nth === undefined ? undefined : integer('nth', values.nth, 1, 1, 1_000_000);
   const faults: Fault[] = (values.fault ?? []).map((text) => ({ ...parseFault(text), ...(nth ? { connection: nth } : {}) }));
   if (protocol === 'smtp') refuseFtpOnly(faults, values.fault ?? [], 'serve smtp');
@@ -47,11 +60,11 @@ async function serve(values: Values, positionals: readonly string[], io: CliIo):
           maxClients,
           auth: oneOf('auth', values.auth, ['none', 'optional', 'required'] as const, 'none'),
           users: accounts,
-          tls: oneOf('tls', values.tls, ['off', 'starttls'] as const, 'off'),
+          tls: oneOf('tls', values.tls, ['off', 'starttls', 'implicit'] as const, 'off'),
         }
       : undefined;
-  if (smtp && values.keylog !== undefined && smtp.tls !== 'starttls')
-    throw new UsageError('--keylog needs --tls starttls on "serve smtp": only TLS the proxy terminates has keys to log');
+  if (smtp && values.keylog !== undefined && (smtp.tls ?? 'off') === 'off')
+    throw new UsageError('--keylog needs --tls starttls or --tls implicit on "serve smtp": only TLS the proxy terminates has keys to log');
   if (smtp && smtp.auth === 'none' && Object.keys(accounts).length > 0) throw new UsageError('--user needs --auth optional or --auth required on "serve smtp"');
   const ftp =
     protocol === 'ftp'
@@ -62,6 +75,7 @@ async function serve(values: Values, positionals: readonly string[], io: CliIo):
           maxSessions: maxClients,
           maxPerAddress: integer('max-per-address', values['max-per-address'], 0, 0, 100_000),
           idleTimeoutMs: durationFlag('idle-timeout', values['idle-timeout']),
+          ...ftpsFlags(values),
         }
       : undefined;
   for (const line of [warning, control?.warning]) if (line) io.stderr.write(`wireprobe: ${line}\n`);
@@ -75,6 +89,21 @@ async function serve(values: Values, positionals: readonly string[], io: CliIo):
   const by = interruptedBy(io.signal) ?? 'SIGINT';
   io.stderr.write(interruptLine(by, `${protocol.toUpperCase()} server on ${serving.url} stopped`));
   return EXIT_CODES[by];
+}
+
+/** `serve ftp`'s FTPS flags as the mock's options; a knob without `--tls explicit|implicit` is refused. */
+function ftpsFlags(values: Values): Pick<FtpServerOptions, 'tls' | 'requireTlsReuse' | 'protP' | 'requireTls'> {
+  const tls = oneOf('tls', values.tls, ['off', 'explicit', 'implicit'] as const, 'off');
+  const knobs = {
+    ...(values['require-tls-reuse'] ? { requireTlsReuse: true } : {}),
+    ...(values['require-tls'] ? { requireTls: true } : {}),
+    ...(values['prot-p'] === undefined ? {} : { protP: oneOf('prot-p', values['prot-p'], ['accept', 'refuse'] as const, 'accept') }),
+  };
+  const given = (['require-tls-reuse', 'require-tls', 'prot-p'] as const).find((flag) => values[flag] !== undefined);
+  if (given && tls === 'off') throw new UsageError(`--${given} needs --tls explicit or --tls implicit on "serve ftp"`);
+  const unservable = ftpsUnservable(tls);
+  if (unservable) throw new UsageError(`bad --tls ${quote(tls)}: ${unservable}`);
+  return { tls, ...knobs };
 }
 
 /** Bounds of `--upload-size`: one KiB (the resume check needs octets to skip) to 64 GiB. */

@@ -14,6 +14,7 @@ import { type AccessOptions, Client, FTPError, type FTPContext, type FTPResponse
 import { enterPassiveModeIPv4_forceControlHostIP, enterPassiveModeIPv6 } from 'basic-ftp/dist/transfer.js';
 import { Digester } from '../util/digest.js';
 import { fileStream } from '../util/file-stream.js';
+import { tlsStart, tlsVerifies } from './tls-mode.js';
 import type { ClientError, ClientReport, FtpClientAdapter, FtpJob } from './types.js';
 
 /** The basic-ftp method a session was in when it failed (ClientError.command). */
@@ -77,13 +78,12 @@ function passiveFallback(client: Client): TransferStrategy {
  * require_ssl_reuse asks.
  */
 async function tlsAccess(job: FtpJob): Promise<Pick<AccessOptions, 'secure' | 'secureOptions'>> {
-  // String compare: TlsMode gains 'implicit' and 'implicit-verify' in another branch.
-  const mode = String(job.tls ?? 'none');
-  if (mode === 'none') return { secure: false };
-  if (!/^(starttls|implicit)(-verify)?$/.test(mode)) throw new TypeError(`basic-ftp has no TLS mode ${mode}`);
-  const verify = mode.endsWith('-verify');
+  const mode = job.tls ?? 'none';
+  const start = tlsStart(mode);
+  if (start === 'none') return { secure: false };
+  const verify = tlsVerifies(mode);
   const ca = verify && job.ca !== undefined ? { ca: await readFile(job.ca, 'utf8') } : {};
-  return { secure: mode.startsWith('implicit') ? 'implicit' : true, secureOptions: { rejectUnauthorized: verify, ...ca } };
+  return { secure: start === 'implicit' ? 'implicit' : true, secureOptions: { rejectUnauthorized: verify, ...ca } };
 }
 
 /** One session: a new client logs in, runs `work`, and is closed; aborting `signal` closes it at once. */

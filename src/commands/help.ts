@@ -41,11 +41,12 @@ Usage:
   wireprobe serve smtp [--fault SPEC]... [--nth N] [--port P] [--host ADDR]
                 [--size-limit SIZE] [--max-clients N] [--auth none|optional|required]
                 [--user NAME[:PASSWORD]]... [--password-env VAR|--password-file FILE]
-                [--tls off|starttls [--keylog FILE]] [--keep N] [--control HOST:PORT] [--pcap DIR]
+                [--tls off|starttls|implicit [--keylog FILE]] [--keep N] [--control HOST:PORT] [--pcap DIR]
   wireprobe serve ftp [--fault SPEC]... [--nth N] [--port P] [--host ADDR] [--max-clients N]
                 [--max-per-address N] [--user NAME[:PASSWORD]]... [--password-env VAR|--password-file FILE]
                 [--anonymous off|read|write]
                 [--active on|off] [--idle-timeout DURATION] [--keep N] [--control HOST:PORT] [--pcap DIR]
+                [--tls off|explicit|implicit [--require-tls-reuse] [--prot-p accept|refuse] [--require-tls]]
   wireprobe probe smtp[s]://[user:password@]host[:port] | ftp[s]://[user[:password]@]host[:port]
                 [--json FILE] [--junit FILE] [--fail-on fail|warn] [--max-sessions N]
                 [--max-idle SECONDS] [--upload-size SIZE] [--max-data-idle SECONDS] [--quota-probe SIZE]
@@ -73,6 +74,7 @@ Examples:
   wireprobe serve smtp --fault 'stall before reply to dot' --nth 2 --port 2525
   wireprobe serve ftp --fault 'reset after STOR +1MiB channel data'
   wireprobe serve smtp --control 127.0.0.1:0     faults armed and mail read over HTTP (see README)
+  wireprobe serve smtp --tls implicit             smtps://, prints the CA file clients must trust
   wireprobe probe smtp://mail.example.test:587 --json out.json --junit out.xml --fail-on fail
   wireprobe probe ftp://user:pass@ftp.example.test:21 --max-sessions 50 --max-idle 120
 

@@ -14,10 +14,10 @@ import type { Fault } from '../faults/types.js';
 import { isIP } from 'node:net';
 import { serveCaptures } from '../pcap/files.js';
 import { checkOutput } from './output.js';
+import { type ServeTls, startServeTls } from './serve-tls.js';
 import { startProxy, type SessionEnd, type SessionInfo } from '../proxy/proxy.js';
 import { printable } from '../proxy/transcript.js';
 import { capped } from '../util/terminal.js';
-import { runTls } from '../engine/run-tls.js';
 import { openKeylog } from '../tls/keylog.js';
 
 interface ServeCommon {
@@ -36,7 +36,7 @@ interface ServeCommon {
   readonly control?: { readonly host: string; readonly port: number };
   /** A folder for a pcapng file per proxied session (src/pcap/files.ts); default none. */
   readonly pcap?: string;
-  /** SMTP with `tls: 'starttls'`: a file the TLS session keys of both legs are appended to (src/tls/keylog.ts); default none. */
+  /** SMTP with TLS (STARTTLS or implicit, which the proxy terminates): a file the TLS session keys of both legs are appended to (src/tls/keylog.ts); default none. */
   readonly keylog?: string | undefined;
 }
 
@@ -78,6 +78,7 @@ async function startMock(
   log: (line: string) => void,
   records: (port: number) => SessionRecords,
   served: ReceivedMessages | ReceivedUploads | undefined,
+  tls: ServeTls | undefined,
 ): Promise<{ host: string; port: number; read?: (path: string) => Buffer | undefined; close(): Promise<void> }> {
   if (cmd.protocol === 'ftp') {
     const onStored = (f: StoredFile, from: { port: number }): void => {
@@ -99,6 +100,7 @@ async function startMock(
       onServed,
       keep: cmd.keep ?? SERVE_KEEP,
       ...(cmd.signal ? { signal: cmd.signal } : {}),
+      ...(tls ? { certificate: tls.certificate } : {}),
     });
   }
   const onMessage = (m: SinkMessage, from: { port: number }): void => {
@@ -108,7 +110,8 @@ async function startMock(
   };
   const spool = served ? { spool: 'on' as const, ...(cmd.signal ? { signal: cmd.signal } : {}) } : {};
   const { startSmtpServer } = await import('../../servers/smtp.js');
-  return startSmtpServer({ ...cmd.server, host: mockHost(cmd.host), port: 0, onMessage, keep: cmd.keep ?? SERVE_KEEP, ...spool });
+  const certificate = tls ? { certificate: tls.certificate } : {};
+  return startSmtpServer({ ...cmd.server, host: mockHost(cmd.host), port: 0, onMessage, keep: cmd.keep ?? SERVE_KEEP, ...spool, ...certificate });
 }
 
 /**
@@ -131,6 +134,19 @@ export function sessionSummary(protocol: 'smtp' | 'ftp', records: SessionRecords
   }
   const how = [...(info.steps.includes('QUIT') ? ['client sent QUIT'] : []), ...end.endings].join(', then ') || 'still open';
   return `session ended after ${Math.round(end.durationMs)} ms: ${what.join(', ')}; ${how}`;
+}
+
+/**
+ * What serve says of its TLS: how it starts, the CA file a client must trust, and for FTPS what the
+ * proxy cannot do yet (read inside TLS: the PASV reply it would rewrite is encrypted).
+ */
+export function tlsLines(protocol: 'smtp' | 'ftp', mode: string, caFile: string): string[] {
+  const how = mode === 'implicit' ? 'TLS from the first octet' : protocol === 'smtp' ? 'STARTTLS offered' : 'AUTH TLS offered';
+  const lines = [`TLS: ${how}; clients must trust the CA certificate in ${caFile} (removed when serve stops)`];
+  if (protocol === 'ftp') {
+    lines.push('FTPS: the proxy relays TLS unread (a fault at a command inside TLS never fires), and data connections go to the server directly');
+  }
+  return lines;
 }
 
 /** How long a logged line may wait to be written with the lines after it: too short for a reader to notice. */
@@ -179,10 +195,20 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
   const served = cmd.control ? (cmd.protocol === 'smtp' ? new ReceivedMessages(keep) : new ReceivedUploads(keep)) : undefined;
   if (cmd.pcap !== undefined) await checkOutput('pcap', cmd.pcap, 'dir');
   if (cmd.keylog !== undefined) await checkOutput('keylog', cmd.keylog, 'file');
-  const server = await startMock(cmd, log, records, served);
-  // STARTTLS is terminated by the proxy, with a certificate from a CA made for this serve: the app trusts its file.
+  // One CA made for this serve: the mock presents its certificate, and for SMTP the proxy terminates TLS
+  // (STARTTLS or implicit) with the same one, so faults act inside TLS; the app trusts the CA file.
+  const tlsMode = cmd.server.tls ?? 'off';
+  const tls = tlsMode === 'off' ? undefined : await startServeTls(cmd.host);
   const keylog = cmd.keylog === undefined ? undefined : openKeylog(cmd.keylog, log);
-  const tls = cmd.protocol === 'smtp' && cmd.server.tls === 'starttls' ? await runTls('starttls', 'valid', keylog?.write) : undefined;
+  const server = await startMock(cmd, log, records, served, tls).catch(async (error: unknown) => {
+    await tls?.close();
+    await keylog?.close();
+    throw error;
+  });
+  const proxyTls =
+    tls && cmd.protocol === 'smtp'
+      ? { mode: tlsMode === 'implicit' ? ('implicit' as const) : ('starttls' as const), identity: tls.certificate, ...(keylog ? { keylog: keylog.write } : {}) }
+      : undefined;
   const recorder = cmd.pcap === undefined ? undefined : serveCaptures(cmd.pcap, cmd.protocol, log);
   const proxy = await startProxy({
     upstream: { host: server.host, port: server.port },
@@ -198,23 +224,26 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
     },
     ...(cmd.protocol === 'ftp' ? { protocol: 'ftp' as const } : {}),
     capture: recorder?.capture,
-    ...(tls ? { tls: tls.proxy } : {}),
+    ...(proxyTls ? { tls: proxyTls } : {}),
   }).catch(async (error: unknown) => {
-    await tls?.close();
     await keylog?.close();
     await server.close(); // else the mock server keeps the process alive after the error line
+    await tls?.close();
     throw error;
   });
-  const url = `${cmd.protocol}://${isIP(proxy.host) === 6 ? `[${proxy.host}]` : proxy.host}:${proxy.port}`;
+  // Implicit TLS from the first octet: smtps:// (RFC 8314 §3.3) or ftps://.
+  const scheme = `${cmd.protocol}${tlsMode === 'implicit' ? 's' : ''}`;
+  const url = `${scheme}://${isIP(proxy.host) === 6 ? `[${proxy.host}]` : proxy.host}:${proxy.port}`;
   log(`wireprobe: ${cmd.protocol.toUpperCase()} server listening on ${url}`);
+  if (tls) for (const line of tlsLines(cmd.protocol, tlsMode, tls.caFile)) log(line);
   log(cmd.faults.length ? `faults: ${cmd.faults.map(formatFault).join('; ')}` : 'faults: none (a clean relay)');
-  if (tls) log(`TLS: the proxy terminates STARTTLS; clients verify it against ${printable(tls.caFile)}`);
   let control: ControlServer | undefined;
   if (cmd.control && served) {
     const stop = async (): Promise<void> => {
       await proxy.close();
       await recorder?.close();
       await server.close();
+      await tls?.close();
     };
     const mock = served instanceof ReceivedMessages ? served.attach(proxy, stop) : served.attach(proxy, server.read ?? (() => undefined), stop);
     control = await startControl(mock, { host: cmd.control.host, port: cmd.control.port }).catch(async (error: unknown) => {

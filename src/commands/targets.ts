@@ -200,16 +200,22 @@ async function startFtpTarget(
   if (name === MOCK_SERVERS.ftp) {
     const preload = Object.fromEntries(Object.entries(files).map(([file, data]) => [remotePath(MOCK_FTP_LOGIN, file), data]));
     // The knobs carry the FTP mock's own option names.
-    const options: FtpServerOptions = { users: { [MOCK_FTP_LOGIN.user]: MOCK_FTP_LOGIN.password }, anonymous: 'off', ...knobs, files: preload, host };
+    // FTPS as the client expects it: AUTH TLS (RFC 4217) for the starttls modes, from the first octet for the implicit ones.
+    const start = tlsStart(scenario.tls ?? 'none');
+    const tls = start === 'none' ? 'off' : start === 'starttls' ? 'explicit' : 'implicit';
+    const options: FtpServerOptions = { users: { [MOCK_FTP_LOGIN.user]: MOCK_FTP_LOGIN.password }, anonymous: 'off', ...knobs, tls, files: preload, host };
     const server = await startFtpServer(options);
     return {
       target: {
         ...mockBase(name, server),
+        ...(server.ca ? { ca: server.ca } : {}),
         login: MOCK_FTP_LOGIN,
         read: async (path) => server.read(path),
       },
     };
   }
+  // The launchers set up no FTPS: a client that requires it would find none.
+  if ((scenario.tls ?? 'none') !== 'none') return { na: `${name} is not set up for FTPS, which this scenario needs` };
   const { greetingDelayMs: _proxyDoesIt, ...rest } = knobs;
   const options: RealServerOptions = {
     ...(host !== '127.0.0.1' ? { host } : {}),

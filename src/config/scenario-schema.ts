@@ -65,7 +65,11 @@ const ftpScenario = strict({
     maxPerAddress: whole(1, 10_000).optional(),
     idleTimeout: duration(1).optional(),
     active: z.enum(['on', 'off']).optional(),
+    requireTlsReuse: z.boolean().optional(),
+    protP: z.enum(['accept', 'refuse']).optional(),
+    requireTls: z.boolean().optional(),
   }).optional(),
+  tls: z.enum(['none', 'starttls', 'starttls-verify', 'implicit', 'implicit-verify']).optional(),
   ftp: strict({
     direction: z.enum(['upload', 'download']).optional(),
     modes: z

@@ -96,12 +96,21 @@ function scenarioOf(suite: string, protocol: Protocol, s: FileScenario): Scenari
       ...(f.server.maxPerAddress !== undefined ? { maxPerAddress: f.server.maxPerAddress } : {}),
       ...(f.server.idleTimeout !== undefined ? { idleTimeoutMs: f.server.idleTimeout } : {}),
       ...(f.server.active ? { active: f.server.active } : {}),
+      ...(f.server.requireTlsReuse !== undefined ? { requireTlsReuse: f.server.requireTlsReuse } : {}),
+      ...(f.server.protP ? { protP: f.server.protP } : {}),
+      ...(f.server.requireTls !== undefined ? { requireTls: f.server.requireTls } : {}),
     };
     const { direction = 'upload', ...transfer } = f.ftp ?? {};
-    const scenario: FtpScenario = { ...base, protocol: 'ftp', ftp: { direction, ...transfer }, ...(server ? { server } : {}) };
+    const scenario: FtpScenario = {
+      ...base,
+      protocol: 'ftp',
+      ftp: { direction, ...transfer },
+      ...(server ? { server } : {}),
+      ...(f.tls ? { tls: f.tls } : {}),
+    };
     return scenario;
   }
-  const m = s as Extract<FileScenario, { tls?: unknown }>;
+  const m = s as Extract<FileScenario, { sends?: unknown }>;
   const server = m.server && {
     ...knobs,
     ...(m.server.sizeLimit !== undefined ? { sizeLimit: m.server.sizeLimit } : {}),

@@ -9,12 +9,25 @@
  *        └────────────► integrity ◄── report ──► classify ◄┘ ──► judgeFtp
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ClientReport, FtpClientAdapter, FtpJob, FtpMode } from '../clients/types.js';
 import type { CaptureSink } from '../proxy/capture.js';
 import { startProxy, type SessionInfo } from '../proxy/proxy.js';
 import { digestOf } from '../util/digest.js';
 import { classify } from './classify.js';
-import { DEFAULT_TIMEOUTS, proxyFaults, proxyHost, upstreamTimeout, type Judgement, type ProtocolRun, type Seen, type Stage } from './protocol-run.js';
+import {
+  type Closable,
+  DEFAULT_TIMEOUTS,
+  proxyFaults,
+  proxyHost,
+  upstreamTimeout,
+  type Judgement,
+  type ProtocolRun,
+  type Seen,
+  type Stage,
+} from './protocol-run.js';
 import { remotePath, type FtpTarget, type Targets } from './targets.js';
 import type { Family, FtpReport, FtpScenario, Outcome, SinkReport } from './types.js';
 import { judgeFtp, type Transferred } from './verdict.js';
@@ -48,7 +61,7 @@ export function ftpRun(
       if (transfer.resume && !client.resumes) return `${client.name} cannot resume an upload`;
       if (transfer.sources && !client.binds) return `${client.name} cannot choose the address it connects from`;
       if (transfer.sources && family === 6) return 'IPv6 has one loopback address: no other address to connect from';
-      return undefined;
+      return ftpsCannotRun(scenario);
     },
     prepare: async (own) => {
       const count = transfer.parallel ?? 1;
@@ -67,7 +80,19 @@ export function ftpRun(
       const upstream = { host: server.host, port: server.port };
       const proxy = own(await startProxy({ upstream, host: proxyHost(family), faults, protocol: 'ftp', upstreamTimeoutMs, capture }));
       const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
-      const job = { host: proxy.host, port: proxy.port, user: login.user, password: login.password, mode, direction: transfer.direction, timeouts };
+      const tls = scenario.tls ?? 'none';
+      const ca = tls !== 'none' && server.ca ? { ca: await caFile(server.ca, own) } : {};
+      const job = {
+        host: proxy.host,
+        port: proxy.port,
+        user: login.user,
+        password: login.password,
+        mode,
+        direction: transfer.direction,
+        timeouts,
+        ...(tls === 'none' ? {} : { tls }),
+        ...ca,
+      };
       const jobs: FtpJob[] = files.map((f, i) => ({
         ...job,
         path: f.path,
@@ -110,6 +135,25 @@ export function ftpRun(
       return { outcome, sink, ftp, verdict, reason: left ? `${reason}; ${left}` : reason };
     },
   };
+}
+
+/**
+ * Why an FTP scenario's TLS cannot run, or undefined: the one place this rule lives. Every FTP run goes
+ * through the fault proxy, which cannot yet terminate FTPS: after `234` to AUTH TLS it relays the control
+ * connection unread, so it can neither place a fault inside it nor rewrite the (encrypted) PASV and PORT
+ * addresses to put itself in the data connections; implicit FTPS it cannot relay at all.
+ */
+export function ftpsCannotRun(scenario: FtpScenario): string | undefined {
+  return (scenario.tls ?? 'none') === 'none' ? undefined : 'FTPS through the proxy is not supported yet';
+}
+
+/** Writes `pem` (the server's CA) as `wireprobe-ca.pem` in a temporary folder `own` removes after the run; returns its path. */
+async function caFile(pem: string, own: <T extends Closable>(started: T) => T): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'wireprobe-run-'));
+  own({ close: () => rm(dir, { recursive: true, force: true }) });
+  const path = join(dir, 'wireprobe-ca.pem');
+  await writeFile(path, pem, { mode: 0o644 });
+  return path;
 }
 
 /**

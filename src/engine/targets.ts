@@ -46,6 +46,8 @@ export interface SmtpTarget extends TargetBase {
 export interface FtpTarget extends TargetBase {
   /** `prefix`: put before every file name a run uses (a user's server: `wireprobe-...-`); default none. */
   readonly login: { readonly user: string; readonly password: string; readonly dir: string; readonly prefix?: string };
+  /** The CA certificate (PEM) that issued the server's FTPS certificate, for the client to trust; absent: none known. */
+  readonly ca?: string;
   /**
    * The content of the file at remote `path`, or undefined; `unreadable`: it is there, but the server
    * will not let the login read it back (a user's server), so the upload cannot be verified.

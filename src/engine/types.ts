@@ -97,6 +97,12 @@ export interface FtpServerKnobs extends ServerKnobs {
   readonly idleTimeoutMs?: number;
   /** `off`: PORT and EPRT get 502. */
   readonly active?: 'on' | 'off';
+  /** FTPS: a PROT P data connection must resume the control connection's TLS session, else 522 (vsftpd require_ssl_reuse). */
+  readonly requireTlsReuse?: boolean;
+  /** FTPS: `refuse` answers PROT P with 534 (RFC 2228); default `accept`. */
+  readonly protP?: 'accept' | 'refuse';
+  /** FTPS: USER and PASS before AUTH TLS get 534 (RFC 2228). */
+  readonly requireTls?: boolean;
 }
 
 /** What an FTP scenario moves: one file of `messageBytes` octets. */
@@ -180,6 +186,8 @@ export interface FtpScenario extends ScenarioBase {
   /** What is transferred. */
   readonly ftp: FtpTransfer;
   readonly server?: FtpServerKnobs;
+  /** How the client uses FTPS (RFC 4217); default `none`. Anything else makes the mock speak FTPS: explicit for the starttls modes, implicit for the implicit ones. */
+  readonly tls?: TlsMode;
 }
 
 /** One scenario: data, no behaviour. */

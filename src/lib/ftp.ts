@@ -9,8 +9,10 @@
 import { startFtpServer } from '../../servers/ftp.js';
 import { startProxy } from '../proxy/proxy.js';
 import { WireprobeError } from '../util/errors.js';
-import { checkCommon, startFaults } from './options.js';
+import { booleanOption, checkCommon, oneOfOption, startFaults } from './options.js';
 import { ReceivedUploads } from './received.js';
+import { ftpsUnservable } from './ftps-proxy.js';
+import { mockTls } from './tls.js';
 import type { FtpMock, StartFtpOptions } from './types.js';
 
 /** Preloaded files as the mock takes them: Buffers, strings as UTF-8. */
@@ -32,7 +34,18 @@ export async function startFtp(options: StartFtpOptions = {}): Promise<FtpMock> 
   checkCommon(options);
   const faults = startFaults(options.faults);
   const files = preload(options.files);
+  const tlsMode = oneOfOption('tls', options.tls, ['off', 'explicit', 'implicit'] as const) ?? 'off';
+  const ftps = {
+    ...(booleanOption('requireTlsReuse', options.requireTlsReuse) ? { requireTlsReuse: true } : {}),
+    ...(booleanOption('requireTls', options.requireTls) ? { requireTls: true } : {}),
+    ...(oneOfOption('protP', options.protP, ['accept', 'refuse'] as const) === 'refuse' ? { protP: 'refuse' as const } : {}),
+  };
+  const unservable = ftpsUnservable(tlsMode);
+  if (unservable) throw new WireprobeError(`tls: ${unservable}`, 'EUSAGE');
+  const knob = Object.keys(ftps)[0];
+  if (knob && tlsMode === 'off') throw new WireprobeError(`${knob}: needs tls 'explicit' or 'implicit'`, 'EUSAGE');
   const keep = options.keep ?? Number.POSITIVE_INFINITY;
+  const tls = tlsMode === 'off' ? undefined : await mockTls(options.host);
   const received = new ReceivedUploads(keep);
   const server = await startFtpServer({
     host: '127.0.0.1',
@@ -45,6 +58,7 @@ export async function startFtp(options: StartFtpOptions = {}): Promise<FtpMock> 
     ...(options.active ? { active: options.active } : {}),
     ...(options.epsv ? { epsv: options.epsv } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(tls ? { tls: tlsMode, certificate: tls.certificate, ...ftps } : {}),
   });
   const proxy = await startProxy({
     upstream: { host: server.host, port: server.port },
@@ -56,7 +70,7 @@ export async function startFtp(options: StartFtpOptions = {}): Promise<FtpMock> 
     await server.close();
     throw error;
   });
-  return received.attach(
+  const mock = received.attach(
     proxy,
     (path) => server.read(path),
     async () => {
@@ -64,4 +78,6 @@ export async function startFtp(options: StartFtpOptions = {}): Promise<FtpMock> 
       await server.close();
     },
   );
+  // Implicit FTPS from the first octet (port 990 style): the scheme says so.
+  return Object.assign(mock, tls ? { ca: tls.ca, ...(tlsMode === 'implicit' ? { url: mock.url.replace(/^ftp:/, 'ftps:') } : {}) } : {});
 }

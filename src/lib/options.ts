@@ -32,3 +32,15 @@ export function checkCommon(o: { readonly port?: number; readonly keep?: number 
   if (o.keep !== undefined && !(Number.isSafeInteger(o.keep) && o.keep >= 0))
     throw new WireprobeError(`keep: expected a whole number, got ${o.keep}`, 'EUSAGE');
 }
+
+/** `value` when it is one of `allowed` (undefined stays undefined); else a WireprobeError naming it. */
+export function oneOfOption<T extends string>(name: string, value: T | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined || allowed.includes(value)) return value;
+  throw new WireprobeError(`${name}: expected ${allowed.join(', ')}, got ${JSON.stringify(value)}`, 'EUSAGE');
+}
+
+/** `value` when it is a boolean (undefined stays undefined); else a WireprobeError naming it. */
+export function booleanOption(name: string, value: boolean | undefined): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  throw new WireprobeError(`${name}: expected true or false, got ${JSON.stringify(value)}`, 'EUSAGE');
+}

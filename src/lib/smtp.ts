@@ -8,8 +8,9 @@
  */
 import { startSmtpServer } from '../../servers/smtp.js';
 import { startProxy } from '../proxy/proxy.js';
-import { checkCommon, octets, startFaults } from './options.js';
+import { checkCommon, octets, oneOfOption, startFaults } from './options.js';
 import { ReceivedMessages } from './received.js';
+import { mockTls } from './tls.js';
 import type { SmtpMock, StartSmtpOptions } from './types.js';
 
 /**
@@ -20,14 +21,16 @@ export async function startSmtp(options: StartSmtpOptions = {}): Promise<SmtpMoc
   checkCommon(options);
   const faults = startFaults(options.faults);
   const sizeLimit = options.sizeLimit === undefined ? 0 : octets('sizeLimit', options.sizeLimit);
+  const tlsMode = oneOfOption('tls', options.tls, ['off', 'starttls', 'implicit'] as const) ?? 'off';
   const keep = options.keep ?? Number.POSITIVE_INFINITY;
+  const tls = tlsMode === 'off' ? undefined : await mockTls(options.host);
   const received = new ReceivedMessages(keep);
   const server = await startSmtpServer({
     host: '127.0.0.1',
     port: 0,
     sizeLimit,
     ...(options.auth ? { auth: options.auth.required ? 'required' : 'optional', users: options.auth.users } : {}),
-    ...(options.tls ? { tls: options.tls } : {}),
+    ...(tls ? { tls: tlsMode, certificate: tls.certificate } : {}),
     ...(options.chunking ? { chunking: options.chunking } : {}),
     // The server drops the spool file of a message `keep` lets go.
     keep,
@@ -44,8 +47,10 @@ export async function startSmtp(options: StartSmtpOptions = {}): Promise<SmtpMoc
     await server.close();
     throw error;
   });
-  return received.attach(proxy, async () => {
+  const mock = received.attach(proxy, async () => {
     await proxy.close();
     await server.close();
   });
+  // Implicit TLS from the first octet: the scheme says so (RFC 8314 §3.3, submissions on 465).
+  return Object.assign(mock, tls ? { ca: tls.ca, ...(tlsMode === 'implicit' ? { url: mock.url.replace(/^smtp:/, 'smtps:') } : {}) } : {});
 }

@@ -139,7 +139,12 @@ export interface StartSmtpOptions extends StartCommonOptions {
   readonly sizeLimit?: SizeInput;
   /** AUTH PLAIN/LOGIN with these users; `required: true` answers 530 to MAIL without it. */
   readonly auth?: { readonly users: Readonly<Record<string, string>>; readonly required?: boolean };
-  readonly tls?: 'off' | 'starttls';
+  /**
+   * 'starttls' offers STARTTLS (RFC 3207); 'implicit' is TLS from the first octet (RFC 8314 §3.3, port
+   * 465 style; the url is then `smtps://`); either presents a certificate for loopback issued by a
+   * private CA made for this server (the mock's `ca`); default 'off'.
+   */
+  readonly tls?: 'off' | 'starttls' | 'implicit';
   /** 'on' offers CHUNKING (RFC 3030): messages may come in BDAT chunks, kept as DATA's are; default 'off'. */
   readonly chunking?: 'off' | 'on';
 }
@@ -154,6 +159,8 @@ export interface SmtpMock extends Controllable {
   waitForMessage(options?: { readonly timeout?: number; readonly count?: number }): Promise<ReceivedMessage>;
   /** Forgets the messages received so far (their spool files too). */
   clearMessages(): void;
+  /** The CA certificate (PEM) that issued the certificate TLS presents, for clients to trust; absent with `tls: 'off'`. */
+  readonly ca?: string;
 }
 
 export interface StartFtpOptions extends StartCommonOptions {
@@ -165,6 +172,19 @@ export interface StartFtpOptions extends StartCommonOptions {
   /** 'off' refuses PORT/EPRT (502). */
   readonly active?: 'on' | 'off';
   readonly epsv?: 'on' | 'off' | 'unknown';
+  /**
+   * FTPS (RFC 4217): 'explicit' answers AUTH TLS with 234 and presents a certificate for loopback issued
+   * by a private CA made for this server (the mock's `ca`); default 'off'. The proxy relays what follows
+   * AUTH TLS unread and data connections go to the mock directly (it cannot read FTPS yet). 'implicit'
+   * (TLS from the first octet, port 990 style) is refused for now: the proxy cannot relay it yet.
+   */
+  readonly tls?: 'off' | 'explicit' | 'implicit';
+  /** A PROT P data connection must resume the control connection's TLS session, else 522 (vsftpd require_ssl_reuse); default false. */
+  readonly requireTlsReuse?: boolean;
+  /** PROT P: 'accept' (200) or 'refuse' (534, RFC 2228); default 'accept'. */
+  readonly protP?: 'accept' | 'refuse';
+  /** USER and PASS before the control connection is TLS get 534 (RFC 2228); default false. */
+  readonly requireTls?: boolean;
 }
 
 export interface FtpMock extends Controllable {
@@ -173,6 +193,8 @@ export interface FtpMock extends Controllable {
   /** Resolves with the `count`th complete upload from now (default the next); rejects after `timeout` ms. */
   waitForUpload(options?: { readonly timeout?: number; readonly count?: number }): Promise<ReceivedUpload>;
   clearUploads(): void;
+  /** The CA certificate (PEM) that issued the certificate FTPS presents, for clients to trust; absent with `tls: 'off'`. */
+  readonly ca?: string;
 }
 
 export interface StartProxyOptions {
