@@ -69,10 +69,10 @@ describe('wireprobe command line', () => {
       const junit = join(dir, 'out.xml');
       const { code, stdout } = await run(['run', '--suite', 'smtp/resets', '--client', 'nodemailer', '--json', json, '--junit', junit, '--fail-on-deviation']);
       expect(code).toBe(1);
-      expect(stdout).toMatch(/26 scenarios: 24 conformant, 2 deviate, 0 unfired, 0 errors/);
+      expect(stdout).toMatch(/32 scenarios: 24 conformant, 2 deviate, 0 unfired, 0 errors, 6 n\/a/);
       const report = JSON.parse(await readFile(json, 'utf8'));
       expect(report.tool).toBe('wireprobe');
-      expect(report.summary).toEqual({ total: 26, conformant: 24, deviates: 2, unfired: 0, error: 0, na: 0 });
+      expect(report.summary).toEqual({ total: 32, conformant: 24, deviates: 2, unfired: 0, error: 0, na: 6 });
       expect(report.results[9]).toMatchObject({
         id: 'smtp/resets/reset-mid-body-64k/nodemailer',
         suite: 'smtp/resets',

@@ -37,8 +37,20 @@ describe('implicit TLS in the engine', () => {
     expect(result).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered' }, sink: { copies: 1, intact: true } });
   });
 
-  it("a verifying implicit client rejects the mock's self-signed certificate and delivers nothing", async () => {
-    const scenario: SmtpScenario = { ...base, id: 'test/implicit/reject', tls: 'implicit-verify', expect: { client: 'fails', rule: 'RULE' } };
+  it('a verifying implicit client trusts the run CA the terminating proxy presents, and delivers', async () => {
+    const scenario: SmtpScenario = { ...base, id: 'test/implicit/verify', tls: 'implicit-verify' };
+    const result = await runScenario({ scenario, client: nodemailerPlain }, targets);
+    expect(result).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered' }, sink: { copies: 1 } });
+  });
+
+  it('a verifying implicit client rejects a self-signed certificate and delivers nothing', async () => {
+    const scenario: SmtpScenario = {
+      ...base,
+      id: 'test/implicit/reject',
+      tls: 'implicit-verify',
+      certificate: 'self-signed',
+      expect: { client: 'fails', rule: 'RULE' },
+    };
     const result = await runScenario({ scenario, client: nodemailerPlain }, targets);
     expect(result).toMatchObject({ verdict: 'conformant', outcome: { kind: 'closed', bytesSent: 0 }, sink: { copies: 0 } });
   });

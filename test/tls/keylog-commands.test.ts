@@ -61,7 +61,7 @@ describe('--keylog FILE', () => {
     const named = new Promise<string>((resolve) =>
       out.on('data', (d: Buffer) => {
         said += d.toString();
-        const path = /clients verify it against (\S+)/.exec(said)?.[1];
+        const path = /clients must trust the CA certificate in (\S+)/.exec(said)?.[1];
         if (path) resolve(path);
       }),
     );
