@@ -29,7 +29,13 @@ afterEach(async () => {
 });
 
 /** The distinct client randoms of the TLS 1.3 handshake secrets in a key log: one per TLS session. */
-const sessions = (log: string): number => new Set(log.split('\n').filter((l) => l.startsWith('CLIENT_HANDSHAKE_TRAFFIC_SECRET ')).map((l) => l.split(' ')[1])).size;
+const sessions = (log: string): number =>
+  new Set(
+    log
+      .split('\n')
+      .filter((l) => l.startsWith('CLIENT_HANDSHAKE_TRAFFIC_SECRET '))
+      .map((l) => l.split(' ')[1]),
+  ).size;
 
 describe('--keylog FILE', () => {
   it('on run: both legs of the clean smtp/tls session, in a private file', async () => {
