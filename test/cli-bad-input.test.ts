@@ -99,6 +99,13 @@ const CASES: readonly (readonly [string, () => string[], RegExp])[] = [
   ['serve smtp: bad size', () => ['serve', 'smtp', '--size-limit', 'lots'], /bad --size-limit "lots"/],
   ['serve smtp: bad auth', () => ['serve', 'smtp', '--auth', 'maybe'], /bad --auth "maybe"/],
   ['serve smtp: bad tls', () => ['serve', 'smtp', '--tls', 'on'], /bad --tls "on"/],
+  ["serve smtp: run's --tls all", () => ['serve', 'smtp', '--tls', 'all'], /bad --tls "all"/],
+  ['run: bad tls variant', () => ['run', '--tls', 'on'], /^wireprobe: bad --tls "on": expected none, starttls, implicit or all\n$/],
+  [
+    'matrix: a TLS mode for a variant',
+    () => ['matrix', 'smtp', '--tls', 'starttls-verify'],
+    /bad --tls "starttls-verify": expected none, starttls, implicit or all/,
+  ],
   ['serve smtp: nth 0', () => ['serve', 'smtp', '--nth', '0'], /bad --nth "0"/],
   ['serve smtp: negative max-clients', () => ['serve', 'smtp', '--max-clients', '-3'], /bad --max-clients "-3"/],
   ['serve smtp: --user without --auth', () => ['serve', 'smtp', '--user', `alice:${SECRET}`], /--user needs --auth optional or --auth required/],

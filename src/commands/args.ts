@@ -9,6 +9,7 @@ import { parseDuration, parseSize } from '../util/units.js';
 import { scopeOf } from '../faults/registry.js';
 import type { Fault } from '../faults/types.js';
 import type { Family } from '../engine/types.js';
+import { TLS_VARIANTS, type TlsVariant } from '../engine/tls-variant.js';
 import { rcptProblem } from '../probe/smtp-session.js';
 import { DEFAULT_PROBE_LIMITS } from '../probe/types.js';
 import { quote } from '../util/terminal.js';
@@ -138,6 +139,18 @@ export function families(text: string | undefined): readonly Family[] | undefine
   if (text === undefined) return undefined;
   const chosen = ({ '4': [4], '6': [6], both: [4, 6] } as const)[text.trim()];
   if (!chosen) throw new UsageError(`bad --family ${quote(text)}: expected 4, 6 or both`);
+  return chosen;
+}
+
+/**
+ * `--tls none|starttls|implicit|all` of `run` and `matrix`: the TLS variants plaintext SMTP scenarios run
+ * in (src/engine/tls-variant.ts); `all` the three. Default none given: the scenarios as written.
+ */
+export function tlsVariants(text: string | undefined): readonly TlsVariant[] | undefined {
+  if (text === undefined) return undefined;
+  const word = text.trim();
+  const chosen = word === 'all' ? TLS_VARIANTS : TLS_VARIANTS.filter((v) => v === word);
+  if (chosen.length === 0) throw new UsageError(`bad --tls ${quote(text)}: expected none, starttls, implicit or all`);
   return chosen;
 }
 

@@ -20,7 +20,7 @@ export const HELP = `wireprobe ${VERSION}: how SMTP and FTP clients behave when 
 Usage:
   wireprobe run [--suite NAME,...] [--client NAME,...|all] [--server NAME,...|all] [--json FILE]
                 [--junit FILE] [--html FILE] [--transcripts DIR] [--pcap DIR] [--concurrency N]
-                [--keylog FILE] [--family 4|6|both] [--fail-on-deviation] [--no-color] [--verbose] [--blob FILE]
+                [--keylog FILE] [--family 4|6|both] [--tls none|starttls|implicit|all] [--fail-on-deviation] [--no-color] [--verbose] [--blob FILE]
                 [--shard I/N [--durations REPORT]] [--only-failed REPORT]
                 [--baseline FILE [--fail-on-change]] [--scenarios FILE]... [--config FILE]
                 [--client cmd:NAME=TEMPLATE | ./client.mjs]... [--server LAUNCHER:FILE]...
@@ -28,7 +28,7 @@ Usage:
                 [--maildir DIR] [--password-env VAR|--password-file FILE]
   wireprobe matrix smtp|ftp [--clients NAME,...] [--servers NAME,...] [--suite NAME,...]
                 [--json FILE] [--junit FILE] [--html FILE] [--transcripts DIR] [--pcap DIR] [--concurrency N] [--verbose]
-                [--keylog FILE] [--family 4|6|both]
+                [--keylog FILE] [--family 4|6|both] [--tls none|starttls|implicit|all]
                 [--blob FILE] [--shard I/N [--durations REPORT]] [--only-failed REPORT]
                 [--baseline FILE [--fail-on-change]] [--scenarios FILE]... [--config FILE]
                 [--clients cmd:NAME=TEMPLATE | ./client.mjs]... [--servers LAUNCHER:FILE,...]

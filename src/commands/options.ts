@@ -70,7 +70,7 @@ export const OPTIONS = {
 
 export type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
 
-/** Options of `run` and `matrix`: the reports, concurrency, address families, the baseline and the console's looks. */
+/** Options of `run` and `matrix`: the reports, concurrency, address families, TLS variants, the baseline and the console's looks. */
 export const REPORTS = [
   'json',
   'blob',
@@ -83,6 +83,7 @@ export const REPORTS = [
   'keylog',
   'concurrency',
   'family',
+  'tls',
   'fail-on-deviation',
   'no-color',
   'verbose',

@@ -4,7 +4,7 @@
  */
 import { DEFAULT_CONCURRENCY } from '../engine/run.js';
 import { quote } from '../util/terminal.js';
-import { families, integer, names } from './args.js';
+import { families, integer, names, tlsVariants } from './args.js';
 import { VERSION } from './help.js';
 import { type CliIo, onlyFor, REPORTS, TARGET_OPTIONS, type Values } from './options.js';
 import { cellSelection, SHARDING } from './shard-args.js';
@@ -100,6 +100,7 @@ function reporting(values: Values, io: CliIo) {
     err: io.stderr,
     concurrency: integer('concurrency', values.concurrency, DEFAULT_CONCURRENCY, 1, 64),
     families: families(values.family),
+    tls: tlsVariants(values.tls),
     json: values.json,
     blob: values.blob,
     baseline: values.baseline,

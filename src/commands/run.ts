@@ -9,6 +9,7 @@ import { openKeylog } from '../tls/keylog.js';
 import type { RunOf } from '../engine/identity.js';
 import type { Targets } from '../engine/targets.js';
 import type { Family } from '../engine/types.js';
+import type { TlsVariant } from '../engine/tls-variant.js';
 import { type CellSelection, selectCells } from '../engine/shard.js';
 import { createConsoleReporter, finalLine } from '../report/console.js';
 import { writeJsonReport } from '../report/json.js';
@@ -35,6 +36,8 @@ export interface RunCommand {
   readonly concurrency: number;
   /** The address families clients reach the proxy over (`--family`; see runScenarios); default IPv4 only. */
   readonly families?: readonly Family[] | undefined;
+  /** The TLS variants plaintext SMTP scenarios run in (`--tls`; see runScenarios); default the scenarios as written. */
+  readonly tls?: readonly TlsVariant[] | undefined;
   readonly json?: string;
   /** The JSON report with each result's title and transcript: what `wireprobe merge` rebuilds HTML and JUnit from. */
   readonly blob?: string;
@@ -131,6 +134,7 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
     concurrency: cmd.concurrency,
     servers: cmd.servers,
     ...(cmd.families ? { families: cmd.families } : {}),
+    ...(cmd.tls ? { tls: cmd.tls } : {}),
     ...(cmd.signal ? { signal: cmd.signal } : {}),
     ...(select ? { select } : {}),
     ...(cmd.pcap ? { capture: runCaptures(cmd.pcap, (line) => err.write(`wireprobe: ${line}\n`)) } : {}),

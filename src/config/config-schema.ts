@@ -67,6 +67,8 @@ export const configSchema = strict({
   failOnDeviation: z.boolean().optional(),
   /** `--family`: 4, 6 or both (a number or text); where the clients reach the proxy. */
   family: z.union([z.literal(4), z.literal(6), z.enum(['4', '6', 'both'])], { error: 'expected 4, 6 or both' }).optional(),
+  /** `--tls`: the TLS variants plaintext SMTP scenarios run in (src/engine/tls-variant.ts). */
+  tls: z.enum(['none', 'starttls', 'implicit', 'all'], { error: 'expected none, starttls, implicit or all' }).optional(),
 });
 
 /** A config file as written (what `defineConfig()` takes). */

@@ -45,6 +45,8 @@ export interface LoadedConfig {
   readonly failOnDeviation?: boolean;
   /** As `--family` takes it: `4`, `6` or `both`. */
   readonly family?: string;
+  /** As `--tls` of `run` and `matrix` takes it: `none`, `starttls`, `implicit` or `all`. */
+  readonly tls?: string;
 }
 
 /** The config file `--config` names (relative to `cwd`), else the one in `cwd`, else undefined. Two in `cwd` is an error. */
@@ -74,6 +76,7 @@ export function configOf(content: FileContent, file: string, shown: string): Loa
     ...(c.concurrency !== undefined ? { concurrency: c.concurrency } : {}),
     ...(c.failOnDeviation !== undefined ? { failOnDeviation: c.failOnDeviation } : {}),
     ...(c.family !== undefined ? { family: String(c.family) } : {}),
+    ...(c.tls !== undefined ? { tls: c.tls } : {}),
   };
 }
 

@@ -56,6 +56,7 @@ export async function configured(values: Values, io: CliIo, plural = false): Pro
     concurrency: values.concurrency ?? config?.concurrency?.toString(),
     'fail-on-deviation': values['fail-on-deviation'] ?? config?.failOnDeviation,
     family: values.family ?? config?.family,
+    tls: values.tls ?? config?.tls,
     ...(values.target === undefined && config?.targets ? targetFlags(config.targets, values, shown(config.file)) : {}),
   };
   const defined = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as Values;

@@ -5,15 +5,17 @@
 import type { ClientAdapter, FtpMode } from '../clients/types.js';
 import type { Family, Result, Scenario } from './types.js';
 import { formatPin } from './verdict.js';
+import { tlsSuffix, type TlsVariant } from './tls-variant.js';
 
 export const MOCK_SERVERS = { smtp: 'mock-smtp', ftp: 'mock-ftp' } as const;
 
 /**
  * The column a run sits in: the client, for FTP its mode (`curl/active`), over IPv6 `/ipv6`
- * (`curl/active/ipv6`), and against a real server that server (`curl/active@vsftpd`).
+ * (`curl/active/ipv6`), in a TLS variant `/starttls` or `/tls` (`curl/tls`, `curl/starttls/ipv6`), and
+ * against a real server that server (`curl/active@vsftpd`).
  */
-export function columnOf(client: string, mode?: FtpMode, server?: string, family?: Family): string {
-  const column = `${mode ? `${client}/${mode}` : client}${family === 6 ? '/ipv6' : ''}`;
+export function columnOf(client: string, mode?: FtpMode, server?: string, family?: Family, tls?: TlsVariant): string {
+  const column = `${mode ? `${client}/${mode}` : client}${tlsSuffix(tls)}${family === 6 ? '/ipv6' : ''}`;
   // Results against a mock (`mock-smtp`, `mock-ftp`) keep the plain column.
   return server && !server.startsWith('mock') ? `${column}@${server}` : column;
 }
@@ -27,12 +29,14 @@ export interface RunOf {
   readonly server?: string;
   /** The family the client reaches the proxy over; default 4, and no `family` in the result. */
   readonly family?: Family;
+  /** The TLS variant (`--tls`, src/engine/tls-variant.ts); none: the scenario as written, and no `tls` in the result. */
+  readonly tls?: TlsVariant;
 }
 
 /** The fields of a result that say what ran. */
-export function identity({ scenario, client, mode, server, family }: RunOf) {
+export function identity({ scenario, client, mode, server, family, tls }: RunOf) {
   const on = server ?? MOCK_SERVERS[scenario.protocol];
-  const column = columnOf(client.name, mode, on, family);
+  const column = columnOf(client.name, mode, on, family, tls);
   return {
     id: `${scenario.id}/${column}`,
     scenarioId: scenario.id,
@@ -42,6 +46,7 @@ export function identity({ scenario, client, mode, server, family }: RunOf) {
     client: client.name,
     ...(mode ? { mode } : {}),
     ...(family ? { family } : {}),
+    ...(tls ? { tls } : {}),
     server: on,
     title: scenario.title,
     fault: scenario.fault ?? null,

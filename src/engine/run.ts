@@ -17,6 +17,7 @@ import { runOne } from './protocol-run.js';
 import { smtpRun } from './smtp-run.js';
 import { protocolOfServer, type Targets } from './targets.js';
 import type { Family, Result, Scenario } from './types.js';
+import { tlsVariantsOf, withTlsVariant, type TlsVariant } from './tls-variant.js';
 
 /**
  * Scenario runs in flight at once unless the user says otherwise (`--concurrency`). Not higher while
@@ -64,6 +65,11 @@ export interface RunOptions {
    * names it; default: IPv4 only, the results naming none.
    */
   readonly families?: readonly Family[];
+  /**
+   * The TLS variants (`--tls`, src/engine/tls-variant.ts), each a run of its own whose result names it, for
+   * the scenarios that have them; default: the scenarios as written, the results naming none.
+   */
+  readonly tls?: readonly TlsVariant[];
 }
 
 /**
@@ -81,7 +87,9 @@ export async function runScenarios(scenarios: readonly Scenario[], clients: read
         .filter((c) => c.protocol === scenario.protocol)
         .flatMap((client) =>
           modesOf(scenario).flatMap((mode) =>
-            familiesOf(options.families).map((family) => ({ scenario, client, server, ...(mode ? { mode } : {}), ...family })),
+            tlsVariantsOf(scenario, options.tls).flatMap((tls) =>
+              familiesOf(options.families).map((family) => ({ scenario, client, server, ...(mode ? { mode } : {}), ...tls, ...family })),
+            ),
           ),
         ),
     ),
@@ -149,7 +157,8 @@ function modesOf(scenario: Scenario): readonly (FtpMode | undefined)[] {
  * client short (see RunOptions.signal); `keylog` is RunOptions.keylog.
  */
 export async function runScenario(run: RunOf, targets: Targets, stop?: AbortSignal, capture?: CaptureSink, keylog?: (line: Buffer) => void): Promise<Result> {
-  const { scenario, client } = run;
+  const { client } = run;
+  const scenario = withTlsVariant(run.scenario, run.tls);
   if (scenario.protocol === 'ftp' && client.protocol === 'ftp') {
     const ftp = { ...run, mode: run.mode ?? 'passive', server: run.server ?? MOCK_SERVERS.ftp } as const;
     return runOne(ftp, ftpRun(scenario, client, ftp.mode, targets, ftp.server, capture, run.family), stop);

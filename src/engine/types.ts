@@ -6,6 +6,7 @@ import type { Fault } from '../faults/types.js';
 import type { MessageShape } from './message.js';
 import type { FtpMode, Sends, Timeouts, TlsMode } from '../clients/types.js';
 import type { CertificateKind } from '../tls/ca.js';
+import type { TlsStart } from '../clients/tls-mode.js';
 
 export type Protocol = 'smtp' | 'ftp';
 
@@ -265,6 +266,8 @@ export interface Result {
   readonly mode?: FtpMode;
   /** The address family the client reached the proxy over, when the run named families (`--family`). */
   readonly family?: Family;
+  /** The TLS variant the run was (`--tls`: none, starttls or implicit), when the run named variants and the scenario has them. */
+  readonly tls?: TlsStart;
   readonly server: string;
   /** The user's own configuration the server ran with, and what of it was overridden. */
   readonly serverConfig?: ServerConfig;

@@ -136,7 +136,7 @@ function toRecord(r: Result, index: number): ResultRecord {
     scenario: scenarioOf(r),
     title: r.title,
     client: r.client,
-    column: columnOf(r.client, r.mode, undefined, r.family),
+    column: columnOf(r.client, r.mode, undefined, r.family, r.tls),
     server: r.server,
     fault: r.fault === null ? 'none' : formatFault(r.fault),
     faultFired: r.faultFired,
@@ -244,12 +244,16 @@ interface ProtocolMatrix {
 function buildProtocolMatrix(protocol: Protocol, all: readonly ResultRecord[]): ProtocolMatrix {
   const records = all.filter((r) => r.protocol === protocol);
   const servers = unique(records.map((r) => r.server));
-  const columns = servers.flatMap((server) =>
-    unique(records.filter((r) => r.server === server).map((r) => r.column)).map((column): Column => {
-      const client = records.find((r) => r.server === server && r.column === column)?.client ?? column;
+  const columns = servers.flatMap((server) => {
+    const here = records.filter((r) => r.server === server);
+    const clients = unique(here.map((r) => r.client));
+    const made = unique(here.map((r) => r.column)).map((column): Column => {
+      const client = here.find((r) => r.column === column)?.client ?? column;
       return { key: `${server}\u0000${column}`, server, client, column };
-    }),
-  );
+    });
+    // A client's columns side by side (plaintext, /starttls, /tls, /ipv6), whichever scenario first had each.
+    return made.sort((a, b) => clients.indexOf(a.client) - clients.indexOf(b.client));
+  });
   const rows = new Map<string, { scenario: string; title: string; fault: string; cells: Map<string, ResultRecord> }>();
   for (const r of records) {
     const row = rows.get(r.scenario) ?? { scenario: r.scenario, title: r.title, fault: r.fault, cells: new Map() };

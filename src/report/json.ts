@@ -5,6 +5,7 @@
  * `wireprobe merge` can rebuild the HTML and JUnit reports from shards (src/report/merge-read.ts reads both back).
  */
 import type { FtpMode } from '../clients/types.js';
+import type { TlsStart } from '../clients/tls-mode.js';
 import type { Accounting, Family, FtpReport, Outcome, OutcomeKind, Phase, Protocol, Result, ServerConfig, SinkReport, Verdict } from '../engine/types.js';
 import type { Fault } from '../faults/types.js';
 import { buildMatrix, type Matrix } from './matrix.js';
@@ -32,6 +33,8 @@ export interface JsonResult {
   readonly mode?: FtpMode;
   /** 4 or 6: the address family the client reached the proxy over, when the run named families (`--family`). */
   readonly family?: Family;
+  /** `none`, `starttls` or `implicit`: the TLS variant the client ran in, when the run named variants (`--tls`) and the scenario has them. */
+  readonly tls?: TlsStart;
   readonly server: string;
   /** Present when the server ran the user's own config file: the file, and each setting overridden (key, the user's value, ours). */
   readonly serverConfig?: ServerConfig;
@@ -140,6 +143,7 @@ function toJsonResult(r: Result): JsonResult {
     client: r.client,
     ...(r.mode ? { mode: r.mode } : {}),
     ...(r.family ? { family: r.family } : {}),
+    ...(r.tls ? { tls: r.tls } : {}),
     server: r.server,
     ...(r.serverConfig ? { serverConfig: r.serverConfig } : {}),
     fault: r.fault,

@@ -1,7 +1,7 @@
 /**
  * Reading a JSON report or blob (src/report/json.ts) back into Results, for `merge`, `diff` and
  * `--baseline`. A report's results lack titles and transcripts (a blob's carry them); the rows and
- * columns are rebuilt from each result's id, client, mode, family and server as the runner made them.
+ * columns are rebuilt from each result's id, client, mode, family, TLS variant and server as the runner made them.
  * Problems are returned as one line for the command to raise, never thrown from here.
  */
 import { readFile } from 'node:fs/promises';
@@ -99,7 +99,7 @@ function shardOf(value: unknown): ShardInfo | null {
 
 /** A result as the runner made it; a report's (not a blob's) has its scenario id for a title and no transcript. */
 function fromJson(r: JsonResult): Result {
-  const column = columnOf(r.client, r.mode, r.server, r.family);
+  const column = columnOf(r.client, r.mode, r.server, r.family, r.tls);
   const scenarioId = r.id.endsWith(`/${column}`) ? r.id.slice(0, r.id.length - column.length - 1) : r.id;
   return {
     id: r.id,
@@ -110,6 +110,7 @@ function fromJson(r: JsonResult): Result {
     client: r.client,
     ...(r.mode ? { mode: r.mode } : {}),
     ...(r.family ? { family: r.family } : {}),
+    ...(r.tls ? { tls: r.tls } : {}),
     server: r.server,
     ...(r.serverConfig ? { serverConfig: r.serverConfig } : {}),
     title: r.title ?? scenarioId,

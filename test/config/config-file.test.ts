@@ -131,6 +131,22 @@ describe('the config file', () => {
     expect(four.map((r) => [r.id, r.family])).toEqual([['other/clean/nodemailer', 4]]);
   });
 
+  it('takes the TLS variants as --tls would, and gives way to the flag', async () => {
+    await writeFile(join(dir, 'wireprobe.config.yaml'), 'scenarios: [other.yaml]\nclients: [nodemailer]\ntls: all\n');
+    const { code, stderr } = await inProcess(['run', '--json', 'all.json'], dir);
+    expect([code, stderr]).toEqual([0, '']);
+    const results = (JSON.parse(await readFile(join(dir, 'all.json'), 'utf8')) as JsonReport).results ?? [];
+    expect(results.map((r) => [r.id, r.tls, r.verdict])).toEqual([
+      ['other/clean/nodemailer', 'none', 'conformant'],
+      ['other/clean/nodemailer/starttls', 'starttls', 'conformant'],
+      ['other/clean/nodemailer/tls', 'implicit', 'conformant'],
+    ]);
+    const flag = await inProcess(['run', '--tls', 'implicit', '--json', 'implicit.json'], dir);
+    expect([flag.code, flag.stderr]).toEqual([0, '']);
+    const implicit = (JSON.parse(await readFile(join(dir, 'implicit.json'), 'utf8')) as JsonReport).results ?? [];
+    expect(implicit.map((r) => [r.id, r.tls])).toEqual([['other/clean/nodemailer/tls', 'implicit']]);
+  });
+
   it.each([
     [
       'wireprobe.config.yaml',
@@ -152,6 +168,7 @@ describe('the config file', () => {
     ['wireprobe.config.yaml', 'targets: [{ url: "smtp://h", password: x }]\n', /: targets\[0\]: unknown key "password"/],
     ['wireprobe.config.yaml', 'failOnDeviation: yes please\n', /: failOnDeviation: expected boolean/],
     ['wireprobe.config.yaml', 'family: 5\n', /^wireprobe: bad config file "wireprobe\.config\.yaml" \(line 1\): family: expected 4, 6 or both/],
+    ['wireprobe.config.yaml', 'tls: on\n', /^wireprobe: bad config file "wireprobe\.config\.yaml" \(line 1\): tls: expected none, starttls, implicit or all/],
     ['wireprobe.config.yaml', 'scenarios: [missing.yaml]\n', /^wireprobe: bad scenario file "missing\.yaml": cannot read it \(ENOENT\)/],
     ['wireprobe.config.yaml', 'targets: [smtp://127.0.0.1:2525]\n', /^wireprobe: --from is required with an smtp:\/\/ --target/],
     [

@@ -208,6 +208,27 @@ describe('renderHtml', () => {
       { text: '#1 S  250 FINE', marks: [] },
     ]);
   });
+
+  it('puts the TLS variant columns of a client beside its plaintext one, even when a first scenario has no variants', () => {
+    const cell = (scenario: string, client: string, tls?: 'none' | 'starttls' | 'implicit') =>
+      result({
+        id: `smtp/x/${scenario}/${client}${tls === 'starttls' ? '/starttls' : tls === 'implicit' ? '/tls' : ''}`,
+        protocol: 'smtp',
+        client,
+        server: 'mock-smtp',
+        ...(tls ? { tls } : {}),
+      });
+    const page = renderHtml(
+      [
+        cell('own-tls', 'nodemailer'),
+        cell('own-tls', 'curl'),
+        ...(['none', 'starttls', 'implicit'] as const).flatMap((tls) => [cell('plain', 'nodemailer', tls), cell('plain', 'curl', tls)]),
+      ],
+      META,
+    );
+    const heads = [...page.matchAll(/<th class="col" scope="col"[^>]*>([^<]*)<\/th>/g)].map((m) => m[1]);
+    expect(heads).toEqual(['nodemailer', 'nodemailer/starttls', 'nodemailer/tls', 'curl', 'curl/starttls', 'curl/tls']);
+  });
 });
 
 describe('the report in headless Chromium', () => {
