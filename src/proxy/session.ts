@@ -220,8 +220,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
     this.#endInOrder(toward, 'rst');
   }
 
-  close(toward: Toward, then: 'discard' | 'abort'): void {
-    this.#endInOrder(toward, then === 'abort' ? 'abort' : 'fin');
+  close(toward: Toward, then: 'discard' | 'abort', notify = true): void {
+    this.#endInOrder(toward, then === 'abort' ? 'abort' : notify ? 'fin' : 'truncate');
   }
 
   hold(ms?: number): void {
@@ -455,7 +455,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
    * (`abort`: a FIN, then no more reading) once what was relayed to it has left, and the other side a
    * FIN once its own has. An RST waits for the peer to read what it was last sent (see readProof).
    */
-  #end(toward: Toward, how: 'rst' | 'fin' | 'abort'): void {
+  #end(toward: Toward, how: 'rst' | 'fin' | 'abort' | 'truncate'): void {
     const victim = this.#relayTo(toward).outlet.target;
     const unread = this.#unread[toward];
     const what = `${how === 'rst' ? 'RST' : 'FIN'} to ${toward}`;
@@ -479,10 +479,14 @@ export class Session<D extends Dialect = Dialect> implements Link {
         );
     } else {
       void flushed.then(() => {
+        // A truncation ends the TCP socket under the TLS one: a FIN with no close_notify (RFC 8446 §6.1).
+        const truncated = how === 'truncate' && this.#legs !== undefined;
         this.#endings.push(what);
-        this.transcript.add('--', `${what}${how === 'abort' ? ', then no more reading' : ''}`);
+        this.transcript.add('--', `${what}${how === 'abort' ? ', then no more reading' : truncated ? ' without close_notify' : ''}`);
         if (toward === 'client') this.#state.toClient('fin');
-        victim.end(() => {
+        // Its TLS socket is never ended (that would be the close_notify): it goes once the peer's end comes.
+        if (truncated) for (const event of ['end', 'error']) victim.once(event, () => victim.destroy());
+        (truncated ? this.#raw[toward] : victim).end(() => {
           if (how === 'abort') victim.destroy();
         });
       });
@@ -492,7 +496,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
   }
 
   /** Ends as a fault says: now, or behind a reply waiting for the server's (./reply-order.ts); no more is relayed to the server. */
-  #endInOrder(toward: Toward, how: 'rst' | 'fin' | 'abort'): void {
+  #endInOrder(toward: Toward, how: 'rst' | 'fin' | 'abort' | 'truncate'): void {
     if (this.#order.end(() => this.#end(toward, how))) this.#relays.up.drop();
   }
 

@@ -18,6 +18,7 @@ const VALID: readonly Valid[] = [
   { text: 'close after greeting', fault: { kind: 'close', at: { after: 'greeting' } } },
   { text: 'close abort after MAIL', fault: { kind: 'close', then: 'abort', at: { after: 'MAIL' } } },
   { text: 'close discard before reply to RCPT', fault: { kind: 'close', then: 'discard', at: { before: 'reply', to: 'RCPT' } } },
+  { text: 'truncate after MAIL toward client', fault: { kind: 'truncate', at: { after: 'MAIL' }, toward: 'client' } },
   { text: 'stall before reply to RCPT', fault: { kind: 'stall', at: { before: 'reply', to: 'RCPT' } } },
   { text: 'stall before reply to dot', fault: { kind: 'stall', at: { before: 'reply', to: 'dot' } } },
   { text: 'stall before ehlo', fault: { kind: 'stall', at: { before: 'EHLO' } }, canonical: 'stall before EHLO' },
@@ -80,7 +81,7 @@ describe('parseFault', () => {
   });
 
   it('covers every kind and every trigger form', () => {
-    const kinds = ['close', 'coalesce', 'dataport', 'delay', 'lf', 'limit', 'refuse', 'reply', 'reset', 'slice', 'stall', 'throttle'];
+    const kinds = ['close', 'coalesce', 'dataport', 'delay', 'lf', 'limit', 'refuse', 'reply', 'reset', 'slice', 'stall', 'throttle', 'truncate'];
     expect([...new Set(VALID.map((v) => v.fault.kind))].sort()).toEqual(kinds);
     const form = (at: Fault['at']): string => (at === 'connect' ? at : Object.keys(at).sort().join('+'));
     const forms = [...new Set(VALID.map((v) => form(v.fault.at)))].sort();
