@@ -17,6 +17,7 @@ import { applyFault, isSessionFault } from '../faults/apply.js';
 import type { Link } from '../faults/link.js';
 import { holdsLines } from '../faults/trigger.js';
 import type { Fault, Toward } from '../faults/types.js';
+import { HANDSHAKE } from '../faults/base.js';
 import { stepOf, type Direction, type Mark, type Tracker, type View } from '../protocol/conversation.js';
 import type { Dialect } from './dialect.js';
 import { Arming } from './arming.js';
@@ -131,12 +132,14 @@ export class Session<D extends Dialect = Dialect> implements Link {
     this.#holdLines = { up: all || holds.includes('up'), down: all || holds.includes('down') };
     this.#raw = { client, server };
     this.#tls = options.tls;
-    const legs = options.tls?.mode === 'implicit' ? this.#secure() : undefined;
+    const implicit = options.tls?.mode === 'implicit';
+    const legs = implicit ? this.#secureOrCatch() : undefined;
     this.#relays = this.#relayPair(legs?.client ?? client, legs?.server ?? server);
     this.done = Promise.all([closed(client), closed(server)])
       .then(() => this.#legs && Promise.all([closed(this.#legs.client), closed(this.#legs.server)]))
       .then(() => this.#state.closed());
-    for (const dir of ['up', 'down'] as const) this.#wire(dir);
+    // A fault waiting for the ClientHello has the client's first octets to itself: nothing is relayed in clear.
+    if (!implicit || legs) for (const dir of ['up', 'down'] as const) this.#wire(dir);
   }
 
   #relayPair(client: Socket, server: Socket): Record<Direction, RelayDirection> {
@@ -285,6 +288,20 @@ export class Session<D extends Dialect = Dialect> implements Link {
   }
 
   /**
+   * Starts TLS on both legs, unless faults wait `before handshake`: then the client's first octets
+   * (its ClientHello) fire them on the TCP sockets, and TLS never starts.
+   */
+  #secureOrCatch(): TlsLegs | undefined {
+    const due = this.#arming.armed.filter((f) => f.at !== 'connect' && 'before' in f.at && f.at.before === HANDSHAKE);
+    if (due.length === 0) return this.#secure();
+    this.#raw.client.once('data', (hello: Buffer) => {
+      this.transcript.add('C', `[TLS handshake: ${hello.length} octets, not answered]`);
+      for (const fault of due) this.#fire(fault);
+    });
+    return undefined;
+  }
+
+  /**
    * The server's 220 to STARTTLS was relayed: both legs turn TLS, and the conversation starts over in
    * it from a fresh tracker (RFC 3207 §4.2). The relays over the TCP sockets are retired for new ones
    * over the TLS sockets.
@@ -293,7 +310,11 @@ export class Session<D extends Dialect = Dialect> implements Link {
     this.#noteClearDropped();
     this.#unwire.up?.();
     this.#unwire.down?.();
-    const legs = this.#secure();
+    const legs = this.#secureOrCatch();
+    if (!legs) {
+      if (this.#state.state !== 'held') this.#raw.client.resume();
+      return;
+    }
     this.dialect.tls?.restart();
     this.#generation++;
     this.#relays = this.#relayPair(legs.client, legs.server);

@@ -22,10 +22,15 @@ beforeAll(async () => {
   identity = await ca.issue();
 });
 
-async function setup(fault: string): Promise<ProxyHandle> {
-  const server = await startSmtpServer({ tls: 'starttls' });
+async function setup(fault: string, mode: 'starttls' | 'implicit' = 'starttls', onLine?: (line: string) => void): Promise<ProxyHandle> {
+  const server = await startSmtpServer({ tls: mode });
   cleanups.push(() => server.close());
-  const proxy = await startProxy({ upstream: { host: '127.0.0.1', port: server.port }, faults: [parseFault(fault)], tls: { identity } });
+  const proxy = await startProxy({
+    upstream: { host: '127.0.0.1', port: server.port },
+    faults: [parseFault(fault)],
+    tls: { identity, mode },
+    ...(onLine ? { onLine } : {}),
+  });
   cleanups.push(() => proxy.close());
   return proxy;
 }
@@ -109,7 +114,70 @@ async function mailThenEnd(fault: string): Promise<{ types: number[]; end: strin
   return { types: recordTypes(rec.bytes()), end, transcript: proxy.sessions().at(-1)!.transcript.join('\n') };
 }
 
+/** A raw client's STARTTLS through the proxy, then its handshake: how that handshake ended. */
+async function handshake(proxy: ProxyHandle, implicit = false): Promise<string> {
+  const raw = net.connect({ host: '127.0.0.1', port: proxy.port });
+  if (!implicit) {
+    await until(raw, '220 ');
+    raw.write('EHLO me\r\n');
+    await until(raw, '250 ');
+    raw.write('STARTTLS\r\n');
+    await until(raw, '220 ');
+  }
+  const secure = tls.connect({ socket: raw, ca: ca.cert, servername: 'localhost' });
+  cleanups.push(async () => void secure.destroy());
+  return new Promise((resolve) => {
+    secure.once('secureConnect', () => resolve('secure'));
+    secure.once('error', (e: NodeJS.ErrnoException) => resolve(`error ${e.code ?? e.message}`));
+  });
+}
+
 describe('faults of TLS itself', () => {
+  it('reset before handshake: the ClientHello is answered by an RST, at STARTTLS and in implicit mode', async () => {
+    for (const mode of ['starttls', 'implicit'] as const) {
+      const proxy = await setup('reset before handshake', mode);
+      expect(await handshake(proxy, mode === 'implicit')).toBe('error ECONNRESET');
+      await proxy.idle();
+      const session = proxy.sessions().at(-1)!;
+      expect(session).toMatchObject({ faultFired: true, clientSaw: 'rst' });
+      expect(session.tls?.client).toBeUndefined();
+      expect(session.transcript.join('\n')).toMatch(/TLS handshake: \d+ octets, not answered[\s\S]*fault fired: reset before handshake/);
+    }
+  });
+
+  it('close before handshake: a FIN to the ClientHello; the client sees its handshake cut', async () => {
+    const proxy = await setup('close before handshake');
+    // Node names an EOF in the middle of a handshake ECONNRESET too; the proxy's side says it was a FIN.
+    expect(await handshake(proxy)).toBe('error ECONNRESET');
+    await proxy.idle();
+    expect(proxy.sessions().at(-1)).toMatchObject({ faultFired: true, clientSaw: 'fin' });
+    expect(proxy.sessions().at(-1)!.endings).toContain('FIN to client');
+  });
+
+  it('stall before handshake: the ClientHello is never answered', async () => {
+    let fired!: () => void;
+    const stalled = new Promise<void>((resolve) => (fired = resolve));
+    const proxy = await setup('stall before handshake', 'starttls', (line) => line.includes('fault fired') && fired());
+    void handshake(proxy);
+    await stalled;
+    expect(proxy.sessions()[0]).toMatchObject({ faultFired: true, open: true });
+    expect(proxy.sessions()[0]!.tls?.client).toBeUndefined();
+  });
+
+  it('reset after STARTTLS keeps its meaning: the RST comes after the 220, before any ClientHello', async () => {
+    const proxy = await setup('reset after STARTTLS');
+    const raw = net.connect({ host: '127.0.0.1', port: proxy.port });
+    await until(raw, '220 ');
+    raw.write('EHLO me\r\n');
+    await until(raw, '250 ');
+    raw.write('STARTTLS\r\n');
+    await until(raw, '220 ');
+    await proxy.idle();
+    expect(proxy.sessions()[0]).toMatchObject({ faultFired: true, clientSaw: 'rst' });
+    expect(proxy.sessions()[0]!.transcript.join('\n')).not.toContain('TLS handshake');
+    raw.destroy();
+  });
+
   it('truncate after MAIL: a FIN with no close_notify (no alert record), where close sends one', async () => {
     const truncated = await mailThenEnd('truncate after MAIL');
     expect(truncated.types).toContain(23);
@@ -120,6 +188,27 @@ describe('faults of TLS itself', () => {
 
     const closed = await mailThenEnd('close after MAIL');
     expect(closed.types.at(-1)).toBe(21);
+  });
+
+  it('nodemailer through the engine: reset and close before handshake are their exact outcomes', async () => {
+    const base: SmtpScenario = {
+      id: 'test/tls/handshake',
+      suite: 'test/tls',
+      protocol: 'smtp',
+      title: 'the ClientHello cut',
+      expect: { client: 'fails', rule: 'RULE' },
+      messageBytes: 1024,
+      tls: 'starttls',
+      fault: { kind: 'reset', at: { before: 'handshake' } },
+    };
+    const reset = await runScenario({ scenario: base, client: nodemailerPlain }, builtinTargets());
+    const closed = await runScenario(
+      { scenario: { ...base, fault: { kind: 'close', at: { before: 'handshake' } } }, client: nodemailerPlain },
+      builtinTargets(),
+    );
+    expect(reset).toMatchObject({ verdict: 'conformant', faultFired: true, outcome: { kind: 'reset', phase: 'tls', bytesSent: 0 } });
+    // Node (so nodemailer) names an EOF in the middle of a handshake ECONNRESET: the client reports a reset.
+    expect(closed).toMatchObject({ verdict: 'conformant', faultFired: true, outcome: { kind: 'reset', phase: 'tls', bytesSent: 0 } });
   });
 
   it('nodemailer through the engine: truncate after DATA +64KiB is its exact outcome', async () => {
