@@ -231,4 +231,21 @@ describe('faults of TLS itself', () => {
       sink: { copies: 0 },
     });
   });
+
+  it('tlsVersion 1.0: the proxy offers only TLS 1.0; nodemailer refuses it', async () => {
+    const scenario: SmtpScenario = {
+      id: 'test/tls/tls10',
+      suite: 'test/tls',
+      protocol: 'smtp',
+      title: 'only TLS 1.0 offered',
+      expect: { client: 'fails', rule: 'RULE' },
+      messageBytes: 1024,
+      tls: 'starttls',
+      tlsVersion: '1.0',
+    };
+    const result = await runScenario({ scenario, client: nodemailerPlain }, builtinTargets());
+    // The proxy answers the client's ClientHello (TLS 1.2 and up) with a protocol_version alert.
+    expect(result).toMatchObject({ verdict: 'conformant', outcome: { kind: 'closed', phase: 'tls', bytesSent: 0 } });
+    expect(result.transcript?.join('\n')).toContain('client socket error ERR_SSL_UNSUPPORTED_PROTOCOL');
+  });
 });
