@@ -88,6 +88,7 @@ AT:
   before reply to RCPT | dot    the command (or final dot) reached the server, its reply is held
   before reply to BDAT LAST     the last chunk reached the server, its reply (the message's) is held
   before QUIT                   the command is held, never reaches the server
+  before handshake              TLS terminated: the client's ClientHello arrived, unanswered
   after STOR +1MiB channel data FTP: once 1 MiB of the upload went over the data connection
 OPTIONS: toward client|server, connection N (only the Nth connection),
          channel control|data (FTP: the connection it acts on; default control)

@@ -56,6 +56,7 @@ const smtpScenario = strict({
   needs: z.enum(['pool', 'connection-per-message', 'bdat']).optional(),
   tls: z.enum(['none', 'starttls', 'starttls-verify', 'implicit', 'implicit-verify']).optional(),
   certificate: z.enum(['valid', 'expired', 'wrong-name', 'self-signed']).optional(),
+  tlsVersion: z.enum(['1.0']).optional(),
 });
 
 const ftpScenario = strict({

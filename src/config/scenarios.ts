@@ -131,6 +131,7 @@ function scenarioOf(suite: string, protocol: Protocol, s: FileScenario): Scenari
     ...(m.needs ? { needs: m.needs } : {}),
     ...(m.tls ? { tls: m.tls } : {}),
     ...(m.certificate ? { certificate: m.certificate } : {}),
+    ...(m.tlsVersion ? { tlsVersion: m.tlsVersion } : {}),
   };
   return scenario;
 }

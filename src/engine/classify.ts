@@ -58,6 +58,9 @@ const TLS_REJECT_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
   // No TLS record where one was due: an implicit-TLS client (RFC 8314 §3.3) shown a plaintext greeting.
   'ERR_SSL_WRONG_VERSION_NUMBER',
+  // The client refused the only version offered (TLS 1.0, RFC 8996): its protocol_version alert (70) as Node names it.
+  'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION',
+  'ERR_SSL_UNSUPPORTED_PROTOCOL',
   'SSLCertVerificationError',
   'SSLError',
   'SSLEOFError',

@@ -19,11 +19,20 @@ export interface RunTls {
   close(): Promise<void>;
 }
 
+/** Only TLS 1.0 toward the client (RFC 8996 deprecates it); OpenSSL 3 offers it only at security level 0. */
+const TLS_1_0 = { minVersion: 'TLSv1', maxVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' } as const;
+
 /**
  * Makes the run's CA, the proxy's `certificate` (default `valid`) and the CA file; the proxy terminates
- * TLS where the client starts it (`start`); `keylog` gets both legs' key log lines.
+ * TLS where the client starts it (`start`); `keylog` gets both legs' key log lines; `tlsVersion` `1.0`
+ * offers the client only TLS 1.0.
  */
-export async function runTls(start: 'starttls' | 'implicit', certificate: CertificateKind = 'valid', keylog?: (line: Buffer) => void): Promise<RunTls> {
+export async function runTls(
+  start: 'starttls' | 'implicit',
+  certificate: CertificateKind = 'valid',
+  keylog?: (line: Buffer) => void,
+  tlsVersion?: '1.0',
+): Promise<RunTls> {
   const ca = await createPrivateCa();
   const identity = await ca.issue({ kind: certificate });
   // Made and removed synchronously, so an interrupt between the two cannot leave it behind half made.
@@ -31,7 +40,7 @@ export async function runTls(start: 'starttls' | 'implicit', certificate: Certif
   try {
     const caFile = await writeCaFile(ca, dir);
     return {
-      proxy: { mode: start, identity, ...(keylog ? { keylog } : {}) },
+      proxy: { mode: start, identity, ...(keylog ? { keylog } : {}), ...(tlsVersion ? TLS_1_0 : {}) },
       caFile,
       close: async () => rmSync(dir, { recursive: true, force: true }),
     };

@@ -179,6 +179,11 @@ export interface SmtpScenario extends ScenarioBase {
   readonly tls?: TlsMode;
   /** The certificate the proxy presents to the client inside STARTTLS (src/tls/ca.ts); default `valid`. */
   readonly certificate?: CertificateKind;
+  /**
+   * `1.0`: the proxy offers the client only TLS 1.0 (ciphers at OpenSSL security level 0), which
+   * RFC 8996 deprecates: a modern client must refuse it. Default: Node's versions (1.2 and 1.3).
+   */
+  readonly tlsVersion?: '1.0';
 }
 
 /** An FTP scenario: files moved by one client in one data-connection mode. */

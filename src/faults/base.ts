@@ -14,6 +14,13 @@
  */
 export type Step = string;
 
+/**
+ * The client step `before handshake`: the client's first TLS octet (its ClientHello, RFC 8446 §4.1.2)
+ * reached a proxy that terminates TLS (after the 220 to STARTTLS, or the first octet in implicit mode);
+ * the proxy has not answered it. The fault acts on the TCP sockets: TLS never starts.
+ */
+export const HANDSHAKE = 'handshake';
+
 /** Where a fault fires. */
 export type At =
   /** As soon as the client connects, before anything is relayed (no greeting). */

@@ -65,7 +65,8 @@ export class Cursor {
   step(client = false): Step {
     const w = this.word() ?? '';
     if (w === 'greeting' && client) this.fail('expected a client step (the server sends the greeting)');
-    if (w === 'greeting' || w === 'dot') return (this.i++, w);
+    if (w === 'handshake' && !client) this.fail('"handshake" only follows "before" (the client\'s ClientHello arrived)');
+    if (w === 'greeting' || w === 'dot' || w === 'handshake') return (this.i++, w);
     const expected = 'expected a step: greeting, dot or a command verb such as DATA';
     return /^[a-z]{3,8}$/.test(w) ? (this.i++, w.toUpperCase()) : this.fail(expected);
   }

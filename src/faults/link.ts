@@ -14,9 +14,10 @@ export interface Link {
   /**
    * FIN to a side once what was relayed to it has left; the other side gets a FIN too. `discard`
    * keeps reading and dropping what the side still sends; `abort` stops reading (its next write
-   * is answered by RST).
+   * is answered by RST). `notify` false: under TLS, no close_notify before the FIN (a truncation,
+   * RFC 8446 §6.1); default true.
    */
-  close(toward: Toward, then: 'discard' | 'abort'): void;
+  close(toward: Toward, then: 'discard' | 'abort', notify?: boolean): void;
   /** Stop relaying and reading in both directions: for `ms`, or for good when omitted. */
   hold(ms?: number): void;
   /**

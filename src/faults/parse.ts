@@ -4,7 +4,7 @@
  *
  *   fault  := kind args (at | option)*       at most one `at`, each option at most once
  *   kind args := each registered kind's `syntax` (src/faults/registry.ts), e.g. close [discard|abort]
- *   at     := on connect | after <step> [+<size>] | before reply to <step> | before <step>
+ *   at     := on connect | after <step> [+<size>] | before reply to <step> | before <step> | before handshake
  *   option := toward client|server | connection <n> | the kind's own options (reply's then, refuse's drop)
  *           | channel control|data                                            (FTP)
  *   step   := greeting | dot | BDAT LAST | a command verb [A-Za-z]{3,8}, upper-cased; `+<size>` only
@@ -17,7 +17,7 @@ import { WireprobeError } from '../util/errors.js';
 import { quote } from '../util/terminal.js';
 import { TRANSFER_VERBS } from '../protocol/ftp.js';
 import { BDAT_LAST } from '../protocol/smtp.js';
-import type { At } from './base.js';
+import { type At, HANDSHAKE } from './base.js';
 import { Cursor, int, orList, q, size, type Token } from './cursor.js';
 import type { KindOption } from './descriptor.js';
 import { descriptorOf, KINDS, type Fault } from './registry.js';
@@ -71,6 +71,7 @@ function trigger(c: Cursor, keyword: string): At {
   if (keyword === 'on') return c.pick(['connect'] as const) ?? c.fail('expected "connect"');
   const replyTo = keyword === 'before' && c.word() === 'reply' && c.word(c.i + 1) === 'to';
   c.i += replyTo ? 2 : 0;
+  if (keyword === 'before' && replyTo && c.word() === HANDSHAKE) c.fail('the server does not reply to the handshake: use "before handshake"');
   if (keyword === 'before') return replyTo ? { before: 'reply', to: readStep(c, true) } : { before: readStep(c, true) };
   const after = readStep(c, false);
   if (!c.word()?.startsWith('+')) return { after };

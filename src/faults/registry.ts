@@ -18,11 +18,13 @@ import { RESET, type ResetFault } from './reset.js';
 import { SLICE, type SliceFault } from './slice.js';
 import { STALL, type StallFault } from './stall.js';
 import { THROTTLE, type ThrottleFault } from './throttle.js';
+import { TRUNCATE, type TruncateFault } from './truncate.js';
 
 /** Every fault the proxy knows. */
 export type Fault =
   | ResetFault
   | CloseFault
+  | TruncateFault
   | StallFault
   | DelayFault
   | ThrottleFault
@@ -42,6 +44,7 @@ export type FaultKind = Fault['kind'];
 const REGISTRY: { readonly [K in FaultKind]: FaultDescriptor<Extract<Fault, { kind: K }>> } = {
   reset: RESET,
   close: CLOSE,
+  truncate: TRUNCATE,
   stall: STALL,
   delay: DELAY,
   throttle: THROTTLE,

@@ -17,3 +17,4 @@ export type { ResetFault } from './reset.js';
 export type { SliceFault } from './slice.js';
 export type { StallFault } from './stall.js';
 export type { ThrottleFault } from './throttle.js';
+export type { TruncateFault } from './truncate.js';

@@ -17,6 +17,7 @@ import { applyFault, isSessionFault } from '../faults/apply.js';
 import type { Link } from '../faults/link.js';
 import { holdsLines } from '../faults/trigger.js';
 import type { Fault, Toward } from '../faults/types.js';
+import { HANDSHAKE } from '../faults/base.js';
 import { stepOf, type Direction, type Mark, type Tracker, type View } from '../protocol/conversation.js';
 import type { Dialect } from './dialect.js';
 import { Arming } from './arming.js';
@@ -131,12 +132,14 @@ export class Session<D extends Dialect = Dialect> implements Link {
     this.#holdLines = { up: all || holds.includes('up'), down: all || holds.includes('down') };
     this.#raw = { client, server };
     this.#tls = options.tls;
-    const legs = options.tls?.mode === 'implicit' ? this.#secure() : undefined;
+    const implicit = options.tls?.mode === 'implicit';
+    const legs = implicit ? this.#secureOrCatch() : undefined;
     this.#relays = this.#relayPair(legs?.client ?? client, legs?.server ?? server);
     this.done = Promise.all([closed(client), closed(server)])
       .then(() => this.#legs && Promise.all([closed(this.#legs.client), closed(this.#legs.server)]))
       .then(() => this.#state.closed());
-    for (const dir of ['up', 'down'] as const) this.#wire(dir);
+    // A fault waiting for the ClientHello has the client's first octets to itself: nothing is relayed in clear.
+    if (!implicit || legs) for (const dir of ['up', 'down'] as const) this.#wire(dir);
   }
 
   #relayPair(client: Socket, server: Socket): Record<Direction, RelayDirection> {
@@ -220,8 +223,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
     this.#endInOrder(toward, 'rst');
   }
 
-  close(toward: Toward, then: 'discard' | 'abort'): void {
-    this.#endInOrder(toward, then === 'abort' ? 'abort' : 'fin');
+  close(toward: Toward, then: 'discard' | 'abort', notify = true): void {
+    this.#endInOrder(toward, then === 'abort' ? 'abort' : notify ? 'fin' : 'truncate');
   }
 
   hold(ms?: number): void {
@@ -285,6 +288,20 @@ export class Session<D extends Dialect = Dialect> implements Link {
   }
 
   /**
+   * Starts TLS on both legs, unless faults wait `before handshake`: then the client's first octets
+   * (its ClientHello) fire them on the TCP sockets, and TLS never starts.
+   */
+  #secureOrCatch(): TlsLegs | undefined {
+    const due = this.#arming.armed.filter((f) => f.at !== 'connect' && 'before' in f.at && f.at.before === HANDSHAKE);
+    if (due.length === 0) return this.#secure();
+    this.#raw.client.once('data', (hello: Buffer) => {
+      this.transcript.add('C', `[TLS handshake: ${hello.length} octets, not answered]`);
+      for (const fault of due) this.#fire(fault);
+    });
+    return undefined;
+  }
+
+  /**
    * The server's 220 to STARTTLS was relayed: both legs turn TLS, and the conversation starts over in
    * it from a fresh tracker (RFC 3207 §4.2). The relays over the TCP sockets are retired for new ones
    * over the TLS sockets.
@@ -293,7 +310,11 @@ export class Session<D extends Dialect = Dialect> implements Link {
     this.#noteClearDropped();
     this.#unwire.up?.();
     this.#unwire.down?.();
-    const legs = this.#secure();
+    const legs = this.#secureOrCatch();
+    if (!legs) {
+      if (this.#state.state !== 'held') this.#raw.client.resume();
+      return;
+    }
     this.dialect.tls?.restart();
     this.#generation++;
     this.#relays = this.#relayPair(legs.client, legs.server);
@@ -455,7 +476,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
    * (`abort`: a FIN, then no more reading) once what was relayed to it has left, and the other side a
    * FIN once its own has. An RST waits for the peer to read what it was last sent (see readProof).
    */
-  #end(toward: Toward, how: 'rst' | 'fin' | 'abort'): void {
+  #end(toward: Toward, how: 'rst' | 'fin' | 'abort' | 'truncate'): void {
     const victim = this.#relayTo(toward).outlet.target;
     const unread = this.#unread[toward];
     const what = `${how === 'rst' ? 'RST' : 'FIN'} to ${toward}`;
@@ -479,10 +500,14 @@ export class Session<D extends Dialect = Dialect> implements Link {
         );
     } else {
       void flushed.then(() => {
+        // A truncation ends the TCP socket under the TLS one: a FIN with no close_notify (RFC 8446 §6.1).
+        const truncated = how === 'truncate' && this.#legs !== undefined;
         this.#endings.push(what);
-        this.transcript.add('--', `${what}${how === 'abort' ? ', then no more reading' : ''}`);
+        this.transcript.add('--', `${what}${how === 'abort' ? ', then no more reading' : truncated ? ' without close_notify' : ''}`);
         if (toward === 'client') this.#state.toClient('fin');
-        victim.end(() => {
+        // Its TLS socket is never ended (that would be the close_notify): it goes once the peer's end comes.
+        if (truncated) for (const event of ['end', 'error']) victim.once(event, () => victim.destroy());
+        (truncated ? this.#raw[toward] : victim).end(() => {
           if (how === 'abort') victim.destroy();
         });
       });
@@ -492,7 +517,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
   }
 
   /** Ends as a fault says: now, or behind a reply waiting for the server's (./reply-order.ts); no more is relayed to the server. */
-  #endInOrder(toward: Toward, how: 'rst' | 'fin' | 'abort'): void {
+  #endInOrder(toward: Toward, how: 'rst' | 'fin' | 'abort' | 'truncate'): void {
     if (this.#order.end(() => this.#end(toward, how))) this.#relays.up.drop();
   }
 

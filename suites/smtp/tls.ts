@@ -36,6 +36,14 @@ const insideCloseFails: Expect = {
   client: 'fails',
   rule: 'RFC 5321 §3.8: a connection closed inside TLS before the message was accepted is a failure to report, never a success',
 };
+const truncatedFails: Expect = {
+  client: 'fails',
+  rule: 'RFC 8446 §6.1: a FIN without close_notify is a truncation, not a clean end; RFC 5321 §3.8: a connection lost before the final 250 is a failure to report',
+};
+const legacyFails: Expect = {
+  client: 'fails',
+  rule: 'RFC 8996 §2: TLS 1.0 MUST NOT be used; a client shown only TLS 1.0 must refuse it and report a failure, never send the message over it',
+};
 const rejectFails: Expect = {
   client: 'fails',
   rule: "RFC 3207 §4.1: a client that cannot trust the server's certificate must not go on with the transaction; it reports a failure",
@@ -61,6 +69,9 @@ const CASES: readonly (readonly [string, TlsMode, Fault | undefined, Expect, str
     insideCloseFails,
     'FIN after the reply to MAIL, inside TLS',
   ],
+  ['reset-before-handshake', 'starttls', { kind: 'reset', at: { before: 'handshake' } }, cutFails, 'RST to the ClientHello, after the 220 to STARTTLS'],
+  ['close-before-handshake', 'starttls', { kind: 'close', at: { before: 'handshake' } }, cutFails, 'FIN to the ClientHello, after the 220 to STARTTLS'],
+  ['truncate-after-rcpt-inside', 'starttls', { kind: 'truncate', at: { after: 'RCPT' } }, truncatedFails, 'FIN without close_notify after the reply to RCPT'],
 ];
 
 const scenarios: SmtpScenario[] = CASES.map(([name, tls, fault, expect, title, certificate]) => ({
@@ -75,9 +86,21 @@ const scenarios: SmtpScenario[] = CASES.map(([name, tls, fault, expect, title, c
   ...(certificate ? { certificate } : {}),
 }));
 
+scenarios.push({
+  id: `${SUITE}/tls10-only`,
+  suite: SUITE,
+  protocol: 'smtp',
+  title: 'the proxy offers only TLS 1.0 (RFC 8996 deprecates it)',
+  expect: legacyFails,
+  messageBytes: MESSAGE_BYTES,
+  tls: 'starttls',
+  tlsVersion: '1.0',
+});
+
 export const tls: Suite = {
   name: SUITE,
   protocol: 'smtp',
-  description: 'STARTTLS: a clean upgrade, refused with 454, an RST during the handshake, a certificate the client rejects, an RST and a FIN inside TLS',
+  description:
+    'STARTTLS: a clean upgrade, refused with 454, an RST during the handshake, a certificate the client rejects, an RST and a FIN inside TLS, the handshake cut, a truncation, TLS 1.0 only',
   scenarios,
 };

@@ -20,7 +20,8 @@ function recordingLink(): { link: Link; calls: Call[]; shapers: Transform[] } {
   const link: Link = {
     inject: (toward: Toward, data: Buffer) => void calls.push(['inject', toward, data.toString('latin1')]),
     reset: (toward: Toward) => void calls.push(['reset', toward]),
-    close: (toward: Toward, then: 'discard' | 'abort') => void calls.push(['close', toward, then]),
+    close: (toward: Toward, then: 'discard' | 'abort', notify?: boolean) =>
+      void calls.push(notify === undefined ? ['close', toward, then] : ['close', toward, then, notify]),
     hold: (ms?: number) => void calls.push(ms === undefined ? ['hold'] : ['hold', ms]),
     swallow: () => void calls.push(['swallow']),
     shape: (toward: Toward, shaper: Transform) => {
@@ -64,6 +65,11 @@ const EFFECTS: readonly EffectCase[] = [
     name: 'close with then abort closes and stops reading',
     fault: { kind: 'close', at: BEFORE_RCPT, then: 'abort' },
     calls: [['swallow'], ['close', 'client', 'abort']],
+  },
+  {
+    name: 'truncate: a FIN with no close_notify (RFC 8446 §6.1)',
+    fault: { kind: 'truncate', at: GREETING },
+    calls: [['swallow'], ['close', 'client', 'discard', false]],
   },
   {
     name: 'close toward the server closes the server side',

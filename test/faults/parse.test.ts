@@ -18,8 +18,11 @@ const VALID: readonly Valid[] = [
   { text: 'close after greeting', fault: { kind: 'close', at: { after: 'greeting' } } },
   { text: 'close abort after MAIL', fault: { kind: 'close', then: 'abort', at: { after: 'MAIL' } } },
   { text: 'close discard before reply to RCPT', fault: { kind: 'close', then: 'discard', at: { before: 'reply', to: 'RCPT' } } },
+  { text: 'truncate after MAIL toward client', fault: { kind: 'truncate', at: { after: 'MAIL' }, toward: 'client' } },
   { text: 'stall before reply to RCPT', fault: { kind: 'stall', at: { before: 'reply', to: 'RCPT' } } },
   { text: 'stall before reply to dot', fault: { kind: 'stall', at: { before: 'reply', to: 'dot' } } },
+  { text: 'reset before handshake', fault: { kind: 'reset', at: { before: 'handshake' } } },
+  { text: 'close before handshake toward client', fault: { kind: 'close', at: { before: 'handshake' }, toward: 'client' } },
   { text: 'stall before ehlo', fault: { kind: 'stall', at: { before: 'EHLO' } }, canonical: 'stall before EHLO' },
   { text: 'stall before STARTTLS connection 3', fault: { kind: 'stall', at: { before: 'STARTTLS' }, connection: 3 } },
   { text: 'delay 500ms', fault: { kind: 'delay', ms: 500, at: 'connect' } },
@@ -80,7 +83,7 @@ describe('parseFault', () => {
   });
 
   it('covers every kind and every trigger form', () => {
-    const kinds = ['close', 'coalesce', 'dataport', 'delay', 'lf', 'limit', 'refuse', 'reply', 'reset', 'slice', 'stall', 'throttle'];
+    const kinds = ['close', 'coalesce', 'dataport', 'delay', 'lf', 'limit', 'refuse', 'reply', 'reset', 'slice', 'stall', 'throttle', 'truncate'];
     expect([...new Set(VALID.map((v) => v.fault.kind))].sort()).toEqual(kinds);
     const form = (at: Fault['at']): string => (at === 'connect' ? at : Object.keys(at).sort().join('+'));
     const forms = [...new Set(VALID.map((v) => form(v.fault.at)))].sort();
@@ -97,6 +100,8 @@ const INVALID: readonly (readonly [string, string | null])[] = [
   ['stall toward server', null],
   ['reset after', null],
   ['reset after greeting extra', 'extra'],
+  ['reset after handshake', 'handshake'],
+  ['reset before reply to handshake', 'handshake'],
   ['reset after 42', '42'],
   ['reset after MAIL +1KiB', '+1KiB'],
   ['reset after DATA +64KiX', '+64KiX'],

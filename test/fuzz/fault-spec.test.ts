@@ -71,7 +71,7 @@ const trigger = (channel: string | undefined): fc.Arbitrary<At> => {
 
 /** The kind's own fields. */
 const kinds: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
-  fc.constantFrom({ kind: 'reset' }, { kind: 'stall' }, { kind: 'lf' }),
+  fc.constantFrom({ kind: 'reset' }, { kind: 'stall' }, { kind: 'lf' }, { kind: 'truncate' }),
   fc.record({ kind: fc.constant('close'), then: fc.constantFrom('discard', 'abort') }, { requiredKeys: ['kind'] }),
   fc.record({ kind: fc.constantFrom('delay', 'coalesce'), ms: msArb }),
   fc.record({ kind: fc.constant('throttle'), bytesPerSecond: bytesArb }),

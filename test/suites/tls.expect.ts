@@ -16,10 +16,22 @@ const COMMON: Record<string, Want> = {
   'cert-rejected': ['closed', 'tls', 'conformant'],
   'reset-after-mail-inside': ['reset', 'rcpt', 'conformant'],
   'close-after-mail-inside': ['closed', 'rcpt', 'conformant'],
+  'reset-before-handshake': ['reset', 'tls', 'conformant'],
+  'close-before-handshake': ['closed', 'tls', 'conformant'],
+  // Every client pipelines DATA behind its RCPT; none takes the bare FIN for a clean end.
+  'truncate-after-rcpt-inside': ['closed', 'data', 'conformant'],
+  'tls10-only': ['closed', 'tls', 'conformant'],
 };
 
 /** nodemailer closes without QUIT: its clean session ends at the dot's reply. */
-const NODEMAILER: Record<string, Want> = { clean: ['delivered', 'dot', 'conformant'] };
+const NODEMAILER: Record<string, Want> = {
+  clean: ['delivered', 'dot', 'conformant'],
+  // Node names an EOF in the middle of a handshake ECONNRESET.
+  'close-before-handshake': ['reset', 'tls', 'conformant'],
+};
+
+/** msmtp (GnuTLS) accepts the TLS 1.0 the proxy offers and delivers over it. */
+const MSMTP: Record<string, Want> = { 'tls10-only': ['delivered', 'quit', 'deviates'] };
 
 /**
  * The same for every client but nodemailer's clean end. The refused STARTTLS is the 454 each was shown:
@@ -28,5 +40,5 @@ const NODEMAILER: Record<string, Want> = { clean: ['delivered', 'dot', 'conforma
  */
 export function expectTls(id: string, client: string): Want | undefined {
   const name = /^smtp\/tls\/(.+)$/.exec(id)?.[1] ?? '';
-  return (client.startsWith('nodemailer') ? NODEMAILER[name] : undefined) ?? COMMON[name];
+  return (client.startsWith('nodemailer') ? NODEMAILER[name] : client === 'msmtp' ? MSMTP[name] : undefined) ?? COMMON[name];
 }
