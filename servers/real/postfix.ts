@@ -15,6 +15,7 @@
  * busy machine): `waitForMessages` polls the Maildir with a deadline. Needs root and the Debian package
  * (scripts/install/mta.sh).
  */
+import { makePostfixQueue } from '../../src/util/postfix-queue.js';
 import { chmod, chown, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -70,41 +71,6 @@ function unsupported(options: RealServerOptions): string | undefined {
       .map((knob) => `${knob} is an FTP knob; Postfix is an SMTP server`)[0] ??
     tlsUnsupported('postfix', options, { implicit: 'extra-port', reuse: 'n/a' })
   );
-}
-
-/** A uid (`passwd`) or gid (`group`) by name; throws when there is none (postfix not installed right). */
-async function idOf(database: 'passwd' | 'group', name: string): Promise<number> {
-  const fields = (await runHelper('getent', [database, name]).catch(() => '')).trim().split(':');
-  if (fields.length < 3) throw new Error(`postfix: no ${database} entry ${name} (run scripts/install/mta.sh)`);
-  return Number(fields[2]);
-}
-
-/**
- * The queue and data directories as `post-install create-missing` makes them (/etc/postfix/postfix-files),
- * plus `quick-start`, which makes start-fg skip `postfix check` (post-install, postsuper and find over a
- * fresh spool: 1-3 s of forks on a busy machine, against ~0.1 s for the master alone).
- */
-async function makeQueue(dir: string): Promise<void> {
-  const postfix = await idOf('passwd', 'postfix');
-  const postdrop = await idOf('group', 'postdrop');
-  const spool = join(dir, 'spool');
-  const queues = ['active', 'bounce', 'corrupt', 'defer', 'deferred', 'flush', 'hold', 'incoming', 'private', 'saved', 'trace'];
-  const layout: ReadonlyArray<readonly [string, number, number, number]> = [
-    ['', 0, 0, 0o755],
-    ...queues.map((name) => [name, postfix, 0, 0o700] as const),
-    ['maildrop', postfix, postdrop, 0o730],
-    ['public', postfix, postdrop, 0o710],
-    ['pid', 0, 0, 0o755],
-  ];
-  for (const [name, uid, gid, mode] of layout) {
-    const path = join(spool, name);
-    await mkdir(path);
-    await chown(path, uid, gid);
-    await chmod(path, mode); // mkdir's mode goes through the umask
-  }
-  await mkdir(join(dir, 'data'), { mode: 0o700 });
-  await chown(join(dir, 'data'), postfix, 0);
-  await writeFile(join(spool, 'quick-start'), '');
 }
 
 /** Queues a message passes through before delivery (deferred and held ones are settled: not delivered). */
@@ -264,7 +230,7 @@ export function createPostfixLauncher(where: PostfixLauncherOptions = {}): Proce
         await chmod(dir, 0o755); // the postfix and nobody users traverse it
         await mkdir(join(dir, 'etc'));
         await mkdir(join(dir, 'log'));
-        await makeQueue(dir);
+        await makePostfixQueue(dir);
         const maildir = await makeMaildir(dir);
         const userText = options.configFile === undefined ? undefined : await readFile(options.configFile, 'utf8');
         const main = mainCf(dir, options, where.mainCf, userText);

@@ -13,20 +13,10 @@
  * Kept apart from servers/real/postfix.ts: a client adapter imports nothing of servers/
  * (test/architecture.test.ts); the queue layout is the same, as `post-install create-missing` makes it.
  */
-import { execFile } from 'node:child_process';
-import { chmod, chown, mkdir, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makePostfixQueue } from '../util/postfix-queue.js';
 import type { SmtpJob } from './types.js';
-
-/** A uid (`passwd`) or gid (`group`) by name, from getent; undefined when there is none. */
-function idOf(database: 'passwd' | 'group', name: string): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    execFile('getent', [database, name], (error, stdout) => {
-      const fields = String(stdout).trim().split(':');
-      resolve(error || fields.length < 3 ? undefined : Number(fields[2]));
-    });
-  });
-}
 
 /** Whole seconds for Postfix, at least 1. */
 const seconds = (ms: number): string => `${Math.max(1, Math.ceil(ms / 1000))}s`;
@@ -114,9 +104,6 @@ export const RELAY_MASTER_CF = `${[
  * config files and their tables, log/, data/ and the queue layout. Rejects when Postfix's users are missing.
  */
 export async function writeRelayInstance(dir: string, job: SmtpJob): Promise<void> {
-  const postfix = await idOf('passwd', 'postfix');
-  const postdrop = await idOf('group', 'postdrop');
-  if (postfix === undefined || postdrop === undefined) throw new Error('no postfix user or postdrop group (apt-get install postfix)');
   await chmod(dir, 0o755);
   for (const sub of ['etc', 'log']) await mkdir(join(dir, sub));
   await writeFile(join(dir, 'etc', 'main.cf'), relayMainCf(dir, job));
@@ -126,23 +113,5 @@ export async function writeRelayInstance(dir: string, job: SmtpJob): Promise<voi
   // Postfix waits for a main.cf under a second old to cool down (~2 s per command): date both back.
   const past = new Date(Date.now() - 60_000);
   for (const file of ['main.cf', 'master.cf']) await utimes(join(dir, 'etc', file), past, past);
-  const spool = join(dir, 'spool');
-  const queues = ['active', 'bounce', 'corrupt', 'defer', 'deferred', 'flush', 'hold', 'incoming', 'private', 'saved', 'trace'];
-  const layout: ReadonlyArray<readonly [string, number, number, number]> = [
-    ['', 0, 0, 0o755],
-    ...queues.map((name) => [name, postfix, 0, 0o700] as const),
-    ['maildrop', postfix, postdrop, 0o730],
-    ['public', postfix, postdrop, 0o710],
-    ['pid', 0, 0, 0o755],
-  ];
-  for (const [name, uid, gid, mode] of layout) {
-    const path = join(spool, name);
-    await mkdir(path);
-    await chown(path, uid, gid);
-    await chmod(path, mode);
-  }
-  await mkdir(join(dir, 'data'), { mode: 0o700 });
-  await chown(join(dir, 'data'), postfix, 0);
-  // start-fg skips `postfix check` (seconds of forks on a fresh spool).
-  await writeFile(join(spool, 'quick-start'), '');
+  await makePostfixQueue(dir);
 }
