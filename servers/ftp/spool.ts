@@ -19,9 +19,6 @@ import { Writable } from 'node:stream';
 import { bufferFreer } from '../../src/util/free-buffers.js';
 import type { ServedFile, StoredFile } from './transfers.js';
 
-/** What the upload sink may hold before its data socket pauses: a few socket reads (see sink). */
-const SINK_HIGH_WATER = 1024 * 1024;
-
 /** Octets of a REST/APPE prefix copied per turn of the event loop. */
 const COPY_BLOCK = 1024 * 1024;
 
@@ -229,9 +226,6 @@ export function sink(tree: SpoolTree, path: string, prefix: Prefix | undefined, 
     else run();
   };
   const stream = new Writable({
-    // Above a socket read (64 KiB): with the default 16 KiB every chunk made write() return false, and
-    // the piped data socket stopped reading until 'drain', a turn later, though each chunk is written at once.
-    highWaterMark: SINK_HIGH_WATER,
     writev(chunks, callback) {
       afterPrefix(callback, () => append(chunks.map((c) => c.chunk as Buffer)));
     },
