@@ -27,7 +27,6 @@ import {
   makePrivateDir,
   notWhole,
   removeDir,
-  runHelper,
   spawnServer,
   tail,
   untilPortFree,
