@@ -9,35 +9,12 @@ import nodemailer from 'nodemailer';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { serveCommand } from '../../src/commands/serve.js';
+import { lines } from '../helpers/stream-lines.js';
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
 /** A message nodemailer sends unchanged (CRLF only, ending in CRLF). */
 const message = (text: string): Buffer => Buffer.from(`Subject: ${text}\r\n\r\n${text}\r\n`, 'latin1');
-
-/** A stream's lines as they come, and the first one matching a pattern (already written or still to come). */
-function lines(stream: PassThrough): (pattern: RegExp) => Promise<string> {
-  const seen: string[] = [];
-  const waiters = new Set<() => void>();
-  let pending = '';
-  stream.on('data', (chunk: Buffer) => {
-    const parts = (pending + chunk.toString('latin1')).split('\n');
-    pending = parts.pop() ?? '';
-    seen.push(...parts);
-    for (const wake of waiters) wake();
-  });
-  return (pattern) =>
-    new Promise((resolve) => {
-      const check = (): void => {
-        const found = seen.find((l) => pattern.test(l));
-        if (found === undefined) return;
-        waiters.delete(check);
-        resolve(found);
-      };
-      waiters.add(check);
-      check();
-    });
-}
 
 /** The control API's URL from serve's line `control API on http://...`. */
 async function controlUrl(line: (pattern: RegExp) => Promise<string>): Promise<string> {

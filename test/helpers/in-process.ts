@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { main } from '../../src/cli.js';
 
 /** A stream that keeps what is written to it. */
-class Sink extends Writable {
+export class Sink extends Writable {
   text = '';
   override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
     this.text += chunk.toString();

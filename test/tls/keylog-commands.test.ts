@@ -3,22 +3,14 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import nodemailer from 'nodemailer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/commands/run.js';
 import { selectClients } from '../../src/commands/select.js';
 import { serveCommand } from '../../src/commands/serve.js';
-import { inProcess } from '../helpers/in-process.js';
+import { inProcess, Sink } from '../helpers/in-process.js';
 import { SUITES } from '../../suites/index.js';
-
-class Sink extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
 
 let dir: string;
 beforeEach(async () => {
