@@ -62,27 +62,28 @@ const BDAT_POINTS: readonly (readonly [string, At, Expect, string])[] = [
   ['bdat-after-last-reply', { after: 'BDAT LAST' }, deliveredAtLast, 'after the 250 to BDAT LAST that accepts the message'],
 ];
 
+/** The RST (or FIN) scenario at one point: `bytes` the message's size; `knobs` what server and client must offer. */
+function cutAt(
+  kind: 'reset' | 'close',
+  [name, at, expect, title]: readonly [string, At, Expect, string],
+  bytes: number,
+  knobs: Pick<SmtpScenario, 'server' | 'needs'> = {},
+): SmtpScenario {
+  return {
+    id: `${SUITE}/${kind}-${name}`,
+    suite: SUITE,
+    protocol: 'smtp',
+    title: `${kind === 'reset' ? 'RST' : 'FIN'} ${title}`,
+    fault: { kind, at },
+    expect,
+    messageBytes: bytes,
+    ...knobs,
+  };
+}
+
 const scenarios: SmtpScenario[] = (['reset', 'close'] as const).flatMap((kind) => [
-  ...POINTS.map(([name, at, expect, title]) => ({
-    id: `${SUITE}/${kind}-${name}`,
-    suite: SUITE,
-    protocol: 'smtp' as const,
-    title: `${kind === 'reset' ? 'RST' : 'FIN'} ${title}`,
-    fault: { kind, at },
-    expect,
-    messageBytes: name === 'mid-body-64k' ? MID_BODY_BYTES : MESSAGE_BYTES,
-  })),
-  ...BDAT_POINTS.map(([name, at, expect, title]) => ({
-    id: `${SUITE}/${kind}-${name}`,
-    suite: SUITE,
-    protocol: 'smtp' as const,
-    title: `${kind === 'reset' ? 'RST' : 'FIN'} ${title}`,
-    fault: { kind, at },
-    expect,
-    messageBytes: name === 'bdat-mid-chunks-64k' ? MID_BODY_BYTES : MESSAGE_BYTES,
-    server: { chunking: 'on' as const },
-    needs: 'bdat' as const,
-  })),
+  ...POINTS.map((p) => cutAt(kind, p, p[0] === 'mid-body-64k' ? MID_BODY_BYTES : MESSAGE_BYTES)),
+  ...BDAT_POINTS.map((p) => cutAt(kind, p, p[0] === 'bdat-mid-chunks-64k' ? MID_BODY_BYTES : MESSAGE_BYTES, { server: { chunking: 'on' }, needs: 'bdat' })),
 ]);
 
 export const resets: Suite = {
