@@ -147,6 +147,7 @@ function realBase(name: string, real: Listening & Pick<RealServerHandle, 'overri
 async function startSmtpTarget(name: string, scenario: SmtpScenario, configs: UserConfigs, host: '127.0.0.1' | '::1'): Promise<Started<SmtpTarget>> {
   const knobs = scenario.server ?? {};
   const tls = (scenario.tls ?? 'none') !== 'none';
+  const implicit = tlsStart(scenario.tls ?? 'none') === 'implicit';
   if (name === MOCK_SERVERS.smtp) {
     const server = await startSmtpServer({ ...smtpMockOptions(scenario), host });
     return {
@@ -169,15 +170,21 @@ async function startSmtpTarget(name: string, scenario: SmtpScenario, configs: Us
     ...(size ? { messageSizeLimit: size } : {}),
     ...(knobs.maxSessions ? { maxSessions: knobs.maxSessions } : {}),
     ...(tls ? { tls: true } : {}),
+    // Implicit TLS (RFC 8314 §3.3): the launchers add a listener where TLS starts at connect (port 465 style).
+    ...(implicit ? { tlsImplicit: true } : {}),
   };
-  // The launchers set up STARTTLS only: a client that speaks TLS from the first octet would find plaintext.
-  if (tlsStart(scenario.tls ?? 'none') === 'implicit') return { na: `${name} is not set up for implicit TLS (port 465 style), which this scenario needs` };
   const started = await startReal(name, options, configs);
   if ('na' in started) return started;
   const real = started.target;
+  const port = implicit ? real.tls?.implicitPort : real.port;
+  if (port === undefined) {
+    await real.close();
+    return { na: `${name} gave no implicit TLS port, which this scenario needs` };
+  }
   return {
     target: {
       ...realBase(name, real, configs.get(name)),
+      port,
       copies: async (expected) => {
         await real.settle?.();
         const stored = (await real.messages?.()) ?? [];
@@ -214,15 +221,15 @@ async function startFtpTarget(
       },
     };
   }
-  // The launchers set up no FTPS: a client that requires it would find none.
-  if ((scenario.tls ?? 'none') !== 'none') return { na: `${name} is not set up for FTPS, which this scenario needs` };
   const { greetingDelayMs: _proxyDoesIt, ...rest } = knobs;
+  if (rest.protP === 'refuse') return { na: `${name} cannot be told to refuse PROT P (the mock can)` };
   const options: RealServerOptions = {
     ...(host !== '127.0.0.1' ? { host } : {}),
     ...(rest.maxSessions ? { maxSessions: rest.maxSessions } : {}),
     ...(rest.maxPerAddress ? { maxPerAddress: rest.maxPerAddress } : {}),
     ...(rest.idleTimeoutMs ? { idleTimeoutMs: rest.idleTimeoutMs } : {}),
     ...(rest.active ? { active: rest.active } : {}),
+    ...realFtps(launcher(name, configs).name, scenario),
   };
   const started = await startReal(name, options, configs);
   if ('na' in started) return started;
@@ -240,6 +247,26 @@ async function startFtpTarget(
   const read = real.read.bind(real);
   return {
     target: { ...realBase(name, real, configs.get(name)), login: real.login, read },
+  };
+}
+
+/**
+ * A real FTP server's FTPS for a scenario: AUTH TLS, or implicit (port 990 style), the session-reuse and
+ * clear-text knobs as the scenario says (else each server's own default: vsftpd and proftpd require reuse,
+ * pure-ftpd cannot). The proxy terminates TLS, so the server's certificate is never verified by anyone:
+ * the launcher's own will do. vsftpd 3.0.3 over TLS 1.3 loses about half of the uploads (426, its issue
+ * #7), so it speaks TLS 1.2 to the proxy.
+ */
+function realFtps(server: string, scenario: FtpScenario): RealServerOptions {
+  const start = tlsStart(scenario.tls ?? 'none');
+  if (start === 'none') return {};
+  const { requireTlsReuse, requireTls } = scenario.server ?? {};
+  return {
+    tls: true,
+    ...(start === 'implicit' ? { tlsImplicit: true } : {}),
+    ...(requireTlsReuse !== undefined ? { tlsSessionReuse: requireTlsReuse } : {}),
+    ...(requireTls ? { tlsRequired: true } : {}),
+    ...(server === 'vsftpd' ? { tlsMaxVersion: 'TLSv1.2' as const } : {}),
   };
 }
 

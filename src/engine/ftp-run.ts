@@ -29,6 +29,8 @@ import {
   type Stage,
 } from './protocol-run.js';
 import { remotePath, type FtpTarget, type Targets } from './targets.js';
+import { runTls } from './run-tls.js';
+import { tlsStart } from '../clients/tls-mode.js';
 import type { Family, FtpReport, FtpScenario, Outcome, SinkReport } from './types.js';
 import { judgeFtp, type Transferred } from './verdict.js';
 
@@ -51,6 +53,7 @@ export function ftpRun(
   serverName: string,
   sink?: CaptureSink,
   family: Family = 4,
+  keylog?: (line: Buffer) => void,
 ): ProtocolRun<FtpPlan> {
   const transfer = scenario.ftp;
   const download = transfer.direction === 'download';
@@ -61,7 +64,7 @@ export function ftpRun(
       if (transfer.resume && !client.resumes) return `${client.name} cannot resume an upload`;
       if (transfer.sources && !client.binds) return `${client.name} cannot choose the address it connects from`;
       if (transfer.sources && family === 6) return 'IPv6 has one loopback address: no other address to connect from';
-      return ftpsCannotRun(scenario);
+      return undefined;
     },
     prepare: async (own) => {
       const count = transfer.parallel ?? 1;
@@ -78,10 +81,15 @@ export function ftpRun(
       const capture = sink && own(sink).capture;
       const upstreamTimeoutMs = upstreamTimeout(scenario.server?.greetingDelayMs, server.delaysGreeting);
       const upstream = { host: server.host, port: server.port };
-      const proxy = own(await startProxy({ upstream, host: proxyHost(family), faults, protocol: 'ftp', upstreamTimeoutMs, capture }));
-      const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
+      // FTPS: the proxy terminates it on the control and protected data connections (src/proxy/ftps.ts)
+      // with a certificate from the run's own CA, which the client trusts.
       const tls = scenario.tls ?? 'none';
-      const ca = tls !== 'none' && server.ca ? { ca: await caFile(server.ca, own) } : {};
+      const start = tlsStart(tls);
+      const runCa = start === 'none' ? undefined : own(await runTls(start, 'valid', keylog));
+      const proxyTls = runCa ? { tls: runCa.proxy } : {};
+      const proxy = own(await startProxy({ upstream, host: proxyHost(family), faults, protocol: 'ftp', upstreamTimeoutMs, capture, ...proxyTls }));
+      const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
+      const ca = runCa ? { ca: runCa.caFile } : {};
       const job = {
         host: proxy.host,
         port: proxy.port,
@@ -135,25 +143,6 @@ export function ftpRun(
       return { outcome, sink, ftp, verdict, reason: left ? `${reason}; ${left}` : reason };
     },
   };
-}
-
-/**
- * Why an FTP scenario's TLS cannot run, or undefined: the one place this rule lives. Every FTP run goes
- * through the fault proxy, which cannot yet terminate FTPS: after `234` to AUTH TLS it relays the control
- * connection unread, so it can neither place a fault inside it nor rewrite the (encrypted) PASV and PORT
- * addresses to put itself in the data connections; implicit FTPS it cannot relay at all.
- */
-export function ftpsCannotRun(scenario: FtpScenario): string | undefined {
-  return (scenario.tls ?? 'none') === 'none' ? undefined : 'FTPS through the proxy is not supported yet';
-}
-
-/** Writes `pem` (the server's CA) as `wireprobe-ca.pem` in a temporary folder `own` removes after the run; returns its path. */
-async function caFile(pem: string, own: <T extends Closable>(started: T) => T): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'wireprobe-run-'));
-  own({ close: () => rm(dir, { recursive: true, force: true }) });
-  const path = join(dir, 'wireprobe-ca.pem');
-  await writeFile(path, pem, { mode: 0o644 });
-  return path;
 }
 
 /**

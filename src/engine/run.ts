@@ -161,7 +161,7 @@ export async function runScenario(run: RunOf, targets: Targets, stop?: AbortSign
   const scenario = withTlsVariant(run.scenario, run.tls);
   if (scenario.protocol === 'ftp' && client.protocol === 'ftp') {
     const ftp = { ...run, mode: run.mode ?? 'passive', server: run.server ?? MOCK_SERVERS.ftp } as const;
-    return runOne(ftp, ftpRun(scenario, client, ftp.mode, targets, ftp.server, capture, run.family), stop);
+    return runOne(ftp, ftpRun(scenario, client, ftp.mode, targets, ftp.server, capture, run.family, keylog), stop);
   }
   if (scenario.protocol === 'smtp' && client.protocol === 'smtp') {
     const server = run.server ?? MOCK_SERVERS.smtp;

@@ -2,7 +2,8 @@
  * FTP's control connection as the proxy sees it: both directions, in arbitrary chunks. Pure: no sockets,
  * no timers. The data channel is not fed here; the proxy reports its events to FtpPhase.
  *
- *   client ──up──►  command lines (USER, PASS: secret, EPSV, STOR…) │ opaque after AUTH TLS → 234
+ *   client ──up──►  command lines (USER, PASS: secret, EPSV, STOR…) │ opaque after AUTH TLS → 234,
+ *                   unless the proxy terminates TLS (then the lines go on, read inside TLS)
  *   server ─down─►  replies, `123-` … `123 ` multi-line (RFC 959 §4.2), matched oldest-first to the
  *                   commands they answer; a 1xx is preliminary: its command keeps waiting for a final
  *   data ──────►   FtpPhase.dataOpened / dataBytes / dataClosed (the proxy counts data octets)
@@ -53,8 +54,30 @@ export function ftpCommandVerb(line: string): string {
   return (/^\s*([A-Za-z]+)/.exec(stripTelnetText(line))?.[1] ?? '').toUpperCase();
 }
 
+/**
+ * The client's AUTH asking for TLS on the control connection (RFC 4217 §4: `AUTH TLS`; `SSL`, `TLS-C`
+ * and `TLS-P` are the older names servers still take).
+ */
+export function asksFtpTls(mark: FtpMark): boolean {
+  return mark.kind === 'command' && mark.verb === 'AUTH' && /^\s*AUTH\s+(TLS|SSL|TLS-C|TLS-P)\s*$/i.test(mark.line);
+}
+
+/** The server's 234 to AUTH: the TLS handshake follows (RFC 4217 §4). */
+export function grantsFtpTls(mark: FtpMark): boolean {
+  return mark.kind === 'reply' && mark.to === 'AUTH' && mark.code === 234;
+}
+
+export interface FtpTrackerOptions {
+  /**
+   * The proxy terminates TLS (src/proxy/tls-legs.ts) at the 234 to AUTH TLS, so the lines go on inside
+   * it and the tracker reads them; default false: after the 234 the connection is opaque.
+   */
+  readonly terminatesTls?: boolean;
+}
+
 /** Tracks one FTP control connection from both directions and marks where commands and replies end. */
 export class FtpTracker {
+  readonly #terminatesTls: boolean;
   #up = new LineBuffer();
   /** Reply lines, and the steps (upper-case verbs, or `greeting`) awaiting their final reply. */
   #down = new Replies();
@@ -62,6 +85,18 @@ export class FtpTracker {
   /** The code of the multi-line reply in progress, if one is open. */
   #open: number | undefined;
   #replyLines: string[] = [];
+
+  constructor(options: FtpTrackerOptions = {}) {
+    this.#terminatesTls = options.terminatesTls ?? false;
+  }
+
+  /**
+   * Both legs are TLS now (the proxy terminated it at the 234): lines start afresh inside it. Nothing
+   * else is reset: the session goes on where it was (RFC 4217 §4, unlike SMTP's STARTTLS).
+   */
+  restart(): void {
+    this.#up = new LineBuffer();
+  }
 
   /** Octets of an unfinished client command line (0 once the control connection is TLS). */
   get partialCommandBytes(): number {
@@ -121,10 +156,16 @@ export class FtpTracker {
     this.#replyLines = [];
     this.#open = undefined;
     // RFC 4217 §4: after 234 to AUTH TLS the control connection is a TLS handshake.
-    if (to === 'AUTH' && code === 234) this.#mode = 'opaque';
+    if (to === 'AUTH' && code === 234 && !this.#terminatesTls) this.#mode = 'opaque';
     return { kind: 'reply', end, to, code, lines, preliminary };
   }
 }
+
+/** How data connections are protected (RFC 4217 §9): `clear` (PROT C) or TLS (`private`, PROT P). */
+export type DataProtection = 'clear' | 'private';
+
+/** PROT's levels that TLS has (RFC 4217 §9: S and E have no meaning over TLS; servers refuse them). */
+const PROT_LEVELS: Readonly<Record<string, DataProtection>> = { C: 'clear', P: 'private' };
 
 /**
  * Where the client is, as the client sees it: what it has sent (observed as it arrives), which replies it
@@ -150,6 +191,9 @@ export class FtpPhase {
   #leftAt: string | undefined;
   /** The client ended the control connection: see `left`. */
   #gone = false;
+  /** The level of the client's PROT awaiting its reply, and the level the server took (its 200). */
+  #protAsked: DataProtection | undefined;
+  #protection: DataProtection | undefined;
 
   /** Where the client is: see the class comment. */
   get phase(): string {
@@ -193,6 +237,14 @@ export class FtpPhase {
     return this.#lastTransfer;
   }
 
+  /**
+   * The data protection level the server accepted: `private` after a 200 to `PROT P`, `clear` after one
+   * to `PROT C` (RFC 4217 §9, RFC 2228); undefined while no PROT was accepted (explicit FTPS: clear).
+   */
+  get protection(): DataProtection | undefined {
+    return this.#protection;
+  }
+
   /** A data connection is open (between `dataOpened` and `dataClosed`). */
   get dataOpen(): boolean {
     return this.#dataOpen;
@@ -220,6 +272,7 @@ export class FtpPhase {
     // A client quits after a failure as after a success: where it was before QUIT is what counts.
     if (mark.verb === 'QUIT' && this.#current() !== 'connect') this.#leftAt ??= this.#current();
     this.#waiting.push(mark.verb.toLowerCase());
+    if (mark.verb === 'PROT') this.#protAsked = PROT_LEVELS[/^\s*\S+\s+(\S)/.exec(mark.line)?.[1]?.toUpperCase() ?? ''];
     if (!TRANSFER_VERBS.has(mark.verb)) return;
     this.#transfers++;
     this.#lastTransfer = mark.verb;
@@ -237,6 +290,7 @@ export class FtpPhase {
     if (mark.to !== 'unsolicited') {
       this.#answer(mark.to);
       if (mark.to === 'AUTH' && mark.code === 234) this.#answered = 'tls';
+      if (mark.to === 'PROT' && mark.code >= 200 && mark.code < 300) this.#protection = this.#protAsked;
       if (TRANSFER_VERBS.has(mark.to) && mark.code >= 200 && mark.code < 300) this.#completed++;
     }
     // 421: the server is closing the control connection (RFC 959 §4.2), so the session ends where it

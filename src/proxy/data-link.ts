@@ -77,8 +77,11 @@ export class DataLink implements Link {
   #bytes = 0;
   /** Resolves once the RST a fault sends the FTP client's end has gone. */
   #clientRst: Promise<void> | undefined;
+  /** The TCP sockets, under the TLS ones on a protected connection (PROT P): an RST goes out on them. */
+  readonly #raw: Record<Toward, Socket>;
 
-  constructor(index: number, client: Socket, server: Socket, hooks: DataHooks) {
+  /** `raw`: the TCP sockets under `client` and `server` when those are TLS sockets (./ftps.ts). */
+  constructor(index: number, client: Socket, server: Socket, hooks: DataHooks, raw?: Record<Toward, Socket>) {
     this.#name = `data ${index}`;
     this.#hooks = hooks;
     const owner = (to: Toward) => ({
@@ -95,7 +98,9 @@ export class DataLink implements Link {
       client: new RelayDirection(server, client, owner('client'), freer),
       server: new RelayDirection(client, server, owner('server'), freer),
     };
-    this.done = Promise.all([closed(client), closed(server)]).then(() => {
+    this.#raw = raw ?? { client, server };
+    const all = raw ? [client, server, raw.client, raw.server] : [client, server];
+    this.done = Promise.all(all.map(closed)).then(() => {
       this.#state.closed();
       this.#note('--', `closed after ${this.#bytes} bytes`);
     });
@@ -131,7 +136,7 @@ export class DataLink implements Link {
     this.#state.end(false);
     // Also after a fault ended it: a side sent a FIN and left paused with unread data would stay open
     // for good (and hold the process at exit).
-    for (const toward of ['client', 'server'] as const) resetSocket(this.#socket(toward));
+    for (const toward of ['client', 'server'] as const) this.#reset(toward);
   }
 
   // ── Link ──────────────────────────────────────────────────────────────────────────────────────
@@ -199,7 +204,7 @@ export class DataLink implements Link {
       const other = this.#socket(to);
       if (reset && !other.destroyed) {
         if (to === 'client') this.#state.toClient('rst');
-        resetSocket(other);
+        this.#reset(to);
       } else other.end();
     });
   }
@@ -244,14 +249,14 @@ export class DataLink implements Link {
       const rst = (to: Toward): void => {
         this.#note('--', `RST to ${to}`);
         if (to === 'client') this.#state.toClient('rst');
-        resetSocket(this.#socket(to));
+        this.#reset(to);
       };
       // The fault's own end reads what was relayed first, then the RST; the other end gets its grace.
       // The 426 goes right behind the RST (FtpData.edit).
       const wait = async (to: Toward): Promise<void> => {
         if (to !== toward) return void (await new Promise((resolve) => setTimeout(resolve, DRAIN_GRACE_MS)));
         if (answered) await bounded(answered, READ_GRACE_MS);
-        await drained(this.#socket(to), READ_GRACE_MS);
+        await drained(this.#raw[to], READ_GRACE_MS);
       };
       for (const to of [toward, other].filter((t) => t !== cut)) {
         const sent = this.#flushed(to)
@@ -289,6 +294,11 @@ export class DataLink implements Link {
 
   #socket(toward: Toward): Socket {
     return this.#relays[toward].outlet.target;
+  }
+
+  /** An RST to `toward`, on its TCP socket (a TLS socket has none of its own to send). */
+  #reset(toward: Toward): void {
+    resetSocket(this.#raw[toward], this.#socket(toward));
   }
 
   #flushed(toward: Toward): Promise<void> {

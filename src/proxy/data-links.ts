@@ -10,7 +10,8 @@ import type { FtpPhase } from '../protocol/ftp.js';
 import type { WatchData } from './capture.js';
 import type { DataArming } from './data-arming.js';
 import { DataLink } from './data-link.js';
-import { onwardSource, resetSocket } from './sockets.js';
+import type { FtpsSession } from './ftps.js';
+import { closed, onwardSource, resetSocket } from './sockets.js';
 import type { ClientSaw } from './teardown.js';
 import type { Transcript } from './transcript.js';
 import { type BufferFreer, bufferFreer } from '../util/free-buffers.js';
@@ -24,6 +25,8 @@ export interface DataLinksOptions {
   readonly answered: () => Promise<void>;
   /** Watches each data connection for a capture (./capture.ts). */
   readonly watch?: WatchData | undefined;
+  /** The FTPS session to secure a data connection opening now with, when it is protected (PROT P); default none. */
+  readonly protect?: (() => FtpsSession | undefined) | undefined;
 }
 
 /** Every data connection of one control session. */
@@ -34,6 +37,9 @@ export class DataLinks {
   #connections = 0;
   #bytes = 0;
   #stopped = false;
+  #tls: { readonly clientResumed: boolean; readonly serverResumed: boolean } | undefined;
+  /** Protected data connections whose TLS handshakes are under way: not yet links, ended with them. */
+  readonly #securing = new Set<{ readonly client: Socket; readonly server: Socket }>();
   /** Frees relayed chunks once written (a 1 GiB upload's chunks kept the proxy's RSS 30-40 MiB up); not with a capture, which holds them. */
   #freer: BufferFreer | undefined;
 
@@ -82,8 +88,42 @@ export class DataLinks {
     onward.once('connect', () => {
       connected = true;
       const [client, server] = active ? [onward, accepted] : [accepted, onward];
-      const { view, arming } = this.#o;
-      const link = new DataLink(index, client, server, {
+      this.#o.watch?.(index, client, server, active ? 'server' : 'client');
+      const ftps = this.#o.protect?.();
+      if (!ftps) return this.#relay(index, client, server);
+      const pair = { client, server };
+      this.#securing.add(pair);
+      void ftps
+        .secureData(client, server, (text) => transcript.add('--', `data ${index}: ${text}`))
+        .then((secured) => {
+          this.#securing.delete(pair);
+          if (!secured) return;
+          const { clientResumed, serverResumed } = secured;
+          const version = secured.client.getProtocol() ?? 'TLS';
+          const toServer = clientResumed ? (serverResumed ? 'resumed' : 'offered its session, the server started a new one') : 'new session, as the client';
+          transcript.add(
+            '--',
+            `data ${index}: TLS (${version}), client ${clientResumed ? 'resumed' : 'did not resume'} the control session; toward the server: ${toServer}`,
+          );
+          this.#tls = { clientResumed, serverResumed };
+          this.#relay(index, secured.client, secured.server, { client, server });
+        });
+    });
+  }
+
+  /** Whether the FTP client resumed the control session on the last protected data connection, and the server the proxy's. */
+  get tls(): { readonly clientResumed: boolean; readonly serverResumed: boolean } | undefined {
+    return this.#tls;
+  }
+
+  /** Relays a connected data connection (`raw`: the TCP sockets under TLS ones) as a DataLink. */
+  #relay(index: number, client: Socket, server: Socket, raw?: { client: Socket; server: Socket }): void {
+    const { view, arming, transcript } = this.#o;
+    const link = new DataLink(
+      index,
+      client,
+      server,
+      {
         transcript,
         armed: () => arming.forLinks(),
         fire: (fault) => arming.fire(fault),
@@ -94,15 +134,15 @@ export class DataLinks {
           this.#bytes += n;
           view.dataBytes(n);
         },
-      });
-      this.#links.add(link);
-      this.#last = link;
-      view.dataOpened();
-      void link.done.then(() => view.dataClosed());
-      this.#o.watch?.(index, client, server, active ? 'server' : 'client');
-      if (this.#stopped) return link.abort();
-      link.start();
-    });
+      },
+      raw,
+    );
+    this.#links.add(link);
+    this.#last = link;
+    view.dataOpened();
+    void link.done.then(() => view.dataClosed());
+    if (this.#stopped) return link.abort();
+    link.start();
   }
 
   /** No more data connections: one still connecting onward is cut as it connects. Open ones finish on their own. */
@@ -116,15 +156,23 @@ export class DataLinks {
       if (how === 'reset') link.reset('client');
       else link.close('client', 'discard');
     }
+    this.#dropSecuring(how === 'reset');
   }
 
   /** Ends every data connection now (the proxy is closing). */
   abort(): void {
     for (const link of this.#links) link.abort();
+    this.#dropSecuring(true);
+  }
+
+  /** Ends the data connections still in their TLS handshakes: an RST (`reset`), else a FIN. */
+  #dropSecuring(reset: boolean): void {
+    for (const pair of this.#securing) for (const socket of [pair.client, pair.server]) reset ? resetSocket(socket) : socket.destroy();
   }
 
   /** Resolves when every data connection has closed. */
   async settled(): Promise<void> {
-    await Promise.all([...this.#links].map((l) => l.done));
+    const securing = [...this.#securing].flatMap((p) => [closed(p.client), closed(p.server)]);
+    await Promise.all([...[...this.#links].map((l) => l.done), ...securing]);
   }
 }

@@ -19,14 +19,15 @@ import type { Fault } from '../faults/types.js';
 import { scopeOf } from '../faults/registry.js';
 import type { Direction, Mark } from '../protocol/conversation.js';
 import { format227, format229, formatEprt, formatPort, parse227, parse229, parseEprt, parsePort } from '../protocol/ftp-address.js';
-import { FtpPhase, FtpTracker } from '../protocol/ftp.js';
+import { FtpPhase, FtpTracker, asksFtpTls, grantsFtpTls, type FtpMark } from '../protocol/ftp.js';
 import { restoreSynch } from '../protocol/telnet.js';
 import { DataAddresses, type DataMode } from './data-addresses.js';
 import type { ArmingChange } from './armory.js';
 import { DataArming } from './data-arming.js';
 import type { WatchData } from './capture.js';
 import { DataLinks } from './data-links.js';
-import type { Dialect } from './dialect.js';
+import type { Dialect, DialectTls } from './dialect.js';
+import type { FtpsSession } from './ftps.js';
 import type { ClientSaw } from './teardown.js';
 import type { Transcript } from './transcript.js';
 
@@ -40,6 +41,11 @@ export interface DataInfo {
   readonly clientSaw: ClientSaw | null;
   /** The mode of the last data address the client asked for. */
   readonly mode?: DataMode;
+  /**
+   * The last protected data connection (PROT P, the proxy terminating TLS): whether the FTP client
+   * resumed the control connection's TLS session on it, and whether the server took the proxy's.
+   */
+  readonly tls?: { readonly clientResumed: boolean; readonly serverResumed: boolean };
 }
 
 export interface FtpDataOptions {
@@ -63,6 +69,12 @@ export interface FtpDataOptions {
   readonly control: Link;
   /** Watches each data connection for a capture (./capture.ts); default none. */
   readonly watch?: WatchData;
+  /**
+   * The proxy terminates TLS (./ftps.ts): at the 234 to AUTH TLS, or from the first octet (`implicit`,
+   * where data connections are protected until a PROT C, as the mock server and the clients assume);
+   * default none: after the 234 the control connection is relayed untouched.
+   */
+  readonly tls?: { readonly session: FtpsSession; readonly implicit: boolean };
 }
 
 /** Whether a fault belongs to the data side: data-channel faults, dataport, and control faults timed by data octets. */
@@ -73,9 +85,10 @@ export function onDataSide(fault: Fault): boolean {
 
 /** The FTP dialect of one control session: tracker, view, and the data connections it interposes. */
 export class FtpData implements Dialect {
-  readonly tracker = new FtpTracker();
+  readonly tracker: FtpTracker;
   readonly view = new FtpPhase();
   readonly holdLines = true;
+  readonly tls?: DialectTls;
   readonly #upstreamHost: string;
   readonly #transcript: Transcript;
   readonly #addresses: DataAddresses;
@@ -85,6 +98,17 @@ export class FtpData implements Dialect {
   #answerWaiters: (() => void)[] = [];
 
   constructor(options: FtpDataOptions) {
+    const ftps = options.tls;
+    this.tracker = new FtpTracker({ terminatesTls: ftps !== undefined });
+    if (ftps && !ftps.implicit) {
+      const tracker = this.tracker;
+      this.tls = {
+        asks: (m) => asksFtpTls(m as FtpMark),
+        answers: (m) => m.kind === 'reply' && m.to === 'AUTH',
+        grants: (m) => grantsFtpTls(m as FtpMark),
+        restart: () => tracker.restart(),
+      };
+    }
     this.#upstreamHost = options.upstreamHost;
     this.#transcript = options.transcript;
     const { transcript, control } = options;
@@ -92,7 +116,8 @@ export class FtpData implements Dialect {
     const arming = new DataArming({ faults: options.faults, fire: (f) => options.fire(f), transcript, control, listenerFault });
     this.#arming = arming;
     const answered = (): Promise<void> => new Promise((resolve) => this.#answerWaiters.push(resolve));
-    this.#links = new DataLinks({ transcript, view: this.view, arming, answered, watch: options.watch });
+    const protect = ftps && (() => ((this.view.protection ?? (ftps.implicit ? 'private' : 'clear')) === 'private' ? ftps.session : undefined));
+    this.#links = new DataLinks({ transcript, view: this.view, arming, answered, watch: options.watch, protect });
     this.#addresses = new DataAddresses({
       host: options.host,
       ...(options.serverFacingHost === undefined ? {} : { serverFacingHost: options.serverFacingHost }),
@@ -104,7 +129,14 @@ export class FtpData implements Dialect {
 
   get info(): DataInfo {
     const mode = this.#addresses.mode;
-    return { connections: this.#links.connections, bytes: this.#links.bytes, clientSaw: this.#links.clientSaw, ...(mode ? { mode } : {}) };
+    const tls = this.#links.tls;
+    return {
+      connections: this.#links.connections,
+      bytes: this.#links.bytes,
+      clientSaw: this.#links.clientSaw,
+      ...(mode ? { mode } : {}),
+      ...(tls ? { tls } : {}),
+    };
   }
 
   armMatched(change: ArmingChange): ArmingChange {

@@ -42,9 +42,10 @@ export interface ProxyOptions {
    */
   readonly keep?: number;
   /**
-   * TLS termination (./tls-legs.ts), SMTP only: at STARTTLS (`mode: 'starttls'`, the default once set)
-   * or from the first octet (`implicit`), with the certificate `identity`; `passthrough` relays it
-   * untouched, as with no `tls` at all. Default none.
+   * TLS termination (./tls-legs.ts): at SMTP's STARTTLS or FTP's AUTH TLS (`mode: 'starttls'`, the
+   * default once set) or from the first octet (`implicit`), with the certificate `identity`; FTP's
+   * protected data connections too (./ftps.ts). `passthrough` relays it untouched, as with no `tls` at
+   * all. Default none.
    */
   readonly tls?: ProxyTls;
   /** Told every octet, FIN and RST of each connection (of one turned away: its client leg), and the `!!` lines (src/pcap); default none. */

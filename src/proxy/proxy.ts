@@ -23,6 +23,7 @@ import { listenBacklog } from '../util/backlog.js';
 import { Retention } from './retention.js';
 import { Session, type SessionTls } from './session.js';
 import { clientContext, secureLegs, type TlsMode } from './tls-legs.js';
+import { FtpsSession } from './ftps.js';
 import { closed, listeningFd, onwardSource, resetSocket } from './sockets.js';
 import { Transcript } from './transcript.js';
 import { boundUpstream, silentUpstreamReply, type SilentAt } from './upstream-bound.js';
@@ -76,9 +77,10 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const idleWaiters: (() => void)[] = [];
   const server: Server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
   const tlsMode: TlsMode | undefined = options.tls ? (options.tls.mode ?? 'starttls') : undefined;
-  if (tlsMode && tlsMode !== 'passthrough' && options.protocol === 'ftp') throw new Error('the proxy terminates TLS for SMTP only');
-  // One context for every session: the certificate is parsed once.
-  const context = tlsMode && tlsMode !== 'passthrough' && options.tls ? clientContext(options.tls) : undefined;
+  const terminates = tlsMode !== undefined && tlsMode !== 'passthrough';
+  // SMTP: one context for every session (the certificate is parsed once). FTP: one per control session
+  // (./ftps.ts), so a data connection can resume only its own control connection's TLS session.
+  const context = terminates && options.tls && options.protocol !== 'ftp' ? clientContext(options.tls) : undefined;
   const sessionTls: SessionTls | undefined =
     context && options.tls && tlsMode !== 'passthrough'
       ? {
@@ -184,6 +186,10 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       const hooks = { fire: fireOn(entry), listenerFault: (f: Fault) => descriptorOf(f.kind).onTrigger?.(f, listener) };
       const mine = entry.faults.filter(armedOnConnection);
       const ftp = options.protocol === 'ftp';
+      const ftps = ftp && terminates && options.tls ? new FtpsSession(options.tls) : undefined;
+      const tls: SessionTls | undefined = ftps
+        ? { mode: tlsMode === 'implicit' ? 'implicit' : 'starttls', secure: (c, s, secured) => ftps.secure(c, s, secured) }
+        : sessionTls;
       const dialect = (control: Link): Dialect =>
         ftp
           ? new FtpData({
@@ -196,13 +202,14 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
               fire: hooks.fire,
               control,
               ...watchingData(options.capture, entry.index),
+              ...(ftps ? { tls: { session: ftps, implicit: tlsMode === 'implicit' } } : {}),
             })
           : smtpDialect(tlsMode === 'starttls');
       const faults = ftp ? mine.filter((f) => !onDataSide(f)) : mine;
       const { index, transcript, transactions } = entry;
       if (tlsMode) transcript.add('--', TLS_NOTES[tlsMode]);
       upstream.on('error', () => undefined);
-      const session = new Session({ index, client: entry.client, server: upstream, faults, hooks, transcript, dialect, transactions, tls: sessionTls });
+      const session = new Session({ index, client: entry.client, server: upstream, faults, hooks, transcript, dialect, transactions, tls });
       entry.session = session;
       if (options.capture) watchServer(options.capture, index, upstream);
       if (session.dialect instanceof FtpData) entry.ftp = session.dialect;
@@ -349,7 +356,7 @@ function destroy(entry: Entry): void {
 
 /** What the transcript says of the proxy's TLS mode, first. */
 const TLS_NOTES: Record<TlsMode, string> = {
-  starttls: 'TLS terminated by the proxy at STARTTLS: faults act on the plaintext inside it',
+  starttls: 'TLS terminated by the proxy where the client asks for it (STARTTLS, AUTH TLS): faults act on the plaintext inside it',
   implicit: 'TLS terminated by the proxy from the first octet (implicit TLS): faults act on the plaintext inside it',
   passthrough: 'TLS passed through: after STARTTLS the bytes are relayed untouched, faults only count them',
 };

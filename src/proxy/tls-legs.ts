@@ -13,7 +13,8 @@ import tls, { type SecureContext, TLSSocket } from 'node:tls';
 import type { KeyPair } from '../tls/ca.js';
 
 /**
- * Where the proxy terminates TLS. `starttls`: at the server's 220 to STARTTLS (RFC 3207). `implicit`:
+ * Where the proxy terminates TLS. `starttls`: at the server's 220 to STARTTLS (RFC 3207), or its 234 to
+ * FTP's AUTH TLS (RFC 4217 §4). `implicit`:
  * from the first octet on both legs (RFC 8314 §3.3, port 465). `passthrough`: never; after STARTTLS the
  * bytes are relayed untouched and faults can only count them.
  */

@@ -1,7 +1,7 @@
 /**
  * FTP scenarios with `tls` and the FTP mock's FTPS knobs (`server: { requireTlsReuse, protP, requireTls }`):
  * loaded into the Scenario, bad values refused in one line; the mock they start speaks FTPS and hands
- * its CA; the run is `n/a` through the proxy, which cannot terminate FTPS yet (ftpsCannotRun).
+ * its CA; a run goes through the proxy, which terminates FTPS (src/proxy/ftps.ts).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicFtpClient } from '../../src/clients/basic-ftp.js';
 import { builtinTargets } from '../../src/commands/targets.js';
 import { loadScenarioFile } from '../../src/config/scenarios.js';
-import { ftpRun, ftpsCannotRun } from '../../src/engine/ftp-run.js';
+import { runScenario } from '../../src/engine/run.js';
 import type { FtpScenario } from '../../src/engine/types.js';
 import { inProcess } from '../helpers/in-process.js';
 
@@ -56,15 +56,12 @@ const scenario = (tls: FtpScenario['tls']): FtpScenario => ({
 });
 
 describe('an FTP scenario with tls in a run', () => {
-  it('is n/a through the proxy, and only with tls', () => {
-    const targets = builtinTargets();
-    expect(ftpRun(scenario('starttls'), basicFtpClient, 'passive', targets, 'mock-ftp').refuse()).toBe('FTPS through the proxy is not supported yet');
-    expect(ftpsCannotRun(scenario('implicit-verify'))).toBe('FTPS through the proxy is not supported yet');
-    expect(ftpsCannotRun(scenario('none'))).toBeUndefined();
-    expect(ftpsCannotRun(scenario(undefined))).toBeUndefined();
+  it('runs through the TLS-terminating proxy: the upload is delivered and verified', async () => {
+    const result = await runScenario({ scenario: scenario('starttls-verify'), client: basicFtpClient, mode: 'passive' }, builtinTargets());
+    expect(result).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered' }, sink: { copies: 1, intact: true } });
   });
 
-  it('starts the mock with FTPS (AUTH TLS answered 234) and hands its CA; a real server is n/a', async () => {
+  it('starts the mock with FTPS (AUTH TLS answered 234) and hands its CA; a real server that cannot refuse PROT P is n/a', async () => {
     const targets = builtinTargets();
     const started = await targets.startFtp('mock-ftp', scenario('starttls'), {});
     if ('na' in started) throw new Error(started.na);
@@ -83,8 +80,7 @@ describe('an FTP scenario with tls in a run', () => {
     } finally {
       await started.target.close();
     }
-    expect(await targets.startFtp('vsftpd', scenario('starttls'), {})).toEqual({
-      na: expect.stringMatching(/^vsftpd (is not set up for FTPS, which this scenario needs|not found)/),
-    });
+    const refusing = { ...scenario('starttls'), server: { protP: 'refuse' as const } };
+    expect(await targets.startFtp('vsftpd', refusing, {})).toEqual({ na: expect.stringMatching(/^vsftpd (cannot be told to refuse PROT P|not found)/) });
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Implicit TLS (RFC 8314 §3.3) in the engine: the mock is started speaking TLS from the first octet
- * when the scenario's client does, a real server's launcher (STARTTLS only) is `n/a`, and a client
+ * when the scenario's client does, a real server on its implicit listener (Postfix's wrappermode), and a client
  * that cannot be told to use TLS is `n/a` with the right words.
  */
 import { describe, expect, it } from 'vitest';
@@ -55,9 +55,9 @@ describe('implicit TLS in the engine', () => {
     expect(result).toMatchObject({ verdict: 'conformant', outcome: { kind: 'closed', bytesSent: 0 }, sink: { copies: 0 } });
   });
 
-  it('a real server (its launcher sets up STARTTLS only) is n/a for implicit TLS', async () => {
-    const started = await targets.startSmtp('postfix', base);
-    expect(started).toEqual({ na: 'postfix is not set up for implicit TLS (port 465 style), which this scenario needs' });
+  it('a real server runs on its implicit listener (Postfix wrappermode): an implicit client delivers through the proxy', async () => {
+    const result = await runScenario({ scenario: { ...base, id: 'test/implicit/postfix' }, client: nodemailerPlain, server: 'postfix' }, targets);
+    expect(result).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered' }, sink: { copies: 1, intact: true } });
   });
 
   it('a client that cannot be told to use TLS is n/a, in the words of the TLS the scenario needs', () => {

@@ -1,0 +1,121 @@
+/**
+ * FTPS through the proxy (RFC 4217): one FtpsSession per control connection. The proxy terminates TLS
+ * on the control connection (at the 234 to AUTH TLS, or from the first octet when implicit) and on every
+ * data connection opened under PROT P, so the tracker reads the conversation, rewrites PASV and PORT,
+ * and data faults cut the plaintext:
+ *
+ *   control   FTP client ══TLS (proxy as server, this session's context)══ proxy ══TLS (proxy as client)══ FTP server
+ *   data      FTP client ══TLS (same context: may resume)════════════════ proxy ══TLS (resumes iff the client did)══ FTP server
+ *
+ * The FTP client is the TLS client on a data connection whichever side connected (RFC 4217 §7), so the
+ * proxy is the TLS server toward it and the TLS client toward the FTP server in both modes. A data
+ * connection's handshake with the FTP client comes first: whether the client resumed the control
+ * connection's TLS session decides whether the proxy resumes its own toward the server. A server that
+ * requires reuse (vsftpd's require_ssl_reuse) then refuses through the proxy exactly the clients it
+ * refuses without it. The context toward clients is one per control session, so only that session's
+ * tickets resume.
+ */
+import type { Socket } from 'node:net';
+import tls, { type SecureContext, TLSSocket } from 'node:tls';
+import { resetSocket } from './sockets.js';
+import { type OnSecured, type ProxyTls, type TlsLegs, clientContext, secureLegs } from './tls-legs.js';
+
+/** A protected data connection, both legs secured. */
+export interface SecuredData {
+  /** The proxy as TLS server, toward the FTP client's end. */
+  readonly client: TLSSocket;
+  /** The proxy as TLS client, toward the FTP server's end. */
+  readonly server: TLSSocket;
+  /** The FTP client resumed the control connection's TLS session. */
+  readonly clientResumed: boolean;
+  /** The FTP server took the proxy's resumption of its control session (false when none was offered). */
+  readonly serverResumed: boolean;
+}
+
+/** The FTPS of one control session: its TLS context toward the client, and its session toward the server. */
+export class FtpsSession {
+  readonly #options: ProxyTls;
+  readonly #context: SecureContext;
+  /** The latest TLS session (or TLS 1.3 ticket) of the proxy's control leg toward the server. */
+  #upstream: Buffer | undefined;
+
+  constructor(options: ProxyTls) {
+    this.#options = options;
+    this.#context = clientContext(options);
+  }
+
+  /** Secures the control connection's two legs (see Session's `tls.secure`), keeping the server leg's session for data connections. */
+  secure(client: Socket, server: Socket, secured: OnSecured): TlsLegs {
+    const legs = secureLegs(client, server, this.#options, this.#context, secured);
+    legs.server.on('session', (session: Buffer) => {
+      this.#upstream = session;
+    });
+    return legs;
+  }
+
+  /**
+   * Secures a data connection: the handshake with the FTP client's end, then the one with the FTP
+   * server's end, resuming the control session toward the server when the client resumed its own.
+   * Resolves undefined when a handshake failed: the other end is then ended as the failing peer ended
+   * its own (an RST as an RST, else a FIN), and `note` says why.
+   */
+  async secureData(clientEnd: Socket, serverEnd: Socket, note: (text: string) => void): Promise<SecuredData | undefined> {
+    const toClient = new TLSSocket(clientEnd, { isServer: true, secureContext: this.#context });
+    this.#logKeys(toClient);
+    const client = await handshake(toClient, 'secure');
+    if (client !== true) {
+      note(`TLS handshake with the client failed (${client}): ${endLike(client, serverEnd)} to server`);
+      toClient.destroy();
+      return undefined;
+    }
+    const clientResumed = toClient.isSessionReused();
+    const session = clientResumed ? this.#upstream : undefined;
+    const toServer = tls.connect({
+      socket: serverEnd,
+      rejectUnauthorized: false,
+      ...(this.#options.servername ? { servername: this.#options.servername } : {}),
+      ...(session ? { session } : {}),
+    });
+    this.#logKeys(toServer);
+    const server = await handshake(toServer, 'secureConnect');
+    if (server !== true) {
+      note(`TLS handshake with the server failed (${server}): ${endLike(server, clientEnd, toClient)} to client`);
+      toServer.destroy();
+      return undefined;
+    }
+    return { client: toClient, server: toServer, clientResumed, serverResumed: toServer.isSessionReused() };
+  }
+
+  #logKeys(socket: TLSSocket): void {
+    const keylog = this.#options.keylog;
+    if (keylog) socket.on('keylog', (line: Buffer) => keylog(line));
+  }
+}
+
+/** Resolves true once the handshake is done (`event`), else the error code (or `closed`) that ended it. */
+function handshake(socket: TLSSocket, event: 'secure' | 'secureConnect'): Promise<true | string> {
+  return new Promise((resolve) => {
+    const fail = (error?: NodeJS.ErrnoException): void => {
+      socket.off(event, done);
+      resolve(error?.code ?? error?.message ?? 'closed');
+    };
+    const done = (): void => {
+      socket.off('error', fail).off('close', closedEarly);
+      socket.on('error', () => undefined);
+      resolve(true);
+    };
+    const closedEarly = (): void => fail();
+    socket.once(event, done).once('error', fail).once('close', closedEarly);
+  });
+}
+
+/** Ends `socket` (the other end of a data connection whose handshake failed) as the failure came: an RST for an RST, else a FIN. */
+function endLike(failure: string, socket: Socket, over?: TLSSocket): 'RST' | 'FIN' {
+  if (failure === 'ECONNRESET') {
+    resetSocket(socket, over);
+    return 'RST';
+  }
+  if (over) over.destroy();
+  else socket.end();
+  return 'FIN';
+}
