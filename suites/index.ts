@@ -2,6 +2,7 @@
 import { limits as ftpLimits } from './ftp/limits.js';
 import { modes as ftpModes } from './ftp/modes.js';
 import { resets as ftpResets } from './ftp/resets.js';
+import { tls as ftpTls } from './ftp/tls.js';
 import { uploads as ftpUploads } from './ftp/uploads.js';
 import { framing } from './smtp/framing.js';
 import { large } from './smtp/large.js';
@@ -22,7 +23,7 @@ export interface SuiteOptions {
 
 /** Every built-in suite, sized by `options`. */
 export function builtinSuites(options: SuiteOptions = {}): readonly Suite[] {
-  return [resets, timeouts, large, framing, tls, limits, restart, ftpResets, ftpModes, ftpUploads(options.ftpUploadMib), ftpLimits];
+  return [resets, timeouts, large, framing, tls, limits, restart, ftpResets, ftpModes, ftpUploads(options.ftpUploadMib), ftpLimits, ftpTls];
 }
 
 /** Every built-in suite with its default sizes. */

@@ -208,9 +208,10 @@ async function startFtpTarget(
     const preload = Object.fromEntries(Object.entries(files).map(([file, data]) => [remotePath(MOCK_FTP_LOGIN, file), data]));
     // The knobs carry the FTP mock's own option names.
     // FTPS as the client expects it: AUTH TLS (RFC 4217) for the starttls modes, from the first octet for the implicit ones.
-    const start = tlsStart(scenario.tls ?? 'none');
+    const start = knobs.ftps === 'off' ? 'none' : tlsStart(scenario.tls ?? 'none');
     const tls = start === 'none' ? 'off' : start === 'starttls' ? 'explicit' : 'implicit';
-    const options: FtpServerOptions = { users: { [MOCK_FTP_LOGIN.user]: MOCK_FTP_LOGIN.password }, anonymous: 'off', ...knobs, tls, files: preload, host };
+    const { ftps: _mockTls, ...mockKnobs } = knobs;
+    const options: FtpServerOptions = { users: { [MOCK_FTP_LOGIN.user]: MOCK_FTP_LOGIN.password }, anonymous: 'off', ...mockKnobs, tls, files: preload, host };
     const server = await startFtpServer(options);
     return {
       target: {
@@ -221,7 +222,7 @@ async function startFtpTarget(
       },
     };
   }
-  const { greetingDelayMs: _proxyDoesIt, ...rest } = knobs;
+  const { greetingDelayMs: _proxyDoesIt, ftps: _own, ...rest } = knobs;
   if (rest.protP === 'refuse') return { na: `${name} cannot be told to refuse PROT P (the mock can)` };
   const options: RealServerOptions = {
     ...(host !== '127.0.0.1' ? { host } : {}),
@@ -258,9 +259,9 @@ async function startFtpTarget(
  * #7), so it speaks TLS 1.2 to the proxy.
  */
 function realFtps(server: string, scenario: FtpScenario): RealServerOptions {
-  const start = tlsStart(scenario.tls ?? 'none');
+  const { requireTlsReuse, requireTls, ftps } = scenario.server ?? {};
+  const start = ftps === 'off' ? 'none' : tlsStart(scenario.tls ?? 'none');
   if (start === 'none') return {};
-  const { requireTlsReuse, requireTls } = scenario.server ?? {};
   return {
     tls: true,
     ...(start === 'implicit' ? { tlsImplicit: true } : {}),

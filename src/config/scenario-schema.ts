@@ -69,6 +69,7 @@ const ftpScenario = strict({
     requireTlsReuse: z.boolean().optional(),
     protP: z.enum(['accept', 'refuse']).optional(),
     requireTls: z.boolean().optional(),
+    ftps: z.enum(['on', 'off']).optional(),
   }).optional(),
   tls: z.enum(['none', 'starttls', 'starttls-verify', 'implicit', 'implicit-verify']).optional(),
   ftp: strict({

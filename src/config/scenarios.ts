@@ -99,6 +99,7 @@ function scenarioOf(suite: string, protocol: Protocol, s: FileScenario): Scenari
       ...(f.server.requireTlsReuse !== undefined ? { requireTlsReuse: f.server.requireTlsReuse } : {}),
       ...(f.server.protP ? { protP: f.server.protP } : {}),
       ...(f.server.requireTls !== undefined ? { requireTls: f.server.requireTls } : {}),
+      ...(f.server.ftps ? { ftps: f.server.ftps } : {}),
     };
     const { direction = 'upload', ...transfer } = f.ftp ?? {};
     const scenario: FtpScenario = {

@@ -104,6 +104,11 @@ export interface FtpServerKnobs extends ServerKnobs {
   readonly protP?: 'accept' | 'refuse';
   /** FTPS: USER and PASS before AUTH TLS get 534 (RFC 2228). */
   readonly requireTls?: boolean;
+  /**
+   * `off`: the server offers no FTPS whatever the client expects (the mock answers AUTH with 502, a real
+   * server runs without TLS): what a client that requires TLS does then; default `on` when the scenario has `tls`.
+   */
+  readonly ftps?: 'on' | 'off';
 }
 
 /** What an FTP scenario moves: one file of `messageBytes` octets. */

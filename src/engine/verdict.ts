@@ -188,6 +188,7 @@ function judgeTransfers({ expect, unfired, outcome, transferred, download, ftp, 
         : 'the server holds the whole file intact';
     return { verdict: 'conformant', reason: `${fine}recovered on its own: ${how}, and ${whole}${retries}; ${expect.rule}` };
   }
-  if (outcome.kind === 'delivered') return deviates(`${fine}reported success although the transfer was cut (${outcome.phase})${retries}; ${expect.rule}`);
+  if (outcome.kind === 'delivered')
+    return deviates(`${fine}reported success where it had to stop and report a failure (${outcome.phase})${retries}; ${expect.rule}`);
   return { verdict: 'conformant', reason: `${fine}reported the failure (${saw})${retries}; ${expect.rule}` };
 }

@@ -85,6 +85,8 @@ export class FtpTracker {
   /** The code of the multi-line reply in progress, if one is open. */
   #open: number | undefined;
   #replyLines: string[] = [];
+  /** The client sent AUTH TLS and the proxy terminates TLS: its octets are the handshake until `restart` (or a refusal). */
+  #asked = false;
 
   constructor(options: FtpTrackerOptions = {}) {
     this.#terminatesTls = options.terminatesTls ?? false;
@@ -96,6 +98,7 @@ export class FtpTracker {
    */
   restart(): void {
     this.#up = new LineBuffer();
+    this.#asked = false;
   }
 
   /** Octets of an unfinished client command line (0 once the control connection is TLS). */
@@ -121,10 +124,18 @@ export class FtpTracker {
 
   #feedUp(chunk: Buffer): FtpMark[] {
     const marks: FtpMark[] = [];
+    if (this.#asked) return marks;
     for (const { text, end, bare } of this.#up.lines(chunk)) {
       const verb = ftpCommandVerb(text);
       this.#down.await(verb);
-      marks.push({ kind: 'command', end, verb, line: text, secret: SECRET.has(verb), ...(bare ? { bareLf: true } : {}) });
+      const mark: FtpMark = { kind: 'command', end, verb, line: text, secret: SECRET.has(verb), ...(bare ? { bareLf: true } : {}) };
+      marks.push(mark);
+      // What follows AUTH TLS is the client's TLS handshake (or nothing, until a refusal): no lines.
+      if (this.#terminatesTls && asksFtpTls(mark)) {
+        this.#asked = true;
+        this.#up = new LineBuffer();
+        break;
+      }
     }
     return marks;
   }
@@ -157,6 +168,8 @@ export class FtpTracker {
     this.#open = undefined;
     // RFC 4217 §4: after 234 to AUTH TLS the control connection is a TLS handshake.
     if (to === 'AUTH' && code === 234 && !this.#terminatesTls) this.#mode = 'opaque';
+    // AUTH refused: the session goes on in clear text (RFC 4217 §4).
+    if (to === 'AUTH' && code !== 234 && !preliminary) this.#asked = false;
     return { kind: 'reply', end, to, code, lines, preliminary };
   }
 }

@@ -79,6 +79,8 @@ export class DataLink implements Link {
   #clientRst: Promise<void> | undefined;
   /** The TCP sockets, under the TLS ones on a protected connection (PROT P): an RST goes out on them. */
   readonly #raw: Record<Toward, Socket>;
+  /** TLS on both ends (PROT P): see #resetBeforeReply. */
+  readonly #protected: boolean;
 
   /** `raw`: the TCP sockets under `client` and `server` when those are TLS sockets (./ftps.ts). */
   constructor(index: number, client: Socket, server: Socket, hooks: DataHooks, raw?: Record<Toward, Socket>) {
@@ -99,6 +101,7 @@ export class DataLink implements Link {
       server: new RelayDirection(client, server, owner('server'), freer),
     };
     this.#raw = raw ?? { client, server };
+    this.#protected = raw !== undefined;
     const all = raw ? [client, server, raw.client, raw.server] : [client, server];
     this.done = Promise.all(all.map(closed)).then(() => {
       this.#state.closed();
@@ -202,6 +205,7 @@ export class DataLink implements Link {
       if (this.#state.ended) return;
       this.#state.end(false);
       const other = this.#socket(to);
+      if (reset && !other.destroyed && to === 'client' && this.#protected) return this.#resetBeforeReply();
       if (reset && !other.destroyed) {
         if (to === 'client') this.#state.toClient('rst');
         this.#reset(to);
@@ -294,6 +298,22 @@ export class DataLink implements Link {
 
   #socket(toward: Toward): Socket {
     return this.#relays[toward].outlet.target;
+  }
+
+  /**
+   * A protected data connection the server reset (a server refusing the transfer after the handshake,
+   * vsftpd's 522 when the session was not resumed, closes it with the client's octets unread): the
+   * client gets the RST once the server's reply to the transfer has reached the proxy (within
+   * READ_GRACE_MS), and that reply right behind it (FtpData.edit), as for a fault's cut. Relayed as they
+   * came, the two would race, and the client's report with them.
+   */
+  #resetBeforeReply(): void {
+    const sent = bounded(this.#hooks.answered(), READ_GRACE_MS).then(() => {
+      this.#note('--', 'RST to client');
+      this.#state.toClient('rst');
+      this.#reset('client');
+    });
+    this.#clientRst = sent.then(() => void (this.#clientRst = undefined));
   }
 
   /** An RST to `toward`, on its TCP socket (a TLS socket has none of its own to send). */

@@ -10,7 +10,8 @@ import type { FtpPhase } from '../protocol/ftp.js';
 import type { WatchData } from './capture.js';
 import type { DataArming } from './data-arming.js';
 import { DataLink } from './data-link.js';
-import type { FtpsSession } from './ftps.js';
+import type { FtpsSession, HandshakeFailure } from './ftps.js';
+import { bounded } from '../util/bounded.js';
 import { closed, onwardSource, resetSocket } from './sockets.js';
 import type { ClientSaw } from './teardown.js';
 import type { Transcript } from './transcript.js';
@@ -29,6 +30,9 @@ export interface DataLinksOptions {
   readonly protect?: (() => FtpsSession | undefined) | undefined;
 }
 
+/** The longest an RST to a client whose data handshake failed waits for the server's reply to the transfer. */
+const HANDSHAKE_RST_GRACE_MS = 500;
+
 /** Every data connection of one control session. */
 export class DataLinks {
   readonly #o: DataLinksOptions;
@@ -40,6 +44,10 @@ export class DataLinks {
   #tls: { readonly clientResumed: boolean; readonly serverResumed: boolean } | undefined;
   /** Protected data connections whose TLS handshakes are under way: not yet links, ended with them. */
   readonly #securing = new Set<{ readonly client: Socket; readonly server: Socket }>();
+  /** RSTs on their way to clients whose data connection's handshake failed (see #handshakeFailed). */
+  readonly #handshakeRsts = new Set<Promise<void>>();
+  /** What the client of the last failed handshake was shown; a later relayed connection clears it. */
+  #clientSaw: ClientSaw | undefined;
   /** Frees relayed chunks once written (a 1 GiB upload's chunks kept the proxy's RSS 30-40 MiB up); not with a capture, which holds them. */
   #freer: BufferFreer | undefined;
 
@@ -49,7 +57,7 @@ export class DataLinks {
 
   /** Resolves once every RST on its way to the FTP client's end of a data connection has gone; undefined when none is. */
   clientRsts(): Promise<void> | undefined {
-    const pending = [...this.#links].flatMap((link) => link.clientRst ?? []);
+    const pending = [...[...this.#links].flatMap((link) => link.clientRst ?? []), ...this.#handshakeRsts];
     return pending.length ? Promise.all(pending).then(() => undefined) : undefined;
   }
 
@@ -65,7 +73,7 @@ export class DataLinks {
 
   /** How the proxy ended the FTP client's end of the last data connection; null if it did not. */
   get clientSaw(): ClientSaw | null {
-    return this.#last?.clientSaw ?? null;
+    return this.#clientSaw ?? this.#last?.clientSaw ?? null;
   }
 
   /** Connects an accepted data socket on to `target` and relays between the two; `active`: `accepted` is the server's end. */
@@ -93,27 +101,44 @@ export class DataLinks {
       if (!ftps) return this.#relay(index, client, server);
       const pair = { client, server };
       this.#securing.add(pair);
-      void ftps
-        .secureData(client, server, (text) => transcript.add('--', `data ${index}: ${text}`))
-        .then((secured) => {
-          this.#securing.delete(pair);
-          if (!secured) return;
-          const { clientResumed, serverResumed } = secured;
-          const version = secured.client.getProtocol() ?? 'TLS';
-          const toServer = clientResumed ? (serverResumed ? 'resumed' : 'offered its session, the server started a new one') : 'new session, as the client';
-          transcript.add(
-            '--',
-            `data ${index}: TLS (${version}), client ${clientResumed ? 'resumed' : 'did not resume'} the control session; toward the server: ${toServer}`,
-          );
-          this.#tls = { clientResumed, serverResumed };
-          this.#relay(index, secured.client, secured.server, { client, server });
-        });
+      void ftps.secureData(client, server).then((secured) => {
+        this.#securing.delete(pair);
+        if ('failed' in secured) return this.#handshakeFailed(index, secured, client);
+        const { clientResumed, serverResumed } = secured;
+        const version = secured.client.getProtocol() ?? 'TLS';
+        const toServer = clientResumed ? (serverResumed ? 'resumed' : 'offered its session, the server started a new one') : 'new session, as the client';
+        transcript.add(
+          '--',
+          `data ${index}: TLS (${version}), client ${clientResumed ? 'resumed' : 'did not resume'} the control session; toward the server: ${toServer}`,
+        );
+        this.#tls = { clientResumed, serverResumed };
+        this.#relay(index, secured.client, secured.server, { client, server });
+      });
     });
   }
 
   /** Whether the FTP client resumed the control session on the last protected data connection, and the server the proxy's. */
   get tls(): { readonly clientResumed: boolean; readonly serverResumed: boolean } | undefined {
     return this.#tls;
+  }
+
+  /**
+   * A protected data connection whose TLS handshake failed (a client sending clear text under PROT P, a
+   * server refusing): the server's end was ended (a FIN); the client's gets an RST once the server's
+   * reply to the transfer has reached the proxy (within a grace), the reply right behind it, as for a
+   * fault's cut (see DataLink): relayed as they came, the two would race.
+   */
+  #handshakeFailed(index: number, failure: HandshakeFailure, clientEnd: Socket): void {
+    const { transcript } = this.#o;
+    const who = failure.failed === 'client' ? 'the client' : 'the server';
+    transcript.add('--', `data ${index}: TLS handshake with ${who} failed (${failure.error})${failure.failed === 'client' ? ': FIN to server' : ''}`);
+    this.#clientSaw = 'rst';
+    const sent = bounded(this.#o.answered(), HANDSHAKE_RST_GRACE_MS).then(() => {
+      transcript.add('--', `data ${index}: RST to client`);
+      resetSocket(clientEnd, failure.tls);
+    });
+    this.#handshakeRsts.add(sent);
+    void sent.then(() => this.#handshakeRsts.delete(sent));
   }
 
   /** Relays a connected data connection (`raw`: the TCP sockets under TLS ones) as a DataLink. */
@@ -139,6 +164,7 @@ export class DataLinks {
     );
     this.#links.add(link);
     this.#last = link;
+    this.#clientSaw = undefined;
     view.dataOpened();
     void link.done.then(() => view.dataClosed());
     if (this.#stopped) return link.abort();
@@ -173,6 +199,6 @@ export class DataLinks {
   /** Resolves when every data connection has closed. */
   async settled(): Promise<void> {
     const securing = [...this.#securing].flatMap((p) => [closed(p.client), closed(p.server)]);
-    await Promise.all([...[...this.#links].map((l) => l.done), ...securing]);
+    await Promise.all([...[...this.#links].map((l) => l.done), ...securing, ...this.#handshakeRsts]);
   }
 }

@@ -19,7 +19,7 @@ import type { Fault } from '../faults/types.js';
 import { scopeOf } from '../faults/registry.js';
 import type { Direction, Mark } from '../protocol/conversation.js';
 import { format227, format229, formatEprt, formatPort, parse227, parse229, parseEprt, parsePort } from '../protocol/ftp-address.js';
-import { FtpPhase, FtpTracker, asksFtpTls, grantsFtpTls, type FtpMark } from '../protocol/ftp.js';
+import { FtpPhase, FtpTracker, TRANSFER_VERBS, asksFtpTls, grantsFtpTls, type FtpMark } from '../protocol/ftp.js';
 import { restoreSynch } from '../protocol/telnet.js';
 import { DataAddresses, type DataMode } from './data-addresses.js';
 import type { ArmingChange } from './armory.js';
@@ -96,6 +96,8 @@ export class FtpData implements Dialect {
   readonly #arming: DataArming;
   /** Data connections waiting for the server's final reply to the transfer. */
   #answerWaiters: (() => void)[] = [];
+  /** The server's final reply to the current transfer has reached the proxy (until the next transfer command). */
+  #answered = false;
 
   constructor(options: FtpDataOptions) {
     const ftps = options.tls;
@@ -115,7 +117,7 @@ export class FtpData implements Dialect {
     const listenerFault = (fault: Fault): void => options.listenerFault?.(fault);
     const arming = new DataArming({ faults: options.faults, fire: (f) => options.fire(f), transcript, control, listenerFault });
     this.#arming = arming;
-    const answered = (): Promise<void> => new Promise((resolve) => this.#answerWaiters.push(resolve));
+    const answered = (): Promise<void> => (this.#answered ? Promise.resolve() : new Promise((resolve) => this.#answerWaiters.push(resolve)));
     const protect = ftps && (() => ((this.view.protection ?? (ftps.implicit ? 'private' : 'clear')) === 'private' ? ftps.session : undefined));
     this.#links = new DataLinks({ transcript, view: this.view, arming, answered, watch: options.watch, protect });
     this.#addresses = new DataAddresses({
@@ -151,8 +153,10 @@ export class FtpData implements Dialect {
    */
   edit(direction: Direction, mark: Mark): Promise<Buffer | null> | null {
     if (direction === 'down' && mark.kind === 'reply' && mark.code >= 200 && mark.to === this.view.lastTransfer) {
+      this.#answered = true;
       for (const wake of this.#answerWaiters.splice(0)) wake();
     }
+    if (direction === 'up' && mark.kind === 'command' && TRANSFER_VERBS.has(mark.verb)) this.#answered = false;
     const rewrite = this.#rewrite(direction, mark);
     // A server reply (the 426 of a transfer a data fault cut) waits for the data RST to reach the client
     // first, so the client meets the cut before the reply about it, whichever it reads first.

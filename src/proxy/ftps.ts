@@ -17,7 +17,6 @@
  */
 import type { Socket } from 'node:net';
 import tls, { type SecureContext, TLSSocket } from 'node:tls';
-import { resetSocket } from './sockets.js';
 import { type OnSecured, type ProxyTls, type TlsLegs, clientContext, secureLegs } from './tls-legs.js';
 
 /** A protected data connection, both legs secured. */
@@ -30,6 +29,14 @@ export interface SecuredData {
   readonly clientResumed: boolean;
   /** The FTP server took the proxy's resumption of its control session (false when none was offered). */
   readonly serverResumed: boolean;
+}
+
+/** A data connection's handshake that failed: on which end, why, and the TLS socket over the client's end. */
+export interface HandshakeFailure {
+  readonly failed: 'client' | 'server';
+  /** The error code that ended it, or `closed`. */
+  readonly error: string;
+  readonly tls: TLSSocket;
 }
 
 /** The FTPS of one control session: its TLS context toward the client, and its session toward the server. */
@@ -56,17 +63,17 @@ export class FtpsSession {
   /**
    * Secures a data connection: the handshake with the FTP client's end, then the one with the FTP
    * server's end, resuming the control session toward the server when the client resumed its own.
-   * Resolves undefined when a handshake failed: the other end is then ended as the failing peer ended
-   * its own (an RST as an RST, else a FIN), and `note` says why.
+   * When a handshake fails, the server's end is ended (a FIN, so it answers the transfer) and the
+   * failure returned: the caller ends the client's end (see DataLinks).
    */
-  async secureData(clientEnd: Socket, serverEnd: Socket, note: (text: string) => void): Promise<SecuredData | undefined> {
+  async secureData(clientEnd: Socket, serverEnd: Socket): Promise<SecuredData | HandshakeFailure> {
     const toClient = new TLSSocket(clientEnd, { isServer: true, secureContext: this.#context });
     this.#logKeys(toClient);
     const client = await handshake(toClient, 'secure');
     if (client !== true) {
-      note(`TLS handshake with the client failed (${client}): ${endLike(client, serverEnd)} to server`);
-      toClient.destroy();
-      return undefined;
+      serverEnd.end();
+      // A client that sent no TLS (clear text on a protected connection) gets an RST rather than an alert.
+      return { failed: 'client', error: client, tls: toClient };
     }
     const clientResumed = toClient.isSessionReused();
     const session = clientResumed ? this.#upstream : undefined;
@@ -79,9 +86,8 @@ export class FtpsSession {
     this.#logKeys(toServer);
     const server = await handshake(toServer, 'secureConnect');
     if (server !== true) {
-      note(`TLS handshake with the server failed (${server}): ${endLike(server, clientEnd, toClient)} to client`);
       toServer.destroy();
-      return undefined;
+      return { failed: 'server', error: server, tls: toClient };
     }
     return { client: toClient, server: toServer, clientResumed, serverResumed: toServer.isSessionReused() };
   }
@@ -107,15 +113,4 @@ function handshake(socket: TLSSocket, event: 'secure' | 'secureConnect'): Promis
     const closedEarly = (): void => fail();
     socket.once(event, done).once('error', fail).once('close', closedEarly);
   });
-}
-
-/** Ends `socket` (the other end of a data connection whose handshake failed) as the failure came: an RST for an RST, else a FIN. */
-function endLike(failure: string, socket: Socket, over?: TLSSocket): 'RST' | 'FIN' {
-  if (failure === 'ECONNRESET') {
-    resetSocket(socket, over);
-    return 'RST';
-  }
-  if (over) over.destroy();
-  else socket.end();
-  return 'FIN';
 }

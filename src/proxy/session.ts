@@ -392,6 +392,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
       if (relay.offerEdit(p)) return false;
       const mark = p.marks[p.next]!;
       let kept = false;
+      /** The proxy answered this line in the server's place (or kept the server's reply from the client). */
+      let swallowed = false;
       for (const cut of this.#arming.dueAt(dir, mark, p.lineStart)) {
         relay.forward(p.data.subarray(p.pos, cut.forwardTo));
         p.pos = cut.forwardTo;
@@ -403,6 +405,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
         if (cut.swallowTo !== undefined && this.#swallow) {
           p.pos = cut.swallowTo;
           kept = dir === 'up';
+          swallowed = true;
           if (dir === 'up') this.tracker.forget(stepOf(mark));
           else p.shown = p.next + 1; // the server's reply never reaches the client
         }
@@ -423,7 +426,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
         this.#order.runDue();
         if (!this.#state.open) return false;
       }
-      if (this.#tls?.mode === 'starttls' && this.#legs === undefined && this.#startTls(dir, p, mark)) return dir === 'up';
+      // A STARTTLS (AUTH TLS) the proxy refused in the server's place starts nothing: the client goes on in clear text.
+      if (this.#tls?.mode === 'starttls' && this.#legs === undefined && !swallowed && this.#startTls(dir, p, mark)) return dir === 'up';
     }
     return true;
   }

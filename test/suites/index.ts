@@ -3,6 +3,7 @@ import { expectFraming } from './framing.expect.js';
 import { expectFtpLimits } from './ftp-limits.expect.js';
 import { expectFtpModes } from './ftp-modes.expect.js';
 import { expectFtpResets } from './ftp-resets.expect.js';
+import { expectFtpTls } from './ftp-tls.expect.js';
 import { expectFtpUploads } from './ftp-uploads.expect.js';
 import { expectLarge } from './large.expect.js';
 import { expectLimits } from './limits.expect.js';
@@ -24,4 +25,5 @@ export const EXPECTATIONS: Readonly<Record<string, Expectations>> = {
   'ftp/modes': expectFtpModes,
   'ftp/uploads': expectFtpUploads,
   'ftp/limits': expectFtpLimits,
+  'ftp/tls': expectFtpTls,
 };
