@@ -9,7 +9,9 @@
  * Modes: passive is curl's default (EPSV, then PASV if EPSV fails; since 7.74 curl ignores the address in
  * a 227 and connects to the control connection's host). Active is `--ftp-port -` with curl's default
  * EPRT, then PORT if EPRT fails: no `--disable-eprt`, so a server or fault that refuses EPRT meets the
- * fallback a real user of curl meets.
+ * fallback a real user of curl meets. Over IPv6 there is no fallback and curl 7.88 does not say so: after
+ * `disabling EPRT usage` it skips PORT (IPv4 only), sends nothing, and waits for a reply to a command it
+ * never sent until its server-response timeout (120 s, no CLI option): `hung` at the runner's deadline.
  *
  * Timeouts: `--connect-timeout` for the control (and passive data) connect, `--speed-limit 1
  * --speed-time` for a stalled transfer. curl has no per-read timeout and the CLI does not expose

@@ -9,6 +9,12 @@
  * A `dataport` fault changes what is said instead: 127.0.0.2 (a loopback address where nothing
  * listens; ::ffff:127.0.0.2 toward an IPv6 end), a port where nothing listens, or one that drops SYNs
  * (./blackhole.ts), on the listener's own address (::1 over IPv6). Listeners take one connection each.
+ *
+ * A blackholed port takes a worker thread and its filled queue to open (hundreds of ms, seconds under
+ * load), and the reply or command that names it is held until it is open: the client's timer for that
+ * reply would run meanwhile and could beat its data connect timer (basic-ftp: a control timeout at EPSV
+ * instead of the data connect's timeout). So a session with a blackholed dataport armed opens it as it
+ * starts, while the client logs in, and every data address of the session names that one port.
  */
 import net, { isIPv4, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { HostPort } from '../protocol/ftp-address.js';
@@ -48,18 +54,24 @@ export interface DataAddressesOptions {
   readonly arming: DataArming;
   /** A data connection reached a listener: relay it on to `target`. */
   readonly accept: (socket: Socket, target: HostPort, mode: DataMode) => void;
+  /** Opens a SYN-dropping port on a host; default openBlackhole (./blackhole.ts). */
+  readonly openBlackhole?: (host: string) => Promise<Blackhole>;
 }
 
 /** The data addresses of one control session, and the listeners behind them. */
 export class DataAddresses {
   readonly #o: DataAddressesOptions;
   readonly #listeners = new Set<Server>();
-  readonly #blackholes = new Set<Blackhole>();
+  /** The session's blackholed port per host, opened (or opening) once and named by every address. */
+  readonly #blackholes = new Map<string, Promise<Blackhole>>();
   #mode: DataMode | undefined;
   #stopped = false;
 
   constructor(options: DataAddressesOptions) {
     this.#o = options;
+    if (!options.arming.pending('blackholed')) return;
+    // Passive addresses are on `host`, active ones on `serverFacingHost`: the same host but in odd setups.
+    for (const host of new Set([options.host, options.serverFacingHost ?? options.host])) this.#openBlackhole(host);
   }
 
   /** The mode of the last data address asked for. */
@@ -101,12 +113,12 @@ export class DataAddresses {
   stop(): void {
     this.#stopped = true;
     for (const server of this.#listeners) server.close();
-    for (const blackhole of this.#blackholes) void blackhole.close();
+    for (const opening of this.#blackholes.values()) void closeBlackhole(opening);
   }
 
-  /** Resolves once every blackholed port is closed. */
+  /** Resolves once every blackholed port (one still opening too) is closed. */
   async settled(): Promise<void> {
-    await Promise.all([...this.#blackholes].map((b) => b.close()));
+    await Promise.all([...this.#blackholes.values()].map(closeBlackhole));
   }
 
   /** A listener for one data connection on `host`, one of the proxy's; resolves with its port. */
@@ -131,12 +143,21 @@ export class DataAddresses {
     return port;
   }
 
-  /** A port on `host` that drops SYNs (see ./blackhole.ts), kept until the session ends. */
+  /** The session's port on `host` that drops SYNs (see ./blackhole.ts), kept until the session ends. */
   async #blackhole(host: string): Promise<number> {
-    const blackhole = await openBlackhole(host);
-    this.#blackholes.add(blackhole);
-    if (this.#stopped) void blackhole.close();
-    return blackhole.port;
+    return (await this.#openBlackhole(host)).port;
+  }
+
+  /** The session's blackhole on `host`, opened on first ask; closed once open if the session has stopped. */
+  #openBlackhole(host: string): Promise<Blackhole> {
+    const known = this.#blackholes.get(host);
+    if (known) return known;
+    const opening = (this.#o.openBlackhole ?? openBlackhole)(host);
+    // Opened ahead of use: a failure is thrown where the port is asked for, not left unhandled here.
+    opening.catch(() => undefined);
+    this.#blackholes.set(host, opening);
+    if (this.#stopped) void closeBlackhole(opening);
+    return opening;
   }
 
   /** A port on `host` where nothing listens now. */
@@ -147,4 +168,12 @@ export class DataAddresses {
     await new Promise((resolve) => server.close(resolve));
     return port;
   }
+}
+
+/** Closes a blackhole once it is open; one that failed to open has nothing to close. */
+function closeBlackhole(opening: Promise<Blackhole>): Promise<void> {
+  return opening.then(
+    (blackhole) => blackhole.close(),
+    () => undefined,
+  );
 }

@@ -50,6 +50,14 @@ export class DataArming {
     return fault.how;
   }
 
+  /**
+   * Whether the data addresses will be misrouted `how`: the dataport fault in force, or one armed and
+   * not yet fired. Nothing fires: it lets the proxy prepare the port before the reply it goes in.
+   */
+  pending(how: DataPortFault['how']): boolean {
+    return this.#misroute === how || this.#arming.armed.some((f) => f.kind === 'dataport' && f.how === how);
+  }
+
   /** Arms or disarms a matching transfer's data-side faults (see ./armory.ts). */
   change(add: readonly Fault[], remove: readonly Fault[]): void {
     this.#arming.remove(remove);

@@ -5,6 +5,7 @@
  * (IPv4-mapped loopback, where nothing listens) for `wrong-address`, and a port on ::1 for the others.
  */
 import { describe, expect, it } from 'vitest';
+import { basicFtpClient } from '../../src/clients/basic-ftp.js';
 import { ftplibClient } from '../../src/clients/ftplib.js';
 import { builtinTargets } from '../../src/commands/targets.js';
 import { runScenarios } from '../../src/engine/run.js';
@@ -37,5 +38,20 @@ describe('dataport over IPv6', () => {
       expect(said(`${id}/ftplib/passive/ipv6`)).toEqual([expect.stringMatching(/server said ::1:\d+, client told ::1:\d+$/)]);
       expect(said(`${id}/ftplib/active/ipv6`)).toEqual([expect.stringMatching(/client said ::1:\d+, server told ::1:\d+$/)]);
     }
+  });
+
+  it('basic-ftp: its EPSV data connect times out and its PASV gets the 425 (reply@pasv, not a control timeout at EPSV)', async () => {
+    const scenarios = SUITES.flatMap((s) => s.scenarios).filter((s) => s.id === 'ftp/modes/data-port-blackholed');
+    const [result] = await runScenarios(scenarios, [basicFtpClient], { targets: builtinTargets(), families: [6] });
+    expect([result!.id, result!.outcome?.kind, result!.outcome?.code, result!.outcome?.phase, result!.verdict]).toEqual([
+      'ftp/modes/data-port-blackholed/basic-ftp/passive/ipv6',
+      'reply',
+      425,
+      'pasv',
+      'conformant',
+    ]);
+    // Not a control timeout while the 229 was held: the data connect's own timeout, then the fallback.
+    const lines = result!.transcript.filter((l) => / C {2}(EPSV|PASV)$| S {2}425 /.test(l)).map((l) => l.replace(/^.*#1 /, ''));
+    expect(lines).toEqual(['C  EPSV', 'C  PASV', 'S  425 PASV cannot name an IPv6 address: use EPSV']);
   });
 });
