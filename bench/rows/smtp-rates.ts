@@ -11,7 +11,10 @@
  * the large one): on a machine shared with other work the rates swing with its load and the CPU a
  * message costs swings much less, so that is the figure to compare two versions of wireprobe by.
  * Each round also drives the mock alone, no proxy in front (./smtp-mock-child.ts): `serve smtp` is
- * the proxy and the mock in one process, and that leg tells their shares of its cost apart.
+ * the proxy and the mock in one process, and that leg tells their shares of its cost apart. Two more
+ * legs give Node's floor (./smtp-floor-child.ts): a minimal Node sink alone, and behind a bare pipe
+ * relay in one process (the shape of `serve smtp`), so a row says how far wireprobe is from what any
+ * Node server or relay of that shape costs, apart from how far it is from smtp-sink.
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -55,43 +58,51 @@ async function round(server: Daemon, args: readonly string[], count: number): Pr
   return { rate: count / (ms / 1000), cpuUs: (used * 1e6) / count };
 }
 
-/** The mock SMTP server alone in a child process, no proxy in front. */
-async function mockAlone(): Promise<Daemon> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./smtp-mock-child.ts', import.meta.url))], {
+/** A bench child run through tsx (`script` next to this file, with `args`), once it prints the URL it listens on. */
+async function child(script: string, args: readonly string[] = []): Promise<Daemon> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  for await (const line of createInterface({ input: child.stdout! })) {
+  for await (const line of createInterface({ input: proc.stdout! })) {
     const url = /:(\d+)$/.exec(line);
-    if (url) return { pid: child.pid!, port: Number(url[1]), stop: async () => void (child.kill('SIGTERM'), await new Promise((r) => child.once('exit', r))) };
+    if (url) return { pid: proc.pid!, port: Number(url[1]), stop: async () => void (proc.kill('SIGTERM'), await new Promise((r) => proc.once('exit', r))) };
   }
-  throw new Error('mock SMTP child exited before it listened');
+  throw new Error(`${script} exited before it listened`);
 }
 
-/** `rounds` rounds of `measure`, each on `serve smtp`, the mock alone and smtp-sink in turn, after one to warm up. */
-async function legs(rounds: number, measure: (d: Daemon) => Promise<Round>): Promise<{ ours: Round[]; mock: Round[]; anchor: Round[] }> {
-  const ours: Round[] = [];
-  const mock: Round[] = [];
-  const anchor: Round[] = [];
+/** Each leg's rounds: `serve smtp`, the mock alone, Node's floor (a minimal sink; it behind a bare relay), smtp-sink. */
+interface Legs {
+  readonly ours: Round[];
+  readonly mock: Round[];
+  readonly floor: Round[];
+  readonly floorRelayed: Round[];
+  readonly anchor: Round[];
+}
+
+/** `rounds` rounds of `measure`, on each leg in turn (see Legs), after one round each to warm up. */
+async function legs(rounds: number, measure: (d: Daemon) => Promise<Round>): Promise<Legs> {
+  const out: Legs = { ours: [], mock: [], floor: [], floorRelayed: [], anchor: [] };
   const started: Daemon[] = [];
   try {
-    const wp = await serve('smtp', ['--size-limit', '2GiB']);
-    started.push(wp);
-    const alone = await mockAlone();
-    started.push(alone);
-    const sink = await smtpSink(await freePort());
-    started.push(sink);
+    const order: Array<[Round[], Daemon]> = [];
+    const start = async (rounds: Round[], daemon: Promise<Daemon>): Promise<void> => {
+      const d = await daemon;
+      started.push(d);
+      order.push([rounds, d]);
+    };
+    await start(out.ours, serve('smtp', ['--size-limit', '2GiB']));
+    await start(out.mock, child('./smtp-mock-child.ts'));
+    await start(out.floorRelayed, child('./smtp-floor-child.ts', ['--relay']));
+    await start(out.floor, child('./smtp-floor-child.ts'));
+    await start(out.anchor, freePort().then(smtpSink));
     // One round each first, not counted: a Node server's first thousand messages run in code not yet
     // optimised (measured: twice the CPU per message of the rounds after), which no long run pays.
-    for (const d of started) await measure(d);
-    for (let i = 0; i < rounds; i++) {
-      ours.push(await measure(wp));
-      mock.push(await measure(alone));
-      anchor.push(await measure(sink));
-    }
+    for (const [, d] of order) await measure(d);
+    for (let i = 0; i < rounds; i++) for (const [into, d] of order) into.push(await measure(d));
   } finally {
     await Promise.all(started.map((d) => d.stop()));
   }
-  return { ours, mock, anchor };
+  return out;
 }
 
 /** The three SMTP rate rows. */
@@ -127,7 +138,7 @@ export async function smtpRates(options: SmtpRateOptions): Promise<BenchRow[]> {
   }
   const out: BenchRow[] = [];
   for (const r of rows) {
-    const { ours, mock, anchor } = await legs(options.rounds, (d) => round(d, r.args, r.count));
+    const { ours, mock, floor, floorRelayed, anchor } = await legs(options.rounds, (d) => round(d, r.args, r.count));
     const ratio = pairRatios(
       ours.map((o) => o.rate),
       anchor.map((a) => a.rate),
@@ -136,7 +147,7 @@ export async function smtpRates(options: SmtpRateOptions): Promise<BenchRow[]> {
     const figure = (rs: readonly Round[]): string => `${spread(rs.map((x) => x.rate))} ${r.unit}, CPU ${spread(rs.map((x) => x.cpuUs))} µs/${r.per}`;
     out.push({
       what: r.what,
-      ours: `${figure(ours)}; the mock alone (no proxy) ${figure(mock)}`,
+      ours: `${figure(ours)}; the mock alone (no proxy) ${figure(mock)}; Node's floor: a minimal sink ${figure(floor)}, it behind a bare relay ${figure(floorRelayed)}`,
       anchor: `smtp-sink ${figure(anchor)}`,
       ratio,
       goal: `>= ${r.goal}x`,
