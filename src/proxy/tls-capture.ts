@@ -1,0 +1,69 @@
+/**
+ * TLS on a leg a capture watches (./capture.ts). Node's TLS over a `net.Socket` takes its handle and
+ * reads and writes it in C++, below the socket's 'data' and `_write`, where the capture looks: the
+ * records (ClientHello, application data, alerts, close_notify) would never be seen. So on a watched
+ * socket the TLS runs over a JS stream (`overSocket`) instead, which Node drives through its own
+ * JS-stream wrapper: every record then passes through the TCP socket's 'data' and `_write`, in order,
+ * and its FIN and RST stay the TCP socket's own (an RST still goes out with `resetSocket(raw)`).
+ *
+ *   TLSSocket ─► Duplex ─► raw.write / raw.end ─► kernel       kernel ─► raw 'data' / 'end' / error ─► Duplex ─► TLSSocket
+ *
+ * That costs a trip through JS per record, paid only when a capture is on: a leg no capture watches
+ * runs its TLS on the socket itself. The leg's key log lines go to the capture too, so the pcap file
+ * carries the keys that decrypt it.
+ */
+import type { Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { tapOf } from './capture.js';
+
+/**
+ * Starts TLS on `raw` with `start` (given what to run TLS over): over `raw` itself, or, when a capture
+ * watches `raw`, over a JS stream on it, with the leg marked TLS and its key log lines passed to the
+ * capture. Returns the TLS socket `start` made.
+ */
+export function captureWrap(raw: Socket, start: (transport: Socket | Duplex) => TLSSocket): TLSSocket {
+  const tap = tapOf(raw);
+  if (!tap) return start(raw);
+  tap.tls();
+  const secured = start(overSocket(raw));
+  secured.on('keylog', (line: Buffer) => tap.secrets(line));
+  return secured;
+}
+
+/** An EPIPE as a socket reports it: what writing on a TCP socket whose FIN was already sent gives. */
+function brokenPipe(): NodeJS.ErrnoException {
+  return Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' });
+}
+
+/**
+ * A Duplex over the TCP socket `raw`: what is written to it is written to `raw` (its end is `raw`'s
+ * FIN, its destruction `raw`'s), what `raw` reads is read from it, with `raw`'s EOF, errors (an
+ * ECONNRESET keeps its code, as the session's RST handling needs) and close. Reading follows demand:
+ * `raw` is paused while the Duplex's buffer is full, and is not started before the TLS reads.
+ */
+export function overSocket(raw: Socket): Duplex {
+  const stream = new Duplex({
+    read: () => void raw.resume(),
+    write: (chunk: Buffer, _encoding, callback) => {
+      // The session may have ended the TCP socket under its TLS (a truncation): no record follows the FIN.
+      if (raw.writableEnded || raw.destroyed) return callback(brokenPipe());
+      raw.write(chunk, (error) => callback(error ?? null));
+    },
+    final: (callback) => {
+      if (raw.writableEnded || raw.destroyed) return callback();
+      raw.end(() => callback());
+    },
+    destroy: (error, callback) => {
+      if (!raw.destroyed) raw.destroy();
+      callback(error);
+    },
+  });
+  raw.on('data', (chunk: Buffer) => {
+    if (!stream.push(chunk)) raw.pause();
+  });
+  raw.once('end', () => stream.push(null));
+  raw.on('error', (error) => stream.destroy(error));
+  raw.once('close', () => stream.destroy());
+  return stream;
+}
