@@ -26,7 +26,9 @@ export function captureWrap(raw: Socket, start: (transport: Socket | Duplex) => 
   const tap = tapOf(raw);
   if (!tap) return start(raw);
   tap.tls();
-  const secured = start(overSocket(raw));
+  let secured: TLSSocket | undefined;
+  // As when TLS reads the socket itself: an error on the TCP socket (ECONNRESET...) is the TLS socket's, once.
+  secured = start(overSocket(raw, (error) => secured?.destroy(error)));
   secured.on('keylog', (line: Buffer) => tap.secrets(line));
   return secured;
 }
@@ -38,32 +40,40 @@ function brokenPipe(): NodeJS.ErrnoException {
 
 /**
  * A Duplex over the TCP socket `raw`: what is written to it is written to `raw` (its end is `raw`'s
- * FIN, its destruction `raw`'s), what `raw` reads is read from it, with `raw`'s EOF, errors (an
- * ECONNRESET keeps its code, as the session's RST handling needs) and close. Reading follows demand:
- * `raw` is paused while the Duplex's buffer is full, and is not started before the TLS reads.
+ * FIN, its destruction `raw`'s), what `raw` reads is read from it, with `raw`'s EOF and close. An error
+ * of `raw`'s, or a write after its FIN, goes to `failed` before the Duplex is destroyed (without error:
+ * Node's JS-stream wrapper would hand a server-side TLS socket's error to no one). Reading follows
+ * demand: `raw` is paused while the Duplex's buffer is full, and is not started before the TLS reads.
  */
-export function overSocket(raw: Socket): Duplex {
+export function overSocket(raw: Socket, failed: (error: Error) => void): Duplex {
   const stream = new Duplex({
     read: () => void raw.resume(),
     write: (chunk: Buffer, _encoding, callback) => {
       // The session may have ended the TCP socket under its TLS (a truncation): no record follows the FIN.
-      if (raw.writableEnded || raw.destroyed) return callback(brokenPipe());
-      raw.write(chunk, (error) => callback(error ?? null));
+      if (raw.writableEnded || raw.destroyed) {
+        failed(brokenPipe());
+        return callback();
+      }
+      // A write that fails fails `raw` too: its 'error' below says so.
+      raw.write(chunk, () => callback());
     },
     final: (callback) => {
       if (raw.writableEnded || raw.destroyed) return callback();
       raw.end(() => callback());
     },
-    destroy: (error, callback) => {
+    destroy: (_error, callback) => {
       if (!raw.destroyed) raw.destroy();
-      callback(error);
+      callback(null);
     },
   });
   raw.on('data', (chunk: Buffer) => {
     if (!stream.push(chunk)) raw.pause();
   });
   raw.once('end', () => stream.push(null));
-  raw.on('error', (error) => stream.destroy(error));
+  raw.on('error', (error) => {
+    failed(error);
+    stream.destroy();
+  });
   raw.once('close', () => stream.destroy());
   return stream;
 }

@@ -3,6 +3,8 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import net from 'node:net';
+import tls from 'node:tls';
 import nodemailer from 'nodemailer';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpServer } from '../../servers/smtp.js';
@@ -184,6 +186,40 @@ describe('pcapng capture of TLS-terminated sessions (tshark)', () => {
     expect(all.map((f) => f.comment).join('\n')).toMatch(/fault fired: reset after DATA \+1000/);
     expect(legsOf(all, (f) => f.rst)).toEqual(['client-proxy']);
     expect(lines.join('\n')).not.toMatch(SECRET_LABELS);
+  });
+});
+
+describe('a captured TLS leg ends as an uncaptured one does', () => {
+  it('an RST from the client inside implicit TLS is passed on to the server, and shows on both legs', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wireprobe-tlspcap-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const server = await startSmtpServer({ tls: 'implicit' });
+    cleanups.push(() => server.close());
+    const recorder = new PcapRecorder({ file: (n) => join(dir, `s${n}.pcapng`), label: 'test' });
+    const proxy = await startProxy({ upstream: { host: '127.0.0.1', port: server.port }, tls: { identity, mode: 'implicit' }, capture: recorder.capture });
+    cleanups.push(() => proxy.close());
+    const raw = net.connect(proxy.port, '127.0.0.1');
+    raw.on('error', () => undefined);
+    const secure = tls.connect({ socket: raw, ca: ca.cert, servername: 'localhost' });
+    secure.on('error', () => undefined);
+    let heard = '';
+    await new Promise<void>((resolve) => {
+      secure.on('data', (d: Buffer) => {
+        heard += d.toString('latin1');
+        if (heard.startsWith('220 ') && !heard.includes('250')) secure.write('EHLO me\r\n');
+        // The whole EHLO reply is in: the client resets its TCP connection under its TLS.
+        if (/^250 /m.test(heard)) resolve();
+      });
+    });
+    raw.resetAndDestroy();
+    await proxy.idle();
+    expect(proxy.sessions().at(-1)?.endings).toEqual(['RST from client', 'RST to server']);
+    await recorder.close();
+    const resets = (await readCapture(join(dir, 's1.pcapng'))).packets.filter((p) => p.flags & 0x04);
+    expect(resets.map((p) => `${p.iface} ${p.dstPort === proxy.port ? 'from client' : p.dstPort === server.port ? 'from proxy' : '?'}`)).toEqual([
+      'client-proxy from client',
+      'proxy-server from proxy',
+    ]);
   });
 });
 
