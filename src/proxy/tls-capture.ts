@@ -33,33 +33,28 @@ export function captureWrap(raw: Socket, start: (transport: Socket | Duplex) => 
   return secured;
 }
 
-/** An EPIPE as a socket reports it: what writing on a TCP socket whose FIN was already sent gives. */
-function brokenPipe(): NodeJS.ErrnoException {
-  return Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' });
-}
-
 /**
  * A Duplex over the TCP socket `raw`: what is written to it is written to `raw` (its end is `raw`'s
  * FIN, its destruction `raw`'s), what `raw` reads is read from it, with `raw`'s EOF and close. An error
- * of `raw`'s, or a write after its FIN, goes to `failed` before the Duplex is destroyed (without error:
- * Node's JS-stream wrapper would hand a server-side TLS socket's error to no one). Reading follows
+ * of `raw`'s goes to `failed` before the Duplex is destroyed (without error: Node's JS-stream wrapper
+ * would hand a server-side TLS socket's error to no one). Reading follows
  * demand: `raw` is paused while the Duplex's buffer is full, and is not started before the TLS reads.
  */
 export function overSocket(raw: Socket, failed: (error: Error) => void): Duplex {
   const stream = new Duplex({
     read: () => void raw.resume(),
     write: (chunk: Buffer, _encoding, callback) => {
-      // The session may have ended the TCP socket under its TLS (a truncation): no record follows the FIN.
-      if (raw.writableEnded || raw.destroyed) {
-        failed(brokenPipe());
-        return callback();
-      }
+      // Past the FIN (the session's truncation ends the TCP socket under its TLS) no record can follow: dropped.
+      if (raw.writableEnded || raw.destroyed) return callback();
       // A write that fails fails `raw` too: its 'error' below says so.
       raw.write(chunk, () => callback());
     },
+    // Done at once: while TLS's shutdown is pending, Node's JS-stream wrapper must not be asked to write
+    // (it asserts), and a record the peer sends meanwhile can make TLS answer. `raw` still sends its FIN
+    // after what was written before it.
     final: (callback) => {
-      if (raw.writableEnded || raw.destroyed) return callback();
-      raw.end(() => callback());
+      if (!raw.writableEnded && !raw.destroyed) raw.end();
+      callback();
     },
     destroy: (_error, callback) => {
       if (!raw.destroyed) raw.destroy();

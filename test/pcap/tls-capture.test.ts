@@ -9,7 +9,12 @@ import nodemailer from 'nodemailer';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpServer } from '../../servers/smtp.js';
 import { parseFault } from '../../src/faults/parse.js';
+import { runCaptures } from '../../src/pcap/files.js';
 import { PcapRecorder } from '../../src/pcap/recorder.js';
+import { CLIENTS } from '../../src/clients/index.js';
+import { builtinTargets } from '../../src/commands/targets.js';
+import { runScenarios } from '../../src/engine/run.js';
+import { SUITES } from '../../suites/index.js';
 import { startProxy } from '../../src/proxy/proxy.js';
 import { createPrivateCa, type KeyPair, type PrivateCa } from '../../src/tls/ca.js';
 import { readCapture } from './pcapng-reader.js';
@@ -245,5 +250,24 @@ describe('masking and secrets in the recorder', () => {
     expect(capture.secrets).toEqual([line]);
     const payloads = capture.packets.filter((p) => p.payload.length > 0).map((p) => `${p.iface} ${p.payload.toString('latin1')}`);
     expect(payloads).toEqual(['client-proxy PASS *******\r\n', 'proxy-server PASS hunter2\r\n']);
+  });
+});
+
+describe('the smtp/tls suite under --pcap', () => {
+  it('gives nodemailer the same verdicts with every TLS session captured, one file each', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wireprobe-tlspcap-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const suite = SUITES.find((s) => s.name === 'smtp/tls')!;
+    const client = CLIENTS.find((c) => c.name === 'nodemailer')!;
+    const errors: string[] = [];
+    const results = await runScenarios(suite.scenarios, [client], {
+      targets: builtinTargets(),
+      concurrency: 4,
+      capture: runCaptures(dir, (e) => errors.push(e)),
+    });
+    expect(errors).toEqual([]);
+    expect(results.map((r) => `${r.id} ${r.verdict}`)).toEqual(suite.scenarios.map((s) => `${s.id}/nodemailer conformant`));
+    const files = await readdir(join(dir, 'smtp', 'tls'), { recursive: true });
+    expect(files.filter((f) => f.endsWith('.pcapng'))).toHaveLength(suite.scenarios.length);
   });
 });
