@@ -1,6 +1,6 @@
 /**
  * The pcapng blocks a capture file is made of (draft-ietf-opsawg-pcapng §4): a Section Header Block,
- * Interface Description Blocks, Enhanced Packet Blocks with comments. Little-endian, as the byte-order
+ * Interface Description Blocks, Enhanced Packet Blocks with comments, Decryption Secrets Blocks. Little-endian, as the byte-order
  * magic says; every block and option padded to 32 bits, each block's length repeated at its end.
  *
  *   block = type u32 │ total length u32 │ body │ options (code u16, length u16, value, pad) │ total length u32
@@ -9,7 +9,9 @@
 /** Raw IPv4 or IPv6, the version read from the packet's first nibble (LINKTYPE_RAW, not DLT_RAW). */
 export const LINKTYPE_RAW = 101;
 
-export const BLOCK = { section: 0x0a0d0d0a, interface: 1, enhancedPacket: 6 } as const;
+export const BLOCK = { section: 0x0a0d0d0a, interface: 1, enhancedPacket: 6, decryptionSecrets: 0x0a } as const;
+/** The Decryption Secrets Block's secrets type for an NSS key log, `TLSK` (§4.7). */
+export const SECRETS_TLS_KEY_LOG = 0x544c534b;
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 /** opt_comment: valid in every block (§3.5). */
 export const OPT_COMMENT = 1;
@@ -92,4 +94,16 @@ export function enhancedPacket(interfaceId: number, micros: bigint, packet: Buff
   body.writeUInt32LE(packet.length, 16);
   packet.copy(body, 20);
   return block(BLOCK.enhancedPacket, body, comments.map(comment));
+}
+
+/**
+ * A Decryption Secrets Block (§4.7) holding NSS key log lines (`TLSK`): Wireshark and tshark decrypt the
+ * TLS sessions they name in the packets after it, with no setting. The file is as secret as the keys.
+ */
+export function decryptionSecrets(keylog: Buffer): Buffer {
+  const body = Buffer.alloc(8 + keylog.length);
+  body.writeUInt32LE(SECRETS_TLS_KEY_LOG, 0);
+  body.writeUInt32LE(keylog.length, 4);
+  keylog.copy(body, 8);
+  return block(BLOCK.decryptionSecrets, body, []);
 }

@@ -8,13 +8,14 @@
  *   open / bytes / fin / rst / close ─► TcpLeg ─► segments ─► Enhanced Packet Blocks
  *   bytes of a control connection ─► CredentialMasker first (the client's credentials as `*`)
  *   note (a `!!` line) ─► comment on the next packet   done ─► the last packet (trailing notes on it), file closed
+ *   tls (a leg turned TLS) ─► no more masking on it    secrets (key log lines) ─► Decryption Secrets Block, at once
  */
 import { type WriteStream, createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Capture, CaptureEvent, Leg } from '../proxy/capture.js';
 import { CredentialMasker } from './masker.js';
 import { ipPacket, type Segment } from './packet.js';
-import { LINKTYPE_RAW, enhancedPacket, interfaceDescription, sectionHeader } from './pcapng.js';
+import { LINKTYPE_RAW, decryptionSecrets, enhancedPacket, interfaceDescription, sectionHeader } from './pcapng.js';
 import { type Side, TcpLeg } from './tcp-leg.js';
 
 export interface RecorderOptions {
@@ -54,7 +55,11 @@ class SessionFile {
 
   on(event: Exclude<CaptureEvent, { kind: 'done' }>): void {
     if (event.kind === 'note') return void this.#notes.push(event.text);
+    // Ahead of the packet held back: it may be the very record these keys decrypt.
+    if (event.kind === 'secrets') return void this.#out.write(decryptionSecrets(event.keylog));
     const key = `${event.conn.connection}/${event.leg}`;
+    // TLS records from here on: ciphertext, with nothing to mask (a stray "PASS " in it is no command).
+    if (event.kind === 'tls') return void this.#maskers.delete(key);
     if (event.kind === 'open') {
       const leg = new TcpLeg(event.proxy, event.peer, event.opener);
       this.#legs.set(key, leg);
@@ -150,7 +155,8 @@ export class PcapRecorder {
       failed(error as NodeJS.ErrnoException);
       return undefined;
     }
-    const out = createWriteStream(path);
+    // Private, as a key log is: a TLS session's file carries its keys (and any file the message bodies).
+    const out = createWriteStream(path, { mode: 0o600 });
     out.on('error', failed);
     return new SessionFile(out, this.#options.label, session);
   }

@@ -42,6 +42,13 @@ export type CaptureEvent =
   | (OnLeg & { readonly kind: 'fin' | 'rst'; readonly direction: CaptureDirection })
   /** The proxy's socket closed (a destroy without FIN or RST of its own still sends the peer a FIN). */
   | (OnLeg & { readonly kind: 'close' })
+  /** From here on the proxy speaks TLS on the leg (./tls-capture.ts): its octets are TLS records, never scanned for credentials. */
+  | (OnLeg & { readonly kind: 'tls' })
+  /**
+   * Key log lines (NSS format, line ends included) of a TLS leg of the session: they go into the pcap
+   * file so it decrypts, and nowhere else.
+   */
+  | { readonly kind: 'secrets'; readonly session: number; readonly time: number; readonly keylog: Buffer }
   /** A transcript `!!` line: a fault fired, or what it did. */
   | { readonly kind: 'note'; readonly session: number; readonly time: number; readonly text: string }
   /** Every connection of the session has closed. */
@@ -57,6 +64,25 @@ export interface CaptureSink {
 
 /** Watches an FTP data connection, the n-th of its session; `opener`: who connected first (the client when passive). */
 export type WatchData = (connection: number, client: Socket, server: Socket, opener: Leg) => void;
+
+/**
+ * What a capture hands the TLS started on one of the sockets it watches (./tls-capture.ts): where to say
+ * the leg turned TLS and where its key log lines go.
+ */
+export interface LegTap {
+  /** The leg's octets are TLS records from now on. */
+  tls(): void;
+  /** A key log line of the leg's TLS session. */
+  secrets(line: Buffer): void;
+}
+
+/** The socket property a watched socket's tap sits in: per socket, so a capture needs no registry of its own. */
+const TAP = Symbol('wireprobe.captureTap');
+
+/** The tap of a socket a capture watches, or none: TLS on it then runs where the capture sees its records. */
+export function tapOf(socket: Socket): LegTap | undefined {
+  return (socket as Socket & { [TAP]?: LegTap })[TAP];
+}
 
 /** Now, in ms since the epoch with sub-ms precision (Date.now() has only ms). */
 export const captureTime = (): number => performance.timeOrigin + performance.now();
@@ -99,6 +125,11 @@ function watchLeg(capture: Capture, conn: ConnectionId, leg: Leg, socket: Socket
   const proxy = { address: socket.localAddress ?? '127.0.0.1', port: socket.localPort ?? 0 };
   const peer = { address: socket.remoteAddress ?? '127.0.0.1', port: socket.remotePort ?? 0 };
   emit({ kind: 'open', proxy, peer, opener });
+  const tap: LegTap = {
+    tls: () => emit({ kind: 'tls' }),
+    secrets: (keylog) => capture({ kind: 'secrets', session: conn.session, time: captureTime(), keylog }),
+  };
+  Object.defineProperty(socket, TAP, { value: tap, configurable: true });
   // First in line: what arrived is recorded before what the relay does with it. A prepended 'data'
   // listener does not start the flow either (only Readable's own on() does).
   socket.prependListener('data', (bytes: Buffer) => emit({ kind: 'bytes', direction: 'in', bytes }));

@@ -209,9 +209,10 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       const { index, transcript, transactions } = entry;
       if (tlsMode) transcript.add('--', TLS_NOTES[tlsMode]);
       upstream.on('error', () => undefined);
+      // Before the session: with implicit TLS its constructor already sends the ClientHello upstream.
+      if (options.capture) watchServer(options.capture, index, upstream);
       const session = new Session({ index, client: entry.client, server: upstream, faults, hooks, transcript, dialect, transactions, tls });
       entry.session = session;
-      if (options.capture) watchServer(options.capture, index, upstream);
       if (session.dialect instanceof FtpData) entry.ftp = session.dialect;
       const upstreamPort = upstream.localPort;
       void session.done

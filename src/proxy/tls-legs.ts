@@ -5,12 +5,14 @@
  *   client ══TLS (the proxy's certificate, from the run's private CA)══ proxy ══TLS (not verified)══ server
  *
  * Node's own `tls` does the work: a server-side `TLSSocket` over the accepted socket, `tls.connect`
- * over the upstream one. Both wrap the TCP sockets in place, so an RST is still sent on the raw socket
- * (a TLS socket has no `resetAndDestroy`), and a FIN from the proxy is close_notify then FIN.
+ * over the upstream one. Both wrap the TCP sockets in place (or, on a leg a capture watches, a JS stream
+ * over it: ./tls-capture.ts), so an RST is still sent on the raw socket (a TLS socket has no
+ * `resetAndDestroy`), and a FIN from the proxy is close_notify then FIN.
  */
 import type { Socket } from 'node:net';
 import tls, { type SecureContext, TLSSocket } from 'node:tls';
 import type { KeyPair } from '../tls/ca.js';
+import { captureWrap } from './tls-capture.js';
 
 /**
  * Where the proxy terminates TLS. `starttls`: at the server's 220 to STARTTLS (RFC 3207), or its 234 to
@@ -70,12 +72,11 @@ export function clientContext(options: ProxyTls): SecureContext {
  * version and cipher once its handshake is done.
  */
 export function secureLegs(client: Socket, server: Socket, options: ProxyTls, context: SecureContext, secured: OnSecured): TlsLegs {
-  const toClient = new TLSSocket(client, { isServer: true, secureContext: context });
-  const toServer = tls.connect({
-    socket: server,
-    rejectUnauthorized: false,
-    ...(options.servername ? { servername: options.servername } : {}),
-  });
+  // A captured leg runs its TLS where the capture sees the records (./tls-capture.ts).
+  const toClient = captureWrap(client, (socket) => new TLSSocket(socket, { isServer: true, secureContext: context }));
+  const toServer = captureWrap(server, (socket) =>
+    tls.connect({ socket, rejectUnauthorized: false, ...(options.servername ? { servername: options.servername } : {}) }),
+  );
   const keylog = options.keylog;
   if (keylog) {
     toClient.on('keylog', (line: Buffer) => keylog(line));

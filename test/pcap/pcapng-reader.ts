@@ -4,7 +4,7 @@
  * src/pcap writes, so a test need not have tshark.
  */
 import { readFile } from 'node:fs/promises';
-import { BLOCK, OPT_COMMENT } from '../../src/pcap/pcapng.js';
+import { BLOCK, OPT_COMMENT, SECRETS_TLS_KEY_LOG } from '../../src/pcap/pcapng.js';
 
 export interface ReadPacket {
   /** The interface's if_name: `client-proxy` or `proxy-server`. */
@@ -21,6 +21,8 @@ export interface ReadCapture {
   /** The Section Header Block's comments. */
   readonly section: readonly string[];
   readonly packets: readonly ReadPacket[];
+  /** The secrets of each Decryption Secrets Block holding a TLS key log, in file order. */
+  readonly secrets: readonly Buffer[];
 }
 
 const IF_NAME = 2;
@@ -51,6 +53,7 @@ export async function readCapture(file: string): Promise<ReadCapture> {
   const bytes = await readFile(file);
   const interfaces: string[] = [];
   const packets: ReadPacket[] = [];
+  const secrets: Buffer[] = [];
   let section: string[] = [];
   for (let at = 0; at < bytes.length; ) {
     const type = bytes.readUInt32LE(at);
@@ -60,6 +63,7 @@ export async function readCapture(file: string): Promise<ReadCapture> {
     at += length;
     if (type === BLOCK.section) section = options(body, 16).flatMap(([code, value]) => (code === OPT_COMMENT ? [value] : []));
     else if (type === BLOCK.interface) interfaces.push(options(body, 8).find(([code]) => code === IF_NAME)?.[1] ?? '');
+    else if (type === BLOCK.decryptionSecrets && body.readUInt32LE(0) === SECRETS_TLS_KEY_LOG) secrets.push(body.subarray(8, 8 + body.readUInt32LE(4)));
     else if (type === BLOCK.enhancedPacket) {
       const captured = body.readUInt32LE(12);
       const tcp = tcpOf(body.subarray(20, 20 + captured));
@@ -74,5 +78,5 @@ export async function readCapture(file: string): Promise<ReadCapture> {
       });
     }
   }
-  return { section, packets };
+  return { section, packets, secrets };
 }
