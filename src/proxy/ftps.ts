@@ -17,6 +17,7 @@
  */
 import type { Socket } from 'node:net';
 import tls, { type SecureContext, TLSSocket } from 'node:tls';
+import { captureWrap } from './tls-capture.js';
 import { type OnSecured, type ProxyTls, type TlsLegs, clientContext, secureLegs } from './tls-legs.js';
 
 /** A protected data connection, both legs secured. */
@@ -67,7 +68,8 @@ export class FtpsSession {
    * failure returned: the caller ends the client's end (see DataLinks).
    */
   async secureData(clientEnd: Socket, serverEnd: Socket): Promise<SecuredData | HandshakeFailure> {
-    const toClient = new TLSSocket(clientEnd, { isServer: true, secureContext: this.#context });
+    // With a capture watching (./tls-capture.ts), TLS runs over a stream the capture sees the records on.
+    const toClient = captureWrap(clientEnd, (socket) => new TLSSocket(socket, { isServer: true, secureContext: this.#context }));
     this.#logKeys(toClient);
     const client = await handshake(toClient, 'secure');
     if (client !== true) {
@@ -77,12 +79,14 @@ export class FtpsSession {
     }
     const clientResumed = toClient.isSessionReused();
     const session = clientResumed ? this.#upstream : undefined;
-    const toServer = tls.connect({
-      socket: serverEnd,
-      rejectUnauthorized: false,
-      ...(this.#options.servername ? { servername: this.#options.servername } : {}),
-      ...(session ? { session } : {}),
-    });
+    const toServer = captureWrap(serverEnd, (socket) =>
+      tls.connect({
+        socket,
+        rejectUnauthorized: false,
+        ...(this.#options.servername ? { servername: this.#options.servername } : {}),
+        ...(session ? { session } : {}),
+      }),
+    );
     this.#logKeys(toServer);
     const server = await handshake(toServer, 'secureConnect');
     if (server !== true) {
