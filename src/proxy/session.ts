@@ -28,7 +28,7 @@ import { ReplyOrder } from './reply-order.js';
 import { closed, readProof, resetSocket } from './sockets.js';
 import { Teardown, type ClientSaw } from './teardown.js';
 import type { TlsLegs } from './tls-legs.js';
-import { type Transcript, recordMark } from './transcript.js';
+import { printable, type Transcript, recordMark } from './transcript.js';
 
 /** What the session tells its proxy. */
 export interface SessionHooks {
@@ -210,7 +210,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
 
   inject(toward: Toward, data: Buffer): void {
     const send = (): void => {
-      this.transcript.add('!!', `proxy sends to ${toward}: ${data.toString('latin1').trimEnd()}`);
+      // One transcript line per line sent (a stripped EHLO reply has several), escaped: its text is the server's.
+      for (const line of data.toString('latin1').trimEnd().split('\r\n')) this.transcript.add('!!', `proxy sends to ${toward}: ${printable(line)}`);
       this.#unread[toward] = true;
       this.#relayTo(toward).outlet.push(data);
     };
@@ -245,6 +246,10 @@ export class Session<D extends Dialect = Dialect> implements Link {
 
   swallow(): void {
     this.#swallow = true;
+  }
+
+  get caught(): Mark | undefined {
+    return this.#caught;
   }
 
   shape(toward: Toward, shaper: Transform): void {
