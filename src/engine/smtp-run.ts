@@ -95,11 +95,13 @@ export function smtpRun(
       const sink: SinkReport = { copies: stored, intact: copies.reduce((a, b) => a + b, 0) === stored, ...(verifiable === false ? { verifiable } : {}) };
       const messages = sends.count > 1 ? account(reports, verifiable === false ? undefined : copies, sends.count, sessions) : undefined;
       const steps = new Set(sessions.flatMap((s) => s.steps));
+      const clearSteps = new Set(sessions.flatMap((s) => s.clearSteps ?? []));
       const violations = sessions.flatMap((s) => s.violations);
       const evidence = {
         expect: scenario.expect,
         unfired,
         steps,
+        clearSteps,
         outcome,
         sink,
         violations,

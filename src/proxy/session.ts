@@ -82,6 +82,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
   readonly view: View;
   /** Every step the client sent: command verbs and `dot`. */
   readonly steps = new Set<string>();
+  /** Of those, the steps sent before TLS (all of them when TLS never started). */
+  readonly clearSteps = new Set<string>();
   /** Resolves when both sockets are closed. */
   readonly done: Promise<void>;
   readonly #arming: Arming;
@@ -383,8 +385,9 @@ export class Session<D extends Dialect = Dialect> implements Link {
       recordMark(this.transcript, mark);
       this.#body.observed(mark);
       if (dir === 'up') this.view.sent(mark);
-      if (mark.kind === 'command') this.steps.add(mark.verb);
-      else if (mark.kind === 'dot') this.steps.add('dot');
+      const step = mark.kind === 'command' ? mark.verb : mark.kind === 'dot' ? 'dot' : undefined;
+      if (step !== undefined) this.steps.add(step);
+      if (step !== undefined && this.#legs === undefined) this.clearSteps.add(step);
       if (dir === 'up' && mark.kind === 'command') this.#lastVerb = mark.verb;
     }
   }

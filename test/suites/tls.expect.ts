@@ -4,7 +4,9 @@
  * without QUIT; the others at `quit`), a fault inside TLS lands where the same fault in clear does (see
  * resets.expect.ts: after MAIL every client has pipelined its RCPT). A refused STARTTLS ends at
  * `starttls`; an RST at the 220, or a certificate the client rejects, leaves it at `tls`. Every client
- * refuses to go on in clear after a 454 and rejects the self-signed certificate when it verifies.
+ * refuses to go on in clear after a 454 and rejects the self-signed certificate when it verifies. With
+ * STARTTLS stripped from the EHLO reply none sends AUTH or MAIL in clear: nodemailer (requireTLS) sends
+ * STARTTLS anyway and delivers inside TLS, the others give up.
  * Measured three times with every client (`wireprobe run --suite smtp/tls --client all`): the same each time.
  */
 import type { Want } from './want.js';
@@ -12,6 +14,8 @@ import type { Want } from './want.js';
 const COMMON: Record<string, Want> = {
   clean: ['delivered', 'quit', 'conformant'],
   'refused-454': ['reply', 'starttls', 'conformant'],
+  // STARTTLS stripped from the EHLO reply: curl and smtplib close at once, swaks and msmtp QUIT first.
+  stripped: ['closed', 'quit', 'conformant'],
   'reset-handshake': ['reset', 'tls', 'conformant'],
   'cert-rejected': ['closed', 'tls', 'conformant'],
   'reset-after-mail-inside': ['reset', 'rcpt', 'conformant'],
@@ -28,7 +32,12 @@ const NODEMAILER: Record<string, Want> = {
   clean: ['delivered', 'dot', 'conformant'],
   // Node names an EOF in the middle of a handshake ECONNRESET.
   'close-before-handshake': ['reset', 'tls', 'conformant'],
+  // requireTLS sends STARTTLS though the EHLO reply no longer offers it; the server grants it: delivered inside TLS.
+  stripped: ['delivered', 'dot', 'conformant'],
 };
+
+/** curl and smtplib give up on a stripped EHLO reply without a QUIT. */
+const CLOSES_AT_EHLO: Record<string, Want> = { stripped: ['closed', 'ehlo', 'conformant'] };
 
 /** msmtp (GnuTLS) accepts the TLS 1.0 the proxy offers and delivers over it. */
 const MSMTP: Record<string, Want> = { 'tls10-only': ['delivered', 'quit', 'deviates'] };
@@ -40,5 +49,6 @@ const MSMTP: Record<string, Want> = { 'tls10-only': ['delivered', 'quit', 'devia
  */
 export function expectTls(id: string, client: string): Want | undefined {
   const name = /^smtp\/tls\/(.+)$/.exec(id)?.[1] ?? '';
-  return (client.startsWith('nodemailer') ? NODEMAILER[name] : client === 'msmtp' ? MSMTP[name] : undefined) ?? COMMON[name];
+  const own = client.startsWith('nodemailer') ? NODEMAILER : client === 'msmtp' ? MSMTP : client === 'curl' || client === 'smtplib' ? CLOSES_AT_EHLO : {};
+  return own[name] ?? COMMON[name];
 }
