@@ -96,6 +96,12 @@ export interface SmtpServerKnobs extends ServerKnobs {
   readonly sizeLimit?: number;
   /** `on`: the mock offers CHUNKING (RFC 3030) and takes BDAT; default `off` (real servers keep their own). */
   readonly chunking?: 'on' | 'off';
+  /**
+   * `required`: the mock offers AUTH PLAIN and LOGIN (RFC 4954), before STARTTLS too, answers MAIL 530
+   * without it, and the clients are given its login; a client that cannot log in, and a real server
+   * (its launcher sets up no AUTH), are `n/a`. Default: no AUTH.
+   */
+  readonly auth?: 'required';
 }
 
 /** The FTP server's knobs. */

@@ -107,6 +107,19 @@ const scenarios: SmtpScenario[] = CASES.map(([name, tls, fault, expect, title, c
   ...(certificate ? { certificate } : {}),
 }));
 
+/**
+ * The same refusal and stripping, with a server that requires AUTH and clients given its login: AUTH
+ * must not go in clear either (the credentials are the point of TLS here). Clients that cannot be given
+ * a login are `n/a`.
+ */
+for (const [name, base] of [
+  ['refused-454-auth', 'refused-454'],
+  ['stripped-auth', 'stripped'],
+] as const) {
+  const like = scenarios.find((s) => s.id === `${SUITE}/${base}`)!;
+  scenarios.push({ ...like, id: `${SUITE}/${name}`, title: `${like.title}, AUTH required`, server: { auth: 'required' } });
+}
+
 scenarios.push({
   id: `${SUITE}/tls10-only`,
   suite: SUITE,
@@ -122,6 +135,6 @@ export const tls: Suite = {
   name: SUITE,
   protocol: 'smtp',
   description:
-    'STARTTLS: a clean upgrade, refused with 454, stripped from the EHLO reply, an RST during the handshake, a certificate the client rejects, an RST and a FIN inside TLS, the handshake cut, a truncation, TLS 1.0 only',
+    'STARTTLS: a clean upgrade, refused with 454, stripped from the EHLO reply (with AUTH too), an RST during the handshake, a certificate the client rejects, an RST and a FIN inside TLS, the handshake cut, a truncation, TLS 1.0 only',
   scenarios,
 };

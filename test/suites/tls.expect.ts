@@ -9,13 +9,16 @@
  * STARTTLS anyway and delivers inside TLS, the others give up.
  * Measured three times with every client (`wireprobe run --suite smtp/tls --client all`): the same each time.
  */
-import type { Want } from './want.js';
+import { NA, type Want } from './want.js';
 
 const COMMON: Record<string, Want> = {
   clean: ['delivered', 'quit', 'conformant'],
   'refused-454': ['reply', 'starttls', 'conformant'],
   // STARTTLS stripped from the EHLO reply: curl and smtplib close at once, swaks and msmtp QUIT first.
   stripped: ['closed', 'quit', 'conformant'],
+  // With AUTH required only the clients that can be given a login run (nodemailer, smtplib).
+  'refused-454-auth': NA,
+  'stripped-auth': NA,
   'reset-handshake': ['reset', 'tls', 'conformant'],
   'cert-rejected': ['closed', 'tls', 'conformant'],
   'reset-after-mail-inside': ['reset', 'rcpt', 'conformant'],
@@ -34,10 +37,20 @@ const NODEMAILER: Record<string, Want> = {
   'close-before-handshake': ['reset', 'tls', 'conformant'],
   // requireTLS sends STARTTLS though the EHLO reply no longer offers it; the server grants it: delivered inside TLS.
   stripped: ['delivered', 'dot', 'conformant'],
+  'refused-454-auth': ['reply', 'starttls', 'conformant'],
+  // It logs in inside the TLS it secured anyway: AUTH never goes in clear.
+  'stripped-auth': ['delivered', 'dot', 'conformant'],
 };
 
 /** curl and smtplib give up on a stripped EHLO reply without a QUIT. */
 const CLOSES_AT_EHLO: Record<string, Want> = { stripped: ['closed', 'ehlo', 'conformant'] };
+
+/** smtplib is given the login (in its environment): it gives up at the stripped EHLO, or at the 454, before any AUTH. */
+const SMTPLIB: Record<string, Want> = {
+  ...CLOSES_AT_EHLO,
+  'stripped-auth': ['closed', 'ehlo', 'conformant'],
+  'refused-454-auth': ['reply', 'starttls', 'conformant'],
+};
 
 /** msmtp (GnuTLS) accepts the TLS 1.0 the proxy offers and delivers over it. */
 const MSMTP: Record<string, Want> = { 'tls10-only': ['delivered', 'quit', 'deviates'] };
@@ -49,6 +62,14 @@ const MSMTP: Record<string, Want> = { 'tls10-only': ['delivered', 'quit', 'devia
  */
 export function expectTls(id: string, client: string): Want | undefined {
   const name = /^smtp\/tls\/(.+)$/.exec(id)?.[1] ?? '';
-  const own = client.startsWith('nodemailer') ? NODEMAILER : client === 'msmtp' ? MSMTP : client === 'curl' || client === 'smtplib' ? CLOSES_AT_EHLO : {};
+  const own = client.startsWith('nodemailer')
+    ? NODEMAILER
+    : client === 'msmtp'
+      ? MSMTP
+      : client === 'smtplib'
+        ? SMTPLIB
+        : client === 'curl'
+          ? CLOSES_AT_EHLO
+          : {};
   return own[name] ?? COMMON[name];
 }
