@@ -138,6 +138,8 @@ export function parseFault(text: string): Fault {
   if (kind === 'reply' && opts['then'] === 'continue' && (caught === 'BDAT' || caught === BDAT_LAST)) {
     c.fail('"then continue" cannot follow a caught BDAT: its chunk data would reach the server as commands; use "then close" or "then reset"', atToken);
   }
+  // What strip rewrites is a server reply: only the client ever sees it.
+  if (kind === 'strip' && opts['toward'] === 'server') c.fail('"strip" rewrites a server reply: it only acts toward the client');
   const bytesAfter = at !== undefined && at !== 'connect' && 'bytes' in at ? at.after : undefined;
   if (opts['channel'] === 'data' && bytesAfter !== undefined && MESSAGE_STEPS.has(bytesAfter))
     c.fail('on the data channel "+<size>" follows a transfer verb such as STOR');

@@ -145,6 +145,7 @@ const INVALID: readonly (readonly [string, string | null])[] = [
   ['strip STARTTLS after EHLO', 'after'],
   ['strip STARTTLS before EHLO', 'before'],
   ['strip STARTTLS on connect', 'on'],
+  ['strip STARTTLS before reply to EHLO toward server', null],
 ];
 
 /** Whole messages, for the cases where the wording is the point. */
