@@ -4,6 +4,7 @@
  * deviation; the transcript keeps the AUTH line with its credentials redacted.
  */
 import { describe, expect, it } from 'vitest';
+import { msmtpClient } from '../../src/clients/msmtp.js';
 import { nodemailerPlain } from '../../src/clients/nodemailer.js';
 import { smtplibClient } from '../../src/clients/smtplib.js';
 import { builtinTargets } from '../../src/commands/targets.js';
@@ -27,5 +28,11 @@ describe('AUTH sent in clear after STARTTLS was stripped', () => {
     const transcript = result.transcript.join('\n');
     expect(transcript).toMatch(/ C {2}AUTH (PLAIN|LOGIN)/i);
     for (const secret of SECRETS) expect(transcript).not.toContain(secret);
+  });
+
+  it('msmtp with TLS off is given the login yet will not send it in clear: it gives up at the EHLO reply', async () => {
+    const result = await runScenario({ scenario: { ...stripped, tls: 'none' }, client: msmtpClient }, builtinTargets());
+    expect([result.outcome?.kind, result.outcome?.phase, result.verdict]).toEqual(['closed', 'ehlo', 'conformant']);
+    expect(result.transcript.join('\n')).not.toMatch(/ C {2}AUTH/i);
   });
 });

@@ -16,7 +16,7 @@ const COMMON: Record<string, Want> = {
   'refused-454': ['reply', 'starttls', 'conformant'],
   // STARTTLS stripped from the EHLO reply: curl and smtplib close at once, swaks and msmtp QUIT first.
   stripped: ['closed', 'quit', 'conformant'],
-  // With AUTH required only the clients that can be given a login run (nodemailer, smtplib).
+  // With AUTH required only the clients that can be given a login run (nodemailer, smtplib, msmtp).
   'refused-454-auth': NA,
   'stripped-auth': NA,
   'reset-handshake': ['reset', 'tls', 'conformant'],
@@ -52,8 +52,15 @@ const SMTPLIB: Record<string, Want> = {
   'refused-454-auth': ['reply', 'starttls', 'conformant'],
 };
 
-/** msmtp (GnuTLS) accepts the TLS 1.0 the proxy offers and delivers over it. */
-const MSMTP: Record<string, Want> = { 'tls10-only': ['delivered', 'quit', 'deviates'] };
+/**
+ * msmtp (GnuTLS) accepts the TLS 1.0 the proxy offers and delivers over it. Given the login (its password
+ * by --passwordeval from its environment) it gives up at the 454 or the stripped EHLO as without it.
+ */
+const MSMTP: Record<string, Want> = {
+  'tls10-only': ['delivered', 'quit', 'deviates'],
+  'refused-454-auth': ['reply', 'starttls', 'conformant'],
+  'stripped-auth': ['closed', 'quit', 'conformant'],
+};
 
 /**
  * The same for every client but nodemailer's clean end. The refused STARTTLS is the 454 each was shown:
