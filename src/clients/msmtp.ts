@@ -16,18 +16,30 @@ export function msmtpTls(job: Pick<SmtpJob, 'tls' | 'ca'>): readonly string[] {
   return ['--tls=on', `--tls-starttls=${start === 'starttls' ? 'on' : 'off'}`, ...verify];
 }
 
+/** The environment variable msmtp's `--passwordeval` reads the job's password from: never on the command line. */
+const PASSWORD_ENV = 'WIREPROBE_SMTP_PASSWORD';
+
+/**
+ * msmtp's AUTH arguments: `--auth=off` without credentials; with them `--auth=on` (the method msmtp
+ * chooses), the user, and the password printed from the environment by `--passwordeval`.
+ */
+export function msmtpAuth(job: Pick<SmtpJob, 'auth'>): readonly string[] {
+  return job.auth ? ['--auth=on', `--user=${job.auth.user}`, `--passwordeval=printenv ${PASSWORD_ENV}`] : ['--auth=off'];
+}
+
 function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
   const args = [
     `--host=${job.host}`,
     `--port=${job.port}`,
     `--from=${job.from}`,
     `--timeout=${Math.max(1, Math.ceil(job.timeouts.socket / 1000))}`,
-    '--auth=off',
+    ...msmtpAuth(job),
     ...msmtpTls(job),
     '--',
     ...job.to,
   ];
-  return runProcess('msmtp', args, { stdin: job.message, signal }).then(exitReport);
+  const env = { [PASSWORD_ENV]: job.auth?.password ?? '' };
+  return runProcess('msmtp', args, { stdin: job.message, signal, env }).then(exitReport);
 }
 
 /** msmtp. */
@@ -40,4 +52,5 @@ export const msmtpClient: SmtpClientAdapter = {
   // 74 I/O error, 75 temporary failure, 76 protocol (also TLS_EHANDSHAKE), 77 permission.
   exitCodes: { 65: 'reply', 69: 'ended', 74: 'wire', 75: 'reply', 76: 'ended', 77: 'reply' },
   run: send,
+  authenticates: true,
 };

@@ -103,6 +103,7 @@ export const nodemailerPlain: SmtpClientAdapter = {
   protocol: 'smtp',
   description: 'nodemailer SMTP transport, in process (a connection per message, no retry)',
   run: async (job, signal) => (await sendMany([job], 'plain', single, signal))[0]!,
+  authenticates: true,
 };
 
 /** nodemailer's pooled SMTP transport. */
@@ -112,5 +113,6 @@ export const nodemailerPool: SmtpClientAdapter = {
   description: 'nodemailer pooled SMTP transport, in process (reuses connections, requeues on a stale one)',
   run: async (job, signal) => (await sendMany([job], 'pool', single, signal))[0]!,
   pools: true,
+  authenticates: true,
   runMany: (jobs, sends, signal) => sendMany(jobs, 'pool', sends, signal),
 };

@@ -5,9 +5,12 @@ Usage: python3 smtplib-send.py HOST PORT FROM TO TIMEOUT_SECONDS [TLS [CAFILE]] 
 TLS: none (default), starttls (STARTTLS required, certificate not verified), starttls-verify (verified),
 implicit (SMTP_SSL: TLS from the first octet, RFC 8314 section 3.3, not verified) or implicit-verify.
 CAFILE: the PEM file a -verify mode trusts (empty or absent: the system's CAs).
+AUTH: with WIREPROBE_SMTP_USER and WIREPROBE_SMTP_PASSWORD in the environment (never on the command line),
+login() after STARTTLS, before MAIL (RFC 4954).
 """
 import errno
 import json
+import os
 import smtplib
 import socket
 import ssl
@@ -55,6 +58,9 @@ def main():
         if context is not None and not mode.startswith("implicit"):
             # Raises on a refusal (SMTPResponseException, e.g. 454) or a failed handshake: never sends in clear.
             client.starttls(context=context)
+        user = os.environ.get("WIREPROBE_SMTP_USER")
+        if user:
+            client.login(user, os.environ.get("WIREPROBE_SMTP_PASSWORD", ""))
         client.sendmail(sender, [recipient], message)
     except Exception as exc:  # every failure is a result here, not a crash
         print(json.dumps(failure(exc)))

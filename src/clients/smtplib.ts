@@ -1,6 +1,7 @@
 /**
  * Python's smtplib, run as a process (src/clients/smtplib-send.py): SMTP(), sendmail(), then quit(),
- * as an application would (STARTTLS first when the job asks for it; SMTP_SSL for implicit TLS). The
+ * as an application would (STARTTLS first when the job asks for it; SMTP_SSL for implicit TLS; login()
+ * after it when the job has AUTH credentials, passed in the environment). The
  * script reports exception type, errno name and reply code as JSON.
  */
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,9 @@ interface ScriptResult {
 
 async function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
   const args = [SCRIPT, job.host, String(job.port), job.from, job.to[0] ?? '', String(job.timeouts.socket / 1000), job.tls ?? 'none', job.ca ?? ''];
-  const run = await runProcess('python3', args, { stdin: job.message, signal });
+  // The login goes by the environment, not argv (a process list shows no password); always set, so none is inherited.
+  const env = { WIREPROBE_SMTP_USER: job.auth?.user ?? '', WIREPROBE_SMTP_PASSWORD: job.auth?.password ?? '' };
+  const run = await runProcess('python3', args, { stdin: job.message, signal, env });
   const parsed = scriptResult<ScriptResult>(run, 'smtplib script');
   if ('failure' in parsed) return parsed.failure;
   const { result } = parsed;
@@ -43,4 +46,5 @@ export const smtplibClient: SmtpClientAdapter = {
   description: "Python's smtplib (python3), as a process: SMTP(timeout=socket), sendmail, quit",
   requires: { command: 'python3', install: 'apt-get install python3' },
   run: send,
+  authenticates: true,
 };

@@ -180,6 +180,8 @@ export interface SmtpClientAdapter extends AdapterBase {
   readonly plaintextOnly?: boolean;
   /** It sends BDAT chunks (RFC 3030) to a server that offers CHUNKING: it can express scenarios that need BDAT. */
   readonly sendsBdat?: boolean;
+  /** It logs in with the job's `auth` (SMTP AUTH, RFC 4954): it can express scenarios whose server requires AUTH. */
+  readonly authenticates?: boolean;
   /**
    * Sends several messages with one client instance (one pool), one report per job in order; absent:
    * the runner calls `run` once per message.

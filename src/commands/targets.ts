@@ -78,6 +78,8 @@ export class UserConfigs {
 
 /** The account runs log in to the mock FTP server with; the password never reaches a report (PASS is redacted). */
 const MOCK_FTP_LOGIN = { user: 'wireprobe', password: 'wireprobe-secret', dir: '/' };
+/** The login the SMTP mock requires when a scenario asks for AUTH (SmtpServerKnobs.auth). */
+const MOCK_SMTP_LOGIN = { user: 'wireprobe', password: 'wireprobe-smtp-secret' };
 
 function launcher(name: string, configs: UserConfigs): RealServerLauncher {
   const base = configs.get(name)?.launcher ?? name;
@@ -106,13 +108,14 @@ function storedAs(sent: Buffer): Buffer {
 
 /** The SMTP mock's own names for a scenario's knobs. */
 function smtpMockOptions(scenario: SmtpScenario): SmtpServerOptions {
-  const { sizeLimit, maxSessions, greetingDelayMs, chunking } = scenario.server ?? {};
+  const { sizeLimit, maxSessions, greetingDelayMs, chunking, auth } = scenario.server ?? {};
   const start = tlsStart(scenario.tls ?? 'none');
   return {
     ...(sizeLimit !== undefined ? { sizeLimit } : {}),
     ...(chunking !== undefined ? { chunking } : {}),
     ...(maxSessions !== undefined ? { maxClients: maxSessions } : {}),
     ...(greetingDelayMs !== undefined ? { bannerDelayMs: greetingDelayMs } : {}),
+    ...(auth ? { auth, users: { [MOCK_SMTP_LOGIN.user]: MOCK_SMTP_LOGIN.password } } : {}),
     // The mock speaks TLS as the client expects it: after STARTTLS, or from the first octet (RFC 8314 §3.3).
     tls: start === 'none' ? 'off' : start,
   };
@@ -153,6 +156,7 @@ async function startSmtpTarget(name: string, scenario: SmtpScenario, configs: Us
     return {
       target: {
         ...mockBase(name, server),
+        ...(scenario.server?.auth ? { auth: MOCK_SMTP_LOGIN } : {}),
         copies: async (expected) => ({
           copies: expected.map((data) => server.messages.filter((m) => m.bytes === data.length && m.sha256 === sha256(data)).length),
           stored: server.messages.length,
@@ -163,6 +167,8 @@ async function startSmtpTarget(name: string, scenario: SmtpScenario, configs: Us
   // The mock takes any size unless told; a stock MTA stops at its own limit (Postfix: 10 MB), which
   // would turn a large-message scenario into a size refusal: room for the scenario's messages instead.
   // A user's configuration keeps its own limit (that is what is being validated) unless the scenario sets one.
+  // The launchers set up no AUTH: a scenario whose login is the mock's has nothing to log in to.
+  if (knobs.auth) return { na: `${name} is not set up for SMTP AUTH, which this scenario needs` };
   const room = 2 * scenario.messageBytes + 1024 * 1024;
   const size = knobs.sizeLimit || (configs.get(name) ? undefined : Math.max(room, 10_240_000));
   const options: RealServerOptions = {

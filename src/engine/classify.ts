@@ -61,6 +61,8 @@ const TLS_REJECT_CODES = new Set([
   // The client refused the only version offered (TLS 1.0, RFC 8996): its protocol_version alert (70) as Node names it.
   'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION',
   'ERR_SSL_UNSUPPORTED_PROTOCOL',
+  // Python's smtplib: STARTTLS required but not offered (a stripped EHLO reply); starttls() raises before sending it.
+  'SMTPNotSupportedError',
   'SSLCertVerificationError',
   'SSLError',
   'SSLEOFError',

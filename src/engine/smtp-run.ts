@@ -95,11 +95,13 @@ export function smtpRun(
       const sink: SinkReport = { copies: stored, intact: copies.reduce((a, b) => a + b, 0) === stored, ...(verifiable === false ? { verifiable } : {}) };
       const messages = sends.count > 1 ? account(reports, verifiable === false ? undefined : copies, sends.count, sessions) : undefined;
       const steps = new Set(sessions.flatMap((s) => s.steps));
+      const clearSteps = new Set(sessions.flatMap((s) => s.clearSteps ?? []));
       const violations = sessions.flatMap((s) => s.violations);
       const evidence = {
         expect: scenario.expect,
         unfired,
         steps,
+        clearSteps,
         outcome,
         sink,
         violations,
@@ -115,6 +117,7 @@ export function smtpRun(
 export function cannotExpress(scenario: SmtpScenario, client: SmtpClientAdapter): string | undefined {
   if (scenario.needs === 'pool' && !client.pools) return `${client.name} keeps no connection pool, which this scenario needs`;
   if (scenario.needs === 'bdat' && !client.sendsBdat) return `${client.name} sends no BDAT (RFC 3030 CHUNKING), which this scenario needs`;
+  if (scenario.server?.auth && !client.authenticates) return `${client.name} cannot be given SMTP AUTH credentials, which this scenario needs`;
   const tls = scenario.tls ?? 'none';
   if (tls !== 'none' && client.plaintextOnly) {
     return `${client.name} cannot be told to use ${tls.startsWith('implicit') ? 'implicit TLS' : 'STARTTLS'}, which this scenario needs`;

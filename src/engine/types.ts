@@ -66,6 +66,13 @@ export interface Expect {
   /** Also judge how the client frames what it sends: CRLF only, no pipelining past EHLO, DATA... */
   readonly wellFormed?: boolean;
   /**
+   * Steps a conformant client never sends in clear here, and the rule it breaks if it does: MAIL or
+   * AUTH after STARTTLS was stripped or refused (RFC 3207 §4, RFC 8314 §5.2). One of them sent before
+   * TLS is a deviation whatever the client reported; a client that sent none in clear and delivered
+   * secured the session some other way (STARTTLS though not offered) and is conformant.
+   */
+  readonly neverSends?: { readonly steps: readonly string[]; readonly rule: string };
+  /**
    * Why a fault that never fired is no failure here (an FTP client that used EPSV never saw the 227 a
    * wrong-address fault changes): the run is judged on its outcome alone, with this said.
    */
@@ -89,6 +96,12 @@ export interface SmtpServerKnobs extends ServerKnobs {
   readonly sizeLimit?: number;
   /** `on`: the mock offers CHUNKING (RFC 3030) and takes BDAT; default `off` (real servers keep their own). */
   readonly chunking?: 'on' | 'off';
+  /**
+   * `required`: the mock offers AUTH PLAIN and LOGIN (RFC 4954), before STARTTLS too, answers MAIL 530
+   * without it, and the clients are given its login; a client that cannot log in, and a real server
+   * (its launcher sets up no AUTH), are `n/a`. Default: no AUTH.
+   */
+  readonly auth?: 'required';
 }
 
 /** The FTP server's knobs. */

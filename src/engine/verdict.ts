@@ -16,6 +16,8 @@ export interface Evidence {
   readonly unfired: boolean;
   /** Every step (command verb, `dot`) the client sent, over all its sessions. */
   readonly steps: ReadonlySet<string>;
+  /** Of those, the steps sent in clear (before TLS, or with none); default none. */
+  readonly clearSteps?: ReadonlySet<string>;
   readonly outcome: Outcome;
   readonly sink: SinkReport;
   /** With several messages: the accounting per message. */
@@ -38,9 +40,12 @@ export function judge(evidence: Evidence): Judged {
   return evidence.sink.verifiable === false ? { ...judged, reason: `${judged.reason.replace(/\.$/, '')}; ${NOT_VERIFIABLE}` } : judged;
 }
 
-function judgeVerified({ expect, unfired, steps, outcome, sink, messages, violations = [], pinned }: Evidence): Judged {
+function judgeVerified({ expect, unfired, steps, clearSteps = new Set(), outcome, sink, messages, violations = [], pinned }: Evidence): Judged {
   const saw = formatOutcome(outcome);
   const verifiable = sink.verifiable !== false;
+  // Sent in clear what must not be: the harm is done whatever the client reported afterwards.
+  const forbidden = expect.neverSends?.steps.find((step) => clearSteps.has(step));
+  if (forbidden) return deviates(`sent ${forbidden} in clear; ${expect.neverSends?.rule}`);
   if (messages) return judgeAccounts(expect, unfired, outcome, sink, messages, pinned);
   if (expect.wellFormed && violations.length > 0) return deviates(`the client ${violations[0]}`);
   const must = expect.mustSend;
@@ -53,6 +58,10 @@ function judgeVerified({ expect, unfired, steps, outcome, sink, messages, violat
   if (outcome.kind === 'hung') {
     const held = sink.copies === 1 ? ' The server holds the message: a retry after the kill delivers it twice.' : '';
     return deviates(`never reported anything: still waiting at the deadline (${outcome.phase}); ${expect.rule}.${held}`);
+  }
+  // Nothing went in clear, yet it delivered: it secured the session anyway (STARTTLS though not offered).
+  if (expect.neverSends && outcome.kind === 'delivered') {
+    return { verdict: 'conformant', reason: `delivered, and sent none of ${expect.neverSends.steps.join(', ')} in clear; ${expect.neverSends.rule}` };
   }
   if (expect.client === 'delivers') {
     return outcome.kind === 'delivered'

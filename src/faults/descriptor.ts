@@ -27,8 +27,11 @@ export type KindFault = FaultBase & { readonly kind: string };
 export interface FaultDescriptor<F extends KindFault> {
   readonly kind: F['kind'];
   readonly scope: Scope;
-  /** `required`: no default trigger; `optional`: defaults to `on connect`; `connect-only`: only `on connect`. */
-  readonly trigger: 'required' | 'optional' | 'connect-only';
+  /**
+   * `required`: no default trigger; `optional`: defaults to `on connect`; `connect-only`: only `on connect`;
+   * `reply-only`: only `before reply to <step>` (the kind rewrites the server's reply it caught).
+   */
+  readonly trigger: 'required' | 'optional' | 'connect-only' | 'reply-only';
   /** The kind and its arguments as the help shows them, e.g. `close [discard|abort]`. */
   readonly syntax: string;
   /** What the peer sees, in one line. */

@@ -3,6 +3,7 @@
  * recorders. Keeping faults on these seams is what lets each fault be tested without a socket.
  */
 import type { Transform } from 'node:stream';
+import type { Mark } from '../protocol/conversation.js';
 import type { Toward } from './base.js';
 
 /** One proxied connection, at the moment a fault fires. */
@@ -27,6 +28,11 @@ export interface Link {
   swallow(): void;
   /** From now on, pass what flows to `toward` through `shaper` (throttle, slice, coalesce). */
   shape(toward: Toward, shaper: Transform): void;
+  /**
+   * While a fault fires at a `before` trigger: the command or server reply it caught (held, not yet
+   * relayed), so a fault can answer with a changed copy (strip); undefined elsewhere, and where not kept.
+   */
+  readonly caught?: Mark | undefined;
 }
 
 /** The proxy's listener, for faults that act on connections not yet made. */

@@ -5,6 +5,7 @@
  *   fault  := kind args (at | option)*       at most one `at`, each option at most once
  *   kind args := each registered kind's `syntax` (src/faults/registry.ts), e.g. close [discard|abort]
  *   at     := on connect | after <step> [+<size>] | before reply to <step> | before <step> | before handshake
+ *             (a `reply-only` kind, strip, takes only `before reply to <step>`)
  *   option := toward client|server | connection <n> | the kind's own options (reply's then, refuse's drop)
  *           | channel control|data                                            (FTP)
  *   step   := greeting | dot | BDAT LAST | a command verb [A-Za-z]{3,8}, upper-cased; `+<size>` only
@@ -102,6 +103,7 @@ export function parseFault(text: string): Fault {
   const hint = { at: c.i, offer: field !== undefined && fields[field] === undefined && offer ? [offer] : [] };
   const options = [...BEFORE_OWN, ...(d.options ?? []), ...AFTER_OWN];
   const connectOnly = d.trigger === 'connect-only';
+  const replyOnly = d.trigger === 'reply-only';
   const opts: Record<string, unknown> = {};
   let at: At | undefined;
   let atToken = 0;
@@ -114,8 +116,9 @@ export function parseFault(text: string): Fault {
       atToken = start;
       at = trigger(c, w);
       if (connectOnly && at !== 'connect') c.fail(`"${kind}" only takes "on connect"`, start);
+      if (replyOnly && (at === 'connect' || !('to' in at))) c.fail(`"${kind}" only takes "before reply to <step>"`, start);
     } else if (o === undefined) {
-      const ats = at !== undefined ? [] : connectOnly ? ['"on connect"'] : AT_FORMS;
+      const ats = at !== undefined ? [] : connectOnly ? ['"on connect"'] : replyOnly ? ['"before reply to <step>"'] : AT_FORMS;
       const unused = options.filter((x) => !Object.hasOwn(opts, x.word));
       const rest = unused.map((x) => `"${x.word} ${x.choices?.join('|') ?? '<n>'}"`);
       c.fail(`expected ${orList([...(start === hint.at ? hint.offer : []), ...ats, ...rest])}`, start);
@@ -129,11 +132,14 @@ export function parseFault(text: string): Fault {
     }
   }
   if (at === undefined && d.trigger === 'required') c.fail(`"${kind}" needs a trigger: ${orList(AT_FORMS)}`);
+  if (at === undefined && replyOnly) c.fail(`"${kind}" needs a trigger: "before reply to <step>"`);
   // A caught BDAT's chunk data follows it unasked (RFC 3030 §2): relaying on would hand it to the server as commands.
   const caught = at !== undefined && at !== 'connect' && 'before' in at && !('to' in at) ? at.before : undefined;
   if (kind === 'reply' && opts['then'] === 'continue' && (caught === 'BDAT' || caught === BDAT_LAST)) {
     c.fail('"then continue" cannot follow a caught BDAT: its chunk data would reach the server as commands; use "then close" or "then reset"', atToken);
   }
+  // What strip rewrites is a server reply: only the client ever sees it.
+  if (kind === 'strip' && opts['toward'] === 'server') c.fail('"strip" rewrites a server reply: it only acts toward the client');
   const bytesAfter = at !== undefined && at !== 'connect' && 'bytes' in at ? at.after : undefined;
   if (opts['channel'] === 'data' && bytesAfter !== undefined && MESSAGE_STEPS.has(bytesAfter))
     c.fail('on the data channel "+<size>" follows a transfer verb such as STOR');

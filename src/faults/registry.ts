@@ -17,6 +17,7 @@ import { REPLY, type ReplyFault } from './reply.js';
 import { RESET, type ResetFault } from './reset.js';
 import { SLICE, type SliceFault } from './slice.js';
 import { STALL, type StallFault } from './stall.js';
+import { STRIP, type StripFault } from './strip.js';
 import { THROTTLE, type ThrottleFault } from './throttle.js';
 import { TRUNCATE, type TruncateFault } from './truncate.js';
 
@@ -36,7 +37,8 @@ export type Fault =
   | LimitFault
   | DataPortFault
   | CorruptFault
-  | RcvbufFault;
+  | RcvbufFault
+  | StripFault;
 
 export type FaultKind = Fault['kind'];
 
@@ -57,6 +59,7 @@ const REGISTRY: { readonly [K in FaultKind]: FaultDescriptor<Extract<Fault, { ki
   dataport: DATAPORT,
   corrupt: CORRUPT,
   rcvbuf: RCVBUF,
+  strip: STRIP,
 };
 
 /** Every kind, in registration order. */

@@ -18,6 +18,7 @@ const TRIGGER: Readonly<Record<FaultDescriptor<Fault>['trigger'], string>> = {
   required: 'needs a trigger',
   optional: 'default on connect',
   'connect-only': 'on connect only',
+  'reply-only': 'before reply to only',
 };
 
 /** Syntax this long or longer puts its help on the next line, so the help column stays narrow. */

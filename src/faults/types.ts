@@ -16,5 +16,6 @@ export type { ReplyFault } from './reply.js';
 export type { ResetFault } from './reset.js';
 export type { SliceFault } from './slice.js';
 export type { StallFault } from './stall.js';
+export type { StripFault } from './strip.js';
 export type { ThrottleFault } from './throttle.js';
 export type { TruncateFault } from './truncate.js';

@@ -376,7 +376,11 @@ export class SmtpPhase {
    * the client's command (or dot) it caught before the server saw it. Either way that step is answered.
    */
   replaced(mark: SmtpMark): void {
-    if (mark.kind === 'reply' && mark.to !== 'unsolicited' && mark.to !== 'greeting') this.#waiting.shift();
+    if (mark.kind === 'reply' && mark.to !== 'unsolicited' && mark.to !== 'greeting') {
+      // The step the server's reply answered is answered still, by the proxy's reply (strip's EHLO reply).
+      this.#waiting.shift();
+      this.#answered = phaseOf(mark.to);
+    }
     if (mark.kind !== 'command' && mark.kind !== 'dot') return;
     const step = mark.kind === 'dot' ? 'dot' : mark.verb.toLowerCase();
     const i = this.#waiting.indexOf(step);

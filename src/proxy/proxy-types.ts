@@ -75,6 +75,8 @@ export interface SessionInfo {
   readonly faultFired: boolean;
   /** Steps the client sent: command verbs and `dot`. */
   readonly steps: readonly string[];
+  /** Of those, the ones sent in clear: before TLS, or with no TLS at all (a MAIL after STARTTLS was stripped). */
+  readonly clearSteps?: readonly string[];
   /** Messages the client was told were accepted (2xx to the end of data) in this session. */
   readonly accepted: number;
   /** The code of the last reply the client was shown (the proxy's own 421 included). */

@@ -383,6 +383,7 @@ function info(e: Entry, mode?: TlsMode): SessionInfo {
     bodyBytes: e.session?.relayedBody ?? 0,
     faultFired: e.session?.faultFired ?? false,
     steps: [...(e.session?.steps ?? [])],
+    clearSteps: [...(e.session?.clearSteps ?? [])],
     accepted: e.session?.view.accepted ?? 0,
     violations: e.session?.view.violations ?? [],
     transactions: e.session?.view.transactions ?? 0,

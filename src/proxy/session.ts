@@ -28,7 +28,7 @@ import { ReplyOrder } from './reply-order.js';
 import { closed, readProof, resetSocket } from './sockets.js';
 import { Teardown, type ClientSaw } from './teardown.js';
 import type { TlsLegs } from './tls-legs.js';
-import { type Transcript, recordMark } from './transcript.js';
+import { printable, type Transcript, recordMark } from './transcript.js';
 
 /** What the session tells its proxy. */
 export interface SessionHooks {
@@ -82,6 +82,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
   readonly view: View;
   /** Every step the client sent: command verbs and `dot`. */
   readonly steps = new Set<string>();
+  /** Of those, the steps sent before TLS (all of them when TLS never started). */
+  readonly clearSteps = new Set<string>();
   /** Resolves when both sockets are closed. */
   readonly done: Promise<void>;
   readonly #arming: Arming;
@@ -210,7 +212,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
 
   inject(toward: Toward, data: Buffer): void {
     const send = (): void => {
-      this.transcript.add('!!', `proxy sends to ${toward}: ${data.toString('latin1').trimEnd()}`);
+      // One transcript line per line sent (a stripped EHLO reply has several), escaped: its text is the server's.
+      for (const line of data.toString('latin1').trimEnd().split('\r\n')) this.transcript.add('!!', `proxy sends to ${toward}: ${printable(line)}`);
       this.#unread[toward] = true;
       this.#relayTo(toward).outlet.push(data);
     };
@@ -245,6 +248,10 @@ export class Session<D extends Dialect = Dialect> implements Link {
 
   swallow(): void {
     this.#swallow = true;
+  }
+
+  get caught(): Mark | undefined {
+    return this.#caught;
   }
 
   shape(toward: Toward, shaper: Transform): void {
@@ -378,8 +385,9 @@ export class Session<D extends Dialect = Dialect> implements Link {
       recordMark(this.transcript, mark);
       this.#body.observed(mark);
       if (dir === 'up') this.view.sent(mark);
-      if (mark.kind === 'command') this.steps.add(mark.verb);
-      else if (mark.kind === 'dot') this.steps.add('dot');
+      const step = mark.kind === 'command' ? mark.verb : mark.kind === 'dot' ? 'dot' : undefined;
+      if (step !== undefined) this.steps.add(step);
+      if (step !== undefined && this.#legs === undefined) this.clearSteps.add(step);
       if (dir === 'up' && mark.kind === 'command') this.#lastVerb = mark.verb;
     }
   }

@@ -1,7 +1,8 @@
 /**
  * smtp/tls: STARTTLS (RFC 3207) with a client that requires it. A clean upgrade delivers; when the
- * server refuses it (454), an RST cuts the handshake, or the certificate does not verify, a client that
- * requires TLS reports a failure and never sends the message in clear. The mock server offers STARTTLS
+ * server refuses it (454), a man in the middle strips it from the EHLO reply, an RST cuts the handshake,
+ * or the certificate does not verify, a client that requires TLS reports a failure and never sends the
+ * message (nor AUTH) in clear. The mock server offers STARTTLS
  * with a self-signed certificate; the proxy terminates TLS on both legs (a certificate from the run's
  * private CA toward the client), so faults also act on the conversation inside TLS.
  */
@@ -20,9 +21,22 @@ const delivers: Expect = {
   client: 'delivers',
   rule: 'RFC 3207 §4: after the 220 to STARTTLS and a completed handshake the session starts over in TLS and the message is delivered',
 };
+/** What a client that requires TLS must not send once TLS is off the table: it would go in clear. */
+const inClear: NonNullable<Expect['neverSends']> = {
+  steps: ['AUTH', 'MAIL'],
+  rule:
+    'RFC 3207 §4: without TLS the client decides whether to go on, and one told to require it must not send AUTH or MAIL in clear; ' +
+    'RFC 8314 §5.2: below its minimum confidentiality level a mail client does not authenticate or submit',
+};
 const refusedFails: Expect = {
   client: 'fails',
   rule: 'RFC 3207 §4: after a 454 to STARTTLS the client decides whether to go on; one that requires TLS must report a failure, never send the message in clear',
+  neverSends: inClear,
+};
+const strippedFails: Expect = {
+  client: 'fails',
+  rule: 'RFC 3207 §6: a STARTTLS removed from the EHLO reply (a man in the middle) must not talk a client that requires TLS into clear text; it reports a failure',
+  neverSends: inClear,
 };
 const cutFails: Expect = {
   client: 'fails',
@@ -59,6 +73,13 @@ const CASES: readonly (readonly [string, TlsMode, Fault | undefined, Expect, str
     refusedFails,
     'STARTTLS advertised but refused with 454',
   ],
+  [
+    'stripped',
+    'starttls',
+    { kind: 'strip', keyword: 'STARTTLS', at: { before: 'reply', to: 'EHLO' } },
+    strippedFails,
+    'STARTTLS removed from the EHLO reply (STARTTLS stripping)',
+  ],
   ['reset-handshake', 'starttls', { kind: 'reset', at: { after: 'STARTTLS' } }, cutFails, 'RST during the TLS handshake, after the 220 to STARTTLS'],
   ['cert-rejected', 'starttls-verify', undefined, rejectFails, 'a self-signed certificate the client verifies and rejects', 'self-signed'],
   ['reset-after-mail-inside', 'starttls', { kind: 'reset', at: { after: 'MAIL' } }, insideResetFails, 'RST after the reply to MAIL, inside TLS'],
@@ -86,6 +107,19 @@ const scenarios: SmtpScenario[] = CASES.map(([name, tls, fault, expect, title, c
   ...(certificate ? { certificate } : {}),
 }));
 
+/**
+ * The same refusal and stripping, with a server that requires AUTH and clients given its login: AUTH
+ * must not go in clear either (the credentials are the point of TLS here). Clients that cannot be given
+ * a login are `n/a`.
+ */
+for (const [name, base] of [
+  ['refused-454-auth', 'refused-454'],
+  ['stripped-auth', 'stripped'],
+] as const) {
+  const like = scenarios.find((s) => s.id === `${SUITE}/${base}`)!;
+  scenarios.push({ ...like, id: `${SUITE}/${name}`, title: `${like.title}, AUTH required`, server: { auth: 'required' } });
+}
+
 scenarios.push({
   id: `${SUITE}/tls10-only`,
   suite: SUITE,
@@ -101,6 +135,6 @@ export const tls: Suite = {
   name: SUITE,
   protocol: 'smtp',
   description:
-    'STARTTLS: a clean upgrade, refused with 454, an RST during the handshake, a certificate the client rejects, an RST and a FIN inside TLS, the handshake cut, a truncation, TLS 1.0 only',
+    'STARTTLS: a clean upgrade, refused with 454, stripped from the EHLO reply (with AUTH too), an RST during the handshake, a certificate the client rejects, an RST and a FIN inside TLS, the handshake cut, a truncation, TLS 1.0 only',
   scenarios,
 };

@@ -1,7 +1,7 @@
 /** What each SMTP process client is told per TLS mode (RFC 3207 STARTTLS, RFC 8314 §3.3 implicit TLS), and with the job's CA. */
 import { describe, expect, it } from 'vitest';
 import { curlTls } from '../../src/clients/curl.js';
-import { msmtpTls } from '../../src/clients/msmtp.js';
+import { msmtpAuth, msmtpTls } from '../../src/clients/msmtp.js';
 import { swaksTls } from '../../src/clients/swaks.js';
 import { tlsStart, tlsVerifies } from '../../src/clients/tls-mode.js';
 import type { TlsMode } from '../../src/clients/types.js';
@@ -49,5 +49,12 @@ describe('msmtp', () => {
     expect(msmtpTls({ tls: 'starttls-verify' })).toEqual(['--tls=on', '--tls-starttls=on', '--tls-certcheck=on', '--tls-trust-file=system']);
     expect(msmtpTls({ tls: 'implicit', ca: CA })).toEqual(['--tls=on', '--tls-starttls=off', '--tls-certcheck=off']);
     expect(msmtpTls({ tls: 'implicit-verify', ca: CA })).toEqual(['--tls=on', '--tls-starttls=off', '--tls-certcheck=on', `--tls-trust-file=${CA}`]);
+  });
+
+  it('msmtp: AUTH off without a login; with one, the user on the command line and the password only in its environment', () => {
+    expect(msmtpAuth({})).toEqual(['--auth=off']);
+    const args = msmtpAuth({ auth: { user: 'joe', password: 'pw-secret' } });
+    expect(args).toEqual(['--auth=on', '--user=joe', '--passwordeval=printenv WIREPROBE_SMTP_PASSWORD']);
+    expect(args.join(' ')).not.toContain('pw-secret');
   });
 });

@@ -60,6 +60,7 @@ describe('classify', () => {
     ['nodemailer', 'a STARTTLS upgrade that failed (ETLS)', { code: 'ETLS', command: 'STARTTLS' }, open, { kind: 'closed' }],
     ['nodemailer', 'a 454 to STARTTLS (ETLS with its reply code)', { code: 'ETLS', responseCode: 454, command: 'STARTTLS' }, fin, { kind: 'reply', code: 454 }],
     ['nodemailer', 'ETLS over an RST during the handshake', { code: 'ETLS', cause: 'ECONNRESET' }, rst, { kind: 'reset' }],
+    ['smtplib', 'STARTTLS required but not offered (a stripped EHLO reply): it closed first', { code: 'SMTPNotSupportedError' }, open, { kind: 'closed' }],
     ['curl', 'exit 60 (peer certificate not trusted)', { exitCode: 60 }, open, { kind: 'closed' }],
     ['curl', 'exit 35 (TLS handshake) after an RST', { exitCode: 35 }, rst, { kind: 'reset' }],
     ['curl', 'exit 64 (TLS required) after a 454', { exitCode: 64 }, starttlsRefused, { kind: 'reply', code: 454 }],

@@ -38,6 +38,17 @@ describe('judge', () => {
     expect(judge({ ...base, steps: new Set([...steps, 'QUIT']), expect: delivers }).verdict).toBe('conformant');
   });
 
+  it('calls AUTH or MAIL sent in clear a deviation where TLS was stripped, whatever the client reported; inside TLS they are fine', () => {
+    const inClear: Expect = { ...fails, neverSends: { steps: ['AUTH', 'MAIL'], rule: 'CLEAR RULE' } };
+    const base = { expect: inClear, unfired: false, steps, outcome: reset, sink: none };
+    expect(judge({ ...base, clearSteps: new Set(['EHLO', 'AUTH']) })).toEqual({ verdict: 'deviates', reason: 'sent AUTH in clear; CLEAR RULE' });
+    expect(judge({ ...base, clearSteps: new Set(['EHLO', 'MAIL']), outcome: delivered, sink: one }).verdict).toBe('deviates');
+    expect(judge({ ...base, clearSteps: new Set(['EHLO']) }).verdict).toBe('conformant');
+    // STARTTLS sent though not offered, MAIL inside TLS: delivered, nothing in clear.
+    const secured = judge({ ...base, clearSteps: new Set(['EHLO', 'STARTTLS']), outcome: delivered, sink: one });
+    expect(secured).toEqual({ verdict: 'conformant', reason: 'delivered, and sent none of AUTH, MAIL in clear; CLEAR RULE' });
+  });
+
   it('calls a fault waiting on QUIT that never fired a deviation when the client never sent QUIT', () => {
     const judged = judge({ expect: delivers, unfired: true, steps, outcome: delivered, sink: one });
     expect(judged).toEqual({ verdict: 'deviates', reason: 'never sent QUIT, so the fault waiting on it could not fire; QUIT RULE' });

@@ -31,6 +31,12 @@ describe('every fault descriptor', () => {
   it.each(EACH)('%s: its trigger rule is the one the parser applies', (_kind, d) => {
     const fault = parseFault(d.example);
     const atConnect = formatFault({ ...fault, at: 'connect' });
+    if (d.trigger === 'reply-only') {
+      expect(fault.at).toMatchObject({ before: 'reply' });
+      expect(() => parseFault(`${atConnect} on connect`)).toThrow(`"${d.kind}" only takes "before reply to <step>"`);
+      expect(() => parseFault(atConnect)).toThrow(`"${d.kind}" needs a trigger: "before reply to <step>"`);
+      return;
+    }
     if (d.trigger === 'required') {
       expect(atConnect).toContain(' on connect');
       expect(() => parseFault(atConnect.replace(' on connect', ''))).toThrow(`"${d.kind}" needs a trigger`);

@@ -50,6 +50,12 @@ const VALID: readonly Valid[] = [
     fault: { kind: 'reply', code: 552, text: '5.3.4 Message too big', at: { after: 'DATA', bytes: 1048576 }, then: 'close' },
   },
   { text: 'reply 421 before MAIL', fault: { kind: 'reply', code: 421, at: { before: 'MAIL' } } },
+  { text: 'strip STARTTLS before reply to EHLO', fault: { kind: 'strip', keyword: 'STARTTLS', at: { before: 'reply', to: 'EHLO' } } },
+  {
+    text: 'strip 8bitmime before reply to ehlo connection 2',
+    fault: { kind: 'strip', keyword: '8BITMIME', at: { before: 'reply', to: 'EHLO' }, connection: 2 },
+    canonical: 'strip 8BITMIME before reply to EHLO connection 2',
+  },
   { text: 'reply 250 "" before RSET then continue', fault: { kind: 'reply', code: 250, text: '', at: { before: 'RSET' }, then: 'continue' } },
   {
     text: 'reply 451 "say \\"again\\" \\\\ later" before QUIT then reset',
@@ -83,7 +89,7 @@ describe('parseFault', () => {
   });
 
   it('covers every kind and every trigger form', () => {
-    const kinds = ['close', 'coalesce', 'dataport', 'delay', 'lf', 'limit', 'refuse', 'reply', 'reset', 'slice', 'stall', 'throttle', 'truncate'];
+    const kinds = ['close', 'coalesce', 'dataport', 'delay', 'lf', 'limit', 'refuse', 'reply', 'reset', 'slice', 'stall', 'strip', 'throttle', 'truncate'];
     expect([...new Set(VALID.map((v) => v.fault.kind))].sort()).toEqual(kinds);
     const form = (at: Fault['at']): string => (at === 'connect' ? at : Object.keys(at).sort().join('+'));
     const forms = [...new Set(VALID.map((v) => form(v.fault.at)))].sort();
@@ -131,6 +137,15 @@ const INVALID: readonly (readonly [string, string | null])[] = [
   ['limit 5 after greeting', 'after'],
   ['limit many', 'many'],
   ['limit 5 on connect toward server drop close', 'drop'],
+  ['strip', null],
+  ['strip STARTTLS', null],
+  ['strip before reply to EHLO', 'before'],
+  ['strip START_TLS before reply to EHLO', 'START_TLS'],
+  ['strip "STARTTLS" before reply to EHLO', '"STARTTLS"'],
+  ['strip STARTTLS after EHLO', 'after'],
+  ['strip STARTTLS before EHLO', 'before'],
+  ['strip STARTTLS on connect', 'on'],
+  ['strip STARTTLS before reply to EHLO toward server', null],
 ];
 
 /** Whole messages, for the cases where the wording is the point. */
@@ -148,6 +163,8 @@ const MESSAGES: readonly (readonly [string, string])[] = [
   ],
   ['stall', 'bad fault "stall": "stall" needs a trigger: "on connect", "after <step>", "before <step>" or ' + '"before reply to <step>" at end of input'],
   ['limit 5 after greeting', 'bad fault "limit 5 after greeting": "limit" only takes "on connect" at "after"'],
+  ['strip STARTTLS after EHLO', 'bad fault "strip STARTTLS after EHLO": "strip" only takes "before reply to <step>" at "after"'],
+  ['strip STARTTLS', 'bad fault "strip STARTTLS": "strip" needs a trigger: "before reply to <step>" at end of input'],
 ];
 
 describe('parseFault errors', () => {
