@@ -1,8 +1,8 @@
 /**
  * `--tls none|starttls|implicit|all`: TLS as a dimension of a run, as `--family` is. Each variant is a
- * run of its own; a plaintext SMTP scenario runs again with the client required to start TLS (RFC 3207
- * STARTTLS, or RFC 8314 §3.3 implicit TLS) and to verify the proxy's certificate against the run's CA:
- * the realistic set-up. The cell keeps the plaintext scenario's expectation, as an IPv6 cell keeps IPv4's.
+ * run of its own; a plaintext scenario runs again with the client required to start TLS (SMTP: RFC 3207
+ * STARTTLS or RFC 8314 §3.3 implicit TLS; FTP: RFC 4217 AUTH TLS with PROT P, or implicit FTPS) and to
+ * verify the proxy's certificate against the run's CA: the realistic set-up. The cell keeps the plaintext scenario's expectation, as an IPv6 cell keeps IPv4's.
  */
 import type { TlsStart } from '../clients/tls-mode.js';
 import type { Scenario } from './types.js';
@@ -15,17 +15,17 @@ export const TLS_VARIANTS: readonly TlsVariant[] = ['none', 'starttls', 'implici
 
 /**
  * The variants `scenario` runs in, each as a run's `tls`. None asked for: one run with none (nothing
- * changes). A scenario that sets its own `tls` (suite smtp/tls) and an FTP scenario (FTPS through the
- * proxy is not supported) have no variants: one run, as without `--tls`, so no extra cells.
+ * changes). A scenario that sets its own `tls` (suites smtp/tls, ftp/tls) has no variants: one run, as
+ * without `--tls`, so no extra cells.
  */
 export function tlsVariantsOf(scenario: Scenario, variants: readonly TlsVariant[] | undefined): readonly { readonly tls?: TlsVariant }[] {
   if (!variants?.length || !hasTlsVariants(scenario)) return [{}];
   return variants.map((tls) => ({ tls }));
 }
 
-/** Whether `scenario` runs in TLS variants: SMTP, and plaintext of its own. */
+/** Whether `scenario` runs in TLS variants: plaintext of its own. */
 export function hasTlsVariants(scenario: Scenario): boolean {
-  return scenario.protocol === 'smtp' && (scenario.tls ?? 'none') === 'none';
+  return (scenario.tls ?? 'none') === 'none';
 }
 
 /**

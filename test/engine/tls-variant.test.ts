@@ -1,7 +1,7 @@
 /**
  * `run --tls none|starttls|implicit|all`: TLS as a dimension of a run, as `--family` is. Plaintext SMTP
- * scenarios run once per variant, the client starting TLS (STARTTLS or implicit) and verifying the run
- * CA's certificate; scenarios with their own `tls` and FTP scenarios run once, as without `--tls`.
+ * and FTP scenarios run once per variant, the client starting TLS (STARTTLS or AUTH TLS, or implicit) and
+ * verifying the run CA's certificate; scenarios with their own `tls` run once, as without `--tls`.
  */
 import { describe, expect, it } from 'vitest';
 import { curlClient } from '../../src/clients/curl.js';
@@ -57,7 +57,7 @@ describe('--tls', () => {
     expect(HELP).toContain('[--tls none|starttls|implicit|all]');
   });
 
-  it('expands only plaintext SMTP scenarios: no extra cells for FTP or a scenario with its own tls', async () => {
+  it('expands plaintext SMTP and FTP scenarios: no extra cells for a scenario with its own tls', async () => {
     expect(TLS_SCENARIO.protocol === 'smtp' && TLS_SCENARIO.tls).toBeTruthy();
     const run = [...scenarios('smtp/resets/reset-after-data', 'ftp/modes/baseline-upload'), TLS_SCENARIO];
     const runs = await planned(run, ['none', 'starttls', 'implicit']);
@@ -69,11 +69,16 @@ describe('--tls', () => {
       'smtp/resets/reset-after-data/curl/starttls',
       'smtp/resets/reset-after-data/curl/tls',
       'ftp/modes/baseline-upload/curl/passive',
+      'ftp/modes/baseline-upload/curl/passive/starttls',
+      'ftp/modes/baseline-upload/curl/passive/tls',
       'ftp/modes/baseline-upload/curl/active',
+      'ftp/modes/baseline-upload/curl/active/starttls',
+      'ftp/modes/baseline-upload/curl/active/tls',
       `${TLS_SCENARIO.id}/nodemailer`,
       `${TLS_SCENARIO.id}/curl`,
     ]);
-    expect(runs.map((r) => r.tls)).toEqual(['none', 'starttls', 'implicit', 'none', 'starttls', 'implicit', undefined, undefined, undefined, undefined]);
+    const variants = ['none', 'starttls', 'implicit'];
+    expect(runs.map((r) => r.tls)).toEqual([...variants, ...variants, ...variants, ...variants, undefined, undefined]);
     // Without --tls, and with --tls none: the runs (and ids) a run always made.
     const plain = (await planned(run, undefined)).map((r) => identity(r).id);
     expect((await planned(run, ['none'])).map((r) => identity(r).id)).toEqual(plain);
@@ -85,9 +90,9 @@ describe('--tls', () => {
     expect(withTlsVariant(reset, 'starttls')).toEqual({ ...reset, tls: 'starttls-verify' });
     expect(withTlsVariant(reset, 'implicit')).toEqual({ ...reset, tls: 'implicit-verify' });
     expect(withTlsVariant(reset, 'none')).toBe(reset);
-    expect(withTlsVariant(ftp, 'starttls')).toBe(ftp);
+    expect(withTlsVariant(ftp, 'starttls')).toEqual({ ...ftp, tls: 'starttls-verify' });
     expect(withTlsVariant(TLS_SCENARIO, 'implicit')).toBe(TLS_SCENARIO);
-    expect([hasTlsVariants(reset), hasTlsVariants(ftp), hasTlsVariants(TLS_SCENARIO)]).toEqual([true, false, false]);
+    expect([hasTlsVariants(reset), hasTlsVariants(ftp), hasTlsVariants(TLS_SCENARIO)]).toEqual([true, true, false]);
     const starttls = identity({ scenario: reset, client: nodemailerPlain, tls: 'starttls' });
     expect(starttls).toMatchObject({
       column: 'nodemailer/starttls',
