@@ -6,7 +6,7 @@
  * - One router (accept) and one smtp transport whose host is the proxy (`hosts`, `port`): a smarthost
  *   without MX lookup, as a manualroute to an IP literal would be (RFC 5321 §5.1).
  * - `hosts_try_chunking = *` (Exim's default, said here): BDAT to a server that offers CHUNKING
- *   (RFC 3030). `hosts_avoid_tls = *`: no STARTTLS (the client is plaintext only). No TCP Fast Open.
+ *   (RFC 3030). No TLS unless the job asks (`hosts_avoid_tls = *`); no TCP Fast Open.
  * - Its timeouts are the job's, in whole seconds (Exim's unit).
  * - It adds no header: `received_header_text` empty (no Received), `suppress_local_fixups` (no
  *   Message-ID, Date, From or Sender of its own): the smarthost gets the job's message octet for octet.
@@ -17,7 +17,7 @@
  * Kept apart from servers/real/exim.ts: a client adapter imports nothing of servers/
  * (test/architecture.test.ts).
  */
-import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemId } from '../util/postfix-queue.js';
 import type { SmtpJob } from './types.js';
@@ -27,6 +27,21 @@ export const EXIM_USER = 'Debian-exim';
 
 /** Whole seconds for Exim, at least 1. */
 const seconds = (ms: number): string => `${Math.max(1, Math.ceil(ms / 1000))}s`;
+
+/**
+ * The transport's TLS, per TLS mode: none (`hosts_avoid_tls`), STARTTLS required (`hosts_require_tls`,
+ * RFC 3207 §4) or TLS from the first octet (`protocol = smtps`, RFC 8314 §3.3); `-verify` checks the
+ * chain against the job's CA (copied to DIR/ca.pem: Exim's user reads it) and the name against the
+ * host, else nothing is verified.
+ */
+function tlsSettings(dir: string, job: SmtpJob): string[] {
+  const mode = job.tls ?? 'none';
+  if (mode === 'none') return ['  hosts_avoid_tls = *'];
+  const verify = mode.endsWith('-verify')
+    ? ['  tls_verify_hosts = *', `  tls_verify_certificates = ${job.ca ? `${dir}/ca.pem` : 'system'}`, '  tls_verify_cert_hostnames = *']
+    : ['  tls_verify_hosts =', '  tls_try_verify_hosts =', '  tls_verify_cert_hostnames ='];
+  return [...(mode.startsWith('implicit') ? ['  protocol = smtps'] : []), '  hosts_require_tls = *', ...verify];
+}
 
 /** The runtime configuration of the relay instance in `dir` for `job`, run from `binary`. */
 export function relayEximConf(dir: string, job: SmtpJob, binary: string): string {
@@ -66,7 +81,7 @@ export function relayEximConf(dir: string, job: SmtpJob, binary: string): string
     `  port = ${job.port}`,
     '  allow_localhost',
     '  hosts_try_chunking = *',
-    '  hosts_avoid_tls = *',
+    ...tlsSettings(dir, job),
     '  hosts_try_fastopen = :',
     `  connect_timeout = ${seconds(job.timeouts.connect)}`,
     `  command_timeout = ${seconds(Math.max(job.timeouts.greeting, job.timeouts.socket))}`,
@@ -94,6 +109,7 @@ export async function writeEximRelay(dir: string, job: SmtpJob, binary: string):
     await mkdir(join(dir, sub), { mode: 0o750 });
     await chown(join(dir, sub), uid, gid);
   }
+  if (job.ca && job.tls?.endsWith('-verify')) await copyFile(job.ca, join(dir, 'ca.pem'));
   const file = join(dir, 'exim.conf');
   await writeFile(file, relayEximConf(dir, job, binary), { mode: 0o644 });
   return file;

@@ -108,7 +108,6 @@ export function createEximRelayClient(options: EximRelayOptions = {}): SmtpClien
     description: 'Exim relaying to the server as its smarthost (its smtp transport: BDAT when offered, retries a deferral once)',
     requires: { command: binary, install: 'scripts/install/mta.sh (unpacks exim4-daemon-light: as a package it conflicts with postfix); needs root' },
     sendsBdat: true,
-    plaintextOnly: true,
     run: (job, signal) => inTempDir('wireprobe-exim-relay-', (dir) => relay(dir, job, binary, signal), signal),
   };
 }

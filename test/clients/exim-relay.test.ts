@@ -2,7 +2,7 @@
  * exim-relay: Exim's SMTP client relaying to the proxy as its smarthost, the real client that sends
  * BDAT (RFC 3030). Its mainlog lines turned into reports; through the engine, against the mock with
  * CHUNKING on: a delivery in BDAT chunks, the exact outcome of a reset mid-chunks, and its one retry
- * after a deferral (a lost 250 to BDAT LAST: two copies, RFC 5321 §4.5.4.1's trap).
+ * after a deferral (a lost 250 to BDAT LAST: two copies, RFC 5321 §4.5.4.1's trap); STARTTLS when asked.
  */
 import { describe, expect, it } from 'vitest';
 import { eximAttempts, eximError, eximMessageId, eximRelayClient } from '../../src/clients/exim-relay.js';
@@ -85,5 +85,19 @@ describe('exim-relay through the proxy, against the mock with CHUNKING', () => {
     expect(delivered.transcript.some((line) => / C {2}DATA$/.test(line))).toBe(false);
     expect(delivered.outcome?.detail).toMatch(/status=sent \(.* K C="250 /);
     expect(cell('reset-bdat-before-last-reply').outcome?.detail).toMatch(/== defer .*; retried: status=deferred \(/);
+  }, 60_000);
+
+  it('requires STARTTLS when the job asks: delivers over it, and fails a certificate it verifies and rejects', async () => {
+    const wanted = ['smtp/tls/clean', 'smtp/tls/cert-rejected'];
+    const scenarios = SUITES.find((s) => s.name === 'smtp/tls')!.scenarios.filter((s) => wanted.includes(s.id));
+    expect(scenarios).toHaveLength(wanted.length);
+    const results = await runScenarios(scenarios, [eximRelayClient], { targets: builtinTargets(), concurrency: 2 });
+    const cells = Object.fromEntries(results.map((r) => [r.scenarioId, [r.outcome?.kind, r.outcome?.phase, r.verdict, r.sink?.copies]]));
+    expect(cells).toEqual({
+      'smtp/tls/clean': ['delivered', 'quit', 'conformant', 1],
+      'smtp/tls/cert-rejected': ['closed', 'tls', 'conformant', 0],
+    });
+    expect(results.find((r) => r.scenarioId === 'smtp/tls/clean')?.outcome?.detail).toMatch(/ X=TLS1\.3:/);
+    expect(results.find((r) => r.scenarioId === 'smtp/tls/cert-rejected')?.outcome?.detail).toMatch(/certificate verification failed/);
   }, 60_000);
 });
