@@ -1,7 +1,7 @@
 /**
  * The private Exim instance the `exim-relay` client runs per job: its runtime configuration, spool
- * and log directories, all under the job's temporary directory. No daemon: the message goes in on the
- * command line and is delivered by that process (`-odi`), the retry by `exim -M ID`.
+ * and log directories, all under the job's temporary directory. No daemon: the message is queued from
+ * the command line (`-odq`), and each delivery attempt is an `exim -M ID`.
  *
  * - One router (accept) and one smtp transport whose host is the proxy (`hosts`, `port`): a smarthost
  *   without MX lookup, as a manualroute to an IP literal would be (RFC 5321 §5.1).
@@ -10,8 +10,8 @@
  * - Its timeouts are the job's, in whole seconds (Exim's unit).
  * - It adds no header: `received_header_text` empty (no Received), `suppress_local_fixups` (no
  *   Message-ID, Date, From or Sender of its own): the smarthost gets the job's message octet for octet.
- * - `queue_only`, which `-odi` overrides for the job's own message: a bounce Exim makes for a failed
- *   one stays in the spool, never relayed to the smarthost as another message.
+ * - `queue_only`: a bounce Exim makes for a failed message stays in the spool, never relayed to the
+ *   smarthost as another message (only the job's message is ever delivered, by `-M`).
  * - `exim_path`: where the binary is (an unpacked copy is not at its compiled-in /usr/sbin/exim4).
  *
  * Kept apart from servers/real/exim.ts: a client adapter imports nothing of servers/

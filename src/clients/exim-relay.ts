@@ -3,13 +3,13 @@
  * one real client here that sends BDAT: its smtp transport uses CHUNKING (RFC 3030) whenever the
  * server offers it (`hosts_try_chunking`, default `*`), so it can express the BDAT scenarios.
  * Each job gets a private Exim instance (./exim-relay-config.ts) whose smarthost is the proxy, and no
- * daemon: the message goes in on the command line and that process delivers it (`-odi`); what the
- * client did is read from the instance's mainlog: `=>` delivered, `==` deferred (a 4xx reply, or the
- * connection lost or timed out), `**` failed (a 5xx reply).
+ * daemon: the message is queued from the command line (`-odq`), then `exim -M ID` delivers it; what
+ * the client did is read from the instance's mainlog: `=>` delivered, `==` deferred (a 4xx reply, or
+ * the connection lost or timed out), `**` failed (a 5xx reply).
  *
- *   exim -C DIR/exim.conf -odi -oi -f FROM -- TO... < message ─► smtp transport ─► proxy ─► server
+ *   exim -C DIR/exim.conf -odq -oi -f FROM -- TO... < message ─► exim -M ID ─► smtp transport ─► proxy ─► server
  *   mainlog: `ID == sink@... R=smarthost T=relay_smtp defer (-18) H=127.0.0.1 [127.0.0.1]: Remote host closed connection ...`
- *   deferred ─► exim -M ID (one forced retry, RFC 5321 §4.5.4.1) ─► its line too ─► report (./relay.ts)
+ *   deferred ─► exim -M ID again (one forced retry, RFC 5321 §4.5.4.1) ─► its line too ─► report (./relay.ts)
  *
  * Exim pipelines QUIT after the message when the server offers PIPELINING and shuts its side of the
  * connection down at once (a half-close) on the first attempt. Measured with exim 4.96 (Debian 12,
@@ -81,22 +81,25 @@ async function relay(dir: string, job: SmtpJob, binary: string, signal: AbortSig
   const notRoot = needsRoot('exim-relay', 'Exim switches to its own user');
   if (notRoot) return notRoot;
   const conf = await writeEximRelay(dir, job, binary);
-  const submit = await runProcess(binary, ['-C', conf, '-odi', '-oi', '-f', job.from, '--', ...job.to], { stdin: job.message, signal });
-  if (signal.aborted) return { ok: false, error: { code: 'EABORT', message: 'stopped before Exim ended its first delivery attempt' } };
-  const log = await mainlog(dir);
-  const id = eximMessageId(log);
-  const lastLine = log.trim().split('\n').at(-1) ?? '';
+  // Queued only (-odq), then delivered by `exim -M` in this process group: `-odi` delivers in a child
+  // that calls setsid(), out of the group a deadline or Ctrl-C kills.
+  const submit = await runProcess(binary, ['-C', conf, '-odq', '-oi', '-f', job.from, '--', ...job.to], { stdin: job.message, signal });
+  const id = eximMessageId(await mainlog(dir));
   if (id === undefined) {
-    const why = submit.spawnError ?? (submit.stderr.trim() || lastLine || `exit ${submit.exitCode}`);
+    const why = submit.spawnError ?? (submit.stderr.trim() || (await mainlog(dir)).trim().split('\n').at(-1) || `exit ${submit.exitCode}`);
     return { ok: false, error: { code: 'EINJECT', message: `exim did not take the message: ${why}` } };
   }
+  const deliver = async (): Promise<string> => {
+    if (!signal.aborted) await runProcess(binary, ['-C', conf, '-M', id], { signal });
+    return mainlog(dir);
+  };
+  const log = await deliver();
+  if (signal.aborted) return { ok: false, error: { code: 'EABORT', message: 'stopped before Exim ended its first delivery attempt' } };
+  const lastLine = log.trim().split('\n').at(-1) ?? '';
   const first = eximAttempts(log, id)[0];
   if (first === undefined) return { ok: false, error: { code: 'ENOSTATUS', message: `${id}: no delivery line in Exim's mainlog (${lastLine})` } };
-  // The retry: `exim -M` delivers the one message now, whatever its retry time.
-  return relayReport(id, first, eximError, async () => {
-    await runProcess(binary, ['-C', conf, '-M', id], { signal });
-    return eximAttempts(await mainlog(dir), id)[1];
-  });
+  // The retry: `exim -M` again delivers the one message now, whatever its retry time.
+  return relayReport(id, first, eximError, async () => (signal.aborted ? undefined : eximAttempts(await deliver(), id)[1]));
 }
 
 /** Makes an exim-relay client (the registry's is `eximRelayClient`; tests may point one elsewhere). */
@@ -108,7 +111,18 @@ export function createEximRelayClient(options: EximRelayOptions = {}): SmtpClien
     description: 'Exim relaying to the server as its smarthost (its smtp transport: BDAT when offered, retries a deferral once)',
     requires: { command: binary, install: 'scripts/install/mta.sh (unpacks exim4-daemon-light: as a package it conflicts with postfix); needs root' },
     sendsBdat: true,
-    run: (job, signal) => inTempDir('wireprobe-exim-relay-', (dir) => relay(dir, job, binary, signal), signal),
+    run: async (job, signal) => {
+      // On abort Exim is killed before its directory is removed (listeners run in order): a live Exim
+      // would make its spool and log directories again, the missing parent too.
+      const exim = new AbortController();
+      const kill = (): void => exim.abort();
+      signal.addEventListener('abort', kill, { once: true });
+      try {
+        return await inTempDir('wireprobe-exim-relay-', (dir) => relay(dir, job, binary, exim.signal), signal);
+      } finally {
+        signal.removeEventListener('abort', kill);
+      }
+    },
   };
 }
 
