@@ -118,8 +118,9 @@ export async function inTempDir<T>(prefix: string, task: (dir: string) => Promis
     if (signal?.aborted) removeNow();
     return await task(dir);
   } finally {
-    signal?.removeEventListener('abort', removeNow);
+    // Still watched while it goes: Ctrl-C during this removal finishes it at once, before wireprobe exits.
     await rm(dir, { recursive: true, force: true });
+    signal?.removeEventListener('abort', removeNow);
   }
 }
 
