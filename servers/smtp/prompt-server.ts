@@ -66,7 +66,16 @@ export class PromptConnection extends SMTPConnection {
 
   override send(code: number, data?: string | string[] | null, context?: string | false): void {
     const keywords = this.#ehlo && code === 250 && Array.isArray(data) ? [...data, 'CHUNKING'] : data;
-    super.send(code, keywords, context);
+    const socket = this._socket;
+    if (socket.readyState !== 'writeOnly' || socket.destroyed) return super.send(code, keywords, context);
+    // After the client's FIN (a half-close: Exim pipelines QUIT after the data, then shuts down its
+    // side) the socket is writeOnly, and smtp-server writes a reply only to an 'open' one.
+    Object.defineProperty(socket, 'readyState', { value: 'open', configurable: true });
+    try {
+      super.send(code, keywords, context);
+    } finally {
+      Reflect.deleteProperty(socket, 'readyState');
+    }
   }
 
   /** RSET, EHLO, HELO and a transaction's end: a BDAT transaction under way is dropped with the session's. */
@@ -75,12 +84,24 @@ export class PromptConnection extends SMTPConnection {
     this.#bdat.reset();
   }
 
+  /** STARTTLS: the TCP socket under TLS ends with the client's FIN again, as smtp-server expects. */
+  override upgrade(callback: () => void, secureCallback?: () => void): void {
+    this._socket.allowHalfOpen = false;
+    super.upgrade(callback, secureCallback);
+  }
+
   override _onClose(): void {
     this.#bdat.reset();
     super._onClose();
   }
 
   override init(): void {
+    // The client's FIN (a half-close, as Exim's QUIT pipelined after the data): every command it sent
+    // is answered first (PromptSMTPServer.connect made the socket allowHalfOpen), then the server closes its side too.
+    if (this._parser)
+      this._parser.once('finish', () => {
+        if (!this._closing && !this._closed) this.close();
+      });
     this._setListeners(() => {
       const { maxClients } = this._server.options;
       if (maxClients && this._server.connections.size > maxClients) {
@@ -114,6 +135,9 @@ export class PromptSMTPServer extends SMTPServer {
   }
 
   override connect(socket: Socket, socketOptions?: SMTPConnectionOptions | null): void {
+    // A client's FIN must not end the socket before what it sent before it is answered (a plain TCP
+    // socket; PromptConnection closes it once its parser is done, and turns it back off for STARTTLS).
+    if (!('encrypted' in socket)) socket.allowHalfOpen = true;
     const connection = new PromptConnection(this, socket, socketOptions);
     this.connections.add(connection);
     connection.on('error', (err: Error) => this._onError(err));

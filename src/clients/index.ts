@@ -2,6 +2,7 @@
 import { basicFtpClient } from './basic-ftp.js';
 import { curlClient } from './curl.js';
 import { curlFtpClient } from './curl-ftp.js';
+import { eximRelayClient } from './exim-relay.js';
 import { ftplibClient } from './ftplib.js';
 import { lftpClient } from './lftp.js';
 import { msmtpClient } from './msmtp.js';
@@ -32,7 +33,7 @@ export const CLIENTS: readonly ClientAdapter[] = [
  * Clients run only when named (`--client postfix-relay`), never by `all` nor in every suite: each job
  * starts a whole MTA (about a second), and their expectations are measured suite by suite (smtp/resets).
  */
-export const OPT_IN_CLIENTS: readonly ClientAdapter[] = [postfixRelayClient];
+export const OPT_IN_CLIENTS: readonly ClientAdapter[] = [postfixRelayClient, eximRelayClient];
 
 /** The clients `run` uses by default: in process, nothing to install. */
 export const DEFAULT_CLIENTS: readonly ClientAdapter[] = CLIENTS.filter((c) => !c.requires);

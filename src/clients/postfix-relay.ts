@@ -11,23 +11,18 @@
  *   maillog: `ID: to=<...>, relay=..., status=deferred (lost connection with ... while sending end of data ...)`
  *   deferred ─► postqueue -i ID (one retry, RFC 5321 §4.5.4.1) ─► its status too ─► report
  *
- * The report is the first attempt's (the fault's effect); the retry is said in its detail, and what it
- * delivered is what the sink counts: delivered once over both attempts, or twice (the trap of a lost
- * 250 after the data, RFC 5321 §4.5.4.1's "message may be sent more than once"). Needs root.
+ * The report and the retry are ./relay.ts's, shared with exim-relay. Needs root.
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeRelayInstance } from './postfix-relay-config.js';
 import { inTempDir, runProcess } from './process.js';
+import { needsRoot, type RelayAttempt, relayReport } from './relay.js';
 import type { ClientError, ClientReport, SmtpClientAdapter, SmtpJob } from './types.js';
 
-/** One delivery attempt's line in the maillog. */
-export interface RelayStatus {
-  readonly status: 'sent' | 'deferred' | 'bounced';
-  /** What Postfix said in parentheses: the server's reply, or why the connection failed. */
-  readonly reason: string;
-}
+/** One delivery attempt's line in the maillog (`reason`: what Postfix said in parentheses). */
+export type RelayStatus = RelayAttempt;
 
 /** How often the maillog is read while waiting for a status line. */
 const POLL_MS = 20;
@@ -100,7 +95,8 @@ async function stopInstance(etc: string, pid: number | undefined, exited: Promis
 
 /** Runs one job through a private Postfix instance in `dir`. */
 async function relay(dir: string, job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
-  if (process.getuid?.() !== 0) return { ok: false, error: { code: 'EROOT', message: 'postfix-relay needs root (Postfix switches to its own users)' } };
+  const notRoot = needsRoot('postfix-relay', 'Postfix switches to its own users');
+  if (notRoot) return notRoot;
   await writeRelayInstance(dir, job);
   const etc = join(dir, 'etc');
   const master = spawn('postfix', ['-c', etc, 'start-fg'], { detached: true, stdio: 'ignore' });
@@ -125,14 +121,11 @@ async function relay(dir: string, job: SmtpJob, signal: AbortSignal): Promise<Cl
     if (id === undefined) return { ok: false, error: { code: 'EABORT', message: 'stopped before Postfix picked the message up' } };
     const first = await awaitLog(dir, (log) => statusLines(log, id)[0], signal);
     if (first === undefined) return { ok: false, error: { code: 'EABORT', message: `stopped before ${id}'s first delivery attempt ended` } };
-    if (first.status === 'sent') return { ok: true, detail: `${id} status=sent (${first.reason})` };
-    const error = relayError(first);
-    if (first.status === 'bounced') return { ok: false, error };
-    // One retry now (RFC 5321 §4.5.4.1: a deferred message is retried), what it did said in the detail.
-    await runProcess('postqueue', ['-c', etc, '-i', id], { signal });
-    const second = await awaitLog(dir, (log) => statusLines(log, id)[1], signal);
-    const retry = second ? `; retried: status=${second.status} (${second.reason})` : '';
-    return { ok: false, error: { ...error, message: `${id} ${error.message}${retry}` } };
+    // The retry: `postqueue -i` flushes the one message now.
+    return await relayReport(id, first, relayError, async () => {
+      await runProcess('postqueue', ['-c', etc, '-i', id], { signal });
+      return awaitLog(dir, (log) => statusLines(log, id)[1], signal);
+    });
   } finally {
     signal.removeEventListener('abort', killNow);
     if (!signal.aborted) await stopInstance(etc, pid ?? (await masterPid(dir)), exited);

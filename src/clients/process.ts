@@ -111,14 +111,16 @@ export async function inTempDir<T>(prefix: string, task: (dir: string) => Promis
   // Created and watched in one synchronous step: with an awaited mkdtemp, a folder made just as the
   // first signal aborted could be left behind by a second one, which exits before its removal runs.
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  const removeNow = (): void => rmSync(dir, { recursive: true, force: true });
+  // Retried (ENOTEMPTY): a process killed just before may still finish the file it was writing there.
+  const removeNow = (): void => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 10 });
   signal?.addEventListener('abort', removeNow, { once: true });
   try {
     if (signal?.aborted) removeNow();
     return await task(dir);
   } finally {
-    signal?.removeEventListener('abort', removeNow);
+    // Still watched while it goes: Ctrl-C during this removal finishes it at once, before wireprobe exits.
     await rm(dir, { recursive: true, force: true });
+    signal?.removeEventListener('abort', removeNow);
   }
 }
 
