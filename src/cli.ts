@@ -13,7 +13,6 @@ import { type CliIo, OPTIONS, onlyFor, type Values } from './commands/options.js
 import { matrixArgs, runArgs } from './commands/run-args.js';
 import { UsageError } from './util/usage-error.js';
 import type { FtpServerOptions } from '../servers/ftp.js';
-import { ftpsUnservable } from './lib/ftps-proxy.js';
 
 export type { CliIo } from './commands/options.js';
 import { parseFault } from './faults/parse.js';
@@ -101,8 +100,6 @@ function ftpsFlags(values: Values): Pick<FtpServerOptions, 'tls' | 'requireTlsRe
   };
   const given = (['require-tls-reuse', 'require-tls', 'prot-p'] as const).find((flag) => values[flag] !== undefined);
   if (given && tls === 'off') throw new UsageError(`--${given} needs --tls explicit or --tls implicit on "serve ftp"`);
-  const unservable = ftpsUnservable(tls);
-  if (unservable) throw new UsageError(`bad --tls ${quote(tls)}: ${unservable}`);
   return { tls, ...knobs };
 }
 

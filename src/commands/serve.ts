@@ -136,16 +136,11 @@ export function sessionSummary(protocol: 'smtp' | 'ftp', records: SessionRecords
   return `session ended after ${Math.round(end.durationMs)} ms: ${what.join(', ')}; ${how}`;
 }
 
-/**
- * What serve says of its TLS: how it starts, the CA file a client must trust, and for FTPS what the
- * proxy cannot do yet (read inside TLS: the PASV reply it would rewrite is encrypted).
- */
+/** What serve says of its TLS: how it starts, and the CA file a client must trust. */
 export function tlsLines(protocol: 'smtp' | 'ftp', mode: string, caFile: string): string[] {
   const how = mode === 'implicit' ? 'TLS from the first octet' : protocol === 'smtp' ? 'STARTTLS offered' : 'AUTH TLS offered';
   const lines = [`TLS: ${how}; clients must trust the CA certificate in ${caFile} (removed when serve stops)`];
-  if (protocol === 'ftp') {
-    lines.push('FTPS: the proxy relays TLS unread (a fault at a command inside TLS never fires), and data connections go to the server directly');
-  }
+  if (protocol === 'ftp') lines.push('FTPS: the proxy terminates TLS on the control and on each PROT P data connection: faults act inside it');
   return lines;
 }
 
@@ -195,8 +190,8 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
   const served = cmd.control ? (cmd.protocol === 'smtp' ? new ReceivedMessages(keep) : new ReceivedUploads(keep)) : undefined;
   if (cmd.pcap !== undefined) await checkOutput('pcap', cmd.pcap, 'dir');
   if (cmd.keylog !== undefined) await checkOutput('keylog', cmd.keylog, 'file');
-  // One CA made for this serve: the mock presents its certificate, and for SMTP the proxy terminates TLS
-  // (STARTTLS or implicit) with the same one, so faults act inside TLS; the app trusts the CA file.
+  // One CA made for this serve: the mock presents its certificate, and the proxy terminates TLS (STARTTLS,
+  // AUTH TLS or implicit) with the same one, so faults act inside TLS; the app trusts the CA file.
   const tlsMode = cmd.server.tls ?? 'off';
   const tls = tlsMode === 'off' ? undefined : await startServeTls(cmd.host);
   const keylog = cmd.keylog === undefined ? undefined : openKeylog(cmd.keylog, log);
@@ -205,10 +200,9 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
     await keylog?.close();
     throw error;
   });
-  const proxyTls =
-    tls && cmd.protocol === 'smtp'
-      ? { mode: tlsMode === 'implicit' ? ('implicit' as const) : ('starttls' as const), identity: tls.certificate, ...(keylog ? { keylog: keylog.write } : {}) }
-      : undefined;
+  const proxyTls = tls
+    ? { mode: tlsMode === 'implicit' ? ('implicit' as const) : ('starttls' as const), identity: tls.certificate, ...(keylog ? { keylog: keylog.write } : {}) }
+    : undefined;
   const recorder = cmd.pcap === undefined ? undefined : serveCaptures(cmd.pcap, cmd.protocol, log);
   const proxy = await startProxy({
     upstream: { host: server.host, port: server.port },

@@ -11,7 +11,6 @@ import { startProxy } from '../proxy/proxy.js';
 import { WireprobeError } from '../util/errors.js';
 import { booleanOption, checkCommon, oneOfOption, startFaults } from './options.js';
 import { ReceivedUploads } from './received.js';
-import { ftpsUnservable } from './ftps-proxy.js';
 import { mockTls } from './tls.js';
 import type { FtpMock, StartFtpOptions } from './types.js';
 
@@ -40,8 +39,6 @@ export async function startFtp(options: StartFtpOptions = {}): Promise<FtpMock> 
     ...(booleanOption('requireTls', options.requireTls) ? { requireTls: true } : {}),
     ...(oneOfOption('protP', options.protP, ['accept', 'refuse'] as const) === 'refuse' ? { protP: 'refuse' as const } : {}),
   };
-  const unservable = ftpsUnservable(tlsMode);
-  if (unservable) throw new WireprobeError(`tls: ${unservable}`, 'EUSAGE');
   const knob = Object.keys(ftps)[0];
   if (knob && tlsMode === 'off') throw new WireprobeError(`${knob}: needs tls 'explicit' or 'implicit'`, 'EUSAGE');
   const keep = options.keep ?? Number.POSITIVE_INFINITY;
@@ -64,6 +61,8 @@ export async function startFtp(options: StartFtpOptions = {}): Promise<FtpMock> 
     upstream: { host: server.host, port: server.port },
     faults,
     protocol: 'ftp',
+    // The proxy terminates FTPS with the mock's own certificate (src/proxy/ftps.ts): faults act inside TLS.
+    ...(tls ? { tls: { mode: tlsMode === 'implicit' ? ('implicit' as const) : ('starttls' as const), identity: tls.certificate } } : {}),
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.port === undefined ? {} : { port: options.port }),
   }).catch(async (error: unknown) => {

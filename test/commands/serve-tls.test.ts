@@ -90,7 +90,25 @@ describe('wireprobe serve ftp --tls', () => {
         client.close();
       }
       expect(await line(/^(.* )?stored \/up\.bin/)).toContain(`sha256 ${sha256(data)}`);
-      await line(/^FTPS: the proxy relays TLS unread/);
+      await line(/^FTPS: the proxy terminates TLS/);
+      // The data connection went through the proxy, TLS on both legs, the control session resumed.
+      await line(/data 1: TLS \(TLSv1\.[23]\), client resumed the control session; toward the server: resumed/);
+    });
+  });
+
+  it('implicit: ftps://, basic-ftp (secure: implicit) uploads through the proxy', async () => {
+    const data = Buffer.alloc(50_000, 3);
+    await serving(['ftp', '--tls', 'implicit'], async (url, caFile, line) => {
+      expect(url).toMatch(/^ftps:\/\/127\.0\.0\.1:\d+$/);
+      const client = new Client(10_000);
+      try {
+        const secureOptions = { ca: readFileSync(caFile, 'latin1'), servername: 'localhost' };
+        await client.access({ host: '127.0.0.1', port: Number(new URL(url).port), user: 'anonymous', password: 'x', secure: 'implicit', secureOptions });
+        await client.uploadFrom(Readable.from([data]), '/imp.bin');
+      } finally {
+        client.close();
+      }
+      expect(await line(/^(.* )?stored \/imp\.bin/)).toContain(`sha256 ${sha256(data)}`);
     });
   });
 });
@@ -111,7 +129,6 @@ describe('serve --tls: bad values', () => {
     [['serve', 'ftp', '--tls', 'explicit', '--prot-p', 'maybe'], /^wireprobe: bad --prot-p "maybe": expected accept, refuse\n$/],
     [['serve', 'ftp', '--require-tls'], /^wireprobe: --require-tls needs --tls explicit or --tls implicit on "serve ftp"\n$/],
     [['serve', 'ftp', '--prot-p', 'refuse', '--tls', 'off'], /^wireprobe: --prot-p needs --tls explicit or --tls implicit on "serve ftp"\n$/],
-    [['serve', 'ftp', '--tls', 'implicit'], /^wireprobe: bad --tls "implicit": implicit FTPS through the fault proxy is not supported yet .*; use explicit\n$/],
     [['serve', 'smtp', '--require-tls-reuse'], /^wireprobe: option --require-tls-reuse does not apply to "serve smtp"\n$/],
   ])('refuses %j in one line, exit 2', async (args, named) => {
     const stdout = new Sink();
@@ -139,7 +156,6 @@ describe('startSmtp / startFtp with tls', () => {
     await mock.close();
     await expect(startFtp({ tls: 'starttls' as 'explicit' })).rejects.toThrow(/^tls: expected off, explicit, implicit, got "starttls"$/);
     await expect(startFtp({ tls: 'explicit', protP: 'no' as 'refuse' })).rejects.toThrow(/^protP: expected accept, refuse, got "no"$/);
-    await expect(startFtp({ tls: 'implicit' })).rejects.toThrow(/^tls: implicit FTPS through the fault proxy is not supported yet/);
     await expect(startFtp({ requireTls: true })).rejects.toThrow(/^requireTls: needs tls 'explicit' or 'implicit'$/);
     await expect(startSmtp({ tls: 'explicit' as 'starttls' })).rejects.toThrow(/^tls: expected off, starttls, implicit, got "explicit"$/);
   });
