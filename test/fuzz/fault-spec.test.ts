@@ -93,13 +93,22 @@ const kinds: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc.record({ kind: fc.constant('dataport'), how: fc.constantFrom('wrong-address', 'refused', 'blackholed') }),
   fc.constant({ kind: 'corrupt' }),
   fc.record({ kind: fc.constant('rcvbuf'), bytes: bytesArb }),
+  fc.record({
+    kind: fc.constant('strip'),
+    keyword: fc.stringMatching(/^[A-Z0-9][A-Z0-9-]{0,11}$/).filter((k) => !['ON', 'AFTER', 'BEFORE', 'TOWARD', 'CONNECTION', 'CHANNEL'].includes(k)),
+  }),
 );
 
 /** Whether a kind fires on connect only (`limit`, `dataport`). */
 const connectOnly = (kind: unknown): boolean => descriptorOf(kind as FaultKind).trigger === 'connect-only';
 
 /** A Fault parseFault accepts: `connect-only` kinds fire on connect only. */
-const fault: fc.Arbitrary<Fault> = fc.tuple(kinds, common).chain(([own, opts]) => {
+const fault: fc.Arbitrary<Fault> = fc.tuple(kinds, common).chain(([own, all]) => {
+  // A `reply-only` kind (strip) rewrites a reply toward the client, on the control connection.
+  const replyOnly = descriptorOf(own['kind'] as FaultKind).trigger === 'reply-only';
+  const { toward, channel, ...rest } = all;
+  const opts = replyOnly ? { ...rest, ...(toward === 'client' ? { toward } : {}), ...(channel === 'control' ? { channel } : {}) } : all;
+  if (replyOnly) return clientStep.map((to) => ({ ...own, at: { before: 'reply', to }, ...opts }) as unknown as Fault);
   const at = connectOnly(own['kind']) ? fc.constant<At>('connect') : trigger(opts.channel);
   return at.map((a) => ({ ...own, at: a, ...opts }) as unknown as Fault);
 });
