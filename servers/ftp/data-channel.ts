@@ -1,6 +1,7 @@
 /** The mock FTP server's data connections (PASV, EPSV, PORT, EPRT), replacing ftp-srv's leaky connectors. */
 import net, { type Server, type Socket } from 'node:net';
-import type { FtpsSession, Refusal } from './ftps.js';
+import type { Refusal, Securing } from './data-tls.js';
+import type { FtpsSession } from './ftps.js';
 import {
   Bluebird,
   DATA_CONNECT_TIMEOUT_MS,
@@ -65,6 +66,8 @@ export class DataChannel {
   private announced = false;
   /** PROT P: what to do once the 150 is sent (close a data connection whose TLS failed). */
   private onAnnounce: (() => void) | undefined;
+  /** PROT P: the data connection's TLS handshake has no outcome yet (the transfer may start; its reply waits). */
+  private securing = false;
   constructor(
     readonly type: 'passive' | 'active',
     private readonly connection: Conn,
@@ -137,12 +140,14 @@ export class DataChannel {
    * A data connection is up. Under PROT P it is a TLS server socket at once (./ftps.ts), handed to the
    * transfer before its handshake is over (ftplib starts the handshake only after the 150); a handshake
    * that fails or does not resume the session ends the transfer after its 150 with the refusal (vsftpd:
-   * 150, then `522 SSL connection failed`), the same whichever came first.
+   * 150, then `522 SSL connection failed`), the same whichever came first. Until that outcome the
+   * transfer hears nothing from the socket (./data-tls.ts: a FIN before any handshake would be its EOF).
    */
   private adopt(plain: DataSocket): void {
     const securing = this.ftps?.data(plain);
     const socket: DataSocket = securing?.socket ?? plain;
     if (securing) {
+      this.securing = true;
       this.w.track(securing.socket);
       socket.on('error', () => undefined);
       // Nothing moves between the transfer and the client before the handshake's outcome: a refused
@@ -156,10 +161,14 @@ export class DataChannel {
         return socket;
       };
       void securing.outcome.then((refusal) => {
+        this.securing = false;
         socket.resume = resume;
-        if (refusal) return this.refuse(socket, refusal);
-        socket.uncork();
-        if (resumed) socket.resume();
+        if (refusal) this.refuse(securing, refusal);
+        else {
+          socket.uncork();
+          if (resumed) socket.resume();
+        }
+        this.wake();
       });
     }
     socket.connected = true;
@@ -168,8 +177,8 @@ export class DataChannel {
     this.dataSocket = socket;
     this.wake();
   }
-  /** The transfer on `socket` gets `refusal` as its final reply; the data connection is closed once its 150 is out. */
-  private refuse(socket: DataSocket, refusal: Refusal): void {
+  /** The transfer on `securing` gets `refusal` as its final reply; the data connection is closed once its 150 is out. */
+  private refuse(securing: Securing, refusal: Refusal): void {
     this.refusal = refusal;
     const fail = (): void => {
       const connection = this.connection;
@@ -180,10 +189,7 @@ export class DataChannel {
         connection.reply = reply;
         return reply.call(connection, refusal.code, refusal.text);
       };
-      // A handshake that failed has closed the socket already: the transfer must still hear of it.
-      const error = new Error(refusal.text);
-      if (socket.destroyed) socket.emit('error', error);
-      else socket.destroy(error);
+      securing.abort(new Error(refusal.text));
     };
     if (this.announced) fail();
     else this.onAnnounce = fail;
@@ -193,7 +199,8 @@ export class DataChannel {
     return new Bluebird<Socket>((resolve, reject) => {
       const check = (): void => {
         const socket = this.dataSocket;
-        if (socket?.connected && (!socket.destroyed || this.refusal)) finish(() => this.announce(socket, resolve));
+        // A PROT P socket closed before its handshake's outcome is still the transfer's: it gets the refusal.
+        if (socket?.connected && (!socket.destroyed || this.refusal || this.securing)) finish(() => this.announce(socket, resolve));
         else if (this.ended || this.w.closed || socket?.destroyed || (!socket && !this.dataServer)) finish(fail);
       };
       const fail = (): void => reject(new Bluebird.TimeoutError('No connection established'));

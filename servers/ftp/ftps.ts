@@ -10,6 +10,7 @@
  */
 import type { Socket } from 'node:net';
 import { type SecureContext, TLSSocket, createSecureContext } from 'node:tls';
+import { type Securing, secureData } from './data-tls.js';
 import type { KeyPair } from '../../src/tls/ca.js';
 import type { Conn } from './internals.js';
 
@@ -46,25 +47,7 @@ export const FTPS_DEFAULTS: Required<FtpsServerOptions> = Object.freeze({
 /** The FTPS knobs an FtpsSession reads, defaults applied. */
 export type FtpsOptions = Required<Omit<FtpsServerOptions, 'certificate'>>;
 
-/** A reply the transfer gets instead of its data connection (RFC 959 §4.2 shape). */
-export interface Refusal {
-  readonly code: number;
-  readonly text: string;
-}
-
-/**
- * A data connection under PROT P: its TLS server socket, handshake under way, and how the handshake
- * ends: undefined (the transfer may use it) or the refusal its transfer gets.
- */
-export interface Securing {
-  readonly socket: TLSSocket;
-  readonly outcome: Promise<Refusal | undefined>;
-}
-
-/** vsftpd's reply when a data connection does not resume the control connection's session (require_ssl_reuse). */
-export const REUSE_REQUIRED: Refusal = { code: 522, text: 'SSL connection failed: session reuse required' };
-/** A data connection whose TLS handshake failed (no TLS, bad record, closed): RFC 959 §4.2's 425. */
-export const DATA_TLS_FAILED: Refusal = { code: 425, text: 'Cannot open data connection: TLS handshake failed' };
+export { DATA_TLS_FAILED, REUSE_REQUIRED, type Refusal, type Securing } from './data-tls.js';
 
 /** The TLS server context one control connection and its data connections share (its session tickets). */
 export function sessionContext(pair: KeyPair): SecureContext {
@@ -194,15 +177,6 @@ export class FtpsSession {
    */
   data(socket: Socket): Securing | undefined {
     if (!this.#private) return undefined;
-    const secure = new TLSSocket(socket, { isServer: true, secureContext: this.context });
-    const outcome = new Promise<Refusal | undefined>((resolve) => {
-      const failed = (): void => resolve(DATA_TLS_FAILED);
-      secure.once('error', failed).once('close', failed);
-      secure.once('secure', () => {
-        secure.off('error', failed).off('close', failed);
-        resolve(this.o.requireTlsReuse && !secure.isSessionReused() ? REUSE_REQUIRED : undefined);
-      });
-    });
-    return { socket: secure, outcome };
+    return secureData(socket, this.context, this.o.requireTlsReuse);
   }
 }

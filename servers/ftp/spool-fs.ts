@@ -117,7 +117,7 @@ export class SpoolFileSystem extends FileSystem {
     onDataLost(
       this.dataSocket(),
       () => stream.readableEnded,
-      () => stream.destroy(new Error('Data connection closed; transfer aborted')),
+      (gone) => stream.destroy(gone ? undefined : new Error('Data connection closed; transfer aborted')),
     );
     return { stream, clientPath: path };
   }

@@ -148,11 +148,16 @@ function writeAll(fd: number, chunks: Buffer[]): void {
   }
 }
 
-/** Calls `abort` when the data connection closes before `done()` says the transfer is over. */
-export function onDataLost(socket: Socket | null | undefined, done: () => boolean, abort: () => void): void {
+/**
+ * Calls `abort` when the data connection closes before `done()` says the transfer is over; `gone` when
+ * it was closed before the transfer began (a PROT P data connection whose handshake failed: ftp-srv
+ * hears of that from the socket's error, the refusal, and listens to the stream only later, so the
+ * stream must then end without an error of its own).
+ */
+export function onDataLost(socket: Socket | null | undefined, done: () => boolean, abort: (gone: boolean) => void): void {
   if (!socket) return;
-  if (socket.destroyed) abort();
-  else socket.once('close', () => !done() && abort());
+  if (socket.destroyed) abort(true);
+  else socket.once('close', () => !done() && abort(false));
 }
 
 /** The octets a new upload keeps of an old file: REST's offset or APPE's whole file, at most. */
@@ -253,7 +258,7 @@ export function sink(tree: SpoolTree, path: string, prefix: Prefix | undefined, 
   onDataLost(
     socket,
     () => settled || stream.writableEnded,
-    () => stream.destroy(new Error('Data connection closed; transfer aborted')),
+    (gone) => stream.destroy(gone ? undefined : new Error('Data connection closed; transfer aborted')),
   );
   return stream;
 }
