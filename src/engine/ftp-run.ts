@@ -9,25 +9,12 @@
  *        └────────────► integrity ◄── report ──► classify ◄┘ ──► judgeFtp
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ClientReport, FtpClientAdapter, FtpJob, FtpMode } from '../clients/types.js';
 import type { CaptureSink } from '../proxy/capture.js';
 import { startProxy, type SessionInfo } from '../proxy/proxy.js';
 import { digestOf } from '../util/digest.js';
 import { classify } from './classify.js';
-import {
-  type Closable,
-  DEFAULT_TIMEOUTS,
-  proxyFaults,
-  proxyHost,
-  upstreamTimeout,
-  type Judgement,
-  type ProtocolRun,
-  type Seen,
-  type Stage,
-} from './protocol-run.js';
+import { DEFAULT_TIMEOUTS, proxyFaults, proxyHost, upstreamTimeout, type Judgement, type ProtocolRun, type Seen, type Stage } from './protocol-run.js';
 import { remotePath, type FtpTarget, type Targets } from './targets.js';
 import { runTls } from './run-tls.js';
 import { tlsStart } from '../clients/tls-mode.js';
