@@ -4,6 +4,7 @@
  * proxies closed, before the next test starts. The first test times out on purpose (`it.fails`); the
  * second checks what it left: nothing.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { curlClient } from '../src/clients/curl.js';
 import { curlFtpClient } from '../src/clients/curl-ftp.js';
@@ -50,6 +51,18 @@ const ftp: FtpScenario = {
 /** What the timed-out test left for the next one to check. */
 const cut: { signal?: AbortSignal; run?: Promise<Result[]>; children: Set<number> } = { children: new Set() };
 
+/** This process's child processes now, read synchronously (inside an abort listener). */
+function childrenNow(): number[] {
+  const tasks = `/proc/${process.pid}/task`;
+  return readdirSync(tasks).flatMap((task) => {
+    try {
+      return readFileSync(`${tasks}/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+    } catch {
+      return []; // The thread ended meanwhile.
+    }
+  });
+}
+
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -62,12 +75,15 @@ const alive = (pid: number): boolean => {
 describe('a suite test that vitest times out', () => {
   it.fails('times out (on purpose) with its clients stalled', async (test) => {
     cut.signal = test.signal;
+    // Listeners run in the order added: this one sees the clients before the run's own kill them.
+    test.signal.addEventListener(
+      'abort',
+      () => {
+        for (const pid of childrenNow()) cut.children.add(pid);
+      },
+      { once: true },
+    );
     cut.run = runInTest(test, [smtp, ftp], [curlClient, curlFtpClient], { targets: builtinTargets(), servers: ['mock-smtp', 'vsftpd'] });
-    // Notes the clients' processes as they start, until vitest gives up on this test.
-    while (!test.signal.aborted) {
-      for (const pid of await ownChildren()) cut.children.add(pid);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
     await cut.run;
   }, 3_000);
 
