@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { CLIENTS } from '../src/clients/index.js';
 import type { ClientAdapter } from '../src/clients/types.js';
 import { builtinTargets } from '../src/commands/targets.js';
-import { runScenarios } from '../src/engine/run.js';
+import { runInTest } from './helpers/run-in-test.js';
 import type { Result, Scenario } from '../src/engine/types.js';
 import type { LaunchedServer } from '../servers/real/common.js';
 import { REAL_SERVERS } from '../servers/real/index.js';
@@ -56,8 +56,8 @@ afterAll(async () => {
 });
 
 describe('real MTAs', () => {
-  it('Postfix holds connections over its process limit in the backlog with no reply; Exim and the mock answer 421', async () => {
-    const results = await runScenarios([scenario('smtp/limits/pool-above-limit')], clients('nodemailer-pool'), {
+  it('Postfix holds connections over its process limit in the backlog with no reply; Exim and the mock answer 421', async (test) => {
+    const results = await runInTest(test, [scenario('smtp/limits/pool-above-limit')], clients('nodemailer-pool'), {
       targets,
       servers: ['mock-smtp', 'postfix', 'exim'],
     });
@@ -70,8 +70,8 @@ describe('real MTAs', () => {
     for (const r of results) expect(r.messages).toMatchObject({ lost: 0, duplicated: 0 });
   });
 
-  it('stores a dot-stuffed message delivered through Postfix and Exim as it was sent (after their trace headers)', async () => {
-    const results = await runScenarios([scenario('smtp/framing/dot-stuffing')], clients('nodemailer', 'swaks'), { targets, servers: ['postfix', 'exim'] });
+  it('stores a dot-stuffed message delivered through Postfix and Exim as it was sent (after their trace headers)', async (test) => {
+    const results = await runInTest(test, [scenario('smtp/framing/dot-stuffing')], clients('nodemailer', 'swaks'), { targets, servers: ['postfix', 'exim'] });
     for (const r of results) {
       expect([r.id, r.outcome?.kind, r.verdict]).toEqual([r.id, 'delivered', 'conformant']);
       expect(r.sink).toEqual({ copies: 1, intact: true });
@@ -82,9 +82,9 @@ describe('real MTAs', () => {
 });
 
 describe('real FTP servers', () => {
-  it('uploads and downloads with every client in both modes on vsftpd, pure-ftpd and proftpd, each file intact at the receiving end', async () => {
+  it('uploads and downloads with every client in both modes on vsftpd, pure-ftpd and proftpd, each file intact at the receiving end', async (test) => {
     const scenarios = [scenario('ftp/modes/baseline-upload'), scenario('ftp/modes/baseline-download')];
-    const results = await runScenarios(scenarios, clients('basic-ftp', 'curl', 'lftp', 'ftplib'), {
+    const results = await runInTest(test, scenarios, clients('basic-ftp', 'curl', 'lftp', 'ftplib'), {
       targets,
       servers: ['vsftpd', 'pure-ftpd', 'proftpd'],
       concurrency: 4,
@@ -95,7 +95,7 @@ describe('real FTP servers', () => {
     expect(ran).toHaveLength(42);
   });
 
-  it('answers its session limit as each server does: vsftpd and pure-ftpd 421 at connect, proftpd 530 at PASS', async () => {
+  it('answers its session limit as each server does: vsftpd and pure-ftpd 421 at connect, proftpd 530 at PASS', async (test) => {
     // Sessions that stay logged in (2 MiB through 1 MiB/s) while the others arrive: the limit is met for sure.
     const burst: Scenario = {
       id: 'real/session-limit',
@@ -109,7 +109,7 @@ describe('real FTP servers', () => {
       server: { maxSessions: 2, greetingDelayMs: 1_500 },
       timeouts: { socket: 5_000, deadline: 20_000 },
     };
-    const results = await runScenarios([burst], clients('basic-ftp', 'ftplib'), { targets, servers: ['vsftpd', 'pure-ftpd', 'proftpd'] });
+    const results = await runInTest(test, [burst], clients('basic-ftp', 'ftplib'), { targets, servers: ['vsftpd', 'pure-ftpd', 'proftpd'] });
     expect(cells(results)).toEqual({
       'real/session-limit/basic-ftp/passive@vsftpd': ['reply', 'greeting', 421, 'conformant'],
       'real/session-limit/ftplib/passive@vsftpd': ['reply', 'greeting', 421, 'conformant'],

@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { CLIENTS } from '../src/clients/index.js';
 import { builtinTargets } from '../src/commands/targets.js';
-import { runScenarios } from '../src/engine/run.js';
 import { EXPECTATIONS } from './suites/index.js';
+import { runInTest } from './helpers/run-in-test.js';
 import { invariantViolations } from './suites/invariants.js';
 import { NA, settle, type Want } from './suites/want.js';
 import { SUITES } from '../suites/index.js';
@@ -50,8 +50,9 @@ describe.each(SUITES.map((s) => [s.name, s] as const))('suite %s', (name, suite)
     expect(missing).toEqual([]);
   });
 
-  it.each(clients.map((c) => [c.name, c] as const))('gives the exact outcome of every scenario with %s', async (_client, client) => {
-    const results = await runScenarios(suite.scenarios, [client], { targets: builtinTargets(), concurrency: 4 });
+  // it.for: the test context's signal cuts the run when the test times out (see helpers/run-in-test.ts).
+  it.for(clients.map((c) => [c.name, c] as const))('gives the exact outcome of every scenario with %s', async ([, client], test) => {
+    const results = await runInTest(test, suite.scenarios, [client], { targets: builtinTargets(), concurrency: 4 });
     const got: Record<string, Want> = Object.fromEntries(results.map((r) => [r.id, [r.outcome?.kind, r.outcome?.phase, r.verdict] as const]));
     const want = Object.fromEntries(
       suite.scenarios.flatMap((s) => columns(s, client).map((col) => [`${s.id}/${col}`, settle(expected(s.id, col), got[`${s.id}/${col}`] ?? NA)])),

@@ -26,7 +26,7 @@ const inClear: NonNullable<Expect['neverSends']> = {
   steps: ['AUTH', 'MAIL'],
   rule:
     'RFC 3207 §4: without TLS the client decides whether to go on, and one told to require it must not send AUTH or MAIL in clear; ' +
-    'RFC 8314 §5.2: below its minimum confidentiality level a mail client does not authenticate or submit',
+    'RFC 8314 §5.2: a mail client configured to require a minimum level of confidentiality MUST NOT attempt any operation other than capability discovery or STARTTLS unless the connection provides that level',
 };
 const refusedFails: Expect = {
   client: 'fails',

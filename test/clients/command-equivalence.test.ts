@@ -11,8 +11,9 @@ import { curlClient } from '../../src/clients/curl.js';
 import { curlFtpClient } from '../../src/clients/curl-ftp.js';
 import type { ClientAdapter } from '../../src/clients/types.js';
 import { builtinTargets } from '../../src/commands/targets.js';
-import { runScenarios } from '../../src/engine/run.js';
+import { runInTest } from '../helpers/run-in-test.js';
 import type { Result, Scenario } from '../../src/engine/types.js';
+import type { TestContext } from 'vitest';
 import { SUITES } from '../../suites/index.js';
 
 const targets = builtinTargets();
@@ -48,9 +49,9 @@ const curlFtpCommand = commandClient({
   exitCodes: { ...Object.fromEntries(replyExits.map((code) => [String(code), 'reply' as const])), '12': 'timeout', '28': 'timeout' },
 });
 
-/** Each scenario's (and mode's) outcome kind and phase, per client. */
-async function cells(scenarios: readonly Scenario[], clients: readonly ClientAdapter[]): Promise<Record<string, Record<string, string>>> {
-  const results = await runScenarios(scenarios, clients, { targets, concurrency: 2 });
+/** Each scenario's (and mode's) outcome kind and phase, per client; the run is cut if `test` times out. */
+async function cells(scenarios: readonly Scenario[], clients: readonly ClientAdapter[], test: TestContext): Promise<Record<string, Record<string, string>>> {
+  const results = await runInTest(test, scenarios, clients, { targets, concurrency: 2 });
   const byClient: Record<string, Record<string, string>> = {};
   for (const r of results) {
     const cell = (byClient[r.client] ??= {});
@@ -64,11 +65,16 @@ function cellOf(r: Result): string {
   return r.outcome ? `${r.outcome.kind} at ${r.outcome.phase}` : `${r.verdict}: ${r.reason}`;
 }
 
-/** The cells of `suite` where `command` and `builtin` differ, each with both outcomes. */
-async function differences(suite: string, builtin: ClientAdapter, command: ClientAdapter): Promise<{ total: number; differ: Record<string, string> }> {
+/** The cells of `suite` where `command` and `builtin` differ, each with both outcomes, run within `test`. */
+async function differences(
+  suite: string,
+  builtin: ClientAdapter,
+  command: ClientAdapter,
+  test: TestContext,
+): Promise<{ total: number; differ: Record<string, string> }> {
   // Not the BDAT scenarios: curl sends no BDAT, so both are n/a there, each saying its own name.
   const scenarios = SUITES.find((s) => s.name === suite)!.scenarios.filter((s) => !(s.protocol === 'smtp' && s.needs === 'bdat'));
-  const got = await cells(scenarios, [builtin, command]);
+  const got = await cells(scenarios, [builtin, command], test);
   const differ: Record<string, string> = {};
   for (const [cell, outcome] of Object.entries(got[command.name]!)) {
     if (got[builtin.name]![cell] !== outcome) differ[cell] = `${builtin.name}: ${got[builtin.name]![cell]}, ${command.name}: ${outcome}`;
@@ -77,14 +83,14 @@ async function differences(suite: string, builtin: ClientAdapter, command: Clien
 }
 
 describe('a command client built from curl', () => {
-  it('gives the same outcome kinds and phases as the built-in curl on smtp/resets', async () => {
-    const { total, differ } = await differences('smtp/resets', curlClient, curlSmtpCommand);
+  it('gives the same outcome kinds and phases as the built-in curl on smtp/resets', async (test) => {
+    const { total, differ } = await differences('smtp/resets', curlClient, curlSmtpCommand, test);
     expect(total).toBe(26);
     expect(differ).toEqual({});
   }, 600_000);
 
-  it('gives the same outcome kinds and phases as the built-in curl on ftp/resets in both modes', async () => {
-    const { total, differ } = await differences('ftp/resets', curlFtpClient, curlFtpCommand);
+  it('gives the same outcome kinds and phases as the built-in curl on ftp/resets in both modes', async (test) => {
+    const { total, differ } = await differences('ftp/resets', curlFtpClient, curlFtpCommand, test);
     expect(total).toBe(44);
     expect(differ).toEqual({});
   }, 900_000);

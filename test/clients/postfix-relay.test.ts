@@ -9,7 +9,7 @@ import { postfixRelayClient, relayError, statusLines } from '../../src/clients/p
 import { OPT_IN_CLIENTS } from '../../src/clients/index.js';
 import { builtinTargets } from '../../src/commands/targets.js';
 import { selectClients } from '../../src/commands/select.js';
-import { runScenarios } from '../../src/engine/run.js';
+import { runInTest } from '../helpers/run-in-test.js';
 import { SUITES } from '../../suites/index.js';
 
 const LOG = [
@@ -49,11 +49,11 @@ describe('postfix-relay log lines', () => {
 });
 
 describe('postfix-relay through the proxy', () => {
-  it('gives the exact outcome of smtp/resets cells, retries a deferral once, and is n/a for BDAT scenarios', async () => {
+  it('gives the exact outcome of smtp/resets cells, retries a deferral once, and is n/a for BDAT scenarios', async (test) => {
     const wanted = ['reset-after-mail', 'close-after-dot', 'reset-after-dot-reply', 'reset-bdat-mid-chunks-64k'].map((name) => `smtp/resets/${name}`);
     const scenarios = SUITES.find((s) => s.name === 'smtp/resets')!.scenarios.filter((s) => wanted.includes(s.id));
     expect(scenarios).toHaveLength(wanted.length);
-    const results = await runScenarios(scenarios, [postfixRelayClient], { targets: builtinTargets(), concurrency: 4 });
+    const results = await runInTest(test, scenarios, [postfixRelayClient], { targets: builtinTargets(), concurrency: 4 });
     const cells = Object.fromEntries(
       results.map((r) => [r.scenarioId.slice('smtp/resets/'.length), [r.outcome?.kind, r.outcome?.phase, r.verdict, r.sink?.copies]]),
     );

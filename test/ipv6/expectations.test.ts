@@ -8,7 +8,7 @@ import { basicFtpClient } from '../../src/clients/basic-ftp.js';
 import { ftplibClient } from '../../src/clients/ftplib.js';
 import { builtinTargets } from '../../src/commands/targets.js';
 import { parsePin } from '../../src/config/pin.js';
-import { runScenarios } from '../../src/engine/run.js';
+import { runInTest } from '../helpers/run-in-test.js';
 import type { FtpScenario, Result } from '../../src/engine/types.js';
 import { SUITES } from '../../suites/index.js';
 
@@ -16,9 +16,9 @@ const byId = (id: string): FtpScenario => SUITES.flatMap((s) => s.scenarios).fin
 const seen = (r: Result) => [r.id, r.outcome?.kind, r.outcome?.phase, r.verdict];
 
 describe('IPv6 expectations', () => {
-  it('expects a refused EPSV or EPRT to be reported over IPv6, and the fallback over IPv4', async () => {
+  it('expects a refused EPSV or EPRT to be reported over IPv6, and the fallback over IPv4', async (test) => {
     const scenarios = [byId('ftp/modes/epsv-500'), byId('ftp/modes/eprt-500')];
-    const results = await runScenarios(scenarios, [ftplibClient, basicFtpClient], { targets: builtinTargets(), concurrency: 4, families: [4, 6] });
+    const results = await runInTest(test, scenarios, [ftplibClient, basicFtpClient], { targets: builtinTargets(), concurrency: 4, families: [4, 6] });
     expect(results.filter((r) => r.verdict !== 'n/a').map(seen)).toEqual([
       // ftplib over IPv4 uses PASV and PORT: the faults cannot fire, which each scenario allows.
       ['ftp/modes/epsv-500/ftplib/passive', 'delivered', 'stor', 'conformant'],
@@ -38,14 +38,14 @@ describe('IPv6 expectations', () => {
     expect(results.find((r) => r.id === 'ftp/modes/epsv-500/ftplib/passive/ipv6')!.reason).toContain('RFC 2428 §1');
   });
 
-  it('takes a client/mode/ipv6 pin over IPv6 only', async () => {
+  it('takes a client/mode/ipv6 pin over IPv6 only', async (test) => {
     const scenario: FtpScenario = {
       ...byId('ftp/modes/epsv-500'),
       id: 'pinned/epsv-500',
       ftp: { direction: 'upload', modes: ['passive'] },
       pinned: { 'ftplib/passive/ipv6': parsePin('reply 500@epsv', 'ftp'), ftplib: parsePin('delivered', 'ftp') },
     };
-    const results = await runScenarios([scenario], [ftplibClient], { targets: builtinTargets(), families: [4, 6] });
+    const results = await runInTest(test, [scenario], [ftplibClient], { targets: builtinTargets(), families: [4, 6] });
     expect(results.map((r) => [r.id, r.verdict, r.reason])).toEqual([
       ['pinned/epsv-500/ftplib/passive', 'conformant', expect.stringContaining('pinned')],
       ['pinned/epsv-500/ftplib/passive/ipv6', 'conformant', expect.stringContaining('pinned')],

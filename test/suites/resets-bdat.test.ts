@@ -6,15 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import { nodemailerPlain } from '../../src/clients/nodemailer.js';
 import { builtinTargets } from '../../src/commands/targets.js';
-import { runScenarios } from '../../src/engine/run.js';
+import { runInTest } from '../helpers/run-in-test.js';
 import { SUITES } from '../../suites/index.js';
 import { bdatClient } from '../helpers/bdat-client.js';
 
 const scenarios = SUITES.find((s) => s.name === 'smtp/resets')!.scenarios.filter((s) => s.protocol === 'smtp' && s.needs === 'bdat');
 
 describe('smtp/resets BDAT scenarios', () => {
-  it('cut a client that sends BDAT where they say, each with its exact outcome; a client without BDAT is n/a', async () => {
-    const results = await runScenarios(scenarios, [bdatClient, nodemailerPlain], { targets: builtinTargets(), concurrency: 4 });
+  it('cut a client that sends BDAT where they say, each with its exact outcome; a client without BDAT is n/a', async (test) => {
+    const results = await runInTest(test, scenarios, [bdatClient, nodemailerPlain], { targets: builtinTargets(), concurrency: 4 });
     const cells = Object.fromEntries(
       results.map((r) => [r.id.slice('smtp/resets/'.length), [r.outcome?.kind, r.outcome?.phase, r.verdict, r.sink?.copies, r.faultFired]]),
     );
