@@ -250,11 +250,6 @@ export class DataLink implements Link {
     // the proxy, so the client is shown it before it can act on the cut (RST or FIN alike).
     const answered = cut === 'server' ? this.#hooks.answered() : undefined;
     if (how === 'rst') {
-      const rst = (to: Toward): void => {
-        this.#note('--', `RST to ${to}`);
-        if (to === 'client') this.#state.toClient('rst');
-        this.#reset(to);
-      };
       // The fault's own end reads what was relayed first, then the RST; the other end gets its grace.
       // The 426 goes right behind the RST (FtpData.edit).
       const wait = async (to: Toward): Promise<void> => {
@@ -265,11 +260,11 @@ export class DataLink implements Link {
       for (const to of [toward, other].filter((t) => t !== cut)) {
         const sent = this.#flushed(to)
           .then(() => wait(to))
-          .then(() => rst(to));
+          .then(() => this.#rstTo(to));
         // Only the fault's own end: a client that is the other end gets its RST after the grace, the reply meanwhile.
         if (to === 'client' && to === toward) this.#clientRst = sent.then(() => void (this.#clientRst = undefined));
       }
-      if (cut) rst(cut);
+      if (cut) this.#rstTo(cut);
       return;
     }
     if (cut) {
@@ -308,12 +303,15 @@ export class DataLink implements Link {
    * came, the two would race, and the client's report with them.
    */
   #resetBeforeReply(): void {
-    const sent = bounded(this.#hooks.answered(), READ_GRACE_MS).then(() => {
-      this.#note('--', 'RST to client');
-      this.#state.toClient('rst');
-      this.#reset('client');
-    });
+    const sent = bounded(this.#hooks.answered(), READ_GRACE_MS).then(() => this.#rstTo('client'));
     this.#clientRst = sent.then(() => void (this.#clientRst = undefined));
+  }
+
+  /** An RST a fault or the proxy sends `toward`, noted, and counted as what the client saw. */
+  #rstTo(toward: Toward): void {
+    this.#note('--', `RST to ${toward}`);
+    if (toward === 'client') this.#state.toClient('rst');
+    this.#reset(toward);
   }
 
   /** An RST to `toward`, on its TCP socket (a TLS socket has none of its own to send). */
