@@ -12,6 +12,13 @@
  * scenario keeps (a held greeting, a port refused for 2 s) is still there when it retries. It exits 1
  * for every failure; the report counts the control connections it tried (its `debug 3` lines) and
  * keeps its last error line.
+ *
+ * Its own retries send the whole file again (ftp:rest-stor off) unless the job asks for a resume. With
+ * REST, lftp 4.9.2 resumes from the server's SIZE, which lags what lftp sent when the server drops what
+ * it had not written yet; from there its position bookkeeping goes wrong now and then (a stale 64 KiB
+ * read-ahead block at the restart offset, or a short last STOR it then waits on), so whether it
+ * delivered, gave up or hung was timing. Sent whole, a retry meets the same fault again (the loop ends
+ * in its no-progress timeout) or delivers the file.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -37,7 +44,8 @@ export function lftpQuote(word: string): string {
 /**
  * The script for one attempt. Settings, each from lftp(1): one retry, at once (net:max-retries counts
  * tries; a reconnect interval of 0), no extra tries on 5xx (net:persist-retries), net:timeout for every network wait (lftp has no
- * separate connect timeout), xfer:timeout to stop retrying a transfer that makes no progress, the mode
+ * separate connect timeout), xfer:timeout to stop retrying a transfer that makes no progress, no REST
+ * before a retried STOR unless the job resumes (ftp:rest-stor; see the top), the mode
  * pinned (ftp:auto-passive-mode would switch to active when PASV fails), TLS as the job says (lftpTlsSettings), no `OPTS UTF8 ON`
  * (sent before USER, a server may answer it 530, and that failure reply would then stand as the
  * client's last reply when a connection dies before the reply to USER), exit at the first failed
@@ -63,6 +71,7 @@ export function lftpScript(job: FtpJob, files: LftpFiles, resume: boolean): stri
     'set net:reconnect-interval-max 0',
     `set net:timeout ${timeout}`,
     `set xfer:timeout ${timeout}`,
+    `set ftp:rest-stor ${job.resume ? 'yes' : 'no'}`,
     `set dns:fatal-timeout ${seconds(job.timeouts.connect)}`,
     'set dns:max-retries 1',
     ...(job.source ? [`set net:socket-bind-ipv4 ${lftpQuote(job.source)}`] : []),

@@ -72,7 +72,7 @@ export function ftpRun(
       // with a certificate from the run's own CA, which the client trusts.
       const tls = scenario.tls ?? 'none';
       const start = tlsStart(tls);
-      const runCa = start === 'none' ? undefined : own(await runTls(start, 'valid', keylog));
+      const runCa = start === 'none' ? undefined : own(await runTls(start, { keylog, upstreamHost: server.host }));
       const proxyTls = runCa ? { tls: runCa.proxy } : {};
       const proxy = own(await startProxy({ upstream, host: proxyHost(family), faults, protocol: 'ftp', upstreamTimeoutMs, capture, ...proxyTls }));
       const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
@@ -111,7 +111,7 @@ export function ftpRun(
           return { reported: report?.ok === true, sent: sent.sha256, bytes: sent.bytes, ...seen };
         }),
       );
-      const outcome = outcomeOf(client, reports, sessions);
+      const outcome = outcomeOf(client, reports, sessions, transfer.resume === true);
       const intact = transferred.filter((t) => t.held === t.sent).length;
       const bad = transferred.find((t) => t.reported && !t.unverifiable && t.held !== t.sent);
       const sink: SinkReport = {
@@ -133,19 +133,30 @@ export function ftpRun(
 }
 
 /**
- * The outcome: hung, else the first failure reported, else delivered; seen through the client's last
- * control session (a retrying client's last attempt), or for a failure among parallel transfers the
- * first session that completed nothing. The client saw an RST or a FIN on the control connection or,
- * when that stayed up, on the data connection.
+ * The outcome: hung, else the first failure reported, else delivered. A failure is seen through the
+ * first session the fault struck: a client that reconnects on its own (lftp's retry loop) meets the
+ * fault again and again, and where its last try was when its own timer ended the loop is timing, not
+ * the fault's doing; the first strike is the same point of the same conversation for every client.
+ * Without a strike (no fault, or none fired), through the client's last session; in a resume
+ * scenario too, where the resumed attempt's own failure is the point. For a failure among parallel
+ * transfers, the first session that completed nothing. The client saw an RST or a FIN on the control
+ * connection or, when that stayed up, on the data connection.
  */
-function outcomeOf(client: FtpClientAdapter, reports: readonly ClientReport[] | 'hung', sessions: readonly SessionInfo[]): Outcome {
+function outcomeOf(client: FtpClientAdapter, reports: readonly ClientReport[] | 'hung', sessions: readonly SessionInfo[], resume: boolean): Outcome {
   const failed = reports === 'hung' ? undefined : reports.find((r) => !r.ok);
-  const session = failed && reports !== 'hung' && reports.length > 1 ? (sessions.find((s) => s.accepted === 0) ?? sessions.at(-1)) : sessions.at(-1);
+  const session = failed && reports !== 'hung' ? failedSession(reports, sessions, resume) : sessions.at(-1);
   const wire = session && { clientSaw: session.clientSaw ?? session.data?.clientSaw ?? null, lastReply: session.lastReply };
   const report: ClientReport | 'hung' = reports === 'hung' ? 'hung' : (failed ?? reports[0]!);
   const outcome = classify({ report, phase: session?.phase ?? 'connect', bytesSent: session?.data?.bytes ?? 0, wire, exitCodes: client.exitCodes ?? {} });
   // Refused with the control connection up: it was a data connection, at the phase the client was in.
   return outcome.kind === 'refused' && session && session.phase !== 'connect' ? { ...outcome, phase: session.phase } : outcome;
+}
+
+/** The session a failure is seen through (see outcomeOf). */
+function failedSession(reports: readonly ClientReport[], sessions: readonly SessionInfo[], resume: boolean): SessionInfo | undefined {
+  if (reports.length > 1) return sessions.find((s) => s.accepted === 0) ?? sessions.at(-1);
+  const struck = resume ? undefined : sessions.find((s) => s.faultFired || (s.faultsFired?.length ?? 0) > 0);
+  return struck ?? sessions.at(-1);
 }
 
 /** The control and data connections' fates, over every session the client opened. */

@@ -164,6 +164,13 @@ describe('FTP process clients (curl, lftp)', () => {
     expect(() => lftpQuote('a\r\nQUIT')).toThrow(TypeError);
   });
 
+  it('lftp retries a STOR from the start (no REST) unless the job resumes', () => {
+    const files = { script: '/s', local: '/l' };
+    expect(lftpScript(job(21), files, false).split('\n')).toContain('set ftp:rest-stor no');
+    expect(lftpScript(job(21, { resume: true }), files, false).split('\n')).toContain('set ftp:rest-stor yes');
+    expect(lftpScript(job(21, { resume: true }), files, true).split('\n')).toContain('set ftp:rest-stor yes');
+  });
+
   it('lftp counts its control connection attempts from its debug lines', () => {
     const stderr = [
       '---- Connecting to 127.0.0.1 (127.0.0.1) port 2121',

@@ -9,7 +9,7 @@
  * over a clear data connection (ftp:ssl-protect-data is a wish, not a requirement: a deviation);
  * basic-ftp ignores the 534 and starts TLS on a data connection the server keeps clear (timeout).
  */
-import { every, NA, oneOf, REACHED, type OneOf, type Want } from './want.js';
+import { every, NA, oneOf, type OneOf, type Want } from './want.js';
 
 /** curl 7.88.1, active FTPS: clear data under PROT P; the proxy's TLS handshake with it fails and curl gives up (exit 55). */
 const CURL_ACTIVE_CLEAR: Want = ['reset', 'transfer', 'deviates'];
@@ -50,12 +50,6 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
 };
 
 /**
- * lftp's own retry loop after each cut protected data connection: its last try ends at a FIN, an RST
- * or its own timeout, wherever it got to (each measured).
- */
-const LFTP_RETRIES: OneOf = oneOf(['closed', REACHED, 'conformant'], ['timeout', REACHED, 'conformant'], ['reset', REACHED, 'conformant']);
-
-/**
  * ftplib, its protected data connection reset mid-STOR: it sends QUIT once its write fails, racing the
  * server's 426, which comes only once the server's own end is reset (after the proxy's grace): QUIT
  * first (at the transfer) or the 426 first (at STOR); or its last write was already in the kernel when
@@ -71,7 +65,6 @@ const FTPLIB_NO_REUSE: OneOf = oneOf(['reset', 'stor', 'deviates'], ['reply', 's
 
 export function expectFtpTls(id: string, column: string): Want | OneOf | undefined {
   const name = id.slice('ftp/tls/'.length);
-  if (name === 'reset-data-mid-stor' && column.startsWith('lftp/')) return LFTP_RETRIES;
   if (name === 'reset-data-mid-stor' && column.startsWith('ftplib/')) return FTPLIB_RACE;
   if (name === 'reuse-required' && column.startsWith('ftplib/')) return FTPLIB_NO_REUSE;
   const want = TABLE[name]?.[column];

@@ -9,8 +9,9 @@
  * - `deviation hashes`: a transfer reported complete that deviates is an integrity failure that carries
  *   both SHA-256s (sent and held, not equal) and names the sent one in its reason, or a whole file moved
  *   where the client had to stop (ftp/tls: lftp after PROT P refused), said so in its reason.
- * - `phase reached`: the outcome's phase is a step the client really reached in its last session's
- *   transcript (it sent that command, was greeted, or sent a transfer command for `transfer`).
+ * - `phase reached`: the outcome's phase is a step the client really reached in the transcript of the
+ *   session the outcome is seen through (a failure's first session the fault struck, else the last):
+ *   it sent that command, was greeted, or sent a transfer command for `transfer`.
  * - `fault consequence`: a reported failure is one the fault can cause: a wire failure (RST, FIN, a
  *   timeout), a refusal only from a fault that refuses connections, and a reply only with the code the
  *   fault injects or a transient one a server gives for a broken connection or transfer (never, say, a 530).
@@ -90,8 +91,12 @@ function deviationHashes(result: Result): Violation[] {
 function sessionLines(result: Result, scenario: Scenario): readonly string[] {
   const sessionOf = (line: string): number => Number(/ #(\d+) /.exec(line)?.[1] ?? 0);
   if (parallelOf(scenario) > 1) return result.transcript;
-  const last = Math.max(0, ...result.transcript.map(sessionOf));
-  return result.transcript.filter((line) => sessionOf(line) === last);
+  // The session the outcome is seen through (src/engine/ftp-run.ts): a failure's first one the fault struck.
+  const failed = result.outcome !== null && result.outcome.kind !== 'delivered' && result.outcome.kind !== 'hung';
+  const resume = scenario.protocol === 'ftp' && scenario.ftp.resume === true;
+  const struck = failed && !resume ? result.transcript.find((line) => / !! (data \d+: )?fault fired/.test(line)) : undefined;
+  const session = struck ? sessionOf(struck) : Math.max(0, ...result.transcript.map(sessionOf));
+  return result.transcript.filter((line) => sessionOf(line) === session);
 }
 
 /** Whether the transcript shows the client at `phase`: see FtpPhase in src/protocol/ftp.ts. */
@@ -111,7 +116,7 @@ export function reached(lines: readonly string[], phase: string): boolean {
 function phaseReached(result: Result, scenario: Scenario): Violation[] {
   const phase = result.outcome?.phase ?? 'connect';
   if (reached(sessionLines(result, scenario), phase)) return [];
-  return [{ invariant: 'phase reached', detail: `the outcome's phase is ${phase}, which the client's last session never reached` }];
+  return [{ invariant: 'phase reached', detail: `the outcome's phase is ${phase}, which that session never reached` }];
 }
 
 function faultConsequence(result: Result): Violation[] {

@@ -12,8 +12,9 @@ export const NA: Want = [undefined, undefined, 'n/a'];
 export type Expectations = (scenarioId: string, client: string) => Want | OneOf | undefined;
 
 /**
- * A client whose outcome depends on timing it controls (lftp's own retry loop, which restarts its
- * count after progress; a reply racing the client's QUIT): each measured possibility, none other.
+ * A cell whose outcome is timing the client controls (a reply racing the client's QUIT; lftp's resume
+ * that now and then sends a stale block): each measured possibility, none other, each explained where
+ * it is used.
  */
 export interface OneOf {
   readonly oneOf: readonly Want[];
@@ -23,15 +24,8 @@ export function oneOf(...wants: Want[]): OneOf {
   return { oneOf: wants };
 }
 
-/**
- * In a Want's phase: wherever the client's last attempt got to, which only timing decides (a
- * reconnecting lftp's last try). Never alone: the suite test checks every FTP result against the
- * invariants in ./invariants.ts, `phase reached` among them.
- */
-export const REACHED = '(any phase reached)';
-
 function fits(want: Want, got: Want): boolean {
-  return want.every((x, i) => x === got[i] || (i === 1 && x === REACHED && got[1] !== undefined));
+  return want.every((x, i) => x === got[i]);
 }
 
 /** `got` when it fits `want` or one of a OneOf's alternatives, else `want` (so the diff shows it). */
@@ -41,18 +35,12 @@ export function settle(want: Want | OneOf | undefined, got: Want): Want | OneOf 
   return wants.some((w) => fits(w, got)) ? got : want;
 }
 
-/** lftp reconnected and resumed (SIZE, REST) until the whole file was at the server intact: judgeFtp's "recovered". */
-export const LFTP_RECOVERED: Want = ['delivered', 'site', 'conformant'];
-
 /**
- * lftp 4.9.2 resuming on its own now and then sends one stale 64 KiB read-ahead block at the restart
+ * lftp 4.9.2 resuming (REST) on its own now and then sends one stale 64 KiB read-ahead block at the restart
  * offset: the right size, the wrong content, reported success (see ftp-uploads.expect.ts). The
  * `deviation hashes` invariant checks that every such deviation carries both hashes.
  */
 export const LFTP_STALE_BLOCK: Want = ['delivered', 'site', 'deviates'];
-
-/** lftp gave up after its own retries: a FIN seen by its last attempt, wherever that attempt was. */
-export const LFTP_GAVE_UP: Want = ['closed', REACHED, 'conformant'];
 
 /**
  * FTP: `want` in every client/mode column (`n/a` where the client lacks the mode, basic-ftp's active),
