@@ -56,7 +56,17 @@ export function smtpRun(
       const upstreamTimeoutMs = upstreamTimeout(scenario.server?.greetingDelayMs, server.delaysGreeting);
       // With TLS the proxy terminates it (src/proxy/tls-legs.ts) with a certificate from the run's own CA, which the client trusts.
       const start = tlsStart(scenario.tls ?? 'none');
-      const tls = start === 'none' ? undefined : own(await runTls(start, scenario.certificate, keylog, scenario.tlsVersion));
+      const tls =
+        start === 'none'
+          ? undefined
+          : own(
+              await runTls(start, {
+                keylog,
+                upstreamHost: server.host,
+                ...(scenario.certificate ? { certificate: scenario.certificate } : {}),
+                ...(scenario.tlsVersion ? { tlsVersion: scenario.tlsVersion } : {}),
+              }),
+            );
       const proxy = own(
         await startProxy({
           upstream: { host: server.host, port: server.port },
