@@ -43,7 +43,7 @@ export function createCoalescer(ms: number): Transform {
 
 /** Merges what flows to the faulted side from the trigger on. */
 export function applyCoalesce(fault: CoalesceFault, link: Link): void {
-  link.shape(fault.toward ?? 'client', createCoalescer(fault.ms));
+  link.shape(fault.toward ?? 'client', () => createCoalescer(fault.ms));
 }
 
 /** The `coalesce` kind: its syntax, scope and effect (src/faults/registry.ts lists it). */

@@ -29,13 +29,20 @@ function receiver(at: At): Toward {
   return at !== 'connect' && 'after' in at && DOWNLOADS.has(at.after) ? 'client' : 'server';
 }
 
-/** A Transform that flips the first byte it passes and leaves every other one as it is. */
-export function createCorrupter(): Transform {
-  let flipped = false;
+/** Whether a corrupt fault has flipped its byte: shared by the corrupters one fault builds (Link.shape). */
+export interface Flip {
+  flipped: boolean;
+}
+
+/**
+ * A Transform that flips the first byte it passes and leaves every other one as it is; `flip`: shared
+ * with the corrupters built before it for the same fault, so one fault flips one byte in all.
+ */
+export function createCorrupter(flip: Flip = { flipped: false }): Transform {
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
-      if (flipped || chunk.length === 0) return done(null, chunk);
-      flipped = true;
+      if (flip.flipped || chunk.length === 0) return done(null, chunk);
+      flip.flipped = true;
       const copy = Buffer.from(chunk); // the relay may still hold the original
       copy[0] = (copy[0] ?? 0) ^ 0xff;
       done(null, copy);
@@ -45,7 +52,8 @@ export function createCorrupter(): Transform {
 
 /** Passes what flows to the receiving side through a one-byte corrupter from the trigger on. */
 export function applyCorrupt(fault: CorruptFault, link: Link): void {
-  link.shape(fault.toward ?? receiver(fault.at), createCorrupter());
+  const flip: Flip = { flipped: false };
+  link.shape(fault.toward ?? receiver(fault.at), () => createCorrupter(flip));
 }
 
 /** The `corrupt` kind: its syntax, scope and effect (src/faults/registry.ts lists it). */

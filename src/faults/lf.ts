@@ -39,7 +39,7 @@ export function createLfRewriter(): Transform {
 
 /** Rewrites line endings toward the faulted side from the trigger on. */
 export function applyLf(fault: LfFault, link: Link): void {
-  link.shape(fault.toward ?? 'client', createLfRewriter());
+  link.shape(fault.toward ?? 'client', createLfRewriter);
 }
 
 /** The `lf` kind: its syntax, scope and effect (src/faults/registry.ts lists it). */

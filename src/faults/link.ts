@@ -26,8 +26,12 @@ export interface Link {
    * in the server's place). Without this call a held command is relayed when relaying resumes.
    */
   swallow(): void;
-  /** From now on, pass what flows to `toward` through `shaper` (throttle, slice, coalesce). */
-  shape(toward: Toward, shaper: Transform): void;
+  /**
+   * From now on, pass what flows to `toward` through a shaper `make` builds (throttle, slice, coalesce,
+   * lf, corrupt). The conversation is what is shaped: when TLS starts on the connection (STARTTLS, AUTH
+   * TLS) the proxy builds another for the conversation inside it, so the fault goes on acting there.
+   */
+  shape(toward: Toward, make: () => Transform): void;
   /**
    * While a fault fires at a `before` trigger: the command or server reply it caught (held, not yet
    * relayed), so a fault can answer with a changed copy (strip); undefined elsewhere, and where not kept.

@@ -42,7 +42,7 @@ export function createSlicer(size: number, gapMs = 1): Transform {
 
 /** Fragments what flows to the faulted side from the trigger on. */
 export function applySlice(fault: SliceFault, link: Link): void {
-  link.shape(fault.toward ?? 'client', createSlicer(fault.size, fault.gapMs));
+  link.shape(fault.toward ?? 'client', () => createSlicer(fault.size, fault.gapMs));
 }
 
 /** The `slice` kind: its syntax, scope and effect (src/faults/registry.ts lists it). */

@@ -73,7 +73,7 @@ export function createThrottle(bytesPerSecond: number, now: () => number = () =>
 
 /** Slows what flows to the faulted side from the trigger on. */
 export function applyThrottle(fault: ThrottleFault, link: Link): void {
-  link.shape(fault.toward ?? 'client', createThrottle(fault.bytesPerSecond));
+  link.shape(fault.toward ?? 'client', () => createThrottle(fault.bytesPerSecond));
 }
 
 /** The `throttle` kind: its syntax, scope and effect (src/faults/registry.ts lists it). */

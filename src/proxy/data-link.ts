@@ -174,8 +174,9 @@ export class DataLink implements Link {
     // Nothing is ever caught on a data connection.
   }
 
-  shape(toward: Toward, shaper: Transform): void {
-    this.#relays[toward].outlet.shape(shaper);
+  shape(toward: Toward, make: () => Transform): void {
+    // A data connection's TLS (PROT P) is in place before relaying starts: its outlets never change.
+    this.#relays[toward].outlet.shape(make());
   }
 
   // ── relay ─────────────────────────────────────────────────────────────────────────────────────

@@ -111,6 +111,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
   /** While a fault fires at a command or a server reply it caught: that mark. */
   #caught: Mark | undefined;
   #faultFired = false;
+  /** The shaping faults that fired (Link.shape), built again for the conversation inside TLS when it starts. */
+  readonly #shapes: { readonly toward: Toward; readonly make: () => Transform }[] = [];
   /** Per side: bytes were written to it since it last sent anything (it may not have read them). */
   #unread: Record<Toward, boolean> = { client: false, server: false };
   /** How the connection ended, in order: `FIN from client`, `RST to server`... */
@@ -254,8 +256,9 @@ export class Session<D extends Dialect = Dialect> implements Link {
     return this.#caught;
   }
 
-  shape(toward: Toward, shaper: Transform): void {
-    this.#relayTo(toward).outlet.shape(shaper);
+  shape(toward: Toward, make: () => Transform): void {
+    this.#shapes.push({ toward, make });
+    this.#relayTo(toward).outlet.shape(make());
   }
 
   // ── relay ─────────────────────────────────────────────────────────────────────────────────────
@@ -325,6 +328,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
     this.dialect.tls?.restart();
     this.#generation++;
     this.#relays = this.#relayPair(legs.client, legs.server);
+    // The shaping goes on in the conversation inside TLS (the old shapers finish the clear text they hold).
+    for (const { toward, make } of this.#shapes) this.#relayTo(toward).outlet.shape(make());
     this.#unread = { client: false, server: false };
     for (const dir of ['up', 'down'] as const) this.#wire(dir);
     if (this.#state.state === 'held') for (const relay of Object.values(this.#relays)) relay.source.pause();

@@ -13,10 +13,11 @@ import type { Fault, LimitFault, RefuseFault, Toward } from '../../src/faults/ty
 /** One recorded call: the method name and its arguments (a Transform recorded as `'transform'`). */
 type Call = readonly unknown[];
 
-/** A Link that records every call in order; `shape` also keeps the Transform it was given. */
-function recordingLink(): { link: Link; calls: Call[]; shapers: Transform[] } {
+/** A Link that records every call in order; `shape` also keeps the maker and the Transform it built first. */
+function recordingLink(): { link: Link; calls: Call[]; shapers: Transform[]; makers: (() => Transform)[] } {
   const calls: Call[] = [];
   const shapers: Transform[] = [];
+  const makers: (() => Transform)[] = [];
   const link: Link = {
     inject: (toward: Toward, data: Buffer) => void calls.push(['inject', toward, data.toString('latin1')]),
     reset: (toward: Toward) => void calls.push(['reset', toward]),
@@ -24,12 +25,13 @@ function recordingLink(): { link: Link; calls: Call[]; shapers: Transform[] } {
       void calls.push(notify === undefined ? ['close', toward, then] : ['close', toward, then, notify]),
     hold: (ms?: number) => void calls.push(ms === undefined ? ['hold'] : ['hold', ms]),
     swallow: () => void calls.push(['swallow']),
-    shape: (toward: Toward, shaper: Transform) => {
-      shapers.push(shaper);
+    shape: (toward: Toward, make: () => Transform) => {
+      makers.push(make);
+      shapers.push(make());
       calls.push(['shape', toward]);
     },
   };
-  return { link, calls, shapers };
+  return { link, calls, shapers, makers };
 }
 
 /** A Listener that records every call in order. */
@@ -185,6 +187,22 @@ describe('applyFault', () => {
     expect(first?.readable).toBe(true);
     first?.destroy();
     second?.destroy();
+  });
+
+  it('builds corrupters for one fault that flip one byte between them (the conversation before and inside TLS)', async () => {
+    const r = recordingLink();
+    applyFault({ kind: 'corrupt', at: { after: 'DATA', bytes: 0 } }, r.link);
+    const before = r.shapers[0]!;
+    const inside = r.makers[0]!();
+    const through = async (shaper: Transform, text: string): Promise<string> => {
+      const out = new Promise<string>((resolve) => shaper.once('data', (chunk: Buffer) => resolve(chunk.toString('latin1'))));
+      shaper.write(Buffer.from(text, 'latin1'));
+      return out;
+    };
+    expect(await through(before, 'a')).toBe(String.fromCharCode('a'.charCodeAt(0) ^ 0xff));
+    expect(await through(inside, 'b')).toBe('b');
+    expect(await through(before, 'c')).toBe('c');
+    for (const shaper of [before, inside]) shaper.destroy();
   });
 });
 

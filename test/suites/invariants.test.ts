@@ -84,7 +84,7 @@ describe('the suite invariants', () => {
     expect(names({ ...stale, reason: 'reported the upload complete' })).toEqual(['deviation hashes']);
   });
 
-  it("catch a phase the client never reached in the session the outcome is seen through", () => {
+  it('catch a phase the client never reached in the session the outcome is seen through', () => {
     // A failure: the first session the fault struck (#1), not the retry after it.
     const failed: Result = { ...recovered, outcome: { kind: 'reset', phase: 'stor', bytesSent: 0 }, sink: { copies: 0, intact: true } };
     expect(names(failed)).toEqual([]);
