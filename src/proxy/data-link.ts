@@ -251,6 +251,7 @@ export class DataLink implements Link {
     // the proxy, so the client is shown it before it can act on the cut (RST or FIN alike).
     const answered = cut === 'server' ? this.#hooks.answered() : undefined;
     if (how === 'rst') {
+      if (this.#protected) this.#stopReadingClient();
       // The fault's own end reads what was relayed first, then the RST; the other end gets its grace.
       // The 426 goes right behind the RST (FtpData.edit).
       const wait = async (to: Toward): Promise<void> => {
@@ -304,8 +305,21 @@ export class DataLink implements Link {
    * came, the two would race, and the client's report with them.
    */
   #resetBeforeReply(): void {
+    this.#stopReadingClient();
     const sent = bounded(this.#hooks.answered(), READ_GRACE_MS).then(() => this.#rstTo('client'));
     this.#clientRst = sent.then(() => void (this.#clientRst = undefined));
+  }
+
+  /**
+   * A protected data connection about to reset the FTP client's end reads nothing more from it, so a
+   * client still sending meets the RST in its write, as on a link that went down, however late the RST
+   * comes (it may wait for the server's reply). Read on and discarded, a fast client's whole upload fit
+   * into the wait: it had finished writing and was closing its TLS session (Python's ftplib: unwrap) when
+   * the RST came, and reported that instead, now and then. (A clear data connection is not held: its
+   * RST goes out at once.)
+   */
+  #stopReadingClient(): void {
+    this.#socket('client').pause();
   }
 
   /** An RST a fault or the proxy sends `toward`, noted, and counted as what the client saw. */

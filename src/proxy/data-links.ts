@@ -5,12 +5,13 @@
  *   accepted (client's, passive; server's, active) ──connect──► target ──► DataLink (faults: DataArming)
  */
 import net, { type Socket } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { HostPort } from '../protocol/ftp-address.js';
 import type { FtpPhase } from '../protocol/ftp.js';
 import type { WatchData } from './capture.js';
 import type { DataArming } from './data-arming.js';
 import { DataLink } from './data-link.js';
-import type { FtpsSession, HandshakeFailure } from './ftps.js';
+import { CLEAR_TEXT, type FtpsSession, type HandshakeFailure } from './ftps.js';
 import { bounded } from '../util/bounded.js';
 import { closed, onwardSource, resetSocket } from './sockets.js';
 import type { ClientSaw } from './teardown.js';
@@ -30,8 +31,11 @@ export interface DataLinksOptions {
   readonly protect?: (() => FtpsSession | undefined) | undefined;
 }
 
-/** The longest an RST to a client whose data handshake failed waits for the server's reply to the transfer. */
-const HANDSHAKE_RST_GRACE_MS = 500;
+/**
+ * After a failed data handshake: the longest the client's RST waits for the server's reply to the
+ * transfer, or the reply for a client that sent clear text to act on its RST first.
+ */
+const HANDSHAKE_GRACE_MS = 500;
 
 /** Every data connection of one control session. */
 export class DataLinks {
@@ -123,22 +127,29 @@ export class DataLinks {
   }
 
   /**
-   * A protected data connection whose TLS handshake failed (a client sending clear text under PROT P, a
-   * server refusing): the server's end was ended (a FIN); the client's gets an RST once the server's
-   * reply to the transfer has reached the proxy (within a grace), the reply right behind it, as for a
-   * fault's cut (see DataLink): relayed as they came, the two would race.
+   * A protected data connection whose TLS handshake failed: the server's end was ended (a FIN) and the
+   * client's gets an RST, in an order that leaves its report nothing to race. A client that sent clear
+   * text (curl 7.88 in active mode) is still writing: the RST goes at once, and the server's reply to
+   * the transfer (425) waits behind it for HANDSHAKE_GRACE_MS, the client's time to act on the RST; sent
+   * right behind it, the reply reached curl in the same poll as the failed write, and which of the two it
+   * reported (exit 55 or 18) was chance. Any other failure (a client that closed, a server that
+   * refused): the RST once the server's reply has reached the proxy (within the grace), the reply right
+   * behind it, as for a fault's cut (see DataLink).
    */
   #handshakeFailed(index: number, failure: HandshakeFailure, clientEnd: Socket): void {
     const { transcript } = this.#o;
     const who = failure.failed === 'client' ? 'the client' : 'the server';
     transcript.add('--', `data ${index}: TLS handshake with ${who} failed (${failure.error})${failure.failed === 'client' ? ': FIN to server' : ''}`);
     this.#clientSaw = 'rst';
-    const sent = bounded(this.#o.answered(), HANDSHAKE_RST_GRACE_MS).then(() => {
+    const rst = (): void => {
       transcript.add('--', `data ${index}: RST to client`);
       resetSocket(clientEnd, failure.tls);
-    });
-    this.#handshakeRsts.add(sent);
-    void sent.then(() => this.#handshakeRsts.delete(sent));
+    };
+    const clearText = failure.error === CLEAR_TEXT;
+    if (clearText) rst();
+    const held = clearText ? delay(HANDSHAKE_GRACE_MS, undefined, { ref: false }) : bounded(this.#o.answered(), HANDSHAKE_GRACE_MS).then(rst);
+    this.#handshakeRsts.add(held);
+    void held.then(() => this.#handshakeRsts.delete(held));
   }
 
   /** Relays a connected data connection (`raw`: the TCP sockets under TLS ones) as a DataLink. */

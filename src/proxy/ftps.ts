@@ -32,13 +32,19 @@ export interface SecuredData {
   readonly serverResumed: boolean;
 }
 
-/** A data connection's handshake that failed: on which end, why, and the TLS socket over the client's end. */
+/** A data connection's handshake that failed: on which end, why, and the TLS socket over the client's end (none when TLS never started). */
 export interface HandshakeFailure {
   readonly failed: 'client' | 'server';
-  /** The error code that ended it, or `closed`. */
+  /** The error code that ended it, `closed`, or `clear text` (the client's first octet was no TLS record). */
   readonly error: string;
-  readonly tls: TLSSocket;
+  readonly tls?: TLSSocket;
 }
+
+/** HandshakeFailure's `error` for a client whose first octet was no TLS record: clear text under PROT P. */
+export const CLEAR_TEXT = 'clear text';
+
+/** The content type of a TLS handshake record (RFC 8446 §5.1): the first octet of every ClientHello. */
+const TLS_HANDSHAKE_RECORD = 0x16;
 
 /** The FTPS of one control session: its TLS context toward the client, and its session toward the server. */
 export class FtpsSession {
@@ -68,8 +74,17 @@ export class FtpsSession {
    * failure returned: the caller ends the client's end (see DataLinks).
    */
   async secureData(clientEnd: Socket, serverEnd: Socket): Promise<SecuredData | HandshakeFailure> {
+    // A client that sends clear text under PROT P (curl 7.88's active mode) is told from its first octet,
+    // before TLS starts: its connection then stays as it is, unread, until the caller resets it behind the
+    // server's reply. Handed to TLS, the failed handshake would close it at once (an RST, for the unread
+    // octets), and the client would race the server's reply with its own report.
+    const first = await firstChunk(clientEnd);
+    if (first === undefined || first[0] !== TLS_HANDSHAKE_RECORD) {
+      serverEnd.end();
+      return { failed: 'client', error: first === undefined ? 'closed' : CLEAR_TEXT };
+    }
     // With a capture watching (./tls-capture.ts), TLS runs over a stream the capture sees the records on.
-    const toClient = captureWrap(clientEnd, (socket) => new TLSSocket(socket, { isServer: true, secureContext: this.#context }));
+    const toClient = captureWrap(clientEnd, (socket) => new TLSSocket(socket, { isServer: true, secureContext: this.#context }), first);
     this.#logKeys(toClient);
     const client = await handshake(toClient, 'secure');
     if (client !== true) {
@@ -100,6 +115,20 @@ export class FtpsSession {
     const keylog = this.#options.keylog;
     if (keylog) socket.on('keylog', (line: Buffer) => keylog(line));
   }
+}
+
+/** The first octets `socket` reads (it is left paused), or undefined when it ends or fails first. */
+function firstChunk(socket: Socket): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const done = (chunk?: Buffer): void => {
+      socket.off('data', done).off('end', done).off('error', failed).off('close', done);
+      socket.pause();
+      resolve(chunk);
+    };
+    const failed = (): void => done();
+    socket.once('data', done).once('end', done).once('error', failed).once('close', done);
+    socket.resume();
+  });
 }
 
 /** Resolves true once the handshake is done (`event`), else the error code (or `closed`) that ended it. */

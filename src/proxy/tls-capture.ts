@@ -20,15 +20,21 @@ import { tapOf } from './capture.js';
 /**
  * Starts TLS on `raw` with `start` (given what to run TLS over): over `raw` itself, or, when a capture
  * watches `raw`, over a JS stream on it, with the leg marked TLS and its key log lines passed to the
- * capture. Returns the TLS socket `start` made.
+ * capture. `first`: octets already read from `raw` (a peek at the ClientHello), which TLS reads first.
+ * Returns the TLS socket `start` made.
  */
-export function captureWrap(raw: Socket, start: (transport: Socket | Duplex) => TLSSocket): TLSSocket {
+export function captureWrap(raw: Socket, start: (transport: Socket | Duplex) => TLSSocket, first?: Buffer): TLSSocket {
   const tap = tapOf(raw);
-  if (!tap) return start(raw);
+  if (!tap) {
+    // Put back where the TLS socket reads it (Node's TLS takes a socket's buffered octets first).
+    if (first) raw.unshift(first);
+    return start(raw);
+  }
   tap.tls();
   let secured: TLSSocket | undefined;
   // As when TLS reads the socket itself: an error on the TCP socket (ECONNRESET...) is the TLS socket's, once.
-  secured = start(overSocket(raw, (error) => secured?.destroy(error)));
+  // The capture recorded `first` as it arrived: it goes to the stream, not back through `raw`.
+  secured = start(overSocket(raw, (error) => secured?.destroy(error), first));
   secured.on('keylog', (line: Buffer) => tap.secrets(line));
   return secured;
 }
@@ -37,10 +43,11 @@ export function captureWrap(raw: Socket, start: (transport: Socket | Duplex) => 
  * A Duplex over the TCP socket `raw`: what is written to it is written to `raw` (its end is `raw`'s
  * FIN, its destruction `raw`'s), what `raw` reads is read from it, with `raw`'s EOF and close. An error
  * of `raw`'s goes to `failed` before the Duplex is destroyed (without error: Node's JS-stream wrapper
- * would hand a server-side TLS socket's error to no one). Reading follows
+ * would hand a server-side TLS socket's error to no one). `first`: octets already read from `raw`, read
+ * first. Reading follows
  * demand: `raw` is paused while the Duplex's buffer is full, and is not started before the TLS reads.
  */
-export function overSocket(raw: Socket, failed: (error: Error) => void): Duplex {
+export function overSocket(raw: Socket, failed: (error: Error) => void, first?: Buffer): Duplex {
   const stream = new Duplex({
     read: () => void raw.resume(),
     write: (chunk: Buffer, _encoding, callback) => {
@@ -61,6 +68,7 @@ export function overSocket(raw: Socket, failed: (error: Error) => void): Duplex 
       callback(null);
     },
   });
+  if (first) stream.push(first);
   raw.on('data', (chunk: Buffer) => {
     if (!stream.push(chunk)) raw.pause();
   });

@@ -4,12 +4,12 @@
  * in 8.0): the proxy's TLS handshake with it fails, the client's end is reset, and curl gives up (exit 55). Session reuse: curl,
  * lftp and basic-ftp resume the control connection's TLS session on the data connection; Python's
  * ftplib does not, and a server that requires it (vsftpd's default) resets the data connection with 522
- * (the RST first, the 522 right behind it: src/proxy/data-link.ts). Refused FTPS: lftp sees no AUTH TLS
+ * (the RST first, the 522 right behind it, ftplib held in its write: src/proxy/data-link.ts). Refused FTPS: lftp sees no AUTH TLS
  * in FEAT and stops; the others stop at the 502 to AUTH. PROT P refused: lftp goes on and moves the file
  * over a clear data connection (ftp:ssl-protect-data is a wish, not a requirement: a deviation);
  * basic-ftp ignores the 534 and starts TLS on a data connection the server keeps clear (timeout).
  */
-import { every, NA, oneOf, type OneOf, type Want } from './want.js';
+import { every, NA, type OneOf, type Want } from './want.js';
 
 /** curl 7.88.1, active FTPS: clear data under PROT P; the proxy's TLS handshake with it fails and curl gives up (exit 55). */
 const CURL_ACTIVE_CLEAR: Want = ['reset', 'transfer', 'deviates'];
@@ -40,7 +40,13 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
     'ftplib/passive': ['closed', 'pbsz', 'conformant'],
     'ftplib/active': ['closed', 'pbsz', 'conformant'],
   }),
-  'reset-data-mid-stor': every(['reset', 'transfer', 'conformant'], { 'curl/active': ['reset', 'transfer', 'unfired'] }),
+  // ftplib is held in its write (the proxy reads no more of a connection it is about to reset), fails
+  // with an SSL error, and its adapter then reads the server's 426.
+  'reset-data-mid-stor': every(['reset', 'transfer', 'conformant'], {
+    'curl/active': ['reset', 'transfer', 'unfired'],
+    'ftplib/passive': ['reply', 'stor', 'conformant'],
+    'ftplib/active': ['reply', 'stor', 'conformant'],
+  }),
   'no-ftps': every(['reply', 'auth', 'conformant'], { 'lftp/passive': ['closed', 'feat', 'conformant'], 'lftp/active': ['closed', 'feat', 'conformant'] }),
   'prot-p-refused': every(['reply', 'prot', 'conformant'], {
     'basic-ftp/passive': ['timeout', 'transfer', 'conformant'],
@@ -49,24 +55,8 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
   }),
 };
 
-/**
- * ftplib, its protected data connection reset mid-STOR: it sends QUIT once its write fails, racing the
- * server's 426, which comes only once the server's own end is reset (after the proxy's grace): QUIT
- * first (at the transfer) or the 426 first (at STOR); or its last write was already in the kernel when
- * the RST came, and it read the 426 (a reply). Each measured.
- */
-const FTPLIB_RACE: OneOf = oneOf(['reset', 'transfer', 'conformant'], ['reset', 'stor', 'conformant'], ['reply', 'stor', 'conformant']);
-
-/**
- * ftplib refused for not resuming the session: the server resets the data connection and answers 522;
- * ftplib fails on the RST while still writing, or, its writes all in the kernel already, reads the 522.
- */
-const FTPLIB_NO_REUSE: OneOf = oneOf(['reset', 'stor', 'deviates'], ['reply', 'stor', 'deviates']);
-
 export function expectFtpTls(id: string, column: string): Want | OneOf | undefined {
   const name = id.slice('ftp/tls/'.length);
-  if (name === 'reset-data-mid-stor' && column.startsWith('ftplib/')) return FTPLIB_RACE;
-  if (name === 'reuse-required' && column.startsWith('ftplib/')) return FTPLIB_NO_REUSE;
   const want = TABLE[name]?.[column];
   return want ?? (column === 'basic-ftp/active' && TABLE[name] ? NA : undefined);
 }
