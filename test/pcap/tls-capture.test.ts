@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import net from 'node:net';
 import tls from 'node:tls';
 import nodemailer from 'nodemailer';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startSmtpServer } from '../../servers/smtp.js';
 import { parseFault } from '../../src/faults/parse.js';
 import { runCaptures } from '../../src/pcap/files.js';
@@ -16,21 +16,12 @@ import { builtinTargets } from '../../src/commands/targets.js';
 import { runScenarios } from '../../src/engine/run.js';
 import { SUITES } from '../../suites/index.js';
 import { startProxy } from '../../src/proxy/proxy.js';
-import { createPrivateCa, type KeyPair, type PrivateCa } from '../../src/tls/ca.js';
+import { tlsFixture } from '../helpers/tls-fixture.js';
 import { readCapture } from './pcapng-reader.js';
 
 const run = promisify(execFile);
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-let ca: PrivateCa;
-let identity: KeyPair;
-beforeAll(async () => {
-  ca = await createPrivateCa();
-  identity = await ca.issue();
-});
+const fx = tlsFixture();
+const { cleanups } = fx;
 
 const tshark = async (...args: string[]): Promise<string> => (await run('tshark', args, { maxBuffer: 16 * 1024 * 1024 })).stdout;
 
@@ -64,7 +55,7 @@ async function captured(mode: 'starttls' | 'implicit', fault?: string): Promise<
   const proxy = await startProxy({
     upstream: { host: '127.0.0.1', port: server.port },
     faults: fault ? [parseFault(fault)] : [],
-    tls: { identity, mode },
+    tls: { identity: fx.identity, mode },
     capture: recorder.capture,
     onLine: (line) => lines.push(line),
   });
@@ -73,7 +64,7 @@ async function captured(mode: 'starttls' | 'implicit', fault?: string): Promise<
     port: proxy.port,
     secure: mode === 'implicit',
     requireTLS: true,
-    tls: { ca: ca.cert, servername: 'localhost' },
+    tls: { ca: fx.ca.cert, servername: 'localhost' },
     connectionTimeout: 5000,
     greetingTimeout: 5000,
     socketTimeout: 5000,
@@ -201,11 +192,15 @@ describe('a captured TLS leg ends as an uncaptured one does', () => {
     const server = await startSmtpServer({ tls: 'implicit' });
     cleanups.push(() => server.close());
     const recorder = new PcapRecorder({ file: (n) => join(dir, `s${n}.pcapng`), label: 'test' });
-    const proxy = await startProxy({ upstream: { host: '127.0.0.1', port: server.port }, tls: { identity, mode: 'implicit' }, capture: recorder.capture });
+    const proxy = await startProxy({
+      upstream: { host: '127.0.0.1', port: server.port },
+      tls: { identity: fx.identity, mode: 'implicit' },
+      capture: recorder.capture,
+    });
     cleanups.push(() => proxy.close());
     const raw = net.connect(proxy.port, '127.0.0.1');
     raw.on('error', () => undefined);
-    const secure = tls.connect({ socket: raw, ca: ca.cert, servername: 'localhost' });
+    const secure = tls.connect({ socket: raw, ca: fx.ca.cert, servername: 'localhost' });
     secure.on('error', () => undefined);
     let heard = '';
     await new Promise<void>((resolve) => {

@@ -1,24 +1,15 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import nodemailer from 'nodemailer';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseFault } from '../../src/faults/parse.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
 import type { ProxyTls } from '../../src/proxy/tls-legs.js';
-import { createPrivateCa, type KeyPair, type PrivateCa } from '../../src/tls/ca.js';
+import { tlsFixture } from '../helpers/tls-fixture.js';
 import { startSmtpServer, type SmtpServerHandle } from '../../servers/smtp.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-let ca: PrivateCa;
-let identity: KeyPair;
-beforeAll(async () => {
-  ca = await createPrivateCa();
-  identity = await ca.issue();
-});
+const fx = tlsFixture();
+const { cleanups } = fx;
 
 async function setup(
   options: { tls?: ProxyTls; faults?: string[]; serverTls?: 'starttls' | 'implicit'; onLine?: (line: string) => void } = {},
@@ -28,7 +19,7 @@ async function setup(
   const proxy = await startProxy({
     upstream: { host: '127.0.0.1', port: server.port },
     faults: (options.faults ?? []).map((f) => parseFault(f)),
-    tls: options.tls ?? { identity },
+    tls: options.tls ?? { identity: fx.identity },
     ...(options.onLine ? { onLine: options.onLine } : {}),
   });
   cleanups.push(() => proxy.close());
@@ -42,7 +33,7 @@ async function send(port: number, bytes: number, how: { secure?: boolean; verify
     port,
     secure: how.secure ?? false,
     requireTLS: true,
-    tls: { ca: ca.cert, rejectUnauthorized: how.verify ?? true, servername: 'localhost' },
+    tls: { ca: fx.ca.cert, rejectUnauthorized: how.verify ?? true, servername: 'localhost' },
     connectionTimeout: 5000,
     greetingTimeout: 5000,
     socketTimeout: 5000,
@@ -139,7 +130,7 @@ describe('TLS-terminating proxy (SMTP)', () => {
     await plain.until('250 ');
     raw.write('STARTTLS\r\n');
     await plain.until('220 Ready');
-    const secure = tls.connect({ socket: raw, ca: ca.cert, servername: 'localhost' });
+    const secure = tls.connect({ socket: raw, ca: fx.ca.cert, servername: 'localhost' });
     await new Promise((resolve) => secure.once('secureConnect', resolve));
     const inside = lines(secure);
     secure.write('EHLO me\r\n');
@@ -162,7 +153,7 @@ describe('TLS-terminating proxy (SMTP)', () => {
     await plain.until('250 ');
     raw.write('STARTTLS\r\nMAIL FROM:<injected@x>\r\n');
     await plain.until('220 Ready');
-    const secure = tls.connect({ socket: raw, ca: ca.cert, servername: 'localhost' });
+    const secure = tls.connect({ socket: raw, ca: fx.ca.cert, servername: 'localhost' });
     await new Promise((resolve) => secure.once('secureConnect', resolve));
     const inside = lines(secure);
     secure.write('EHLO me\r\n');
@@ -177,14 +168,14 @@ describe('TLS-terminating proxy (SMTP)', () => {
   });
 
   it('implicit TLS: TLS from the first octet on both legs, a delivery and a reset inside', async () => {
-    const { server, proxy } = await setup({ tls: { identity, mode: 'implicit' }, serverTls: 'implicit' });
+    const { server, proxy } = await setup({ tls: { identity: fx.identity, mode: 'implicit' }, serverTls: 'implicit' });
     expect(await send(proxy.port, 1000, { secure: true })).toEqual({ ok: true });
     const session = await finished(proxy);
     expect(session.tls).toMatchObject({ mode: 'implicit', client: expect.stringMatching(/^TLSv1\.3 /), server: expect.stringMatching(/^TLSv1\.3 /) });
     expect(session.steps).toEqual(expect.arrayContaining(['EHLO', 'MAIL', 'RCPT', 'DATA', 'dot']));
     expect(server.messages).toHaveLength(1);
 
-    const cut = await setup({ tls: { identity, mode: 'implicit' }, serverTls: 'implicit', faults: ['reset after MAIL'] });
+    const cut = await setup({ tls: { identity: fx.identity, mode: 'implicit' }, serverTls: 'implicit', faults: ['reset after MAIL'] });
     expect(await send(cut.proxy.port, 1000, { secure: true })).toMatchObject({ ok: false });
     // The RST waits for the client to read the 250 (it sends its pipelined RCPT): see smtp/resets.
     expect(await finished(cut.proxy)).toMatchObject({ phase: 'rcpt', clientSaw: 'rst', faultFired: true });
@@ -204,7 +195,7 @@ describe('TLS-terminating proxy (SMTP)', () => {
 
   it('writes the key log of both legs (NSS key log lines, TLS 1.3 secrets for each client random)', async () => {
     const logged: string[] = [];
-    const { proxy } = await setup({ tls: { identity, keylog: (line) => logged.push(line.toString('latin1')) } });
+    const { proxy } = await setup({ tls: { identity: fx.identity, keylog: (line) => logged.push(line.toString('latin1')) } });
     expect(await send(proxy.port, 100)).toEqual({ ok: true });
     await finished(proxy);
     const handshake = logged.filter((l) => l.startsWith('CLIENT_HANDSHAKE_TRAFFIC_SECRET '));

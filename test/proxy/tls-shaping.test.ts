@@ -4,23 +4,14 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseFault } from '../../src/faults/parse.js';
 import { startProxy } from '../../src/proxy/proxy.js';
-import { createPrivateCa, type KeyPair, type PrivateCa } from '../../src/tls/ca.js';
+import { tlsFixture } from '../helpers/tls-fixture.js';
 import { startSmtpServer } from '../../servers/smtp.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-let ca: PrivateCa;
-let identity: KeyPair;
-beforeAll(async () => {
-  ca = await createPrivateCa();
-  identity = await ca.issue();
-});
+const fx = tlsFixture();
+const { cleanups } = fx;
 
 /** What `socket` sends until a line starting with `last` (a reply's last line: `250 `) has come whole. */
 function reply(socket: net.Socket, last: string): Promise<string> {
@@ -40,7 +31,11 @@ describe('shaping across STARTTLS', () => {
   it('a bare-LF rewrite armed on connect still rewrites the replies inside TLS', async () => {
     const server = await startSmtpServer({ tls: 'starttls' });
     cleanups.push(() => server.close());
-    const proxy = await startProxy({ upstream: { host: '127.0.0.1', port: server.port }, faults: [parseFault('lf on connect')], tls: { identity } });
+    const proxy = await startProxy({
+      upstream: { host: '127.0.0.1', port: server.port },
+      faults: [parseFault('lf on connect')],
+      tls: { identity: fx.identity },
+    });
     cleanups.push(() => proxy.close());
     const raw = net.connect(proxy.port, proxy.host);
     cleanups.push(async () => void raw.destroy());
@@ -49,7 +44,7 @@ describe('shaping across STARTTLS', () => {
     clear.push(await reply(raw, '250 '));
     raw.write('STARTTLS\r\n');
     clear.push(await reply(raw, '220 '));
-    const secure = tls.connect({ socket: raw, ca: ca.cert, servername: 'localhost' });
+    const secure = tls.connect({ socket: raw, ca: fx.ca.cert, servername: 'localhost' });
     cleanups.push(async () => void secure.destroy());
     await new Promise<void>((resolve, reject) => secure.once('secureConnect', resolve).once('error', reject));
     secure.write('EHLO client.wireprobe.test\r\n');

@@ -5,27 +5,18 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runTls } from '../../src/engine/run-tls.js';
 import { startProxy } from '../../src/proxy/proxy.js';
-import { createPrivateCa, type KeyPair, type PrivateCa } from '../../src/tls/ca.js';
+import { tlsFixture } from '../helpers/tls-fixture.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-let ca: PrivateCa;
-let identity: KeyPair;
-beforeAll(async () => {
-  ca = await createPrivateCa();
-  identity = await ca.issue();
-});
+const fx = tlsFixture();
+const { cleanups } = fx;
 
 /** An implicit-TLS SMTP greeter that records the SNI each client sent (false: none). */
 async function sniServer(): Promise<{ port: number; names: (string | false)[] }> {
   const names: (string | false)[] = [];
-  const server = tls.createServer({ cert: identity.cert, key: identity.key }, (socket) => {
+  const server = tls.createServer({ cert: fx.identity.cert, key: fx.identity.key }, (socket) => {
     names.push(socket.servername ?? false);
     socket.end('220 sni.wireprobe.test ready\r\n');
   });
@@ -39,10 +30,10 @@ async function sniServer(): Promise<{ port: number; names: (string | false)[] }>
 async function greetingThrough(upstreamPort: number, servername?: string): Promise<string> {
   const proxy = await startProxy({
     upstream: { host: '127.0.0.1', port: upstreamPort },
-    tls: { identity, mode: 'implicit', ...(servername ? { servername } : {}) },
+    tls: { identity: fx.identity, mode: 'implicit', ...(servername ? { servername } : {}) },
   });
   cleanups.push(() => proxy.close());
-  const client = tls.connect({ host: proxy.host, port: proxy.port, ca: ca.cert, servername: 'localhost' });
+  const client = tls.connect({ host: proxy.host, port: proxy.port, ca: fx.ca.cert, servername: 'localhost' });
   let text = '';
   client.setEncoding('utf8').on('data', (chunk: string) => {
     text += chunk;

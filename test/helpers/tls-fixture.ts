@@ -1,0 +1,28 @@
+/**
+ * What the TLS tests of one file share: what each test started, closed after it in reverse order, and
+ * one private CA with a certificate for the loopback names (src/tls/ca.ts), made once for the file.
+ */
+import { afterEach, beforeAll } from 'vitest';
+import { createPrivateCa, type KeyPair, type PrivateCa } from '../../src/tls/ca.js';
+
+export interface TlsFixture {
+  /** Closers of what a test started; run after it, last first. */
+  readonly cleanups: (() => Promise<void>)[];
+  /** The file's CA (set before its first test). */
+  readonly ca: PrivateCa;
+  /** A valid certificate and key from it for localhost, 127.0.0.1 and ::1. */
+  readonly identity: KeyPair;
+}
+
+/** Registers the file's hooks; read `ca` and `identity` inside tests, not at the top level. */
+export function tlsFixture(): TlsFixture {
+  const fixture = { cleanups: [] as (() => Promise<void>)[] } as { cleanups: (() => Promise<void>)[]; ca: PrivateCa; identity: KeyPair };
+  afterEach(async () => {
+    for (const cleanup of fixture.cleanups.splice(0).reverse()) await cleanup();
+  });
+  beforeAll(async () => {
+    fixture.ca = await createPrivateCa();
+    fixture.identity = await fixture.ca.issue();
+  });
+  return fixture;
+}
