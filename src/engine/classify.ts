@@ -5,7 +5,7 @@
  *
  *   hung ─► hung    ok ─► delivered    reply code >= 400 ─► reply
  *   socket codes: ETIMEDOUT ─► timeout, ECONNREFUSED ─► refused, ECONNRESET/EPIPE ─► reset
- *   TLS rejection codes (certificate, handshake: Node's, nodemailer's ETLS, Python's SSL errors) ─► closed
+ *   TLS rejection codes (certificate, handshake, a received alert: Node's, nodemailer's ETLS, Python's SSL errors) ─► closed
  *   an exit code's meaning (the adapter's own table; no exit code: the failure's own `meaning`):
  *     timeout | reset | closed | refused ─► that kind;  reply | ended | wire ─┐
  *   anything else ─► wire: RST sent ─► reset, FIN sent ─► closed, still open ─► timeout, no connection ─► refused
@@ -69,6 +69,13 @@ const TLS_REJECT_CODES = new Set([
 ]);
 
 /**
+ * A fatal TLS alert the client received (RFC 8446 §6.2), as OpenSSL names it through Node:
+ * `ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE`, `ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR`... The peer refused the
+ * handshake and closed: a TLS rejection, as the certificate codes above.
+ */
+const TLS_ALERT_CODE = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_[A-Z_]+$/;
+
+/**
  * Codes of a connection the server ended with a plain FIN, as the client names it: basic-ftp's
  * "Server sent FIN packet unexpectedly" (named ECLOSED by its adapter), Python's EOFError (ftplib).
  */
@@ -87,7 +94,7 @@ function kindOf(table: ExitCodes, error: ClientError, wire: Wire | undefined): {
   if (codes.includes('ETIMEDOUT')) return { kind: 'timeout' };
   if (codes.includes('ECONNREFUSED')) return { kind: 'refused' };
   if (codes.some((c) => RESET_CODES.has(c ?? ''))) return { kind: 'reset' };
-  if (codes.some((c) => TLS_REJECT_CODES.has(c ?? '') || CLOSED_CODES.has(c ?? ''))) return { kind: 'closed' };
+  if (codes.some((c) => TLS_REJECT_CODES.has(c ?? '') || TLS_ALERT_CODE.test(c ?? '') || CLOSED_CODES.has(c ?? ''))) return { kind: 'closed' };
   const meaning = error.exitCode === undefined ? error.meaning : table[error.exitCode];
   if (meaning === 'timeout' || meaning === 'reset' || meaning === 'closed' || meaning === 'refused') return { kind: meaning };
   const failedReply = wire?.lastReply !== undefined && wire.lastReply >= 400;

@@ -29,9 +29,10 @@ export interface FaultDescriptor<F extends KindFault> {
   readonly scope: Scope;
   /**
    * `required`: no default trigger; `optional`: defaults to `on connect`; `connect-only`: only `on connect`;
-   * `reply-only`: only `before reply to <step>` (the kind rewrites the server's reply it caught).
+   * `reply-only`: only `before reply to <step>` (the kind rewrites the server's reply it caught);
+   * `handshake-only`: only `before handshake`, toward the client, on the control connection (it answers the ClientHello).
    */
-  readonly trigger: 'required' | 'optional' | 'connect-only' | 'reply-only';
+  readonly trigger: 'required' | 'optional' | 'connect-only' | 'reply-only' | 'handshake-only';
   /** The kind and its arguments as the help shows them, e.g. `close [discard|abort]`. */
   readonly syntax: string;
   /** What the peer sees, in one line. */

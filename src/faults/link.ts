@@ -8,8 +8,11 @@ import type { Toward } from './base.js';
 
 /** One proxied connection, at the moment a fault fires. */
 export interface Link {
-  /** Write bytes to a side, after what was already relayed to it. */
-  inject(toward: Toward, data: Buffer): void;
+  /**
+   * Write bytes to a side, after what was already relayed to it. `says`: the transcript's words for
+   * bytes that are no text (a TLS alert record); without it the transcript shows the lines, escaped.
+   */
+  inject(toward: Toward, data: Buffer, says?: string): void;
   /** RST to a side once what was relayed to it has left; the other side gets a FIN. */
   reset(toward: Toward): void;
   /**

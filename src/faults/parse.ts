@@ -5,7 +5,8 @@
  *   fault  := kind args (at | option)*       at most one `at`, each option at most once
  *   kind args := each registered kind's `syntax` (src/faults/registry.ts), e.g. close [discard|abort]
  *   at     := on connect | after <step> [+<size>] | before reply to <step> | before <step> | before handshake
- *             (a `reply-only` kind, strip, takes only `before reply to <step>`)
+ *             (a `reply-only` kind, strip, takes only `before reply to <step>`; a `handshake-only`
+ *             kind, alert, only `before handshake`)
  *   option := toward client|server | connection <n> | the kind's own options (reply's then, refuse's drop)
  *           | channel control|data                                            (FTP)
  *   step   := greeting | dot | BDAT LAST | a command verb [A-Za-z]{3,8}, upper-cased; `+<size>` only
@@ -104,6 +105,7 @@ export function parseFault(text: string): Fault {
   const options = [...BEFORE_OWN, ...(d.options ?? []), ...AFTER_OWN];
   const connectOnly = d.trigger === 'connect-only';
   const replyOnly = d.trigger === 'reply-only';
+  const handshakeOnly = d.trigger === 'handshake-only';
   const opts: Record<string, unknown> = {};
   let at: At | undefined;
   let atToken = 0;
@@ -117,8 +119,12 @@ export function parseFault(text: string): Fault {
       at = trigger(c, w);
       if (connectOnly && at !== 'connect') c.fail(`"${kind}" only takes "on connect"`, start);
       if (replyOnly && (at === 'connect' || !('to' in at))) c.fail(`"${kind}" only takes "before reply to <step>"`, start);
+      // Only the ClientHello is answered in plaintext: inside TLS every record is encrypted (src/faults/alert.ts).
+      if (handshakeOnly && (at === 'connect' || !('before' in at) || at.before !== HANDSHAKE))
+        c.fail(`"${kind}" only takes "before handshake": inside TLS records are encrypted, and the proxy cannot send an alert there`, start);
     } else if (o === undefined) {
-      const ats = at !== undefined ? [] : connectOnly ? ['"on connect"'] : replyOnly ? ['"before reply to <step>"'] : AT_FORMS;
+      const ats =
+        at !== undefined ? [] : connectOnly ? ['"on connect"'] : replyOnly ? ['"before reply to <step>"'] : handshakeOnly ? ['"before handshake"'] : AT_FORMS;
       const unused = options.filter((x) => !Object.hasOwn(opts, x.word));
       const rest = unused.map((x) => `"${x.word} ${x.choices?.join('|') ?? '<n>'}"`);
       c.fail(`expected ${orList([...(start === hint.at ? hint.offer : []), ...ats, ...rest])}`, start);
@@ -133,6 +139,10 @@ export function parseFault(text: string): Fault {
   }
   if (at === undefined && d.trigger === 'required') c.fail(`"${kind}" needs a trigger: ${orList(AT_FORMS)}`);
   if (at === undefined && replyOnly) c.fail(`"${kind}" needs a trigger: "before reply to <step>"`);
+  if (at === undefined && handshakeOnly) c.fail(`"${kind}" needs a trigger: "before handshake"`);
+  // The ClientHello it answers is the client's, on the control connection (FTP data connections are not covered).
+  if (handshakeOnly && opts['toward'] === 'server') c.fail(`"${kind}" answers the client's ClientHello: it only acts toward the client`);
+  if (handshakeOnly && opts['channel'] === 'data') c.fail(`"${kind}" answers the control connection's ClientHello: "channel data" is not supported`);
   // A caught BDAT's chunk data follows it unasked (RFC 3030 §2): relaying on would hand it to the server as commands.
   const caught = at !== undefined && at !== 'connect' && 'before' in at && !('to' in at) ? at.before : undefined;
   if (kind === 'reply' && opts['then'] === 'continue' && (caught === 'BDAT' || caught === BDAT_LAST)) {

@@ -3,6 +3,7 @@
  * formatting, the proxy's dispatch and the help tables all go through here; the order here is the order
  * of the help tables and of "expected a fault kind" messages.
  */
+import { ALERT, type AlertFault } from './alert.js';
 import { CLOSE, type CloseFault } from './close.js';
 import { COALESCE, type CoalesceFault } from './coalesce.js';
 import { CORRUPT, type CorruptFault } from './corrupt.js';
@@ -38,7 +39,8 @@ export type Fault =
   | DataPortFault
   | CorruptFault
   | RcvbufFault
-  | StripFault;
+  | StripFault
+  | AlertFault;
 
 export type FaultKind = Fault['kind'];
 
@@ -60,6 +62,7 @@ const REGISTRY: { readonly [K in FaultKind]: FaultDescriptor<Extract<Fault, { ki
   corrupt: CORRUPT,
   rcvbuf: RCVBUF,
   strip: STRIP,
+  alert: ALERT,
 };
 
 /** Every kind, in registration order. */

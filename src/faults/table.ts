@@ -19,6 +19,7 @@ const TRIGGER: Readonly<Record<FaultDescriptor<Fault>['trigger'], string>> = {
   optional: 'default on connect',
   'connect-only': 'on connect only',
   'reply-only': 'before reply to only',
+  'handshake-only': 'before handshake only',
 };
 
 /** Syntax this long or longer puts its help on the next line, so the help column stays narrow. */

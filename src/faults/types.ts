@@ -5,6 +5,7 @@
  */
 export type { At, Channel, FaultBase, Step, Toward } from './base.js';
 export type { Fault, FaultKind } from './registry.js';
+export type { AlertFault } from './alert.js';
 export type { CloseFault } from './close.js';
 export type { CoalesceFault } from './coalesce.js';
 export type { DataPortFault } from './dataport.js';

@@ -212,10 +212,11 @@ export class Session<D extends Dialect = Dialect> implements Link {
 
   // ── Link ──────────────────────────────────────────────────────────────────────────────────────
 
-  inject(toward: Toward, data: Buffer): void {
+  inject(toward: Toward, data: Buffer, says?: string): void {
     const send = (): void => {
       // One transcript line per line sent (a stripped EHLO reply has several), escaped: its text is the server's.
-      for (const line of data.toString('latin1').trimEnd().split('\r\n')) this.transcript.add('!!', `proxy sends to ${toward}: ${printable(line)}`);
+      const lines = says === undefined ? data.toString('latin1').trimEnd().split('\r\n').map(printable) : [says];
+      for (const line of lines) this.transcript.add('!!', `proxy sends to ${toward}: ${line}`);
       this.#unread[toward] = true;
       this.#relayTo(toward).outlet.push(data);
     };

@@ -2,10 +2,11 @@
  * ftp/tls: FTPS (RFC 4217) with a client that requires it and verifies the server. The mock speaks
  * FTPS; the proxy terminates TLS on the control connection and on each protected data connection (a
  * certificate from the run's private CA toward the client), so faults act inside TLS. A clean upload over
- * AUTH TLS and over implicit TLS delivers; a server that insists a data connection resumes the control
- * connection's TLS session (vsftpd's default) shows which clients do; RSTs inside TLS on the control and
- * on the protected data connection fail; and when the server offers no FTPS or refuses PROT P, a client that
- * requires TLS must stop rather than log in or move the file in clear text.
+ * AUTH TLS and over implicit TLS delivers; a fatal alert to the ClientHello fails; a server that
+ * insists a data connection resumes the control connection's TLS session (vsftpd's default) shows
+ * which clients do; RSTs inside TLS on the control and on the protected data connection fail; and
+ * when the server offers no FTPS or refuses PROT P, a client that requires TLS must stop rather than
+ * log in or move the file in clear text.
  */
 import type { TlsMode } from '../../src/clients/types.js';
 import type { Expect, FtpScenario, FtpServerKnobs } from '../../src/engine/types.js';
@@ -23,6 +24,10 @@ const delivers: Expect = {
 const resumes: Expect = {
   client: 'delivers',
   rule: "RFC 4217 §10.2: a server may insist that a data connection's TLS session is the control connection's, resumed (522 when it is not), to know both come from the same client; a client that resumes it transfers",
+};
+const alertFails: Expect = {
+  client: 'fails',
+  rule: 'RFC 8446 §6.2: a fatal alert ends the handshake and the connection; the client must report a failure, and not go on, in particular not log in in clear text (RFC 4217 §4)',
 };
 const cutFails: Expect = {
   client: 'fails',
@@ -64,6 +69,12 @@ const CASES: readonly Case[] = [
     server: { requireTlsReuse: true },
   },
   { name: 'reset-handshake', title: 'RST during the TLS handshake, after the 234 to AUTH TLS', expect: cutFails, fault: reset({ after: 'AUTH' }) },
+  {
+    name: 'alert-handshake',
+    title: 'a fatal handshake_failure alert to the ClientHello, after the 234 to AUTH TLS',
+    expect: alertFails,
+    fault: { kind: 'alert', at: { before: 'handshake' } },
+  },
   { name: 'reset-after-pass-inside', title: 'RST after the 230 to PASS, inside TLS', expect: cutFails, fault: reset({ after: 'PASS' }) },
   {
     name: 'reset-data-mid-stor',
@@ -99,6 +110,6 @@ export const tls: Suite = {
   name: SUITE,
   protocol: 'ftp',
   description:
-    'FTPS: AUTH TLS and implicit uploads, session reuse required on data connections, RSTs in the handshake, inside TLS and on a protected data connection, no FTPS offered or PROT P refused (no clear-text fallback)',
+    'FTPS: AUTH TLS and implicit uploads, session reuse required on data connections, RSTs in the handshake, inside TLS and on a protected data connection, a fatal alert to the ClientHello, no FTPS offered or PROT P refused (no clear-text fallback)',
   scenarios,
 };

@@ -1,7 +1,7 @@
 /**
  * smtp/tls: STARTTLS (RFC 3207) with a client that requires it. A clean upgrade delivers; when the
  * server refuses it (454), a man in the middle strips it from the EHLO reply, an RST cuts the handshake,
- * or the certificate does not verify, a client that requires TLS reports a failure and never sends the
+ * a fatal alert refuses it, or the certificate does not verify, a client that requires TLS reports a failure and never sends the
  * message (nor AUTH) in clear. The mock server offers STARTTLS
  * with a self-signed certificate; the proxy terminates TLS on both legs (a certificate from the run's
  * private CA toward the client), so faults also act on the conversation inside TLS.
@@ -58,6 +58,11 @@ const legacyFails: Expect = {
   client: 'fails',
   rule: 'RFC 8996 §2: TLS 1.0 MUST NOT be used; a client shown only TLS 1.0 must refuse it and report a failure, never send the message over it',
 };
+const alertFails: Expect = {
+  client: 'fails',
+  rule: 'RFC 8446 §6.2: a fatal alert ends the handshake and the connection; the client must report a failure, and not go on, in particular not in clear text (RFC 3207 §4)',
+  neverSends: inClear,
+};
 const rejectFails: Expect = {
   client: 'fails',
   rule: "RFC 3207 §4.1: a client that cannot trust the server's certificate must not go on with the transaction; it reports a failure",
@@ -92,6 +97,13 @@ const CASES: readonly (readonly [string, TlsMode, Fault | undefined, Expect, str
   ],
   ['reset-before-handshake', 'starttls', { kind: 'reset', at: { before: 'handshake' } }, cutFails, 'RST to the ClientHello, after the 220 to STARTTLS'],
   ['close-before-handshake', 'starttls', { kind: 'close', at: { before: 'handshake' } }, cutFails, 'FIN to the ClientHello, after the 220 to STARTTLS'],
+  [
+    'alert-handshake',
+    'starttls',
+    { kind: 'alert', at: { before: 'handshake' } },
+    alertFails,
+    'a fatal handshake_failure alert to the ClientHello, after the 220 to STARTTLS',
+  ],
   ['truncate-after-rcpt-inside', 'starttls', { kind: 'truncate', at: { after: 'RCPT' } }, truncatedFails, 'FIN without close_notify after the reply to RCPT'],
 ];
 
@@ -135,6 +147,6 @@ export const tls: Suite = {
   name: SUITE,
   protocol: 'smtp',
   description:
-    'STARTTLS: a clean upgrade, refused with 454, stripped from the EHLO reply (with AUTH too), an RST during the handshake, a certificate the client rejects, an RST and a FIN inside TLS, the handshake cut, a truncation, TLS 1.0 only',
+    'STARTTLS: a clean upgrade, refused with 454, stripped from the EHLO reply (with AUTH too), an RST during the handshake, a certificate the client rejects, an RST and a FIN inside TLS, the handshake cut, a fatal alert to the ClientHello, a truncation, TLS 1.0 only',
   scenarios,
 };

@@ -37,6 +37,12 @@ describe('every fault descriptor', () => {
       expect(() => parseFault(atConnect)).toThrow(`"${d.kind}" needs a trigger: "before reply to <step>"`);
       return;
     }
+    if (d.trigger === 'handshake-only') {
+      expect(fault.at).toEqual({ before: 'handshake' });
+      expect(() => parseFault(`${atConnect} on connect`)).toThrow(`"${d.kind}" only takes "before handshake"`);
+      expect(() => parseFault(atConnect)).toThrow(`"${d.kind}" needs a trigger: "before handshake"`);
+      return;
+    }
     if (d.trigger === 'required') {
       expect(atConnect).toContain(' on connect');
       expect(() => parseFault(atConnect.replace(' on connect', ''))).toThrow(`"${d.kind}" needs a trigger`);

@@ -72,6 +72,15 @@ const VALID: readonly Valid[] = [
   { text: 'limit 2', fault: { kind: 'limit', max: 2, at: 'connect' } },
   { text: 'limit 10 queue on connect', fault: { kind: 'limit', max: 10, over: 'queue', at: 'connect' }, canonical: 'limit 10 queue' },
   { text: 'limit 1 reset connection 2', fault: { kind: 'limit', max: 1, over: 'reset', at: 'connect', connection: 2 } },
+  { text: 'alert before handshake', fault: { kind: 'alert', at: { before: 'handshake' } } },
+  { text: 'alert protocol_version before handshake', fault: { kind: 'alert', description: 70, at: { before: 'handshake' } } },
+  {
+    text: 'ALERT 80 Before Handshake toward client connection 2',
+    fault: { kind: 'alert', description: 80, at: { before: 'handshake' }, toward: 'client', connection: 2 },
+    canonical: 'alert internal_error before handshake toward client connection 2',
+  },
+  { text: 'alert 0 before handshake', fault: { kind: 'alert', description: 0, at: { before: 'handshake' } } },
+  { text: 'alert 255 before handshake channel control', fault: { kind: 'alert', description: 255, at: { before: 'handshake' }, channel: 'control' } },
   { text: '  reset\tafter   RCPT  ', fault: { kind: 'reset', at: { after: 'RCPT' } }, canonical: 'reset after RCPT' },
 ];
 
@@ -89,7 +98,23 @@ describe('parseFault', () => {
   });
 
   it('covers every kind and every trigger form', () => {
-    const kinds = ['close', 'coalesce', 'dataport', 'delay', 'lf', 'limit', 'refuse', 'reply', 'reset', 'slice', 'stall', 'strip', 'throttle', 'truncate'];
+    const kinds = [
+      'alert',
+      'close',
+      'coalesce',
+      'dataport',
+      'delay',
+      'lf',
+      'limit',
+      'refuse',
+      'reply',
+      'reset',
+      'slice',
+      'stall',
+      'strip',
+      'throttle',
+      'truncate',
+    ];
     expect([...new Set(VALID.map((v) => v.fault.kind))].sort()).toEqual(kinds);
     const form = (at: Fault['at']): string => (at === 'connect' ? at : Object.keys(at).sort().join('+'));
     const forms = [...new Set(VALID.map((v) => form(v.fault.at)))].sort();
@@ -146,6 +171,17 @@ const INVALID: readonly (readonly [string, string | null])[] = [
   ['strip STARTTLS before EHLO', 'before'],
   ['strip STARTTLS on connect', 'on'],
   ['strip STARTTLS before reply to EHLO toward server', null],
+  ['alert', null],
+  ['alert handshake_failure', null],
+  ['alert on connect', 'on'],
+  ['alert after STARTTLS', 'after'],
+  ['alert before STARTTLS', 'before'],
+  ['alert before reply to EHLO', 'before'],
+  ['alert handshake_fail before handshake', 'handshake_fail'],
+  ['alert 256 before handshake', '256'],
+  ['alert "handshake_failure" before handshake', '"handshake_failure"'],
+  ['alert before handshake toward server', null],
+  ['alert before handshake channel data', null],
 ];
 
 /** Whole messages, for the cases where the wording is the point. */
@@ -165,6 +201,29 @@ const MESSAGES: readonly (readonly [string, string])[] = [
   ['limit 5 after greeting', 'bad fault "limit 5 after greeting": "limit" only takes "on connect" at "after"'],
   ['strip STARTTLS after EHLO', 'bad fault "strip STARTTLS after EHLO": "strip" only takes "before reply to <step>" at "after"'],
   ['strip STARTTLS', 'bad fault "strip STARTTLS": "strip" needs a trigger: "before reply to <step>" at end of input'],
+  [
+    'alert after MAIL',
+    'bad fault "alert after MAIL": "alert" only takes "before handshake": inside TLS records are encrypted, and the proxy cannot send an alert there at "after"',
+  ],
+  ['alert', 'bad fault "alert": "alert" needs a trigger: "before handshake" at end of input'],
+  [
+    'alert bad_alert before handshake',
+    'bad fault "alert bad_alert before handshake": unknown alert: expected a number from 0 to 255 or one of unexpected_message, bad_record_mac, ' +
+      'record_overflow, handshake_failure, bad_certificate, unsupported_certificate, certificate_revoked, certificate_expired, certificate_unknown, ' +
+      'illegal_parameter, unknown_ca, access_denied, decode_error, decrypt_error, protocol_version, insufficient_security, internal_error, ' +
+      'inappropriate_fallback, missing_extension, unsupported_extension, unrecognized_name, bad_certificate_status_response, unknown_psk_identity, ' +
+      'certificate_required, no_application_protocol (RFC 8446 §6.2) at "bad_alert"',
+  ],
+  ['alert 300 before handshake', 'bad fault "alert 300 before handshake": expected an alert number from 0 to 255 at "300"'],
+  [
+    'alert before handshake toward server',
+    'bad fault "alert before handshake toward server": "alert" answers the client\'s ClientHello: it only acts toward the client at end of input',
+  ],
+  [
+    'alert before handshake channel data',
+    'bad fault "alert before handshake channel data": "alert" answers the control connection\'s ClientHello: "channel data" is not supported at end of input',
+  ],
+  ['alert before', 'bad fault "alert before": expected a step: greeting, dot or a command verb such as DATA at end of input'],
 ];
 
 describe('parseFault errors', () => {

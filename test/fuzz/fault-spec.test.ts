@@ -93,6 +93,7 @@ const kinds: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc.record({ kind: fc.constant('dataport'), how: fc.constantFrom('wrong-address', 'refused', 'blackholed') }),
   fc.constant({ kind: 'corrupt' }),
   fc.record({ kind: fc.constant('rcvbuf'), bytes: bytesArb }),
+  fc.record({ kind: fc.constant('alert'), description: fc.integer({ min: 0, max: 255 }) }, { requiredKeys: ['kind'] }),
   fc.record({
     kind: fc.constant('strip'),
     keyword: fc.stringMatching(/^[A-Z0-9][A-Z0-9-]{0,11}$/).filter((k) => !['ON', 'AFTER', 'BEFORE', 'TOWARD', 'CONNECTION', 'CHANNEL'].includes(k)),
@@ -104,11 +105,14 @@ const connectOnly = (kind: unknown): boolean => descriptorOf(kind as FaultKind).
 
 /** A Fault parseFault accepts: `connect-only` kinds fire on connect only. */
 const fault: fc.Arbitrary<Fault> = fc.tuple(kinds, common).chain(([own, all]) => {
-  // A `reply-only` kind (strip) rewrites a reply toward the client, on the control connection.
+  // A `reply-only` kind (strip) rewrites a reply toward the client, on the control connection; a
+  // `handshake-only` one (alert) answers the client's ClientHello there.
   const replyOnly = descriptorOf(own['kind'] as FaultKind).trigger === 'reply-only';
+  const handshakeOnly = descriptorOf(own['kind'] as FaultKind).trigger === 'handshake-only';
   const { toward, channel, ...rest } = all;
-  const opts = replyOnly ? { ...rest, ...(toward === 'client' ? { toward } : {}), ...(channel === 'control' ? { channel } : {}) } : all;
+  const opts = replyOnly || handshakeOnly ? { ...rest, ...(toward === 'client' ? { toward } : {}), ...(channel === 'control' ? { channel } : {}) } : all;
   if (replyOnly) return clientStep.map((to) => ({ ...own, at: { before: 'reply', to }, ...opts }) as unknown as Fault);
+  if (handshakeOnly) return fc.constant({ ...own, at: { before: 'handshake' }, ...opts } as unknown as Fault);
   const at = connectOnly(own['kind']) ? fc.constant<At>('connect') : trigger(opts.channel);
   return at.map((a) => ({ ...own, at: a, ...opts }) as unknown as Fault);
 });

@@ -33,6 +33,8 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
     'ftplib/active': ['reset', 'stor', 'deviates'],
   }),
   'reset-handshake': every(['reset', 'tls', 'conformant']),
+  // A fatal handshake_failure alert to the ClientHello: every client names it and stops (curl exit 35, lftp 1 after one attempt).
+  'alert-handshake': every(['closed', 'tls', 'conformant']),
   'reset-after-pass-inside': every(['reset', 'pbsz', 'conformant'], {
     'basic-ftp/passive': ['reset', 'feat', 'conformant'],
     'lftp/passive': ['reset', 'pwd', 'conformant'],

@@ -28,6 +28,8 @@ const COMMON: Record<string, Want> = {
   // Every client pipelines DATA behind its RCPT; none takes the bare FIN for a clean end.
   'truncate-after-rcpt-inside': ['closed', 'data', 'conformant'],
   'tls10-only': ['closed', 'tls', 'conformant'],
+  // A fatal handshake_failure alert to the ClientHello: every client names it and stops (curl exit 35, swaks 29, msmtp 76).
+  'alert-handshake': ['closed', 'tls', 'conformant'],
 };
 
 /** nodemailer closes without QUIT: its clean session ends at the dot's reply. */
