@@ -1,7 +1,9 @@
 /**
  * What the TLS tests of one file share: what each test started, closed after it in reverse order, and
- * one private CA with a certificate for the loopback names (src/tls/ca.ts), made once for the file.
+ * one private CA with a certificate for the loopback names (src/tls/ca.ts), made once for the file;
+ * and waiting for a reply on a raw socket before it turns TLS.
  */
+import type { Socket } from 'node:net';
 import { afterEach, beforeAll } from 'vitest';
 import { createPrivateCa, type KeyPair, type PrivateCa } from '../../src/tls/ca.js';
 
@@ -25,4 +27,19 @@ export function tlsFixture(): TlsFixture {
     fixture.identity = await fixture.ca.issue();
   });
   return fixture;
+}
+
+/** Resolves once `s` has arrived on `socket` (counted from now); rejects if it closes first. */
+export function until(socket: Socket, s: string): Promise<void> {
+  let text = '';
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer): void => {
+      text += d.toString('latin1');
+      if (!text.includes(s)) return;
+      socket.off('data', onData);
+      resolve();
+    };
+    socket.on('data', onData);
+    socket.once('close', () => reject(new Error(`closed before ${s}: ${text}`)));
+  });
 }

@@ -6,7 +6,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startFtpServer } from '../../servers/ftp.js';
 import { startSmtpServer } from '../../servers/smtp.js';
 import { SUITES } from '../../suites/index.js';
@@ -17,19 +17,10 @@ import { runScenario } from '../../src/engine/run.js';
 import { alertRecord } from '../../src/faults/alert.js';
 import { parseFault } from '../../src/faults/parse.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
-import { createPrivateCa, type KeyPair, type PrivateCa } from '../../src/tls/ca.js';
+import { tlsFixture, until } from '../helpers/tls-fixture.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-let ca: PrivateCa;
-let identity: KeyPair;
-beforeAll(async () => {
-  ca = await createPrivateCa();
-  identity = await ca.issue();
-});
+const fx = tlsFixture();
+const { cleanups } = fx;
 
 type Mode = 'starttls' | 'implicit';
 
@@ -44,26 +35,11 @@ async function setup(protocol: 'smtp' | 'ftp', fault: string, mode: Mode): Promi
     upstream: { host: '127.0.0.1', port: server.port },
     protocol,
     faults: [parseFault(fault)],
-    tls: { identity, mode },
+    tls: { identity: fx.identity, mode },
   });
   cleanups.push(() => proxy.close());
   // What the server was sent, as the proxy's transcript has it: lines from the client ('C').
   return { proxy, received: () => proxy.sessions().at(-1)?.transcript.join('\n') ?? '' };
-}
-
-/** Reads until `s` has arrived. */
-function until(socket: net.Socket, s: string): Promise<void> {
-  let text = '';
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer): void => {
-      text += d.toString('latin1');
-      if (!text.includes(s)) return;
-      socket.off('data', onData);
-      resolve();
-    };
-    socket.on('data', onData);
-    socket.once('close', () => reject(new Error(`closed before ${s}: ${text}`)));
-  });
 }
 
 /** The clear-text part up to the grant: SMTP EHLO then STARTTLS (220), FTP AUTH TLS (234). */
@@ -85,7 +61,7 @@ async function handshake(proxy: ProxyHandle, protocol: 'smtp' | 'ftp', mode: Mod
   const raw = net.connect({ host: '127.0.0.1', port: proxy.port });
   cleanups.push(async () => void raw.destroy());
   if (mode === 'starttls') await upgrade(raw, protocol);
-  const secure = tls.connect({ socket: raw, ca: ca.cert, servername: 'localhost' });
+  const secure = tls.connect({ socket: raw, ca: fx.ca.cert, servername: 'localhost' });
   cleanups.push(async () => void secure.destroy());
   return new Promise((resolve) => {
     secure.once('secureConnect', () => resolve('secure'));

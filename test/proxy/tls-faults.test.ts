@@ -1,26 +1,17 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nodemailerPlain } from '../../src/clients/nodemailer.js';
 import { builtinTargets } from '../../src/commands/targets.js';
 import { runScenario } from '../../src/engine/run.js';
 import type { SmtpScenario } from '../../src/engine/types.js';
 import { parseFault } from '../../src/faults/parse.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
-import { createPrivateCa, type KeyPair, type PrivateCa } from '../../src/tls/ca.js';
+import { tlsFixture, until } from '../helpers/tls-fixture.js';
 import { startSmtpServer } from '../../servers/smtp.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-let ca: PrivateCa;
-let identity: KeyPair;
-beforeAll(async () => {
-  ca = await createPrivateCa();
-  identity = await ca.issue();
-});
+const fx = tlsFixture();
+const { cleanups } = fx;
 
 async function setup(fault: string, mode: 'starttls' | 'implicit' = 'starttls', onLine?: (line: string) => void): Promise<ProxyHandle> {
   const server = await startSmtpServer({ tls: mode });
@@ -28,7 +19,7 @@ async function setup(fault: string, mode: 'starttls' | 'implicit' = 'starttls', 
   const proxy = await startProxy({
     upstream: { host: '127.0.0.1', port: server.port },
     faults: [parseFault(fault)],
-    tls: { identity, mode },
+    tls: { identity: fx.identity, mode },
     ...(onLine ? { onLine } : {}),
   });
   cleanups.push(() => proxy.close());
@@ -70,21 +61,6 @@ function recordTypes(bytes: Buffer): number[] {
   return types;
 }
 
-/** Reads until `s` has arrived. */
-function until(socket: net.Socket, s: string): Promise<void> {
-  let text = '';
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer): void => {
-      text += d.toString('latin1');
-      if (!text.includes(s)) return;
-      socket.off('data', onData);
-      resolve();
-    };
-    socket.on('data', onData);
-    socket.once('close', () => reject(new Error(`closed before ${s}: ${text}`)));
-  });
-}
-
 /**
  * A raw client (TLS 1.2, so alerts travel as plain alert records) that does STARTTLS and MAIL through
  * the proxy, then waits for the end: the record types the proxy sent in TLS, and how the end came.
@@ -99,7 +75,7 @@ async function mailThenEnd(fault: string): Promise<{ types: number[]; end: strin
   raw.write('STARTTLS\r\n');
   await until(raw, '220 ');
   rec.start();
-  const secure = tls.connect({ socket: raw, ca: ca.cert, servername: 'localhost', maxVersion: 'TLSv1.2' });
+  const secure = tls.connect({ socket: raw, ca: fx.ca.cert, servername: 'localhost', maxVersion: 'TLSv1.2' });
   await new Promise((resolve) => secure.once('secureConnect', resolve));
   secure.write('EHLO me\r\n');
   await until(secure, '250 ');
@@ -124,7 +100,7 @@ async function handshake(proxy: ProxyHandle, implicit = false): Promise<string> 
     raw.write('STARTTLS\r\n');
     await until(raw, '220 ');
   }
-  const secure = tls.connect({ socket: raw, ca: ca.cert, servername: 'localhost' });
+  const secure = tls.connect({ socket: raw, ca: fx.ca.cert, servername: 'localhost' });
   cleanups.push(async () => void secure.destroy());
   return new Promise((resolve) => {
     secure.once('secureConnect', () => resolve('secure'));
