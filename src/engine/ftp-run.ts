@@ -125,7 +125,8 @@ export function ftpRun(
       const expect = (v6 ? transfer.expectIpv6?.[mode] : undefined) ?? transfer.expect?.[mode] ?? scenario.expect;
       const pins = [...(v6 ? [`${client.name}/${mode}/ipv6`, `${client.name}/ipv6`] : []), `${client.name}/${mode}`, client.name];
       const pinned = pins.map((key) => scenario.pinned?.[key]).find((pin) => pin !== undefined);
-      const { verdict, reason } = judgeFtp({ expect, unfired, outcome, transferred, download, ftp, pinned });
+      const clearSteps = new Set(sessions.flatMap((s) => s.clearSteps ?? []));
+      const { verdict, reason } = judgeFtp({ expect, unfired, outcome, transferred, download, ftp, pinned, clearSteps });
       const left = await plan.server.tidy?.();
       return { outcome, sink, ftp, verdict, reason: left ? `${reason}; ${left}` : reason };
     },

@@ -67,7 +67,8 @@ export interface Expect {
   readonly wellFormed?: boolean;
   /**
    * Steps a conformant client never sends in clear here, and the rule it breaks if it does: MAIL or
-   * AUTH after STARTTLS was stripped or refused (RFC 3207 §4, RFC 8314 §5.2). One of them sent before
+   * AUTH after STARTTLS was stripped or refused (RFC 3207 §4, RFC 8314 §5.2); FTP's PASS after AUTH TLS
+   * was refused (RFC 4217 §4). One of them sent before
    * TLS is a deviation whatever the client reported; a client that sent none in clear and delivered
    * secured the session some other way (STARTTLS though not offered) and is conformant.
    */

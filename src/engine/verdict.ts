@@ -139,6 +139,8 @@ export interface FtpEvidence {
   readonly ftp: FtpReport;
   /** The outcome the user pinned for this client (and mode): it replaces the rule, after integrity. */
   readonly pinned?: PinnedOutcome;
+  /** Commands the client sent in clear (before TLS, or with none), over all its sessions: for `neverSends`. */
+  readonly clearSteps?: ReadonlySet<string>;
 }
 
 /**
@@ -156,10 +158,12 @@ export function judgeFtp(evidence: FtpEvidence): Judged {
 /** Ends the reason when an upload could not be read back (Transferred.unverifiable). */
 export const NOT_READ_BACK = 'upload not verifiable: the server does not let the login read back what it stored';
 
-function judgeTransfers({ expect, unfired, outcome, transferred, download, ftp, pinned }: FtpEvidence): Judged {
+function judgeTransfers({ expect, unfired, outcome, transferred, download, ftp, pinned, clearSteps = new Set() }: FtpEvidence): Judged {
   const saw = formatOutcome(outcome);
   const retries = ftp.sessions > 1 || ftp.transfers > transferred.length ? ` (${ftp.sessions} connections, ${ftp.transfers} transfer commands)` : '';
   if (unfired && !expect.unfiredFine) return { verdict: 'unfired', reason: `the fault never fired; the client saw ${saw}` };
+  const forbidden = expect.neverSends?.steps.find((step) => clearSteps.has(step));
+  if (forbidden) return deviates(`sent ${forbidden} in clear (${saw})${retries}; ${expect.neverSends?.rule}`);
   const fine = unfired ? `the fault never fired: ${expect.unfiredFine}; ` : '';
   const bad = transferred.find((t) => t.reported && !t.unverifiable && t.held !== t.sent);
   if (bad) {

@@ -134,4 +134,13 @@ describe('judgeFtp', () => {
       reason: `reported the download complete, but it received 1048576 bytes with SHA-256 ${'b'.repeat(64)}, not the 8388608 bytes with SHA-256 ${'a'.repeat(64)} that the server served`,
     });
   });
+
+  it('calls USER or PASS sent in clear a deviation where AUTH TLS was refused, whatever the client reported', () => {
+    const noLogin: Expect = { ...fails, neverSends: { steps: ['USER', 'PASS'], rule: 'LOGIN RULE' } };
+    const refused: Outcome = { kind: 'reply', code: 502, phase: 'auth', bytesSent: 0 };
+    const judgedWith = (clear: string[]) =>
+      judgeFtp({ ...base, expect: noLogin, outcome: refused, transferred: [upload(undefined, false)], ftp: ftp(1), clearSteps: new Set(clear) });
+    expect(judgedWith(['AUTH', 'USER', 'PASS'])).toEqual({ verdict: 'deviates', reason: 'sent USER in clear (reply 502@auth); LOGIN RULE' });
+    expect(judgedWith(['AUTH']).verdict).toBe('conformant');
+  });
 });
