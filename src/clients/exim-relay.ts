@@ -15,10 +15,11 @@
  * connection down at once (a half-close) on the first attempt. Measured with exim 4.96 (Debian 12,
  * unpacked by scripts/install/mta.sh). Needs root (Exim switches to its own user).
  */
-import { readFile } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeEximRelay } from './exim-relay-config.js';
-import { inTempDir, runProcess } from './process.js';
+import { commandPath, inTempDir, runProcess } from './process.js';
 import { needsRoot, type RelayAttempt, relayReport } from './relay.js';
 import type { ClientError, ClientReport, SmtpClientAdapter, SmtpJob } from './types.js';
 
@@ -27,8 +28,24 @@ export const EXIM_UNPACKED = '/opt/wireprobe-servers/root/usr/sbin/exim4';
 
 /** Options of an exim-relay client. */
 export interface EximRelayOptions {
-  /** The exim binary, an absolute path (it is also the configuration's exim_path); default EXIM_UNPACKED. */
+  /**
+   * The exim binary, an absolute path (it is also the configuration's exim_path); default `exim4` on
+   * PATH (Debian's exim4-daemon-light installed with apt), else EXIM_UNPACKED.
+   */
   readonly binary?: string;
+}
+
+/** The exim binary the relay runs (see EximRelayOptions.binary), an absolute path; undefined when there is none. */
+export async function eximBinary(given?: string): Promise<string | undefined> {
+  const executable = (path: string): Promise<boolean> =>
+    access(path, fsConstants.X_OK).then(
+      () => true,
+      () => false,
+    );
+  if (given !== undefined) return (await executable(given)) ? given : undefined;
+  const onPath = await commandPath('exim4');
+  if (onPath?.startsWith('/')) return onPath;
+  return (await executable(EXIM_UNPACKED)) ? EXIM_UNPACKED : undefined;
 }
 
 const STATUS: Readonly<Record<string, RelayAttempt['status']>> = { '=>': 'sent', '==': 'deferred', '**': 'bounced' };
@@ -104,12 +121,15 @@ async function relay(dir: string, job: SmtpJob, binary: string, signal: AbortSig
 
 /** Makes an exim-relay client (the registry's is `eximRelayClient`; tests may point one elsewhere). */
 export function createEximRelayClient(options: EximRelayOptions = {}): SmtpClientAdapter {
-  const binary = options.binary ?? EXIM_UNPACKED;
   return {
     name: 'exim-relay',
     protocol: 'smtp',
     description: 'Exim relaying to the server as its smarthost (its smtp transport: BDAT when offered, retries a deferral once)',
-    requires: { command: binary, install: 'scripts/install/mta.sh (unpacks exim4-daemon-light: as a package it conflicts with postfix); needs root' },
+    requires: {
+      command: options.binary ?? 'exim4',
+      install: 'scripts/install/mta.sh (unpacks exim4-daemon-light: as a package it conflicts with postfix); needs root',
+      locate: () => eximBinary(options.binary),
+    },
     sendsBdat: true,
     run: async (job, signal) => {
       // On abort Exim is killed before its directory is removed (listeners run in order): a live Exim
@@ -118,6 +138,9 @@ export function createEximRelayClient(options: EximRelayOptions = {}): SmtpClien
       const kill = (): void => exim.abort();
       signal.addEventListener('abort', kill, { once: true });
       try {
+        const binary = await eximBinary(options.binary);
+        if (binary === undefined)
+          return { ok: false, error: { code: 'ENOENT', message: `exim not found (${options.binary ?? `exim4 on PATH or ${EXIM_UNPACKED}`})` } };
         return await inTempDir('wireprobe-exim-relay-', (dir) => relay(dir, job, binary, exim.signal), signal);
       } finally {
         signal.removeEventListener('abort', kill);
@@ -126,5 +149,5 @@ export function createEximRelayClient(options: EximRelayOptions = {}): SmtpClien
   };
 }
 
-/** Exim, unpacked by scripts/install/mta.sh, as the relaying MTA. */
+/** Exim (on PATH, or unpacked by scripts/install/mta.sh) as the relaying MTA. */
 export const eximRelayClient: SmtpClientAdapter = createEximRelayClient();

@@ -83,9 +83,15 @@ export function exitReport(run: ProcessRun): ClientReport {
 
 /** True when `command` can be found on PATH (so a client can be reported `n/a` instead of failing). */
 export async function installed(command: string): Promise<boolean> {
+  return (await commandPath(command)) !== undefined;
+}
+
+/** What `command -v` says of `command`: its path on PATH (or the name of a shell builtin), or undefined. */
+export async function commandPath(command: string): Promise<string | undefined> {
   // The name goes in as an argument, never into the script: a user's program name is not shell code.
   const run = await runProcess('sh', ['-c', 'command -v -- "$1"', 'sh', command], { signal: new AbortController().signal });
-  return run.exitCode === 0;
+  const found = run.stdout.trim();
+  return run.exitCode === 0 && found !== '' ? found : undefined;
 }
 
 /**

@@ -138,7 +138,12 @@ interface AdapterBase {
   /** One line on what this client is. */
   readonly description: string;
   /** A program it needs on PATH, and how to install it; absent: nothing to install. */
-  readonly requires?: { readonly command: string; readonly install: string };
+  readonly requires?: {
+    readonly command: string;
+    readonly install: string;
+    /** Where the program is when that is more than `command` on PATH (Exim: on PATH, else where it was unpacked); undefined: not there. */
+    readonly locate?: () => Promise<string | undefined>;
+  };
   /** What its exit codes mean, for classify (a process client); absent: it has none (in process). */
   readonly exitCodes?: ExitCodes;
 }

@@ -137,7 +137,8 @@ export function scheduled(runs: readonly RunOf[]): [shared: number[], apart: num
 /** Why a client cannot run on this machine (its program is not installed), or undefined. */
 export async function unavailable(client: ClientAdapter): Promise<string | undefined> {
   const needs = client.requires;
-  if (!needs || (await installed(needs.command))) return undefined;
+  if (!needs) return undefined;
+  if (needs.locate ? (await needs.locate()) !== undefined : await installed(needs.command)) return undefined;
   return `${needs.command} not found: ${needs.install}`;
 }
 
