@@ -127,7 +127,7 @@ export function createEximRelayClient(options: EximRelayOptions = {}): SmtpClien
     description: 'Exim relaying to the server as its smarthost (its smtp transport: BDAT when offered, retries a deferral once)',
     requires: {
       command: options.binary ?? 'exim4',
-      install: 'scripts/install/mta.sh (unpacks exim4-daemon-light: as a package it conflicts with postfix); needs root',
+      install: 'apt-get install exim4-daemon-light, or beside postfix (the packages conflict) scripts/install/mta.sh, which unpacks it; needs root',
       locate: () => eximBinary(options.binary),
     },
     sendsBdat: true,

@@ -70,10 +70,12 @@ const TLS_REJECT_CODES = new Set([
 
 /**
  * A fatal TLS alert the client received (RFC 8446 §6.2), as OpenSSL names it through Node:
- * `ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE`, `ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR`... The peer refused the
- * handshake and closed: a TLS rejection, as the certificate codes above.
+ * `ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE`, `ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR`, and a few without
+ * `ALERT_` (`ERR_SSL_TLSV1_UNRECOGNIZED_NAME`, `..._UNSUPPORTED_EXTENSION`). The peer refused the
+ * handshake and closed: a TLS rejection, as the certificate codes above. (An alert OpenSSL has no name
+ * for, and close_notify, reach Node as ECONNRESET: a reset.)
  */
-const TLS_ALERT_CODE = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_[A-Z_]+$/;
+const TLS_ALERT_CODE = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_(?:ALERT_)?[A-Z_]+$/;
 
 /**
  * Codes of a connection the server ended with a plain FIN, as the client names it: basic-ftp's

@@ -315,8 +315,9 @@ export class DataLink implements Link {
    * client still sending meets the RST in its write, as on a link that went down, however late the RST
    * comes (it may wait for the server's reply). Read on and discarded, a fast client's whole upload fit
    * into the wait: it had finished writing and was closing its TLS session (Python's ftplib: unwrap) when
-   * the RST came, and reported that instead, now and then. (A clear data connection is not held: its
-   * RST goes out at once.)
+   * the RST came, and reported that instead, now and then. (A clear data connection is not paused: its
+   * client's RST waits only for what was relayed to it to be read, which a client sending an upload has
+   * none of.)
    */
   #stopReadingClient(): void {
     this.#socket('client').pause();

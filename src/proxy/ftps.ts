@@ -89,7 +89,7 @@ export class FtpsSession {
     const client = await handshake(toClient, 'secure');
     if (client !== true) {
       serverEnd.end();
-      // A client that sent no TLS (clear text on a protected connection) gets an RST rather than an alert.
+      // A client whose handshake failed after a ClientHello (a certificate it refused...): the caller resets it.
       return { failed: 'client', error: client, tls: toClient };
     }
     const clientResumed = toClient.isSessionReused();
@@ -119,14 +119,17 @@ export class FtpsSession {
 
 /** The first octets `socket` reads (it is left paused), or undefined when it ends or fails first. */
 function firstChunk(socket: Socket): Promise<Buffer | undefined> {
+  if (socket.destroyed || socket.readableEnded) return Promise.resolve(undefined);
   return new Promise((resolve) => {
-    const done = (chunk?: Buffer): void => {
-      socket.off('data', done).off('end', done).off('error', failed).off('close', done);
+    const data = (chunk: Buffer): void => settle(chunk);
+    // 'end', 'error' and 'close' all mean no octet came ('close' passes a boolean: not a chunk).
+    const none = (): void => settle(undefined);
+    const settle = (chunk: Buffer | undefined): void => {
+      socket.off('data', data).off('end', none).off('error', none).off('close', none);
       socket.pause();
       resolve(chunk);
     };
-    const failed = (): void => done();
-    socket.once('data', done).once('end', done).once('error', failed).once('close', done);
+    socket.once('data', data).once('end', none).once('error', none).once('close', none);
     socket.resume();
   });
 }

@@ -24,7 +24,8 @@ async function fakeEximOnPath(): Promise<string> {
   const before = process.env.PATH;
   process.env.PATH = `${dir}${delimiter}${before ?? ''}`;
   cleanups.push(async () => {
-    process.env.PATH = before;
+    if (before === undefined) delete process.env.PATH;
+    else process.env.PATH = before;
     await rm(dir, { recursive: true, force: true });
   });
   return exim;
@@ -45,7 +46,7 @@ describe('exim-relay finds Exim', () => {
   it('is n/a with the install hint when the binary is missing', async () => {
     const missing = createEximRelayClient({ binary: '/nonexistent/wireprobe/exim4' });
     expect(await unavailable(missing)).toBe(
-      '/nonexistent/wireprobe/exim4 not found: scripts/install/mta.sh (unpacks exim4-daemon-light: as a package it conflicts with postfix); needs root',
+      '/nonexistent/wireprobe/exim4 not found: apt-get install exim4-daemon-light, or beside postfix (the packages conflict) scripts/install/mta.sh, which unpacks it; needs root',
     );
   });
 });

@@ -65,6 +65,13 @@ describe('classify', () => {
       { kind: 'closed' },
     ],
     ['nodemailer', "the server's fatal internal_error alert", { code: 'ESOCKET', cause: 'ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR' }, open, { kind: 'closed' }],
+    [
+      'nodemailer',
+      "the server's unrecognized_name alert (OpenSSL's name has no ALERT_)",
+      { code: 'ESOCKET', cause: 'ERR_SSL_TLSV1_UNRECOGNIZED_NAME' },
+      open,
+      { kind: 'closed' },
+    ],
     ['nodemailer', 'a STARTTLS upgrade that failed (ETLS)', { code: 'ETLS', command: 'STARTTLS' }, open, { kind: 'closed' }],
     ['nodemailer', 'a 454 to STARTTLS (ETLS with its reply code)', { code: 'ETLS', responseCode: 454, command: 'STARTTLS' }, fin, { kind: 'reply', code: 454 }],
     ['nodemailer', 'ETLS over an RST during the handshake', { code: 'ETLS', cause: 'ECONNRESET' }, rst, { kind: 'reset' }],

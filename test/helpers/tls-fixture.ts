@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import { afterEach, beforeAll } from 'vitest';
 import { createPrivateCa, type KeyPair, type PrivateCa } from '../../src/tls/ca.js';
 
+/** A test file's TLS set-up: see tlsFixture. */
 export interface TlsFixture {
   /** Closers of what a test started; run after it, last first. */
   readonly cleanups: (() => Promise<void>)[];
@@ -33,13 +34,13 @@ export function tlsFixture(): TlsFixture {
 export function until(socket: Socket, s: string): Promise<void> {
   let text = '';
   return new Promise((resolve, reject) => {
+    const onClose = (): void => reject(new Error(`closed before ${s}: ${text}`));
     const onData = (d: Buffer): void => {
       text += d.toString('latin1');
       if (!text.includes(s)) return;
-      socket.off('data', onData);
+      socket.off('data', onData).off('close', onClose);
       resolve();
     };
-    socket.on('data', onData);
-    socket.once('close', () => reject(new Error(`closed before ${s}: ${text}`)));
+    socket.on('data', onData).once('close', onClose);
   });
 }

@@ -8,6 +8,7 @@ import { basicFtpClient } from '../../src/clients/basic-ftp.js';
 import { lftpClient } from '../../src/clients/lftp.js';
 import type { ClientReport, FtpJob } from '../../src/clients/types.js';
 import { parseFault } from '../../src/faults/parse.js';
+import { RawFtps } from '../helpers/raw-ftps.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
 import { createPrivateCa, writeCaFile, type KeyPair, type PrivateCa } from '../../src/tls/ca.js';
 
@@ -109,5 +110,31 @@ describe('FTPS through the TLS-terminating proxy', () => {
     expect(report.ok).toBe(false);
     await proxy.idle();
     expect(proxy.sessions()[0]).toMatchObject({ phase: 'feat', clientSaw: 'rst' });
+  });
+
+  // curl 7.88's active-mode bug, by hand: the first octet is no TLS record, so TLS never starts.
+  it('clear text on a PROT P data connection: the client reset at once, the 425 only after it, nothing stored', async () => {
+    const { server, proxy } = await setup({ tls: 'explicit' });
+    const { client } = await RawFtps.connect(proxy.port);
+    cleanups.push(async () => client.close());
+    expect(await client.auth()).toMatch(/^234/);
+    expect(await client.login('alice', 'secret-pw')).toMatch(/^230/);
+    expect(await client.command('PBSZ 0')).toMatch(/^200/);
+    expect(await client.command('PROT P')).toMatch(/^200/);
+    const data = await client.data('clear');
+    expect(await client.command('STOR clear.bin')).toMatch(/^150/);
+    const order: string[] = [];
+    const reset = new Promise<void>((resolve) =>
+      data.once('error', (error: NodeJS.ErrnoException) => {
+        order.push(error.code ?? error.message);
+        resolve();
+      }),
+    );
+    const final = client.reply().then((reply) => void order.push(reply.slice(0, 3)));
+    data.write('clear text, not a ClientHello\r\n');
+    await Promise.all([reset, final]);
+    expect(order).toEqual(['ECONNRESET', '425']);
+    expect(server.files.filter((f) => f.path.endsWith('clear.bin') && f.complete)).toEqual([]);
+    expect(proxy.sessions()[0]?.transcript.join('\n')).toMatch(/data 1: TLS handshake with the client failed \(clear text\): FIN to server/);
   });
 });
