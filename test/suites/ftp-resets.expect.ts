@@ -82,10 +82,15 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
 /**
  * ftplib's last reply races its QUIT when a connection is cut mid-transfer: it may read the FIN before
  * the RST or its own timeout, or be shown the 150 to STOR before its write fails. Each measured 1 in 8.
+ * With its data connection closed mid-STOR (a FIN, then an RST to its next write), the mock's 226 for
+ * the truncated file (58 ms after the cut) can reach it before it has acted on the failed write: the
+ * same failure, shown the 226 first (`reset@stor`; seen once in CI under load).
  */
 const FTPLIB_RACES: Readonly<Record<string, Want>> = {
   'close-control-mid-stor ftplib/passive': ['closed', 'transfer', 'conformant'],
   'close-control-mid-stor ftplib/active': ['closed', 'transfer', 'conformant'],
+  'close-data-mid-stor ftplib/passive': ['reset', 'stor', 'conformant'],
+  'close-data-mid-stor ftplib/active': ['reset', 'stor', 'conformant'],
 };
 
 /**
