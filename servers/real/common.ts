@@ -16,6 +16,6 @@ export { makePrivateDir, readUnder, removeDir, tail, writeLocalhostCertificate, 
 export { account, findBinary, runHelper, sha512Crypt, type Account } from './binaries.js';
 export { canIsolate, spawnServer, type ServerProcess, type SpawnOptions } from './process.js';
 export { awaitBanner, untilNoChildren } from './banner.js';
-export { launchServer, serverHandle, urlHost, type Launched, type LaunchedServer, type ProcessLauncher, type ServerCommand } from './launch.js';
+export { launchServer, onFreePort, serverHandle, urlHost, type Launched, type LaunchedServer, type ProcessLauncher, type ServerCommand } from './launch.js';
 export { invalidOptions, notWhole } from './options.js';
 export { certificateKeyType, openSslMaxVersionConf, tlsOffered, tlsUnsupported, type TlsAbilities } from './tls.js';

@@ -30,6 +30,7 @@ import {
   freePort,
   invalidOptions,
   launchServer,
+  onFreePort,
   notWhole,
   runHelper,
   serverHandle,
@@ -179,7 +180,7 @@ export function createEximLauncher(where: EximLauncherOptions = {}): ProcessLaun
     install: INSTALL,
     installed: async () => (await locate()) !== undefined,
     unsupported,
-    start: async (options = {}) => {
+    start: onFreePort(async (options = {}) => {
       const reason = unsupported(options);
       if (reason) throw new RangeError(`exim: ${reason}`);
       const path = await locate();
@@ -217,7 +218,7 @@ export function createEximLauncher(where: EximLauncherOptions = {}): ProcessLaun
         messages: () => readEximSpool(input),
         ...tlsHandle(options, port, implicitPort),
       });
-    },
+    }),
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import { awaitBanner } from './banner.js';
 import { makePrivateDir, removeDir, tail } from './files.js';
-import { LOOPBACK, untilPortFree } from './ports.js';
+import { freePort, LOOPBACK, untilPortFree } from './ports.js';
 import { spawnServer, type ServerProcess, type SpawnOptions } from './process.js';
 import type { RealServerHandle, RealServerLauncher, RealServerName, RealServerOptions } from './types.js';
 
@@ -19,6 +19,31 @@ export interface LaunchedServer extends RealServerHandle {
 /** A launcher whose start() gives a LaunchedServer (the contract's handle plus its processes). */
 export interface ProcessLauncher extends RealServerLauncher {
   start(options?: RealServerOptions): Promise<LaunchedServer>;
+}
+
+/** A server's own words for a port bound by someone else first (vsftpd: could not bind; the others: EADDRINUSE's text). */
+const PORT_TAKEN = /could not bind|address already in use/i;
+
+/** Starts tried on free ports before a taken port is reported. */
+const PORT_TRIES = 3;
+
+/**
+ * `start` on the port the options name, or else on a free port, and on another one when the server
+ * found it bound: freePort's check and the server's bind are apart, and another program may bind it in
+ * between. A port the user named is never replaced. (Other ports the start picks, a passive range or an
+ * implicit-TLS port, are picked again by the next try.)
+ */
+export function onFreePort(start: ProcessLauncher['start']): ProcessLauncher['start'] {
+  return async (options = {}) => {
+    if (options.port) return start(options);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await start({ ...options, port: await freePort(options.host ?? LOOPBACK) });
+      } catch (error) {
+        if (attempt >= PORT_TRIES || !(error instanceof Error) || !PORT_TAKEN.test(error.message)) throw error;
+      }
+    }
+  };
 }
 
 /** What a launcher's `prepare` step gives back: the command to run in the foreground. */

@@ -24,13 +24,13 @@ export function portFree(port: number, host = LOOPBACK): Promise<boolean> {
   });
 }
 
-/** A port the OS just handed out on `host` (and took back): free unless someone grabs it first. */
+/**
+ * A free port on `host` to listen on, picked below Linux's default ephemeral range (32768-60999) so that
+ * no outgoing connection takes it before the server binds it (one handed out by the OS for port 0 comes
+ * from that range); random, checked by binding it. A server can still find it taken: see onFreePort.
+ */
 export async function freePort(host = LOOPBACK): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve, reject) => probe.once('error', reject).listen({ port: 0, host, exclusive: true }, resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
+  return (await freePortRange(1, host))[0];
 }
 
 /**

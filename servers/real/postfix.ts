@@ -26,6 +26,7 @@ import {
   invalidOptions,
   makePrivateDir,
   notWhole,
+  onFreePort,
   removeDir,
   spawnServer,
   tail,
@@ -206,7 +207,7 @@ export function createPostfixLauncher(where: PostfixLauncherOptions = {}): Proce
     install: INSTALL,
     installed: async () => (await locate()) !== undefined,
     unsupported,
-    start: async (options = {}): Promise<LaunchedServer> => {
+    start: onFreePort(async (options: RealServerOptions = {}): Promise<LaunchedServer> => {
       const reason = unsupported(options);
       if (reason) throw new RangeError(`postfix: ${reason}`);
       const postfix = await locate();
@@ -269,7 +270,7 @@ export function createPostfixLauncher(where: PostfixLauncherOptions = {}): Proce
         if (error instanceof Error) error.message += `${said ? `\n--- start-fg output:\n${said}` : ''}${log ? `\n--- maillog:\n${log}` : ''}`;
         throw error;
       }
-    },
+    }),
   };
 }
 

@@ -34,6 +34,7 @@ import {
   freePortRange,
   invalidOptions,
   launchServer,
+  onFreePort,
   notWhole,
   readUnder,
   writeUnder,
@@ -194,7 +195,7 @@ export function createProftpdLauncher(where: ProftpdLauncherOptions = {}): Proce
     install: INSTALL,
     installed: async () => (await locate()) !== undefined,
     unsupported,
-    start: async (options = {}) => {
+    start: onFreePort(async (options = {}) => {
       const reason = unsupported(options);
       if (reason) throw new RangeError(`proftpd: ${reason}`);
       const path = await locate();
@@ -256,7 +257,7 @@ export function createProftpdLauncher(where: ProftpdLauncherOptions = {}): Proce
         ...(overridden ? { overridden } : {}),
         ...tlsHandle(options, port),
       });
-    },
+    }),
   };
 }
 

@@ -33,6 +33,7 @@ import {
   freePortRange,
   invalidOptions,
   launchServer,
+  onFreePort,
   notWhole,
   readUnder,
   writeUnder,
@@ -123,7 +124,7 @@ export function createPureFtpdLauncher(where: PureFtpdLauncherOptions = {}): Pro
     install: INSTALL,
     installed: async () => (await locate()) !== undefined,
     unsupported,
-    start: async (options = {}) => {
+    start: onFreePort(async (options = {}) => {
       const reason = unsupported(options);
       if (reason) throw new RangeError(`pure-ftpd: ${reason}`);
       const paths = await locate();
@@ -168,7 +169,7 @@ export function createPureFtpdLauncher(where: PureFtpdLauncherOptions = {}): Pro
         put: (remote, data) => writeUnder(home, remote, data),
         ...tlsHandle(options, port),
       });
-    },
+    }),
   };
 }
 

@@ -36,6 +36,7 @@ import {
   freePortRange,
   invalidOptions,
   launchServer,
+  onFreePort,
   notWhole,
   readUnder,
   writeUnder,
@@ -213,7 +214,7 @@ export function createVsftpdLauncher(where: VsftpdLauncherOptions = {}): Process
     install: INSTALL,
     installed: async () => (await locate()) !== undefined,
     unsupported,
-    start: async (options = {}) => {
+    start: onFreePort(async (options = {}) => {
       const reason = unsupported(options);
       if (reason) throw new RangeError(`vsftpd: ${reason}`);
       const path = await locate();
@@ -271,7 +272,7 @@ export function createVsftpdLauncher(where: VsftpdLauncherOptions = {}): Process
         ...(overridden ? { overridden } : {}),
         ...tlsHandle(options, port),
       });
-    },
+    }),
   };
 }
 

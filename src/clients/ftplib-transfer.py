@@ -13,8 +13,10 @@ TLS: WIREPROBE_FTP_TLS=explicit (FTP_TLS: AUTH TLS, then PBSZ 0 and PROT P) or i
 class, the control socket wrapped before the greeting); WIREPROBE_FTP_VERIFY=1 verifies the certificate
 against WIREPROBE_FTP_CA (a PEM file) or the system's CAs; else no verification (FTP_TLS's own default).
 ftplib does not resume the control connection's TLS session on data connections (a server that
-requires it answers 522 after 150): when a TLS error ends a transfer, that pending reply is read and
-reported as the failure's code.
+requires it answers 522 after 150). When a protected transfer ends in an SSL error or a cut
+connection, that pending reply is read and reported as the failure's code: the server's close of the
+data connection reaches ftplib as an SSL error or as a reset depending on which of its FIN and RST
+comes first (timing, not behaviour), while its reply is the same every time.
 """
 import errno
 import ftplib
@@ -72,7 +74,7 @@ class Step:
     """The ftplib method a session is in, reported when it fails."""
 
     name = "connect"
-    pending = None  # the failure reply (ftplib.Error) read after a TLS error on a data connection
+    pending = None  # the failure reply (ftplib.Error) read after a protected data connection failed
 
 
 def reply_code(exc):
@@ -92,7 +94,7 @@ def failure(exc, step):
 
 
 def pending_reply(client, step):
-    """After a TLS error on a data connection: the server's reply to the transfer (522...), if it sent one."""
+    """After a protected data connection failed: the server's reply to the transfer (522, 426...), if it sent one."""
     try:
         client.getresp()
     except ftplib.Error as exc:
@@ -146,8 +148,9 @@ def transfer(args, password, data, step, sessions, resume):
             step.name = "retrbinary"
             with open(args["out"], "wb") as sink:
                 reply = client.retrbinary("RETR " + args["path"], sink.write)
-    except ssl.SSLError:
-        pending_reply(client, step)
+    except (ssl.SSLError, ConnectionResetError, ConnectionAbortedError, BrokenPipeError):
+        if isinstance(client, ftplib.FTP_TLS):
+            pending_reply(client, step)
         raise
     return client, reply, offset
 
