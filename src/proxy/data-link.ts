@@ -41,8 +41,16 @@ import type { Transcript } from './transcript.js';
 /** How long the far end of a data-connection RST has to read what was relayed to it first. */
 const DRAIN_GRACE_MS = 250;
 
-/** The longest the RST to a fault's own end waits for that end to read what was relayed to it. */
-const READ_GRACE_MS = 500;
+/**
+ * The longest the RST to a fault's own end waits for that end to read what was relayed to it, and for
+ * the server's reply to the cut transfer to reach the proxy. Seen past 500 ms on a loaded 2-core machine
+ * (the mock answering 426 540 ms after its RST; an in-process client reading late), where the client
+ * then met the RST on unread data and the reply together, and reported one or the other.
+ */
+const READ_GRACE_MS = 1_500;
+
+/** The longest a data connection with faults due on connect waits, unread, for the client's transfer command. */
+const ASK_GRACE_MS = 2_000;
 
 /** Transfers in which the FTP server sends on the data connection (RFC 959 §4.1.3). */
 const SERVER_SENDS: ReadonlySet<string> = new Set(['RETR', 'LIST', 'NLST', 'MLSD']);
@@ -60,6 +68,10 @@ export interface DataHooks {
   bytes(n: number): void;
   /** Resolves once the server's final reply to the transfer (226, 426...) has reached the proxy. */
   answered(): Promise<void>;
+  /** Resolves once the client has sent the transfer command (STOR, RETR...) this connection serves. */
+  asked(): Promise<void>;
+  /** A fault ended this connection while the client was sending: its server's reply waits for the client (FtpData). */
+  cutUpload(): void;
   /** Frees relayed chunks once written, when nothing else holds them (no capture watches); default none. */
   readonly freer?: BufferFreer | undefined;
 }
@@ -127,11 +139,25 @@ export class DataLink implements Link {
     return this.#clientRst;
   }
 
-  /** Starts relaying; faults triggered `on connect` fire first. */
+  /**
+   * Starts relaying; faults triggered `on connect` fire first, once the client has sent the transfer
+   * command this connection serves (within ASK_GRACE_MS): at once in active mode, where the server
+   * connects after it, and after the connect in passive mode, where clients connect first. Fired as
+   * the connect completes, an RST raced the client's own check of its connect (Python's connect()
+   * reads the socket's error after the handshake; curl, finding its EPSV connection failed, falls back
+   * to PASV on a new one the fault leaves alone): failed at PASV, or delivered, or reset in the
+   * transfer, by timing.
+   */
   start(): void {
     for (const toward of ['client', 'server'] as const) this.#wire(toward);
-    for (const fault of this.#hooks.armed().filter((f) => f.at === 'connect')) this.#fire(fault);
-    for (const toward of ['client', 'server'] as const) if (this.#state.state !== 'held') this.#socket(toward).resume();
+    const resume = (): void => {
+      for (const toward of ['client', 'server'] as const) if (this.#state.state !== 'held') this.#socket(toward).resume();
+    };
+    if (!this.#hooks.armed().some((f) => f.at === 'connect')) return resume();
+    void bounded(this.#hooks.asked(), ASK_GRACE_MS).then(() => {
+      if (!this.#state.ended) for (const fault of this.#hooks.armed().filter((f) => f.at === 'connect')) this.#fire(fault);
+      resume();
+    });
   }
 
   /** Ends it now (the proxy is closing): RST to both ends still open. */
@@ -247,6 +273,8 @@ export class DataLink implements Link {
     for (const relay of Object.values(this.#relays)) relay.drop();
     const other = otherOf(toward);
     const cut = this.#cutSender();
+    const verb = this.#hooks.verb();
+    if (verb !== undefined && !SERVER_SENDS.has(verb)) this.#hooks.cutUpload();
     // A server cut while sending answers at once (426): the client's end waits for that reply to reach
     // the proxy, so the client is shown it before it can act on the cut (RST or FIN alike).
     const answered = cut === 'server' ? this.#hooks.answered() : undefined;

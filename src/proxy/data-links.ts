@@ -25,6 +25,10 @@ export interface DataLinksOptions {
   readonly arming: DataArming;
   /** Resolves once the server's final reply to the current transfer has reached the proxy. */
   readonly answered: () => Promise<void>;
+  /** Resolves once the client has sent the transfer command a data connection serves (at once while one awaits its reply). */
+  readonly asked: () => Promise<void>;
+  /** A fault cut an upload's data connection: see DataHooks.cutUpload. */
+  readonly cutUpload: () => void;
   /** Watches each data connection for a capture (./capture.ts). */
   readonly watch?: WatchData | undefined;
   /** The FTPS session to secure a data connection opening now with, when it is protected (PROT P); default none. */
@@ -165,6 +169,8 @@ export class DataLinks {
         fire: (fault) => arming.fire(fault),
         verb: () => view.lastTransfer,
         answered: this.#o.answered,
+        asked: this.#o.asked,
+        cutUpload: this.#o.cutUpload,
         freer: this.#o.watch ? undefined : (this.#freer ??= bufferFreer()),
         bytes: (n) => {
           this.#bytes += n;

@@ -16,6 +16,8 @@ export interface Dialect {
   edit?(direction: Direction, mark: Mark): Promise<Buffer | null> | null;
   /** Where TLS starts in the conversation, for a proxy that terminates it at the protocol's STARTTLS; default none. */
   readonly tls?: DialectTls;
+  /** The client ended the control connection (a FIN or an RST). */
+  clientLeft?(): void;
   /** Takes the faults of a matching transaction that act on its side (FTP: the data side); returns the rest. */
   armMatched?(change: ArmingChange): ArmingChange;
 }

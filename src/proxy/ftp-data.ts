@@ -31,6 +31,9 @@ import type { FtpsSession } from './ftps.js';
 import type { ClientSaw } from './teardown.js';
 import type { Transcript } from './transcript.js';
 
+/** The longest the server's reply to an upload a fault cut waits for the client to act on the cut (FtpData.#holdForClient). */
+const CLIENT_ACT_GRACE_MS = 1_000;
+
 /** What the data side of one control session knows, for reports. */
 export interface DataInfo {
   /** Data connections relayed (opened through the proxy). */
@@ -98,6 +101,12 @@ export class FtpData implements Dialect {
   #answerWaiters: (() => void)[] = [];
   /** The server's final reply to the current transfer has reached the proxy (until the next transfer command). */
   #answered = false;
+  /** Data connections waiting for the client's transfer command. */
+  #askWaiters: (() => void)[] = [];
+  /** The client sent a transfer command whose final reply has not reached the proxy yet. */
+  #asked = false;
+  /** After a fault cut an upload's data connection: resolves once the client acted on the cut (see #holdForClient). */
+  #clientActed: { readonly done: Promise<void>; readonly wake: () => void } | undefined;
 
   constructor(options: FtpDataOptions) {
     const ftps = options.tls;
@@ -119,7 +128,9 @@ export class FtpData implements Dialect {
     this.#arming = arming;
     const answered = (): Promise<void> => (this.#answered ? Promise.resolve() : new Promise((resolve) => this.#answerWaiters.push(resolve)));
     const protect = ftps && (() => ((this.view.protection ?? (ftps.implicit ? 'private' : 'clear')) === 'private' ? ftps.session : undefined));
-    this.#links = new DataLinks({ transcript, view: this.view, arming, answered, watch: options.watch, protect });
+    const asked = (): Promise<void> => (this.#asked ? Promise.resolve() : new Promise((resolve) => this.#askWaiters.push(resolve)));
+    const cutUpload = (): void => this.#holdForClient();
+    this.#links = new DataLinks({ transcript, view: this.view, arming, answered, asked, cutUpload, watch: options.watch, protect });
     this.#addresses = new DataAddresses({
       host: options.host,
       ...(options.serverFacingHost === undefined ? {} : { serverFacingHost: options.serverFacingHost }),
@@ -154,14 +165,51 @@ export class FtpData implements Dialect {
   edit(direction: Direction, mark: Mark): Promise<Buffer | null> | null {
     if (direction === 'down' && mark.kind === 'reply' && mark.code >= 200 && mark.to === this.view.lastTransfer) {
       this.#answered = true;
+      this.#asked = false;
       for (const wake of this.#answerWaiters.splice(0)) wake();
     }
-    if (direction === 'up' && mark.kind === 'command' && TRANSFER_VERBS.has(mark.verb)) this.#answered = false;
+    if (direction === 'up' && mark.kind === 'command' && TRANSFER_VERBS.has(mark.verb)) {
+      this.#answered = false;
+      this.#asked = true;
+      for (const wake of this.#askWaiters.splice(0)) wake();
+    }
+    if (direction === 'up' && mark.kind === 'command') this.#clientActed?.wake();
     const rewrite = this.#rewrite(direction, mark);
     // A server reply (the 426 of a transfer a data fault cut) waits for the data RST to reach the client
     // first, so the client meets the cut before the reply about it, whichever it reads first.
     const rsts = direction === 'down' ? this.#links.clientRsts() : undefined;
-    return rsts ? rsts.then(() => rewrite ?? null) : rewrite;
+    const final = direction === 'down' && mark.kind === 'reply' && mark.code >= 200 && mark.to === this.view.lastTransfer;
+    const acted = final ? this.#clientActed?.done : undefined;
+    const before = rsts && acted ? Promise.all([rsts, acted]) : (rsts ?? acted);
+    return before ? before.then(() => rewrite ?? null) : rewrite;
+  }
+
+  clientLeft(): void {
+    this.#clientActed?.wake();
+  }
+
+  /**
+   * A fault cut the data connection of an upload: the server's reply to the transfer (a 226 for the
+   * truncated file, a 426) waits until the client has acted on the cut, by a command or by closing the
+   * control connection, or for CLIENT_ACT_GRACE_MS (a client that waits for that reply). The server
+   * answers a FIN on its data connection within milliseconds, and a client that gives up on its failed
+   * write (Python's ftplib, closing the session) was shown that 226 first or not, by scheduling: it was
+   * at the transfer or at STOR by chance.
+   */
+  #holdForClient(): void {
+    if (this.#clientActed) return;
+    let wake = (): void => undefined;
+    const done = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, CLIENT_ACT_GRACE_MS);
+      timer.unref();
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).then(() => {
+      if (this.#clientActed?.done === done) this.#clientActed = undefined;
+    });
+    this.#clientActed = { done, wake: () => wake() };
   }
 
   #rewrite(direction: Direction, mark: Mark): Promise<Buffer> | null {

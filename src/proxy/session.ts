@@ -383,6 +383,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
   #clientLeft(): void {
     this.#state.clientGone();
     this.view.left?.();
+    this.dialect.clientLeft?.();
   }
 
   /** Records marks in the transcript, and what the client sent in its view. */

@@ -196,6 +196,69 @@ describe('fault proxy, FTP', () => {
     expect(server.files).toMatchObject([{ path: '/cut.bin', complete: false, received: 64 * 1024 }]);
   });
 
+  it('resets a passive data connection with a fault on connect once the client has sent STOR, not as the connect completes', async () => {
+    const { proxy } = await setup(parseFault('reset on connect channel data'));
+    const control = await rawControl(proxy);
+    expect(await control.command('TYPE I')).toMatch(/^200 /);
+    const port = Number(/\(\|\|\|(\d+)\|\)/.exec(await control.command('EPSV'))?.[1]);
+    const data = net.connect(port, '127.0.0.1');
+    let failed: string | undefined;
+    data.on('error', (error: NodeJS.ErrnoException) => (failed = error.code));
+    await once(data, 'connect');
+    // A round trip on the control connection after the connect: the RST, were it sent at connect, is here by now.
+    expect(await control.command('NOOP')).toMatch(/^200 /);
+    const before = proxy.sessions()[0]!.transcript.join('\n');
+    expect(before).toMatch(/data 1: client connected \(passive\)/);
+    expect(before).not.toMatch(/fault fired|RST to client/);
+    expect(failed).toBeUndefined();
+    control.command('STOR /never.bin').catch(() => undefined);
+    await new Promise((resolve) => data.once('close', resolve));
+    expect(failed).toBe('ECONNRESET');
+    const lines = proxy.sessions()[0]!.transcript;
+    const stor = lines.findIndex((l) => l.includes('C  STOR /never.bin'));
+    const fired = lines.findIndex((l) => l.includes('data 1: fault fired: reset on connect channel data'));
+    expect(stor).toBeGreaterThanOrEqual(0);
+    expect(fired).toBeGreaterThan(stor);
+  });
+
+  it("holds the server's 226 for an upload a fault cut until the client acts on the cut (here: its next command)", async () => {
+    const server = await startFtpServer({ users: { alice: 'pw' }, anonymous: 'off' });
+    cleanups.push(() => server.close());
+    let arrived = (): void => undefined;
+    const reply226 = new Promise<void>((resolve) => (arrived = resolve));
+    const proxy = await startProxy({
+      upstream: { host: server.host, port: server.port },
+      faults: [parseFault('close abort after STOR +64KiB channel data')],
+      protocol: 'ftp',
+      onLine: (line) => {
+        if (/ S {2}226 /.test(line)) arrived();
+      },
+    });
+    cleanups.push(() => proxy.close());
+    const control = await rawControl(proxy);
+    expect(await control.command('TYPE I')).toMatch(/^200 /);
+    const port = Number(/\(\|\|\|(\d+)\|\)/.exec(await control.command('EPSV'))?.[1]);
+    const data = net.connect(port, '127.0.0.1');
+    data.on('error', () => undefined);
+    await once(data, 'connect');
+    expect(await control.command('STOR /cut.bin')).toMatch(/^150 /);
+    data.write(randomBytes(1024 * 1024));
+    let shown: string | undefined;
+    const final = control.reply().then((line) => (shown = line));
+    // The server took the FIN for the end of the file and answered 226 (for 64 KiB): it reached the proxy...
+    await reply226;
+    expect(server.files).toMatchObject([{ path: '/cut.bin', received: 64 * 1024 }]);
+    // ...and waits there for the client, which has not acted on the cut yet: another session's greeting
+    // comes through the proxy meanwhile (relayed at once, the 226 would be in before it).
+    const other = net.connect(proxy.port, proxy.host);
+    cleanups.push(async () => other.destroy());
+    await once(other, 'data');
+    expect(shown).toBeUndefined();
+    const noop = control.command('NOOP');
+    expect(await final).toMatch(/^226 /);
+    expect(await noop).toMatch(/^200 /);
+  });
+
   it('a dataport wrong-address fault sends a PASV client to 127.0.0.2, where nothing listens', async () => {
     const { server, proxy } = await setup(parseFault('dataport wrong-address'));
     const client = await basicFtp(proxy, 'pasv');

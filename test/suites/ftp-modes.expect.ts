@@ -51,6 +51,8 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
     'lftp/active': ['reply', 'port', 'conformant'],
     'ftplib/active': ['reply', 'port', 'conformant'],
   }),
+  // The RST waits for the client's STOR (src/proxy/data-link.ts, start): a passive client's connect has
+  // succeeded by then, whenever it checks it, so none fails at PASV or falls back to another connection.
   'data-reset-on-open': every(['reset', 'transfer', 'conformant'], {
     'basic-ftp/passive': ['reset', 'stor', 'conformant'],
   }),
@@ -66,27 +68,9 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
  */
 const LFTP_425: Want = ['reply', 'stor', 'conformant'];
 
-/**
- * ftplib (and lftp) in passive mode against a data connection reset as it opens: Python's connect() reads the
- * socket's error after the handshake, and the proxy's RST can already be there (seen under load), so
- * ftplib fails before it sends STOR: a reset while it was opening the data connection after PASV.
- */
-const FTPLIB_RESET_AT_CONNECT: Want = ['reset', 'pasv', 'conformant'];
-
-/**
- * curl in passive mode against the same: when the RST reaches its connect() check (seen under load),
- * the EPSV data connection "failed to connect" and curl falls back to PASV on a new data connection,
- * which the fault (first data connection only) leaves alone: the whole file arrives, a recovery.
- */
-const CURL_PASV_FALLBACK: Want = ['delivered', 'stor', 'conformant'];
-
 /** Cells whose second outcome is the same behaviour at another moment (see the constants above). */
 const RACES: Readonly<Record<string, Want>> = {
   'data-port-refused lftp/active': LFTP_425,
-  'data-reset-on-open ftplib/passive': FTPLIB_RESET_AT_CONNECT,
-  // lftp's non-blocking connect can read the same RST first (seen in CI under load): a reset after PASV.
-  'data-reset-on-open lftp/passive': FTPLIB_RESET_AT_CONNECT,
-  'data-reset-on-open curl/passive': CURL_PASV_FALLBACK,
 };
 
 export function expectFtpModes(id: string, column: string): Want | OneOf | undefined {

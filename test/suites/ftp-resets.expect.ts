@@ -36,8 +36,8 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
   // Every data connection is cut after 256 KiB: lftp sends the file again on a new session each time
   // until its no-progress timeout ends the loop; the first cut is what it failed on.
   'reset-data-mid-stor': every(['reset', 'transfer', 'conformant']),
-  // The client gives up on its failed write before the server's 226 (for the truncated file) arrives:
-  // where it was when it closed the control connection is the transfer.
+  // The client gives up on its failed write; the server's 226 (for the truncated file) waits for it to
+  // act (src/proxy/ftp-data.ts): where it was when it closed the control connection is the transfer.
   'close-data-mid-stor': every(['closed', 'transfer', 'conformant'], {
     'basic-ftp/passive': ['reset', 'transfer', 'conformant'],
     'ftplib/passive': ['reset', 'transfer', 'conformant'],
@@ -64,7 +64,9 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
   }),
   // A download cut mid-RETR: the proxy cuts the server's end at once, so the mock answers 426. With a
   // FIN the client reads end of file and then the 426; lftp retries (REST, RETR) on its own and gets the
-  // whole file. With an RST every other client fails on it: see RST_MID_RETR.
+  // whole file. An RST goes to the client once it has read what was relayed (an RST that finds unread
+  // data reads as end of file on Linux), and the 426 right behind it: every other client fails on the
+  // RST, at the 426 to RETR.
   'reset-data-mid-retr': every(['reset', 'retr', 'conformant'], {
     'lftp/passive': ['delivered', 'retr', 'conformant'],
     'lftp/active': ['delivered', 'retr', 'conformant'],
@@ -80,30 +82,17 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
 };
 
 /**
- * ftplib's last reply races its QUIT when a connection is cut mid-transfer: it may read the FIN before
- * the RST or its own timeout, or be shown the 150 to STOR before its write fails. Each measured 1 in 8.
- * With its data connection closed mid-STOR (a FIN, then an RST to its next write), the mock's 226 for
- * the truncated file (58 ms after the cut) can reach it before it has acted on the failed write: the
- * same failure, shown the 226 first (`reset@stor`; seen once in CI under load).
+ * ftplib's last reply races its QUIT when its control connection is cut mid-transfer: it may read the
+ * FIN before the RST or its own timeout (measured 1 in 8).
  */
 const FTPLIB_RACES: Readonly<Record<string, Want>> = {
   'close-control-mid-stor ftplib/passive': ['closed', 'transfer', 'conformant'],
   'close-control-mid-stor ftplib/active': ['closed', 'transfer', 'conformant'],
-  'close-data-mid-stor ftplib/passive': ['reset', 'stor', 'conformant'],
-  'close-data-mid-stor ftplib/active': ['reset', 'stor', 'conformant'],
 };
-
-/**
- * An RST mid-RETR goes to the client once it has read what was relayed (an RST that finds unread data
- * reads as end of file on Linux), and the server's 426 is shown right behind it: every client fails on
- * the RST, at the 426 to RETR. One outcome.
- */
-const RST_MID_RETR: readonly Want[] = [['reset', 'retr', 'conformant']];
 
 export function expectFtpResets(id: string, column: string): Want | OneOf | undefined {
   const name = id.slice('ftp/resets/'.length);
   const measured = TABLE[name]?.[column];
-  if (measured && name === 'reset-data-mid-retr' && !column.startsWith('lftp/') && measured[2] !== 'n/a') return oneOf(measured, ...RST_MID_RETR);
   const ftplib = FTPLIB_RACES[`${name} ${column}`];
   return measured && ftplib ? oneOf(measured, ftplib) : measured;
 }
