@@ -52,7 +52,7 @@ describe.each(SUITES.map((s) => [s.name, s] as const))('suite %s', (name, suite)
 
   // it.for: the test context's signal cuts the run when the test times out (see helpers/run-in-test.ts).
   it.for(clients.map((c) => [c.name, c] as const))('gives the exact outcome of every scenario with %s', async ([, client], test) => {
-    const results = await runInTest(test, suite.scenarios, [client], { targets: builtinTargets(), concurrency: 4 });
+    const results = await runInTest(test, suite.scenarios, [client], { targets: builtinTargets(), concurrency: 4, apartConcurrency: 4 });
     const got: Record<string, Want> = Object.fromEntries(results.map((r) => [r.id, [r.outcome?.kind, r.outcome?.phase, r.verdict] as const]));
     const want = Object.fromEntries(
       suite.scenarios.flatMap((s) => columns(s, client).map((col) => [`${s.id}/${col}`, settle(expected(s.id, col), got[`${s.id}/${col}`] ?? NA)])),

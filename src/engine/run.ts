@@ -5,12 +5,13 @@
  * only some of the runs (a shard's, the failed ones: RunOptions.select) before any starts.
  *
  *   scenarios × servers × clients × modes × families ─► select ─► shared: concurrency workers ─┐
- *                                                    └► apart: ≤ APART_CONCURRENCY ─┴► runOne(smtpRun | ftpRun) ─► Result, in input order
+ *                                                    └► apart: ≤ APART_CONCURRENCY, by idle cores ─┴► runOne(smtpRun | ftpRun) ─► Result, in input order
  */
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import { installed } from '../clients/process.js';
 import type { ClientAdapter, FtpMode } from '../clients/types.js';
 import type { CaptureSink } from '../proxy/capture.js';
+import { apartWidth, idleCores } from './apart-width.js';
 import { ftpRun } from './ftp-run.js';
 import { MOCK_SERVERS, notApplicable, type RunOf } from './identity.js';
 import { runOne } from './protocol-run.js';
@@ -70,6 +71,11 @@ export interface RunOptions {
    * the scenarios that have them; default: the scenarios as written, the results naming none.
    */
   readonly tls?: readonly TlsVariant[];
+  /**
+   * Apart runs in flight at once (at most the concurrency); default: up to APART_CONCURRENCY, as many
+   * as the machine's idle cores allow when they start (./apart-width.ts).
+   */
+  readonly apartConcurrency?: number;
 }
 
 /**
@@ -121,8 +127,14 @@ export async function runScenarios(scenarios: readonly Scenario[], clients: read
   if (stop) setMaxListeners(getMaxListeners(stop) + concurrency, stop);
   const [shared, apart] = scheduled(runs);
   await pool(shared, concurrency);
-  await pool(apart, Math.min(concurrency, APART_CONCURRENCY));
+  if (apart.length > 0 && !stop?.aborted) await pool(apart, await apartRuns(concurrency, options.apartConcurrency));
   return results.filter((r): r is Result => r !== undefined);
+}
+
+/** Apart runs in flight at once: the caller's number, else as the idle cores allow (./apart-width.ts); never above `concurrency`. */
+async function apartRuns(concurrency: number, asked: number | undefined): Promise<number> {
+  const limit = Math.min(concurrency, asked ?? APART_CONCURRENCY);
+  return asked !== undefined || limit === 1 ? limit : apartWidth(limit, await idleCores());
 }
 
 /**
