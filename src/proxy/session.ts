@@ -8,8 +8,9 @@
  *
  * Bytes are relayed unchanged and in order; a fault only decides where the stream is cut and what
  * happens there. An outlet is the peer's socket, or a shaper (throttle, slice, coalesce) piped to it.
- * Every end the proxy causes (a fault's RST or FIN, `abort`, an RST passed on) goes through `#end`, and
- * the connection's one state lives in a Teardown (./teardown.ts).
+ * Every end the proxy causes (a fault's RST or FIN, `abort`, an RST passed on) goes through SessionEnds
+ * (./session-end.ts), and the connection's one state lives in a Teardown (./teardown.ts). Where TLS is
+ * terminated (at once, or at STARTTLS / AUTH TLS), a SessionTlsUpgrade (./session-tls.ts) starts it.
  */
 import type { Socket } from 'node:net';
 import type { Transform } from 'node:stream';
@@ -17,60 +18,28 @@ import { applyFault, isSessionFault } from '../faults/apply.js';
 import type { Link } from '../faults/link.js';
 import { holdsLines } from '../faults/trigger.js';
 import type { Fault, Toward } from '../faults/types.js';
-import { HANDSHAKE } from '../faults/base.js';
 import { stepOf, type Direction, type Mark, type Tracker, type View } from '../protocol/conversation.js';
 import type { Dialect } from './dialect.js';
 import { Arming } from './arming.js';
-import type { ArmingChange, Transactions } from './armory.js';
+import type { ArmingChange } from './armory.js';
 import { BodyLedger } from './body-ledger.js';
 import { RelayDirection, shift, type Pending } from './relay.js';
 import { ReplyOrder } from './reply-order.js';
-import { closed, readProof, resetSocket } from './sockets.js';
+import { SessionEnds } from './session-end.js';
+import type { SessionHooks, SessionOptions } from './session-options.js';
+import { SessionTlsUpgrade } from './session-tls.js';
+import { closed } from './sockets.js';
 import { Teardown, type ClientSaw } from './teardown.js';
 import type { TlsLegs } from './tls-legs.js';
 import { printable, type Transcript, recordMark } from './transcript.js';
 
-/** What the session tells its proxy. */
-export interface SessionHooks {
-  /** A fault's trigger fired here; return false to veto (a `refuse` that already fired elsewhere). */
-  fire(fault: Fault): boolean;
-  /** A listener fault (`refuse`) fired in this session. */
-  listenerFault(fault: Fault): void;
-}
-
-export interface SessionOptions<D extends Dialect> {
-  /** The session's number in the proxy, from 1. */
-  readonly index: number;
-  readonly client: Socket;
-  /** The connection to the upstream server. */
-  readonly server: Socket;
-  /** The control connection's faults. */
-  readonly faults: readonly Fault[];
-  readonly hooks: SessionHooks;
-  readonly transcript: Transcript;
-  /** Makes the dialect, given the session as the `Link` its own faults (FTP: timed by data octets) act on. */
-  readonly dialect: (control: Link) => D;
-  /** Faults for matching transactions (./armory.ts); with them every line is held whole; default none. */
-  readonly transactions?: Transactions | undefined;
-  /** The proxy terminates TLS (./tls-legs.ts), at STARTTLS or from the start; default none (relayed untouched). */
-  readonly tls?: SessionTls | undefined;
-}
-
-/** How a session terminates TLS. */
-export interface SessionTls {
-  /** `starttls`: when the dialect's client asks and the server grants (see Dialect.tls); `implicit`: at once. */
-  readonly mode: 'starttls' | 'implicit';
-  /** Starts TLS on both legs over the TCP sockets; `secured` is told each leg's version and cipher once its handshake is done. */
-  secure(client: Socket, server: Socket, secured: (leg: Toward, version: string, cipher: string) => void): TlsLegs;
-}
+export type { SessionHooks, SessionOptions } from './session-options.js';
+export type { SessionTls } from './session-tls.js';
 
 const towardOf: Record<Direction, Toward> = { up: 'server', down: 'client' };
 
 /** What `carry` holds when no line is held back. */
 const EMPTY = Buffer.alloc(0);
-
-/** The longest an RST waits for the peer to read what was just written to it. */
-const RST_GRACE_MS = 500;
 
 /** A proxied connection between a client socket and an upstream socket. */
 export class Session<D extends Dialect = Dialect> implements Link {
@@ -93,15 +62,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
   /** Bumped when TLS replaces the relays: the old ones no longer flow. */
   #generation = 0;
   readonly #unwire: Partial<Record<Direction, () => void>> = {};
-  /** The TCP sockets, under the TLS ones once TLS is terminated: an RST goes out on them. */
-  readonly #raw: Record<Toward, Socket>;
-  readonly #tls: SessionTls | undefined;
-  #legs: TlsLegs | undefined;
-  /** Per leg: the TLS version and cipher once its handshake completed. */
-  readonly #secured: Partial<Record<Toward, string>> = {};
-  /** The client sent STARTTLS: what it sends until the handshake is never relayed (in clear) to the server. */
-  #tlsAsked = false;
-  #clearDropped = 0;
+  readonly #tls: SessionTlsUpgrade;
+  readonly #ends: SessionEnds;
   /** Per direction: unfinished lines wait for their end (a `before` trigger must catch them whole). */
   readonly #holdLines: Record<Direction, boolean>;
   readonly #body = new BodyLedger();
@@ -113,10 +75,6 @@ export class Session<D extends Dialect = Dialect> implements Link {
   #faultFired = false;
   /** The shaping faults that fired (Link.shape), built again for the conversation inside TLS when it starts. */
   readonly #shapes: { readonly toward: Toward; readonly make: () => Transform }[] = [];
-  /** Per side: bytes were written to it since it last sent anything (it may not have read them). */
-  #unread: Record<Toward, boolean> = { client: false, server: false };
-  /** How the connection ended, in order: `FIN from client`, `RST to server`... */
-  #endings: string[] = [];
   /** The verb of the client's last command observed: what a command after a FIN pipelines behind. */
   #lastVerb = '';
 
@@ -134,13 +92,34 @@ export class Session<D extends Dialect = Dialect> implements Link {
     const holds = faults.map((f) => holdsLines(f.at));
     const all = this.dialect.holdLines === true || matched !== undefined;
     this.#holdLines = { up: all || holds.includes('up'), down: all || holds.includes('down') };
-    this.#raw = { client, server };
-    this.#tls = options.tls;
+    const raw = { client, server };
+    this.#tls = new SessionTlsUpgrade(options.tls, {
+      transcript: this.transcript,
+      raw,
+      armed: () => this.#arming.armed,
+      fire: (fault) => this.#fire(fault),
+      dialectTls: () => this.dialect.tls,
+      held: () => this.#state.state === 'held',
+      unwire: () => {
+        for (const off of Object.values(this.#unwire)) off();
+      },
+      rewire: (legs) => this.#rewire(legs),
+    });
+    this.#ends = new SessionEnds({
+      transcript: this.transcript,
+      state: this.#state,
+      order: this.#order,
+      raw,
+      relays: () => this.#relays,
+      secured: () => this.#tls.legs !== undefined,
+      view: this.view,
+      dialect: this.dialect,
+    });
     const implicit = options.tls?.mode === 'implicit';
-    const legs = implicit ? this.#secureOrCatch() : undefined;
+    const legs = implicit ? this.#tls.secureOrCatch() : undefined;
     this.#relays = this.#relayPair(legs?.client ?? client, legs?.server ?? server);
     this.done = Promise.all([closed(client), closed(server)])
-      .then(() => this.#legs && Promise.all([closed(this.#legs.client), closed(this.#legs.server)]))
+      .then(() => this.#tls.closed())
       .then(() => this.#state.closed());
     // A fault waiting for the ClientHello has the client's first octets to itself: nothing is relayed in clear.
     if (!implicit || legs) for (const dir of ['up', 'down'] as const) this.#wire(dir);
@@ -152,10 +131,10 @@ export class Session<D extends Dialect = Dialect> implements Link {
       // Behind an end waiting for its reply (./reply-order.ts), the client's commands stop here.
       flowing: () => generation === this.#generation && this.#state.open && (dir === 'down' || !this.#order.ending),
       walk: (p: Pending) => this.#walk(dir, p),
-      forwarded: () => void (this.#unread[towardOf[dir]] = true),
+      forwarded: () => this.#ends.wrote(towardOf[dir]),
       passedOn: () => {
         if (dir === 'down') this.#order.abandon();
-        this.#finTo(towardOf[dir]);
+        this.#ends.finTo(towardOf[dir]);
       },
       edit: (mark: Mark) => this.dialect.edit?.(dir, mark) ?? null,
       editFailed: (mark: Mark, error: Error) => {
@@ -175,7 +154,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
 
   /** Per leg, the TLS version and cipher negotiated (`TLSv1.3 TLS_AES_256_GCM_SHA384`); empty before TLS. */
   get secured(): Readonly<Partial<Record<Toward, string>>> {
-    return this.#secured;
+    return this.#tls.secured;
   }
 
   /** Body octets of the current (or last) message relayed to the server: the client got them through. */
@@ -185,7 +164,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
 
   /** How each side's connection ended, in the order seen: `FIN from client`, `RST to server`... */
   get endings(): readonly string[] {
-    return this.#endings;
+    return this.#ends.endings;
   }
 
   /** How the proxy ended the client's connection while the client still held it: see Teardown. */
@@ -207,7 +186,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
   /** Ends the session now: RST to the client, FIN to the server (so it keeps what it already got). */
   abort(how: 'close' | 'reset' = 'reset'): void {
     if (this.#state.ended) return;
-    this.#end('client', how === 'reset' ? 'rst' : 'abort');
+    this.#ends.end('client', how === 'reset' ? 'rst' : 'abort');
   }
 
   // ── Link ──────────────────────────────────────────────────────────────────────────────────────
@@ -217,7 +196,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
       // One transcript line per line sent (a stripped EHLO reply has several), escaped: its text is the server's.
       const lines = says === undefined ? data.toString('latin1').trimEnd().split('\r\n').map(printable) : [says];
       for (const line of lines) this.transcript.add('!!', `proxy sends to ${toward}: ${line}`);
-      this.#unread[toward] = true;
+      this.#ends.wrote(toward);
       this.#relayTo(toward).outlet.push(data);
     };
     // Toward the client, a reply keeps its place among the server's (./reply-order.ts).
@@ -226,11 +205,11 @@ export class Session<D extends Dialect = Dialect> implements Link {
   }
 
   reset(toward: Toward): void {
-    this.#endInOrder(toward, 'rst');
+    this.#ends.endInOrder(toward, 'rst');
   }
 
   close(toward: Toward, then: 'discard' | 'abort', notify = true): void {
-    this.#endInOrder(toward, then === 'abort' ? 'abort' : notify ? 'fin' : 'truncate');
+    this.#ends.endInOrder(toward, then === 'abort' ? 'abort' : notify ? 'fin' : 'truncate');
   }
 
   hold(ms?: number): void {
@@ -243,7 +222,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
       // what was held is relayed, so a reply it never got is said to be lost.
       for (const relay of Object.values(this.#relays)) relay.source.resume();
       setImmediate(() => {
-        if (this.#state.clientLeft && !this.#state.ended) this.#noteHeld('was relayed after the client had closed its side');
+        if (this.#state.clientLeft && !this.#state.ended) this.#ends.noteHeld('was relayed after the client had closed its side');
         for (const relay of Object.values(this.#relays)) relay.pump();
       });
     });
@@ -266,20 +245,9 @@ export class Session<D extends Dialect = Dialect> implements Link {
 
   #wire(dir: Direction): void {
     const relay = this.#relays[dir];
-    const name = dir === 'up' ? 'client' : 'server';
     const onData = (chunk: Buffer): void => this.#onData(dir, chunk);
-    const onEnd = (): void => {
-      if (dir === 'up') this.#clientLeft();
-      this.#ending(`FIN from ${name}`);
-      relay.end(!this.#state.ended);
-      relay.pump();
-    };
-    const onError = (error: NodeJS.ErrnoException): void => {
-      if (dir === 'up') this.#clientLeft();
-      this.#ending(error.code === 'ECONNRESET' ? `RST from ${name}` : `${name} socket error ${error.code ?? error.message}`);
-      if (!this.#state.ended && error.code === 'ECONNRESET') this.#end(towardOf[dir], 'rst');
-      else this.#finTo(towardOf[dir]);
-    };
+    const onEnd = (): void => this.#ends.peerEnded(dir, relay);
+    const onError = (error: NodeJS.ErrnoException): void => this.#ends.peerFailed(dir, error);
     relay.source.on('data', onData).on('end', onEnd).on('error', onError);
     this.#unwire[dir] = () => {
       relay.source.off('data', onData).off('end', onEnd).off('error', onError);
@@ -288,71 +256,20 @@ export class Session<D extends Dialect = Dialect> implements Link {
     };
   }
 
-  /** Starts TLS on both legs (./tls-legs.ts); each leg's handshake is noted when done. */
-  #secure(): TlsLegs {
-    const legs = this.#tls!.secure(this.#raw.client, this.#raw.server, (leg, version, cipher) => {
-      this.#secured[leg] = `${version} ${cipher}`;
-      this.transcript.add('--', `TLS established ${leg === 'client' ? 'client<->proxy' : 'proxy<->server'} (${version}, ${cipher})`);
-    });
-    this.#legs = legs;
-    return legs;
-  }
-
-  /**
-   * Starts TLS on both legs, unless faults wait `before handshake`: then the client's first octets
-   * (its ClientHello) fire them on the TCP sockets, and TLS never starts.
-   */
-  #secureOrCatch(): TlsLegs | undefined {
-    const due = this.#arming.armed.filter((f) => f.at !== 'connect' && 'before' in f.at && f.at.before === HANDSHAKE);
-    if (due.length === 0) return this.#secure();
-    this.#raw.client.once('data', (hello: Buffer) => {
-      this.transcript.add('C', `[TLS handshake: ${hello.length} octets, not answered]`);
-      for (const fault of due) this.#fire(fault);
-    });
-    return undefined;
-  }
-
-  /**
-   * The server's 220 to STARTTLS was relayed: both legs turn TLS, and the conversation starts over in
-   * it from a fresh tracker (RFC 3207 §4.2). The relays over the TCP sockets are retired for new ones
-   * over the TLS sockets.
-   */
-  #upgrade(): void {
-    this.#noteClearDropped();
-    this.#unwire.up?.();
-    this.#unwire.down?.();
-    const legs = this.#secureOrCatch();
-    if (!legs) {
-      if (this.#state.state !== 'held') this.#raw.client.resume();
-      return;
-    }
-    this.dialect.tls?.restart();
+  /** The conversation goes on inside TLS: the relays over the TCP sockets are retired for new ones over the legs. */
+  #rewire(legs: TlsLegs): void {
     this.#generation++;
     this.#relays = this.#relayPair(legs.client, legs.server);
     // The shaping goes on in the conversation inside TLS (the old shapers finish the clear text they hold).
     for (const { toward, make } of this.#shapes) this.#relayTo(toward).outlet.shape(make());
-    this.#unread = { client: false, server: false };
+    this.#ends.heard('client');
+    this.#ends.heard('server');
     for (const dir of ['up', 'down'] as const) this.#wire(dir);
     if (this.#state.state === 'held') for (const relay of Object.values(this.#relays)) relay.source.pause();
   }
 
-  /** Drops the rest of a chunk the client sent after STARTTLS: it is never relayed in clear. */
-  #dropClear(p: Pending): true {
-    this.#clearDropped += p.data.length - p.pos;
-    p.pos = p.data.length;
-    p.next = p.marks.length;
-    return true;
-  }
-
-  #noteClearDropped(): void {
-    this.#tlsAsked = false;
-    if (this.#clearDropped > 0)
-      this.transcript.add('!!', `${this.#clearDropped} octets the client sent after STARTTLS, before TLS, were not relayed (RFC 3207 §4.2)`);
-    this.#clearDropped = 0;
-  }
-
   #onData(dir: Direction, chunk: Buffer): void {
-    this.#unread[dir === 'up' ? 'client' : 'server'] = false;
+    this.#ends.heard(dir === 'up' ? 'client' : 'server');
     if (this.#state.ended) {
       // What the client sends before the RST it is about to get shows where it had got to; it is
       // not relayed.
@@ -380,12 +297,6 @@ export class Session<D extends Dialect = Dialect> implements Link {
     relay.pump();
   }
 
-  #clientLeft(): void {
-    this.#state.clientGone();
-    this.view.left?.();
-    this.dialect.clientLeft?.();
-  }
-
   /** Records marks in the transcript, and what the client sent in its view. */
   #observe(dir: Direction, marks: readonly Mark[]): void {
     for (const mark of marks) {
@@ -394,7 +305,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
       if (dir === 'up') this.view.sent(mark);
       const step = mark.kind === 'command' ? mark.verb : mark.kind === 'dot' ? 'dot' : undefined;
       if (step !== undefined) this.steps.add(step);
-      if (step !== undefined && this.#legs === undefined) this.clearSteps.add(step);
+      if (step !== undefined && this.#tls.legs === undefined) this.clearSteps.add(step);
       if (dir === 'up' && mark.kind === 'command') this.#lastVerb = mark.verb;
     }
   }
@@ -402,7 +313,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
   /** Walks the marks of a queued chunk, cutting where faults fall; false where relaying stopped. */
   #walk(dir: Direction, p: Pending): boolean {
     const relay = this.#relays[dir];
-    if (dir === 'up' && this.#tlsAsked) return this.#dropClear(p);
+    if (dir === 'up' && this.#tls.asked) return this.#tls.dropClear(p);
     while (p.next < p.marks.length) {
       if (relay.offerEdit(p)) return false;
       const mark = p.marks[p.next]!;
@@ -442,33 +353,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
         if (!this.#state.open) return false;
       }
       // A STARTTLS (AUTH TLS) the proxy refused in the server's place starts nothing: the client goes on in clear text.
-      if (this.#tls?.mode === 'starttls' && this.#legs === undefined && !swallowed && this.#startTls(dir, p, mark)) return dir === 'up';
+      if (!swallowed && this.#tls.startTls(dir, p, mark, this.#relays[dir])) return dir === 'up';
     }
-    return true;
-  }
-
-  /**
-   * Terminating TLS at STARTTLS: the client's STARTTLS line is relayed and nothing after it; the server's
-   * 220 is relayed, then both legs turn TLS. True when relaying in this direction stops here.
-   */
-  #startTls(dir: Direction, p: Pending, mark: Mark): boolean {
-    const tls = this.dialect.tls;
-    if (!tls) return false;
-    const relay = this.#relays[dir];
-    if (dir === 'up' && tls.asks(mark)) {
-      relay.forward(p.data.subarray(p.pos, mark.end));
-      p.pos = mark.end;
-      this.#tlsAsked = true;
-      return this.#dropClear(p);
-    }
-    if (dir !== 'down' || !this.#tlsAsked || !tls.answers(mark)) return false;
-    if (!tls.grants(mark)) {
-      this.#noteClearDropped();
-      return false;
-    }
-    relay.forward(p.data.subarray(p.pos, mark.end));
-    p.pos = p.data.length;
-    this.#upgrade();
     return true;
   }
 
@@ -486,85 +372,6 @@ export class Session<D extends Dialect = Dialect> implements Link {
     this.transcript.add('!!', line);
     if (isSessionFault(fault)) applyFault(fault, this);
     else this.#hooks.listenerFault(fault);
-  }
-
-  // ── teardown ──────────────────────────────────────────────────────────────────────────────────
-
-  /**
-   * The one way the proxy ends the session: relaying stops for good, `toward` gets an RST or a FIN
-   * (`abort`: a FIN, then no more reading) once what was relayed to it has left, and the other side a
-   * FIN once its own has. An RST waits for the peer to read what it was last sent (see readProof).
-   */
-  #end(toward: Toward, how: 'rst' | 'fin' | 'abort' | 'truncate'): void {
-    const victim = this.#relayTo(toward).outlet.target;
-    const unread = this.#unread[toward];
-    const what = `${how === 'rst' ? 'RST' : 'FIN'} to ${toward}`;
-    const never = `was never sent: ${this.#state.clientLeft ? 'client left' : what}`;
-    if (!this.#state.ended) this.#noteHeld(never);
-    this.#order.drop(never);
-    this.#state.end(how === 'rst' && toward === 'client');
-    for (const relay of Object.values(this.#relays)) relay.drop();
-    const flushed = this.#flushed(toward);
-    if (how === 'rst') {
-      void flushed
-        .then(() => (unread ? readProof(victim, RST_GRACE_MS) : undefined))
-        .then(() =>
-          setImmediate(() => {
-            this.#state.rstSent();
-            this.#ending(what);
-            if (toward === 'client') this.#state.toClient('rst');
-            // Under TLS the RST goes out on the TCP socket: no close_notify, nothing but the RST.
-            resetSocket(this.#raw[toward], victim);
-          }),
-        );
-    } else {
-      void flushed.then(() => {
-        // A truncation ends the TCP socket under the TLS one: a FIN with no close_notify (RFC 8446 §6.1).
-        const truncated = how === 'truncate' && this.#legs !== undefined;
-        this.#endings.push(what);
-        this.transcript.add('--', `${what}${how === 'abort' ? ', then no more reading' : truncated ? ' without close_notify' : ''}`);
-        if (toward === 'client') this.#state.toClient('fin');
-        // Its TLS socket is never ended (that would be the close_notify): it goes once the peer's end comes.
-        if (truncated) for (const event of ['end', 'error']) victim.once(event, () => victim.destroy());
-        (truncated ? this.#raw[toward] : victim).end(() => {
-          if (how === 'abort') victim.destroy();
-        });
-      });
-    }
-    const other: Toward = toward === 'client' ? 'server' : 'client';
-    void this.#flushed(other).then(() => this.#finTo(other));
-  }
-
-  /** Ends as a fault says: now, or behind a reply waiting for the server's (./reply-order.ts); no more is relayed to the server. */
-  #endInOrder(toward: Toward, how: 'rst' | 'fin' | 'abort' | 'truncate'): void {
-    if (this.#order.end(() => this.#end(toward, how))) this.#relays.up.drop();
-  }
-
-  /** A connection event for the transcript and for `endings`. */
-  #ending(text: string): void {
-    this.#endings.push(text);
-    this.transcript.add('--', text);
-  }
-
-  /**
-   * Notes every server reply still held in the queue toward the client (a fault held it, and the
-   * session ends before it is relayed, or it goes to a client that has left).
-   */
-  #noteHeld(what: string): void {
-    for (const mark of this.#relays.down.heldReplies()) this.transcript.add('!!', `held ${mark.code} reply to ${mark.to.toLowerCase()} ${what}`);
-  }
-
-  /** Sends a FIN to a side (after what was written to it). */
-  #finTo(toward: Toward): void {
-    if (toward === 'client') this.#state.toClient('fin');
-    const target = this.#relayTo(toward).outlet.target;
-    // A socket already gone (the peer's RST) takes no FIN: end() would only build an error for no one.
-    if (!target.destroyed) target.end();
-  }
-
-  /** Resolves once everything relayed to `toward` has left; a shaper in the way is drained and removed. */
-  #flushed(toward: Toward): Promise<void> {
-    return this.#relayTo(toward).outlet.flushed();
   }
 
   #relayTo(toward: Toward): RelayDirection {
