@@ -101,6 +101,16 @@ async function rawControl(proxy: ProxyHandle): Promise<{ command(line: string): 
   return { command, reply };
 }
 
+/** TYPE I, EPSV, and a data connection to the port its 229 names (errors ignored: faults cut it). */
+async function epsvData(control: Awaited<ReturnType<typeof rawControl>>): Promise<net.Socket> {
+  expect(await control.command('TYPE I')).toMatch(/^200 /);
+  const port = Number(/\(\|\|\|(\d+)\|\)/.exec(await control.command('EPSV'))?.[1]);
+  const data = net.connect(port, '127.0.0.1');
+  data.on('error', () => undefined);
+  await once(data, 'connect');
+  return data;
+}
+
 describe('fault proxy, FTP', () => {
   it.each(['epsv', 'pasv'] as const)('relays a passive (%s) upload through its own data listener, bytes intact', async (mode) => {
     const { server, proxy } = await setup();
@@ -162,13 +172,9 @@ describe('fault proxy, FTP', () => {
     });
     cleanups.push(() => proxy.close());
     const control = await rawControl(proxy);
-    expect(await control.command('TYPE I')).toMatch(/^200 /);
-    const port = Number(/\(\|\|\|(\d+)\|\)/.exec(await control.command('EPSV'))?.[1]);
-    const data = net.connect(port, '127.0.0.1');
-    data.on('error', () => undefined);
+    const data = await epsvData(control);
     let got = 0;
     data.on('data', (chunk: Buffer) => (got += chunk.length));
-    await once(data, 'connect');
     expect(await control.command('RETR /big.bin')).toMatch(/^150 /);
     expect(await control.reply()).toBe('426 Connection closed; transfer aborted.');
     expect(await control.command('NOOP')).toMatch(/^200 /);
@@ -185,11 +191,7 @@ describe('fault proxy, FTP', () => {
   it("relays the server's 426 to a client that keeps its control connection after its data connection is reset mid-STOR", async () => {
     const { server, proxy } = await setup(parseFault('reset after STOR +64KiB channel data'));
     const control = await rawControl(proxy);
-    expect(await control.command('TYPE I')).toMatch(/^200 /);
-    const port = Number(/\(\|\|\|(\d+)\|\)/.exec(await control.command('EPSV'))?.[1]);
-    const data = net.connect(port, '127.0.0.1');
-    data.on('error', () => undefined);
-    await once(data, 'connect');
+    const data = await epsvData(control);
     expect(await control.command('STOR /cut.bin')).toMatch(/^150 /);
     data.write(randomBytes(1024 * 1024));
     expect(await control.reply()).toBe('426 Connection closed; transfer aborted.');
@@ -199,12 +201,9 @@ describe('fault proxy, FTP', () => {
   it('resets a passive data connection with a fault on connect once the client has sent STOR, not as the connect completes', async () => {
     const { proxy } = await setup(parseFault('reset on connect channel data'));
     const control = await rawControl(proxy);
-    expect(await control.command('TYPE I')).toMatch(/^200 /);
-    const port = Number(/\(\|\|\|(\d+)\|\)/.exec(await control.command('EPSV'))?.[1]);
-    const data = net.connect(port, '127.0.0.1');
+    const data = await epsvData(control);
     let failed: string | undefined;
     data.on('error', (error: NodeJS.ErrnoException) => (failed = error.code));
-    await once(data, 'connect');
     // A round trip on the control connection after the connect: the RST, were it sent at connect, is here by now.
     expect(await control.command('NOOP')).toMatch(/^200 /);
     const before = proxy.sessions()[0]!.transcript.join('\n');
@@ -236,11 +235,7 @@ describe('fault proxy, FTP', () => {
     });
     cleanups.push(() => proxy.close());
     const control = await rawControl(proxy);
-    expect(await control.command('TYPE I')).toMatch(/^200 /);
-    const port = Number(/\(\|\|\|(\d+)\|\)/.exec(await control.command('EPSV'))?.[1]);
-    const data = net.connect(port, '127.0.0.1');
-    data.on('error', () => undefined);
-    await once(data, 'connect');
+    const data = await epsvData(control);
     expect(await control.command('STOR /cut.bin')).toMatch(/^150 /);
     data.write(randomBytes(1024 * 1024));
     let shown: string | undefined;
