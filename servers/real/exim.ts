@@ -180,14 +180,14 @@ export function createEximLauncher(where: EximLauncherOptions = {}): ProcessLaun
     install: INSTALL,
     installed: async () => (await locate()) !== undefined,
     unsupported,
-    start: onFreePort(async (options = {}) => {
+    start: onFreePort(async (options) => {
       const reason = unsupported(options);
       if (reason) throw new RangeError(`exim: ${reason}`);
       const path = await locate();
       if (!path) throw new ServerNotInstalled('exim', INSTALL);
       const exim = await eximAccount();
       const host = options.host ?? LOOPBACK;
-      const port = options.port || (await freePort(host));
+      const { port } = options;
       const implicitPort = options.tls && options.tlsImplicit ? await freePort(host) : undefined;
       const launched = await launchServer({
         name: 'exim',

@@ -33,9 +33,9 @@ const PORT_TRIES = 3;
  * between. A port the user named is never replaced. (Other ports the start picks, a passive range or an
  * implicit-TLS port, are picked again by the next try.)
  */
-export function onFreePort(start: ProcessLauncher['start']): ProcessLauncher['start'] {
+export function onFreePort(start: (options: RealServerOptions & { readonly port: number }) => Promise<LaunchedServer>): ProcessLauncher['start'] {
   return async (options = {}) => {
-    if (options.port) return start(options);
+    if (options.port) return start({ ...options, port: options.port });
     for (let attempt = 1; ; attempt++) {
       try {
         return await start({ ...options, port: await freePort(options.host ?? LOOPBACK) });

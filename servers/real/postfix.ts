@@ -207,7 +207,7 @@ export function createPostfixLauncher(where: PostfixLauncherOptions = {}): Proce
     install: INSTALL,
     installed: async () => (await locate()) !== undefined,
     unsupported,
-    start: onFreePort(async (options: RealServerOptions = {}): Promise<LaunchedServer> => {
+    start: onFreePort(async (options): Promise<LaunchedServer> => {
       const reason = unsupported(options);
       if (reason) throw new RangeError(`postfix: ${reason}`);
       const postfix = await locate();
@@ -215,7 +215,7 @@ export function createPostfixLauncher(where: PostfixLauncherOptions = {}): Proce
       if (process.getuid?.() !== 0) throw new Error('postfix: starting it needs root (its daemons switch to the postfix user)');
 
       const host = options.host ?? LOOPBACK;
-      const port = options.port || (await freePort(host));
+      const { port } = options;
       const implicitPort = options.tls && options.tlsImplicit ? await freePort(host) : undefined;
       const dir = await makePrivateDir('wireprobe-postfix-');
       let server: ServerProcess | undefined;

@@ -30,7 +30,6 @@ import {
   PASSIVE_RANGE_SIZE,
   account,
   findBinary,
-  freePort,
   freePortRange,
   invalidOptions,
   launchServer,
@@ -195,7 +194,7 @@ export function createProftpdLauncher(where: ProftpdLauncherOptions = {}): Proce
     install: INSTALL,
     installed: async () => (await locate()) !== undefined,
     unsupported,
-    start: onFreePort(async (options = {}) => {
+    start: onFreePort(async (options) => {
       const reason = unsupported(options);
       if (reason) throw new RangeError(`proftpd: ${reason}`);
       const path = await locate();
@@ -214,7 +213,7 @@ export function createProftpdLauncher(where: ProftpdLauncherOptions = {}): Proce
       if (!owner) throw new Error('proftpd: no account nobody to map the login to');
       const password = randomBytes(12).toString('hex');
       const host = options.host ?? LOOPBACK;
-      const port = options.port || (await freePort(host));
+      const { port } = options;
       const range = options.pasvRange ?? (await freePortRange(PASSIVE_RANGE_SIZE, host));
       let overridden: readonly Overridden[] | undefined;
       const launched = await launchServer({

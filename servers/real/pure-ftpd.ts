@@ -29,7 +29,6 @@ import {
   LOOPBACK6,
   account,
   findBinary,
-  freePort,
   freePortRange,
   invalidOptions,
   launchServer,
@@ -124,7 +123,7 @@ export function createPureFtpdLauncher(where: PureFtpdLauncherOptions = {}): Pro
     install: INSTALL,
     installed: async () => (await locate()) !== undefined,
     unsupported,
-    start: onFreePort(async (options = {}) => {
+    start: onFreePort(async (options) => {
       const reason = unsupported(options);
       if (reason) throw new RangeError(`pure-ftpd: ${reason}`);
       const paths = await locate();
@@ -133,7 +132,7 @@ export function createPureFtpdLauncher(where: PureFtpdLauncherOptions = {}): Pro
       if (!owner) throw new Error('pure-ftpd: no account nobody to map the virtual user to');
       const password = randomBytes(12).toString('hex');
       const host = options.host ?? LOOPBACK;
-      const port = options.port || (await freePort(host));
+      const { port } = options;
       const range = options.pasvRange ?? (await freePortRange(PASSIVE_RANGE_SIZE, host));
       const launched = await launchServer({
         name: 'pure-ftpd',

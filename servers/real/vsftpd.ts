@@ -32,7 +32,6 @@ import {
   PASSIVE_RANGE_SIZE,
   account,
   findBinary,
-  freePort,
   freePortRange,
   invalidOptions,
   launchServer,
@@ -214,14 +213,14 @@ export function createVsftpdLauncher(where: VsftpdLauncherOptions = {}): Process
     install: INSTALL,
     installed: async () => (await locate()) !== undefined,
     unsupported,
-    start: onFreePort(async (options = {}) => {
+    start: onFreePort(async (options) => {
       const reason = unsupported(options);
       if (reason) throw new RangeError(`vsftpd: ${reason}`);
       const path = await locate();
       if (!path) throw new ServerNotInstalled('vsftpd', INSTALL);
       const ftp = await ftpAccount();
       const host = options.host ?? LOOPBACK;
-      const port = options.port || (await freePort(host));
+      const { port } = options;
       const range = options.pasvRange ?? (await freePortRange(PASSIVE_RANGE_SIZE, host));
       let text = '';
       let overridden: readonly Overridden[] | undefined;

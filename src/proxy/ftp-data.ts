@@ -99,12 +99,13 @@ export class FtpData implements Dialect {
   readonly #arming: DataArming;
   /** Data connections waiting for the server's final reply to the transfer. */
   #answerWaiters: (() => void)[] = [];
-  /** The server's final reply to the current transfer has reached the proxy (until the next transfer command). */
-  #answered = false;
   /** Data connections waiting for the client's transfer command. */
   #askWaiters: (() => void)[] = [];
-  /** The client sent a transfer command whose final reply has not reached the proxy yet. */
-  #asked = false;
+  /**
+   * Where the current transfer is: `asked` once the client sent its command, `answered` once the server's
+   * final reply to it reached the proxy (until the next command); `idle` before the first.
+   */
+  #transfer: 'idle' | 'asked' | 'answered' = 'idle';
   /** After a fault cut an upload's data connection: resolves once the client acted on the cut (see #holdForClient). */
   #clientActed: { readonly done: Promise<void>; readonly wake: () => void } | undefined;
 
@@ -126,9 +127,9 @@ export class FtpData implements Dialect {
     const listenerFault = (fault: Fault): void => options.listenerFault?.(fault);
     const arming = new DataArming({ faults: options.faults, fire: (f) => options.fire(f), transcript, control, listenerFault });
     this.#arming = arming;
-    const answered = (): Promise<void> => (this.#answered ? Promise.resolve() : new Promise((resolve) => this.#answerWaiters.push(resolve)));
+    const answered = (): Promise<void> => (this.#transfer === 'answered' ? Promise.resolve() : new Promise((resolve) => this.#answerWaiters.push(resolve)));
     const protect = ftps && (() => ((this.view.protection ?? (ftps.implicit ? 'private' : 'clear')) === 'private' ? ftps.session : undefined));
-    const asked = (): Promise<void> => (this.#asked ? Promise.resolve() : new Promise((resolve) => this.#askWaiters.push(resolve)));
+    const asked = (): Promise<void> => (this.#transfer === 'asked' ? Promise.resolve() : new Promise((resolve) => this.#askWaiters.push(resolve)));
     const cutUpload = (): void => this.#holdForClient();
     this.#links = new DataLinks({ transcript, view: this.view, arming, answered, asked, cutUpload, watch: options.watch, protect });
     this.#addresses = new DataAddresses({
@@ -163,22 +164,22 @@ export class FtpData implements Dialect {
    * (src/protocol/telnet.ts); relays every other line as it is.
    */
   edit(direction: Direction, mark: Mark): Promise<Buffer | null> | null {
-    if (direction === 'down' && mark.kind === 'reply' && mark.code >= 200 && mark.to === this.view.lastTransfer) {
-      this.#answered = true;
-      this.#asked = false;
+    const final = direction === 'down' && mark.kind === 'reply' && mark.code >= 200 && mark.to === this.view.lastTransfer;
+    if (final) {
+      this.#transfer = 'answered';
       for (const wake of this.#answerWaiters.splice(0)) wake();
     }
-    if (direction === 'up' && mark.kind === 'command' && TRANSFER_VERBS.has(mark.verb)) {
-      this.#answered = false;
-      this.#asked = true;
-      for (const wake of this.#askWaiters.splice(0)) wake();
+    if (direction === 'up' && mark.kind === 'command') {
+      if (TRANSFER_VERBS.has(mark.verb)) {
+        this.#transfer = 'asked';
+        for (const wake of this.#askWaiters.splice(0)) wake();
+      }
+      this.#clientActed?.wake();
     }
-    if (direction === 'up' && mark.kind === 'command') this.#clientActed?.wake();
     const rewrite = this.#rewrite(direction, mark);
     // A server reply (the 426 of a transfer a data fault cut) waits for the data RST to reach the client
     // first, so the client meets the cut before the reply about it, whichever it reads first.
     const rsts = direction === 'down' ? this.#links.clientRsts() : undefined;
-    const final = direction === 'down' && mark.kind === 'reply' && mark.code >= 200 && mark.to === this.view.lastTransfer;
     const acted = final ? this.#clientActed?.done : undefined;
     const before = rsts && acted ? Promise.all([rsts, acted]) : (rsts ?? acted);
     return before ? before.then(() => rewrite ?? null) : rewrite;
@@ -209,7 +210,7 @@ export class FtpData implements Dialect {
     }).then(() => {
       if (this.#clientActed?.done === done) this.#clientActed = undefined;
     });
-    this.#clientActed = { done, wake: () => wake() };
+    this.#clientActed = { done, wake };
   }
 
   #rewrite(direction: Direction, mark: Mark): Promise<Buffer> | null {
