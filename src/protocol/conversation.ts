@@ -33,6 +33,11 @@ export interface View {
   readonly accepted: number;
   /** SMTP: transactions begun (MAIL). FTP: transfer commands sent. */
   readonly transactions: number;
+  /**
+   * Steps the client sent (commands, SMTP's end of data) whose final reply it has not been shown: 0
+   * when it was answered everything it asked, and acting next (a command, the body, its close) is its turn.
+   */
+  readonly awaiting: number;
   sent(mark: Mark): void;
   shown(mark: Mark): void;
   told(code: number): void;

@@ -217,6 +217,11 @@ export class FtpPhase {
     return this.#inTransfer ? 'transfer' : (this.#waiting[0] ?? this.#answered);
   }
 
+  /** Commands sent whose final reply was not shown (a 1xx is not one): see View.awaiting. */
+  get awaiting(): number {
+    return this.#waiting.length;
+  }
+
   /** The code of the last reply the client was shown (or the proxy told it). */
   get lastCode(): number | undefined {
     return this.#lastCode;

@@ -341,6 +341,11 @@ export class SmtpPhase {
     return this.#lastCode;
   }
 
+  /** Steps sent and not yet answered: see View.awaiting. */
+  get awaiting(): number {
+    return this.#waiting.length;
+  }
+
   get phase(): string {
     if (this.#inBody) return 'body';
     return this.#waiting[0] ?? this.#answered;

@@ -23,6 +23,12 @@ const towardOf: Record<Direction, Toward> = { up: 'server', down: 'client' };
 
 /** The longest an RST waits for the peer to read what was just written to it. */
 const RST_GRACE_MS = 500;
+/**
+ * The same for a client that was answered everything it asked, so acting next is its turn (its next
+ * command, the body, its close): it shows it read the reply by acting, and a client the machine's load
+ * keeps off the CPU for a while must still meet the RST at its next step, not at the reply before it.
+ */
+const CLIENT_TURN_GRACE_MS = 3000;
 
 /** How the proxy ends a side: RST; FIN; FIN then no more reading; under TLS, a FIN without close_notify. */
 export type EndHow = 'rst' | 'fin' | 'abort' | 'truncate';
@@ -106,7 +112,7 @@ export class SessionEnds {
     const flushed = this.#flushed(toward);
     if (how === 'rst') {
       void flushed
-        .then(() => (unread ? readProof(victim, RST_GRACE_MS) : undefined))
+        .then(() => (unread ? readProof(victim, this.#graceMs(toward)) : undefined))
         .then(() =>
           setImmediate(() => {
             state.rstSent();
@@ -153,6 +159,11 @@ export class SessionEnds {
     const target = this.#relayTo(toward).outlet.target;
     // A socket already gone (the peer's RST) takes no FIN: end() would only build an error for no one.
     if (!target.destroyed) target.end();
+  }
+
+  /** How long an RST to `toward` waits for it to show it read what it was last written. */
+  #graceMs(toward: Toward): number {
+    return toward === 'client' && this.#host.view.awaiting === 0 ? CLIENT_TURN_GRACE_MS : RST_GRACE_MS;
   }
 
   #clientLeft(): void {

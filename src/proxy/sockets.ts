@@ -8,19 +8,21 @@ export function closed(socket: Socket): Promise<void> {
 }
 
 /**
- * Resolves once the peer has shown it read what was last written to it (it sent something) or after
- * `graceMs`. Linux reports an RST that finds unread data in the peer's receive queue as a plain EOF,
- * so an RST right behind a reply would reach the peer as a FIN.
+ * Resolves once the peer has shown it read what was last written to it (it sent something, or its
+ * FIN), once the socket has closed, or after `graceMs`. Linux reports an RST that finds unread data in
+ * the peer's receive queue as a plain EOF, so an RST right behind a reply would reach the peer as a FIN.
  */
 export function readProof(peer: Socket, graceMs: number): Promise<void> {
+  const proofs = ['data', 'end', 'close'] as const;
+  if (peer.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(done, graceMs);
     function done(): void {
       clearTimeout(timer);
-      peer.off('data', done);
+      for (const event of proofs) peer.off(event, done);
       resolve();
     }
-    peer.once('data', done);
+    for (const event of proofs) peer.once(event, done);
   });
 }
 

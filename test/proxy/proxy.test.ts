@@ -75,6 +75,23 @@ describe('fault proxy', () => {
     expect(proxy.fired()).toEqual([true]);
   });
 
+  it('holds an RST after a reply until a slow client sends its next command', async () => {
+    const { server, proxy } = await setup({ kind: 'reset', at: { after: 'EHLO' } });
+    const client = await connectRaw(proxy.port);
+    await client.until(has('220 '));
+    client.send('EHLO me\r\n');
+    await client.until(has('250 SIZE'));
+    // A client the machine keeps off the CPU for a second between the reply and its next command: the
+    // RST must meet it at MAIL, the step it took, not at EHLO, the one it had finished.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(client.socket.destroyed).toBe(false);
+    client.send('MAIL FROM:<a@x>\r\n');
+    expect(await client.ended).toBe('rst');
+    await proxy.idle();
+    expect(proxy.sessions()[0]?.phase).toBe('mail');
+    expect(server.received[0]!.toString()).not.toContain('MAIL');
+  });
+
   it('closes with a FIN after the reply to RCPT', async () => {
     const { proxy } = await setup({ kind: 'close', at: { after: 'RCPT' } });
     const client = await connectRaw(proxy.port);
