@@ -1,10 +1,10 @@
 /**
  * ftp/resets: every client reports a cut before the 226 and success after it, in both modes (an upload's,
  * and a download's data connection cut mid-RETR, which the mock answers 426); phases
- * differ by what each client sends first (basic-ftp OPTS UTF8, lftp FEAT). The mid-transfer cuts move
- * 8 MiB (32 MiB for a cut control connection) so the client is still writing when its connection dies; with 1 MiB (all of it already in
+ * differ by what each client sends first (basic-ftp OPTS UTF8, lftp FEAT). The mid-STOR cuts move
+ * 32 MiB so the client is still writing when its connection dies; with 1 MiB (all of it already in
  * socket buffers) a FIN on the data connection let basic-ftp, ftplib and lftp report a truncated upload
- * complete. lftp reconnects at once and sends the whole file again (as pinned in its adapter) until its
+ * complete, and with 8 MiB lftp did once under load (loopback buffers grow to ~10 MiB). lftp reconnects at once and sends the whole file again (as pinned in its adapter) until its
  * own 3 s no-progress timeout ends the loop; a failure is seen through the first session the fault
  * struck (src/engine/ftp-run.ts), so it reads as every other client's. Every cell has one outcome, and
  * every result also meets the invariants in ./invariants.ts.
