@@ -22,9 +22,9 @@ import { tlsVariantsOf, withTlsVariant, type TlsVariant } from './tls-variant.js
 import { Admission, LoopLag } from './admission.js';
 
 /**
- * Scenario runs in flight at once unless the user says otherwise (`--concurrency`). Measured on 2
- * cores, idle and beside `stress-ng --cpu 2`: verdicts identical at 4 and 16 (README, "Load and
- * verdicts"); 16 finishes the default run about 8% sooner, and a run with every client no sooner.
+ * Scenario runs in flight at most unless the user says otherwise (`--concurrency`); beyond
+ * ADMISSION_FLOOR only while the runner keeps up. See README, "Load and verdicts", for what 4 and 16
+ * measured on 2 cores.
  */
 export const DEFAULT_CONCURRENCY = 4;
 
@@ -112,10 +112,12 @@ export async function runScenarios(scenarios: readonly Scenario[], clients: read
   const missing = new Map(await Promise.all(clients.map(async (c) => [c, await unavailable(c)] as const)));
   const results: (Result | undefined)[] = new Array<Result | undefined>(runs.length);
   const stop = options.signal;
+  /** The runner's event loop, for the admission of runs (stopped once the last run ended). */
+  const lag = new LoopLag();
   /** Runs the runs at `indices`, at most `width` at a time, above ADMISSION_FLOOR only while the runner keeps up (./admission.ts). */
   const pool = async (indices: readonly number[], width: number): Promise<void> => {
     let next = 0;
-    const admission = new Admission(Math.min(width, ADMISSION_FLOOR), lag);
+    const admission = new Admission(ADMISSION_FLOOR, width, lag);
     const worker = async (): Promise<void> => {
       while (next < indices.length && !stop?.aborted) {
         if (!(await admission.enter(stop))) return;
@@ -137,10 +139,10 @@ export async function runScenarios(scenarios: readonly Scenario[], clients: read
     await Promise.all(Array.from({ length: Math.max(1, Math.min(width, indices.length)) }, worker));
   };
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
-  // Each run in flight listens to `stop` once (withDeadline), beside the caller's own listeners.
-  if (stop) setMaxListeners(getMaxListeners(stop) + concurrency, stop);
+  // Each run in flight listens to `stop` once (withDeadline), and each worker waiting for its turn
+  // (Admission.enter) once, beside the caller's own listeners.
+  if (stop) setMaxListeners(getMaxListeners(stop) + 2 * concurrency, stop);
   const [shared, apart] = scheduled(runs);
-  const lag = new LoopLag();
   try {
     await pool(shared, concurrency);
     if (apart.length > 0 && !stop?.aborted) await pool(apart, await apartRuns(concurrency, options.apartConcurrency));

@@ -102,7 +102,6 @@ export class SessionEnds {
   end(toward: Toward, how: EndHow): void {
     const { state, order, raw, transcript } = this.#host;
     const victim = this.#relayTo(toward).outlet.target;
-    const unread = this.#unread[toward];
     const what = `${how === 'rst' ? 'RST' : 'FIN'} to ${toward}`;
     const never = `was never sent: ${state.clientLeft ? 'client left' : what}`;
     if (!state.ended) this.noteHeld(never);
@@ -112,7 +111,7 @@ export class SessionEnds {
     const flushed = this.#flushed(toward);
     if (how === 'rst') {
       void flushed
-        .then(() => (unread ? readProof(victim, this.#graceMs(toward)) : undefined))
+        .then(() => (this.#unread[toward] ? this.#read(toward, victim) : undefined))
         .then(() =>
           setImmediate(() => {
             state.rstSent();
@@ -161,9 +160,15 @@ export class SessionEnds {
     if (!target.destroyed) target.end();
   }
 
-  /** How long an RST to `toward` waits for it to show it read what it was last written. */
-  #graceMs(toward: Toward): number {
-    return toward === 'client' && this.#host.view.awaiting === 0 ? CLIENT_TURN_GRACE_MS : RST_GRACE_MS;
+  /**
+   * Resolves once `toward` has shown it read what it was last written, or its grace ran out (see
+   * readProof). A client answered everything it asked shows it by acting next (its next command, the
+   * body, its FIN), and the RST then meets it at that step however long its machine kept it off the
+   * CPU; one still waiting on replies (pipelined commands), and a server, get RST_GRACE_MS.
+   */
+  #read(toward: Toward, victim: Socket): Promise<void> {
+    const turn = toward === 'client' && this.#host.view.awaiting === 0;
+    return readProof(victim, turn ? CLIENT_TURN_GRACE_MS : RST_GRACE_MS);
   }
 
   #clientLeft(): void {

@@ -7,22 +7,24 @@ export function closed(socket: Socket): Promise<void> {
   return socket.closed ? Promise.resolve() : new Promise((resolve) => socket.once('close', () => resolve()));
 }
 
+/** What shows a peer read what it was written: it sent something, its FIN, its socket closed. */
+const PROOFS = ['data', 'end', 'close'] as const;
+
 /**
  * Resolves once the peer has shown it read what was last written to it (it sent something, or its
- * FIN), once the socket has closed, or after `graceMs`. Linux reports an RST that finds unread data in
+ * FIN, now or before), once the socket has closed, or after `graceMs`. Linux reports an RST that finds unread data in
  * the peer's receive queue as a plain EOF, so an RST right behind a reply would reach the peer as a FIN.
  */
 export function readProof(peer: Socket, graceMs: number): Promise<void> {
-  const proofs = ['data', 'end', 'close'] as const;
-  if (peer.destroyed) return Promise.resolve();
+  if (peer.destroyed || peer.readableEnded) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(done, graceMs);
     function done(): void {
       clearTimeout(timer);
-      for (const event of proofs) peer.off(event, done);
+      for (const event of PROOFS) peer.off(event, done);
       resolve();
     }
-    for (const event of proofs) peer.once(event, done);
+    for (const event of PROOFS) peer.once(event, done);
   });
 }
 
