@@ -5,7 +5,7 @@
  * only some of the runs (a shard's, the failed ones: RunOptions.select) before any starts.
  *
  *   scenarios × servers × clients × modes × families ─► select ─► shared: concurrency workers ─┐
- *                                                    └► apart: ≤ APART_CONCURRENCY, by idle cores ─┴► runOne(smtpRun | ftpRun) ─► Result, in input order
+ *                                                    └► apart: ≤ MEASURED_CONCURRENCY, by idle cores ─┴► runOne(smtpRun | ftpRun) ─► Result, in input order
  */
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import { installed } from '../clients/process.js';
@@ -23,23 +23,18 @@ import { Admission, LoopLag } from './admission.js';
 
 /**
  * Scenario runs in flight at most unless the user says otherwise (`--concurrency`); beyond
- * ADMISSION_FLOOR only while the runner keeps up. 16 kept every verdict against the mocks on 2 cores,
+ * MEASURED_CONCURRENCY only while the runner keeps up. 16 kept every verdict against the mocks on 2 cores,
  * idle and busy (README, "Load and verdicts"), but runs against real servers and `--target` servers,
  * whose session limits all runs share, were not measured above 4.
  */
 export const DEFAULT_CONCURRENCY = 4;
 
 /**
- * Runs that start whenever a run ends, at any concurrency; beyond them only while the runner keeps up
- * (./admission.ts). The concurrency every expectation was measured at.
+ * The concurrency every expectation was measured at (test/suites.test.ts runs 4 at a time): shared runs
+ * start whenever one ends up to this many, beyond it only while the runner keeps up (./admission.ts);
+ * `apart` runs, whose timeouts were scaled at it, never go more at once, whatever the concurrency.
  */
-export const ADMISSION_FLOOR = 4;
-
-/**
- * The most runs of `apart` scenarios in flight at once, at any concurrency: the concurrency their
- * timeouts were scaled and their expectations measured at (test/suites.test.ts runs 4 at a time).
- */
-export const APART_CONCURRENCY = 4;
+export const MEASURED_CONCURRENCY = 4;
 
 export interface RunOptions {
   /** The servers runs may use, by name (the command builds the registry: src/commands/targets.ts). */
@@ -80,7 +75,7 @@ export interface RunOptions {
    */
   readonly tls?: readonly TlsVariant[];
   /**
-   * Apart runs in flight at once (at most the concurrency); default: up to APART_CONCURRENCY, as many
+   * Apart runs in flight at once (at most the concurrency); default: up to MEASURED_CONCURRENCY, as many
    * as the machine's idle cores allow when they start (./apart-width.ts).
    */
   readonly apartConcurrency?: number;
@@ -115,10 +110,10 @@ export async function runScenarios(scenarios: readonly Scenario[], clients: read
   const stop = options.signal;
   /** The runner's event loop, for the admission of runs (stopped once the last run ended). */
   const lag = new LoopLag();
-  /** Runs the runs at `indices`, at most `width` at a time, above ADMISSION_FLOOR only while the runner keeps up (./admission.ts). */
+  /** Runs the runs at `indices`, at most `width` at a time, above MEASURED_CONCURRENCY only while the runner keeps up (./admission.ts). */
   const pool = async (indices: readonly number[], width: number): Promise<void> => {
     let next = 0;
-    const admission = new Admission(ADMISSION_FLOOR, width, lag);
+    const admission = new Admission(MEASURED_CONCURRENCY, width, lag);
     const worker = async (): Promise<void> => {
       while (next < indices.length && !stop?.aborted) {
         if (!(await admission.enter(stop))) return;
@@ -155,7 +150,7 @@ export async function runScenarios(scenarios: readonly Scenario[], clients: read
 
 /** Apart runs in flight at once: the caller's number, else as the idle cores allow (./apart-width.ts); never above `concurrency`. */
 async function apartRuns(concurrency: number, asked: number | undefined): Promise<number> {
-  const limit = Math.min(concurrency, asked ?? APART_CONCURRENCY);
+  const limit = Math.min(concurrency, asked ?? MEASURED_CONCURRENCY);
   return asked !== undefined || limit === 1 ? limit : apartWidth(limit, await idleCores());
 }
 

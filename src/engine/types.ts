@@ -164,7 +164,7 @@ interface ScenarioBase {
   /**
    * `apart`: the verdict weighs time against this machine's speed (a throttle or a stall against client
    * timeouts of a second or a few), so its runs go after the rest, with only each other in flight and
-   * never more than APART_CONCURRENCY at once (src/engine/run.ts), whatever the concurrency. Default
+   * never more than MEASURED_CONCURRENCY at once (src/engine/run.ts), whatever the concurrency. Default
    * `shared`: up to the concurrency at once, beside any other run.
    */
   readonly schedule?: 'shared' | 'apart';
