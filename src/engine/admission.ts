@@ -72,18 +72,19 @@ export class LoopLag implements LagSource {
 export class Admission {
   readonly #floor: number;
   readonly #width: number;
-  readonly #lag: LagSource;
+  readonly #lag: LagSource | undefined;
   #inFlight = 0;
   #ceiling: number;
   /** The sample the ceiling last followed. */
   #seen: number;
 
-  constructor(floor: number, width: number, lag: LagSource) {
+  /** `lag` may be left out when `width` is not above `floor`: nothing then asks it. */
+  constructor(floor: number, width: number, lag?: LagSource) {
     this.#width = Math.max(1, width);
     this.#floor = Math.min(this.#width, Math.max(1, floor));
     this.#ceiling = this.#floor;
-    this.#lag = lag;
-    this.#seen = lag.samples;
+    this.#lag = this.#width > this.#floor ? lag : undefined;
+    this.#seen = this.#lag?.samples ?? 0;
   }
 
   /** Runs in flight now. */
@@ -121,6 +122,7 @@ export class Admission {
 
   /** A new sample: one more run allowed if the loop kept up while runs waited, back to the floor if it did not. */
   #follow(): void {
+    if (!this.#lag) return;
     const { samples, lagMs } = this.#lag;
     if (samples === this.#seen) return;
     this.#seen = samples;

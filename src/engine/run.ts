@@ -108,8 +108,9 @@ export async function runScenarios(scenarios: readonly Scenario[], clients: read
   const missing = new Map(await Promise.all(clients.map(async (c) => [c, await unavailable(c)] as const)));
   const results: (Result | undefined)[] = new Array<Result | undefined>(runs.length);
   const stop = options.signal;
-  /** The runner's event loop, for the admission of runs (stopped once the last run ended). */
-  const lag = new LoopLag();
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  // The runner's event loop, sampled only when runs may go beyond MEASURED_CONCURRENCY (./admission.ts).
+  const lag = concurrency > MEASURED_CONCURRENCY ? new LoopLag() : undefined;
   /** Runs the runs at `indices`, at most `width` at a time, above MEASURED_CONCURRENCY only while the runner keeps up (./admission.ts). */
   const pool = async (indices: readonly number[], width: number): Promise<void> => {
     let next = 0;
@@ -134,7 +135,6 @@ export async function runScenarios(scenarios: readonly Scenario[], clients: read
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(width, indices.length)) }, worker));
   };
-  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   // Each run in flight listens to `stop` once (withDeadline), and each worker waiting for its turn
   // (Admission.enter) once, beside the caller's own listeners.
   if (stop) setMaxListeners(getMaxListeners(stop) + 2 * concurrency, stop);
@@ -143,7 +143,7 @@ export async function runScenarios(scenarios: readonly Scenario[], clients: read
     await pool(shared, concurrency);
     if (apart.length > 0 && !stop?.aborted) await pool(apart, await apartRuns(concurrency, options.apartConcurrency));
   } finally {
-    lag.stop();
+    lag?.stop();
   }
   return results.filter((r): r is Result => r !== undefined);
 }

@@ -58,6 +58,12 @@ describe('admission of runs', () => {
     expect(fill(admission)).toBe(1);
   });
 
+  it('without a lag source, never goes beyond the floor', () => {
+    const admission = new Admission(2, 8);
+    expect(fill(admission)).toBe(2);
+    expect(admission.ceiling).toBe(2);
+  });
+
   it('does not grow while no run waits', () => {
     const lag = lagOf(0);
     const admission = new Admission(2, 8, lag);
