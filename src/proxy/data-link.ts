@@ -23,6 +23,9 @@
  * meets the cut first and the reply right behind it, so every client reports the same (a reset, at RETR).
  * The client's FIN waits for the 426 as well, which then reaches it first: a client that exits on the
  * short file without reading the reply (curl) was still shown it, however the two raced.
+ *
+ * The server's own RST is shown the client as it came, except after the proxy ended the client's control
+ * connection: then it waits for the client to act on that end first (FtpData.clientCut).
  */
 import type { Socket } from 'node:net';
 import type { Transform } from 'node:stream';
@@ -72,6 +75,11 @@ export interface DataHooks {
   asked(): Promise<void>;
   /** A fault ended this connection while the client was sending: its server's reply waits for the client (FtpData). */
   cutUpload(): void;
+  /**
+   * While the proxy has ended the client's control connection and the client has not acted on that yet:
+   * resolves once it has, or its grace ran out (FtpData.clientCut); otherwise undefined.
+   */
+  controlCut(): Promise<void> | undefined;
   /** Frees relayed chunks once written, when nothing else holds them (no capture watches); default none. */
   readonly freer?: BufferFreer | undefined;
 }
@@ -232,6 +240,8 @@ export class DataLink implements Link {
       if (this.#state.ended) return;
       this.#state.end(false);
       const other = this.#socket(to);
+      const controlCut = reset && !other.destroyed && to === 'client' ? this.#hooks.controlCut() : undefined;
+      if (controlCut) return this.#resetAfter(controlCut);
       if (reset && !other.destroyed && to === 'client' && this.#protected) return this.#resetBeforeReply();
       if (reset && !other.destroyed) {
         if (to === 'client') this.#state.toClient('rst');
@@ -339,13 +349,24 @@ export class DataLink implements Link {
   }
 
   /**
+   * The server reset this data connection after the proxy had ended the client's control connection:
+   * the client gets the RST once it has acted on that end (FtpData.clientCut), and is not read from
+   * meanwhile, so a client still sending meets the RST in its write.
+   */
+  #resetAfter(controlCut: Promise<void>): void {
+    this.#stopReadingClient();
+    const sent = controlCut.then(() => this.#rstTo('client'));
+    this.#clientRst = sent.then(() => void (this.#clientRst = undefined));
+  }
+
+  /**
    * A protected data connection about to reset the FTP client's end reads nothing more from it, so a
    * client still sending meets the RST in its write, as on a link that went down, however late the RST
    * comes (it may wait for the server's reply). Read on and discarded, a fast client's whole upload fit
    * into the wait: it had finished writing and was closing its TLS session (Python's ftplib: unwrap) when
-   * the RST came, and reported that instead, now and then. (A clear data connection is not paused: its
-   * client's RST waits only for what was relayed to it to be read, which a client sending an upload has
-   * none of.)
+   * the RST came, and reported that instead, now and then. (A clear data connection is paused only while
+   * its RST waits for the client to act on its cut control connection (#resetAfter); a fault's RST waits
+   * only for what was relayed to the client to be read, which a client sending an upload has none of.)
    */
   #stopReadingClient(): void {
     this.#socket('client').pause();

@@ -29,6 +29,8 @@ export interface DataLinksOptions {
   readonly asked: () => Promise<void>;
   /** A fault cut an upload's data connection: see DataHooks.cutUpload. */
   readonly cutUpload: () => void;
+  /** See DataHooks.controlCut. */
+  readonly controlCut: () => Promise<void> | undefined;
   /** Watches each data connection for a capture (./capture.ts). */
   readonly watch?: WatchData | undefined;
   /** The FTPS session to secure a data connection opening now with, when it is protected (PROT P); default none. */
@@ -171,6 +173,7 @@ export class DataLinks {
         answered: this.#o.answered,
         asked: this.#o.asked,
         cutUpload: this.#o.cutUpload,
+        controlCut: this.#o.controlCut,
         freer: this.#o.watch ? undefined : (this.#freer ??= bufferFreer()),
         bytes: (n) => {
           this.#bytes += n;

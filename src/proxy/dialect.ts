@@ -18,6 +18,8 @@ export interface Dialect {
   readonly tls?: DialectTls;
   /** The client ended the control connection (a FIN or an RST). */
   clientLeft?(): void;
+  /** The proxy ended the client's control connection (a fault's RST or FIN, or one passed on from the server): sent now. */
+  clientCut?(): void;
   /** Takes the faults of a matching transaction that act on its side (FTP: the data side); returns the rest. */
   armMatched?(change: ArmingChange): ArmingChange;
 }

@@ -34,6 +34,33 @@ import type { Transcript } from './transcript.js';
 /** The longest the server's reply to an upload a fault cut waits for the client to act on the cut (FtpData.#holdForClient). */
 const CLIENT_ACT_GRACE_MS = 1_000;
 
+/**
+ * The longest the server's RST on a data connection waits for the client to act on the end of its
+ * control connection (FtpData.clientCut): as long as a client whose turn it is gets to meet an RST at
+ * its next step (./session-end.ts), since an in-process client the machine's load keeps off the CPU
+ * reads its control connection late.
+ */
+const CONTROL_CUT_GRACE_MS = 3_000;
+
+/** A wait that ends when woken (the client acted) or after `ms`, whichever comes first. */
+interface ActWait {
+  readonly done: Promise<void>;
+  readonly wake: () => void;
+}
+
+function actWait(ms: number): ActWait {
+  let wake = (): void => undefined;
+  const done = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    wake = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+  return { done, wake };
+}
+
 /** What the data side of one control session knows, for reports. */
 export interface DataInfo {
   /** Data connections relayed (opened through the proxy). */
@@ -107,7 +134,11 @@ export class FtpData implements Dialect {
    */
   #transfer: 'idle' | 'asked' | 'answered' = 'idle';
   /** After a fault cut an upload's data connection: resolves once the client acted on the cut (see #holdForClient). */
-  #clientActed: { readonly done: Promise<void>; readonly wake: () => void } | undefined;
+  #clientActed: ActWait | undefined;
+  /** After the proxy ended the client's control connection: resolves once the client acted on that (see clientCut). */
+  #controlCut: ActWait | undefined;
+  /** The client closed or reset its control connection. */
+  #clientGone = false;
 
   constructor(options: FtpDataOptions) {
     const ftps = options.tls;
@@ -131,7 +162,8 @@ export class FtpData implements Dialect {
     const protect = ftps && (() => ((this.view.protection ?? (ftps.implicit ? 'private' : 'clear')) === 'private' ? ftps.session : undefined));
     const asked = (): Promise<void> => (this.#transfer === 'asked' ? Promise.resolve() : new Promise((resolve) => this.#askWaiters.push(resolve)));
     const cutUpload = (): void => this.#holdForClient();
-    this.#links = new DataLinks({ transcript, view: this.view, arming, answered, asked, cutUpload, watch: options.watch, protect });
+    const controlCut = (): Promise<void> | undefined => this.#controlCut?.done;
+    this.#links = new DataLinks({ transcript, view: this.view, arming, answered, asked, cutUpload, controlCut, watch: options.watch, protect });
     this.#addresses = new DataAddresses({
       host: options.host,
       ...(options.serverFacingHost === undefined ? {} : { serverFacingHost: options.serverFacingHost }),
@@ -175,6 +207,7 @@ export class FtpData implements Dialect {
         for (const wake of this.#askWaiters.splice(0)) wake();
       }
       this.#clientActed?.wake();
+      this.#controlCut?.wake();
     }
     const rewrite = this.#rewrite(direction, mark);
     // A server reply (the 426 of a transfer a data fault cut) waits for the data RST to reach the client
@@ -186,7 +219,24 @@ export class FtpData implements Dialect {
   }
 
   clientLeft(): void {
+    this.#clientGone = true;
     this.#clientActed?.wake();
+    this.#controlCut?.wake();
+  }
+
+  /**
+   * The proxy ended the client's control connection (a fault's FIN or RST): an RST the server then sends
+   * on a data connection (a server aborting its transfer when its own control connection ends: pure-ftpd,
+   * proftpd, the mock) reaches the client once the client has acted on that end (a command, its FIN or
+   * RST), or after CONTROL_CUT_GRACE_MS. The server's RST is its answer to the cut, so on a network it
+   * comes at least a round trip after the FIN the client got; relayed as it came over loopback, a client
+   * reading both connections met one or the other first by scheduling (basic-ftp: `closed` or `reset`
+   * at the transfer, run to run, on pure-ftpd and proftpd). A client that reads its control connection
+   * only after the transfer (Python's ftplib) is not read from meanwhile, and meets the RST in its write.
+   */
+  clientCut(): void {
+    if (this.#controlCut || this.#clientGone) return;
+    this.#controlCut = actWait(CONTROL_CUT_GRACE_MS);
   }
 
   /**
@@ -199,18 +249,11 @@ export class FtpData implements Dialect {
    */
   #holdForClient(): void {
     if (this.#clientActed) return;
-    let wake = (): void => undefined;
-    const done = new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, CLIENT_ACT_GRACE_MS);
-      timer.unref();
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    }).then(() => {
+    const wait = actWait(CLIENT_ACT_GRACE_MS);
+    const done = wait.done.then(() => {
       if (this.#clientActed?.done === done) this.#clientActed = undefined;
     });
-    this.#clientActed = { done, wake };
+    this.#clientActed = { done, wake: wait.wake };
   }
 
   #rewrite(direction: Direction, mark: Mark): Promise<Buffer> | null {

@@ -16,7 +16,7 @@ import type { Dialect } from './dialect.js';
 import type { RelayDirection } from './relay.js';
 import type { ReplyOrder } from './reply-order.js';
 import { readProof, resetSocket } from './sockets.js';
-import type { Teardown } from './teardown.js';
+import type { ClientSaw, Teardown } from './teardown.js';
 import type { Transcript } from './transcript.js';
 
 const towardOf: Record<Direction, Toward> = { up: 'server', down: 'client' };
@@ -116,7 +116,7 @@ export class SessionEnds {
           setImmediate(() => {
             state.rstSent();
             this.#ending(what);
-            if (toward === 'client') state.toClient('rst');
+            if (toward === 'client') this.#cutClient('rst');
             // Under TLS the RST goes out on the TCP socket: no close_notify, nothing but the RST.
             resetSocket(raw[toward], victim);
           }),
@@ -127,7 +127,7 @@ export class SessionEnds {
         const truncated = how === 'truncate' && this.#host.secured();
         this.#endings.push(what);
         transcript.add('--', `${what}${how === 'abort' ? ', then no more reading' : truncated ? ' without close_notify' : ''}`);
-        if (toward === 'client') state.toClient('fin');
+        if (toward === 'client') this.#cutClient('fin');
         // Its TLS socket is never ended (that would be the close_notify): it goes once the peer's end comes.
         if (truncated) for (const event of ['end', 'error']) victim.once(event, () => victim.destroy());
         (truncated ? raw[toward] : victim).end(() => {
@@ -154,7 +154,7 @@ export class SessionEnds {
 
   /** Sends a FIN to a side (after what was written to it). */
   finTo(toward: Toward): void {
-    if (toward === 'client') this.#host.state.toClient('fin');
+    if (toward === 'client') this.#cutClient('fin');
     const target = this.#relayTo(toward).outlet.target;
     // A socket already gone (the peer's RST) takes no FIN: end() would only build an error for no one.
     if (!target.destroyed) target.end();
@@ -169,6 +169,12 @@ export class SessionEnds {
   #read(toward: Toward, victim: Socket): Promise<void> {
     const turn = toward === 'client' && this.#host.view.awaiting === 0;
     return readProof(victim, turn ? CLIENT_TURN_GRACE_MS : RST_GRACE_MS);
+  }
+
+  /** The proxy's RST or FIN goes to the client now: counted as what it saw, and told the dialect (FTP: its data connections). */
+  #cutClient(how: ClientSaw): void {
+    this.#host.state.toClient(how);
+    this.#host.dialect.clientCut?.();
   }
 
   #clientLeft(): void {

@@ -72,9 +72,15 @@ async function activeUpload(proxy: ProxyHandle, path: string, data: Buffer, verb
   return replies();
 }
 
-/** A raw control connection through the proxy: `command` sends a line and resolves with its next reply. */
-async function rawControl(proxy: ProxyHandle): Promise<{ command(line: string): Promise<string>; reply(): Promise<string> }> {
-  const control = net.connect(proxy.port, proxy.host);
+/**
+ * A raw control connection through the proxy: `command` sends a line and resolves with its next reply.
+ * `allowHalfOpen`: the proxy's FIN does not close it (the test does).
+ */
+async function rawControl(
+  proxy: ProxyHandle,
+  allowHalfOpen = false,
+): Promise<{ command(line: string): Promise<string>; reply(): Promise<string>; socket: net.Socket }> {
+  const control = net.connect({ port: proxy.port, host: proxy.host, allowHalfOpen });
   cleanups.push(async () => control.destroy());
   control.on('error', () => undefined);
   let text = '';
@@ -98,7 +104,7 @@ async function rawControl(proxy: ProxyHandle): Promise<{ command(line: string): 
   };
   expect(await command('USER alice')).toMatch(/^331 /);
   expect(await command('PASS pw')).toMatch(/^230 /);
-  return { command, reply };
+  return { command, reply, socket: control };
 }
 
 /** TYPE I, EPSV, and a data connection to the port its 229 names (errors ignored: faults cut it). */
@@ -109,6 +115,40 @@ async function epsvData(control: Awaited<ReturnType<typeof rawControl>>): Promis
   data.on('error', () => undefined);
   await once(data, 'connect');
   return data;
+}
+
+/**
+ * A bare FTP server that logs anyone in, offers one EPSV data connection, answers STOR with 150 and
+ * resets that data connection the moment its control connection ends, as pure-ftpd and proftpd abort a
+ * transfer whose session is gone.
+ */
+async function abortingFtpServer(): Promise<{ port: number }> {
+  const server = net.createServer((control) => {
+    control.on('error', () => undefined);
+    let data: net.Socket | undefined;
+    control.on('end', () => data?.resetAndDestroy());
+    control.write('220 ready\r\n');
+    control.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString('latin1').split('\r\n').filter(Boolean)) {
+        const verb = line.split(' ')[0]!.toUpperCase();
+        if (verb === 'USER') control.write('331 password\r\n');
+        else if (verb === 'PASS') control.write('230 in\r\n');
+        else if (verb === 'STOR') control.write('150 go\r\n');
+        else if (verb === 'EPSV') {
+          const listener = net.createServer((socket) => {
+            data = socket;
+            socket.on('error', () => undefined);
+            listener.close();
+          });
+          cleanups.push(async () => listener.close());
+          listener.listen(0, '127.0.0.1', () => control.write(`229 ok (|||${(listener.address() as net.AddressInfo).port}|)\r\n`));
+        } else control.write('200 ok\r\n');
+      }
+    });
+  });
+  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as net.AddressInfo).port };
 }
 
 describe('fault proxy, FTP', () => {
@@ -252,6 +292,44 @@ describe('fault proxy, FTP', () => {
     const noop = control.command('NOOP');
     expect(await final).toMatch(/^226 /);
     expect(await noop).toMatch(/^200 /);
+  });
+
+  it("holds the server's data RST after a control cut until the client has acted on the cut (here: its FIN)", async () => {
+    const server = await abortingFtpServer();
+    let serverReset = (): void => undefined;
+    const reset = new Promise<void>((resolve) => (serverReset = resolve));
+    const proxy = await startProxy({
+      upstream: { host: '127.0.0.1', port: server.port },
+      faults: [parseFault('close after STOR +64KiB channel control')],
+      protocol: 'ftp',
+      onLine: (line) => {
+        if (/data 1: RST from server/.test(line)) serverReset();
+      },
+    });
+    cleanups.push(() => proxy.close());
+    // The client does not act on the FIN on its control connection yet, while the server, its own control
+    // connection ended, resets the data connection.
+    const control = await rawControl(proxy, true);
+    const data = await epsvData(control);
+    let dataError: string | undefined;
+    data.on('error', (e: NodeJS.ErrnoException) => (dataError = e.code));
+    const closed = new Promise((resolve) => data.once('close', resolve));
+    expect(await control.command('STOR /cut.bin')).toMatch(/^150 /);
+    data.write(randomBytes(1024 * 1024));
+    await reset;
+    // Another session's greeting comes through the proxy meanwhile: relayed at once, the RST would be in first.
+    const other = net.connect(proxy.port, proxy.host);
+    cleanups.push(async () => other.destroy());
+    await once(other, 'data');
+    expect(dataError).toBeUndefined();
+    // The client closes its side: then the RST comes, and its data socket meets it.
+    control.socket.end();
+    await closed;
+    expect(dataError).toBe('ECONNRESET');
+    const lines = proxy.sessions()[0]!.transcript;
+    const at = (text: string): number => lines.findIndex((l) => l.includes(text));
+    expect(at('-- FIN from client')).toBeGreaterThan(at('data 1: RST from server'));
+    expect(at('data 1: RST to client')).toBeGreaterThan(at('-- FIN from client'));
   });
 
   it('a dataport wrong-address fault sends a PASV client to 127.0.0.2, where nothing listens', async () => {
