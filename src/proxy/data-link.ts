@@ -154,17 +154,22 @@ export class DataLink implements Link {
    * the connect completes, an RST raced the client's own check of its connect (Python's connect()
    * reads the socket's error after the handshake; curl, finding its EPSV connection failed, falls back
    * to PASV on a new one the fault leaves alone): failed at PASV, or delivered, or reset in the
-   * transfer, by timing.
+   * transfer, by timing. Resolves once those faults have acted (a fault's RST has reached the client's
+   * end), at once when none is due.
    */
-  start(): void {
+  start(): Promise<void> {
     for (const toward of ['client', 'server'] as const) this.#wire(toward);
     const resume = (): void => {
       for (const toward of ['client', 'server'] as const) if (this.#state.state !== 'held') this.#socket(toward).resume();
     };
-    if (!this.#hooks.armed().some((f) => f.at === 'connect')) return resume();
-    void bounded(this.#hooks.asked(), ASK_GRACE_MS).then(() => {
+    if (!this.#hooks.armed().some((f) => f.at === 'connect')) {
+      resume();
+      return Promise.resolve();
+    }
+    return bounded(this.#hooks.asked(), ASK_GRACE_MS).then(async () => {
       if (!this.#state.ended) for (const fault of this.#hooks.armed().filter((f) => f.at === 'connect')) this.#fire(fault);
       resume();
+      await this.#clientRst;
     });
   }
 

@@ -43,6 +43,13 @@ export interface DataLinksOptions {
  */
 const HANDSHAKE_GRACE_MS = 500;
 
+/**
+ * The longest the server's reply to a transfer waits for a fault due on its data connection's connect
+ * (see connectFaultActed): the link's own waits, for the transfer command (2 s) and for the client to
+ * read what was relayed before its RST (1.5 s), and a little for the onward connect.
+ */
+const OPEN_GRACE_MS = 4_000;
+
 /** Every data connection of one control session. */
 export class DataLinks {
   readonly #o: DataLinksOptions;
@@ -61,6 +68,11 @@ export class DataLinks {
   /** Frees relayed chunks once written (a 1 GiB upload's chunks kept the proxy's RSS 30-40 MiB up); not with a capture, which holds them. */
   #freer: BufferFreer | undefined;
 
+  /** Data connections accepted while a fault is due on connect, until that fault has acted on them (see connectFaultActed). */
+  readonly #opening = new Set<Promise<void>>();
+  /** Woken when the next of those has been acted on. */
+  #openWaiters: (() => void)[] = [];
+
   constructor(options: DataLinksOptions) {
     this.#o = options;
   }
@@ -69,6 +81,18 @@ export class DataLinks {
   clientRsts(): Promise<void> | undefined {
     const pending = [...[...this.#links].flatMap((link) => link.clientRst ?? []), ...this.#handshakeRsts];
     return pending.length ? Promise.all(pending).then(() => undefined) : undefined;
+  }
+
+  /**
+   * While a fault is due on a data connection's connect: resolves once it has acted on the data
+   * connections opening now (its RST reached the client's end), or on the next one to open when none
+   * is (active mode: the server connects after the transfer command); at most OPEN_GRACE_MS. Undefined
+   * when no such fault is due.
+   */
+  connectFaultActed(): Promise<void> | undefined {
+    if (!this.#connectFaultDue()) return undefined;
+    const acted = this.#opening.size ? Promise.all(this.#opening).then(() => undefined) : new Promise<void>((resolve) => this.#openWaiters.push(resolve));
+    return bounded(acted, OPEN_GRACE_MS);
   }
 
   /** Data connections relayed so far. */
@@ -93,6 +117,7 @@ export class DataLinks {
     const transcript = this.#o.transcript;
     transcript.add('--', `data ${index}: ${who} connected (${active ? 'active' : 'passive'}), proxy connects to ${target.host}:${target.port}`);
     const source = active ? {} : onwardSource(accepted, target.host);
+    const opened = this.#opened();
     const onward = net.connect({ host: target.host, port: target.port, ...source, allowHalfOpen: true, noDelay: true });
     // Only a connect that failed is answered here; once connected, the link relays errors (an RST as an RST).
     let connected = false;
@@ -101,6 +126,7 @@ export class DataLinks {
       if (!connected) {
         transcript.add('--', `data ${index}: ${target.host}:${target.port} unreachable (${error.code}): RST to ${who}`);
         resetSocket(accepted);
+        opened();
       }
     });
     onward.once('connect', () => {
@@ -108,12 +134,15 @@ export class DataLinks {
       const [client, server] = active ? [onward, accepted] : [accepted, onward];
       this.#o.watch?.(index, client, server, active ? 'server' : 'client');
       const ftps = this.#o.protect?.();
-      if (!ftps) return this.#relay(index, client, server);
+      if (!ftps) return void this.#relay(index, client, server).then(opened);
       const pair = { client, server };
       this.#securing.add(pair);
       void ftps.secureData(client, server).then((secured) => {
         this.#securing.delete(pair);
-        if ('failed' in secured) return this.#handshakeFailed(index, secured, client);
+        if ('failed' in secured) {
+          opened();
+          return this.#handshakeFailed(index, secured, client);
+        }
         const { clientResumed, serverResumed } = secured;
         const version = secured.client.getProtocol() ?? 'TLS';
         const toServer = clientResumed ? (serverResumed ? 'resumed' : 'offered its session, the server started a new one') : 'new session, as the client';
@@ -122,9 +151,29 @@ export class DataLinks {
           `data ${index}: TLS (${version}), client ${clientResumed ? 'resumed' : 'did not resume'} the control session; toward the server: ${toServer}`,
         );
         this.#tls = { clientResumed, serverResumed };
-        this.#relay(index, secured.client, secured.server, { client, server });
+        void this.#relay(index, secured.client, secured.server, { client, server }).then(opened);
       });
     });
+  }
+
+  /**
+   * A data connection opening while a fault is due on connect: counted in #opening until the returned
+   * function is called (the fault acted, or the connection never opened), or OPEN_GRACE_MS passed.
+   */
+  #opened(): () => void {
+    if (!this.#connectFaultDue()) return () => undefined;
+    let done = (): void => undefined;
+    const opening = bounded(new Promise<void>((resolve) => (done = resolve)), OPEN_GRACE_MS);
+    this.#opening.add(opening);
+    void opening.then(() => {
+      this.#opening.delete(opening);
+      for (const wake of this.#openWaiters.splice(0)) wake();
+    });
+    return done;
+  }
+
+  #connectFaultDue(): boolean {
+    return this.#o.arming.forLinks().some((f) => f.at === 'connect');
   }
 
   /** Whether the FTP client resumed the control session on the last protected data connection, and the server the proxy's. */
@@ -158,8 +207,11 @@ export class DataLinks {
     void held.then(() => this.#handshakeRsts.delete(held));
   }
 
-  /** Relays a connected data connection (`raw`: the TCP sockets under TLS ones) as a DataLink. */
-  #relay(index: number, client: Socket, server: Socket, raw?: { client: Socket; server: Socket }): void {
+  /**
+   * Relays a connected data connection (`raw`: the TCP sockets under TLS ones) as a DataLink; resolves
+   * once the faults due on its connect have acted (DataLink.start).
+   */
+  #relay(index: number, client: Socket, server: Socket, raw?: { client: Socket; server: Socket }): Promise<void> {
     const { view, arming, transcript } = this.#o;
     const link = new DataLink(
       index,
@@ -187,8 +239,11 @@ export class DataLinks {
     this.#clientSaw = undefined;
     view.dataOpened();
     void link.done.then(() => view.dataClosed());
-    if (this.#stopped) return link.abort();
-    link.start();
+    if (this.#stopped) {
+      link.abort();
+      return Promise.resolve();
+    }
+    return link.start();
   }
 
   /** No more data connections: one still connecting onward is cut as it connects. Open ones finish on their own. */

@@ -140,6 +140,14 @@ export class FtpData implements Dialect {
   #controlCut: ActWait | undefined;
   /** The client closed or reset its control connection. */
   #clientGone = false;
+  /**
+   * From the client's transfer command while a fault is due on its data connection's connect: resolves
+   * once that fault has acted (DataLinks.connectFaultActed). The server's replies wait for it: vsftpd
+   * sends its 150 as it accepts the data connection, and the proxy may read that before it has seen the
+   * connection, so the fault's RST and the 150 reached the client in either order, and it reported a
+   * reset or the server's 426 by chance; the client now always meets the RST first, as on the mock.
+   */
+  #connectFault: Promise<void> | undefined;
 
   constructor(options: FtpDataOptions) {
     const ftps = options.tls;
@@ -198,6 +206,8 @@ export class FtpData implements Dialect {
    */
   edit(direction: Direction, mark: Mark): Promise<Buffer | null> | null {
     const final = direction === 'down' && mark.kind === 'reply' && mark.code >= 200 && mark.to === this.view.lastTransfer;
+    // The replies to a transfer command, its final one included, wait for a fault due on its data connection's connect.
+    const connect = direction === 'down' && this.#transfer === 'asked' ? this.#connectFault : undefined;
     if (final) {
       this.#transfer = 'answered';
       for (const wake of this.#answerWaiters.splice(0)) wake();
@@ -205,6 +215,7 @@ export class FtpData implements Dialect {
     if (direction === 'up' && mark.kind === 'command') {
       if (TRANSFER_VERBS.has(mark.verb)) {
         this.#transfer = 'asked';
+        this.#connectFault = this.#links.connectFaultActed();
         for (const wake of this.#askWaiters.splice(0)) wake();
       }
       this.#clientActed?.wake();
@@ -215,7 +226,8 @@ export class FtpData implements Dialect {
     // first, so the client meets the cut before the reply about it, whichever it reads first.
     const rsts = direction === 'down' ? this.#links.clientRsts() : undefined;
     const acted = final ? this.#clientActed?.done : undefined;
-    const before = rsts && acted ? Promise.all([rsts, acted]) : (rsts ?? acted);
+    const waits = [rsts, acted, connect].filter((w) => w !== undefined);
+    const before = waits.length ? Promise.all(waits) : undefined;
     return before ? before.then(() => rewrite ?? null) : rewrite;
   }
 

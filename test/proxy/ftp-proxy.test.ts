@@ -118,14 +118,15 @@ async function epsvData(control: Awaited<ReturnType<typeof rawControl>>): Promis
 }
 
 /**
- * A bare FTP server that logs anyone in, offers one EPSV data connection, answers STOR with 150 and
- * resets that data connection the moment its control connection ends, as pure-ftpd and proftpd abort a
- * transfer whose session is gone.
+ * A bare FTP server that logs anyone in and takes one upload: EPSV (a listener for the data connection)
+ * or PORT (it connects there after its 150 to STOR, as proftpd does). It resets the data connection the
+ * moment its control connection ends, as pure-ftpd and proftpd abort a transfer whose session is gone.
  */
-async function abortingFtpServer(): Promise<{ port: number }> {
+async function bareFtpServer(): Promise<{ port: number }> {
   const server = net.createServer((control) => {
     control.on('error', () => undefined);
     let data: net.Socket | undefined;
+    let port: { host: string; port: number } | undefined;
     control.on('end', () => data?.resetAndDestroy());
     control.write('220 ready\r\n');
     control.on('data', (chunk: Buffer) => {
@@ -133,8 +134,13 @@ async function abortingFtpServer(): Promise<{ port: number }> {
         const verb = line.split(' ')[0]!.toUpperCase();
         if (verb === 'USER') control.write('331 password\r\n');
         else if (verb === 'PASS') control.write('230 in\r\n');
-        else if (verb === 'STOR') control.write('150 go\r\n');
-        else if (verb === 'EPSV') {
+        else if (verb === 'PORT') {
+          port = parsePort(line.slice(5)) ?? undefined;
+          control.write('200 ok\r\n');
+        } else if (verb === 'STOR') {
+          control.write('150 go\r\n');
+          if (port) data = net.connect(port.port, port.host).on('error', () => undefined);
+        } else if (verb === 'EPSV') {
           const listener = net.createServer((socket) => {
             data = socket;
             socket.on('error', () => undefined);
@@ -295,7 +301,7 @@ describe('fault proxy, FTP', () => {
   });
 
   it("holds the server's data RST after a control cut until the client has acted on the cut (here: its FIN)", async () => {
-    const server = await abortingFtpServer();
+    const server = await bareFtpServer();
     let serverReset = (): void => undefined;
     const reset = new Promise<void>((resolve) => (serverReset = resolve));
     const proxy = await startProxy({
@@ -330,6 +336,23 @@ describe('fault proxy, FTP', () => {
     const at = (text: string): number => lines.findIndex((l) => l.includes(text));
     expect(at('-- FIN from client')).toBeGreaterThan(at('data 1: RST from server'));
     expect(at('data 1: RST to client')).toBeGreaterThan(at('-- FIN from client'));
+  });
+
+  it("holds the server's 150 until a fault due on the data connection's connect has reset it, when the server connects back after its 150", async () => {
+    const server = await bareFtpServer();
+    const proxy = await startProxy({ upstream: { host: '127.0.0.1', port: server.port }, faults: [parseFault('reset on connect channel data')], protocol: 'ftp' });
+    cleanups.push(() => proxy.close());
+    const control = await rawControl(proxy);
+    const listener = net.createServer((socket) => socket.on('error', () => undefined));
+    cleanups.push(async () => listener.close());
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const { port } = listener.address() as net.AddressInfo;
+    expect(await control.command(`PORT 127,0,0,1,${port >> 8},${port & 255}`)).toMatch(/^200 /);
+    // The server answers 150 before it connects back: relayed at once, the 150 would reach the client
+    // before any data connection existed, and the RST after it.
+    expect(await control.command('STOR /up.bin')).toBe('150 go');
+    const lines = proxy.sessions()[0]!.transcript;
+    expect(lines.some((l) => l.includes('data 1: RST to client'))).toBe(true);
   });
 
   it('a dataport wrong-address fault sends a PASV client to 127.0.0.2, where nothing listens', async () => {
