@@ -340,7 +340,11 @@ describe('fault proxy, FTP', () => {
 
   it("holds the server's 150 until a fault due on the data connection's connect has reset it, when the server connects back after its 150", async () => {
     const server = await bareFtpServer();
-    const proxy = await startProxy({ upstream: { host: '127.0.0.1', port: server.port }, faults: [parseFault('reset on connect channel data')], protocol: 'ftp' });
+    const proxy = await startProxy({
+      upstream: { host: '127.0.0.1', port: server.port },
+      faults: [parseFault('reset on connect channel data')],
+      protocol: 'ftp',
+    });
     cleanups.push(() => proxy.close());
     const control = await rawControl(proxy);
     const listener = net.createServer((socket) => socket.on('error', () => undefined));
