@@ -20,6 +20,11 @@ export interface Dialect {
   clientLeft?(): void;
   /** The proxy ended the client's control connection (a fault's RST or FIN, or one passed on from the server): sent now. */
   clientCut?(): void;
+  /**
+   * While the proxy holds the server's replies for an RST on its way to the client (FTP: on a data
+   * connection): resolves once it has gone, and the server's FIN waits for it as well; else undefined.
+   */
+  clientRsts?(): Promise<void> | undefined;
   /** Takes the faults of a matching transaction that act on its side (FTP: the data side); returns the rest. */
   armMatched?(change: ArmingChange): ArmingChange;
 }

@@ -231,6 +231,10 @@ export class FtpData implements Dialect {
     return before ? before.then(() => rewrite ?? null) : rewrite;
   }
 
+  clientRsts(): Promise<void> | undefined {
+    return this.#links.clientRsts();
+  }
+
   clientLeft(): void {
     this.#clientGone = true;
     this.#clientActed?.wake();

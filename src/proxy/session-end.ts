@@ -77,21 +77,41 @@ export class SessionEnds {
     this.#unread[from] = false;
   }
 
-  /** The source of `relay` (the client for `up`) sent its FIN: what is queued still goes, unless the session ended. */
+  /**
+   * The source of `relay` (the client for `up`) sent its FIN: what is queued still goes, unless the
+   * session ended. The server's FIN waits as its replies would for what the dialect holds them behind
+   * (FTP: an RST on its way to the client's data connection, see Dialect.clientRsts): a client that
+   * meets both acts on the RST, as it would on the reply (curl in active mode over TLS, sending clear
+   * text on its data connection: pure-ftpd and vsftpd end the session at once, and curl reported the
+   * data connection's RST or the session's end by chance).
+   */
   peerEnded(dir: Direction, relay: RelayDirection): void {
     if (dir === 'up') this.#clientLeft();
     this.#ending(`FIN from ${dir === 'up' ? 'client' : 'server'}`);
-    relay.end(!this.#host.state.ended);
-    relay.pump();
+    const end = (): void => {
+      relay.end(!this.#host.state.ended);
+      relay.pump();
+    };
+    const before = dir === 'down' ? this.#host.dialect.clientRsts?.() : undefined;
+    if (before) void before.then(end);
+    else end();
   }
 
-  /** The source of `dir` failed: an RST is passed on as an RST (while the session is alive), anything else as a FIN. */
+  /**
+   * The source of `dir` failed: an RST is passed on as an RST (while the session is alive), anything
+   * else as a FIN; the server's, like its FIN, after what the dialect holds its replies behind (peerEnded).
+   */
   peerFailed(dir: Direction, error: NodeJS.ErrnoException): void {
     const name = dir === 'up' ? 'client' : 'server';
     if (dir === 'up') this.#clientLeft();
     this.#ending(error.code === 'ECONNRESET' ? `RST from ${name}` : `${name} socket error ${error.code ?? error.message}`);
-    if (!this.#host.state.ended && error.code === 'ECONNRESET') this.end(towardOf[dir], 'rst');
-    else this.finTo(towardOf[dir]);
+    const passOn = (): void => {
+      if (!this.#host.state.ended && error.code === 'ECONNRESET') this.end(towardOf[dir], 'rst');
+      else this.finTo(towardOf[dir]);
+    };
+    const before = dir === 'down' ? this.#host.dialect.clientRsts?.() : undefined;
+    if (before) void before.then(passOn);
+    else passOn();
   }
 
   /**
