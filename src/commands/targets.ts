@@ -17,6 +17,7 @@ import { tlsStart } from '../clients/tls-mode.js';
 import { MOCK_SERVERS } from '../engine/identity.js';
 import { remotePath, type FtpTarget, type SmtpTarget, type Started, type TargetBase, type Targets } from '../engine/targets.js';
 import type { Family, FtpScenario, Protocol, SmtpScenario } from '../engine/types.js';
+import { crlfToLf } from '../util/line-ends.js';
 
 /** The mocks, every real server wireprobe has a launcher for, and the user's configurations in `configs`. */
 export function builtinTargets(configs: UserConfigs = new UserConfigs()): Targets {
@@ -96,14 +97,6 @@ async function startReal(name: string, options: RealServerOptions, configs: User
   if (cannot) return { na: `${name} cannot be set up for this scenario: ${cannot}` };
   const user = configs.get(name);
   return { target: await real.start(user ? { ...options, configFile: user.path } : options) };
-}
-
-/**
- * Postfix and Exim store a message with their trace headers prepended and LF line ends: a stored
- * message is a copy when it ends with the sent one, CRLF turned to LF.
- */
-function storedAs(sent: Buffer): Buffer {
-  return Buffer.from(sent.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
 }
 
 /** The SMTP mock's own names for a scenario's knobs. */
@@ -194,7 +187,10 @@ async function startSmtpTarget(name: string, scenario: SmtpScenario, configs: Us
       copies: async (expected) => {
         await real.settle?.();
         const stored = (await real.messages?.()) ?? [];
-        const wanted = expected.map(storedAs);
+        // Postfix and Exim store a message with their trace headers prepended and LF line ends: a stored
+        // message is a copy when it ends with the sent one, CRLF turned to LF.
+        const wanted: Buffer[] = [];
+        for (const sent of expected) wanted.push(await crlfToLf(sent));
         return { copies: wanted.map((w) => stored.filter((m) => m.subarray(-w.length).equals(w)).length), stored: stored.length };
       },
     },

@@ -1,7 +1,8 @@
 /**
  * What arrived in a Maildir the user names (`--maildir DIR`): the messages a run sent, counted the way
  * the real servers' launchers count them (a stored message is a copy when it ends with the sent one,
- * line ends made LF on both sides, since an MTA prepends its trace headers and may store LF).
+ * line ends made LF on both sides, since an MTA prepends its trace headers and may store LF:
+ * ./line-ends.ts, which keeps the event loop free on large messages).
  *
  *   watchMaildir(dir) ─► names already there (never counted) ─► countCopies(sent): poll new/ and cur/
  *                                                                until each has arrived, or a bound
@@ -9,6 +10,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
+import { crlfToLf } from './line-ends.js';
 
 /** How long to wait for the sent messages to arrive, ms: a local delivery takes well under a second. */
 export const MAILDIR_WAIT_MS = 5_000;
@@ -42,14 +44,10 @@ async function listMaildir(dir: string): Promise<Map<string, string>> {
   return files;
 }
 
-/** LF line ends, as an MTA may store them. */
-function lf(data: Buffer): Buffer {
-  return Buffer.from(data.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
-}
-
-/** The Message-ID header line of a sent message (message.ts makes each unique), or undefined. */
+/** The Message-ID header line of a sent message (message.ts makes each unique), or undefined; only its header is read. */
 function messageId(sent: Buffer): Buffer | undefined {
-  const found = /^Message-ID: <[^>\r\n]+>/im.exec(sent.toString('latin1'));
+  const end = sent.indexOf('\r\n\r\n');
+  const found = /^Message-ID: <[^>\r\n]+>/im.exec(sent.subarray(0, end < 0 ? sent.length : end).toString('latin1'));
   return found ? Buffer.from(found[0], 'latin1') : undefined;
 }
 
@@ -64,13 +62,14 @@ export async function watchMaildir(dir: string): Promise<MaildirWatch> {
       if (contents.has(name)) continue;
       // Moved to cur/ between the listing and the read: read on the next poll.
       const data = await readFile(path).catch(() => undefined);
-      if (data) contents.set(name, lf(data));
+      if (data) contents.set(name, await crlfToLf(data));
     }
     return files.flatMap(([name]) => contents.get(name) ?? []);
   };
   return {
     countCopies: async (sent, waitMs = MAILDIR_WAIT_MS) => {
-      const wanted = sent.map(lf);
+      const wanted: Buffer[] = [];
+      for (const message of sent) wanted.push(await crlfToLf(message));
       const ids = sent.map(messageId).filter((id): id is Buffer => id !== undefined);
       const count = (stored: readonly Buffer[]): MaildirCount => {
         const ours = stored.filter((m) => ids.some((id) => m.includes(id)) || wanted.some((w) => endsWith(m, w)));
