@@ -2,7 +2,7 @@
  * `run` and `matrix` from the command line's values: what to run (suites, clients, servers) and the
  * reports asked for, handed to runCommand as typed values.
  */
-import { DEFAULT_CONCURRENCY } from '../engine/run.js';
+import { DEFAULT_CONCURRENCY, TARGET_CONCURRENCY } from '../engine/run.js';
 import { quote } from '../util/terminal.js';
 import { families, integer, names, tlsVariants } from './args.js';
 import { VERSION } from './help.js';
@@ -81,7 +81,7 @@ async function runChosen(
     servers,
     targets: own?.targets ?? builtinTargets(configs),
     greetings: own?.greetings,
-    ...reporting(values, io),
+    ...reporting(values, io, own ? TARGET_CONCURRENCY : DEFAULT_CONCURRENCY),
     ...selection,
   });
 }
@@ -91,14 +91,17 @@ async function cells(values: Values) {
   return (await cellSelection(values, VERSION)) ?? {};
 }
 
-/** What `run` and `matrix` share: concurrency, the reports asked for, exit policy, and the console's looks. */
-function reporting(values: Values, io: CliIo) {
+/**
+ * What `run` and `matrix` share: concurrency (`concurrency` unless `--concurrency` says otherwise), the
+ * reports asked for, exit policy, and the console's looks.
+ */
+function reporting(values: Values, io: CliIo, concurrency: number) {
   const tty = io.stdout.isTTY === true;
   if (values['fail-on-change'] && values.baseline === undefined) throw new UsageError('--fail-on-change needs --baseline FILE: the report to compare with');
   return {
     ...(io.signal ? { signal: io.signal } : {}),
     err: io.stderr,
-    concurrency: integer('concurrency', values.concurrency, DEFAULT_CONCURRENCY, 1, 64),
+    concurrency: integer('concurrency', values.concurrency, concurrency, 1, 64),
     families: families(values.family),
     tls: tlsVariants(values.tls),
     json: values.json,
