@@ -173,6 +173,16 @@ export class DataLink implements Link {
     });
   }
 
+  /** Stops reading the FTP client's end until the returned function is called (see DataLinks.holdClients). */
+  pauseClient(): () => void {
+    const socket = this.#socket('client');
+    if (!this.#state.open || socket.isPaused()) return () => undefined;
+    socket.pause();
+    return () => {
+      if (this.#state.open) socket.resume();
+    };
+  }
+
   /** Ends it now (the proxy is closing): RST to both ends still open. */
   abort(): void {
     this.#state.end(false);

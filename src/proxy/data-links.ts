@@ -251,6 +251,17 @@ export class DataLinks {
     this.#stopped = true;
   }
 
+  /**
+   * Stops reading the FTP client's end of every open data connection until the returned function is
+   * called: see Dialect.holdClient.
+   */
+  holdClients(): () => void {
+    const releases = [...this.#links].map((link) => link.pauseClient());
+    return () => {
+      for (const release of releases) release();
+    };
+  }
+
   /** Drops every open data connection as a restarting server does: a FIN (`close`) or an RST to both ends. */
   drop(how: 'close' | 'reset'): void {
     for (const link of this.#links) {

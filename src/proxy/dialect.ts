@@ -18,6 +18,15 @@ export interface Dialect {
   readonly tls?: DialectTls;
   /** The client ended the control connection (a FIN or an RST). */
   clientLeft?(): void;
+  /**
+   * An RST to the client's control connection waits for the client to read what it was last sent
+   * (./session-end.ts): what the client sends meanwhile on its other connections (FTP: an upload on a
+   * data connection) waits too, until the returned function is called once the RST has gone. On a
+   * network the client would learn of the cut within a round trip; over loopback a fast client sent a
+   * whole 32 MiB upload during that wait, which vsftpd (it does not abort a transfer when its control
+   * connection ends) stored, and lftp found the file complete when it reconnected, now and then.
+   */
+  holdClient?(): () => void;
   /** The proxy ended the client's control connection (a fault's RST or FIN, or one passed on from the server): sent now. */
   clientCut?(): void;
   /**

@@ -235,6 +235,10 @@ export class FtpData implements Dialect {
     return this.#links.clientRsts();
   }
 
+  holdClient(): () => void {
+    return this.#links.holdClients();
+  }
+
   clientLeft(): void {
     this.#clientGone = true;
     this.#clientActed?.wake();

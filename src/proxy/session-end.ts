@@ -131,14 +131,21 @@ export class SessionEnds {
     const flushed = this.#flushed(toward);
     if (how === 'rst') {
       void flushed
-        .then(() => (this.#unread[toward] ? this.#read(toward, victim) : undefined))
-        .then(() =>
+        .then(async () => {
+          if (!this.#unread[toward]) return undefined;
+          // What the client sends on its other connections while the RST waits, waits too (Dialect.holdClient).
+          const release = toward === 'client' ? this.#host.dialect.holdClient?.() : undefined;
+          await this.#read(toward, victim);
+          return release;
+        })
+        .then((release) =>
           setImmediate(() => {
             state.rstSent();
             this.#ending(what);
             if (toward === 'client') this.#cutClient('rst');
             // Under TLS the RST goes out on the TCP socket: no close_notify, nothing but the RST.
             resetSocket(raw[toward], victim);
+            release?.();
           }),
         );
     } else {

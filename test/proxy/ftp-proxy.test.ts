@@ -120,14 +120,16 @@ async function epsvData(control: Awaited<ReturnType<typeof rawControl>>): Promis
 /**
  * A bare FTP server that logs anyone in and takes one upload: EPSV (a listener for the data connection)
  * or PORT (it connects there after its 150 to STOR, as proftpd does). It resets the data connection the
- * moment its control connection ends, as pure-ftpd and proftpd abort a transfer whose session is gone.
+ * moment its control connection ends, as pure-ftpd and proftpd abort a transfer whose session is gone;
+ * with `keepsData`, it reads on, as vsftpd does. `received`: the upload's octets so far.
  */
-async function bareFtpServer(): Promise<{ port: number }> {
+async function bareFtpServer(keepsData = false): Promise<{ port: number; received(): number }> {
+  let received = 0;
   const server = net.createServer((control) => {
     control.on('error', () => undefined);
     let data: net.Socket | undefined;
     let port: { host: string; port: number } | undefined;
-    control.on('end', () => data?.resetAndDestroy());
+    if (!keepsData) control.on('end', () => data?.resetAndDestroy());
     control.write('220 ready\r\n');
     control.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString('latin1').split('\r\n').filter(Boolean)) {
@@ -139,11 +141,15 @@ async function bareFtpServer(): Promise<{ port: number }> {
           control.write('200 ok\r\n');
         } else if (verb === 'STOR') {
           control.write('150 go\r\n');
-          if (port) data = net.connect(port.port, port.host).on('error', () => undefined);
+          if (port) {
+            data = net.connect(port.port, port.host).on('error', () => undefined);
+            data.on('data', (chunk: Buffer) => (received += chunk.length));
+          }
         } else if (verb === 'EPSV') {
           const listener = net.createServer((socket) => {
             data = socket;
             socket.on('error', () => undefined);
+            socket.on('data', (chunk: Buffer) => (received += chunk.length));
             listener.close();
           });
           cleanups.push(async () => listener.close());
@@ -154,7 +160,7 @@ async function bareFtpServer(): Promise<{ port: number }> {
   });
   cleanups.push(() => new Promise((resolve) => server.close(resolve)));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as net.AddressInfo).port };
+  return { port: (server.address() as net.AddressInfo).port, received: () => received };
 }
 
 describe('fault proxy, FTP', () => {
@@ -357,6 +363,26 @@ describe('fault proxy, FTP', () => {
     expect(await control.command('STOR /up.bin')).toBe('150 go');
     const lines = proxy.sessions()[0]!.transcript;
     expect(lines.some((l) => l.includes('data 1: RST to client'))).toBe(true);
+  });
+
+  it("stops reading a client's upload while the RST to its control connection waits for it to read the 150", async () => {
+    const server = await bareFtpServer(true);
+    const proxy = await startProxy({
+      upstream: { host: '127.0.0.1', port: server.port },
+      faults: [parseFault('reset after STOR +64KiB channel control')],
+      protocol: 'ftp',
+    });
+    cleanups.push(() => proxy.close());
+    // The client reads nothing more on its control connection, so the RST waits its grace there; its
+    // upload, far more than that grace lets loopback carry, must not go on meanwhile.
+    const control = await rawControl(proxy);
+    const data = await epsvData(control);
+    expect(await control.command('STOR /up.bin')).toBe('150 go');
+    const reset = new Promise((resolve) => control.socket.once('close', resolve));
+    data.write(randomBytes(32 << 20));
+    await reset;
+    expect(server.received()).toBeLessThan(4 << 20);
+    expect(proxy.sessions()[0]!.transcript.join('\n')).toMatch(/fault fired at data octet 65536: reset after STOR \+64KiB channel control[\s\S]*RST to client/);
   });
 
   it('a dataport wrong-address fault sends a PASV client to 127.0.0.2, where nothing listens', async () => {
