@@ -49,7 +49,7 @@ const CLIENT_WANTS: Record<string, Record<string, Want>> = {
   swaks: { 'stall-mid-body': ['hung', 'body', 'deviates'] },
   msmtp: {},
   smtplib: {
-    // Python's sendall counts its timeout over the whole body, not per send: after 1 s of a ~2 s
+    // Python's sendall counts its timeout over the whole body, not per send: after 2 s of a ~4 s
     // transfer that keeps moving it gives up (a global timeout, RFC 5321 §4.5.3.2). It sends the body
     // in one sendall, so the timeout must exceed the whole transfer (the `longer` scenario delivers).
     'throttled-timeout-shorter': ['timeout', 'body', 'deviates'],
