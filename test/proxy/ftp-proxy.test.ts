@@ -163,6 +163,18 @@ async function bareFtpServer(keepsData = false): Promise<{ port: number; receive
   return { port: (server.address() as net.AddressInfo).port, received: () => received };
 }
 
+/** The proxy in FTP mode in front of a bareFtpServer, with one fault; `onLine` as startProxy's. */
+async function proxyTo(server: { port: number }, fault: string, onLine?: (line: string) => void): Promise<ProxyHandle> {
+  const proxy = await startProxy({
+    upstream: { host: '127.0.0.1', port: server.port },
+    faults: [parseFault(fault)],
+    protocol: 'ftp',
+    ...(onLine ? { onLine } : {}),
+  });
+  cleanups.push(() => proxy.close());
+  return proxy;
+}
+
 describe('fault proxy, FTP', () => {
   it.each(['epsv', 'pasv'] as const)('relays a passive (%s) upload through its own data listener, bytes intact', async (mode) => {
     const { server, proxy } = await setup();
@@ -310,15 +322,9 @@ describe('fault proxy, FTP', () => {
     const server = await bareFtpServer();
     let serverReset = (): void => undefined;
     const reset = new Promise<void>((resolve) => (serverReset = resolve));
-    const proxy = await startProxy({
-      upstream: { host: '127.0.0.1', port: server.port },
-      faults: [parseFault('close after STOR +64KiB channel control')],
-      protocol: 'ftp',
-      onLine: (line) => {
-        if (/data 1: RST from server/.test(line)) serverReset();
-      },
+    const proxy = await proxyTo(server, 'close after STOR +64KiB channel control', (line) => {
+      if (/data 1: RST from server/.test(line)) serverReset();
     });
-    cleanups.push(() => proxy.close());
     // The client does not act on the FIN on its control connection yet, while the server, its own control
     // connection ended, resets the data connection.
     const control = await rawControl(proxy, true);
@@ -346,12 +352,7 @@ describe('fault proxy, FTP', () => {
 
   it("holds the server's 150 until a fault due on the data connection's connect has reset it, when the server connects back after its 150", async () => {
     const server = await bareFtpServer();
-    const proxy = await startProxy({
-      upstream: { host: '127.0.0.1', port: server.port },
-      faults: [parseFault('reset on connect channel data')],
-      protocol: 'ftp',
-    });
-    cleanups.push(() => proxy.close());
+    const proxy = await proxyTo(server, 'reset on connect channel data');
     const control = await rawControl(proxy);
     const listener = net.createServer((socket) => socket.on('error', () => undefined));
     cleanups.push(async () => listener.close());
@@ -367,12 +368,7 @@ describe('fault proxy, FTP', () => {
 
   it("stops reading a client's upload while the RST to its control connection waits for it to read the 150", async () => {
     const server = await bareFtpServer(true);
-    const proxy = await startProxy({
-      upstream: { host: '127.0.0.1', port: server.port },
-      faults: [parseFault('reset after STOR +64KiB channel control')],
-      protocol: 'ftp',
-    });
-    cleanups.push(() => proxy.close());
+    const proxy = await proxyTo(server, 'reset after STOR +64KiB channel control');
     // The client reads nothing more on its control connection, so the RST waits its grace there; its
     // upload, far more than that grace lets loopback carry, must not go on meanwhile.
     const control = await rawControl(proxy);
