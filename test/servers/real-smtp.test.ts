@@ -375,3 +375,12 @@ describe.each(MTAS)('the $name launcher', (mta) => {
     }
   });
 });
+
+describe('the postfix launcher', () => {
+  it('starts the cleanup and trivial-rewrite daemons before it returns, so the first client does not wait for them', async () => {
+    await withMta(MTAS[0]!, {}, async (server) => {
+      const names = await Promise.all((await server.processes()).map((pid) => readFile(`/proc/${pid}/comm`, 'latin1').catch(() => '')));
+      expect(names.map((name) => name.trim())).toEqual(expect.arrayContaining(['smtpd', 'cleanup', 'trivial-rewrite']));
+    });
+  });
+});
