@@ -34,19 +34,35 @@ function reachable(text: string): number {
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Without it, SIGUSR2 ends a Node process. */
+const HEAP_FLAG = '--heapsnapshot-signal=SIGUSR2';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** How long one snapshot may take to appear and be complete (a 15 MB heap takes about a second). */
 const SNAPSHOT_BOUND_MS = 60_000;
 
 export async function snapshotDir(): Promise<SnapshotDir> {
   const dir = await mkdtemp(join(tmpdir(), 'wireprobe-bench-heap-'));
   return {
-    nodeOptions: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${dir}`,
+    // Quoted: NODE_OPTIONS splits on spaces, and TMPDIR may hold one.
+    nodeOptions: `${HEAP_FLAG} --diagnostic-dir="${dir}"`,
     async liveHeap(pid) {
+      // A snapshot left by a call that gave up must not pass for this one's.
+      for (const stale of await readdir(dir)) await rm(join(dir, stale), { force: true });
       process.kill(pid, 'SIGUSR2');
       const deadline = Date.now() + SNAPSHOT_BOUND_MS;
       let size = -1;
       while (Date.now() < deadline) {
         await delay(200);
+        if (!alive(pid)) throw new Error(`process ${pid} exited before its heap snapshot (was it started with ${HEAP_FLAG}?)`);
         const [name] = (await readdir(dir)).filter((f) => f.endsWith('.heapsnapshot'));
         if (name === undefined) continue;
         const path = join(dir, name);

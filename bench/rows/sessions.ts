@@ -77,7 +77,7 @@ async function growth(daemon: Daemon, args: readonly string[], units: number): P
   return (after - before) / 1000 / units;
 }
 
-/** Runs per leg: each run after the first gives one growth figure, the median of them is shown. */
+/** Runs per leg: smtp-sink's each give one RSS growth figure, serve's each after the first one live-heap growth figure. */
 const GROWTH_RUNS = 4;
 
 /** Per leg (its smtp-source arguments), the RSS growth of each of GROWTH_RUNS runs, legs interleaved. */
@@ -88,22 +88,25 @@ async function growths(daemon: Daemon, legs: readonly (readonly string[])[], uni
 }
 
 /**
- * Per leg, the live heap's growth per unit in KB from one run of that leg to its next (legs
- * interleaved). Leg to leg differs: the heap after a run of reused connections sat ~650 KB below the
- * heap after one of new connections, every time, which is not growth; run to run of one leg is.
+ * Per leg, the live heap's growth per unit in KB from one run of that leg to its next: all of one leg's
+ * runs, then all of the other's, so that nothing but that leg runs between two snapshots. (The heap
+ * after a run of reused connections sat ~650 KB below the heap after one of new connections, every
+ * time: a change of leg is not growth.)
  */
 async function heapGrowths(daemon: Daemon, heap: SnapshotDir, legs: readonly (readonly string[])[], units: number): Promise<number[][]> {
-  const after = legs.map((): number[] => []);
-  for (let r = 0; r < GROWTH_RUNS; r++) {
-    for (const [i, args] of legs.entries()) {
+  const growth: number[][] = [];
+  for (const args of legs) {
+    const live: number[] = [];
+    for (let r = 0; r < GROWTH_RUNS; r++) {
       await timed('smtp-source', [...args, `127.0.0.1:${daemon.port}`]);
-      after[i]!.push(await heap.liveHeap(daemon.pid));
+      live.push(await heap.liveHeap(daemon.pid));
     }
+    growth.push(live.slice(1).map((bytes, k) => (bytes - live[k]!) / 1000 / units));
   }
-  return after.map((live) => live.slice(1).map((bytes, k) => (bytes - live[k]!) / 1000 / units));
+  return growth;
 }
 
-const GROWTH_WHAT = `serve smtp --keep 0, live heap growth per session / per message (median of ${GROWTH_RUNS - 1} runs, range)`;
+const GROWTH_WHAT = 'serve smtp --keep 0, live heap growth per session / per message (median of runs, range)';
 
 /**
  * `serve smtp --keep 0`: what it keeps by design (the newest finished sessions and messages, 100 by

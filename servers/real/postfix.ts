@@ -153,6 +153,8 @@ export async function waitForMessages(handle: RealServerHandle, count: number, t
  * then depended on load. RSET: nothing is queued. Any reply will do (a user's main.cf may refuse these).
  */
 const WARM_UP = ['EHLO wireprobe.test', 'MAIL FROM:<>', 'RCPT TO:<sink@wireprobe.test>', 'RSET', 'QUIT'];
+/** The longest the warm-up may take after the 220 (a cleanup that cannot start, say a bad map in a user's main.cf, makes smtpd retry). */
+const WARM_UP_BOUND_MS = 5_000;
 
 /**
  * One probe from PROBE_ADDRESS: the greeting's last line once the server closed the session. After a
@@ -165,9 +167,10 @@ function probe(host: string, port: number, deadline: number): Promise<string> {
     let text = '';
     let greeting: string | undefined;
     let said: string[] = [];
-    // Past the deadline a greeted probe just ends: the warm-up is a favour, the 220 the answer.
-    const timer = setTimeout(
-      () => socket.destroy(greeting === undefined ? new Error(`no greeting within the start deadline (got ${JSON.stringify(text)})`) : undefined),
+    // Until the greeting, the start deadline; after it, WARM_UP_BOUND_MS, past which the probe just ends:
+    // the warm-up is a favour, the 220 the answer.
+    let timer = setTimeout(
+      () => socket.destroy(new Error(`no greeting within the start deadline (got ${JSON.stringify(text)})`)),
       Math.max(1, deadline - Date.now()),
     );
     socket.setEncoding('latin1');
@@ -179,6 +182,8 @@ function probe(host: string, port: number, deadline: number): Promise<string> {
         if (greeting === undefined) {
           greeting = last[0].trim();
           said = greeting.startsWith('220 ') ? [...WARM_UP] : ['QUIT'];
+          clearTimeout(timer);
+          timer = setTimeout(() => socket.destroy(), WARM_UP_BOUND_MS);
         }
         const next = said.shift();
         if (next !== undefined) socket.write(`${next}\r\n`);
