@@ -15,7 +15,7 @@ import { median, spread, type BenchRow } from '../lib/stats.js';
 export interface SessionOptions {
   /** Idle sessions held at once. */
   readonly idleSessions: number;
-  /** Messages (and, in the per-session leg, sessions) for the RSS growth row. */
+  /** Messages (and, in the per-session leg, sessions) per run of the growth row. */
   readonly messages: number;
 }
 
