@@ -153,6 +153,8 @@ export async function waitForMessages(handle: RealServerHandle, count: number, t
  * then depended on load. RSET: nothing is queued. Any reply will do (a user's main.cf may refuse these).
  */
 const WARM_UP = ['EHLO wireprobe.test', 'MAIL FROM:<>', 'RCPT TO:<sink@wireprobe.test>', 'RSET', 'QUIT'];
+/** The last line of a reply (code, space, text), wherever it is in what was read; not global: no lastIndex to carry. */
+const REPLY_END = /^\d{3} [^\r\n]*\r?\n/m;
 /** The longest the warm-up may take after the 220 (a cleanup that cannot start, say a bad map in a user's main.cf, makes smtpd retry). */
 const WARM_UP_BOUND_MS = 5_000;
 
@@ -177,7 +179,7 @@ function probe(host: string, port: number, deadline: number): Promise<string> {
     socket.on('data', (chunk: string) => {
       text += chunk;
       // Each complete reply (its last line: code and space) lets the next line go.
-      for (let last = /^\d{3} [^\r\n]*\r?\n/m.exec(text); last; last = /^\d{3} [^\r\n]*\r?\n/m.exec(text)) {
+      for (let last = REPLY_END.exec(text); last; last = REPLY_END.exec(text)) {
         text = text.slice(last.index + last[0].length);
         if (greeting === undefined) {
           greeting = last[0].trim();

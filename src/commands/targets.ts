@@ -17,7 +17,7 @@ import { tlsStart } from '../clients/tls-mode.js';
 import { MOCK_SERVERS } from '../engine/identity.js';
 import { remotePath, type FtpTarget, type SmtpTarget, type Started, type TargetBase, type Targets } from '../engine/targets.js';
 import type { Family, FtpScenario, Protocol, SmtpScenario } from '../engine/types.js';
-import { crlfToLf } from '../util/line-ends.js';
+import { crlfToLfEach } from '../util/line-ends.js';
 
 /** The mocks, every real server wireprobe has a launcher for, and the user's configurations in `configs`. */
 export function builtinTargets(configs: UserConfigs = new UserConfigs()): Targets {
@@ -189,8 +189,7 @@ async function startSmtpTarget(name: string, scenario: SmtpScenario, configs: Us
         const stored = (await real.messages?.()) ?? [];
         // Postfix and Exim store a message with their trace headers prepended and LF line ends: a stored
         // message is a copy when it ends with the sent one, CRLF turned to LF.
-        const wanted: Buffer[] = [];
-        for (const sent of expected) wanted.push(await crlfToLf(sent));
+        const wanted = await crlfToLfEach(expected);
         return { copies: wanted.map((w) => stored.filter((m) => m.subarray(-w.length).equals(w)).length), stored: stored.length };
       },
     },

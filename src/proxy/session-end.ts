@@ -88,13 +88,10 @@ export class SessionEnds {
   peerEnded(dir: Direction, relay: RelayDirection): void {
     if (dir === 'up') this.#clientLeft();
     this.#ending(`FIN from ${dir === 'up' ? 'client' : 'server'}`);
-    const end = (): void => {
+    this.#afterClientRsts(dir, () => {
       relay.end(!this.#host.state.ended);
       relay.pump();
-    };
-    const before = dir === 'down' ? this.#host.dialect.clientRsts?.() : undefined;
-    if (before) void before.then(end);
-    else end();
+    });
   }
 
   /**
@@ -105,10 +102,14 @@ export class SessionEnds {
     const name = dir === 'up' ? 'client' : 'server';
     if (dir === 'up') this.#clientLeft();
     this.#ending(error.code === 'ECONNRESET' ? `RST from ${name}` : `${name} socket error ${error.code ?? error.message}`);
-    const passOn = (): void => {
+    this.#afterClientRsts(dir, () => {
       if (!this.#host.state.ended && error.code === 'ECONNRESET') this.end(towardOf[dir], 'rst');
       else this.finTo(towardOf[dir]);
-    };
+    });
+  }
+
+  /** Runs `passOn` now, or for the server's end (`down`) once the RSTs the dialect holds its replies behind have gone. */
+  #afterClientRsts(dir: Direction, passOn: () => void): void {
     const before = dir === 'down' ? this.#host.dialect.clientRsts?.() : undefined;
     if (before) void before.then(passOn);
     else passOn();

@@ -34,3 +34,10 @@ export async function crlfToLf(data: Buffer): Promise<Buffer> {
   }
   return out.subarray(0, written);
 }
+
+/** Each of `messages` made LF (crlfToLf), one after the other. */
+export async function crlfToLfEach(messages: readonly Buffer[]): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for (const message of messages) out.push(await crlfToLf(message));
+  return out;
+}

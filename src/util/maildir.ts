@@ -10,7 +10,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
-import { crlfToLf } from './line-ends.js';
+import { crlfToLf, crlfToLfEach } from './line-ends.js';
 
 /** How long to wait for the sent messages to arrive, ms: a local delivery takes well under a second. */
 export const MAILDIR_WAIT_MS = 5_000;
@@ -68,8 +68,7 @@ export async function watchMaildir(dir: string): Promise<MaildirWatch> {
   };
   return {
     countCopies: async (sent, waitMs = MAILDIR_WAIT_MS) => {
-      const wanted: Buffer[] = [];
-      for (const message of sent) wanted.push(await crlfToLf(message));
+      const wanted = await crlfToLfEach(sent);
       const ids = sent.map(messageId).filter((id): id is Buffer => id !== undefined);
       const count = (stored: readonly Buffer[]): MaildirCount => {
         const ours = stored.filter((m) => ids.some((id) => m.includes(id)) || wanted.some((w) => endsWith(m, w)));
