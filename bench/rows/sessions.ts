@@ -69,10 +69,13 @@ async function idleRow(options: SessionOptions, sink: Daemon | undefined): Promi
   }
 }
 
+/** One smtp-source run with `args` against `daemon`. */
+const source = (daemon: Daemon, args: readonly string[]): Promise<number> => timed('smtp-source', [...args, `127.0.0.1:${daemon.port}`]);
+
 /** RSS growth of `daemon` over one smtp-source run, per unit (session or message), in KB (smtp-sink: no collector, RSS is what it holds). */
 async function growth(daemon: Daemon, args: readonly string[], units: number): Promise<number> {
   const before = await memory(daemon.pid, 'VmRSS');
-  await timed('smtp-source', [...args, `127.0.0.1:${daemon.port}`]);
+  await source(daemon, args);
   const after = await memory(daemon.pid, 'VmRSS');
   return (after - before) / 1000 / units;
 }
@@ -98,7 +101,7 @@ async function heapGrowths(daemon: Daemon, heap: SnapshotDir, legs: readonly (re
   for (const args of legs) {
     const live: number[] = [];
     for (let r = 0; r < GROWTH_RUNS; r++) {
-      await timed('smtp-source', [...args, `127.0.0.1:${daemon.port}`]);
+      await source(daemon, args);
       live.push(await heap.liveHeap(daemon.pid));
     }
     growth.push(live.slice(1).map((bytes, k) => (bytes - live[k]!) / 1000 / units));
@@ -123,7 +126,7 @@ async function growthRow(options: SessionOptions, sink: Daemon | undefined): Pro
   try {
     // A first run of each kind warms up (JIT, pools, the heap sized for that traffic), so the figures
     // are growth that stays, not start-up.
-    for (const args of [perMessage, perSession]) await timed('smtp-source', [...args, `127.0.0.1:${wp.port}`]);
+    for (const args of [perMessage, perSession]) await source(wp, args);
     const ours = await heapGrowths(wp, heap, [perSession, perMessage], options.messages);
     let anchor = 'smtp-sink missing: apt-get install postfix';
     if (sink) anchor = `smtp-sink, RSS: ${shown(await growths(sink, [perSession, perMessage], options.messages))}`;
