@@ -8,7 +8,7 @@
 import { writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
+import { type GenerateOptions, generate } from './generate.js';
 
 /** The names a server certificate is issued for unless told otherwise. */
 export const LOOPBACK_NAMES: readonly string[] = ['localhost', '127.0.0.1', '::1'];
@@ -43,7 +43,7 @@ export interface PrivateCa {
 
 const DAY_MS = 86_400_000;
 
-type Extensions = NonNullable<NonNullable<Parameters<typeof generate>[1]>['extensions']>;
+type Extensions = NonNullable<GenerateOptions['extensions']>;
 
 /** subjectAltName entries: IP addresses as type 7, names as type 2. */
 function altNames(names: readonly string[]): Extensions[number] {

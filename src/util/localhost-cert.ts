@@ -3,9 +3,7 @@
  * for TLS server authentication only. The mock SMTP server and the real servers' launchers differ only
  * in the key and validity they ask for.
  */
-import { generate } from 'selfsigned';
-
-type GenerateOptions = NonNullable<Parameters<typeof generate>[1]>;
+import { type GenerateOptions, generate } from '../tls/generate.js';
 
 /** The key (and, for the real servers, the validity) of a certificate; the rest is shared. */
 export type CertificateKey = Pick<GenerateOptions, 'keyType' | 'keySize' | 'notBeforeDate' | 'notAfterDate'>;
