@@ -5,7 +5,7 @@
  * not a test: it exits 0 whatever it measures, 1 only when the benchmark itself fails.
  *
  *   rows/smtp-rates.ts        msgs/s (new connection, reused) and one large message vs smtp-sink
- *   rows/ftp-upload.ts        curl STOR vs vsftpd, the proxy's cost, serve ftp's peak RSS (as is and lean)
+ *   rows/ftp-upload.ts        curl STOR vs vsftpd, the proxy's cost, serve ftp's peak RSS (and with V8's defaults)
  *   rows/sessions.ts          idle sessions greeted; serve smtp's live-heap growth vs smtp-sink's RSS
  *   rows/round-trip.ts        NOOP round trip added by the proxy vs a bare pipe relay
  *   rows/proxy-throughput.ts  the SMTP body through the proxy vs direct

@@ -6,7 +6,12 @@
  * TypeScript compiler (about 100 MB of resident memory less).
  */
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { distIsCurrent } from './freshness.js';
+import { v8FlagsFor } from './v8-flags.js';
+
+const nodeOptions = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(' ')];
+for (const flag of v8FlagsFor(process.argv.slice(2), nodeOptions)) setFlagsFromString(flag);
 
 if (distIsCurrent(fileURLToPath(new URL('..', import.meta.url)))) {
   const { cli } = await import('../dist/src/cli.js');

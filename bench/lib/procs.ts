@@ -34,11 +34,14 @@ async function kill(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** `wireprobe serve smtp|ftp ARGS`, waiting for the line that names its URL; `nodeOptions`: its NODE_OPTIONS, default none. */
-export async function serve(protocol: 'smtp' | 'ftp', args: readonly string[] = [], nodeOptions?: string): Promise<Daemon> {
+/**
+ * `wireprobe serve smtp|ftp ARGS`, waiting for the line that names its URL; `nodeOptions`: its
+ * NODE_OPTIONS, default none; `nodeFlags`: flags given to node before the bin, default none.
+ */
+export async function serve(protocol: 'smtp' | 'ftp', args: readonly string[] = [], nodeOptions?: string, nodeFlags: readonly string[] = []): Promise<Daemon> {
   // stderr kept, not shown: it ends with serve's one line when the row stops it (SIGTERM).
   const env = nodeOptions === undefined ? process.env : { ...process.env, NODE_OPTIONS: nodeOptions };
-  const child = spawn(process.execPath, [BIN, 'serve', protocol, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(process.execPath, [...nodeFlags, BIN, 'serve', protocol, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const lines = createInterface({ input: child.stdout! });

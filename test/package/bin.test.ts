@@ -36,9 +36,9 @@ async function build(): Promise<void> {
   await put('dist/.built', `${BUILT.toISOString()}\n`, BUILT);
 }
 
-/** What the bin printed: `dist` or `src`. */
-async function ran(): Promise<string> {
-  const child = spawn(process.execPath, [join(root, 'bin', 'wireprobe.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** What the bin printed (`dist` or `src` from the stubs above), run with `args`, and `node` before the bin. */
+async function ran(args: readonly string[] = [], node: readonly string[] = []): Promise<string> {
+  const child = spawn(process.execPath, [...node, join(root, 'bin', 'wireprobe.js'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const [code] = (await once(child, 'exit')) as [number];
@@ -51,7 +51,7 @@ beforeEach(async () => {
   await mkdir(cache, { recursive: true });
   root = await mkdtemp(join(cache, 'wireprobe-bin-'));
   await mkdir(join(root, 'bin'));
-  for (const file of ['wireprobe.js', 'freshness.js']) await copyFile(join(REPO, 'bin', file), join(root, 'bin', file));
+  for (const file of ['wireprobe.js', 'freshness.js', 'v8-flags.js']) await copyFile(join(REPO, 'bin', file), join(root, 'bin', file));
   await put('package.json', '{ "type": "module" }\n', EARLIER);
 });
 
@@ -96,4 +96,48 @@ it('runs src/ through tsx when dist/ has no stamp (a build that did not finish)'
 it('runs dist/ in an installed package, which ships no sources', async () => {
   await build();
   expect(await ran()).toBe('dist');
+});
+
+
+/**
+ * A stub cli() that prints how V8 runs it: the young generation's size in MiB after allocating as a
+ * busy server does (short-lived objects, a few kept: V8 grows it from 2 x 1 MiB as objects survive its
+ * collections), and whether TurboFan optimises a function asked to be optimised.
+ */
+async function v8Stub(): Promise<void> {
+  const stub = [
+    "import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';",
+    'export async function cli() {',
+    '  const kept = [];',
+    '  for (let round = 0; round < 40; round++) {',
+    '    const batch = [];',
+    '    for (let i = 0; i < 50000; i++) batch.push({ i });',
+    '    kept.push(batch[round]);',
+    '  }',
+    "  const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 2 ** 20;",
+    "  setFlagsFromString('--allow-natives-syntax');",
+    "  const optimise = new Function('f', '%PrepareFunctionForOptimization(f); f(1, 2); f(2, 3); %OptimizeFunctionOnNextCall(f); f(3, 4); return %GetOptimizationStatus(f);');",
+    "  const turbofan = (optimise((a, b) => a + b) & 16) !== 0;",
+    "  console.log(`${young} ${turbofan ? 'turbofan' : 'no-turbofan'}`);",
+    '}',
+  ];
+  await put('dist/src/cli.js', `${stub.join('\n')}\n`, BUILT);
+  await put('dist/.built', `${BUILT.toISOString()}\n`, BUILT);
+}
+
+it('runs serve ftp with its young generation at its starting size and no optimising compiler (bin/v8-flags.js), and only it', async () => {
+  await v8Stub();
+  expect(await ran(['serve', 'ftp', '--port', '0'])).toBe('2 no-turbofan');
+  for (const other of [['serve', 'smtp'], ['run'], []]) {
+    const [young, compiler] = (await ran(other)).split(' ');
+    expect(Number(young)).toBeGreaterThan(2);
+    expect(compiler).toBe('turbofan');
+  }
+});
+
+it('leaves a V8 flag the user gave node to the user on serve ftp', async () => {
+  await v8Stub();
+  const [young, compiler] = (await ran(['serve', 'ftp'], ['--semi-space-growth-factor=2', '--turbofan'])).split(' ');
+  expect(Number(young)).toBeGreaterThan(2);
+  expect(compiler).toBe('turbofan');
 });
