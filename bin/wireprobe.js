@@ -3,7 +3,8 @@
  * The `wireprobe` command. Runs the build in dist/ when it is current (bin/freshness.js), else the
  * TypeScript sources through tsx: `npm ci --ignore-scripts` (no build) and a developer editing src/
  * both run what src/ says, and a build or an installed package (dist/ only) starts without loading a
- * TypeScript compiler (about 100 MB of resident memory less).
+ * TypeScript compiler (about 100 MB of resident memory less). Before either, it sets the V8 flags
+ * the command runs with (bin/v8-flags.js: `serve ftp`'s, none for the others).
  */
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';

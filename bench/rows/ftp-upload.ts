@@ -19,6 +19,7 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
+import { SERVE_FTP_V8_FLAGS } from '../../bin/v8-flags.js';
 import { vsftpdLauncher } from '../../servers/real/vsftpd.js';
 import { have, memory, serve, timed, type Daemon } from '../lib/procs.js';
 import { median, pairRatios, spread, type BenchRow } from '../lib/stats.js';
@@ -65,7 +66,8 @@ async function onTmpfs<T>(start: () => Promise<T>): Promise<T> {
 
 /** The mock FTP server in a child process, direct. */
 async function mockDirect(): Promise<Daemon> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../mock-ftp-child.ts', import.meta.url))], {
+  // With serve ftp's V8 flags, so that the proxy's cost is the only difference between the two.
+  const child = spawn(process.execPath, [...SERVE_FTP_V8_FLAGS, '--import', 'tsx', fileURLToPath(new URL('../mock-ftp-child.ts', import.meta.url))], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   for await (const line of createInterface({ input: child.stdout! })) {
