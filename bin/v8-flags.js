@@ -7,7 +7,7 @@
  * `serve ftp` is a long-lived server whose work is native: on an upload, SHA-256 and the spool file's
  * writes took 86% of its main thread, wireprobe's and ftp-srv's JavaScript the rest. Its peak resident
  * memory over five 1 GiB uploads with curl (Node 20, `npm run bench -- --only ftp`): 58 MiB with these
- * flags, 73 MiB with V8's defaults, for uploads at 0.76x (0.66-0.84) of the rate. Measured by hand over
+ * flags, 73 MiB with V8's defaults, for uploads at 0.60-0.76x of the rate (three runs). Measured by hand over
  * 256 MiB uploads: Node 22 69 MiB against 92, Node 24 71 against 93 (their V8s know the same flags).
  * - `--semi-space-growth-factor=1`: the young generation stays at its starting 2 x 1 MiB. By default it
  *   grows to 2 x 16 MiB while the program starts, and an upload's chunks then touch all of it (13 MiB).
