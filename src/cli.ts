@@ -21,6 +21,7 @@ import { parseTarget } from './probe/target.js';
 import { DEFAULT_PROBE_LIMITS, DEFAULT_UPLOAD_OCTETS } from './probe/types.js';
 import { capped, quote } from './util/terminal.js';
 import { aborted, EXIT_CODES, interruptedBy, interruptLine, watchInterrupts } from './util/interrupt.js';
+import { watchLauncher } from './util/launcher.js';
 
 const SERVE_COMMON = ['fault', 'nth', 'port', 'host', 'max-clients', 'user', 'password-env', 'password-file', 'keep', 'control', 'pcap'] as const;
 
@@ -245,14 +246,17 @@ export async function cli(): Promise<void> {
   });
   // The first Ctrl-C or SIGTERM aborts the signal: the command stops what it started and reports (exit
   // 130 or 143); a second one exits at once. Clients and servers run in their own process groups, so
-  // the terminal's Ctrl-C reaches only wireprobe, which stops them.
+  // the terminal's Ctrl-C reaches only wireprobe, which stops them. Under npx, the end of the shell
+  // npm started wireprobe through counts as a SIGTERM (./util/launcher.ts).
   const interrupts = watchInterrupts((code) => process.exit(code));
+  const unwatchLauncher = watchLauncher(process.env, () => interrupts.interrupt('SIGTERM'));
   try {
     process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: interrupts.signal });
     // Interrupted: the command has stopped and removed what it started, and reported; what it
     // abandoned (a probe's idle wait on the user's server) must not keep wireprobe waiting.
     if (interrupts.signal.aborted) process.exit(process.exitCode);
   } finally {
+    unwatchLauncher();
     interrupts.dispose();
   }
 }

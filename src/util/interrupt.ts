@@ -7,6 +7,7 @@
  *
  *   SIGINT/SIGTERM ─► controller.abort(new Interrupted(sig)) ─► runner, clients, probe, serve stop
  *   second signal  ─► onSecond(exit code) (the CLI: process.exit)
+ *   interrupt(sig) ─► the same abort, for a stop no signal brought (./launcher.ts); not a signal received
  */
 import { WireprobeError } from './errors.js';
 
@@ -33,6 +34,11 @@ export function interruptedBy(signal: AbortSignal | undefined): StopSignal | und
 export interface InterruptWatch {
   /** Aborted (reason: Interrupted) by the first SIGINT or SIGTERM. */
   readonly signal: AbortSignal;
+  /**
+   * Stops the command as a first `name` would, unless it is already stopping. It does not count as a
+   * signal received: a real SIGINT after it is still the first, so the cleanup runs.
+   */
+  interrupt(name: StopSignal): void;
   /** Removes the signal handlers (the command is over). */
   dispose(): void;
 }
@@ -49,17 +55,23 @@ export interface SignalSource {
  */
 export function watchInterrupts(onSecond: (code: number) => void, source: SignalSource = process): InterruptWatch {
   const controller = new AbortController();
+  const interrupt = (name: StopSignal): void => {
+    if (!controller.signal.aborted) controller.abort(new Interrupted(name));
+  };
+  /** The first signal received, if one was. */
+  let received: StopSignal | undefined;
   const handlers = (['SIGINT', 'SIGTERM'] as const).map((name) => {
     const handler = (): void => {
-      const first = interruptedBy(controller.signal);
-      if (first) onSecond(EXIT_CODES[first]);
-      else controller.abort(new Interrupted(name));
+      if (received) return onSecond(EXIT_CODES[interruptedBy(controller.signal) ?? received]);
+      received = name;
+      interrupt(name);
     };
     source.on(name, handler);
     return [name, handler] as const;
   });
   return {
     signal: controller.signal,
+    interrupt,
     dispose: () => {
       for (const [name, handler] of handlers) source.off(name, handler);
     },

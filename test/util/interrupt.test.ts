@@ -34,6 +34,30 @@ describe('watchInterrupts', () => {
     watch.dispose();
   });
 
+  it('interrupt() stops as a first signal would, and a real signal after it is still the first (no exit at once)', () => {
+    const signals = source();
+    const seconds: number[] = [];
+    const watch = watchInterrupts((c) => seconds.push(c), signals);
+    watch.interrupt('SIGTERM');
+    expect(interruptedBy(watch.signal)).toBe('SIGTERM');
+    signals.emit('SIGINT');
+    expect(seconds).toEqual([]);
+    signals.emit('SIGINT');
+    expect(seconds).toEqual([143]);
+    watch.dispose();
+  });
+
+  it('interrupt() after a signal changes nothing', () => {
+    const signals = source();
+    const seconds: number[] = [];
+    const watch = watchInterrupts((c) => seconds.push(c), signals);
+    signals.emit('SIGINT');
+    watch.interrupt('SIGTERM');
+    expect(interruptedBy(watch.signal)).toBe('SIGINT');
+    expect(seconds).toEqual([]);
+    watch.dispose();
+  });
+
   it('takes its handlers off when disposed', () => {
     const signals = source();
     const watch = watchInterrupts(() => undefined, signals);
