@@ -246,8 +246,8 @@ export async function cli(): Promise<void> {
   });
   // The first Ctrl-C or SIGTERM aborts the signal: the command stops what it started and reports (exit
   // 130 or 143); a second one exits at once. Clients and servers run in their own process groups, so
-  // the terminal's Ctrl-C reaches only wireprobe, which stops them. Under npx, the end of the shell
-  // npm started wireprobe through counts as a SIGTERM (./util/launcher.ts).
+  // the terminal's Ctrl-C reaches only wireprobe, which stops them. Started by npm (npx, a script),
+  // the end of the shell npm started wireprobe through counts as a SIGTERM (./util/launcher.ts).
   const interrupts = watchInterrupts((code) => process.exit(code));
   const unwatchLauncher = watchLauncher(process.env, () => interrupts.interrupt('SIGTERM'));
   try {
