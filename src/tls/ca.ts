@@ -5,6 +5,7 @@
  * temporary folder. Keys are EC P-256, quick to make; a certificate is valid for two days unless a
  * fault asks for a bad one.
  */
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
@@ -53,10 +54,16 @@ function altNames(names: readonly string[]): Extensions[number] {
   };
 }
 
-/** Makes a fresh CA (CN "wireprobe private CA <time>", valid two days). */
+/**
+ * Makes a fresh CA (CN "wireprobe private CA <time> <random>", valid two days). Its name is its own: a
+ * client checking a certificate another CA issued looks its issuer up by name, and two CAs made in the
+ * same millisecond (a test's two, or two runs') would otherwise share one, so the client would find the
+ * wrong CA and report a bad signature instead of an unknown issuer.
+ */
 export async function createPrivateCa(): Promise<PrivateCa> {
   const notBeforeDate = new Date(Date.now() - 60_000);
-  const root = await generate([{ name: 'commonName', value: `wireprobe private CA ${notBeforeDate.toISOString()}` }], {
+  const name = `wireprobe private CA ${notBeforeDate.toISOString()} ${randomBytes(4).toString('hex')}`;
+  const root = await generate([{ name: 'commonName', value: name }], {
     keyType: 'ec',
     algorithm: 'sha256',
     notBeforeDate,

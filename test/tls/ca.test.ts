@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
@@ -37,8 +38,9 @@ describe('the private CA', () => {
     expect(await verdict(kind, host)).toBe(expected);
   });
 
-  it('makes a different CA each time, so no run trusts another run', async () => {
+  it('makes a different CA each time, so no run trusts another run, each with a name of its own (issuers are looked up by name)', async () => {
     const [a, b] = await Promise.all([createPrivateCa(), createPrivateCa()]);
     expect(a.cert).not.toBe(b.cert);
+    expect(new X509Certificate(a.cert).subject).not.toBe(new X509Certificate(b.cert).subject);
   });
 });
