@@ -29,6 +29,9 @@ const keepsGoing: Expect = {
   rule: 'A link that keeps moving is no timeout: an inactivity timeout must measure inactivity, not the whole transfer',
 };
 
+/** The client's inactivity timeout in resume-after-reset, ms. */
+const RESUME_TIMEOUT_MS = 10_000;
+
 /** The suite with uploads of `sizeMib` MiB (a whole number from 1 to 1024, checked by the CLI). */
 export function uploads(sizeMib: number = DEFAULT_UPLOAD_MIB): Suite {
   const fileBytes = sizeMib * MiB;
@@ -92,6 +95,10 @@ export function uploads(sizeMib: number = DEFAULT_UPLOAD_MIB): Suite {
       title: 'RST on the data connection after 4 MiB of the first attempt; the client resumes once',
       fault: { kind: 'reset', at: { after: 'STOR', bytes: 4 * MiB }, channel: 'data', connection: 1 },
       ftp: { direction: 'upload', resume: true },
+      // The RST ends the first attempt, not a timeout: a client waiting 10 s for a reply leaves a loaded
+      // machine's stalls no say in it. With 2 s, basic-ftp's control-connection timeout fired once before
+      // the first upload began, under two full test runs on 2 cores, and the resume was never tried.
+      timeouts: { ...common.timeouts, socket: RESUME_TIMEOUT_MS },
       expect: {
         client: 'delivers',
         rule: "RFC 3659 §4-5: SIZE tells where the server's file ends and REST+STOR (or APPE) goes on from there; the file must end up whole",
