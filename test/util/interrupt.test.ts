@@ -7,14 +7,19 @@ function source(): EventEmitter & SignalSource {
   return new EventEmitter() as EventEmitter & SignalSource;
 }
 
+/** A watch on a stand-in source, and the exit codes its onSecond was called with. */
+function watched(): { signals: EventEmitter & SignalSource; seconds: number[]; watch: ReturnType<typeof watchInterrupts> } {
+  const signals = source();
+  const seconds: number[] = [];
+  return { signals, seconds, watch: watchInterrupts((c) => seconds.push(c), signals) };
+}
+
 describe('watchInterrupts', () => {
   it.each([
     ['SIGINT', 130],
     ['SIGTERM', 143],
   ] as const)('aborts on the first %s, with the signal as the reason (exit %i)', (name, code) => {
-    const signals = source();
-    const seconds: number[] = [];
-    const watch = watchInterrupts((c) => seconds.push(c), signals);
+    const { signals, seconds, watch } = watched();
     expect(watch.signal.aborted).toBe(false);
     signals.emit(name);
     expect(interruptedBy(watch.signal)).toBe(name);
@@ -24,9 +29,7 @@ describe('watchInterrupts', () => {
   });
 
   it('calls onSecond with the first signal exit code on a second signal of either kind', () => {
-    const signals = source();
-    const seconds: number[] = [];
-    const watch = watchInterrupts((c) => seconds.push(c), signals);
+    const { signals, seconds, watch } = watched();
     signals.emit('SIGTERM');
     signals.emit('SIGINT');
     expect(seconds).toEqual([143]);
@@ -35,9 +38,7 @@ describe('watchInterrupts', () => {
   });
 
   it('interrupt() stops as a first signal would, and a real signal after it is still the first (no exit at once)', () => {
-    const signals = source();
-    const seconds: number[] = [];
-    const watch = watchInterrupts((c) => seconds.push(c), signals);
+    const { signals, seconds, watch } = watched();
     watch.interrupt('SIGTERM');
     expect(interruptedBy(watch.signal)).toBe('SIGTERM');
     signals.emit('SIGINT');
@@ -48,9 +49,7 @@ describe('watchInterrupts', () => {
   });
 
   it('interrupt() after a signal changes nothing', () => {
-    const signals = source();
-    const seconds: number[] = [];
-    const watch = watchInterrupts((c) => seconds.push(c), signals);
+    const { signals, seconds, watch } = watched();
     signals.emit('SIGINT');
     watch.interrupt('SIGTERM');
     expect(interruptedBy(watch.signal)).toBe('SIGINT');
