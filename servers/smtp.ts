@@ -121,7 +121,12 @@ export interface SmtpServerHandle {
   accepted(): number;
   /** With `spool: 'on'`: the spool folder (gone once closed). */
   readonly spoolDir?: string;
-  /** TCP connections currently open. */
+  /**
+   * Serves a connection that did not come through the listener: an in-process link's server side
+   * (src/util/socket-pair.ts), as `serve smtp`'s proxy reaches the mock. False once the server is closing.
+   */
+  accept(socket: Socket): boolean;
+  /** Connections currently open. */
   connections(): number;
   /** Resolves once no TCP connection is open (at once if none). */
   idle(): Promise<void>;
@@ -297,6 +302,12 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
     accepted: () => accepted,
     ...(spool ? { spoolDir: spool.dir } : {}),
     connections: () => sockets.size,
+    accept(socket) {
+      if (closing) return false;
+      // As the listener hands smtp-server an accepted socket (its connection handler), and counts it.
+      smtp.server.emit('connection', socket);
+      return true;
+    },
     idle,
     close: () =>
       (closing ??= (async () => {

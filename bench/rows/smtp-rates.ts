@@ -13,7 +13,7 @@
  * Each round also drives the mock alone, no proxy in front (./smtp-mock-child.ts): `serve smtp` is
  * the proxy and the mock in one process, and that leg tells their shares of its cost apart. Two more
  * legs give Node's floor (./smtp-floor-child.ts): a minimal Node sink alone, and behind a bare pipe
- * relay in one process (the shape of `serve smtp`), so a row says how far wireprobe is from what any
+ * relay in one process, linked to it in-process (the shape of `serve smtp`), so a row says how far wireprobe is from what any
  * Node server or relay of that shape costs, apart from how far it is from smtp-sink.
  */
 import { spawn } from 'node:child_process';
@@ -147,7 +147,7 @@ export async function smtpRates(options: SmtpRateOptions): Promise<BenchRow[]> {
     const figure = (rs: readonly Round[]): string => `${spread(rs.map((x) => x.rate))} ${r.unit}, CPU ${spread(rs.map((x) => x.cpuUs))} µs/${r.per}`;
     out.push({
       what: r.what,
-      ours: `${figure(ours)}; the mock alone (no proxy) ${figure(mock)}; Node's floor: a minimal sink ${figure(floor)}, it behind a bare relay ${figure(floorRelayed)}`,
+      ours: `${figure(ours)}; the mock alone (no proxy) ${figure(mock)}; Node's floor: a minimal sink ${figure(floor)}, it behind a bare relay linked in-process ${figure(floorRelayed)}`,
       anchor: `smtp-sink ${figure(anchor)}`,
       ratio,
       goal: `>= ${r.goal}x`,

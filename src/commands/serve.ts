@@ -11,7 +11,7 @@ import { type ControlServer, startControl } from '../control/control.js';
 import { ReceivedMessages, ReceivedUploads } from '../lib/received.js';
 import { formatFault } from '../faults/format.js';
 import type { Fault } from '../faults/types.js';
-import { isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { serveCaptures } from '../pcap/files.js';
 import { checkOutput } from './output.js';
 import { type ServeTls, startServeTls } from './serve-tls.js';
@@ -19,6 +19,7 @@ import { startProxy, type SessionEnd, type SessionInfo } from '../proxy/proxy.js
 import { printable } from '../proxy/transcript.js';
 import { capped } from '../util/terminal.js';
 import { openKeylog } from '../tls/keylog.js';
+import { socketPair } from '../util/socket-pair.js';
 
 interface ServeCommon {
   readonly faults: readonly Fault[];
@@ -73,13 +74,55 @@ const mockHost = (listen: string): string => (isIP(listen) === 6 && !/^[0:]+$/.t
  * The mock server, on loopback port 0 (::1 behind an IPv6 `host`), reporting what it accepted through `log`, into `records` and,
  * for the control API, into `served` (SMTP messages then go to a spool, for their raw content).
  */
+/** The mock behind `serve`'s proxy. */
+interface Mock {
+  readonly host: string;
+  readonly port: number;
+  /** FTP: a stored file's content. */
+  read?(path: string): Buffer | undefined;
+  /** SMTP: serves one in-process link's server side (see inProcessLink). */
+  accept?(socket: Socket): boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * The proxy's way to the SMTP mock: a socket pair in this process (src/util/socket-pair.ts), no TCP
+ * connection. A second loopback connection per session, its handshake and teardown, and a send and a
+ * receive for every command and reply were about a third of `serve smtp`'s CPU per message. Each link
+ * has a port number of its own among those open, which the mock reports as the client's port: it ties
+ * the mock's records to the proxied session, as the TCP connection's port does. (FTP keeps TCP: the
+ * mock's passive replies and data connections need its real addresses.)
+ */
+function inProcessLink(accept: (socket: Socket) => boolean, mock: { readonly host: string; readonly port: number }): (client: Socket) => Socket {
+  const FIRST = 1024;
+  const open = new Set<number>();
+  let last = 65535;
+  /** The next port number no open link has, as a TCP port is; 0 when every one is taken. */
+  const nextPort = (): number => {
+    if (open.size > 65535 - FIRST) return 0;
+    do last = last === 65535 ? FIRST : last + 1;
+    while (open.has(last));
+    return last;
+  };
+  return (client) => {
+    const port = nextPort();
+    const pair = socketPair({ address: client.remoteAddress?.replace(/^::ffff:/, '') ?? mock.host, port }, { address: mock.host, port: mock.port });
+    open.add(port);
+    pair.client.once('close', () => open.delete(port));
+    // Refused as a full port range or a closed listener would be: the client gets the proxy's RST.
+    if (port === 0 || !accept(pair.server as unknown as Socket)) pair.client.refuse();
+    // The parts of net.Socket the proxy uses (./socket-pair.ts), which is all a PairedSocket has.
+    return pair.client as unknown as Socket;
+  };
+}
+
 async function startMock(
   cmd: ServeCommand,
   log: (line: string) => void,
   records: (port: number) => SessionRecords,
   served: ReceivedMessages | ReceivedUploads | undefined,
   tls: ServeTls | undefined,
-): Promise<{ host: string; port: number; read?: (path: string) => Buffer | undefined; close(): Promise<void> }> {
+): Promise<Mock> {
   if (cmd.protocol === 'ftp') {
     const onStored = (f: StoredFile, from: { port: number }): void => {
       if (served instanceof ReceivedUploads) served.onStored(f, from);
@@ -206,6 +249,7 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
   const recorder = cmd.pcap === undefined ? undefined : serveCaptures(cmd.pcap, cmd.protocol, log);
   const proxy = await startProxy({
     upstream: { host: server.host, port: server.port },
+    ...(server.accept ? { connectUpstream: inProcessLink(server.accept.bind(server), server) } : {}),
     faults: cmd.faults,
     host: cmd.host,
     port: cmd.port,

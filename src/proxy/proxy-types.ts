@@ -1,6 +1,7 @@
 /**
  * The fault proxy's shapes: its options, its handle, and what it knows of each session (./proxy.ts).
  */
+import type { Socket } from 'node:net';
 import type { Fault } from '../faults/types.js';
 import type { Capture } from './capture.js';
 import type { Match, PlanEntry } from './armory.js';
@@ -12,6 +13,12 @@ import type { SilentAt } from './upstream-bound.js';
 export interface ProxyOptions {
   /** The server to relay to. Required. */
   readonly upstream: { readonly host: string; readonly port: number };
+  /**
+   * How a session reaches the upstream: a socket that says 'connect', or 'error' if it cannot, as a
+   * connecting net.Socket does. Default a TCP connection to `upstream`, from the client's loopback address
+   * (./sockets.ts onwardSource). `serve smtp` links its proxy to its mock in-process (src/util/socket-pair.ts).
+   */
+  readonly connectUpstream?: (client: Socket) => Socket;
   /** Faults to apply; default none. */
   readonly faults?: readonly Fault[];
   /** Address to listen on; default `127.0.0.1`. */

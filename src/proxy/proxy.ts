@@ -171,7 +171,9 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
 
   const relay = (entry: Entry): void => {
     open++;
-    const upstream = net.connect({ ...options.upstream, ...onwardSource(entry.client, options.upstream.host), allowHalfOpen: true, noDelay: true });
+    const upstream =
+      options.connectUpstream?.(entry.client) ??
+      net.connect({ ...options.upstream, ...onwardSource(entry.client, options.upstream.host), allowHalfOpen: true, noDelay: true });
     entry.upstream = upstream;
     entry.unbound = boundUpstream(upstream, upstreamTimeoutMs, (at) => silent(entry, at));
     upstream.once('error', (error: NodeJS.ErrnoException) => {

@@ -1,0 +1,208 @@
+/**
+ * socketPair: each side does for its owner what a connected loopback TCP socket does. Every case runs
+ * the same steps on a real TCP connection (127.0.0.1, port 0) and on a pair, and expects the same
+ * events on both sides of both: data, 'end', 'error' with its code, 'close'.
+ */
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type PairedSocket, socketPair, WINDOW } from '../../src/util/socket-pair.js';
+
+type Side = Duplex & { resetAndDestroy(): unknown };
+
+const open: Side[] = [];
+const servers: net.Server[] = [];
+afterEach(async () => {
+  for (const side of open.splice(0)) side.destroy();
+  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+});
+
+/** A connected TCP pair on loopback: `a` connected, `b` accepted. */
+async function tcpPair(allowHalfOpen: boolean): Promise<[Side, Side]> {
+  const server = net.createServer({ allowHalfOpen });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+  const a = net.connect({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, allowHalfOpen });
+  const b = await accepted;
+  if (a.connecting) await new Promise((resolve) => a.once('connect', resolve));
+  open.push(a, b);
+  return [a, b];
+}
+
+function memoryPair(allowHalfOpen: boolean): [Side, Side] {
+  const { client, server } = socketPair(
+    { address: '127.0.0.1', port: 40000 },
+    { address: '127.0.0.1', port: 25 },
+    { client: allowHalfOpen, server: allowHalfOpen },
+  );
+  open.push(client, server);
+  return [client, server];
+}
+
+/** The events `side` emits, data run together (TCP may split or join writes). */
+function events(side: Side): string[] {
+  const seen: string[] = [];
+  side.on('data', (chunk: Buffer) => {
+    const last = seen.at(-1);
+    if (last?.startsWith('data ')) seen[seen.length - 1] = last + chunk.toString();
+    else seen.push(`data ${chunk}`);
+  });
+  side.on('end', () => seen.push('end'));
+  side.on('error', (error: NodeJS.ErrnoException) => seen.push(`error ${error.code}`));
+  side.on('close', () => seen.push('close'));
+  return seen;
+}
+
+/** Runs `steps` on a pair; resolves with each side's events once `done` says the case is over. */
+async function run(pair: [Side, Side], steps: (a: Side, b: Side) => void, done: (a: Side, b: Side) => Promise<unknown>): Promise<{ a: string[]; b: string[] }> {
+  const [a, b] = pair;
+  const seen = { a: events(a), b: events(b) };
+  const over = done(a, b);
+  steps(a, b);
+  await over;
+  return seen;
+}
+
+const closed = (side: Side): Promise<void> => new Promise((resolve) => side.once('close', () => resolve()));
+const bothClosed = (a: Side, b: Side): Promise<unknown> => Promise.all([closed(a), closed(b)]);
+
+/** Each case: its steps, and when it is over (both closed, unless a side is left half open as TCP leaves it). */
+const cases: Record<string, { steps: (a: Side, b: Side) => void; done?: (a: Side, b: Side) => Promise<unknown> }> = {
+  'a FIN after data: b reads the data, then the end': {
+    steps: (a, b) => {
+      a.write('hello');
+      a.end();
+      b.on('end', () => b.end());
+    },
+  },
+  'an RST right behind data: b reads the data and the RST as an end, as Linux reports it': {
+    steps: (a, b) => {
+      a.write('x', () => a.resetAndDestroy());
+      b.once('end', () => b.destroy());
+    },
+  },
+  'an RST after b took everything in: ECONNRESET': {
+    steps: (a, b) => {
+      a.write('x');
+      b.once('data', () => setImmediate(() => a.resetAndDestroy()));
+    },
+  },
+  'a close with data the kernel holds unread: an RST': {
+    steps: (a, b) => {
+      b.pause();
+      b.on('data', () => undefined);
+      // More than Node reads ahead into a paused socket's buffer, so the kernel keeps some.
+      const big = Buffer.alloc(WINDOW, 'z');
+      a.write(big);
+      setImmediate(() => setImmediate(() => b.destroy()));
+    },
+  },
+  'a close with everything read: a FIN': {
+    steps: (a, b) => {
+      a.write('abc');
+      b.once('data', () => b.destroy());
+      a.on('end', () => a.end());
+    },
+  },
+  'a write after the peer closed: an RST back, the next write fails with EPIPE': {
+    steps: (a, b) => {
+      b.destroy();
+      // The RST comes back while the write is handed over (on loopback, in the same system call) and
+      // is read in a later turn here: the write after that one fails.
+      a.once('end', () => void a.write('late', () => setImmediate(() => setImmediate(() => a.write('later')))));
+    },
+  },
+  'a close while the peer writes: the peer gets ECONNRESET': {
+    steps: (a, b) => {
+      b.write('x'.repeat(10));
+      a.destroy();
+    },
+  },
+};
+
+describe('socketPair behaves as a loopback TCP connection', () => {
+  for (const allowHalfOpen of [true, false]) {
+    for (const [name, { steps, done = bothClosed }] of Object.entries(cases)) {
+      it(`${name} (allowHalfOpen ${allowHalfOpen})`, async () => {
+        const tcp = await run(await tcpPair(allowHalfOpen), steps, done);
+        const memory = await run(memoryPair(allowHalfOpen), steps, done);
+        expect(memory).toEqual(tcp);
+      });
+    }
+  }
+});
+
+describe('socketPair', () => {
+  it('delivers in a later turn of the event loop, not inside write()', async () => {
+    const [a, b] = memoryPair(true);
+    const seen: string[] = [];
+    b.on('data', (chunk: Buffer) => seen.push(chunk.toString()));
+    a.write('one');
+    seen.push('written');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual(['written', 'one']);
+  });
+
+  it('holds a writer back while its reader is paused, and bounds what waits between them', async () => {
+    const [a, b] = memoryPair(true);
+    b.pause();
+    let written = 0;
+    const chunk = Buffer.alloc(64 * 1024);
+    // Write until the writer says stop, then give the pair every turn it wants to move data.
+    while (a.write(chunk) && written < 1024 * chunk.length) written += chunk.length;
+    for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+    const waiting = written + a.writableLength;
+    expect(a.writableNeedDrain).toBe(true);
+    // Nothing beyond the writer's buffer, the peer's window and its reader's buffer.
+    expect(waiting).toBeLessThanOrEqual(a.writableHighWaterMark + WINDOW + b.readableHighWaterMark + chunk.length);
+    let read = 0;
+    b.on('data', (data: Buffer) => (read += data.length));
+    b.resume();
+    await new Promise((resolve) => a.once('drain', resolve));
+    a.end();
+    await new Promise((resolve) => b.once('end', resolve));
+    expect(read).toBe(written + chunk.length);
+  });
+
+  it('refuses as a TCP connect nobody listens for: ECONNREFUSED, no connect', async () => {
+    const { client, server } = socketPair({ address: '127.0.0.1', port: 40001 }, { address: '127.0.0.1', port: 25 });
+    const seen = events(client);
+    client.on('connect', () => seen.push('connect'));
+    client.refuse();
+    await closed(client);
+    expect(seen).toEqual(['error ECONNREFUSED', 'close']);
+    expect(server.destroyed).toBe(true);
+  });
+
+  it("reports each side's endpoints as TCP does, and says connect on both in the next tick", async () => {
+    const { client, server } = socketPair({ address: '127.0.0.7', port: 40002 }, { address: '127.0.0.1', port: 2525 });
+    expect([client.connecting, server.connecting]).toEqual([true, true]);
+    await Promise.all([client, server].map((side: PairedSocket) => new Promise((resolve) => side.once('connect', resolve))));
+    expect([client.localAddress, client.localPort, client.remoteAddress, client.remotePort]).toEqual(['127.0.0.7', 40002, '127.0.0.1', 2525]);
+    expect([server.localAddress, server.localPort, server.remoteAddress, server.remotePort]).toEqual(['127.0.0.1', 2525, '127.0.0.7', 40002]);
+    expect(server.readyState).toBe('open');
+    server.resume();
+    client.destroy();
+    await closed(server);
+  });
+
+  it("says 'timeout' once idle for setTimeout's time, counted again from each read", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const [a, b] = memoryPair(true);
+      const seen: string[] = [];
+      b.on('data', () => seen.push('data'));
+      (b as PairedSocket).setTimeout(1000, () => seen.push('timeout'));
+      vi.advanceTimersByTime(900);
+      a.write('x');
+      await new Promise((resolve) => setImmediate(resolve));
+      vi.advanceTimersByTime(900);
+      expect(seen).toEqual(['data']);
+      vi.advanceTimersByTime(100);
+      expect(seen).toEqual(['data', 'timeout']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
