@@ -124,8 +124,10 @@ export interface SmtpServerHandle {
   /**
    * Serves a connection that did not come through the listener: an in-process link's server side
    * (src/util/socket-pair.ts), as `serve smtp`'s proxy reaches the mock. False once the server is closing.
+   * Absent with TLS (`tls` not 'off'): Node's TLS over a socket that is not TCP cannot tell smtp-server
+   * the client's address, and turns the peer's RST into a plain close.
    */
-  accept(socket: Socket): boolean;
+  accept?(socket: Socket): boolean;
   /** Connections currently open. */
   connections(): number;
   /** Resolves once no TCP connection is open (at once if none). */
@@ -302,12 +304,16 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
     accepted: () => accepted,
     ...(spool ? { spoolDir: spool.dir } : {}),
     connections: () => sockets.size,
-    accept(socket) {
-      if (closing) return false;
-      // As the listener hands smtp-server an accepted socket (its connection handler), and counts it.
-      smtp.server.emit('connection', socket);
-      return true;
-    },
+    ...(o.tls === 'off'
+      ? {
+          accept(socket: Socket): boolean {
+            if (closing) return false;
+            // As the listener hands smtp-server an accepted socket (its connection handler), and counts it.
+            smtp.server.emit('connection', socket);
+            return true;
+          },
+        }
+      : {}),
     idle,
     close: () =>
       (closing ??= (async () => {

@@ -80,7 +80,7 @@ interface Mock {
   readonly port: number;
   /** FTP: a stored file's content. */
   read?(path: string): Buffer | undefined;
-  /** SMTP: serves one in-process link's server side (see inProcessLink). */
+  /** SMTP without TLS: serves one in-process link's server side (see inProcessLink). */
   accept?(socket: Socket): boolean;
   close(): Promise<void>;
 }
@@ -91,7 +91,8 @@ interface Mock {
  * receive for every command and reply were about a third of `serve smtp`'s CPU per message. Each link
  * has a port number of its own among those open, which the mock reports as the client's port: it ties
  * the mock's records to the proxied session, as the TCP connection's port does. (FTP keeps TCP: the
- * mock's passive replies and data connections need its real addresses.)
+ * mock's passive replies and data connections need its real addresses; so does a mock with TLS, see
+ * SmtpServerHandle.accept.)
  */
 function inProcessLink(accept: (socket: Socket) => boolean, mock: { readonly host: string; readonly port: number }): (client: Socket) => Socket {
   const FIRST = 1024;

@@ -35,7 +35,8 @@ type Segment =
   /** `data`: what is left of it to take in; `written`: the writer's callback, until it is called. */
   | { readonly kind: 'data'; data: Buffer; written?: (error?: Error | null) => void }
   | { readonly kind: 'fin' }
-  | { readonly kind: 'rst' };
+  /** `unread`: data was waiting when it came (see #arrive). */
+  | { readonly kind: 'rst'; readonly unread?: boolean };
 
 /** A Node error as the socket layer makes them (`read ECONNRESET`), without a stack: nothing called it. */
 function socketError(syscall: string, code: 'ECONNRESET' | 'ECONNREFUSED' | 'EPIPE', errno: number): NodeJS.ErrnoException {
@@ -83,7 +84,8 @@ export class PairedSocket extends Duplex {
   #timerMs = 0;
 
   constructor(local: Endpoint, remote: Endpoint, allowHalfOpen: boolean) {
-    super({ allowHalfOpen });
+    // 'close' is emitted by _destroy, as net.Socket emits it once its handle has closed.
+    super({ allowHalfOpen, emitClose: false });
     this.localAddress = local.address;
     this.localPort = local.port;
     this.remoteAddress = remote.address;
@@ -119,9 +121,15 @@ export class PairedSocket extends Duplex {
   /** As net.Socket's: 'timeout' once nothing was read or written for `ms` (0 turns it off). */
   setTimeout(ms: number, callback?: () => void): this {
     this.#timeoutMs = ms;
-    if (callback) this.once('timeout', callback);
+    if (callback && ms === 0) this.removeListener('timeout', callback);
+    else if (callback) this.once('timeout', callback);
     this.#active();
     return this;
+  }
+
+  /** As net.Socket's: the idle timeout setTimeout set, if any. */
+  get timeout(): number | undefined {
+    return this.#timeoutMs > 0 ? this.#timeoutMs : undefined;
   }
 
   /** An RST to the peer: its 'error' ECONNRESET, once it has read what was written before. */
@@ -166,6 +174,8 @@ export class PairedSocket extends Duplex {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (this.#broken) return callback(socketError('write', 'EPIPE', -32));
+    // An empty write sends nothing on TCP (the proxy writes one to learn when earlier writes went out).
+    if (chunk.length === 0) return callback();
     this.bytesWritten += chunk.length;
     this.#active();
     this.#peer.#arrive({ kind: 'data', data: chunk, written: callback });
@@ -193,6 +203,8 @@ export class PairedSocket extends Duplex {
       else if (!this.writableFinished) this.#peer.#arrive({ kind: 'fin' });
     }
     callback(error);
+    // A TCP socket's handle closes in the loop's close phase, after the turn's immediates.
+    setImmediate(() => this.emit('close', error !== null));
   }
 
   #arrive(segment: Segment): void {
@@ -204,6 +216,9 @@ export class PairedSocket extends Duplex {
       }
       return;
     }
+    // An RST that finds data the reader has not taken in is read, after that data, as the end of the
+    // stream (Linux keeps the receive queue and reads 0 after it), and the next write fails with EPIPE.
+    if (segment.kind === 'rst' && this.#held > 0) segment = { kind: 'rst', unread: true };
     this.#inbox.push(segment);
     if (segment.kind === 'data') {
       this.#held += segment.data.length;
@@ -223,31 +238,47 @@ export class PairedSocket extends Duplex {
   }
 
   /**
-   * Takes in what arrived, while the reader keeps up. An RST ends the socket with ECONNRESET, as Linux
-   * reports it to a reader that has taken in everything before it. Behind data the reader had not taken
-   * in yet (it came in the same turn, or the reader was full), or after the FIN, Linux reads it as the
-   * end of the stream instead, and the socket's next write fails with EPIPE: so does this.
+   * The end of the stream behind data just taken in: libuv reads it in the next poll phase, after what
+   * the owner put off to setImmediate on that data (an RST it sends once it saw a reply goes first).
+   * Delivery runs as an immediate itself, so the owner's immediates run in the next turn: the end
+   * waits a turn more.
+   */
+  #scheduleEnd(): void {
+    this.#scheduled = true;
+    setImmediate(() =>
+      setImmediate(() => {
+        this.#scheduled = false;
+        this.#deliver();
+      }),
+    );
+  }
+
+  /**
+   * Takes in what arrived, while the reader keeps up, as libuv reads a socket: at most READ_SIZE at a
+   * time, and a FIN in a later turn than data before it, as the read after a short read (an RST behind
+   * unread data, see #arrive, ends the stream in the same turn). An RST with nothing unread before it ends the socket with
+   * ECONNRESET; after the end of the stream it only makes the next write fail with EPIPE. A reader that
+   * does not keep up (a full buffer) sees none of it until it reads again.
    */
   #deliver(): void {
     let tookData = false;
-    while (this.#inbox.length > 0 && !this.destroyed) {
+    while (this.#inbox.length > 0 && !this.destroyed && this.#wanted) {
       const segment = this.#inbox[0]!;
+      if (segment.kind === 'fin' && tookData) return this.#scheduleEnd();
       if (segment.kind === 'rst') {
         this.#inbox.length = 0;
         this.#held = 0;
         this.#peerGone = true;
-        if (!tookData && !this.#eof) return void this.destroy(socketError('read', 'ECONNRESET', -104));
+        if (!segment.unread && !this.#eof) return void this.destroy(socketError('read', 'ECONNRESET', -104));
         this.#broken = true;
         if (!this.#eof) this.#end();
         return;
       }
-      if (!this.#wanted) return;
       if (segment.kind === 'fin') {
         this.#inbox.shift();
         this.#end();
         continue;
       }
-      // At most READ_SIZE at a time, as libuv reads a socket: the rest stays "in the kernel".
       const data = segment.data.length > READ_SIZE ? segment.data.subarray(0, READ_SIZE) : segment.data;
       if (data === segment.data) {
         this.#inbox.shift();

@@ -72,6 +72,24 @@ describe('wireprobe serve smtp --tls', () => {
         transport.close();
       }
       expect(await line(/accepted message:/)).toContain(`sha256 ${sha256(raw)}`);
+      // The session's summary names it too: the mock's record tied to the proxied session.
+      expect(await line(/ == session ended /)).toContain('accepted 1 message');
+    });
+  });
+
+  it("implicit: nodemailer over smtps:// verifies against the printed CA; the session's summary names the message", async () => {
+    const raw = Buffer.from('Subject: smtps\r\n\r\nhello\r\n', 'latin1');
+    await serving(['smtp', '--tls', 'implicit'], async (url, caFile, line) => {
+      const { port } = new URL(url);
+      const tls = { ca: readFileSync(caFile, 'latin1'), servername: 'localhost' };
+      const transport = nodemailer.createTransport({ host: '127.0.0.1', port: Number(port), secure: true, tls });
+      try {
+        await transport.sendMail({ envelope: { from: 'a@example.test', to: ['b@example.test'] }, raw });
+      } finally {
+        transport.close();
+      }
+      expect(await line(/accepted message:/)).toContain(`sha256 ${sha256(raw)}`);
+      expect(await line(/ == session ended /)).toContain('accepted 1 message');
     });
   });
 });
