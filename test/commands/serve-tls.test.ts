@@ -59,39 +59,26 @@ describe('wireprobe serve smtp --tls', () => {
     expect(existsSync(caFile)).toBe(false);
   });
 
-  it('starttls: nodemailer requires STARTTLS, verifies against the printed CA, and the message is accepted', async () => {
-    const raw = Buffer.from('Subject: tls\r\n\r\nhello\r\n', 'latin1');
-    await serving(['smtp', '--tls', 'starttls'], async (url, caFile, line) => {
-      expect(url).toMatch(/^smtp:\/\//);
-      const { port } = new URL(url);
-      const tls = { ca: readFileSync(caFile, 'latin1'), servername: 'localhost' };
-      const transport = nodemailer.createTransport({ host: '127.0.0.1', port: Number(port), secure: false, requireTLS: true, tls });
-      try {
-        await transport.sendMail({ envelope: { from: 'a@example.test', to: ['b@example.test'] }, raw });
-      } finally {
-        transport.close();
-      }
-      expect(await line(/accepted message:/)).toContain(`sha256 ${sha256(raw)}`);
-      // The session's summary names it too: the mock's record tied to the proxied session.
-      expect(await line(/ == session ended /)).toContain('accepted 1 message');
+  for (const mode of ['starttls', 'implicit'] as const) {
+    it(`${mode}: nodemailer verifies against the printed CA; the message is accepted and named in the session's summary`, async () => {
+      const raw = Buffer.from(`Subject: ${mode}\r\n\r\nhello\r\n`, 'latin1');
+      await serving(['smtp', '--tls', mode], async (url, caFile, line) => {
+        expect(url).toMatch(mode === 'implicit' ? /^smtps:\/\// : /^smtp:\/\//);
+        const tls = { ca: readFileSync(caFile, 'latin1'), servername: 'localhost' };
+        // STARTTLS required, or TLS from the first octet.
+        const secure = mode === 'implicit';
+        const transport = nodemailer.createTransport({ host: '127.0.0.1', port: Number(new URL(url).port), secure, requireTLS: !secure, tls });
+        try {
+          await transport.sendMail({ envelope: { from: 'a@example.test', to: ['b@example.test'] }, raw });
+        } finally {
+          transport.close();
+        }
+        expect(await line(/accepted message:/)).toContain(`sha256 ${sha256(raw)}`);
+        // The mock's record tied to the proxied session.
+        expect(await line(/ == session ended /)).toContain('accepted 1 message');
+      });
     });
-  });
-
-  it("implicit: nodemailer over smtps:// verifies against the printed CA; the session's summary names the message", async () => {
-    const raw = Buffer.from('Subject: smtps\r\n\r\nhello\r\n', 'latin1');
-    await serving(['smtp', '--tls', 'implicit'], async (url, caFile, line) => {
-      const { port } = new URL(url);
-      const tls = { ca: readFileSync(caFile, 'latin1'), servername: 'localhost' };
-      const transport = nodemailer.createTransport({ host: '127.0.0.1', port: Number(port), secure: true, tls });
-      try {
-        await transport.sendMail({ envelope: { from: 'a@example.test', to: ['b@example.test'] }, raw });
-      } finally {
-        transport.close();
-      }
-      expect(await line(/accepted message:/)).toContain(`sha256 ${sha256(raw)}`);
-      expect(await line(/ == session ended /)).toContain('accepted 1 message');
-    });
-  });
+  }
 });
 
 describe('wireprobe serve ftp --tls', () => {
