@@ -16,7 +16,7 @@ export interface ProxyOptions {
   /**
    * How a session reaches the upstream: a socket that says 'connect', or 'error' if it cannot, as a
    * connecting net.Socket does. Default a TCP connection to `upstream`, from the client's loopback address
-   * (./sockets.ts onwardSource). `serve smtp` links its proxy to its mock in-process (src/util/socket-pair.ts).
+   * (./sockets.ts connectOnward). `serve smtp` links its proxy to its mock in-process (src/util/socket-pair.ts).
    */
   readonly connectUpstream?: (client: Socket) => Socket;
   /** Faults to apply; default none. */

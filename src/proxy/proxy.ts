@@ -24,10 +24,9 @@ import { Retention } from './retention.js';
 import { Session, type SessionTls } from './session.js';
 import { clientContext, secureLegs, type TlsMode } from './tls-legs.js';
 import { FtpsSession } from './ftps.js';
-import { closed, listeningFd, onwardSource, resetSocket } from './sockets.js';
+import { closed, connectOnward, listeningFd, resetSocket } from './sockets.js';
 import { Transcript } from './transcript.js';
 import { boundUpstream, silentUpstreamReply, type SilentAt } from './upstream-bound.js';
-
 export { UPSTREAM_TIMEOUT_MS } from './proxy-types.js';
 export type { ProxyHandle, ProxyOptions, SessionEnd, SessionInfo, SessionTlsInfo } from './proxy-types.js';
 import { UPSTREAM_TIMEOUT_MS, type ProxyHandle, type ProxyOptions, type SessionInfo } from './proxy-types.js';
@@ -171,9 +170,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
 
   const relay = (entry: Entry): void => {
     open++;
-    const upstream =
-      options.connectUpstream?.(entry.client) ??
-      net.connect({ ...options.upstream, ...onwardSource(entry.client, options.upstream.host), allowHalfOpen: true, noDelay: true });
+    const upstream = options.connectUpstream?.(entry.client) ?? connectOnward(entry.client, options.upstream);
     entry.upstream = upstream;
     entry.unbound = boundUpstream(upstream, upstreamTimeoutMs, (at) => silent(entry, at));
     upstream.once('error', (error: NodeJS.ErrnoException) => {

@@ -1,5 +1,5 @@
 /** Small waits on sockets and streams that the proxy's sessions are built from. */
-import type { Server, Socket } from 'node:net';
+import { connect, type Server, type Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 
 /** Resolves when the socket has closed (at once if it already has). */
@@ -68,6 +68,11 @@ const isLoopbackV4 = (address: string | undefined): address is string => address
 export function onwardSource(client: Socket, target: string): { localAddress?: string } {
   const from = client.remoteAddress?.replace(/^::ffff:/, '');
   return isLoopbackV4(from) && isLoopbackV4(target) ? { localAddress: from } : {};
+}
+
+/** A TCP connection onward to `target` for `client`'s session, from the client's own loopback address (onwardSource). */
+export function connectOnward(client: Socket, target: { readonly host: string; readonly port: number }): Socket {
+  return connect({ ...target, ...onwardSource(client, target.host), allowHalfOpen: true, noDelay: true });
 }
 
 /** The listening socket's file descriptor. Node exposes no API for it; `_handle.fd` is its TCPWrap's. */
