@@ -38,8 +38,11 @@ async function tcpPair(halfOpen: HalfOpen): Promise<[Side, Side]> {
   return [a, b];
 }
 
+/** Where nothing is: a pair's endpoints are only what its sides report, never a place anything connects to. */
+const NOWHERE = { address: '127.0.0.1', port: 0 };
+
 function memoryPair(halfOpen: HalfOpen): [Side, Side] {
-  const { client, server } = socketPair({ address: '127.0.0.1', port: 40000 }, { address: '127.0.0.1', port: 25 }, { client: halfOpen.a, server: halfOpen.b });
+  const { client, server } = socketPair(NOWHERE, NOWHERE, { client: halfOpen.a, server: halfOpen.b });
   open.push(client, server);
   return [client, server];
 }
@@ -206,7 +209,7 @@ describe('socketPair', () => {
   });
 
   it('refuses as a TCP connect nobody listens for: ECONNREFUSED, no connect', async () => {
-    const { client, server } = socketPair({ address: '127.0.0.1', port: 40001 }, { address: '127.0.0.1', port: 25 });
+    const { client, server } = socketPair(NOWHERE, NOWHERE);
     const seen = events(client);
     client.on('connect', () => seen.push('connect'));
     client.refuse();
@@ -215,12 +218,16 @@ describe('socketPair', () => {
     expect(server.destroyed).toBe(true);
   });
 
-  it("reports each side's endpoints as TCP does, and says connect on both in the next tick", async () => {
-    const { client, server } = socketPair({ address: '127.0.0.7', port: 40002 }, { address: '127.0.0.1', port: 2525 });
+  it("reports each side's endpoints as the TCP connection it stands for does, and says connect on both in the next tick", async () => {
+    // The endpoints of a real loopback connection (a listener on port 0), given to a pair.
+    const [a, b] = (await tcpPair({ a: true, b: true })) as [net.Socket, net.Socket];
+    const endpoints = (s: net.Socket): unknown[] => [s.localAddress, s.localPort, s.remoteAddress, s.remotePort];
+    const { client, server } = socketPair({ address: a.localAddress!, port: a.localPort! }, { address: b.localAddress!, port: b.localPort! });
     expect([client.connecting, server.connecting]).toEqual([true, true]);
     await Promise.all([client, server].map((side: PairedSocket) => new Promise((resolve) => side.once('connect', resolve))));
-    expect([client.localAddress, client.localPort, client.remoteAddress, client.remotePort]).toEqual(['127.0.0.7', 40002, '127.0.0.1', 2525]);
-    expect([server.localAddress, server.localPort, server.remoteAddress, server.remotePort]).toEqual(['127.0.0.1', 2525, '127.0.0.7', 40002]);
+    expect(endpoints(client as unknown as net.Socket)).toEqual(endpoints(a));
+    expect(endpoints(server as unknown as net.Socket)).toEqual(endpoints(b));
+    expect(client.localPort).not.toBe(server.localPort);
     expect(server.readyState).toBe('open');
     server.resume();
     client.destroy();
