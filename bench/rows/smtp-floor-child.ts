@@ -16,7 +16,7 @@ process.setSourceMapsEnabled(false);
 
 const sink = await startMinSink();
 const linked = (): ReturnType<typeof socketPair>['client'] => {
-  const { client, server } = socketPair({ address: '127.0.0.1', port: 1024 }, { address: '127.0.0.1', port: sink.port });
+  const { client, server } = socketPair({ address: '127.0.0.1', port: 0 }, { address: '127.0.0.1', port: sink.port });
   sinkSession(server);
   return client;
 };

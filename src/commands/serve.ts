@@ -70,10 +70,6 @@ const octets = (n: number): string => `${n} octet${n === 1 ? '' : 's'}`;
  */
 const mockHost = (listen: string): string => (isIP(listen) === 6 && !/^[0:]+$/.test(listen) ? '::1' : '127.0.0.1');
 
-/**
- * The mock server, on loopback port 0 (::1 behind an IPv6 `host`), reporting what it accepted through `log`, into `records` and,
- * for the control API, into `served` (SMTP messages then go to a spool, for their raw content).
- */
 /** The mock behind `serve`'s proxy. */
 interface Mock {
   readonly host: string;
@@ -112,11 +108,15 @@ function inProcessLink(accept: (socket: Socket) => boolean, mock: { readonly hos
     pair.client.once('close', () => open.delete(port));
     // Refused as a full port range or a closed listener would be: the client gets the proxy's RST.
     if (port === 0 || !accept(pair.server as unknown as Socket)) pair.client.refuse();
-    // The parts of net.Socket the proxy uses (./socket-pair.ts), which is all a PairedSocket has.
+    // The parts of net.Socket the proxy uses (../util/socket-pair.ts), which is all a PairedSocket has.
     return pair.client as unknown as Socket;
   };
 }
 
+/**
+ * The mock server, on loopback port 0 (::1 behind an IPv6 `host`), reporting what it accepted through `log`, into `records` and,
+ * for the control API, into `served` (SMTP messages then go to a spool, for their raw content).
+ */
 async function startMock(
   cmd: ServeCommand,
   log: (line: string) => void,

@@ -8,9 +8,10 @@
  *
  *   write(data)  ─► the peer's 'data', in a later turn of the event loop (as a loopback peer's read)
  *   end()        ─► the peer's 'end' (a FIN), after everything written before it
- *   resetAndDestroy() ─► the peer's 'error' ECONNRESET, then 'close', after what was written before it
+ *   resetAndDestroy() ─► the peer's 'error' ECONNRESET, then 'close'; behind data the peer has not
+ *                    taken in, read as its 'end' after that data, and its next write fails with EPIPE
  *   destroy()    ─► a FIN; an RST when data the owner never read was still waiting (as close(2) does)
- *   write to a peer that has closed ─► an RST back: this side's 'error' ECONNRESET
+ *   write to a peer that has closed ─► an RST back, read as above
  *
  * A write completes at once while the peer holds less than WINDOW octets it has not taken in (the
  * receive buffer a kernel would hold them in), else once the peer takes it. The peer takes data in only
@@ -76,12 +77,11 @@ export class PairedSocket extends Duplex {
   #broken = false;
   /** See refuse(). */
   #refused = false;
-  /** The peer's RST or FIN came after this side's close: nothing more to tell it. */
+  /** The peer has gone (its RST came, or it was never accepted): nothing more to tell it. */
   #peerGone = false;
   #timeoutMs = 0;
+  /** The idle timer for #timeoutMs while it is set; refreshed by every read and write. */
   #timer: NodeJS.Timeout | undefined;
-  /** The timeout #timer was made for. */
-  #timerMs = 0;
 
   constructor(local: Endpoint, remote: Endpoint, allowHalfOpen: boolean) {
     // 'close' is emitted by _destroy, as net.Socket emits it once its handle has closed.
@@ -123,7 +123,8 @@ export class PairedSocket extends Duplex {
     this.#timeoutMs = ms;
     if (callback && ms === 0) this.removeListener('timeout', callback);
     else if (callback) this.once('timeout', callback);
-    this.#active();
+    clearTimeout(this.#timer);
+    this.#timer = ms > 0 && !this.destroyed ? setTimeout(() => this.emit('timeout'), ms).unref() : undefined;
     return this;
   }
 
@@ -188,6 +189,7 @@ export class PairedSocket extends Duplex {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     clearTimeout(this.#timer);
+    this.#timer = undefined;
     // Writes still waiting in this side's inbox were accepted by "the kernel": they complete, and are
     // lost. Data the kernel holds unread makes close(2) send an RST, not a FIN (what Node has read ahead
     // into the stream's buffer is no longer the kernel's).
@@ -227,44 +229,35 @@ export class PairedSocket extends Duplex {
     this.#schedule();
   }
 
-  /** Delivery waits for a later turn of the event loop, as a read from the kernel does. */
-  #schedule(): void {
+  /**
+   * Delivery waits for a later turn of the event loop, as a read from the kernel does. `later`: the end
+   * of the stream behind data just taken in, which libuv reads in the next poll phase, after what the
+   * owner put off to setImmediate on that data (an RST it sends once it saw a reply goes first).
+   * Delivery runs as an immediate itself, so the owner's immediates run in the next turn: the end waits
+   * a turn more.
+   */
+  #schedule(later = false): void {
     if (this.#scheduled || this.#inbox.length === 0) return;
     this.#scheduled = true;
-    setImmediate(() => {
+    const deliver = (): void => {
       this.#scheduled = false;
       this.#deliver();
-    });
-  }
-
-  /**
-   * The end of the stream behind data just taken in: libuv reads it in the next poll phase, after what
-   * the owner put off to setImmediate on that data (an RST it sends once it saw a reply goes first).
-   * Delivery runs as an immediate itself, so the owner's immediates run in the next turn: the end
-   * waits a turn more.
-   */
-  #scheduleEnd(): void {
-    this.#scheduled = true;
-    setImmediate(() =>
-      setImmediate(() => {
-        this.#scheduled = false;
-        this.#deliver();
-      }),
-    );
+    };
+    setImmediate(later ? () => setImmediate(deliver) : deliver);
   }
 
   /**
    * Takes in what arrived, while the reader keeps up, as libuv reads a socket: at most READ_SIZE at a
    * time, and a FIN in a later turn than data before it, as the read after a short read (an RST behind
-   * unread data, see #arrive, ends the stream in the same turn). An RST with nothing unread before it ends the socket with
-   * ECONNRESET; after the end of the stream it only makes the next write fail with EPIPE. A reader that
+   * unread data, see #arrive, ends the stream in the same turn). An RST with nothing unread before it
+   * ends the socket with ECONNRESET; after the end of the stream it only makes the next write fail with EPIPE. A reader that
    * does not keep up (a full buffer) sees none of it until it reads again.
    */
   #deliver(): void {
     let tookData = false;
     while (this.#inbox.length > 0 && !this.destroyed && this.#wanted) {
       const segment = this.#inbox[0]!;
-      if (segment.kind === 'fin' && tookData) return this.#scheduleEnd();
+      if (segment.kind === 'fin' && tookData) return this.#schedule(true);
       if (segment.kind === 'rst') {
         this.#inbox.length = 0;
         this.#held = 0;
@@ -306,17 +299,7 @@ export class PairedSocket extends Duplex {
 
   /** Something was read or written: the idle timeout starts again. */
   #active(): void {
-    if (this.#timeoutMs > 0 && !this.destroyed) {
-      if (this.#timer && this.#timerMs === this.#timeoutMs) this.#timer.refresh();
-      else {
-        clearTimeout(this.#timer);
-        this.#timer = setTimeout(() => this.emit('timeout'), this.#timeoutMs).unref();
-        this.#timerMs = this.#timeoutMs;
-      }
-    } else if (this.#timer) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
+    this.#timer?.refresh();
   }
 }
 
