@@ -3,11 +3,13 @@
  *
  *   idle sessions   open N connections at once, count those greeted with 220 within a bound, and read
  *                   each server's RSS while it holds them
- *   growth          `serve smtp --keep 0`'s live heap (a heap snapshot, ../lib/live-heap.ts) after smtp-source
- *                   runs, run to run of each kind after a warm-up: per session (a new connection per message)
- *                   and per message (connections reused); smtp-sink's RSS around the same runs
+ *   growth          `serve smtp --keep 0`'s live heap (a heap snapshot, ../lib/live-heap.ts) after each run,
+ *                   run to run of each kind after a warm-up: per session (smtp-source, a new connection per
+ *                   message), per message (smtp-source, connections reused) and per message of one session
+ *                   held open across the runs (../lib/held-session.ts); smtp-sink's RSS around the same runs
  */
 import net, { type Socket } from 'node:net';
+import { holdSession, type HeldSession } from '../lib/held-session.js';
 import { snapshotDir, type SnapshotDir } from '../lib/live-heap.js';
 import { freePort, have, memory, serve, smtpSink, timed, type Daemon } from '../lib/procs.js';
 import { median, spread, type BenchRow } from '../lib/stats.js';
@@ -72,10 +74,19 @@ async function idleRow(options: SessionOptions, sink: Daemon | undefined): Promi
 /** One smtp-source run with `args` against `daemon`. */
 const source = (daemon: Daemon, args: readonly string[]): Promise<number> => timed('smtp-source', [...args, `127.0.0.1:${daemon.port}`]);
 
-/** RSS growth of `daemon` over one smtp-source run, per unit (session or message), in KB (smtp-sink: no collector, RSS is what it holds). */
-async function growth(daemon: Daemon, args: readonly string[], units: number): Promise<number> {
+/** One run of a growth leg against a daemon: an smtp-source run, or messages in a session held open. */
+type Leg = (daemon: Daemon) => Promise<unknown>;
+
+/** A leg of smtp-source runs with `args`. */
+const sourceLeg =
+  (args: readonly string[]): Leg =>
+  (daemon) =>
+    source(daemon, args);
+
+/** RSS growth of `daemon` over one run of `leg`, per unit (session or message), in KB (smtp-sink: no collector, RSS is what it holds). */
+async function growth(daemon: Daemon, leg: Leg, units: number): Promise<number> {
   const before = await memory(daemon.pid, 'VmRSS');
-  await source(daemon, args);
+  await leg(daemon);
   const after = await memory(daemon.pid, 'VmRSS');
   return (after - before) / 1000 / units;
 }
@@ -83,10 +94,10 @@ async function growth(daemon: Daemon, args: readonly string[], units: number): P
 /** Runs per leg: smtp-sink's each give one RSS growth figure, serve's each after the first one live-heap growth figure. */
 const GROWTH_RUNS = 4;
 
-/** Per leg (its smtp-source arguments), the RSS growth of each of GROWTH_RUNS runs, legs interleaved. */
-async function growths(daemon: Daemon, legs: readonly (readonly string[])[], units: number): Promise<number[][]> {
+/** Per leg, the RSS growth of each of GROWTH_RUNS runs, legs interleaved. */
+async function growths(daemon: Daemon, legs: readonly Leg[], units: number): Promise<number[][]> {
   const runs = legs.map((): number[] => []);
-  for (let r = 0; r < GROWTH_RUNS; r++) for (const [i, args] of legs.entries()) runs[i]!.push(await growth(daemon, args, units));
+  for (let r = 0; r < GROWTH_RUNS; r++) for (const [i, leg] of legs.entries()) runs[i]!.push(await growth(daemon, leg, units));
   return runs;
 }
 
@@ -96,12 +107,12 @@ async function growths(daemon: Daemon, legs: readonly (readonly string[])[], uni
  * after a run of reused connections sat ~650 KB below the heap after one of new connections, every
  * time: a change of leg is not growth.)
  */
-async function heapGrowths(daemon: Daemon, heap: SnapshotDir, legs: readonly (readonly string[])[], units: number): Promise<number[][]> {
+async function heapGrowths(daemon: Daemon, heap: SnapshotDir, legs: readonly Leg[], units: number): Promise<number[][]> {
   const growth: number[][] = [];
-  for (const args of legs) {
+  for (const leg of legs) {
     const live: number[] = [];
     for (let r = 0; r < GROWTH_RUNS; r++) {
-      await source(daemon, args);
+      await leg(daemon);
       live.push(await heap.liveHeap(daemon.pid));
     }
     growth.push(live.slice(1).map((bytes, k) => (bytes - live[k]!) / 1000 / units));
@@ -109,29 +120,52 @@ async function heapGrowths(daemon: Daemon, heap: SnapshotDir, legs: readonly (re
   return growth;
 }
 
-const GROWTH_WHAT = 'serve smtp --keep 0, live heap growth per session / per message (median of runs, range)';
+/**
+ * A leg of `messages` messages a run, all in one session held open across the runs (a pooled client's
+ * connection), one session per daemon; `close` ends them.
+ */
+function heldLeg(messages: number): { readonly leg: Leg; close(): Promise<void> } {
+  const sessions = new Map<number, Promise<HeldSession>>();
+  return {
+    async leg(daemon) {
+      let session = sessions.get(daemon.port);
+      if (!session) sessions.set(daemon.port, (session = holdSession(daemon.port)));
+      await (await session).send(messages);
+    },
+    async close() {
+      for (const session of sessions.values()) await (await session.catch(() => undefined))?.close();
+    },
+  };
+}
+
+const GROWTH_WHAT = 'serve smtp --keep 0, live heap growth per session / per message / per message of a session held open (median of runs, range)';
 
 /**
  * `serve smtp --keep 0`: what it keeps by design (the newest finished sessions and messages, 100 by
- * default, each transcript bounded) is not growth, and its bounds are tested (test/proxy/retention.test.ts,
- * the mock's keep); what this row looks for is anything else that stays.
+ * default, each transcript bounded, each open session's record of its messages bounded) is not
+ * growth, and its bounds are tested (test/proxy/retention.test.ts, the mock's keep, the session
+ * summary's); what this row looks for is anything else that stays, also while a session is open.
  */
 async function growthRow(options: SessionOptions, sink: Daemon | undefined): Promise<BenchRow> {
   const n = String(options.messages);
-  const perSession = ['-s', '10', '-m', n, '-l', '10240', '-N'];
-  const perMessage = [...perSession, '-d'];
+  const newConnections = ['-s', '10', '-m', n, '-l', '10240', '-N'];
+  const perSession = sourceLeg(newConnections);
+  const perMessage = sourceLeg([...newConnections, '-d']);
+  const held = heldLeg(options.messages);
+  const legs = [perSession, perMessage, held.leg];
   const shown = (legs: number[][]): string => legs.map((runs) => `${spread(runs, 2)} KB`).join(' / ');
   const heap = await snapshotDir();
   const wp = await serve('smtp', ['--keep', '0'], heap.nodeOptions);
   try {
-    // A first run of each kind warms up (JIT, pools, the heap sized for that traffic), so the figures
-    // are growth that stays, not start-up.
-    for (const args of [perMessage, perSession]) await source(wp, args);
-    const ours = await heapGrowths(wp, heap, [perSession, perMessage], options.messages);
+    // A first run of each kind warms up (JIT, pools, the heap sized for that traffic; the held
+    // session's transcript filled to its bound), so the figures are growth that stays, not start-up.
+    for (const leg of [perMessage, perSession, held.leg]) await leg(wp);
+    const ours = await heapGrowths(wp, heap, legs, options.messages);
     let anchor = 'smtp-sink missing: apt-get install postfix';
-    if (sink) anchor = `smtp-sink, RSS: ${shown(await growths(sink, [perSession, perMessage], options.messages))}`;
+    if (sink) anchor = `smtp-sink, RSS: ${shown(await growths(sink, legs, options.messages))}`;
     return { what: GROWTH_WHAT, ours: shown(ours), anchor, goal: 'flat (<= 0.1 KB each)', met: ours.every((runs) => median(runs) <= 0.1) };
   } finally {
+    await held.close();
     await wp.stop();
     await heap.remove();
   }

@@ -54,11 +54,34 @@ export interface Serving {
   close(): Promise<void>;
 }
 
+/** How many of a session's messages, stored files or sent files its summary lists: the newest. */
+export const SUMMARY_LISTED = 10;
+
+/**
+ * One kind of thing a session got (messages, stored files, sent files): all counted, the newest
+ * SUMMARY_LISTED kept. A pooled client's session can live for thousands of messages; each is logged as
+ * it comes, and the session holds a bounded record of them, as its transcript is bounded.
+ */
+export class Tally<T> {
+  /** How many in all, and their octets. */
+  count = 0;
+  octets = 0;
+  /** The newest SUMMARY_LISTED, oldest first. */
+  readonly newest: T[] = [];
+
+  add(item: T, octets: number): void {
+    this.count++;
+    this.octets += octets;
+    this.newest.push(item);
+    if (this.newest.length > SUMMARY_LISTED) this.newest.shift();
+  }
+}
+
 /** What the mock server recorded for one client port: the proxied session that came from it. */
-export interface SessionRecords {
-  readonly messages: SinkMessage[];
-  readonly stored: StoredFile[];
-  readonly served: ServedFile[];
+export class SessionRecords {
+  readonly messages = new Tally<SinkMessage>();
+  readonly stored = new Tally<StoredFile>();
+  readonly served = new Tally<ServedFile>();
 }
 
 const octets = (n: number): string => `${n} octet${n === 1 ? '' : 's'}`;
@@ -127,11 +150,11 @@ async function startMock(
   if (cmd.protocol === 'ftp') {
     const onStored = (f: StoredFile, from: { port: number }): void => {
       if (served instanceof ReceivedUploads) served.onStored(f, from);
-      records(from.port).stored.push(f);
+      records(from.port).stored.add(f, f.bytes);
       log(`stored ${printable(f.path)}: ${f.bytes} bytes, sha256 ${f.sha256}${f.complete ? '' : ' (incomplete: the upload was cut)'}`);
     };
     const onServed = (f: ServedFile, from: { port: number }): void => {
-      records(from.port).served.push(f);
+      records(from.port).served.add(f, f.sent);
       log(`RETR ${printable(f.path)}: sent ${f.sent} of ${octets(f.size)}${f.complete ? '' : ' (the transfer was aborted)'}`);
     };
     // One protocol's server library only: the other is never loaded (memory of a long `serve`).
@@ -149,7 +172,7 @@ async function startMock(
   }
   const onMessage = (m: SinkMessage, from: { port: number }): void => {
     if (served instanceof ReceivedMessages) served.onMessage(m, from);
-    records(from.port).messages.push(m);
+    records(from.port).messages.add(m, m.bytes);
     log(`accepted message: from <${printable(m.from)}> to ${m.to.map((t) => `<${printable(t)}>`).join(', ')}, ${m.bytes} bytes, sha256 ${m.sha256}`);
   };
   const spool = served ? { spool: 'on' as const, ...(cmd.signal ? { signal: cmd.signal } : {}) } : {};
@@ -165,20 +188,28 @@ async function startMock(
 export function sessionSummary(protocol: 'smtp' | 'ftp', records: SessionRecords, info: SessionInfo, end: SessionEnd): string {
   const what: string[] = [];
   if (protocol === 'smtp') {
-    const n = records.messages.length;
-    what.push(
-      n === 0
-        ? 'no message accepted'
-        : `accepted ${n} message${n === 1 ? '' : 's'} ${records.messages.map((m) => `(${octets(m.bytes)}, sha256 ${m.sha256})`).join(', ')}`,
-    );
+    const message = (m: SinkMessage): string => `(${octets(m.bytes)}, sha256 ${m.sha256})`;
+    const { count } = records.messages;
+    what.push(count === 0 ? 'no message accepted' : `accepted ${count} message${count === 1 ? '' : 's'} ${listed(records.messages, message)}`);
   } else {
-    for (const f of records.stored) what.push(`stored ${printable(f.path)} (${octets(f.bytes)}, sha256 ${f.sha256}${f.complete ? '' : ', incomplete'})`);
-    for (const f of records.served) what.push(`sent ${printable(f.path)} (${f.sent} of ${octets(f.size)})`);
+    const stored = (f: StoredFile): string => `${printable(f.path)} (${octets(f.bytes)}, sha256 ${f.sha256}${f.complete ? '' : ', incomplete'})`;
+    const sent = (f: ServedFile): string => `${printable(f.path)} (${f.sent} of ${octets(f.size)})`;
+    if (records.stored.count > 0) what.push(`stored ${files(records.stored)}${listed(records.stored, stored)}`);
+    if (records.served.count > 0) what.push(`sent ${files(records.served)}${listed(records.served, sent)}`);
     if (what.length === 0) what.push('nothing stored or sent');
   }
   const how = [...(info.steps.includes('QUIT') ? ['client sent QUIT'] : []), ...end.endings].join(', then ') || 'still open';
   return `session ended after ${Math.round(end.durationMs)} ms: ${what.join(', ')}; ${how}`;
 }
+
+/** A tally's items as `show` writes them, comma-separated; past SUMMARY_LISTED led by their octets in all: `(N octets in all), the last 10: …`. */
+function listed<T>(tally: Tally<T>, show: (item: T) => string): string {
+  const items = tally.newest.map(show).join(', ');
+  return tally.count > SUMMARY_LISTED ? `(${octets(tally.octets)} in all), the last ${SUMMARY_LISTED}: ${items}` : items;
+}
+
+/** Files stored or sent: past SUMMARY_LISTED, how many (`1200 files `) before the list. */
+const files = <T>(tally: Tally<T>): string => (tally.count > SUMMARY_LISTED ? `${tally.count} files ` : '');
 
 /** What serve says of its TLS: how it starts, and the CA file a client must trust. */
 export function tlsLines(protocol: 'smtp' | 'ftp', mode: string, caFile: string): string[] {
@@ -227,7 +258,7 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
   const byPort = new Map<number, SessionRecords>();
   const records = (port: number): SessionRecords => {
     let r = byPort.get(port);
-    if (!r) byPort.set(port, (r = { messages: [], stored: [], served: [] }));
+    if (!r) byPort.set(port, (r = new SessionRecords()));
     return r;
   };
   const keep = cmd.keep ?? SERVE_KEEP;
@@ -257,7 +288,7 @@ export async function serveCommand(cmd: ServeCommand): Promise<Serving> {
     onLine: log,
     keep: cmd.keep ?? SERVE_KEEP,
     closing: (info, end) => {
-      const mine = end.upstreamPort === undefined ? { messages: [], stored: [], served: [] } : records(end.upstreamPort);
+      const mine = end.upstreamPort === undefined ? new SessionRecords() : records(end.upstreamPort);
       if (end.upstreamPort !== undefined) byPort.delete(end.upstreamPort);
       return [sessionSummary(cmd.protocol, mine, info, end)];
     },

@@ -4,7 +4,7 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import { Client } from 'basic-ftp';
 import nodemailer from 'nodemailer';
 import { describe, expect, it } from 'vitest';
-import { serveCommand, sessionSummary, type ServeCommand, type Serving } from '../../src/commands/serve.js';
+import { SUMMARY_LISTED, SessionRecords, serveCommand, sessionSummary, type ServeCommand, type Serving } from '../../src/commands/serve.js';
 import type { SessionInfo } from '../../src/proxy/proxy.js';
 import { parseFault } from '../../src/faults/parse.js';
 import { connectRaw } from '../helpers/raw-client.js';
@@ -235,16 +235,53 @@ describe('wireprobe serve: the session log', () => {
     });
     const end = { durationMs: 1234.4, endings: ['FIN from server', 'FIN from client'], upstreamPort: 40000 };
     const message = (bytes: number, sha: string) => ({ from: 'a@x', to: ['b@x'], bytes, sha256: sha, session: 1 });
-    expect(sessionSummary('smtp', { messages: [message(1, 'aa'), message(20, 'bb')], stored: [], served: [] }, info(['MAIL', 'QUIT']), end)).toBe(
+    const two = new SessionRecords();
+    for (const m of [message(1, 'aa'), message(20, 'bb')]) two.messages.add(m, m.bytes);
+    expect(sessionSummary('smtp', two, info(['MAIL', 'QUIT']), end)).toBe(
       'session ended after 1234 ms: accepted 2 messages (1 octet, sha256 aa), (20 octets, sha256 bb); client sent QUIT, then FIN from server, then FIN from client',
     );
-    const stored = [{ path: '/a\x1b.bin', bytes: 5, sha256: 'cc', received: 5, complete: false }];
-    const served = [{ path: '/b.bin', size: 10, sent: 10, complete: true }];
-    expect(sessionSummary('ftp', { messages: [], stored, served }, info(['STOR']), { ...end, endings: [] })).toBe(
+    const stored = { path: '/a\x1b.bin', bytes: 5, sha256: 'cc', received: 5, complete: false };
+    const served = { path: '/b.bin', size: 10, sent: 10, complete: true };
+    const ftp = new SessionRecords();
+    ftp.stored.add(stored, stored.bytes);
+    ftp.served.add(served, served.sent);
+    expect(sessionSummary('ftp', ftp, info(['STOR']), { ...end, endings: [] })).toBe(
       'session ended after 1234 ms: stored /a\\x1b.bin (5 octets, sha256 cc, incomplete), sent /b.bin (10 of 10 octets); still open',
     );
-    expect(sessionSummary('ftp', { messages: [], stored: [], served: [] }, info([]), { ...end, endings: ['RST from client'] })).toBe(
+    expect(sessionSummary('ftp', new SessionRecords(), info([]), { ...end, endings: ['RST from client'] })).toBe(
       'session ended after 1234 ms: nothing stored or sent; RST from client',
+    );
+  });
+
+  it('lists only the newest of a long session, after how many there were and their octets', () => {
+    const info: SessionInfo = {
+      index: 1,
+      phase: 'quit',
+      bodyBytes: 0,
+      faultFired: false,
+      steps: ['QUIT'],
+      accepted: 0,
+      transactions: 0,
+      violations: [],
+      clientSaw: null,
+      transcript: [],
+    };
+    const end = { durationMs: 5, endings: ['FIN from client'], upstreamPort: 40000 };
+    const r = new SessionRecords();
+    // A pooled client's session: thousands of messages, files stored and sent.
+    for (let i = 1; i <= 5000; i++) {
+      r.messages.add({ from: 'a@x', to: ['b@x'], bytes: i, sha256: `h${i}`, session: 1 }, i);
+      r.stored.add({ path: `/f${i}`, bytes: 2, sha256: `s${i}`, received: 2, complete: true }, 2);
+    }
+    for (let i = 1; i <= SUMMARY_LISTED + 1; i++) r.served.add({ path: `/d${i}`, size: 3, sent: 3, complete: true }, 3);
+    expect([r.messages.newest.length, r.stored.newest.length, r.served.newest.length]).toEqual([SUMMARY_LISTED, SUMMARY_LISTED, SUMMARY_LISTED]);
+    const newest = (from: number, show: (i: number) => string): string => Array.from({ length: SUMMARY_LISTED }, (_, k) => show(from + k)).join(', ');
+    expect(sessionSummary('smtp', r, info, end)).toBe(
+      `session ended after 5 ms: accepted 5000 messages (12502500 octets in all), the last 10: ${newest(4991, (i) => `(${i} octets, sha256 h${i})`)}; client sent QUIT, then FIN from client`,
+    );
+    expect(sessionSummary('ftp', r, info, end)).toBe(
+      `session ended after 5 ms: stored 5000 files (10000 octets in all), the last 10: ${newest(4991, (i) => `/f${i} (2 octets, sha256 s${i})`)}, ` +
+        `sent 11 files (33 octets in all), the last 10: ${newest(2, (i) => `/d${i} (3 of 3 octets)`)}; client sent QUIT, then FIN from client`,
     );
   });
 });
