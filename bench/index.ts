@@ -6,6 +6,7 @@
  *
  *   rows/smtp-rates.ts        msgs/s (new connection, reused) and one large message vs smtp-sink
  *   rows/ftp-upload.ts        curl STOR vs vsftpd, the proxy's cost, serve ftp's peak RSS (and with V8's defaults)
+ *   rows/ftp-small.ts         500 uploads of 1 KiB in one session (Python ftplib) vs vsftpd: the cost per transfer
  *   rows/sessions.ts          idle sessions greeted; serve smtp's live-heap growth vs smtp-sink's RSS
  *   rows/round-trip.ts        NOOP round trip added by the proxy vs a bare pipe relay
  *   rows/proxy-throughput.ts  the SMTP body through the proxy vs direct
@@ -17,6 +18,7 @@ import { ftpUploads } from './rows/ftp-upload.js';
 import { proxyThroughput } from './rows/proxy-throughput.js';
 import { roundTrip } from './rows/round-trip.js';
 import { sessionRows } from './rows/sessions.js';
+import { ftpSmallFiles } from './rows/ftp-small.js';
 import { smtpRates } from './rows/smtp-rates.js';
 import { median, verdict, type BenchRow } from './lib/stats.js';
 
@@ -50,7 +52,7 @@ const sizes = {
 
 const RUN: Record<Group, () => Promise<BenchRow[]>> = {
   smtp: () => smtpRates({ rounds, messages: sizes.messages, largeBytes: sizes.largeBytes }),
-  ftp: () => ftpUploads({ rounds, bytes: sizes.ftpBytes }),
+  ftp: async () => [...(await ftpUploads({ rounds, bytes: sizes.ftpBytes })), await ftpSmallFiles(rounds)],
   sessions: () => sessionRows({ idleSessions: sizes.idleSessions, messages: sizes.messages }),
   rtt: async () => [await roundTrip(sizes.noops)],
   proxy: async () => [await proxyThroughput(sizes.proxyMib)],

@@ -53,7 +53,7 @@ async function sourceFile(bytes: number): Promise<{ path: string; remove(): Prom
  * spool folder (both write to the same file system), and puts TMPDIR back as it was, unset included (assigning undefined would set it
  * to the string "undefined" for every process started later).
  */
-async function onTmpfs<T>(start: () => Promise<T>): Promise<T> {
+export async function onTmpfs<T>(start: () => Promise<T>): Promise<T> {
   const saved = process.env.TMPDIR;
   process.env.TMPDIR = '/dev/shm';
   try {
@@ -65,7 +65,7 @@ async function onTmpfs<T>(start: () => Promise<T>): Promise<T> {
 }
 
 /** The mock FTP server in a child process, direct. */
-async function mockDirect(): Promise<Daemon> {
+export async function mockDirect(): Promise<Daemon> {
   // With serve ftp's V8 flags, so that the proxy's cost is the only difference between the two.
   const child = spawn(process.execPath, [...SERVE_FTP_V8_FLAGS, '--import', 'tsx', fileURLToPath(new URL('../mock-ftp-child.ts', import.meta.url))], {
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -99,7 +99,7 @@ export class DataChannel {
   }
   /** PASV/EPSV: one data connection, from the control connection's address (RFC 2577 §5). */
   async setupServer(): Promise<Server> {
-    const server = net.createServer({ pauseOnConnect: true }, (socket: DataSocket) => {
+    const server = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket: DataSocket) => {
       this.w.track(socket);
       socket.on('error', () => undefined); // a reset before or after a transfer is the client's business
       if (plainAddress(socket.remoteAddress) !== plainAddress(this.connection.commandSocket.remoteAddress)) return void socket.destroy();
@@ -124,7 +124,7 @@ export class DataChannel {
     if (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) throw replyError(501, 'Bad port');
     if (plainAddress(host) !== plainAddress(this.connection.commandSocket.remoteAddress)) throw replyError(500, 'The given address is not yours');
     if (this.w.closed) throw replyError(425, 'Closing');
-    const socket: DataSocket = net.connect({ host, port: portNumber, family });
+    const socket: DataSocket = net.connect({ host, port: portNumber, family, noDelay: true });
     this.w.track(socket);
     socket.on('error', () => undefined);
     this.fate = { error: false, eof: false, closed: false };
