@@ -2,16 +2,8 @@
 import net, { type Server, type Socket } from 'node:net';
 import type { Refusal, Securing } from './data-tls.js';
 import type { FtpsSession } from './ftps.js';
-import {
-  Bluebird,
-  DATA_CONNECT_TIMEOUT_MS,
-  PASSIVE_LISTEN_TIMEOUT_MS,
-  replyError,
-  plainAddress,
-  type Connector,
-  type Conn,
-  type DataSocket,
-} from './internals.js';
+import { Bluebird, DATA_CONNECT_TIMEOUT_MS, PASSIVE_LISTEN_TIMEOUT_MS, replyError, type Connector, type Conn, type DataSocket } from './internals.js';
+import { unmapped } from '../../src/util/address.js';
 
 /** What every DataChannel of one server shares. */
 export interface Wiring {
@@ -102,7 +94,7 @@ export class DataChannel {
     const server = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket: DataSocket) => {
       this.w.track(socket);
       socket.on('error', () => undefined); // a reset before or after a transfer is the client's business
-      if (plainAddress(socket.remoteAddress) !== plainAddress(this.connection.commandSocket.remoteAddress)) return void socket.destroy();
+      if (unmapped(socket.remoteAddress) !== unmapped(this.connection.commandSocket.remoteAddress)) return void socket.destroy();
       this.closeServer();
       this.adopt(socket);
     });
@@ -122,7 +114,7 @@ export class DataChannel {
     this.closeSocket();
     const portNumber = Number(port);
     if (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) throw replyError(501, 'Bad port');
-    if (plainAddress(host) !== plainAddress(this.connection.commandSocket.remoteAddress)) throw replyError(500, 'The given address is not yours');
+    if (unmapped(host) !== unmapped(this.connection.commandSocket.remoteAddress)) throw replyError(500, 'The given address is not yours');
     if (this.w.closed) throw replyError(425, 'Closing');
     const socket: DataSocket = net.connect({ host, port: portNumber, family, noDelay: true });
     this.w.track(socket);

@@ -44,4 +44,3 @@ export const MAX_LINE = 8192;
 
 /** An error ftp-srv turns into a reply with this code (where it reads `code`). */
 export const replyError = (code: number, message: string): Error => Object.assign(new Error(message), { code });
-export const plainAddress = (address: string | undefined): string => (address ?? '').replace(/^::ffff:/i, '');

@@ -14,6 +14,7 @@ import { rcptProblem } from '../probe/smtp-session.js';
 import { DEFAULT_PROBE_LIMITS } from '../probe/types.js';
 import { quote } from '../util/terminal.js';
 import { UsageError } from '../util/usage-error.js';
+import { unmapped } from '../util/address.js';
 
 /** Splits repeated and comma-separated values: `--suite a,b --suite c`; a flag given with no name in it is refused. */
 export function names(flag: string, values: readonly string[] | undefined): string[] | undefined {
@@ -111,7 +112,7 @@ export function users(values: readonly string[] | undefined, password: string | 
 
 /** True for a loopback address or `localhost`: listening there exposes nothing to the network. */
 export function isLoopback(host: string): boolean {
-  const h = host.toLowerCase().replace(/^::ffff:/, '');
+  const h = unmapped(host.toLowerCase());
   if (h === 'localhost' || h === '::1') return true;
   return isIP(h) === 4 && h.startsWith('127.');
 }

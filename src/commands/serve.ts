@@ -20,6 +20,7 @@ import { printable } from '../proxy/transcript.js';
 import { capped } from '../util/terminal.js';
 import { openKeylog } from '../tls/keylog.js';
 import { socketPair } from '../util/socket-pair.js';
+import { unmapped } from '../util/address.js';
 
 interface ServeCommon {
   readonly faults: readonly Fault[];
@@ -126,7 +127,7 @@ function inProcessLink(accept: (socket: Socket) => boolean, mock: { readonly hos
   };
   return (client) => {
     const port = nextPort();
-    const pair = socketPair({ address: client.remoteAddress?.replace(/^::ffff:/, '') ?? mock.host, port }, { address: mock.host, port: mock.port });
+    const pair = socketPair({ address: unmapped(client.remoteAddress) ?? mock.host, port }, { address: mock.host, port: mock.port });
     open.add(port);
     pair.client.once('close', () => open.delete(port));
     // Refused as a full port range or a closed listener would be: the client gets the proxy's RST.

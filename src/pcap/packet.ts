@@ -4,6 +4,7 @@
  * if it had been sniffed on the loopback interface. No TCP options: the handshake is a picture, not a replay.
  */
 import { isIPv4 } from 'node:net';
+import { unmapped } from '../util/address.js';
 
 export interface Endpoint {
   readonly address: string;
@@ -30,15 +31,10 @@ const PROTO_TCP = 6;
 /** What the window field says: a constant, since the capture shows what moved, not flow control. */
 const WINDOW = 0xffff;
 
-/** An IPv4-mapped address (`::ffff:127.0.0.1`) as the IPv4 address it is. */
-export function plainAddress(address: string): string {
-  return address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
-}
-
 /** The IP packet carrying `segment`; IPv4 when both ends are IPv4 addresses, else IPv6. */
 export function ipPacket(segment: Segment): Buffer {
-  const src = plainAddress(segment.from.address);
-  const dst = plainAddress(segment.to.address);
+  const src = unmapped(segment.from.address);
+  const dst = unmapped(segment.to.address);
   const tcp = tcpSegment(segment);
   if (isIPv4(src) && isIPv4(dst)) {
     const srcBytes = ipv4Bytes(src);

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { formatEprt, formatPort, parse227, parse229, type HostPort } from '../protocol/ftp-address.js';
 import { seconds } from './finding.js';
-import { codeOf, plain, said } from './ftp-shared.js';
+import { codeOf, said } from './ftp-shared.js';
 import { connectRaw, tlsOf, wrapSocket, type ConnectFailure } from './raw-connect.js';
 import { EVENTS } from './raw-transcript.js';
 import type { RawConnection, Read } from './raw.js';
@@ -22,6 +22,7 @@ import type { Reply } from '../protocol/reply.js';
 import { listenOnce } from './ftp-listen.js';
 import { ANONYMOUS } from './target.js';
 import type { ProbeLimits, ProbeTarget } from './types.js';
+import { unmapped } from '../util/address.js';
 
 /** Most octets of a download kept (a listing, a small file); larger ones are only counted and hashed. */
 const MAX_DOWNLOAD = 4 * 1024 * 1024;
@@ -134,12 +135,12 @@ export class FtpSession {
 
   /** The control connection's peer (the server as we reach it), without an IPv4-mapped prefix. */
   get peer(): string {
-    return plain(this.conn.remoteAddress);
+    return unmapped(this.conn.remoteAddress) ?? '';
   }
 
   /** Our end of the control connection: where an active-mode server must connect back (one guarding against RFC 2577 §2's bounce attack connects nowhere else). */
   get local(): string {
-    return plain(this.conn.localAddress);
+    return unmapped(this.conn.localAddress) ?? '';
   }
 
   /**
@@ -260,7 +261,7 @@ export class FtpSession {
           this.conn.note(`[no data connection to ${here.host}:${here.port} within ${seconds(timeoutMs, 1)} s]`);
           return { ok: false, event: EVENTS.timeout(timeoutMs) };
         }
-        this.conn.note(`[data connection from ${plain(socket.remoteAddress)}:${socket.remotePort} accepted]`);
+        this.conn.note(`[data connection from ${unmapped(socket.remoteAddress) ?? ''}:${socket.remotePort} accepted]`);
         accepted = wrapSocket(socket, { timeoutMs, record: false });
         return { ok: true, conn: accepted };
       },

@@ -15,11 +15,12 @@
 import { isIPv4 } from 'node:net';
 import { FtpSession, openLoggedIn } from './ftp-control.js';
 import { finding, seconds, skipped } from './finding.js';
-import { plain, said } from './ftp-shared.js';
+import { said } from './ftp-shared.js';
 import { rfcOf } from './ids.js';
 import type { Read } from './raw.js';
 import type { Reply } from '../protocol/reply.js';
 import type { Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
+import { unmapped } from '../util/address.js';
 
 const RFC = { 'idle-timeout': rfcOf('ftp.idle-timeout'), 'session-limit': rfcOf('ftp.session-limit') } as const;
 
@@ -127,9 +128,9 @@ async function sessionLimit(target: ProbeTarget, limits: ProbeLimits): Promise<F
       return finding(id, 'skip', rfc, `Not measured: not even one session was admitted (${refusal.said}; see ftp.greeting and ftp.login).`, transcript);
     // Per client address, or in all? Only answerable from another source address: loopback targets only.
     let scope = '';
-    const peer = plain(open[0]?.conn.remoteAddress);
+    const peer = unmapped(open[0]?.conn.remoteAddress) ?? '';
     if (limit + 1 < max && isIPv4(peer) && peer.startsWith('127.')) {
-      const here = plain(open[0]?.conn.localAddress);
+      const here = unmapped(open[0]?.conn.localAddress) ?? '';
       const other = here === '127.0.0.2' ? '127.0.0.3' : '127.0.0.2';
       const a = await admit(target, limits, log, `#${limit + 2} from ${other}`, other);
       if (a.kind === 'in') {

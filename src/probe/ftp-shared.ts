@@ -13,9 +13,6 @@ import { seconds } from './finding.js';
 /** An anonymous login (RFC 1635): any password is accepted, so a wrong one proves nothing. */
 export const isAnonymous = (user: string | undefined): boolean => user === undefined || /^(anonymous|ftp)$/i.test(user);
 
-/** `::ffff:127.0.0.1` as `127.0.0.1`. */
-export const plain = (address: string | undefined): string => (address ?? '').replace(/^::ffff:/i, '');
-
 /** A unique, recognisable name for the probe's upload: `wireprobe-probe-<random>.bin`. */
 export function probeFileName(): string {
   return `wireprobe-probe-${randomBytes(6).toString('hex')}.bin`;

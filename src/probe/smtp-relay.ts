@@ -11,10 +11,11 @@ import { rfcOf } from './ids.js';
 import { finding, skipped } from './finding.js';
 import { ADDRESSES, annotate, closeSmtp, noSession, openSmtp, said, type SessionNotes } from './smtp-session.js';
 import type { CheckGroup, Finding } from './types.js';
+import { unmapped } from '../util/address.js';
 
 /** Loopback and private addresses: servers usually trust their own networks to relay (Postfix mynetworks). */
 function trustedVantage(address: string | undefined): boolean {
-  const a = (address ?? '').replace(/^::ffff:/, '');
+  const a = unmapped(address) ?? '';
   if (isIP(a) === 6) return a === '::1' || /^f[cd]/i.test(a) || /^fe80:/i.test(a);
   return /^(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.)/.test(a);
 }

@@ -12,6 +12,7 @@ import { connectRaw, tlsOf } from './raw-connect.js';
 import type { Read, RawConnection } from './raw.js';
 import type { Reply } from '../protocol/reply.js';
 import type { Finding, ProbeLimits, ProbeTarget } from './types.js';
+import { unmapped } from '../util/address.js';
 
 /** Addresses the probe uses. `postmaster` needs no domain and every server must take it (RFC 5321 §4.5.1). */
 export const ADDRESSES = Object.freeze({
@@ -69,7 +70,7 @@ export function authMechanisms(caps: Capabilities): string[] {
 
 /** Our EHLO argument: our own address as an address literal, always valid (RFC 5321 §4.1.3). */
 export function ehloName(conn: RawConnection): string {
-  const address = (conn.localAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+  const address = unmapped(conn.localAddress) ?? '127.0.0.1';
   return isIP(address) === 6 ? `[IPv6:${address}]` : `[${address}]`;
 }
 

@@ -18,6 +18,7 @@ import type { Read, RawConnection } from './raw.js';
 import { annotate, closeSmtp, needsAuth, noSession, openSmtp, said, type SessionNotes } from './smtp-session.js';
 import type { SmtpFindingId } from './smtp-ids.js';
 import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
+import { unmapped } from '../util/address.js';
 
 /** The UTF-8 local part the probe sends: `wireprobe-` and the Greek for "test" (two octets a letter). */
 export const UTF8_LOCAL_PART = 'wireprobe-δοκιμή';
@@ -46,7 +47,7 @@ export function utf8Address(rcpt: string, ehlo: Reply, conn: RawConnection): str
   if (at >= 0) return `${UTF8_LOCAL_PART}${rcpt.slice(at)}`;
   const name = ehlo.lines[0]?.trim().split(/\s+/)[0] ?? '';
   if (DOMAIN.test(name)) return `${UTF8_LOCAL_PART}@${name}`;
-  const address = (conn.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+  const address = unmapped(conn.remoteAddress) ?? '127.0.0.1';
   return `${UTF8_LOCAL_PART}@${isIP(address) === 6 ? `[IPv6:${address}]` : `[${address}]`}`;
 }
 

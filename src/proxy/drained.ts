@@ -12,6 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIPv4, type Socket } from 'node:net';
+import { unmapped } from '../util/address.js';
 
 /** How often the tables are read while waiting. */
 const POLL_MS = 5;
@@ -22,7 +23,7 @@ const POLL_MS = 5;
  * socket is in depends on how it was made. Undefined for an IPv6 address.
  */
 export function tableKeys(address: string, port: number): readonly string[] | undefined {
-  const v4 = address.replace(/^::ffff:/, '');
+  const v4 = unmapped(address);
   if (!isIPv4(v4)) return undefined;
   const word = v4
     .split('.')

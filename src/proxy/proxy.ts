@@ -30,6 +30,7 @@ import { boundUpstream, silentUpstreamReply, type SilentAt } from './upstream-bo
 export { UPSTREAM_TIMEOUT_MS } from './proxy-types.js';
 export type { ProxyHandle, ProxyOptions, SessionEnd, SessionInfo, SessionTlsInfo } from './proxy-types.js';
 import { UPSTREAM_TIMEOUT_MS, type ProxyHandle, type ProxyOptions, type SessionInfo } from './proxy-types.js';
+import { unmapped } from '../util/address.js';
 
 /** How long `close()` lets servers close their side after our FIN before cutting. */
 const CLOSE_GRACE_MS = 2000;
@@ -344,7 +345,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
  * itself). Asked of FTP sessions only: it costs a system call per connection.
  */
 function passiveHost(client: Socket, host: string): string {
-  const reached = client.localAddress?.replace(/^::ffff:/, '');
+  const reached = unmapped(client.localAddress);
   return reached && net.isIPv4(reached) ? reached : host;
 }
 

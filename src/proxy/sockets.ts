@@ -1,6 +1,7 @@
 /** Small waits on sockets and streams that the proxy's sessions are built from. */
 import { connect, type Server, type Socket } from 'node:net';
 import type { Writable } from 'node:stream';
+import { unmapped } from '../util/address.js';
 
 /** Resolves when the socket has closed (at once if it already has). */
 export function closed(socket: Socket): Promise<void> {
@@ -66,7 +67,7 @@ const isLoopbackV4 = (address: string | undefined): address is string => address
  * IPv4 loopback, else none (the system picks).
  */
 export function onwardSource(client: Socket, target: string): { localAddress?: string } {
-  const from = client.remoteAddress?.replace(/^::ffff:/, '');
+  const from = unmapped(client.remoteAddress);
   return isLoopbackV4(from) && isLoopbackV4(target) ? { localAddress: from } : {};
 }
 
