@@ -12,9 +12,9 @@
  * turn as it sent EPSV, which a fast server meets at random.)
  */
 import { vsftpdLauncher } from '../../servers/real/vsftpd.js';
-import { have, serve, timed } from '../lib/procs.js';
+import { have, timed } from '../lib/procs.js';
 import { median, pairRatios, spread, type BenchRow } from '../lib/stats.js';
-import { mockDirect, onTmpfs } from './ftp-upload.js';
+import { ftpServers } from './ftp-upload.js';
 
 /** Uploads per run. */
 const SMALL_FILES = 500;
@@ -43,12 +43,7 @@ export async function ftpSmallFiles(rounds: number): Promise<BenchRow> {
   if (!(await have('python3'))) return { what, ours: 'not measured', anchor: 'python3 missing: apt-get install python3', goal: '>= 0.5x' };
   const stops: (() => Promise<void>)[] = [];
   try {
-    const mock = await onTmpfs(() => mockDirect());
-    stops.push(() => mock.stop());
-    const wp = await onTmpfs(() => serve('ftp'));
-    stops.push(() => wp.stop());
-    const vsftpd = (await vsftpdLauncher.installed()) ? await onTmpfs(() => vsftpdLauncher.start({})) : undefined;
-    if (vsftpd) stops.push(() => vsftpd.close());
+    const { mock, wp, vsftpd } = await ftpServers(stops);
     const direct: number[] = [];
     const proxied: number[] = [];
     const anchor: number[] = [];

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { SERVE_FTP_V8_FLAGS } from '../../bin/v8-flags.js';
+import type { RealServerHandle } from '../../servers/real/types.js';
 import { vsftpdLauncher } from '../../servers/real/vsftpd.js';
 import { have, memory, serve, timed, type Daemon } from '../lib/procs.js';
 import { median, pairRatios, spread, type BenchRow } from '../lib/stats.js';
@@ -53,7 +54,7 @@ async function sourceFile(bytes: number): Promise<{ path: string; remove(): Prom
  * spool folder (both write to the same file system), and puts TMPDIR back as it was, unset included (assigning undefined would set it
  * to the string "undefined" for every process started later).
  */
-export async function onTmpfs<T>(start: () => Promise<T>): Promise<T> {
+async function onTmpfs<T>(start: () => Promise<T>): Promise<T> {
   const saved = process.env.TMPDIR;
   process.env.TMPDIR = '/dev/shm';
   try {
@@ -65,7 +66,7 @@ export async function onTmpfs<T>(start: () => Promise<T>): Promise<T> {
 }
 
 /** The mock FTP server in a child process, direct. */
-export async function mockDirect(): Promise<Daemon> {
+async function mockDirect(): Promise<Daemon> {
   // With serve ftp's V8 flags, so that the proxy's cost is the only difference between the two.
   const child = spawn(process.execPath, [...SERVE_FTP_V8_FLAGS, '--import', 'tsx', fileURLToPath(new URL('../mock-ftp-child.ts', import.meta.url))], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -75,6 +76,17 @@ export async function mockDirect(): Promise<Daemon> {
     if (url) return { pid: child.pid!, port: Number(url[1]), stop: async () => void (child.kill('SIGTERM'), await new Promise((r) => child.once('exit', r))) };
   }
   throw new Error('mock FTP child exited before it listened');
+}
+
+/** The servers FTP rows compare, on tmpfs: the mock direct, `serve ftp`, and vsftpd when installed; each one's stop goes to `stops` as it starts. */
+export async function ftpServers(stops: (() => Promise<void>)[]): Promise<{ mock: Daemon; wp: Daemon; vsftpd: RealServerHandle | undefined }> {
+  const mock = await onTmpfs(() => mockDirect());
+  stops.push(() => mock.stop());
+  const wp = await onTmpfs(() => serve('ftp'));
+  stops.push(() => wp.stop());
+  const vsftpd = (await vsftpdLauncher.installed()) ? await onTmpfs(() => vsftpdLauncher.start({})) : undefined;
+  if (vsftpd) stops.push(() => vsftpd.close());
+  return { mock, wp, vsftpd };
 }
 
 /** MB/s of one curl upload of `file` to `url`. */
@@ -99,14 +111,9 @@ export async function ftpUploads(options: FtpUploadOptions): Promise<BenchRow[]>
   try {
     const stops: (() => Promise<void>)[] = [];
     try {
-      const mock = await onTmpfs(() => mockDirect());
-      stops.push(() => mock.stop());
-      const wp = await onTmpfs(() => serve('ftp'));
-      stops.push(() => wp.stop());
+      const { mock, wp, vsftpd } = await ftpServers(stops);
       const optimised = await onTmpfs(() => serve('ftp', [], undefined, V8_DEFAULTS));
       stops.push(() => optimised.stop());
-      const vsftpd = (await vsftpdLauncher.installed()) ? await onTmpfs(() => vsftpdLauncher.start({})) : undefined;
-      if (vsftpd) stops.push(() => vsftpd.close());
       const direct: number[] = [];
       const proxied: number[] = [];
       const anchor: number[] = [];
