@@ -1,19 +1,23 @@
 /**
  * One SMTP session a bench holds open across its runs, as a pooled client holds its connection: each
- * `send(n)` sends n messages in it (10,240-octet bodies, as smtp-source's `-l 10240`), one at a time,
+ * `send(n)` sends n messages in it (about 10 KB each, as smtp-source's `-l 10240`), one at a time,
  * each waiting for its 250. What a server keeps per message of a session still open shows between two
- * sends.
+ * sends. A session the server ended, or a reply that does not come within REPLY_BOUND_MS, fails the
+ * send (and the bench) instead of hanging it.
  */
 import net from 'node:net';
 
 export interface HeldSession {
   send(messages: number): Promise<void>;
-  /** QUIT, then close. */
+  /** QUIT, then close; at once if the session already failed. */
   close(): Promise<void>;
 }
 
 /** About 10 KB: a header, 127 lines of 78 octets and CRLF, the end of data. */
 const MESSAGE = Buffer.from(`Subject: held session\r\n\r\n${`${'x'.repeat(78)}\r\n`.repeat(127)}.\r\n`, 'latin1');
+
+/** Longer than any reply of a live server takes, even on a loaded machine. */
+const REPLY_BOUND_MS = 30_000;
 
 export async function holdSession(port: number): Promise<HeldSession> {
   const socket = net.connect({ host: '127.0.0.1', port });
@@ -32,7 +36,9 @@ export async function holdSession(port: number): Promise<HeldSession> {
     for (const line of lines) if (line[3] !== '-') waiting.shift()?.(line);
   });
   const reply = async (code: string): Promise<void> => {
-    const line = await new Promise<string>((resolve) => waiting.push(resolve));
+    if (failure) throw failure;
+    const timer = setTimeout(() => fail(new Error(`held session: no reply within ${REPLY_BOUND_MS} ms`)), REPLY_BOUND_MS);
+    const line = await new Promise<string>((resolve) => waiting.push(resolve)).finally(() => clearTimeout(timer));
     if (failure) throw failure;
     if (!line.startsWith(code)) throw new Error(`held session: expected ${code}, got ${JSON.stringify(line)}`);
   };
@@ -41,8 +47,13 @@ export async function holdSession(port: number): Promise<HeldSession> {
     socket.write(command);
     return answered;
   };
-  await reply('220');
-  await step('EHLO bench.localhost\r\n', '250');
+  try {
+    await reply('220');
+    await step('EHLO bench.localhost\r\n', '250');
+  } catch (error) {
+    socket.destroy();
+    throw error;
+  }
   return {
     async send(messages) {
       for (let i = 0; i < messages; i++) {
@@ -53,7 +64,7 @@ export async function holdSession(port: number): Promise<HeldSession> {
       }
     },
     async close() {
-      await step('QUIT\r\n', '221').catch(() => undefined);
+      if (!failure) await step('QUIT\r\n', '221').catch(() => undefined);
       socket.destroy();
     },
   };

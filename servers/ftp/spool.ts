@@ -63,10 +63,14 @@ export class SpoolFile {
     this.#handedOver = true;
     return disk;
   }
-  /** Drops the content; a transfer that has it open reads or writes on until it closes it. */
+  /**
+   * Drops the content; a transfer that has it open reads or writes on until it closes it. The file is
+   * unlinked off the event loop: its name is never used again, and on a disk file system an unlink of
+   * a file just written cost a seventh of the mock's time in a run of small uploads to the same names.
+   */
   drop(): void {
     if (this.#preloaded) this.#preloaded = undefined;
-    else if (!this.#handedOver) rmSync(this.path, { force: true });
+    else if (!this.#handedOver) void rm(this.path, { force: true }).catch(() => undefined);
   }
 }
 

@@ -64,7 +64,7 @@ export const SUMMARY_LISTED = 10;
  * it comes, and the session holds a bounded record of them, as its transcript is bounded.
  */
 export class Tally<T> {
-  /** How many in all, and their octets. */
+  /** How many in all, and their octets (a message's content; an upload's octets received, a download's sent). */
   count = 0;
   octets = 0;
   /** The newest SUMMARY_LISTED, oldest first. */
@@ -151,7 +151,7 @@ async function startMock(
   if (cmd.protocol === 'ftp') {
     const onStored = (f: StoredFile, from: { port: number }): void => {
       if (served instanceof ReceivedUploads) served.onStored(f, from);
-      records(from.port).stored.add(f, f.bytes);
+      records(from.port).stored.add(f, f.received);
       log(`stored ${printable(f.path)}: ${f.bytes} bytes, sha256 ${f.sha256}${f.complete ? '' : ' (incomplete: the upload was cut)'}`);
     };
     const onServed = (f: ServedFile, from: { port: number }): void => {
@@ -195,8 +195,7 @@ export function sessionSummary(protocol: 'smtp' | 'ftp', records: SessionRecords
   } else {
     const stored = (f: StoredFile): string => `${printable(f.path)} (${octets(f.bytes)}, sha256 ${f.sha256}${f.complete ? '' : ', incomplete'})`;
     const sent = (f: ServedFile): string => `${printable(f.path)} (${f.sent} of ${octets(f.size)})`;
-    if (records.stored.count > 0) what.push(`stored ${files(records.stored)}${listed(records.stored, stored)}`);
-    if (records.served.count > 0) what.push(`sent ${files(records.served)}${listed(records.served, sent)}`);
+    what.push(...transfers('stored', 'uploads', 'received', records.stored, stored), ...transfers('sent', 'downloads', 'sent', records.served, sent));
     if (what.length === 0) what.push('nothing stored or sent');
   }
   const how = [...(info.steps.includes('QUIT') ? ['client sent QUIT'] : []), ...end.endings].join(', then ') || 'still open';
@@ -209,8 +208,14 @@ function listed<T>(tally: Tally<T>, show: (item: T) => string): string {
   return tally.count > SUMMARY_LISTED ? `(${octets(tally.octets)} in all), the last ${SUMMARY_LISTED}: ${items}` : items;
 }
 
-/** Files stored or sent: past SUMMARY_LISTED, how many (`1200 files `) before the list. */
-const files = <T>(tally: Tally<T>): string => (tally.count > SUMMARY_LISTED ? `${tally.count} files ` : '');
+/**
+ * A session's uploads or downloads for its summary: each as `stored /a (…)`, `sent /b (…)`; past
+ * SUMMARY_LISTED one part, `stored 5000 uploads (N octets received in all), the last 10: /a (…), …`.
+ */
+function transfers<T>(verb: string, kind: string, moved: string, tally: Tally<T>, show: (item: T) => string): string[] {
+  if (tally.count <= SUMMARY_LISTED) return tally.newest.map((item) => `${verb} ${show(item)}`);
+  return [`${verb} ${tally.count} ${kind} (${octets(tally.octets)} ${moved} in all), the last ${SUMMARY_LISTED}: ${tally.newest.map(show).join(', ')}`];
+}
 
 /** What serve says of its TLS: how it starts, and the CA file a client must trust. */
 export function tlsLines(protocol: 'smtp' | 'ftp', mode: string, caFile: string): string[] {

@@ -243,10 +243,11 @@ describe('wireprobe serve: the session log', () => {
     const stored = { path: '/a\x1b.bin', bytes: 5, sha256: 'cc', received: 5, complete: false };
     const served = { path: '/b.bin', size: 10, sent: 10, complete: true };
     const ftp = new SessionRecords();
-    ftp.stored.add(stored, stored.bytes);
+    ftp.stored.add(stored, stored.received);
+    ftp.stored.add({ ...stored, path: '/c.bin', complete: true }, stored.received);
     ftp.served.add(served, served.sent);
     expect(sessionSummary('ftp', ftp, info(['STOR']), { ...end, endings: [] })).toBe(
-      'session ended after 1234 ms: stored /a\\x1b.bin (5 octets, sha256 cc, incomplete), sent /b.bin (10 of 10 octets); still open',
+      'session ended after 1234 ms: stored /a\\x1b.bin (5 octets, sha256 cc, incomplete), stored /c.bin (5 octets, sha256 cc), sent /b.bin (10 of 10 octets); still open',
     );
     expect(sessionSummary('ftp', new SessionRecords(), info([]), { ...end, endings: ['RST from client'] })).toBe(
       'session ended after 1234 ms: nothing stored or sent; RST from client',
@@ -280,8 +281,8 @@ describe('wireprobe serve: the session log', () => {
       `session ended after 5 ms: accepted 5000 messages (12502500 octets in all), the last 10: ${newest(4991, (i) => `(${i} octets, sha256 h${i})`)}; client sent QUIT, then FIN from client`,
     );
     expect(sessionSummary('ftp', r, info, end)).toBe(
-      `session ended after 5 ms: stored 5000 files (10000 octets in all), the last 10: ${newest(4991, (i) => `/f${i} (2 octets, sha256 s${i})`)}, ` +
-        `sent 11 files (33 octets in all), the last 10: ${newest(2, (i) => `/d${i} (3 of 3 octets)`)}; client sent QUIT, then FIN from client`,
+      `session ended after 5 ms: stored 5000 uploads (10000 octets received in all), the last 10: ${newest(4991, (i) => `/f${i} (2 octets, sha256 s${i})`)}, ` +
+        `sent 11 downloads (33 octets sent in all), the last 10: ${newest(2, (i) => `/d${i} (3 of 3 octets)`)}; client sent QUIT, then FIN from client`,
     );
   });
 });
