@@ -11,7 +11,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writevSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, unlink } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
@@ -70,7 +70,7 @@ export class SpoolFile {
    */
   drop(): void {
     if (this.#preloaded) this.#preloaded = undefined;
-    else if (!this.#handedOver) void rm(this.path, { force: true }).catch(() => undefined);
+    else if (!this.#handedOver) unlink(this.path).catch(() => undefined); // already gone: the spool folder removed at close
   }
 }
 
