@@ -53,6 +53,7 @@ const OPEN_GRACE_MS = 4_000;
 /** Every data connection of one control session. */
 export class DataLinks {
   readonly #o: DataLinksOptions;
+  /** The open data connections (and closed ones whose RST to the client is still on its way). */
   readonly #links = new Set<DataLink>();
   #last: DataLink | undefined;
   #connections = 0;
@@ -238,7 +239,14 @@ export class DataLinks {
     this.#last = link;
     this.#clientSaw = undefined;
     view.dataOpened();
-    void link.done.then(() => view.dataClosed());
+    // A closed link is let go once its RST to the client has gone (a sync job's session carries
+    // thousands of transfers); the last one stays, for clientSaw.
+    void link.done
+      .then(() => {
+        view.dataClosed();
+        return link.clientRst;
+      })
+      .then(() => this.#links.delete(link));
     if (this.#stopped) {
       link.abort();
       return Promise.resolve();
