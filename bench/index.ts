@@ -7,7 +7,7 @@
  *   rows/smtp-rates.ts        msgs/s (new connection, reused) and one large message vs smtp-sink
  *   rows/ftp-upload.ts        curl STOR vs vsftpd, the proxy's cost, serve ftp's peak RSS (and with V8's defaults)
  *   rows/ftp-small.ts         500 uploads of 1 KiB in one session (Python ftplib) vs vsftpd: the cost per transfer
- *   rows/sessions.ts          idle sessions greeted; serve smtp's live-heap growth vs smtp-sink's RSS
+ *   rows/sessions.ts          idle sessions greeted; serve smtp's live-heap growth vs smtp-sink's RSS; serve ftp's per transfer
  *   rows/round-trip.ts        NOOP round trip added by the proxy vs a bare pipe relay
  *   rows/proxy-throughput.ts  the SMTP body through the proxy vs direct
  *

@@ -1,5 +1,5 @@
 /**
- * Session rows, each `wireprobe serve smtp` (proxy + mock, one process) against smtp-sink:
+ * Session rows, `wireprobe serve smtp` (proxy + mock, one process) against smtp-sink, and `serve ftp`:
  *
  *   idle sessions   open N connections at once, count those greeted with 220 within a bound, and read
  *                   each server's RSS while it holds them
@@ -7,8 +7,11 @@
  *                   run to run of each kind after a warm-up: per session (smtp-source, a new connection per
  *                   message), per message (smtp-source, connections reused) and per message of one session
  *                   held open across the runs (../lib/held-session.ts); smtp-sink's RSS around the same runs
+ *   ftp growth      `serve ftp --keep 0`'s live heap the same way, per transfer of one FTP session held
+ *                   open (../lib/held-ftp-session.ts)
  */
 import net, { type Socket } from 'node:net';
+import { holdFtpSession, type HeldFtpSession } from '../lib/held-ftp-session.js';
 import { holdSession, type HeldSession } from '../lib/held-session.js';
 import { snapshotDir, type SnapshotDir } from '../lib/live-heap.js';
 import { freePort, have, memory, serve, smtpSink, timed, type Daemon } from '../lib/procs.js';
@@ -176,6 +179,39 @@ async function growthRow(options: SessionOptions, sink: Daemon | undefined): Pro
   }
 }
 
+const FTP_GROWTH_WHAT = 'serve ftp --keep 0, live heap growth per transfer (uploads and downloads of 1 KiB) of a session held open (median of runs, range)';
+
+/**
+ * `serve ftp --keep 0` with one FTP session held open across the runs (../lib/held-ftp-session.ts), a
+ * quarter of the SMTP rows' messages transferred per run, each up and down: what the proxy and the
+ * mock keep per data connection of a session that does not end. No anchor: vsftpd runs a process per
+ * session, so its growth would not be comparable.
+ */
+async function ftpGrowthRow(options: SessionOptions): Promise<BenchRow> {
+  const files = Math.max(1, Math.round(options.messages / 4));
+  const heap = await snapshotDir();
+  const wp = await serve('ftp', ['--keep', '0'], heap.nodeOptions);
+  let session: HeldFtpSession | undefined;
+  try {
+    const held = await holdFtpSession(wp.port);
+    session = held;
+    // A first run warms up (JIT, the session's transcript filled to its bound) right before the measured ones.
+    await held.transfer(files);
+    const [growth] = await heapGrowths(wp, heap, [() => held.transfer(files)], files * 2);
+    return {
+      what: FTP_GROWTH_WHAT,
+      ours: `${spread(growth!, 2)} KB`,
+      anchor: 'none (flat is the goal)',
+      goal: 'flat (<= 0.1 KB each)',
+      met: median(growth!) <= 0.1,
+    };
+  } finally {
+    session?.close();
+    await wp.stop();
+    await heap.remove();
+  }
+}
+
 /** The session rows (smtp-source is needed for the growth row). */
 export async function sessionRows(options: SessionOptions): Promise<BenchRow[]> {
   const postfixTools = (await have('smtp-sink')) && (await have('smtp-source'));
@@ -192,6 +228,7 @@ export async function sessionRows(options: SessionOptions): Promise<BenchRow[]> 
             goal: 'flat',
           },
     );
+    rows.push(await ftpGrowthRow(options));
     return rows;
   } finally {
     await sink?.stop();
