@@ -12,6 +12,7 @@
  * The proxy cuts chunks at those points to fire faults exactly, as with SMTP (./smtp.ts).
  */
 import { LineBuffer } from './lines.js';
+import { Violations } from './violations.js';
 import { parseReplyLine } from './reply.js';
 import { Replies } from './replies.js';
 import { stripTelnetText } from './telnet.js';
@@ -195,7 +196,7 @@ export class FtpPhase {
   #answered = 'connect';
   #inTransfer = false;
   #lastCode: number | undefined;
-  #violations: string[] = [];
+  readonly #violations = new Violations();
   #dataOpen = false;
   #bytes = 0;
   #transfers = 0;
@@ -229,7 +230,7 @@ export class FtpPhase {
 
   /** How the client broke framing rules: a command ended by a bare LF. */
   get violations(): readonly string[] {
-    return this.#violations;
+    return this.#violations.list;
   }
 
   /** Transfer commands the client sent (STOR, RETR, LIST, APPE…): more than it meant to is a retry. */
@@ -286,7 +287,7 @@ export class FtpPhase {
   /** The client sent a command. */
   sent(mark: FtpMark): void {
     if (mark.kind !== 'command') return;
-    if (mark.bareLf) this.#violations.push(`ended ${mark.verb || 'a line'} with a bare LF (RFC 959 §5.3.1: <CRLF>)`);
+    if (mark.bareLf) this.#violations.add(`ended ${mark.verb || 'a line'} with a bare LF (RFC 959 §5.3.1: <CRLF>)`);
     // A client quits after a failure as after a success: where it was before QUIT is what counts.
     if (mark.verb === 'QUIT' && this.#current() !== 'connect') this.#leftAt ??= this.#current();
     this.#waiting.push(mark.verb.toLowerCase());

@@ -9,6 +9,7 @@
  */
 import type { Direction } from './direction.js';
 import { LineBuffer } from './lines.js';
+import { Violations } from './violations.js';
 import { Replies } from './replies.js';
 import { parseReplyLineLoosely } from './reply.js';
 
@@ -319,7 +320,7 @@ const LAST_IN_GROUP = new Set(['ehlo', 'helo', 'data', 'quit', 'noop', 'starttls
  */
 export class SmtpPhase {
   #waiting: string[] = [];
-  #violations: string[] = [];
+  readonly #violations = new Violations();
   #answered = 'connect';
   #inBody = false;
   #lastCode: number | undefined;
@@ -353,15 +354,15 @@ export class SmtpPhase {
 
   /** How the client broke framing rules: a bare LF, a command sent where RFC 2920 says to wait. */
   get violations(): readonly string[] {
-    return this.#violations;
+    return this.#violations.list;
   }
 
   /** The client sent a command or the end of data. */
   sent(mark: SmtpMark): void {
     if (mark.kind === 'command') {
       const blocker = this.#waiting.find((step) => LAST_IN_GROUP.has(step));
-      if (blocker) this.#violations.push(`sent ${mark.verb} before the reply to ${blocker.toUpperCase()} (RFC 2920 §3.1)`);
-      if (mark.bareLf) this.#violations.push(`ended ${mark.verb || 'a line'} with a bare LF (RFC 5321 §2.3.8)`);
+      if (blocker) this.#violations.add(`sent ${mark.verb} before the reply to ${blocker.toUpperCase()} (RFC 2920 §3.1)`);
+      if (mark.bareLf) this.#violations.add(`ended ${mark.verb || 'a line'} with a bare LF (RFC 5321 §2.3.8)`);
     }
     if (mark.kind === 'command') this.#waiting.push(mark.verb.toLowerCase());
     if (mark.kind === 'command' && mark.verb === 'MAIL') this.#transactions++;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseReplyLineLoosely as parseReplyLine } from '../../src/protocol/reply.js';
 import { SmtpPhase, SmtpTracker, commandVerb, type Direction, type SmtpMark } from '../../src/protocol/smtp.js';
+import { MAX_VIOLATIONS } from '../../src/protocol/violations.js';
 
 /** One side's turn in a conversation. */
 type Turn = readonly [Direction, string];
@@ -286,6 +287,33 @@ describe('SmtpTracker', () => {
       }
     }
     expect(view.violations).toEqual(want);
+  });
+
+  it('keeps each distinct violation once, the first MAX_VIOLATIONS of them, however long the session', () => {
+    const tracker = new SmtpTracker();
+    const view = new SmtpPhase();
+    const feed = (dir: Direction, text: string): void => {
+      for (const m of tracker.feed(dir, Buffer.from(text, 'latin1'))) {
+        if (dir === 'up') view.sent(m);
+        else view.shown(m);
+      }
+    };
+    feed('down', '220 x\r\n');
+    // A client that ends every line with a bare LF, over a long session.
+    for (let i = 0; i < 1000; i++) {
+      feed('up', 'NOOP\n');
+      feed('down', '250 ok\r\n');
+    }
+    expect(view.violations).toEqual(['ended NOOP with a bare LF (RFC 5321 §2.3.8)']);
+    // A hostile one: a new verb each time (XA, XB, …).
+    const verb = (i: number): string => `X${String.fromCharCode(65 + (i % 26))}${'Z'.repeat(Math.floor(i / 26))}`;
+    for (let i = 0; i < 100; i++) {
+      feed('up', `${verb(i)}\n`);
+      feed('down', '500 no\r\n');
+    }
+    expect(view.violations).toHaveLength(MAX_VIOLATIONS);
+    expect(view.violations[0]).toBe('ended NOOP with a bare LF (RFC 5321 §2.3.8)');
+    expect(view.violations.at(-1)).toBe(`ended ${verb(MAX_VIOLATIONS - 2)} with a bare LF (RFC 5321 §2.3.8)`);
   });
 
   it('answers an unexpected reply as unsolicited', () => {
