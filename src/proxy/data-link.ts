@@ -13,7 +13,12 @@
  * finds unread data in the receive queue as a plain end of file once the data is read, so a receiver
  * still busy with what was relayed would take the truncated upload as complete, at random. For the same
  * reason the fault's own end gets it once it has read what was relayed (./drained.ts), within
- * READ_GRACE_MS. `close` (FIN) goes to both ends: it is the fault that truncates (RFC 959 §3.4.1, stream mode).
+ * READ_GRACE_MS. An upload reset at the client's end goes the other way round: the server's end first
+ * (after its grace), the client's once the server has answered the transfer (within READ_GRACE_MS), the
+ * client not read from meanwhile. A client that resumes at once in a new session (SIZE, then APPE or
+ * REST) otherwise asked while the server was still taking in the cut upload's last octets, and appended
+ * at the wrong offset, depending on load. `close` (FIN) goes to both ends: it is the fault that
+ * truncates (RFC 959 §3.4.1, stream mode).
  *
  * A server sending (RETR, LIST) is cut in the same tick as the fault fires, whatever its kind: an RST
  * for `reset`, its socket destroyed for `close` (a FIN, and an RST to its next write). Its writes fail
@@ -304,18 +309,27 @@ export class DataLink implements Link {
     // the proxy, so the client is shown it before it can act on the cut (RST or FIN alike).
     const answered = cut === 'server' ? this.#hooks.answered() : undefined;
     if (how === 'rst') {
-      if (this.#protected) this.#stopReadingClient();
+      // An upload cut at the client's end: the server's end is reset first, and the client's once the
+      // server has answered the transfer, so a client that resumes at once asks a server whose file is
+      // final (SIZE, then APPE). Meanwhile the client is not read from, and meets the RST in its write.
+      const serverFirst = toward === 'client' && cut === undefined && verb !== undefined && !SERVER_SENDS.has(verb);
+      if (this.#protected || serverFirst) this.#stopReadingClient();
       // The fault's own end reads what was relayed first, then the RST; the other end gets its grace.
       // The 426 goes right behind the RST (FtpData.edit).
-      const wait = async (to: Toward): Promise<void> => {
-        if (to !== toward) return void (await new Promise((resolve) => setTimeout(resolve, DRAIN_GRACE_MS)));
-        if (answered) await bounded(answered, READ_GRACE_MS);
-        await drained(this.#raw[to], READ_GRACE_MS);
-      };
-      for (const to of [toward, other].filter((t) => t !== cut)) {
-        const sent = this.#flushed(to)
-          .then(() => wait(to))
+      const rst = (to: Toward, first: Promise<unknown> = Promise.resolve()): Promise<void> =>
+        Promise.all([this.#flushed(to), first])
+          .then(async () => {
+            if (to !== toward) return void (await new Promise((resolve) => setTimeout(resolve, DRAIN_GRACE_MS)));
+            if (answered) await bounded(answered, READ_GRACE_MS);
+            await drained(this.#raw[to], READ_GRACE_MS);
+          })
           .then(() => this.#rstTo(to));
+      const ends = [toward, other].filter((t) => t !== cut);
+      const serverRst = serverFirst ? rst('server') : undefined;
+      for (const to of ends) {
+        if (to === 'server' && serverRst) continue;
+        const first = serverRst && to === 'client' ? serverRst.then(() => bounded(this.#hooks.answered(), READ_GRACE_MS)) : undefined;
+        const sent = rst(to, first);
         // Only the fault's own end: a client that is the other end gets its RST after the grace, the reply meanwhile.
         if (to === 'client' && to === toward) this.#clientRst = sent.then(() => void (this.#clientRst = undefined));
       }
