@@ -202,10 +202,13 @@ export function sessionSummary(protocol: 'smtp' | 'ftp', records: SessionRecords
   return `session ended after ${Math.round(end.durationMs)} ms: ${what.join(', ')}; ${how}`;
 }
 
-/** A tally's items as `show` writes them, comma-separated; past SUMMARY_LISTED led by their octets in all: `(N octets in all), the last 10: …`. */
-function listed<T>(tally: Tally<T>, show: (item: T) => string): string {
+/**
+ * A tally's items as `show` writes them, comma-separated; past SUMMARY_LISTED led by their octets in
+ * all: `(N octets in all), the last 10: …` (`moved`: `(N octets received in all)`).
+ */
+function listed<T>(tally: Tally<T>, show: (item: T) => string, moved?: string): string {
   const items = tally.newest.map(show).join(', ');
-  return tally.count > SUMMARY_LISTED ? `(${octets(tally.octets)} in all), the last ${SUMMARY_LISTED}: ${items}` : items;
+  return tally.count > SUMMARY_LISTED ? `(${octets(tally.octets)}${moved ? ` ${moved}` : ''} in all), the last ${SUMMARY_LISTED}: ${items}` : items;
 }
 
 /**
@@ -214,7 +217,7 @@ function listed<T>(tally: Tally<T>, show: (item: T) => string): string {
  */
 function transfers<T>(verb: string, kind: string, moved: string, tally: Tally<T>, show: (item: T) => string): string[] {
   if (tally.count <= SUMMARY_LISTED) return tally.newest.map((item) => `${verb} ${show(item)}`);
-  return [`${verb} ${tally.count} ${kind} (${octets(tally.octets)} ${moved} in all), the last ${SUMMARY_LISTED}: ${tally.newest.map(show).join(', ')}`];
+  return [`${verb} ${tally.count} ${kind} ${listed(tally, show, moved)}`];
 }
 
 /** What serve says of its TLS: how it starts, and the CA file a client must trust. */
