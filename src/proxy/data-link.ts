@@ -13,9 +13,9 @@
  * finds unread data in the receive queue as a plain end of file once the data is read, so a receiver
  * still busy with what was relayed would take the truncated upload as complete, at random. For the same
  * reason the fault's own end gets it once it has read what was relayed (./drained.ts), within
- * READ_GRACE_MS. An upload reset at the client's end once octets went through goes the other way round: the server's end first
- * (after its grace), the client's once the server has answered the transfer (within READ_GRACE_MS), the
- * client not read from meanwhile. A client that resumes at once in a new session (SIZE, then APPE or
+ * READ_GRACE_MS. An upload reset at the client's end once octets went through goes the other way
+ * round: the server's end first (after its grace), the client's once the server has answered the
+ * transfer (within READ_GRACE_MS), the client not read from meanwhile. A client that resumes at once in a new session (SIZE, then APPE or
  * REST) otherwise asked while the server was still taking in the cut upload's last octets, and appended
  * at the wrong offset, depending on load. `close` (FIN) goes to both ends: it is the fault that
  * truncates (RFC 959 §3.4.1, stream mode).
@@ -309,9 +309,10 @@ export class DataLink implements Link {
     // the proxy, so the client is shown it before it can act on the cut (RST or FIN alike).
     const answered = cut === 'server' ? this.#hooks.answered() : undefined;
     if (how === 'rst') {
-      // An upload cut at the client's end after octets went through: the server's end is reset first, and the client's once the
-      // server has answered the transfer, so a client that resumes at once asks a server whose file is
-      // final (SIZE, then APPE). Meanwhile the client is not read from, and meets the RST in its write.
+      // An upload cut at the client's end after octets went through: the server's end is reset first,
+      // and the client's once the server has answered the transfer, so a client that resumes at once
+      // asks a server whose file is final (SIZE, then APPE). Meanwhile the client is not read from,
+      // and meets the RST in its write.
       const serverFirst = toward === 'client' && cut === undefined && verb !== undefined && !SERVER_SENDS.has(verb) && this.#bytes > 0;
       if (this.#protected || serverFirst) this.#stopReadingClient();
       // The fault's own end reads what was relayed first, then the RST; the other end gets its grace.
