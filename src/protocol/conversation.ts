@@ -3,9 +3,9 @@
  * replies end in each chunk, and a view of where the client is. SMTP (./smtp.ts) and FTP's control
  * connection (./ftp.ts) implement both.
  */
-import type { FtpMark } from './ftp.js';
+import { FTP_VERBS, type FtpMark } from './ftp.js';
 import type { Direction } from './direction.js';
-import { BDAT_LAST, type SmtpMark } from './smtp.js';
+import { BDAT_LAST, SMTP_VERBS, type SmtpMark } from './smtp.js';
 
 export type { Direction };
 
@@ -54,4 +54,33 @@ export function stepOf(mark: Mark): string {
   if (mark.kind === 'dot') return 'dot';
   if (mark.kind !== 'command') return '';
   return 'last' in mark && mark.last ? BDAT_LAST : mark.verb;
+}
+
+/** Steps a session keeps besides the ones its protocol defines: the first a client invents (see Steps). */
+export const MAX_OTHER_STEPS = 32;
+
+/** The steps SMTP and FTP define: their commands' verbs, and SMTP's ends of a message. */
+const DEFINED_STEPS: ReadonlySet<string> = new Set([...SMTP_VERBS, ...FTP_VERBS, 'dot', BDAT_LAST]);
+
+/**
+ * The steps a client sent in one session (command verbs, `dot`): every one SMTP or FTP defines, and the
+ * first MAX_OTHER_STEPS others. A client that sends a new made-up verb with every line cannot make its
+ * session grow without bound, and the steps verdicts ask about (QUIT, AUTH, PASS, DATA...) are always kept.
+ */
+export class Steps implements Iterable<string> {
+  readonly #kept = new Set<string>();
+  #others = 0;
+
+  add(step: string): void {
+    if (this.#kept.has(step)) return;
+    if (!DEFINED_STEPS.has(step)) {
+      if (this.#others === MAX_OTHER_STEPS) return;
+      this.#others++;
+    }
+    this.#kept.add(step);
+  }
+
+  [Symbol.iterator](): Iterator<string> {
+    return this.#kept.values();
+  }
 }

@@ -44,6 +44,19 @@ const SECRET: ReadonlySet<string> = new Set(['PASS', 'ACCT']);
 /** Commands that move a file or a listing over the data connection (RFC 959 §4.1.3, RFC 3659 §7 MLSD). */
 export const TRANSFER_VERBS: ReadonlySet<string> = new Set(['STOR', 'STOU', 'APPE', 'RETR', 'LIST', 'NLST', 'MLSD']);
 
+/**
+ * The commands FTP's RFCs define: RFC 959 §4.1, its X- forms (RFC 1123 §4.1.3.1), RFC 2228 (security),
+ * RFC 2389 (FEAT, OPTS), RFC 2428 (EPRT, EPSV), RFC 2640 (LANG), RFC 3659 (MDTM, SIZE, MLST, MLSD),
+ * RFC 7151 (HOST).
+ */
+export const FTP_VERBS: ReadonlySet<string> = new Set([
+  ...['USER', 'PASS', 'ACCT', 'CWD', 'CDUP', 'SMNT', 'REIN', 'QUIT', 'PORT', 'PASV', 'TYPE', 'STRU', 'MODE'],
+  ...['RETR', 'STOR', 'STOU', 'APPE', 'ALLO', 'REST', 'RNFR', 'RNTO', 'ABOR', 'DELE', 'RMD', 'MKD', 'PWD'],
+  ...['LIST', 'NLST', 'SITE', 'SYST', 'STAT', 'HELP', 'NOOP', 'XCWD', 'XCUP', 'XRMD', 'XMKD', 'XPWD'],
+  ...['AUTH', 'ADAT', 'PROT', 'PBSZ', 'CCC', 'MIC', 'CONF', 'ENC', 'FEAT', 'OPTS', 'EPRT', 'EPSV', 'LANG'],
+  ...['MDTM', 'SIZE', 'MLST', 'MLSD', 'HOST'],
+]);
+
 /** FTP's reply lines are read as every reply is (./reply.ts, RFC 959 §4.2). */
 export { parseReplyLine as parseFtpReplyLine };
 

@@ -65,6 +65,16 @@ export function parseBdat(line: string): BdatChunk | undefined {
   return { size: Number.isSafeInteger(size) ? size : Number.POSITIVE_INFINITY, last: m[2]?.toUpperCase() === 'LAST' };
 }
 
+/**
+ * The commands SMTP's RFCs define: RFC 5321 §4.1.1 (and SEND, SOML, SAML, TURN of RFC 821), RFC 1985
+ * (ETRN), RFC 2645 (ATRN), RFC 3030 (BDAT), RFC 3207 (STARTTLS), RFC 4954 (AUTH); and Postfix's XCLIENT
+ * and XFORWARD.
+ */
+export const SMTP_VERBS: ReadonlySet<string> = new Set([
+  ...['EHLO', 'HELO', 'MAIL', 'RCPT', 'DATA', 'RSET', 'VRFY', 'EXPN', 'HELP', 'NOOP', 'QUIT'],
+  ...['SEND', 'SOML', 'SAML', 'TURN', 'ETRN', 'ATRN', 'BDAT', 'STARTTLS', 'AUTH', 'XCLIENT', 'XFORWARD'],
+]);
+
 /** The verb of a command line, upper-cased (`MAIL FROM:<a>` gives `MAIL`). */
 export function commandVerb(line: string): string {
   return (/^\s*([A-Za-z]+)/.exec(line)?.[1] ?? '').toUpperCase();

@@ -18,7 +18,7 @@ import { applyFault, isSessionFault } from '../faults/apply.js';
 import type { Link } from '../faults/link.js';
 import { holdsLines } from '../faults/trigger.js';
 import type { Fault, Toward } from '../faults/types.js';
-import { stepOf, type Direction, type Mark, type Tracker, type View } from '../protocol/conversation.js';
+import { stepOf, Steps, type Direction, type Mark, type Tracker, type View } from '../protocol/conversation.js';
 import type { Dialect } from './dialect.js';
 import { Arming } from './arming.js';
 import type { ArmingChange } from './armory.js';
@@ -49,10 +49,10 @@ export class Session<D extends Dialect = Dialect> implements Link {
   readonly tracker: Tracker;
   /** Where the client is: commands as they arrive, replies as they are relayed. */
   readonly view: View;
-  /** Every step the client sent: command verbs and `dot`. */
-  readonly steps = new Set<string>();
+  /** The steps the client sent: command verbs and `dot` (bounded, see Steps). */
+  readonly steps = new Steps();
   /** Of those, the steps sent before TLS (all of them when TLS never started). */
-  readonly clearSteps = new Set<string>();
+  readonly clearSteps = new Steps();
   /** Resolves when both sockets are closed. */
   readonly done: Promise<void>;
   readonly #arming: Arming;
