@@ -43,16 +43,21 @@ async function withClient(options: FtpServerOptions, body: (client: Client, serv
   }
 }
 
-/** What a download delivers. */
-async function download(client: Client, path: string): Promise<Buffer> {
+/**
+ * What a download delivers. `slow`: the sink takes each chunk a turn of the event loop later, and
+ * holds little, so the client reads behind the server and the server's writes wait.
+ */
+async function download(client: Client, path: string, { startAt = 0, slow = false } = {}): Promise<Buffer> {
   const chunks: Buffer[] = [];
   const sink = new Writable({
+    highWaterMark: slow ? 1024 : undefined,
     write(chunk: Buffer, _encoding, callback) {
-      chunks.push(chunk);
-      callback();
+      chunks.push(Buffer.from(chunk));
+      if (slow) setImmediate(callback);
+      else callback();
     },
   });
-  await client.downloadTo(sink, path);
+  await client.downloadTo(sink, path, startAt);
   return Buffer.concat(chunks);
 }
 
@@ -163,6 +168,28 @@ describe('the mock FTP server spool', () => {
       expect(server.read('r.bin')?.equals(cut)).toBe(true);
       expect(server.files.at(-1)).toMatchObject({ bytes: cut.length, sha256: sha256(cut), received: tail.length, complete: true });
     });
+  });
+
+  it('sends every octet of a file of many chunks to concurrent downloads, fast, slow and from a restart offset', async () => {
+    const content = randomBytes(5_000_000 + 123);
+    const server = await startFtpServer({ files: { 'f.bin': content } });
+    const clients = Array.from({ length: 4 }, () => new Client(10_000));
+    try {
+      for (const client of clients) await client.access({ host: server.host, port: server.port, user: 'anonymous', password: 'guest', secure: false });
+      const [fast, slow, offset, slowOffset] = await Promise.all([
+        download(clients[0]!, 'f.bin'),
+        download(clients[1]!, 'f.bin', { slow: true }),
+        download(clients[2]!, 'f.bin', { startAt: 70_000 }),
+        download(clients[3]!, 'f.bin', { startAt: 1_000_001, slow: true }),
+      ]);
+      expect(sha256(fast)).toBe(sha256(content));
+      expect(sha256(slow)).toBe(sha256(content));
+      expect(sha256(offset)).toBe(sha256(content.subarray(70_000)));
+      expect(sha256(slowOffset)).toBe(sha256(content.subarray(1_000_001)));
+    } finally {
+      for (const client of clients) client.close();
+      await server.close();
+    }
   });
 
   it('writes and hashes concurrent uploads of several MiB exactly, each into its own file', async () => {
