@@ -14,7 +14,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,6 +95,12 @@ async function upload(file: string, url: string, bytes: number): Promise<number>
   return bytes / 1e6 / (ms / 1000);
 }
 
+/** MB/s of one curl download of `url`, thrown away. */
+async function download(url: string, bytes: number): Promise<number> {
+  const ms = await timed('curl', ['-sS', '--fail', '-o', '/dev/null', url]);
+  return bytes / 1e6 / (ms / 1000);
+}
+
 /** The FTP rows. */
 export async function ftpUploads(options: FtpUploadOptions): Promise<BenchRow[]> {
   const size = `${Math.round(options.bytes / MiB)} MiB`;
@@ -104,6 +110,7 @@ export async function ftpUploads(options: FtpUploadOptions): Promise<BenchRow[]>
       { what: `FTP STOR ${size} with curl, mock direct vs vsftpd`, ours: 'not measured', anchor: missing, goal: '>= 0.5x' },
       { what: 'proxy cost on that upload', ours: 'not measured', anchor: missing, goal: '>= 0.9x' },
       { what: `serve ftp peak RSS, one ${size} upload / a re-upload`, ours: 'not measured', anchor: missing, goal: '<= 64 MiB' },
+      { what: 'serve ftp peak RSS after downloads of that file', ours: 'not measured', anchor: missing, goal: '<= 64 MiB' },
     ];
   }
   const file = await sourceFile(options.bytes);
@@ -127,6 +134,19 @@ export async function ftpUploads(options: FtpUploadOptions): Promise<BenchRow[]>
         optimisedRate.push(await upload(file.path, `ftp://127.0.0.1:${optimised.port}/bench.bin`, options.bytes));
         optimisedHwm.push(await memory(optimised.pid, 'VmHWM'));
         if (vsftpd) anchor.push(await upload(file.path, `ftp://127.0.0.1:${vsftpd.port}${vsftpd.login!.dir.replace(/\/$/, '')}/bench-${i}.bin`, options.bytes));
+      }
+      // Then downloads of what was uploaded: the mock reads its spool file, the proxy relays it.
+      const fetched: number[] = [];
+      const fetchedHwm: number[] = [];
+      const anchorFetched: number[] = [];
+      for (let i = 0; i < options.rounds; i++) {
+        fetched.push(await download(`ftp://127.0.0.1:${wp.port}/bench.bin`, options.bytes));
+        fetchedHwm.push(await memory(wp.pid, 'VmHWM'));
+        if (vsftpd) {
+          // vsftpd stores anonymous uploads 0600 (anon_umask 077) and serves only files anyone may read.
+          await chmod(join(vsftpd.storage, `bench-${i}.bin`), 0o644);
+          anchorFetched.push(await download(`ftp://127.0.0.1:${vsftpd.port}${vsftpd.login!.dir.replace(/\/$/, '')}/bench-${i}.bin`, options.bytes));
+        }
       }
       if (vsftpd) {
         const ratio = pairRatios(direct, anchor);
@@ -165,6 +185,13 @@ export async function ftpUploads(options: FtpUploadOptions): Promise<BenchRow[]>
         anchor: 'vsftpd: a few MB',
         goal: '<= 64 MiB',
         met: Math.max(...hwm) / MiB <= 64,
+      });
+      rows.push({
+        what: `serve ftp peak RSS (VmHWM) after those uploads and ${options.rounds} downloads of the file (curl RETR)`,
+        ours: `${peaks(fetchedHwm)} after the first / the last; downloads at ${spread(fetched)} MB/s`,
+        anchor: vsftpd ? `vsftpd: a few MB, downloads at ${spread(anchorFetched)} MB/s` : 'vsftpd: a few MB',
+        goal: '<= 64 MiB',
+        met: Math.max(...fetchedHwm) / MiB <= 64,
       });
     } finally {
       await Promise.all(stops.map((stop) => stop()));
