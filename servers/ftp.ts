@@ -205,6 +205,8 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   if (o.signal.aborted) removeSpool();
   const control = new Set<Socket>();
   const sessions = new Set<Socket>();
+  /** Of those, how many each client address has open (maxPerAddress). */
+  const perAddress = new Map<string, number>();
   /** Sessions over a limit refused at PASS (sessionLimitReply '530'), with their 530 text. */
   const overLimit = new WeakMap<Socket, string>();
   const data = new Set<Socket>();
@@ -255,10 +257,13 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   });
   const srv = ftp as unknown as Srv;
 
-  // ftp-srv: disconnectClient leaves a `timeout || 1000` ms timer behind for every disconnect.
+  // ftp-srv: disconnectClient leaves a `timeout || 1000` ms timer behind for every disconnect. And it
+  // counts its sessions with Object.keys(connections) as each one starts and ends: with 5,000 open, a
+  // millisecond a session. They are kept here instead; its own table holds one only while it starts.
+  const byId = new Map<string, Conn>();
   srv.disconnectClient = async (id) => {
-    const connection = srv.connections[id];
-    delete srv.connections[id];
+    const connection = byId.get(id);
+    byId.delete(id);
     connection?.commandSocket.destroy();
   };
 
@@ -286,21 +291,31 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
       socket.on('error', () => undefined).resume();
       socket.end(`${reply}\r\n`, () => socket.destroy());
     };
-    const fromThere = [...sessions].filter((s) => s.remoteAddress === socket.remoteAddress).length;
+    const address = socket.remoteAddress ?? '';
     const overAll = o.maxSessions > 0 && sessions.size >= o.maxSessions;
-    const overHere = o.maxPerAddress > 0 && fromThere >= o.maxPerAddress;
+    const overHere = o.maxPerAddress > 0 && (perAddress.get(address) ?? 0) >= o.maxPerAddress;
     if (o.sessionLimitReply === '421') {
       if (overAll) return turnAway('421 Too many users, closing control connection');
       if (overHere) return turnAway('421 Too many connections from your address, closing control connection');
     }
     if (overAll) overLimit.set(socket, `Sorry, the maximum number of clients (${o.maxSessions}) are already connected.`);
     else if (overHere) overLimit.set(socket, `Sorry, the maximum number of clients (${o.maxPerAddress}) from your host are already connected.`);
-    else tracked(sessions, socket);
+    else {
+      tracked(sessions, socket);
+      perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+      socket.once('close', () => {
+        const left = perAddress.get(address)! - 1;
+        if (left === 0) perAddress.delete(address);
+        else perAddress.set(address, left);
+      });
+    }
     if (o.greetingDelayMs > 0) setTimeout(() => !socket.destroyed && greet?.(socket), o.greetingDelayMs);
     else greet?.(socket);
   };
 
   srv.on('connect', ({ connection }: { connection: Conn }) => {
+    byId.set(connection.id, connection);
+    delete srv.connections[connection.id];
     const socket = connection.commandSocket;
     // ftp-srv: each TCP chunk is split on CRLF as is, so a command split across chunks fails
     // ('US' + 'ER x' gives two 502s) and chunks run concurrently. Reassemble lines; run them in order.

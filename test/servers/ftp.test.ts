@@ -344,6 +344,13 @@ describe('startFtpServer', () => {
       const other = await RawFtp.connect(server.port, '127.0.0.3');
       expect(await other.reply()).toMatch(/^220 /m);
       expect(await first.command('NOOP')).toMatch(/^200 /);
+      // A session that ended frees its place: once the server holds none, one more from 127.0.0.2 gets in.
+      for (const client of [first, other]) client.socket.end();
+      await Promise.all([first.closed, other.closed, server.idle()]);
+      const later = await RawFtp.connect(server.port, '127.0.0.2');
+      expect(await later.reply()).toMatch(/^220 /m);
+      const beside = await RawFtp.connect(server.port, '127.0.0.2');
+      expect(await beside.reply()).toMatch(/^421 Too many connections from your address/);
     });
   });
 
