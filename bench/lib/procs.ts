@@ -90,6 +90,17 @@ export async function timed(command: string, args: readonly string[]): Promise<n
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
+/** /proc's clock ticks per second (USER_HZ: 100 on every Linux architecture Node runs on). */
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds, user and system, that process `pid` has used so far (its threads included). */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // utime and stime are fields 14 and 15; the command name before them, in parentheses, may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
 /** A field of /proc/PID/status in bytes (`VmHWM`: peak RSS; `VmRSS`: RSS now). */
 export async function memory(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');

@@ -3,6 +3,8 @@
  *
  *   idle sessions   open N connections at once, count those greeted with 220 within a bound, and read
  *                   each server's RSS while it holds them
+ *   ftp idle        `serve ftp` the same, the N opened in batches: the CPU per session of the last batch
+ *                   against the second's (the first warms up) tells a session that costs more the more are open
  *   growth          `serve smtp --keep 0`'s live heap (a heap snapshot, ../lib/live-heap.ts) after each run,
  *                   run to run of each kind after a warm-up: per session (smtp-source, a new connection per
  *                   message), per message (smtp-source, connections reused) and per message of one session
@@ -14,7 +16,7 @@ import net, { type Socket } from 'node:net';
 import { holdFtpSession, type HeldFtpSession } from '../lib/held-ftp-session.js';
 import { holdSession, type HeldSession } from '../lib/held-session.js';
 import { snapshotDir, type SnapshotDir } from '../lib/live-heap.js';
-import { freePort, have, memory, serve, smtpSink, timed, type Daemon } from '../lib/procs.js';
+import { cpuSeconds, freePort, have, memory, serve, smtpSink, timed, type Daemon } from '../lib/procs.js';
 import { median, spread, type BenchRow } from '../lib/stats.js';
 
 export interface SessionOptions {
@@ -70,6 +72,46 @@ async function idleRow(options: SessionOptions, sink: Daemon | undefined): Promi
     }
     return { what, ours: `${ours.greeted} greeted, RSS ${(ourRss / 2 ** 20).toFixed(0)} MiB`, anchor, goal: 'all greeted, RSS <= 0.5x smtp-sink', met };
   } finally {
+    await wp.stop();
+  }
+}
+
+/** Batches the FTP idle row opens its sessions in; the first warms up. */
+const FTP_IDLE_BATCHES = 5;
+
+/**
+ * `serve ftp` holding N idle sessions, opened a batch at a time, each batch greeted before the next.
+ * Before Dec 6, a session cost more the more were open: the proxy bound each onward connection to its
+ * client's address, which made the system search for a port free to bind, and ftp-srv counted its
+ * sessions with Object.keys, both as each one started. No anchor: vsftpd runs a process per session.
+ */
+async function ftpIdleRow(options: SessionOptions): Promise<BenchRow> {
+  const perBatch = Math.ceil(options.idleSessions / FTP_IDLE_BATCHES);
+  const total = perBatch * FTP_IDLE_BATCHES;
+  const what = `serve ftp: ${total} idle sessions held at once, opened ${perBatch} at a time; CPU per session, batch by batch`;
+  const wp = await serve('ftp');
+  const sockets: Socket[] = [];
+  try {
+    let greeted = 0;
+    const cpuMs: number[] = [];
+    for (let b = 0; b < FTP_IDLE_BATCHES; b++) {
+      const before = await cpuSeconds(wp.pid);
+      const batch = await holdIdle(wp.port, perBatch, 30_000);
+      cpuMs.push((((await cpuSeconds(wp.pid)) - before) * 1000) / perBatch);
+      sockets.push(...batch.sockets);
+      greeted += batch.greeted;
+    }
+    const rss = await memory(wp.pid, 'VmRSS');
+    const growth = cpuMs.at(-1)! / cpuMs[1]!;
+    return {
+      what,
+      ours: `${greeted} greeted, RSS ${(rss / 2 ** 20).toFixed(0)} MiB; ${cpuMs.map((ms) => ms.toFixed(2)).join(', ')} ms: the last batch ${growth.toFixed(2)}x the second`,
+      anchor: 'none (vsftpd runs a process per session)',
+      goal: 'all greeted, the last batch <= 1.5x the second',
+      met: greeted === total && growth <= 1.5,
+    };
+  } finally {
+    for (const socket of sockets) socket.destroy();
     await wp.stop();
   }
 }
@@ -217,7 +259,7 @@ export async function sessionRows(options: SessionOptions): Promise<BenchRow[]> 
   const postfixTools = (await have('smtp-sink')) && (await have('smtp-source'));
   const sink = postfixTools ? await smtpSink(await freePort()) : undefined;
   try {
-    const rows = [await idleRow(options, sink)];
+    const rows = [await idleRow(options, sink), await ftpIdleRow(options)];
     rows.push(
       postfixTools
         ? await growthRow(options, sink)

@@ -17,10 +17,9 @@
  * Node server or relay of that shape costs, apart from how far it is from smtp-sink.
  */
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { freePort, have, serve, smtpSink, timed, type Daemon } from '../lib/procs.js';
+import { cpuSeconds, freePort, have, serve, smtpSink, timed, type Daemon } from '../lib/procs.js';
 import { median, pairRatios, spread, type BenchRow } from '../lib/stats.js';
 
 const INSTALL = 'smtp-source/smtp-sink missing: apt-get install postfix';
@@ -32,17 +31,6 @@ export interface SmtpRateOptions {
   readonly messages: number;
   /** The large message's size, octets. */
   readonly largeBytes: number;
-}
-
-/** /proc's clock ticks per second (USER_HZ: 100 on every Linux architecture Node runs on). */
-const TICKS_PER_SECOND = 100;
-
-/** CPU seconds, user and system, that process `pid` has used so far (its threads included). */
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // utime and stime are fields 14 and 15; the command name before them, in parentheses, may hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
 /** One smtp-source run against a server: `count` units (messages, or MB) per second, and its CPU µs per unit. */
