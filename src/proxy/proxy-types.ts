@@ -80,7 +80,7 @@ export interface SessionInfo {
   /** Body octets of this session's last message that were relayed to the server. */
   readonly bodyBytes: number;
   readonly faultFired: boolean;
-  /** Steps the client sent: command verbs and `dot`. */
+  /** Steps the client sent: command verbs and `dot`; every one SMTP or FTP defines, and the first 32 others (src/protocol/conversation.ts Steps). */
   readonly steps: readonly string[];
   /** Of those, the ones sent in clear: before TLS, or with no TLS at all (a MAIL after STARTTLS was stripped). */
   readonly clearSteps?: readonly string[];
