@@ -97,8 +97,8 @@ async function ftpIdleRow(options: SessionOptions): Promise<BenchRow> {
     for (let b = 0; b < FTP_IDLE_BATCHES; b++) {
       const before = await cpuSeconds(wp.pid);
       const batch = await holdIdle(wp.port, perBatch, 30_000);
-      cpuMs.push((((await cpuSeconds(wp.pid)) - before) * 1000) / perBatch);
       sockets.push(...batch.sockets);
+      cpuMs.push((((await cpuSeconds(wp.pid)) - before) * 1000) / perBatch);
       greeted += batch.greeted;
     }
     const rss = await memory(wp.pid, 'VmRSS');

@@ -100,14 +100,15 @@ export class SpoolTree {
   }
   /**
    * A new empty file at `path`, replacing one there (an upload still writing the old one no longer
-   * shows); or, given `takeOver`, a new file with `takeOver`'s content, which it takes over.
+   * shows); or, given `takeOver`, a new file with `takeOver`'s content, which it takes over. With the
+   * descriptor it is written through, open to append to what it holds.
    */
-  create(path: string, takeOver?: SpoolFile): SpoolFile {
+  create(path: string, takeOver?: SpoolFile): { readonly file: SpoolFile; readonly fd: number } {
     const file = new SpoolFile(takeOver ? takeOver.handOver() : this.next());
     if (takeOver) file.size = takeOver.size;
-    else writeFileSync(file.disk, '');
+    const fd = openSync(file.disk, takeOver ? 'a' : 'w');
     this.place(path, file);
-    return file;
+    return { file, fd };
   }
   /** A name in the spool folder no file has had. */
   private next(): string {
@@ -183,8 +184,7 @@ export function sink(tree: SpoolTree, path: string, prefix: Prefix | undefined, 
   const carried = old && keep > 0 && keep === old.size && old.users === 0 ? old.hashed?.copy() : undefined;
   // Opened before create() drops the old file's content when the upload replaces it.
   const source = old && keep > 0 && !carried ? openSync(old.disk, 'r') : undefined;
-  const file = tree.create(path, carried ? old : undefined);
-  const fd = openSync(file.disk, carried ? 'a' : 'w');
+  const { file, fd } = tree.create(path, carried ? old : undefined);
   file.users++;
   const hash = carried ?? createHash('sha256');
   let received = 0;

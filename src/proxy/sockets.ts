@@ -60,14 +60,18 @@ export function resetSocket(socket: Socket, over?: Socket): void {
 /** 127.0.0.0/8: every such address is local on Linux and can be bound without configuration. */
 const isLoopbackV4 = (address: string | undefined): address is string => address !== undefined && /^127\.\d+\.\d+\.\d+$/.test(address);
 
-/** The source Linux picks itself toward any 127.0.0.0/8 address (`ip route get 127.0.0.2`: `src 127.0.0.1`). */
+/**
+ * The source Linux picks itself toward 127.0.0.1 (its `local` route says `src 127.0.0.1`). Toward other
+ * 127.0.0.0/8 addresses it picks the same by default, but not on a host that gave its loopback device
+ * more addresses: those get routes of their own.
+ */
 const LOOPBACK_SOURCE = '127.0.0.1';
 
 /**
  * The address to connect onward from so the server sees the client's own loopback address (its
  * per-address limits count the real client, and servers that check a passive data connection comes from
  * the control connection's address, as vsftpd does, accept it): the client's address when both ends are
- * IPv4 loopback and it is not the one the system picks anyway, else none (the system picks).
+ * IPv4 loopback, unless both are 127.0.0.1, which the system picks itself; else none (the system picks).
  *
  * A source given is bound before the connect, with a port the system must find free for the bind, not
  * only for the connection: with 3,000 connections open that took 0.75 ms per connect, at 5,000 0.95,
@@ -75,7 +79,8 @@ const LOOPBACK_SOURCE = '127.0.0.1';
  */
 export function onwardSource(client: Socket, target: string): { localAddress?: string } {
   const from = unmapped(client.remoteAddress);
-  return isLoopbackV4(from) && from !== LOOPBACK_SOURCE && isLoopbackV4(target) ? { localAddress: from } : {};
+  const picked = from === LOOPBACK_SOURCE && target === LOOPBACK_SOURCE;
+  return isLoopbackV4(from) && isLoopbackV4(target) && !picked ? { localAddress: from } : {};
 }
 
 /** A TCP connection onward to `target` for `client`'s session, from the client's own loopback address (onwardSource). */
