@@ -27,9 +27,9 @@ export function statOf(name: string, size: number, mtime: Date, directory: boole
  * can no longer be held anywhere: the stream holds no chunk but the one before (a Readable asks for
  * the next chunk before it hands out the one it holds), and `socket` has written everything it was
  * given (ftp-srv writes each chunk and waits for that write before it resumes the stream). Otherwise,
- * or with no TCP or TLS socket, the chunk gets a new buffer. With a new buffer for every chunk, the memory
- * waiting for the collector, `serve ftp` peaked at 77 MiB over 1 GiB downloads, and at 59 with the
- * reuse, as over uploads; its downloads ran at 476 MB/s before, 669 after (`npm run bench`).
+ * or with no TCP or TLS socket, the chunk gets a new buffer. With a new buffer for every chunk, the
+ * memory waiting for the collector, `serve ftp` peaked at 77 MiB over 1 GiB downloads, and at 59 with
+ * the reuse, as over uploads; its downloads ran at 476 MB/s before, 669 after (`npm run bench`).
  */
 function spooled(disk: string, start: number, size: number, socket: DataSocket | null): Readable {
   if (size === 0) return fileStream(Buffer.alloc(0));

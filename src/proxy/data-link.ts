@@ -15,10 +15,10 @@
  * reason the fault's own end gets it once it has read what was relayed (./drained.ts), within
  * READ_GRACE_MS. An upload reset at the client's end once octets went through goes the other way
  * round: the server's end first (after its grace), the client's once the server has answered the
- * transfer (within READ_GRACE_MS), the client not read from meanwhile. A client that resumes at once in a new session (SIZE, then APPE or
- * REST) otherwise asked while the server was still taking in the cut upload's last octets, and appended
- * at the wrong offset, depending on load. `close` (FIN) goes to both ends: it is the fault that
- * truncates (RFC 959 §3.4.1, stream mode).
+ * transfer (within READ_GRACE_MS), the client not read from meanwhile. A client that resumes at once
+ * in a new session (SIZE, then APPE or REST) otherwise asked while the server was still taking in the
+ * cut upload's last octets, and appended at the wrong offset, depending on load. `close` (FIN) goes to
+ * both ends: it is the fault that truncates (RFC 959 §3.4.1, stream mode).
  *
  * A server sending (RETR, LIST) is cut in the same tick as the fault fires, whatever its kind: an RST
  * for `reset`, its socket destroyed for `close` (a FIN, and an RST to its next write). Its writes fail
