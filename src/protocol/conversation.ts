@@ -59,8 +59,8 @@ export function stepOf(mark: Mark): string {
 /** Steps a session keeps besides the ones its protocol defines: the first a client invents (see Steps). */
 export const MAX_OTHER_STEPS = 32;
 
-/** The steps SMTP and FTP define: their commands' verbs, and SMTP's ends of a message. */
-const DEFINED_STEPS: ReadonlySet<string> = new Set([...SMTP_VERBS, ...FTP_VERBS, 'dot', BDAT_LAST]);
+/** The steps SMTP and FTP define, as a session records them: their commands' verbs, and SMTP's end of data. */
+const DEFINED_STEPS: ReadonlySet<string> = new Set([...SMTP_VERBS, ...FTP_VERBS, 'dot']);
 
 /**
  * The steps a client sent in one session (command verbs, `dot`): every one SMTP or FTP defines, and the
