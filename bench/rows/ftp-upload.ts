@@ -89,6 +89,9 @@ export async function ftpServers(stops: (() => Promise<void>)[]): Promise<{ mock
   return { mock, wp, vsftpd };
 }
 
+/** The URL of `name` in vsftpd's upload directory. */
+const vsftpdUrl = (vsftpd: RealServerHandle, name: string): string => `ftp://127.0.0.1:${vsftpd.port}${vsftpd.login!.dir.replace(/\/$/, '')}/${name}`;
+
 /** MB/s of one curl upload of `file` to `url`. */
 async function upload(file: string, url: string, bytes: number): Promise<number> {
   const ms = await timed('curl', ['-sS', '--fail', '-T', file, url]);
@@ -133,7 +136,7 @@ export async function ftpUploads(options: FtpUploadOptions): Promise<BenchRow[]>
         hwm.push(await memory(wp.pid, 'VmHWM'));
         optimisedRate.push(await upload(file.path, `ftp://127.0.0.1:${optimised.port}/bench.bin`, options.bytes));
         optimisedHwm.push(await memory(optimised.pid, 'VmHWM'));
-        if (vsftpd) anchor.push(await upload(file.path, `ftp://127.0.0.1:${vsftpd.port}${vsftpd.login!.dir.replace(/\/$/, '')}/bench-${i}.bin`, options.bytes));
+        if (vsftpd) anchor.push(await upload(file.path, vsftpdUrl(vsftpd, `bench-${i}.bin`), options.bytes));
       }
       // Then downloads of what was uploaded: the mock reads its spool file, the proxy relays it.
       const fetched: number[] = [];
@@ -147,7 +150,7 @@ export async function ftpUploads(options: FtpUploadOptions): Promise<BenchRow[]>
           try {
             // vsftpd stores anonymous uploads 0600 (anon_umask 077) and serves only files anyone may read.
             await chmod(join(vsftpd.storage, `bench-${i}.bin`), 0o644);
-            anchorFetched.push(await download(`ftp://127.0.0.1:${vsftpd.port}${vsftpd.login!.dir.replace(/\/$/, '')}/bench-${i}.bin`, options.bytes));
+            anchorFetched.push(await download(vsftpdUrl(vsftpd, `bench-${i}.bin`), options.bytes));
           } catch (error) {
             anchorFailed = (error as Error).message;
           }
