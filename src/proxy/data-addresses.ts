@@ -8,7 +8,9 @@
  *
  * A `dataport` fault changes what is said instead: 127.0.0.2 (a loopback address where nothing
  * listens; ::ffff:127.0.0.2 toward an IPv6 end), a port where nothing listens, or one that drops SYNs
- * (./blackhole.ts), on the listener's own address (::1 over IPv6). Listeners take one connection each.
+ * (./blackhole.ts), on the listener's own address (::1 over IPv6). Listeners take one connection each,
+ * and a new data address closes the listeners still waiting: a server listens for the last PASV only
+ * (vsftpd, the mock), so a client that asks again and again leaves no listener behind.
  *
  * A blackholed port takes a worker thread and its filled queue to open (hundreds of ms, seconds under
  * load), and the reply or command that names it is held until it is open: the client's timer for that
@@ -61,6 +63,7 @@ export interface DataAddressesOptions {
 /** The data addresses of one control session, and the listeners behind them. */
 export class DataAddresses {
   readonly #o: DataAddressesOptions;
+  /** Listeners still waiting for their one connection. */
   readonly #listeners = new Set<Server>();
   /** The session's blackholed port per host, opened (or opening) once and named by every address. */
   readonly #blackholes = new Map<string, Promise<Blackhole>>();
@@ -97,6 +100,7 @@ export class DataAddresses {
     // refused as the mock on ::1 does, pointing to EPSV (RFC 2428 §1), instead of resetting the session.
     if (mode === 'passive' && hasAddress && !isIPv4(here)) return Buffer.from('425 PASV cannot name an IPv6 address: use EPSV\r\n', 'latin1');
     const how = this.#o.arming.misroute(hasAddress);
+    this.#closeWaiting();
     const port =
       how === 'refused'
         ? await this.#closedPort(here)
@@ -112,7 +116,7 @@ export class DataAddresses {
   /** No more data connections: listeners close; one that is still starting closes once it listens. */
   stop(): void {
     this.#stopped = true;
-    for (const server of this.#listeners) server.close();
+    this.#closeWaiting();
     for (const opening of this.#blackholes.values()) void closeBlackhole(opening);
   }
 
@@ -126,6 +130,7 @@ export class DataAddresses {
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
     server.on('error', () => undefined);
     server.once('connection', (socket: Socket) => {
+      this.#listeners.delete(server);
       server.close();
       socket.on('error', () => undefined);
       if (this.#stopped) return void resetSocket(socket);
@@ -136,11 +141,14 @@ export class DataAddresses {
     // Tracked only once it listens: closing a listener still starting would cancel its listen() and
     // leave this promise, and the line waiting for it, pending for good.
     if (this.#stopped) server.close();
-    else {
-      this.#listeners.add(server);
-      server.once('close', () => this.#listeners.delete(server));
-    }
+    else this.#listeners.add(server);
     return port;
+  }
+
+  /** Closes the listeners no connection has reached: the data address they stand behind is no longer the one said. */
+  #closeWaiting(): void {
+    for (const server of this.#listeners) server.close();
+    this.#listeners.clear();
   }
 
   /** The session's port on `host` that drops SYNs (see ./blackhole.ts), kept until the session ends. */

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFtpServer, type FtpServerHandle } from '../../servers/ftp.js';
 import { parseFault } from '../../src/faults/parse.js';
 import type { Fault } from '../../src/faults/types.js';
-import { parsePort } from '../../src/protocol/ftp-address.js';
+import { parse227, parse229, parsePort } from '../../src/protocol/ftp-address.js';
 import { FtpData } from '../../src/proxy/ftp-data.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
 import { Transcript } from '../../src/proxy/transcript.js';
@@ -447,6 +447,48 @@ describe('fault proxy, FTP', () => {
     await proxy.idle();
     expect(server.files).toEqual([]);
     expect(proxy.sessions()[0]?.lastReply).toBe(425); // not 221: the reply to QUIT does not count
+  });
+
+  it('closes the listener of a data address no connection reached once a new one is asked for, as the server does', async () => {
+    const { server, proxy } = await setup();
+    const control = await rawControl(proxy);
+    const refused = async (port: number): Promise<string | undefined> => {
+      const probe = net.connect(port, '127.0.0.1');
+      const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+        probe.once('error', resolve);
+        probe.once('connect', () => resolve(undefined));
+      });
+      probe.destroy();
+      return error?.code;
+    };
+    const epsvPort = async (): Promise<number> => parse229(await control.command('EPSV'))!.port;
+    const pasvPort = async (): Promise<number> => parse227(await control.command('PASV'))!.port;
+    // Each address asked for replaces the one before: a client asking again and again leaves no listener.
+    const stale = [await epsvPort(), await pasvPort()];
+    for (let i = 0; i < 50; i++) stale.push(i % 2 ? await pasvPort() : await epsvPort());
+    const current = await epsvPort();
+    for (const port of new Set(stale)) if (port !== current) expect(await refused(port)).toBe('ECONNREFUSED');
+    // The last one still takes its upload, intact.
+    const data = net.connect(current, '127.0.0.1');
+    await once(data, 'connect');
+    expect(await control.command('STOR last.bin')).toMatch(/^150 /);
+    data.end('last');
+    expect(await control.reply()).toMatch(/^226 /);
+    expect(server.files).toMatchObject([{ path: '/last.bin', bytes: 4, complete: true }]);
+    // In active mode too: a PORT superseded by another leaves no listener the server could reach.
+    const active = net.createServer((socket) => socket.end('act'));
+    cleanups.push(async () => active.close());
+    await new Promise<void>((resolve) => active.listen(0, '127.0.0.1', resolve));
+    const { port } = active.address() as net.AddressInfo;
+    for (let i = 0; i < 20; i++) expect(await control.command(`PORT 127,0,0,1,${port >> 8},${port & 255}`)).toMatch(/^200 /);
+    // The ports the server was told, the proxy's listeners: all but the last are closed.
+    const toldServer = /client said .*, server told 127\.0\.0\.1:(\d+)/;
+    const told = proxy.sessions()[0]!.transcript.flatMap((line) => Number(toldServer.exec(line)?.[1]) || []);
+    expect(told).toHaveLength(20);
+    for (const listener of told.slice(0, -1)) expect(await refused(listener)).toBe('ECONNREFUSED');
+    expect(await control.command('STOR act.bin')).toMatch(/^150 /);
+    expect(await control.reply()).toMatch(/^226 /);
+    expect(server.files).toMatchObject([{ path: '/last.bin' }, { path: '/act.bin', bytes: 3, complete: true }]);
   });
 
   it("answers EPSV with 500 in the server's place, and the client falls back to PASV", async () => {
