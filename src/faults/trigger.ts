@@ -57,6 +57,9 @@ export function cutAt(at: At, direction: Direction, mark: Mark, lineStart: numbe
     // The server's reply to `to` has arrived: it is held (or, swallowed, replaced). Replies to commands
     // pipelined before it still pass, so the client waits on exactly `to` (RFC 2920).
     if (direction !== 'down' || mark.kind !== 'reply' || !answers(mark.to, at.to)) return null;
+    // A reply past MAX_HELD_REPLY (src/protocol/replies.ts) was relayed as it came: it cannot be held
+    // whole any more, so the fault waits for the next reply to `to`.
+    if (mark.omitted) return null;
     return { offset: lineStart, pendingUntil: mark.end };
   }
   if (direction !== 'up' || !isStep(mark, at.before)) return null;

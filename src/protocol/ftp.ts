@@ -27,7 +27,9 @@ export type FtpMark =
   /**
    * A complete reply (its final line) answering `to`: `greeting`, a verb, or `unsolicited`. `preliminary`:
    * a 1xx (RFC 959 §4.2), after which `to` still waits for its completion reply. `lines`: each line's
-   * text without the code prefix (`211-`, `211 `); inner lines not in the `211-` form are kept whole.
+   * text without the code prefix (`211-`, `211 `); inner lines not in the `211-` form are kept whole;
+   * the last always among them. `omitted`: lines left out before the last, past MAX_HELD_REPLY
+   * (./replies.ts), when there were any.
    */
   | {
       readonly kind: 'reply';
@@ -35,6 +37,7 @@ export type FtpMark =
       readonly to: string;
       readonly code: number;
       readonly lines: readonly string[];
+      readonly omitted?: number;
       readonly preliminary: boolean;
     };
 
@@ -98,7 +101,6 @@ export class FtpTracker {
   #mode: 'command' | 'opaque' = 'command';
   /** The code of the multi-line reply in progress, if one is open. */
   #open: number | undefined;
-  #replyLines: string[] = [];
   /** The client sent AUTH TLS and the proxy terminates TLS: its octets are the handshake until `restart` (or a refusal). */
   #asked = false;
 
@@ -160,31 +162,29 @@ export class FtpTracker {
       const parsed = parseReplyLine(text);
       // Inside a multi-line reply only `code ` ends it; other lines are text (RFC 959 §4.2).
       const own = parsed !== null && (this.#open ?? parsed.code) === parsed.code;
-      this.#replyLines.push(own ? parsed.text : text);
+      const line = own ? parsed.text : text;
       if (own && !parsed.final) this.#open = parsed.code;
       if (this.#open !== undefined && !(own && parsed.final)) {
-        this.#down.continues(bytes);
+        this.#down.continues(line, bytes);
         continue;
       }
       // A line that is no reply at all (code 0) still ends a reply, so matching stays in step.
-      marks.push(this.#reply(end, parsed?.code ?? 0));
+      marks.push(this.#reply(end, parsed?.code ?? 0, line));
       if (this.#mode === 'opaque') break;
     }
     return marks;
   }
 
   /** Ends the reply in progress at `end`: a 1xx leaves its step waiting, any other code answers it. */
-  #reply(end: number, code: number): FtpMark {
+  #reply(end: number, code: number, last: string): FtpMark {
     const preliminary = code >= 100 && code < 200;
-    const to = this.#down.ends(!preliminary);
-    const lines = this.#replyLines;
-    this.#replyLines = [];
+    const { to, lines, omitted } = this.#down.ends(last, !preliminary);
     this.#open = undefined;
     // RFC 4217 §4: after 234 to AUTH TLS the control connection is a TLS handshake.
     if (to === 'AUTH' && code === 234 && !this.#terminatesTls) this.#mode = 'opaque';
     // AUTH refused: the session goes on in clear text (RFC 4217 §4).
     if (to === 'AUTH' && code !== 234 && !preliminary) this.#asked = false;
-    return { kind: 'reply', end, to, code, lines, preliminary };
+    return omitted ? { kind: 'reply', end, to, code, lines, omitted, preliminary } : { kind: 'reply', end, to, code, lines, preliminary };
   }
 }
 

@@ -3,12 +3,26 @@
  * chunking, the octets of a reply still in progress (a multi-line reply's earlier lines and an unfinished
  * line: the proxy needs them to cut a chunk exactly where a reply ends), and the steps waiting for a
  * reply, oldest first, which each final reply answers in turn. Pure: no sockets, no timers.
+ *
+ * A reply is kept whole (its lines, and its octets held back by a proxy that must catch it whole) up to
+ * MAX_HELD_REPLY: a server may send a listing of megabytes as one reply (FTP's STAT of a folder), or
+ * never end one. Past that, the lines before its last are only counted, and it is relayed as it comes.
  */
 import { LineBuffer, type Line } from './lines.js';
+
+/** Octets of a reply's lines before its last, kept and held back at most (see the header). */
+export const MAX_HELD_REPLY = 64 * 1024;
 
 /** A complete reply line, with its full length in octets (counting what came in earlier chunks). */
 export interface ReplyLine extends Line {
   readonly bytes: number;
+}
+
+/** A reply ended: the step it answers, its lines (the first ones and its last) and how many were left out between. */
+export interface EndedReply {
+  readonly to: string;
+  readonly lines: readonly string[];
+  readonly omitted: number;
 }
 
 export class Replies {
@@ -19,10 +33,16 @@ export class Replies {
   #held = 0;
   /** Octets of an unfinished line carried from earlier chunks. */
   #carried = 0;
+  /** The reply in progress: the text of its lines while within MAX_HELD_REPLY, and how many were left out. */
+  #kept: string[] = [];
+  #omitted = 0;
 
-  /** Octets of the reply in progress: its finished lines and an unfinished line. */
+  /**
+   * Octets of the reply in progress that a proxy holds back to catch it whole: its finished lines and an
+   * unfinished line; only the unfinished line once the reply has outgrown MAX_HELD_REPLY.
+   */
   get partialBytes(): number {
-    return this.#held + this.#lines.partial.length;
+    return (this.#omitted > 0 ? 0 : this.#held) + this.#lines.partial.length;
   }
 
   /** The oldest step still waiting for a reply, if any. */
@@ -59,17 +79,24 @@ export class Replies {
     }
   }
 
-  /** The line just read (`bytes` long) leaves its reply open: a multi-line reply goes on. */
-  continues(bytes: number): void {
+  /** The line just read (`text`, `bytes` long) leaves its reply open: a multi-line reply goes on. */
+  continues(text: string, bytes: number): void {
     this.#held += bytes;
+    if (this.#held <= MAX_HELD_REPLY) this.#kept.push(text);
+    else this.#omitted++;
   }
 
   /**
-   * The line just read ends a reply, to the oldest waiting step (`unsolicited` if none). A final reply
-   * answers it; a preliminary one (`final` false: FTP's 1xx) leaves it waiting.
+   * The line just read (`text`) ends a reply, to the oldest waiting step (`unsolicited` if none). A
+   * final reply answers it; a preliminary one (`final` false: FTP's 1xx) leaves it waiting.
    */
-  ends(final = true): string {
-    this.#held = 0;
-    return (final ? this.#awaiting.shift() : this.#awaiting[0]) ?? 'unsolicited';
+  ends(text: string, final = true): EndedReply {
+    const lines = this.#kept;
+    lines.push(text);
+    const omitted = this.#omitted;
+    this.#held = this.#omitted = 0;
+    this.#kept = [];
+    const to = (final ? this.#awaiting.shift() : this.#awaiting[0]) ?? 'unsolicited';
+    return { to, lines, omitted };
   }
 }

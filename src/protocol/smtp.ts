@@ -31,7 +31,18 @@ export type SmtpMark =
       readonly last?: boolean;
     }
   /** A complete reply (its final line) answering `to`: `greeting`, a verb, `dot`, `BDAT LAST` or `unsolicited`. */
-  | { readonly kind: 'reply'; readonly end: number; readonly to: string; readonly code: number; readonly lines: readonly string[] }
+  /**
+   * `lines`: each line's text after its code, the last always among them; `omitted`: lines left out
+   * before the last, past MAX_HELD_REPLY (./replies.ts), when there were any.
+   */
+  | {
+      readonly kind: 'reply';
+      readonly end: number;
+      readonly to: string;
+      readonly code: number;
+      readonly lines: readonly string[];
+      readonly omitted?: number;
+    }
   /**
    * Message octets `[start, end)` of the chunk; `before` of them came earlier. After DATA: the body,
    * dot-stuffed. `bdat`: BDAT chunk data (RFC 3030 §2), counted across every chunk of the transaction.
@@ -111,7 +122,6 @@ export class SmtpTracker {
   #down = new Replies();
   /** `asked`: a terminating proxy's client sent STARTTLS; its octets until the reply are not commands. */
   #mode: 'command' | 'body' | 'chunk' | 'asked' | 'opaque' = 'command';
-  #replyLines: string[] = [];
   /** From an AUTH command until its final (non-334) reply, client lines are SASL data (RFC 4954 §4), not commands. */
   #authContinues = false;
   #bodyBytes = 0;
@@ -139,7 +149,6 @@ export class SmtpTracker {
     // No greeting in TLS: the first reply answers the client's EHLO.
     this.#down.forget('greeting');
     this.#mode = 'command';
-    this.#replyLines = [];
     this.#authContinues = false;
     this.#consumed = 0;
     this.#tail = Buffer.alloc(0);
@@ -274,15 +283,14 @@ export class SmtpTracker {
     const marks: SmtpMark[] = [];
     for (const { text, end, bytes } of this.#down.lines(chunk)) {
       const parsed = parseReplyLineLoosely(text);
-      this.#replyLines.push(parsed ? parsed.text : text);
+      const line = parsed ? parsed.text : text;
       if (parsed && !parsed.final) {
-        this.#down.continues(bytes);
+        this.#down.continues(line, bytes);
         continue;
       }
-      const to = this.#down.ends();
+      const { to, lines, omitted } = this.#down.ends(line);
       const code = parsed?.code ?? 0;
-      marks.push({ kind: 'reply', end, to, code, lines: this.#replyLines });
-      this.#replyLines = [];
+      marks.push(omitted ? { kind: 'reply', end, to, code, lines, omitted } : { kind: 'reply', end, to, code, lines });
       this.#onReply(to, code);
       if (this.#mode === 'opaque') break;
     }

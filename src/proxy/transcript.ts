@@ -4,6 +4,7 @@
  */
 
 import type { Mark } from '../protocol/conversation.js';
+import { MAX_HELD_REPLY } from '../protocol/replies.js';
 import { redact } from '../util/redact.js';
 import { visible } from '../util/terminal.js';
 
@@ -118,14 +119,13 @@ export function recordMark(transcript: Transcript, mark: Mark): void {
   else if (mark.kind === 'dot') transcript.add('C', '.');
   else if (mark.kind === 'command') transcript.add('C', printable(redact(mark.line, mark.verb, 'continuation' in mark && mark.continuation === true)));
   else {
-    // A hostile server may send a 5000-line reply: the first lines and the last are kept, the rest counted.
+    // A hostile server may send a 5000-line reply: the first lines and the last are kept, the rest counted
+    // (with those the tracker already left out of a reply past MAX_HELD_REPLY).
     const last = mark.lines.length - 1;
-    for (const [i, line] of mark.lines.entries()) {
-      if (i >= MAX_REPLY_LINES - 1 && i < last) {
-        if (i === MAX_REPLY_LINES - 1) transcript.add('S', `${mark.code}-… ${last - i} more lines`);
-        continue;
-      }
-      transcript.add('S', printable(`${mark.code}${i === last ? ' ' : '-'}${line}`));
-    }
+    const shown = Math.min(last, MAX_REPLY_LINES - 1);
+    for (const line of mark.lines.slice(0, shown)) transcript.add('S', printable(`${mark.code}-${line}`));
+    const more = last - shown + (mark.omitted ?? 0);
+    if (more > 0) transcript.add('S', `${mark.code}-… ${more} more lines${mark.omitted ? ` (over ${MAX_HELD_REPLY / 1024} KiB: relayed as it came)` : ''}`);
+    transcript.add('S', printable(`${mark.code} ${mark.lines[last]}`));
   }
 }

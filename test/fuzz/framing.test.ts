@@ -304,7 +304,7 @@ describe('long lines (regressions found by these properties)', () => {
     const replies = new Replies();
     const lines = [...replies.lines(long.subarray(0, 4500)), ...replies.lines(long.subarray(4500))];
     expect(lines.map((l) => l.bytes)).toEqual([long.length]);
-    replies.continues(lines[0]!.bytes);
+    replies.continues(lines[0]!.text, lines[0]!.bytes);
     expect(replies.partialBytes).toBe(long.length);
   });
 });

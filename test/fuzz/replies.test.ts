@@ -63,8 +63,8 @@ function replyLines(chunks: readonly Buffer[]): { lines: unknown[]; partialBytes
   for (const chunk of chunks) {
     for (const line of replies.lines(chunk)) {
       lines.push({ ...line, end: base + line.end });
-      if (/^\d{3}-/.test(line.text)) replies.continues(line.bytes);
-      else replies.ends();
+      if (/^\d{3}-/.test(line.text)) replies.continues(line.text, line.bytes);
+      else replies.ends(line.text);
     }
     base += chunk.length;
   }
