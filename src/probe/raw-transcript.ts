@@ -7,6 +7,9 @@
 import { redact } from '../util/redact.js';
 import { visible } from '../util/terminal.js';
 
+/** Unread received octets beyond this end a connection (RawConnection): protects memory. */
+export const MAX_UNREAD = 4 * 1024 * 1024;
+
 /** Transcript events, as they appear in `received`. */
 export const EVENTS = Object.freeze({
   closed: '[closed by server]',
@@ -16,6 +19,8 @@ export const EVENTS = Object.freeze({
   refused: '[connection refused]',
   timeout: (ms: number): string => `[timeout after ${ms} ms]`,
   error: (code: string): string => `[error ${code}]`,
+  /** The peer sent more than MAX_UNREAD without the reply the probe waited for (an endless reply). */
+  overflow: `[over ${MAX_UNREAD / 1024 / 1024} MiB without a complete reply: closed by probe]`,
 });
 
 /** A transcript line longer than this is cut (its length noted). */
@@ -49,6 +54,9 @@ export function redactLine(line: string): string {
   const verb = /^\s*([A-Za-z]+)/.exec(line)?.[1]?.toUpperCase() ?? '';
   return redact(line, verb);
 }
+
+/** `[N more received lines not kept]`, or nothing for none. */
+const note = (n: number, what: 'sent' | 'received'): string[] => (n > 0 ? [`[${n} more ${what} lines not kept]`] : []);
 
 /** One connection's transcript since the last take. `record` false keeps events only (data connections). */
 export class Transcript {
@@ -92,7 +100,6 @@ export class Transcript {
   /** The transcript so far, with a count of lines not kept, and starts a new one. */
   take(): { sent: string[]; received: string[] } {
     this.flush();
-    const note = (n: number, what: string): string[] => (n > 0 ? [`[${n} more ${what} lines not kept]`] : []);
     const out = { sent: [...this.#sent, ...note(this.#dropped.sent, 'sent')], received: [...this.#received, ...note(this.#dropped.received, 'received')] };
     this.#sent.length = 0;
     this.#received.length = 0;
@@ -100,15 +107,20 @@ export class Transcript {
     return out;
   }
 
+  /** Keeps `line` while under MAX_LINES, else counts it; an event (`always`) is kept past the bound, after the count so far. */
   #log(lines: string[], line: string, which: 'sent' | 'received', always = false): void {
     if (!this.#record && !always) return;
-    if (lines.length >= MAX_LINES) this.#dropped[which]++;
-    else lines.push(line);
+    if (lines.length < MAX_LINES) return void lines.push(line);
+    if (!always) return void this.#dropped[which]++;
+    // How the connection ended tells most: it follows however many lines came before.
+    lines.push(...note(this.#dropped[which], which), line);
+    this.#dropped[which] = 0;
   }
 }
 
-/** `[closed by server]`, `[RST]`, `[error CODE]`. */
+/** `[closed by server]`, `[RST]`, `[error CODE]`, or the overflow. */
 export function endEvent(ending: { kind: 'closed' | 'rst' | 'error'; code?: string }): string {
   if (ending.code === 'ELOCAL') return EVENTS.local;
+  if (ending.code === 'EOVERFLOW') return EVENTS.overflow;
   return ending.kind === 'closed' ? EVENTS.closed : ending.kind === 'rst' ? EVENTS.rst : EVENTS.error(ending.code ?? 'EUNKNOWN');
 }

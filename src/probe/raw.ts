@@ -18,7 +18,7 @@
 import { isIP, type Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
 import { replyParser, type Parser, type Reply } from '../protocol/reply.js';
-import { EVENTS, endEvent, redactLine, renderSent, shown, Transcript } from './raw-transcript.js';
+import { EVENTS, endEvent, MAX_UNREAD, redactLine, renderSent, shown, Transcript } from './raw-transcript.js';
 import { tlsInfo, type TlsInfo, type TlsOffer } from './raw-tls.js';
 import { cut } from './raw-cut.js';
 
@@ -45,8 +45,6 @@ export type Upgrade =
 
 /** Default bound on the connect and every wait, ms. */
 export const RAW_TIMEOUT_MS = 5_000;
-/** Unread received octets beyond this end the connection (`[error EOVERFLOW]`): protects memory. */
-const MAX_BUFFERED = 4 * 1024 * 1024;
 
 /** A connected raw client. Made by connectRaw (or wrapSocket for a socket you accepted). */
 export class RawConnection {
@@ -197,7 +195,7 @@ export class RawConnection {
   async readToEnd(
     options: { readonly timeoutMs?: number; readonly maxBytes?: number } = {},
   ): Promise<{ readonly data: Buffer; readonly end: Ending | 'timeout' | 'overflow'; readonly ms: number }> {
-    const maxBytes = options.maxBytes ?? MAX_BUFFERED;
+    const maxBytes = options.maxBytes ?? MAX_UNREAD;
     const none: Parser<never> = (buffer) => (buffer.length > maxBytes ? { value: undefined as never, consumed: 0 } : undefined);
     const result = await this.read(none, options.timeoutMs);
     const data = Buffer.from(this.#buffer, 'latin1');
@@ -386,7 +384,7 @@ export class RawConnection {
     const text = chunk.toString('latin1');
     this.#buffer += text;
     this.#transcript.received(text);
-    if (this.#buffer.length > MAX_BUFFERED) this.#finish({ kind: 'error', code: 'EOVERFLOW' });
+    if (this.#buffer.length > MAX_UNREAD) this.#finish({ kind: 'error', code: 'EOVERFLOW' });
     this.#wake();
   }
 

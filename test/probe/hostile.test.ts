@@ -101,6 +101,43 @@ describe('probe against a hostile peer', () => {
     expect(report.findings.flatMap((f) => f.received).some((l) => l.includes('Login incorrect for password ***'))).toBe(true);
   });
 
+  it('ends a reply that never ends once it passes 4 MiB, and says so in the finding', async () => {
+    // An SMTP server whose reply to EHLO goes on, line after line, until the probe hangs up.
+    const server = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.write('220 endless.test ESMTP\r\n');
+      socket.once('data', () => {
+        const lines = Buffer.from('250-X-ENDLESS-EXTENSION-LINE-PADDING-PADDING-PADDING-PADDING\r\n'.repeat(1024), 'latin1');
+        const more = (): void => {
+          while (!socket.destroyed && socket.write(lines));
+        };
+        socket.on('drain', more);
+        more();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const out = new Sink();
+      const json = join(dir, 'endless.json');
+      const port = (server.address() as net.AddressInfo).port;
+      await probeCommand({
+        target: { protocol: 'smtp', host: '127.0.0.1', port },
+        limits: DEFAULT_PROBE_LIMITS,
+        json,
+        out,
+        err: new Sink(),
+        color: false,
+      });
+      const report = JSON.parse(await readFile(json, 'utf8')) as { findings: { id: string; status: string; advice: string; received: string[] }[] };
+      const ehlo = report.findings.find((f) => f.id === 'smtp.ehlo');
+      expect(ehlo).toMatchObject({ status: 'fail', advice: 'No reply to EHLO [over 4 MiB without a complete reply: closed by probe].' });
+      expect(ehlo?.received.at(-1)).toBe('[over 4 MiB without a complete reply: closed by probe]');
+      expect(out.text.length).toBeLessThan(60_000);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('masks every form of the known secret: as typed, percent-encoded, base64 alone and in AUTH PLAIN', () => {
     const secrets = secretsOf({ protocol: 'smtp', host: '127.0.0.1', port: 25, user: 'joe', password: 'pä ss/word' });
     const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
