@@ -15,6 +15,7 @@ import { LineBuffer } from './lines.js';
 import { Violations } from './violations.js';
 import { parseReplyLine } from './reply.js';
 import { Replies } from './replies.js';
+import { StepQueue } from './step-queue.js';
 import { stripTelnetText } from './telnet.js';
 import type { Direction } from './direction.js';
 
@@ -205,7 +206,7 @@ const PROT_LEVELS: Readonly<Record<string, DataProtection>> = { C: 'clear', P: '
  * see `dataOpen` and `bytes`.
  */
 export class FtpPhase {
-  #waiting: string[] = [];
+  readonly #waiting = new StepQueue();
   #answered = 'connect';
   #inTransfer = false;
   #lastCode: number | undefined;
@@ -228,12 +229,12 @@ export class FtpPhase {
   }
 
   #current(): string {
-    return this.#inTransfer ? 'transfer' : (this.#waiting[0] ?? this.#answered);
+    return this.#inTransfer ? 'transfer' : (this.#waiting.oldest ?? this.#answered);
   }
 
   /** Commands sent whose final reply was not shown (a 1xx is not one): see View.awaiting. */
   get awaiting(): number {
-    return this.#waiting.length;
+    return this.#waiting.size;
   }
 
   /** The code of the last reply the client was shown (or the proxy told it). */
@@ -343,8 +344,7 @@ export class FtpPhase {
   replaced(mark: FtpMark): void {
     if (mark.kind === 'reply' && mark.to !== 'unsolicited') this.#answer(mark.to);
     if (mark.kind !== 'command') return;
-    const i = this.#waiting.indexOf(mark.verb.toLowerCase());
-    if (i !== -1) this.#waiting.splice(i, 1);
+    this.#waiting.remove(mark.verb.toLowerCase());
     this.#answered = mark.verb.toLowerCase();
     this.#inTransfer = false;
   }
@@ -361,7 +361,7 @@ export class FtpPhase {
     this.#bytes += n;
     // Data moving for a transfer command is the transfer, whether or not its 150 has arrived yet
     // (an active-mode client may start writing as soon as the server connects back).
-    if (n > 0 && TRANSFER_VERBS.has(this.#waiting[0]?.toUpperCase() ?? '')) this.#inTransfer = true;
+    if (n > 0 && TRANSFER_VERBS.has(this.#waiting.oldest?.toUpperCase() ?? '')) this.#inTransfer = true;
   }
 
   /** The data connection closed (FIN or RST, from either side). */

@@ -9,6 +9,7 @@
  * never end one. Past that, the lines before its last are only counted, and it is relayed as it comes.
  */
 import { LineBuffer, type Line } from './lines.js';
+import { StepQueue } from './step-queue.js';
 
 /** Octets of a reply's lines before its last, kept and held back at most (see the header). */
 export const MAX_HELD_REPLY = 64 * 1024;
@@ -28,7 +29,7 @@ export interface EndedReply {
 export class Replies {
   readonly #lines = new LineBuffer();
   /** Steps awaiting a reply, oldest first: `greeting`, then upper-case verbs and the like. */
-  readonly #awaiting: string[] = ['greeting'];
+  readonly #awaiting = new StepQueue('greeting');
   /** Octets of the finished lines of the reply in progress. */
   #held = 0;
   /** Octets of an unfinished line carried from earlier chunks. */
@@ -47,7 +48,7 @@ export class Replies {
 
   /** The oldest step still waiting for a reply, if any. */
   get oldest(): string | undefined {
-    return this.#awaiting[0];
+    return this.#awaiting.oldest;
   }
 
   /** The client sent `step`: it waits for a reply after those already waiting. */
@@ -60,8 +61,7 @@ export class Replies {
    * the oldest such step still waiting, even with pipelined commands after it.
    */
   forget(step: string): void {
-    const i = this.#awaiting.indexOf(step);
-    if (i !== -1) this.#awaiting.splice(i, 1);
+    this.#awaiting.remove(step);
   }
 
   /** Each complete line in `chunk`. Then, per line: `continues` or `ends`. */
@@ -96,7 +96,7 @@ export class Replies {
     const omitted = this.#omitted;
     this.#held = this.#omitted = 0;
     this.#kept = [];
-    const to = (final ? this.#awaiting.shift() : this.#awaiting[0]) ?? 'unsolicited';
+    const to = (final ? this.#awaiting.shift() : this.#awaiting.oldest) ?? 'unsolicited';
     return { to, lines, omitted };
   }
 }

@@ -11,6 +11,7 @@ import type { Direction } from './direction.js';
 import { LineBuffer } from './lines.js';
 import { Violations } from './violations.js';
 import { Replies } from './replies.js';
+import { StepQueue } from './step-queue.js';
 import { parseReplyLineLoosely } from './reply.js';
 
 export type { Direction };
@@ -337,7 +338,7 @@ const LAST_IN_GROUP = new Set(['ehlo', 'helo', 'data', 'quit', 'noop', 'starttls
  * `quit`, `tls` (after STARTTLS, the rest is opaque).
  */
 export class SmtpPhase {
-  #waiting: string[] = [];
+  readonly #waiting = new StepQueue();
   readonly #violations = new Violations();
   #answered = 'connect';
   #inBody = false;
@@ -362,12 +363,12 @@ export class SmtpPhase {
 
   /** Steps sent and not yet answered: see View.awaiting. */
   get awaiting(): number {
-    return this.#waiting.length;
+    return this.#waiting.size;
   }
 
   get phase(): string {
     if (this.#inBody) return 'body';
-    return this.#waiting[0] ?? this.#answered;
+    return this.#waiting.oldest ?? this.#answered;
   }
 
   /** How the client broke framing rules: a bare LF, a command sent where RFC 2920 says to wait. */
@@ -407,8 +408,7 @@ export class SmtpPhase {
     }
     if (mark.kind !== 'command' && mark.kind !== 'dot') return;
     const step = mark.kind === 'dot' ? 'dot' : mark.verb.toLowerCase();
-    const i = this.#waiting.indexOf(step);
-    if (i !== -1) this.#waiting.splice(i, 1);
+    this.#waiting.remove(step);
     this.#answered = step;
   }
 
