@@ -23,6 +23,7 @@ import { isIPv4, type AddressInfo, type Server, type Socket } from 'node:net';
 import { posix } from 'node:path';
 import { type FileSystem, FtpSrv } from 'ftp-srv';
 import { listenWithBacklog } from '../src/util/backlog.js';
+import type { Digest } from '../src/util/digest.js';
 import { answerAbortedTransfers } from './ftp/aborted.js';
 import { DataChannel, type Wiring } from './ftp/data-channel.js';
 import { CommandFilter } from './ftp/defects.js';
@@ -172,6 +173,8 @@ export interface FtpServerHandle {
   stored(): number;
   /** Current content of a file (uploaded or preloaded), read whole from the spool, or undefined. */
   read(path: string): Buffer | undefined;
+  /** The size and SHA-256 of a file's current content, read as a stream from the spool, or undefined. */
+  digest(path: string): Promise<Digest | undefined>;
   /** Control connections currently open (including ones being turned away with 421). */
   connections(): number;
   /** Resolves once no control or data connection and no passive listener is open (at once if none). */
@@ -398,6 +401,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
     files,
     stored: () => stored,
     read: (path) => tree.content(posix.resolve('/', path)),
+    digest: (path) => tree.digest(posix.resolve('/', path)),
     connections: () => control.size,
     idle,
     close: () =>

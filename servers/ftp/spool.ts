@@ -16,6 +16,7 @@ import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { Writable } from 'node:stream';
+import { type Digest, digestIfThere, digestOf } from '../../src/util/digest.js';
 import { bufferFreer } from '../../src/util/free-buffers.js';
 import type { ServedFile, StoredFile } from './transfers.js';
 
@@ -56,6 +57,11 @@ export class SpoolFile {
   /** The whole content. */
   content(): Buffer {
     return this.#preloaded ?? readFileSync(this.path).subarray(0, this.size);
+  }
+  /** The content's size and SHA-256, read as a stream. */
+  async digest(): Promise<Digest> {
+    if (this.#preloaded) return digestOf(this.#preloaded);
+    return (await digestIfThere(this.path, this.size)) ?? digestOf(Buffer.alloc(0));
   }
   /** The content's path, from now on another SpoolFile's: drop() leaves it alone. */
   handOver(): string {
@@ -129,9 +135,13 @@ export class SpoolTree {
     file.drop();
     return true;
   }
-  /** The content of the file at `path`, read whole (for tests and the runner's checks of small files). */
+  /** The content of the file at `path`, read whole (for tests). */
   content(path: string): Buffer | undefined {
     return this.files.get(path)?.content();
+  }
+  /** The size and SHA-256 of the file at `path`, read as a stream (the runner's check of an upload of any size). */
+  digest(path: string): Promise<Digest | undefined> {
+    return this.files.get(path)?.digest() ?? Promise.resolve(undefined);
   }
   /** Removes the spool folder at once (a second Ctrl-C exits without waiting for `remove`). */
   removeNow(): void {

@@ -12,7 +12,7 @@
  */
 export { START_DEADLINE_MS, STOP_GRACE_MS } from './deadlines.js';
 export { freePort, freePortRange, isLoopbackV4, LOOPBACK, LOOPBACK6, PASSIVE_RANGE_SIZE, portFree, untilPortFree } from './ports.js';
-export { makePrivateDir, readUnder, removeDir, tail, writeLocalhostCertificate, writeUnder, type CertificateFiles } from './files.js';
+export { digestUnder, makePrivateDir, readUnder, removeDir, tail, writeLocalhostCertificate, writeUnder, type CertificateFiles } from './files.js';
 export { account, findBinary, runHelper, sha512Crypt, type Account } from './binaries.js';
 export { canIsolate, spawnServer, type ServerProcess, type SpawnOptions } from './process.js';
 export { awaitBanner, untilNoChildren } from './banner.js';

@@ -6,6 +6,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { localhostCertificate } from '../../src/util/localhost-cert.js';
+import { type Digest, digestIfThere } from '../../src/util/digest.js';
 
 /** A fresh directory under the OS temp dir, mode 0700 (a launcher may open it further for its server's user). */
 export async function makePrivateDir(prefix: string): Promise<string> {
@@ -66,6 +67,11 @@ export async function readUnder(root: string, remotePath: string): Promise<Buffe
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
     throw error;
   }
+}
+
+/** The size and SHA-256 of the file at the remote path under `root`, read as a stream, or undefined if there is none. */
+export function digestUnder(root: string, remotePath: string): Promise<Digest | undefined> {
+  return digestIfThere(join(root, posix.resolve('/', remotePath)));
 }
 
 /** Puts `data` at the remote path under `root` (world-readable: anonymous logins download it too). */

@@ -34,6 +34,7 @@ import {
   launchServer,
   onFreePort,
   notWhole,
+  digestUnder,
   readUnder,
   writeUnder,
   runHelper,
@@ -165,6 +166,7 @@ export function createPureFtpdLauncher(where: PureFtpdLauncherOptions = {}): Pro
         storage: home,
         login: { user: USER, password, dir: '/' },
         read: (remote) => readUnder(home, remote),
+        digest: (remote) => digestUnder(home, remote),
         put: (remote, data) => writeUnder(home, remote, data),
         ...tlsHandle(options, port),
       });

@@ -7,6 +7,7 @@
  */
 import { WireprobeError } from '../../src/util/errors.js';
 import type { Overridden } from './user-config.js';
+import type { Digest } from '../../src/util/digest.js';
 
 export type RealServerName = 'postfix' | 'exim' | 'vsftpd' | 'pure-ftpd' | 'proftpd';
 
@@ -93,6 +94,8 @@ export interface RealServerHandle {
   readonly storage: string;
   /** FTP: the content of the file at remote `path` (as the login sees it), or undefined if there is none. */
   read?(path: string): Promise<Buffer | undefined>;
+  /** FTP: the size and SHA-256 of that file, read as a stream, or undefined if there is none. */
+  digest?(path: string): Promise<Digest | undefined>;
   /** FTP: puts a file at remote `path` before a run (downloads), readable by the login. */
   put?(path: string, data: Buffer): Promise<void>;
   /**

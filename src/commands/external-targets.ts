@@ -18,6 +18,7 @@ import { parseTarget, redactUrl, TargetError } from '../probe/target.js';
 import { remotePath, type FtpTarget, type SmtpTarget, type Started, type TargetBase, type Targets } from '../engine/targets.js';
 import type { Scenario } from '../engine/types.js';
 import { watchMaildir } from '../util/maildir.js';
+import { type Digest, Digester } from '../util/digest.js';
 import { quote } from '../util/terminal.js';
 import { UsageError } from '../util/usage-error.js';
 
@@ -241,14 +242,14 @@ async function ftpTarget(t: ExternalFtpTarget, files: Readonly<Record<string, Bu
     const undone = await tidy();
     return { na: `${t.shown} does not let ${login.user} download the file wireprobe put there (550), which this scenario needs${undone ? `; ${undone}` : ''}` };
   }
-  const read = async (path: string): Promise<Buffer | undefined | 'unreadable'> =>
+  const digest = async (path: string): Promise<Digest | undefined | 'unreadable'> =>
     session(t, async (client) => {
       // 550 to SIZE: nothing arrived; a server without SIZE (502) is read anyway.
       const size = await client.size(path).catch((error: unknown) => (replyCode(error) === 550 ? -1 : undefined));
       if (size === -1) return undefined;
       if (size !== undefined) left.add(path);
-      const chunks: Buffer[] = [];
-      const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => (chunks.push(chunk), done()) });
+      const digester = new Digester();
+      const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => (digester.update(chunk), done()) });
       const got = await client.downloadTo(sink, path).catch((error: unknown) => {
         // There (SIZE answered) but refused (vsftpd's anonymous login reads only world-readable files).
         if (replyCode(error) === 550) return size === undefined ? undefined : 'unreadable';
@@ -256,13 +257,13 @@ async function ftpTarget(t: ExternalFtpTarget, files: Readonly<Record<string, Bu
       });
       if (got === undefined || got === 'unreadable') return got;
       left.add(path);
-      return Buffer.concat(chunks);
+      return digester.digest();
     });
   return {
     target: {
       ...base(t, async () => void (await tidy())),
       login,
-      read,
+      digest,
       tidy,
     },
   };

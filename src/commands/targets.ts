@@ -219,7 +219,7 @@ async function startFtpTarget(
         ...mockBase(name, server),
         ...(server.ca ? { ca: server.ca } : {}),
         login: MOCK_FTP_LOGIN,
-        read: async (path) => server.read(path),
+        digest: (path) => server.digest(path),
       },
     };
   }
@@ -236,9 +236,9 @@ async function startFtpTarget(
   const started = await startReal(name, options, configs);
   if ('na' in started) return started;
   const real = started.target;
-  if (!real.login || !real.read || !real.put) {
+  if (!real.login || !real.digest || !real.put) {
     await real.close();
-    throw new Error(`the ${name} launcher gives no login, read or put`);
+    throw new Error(`the ${name} launcher gives no login, digest or put`);
   }
   try {
     for (const [file, data] of Object.entries(files)) await real.put(remotePath(real.login, file), data);
@@ -246,9 +246,9 @@ async function startFtpTarget(
     await real.close(); // the runner gets no target to close
     throw error;
   }
-  const read = real.read.bind(real);
+  const digest = real.digest.bind(real);
   return {
-    target: { ...realBase(name, real, configs.get(name)), login: real.login, read },
+    target: { ...realBase(name, real, configs.get(name)), login: real.login, digest },
   };
 }
 

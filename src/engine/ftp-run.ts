@@ -103,9 +103,9 @@ export function ftpRun(
         plan.files.map(async (f, i): Promise<Transferred> => {
           const report = reports === 'hung' ? undefined : reports[i];
           // A download is judged by what the client wrote out (its size and SHA-256), an upload by the server's file.
-          const stored = download ? undefined : await plan.server.read(f.path);
+          const stored = download ? undefined : await plan.server.digest(f.path);
           const unverifiable = stored === 'unreadable';
-          const held = download ? (report?.ok ? report.received : undefined) : stored && !unverifiable ? digestOf(stored) : undefined;
+          const held = download ? (report?.ok ? report.received : undefined) : stored && !unverifiable ? stored : undefined;
           const sent = digestOf(f.data);
           const seen = held ? { held: held.sha256, heldBytes: held.bytes } : unverifiable ? { unverifiable } : {};
           return { reported: report?.ok === true, sent: sent.sha256, bytes: sent.bytes, ...seen };

@@ -6,6 +6,7 @@
  */
 import { posix } from 'node:path';
 import type { Family, FtpScenario, Protocol, ServerConfig, SmtpScenario } from './types.js';
+import type { Digest } from '../util/digest.js';
 
 /** What every target has, whatever its protocol. */
 export interface TargetBase {
@@ -49,10 +50,11 @@ export interface FtpTarget extends TargetBase {
   /** The CA certificate (PEM) that issued the server's FTPS certificate, for the client to trust; absent: none known. */
   readonly ca?: string;
   /**
-   * The content of the file at remote `path`, or undefined; `unreadable`: it is there, but the server
-   * will not let the login read it back (a user's server), so the upload cannot be verified.
+   * The size and SHA-256 of the file at remote `path`, read as a stream (an upload of any size is never
+   * held whole), or undefined; `unreadable`: it is there, but the server will not let the login read it
+   * back (a user's server), so the upload cannot be verified.
    */
-  read(path: string): Promise<Buffer | undefined | 'unreadable'>;
+  digest(path: string): Promise<Digest | undefined | 'unreadable'>;
   /**
    * Removes what the run left on the server before the verdict (a user's server: the uploads read back,
    * the files put for downloads) and says what could not be removed, for the result's reason; default none.

@@ -36,3 +36,20 @@ export async function digestFile(path: string): Promise<Digest> {
   }
   return digester.digest();
 }
+
+/**
+ * The digest of the file at `path` (its first `bytes` octets, when given), read as a stream; undefined
+ * when there is no file there (or a folder). How an upload of any size is checked without holding it.
+ */
+export async function digestIfThere(path: string, bytes?: number): Promise<Digest | undefined> {
+  const digester = new Digester();
+  if (bytes === 0) return digester.digest();
+  try {
+    for await (const chunk of createReadStream(path, bytes === undefined ? {} : { end: bytes - 1 })) digester.update(chunk as Buffer);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EISDIR') return undefined;
+    throw error;
+  }
+  return digester.digest();
+}

@@ -22,6 +22,7 @@ import type { Provenance } from '../../src/report/provenance.js';
 import { parseFault } from '../../src/faults/parse.js';
 import { startProxy } from '../../src/proxy/proxy.js';
 import { judge, NOT_VERIFIABLE } from '../../src/engine/verdict.js';
+import { digestOf } from '../../src/util/digest.js';
 
 const SECRET = 'S3cret-target-pw';
 
@@ -223,7 +224,7 @@ describe("cleaning up on a user's FTP server", () => {
       if (!('target' in started)) throw new Error('n/a');
       const path = `/${started.target.login.prefix}get.bin`;
       expect(path).toMatch(/^\/wireprobe-[0-9a-f]{8}-get\.bin$/);
-      expect(await started.target.read(path)).toEqual(Buffer.from('data'));
+      expect(await started.target.digest(path)).toEqual(digestOf(Buffer.from('data')));
       expect(await started.target.tidy?.()).toBe(`could not delete ${path} (reply 550) on ftp://bob:***@127.0.0.1:${proxy.port}/: remove it by hand`);
       await started.target.close();
       expect(server.read(path)).toBeUndefined();
