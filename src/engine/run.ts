@@ -2,7 +2,8 @@
  * Runs scenarios: every scenario with every client of its protocol (FTP: in each mode) on each server
  * asked for, a few at a time; each run through `runOne` with its protocol's part (smtp-run, ftp-run).
  * Scenarios whose verdict weighs time run apart, after the rest (Scenario.schedule). A caller may keep
- * only some of the runs (a shard's, the failed ones: RunOptions.select) before any starts.
+ * only some of the runs (a shard's, the failed ones: RunOptions.select) before any starts. Runs whose
+ * content would not fit in memory together wait for room (./memory-budget.ts).
  *
  *   scenarios × servers × clients × modes × families ─► select ─► shared: concurrency workers ─┐
  *                                                    └► apart: ≤ MEASURED_CONCURRENCY, by idle cores ─┴► runOne(smtpRun | ftpRun) ─► Result, in input order
@@ -20,6 +21,7 @@ import { protocolOfServer, type Targets } from './targets.js';
 import type { Family, Result, Scenario } from './types.js';
 import { tlsVariantsOf, withTlsVariant, type TlsVariant } from './tls-variant.js';
 import { Admission, LoopLag } from './admission.js';
+import { MemoryBudget, weightOf } from './memory-budget.js';
 
 /**
  * Scenario runs in flight at most unless the user says otherwise (`--concurrency`); beyond
@@ -86,6 +88,8 @@ export interface RunOptions {
    * as the machine's idle cores allow when they start (./apart-width.ts).
    */
   readonly apartConcurrency?: number;
+  /** Octets of scenario content the runs in flight may hold at once (./memory-budget.ts); default a quarter of the machine's memory. */
+  readonly memoryBudget?: number;
 }
 
 /**
@@ -118,6 +122,17 @@ export async function runScenarios(scenarios: readonly Scenario[], clients: read
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   // The runner's event loop, sampled only when runs may go beyond MEASURED_CONCURRENCY (./admission.ts).
   const lag = concurrency > MEASURED_CONCURRENCY ? new LoopLag() : undefined;
+  const budget = new MemoryBudget(options.memoryBudget);
+  /** Runs `run` once the content it holds fits in the budget (./memory-budget.ts); undefined if interrupted first. */
+  const runHeld = async (run: RunOf): Promise<Result | undefined> => {
+    const release = await budget.take(weightOf(run.scenario), stop);
+    if (!release) return undefined;
+    try {
+      return await runScenario(run, options.targets, stop, options.capture?.(run), options.keylog);
+    } finally {
+      release();
+    }
+  };
   /** Runs the runs at `indices`, at most `width` at a time, above MEASURED_CONCURRENCY only while the runner keeps up (./admission.ts). */
   const pool = async (indices: readonly number[], width: number): Promise<void> => {
     let next = 0;
@@ -130,9 +145,9 @@ export async function runScenarios(scenarios: readonly Scenario[], clients: read
           const i = indices[next++]!;
           const run = runs[i]!;
           const why = missing.get(run.client);
-          const result = why ? notApplicable(run, why) : await runScenario(run, options.targets, stop, options.capture?.(run), options.keylog);
+          const result = why ? notApplicable(run, why) : await runHeld(run);
           // A run the interrupt cut short says nothing about the client: left out.
-          if (stop?.aborted) return;
+          if (stop?.aborted || result === undefined) return;
           results[i] = result;
           options.onResult?.(result);
         } finally {
@@ -143,8 +158,8 @@ export async function runScenarios(scenarios: readonly Scenario[], clients: read
     await Promise.all(Array.from({ length: Math.max(1, Math.min(width, indices.length)) }, worker));
   };
   // Each run in flight listens to `stop` once (withDeadline), and each worker waiting for its turn
-  // (Admission.enter) once, beside the caller's own listeners.
-  if (stop) setMaxListeners(getMaxListeners(stop) + 2 * concurrency, stop);
+  // (Admission.enter, MemoryBudget.take) once, beside the caller's own listeners.
+  if (stop) setMaxListeners(getMaxListeners(stop) + 3 * concurrency, stop);
   const [shared, apart] = scheduled(runs);
   try {
     await pool(shared, concurrency);
