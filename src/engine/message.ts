@@ -36,6 +36,12 @@ export function makeMessage(id: string, bytes: number, shape: MessageShape = 'pl
   const head = headers(id, spare);
   const room = Math.max(0, bytes - head.length);
   const rest = room % line.length;
-  const text = head + line.repeat(Math.floor(room / line.length)) + (rest >= 2 ? `${'x'.repeat(rest - 2)}\r\n` : '');
-  return fingerprint(Buffer.from(text, 'latin1'));
+  const tail = rest >= 2 ? `${'x'.repeat(rest - 2)}\r\n` : '';
+  // Filled in place, not built as a string: a string stops at 512 MiB (V8's limit), a scenario may ask for 4 GiB.
+  const data = Buffer.allocUnsafe(head.length + room - rest + tail.length);
+  const body = data.write(head, 'latin1');
+  const lines = room - rest;
+  if (lines > 0) data.fill(line, body, body + lines, 'latin1');
+  data.write(tail, body + lines, 'latin1');
+  return fingerprint(data);
 }

@@ -17,4 +17,12 @@ describe('test messages', () => {
     expect(makeMessage('s/x', 4096, 'dots').data.toString('latin1')).toMatch(/\r\n\.\r\n[\s\S]*\r\n\.leading/);
     expect(makeMessage('s/x', 4096).data.toString('latin1')).not.toMatch(/\r\n\./);
   });
+
+  it('builds a message past 512 MiB, where a string stops (a scenario may ask for up to 4 GiB)', () => {
+    const bytes = 513 * 1024 * 1024 + 7;
+    const { data } = makeMessage('s/huge', bytes);
+    expect(data.length).toBe(bytes);
+    expect(data.subarray(-80).toString('latin1')).toMatch(/\r\n[^\r\n]*\r\n$/);
+    expect(data.subarray(bytes / 2, bytes / 2 + 200).toString('latin1')).toContain('The quick brown fox');
+  });
 });
