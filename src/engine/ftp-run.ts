@@ -8,7 +8,6 @@
  *        │ files: size + SHA-256 as stored                │ control + data sessions
  *        └────────────► integrity ◄── report ──► classify ◄┘ ──► judgeFtp
  */
-import { randomBytes } from 'node:crypto';
 import type { ClientReport, FtpClientAdapter, FtpJob, FtpMode } from '../clients/types.js';
 import type { CaptureSink } from '../proxy/capture.js';
 import { startProxy, type SessionInfo } from '../proxy/proxy.js';
@@ -17,6 +16,7 @@ import { classify } from './classify.js';
 import { DEFAULT_TIMEOUTS, proxyFaults, proxyHost, upstreamTimeout, type Judgement, type ProtocolRun, type Seen, type Stage } from './protocol-run.js';
 import { remotePath, type FtpTarget, type Targets } from './targets.js';
 import { runTls } from './run-tls.js';
+import { randomContent } from './message.js';
 import { tlsStart } from '../clients/tls-mode.js';
 import type { Family, FtpReport, FtpScenario, Outcome, SinkReport } from './types.js';
 import { judgeFtp, type Transferred } from './verdict.js';
@@ -57,7 +57,7 @@ export function ftpRun(
       const count = transfer.parallel ?? 1;
       const name = scenario.id.replace(/[^\w.-]+/g, '-');
       const names = Array.from({ length: count }, (_, i) => `${name}${count > 1 ? `-${i + 1}` : ''}.bin`);
-      const contents = names.map(() => randomBytes(scenario.messageBytes));
+      const contents = names.map(() => randomContent(scenario.messageBytes));
       const preload = download ? Object.fromEntries(names.map((n, i) => [n, contents[i]!])) : {};
       const started = await targets.startFtp(serverName, scenario, preload, family);
       if ('na' in started) return started;

@@ -2,7 +2,7 @@
  * Test messages: exact size, CRLF lines under 78 octets, no line starting with a dot, so what the
  * server stores is byte for byte what was sent and its SHA-256 can be compared at the sink.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 
 /** A message and its fingerprint. */
 export interface TestMessage {
@@ -44,4 +44,17 @@ export function makeMessage(id: string, bytes: number, shape: MessageShape = 'pl
   if (lines > 0) data.fill(line, body, body + lines, 'latin1');
   data.write(tail, body + lines, 'latin1');
   return fingerprint(data);
+}
+
+/** Octets filled by one call to the random source at most: one call stops at 2 GiB - 1. */
+const RANDOM_PIECE = 1024 * 1024 * 1024;
+
+/**
+ * `bytes` random octets, a file for an FTP scenario: filled a piece of `piece` octets at a time, as
+ * randomBytes refuses more than 2 GiB - 1 and a scenario may ask for 4 GiB.
+ */
+export function randomContent(bytes: number, piece = RANDOM_PIECE): Buffer {
+  const data = Buffer.alloc(bytes);
+  for (let at = 0; at < bytes; at += piece) randomFillSync(data, at, Math.min(piece, bytes - at));
+  return data;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeMessage } from '../../src/engine/message.js';
+import { makeMessage, randomContent } from '../../src/engine/message.js';
 
 describe('test messages', () => {
   it.each([300, 301, 302, 1000, 65_536, 1_048_576])('are exactly %i octets, CRLF lines, ending in CRLF', (bytes) => {
@@ -24,5 +24,18 @@ describe('test messages', () => {
     expect(data.length).toBe(bytes);
     expect(data.subarray(-80).toString('latin1')).toMatch(/\r\n[^\r\n]*\r\n$/);
     expect(data.subarray(bytes / 2, bytes / 2 + 200).toString('latin1')).toContain('The quick brown fox');
+  });
+
+  it('fills random content a piece at a time, every piece of it (the random source stops at 2 GiB - 1 a call)', () => {
+    const data = randomContent(2500, 1000);
+    expect(data.length).toBe(2500);
+    // Zero-filled first, so a piece left out would read as 1000 (or 500) zeros.
+    for (const [start, end] of [
+      [0, 1000],
+      [1000, 2000],
+      [2000, 2500],
+    ] as const)
+      expect(data.subarray(start, end).some((b) => b !== 0)).toBe(true);
+    expect(randomContent(0)).toHaveLength(0);
   });
 });
