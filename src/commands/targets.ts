@@ -6,7 +6,7 @@
  *   scenario knobs ──► mock: startSmtpServer / startFtpServer (their option names)
  *                 └──► real: RealServerOptions ──► launcher.unsupported? n/a : launcher.start()
  */
-import { createHash } from 'node:crypto';
+import { sha256Of } from '../util/digest.js';
 import { basename, resolve } from 'node:path';
 import { startFtpServer, type FtpServerOptions } from '../../servers/ftp.js';
 import { REAL_SERVERS } from '../../servers/real/index.js';
@@ -151,7 +151,7 @@ async function startSmtpTarget(name: string, scenario: SmtpScenario, configs: Us
         ...mockBase(name, server),
         ...(scenario.server?.auth ? { auth: MOCK_SMTP_LOGIN } : {}),
         copies: async (expected) => ({
-          copies: expected.map((data) => server.messages.filter((m) => m.bytes === data.length && m.sha256 === sha256(data)).length),
+          copies: expected.map((data) => server.messages.filter((m) => m.bytes === data.length && m.sha256 === sha256Of(data)).length),
           stored: server.messages.length,
         }),
       },
@@ -270,8 +270,4 @@ function realFtps(server: string, scenario: FtpScenario): RealServerOptions {
     ...(requireTls ? { tlsRequired: true } : {}),
     ...(server === 'vsftpd' ? { tlsMaxVersion: 'TLSv1.2' as const } : {}),
   };
-}
-
-function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
 }

@@ -8,9 +8,19 @@ export interface Digest {
   readonly sha256: string;
 }
 
+/** Octets hashed per update at most: one update refuses 2 GiB or more ("data is too long"). */
+const HASH_PIECE = 1024 * 1024 * 1024;
+
+/** The SHA-256 of `data`, lowercase hex, of any size (a scenario's content goes up to 4 GiB), `piece` octets per update. */
+export function sha256Of(data: Buffer, piece = HASH_PIECE): string {
+  const hash = createHash('sha256');
+  for (let at = 0; at < data.length; at += piece) hash.update(data.subarray(at, at + piece));
+  return hash.digest('hex');
+}
+
 /** The digest of `data`. */
 export function digestOf(data: Buffer): Digest {
-  return { bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') };
+  return { bytes: data.length, sha256: sha256Of(data) };
 }
 
 /** A digest built while the content streams, so a large download is never held whole. */
