@@ -14,7 +14,7 @@
 import { LineBuffer } from './lines.js';
 import { Violations } from './violations.js';
 import { parseReplyLine } from './reply.js';
-import { Replies } from './replies.js';
+import { Replies, type ReplyMark } from './replies.js';
 import { StepQueue } from './step-queue.js';
 import { stripTelnetText } from './telnet.js';
 import type { Direction } from './direction.js';
@@ -27,20 +27,10 @@ export type FtpMark =
   | { readonly kind: 'command'; readonly end: number; readonly verb: string; readonly line: string; readonly secret: boolean; readonly bareLf?: boolean }
   /**
    * A complete reply (its final line) answering `to`: `greeting`, a verb, or `unsolicited`. `preliminary`:
-   * a 1xx (RFC 959 §4.2), after which `to` still waits for its completion reply. `lines`: each line's
-   * text without the code prefix (`211-`, `211 `); inner lines not in the `211-` form are kept whole;
-   * the last always among them. `omitted`: lines left out before the last, past MAX_HELD_REPLY
-   * (./replies.ts), when there were any.
+   * a 1xx (RFC 959 §4.2), after which `to` still waits for its completion reply. Inner lines not in the
+   * `211-` form are kept whole in `lines`.
    */
-  | {
-      readonly kind: 'reply';
-      readonly end: number;
-      readonly to: string;
-      readonly code: number;
-      readonly lines: readonly string[];
-      readonly omitted?: number;
-      readonly preliminary: boolean;
-    };
+  | (ReplyMark & { readonly preliminary: boolean });
 
 /** Commands whose argument is a credential (RFC 959 §4.1.1 PASS, ACCT). */
 const SECRET: ReadonlySet<string> = new Set(['PASS', 'ACCT']);

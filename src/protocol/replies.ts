@@ -19,6 +19,20 @@ export interface ReplyLine extends Line {
   readonly bytes: number;
 }
 
+/**
+ * A complete reply, marked at its final line: the step it answers (`to`), its code, `lines` (each
+ * line's text after its code, the last always among them) and `omitted`, the lines left out before
+ * the last past MAX_HELD_REPLY, when there were any. Each tracker's reply mark (./smtp.ts, ./ftp.ts).
+ */
+export interface ReplyMark {
+  readonly kind: 'reply';
+  readonly end: number;
+  readonly to: string;
+  readonly code: number;
+  readonly lines: readonly string[];
+  readonly omitted?: number;
+}
+
 /** A reply ended: the step it answers, its lines (the first ones and its last) and how many were left out between. */
 export interface EndedReply {
   readonly to: string;

@@ -10,7 +10,7 @@
 import type { Direction } from './direction.js';
 import { LineBuffer } from './lines.js';
 import { Violations } from './violations.js';
-import { Replies } from './replies.js';
+import { Replies, type ReplyMark } from './replies.js';
 import { StepQueue } from './step-queue.js';
 import { parseReplyLineLoosely } from './reply.js';
 
@@ -32,18 +32,7 @@ export type SmtpMark =
       readonly last?: boolean;
     }
   /** A complete reply (its final line) answering `to`: `greeting`, a verb, `dot`, `BDAT LAST` or `unsolicited`. */
-  /**
-   * `lines`: each line's text after its code, the last always among them; `omitted`: lines left out
-   * before the last, past MAX_HELD_REPLY (./replies.ts), when there were any.
-   */
-  | {
-      readonly kind: 'reply';
-      readonly end: number;
-      readonly to: string;
-      readonly code: number;
-      readonly lines: readonly string[];
-      readonly omitted?: number;
-    }
+  | ReplyMark
   /**
    * Message octets `[start, end)` of the chunk; `before` of them came earlier. After DATA: the body,
    * dot-stuffed. `bdat`: BDAT chunk data (RFC 3030 §2), counted across every chunk of the transaction.
