@@ -46,11 +46,15 @@ export function readCommands(connection: Conn, socket: Socket, answer: (text: st
   };
   const read = (from: Socket): void => {
     let pending: Buffer = Buffer.alloc(0);
-    /** Paused here for want of room (not by ftp-srv, which pauses the control connection during a transfer). */
+    /**
+     * Paused here for want of room. ftp-srv pauses the control connection during a transfer and resumes
+     * it at the end, whatever this reader did: a resume by either lets the next chunk in, and a reader
+     * still short of room pauses it again there.
+     */
     let throttled = false;
     let draining = false;
     const wait = (): void => {
-      if (!throttled) from.pause();
+      from.pause();
       throttled = true;
       if (from.writableLength <= MAX_UNSENT || draining) return; // else the next job to finish takes again
       draining = true;

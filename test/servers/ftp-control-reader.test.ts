@@ -37,19 +37,31 @@ describe('readCommands, a client that does not keep up', () => {
     const answered: string[] = [];
     let release = (): void => undefined;
     const first = new Promise<void>((resolve) => (release = resolve));
+    const lines = Array.from({ length: 2 * MAX_QUEUED }, (_, i) => `NOOP ${i}`);
+    const more = Array.from({ length: 10 }, (_, i) => `NOOP more ${i}`);
+    let allAnswered = (): void => undefined;
+    const all = new Promise<void>((resolve) => (allAnswered = resolve));
     const { client, server } = await connected((text) => {
       answered.push(text);
+      if (answered.length === lines.length + more.length) allAnswered();
       return answered.length === 1 ? first : Promise.resolve();
     });
-    const lines = Array.from({ length: 2 * MAX_QUEUED }, (_, i) => `NOOP ${i}`);
     const paused = once(server, 'pause');
     client.write(`${lines.join('\r\n')}\r\n`);
     await paused;
     expect(answered).toEqual(['NOOP 0']); // the first still runs: the rest wait, and the reading stopped
+    // ftp-srv resumes the control connection at the end of each transfer, whatever the reader did: the
+    // next chunk is read, and the reader, still short of room, stops again.
+    const pausedAgain = once(server, 'pause');
+    server.resume();
+    client.write(`${more.join('\r\n')}\r\n`);
+    await pausedAgain;
+    expect(answered).toEqual(['NOOP 0']);
     const resumed = once(server, 'resume');
     release();
     await resumed;
-    expect(answered).toEqual(lines);
+    await all;
+    expect(answered).toEqual([...lines, ...more]);
   });
 
   it('takes no further line while MAX_UNSENT octets of replies wait for the client, and goes on once it reads them', async () => {
