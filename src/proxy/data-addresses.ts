@@ -8,9 +8,12 @@
  *
  * A `dataport` fault changes what is said instead: 127.0.0.2 (a loopback address where nothing
  * listens; ::ffff:127.0.0.2 toward an IPv6 end), a port where nothing listens, or one that drops SYNs
- * (./blackhole.ts), on the listener's own address (::1 over IPv6). Listeners take one connection each,
- * and a new data address closes the listeners still waiting: a server listens for the last PASV only
- * (vsftpd, the mock), so a client that asks again and again leaves no listener behind.
+ * (./blackhole.ts), on the listener's own address (::1 over IPv6). Listeners take one connection each.
+ * A client asking for address after address leaves no listeners behind: a new passive address closes
+ * the passive listeners still waiting, as a server listens for its last PASV only (vsftpd, the mock),
+ * and it answers one only once the transfers before it are over. An active address (PORT, EPRT) is
+ * rewritten as the command passes, ahead of the server, so a client pipelining PORT and RETR pairs has
+ * several waiting at once: the oldest beyond MAX_ACTIVE_WAITING are closed.
  *
  * A blackholed port takes a worker thread and its filled queue to open (hundreds of ms, seconds under
  * load), and the reply or command that names it is held until it is open: the client's timer for that
@@ -24,6 +27,9 @@ import { openBlackhole, type Blackhole } from './blackhole.js';
 import type { DataArming } from './data-arming.js';
 import { resetSocket } from './sockets.js';
 import type { Transcript } from './transcript.js';
+
+/** Active listeners waiting for the server at most (a client pipelining PORT, RETR, PORT, RETR...). */
+export const MAX_ACTIVE_WAITING = 16;
 
 /** Where a wrong data address points: loopback, and nothing listens there (the network rule). */
 export const NOWHERE_HOST = '127.0.0.2';
@@ -63,8 +69,8 @@ export interface DataAddressesOptions {
 /** The data addresses of one control session, and the listeners behind them. */
 export class DataAddresses {
   readonly #o: DataAddressesOptions;
-  /** Listeners still waiting for their one connection. */
-  readonly #listeners = new Set<Server>();
+  /** Listeners still waiting for their one connection, by mode, oldest first. */
+  readonly #listeners: Record<DataMode, Set<Server>> = { passive: new Set(), active: new Set() };
   /** The session's blackholed port per host, opened (or opening) once and named by every address. */
   readonly #blackholes = new Map<string, Promise<Blackhole>>();
   #mode: DataMode | undefined;
@@ -100,13 +106,13 @@ export class DataAddresses {
     // refused as the mock on ::1 does, pointing to EPSV (RFC 2428 §1), instead of resetting the session.
     if (mode === 'passive' && hasAddress && !isIPv4(here)) return Buffer.from('425 PASV cannot name an IPv6 address: use EPSV\r\n', 'latin1');
     const how = this.#o.arming.misroute(hasAddress);
-    this.#closeWaiting();
     const port =
       how === 'refused'
         ? await this.#closedPort(here)
         : how === 'blackholed'
           ? await this.#blackhole(here)
-          : await this.#listen(here, (socket) => this.#o.accept(socket, target, mode));
+          : await this.#listen(here, mode, (socket) => this.#o.accept(socket, target, mode));
+    this.#closeStale(mode);
     const host = how === 'wrong-address' ? nowhereBut(here) : here;
     const [from, to] = mode === 'passive' ? ['server', 'client'] : ['client', 'server'];
     this.#o.transcript.add('--', `data address: ${from} said ${target.host}:${target.port}, ${to} told ${host}:${port}`);
@@ -116,7 +122,10 @@ export class DataAddresses {
   /** No more data connections: listeners close; one that is still starting closes once it listens. */
   stop(): void {
     this.#stopped = true;
-    this.#closeWaiting();
+    for (const waiting of Object.values(this.#listeners)) {
+      for (const server of waiting) server.close();
+      waiting.clear();
+    }
     for (const opening of this.#blackholes.values()) void closeBlackhole(opening);
   }
 
@@ -126,11 +135,12 @@ export class DataAddresses {
   }
 
   /** A listener for one data connection on `host`, one of the proxy's; resolves with its port. */
-  async #listen(host: string, onConnection: (socket: Socket) => void): Promise<number> {
+  async #listen(host: string, mode: DataMode, onConnection: (socket: Socket) => void): Promise<number> {
+    const waiting = this.#listeners[mode];
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
     server.on('error', () => undefined);
     server.once('connection', (socket: Socket) => {
-      this.#listeners.delete(server);
+      waiting.delete(server);
       server.close();
       socket.on('error', () => undefined);
       if (this.#stopped) return void resetSocket(socket);
@@ -141,14 +151,22 @@ export class DataAddresses {
     // Tracked only once it listens: closing a listener still starting would cancel its listen() and
     // leave this promise, and the line waiting for it, pending for good.
     if (this.#stopped) server.close();
-    else this.#listeners.add(server);
+    else waiting.add(server);
     return port;
   }
 
-  /** Closes the listeners no connection has reached: the data address they stand behind is no longer the one said. */
-  #closeWaiting(): void {
-    for (const server of this.#listeners) server.close();
-    this.#listeners.clear();
+  /**
+   * Closes the listeners of `mode` no connection has reached and no connection will (see the header):
+   * every passive one but the newest, the oldest active ones beyond MAX_ACTIVE_WAITING.
+   */
+  #closeStale(mode: DataMode): void {
+    const waiting = this.#listeners[mode];
+    const keep = mode === 'passive' ? 1 : MAX_ACTIVE_WAITING;
+    for (const server of waiting) {
+      if (waiting.size <= keep) break;
+      server.close();
+      waiting.delete(server);
+    }
   }
 
   /** The session's port on `host` that drops SYNs (see ./blackhole.ts), kept until the session ends. */

@@ -12,6 +12,7 @@ import { startFtpServer, type FtpServerHandle } from '../../servers/ftp.js';
 import { parseFault } from '../../src/faults/parse.js';
 import type { Fault } from '../../src/faults/types.js';
 import { parse227, parse229, parsePort } from '../../src/protocol/ftp-address.js';
+import { MAX_ACTIVE_WAITING } from '../../src/proxy/data-addresses.js';
 import { FtpData } from '../../src/proxy/ftp-data.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
 import { Transcript } from '../../src/proxy/transcript.js';
@@ -475,20 +476,44 @@ describe('fault proxy, FTP', () => {
     data.end('last');
     expect(await control.reply()).toMatch(/^226 /);
     expect(server.files).toMatchObject([{ path: '/last.bin', bytes: 4, complete: true }]);
-    // In active mode too: a PORT superseded by another leaves no listener the server could reach.
+    // In active mode the address is rewritten as the command passes, ahead of the server (a client may
+    // pipeline PORT and STOR pairs): MAX_ACTIVE_WAITING listeners wait, the older ones are closed.
     const active = net.createServer((socket) => socket.end('act'));
     cleanups.push(async () => active.close());
     await new Promise<void>((resolve) => active.listen(0, '127.0.0.1', resolve));
     const { port } = active.address() as net.AddressInfo;
-    for (let i = 0; i < 20; i++) expect(await control.command(`PORT 127,0,0,1,${port >> 8},${port & 255}`)).toMatch(/^200 /);
-    // The ports the server was told, the proxy's listeners: all but the last are closed.
+    const ports = MAX_ACTIVE_WAITING + 4;
+    for (let i = 0; i < ports; i++) expect(await control.command(`PORT 127,0,0,1,${port >> 8},${port & 255}`)).toMatch(/^200 /);
     const toldServer = /client said .*, server told 127\.0\.0\.1:(\d+)/;
     const told = proxy.sessions()[0]!.transcript.flatMap((line) => Number(toldServer.exec(line)?.[1]) || []);
-    expect(told).toHaveLength(20);
-    for (const listener of told.slice(0, -1)) expect(await refused(listener)).toBe('ECONNREFUSED');
+    expect(told).toHaveLength(ports);
+    for (const listener of told.slice(0, 4)) expect(await refused(listener)).toBe('ECONNREFUSED');
     expect(await control.command('STOR act.bin')).toMatch(/^150 /);
     expect(await control.reply()).toMatch(/^226 /);
     expect(server.files).toMatchObject([{ path: '/last.bin' }, { path: '/act.bin', bytes: 3, complete: true }]);
+  });
+
+  it('relays pipelined active transfers: PORT, STOR, PORT, STOR in one write, each to its own address', async () => {
+    const { server, proxy } = await setup();
+    const control = await rawControl(proxy);
+    const contents = [randomBytes(70_000), randomBytes(90_000)];
+    const listeners = await Promise.all(
+      contents.map(async (content) => {
+        const listener = net.createServer((socket) => socket.end(content));
+        cleanups.push(async () => listener.close());
+        await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+        return (listener.address() as net.AddressInfo).port;
+      }),
+    );
+    const port = (p: number): string => `PORT 127,0,0,1,${p >> 8},${p & 255}`;
+    control.socket.write(`${port(listeners[0]!)}\r\nSTOR a.bin\r\n${port(listeners[1]!)}\r\nSTOR b.bin\r\n`);
+    const replies = [];
+    for (let i = 0; i < 6; i++) replies.push((await control.reply()).slice(0, 3));
+    expect(replies).toEqual(['200', '150', '226', '200', '150', '226']);
+    expect(server.files).toMatchObject([
+      { path: '/a.bin', sha256: sha(contents[0]!), complete: true },
+      { path: '/b.bin', sha256: sha(contents[1]!), complete: true },
+    ]);
   });
 
   it("answers EPSV with 500 in the server's place, and the client falls back to PASV", async () => {
