@@ -61,7 +61,9 @@ export class SpoolFile {
   /** The content's size and SHA-256, read as a stream. */
   async digest(): Promise<Digest> {
     if (this.#preloaded) return digestOf(this.#preloaded);
-    return (await digestIfThere(this.path, this.size)) ?? digestOf(Buffer.alloc(0));
+    const digest = await digestIfThere(this.path, this.size);
+    if (!digest) throw new Error(`the spool file of an upload is gone: ${this.path}`);
+    return digest;
   }
   /** The content's path, from now on another SpoolFile's: drop() leaves it alone. */
   handOver(): string {

@@ -3,8 +3,9 @@
  * its sends) or its files (every parallel transfer's) while it runs: a 1 GiB upload scenario takes about
  * 1.2 GB of wireprobe's memory per run, and its runs (two modes, several clients) would otherwise start
  * together. Runs wait for room instead, in the order they ask; a run larger than the whole budget runs
- * once no other run holds any of it. The budget is a quarter of the machine's memory: the built-in
- * suites (50 MiB at most) never wait on it.
+ * once no other run holds any of it. The budget is a quarter of the machine's memory, at least 512 MiB:
+ * at the default concurrency the built-in suites never wait on it (16 shared runs of 32 MiB at most; the
+ * 50 MiB ones run apart, 4 at a time).
  */
 import os from 'node:os';
 import type { Scenario } from './types.js';

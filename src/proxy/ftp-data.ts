@@ -281,6 +281,11 @@ export class FtpData implements Dialect {
     if (this.#addresses.stopped) return null;
     const addresses = this.#addresses;
     if (direction === 'down' && mark.kind === 'reply') {
+      // A reply past MAX_HELD_REPLY (src/protocol/replies.ts) reached the client as it came: only its
+      // last line can still be rewritten, and an address in a line left out is not seen.
+      if (mark.omitted && (mark.code === 227 || mark.code === 229)) {
+        this.#transcript.add('--', `data address: a ${mark.code} reply over 64 KiB, relayed as it came: only its last line is rewritten`);
+      }
       const text = mark.lines.join(' ');
       if (mark.to === 'PASV' && mark.code === 227) {
         const target = parse227(text);
