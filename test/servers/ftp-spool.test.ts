@@ -1,6 +1,6 @@
 /** The mock FTP server's spool: uploads on disk in a private folder, gone when the server is. */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -163,7 +163,14 @@ describe('the mock FTP server spool', () => {
       expect((await client.send('REST 400')).code).toBe(350);
       await client.uploadFrom(Readable.from([tail]), 'r.bin');
       const cut = Buffer.concat([head.subarray(0, 400), tail]);
-      expect(inodes()).not.toContain(before);
+      // The old file is unlinked off the event loop (its name is never used again): wait for it to go.
+      await new Promise<void>((resolve) => {
+        const watcher = watch(spool!, () => !inodes().includes(before!) && (watcher.close(), resolve()));
+        if (!inodes().includes(before!)) {
+          watcher.close();
+          resolve();
+        }
+      });
       expect(inodes()).toHaveLength(1);
       expect(server.read('r.bin')?.equals(cut)).toBe(true);
       expect(server.files.at(-1)).toMatchObject({ bytes: cut.length, sha256: sha256(cut), received: tail.length, complete: true });
