@@ -61,6 +61,20 @@ async function download(client: Client, path: string, { startAt = 0, slow = fals
   return Buffer.concat(chunks);
 }
 
+/**
+ * Resolves once `holds()` is true of the spool folder `dir`, looking again at each change in it: a
+ * replaced file is unlinked off the event loop (its name is never used again), after the 226.
+ */
+async function until(dir: string, holds: () => boolean): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const watcher = watch(dir, () => holds() && (watcher.close(), resolve()));
+    if (holds()) {
+      watcher.close();
+      resolve();
+    }
+  });
+}
+
 describe('the mock FTP server spool', () => {
   it('writes uploads to a private folder (0700) it removes on close, one file per name however often it is uploaded', async () => {
     const last = randomBytes(300_000);
@@ -70,6 +84,7 @@ describe('the mock FTP server spool', () => {
       expect(statSync(spool!).mode & 0o777).toBe(0o700);
       await client.uploadFrom(Readable.from([randomBytes(500_000)]), 'same.bin');
       await client.uploadFrom(Readable.from([last]), 'same.bin');
+      await until(spool!, () => readdirSync(spool!).length === 1);
       expect(readdirSync(spool!).map((name) => statSync(join(spool!, name)).size)).toEqual([last.length]);
       expect(server.files.map((f) => f.sha256).at(-1)).toBe(sha256(last));
       expect((await download(client, 'same.bin')).equals(last)).toBe(true);
@@ -163,14 +178,7 @@ describe('the mock FTP server spool', () => {
       expect((await client.send('REST 400')).code).toBe(350);
       await client.uploadFrom(Readable.from([tail]), 'r.bin');
       const cut = Buffer.concat([head.subarray(0, 400), tail]);
-      // The old file is unlinked off the event loop (its name is never used again): wait for it to go.
-      await new Promise<void>((resolve) => {
-        const watcher = watch(spool!, () => !inodes().includes(before!) && (watcher.close(), resolve()));
-        if (!inodes().includes(before!)) {
-          watcher.close();
-          resolve();
-        }
-      });
+      await until(spool!, () => !inodes().includes(before!));
       expect(inodes()).toHaveLength(1);
       expect(server.read('r.bin')?.equals(cut)).toBe(true);
       expect(server.files.at(-1)).toMatchObject({ bytes: cut.length, sha256: sha256(cut), received: tail.length, complete: true });
