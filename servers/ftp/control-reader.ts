@@ -34,15 +34,14 @@ export function readCommands(connection: Conn, socket: Socket, answer: (text: st
   let queued = 0;
   /** Takes lines off what was read while there is room; set by `read` for the socket read now. */
   let take = (): void => undefined;
+  /** A job ended, whether or not it failed: room for one more line. */
+  const ended = (): void => {
+    queued--;
+    take();
+  };
   const run = (job: () => PromiseLike<unknown>): void => {
     queued++;
-    queue = queue
-      .then(job)
-      .then(undefined, () => undefined)
-      .then(() => {
-        queued--;
-        take();
-      });
+    queue = queue.then(job).then(ended, ended);
   };
   const read = (from: Socket): void => {
     let pending: Buffer = Buffer.alloc(0);
