@@ -20,6 +20,7 @@ import { scopeOf } from '../faults/registry.js';
 import type { Direction, Mark } from '../protocol/conversation.js';
 import { format227, format229, formatEprt, formatPort, parse227, parse229, parseEprt, parsePort } from '../protocol/ftp-address.js';
 import { FtpPhase, FtpTracker, TRANSFER_VERBS, asksFtpTls, grantsFtpTls, type FtpMark } from '../protocol/ftp.js';
+import { MAX_HELD_REPLY } from '../protocol/replies.js';
 import { restoreSynch } from '../protocol/telnet.js';
 import { DataAddresses, type DataMode } from './data-addresses.js';
 import type { ArmingChange } from './armory.js';
@@ -284,7 +285,7 @@ export class FtpData implements Dialect {
       // A reply past MAX_HELD_REPLY (src/protocol/replies.ts) reached the client as it came: only its
       // last line can still be rewritten, and an address in a line left out is not seen.
       if (mark.omitted && (mark.code === 227 || mark.code === 229)) {
-        this.#transcript.add('--', `data address: a ${mark.code} reply over 64 KiB, relayed as it came: only its last line is rewritten`);
+        this.#transcript.add('--', `data address: a ${mark.code} reply over ${MAX_HELD_REPLY / 1024} KiB, relayed as it came: only its last line is rewritten`);
       }
       const text = mark.lines.join(' ');
       if (mark.to === 'PASV' && mark.code === 227) {

@@ -38,13 +38,7 @@ export class Digester {
 
 /** The digest of the file at `path`, read as a stream; a file that is missing or unreadable is empty. */
 export async function digestFile(path: string): Promise<Digest> {
-  const digester = new Digester();
-  try {
-    for await (const chunk of createReadStream(path)) digester.update(chunk as Buffer);
-  } catch {
-    return digestOf(Buffer.alloc(0));
-  }
-  return digester.digest();
+  return (await digestIfThere(path).catch(() => undefined)) ?? digestOf(Buffer.alloc(0));
 }
 
 /**
