@@ -60,6 +60,8 @@ async function child(script: string, args: readonly string[] = []): Promise<Daem
 
 /** Each leg's rounds: `serve smtp`, the mock alone, Node's floor (a minimal sink; it behind a bare relay), smtp-sink. */
 interface Legs {
+  /** `serve smtp`'s first round, in a process that had served nothing before: not counted. */
+  cold?: Round;
   readonly ours: Round[];
   readonly mock: Round[];
   readonly floor: Round[];
@@ -67,8 +69,11 @@ interface Legs {
   readonly anchor: Round[];
 }
 
-/** `rounds` rounds of `measure`, on each leg in turn (see Legs), after one round each to warm up. */
-async function legs(rounds: number, measure: (d: Daemon) => Promise<Round>): Promise<Legs> {
+/**
+ * `rounds` rounds of `measure(d, count)`, on each leg in turn (see Legs), after each leg has been sent
+ * `warmup` units first (a round of `count`, then the rest in one run), none of them counted.
+ */
+async function legs(rounds: number, count: number, warmup: number, measure: (d: Daemon, count: number) => Promise<Round>): Promise<Legs> {
   const out: Legs = { ours: [], mock: [], floor: [], floorRelayed: [], anchor: [] };
   const started: Daemon[] = [];
   try {
@@ -83,39 +88,57 @@ async function legs(rounds: number, measure: (d: Daemon) => Promise<Round>): Pro
     await start(out.floorRelayed, child('./smtp-floor-child.ts', ['--relay']));
     await start(out.floor, child('./smtp-floor-child.ts'));
     await start(out.anchor, freePort().then(smtpSink));
-    // One round each first, not counted: a Node server's first thousand messages run in code not yet
-    // optimised (measured: twice the CPU per message of the rounds after), which no long run pays.
-    for (const [, d] of order) await measure(d);
-    for (let i = 0; i < rounds; i++) for (const [into, d] of order) into.push(await measure(d));
+    // Not counted: a Node server runs its first messages in code V8 has not optimised yet, which no
+    // long run pays (see WARMUP).
+    for (const [into, d] of order) {
+      const first = await measure(d, count);
+      if (into === out.ours) out.cold = first;
+      if (warmup > count) await measure(d, warmup - count);
+    }
+    for (let i = 0; i < rounds; i++) for (const [into, d] of order) into.push(await measure(d, count));
   } finally {
     await Promise.all(started.map((d) => d.stop()));
   }
   return out;
 }
 
+/**
+ * Messages sent to each server before its counted rounds, by row. Measured on `serve smtp` (Node 20,
+ * rounds of 2,000 in a new process): with connections reused, its CPU per message fell round after
+ * round, from 880 µs to 150-165 once about 18,000 had gone, as V8 optimised one function after
+ * another (with `--no-turbofan` it stayed at 550-770); with a new connection per message it settled
+ * after 2,000-4,000 (1,525 µs, then 640-690). One round of 2,000, as this bench warmed up before,
+ * measured the reused row at 1.5-2x its steady cost. smtp-sink, a C program, is warmed the same way.
+ */
+const WARMUP = { newConnection: 6_000, reused: 20_000 };
+
 /** The three SMTP rate rows. */
 export async function smtpRates(options: SmtpRateOptions): Promise<BenchRow[]> {
   const rows = [
     {
       what: 'SMTP msgs/s, 10 sessions, new connection per message',
-      args: ['-s', '10', '-m', String(options.messages), '-l', '10240', '-N'],
+      args: (m: number) => ['-s', '10', '-m', String(m), '-l', '10240', '-N'],
       count: options.messages,
+      warmup: WARMUP.newConnection,
       unit: 'msgs/s',
       per: 'msg',
       goal: 0.8,
     },
     {
       what: 'SMTP msgs/s, 10 sessions, connections reused',
-      args: ['-s', '10', '-m', String(options.messages), '-l', '10240', '-N', '-d'],
+      args: (m: number) => ['-s', '10', '-m', String(m), '-l', '10240', '-N', '-d'],
       count: options.messages,
+      warmup: WARMUP.reused,
       unit: 'msgs/s',
       per: 'msg',
       goal: 0.8,
     },
     {
       what: `one ${Math.round(options.largeBytes / 2 ** 20)} MiB message, DATA to 250`,
-      args: ['-s', '1', '-m', '1', '-l', String(options.largeBytes)],
+      // One message per round: `count` is in MB, and the warm-up is that one message.
+      args: (_m: number) => ['-s', '1', '-m', '1', '-l', String(options.largeBytes)],
       count: options.largeBytes / 1e6,
+      warmup: 0,
       unit: 'MB/s',
       per: 'MB',
       goal: 0.9,
@@ -126,7 +149,7 @@ export async function smtpRates(options: SmtpRateOptions): Promise<BenchRow[]> {
   }
   const out: BenchRow[] = [];
   for (const r of rows) {
-    const { ours, mock, floor, floorRelayed, anchor } = await legs(options.rounds, (d) => round(d, r.args, r.count));
+    const { cold, ours, mock, floor, floorRelayed, anchor } = await legs(options.rounds, r.count, r.warmup, (d, n) => round(d, r.args(n), n));
     const ratio = pairRatios(
       ours.map((o) => o.rate),
       anchor.map((a) => a.rate),
@@ -135,7 +158,7 @@ export async function smtpRates(options: SmtpRateOptions): Promise<BenchRow[]> {
     const figure = (rs: readonly Round[]): string => `${spread(rs.map((x) => x.rate))} ${r.unit}, CPU ${spread(rs.map((x) => x.cpuUs))} µs/${r.per}`;
     out.push({
       what: r.what,
-      ours: `${figure(ours)}; the mock alone (no proxy) ${figure(mock)}; Node's floor: a minimal sink ${figure(floor)}, it behind a bare relay linked in-process ${figure(floorRelayed)}`,
+      ours: `${figure(ours)}${r.warmup > 0 && cold ? ` after ${r.warmup.toLocaleString('en')} messages to warm up (the first ${r.count.toLocaleString('en')} of a new process: ${cold.rate.toFixed(0)} ${r.unit}, CPU ${cold.cpuUs.toFixed(0)} µs/${r.per})` : ''}; the mock alone (no proxy) ${figure(mock)}; Node's floor: a minimal sink ${figure(floor)}, it behind a bare relay linked in-process ${figure(floorRelayed)}`,
       anchor: `smtp-sink ${figure(anchor)}`,
       ratio,
       goal: `>= ${r.goal}x`,
