@@ -328,6 +328,12 @@ const LAST_IN_GROUP = new Set(['ehlo', 'helo', 'data', 'quit', 'noop', 'starttls
  */
 export class SmtpPhase {
   readonly #waiting = new StepQueue();
+  /**
+   * The steps of #waiting a client must wait for before it sends another (LAST_IN_GROUP), in the same
+   * order: the oldest of them is the one a command sent now breaks RFC 2920 for, found without a scan
+   * of every step waiting (a client pipelining commands of alternating verbs has one run each).
+   */
+  readonly #blockers = new StepQueue();
   readonly #violations = new Violations();
   #answered = 'connect';
   #inBody = false;
@@ -368,16 +374,28 @@ export class SmtpPhase {
   /** The client sent a command or the end of data. */
   sent(mark: SmtpMark): void {
     if (mark.kind === 'command') {
-      const blocker = this.#waiting.find((step) => LAST_IN_GROUP.has(step));
+      const blocker = this.#blockers.oldest;
       if (blocker) this.#violations.add(`sent ${mark.verb} before the reply to ${blocker.toUpperCase()} (RFC 2920 §3.1)`);
       if (mark.bareLf) this.#violations.add(`ended ${mark.verb || 'a line'} with a bare LF (RFC 5321 §2.3.8)`);
     }
-    if (mark.kind === 'command') this.#waiting.push(mark.verb.toLowerCase());
+    if (mark.kind === 'command') this.#await(mark.verb.toLowerCase());
     if (mark.kind === 'command' && mark.verb === 'MAIL') this.#transactions++;
     else if (mark.kind === 'dot') {
       this.#inBody = false;
-      this.#waiting.push('dot');
+      this.#await('dot');
     }
+  }
+
+  #await(step: string): void {
+    this.#waiting.push(step);
+    if (LAST_IN_GROUP.has(step)) this.#blockers.push(step);
+  }
+
+  /** The oldest step waiting got its reply. */
+  #answerOldest(): void {
+    const step = this.#waiting.shift();
+    // The oldest step waiting, if a blocker, is the oldest blocker too.
+    if (step !== undefined && LAST_IN_GROUP.has(step)) this.#blockers.shift();
   }
 
   /** The proxy itself sent the client a reply with `code` (a fault answering in the server's place). */
@@ -392,12 +410,12 @@ export class SmtpPhase {
   replaced(mark: SmtpMark): void {
     if (mark.kind === 'reply' && mark.to !== 'unsolicited' && mark.to !== 'greeting') {
       // The step the server's reply answered is answered still, by the proxy's reply (strip's EHLO reply).
-      this.#waiting.shift();
+      this.#answerOldest();
       this.#answered = phaseOf(mark.to);
     }
     if (mark.kind !== 'command' && mark.kind !== 'dot') return;
     const step = mark.kind === 'dot' ? 'dot' : mark.verb.toLowerCase();
-    this.#waiting.remove(step);
+    if (this.#waiting.remove(step) && LAST_IN_GROUP.has(step)) this.#blockers.remove(step);
     this.#answered = step;
   }
 
@@ -407,7 +425,7 @@ export class SmtpPhase {
     // The reply to QUIT says nothing of how the session went: the last one before it stands.
     if (mark.to !== 'QUIT') this.#lastCode = mark.code;
     if (mark.to === 'unsolicited') return;
-    if (mark.to !== 'greeting') this.#waiting.shift();
+    if (mark.to !== 'greeting') this.#answerOldest();
     this.#answered = mark.to === 'STARTTLS' && mark.code === 220 ? 'tls' : phaseOf(mark.to);
     if (mark.to === 'DATA' && mark.code === 354) this.#inBody = true;
     if (endsMessage(mark.to) && mark.code >= 200 && mark.code < 300) this.#accepted++;

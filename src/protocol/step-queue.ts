@@ -5,7 +5,9 @@
  * Pure: no sockets, no timers.
  */
 export class StepQueue {
-  readonly #runs: { readonly step: string; count: number }[] = [];
+  /** Runs from `#head` on; those before it are taken and wait to be dropped in one go. */
+  #runs: { readonly step: string; count: number }[] = [];
+  #head = 0;
   #size = 0;
 
   constructor(...steps: readonly string[]) {
@@ -19,7 +21,7 @@ export class StepQueue {
 
   /** The oldest step waiting, if any. */
   get oldest(): string | undefined {
-    return this.#runs[0]?.step;
+    return this.#runs[this.#head]?.step;
   }
 
   push(step: string): void {
@@ -29,27 +31,44 @@ export class StepQueue {
     this.#size++;
   }
 
-  /** Takes the oldest step off, if any. */
+  /** Takes the oldest step off, if any: constant time, however many runs wait behind it. */
   shift(): string | undefined {
-    const step = this.oldest;
-    if (step !== undefined) this.#take(0);
-    return step;
-  }
-
-  /** Takes the oldest `step` off, wherever it waits; false if none does. */
-  remove(step: string): boolean {
-    const i = this.#runs.findIndex((run) => run.step === step);
-    if (i !== -1) this.#take(i);
-    return i !== -1;
-  }
-
-  /** The oldest step waiting that passes `test`. */
-  find(test: (step: string) => boolean): string | undefined {
-    return this.#runs.find((run) => test(run.step))?.step;
-  }
-
-  #take(i: number): void {
+    const run = this.#runs[this.#head];
+    if (run === undefined) return undefined;
     this.#size--;
-    if (--this.#runs[i]!.count === 0) this.#runs.splice(i, 1);
+    if (--run.count === 0) this.#advance();
+    return run.step;
+  }
+
+  /**
+   * Takes the oldest `step` off, wherever it waits; false if none does. Linear in the runs before it:
+   * for a step a fault answered in the server's place, not for every reply.
+   */
+  remove(step: string): boolean {
+    for (let i = this.#head; i < this.#runs.length; i++) {
+      const run = this.#runs[i]!;
+      if (run.step !== step) continue;
+      this.#size--;
+      if (--run.count > 0) return true;
+      if (i === this.#head) this.#advance();
+      else this.#runs.splice(i, 1);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Past an emptied oldest run. Taken runs are dropped once they are half the array (each shift costs
+   * constant time on average; the array holds at most twice the runs waiting), or all of them once none wait.
+   */
+  #advance(): void {
+    this.#head++;
+    if (this.#head === this.#runs.length) {
+      this.#runs = [];
+      this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#runs.length) {
+      this.#runs = this.#runs.slice(this.#head);
+      this.#head = 0;
+    }
   }
 }

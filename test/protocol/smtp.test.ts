@@ -289,6 +289,31 @@ describe('SmtpTracker', () => {
     expect(view.violations).toEqual(want);
   });
 
+  it('finds the oldest reply a client must wait for among thousands of pipelined commands of alternating verbs', () => {
+    const view = new SmtpPhase();
+    const sent = (verb: string): void => view.sent({ kind: 'command', end: 0, verb, line: verb });
+    const shown = (to: string, code = 250): void => view.shown({ kind: 'reply', end: 0, to, code, lines: [`${code} ok`] });
+    shown('greeting', 220);
+    // RSET and MAIL may be pipelined (RFC 2920 §3.1): a run of each, 3,000 runs, no violation.
+    for (let i = 0; i < 3000; i++) sent(i % 2 ? 'MAIL' : 'RSET');
+    sent('EHLO');
+    sent('NOOP');
+    expect(view.violations).toEqual(['sent NOOP before the reply to EHLO (RFC 2920 §3.1)']);
+    for (let i = 0; i < 3000; i++) shown(i % 2 ? 'MAIL' : 'RSET');
+    expect(view.phase).toBe('ehlo');
+    shown('EHLO');
+    // EHLO answered: NOOP, sent after it, is the one to wait for now.
+    sent('VRFY');
+    shown('NOOP');
+    shown('VRFY');
+    expect(view.awaiting).toBe(0);
+    // DATA answered by the proxy in the server's place (a fault): nothing is waited for any more.
+    sent('DATA');
+    view.replaced({ kind: 'command', end: 0, verb: 'DATA', line: 'DATA' });
+    sent('RSET');
+    expect(view.violations).toEqual(['sent NOOP before the reply to EHLO (RFC 2920 §3.1)', 'sent VRFY before the reply to NOOP (RFC 2920 §3.1)']);
+  });
+
   it('keeps each distinct violation once, the first MAX_VIOLATIONS of them, however long the session', () => {
     const tracker = new SmtpTracker();
     const view = new SmtpPhase();
