@@ -19,7 +19,9 @@
  *   --mib N      body size in MiB, default 256
  *   --rounds N   rounds, default 5
  *   --baseline   also time a bare `socket.pipe` relay (no parsing, no faults), set up as the proxy is
- *                (its own process, or this one with --in-process): the cost any relay pays for its hop
+ *                (its own process, or this one with --in-process): the cost any relay pays for its hop;
+ *                and, when installed, socat (a relay written in C, `apt-get install socat`): that cost
+ *                outside Node
  */
 import { once } from 'node:events';
 import net, { type Server, type Socket } from 'node:net';
@@ -29,6 +31,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startProxy } from '../src/proxy/proxy.js';
 import { startPipeRelay } from './lib/pipe-relay.js';
+import { readFile } from 'node:fs/promises';
+import { cpuSeconds, freePort, have, waitListening } from './lib/procs.js';
 import { median, pairRatios } from './lib/stats.js';
 
 const HOST = '127.0.0.1';
@@ -40,8 +44,11 @@ const RUN_DEADLINE_MS = 120_000;
 /** End of data, RFC 5321 §4.1.1.4: the body's last CRLF, then ".\r\n". */
 const TERMINATOR = Buffer.from('\r\n.\r\n', 'latin1');
 
-/** `pipe`: a bare `socket.pipe` relay with no SMTP parsing, run only with `--baseline`. */
-type Mode = 'direct' | 'proxied' | 'pipe';
+/**
+ * `pipe`: a bare `socket.pipe` relay with no SMTP parsing; `socat`: socat relaying the same way. Both run
+ * only with `--baseline`, socat only when it is installed.
+ */
+type Mode = 'direct' | 'proxied' | 'pipe' | 'socat';
 
 /** One timed transfer. */
 interface Run {
@@ -52,6 +59,16 @@ interface Run {
   /** RSS after the run minus before, and the highest sampled RSS during it minus before (bytes). */
   readonly rssDelta: number;
   readonly rssPeakDelta: number;
+  /** CPU (user + system) the relay's process spent per MiB of the body, when it runs in a process of its own. */
+  readonly relayCpuMsPerMib?: number;
+}
+
+/** A relay in front of the sink: where it listens, and the process that relays a connection, if not this one. */
+interface Relay {
+  readonly port: number;
+  /** Called once a connection is open (its greeting relayed): the pid doing its relaying. */
+  readonly worker?: () => Promise<number>;
+  close(): Promise<void>;
 }
 
 /** The sink's handle: where it listens, what the last message measured, and how to stop it. */
@@ -204,8 +221,14 @@ function replyReader(socket: Socket): (code: number) => Promise<string> {
   };
 }
 
+/** When the body starts and when its 250 came, for measurements around the timed part of a transfer. */
+interface Marks {
+  start(): Promise<void>;
+  end(): Promise<void>;
+}
+
 /** One message over a new connection to `port`; returns ms from the first body octet to the 250 after the dot. */
-async function transfer(port: number, chunk: Buffer, chunks: number): Promise<number> {
+async function transfer(port: number, chunk: Buffer, chunks: number, marks: Marks): Promise<number> {
   const socket = net.connect({ host: HOST, port, noDelay: true });
   const expect = replyReader(socket);
   const deadline = setTimeout(() => socket.destroy(new Error(`transfer took over ${RUN_DEADLINE_MS} ms`)), RUN_DEADLINE_MS);
@@ -215,6 +238,7 @@ async function transfer(port: number, chunk: Buffer, chunks: number): Promise<nu
       socket.write(`${line}\r\n`);
       await expect(code);
     }
+    await marks.start();
     const t0 = performance.now();
     for (let i = 0; i < chunks; i++) {
       if (!socket.write(chunk)) await once(socket, 'drain');
@@ -222,6 +246,7 @@ async function transfer(port: number, chunk: Buffer, chunks: number): Promise<nu
     socket.write('.\r\n');
     await expect(250);
     const ms = performance.now() - t0;
+    await marks.end();
     socket.write('QUIT\r\n');
     await expect(221);
     const closed = once(socket, 'close');
@@ -237,17 +262,29 @@ async function transfer(port: number, chunk: Buffer, chunks: number): Promise<nu
 // ── run ───────────────────────────────────────────────────────────────────────────────────────────
 
 /** Runs one transfer, sampling RSS while it goes, and checks the sink got every octet. */
-async function measure(mode: Mode, round: number, port: number, sink: Sink, mib: number, chunk: Buffer): Promise<Run> {
+async function measure(mode: Mode, round: number, relay: Relay | { readonly port: number }, sink: Sink, mib: number, chunk: Buffer): Promise<Run> {
   const chunks = (mib * MiB) / CHUNK;
   const before = process.memoryUsage.rss();
   let peak = before;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+  let worker: number | undefined;
+  let cpu = 0;
+  const marks: Marks = {
+    async start() {
+      worker = 'worker' in relay ? await relay.worker?.() : undefined;
+      if (worker !== undefined) cpu = await cpuSeconds(worker);
+    },
+    async end() {
+      if (worker !== undefined) cpu = (await cpuSeconds(worker)) - cpu;
+    },
+  };
   try {
-    const ms = await transfer(port, chunk, chunks);
+    const ms = await transfer(relay.port, chunk, chunks, marks);
     const after = process.memoryUsage.rss();
     peak = Math.max(peak, after);
     if (sink.lastBody() !== chunks * CHUNK) throw new Error(`${mode}: sink counted ${sink.lastBody()} body octets, sent ${chunks * CHUNK}`);
-    return { mode, round, ms, mibPerS: mib / (ms / 1000), rssDelta: after - before, rssPeakDelta: peak - before };
+    const relayCpu = worker === undefined ? {} : { relayCpuMsPerMib: (cpu * 1000) / mib };
+    return { mode, round, ms, mibPerS: mib / (ms / 1000), rssDelta: after - before, rssPeakDelta: peak - before, ...relayCpu };
   } finally {
     clearInterval(sampler);
   }
@@ -273,13 +310,14 @@ function parseOptions(argv: readonly string[]): { mib: number; rounds: number; b
 }
 
 /** Starts bench/proxy-child.ts (the proxy or the bare relay) in its own process and reads the port it listens on. */
-async function startRelayProcess(upstreamPort: number, relay: 'proxy' | 'pipe'): Promise<{ readonly port: number; close(): Promise<void> }> {
+async function startRelayProcess(upstreamPort: number, relay: 'proxy' | 'pipe'): Promise<Relay> {
   const script = fileURLToPath(new URL('./proxy-child.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', script, String(upstreamPort), relay], { stdio: ['pipe', 'pipe', 'inherit'] });
   const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
   const exited = once(child, 'exit');
   return {
     port: Number(line),
+    worker: async () => child.pid!,
     close: async () => {
       child.stdin.end();
       await exited;
@@ -287,9 +325,35 @@ async function startRelayProcess(upstreamPort: number, relay: 'proxy' | 'pipe'):
   };
 }
 
+/**
+ * socat relaying 127.0.0.1:`port` (a free one) to the sink, 64 KiB at a time as Node reads (its default
+ * is 8 KiB), in a process per connection as socat forks: the worker is the one child of the listener.
+ */
+async function startSocat(upstreamPort: number): Promise<Relay> {
+  const port = await freePort();
+  const child = spawn('socat', ['-b', String(CHUNK), `TCP-LISTEN:${port},bind=${HOST},reuseaddr,fork`, `TCP:${HOST}:${upstreamPort}`], { stdio: 'ignore' });
+  const exited = once(child, 'exit');
+  await waitListening(port);
+  return {
+    port,
+    worker: async () => {
+      // waitListening's probe connection had a child too, gone by now: the one left is this connection's.
+      const children = (await readFile(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8')).trim().split(' ');
+      if (children.length !== 1) throw new Error(`socat has ${children.length} connections open, expected 1`);
+      return Number(children[0]);
+    },
+    close: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const { mib, rounds, baseline, inProcess } = parseOptions(process.argv.slice(2));
-  const modes: readonly Mode[] = baseline ? ['direct', 'proxied', 'pipe'] : ['direct', 'proxied'];
+  const socat = baseline && (await have('socat'));
+  if (baseline && !socat) console.log('socat not installed (apt-get install socat): no reference relay in C\n');
+  const modes: readonly Mode[] = baseline ? ['direct', 'proxied', 'pipe', ...(socat ? (['socat'] as const) : [])] : ['direct', 'proxied'];
   const chunk = bodyChunk();
   console.log(`wireprobe proxy throughput: ${mib} MiB SMTP body in 64 KiB writes, no fault vs direct`);
   console.log(
@@ -309,14 +373,22 @@ async function main(): Promise<void> {
     stops.push(() => proxy.close());
     const pipe = baseline ? (inProcess ? await startPipeRelay(sink.port) : await startRelayProcess(sink.port, 'pipe')) : undefined;
     if (pipe) stops.push(() => pipe.close());
-    const ports: Record<Mode, number> = { direct: sink.port, proxied: proxy.port, pipe: pipe?.port ?? 0 };
+    const relayInC = socat ? await startSocat(sink.port) : undefined;
+    if (relayInC) stops.push(() => relayInC.close());
+    const relays: Record<Mode, Relay | { readonly port: number }> = {
+      direct: sink,
+      proxied: proxy,
+      pipe: pipe ?? { port: 0 },
+      socat: relayInC ?? { port: 0 },
+    };
     for (let round = 1; round <= rounds; round++) {
       for (const mode of modes) {
-        const run = await measure(mode, round, ports[mode], sink, mib, chunk);
+        const run = await measure(mode, round, relays[mode], sink, mib, chunk);
         runs.push(run);
         console.log(
           `round ${round}  ${mode.padEnd(7)}  ${run.mibPerS.toFixed(1).padStart(8)} MiB/s  ${run.ms.toFixed(1).padStart(8)} ms` +
-            `   RSS ${mb(run.rssDelta)} after, ${mb(run.rssPeakDelta)} peak during`,
+            `   RSS ${mb(run.rssDelta)} after, ${mb(run.rssPeakDelta)} peak during` +
+            (run.relayCpuMsPerMib === undefined ? '' : `   relay CPU ${run.relayCpuMsPerMib.toFixed(2)} ms/MiB`),
         );
       }
     }
@@ -333,14 +405,25 @@ async function main(): Promise<void> {
     rates(mode)
       .map((r) => r.toFixed(1))
       .join(', ');
+  /** The relay's CPU per MiB over the rounds, when it runs in a process of its own: load moves it less than the rates. */
+  const cpu = (mode: Mode): string => {
+    const ms = runs.filter((r) => r.mode === mode && r.relayCpuMsPerMib !== undefined).map((r) => r.relayCpuMsPerMib!);
+    return ms.length === 0 ? '' : `   relay CPU ${median(ms).toFixed(2)} ms/MiB (${Math.min(...ms).toFixed(2)}-${Math.max(...ms).toFixed(2)})`;
+  };
   console.log(`\ndirect   median ${direct.toFixed(1).padStart(8)} MiB/s   (${list('direct')})`);
-  console.log(`proxied  median ${proxied.toFixed(1).padStart(8)} MiB/s   (${list('proxied')})`);
+  console.log(`proxied  median ${proxied.toFixed(1).padStart(8)} MiB/s   (${list('proxied')})${cpu('proxied')}`);
   if (baseline) {
     const piped = median(rates('pipe'));
-    console.log(`pipe     median ${piped.toFixed(1).padStart(8)} MiB/s   (${list('pipe')})`);
+    console.log(`pipe     median ${piped.toFixed(1).padStart(8)} MiB/s   (${list('pipe')})${cpu('pipe')}`);
     const pipeRatio = median(pairRatios(rates('pipe'), rates('direct')));
     const overPipe = median(pairRatios(rates('proxied'), rates('pipe')));
     console.log(`bare pipe relay/direct: ${pipeRatio.toFixed(2)}x (reference); proxy/bare pipe relay: ${overPipe.toFixed(2)}x`);
+    if (socat) {
+      console.log(`socat    median ${median(rates('socat')).toFixed(1).padStart(8)} MiB/s   (${list('socat')})${cpu('socat')}`);
+      const socatRatio = median(pairRatios(rates('socat'), rates('direct')));
+      const overSocat = median(pairRatios(rates('proxied'), rates('socat')));
+      console.log(`socat relay/direct: ${socatRatio.toFixed(2)}x (reference, a relay in C); proxy/socat: ${overSocat.toFixed(2)}x`);
+    }
   }
   console.log(`proxy/direct ratio: ${ratio.toFixed(2)}x (median of ${rounds} pair ratios; target >= ${TARGET}x) ${ratio >= TARGET ? 'MET' : 'MISSED'}`);
 
