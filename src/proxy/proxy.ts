@@ -31,6 +31,7 @@ export { UPSTREAM_TIMEOUT_MS } from './proxy-types.js';
 export type { ProxyHandle, ProxyOptions, SessionEnd, SessionInfo, SessionTlsInfo } from './proxy-types.js';
 import { UPSTREAM_TIMEOUT_MS, type ProxyHandle, type ProxyOptions, type SessionInfo } from './proxy-types.js';
 import { unmapped } from '../util/address.js';
+import { Fifo } from '../util/fifo.js';
 
 /** How long `close()` lets servers close their side after our FIN before cutting. */
 const CLOSE_GRACE_MS = 2000;
@@ -68,7 +69,8 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const entries = new Retention<Entry>(options.keep ?? Number.POSITIVE_INFINITY, (e) => e.session?.faultFired ?? false);
   let accepted = 0;
   const upstreamTimeoutMs = options.upstreamTimeoutMs ?? UPSTREAM_TIMEOUT_MS;
-  const queued: Entry[] = [];
+  /** Connections over a session limit that queues them, oldest first. */
+  const queued = new Fifo<Entry>();
   let open = 0;
   let refusing: 'refuse' | 'reset' | null = null;
   let closing = false;
@@ -141,7 +143,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     open--;
     const next = queued.shift();
     if (next) relay(next);
-    if (open === 0 && queued.length === 0) for (const wake of idleWaiters.splice(0)) wake();
+    if (open === 0 && queued.size === 0) for (const wake of idleWaiters.splice(0)) wake();
   };
 
   /** Ends a transcript with the `closing` lines; the session is finished (see Retention). */
@@ -284,10 +286,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       return void (admission === 'reply' ? client.end(LIMIT_REPLY) : client.end());
     }
     queued.push(entry);
-    client.once('close', () => {
-      const i = queued.indexOf(entry);
-      if (i !== -1) queued.splice(i, 1);
-    });
+    client.once('close', () => queued.remove(entry));
   });
 
   const host = options.host ?? '127.0.0.1';
@@ -312,7 +311,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     arm: (fault, arming) => armory.arm(fault, arming),
     plan: (entries, match) => armory.plan(entries, match),
     disarm: () => armory.disarm(),
-    idle: () => (open === 0 && queued.length === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve))),
+    idle: () => (open === 0 && queued.size === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve))),
     close() {
       stopped ??= shutdown();
       return stopped;

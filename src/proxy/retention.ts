@@ -6,6 +6,8 @@
  *   accept ──► add ──► open ──► finished ──► kept while among the newest `keep` finished ──► counted
  */
 
+import { Fifo } from '../util/fifo.js';
+
 /** What is left of the sessions no longer kept. */
 export interface DroppedSessions {
   /** Finished sessions dropped. */
@@ -21,7 +23,7 @@ export class Retention<E> {
   /** By session index; a Map iterates in insertion order, which is accept order. */
   readonly #entries = new Map<number, E>();
   /** Indexes of the kept finished sessions, oldest finish first; unused when every session is kept. */
-  readonly #finished: number[] = [];
+  readonly #finished = new Fifo<number>();
   #dropped = { sessions: 0, faultFired: 0 };
 
   /** `keep`: finished sessions kept (Infinity: all); `faultFired` reads an entry for the counts. */
@@ -40,7 +42,7 @@ export class Retention<E> {
   finished(index: number): void {
     if (this.#keep === Number.POSITIVE_INFINITY) return;
     this.#finished.push(index);
-    while (this.#finished.length > this.#keep) this.#drop(this.#finished.shift()!);
+    while (this.#finished.size > this.#keep) this.#drop(this.#finished.shift()!);
   }
 
   /** The kept sessions, open and finished, in accept order. */
