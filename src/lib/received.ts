@@ -18,7 +18,8 @@ import type { ProxyHandle } from '../proxy/proxy.js';
 
 type Close = () => Promise<void>;
 
-const sessionOf = (proxy: ProxyHandle | undefined, port: number): number => proxy?.sessions().find((s) => s.upstreamPort === port)?.index ?? 0;
+/** The proxied session a mock's record from client port `port` belongs to (0 before the proxy is attached). */
+const sessionOf = (proxy: ProxyHandle | undefined, port: number): number => proxy?.sessionFrom(port) ?? 0;
 
 /** The messages of a mock SMTP server (spooled: `spool: 'on'`), the last `keep` of them, as the mock keeps them. */
 export class ReceivedMessages {

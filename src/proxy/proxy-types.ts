@@ -127,6 +127,12 @@ export interface ProxyHandle {
   readonly address: string;
   /** The connections kept (every open one, the newest `keep` finished ones), in accept order. */
   sessions(): readonly SessionInfo[];
+  /**
+   * The index of the newest kept session whose connection to the server left from `upstreamPort` (the
+   * client port the server saw; SessionInfo.upstreamPort): what a server's record of a connection
+   * belongs to. Constant time, where a search of `sessions()` builds every kept one.
+   */
+  sessionFrom(upstreamPort: number): number | undefined;
   /** The finished sessions no longer kept (see `keep`), as counts. */
   dropped(): DroppedSessions;
   /** For each configured fault, in order: did it fire at least once. */

@@ -50,6 +50,8 @@ interface Entry {
   readonly transactions?: Transactions;
   open: boolean;
   upstream?: Socket;
+  /** The local port of `upstream` once it connected: the client port the server saw. */
+  upstreamPort?: number;
   session?: Session;
   ftp?: FtpData;
   /** Turned away before any relay: what the client was shown. */
@@ -66,7 +68,12 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const epoch = performance.now();
   const armory = new Armory(faults);
   const fired = new Set<Fault>();
-  const entries = new Retention<Entry>(options.keep ?? Number.POSITIVE_INFINITY, (e) => e.session?.faultFired ?? false);
+  /** Kept sessions by the local port of their connection to the server, the newest for a port reused. */
+  const byUpstreamPort = new Map<number, number>();
+  const forget = (e: Entry): void => {
+    if (e.upstreamPort !== undefined && byUpstreamPort.get(e.upstreamPort) === e.index) byUpstreamPort.delete(e.upstreamPort);
+  };
+  const entries = new Retention<Entry>(options.keep ?? Number.POSITIVE_INFINITY, (e) => e.session?.faultFired ?? false, forget);
   let accepted = 0;
   const upstreamTimeoutMs = options.upstreamTimeoutMs ?? UPSTREAM_TIMEOUT_MS;
   /** Connections over a session limit that queues them, oldest first. */
@@ -217,6 +224,8 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       entry.session = session;
       if (session.dialect instanceof FtpData) entry.ftp = session.dialect;
       const upstreamPort = upstream.localPort;
+      entry.upstreamPort = upstreamPort;
+      if (upstreamPort !== undefined) byUpstreamPort.set(upstreamPort, index);
       void session.done
         .then(() => {
           entry.unbound?.();
@@ -306,6 +315,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     port,
     address: `${host}:${port}`,
     sessions: () => Array.from(entries.entries(), (e) => info(e, tlsMode)),
+    sessionFrom: (upstreamPort) => byUpstreamPort.get(upstreamPort),
     dropped: () => entries.dropped,
     fired: () => faults.map((f) => fired.has(f)),
     arm: (fault, arming) => armory.arm(fault, arming),

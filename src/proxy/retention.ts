@@ -20,17 +20,22 @@ export interface DroppedSessions {
 export class Retention<E> {
   readonly #keep: number;
   readonly #faultFired: (entry: E) => boolean;
+  readonly #onDrop: (entry: E) => void;
   /** By session index; a Map iterates in insertion order, which is accept order. */
   readonly #entries = new Map<number, E>();
   /** Indexes of the kept finished sessions, oldest finish first; unused when every session is kept. */
   readonly #finished = new Fifo<number>();
   #dropped = { sessions: 0, faultFired: 0 };
 
-  /** `keep`: finished sessions kept (Infinity: all); `faultFired` reads an entry for the counts. */
-  constructor(keep: number, faultFired: (entry: E) => boolean) {
+  /**
+   * `keep`: finished sessions kept (Infinity: all); `faultFired` reads an entry for the counts; `onDrop`
+   * lets the owner forget what it holds of an entry dropped.
+   */
+  constructor(keep: number, faultFired: (entry: E) => boolean, onDrop: (entry: E) => void = () => undefined) {
     if (!(keep >= 0)) throw new Error(`keep must be 0 or more, got ${keep}`);
     this.#keep = keep;
     this.#faultFired = faultFired;
+    this.#onDrop = onDrop;
   }
 
   /** A new session, open. */
@@ -60,5 +65,6 @@ export class Retention<E> {
     this.#entries.delete(index);
     this.#dropped.sessions++;
     if (this.#faultFired(entry)) this.#dropped.faultFired++;
+    this.#onDrop(entry);
   }
 }

@@ -1,6 +1,8 @@
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startProxy } from '../../src/proxy/proxy.js';
 import { Retention } from '../../src/proxy/retention.js';
+import { socketPair } from '../../src/util/socket-pair.js';
 import { connectRaw } from '../helpers/raw-client.js';
 import { startScriptedSmtp } from '../helpers/scripted-smtp.js';
 
@@ -72,5 +74,41 @@ describe('a proxy with keep', () => {
     await proxy.idle();
     expect(proxy.sessions().map((s) => s.index)).toEqual([4]);
     expect(proxy.dropped()).toEqual({ sessions: 3, faultFired: 1 });
+  });
+
+  it('names the newest kept session by the port the server saw, a port used again included, and forgets a dropped one', async () => {
+    let port = 40000;
+    // The proxy reaches its server through an in-process link whose port is chosen here: a port used
+    // again, as TCP's ephemeral ports are after some 28,000 connections.
+    const proxy = await startProxy({
+      upstream: { host: '127.0.0.1', port: 25 },
+      keep: 2,
+      connectUpstream: (client) => {
+        const pair = socketPair({ address: client.remoteAddress ?? '127.0.0.1', port }, { address: '127.0.0.1', port: 25 });
+        pair.server.write('220 x\r\n');
+        pair.server.on('data', () => pair.server.end('221 bye\r\n'));
+        return pair.client as unknown as Socket;
+      },
+    });
+    cleanups.push(() => proxy.close());
+    const session = async (): Promise<number | undefined> => {
+      const client = await connectRaw(proxy.port);
+      await client.until((text) => text.includes('220 '));
+      const open = proxy.sessionFrom(port);
+      client.send('QUIT\r\n');
+      expect(await client.ended).toBe('fin');
+      await proxy.idle();
+      return open;
+    };
+    expect(await session()).toBe(1);
+    expect(await session()).toBe(2); // the same port again: the newest session on it
+    expect(proxy.sessionFrom(40000)).toBe(2);
+    port = 40001;
+    expect(await session()).toBe(3);
+    expect(await session()).toBe(4);
+    // Sessions 1 and 2 are no longer kept (keep 2): nor is their port.
+    expect(proxy.sessions().map((s) => s.index)).toEqual([3, 4]);
+    expect(proxy.sessionFrom(40000)).toBeUndefined();
+    expect(proxy.sessionFrom(40001)).toBe(4);
   });
 });
