@@ -24,6 +24,19 @@ export async function have(command: string): Promise<boolean> {
   return code === 0;
 }
 
+/** A bench script run through tsx (`script`, with `args`), once it prints the URL it listens on (`...:PORT`). */
+export async function benchChild(script: URL, args: readonly string[] = []): Promise<Daemon> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  for await (const line of createInterface({ input: proc.stdout! })) {
+    const url = /:(\d+)$/.exec(line);
+    if (url) {
+      proc.stdout!.resume();
+      return { pid: proc.pid!, port: Number(url[1]), stop: () => kill(proc) };
+    }
+  }
+  throw new Error(`${fileURLToPath(script)} exited before it listened`);
+}
+
 /** Kills `child` and waits for its exit. */
 async function kill(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

@@ -16,10 +16,7 @@
  * relay in one process, linked to it in-process (the shape of `serve smtp`), so a row says how far wireprobe is from what any
  * Node server or relay of that shape costs, apart from how far it is from smtp-sink.
  */
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { cpuSeconds, freePort, have, serve, smtpSink, timed, type Daemon } from '../lib/procs.js';
+import { benchChild, cpuSeconds, freePort, have, serve, smtpSink, timed, type Daemon } from '../lib/procs.js';
 import { median, pairRatios, spread, type BenchRow } from '../lib/stats.js';
 
 const INSTALL = 'smtp-source/smtp-sink missing: apt-get install postfix';
@@ -44,18 +41,6 @@ async function round(server: Daemon, args: readonly string[], count: number): Pr
   const ms = await timed('smtp-source', [...args, `127.0.0.1:${server.port}`]);
   const used = (await cpuSeconds(server.pid)) - before;
   return { rate: count / (ms / 1000), cpuUs: (used * 1e6) / count };
-}
-
-/** A bench child run through tsx (`script` next to this file, with `args`), once it prints the URL it listens on. */
-async function child(script: string, args: readonly string[] = []): Promise<Daemon> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  for await (const line of createInterface({ input: proc.stdout! })) {
-    const url = /:(\d+)$/.exec(line);
-    if (url) return { pid: proc.pid!, port: Number(url[1]), stop: async () => void (proc.kill('SIGTERM'), await new Promise((r) => proc.once('exit', r))) };
-  }
-  throw new Error(`${script} exited before it listened`);
 }
 
 /** Each leg's rounds: `serve smtp`, the mock alone, Node's floor (a minimal sink; it behind a bare relay), smtp-sink. */
@@ -84,9 +69,9 @@ async function legs(rounds: number, count: number, warmup: number, measure: (d: 
       order.push([rounds, d]);
     };
     await start(out.ours, serve('smtp', ['--size-limit', '2GiB']));
-    await start(out.mock, child('./smtp-mock-child.ts'));
-    await start(out.floorRelayed, child('./smtp-floor-child.ts', ['--relay']));
-    await start(out.floor, child('./smtp-floor-child.ts'));
+    await start(out.mock, benchChild(new URL('./smtp-mock-child.ts', import.meta.url)));
+    await start(out.floorRelayed, benchChild(new URL('./smtp-floor-child.ts', import.meta.url), ['--relay']));
+    await start(out.floor, benchChild(new URL('./smtp-floor-child.ts', import.meta.url)));
     await start(out.anchor, freePort().then(smtpSink));
     // Not counted: a Node server runs its first messages in code V8 has not optimised yet, which no
     // long run pays (see WARMUP).
