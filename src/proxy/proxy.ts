@@ -62,6 +62,21 @@ interface Entry {
   unbound?: () => void;
 }
 
+/**
+ * What is kept of a connection once it ended: its record, built once, and the port it tied to the server
+ * by. Not its sockets, Session or data links: a finished session kept with them cost about 10 KB (the
+ * library keeps every session by default).
+ */
+interface Finished {
+  readonly index: number;
+  readonly summary: SessionInfo;
+  readonly upstreamPort?: number;
+}
+
+type Kept = Entry | Finished;
+
+const isOpen = (kept: Kept): kept is Entry => !('summary' in kept);
+
 /** Starts a fault proxy in front of `upstream`. */
 export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const faults = options.faults ?? [];
@@ -70,10 +85,11 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const fired = new Set<Fault>();
   /** Kept sessions by the local port of their connection to the server, the newest for a port reused. */
   const byUpstreamPort = new Map<number, number>();
-  const forget = (e: Entry): void => {
+  const forget = (e: Kept): void => {
     if (e.upstreamPort !== undefined && byUpstreamPort.get(e.upstreamPort) === e.index) byUpstreamPort.delete(e.upstreamPort);
   };
-  const entries = new Retention<Entry>(options.keep ?? Number.POSITIVE_INFINITY, (e) => e.session?.faultFired ?? false, forget);
+  const faultFired = (e: Kept): boolean => (isOpen(e) ? (e.session?.faultFired ?? false) : e.summary.faultFired);
+  const entries = new Retention<Kept>(options.keep ?? Number.POSITIVE_INFINITY, faultFired, forget);
   let accepted = 0;
   const upstreamTimeoutMs = options.upstreamTimeoutMs ?? UPSTREAM_TIMEOUT_MS;
   /** Connections over a session limit that queues them, oldest first. */
@@ -116,6 +132,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     dropAll(how) {
       // A restarting server loses its data connections with its sessions.
       for (const entry of entries.entries()) {
+        if (!isOpen(entry)) continue;
         entry.session?.abort(how);
         entry.ftp?.drop(how);
       }
@@ -158,7 +175,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     const timedOut = entry.upstreamTimeout ? [`upstream ${entry.upstreamTimeout} timed out`] : [];
     const end = { durationMs: performance.now() - entry.since, endings: [...timedOut, ...endings], upstreamPort };
     for (const line of options.closing?.(info(entry, tlsMode), end) ?? []) entry.transcript.add('==', line);
-    entries.finished(entry.index);
+    entries.finished(entry.index, { index: entry.index, summary: info(entry, tlsMode), upstreamPort: entry.upstreamPort });
   };
 
   /** The upstream stayed silent past the bound: the client gets a 421 in the server's place, then a FIN. */
@@ -314,7 +331,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     host,
     port,
     address: `${host}:${port}`,
-    sessions: () => Array.from(entries.entries(), (e) => info(e, tlsMode)),
+    sessions: () => Array.from(entries.entries(), (e) => (isOpen(e) ? info(e, tlsMode) : e.summary)),
     sessionFrom: (upstreamPort) => byUpstreamPort.get(upstreamPort),
     dropped: () => entries.dropped,
     fired: () => faults.map((f) => fired.has(f)),
@@ -332,7 +349,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     closing = true;
     for (const timer of timers) clearTimeout(timer);
     server.close();
-    const kept = [...entries.entries()];
+    const kept = [...entries.entries()].filter(isOpen);
     // A client never relayed is cut below; its capture ends at its 'close' event, which comes a turn
     // after destroy() (socket.closed is true at once), so the wait starts before.
     const unrelayed = kept.filter((e) => !e.session).map((e) => closed(e.client));

@@ -43,8 +43,12 @@ export class Retention<E> {
     this.#entries.set(index, entry);
   }
 
-  /** The session is over (its transcript complete): it is kept among the newest finished, or dropped. */
-  finished(index: number): void {
+  /**
+   * The session is over (its transcript complete): it is kept among the newest finished, or dropped.
+   * `record`: what to keep of it from now on, in its entry's place.
+   */
+  finished(index: number, record?: E): void {
+    if (record !== undefined && this.#entries.has(index)) this.#entries.set(index, record);
     if (this.#keep === Number.POSITIVE_INFINITY) return;
     this.#finished.push(index);
     while (this.#finished.size > this.#keep) this.#drop(this.#finished.shift()!);

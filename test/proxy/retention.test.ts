@@ -37,6 +37,14 @@ describe('Retention', () => {
     expect(none.dropped).toEqual({ sessions: 2, faultFired: 1 });
   });
 
+  it('keeps the record given when a session finishes in place of its entry, in accept order', () => {
+    const kept = new Retention<string>(Number.POSITIVE_INFINITY, fired);
+    for (const [i, name] of ['a', 'b', 'c'].entries()) kept.add(i + 1, name);
+    kept.finished(2, 'b done');
+    kept.finished(4, 'never added'); // not kept: nothing to replace
+    expect([...kept.entries()]).toEqual(['a', 'b done', 'c']);
+  });
+
   it('refuses a negative keep', () => {
     expect(() => new Retention(-1, fired)).toThrow(/keep/);
   });
