@@ -83,7 +83,9 @@ export class Transcript {
 
   #push(speaker: Speaker, text: string): void {
     const ms = (performance.now() - this.#epoch).toFixed(1).padStart(8);
-    const line = `+${ms}ms${this.#tag}${PADDED[speaker]} ${text}`;
+    // Joined, not concatenated: one flat string. `+` and a template make a tree of its parts, some
+    // 250 bytes for a line of 70, and a kept transcript holds its lines for as long as it is kept.
+    const line = ['+', ms, 'ms', this.#tag, PADDED[speaker], ' ', text].join('');
     this.#keep(line);
     this.#onLine?.(line);
     this.#onEntry?.(speaker, text);
