@@ -24,9 +24,13 @@ export async function have(command: string): Promise<boolean> {
   return code === 0;
 }
 
-/** A bench script run through tsx (`script`, with `args`), once it prints the URL it listens on (`...:PORT`). */
-export async function benchChild(script: URL, args: readonly string[] = []): Promise<Daemon> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * A bench script run through tsx (`script`, with `args`), once it prints the URL it listens on
+ * (`...:PORT`); `nodeOptions`: its NODE_OPTIONS, default none.
+ */
+export async function benchChild(script: URL, args: readonly string[] = [], nodeOptions?: string): Promise<Daemon> {
+  const env = nodeOptions === undefined ? process.env : { ...process.env, NODE_OPTIONS: nodeOptions };
+  const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
   for await (const line of createInterface({ input: proc.stdout! })) {
     const url = /:(\d+)$/.exec(line);
     if (url) {

@@ -60,6 +60,8 @@ export async function startFtp(options: StartFtpOptions = {}): Promise<FtpMock> 
   const proxy = await startProxy({
     upstream: { host: server.host, port: server.port },
     faults,
+    // Finished sessions too, as `serve --keep` does: a long run holds what it was asked to keep.
+    keep,
     protocol: 'ftp',
     // The proxy terminates FTPS with the mock's own certificate (src/proxy/ftps.ts): faults act inside TLS.
     ...(tls ? { tls: { mode: tlsMode === 'implicit' ? ('implicit' as const) : ('starttls' as const), identity: tls.certificate } } : {}),

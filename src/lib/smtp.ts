@@ -41,6 +41,8 @@ export async function startSmtp(options: StartSmtpOptions = {}): Promise<SmtpMoc
   const proxy = await startProxy({
     upstream: { host: server.host, port: server.port },
     faults,
+    // Finished sessions too, as `serve --keep` does: a long run holds what it was asked to keep.
+    keep,
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.port === undefined ? {} : { port: options.port }),
   }).catch(async (error: unknown) => {

@@ -128,7 +128,10 @@ export interface StartCommonOptions {
   readonly host?: string;
   /** Port for clients; default 0 (any free port). */
   readonly port?: number;
-  /** Messages or uploads kept (older ones only counted); default all. */
+  /**
+   * Messages or uploads kept, and finished sessions kept in `sessions` (older ones only counted);
+   * default all. Each message and its session kept take about 3.5 KB.
+   */
   readonly keep?: number;
   /** Aborting it removes the spool folder at once (a Ctrl-C handler's job); default never. */
   readonly signal?: AbortSignal;

@@ -115,6 +115,16 @@ describe('startSmtp', () => {
     });
   });
 
+  it('keeps the last `keep` messages and finished sessions, as serve --keep does', async () => {
+    await withSmtp({ keep: 2 }, async (mail) => {
+      for (const text of ['one', 'two', 'three', 'four']) expect(await send(mail, message(text))).toBeUndefined();
+      expect(mail.messages.map((m) => m.sha256)).toEqual([sha256(message('three')), sha256(message('four'))]);
+      expect(mail.messages.map((m) => m.session)).toEqual([3, 4]);
+      // A session ends once nodemailer's QUIT is answered and both sides closed: then only the newest two are kept.
+      await expect.poll(() => mail.sessions.map((s) => s.index)).toEqual([3, 4]);
+    });
+  });
+
   it('keeps AUTH credentials out of the session transcripts', async () => {
     await withSmtp({ auth: { users: { alice: 's3cret-pw' }, required: true } }, async (mail) => {
       const transport = nodemailer.createTransport({ url: mail.url, ignoreTLS: true, auth: { user: 'alice', pass: 's3cret-pw' } });
