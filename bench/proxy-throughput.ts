@@ -325,6 +325,13 @@ async function startRelayProcess(upstreamPort: number, relay: 'proxy' | 'pipe'):
   };
 }
 
+/** When `pid` started, in clock ticks since boot (/proc/PID/stat, field 22). */
+async function startTime(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces: field 22 is the 20th.
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+}
+
 /**
  * socat relaying 127.0.0.1:`port` (a free one) to the sink, 64 KiB at a time as Node reads (its default
  * is 8 KiB), in a process per connection as socat forks: the worker is the one child of the listener.
@@ -337,10 +344,12 @@ async function startSocat(upstreamPort: number): Promise<Relay> {
   return {
     port,
     worker: async () => {
-      // waitListening's probe connection had a child too, gone by now: the one left is this connection's.
-      const children = (await readFile(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8')).trim().split(' ');
-      if (children.length !== 1) throw new Error(`socat has ${children.length} connections open, expected 1`);
-      return Number(children[0]);
+      // The newest child: one for an earlier connection (or waitListening's probe) may not have exited yet.
+      const children = (await readFile(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8')).trim().split(' ').filter(Boolean).map(Number);
+      const started = await Promise.all(children.map(async (pid) => ({ pid, at: await startTime(pid) })));
+      const newest = started.sort((a, b) => b.at - a.at)[0];
+      if (newest === undefined) throw new Error('socat has no connection open');
+      return newest.pid;
     },
     close: async () => {
       child.kill('SIGTERM');

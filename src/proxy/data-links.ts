@@ -50,6 +50,13 @@ const HANDSHAKE_GRACE_MS = 500;
  */
 const OPEN_GRACE_MS = 4_000;
 
+/**
+ * How long `settled` waits for an onward connection still connecting: its link (and how it ended) is
+ * part of the session's record, made once the session is over. A connect on loopback takes well under
+ * a millisecond; one the network drops would otherwise hold the record for the system's own timeout.
+ */
+const CONNECTING_WAIT_MS = 2_000;
+
 /** Every data connection of one control session. */
 export class DataLinks {
   readonly #o: DataLinksOptions;
@@ -62,6 +69,8 @@ export class DataLinks {
   #tls: { readonly clientResumed: boolean; readonly serverResumed: boolean } | undefined;
   /** Protected data connections whose TLS handshakes are under way: not yet links, ended with them. */
   readonly #securing = new Set<{ readonly client: Socket; readonly server: Socket }>();
+  /** Onward connections not yet connected or failed: each is followed by a link or an RST. */
+  readonly #connecting = new Set<Promise<void>>();
   /** RSTs on their way to clients whose data connection's handshake failed (see #handshakeFailed). */
   readonly #handshakeRsts = new Set<Promise<void>>();
   /** What the client of the last failed handshake was shown; a later relayed connection clears it. */
@@ -120,6 +129,13 @@ export class DataLinks {
     const source = active ? {} : onwardSource(accepted, target.host);
     const opened = this.#opened();
     const onward = net.connect({ host: target.host, port: target.port, ...source, allowHalfOpen: true, noDelay: true });
+    // Listening before the handlers below, it settles after them: by then the link (or the RST) is there.
+    const connecting = new Promise<void>((resolve) => {
+      onward.once('connect', () => resolve());
+      onward.once('error', () => resolve());
+    });
+    this.#connecting.add(connecting);
+    void connecting.then(() => this.#connecting.delete(connecting));
     // Only a connect that failed is answered here; once connected, the link relays errors (an RST as an RST).
     let connected = false;
     onward.on('error', () => undefined);
@@ -290,8 +306,9 @@ export class DataLinks {
     for (const pair of this.#securing) for (const socket of [pair.client, pair.server]) reset ? resetSocket(socket) : socket.destroy();
   }
 
-  /** Resolves when every data connection has closed. */
+  /** Resolves when every data connection has closed, one still connecting onward included (see CONNECTING_WAIT_MS). */
   async settled(): Promise<void> {
+    await bounded(Promise.all(this.#connecting), CONNECTING_WAIT_MS);
     const securing = [...this.#securing].flatMap((p) => [closed(p.client), closed(p.server)]);
     await Promise.all([...[...this.#links].map((l) => l.done), ...securing, ...this.#handshakeRsts]);
   }

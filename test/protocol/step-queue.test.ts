@@ -42,10 +42,11 @@ describe('StepQueue', () => {
       { weight: 4, arbitrary: fc.constant({ op: 'shift' as const }) },
       { weight: 1, arbitrary: step.map((s) => ({ op: 'remove' as const, step: s })) },
     );
-    // Alternating steps first (a run each), so the ops that follow cross the point where taken runs are dropped.
-    const lead = fc.integer({ min: 0, max: 5000 });
+    // `n` alternating steps (a run each), `taken` of them shifted (taken runs are dropped once 1,024 or
+    // more and half of them), then any ops: pushes, removes right after a drop, and more drops among them.
+    const start = fc.integer({ min: 0, max: 5000 }).chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: 0, max: n })));
     fc.assert(
-      fc.property(lead, fc.array(op, { maxLength: 3000 }), (n, ops) => {
+      fc.property(start, fc.array(op, { maxLength: 3000 }), ([n, taken], ops) => {
         const queue = new StepQueue();
         const model = new Model();
         for (let i = 0; i < n; i++) {
@@ -53,6 +54,7 @@ describe('StepQueue', () => {
           queue.push(s);
           model.push(s);
         }
+        for (let i = 0; i < taken; i++) expect(queue.shift()).toBe(model.shift());
         for (const o of ops) {
           if (o.op === 'push') {
             queue.push(o.step);
