@@ -171,9 +171,9 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   };
 
   /** Ends a transcript with the `closing` lines; the session is finished (see Retention). */
-  const ended = (entry: Entry, endings: readonly string[], upstreamPort?: number): void => {
+  const ended = (entry: Entry, endings: readonly string[]): void => {
     const timedOut = entry.upstreamTimeout ? [`upstream ${entry.upstreamTimeout} timed out`] : [];
-    const end = { durationMs: performance.now() - entry.since, endings: [...timedOut, ...endings], upstreamPort };
+    const end = { durationMs: performance.now() - entry.since, endings: [...timedOut, ...endings], upstreamPort: entry.upstreamPort };
     for (const line of options.closing?.(info(entry, tlsMode), end) ?? []) entry.transcript.add('==', line);
     entries.finished(entry.index, { index: entry.index, summary: info(entry, tlsMode), upstreamPort: entry.upstreamPort });
   };
@@ -240,9 +240,8 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       const session = new Session({ index, client: entry.client, server: upstream, faults, hooks, transcript, dialect, transactions, tls });
       entry.session = session;
       if (session.dialect instanceof FtpData) entry.ftp = session.dialect;
-      const upstreamPort = upstream.localPort;
-      entry.upstreamPort = upstreamPort;
-      if (upstreamPort !== undefined) byUpstreamPort.set(upstreamPort, index);
+      entry.upstreamPort = upstream.localPort;
+      if (entry.upstreamPort !== undefined) byUpstreamPort.set(entry.upstreamPort, index);
       void session.done
         .then(() => {
           entry.unbound?.();
@@ -253,7 +252,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
           entry.open = false;
           const body = session.bodyAfterFault();
           if (body) entry.transcript.add('!!', body);
-          ended(entry, session.endings, upstreamPort);
+          ended(entry, session.endings);
           options.capture?.({ kind: 'done', session: index, time: captureTime() });
         })
         .then(settle);
