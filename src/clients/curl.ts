@@ -10,7 +10,9 @@ import type { ClientReport, SmtpClientAdapter, SmtpJob } from './types.js';
 /**
  * curl's timeout arguments for a job's timeouts: `--connect-timeout` for connecting, and, since curl
  * has no per-read timeout, `--speed-limit 1 --speed-time` for a transfer that stops moving. curl takes
- * whole seconds; a timeout is never rounded down to none.
+ * whole seconds; a timeout is never rounded down to none. curl's speed is its average over the last
+ * 5 s, so a stall is reported 5-6 s after `--speed-time` (curl 7.88, a data connection that stops
+ * reading: 7.3 s with 1 or 2 s, 10.3 s with 4); only a link still for that long ends a transfer with 28.
  */
 export function curlTimeoutArgs(timeouts: { readonly connect: number; readonly socket: number }): string[] {
   const seconds = (ms: number): string => String(Math.max(1, Math.ceil(ms / 1000)));
