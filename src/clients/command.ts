@@ -27,7 +27,12 @@ export interface CommandClientSpec {
   readonly exitCodes?: Readonly<Record<string, CommandExit>>;
   /** FTP: the modes it has; default both if the template uses {mode}, else passive only. */
   readonly modes?: readonly FtpMode[];
+  /** FTP: the directions it transfers in; default both if the template uses {direction}, else upload only. */
+  readonly directions?: readonly FtpDirection[];
 }
+
+/** An FTP transfer's direction, as a job names it. */
+type FtpDirection = FtpJob['direction'];
 
 /** What an exit code of a command client says (`wire`: the proxy's evidence decides). */
 export type CommandExit = 'timeout' | 'reset' | 'closed' | 'refused' | 'reply' | 'wire';
@@ -72,9 +77,6 @@ export function checkCommandClient(spec: CommandClientSpec): CommandClientSpec {
     throw new UsageError(
       `${label}: {${foreign}} is no ${spec.protocol.toUpperCase()} placeholder (${spec.protocol}: ${allowed.map((p) => `{${p}}`).join(' ')})`,
     );
-  if (spec.protocol === 'ftp' && template.uses.has('direction') && !template.uses.has('file')) {
-    throw new UsageError(`${label}: a template with {direction} downloads too, so it needs {file}, the local file to download to`);
-  }
   const exits: unknown = spec.exitCodes;
   if (exits !== undefined && (typeof exits !== 'object' || exits === null || Array.isArray(exits))) {
     throw new UsageError(`${label}: exitCodes must map exit codes to meanings, e.g. {"28": "timeout"}`);
@@ -85,12 +87,14 @@ export function checkCommandClient(spec: CommandClientSpec): CommandClientSpec {
       throw new UsageError(`${label}: bad meaning ${quote(String(meaning))} for exit ${code}: expected ${COMMAND_EXITS.join(', ')}`);
   }
   const modes = checkModes(spec, template, label);
+  const directions = checkDirections(spec, template, label);
   return {
     name: spec.name,
     protocol: spec.protocol,
     command: spec.command,
     ...(spec.exitCodes ? { exitCodes: { ...spec.exitCodes } } : {}),
     ...(modes ? { modes } : {}),
+    ...(directions ? { directions } : {}),
   };
 }
 
@@ -114,6 +118,31 @@ function checkModes(spec: CommandClientSpec, template: Template, label: string):
   if (modes.length === 0 || new Set(modes).size !== modes.length) throw new UsageError(`${label}: modes must list passive, active or both, once each`);
   if (modes.length > 1 && !template.uses.has('mode')) throw new UsageError(`${label}: it has both modes but its template has no {mode} to tell it which`);
   return [...modes];
+}
+
+/**
+ * An FTP client's directions (default: both with {direction}, else upload only, as the command cannot
+ * be told to download); SMTP has none. A client that downloads needs {file}, the local file to write.
+ */
+function checkDirections(spec: CommandClientSpec, template: Template, label: string): readonly FtpDirection[] | undefined {
+  if (spec.protocol === 'smtp') {
+    if (spec.directions !== undefined) throw new UsageError(`${label}: directions are for FTP clients`);
+    return undefined;
+  }
+  const directions = spec.directions ?? (template.uses.has('direction') ? ['upload', 'download'] : ['upload']);
+  if (!Array.isArray(directions)) throw new UsageError(`${label}: directions must be a list: ["upload"], ["download"] or both`);
+  const bad = directions.find((d) => d !== 'upload' && d !== 'download');
+  if (bad !== undefined) throw new UsageError(`${label}: bad direction ${quote(String(bad))}: expected upload or download`);
+  if (directions.length === 0 || new Set(directions).size !== directions.length) {
+    throw new UsageError(`${label}: directions must list upload, download or both, once each`);
+  }
+  if (directions.length > 1 && !template.uses.has('direction')) {
+    throw new UsageError(`${label}: it has both directions but its template has no {direction} to tell it which`);
+  }
+  if (directions.includes('download') && !template.uses.has('file')) {
+    throw new UsageError(`${label}: it downloads, so its template needs {file}, the local file to download to`);
+  }
+  return [...directions];
 }
 
 /** Every exit code 1-255 means `wire` unless the user's map says otherwise (a code no one mapped says nothing). */
@@ -227,8 +256,8 @@ export function commandClient(spec: CommandClientSpec, cwd: string = process.cwd
     ...base,
     protocol: 'ftp',
     modes: checked.modes ?? ['passive'],
-    // Without {direction} the command cannot be told to download: it is taken as an upload job.
-    ...(template.uses.has('direction') ? {} : { directions: ['upload'] as const }),
+    // Scenarios in a direction it does not transfer in are n/a for it (absent: both).
+    ...(checked.directions?.length === 1 ? { directions: checked.directions } : {}),
     resumes: false,
     binds: false,
     run: (job, signal) => transfer(template, job, signal),

@@ -21,6 +21,10 @@ const commandClient = strict({
     .array(z.enum(['passive', 'active']))
     .min(1)
     .optional(),
+  directions: z
+    .array(z.enum(['upload', 'download']))
+    .min(1)
+    .optional(),
 });
 
 /** A module client (`--client ./my-client.mjs`): a path relative to the config file. */

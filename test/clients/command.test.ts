@@ -103,8 +103,10 @@ describe('command client specs', () => {
       protocol: 'ftp',
       command: 'up {host} {file} {path}',
       modes: ['passive'],
+      directions: ['upload'],
     });
     expect(parseCommandClient('cmd:up=up {mode} {file}')).toMatchObject({ modes: ['passive', 'active'] });
+    expect(parseCommandClient('cmd:both=ftpjob {direction} {file}')).toMatchObject({ directions: ['upload', 'download'] });
     expect(parseCommandClient('cmd:eq=x --opt=a=b {to}').command).toBe('x --opt=a=b {to}');
   });
 
@@ -131,7 +133,14 @@ describe('command client specs', () => {
   it.each<[CommandClientSpec, string]>([
     [{ ...smtp, command: 'mailer {path}' }, '{path} is no SMTP placeholder'],
     [{ ...ftp, command: 'up {from} {file}' }, '{from} is no FTP placeholder'],
-    [{ ...ftp, command: 'ftpjob {host} {direction}' }, 'a template with {direction} downloads too, so it needs {file}'],
+    [{ ...ftp, command: 'ftpjob {host} {direction}' }, 'it downloads, so its template needs {file}'],
+    [{ ...ftp, command: 'fetch {host} {path}', directions: ['download'] }, 'it downloads, so its template needs {file}'],
+    [{ ...smtp, directions: ['upload'] }, 'directions are for FTP clients'],
+    [{ ...ftp, directions: ['upload', 'download'] }, 'no {direction} to tell it which'],
+    [{ ...ftp, directions: [] }, 'directions must list'],
+    [{ ...ftp, directions: ['upload', 'upload'] }, 'directions must list'],
+    [{ ...ftp, directions: ['get'] } as unknown as CommandClientSpec, 'bad direction "get"'],
+    [{ ...ftp, directions: 'download' } as unknown as CommandClientSpec, 'directions must be a list'],
     [{ ...smtp, exitCodes: { '0': 'timeout' } }, 'bad exit code "0"'],
     [{ ...smtp, exitCodes: { '256': 'timeout' } }, 'bad exit code "256"'],
     [{ ...smtp, exitCodes: { x: 'timeout' } }, 'bad exit code "x"'],
@@ -155,6 +164,9 @@ describe('command client specs', () => {
     const upload = commandClient(ftp) as FtpClientAdapter;
     expect([upload.modes, upload.directions, upload.resumes, upload.binds]).toEqual([['passive'], ['upload'], false, false]);
     expect((commandClient({ ...ftp, command: 'ftpjob {direction} {file}' }) as FtpClientAdapter).directions).toBeUndefined();
+    // A download-only program (wget, aria2c) is declared so: its upload scenarios are n/a.
+    expect((commandClient({ ...ftp, command: 'fetch {path} {file}', directions: ['download'] }) as FtpClientAdapter).directions).toEqual(['download']);
+    expect((commandClient({ ...ftp, command: 'ftpjob {direction} {file}', directions: ['upload'] }) as FtpClientAdapter).directions).toEqual(['upload']);
   });
 
   it('finds a program name with shell syntax not installed, without running it as shell code', async () => {
