@@ -28,6 +28,8 @@ export interface ModuleClient {
   readonly description?: string;
   /** FTP: the data-connection modes `transfer` can use, each run separately; default `['passive']`. */
   readonly modes?: readonly FtpMode[];
+  /** FTP: the directions `transfer` can move a file in; default both (a scenario in another is `n/a`). */
+  readonly directions?: readonly FtpJob['direction'][];
 }
 
 /** Returns `client` as is: it only gives a module's default export its types. */

@@ -39,6 +39,7 @@ export function isModulePath(value: string): boolean {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 const MODES: readonly FtpMode[] = ['passive', 'active'];
+const DIRECTIONS: readonly FtpJob['direction'][] = ['upload', 'download'];
 
 /** Bad input from the user: one line naming the module, exit 2. */
 function usageError(path: string, problem: string): UsageError {
@@ -82,6 +83,7 @@ interface Loaded {
   readonly name: string;
   readonly description: string;
   readonly modes: readonly FtpMode[];
+  readonly directions: readonly FtpJob['direction'][];
   readonly send?: NonNullable<ModuleClient['send']>;
   readonly transfer?: NonNullable<ModuleClient['transfer']>;
 }
@@ -89,7 +91,14 @@ interface Loaded {
 /** Checks the exports' shapes; the first problem is one usage error line naming the file. */
 function checked(client: Record<string, unknown>, path: string, file: string): Loaded {
   const bad = (what: string): UsageError => usageError(path, `: ${what}`);
-  const { send, transfer, name = basename(file, extname(file)), description = `your module client ${basename(file)}`, modes = ['passive'] } = client;
+  const {
+    send,
+    transfer,
+    name = basename(file, extname(file)),
+    description = `your module client ${basename(file)}`,
+    modes = ['passive'],
+    directions = DIRECTIONS,
+  } = client;
   if (send === undefined && transfer === undefined) throw bad('exports neither send(job, signal) nor transfer(job, signal)');
   if (send !== undefined && typeof send !== 'function') throw bad(`send must be a function, not ${typeof send}`);
   if (transfer !== undefined && typeof transfer !== 'function') throw bad(`transfer must be a function, not ${typeof transfer}`);
@@ -97,10 +106,14 @@ function checked(client: Record<string, unknown>, path: string, file: string): L
   if (typeof description !== 'string') throw bad('description must be a string');
   const modesOk = Array.isArray(modes) && modes.length > 0 && modes.every((m) => MODES.includes(m)) && new Set(modes).size === modes.length;
   if (!modesOk) throw bad('modes must be a non-empty list of "passive" and "active"');
+  const directionsOk =
+    Array.isArray(directions) && directions.length > 0 && directions.every((d) => DIRECTIONS.includes(d)) && new Set(directions).size === directions.length;
+  if (!directionsOk) throw bad('directions must be a non-empty list of "upload" and "download"');
   return {
     name,
     description,
     modes: modes as FtpMode[],
+    directions: directions as FtpJob['direction'][],
     ...(typeof send === 'function' ? { send: send.bind(client) } : {}),
     ...(typeof transfer === 'function' ? { transfer: transfer.bind(client) } : {}),
   };
@@ -122,8 +135,8 @@ export async function loadModuleClient(path: string, cwd: string): Promise<Clien
   } catch (error) {
     throw usageError(path, ` does not load: ${summary(error)}`);
   }
-  const { name, description, modes, send, transfer } = checked(clientOf(exports), path, file);
-  return [...(send ? [smtpAdapter(name, description, send)] : []), ...(transfer ? [ftpAdapter(name, description, modes, transfer)] : [])];
+  const { name, description, modes, directions, send, transfer } = checked(clientOf(exports), path, file);
+  return [...(send ? [smtpAdapter(name, description, send)] : []), ...(transfer ? [ftpAdapter(name, description, modes, directions, transfer)] : [])];
 }
 
 function smtpAdapter(name: string, description: string, send: NonNullable<ModuleClient['send']>): SmtpClientAdapter {
@@ -143,12 +156,19 @@ function smtpAdapter(name: string, description: string, send: NonNullable<Module
   };
 }
 
-function ftpAdapter(name: string, description: string, modes: readonly FtpMode[], transfer: NonNullable<ModuleClient['transfer']>): FtpClientAdapter {
+function ftpAdapter(
+  name: string,
+  description: string,
+  modes: readonly FtpMode[],
+  directions: readonly FtpJob['direction'][],
+  transfer: NonNullable<ModuleClient['transfer']>,
+): FtpClientAdapter {
   return {
     name,
     protocol: 'ftp',
     description,
     modes,
+    ...(directions.length === 1 ? { directions } : {}),
     resumes: false,
     binds: false,
     async run(job: FtpJob, signal: AbortSignal): Promise<ClientReport> {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isModulePath, loadModuleClient, moduleError, receivedOf } from '../../src/clients/module.js';
-import type { ClientAdapter, FtpJob, SmtpJob } from '../../src/clients/types.js';
+import type { ClientAdapter, FtpClientAdapter, FtpJob, SmtpJob } from '../../src/clients/types.js';
 import { builtinTargets } from '../../src/commands/targets.js';
 import { classify, type Wire } from '../../src/engine/classify.js';
 import { runScenario } from '../../src/engine/run.js';
@@ -97,6 +97,12 @@ describe('loadModuleClient', () => {
       ['both-ways', 'ftp'],
     ]);
     expect(adapters[1]).toMatchObject({ modes: ['active', 'passive'] });
+    expect((adapters[1] as FtpClientAdapter).directions).toBeUndefined(); // both
+  });
+
+  it('takes declared directions: a download-only transfer() is n/a for uploads', async () => {
+    const dir = await moduleDir('fetch-only.mjs', 'export const directions = ["download"];\nexport async function transfer() {}\n');
+    expect(await loadOne('fetch-only.mjs', dir)).toMatchObject({ protocol: 'ftp', directions: ['download'] });
   });
 
   it('loads a CommonJS module through its default export', async () => {
@@ -123,9 +129,13 @@ describe('loadModuleClient', () => {
     const dir = await moduleDir('bad-modes.mjs', 'export const modes = ["epsv"];\nexport function transfer() {}\n');
     await writeFile(join(dir, 'bad-name.mjs'), 'export const name = "my client";\nexport function send() {}\n');
     await writeFile(join(dir, 'not-a-function.mjs'), 'export const send = "swaks";\n');
+    await writeFile(join(dir, 'bad-directions.mjs'), 'export const directions = ["get"];\nexport function transfer() {}\n');
     expect(await usageLine('./missing.mjs', dir)).toBe(`client module "./missing.mjs": no such file ("${join(dir, 'missing.mjs')}")`);
     expect(await usageLine('client.py', dir)).toBe('client module "client.py": expected a .mjs, .js, .cjs, .ts, .mts or .cts file');
     expect(await usageLine('bad-modes.mjs', dir)).toBe('client module "bad-modes.mjs": modes must be a non-empty list of "passive" and "active"');
+    expect(await usageLine('bad-directions.mjs', dir)).toBe(
+      'client module "bad-directions.mjs": directions must be a non-empty list of "upload" and "download"',
+    );
     expect(await usageLine('bad-name.mjs', dir)).toMatch(/^client module "bad-name\.mjs": name "my client" must be/);
     expect(await usageLine('not-a-function.mjs', dir)).toBe('client module "not-a-function.mjs": send must be a function, not string');
   });
