@@ -140,7 +140,9 @@ function checkDirections(spec: CommandClientSpec, template: Template, label: str
     throw new UsageError(`${label}: it has both directions but its template has no {direction} to tell it which`);
   }
   if (directions.includes('download') && !template.uses.has('file')) {
-    throw new UsageError(`${label}: it downloads, so its template needs {file}, the local file to download to`);
+    const why = spec.directions === undefined ? 'with {direction} it downloads too' : 'it downloads';
+    const or = spec.directions === undefined ? ' (or declare `directions: [upload]` in a config file)' : '';
+    throw new UsageError(`${label}: ${why}, so its template needs {file}, the local file to download to${or}`);
   }
   return [...directions];
 }

@@ -104,11 +104,11 @@ function checked(client: Record<string, unknown>, path: string, file: string): L
   if (transfer !== undefined && typeof transfer !== 'function') throw bad(`transfer must be a function, not ${typeof transfer}`);
   if (typeof name !== 'string' || !NAME.test(name)) throw bad(`name ${quote(String(name))} must be letters, digits, ".", "_" or "-" (export a name)`);
   if (typeof description !== 'string') throw bad('description must be a string');
-  const modesOk = Array.isArray(modes) && modes.length > 0 && modes.every((m) => MODES.includes(m)) && new Set(modes).size === modes.length;
-  if (!modesOk) throw bad('modes must be a non-empty list of "passive" and "active"');
-  const directionsOk =
-    Array.isArray(directions) && directions.length > 0 && directions.every((d) => DIRECTIONS.includes(d)) && new Set(directions).size === directions.length;
-  if (!directionsOk) throw bad('directions must be a non-empty list of "upload" and "download"');
+  // FTP only: a module that only sends is not held to what its other exports happen to be.
+  if (transfer !== undefined) {
+    checkList('modes', modes, MODES, bad);
+    checkList('directions', directions, DIRECTIONS, bad);
+  }
   return {
     name,
     description,
@@ -117,6 +117,15 @@ function checked(client: Record<string, unknown>, path: string, file: string): L
     ...(typeof send === 'function' ? { send: send.bind(client) } : {}),
     ...(typeof transfer === 'function' ? { transfer: transfer.bind(client) } : {}),
   };
+}
+
+/** An exported list of `allowed` values (modes, directions): non-empty, each once; else its usage error, naming the bad value. */
+function checkList(what: string, value: unknown, allowed: readonly string[], bad: (what: string) => UsageError): void {
+  const expected = `a non-empty list of ${allowed.map((a) => `"${a}"`).join(' and ')}`;
+  if (!Array.isArray(value) || value.length === 0) throw bad(`${what} must be ${expected}, not ${quote(JSON.stringify(value) ?? String(value))}`);
+  const wrong = value.find((v) => !allowed.includes(v));
+  if (wrong !== undefined) throw bad(`${what}: ${quote(String(wrong))} is not one of ${allowed.map((a) => `"${a}"`).join(', ')}`);
+  if (new Set(value).size !== value.length) throw bad(`${what} must list each value once, not ${quote(JSON.stringify(value))}`);
 }
 
 /**

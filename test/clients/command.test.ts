@@ -133,7 +133,10 @@ describe('command client specs', () => {
   it.each<[CommandClientSpec, string]>([
     [{ ...smtp, command: 'mailer {path}' }, '{path} is no SMTP placeholder'],
     [{ ...ftp, command: 'up {from} {file}' }, '{from} is no FTP placeholder'],
-    [{ ...ftp, command: 'ftpjob {host} {direction}' }, 'it downloads, so its template needs {file}'],
+    [
+      { ...ftp, command: 'ftpjob {host} {direction}' },
+      'with {direction} it downloads too, so its template needs {file}, the local file to download to (or declare `directions: [upload]`',
+    ],
     [{ ...ftp, command: 'fetch {host} {path}', directions: ['download'] }, 'it downloads, so its template needs {file}'],
     [{ ...smtp, directions: ['upload'] }, 'directions are for FTP clients'],
     [{ ...ftp, directions: ['upload', 'download'] }, 'no {direction} to tell it which'],
@@ -167,6 +170,9 @@ describe('command client specs', () => {
     // A download-only program (wget, aria2c) is declared so: its upload scenarios are n/a.
     expect((commandClient({ ...ftp, command: 'fetch {path} {file}', directions: ['download'] }) as FtpClientAdapter).directions).toEqual(['download']);
     expect((commandClient({ ...ftp, command: 'ftpjob {direction} {file}', directions: ['upload'] }) as FtpClientAdapter).directions).toEqual(['upload']);
+    expect((commandClient({ ...ftp, command: 'ftpjob {direction} {file}', directions: ['download'] }) as FtpClientAdapter).directions).toEqual(['download']);
+    // Narrowed to uploads, {direction} needs no {file}: the data is on stdin.
+    expect((commandClient({ ...ftp, command: 'ftpjob {direction} {host}', directions: ['upload'] }) as FtpClientAdapter).directions).toEqual(['upload']);
   });
 
   it('finds a program name with shell syntax not installed, without running it as shell code', async () => {

@@ -103,6 +103,9 @@ describe('loadModuleClient', () => {
   it('takes declared directions: a download-only transfer() is n/a for uploads', async () => {
     const dir = await moduleDir('fetch-only.mjs', 'export const directions = ["download"];\nexport async function transfer() {}\n');
     expect(await loadOne('fetch-only.mjs', dir)).toMatchObject({ protocol: 'ftp', directions: ['download'] });
+    // A module that only sends is not held to an FTP export it happens to have.
+    await writeFile(join(dir, 'mailer.mjs'), 'export const directions = "both ways";\nexport async function send() {}\n');
+    expect(await loadOne('mailer.mjs', dir)).toMatchObject({ protocol: 'smtp', name: 'mailer' });
   });
 
   it('loads a CommonJS module through its default export', async () => {
@@ -130,11 +133,13 @@ describe('loadModuleClient', () => {
     await writeFile(join(dir, 'bad-name.mjs'), 'export const name = "my client";\nexport function send() {}\n');
     await writeFile(join(dir, 'not-a-function.mjs'), 'export const send = "swaks";\n');
     await writeFile(join(dir, 'bad-directions.mjs'), 'export const directions = ["get"];\nexport function transfer() {}\n');
+    await writeFile(join(dir, 'no-directions.mjs'), 'export const directions = [];\nexport function transfer() {}\n');
     expect(await usageLine('./missing.mjs', dir)).toBe(`client module "./missing.mjs": no such file ("${join(dir, 'missing.mjs')}")`);
     expect(await usageLine('client.py', dir)).toBe('client module "client.py": expected a .mjs, .js, .cjs, .ts, .mts or .cts file');
-    expect(await usageLine('bad-modes.mjs', dir)).toBe('client module "bad-modes.mjs": modes must be a non-empty list of "passive" and "active"');
-    expect(await usageLine('bad-directions.mjs', dir)).toBe(
-      'client module "bad-directions.mjs": directions must be a non-empty list of "upload" and "download"',
+    expect(await usageLine('bad-modes.mjs', dir)).toBe('client module "bad-modes.mjs": modes: "epsv" is not one of "passive", "active"');
+    expect(await usageLine('bad-directions.mjs', dir)).toBe('client module "bad-directions.mjs": directions: "get" is not one of "upload", "download"');
+    expect(await usageLine('no-directions.mjs', dir)).toBe(
+      'client module "no-directions.mjs": directions must be a non-empty list of "upload" and "download", not "[]"',
     );
     expect(await usageLine('bad-name.mjs', dir)).toMatch(/^client module "bad-name\.mjs": name "my client" must be/);
     expect(await usageLine('not-a-function.mjs', dir)).toBe('client module "not-a-function.mjs": send must be a function, not string');
