@@ -107,17 +107,7 @@ function checkName(name: unknown): string {
 
 /** An FTP client's modes (default: both with {mode}, else passive); SMTP has none. */
 function checkModes(spec: CommandClientSpec, template: Template, label: string): readonly FtpMode[] | undefined {
-  if (spec.protocol === 'smtp') {
-    if (spec.modes !== undefined) throw new UsageError(`${label}: modes are for FTP clients`);
-    return undefined;
-  }
-  const modes = spec.modes ?? (template.uses.has('mode') ? ['passive', 'active'] : ['passive']);
-  if (!Array.isArray(modes)) throw new UsageError(`${label}: modes must be a list: ["passive"], ["active"] or both`);
-  const bad = modes.find((m) => m !== 'passive' && m !== 'active');
-  if (bad !== undefined) throw new UsageError(`${label}: bad mode ${quote(String(bad))}: expected passive or active`);
-  if (modes.length === 0 || new Set(modes).size !== modes.length) throw new UsageError(`${label}: modes must list passive, active or both, once each`);
-  if (modes.length > 1 && !template.uses.has('mode')) throw new UsageError(`${label}: it has both modes but its template has no {mode} to tell it which`);
-  return [...modes];
+  return checkChoices(spec, template, label, { key: 'modes', one: 'mode', placeholder: 'mode', values: ['passive', 'active'], given: spec.modes });
 }
 
 /**
@@ -125,26 +115,51 @@ function checkModes(spec: CommandClientSpec, template: Template, label: string):
  * be told to download); SMTP has none. A client that downloads needs {file}, the local file to write.
  */
 function checkDirections(spec: CommandClientSpec, template: Template, label: string): readonly FtpDirection[] | undefined {
-  if (spec.protocol === 'smtp') {
-    if (spec.directions !== undefined) throw new UsageError(`${label}: directions are for FTP clients`);
-    return undefined;
-  }
-  const directions = spec.directions ?? (template.uses.has('direction') ? ['upload', 'download'] : ['upload']);
-  if (!Array.isArray(directions)) throw new UsageError(`${label}: directions must be a list: ["upload"], ["download"] or both`);
-  const bad = directions.find((d) => d !== 'upload' && d !== 'download');
-  if (bad !== undefined) throw new UsageError(`${label}: bad direction ${quote(String(bad))}: expected upload or download`);
-  if (directions.length === 0 || new Set(directions).size !== directions.length) {
-    throw new UsageError(`${label}: directions must list upload, download or both, once each`);
-  }
-  if (directions.length > 1 && !template.uses.has('direction')) {
-    throw new UsageError(`${label}: it has both directions but its template has no {direction} to tell it which`);
-  }
-  if (directions.includes('download') && !template.uses.has('file')) {
+  const directions = checkChoices(spec, template, label, {
+    key: 'directions',
+    one: 'direction',
+    placeholder: 'direction',
+    values: ['upload', 'download'],
+    given: spec.directions,
+  });
+  if (directions?.includes('download') && !template.uses.has('file')) {
     const why = spec.directions === undefined ? 'with {direction} it downloads too' : 'it downloads';
     const or = spec.directions === undefined ? ' (or declare `directions: [upload]` in a config file)' : '';
     throw new UsageError(`${label}: ${why}, so its template needs {file}, the local file to download to${or}`);
   }
-  return [...directions];
+  return directions;
+}
+
+/** One FTP choice a client declares (its modes, its directions): two values, each once. */
+interface Choice<T extends string> {
+  /** The key in a config file: `modes`. */
+  readonly key: string;
+  /** One value's noun: `mode`. */
+  readonly one: string;
+  /** The placeholder that tells the command which value a job has. */
+  readonly placeholder: Placeholder;
+  /** Both values, the default without the placeholder first. */
+  readonly values: readonly [T, T];
+  readonly given: readonly T[] | undefined;
+}
+
+/** A declared choice checked (default: both values with its placeholder, else the first); SMTP has none. */
+function checkChoices<T extends string>(spec: CommandClientSpec, template: Template, label: string, choice: Choice<T>): readonly T[] | undefined {
+  const { key, one, placeholder, values, given } = choice;
+  if (spec.protocol === 'smtp') {
+    if (given !== undefined) throw new UsageError(`${label}: ${key} are for FTP clients`);
+    return undefined;
+  }
+  const [first, second] = values;
+  const list: unknown = given ?? (template.uses.has(placeholder) ? [first, second] : [first]);
+  if (!Array.isArray(list)) throw new UsageError(`${label}: ${key} must be a list: ["${first}"], ["${second}"] or both`);
+  const bad = list.find((v) => !values.includes(v));
+  if (bad !== undefined) throw new UsageError(`${label}: bad ${one} ${quote(String(bad))}: expected ${first} or ${second}`);
+  if (list.length === 0 || new Set(list).size !== list.length) throw new UsageError(`${label}: ${key} must list ${first}, ${second} or both, once each`);
+  if (list.length > 1 && !template.uses.has(placeholder)) {
+    throw new UsageError(`${label}: it has both ${key} but its template has no {${placeholder}} to tell it which`);
+  }
+  return [...(list as T[])];
 }
 
 /** Every exit code 1-255 means `wire` unless the user's map says otherwise (a code no one mapped says nothing). */
