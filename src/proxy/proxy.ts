@@ -174,8 +174,10 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const ended = (entry: Entry, endings: readonly string[]): void => {
     const timedOut = entry.upstreamTimeout ? [`upstream ${entry.upstreamTimeout} timed out`] : [];
     const end = { durationMs: performance.now() - entry.since, endings: [...timedOut, ...endings], upstreamPort: entry.upstreamPort };
-    for (const line of options.closing?.(info(entry, tlsMode), end) ?? []) entry.transcript.add('==', line);
-    entries.finished(entry.index, { index: entry.index, summary: info(entry, tlsMode), upstreamPort: entry.upstreamPort });
+    const summary = info(entry, tlsMode);
+    for (const line of options.closing?.(summary, end) ?? []) entry.transcript.add('==', line);
+    // Kept with the closing lines the transcript has now; the rest of the summary is what they were made from.
+    entries.finished(entry.index, { index: entry.index, summary: { ...summary, transcript: entry.transcript.lines }, upstreamPort: entry.upstreamPort });
   };
 
   /** The upstream stayed silent past the bound: the client gets a 421 in the server's place, then a FIN. */
