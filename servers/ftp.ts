@@ -34,6 +34,7 @@ import { SpoolFileSystem } from './ftp/spool-fs.js';
 import { SpoolTree } from './ftp/spool.js';
 import { validate } from './ftp/validate.js';
 import { createPrivateCa } from '../src/tls/ca.js';
+import { RecentItems } from '../src/util/recent-items.js';
 
 /** The mock FTP server's knobs; every field is optional and merged over FTP_SERVER_DEFAULTS (FTPS's: FtpsServerOptions). */
 export interface FtpServerOptions extends FtpsServerOptions {
@@ -190,14 +191,13 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   validate(o);
   const privateCa = o.tls !== 'off' && o.certificate === null ? await createPrivateCa() : undefined;
   const certificate = o.certificate ?? (await privateCa?.issue());
-  const files: StoredFile[] = [];
+  const files = new RecentItems<StoredFile>(o.keep);
   let stored = 0;
   const tree = new SpoolTree(
     o.files,
     (file, port) => {
       stored++;
       files.push(file);
-      if (files.length > o.keep) files.shift();
       o.onStored(file, { port });
     },
     o.truncateUploadsAt,
@@ -398,7 +398,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
     host: o.host,
     port,
     ca: privateCa?.cert,
-    files,
+    files: files.view,
     stored: () => stored,
     read: (path) => tree.content(posix.resolve('/', path)),
     digest: (path) => tree.digest(posix.resolve('/', path)),

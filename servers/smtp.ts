@@ -13,6 +13,7 @@ import { hostname } from 'node:os';
 import type { SMTPServerOptions } from 'smtp-server';
 import { listenWithBacklog } from '../src/util/backlog.js';
 import { localhostCertificate } from '../src/util/localhost-cert.js';
+import { RecentItems } from '../src/util/recent-items.js';
 import { PromptSMTPServer } from './smtp/prompt-server.js';
 import { MessageSpool } from './smtp/spool.js';
 
@@ -175,7 +176,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
   const o: Required<Omit<SmtpServerOptions, 'certificate'>> & Pick<SmtpServerOptions, 'certificate'> = { ...SMTP_SERVER_DEFAULTS, ...given };
   if (!(o.keep >= 0 && (Number.isSafeInteger(o.keep) || o.keep === Number.POSITIVE_INFINITY)))
     throw new RangeError(`keep must be a whole number of messages or Infinity, got ${o.keep}`);
-  const messages: SinkMessage[] = [];
+  const messages = new RecentItems<SinkMessage>(o.keep);
   const spool = o.spool === 'on' ? new MessageSpool(o.signal) : undefined;
   let accepted = 0;
   const sockets = new Set<Socket>();
@@ -259,11 +260,8 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
         };
         const record = (): void => {
           accepted++;
-          messages.push(message);
-          if (messages.length > o.keep) {
-            const gone = messages.shift()?.spooled;
-            if (gone) spool?.drop(gone);
-          }
+          const gone = messages.push(message)?.spooled;
+          if (gone) spool?.drop(gone);
           o.onMessage(message, { port: session.remotePort });
           callback();
         };
@@ -300,7 +298,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
     url: `${o.tls === 'implicit' ? 'smtps' : 'smtp'}://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`,
     host: o.host,
     port,
-    messages,
+    messages: messages.view,
     accepted: () => accepted,
     ...(spool ? { spoolDir: spool.dir } : {}),
     connections: () => sockets.size,

@@ -27,6 +27,11 @@ export class Fifo<T> {
     return this.size > 0 ? this.#items[this.#items.length - 1] : undefined;
   }
 
+  /** The item `index` places from the oldest (0: the oldest), if that many wait. Constant time. */
+  at(index: number): T | undefined {
+    return index >= 0 && index < this.size ? this.#items[this.#head + index] : undefined;
+  }
+
   push(item: T): void {
     this.#items.push(item);
   }

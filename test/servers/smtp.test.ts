@@ -122,6 +122,7 @@ describe('startSmtpServer', () => {
 
   it('keeps only the newest `keep` messages in messages and counts them all in accepted()', async () => {
     await withServer({ keep: 2 }, async (server) => {
+      const held = server.messages; // a live view: read after the messages, it holds them
       const client = await RawClient.connect(server.port);
       await client.reply();
       expect(await client.command('EHLO raw.test')).toMatch(/^250-/);
@@ -132,6 +133,7 @@ describe('startSmtpServer', () => {
         expect(await client.command(`message ${n}\r\n.`)).toMatch(/^250 /);
       }
       expect(server.messages.map((m) => m.from)).toEqual(['m2@example.test', 'm3@example.test']);
+      expect(held.map((m) => m.from)).toEqual(['m2@example.test', 'm3@example.test']);
       expect(server.accepted()).toBe(3);
     });
     await expect(startSmtpServer({ keep: -1 })).rejects.toThrow(/keep must be/);
