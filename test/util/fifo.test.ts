@@ -38,6 +38,7 @@ describe('Fifo', () => {
         }
         expect(fifo.find((x) => x === 3)).toBe(model.find((x) => x === 3));
         expect([...fifo]).toEqual(model);
+        expect(Array.from({ length: model.length + 2 }, (_, i) => fifo.at(i - 1))).toEqual([undefined, ...model, undefined]);
         const rest: number[] = [];
         for (let x = fifo.shift(); x !== undefined; x = fifo.shift()) rest.push(x);
         expect(rest).toEqual(model);
