@@ -49,6 +49,11 @@ const nowhereBut = (here: string): string => (!isIPv4(here) ? NOWHERE_HOST6 : he
 
 export type DataMode = 'passive' | 'active';
 
+/** Where the proxy connects on for a data address; `named`: the address the reply named, when it differs. */
+export interface DataTarget extends HostPort {
+  readonly named?: string;
+}
+
 export interface DataAddressesOptions {
   /** The proxy's listening host: passive data listeners bind here (the client reached the proxy there). */
   readonly host: string;
@@ -99,7 +104,7 @@ export class DataAddresses {
    * active: the server will, and the proxy on to the client's `target`. `hasAddress`: false when only
    * a port is said (229).
    */
-  async interpose(mode: DataMode, target: HostPort, format: (host: string, port: number) => string, hasAddress = true): Promise<Buffer> {
+  async interpose(mode: DataMode, target: DataTarget, format: (host: string, port: number) => string, hasAddress = true): Promise<Buffer> {
     this.#mode = mode;
     const here = mode === 'active' ? (this.#o.serverFacingHost ?? this.#o.host) : this.#o.host;
     // A client that reached the proxy over IPv6 cannot be told an address in a 227 (IPv4 only): it is
@@ -115,7 +120,9 @@ export class DataAddresses {
     this.#closeStale(mode);
     const host = how === 'wrong-address' ? nowhereBut(here) : here;
     const [from, to] = mode === 'passive' ? ['server', 'client'] : ['client', 'server'];
-    this.#o.transcript.add('--', `data address: ${from} said ${target.host}:${target.port}, ${to} told ${host}:${port}`);
+    const said = `${target.named ?? target.host}:${target.port}`;
+    const elsewhere = target.named === undefined ? '' : ` (the proxy connects to ${target.host}, the control connection's address, as clients do)`;
+    this.#o.transcript.add('--', `data address: ${from} said ${said}${elsewhere}, ${to} told ${host}:${port}`);
     return Buffer.from(`${format(host, port)}\r\n`, 'latin1');
   }
 

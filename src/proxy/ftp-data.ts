@@ -18,11 +18,11 @@ import type { Link } from '../faults/link.js';
 import type { Fault } from '../faults/types.js';
 import { scopeOf } from '../faults/registry.js';
 import type { Direction, Mark } from '../protocol/conversation.js';
-import { format227, format229, formatEprt, formatPort, parse227, parse229, parseEprt, parsePort } from '../protocol/ftp-address.js';
+import { format227, format229, formatEprt, formatPort, parse227, parse229, parseEprt, parsePort, type HostPort } from '../protocol/ftp-address.js';
 import { FtpPhase, FtpTracker, TRANSFER_VERBS, asksFtpTls, grantsFtpTls, type FtpMark } from '../protocol/ftp.js';
 import { MAX_HELD_REPLY } from '../protocol/replies.js';
 import { restoreSynch } from '../protocol/telnet.js';
-import { DataAddresses, type DataMode } from './data-addresses.js';
+import { DataAddresses, type DataMode, type DataTarget } from './data-addresses.js';
 import type { ArmingChange } from './armory.js';
 import { DataArming } from './data-arming.js';
 import type { WatchData } from './capture.js';
@@ -289,8 +289,8 @@ export class FtpData implements Dialect {
       }
       const text = mark.lines.join(' ');
       if (mark.to === 'PASV' && mark.code === 227) {
-        const target = parse227(text);
-        return target && addresses.interpose('passive', target, format227);
+        const said = parse227(text);
+        return said && addresses.interpose('passive', this.#passiveTarget(said), format227);
       }
       if (mark.to === 'EPSV' && mark.code === 229) {
         const port = parse229(text)?.port;
@@ -315,6 +315,16 @@ export class FtpData implements Dialect {
       }
     }
     return null;
+  }
+
+  /**
+   * Where the proxy connects for a 227: the port it names, at the address the control connection
+   * reached, as curl (since 7.74) and Python's ftplib (since 3.9.3) do and as wireprobe's probe does. A
+   * server behind NAT, or with vsftpd's pasv_address set, names an address the proxy's side may not
+   * reach; a client following it would fail where those clients work.
+   */
+  #passiveTarget(said: HostPort): DataTarget {
+    return said.host === this.#upstreamHost ? said : { host: this.#upstreamHost, port: said.port, named: said.host };
   }
 
   /**

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { Readable } from 'node:stream';
 import { Client, enterPassiveModeIPv4 } from 'basic-ftp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFtpServer, type FtpServerHandle } from '../../servers/ftp.js';
+import { startFtpServer, type FtpServerHandle, type FtpServerOptions } from '../../servers/ftp.js';
 import { parseFault } from '../../src/faults/parse.js';
 import type { Fault } from '../../src/faults/types.js';
 import { parse227, parse229, parsePort } from '../../src/protocol/ftp-address.js';
@@ -25,7 +25,11 @@ afterEach(async () => {
 const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
 async function setup(...faults: Fault[]): Promise<{ server: FtpServerHandle; proxy: ProxyHandle }> {
-  const server = await startFtpServer({ users: { alice: 'pw' }, anonymous: 'off' });
+  return setupWith({}, ...faults);
+}
+
+async function setupWith(options: FtpServerOptions, ...faults: Fault[]): Promise<{ server: FtpServerHandle; proxy: ProxyHandle }> {
+  const server = await startFtpServer({ users: { alice: 'pw' }, anonymous: 'off', ...options });
   cleanups.push(() => server.close());
   const proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults, protocol: 'ftp' });
   cleanups.push(() => proxy.close());
@@ -189,6 +193,23 @@ describe('fault proxy, FTP', () => {
     expect(session?.data).toMatchObject({ connections: 1, bytes: data.length, clientSaw: null, mode: 'passive' });
     expect(session?.transcript.join('\n')).toMatch(/data 1: client connected \(passive\)/);
     expect(session?.accepted).toBe(1);
+  });
+
+  it("connects a PASV data connection to the control connection's address, not the one the 227 names (a server behind NAT)", async () => {
+    // The mock listens on 127.0.0.1 and names 127.0.0.2 in its 227, where nothing listens: a client
+    // going straight to it would work only by connecting to the control connection's address.
+    const { server, proxy } = await setupWith({ pasvAddress: '127.0.0.2' });
+    const client = await basicFtp(proxy, 'pasv');
+    const data = randomBytes(64 * 1024);
+    await client.uploadFrom(Readable.from(data), '/nat.bin');
+    client.close();
+    await proxy.idle();
+    expect(server.files).toMatchObject([{ path: '/nat.bin', bytes: data.length, sha256: sha(data), complete: true }]);
+    const transcript = proxy.sessions()[0]?.transcript.join('\n');
+    expect(transcript).toMatch(
+      /data address: server said 127\.0\.0\.2:\d+ \(the proxy connects to 127\.0\.0\.1, the control connection's address, as clients do\), client told 127\.0\.0\.1:\d+/,
+    );
+    expect(transcript).toMatch(/data 1: client connected \(passive\), proxy connects to 127\.0\.0\.1:/);
   });
 
   it.each(['PORT', 'EPRT'] as const)('relays an active (%s) upload: the server connects back to the proxy', async (verb) => {
