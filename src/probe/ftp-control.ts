@@ -151,9 +151,12 @@ export class FtpSession {
     return this.#stale || this.conn.ended !== null;
   }
 
-  /** Sends one command and reads one reply (a 1xx stays unanswered: see `next`). */
+  /**
+   * Sends one command and reads one reply (a 1xx stays unanswered: see `next`). The line goes as UTF-8,
+   * as RFC 2640 §2.2 has pathnames sent and as FTP clients send user names and passwords.
+   */
   async command(line: string, options: { readonly secret?: boolean; readonly timeoutMs?: number } = {}): Promise<Read<Reply>> {
-    return this.#watch(await this.conn.command(line, options));
+    return this.#watch(await this.conn.command(line, { ...options, utf8: true }));
   }
 
   /** Reads the next reply (a final after a 1xx). */
@@ -166,8 +169,10 @@ export class FtpSession {
     return read;
   }
 
-  /** USER then PASS (when 331 asks for it); the password is never recorded (`PASS ***`). */
-  /** USER then PASS; `passTimeoutMs` bounds the wait for PASS's reply (default limits.replyTimeoutMs). */
+  /**
+   * USER then PASS (when 331 asks for it); the password is never recorded (`PASS ***`). `passTimeoutMs`
+   * bounds the wait for PASS's reply (default limits.replyTimeoutMs).
+   */
   async login(user: string, password: string, passTimeoutMs?: number): Promise<Login> {
     const u = await this.command(`USER ${user}`);
     if (!u.ok || u.value.code !== 331) return { ok: codeOf(u) === 230, code: codeOf(u), last: u, at: 'USER' };

@@ -25,6 +25,12 @@ import { cut } from './raw-cut.js';
 /** How a connection ended, or a wait gave up: `closed` a FIN, `rst` a reset, `error` any other socket error. */
 export type Ending = 'closed' | 'rst' | 'error';
 
+/** How a command line is written: `secret` records `***` for it; `utf8` writes it as UTF-8 (else latin1). */
+export interface SendOptions {
+  readonly secret?: boolean;
+  readonly utf8?: boolean;
+}
+
 /** The result of a bounded wait: a value, or how it ended instead. `ms`: how long the wait took. */
 export type Read<T> =
   | { readonly ok: true; readonly value: T; readonly ms: number }
@@ -141,9 +147,13 @@ export class RawConnection {
     return true;
   }
 
-  /** Writes one command line with CRLF appended (redacted in the transcript; `secret`: `***`). */
-  send(line: string, options: { readonly secret?: boolean } = {}): Promise<boolean> {
-    return this.write(`${line}\r\n`, options.secret ? { secret: true } : { show: line });
+  /**
+   * Writes one command line with CRLF appended (redacted in the transcript; `secret`: `***`), as latin1
+   * (one octet a char) or, `utf8`, as UTF-8.
+   */
+  send(line: string, options: SendOptions = {}): Promise<boolean> {
+    const data = options.utf8 ? Buffer.from(`${line}\r\n`, 'utf8') : `${line}\r\n`;
+    return this.write(data, options.secret ? { secret: true } : { show: line });
   }
 
   /** Reads one value with `parser`, waiting at most `timeoutMs` (default the connection's bound). */
@@ -183,8 +193,8 @@ export class RawConnection {
   }
 
   /** Sends `line` and reads its reply: the everyday step of a check. */
-  async command(line: string, options: { readonly timeoutMs?: number; readonly secret?: boolean } = {}): Promise<Read<Reply>> {
-    await this.send(line, options.secret ? { secret: true } : {});
+  async command(line: string, options: SendOptions & { readonly timeoutMs?: number } = {}): Promise<Read<Reply>> {
+    await this.send(line, options);
     return this.readReply(options.timeoutMs);
   }
 

@@ -304,6 +304,16 @@ describe('FTP probe, planted defects', () => {
     expect(ftpSessionUsable(findings)).toBe(false);
   });
 
+  it('logs in with a user name and password outside ASCII, sent as UTF-8 as FTP clients send them', async () => {
+    const user = 'ünï';
+    const password = 'pä§s €uro';
+    await withTarget({ users: { [user]: password } }, [], async ({ target }) => {
+      const findings = await ftpLoginChecks({ ...target, user, password }, LIMITS);
+      expect(byId(findings, 'ftp.login')).toMatchObject({ status: 'pass', value: 230 });
+      expect(JSON.stringify(findings)).not.toContain(password);
+    });
+  });
+
   it('fails login on a wrong password of the target, and skips the checks that need a login', async () => {
     await withTarget({}, [], async ({ target }) => {
       const findings = await probe({ ...target, password: 'not-it' }, [ftpLoginChecks, ftpDataChecks]);
