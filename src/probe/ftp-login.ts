@@ -84,7 +84,7 @@ export async function ftpLoginChecks(target: ProbeTarget, limits: ProbeLimits): 
 function greetingTrouble(read: Read<Reply>): string {
   if (!read.ok) {
     if (read.end === 'timeout')
-      return `No greeting within the wait (${read.event}): clients time out; the server may be stuck, overloaded, or doing a slow reverse DNS lookup of the client.`;
+      return `No greeting within the wait (${read.event}): clients time out; the server may be stuck, overloaded, or doing a slow reverse DNS lookup of the client (a longer --timeout times a slow one).`;
     if (read.end === 'rst')
       return 'The server reset the connection instead of greeting: clients report "connection reset"; check its connection limits and tcp wrappers.';
     return 'The server closed the connection without a greeting (no 421): clients cannot tell why; a limit should answer 421 with a reason.';

@@ -37,7 +37,7 @@ function greetingFinding(read: Read<Reply>, where: string, sent: string[], recei
         id,
         'fail',
         rfc,
-        `No greeting ${read.event}: the server accepted the connection and then said nothing (a stalled or overloaded server, or a proxy holding the session); clients hang until their own timeout.`,
+        `No greeting ${read.event}: the server accepted the connection and then said nothing (a stalled or overloaded server, or a proxy holding the session); clients hang until their own timeout. A server that delays its greeting on purpose (a tarpit; RFC 5321 §4.5.3.2.1 has clients wait up to 5 minutes for it) needs a longer --timeout to be timed.`,
         t,
       );
     }
