@@ -11,7 +11,7 @@
 import type { ClientReport, FtpClientAdapter, FtpJob, FtpMode } from '../clients/types.js';
 import type { CaptureSink } from '../proxy/capture.js';
 import { startProxy, type SessionInfo } from '../proxy/proxy.js';
-import { digestOf } from '../util/digest.js';
+import { digestOf, type Digest } from '../util/digest.js';
 import { classify } from './classify.js';
 import { DEFAULT_TIMEOUTS, proxyFaults, proxyHost, upstreamTimeout, type Judgement, type ProtocolRun, type Seen, type Stage } from './protocol-run.js';
 import { remotePath, type FtpTarget, type Targets } from './targets.js';
@@ -24,8 +24,8 @@ import { judgeFtp, type Transferred } from './verdict.js';
 interface FtpPlan extends Stage {
   readonly server: FtpTarget;
   readonly jobs: readonly FtpJob[];
-  /** Each file's remote path and content (a download's: the file served). */
-  readonly files: readonly { readonly path: string; readonly data: Buffer }[];
+  /** Each file's remote path and content (a download's: the file served), and the content's digest as made. */
+  readonly files: readonly { readonly path: string; readonly data: Buffer; readonly sent: Digest }[];
 }
 
 /**
@@ -63,7 +63,9 @@ export function ftpRun(
       if ('na' in started) return started;
       const server = own(started.target);
       const { login } = server;
-      const files = names.map((n, i) => ({ path: remotePath(login, n), data: contents[i]! }));
+      // The digest is taken before the client runs: a client that changes the buffer it is given (in
+      // place) sends other content, and must not be judged by the changed buffer.
+      const files = names.map((n, i) => ({ path: remotePath(login, n), data: contents[i]!, sent: digestOf(contents[i]!) }));
       const faults = proxyFaults(scenario.fault, scenario.server?.greetingDelayMs, server.delaysGreeting);
       const capture = sink && own(sink).capture;
       const upstreamTimeoutMs = upstreamTimeout(scenario.server?.greetingDelayMs, server.delaysGreeting);
@@ -106,7 +108,7 @@ export function ftpRun(
           const stored = download ? undefined : await plan.server.digest(f.path);
           const unverifiable = stored === 'unreadable';
           const held = download ? (report?.ok ? report.received : undefined) : stored && !unverifiable ? stored : undefined;
-          const sent = digestOf(f.data);
+          const { sent } = f;
           const seen = held ? { held: held.sha256, heldBytes: held.bytes } : unverifiable ? { unverifiable } : {};
           return { reported: report?.ok === true, sent: sent.sha256, bytes: sent.bytes, ...seen };
         }),

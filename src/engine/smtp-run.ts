@@ -12,6 +12,7 @@ import type { CaptureSink } from '../proxy/capture.js';
 import { startProxy, type SessionInfo } from '../proxy/proxy.js';
 import { classify } from './classify.js';
 import { fingerprint, makeMessage, type TestMessage } from './message.js';
+import { sha256Of } from '../util/digest.js';
 import { DEFAULT_TIMEOUTS, proxyFaults, proxyHost, upstreamTimeout, type Judgement, type ProtocolRun, type Seen, type Stage } from './protocol-run.js';
 import { sendAll } from './sends.js';
 import type { SmtpTarget, Targets } from './targets.js';
@@ -101,7 +102,11 @@ export function smtpRun(
     judge: async (plan, { reports, sessions, unfired }: Seen): Promise<Judgement> => {
       const inOrder = !client.runMany && sends.mode === 'sequential';
       const outcome = outcomeOf(client, reports, sessions, inOrder);
-      const { copies, stored, verifiable } = await plan.server.copies(plan.expected.map((e) => e.data));
+      const counted = await plan.server.copies(plan.expected.map((e) => e.data));
+      // A message the client changed in place (its buffer no longer hashes as made) was not delivered as
+      // given, whatever the server holds of it.
+      const copies = counted.copies.map((n, i) => (sha256Of(plan.expected[i]!.data) === plan.expected[i]!.sha256 ? n : 0));
+      const { stored, verifiable } = counted;
       const sink: SinkReport = { copies: stored, intact: copies.reduce((a, b) => a + b, 0) === stored, ...(verifiable === false ? { verifiable } : {}) };
       const messages = sends.count > 1 ? account(reports, verifiable === false ? undefined : copies, sends.count, sessions) : undefined;
       const steps = new Set(sessions.flatMap((s) => s.steps));

@@ -52,6 +52,23 @@ const trustsEndOfFile: FtpClientAdapter = {
   },
 };
 
+describe('FTP runner, content changed by the client', () => {
+  it('calls an upload of a buffer the client changed in place a deviation: the digest is the one made before the client ran', async () => {
+    const changesInPlace: FtpClientAdapter = {
+      ...basicFtpClient,
+      name: 'changes-in-place',
+      run: (job, signal) => {
+        job.data.fill(0x41, 0, 100);
+        return basicFtpClient.run(job, signal);
+      },
+    };
+    const result = await runScenario({ scenario: scenario('ftp/modes/baseline-upload'), client: changesInPlace, mode: 'passive' }, targets);
+    expect(result.outcome).toMatchObject({ kind: 'delivered' });
+    expect(result.sink).toMatchObject({ copies: 0, intact: false });
+    expect(result.verdict).toBe('deviates');
+  });
+});
+
 describe('FTP runner, data connection cut mid-transfer', () => {
   it("basic-ftp fails a download cut by a FIN mid-RETR on the mock's 426: the proxy cut the server's end at once", async () => {
     const result = await runScenario({ scenario: scenario('ftp/resets/close-data-mid-retr'), client: basicFtpClient, mode: 'passive' }, targets);

@@ -48,6 +48,19 @@ describe('runner', () => {
     });
   });
 
+  it('counts no intact copy of a message the client changed in place before sending it', async () => {
+    const changesInPlace: ClientAdapter = {
+      ...nodemailerPlain,
+      name: 'changes-in-place',
+      run: (job: SmtpJob, signal: AbortSignal) => {
+        job.message.fill(0x41, job.message.length - 100, job.message.length - 2);
+        return nodemailerPlain.run(job, signal);
+      },
+    };
+    const result = await runScenario({ scenario: base, client: changesInPlace }, targets);
+    expect(result).toMatchObject({ outcome: { kind: 'delivered', phase: 'dot' }, sink: { copies: 1, intact: false }, verdict: 'deviates' });
+  });
+
   it('stops a client that never returns at the deadline, reports it hung and closes its connection', async () => {
     const seen: { aborted: boolean; socket?: net.Socket } = { aborted: false };
     const scenario: SmtpScenario = { ...base, id: 'test/runner/hang', expect: { client: 'fails', rule: 'RULE' }, timeouts: { deadline: 300 } };
