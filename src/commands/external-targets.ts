@@ -38,6 +38,8 @@ export interface ExternalSmtpTarget extends ExternalBase {
   readonly envelope?: { readonly from: string; readonly to: readonly string[] };
   /** `--maildir DIR`: where the messages land, so copies can be counted; absent: not verifiable. */
   readonly maildir?: string;
+  /** The message size limit its EHLO advertised when first reached (SIZE, RFC 1870); absent: none. */
+  readonly sizeLimit?: number;
 }
 
 export interface ExternalFtpTarget extends ExternalBase {
@@ -139,6 +141,21 @@ export function notForTarget(scenario: Scenario): string | undefined {
   return undefined;
 }
 
+/**
+ * Room for what a server adds to a message before it applies its size limit: Postfix counts the
+ * Received: header it prepends (some 300-500 octets) against message_size_limit, Exim its own headers.
+ */
+const TRACE_ROOM = 4096;
+
+/**
+ * Why a scenario's messages cannot reach a server whose EHLO advertised `sizeLimit`, or undefined: a
+ * 552 to each would test the server's limit, not the client against the scenario's fault.
+ */
+export function overSizeLimit(scenario: Scenario, sizeLimit: number | undefined): string | undefined {
+  if (scenario.protocol !== 'smtp' || !sizeLimit || scenario.messageBytes + TRACE_ROOM <= sizeLimit) return undefined;
+  return `needs a message of ${scenario.messageBytes} octets, and the server's EHLO advertises SIZE ${sizeLimit} (its message size limit, with room for its own headers)`;
+}
+
 /** A registry of just these targets (the command combines it with the built-in servers). */
 export function externalTargets(list: readonly ExternalTarget[]): Targets {
   const named = <P extends ExternalTarget['protocol']>(protocol: P, name: string): Extract<ExternalTarget, { protocol: P }> => {
@@ -149,8 +166,9 @@ export function externalTargets(list: readonly ExternalTarget[]): Targets {
   return {
     names: (protocol) => list.filter((t) => t.protocol === protocol).map((t) => t.name),
     startSmtp: async (name, scenario) => {
-      const na = notForTarget(scenario);
-      return na ? { na } : { target: await smtpTarget(named('smtp', name)) };
+      const target = named('smtp', name);
+      const na = notForTarget(scenario) ?? overSizeLimit(scenario, target.sizeLimit);
+      return na ? { na } : { target: await smtpTarget(target) };
     },
     startFtp: async (name, scenario, files) => {
       const na = notForTarget(scenario);

@@ -60,20 +60,23 @@ const REACH_TIMEOUT_MS = 5_000;
 /**
  * Connects to each target once and reads its greeting: a server that is down would otherwise make
  * every run's client fail at connect, which reads as a conformant "reported the failure" (one line
- * naming it). The greetings, by target name, stand for the servers' versions in the report.
+ * naming it). The greetings, by target name, stand for the servers' versions in the report. An SMTP
+ * target is also asked EHLO: the SIZE it advertises makes the scenarios whose messages exceed it n/a.
  */
-async function greetings(list: readonly ExternalTarget[]): Promise<Record<string, string>> {
-  const found: Record<string, string> = {};
+async function greetings(list: readonly ExternalTarget[]): Promise<{ readonly greeted: Record<string, string>; readonly list: ExternalTarget[] }> {
+  const greeted: Record<string, string> = {};
+  const found: ExternalTarget[] = [];
   for (const t of list) {
     try {
-      const { greeting } = await greetTarget({ protocol: t.protocol, host: t.host, port: t.port }, REACH_TIMEOUT_MS);
-      found[t.name] = greeting === undefined ? 'no greeting' : `greeting: ${visible(greeting.slice(0, MAX_GREETING))}`;
+      const { greeting, sizeLimit } = await greetTarget({ protocol: t.protocol, host: t.host, port: t.port }, REACH_TIMEOUT_MS);
+      greeted[t.name] = greeting === undefined ? 'no greeting' : `greeting: ${visible(greeting.slice(0, MAX_GREETING))}`;
+      found.push(t.protocol === 'smtp' && sizeLimit ? { ...t, sizeLimit } : t);
     } catch (error) {
       if (error instanceof TargetError) throw new UsageError(`--target ${quote(t.shown)}: ${error.message}`);
       throw error;
     }
   }
-  return found;
+  return { greeted, list: found };
 }
 
 /** A greeting longer than this is cut in the report: it names the server, it is not the conversation. */
@@ -143,7 +146,7 @@ export async function withTargets(
   }
   const list = await targetList(values, io.env);
   const line = budget(values, list, suites, clients);
-  const greeted = await greetings(list);
+  const { greeted, list: reached } = await greetings(list);
   if (line) io.stderr.write(line);
-  return { targets: combineTargets(builtinTargets(configs), externalTargets(list)), names: list.map((t) => t.name), greetings: greeted };
+  return { targets: combineTargets(builtinTargets(configs), externalTargets(reached)), names: list.map((t) => t.name), greetings: greeted };
 }

@@ -3,7 +3,7 @@
  * started directly as a "staging" server would be, and driven through the CLI's `main` in process with
  * its JSON report read back; the count and the parser are tested without sockets.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,6 +134,29 @@ describe('wireprobe run --target against a staging SMTP server', () => {
       for (const m of server.messages) expect([m.from, m.to]).toEqual(['me@example.test', ['qa@example.test']]);
       const everything = `${stdout}${stderr}${await readFile(json, 'utf8')}`;
       expect(everything).not.toContain(SECRET);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('wireprobe run --target against an SMTP server with a size limit', () => {
+  it('makes a scenario whose message exceeds the SIZE its EHLO advertises n/a, and runs the others', async () => {
+    const server = await startSmtpServer({ sizeLimit: 20_000 });
+    try {
+      const scenarios = join(dir, 'sized.yaml');
+      await writeFile(scenarios, 'name: sized\nprotocol: smtp\nscenarios:\n  - name: small\n    size: 1KiB\n  - name: large\n    size: 64KiB\n');
+      const json = join(dir, 'sized.json');
+      const target = `limited=smtp://127.0.0.1:${server.port}`;
+      const args = ['run', '--scenarios', scenarios, '--client', 'nodemailer', '--target', target, '--from', 'me@example.test', '--rcpt', 'qa@example.test'];
+      const { code } = await cli([...args, '--json', json]);
+      expect(code).toBe(0);
+      const { results } = await report(json);
+      const cell = (name: string) => results.find((r) => r.id === `sized/${name}/nodemailer@limited`)!;
+      expect(cell('small')).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered', phase: 'dot' } });
+      expect(cell('large')).toMatchObject({ verdict: 'n/a' });
+      expect(cell('large').reason).toMatch(/needs a message of 65536 octets, and the server's EHLO advertises SIZE 20000/);
+      expect(server.messages.map((m) => m.bytes)).toEqual([1024]);
     } finally {
       await server.close();
     }
