@@ -14,7 +14,7 @@ import { rcptProblem } from '../probe/smtp-session.js';
 import { greetTarget, TargetError } from '../probe/target.js';
 import { quote, visible } from '../util/terminal.js';
 import { integer, passwordFrom } from './args.js';
-import { type ExternalTarget, externalTargets, notForTarget, parseTargetOption, wantsPassword } from './external-targets.js';
+import { type ExternalTarget, externalTargets, notForTarget, overSizeLimit, parseTargetOption, wantsPassword } from './external-targets.js';
 import { type CliIo, TARGET_OPTIONS, type Values } from './options.js';
 import { builtinTargets, type UserConfigs } from './targets.js';
 import { UsageError } from '../util/usage-error.js';
@@ -23,13 +23,14 @@ import { UsageError } from '../util/usage-error.js';
 export const DEFAULT_MAX_MESSAGES = 25;
 
 /**
- * Messages the runs of `scenarios` x `clients` send to one SMTP target: each SMTP run that is not `n/a`
- * (a server knob, a client that cannot express it) sends its scenario's `sends.count`.
+ * Messages the runs of `scenarios` x `clients` send to one SMTP target (whose EHLO advertised `sizeLimit`):
+ * each SMTP run that is not `n/a` (a server knob, a message over that limit, a client that cannot
+ * express it) sends its scenario's `sends.count`.
  */
-export function plannedMessages(scenarios: readonly Scenario[], clients: readonly ClientAdapter[]): number {
+export function plannedMessages(scenarios: readonly Scenario[], clients: readonly ClientAdapter[], sizeLimit?: number): number {
   let total = 0;
   for (const scenario of scenarios) {
-    if (scenario.protocol !== 'smtp' || notForTarget(scenario)) continue;
+    if (scenario.protocol !== 'smtp' || notForTarget(scenario) || overSizeLimit(scenario, sizeLimit)) continue;
     for (const client of clients) {
       if (client.protocol === 'smtp' && !cannotExpress(scenario, client)) total += scenario.sends?.count ?? 1;
     }
@@ -115,12 +116,10 @@ function budget(values: Values, list: readonly ExternalTarget[], suites: readonl
   const smtp = list.filter((t) => t.protocol === 'smtp');
   if (smtp.length === 0) return undefined;
   const cap = integer('max-messages', values['max-messages'], DEFAULT_MAX_MESSAGES, 0, 1_000_000);
-  const each = plannedMessages(
-    suites.flatMap((s) => s.scenarios),
-    clients,
-  );
-  const total = each * smtp.length;
-  const where = smtp.map((t) => `${each} to ${t.shown}`).join(', ');
+  const scenarios = suites.flatMap((s) => s.scenarios);
+  const each = smtp.map((t) => plannedMessages(scenarios, clients, t.sizeLimit));
+  const total = each.reduce((a, b) => a + b, 0);
+  const where = smtp.map((t, i) => `${each[i]} to ${t.shown}`).join(', ');
   if (total > cap)
     throw new UsageError(`the run would send ${total} messages (${where}), more than --max-messages ${cap}: raise it, or choose fewer suites or clients`);
   return `wireprobe: this run sends ${total} message(s): ${where} (--max-messages ${cap})\n`;
@@ -145,8 +144,9 @@ export async function withTargets(
     return undefined;
   }
   const list = await targetList(values, io.env);
-  const line = budget(values, list, suites, clients);
+  integer('max-messages', values['max-messages'], DEFAULT_MAX_MESSAGES, 0, 1_000_000); // a bad value is refused before any connection
   const { greeted, list: reached } = await greetings(list);
+  const line = budget(values, reached, suites, clients);
   if (line) io.stderr.write(line);
   return { targets: combineTargets(builtinTargets(configs), externalTargets(reached)), names: list.map((t) => t.name), greetings: greeted };
 }

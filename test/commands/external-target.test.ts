@@ -149,8 +149,9 @@ describe('wireprobe run --target against an SMTP server with a size limit', () =
       const json = join(dir, 'sized.json');
       const target = `limited=smtp://127.0.0.1:${server.port}`;
       const args = ['run', '--scenarios', scenarios, '--client', 'nodemailer', '--target', target, '--from', 'me@example.test', '--rcpt', 'qa@example.test'];
-      const { code } = await cli([...args, '--json', json]);
+      const { code, stderr } = await cli([...args, '--json', json]);
       expect(code).toBe(0);
+      expect(stderr).toBe(`wireprobe: this run sends 1 message(s): 1 to smtp://127.0.0.1:${server.port} (--max-messages 25)\n`);
       const { results } = await report(json);
       const cell = (name: string) => results.find((r) => r.id === `sized/${name}/nodemailer@limited`)!;
       expect(cell('small')).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered', phase: 'dot' } });
