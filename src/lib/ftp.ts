@@ -9,7 +9,7 @@
 import { startFtpServer } from '../../servers/ftp.js';
 import { startProxy } from '../proxy/proxy.js';
 import { WireprobeError } from '../util/errors.js';
-import { booleanOption, checkCommon, oneOfOption, startFaults } from './options.js';
+import { booleanOption, checkCommon, COMMON_OPTIONS, knownOptions, oneOfOption, startFaults } from './options.js';
 import { ReceivedUploads } from './received.js';
 import { mockTls } from './tls.js';
 import type { FtpMock, StartFtpOptions } from './types.js';
@@ -29,8 +29,25 @@ function preload(files: StartFtpOptions['files']): Record<string, Buffer> {
  * Starts a mock FTP server behind the fault proxy on 127.0.0.1 (a free port unless `port` is given).
  * @throws FaultSyntaxError for a fault that does not parse; WireprobeError (EUSAGE) for a bad option.
  */
+const FTP_OPTIONS: Record<keyof StartFtpOptions, true> = {
+  ...COMMON_OPTIONS,
+  users: true,
+  anonymous: true,
+  files: true,
+  active: true,
+  epsv: true,
+  tls: true,
+  requireTlsReuse: true,
+  protP: true,
+  requireTls: true,
+};
+
 export async function startFtp(options: StartFtpOptions = {}): Promise<FtpMock> {
+  knownOptions('startFtp', options, FTP_OPTIONS);
   checkCommon(options);
+  oneOfOption('anonymous', options.anonymous, ['off', 'read', 'write'] as const);
+  oneOfOption('active', options.active, ['on', 'off'] as const);
+  oneOfOption('epsv', options.epsv, ['on', 'off', 'unknown'] as const);
   const faults = startFaults(options.faults);
   const files = preload(options.files);
   const tlsMode = oneOfOption('tls', options.tls, ['off', 'explicit', 'implicit'] as const) ?? 'off';

@@ -5,7 +5,7 @@
 import { startProxy as startFaultProxy } from '../proxy/proxy.js';
 import { WireprobeError } from '../util/errors.js';
 import { controllable } from './controllable.js';
-import { checkCommon, startFaults } from './options.js';
+import { checkCommon, knownOptions, startFaults } from './options.js';
 import type { ProxyControl, StartProxyOptions } from './types.js';
 
 /** `host:port`, `[v6]:port` or `{ host, port }` as an address. */
@@ -22,7 +22,18 @@ function target(input: StartProxyOptions['target']): { host: string; port: numbe
  * Starts the fault proxy in front of `target` on 127.0.0.1 (a free port unless `port` is given).
  * @throws FaultSyntaxError for a fault that does not parse; WireprobeError (EUSAGE) for a bad option.
  */
+const PROXY_OPTIONS: Record<keyof StartProxyOptions, true> = {
+  target: true,
+  protocol: true,
+  faults: true,
+  host: true,
+  port: true,
+  upstreamTimeoutMs: true,
+  keep: true,
+};
+
 export async function startProxy(options: StartProxyOptions): Promise<ProxyControl> {
+  knownOptions('startProxy', options, PROXY_OPTIONS);
   checkCommon(options);
   const upstream = target(options.target);
   if (options.protocol !== 'smtp' && options.protocol !== 'ftp')

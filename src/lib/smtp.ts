@@ -8,7 +8,8 @@
  */
 import { startSmtpServer } from '../../servers/smtp.js';
 import { startProxy } from '../proxy/proxy.js';
-import { checkCommon, octets, oneOfOption, startFaults } from './options.js';
+import { WireprobeError } from '../util/errors.js';
+import { booleanOption, checkCommon, COMMON_OPTIONS, knownOptions, octets, oneOfOption, startFaults } from './options.js';
 import { ReceivedMessages } from './received.js';
 import { mockTls } from './tls.js';
 import type { SmtpMock, StartSmtpOptions } from './types.js';
@@ -17,8 +18,22 @@ import type { SmtpMock, StartSmtpOptions } from './types.js';
  * Starts a mock SMTP server behind the fault proxy on 127.0.0.1 (a free port unless `port` is given).
  * @throws FaultSyntaxError for a fault that does not parse; WireprobeError (EUSAGE) for a bad option.
  */
+const SMTP_OPTIONS: Record<keyof StartSmtpOptions, true> = { ...COMMON_OPTIONS, sizeLimit: true, auth: true, tls: true, chunking: true };
+
 export async function startSmtp(options: StartSmtpOptions = {}): Promise<SmtpMock> {
+  knownOptions('startSmtp', options, SMTP_OPTIONS);
   checkCommon(options);
+  oneOfOption('chunking', options.chunking, ['off', 'on'] as const);
+  if (
+    options.auth !== undefined &&
+    !(typeof options.auth === 'object' && options.auth !== null && typeof options.auth.users === 'object' && options.auth.users !== null)
+  )
+    // Its kind, never its value: it may hold a password.
+    throw new WireprobeError(
+      `auth: expected { users: { name: password }, required?: boolean }, got ${options.auth === null ? 'null' : typeof options.auth}`,
+      'EUSAGE',
+    );
+  booleanOption('auth.required', options.auth?.required);
   const faults = startFaults(options.faults);
   const sizeLimit = options.sizeLimit === undefined ? 0 : octets('sizeLimit', options.sizeLimit);
   const tlsMode = oneOfOption('tls', options.tls, ['off', 'starttls', 'implicit'] as const) ?? 'off';

@@ -8,7 +8,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { describe, expect, it } from 'vitest';
-import { isWireprobeError, startSmtp, type SmtpMock } from '../../src/index.js';
+import { isWireprobeError, startFtp, startSmtp, type SmtpMock, type StartFtpOptions, type StartSmtpOptions } from '../../src/index.js';
 import { withPrivateTmp } from '../helpers/private-tmp.js';
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
@@ -144,6 +144,24 @@ describe('startSmtp', () => {
   it('rejects the start with a FaultSyntaxError for a fault that does not parse', async () => {
     await expect(startSmtp({ faults: ['reset aftre DATA'] })).rejects.toMatchObject({ code: 'EFAULTSYNTAX' });
     await expect(startSmtp({ sizeLimit: '10 parsecs' })).rejects.toMatchObject({ code: 'EUSAGE' });
+  });
+
+  it('rejects a bad or unknown option before anything listens, naming it (never a password)', async () => {
+    const bad = (options: object) =>
+      startSmtp(options as StartSmtpOptions).then(
+        () => 'started',
+        (e: unknown) => (e as Error).message,
+      );
+    expect(await bad({ host: '' })).toBe('host: expected an address or host name to listen on, such as 127.0.0.1 or ::1, got ""');
+    expect(await bad({ host: '1:2' })).toMatch(/^host: expected an address/);
+    expect(await bad({ sizeLimt: '1MiB' })).toMatch(
+      /^startSmtp: unknown option "sizeLimt" \(known: faults, host, port, keep, signal, sizeLimit, auth, tls, chunking\)$/,
+    );
+    expect(await bad({ chunking: 'yes' })).toBe('chunking: expected off, on, got "yes"');
+    expect(await bad({ auth: 'maybe' })).toBe('auth: expected { users: { name: password }, required?: boolean }, got string');
+    expect(await bad({ auth: { users: { bob: 'pw-secret' }, required: 'yes' } })).toBe('auth.required: expected true or false, got "yes"');
+    expect(await startFtp({ epsv: 'maybe' } as unknown as StartFtpOptions).catch((e: Error) => e.message)).toBe('epsv: expected on, off, unknown, got "maybe"');
+    expect(await startFtp({ user: 'x' } as StartFtpOptions).catch((e: Error) => e.message)).toMatch(/^startFtp: unknown option "user" /);
   });
 
   it('rejects waitForMessage with EWAITTIMEOUT when nothing arrives in time, and resolves with the next message', async () => {
