@@ -5,7 +5,7 @@
  * 130/143 interrupted by SIGINT/SIGTERM (src/util/interrupt.ts).
  */
 import { parseArgs } from 'node:util';
-import { controlAddress, durationFlag, integer, listenHost, names, oneOf, passwordFrom, rcpt, refuseFtpOnly, sizeFlag, users } from './commands/args.js';
+import { controlAddress, durationFlag, integer, listenHost, names, oneOf, passwordFrom, rcpt, refuseNeverFiring, sizeFlag, users } from './commands/args.js';
 import { explainError } from './commands/explain.js';
 import { HELP, VERSION } from './commands/help.js';
 import { SERVE_KEEP } from './commands/serve.js';
@@ -46,7 +46,7 @@ async function serve(values: Values, positionals: readonly string[], io: CliIo):
     ]);
   const nth = values.nth === undefined ? undefined : integer('nth', values.nth, 1, 1, 1_000_000);
   const faults: Fault[] = (values.fault ?? []).map((text) => ({ ...parseFault(text), ...(nth ? { connection: nth } : {}) }));
-  if (protocol === 'smtp') refuseFtpOnly(faults, values.fault ?? [], 'serve smtp');
+  refuseNeverFiring(faults, values.fault ?? [], protocol, `serve ${protocol}`);
   const { host, warning } = listenHost(values.host);
   const keep = integer('keep', values.keep, SERVE_KEEP, 0, 1_000_000);
   const control = values.control === undefined ? undefined : controlAddress(values.control);

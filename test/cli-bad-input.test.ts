@@ -92,6 +92,11 @@ const CASES: readonly (readonly [string, () => string[], RegExp])[] = [
     () => ['serve', 'smtp', '--fault', 'reset after STOR +1MiB channel data'],
     /bad --fault "reset after STOR \+1MiB channel data": channel data is FTP only/,
   ],
+  [
+    'serve ftp: an SMTP trigger',
+    () => ['serve', 'ftp', '--fault', 'reset after RCPT'],
+    /^wireprobe: bad --fault "reset after RCPT": RCPT is SMTP only and can never fire on "serve ftp"\n$/,
+  ],
   ['serve smtp: port too high', () => ['serve', 'smtp', '--port', '99999'], /bad --port "99999"/],
   ['serve smtp: negative port', () => ['serve', 'smtp', '--port', '-1'], /bad --port "-1"/],
   ['serve smtp: empty host', () => ['serve', 'smtp', '--host', ''], /bad --host "": expected an address/],

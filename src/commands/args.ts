@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseDuration, parseSize } from '../util/units.js';
-import { scopeOf } from '../faults/registry.js';
+import { neverFires } from '../faults/fit.js';
 import type { Fault } from '../faults/types.js';
 import type { Family } from '../engine/types.js';
 import { TLS_VARIANTS, type TlsVariant } from '../engine/tls-variant.js';
@@ -168,13 +168,11 @@ export function controlAddress(text: string): { host: string; port: number; warn
   return { ...listenHost(host, 'control'), port };
 }
 
-/** Faults that act on an FTP data connection, which an SMTP session never has: they could never fire. `texts`: as typed. */
-export function refuseFtpOnly(faults: readonly Fault[], texts: readonly string[], command: string): void {
+/** Refuses the faults that could never fire in `protocol`'s sessions (neverFires). `texts`: as typed. */
+export function refuseNeverFiring(faults: readonly Fault[], texts: readonly string[], protocol: 'smtp' | 'ftp', command: string): void {
   for (const [i, fault] of faults.entries()) {
-    const onAddress = scopeOf(fault) === 'address';
-    if (onAddress || fault.channel === 'data') {
-      throw new UsageError(`bad --fault ${quote(texts[i] ?? '')}: ${onAddress ? fault.kind : 'channel data'} is FTP only and can never fire on "${command}"`);
-    }
+    const never = neverFires(fault, protocol);
+    if (never) throw new UsageError(`bad --fault ${quote(texts[i] ?? '')}: ${never} and can never fire on "${command}"`);
   }
 }
 

@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { formatFault } from '../faults/format.js';
 import { fault } from '../lib/faults.js';
-import { scopeOf } from '../faults/registry.js';
+import { neverFires } from '../faults/fit.js';
 import type { Fault } from '../faults/types.js';
 import type { PinnedOutcome, Protocol } from '../engine/types.js';
 import { parseDuration, parseSize } from '../util/units.js';
@@ -69,8 +69,8 @@ export const whole = (min: number, max: number) => z.int().min(min).max(max);
 
 /**
  * A fault in the command line's syntax (`reset after DATA +64KiB`) or the library's object form, checked
- * as `fault()` checks it; a fault on an FTP data connection (or an FTP-only kind) is refused for SMTP,
- * where it could never fire.
+ * as `fault()` checks it; a fault that could never fire in the protocol's sessions (an FTP data
+ * connection's in SMTP, a trigger on another protocol's command) is refused.
  */
 export function faultField(protocol: Protocol) {
   return parsed<string | Fault, Fault>((value) => {
@@ -82,9 +82,8 @@ export function faultField(protocol: Protocol) {
       const stray = strayPath(value, checked);
       if (stray) throw new Error(`${stray} is not part of a ${checked.kind} fault (it reads as ${JSON.stringify(formatFault(checked))})`);
     }
-    if (protocol === 'smtp' && (scopeOf(checked) === 'address' || checked.channel === 'data')) {
-      throw new Error(`${checked.channel === 'data' ? 'channel data' : checked.kind} is FTP only and can never fire in an SMTP scenario`);
-    }
+    const never = neverFires(checked, protocol);
+    if (never) throw new Error(`${never} and can never fire in an ${protocol.toUpperCase()} scenario`);
     return checked;
   });
 }

@@ -10,7 +10,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { formatFault } from '../faults/format.js';
 import { FaultSyntaxError, parseFault } from '../faults/parse.js';
-import { KINDS, scopeOf } from '../faults/registry.js';
+import { neverFires } from '../faults/fit.js';
+import { KINDS } from '../faults/registry.js';
 import type { Fault } from '../faults/types.js';
 import type { ArmOptions, MessageMatch } from '../lib/types.js';
 import { quote } from '../util/terminal.js';
@@ -58,17 +59,14 @@ function faultObject(value: Record<string, unknown>): Fault {
   return fault;
 }
 
-/** One fault from a request: text or object; on an SMTP server, FTP-only faults are refused (they could never fire). */
+/** One fault from a request: text or object; one that could never fire on the server's protocol is refused. */
 export function faultFrom(value: unknown, protocol: 'smtp' | 'ftp'): Fault {
   let fault: Fault;
   if (typeof value === 'string') fault = parseFault(value);
   else if (isRecord(value)) fault = faultObject(value);
   else throw badFault('bad fault: expected the short syntax ("reset after DATA +64KiB") or a fault object');
-  if (protocol === 'smtp' && (scopeOf(fault) === 'address' || fault.channel === 'data')) {
-    throw badFault(
-      `bad fault ${quote(formatFault(fault))}: ${fault.channel === 'data' ? 'channel data' : fault.kind} is FTP only and can never fire on an SMTP server`,
-    );
-  }
+  const never = neverFires(fault, protocol);
+  if (never) throw badFault(`bad fault ${quote(formatFault(fault))}: ${never} and can never fire on an ${protocol.toUpperCase()} server`);
   return fault;
 }
 

@@ -4,7 +4,7 @@
  */
 import { isIP } from 'node:net';
 import type { ProxyHandle } from '../proxy/proxy.js';
-import { checkedArmOptions, fault, planEntries } from './faults.js';
+import { checkedArmOptions, faultFor, planEntries } from './faults.js';
 import { sessionRecord } from './sessions.js';
 import type { Controllable } from './types.js';
 
@@ -21,10 +21,10 @@ export function controllable(proxy: ProxyHandle, protocol: 'smtp' | 'ftp', close
     },
     arm(input, options) {
       const { connection, match } = checkedArmOptions(options);
-      proxy.arm(fault(input), { ...(connection === undefined ? {} : { connection }), ...(match ? { match } : {}) });
+      proxy.arm(faultFor(input, protocol), { ...(connection === undefined ? {} : { connection }), ...(match ? { match } : {}) });
     },
     plan(entries, options) {
-      proxy.plan(planEntries(entries), options?.match);
+      proxy.plan(planEntries(entries, protocol), options?.match);
     },
     disarm: () => proxy.disarm(),
     close: () => (closing ??= close()),

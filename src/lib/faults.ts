@@ -2,6 +2,7 @@
  * Fault inputs as the library takes them: the CLI's short syntax, or the object form, checked the same
  * way (an object goes through formatFault and parseFault, so a malformed one fails as a typo would).
  */
+import { neverFires } from '../faults/fit.js';
 import { formatFault } from '../faults/format.js';
 import { FaultSyntaxError, parseFault } from '../faults/parse.js';
 import type { Fault } from '../faults/types.js';
@@ -24,10 +25,22 @@ export function fault(input: FaultInput): Fault {
   return parseFault(text);
 }
 
+/**
+ * `fault(input)` for a server of `protocol`: a fault that could never fire there (src/faults/fit.ts: an
+ * FTP data connection's on SMTP, a trigger on the other protocol's command) is refused the same way.
+ */
+export function faultFor(input: FaultInput, protocol: 'smtp' | 'ftp'): Fault {
+  const checked = fault(input);
+  const never = neverFires(checked, protocol);
+  if (never === undefined) return checked;
+  const text = formatFault(checked);
+  throw new FaultSyntaxError(text, text, `${never} and can never fire on an ${protocol.toUpperCase()} server`);
+}
+
 /** A plan's entries: faults, and `'pass'` as it is. */
-export function planEntries(entries: readonly (FaultInput | 'pass')[]): PlanEntry[] {
+export function planEntries(entries: readonly (FaultInput | 'pass')[], protocol: 'smtp' | 'ftp'): PlanEntry[] {
   if (!Array.isArray(entries)) throw new WireprobeError('plan: expected an array of faults or "pass"', 'EUSAGE');
-  return entries.map((e) => (e === 'pass' ? 'pass' : fault(e)));
+  return entries.map((e) => (e === 'pass' ? 'pass' : faultFor(e, protocol)));
 }
 
 /** Checks `connection` (a 1-based connection number) in arm options. */

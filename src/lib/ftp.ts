@@ -48,7 +48,7 @@ export async function startFtp(options: StartFtpOptions = {}): Promise<FtpMock> 
   oneOfOption('anonymous', options.anonymous, ['off', 'read', 'write'] as const);
   oneOfOption('active', options.active, ['on', 'off'] as const);
   oneOfOption('epsv', options.epsv, ['on', 'off', 'unknown'] as const);
-  const faults = startFaults(options.faults);
+  const faults = startFaults(options.faults, 'ftp');
   const files = preload(options.files);
   const tlsMode = oneOfOption('tls', options.tls, ['off', 'explicit', 'implicit'] as const) ?? 'off';
   const ftps = {

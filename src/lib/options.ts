@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import type { Fault } from '../faults/types.js';
 import { WireprobeError } from '../util/errors.js';
 import { parseSize, UnitSyntaxError } from '../util/units.js';
-import { fault } from './faults.js';
+import { faultFor } from './faults.js';
 import type { FaultInput, SizeInput, StartCommonOptions } from './types.js';
 
 /** Octets in `size` (`10MiB`, `64KiB`, 1024). */
@@ -21,9 +21,9 @@ export function octets(name: string, size: SizeInput): number {
 }
 
 /** The start-up faults, each checked (a typo rejects the start, naming the token). */
-export function startFaults(faults: readonly FaultInput[] | undefined): Fault[] {
+export function startFaults(faults: readonly FaultInput[] | undefined, protocol: 'smtp' | 'ftp'): Fault[] {
   if (faults !== undefined && !Array.isArray(faults)) throw new WireprobeError('faults: expected an array', 'EUSAGE');
-  return (faults ?? []).map(fault);
+  return (faults ?? []).map((f) => faultFor(f, protocol));
 }
 
 /** Checks the options every start takes: host, port, keep. */

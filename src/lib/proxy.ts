@@ -38,7 +38,7 @@ export async function startProxy(options: StartProxyOptions): Promise<ProxyContr
   const upstream = target(options.target);
   if (options.protocol !== 'smtp' && options.protocol !== 'ftp')
     throw new WireprobeError(`protocol: expected "smtp" or "ftp", got ${JSON.stringify(options.protocol)}`, 'EUSAGE');
-  const faults = startFaults(options.faults);
+  const faults = startFaults(options.faults, options.protocol);
   const proxy = await startFaultProxy({
     upstream,
     faults,

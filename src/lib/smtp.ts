@@ -34,7 +34,7 @@ export async function startSmtp(options: StartSmtpOptions = {}): Promise<SmtpMoc
       'EUSAGE',
     );
   booleanOption('auth.required', options.auth?.required);
-  const faults = startFaults(options.faults);
+  const faults = startFaults(options.faults, 'smtp');
   const sizeLimit = options.sizeLimit === undefined ? 0 : octets('sizeLimit', options.sizeLimit);
   const tlsMode = oneOfOption('tls', options.tls, ['off', 'starttls', 'implicit'] as const) ?? 'off';
   const keep = options.keep ?? Number.POSITIVE_INFINITY;

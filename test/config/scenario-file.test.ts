@@ -72,6 +72,13 @@ describe('a bad scenario file', () => {
     ['obj.yaml', smtp('    fault: { kind: reset, at: { after: DATA }, towards: client }'), /: scenarios\[0\]\.fault: towards is not part of a reset fault/],
     ['at.yaml', smtp('    fault: { kind: reset, at: { afer: DATA } }'), /: scenarios\[0\]\.fault: bad fault "reset after undefined"/],
     ['data.yaml', smtp('    fault: reset after STOR +1KiB channel data'), /: scenarios\[0\]\.fault: channel data is FTP only/],
+    ['stor.yaml', smtp('    fault: reset after STOR'), /: scenarios\[0\]\.fault: STOR is FTP only and can never fire in an SMTP scenario\n$/],
+    [
+      'rcpt.yaml',
+      ['protocol: ftp', 'scenarios:', '  - name: first', '    fault: reset after DATA +64KiB'].join('\n'),
+      /: scenarios\[0\]\.fault: DATA is SMTP only and can never fire in an FTP scenario\n$/,
+    ],
+    ['dot.yaml', ['protocol: ftp', 'scenarios:', '  - name: first', '    fault: reply 451 before dot'].join('\n'), /: scenarios\[0\]\.fault: dot is SMTP only/],
     ['size.yaml', smtp('    size: 1 MB'), /^wireprobe: bad scenario file "size\.yaml" \(line 4\): scenarios\[0\]\.size: bad size "1 MB": expected/],
     ['neg.yaml', smtp('    size: -5'), /: scenarios\[0\]\.size: expected a size .* from 1 to/],
     ['time.yaml', smtp('    timeouts: { socket: soon }'), /: scenarios\[0\]\.timeouts\.socket: bad duration "soon"/],

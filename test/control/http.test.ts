@@ -156,6 +156,13 @@ const BAD: readonly (readonly [string, (url: string) => Promise<Response>, numbe
   ['a fault that is a number', (u) => post(`${u}/faults`, { fault: 7 }), 400, 'EFAULTSYNTAX', /expected the short syntax/],
   ['an FTP-only fault on SMTP', (u) => post(`${u}/faults`, { fault: 'reset after STOR +1MiB channel data' }), 400, 'EFAULTSYNTAX', /FTP only/],
   [
+    'a trigger on an FTP command on SMTP',
+    (u) => post(`${u}/faults`, { fault: 'close before RETR' }),
+    400,
+    'EFAULTSYNTAX',
+    /RETR is FTP only and can never fire on an SMTP server/,
+  ],
+  [
     'a match field of the other protocol',
     (u) => post(`${u}/faults`, { fault: 'close on connect', match: { path: 'x' } }),
     400,

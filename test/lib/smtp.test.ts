@@ -146,6 +146,17 @@ describe('startSmtp', () => {
     await expect(startSmtp({ sizeLimit: '10 parsecs' })).rejects.toMatchObject({ code: 'EUSAGE' });
   });
 
+  it('rejects a fault that could never fire on its protocol, at start, arm and plan', async () => {
+    await expect(startFtp({ faults: ['reset after RCPT'] })).rejects.toMatchObject({
+      code: 'EFAULTSYNTAX',
+      message: 'bad fault "reset after RCPT": RCPT is SMTP only and can never fire on an FTP server',
+    });
+    await withSmtp({}, async (mail) => {
+      expect(() => mail.arm('close before RETR')).toThrow('bad fault "close before RETR": RETR is FTP only and can never fire on an SMTP server');
+      expect(() => mail.plan(['pass', 'reset after STOR +1KiB channel data'])).toThrow(/channel data is FTP only/);
+    });
+  });
+
   it('rejects a bad or unknown option before anything listens, naming it (never a password)', async () => {
     const bad = (options: object) =>
       startSmtp(options as StartSmtpOptions).then(
