@@ -100,7 +100,9 @@ until the quota refuses without --quota-probe SIZE (deleted after), every wait
 bounded by --timeout (default ${DEFAULT_PROBE_LIMITS.replyTimeoutMs} ms)). SMTP transactions go to --rcpt (default
 ${DEFAULT_PROBE_LIMITS.rcpt}). --starttls auto (default): TLS when offered, plain text on a fresh session when STARTTLS
 fails, credentials only inside TLS; require: a failed STARTTLS skips the checks that need a session;
-off: never STARTTLS, credentials in clear. Finding ids, each pass, warn, fail or skip:
+off: never STARTTLS, credentials in clear. FTP: a named user logs in after AUTH TLS when FEAT lists it
+(auto: in clear when the server refuses it; require: only inside TLS; off: in clear). Finding ids, each
+pass, warn, fail or skip:
 ${FINDING_IDS}
 
 Exit codes: 0 conformant, 1 deviations found (with --fail-on-deviation; probe: a finding at or above

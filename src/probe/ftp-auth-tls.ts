@@ -8,7 +8,7 @@
  *           2: 220 ─► USER (no PASS ever) in clear text: 331/230 = clear-text login still allowed ─► QUIT
  *   ftps:// the same from the login on (the control connection is TLS from its first octet)
  */
-import { codeOf, said } from './ftp-shared.js';
+import { codeOf, listsAuthTls, said } from './ftp-shared.js';
 import { FtpSession } from './ftp-control.js';
 import { DataOpener } from './ftp-data-opener.js';
 import { finding } from './finding.js';
@@ -17,9 +17,6 @@ import { ANONYMOUS } from './target.js';
 import type { CheckGroup, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
 const ID = 'ftp.auth-tls';
-
-/** FEAT lists AUTH with TLS among its mechanisms (RFC 4217 §6: ` AUTH TLS`). */
-const listsAuthTls = (lines: readonly string[]): boolean => lines.some((l) => /^\s*AUTH\b.*\bTLS\b/i.test(l));
 
 /** One LIST over a protected data connection: how it went, in words, and whether 226 came. */
 async function protectedList(s: FtpSession, resume: boolean): Promise<{ readonly ok: boolean; readonly what: string }> {

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { formatEprt, formatPort, parse227, parse229, type HostPort } from '../protocol/ftp-address.js';
 import { seconds } from './finding.js';
-import { codeOf, said } from './ftp-shared.js';
+import { codeOf, isAnonymous, listsAuthTls, said } from './ftp-shared.js';
 import { connectRaw, tlsOf, wrapSocket, type ConnectFailure } from './raw-connect.js';
 import { EVENTS } from './raw-transcript.js';
 import type { RawConnection, Read } from './raw.js';
@@ -46,8 +46,14 @@ export interface Login {
   readonly code: number;
   /** The reply that ended the login, or the event. */
   readonly last: Read<Reply>;
-  /** The step that ended it. */
-  readonly at: 'USER' | 'PASS';
+  /** The step that ended it: AUTH when TLS was due first and did not come (see `tls`). */
+  readonly at: 'AUTH' | 'USER' | 'PASS';
+  /**
+   * Why the login is not inside TLS though TLS was due: not offered (FEAT lists no AUTH TLS, limits.starttls
+   * `require`), AUTH TLS refused, or the handshake failed. At AUTH the login was not tried; `refused` with
+   * USER or PASS: it went on in clear text (limits.starttls `auto`).
+   */
+  readonly tls?: 'not offered' | 'refused' | 'failed';
 }
 
 /** A data connection about to carry a transfer: connected already (passive) or listening (active). */
@@ -180,14 +186,50 @@ export class FtpSession {
     return { ok: codeOf(p) === 230, code: codeOf(p), last: p, at: 'PASS' };
   }
 
-  /** The target's login, or anonymous; on ftps:// then PBSZ 0, PROT P (RFC 4217 §9): data under TLS if 200. */
+  /**
+   * The target's login, or anonymous. A named account logs in inside TLS when FEAT lists AUTH TLS: AUTH
+   * TLS first (RFC 4217 §4). limits.starttls `auto` (default): as an opportunistic client, in clear
+   * text when the server offers no TLS or refuses AUTH TLS with a reply (the Login says `tls:
+   * 'refused'`), a failed handshake ends the login; `require`: anonymous too, and anything short of TLS
+   * is a failed login, nothing sent in clear; `off`: in clear. On ftps://, or after that AUTH TLS, then
+   * PBSZ 0, PROT P (RFC 4217 §9): data under TLS if 200.
+   */
   async loginAs(target: ProbeTarget): Promise<Login> {
+    const named = !isAnonymous(target.user);
+    let secured = false;
+    let refused: Login | undefined;
+    if (!this.conn.tls && this.limits.starttls !== 'off' && (named || this.limits.starttls === 'require')) {
+      const tls = await this.secureControl();
+      // `auto` as opportunistic FTP clients (curl --ssl, lftp, FileZilla): an AUTH TLS refused by a
+      // reply leaves the session in clear text, and the login goes on there, saying so.
+      if (tls !== true && !(tls.tls === 'refused' && this.limits.starttls === 'auto')) return tls;
+      if (tls !== true) refused = tls;
+      secured = this.conn.tls !== null;
+    }
     const login = await (target.user ? this.login(target.user, target.password ?? '') : this.login(ANONYMOUS.user, ANONYMOUS.password));
-    if (login.ok && target.implicitTls && this.conn.tls) {
+    if (refused) return { ...login, tls: 'refused' };
+    if (login.ok && (target.implicitTls || secured) && this.conn.tls) {
       const pbsz = await this.command('PBSZ 0');
       if (codeOf(pbsz) === 200 && codeOf(await this.command('PROT P')) === 200) this.protectData({ resume: true });
     }
     return login;
+  }
+
+  /**
+   * AUTH TLS and the handshake when FEAT lists AUTH TLS (RFC 4217 §6), before any login: true once the
+   * control connection is TLS, or when TLS is not offered and limits.starttls is not `require`; else the
+   * failed step, as a Login refused at AUTH (nothing was sent in clear text).
+   */
+  async secureControl(): Promise<true | Login> {
+    const feat = await this.command('FEAT');
+    if (!(feat.ok && feat.value.code === 211 && listsAuthTls(feat.value.lines))) {
+      return this.limits.starttls === 'require' ? { ok: false, code: codeOf(feat), last: feat, at: 'AUTH', tls: 'not offered' } : true;
+    }
+    const auth = await this.command('AUTH TLS');
+    if (codeOf(auth) !== 234) return { ok: false, code: codeOf(auth), last: auth, at: 'AUTH', tls: 'refused' };
+    const upgraded = await this.conn.upgradeTls({ timeoutMs: this.limits.replyTimeoutMs });
+    if (!upgraded.ok) return { ok: false, code: 0, last: { ok: false, end: 'error', event: upgraded.event, ms: 0 }, at: 'AUTH', tls: 'failed' };
+    return true;
   }
 
   /** Data connections get TLS from now on (after PROT P 200), resuming the control connection's TLS session or not; `off` undoes it. */

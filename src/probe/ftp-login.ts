@@ -72,7 +72,9 @@ export async function ftpLoginChecks(target: ProbeTarget, limits: ProbeLimits): 
       findings.push(skipped('ftp.feat', RFC.feat, 'Not run: the login failed (see ftp.login).'));
       return findings;
     }
-    findings.push(await loginFinding(target, limits, login, loginTranscript));
+    // The login went inside TLS by AUTH TLS (not ftps://): the wrong password's session does too.
+    const authTls = session.conn.tls !== null && !target.implicitTls;
+    findings.push(await loginFinding(target, limits, login, loginTranscript, authTls));
     findings.push(await featFinding(session));
     return findings;
   } finally {
@@ -125,6 +127,15 @@ function greetingFinding(greeting: Reply, ms: number, session: FtpSession, preli
 }
 
 function loginRefused(login: Login, user: string): string {
+  if (login.at === 'AUTH') {
+    const why =
+      login.tls === 'not offered'
+        ? 'FEAT lists no AUTH TLS, and --starttls require asks for TLS'
+        : login.tls === 'refused'
+          ? `FEAT lists AUTH TLS, but AUTH TLS got ${said(login.last)}`
+          : `AUTH TLS got 234, but the TLS handshake failed ${login.last.ok ? '' : login.last.event}`;
+    return `${why}: the login as ${user} was not tried, so its password was not sent in clear text (--starttls off sends it in clear).`;
+  }
   if (!login.last.ok)
     return `The server ${login.last.end === 'timeout' ? 'did not answer' : 'ended the session'} at ${login.at} (${login.last.event}) instead of logging in ${user}.`;
   if (login.code === 530)
@@ -133,9 +144,20 @@ function loginRefused(login: Login, user: string): string {
   return `The login as ${user} did not succeed: ${login.at} got ${said(login.last)} where 230 was expected.`;
 }
 
-/** The login worked; for a named user, also check that a wrong password gets 530 (one attempt, own session). */
-async function loginFinding(target: ProbeTarget, limits: ProbeLimits, login: Login, transcript: { sent: string[]; received: string[] }): Promise<Finding> {
-  const how = login.at === 'PASS' ? '331 then 230' : '230 at USER';
+/** The login worked; for a named user, also check that a wrong password gets 530 (one attempt, own session; `authTls`: inside AUTH TLS, as the login). */
+async function loginFinding(
+  target: ProbeTarget,
+  limits: ProbeLimits,
+  login: Login,
+  transcript: { sent: string[]; received: string[] },
+  authTls: boolean,
+): Promise<Finding> {
+  const tls = authTls
+    ? ', inside TLS after AUTH TLS'
+    : login.tls === 'refused'
+      ? ', in clear text: FEAT lists AUTH TLS but it was refused (see ftp.auth-tls; --starttls require never sends the password in clear)'
+      : '';
+  const how = `${login.at === 'PASS' ? '331 then 230' : '230 at USER'}${tls}`;
   const user = target.user ?? 'anonymous';
   if (isAnonymous(target.user))
     return finding(
@@ -158,8 +180,13 @@ async function loginFinding(target: ProbeTarget, limits: ProbeLimits, login: Log
       login.code,
     );
   }
+  // As the login did: inside TLS when it went there (a server that requires TLS refuses USER in clear).
+  const secured = authTls ? await other.session.secureControl() : true;
   other.session.take();
-  const wrong = await other.session.login(user, `wireprobe-wrong-${randomBytes(8).toString('hex')}`, limits.replyTimeoutMs + FAILED_LOGIN_GRACE_MS);
+  const wrong =
+    secured === true
+      ? await other.session.login(user, `wireprobe-wrong-${randomBytes(8).toString('hex')}`, limits.replyTimeoutMs + FAILED_LOGIN_GRACE_MS)
+      : secured;
   const both = merge(transcript, other.session.take(), 'wrong password, new session');
   await other.session.quit();
   if (wrong.ok)

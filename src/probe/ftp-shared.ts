@@ -75,3 +75,6 @@ export async function unusedPort(host: string): Promise<number> {
   await new Promise((resolve) => server.close(() => resolve(undefined)));
   return port || 9; // 9 (discard) when the address cannot be bound here: still nothing we run
 }
+
+/** FEAT lists AUTH with TLS among its mechanisms (RFC 4217 §6: ` AUTH TLS`). */
+export const listsAuthTls = (lines: readonly string[]): boolean => lines.some((l) => /^\s*AUTH\b.*\bTLS\b/i.test(l));

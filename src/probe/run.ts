@@ -70,6 +70,7 @@ export async function runProbe(target: ProbeTarget, limits: ProbeLimits, options
     options.onFindings?.(found);
     if (i === 0 && checks.usable && !checks.usable(findings)) {
       const seen = new Set(findings.map((f) => f.id));
+      const failed = findings.find((f) => f.status === 'fail')?.id;
       const rest: Finding[] = (checks.ids ?? [])
         .filter((f) => !seen.has(f.id))
         .map((f) => ({
@@ -78,7 +79,7 @@ export async function runProbe(target: ProbeTarget, limits: ProbeLimits, options
           rfc: f.rfc,
           sent: [],
           received: [],
-          advice: 'Not checked: the server gave no usable session (see the greeting finding).',
+          advice: `Not checked: the server gave no usable session (see ${failed ?? 'the greeting finding'}).`,
         }));
       findings.push(...rest);
       options.onFindings?.(rest);

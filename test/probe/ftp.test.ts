@@ -314,6 +314,46 @@ describe('FTP probe, planted defects', () => {
     });
   });
 
+  it('logs a named user in inside TLS when FEAT lists AUTH TLS, so a server that refuses USER in clear text is checked too', async () => {
+    await withTarget({ tls: 'explicit', requireTls: true }, [], async ({ target }) => {
+      const findings = await probe(target, [ftpLoginChecks, ftpDataChecks]);
+      const login = byId(findings, 'ftp.login');
+      expect(login).toMatchObject({ status: 'pass', value: 230 });
+      expect(login.advice).toMatch(/^Logged in as probe \(331 then 230, inside TLS after AUTH TLS\); a wrong password got 530\.$/);
+      expect(login.sent.slice(0, 4)).toEqual(['FEAT', 'AUTH TLS', 'USER probe', 'PASS ***']);
+      // The data checks ran after PBSZ 0 and PROT P, over TLS data connections.
+      expect(byId(findings, 'ftp.pasv-connect').status).toBe('pass');
+    });
+  });
+
+  it('logs in in clear text, saying so, when FEAT lists AUTH TLS and AUTH TLS is refused (as opportunistic clients do)', async () => {
+    await withTarget({ tls: 'explicit' }, ['reply 500 before AUTH then continue'], async ({ target }) => {
+      const findings = await ftpLoginChecks(target, LIMITS);
+      const login = byId(findings, 'ftp.login');
+      expect(login).toMatchObject({ status: 'pass', value: 230 });
+      expect(login.advice).toMatch(/^Logged in as probe \(331 then 230, in clear text: FEAT lists AUTH TLS but it was refused \(see ftp\.auth-tls;/);
+      expect(login.sent.slice(0, 4)).toEqual(['FEAT', 'AUTH TLS', 'USER probe', 'PASS ***']);
+    });
+  });
+
+  it.each([
+    ['off', { tls: 'explicit' }, 'pass', ['USER probe', 'PASS ***']],
+    ['require', {}, 'fail', ['FEAT']],
+  ] as const)('with --starttls %s logs in as told', async (starttls, options, status, sent) => {
+    await withTarget(options, [], async ({ target }) => {
+      const findings = await ftpLoginChecks(target, { ...LIMITS, starttls });
+      const login = byId(findings, 'ftp.login');
+      expect(login.status).toBe(status);
+      expect(login.sent.slice(0, sent.length)).toEqual(sent);
+      if (starttls === 'require') {
+        expect(login.advice).toBe(
+          'FEAT lists no AUTH TLS, and --starttls require asks for TLS: the login as probe was not tried, so its password was not sent in clear text (--starttls off sends it in clear).',
+        );
+        expect(login.sent).not.toContain('USER probe');
+      }
+    });
+  });
+
   it('fails login on a wrong password of the target, and skips the checks that need a login', async () => {
     await withTarget({}, [], async ({ target }) => {
       const findings = await probe({ ...target, password: 'not-it' }, [ftpLoginChecks, ftpDataChecks]);
