@@ -4,8 +4,8 @@
  * known cases (curl's 120 s wait on QUIT, swaks blocked in a write): the group kill is the backstop.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { constants, mkdtempSync, rmSync } from 'node:fs';
+import { access, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClientReport } from './types.js';
@@ -86,12 +86,27 @@ export async function installed(command: string): Promise<boolean> {
   return (await commandPath(command)) !== undefined;
 }
 
-/** What `command -v` says of `command`: its path on PATH (or the name of a shell builtin), or undefined. */
+/**
+ * What `command -v` says of `command`: its path on PATH (or the name of a shell builtin), or undefined
+ * when that is not a program we can run.
+ */
 export async function commandPath(command: string): Promise<string | undefined> {
   // The name goes in as an argument, never into the script: a user's program name is not shell code.
   const run = await runProcess('sh', ['-c', 'command -v -- "$1"', 'sh', command], { signal: new AbortController().signal });
   const found = run.stdout.trim();
-  return run.exitCode === 0 && found !== '' ? found : undefined;
+  if (run.exitCode !== 0 || found === '') return undefined;
+  // dash's `command -v` takes any existing path with a '/' as it is (/etc/passwd, a folder), which
+  // spawn would then fail with EACCES: a path must be a regular file we may execute.
+  return !found.includes('/') || (await runnable(found)) ? found : undefined;
+}
+
+/** True when `path` is a regular file (symbolic links followed) with execute permission for this process. */
+async function runnable(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile() && (await access(path, constants.X_OK)) === undefined;
+  } catch {
+    return false;
+  }
 }
 
 /**

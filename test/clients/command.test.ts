@@ -3,7 +3,7 @@
  * and with what line, and what a run hands the command (argv, environment, stdin, temp files) and
  * makes of how it ended. The commands are small sh scripts that write what they got to a file.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -13,6 +13,8 @@ import { fill, parseTemplate } from '../../src/clients/template.js';
 import type { FtpClientAdapter, FtpJob, SmtpClientAdapter, SmtpJob } from '../../src/clients/types.js';
 import { UsageError } from '../../src/util/usage-error.js';
 import { digestOf } from '../../src/util/digest.js';
+import type { JsonResult } from '../../src/report/json.js';
+import { inProcess } from '../helpers/in-process.js';
 
 const timeouts = { connect: 1_500, greeting: 5_000, socket: 10_000, deadline: 30_000 };
 const smtpJob: SmtpJob = {
@@ -181,6 +183,43 @@ describe('command client specs', () => {
       expect(await installed(`true; touch ${join(dir, 'ran')}`)).toBe(false);
       expect(existsSync(join(dir, 'ran'))).toBe(false);
       expect(await installed('sh')).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('finds a program given by a path only when it is a regular file we may execute', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wireprobe-cmd-test-'));
+    try {
+      writeFileSync(join(dir, 'plain'), '#!/bin/sh\nexit 0\n', { mode: 0o644 });
+      writeFileSync(join(dir, 'script'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+      mkdirSync(join(dir, 'folder'));
+      // dash's `command -v` says yes to each of these: spawn would fail them with EACCES.
+      expect(await installed(join(dir, 'plain'))).toBe(false);
+      expect(await installed(join(dir, 'folder'))).toBe(false);
+      expect(await installed(join(dir, 'missing'))).toBe(false);
+      expect(await installed(join(dir, 'script'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ['a file without execute permission', 'plain'],
+    ['a folder', 'folder'],
+  ])('makes a run with %s as its program n/a, as a missing one, not a deviation', async (_what, program) => {
+    const dir = mkdtempSync(join(tmpdir(), 'wireprobe-cmd-test-'));
+    try {
+      writeFileSync(join(dir, 'plain'), '#!/bin/sh\nexit 0\n', { mode: 0o644 });
+      mkdirSync(join(dir, 'folder'));
+      writeFileSync(join(dir, 's.yaml'), 'name: t\nprotocol: smtp\nscenarios:\n  - name: clean\n    size: 1KiB\n');
+      const client = `cmd:x=./${program} {from} {to} {message}`;
+      const { code, stderr } = await inProcess(['run', '--scenarios', 's.yaml', '--client', client, '--json', 'r.json'], dir);
+      expect([code, stderr]).toEqual([0, '']);
+      const { results } = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { results: JsonResult[] };
+      expect(results.map((r) => [r.id, r.verdict, r.outcome, r.reason])).toEqual([
+        ['t/clean/x', 'n/a', null, `${join(dir, program)} not found: ${join(dir, program)} is not there or not executable`],
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
