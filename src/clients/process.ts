@@ -35,7 +35,17 @@ export interface ProcessOptions {
 /** Output kept per stream: enough for error lines, bounded for chatty clients. */
 const MAX_OUTPUT = 64 * 1024;
 
-/** Runs `command args` in a new process group and resolves when it exits (or was killed). */
+/**
+ * How long output may still come once the client has exited: what it wrote just before is read, but a
+ * pipe held open by something that outlived it (a background child) does not hold the run.
+ */
+const OUTPUT_AFTER_EXIT_MS = 250;
+
+/**
+ * Runs `command args` in a new process group and resolves when it exits (or was killed), with its output
+ * read until its pipes closed or OUTPUT_AFTER_EXIT_MS passed, whichever came first; then what it left
+ * running in its group (`sleep 300 &`) is killed. Its exit is what counts, not its pipes' end.
+ */
 export function runProcess(command: string, args: readonly string[], options: ProcessOptions): Promise<ProcessRun> {
   return new Promise((resolve) => {
     const child = spawn(command, args, {
@@ -61,15 +71,29 @@ export function runProcess(command: string, args: readonly string[], options: Pr
     if (options.signal.aborted) killGroup(); // started after the deadline: it must not outlive the run
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.stdin);
-    child.once('error', (error: NodeJS.ErrnoException) => {
+    let settled = false;
+    let drain: NodeJS.Timeout | undefined;
+    const finish = (ended: Pick<ProcessRun, 'exitCode' | 'signal' | 'spawnError'>): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(drain);
       options.signal.removeEventListener('abort', killGroup);
-      resolve({ exitCode: null, signal: null, ...out, spawnError: error.code ?? error.message });
-    });
-    child.once('close', (exitCode, signal) => {
-      options.signal.removeEventListener('abort', killGroup);
-      // Whatever the client left behind in its group goes too.
-      killGroup();
-      resolve({ exitCode, signal, ...out });
+      // Read no more: a pipe still open belongs to a process that left the group, not to the client.
+      child.stdout.destroy();
+      child.stderr.destroy();
+      resolve({ ...ended, ...out });
+    };
+    child.once('error', (error: NodeJS.ErrnoException) => finish({ exitCode: null, signal: null, spawnError: error.code ?? error.message }));
+    child.once('exit', (exitCode, signal) => {
+      // The exit ends the run, once its output is read: at the pipes' close, or OUTPUT_AFTER_EXIT_MS
+      // later when a child left in the background (`sleep 300 &`) holds them, which must not keep the
+      // run waiting until the deadline. Whatever the client left behind in its group goes then.
+      const ended = (): void => {
+        killGroup();
+        finish({ exitCode, signal });
+      };
+      drain = setTimeout(ended, OUTPUT_AFTER_EXIT_MS);
+      child.once('close', ended);
     });
   });
 }

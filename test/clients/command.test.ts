@@ -39,6 +39,15 @@ const ftpJob: FtpJob = {
 };
 const never = new AbortController().signal;
 
+/** True while process `pid` runs (a zombie, killed but not yet reaped by whoever adopted it, does not). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 /** The UsageError message `run` throws (fails the test if it throws something else or nothing). */
 function usageError(run: () => unknown): string {
   try {
@@ -308,6 +317,14 @@ describe('command client runs', () => {
     expect(await writesNothing.run(download, never)).toMatchObject({ ok: true, received: digestOf(Buffer.alloc(0)) });
   });
 
+  it('takes its exit as the end, output read so far kept, though a background child holds its stdout; the child is killed', async ({ signal }) => {
+    // Without the fix the run waits for the pipes to close: the test's timeout, which aborts `signal`.
+    const body = `echo out; echo "it failed" >&2; sleep 300 & echo $! > ${dir}/bg; exit 3`;
+    const client = commandClient({ name: 'm', protocol: 'smtp', command: script(body, '{to}') }) as SmtpClientAdapter;
+    expect(await client.run(smtpJob, signal)).toEqual({ ok: false, error: { exitCode: 3, message: 'it failed' } });
+    await expect.poll(() => running(Number(out('bg')))).toBe(false);
+  }, 15_000);
+
   it('kills the command and removes its temp files when the run is aborted', async () => {
     const body = `printf %s "$1" > ${dir}/path; exec sleep 60`;
     const client = commandClient({ name: 'm', protocol: 'smtp', command: script(body, '{message}') }) as SmtpClientAdapter;
@@ -319,5 +336,26 @@ describe('command client runs', () => {
     abort.abort();
     expect(await running).toMatchObject({ ok: false, error: { message: 'killed by SIGKILL' } });
     expect(existsSync(dirname(path))).toBe(false);
+  });
+});
+
+describe('a command client through the proxy', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'wireprobe-cmd-test-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('delivers when it exits 0, though a child it left in the background holds its stdout and stderr', async () => {
+    // curl sends; the sleep it leaves behind keeps the pipes open. Before the fix: hung@connect at the deadline.
+    const send = `#!/bin/sh\nsleep 300 &\necho $! > "${dir}/bg"\nexec curl --silent --show-error "smtp://$1:$2" --mail-from "$3" --mail-rcpt "$4" --upload-file "$5"\n`;
+    writeFileSync(join(dir, 'send.sh'), send, { mode: 0o755 });
+    writeFileSync(join(dir, 's.yaml'), 'name: t\nprotocol: smtp\nscenarios:\n  - name: clean\n    size: 1KiB\n    timeouts: { deadline: 10s }\n');
+    const client = 'cmd:bg=./send.sh {host} {port} {from} {to} {message}';
+    const { code, stderr } = await inProcess(['run', '--scenarios', 's.yaml', '--client', client, '--json', 'r.json'], dir);
+    expect([code, stderr]).toEqual([0, '']);
+    const { results } = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { results: JsonResult[] };
+    expect(results.map((r) => [r.id, r.outcome?.kind, r.outcome?.phase, r.verdict])).toEqual([['t/clean/bg', 'delivered', 'quit', 'conformant']]);
+    await expect.poll(() => running(Number(readFileSync(join(dir, 'bg'), 'utf8')))).toBe(false);
   });
 });
