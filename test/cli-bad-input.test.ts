@@ -50,6 +50,17 @@ const CASES: readonly (readonly [string, () => string[], RegExp])[] = [
   ['run: unknown suite', () => ['run', '--suite', 'smtp/resetz'], /unknown suite "smtp\/resetz"/],
   ['run: a suite list with no name', () => ['run', '--suite', ','], /bad --suite ",": no name in it/],
   ['run: unknown client', () => ['run', '--client', 'outlook'], /unknown client "outlook"/],
+  [
+    'run: a command template with a bad substitution',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's ${, on purpose
+    () => ['run', '--client', 'cmd:x=curl ${x {from}'],
+    /^wireprobe: command client "x": "\$\{x \{from\}" is a bad substitution \(sh would refuse it\) in "curl \$\{x \{from\}"\n$/,
+  ],
+  [
+    'run: a command template with an unterminated quote',
+    () => ['run', '--client', 'cmd:x=curl "{from}'],
+    /^wireprobe: command client "x": the " quote at character 6 is never closed \(sh would refuse it\) in "curl \\"\{from\}"\n$/,
+  ],
   ['run: concurrency 0', () => ['run', '--concurrency', '0'], /bad --concurrency "0"/],
   ['run: negative concurrency', () => ['run', '--concurrency', '-5'], /bad --concurrency "-5"/],
   ['run: concurrency not a number', () => ['run', '--concurrency', 'many'], /bad --concurrency "many"/],

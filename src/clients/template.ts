@@ -38,7 +38,17 @@ interface Expansion {
  */
 export function parseTemplate(command: string, label: string): Template {
   const bad = (why: string): UsageError => new UsageError(`${label}: ${why} in ${quote(command)}`);
-  const entries = parse<Expansion>(command, (name) => ({ expansion: name }));
+  // shell-quote passes what sh refuses (an unclosed quote) and backquotes as text, and throws a bare
+  // Error at a ${ it cannot close: each is looked for first, and named.
+  const problem = syntaxProblem(command);
+  if (problem !== undefined) throw bad(problem);
+  let entries: ReturnType<typeof parse<Expansion>>;
+  try {
+    entries = parse<Expansion>(command, (name) => ({ expansion: name }));
+  } catch {
+    // Only at a ${...} that syntaxProblem let through (`${x:-a b}`, which sh reads): refused as any $VAR.
+    throw bad(`a \${...} substitution would need a shell (no shell runs the command; quote a literal "$" with single quotes, or run sh -c yourself)`);
+  }
   const words: string[] = [];
   for (const entry of entries) {
     if (typeof entry === 'string') words.push(entry);
@@ -56,6 +66,48 @@ export function parseTemplate(command: string, label: string): Template {
   const args = rest.map((word) => partsOf(word, bad));
   const uses = new Set(args.flatMap((parts) => parts.flatMap((p) => ('placeholder' in p ? [p.placeholder] : []))));
   return { program: textOf(first), args, uses };
+}
+
+/** What may stand between `${` and `}` for sh: a name, a number or a special parameter, then an operator or nothing (`#` first: a length). */
+const SUBSTITUTION = /^#?(?:[A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*#?$!-])(?:$|:?[-=?+]|%|#)/;
+
+/**
+ * What sh would refuse in `command`, or would do that no split can (a `...` command substitution), as
+ * the words of an error; undefined when there is none. Scans as sh does: backslash escapes (outside
+ * single quotes), single and double quotes, a comment from a `#` that starts a word.
+ */
+function syntaxProblem(command: string): string | undefined {
+  let open: { readonly quote: string; readonly at: number } | undefined;
+  for (let i = 0; i < command.length; i++) {
+    const c = command[i]!;
+    if (open?.quote === "'") {
+      if (c === "'") open = undefined;
+      continue;
+    }
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (c === '`') return 'the command substitution `...` would need a shell (no shell runs the command; quote a literal "`" with single quotes)';
+    if (c === '$' && command[i + 1] === '{') {
+      // sh reads to the next "}", spaces and all (`${x {from}` is "x {from"), and wants a name first.
+      const end = command.indexOf('}', i + 2);
+      if (end === -1) return `the \${ at character ${i + 1} is never closed (sh would refuse it)`;
+      if (!SUBSTITUTION.test(command.slice(i + 2, end))) return `${quote(command.slice(i, end + 1))} is a bad substitution (sh would refuse it)`;
+    }
+    if (open?.quote === '"') {
+      if (c === '"') open = undefined;
+      continue;
+    }
+    if (c === "'" || c === '"') open = { quote: c, at: i };
+    else if (c === '#' && (i === 0 || /\s/.test(command[i - 1]!))) {
+      // A comment, refused by parseTemplate: what follows it on its line is no word of the command.
+      const end = command.indexOf('\n', i);
+      if (end === -1) break;
+      i = end;
+    }
+  }
+  return open && `the ${open.quote} quote at character ${open.at + 1} is never closed (sh would refuse it)`;
 }
 
 function partsOf(word: string, bad: (why: string) => UsageError): Part[] {

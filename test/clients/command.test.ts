@@ -74,6 +74,11 @@ describe('command templates', () => {
     ]);
   });
 
+  it('takes quotes, backslashes and ${ as sh does where sh takes them', () => {
+    const template = parseTemplate(`mailer 'a "b' "it's" "say \\"hi\\"" '\`id\`' \\\` '\${x' \\\${x {to}`, 'client');
+    expect(fill(template, { to: 't' })).toEqual(['a "b', "it's", 'say "hi"', '`id`', '`', '${x', '${x', 't']);
+  });
+
   it('reads {{ and }} as literal braces and keeps other braces as they are', () => {
     const template = parseTemplate(`awk '{{print}}' {{host}} '{"a":1}' x{y`, 'client');
     expect(fill(template, { host: 'h' })).toEqual(['{print}', '{host}', '{"a":1}', 'x{y']);
@@ -94,6 +99,19 @@ describe('command templates', () => {
     ['{host} x', 'the program (the first word) cannot be a placeholder'],
     ['   ', 'no program to run'],
     ['PATH=/x mailer', 'looks like a variable assignment'],
+    // What sh itself refuses, or reads otherwise than a split (before: an internal error, or accepted as words).
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's ${, on purpose
+    ['curl ${x {from}', '"${x {from}" is a bad substitution (sh would refuse it)'],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's ${, on purpose
+    ['curl ${} {to}', '"${}" is a bad substitution'],
+    ['curl {to} ${x', 'the ${ at character 11 is never closed (sh would refuse it)'],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's ${, on purpose
+    ['curl ${x:-a b} {to}', 'a ${...} substitution would need a shell'],
+    ['curl "{from}', 'the " quote at character 6 is never closed (sh would refuse it)'],
+    ["curl {to} 'a b", "the ' quote at character 11 is never closed"],
+    [`curl "it's" 'say "hi {to}`, "the ' quote at character 13 is never closed"],
+    ['curl `id` {to}', 'the command substitution `...` would need a shell'],
+    ['curl "`id`" {to}', 'the command substitution `...` would need a shell'],
   ])('refuses %s with one line naming it', (command, says) => {
     const message = usageError(() => parseTemplate(command, 'command client "c"'));
     expect(message).toContain(says);
