@@ -1,7 +1,7 @@
 /**
  * Transcript files: one text file per result at `dir/<id>.txt` (an id's `/` become folders), a short
  * header saying what was run and concluded, then the proxy's transcript lines as given (already
- * timestamped and redacted).
+ * timestamped and redacted); every line with its control characters escaped (`\x1b`), as on the console.
  */
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -9,6 +9,7 @@ import type { Result } from '../engine/types.js';
 import { formatFault } from '../faults/format.js';
 import { formatOutcome } from './console.js';
 import { makeDirs } from '../util/dirs.js';
+import { visible } from '../util/terminal.js';
 
 /**
  * Writes one transcript file per result under `dir`, creating folders, and returns the paths written,
@@ -40,7 +41,9 @@ function renderTranscript(r: Result): string {
     `verdict:  ${r.verdict}`,
     `reason:   ${r.reason}`,
   ];
-  return `${[...header, '', ...r.transcript].join('\n')}\n`;
+  // Peers' and users' text (a client's error quoting a server's reply, a command's stderr, names from a
+  // scenario file) is escaped as on the console: a file read with cat or less is a terminal too.
+  return `${[...header, '', ...r.transcript].map(visible).join('\n')}\n`;
 }
 
 /** Splits an id into path segments, refusing anything that could escape `dir` or name nothing. */
