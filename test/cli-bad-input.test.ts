@@ -51,6 +51,13 @@ const CASES: readonly (readonly [string, () => string[], RegExp])[] = [
   ['run: a suite list with no name', () => ['run', '--suite', ','], /bad --suite ",": no name in it/],
   ['run: unknown client', () => ['run', '--client', 'outlook'], /unknown client "outlook"/],
   [
+    'run: a built-in client named twice',
+    () => ['run', '--client', 'nodemailer,nodemailer'],
+    /^wireprobe: bad --client: the client "nodemailer" is named twice/,
+  ],
+  ['run: a built-in client given twice', () => ['run', '--client', 'curl', '--client', 'curl'], /^wireprobe: bad --client: the client "curl" is named twice/],
+  ['matrix: a client named twice', () => ['matrix', 'smtp', '--clients', 'swaks,curl,swaks'], /^wireprobe: bad --clients: the client "swaks" is named twice/],
+  [
     'run: a command template with a bad substitution',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's ${, on purpose
     () => ['run', '--client', 'cmd:x=curl ${x {from}'],

@@ -39,6 +39,9 @@ export async function clientsFrom(flag: string, entries: readonly ClientEntry[] 
     else if (entry.startsWith('cmd:')) own.push(commandClient(parseCommandClient(entry), cwd));
     else own.push(...(await loadModuleClient(entry.trim(), cwd)));
   }
+  // A built-in named twice would run twice under one result id: refused, as a user client's name twice is.
+  const twice = builtin.find((name, i) => builtin.indexOf(name) !== i);
+  if (twice !== undefined) throw new UsageError(`bad --${flag}: the client ${quote(twice)} is named twice (each client runs once)`);
   // One name may stand for one client per protocol (a module with send and transfer), never for a built-in's.
   const builtins = new Set([...CLIENTS, ...OPT_IN_CLIENTS].map((c) => c.name));
   const seen = new Set<string>();

@@ -92,6 +92,20 @@ describe('the config file', () => {
     expect(config?.servers).toEqual(['mock-smtp', `postfix:${join(dir, 'main.cf')}`]);
   });
 
+  it('refuses a built-in client named twice in its clients, as a command client named twice', async () => {
+    await writeFile(join(dir, 'wireprobe.config.yaml'), 'scenarios: [other.yaml]\nclients: [nodemailer, curl, nodemailer]\n');
+    expect(await inProcess(['run'], dir)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'wireprobe: bad --client: the client "nodemailer" is named twice (each client runs once)\n',
+    });
+    const twice = '  - { name: mine, protocol: smtp, command: "curl {to}" }\n';
+    await writeFile(join(dir, 'wireprobe.config.yaml'), `scenarios: [other.yaml]\nclients:\n${twice}${twice}`);
+    expect((await inProcess(['run'], dir)).stderr).toBe(
+      'wireprobe: bad --client: the client name "mine" is taken (built-in clients and yours need distinct names)\n',
+    );
+  });
+
   it("runs its command clients, and a scenario file's pin for one", async () => {
     const command = 'curl -sS --url smtp://{host}:{port} --mail-from {from} --mail-rcpt {to} -T {message}';
     await writeFile(join(dir, 'pinned.yaml'), 'name: pinned\nprotocol: smtp\nscenarios: [{ name: clean, size: 2KiB, outcomes: { my-curl: delivered } }]\n');
