@@ -227,6 +227,17 @@ describe('list', () => {
     expect(stdout).not.toContain('smtp/resets');
   });
 
+  it("escapes a scenario file's description: it cannot clear or retitle the terminal", async () => {
+    await writeFile(
+      join(dir, 'esc.yaml'),
+      'name: esc\nprotocol: smtp\ndescription: "tricky \\e[2J\\e]0;TITLE\\a done"\nscenarios:\n  - name: clean\n    size: 1KiB\n',
+    );
+    const { code, stdout } = await inProcess(['list', '--scenarios', 'esc.yaml'], dir);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^esc {2}\(1 scenarios\): tricky \\x1b\[2J\\x1b\]0;TITLE\\x07 done\n/);
+    expect(stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
+  });
+
   it("shows the config file's scenarios, and built-in suites named beside them", async () => {
     await writeFile(join(dir, 'wireprobe.config.yaml'), 'scenarios: [scenarios/quick.yaml]\n');
     const { stdout } = await inProcess(['list', '--suite', 'smtp/tls'], dir);
