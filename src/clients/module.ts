@@ -35,8 +35,11 @@ export function isModulePath(value: string): boolean {
   return Object.hasOwn(LOADERS, extname(value).toLowerCase());
 }
 
-/** A name usable in result ids and on the command line. */
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/**
+ * A name usable in result ids, file names (--transcripts) and on the command line: 1 to 40 letters,
+ * digits, `.`, `_`, `-`, as a command client's (src/clients/command.ts), starting with a letter or digit.
+ */
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/;
 
 const MODES: readonly FtpMode[] = ['passive', 'active'];
 const DIRECTIONS: readonly FtpJob['direction'][] = ['upload', 'download'];
@@ -102,7 +105,10 @@ function checked(client: Record<string, unknown>, path: string, file: string): L
   if (send === undefined && transfer === undefined) throw bad('exports neither send(job, signal) nor transfer(job, signal)');
   if (send !== undefined && typeof send !== 'function') throw bad(`send must be a function, not ${typeof send}`);
   if (transfer !== undefined && typeof transfer !== 'function') throw bad(`transfer must be a function, not ${typeof transfer}`);
-  if (typeof name !== 'string' || !NAME.test(name)) throw bad(`name ${quote(String(name))} must be letters, digits, ".", "_" or "-" (export a name)`);
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    const shown = typeof name === 'string' ? quote(name, 40) : `of type ${typeof name}`;
+    throw bad(`name ${shown} must be 1 to 40 letters, digits, ".", "_" or "-", starting with a letter or digit (export a name)`);
+  }
   if (typeof description !== 'string') throw bad('description must be a string');
   // FTP only: a module that only sends is not held to what its other exports happen to be.
   if (transfer !== undefined) {

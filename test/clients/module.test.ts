@@ -144,6 +144,19 @@ describe('loadModuleClient', () => {
     expect(await usageLine('bad-name.mjs', dir)).toMatch(/^client module "bad-name\.mjs": name "my client" must be/);
     expect(await usageLine('not-a-function.mjs', dir)).toBe('client module "not-a-function.mjs": send must be a function, not string');
   });
+
+  it("takes a name of 1 to 40 characters, as a command client's, and refuses a longer one in one line naming the module and the name", async () => {
+    const dir = await moduleDir('forty.mjs', `export const name = "${'n'.repeat(40)}";\nexport function send() {}\n`);
+    await writeFile(join(dir, 'long.mjs'), `export const name = "${'x'.repeat(500)}";\nexport function send() {}\n`);
+    await writeFile(join(dir, 'forty-one.mjs'), `export const name = "${'y'.repeat(41)}";\nexport function send() {}\n`);
+    await writeFile(join(dir, `${'z'.repeat(41)}.mjs`), 'export function send() {}\n');
+    expect(await loadOne('forty.mjs', dir)).toMatchObject({ name: 'n'.repeat(40) });
+    const rule = 'must be 1 to 40 letters, digits, ".", "_" or "-", starting with a letter or digit (export a name)';
+    expect(await usageLine('long.mjs', dir)).toBe(`client module "long.mjs": name "${'x'.repeat(40)}…" (500 chars) ${rule}`);
+    expect(await usageLine('forty-one.mjs', dir)).toBe(`client module "forty-one.mjs": name "${'y'.repeat(40)}…" (41 chars) ${rule}`);
+    // The default name, the file's, is held to the same rule.
+    expect(await usageLine(`${'z'.repeat(41)}.mjs`, dir)).toBe(`client module "${'z'.repeat(41)}.mjs": name "${'z'.repeat(40)}…" (41 chars) ${rule}`);
+  });
 });
 
 describe('isModulePath', () => {
