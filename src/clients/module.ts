@@ -7,13 +7,15 @@
  *     ─► named exports, else the default export's fields ─► checked ─► one adapter per function
  *   adapter.run(job, signal) ─► await send|transfer(job, signal) ─► resolved: ok (download: its digest)
  *                                                               └► thrown: its codes (ClientError)
+ *   Every text taken from the module (detail, codes, command, message) has the job's password masked.
  */
 import { existsSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Digest, digestOf } from '../util/digest.js';
 import { UsageError } from '../util/usage-error.js';
-import { quote, visible } from '../util/terminal.js';
+import { quote } from '../util/terminal.js';
+import { masked, thrownLine, thrownText } from './module-text.js';
 import type { ModuleClient } from './module-types.js';
 import type { ClientAdapter, ClientError, ClientReport, FtpClientAdapter, FtpJob, FtpMode, SmtpClientAdapter, SmtpJob } from './types.js';
 
@@ -51,13 +53,7 @@ function usageError(path: string, problem: string): UsageError {
 
 /** The first lines of a loader's error on one line, cut: a syntax error's location and reason. */
 function summary(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  const line = text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .join(' ');
-  return visible(line.length > 300 ? `${line.slice(0, 300)}…` : line);
+  return thrownLine(error, []);
 }
 
 async function importModule(file: string, loader: 'import' | 'tsx'): Promise<Record<string, unknown>> {
@@ -163,7 +159,7 @@ function smtpAdapter(name: string, description: string, send: NonNullable<Module
       const secrets = job.auth ? [job.auth.password] : [];
       try {
         const value = await send(job, signal);
-        return { ok: true, detail: detailOf(value, 'send() resolved') };
+        return { ok: true, detail: masked(detailOf(value, 'send() resolved'), secrets) };
       } catch (error) {
         return { ok: false, error: moduleError(error, secrets) };
       }
@@ -187,32 +183,53 @@ function ftpAdapter(
     resumes: false,
     binds: false,
     async run(job: FtpJob, signal: AbortSignal): Promise<ClientReport> {
+      const secrets = [job.password];
       try {
         const value = await transfer(job, signal);
-        if (job.direction === 'upload') return { ok: true, detail: detailOf(value, 'transfer() resolved') };
+        if (job.direction === 'upload') return { ok: true, detail: masked(detailOf(value, 'transfer() resolved'), secrets) };
         const received = receivedOf(value);
         const detail = received ? `transfer() resolved with ${received.bytes} bytes` : 'transfer() resolved without the file';
         return { ok: true, detail, ...(received ? { received } : {}) };
       } catch (error) {
-        return { ok: false, error: moduleError(error, [job.password]) };
+        return { ok: false, error: moduleError(error, secrets) };
       }
     },
   };
 }
 
+/** `value[key]`, or undefined when it is not an object or reading it throws (a getter, a Proxy). */
+function field(value: unknown, key: string): unknown {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined;
+  try {
+    return (value as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `value` is a Uint8Array (a Buffer); false for a Proxy that throws when asked. */
+function isBytes(value: unknown): value is Uint8Array {
+  try {
+    return value instanceof Uint8Array;
+  } catch {
+    return false;
+  }
+}
+
 /** A resolved value as the report's detail: a string, or a string `response` (nodemailer's info). */
 function detailOf(value: unknown, otherwise: string): string {
   if (typeof value === 'string' && value !== '') return value;
-  const response = (value as { response?: unknown } | null | undefined)?.response;
+  const response = field(value, 'response');
   return typeof response === 'string' && response !== '' ? response : otherwise;
 }
 
 /** A download's digest: from its content, or as given; absent when the module resolved with neither. */
 export function receivedOf(value: unknown): Digest | undefined {
-  if (value instanceof Uint8Array) return digestOf(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
-  const d = value as { bytes?: unknown; sha256?: unknown } | null | undefined;
-  if (typeof d?.bytes === 'number' && typeof d.sha256 === 'string' && /^[0-9a-f]{64}$/i.test(d.sha256)) {
-    return { bytes: d.bytes, sha256: d.sha256.toLowerCase() };
+  if (isBytes(value)) return digestOf(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+  const bytes = field(value, 'bytes');
+  const sha256 = field(value, 'sha256');
+  if (typeof bytes === 'number' && typeof sha256 === 'string' && /^[0-9a-f]{64}$/i.test(sha256)) {
+    return { bytes, sha256: sha256.toLowerCase() };
   }
   return undefined;
 }
@@ -223,17 +240,21 @@ const text = (x: unknown): string | undefined => (typeof x === 'string' && x !==
  * Reduces what a module threw to codes, never its text: its string `code`; its `responseCode`, or a
  * numeric `code` that is a reply code (basic-ftp's FTPError); its `command`; the socket code underneath
  * from `cause.code`, `originalCode` (nodemailer) or a string `errno`. A Node system error (ECONNRESET,
- * with `syscall`) carries its code in `code`. The message is kept for people, credentials masked.
- * Whatever the codes do not explain, the proxy's wire evidence does (meaning `wire`).
+ * with `syscall`) carries its code in `code`. The message is kept for people. Every text taken from
+ * it (codes, command, message) has `secrets` masked. Whatever the codes do not explain, the proxy's
+ * wire evidence does (meaning `wire`). Never throws, whatever was thrown (a getter that throws, an
+ * object with no string form: "threw a value that is not an Error").
  */
 export function moduleError(thrown: unknown, secrets: readonly string[]): ClientError {
-  const e = (typeof thrown === 'object' && thrown !== null ? thrown : {}) as Record<string, unknown>;
-  const code = text(e.code);
-  const reply = typeof e.responseCode === 'number' ? e.responseCode : typeof e.code === 'number' && e.code >= 100 && e.code <= 599 ? e.code : undefined;
-  const cause = text((e.cause as { code?: unknown } | undefined)?.code) ?? text(e.originalCode) ?? text(e.errno);
-  const command = text(e.command);
-  let message = typeof e.message === 'string' ? e.message : String(thrown);
-  for (const secret of secrets) if (secret !== '') message = message.split(secret).join('***');
+  const read = (key: string): unknown => field(thrown, key);
+  const safe = (x: string | undefined): string | undefined => (x === undefined ? undefined : masked(x, secrets));
+  const rawCode = read('code');
+  const responseCode = read('responseCode');
+  const code = safe(text(rawCode));
+  const reply = typeof responseCode === 'number' ? responseCode : typeof rawCode === 'number' && rawCode >= 100 && rawCode <= 599 ? rawCode : undefined;
+  const cause = safe(text(field(read('cause'), 'code')) ?? text(read('originalCode')) ?? text(read('errno')));
+  const command = safe(text(read('command')));
+  const message = masked(thrownText(thrown) ?? 'threw a value that is not an Error', secrets);
   return {
     ...(code ? { code } : {}),
     ...(cause ? { cause } : {}),

@@ -4,7 +4,7 @@
  * uploads and downloads checked byte for byte (the server's file, the content the module returned),
  * clean and cut, each judged like the built-in basic-ftp adapter.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { builtinTargets } from '../../src/commands/targets.js';
 import { runScenarios } from '../../src/engine/run.js';
 import type { Scenario } from '../../src/engine/types.js';
 import { SUITES } from '../../suites/index.js';
+import { inProcess } from '../helpers/in-process.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/clients');
 
@@ -62,4 +63,42 @@ describe('an FTP module client wrapping basic-ftp', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('keeps the password out of the JSON, HTML and transcripts, whatever text of the module carries it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wireprobe-module-'));
+    try {
+      // Uploads resolve with a detail naming the password; downloads throw it in every field.
+      const leaky = [
+        "export const name = 'leaky';",
+        'export async function transfer(job) {',
+        '  const pw = job.password;',
+        "  if (job.direction === 'upload') return 'stored, logged in with ' + pw;",
+        "  throw Object.assign(new Error('login with ' + pw + ' failed'), { code: 'E' + pw, command: 'PASS ' + pw, cause: { code: 'C' + pw } });",
+        '}',
+      ].join('\n');
+      await writeFile(join(dir, 'leaky.mjs'), leaky);
+      const reports = ['--json', 'out.json', '--html', 'out.html', '--transcripts', 'transcripts'];
+      const scenarios = ['ftp/modes/baseline-upload', 'ftp/modes/baseline-download'];
+      const run = await inProcess(['run', '--suite', 'ftp/modes', '--client', './leaky.mjs', ...reports], dir);
+      expect(run.stderr).toBe('');
+      const json = await readFile(join(dir, 'out.json'), 'utf8');
+      const parsed = JSON.parse(json) as { results: { id: string; outcome: { detail?: string } | null }[] };
+      const details = Object.fromEntries(parsed.results.filter((r) => scenarios.some((id) => r.id.startsWith(id))).map((r) => [r.id, r.outcome?.detail]));
+      expect(details).toEqual({
+        'ftp/modes/baseline-upload/leaky/passive': 'stored, logged in with ***',
+        'ftp/modes/baseline-download/leaky/passive': 'E*** C*** PASS ***: login with *** failed',
+      });
+      const transcripts = (await readdir(join(dir, 'transcripts'), { recursive: true })).filter((f) => f.endsWith('.txt'));
+      expect(transcripts.length).toBeGreaterThan(0);
+      const texts = [
+        json,
+        await readFile(join(dir, 'out.html'), 'utf8'),
+        run.stdout,
+        ...(await Promise.all(transcripts.map((f) => readFile(join(dir, 'transcripts', f), 'utf8')))),
+      ];
+      for (const text of texts) expect(text).not.toContain('wireprobe-secret');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -157,6 +157,11 @@ describe('loadModuleClient', () => {
     // The default name, the file's, is held to the same rule.
     expect(await usageLine(`${'z'.repeat(41)}.mjs`, dir)).toBe(`client module "${'z'.repeat(41)}.mjs": name "${'z'.repeat(40)}…" (41 chars) ${rule}`);
   });
+
+  it('rejects a module whose top level throws a value with no string form, in one line naming the file', async () => {
+    const dir = await moduleDir('no-string.mjs', 'throw Object.create(null);\nexport function send() {}\n');
+    expect(await usageLine('no-string.mjs', dir)).toBe('client module "no-string.mjs" does not load: a value that is not an Error');
+  });
 });
 
 describe('isModulePath', () => {
@@ -181,6 +186,58 @@ describe('a module adapter run', () => {
     expect(await run('sync@x')).toEqual({ ok: false, error: { code: 'ECONNRESET', meaning: 'wire', message: 'boom' } });
     expect(await run('text@x')).toEqual({ ok: false, error: { meaning: 'wire', message: 'plain text' } });
     expect(await run('null@x')).toEqual({ ok: false, error: { meaning: 'wire', message: 'null' } });
+  });
+
+  it('blames the client for a thrown value with no string form or whose fields throw when read, never failing itself', async () => {
+    const source = [
+      'const hostile = new Proxy({}, { get() { throw new Error("no reading me"); }, has() { throw new Error("no"); } });',
+      'export function send(job) {',
+      '  if (job.from === "null-proto@x") throw Object.create(null);',
+      '  if (job.from === "proxy@x") throw hostile;',
+      '  if (job.from === "getter@x") throw Object.defineProperty(Object.create(null), "message", { get() { throw new Error("no"); } });',
+      // Resolving reads `then`; any other read throws.
+      '  return new Proxy({}, { get(_, key) { if (key === "then") return undefined; throw new Error("no reading me"); } });',
+      '}',
+    ].join('\n');
+    const adapter = await loadOne('hostile.mjs', await moduleDir('hostile.mjs', source));
+    const run = (from: string) => adapter.run({ ...smtpJob, from } as never, new AbortController().signal);
+    const blamed = { ok: false, error: { meaning: 'wire', message: 'threw a value that is not an Error' } };
+    expect(await run('null-proto@x')).toEqual(blamed);
+    expect(await run('proxy@x')).toEqual(blamed);
+    expect(await run('getter@x')).toEqual(blamed);
+    // A resolved value that cannot be read is a success with the plain detail.
+    expect(await run('resolved@x')).toEqual({ ok: true, detail: 'send() resolved' });
+  });
+
+  it('masks the password in every text it takes from the module: detail, code, cause, command and message', async () => {
+    const source = [
+      'export function send(job) {',
+      '  const pw = job.auth.password;',
+      '  if (job.from === "ok@x") return { response: "250 queued (logged in with " + pw + ")" };',
+      '  throw Object.assign(new Error("auth " + pw + " refused"), { code: "E" + pw, command: "AUTH PLAIN " + pw, cause: { code: "C" + pw } });',
+      '}',
+      'export function transfer(job) {',
+      '  const pw = job.password;',
+      '  if (job.direction === "upload") return "stored as " + job.user + ":" + pw;',
+      '  throw Object.assign(new Error("530 " + pw), { code: "E" + pw, command: "PASS " + pw, originalCode: "O" + pw });',
+      '}',
+    ].join('\n');
+    const [smtp, ftp] = await loadModuleClient('leaky.mjs', await moduleDir('leaky.mjs', source));
+    const signal = new AbortController().signal;
+    const auth = { user: 'alice', password: 'secret-pw' };
+    const reports = [
+      await smtp!.run({ ...smtpJob, from: 'ok@x', auth } as never, signal),
+      await smtp!.run({ ...smtpJob, from: 'no@x', auth } as never, signal),
+      await ftp!.run({ ...ftpJob, direction: 'upload', data: Buffer.from('x') } as never, signal),
+      await ftp!.run(ftpJob as never, signal),
+    ];
+    expect(JSON.stringify(reports)).not.toContain('secret-pw');
+    expect(reports).toEqual([
+      { ok: true, detail: '250 queued (logged in with ***)' },
+      { ok: false, error: { code: 'E***', cause: 'C***', command: 'AUTH PLAIN ***', meaning: 'wire', message: 'auth *** refused' } },
+      { ok: true, detail: 'stored as alice:***' },
+      { ok: false, error: { code: 'E***', cause: 'O***', command: 'PASS ***', meaning: 'wire', message: '530 ***' } },
+    ]);
   });
 
   it('reports a download by the digest of what transfer() resolved with, and none without it', async () => {
@@ -253,6 +310,15 @@ describe('moduleError', () => {
 
   it('masks the credentials in the message it keeps', () => {
     expect(moduleError(new Error('login as alice:secret-pw failed'), ['secret-pw']).message).toBe('login as alice:*** failed');
+  });
+
+  it('masks the credentials in the codes and command it keeps', () => {
+    const thrown = Object.assign(new Error('x'), { code: 'Esecret-pw', command: 'PASS secret-pw', errno: 'secret-pw' });
+    expect(moduleError(thrown, ['secret-pw'])).toEqual({ code: 'E***', cause: '***', command: 'PASS ***', meaning: 'wire', message: 'x' });
+  });
+
+  it('describes a thrown value with no string form without throwing', () => {
+    expect(moduleError(Object.create(null), [])).toEqual({ meaning: 'wire', message: 'threw a value that is not an Error' });
   });
 });
 
