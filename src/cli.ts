@@ -1,7 +1,8 @@
 /**
  * The command line: the only place that reads argv and process.env. It parses, validates, and hands
  * typed values to src/commands. Exit codes: 0 all conformant, 1 deviations (with
- * --fail-on-deviation), 2 bad input or wireprobe's own failure: one line, never a stack trace;
+ * --fail-on-deviation), 2 bad input or wireprobe's own failure: one line, never a stack trace; 3 a
+ * client module's uncaught exception or unhandled rejection stopped the command (src/clients/module-guard.ts);
  * 130/143 interrupted by SIGINT/SIGTERM (src/util/interrupt.ts).
  */
 import { parseArgs } from 'node:util';
@@ -20,7 +21,8 @@ import type { Fault } from './faults/types.js';
 import { parseTarget } from './probe/target.js';
 import { DEFAULT_PROBE_LIMITS, DEFAULT_UPLOAD_OCTETS } from './probe/types.js';
 import { capped, quote } from './util/terminal.js';
-import { aborted, EXIT_CODES, interruptedBy, interruptLine, watchInterrupts } from './util/interrupt.js';
+import { aborted, CRASH_EXIT_CODE, EXIT_CODES, interruptedBy, interruptLine, stoppedBy, watchInterrupts } from './util/interrupt.js';
+import { guardModules } from './clients/module-guard.js';
 import { watchLauncher } from './util/launcher.js';
 
 const SERVE_COMMON = ['fault', 'nth', 'port', 'host', 'max-clients', 'user', 'password-env', 'password-file', 'keep', 'control', 'pcap'] as const;
@@ -250,8 +252,16 @@ export async function cli(): Promise<void> {
   // the end of the shell npm started wireprobe through counts as a SIGTERM (./util/launcher.ts).
   const interrupts = watchInterrupts((code) => process.exit(code));
   const unwatchLauncher = watchLauncher(process.env, () => interrupts.interrupt('SIGTERM'));
+  // A client module's error that nothing caught, outside the run it belongs to, stops the command as
+  // Ctrl-C does (exit 3) instead of ending wireprobe with a stack trace and its clients left running.
+  guardModules((crash) => interrupts.halt(crash));
   try {
     process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: interrupts.signal });
+    // A client module's crash once the command was over (its reports complete): said, and exit 3 all the same.
+    if (stoppedBy(interrupts.signal)?.exitCode === CRASH_EXIT_CODE && process.exitCode !== CRASH_EXIT_CODE) {
+      process.stderr.write(`wireprobe: ${(interrupts.signal.reason as Error).message} (after the run was over: its results and reports are complete)\n`);
+      process.exitCode = CRASH_EXIT_CODE;
+    }
     // Interrupted: the command has stopped and removed what it started, and reported; what it
     // abandoned (a probe's idle wait on the user's server) must not keep wireprobe waiting.
     if (interrupts.signal.aborted) process.exit(process.exitCode);

@@ -7,7 +7,9 @@
  *     ─► named exports, else the default export's fields ─► checked ─► one adapter per function
  *   adapter.run(job, signal) ─► await send|transfer(job, signal) ─► resolved: ok (download: its digest)
  *                                                               └► thrown: its codes (ClientError)
- *   Every text taken from the module (detail, codes, command, message) has the job's password masked.
+ *   Both in the module's own async context (./module-guard.ts): an error its code leaves uncaught ends
+ *   the load or the run it belongs to (the run's result: `error`) rather than wireprobe. Every text
+ *   taken from the module (detail, codes, command, message) has the job's password masked.
  */
 import { existsSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
@@ -15,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { type Digest, digestOf } from '../util/digest.js';
 import { UsageError } from '../util/usage-error.js';
 import { quote } from '../util/terminal.js';
+import { ClientCrash, calling, loading } from './module-guard.js';
 import { masked, thrownLine, thrownText } from './module-text.js';
 import type { ModuleClient } from './module-types.js';
 import type { ClientAdapter, ClientError, ClientReport, FtpClientAdapter, FtpJob, FtpMode, SmtpClientAdapter, SmtpJob } from './types.js';
@@ -46,14 +49,28 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/;
 const MODES: readonly FtpMode[] = ['passive', 'active'];
 const DIRECTIONS: readonly FtpJob['direction'][] = ['upload', 'download'];
 
+/** How a module is named in errors: `client module "./x.mjs"`. */
+function label(path: string): string {
+  return `client module ${quote(path)}`;
+}
+
 /** Bad input from the user: one line naming the module, exit 2. */
 function usageError(path: string, problem: string): UsageError {
-  return new UsageError(`client module ${quote(path)}${problem}`);
+  return new UsageError(`${label(path)}${problem}`);
 }
 
 /** The first lines of a loader's error on one line, cut: a syntax error's location and reason. */
 function summary(error: unknown): string {
   return thrownLine(error, []);
+}
+
+/** Whether `error` is a module's crash (./module-guard.ts), which ends its run as `error`; never throws, whatever a module threw. */
+function isCrash(error: unknown): error is ClientCrash {
+  try {
+    return error instanceof ClientCrash;
+  } catch {
+    return false; // a Proxy whose every read throws
+  }
 }
 
 async function importModule(file: string, loader: 'import' | 'tsx'): Promise<Record<string, unknown>> {
@@ -133,7 +150,8 @@ function checkList(what: string, value: unknown, allowed: readonly string[], bad
 /**
  * Loads `path` (.mjs/.js/.cjs: import(); .ts/.mts/.cts: through tsx's `tsImport`), resolved against
  * `cwd`, and returns one adapter per exported function: `send` (SMTP), `transfer` (FTP). A file that is
- * missing, does not load or exports neither is one usage error line naming it.
+ * missing, does not load (its top level throws or crashes) or exports neither is one usage error line
+ * naming it.
  */
 export async function loadModuleClient(path: string, cwd: string): Promise<ClientAdapter[]> {
   const file = resolve(cwd, path);
@@ -142,15 +160,19 @@ export async function loadModuleClient(path: string, cwd: string): Promise<Clien
   if (!existsSync(file)) throw usageError(path, `: no such file (${quote(file)})`);
   let exports: Record<string, unknown>;
   try {
-    exports = await importModule(file, loader);
+    exports = await loading(label(path), () => importModule(file, loader));
   } catch (error) {
+    if (isCrash(error)) throw new UsageError(`${error.message} (while it loaded)`);
     throw usageError(path, ` does not load: ${summary(error)}`);
   }
   const { name, description, modes, directions, send, transfer } = checked(clientOf(exports), path, file);
-  return [...(send ? [smtpAdapter(name, description, send)] : []), ...(transfer ? [ftpAdapter(name, description, modes, directions, transfer)] : [])];
+  return [
+    ...(send ? [smtpAdapter(label(path), name, description, send)] : []),
+    ...(transfer ? [ftpAdapter(label(path), name, description, modes, directions, transfer)] : []),
+  ];
 }
 
-function smtpAdapter(name: string, description: string, send: NonNullable<ModuleClient['send']>): SmtpClientAdapter {
+function smtpAdapter(client: string, name: string, description: string, send: NonNullable<ModuleClient['send']>): SmtpClientAdapter {
   return {
     name,
     protocol: 'smtp',
@@ -158,9 +180,11 @@ function smtpAdapter(name: string, description: string, send: NonNullable<Module
     async run(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
       const secrets = job.auth ? [job.auth.password] : [];
       try {
-        const value = await send(job, signal);
+        const value = await calling(client, secrets, signal, (own) => send(job, own));
         return { ok: true, detail: masked(detailOf(value, 'send() resolved'), secrets) };
       } catch (error) {
+        // A crash is no report of the client's: the run is an `error` naming the module.
+        if (isCrash(error)) throw error;
         return { ok: false, error: moduleError(error, secrets) };
       }
     },
@@ -168,6 +192,7 @@ function smtpAdapter(name: string, description: string, send: NonNullable<Module
 }
 
 function ftpAdapter(
+  client: string,
   name: string,
   description: string,
   modes: readonly FtpMode[],
@@ -185,12 +210,13 @@ function ftpAdapter(
     async run(job: FtpJob, signal: AbortSignal): Promise<ClientReport> {
       const secrets = [job.password];
       try {
-        const value = await transfer(job, signal);
+        const value = await calling(client, secrets, signal, (own) => transfer(job, own));
         if (job.direction === 'upload') return { ok: true, detail: masked(detailOf(value, 'transfer() resolved'), secrets) };
         const received = receivedOf(value);
         const detail = received ? `transfer() resolved with ${received.bytes} bytes` : 'transfer() resolved without the file';
         return { ok: true, detail, ...(received ? { received } : {}) };
       } catch (error) {
+        if (isCrash(error)) throw error;
         return { ok: false, error: moduleError(error, secrets) };
       }
     },

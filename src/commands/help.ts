@@ -106,6 +106,7 @@ pass, warn, fail or skip:
 ${FINDING_IDS}
 
 Exit codes: 0 conformant, 1 deviations found (with --fail-on-deviation; probe: a finding at or above
---fail-on; with --fail-on-change: a cell differs from --baseline; diff: a cell differs), 2 bad input, an unreachable probe target, or own error, 130 interrupted (Ctrl-C), 143
+--fail-on; with --fail-on-change: a cell differs from --baseline; diff: a cell differs), 2 bad input, an unreachable probe target, or own error, 3 a
+client module's error that nothing caught, outside its runs, stopped run or matrix (reported as on an interrupt), 130 interrupted (Ctrl-C), 143
 stopped by SIGTERM (what finished is reported, marked incomplete; a second signal exits at once).
 `;

@@ -21,7 +21,7 @@ import { visible } from '../util/terminal.js';
 import { collectProvenance, formatProvenance, ranIn } from '../report/provenance.js';
 import { MOCK_SERVERS } from '../engine/identity.js';
 import { checkBaseline, loadBaseline } from './diff.js';
-import { EXIT_CODES, interruptedBy, interruptLine } from '../util/interrupt.js';
+import { stoppedBy } from '../util/interrupt.js';
 import type { Suite } from '../../suites/index.js';
 
 export interface RunCommand {
@@ -77,8 +77,9 @@ export interface RunCommand {
  * unfired or an error (`n/a` is neither: a client that is not installed does not fail a run), or when
  * `failOnChange` and a cell differs from the `baseline` (the differences are printed either way); 2 when a
  * report could not be written (named on `err`; the others are kept). When `signal` aborts (an
- * interrupt): the runs that finished are written, marked incomplete, one line says so, and the exit code
- * is 130 (SIGINT) or 143 (SIGTERM).
+ * interrupt, or a client module's crash: src/util/interrupt.ts stoppedBy): the runs that finished are
+ * written, marked incomplete, one line says so, and the exit code is 130 (SIGINT), 143 (SIGTERM) or 3
+ * (a client module's crash).
  */
 export async function runCommand(cmd: RunCommand): Promise<number> {
   const scenarios = cmd.suites.flatMap((s) => s.scenarios);
@@ -145,8 +146,8 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
     },
     onResult: (result) => console.result(result),
   }).finally(() => keylog?.close());
-  const interrupted = interruptedBy(cmd.signal);
-  const incomplete = interrupted ? { reason: `interrupted by ${interrupted}`, total } : undefined;
+  const interrupted = stoppedBy(cmd.signal);
+  const incomplete = interrupted ? { reason: interrupted.reason, total } : undefined;
   const shard = selection?.shard ? { ...selection.shard, cells: whole } : undefined;
   const provenance = ranIn(collected, results);
   if (!interrupted) console.end(results);
@@ -175,9 +176,9 @@ export async function runCommand(cmd: RunCommand): Promise<number> {
     // Everything the run started was stopped and removed by the finally blocks that own it.
     await writeReports(jobs, undefined, err);
     const written = jobs.length > 0 ? 'written' : 'finished';
-    const line = interruptLine(interrupted, `${results.length} of ${total} results ${written}; cleaned up`);
+    const line = interrupted.line(`${results.length} of ${total} results ${written}; cleaned up`);
     err.write(cmd.live ? `\n${line}` : line);
-    return EXIT_CODES[interrupted];
+    return interrupted.exitCode;
   }
   const reports: string[] = [];
   const track = (job: ReportJob): ReportJob => ({

@@ -6,6 +6,7 @@ import type { ClientAdapter, FtpMode } from '../clients/types.js';
 import type { Family, Result, Scenario } from './types.js';
 import { formatPin } from './verdict.js';
 import { tlsSuffix, type TlsVariant } from './tls-variant.js';
+import { isWireprobeError } from '../util/errors.js';
 
 export const MOCK_SERVERS = { smtp: 'mock-smtp', ftp: 'mock-ftp' } as const;
 
@@ -65,9 +66,13 @@ export function notApplicable(run: RunOf, reason: string): Result {
   return { ...identity(run), faultFired: false, outcome: null, sink: null, verdict: 'n/a', reason, durationMs: 0, transcript: [] };
 }
 
-/** The result for a run wireprobe itself failed at. */
+/**
+ * The result for a run wireprobe itself failed at, or a client module crashed in (ECLIENTCRASH: its
+ * message names the module and what it left uncaught, src/clients/module-guard.ts).
+ */
 export function failed(run: RunOf, error: unknown, started: number): Result {
-  const reason = `wireprobe failed: ${(error as Error).message}`;
+  const crash = isWireprobeError(error) && error.code === 'ECLIENTCRASH';
+  const reason = crash ? error.message : `wireprobe failed: ${(error as Error).message}`;
   return {
     ...identity(run),
     faultFired: false,

@@ -4,7 +4,7 @@
  * line, exit code 2) and which are our own bugs (a stack with WIREPROBE_DEBUG).
  *
  *   UsageError (EUSAGE), FaultSyntaxError (EFAULTSYNTAX), TargetError (EBADTARGET, ENOTFOUND, ...),
- *   ServerNotInstalled (ENOTINSTALLED), Interrupted (EINTERRUPTED) ──extend──► WireprobeError
+ *   ServerNotInstalled (ENOTINSTALLED), Interrupted (EINTERRUPTED), ClientCrash (ECLIENTCRASH) ──extend──► WireprobeError
  *   the library's waits: EWAITTIMEOUT (nothing arrived in time), ECLOSED (the mock closed meanwhile)
  */
 
@@ -12,7 +12,7 @@
 export type TargetErrorCode = 'EBADTARGET' | 'ENOTFOUND' | 'ECONNREFUSED' | 'ETIMEDOUT' | 'ECONNECT';
 
 /** Every code a WireprobeError can carry. */
-export type WireprobeErrorCode = 'EUSAGE' | 'EFAULTSYNTAX' | TargetErrorCode | 'ENOTINSTALLED' | 'EINTERRUPTED' | 'EWAITTIMEOUT' | 'ECLOSED';
+export type WireprobeErrorCode = 'EUSAGE' | 'EFAULTSYNTAX' | TargetErrorCode | 'ENOTINSTALLED' | 'EINTERRUPTED' | 'ECLIENTCRASH' | 'EWAITTIMEOUT' | 'ECLOSED';
 
 /** The codes whose message is written for the user: bad input, an unreachable target, a missing server. */
 const USER_FACING: ReadonlySet<WireprobeErrorCode> = new Set<WireprobeErrorCode>([

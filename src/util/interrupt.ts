@@ -8,14 +8,21 @@
  *   SIGINT/SIGTERM ─► controller.abort(new Interrupted(sig)) ─► runner, clients, probe, serve stop
  *   second signal  ─► onSecond(exit code) (the CLI: process.exit)
  *   interrupt(sig) ─► the same abort, for a stop no signal brought (./launcher.ts); not a signal received
+ *   halt(crash)    ─► the same abort for a client module's crash (src/clients/module-guard.ts): exit 3
  */
-import { WireprobeError } from './errors.js';
+import { isWireprobeError, WireprobeError } from './errors.js';
 
 /** The signals a command stops on. */
 export type StopSignal = 'SIGINT' | 'SIGTERM';
 
 /** 128 + the signal's number, as shells report a process a signal ended: SIGINT 130, SIGTERM 143. */
 export const EXIT_CODES: Readonly<Record<StopSignal, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * The exit code of a command a client module stopped: an exception it threw where nothing could catch
+ * it, or a rejection it left unhandled, outside any one of its runs (src/clients/module-guard.ts).
+ */
+export const CRASH_EXIT_CODE = 3;
 
 /** The abort reason of an interrupted command: which signal stopped it. */
 export class Interrupted extends WireprobeError<'EINTERRUPTED'> {
@@ -39,6 +46,11 @@ export interface InterruptWatch {
    * signal received: a real SIGINT after it is still the first, so the cleanup runs.
    */
   interrupt(name: StopSignal): void;
+  /**
+   * Stops the command as an interrupt does, for `crash` (a ClientCrash, code ECLIENTCRASH: its message
+   * names the client and the error), unless it is already stopping.
+   */
+  halt(crash: WireprobeError<'ECLIENTCRASH'>): void;
   /** Removes the signal handlers (the command is over). */
   dispose(): void;
 }
@@ -72,10 +84,34 @@ export function watchInterrupts(onSecond: (code: number) => void, source: Signal
   return {
     signal: controller.signal,
     interrupt,
+    halt: (crash) => {
+      if (!controller.signal.aborted) controller.abort(crash);
+    },
     dispose: () => {
       for (const [name, handler] of handlers) source.off(name, handler);
     },
   };
+}
+
+/** How a stopped command says so: the reason its reports are incomplete, its one line, its exit code. */
+export interface Stopped {
+  /** `interrupted by SIGINT`, or `stopped: client module "./x.mjs" threw ...`: the reports' incomplete reason. */
+  readonly reason: string;
+  /** 130, 143, or CRASH_EXIT_CODE. */
+  readonly exitCode: number;
+  /** The one line on stderr: `what` (`12 of 40 results written; cleaned up`) after what stopped the command. */
+  line(what: string): string;
+}
+
+/** What stopped a command whose AbortSignal is `signal` (an interrupt, a client module's crash), or undefined. */
+export function stoppedBy(signal: AbortSignal | undefined): Stopped | undefined {
+  const by = interruptedBy(signal);
+  if (by) return { reason: `interrupted by ${by}`, exitCode: EXIT_CODES[by], line: (what) => interruptLine(by, what) };
+  const reason: unknown = signal?.aborted ? signal.reason : undefined;
+  if (isWireprobeError(reason) && reason.code === 'ECLIENTCRASH') {
+    return { reason: `stopped: ${reason.message}`, exitCode: CRASH_EXIT_CODE, line: (what) => `wireprobe: stopped: ${reason.message}; ${what}\n` };
+  }
+  return undefined;
 }
 
 /** Resolves once `signal` aborts (at once when it already has). */
