@@ -237,9 +237,19 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 }
 
+/** Resolves once what was written to `stream` before has been handed to the OS (a pipe or file that is slow to take it). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || stream.writableEnded) return resolve();
+    stream.write('', () => resolve());
+  });
+}
+
 /**
  * bin/wireprobe.js's entry: `main` on the process's own argv, streams and environment. A closed stdout
- * (`wireprobe list | head -1`) ends the process quietly instead of with an EPIPE stack trace.
+ * (`wireprobe list | head -1`) ends the process quietly instead of with an EPIPE stack trace. Once the
+ * command is over and its output flushed, the process exits with its code: what a client module left
+ * open (a timer, a pooled connection) does not keep it alive.
  */
 export async function cli(): Promise<void> {
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -254,19 +264,23 @@ export async function cli(): Promise<void> {
   const unwatchLauncher = watchLauncher(process.env, () => interrupts.interrupt('SIGTERM'));
   // A client module's error that nothing caught, outside the run it belongs to, stops the command as
   // Ctrl-C does (exit 3) instead of ending wireprobe with a stack trace and its clients left running.
-  guardModules((crash) => interrupts.halt(crash));
+  const unguard = guardModules((crash) => interrupts.halt(crash));
+  let code: number;
   try {
-    process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: interrupts.signal });
-    // A client module's crash once the command was over (its reports complete): said, and exit 3 all the same.
-    if (stoppedBy(interrupts.signal)?.exitCode === CRASH_EXIT_CODE && process.exitCode !== CRASH_EXIT_CODE) {
-      process.stderr.write(`wireprobe: ${(interrupts.signal.reason as Error).message} (after the run was over: its results and reports are complete)\n`);
-      process.exitCode = CRASH_EXIT_CODE;
-    }
-    // Interrupted: the command has stopped and removed what it started, and reported; what it
-    // abandoned (a probe's idle wait on the user's server) must not keep wireprobe waiting.
-    if (interrupts.signal.aborted) process.exit(process.exitCode);
+    code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: interrupts.signal });
   } finally {
     unwatchLauncher();
     interrupts.dispose();
   }
+  // The command has stopped and removed what it started, and reported; what it abandoned (a probe's
+  // idle wait on the user's server, a module's open socket or timer) must not keep wireprobe waiting.
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  // A client module's crash once the command was over (its reports complete): said, and exit 3 all the same.
+  if (stoppedBy(interrupts.signal)?.exitCode === CRASH_EXIT_CODE && code !== CRASH_EXIT_CODE) {
+    process.stderr.write(`wireprobe: ${(interrupts.signal.reason as Error).message} (after the run was over: its results and reports are complete)\n`);
+    await flushed(process.stderr);
+    code = CRASH_EXIT_CODE;
+  }
+  unguard();
+  process.exit(code);
 }

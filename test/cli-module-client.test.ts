@@ -1,7 +1,7 @@
 /**
  * A module client misbehaving inside wireprobe's process, as a user runs `node bin/wireprobe.js run
- * --client ./mod.mjs`: an 'error' event nobody listens to, a rejection nobody awaits. wireprobe never
- * ends with a stack trace, and leaves nothing behind. Each run gets a private TMPDIR, so what it leaves behind is its own.
+ * --client ./mod.mjs`: an 'error' event nobody listens to, a rejection nobody awaits, a timer left
+ * running. wireprobe never ends with a stack trace, leaves nothing behind and exits. Each run gets a private TMPDIR, so what it leaves behind is its own.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -145,5 +145,13 @@ describe('wireprobe run with a module client that misbehaves', () => {
     );
     expect(run.out.stdout).toMatch(/\nwireprobe: 1 results in .*; reports: out\.json\n$/);
     expect(JSON.parse(await readFile(join(dir, 'out.json'), 'utf8'))).not.toHaveProperty('incomplete');
+  }, 60_000);
+
+  it('exits once the reports are written, whatever timer the module left running', async () => {
+    await writeFile(join(dir, 'ticking.mjs'), "export async function send() {\n  setInterval(() => undefined, 1000);\n  return '250 ok';\n}\n");
+    const run = start(['run', '--scenarios', 'scenarios.yaml', '--client', './ticking.mjs', '--json', 'out.json', '--verbose']);
+    expect(await run.exited, run.out.stderr).toBe(0);
+    expect(run.out.stdout).toMatch(/\nwireprobe: 1 results in .*; reports: out\.json\n$/);
+    expect(JSON.parse(await readFile(join(dir, 'out.json'), 'utf8'))).toMatchObject({ results: [{ client: 'ticking' }] });
   }, 60_000);
 });
