@@ -229,6 +229,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     return await dispatch(argv, io);
   } catch (error) {
+    // Stopped before the command got going (Ctrl-C while a client module loads): its one line and code.
+    const stopped = stoppedBy(io.signal);
+    if (stopped && error === io.signal?.reason) {
+      io.stderr.write(stopped.line('nothing run'));
+      return stopped.exitCode;
+    }
     const text = explainError(error, Boolean(io.env.WIREPROBE_DEBUG));
     // One line, escaped and cut, whatever the error quoted (a value, a peer's text); a debug stack stays whole.
     const [first = '', ...stack] = text.split('\n');

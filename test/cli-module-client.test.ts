@@ -1,7 +1,8 @@
 /**
  * A module client misbehaving inside wireprobe's process, as a user runs `node bin/wireprobe.js run
  * --client ./mod.mjs`: an 'error' event nobody listens to, a rejection nobody awaits, a timer left
- * running. wireprobe never ends with a stack trace, leaves nothing behind and exits. Each run gets a private TMPDIR, so what it leaves behind is its own.
+ * running, a top-level await that never settles. wireprobe never ends with a stack trace, leaves
+ * nothing behind and exits. Each run gets a private TMPDIR, so what it leaves behind is its own.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIN } from './helpers/cli-process.js';
-import { killUsing, processesUsing } from './helpers/leftovers.js';
+import { killUsing, processesUsing, watchEntries } from './helpers/leftovers.js';
 
 /** One SMTP scenario, with a deadline short enough for a client that never reports. */
 const SCENARIOS = `name: t/module
@@ -153,5 +154,38 @@ describe('wireprobe run with a module client that misbehaves', () => {
     expect(await run.exited, run.out.stderr).toBe(0);
     expect(run.out.stdout).toMatch(/\nwireprobe: 1 results in .*; reports: out\.json\n$/);
     expect(JSON.parse(await readFile(join(dir, 'out.json'), 'utf8'))).toMatchObject({ results: [{ client: 'ticking' }] });
+  }, 60_000);
+
+  it('stops at the first Ctrl-C while a module loads whose top-level await never settles: exit 130, one line, nothing left', async () => {
+    // The module says it is loading by a file beside it, then waits forever with a timer running.
+    await writeFile(
+      join(dir, 'forever.mjs'),
+      [
+        "import { writeFileSync } from 'node:fs';",
+        "writeFileSync(new URL('./loading-forever', import.meta.url), '');",
+        'await new Promise(() => setInterval(() => undefined, 1000));',
+        "export async function send() { return '250 ok'; }",
+      ].join('\n'),
+    );
+    const loading = watchEntries(dir, 'loading-forever');
+    try {
+      const run = start(['run', '--scenarios', 'scenarios.yaml', '--client', HANG, '--client', './forever.mjs', '--json', 'out.json']);
+      await loading.until(1);
+      run.child.kill('SIGINT');
+      expect(await run.exited, run.out.stderr).toBe(130);
+      expect(run.out.stderr).toBe('wireprobe: interrupted (SIGINT): nothing run\n');
+      expect(run.out.stdout).toBe('');
+      expect(await processesUsing(tmp)).toEqual([]);
+      expect(await ourEntries()).toEqual([]);
+    } finally {
+      loading.close();
+    }
+  }, 60_000);
+
+  it('says a module never finished loading when its top-level await waits on nothing, exit 2, never exit 13 in silence', async () => {
+    await writeFile(join(dir, 'stuck.mjs'), "await new Promise(() => undefined);\nexport async function send() { return '250 ok'; }\n");
+    const run = start(['run', '--scenarios', 'scenarios.yaml', '--client', './stuck.mjs']);
+    expect(await run.exited).toBe(2);
+    expect(run.out.stderr).toBe('wireprobe: client module "./stuck.mjs" never finished loading (its top-level await did not settle)\n');
   }, 60_000);
 });

@@ -153,19 +153,32 @@ export async function calling(client: string, secrets: readonly string[], signal
 
 /**
  * Runs `load` (the import of `client`'s module) in the module's context. Rejects with a ClientCrash
- * when its code crashed before the load settled.
+ * when its code crashed before the load settled, with `signal`'s reason when it aborts (Ctrl-C during
+ * a top-level await that never settles), and with `never` when the event loop empties before the load
+ * settled (a top-level await on a promise nothing will settle: Node would exit 13 in silence).
  */
-export async function loading<T>(client: string, load: () => Promise<T>): Promise<T> {
+export async function loading<T>(client: string, load: () => Promise<T>, signal: AbortSignal | undefined, never: Error): Promise<T> {
   loaded.add(client);
   listen();
+  let onAbort: (() => void) | undefined;
+  let onEmpty: (() => void) | undefined;
+  const stopped = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal?.reason);
+    onEmpty = () => reject(never);
+  });
+  signal?.addEventListener('abort', onAbort!, { once: true });
+  process.once('beforeExit', onEmpty!);
   const run = inContext(client, [], load);
   try {
-    const ended = await run.done;
+    if (signal?.aborted) throw signal.reason;
+    const ended = await Promise.race([run.done, stopped]);
     const crash = run.crash();
     if (crash) throw crash;
     if (ended && 'error' in ended) throw ended.error;
     return ended!.value;
   } finally {
     run.settle();
+    signal?.removeEventListener('abort', onAbort!);
+    process.off('beforeExit', onEmpty!);
   }
 }

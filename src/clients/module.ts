@@ -150,18 +150,21 @@ function checkList(what: string, value: unknown, allowed: readonly string[], bad
 /**
  * Loads `path` (.mjs/.js/.cjs: import(); .ts/.mts/.cts: through tsx's `tsImport`), resolved against
  * `cwd`, and returns one adapter per exported function: `send` (SMTP), `transfer` (FTP). A file that is
- * missing, does not load (its top level throws or crashes) or exports neither is one usage error line
- * naming it.
+ * missing, does not load (its top level throws, crashes, or awaits what never settles) or exports
+ * neither is one usage error line naming it. When `signal` aborts (Ctrl-C) before the load settled, it
+ * rejects with the signal's reason.
  */
-export async function loadModuleClient(path: string, cwd: string): Promise<ClientAdapter[]> {
+export async function loadModuleClient(path: string, cwd: string, signal?: AbortSignal): Promise<ClientAdapter[]> {
   const file = resolve(cwd, path);
   const loader = LOADERS[extname(file).toLowerCase()];
   if (!loader) throw usageError(path, ': expected a .mjs, .js, .cjs, .ts, .mts or .cts file');
   if (!existsSync(file)) throw usageError(path, `: no such file (${quote(file)})`);
   let exports: Record<string, unknown>;
+  const never = usageError(path, ' never finished loading (its top-level await did not settle)');
   try {
-    exports = await loading(label(path), () => importModule(file, loader));
+    exports = await loading(label(path), () => importModule(file, loader), signal, never);
   } catch (error) {
+    if (error === never || (signal?.aborted && error === signal.reason)) throw error;
     if (isCrash(error)) throw new UsageError(`${error.message} (while it loaded)`);
     throw usageError(path, ` does not load: ${summary(error)}`);
   }

@@ -27,17 +27,23 @@ function whole(text: string): boolean {
 /**
  * The clients `entries` name, relative paths resolved against `cwd`; undefined when none is given (the
  * command's default applies). A user client may not take a built-in client's name or another's.
+ * `signal` (Ctrl-C) stops the wait for a module that does not finish loading: rejects with its reason.
  */
-export async function clientsFrom(flag: string, entries: readonly ClientEntry[] | undefined, cwd: string): Promise<ClientAdapter[] | undefined> {
+export async function clientsFrom(
+  flag: string,
+  entries: readonly ClientEntry[] | undefined,
+  cwd: string,
+  signal?: AbortSignal,
+): Promise<ClientAdapter[] | undefined> {
   if (entries === undefined) return undefined;
   const builtin: string[] = [];
   const own: ClientAdapter[] = [];
   for (const entry of entries) {
     if (typeof entry !== 'string')
-      own.push(...('module' in entry ? await loadModuleClient(entry.module, cwd) : [commandClient(checkCommandClient(entry), cwd)]));
+      own.push(...('module' in entry ? await loadModuleClient(entry.module, cwd, signal) : [commandClient(checkCommandClient(entry), cwd)]));
     else if (!whole(entry)) builtin.push(...(names(flag, [entry]) ?? []));
     else if (entry.startsWith('cmd:')) own.push(commandClient(parseCommandClient(entry), cwd));
-    else own.push(...(await loadModuleClient(entry.trim(), cwd)));
+    else own.push(...(await loadModuleClient(entry.trim(), cwd, signal)));
   }
   // A built-in named twice would run twice under one result id: refused, as a user client's name twice is.
   const twice = builtin.find((name, i) => builtin.indexOf(name) !== i);
