@@ -92,7 +92,9 @@ export function runProcess(command: string, args: readonly string[], options: Pr
         killGroup();
         finish({ exitCode, signal });
       };
-      drain = setTimeout(ended, OUTPUT_AFTER_EXIT_MS);
+      // The wait ends after one more poll of the pipes (setImmediate runs after it): on a loaded machine
+      // the timer can be due before the event loop has read what the client wrote before it exited.
+      drain = setTimeout(() => setImmediate(ended), OUTPUT_AFTER_EXIT_MS);
       child.once('close', ended);
     });
   });
