@@ -144,7 +144,9 @@ export async function withTargets(
     return undefined;
   }
   const list = await targetList(values, io.env);
-  integer('max-messages', values['max-messages'], DEFAULT_MAX_MESSAGES, 0, 1_000_000); // a bad value is refused before any connection
+  // Refused before any connection, counted as if no target had a size limit (at least what is sent);
+  // the line then counts what is sent, the scenarios over a target's SIZE left out.
+  budget(values, list, suites, clients);
   const { greeted, list: reached } = await greetings(list);
   const line = budget(values, reached, suites, clients);
   if (line) io.stderr.write(line);
