@@ -15,6 +15,7 @@ interface Waiter<T> {
 export class Waiters<T> {
   #arrived = 0;
   #waiters = new Set<Waiter<T>>();
+  #closed = false;
   readonly #noun: string;
 
   /** `noun`: what arrives, for the one-line timeout message (`message`, `upload`). */
@@ -22,12 +23,13 @@ export class Waiters<T> {
     this.#noun = noun;
   }
 
-  /** Resolves with the `count`th item arriving from now; rejects with EWAITTIMEOUT after `timeout` ms. */
+  /** Resolves with the `count`th item arriving from now; rejects with EWAITTIMEOUT after `timeout` ms, ECLOSED once closed. */
   wait(options: { readonly timeout?: number; readonly count?: number } = {}): Promise<T> {
     const timeout = options.timeout ?? 10_000;
     const count = options.count ?? 1;
     if (!(Number.isSafeInteger(count) && count >= 1)) return Promise.reject(new WireprobeError(`count must be a whole number from 1, got ${count}`, 'EUSAGE'));
     if (!(Number.isFinite(timeout) && timeout >= 0)) return Promise.reject(new WireprobeError(`timeout must be a number of ms, got ${timeout}`, 'EUSAGE'));
+    if (this.#closed) return Promise.reject(this.#closedError());
     const target = this.#arrived + count;
     const from = this.#arrived;
     return new Promise<T>((resolve, reject) => {
@@ -52,12 +54,17 @@ export class Waiters<T> {
     }
   }
 
-  /** The server closed: every waiter rejects with ECLOSED. */
+  /** The server closed: every waiter rejects with ECLOSED, and so does every wait from now on. */
   close(): void {
+    this.#closed = true;
     for (const waiter of this.#waiters) {
       clearTimeout(waiter.timer);
-      waiter.reject(new WireprobeError(`the server closed while waiting for a ${this.#noun}`, 'ECLOSED'));
+      waiter.reject(this.#closedError());
     }
     this.#waiters.clear();
+  }
+
+  #closedError(): WireprobeError<'ECLOSED'> {
+    return new WireprobeError(`the server closed while waiting for a ${this.#noun}`, 'ECLOSED');
   }
 }

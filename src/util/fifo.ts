@@ -46,6 +46,14 @@ export class Fifo<T> {
     return item;
   }
 
+  /** Takes every item off; returns them, oldest first. */
+  clear(): T[] {
+    const taken = this.#items.slice(this.#head);
+    this.#items = [];
+    this.#head = 0;
+    return taken;
+  }
+
   /** The oldest item that passes `test`. Linear. */
   find(test: (item: T) => boolean): T | undefined {
     for (let i = this.#head; i < this.#items.length; i++) if (test(this.#items[i]!)) return this.#items[i];

@@ -30,6 +30,11 @@ export class RecentItems<T> {
     return this.#items.size;
   }
 
+  /** Lets every item go; returns them, oldest first. */
+  clear(): T[] {
+    return this.#items.clear();
+  }
+
   /** Adds `item` as the newest; returns the oldest if the limit lets it go. */
   push(item: T): T | undefined {
     this.#items.push(item);

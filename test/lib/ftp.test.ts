@@ -55,6 +55,18 @@ describe('startFtp', () => {
     });
   });
 
+  it('once closed: raw() rejects with ECLOSED (never an empty file), and so does waitForUpload, at once', async () => {
+    const ftp = await startFtp({ users: { alice: 'pw' }, anonymous: 'off' });
+    try {
+      expect(await upload(ftp, '/kept.bin', randomBytes(1000))).toBeUndefined();
+    } finally {
+      await ftp.close();
+    }
+    const [kept] = ftp.uploads;
+    await expect(kept!.raw()).rejects.toMatchObject({ code: 'ECLOSED', message: 'the server closed: its files are gone' });
+    await expect(ftp.waitForUpload({ timeout: 60_000 })).rejects.toMatchObject({ code: 'ECLOSED' });
+  });
+
   it('cuts the data connection of the first connection only, with a plan', async () => {
     await withFtp({}, async (ftp) => {
       ftp.plan(['reset after STOR +64KiB channel data', 'pass']);

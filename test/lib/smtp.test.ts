@@ -146,6 +146,18 @@ describe('startSmtp', () => {
     await expect(startSmtp({ sizeLimit: '10 parsecs' })).rejects.toMatchObject({ code: 'EUSAGE' });
   });
 
+  it('once closed: raw() rejects with ECLOSED, and so does waitForMessage, at once', async () => {
+    const mail = await startSmtp({});
+    try {
+      expect(await send(mail, message('two'))).toBeUndefined();
+    } finally {
+      await mail.close();
+    }
+    const [second] = mail.messages;
+    await expect(second!.raw()).rejects.toMatchObject({ code: 'ECLOSED', message: 'the server closed: its messages are gone' });
+    await expect(mail.waitForMessage({ timeout: 60_000 })).rejects.toMatchObject({ code: 'ECLOSED' });
+  });
+
   it('rejects a fault that could never fire on its protocol, at start, arm and plan', async () => {
     await expect(startFtp({ faults: ['reset after RCPT'] })).rejects.toMatchObject({
       code: 'EFAULTSYNTAX',
@@ -196,7 +208,7 @@ describe('startSmtp', () => {
         expect((await first?.raw())?.toString('latin1')).toContain('spooled');
         mail.clearMessages();
         expect(mail.messages).toHaveLength(0);
-        await expect(first?.raw()).rejects.toMatchObject({ code: 'ENOENT' });
+        await expect(first?.raw()).rejects.toThrow('the message is gone: cleared (clearMessages) or let go (keep)');
         expect(await send(mail, message('again'))).toBeUndefined();
         const [spool] = await readdir(tmp);
         expect(spool).toMatch(/^wireprobe-smtp-/);

@@ -54,6 +54,10 @@ describe('RecentItems', () => {
     expect(() => view.pop()).toThrow(TypeError);
     expect(() => Object.freeze(view)).toThrow(TypeError);
     expect([...view]).toEqual(['b', 'c']);
+    expect(recent.clear()).toEqual(['b', 'c']);
+    expect([view.length, recent.size, [...view]]).toEqual([0, 0, []]);
+    recent.push('d');
+    expect(view).toEqual(['d']);
     expect(() => new RecentItems(-1)).toThrow(/limit must be 0 or more, got -1/);
   });
 });
