@@ -40,6 +40,8 @@ export interface ExternalSmtpTarget extends ExternalBase {
   readonly maildir?: string;
   /** The message size limit its EHLO advertised when first reached (SIZE, RFC 1870); absent: none. */
   readonly sizeLimit?: number;
+  /** When first reached, MAIL without AUTH got 530 (inside TLS when STARTTLS was offered). */
+  readonly authRequired?: true;
 }
 
 export interface ExternalFtpTarget extends ExternalBase {
@@ -156,6 +158,12 @@ export function overSizeLimit(scenario: Scenario, sizeLimit: number | undefined)
   return `needs a message of ${scenario.messageBytes} octets, and the server's EHLO advertises SIZE ${sizeLimit} (its message size limit, with room for its own headers)`;
 }
 
+/** Why no run can deliver to `target`: it requires AUTH and its URL names no user; or undefined. */
+function loginNeeded(target: ExternalSmtpTarget): string | undefined {
+  if (!target.authRequired || target.auth) return undefined;
+  return 'needs a login: the server requires AUTH (530 to MAIL without it), and the --target URL names no user (smtp://user@host, --password-env)';
+}
+
 /** A registry of just these targets (the command combines it with the built-in servers). */
 export function externalTargets(list: readonly ExternalTarget[]): Targets {
   const named = <P extends ExternalTarget['protocol']>(protocol: P, name: string): Extract<ExternalTarget, { protocol: P }> => {
@@ -167,7 +175,7 @@ export function externalTargets(list: readonly ExternalTarget[]): Targets {
     names: (protocol) => list.filter((t) => t.protocol === protocol).map((t) => t.name),
     startSmtp: async (name, scenario) => {
       const target = named('smtp', name);
-      const na = notForTarget(scenario) ?? overSizeLimit(scenario, target.sizeLimit);
+      const na = notForTarget(scenario) ?? overSizeLimit(scenario, target.sizeLimit) ?? loginNeeded(target);
       return na ? { na } : { target: await smtpTarget(target) };
     },
     startFtp: async (name, scenario, files) => {
@@ -188,6 +196,7 @@ async function smtpTarget(t: ExternalSmtpTarget): Promise<SmtpTarget> {
     ...base(t),
     ...(t.envelope ? { envelope: t.envelope } : {}),
     ...(t.auth ? { auth: t.auth } : {}),
+    ...(t.authRequired ? { authRequired: true as const } : {}),
     sharedMailbox: true,
     copies: async (expected) => (watch ? watch.countCopies(expected) : { copies: expected.map(() => 0), stored: 0, verifiable: false }),
   };

@@ -10,11 +10,20 @@ import type { ClientAdapter } from '../clients/types.js';
 import { cannotExpress } from '../engine/smtp-run.js';
 import { combineTargets, type Targets } from '../engine/targets.js';
 import type { Scenario } from '../engine/types.js';
-import { rcptProblem } from '../probe/smtp-session.js';
+import { closeSmtp, openSmtp, rcptProblem } from '../probe/smtp-session.js';
+import { DEFAULT_PROBE_LIMITS } from '../probe/types.js';
 import { greetTarget, TargetError } from '../probe/target.js';
 import { quote, visible } from '../util/terminal.js';
 import { integer, passwordFrom } from './args.js';
-import { type ExternalTarget, externalTargets, notForTarget, overSizeLimit, parseTargetOption, wantsPassword } from './external-targets.js';
+import {
+  type ExternalSmtpTarget,
+  type ExternalTarget,
+  externalTargets,
+  notForTarget,
+  overSizeLimit,
+  parseTargetOption,
+  wantsPassword,
+} from './external-targets.js';
 import { type CliIo, TARGET_OPTIONS, type Values } from './options.js';
 import { builtinTargets, type UserConfigs } from './targets.js';
 import { UsageError } from '../util/usage-error.js';
@@ -23,16 +32,22 @@ import { UsageError } from '../util/usage-error.js';
 export const DEFAULT_MAX_MESSAGES = 25;
 
 /**
- * Messages the runs of `scenarios` x `clients` send to one SMTP target (whose EHLO advertised `sizeLimit`):
- * each SMTP run that is not `n/a` (a server knob, a message over that limit, a client that cannot
- * express it) sends its scenario's `sends.count`.
+ * Messages the runs of `scenarios` x `clients` send to one SMTP target (as first reached: the SIZE it
+ * advertised, whether it requires AUTH): each SMTP run that is not `n/a` (a server knob, a message over
+ * that limit, a client that cannot express it or cannot log in where it must) sends its `sends.count`.
  */
-export function plannedMessages(scenarios: readonly Scenario[], clients: readonly ClientAdapter[], sizeLimit?: number): number {
+export function plannedMessages(
+  scenarios: readonly Scenario[],
+  clients: readonly ClientAdapter[],
+  target: Pick<ExternalSmtpTarget, 'sizeLimit' | 'authRequired' | 'auth'> = {},
+): number {
+  if (target.authRequired && !target.auth) return 0;
   let total = 0;
   for (const scenario of scenarios) {
-    if (scenario.protocol !== 'smtp' || notForTarget(scenario) || overSizeLimit(scenario, sizeLimit)) continue;
+    if (scenario.protocol !== 'smtp' || notForTarget(scenario) || overSizeLimit(scenario, target.sizeLimit)) continue;
     for (const client of clients) {
-      if (client.protocol === 'smtp' && !cannotExpress(scenario, client)) total += scenario.sends?.count ?? 1;
+      if (client.protocol !== 'smtp' || cannotExpress(scenario, client) || (target.authRequired && !client.authenticates)) continue;
+      total += scenario.sends?.count ?? 1;
     }
   }
   return total;
@@ -71,13 +86,35 @@ async function greetings(list: readonly ExternalTarget[]): Promise<{ readonly gr
     try {
       const { greeting, sizeLimit } = await greetTarget({ protocol: t.protocol, host: t.host, port: t.port }, REACH_TIMEOUT_MS);
       greeted[t.name] = greeting === undefined ? 'no greeting' : `greeting: ${visible(greeting.slice(0, MAX_GREETING))}`;
-      found.push(t.protocol === 'smtp' && sizeLimit ? { ...t, sizeLimit } : t);
+      if (t.protocol !== 'smtp') {
+        found.push(t);
+        continue;
+      }
+      const mustLogIn = await requiresAuth(t);
+      found.push({ ...t, ...(sizeLimit ? { sizeLimit } : {}), ...(mustLogIn ? { authRequired: true as const } : {}) });
     } catch (error) {
       if (error instanceof TargetError) throw new UsageError(`--target ${quote(t.shown)}: ${error.message}`);
       throw error;
     }
   }
   return { greeted, list: found };
+}
+
+/**
+ * Whether MAIL without AUTH gets 530 (RFC 4954 §6: authentication required) from an SMTP target, asked
+ * as an opportunistic client would (inside TLS when STARTTLS is offered: in plain text a 530 may only
+ * mean "STARTTLS first", RFC 3207 §4), with the run's own sender; no RCPT, nothing delivered.
+ */
+async function requiresAuth(t: ExternalSmtpTarget): Promise<boolean> {
+  const limits = { ...DEFAULT_PROBE_LIMITS, replyTimeoutMs: REACH_TIMEOUT_MS };
+  const opened = await openSmtp({ protocol: 'smtp', host: t.host, port: t.port }, limits);
+  if (!opened.ok) return false;
+  try {
+    const mail = await opened.conn.command(`MAIL FROM:<${t.envelope?.from ?? ''}>`);
+    return mail.ok && mail.value.code === 530;
+  } finally {
+    await closeSmtp(opened.conn, limits);
+  }
 }
 
 /** A greeting longer than this is cut in the report: it names the server, it is not the conversation. */
@@ -117,7 +154,7 @@ function budget(values: Values, list: readonly ExternalTarget[], suites: readonl
   if (smtp.length === 0) return undefined;
   const cap = integer('max-messages', values['max-messages'], DEFAULT_MAX_MESSAGES, 0, 1_000_000);
   const scenarios = suites.flatMap((s) => s.scenarios);
-  const each = smtp.map((t) => plannedMessages(scenarios, clients, t.sizeLimit));
+  const each = smtp.map((t) => plannedMessages(scenarios, clients, t));
   const total = each.reduce((a, b) => a + b, 0);
   const where = smtp.map((t, i) => `${each[i]} to ${t.shown}`).join(', ');
   if (total > cap)

@@ -52,6 +52,9 @@ export function smtpRun(
       const started = await targets.startSmtp(serverName, scenario, family);
       if ('na' in started) return started;
       const server = own(started.target);
+      if (server.authRequired && !client.authenticates) {
+        return { na: `${client.name} cannot be given SMTP AUTH credentials, and ${server.name} requires AUTH (530 to MAIL without it)` };
+      }
       const faults = proxyFaults(scenario.fault, scenario.server?.greetingDelayMs, server.delaysGreeting);
       const capture = sink && own(sink).capture;
       const upstreamTimeoutMs = upstreamTimeout(scenario.server?.greetingDelayMs, server.delaysGreeting);

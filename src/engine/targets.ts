@@ -37,6 +37,8 @@ export interface SmtpTarget extends TargetBase {
   readonly envelope?: { readonly from: string; readonly to: readonly string[] };
   /** SMTP AUTH credentials the clients log in with (a user's server); default none. Never shown. */
   readonly auth?: { readonly user: string; readonly password: string };
+  /** MAIL without AUTH gets 530 (RFC 4954 §6), as found when first reached: a client that cannot log in cannot deliver there. */
+  readonly authRequired?: true;
   /**
    * Runs share its mailbox (a user's server): each run's messages carry a tag of their own in the
    * subject and Message-ID, so one run never counts another's copies. Default: a mailbox per run.

@@ -164,6 +164,40 @@ describe('wireprobe run --target against an SMTP server with a size limit', () =
   });
 });
 
+describe('wireprobe run --target against an SMTP server that requires AUTH', () => {
+  it('is n/a for every run without a user in the URL, and with one for the clients that cannot log in', async () => {
+    const server = await startSmtpServer({ auth: 'required', users: { bob: SECRET } });
+    try {
+      const scenarios = join(dir, 'login.yaml');
+      await writeFile(scenarios, 'name: login\nprotocol: smtp\nscenarios:\n  - name: small\n    size: 1KiB\n');
+      const envelope = ['--from', 'me@example.test', '--rcpt', 'qa@example.test', '--scenarios', scenarios, '--client', 'nodemailer,curl'];
+      const cell = (results: Result[], client: string) => results.find((r) => r.client === client)!;
+
+      const anonymous = join(dir, 'login-none.json');
+      const none = await cli(['run', '--target', `open=smtp://127.0.0.1:${server.port}`, ...envelope, '--json', anonymous]);
+      expect(none.code).toBe(0);
+      expect(none.stderr).toBe(`wireprobe: this run sends 0 message(s): 0 to smtp://127.0.0.1:${server.port} (--max-messages 25)\n`);
+      const { results: refused } = await report(anonymous);
+      for (const client of ['nodemailer', 'curl']) {
+        expect(cell(refused, client)).toMatchObject({ verdict: 'n/a' });
+        expect(cell(refused, client).reason).toMatch(/needs a login: the server requires AUTH \(530 to MAIL without it\), and the --target URL names no user/);
+      }
+
+      const named = join(dir, 'login-bob.json');
+      const bob = await cli(['run', '--target', `bob=smtp://bob:${SECRET}@127.0.0.1:${server.port}`, ...envelope, '--json', named]);
+      expect(bob.code).toBe(0);
+      const { results } = await report(named);
+      expect(cell(results, 'nodemailer')).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered', phase: 'dot' } });
+      expect(cell(results, 'curl')).toMatchObject({ verdict: 'n/a' });
+      expect(cell(results, 'curl').reason).toMatch(/^curl cannot be given SMTP AUTH credentials, and bob requires AUTH \(530 to MAIL without it\)/);
+      expect(server.messages).toHaveLength(1);
+      expect(`${none.stdout}${none.stderr}${bob.stdout}${bob.stderr}${await readFile(named, 'utf8')}`).not.toContain(SECRET);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('wireprobe run --target against a staging FTP server', () => {
   it('runs ftp/resets with basic-ftp, verifies uploads by reading them back, and leaves nothing behind', async () => {
     const server = await startFtpServer({ users: { bob: SECRET }, anonymous: 'off' });
