@@ -108,9 +108,13 @@ function kindOf(table: ExitCodes, error: ClientError, wire: Wire | undefined): {
   return { kind: fromWire(wire) };
 }
 
+/** The codes, then the client's words when they add something: `exit 4` alone, not `exit 4: exit 4`; no `: ` before words alone. */
 function describe(error: ClientError): string {
   const codes = [error.exitCode === undefined ? undefined : `exit ${error.exitCode}`, error.code, error.cause, error.responseCode, error.command];
-  return `${codes.filter((x) => x !== undefined).join(' ')}: ${error.message}`;
+  const head = codes.filter((x) => x !== undefined).join(' ');
+  const words = error.message.trim();
+  if (words === '' || words === head) return head;
+  return head === '' ? words : `${head}: ${words}`;
 }
 
 /** Builds the Outcome of one client run. */

@@ -133,6 +133,15 @@ describe('classify', () => {
     );
   });
 
+  it.each([
+    [{ exitCode: 4, message: 'exit 4' }, 'exit 4'],
+    [{ exitCode: 4, message: '' }, 'exit 4'],
+    [{ message: 'null' }, 'null'],
+    [{ code: 'ESOCKET', cause: 'ECONNRESET', message: 'read ECONNRESET' }, 'ESOCKET ECONNRESET: read ECONNRESET'],
+  ] as const)('describes a failure by its codes and its words when they add something: %j', (error, detail) => {
+    expect(classify({ report: { ok: false, error }, phase: 'rcpt', bytesSent: 0, wire: { clientSaw: 'fin' }, exitCodes: {} }).detail).toBe(detail);
+  });
+
   it('classifies a success as delivered', () => {
     expect(classify({ report: { ok: true, detail: '250 queued' }, phase: 'dot', bytesSent: 100, exitCodes: {} })).toEqual({
       kind: 'delivered',
