@@ -77,21 +77,16 @@ const REACH_TIMEOUT_MS = 5_000;
  * Connects to each target once and reads its greeting: a server that is down would otherwise make
  * every run's client fail at connect, which reads as a conformant "reported the failure" (one line
  * naming it). The greetings, by target name, stand for the servers' versions in the report. An SMTP
- * target is also asked EHLO: the SIZE it advertises makes the scenarios whose messages exceed it n/a.
+ * target's size limit and AUTH requirement are learnt too (smtpFacts): scenarios they rule out are n/a.
  */
 async function greetings(list: readonly ExternalTarget[]): Promise<{ readonly greeted: Record<string, string>; readonly list: ExternalTarget[] }> {
   const greeted: Record<string, string> = {};
   const found: ExternalTarget[] = [];
   for (const t of list) {
     try {
-      const { greeting, sizeLimit } = await greetTarget({ protocol: t.protocol, host: t.host, port: t.port }, REACH_TIMEOUT_MS);
+      const { greeting } = await greetTarget({ protocol: t.protocol, host: t.host, port: t.port }, REACH_TIMEOUT_MS);
       greeted[t.name] = greeting === undefined ? 'no greeting' : `greeting: ${visible(greeting.slice(0, MAX_GREETING))}`;
-      if (t.protocol !== 'smtp') {
-        found.push(t);
-        continue;
-      }
-      const mustLogIn = await requiresAuth(t);
-      found.push({ ...t, ...(sizeLimit ? { sizeLimit } : {}), ...(mustLogIn ? { authRequired: true as const } : {}) });
+      found.push(t.protocol === 'smtp' ? { ...t, ...(await smtpFacts(t)) } : t);
     } catch (error) {
       if (error instanceof TargetError) throw new UsageError(`--target ${quote(t.shown)}: ${error.message}`);
       throw error;
@@ -101,17 +96,22 @@ async function greetings(list: readonly ExternalTarget[]): Promise<{ readonly gr
 }
 
 /**
- * Whether MAIL without AUTH gets 530 (RFC 4954 §6: authentication required) from an SMTP target, asked
- * as an opportunistic client would (inside TLS when STARTTLS is offered: in plain text a 530 may only
- * mean "STARTTLS first", RFC 3207 §4), with the run's own sender; no RCPT, nothing delivered.
+ * What an SMTP target imposes that the proxy cannot, learnt in one session opened as an opportunistic
+ * client would (inside TLS when STARTTLS is offered: in plain text a 530 may only mean "STARTTLS
+ * first", RFC 3207 §4): the SIZE its EHLO advertises (RFC 1870), and whether MAIL from the run's own
+ * sender without AUTH gets 530 (RFC 4954 §6: authentication required). No RCPT: nothing is delivered.
  */
-async function requiresAuth(t: ExternalSmtpTarget): Promise<boolean> {
+async function smtpFacts(t: ExternalSmtpTarget): Promise<Pick<ExternalSmtpTarget, 'sizeLimit' | 'authRequired'>> {
   const limits = { ...DEFAULT_PROBE_LIMITS, replyTimeoutMs: REACH_TIMEOUT_MS };
   const opened = await openSmtp({ protocol: 'smtp', host: t.host, port: t.port }, limits);
-  if (!opened.ok) return false;
+  if (!opened.ok) return {};
   try {
+    const size = Number(opened.caps.get('SIZE'));
     const mail = await opened.conn.command(`MAIL FROM:<${t.envelope?.from ?? ''}>`);
-    return mail.ok && mail.value.code === 530;
+    return {
+      ...(Number.isSafeInteger(size) && size > 0 ? { sizeLimit: size } : {}),
+      ...(mail.ok && mail.value.code === 530 ? { authRequired: true as const } : {}),
+    };
   } finally {
     await closeSmtp(opened.conn, limits);
   }

@@ -12,7 +12,6 @@ import { isIP } from 'node:net';
 import { bounded } from '../util/bounded.js';
 import { WireprobeError, type TargetErrorCode } from '../util/errors.js';
 import { connectRaw } from './raw-connect.js';
-import { capabilities, ehloName } from './smtp-session.js';
 import type { RawConnection } from './raw.js';
 import type { ProbeTarget } from './types.js';
 
@@ -185,35 +184,16 @@ export async function reachTarget(target: ProbeTarget, timeoutMs: number): Promi
  * As reachTarget, and reads the target's greeting: its first line as received (peer text: escape it
  * before a terminal), undefined when none came within `timeoutMs`. Leaves with QUIT.
  */
-export async function greetTarget(target: ProbeTarget, timeoutMs: number): Promise<TargetGreeting> {
+export async function greetTarget(target: ProbeTarget, timeoutMs: number): Promise<{ readonly address: string; readonly greeting?: string }> {
   const { address, conn } = await connectTarget(target, timeoutMs);
   try {
     const reply = await conn.readReply(timeoutMs);
     if (!reply.ok) return { address };
-    const greeting = reply.value.raw[0];
-    const sizeLimit = target.protocol === 'smtp' && reply.value.code === 220 ? await advertisedSize(conn, timeoutMs) : undefined;
     await conn.command('QUIT', { timeoutMs });
-    return { address, ...(greeting === undefined ? {} : { greeting }), ...(sizeLimit ? { sizeLimit } : {}) };
+    return { address, greeting: reply.value.raw[0] };
   } finally {
     conn.destroy();
   }
-}
-
-/** What greetTarget found. */
-export interface TargetGreeting {
-  readonly address: string;
-  /** The greeting's first line as received (peer text); absent when none came in time. */
-  readonly greeting?: string;
-  /** SMTP: the message size limit its EHLO advertised (SIZE, RFC 1870 §4); absent when none is. */
-  readonly sizeLimit?: number;
-}
-
-/** The SIZE an SMTP server's EHLO reply advertises, in octets; undefined for none, 0 or a refused EHLO. */
-async function advertisedSize(conn: RawConnection, timeoutMs: number): Promise<number | undefined> {
-  const ehlo = await conn.command(`EHLO ${ehloName(conn)}`, { timeoutMs });
-  if (!ehlo.ok || ehlo.value.code !== 250) return undefined;
-  const size = Number(capabilities(ehlo.value).get('SIZE'));
-  return Number.isSafeInteger(size) && size > 0 ? size : undefined;
 }
 
 async function connectTarget(target: ProbeTarget, timeoutMs: number): Promise<{ readonly address: string; readonly conn: RawConnection }> {
