@@ -14,7 +14,7 @@ import { rcptProblem } from '../probe/smtp-session.js';
 import { DEFAULT_PROBE_LIMITS } from '../probe/types.js';
 import { quote } from '../util/terminal.js';
 import { UsageError } from '../util/usage-error.js';
-import { unmapped } from '../util/address.js';
+import { isListenHost, unmapped } from '../util/address.js';
 
 /** Splits repeated and comma-separated values: `--suite a,b --suite c`; a flag given with no name in it is refused. */
 export function names(flag: string, values: readonly string[] | undefined): string[] | undefined {
@@ -128,8 +128,7 @@ export function listenHost(text: string | undefined, flag = 'host'): { host: str
   // `[::1]` as in a URL (RFC 3986 §3.2.2) is the address ::1.
   const host = /^\[[^\]]*\]$/.test(trimmed) ? trimmed.slice(1, -1) : trimmed;
   if (host === '') throw new UsageError(`bad --${flag} ${quote(text)}: expected an address to listen on, such as 127.0.0.1 or ::1`);
-  if (/[^A-Za-z0-9.:%_-]/.test(host) || (host.includes(':') && isIP(host) !== 6) || (host !== trimmed && isIP(host) !== 6))
-    throw new UsageError(`bad --${flag} ${quote(text)}: not an address or host name`);
+  if (!isListenHost(host) || (host !== trimmed && isIP(host) !== 6)) throw new UsageError(`bad --${flag} ${quote(text)}: not an address or host name`);
   if (isLoopback(host)) return { host };
   const every = host === '0.0.0.0' || host === '::' ? ' (every interface)' : '';
   return { host, warning: `warning: --${flag} ${host}${every} is not loopback: this deliberately misbehaving server is reachable from the network` };

@@ -1,6 +1,6 @@
 /** Checks and converts the library's start options (sizes with units, ports, faults) before anything starts. */
-import { isIP } from 'node:net';
 import type { Fault } from '../faults/types.js';
+import { isListenHost } from '../util/address.js';
 import { WireprobeError } from '../util/errors.js';
 import { parseSize, UnitSyntaxError } from '../util/units.js';
 import { faultFor } from './faults.js';
@@ -28,21 +28,12 @@ export function startFaults(faults: readonly FaultInput[] | undefined, protocol:
 
 /** Checks the options every start takes: host, port, keep. */
 export function checkCommon(o: { readonly host?: unknown; readonly port?: number; readonly keep?: number }): void {
-  if (o.host !== undefined && !isHostName(o.host))
+  if (o.host !== undefined && !(typeof o.host === 'string' && isListenHost(o.host)))
     throw new WireprobeError(`host: expected an address or host name to listen on, such as 127.0.0.1 or ::1, got ${JSON.stringify(o.host)}`, 'EUSAGE');
   if (o.port !== undefined && !(Number.isSafeInteger(o.port) && o.port >= 0 && o.port <= 65535))
     throw new WireprobeError(`port: expected 0 to 65535, got ${o.port}`, 'EUSAGE');
   if (o.keep !== undefined && !(Number.isSafeInteger(o.keep) && o.keep >= 0))
     throw new WireprobeError(`keep: expected a whole number, got ${o.keep}`, 'EUSAGE');
-}
-
-/**
- * An address or a host name. Not empty: Node listens on every interface for '' (and names the URL
- * `smtp://:PORT`); an IPv6 address bare (`::1`), as Node's listen takes it.
- */
-function isHostName(host: unknown): boolean {
-  if (typeof host !== 'string' || !/^[A-Za-z0-9.:%_-]+$/.test(host)) return false;
-  return !host.includes(':') || isIP(host) === 6;
 }
 
 /**

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * An IPv4-mapped IPv6 address (`::ffff:127.0.0.1`, as a dual-stack socket reports an IPv4 peer) as the
  * IPv4 address it is; any other address as it is, undefined as undefined.
@@ -6,4 +8,12 @@ export function unmapped(address: string): string;
 export function unmapped(address: string | undefined): string | undefined;
 export function unmapped(address: string | undefined): string | undefined {
   return address?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+}
+
+/**
+ * An address or a host name to listen on: not empty (Node listens on every interface for ''), only the
+ * characters of one, and with a ':' an IPv6 address, bare (`::1`) as Node's listen takes it.
+ */
+export function isListenHost(host: string): boolean {
+  return /^[A-Za-z0-9.:%_-]+$/.test(host) && (!host.includes(':') || isIP(host) === 6);
 }
