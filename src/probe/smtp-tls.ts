@@ -180,14 +180,19 @@ async function starttlsChecks(target: ProbeTarget, limits: ProbeLimits): Promise
   const early = await current.command('MAIL FROM:<>');
   /** Lines of a plain-text control session, merged into the transcript after this one's. */
   let control: { sent: string[]; received: string[] } | undefined;
+  /** The clear-text refusal of MAIL without EHLO when it was not a sequence error. */
+  let otherRefusal: string | undefined;
   if (!early.ok) problems.push({ status: 'fail', text: `MAIL before the new EHLO got no reply ${early.event}` });
   else if (early.value.code < 400) {
     await current.command('RSET');
     // Only conclusive where the server wants a greeting at all: many accept MAIL with no EHLO in clear
     // text too (Postfix unless smtpd_helo_required), and then the same inside TLS proves nothing.
+    // Only a sequence error (503) says the refusal was for the missing EHLO: a 530 (STARTTLS or AUTH
+    // required, Postfix smtpd_tls_security_level = encrypt) says nothing about it.
     const plain = await mailWithoutEhlo(target, limits);
     control = plain.transcript;
-    if (plain.accepted === false) {
+    if (plain.refused !== undefined && plain.refused.code !== 503) otherRefusal = plain.refused.text;
+    else if (plain.refused !== undefined) {
       problems.push({
         status: 'warn',
         text: `MAIL before EHLO inside TLS was accepted ("${said(early)}") although in clear text it is refused without EHLO: the server kept its pre-TLS state (RFC 3207 §4.2: discard it)`,
@@ -206,7 +211,12 @@ async function starttlsChecks(target: ProbeTarget, limits: ProbeLimits): Promise
   const merged = mergeTranscripts(conn, current);
   const starttlsT = control ? { sent: [...merged.sent, ...control.sent], received: [...merged.received, ...control.received] } : merged;
   const real = problems.filter((p) => p.status !== 'pass');
-  const mailBeforeEhlo = control ? 'MAIL before the new EHLO accepted, as it is in clear text (the server needs no EHLO)' : 'MAIL before the new EHLO refused';
+  const mailBeforeEhlo =
+    otherRefusal !== undefined
+      ? `MAIL before the new EHLO accepted; in clear text MAIL without EHLO got "${otherRefusal}", not a sequence error (503), so this proves no kept state`
+      : control
+        ? 'MAIL before the new EHLO accepted, as it is in clear text (the server needs no EHLO)'
+        : 'MAIL before the new EHLO refused';
   const starttls = finding(
     ids.starttls,
     worst(real),
@@ -236,10 +246,13 @@ async function starttlsChecks(target: ProbeTarget, limits: ProbeLimits): Promise
 
 /**
  * A fresh plain-text session that sends MAIL right after the greeting: whether the server takes a
- * transaction with no EHLO at all (`accepted`; undefined when the session failed before MAIL could be
- * judged). Transcript lines are marked `[plain session] ...`.
+ * transaction with no EHLO at all (`refused`: the refusal's code and text; neither when it was taken, or
+ * when the session failed before MAIL could be judged). Transcript lines are marked `[plain session] ...`.
  */
-async function mailWithoutEhlo(target: ProbeTarget, limits: ProbeLimits): Promise<{ accepted?: boolean; transcript: { sent: string[]; received: string[] } }> {
+async function mailWithoutEhlo(
+  target: ProbeTarget,
+  limits: ProbeLimits,
+): Promise<{ refused?: { code: number; text: string }; transcript: { sent: string[]; received: string[] } }> {
   const mark = (t: { sent: string[]; received: string[] }): { sent: string[]; received: string[] } => ({
     sent: ['[plain session: connect, MAIL without EHLO]', ...t.sent.map((l) => `[plain session] ${l}`)],
     received: t.received.map((l) => `[plain session] ${l}`),
@@ -247,15 +260,15 @@ async function mailWithoutEhlo(target: ProbeTarget, limits: ProbeLimits): Promis
   const opened = await connectRaw({ host: target.host, port: target.port, timeoutMs: limits.replyTimeoutMs, closeOnTimeout: true });
   if (!opened.ok) return { transcript: mark({ sent: [], received: [opened.failure.event] }) };
   const conn = opened.conn;
-  let accepted: boolean | undefined;
+  let refused: { code: number; text: string } | undefined;
   const greeting = await conn.readReply();
   if (greeting.ok && greeting.value.code === 220) {
     const mail = await conn.command('MAIL FROM:<>');
-    if (mail.ok) accepted = mail.value.code < 400;
-    if (accepted) await conn.command('RSET');
+    if (mail.ok && mail.value.code >= 400) refused = { code: mail.value.code, text: said(mail) };
+    else if (mail.ok) await conn.command('RSET');
   }
   await closeSmtp(conn, limits);
-  return { ...(accepted === undefined ? {} : { accepted }), transcript: mark(conn.takeTranscript()) };
+  return { ...(refused === undefined ? {} : { refused }), transcript: mark(conn.takeTranscript()) };
 }
 
 /** The handshake as transcript lines: protocol and cipher, certificate names, dates, verification. */

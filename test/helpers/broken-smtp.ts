@@ -18,7 +18,8 @@ import { generate } from 'selfsigned';
  * PLAIN and answers STARTTLS with 454; `helo` refuses HELO after EHLO in a session (`after-ehlo`, RFC
  * 5321 §4.1.4 allows it) or always (`never`); `starttls` offers STARTTLS and, after the handshake,
  * forgets the EHLO (`reset`, RFC 3207 §4.2) or keeps it (`kept`); `ehloRequired` answers 503 to MAIL
- * before EHLO/HELO (Postfix takes it unless smtpd_helo_required).
+ * before EHLO/HELO (Postfix takes it unless smtpd_helo_required); `tlsRequired` answers 530 to MAIL in
+ * clear text (Postfix smtpd_tls_security_level = encrypt).
  */
 export interface BrokenDefects {
   readonly sizeIgnored?: boolean;
@@ -30,6 +31,7 @@ export interface BrokenDefects {
   readonly helo?: 'after-ehlo' | 'never';
   readonly starttls?: 'reset' | 'kept';
   readonly ehloRequired?: boolean;
+  readonly tlsRequired?: boolean;
 }
 
 /** A running broken server: `delivered` counts messages it took, `commands` every command line received. */
@@ -125,6 +127,7 @@ export async function startBrokenSmtp(defects: BrokenDefects): Promise<BrokenSmt
         } else if (verb === 'STARTTLS' && defects.tls454) reply('454 4.7.0 TLS not available due to local problem');
         else if (verb === 'STARTTLS' && defects.starttls && line !== 'STARTTLS') reply('501 5.5.4 Syntax: STARTTLS');
         else if (verb === 'AUTH' && defects.tls454) reply('235 2.7.0 Authentication successful');
+        else if (verb === 'MAIL' && defects.tlsRequired && socket === raw) reply('530 5.7.0 Must issue a STARTTLS command first');
         else if (verb === 'MAIL' && defects.ehloRequired && !greeted) reply('503 5.5.1 Error: send HELO/EHLO first');
         else if (['HELO', 'MAIL', 'RCPT', 'RSET', 'NOOP'].includes(verb)) {
           if (verb === 'HELO') greeted = true;

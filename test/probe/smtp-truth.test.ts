@@ -46,6 +46,15 @@ describe('smtp.starttls: MAIL before the new EHLO', () => {
     expect(found.advice).toMatch(/MAIL before the new EHLO accepted, as it is in clear text \(the server needs no EHLO\)/);
   });
 
+  it('passes a server that requires TLS for MAIL: its 530 in clear text says nothing about EHLO', async () => {
+    const found = await starttlsFinding({ starttls: 'kept', tlsRequired: true });
+    expect(found.status).toBe('pass');
+    expect(found.advice).toMatch(
+      /MAIL before the new EHLO accepted; in clear text MAIL without EHLO got "530 5\.7\.0 Must issue a STARTTLS command first", not a sequence error \(503\), so this proves no kept state/,
+    );
+    expect(found.received.some((l) => l.startsWith('[plain session] 530'))).toBe(true);
+  });
+
   it('passes a server that forgets the EHLO at the handshake, without a plain-text control session', async () => {
     const found = await starttlsFinding({ starttls: 'reset', ehloRequired: true });
     expect(found.status).toBe('pass');
