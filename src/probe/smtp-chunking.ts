@@ -13,7 +13,7 @@ import type { RawConnection, Read } from './raw.js';
 import { rfcOf } from './ids.js';
 import { finding, skipped } from './finding.js';
 import { probeHeader } from './smtp-mail.js';
-import { annotate, closeSmtp, needsAuth, openSmtp, noSession, said, type SessionNotes } from './smtp-session.js';
+import { annotate, closeSmtp, openSmtp, noSession, said, wantsFirst, type SessionNotes, type SmtpSession } from './smtp-session.js';
 import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
 /** One judged step: what it adds to the advice, and how bad it is. */
@@ -26,13 +26,12 @@ async function chunk(conn: RawConnection, data: string, last: boolean): Promise<
   return conn.readReply();
 }
 
-/** MAIL FROM:<> and RCPT TO:<--rcpt>; undefined when both got 250, else why not. */
-async function envelope(conn: RawConnection, rcpt: string): Promise<string | undefined> {
-  for (const line of ['MAIL FROM:<>', `RCPT TO:<${rcpt}>`]) {
-    const reply = await conn.command(line);
+/** MAIL FROM:<> and RCPT TO:<--rcpt> on the session; undefined when both got 250, else why not. */
+async function envelope(session: SmtpSession, limits: ProbeLimits): Promise<string | undefined> {
+  for (const line of ['MAIL FROM:<>', `RCPT TO:<${limits.rcpt}>`]) {
+    const reply = await session.conn.command(line);
     if (reply.ok && reply.value.code === 250) continue;
-    if (reply.ok && needsAuth(reply.value)) return 'the server wants authentication; give smtp://user:password@host';
-    return `${line.split(':')[0]} got "${said(reply)}"`;
+    return (reply.ok ? wantsFirst(session, limits, reply.value) : undefined) ?? `${line.split(':')[0]} got "${said(reply)}"`;
   }
   return undefined;
 }
@@ -65,8 +64,9 @@ async function chunks(conn: RawConnection, limits: ProbeLimits, problems: Proble
 }
 
 /** The mixing transaction: DATA after a BDAT must get 503; a 354 is never answered with data. */
-async function mixing(conn: RawConnection, limits: ProbeLimits, problems: Problem[]): Promise<void> {
-  const why = await envelope(conn, limits.rcpt);
+async function mixing(session: SmtpSession, limits: ProbeLimits, problems: Problem[]): Promise<void> {
+  const { conn } = session;
+  const why = await envelope(session, limits);
   if (why !== undefined) {
     problems.push({ status: 'skip', text: `DATA after BDAT not checked: ${why}` });
     if (conn.ended === null) await conn.command('RSET');
@@ -102,7 +102,7 @@ async function chunkingCheck(target: ProbeTarget, limits: ProbeLimits, notes: Se
     await closeSmtp(conn, limits);
     return skipped(id, rfc, 'Not checked: CHUNKING is not advertised (it is optional; clients then send DATA).', conn.takeTranscript());
   }
-  const why = await envelope(conn, limits.rcpt);
+  const why = await envelope(session, limits);
   if (why !== undefined) {
     if (conn.ended === null) await conn.command('RSET');
     await closeSmtp(conn, limits);
@@ -110,7 +110,7 @@ async function chunkingCheck(target: ProbeTarget, limits: ProbeLimits, notes: Se
   }
   const problems: Problem[] = [];
   const delivered = await chunks(conn, limits, problems);
-  if (conn.ended === null) await mixing(conn, limits, problems);
+  if (conn.ended === null) await mixing(session, limits, problems);
   else if (problems.length === 0)
     problems.push({ status: 'fail', text: `the server ended the session (${conn.ended}) after a chunk it answered 250: DATA after BDAT was not checked` });
   if (conn.ended === null) await closeSmtp(conn, limits);

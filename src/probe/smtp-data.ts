@@ -14,9 +14,10 @@
  */
 import { visible } from '../util/terminal.js';
 import type { RawConnection } from './raw.js';
+import type { Reply } from '../protocol/reply.js';
 import { rfcOf } from './ids.js';
 import { finding, skipped } from './finding.js';
-import { annotate, closeSmtp, needsAuth, noSession, openSmtp, said, type SessionNotes } from './smtp-session.js';
+import { annotate, closeSmtp, noSession, openSmtp, said, wantsFirst, type SessionNotes } from './smtp-session.js';
 import { probeHeader } from './smtp-mail.js';
 import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
@@ -53,8 +54,7 @@ async function transaction(
     const reply = await conn.command(line);
     const want = line === 'DATA' ? 354 : 250;
     if (!reply.ok || reply.value.code !== want) {
-      const why =
-        reply.ok && needsAuth(reply.value) ? 'the server wants authentication; give smtp://user:password@host' : `${line.split(':')[0]} got "${said(reply)}"`;
+      const why = (reply.ok ? wantsFirst(session, limits, reply.value) : undefined) ?? `${line.split(':')[0]} got "${said(reply)}"`;
       if (line === 'DATA' && reply.ok) await conn.command('RSET');
       await closeSmtp(conn, limits);
       return { ok: false, finding: skipped(id, rfcOf(id), `Not checked: ${why}.`, conn.takeTranscript()) };
@@ -84,9 +84,10 @@ async function sizeCheck(target: ProbeTarget, limits: ProbeLimits, notes: Sessio
   }
   const problems: { status: FindingStatus; text: string }[] = [];
   const small = await conn.command(`MAIL FROM:<> SIZE=${Math.min(limit, 1000)}`);
-  if (small.ok && needsAuth(small.value)) {
+  const first = small.ok ? wantsFirst(session, limits, small.value) : undefined;
+  if (first !== undefined) {
     await closeSmtp(conn, limits);
-    return skipped(id, rfc, 'Not checked: the server wants authentication before MAIL; give smtp://user:password@host.', conn.takeTranscript());
+    return skipped(id, rfc, `Not checked: ${first}.`, conn.takeTranscript());
   }
   if (!small.ok) problems.push({ status: 'fail', text: `MAIL with SIZE=${Math.min(limit, 1000)} got no reply ${small.event}` });
   else if (small.value.code !== 250)
@@ -151,6 +152,8 @@ async function pipeliningCheck(target: ProbeTarget, limits: ProbeLimits, notes: 
   const commands = ['MAIL FROM:<>', `RCPT TO:<${limits.rcpt}>`, `RCPT TO:<${limits.rcpt}>`, 'DATA'];
   await conn.write(commands.map((c) => `${c}\r\n`).join(''));
   const replies: number[] = [];
+  /** The reply to MAIL, the first of the four. */
+  let mail: Reply | undefined;
   let missing: string | undefined;
   for (const _ of commands) {
     const reply = await conn.readReply();
@@ -158,9 +161,11 @@ async function pipeliningCheck(target: ProbeTarget, limits: ProbeLimits, notes: 
       missing = reply.event;
       break;
     }
+    mail ??= reply.value;
     replies.push(reply.value.code);
   }
   const codes = replies.join(', ');
+  const first = mail ? wantsFirst(session, limits, mail, ` (${codes})`) : undefined;
   let status: FindingStatus = 'pass';
   let advice: string;
   if (missing !== undefined) {
@@ -169,9 +174,9 @@ async function pipeliningCheck(target: ProbeTarget, limits: ProbeLimits, notes: 
   } else if (replies.slice(0, 3).includes(354) || (replies[3] !== 354 && replies[3]! < 400)) {
     status = 'fail';
     advice = `The replies came out of order (${codes}): one reply per command, in order, 354 last.`;
-  } else if (replies[0] !== 250 && needsAuthCode(replies[0]!)) {
+  } else if (first !== undefined) {
     status = 'skip';
-    advice = `Not checked: the server wants authentication before MAIL (${codes}); give smtp://user:password@host.`;
+    advice = `Not checked: ${first}.`;
   } else if (replies[3] === 354) {
     advice = `Four pipelined commands got four replies in order (${codes}), 354 last.`;
   } else {
@@ -196,8 +201,6 @@ async function pipeliningCheck(target: ProbeTarget, limits: ProbeLimits, notes: 
   }
   return finding(id, status, rfc, advice, conn.takeTranscript());
 }
-
-const needsAuthCode = (code: number): boolean => code === 530;
 
 /**
  * What one look-alike did inside DATA: `silent` (still inside DATA at the end of the wait) and `refused`

@@ -6,7 +6,7 @@
 import type { RawConnection } from './raw.js';
 import { rfcOf } from './ids.js';
 import { skipped } from './finding.js';
-import { closeSmtp, needsAuth, noSession, openSmtp, said, type Capabilities, type SessionNotes } from './smtp-session.js';
+import { closeSmtp, noSession, wantsFirst, openSmtp, said, type Capabilities, type SessionNotes } from './smtp-session.js';
 import type { SmtpFindingId } from './smtp-ids.js';
 import type { Finding, ProbeLimits, ProbeTarget } from './types.js';
 
@@ -29,8 +29,7 @@ export async function startTransaction(target: ProbeTarget, limits: ProbeLimits,
     const reply = await conn.command(line);
     const want = line === 'DATA' ? 354 : 250;
     if (!reply.ok || reply.value.code !== want) {
-      const why =
-        reply.ok && needsAuth(reply.value) ? 'the server wants authentication; give smtp://user:password@host' : `${line.split(':')[0]} got "${said(reply)}"`;
+      const why = (reply.ok ? wantsFirst(session, limits, reply.value) : undefined) ?? `${line.split(':')[0]} got "${said(reply)}"`;
       if (conn.ended === null && reply.ok) await conn.command('RSET');
       await closeSmtp(conn, limits);
       return { ok: false, finding: skipped(id, rfcOf(id), `Not checked: ${why}.`, conn.takeTranscript()) };

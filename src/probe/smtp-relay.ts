@@ -9,7 +9,7 @@
 import { isIP } from 'node:net';
 import { rfcOf } from './ids.js';
 import { finding, skipped } from './finding.js';
-import { ADDRESSES, annotate, closeSmtp, noSession, openSmtp, said, type SessionNotes } from './smtp-session.js';
+import { ADDRESSES, annotate, closeSmtp, mayWantTls, noSession, openSmtp, said, wantsFirst, type SessionNotes } from './smtp-session.js';
 import type { CheckGroup, Finding } from './types.js';
 import { unmapped } from '../util/address.js';
 
@@ -36,6 +36,9 @@ export const smtpRelayGroup: CheckGroup = async (target, limits) => {
   };
   const mail = await conn.command(`MAIL FROM:<${ADDRESSES.outsideSender}>`);
   if (!mail.ok) return done('warn', `MAIL from an outside address got no reply ${mail.event}: inconclusive.`);
+  // A plain-text session by the user's choice (--starttls off) is no spammer's: one would start TLS.
+  if (limits.starttls === 'off' && mayWantTls(session, mail.value))
+    return done('skip', `Not checked: ${wantsFirst(session, limits, mail.value)}; a relaying client would start it.`);
   if (mail.value.code >= 500) return done('pass', `Mail from outside without authentication is refused at MAIL ("${said(mail)}").`);
   if (mail.value.code >= 400)
     return done('warn', `MAIL from an outside address got a temporary refusal ("${said(mail)}"): inconclusive; run the probe again later.`);

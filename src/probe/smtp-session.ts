@@ -240,3 +240,23 @@ export function noSession(failure: SessionFailure): string {
 export function needsAuth(reply: Reply): boolean {
   return reply.code === 530 || (reply.code === 550 && /authenticat/i.test(reply.raw.join(' ')));
 }
+
+/**
+ * Does this 530 (needsAuth) come from a plain-text session to a server that offers STARTTLS? Then it
+ * may ask for TLS ("530 Must issue a STARTTLS command first", RFC 3207 §4) as well as for AUTH (RFC
+ * 4954 §6): the codes are the same, and credentials alone would not get past it.
+ */
+export function mayWantTls(session: Pick<SmtpSession, 'tls' | 'plainCaps'>, reply: Reply): boolean {
+  return needsAuth(reply) && !session.tls && session.plainCaps.has('STARTTLS');
+}
+
+/**
+ * Why a check cannot go past a MAIL refusal that asks for something first (needsAuth), as advice after
+ * "Not checked: ", or undefined for any other reply. `codes` (the pipelined replies) follows the reply.
+ */
+export function wantsFirst(session: Pick<SmtpSession, 'tls' | 'plainCaps'>, limits: ProbeLimits, reply: Reply, codes = ''): string | undefined {
+  if (!needsAuth(reply)) return undefined;
+  if (!mayWantTls(session, reply)) return `the server wants authentication before MAIL${codes}; give smtp://user:password@host`;
+  const why = limits.starttls === 'off' ? 'which --starttls off leaves out' : 'which failed on this server (see smtp.starttls)';
+  return `MAIL in plain text got "${reply.raw.at(-1) ?? reply.code}"${codes}: the server may want STARTTLS first (RFC 3207 §4), ${why}`;
+}

@@ -15,7 +15,7 @@ import type { Reply } from '../protocol/reply.js';
 import { rfcOf } from './ids.js';
 import { finding, skipped } from './finding.js';
 import type { Read, RawConnection } from './raw.js';
-import { annotate, closeSmtp, needsAuth, noSession, openSmtp, said, type SessionNotes } from './smtp-session.js';
+import { annotate, closeSmtp, noSession, openSmtp, said, wantsFirst, type SessionNotes } from './smtp-session.js';
 import type { SmtpFindingId } from './smtp-ids.js';
 import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 import { unmapped } from '../util/address.js';
@@ -143,10 +143,11 @@ async function smtputf8(target: ProbeTarget, limits: ProbeLimits, notes: Session
     });
   const rcptLine = `RCPT TO:<${utf8Address(limits.rcpt, session.ehlo, conn)}>`;
   const mail = await conn.command('MAIL FROM:<> SMTPUTF8');
-  if (mail.ok && needsAuth(mail.value)) {
+  const first = mail.ok ? wantsFirst(session, limits, mail.value) : undefined;
+  if (first !== undefined) {
     if (conn.ended === null) await conn.command('RSET');
     await closeSmtp(conn, limits);
-    return skipped(id, rfc, 'Not checked: the server wants authentication; give smtp://user:password@host.', conn.takeTranscript());
+    return skipped(id, rfc, `Not checked: ${first}.`, conn.takeTranscript());
   }
   if (mail.ok && mail.value.code === 250) take(judgeWith(await commandUtf8(conn, rcptLine), rcptLine));
   else
@@ -182,10 +183,11 @@ async function eightBitMime(target: ProbeTarget, limits: ProbeLimits, notes: Ses
   const problems: Problem[] = [];
   const fine: string[] = [];
   const good = await conn.command('MAIL FROM:<> BODY=8BITMIME');
-  if (good.ok && needsAuth(good.value)) {
+  const first = good.ok ? wantsFirst(session, limits, good.value) : undefined;
+  if (first !== undefined) {
     if (conn.ended === null) await conn.command('RSET');
     await closeSmtp(conn, limits);
-    return skipped(id, rfc, 'Not checked: the server wants authentication; give smtp://user:password@host.', conn.takeTranscript());
+    return skipped(id, rfc, `Not checked: ${first}.`, conn.takeTranscript());
   }
   if (good.ok && good.value.code === 250) fine.push(`MAIL FROM:<> BODY=8BITMIME got "${said(good)}"`);
   else

@@ -78,3 +78,28 @@ describe('smtp.size on a server that checks the size only at the end of DATA', (
     expect(found.advice).toMatch(/refuse it at MAIL with 552 \(RFC 1870 §6\.1\)\. An undeclared body of \d+ octets got 552 at its end\.$/);
   });
 });
+
+describe('a server that wants STARTTLS before MAIL, probed with --starttls off', () => {
+  const OFF: ProbeLimits = { ...FAST, starttls: 'off' };
+  const refusal = 'MAIL in plain text got "530 5.7.0 Must issue a STARTTLS command first": the server may want STARTTLS first (RFC 3207 §4)';
+
+  it('does not pass smtp.open-relay on the 530 that asks for TLS: a relaying client would start TLS', async () => {
+    const found = await probeFinding({ starttls: 'reset', tlsRequired: true }, 'smtp.open-relay', OFF);
+    expect(found.status).toBe('skip');
+    expect(found.advice).toBe(`Not checked: ${refusal}, which --starttls off leaves out; a relaying client would start it.`);
+  });
+
+  it('names STARTTLS, not credentials, as what the transaction checks lack', async () => {
+    const server = await startBrokenSmtp({ starttls: 'reset', tlsRequired: true });
+    closers.push(() => server.close());
+    const report = await runProbe(parseTarget(`smtp://127.0.0.1:${server.port}`), OFF);
+    const advice = (id: string): string | undefined => report.findings.find((f) => f.id === id)?.advice;
+    const expected = `Not checked: ${refusal}, which --starttls off leaves out.`;
+    expect(advice('smtp.rcpt-limit')).toBe(expected);
+    expect(advice('smtp.drop-mid-data')).toBe(expected);
+    expect(advice('smtp.8bitmime')).toBe(expected);
+    expect(advice('smtp.pipelining')).toBe(
+      'Not checked: MAIL in plain text got "530 5.7.0 Must issue a STARTTLS command first" (530, 250, 250, 354): the server may want STARTTLS first (RFC 3207 §4), which --starttls off leaves out.',
+    );
+  });
+});
