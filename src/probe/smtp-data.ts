@@ -17,7 +17,7 @@ import type { RawConnection } from './raw.js';
 import type { Reply } from '../protocol/reply.js';
 import { rfcOf } from './ids.js';
 import { finding, skipped } from './finding.js';
-import { annotate, closeSmtp, noSession, openSmtp, said, wantsFirst, type SessionNotes } from './smtp-session.js';
+import { annotate, closeSmtp, noSession, openSmtp, said, trustedVantage, wantsFirst, type SessionNotes } from './smtp-session.js';
 import { probeHeader } from './smtp-mail.js';
 import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
@@ -209,7 +209,7 @@ async function pipeliningCheck(target: ProbeTarget, limits: ProbeLimits, notes: 
  */
 type LookAlike =
   | { readonly sequence: string; readonly kind: 'silent' | 'refused' }
-  | { readonly sequence: string; readonly kind: 'accepted' | 'reads-on'; readonly said: string }
+  | { readonly sequence: string; readonly kind: 'accepted' | 'reads-on'; readonly said: string; readonly from: string | undefined }
   | { readonly sequence: string; readonly kind: 'dropped' | 'unclear'; readonly said: string }
   | { readonly sequence: string; readonly kind: 'unchecked'; readonly why: string };
 
@@ -249,12 +249,13 @@ async function tryLookAlike(
     result = { sequence, kind: 'dropped', said: reply.event };
   } else if (reply.value.code < 400) {
     await closeSmtp(conn, limits);
-    result = { sequence, kind: 'accepted', said: said(reply) };
+    result = { sequence, kind: 'accepted', said: said(reply), from: conn.localAddress };
   } else {
     // Refused, but did DATA end? A command after it tells: answered means commands are read there.
     const noop = await conn.command('NOOP', { timeoutMs: Math.min(limits.replyTimeoutMs, 2_000) });
     if (!noop.ok && noop.end !== 'timeout') result = { sequence, kind: 'refused' };
-    else if (noop.ok && noop.value.code < 400) result = { sequence, kind: 'reads-on', said: `${said(reply)}", then NOOP "${said(noop)}` };
+    else if (noop.ok && noop.value.code < 400)
+      result = { sequence, kind: 'reads-on', said: `${said(reply)}", then NOOP "${said(noop)}`, from: conn.localAddress };
     else result = { sequence, kind: 'unclear', said: `${said(reply)}", then NOOP "${said(noop)}` };
     await closeSmtp(conn, limits);
   }
@@ -289,11 +290,15 @@ async function bareLfCheck(target: ProbeTarget, limits: ProbeLimits, notes: Sess
         : []),
       ...(readsOn ? [`${readsOn} ended DATA with a refusal and the session went on reading commands (${detail(['reads-on'])})`] : []),
     ];
+    const from = results.flatMap((r) => (r.kind === 'accepted' || r.kind === 'reads-on' ? [r.from] : []))[0];
+    const trusted = trustedVantage(from)
+      ? ` This probe connected from ${from}, an address Postfix exempts from that setting by default (smtpd_forbid_bare_newline_exclusions = $mynetworks): probe from outside your networks to be sure.`
+      : '';
     return finding(
       id,
       'fail',
       rfc,
-      `Vulnerable to SMTP smuggling: ${parts.join('; ')}. A sender can hide a second, forged message inside one (CVE-2023-51764); accept only <CRLF>.<CRLF> as the end of data (Postfix smtpd_forbid_bare_newline = normalize).`,
+      `Vulnerable to SMTP smuggling: ${parts.join('; ')}. A sender can hide a second, forged message inside one (CVE-2023-51764); accept only <CRLF>.<CRLF> as the end of data (Postfix smtpd_forbid_bare_newline = normalize).${trusted}`,
       t,
       bad,
     );

@@ -6,19 +6,10 @@
  *   EHLO ─► MAIL FROM:<wireprobe@example.com> ─► RCPT TO:<probe@wireprobe-relay-test.invalid> ─► RSET ─► QUIT
  *                 5xx: pass                        5xx: pass; 4xx: warn; 2xx: fail ("may be an open relay")
  */
-import { isIP } from 'node:net';
 import { rfcOf } from './ids.js';
 import { finding, skipped } from './finding.js';
-import { ADDRESSES, annotate, closeSmtp, mayWantTls, noSession, openSmtp, said, wantsFirst, type SessionNotes } from './smtp-session.js';
+import { ADDRESSES, annotate, closeSmtp, mayWantTls, noSession, openSmtp, said, trustedVantage, wantsFirst, type SessionNotes } from './smtp-session.js';
 import type { CheckGroup, Finding } from './types.js';
-import { unmapped } from '../util/address.js';
-
-/** Loopback and private addresses: servers usually trust their own networks to relay (Postfix mynetworks). */
-function trustedVantage(address: string | undefined): boolean {
-  const a = unmapped(address) ?? '';
-  if (isIP(a) === 6) return a === '::1' || /^f[cd]/i.test(a) || /^fe80:/i.test(a);
-  return /^(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.)/.test(a);
-}
 
 /** The open-relay group: `smtp.open-relay`. */
 export const smtpRelayGroup: CheckGroup = async (target, limits) => {

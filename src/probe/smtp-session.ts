@@ -42,6 +42,16 @@ export function rcptProblem(address: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Loopback and private addresses: servers usually trust their own networks (Postfix mynetworks) to
+ * relay, and exempt them from checks such as smtpd_forbid_bare_newline.
+ */
+export function trustedVantage(address: string | undefined): boolean {
+  const a = unmapped(address) ?? '';
+  if (isIP(a) === 6) return a === '::1' || /^f[cd]/i.test(a) || /^fe80:/i.test(a);
+  return /^(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.)/.test(a);
+}
+
 /** A command no server implements (RFC 5321 §4.2.4: 500 for an unrecognised command). */
 export const UNKNOWN_COMMAND = 'XYZZY';
 

@@ -354,7 +354,7 @@ describe('wireprobe probe smtp', () => {
     const smuggling = get(report, 'smtp.bare-lf');
     expect(smuggling).toMatchObject({ status: 'fail', value: '\\n.\\n \\r\\n.\\n \\n.\\r\\n' });
     expect(smuggling.advice).toBe(
-      'Vulnerable to SMTP smuggling: \\n.\\n \\r\\n.\\n \\n.\\r\\n ended the message and it was accepted (\\n.\\n got "250 queued"; \\r\\n.\\n got "250 queued"; \\n.\\r\\n got "250 queued"); the probe\'s test messages to postmaster were delivered. A sender can hide a second, forged message inside one (CVE-2023-51764); accept only <CRLF>.<CRLF> as the end of data (Postfix smtpd_forbid_bare_newline = normalize).',
+      'Vulnerable to SMTP smuggling: \\n.\\n \\r\\n.\\n \\n.\\r\\n ended the message and it was accepted (\\n.\\n got "250 queued"; \\r\\n.\\n got "250 queued"; \\n.\\r\\n got "250 queued"); the probe\'s test messages to postmaster were delivered. A sender can hide a second, forged message inside one (CVE-2023-51764); accept only <CRLF>.<CRLF> as the end of data (Postfix smtpd_forbid_bare_newline = normalize). This probe connected from 127.0.0.1, an address Postfix exempts from that setting by default (smtpd_forbid_bare_newline_exclusions = $mynetworks): probe from outside your networks to be sure.',
     );
     expect(smuggling.sent).toContain('\\n.\\n: A\\n.\\n [the write ends with the look-alike]');
     expect(broken.delivered()).toBe(3 + 2); // the three look-alikes, and the --send messages of the pipelining and line-length checks
@@ -371,7 +371,7 @@ describe('wireprobe probe smtp', () => {
       'refuse-open',
       'fail',
       '\\n.\\n \\r\\n.\\n \\n.\\r\\n',
-      'Vulnerable to SMTP smuggling: \\n.\\n \\r\\n.\\n \\n.\\r\\n ended DATA with a refusal and the session went on reading commands (\\n.\\n got "550 5.5.2 Error: bare <LF> received", then NOOP "250 ok"; \\r\\n.\\n got "550 5.5.2 Error: bare <LF> received", then NOOP "250 ok"; \\n.\\r\\n got "550 5.5.2 Error: bare <LF> received", then NOOP "250 ok"). A sender can hide a second, forged message inside one (CVE-2023-51764); accept only <CRLF>.<CRLF> as the end of data (Postfix smtpd_forbid_bare_newline = normalize).',
+      'Vulnerable to SMTP smuggling: \\n.\\n \\r\\n.\\n \\n.\\r\\n ended DATA with a refusal and the session went on reading commands (\\n.\\n got "550 5.5.2 Error: bare <LF> received", then NOOP "250 ok"; \\r\\n.\\n got "550 5.5.2 Error: bare <LF> received", then NOOP "250 ok"; \\n.\\r\\n got "550 5.5.2 Error: bare <LF> received", then NOOP "250 ok"). A sender can hide a second, forged message inside one (CVE-2023-51764); accept only <CRLF>.<CRLF> as the end of data (Postfix smtpd_forbid_bare_newline = normalize). This probe connected from 127.0.0.1, an address Postfix exempts from that setting by default (smtpd_forbid_bare_newline_exclusions = $mynetworks): probe from outside your networks to be sure.',
     ],
     [
       'drop',
