@@ -17,7 +17,8 @@ import { DEFAULT_TIMEOUTS, proxyFaults, proxyHost, upstreamTimeout, type Judgeme
 import { sendAll } from './sends.js';
 import type { SmtpTarget, Targets } from './targets.js';
 import type { Accounting, Family, Outcome, SinkReport, SmtpScenario } from './types.js';
-import { judge } from './verdict.js';
+import { judge, NOT_VERIFIABLE } from './verdict.js';
+import { formatOutcome } from './outcome-format.js';
 import { runTls } from './run-tls.js';
 import { tlsStart } from '../clients/tls-mode.js';
 
@@ -125,10 +126,26 @@ export function smtpRun(
         violations,
         pinned: (family === 6 ? scenario.pinned?.[`${client.name}/ipv6`] : undefined) ?? scenario.pinned?.[client.name],
       };
+      const own = refusedItself(plan.server, scenario, outcome, sink);
+      if (own !== undefined) return { outcome, sink, ...(messages ? { messages } : {}), verdict: 'n/a', reason: own };
       const { verdict, reason } = judge({ ...evidence, ...(messages ? { messages } : {}) });
       return { outcome, sink, ...(messages ? { messages } : {}), verdict, reason };
     },
   };
+}
+
+/**
+ * Why a run says nothing about the client, or undefined: a user's server refused the message with 552
+ * by a limit of its own (SmtpTarget.ownLimits), where the scenario's fault did not make the reply and
+ * nothing was stored. Every client would get that 552, whatever the fault (RFC 5321 §4.2.2: storage
+ * allocation exceeded); a SIZE it advertises makes such scenarios n/a before they run (overSizeLimit).
+ */
+function refusedItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outcome, sink: SinkReport): string | undefined {
+  if (server.ownLimits === undefined || scenario.fault?.kind === 'reply' || outcome.kind !== 'reply' || outcome.code !== 552 || sink.copies > 0) {
+    return undefined;
+  }
+  const reason = `the server itself refused the message (${formatOutcome(outcome)}): a size or storage limit of its own (${server.ownLimits}), not the scenario's fault`;
+  return sink.verifiable === false ? `${reason}; ${NOT_VERIFIABLE}` : reason;
 }
 
 /** Why a client cannot express a scenario, or undefined. */

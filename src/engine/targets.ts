@@ -44,6 +44,12 @@ export interface SmtpTarget extends TargetBase {
    * subject and Message-ID, so one run never counts another's copies. Default: a mailbox per run.
    */
   readonly sharedMailbox?: true;
+  /**
+   * A user's server, whose size and storage limits are its own: a 552 it answers itself (no fault of the
+   * scenario's made it) makes the run n/a, as a scenario over its advertised SIZE is; the text says what
+   * its EHLO told of them (`its EHLO advertises no SIZE`). Default: a server wireprobe configures.
+   */
+  readonly ownLimits?: string;
 }
 
 export interface FtpTarget extends TargetBase {

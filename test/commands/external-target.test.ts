@@ -12,6 +12,7 @@ import { Client } from 'basic-ftp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFtpServer } from '../../servers/ftp.js';
 import { startSmtpServer } from '../../servers/smtp.js';
+import { startBrokenSmtp } from '../helpers/broken-smtp.js';
 import { SUITES } from '../../suites/index.js';
 import { main } from '../../src/cli.js';
 import { CLIENTS } from '../../src/clients/index.js';
@@ -158,6 +159,33 @@ describe('wireprobe run --target against an SMTP server with a size limit', () =
       expect(cell('large')).toMatchObject({ verdict: 'n/a' });
       expect(cell('large').reason).toMatch(/needs a message of 65536 octets, and the server's EHLO advertises SIZE 20000/);
       expect(server.messages.map((m) => m.bytes)).toEqual([1024]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('wireprobe run --target against an SMTP server with a size limit it does not advertise', () => {
+  it("makes a run n/a when the server itself answers 552, not the client's deviation: its own limit, not the scenario's fault", async () => {
+    const server = await startBrokenSmtp({ sizeHidden: 20_000 });
+    try {
+      const scenarios = join(dir, 'hidden.yaml');
+      const yaml = ['name: hidden', 'protocol: smtp', 'scenarios:', '  - name: small', '    size: 1KiB', '  - name: large', '    size: 64KiB'];
+      await writeFile(scenarios, `${yaml.join('\n')}\n`);
+      const json = join(dir, 'hidden.json');
+      const target = `quiet=smtp://127.0.0.1:${server.port}`;
+      const args = ['run', '--scenarios', scenarios, '--client', 'nodemailer', '--target', target, '--from', 'me@example.test', '--rcpt', 'qa@example.test'];
+      const { code, stdout } = await cli([...args, '--json', json]);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/2 scenarios: 1 conformant, 0 deviate, 0 unfired, 0 errors, 1 n\/a/);
+      const { results } = await report(json);
+      const cell = (name: string) => results.find((r) => r.id === `hidden/${name}/nodemailer@quiet`)!;
+      expect(cell('small')).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered', phase: 'dot' } });
+      expect(cell('large')).toMatchObject({ verdict: 'n/a', outcome: { kind: 'reply', code: 552, phase: 'dot' } });
+      expect(cell('large').reason).toBe(
+        "the server itself refused the message (reply 552@dot): a size or storage limit of its own (its EHLO advertises no SIZE), not the scenario's fault; delivery not verifiable: give --maildir DIR to check what arrived",
+      );
+      expect(server.delivered()).toBe(1);
     } finally {
       await server.close();
     }

@@ -9,7 +9,8 @@ import { generate } from 'selfsigned';
 /**
  * The defects, each off by default: `sizeIgnored` advertises SIZE 1000 and takes anything; `sizeLate`
  * advertises SIZE 1000, takes any SIZE= at MAIL and refuses a body over 1000 octets with 552 at its end
- * (OpenSMTPD 6.8); `flushInput` answers only the first command of
+ * (OpenSMTPD 6.8); `sizeHidden` advertises no SIZE and refuses a body over that many octets with 552 at
+ * its end (Postfix with smtpd_discard_ehlo_keywords = size); `flushInput` answers only the first command of
  * each read (the input-buffer flush of RFC 2920 §2); `bareLf` ends DATA at any line that is "." after
  * LF framing (SMTP smuggling): `true` takes the message (250), `sync` too unless more input follows in
  * the same read (then a 554 synchronisation error and a close), `refuse-close` answers 550 and closes,
@@ -24,6 +25,7 @@ import { generate } from 'selfsigned';
 export interface BrokenDefects {
   readonly sizeIgnored?: boolean;
   readonly sizeLate?: boolean;
+  readonly sizeHidden?: number;
   readonly flushInput?: boolean;
   readonly bareLf?: boolean | 'sync' | 'refuse-close' | 'refuse-open' | 'drop';
   readonly injection?: boolean;
@@ -82,7 +84,7 @@ export async function startBrokenSmtp(defects: BrokenDefects): Promise<BrokenSmt
           lastCrlf = rawLine.endsWith('\r');
           if (proper) {
             inData = false;
-            if (defects.sizeLate && bodyOctets > 1000) {
+            if ((defects.sizeLate && bodyOctets > 1000) || (defects.sizeHidden !== undefined && bodyOctets > defects.sizeHidden)) {
               reply('552 5.3.4 Message too large');
               continue;
             }
