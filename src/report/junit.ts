@@ -36,7 +36,7 @@ export async function writeJunitReport(file: string, results: readonly Result[],
       if (r.verdict === 'deviates' || r.verdict === 'unfired') testCase.failure(r.reason, r.verdict);
       else if (r.verdict === 'error') testCase.error(r.reason, r.verdict);
       else if (r.verdict === 'n/a') testCase.skipped();
-      if (r.transcript.length > 0) testCase.standardOutput(r.transcript.join('\n'));
+      if (r.transcript.length > 0) testCase.standardOutput(cdataText(r.transcript.join('\n')));
     }
   }
   if (incomplete) {
@@ -51,6 +51,15 @@ export async function writeJunitReport(file: string, results: readonly Result[],
       .failure(why, 'incomplete');
   }
   await writeReportFile(file, builder.build());
+}
+
+/**
+ * Text for a CDATA section (system-out): every `]]>` a peer sent as `]]\x3e`, in the transcripts' own
+ * escape notation. xmlbuilder (under junit-report-builder) splits only the first one, so a second ended
+ * the section early and the rest was not well-formed XML.
+ */
+export function cdataText(text: string): string {
+  return text.replaceAll(']]>', ']]\\x3e');
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import type { ProbeReport } from '../probe/types.js';
 import { writeJsonFile, writeReportFile } from './file.js';
-import { junitBuilder } from './junit.js';
+import { cdataText, junitBuilder } from './junit.js';
 
 /** The JSON report: the ProbeReport with keys in the documented order (tool, target, protocol, address, family, findings, summary). */
 export function toProbeJson(report: ProbeReport): object {
@@ -51,7 +51,7 @@ export async function writeProbeJunit(file: string, report: ProbeReport, failOn?
       ...f.sent.map((l) => `C: ${l}`),
       ...f.received.map((l) => `S: ${l}`),
     ];
-    if (out.length > 0) testCase.standardOutput(out.join('\n'));
+    if (out.length > 0) testCase.standardOutput(cdataText(out.join('\n')));
   }
   await writeReportFile(file, builder.build());
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Result, Verdict } from '../../src/engine/types.js';
 import { writeJunitReport } from '../../src/report/junit.js';
+import { writeProbeJunit } from '../../src/report/probe.js';
 import { located } from '../helpers/located.js';
 
 /** A result in `suite` with the given verdict and reason. */
@@ -98,6 +99,47 @@ describe('writeJunitReport of an interrupted run', () => {
       const file = join(dir, 'junit.xml');
       await writeJunitReport(file, results);
       expect(await readFile(file, 'utf8')).not.toContain('incomplete');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('writeJunitReport of a transcript holding "]]>"', () => {
+  it('ends no CDATA section early, however many times a server sent it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wireprobe-junit-'));
+    try {
+      const file = join(dir, 'junit.xml');
+      const hostile = { ...result('smtp/resets', 'cdata', 'conformant'), transcript: ['0.000 S: 220 a ]]> b ]]> <c>&amp;', '0.001 S: 250 ]]>]]>'] };
+      await writeJunitReport(file, [hostile]);
+      const xml = await readFile(file, 'utf8');
+      expect(xml).toContain('<![CDATA[0.000 S: 220 a ]]\\x3e b ]]\\x3e <c>&amp;\n0.001 S: 250 ]]\\x3e]]\\x3e]]>');
+      expect(xml.match(/\]\]>/g)).toHaveLength(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('writeProbeJunit of a finding whose server sent "]]>"', () => {
+  it('ends no CDATA section early', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wireprobe-junit-'));
+    try {
+      const file = join(dir, 'probe.xml');
+      const finding = { id: 'smtp.greeting', status: 'pass' as const, rfc: 'RFC 5321 §3.1', sent: [], received: ['220 a ]]> b ]]> c'], advice: 'ok.' };
+      const report = {
+        tool: 'wireprobe' as const,
+        target: 'smtp://127.0.0.1:25',
+        protocol: 'smtp' as const,
+        address: '127.0.0.1',
+        family: 4 as const,
+        findings: [finding],
+        summary: { pass: 1, warn: 0, fail: 0, skip: 0 },
+      };
+      await writeProbeJunit(file, report);
+      const xml = await readFile(file, 'utf8');
+      expect(xml).toContain('<![CDATA[ok. [RFC 5321 §3.1]\nS: 220 a ]]\\x3e b ]]\\x3e c]]>');
+      expect(xml.match(/\]\]>/g)).toHaveLength(1);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
