@@ -59,7 +59,7 @@ export async function ftpDataChecks(target: ProbeTarget, limits: ProbeLimits): P
     });
     const connect = await run('pasv-connect', (x) => pasvConnect(x, use, refused));
     const epsv = await run('epsv', async (x) => {
-      const r = await epsvCheck(x);
+      const r = await epsvCheck(x, refused === true);
       worked = r.worked;
       return r.finding;
     });
@@ -170,7 +170,8 @@ async function pasvConnect(s: FtpSession, use: Use, refused?: boolean): Promise<
   return finding(id, 'pass', rfc, `Connected to the passive port ${where}; ${list.why}.`, s.take(), r.plan.address.port);
 }
 
-async function epsvCheck(s: FtpSession): Promise<{ finding: Finding; worked: boolean }> {
+/** `pasvRefused`: ftp.pasv-address found PASV refused or unanswered, so no client can fall back to it. */
+async function epsvCheck(s: FtpSession, pasvRefused: boolean): Promise<{ finding: Finding; worked: boolean }> {
   const id = 'ftp.epsv';
   const rfc = RFC.epsv;
   const r = await s.passive('EPSV', 'control');
@@ -179,7 +180,10 @@ async function epsvCheck(s: FtpSession): Promise<{ finding: Finding; worked: boo
       const code = codeOf(r.read);
       if (code >= 500) {
         const ipv6 = !isIPv4(s.peer);
-        const advice = `EPSV is not supported (${said(r.read)}): ${ipv6 ? 'over IPv6 passive mode cannot work without it' : 'clients that try EPSV first (curl, lftp, basic-ftp) fall back to PASV, and IPv6 clients have no passive mode'}.`;
+        const advice =
+          pasvRefused && !ipv6
+            ? `EPSV is refused (${said(r.read)}), and PASV as well (see ftp.pasv-address): there is no passive mode, and clients behind NAT or a firewall, which cannot take active connections, cannot transfer at all.`
+            : `EPSV is not supported (${said(r.read)}): ${ipv6 ? 'over IPv6 passive mode cannot work without it' : 'clients that try EPSV first (curl, lftp, basic-ftp) fall back to PASV, and IPv6 clients have no passive mode'}.`;
         return { finding: finding(id, ipv6 ? 'fail' : 'warn', rfc, advice, s.take(), code), worked: false };
       }
       return { finding: finding(id, 'fail', rfc, `EPSV got ${said(r.read)} instead of 229.`, s.take(), code || undefined), worked: false };

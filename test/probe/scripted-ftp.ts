@@ -1,6 +1,6 @@
 /**
  * A tiny scripted FTP server for probe tests whose defect the mock cannot plant: greeting, login, FEAT
- * with the lines given, EPSV with a real listener, and per-command answers from a script (a data
+ * with the lines given, EPSV with a real listener (unless the script answers it), and per-command answers from a script (a data
  * command's answer sends its `data` over the data connection between 150 and the final reply).
  * Loopback, port 0; close() ends every socket. A script entry is looked up by the whole line, then by its verb.
  */
@@ -54,7 +54,7 @@ export async function startScriptedFtp(
         else if (verb === 'PASS') send('230 in');
         else if (verb === 'FEAT') send('211-Features:', ...feat.map((f) => ` ${f}`), '211 End');
         else if (verb === 'QUIT') socket.end('221 bye\r\n');
-        else if (verb === 'EPSV') {
+        else if (verb === 'EPSV' && !(script[line] ?? script[verb])) {
           const listener = net.createServer();
           servers.add(listener);
           data = new Promise((resolve) =>
