@@ -6,7 +6,8 @@
  *            client ──connect──► L ──connect──► server's (h,p)          (229: the control host, RFC 2428 §3)
  *   active   client: PORT (h,p) / EPRT |1|h|p| ─► proxy listens on L ─► server: PORT (L) / EPRT (L)
  *            server ──connect──► L ──connect──► client's (h,p)          (L IPv6: EPRT |2|, even for a PORT)
- *   IPv6     a 227 cannot name the proxy's IPv6 listener: the client gets 425 (use EPSV, RFC 2428 §1)
+ *   IPv6     a 227 cannot name the proxy's IPv6 listener: the client gets 425 (use EPSV, RFC 2428 §1);
+ *            a server on IPv6 has no 227 to give: a client's PASV reaches it as EPSV, its 229 goes back as a 227
  *
  * FtpData is the dialect: it finds the lines to rewrite. The rest has one owner each, made here:
  *   DataAddresses (./data-addresses.ts)  the addresses said and the listeners behind them
@@ -90,6 +91,8 @@ export interface FtpDataOptions {
   readonly serverFacingHost?: string;
   /** The server's control address: where a 229's port is. */
   readonly upstreamHost: string;
+  /** The control connection reached the server over IPv6: it has no 227 for a PASV (see #pasvAsEpsv). */
+  readonly upstreamIpv6?: boolean;
   readonly transcript: Transcript;
   /** This session's data-channel and dataport faults, and its control faults timed by data octets. */
   readonly faults: readonly Fault[];
@@ -122,6 +125,12 @@ export class FtpData implements Dialect {
   readonly holdLines = true;
   readonly tls?: DialectTls;
   readonly #upstreamHost: string;
+  /**
+   * A 227 names an IPv4 address only (RFC 959 §4.1.2): a server on IPv6 answers PASV 425 or 500 (vsftpd,
+   * the mock). When the client is on IPv4, so that the proxy's listener fits in a 227, its PASV is asked
+   * as EPSV (RFC 2428 §3) and the 229's port, reached at the server's control address, goes back in a 227.
+   */
+  readonly #pasvAsEpsv: boolean;
   readonly #transcript: Transcript;
   readonly #addresses: DataAddresses;
   readonly #links: DataLinks;
@@ -163,6 +172,7 @@ export class FtpData implements Dialect {
       };
     }
     this.#upstreamHost = options.upstreamHost;
+    this.#pasvAsEpsv = options.upstreamIpv6 === true && isIPv4(options.host);
     this.#transcript = options.transcript;
     const { transcript, control } = options;
     const listenerFault = (fault: Fault): void => options.listenerFault?.(fault);
@@ -292,6 +302,11 @@ export class FtpData implements Dialect {
         const said = parse227(text);
         return said && addresses.interpose('passive', this.#passiveTarget(said), format227);
       }
+      // A PASV asked as EPSV (#pasvAsEpsv): the client is told the proxy's listener in a 227.
+      if (mark.to === 'PASV' && mark.code === 229 && this.#pasvAsEpsv) {
+        const port = parse229(text)?.port;
+        return port === undefined ? null : addresses.interpose('passive', { host: this.#upstreamHost, port }, format227);
+      }
       if (mark.to === 'EPSV' && mark.code === 229) {
         const port = parse229(text)?.port;
         return port === undefined ? null : addresses.interpose('passive', { host: this.#upstreamHost, port }, (_, p) => format229(p), false);
@@ -303,6 +318,10 @@ export class FtpData implements Dialect {
       if (synch) {
         this.#transcript.add('--', 'the Synch octet the client sent as urgent data goes on in band (the proxy cannot read or send urgent data)');
         return Promise.resolve(Buffer.concat([synch, Buffer.from(mark.bareLf ? '\n' : '\r\n')]));
+      }
+      if (mark.verb === 'PASV' && this.#pasvAsEpsv) {
+        this.#transcript.add('--', 'PASV cannot be answered by a server on IPv6: the server is asked EPSV instead');
+        return Promise.resolve(Buffer.from('EPSV\r\n', 'latin1'));
       }
       const arg = mark.line.replace(/^\s*\S+\s?/, '');
       if (mark.verb === 'PORT') {

@@ -225,6 +225,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
               host: passiveHost(entry.client, host),
               serverFacingHost: upstream.localAddress ?? host,
               upstreamHost: options.upstream.host,
+              upstreamIpv6: upstream.remoteFamily === 'IPv6',
               transcript: entry.transcript,
               faults: mine.filter(onDataSide),
               fire: hooks.fire,

@@ -159,12 +159,13 @@ async function rawControl(proxy: ProxyHandle): Promise<(line: string) => Promise
 async function proxiedOnV6(
   upstream: '::1' | '127.0.0.1',
   lines: string[] = [],
+  host: '::1' | '127.0.0.1' = '::1',
 ): Promise<{ proxy: ProxyHandle; files: () => readonly { path: string; sha256: string }[] }> {
   const server = await startFtpServer({ host: upstream, ...FTP_ACCOUNT });
   cleanups.push(() => server.close());
   const proxy = await startProxy({
     upstream: { host: server.host, port: server.port },
-    host: '::1',
+    host,
     protocol: 'ftp',
     faults: [],
     onLine: (l) => lines.push(l),
@@ -199,6 +200,30 @@ describe('the proxy on ::1: addresses an IPv6 control connection cannot carry', 
     const command = await rawControl(proxy);
     expect(await command('PASV')).toBe('425 PASV cannot name an IPv6 address: use EPSV');
     expect(await command('EPSV')).toMatch(/^229 Entering Extended Passive Mode \(\|\|\|\d+\|\)$/);
+  });
+
+  it("asks an IPv6 server EPSV for an IPv4 client's PASV, answers the client a 227 and relays the upload", async () => {
+    const lines: string[] = [];
+    const { proxy, files } = await proxiedOnV6('::1', lines, '127.0.0.1');
+    const command = await rawControl(proxy);
+    const reply = await command('PASV');
+    const said = /^227 .*\((127),(0),(0),(1),(\d+),(\d+)\)$/.exec(reply);
+    expect(said, reply).not.toBeNull();
+    const data = randomBytes(256 * 1024);
+    const socket = net.connect(Number(said![5]) * 256 + Number(said![6]), '127.0.0.1');
+    cleanups.push(async () => socket.destroy());
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    expect(await command('STOR /pasv.bin')).toMatch(/^150 /);
+    socket.end(data);
+    expect(await command('NOOP')).toMatch(/^226 /);
+    expect(files().find((f) => f.path === '/pasv.bin')?.sha256).toBe(sha256(data));
+    const notes = lines.map((l) => l.replace(/^\+\s*[\d.]+ms /, '')).filter((l) => /^#1 (-- (PASV|data address)|S {2}229|C {2}(PASV|EPSV))/.test(l));
+    expect(notes).toEqual([
+      '#1 C  PASV',
+      '#1 -- PASV cannot be answered by a server on IPv6: the server is asked EPSV instead',
+      expect.stringMatching(/^#1 S {2}229 /),
+      expect.stringMatching(/^#1 -- data address: server said ::1:\d+, client told 127\.0\.0\.1:\d+$/),
+    ]);
   });
 
   it('relays the IPv6 mock refusing PASV itself, as the proxy would (425), the session going on', async () => {
