@@ -52,6 +52,8 @@ export interface FtpServerOptions extends FtpsServerOptions {
   readonly pasvAddress?: string;
   /** 'off' answers PORT and EPRT with 502; default 'on'. */
   readonly active?: 'on' | 'off';
+  /** 'off' answers PASV and EPSV with 502 (pure-ftpd's -N, active mode only); default 'on'. */
+  readonly passive?: 'on' | 'off';
   /** Concurrent sessions; the next connection gets `421 Too many users` and is closed; default 0 (unlimited). */
   readonly maxSessions?: number;
   /** Concurrent sessions from one client address; the next gets `421 Too many connections from your address`; default 0 (unlimited). */
@@ -133,6 +135,7 @@ export const FTP_SERVER_DEFAULTS: Required<FtpServerOptions> = Object.freeze({
   pasvRange: Object.freeze([0, 0] as const),
   pasvAddress: '',
   active: 'on',
+  passive: 'on',
   maxSessions: 0,
   maxPerAddress: 0,
   idleTimeoutMs: 0,
@@ -252,7 +255,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
       if (!isIPv4(advertised)) throw replyError(425, 'PASV cannot name an IPv6 address: use EPSV');
       return advertised;
     }) as unknown as string,
-    blacklist: o.active === 'off' ? ['PORT', 'EPRT'] : [],
+    blacklist: [...(o.active === 'off' ? ['PORT', 'EPRT'] : []), ...(o.passive === 'off' ? ['PASV', 'EPSV'] : [])],
   });
   // ftp-srv: its constructor adds SIGINT/SIGTERM/SIGQUIT handlers that close it and call process.exit.
   SIGNALS.forEach((signal, i) => {

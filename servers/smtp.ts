@@ -37,6 +37,11 @@ export interface SmtpServerOptions {
    */
   readonly tls?: 'off' | 'starttls' | 'implicit';
   /**
+   * With tls 'starttls': 'refuse' answers MAIL before STARTTLS `530 5.7.0 Must issue a STARTTLS command
+   * first`, as Postfix with `smtpd_tls_security_level = encrypt` does (RFC 3207 §4); default 'accept'.
+   */
+  readonly plainMail?: 'accept' | 'refuse';
+  /**
    * The certificate and key (PEM) TLS presents, e.g. one the run's private CA issued (src/tls/ca.ts);
    * default a self-signed one (CN=localhost, SAN localhost and 127.0.0.1) made at start.
    */
@@ -76,6 +81,7 @@ export const SMTP_SERVER_DEFAULTS: Required<Omit<SmtpServerOptions, 'certificate
   auth: 'none',
   users: Object.freeze({}),
   tls: 'off',
+  plainMail: 'accept',
   bannerDelayMs: 0,
   onMessage: () => undefined,
   keep: Number.POSITIVE_INFINITY,
@@ -220,6 +226,11 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
         callback();
       }, o.bannerDelayMs);
       bannerTimers.add(timer);
+    },
+
+    onMailFrom(_address, session, callback) {
+      if (o.plainMail === 'refuse' && o.tls === 'starttls' && !session.secure) return callback(replyError(530, '5.7.0 Must issue a STARTTLS command first'));
+      callback();
     },
 
     onAuth(auth, _session, callback) {
