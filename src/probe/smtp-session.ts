@@ -127,6 +127,12 @@ export interface OpenOptions {
   readonly auth?: boolean;
   /** Receives the reason when `--starttls auto` went on in plain text after a failed STARTTLS; default none. */
   readonly notes?: SessionNotes;
+  /**
+   * Run in plain text after the first EHLO, just before STARTTLS is sent (only when it is): a question
+   * only plain text answers (`run --target` asks whether MAIL there gets 530). It must leave the session
+   * ready for STARTTLS; default none.
+   */
+  readonly beforeStarttls?: (conn: RawConnection) => Promise<void>;
 }
 
 type Opened = ({ readonly ok: true } & SmtpSession) | SessionFailure;
@@ -167,6 +173,7 @@ async function openOnce(target: ProbeTarget, limits: ProbeLimits, options: OpenO
   let tls = target.implicitTls === true;
   if (wantTls && !tls && !caps.has('STARTTLS') && limits.starttls === 'require') return fail('starttls', 'STARTTLS is not offered (--starttls require)');
   if (wantTls && !tls && caps.has('STARTTLS')) {
+    await options.beforeStarttls?.(conn);
     const start = await conn.command('STARTTLS');
     if (!start.ok || start.value.code !== 220) return fail('starttls', `STARTTLS refused (${said(start)})`);
     const upgraded = await conn.upgradeTls({ timeoutMs: limits.replyTimeoutMs });

@@ -181,16 +181,40 @@ export async function reachTarget(target: ProbeTarget, timeoutMs: number): Promi
 }
 
 /**
- * As reachTarget, and reads the target's greeting: its first line as received (peer text: escape it
- * before a terminal), undefined when none came within `timeoutMs`. Leaves with QUIT.
+ * How long a greeting took from the connection's establishment, ms; with `none`, how long it was
+ * awaited in vain (a lower bound).
  */
-export async function greetTarget(target: ProbeTarget, timeoutMs: number): Promise<{ readonly address: string; readonly greeting?: string }> {
+export interface GreetingTime {
+  readonly ms: number;
+  readonly none?: true;
+}
+
+/** What greetTarget saw. */
+export interface Greeted<T> {
+  readonly address: string;
+  /** The greeting's first line as received (peer text: escape it before a terminal); absent: none came. */
+  readonly greeting?: string;
+  /** How long the greeting took; absent when the connection ended before any greeting. */
+  readonly greetingTime?: GreetingTime;
+  /** What `after` found, when it ran (greeted only). */
+  readonly after?: T;
+}
+
+/**
+ * As reachTarget, and reads the target's greeting, timed. `after` goes on in the same session once
+ * greeted (`run --target` asks an FTP target about its data-connection modes there, without a second
+ * connection). Leaves with QUIT.
+ */
+export async function greetTarget<T = never>(target: ProbeTarget, timeoutMs: number, after?: (conn: RawConnection) => Promise<T>): Promise<Greeted<T>> {
   const { address, conn } = await connectTarget(target, timeoutMs);
   try {
+    const start = performance.now();
     const reply = await conn.readReply(timeoutMs);
-    if (!reply.ok) return { address };
-    await conn.command('QUIT', { timeoutMs });
-    return { address, greeting: reply.value.raw[0] };
+    const ms = Math.round(performance.now() - start);
+    if (!reply.ok) return { address, ...(reply.end === 'timeout' ? { greetingTime: { ms, none: true as const } } : {}) };
+    const found = after ? { after: await after(conn) } : {};
+    if (conn.ended === null) await conn.command('QUIT', { timeoutMs });
+    return { address, greeting: reply.value.raw[0], greetingTime: { ms }, ...found };
   } finally {
     conn.destroy();
   }
