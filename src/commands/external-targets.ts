@@ -14,13 +14,14 @@ import { posix } from 'node:path';
 import { isIP } from 'node:net';
 import { Readable, Writable } from 'node:stream';
 import { Client } from 'basic-ftp';
-import { parseTarget, redactUrl, TargetError } from '../probe/target.js';
+import { type GreetingTime, parseTarget, redactUrl, TargetError } from '../probe/target.js';
 import { remotePath, type FtpTarget, type SmtpTarget, type Started, type TargetBase, type Targets } from '../engine/targets.js';
 import type { Scenario } from '../engine/types.js';
 import { watchMaildir } from '../util/maildir.js';
 import { type Digest, Digester } from '../util/digest.js';
 import { quote } from '../util/terminal.js';
 import { UsageError } from '../util/usage-error.js';
+import { modeRefused, plainTextRefused, slowGreeting } from './target-facts.js';
 
 /** What every target has: its name in reports, where it listens, and its URL as shown (no password). */
 interface ExternalBase {
@@ -28,6 +29,8 @@ interface ExternalBase {
   readonly host: string;
   readonly port: number;
   readonly shown: string;
+  /** How long its greeting took when first reached (slowGreeting); absent: not known. */
+  readonly greetingTime?: GreetingTime;
 }
 
 export interface ExternalSmtpTarget extends ExternalBase {
@@ -42,12 +45,21 @@ export interface ExternalSmtpTarget extends ExternalBase {
   readonly sizeLimit?: number;
   /** When first reached, MAIL without AUTH got 530 (inside TLS when STARTTLS was offered). */
   readonly authRequired?: true;
+  /**
+   * When first reached, MAIL in plain text got 530 and inside STARTTLS did not: the reply in plain text
+   * (quoted, escaped), for the reason of the runs whose clients start no TLS.
+   */
+  readonly starttlsRequired?: string;
 }
 
 export interface ExternalFtpTarget extends ExternalBase {
   readonly protocol: 'ftp';
   /** `dir`: the URL's path, where the runs' files go (default `/`). */
   readonly login: { readonly user: string; readonly password: string; readonly dir: string };
+  /** When first reached, PORT and EPRT were refused: their replies (quoted, escaped), for the reason of the active-mode runs. */
+  readonly activeRefused?: string;
+  /** When first reached, PASV and EPSV were refused: their replies, for the reason of the passive-mode runs. */
+  readonly passiveRefused?: string;
 }
 
 export type ExternalTarget = ExternalSmtpTarget | ExternalFtpTarget;
@@ -175,12 +187,18 @@ export function externalTargets(list: readonly ExternalTarget[]): Targets {
     names: (protocol) => list.filter((t) => t.protocol === protocol).map((t) => t.name),
     startSmtp: async (name, scenario) => {
       const target = named('smtp', name);
-      const na = notForTarget(scenario) ?? overSizeLimit(scenario, target.sizeLimit) ?? loginNeeded(target);
+      const na =
+        notForTarget(scenario) ??
+        overSizeLimit(scenario, target.sizeLimit) ??
+        loginNeeded(target) ??
+        plainTextRefused(scenario, target) ??
+        slowGreeting(scenario, target.greetingTime);
       return na ? { na } : { target: await smtpTarget(target) };
     },
-    startFtp: async (name, scenario, files) => {
-      const na = notForTarget(scenario);
-      return na ? { na } : ftpTarget(named('ftp', name), files);
+    startFtp: async (name, scenario, files, _family, mode) => {
+      const target = named('ftp', name);
+      const na = notForTarget(scenario) ?? modeRefused(target, mode) ?? slowGreeting(scenario, target.greetingTime);
+      return na ? { na } : ftpTarget(target, files);
     },
   };
 }
@@ -227,9 +245,15 @@ function why(error: unknown): string {
 
 /**
  * The target for one run: its files (downloads) put under names of the run's own (`wireprobe-<random>-`),
- * read back on demand, and every file of the run deleted by `tidy` (before the verdict) or `close`.
+ * read back on demand, and every file of the run deleted by `tidy` (before the verdict) or `close`. A
+ * target that refused passive mode when first reached gets no files (downloads are n/a) and nothing is
+ * read back from it (uploads are not verifiable): wireprobe's own sessions are passive.
  */
 async function ftpTarget(t: ExternalFtpTarget, files: Readonly<Record<string, Buffer>>): Promise<Started<FtpTarget>> {
+  // wireprobe's own sessions (basic-ftp) move files in passive mode only.
+  if (t.passiveRefused && Object.keys(files).length > 0) {
+    return { na: `wireprobe puts the scenario's file there in passive mode, which the server refused when first reached (${t.passiveRefused})` };
+  }
   const login = { ...t.login, prefix: `wireprobe-${randomBytes(4).toString('hex')}-` };
   const left = new Set<string>();
   const tidy = async (): Promise<string | undefined> => {
@@ -276,6 +300,8 @@ async function ftpTarget(t: ExternalFtpTarget, files: Readonly<Record<string, Bu
       const size = await client.size(path).catch((error: unknown) => (replyCode(error) === 550 ? -1 : undefined));
       if (size === -1) return undefined;
       if (size !== undefined) left.add(path);
+      // No passive mode to read it back in: there (or, without SIZE, maybe there), not verifiable.
+      if (t.passiveRefused) return 'unreadable';
       const digester = new Digester();
       const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => (digester.update(chunk), done()) });
       const got = await client.downloadTo(sink, path).catch((error: unknown) => {

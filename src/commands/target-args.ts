@@ -10,8 +10,7 @@ import type { ClientAdapter } from '../clients/types.js';
 import { cannotExpress } from '../engine/smtp-run.js';
 import { combineTargets, type Targets } from '../engine/targets.js';
 import type { Scenario } from '../engine/types.js';
-import { closeSmtp, openSmtp, rcptProblem } from '../probe/smtp-session.js';
-import { DEFAULT_PROBE_LIMITS } from '../probe/types.js';
+import { rcptProblem } from '../probe/smtp-session.js';
 import { greetTarget, TargetError } from '../probe/target.js';
 import { quote, visible } from '../util/terminal.js';
 import { integer, passwordFrom } from './args.js';
@@ -24,6 +23,7 @@ import {
   parseTargetOption,
   wantsPassword,
 } from './external-targets.js';
+import { factsLine, ftpFacts, plainTextRefused, REACH_TIMEOUT_MS, slowGreeting, smtpFacts } from './target-facts.js';
 import { type CliIo, TARGET_OPTIONS, type Values } from './options.js';
 import { builtinTargets, type UserConfigs } from './targets.js';
 import { UsageError } from '../util/usage-error.js';
@@ -33,18 +33,21 @@ export const DEFAULT_MAX_MESSAGES = 25;
 
 /**
  * Messages the runs of `scenarios` x `clients` send to one SMTP target (as first reached: the SIZE it
- * advertised, whether it requires AUTH): each SMTP run that is not `n/a` (a server knob, a message over
- * that limit, a client that cannot express it or cannot log in where it must) sends its `sends.count`.
+ * advertised, whether it requires AUTH, or STARTTLS before MAIL, how long it took to greet): each SMTP
+ * run that is not `n/a` (a server knob, a message over that limit, a client that cannot express it or
+ * cannot log in where it must, one in plain text where STARTTLS is required, client timeouts the
+ * greeting comes too close to) sends its `sends.count`.
  */
 export function plannedMessages(
   scenarios: readonly Scenario[],
   clients: readonly ClientAdapter[],
-  target: Pick<ExternalSmtpTarget, 'sizeLimit' | 'authRequired' | 'auth'> = {},
+  target: Pick<ExternalSmtpTarget, 'sizeLimit' | 'authRequired' | 'auth' | 'starttlsRequired' | 'greetingTime'> = {},
 ): number {
   if (target.authRequired && !target.auth) return 0;
   let total = 0;
   for (const scenario of scenarios) {
     if (scenario.protocol !== 'smtp' || notForTarget(scenario) || overSizeLimit(scenario, target.sizeLimit)) continue;
+    if (plainTextRefused(scenario, target) || slowGreeting(scenario, target.greetingTime)) continue;
     for (const client of clients) {
       if (client.protocol !== 'smtp' || cannotExpress(scenario, client) || (target.authRequired && !client.authenticates)) continue;
       total += scenario.sends?.count ?? 1;
@@ -70,51 +73,30 @@ async function maildir(dir: string): Promise<string> {
   return dir;
 }
 
-/** How long a target may take to accept a connection before the run is refused, ms. */
-const REACH_TIMEOUT_MS = 5_000;
-
 /**
  * Connects to each target once and reads its greeting: a server that is down would otherwise make
  * every run's client fail at connect, which reads as a conformant "reported the failure" (one line
- * naming it). The greetings, by target name, stand for the servers' versions in the report. An SMTP
- * target's size limit and AUTH requirement are learnt too (smtpFacts): scenarios they rule out are n/a.
+ * naming it). The greetings, by target name, stand for the servers' versions in the report. What each
+ * target imposes is learnt too (./target-facts.ts): its greeting time, an FTP target's refused data
+ * modes in that same session, an SMTP target's size limit and AUTH and STARTTLS requirements in one
+ * more; the scenarios they rule out are n/a.
  */
 async function greetings(list: readonly ExternalTarget[]): Promise<{ readonly greeted: Record<string, string>; readonly list: ExternalTarget[] }> {
   const greeted: Record<string, string> = {};
   const found: ExternalTarget[] = [];
   for (const t of list) {
     try {
-      const { greeting } = await greetTarget({ protocol: t.protocol, host: t.host, port: t.port }, REACH_TIMEOUT_MS);
+      const where = { protocol: t.protocol, host: t.host, port: t.port };
+      const { greeting, greetingTime, after } = await greetTarget(where, REACH_TIMEOUT_MS, t.protocol === 'ftp' ? (conn) => ftpFacts(conn, t) : undefined);
       greeted[t.name] = greeting === undefined ? 'no greeting' : `greeting: ${visible(greeting.slice(0, MAX_GREETING))}`;
-      found.push(t.protocol === 'smtp' ? { ...t, ...(await smtpFacts(t)) } : t);
+      const timed = greetingTime ? { greetingTime } : {};
+      found.push(t.protocol === 'smtp' ? { ...t, ...timed, ...(await smtpFacts(t)) } : { ...t, ...timed, ...after });
     } catch (error) {
       if (error instanceof TargetError) throw new UsageError(`--target ${quote(t.shown)}: ${error.message}`);
       throw error;
     }
   }
   return { greeted, list: found };
-}
-
-/**
- * What an SMTP target imposes that the proxy cannot, learnt in one session opened as an opportunistic
- * client would (inside TLS when STARTTLS is offered: in plain text a 530 may only mean "STARTTLS
- * first", RFC 3207 §4): the SIZE its EHLO advertises (RFC 1870), and whether MAIL from the run's own
- * sender without AUTH gets 530 (RFC 4954 §6: authentication required). No RCPT: nothing is delivered.
- */
-async function smtpFacts(t: ExternalSmtpTarget): Promise<Pick<ExternalSmtpTarget, 'sizeLimit' | 'authRequired'>> {
-  const limits = { ...DEFAULT_PROBE_LIMITS, replyTimeoutMs: REACH_TIMEOUT_MS };
-  const opened = await openSmtp({ protocol: 'smtp', host: t.host, port: t.port }, limits);
-  if (!opened.ok) return {};
-  try {
-    const size = Number(opened.caps.get('SIZE'));
-    const mail = await opened.conn.command(`MAIL FROM:<${t.envelope?.from ?? ''}>`);
-    return {
-      ...(Number.isSafeInteger(size) && size > 0 ? { sizeLimit: size } : {}),
-      ...(mail.ok && mail.value.code === 530 ? { authRequired: true as const } : {}),
-    };
-  } finally {
-    await closeSmtp(opened.conn, limits);
-  }
 }
 
 /** A greeting longer than this is cut in the report: it names the server, it is not the conversation. */
@@ -185,6 +167,11 @@ export async function withTargets(
   // the line then counts what is sent, the scenarios over a target's SIZE left out.
   budget(values, list, suites, clients);
   const { greeted, list: reached } = await greetings(list);
+  const scenarios = suites.flatMap((s) => s.scenarios);
+  for (const t of reached) {
+    const facts = factsLine(t, scenarios);
+    if (facts) io.stderr.write(facts);
+  }
   const line = budget(values, reached, suites, clients);
   if (line) io.stderr.write(line);
   return { targets: combineTargets(builtinTargets(configs), externalTargets(reached)), names: list.map((t) => t.name), greetings: greeted };

@@ -59,7 +59,7 @@ export function ftpRun(
       const names = Array.from({ length: count }, (_, i) => `${name}${count > 1 ? `-${i + 1}` : ''}.bin`);
       const contents = names.map(() => randomContent(scenario.messageBytes));
       const preload = download ? Object.fromEntries(names.map((n, i) => [n, contents[i]!])) : {};
-      const started = await targets.startFtp(serverName, scenario, preload, family);
+      const started = await targets.startFtp(serverName, scenario, preload, family, mode);
       if ('na' in started) return started;
       const server = own(started.target);
       const { login } = server;

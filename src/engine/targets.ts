@@ -7,6 +7,7 @@
 import { posix } from 'node:path';
 import type { Family, FtpScenario, Protocol, ServerConfig, SmtpScenario } from './types.js';
 import type { Digest } from '../util/digest.js';
+import type { FtpMode } from '../clients/types.js';
 
 /** What every target has, whatever its protocol. */
 export interface TargetBase {
@@ -82,8 +83,12 @@ export interface Targets {
    * can (the mocks and the real servers' launchers; a user's running server stays where it is).
    */
   startSmtp(name: string, scenario: SmtpScenario, family?: Family): Promise<Started<SmtpTarget>>;
-  /** Starts the FTP server `name`; `files` (names in the login's directory) are there from the start; `family` as startSmtp's. */
-  startFtp(name: string, scenario: FtpScenario, files: Readonly<Record<string, Buffer>>, family?: Family): Promise<Started<FtpTarget>>;
+  /**
+   * Starts the FTP server `name`; `files` (names in the login's directory) are there from the start;
+   * `family` as startSmtp's; `mode`: the client's data-connection mode (a user's server that refused it
+   * when first reached makes the run n/a).
+   */
+  startFtp(name: string, scenario: FtpScenario, files: Readonly<Record<string, Buffer>>, family?: Family, mode?: FtpMode): Promise<Started<FtpTarget>>;
 }
 
 /**
@@ -99,7 +104,7 @@ export function combineTargets(...registries: readonly Targets[]): Targets {
   return {
     names: (protocol) => registries.flatMap((r) => r.names(protocol)),
     startSmtp: (name, scenario, family) => owner('smtp', name).startSmtp(name, scenario, family),
-    startFtp: (name, scenario, files, family) => owner('ftp', name).startFtp(name, scenario, files, family),
+    startFtp: (name, scenario, files, family, mode) => owner('ftp', name).startFtp(name, scenario, files, family, mode),
   };
 }
 

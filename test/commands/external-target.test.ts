@@ -110,7 +110,10 @@ describe('wireprobe run --target against a staging SMTP server', () => {
       const args = ['run', '--suite', 'smtp/resets', '--client', 'nodemailer', '--target', target, '--from', 'me@example.test', '--rcpt', 'qa@example.test'];
       const { code, stdout, stderr } = await cli([...args, '--max-messages', '26', '--json', json]);
       expect(code).toBe(0);
-      expect(stderr).toBe(`wireprobe: this run sends 26 message(s): 26 to smtp://bob:***@127.0.0.1:${server.port} (--max-messages 26)\n`);
+      expect(stderr).toBe(
+        `wireprobe: smtp://bob:***@127.0.0.1:${server.port} when first reached: AUTH required (530 to MAIL without it)\n` +
+          `wireprobe: this run sends 26 message(s): 26 to smtp://bob:***@127.0.0.1:${server.port} (--max-messages 26)\n`,
+      );
       // 26 sent; the 6 BDAT scenarios are n/a for nodemailer (it sends no BDAT).
       expect(stdout).toMatch(/32 scenarios: 24 conformant, 2 deviate, 0 unfired, 0 errors, 6 n\/a/);
       const { results: all, provenance } = await report(json);
@@ -152,7 +155,10 @@ describe('wireprobe run --target against an SMTP server with a size limit', () =
       const args = ['run', '--scenarios', scenarios, '--client', 'nodemailer', '--target', target, '--from', 'me@example.test', '--rcpt', 'qa@example.test'];
       const { code, stderr } = await cli([...args, '--json', json]);
       expect(code).toBe(0);
-      expect(stderr).toBe(`wireprobe: this run sends 1 message(s): 1 to smtp://127.0.0.1:${server.port} (--max-messages 25)\n`);
+      expect(stderr).toBe(
+        `wireprobe: smtp://127.0.0.1:${server.port} when first reached: SIZE 20000\n` +
+          `wireprobe: this run sends 1 message(s): 1 to smtp://127.0.0.1:${server.port} (--max-messages 25)\n`,
+      );
       const { results } = await report(json);
       const cell = (name: string) => results.find((r) => r.id === `sized/${name}/nodemailer@limited`)!;
       expect(cell('small')).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered', phase: 'dot' } });
@@ -204,7 +210,10 @@ describe('wireprobe run --target against an SMTP server that requires AUTH', () 
       const anonymous = join(dir, 'login-none.json');
       const none = await cli(['run', '--target', `open=smtp://127.0.0.1:${server.port}`, ...envelope, '--json', anonymous]);
       expect(none.code).toBe(0);
-      expect(none.stderr).toBe(`wireprobe: this run sends 0 message(s): 0 to smtp://127.0.0.1:${server.port} (--max-messages 25)\n`);
+      expect(none.stderr).toBe(
+        `wireprobe: smtp://127.0.0.1:${server.port} when first reached: AUTH required (530 to MAIL without it)\n` +
+          `wireprobe: this run sends 0 message(s): 0 to smtp://127.0.0.1:${server.port} (--max-messages 25)\n`,
+      );
       const { results: refused } = await report(anonymous);
       for (const client of ['nodemailer', 'curl']) {
         expect(cell(refused, client)).toMatchObject({ verdict: 'n/a' });

@@ -1,0 +1,180 @@
+/**
+ * What a user's server imposes that the proxy cannot, learnt when `run --target` first reaches it, and
+ * the runs each fact rules out: those are `n/a` naming the fact, where every client would otherwise
+ * meet the server's policy and be reported as deviating from the scenario.
+ *
+ *   greetTarget (the first session) ─► greeting time ──────────────────────► slowGreeting: any run
+ *        └─ FTP, same session: login, PORT/EPRT, PASV/EPSV (replies only) ─► modeRefused: runs in that mode
+ *   smtpFacts (one session) ─► SIZE, MAIL in plain text, MAIL inside TLS ──► overSizeLimit, loginNeeded
+ *                                                                           (external-targets.ts), plainTextRefused
+ *
+ * Anything unexpected (no reply, a reply no rule expects, a failed login) leaves a fact unknown, and the
+ * runs it would rule out run as before.
+ */
+import { isIP } from 'node:net';
+import { tlsStart } from '../clients/tls-mode.js';
+import type { FtpMode } from '../clients/types.js';
+import { DEFAULT_TIMEOUTS } from '../engine/protocol-run.js';
+import type { Scenario } from '../engine/types.js';
+import type { Reply } from '../protocol/reply.js';
+import { FtpSession } from '../probe/ftp-control.js';
+import type { RawConnection, Read } from '../probe/raw.js';
+import { closeSmtp, openSmtp } from '../probe/smtp-session.js';
+import type { GreetingTime } from '../probe/target.js';
+import { DEFAULT_PROBE_LIMITS } from '../probe/types.js';
+import { quote } from '../util/terminal.js';
+import type { ExternalFtpTarget, ExternalSmtpTarget, ExternalTarget } from './external-targets.js';
+
+/** How long a target may take to accept a connection, greet and answer each command of these sessions, ms. */
+export const REACH_TIMEOUT_MS = 5_000;
+
+/** The facts of an SMTP target. */
+export type SmtpFacts = Pick<ExternalSmtpTarget, 'sizeLimit' | 'authRequired' | 'starttlsRequired'>;
+
+/** The facts of an FTP target. */
+export type FtpFacts = Pick<ExternalFtpTarget, 'activeRefused' | 'passiveRefused'>;
+
+/** A reply as one line for a reason: its last line as received, quoted and escaped (peer text). */
+const shown = (reply: Reply): string => quote(reply.raw.at(-1) ?? String(reply.code));
+
+/**
+ * What an SMTP target imposes, learnt in one session opened as an opportunistic client would: the
+ * SIZE its EHLO advertises (RFC 1870, inside TLS when STARTTLS is offered), and MAIL from the run's own
+ * sender without AUTH, asked twice when STARTTLS is offered: in plain text first (then RSET), and
+ * inside TLS. 530 inside TLS (or without STARTTLS): AUTH required (RFC 4954 §6). 530 in plain text only:
+ * STARTTLS required first (RFC 3207 §4; a 530 in plain text alone may mean either). No RCPT: nothing is
+ * delivered.
+ */
+export async function smtpFacts(t: ExternalSmtpTarget): Promise<SmtpFacts> {
+  const limits = { ...DEFAULT_PROBE_LIMITS, replyTimeoutMs: REACH_TIMEOUT_MS };
+  const mail = `MAIL FROM:<${t.envelope?.from ?? ''}>`;
+  const asked: { plain?: Read<Reply> } = {};
+  const beforeStarttls = async (conn: RawConnection): Promise<void> => {
+    const plain = await conn.command(mail);
+    asked.plain = plain;
+    // A 250 began a transaction: RSET ends it (RFC 5321 §4.1.1.5), though STARTTLS would discard it too (RFC 3207 §4.2).
+    if (plain.ok && plain.value.code === 250) await conn.command('RSET');
+  };
+  const opened = await openSmtp({ protocol: 'smtp', host: t.host, port: t.port }, limits, { beforeStarttls });
+  if (!opened.ok) return {};
+  try {
+    const size = Number(opened.caps.get('SIZE'));
+    const inside = await opened.conn.command(mail);
+    const { plain } = asked;
+    const onlyInClear = opened.tls && plain?.ok === true && plain.value.code === 530 && inside.ok && inside.value.code !== 530;
+    return {
+      ...(Number.isSafeInteger(size) && size > 0 ? { sizeLimit: size } : {}),
+      ...(inside.ok && inside.value.code === 530 ? { authRequired: true as const } : {}),
+      ...(onlyInClear && plain?.ok ? { starttlsRequired: shown(plain.value) } : {}),
+    };
+  } finally {
+    await closeSmtp(opened.conn, limits);
+  }
+}
+
+/** The reply that accepts each data-connection command (RFC 959 §4.2.2, RFC 2428 §2-3). */
+const ACCEPTED = { PORT: 200, EPRT: 200, PASV: 227, EPSV: 229 } as const;
+
+type DataVerb = keyof typeof ACCEPTED;
+
+/**
+ * Whether each of `verbs` is refused, asked in turn until one is accepted: the replies as a reason
+ * when every one got 421 or 5xx (RFC 959 §4.2.1: not implemented, not allowed), else undefined
+ * (accepted, or unknown: no reply, or one no rule expects).
+ */
+async function refused(verbs: readonly DataVerb[], ask: (verb: DataVerb) => Promise<Read<Reply>>): Promise<string | undefined> {
+  const replies: string[] = [];
+  for (const verb of verbs) {
+    const read = await ask(verb);
+    if (!read.ok || read.value.code === ACCEPTED[verb]) return undefined;
+    if (read.value.code !== 421 && (read.value.code < 500 || read.value.code > 599)) return undefined;
+    replies.push(`${verb} got ${shown(read.value)}`);
+  }
+  return replies.join(', ');
+}
+
+/**
+ * Which data-connection modes an FTP target refuses, asked on the greeted first session `conn`: logged
+ * in as the target's login (inside TLS when a named login is offered it, as the probe does), then PORT
+ * (else EPRT) naming a listener of ours on the control connection's own address, and PASV (else EPSV).
+ * Only the replies count: no transfer command follows, so nothing connects and nothing is written.
+ * Over IPv6 only EPRT and EPSV (PORT and PASV cannot name an IPv6 address, RFC 2428 §1).
+ */
+export async function ftpFacts(conn: RawConnection, t: ExternalFtpTarget): Promise<FtpFacts> {
+  const session = new FtpSession(conn, { ...DEFAULT_PROBE_LIMITS, replyTimeoutMs: REACH_TIMEOUT_MS });
+  const login = await session.loginAs({ protocol: 'ftp', host: t.host, port: t.port, user: t.login.user, password: t.login.password });
+  if (!login.ok) return {};
+  const v6 = isIP(session.local) === 6;
+  const activeRefused = await refused(v6 ? ['EPRT'] : ['PORT', 'EPRT'], async (verb) => {
+    const { read, plan } = await session.active(verb as 'PORT' | 'EPRT');
+    plan?.close();
+    return read;
+  });
+  // A reply waited for in vain may still come, and be taken for the next command's.
+  const passiveRefused = session.stale ? undefined : await refused(v6 ? ['EPSV'] : ['PASV', 'EPSV'], (verb) => session.command(verb));
+  return { ...(activeRefused ? { activeRefused } : {}), ...(passiveRefused ? { passiveRefused } : {}) };
+}
+
+/** Why a run in `mode` cannot work against `target`, which refused that mode when first reached; or undefined. */
+export function modeRefused(target: FtpFacts, mode: FtpMode | undefined): string | undefined {
+  const refusal = mode === 'active' ? target.activeRefused : mode === 'passive' ? target.passiveRefused : undefined;
+  if (!refusal) return undefined;
+  return `needs ${mode} mode, which the server refused when first reached (${refusal}): every client would fail on its policy, not on the scenario's fault`;
+}
+
+/** Why `scenario` cannot run against `target`, which requires STARTTLS before MAIL, when its client starts no TLS; or undefined. */
+export function plainTextRefused(scenario: Scenario, target: Pick<SmtpFacts, 'starttlsRequired'>): string | undefined {
+  if (scenario.protocol !== 'smtp' || !target.starttlsRequired || tlsStart(scenario.tls ?? 'none') !== 'none') return undefined;
+  return `needs MAIL in plain text, and the server requires STARTTLS first (MAIL in plain text got ${target.starttlsRequired} when first reached, RFC 3207 §4)`;
+}
+
+/**
+ * The shortest client timeout a greeting may meet in `scenario`, ms: which of its connect, greeting and
+ * socket timeouts bounds the wait depends on the client (nodemailer: greeting; curl: connect; swaks,
+ * msmtp, smtplib, basic-ftp, lftp, ftplib: socket), so the shortest.
+ */
+function greetingTimeout(scenario: Scenario): number {
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
+  return Math.min(timeouts.connect, timeouts.greeting, timeouts.socket);
+}
+
+/**
+ * Why `scenario`'s clients would meet the target's own greeting delay (a tarpit, a slow reverse lookup)
+ * rather than the scenario's fault, or undefined: n/a once the greeting took more than half of what the
+ * client timeout leaves after the scenario's own greeting delay (which the proxy adds). Half, not the
+ * whole: the time was measured once, on an idle server; in the run a client starts its clock as it
+ * starts (a process, among the run's others), reaches the server through the proxy, and the server
+ * serves several runs at once. Under half, all that would have to double the greeting's time for a
+ * client to time out; closer, the verdict would turn on the machine's load, not on the client. A
+ * factor rather than a fixed margin: the scenarios' timeouts go from 1 s to 10 s.
+ */
+export function slowGreeting(scenario: Scenario, time: GreetingTime | undefined): string | undefined {
+  if (!time) return undefined;
+  const timeout = greetingTimeout(scenario);
+  const delay = scenario.server?.greetingDelayMs ?? 0;
+  if (time.ms * 2 <= timeout - delay) return undefined;
+  const took = time.none ? `sent no greeting within ${time.ms} ms` : `'s greeting took ${time.ms} ms`;
+  const own = delay ? ` (${delay} ms of it the scenario's own greeting delay)` : '';
+  return `the server${took} when first reached, the scenario's client timeout is ${timeout} ms${own}: over half of it, a client's timeout would hang on the server's delay and the machine's load, not on the scenario's fault`;
+}
+
+/**
+ * The line saying what `target` imposes, as learnt when first reached (only what rules runs out: its
+ * greeting time when it rules out one of `scenarios`), or undefined when nothing does.
+ */
+export function factsLine(target: ExternalTarget, scenarios: readonly Scenario[]): string | undefined {
+  const facts: string[] = [];
+  if (target.protocol === 'smtp') {
+    if (target.sizeLimit) facts.push(`SIZE ${target.sizeLimit}`);
+    if (target.authRequired) facts.push('AUTH required (530 to MAIL without it)');
+    if (target.starttlsRequired) facts.push(`STARTTLS required (MAIL in plain text got ${target.starttlsRequired})`);
+  } else {
+    if (target.activeRefused) facts.push(`active mode refused (${target.activeRefused})`);
+    if (target.passiveRefused) facts.push(`passive mode refused (${target.passiveRefused})`);
+  }
+  const time = target.greetingTime;
+  if (time && scenarios.some((s) => s.protocol === target.protocol && slowGreeting(s, time))) {
+    facts.push(time.none ? `no greeting within ${time.ms} ms` : `greeting after ${time.ms} ms`);
+  }
+  return facts.length > 0 ? `wireprobe: ${target.shown} when first reached: ${facts.join('; ')}\n` : undefined;
+}
