@@ -21,7 +21,7 @@ import { watchMaildir } from '../util/maildir.js';
 import { type Digest, Digester } from '../util/digest.js';
 import { quote } from '../util/terminal.js';
 import { UsageError } from '../util/usage-error.js';
-import { modeRefused, plainTextRefused, slowGreeting } from './target-facts.js';
+import { type FtpFacts, modeRefused, plainTextRefused, type SmtpFacts, slowGreeting } from './target-facts.js';
 
 /** What every target has: its name in reports, where it listens, and its URL as shown (no password). */
 interface ExternalBase {
@@ -33,7 +33,8 @@ interface ExternalBase {
   readonly greetingTime?: GreetingTime;
 }
 
-export interface ExternalSmtpTarget extends ExternalBase {
+/** An SMTP target; what it imposes (SmtpFacts: SIZE, AUTH or STARTTLS required) as learnt when first reached. */
+export interface ExternalSmtpTarget extends ExternalBase, SmtpFacts {
   readonly protocol: 'smtp';
   /** SMTP AUTH, from the URL's user and password. */
   readonly auth?: { readonly user: string; readonly password: string };
@@ -41,25 +42,13 @@ export interface ExternalSmtpTarget extends ExternalBase {
   readonly envelope?: { readonly from: string; readonly to: readonly string[] };
   /** `--maildir DIR`: where the messages land, so copies can be counted; absent: not verifiable. */
   readonly maildir?: string;
-  /** The message size limit its EHLO advertised when first reached (SIZE, RFC 1870); absent: none. */
-  readonly sizeLimit?: number;
-  /** When first reached, MAIL without AUTH got 530 (inside TLS when STARTTLS was offered). */
-  readonly authRequired?: true;
-  /**
-   * When first reached, MAIL in plain text got 530 and inside STARTTLS did not: the reply in plain text
-   * (quoted, escaped), for the reason of the runs whose clients start no TLS.
-   */
-  readonly starttlsRequired?: string;
 }
 
-export interface ExternalFtpTarget extends ExternalBase {
+/** An FTP target; the data-connection modes it refused (FtpFacts) when first reached. */
+export interface ExternalFtpTarget extends ExternalBase, FtpFacts {
   readonly protocol: 'ftp';
   /** `dir`: the URL's path, where the runs' files go (default `/`). */
   readonly login: { readonly user: string; readonly password: string; readonly dir: string };
-  /** When first reached, PORT and EPRT were refused: their replies (quoted, escaped), for the reason of the active-mode runs. */
-  readonly activeRefused?: string;
-  /** When first reached, PASV and EPSV were refused: their replies, for the reason of the passive-mode runs. */
-  readonly passiveRefused?: string;
 }
 
 export type ExternalTarget = ExternalSmtpTarget | ExternalFtpTarget;

@@ -87,7 +87,11 @@ async function greetings(list: readonly ExternalTarget[]): Promise<{ readonly gr
   for (const t of list) {
     try {
       const where = { protocol: t.protocol, host: t.host, port: t.port };
-      const { greeting, greetingTime, after } = await greetTarget(where, REACH_TIMEOUT_MS, t.protocol === 'ftp' ? (conn) => ftpFacts(conn, t) : undefined);
+      const { greeting, greetingTime, after } = await greetTarget(
+        where,
+        REACH_TIMEOUT_MS,
+        t.protocol === 'ftp' ? (conn, reply) => ftpFacts(conn, reply, t) : undefined,
+      );
       greeted[t.name] = greeting === undefined ? 'no greeting' : `greeting: ${visible(greeting.slice(0, MAX_GREETING))}`;
       const timed = greetingTime ? { greetingTime } : {};
       found.push(t.protocol === 'smtp' ? { ...t, ...timed, ...(await smtpFacts(t)) } : { ...t, ...timed, ...after });

@@ -23,16 +23,33 @@ import { closeSmtp, openSmtp } from '../probe/smtp-session.js';
 import type { GreetingTime } from '../probe/target.js';
 import { DEFAULT_PROBE_LIMITS } from '../probe/types.js';
 import { quote } from '../util/terminal.js';
-import type { ExternalFtpTarget, ExternalSmtpTarget, ExternalTarget } from './external-targets.js';
 
 /** How long a target may take to accept a connection, greet and answer each command of these sessions, ms. */
 export const REACH_TIMEOUT_MS = 5_000;
 
-/** The facts of an SMTP target. */
-export type SmtpFacts = Pick<ExternalSmtpTarget, 'sizeLimit' | 'authRequired' | 'starttlsRequired'>;
+/** What an SMTP target imposes, as learnt when first reached (ExternalSmtpTarget has them). */
+export interface SmtpFacts {
+  /** The message size limit its EHLO advertised (SIZE, RFC 1870); absent: none. */
+  readonly sizeLimit?: number;
+  /** MAIL without AUTH got 530 (inside TLS when STARTTLS was offered). */
+  readonly authRequired?: true;
+  /**
+   * MAIL in plain text got 530 and inside STARTTLS did not: the reply in plain text (quoted, escaped),
+   * for the reason of the runs whose clients start no TLS.
+   */
+  readonly starttlsRequired?: string;
+}
 
-/** The facts of an FTP target. */
-export type FtpFacts = Pick<ExternalFtpTarget, 'activeRefused' | 'passiveRefused'>;
+/** What an FTP target refuses, as learnt when first reached (ExternalFtpTarget has them). */
+export interface FtpFacts {
+  /** PORT and EPRT were refused: their replies (quoted, escaped), for the reason of the active-mode runs. */
+  readonly activeRefused?: string;
+  /** PASV and EPSV were refused: their replies, for the reason of the passive-mode runs. */
+  readonly passiveRefused?: string;
+}
+
+/** A target as first reached, as the line naming its facts reads it. */
+type Reached = { readonly protocol: 'smtp' | 'ftp'; readonly shown: string; readonly greetingTime?: GreetingTime } & SmtpFacts & FtpFacts;
 
 /** A reply as one line for a reason: its last line as received, quoted and escaped (peer text). */
 const shown = (reply: Reply): string => quote(reply.raw.at(-1) ?? String(reply.code));
@@ -45,7 +62,7 @@ const shown = (reply: Reply): string => quote(reply.raw.at(-1) ?? String(reply.c
  * STARTTLS required first (RFC 3207 §4; a 530 in plain text alone may mean either). No RCPT: nothing is
  * delivered.
  */
-export async function smtpFacts(t: ExternalSmtpTarget): Promise<SmtpFacts> {
+export async function smtpFacts(t: { readonly host: string; readonly port: number; readonly envelope?: { readonly from: string } }): Promise<SmtpFacts> {
   const limits = { ...DEFAULT_PROBE_LIMITS, replyTimeoutMs: REACH_TIMEOUT_MS };
   const mail = `MAIL FROM:<${t.envelope?.from ?? ''}>`;
   const asked: { plain?: Read<Reply> } = {};
@@ -94,13 +111,19 @@ async function refused(verbs: readonly DataVerb[], ask: (verb: DataVerb) => Prom
 }
 
 /**
- * Which data-connection modes an FTP target refuses, asked on the greeted first session `conn`: logged
+ * Which data-connection modes an FTP target refuses, asked on the first session `conn` once greeted (220): logged
  * in as the target's login (inside TLS when a named login is offered it, as the probe does), then PORT
  * (else EPRT) naming a listener of ours on the control connection's own address, and PASV (else EPSV).
  * Only the replies count: no transfer command follows, so nothing connects and nothing is written.
  * Over IPv6 only EPRT and EPSV (PORT and PASV cannot name an IPv6 address, RFC 2428 §1).
  */
-export async function ftpFacts(conn: RawConnection, t: ExternalFtpTarget): Promise<FtpFacts> {
+export async function ftpFacts(
+  conn: RawConnection,
+  greeting: Reply,
+  t: { readonly host: string; readonly port: number; readonly login: { readonly user: string; readonly password: string } },
+): Promise<FtpFacts> {
+  // A 120 first (RFC 959 §5.4): the 220 is still to come; nothing is asked.
+  if (greeting.code !== 220) return {};
   const session = new FtpSession(conn, { ...DEFAULT_PROBE_LIMITS, replyTimeoutMs: REACH_TIMEOUT_MS });
   const login = await session.loginAs({ protocol: 'ftp', host: t.host, port: t.port, user: t.login.user, password: t.login.password });
   if (!login.ok) return {};
@@ -162,16 +185,13 @@ export function slowGreeting(scenario: Scenario, time: GreetingTime | undefined)
  * The line saying what `target` imposes, as learnt when first reached (only what rules runs out: its
  * greeting time when it rules out one of `scenarios`), or undefined when nothing does.
  */
-export function factsLine(target: ExternalTarget, scenarios: readonly Scenario[]): string | undefined {
+export function factsLine(target: Reached, scenarios: readonly Scenario[]): string | undefined {
   const facts: string[] = [];
-  if (target.protocol === 'smtp') {
-    if (target.sizeLimit) facts.push(`SIZE ${target.sizeLimit}`);
-    if (target.authRequired) facts.push('AUTH required (530 to MAIL without it)');
-    if (target.starttlsRequired) facts.push(`STARTTLS required (MAIL in plain text got ${target.starttlsRequired})`);
-  } else {
-    if (target.activeRefused) facts.push(`active mode refused (${target.activeRefused})`);
-    if (target.passiveRefused) facts.push(`passive mode refused (${target.passiveRefused})`);
-  }
+  if (target.sizeLimit) facts.push(`SIZE ${target.sizeLimit}`);
+  if (target.authRequired) facts.push('AUTH required (530 to MAIL without it)');
+  if (target.starttlsRequired) facts.push(`STARTTLS required (MAIL in plain text got ${target.starttlsRequired})`);
+  if (target.activeRefused) facts.push(`active mode refused (${target.activeRefused})`);
+  if (target.passiveRefused) facts.push(`passive mode refused (${target.passiveRefused})`);
   const time = target.greetingTime;
   if (time && scenarios.some((s) => s.protocol === target.protocol && slowGreeting(s, time))) {
     facts.push(time.none ? `no greeting within ${time.ms} ms` : `greeting after ${time.ms} ms`);

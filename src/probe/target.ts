@@ -14,6 +14,7 @@ import { WireprobeError, type TargetErrorCode } from '../util/errors.js';
 import { connectRaw } from './raw-connect.js';
 import type { RawConnection } from './raw.js';
 import type { ProbeTarget } from './types.js';
+import type { Reply } from '../protocol/reply.js';
 
 /** A target that cannot be probed: one line for the user, exit code 2. `code` is what to test for. */
 export class TargetError extends WireprobeError<TargetErrorCode> {
@@ -202,17 +203,21 @@ export interface Greeted<T> {
 
 /**
  * As reachTarget, and reads the target's greeting, timed. `after` goes on in the same session once
- * greeted (`run --target` asks an FTP target about its data-connection modes there, without a second
+ * greeted (given the greeting's reply) (`run --target` asks an FTP target about its data-connection modes there, without a second
  * connection). Leaves with QUIT.
  */
-export async function greetTarget<T = never>(target: ProbeTarget, timeoutMs: number, after?: (conn: RawConnection) => Promise<T>): Promise<Greeted<T>> {
+export async function greetTarget<T = never>(
+  target: ProbeTarget,
+  timeoutMs: number,
+  after?: (conn: RawConnection, greeting: Reply) => Promise<T>,
+): Promise<Greeted<T>> {
   const { address, conn } = await connectTarget(target, timeoutMs);
   try {
     const start = performance.now();
     const reply = await conn.readReply(timeoutMs);
     const ms = Math.round(performance.now() - start);
     if (!reply.ok) return { address, ...(reply.end === 'timeout' ? { greetingTime: { ms, none: true as const } } : {}) };
-    const found = after ? { after: await after(conn) } : {};
+    const found = after ? { after: await after(conn, reply.value) } : {};
     if (conn.ended === null) await conn.command('QUIT', { timeoutMs });
     return { address, greeting: reply.value.raw[0], greetingTime: { ms }, ...found };
   } finally {

@@ -123,7 +123,7 @@ describe('which data-connection modes an FTP target refuses, asked in the greeti
     const server = await startFtpServer({ users: { bob: 'pw' }, anonymous: 'off', ...options });
     try {
       const target = parseTargetOption(`ftp://bob:pw@127.0.0.1:${server.port}/`) as ExternalFtpTarget;
-      const greeted = await greetTarget({ protocol: 'ftp', host: '127.0.0.1', port: server.port }, 5_000, (conn) => ftpFacts(conn, target));
+      const greeted = await greetTarget({ protocol: 'ftp', host: '127.0.0.1', port: server.port }, 5_000, (conn, reply) => ftpFacts(conn, reply, target));
       expect(greeted.after).toEqual(facts);
       expect(greeted.greeting).toMatch(/^220 /);
       expect(server.files).toEqual([]);
@@ -136,7 +136,7 @@ describe('which data-connection modes an FTP target refuses, asked in the greeti
     const server = await startFtpServer({ users: { bob: 'pw' }, anonymous: 'off', active: 'off' });
     try {
       const target = parseTargetOption(`ftp://bob:wrong@127.0.0.1:${server.port}/`) as ExternalFtpTarget;
-      const greeted = await greetTarget({ protocol: 'ftp', host: '127.0.0.1', port: server.port }, 5_000, (conn) => ftpFacts(conn, target));
+      const greeted = await greetTarget({ protocol: 'ftp', host: '127.0.0.1', port: server.port }, 5_000, (conn, reply) => ftpFacts(conn, reply, target));
       expect(greeted.after).toEqual({});
     } finally {
       await server.close();
