@@ -17,7 +17,7 @@
  */
 import { isIP, type Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
-import { replyParser, type Parser, type Reply } from '../protocol/reply.js';
+import { replyReader, type Parser, type Reply } from '../protocol/reply.js';
 import { EVENTS, endEvent, MAX_UNREAD, redactLine, renderSent, shown, Transcript } from './raw-transcript.js';
 import { tlsInfo, type TlsInfo, type TlsOffer } from './raw-tls.js';
 import { cut } from './raw-cut.js';
@@ -187,9 +187,9 @@ export class RawConnection {
     });
   }
 
-  /** Reads one reply with the generic parser (replyParser), waiting at most `timeoutMs`. */
+  /** Reads one reply with the generic parser (replyParser, as replyReader), waiting at most `timeoutMs`. */
   readReply(timeoutMs = this.#timeoutMs): Promise<Read<Reply>> {
-    return this.read(replyParser, timeoutMs);
+    return this.read(replyReader(), timeoutMs);
   }
 
   /** Sends `line` and reads its reply: the everyday step of a check. */

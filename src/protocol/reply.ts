@@ -76,3 +76,27 @@ export const replyParser: Parser<Reply> = (buffer) => {
   }
   return { value: { code, lines, raw, malformed: false, bareLf }, consumed: at };
 };
+
+/**
+ * replyParser for one reply read as it arrives, chunk by chunk, from a buffer that only grows: it
+ * remembers how far it has looked and builds the reply (replyParser) once its last line is in. Reparsing
+ * from the start on every chunk made a long multi-line reply cost the square of its length: a server's
+ * endless EHLO reply took over 5 s to reach the probe's 4 MiB cap on a busy machine.
+ */
+export function replyReader(): Parser<Reply> {
+  let at = 0;
+  let code = -1;
+  return (buffer) => {
+    for (;;) {
+      const lf = buffer.indexOf('\n', at);
+      if (lf === -1) return undefined;
+      const parsed = parseReplyLine(buffer.slice(at, lf > at && buffer[lf - 1] === '\r' ? lf - 1 : lf));
+      at = lf + 1;
+      if (code === -1) {
+        if (!parsed) return replyParser(buffer);
+        code = parsed.code;
+      }
+      if (parsed?.code === code && parsed.final) return replyParser(buffer);
+    }
+  };
+}

@@ -1,6 +1,7 @@
 /** Reply lines as SMTP and FTP send them (RFC 959 §4.2, RFC 5321 §4.2), and what is not one. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseReplyLine, replyParser } from '../../src/protocol/reply.js';
+import { parseReplyLine, replyParser, replyReader } from '../../src/protocol/reply.js';
 
 describe('parseReplyLine', () => {
   it.each([
@@ -34,5 +35,30 @@ describe('replyParser', () => {
   it('waits for the line end, and reads a line without a code as one malformed reply', () => {
     expect(replyParser('250 o')).toBeUndefined();
     expect(replyParser('hello\n')).toEqual({ value: { code: 0, lines: ['hello'], raw: ['hello'], malformed: true, bareLf: true }, consumed: 6 });
+  });
+});
+
+describe('replyReader', () => {
+  const line = fc.oneof(
+    fc.constantFrom('250-a', '250 b', '250', '220-x', '220 y', '550 no', '2500 z', 'text', '', '250-'),
+    fc.string({ maxLength: 12 }),
+  );
+  const ending = fc.constantFrom('\r\n', '\n');
+
+  it('reads what replyParser reads, fed any text in any chunks, at the first chunk that completes it', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(line, ending), { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 8 }), (lines, cuts) => {
+        const text = lines.map(([l, e]) => l + e).join('');
+        const at = [...new Set([...cuts.map((c) => c % (text.length + 1)), text.length])].sort((a, b) => a - b);
+        const reader = replyReader();
+        for (const end of at) {
+          const buffer = text.slice(0, end);
+          const want = replyParser(buffer);
+          expect(reader(buffer)).toEqual(want);
+          if (want) return;
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
