@@ -24,7 +24,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { digestFile } from '../util/digest.js';
-import { curlTimeoutArgs } from './curl.js';
+import { curlConfigUser, curlTimeoutArgs } from './curl.js';
 import { tlsFacts } from './tls-mode.js';
 import { exitReport, inTempDir, resumingOnce, runProcess, type ProcessRun } from './process.js';
 import type { ClientReport, ExitMeaning, FtpClientAdapter, FtpJob, FtpMode } from './types.js';
@@ -84,14 +84,6 @@ export function curlFtpArgs(job: FtpJob, files: CurlFtpFiles, resume: boolean): 
     ...(job.direction === 'upload' ? ['--upload-file', '-'] : ['--output', files.output]),
     curlFtpUrl(job),
   ];
-}
-
-/** A curl config line (curl(1) `-K`: a double-quoted value takes \\ \" \t \n \r escapes). */
-export function curlConfigUser(user: string, password: string): string {
-  if (/[\r\n]/.test(user + password)) throw new TypeError('FTP user and password cannot contain CR or LF');
-  if (user.includes(':')) throw new TypeError('curl cannot send a user name containing ":"');
-  const quoted = `${user}:${password}`.replace(/[\\"]/g, (c) => `\\${c}`);
-  return `user = "${quoted}"\n`;
 }
 
 /**

@@ -32,6 +32,17 @@ export function curlTls(job: Pick<SmtpJob, 'tls' | 'ca'>): { readonly scheme: 's
   return start === 'implicit' ? { scheme: 'smtps', args: verify } : { scheme: 'smtp', args: ['--ssl-reqd', ...verify] };
 }
 
+/**
+ * A curl config line giving `user:password` (curl(1) `-K`: a double-quoted value takes \\ \" \t \n \r
+ * escapes); the file is how the password reaches curl without its command line.
+ */
+export function curlConfigUser(user: string, password: string): string {
+  if (/[\r\n]/.test(user + password)) throw new TypeError('a user and password for curl cannot contain CR or LF');
+  if (user.includes(':')) throw new TypeError('curl cannot send a user name containing ":"');
+  const quoted = `${user}:${password}`.replace(/[\\"]/g, (c) => `\\${c}`);
+  return `user = "${quoted}"\n`;
+}
+
 function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
   const tls = curlTls(job);
   const args = [

@@ -3,7 +3,8 @@ import net, { type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { withPrivateTmp } from '../helpers/private-tmp.js';
 import { startFtpServer, type FtpServerHandle, type FtpServerOptions } from '../../servers/ftp.js';
-import { curlConfigUser, curlFtpArgs, curlFtpClient, curlFtpUrl } from '../../src/clients/curl-ftp.js';
+import { curlConfigUser } from '../../src/clients/curl.js';
+import { curlFtpArgs, curlFtpClient, curlFtpUrl } from '../../src/clients/curl-ftp.js';
 import { lftpArgs, lftpConnections, lftpQuote, lftpScript, lftpClient } from '../../src/clients/lftp.js';
 import type { ClientReport, FtpClientAdapter, FtpJob, FtpMode } from '../../src/clients/types.js';
 
