@@ -1,9 +1,18 @@
 /**
  * curl's SMTP upload (`smtp://`, or `smtps://` for implicit TLS), as a process, the message on stdin.
  * Timeouts: --connect-timeout for the connection, and --speed-limit 1 --speed-time for inactivity (curl
- * has no per-read timeout).
+ * has no per-read timeout). With the job's AUTH login, the user and password go in a config file (mode
+ * 0600, `--config`), never on the command line, where `ps` would show them:
+ *
+ *   no login ─────────────────────────────► curl smtp://host:port --mail-from ... --upload-file - ─► exit code
+ *   login ─► temp dir (0700) ─► config (user) ─► curl --config FILE smtp://... (the same) ─┘
+ *
+ * curl logs in with the strongest mechanism both sides know (of the mock's PLAIN and LOGIN: PLAIN),
+ * and not at all when the EHLO reply offers no AUTH: it goes on to MAIL, as nodemailer does.
  */
-import { exitReport, runProcess } from './process.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { exitReport, inTempDir, runProcess } from './process.js';
 import { tlsStart, tlsVerifies } from './tls-mode.js';
 import type { ClientReport, SmtpClientAdapter, SmtpJob } from './types.js';
 
@@ -34,7 +43,7 @@ export function curlTls(job: Pick<SmtpJob, 'tls' | 'ca'>): { readonly scheme: 's
 
 /**
  * A curl config line giving `user:password` (curl(1) `-K`: a double-quoted value takes \\ \" \t \n \r
- * escapes); the file is how the password reaches curl without its command line.
+ * escapes); the file is how the password reaches curl without its command line (SMTP AUTH, FTP login).
  */
 export function curlConfigUser(user: string, password: string): string {
   if (/[\r\n]/.test(user + password)) throw new TypeError('a user and password for curl cannot contain CR or LF');
@@ -43,11 +52,13 @@ export function curlConfigUser(user: string, password: string): string {
   return `user = "${quoted}"\n`;
 }
 
-function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
+/** curl's arguments for an SMTP job; `config`: the file holding the job's login (curlConfigUser), when it has one. */
+export function curlSmtpArgs(job: SmtpJob, config?: string): string[] {
   const tls = curlTls(job);
-  const args = [
+  return [
     '--silent',
     '--show-error',
+    ...(config ? ['--config', config] : []),
     ...curlTimeoutArgs(job.timeouts),
     ...tls.args,
     // An IPv6 address goes in brackets (RFC 3986 §3.2.2): `smtp://::1:port` is a malformed URL to curl (exit 3).
@@ -58,7 +69,21 @@ function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
     '--upload-file',
     '-',
   ];
-  return runProcess('curl', args, { stdin: job.message, signal }).then(exitReport);
+}
+
+async function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
+  const { auth } = job;
+  if (!auth) return exitReport(await runProcess('curl', curlSmtpArgs(job), { stdin: job.message, signal }));
+  const config = curlConfigUser(auth.user, auth.password);
+  return inTempDir(
+    'wireprobe-curl-',
+    async (dir) => {
+      const file = join(dir, 'config');
+      await writeFile(file, config, { mode: 0o600 });
+      return exitReport(await runProcess('curl', curlSmtpArgs(job, file), { stdin: job.message, signal }));
+    },
+    signal,
+  );
 }
 
 /** curl. */
@@ -68,7 +93,8 @@ export const curlClient: SmtpClientAdapter = {
   description: 'curl smtp:// (smtps:// for implicit TLS) upload, as a process',
   requires: { command: 'curl', install: 'apt-get install curl' },
   // curl(1) EXIT CODES: 7 connect, 8 weird reply, 28 timeout, 35 TLS handshake, 52 empty reply, 55 send, 56 recv,
-  // 60 peer certificate not trusted, 64 TLS required (--ssl-reqd) but STARTTLS failed, 67 login.
+  // 60 peer certificate not trusted, 64 TLS required (--ssl-reqd) but STARTTLS failed, 67 login denied (the 535 to AUTH).
   exitCodes: { 7: 'wire', 8: 'reply', 28: 'timeout', 35: 'ended', 52: 'wire', 55: 'wire', 56: 'wire', 60: 'ended', 64: 'ended', 67: 'reply' },
   run: send,
+  authenticates: true,
 };

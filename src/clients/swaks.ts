@@ -1,4 +1,8 @@
-/** swaks, the SMTP test tool, as a process, the message on stdin. `--timeout` covers reads only. */
+/**
+ * swaks, the SMTP test tool, as a process, the message on stdin. `--timeout` covers reads only. With
+ * the job's AUTH login, the password goes in swaks's environment (`SWAKS_OPT_auth_password`, swaks(1)
+ * CONFIGURATION ENVIRONMENT VARIABLES), never on the command line, where `ps` would show it.
+ */
 import { exitReport, runProcess } from './process.js';
 import { tlsStart, tlsVerifies } from './tls-mode.js';
 import type { ClientReport, SmtpClientAdapter, SmtpJob } from './types.js';
@@ -17,8 +21,32 @@ export function swaksTls(job: Pick<SmtpJob, 'tls' | 'ca'>): readonly string[] {
   return [start === 'implicit' ? '--tlsc' : '--tls', ...verify];
 }
 
-function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
-  const args = [
+/** The environment variable swaks 20201014 reads its `--auth-password` from. */
+const PASSWORD_ENV = 'SWAKS_OPT_auth_password';
+
+/** swaks takes `<>` for an empty user name or password; an empty value would make it prompt for one. */
+const orEmpty = (value: string): string => (value === '' ? '<>' : value);
+
+/**
+ * swaks's AUTH arguments and environment: none without a login (not even an empty password variable:
+ * swaks would take it for `--auth-password` without a value, which implies `--auth`). With one, `--auth`
+ * (the mechanisms the server offers, each tried until one succeeds: swaks 20201014 tries LOGIN, then
+ * PLAIN), required: a server that offers no AUTH, or refuses every mechanism, ends the run with exit 28
+ * before MAIL, as msmtp's `--auth=on` and smtplib's login() do. `--auth-hide-password` keeps the
+ * password out of what swaks prints, should an AUTH line reach its output.
+ */
+export function swaksAuth(job: Pick<SmtpJob, 'auth'>): { readonly args: readonly string[]; readonly env: Readonly<Record<string, string>> } {
+  if (!job.auth) return { args: [], env: {} };
+  return {
+    // Each option that takes an optional value is followed by another option, so it never takes the next word.
+    args: ['--auth', '--auth-hide-password', '--auth-user', orEmpty(job.auth.user)],
+    env: { [PASSWORD_ENV]: orEmpty(job.auth.password) },
+  };
+}
+
+/** swaks's arguments for a job (the password is never among them: see swaksAuth). */
+export function swaksArgs(job: SmtpJob): string[] {
+  return [
     '--server',
     job.host,
     '--port',
@@ -33,9 +61,13 @@ function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
     `${Math.max(1, Math.ceil(job.timeouts.socket / 1000))}s`,
     '--silent',
     '2',
+    ...swaksAuth(job).args,
     ...swaksTls(job),
   ];
-  return runProcess('swaks', args, { stdin: job.message, signal }).then(exitReport);
+}
+
+function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
+  return runProcess('swaks', swaksArgs(job), { stdin: job.message, signal, env: swaksAuth(job).env }).then(exitReport);
 }
 
 /** swaks. */
@@ -44,7 +76,8 @@ export const swaksClient: SmtpClientAdapter = {
   protocol: 'smtp',
   description: 'swaks, the Swiss Army Knife for SMTP, as a process',
   requires: { command: 'swaks', install: 'apt-get install swaks libnet-ssleay-perl libio-socket-inet6-perl' },
-  // swaks(1) EXIT CODES: 2 connect, 6 closed, 21-28 the step that failed, 29 TLS (refused, handshake or certificate), 32 EHLO after TLS.
+  // swaks(1) EXIT CODES: 2 connect, 6 closed, 21-28 the step that failed (28: AUTH, e.g. the 535 to a wrong password),
+  // 29 TLS (refused, handshake or certificate), 32 EHLO after TLS.
   exitCodes: {
     2: 'wire',
     6: 'wire',
@@ -62,4 +95,5 @@ export const swaksClient: SmtpClientAdapter = {
   // swaks writes CRLF after the data even when it already ends with one, then the dot.
   transforms: (message) => Buffer.concat([message, Buffer.from('\r\n')]),
   run: send,
+  authenticates: true,
 };

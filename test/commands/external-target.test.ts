@@ -204,7 +204,9 @@ describe('wireprobe run --target against an SMTP server that requires AUTH', () 
     try {
       const scenarios = join(dir, 'login.yaml');
       await writeFile(scenarios, 'name: login\nprotocol: smtp\nscenarios:\n  - name: small\n    size: 1KiB\n');
-      const envelope = ['--from', 'me@example.test', '--rcpt', 'qa@example.test', '--scenarios', scenarios, '--client', 'nodemailer,curl'];
+      // A command client is not told it may log in (it has no `authenticates`): the one here that cannot.
+      const clients = ['--client', 'nodemailer,curl,swaks', '--client', 'cmd:mailer=true {host} {port} {to}'];
+      const envelope = ['--from', 'me@example.test', '--rcpt', 'qa@example.test', '--scenarios', scenarios, ...clients];
       const cell = (results: Result[], client: string) => results.find((r) => r.client === client)!;
 
       const anonymous = join(dir, 'login-none.json');
@@ -215,7 +217,7 @@ describe('wireprobe run --target against an SMTP server that requires AUTH', () 
           `wireprobe: this run sends 0 message(s): 0 to smtp://127.0.0.1:${server.port} (--max-messages 25)\n`,
       );
       const { results: refused } = await report(anonymous);
-      for (const client of ['nodemailer', 'curl']) {
+      for (const client of ['nodemailer', 'curl', 'swaks', 'mailer']) {
         expect(cell(refused, client)).toMatchObject({ verdict: 'n/a' });
         expect(cell(refused, client).reason).toMatch(/needs a login: the server requires AUTH \(530 to MAIL without it\), and the --target URL names no user/);
       }
@@ -223,11 +225,15 @@ describe('wireprobe run --target against an SMTP server that requires AUTH', () 
       const named = join(dir, 'login-bob.json');
       const bob = await cli(['run', '--target', `bob=smtp://bob:${SECRET}@127.0.0.1:${server.port}`, ...envelope, '--json', named]);
       expect(bob.code).toBe(0);
+      // The clients that log in: curl with the password in a config file, swaks in its environment.
+      expect(bob.stderr).toBe(`wireprobe: this run sends 3 message(s): 3 to smtp://bob:***@127.0.0.1:${server.port} (--max-messages 25)\n`);
       const { results } = await report(named);
       expect(cell(results, 'nodemailer')).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered', phase: 'dot' } });
-      expect(cell(results, 'curl')).toMatchObject({ verdict: 'n/a' });
-      expect(cell(results, 'curl').reason).toMatch(/^curl cannot be given SMTP AUTH credentials, and bob requires AUTH \(530 to MAIL without it\)/);
-      expect(server.messages).toHaveLength(1);
+      for (const client of ['curl', 'swaks'])
+        expect(cell(results, client)).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered', phase: 'quit' } });
+      expect(cell(results, 'mailer')).toMatchObject({ verdict: 'n/a' });
+      expect(cell(results, 'mailer').reason).toMatch(/^mailer cannot be given SMTP AUTH credentials, and bob requires AUTH \(530 to MAIL without it\)/);
+      expect(server.messages).toHaveLength(3);
       expect(`${none.stdout}${none.stderr}${bob.stdout}${bob.stderr}${await readFile(named, 'utf8')}`).not.toContain(SECRET);
     } finally {
       await server.close();

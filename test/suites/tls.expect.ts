@@ -6,19 +6,21 @@
  * `starttls`; an RST at the 220, or a certificate the client rejects, leaves it at `tls`. Every client
  * refuses to go on in clear after a 454 and rejects the self-signed certificate when it verifies. With
  * STARTTLS stripped from the EHLO reply none sends AUTH or MAIL in clear: nodemailer (requireTLS) sends
- * STARTTLS anyway and delivers inside TLS, the others give up.
+ * STARTTLS anyway and delivers inside TLS, the others give up. Given the mock's login (the `-auth`
+ * variants, AUTH required) every client ends where it does without one: the 454, or the stripped EHLO
+ * reply, comes before any AUTH.
  * Measured three times with every client (`wireprobe run --suite smtp/tls --client all`): the same each time.
  */
-import { NA, type Want } from './want.js';
+import type { Want } from './want.js';
 
 const COMMON: Record<string, Want> = {
   clean: ['delivered', 'quit', 'conformant'],
   'refused-454': ['reply', 'starttls', 'conformant'],
   // STARTTLS stripped from the EHLO reply: curl and smtplib close at once, swaks and msmtp QUIT first.
   stripped: ['closed', 'quit', 'conformant'],
-  // With AUTH required only the clients that can be given a login run (nodemailer, smtplib, msmtp).
-  'refused-454-auth': NA,
-  'stripped-auth': NA,
+  // With AUTH required every client is given the login and stops where it does without one, before AUTH.
+  'refused-454-auth': ['reply', 'starttls', 'conformant'],
+  'stripped-auth': ['closed', 'quit', 'conformant'],
   'reset-handshake': ['reset', 'tls', 'conformant'],
   'cert-rejected': ['closed', 'tls', 'conformant'],
   'reset-after-mail-inside': ['reset', 'rcpt', 'conformant'],
@@ -39,30 +41,18 @@ const NODEMAILER: Record<string, Want> = {
   'close-before-handshake': ['reset', 'tls', 'conformant'],
   // requireTLS sends STARTTLS though the EHLO reply no longer offers it; the server grants it: delivered inside TLS.
   stripped: ['delivered', 'dot', 'conformant'],
-  'refused-454-auth': ['reply', 'starttls', 'conformant'],
   // It logs in inside the TLS it secured anyway: AUTH never goes in clear.
   'stripped-auth': ['delivered', 'dot', 'conformant'],
 };
 
-/** curl and smtplib give up on a stripped EHLO reply without a QUIT. */
-const CLOSES_AT_EHLO: Record<string, Want> = { stripped: ['closed', 'ehlo', 'conformant'] };
-
-/** smtplib is given the login (in its environment): it gives up at the stripped EHLO, or at the 454, before any AUTH. */
-const SMTPLIB: Record<string, Want> = {
-  ...CLOSES_AT_EHLO,
-  'stripped-auth': ['closed', 'ehlo', 'conformant'],
-  'refused-454-auth': ['reply', 'starttls', 'conformant'],
-};
-
 /**
- * msmtp (GnuTLS) accepts the TLS 1.0 the proxy offers and delivers over it. Given the login (its password
- * by --passwordeval from its environment) it gives up at the 454 or the stripped EHLO as without it.
+ * curl and smtplib give up on a stripped EHLO reply without a QUIT, with the login too (curl's in its
+ * config file, smtplib's in its environment).
  */
-const MSMTP: Record<string, Want> = {
-  'tls10-only': ['delivered', 'quit', 'deviates'],
-  'refused-454-auth': ['reply', 'starttls', 'conformant'],
-  'stripped-auth': ['closed', 'quit', 'conformant'],
-};
+const CLOSES_AT_EHLO: Record<string, Want> = { stripped: ['closed', 'ehlo', 'conformant'], 'stripped-auth': ['closed', 'ehlo', 'conformant'] };
+
+/** msmtp (GnuTLS) accepts the TLS 1.0 the proxy offers and delivers over it. */
+const MSMTP: Record<string, Want> = { 'tls10-only': ['delivered', 'quit', 'deviates'] };
 
 /**
  * The same for every client but nodemailer's clean end. The refused STARTTLS is the 454 each was shown:
@@ -71,14 +61,6 @@ const MSMTP: Record<string, Want> = {
  */
 export function expectTls(id: string, client: string): Want | undefined {
   const name = /^smtp\/tls\/(.+)$/.exec(id)?.[1] ?? '';
-  const own = client.startsWith('nodemailer')
-    ? NODEMAILER
-    : client === 'msmtp'
-      ? MSMTP
-      : client === 'smtplib'
-        ? SMTPLIB
-        : client === 'curl'
-          ? CLOSES_AT_EHLO
-          : {};
+  const own = client.startsWith('nodemailer') ? NODEMAILER : client === 'msmtp' ? MSMTP : client === 'smtplib' || client === 'curl' ? CLOSES_AT_EHLO : {};
   return own[name] ?? COMMON[name];
 }
