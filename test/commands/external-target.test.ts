@@ -226,7 +226,10 @@ describe('wireprobe run --target against an SMTP server that requires AUTH', () 
       const bob = await cli(['run', '--target', `bob=smtp://bob:${SECRET}@127.0.0.1:${server.port}`, ...envelope, '--json', named]);
       expect(bob.code).toBe(0);
       // The clients that log in: curl with the password in a config file, swaks in its environment.
-      expect(bob.stderr).toBe(`wireprobe: this run sends 3 message(s): 3 to smtp://bob:***@127.0.0.1:${server.port} (--max-messages 25)\n`);
+      expect(bob.stderr).toBe(
+        `wireprobe: smtp://bob:***@127.0.0.1:${server.port} when first reached: AUTH required (530 to MAIL without it)\n` +
+          `wireprobe: this run sends 3 message(s): 3 to smtp://bob:***@127.0.0.1:${server.port} (--max-messages 25)\n`,
+      );
       const { results } = await report(named);
       expect(cell(results, 'nodemailer')).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered', phase: 'dot' } });
       for (const client of ['curl', 'swaks'])

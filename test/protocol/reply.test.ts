@@ -39,10 +39,7 @@ describe('replyParser', () => {
 });
 
 describe('replyReader', () => {
-  const line = fc.oneof(
-    fc.constantFrom('250-a', '250 b', '250', '220-x', '220 y', '550 no', '2500 z', 'text', '', '250-'),
-    fc.string({ maxLength: 12 }),
-  );
+  const line = fc.oneof(fc.constantFrom('250-a', '250 b', '250', '220-x', '220 y', '550 no', '2500 z', 'text', '', '250-'), fc.string({ maxLength: 12 }));
   const ending = fc.constantFrom('\r\n', '\n');
 
   it('reads what replyParser reads, fed any text in any chunks, at the first chunk that completes it', () => {
