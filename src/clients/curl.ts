@@ -56,6 +56,7 @@ export function curlConfigUser(user: string, password: string): string {
 export function curlSmtpArgs(job: SmtpJob, config?: string): string[] {
   const tls = curlTls(job);
   return [
+    '--disable', // first: no ~/.curlrc (a user's proxy or options there would change what is measured)
     '--silent',
     '--show-error',
     ...(config ? ['--config', config] : []),

@@ -5,8 +5,9 @@
  * read from /proc as `ps` reads it while they run, never holds the password, and curl's config file
  * (0600, in a private 0700 folder) is gone after the run, and at once when the run is aborted.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net, { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { curlClient, curlSmtpArgs } from '../../src/clients/curl.js';
@@ -212,5 +213,23 @@ describe('the password of a process client, as ps would see it', () => {
     expect(seen.files).toEqual([]);
     expect(report.ok).toBe(false);
     expect(left).toEqual([]);
+  });
+});
+
+describe("curl and the user's own ~/.curlrc", () => {
+  it('reads none: a connect-to there would have sent curl elsewhere (refused at connect)', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'wireprobe-curlrc-'));
+    const before = process.env.CURL_HOME;
+    try {
+      // Port 9 on loopback: nothing listens there.
+      await writeFile(join(home, '.curlrc'), 'connect-to = "::127.0.0.1:9"\n');
+      process.env.CURL_HOME = home;
+      const result = await runScenario({ scenario: delivers, client: curlClient }, builtinTargets());
+      expect([result.outcome?.kind, result.outcome?.phase, result.verdict], result.reason).toEqual(['delivered', 'quit', 'conformant']);
+    } finally {
+      if (before === undefined) delete process.env.CURL_HOME;
+      else process.env.CURL_HOME = before;
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });

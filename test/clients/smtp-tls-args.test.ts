@@ -46,7 +46,7 @@ describe('curl', () => {
   it('curl: the login only in the config file it is given (--config FILE), never in its arguments', () => {
     expect(curlSmtpArgs(JOB)).not.toContain('--config');
     const args = curlSmtpArgs({ ...JOB, auth: LOGIN, tls: 'starttls' }, '/tmp/x/config');
-    expect(args.slice(0, 4)).toEqual(['--silent', '--show-error', '--config', '/tmp/x/config']);
+    expect(args.slice(0, 5)).toEqual(['--disable', '--silent', '--show-error', '--config', '/tmp/x/config']);
     expect(args.join(' ')).not.toContain('pw-secret');
     expect(curlConfigUser(LOGIN.user, LOGIN.password)).toBe('user = "joe:pw-secret"\n');
   });
