@@ -21,7 +21,7 @@ import { watchMaildir } from '../util/maildir.js';
 import { type Digest, Digester } from '../util/digest.js';
 import { quote } from '../util/terminal.js';
 import { UsageError } from '../util/usage-error.js';
-import { type FtpFacts, modeRefused, plainTextRefused, type SmtpFacts, slowGreeting } from './target-facts.js';
+import { type FtpFacts, modeRefused, plainTextRefused, type SmtpFacts, slowGreeting, tlsUnavailable } from './target-facts.js';
 
 /** What every target has: its name in reports, where it listens, and its URL as shown (no password). */
 interface ExternalBase {
@@ -130,16 +130,13 @@ const KNOBS = ['maxSessions', 'sizeLimit', 'idleTimeoutMs', 'maxPerAddress', 'ac
 /**
  * Why `scenario` cannot run against an already running server, or undefined: it needs a server knob
  * (a session limit, a size limit, an idle timeout...) the proxy does not impose (a greeting delay it
- * does), or a certificate the client must reject, where a user's server may well have a trusted one.
+ * does). A certificate the client must reject is the proxy's, which terminates TLS, as on the mock.
  */
 export function notForTarget(scenario: Scenario): string | undefined {
   const knobs: Readonly<Record<string, unknown>> = { ...scenario.server };
   const needs = KNOBS.filter((k) => knobs[k] !== undefined && knobs[k] !== 0);
   if (needs.length > 0) {
     return `needs the server set up with ${needs.join(', ')}, which the proxy cannot impose on an already running server`;
-  }
-  if (scenario.protocol === 'smtp' && (scenario.tls === 'starttls-verify' || scenario.tls === 'implicit-verify')) {
-    return "needs a certificate the client must reject (the mock's self-signed one); an already running server's may verify";
   }
   return undefined;
 }
@@ -181,6 +178,7 @@ export function externalTargets(list: readonly ExternalTarget[]): Targets {
         overSizeLimit(scenario, target.sizeLimit) ??
         loginNeeded(target) ??
         plainTextRefused(scenario, target) ??
+        tlsUnavailable(scenario, target) ??
         slowGreeting(scenario, target.greetingTime);
       return na ? { na } : { target: await smtpTarget(target) };
     },

@@ -9,11 +9,12 @@ import type { Suite } from '../../suites/index.js';
 import type { ClientAdapter } from '../clients/types.js';
 import { cannotExpress } from '../engine/smtp-run.js';
 import { combineTargets, type Targets } from '../engine/targets.js';
-import type { Scenario } from '../engine/types.js';
+import { tlsVariantsOf, withTlsVariant, type TlsVariant } from '../engine/tls-variant.js';
+import type { Family, Scenario } from '../engine/types.js';
 import { rcptProblem } from '../probe/smtp-session.js';
 import { greetTarget, TargetError } from '../probe/target.js';
 import { quote, visible } from '../util/terminal.js';
-import { integer, passwordFrom } from './args.js';
+import { families, integer, passwordFrom, tlsVariants } from './args.js';
 import {
   type ExternalSmtpTarget,
   type ExternalTarget,
@@ -23,7 +24,7 @@ import {
   parseTargetOption,
   wantsPassword,
 } from './external-targets.js';
-import { factsLine, ftpFacts, plainTextRefused, REACH_TIMEOUT_MS, slowGreeting, smtpFacts } from './target-facts.js';
+import { factsLine, ftpFacts, plainTextRefused, REACH_TIMEOUT_MS, slowGreeting, smtpFacts, tlsUnavailable } from './target-facts.js';
 import { type CliIo, TARGET_OPTIONS, type Values } from './options.js';
 import { builtinTargets, type UserConfigs } from './targets.js';
 import { UsageError } from '../util/usage-error.js';
@@ -36,21 +37,28 @@ export const DEFAULT_MAX_MESSAGES = 25;
  * advertised, whether it requires AUTH, or STARTTLS before MAIL, how long it took to greet): each SMTP
  * run that is not `n/a` (a server knob, a message over that limit, a client that cannot express it or
  * cannot log in where it must, one in plain text where STARTTLS is required, client timeouts the
- * greeting comes too close to) sends its `sends.count`.
+ * greeting comes too close to) sends its `sends.count`. Each run of `variants` counts: a plaintext
+ * scenario runs once per `--tls` variant (as that variant, src/engine/tls-variant.ts), every run once per
+ * `--family`.
  */
 export function plannedMessages(
   scenarios: readonly Scenario[],
   clients: readonly ClientAdapter[],
-  target: Pick<ExternalSmtpTarget, 'sizeLimit' | 'authRequired' | 'auth' | 'starttlsRequired' | 'greetingTime'> = {},
+  target: Pick<ExternalSmtpTarget, 'sizeLimit' | 'authRequired' | 'auth' | 'starttlsRequired' | 'noStarttls' | 'greetingTime'> = {},
+  variants: { readonly tls?: readonly TlsVariant[] | undefined; readonly families?: readonly Family[] | undefined } = {},
 ): number {
   if (target.authRequired && !target.auth) return 0;
+  const perFamily = variants.families?.length || 1;
   let total = 0;
-  for (const scenario of scenarios) {
-    if (scenario.protocol !== 'smtp' || notForTarget(scenario) || overSizeLimit(scenario, target.sizeLimit)) continue;
-    if (plainTextRefused(scenario, target) || slowGreeting(scenario, target.greetingTime)) continue;
-    for (const client of clients) {
-      if (client.protocol !== 'smtp' || cannotExpress(scenario, client) || (target.authRequired && !client.authenticates)) continue;
-      total += scenario.sends?.count ?? 1;
+  for (const written of scenarios) {
+    for (const { tls } of tlsVariantsOf(written, variants.tls)) {
+      const scenario = withTlsVariant(written, tls);
+      if (scenario.protocol !== 'smtp' || notForTarget(scenario) || overSizeLimit(scenario, target.sizeLimit)) continue;
+      if (plainTextRefused(scenario, target) || tlsUnavailable(scenario, target) || slowGreeting(scenario, target.greetingTime)) continue;
+      for (const client of clients) {
+        if (client.protocol !== 'smtp' || cannotExpress(scenario, client) || (target.authRequired && !client.authenticates)) continue;
+        total += (scenario.sends?.count ?? 1) * perFamily;
+      }
     }
   }
   return total;
@@ -140,7 +148,8 @@ function budget(values: Values, list: readonly ExternalTarget[], suites: readonl
   if (smtp.length === 0) return undefined;
   const cap = integer('max-messages', values['max-messages'], DEFAULT_MAX_MESSAGES, 0, 1_000_000);
   const scenarios = suites.flatMap((s) => s.scenarios);
-  const each = smtp.map((t) => plannedMessages(scenarios, clients, t));
+  const variants = { tls: tlsVariants(values.tls), families: families(values.family) };
+  const each = smtp.map((t) => plannedMessages(scenarios, clients, t, variants));
   const total = each.reduce((a, b) => a + b, 0);
   const where = smtp.map((t, i) => `${each[i]} to ${t.shown}`).join(', ');
   if (total > cap)

@@ -38,6 +38,8 @@ export interface SmtpFacts {
    * for the reason of the runs whose clients start no TLS.
    */
   readonly starttlsRequired?: string;
+  /** The session could not use STARTTLS (not offered, or it failed): for the reason of the runs whose client starts it. */
+  readonly noStarttls?: true;
 }
 
 /** What an FTP target refuses, as learnt when first reached (ExternalFtpTarget has them). */
@@ -83,6 +85,7 @@ export async function smtpFacts(t: { readonly host: string; readonly port: numbe
       ...(Number.isSafeInteger(size) && size > 0 ? { sizeLimit: size } : {}),
       ...(inside.ok && inside.value.code === 530 ? { authRequired: true as const } : {}),
       ...(onlyInClear && plain?.ok ? { starttlsRequired: shown(plain.value) } : {}),
+      ...(opened.tls ? {} : { noStarttls: true as const }),
     };
   } finally {
     await closeSmtp(opened.conn, limits);
@@ -152,6 +155,20 @@ export function plainTextRefused(scenario: Scenario, target: Pick<SmtpFacts, 'st
 }
 
 /**
+ * Why `scenario`'s client TLS cannot reach `target` through the proxy, or undefined. The proxy's leg
+ * toward the server starts TLS as the client does: an smtp:// target speaks plain text first (smtps://
+ * is for probe only), so implicit TLS (RFC 8314 §3.3) cannot reach it, and STARTTLS only where its
+ * EHLO offered STARTTLS and the handshake worked when first reached.
+ */
+export function tlsUnavailable(scenario: Scenario, target: Pick<SmtpFacts, 'noStarttls'>): string | undefined {
+  if (scenario.protocol !== 'smtp') return undefined;
+  const start = tlsStart(scenario.tls ?? 'none');
+  if (start === 'implicit') return 'needs implicit TLS (RFC 8314 §3.3), and an smtp:// target speaks SMTP in plain text first';
+  if (start === 'starttls' && target.noStarttls) return 'needs STARTTLS, which the server did not offer, or which failed, when first reached';
+  return undefined;
+}
+
+/**
  * The shortest client timeout a greeting may meet in `scenario`, ms: which of its connect, greeting and
  * socket timeouts bounds the wait depends on the client (nodemailer: greeting; curl: connect; swaks,
  * msmtp, smtplib, basic-ftp, lftp, ftplib: socket), so the shortest.
@@ -190,6 +207,7 @@ export function factsLine(target: Reached, scenarios: readonly Scenario[]): stri
   if (target.sizeLimit) facts.push(`SIZE ${target.sizeLimit}`);
   if (target.authRequired) facts.push('AUTH required (530 to MAIL without it)');
   if (target.starttlsRequired) facts.push(`STARTTLS required (MAIL in plain text got ${target.starttlsRequired})`);
+  if (target.noStarttls && scenarios.some((s) => tlsStart(s.tls ?? 'none') === 'starttls')) facts.push('no STARTTLS');
   if (target.activeRefused) facts.push(`active mode refused (${target.activeRefused})`);
   if (target.passiveRefused) facts.push(`passive mode refused (${target.passiveRefused})`);
   const time = target.greetingTime;

@@ -100,7 +100,8 @@ describe('what an SMTP target requires, asked in one session', () => {
     ['STARTTLS required', { tls: 'starttls', plainMail: 'refuse' }, { starttlsRequired: STARTTLS_FIRST }],
     ['STARTTLS offered, not required', { tls: 'starttls' }, {}],
     ['AUTH required, in plain text and inside TLS', { tls: 'starttls', auth: 'required' }, { authRequired: true }],
-    ['neither, no STARTTLS', {}, {}],
+    ['neither, no STARTTLS', {}, { noStarttls: true }],
+    ['AUTH required, no STARTTLS', { auth: 'required' }, { authRequired: true, noStarttls: true }],
   ] as const)('%s', async (_name, options: SmtpServerOptions, facts) => {
     const server = await startSmtpServer(options);
     try {

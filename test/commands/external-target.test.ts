@@ -68,6 +68,19 @@ describe('counting the messages a run sends to a target', () => {
     expect(plannedMessages(suite(name), clients(...names))).toBe(count);
   });
 
+  it('counts a run per --tls variant of each plaintext scenario and per --family, leaving out the variants a target rules out', () => {
+    const resets = suite('smtp/resets');
+    const once = plannedMessages(resets, clients('nodemailer'));
+    const all = { tls: ['none', 'starttls', 'implicit'] as const, families: [4, 6] as const };
+    // Implicit TLS cannot reach an smtp:// target (n/a): none and starttls count.
+    expect(plannedMessages(resets, clients('nodemailer'), {}, all)).toBe(once * 2 * 2);
+    expect(plannedMessages(resets, clients('nodemailer'), { starttlsRequired: '"530 5.7.0 Must issue a STARTTLS command first"' }, all)).toBe(once * 2);
+    expect(plannedMessages(resets, clients('nodemailer'), { noStarttls: true }, all)).toBe(once * 2);
+    // Scenarios with a TLS of their own have no variants: one run each, as without --tls.
+    const tls = suite('smtp/tls');
+    expect(plannedMessages(tls, clients('nodemailer'), {}, { tls: all.tls })).toBe(plannedMessages(tls, clients('nodemailer')));
+  });
+
   it('leaves out the scenarios that need a server knob, which are n/a against a target', () => {
     const limits = suite('smtp/limits').filter((s) => s.protocol === 'smtp');
     const knobbed = limits.filter((s) => s.server?.maxSessions || s.server?.sizeLimit);
@@ -165,6 +178,100 @@ describe('wireprobe run --target against an SMTP server with a size limit', () =
       expect(cell('large')).toMatchObject({ verdict: 'n/a' });
       expect(cell('large').reason).toMatch(/needs a message of 65536 octets, and the server's EHLO advertises SIZE 20000/);
       expect(server.messages.map((m) => m.bytes)).toEqual([1024]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+/** A scenario file: a plaintext scenario, and one whose client must reject the proxy's self-signed certificate. */
+async function tlsScenarios(): Promise<string> {
+  const file = join(dir, 'tls.yaml');
+  await writeFile(
+    file,
+    'name: tls\nprotocol: smtp\nscenarios:\n  - name: plain\n    size: 1KiB\n' +
+      '  - name: untrusted\n    size: 1KiB\n    tls: starttls-verify\n    certificate: self-signed\n    expect: { client: fails, rule: RFC 3207 §4.1 }\n',
+  );
+  return file;
+}
+
+describe('wireprobe run --target with TLS', () => {
+  it('runs a plaintext scenario as --tls starttls and one whose client must reject the certificate, the proxy presenting the certificates', async () => {
+    const server = await startSmtpServer({ tls: 'starttls' });
+    try {
+      const scenarios = await tlsScenarios();
+      const json = join(dir, 'tls.json');
+      const target = `tls=smtp://127.0.0.1:${server.port}`;
+      const args = [
+        'run',
+        '--scenarios',
+        scenarios,
+        '--client',
+        'nodemailer',
+        '--tls',
+        'all',
+        '--target',
+        target,
+        '--from',
+        'me@example.test',
+        '--rcpt',
+        'qa@example.test',
+      ];
+      const { code, stderr } = await cli([...args, '--json', json]);
+      expect(code).toBe(0);
+      // plain in two variants (implicit TLS cannot reach an smtp:// target) and untrusted once, counted though the client sends nothing.
+      expect(stderr).toBe(`wireprobe: this run sends 3 message(s): 3 to smtp://127.0.0.1:${server.port} (--max-messages 25)\n`);
+      const { results } = await report(json);
+      const cells = results.map((r) => [r.id, r.verdict, r.outcome?.kind, r.outcome?.phase]);
+      expect(cells).toEqual([
+        ['tls/plain/nodemailer@tls', 'conformant', 'delivered', 'dot'],
+        ['tls/plain/nodemailer/starttls@tls', 'conformant', 'delivered', 'dot'],
+        ['tls/plain/nodemailer/tls@tls', 'n/a', undefined, undefined],
+        ['tls/untrusted/nodemailer@tls', 'conformant', 'closed', 'tls'],
+      ]);
+      expect(results.find((r) => r.id === 'tls/plain/nodemailer/tls@tls')?.reason).toMatch(
+        /^needs implicit TLS \(RFC 8314 §3\.3\), and an smtp:\/\/ target speaks SMTP/,
+      );
+      expect(server.messages).toHaveLength(2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('makes the STARTTLS runs n/a against a server that offers no STARTTLS, and says so first', async () => {
+    const server = await startSmtpServer();
+    try {
+      const json = join(dir, 'no-starttls.json');
+      const scenarios = await tlsScenarios();
+      const target = `plain=smtp://127.0.0.1:${server.port}`;
+      const args = [
+        'run',
+        '--scenarios',
+        scenarios,
+        '--client',
+        'nodemailer',
+        '--tls',
+        'starttls',
+        '--target',
+        target,
+        '--from',
+        'me@example.test',
+        '--rcpt',
+        'qa@example.test',
+      ];
+      const { code, stderr } = await cli([...args, '--json', json]);
+      expect(code).toBe(0);
+      expect(stderr).toBe(
+        `wireprobe: smtp://127.0.0.1:${server.port} when first reached: no STARTTLS\n` +
+          `wireprobe: this run sends 0 message(s): 0 to smtp://127.0.0.1:${server.port} (--max-messages 25)\n`,
+      );
+      const { results } = await report(json);
+      expect(results.map((r) => [r.id, r.verdict])).toEqual([
+        ['tls/plain/nodemailer/starttls@plain', 'n/a'],
+        ['tls/untrusted/nodemailer@plain', 'n/a'],
+      ]);
+      expect(results[0]?.reason).toMatch(/^needs STARTTLS, which the server did not offer, or which failed, when first reached/);
+      expect(server.messages).toHaveLength(0);
     } finally {
       await server.close();
     }
