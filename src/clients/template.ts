@@ -144,5 +144,19 @@ function textOf(parts: readonly Part[]): string {
 
 /** The argument list for one run: every placeholder replaced by its value, inside its word. */
 export function fill(template: Template, values: Readonly<Partial<Record<Placeholder, string>>>): string[] {
-  return template.args.map((parts) => parts.map((p) => ('text' in p ? p.text : (values[p.placeholder] ?? ''))).join(''));
+  return template.args.map((parts) =>
+    parts.map((p, i) => ('text' in p ? p.text : p.placeholder === 'host' ? hostAt(parts, i, values.host ?? '') : (values[p.placeholder] ?? ''))).join(''),
+  );
+}
+
+/**
+ * The {host} at `parts[i]`: an IPv6 address written right before a ":" (a URL's
+ * authority, `smtp://{host}:{port}`, or a `{host}:{port}` pair) goes in brackets, as RFC 3986 §3.2.2
+ * writes it (`smtp://::1:25` is no URL); alone (`-h {host}`) or already bracketed it stays as it is.
+ */
+function hostAt(parts: readonly Part[], i: number, host: string): string {
+  const [before, after] = [parts[i - 1], parts[i + 1]];
+  const beforeColon = after !== undefined && 'text' in after && after.text.startsWith(':');
+  const bracketed = before !== undefined && 'text' in before && before.text.endsWith('[');
+  return host.includes(':') && beforeColon && !bracketed ? `[${host}]` : host;
 }

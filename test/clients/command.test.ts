@@ -74,6 +74,30 @@ describe('command templates', () => {
     ]);
   });
 
+  it('brackets an IPv6 {host} written right before a ":" (a URL authority, a host:port), and nowhere else (RFC 3986 §3.2.2)', () => {
+    const template = parseTemplate(
+      `mailer smtp://{host}:{port} --server={host}:{port} {host} '[{host}]:{port}' ftp://{user}@{host}:{port}{path} {host}.log`,
+      'client',
+    );
+    const values = { port: '2525', user: 'u', path: '/in/f.bin' };
+    expect(fill(template, { ...values, host: '::1' })).toEqual([
+      'smtp://[::1]:2525',
+      '--server=[::1]:2525',
+      '::1',
+      '[::1]:2525',
+      'ftp://u@[::1]:2525/in/f.bin',
+      '::1.log',
+    ]);
+    expect(fill(template, { ...values, host: '127.0.0.1' })).toEqual([
+      'smtp://127.0.0.1:2525',
+      '--server=127.0.0.1:2525',
+      '127.0.0.1',
+      '[127.0.0.1]:2525',
+      'ftp://u@127.0.0.1:2525/in/f.bin',
+      '127.0.0.1.log',
+    ]);
+  });
+
   it('takes quotes, backslashes and ${ as sh does where sh takes them', () => {
     const template = parseTemplate(`mailer 'a "b' "it's" "say \\"hi\\"" '\`id\`' \\\` '\${x' \\\${x {to}`, 'client');
     expect(fill(template, { to: 't' })).toEqual(['a "b', "it's", 'say "hi"', '`id`', '`', '${x', '${x', 't']);
