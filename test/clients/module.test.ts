@@ -2,7 +2,7 @@
  * Module clients (`--client ./my-client.mjs|.ts`): loading, the usage errors for a module that is no
  * client, and how what a module resolves or throws becomes a ClientReport (codes, never text).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -85,6 +85,22 @@ describe('loadModuleClient', () => {
     const dir = await moduleDir('plain.ts', 'export default { name: "plain-ts", async send(job: { from: string }) { return job.from; } };\n');
     const adapter = await loadOne('plain.ts', dir);
     expect(adapter).toMatchObject({ name: 'plain-ts', protocol: 'smtp' });
+    expect(await adapter.run(smtpJob as never, new AbortController().signal)).toEqual({ ok: true, detail: 'a@example.test' });
+  });
+
+  it('loads a .ts client compiled as CommonJS that imports defineClient from the installed package', async () => {
+    // A user's project without "type": "module": tsx compiles client.ts to CommonJS, so 'wireprobe' is
+    // require()d through the exports of this repository's package.json (dist/ stubbed: no build needed).
+    const dir = await moduleDir('package.json', '{ "name": "user-project", "private": true }\n');
+    const pkg = join(dir, 'node_modules', 'wireprobe');
+    await mkdir(join(pkg, 'dist', 'src'), { recursive: true });
+    await writeFile(join(pkg, 'package.json'), await readFile(resolve(import.meta.dirname, '../../package.json')));
+    await writeFile(join(pkg, 'dist', 'src', 'index.js'), 'export function defineClient(client) {\n  return client;\n}\n');
+    const source =
+      "import { defineClient } from 'wireprobe';\nexport default defineClient({ name: 'cjs-ts', async send(job: { from: string }) { return job.from; } });\n";
+    await writeFile(join(dir, 'client.ts'), source);
+    const adapter = await loadOne('client.ts', dir);
+    expect(adapter).toMatchObject({ name: 'cjs-ts', protocol: 'smtp' });
     expect(await adapter.run(smtpJob as never, new AbortController().signal)).toEqual({ ok: true, detail: 'a@example.test' });
   });
 
