@@ -9,6 +9,8 @@ interface Waiter<T> {
   resolve(item: T): void;
   reject(error: WireprobeError): void;
   readonly timer: NodeJS.Timeout;
+  /** The wait's promise, to mark its ECLOSED rejection handled (see close). */
+  readonly promise: Promise<T>;
 }
 
 /** Waiters for items counted by `arrived`. */
@@ -32,15 +34,18 @@ export class Waiters<T> {
     if (this.#closed) return Promise.reject(this.#closedError());
     const target = this.#arrived + count;
     const from = this.#arrived;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiters.delete(waiter);
-        const got = this.#arrived - from;
-        reject(new WireprobeError(`waited ${timeout} ms for ${count} ${this.#noun}${count === 1 ? '' : 's'}, ${got} arrived`, 'EWAITTIMEOUT'));
-      }, timeout);
-      const waiter: Waiter<T> = { target, resolve, reject, timer };
-      this.#waiters.add(waiter);
+    let settle: Pick<Waiter<T>, 'resolve' | 'reject'> | undefined;
+    const promise = new Promise<T>((resolve, reject) => {
+      settle = { resolve, reject };
     });
+    const timer = setTimeout(() => {
+      this.#waiters.delete(waiter);
+      const got = this.#arrived - from;
+      waiter.reject(new WireprobeError(`waited ${timeout} ms for ${count} ${this.#noun}${count === 1 ? '' : 's'}, ${got} arrived`, 'EWAITTIMEOUT'));
+    }, timeout);
+    const waiter: Waiter<T> = { target, ...settle!, timer, promise };
+    this.#waiters.add(waiter);
+    return promise;
   }
 
   /** An item arrived: the waiters it completes resolve with it. */
@@ -54,17 +59,23 @@ export class Waiters<T> {
     }
   }
 
-  /** The server closed: every waiter rejects with ECLOSED, and so does every wait from now on. */
+  /**
+   * The server closed: every waiter rejects with ECLOSED, and so does every wait from now on. A wait
+   * still pending here is mostly one its test no longer awaits (it failed first, and the fixture or its
+   * `finally` closed the server): its rejection is marked handled, so it adds no unhandled-rejection
+   * error to the test's own; whoever does await it still gets ECLOSED.
+   */
   close(): void {
     this.#closed = true;
     for (const waiter of this.#waiters) {
       clearTimeout(waiter.timer);
+      waiter.promise.catch(() => undefined);
       waiter.reject(this.#closedError());
     }
     this.#waiters.clear();
   }
 
   #closedError(): WireprobeError<'ECLOSED'> {
-    return new WireprobeError(`the server closed while waiting for a ${this.#noun}`, 'ECLOSED');
+    return new WireprobeError(`the server closed while waiting for ${/^[aeiou]/.test(this.#noun) ? 'an' : 'a'} ${this.#noun}`, 'ECLOSED');
   }
 }

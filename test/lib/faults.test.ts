@@ -38,4 +38,23 @@ describe('Waiters', () => {
     waiters.close();
     await expect(waiting).rejects.toMatchObject({ code: 'ECLOSED' });
   });
+
+  it('leaves no unhandled rejection when it closes under a wait nobody awaits (a test that failed before awaiting it)', async () => {
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', listener);
+    try {
+      const waiters = new Waiters<string>('upload');
+      const abandoned = waiters.wait({ timeout: 60_000 });
+      waiters.close();
+      // Node reports a rejection nothing handled once the microtasks have run: by the next macrotask.
+      await new Promise((done) => setImmediate(done));
+      expect(unhandled).toEqual([]);
+      await expect(abandoned).rejects.toMatchObject({ code: 'ECLOSED', message: 'the server closed while waiting for an upload' });
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
+  });
 });
