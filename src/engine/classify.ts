@@ -9,6 +9,7 @@
  *   an exit code's meaning (the adapter's own table; no exit code: the failure's own `meaning`):
  *     timeout | reset | closed | refused ─► that kind;  reply | ended | wire ─┐
  *   anything else ─► wire: RST sent ─► reset, FIN sent ─► closed, still open ─► timeout, no connection ─► refused
+ *   phase: where the session stopped; a reply's: the step that reply answered (SMTP, Wire.replyPhases)
  *
  * A client that rejects the server's TLS (a certificate it does not trust, a failed handshake) closes
  * the connection itself: `closed`, whichever way its socket went down. An RST seen during the handshake
@@ -23,6 +24,8 @@ export interface Wire {
   readonly clientSaw: 'rst' | 'fin' | null;
   /** The code of the last reply the client was shown. */
   readonly lastReply?: number;
+  /** Failure codes the client was shown, each with the phase of the step its last such reply answered. */
+  readonly replyPhases?: Readonly<Record<number, string>>;
 }
 
 /** What the runner observed around one client run. */
@@ -123,6 +126,7 @@ export function classify(observation: Observation): Outcome {
   if (report === 'hung') return { kind: 'hung', phase, bytesSent, detail: 'stopped at the runner deadline' };
   if (report.ok) return { kind: 'delivered', phase, bytesSent, detail: report.detail };
   const { kind, code } = kindOf(observation.exitCodes, report.error, wire);
-  const where = kind === 'refused' ? 'connect' : phase;
+  // A failure reply happened at the step it answered, not where the client went after it (a QUIT, an RSET).
+  const where = kind === 'refused' ? 'connect' : kind === 'reply' ? (wire?.replyPhases?.[code!] ?? phase) : phase;
   return { kind, phase: where, ...(code === undefined ? {} : { code }), bytesSent, detail: describe(report.error) };
 }

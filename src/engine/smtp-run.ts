@@ -174,7 +174,7 @@ function outcomeOf(client: SmtpClientAdapter, reports: readonly ClientReport[] |
   const failed = reports !== 'hung' && failedAt !== -1 ? reports[failedAt] : undefined;
   const single = reports === 'hung' || reports.length === 1;
   const session = single || !failed ? sessions.at(-1) : inOrder ? sessions[failedAt] : sessions.find((s) => s.accepted === 0);
-  const wire = session && { clientSaw: session.clientSaw, lastReply: session.lastReply };
+  const wire = session && { clientSaw: session.clientSaw, lastReply: session.lastReply, replyPhases: session.replyPhases };
   const report = reports === 'hung' ? 'hung' : (failed ?? reports[0]!);
   return classify({ report, phase: session?.phase ?? 'connect', bytesSent: session?.bodyBytes ?? 0, wire, exitCodes: client.exitCodes ?? {} });
 }

@@ -28,6 +28,11 @@ export interface View {
   /** The step the client waits on, or the last one answered. */
   readonly phase: string;
   readonly lastCode: number | undefined;
+  /**
+   * SMTP: each failure code (4xx, 5xx) the client was shown, with the phase of the step its last such
+   * reply answered: where a `reply` outcome happened, whatever the client sent after it (QUIT, RSET).
+   */
+  readonly failures?: Readonly<Record<number, string>>;
   readonly violations: readonly string[];
   /** SMTP: messages acknowledged (2xx to the dot). FTP: transfers completed (2xx to STOR, RETR...). */
   readonly accepted: number;
@@ -40,7 +45,8 @@ export interface View {
   readonly awaiting: number;
   sent(mark: Mark): void;
   shown(mark: Mark): void;
-  told(code: number): void;
+  /** The proxy sent the client a reply with `code` in place of the reply to `step` (none: at a trigger of its own). */
+  told(code: number, step?: string): void;
   replaced(mark: Mark): void;
   /** The client ended its connection (FIN or RST): what reaches it later cannot have moved it. */
   left?(): void;

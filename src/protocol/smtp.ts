@@ -338,6 +338,7 @@ export class SmtpPhase {
   #answered = 'connect';
   #inBody = false;
   #lastCode: number | undefined;
+  readonly #failures: Record<number, string> = {};
   #accepted = 0;
   #transactions = 0;
 
@@ -354,6 +355,11 @@ export class SmtpPhase {
   /** The code of the last reply the client was shown. */
   get lastCode(): number | undefined {
     return this.#lastCode;
+  }
+
+  /** Failure codes shown, each with the phase its last reply answered: see View.failures. */
+  get failures(): Readonly<Record<number, string>> {
+    return { ...this.#failures };
   }
 
   /** Steps sent and not yet answered: see View.awaiting. */
@@ -398,9 +404,15 @@ export class SmtpPhase {
     if (step !== undefined && LAST_IN_GROUP.has(step)) this.#blockers.shift();
   }
 
-  /** The proxy itself sent the client a reply with `code` (a fault answering in the server's place). */
-  told(code: number): void {
+  /** The proxy itself sent the client a reply with `code` (a fault answering in the server's place, to `step`). */
+  told(code: number, step?: string): void {
     this.#lastCode = code;
+    this.#failed(code, step);
+  }
+
+  /** A failure reply to `step` (none, or unsolicited: whatever the client waits on now) was shown. */
+  #failed(code: number, step: string | undefined): void {
+    if (code >= 400) this.#failures[code] = step === undefined || step === 'unsolicited' ? this.phase : phaseOf(step);
   }
 
   /**
@@ -424,6 +436,7 @@ export class SmtpPhase {
     if (mark.kind !== 'reply') return;
     // The reply to QUIT says nothing of how the session went: the last one before it stands.
     if (mark.to !== 'QUIT') this.#lastCode = mark.code;
+    if (mark.to !== 'QUIT') this.#failed(mark.code, mark.to);
     if (mark.to === 'unsolicited') return;
     if (mark.to !== 'greeting') this.#answerOldest();
     this.#answered = mark.to === 'STARTTLS' && mark.code === 220 ? 'tls' : phaseOf(mark.to);

@@ -88,6 +88,8 @@ export interface SessionInfo {
   readonly accepted: number;
   /** The code of the last reply the client was shown (the proxy's own 421 included). */
   readonly lastReply?: number;
+  /** SMTP: each failure code the client was shown, with the phase of the step its last such reply answered. */
+  readonly replyPhases?: Readonly<Record<number, string>>;
   /** Transactions the client began here (MAIL commands). */
   readonly transactions: number;
   /** How the client broke framing rules (bare LF, RFC 2920 pipelining), in words. */

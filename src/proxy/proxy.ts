@@ -416,6 +416,7 @@ function info(e: Entry, mode?: TlsMode): SessionInfo {
     violations: e.session?.view.violations ?? [],
     transactions: e.session?.view.transactions ?? 0,
     lastReply: e.session?.view.lastCode ?? e.rejected?.lastReply,
+    ...(e.session?.view.failures ? { replyPhases: e.session.view.failures } : {}),
     clientSaw: e.session?.clientSaw ?? e.rejected?.clientSaw ?? null,
     endings: e.session ? [...e.session.endings] : e.rejected ? [`${e.rejected.clientSaw.toUpperCase()} to client`] : [],
     open: e.open,

@@ -12,7 +12,7 @@
  * proxy kept from the server, and the final replies the client was given where the server's stream
  * had them (relayed, or replaced there by a fault). The server owes the difference.
  */
-import type { Mark, View } from '../protocol/conversation.js';
+import { type Mark, stepOf, type View } from '../protocol/conversation.js';
 import { parseReplyLineLoosely } from '../protocol/reply.js';
 
 /** An action waiting for the server's replies. */
@@ -82,7 +82,7 @@ export class ReplyOrder {
       if (code !== undefined) {
         // In place of what the fault caught: that step is answered, by the proxy.
         if (caught) this.#view.replaced(caught);
-        this.#view.told(code);
+        this.#view.told(code, caught === undefined ? undefined : caught.kind === 'reply' ? caught.to : stepOf(caught) || undefined);
       }
       send();
     };

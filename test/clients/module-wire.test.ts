@@ -27,7 +27,7 @@ function scenario(name: string, fault: Fault): SmtpScenario {
 }
 
 describe('a module client that throws errors without codes', () => {
-  it('is judged by the wire: a refusal it quit after is a reply, an RST a reset, a FIN closed', async () => {
+  it('is judged by the wire: a refusal it quit after is a reply at the step refused, an RST a reset, a FIN closed', async () => {
     const refusal = { kind: 'reply', code: 550, text: '5.1.1 no such user', at: { before: 'RCPT' } } as const;
     const scenarios = [
       scenario('refused-rcpt', { ...refusal, then: 'continue' }),
@@ -38,8 +38,8 @@ describe('a module client that throws errors without codes', () => {
     const [client] = await loadModuleClient('raw-smtp-client.mjs', FIXTURES);
     const results = await runScenarios(scenarios, [client!], { targets: builtinTargets(), concurrency: 2 });
     expect(results.map((r) => [r.scenarioId.split('/').at(-1), r.outcome?.kind, r.outcome?.code, r.outcome?.phase, r.verdict])).toEqual([
-      ['refused-rcpt', 'reply', 550, 'quit', 'conformant'],
-      ['refused-rcpt-then-fin', 'reply', 550, 'quit', 'conformant'],
+      ['refused-rcpt', 'reply', 550, 'rcpt', 'conformant'],
+      ['refused-rcpt-then-fin', 'reply', 550, 'rcpt', 'conformant'],
       ['reset-after-mail', 'reset', undefined, 'rcpt', 'conformant'],
       ['close-after-mail', 'closed', undefined, 'rcpt', 'conformant'],
     ]);

@@ -289,6 +289,31 @@ describe('SmtpTracker', () => {
     expect(view.violations).toEqual(want);
   });
 
+  it('keeps the phase of each failure reply shown, whatever the client sends after it (pipelined DATA, RSET, QUIT)', () => {
+    const tracker = new SmtpTracker();
+    const view = new SmtpPhase();
+    const turns: Turn[] = [
+      ['down', '220 mx ESMTP\r\n'],
+      ['up', 'EHLO c\r\n'],
+      ['down', '250 mx\r\n'],
+      ['up', 'MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n'],
+      ['down', '250 ok\r\n550 no such user\r\n554 no valid recipients\r\n'],
+      ['up', 'RSET\r\n'],
+      ['down', '250 ok\r\n'],
+      ['up', 'QUIT\r\n'],
+      ['down', '221 bye\r\n'],
+    ];
+    for (const [dir, text] of turns) {
+      for (const m of tracker.feed(dir, Buffer.from(text, 'latin1'))) {
+        if (dir === 'up') view.sent(m);
+        else view.shown(m);
+      }
+    }
+    view.told(451);
+    view.told(552, 'dot');
+    expect([view.phase, view.lastCode, view.failures]).toEqual(['quit', 552, { 550: 'rcpt', 554: 'data', 451: 'quit', 552: 'dot' }]);
+  });
+
   it('finds the oldest reply a client must wait for among thousands of pipelined commands of alternating verbs', () => {
     const view = new SmtpPhase();
     const sent = (verb: string): void => view.sent({ kind: 'command', end: 0, verb, line: verb });

@@ -1,0 +1,38 @@
+/**
+ * A `reply` outcome names the step the failing reply answered, whatever the client did next: curl and
+ * swaks QUIT after it, smtplib sends RSET, nodemailer pipelines DATA behind a refused RCPT.
+ */
+import { describe, expect, it } from 'vitest';
+import { curlClient } from '../../src/clients/curl.js';
+import { nodemailerPlain } from '../../src/clients/nodemailer.js';
+import { smtplibClient } from '../../src/clients/smtplib.js';
+import type { ClientAdapter } from '../../src/clients/types.js';
+import { builtinTargets } from '../../src/commands/targets.js';
+import { runScenario } from '../../src/engine/run.js';
+import type { SmtpScenario } from '../../src/engine/types.js';
+import { parseFault } from '../../src/faults/parse.js';
+
+const targets = builtinTargets();
+
+function scenario(name: string, fault: string): SmtpScenario {
+  return {
+    id: `test/reply-phase/${name}`,
+    suite: 'test/reply-phase',
+    protocol: 'smtp',
+    title: fault,
+    fault: parseFault(fault),
+    expect: { client: 'fails', rule: 'RULE' },
+    messageBytes: 4096,
+  };
+}
+
+const clients: readonly ClientAdapter[] = [curlClient, smtplibClient, nodemailerPlain];
+
+describe('the phase of a reply outcome', () => {
+  it.each(clients.map((c) => [c.name, c] as const))('is dot for a 552 to the dot, and rcpt for a 550 to RCPT: %s', async (_, client) => {
+    const dot = await runScenario({ scenario: scenario('552-dot', 'reply 552 before reply to dot then continue'), client }, targets);
+    expect(dot.outcome).toMatchObject({ kind: 'reply', code: 552, phase: 'dot' });
+    const rcpt = await runScenario({ scenario: scenario('550-rcpt', 'reply 550 before RCPT then continue'), client }, targets);
+    expect(rcpt.outcome).toMatchObject({ kind: 'reply', code: 550, phase: 'rcpt' });
+  });
+});
