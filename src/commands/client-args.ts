@@ -5,7 +5,8 @@
  *
  *   "nodemailer,curl" ──► built-in names (split on commas)
  *   "cmd:my-mailer=..." ─► parseCommandClient ─► commandClient     (taken whole: a template may hold commas)
- *   "./client.mjs" ─────► loadModuleClient                          (taken whole)
+ *   "./client.mjs" ─────► loadModuleClient                          (taken whole unless split below)
+ *   "nodemailer,./client.mjs" ─► split on commas: each a built-in name or a module path
  */
 import { type CommandClientSpec, checkCommandClient, commandClient, parseCommandClient } from '../clients/command.js';
 import { CLIENTS, OPT_IN_CLIENTS } from '../clients/index.js';
@@ -19,9 +20,19 @@ import { UsageError } from '../util/usage-error.js';
 /** One client as a config file gives it: a flag's text, a command client spec, or a module's path. */
 export type ClientEntry = string | CommandClientSpec | { readonly module: string };
 
-/** True when `text` names one user client and must not be split on commas. */
-function whole(text: string): boolean {
-  return text.startsWith('cmd:') || isModulePath(text.trim());
+/** A built-in client's name (or `all`) as a list may hold it: no path, no extension. */
+const BUILTIN_NAME = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * `text` as the client entries it holds: a `cmd:` template whole (it may hold commas); else split on
+ * commas when every part is a built-in name or a module path (`nodemailer,./my-mailer.mjs`), and
+ * whole otherwise, so a module whose path holds a comma (`./a,b.mjs`) is taken as it is.
+ */
+function entriesOf(text: string): string[] {
+  if (text.startsWith('cmd:')) return [text];
+  const parts = text.split(',').map((p) => p.trim());
+  if (parts.some(isModulePath) && parts.every((p) => isModulePath(p) || BUILTIN_NAME.test(p))) return parts;
+  return [text];
 }
 
 /**
@@ -38,12 +49,16 @@ export async function clientsFrom(
   if (entries === undefined) return undefined;
   const builtin: string[] = [];
   const own: ClientAdapter[] = [];
-  for (const entry of entries) {
-    if (typeof entry !== 'string')
-      own.push(...('module' in entry ? await loadModuleClient(entry.module, cwd, signal) : [commandClient(checkCommandClient(entry), cwd)]));
-    else if (!whole(entry)) builtin.push(...(names(flag, [entry]) ?? []));
-    else if (entry.startsWith('cmd:')) own.push(commandClient(parseCommandClient(entry), cwd));
-    else own.push(...(await loadModuleClient(entry.trim(), cwd, signal)));
+  for (const given of entries) {
+    if (typeof given !== 'string') {
+      own.push(...('module' in given ? await loadModuleClient(given.module, cwd, signal) : [commandClient(checkCommandClient(given), cwd)]));
+      continue;
+    }
+    for (const entry of entriesOf(given)) {
+      if (entry.startsWith('cmd:')) own.push(commandClient(parseCommandClient(entry), cwd));
+      else if (isModulePath(entry.trim())) own.push(...(await loadModuleClient(entry.trim(), cwd, signal)));
+      else builtin.push(...(names(flag, [entry]) ?? []));
+    }
   }
   // A built-in named twice would run twice under one result id: refused, as a user client's name twice is.
   const twice = builtin.find((name, i) => builtin.indexOf(name) !== i);
