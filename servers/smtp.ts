@@ -42,6 +42,11 @@ export interface SmtpServerOptions {
    */
   readonly plainMail?: 'accept' | 'refuse';
   /**
+   * With tls 'starttls': 'hide' offers AUTH only inside TLS and refuses it before (538), as Postfix with
+   * `smtpd_tls_auth_only = yes` offers it (RFC 4954 §4); default 'offer'.
+   */
+  readonly plainAuth?: 'offer' | 'hide';
+  /**
    * The certificate and key (PEM) TLS presents, e.g. one the run's private CA issued (src/tls/ca.ts);
    * default a self-signed one (CN=localhost, SAN localhost and 127.0.0.1) made at start.
    */
@@ -82,6 +87,7 @@ export const SMTP_SERVER_DEFAULTS: Required<Omit<SmtpServerOptions, 'certificate
   users: Object.freeze({}),
   tls: 'off',
   plainMail: 'accept',
+  plainAuth: 'offer',
   bannerDelayMs: 0,
   onMessage: () => undefined,
   keep: Number.POSITIVE_INFINITY,
@@ -211,7 +217,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
     disabledCommands,
     authMethods: ['PLAIN', 'LOGIN'],
     authOptional: o.auth !== 'required',
-    allowInsecureAuth: true,
+    allowInsecureAuth: !(o.plainAuth === 'hide' && o.tls === 'starttls'),
     size: o.sizeLimit,
     maxClients: o.maxClients,
     ...(o.tls === 'off' ? {} : (o.certificate ?? (await localhostCert()))),

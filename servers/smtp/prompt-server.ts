@@ -33,6 +33,8 @@ export class PromptConnection extends SMTPConnection {
   readonly #bdat = new BdatReceiver(this);
   /** Set while EHLO's reply is sent: CHUNKING is added to its keywords. */
   #ehlo = false;
+  /** Set while EHLO's reply is sent in plain text where AUTH needs TLS: AUTH is left out of its keywords. */
+  #hideAuth = false;
 
   override _createParser(): SMTPStream {
     const parser = super._createParser();
@@ -50,10 +52,14 @@ export class PromptConnection extends SMTPConnection {
   /** EHLO with CHUNKING among its keywords when BDAT is enabled (RFC 3030 §2). */
   override handler_EHLO(command: Buffer, callback: () => void): void {
     this.#ehlo = this._isSupported('BDAT');
+    // smtp-server advertises AUTH in plain text even where it refuses it there (allowInsecureAuth off,
+    // 538); a server requiring TLS for AUTH offers it only inside (Postfix smtpd_tls_auth_only, RFC 4954 §4).
+    this.#hideAuth = !this.secure && !this._server.options.allowInsecureAuth;
     try {
       super.handler_EHLO(command, callback);
     } finally {
       this.#ehlo = false;
+      this.#hideAuth = false;
     }
   }
 
@@ -65,7 +71,8 @@ export class PromptConnection extends SMTPConnection {
   }
 
   override send(code: number, data?: string | string[] | null, context?: string | false): void {
-    const keywords = this.#ehlo && code === 250 && Array.isArray(data) ? [...data, 'CHUNKING'] : data;
+    const shown = this.#hideAuth && code === 250 && Array.isArray(data) ? data.filter((line) => !/^AUTH\b/i.test(line)) : data;
+    const keywords = this.#ehlo && code === 250 && Array.isArray(shown) ? [...shown, 'CHUNKING'] : shown;
     const socket = this._socket;
     if (socket.readyState !== 'writeOnly' || socket.destroyed) return super.send(code, keywords, context);
     // After the client's FIN (a half-close: Exim pipelines QUIT after the data, then shuts down its

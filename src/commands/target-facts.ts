@@ -81,10 +81,15 @@ export async function smtpFacts(t: { readonly host: string; readonly port: numbe
     const inside = await opened.conn.command(mail);
     const { plain } = asked;
     const onlyInClear = opened.tls && plain?.ok === true && plain.value.code === 530 && inside.ok && inside.value.code !== 530;
+    const authRequired = inside.ok && inside.value.code === 530;
+    // AUTH required and offered only inside TLS (Postfix smtpd_tls_auth_only = yes, RFC 4954 §4's
+    // advice): a client in plain text can neither log in nor send, so STARTTLS is required as well.
+    const authOnlyInTls = authRequired && opened.tls && opened.caps.has('AUTH') && !opened.plainCaps.has('AUTH');
     return {
       ...(Number.isSafeInteger(size) && size > 0 ? { sizeLimit: size } : {}),
-      ...(inside.ok && inside.value.code === 530 ? { authRequired: true as const } : {}),
+      ...(authRequired ? { authRequired: true as const } : {}),
       ...(onlyInClear && plain?.ok ? { starttlsRequired: shown(plain.value) } : {}),
+      ...(authOnlyInTls && plain?.ok ? { starttlsRequired: `${shown(plain.value)}, and AUTH is offered only inside TLS` } : {}),
       ...(opened.tls ? {} : { noStarttls: true as const }),
     };
   } finally {

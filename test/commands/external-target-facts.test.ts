@@ -100,6 +100,11 @@ describe('what an SMTP target requires, asked in one session', () => {
     ['STARTTLS required', { tls: 'starttls', plainMail: 'refuse' }, { starttlsRequired: STARTTLS_FIRST }],
     ['STARTTLS offered, not required', { tls: 'starttls' }, {}],
     ['AUTH required, in plain text and inside TLS', { tls: 'starttls', auth: 'required' }, { authRequired: true }],
+    [
+      'AUTH required and offered only inside TLS',
+      { tls: 'starttls', auth: 'required', plainAuth: 'hide' },
+      { authRequired: true, starttlsRequired: '"530 Error: authentication Required", and AUTH is offered only inside TLS' },
+    ],
     ['neither, no STARTTLS', {}, { noStarttls: true }],
     ['AUTH required, no STARTTLS', { auth: 'required' }, { authRequired: true, noStarttls: true }],
   ] as const)('%s', async (_name, options: SmtpServerOptions, facts) => {
