@@ -45,23 +45,31 @@ const CLIENT_ACT_GRACE_MS = 1_000;
  */
 const CONTROL_CUT_GRACE_MS = 500;
 
-/** A wait that ends when woken (the client acted) or after `ms`, whichever comes first. */
+/** A wait that ends when woken (the client acted) or `ms` after it is armed, whichever comes first. */
 interface ActWait {
   readonly done: Promise<void>;
   readonly wake: () => void;
+  /** Starts the `ms` (once; a wait made armed has started). */
+  readonly arm: () => void;
 }
 
-function actWait(ms: number): ActWait {
+function actWait(ms: number, armed = true): ActWait {
   let wake = (): void => undefined;
+  let arm = (): void => undefined;
   const done = new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    timer.unref();
+    let timer: NodeJS.Timeout | undefined;
+    arm = () => {
+      if (timer) return;
+      timer = setTimeout(resolve, ms);
+      timer.unref();
+    };
     wake = () => {
       clearTimeout(timer);
       resolve();
     };
   });
-  return { done, wake };
+  if (armed) arm();
+  return { done, wake, arm };
 }
 
 /** What the data side of one control session knows, for reports. */
@@ -236,7 +244,9 @@ export class FtpData implements Dialect {
     // A server reply (the 426 of a transfer a data fault cut) waits for the data RST to reach the client
     // first, so the client meets the cut before the reply about it, whichever it reads first.
     const rsts = direction === 'down' ? this.#links.clientRsts() : undefined;
-    const acted = final ? this.#clientActed?.done : undefined;
+    // Its grace runs from when the client can have met the cut: once the data RST toward it has gone.
+    const hold = final ? this.#clientActed : undefined;
+    const acted = hold && (rsts ?? Promise.resolve()).then(() => (hold.arm(), hold.done));
     const waits = [rsts, acted, connect].filter((w) => w !== undefined);
     const before = waits.length ? Promise.all(waits) : undefined;
     return before ? before.then(() => rewrite ?? null) : rewrite;
@@ -274,18 +284,20 @@ export class FtpData implements Dialect {
   /**
    * A fault cut the data connection of an upload: the server's reply to the transfer (a 226 for the
    * truncated file, a 426) waits until the client has acted on the cut, by a command or by closing the
-   * control connection, or for CLIENT_ACT_GRACE_MS (a client that waits for that reply). The server
+   * control connection, or for CLIENT_ACT_GRACE_MS after the data connection's RST reached it (a client
+   * that waits for that reply; counted from the cut, a busy machine that took a second to relay the RST
+   * left the client no time to act, and it was shown the 426 first: `reset@stor`, not `@transfer`). The server
    * answers a FIN on its data connection within milliseconds, and a client that gives up on its failed
    * write (Python's ftplib, closing the session) was shown that 226 first or not, by scheduling: it was
    * at the transfer or at STOR by chance.
    */
   #holdForClient(): void {
     if (this.#clientActed) return;
-    const wait = actWait(CLIENT_ACT_GRACE_MS);
+    const wait = actWait(CLIENT_ACT_GRACE_MS, false);
     const done = wait.done.then(() => {
       if (this.#clientActed?.done === done) this.#clientActed = undefined;
     });
-    this.#clientActed = { done, wake: wait.wake };
+    this.#clientActed = { done, wake: wait.wake, arm: wait.arm };
   }
 
   #rewrite(direction: Direction, mark: Mark): Promise<Buffer> | null {
