@@ -96,7 +96,16 @@ export function faultRequest(body: unknown, protocol: 'smtp' | 'ftp'): FaultRequ
   if ('plan' in body) {
     if (body.connection !== undefined) throw bad('"connection" does not apply to a plan: its entries go to the 1st, 2nd... connection (or matching message)');
     if (!Array.isArray(body.plan) || body.plan.length === 0) throw bad('bad plan: expected a non-empty array of faults and "pass"');
-    const faults = body.plan.map((entry: unknown) => (entry === 'pass' ? ('pass' as const) : wrap(() => faultFrom(entry, protocol))));
+    const faults = body.plan.map((entry: unknown, i: number) => {
+      if (entry === 'pass') return 'pass' as const;
+      try {
+        return wrap(() => faultFrom(entry, protocol));
+      } catch (error) {
+        // A plan may hold several faults, or the same text twice: the entry is named by its place.
+        if (error instanceof ControlError) throw new ControlError(error.status, error.code, `plan entry ${i + 1}: ${error.message}`);
+        throw error;
+      }
+    });
     return { kind: 'plan', faults, ...(match ? { match } : {}) };
   }
   const fault = wrap(() => faultFrom(body.fault, protocol));

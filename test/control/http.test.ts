@@ -144,7 +144,14 @@ const BAD: readonly (readonly [string, (url: string) => Promise<Response>, numbe
   ['an empty plan', (u) => post(`${u}/faults`, { plan: [] }), 400, 'EBADREQUEST', /non-empty array/],
   ['connection 0', (u) => post(`${u}/faults`, { fault: 'close on connect', connection: 0 }), 400, 'EBADREQUEST', /bad connection "0"/],
   ['a bad fault string', (u) => post(`${u}/faults`, { fault: 'reset aftr DATA' }), 400, 'EFAULTSYNTAX', /bad fault "reset aftr DATA"/],
-  ['a bad fault in a plan', (u) => post(`${u}/faults`, { plan: ['pass', 'explode'] }), 400, 'EFAULTSYNTAX', /bad fault "explode"/],
+  ['a bad fault in a plan', (u) => post(`${u}/faults`, { plan: ['pass', 'explode'] }), 400, 'EFAULTSYNTAX', /^plan entry 2: bad fault "explode"/],
+  [
+    'a plan entry of no fault form',
+    (u) => post(`${u}/faults`, { plan: ['pass', 'pass', 3] }),
+    400,
+    'EFAULTSYNTAX',
+    /^plan entry 3: bad fault: expected the short syntax/,
+  ],
   ['a fault object of no kind', (u) => post(`${u}/faults`, { fault: { kind: 'explode', at: 'connect' } }), 400, 'EFAULTSYNTAX', /kind "explode" is not one of/],
   [
     'a fault object with a stray field',
