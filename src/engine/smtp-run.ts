@@ -126,7 +126,7 @@ export function smtpRun(
         violations,
         pinned: (family === 6 ? scenario.pinned?.[`${client.name}/ipv6`] : undefined) ?? scenario.pinned?.[client.name],
       };
-      const own = refusedItself(plan.server, scenario, outcome, sink);
+      const own = refusedItself(plan.server, scenario, outcome, sink, unfired);
       if (own !== undefined) return { outcome, sink, ...(messages ? { messages } : {}), verdict: 'n/a', reason: own };
       const { verdict, reason } = judge({ ...evidence, ...(messages ? { messages } : {}) });
       return { outcome, sink, ...(messages ? { messages } : {}), verdict, reason };
@@ -135,17 +135,28 @@ export function smtpRun(
 }
 
 /**
- * Why a run says nothing about the client, or undefined: a user's server refused the message with 552
- * by a limit of its own (SmtpTarget.ownLimits), where the scenario's fault did not make the reply and
- * nothing was stored. Every client would get that 552, whatever the fault (RFC 5321 §4.2.2: storage
- * allocation exceeded); a SIZE it advertises makes such scenarios n/a before they run (overSizeLimit).
+ * Why a run says nothing about the client, or undefined: a user's server (SmtpTarget.ownLimits) refused
+ * by a limit of its own, where the scenario's fault did not make the reply and nothing was stored.
+ * - 552 (RFC 5321 §4.2.2: storage allocation exceeded): every client would get it, whatever the fault; a
+ *   SIZE it advertises makes such scenarios n/a before they run (overSizeLimit).
+ * - 421 (§3.8: service not available, closing the channel), before the scenario's fault could act (none,
+ *   or it never fired): its connection limits (Postfix smtpd_client_connection_count_limit, Exim
+ *   smtp_accept_max) met by the run's concurrency, or its load.
  */
-function refusedItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outcome, sink: SinkReport): string | undefined {
-  if (server.ownLimits === undefined || scenario.fault?.kind === 'reply' || outcome.kind !== 'reply' || outcome.code !== 552 || sink.copies > 0) {
-    return undefined;
+function refusedItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outcome, sink: SinkReport, unfired: boolean): string | undefined {
+  if (server.ownLimits === undefined || outcome.kind !== 'reply' || sink.copies > 0) return undefined;
+  const unverifiable = (reason: string): string => (sink.verifiable === false ? `${reason}; ${NOT_VERIFIABLE}` : reason);
+  if (outcome.code === 552 && scenario.fault?.kind !== 'reply') {
+    return unverifiable(
+      `the server itself refused the message (${formatOutcome(outcome)}): a size or storage limit of its own (${server.ownLimits}), not the scenario's fault`,
+    );
   }
-  const reason = `the server itself refused the message (${formatOutcome(outcome)}): a size or storage limit of its own (${server.ownLimits}), not the scenario's fault`;
-  return sink.verifiable === false ? `${reason}; ${NOT_VERIFIABLE}` : reason;
+  if (outcome.code === 421 && (scenario.fault === undefined || unfired)) {
+    return unverifiable(
+      `the server itself closed the session (${formatOutcome(outcome)}) before the scenario's fault could act: a limit of its own (connections at once, or from one address) or its load, not the client; a lower --concurrency may stay under it`,
+    );
+  }
+  return undefined;
 }
 
 /** Why a client cannot express a scenario, or undefined. */

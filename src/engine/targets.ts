@@ -46,9 +46,10 @@ export interface SmtpTarget extends TargetBase {
    */
   readonly sharedMailbox?: true;
   /**
-   * A user's server, whose size and storage limits are its own: a 552 it answers itself (no fault of the
-   * scenario's made it) makes the run n/a, as a scenario over its advertised SIZE is; the text says what
-   * its EHLO told of them (`its EHLO advertises no SIZE`). Default: a server wireprobe configures.
+   * A user's server, whose limits are its own: a 552 it answers itself (no fault of the scenario's made
+   * it) makes the run n/a, as a scenario over its advertised SIZE is, and so does a 421 it answers before
+   * the fault could act (its connection limits); the text says what its EHLO told of its size limit (`its
+   * EHLO advertises no SIZE`). Default: a server wireprobe configures.
    */
   readonly ownLimits?: string;
 }

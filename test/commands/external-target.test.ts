@@ -305,6 +305,49 @@ describe('wireprobe run --target against an SMTP server with a size limit it doe
   });
 });
 
+describe('wireprobe run --target against an SMTP server at its connection limit', () => {
+  it("makes a run n/a when the server itself answers 421 before the fault could act, not the client's deviation", async () => {
+    // Postfix over smtpd_client_connection_count_limit greets "421 4.7.0 ... Error: too many connections" and closes.
+    const server = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.resume(); // reads what comes (a QUIT), so the client's FIN is seen and the socket closes
+      socket.end('421 4.7.0 full.test Error: too many connections from 127.0.0.1\r\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      const scenarios = join(dir, 'full.yaml');
+      await writeFile(
+        scenarios,
+        'name: full\nprotocol: smtp\nscenarios:\n  - name: clean\n    size: 1KiB\n  - name: cut\n    size: 1KiB\n    fault: reset after MAIL\n',
+      );
+      const json = join(dir, 'full.json');
+      const args = [
+        'run',
+        '--scenarios',
+        scenarios,
+        '--client',
+        'nodemailer',
+        '--target',
+        `full=smtp://127.0.0.1:${port}`,
+        '--from',
+        'me@example.test',
+        '--rcpt',
+        'qa@example.test',
+      ];
+      expect((await cli([...args, '--json', json])).code).toBe(0);
+      const { results } = await report(json);
+      for (const name of ['clean', 'cut']) {
+        const cell = results.find((r) => r.id === `full/${name}/nodemailer@full`)!;
+        expect(cell).toMatchObject({ verdict: 'n/a', outcome: { kind: 'reply', code: 421, phase: 'greeting' } });
+        expect(cell.reason).toMatch(/^the server itself closed the session \(reply 421@greeting\) before the scenario's fault could act: a limit of its own/);
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
 describe('wireprobe run --target against an SMTP server that requires AUTH', () => {
   it('is n/a for every run without a user in the URL, and with one for the clients that cannot log in', async () => {
     const server = await startSmtpServer({ auth: 'required', users: { bob: SECRET } });
