@@ -7,14 +7,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { Client } from 'basic-ftp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFtpServer } from '../../servers/ftp.js';
 import { startSmtpServer } from '../../servers/smtp.js';
 import { startBrokenSmtp } from '../helpers/broken-smtp.js';
+import { inProcess } from '../helpers/in-process.js';
 import { SUITES } from '../../suites/index.js';
-import { main } from '../../src/cli.js';
 import { CLIENTS } from '../../src/clients/index.js';
 import { externalTargets, notForTarget, parseTargetOption } from '../../src/commands/external-targets.js';
 import { plannedMessages } from '../../src/commands/target-args.js';
@@ -27,20 +26,8 @@ import { digestOf } from '../../src/util/digest.js';
 
 const SECRET = 'S3cret-target-pw';
 
-class Sink extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-async function cli(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const code = await main(args, { stdout, stderr, env: { NO_COLOR: '1', ...env } });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+/** The CLI in process, with `env` for --password-env. */
+const cli = (args: readonly string[], env: Record<string, string> = {}) => inProcess(args, undefined, env);
 
 const suite = (name: string) => SUITES.find((s) => s.name === name)!.scenarios;
 const clients = (...names: string[]) => CLIENTS.filter((c) => names.includes(c.name));

@@ -11,10 +11,14 @@ export class Sink extends Writable {
   }
 }
 
-/** Runs `args` with the working directory `cwd` (default this process's). */
-export async function inProcess(args: readonly string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs `args` with the working directory `cwd` (default this process's) and `env` beside NO_COLOR. */
+export async function inProcess(
+  args: readonly string[],
+  cwd?: string,
+  env: Readonly<Record<string, string>> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new Sink();
   const stderr = new Sink();
-  const code = await main(args, { stdout, stderr, env: { NO_COLOR: '1' }, ...(cwd ? { cwd } : {}) });
+  const code = await main(args, { stdout, stderr, env: { NO_COLOR: '1', ...env }, ...(cwd ? { cwd } : {}) });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
