@@ -157,9 +157,27 @@ export function overSizeLimit(scenario: Scenario, sizeLimit: number | undefined)
 }
 
 /** Why no run can deliver to `target`: it requires AUTH and its URL names no user; or undefined. */
-function loginNeeded(target: ExternalSmtpTarget): string | undefined {
+function loginNeeded(target: Pick<ExternalSmtpTarget, 'authRequired' | 'auth'>): string | undefined {
   if (!target.authRequired || target.auth) return undefined;
   return 'needs a login: the server requires AUTH (530 to MAIL without it), and the --target URL names no user (smtp://user@host, --password-env)';
+}
+
+/** What of an SMTP target `smtpNotFor` reads: its login, and what was learnt when it was first reached. */
+export type SmtpTargetFacts = Pick<ExternalSmtpTarget, 'auth' | 'sizeLimit' | 'authRequired' | 'starttlsRequired' | 'noStarttls' | 'greetingTime'>;
+
+/**
+ * Why `scenario` cannot run against the SMTP `target`, whatever the client, or undefined: the one list
+ * of target rules, for starting a run and for counting the messages a run sends (plannedMessages).
+ */
+export function smtpNotFor(scenario: Scenario, target: SmtpTargetFacts): string | undefined {
+  return (
+    notForTarget(scenario) ??
+    overSizeLimit(scenario, target.sizeLimit) ??
+    loginNeeded(target) ??
+    plainTextRefused(scenario, target) ??
+    tlsUnavailable(scenario, target) ??
+    slowGreeting(scenario, target.greetingTime)
+  );
 }
 
 /** A registry of just these targets (the command combines it with the built-in servers). */
@@ -173,13 +191,7 @@ export function externalTargets(list: readonly ExternalTarget[]): Targets {
     names: (protocol) => list.filter((t) => t.protocol === protocol).map((t) => t.name),
     startSmtp: async (name, scenario) => {
       const target = named('smtp', name);
-      const na =
-        notForTarget(scenario) ??
-        overSizeLimit(scenario, target.sizeLimit) ??
-        loginNeeded(target) ??
-        plainTextRefused(scenario, target) ??
-        tlsUnavailable(scenario, target) ??
-        slowGreeting(scenario, target.greetingTime);
+      const na = smtpNotFor(scenario, target);
       return na ? { na } : { target: await smtpTarget(target) };
     },
     startFtp: async (name, scenario, files, _family, mode) => {

@@ -15,16 +15,8 @@ import { rcptProblem } from '../probe/smtp-session.js';
 import { greetTarget, TargetError } from '../probe/target.js';
 import { quote, visible } from '../util/terminal.js';
 import { families, integer, passwordFrom, tlsVariants } from './args.js';
-import {
-  type ExternalSmtpTarget,
-  type ExternalTarget,
-  externalTargets,
-  notForTarget,
-  overSizeLimit,
-  parseTargetOption,
-  wantsPassword,
-} from './external-targets.js';
-import { factsLine, ftpFacts, plainTextRefused, REACH_TIMEOUT_MS, slowGreeting, smtpFacts, tlsUnavailable } from './target-facts.js';
+import { type ExternalTarget, externalTargets, parseTargetOption, type SmtpTargetFacts, smtpNotFor, wantsPassword } from './external-targets.js';
+import { factsLine, ftpFacts, REACH_TIMEOUT_MS, smtpFacts } from './target-facts.js';
 import { type CliIo, TARGET_OPTIONS, type Values } from './options.js';
 import { builtinTargets, type UserConfigs } from './targets.js';
 import { UsageError } from '../util/usage-error.js';
@@ -44,17 +36,15 @@ export const DEFAULT_MAX_MESSAGES = 25;
 export function plannedMessages(
   scenarios: readonly Scenario[],
   clients: readonly ClientAdapter[],
-  target: Pick<ExternalSmtpTarget, 'sizeLimit' | 'authRequired' | 'auth' | 'starttlsRequired' | 'noStarttls' | 'greetingTime'> = {},
+  target: SmtpTargetFacts = {},
   variants: { readonly tls?: readonly TlsVariant[] | undefined; readonly families?: readonly Family[] | undefined } = {},
 ): number {
-  if (target.authRequired && !target.auth) return 0;
   const perFamily = variants.families?.length || 1;
   let total = 0;
   for (const written of scenarios) {
     for (const { tls } of tlsVariantsOf(written, variants.tls)) {
       const scenario = withTlsVariant(written, tls);
-      if (scenario.protocol !== 'smtp' || notForTarget(scenario) || overSizeLimit(scenario, target.sizeLimit)) continue;
-      if (plainTextRefused(scenario, target) || tlsUnavailable(scenario, target) || slowGreeting(scenario, target.greetingTime)) continue;
+      if (scenario.protocol !== 'smtp' || smtpNotFor(scenario, target)) continue;
       for (const client of clients) {
         if (client.protocol !== 'smtp' || cannotExpress(scenario, client) || (target.authRequired && !client.authenticates)) continue;
         total += (scenario.sends?.count ?? 1) * perFamily;
