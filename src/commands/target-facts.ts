@@ -5,8 +5,9 @@
  *
  *   greetTarget (the first session) ─► greeting time ──────────────────────► slowGreeting: any run
  *        └─ FTP, same session: login, PORT/EPRT, PASV/EPSV (replies only) ─► modeRefused: runs in that mode
- *   smtpFacts (one session) ─► SIZE, MAIL in plain text, MAIL inside TLS ──► overSizeLimit, loginNeeded
- *                                                                           (external-targets.ts), plainTextRefused
+ *   smtpFacts (one session) ─► SIZE, MAIL in plain text, MAIL inside TLS, ──► overSizeLimit, loginNeeded
+ *                              STARTTLS used, AUTH offered where            (external-targets.ts), plainTextRefused,
+ *                                                                           tlsUnavailable; all in smtpNotFor
  *
  * Anything unexpected (no reply, a reply no rule expects, a failed login) leaves a fact unknown, and the
  * runs it would rule out run as before.
@@ -34,8 +35,8 @@ export interface SmtpFacts {
   /** MAIL without AUTH got 530 (inside TLS when STARTTLS was offered). */
   readonly authRequired?: true;
   /**
-   * MAIL in plain text got 530 and inside STARTTLS did not: the reply in plain text (quoted, escaped),
-   * for the reason of the runs whose clients start no TLS.
+   * MAIL in plain text got 530 and inside STARTTLS did not, or AUTH is required and offered only inside
+   * TLS: the reply in plain text (quoted, escaped), for the reason of the runs whose clients start no TLS.
    */
   readonly starttlsRequired?: string;
   /** The session could not use STARTTLS (not offered, or it failed): for the reason of the runs whose client starts it. */
