@@ -341,6 +341,8 @@ export class SmtpPhase {
   readonly #failures: Record<number, string> = {};
   #accepted = 0;
   #transactions = 0;
+  /** What the current transaction's MAIL and RCPT were answered: see #follows. */
+  #transaction = { mailRefused: false, rcptAccepted: false, refused: false };
 
   /** Transactions the client began (MAIL commands): more than the messages it had means it retried. */
   get transactions(): number {
@@ -408,6 +410,7 @@ export class SmtpPhase {
   told(code: number, step?: string): void {
     this.#lastCode = code;
     this.#failed(code, step);
+    if (step !== undefined) this.#track(step, code);
   }
 
   /** A failure reply to `step` (none, or unsolicited: whatever the client waits on now) was shown. */
@@ -431,11 +434,36 @@ export class SmtpPhase {
     this.#answered = step;
   }
 
+  /**
+   * Whether a failure reply to `step` only follows from a refusal before it in the same transaction,
+   * which then stands as the last word: a 503 (bad sequence) to RCPT after MAIL was refused, or a 503 or
+   * 554 (no valid recipients) to DATA or BDAT when no RCPT was accepted (RFC 5321 §3.3). A client that
+   * pipelines MAIL, RCPT and DATA (RFC 2920 §3.1) is shown both; the refusal is what it failed on.
+   */
+  #follows(step: string, code: number): boolean {
+    const { mailRefused, rcptAccepted, refused } = this.#transaction;
+    if (step === 'rcpt') return code === 503 && mailRefused;
+    if (step === 'data' || step === 'bdat') return (code === 503 || code === 554) && refused && !rcptAccepted;
+    return false;
+  }
+
+  /** Keeps what the current transaction's MAIL and RCPT were answered (see #follows) as the reply to `to` is shown. */
+  #track(to: string, code: number): void {
+    const failed = code >= 400;
+    if (to === 'MAIL') this.#transaction = { mailRefused: failed, rcptAccepted: false, refused: failed };
+    else if (to === 'RCPT' && failed) this.#transaction.refused = true;
+    else if (to === 'RCPT') this.#transaction.rcptAccepted = true;
+    else if (ENDS_TRANSACTION.has(to) || endsMessage(to)) this.#transaction = { mailRefused: false, rcptAccepted: false, refused: false };
+  }
+
   /** A reply reached the client. */
   shown(mark: SmtpMark): void {
     if (mark.kind !== 'reply') return;
-    // The reply to QUIT says nothing of how the session went: the last one before it stands.
-    if (mark.to !== 'QUIT') this.#lastCode = mark.code;
+    const follows = this.#follows(phaseOf(mark.to), mark.code);
+    this.#track(mark.to, mark.code);
+    // The reply to QUIT says nothing of how the session went: the last one before it stands; so does a
+    // refusal that a failure pipelined behind it follows from.
+    if (mark.to !== 'QUIT' && !follows) this.#lastCode = mark.code;
     if (mark.to !== 'QUIT') this.#failed(mark.code, mark.to);
     if (mark.to === 'unsolicited') return;
     if (mark.to !== 'greeting') this.#answerOldest();

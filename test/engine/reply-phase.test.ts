@@ -1,11 +1,14 @@
 /**
  * A `reply` outcome names the step the failing reply answered, whatever the client did next: curl and
- * swaks QUIT after it, smtplib sends RSET, nodemailer pipelines DATA behind a refused RCPT.
+ * swaks QUIT after it, smtplib sends RSET, nodemailer and msmtp pipeline DATA behind a refused RCPT (the
+ * 503 or 554 it gets only follows from the refusal, RFC 5321 §3.3).
  */
 import { describe, expect, it } from 'vitest';
 import { curlClient } from '../../src/clients/curl.js';
+import { msmtpClient } from '../../src/clients/msmtp.js';
 import { nodemailerPlain } from '../../src/clients/nodemailer.js';
 import { smtplibClient } from '../../src/clients/smtplib.js';
+import { swaksClient } from '../../src/clients/swaks.js';
 import type { ClientAdapter } from '../../src/clients/types.js';
 import { builtinTargets } from '../../src/commands/targets.js';
 import { runScenario } from '../../src/engine/run.js';
@@ -26,7 +29,7 @@ function scenario(name: string, fault: string): SmtpScenario {
   };
 }
 
-const clients: readonly ClientAdapter[] = [curlClient, smtplibClient, nodemailerPlain];
+const clients: readonly ClientAdapter[] = [curlClient, smtplibClient, nodemailerPlain, swaksClient, msmtpClient];
 
 describe('the phase of a reply outcome', () => {
   it.each(clients.map((c) => [c.name, c] as const))('is dot for a 552 to the dot, and rcpt for a 550 to RCPT: %s', async (_, client) => {

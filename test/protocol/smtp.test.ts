@@ -314,6 +314,67 @@ describe('SmtpTracker', () => {
     expect([view.phase, view.lastCode, view.failures]).toEqual(['quit', 552, { 550: 'rcpt', 554: 'data', 451: 'quit', 552: 'dot' }]);
   });
 
+  it.each<[string, string, string, string, number, string]>([
+    [
+      'every RCPT refused: 554 to DATA',
+      'MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n',
+      '250 ok\r\n550 no such user\r\n554 no valid recipients\r\n',
+      '',
+      550,
+      'rcpt',
+    ],
+    [
+      'every RCPT refused: 503 to DATA',
+      'MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nRCPT TO:<c@y>\r\nDATA\r\n',
+      '250 ok\r\n550 no\r\n451 later\r\n503 need RCPT\r\n',
+      '',
+      451,
+      'rcpt',
+    ],
+    [
+      'MAIL refused: 503 to RCPT and DATA',
+      'MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n',
+      '451 try later\r\n503 need MAIL\r\n503 need MAIL\r\n',
+      '',
+      451,
+      'mail',
+    ],
+    [
+      'one RCPT accepted: the 554 to DATA is its own',
+      'MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nRCPT TO:<c@y>\r\nDATA\r\n',
+      '250 ok\r\n250 ok\r\n550 no\r\n554 policy\r\n',
+      '',
+      554,
+      'data',
+    ],
+    ['a 503 to DATA in a new transaction after RSET', 'MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n', '250 ok\r\n550 no\r\n', 'RSET\r\nDATA\r\n', 503, 'data'],
+  ])('a pipelined failure that only follows a refusal before it leaves that refusal the last word: %s', (_name, up, down, after, code, phase) => {
+    const tracker = new SmtpTracker();
+    const view = new SmtpPhase();
+    const turns: Turn[] = [
+      ['down', '220 mx ESMTP\r\n'],
+      ['up', 'EHLO c\r\n'],
+      ['down', '250-mx\r\n250 PIPELINING\r\n'],
+      ['up', up],
+      ['down', down],
+      ...(after === ''
+        ? []
+        : ([
+            ['up', after],
+            ['down', '250 ok\r\n503 need MAIL\r\n'],
+          ] as Turn[])),
+      ['up', 'QUIT\r\n'],
+      ['down', '221 bye\r\n'],
+    ];
+    for (const [dir, text] of turns) {
+      for (const m of tracker.feed(dir, Buffer.from(text, 'latin1'))) {
+        if (dir === 'up') view.sent(m);
+        else view.shown(m);
+      }
+    }
+    expect([view.lastCode, view.failures[view.lastCode!]]).toEqual([code, phase]);
+  });
+
   it('finds the oldest reply a client must wait for among thousands of pipelined commands of alternating verbs', () => {
     const view = new SmtpPhase();
     const sent = (verb: string): void => view.sent({ kind: 'command', end: 0, verb, line: verb });
