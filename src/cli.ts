@@ -5,6 +5,7 @@
  * client module's uncaught exception or unhandled rejection stopped the command (src/clients/module-guard.ts);
  * 130/143 interrupted by SIGINT/SIGTERM (src/util/interrupt.ts).
  */
+import { Console } from 'node:console';
 import { parseArgs } from 'node:util';
 import { controlAddress, durationFlag, integer, listenHost, names, oneOf, passwordFrom, rcpt, refuseNeverFiring, sizeFlag, users } from './commands/args.js';
 import { explainError } from './commands/explain.js';
@@ -271,6 +272,9 @@ export async function cli(): Promise<void> {
   // A client module's error that nothing caught, outside the run it belongs to, stops the command as
   // Ctrl-C does (exit 3) instead of ending wireprobe with a stack trace and its clients left running.
   const unguard = guardModules((crash) => interrupts.halt(crash));
+  // stdout carries wireprobe's report alone: what a client module (or a library it uses) logs with
+  // console goes to stderr, beside wireprobe's own notes, not into the table a user pipes or saves.
+  globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
   let code: number;
   try {
     code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: interrupts.signal });

@@ -148,6 +148,18 @@ describe('wireprobe run with a module client that misbehaves', () => {
     expect(JSON.parse(await readFile(join(dir, 'out.json'), 'utf8'))).not.toHaveProperty('incomplete');
   }, 60_000);
 
+  it('writes what a module logs with console to stderr, never into the report on stdout', async () => {
+    await writeFile(
+      join(dir, 'chatty.mjs'),
+      "export async function send() {\n  console.log('it logs: sending');\n  console.info('it logs: sent');\n  return '250 ok';\n}\n",
+    );
+    const run = start(['run', '--scenarios', 'scenarios.yaml', '--client', './chatty.mjs']);
+    expect(await run.exited, run.out.stderr).toBe(0);
+    expect(run.out.stderr).toBe('it logs: sending\nit logs: sent\n');
+    expect(run.out.stdout).not.toContain('it logs');
+    expect(run.out.stdout).toMatch(/t\/module\/clean-send/);
+  }, 60_000);
+
   it('exits once the reports are written, whatever timer the module left running', async () => {
     await writeFile(join(dir, 'ticking.mjs'), "export async function send() {\n  setInterval(() => undefined, 1000);\n  return '250 ok';\n}\n");
     const run = start(['run', '--scenarios', 'scenarios.yaml', '--client', './ticking.mjs', '--json', 'out.json', '--verbose']);
