@@ -268,7 +268,12 @@ export function commandClient(spec: CommandClientSpec, cwd: string = process.cwd
     exitCodes: exitTable(checked.exitCodes),
   };
   // A template has no TLS placeholder: what TLS it uses is its own business, so TLS scenarios are n/a.
-  if (checked.protocol === 'smtp') return { ...base, protocol: 'smtp', plaintextOnly: true, run: (job, signal) => send(template, job, signal) };
+  // A template that names {user} is given SMTP AUTH credentials (the password in its environment), so it
+  // runs where a server requires AUTH; without it, such runs are n/a.
+  if (checked.protocol === 'smtp') {
+    const authenticates = template.uses.has('user') ? { authenticates: true } : {};
+    return { ...base, protocol: 'smtp', plaintextOnly: true, ...authenticates, run: (job, signal) => send(template, job, signal) };
+  }
   return {
     ...base,
     protocol: 'ftp',

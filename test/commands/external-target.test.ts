@@ -341,8 +341,22 @@ describe('wireprobe run --target against an SMTP server that requires AUTH', () 
     try {
       const scenarios = join(dir, 'login.yaml');
       await writeFile(scenarios, 'name: login\nprotocol: smtp\nscenarios:\n  - name: small\n    size: 1KiB\n');
-      // A command client is not told it may log in (it has no `authenticates`): the one here that cannot.
-      const clients = ['--client', 'nodemailer,curl,swaks', '--client', 'cmd:mailer=true {host} {port} {to}'];
+      // A command client logs in when its template names {user} (the password is in its environment):
+      // mailer does not, so it cannot; swaks-cmd does.
+      const script = join(dir, 'swaks-auth.sh');
+      await writeFile(
+        script,
+        '#!/bin/sh\nSWAKS_OPT_auth_password="$WIREPROBE_PASSWORD" exec swaks --server "$1" --port "$2" --from "$3" --to "$4" --auth PLAIN --auth-user "$5" --auth-hide-password --data - --silent 2\n',
+        { mode: 0o700 },
+      );
+      const clients = [
+        '--client',
+        'nodemailer,curl,swaks',
+        '--client',
+        'cmd:mailer=true {host} {port} {to}',
+        '--client',
+        `cmd:swaks-cmd=${script} {host} {port} {from} {to} {user}`,
+      ];
       const envelope = ['--from', 'me@example.test', '--rcpt', 'qa@example.test', '--scenarios', scenarios, ...clients];
       const cell = (results: Result[], client: string) => results.find((r) => r.client === client)!;
 
@@ -354,7 +368,7 @@ describe('wireprobe run --target against an SMTP server that requires AUTH', () 
           `wireprobe: this run sends 0 message(s): 0 to smtp://127.0.0.1:${server.port} (--max-messages 25)\n`,
       );
       const { results: refused } = await report(anonymous);
-      for (const client of ['nodemailer', 'curl', 'swaks', 'mailer']) {
+      for (const client of ['nodemailer', 'curl', 'swaks', 'mailer', 'swaks-cmd']) {
         expect(cell(refused, client)).toMatchObject({ verdict: 'n/a' });
         expect(cell(refused, client).reason).toMatch(/needs a login: the server requires AUTH \(530 to MAIL without it\), and the --target URL names no user/);
       }
@@ -365,15 +379,15 @@ describe('wireprobe run --target against an SMTP server that requires AUTH', () 
       // The clients that log in: curl with the password in a config file, swaks in its environment.
       expect(bob.stderr).toBe(
         `wireprobe: smtp://bob:***@127.0.0.1:${server.port} when first reached: AUTH required (530 to MAIL without it)\n` +
-          `wireprobe: this run sends 3 message(s): 3 to smtp://bob:***@127.0.0.1:${server.port} (--max-messages 25)\n`,
+          `wireprobe: this run sends 4 message(s): 4 to smtp://bob:***@127.0.0.1:${server.port} (--max-messages 25)\n`,
       );
       const { results } = await report(named);
       expect(cell(results, 'nodemailer')).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered', phase: 'dot' } });
-      for (const client of ['curl', 'swaks'])
+      for (const client of ['curl', 'swaks', 'swaks-cmd'])
         expect(cell(results, client)).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered', phase: 'quit' } });
       expect(cell(results, 'mailer')).toMatchObject({ verdict: 'n/a' });
       expect(cell(results, 'mailer').reason).toMatch(/^mailer cannot be given SMTP AUTH credentials, and bob requires AUTH \(530 to MAIL without it\)/);
-      expect(server.messages).toHaveLength(3);
+      expect(server.messages).toHaveLength(4);
       expect(`${none.stdout}${none.stderr}${bob.stdout}${bob.stderr}${await readFile(named, 'utf8')}`).not.toContain(SECRET);
     } finally {
       await server.close();
