@@ -24,6 +24,7 @@ import { posix } from 'node:path';
 import { type FileSystem, FtpSrv } from 'ftp-srv';
 import { listenWithBacklog } from '../src/util/backlog.js';
 import type { Digest } from '../src/util/digest.js';
+import type { Content } from '../src/util/content.js';
 import { answerAbortedTransfers } from './ftp/aborted.js';
 import { DataChannel, type Wiring } from './ftp/data-channel.js';
 import { CommandFilter } from './ftp/defects.js';
@@ -109,7 +110,7 @@ export interface FtpServerOptions extends FtpsServerOptions {
   /** Waits this long before each greeting, ms: keeps sessions open long enough for a burst to overlap; default 0. */
   readonly greetingDelayMs?: number;
   /** Files present at start, path to content (parent directories are created); default {}. */
-  readonly files?: Readonly<Record<string, Buffer>>;
+  readonly files?: Readonly<Record<string, Buffer | Content>>;
   /**
    * Aborting it removes the spool folder at once, synchronously (a second Ctrl-C exits without waiting
    * for close()); close() removes it in any case; default a signal that never aborts.

@@ -19,5 +19,6 @@ export { defineConfig, defineScenarios } from './config/define.js';
 export type { ScenarioFileInput } from './config/scenario-schema.js';
 export type { ConfigInput } from './config/config-schema.js';
 export { WireprobeError, isWireprobeError, type WireprobeErrorCode } from './util/errors.js';
-export { defineClient, type ModuleClient, type ModuleDownload } from './clients/module-types.js';
-export type { ClientError, ClientReport, FtpJob, FtpMode, SmtpJob, Timeouts, TlsMode } from './clients/types.js';
+export { defineClient, type ModuleClient, type ModuleDownload, type ModuleFtpJob as FtpJob, type ModuleSmtpJob as SmtpJob } from './clients/module-types.js';
+export type { ClientError, ClientReport, FtpMode, Timeouts, TlsMode } from './clients/types.js';
+export type { Content } from './util/content.js';

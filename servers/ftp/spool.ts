@@ -10,13 +10,14 @@
  *   RETR ─► read stream on spool/N through its own descriptor (a file replaced or deleted meanwhile reads on)
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writevSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writevSync } from 'node:fs';
 import { rm, unlink } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { Writable } from 'node:stream';
-import { type Digest, digestIfThere, digestOf } from '../../src/util/digest.js';
+import { type Digest, digestIfThere } from '../../src/util/digest.js';
+import { Content, contentOf } from '../../src/util/content.js';
 import { bufferFreer } from '../../src/util/free-buffers.js';
 import type { ServedFile, StoredFile } from './transfers.js';
 
@@ -36,31 +37,31 @@ export class SpoolFile {
   users = 0;
   /** SHA-256 state over the whole content, left by the upload that wrote it: APPE carries on from it. */
   hashed: Hash | undefined;
-  #preloaded: Buffer | undefined;
+  #preloaded: Content | undefined;
   #handedOver = false;
   /** `preloaded`: content given at start, written to `path` only when first used (most never are). */
   constructor(
     private readonly path: string,
-    preloaded?: Buffer,
+    preloaded?: Buffer | Content,
   ) {
-    this.#preloaded = preloaded;
-    this.size = preloaded?.length ?? 0;
+    this.#preloaded = preloaded instanceof Content || preloaded === undefined ? preloaded : contentOf(preloaded);
+    this.size = this.#preloaded?.size ?? 0;
   }
   /** Where the content is on disk (a preloaded file is written there now, the first time). */
   get disk(): string {
     if (this.#preloaded) {
-      writeFileSync(this.path, this.#preloaded);
+      this.#preloaded.writeToSync(this.path);
       this.#preloaded = undefined;
     }
     return this.path;
   }
   /** The whole content. */
   content(): Buffer {
-    return this.#preloaded ?? readFileSync(this.path).subarray(0, this.size);
+    return this.#preloaded?.bytes() ?? readFileSync(this.path).subarray(0, this.size);
   }
   /** The content's size and SHA-256, read as a stream. */
   async digest(): Promise<Digest> {
-    if (this.#preloaded) return digestOf(this.#preloaded);
+    if (this.#preloaded) return this.#preloaded.digest;
     const digest = await digestIfThere(this.path, this.size);
     if (!digest) throw new Error(`the spool file of an upload is gone: ${this.path}`);
     return digest;
@@ -96,7 +97,7 @@ export class SpoolTree {
    * keep only this many octets of each upload, silently (a planted defect); 0: all.
    */
   constructor(
-    preload: Readonly<Record<string, Buffer>>,
+    preload: Readonly<Record<string, Buffer | Content>>,
     readonly record: (file: StoredFile, port: number) => void,
     readonly truncateAt = 0,
     readonly served: (file: ServedFile, port: number) => void = () => undefined,

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { localhostCertificate } from '../../src/util/localhost-cert.js';
 import { type Digest, digestIfThere } from '../../src/util/digest.js';
+import { Content } from '../../src/util/content.js';
 
 /** A fresh directory under the OS temp dir, mode 0700 (a launcher may open it further for its server's user). */
 export async function makePrivateDir(prefix: string): Promise<string> {
@@ -75,8 +76,9 @@ export function digestUnder(root: string, remotePath: string): Promise<Digest | 
 }
 
 /** Puts `data` at the remote path under `root` (world-readable: anonymous logins download it too). */
-export async function writeUnder(root: string, remotePath: string, data: Buffer): Promise<void> {
+export async function writeUnder(root: string, remotePath: string, data: Buffer | Content): Promise<void> {
   const file = join(root, posix.resolve('/', remotePath));
   await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, data, { mode: 0o644 });
+  if (data instanceof Content) await data.writeTo(file, 0o644);
+  else await writeFile(file, data, { mode: 0o644 });
 }

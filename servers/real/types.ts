@@ -8,6 +8,7 @@
 import { WireprobeError } from '../../src/util/errors.js';
 import type { Overridden } from './user-config.js';
 import type { Digest } from '../../src/util/digest.js';
+import type { Content } from '../../src/util/content.js';
 
 export type RealServerName = 'postfix' | 'exim' | 'vsftpd' | 'pure-ftpd' | 'proftpd';
 
@@ -97,7 +98,7 @@ export interface RealServerHandle {
   /** FTP: the size and SHA-256 of that file, read as a stream, or undefined if there is none. */
   digest?(path: string): Promise<Digest | undefined>;
   /** FTP: puts a file at remote `path` before a run (downloads), readable by the login. */
-  put?(path: string, data: Buffer): Promise<void>;
+  put?(path: string, data: Buffer | Content): Promise<void>;
   /**
    * SMTP: resolves once everything the server accepted is stored or given up (its queue holds nothing in
    * flight), or after a bound; absent: stored as soon as accepted.

@@ -13,7 +13,6 @@ import { type AccessOptions, Client, FTPError, type FTPContext, type FTPResponse
 // Not re-exported by the package index; the same functions the Client uses by default.
 import { enterPassiveModeIPv4_forceControlHostIP, enterPassiveModeIPv6 } from 'basic-ftp/dist/transfer.js';
 import { Digester } from '../util/digest.js';
-import { fileStream } from '../util/file-stream.js';
 import { tlsStart, tlsVerifies } from './tls-mode.js';
 import type { ClientError, ClientReport, FtpClientAdapter, FtpJob } from './types.js';
 
@@ -132,9 +131,9 @@ async function resumeUpload(job: FtpJob, signal: AbortSignal, first: ClientError
       if (error instanceof FTPError) return 0;
       throw error;
     });
-    const offset = size <= job.data.length ? size : 0;
+    const offset = size <= job.content.size ? size : 0;
     at(offset > 0 ? 'appendFrom' : 'uploadFrom');
-    const rest = fileStream(job.data.subarray(offset));
+    const rest = job.content.stream(offset);
     const response = offset > 0 ? await client.appendFrom(rest, job.path) : await client.uploadFrom(rest, job.path);
     return { offset, response };
   });
@@ -148,7 +147,7 @@ async function transfer(job: FtpJob, signal: AbortSignal): Promise<ClientReport>
   const result = await session(job, signal, async (client, at): Promise<ClientReport> => {
     if (job.direction === 'download') return download(client, job, at);
     at('uploadFrom');
-    const response = await client.uploadFrom(fileStream(job.data), job.path);
+    const response = await client.uploadFrom(job.content.stream(), job.path);
     return { ok: true, detail: response.message };
   });
   if (result.ok) return result.value;

@@ -7,7 +7,6 @@
  *   spec ─► checkCommandClient ─► parseTemplate ─► run: temp dir (0700) ─► {message}/{file} (0600), else stdin ─► fill ─► runProcess
  *        password: env WIREPROBE_PASSWORD only ──────────────────────────────────────────────────────────────┘   └─► exit code (+ download's digest)
  */
-import { writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { UsageError } from '../util/usage-error.js';
 import { digestFile } from '../util/digest.js';
@@ -204,7 +203,7 @@ async function send(template: Located, job: SmtpJob, signal: AbortSignal): Promi
     'wireprobe-cmd-',
     async (dir) => {
       const message = template.uses.has('message') ? join(dir, 'message.eml') : undefined;
-      if (message) await writeFile(message, job.message, { mode: 0o600 });
+      if (message) await job.content.writeTo(message);
       const values = {
         host: job.host,
         port: String(job.port),
@@ -215,7 +214,7 @@ async function send(template: Located, job: SmtpJob, signal: AbortSignal): Promi
         ...timeoutValues(job.timeouts),
       };
       const env = { [PASSWORD_ENV]: password };
-      const run = await runProcess(template.program, fill(template, values), { ...(message ? {} : { stdin: job.message }), signal, env, cwd: template.cwd });
+      const run = await runProcess(template.program, fill(template, values), { ...(message ? {} : { stdin: job.content }), signal, env, cwd: template.cwd });
       return reportOf(run, password);
     },
     signal,
@@ -227,7 +226,7 @@ async function transfer(template: Located, job: FtpJob, signal: AbortSignal): Pr
     'wireprobe-cmd-',
     async (dir) => {
       const file = join(dir, localName(job.path));
-      if (job.direction === 'upload') await writeFile(file, job.data, { mode: 0o600 });
+      if (job.direction === 'upload') await job.content.writeTo(file);
       const values = {
         host: job.host,
         port: String(job.port),
@@ -240,7 +239,7 @@ async function transfer(template: Located, job: FtpJob, signal: AbortSignal): Pr
       };
       // An upload's data is on stdin too: a program reading a pipe (`curl -T -`) fails a cut upload at
       // its own pace, not at a file's, and the template may not need {file} at all.
-      const stdin = job.direction === 'upload' ? { stdin: job.data } : {};
+      const stdin = job.direction === 'upload' ? { stdin: job.content } : {};
       const run = await runProcess(template.program, fill(template, values), { ...stdin, signal, env: { [PASSWORD_ENV]: job.password }, cwd: template.cwd });
       const report = reportOf(run, job.password);
       if (!report.ok || job.direction === 'upload') return report;

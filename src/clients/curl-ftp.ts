@@ -139,7 +139,7 @@ function reportOf(run: ProcessRun): ClientReport {
 
 async function attempt(job: FtpJob, files: CurlFtpFiles, resume: boolean, signal: AbortSignal): Promise<ClientReport> {
   const args = curlFtpArgs(job, files, resume);
-  const run = await runProcess('curl', args, { ...(job.direction === 'upload' ? { stdin: job.data } : {}), signal });
+  const run = await runProcess('curl', args, { ...(job.direction === 'upload' ? { stdin: job.content } : {}), signal });
   const report = reportOf(run);
   if (!report.ok || job.direction === 'upload') return report;
   return { ok: true, detail: report.detail, received: await digestFile(files.output) };

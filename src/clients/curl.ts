@@ -74,14 +74,14 @@ export function curlSmtpArgs(job: SmtpJob, config?: string): string[] {
 
 async function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
   const { auth } = job;
-  if (!auth) return exitReport(await runProcess('curl', curlSmtpArgs(job), { stdin: job.message, signal }));
+  if (!auth) return exitReport(await runProcess('curl', curlSmtpArgs(job), { stdin: job.content, signal }));
   const config = curlConfigUser(auth.user, auth.password);
   return inTempDir(
     'wireprobe-curl-',
     async (dir) => {
       const file = join(dir, 'config');
       await writeFile(file, config, { mode: 0o600 });
-      return exitReport(await runProcess('curl', curlSmtpArgs(job, file), { stdin: job.message, signal }));
+      return exitReport(await runProcess('curl', curlSmtpArgs(job, file), { stdin: job.content, signal }));
     },
     signal,
   );

@@ -100,7 +100,7 @@ async function relay(dir: string, job: SmtpJob, binary: string, signal: AbortSig
   const conf = await writeEximRelay(dir, job, binary);
   // Queued only (-odq), then delivered by `exim -M` in this process group: `-odi` delivers in a child
   // that calls setsid(), out of the group a deadline or Ctrl-C kills.
-  const submit = await runProcess(binary, ['-C', conf, '-odq', '-oi', '-f', job.from, '--', ...job.to], { stdin: job.message, signal });
+  const submit = await runProcess(binary, ['-C', conf, '-odq', '-oi', '-f', job.from, '--', ...job.to], { stdin: job.content, signal });
   const id = eximMessageId(await mainlog(dir));
   if (id === undefined) {
     const why = submit.spawnError ?? (submit.stderr.trim() || (await mainlog(dir)).trim().split('\n').at(-1) || `exit ${submit.exitCode}`);

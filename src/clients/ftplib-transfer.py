@@ -2,9 +2,10 @@
 line on stdout: {"ok": true, "reply", "resumedAt", "first", "quitError"} or
 {"ok": false, "type", "errno", "code", "step", "message", "first"}.
 
-Usage: WIREPROBE_FTP_PASSWORD=pw [WIREPROBE_FTP_SOURCE=127.0.0.2] python3 ftplib-transfer.py HOST PORT USER MODE DIRECTION PATH TIMEOUT_SECONDS POLICY OUT
+Usage: WIREPROBE_FTP_PASSWORD=pw [WIREPROBE_FTP_SOURCE=127.0.0.2] python3 ftplib-transfer.py HOST PORT USER MODE DIRECTION PATH TIMEOUT_SECONDS POLICY FILE
 MODE: passive (PASV; ftplib uses EPSV only over IPv6) or active (PORT; EPRT over IPv6).
-DIRECTION: upload (the content on stdin, STOR) or download (RETR, written to the file OUT).
+DIRECTION: upload (STOR of the local file FILE, read as it goes, as an application uploads a file) or
+download (RETR, written to the file FILE).
 POLICY: once, or resume: after a failed upload, one more session sends TYPE I and SIZE, then REST
 offset + STOR of the rest (a failure reply counts as 0: no file, or no SIZE; then a plain STOR).
 The password comes from the environment, never the command line (ps shows arguments). With
@@ -20,7 +21,6 @@ comes first (timing, not behaviour), while its reply is the same every time.
 """
 import errno
 import ftplib
-import io
 import json
 import os
 import socket
@@ -127,7 +127,7 @@ def open_session(args, password, step, sessions):
     return client
 
 
-def transfer(args, password, data, step, sessions, resume):
+def transfer(args, password, step, sessions, resume):
     """One session; returns (client, final reply, offset resumed at or None)."""
     client = open_session(args, password, step, sessions)
     offset = None
@@ -138,15 +138,17 @@ def transfer(args, password, data, step, sessions, resume):
             size = client.size(args["path"]) or 0
         except ftplib.Error:  # a reply (550 no such file, 502...): start over
             size = 0
-        offset = size if size <= len(data) else 0
+        offset = size if size <= os.path.getsize(args["file"]) else 0
     try:
         if args["direction"] == "upload":
             step.name = "storbinary"
             rest = offset if offset else None  # REST n, then STOR (ftplib's transfercmd)
-            reply = client.storbinary("STOR " + args["path"], io.BytesIO(data[offset or 0:]), rest=rest)
+            with open(args["file"], "rb") as source:
+                source.seek(offset or 0)
+                reply = client.storbinary("STOR " + args["path"], source, rest=rest)
         else:
             step.name = "retrbinary"
-            with open(args["out"], "wb") as sink:
+            with open(args["file"], "wb") as sink:
                 reply = client.retrbinary("RETR " + args["path"], sink.write)
     except (ssl.SSLError, ConnectionResetError, ConnectionAbortedError, BrokenPipeError):
         if isinstance(client, ftplib.FTP_TLS):
@@ -156,23 +158,22 @@ def transfer(args, password, data, step, sessions, resume):
 
 
 def main():
-    host, port, user, mode, direction, path, timeout, policy, out = sys.argv[1:10]
-    args = {"host": host, "port": int(port), "user": user, "mode": mode, "direction": direction, "path": path, "timeout": float(timeout), "out": out}
+    host, port, user, mode, direction, path, timeout, policy, file = sys.argv[1:10]
+    args = {"host": host, "port": int(port), "user": user, "mode": mode, "direction": direction, "path": path, "timeout": float(timeout), "file": file}
     password = os.environ.get(PASSWORD_ENV, "")
-    data = sys.stdin.buffer.read() if direction == "upload" else b""
     step = Step()
     sessions = []
     first = None
     try:
         try:
-            client, reply, offset = transfer(args, password, data, step, sessions, resume=False)
+            client, reply, offset = transfer(args, password, step, sessions, resume=False)
         except Exception as exc:  # every failure is a result here, not a crash
             first = failure(exc, step)
             close_quietly(sessions[-1] if sessions else None)
             if policy != "resume" or direction != "upload":
                 print(json.dumps(first))
                 return
-            client, reply, offset = transfer(args, password, data, step, sessions, resume=True)
+            client, reply, offset = transfer(args, password, step, sessions, resume=True)
     except Exception as exc:
         close_quietly(sessions[-1] if sessions else None)
         print(json.dumps({**failure(exc, step), "first": first}))

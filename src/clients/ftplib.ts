@@ -78,18 +78,28 @@ export function ftplibTlsEnv(job: Pick<FtpJob, 'tls' | 'ca'>): Record<string, st
   };
 }
 
+/**
+ * An upload is read from a file, as an application uploads one (and a resume seeks in it); a download is
+ * written to one. Either way in a private folder, removed when the script ends.
+ */
 async function transfer(job: FtpJob, signal: AbortSignal): Promise<ClientReport> {
-  if (job.direction === 'download') return inTempDir('wireprobe-ftplib-', (dir) => once(job, signal, join(dir, 'received')), signal);
-  return once(job, signal, '-');
+  return inTempDir(
+    'wireprobe-ftplib-',
+    async (dir) => {
+      const file = join(dir, job.direction === 'download' ? 'received' : 'upload');
+      if (job.direction === 'upload') await job.content.writeTo(file);
+      return once(job, signal, file);
+    },
+    signal,
+  );
 }
 
-/** One run of the script; `out`: where a download is written (`-` for uploads). */
-async function once(job: FtpJob, signal: AbortSignal, out: string): Promise<ClientReport> {
+/** One run of the script; `file`: the upload's content, or where a download is written. */
+async function once(job: FtpJob, signal: AbortSignal, file: string): Promise<ClientReport> {
   const download = job.direction === 'download';
   const policy = job.resume ? 'resume' : 'once';
-  const args = [SCRIPT, job.host, String(job.port), job.user, job.mode, job.direction, job.path, String(job.timeouts.socket / 1000), policy, out];
+  const args = [SCRIPT, job.host, String(job.port), job.user, job.mode, job.direction, job.path, String(job.timeouts.socket / 1000), policy, file];
   const run = await runProcess('python3', args, {
-    ...(download ? {} : { stdin: job.data }),
     signal,
     env: { [PASSWORD_ENV]: job.password, ...(job.source ? { [SOURCE_ENV]: job.source } : {}), ...ftplibTlsEnv(job) },
   });
@@ -103,7 +113,7 @@ async function once(job: FtpJob, signal: AbortSignal, out: string): Promise<Clie
   }
   const resumed = typeof result.resumedAt === 'number' ? `resumed at ${result.resumedAt} bytes: ` : '';
   const detail = `${resumed}${result.reply ?? ''}${first}`;
-  return download ? { ok: true, detail, received: await digestFile(out) } : { ok: true, detail };
+  return download ? { ok: true, detail, received: await digestFile(file) } : { ok: true, detail };
 }
 
 /** Python's ftplib. */

@@ -7,6 +7,21 @@ import type { Digest } from '../util/digest.js';
 import type { FtpJob, FtpMode, SmtpJob } from './types.js';
 
 /**
+ * What a module's `send` is given: the job, with its message whole in `message` too (made when first
+ * read). A module that streams a large message reads `content.stream()` instead and never makes it whole.
+ */
+export interface ModuleSmtpJob extends SmtpJob {
+  /** The raw RFC 5322 message, CRLF line endings, whole: send it as it is. */
+  readonly message: Buffer;
+}
+
+/** What a module's `transfer` is given: the job, with an upload's content whole in `data` too (made when first read). */
+export interface ModuleFtpJob extends FtpJob {
+  /** The upload's content, whole (empty for downloads). */
+  readonly data: Buffer;
+}
+
+/**
  * What `transfer()` resolves with for a download: the file's content, or its size and SHA-256 (lowercase
  * hex) when the module streamed it elsewhere. An upload's value is not read.
  */
@@ -19,9 +34,9 @@ export type ModuleDownload = Buffer | Uint8Array | Digest;
  */
 export interface ModuleClient {
   /** Sends one message; resolve with anything (a string, or an object with a string `response`, becomes the report's detail). */
-  readonly send?: (job: SmtpJob, signal: AbortSignal) => unknown;
+  readonly send?: (job: ModuleSmtpJob, signal: AbortSignal) => unknown;
   /** Moves one file; for a download resolve with its content or its digest. */
-  readonly transfer?: (job: FtpJob, signal: AbortSignal) => unknown;
+  readonly transfer?: (job: ModuleFtpJob, signal: AbortSignal) => unknown;
   /** The client's name in ids, reports and `--client`; default: the file's base name without extension. */
   readonly name?: string;
   /** One line on what this client is; default: the file it was loaded from. */

@@ -175,15 +175,25 @@ export async function loadModuleClient(path: string, cwd: string, signal?: Abort
   ];
 }
 
+/**
+ * `job` as a module is given it: its content whole in `key` as well (`message`, `data`), made when first
+ * read and kept for the run, so a module written for Buffers works and one that streams never makes it.
+ */
+function whole<J extends SmtpJob | FtpJob, K extends 'message' | 'data'>(job: J, key: K): J & Readonly<Record<K, Buffer>> {
+  let made: Buffer | undefined;
+  return Object.defineProperty({ ...job }, key, { enumerable: true, get: () => (made ??= job.content.bytes()) }) as J & Readonly<Record<K, Buffer>>;
+}
+
 function smtpAdapter(client: string, name: string, description: string, send: NonNullable<ModuleClient['send']>): SmtpClientAdapter {
   return {
     name,
     protocol: 'smtp',
     description,
+    holdsContent: true,
     async run(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
       const secrets = job.auth ? [job.auth.password] : [];
       try {
-        const value = await calling(client, secrets, signal, (own) => send(job, own));
+        const value = await calling(client, secrets, signal, (own) => send(whole(job, 'message'), own));
         return { ok: true, detail: masked(detailOf(value, 'send() resolved'), secrets) };
       } catch (error) {
         // A crash is no report of the client's: the run is an `error` naming the module.
@@ -210,10 +220,11 @@ function ftpAdapter(
     ...(directions.length === 1 ? { directions } : {}),
     resumes: false,
     binds: false,
+    holdsContent: true,
     async run(job: FtpJob, signal: AbortSignal): Promise<ClientReport> {
       const secrets = [job.password];
       try {
-        const value = await calling(client, secrets, signal, (own) => transfer(job, own));
+        const value = await calling(client, secrets, signal, (own) => transfer(whole(job, 'data'), own));
         if (job.direction === 'upload') return { ok: true, detail: masked(detailOf(value, 'transfer() resolved'), secrets) };
         const received = receivedOf(value);
         const detail = received ? `transfer() resolved with ${received.bytes} bytes` : 'transfer() resolved without the file';

@@ -39,7 +39,7 @@ function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
     ...job.to,
   ];
   const env = { [PASSWORD_ENV]: job.auth?.password ?? '' };
-  return runProcess('msmtp', args, { stdin: job.message, signal, env }).then(exitReport);
+  return runProcess('msmtp', args, { stdin: job.content, signal, env }).then(exitReport);
 }
 
 /** msmtp. */

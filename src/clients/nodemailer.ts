@@ -4,8 +4,10 @@
  */
 import nodemailer from 'nodemailer';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { tlsStart, tlsVerifies } from './tls-mode.js';
+import { inTempDir } from './process.js';
 import type { ClientError, ClientReport, Sends, SmtpClientAdapter, SmtpJob, TlsMode } from './types.js';
 
 type Variant = 'plain' | 'pool';
@@ -62,20 +64,32 @@ interface NodejsCause {
   code?: string;
 }
 
+/** Messages up to this size go to nodemailer whole; larger ones as a file it reads (see sendMany). */
+const WHOLE_UP_TO = 1024 * 1024;
+
 /**
  * Sends `jobs` through one transport (so a pool is shared), in parallel or one after another with the
- * client idle `gapMs` between; one report per job. The transport closes when done or aborted.
+ * client idle `gapMs` between; one report per job. The transport closes when done or aborted. A message
+ * larger than WHOLE_UP_TO is written to a private folder and given as `raw.path`: nodemailer opens the
+ * file again for each attempt (a pool requeues a message from a stale connection), which a stream, read
+ * once, could not give it.
  */
 async function sendMany(jobs: readonly SmtpJob[], variant: Variant, sends: Sends, signal: AbortSignal): Promise<ClientReport[]> {
+  if (jobs.every((job) => job.content.size <= WHOLE_UP_TO)) return sendThrough(jobs, variant, sends, signal);
+  return inTempDir('wireprobe-nodemailer-', (dir) => sendThrough(jobs, variant, sends, signal, dir), signal);
+}
+
+async function sendThrough(jobs: readonly SmtpJob[], variant: Variant, sends: Sends, signal: AbortSignal, dir?: string): Promise<ClientReport[]> {
   const first = jobs[0]!;
   // The CA file is the run's own (written before any client starts): failing to read it is a bug, not a result.
   const ca = first.ca && tlsVerifies(first.tls ?? 'none') ? await readFile(first.ca, 'utf8') : undefined;
   const transport = nodemailer.createTransport(transportOptions(first, ca, variant, sends.connections));
   const stop = (): void => transport.close();
   signal.addEventListener('abort', stop, { once: true });
-  const one = async (job: SmtpJob): Promise<ClientReport> => {
+  const one = async (job: SmtpJob, i: number): Promise<ClientReport> => {
     try {
-      const info = await transport.sendMail({ envelope: { from: job.from, to: [...job.to] }, raw: job.message });
+      const raw = dir && job.content.size > WHOLE_UP_TO ? { path: await written(job, join(dir, `${i}.eml`)) } : job.content.bytes();
+      const info = await transport.sendMail({ envelope: { from: job.from, to: [...job.to] }, raw });
       return { ok: true, detail: info.response };
     } catch (error) {
       return { ok: false, error: nodemailerError(error) };
@@ -86,13 +100,19 @@ async function sendMany(jobs: readonly SmtpJob[], variant: Variant, sends: Sends
     const reports: ClientReport[] = [];
     for (const [i, job] of jobs.entries()) {
       if (i > 0 && sends.gapMs) await delay(sends.gapMs);
-      reports.push(await one(job));
+      reports.push(await one(job, i));
     }
     return reports;
   } finally {
     signal.removeEventListener('abort', stop);
     transport.close();
   }
+}
+
+/** Writes `job`'s message to `path`, and says where. */
+async function written(job: SmtpJob, path: string): Promise<string> {
+  await job.content.writeTo(path);
+  return path;
 }
 
 const single: Sends = { count: 1, mode: 'sequential' };

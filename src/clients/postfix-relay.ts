@@ -113,7 +113,7 @@ async function relay(dir: string, job: SmtpJob, signal: AbortSignal): Promise<Cl
   };
   signal.addEventListener('abort', killNow, { once: true });
   try {
-    const inject = await runProcess('sendmail', ['-C', etc, '-i', '-f', job.from, '--', ...job.to], { stdin: job.message, signal });
+    const inject = await runProcess('sendmail', ['-C', etc, '-i', '-f', job.from, '--', ...job.to], { stdin: job.content, signal });
     if (inject.exitCode !== 0)
       return { ok: false, error: { code: 'EINJECT', message: `sendmail: ${inject.stderr.trim() || inject.spawnError || `exit ${inject.exitCode}`}` } };
     const id = await awaitLog(dir, queueId, signal);

@@ -6,6 +6,8 @@
 import { spawn } from 'node:child_process';
 import { constants, mkdtempSync, rmSync } from 'node:fs';
 import { access, rm, stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { Content } from '../util/content.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClientReport } from './types.js';
@@ -22,8 +24,11 @@ export interface ProcessRun {
 }
 
 export interface ProcessOptions {
-  /** Written to stdin, which is then closed; default: stdin closed at once. */
-  readonly stdin?: Buffer;
+  /**
+   * Written to stdin, which is then closed; default: stdin closed at once. A Content streams in as the
+   * process reads it (never made whole), and stops when the process closes its end.
+   */
+  readonly stdin?: Buffer | Content;
   /** Kills the whole process group with SIGKILL when aborted. */
   readonly signal: AbortSignal;
   /** Extra environment variables. */
@@ -70,7 +75,9 @@ export function runProcess(command: string, args: readonly string[], options: Pr
     options.signal.addEventListener('abort', killGroup, { once: true });
     if (options.signal.aborted) killGroup(); // started after the deadline: it must not outlive the run
     child.stdin.on('error', () => undefined);
-    child.stdin.end(options.stdin);
+    // A process that exits or closes stdin before reading it all ends the pipeline with EPIPE: expected.
+    if (options.stdin instanceof Content) pipeline(options.stdin.stream(), child.stdin).catch(() => undefined);
+    else child.stdin.end(options.stdin);
     let settled = false;
     let drain: NodeJS.Timeout | undefined;
     const finish = (ended: Pick<ProcessRun, 'exitCode' | 'signal' | 'spawnError'>): void => {

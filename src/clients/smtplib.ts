@@ -23,7 +23,7 @@ async function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
   const args = [SCRIPT, job.host, String(job.port), job.from, job.to[0] ?? '', String(job.timeouts.socket / 1000), job.tls ?? 'none', job.ca ?? ''];
   // The login goes by the environment, not argv (a process list shows no password); always set, so none is inherited.
   const env = { WIREPROBE_SMTP_USER: job.auth?.user ?? '', WIREPROBE_SMTP_PASSWORD: job.auth?.password ?? '' };
-  const run = await runProcess('python3', args, { stdin: job.message, signal, env });
+  const run = await runProcess('python3', args, { stdin: job.content, signal, env });
   const parsed = scriptResult<ScriptResult>(run, 'smtplib script');
   if ('failure' in parsed) return parsed.failure;
   const { result } = parsed;

@@ -67,7 +67,7 @@ export function swaksArgs(job: SmtpJob): string[] {
 }
 
 function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
-  return runProcess('swaks', swaksArgs(job), { stdin: job.message, signal, env: swaksAuth(job).env }).then(exitReport);
+  return runProcess('swaks', swaksArgs(job), { stdin: job.content, signal, env: swaksAuth(job).env }).then(exitReport);
 }
 
 /** swaks. */
@@ -93,7 +93,7 @@ export const swaksClient: SmtpClientAdapter = {
     32: 'reply',
   },
   // swaks writes CRLF after the data even when it already ends with one, then the dot.
-  transforms: (message) => Buffer.concat([message, Buffer.from('\r\n')]),
+  trailer: Buffer.from('\r\n'),
   run: send,
   authenticates: true,
 };

@@ -4,6 +4,7 @@
  * The words a job is made of (timeouts, TLS mode, FTP mode, several sends) live here, and the engine's
  * scenarios reuse them: clients depend on nothing of the engine's.
  */
+import type { Content } from '../util/content.js';
 import type { Digest } from '../util/digest.js';
 
 /**
@@ -51,8 +52,11 @@ export interface SmtpJob {
   readonly port: number;
   readonly from: string;
   readonly to: readonly string[];
-  /** The raw RFC 5322 message, CRLF line endings, sent as is. */
-  readonly message: Buffer;
+  /**
+   * The raw RFC 5322 message, CRLF line endings, sent as is: made as it is read (`content.stream()`, or
+   * `bytes()` for the whole of it), never held whole in between, whatever its size.
+   */
+  readonly content: Content;
   readonly timeouts: Timeouts;
   /** How the client uses TLS (STARTTLS required, certificate verified or not); default `none`. */
   readonly tls?: TlsMode;
@@ -103,8 +107,8 @@ export interface FtpJob {
   readonly direction: 'upload' | 'download';
   /** Absolute remote path, e.g. `/wireprobe/upload-1.bin`. */
   readonly path: string;
-  /** The upload's content (empty for downloads). */
-  readonly data: Buffer;
+  /** The upload's content, made as it is read like SmtpJob.content (empty for downloads). */
+  readonly content: Content;
   readonly timeouts: Timeouts;
   /**
    * After a failed upload, reconnect once and resume where the server's file ends (SIZE, then REST+STOR
@@ -146,6 +150,8 @@ interface AdapterBase {
   };
   /** What its exit codes mean, for classify (a process client); absent: it has none (in process). */
   readonly exitCodes?: ExitCodes;
+  /** It is given the job's content whole in memory (a client module's `message` or `data`); absent: it streams it. */
+  readonly holdsContent?: boolean;
 }
 
 /** An FTP client. */
@@ -170,10 +176,10 @@ export type ClientAdapter = SmtpClientAdapter | FtpClientAdapter;
 export interface SmtpClientAdapter extends AdapterBase {
   readonly protocol: 'smtp';
   /**
-   * What the client does to a message on its own, so the sink is checked against what it meant to
+   * What the client adds after a message on its own, so the sink is checked against what it meant to
    * send (swaks always ends the data with an empty line); absent: it sends the message as is.
    */
-  readonly transforms?: (message: Buffer) => Buffer;
+  readonly trailer?: Buffer;
   /**
    * Runs one job. Must resolve (never reject) for anything the network or server does; `signal`
    * aborts at the runner's deadline, after which the result is ignored.

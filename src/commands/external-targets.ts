@@ -12,12 +12,13 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { isIP } from 'node:net';
-import { Readable, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { Client } from 'basic-ftp';
 import { type GreetingTime, parseTarget, redactUrl, TargetError } from '../probe/target.js';
 import { remotePath, type FtpTarget, type SmtpTarget, type Started, type TargetBase, type Targets } from '../engine/targets.js';
 import type { Scenario } from '../engine/types.js';
 import { watchMaildir } from '../util/maildir.js';
+import type { Content } from '../util/content.js';
 import { type Digest, Digester } from '../util/digest.js';
 import { quote } from '../util/terminal.js';
 import { UsageError } from '../util/usage-error.js';
@@ -216,7 +217,8 @@ async function smtpTarget(t: ExternalSmtpTarget): Promise<SmtpTarget> {
     ...(t.authRequired ? { authRequired: true as const } : {}),
     sharedMailbox: true,
     ownLimits: t.sizeLimit === undefined ? 'its EHLO advertises no SIZE' : `its EHLO advertises SIZE ${t.sizeLimit}`,
-    copies: async (expected) => (watch ? watch.countCopies(expected) : { copies: expected.map(() => 0), stored: 0, verifiable: false }),
+    copies: async (expected) =>
+      watch ? watch.countCopies(expected.map((sent) => sent.bytes())) : { copies: expected.map(() => 0), stored: 0, verifiable: false },
   };
 }
 
@@ -248,7 +250,7 @@ function why(error: unknown): string {
  * target that refused passive mode when first reached gets no files (downloads are n/a) and nothing is
  * read back from it (uploads are not verifiable): wireprobe's own sessions are passive.
  */
-async function ftpTarget(t: ExternalFtpTarget, files: Readonly<Record<string, Buffer>>): Promise<Started<FtpTarget>> {
+async function ftpTarget(t: ExternalFtpTarget, files: Readonly<Record<string, Content>>): Promise<Started<FtpTarget>> {
   // wireprobe's own sessions (basic-ftp) move files in passive mode only.
   if (t.passiveRefused && Object.keys(files).length > 0) {
     return { na: `wireprobe puts the scenario's file there in passive mode, which the server refused when first reached (${t.passiveRefused})` };
@@ -275,7 +277,7 @@ async function ftpTarget(t: ExternalFtpTarget, files: Readonly<Record<string, Bu
         for (const [file, data] of Object.entries(files)) {
           const path = remotePath(login, file);
           left.add(path);
-          await client.uploadFrom(Readable.from([data]), path);
+          await client.uploadFrom(data.stream(), path);
           // The download scenarios need the login to read what it put (vsftpd's anonymous one cannot).
           const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
           refused ||= await client.downloadTo(discard, path).then(

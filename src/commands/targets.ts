@@ -6,7 +6,7 @@
  *   scenario knobs ──► mock: startSmtpServer / startFtpServer (their option names)
  *                 └──► real: RealServerOptions ──► launcher.unsupported? n/a : launcher.start()
  */
-import { sha256Of } from '../util/digest.js';
+import type { Content } from '../util/content.js';
 import { basename, resolve } from 'node:path';
 import { startFtpServer, type FtpServerOptions } from '../../servers/ftp.js';
 import { REAL_SERVERS } from '../../servers/real/index.js';
@@ -151,7 +151,7 @@ async function startSmtpTarget(name: string, scenario: SmtpScenario, configs: Us
         ...mockBase(name, server),
         ...(scenario.server?.auth ? { auth: MOCK_SMTP_LOGIN } : {}),
         copies: async (expected) => ({
-          copies: expected.map((data) => server.messages.filter((m) => m.bytes === data.length && m.sha256 === sha256Of(data)).length),
+          copies: expected.map((sent) => server.messages.filter((m) => m.bytes === sent.size && m.sha256 === sent.sha256).length),
           stored: server.messages.length,
         }),
       },
@@ -189,7 +189,7 @@ async function startSmtpTarget(name: string, scenario: SmtpScenario, configs: Us
         const stored = (await real.messages?.()) ?? [];
         // Postfix and Exim store a message with their trace headers prepended and LF line ends: a stored
         // message is a copy when it ends with the sent one, CRLF turned to LF.
-        const wanted = await crlfToLfEach(expected);
+        const wanted = await crlfToLfEach(expected.map((sent) => sent.bytes()));
         return { copies: wanted.map((w) => stored.filter((m) => m.subarray(-w.length).equals(w)).length), stored: stored.length };
       },
     },
@@ -200,7 +200,7 @@ async function startSmtpTarget(name: string, scenario: SmtpScenario, configs: Us
 async function startFtpTarget(
   name: string,
   scenario: FtpScenario,
-  files: Readonly<Record<string, Buffer>>,
+  files: Readonly<Record<string, Content>>,
   configs: UserConfigs,
   host: '127.0.0.1' | '::1',
 ): Promise<Started<FtpTarget>> {

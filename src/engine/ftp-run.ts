@@ -11,7 +11,8 @@
 import type { ClientReport, FtpClientAdapter, FtpJob, FtpMode } from '../clients/types.js';
 import type { CaptureSink } from '../proxy/capture.js';
 import { startProxy, type SessionInfo } from '../proxy/proxy.js';
-import { digestOf, type Digest } from '../util/digest.js';
+import { type Content, contentOf } from '../util/content.js';
+import type { Digest } from '../util/digest.js';
 import { classify } from './classify.js';
 import { DEFAULT_TIMEOUTS, proxyFaults, proxyHost, upstreamTimeout, type Judgement, type ProtocolRun, type Seen, type Stage } from './protocol-run.js';
 import { remotePath, type FtpTarget, type Targets } from './targets.js';
@@ -25,7 +26,7 @@ interface FtpPlan extends Stage {
   readonly server: FtpTarget;
   readonly jobs: readonly FtpJob[];
   /** Each file's remote path and content (a download's: the file served), and the content's digest as made. */
-  readonly files: readonly { readonly path: string; readonly data: Buffer; readonly sent: Digest }[];
+  readonly files: readonly { readonly path: string; readonly content: Content; readonly sent: Digest }[];
 }
 
 /**
@@ -63,9 +64,9 @@ export function ftpRun(
       if ('na' in started) return started;
       const server = own(started.target);
       const { login } = server;
-      // The digest is taken before the client runs: a client that changes the buffer it is given (in
-      // place) sends other content, and must not be judged by the changed buffer.
-      const files = names.map((n, i) => ({ path: remotePath(login, n), data: contents[i]!, sent: digestOf(contents[i]!) }));
+      // Each reader makes its own octets of the content: a client that changes what it was given sends
+      // other content, judged against the content as made.
+      const files = names.map((n, i) => ({ path: remotePath(login, n), content: contents[i]!, sent: contents[i]!.digest }));
       const faults = proxyFaults(scenario.fault, scenario.server?.greetingDelayMs, server.delaysGreeting);
       const capture = sink && own(sink).capture;
       const upstreamTimeoutMs = upstreamTimeout(scenario.server?.greetingDelayMs, server.delaysGreeting);
@@ -93,7 +94,7 @@ export function ftpRun(
       const jobs: FtpJob[] = files.map((f, i) => ({
         ...job,
         path: f.path,
-        data: download ? Buffer.alloc(0) : f.data,
+        content: download ? contentOf(Buffer.alloc(0)) : f.content,
         ...(transfer.resume ? { resume: true } : {}),
         ...(transfer.sources?.length ? { source: transfer.sources[i % transfer.sources.length]! } : {}),
       }));

@@ -1,22 +1,27 @@
 /**
- * The scenario content runs hold in memory at once, bounded. A run holds its message (every message of
- * its sends) or its files (every parallel transfer's) while it runs: a 1 GiB upload scenario takes about
- * 1.2 GB of wireprobe's memory per run, and its runs (two modes, several clients) would otherwise start
- * together. Runs wait for room instead, in the order they ask; a run larger than the whole budget runs
- * once no other run holds any of it. The budget is a quarter of the machine's memory, at least 512 MiB:
- * at the default concurrency the built-in suites never wait on it (16 shared runs of 32 MiB at most; the
- * 50 MiB ones run apart, 4 at a time).
+ * The scenario content runs hold in memory at once, bounded. Content is made as it is read
+ * (../util/content.ts), so most runs hold none of it whole; two kinds do, for as long as they run: a
+ * client module's (`job.message` and `job.data` are whole Buffers, every message of its sends, every
+ * parallel transfer's file), and an SMTP run against a real MTA or a user's server (each message is made
+ * whole to compare with the mailbox, whose trace headers and LF line ends a digest cannot see past).
+ * Those wait for room, in the order they ask; a run larger than the whole budget runs once no other run
+ * holds any of it. The budget is a quarter of the machine's memory, at least 512 MiB.
  */
 import os from 'node:os';
-import type { Scenario } from './types.js';
+import { MOCK_SERVERS, type RunOf } from './identity.js';
 
 /** The default budget: a quarter of the machine's memory, at least 512 MiB. */
 export function defaultBudget(): number {
   return Math.max(512 * 1024 * 1024, Math.floor(os.totalmem() / 4));
 }
 
-/** The octets of content a run of `scenario` holds: its message per send, or its file per parallel transfer. */
-export function weightOf(scenario: Scenario): number {
+/**
+ * The octets of content a run holds whole: its message per send, or its file per parallel transfer, for a
+ * client that is given them whole or an SMTP server whose mailbox is compared octet by octet; else none.
+ */
+export function weightOf({ scenario, client, server }: Pick<RunOf, 'scenario' | 'client' | 'server'>): number {
+  const comparedWhole = scenario.protocol === 'smtp' && (server ?? MOCK_SERVERS.smtp) !== MOCK_SERVERS.smtp;
+  if (!client.holdsContent && !comparedWhole) return 0;
   const copies = scenario.protocol === 'ftp' ? (scenario.ftp.parallel ?? 1) : (scenario.sends?.count ?? 1);
   return scenario.messageBytes * copies;
 }

@@ -125,7 +125,7 @@ export async function runScenarios(scenarios: readonly Scenario[], clients: read
   const budget = new MemoryBudget(options.memoryBudget);
   /** Runs `run` once the content it holds fits in the budget (./memory-budget.ts); undefined if interrupted first. */
   const runHeld = async (run: RunOf): Promise<Result | undefined> => {
-    const release = await budget.take(weightOf(run.scenario), stop);
+    const release = await budget.take(weightOf(run), stop);
     if (!release) return undefined;
     try {
       return await runScenario(run, options.targets, stop, options.capture?.(run), options.keylog);

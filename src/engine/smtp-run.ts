@@ -11,8 +11,8 @@ import type { ClientReport, Sends, SmtpClientAdapter, SmtpJob } from '../clients
 import type { CaptureSink } from '../proxy/capture.js';
 import { startProxy, type SessionInfo } from '../proxy/proxy.js';
 import { classify } from './classify.js';
-import { fingerprint, makeMessage, type TestMessage } from './message.js';
-import { sha256Of } from '../util/digest.js';
+import { makeMessage } from './message.js';
+import type { Content } from '../util/content.js';
 import { DEFAULT_TIMEOUTS, proxyFaults, proxyHost, upstreamTimeout, type Judgement, type ProtocolRun, type Seen, type Stage } from './protocol-run.js';
 import { sendAll } from './sends.js';
 import type { SmtpTarget, Targets } from './targets.js';
@@ -30,7 +30,7 @@ interface SmtpPlan extends Stage {
   readonly jobs: readonly SmtpJob[];
   readonly sends: Sends;
   /** Each message as the server should store it (after the client's own transform). */
-  readonly expected: readonly TestMessage[];
+  readonly expected: readonly Content[];
 }
 
 /**
@@ -88,7 +88,8 @@ export function smtpRun(
       const messages = Array.from({ length: sends.count }, (_, i) =>
         makeMessage(`${scenario.id}${tag}${sends.count > 1 ? `#${i + 1}` : ''}`, scenario.messageBytes, scenario.message),
       );
-      const expected = messages.map((m) => (client.transforms ? fingerprint(client.transforms(m.data)) : m));
+      const { trailer } = client;
+      const expected = trailer ? messages.map((m) => m.followedBy(trailer)) : messages;
       const { from, to } = server.envelope ?? DEFAULT_ENVELOPE;
       const job = {
         host: proxy.host,
@@ -100,17 +101,15 @@ export function smtpRun(
         ...(tls ? { ca: tls.caFile } : {}),
         ...(server.auth ? { auth: server.auth } : {}),
       };
-      return { proxy, server, deadline: timeouts.deadline, jobs: messages.map((m) => ({ ...job, message: m.data })), sends, expected };
+      return { proxy, server, deadline: timeouts.deadline, jobs: messages.map((content) => ({ ...job, content })), sends, expected };
     },
     observe: (plan, signal) => sendAll(client, plan.jobs, plan.sends, signal),
     judge: async (plan, { reports, sessions, unfired }: Seen): Promise<Judgement> => {
       const inOrder = !client.runMany && sends.mode === 'sequential';
       const outcome = outcomeOf(client, reports, sessions, inOrder);
-      const counted = await plan.server.copies(plan.expected.map((e) => e.data));
-      // A message the client changed in place (its buffer no longer hashes as made) was not delivered as
-      // given, whatever the server holds of it.
-      const copies = counted.copies.map((n, i) => (sha256Of(plan.expected[i]!.data) === plan.expected[i]!.sha256 ? n : 0));
-      const { stored, verifiable } = counted;
+      // A client never holds the content compared with (each reader makes its own octets): one that changes
+      // what it was given sends other content, which counts as no copy.
+      const { copies, stored, verifiable } = await plan.server.copies(plan.expected);
       const sink: SinkReport = { copies: stored, intact: copies.reduce((a, b) => a + b, 0) === stored, ...(verifiable === false ? { verifiable } : {}) };
       const messages = sends.count > 1 ? account(reports, verifiable === false ? undefined : copies, sends.count, sessions) : undefined;
       const steps = new Set(sessions.flatMap((s) => s.steps));

@@ -7,6 +7,7 @@
 import { posix } from 'node:path';
 import type { Family, FtpScenario, Protocol, ServerConfig, SmtpScenario } from './types.js';
 import type { Digest } from '../util/digest.js';
+import type { Content } from '../util/content.js';
 import type { FtpMode } from '../clients/types.js';
 
 /** What every target has, whatever its protocol. */
@@ -32,8 +33,10 @@ export interface SmtpTarget extends TargetBase {
    * in all: a real MTA delivers to its mailbox after the 250, so this first waits for its queue to drain,
    * which also catches a message it accepted while the client never saw the 250. `verifiable: false`:
    * there is no way to see what arrived (a user's server without a mailbox to read), the counts say nothing.
+   * The mock compares digests; a real MTA's mailbox (trace headers before the message, LF line ends) is
+   * compared octet by octet, with each message made whole.
    */
-  copies(expected: readonly Buffer[]): Promise<{ readonly copies: readonly number[]; readonly stored: number; readonly verifiable?: false }>;
+  copies(expected: readonly Content[]): Promise<{ readonly copies: readonly number[]; readonly stored: number; readonly verifiable?: false }>;
   /** The envelope the clients send with; default sender@wireprobe.test to sink@wireprobe.test. */
   readonly envelope?: { readonly from: string; readonly to: readonly string[] };
   /** SMTP AUTH credentials the clients log in with (a user's server); default none. Never shown. */
@@ -89,7 +92,7 @@ export interface Targets {
    * `family` as startSmtp's; `mode`: the client's data-connection mode (a user's server that refused it
    * when first reached makes the run n/a).
    */
-  startFtp(name: string, scenario: FtpScenario, files: Readonly<Record<string, Buffer>>, family?: Family, mode?: FtpMode): Promise<Started<FtpTarget>>;
+  startFtp(name: string, scenario: FtpScenario, files: Readonly<Record<string, Content>>, family?: Family, mode?: FtpMode): Promise<Started<FtpTarget>>;
 }
 
 /**

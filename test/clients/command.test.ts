@@ -15,6 +15,7 @@ import { UsageError } from '../../src/util/usage-error.js';
 import { digestOf } from '../../src/util/digest.js';
 import type { JsonResult } from '../../src/report/json.js';
 import { inProcess } from '../helpers/in-process.js';
+import { contentOf } from '../../src/util/content.js';
 
 const timeouts = { connect: 1_500, greeting: 5_000, socket: 10_000, deadline: 30_000 };
 const smtpJob: SmtpJob = {
@@ -22,7 +23,7 @@ const smtpJob: SmtpJob = {
   port: 2525,
   from: 'a b@x.test',
   to: ['first@x.test', 'second@x.test'],
-  message: Buffer.from('Subject: hi\r\n\r\nbody\r\n'),
+  content: contentOf(Buffer.from('Subject: hi\r\n\r\nbody\r\n')),
   timeouts,
   auth: { user: 'me', password: 's3cret pw' },
 };
@@ -34,7 +35,7 @@ const ftpJob: FtpJob = {
   mode: 'active',
   direction: 'upload',
   path: '/dir/up load.bin',
-  data: Buffer.from('file content'),
+  content: contentOf(Buffer.from('file content')),
   timeouts,
 };
 const never = new AbortController().signal;
@@ -294,14 +295,14 @@ describe('command client runs', () => {
     expect(report).toEqual({ ok: true, detail: 'exit 0' });
     expect(out('args')).toBe('127.0.0.1\n2525\na b@x.test\nfirst@x.test\nme\n2\n10\n');
     expect(out('env')).toBe('s3cret pw');
-    expect(out('stdin')).toBe(smtpJob.message.toString());
+    expect(out('stdin')).toBe(smtpJob.content.bytes().toString());
   });
 
   it('gives {message} as a 0600 file in a private 0700 directory, removed after the run, and closes stdin', async () => {
     const body = `printf %s "$1" > ${dir}/path; stat -c %a "$1" > ${dir}/mode; stat -c %a "$(dirname "$1")" > ${dir}/dirmode; cat "$1" > ${dir}/message; cat > ${dir}/stdin`;
     const client = commandClient({ name: 'm', protocol: 'smtp', command: script(body, '{message}') }) as SmtpClientAdapter;
     expect((await client.run(smtpJob, never)).ok).toBe(true);
-    expect([out('mode').trim(), out('dirmode').trim(), out('message'), out('stdin')]).toEqual(['600', '700', smtpJob.message.toString(), '']);
+    expect([out('mode').trim(), out('dirmode').trim(), out('message'), out('stdin')]).toEqual(['600', '700', smtpJob.content.bytes().toString(), '']);
     expect(existsSync(dirname(out('path')))).toBe(false);
   });
 
@@ -352,7 +353,7 @@ describe('command client runs', () => {
   });
 
   it('hashes the file a download wrote into `received`; a missing file is an empty one', async () => {
-    const download: FtpJob = { ...ftpJob, direction: 'download', data: Buffer.alloc(0) };
+    const download: FtpJob = { ...ftpJob, direction: 'download', content: contentOf(Buffer.alloc(0)) };
     const writes = commandClient({ name: 'f', protocol: 'ftp', command: script('printf downloaded > "$1"', '{file} {direction}') }) as FtpClientAdapter;
     expect(await writes.run(download, never)).toEqual({ ok: true, detail: 'exit 0', received: digestOf(Buffer.from('downloaded')) });
     const writesNothing = commandClient({ name: 'f', protocol: 'ftp', command: script('true', '{file} {direction}') }) as FtpClientAdapter;

@@ -7,6 +7,7 @@ import { startFtpServer, type FtpServerHandle, type FtpServerOptions } from '../
 import { basicFtpClient, basicFtpError } from '../../src/clients/basic-ftp.js';
 import { ftplibClient } from '../../src/clients/ftplib.js';
 import type { ClientReport, FtpClientAdapter, FtpJob, FtpMode } from '../../src/clients/types.js';
+import { contentOf } from '../../src/util/content.js';
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 const MiB = 1024 * 1024;
@@ -79,7 +80,7 @@ function job(port: number, mode: FtpMode, fields: Partial<FtpJob> = {}): FtpJob 
     mode,
     direction: 'upload',
     path: '/u.bin',
-    data: Buffer.alloc(0),
+    content: contentOf(Buffer.alloc(0)),
     timeouts: { connect: 5000, greeting: 5000, socket: 5000, deadline: 20_000 },
     ...fields,
   };
@@ -110,7 +111,7 @@ describe.each(cases)('$adapter.name in $mode mode', ({ adapter, mode }) => {
   it('uploads 1 MiB that the server stores whole', async () => {
     const server = await ftpServer();
     const data = randomBytes(MiB);
-    const report = await run(adapter, job(server.port, mode, { data }));
+    const report = await run(adapter, job(server.port, mode, { content: contentOf(data) }));
     expect(report).toEqual({ ok: true, detail: expect.stringMatching(/^226 /) });
     expect(server.files).toEqual([{ path: '/u.bin', bytes: MiB, sha256: sha256(data), received: MiB, complete: true }]);
     expect(server.read('/u.bin')?.equals(data)).toBe(true);
@@ -128,14 +129,14 @@ describe.each(cases)('$adapter.name in $mode mode', ({ adapter, mode }) => {
 
   it('fails with reply 530 on a wrong password', async () => {
     const server = await ftpServer();
-    const error = failed(await run(adapter, job(server.port, mode, { password: 'wrong', data: randomBytes(10) })));
+    const error = failed(await run(adapter, job(server.port, mode, { password: 'wrong', content: contentOf(randomBytes(10)) })));
     expect(error.responseCode).toBe(530);
     expect(error.command).toBe(adapter === basicFtpClient ? 'access' : 'login');
     expect(server.files).toEqual([]);
   });
 
   it('fails with ECONNREFUSED on a closed port', async () => {
-    const error = failed(await run(adapter, job(await closedPort(), mode, { data: randomBytes(10) })));
+    const error = failed(await run(adapter, job(await closedPort(), mode, { content: contentOf(randomBytes(10)) })));
     if (adapter === basicFtpClient) expect(error).toMatchObject({ code: 'ECONNREFUSED', command: 'access' });
     else expect(error).toMatchObject({ code: 'ConnectionRefusedError', cause: 'ECONNREFUSED', command: 'connect' });
   });
@@ -145,7 +146,7 @@ describe.each(cases)('$adapter.name in $mode mode', ({ adapter, mode }) => {
     const half = MiB / 2;
     const server = await ftpServer({ files: { '/r.bin': data.subarray(0, half) } });
     const relay = await resetFirstRelay(server.port);
-    const report = await run(adapter, job(relay.port, mode, { path: '/r.bin', data, resume: true }));
+    const report = await run(adapter, job(relay.port, mode, { path: '/r.bin', content: contentOf(data), resume: true }));
     if (!report.ok) throw new Error(report.error.message);
     expect(report.detail).toMatch(new RegExp(`^resumed at ${half} bytes: 226 .*first attempt: .*ECONNRESET`));
     expect(relay.connections()).toBe(2);
@@ -157,7 +158,7 @@ describe.each(cases)('$adapter.name in $mode mode', ({ adapter, mode }) => {
     const data = randomBytes(4096);
     const server = await ftpServer();
     const relay = await resetFirstRelay(server.port);
-    const report = await run(adapter, job(relay.port, mode, { path: '/r.bin', data, resume: true }));
+    const report = await run(adapter, job(relay.port, mode, { path: '/r.bin', content: contentOf(data), resume: true }));
     if (!report.ok) throw new Error(report.error.message);
     expect(report.detail).toMatch(/^resumed at 0 bytes: 226 /);
     expect(server.files).toEqual([{ path: '/r.bin', bytes: 4096, sha256: sha256(data), received: 4096, complete: true }]);
@@ -166,7 +167,7 @@ describe.each(cases)('$adapter.name in $mode mode', ({ adapter, mode }) => {
   it('makes one attempt only without resume', async () => {
     const server = await ftpServer();
     const relay = await resetFirstRelay(server.port);
-    const error = failed(await run(adapter, job(relay.port, mode, { data: randomBytes(10) })));
+    const error = failed(await run(adapter, job(relay.port, mode, { content: contentOf(randomBytes(10)) })));
     expect([error.code, error.cause]).toContain('ECONNRESET');
     expect(relay.connections()).toBe(1);
     expect(server.files).toEqual([]);
@@ -179,14 +180,14 @@ describe.each(cases)('$adapter.name in $mode mode reports codes', ({ adapter, mo
 
   it('reports ECONNRESET when the server resets at accept', async () => {
     const server = await tcpServer((socket) => setImmediate(() => socket.resetAndDestroy()));
-    const error = failed(await run(adapter, job(server.port, mode, { data: randomBytes(10) })));
+    const error = failed(await run(adapter, job(server.port, mode, { content: contentOf(randomBytes(10)) })));
     if (basic) expect(error).toMatchObject({ code: 'ECONNRESET', command: 'access' });
     else expect(error).toMatchObject({ code: 'ConnectionResetError', cause: 'ECONNRESET', command: 'connect' });
   });
 
   it('reports the FIN when the server closes at accept (basic-ftp ECLOSED, ftplib EOFError)', async () => {
     const server = await tcpServer((socket) => socket.end());
-    const error = failed(await run(adapter, job(server.port, mode, { data: randomBytes(10) })));
+    const error = failed(await run(adapter, job(server.port, mode, { content: contentOf(randomBytes(10)) })));
     if (basic) expect(error).toEqual({ code: 'ECLOSED', command: 'access', message: 'Server sent FIN packet unexpectedly, closing connection.' });
     else expect(error).toEqual({ code: 'EOFError', command: 'connect', message: '' });
   });
@@ -194,7 +195,7 @@ describe.each(cases)('$adapter.name in $mode mode reports codes', ({ adapter, mo
   it('reports ETIMEDOUT when the server never greets', async () => {
     const server = await tcpServer(() => undefined);
     const timeouts = { connect: 300, greeting: 300, socket: 300, deadline: 10_000 };
-    const error = failed(await run(adapter, job(server.port, mode, { data: randomBytes(10), timeouts })));
+    const error = failed(await run(adapter, job(server.port, mode, { content: contentOf(randomBytes(10)), timeouts })));
     if (basic) expect(error).toMatchObject({ code: 'ETIMEDOUT', command: 'access' });
     else expect(error).toMatchObject({ code: 'TimeoutError', cause: 'ETIMEDOUT', command: 'connect' });
   });
@@ -204,7 +205,7 @@ describe.each(cases)('$adapter.name in $mode mode reports codes', ({ adapter, mo
     const reached = new Promise<void>((resolve) => (connected = resolve));
     const server = await tcpServer(() => connected());
     const abort = new AbortController();
-    const pending = adapter.run(job(server.port, mode, { data: randomBytes(10) }), abort.signal);
+    const pending = adapter.run(job(server.port, mode, { content: contentOf(randomBytes(10)) }), abort.signal);
     await reached;
     abort.abort();
     const error = failed(await pending);

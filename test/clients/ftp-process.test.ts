@@ -7,6 +7,7 @@ import { curlConfigUser } from '../../src/clients/curl.js';
 import { curlFtpArgs, curlFtpClient, curlFtpUrl } from '../../src/clients/curl-ftp.js';
 import { lftpArgs, lftpConnections, lftpQuote, lftpScript, lftpClient } from '../../src/clients/lftp.js';
 import type { ClientReport, FtpClientAdapter, FtpJob, FtpMode } from '../../src/clients/types.js';
+import { contentOf } from '../../src/util/content.js';
 
 const PASSWORD = 'secret-pw';
 const TIMEOUTS = { connect: 5000, greeting: 5000, socket: 5000, deadline: 20_000 };
@@ -24,7 +25,7 @@ function job(port: number, fields: Partial<FtpJob> = {}): FtpJob {
     mode: 'passive',
     direction: 'upload',
     path: '/up.bin',
-    data: Buffer.alloc(0),
+    content: contentOf(Buffer.alloc(0)),
     timeouts: TIMEOUTS,
     ...fields,
   };
@@ -61,7 +62,7 @@ describe('FTP process clients (curl, lftp)', () => {
       it(`${client.name} uploads 1 MiB in ${mode} mode and the server stores it whole`, async () => {
         const data = randomBytes(1 << 20);
         await withServer({}, async (server) => {
-          const report = await run(client, job(server.port, { mode, data }));
+          const report = await run(client, job(server.port, { mode, content: contentOf(data) }));
           expect(report.ok).toBe(true);
           expect(server.files).toEqual([{ path: '/up.bin', bytes: data.length, sha256: sha256(data), received: data.length, complete: true }]);
           expect(server.read('/up.bin')?.equals(data)).toBe(true);
@@ -86,7 +87,7 @@ describe('FTP process clients (curl, lftp)', () => {
       // Its temporary files go in a directory of this test's own: other tests run curl and lftp meanwhile.
       const { left } = await withPrivateTmp(() =>
         withServer({}, async (server) => {
-          const error = failure(await run(client, job(server.port, { password: 'wrong-pw', data: randomBytes(1000) })));
+          const error = failure(await run(client, job(server.port, { password: 'wrong-pw', content: contentOf(randomBytes(1000)) })));
           expect(error.exitCode).toBe(client.name === 'curl' ? 67 : 1);
           expect(client.exitCodes?.[error.exitCode ?? -1]).toBe(replyMeaning);
           expect(error.message).toContain('530');
@@ -99,14 +100,14 @@ describe('FTP process clients (curl, lftp)', () => {
 
     it(`${client.name} reports the connect failure exit code for a closed port`, async () => {
       const port = await closedPort();
-      const error = failure(await run(client, job(port, { data: randomBytes(1000) })));
+      const error = failure(await run(client, job(port, { content: contentOf(randomBytes(1000)) })));
       expect(error.exitCode).toBe(client.name === 'curl' ? 7 : 1);
       expect(error.message).toContain(client.name === 'curl' ? "Couldn't connect to server" : 'Connection refused');
     });
 
     it(`${client.name} with resume runs a failed upload a second time, resuming, and says so`, async () => {
       await withServer({}, async (server) => {
-        const error = failure(await run(client, job(server.port, { password: 'wrong-pw', data: randomBytes(1000), resume: true })));
+        const error = failure(await run(client, job(server.port, { password: 'wrong-pw', content: contentOf(randomBytes(1000)), resume: true })));
         expect(error.exitCode).toBe(client.name === 'curl' ? 67 : 1);
         expect(error.message).toMatch(client.name === 'curl' ? /^resumed with -C - after exit 67: / : /^resumed with put -c after exit 1: /);
       });
@@ -114,7 +115,7 @@ describe('FTP process clients (curl, lftp)', () => {
 
     it(`${client.name} turns a refused PORT/EPRT (502) into a failure in active mode`, async () => {
       await withServer({ active: 'off' }, async (server) => {
-        const error = failure(await run(client, job(server.port, { mode: 'active', data: randomBytes(1000) })));
+        const error = failure(await run(client, job(server.port, { mode: 'active', content: contentOf(randomBytes(1000)) })));
         expect(error.exitCode).toBe(client.name === 'curl' ? 30 : 1);
         expect(client.exitCodes?.[error.exitCode ?? -1]).toBe(replyMeaning);
         expect(error.message).toContain(client.name === 'curl' ? 'PORT/EPRT failed' : '502');

@@ -4,6 +4,7 @@ import { ftplibTlsEnv } from '../../src/clients/ftplib.js';
 import { tlsFacts } from '../../src/clients/tls-mode.js';
 import { lftpScript, lftpTlsSettings } from '../../src/clients/lftp.js';
 import type { FtpJob, TlsMode } from '../../src/clients/types.js';
+import { contentOf } from '../../src/util/content.js';
 
 const JOB: FtpJob = {
   host: '127.0.0.1',
@@ -13,7 +14,7 @@ const JOB: FtpJob = {
   mode: 'passive',
   direction: 'upload',
   path: '/up.bin',
-  data: Buffer.alloc(0),
+  content: contentOf(Buffer.alloc(0)),
   timeouts: { connect: 1000, greeting: 1000, socket: 1000, deadline: 5000 },
 };
 const IMPLICIT = 'implicit' as TlsMode;

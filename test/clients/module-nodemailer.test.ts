@@ -13,6 +13,7 @@ import type { SmtpClientAdapter, SmtpJob } from '../../src/clients/types.js';
 import { builtinTargets } from '../../src/commands/targets.js';
 import { runScenarios } from '../../src/engine/run.js';
 import { SUITES } from '../../suites/index.js';
+import { contentOf } from '../../src/util/content.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/clients');
 
@@ -47,7 +48,7 @@ describe('SMTP AUTH from the job', () => {
     port,
     from: 'app@example.test',
     to: ['user@example.test'],
-    message: Buffer.from('Subject: hi\r\n\r\nhello\r\n'),
+    content: contentOf(Buffer.from('Subject: hi\r\n\r\nhello\r\n')),
     timeouts: { connect: 2000, greeting: 2000, socket: 2000, deadline: 5000 },
     auth: { user: 'alice', password },
   });

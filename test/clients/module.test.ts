@@ -14,10 +14,11 @@ import { runScenario } from '../../src/engine/run.js';
 import type { SmtpScenario } from '../../src/engine/types.js';
 import { isUserFacing } from '../../src/util/errors.js';
 import { digestOf } from '../../src/util/digest.js';
+import { contentOf } from '../../src/util/content.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/clients');
 const timeouts = { connect: 1000, greeting: 1000, socket: 1000, deadline: 2000 };
-const smtpJob: SmtpJob = { host: '127.0.0.1', port: 1, from: 'a@example.test', to: ['b@example.test'], message: Buffer.from('x\r\n'), timeouts };
+const smtpJob: SmtpJob = { host: '127.0.0.1', port: 1, from: 'a@example.test', to: ['b@example.test'], content: contentOf(Buffer.from('x\r\n')), timeouts };
 const ftpJob: FtpJob = {
   host: '127.0.0.1',
   port: 1,
@@ -26,7 +27,7 @@ const ftpJob: FtpJob = {
   mode: 'passive',
   direction: 'download',
   path: '/f.bin',
-  data: Buffer.alloc(0),
+  content: contentOf(Buffer.alloc(0)),
   timeouts,
 };
 

@@ -22,6 +22,7 @@ import type { Targets } from '../../src/engine/targets.js';
 import type { Phase, SmtpScenario } from '../../src/engine/types.js';
 import { toJsonReport } from '../../src/report/json.js';
 import { withPrivateTmp } from '../helpers/private-tmp.js';
+import { contentOf } from '../../src/util/content.js';
 
 /** The mock's own login (src/commands/targets.ts), and a wrong password for its user. */
 const PASSWORD = 'wireprobe-smtp-secret';
@@ -166,7 +167,7 @@ async function abortedAtGreeting(client: SmtpClientAdapter): Promise<{ job: Smtp
       port: (server.address() as AddressInfo).port,
       from: 'a@wireprobe.test',
       to: ['b@wireprobe.test'],
-      message: Buffer.from('Subject: login\r\n\r\nhello\r\n'),
+      content: contentOf(Buffer.from('Subject: login\r\n\r\nhello\r\n')),
       timeouts: { connect: 10_000, greeting: 30_000, socket: 30_000, deadline: 60_000 },
       auth: { user: 'alice', password: PASSWORD },
     };

@@ -8,6 +8,7 @@ import { msmtpAuth, msmtpTls } from '../../src/clients/msmtp.js';
 import { swaksArgs, swaksAuth, swaksTls } from '../../src/clients/swaks.js';
 import { tlsStart, tlsVerifies } from '../../src/clients/tls-mode.js';
 import type { SmtpJob, TlsMode } from '../../src/clients/types.js';
+import { contentOf } from '../../src/util/content.js';
 
 const CA = '/tmp/run/wireprobe-ca.pem';
 const JOB: SmtpJob = {
@@ -15,7 +16,7 @@ const JOB: SmtpJob = {
   port: 2525,
   from: 'a@x.test',
   to: ['b@x.test'],
-  message: Buffer.from('Subject: hi\r\n\r\nhello\r\n'),
+  content: contentOf(Buffer.from('Subject: hi\r\n\r\nhello\r\n')),
   timeouts: { connect: 1000, greeting: 1000, socket: 1000, deadline: 5000 },
 };
 const LOGIN = { user: 'joe', password: 'pw-secret' };

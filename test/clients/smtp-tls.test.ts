@@ -17,6 +17,7 @@ import { swaksClient } from '../../src/clients/swaks.js';
 import type { ClientError, ClientReport, SmtpClientAdapter, TlsMode } from '../../src/clients/types.js';
 import { classify } from '../../src/engine/classify.js';
 import { createPrivateCa, writeCaFile, type KeyPair } from '../../src/tls/ca.js';
+import { contentOf } from '../../src/util/content.js';
 
 const TIMEOUTS = { connect: 10_000, greeting: 10_000, socket: 10_000, deadline: 30_000 };
 const MESSAGE = Buffer.from('From: a@wireprobe.test\r\nTo: b@wireprobe.test\r\nSubject: tls\r\n\r\nover TLS\r\n');
@@ -56,7 +57,7 @@ async function send(client: SmtpClientAdapter, tls: TlsMode, server: SmtpServerO
       port: mock.port,
       from: 'a@wireprobe.test',
       to: ['b@wireprobe.test'],
-      message: MESSAGE,
+      content: contentOf(MESSAGE),
       timeouts: TIMEOUTS,
       tls,
       ca: caFile,

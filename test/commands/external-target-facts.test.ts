@@ -16,6 +16,7 @@ import { ftpFacts, modeRefused, plainTextRefused, slowGreeting, smtpFacts } from
 import type { FtpScenario, Result, Scenario, SmtpScenario } from '../../src/engine/types.js';
 import { greetTarget } from '../../src/probe/target.js';
 import { inProcess as cli } from '../helpers/in-process.js';
+import { contentOf } from '../../src/util/content.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -81,7 +82,7 @@ describe('the rules, without sockets', () => {
     // Port 1: nothing may be connected to.
     const target: ExternalFtpTarget = { ...(parseTargetOption('ftp://bob:pw@127.0.0.1:1/') as ExternalFtpTarget), passiveRefused };
     const download: FtpScenario = { ...smtp('get'), protocol: 'ftp', ftp: { direction: 'download' } } as FtpScenario;
-    expect(await externalTargets([target]).startFtp(target.name, download, { 'get.bin': Buffer.from('x') }, 4, 'active')).toEqual({
+    expect(await externalTargets([target]).startFtp(target.name, download, { 'get.bin': contentOf(Buffer.from('x')) }, 4, 'active')).toEqual({
       na: `wireprobe puts the scenario's file there in passive mode, which the server refused when first reached (${passiveRefused})`,
     });
   });

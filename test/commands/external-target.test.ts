@@ -23,6 +23,7 @@ import { parseFault } from '../../src/faults/parse.js';
 import { startProxy } from '../../src/proxy/proxy.js';
 import { judge, NOT_VERIFIABLE } from '../../src/engine/verdict.js';
 import { digestOf } from '../../src/util/digest.js';
+import { contentOf } from '../../src/util/content.js';
 
 const SECRET = 'S3cret-target-pw';
 
@@ -475,7 +476,7 @@ describe("cleaning up on a user's FTP server", () => {
         ftp: { direction: 'download' },
       };
       const target = parseTargetOption(`ftp://bob:${SECRET}@127.0.0.1:${proxy.port}/`);
-      const started = await externalTargets([target]).startFtp(target.name, scenario, { 'get.bin': Buffer.from('data') });
+      const started = await externalTargets([target]).startFtp(target.name, scenario, { 'get.bin': contentOf(Buffer.from('data')) });
       if (!('target' in started)) throw new Error('n/a');
       const path = `/${started.target.login.prefix}get.bin`;
       expect(path).toMatch(/^\/wireprobe-[0-9a-f]{8}-get\.bin$/);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nodemailerPlain } from '../../src/clients/nodemailer.js';
-import type { SmtpClientAdapter, SmtpJob } from '../../src/clients/types.js';
+import type { ClientAdapter, SmtpClientAdapter, SmtpJob } from '../../src/clients/types.js';
 import { builtinTargets } from '../../src/commands/targets.js';
 import { MemoryBudget, weightOf } from '../../src/engine/memory-budget.js';
 import { runScenarios } from '../../src/engine/run.js';
@@ -39,17 +39,28 @@ describe('MemoryBudget', () => {
     held();
   });
 
-  it('weighs a run by the content it holds: every message it sends, every file it moves at once', () => {
+  it('weighs a run by the content it holds whole: every message it sends, every file it moves at once; none when it streams', () => {
     const smtp = { protocol: 'smtp', messageBytes: 1000, sends: { count: 3, mode: 'parallel' } } as SmtpScenario;
     const ftp = { protocol: 'ftp', messageBytes: 1000, ftp: { direction: 'upload', parallel: 4 } } as FtpScenario;
-    expect([weightOf(smtp), weightOf(ftp), weightOf({ ...ftp, ftp: { direction: 'upload' } })]).toEqual([3000, 4000, 1000]);
+    const module = { holdsContent: true } as ClientAdapter;
+    const streams = {} as ClientAdapter;
+    expect([
+      weightOf({ scenario: smtp, client: module }),
+      weightOf({ scenario: ftp, client: module }),
+      weightOf({ scenario: { ...ftp, ftp: { direction: 'upload' } }, client: module }),
+    ]).toEqual([3000, 4000, 1000]);
+    // Streamed to the mock: nothing whole; compared with a real MTA's mailbox: every message, whole.
+    expect([weightOf({ scenario: smtp, client: streams }), weightOf({ scenario: ftp, client: streams, server: 'vsftpd' })]).toEqual([0, 0]);
+    expect(weightOf({ scenario: smtp, client: streams, server: 'postfix' })).toBe(3000);
   });
 
   it('keeps runs whose content does not fit together from running at once', async () => {
     let inFlight = 0;
     let most = 0;
+    // A client given its content whole, as a client module is.
     const counting: SmtpClientAdapter = {
       ...nodemailerPlain,
+      holdsContent: true,
       run: async (job: SmtpJob, signal: AbortSignal) => {
         most = Math.max(most, ++inFlight);
         try {

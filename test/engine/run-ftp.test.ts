@@ -14,6 +14,7 @@ import { runScenario } from '../../src/engine/run.js';
 import type { Scenario } from '../../src/engine/types.js';
 import { Digester } from '../../src/util/digest.js';
 import { SUITES } from '../../suites/index.js';
+import { contentOf } from '../../src/util/content.js';
 
 const targets = builtinTargets();
 const ABORTED = '426 Connection closed; transfer aborted.';
@@ -53,16 +54,17 @@ const trustsEndOfFile: FtpClientAdapter = {
 };
 
 describe('FTP runner, content changed by the client', () => {
-  it('calls an upload of a buffer the client changed in place a deviation: the digest is the one made before the client ran', async () => {
-    const changesInPlace: FtpClientAdapter = {
+  it('calls an upload of content the client changed a deviation: it is judged by the content as made', async () => {
+    const changes: FtpClientAdapter = {
       ...basicFtpClient,
-      name: 'changes-in-place',
+      name: 'changes',
       run: (job, signal) => {
-        job.data.fill(0x41, 0, 100);
-        return basicFtpClient.run(job, signal);
+        const changed = job.content.bytes();
+        changed.fill(0x41, 0, 100);
+        return basicFtpClient.run({ ...job, content: contentOf(changed) }, signal);
       },
     };
-    const result = await runScenario({ scenario: scenario('ftp/modes/baseline-upload'), client: changesInPlace, mode: 'passive' }, targets);
+    const result = await runScenario({ scenario: scenario('ftp/modes/baseline-upload'), client: changes, mode: 'passive' }, targets);
     expect(result.outcome).toMatchObject({ kind: 'delivered' });
     expect(result.sink).toMatchObject({ copies: 0, intact: false });
     expect(result.verdict).toBe('deviates');

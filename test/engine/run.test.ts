@@ -6,6 +6,7 @@ import type { ClientAdapter, SmtpJob } from '../../src/clients/types.js';
 import { withDeadline } from '../../src/engine/deadline.js';
 import { runScenario, runScenarios, scheduled } from '../../src/engine/run.js';
 import type { SmtpScenario } from '../../src/engine/types.js';
+import { contentOf } from '../../src/util/content.js';
 
 const targets = builtinTargets();
 
@@ -48,16 +49,17 @@ describe('runner', () => {
     });
   });
 
-  it('counts no intact copy of a message the client changed in place before sending it', async () => {
-    const changesInPlace: ClientAdapter = {
+  it('counts no intact copy of a message the client changed before sending it', async () => {
+    const changes: ClientAdapter = {
       ...nodemailerPlain,
-      name: 'changes-in-place',
+      name: 'changes',
       run: (job: SmtpJob, signal: AbortSignal) => {
-        job.message.fill(0x41, job.message.length - 100, job.message.length - 2);
-        return nodemailerPlain.run(job, signal);
+        const changed = job.content.bytes();
+        changed.fill(0x41, changed.length - 100, changed.length - 2);
+        return nodemailerPlain.run({ ...job, content: contentOf(changed) }, signal);
       },
     };
-    const result = await runScenario({ scenario: base, client: changesInPlace }, targets);
+    const result = await runScenario({ scenario: base, client: changes }, targets);
     expect(result).toMatchObject({ outcome: { kind: 'delivered', phase: 'dot' }, sink: { copies: 1, intact: false }, verdict: 'deviates' });
   });
 

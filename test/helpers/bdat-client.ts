@@ -60,9 +60,10 @@ async function send(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
       write(`RCPT TO:<${to}>\r\n`);
       await reply('RCPT');
     }
-    for (let at = 0; at < job.message.length || at === 0; at += CHUNK) {
-      const part = job.message.subarray(at, at + CHUNK);
-      const last = at + CHUNK >= job.message.length;
+    const message = job.content.bytes();
+    for (let at = 0; at < message.length || at === 0; at += CHUNK) {
+      const part = message.subarray(at, at + CHUNK);
+      const last = at + CHUNK >= message.length;
       write(Buffer.concat([Buffer.from(`BDAT ${part.length}${last ? ' LAST' : ''}\r\n`), part]));
       await reply(last ? 'BDAT LAST' : 'BDAT');
       if (last) break;

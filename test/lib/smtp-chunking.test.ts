@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { SmtpJob } from '../../src/clients/types.js';
 import { startSmtp } from '../../src/index.js';
 import { bdatClient } from '../helpers/bdat-client.js';
+import { contentOf } from '../../src/util/content.js';
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
@@ -15,7 +16,7 @@ const job = (port: number, message: Buffer): SmtpJob => ({
   port,
   from: 'a@example.test',
   to: ['b@example.test'],
-  message,
+  content: contentOf(message),
   timeouts: { connect: 5000, greeting: 5000, socket: 5000, deadline: 10000 },
 });
 

@@ -11,6 +11,7 @@ import { parseFault } from '../../src/faults/parse.js';
 import { RawFtps } from '../helpers/raw-ftps.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
 import { createPrivateCa, writeCaFile, type KeyPair, type PrivateCa } from '../../src/tls/ca.js';
+import { contentOf } from '../../src/util/content.js';
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
@@ -54,7 +55,7 @@ function job(proxy: ProxyHandle, fields: Partial<FtpJob>): FtpJob {
     mode: 'passive',
     direction: 'upload',
     path: '/u.bin',
-    data: Buffer.alloc(0),
+    content: contentOf(Buffer.alloc(0)),
     timeouts: { connect: 5000, greeting: 5000, socket: 5000, deadline: 20_000 },
     tls: 'starttls-verify',
     ca: caPath,
@@ -70,7 +71,7 @@ describe('FTPS through the TLS-terminating proxy', () => {
     it(`AUTH TLS, PROT P, ${mode}: the client verifies the proxy's certificate, the upload is stored whole, the data connection resumed on both legs`, async () => {
       const { server, proxy } = await setup({ tls: 'explicit', requireTlsReuse: true });
       const data = randomBytes(700_000);
-      const report = await run(job(proxy, { data, mode }));
+      const report = await run(job(proxy, { content: contentOf(data), mode }));
       expect(report).toMatchObject({ ok: true });
       expect(server.files.map((f) => [f.path, f.bytes, f.sha256])).toEqual([['/u.bin', data.length, sha256(data)]]);
       await proxy.idle();
@@ -95,7 +96,7 @@ describe('FTPS through the TLS-terminating proxy', () => {
 
   it('a data fault inside TLS: an RST after STOR +64KiB cuts the protected upload at exactly 65536 octets', async () => {
     const { server, proxy } = await setup({ tls: 'explicit' }, ['reset after STOR +64KiB channel data']);
-    const report = await run(job(proxy, { data: randomBytes(1_000_000) }));
+    const report = await run(job(proxy, { content: contentOf(randomBytes(1_000_000)) }));
     expect(report.ok).toBe(false);
     await proxy.idle();
     const [session] = proxy.sessions();
@@ -106,7 +107,7 @@ describe('FTPS through the TLS-terminating proxy', () => {
   // basic-ftp sends FEAT as soon as the 230 comes: the RST waits for it (the client read the reply).
   it('a control fault inside TLS: an RST after the reply to PASS, the client then at FEAT', async () => {
     const { proxy } = await setup({ tls: 'explicit' }, ['reset after PASS']);
-    const report = await run(job(proxy, { data: randomBytes(1_000) }));
+    const report = await run(job(proxy, { content: contentOf(randomBytes(1_000)) }));
     expect(report.ok).toBe(false);
     await proxy.idle();
     expect(proxy.sessions()[0]).toMatchObject({ phase: 'feat', clientSaw: 'rst' });

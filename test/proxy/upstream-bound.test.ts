@@ -9,6 +9,7 @@ import { startProxy, UPSTREAM_TIMEOUT_MS, type ProxyOptions, type SessionEnd } f
 import { boundUpstream, type Watched } from '../../src/proxy/upstream-bound.js';
 import { connectRaw } from '../helpers/raw-client.js';
 import { startScriptedSmtp } from '../helpers/scripted-smtp.js';
+import { contentOf } from '../../src/util/content.js';
 
 /** A stand-in upstream socket: its facts set by the test, `pause`/`resume` as a fault's hold does them. */
 class FakeUpstream extends EventEmitter implements Watched {
@@ -174,7 +175,7 @@ describe('a proxy in front of a silent upstream', () => {
       port: proxy.port,
       from: 'a@example.test',
       to: ['b@example.test'],
-      message: Buffer.from('Subject: x\r\n\r\nx\r\n'),
+      content: contentOf(Buffer.from('Subject: x\r\n\r\nx\r\n')),
       timeouts: DEFAULT_TIMEOUTS,
     };
     const report = await nodemailerPlain.run(job, new AbortController().signal);

@@ -9,6 +9,7 @@ import { startFtpServer, type FtpServerHandle, type FtpServerOptions } from '../
 import { basicFtpClient } from '../../src/clients/basic-ftp.js';
 import type { ClientReport, FtpJob, TlsMode } from '../../src/clients/types.js';
 import { createPrivateCa, writeCaFile } from '../../src/tls/ca.js';
+import { contentOf } from '../../src/util/content.js';
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 /** TlsMode gains 'implicit' in another branch; the adapter already takes it. */
@@ -43,7 +44,7 @@ function job(server: FtpServerHandle, fields: Partial<FtpJob>): FtpJob {
     mode: 'passive',
     direction: 'upload',
     path: '/u.bin',
-    data: Buffer.alloc(0),
+    content: contentOf(Buffer.alloc(0)),
     timeouts: { connect: 5000, greeting: 5000, socket: 5000, deadline: 20_000 },
     tls: 'starttls',
     ...fields,
@@ -58,7 +59,7 @@ describe('basic-ftp (the adapter) against the mock with FTPS', () => {
       const content = randomBytes(300_000);
       const server = await ftpServer({ tls: 'explicit', requireTlsReuse, files: { '/d.bin': content } });
       const data = randomBytes(500_000);
-      expect(await run(job(server, { data }))).toMatchObject({ ok: true });
+      expect(await run(job(server, { content: contentOf(data) }))).toMatchObject({ ok: true });
       expect(server.files.map((f) => [f.path, f.bytes, f.sha256])).toEqual([['/u.bin', data.length, sha256(data)]]);
       const down = await run(job(server, { direction: 'download', path: '/d.bin' }));
       expect(down).toMatchObject({ ok: true, received: { bytes: content.length, sha256: sha256(content) } });
@@ -68,7 +69,7 @@ describe('basic-ftp (the adapter) against the mock with FTPS', () => {
   it('implicit FTPS (secure: implicit) with requireTlsReuse: upload stored whole', async () => {
     const server = await ftpServer({ tls: 'implicit', requireTlsReuse: true });
     const data = randomBytes(100_000);
-    expect(await run(job(server, { data, tls: IMPLICIT }))).toMatchObject({ ok: true });
+    expect(await run(job(server, { content: contentOf(data), tls: IMPLICIT }))).toMatchObject({ ok: true });
     expect(server.files[0]?.sha256).toBe(sha256(data));
   });
 
@@ -76,9 +77,9 @@ describe('basic-ftp (the adapter) against the mock with FTPS', () => {
     const server = await ftpServer({ tls: 'explicit' });
     const data = randomBytes(1_000);
     const good = await pemFile(server.ca as string);
-    expect(await run(job(server, { data, tls: 'starttls-verify', ca: good }))).toMatchObject({ ok: true });
+    expect(await run(job(server, { content: contentOf(data), tls: 'starttls-verify', ca: good }))).toMatchObject({ ok: true });
     const other = await pemFile((await createPrivateCa()).cert);
-    const report = await run(job(server, { data, tls: 'starttls-verify', ca: other, path: '/v.bin' }));
+    const report = await run(job(server, { content: contentOf(data), tls: 'starttls-verify', ca: other, path: '/v.bin' }));
     expect(report).toMatchObject({ ok: false, error: { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', command: 'access' } });
     expect(server.stored()).toBe(1);
   });
@@ -86,9 +87,9 @@ describe('basic-ftp (the adapter) against the mock with FTPS', () => {
   it('implicit-verify: the issuing CA is trusted; another CA is not', async () => {
     const server = await ftpServer({ tls: 'implicit' });
     const tls = 'implicit-verify' as unknown as TlsMode;
-    expect(await run(job(server, { data: randomBytes(100), tls, ca: await pemFile(server.ca as string) }))).toMatchObject({ ok: true });
+    expect(await run(job(server, { content: contentOf(randomBytes(100)), tls, ca: await pemFile(server.ca as string) }))).toMatchObject({ ok: true });
     const other = await pemFile((await createPrivateCa()).cert);
-    const report = await run(job(server, { data: randomBytes(100), tls, ca: other }));
+    const report = await run(job(server, { content: contentOf(randomBytes(100)), tls, ca: other }));
     expect(report).toMatchObject({ ok: false, error: { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', command: 'access' } });
   });
 
@@ -96,7 +97,7 @@ describe('basic-ftp (the adapter) against the mock with FTPS', () => {
     const server = await ftpServer({ tls: 'explicit', protP: 'refuse' });
     const data = randomBytes(1_000);
     // basic-ftp waits for a TLS handshake the mock never answers: its socket timeout ends it.
-    const report = await run(job(server, { data, timeouts: { connect: 5000, greeting: 5000, socket: 500, deadline: 20_000 } }));
+    const report = await run(job(server, { content: contentOf(data), timeouts: { connect: 5000, greeting: 5000, socket: 500, deadline: 20_000 } }));
     expect(report).toMatchObject({ ok: false, error: { code: 'ETIMEDOUT', command: 'uploadFrom' } });
     await server.idle();
     // Its data socket closed with a FIN: end of file for a stream-mode server (RFC 959 §3.4.1), so 226.

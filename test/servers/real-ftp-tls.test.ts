@@ -16,6 +16,7 @@ import { proftpdLauncher } from '../../servers/real/proftpd.js';
 import { pureFtpdLauncher } from '../../servers/real/pure-ftpd.js';
 import type { RealServerOptions } from '../../servers/real/types.js';
 import { vsftpdLauncher } from '../../servers/real/vsftpd.js';
+import { contentOf } from '../../src/util/content.js';
 
 /** Another helper adds the implicit modes to TlsMode; until then they are strings the adapters compare. */
 const IMPLICIT_VERIFY = 'implicit-verify' as TlsMode;
@@ -60,7 +61,7 @@ async function upload(client: FtpClientAdapter, server: LaunchedServer, tls: Tls
     mode: 'passive',
     direction: 'upload',
     path,
-    data,
+    content: contentOf(data),
     timeouts: { connect: 5000, greeting: 5000, socket: 5000, deadline: 20_000 },
     tls,
     ...(withCa ? { ca: caFile } : {}),
