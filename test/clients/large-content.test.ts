@@ -18,7 +18,7 @@ import { withPrivateTmp } from '../helpers/private-tmp.js';
 const TIMEOUTS = { connect: 5000, greeting: 5000, socket: 10_000, deadline: 30_000 };
 const SIZE = 3 * 1024 * 1024 + 5;
 
-let cleanups: (() => Promise<void>)[] = [];
+const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
