@@ -79,6 +79,6 @@ export function digestUnder(root: string, remotePath: string): Promise<Digest | 
 export async function writeUnder(root: string, remotePath: string, data: Buffer | Content): Promise<void> {
   const file = join(root, posix.resolve('/', remotePath));
   await mkdir(dirname(file), { recursive: true });
-  if (data instanceof Content) await data.writeTo(file, 0o644);
+  if (data instanceof Content) await data.writeTo(file, { mode: 0o644 });
   else await writeFile(file, data, { mode: 0o644 });
 }

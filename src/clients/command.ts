@@ -203,7 +203,7 @@ async function send(template: Located, job: SmtpJob, signal: AbortSignal): Promi
     'wireprobe-cmd-',
     async (dir) => {
       const message = template.uses.has('message') ? join(dir, 'message.eml') : undefined;
-      if (message) await job.content.writeTo(message);
+      if (message) await job.content.writeTo(message, { signal });
       const values = {
         host: job.host,
         port: String(job.port),
@@ -226,7 +226,7 @@ async function transfer(template: Located, job: FtpJob, signal: AbortSignal): Pr
     'wireprobe-cmd-',
     async (dir) => {
       const file = join(dir, localName(job.path));
-      if (job.direction === 'upload') await job.content.writeTo(file);
+      if (job.direction === 'upload') await job.content.writeTo(file, { signal });
       const values = {
         host: job.host,
         port: String(job.port),

@@ -87,7 +87,7 @@ async function transfer(job: FtpJob, signal: AbortSignal): Promise<ClientReport>
     'wireprobe-ftplib-',
     async (dir) => {
       const file = join(dir, job.direction === 'download' ? 'received' : 'upload');
-      if (job.direction === 'upload') await job.content.writeTo(file);
+      if (job.direction === 'upload') await job.content.writeTo(file, { signal });
       return once(job, signal, file);
     },
     signal,

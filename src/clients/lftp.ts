@@ -141,7 +141,7 @@ function transfer(job: FtpJob, signal: AbortSignal): Promise<ClientReport> {
     'wireprobe-lftp-',
     async (dir) => {
       const files: LftpFiles = { script: join(dir, 'script'), local: join(dir, 'data') };
-      if (job.direction === 'upload') await job.content.writeTo(files.local);
+      if (job.direction === 'upload') await job.content.writeTo(files.local, { signal });
       return resumingOnce(job, signal, 'put -c', (resume) => attempt(job, files, resume, signal));
     },
     signal,

@@ -3,22 +3,27 @@
  * types against, and `defineClient`, which only checks them. The same job shapes the in-process
  * adapters get (src/clients/types.ts).
  */
+import type { Content } from '../util/content.js';
 import type { Digest } from '../util/digest.js';
 import type { FtpJob, FtpMode, SmtpJob } from './types.js';
 
 /**
- * What a module's `send` is given: the job, with its message whole in `message` too (made when first
- * read). A module that streams a large message reads `content.stream()` instead and never makes it whole.
+ * What a module's `send` is given: the job, with its message whole in `message` (made when first read).
+ * A module that streams a large message reads `content.stream()` instead and never makes it whole.
  */
-export interface ModuleSmtpJob extends SmtpJob {
+export interface ModuleSmtpJob extends Omit<SmtpJob, 'content'> {
   /** The raw RFC 5322 message, CRLF line endings, whole: send it as it is. */
   readonly message: Buffer;
+  /** The same message as it is made (see SmtpJob.content): always given by wireprobe, optional so a job built by hand (a module's own test) needs only `message`. */
+  readonly content?: Content;
 }
 
-/** What a module's `transfer` is given: the job, with an upload's content whole in `data` too (made when first read). */
-export interface ModuleFtpJob extends FtpJob {
+/** What a module's `transfer` is given: the job, with an upload's content whole in `data` (made when first read). */
+export interface ModuleFtpJob extends Omit<FtpJob, 'content'> {
   /** The upload's content, whole (empty for downloads). */
   readonly data: Buffer;
+  /** The same as it is made (see FtpJob.content): always given by wireprobe, optional as ModuleSmtpJob's. */
+  readonly content?: Content;
 }
 
 /**

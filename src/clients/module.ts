@@ -181,7 +181,9 @@ export async function loadModuleClient(path: string, cwd: string, signal?: Abort
  */
 function whole<J extends SmtpJob | FtpJob, K extends 'message' | 'data'>(job: J, key: K): J & Readonly<Record<K, Buffer>> {
   let made: Buffer | undefined;
-  return Object.defineProperty({ ...job }, key, { enumerable: true, get: () => (made ??= job.content.bytes()) }) as J & Readonly<Record<K, Buffer>>;
+  // A setter too: a module that assigns to it (its own copy, changed) gets what it assigned.
+  const property = { enumerable: true, get: () => (made ??= job.content.bytes()), set: (value: Buffer) => void (made = value) };
+  return Object.defineProperty({ ...job }, key, property) as J & Readonly<Record<K, Buffer>>;
 }
 
 function smtpAdapter(client: string, name: string, description: string, send: NonNullable<ModuleClient['send']>): SmtpClientAdapter {

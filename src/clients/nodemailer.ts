@@ -67,19 +67,42 @@ interface NodejsCause {
 /** Messages up to this size go to nodemailer whole; larger ones as a file it reads (see sendMany). */
 const WHOLE_UP_TO = 1024 * 1024;
 
+/** What nodemailer is given as `raw`: a message whole, or the file it is in. */
+type Raw = Buffer | { readonly path: string };
+
 /**
  * Sends `jobs` through one transport (so a pool is shared), in parallel or one after another with the
  * client idle `gapMs` between; one report per job. The transport closes when done or aborted. A message
- * larger than WHOLE_UP_TO is written to a private folder and given as `raw.path`: nodemailer opens the
- * file again for each attempt (a pool requeues a message from a stale connection), which a stream, read
- * once, could not give it.
+ * larger than WHOLE_UP_TO is written to a private folder first, before any connection (a failure to
+ * write it is wireprobe's, and writing one between sends would stretch the pool's idle gap), and given
+ * as `raw.path`: nodemailer opens the file again for each attempt (a pool requeues a message from a
+ * stale connection), which a stream, read once, could not give it.
  */
 async function sendMany(jobs: readonly SmtpJob[], variant: Variant, sends: Sends, signal: AbortSignal): Promise<ClientReport[]> {
-  if (jobs.every((job) => job.content.size <= WHOLE_UP_TO)) return sendThrough(jobs, variant, sends, signal);
-  return inTempDir('wireprobe-nodemailer-', (dir) => sendThrough(jobs, variant, sends, signal, dir), signal);
+  if (jobs.every((job) => job.content.size <= WHOLE_UP_TO)) return sendThrough(jobs, variant, sends, signal, () => undefined);
+  return inTempDir(
+    'wireprobe-nodemailer-',
+    async (dir) => {
+      const files: (string | undefined)[] = [];
+      for (const [i, job] of jobs.entries()) {
+        const path = job.content.size > WHOLE_UP_TO ? join(dir, `${i}.eml`) : undefined;
+        if (path) await job.content.writeTo(path, { signal });
+        files.push(path);
+      }
+      return sendThrough(jobs, variant, sends, signal, (i) => files[i]);
+    },
+    signal,
+  );
 }
 
-async function sendThrough(jobs: readonly SmtpJob[], variant: Variant, sends: Sends, signal: AbortSignal, dir?: string): Promise<ClientReport[]> {
+/** sendMany's sending, `fileOf(i)` the file job i's message was written to, if any. */
+async function sendThrough(
+  jobs: readonly SmtpJob[],
+  variant: Variant,
+  sends: Sends,
+  signal: AbortSignal,
+  fileOf: (i: number) => string | undefined,
+): Promise<ClientReport[]> {
   const first = jobs[0]!;
   // The CA file is the run's own (written before any client starts): failing to read it is a bug, not a result.
   const ca = first.ca && tlsVerifies(first.tls ?? 'none') ? await readFile(first.ca, 'utf8') : undefined;
@@ -87,8 +110,9 @@ async function sendThrough(jobs: readonly SmtpJob[], variant: Variant, sends: Se
   const stop = (): void => transport.close();
   signal.addEventListener('abort', stop, { once: true });
   const one = async (job: SmtpJob, i: number): Promise<ClientReport> => {
+    const file = fileOf(i);
+    const raw: Raw = file ? { path: file } : job.content.bytes();
     try {
-      const raw = dir && job.content.size > WHOLE_UP_TO ? { path: await written(job, join(dir, `${i}.eml`)) } : job.content.bytes();
       const info = await transport.sendMail({ envelope: { from: job.from, to: [...job.to] }, raw });
       return { ok: true, detail: info.response };
     } catch (error) {
@@ -107,12 +131,6 @@ async function sendThrough(jobs: readonly SmtpJob[], variant: Variant, sends: Se
     signal.removeEventListener('abort', stop);
     transport.close();
   }
-}
-
-/** Writes `job`'s message to `path`, and says where. */
-async function written(job: SmtpJob, path: string): Promise<string> {
-  await job.content.writeTo(path);
-  return path;
 }
 
 const single: Sends = { count: 1, mode: 'sequential' };

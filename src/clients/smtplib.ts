@@ -47,4 +47,6 @@ export const smtplibClient: SmtpClientAdapter = {
   requires: { command: 'python3', install: 'apt-get install python3' },
   run: send,
   authenticates: true,
+  // Its script reads the message whole (smtplib's sendmail takes bytes): the run is weighed by the memory budget.
+  holdsContent: true,
 };

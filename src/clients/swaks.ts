@@ -96,4 +96,6 @@ export const swaksClient: SmtpClientAdapter = {
   trailer: Buffer.from('\r\n'),
   run: send,
   authenticates: true,
+  // It reads the message from stdin whole before it connects: the run is weighed by the memory budget.
+  holdsContent: true,
 };

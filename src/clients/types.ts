@@ -150,7 +150,10 @@ interface AdapterBase {
   };
   /** What its exit codes mean, for classify (a process client); absent: it has none (in process). */
   readonly exitCodes?: ExitCodes;
-  /** It is given the job's content whole in memory (a client module's `message` or `data`); absent: it streams it. */
+  /**
+   * It holds the job's content whole in memory, in wireprobe (a client module's `message` or `data`) or
+   * in its own process (a script that reads stdin whole); absent: it streams it.
+   */
   readonly holdsContent?: boolean;
 }
 

@@ -72,9 +72,12 @@ export abstract class Content {
     return whole;
   }
 
-  /** Writes it to a new file at `path`, with `mode` (default: readable by its owner only). */
-  async writeTo(path: string, mode = 0o600): Promise<void> {
-    await pipeline(this.stream(), createWriteStream(path, { mode }));
+  /**
+   * Writes it to a new file at `path`, with `mode` (default: readable by its owner only). `signal` (a run's
+   * deadline, Ctrl-C) stops the writing and rejects: a large file is not made for a run that is over.
+   */
+  async writeTo(path: string, options: { readonly mode?: number; readonly signal?: AbortSignal } = {}): Promise<void> {
+    await pipeline(this.stream(), createWriteStream(path, { mode: options.mode ?? 0o600 }), options.signal ? { signal: options.signal } : {});
   }
 
   /** The same, synchronously (the mock FTP server's preloaded file, written when first used). */

@@ -15,6 +15,7 @@ import type { SmtpScenario } from '../../src/engine/types.js';
 import { isUserFacing } from '../../src/util/errors.js';
 import { digestOf } from '../../src/util/digest.js';
 import { contentOf } from '../../src/util/content.js';
+import type { SmtpJob as PublicSmtpJob } from '../../src/index.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/clients');
 const timeouts = { connect: 1000, greeting: 1000, socket: 1000, deadline: 2000 };
@@ -203,6 +204,22 @@ describe('a module adapter run', () => {
     expect(await run('sync@x')).toEqual({ ok: false, error: { code: 'ECONNRESET', meaning: 'wire', message: 'boom' } });
     expect(await run('text@x')).toEqual({ ok: false, error: { meaning: 'wire', message: 'plain text' } });
     expect(await run('null@x')).toEqual({ ok: false, error: { meaning: 'wire', message: 'null' } });
+  });
+
+  it('gives the module its message whole in `message`, made when first read, which it may replace; and the stream in `content`', async () => {
+    const source = [
+      'export function send(job) {',
+      '  const first = job.message.toString("latin1");',
+      '  const streamed = job.content.bytes().toString("latin1");',
+      '  job.message = Buffer.from("mine");',
+      '  return [first, streamed, job.message.toString("latin1"), Object.keys(job).includes("message")].join("|");',
+      '}',
+    ].join('\n');
+    const adapter = await loadOne('whole.mjs', await moduleDir('whole.mjs', source));
+    expect(await adapter.run(smtpJob as never, new AbortController().signal)).toEqual({ ok: true, detail: 'x\r\n|x\r\n|mine|true' });
+    // The public job type: one built by hand, as a module's own test builds it, needs `message` only.
+    const byHand: PublicSmtpJob = { host: '127.0.0.1', port: 1, from: 'a@example.test', to: ['b@example.test'], message: Buffer.from('x\r\n'), timeouts };
+    expect(byHand.content).toBeUndefined();
   });
 
   it('blames the client for a thrown value with no string form or whose fields throw when read, never failing itself', async () => {

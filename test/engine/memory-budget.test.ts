@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nodemailerPlain } from '../../src/clients/nodemailer.js';
+import { smtplibClient } from '../../src/clients/smtplib.js';
+import { swaksClient } from '../../src/clients/swaks.js';
 import type { ClientAdapter, SmtpClientAdapter, SmtpJob } from '../../src/clients/types.js';
 import { builtinTargets } from '../../src/commands/targets.js';
 import { MemoryBudget, weightOf } from '../../src/engine/memory-budget.js';
@@ -52,6 +54,8 @@ describe('MemoryBudget', () => {
     // Streamed to the mock: nothing whole; compared with a real MTA's mailbox: every message, whole.
     expect([weightOf({ scenario: smtp, client: streams }), weightOf({ scenario: ftp, client: streams, server: 'vsftpd' })]).toEqual([0, 0]);
     expect(weightOf({ scenario: smtp, client: streams, server: 'postfix' })).toBe(3000);
+    // smtplib's script and swaks read the message whole in their own processes.
+    expect([weightOf({ scenario: smtp, client: smtplibClient }), weightOf({ scenario: smtp, client: swaksClient })]).toEqual([3000, 3000]);
   });
 
   it('keeps runs whose content does not fit together from running at once', async () => {

@@ -61,6 +61,20 @@ describe('Content', () => {
     expect(message.followedBy(Buffer.from('\r\n')).bytes().toString()).toBe('Subject: x\r\n\r\nline\r\nline\r\nline\r\nend\r\n\r\n');
   });
 
+  it('stops writing a file when its signal aborts, and rejects: no content made for a run that is over', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wireprobe-test-content-'));
+    try {
+      const path = join(dir, 'big');
+      const controller = new AbortController();
+      const writing = randomContent(4 * 1024 ** 3).writeTo(path, { signal: controller.signal });
+      setImmediate(() => controller.abort());
+      await expect(writing).rejects.toMatchObject({ name: 'AbortError' });
+      expect((await stat(path)).size).toBeLessThan(4 * 1024 ** 3);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('writes itself to a file of its size and SHA-256, readable by its owner only, async and sync', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'wireprobe-test-content-'));
     try {
