@@ -191,7 +191,7 @@ function smtpAdapter(client: string, name: string, description: string, send: No
     name,
     protocol: 'smtp',
     description,
-    holdsContent: true,
+    holdsContent: Number.POSITIVE_INFINITY,
     async run(job: SmtpJob, signal: AbortSignal): Promise<ClientReport> {
       const secrets = job.auth ? [job.auth.password] : [];
       try {
@@ -222,7 +222,7 @@ function ftpAdapter(
     ...(directions.length === 1 ? { directions } : {}),
     resumes: false,
     binds: false,
-    holdsContent: true,
+    holdsContent: Number.POSITIVE_INFINITY,
     async run(job: FtpJob, signal: AbortSignal): Promise<ClientReport> {
       const secrets = [job.password];
       try {

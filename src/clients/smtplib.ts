@@ -48,5 +48,5 @@ export const smtplibClient: SmtpClientAdapter = {
   run: send,
   authenticates: true,
   // Its script reads the message whole (smtplib's sendmail takes bytes): the run is weighed by the memory budget.
-  holdsContent: true,
+  holdsContent: Number.POSITIVE_INFINITY,
 };

@@ -97,5 +97,5 @@ export const swaksClient: SmtpClientAdapter = {
   run: send,
   authenticates: true,
   // It reads the message from stdin whole before it connects: the run is weighed by the memory budget.
-  holdsContent: true,
+  holdsContent: Number.POSITIVE_INFINITY,
 };

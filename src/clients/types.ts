@@ -151,10 +151,11 @@ interface AdapterBase {
   /** What its exit codes mean, for classify (a process client); absent: it has none (in process). */
   readonly exitCodes?: ExitCodes;
   /**
-   * It holds the job's content whole in memory, in wireprobe (a client module's `message` or `data`) or
-   * in its own process (a script that reads stdin whole); absent: it streams it.
+   * The largest content it holds whole in memory, in wireprobe (a client module's `message` or `data`,
+   * nodemailer's Buffer) or in its own process (a script that reads stdin whole): Infinity for any size;
+   * absent: none, it streams it.
    */
-  readonly holdsContent?: boolean;
+  readonly holdsContent?: number;
 }
 
 /** An FTP client. */

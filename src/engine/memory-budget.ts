@@ -21,7 +21,7 @@ export function defaultBudget(): number {
  */
 export function weightOf({ scenario, client, server }: Pick<RunOf, 'scenario' | 'client' | 'server'>): number {
   const comparedWhole = scenario.protocol === 'smtp' && (server ?? MOCK_SERVERS.smtp) !== MOCK_SERVERS.smtp;
-  if (!client.holdsContent && !comparedWhole) return 0;
+  if (scenario.messageBytes > (client.holdsContent ?? 0) && !comparedWhole) return 0;
   const copies = scenario.protocol === 'ftp' ? (scenario.ftp.parallel ?? 1) : (scenario.sends?.count ?? 1);
   return scenario.messageBytes * copies;
 }

@@ -1,7 +1,7 @@
 /**
- * Content larger than what a client is given whole (nodemailer takes up to 1 MiB as a Buffer, a larger
- * message as a file it opens again for each attempt; process clients read it from stdin or a file):
- * every client delivers it intact, and leaves no file of it behind.
+ * Content larger than what a client is given whole (nodemailer takes up to WHOLE_UP_TO as a Buffer, a
+ * larger message as a file it opens again for each attempt; process clients read it from stdin or a
+ * file): every client delivers it intact, and leaves no file of it behind.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFtpServer } from '../../servers/ftp.js';
@@ -10,7 +10,7 @@ import { basicFtpClient } from '../../src/clients/basic-ftp.js';
 import { curlClient } from '../../src/clients/curl.js';
 import { curlFtpClient } from '../../src/clients/curl-ftp.js';
 import { ftplibClient } from '../../src/clients/ftplib.js';
-import { nodemailerPlain, nodemailerPool } from '../../src/clients/nodemailer.js';
+import { nodemailerPlain, nodemailerPool, WHOLE_UP_TO } from '../../src/clients/nodemailer.js';
 import type { FtpClientAdapter, SmtpClientAdapter } from '../../src/clients/types.js';
 import { makeMessage, randomContent } from '../../src/engine/message.js';
 import { withPrivateTmp } from '../helpers/private-tmp.js';
@@ -28,14 +28,15 @@ describe('content larger than a client is given whole', () => {
     ['nodemailer', nodemailerPlain],
     ['nodemailer-pool', nodemailerPool],
     ['curl', curlClient],
-  ])('%s delivers a 3 MiB message intact and leaves nothing behind', async (_name, client) => {
+  ])('%s delivers a message larger than nodemailer takes whole intact, and leaves nothing behind', async (_name, client) => {
     const server = await startSmtpServer({});
     cleanups.push(() => server.close());
-    const content = makeMessage('test/large/message', SIZE);
+    const size = WHOLE_UP_TO + 5;
+    const content = makeMessage('test/large/message', size);
     const job = { host: '127.0.0.1', port: server.port, from: 'a@example.test', to: ['b@example.test'], content, timeouts: TIMEOUTS };
     const { result, left } = await withPrivateTmp(() => client.run(job, AbortSignal.timeout(TIMEOUTS.deadline)));
     expect(result).toMatchObject({ ok: true });
-    expect(server.messages.map((m) => [m.bytes, m.sha256])).toEqual([[SIZE, content.sha256]]);
+    expect(server.messages.map((m) => [m.bytes, m.sha256])).toEqual([[size, content.sha256]]);
     expect(left).toEqual([]);
   });
 

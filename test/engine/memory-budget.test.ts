@@ -44,7 +44,7 @@ describe('MemoryBudget', () => {
   it('weighs a run by the content it holds whole: every message it sends, every file it moves at once; none when it streams', () => {
     const smtp = { protocol: 'smtp', messageBytes: 1000, sends: { count: 3, mode: 'parallel' } } as SmtpScenario;
     const ftp = { protocol: 'ftp', messageBytes: 1000, ftp: { direction: 'upload', parallel: 4 } } as FtpScenario;
-    const module = { holdsContent: true } as ClientAdapter;
+    const module = { holdsContent: Number.POSITIVE_INFINITY } as ClientAdapter;
     const streams = {} as ClientAdapter;
     expect([
       weightOf({ scenario: smtp, client: module }),
@@ -64,7 +64,7 @@ describe('MemoryBudget', () => {
     // A client given its content whole, as a client module is.
     const counting: SmtpClientAdapter = {
       ...nodemailerPlain,
-      holdsContent: true,
+      holdsContent: Number.POSITIVE_INFINITY,
       run: async (job: SmtpJob, signal: AbortSignal) => {
         most = Math.max(most, ++inFlight);
         try {
