@@ -9,6 +9,19 @@ type Turn = readonly [Direction, string];
 /** A mark with its offsets made absolute within its direction's stream. */
 type AbsMark = Record<string, unknown>;
 
+/** A view of the client's side after each turn, whole, went through a tracker. */
+function replayed(turns: readonly Turn[]): SmtpPhase {
+  const tracker = new SmtpTracker();
+  const view = new SmtpPhase();
+  for (const [dir, text] of turns) {
+    for (const m of tracker.feed(dir, Buffer.from(text, 'latin1'))) {
+      if (dir === 'up') view.sent(m);
+      else view.shown(m);
+    }
+  }
+  return view;
+}
+
 /** Feeds each turn cut into pieces of `size` bytes (0: whole) and returns marks with absolute offsets. */
 function run(turns: readonly Turn[], size: number): { marks: AbsMark[]; phases: string[] } {
   const tracker = new SmtpTracker();
@@ -278,20 +291,11 @@ describe('SmtpTracker', () => {
       ['ended NOOP with a bare LF (RFC 5321 §2.3.8)'],
     ],
   ])('finds the framing faults of the client in %s', (_name, turns, want) => {
-    const tracker = new SmtpTracker();
-    const view = new SmtpPhase();
-    for (const [dir, text] of turns) {
-      for (const m of tracker.feed(dir, Buffer.from(text, 'latin1'))) {
-        if (dir === 'up') view.sent(m);
-        else view.shown(m);
-      }
-    }
+    const view = replayed(turns);
     expect(view.violations).toEqual(want);
   });
 
   it('keeps the phase of each failure reply shown, whatever the client sends after it (pipelined DATA, RSET, QUIT)', () => {
-    const tracker = new SmtpTracker();
-    const view = new SmtpPhase();
     const turns: Turn[] = [
       ['down', '220 mx ESMTP\r\n'],
       ['up', 'EHLO c\r\n'],
@@ -303,12 +307,7 @@ describe('SmtpTracker', () => {
       ['up', 'QUIT\r\n'],
       ['down', '221 bye\r\n'],
     ];
-    for (const [dir, text] of turns) {
-      for (const m of tracker.feed(dir, Buffer.from(text, 'latin1'))) {
-        if (dir === 'up') view.sent(m);
-        else view.shown(m);
-      }
-    }
+    const view = replayed(turns);
     view.told(451);
     view.told(552, 'dot');
     expect([view.phase, view.lastCode, view.failures]).toEqual(['quit', 552, { 550: 'rcpt', 554: 'data', 451: 'quit', 552: 'dot' }]);
@@ -349,8 +348,6 @@ describe('SmtpTracker', () => {
     ],
     ['a 503 to DATA in a new transaction after RSET', 'MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n', '250 ok\r\n550 no\r\n', 'RSET\r\nDATA\r\n', 503, 'data'],
   ])('a pipelined failure that only follows a refusal before it leaves that refusal the last word: %s', (_name, up, down, after, code, phase) => {
-    const tracker = new SmtpTracker();
-    const view = new SmtpPhase();
     const turns: Turn[] = [
       ['down', '220 mx ESMTP\r\n'],
       ['up', 'EHLO c\r\n'],
@@ -366,12 +363,7 @@ describe('SmtpTracker', () => {
       ['up', 'QUIT\r\n'],
       ['down', '221 bye\r\n'],
     ];
-    for (const [dir, text] of turns) {
-      for (const m of tracker.feed(dir, Buffer.from(text, 'latin1'))) {
-        if (dir === 'up') view.sent(m);
-        else view.shown(m);
-      }
-    }
+    const view = replayed(turns);
     expect([view.lastCode, view.failures[view.lastCode!]]).toEqual([code, phase]);
   });
 
