@@ -210,6 +210,13 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
   const removeSpool = (): void => tree.removeNow();
   o.signal.addEventListener('abort', removeSpool, { once: true });
   if (o.signal.aborted) removeSpool();
+  try {
+    await tree.writePreloaded();
+  } catch (error) {
+    removeSpool();
+    o.signal.removeEventListener('abort', removeSpool);
+    throw error;
+  }
   const control = new Set<Socket>();
   const sessions = new Set<Socket>();
   /** Of those, how many each client address has open (maxPerAddress). */

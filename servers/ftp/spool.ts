@@ -38,14 +38,31 @@ export class SpoolFile {
   /** SHA-256 state over the whole content, left by the upload that wrote it: APPE carries on from it. */
   hashed: Hash | undefined;
   #preloaded: Content | undefined;
+  /** The preloaded content came as a Content (a scenario's, of any size): see writePreloaded. */
+  readonly #writtenAtStart: boolean;
   #handedOver = false;
-  /** `preloaded`: content given at start, written to `path` only when first used (most never are). */
+  /**
+   * `preloaded`: content given at start. A Content (a scenario's) is written by writePreloaded before the
+   * server listens; a Buffer (the library's `files`) only when first used (most never are).
+   */
   constructor(
     private readonly path: string,
     preloaded?: Buffer | Content,
   ) {
+    this.#writtenAtStart = preloaded instanceof Content;
     this.#preloaded = preloaded instanceof Content || preloaded === undefined ? preloaded : contentOf(preloaded);
     this.size = this.#preloaded?.size ?? 0;
+  }
+  /**
+   * Writes a preloaded Content to disk now, off the event loop but for making each 64 KiB of it: a large
+   * one written when first used, synchronously, would stall every session (and the proxy beside the
+   * mock) for as long as it takes. A Buffer given (the library's small files) stays lazy.
+   */
+  async writePreloaded(): Promise<void> {
+    const preloaded = this.#preloaded;
+    if (!preloaded || !this.#writtenAtStart) return;
+    await preloaded.writeTo(this.path);
+    if (this.#preloaded === preloaded) this.#preloaded = undefined;
   }
   /** Where the content is on disk (a preloaded file is written there now, the first time). */
   get disk(): string {
@@ -103,6 +120,10 @@ export class SpoolTree {
     readonly served: (file: ServedFile, port: number) => void = () => undefined,
   ) {
     for (const [name, data] of Object.entries(preload)) this.place(posix.resolve('/', name), new SpoolFile(this.next(), data));
+  }
+  /** Writes every preloaded Content to the spool folder (SpoolFile.writePreloaded), before the server listens. */
+  async writePreloaded(): Promise<void> {
+    await Promise.all([...this.files.values()].map((file) => file.writePreloaded()));
   }
   mkdirs(dir: string): void {
     for (let d = dir; !this.dirs.has(d); d = posix.dirname(d)) this.dirs.set(d, new Date());

@@ -7,6 +7,7 @@ import { Readable, Writable } from 'node:stream';
 import { Client } from 'basic-ftp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFtpServer, type FtpServerHandle, type FtpServerOptions } from '../../servers/ftp.js';
+import { randomContent } from '../../src/util/content.js';
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
@@ -183,6 +184,26 @@ describe('the mock FTP server spool', () => {
       expect(server.read('r.bin')?.equals(cut)).toBe(true);
       expect(server.files.at(-1)).toMatchObject({ bytes: cut.length, sha256: sha256(cut), received: tail.length, complete: true });
     });
+  });
+
+  it("writes a scenario's preloaded content to the spool before it listens, and serves it whole; a given Buffer waits until used", async () => {
+    const content = randomContent(3_000_000 + 7);
+    const server = await startFtpServer({ files: { 'made.bin': content, 'given.bin': Buffer.from('small') } });
+    try {
+      // On disk already, before any session: no synchronous write of it stalls the server later.
+      const [spool] = spools();
+      expect(readdirSync(spool!).map((name) => statSync(join(spool!, name)).size)).toEqual([content.size]);
+      const client = new Client(10_000);
+      try {
+        await client.access({ host: server.host, port: server.port, user: 'anonymous', password: 'guest', secure: false });
+        expect(sha256(await download(client, 'made.bin'))).toBe(content.sha256);
+        expect((await download(client, 'given.bin')).toString()).toBe('small');
+      } finally {
+        client.close();
+      }
+    } finally {
+      await server.close();
+    }
   });
 
   it('sends every octet of a file of many chunks to concurrent downloads, fast, slow and from a restart offset', async () => {
