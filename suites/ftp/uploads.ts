@@ -10,8 +10,9 @@
  * The issue's 200 MiB is scaled down to 32 MiB at 8 MiB/s (4 s a transfer) to keep CI short; the
  * ratios (transfer time over the client's 2 s inactivity timeout, over the server's 2 s idle timeout)
  * are kept. The size is an input (the CLI reads WIREPROBE_FTP_UPLOAD_MIB): 200 runs the full size (25 s a
- * transfer; the deadline grows with it; use --concurrency 1: each run holds the file in memory a few times). Timeouts of 1 s were measured too tight for a loaded 2-core machine: a busy proxy can
- * leave a data link still for a second now and then, which a 1 s client timeout rightly reports.
+ * transfer; the deadline grows with it). Timeouts of 1 s were measured too tight for a loaded 2-core machine: a busy proxy can
+ * leave a data link still for a second now and then, which a 1 s client timeout rightly reports. Two full test
+ * runs at once on 2 cores starve even 2 s: the mock once took 1.5 s to answer PASS, and curl timed out at login.
  */
 import type { Expect, FtpScenario } from '../../src/engine/types.js';
 import type { Suite } from '../types.js';
