@@ -17,6 +17,7 @@ import type { FtpScenario, Result, Scenario, SmtpScenario } from '../../src/engi
 import { greetTarget } from '../../src/probe/target.js';
 import { inProcess as cli } from '../helpers/in-process.js';
 import { contentOf } from '../../src/util/content.js';
+import { runTarget } from '../helpers/target-run.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -30,7 +31,6 @@ async function results(file: string): Promise<Result[]> {
   return (JSON.parse(await readFile(file, 'utf8')) as { results: Result[] }).results;
 }
 
-const ENVELOPE = ['--from', 'me@example.test', '--rcpt', 'qa@example.test'];
 const STARTTLS_FIRST = '"530 5.7.0 Must issue a STARTTLS command first"';
 
 const smtp = (name: string, more: Partial<SmtpScenario> = {}): SmtpScenario => ({
@@ -176,7 +176,7 @@ describe('wireprobe run --target against an SMTP server that requires STARTTLS',
       );
       const json = join(dir, 'tls.json');
       const target = `smtp://127.0.0.1:${server.port}`;
-      const { code, stderr } = await cli(['run', '--scenarios', scenarios, '--client', 'nodemailer', '--target', `tls=${target}`, ...ENVELOPE, '--json', json]);
+      const { code, stderr } = await cli(runTarget(scenarios, 'nodemailer', `tls=${target}`, '--json', json));
       expect(code).toBe(0);
       expect(stderr).toBe(
         `wireprobe: ${target} when first reached: STARTTLS required (MAIL in plain text got ${STARTTLS_FIRST})\n` +
@@ -235,18 +235,7 @@ describe('wireprobe run --target against servers slow to greet', () => {
       await writeFile(scenarios, `name: slow\nprotocol: smtp\nscenarios:\n  - name: patient\n    size: 1KiB\n  - name: quick\n    size: 1KiB\n${quick}`);
       const json = join(dir, 'slow.json');
       const target = `smtp://127.0.0.1:${server.port}`;
-      const { code, stderr } = await cli([
-        'run',
-        '--scenarios',
-        scenarios,
-        '--client',
-        'nodemailer',
-        '--target',
-        `slow=${target}`,
-        ...ENVELOPE,
-        '--json',
-        json,
-      ]);
+      const { code, stderr } = await cli(runTarget(scenarios, 'nodemailer', `slow=${target}`, '--json', json));
       expect(code).toBe(0);
       expect(stderr).toMatch(
         new RegExp(`^wireprobe: smtp://127\\.0\\.0\\.1:${server.port} when first reached: greeting after \\d+ ms\\nwireprobe: this run sends 1 message\\(s\\)`),

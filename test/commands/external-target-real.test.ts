@@ -12,6 +12,7 @@ import { vsftpdLauncher } from '../../servers/real/vsftpd.js';
 import { inProcess as cli } from '../helpers/in-process.js';
 import type { Result } from '../../src/engine/types.js';
 import { NOT_READ_BACK } from '../../src/engine/verdict.js';
+import { ENVELOPE, runTarget } from '../helpers/target-run.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -29,7 +30,7 @@ describe('wireprobe run --target against a running Postfix, its Maildir given', 
       await writeFile(join(postfix.storage, 'new', '1.old.host'), 'Subject: earlier\n\nhello\n');
       const json = join(dir, 'postfix.json');
       const target = `smtp://127.0.0.1:${postfix.port}`;
-      const args = ['run', '--suite', 'smtp/resets', '--client', 'nodemailer', '--target', target, '--from', 'me@example.test', '--rcpt', 'qa@example.test'];
+      const args = ['run', '--suite', 'smtp/resets', '--client', 'nodemailer', '--target', target, ...ENVELOPE];
       const { code, stdout, stderr } = await cli([...args, '--maildir', postfix.storage, '--max-messages', '26', '--json', json]);
       expect(code).toBe(0);
       // Postfix advertises SIZE 10240000 (its default message_size_limit): the two 32 MiB scenarios are n/a.
@@ -91,19 +92,7 @@ describe('wireprobe run --target against a Postfix that requires STARTTLS (smtpd
       );
       const json = join(dir, 'encrypt.json');
       const target = `smtp://127.0.0.1:${postfix.port}`;
-      const envelope = ['--from', 'me@example.test', '--rcpt', 'qa@example.test', '--maildir', postfix.storage];
-      const { code, stderr } = await cli([
-        'run',
-        '--scenarios',
-        scenarios,
-        '--client',
-        'nodemailer',
-        '--target',
-        `encrypt=${target}`,
-        ...envelope,
-        '--json',
-        json,
-      ]);
+      const { code, stderr } = await cli(runTarget(scenarios, 'nodemailer', `encrypt=${target}`, '--maildir', postfix.storage, '--json', json));
       expect(code).toBe(0);
       const refusal = '"530 5.7.0 Must issue a STARTTLS command first"';
       expect(stderr).toBe(
@@ -133,19 +122,7 @@ describe('wireprobe run --target against a Postfix slow to greet (smtpd_client_r
       await writeFile(scenarios, `name: sleep\nprotocol: smtp\nscenarios:\n  - name: patient\n    size: 1KiB\n  - name: quick\n    size: 1KiB\n${quick}`);
       const json = join(dir, 'sleep.json');
       const target = `smtp://127.0.0.1:${postfix.port}`;
-      const envelope = ['--from', 'me@example.test', '--rcpt', 'qa@example.test', '--maildir', postfix.storage];
-      const { code, stderr } = await cli([
-        'run',
-        '--scenarios',
-        scenarios,
-        '--client',
-        'nodemailer',
-        '--target',
-        `sleepy=${target}`,
-        ...envelope,
-        '--json',
-        json,
-      ]);
+      const { code, stderr } = await cli(runTarget(scenarios, 'nodemailer', `sleepy=${target}`, '--maildir', postfix.storage, '--json', json));
       expect(code).toBe(0);
       expect(stderr).toMatch(new RegExp(`^wireprobe: ${target.replace(/\./g, '\\.')} when first reached: SIZE 10240000; greeting after \\d+ ms\\n`));
       expect(stderr).toMatch(/this run sends 1 message\(s\)/);

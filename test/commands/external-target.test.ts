@@ -24,6 +24,7 @@ import { startProxy } from '../../src/proxy/proxy.js';
 import { judge, NOT_VERIFIABLE } from '../../src/engine/verdict.js';
 import { digestOf } from '../../src/util/digest.js';
 import { contentOf } from '../../src/util/content.js';
+import { ENVELOPE, runTarget } from '../helpers/target-run.js';
 
 const SECRET = 'S3cret-target-pw';
 
@@ -108,7 +109,7 @@ describe('wireprobe run --target against a staging SMTP server', () => {
     try {
       const json = join(dir, 'smtp.json');
       const target = `staging=smtp://bob:${SECRET}@127.0.0.1:${server.port}`;
-      const args = ['run', '--suite', 'smtp/resets', '--client', 'nodemailer', '--target', target, '--from', 'me@example.test', '--rcpt', 'qa@example.test'];
+      const args = ['run', '--suite', 'smtp/resets', '--client', 'nodemailer', '--target', target, ...ENVELOPE];
       const { code, stdout, stderr } = await cli([...args, '--max-messages', '26', '--json', json]);
       expect(code).toBe(0);
       expect(stderr).toBe(
@@ -153,7 +154,7 @@ describe('wireprobe run --target against an SMTP server with a size limit', () =
       await writeFile(scenarios, 'name: sized\nprotocol: smtp\nscenarios:\n  - name: small\n    size: 1KiB\n  - name: large\n    size: 64KiB\n');
       const json = join(dir, 'sized.json');
       const target = `limited=smtp://127.0.0.1:${server.port}`;
-      const args = ['run', '--scenarios', scenarios, '--client', 'nodemailer', '--target', target, '--from', 'me@example.test', '--rcpt', 'qa@example.test'];
+      const args = runTarget(scenarios, 'nodemailer', target);
       const { code, stderr } = await cli([...args, '--json', json]);
       expect(code).toBe(0);
       expect(stderr).toBe(
@@ -190,21 +191,7 @@ describe('wireprobe run --target with TLS', () => {
       const scenarios = await tlsScenarios();
       const json = join(dir, 'tls.json');
       const target = `tls=smtp://127.0.0.1:${server.port}`;
-      const args = [
-        'run',
-        '--scenarios',
-        scenarios,
-        '--client',
-        'nodemailer',
-        '--tls',
-        'all',
-        '--target',
-        target,
-        '--from',
-        'me@example.test',
-        '--rcpt',
-        'qa@example.test',
-      ];
+      const args = runTarget(scenarios, 'nodemailer', target, '--tls', 'all');
       const { code, stderr } = await cli([...args, '--json', json]);
       expect(code).toBe(0);
       // plain in two variants (implicit TLS cannot reach an smtp:// target) and untrusted once, counted though the client sends nothing.
@@ -232,21 +219,7 @@ describe('wireprobe run --target with TLS', () => {
       const json = join(dir, 'no-starttls.json');
       const scenarios = await tlsScenarios();
       const target = `plain=smtp://127.0.0.1:${server.port}`;
-      const args = [
-        'run',
-        '--scenarios',
-        scenarios,
-        '--client',
-        'nodemailer',
-        '--tls',
-        'starttls',
-        '--target',
-        target,
-        '--from',
-        'me@example.test',
-        '--rcpt',
-        'qa@example.test',
-      ];
+      const args = runTarget(scenarios, 'nodemailer', target, '--tls', 'starttls');
       const { code, stderr } = await cli([...args, '--json', json]);
       expect(code).toBe(0);
       expect(stderr).toBe(
@@ -275,7 +248,7 @@ describe('wireprobe run --target against an SMTP server with a size limit it doe
       await writeFile(scenarios, `${yaml.join('\n')}\n`);
       const json = join(dir, 'hidden.json');
       const target = `quiet=smtp://127.0.0.1:${server.port}`;
-      const args = ['run', '--scenarios', scenarios, '--client', 'nodemailer', '--target', target, '--from', 'me@example.test', '--rcpt', 'qa@example.test'];
+      const args = runTarget(scenarios, 'nodemailer', target);
       const { code, stdout } = await cli([...args, '--json', json]);
       expect(code).toBe(0);
       expect(stdout).toMatch(/2 scenarios: 1 conformant, 0 deviate, 0 unfired, 0 errors, 1 n\/a/);
@@ -310,19 +283,7 @@ describe('wireprobe run --target against an SMTP server at its connection limit'
         'name: full\nprotocol: smtp\nscenarios:\n  - name: clean\n    size: 1KiB\n  - name: cut\n    size: 1KiB\n    fault: reset after MAIL\n',
       );
       const json = join(dir, 'full.json');
-      const args = [
-        'run',
-        '--scenarios',
-        scenarios,
-        '--client',
-        'nodemailer',
-        '--target',
-        `full=smtp://127.0.0.1:${port}`,
-        '--from',
-        'me@example.test',
-        '--rcpt',
-        'qa@example.test',
-      ];
+      const args = runTarget(scenarios, 'nodemailer', `full=smtp://127.0.0.1:${port}`);
       expect((await cli([...args, '--json', json])).code).toBe(0);
       const { results } = await report(json);
       for (const name of ['clean', 'cut']) {
@@ -358,7 +319,7 @@ describe('wireprobe run --target against an SMTP server that requires AUTH', () 
         '--client',
         `cmd:swaks-cmd=${script} {host} {port} {from} {to} {user}`,
       ];
-      const envelope = ['--from', 'me@example.test', '--rcpt', 'qa@example.test', '--scenarios', scenarios, ...clients];
+      const envelope = [...ENVELOPE, '--scenarios', scenarios, ...clients];
       const cell = (results: Result[], client: string) => results.find((r) => r.client === client)!;
 
       const anonymous = join(dir, 'login-none.json');
