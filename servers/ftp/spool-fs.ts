@@ -4,7 +4,7 @@ import { Socket } from 'node:net';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { FileSystem, type FtpConnection } from 'ftp-srv';
-import { fileStream } from '../../src/util/file-stream.js';
+import { contentOf } from '../../src/util/content.js';
 import type { Conn, DataSocket } from './internals.js';
 import { onDataLost, sink, type SpoolTree } from './spool.js';
 
@@ -18,8 +18,8 @@ export function statOf(name: string, size: number, mtime: Date, directory: boole
 
 /**
  * The `size` octets of a spooled file from `start`, through a descriptor opened now: a file replaced
- * or deleted while it is sent is sent as it was. Read synchronously a chunk at a time, as fileStream
- * hands out a Buffer: with fs.ReadStream, whose destroy() reports only once its descriptor is closed in
+ * or deleted while it is sent is sent as it was. Read synchronously a chunk at a time, as a Content's
+ * stream makes its chunks: with fs.ReadStream, whose destroy() reports only once its descriptor is closed in
  * the thread pool, the 426 for a download cut mid-RETR came after curl had closed its control
  * connection (test/engine/run-ftp.test.ts).
  *
@@ -32,7 +32,7 @@ export function statOf(name: string, size: number, mtime: Date, directory: boole
  * the reuse, as over uploads; its downloads ran at 476 MB/s before, 669 after (`npm run bench`).
  */
 function spooled(disk: string, start: number, size: number, socket: DataSocket | null): Readable {
-  if (size === 0) return fileStream(Buffer.alloc(0));
+  if (size === 0) return contentOf(Buffer.alloc(0)).stream();
   const fd = openSync(disk, 'r');
   const buffers: Buffer[] = [];
   let last = 0; // octets of the chunk handed to the stream last

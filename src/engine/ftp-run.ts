@@ -12,7 +12,6 @@ import type { ClientReport, FtpClientAdapter, FtpJob, FtpMode } from '../clients
 import type { CaptureSink } from '../proxy/capture.js';
 import { startProxy, type SessionInfo } from '../proxy/proxy.js';
 import { type Content, contentOf } from '../util/content.js';
-import type { Digest } from '../util/digest.js';
 import { classify } from './classify.js';
 import { DEFAULT_TIMEOUTS, proxyFaults, proxyHost, upstreamTimeout, type Judgement, type ProtocolRun, type Seen, type Stage } from './protocol-run.js';
 import { remotePath, type FtpTarget, type Targets } from './targets.js';
@@ -26,7 +25,7 @@ interface FtpPlan extends Stage {
   readonly server: FtpTarget;
   readonly jobs: readonly FtpJob[];
   /** Each file's remote path and content (a download's: the file served), and the content's digest as made. */
-  readonly files: readonly { readonly path: string; readonly content: Content; readonly sent: Digest }[];
+  readonly files: readonly { readonly path: string; readonly content: Content }[];
 }
 
 /**
@@ -66,7 +65,7 @@ export function ftpRun(
       const { login } = server;
       // Each reader makes its own octets of the content: a client that changes what it was given sends
       // other content, judged against the content as made.
-      const files = names.map((n, i) => ({ path: remotePath(login, n), content: contents[i]!, sent: contents[i]!.digest }));
+      const files = names.map((n, i) => ({ path: remotePath(login, n), content: contents[i]! }));
       const faults = proxyFaults(scenario.fault, scenario.server?.greetingDelayMs, server.delaysGreeting);
       const capture = sink && own(sink).capture;
       const upstreamTimeoutMs = upstreamTimeout(scenario.server?.greetingDelayMs, server.delaysGreeting);
@@ -109,7 +108,7 @@ export function ftpRun(
           const stored = download ? undefined : await plan.server.digest(f.path);
           const unverifiable = stored === 'unreadable';
           const held = download ? (report?.ok ? report.received : undefined) : stored && !unverifiable ? stored : undefined;
-          const { sent } = f;
+          const sent = f.content.digest;
           const seen = held ? { held: held.sha256, heldBytes: held.bytes } : unverifiable ? { unverifiable } : {};
           return { reported: report?.ok === true, sent: sent.sha256, bytes: sent.bytes, ...seen };
         }),
