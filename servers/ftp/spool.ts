@@ -78,7 +78,7 @@ export class SpoolFile {
   }
   /** The content's size and SHA-256, read as a stream. */
   async digest(): Promise<Digest> {
-    if (this.#preloaded) return this.#preloaded.digest;
+    if (this.#preloaded) return this.#preloaded.digest();
     const digest = await digestIfThere(this.path, this.size);
     if (!digest) throw new Error(`the spool file of an upload is gone: ${this.path}`);
     return digest;

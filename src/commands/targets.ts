@@ -150,10 +150,13 @@ async function startSmtpTarget(name: string, scenario: SmtpScenario, configs: Us
       target: {
         ...mockBase(name, server),
         ...(scenario.server?.auth ? { auth: MOCK_SMTP_LOGIN } : {}),
-        copies: async (expected) => ({
-          copies: expected.map((sent) => server.messages.filter((m) => m.bytes === sent.size && m.sha256 === sent.sha256).length),
-          stored: server.messages.length,
-        }),
+        copies: async (expected) => {
+          const sent = await Promise.all(expected.map((content) => content.digest()));
+          return {
+            copies: sent.map(({ bytes, sha256 }) => server.messages.filter((m) => m.bytes === bytes && m.sha256 === sha256).length),
+            stored: server.messages.length,
+          };
+        },
       },
     };
   }

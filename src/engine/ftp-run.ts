@@ -108,7 +108,7 @@ export function ftpRun(
           const stored = download ? undefined : await plan.server.digest(f.path);
           const unverifiable = stored === 'unreadable';
           const held = download ? (report?.ok ? report.received : undefined) : stored && !unverifiable ? stored : undefined;
-          const sent = f.content.digest;
+          const sent = await f.content.digest();
           const seen = held ? { held: held.sha256, heldBytes: held.bytes } : unverifiable ? { unverifiable } : {};
           return { reported: report?.ok === true, sent: sent.sha256, bytes: sent.bytes, ...seen };
         }),

@@ -14,6 +14,7 @@
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { closeSync, createWriteStream, openSync, writeSync } from 'node:fs';
 import { Readable } from 'node:stream';
+import { setImmediate } from 'node:timers/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Digest } from './digest.js';
 
@@ -23,7 +24,7 @@ const CHUNK = 64 * 1024;
 const PIECE = 1024 * 1024;
 
 export abstract class Content {
-  #sha256: string | undefined;
+  #digest: Promise<Digest> | undefined;
 
   /** Its length in octets. */
   abstract readonly size: number;
@@ -31,19 +32,24 @@ export abstract class Content {
   /** Writes the octets at..at+into.length (all within the content) into `into`. */
   protected abstract fill(into: Buffer, at: number): void;
 
-  /** Its SHA-256, lowercase hex: made by one pass on first ask, then kept. */
-  get sha256(): string {
-    if (this.#sha256 === undefined) {
+  /**
+   * Its size and SHA-256 (lowercase hex): made by one pass on first ask, then kept. The pass yields to
+   * the event loop after each piece: a 4 GiB file takes seconds to make and hash, and runs going on
+   * beside it (their replies, their timeouts) must not wait for that.
+   */
+  digest(): Promise<Digest> {
+    this.#digest ??= (async () => {
       const hash = createHash('sha256');
-      this.#pieces(0, PIECE, (piece) => hash.update(piece));
-      this.#sha256 = hash.digest('hex');
-    }
-    return this.#sha256;
-  }
-
-  /** Its size and SHA-256. */
-  get digest(): Digest {
-    return { bytes: this.size, sha256: this.sha256 };
+      const buffer = Buffer.allocUnsafe(Math.min(PIECE, this.size));
+      for (let at = 0; at < this.size; at += PIECE) {
+        if (at > 0) await setImmediate();
+        const piece = buffer.subarray(0, Math.min(PIECE, this.size - at));
+        this.fill(piece, at);
+        hash.update(piece);
+      }
+      return { bytes: this.size, sha256: hash.digest('hex') };
+    })();
+    return this.#digest;
   }
 
   /**

@@ -37,10 +37,24 @@ describe('Content', () => {
         expect(whole.length).toBe(content.size);
         const start = content.size === 0 ? 0 : offset % (content.size + 1);
         expect((await streamed(content, start)).equals(whole.subarray(start))).toBe(true);
-        expect(content.sha256).toBe(sha(whole));
+        expect((await content.digest()).sha256).toBe(sha(whole));
       }),
       { numRuns: 150 },
     );
+  });
+
+  it('hashes a content of many pieces as bytes() does, giving the event loop turns while it does', async () => {
+    const content = joined([randomContent(5 * 1024 * 1024 + 3), repeated(Buffer.from('line\r\n'), 300_000)]);
+    let turns = 0;
+    const ticking = setInterval(() => void turns++, 0);
+    try {
+      const digest = await content.digest();
+      expect(digest).toEqual({ bytes: content.size, sha256: sha(content.bytes()) });
+      expect(turns).toBeGreaterThan(0);
+      expect(await content.digest()).toBe(digest);
+    } finally {
+      clearInterval(ticking);
+    }
   });
 
   it('makes the same random octets again on every read, and other octets for another content', async () => {
@@ -85,7 +99,7 @@ describe('Content', () => {
       ] as const) {
         const path = join(dir, name);
         await write(path);
-        expect(sha(await readFile(path))).toBe(content.sha256);
+        expect(sha(await readFile(path))).toBe((await content.digest()).sha256);
         expect((await stat(path)).mode & 0o777).toBe(0o600);
       }
     } finally {
