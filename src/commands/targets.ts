@@ -18,6 +18,7 @@ import { MOCK_SERVERS } from '../engine/identity.js';
 import { remotePath, type FtpTarget, type SmtpTarget, type Started, type TargetBase, type Targets } from '../engine/targets.js';
 import type { Family, FtpScenario, Protocol, SmtpScenario } from '../engine/types.js';
 import { crlfToLfEach } from '../util/line-ends.js';
+import { isStoredCopy } from '../util/stored-copy.js';
 
 /** The mocks, every real server wireprobe has a launcher for, and the user's configurations in `configs`. */
 export function builtinTargets(configs: UserConfigs = new UserConfigs()): Targets {
@@ -190,10 +191,10 @@ async function startSmtpTarget(name: string, scenario: SmtpScenario, configs: Us
       copies: async (expected) => {
         await real.settle?.();
         const stored = (await real.messages?.()) ?? [];
-        // Postfix and Exim store a message with their trace headers prepended and LF line ends: a stored
-        // message is a copy when it ends with the sent one, CRLF turned to LF.
+        // Postfix and Exim store a message with their trace headers (a user's configuration: its milters'
+        // and header_checks' too) and LF line ends: a copy is the sent one with fields added, CRLF made LF.
         const wanted = await crlfToLfEach(expected.map((sent) => sent.bytes()));
-        return { copies: wanted.map((w) => stored.filter((m) => m.subarray(-w.length).equals(w)).length), stored: stored.length };
+        return { copies: wanted.map((w) => stored.filter((m) => isStoredCopy(m, w)).length), stored: stored.length };
       },
     },
   };

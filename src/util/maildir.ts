@@ -1,7 +1,7 @@
 /**
  * What arrived in a Maildir the user names (`--maildir DIR`): the messages a run sent, counted the way
- * the real servers' launchers count them (a stored message is a copy when it ends with the sent one,
- * line ends made LF on both sides, since an MTA prepends its trace headers and may store LF:
+ * the real servers' launchers count them (./stored-copy.ts: the sent body and header fields, with what
+ * the server added around them, line ends made LF on both sides, since an MTA may store LF:
  * ./line-ends.ts, which keeps the event loop free on large messages).
  *
  *   watchMaildir(dir) ─► names already there (never counted) ─► countCopies(sent): poll new/ and cur/
@@ -11,6 +11,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import { crlfToLf, crlfToLfEach } from './line-ends.js';
+import { isStoredCopy } from './stored-copy.js';
 
 /** How long to wait for the sent messages to arrive, ms: a local delivery takes well under a second. */
 export const MAILDIR_WAIT_MS = 5_000;
@@ -71,8 +72,8 @@ export async function watchMaildir(dir: string): Promise<MaildirWatch> {
       const wanted = await crlfToLfEach(sent);
       const ids = sent.map(messageId).filter((id): id is Buffer => id !== undefined);
       const count = (stored: readonly Buffer[]): MaildirCount => {
-        const ours = stored.filter((m) => ids.some((id) => m.includes(id)) || wanted.some((w) => endsWith(m, w)));
-        return { copies: wanted.map((w) => ours.filter((m) => endsWith(m, w)).length), stored: ours.length };
+        const ours = stored.filter((m) => ids.some((id) => m.includes(id)) || wanted.some((w) => isStoredCopy(m, w)));
+        return { copies: wanted.map((w) => ours.filter((m) => isStoredCopy(m, w)).length), stored: ours.length };
       };
       const deadline = Date.now() + waitMs;
       let found = count(await arrived());
@@ -85,8 +86,4 @@ export async function watchMaildir(dir: string): Promise<MaildirWatch> {
       return count(await arrived());
     },
   };
-}
-
-function endsWith(stored: Buffer, sent: Buffer): boolean {
-  return stored.length >= sent.length && stored.subarray(-sent.length).equals(sent);
 }

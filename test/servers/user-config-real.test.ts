@@ -92,6 +92,19 @@ describe('postfix:FILE', () => {
   });
 });
 
+describe('postfix:FILE with header_checks', () => {
+  it('counts a message its header_checks added a field to (before Subject) as the one copy delivered', async () => {
+    const checks = join(dir, 'header_checks.regexp');
+    await writeFile(checks, "/^Subject:/ PREPEND X-Checked: by the user's header_checks\n");
+    const file = await config('checks.cf', `header_checks = regexp:${checks}\n`);
+    const configs = new UserConfigs();
+    const servers = selectServers([`postfix:${file}`], undefined, configs);
+    const [result] = await runScenarios(scenario('smtp/framing/dot-stuffing'), clients('nodemailer', 'smtp'), { targets: builtinTargets(configs), servers });
+    expect(result!.serverConfig).toEqual({ file, overridden: [] });
+    expect([result!.outcome?.kind, result!.verdict, result!.sink]).toEqual(['delivered', 'conformant', { copies: 1, intact: true }]);
+  });
+});
+
 describe("Debian's stock files", () => {
   it('Postfix delivers with the generated main.cf; vsftpd serves a download with the shipped vsftpd.conf', async () => {
     const configs = new UserConfigs();

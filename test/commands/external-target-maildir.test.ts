@@ -1,0 +1,81 @@
+/**
+ * `run --target ... --maildir DIR` against a server that adds header fields of its own where it stores
+ * the message, as aiosmtpd's Mailbox handler does (X-Peer, X-MailFrom, X-RcptTo after the last field)
+ * and a milter or header_checks do: the message arrived whole, and is counted as a copy. Here the
+ * server is the mock, which hands each accepted message to a store that writes it to a Maildir so.
+ */
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSmtpServer } from '../../servers/smtp.js';
+import type { Result } from '../../src/engine/types.js';
+import { inProcess } from '../helpers/in-process.js';
+import { runTarget } from '../helpers/target-run.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'wireprobe-maildir-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The message as a store that adds fields keeps it: a trace field first, two fields after the last, LF line ends. */
+function stored(message: Buffer, damage: boolean): Buffer {
+  const text = message.toString('latin1').replace(/\r\n/g, '\n');
+  const end = text.indexOf('\n\n') + 1;
+  const body = text.slice(end);
+  return Buffer.from(
+    `Received: from [127.0.0.1] by store.test\n${text.slice(0, end)}X-Peer: ('127.0.0.1', 40000)\nX-MailFrom: me@example.test\n${damage ? body.slice(0, -20) : body}`,
+    'latin1',
+  );
+}
+
+/** A Maildir, and the mock storing each message it accepts there as `stored` makes it. */
+async function storingServer(damage: boolean) {
+  const maildir = await mkdtemp(join(dir, 'Maildir-'));
+  for (const sub of ['new', 'cur', 'tmp']) await mkdir(join(maildir, sub));
+  const writes: Promise<void>[] = [];
+  let n = 0;
+  const server = await startSmtpServer({
+    spool: 'on',
+    onMessage: (m) => {
+      const name = `${Date.now()}.${++n}.store.test`;
+      writes.push(
+        readFile(m.spooled!).then(async (message) => {
+          await writeFile(join(maildir, 'tmp', name), stored(message, damage));
+          await rename(join(maildir, 'tmp', name), join(maildir, 'new', name));
+        }),
+      );
+    },
+  });
+  return { maildir, server, writes };
+}
+
+describe('wireprobe run --target --maildir against a server that adds header fields around the message', () => {
+  it.each([
+    [false, { verdict: 'conformant', sink: { copies: 1, intact: true } }],
+    [true, { verdict: 'deviates', sink: { copies: 1, intact: false } }],
+  ])('damaged %s: counts the stored message as what arrived', async (damage, expected) => {
+    const { maildir, server, writes } = await storingServer(damage);
+    try {
+      const scenarios = join(dir, 'store.yaml');
+      await writeFile(scenarios, 'name: store\nprotocol: smtp\nscenarios:\n  - name: small\n    size: 4KiB\n');
+      const json = join(dir, `store-${damage}.json`);
+      const { code, stderr } = await inProcess([
+        ...runTarget(scenarios, 'nodemailer', `store=smtp://127.0.0.1:${server.port}`, '--maildir', maildir),
+        '--json',
+        json,
+      ]);
+      expect(stderr).not.toMatch(/bad|error/i);
+      expect(code).toBe(0);
+      await Promise.all(writes);
+      const [result] = JSON.parse(await readFile(json, 'utf8')).results as Result[];
+      expect(result).toMatchObject({ id: 'store/small/nodemailer@store', outcome: { kind: 'delivered', phase: 'dot' }, ...expected });
+      if (damage) expect(result!.reason).toMatch(/differs from what was sent/);
+    } finally {
+      await server.close();
+    }
+  });
+});
