@@ -125,7 +125,7 @@ export function smtpRun(
         violations,
         pinned: (family === 6 ? scenario.pinned?.[`${client.name}/ipv6`] : undefined) ?? scenario.pinned?.[client.name],
       };
-      const own = refusedItself(plan.server, scenario, outcome, sink, unfired);
+      const own = refusedItself(plan.server, scenario, outcome, sink, unfired) ?? slowItself(plan.server, scenario, outcome, sink, unfired);
       if (own !== undefined) return { outcome, sink, ...(messages ? { messages } : {}), verdict: 'n/a', reason: own };
       const { verdict, reason } = judge({ ...evidence, ...(messages ? { messages } : {}) });
       return { outcome, sink, ...(messages ? { messages } : {}), verdict, reason };
@@ -156,6 +156,26 @@ function refusedItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outc
     );
   }
   return undefined;
+}
+
+/**
+ * Why a run says nothing about the client, or undefined: a user's server (SmtpTarget.ownLimits) took
+ * longer to answer the end of the data than the client waits, and yet holds the message. The client
+ * gave up (timeout) or was still waiting at the run's deadline (hung) on a server that was taking the
+ * message at its own pace: a scenario's timeouts are scaled down (seconds where RFC 5321 §4.5.3.2.6
+ * asks a client to wait 10 minutes) for a server that answers at once, as the mocks and the launchers'
+ * MTAs do; aiosmtpd took 2.6 s to answer for a 50 MiB message. Only where no fault of the scenario's
+ * could have held that reply back: none fired (one waiting for that reply never saw it), or a throttle
+ * of the client's bytes (whose last octets the proxy had read, `dot`, before the client's wait began).
+ */
+function slowItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outcome, sink: SinkReport, unfired: boolean): string | undefined {
+  if (server.ownLimits === undefined || (outcome.kind !== 'timeout' && outcome.kind !== 'hung') || outcome.phase !== 'dot') return undefined;
+  if (sink.verifiable === false || sink.copies === 0 || !sink.intact) return undefined;
+  const fault = scenario.fault;
+  const holdsNoReply = fault === undefined || unfired || (fault.kind === 'throttle' && fault.toward === 'server');
+  if (!holdsNoReply) return undefined;
+  const waited = outcome.kind === 'timeout' ? 'the client timed out waiting for its reply' : "the client was still waiting for its reply at the run's deadline";
+  return `the server took the message but answered the end of the data late (${formatOutcome(outcome)}: ${waited}): its own pace, not the scenario's fault, whose timeouts are scaled for a server that answers at once`;
 }
 
 /** Why a client cannot express a scenario, or undefined. */

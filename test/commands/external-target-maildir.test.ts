@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpServer } from '../../servers/smtp.js';
+import { parseFault } from '../../src/faults/parse.js';
+import { startProxy } from '../../src/proxy/proxy.js';
 import type { Result } from '../../src/engine/types.js';
 import { inProcess } from '../helpers/in-process.js';
 import { runTarget } from '../helpers/target-run.js';
@@ -75,6 +77,57 @@ describe('wireprobe run --target --maildir against a server that adds header fie
       expect(result).toMatchObject({ id: 'store/small/nodemailer@store', outcome: { kind: 'delivered', phase: 'dot' }, ...expected });
       if (damage) expect(result!.reason).toMatch(/differs from what was sent/);
     } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('wireprobe run --target --maildir against a server that answers the end of the data late', () => {
+  it("makes a client's timeout at the dot n/a when the server took the message: its pace, not the scenario's fault", async () => {
+    const { maildir, server, writes } = await storingServer(false);
+    // The user's server: the storing mock behind a proxy that holds each 250 to the dot 2 s (aiosmtpd
+    // took 2.6 s for 50 MiB); the clean and the throttled scenarios' clients wait 1 s for it.
+    const slow = await startProxy({
+      upstream: { host: '127.0.0.1', port: server.port },
+      protocol: 'smtp',
+      faults: [parseFault('delay 2s before reply to dot')],
+    });
+    try {
+      const scenarios = join(dir, 'slow.yaml');
+      const yaml = [
+        'name: slow',
+        'protocol: smtp',
+        'scenarios:',
+        '  - name: clean',
+        '    size: 4KiB',
+        '    timeouts: { socket: 1s, deadline: 8s }',
+        '  - name: throttled',
+        '    size: 64KiB',
+        '    fault: { kind: throttle, bytesPerSecond: 256000, at: connect, toward: server }',
+        '    timeouts: { socket: 1s, deadline: 8s }',
+        '  - name: stalled',
+        '    size: 4KiB',
+        '    fault: stall before reply to dot',
+        '    expect: fails',
+        '    timeouts: { socket: 3s, deadline: 10s }',
+      ];
+      await writeFile(scenarios, `${yaml.join('\n')}\n`);
+      const json = join(dir, 'slow.json');
+      const { code } = await inProcess([...runTarget(scenarios, 'nodemailer', `slow=smtp://127.0.0.1:${slow.port}`, '--maildir', maildir), '--json', json]);
+      expect(code).toBe(0);
+      await Promise.all(writes);
+      const results = JSON.parse(await readFile(json, 'utf8')).results as Result[];
+      const cell = (name: string) => results.find((r) => r.id === `slow/${name}/nodemailer@slow`)!;
+      for (const name of ['clean', 'throttled']) {
+        expect(cell(name)).toMatchObject({ verdict: 'n/a', outcome: { kind: 'timeout', phase: 'dot' }, sink: { copies: 1, intact: true } });
+        expect(cell(name).reason).toMatch(
+          /^the server took the message but answered the end of the data late \(timeout@dot: the client timed out waiting for its reply\): its own pace/,
+        );
+      }
+      // The scenario's own stall holds the late reply (the client waits 3 s for it): the client's timeout there is judged as ever.
+      expect(cell('stalled')).toMatchObject({ verdict: 'conformant', faultFired: true, outcome: { kind: 'timeout', phase: 'dot' } });
+    } finally {
+      await slow.close();
       await server.close();
     }
   });
