@@ -125,7 +125,7 @@ export function smtpRun(
         violations,
         pinned: (family === 6 ? scenario.pinned?.[`${client.name}/ipv6`] : undefined) ?? scenario.pinned?.[client.name],
       };
-      const own = refusedItself(plan.server, scenario, outcome, sink, unfired) ?? slowItself(plan.server, scenario, outcome, sink, unfired);
+      const own = refusedItself(plan.server, scenario, outcome, sink, unfired) ?? slowItself(plan.server, scenario, outcome, sink, sessions, unfired);
       if (own !== undefined) return { outcome, sink, ...(messages ? { messages } : {}), verdict: 'n/a', reason: own };
       const { verdict, reason } = judge({ ...evidence, ...(messages ? { messages } : {}) });
       return { outcome, sink, ...(messages ? { messages } : {}), verdict, reason };
@@ -144,14 +144,15 @@ export function smtpRun(
  */
 function refusedItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outcome, sink: SinkReport, unfired: boolean): string | undefined {
   if (server.ownLimits === undefined || outcome.kind !== 'reply' || sink.copies > 0) return undefined;
-  const unverifiable = (reason: string): string => (sink.verifiable === false ? `${reason}; ${NOT_VERIFIABLE}` : reason);
   if (outcome.code === 552 && scenario.fault?.kind !== 'reply') {
     return unverifiable(
+      sink,
       `the server itself refused the message (${formatOutcome(outcome)}): a size or storage limit of its own (${server.ownLimits}), not the scenario's fault`,
     );
   }
   if (outcome.code === 421 && (scenario.fault === undefined || unfired)) {
     return unverifiable(
+      sink,
       `the server itself closed the session (${formatOutcome(outcome)}) before the scenario's fault could act: a limit of its own (connections at once, or from one address) or its load, not the client; a lower --concurrency may stay under it`,
     );
   }
@@ -159,23 +160,45 @@ function refusedItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outc
 }
 
 /**
- * Why a run says nothing about the client, or undefined: a user's server (SmtpTarget.ownLimits) took
- * longer to answer the end of the data than the client waits, and yet holds the message. The client
- * gave up (timeout) or was still waiting at the run's deadline (hung) on a server that was taking the
- * message at its own pace: a scenario's timeouts are scaled down (seconds where RFC 5321 §4.5.3.2.6
- * asks a client to wait 10 minutes) for a server that answers at once, as the mocks and the launchers'
- * MTAs do; aiosmtpd took 2.6 s to answer for a 50 MiB message. Only where no fault of the scenario's
- * could have held that reply back: none fired (one waiting for that reply never saw it), or a throttle
- * of the client's bytes (whose last octets the proxy had read, `dot`, before the client's wait began).
+ * Why a run says nothing about the client, or undefined: a user's server (SmtpTarget.ownLimits) was
+ * slower than the client waits, where no fault of the scenario's could have held its reply back (none
+ * fired: one waiting for that reply never saw it; or a throttle of the client's bytes only). The client
+ * gave up (timeout) or was still waiting at the run's deadline (hung) on a server going at its own pace:
+ * a scenario's timeouts are seconds, scaled for a server that answers at once, as the mocks and the
+ * launchers' MTAs do (RFC 5321 §4.5.3.2 asks minutes of a client).
+ * - At the end of the data (`dot`), when the server took the message (its 250 came late): aiosmtpd took
+ *   2.6 s to answer for a 50 MiB message.
+ * - Before its greeting (`connect`, `greeting`), when no session got a reply at all: aiosmtpd, one
+ *   thread, greets nobody while it stores a large message, one a client has given up on included. Its
+ *   greeting time when first reached (TargetFacts) was measured idle; a scenario's own greeting delay
+ *   (a proxy fault here) is left out.
  */
-function slowItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outcome, sink: SinkReport, unfired: boolean): string | undefined {
-  if (server.ownLimits === undefined || (outcome.kind !== 'timeout' && outcome.kind !== 'hung') || outcome.phase !== 'dot') return undefined;
-  if (sink.verifiable === false || sink.copies === 0 || !sink.intact) return undefined;
+function slowItself(
+  server: SmtpTarget,
+  scenario: SmtpScenario,
+  outcome: Outcome,
+  sink: SinkReport,
+  sessions: readonly SessionInfo[],
+  unfired: boolean,
+): string | undefined {
+  if (server.ownLimits === undefined || (outcome.kind !== 'timeout' && outcome.kind !== 'hung')) return undefined;
   const fault = scenario.fault;
-  const holdsNoReply = fault === undefined || unfired || (fault.kind === 'throttle' && fault.toward === 'server');
-  if (!holdsNoReply) return undefined;
-  const waited = outcome.kind === 'timeout' ? 'the client timed out waiting for its reply' : "the client was still waiting for its reply at the run's deadline";
-  return `the server took the message but answered the end of the data late (${formatOutcome(outcome)}: ${waited}): its own pace, not the scenario's fault, whose timeouts are scaled for a server that answers at once`;
+  if (!(fault === undefined || unfired || (fault.kind === 'throttle' && fault.toward === 'server'))) return undefined;
+  const waited = outcome.kind === 'timeout' ? 'the client timed out waiting for it' : "the client was still waiting for it at the run's deadline";
+  const late = `(${formatOutcome(outcome)}: ${waited}): its own pace or load, not the scenario's fault, whose timeouts are scaled for a server that answers at once`;
+  if (outcome.phase === 'dot' && sink.verifiable !== false && sink.copies > 0 && sink.intact) {
+    return `the server took the message but answered the end of the data late ${late}`;
+  }
+  const greeted = sessions.some((s) => s.lastReply !== undefined);
+  if ((outcome.phase === 'connect' || outcome.phase === 'greeting') && !greeted && !scenario.server?.greetingDelayMs) {
+    return unverifiable(sink, `the server sent no greeting in time ${late}`);
+  }
+  return undefined;
+}
+
+/** `reason`, with the note that what arrived could not be seen when it could not. */
+function unverifiable(sink: SinkReport, reason: string): string {
+  return sink.verifiable === false ? `${reason}; ${NOT_VERIFIABLE}` : reason;
 }
 
 /** Why a client cannot express a scenario, or undefined. */

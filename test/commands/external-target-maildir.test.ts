@@ -121,13 +121,44 @@ describe('wireprobe run --target --maildir against a server that answers the end
       for (const name of ['clean', 'throttled']) {
         expect(cell(name)).toMatchObject({ verdict: 'n/a', outcome: { kind: 'timeout', phase: 'dot' }, sink: { copies: 1, intact: true } });
         expect(cell(name).reason).toMatch(
-          /^the server took the message but answered the end of the data late \(timeout@dot: the client timed out waiting for its reply\): its own pace/,
+          /^the server took the message but answered the end of the data late \(timeout@dot: the client timed out waiting for it\): its own pace or load/,
         );
       }
       // The scenario's own stall holds the late reply (the client waits 3 s for it): the client's timeout there is judged as ever.
       expect(cell('stalled')).toMatchObject({ verdict: 'conformant', faultFired: true, outcome: { kind: 'timeout', phase: 'dot' } });
     } finally {
       await slow.close();
+      await server.close();
+    }
+  });
+});
+
+describe('wireprobe run --target against a server that greets late once the run has begun', () => {
+  it("makes a client's timeout before the greeting n/a: the server's load, measured idle when first reached", async () => {
+    const server = await startSmtpServer();
+    // wireprobe's first look at the target (a connection to see it is up, one to learn its facts) is
+    // greeted at once, the run's client, third, 2 s late.
+    const busy = await startProxy({
+      upstream: { host: '127.0.0.1', port: server.port },
+      protocol: 'smtp',
+      faults: [{ ...parseFault('delay 2s on connect'), connection: 3 }],
+    });
+    try {
+      const scenarios = join(dir, 'busy.yaml');
+      await writeFile(
+        scenarios,
+        'name: busy\nprotocol: smtp\nscenarios:\n  - name: clean\n    size: 1KiB\n    timeouts: { connect: 1s, greeting: 1s, socket: 1s, deadline: 6s }\n',
+      );
+      const json = join(dir, 'busy.json');
+      const { code } = await inProcess([...runTarget(scenarios, 'nodemailer', `busy=smtp://127.0.0.1:${busy.port}`), '--json', json]);
+      expect(code).toBe(0);
+      const [result] = JSON.parse(await readFile(json, 'utf8')).results as Result[];
+      expect(busy.sessions().map((s) => s.faultFired)).toEqual([false, false, true]);
+      expect(result).toMatchObject({ verdict: 'n/a', outcome: { kind: 'timeout' } });
+      expect(['connect', 'greeting']).toContain(result!.outcome!.phase);
+      expect(result!.reason).toMatch(/^the server sent no greeting in time \(timeout@\w+: the client timed out waiting for it\): its own pace or load/);
+    } finally {
+      await busy.close();
       await server.close();
     }
   });
