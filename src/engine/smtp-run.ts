@@ -168,7 +168,7 @@ function refusedItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outc
  * launchers' MTAs do (RFC 5321 §4.5.3.2 asks minutes of a client).
  * - At the end of the data (`dot`), when the server took the message (its 250 came late): aiosmtpd took
  *   2.6 s to answer for a 50 MiB message.
- * - Before its greeting (`connect`, `greeting`), when no session got a reply at all: aiosmtpd, one
+ * - Before its greeting (`connect`, `greeting`), when the client sent no command in any session: aiosmtpd, one
  *   thread, greets nobody while it stores a large message, one a client has given up on included. Its
  *   greeting time when first reached (TargetFacts) was measured idle; a scenario's own greeting delay
  *   (a proxy fault here) is left out.
@@ -189,8 +189,9 @@ function slowItself(
   if (outcome.phase === 'dot' && sink.verifiable !== false && sink.copies > 0 && sink.intact) {
     return `the server took the message but answered the end of the data late ${late}`;
   }
-  const greeted = sessions.some((s) => s.lastReply !== undefined);
-  if ((outcome.phase === 'connect' || outcome.phase === 'greeting') && !greeted && !scenario.server?.greetingDelayMs) {
+  // A client greeted in time says EHLO at once: none did, in any session (a late greeting may have come after).
+  const spoke = sessions.some((s) => s.steps.length > 0);
+  if ((outcome.phase === 'connect' || outcome.phase === 'greeting') && !spoke && !scenario.server?.greetingDelayMs) {
     return unverifiable(sink, `the server sent no greeting in time ${late}`);
   }
   return undefined;
