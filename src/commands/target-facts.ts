@@ -15,7 +15,7 @@
 import { isIP } from 'node:net';
 import { tlsStart } from '../clients/tls-mode.js';
 import type { FtpMode } from '../clients/types.js';
-import { DEFAULT_TIMEOUTS } from '../engine/protocol-run.js';
+import { greetingTimeout } from '../engine/protocol-run.js';
 import type { Scenario } from '../engine/types.js';
 import type { Reply } from '../protocol/reply.js';
 import { FtpSession } from '../probe/ftp-control.js';
@@ -172,16 +172,6 @@ export function tlsUnavailable(scenario: Scenario, target: Pick<SmtpFacts, 'noSt
   if (start === 'implicit') return 'needs implicit TLS (RFC 8314 §3.3), and an smtp:// target speaks SMTP in plain text first';
   if (start === 'starttls' && target.noStarttls) return 'needs STARTTLS, which the server did not offer, or which failed, when first reached';
   return undefined;
-}
-
-/**
- * The shortest client timeout a greeting may meet in `scenario`, ms: which of its connect, greeting and
- * socket timeouts bounds the wait depends on the client (nodemailer: greeting; curl: connect; swaks,
- * msmtp, smtplib, basic-ftp, lftp, ftplib: socket), so the shortest.
- */
-function greetingTimeout(scenario: Scenario): number {
-  const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
-  return Math.min(timeouts.connect, timeouts.greeting, timeouts.socket);
 }
 
 /**

@@ -14,13 +14,23 @@ import { UPSTREAM_TIMEOUT_MS, type ProxyHandle, type SessionInfo } from '../prox
 import { bounded } from '../util/bounded.js';
 import { withDeadline } from './deadline.js';
 import { failed, identity, notApplicable, type RunOf } from './identity.js';
-import type { Accounting, Family, FtpReport, Outcome, Result, ServerConfig, SinkReport, Verdict } from './types.js';
+import type { Accounting, Family, FtpReport, Outcome, Result, Scenario, ServerConfig, SinkReport, Verdict } from './types.js';
 
 /** How long a client may go on (QUIT, closing) after it reported, before the proxy is closed. */
 const QUIT_GRACE_MS = 1_000;
 
 /** Client timeouts and the runner's deadline, unless a scenario sets its own. */
 export const DEFAULT_TIMEOUTS: Timeouts = { connect: 5_000, greeting: 5_000, socket: 5_000, deadline: 20_000 };
+
+/**
+ * The shortest client timeout a greeting may meet in `scenario`, ms: which of its connect, greeting and
+ * socket timeouts bounds the wait depends on the client (nodemailer: greeting; curl: connect; swaks,
+ * msmtp, smtplib, basic-ftp, lftp, ftplib: socket), so the shortest.
+ */
+export function greetingTimeout(scenario: Scenario): number {
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
+  return Math.min(timeouts.connect, timeouts.greeting, timeouts.socket);
+}
 
 /** Something `runOne` closes after the run, whatever happened. */
 export interface Closable {

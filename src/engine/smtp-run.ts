@@ -13,7 +13,17 @@ import { startProxy, type SessionInfo } from '../proxy/proxy.js';
 import { classify } from './classify.js';
 import { makeMessage } from './message.js';
 import type { Content } from '../util/content.js';
-import { DEFAULT_TIMEOUTS, proxyFaults, proxyHost, upstreamTimeout, type Judgement, type ProtocolRun, type Seen, type Stage } from './protocol-run.js';
+import {
+  DEFAULT_TIMEOUTS,
+  greetingTimeout,
+  proxyFaults,
+  proxyHost,
+  upstreamTimeout,
+  type Judgement,
+  type ProtocolRun,
+  type Seen,
+  type Stage,
+} from './protocol-run.js';
 import { sendAll } from './sends.js';
 import type { SmtpTarget, Targets } from './targets.js';
 import type { Accounting, Family, Outcome, SinkReport, SmtpScenario } from './types.js';
@@ -125,7 +135,9 @@ export function smtpRun(
         violations,
         pinned: (family === 6 ? scenario.pinned?.[`${client.name}/ipv6`] : undefined) ?? scenario.pinned?.[client.name],
       };
-      const own = refusedItself(plan.server, scenario, outcome, sink, unfired) ?? slowItself(plan.server, scenario, outcome, sink, sessions, unfired);
+      const own =
+        refusedItself(plan.server, scenario, outcome, sink, unfired) ??
+        slowItself(plan.server, scenario, outcome, { sink, sessions, messages: plan.expected.length, unfired });
       if (own !== undefined) return { outcome, sink, ...(messages ? { messages } : {}), verdict: 'n/a', reason: own };
       const { verdict, reason } = judge({ ...evidence, ...(messages ? { messages } : {}) });
       return { outcome, sink, ...(messages ? { messages } : {}), verdict, reason };
@@ -161,40 +173,45 @@ function refusedItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outc
 
 /**
  * Why a run says nothing about the client, or undefined: a user's server (SmtpTarget.ownLimits) was
- * slower than the client waits, where no fault of the scenario's could have held its reply back (none
- * fired: one waiting for that reply never saw it; or a throttle of the client's bytes only). The client
- * gave up (timeout) or was still waiting at the run's deadline (hung) on a server going at its own pace:
- * a scenario's timeouts are seconds, scaled for a server that answers at once, as the mocks and the
- * launchers' MTAs do (RFC 5321 §4.5.3.2 asks minutes of a client).
- * - At the end of the data (`dot`), when the server took the message (its 250 came late): aiosmtpd took
- *   2.6 s to answer for a 50 MiB message.
- * - Before its greeting (`connect`, `greeting`), when the client sent no command in any session: aiosmtpd, one
- *   thread, greets nobody while it stores a large message, one a client has given up on included. Its
- *   greeting time when first reached (TargetFacts) was measured idle; a scenario's own greeting delay
- *   (a proxy fault here) is left out.
+ * slower than the client waits, where no fault of the scenario's could have held its reply back. The
+ * client gave up (timeout) or was still waiting at the run's deadline (hung) on a server going at its
+ * own pace: a scenario's timeouts are seconds, scaled for a server that answers at once, as the mocks
+ * and the launchers' MTAs do (RFC 5321 §4.5.3.2 asks minutes of a client).
+ * - At the end of the data (`dot`) of the run's one message, when the server holds it once, intact, and
+ *   the client was shown no 2xx to it: its 250 came late. No fault fired (one waiting for that reply
+ *   never saw it); a throttle toward the server would still have held the tail of the body. aiosmtpd
+ *   took 2.6 s to answer for a 50 MiB message.
+ * - Before its greeting (`connect`, `greeting`): in every session the client sent no command, and the
+ *   server's first octets came no sooner than the shortest client timeout a greeting meets, or never.
+ *   No fault fired, or only a throttle toward the server (which holds no reply), and the scenario has no
+ *   greeting delay of its own. aiosmtpd, one thread, greets nobody while it stores a large message for
+ *   another run; its greeting time when first reached (TargetFacts) was measured idle.
  */
-function slowItself(
-  server: SmtpTarget,
-  scenario: SmtpScenario,
-  outcome: Outcome,
-  sink: SinkReport,
-  sessions: readonly SessionInfo[],
-  unfired: boolean,
-): string | undefined {
+function slowItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outcome, seen: SlowEvidence): string | undefined {
   if (server.ownLimits === undefined || (outcome.kind !== 'timeout' && outcome.kind !== 'hung')) return undefined;
+  const { sink, sessions, messages, unfired } = seen;
   const fault = scenario.fault;
-  if (!(fault === undefined || unfired || (fault.kind === 'throttle' && fault.toward === 'server'))) return undefined;
   const waited = outcome.kind === 'timeout' ? 'the client timed out waiting for it' : "the client was still waiting for it at the run's deadline";
   const late = `(${formatOutcome(outcome)}: ${waited}): its own pace or load, not the scenario's fault, whose timeouts are scaled for a server that answers at once`;
-  if (outcome.phase === 'dot' && sink.verifiable !== false && sink.copies > 0 && sink.intact) {
-    return `the server took the message but answered the end of the data late ${late}`;
+  const noFault = fault === undefined || unfired;
+  if (outcome.phase === 'dot' && noFault && messages === 1 && sink.verifiable !== false && sink.copies === 1 && sink.intact) {
+    if (sessions.every((s) => s.accepted === 0)) return `the server took the message but answered the end of the data late ${late}`;
   }
-  // A client greeted in time says EHLO at once: none did, in any session (a late greeting may have come after).
-  const spoke = sessions.some((s) => s.steps.length > 0);
-  if ((outcome.phase === 'connect' || outcome.phase === 'greeting') && !spoke && !scenario.server?.greetingDelayMs) {
-    return unverifiable(sink, `the server sent no greeting in time ${late}`);
+  const greetingBound = greetingTimeout(scenario);
+  const greetedLate = (s: SessionInfo): boolean => s.steps.length === 0 && (s.greetedAfterMs === undefined || s.greetedAfterMs >= greetingBound);
+  const holdsNoGreeting = noFault || (fault.kind === 'throttle' && fault.toward === 'server');
+  if ((outcome.phase === 'connect' || outcome.phase === 'greeting') && holdsNoGreeting && !scenario.server?.greetingDelayMs) {
+    if (sessions.length > 0 && sessions.every(greetedLate)) return unverifiable(sink, `the server sent no greeting in time ${late}`);
   }
   return undefined;
+}
+
+/** What slowItself weighs beside the outcome: what arrived, the sessions, how many messages the run sent, whether its fault never fired. */
+interface SlowEvidence {
+  readonly sink: SinkReport;
+  readonly sessions: readonly SessionInfo[];
+  readonly messages: number;
+  readonly unfired: boolean;
 }
 
 /** `reason`, with the note that what arrived could not be seen when it could not. */

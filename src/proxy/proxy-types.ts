@@ -106,6 +106,8 @@ export interface SessionInfo {
   readonly upstreamPort?: number;
   /** The upstream was silent past `upstreamTimeoutMs` (connecting, or before its greeting): the client got 421, FIN. */
   readonly upstreamTimeout?: SilentAt;
+  /** Ms from the client's connect to the server's first octets (its greeting) reaching the proxy; absent while none came. */
+  readonly greetedAfterMs?: number;
   /** How TLS was handled (when the proxy was given `tls`): the mode, and per leg what was negotiated. */
   readonly tls?: SessionTlsInfo;
   /** FTP: the data connections this control session had through the proxy. */

@@ -423,6 +423,7 @@ function info(e: Entry, mode?: TlsMode): SessionInfo {
     faultsFired: [...e.fired],
     ...(e.upstream?.localPort === undefined ? {} : { upstreamPort: e.upstream.localPort }),
     ...(e.upstreamTimeout ? { upstreamTimeout: e.upstreamTimeout } : {}),
+    ...(e.session?.firstFromServer === undefined ? {} : { greetedAfterMs: e.session.firstFromServer - e.since }),
     ...(e.ftp ? { data: e.ftp.info } : {}),
     ...(mode ? { tls: { mode, ...e.session?.secured } } : {}),
     transcript: e.transcript.lines,

@@ -77,6 +77,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
   readonly #shapes: { readonly toward: Toward; readonly make: () => Transform }[] = [];
   /** The verb of the client's last command observed: what a command after a FIN pipelines behind. */
   #lastVerb = '';
+  /** performance.now() when the server's first octets (its greeting) arrived; undefined before. */
+  #firstFromServer: number | undefined;
 
   constructor(options: SessionOptions<D>) {
     const { client, server, faults } = options;
@@ -232,6 +234,11 @@ export class Session<D extends Dialect = Dialect> implements Link {
     this.#swallow = true;
   }
 
+  /** performance.now() when the server's first octets arrived (its greeting, for SMTP and FTP); undefined before. */
+  get firstFromServer(): number | undefined {
+    return this.#firstFromServer;
+  }
+
   get caught(): Mark | undefined {
     return this.#caught;
   }
@@ -270,6 +277,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
 
   #onData(dir: Direction, chunk: Buffer): void {
     this.#ends.heard(dir === 'up' ? 'client' : 'server');
+    if (dir === 'down') this.#firstFromServer ??= performance.now();
     if (this.#state.ended) {
       // What the client sends before the RST it is about to get shows where it had got to; it is
       // not relayed.

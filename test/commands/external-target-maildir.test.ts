@@ -118,13 +118,14 @@ describe('wireprobe run --target --maildir against a server that answers the end
       await Promise.all(writes);
       const results = JSON.parse(await readFile(json, 'utf8')).results as Result[];
       const cell = (name: string) => results.find((r) => r.id === `slow/${name}/nodemailer@slow`)!;
-      for (const name of ['clean', 'throttled']) {
-        expect(cell(name)).toMatchObject({ verdict: 'n/a', outcome: { kind: 'timeout', phase: 'dot' }, sink: { copies: 1, intact: true } });
-        expect(cell(name).reason).toMatch(
-          /^the server took the message but answered the end of the data late \(timeout@dot: the client timed out waiting for it\): its own pace or load/,
-        );
-      }
-      // The scenario's own stall holds the late reply (the client waits 3 s for it): the client's timeout there is judged as ever.
+      expect(cell('clean')).toMatchObject({ verdict: 'n/a', outcome: { kind: 'timeout', phase: 'dot' }, sink: { copies: 1, intact: true } });
+      expect(cell('clean').reason).toMatch(
+        /^the server took the message but answered the end of the data late \(timeout@dot: the client timed out waiting for it\): its own pace or load/,
+      );
+      // A throttle toward the server may still hold the body's tail when the client starts to wait, and
+      // the scenario's own stall holds the late reply (the client waits 3 s for it): judged as ever.
+      expect(cell('throttled')).toMatchObject({ outcome: { kind: 'timeout', phase: 'dot' }, sink: { copies: 1, intact: true } });
+      expect(cell('throttled').verdict).not.toBe('n/a');
       expect(cell('stalled')).toMatchObject({ verdict: 'conformant', faultFired: true, outcome: { kind: 'timeout', phase: 'dot' } });
     } finally {
       await slow.close();
@@ -159,6 +160,62 @@ describe('wireprobe run --target against a server that greets late once the run 
       expect(result!.reason).toMatch(/^the server sent no greeting in time \(timeout@\w+: the client timed out waiting for it\): its own pace or load/);
     } finally {
       await busy.close();
+      await server.close();
+    }
+  });
+});
+
+/** Module clients that time out on their own, for the cases the server's pace must not explain. */
+const MODULES: Record<string, string> = {
+  // Never connects: no session at all.
+  'absent.mjs':
+    'export async function send(job) { await new Promise((r) => setTimeout(r, job.timeouts.socket)); throw Object.assign(new Error("timed out"), { code: "ETIMEDOUT" }); }',
+  // Greeted at once, never says a word.
+  'mute.mjs': `import net from 'node:net';
+export async function send(job) {
+  const socket = net.connect(job.port, job.host);
+  await new Promise((r) => socket.once('data', r));
+  await new Promise((r) => setTimeout(r, job.timeouts.socket));
+  socket.destroy();
+  throw Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' });
+}`,
+  // Sends its message, is shown the 250, then never ends the session.
+  'lingers.mjs': `import net from 'node:net';
+export async function send(job) {
+  const socket = net.connect(job.port, job.host);
+  let got = '';
+  const reply = (code) => new Promise((r) => { const on = () => { if (new RegExp('(^|\\\\n)' + code + ' ').test(got)) { got = ''; socket.off('data', each); r(); } }; const each = (d) => { got += d; on(); }; socket.on('data', each); });
+  await reply(220);
+  for (const [line, code] of [['EHLO x', 250], ['MAIL FROM:<' + job.from + '>', 250], ['RCPT TO:<' + job.to[0] + '>', 250], ['DATA', 354]]) { const r = reply(code); socket.write(line + '\\r\\n'); await r; }
+  const done = reply(250);
+  socket.write(job.message); socket.write('.\\r\\n');
+  await done;
+  await new Promise((r) => setTimeout(r, job.timeouts.socket));
+  socket.destroy();
+  throw Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' });
+}`,
+};
+
+describe('wireprobe run --target: a client that times out on its own against a prompt server', () => {
+  it.each([
+    ['absent.mjs', 'timeout@connect, no session'],
+    ['mute.mjs', 'greeted at once, no command'],
+    ['lingers.mjs', 'shown the 250 to its dot'],
+  ])('%s (%s) is judged, not put down to the server', async (module) => {
+    const { maildir, server, writes } = await storingServer(false);
+    try {
+      const file = join(dir, module);
+      await writeFile(file, MODULES[module]!);
+      const scenarios = join(dir, 'own.yaml');
+      await writeFile(scenarios, 'name: own\nprotocol: smtp\nscenarios:\n  - name: clean\n    size: 1KiB\n    timeouts: { socket: 1s, deadline: 6s }\n');
+      const json = join(dir, `own-${module}.json`);
+      const { code } = await inProcess([...runTarget(scenarios, file, `prompt=smtp://127.0.0.1:${server.port}`, '--maildir', maildir), '--json', json]);
+      expect(code).toBe(0);
+      await Promise.all(writes);
+      const [result] = JSON.parse(await readFile(json, 'utf8')).results as Result[];
+      expect(result!.outcome?.kind).toBe('timeout');
+      expect(result!.verdict).toBe('deviates');
+    } finally {
       await server.close();
     }
   });

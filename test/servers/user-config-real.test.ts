@@ -17,6 +17,8 @@ import type { Result } from '../../src/engine/types.js';
 import { writeTranscripts } from '../../src/report/transcripts.js';
 import { SUITES } from '../../suites/index.js';
 import { REMOVED } from '../../servers/real/user-config.js';
+import { postfixLauncher, waitForMessages } from '../../servers/real/postfix.js';
+import nodemailer from 'nodemailer';
 import { DEBIAN_MAIN_CF, DEBIAN_PROFTPD_CONF, DEBIAN_VSFTPD_CONF } from './user-config-fixtures.js';
 
 let dir: string;
@@ -102,6 +104,16 @@ describe('postfix:FILE with header_checks', () => {
     const [result] = await runScenarios(scenario('smtp/framing/dot-stuffing'), clients('nodemailer', 'smtp'), { targets: builtinTargets(configs), servers });
     expect(result!.serverConfig).toEqual({ file, overridden: [] });
     expect([result!.outcome?.kind, result!.verdict, result!.sink]).toEqual(['delivered', 'conformant', { copies: 1, intact: true }]);
+    // The header_checks took effect: the stored message has the field it added.
+    const postfix = await postfixLauncher.start({ configFile: file });
+    try {
+      const transport = nodemailer.createTransport({ host: '127.0.0.1', port: postfix.port, ignoreTLS: true });
+      await transport.sendMail({ envelope: { from: 'a@example.test', to: ['qa@example.test'] }, raw: 'Subject: checked\r\n\r\nbody\r\n' });
+      const [stored] = await waitForMessages(postfix, 1);
+      expect(stored!.toString()).toMatch(/\nX-Checked: by the user's header_checks\nSubject: checked\n/);
+    } finally {
+      await postfix.close();
+    }
   });
 });
 

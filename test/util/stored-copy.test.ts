@@ -16,6 +16,7 @@ describe('isStoredCopy', () => {
     ['fields after the last one (aiosmtpd, a milter)', `${HEAD}X-Peer: ('127.0.0.1', 1)\nX-MailFrom: a@example.test\n${BODY}`],
     ['a field between two (header_checks PREPEND)', HEAD.replace('Subject:', 'X-Checked: yes\nSubject:') + BODY],
     ['an mbox From_ line first', `From a@example.test Mon Nov 23 00:00:00 2026\n${SENT}`],
+    ['an empty line among the trace fields before it', `Received: x\n\n${SENT}`],
   ])('is a copy: %s', (_what, text) => {
     expect(isStoredCopy(stored(text), SENT)).toBe(true);
   });
@@ -30,8 +31,20 @@ describe('isStoredCopy', () => {
     ['two sent fields swapped', SENT.toString().replace('From: <a@example.test>\nTo: <b@example.test>', 'To: <b@example.test>\nFrom: <a@example.test>')],
     ['a field added into its body', `${HEAD}\nX-Late: 1${BODY}`],
     ['nothing', ''],
+    ['a line that is no field added among its fields', HEAD.replace('Subject:', 'wireprobe t#1\nSubject:') + BODY],
+    ['a sent field repeated', HEAD.replace('Subject:', 'To: <b@example.test>\nSubject:') + BODY],
+    ['a From_ line that is not first', HEAD.replace('Subject:', 'From a@example.test Mon\nSubject:') + BODY],
   ])('is not a copy: %s', (_what, text) => {
     expect(isStoredCopy(stored(text), SENT)).toBe(false);
+  });
+
+  it('compares a message without header fields, or without a body, as the others', () => {
+    const bodyOnly = Buffer.from('\nonly a body\n');
+    expect(isStoredCopy(Buffer.from(`Received: x\n${bodyOnly}`), bodyOnly)).toBe(true);
+    expect(isStoredCopy(Buffer.from('Received: x\n\nonly a bodY\n'), bodyOnly)).toBe(false);
+    const noBody = Buffer.from('Subject: s\nTo: <b@x>\n\n');
+    expect(isStoredCopy(Buffer.from('Subject: s\nX-A: 1\nTo: <b@x>\n\n'), noBody)).toBe(true);
+    expect(isStoredCopy(Buffer.from('Subject: s\nTo: <b@x>\n\nadded\n'), noBody)).toBe(false);
   });
 
   it('takes a message without an empty line (nothing to add fields around) as the end of the stored one', () => {
