@@ -40,11 +40,10 @@ export abstract class Content {
   digest(): Promise<Digest> {
     this.#digest ??= (async () => {
       const hash = createHash('sha256');
-      const buffer = Buffer.allocUnsafe(Math.min(PIECE, this.size));
-      for (let at = 0; at < this.size; at += PIECE) {
-        if (at > 0) await setImmediate();
-        const piece = buffer.subarray(0, Math.min(PIECE, this.size - at));
-        this.fill(piece, at);
+      let first = true;
+      for (const piece of this.#pieces()) {
+        if (!first) await setImmediate();
+        first = false;
         hash.update(piece);
       }
       return { bytes: this.size, sha256: hash.digest('hex') };
@@ -90,9 +89,9 @@ export abstract class Content {
   writeToSync(path: string): void {
     const fd = openSync(path, 'w', 0o600);
     try {
-      this.#pieces(0, PIECE, (piece) => {
+      for (const piece of this.#pieces()) {
         for (let done = 0; done < piece.length; ) done += writeSync(fd, piece, done);
-      });
+      }
     } finally {
       closeSync(fd);
     }
@@ -103,13 +102,13 @@ export abstract class Content {
     return joined([this, contentOf(trailer)]);
   }
 
-  /** Calls `each` with its octets from `start`, `size` at a time, in one reused buffer. */
-  #pieces(start: number, size: number, each: (piece: Buffer) => void): void {
-    const buffer = Buffer.allocUnsafe(Math.min(size, this.size));
-    for (let at = start; at < this.size; at += size) {
-      const piece = buffer.subarray(0, Math.min(size, this.size - at));
+  /** Its octets, PIECE at a time, in one reused buffer: each piece is overwritten by the next. */
+  *#pieces(): Generator<Buffer> {
+    const buffer = Buffer.allocUnsafe(Math.min(PIECE, this.size));
+    for (let at = 0; at < this.size; at += PIECE) {
+      const piece = buffer.subarray(0, Math.min(PIECE, this.size - at));
       this.fill(piece, at);
-      each(piece);
+      yield piece;
     }
   }
 
