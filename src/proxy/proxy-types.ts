@@ -108,6 +108,18 @@ export interface SessionInfo {
   readonly upstreamTimeout?: SilentAt;
   /** Ms from the client's connect to the server's first octets (its greeting) reaching the proxy; absent while none came. */
   readonly greetedAfterMs?: number;
+  /**
+   * How long the server left the client waiting for its greeting, ms: from the relay's start to the
+   * server's first octets; a greeting never sent counts up to the first close of either side, or now.
+   * Absent before the relay began.
+   */
+  readonly greetingWaitMs?: number;
+  /**
+   * The longest the server left the client waiting for a reply on this connection, ms: from a command
+   * or the end of the data (the first one unanswered) to the server's next octets; one still owed counts
+   * up to the first close of either side, or now. Absent before the relay began.
+   */
+  readonly replyWaitMs?: number;
   /** How TLS was handled (when the proxy was given `tls`): the mode, and per leg what was negotiated. */
   readonly tls?: SessionTlsInfo;
   /** FTP: the data connections this control session had through the proxy. */

@@ -25,6 +25,7 @@ import type { ArmingChange } from './armory.js';
 import { BodyLedger } from './body-ledger.js';
 import { RelayDirection, shift, type Pending } from './relay.js';
 import { ReplyOrder } from './reply-order.js';
+import { ReplyWait } from './reply-wait.js';
 import { SessionEnds } from './session-end.js';
 import type { SessionHooks, SessionOptions } from './session-options.js';
 import { SessionTlsUpgrade } from './session-tls.js';
@@ -40,6 +41,9 @@ const towardOf: Record<Direction, Toward> = { up: 'server', down: 'client' };
 
 /** What `carry` holds when no line is held back. */
 const EMPTY = Buffer.alloc(0);
+
+/** The server's first octets: its greeting has come (ReplyWait). */
+const GREETED = [{ preliminary: false }];
 
 /** A proxied connection between a client socket and an upstream socket. */
 export class Session<D extends Dialect = Dialect> implements Link {
@@ -79,6 +83,9 @@ export class Session<D extends Dialect = Dialect> implements Link {
   #lastVerb = '';
   /** performance.now() when the server's first octets (its greeting) arrived; undefined before. */
   #firstFromServer: number | undefined;
+  /** How long the server left the client waiting for its greeting (owed from the start), and for a reply. */
+  readonly #greetingWait = new ReplyWait();
+  readonly #wait = new ReplyWait();
 
   constructor(options: SessionOptions<D>) {
     const { client, server, faults } = options;
@@ -120,6 +127,13 @@ export class Session<D extends Dialect = Dialect> implements Link {
     const implicit = options.tls?.mode === 'implicit';
     const legs = implicit ? this.#tls.secureOrCatch() : undefined;
     this.#relays = this.#relayPair(legs?.client ?? client, legs?.server ?? server);
+    this.#greetingWait.asked(performance.now());
+    // Once either connection closes, nobody waits for the server any more.
+    void Promise.race([closed(client), closed(server)]).then(() => {
+      const now = performance.now();
+      this.#greetingWait.ended(now);
+      this.#wait.ended(now);
+    });
     this.done = Promise.all([closed(client), closed(server)])
       .then(() => this.#tls.closed())
       .then(() => this.#state.closed());
@@ -239,6 +253,16 @@ export class Session<D extends Dialect = Dialect> implements Link {
     return this.#firstFromServer;
   }
 
+  /** How long the server left the client waiting for its greeting (its first octets), ms; one never sent counts up to the first close, or now. */
+  get greetingWaitMs(): number {
+    return this.#greetingWait.longestMs(performance.now());
+  }
+
+  /** The longest the server left the client waiting for a reply, ms (see ReplyWait). */
+  get replyWaitMs(): number {
+    return this.#wait.longestMs(performance.now());
+  }
+
   get caught(): Mark | undefined {
     return this.#caught;
   }
@@ -277,7 +301,11 @@ export class Session<D extends Dialect = Dialect> implements Link {
 
   #onData(dir: Direction, chunk: Buffer): void {
     this.#ends.heard(dir === 'up' ? 'client' : 'server');
-    if (dir === 'down') this.#firstFromServer ??= performance.now();
+    if (dir === 'down') {
+      const now = performance.now();
+      this.#firstFromServer ??= now;
+      this.#greetingWait.heard(now, GREETED);
+    }
     if (this.#state.ended) {
       // What the client sends before the RST it is about to get shows where it had got to; it is
       // not relayed.
@@ -292,6 +320,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
     const fed = this.tracker.feed(dir, chunk);
     const marks = carried ? fed.map((m) => shift(m, carried)) : fed;
     this.#observe(dir, marks);
+    this.#timeReplies(dir, marks);
     // With a `before` trigger armed, an unfinished command (or reply) waits for its end before it is relayed.
     const keep = this.#holdLines[dir] ? Math.min(dir === 'up' ? this.tracker.partialCommandBytes : this.tracker.partialReplyBytes, data.length) : 0;
     // Most chunks hold nothing back: no views of them to make (one chunk, one relay, is the hot path).
@@ -316,6 +345,20 @@ export class Session<D extends Dialect = Dialect> implements Link {
       if (step !== undefined && this.#tls.legs === undefined) this.clearSteps.add(step);
       if (dir === 'up' && mark.kind === 'command') this.#lastVerb = mark.verb;
     }
+  }
+
+  /** Times the server's silences (ReplyWait): the client's steps it owes replies to, its octets and the replies they complete. */
+  #timeReplies(dir: Direction, marks: readonly Mark[]): void {
+    const now = performance.now();
+    if (dir === 'up') {
+      for (const mark of marks) if (mark.kind === 'command' || mark.kind === 'dot') this.#wait.asked(now);
+      return;
+    }
+    let replies: { preliminary: boolean }[] | undefined;
+    for (const m of marks) {
+      if (m.kind === 'reply' && m.to !== 'greeting' && m.to !== 'unsolicited') (replies ??= []).push({ preliminary: 'preliminary' in m && m.preliminary });
+    }
+    this.#wait.heard(now, replies);
   }
 
   /** Walks the marks of a queued chunk, cutting where faults fall; false where relaying stopped. */
