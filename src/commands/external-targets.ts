@@ -205,7 +205,7 @@ export function externalTargets(list: readonly ExternalTarget[]): Targets {
 
 /** Nothing to start, settle or stop: the proxy delays greetings itself. */
 function base(t: ExternalBase, close: () => Promise<void> = async () => undefined): TargetBase {
-  return { name: t.name, host: t.host, port: t.port, delaysGreeting: false, idle: async () => undefined, close };
+  return { name: t.name, host: t.host, port: t.port, delaysGreeting: false, external: true, idle: async () => undefined, close };
 }
 
 async function smtpTarget(t: ExternalSmtpTarget): Promise<SmtpTarget> {

@@ -20,6 +20,7 @@ import { randomContent } from './message.js';
 import { tlsStart } from '../clients/tls-mode.js';
 import type { Family, FtpReport, FtpScenario, Outcome, SinkReport } from './types.js';
 import { judgeFtp, type Transferred } from './verdict.js';
+import { silentItself } from './own-silence.js';
 
 interface FtpPlan extends Stage {
   readonly server: FtpTarget;
@@ -128,7 +129,10 @@ export function ftpRun(
       const pins = [...(v6 ? [`${client.name}/${mode}/ipv6`, `${client.name}/ipv6`] : []), `${client.name}/${mode}`, client.name];
       const pinned = pins.map((key) => scenario.pinned?.[key]).find((pin) => pin !== undefined);
       const clearSteps = new Set(sessions.flatMap((s) => s.clearSteps ?? []));
-      const { verdict, reason } = judgeFtp({ expect, unfired, outcome, transferred, download, ftp, pinned, clearSteps });
+      const own = plan.server.external ? silentItself(scenario, outcome, sessions) : undefined;
+      const { verdict, reason } = own
+        ? { verdict: 'n/a' as const, reason: own }
+        : judgeFtp({ expect, unfired, outcome, transferred, download, ftp, pinned, clearSteps });
       const left = await plan.server.tidy?.();
       return { outcome, sink, ftp, verdict, reason: left ? `${reason}; ${left}` : reason };
     },

@@ -29,6 +29,7 @@ import type { SmtpTarget, Targets } from './targets.js';
 import type { Accounting, Family, Outcome, SinkReport, SmtpScenario } from './types.js';
 import { judge, NOT_VERIFIABLE } from './verdict.js';
 import { formatOutcome } from './outcome-format.js';
+import { silentItself } from './own-silence.js';
 import { runTls } from './run-tls.js';
 import { tlsStart } from '../clients/tls-mode.js';
 
@@ -135,9 +136,11 @@ export function smtpRun(
         violations,
         pinned: (family === 6 ? scenario.pinned?.[`${client.name}/ipv6`] : undefined) ?? scenario.pinned?.[client.name],
       };
+      const silent = plan.server.external ? silentItself(scenario, outcome, sessions) : undefined;
       const own =
         refusedItself(plan.server, scenario, outcome, sink, unfired) ??
-        slowItself(plan.server, scenario, outcome, { sink, sessions, messages: plan.expected.length, unfired });
+        slowItself(plan.server, scenario, outcome, { sink, sessions, messages: plan.expected.length, unfired }) ??
+        (silent && unverifiable(sink, silent));
       if (own !== undefined) return { outcome, sink, ...(messages ? { messages } : {}), verdict: 'n/a', reason: own };
       const { verdict, reason } = judge({ ...evidence, ...(messages ? { messages } : {}) });
       return { outcome, sink, ...(messages ? { messages } : {}), verdict, reason };

@@ -20,6 +20,12 @@ export interface TargetBase {
    * runner has the proxy delay each connection by as much, so a burst still overlaps at the server.
    */
   readonly delaysGreeting: boolean;
+  /**
+   * A user's already-running server (`--target`): its pace, load and limits are its own, so a client that
+   * timed out on its silence, no fault firing, is not judged (src/engine/own-silence.ts). Default: a
+   * server wireprobe starts.
+   */
+  readonly external?: true;
   /** Started from the user's own config file: which, and what of it was overridden (copied into each result). */
   readonly config?: ServerConfig;
   /** Resolves once the server has settled after the clients left (mocks: no connection open). */

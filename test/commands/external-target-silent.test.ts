@@ -1,0 +1,95 @@
+/**
+ * `run --target` against a server that goes silent on its own: a client that timed out on it, no fault
+ * of the scenario's firing, is n/a (src/engine/own-silence.ts), where a fault of the scenario's that
+ * fired is judged as ever. The user's server here is a mock behind a proxy of the test's own that holds
+ * one reply (pyftpdlib 1.5.7 left whole sessions unread; aiosmtpd answers late while it stores).
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFtpServer } from '../../servers/ftp.js';
+import { startSmtpServer } from '../../servers/smtp.js';
+import { parseFault } from '../../src/faults/parse.js';
+import { startProxy } from '../../src/proxy/proxy.js';
+import type { Result } from '../../src/engine/types.js';
+import { inProcess } from '../helpers/in-process.js';
+import { runTarget } from '../helpers/target-run.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'wireprobe-silent-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const SILENT =
+  /^the server itself left a command unanswered \(\d+\.\d s of silence\), no fault firing \(timeout@(\w+): the client timed out, as it should on a silent server\): its own pace or load/;
+
+describe('wireprobe run --target against an FTP server that leaves a command unanswered', () => {
+  it("makes the client's timeout n/a when no fault fired, and judges a scenario whose own fault fired", async () => {
+    const server = await startFtpServer({ users: { bob: 'pw' }, anonymous: 'off' });
+    // Only the client stores: wireprobe's own sessions (its first look, the read back) send no STOR.
+    const silent = await startProxy({
+      upstream: { host: server.host, port: server.port },
+      protocol: 'ftp',
+      faults: [parseFault('delay 2s before reply to STOR')],
+    });
+    try {
+      const scenarios = join(dir, 'ftp.yaml');
+      const yaml = [
+        'name: silent',
+        'protocol: ftp',
+        'scenarios:',
+        '  - name: clean',
+        '    size: 1KiB',
+        '    timeouts: { socket: 1s, deadline: 8s }',
+        '  - name: stalled',
+        '    size: 1KiB',
+        '    fault: stall before STOR',
+        '    expect: fails',
+        '    timeouts: { socket: 1s, deadline: 8s }',
+      ];
+      await writeFile(scenarios, `${yaml.join('\n')}\n`);
+      const json = join(dir, 'ftp.json');
+      const target = `box=ftp://bob:pw@127.0.0.1:${silent.port}/`;
+      const { code } = await inProcess(['run', '--scenarios', scenarios, '--client', 'basic-ftp', '--target', target, '--json', json]);
+      expect(code).toBe(0);
+      const results = JSON.parse(await readFile(json, 'utf8')).results as Result[];
+      const cell = (name: string) => results.find((r) => r.id === `silent/${name}/basic-ftp/passive@box`)!;
+      expect(cell('clean')).toMatchObject({ verdict: 'n/a', faultFired: false, outcome: { kind: 'timeout', phase: 'stor' } });
+      expect(cell('clean').reason).toMatch(SILENT);
+      // The scenario's own stall held the STOR back: the client's timeout is what the scenario asks of it.
+      expect(cell('stalled')).toMatchObject({ verdict: 'conformant', faultFired: true, outcome: { kind: 'timeout', phase: 'stor' } });
+    } finally {
+      await silent.close();
+      await server.close();
+    }
+  });
+});
+
+describe('wireprobe run --target against an SMTP server that leaves a command unanswered', () => {
+  it("makes the client's timeout n/a when no fault fired", async () => {
+    const server = await startSmtpServer();
+    // Only the run's client sends RCPT after wireprobe's first look (which stops at MAIL).
+    const silent = await startProxy({
+      upstream: { host: '127.0.0.1', port: server.port },
+      protocol: 'smtp',
+      faults: [parseFault('delay 2s before reply to RCPT')],
+    });
+    try {
+      const scenarios = join(dir, 'smtp.yaml');
+      await writeFile(scenarios, 'name: silent\nprotocol: smtp\nscenarios:\n  - name: clean\n    size: 1KiB\n    timeouts: { socket: 1s, deadline: 8s }\n');
+      const json = join(dir, 'smtp.json');
+      const { code } = await inProcess([...runTarget(scenarios, 'nodemailer', `box=smtp://127.0.0.1:${silent.port}`), '--json', json]);
+      expect(code).toBe(0);
+      const [result] = JSON.parse(await readFile(json, 'utf8')).results as Result[];
+      expect(result).toMatchObject({ verdict: 'n/a', faultFired: false, outcome: { kind: 'timeout', phase: 'rcpt' } });
+      expect(result!.reason).toMatch(SILENT);
+    } finally {
+      await silent.close();
+      await server.close();
+    }
+  });
+});
