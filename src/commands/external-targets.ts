@@ -222,6 +222,24 @@ async function smtpTarget(t: ExternalSmtpTarget): Promise<SmtpTarget> {
   };
 }
 
+/**
+ * `work` in a session of wireprobe's own, and once more in a fresh one when the first ended with no reply
+ * code (the server went silent on it or dropped it): these sessions are not under test, and a server that
+ * now and then stops serving one (pyftpdlib 1.5.7) still gets its runs. What happened goes to `notes`.
+ */
+async function retried<T>(t: ExternalFtpTarget, notes: string[], what: string, work: (client: Client) => Promise<T>): Promise<T> {
+  try {
+    return await session(t, work);
+  } catch (error) {
+    if (replyCode(error) !== undefined) throw error;
+    const again = await session(t, work).catch((second: unknown) =>
+      Promise.reject(replyCode(second) === undefined ? new Error(`${why(second)}, in a second session too`) : second),
+    );
+    notes.push(`wireprobe's own session ${what} ended with no reply (${why(error)}); a second session did it`);
+    return again;
+  }
+}
+
 /** One FTP session of wireprobe's own, straight to the server (never through the proxy). */
 async function session<T>(t: ExternalFtpTarget, work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client(FTP_SESSION_TIMEOUT_MS);
@@ -257,7 +275,14 @@ async function ftpTarget(t: ExternalFtpTarget, files: Readonly<Record<string, Co
   }
   const login = { ...t.login, prefix: `wireprobe-${randomBytes(4).toString('hex')}-` };
   const left = new Set<string>();
+  /** What the result's reason should say of wireprobe's own sessions (retried). */
+  const notes: string[] = [];
   const tidy = async (): Promise<string | undefined> => {
+    const said = notes.splice(0).join('; ') || undefined;
+    const undone = await remove();
+    return said && undone ? `${said}; ${undone}` : (said ?? undone);
+  };
+  const remove = async (): Promise<string | undefined> => {
     if (left.size === 0) return undefined;
     const failed: string[] = [];
     await session(t, async (client) => {
@@ -273,7 +298,7 @@ async function ftpTarget(t: ExternalFtpTarget, files: Readonly<Record<string, Co
   let refused = false;
   try {
     if (Object.keys(files).length > 0) {
-      await session(t, async (client) => {
+      await retried(t, notes, "putting the scenario's file", async (client) => {
         for (const [file, data] of Object.entries(files)) {
           const path = remotePath(login, file);
           left.add(path);
@@ -296,7 +321,7 @@ async function ftpTarget(t: ExternalFtpTarget, files: Readonly<Record<string, Co
     return { na: `${t.shown} does not let ${login.user} download the file wireprobe put there (550), which this scenario needs${undone ? `; ${undone}` : ''}` };
   }
   const digest = async (path: string): Promise<Digest | undefined | 'unreadable'> =>
-    session(t, async (client) => {
+    retried(t, notes, 'reading the upload back', async (client) => {
       // 550 to SIZE: nothing arrived; a server without SIZE (502) is read anyway.
       const size = await client.size(path).catch((error: unknown) => (replyCode(error) === 550 ? -1 : undefined));
       if (size === -1) return undefined;

@@ -452,6 +452,63 @@ describe("cleaning up on a user's FTP server", () => {
   });
 });
 
+describe("wireprobe's own sessions on a user's FTP server", () => {
+  const scenario: FtpScenario = {
+    id: 'x/get',
+    suite: 'x',
+    title: 'a download',
+    protocol: 'ftp',
+    expect: { client: 'delivers', rule: 'r' },
+    messageBytes: 4,
+    ftp: { direction: 'download' },
+  };
+
+  it('puts the file and reads it back in a second session when the server drops the first, and says so', async () => {
+    const server = await startFtpServer({ users: { bob: SECRET }, anonymous: 'off' });
+    // The put's first session (connection 1) and the read's (3) are reset where a reply was due.
+    const drops = [
+      { ...parseFault('reset before reply to STOR'), connection: 1 },
+      { ...parseFault('reset before reply to SIZE'), connection: 3 },
+    ];
+    const proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: drops, protocol: 'ftp' });
+    try {
+      const target = parseTargetOption(`ftp://bob:${SECRET}@127.0.0.1:${proxy.port}/`);
+      const started = await externalTargets([target]).startFtp(target.name, scenario, { 'get.bin': contentOf(Buffer.from('data')) });
+      if (!('target' in started)) throw new Error('n/a');
+      const path = `/${started.target.login.prefix}get.bin`;
+      expect(await started.target.digest(path)).toEqual(digestOf(Buffer.from('data')));
+      expect(proxy.fired()).toEqual([true, true]);
+      const said = await started.target.tidy?.();
+      expect(said).toMatch(
+        /^wireprobe's own session putting the scenario's file ended with no reply \(.*ECONNRESET.*\); a second session did it; wireprobe's own session reading the upload back ended with no reply \(.*ECONNRESET.*\); a second session did it$/,
+      );
+      expect(server.read(path)).toBeUndefined();
+      expect(await started.target.tidy?.()).toBeUndefined();
+    } finally {
+      await proxy.close();
+      await server.close();
+    }
+  });
+
+  it('gives up after a second session fails too, naming both, and leaves nothing', async () => {
+    const server = await startFtpServer({ users: { bob: SECRET }, anonymous: 'off' });
+    const proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: [parseFault('reset before reply to STOR')], protocol: 'ftp' });
+    try {
+      const target = parseTargetOption(`ftp://bob:${SECRET}@127.0.0.1:${proxy.port}/`);
+      const starting = externalTargets([target]).startFtp(target.name, scenario, { 'get.bin': contentOf(Buffer.from('data')) });
+      await expect(starting).rejects.toThrow(/^cannot put the scenario's file on ftp:\/\/bob:\*\*\*@127\.0\.0\.1:\d+\/: .+, in a second session too$/);
+      const puts = proxy.sessions().filter((s) => s.steps.includes('STOR'));
+      expect(puts).toHaveLength(2);
+      // What each STOR began is deleted (in a session of its own).
+      expect(proxy.sessions().at(-1)!.steps).toContain('DELE');
+      for (const f of server.files) expect(server.read(f.path)).toBeUndefined();
+    } finally {
+      await proxy.close();
+      await server.close();
+    }
+  });
+});
+
 describe('bad --target input', () => {
   /** A server that counts connections: nothing may reach it when the input is refused. */
   let listener: net.Server;
