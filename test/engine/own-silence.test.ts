@@ -65,10 +65,17 @@ describe('silentItself', () => {
     expect(silentItself(scenario, timedOut, [fired, session({ replyWaitMs: 5000 })])).toBeUndefined();
   });
 
-  it('says nothing of outcomes other than a timeout (a hang, a reset, a reply)', () => {
+  it('explains a hang the same way: the stall scenarios judge how a client waits on a silent server', () => {
+    expect(silentItself(scenario, { kind: 'hung', phase: 'stor', bytesSent: 0 }, [session({ replyWaitMs: 20_000 })])).toMatch(
+      /^the server itself left a command unanswered \(20\.0 s of silence\), no fault firing \(hung@stor: the client was still waiting at the run's deadline\): /,
+    );
+    expect(silentItself(scenario, { kind: 'hung', phase: 'stor', bytesSent: 0 }, [session({ replyWaitMs: 10 })])).toBeUndefined();
+  });
+
+  it('says nothing of outcomes other than a timeout or a hang (a reset, a reply, delivered)', () => {
     const sessions = [session({ replyWaitMs: 5000 })];
     for (const outcome of [
-      { kind: 'hung', phase: 'stor', bytesSent: 0 },
+      { kind: 'delivered', phase: 'stor', bytesSent: 0 },
       { kind: 'reset', phase: 'stor', bytesSent: 0 },
       { kind: 'reply', phase: 'stor', bytesSent: 0, code: 451 },
     ] as Outcome[]) {
