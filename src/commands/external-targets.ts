@@ -230,12 +230,10 @@ async function smtpTarget(t: ExternalSmtpTarget): Promise<SmtpTarget> {
 async function retried<T>(t: ExternalFtpTarget, notes: string[], what: string, work: (client: Client) => Promise<T>): Promise<T> {
   try {
     return await session(t, work);
-  } catch (error) {
-    if (replyCode(error) !== undefined) throw error;
-    const again = await session(t, work).catch((second: unknown) =>
-      Promise.reject(replyCode(second) === undefined ? new Error(`${why(second)}, in a second session too`) : second),
-    );
-    notes.push(`wireprobe's own session ${what} ended with no reply (${why(error)}); a second session did it`);
+  } catch (first) {
+    if (replyCode(first) !== undefined) throw first;
+    const again = await session(t, work).catch((second: unknown) => Promise.reject(new Error(`${why(first)}; in a second session: ${why(second)}`)));
+    notes.push(`wireprobe's own session ${what} ended with no reply (${why(first)}); a second session did it`);
     return again;
   }
 }
@@ -321,7 +319,7 @@ async function ftpTarget(t: ExternalFtpTarget, files: Readonly<Record<string, Co
     return { na: `${t.shown} does not let ${login.user} download the file wireprobe put there (550), which this scenario needs${undone ? `; ${undone}` : ''}` };
   }
   const digest = async (path: string): Promise<Digest | undefined | 'unreadable'> =>
-    retried(t, notes, 'reading the upload back', async (client) => {
+    retried(t, notes, `reading ${path} back`, async (client) => {
       // 550 to SIZE: nothing arrived; a server without SIZE (502) is read anyway.
       const size = await client.size(path).catch((error: unknown) => (replyCode(error) === 550 ? -1 : undefined));
       if (size === -1) return undefined;
@@ -338,7 +336,7 @@ async function ftpTarget(t: ExternalFtpTarget, files: Readonly<Record<string, Co
       if (got === undefined || got === 'unreadable') return got;
       left.add(path);
       return digester.digest();
-    });
+    }).catch((error: unknown) => Promise.reject(new Error(`cannot read ${path} back from ${t.shown}: ${why(error)}`)));
   return {
     target: {
       ...base(t, async () => void (await tidy())),

@@ -101,7 +101,8 @@ export function ftpRun(
       return { proxy, server, deadline: timeouts.deadline, jobs, files };
     },
     observe: (plan, signal) => Promise.all(plan.jobs.map((j) => client.run(j, signal))),
-    judge: async (plan, { reports, sessions, unfired }: Seen): Promise<Judgement> => {
+    judge: async (plan, seen: Seen): Promise<Judgement> => {
+      const { reports, sessions, unfired } = seen;
       const transferred = await Promise.all(
         plan.files.map(async (f, i): Promise<Transferred> => {
           const report = reports === 'hung' ? undefined : reports[i];
@@ -129,7 +130,7 @@ export function ftpRun(
       const pins = [...(v6 ? [`${client.name}/${mode}/ipv6`, `${client.name}/ipv6`] : []), `${client.name}/${mode}`, client.name];
       const pinned = pins.map((key) => scenario.pinned?.[key]).find((pin) => pin !== undefined);
       const clearSteps = new Set(sessions.flatMap((s) => s.clearSteps ?? []));
-      const own = plan.server.external ? silentItself(scenario, outcome, sessions) : undefined;
+      const own = plan.server.external ? silentItself(scenario, outcome, seen) : undefined;
       const { verdict, reason } = own
         ? { verdict: 'n/a' as const, reason: own }
         : judgeFtp({ expect, unfired, outcome, transferred, download, ftp, pinned, clearSteps });

@@ -2,8 +2,7 @@
  * A user's server (`--target`) that went silent on its own: the client's timeout then says nothing about
  * the client. Shared by the SMTP and FTP runs.
  */
-import type { SessionInfo } from '../proxy/proxy.js';
-import { DEFAULT_TIMEOUTS, greetingTimeout } from './protocol-run.js';
+import { DEFAULT_TIMEOUTS, greetingTimeout, type Seen } from './protocol-run.js';
 import { formatOutcome } from './outcome-format.js';
 import type { Outcome, Scenario } from './types.js';
 
@@ -11,16 +10,16 @@ import type { Outcome, Scenario } from './types.js';
 const SHORT_BY = 0.9;
 
 /**
- * Why a run whose client timed out (or still waited at the deadline: hung) says nothing about the client, or undefined: no fault fired in any of
- * its sessions (none could have held a reply back), and in one of them the server itself left the
- * client waiting as long as the client was told to wait:
- * - for its greeting, in a session where the client sent nothing: nine tenths of the shortest client
- *   timeout a greeting meets (greetingTimeout) or longer (SessionInfo.greetingWaitMs);
- * - for a reply to a command or to the end of the data: nine tenths of the scenario's socket timeout
- *   or longer (SessionInfo.replyWaitMs).
+ * Why a run whose client timed out (or still waited at the deadline: hung) says nothing about the
+ * client, or undefined: no fault fired (none could have held a reply back), and as the client reported
+ * (or the deadline came) one of its sessions was waiting on the server itself, as long as the client
+ * was told to wait (SessionInfo.waiting, in `seen.atReport`: the wait going on then, at the session's
+ * first close if it came before):
+ * - for its greeting: nine tenths of the shortest client timeout a greeting meets (greetingTimeout);
+ * - for a reply to a step the server can answer at once: nine tenths of the socket timeout.
  *
  * Nine tenths: a client's timer starts at its last activity (its connect, the reply before, its own
- * write), a little before the proxy's clock (the relay's start, the command's arrival), so the silence
+ * write), a little before the proxy's clock (the relay's start, the step's arrival), so the silence
  * the proxy sees falls short of the client's timeout by the client's own turn: milliseconds, more
  * under load.
  *
@@ -31,21 +30,18 @@ const SHORT_BY = 0.9;
  * which now and then stops polling a fresh connection (its commands stay unread, the session silent
  * until the client gives up), and aiosmtpd storing a large message in its one thread.
  */
-export function silentItself(scenario: Scenario, outcome: Outcome, sessions: readonly SessionInfo[]): string | undefined {
+export function silentItself(scenario: Scenario, outcome: Outcome, seen: Pick<Seen, 'sessions' | 'atReport' | 'unfired'>): string | undefined {
   if (outcome.kind !== 'timeout' && outcome.kind !== 'hung') return undefined;
-  if (sessions.some((s) => s.faultFired || (s.faultsFired?.length ?? 0) > 0)) return undefined;
-  const greetingBound = SHORT_BY * greetingTimeout(scenario);
-  const replyBound = SHORT_BY * { ...DEFAULT_TIMEOUTS, ...scenario.timeouts }.socket;
+  const { sessions, atReport, unfired } = seen;
+  // A fault that fired anywhere (on the listener too: then only the run knows) may have held a reply back.
+  if ((scenario.fault !== undefined && !unfired) || sessions.some((s) => s.faultFired || (s.faultsFired?.length ?? 0) > 0)) return undefined;
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
+  const bound = { greeting: SHORT_BY * greetingTimeout(scenario), reply: SHORT_BY * timeouts.socket };
+  const waiting = atReport.map((s) => s.waiting).find((w) => w !== undefined && w.ms >= bound[w.for]);
+  if (waiting === undefined) return undefined;
   const client = outcome.kind === 'timeout' ? 'the client timed out, as it should on a silent server' : "the client was still waiting at the run's deadline";
-  const waited = `(${formatOutcome(outcome)}: ${client}): its own pace or load, or a session it stopped serving, not the scenario's fault, whose timeouts are scaled for a server that answers at once`;
-  const ungreeted = sessions.find((s) => s.steps.length === 0 && (s.greetingWaitMs ?? 0) >= greetingBound);
-  if (ungreeted) {
-    const late = ungreeted.greetedAfterMs === undefined ? 'sent no greeting' : 'sent its greeting late';
-    return `the server itself ${late} (${seconds(ungreeted.greetingWaitMs!)} of silence), no fault firing ${waited}`;
-  }
-  const unanswered = sessions.find((s) => (s.replyWaitMs ?? 0) >= replyBound);
-  if (unanswered) return `the server itself left a command unanswered (${seconds(unanswered.replyWaitMs!)} of silence), no fault firing ${waited}`;
-  return undefined;
+  const what = waiting.for === 'greeting' ? 'left the client without its greeting' : 'left a command unanswered';
+  return `the server itself ${what} (${seconds(waiting.ms)} of silence), no fault firing (${formatOutcome(outcome)}: ${client}): its own pace or load, or a session it stopped serving, not the scenario's fault, whose timeouts are scaled for a server that answers at once`;
 }
 
 function seconds(ms: number): string {

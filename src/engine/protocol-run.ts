@@ -53,6 +53,8 @@ export interface Seen {
   readonly sessions: readonly SessionInfo[];
   /** The scenario's fault was armed and never fired. */
   readonly unfired: boolean;
+  /** The proxy's view as the client's reports came (or the deadline stopped it): what each session was waiting for then. */
+  readonly atReport: readonly SessionInfo[];
 }
 
 /** What a protocol concludes about one run. */
@@ -91,6 +93,7 @@ export async function runOne<Plan extends Stage>(run: RunOf, protocol: ProtocolR
     if ('na' in plan) return notApplicable(run, plan.na);
     const { proxy, server } = plan;
     const reports = await withDeadline((signal) => protocol.observe(plan, signal), plan.deadline, stop);
+    const atReport = proxy.sessions();
     if (reports !== 'hung') await bounded(proxy.idle(), QUIT_GRACE_MS);
     const sessions = proxy.sessions();
     await proxy.close();
@@ -99,7 +102,7 @@ export async function runOne<Plan extends Stage>(run: RunOf, protocol: ProtocolR
     if (stop?.aborted) return failed(run, stop.reason, started);
     // The scenario's fault comes first among the proxy's (see proxyFaults).
     const faultFired = run.scenario.fault !== undefined && proxy.fired()[0] === true;
-    const judged = await protocol.judge(plan, { reports, sessions, unfired: !!run.scenario.fault && !faultFired });
+    const judged = await protocol.judge(plan, { reports, sessions, unfired: !!run.scenario.fault && !faultFired, atReport });
     return {
       ...identity(run),
       ...(server.config ? { serverConfig: server.config } : {}),

@@ -115,7 +115,8 @@ export function smtpRun(
       return { proxy, server, deadline: timeouts.deadline, jobs: messages.map((content) => ({ ...job, content })), sends, expected };
     },
     observe: (plan, signal) => sendAll(client, plan.jobs, plan.sends, signal),
-    judge: async (plan, { reports, sessions, unfired }: Seen): Promise<Judgement> => {
+    judge: async (plan, seen: Seen): Promise<Judgement> => {
+      const { reports, sessions, unfired } = seen;
       const inOrder = !client.runMany && sends.mode === 'sequential';
       const outcome = outcomeOf(client, reports, sessions, inOrder);
       // A client never holds the content compared with (each reader makes its own octets): one that changes
@@ -136,7 +137,7 @@ export function smtpRun(
         violations,
         pinned: (family === 6 ? scenario.pinned?.[`${client.name}/ipv6`] : undefined) ?? scenario.pinned?.[client.name],
       };
-      const silent = plan.server.external ? silentItself(scenario, outcome, sessions) : undefined;
+      const silent = plan.server.external ? silentItself(scenario, outcome, seen) : undefined;
       const own =
         refusedItself(plan.server, scenario, outcome, sink, unfired) ??
         slowItself(plan.server, scenario, outcome, { sink, sessions, messages: plan.expected.length, unfired }) ??

@@ -6,6 +6,7 @@ import type { Fault } from '../faults/types.js';
 import type { Capture } from './capture.js';
 import type { Match, PlanEntry } from './armory.js';
 import type { DataInfo } from './ftp-data.js';
+import type { Waiting } from './reply-wait.js';
 import type { DroppedSessions } from './retention.js';
 import type { ProxyTls, TlsMode } from './tls-legs.js';
 import type { SilentAt } from './upstream-bound.js';
@@ -109,17 +110,11 @@ export interface SessionInfo {
   /** Ms from the client's connect to the server's first octets (its greeting) reaching the proxy; absent while none came. */
   readonly greetedAfterMs?: number;
   /**
-   * How long the server left the client waiting for its greeting, ms: from the relay's start to the
-   * server's first octets; a greeting never sent counts up to the first close of either side, or now.
-   * Absent before the relay began.
+   * What the server left the client waiting for when the connection first closed (or now, while open),
+   * and for how long: its greeting, or a reply to a step it can answer at once (see ReplyWait). Absent
+   * when nothing was owed then, or before the relay began.
    */
-  readonly greetingWaitMs?: number;
-  /**
-   * The longest the server left the client waiting for a reply on this connection, ms: from a command
-   * or the end of the data (the first one unanswered) to the server's next octets; one still owed counts
-   * up to the first close of either side, or now. Absent before the relay began.
-   */
-  readonly replyWaitMs?: number;
+  readonly waiting?: Waiting;
   /** How TLS was handled (when the proxy was given `tls`): the mode, and per leg what was negotiated. */
   readonly tls?: SessionTlsInfo;
   /** FTP: the data connections this control session had through the proxy. */

@@ -424,7 +424,7 @@ function info(e: Entry, mode?: TlsMode): SessionInfo {
     ...(e.upstream?.localPort === undefined ? {} : { upstreamPort: e.upstream.localPort }),
     ...(e.upstreamTimeout ? { upstreamTimeout: e.upstreamTimeout } : {}),
     ...(e.session?.firstFromServer === undefined ? {} : { greetedAfterMs: e.session.firstFromServer - e.since }),
-    ...(e.session ? { greetingWaitMs: e.session.greetingWaitMs, replyWaitMs: e.session.replyWaitMs } : {}),
+    ...(e.session?.waiting ? { waiting: e.session.waiting } : {}),
     ...(e.ftp ? { data: e.ftp.info } : {}),
     ...(mode ? { tls: { mode, ...e.session?.secured } } : {}),
     transcript: e.transcript.lines,

@@ -19,13 +19,14 @@ import type { Link } from '../faults/link.js';
 import { holdsLines } from '../faults/trigger.js';
 import type { Fault, Toward } from '../faults/types.js';
 import { stepOf, Steps, type Direction, type Mark, type Tracker, type View } from '../protocol/conversation.js';
+import { TRANSFER_VERBS } from '../protocol/ftp.js';
 import type { Dialect } from './dialect.js';
 import { Arming } from './arming.js';
 import type { ArmingChange } from './armory.js';
 import { BodyLedger } from './body-ledger.js';
 import { RelayDirection, shift, type Pending } from './relay.js';
 import { ReplyOrder } from './reply-order.js';
-import { ReplyWait } from './reply-wait.js';
+import { ReplyWait, type Waiting } from './reply-wait.js';
 import { SessionEnds } from './session-end.js';
 import type { SessionHooks, SessionOptions } from './session-options.js';
 import { SessionTlsUpgrade } from './session-tls.js';
@@ -42,8 +43,11 @@ const towardOf: Record<Direction, Toward> = { up: 'server', down: 'client' };
 /** What `carry` holds when no line is held back. */
 const EMPTY = Buffer.alloc(0);
 
-/** The server's first octets: its greeting has come (ReplyWait). */
-const GREETED = [{ preliminary: false }];
+/**
+ * Steps whose reply a server may hold for a reason of the client's (ReplyWait): a transfer command
+ * waits for the data connection, BDAT for the rest of its chunk.
+ */
+const UNTIMED: ReadonlySet<string> = new Set([...TRANSFER_VERBS, 'BDAT']);
 
 /** A proxied connection between a client socket and an upstream socket. */
 export class Session<D extends Dialect = Dialect> implements Link {
@@ -83,9 +87,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
   #lastVerb = '';
   /** performance.now() when the server's first octets (its greeting) arrived; undefined before. */
   #firstFromServer: number | undefined;
-  /** How long the server left the client waiting for its greeting (owed from the start), and for a reply. */
-  readonly #greetingWait = new ReplyWait();
-  readonly #wait = new ReplyWait();
+  /** What the server left the client waiting for (its greeting, a reply), and since when. */
+  readonly #wait = new ReplyWait(performance.now());
 
   constructor(options: SessionOptions<D>) {
     const { client, server, faults } = options;
@@ -127,13 +130,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
     const implicit = options.tls?.mode === 'implicit';
     const legs = implicit ? this.#tls.secureOrCatch() : undefined;
     this.#relays = this.#relayPair(legs?.client ?? client, legs?.server ?? server);
-    this.#greetingWait.asked(performance.now());
-    // Once either connection closes, nobody waits for the server any more.
-    void Promise.race([closed(client), closed(server)]).then(() => {
-      const now = performance.now();
-      this.#greetingWait.ended(now);
-      this.#wait.ended(now);
-    });
+    // The first close ends the wait: what was owed then is what the client (or the server) gave up on.
+    void Promise.race([closed(client), closed(server)]).then(() => this.#wait.closed(performance.now()));
     this.done = Promise.all([closed(client), closed(server)])
       .then(() => this.#tls.closed())
       .then(() => this.#state.closed());
@@ -253,14 +251,9 @@ export class Session<D extends Dialect = Dialect> implements Link {
     return this.#firstFromServer;
   }
 
-  /** How long the server left the client waiting for its greeting (its first octets), ms; one never sent counts up to the first close, or now. */
-  get greetingWaitMs(): number {
-    return this.#greetingWait.longestMs(performance.now());
-  }
-
-  /** The longest the server left the client waiting for a reply, ms (see ReplyWait). */
-  get replyWaitMs(): number {
-    return this.#wait.longestMs(performance.now());
+  /** What the server left the client waiting for at the first close, or now, and how long (see ReplyWait); undefined: nothing. */
+  get waiting(): Waiting | undefined {
+    return this.#wait.waiting(performance.now());
   }
 
   get caught(): Mark | undefined {
@@ -304,7 +297,6 @@ export class Session<D extends Dialect = Dialect> implements Link {
     if (dir === 'down') {
       const now = performance.now();
       this.#firstFromServer ??= now;
-      this.#greetingWait.heard(now, GREETED);
     }
     if (this.#state.ended) {
       // What the client sends before the RST it is about to get shows where it had got to; it is
@@ -349,11 +341,15 @@ export class Session<D extends Dialect = Dialect> implements Link {
 
   /** Times the server's silences (ReplyWait): the client's steps it owes replies to, its octets and the replies they complete. */
   #timeReplies(dir: Direction, marks: readonly Mark[]): void {
-    const now = performance.now();
     if (dir === 'up') {
-      for (const mark of marks) if (mark.kind === 'command' || mark.kind === 'dot') this.#wait.asked(now);
+      // Most chunks a client sends are body octets: no clock to read for them.
+      for (const mark of marks) {
+        if (mark.kind === 'dot') this.#wait.asked(performance.now(), true);
+        else if (mark.kind === 'command') this.#wait.asked(performance.now(), !UNTIMED.has(mark.verb));
+      }
       return;
     }
+    const now = performance.now();
     let replies: { preliminary: boolean }[] | undefined;
     for (const m of marks) {
       if (m.kind === 'reply' && m.to !== 'greeting' && m.to !== 'unsolicited') (replies ??= []).push({ preliminary: 'preliminary' in m && m.preliminary });

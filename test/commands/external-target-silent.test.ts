@@ -1,8 +1,8 @@
 /**
  * `run --target` against a server that goes silent on its own: a client that timed out on it, no fault
  * of the scenario's firing, is n/a (src/engine/own-silence.ts), where a fault of the scenario's that
- * fired is judged as ever. The user's server here is a mock behind a proxy of the test's own that holds
- * one reply (pyftpdlib 1.5.7 left whole sessions unread; aiosmtpd answers late while it stores).
+ * fired is judged as ever. The user's server here is a mock behind a proxy of the test's own that never
+ * relays one reply (pyftpdlib 1.5.7 left whole sessions unread; aiosmtpd answers late while it stores).
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -30,11 +30,12 @@ const SILENT =
 describe('wireprobe run --target against an FTP server that leaves a command unanswered', () => {
   it("makes the client's timeout n/a when no fault fired, and judges a scenario whose own fault fired", async () => {
     const server = await startFtpServer({ users: { bob: 'pw' }, anonymous: 'off' });
-    // Only the client stores: wireprobe's own sessions (its first look, the read back) send no STOR.
+    // Only curl asks PWD: wireprobe's own sessions (its first look, the read back) never do. The reply is
+    // never relayed (a transfer command would not do: a server may wait for the data connection first).
     const silent = await startProxy({
       upstream: { host: server.host, port: server.port },
       protocol: 'ftp',
-      faults: [parseFault('delay 2s before reply to STOR')],
+      faults: [parseFault('stall before reply to PWD')],
     });
     try {
       const scenarios = join(dir, 'ftp.yaml');
@@ -47,21 +48,21 @@ describe('wireprobe run --target against an FTP server that leaves a command una
         '    timeouts: { socket: 1s, deadline: 8s }',
         '  - name: stalled',
         '    size: 1KiB',
-        '    fault: stall before STOR',
+        '    fault: stall before PWD',
         '    expect: fails',
         '    timeouts: { socket: 1s, deadline: 8s }',
       ];
       await writeFile(scenarios, `${yaml.join('\n')}\n`);
       const json = join(dir, 'ftp.json');
       const target = `box=ftp://bob:pw@127.0.0.1:${silent.port}/`;
-      const { code } = await inProcess(['run', '--scenarios', scenarios, '--client', 'basic-ftp', '--target', target, '--json', json]);
+      const { code } = await inProcess(['run', '--scenarios', scenarios, '--client', 'curl', '--target', target, '--json', json]);
       expect(code).toBe(0);
       const results = JSON.parse(await readFile(json, 'utf8')).results as Result[];
-      const cell = (name: string) => results.find((r) => r.id === `silent/${name}/basic-ftp/passive@box`)!;
-      expect(cell('clean')).toMatchObject({ verdict: 'n/a', faultFired: false, outcome: { kind: 'timeout', phase: 'stor' } });
+      const cell = (name: string) => results.find((r) => r.id === `silent/${name}/curl/passive@box`)!;
+      expect(cell('clean')).toMatchObject({ verdict: 'n/a', faultFired: false, outcome: { kind: 'timeout', phase: 'pwd' } });
       expect(cell('clean').reason).toMatch(SILENT);
-      // The scenario's own stall held the STOR back: the client's timeout is what the scenario asks of it.
-      expect(cell('stalled')).toMatchObject({ verdict: 'conformant', faultFired: true, outcome: { kind: 'timeout', phase: 'stor' } });
+      // The scenario's own stall held the PWD back: the client's timeout is what the scenario asks of it.
+      expect(cell('stalled')).toMatchObject({ verdict: 'conformant', faultFired: true, outcome: { kind: 'timeout', phase: 'pwd' } });
     } finally {
       await silent.close();
       await server.close();
@@ -72,11 +73,11 @@ describe('wireprobe run --target against an FTP server that leaves a command una
 describe('wireprobe run --target against an SMTP server that leaves a command unanswered', () => {
   it("makes the client's timeout n/a when no fault fired", async () => {
     const server = await startSmtpServer();
-    // Only the run's client sends RCPT after wireprobe's first look (which stops at MAIL).
+    // Only the run's client sends RCPT (wireprobe's first look stops at MAIL); the reply is never relayed.
     const silent = await startProxy({
       upstream: { host: '127.0.0.1', port: server.port },
       protocol: 'smtp',
-      faults: [parseFault('delay 2s before reply to RCPT')],
+      faults: [parseFault('stall before reply to RCPT')],
     });
     try {
       const scenarios = join(dir, 'smtp.yaml');

@@ -28,58 +28,65 @@ function session(over: Partial<SessionInfo>): SessionInfo {
     clientSaw: null,
     transcript: [],
     greetedAfterMs: 3,
-    greetingWaitMs: 3,
-    replyWaitMs: 5,
     ...over,
   };
 }
 
-const timedOut: Outcome = { kind: 'timeout', phase: 'stor', bytesSent: 0 };
+const timedOut: Outcome = { kind: 'timeout', phase: 'user', bytesSent: 0 };
+const REASON_END =
+  "its own pace or load, or a session it stopped serving, not the scenario's fault, whose timeouts are scaled for a server that answers at once";
+
+/** silentItself with these sessions as the run's and as they were at the report. */
+function silent(outcome: Outcome, atReport: SessionInfo[], options: { sessions?: SessionInfo[]; unfired?: boolean; fault?: true } = {}) {
+  const s = options.fault ? { ...scenario, fault: { kind: 'reset', at: 'connect' } as const } : scenario;
+  return silentItself(s, outcome, { sessions: options.sessions ?? atReport, atReport, unfired: options.unfired ?? false });
+}
 
 describe('silentItself', () => {
-  it('explains a timeout by a command the server left unanswered as long as the client waits', () => {
-    expect(silentItself(scenario, timedOut, [session({}), session({ replyWaitMs: 950 })])).toBe(
-      "the server itself left a command unanswered (0.9 s of silence), no fault firing (timeout@stor: the client timed out, as it should on a silent server): its own pace or load, or a session it stopped serving, not the scenario's fault, whose timeouts are scaled for a server that answers at once",
+  it('explains a timeout by a reply the server owed as long as the client waits (nine tenths of its socket timeout)', () => {
+    expect(silent(timedOut, [session({}), session({ waiting: { for: 'reply', ms: 950 } })])).toBe(
+      `the server itself left a command unanswered (0.9 s of silence), no fault firing (timeout@user: the client timed out, as it should on a silent server): ${REASON_END}`,
     );
+    expect(silent(timedOut, [session({ waiting: { for: 'reply', ms: 850 } })])).toBeUndefined();
   });
 
-  it('explains a timeout by a greeting that came no sooner than the shortest client timeout (here the socket timeout), or never', () => {
-    const late = session({ steps: [], phase: 'greeting', greetedAfterMs: 2500, greetingWaitMs: 2500, replyWaitMs: 0 });
-    expect(silentItself(scenario, { ...timedOut, phase: 'greeting' }, [late])).toMatch(
-      /^the server itself sent its greeting late \(2\.5 s of silence\), no fault firing/,
+  it('explains one by a greeting owed as long as the shortest client timeout (here the socket timeout)', () => {
+    const ungreeted = session({ steps: [], phase: 'greeting', greetedAfterMs: undefined, waiting: { for: 'greeting', ms: 2100 } });
+    expect(silent({ ...timedOut, phase: 'greeting' }, [ungreeted])).toMatch(
+      /^the server itself left the client without its greeting \(2\.1 s of silence\), no fault firing/,
     );
-    const never = session({ steps: [], phase: 'greeting', greetedAfterMs: undefined, greetingWaitMs: 2100, replyWaitMs: 0 });
-    expect(silentItself(scenario, { ...timedOut, phase: 'greeting' }, [never])).toMatch(/^the server itself sent no greeting \(2\.1 s of silence\)/);
+    expect(silent({ ...timedOut, phase: 'greeting' }, [session({ steps: [], waiting: { for: 'greeting', ms: 850 } })])).toBeUndefined();
   });
 
-  it('leaves the client judged when the server answered in time', () => {
-    expect(silentItself(scenario, timedOut, [session({ replyWaitMs: 850 })])).toBeUndefined();
-    // A late greeting in a session where the client went on to send commands did not make it time out.
-    expect(silentItself(scenario, timedOut, [session({ greetingWaitMs: 2500 })])).toBeUndefined();
-    expect(silentItself(scenario, timedOut, [session({ steps: [], greetingWaitMs: 850 })])).toBeUndefined();
+  it('leaves the client judged when nothing was owed as it reported (a silence the server ended does not count)', () => {
+    expect(silent(timedOut, [session({}), session({})])).toBeUndefined();
   });
 
-  it('leaves it judged when a fault fired in any session: it may have held the reply', () => {
-    expect(silentItself(scenario, timedOut, [session({ replyWaitMs: 5000, faultFired: true })])).toBeUndefined();
+  it('leaves it judged when a fault fired: in a session, or where only the run saw it (a listener fault)', () => {
+    const waiting = { for: 'reply', ms: 5000 } as const;
+    expect(silent(timedOut, [session({ waiting, faultFired: true })])).toBeUndefined();
     const fired = session({ faultsFired: [{ kind: 'stall', at: { before: 'STOR' } }] });
-    expect(silentItself(scenario, timedOut, [fired, session({ replyWaitMs: 5000 })])).toBeUndefined();
+    expect(silent(timedOut, [session({ waiting })], { sessions: [fired, session({})] })).toBeUndefined();
+    expect(silent(timedOut, [session({ waiting })], { fault: true, unfired: false })).toBeUndefined();
+    expect(silent(timedOut, [session({ waiting })], { fault: true, unfired: true })).toMatch(/^the server itself left a command unanswered/);
   });
 
   it('explains a hang the same way: the stall scenarios judge how a client waits on a silent server', () => {
-    expect(silentItself(scenario, { kind: 'hung', phase: 'stor', bytesSent: 0 }, [session({ replyWaitMs: 20_000 })])).toMatch(
-      /^the server itself left a command unanswered \(20\.0 s of silence\), no fault firing \(hung@stor: the client was still waiting at the run's deadline\): /,
+    const hung: Outcome = { kind: 'hung', phase: 'user', bytesSent: 0 };
+    expect(silent(hung, [session({ waiting: { for: 'reply', ms: 20_000 } })])).toMatch(
+      /^the server itself left a command unanswered \(20\.0 s of silence\), no fault firing \(hung@user: the client was still waiting at the run's deadline\): /,
     );
-    expect(silentItself(scenario, { kind: 'hung', phase: 'stor', bytesSent: 0 }, [session({ replyWaitMs: 10 })])).toBeUndefined();
+    expect(silent(hung, [session({ waiting: { for: 'reply', ms: 10 } })])).toBeUndefined();
   });
 
   it('says nothing of outcomes other than a timeout or a hang (a reset, a reply, delivered)', () => {
-    const sessions = [session({ replyWaitMs: 5000 })];
+    const sessions = [session({ waiting: { for: 'reply', ms: 5000 } })];
     for (const outcome of [
-      { kind: 'delivered', phase: 'stor', bytesSent: 0 },
-      { kind: 'reset', phase: 'stor', bytesSent: 0 },
-      { kind: 'reply', phase: 'stor', bytesSent: 0, code: 451 },
+      { kind: 'delivered', phase: 'user', bytesSent: 0 },
+      { kind: 'reset', phase: 'user', bytesSent: 0 },
+      { kind: 'reply', phase: 'user', bytesSent: 0, code: 451 },
     ] as Outcome[]) {
-      expect(silentItself(scenario, outcome, sessions)).toBeUndefined();
+      expect(silent(outcome, sessions)).toBeUndefined();
     }
   });
 });

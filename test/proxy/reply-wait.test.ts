@@ -1,76 +1,94 @@
 /**
- * ReplyWait: the server's longest silence while it owed the client something, with the times given, and
- * the proxy's record of it for a server that answers late or never greets.
+ * ReplyWait: what the server left the client waiting for, with the times given; and the proxy's record
+ * of it for a server that answers late and one that never greets.
  */
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startProxy } from '../../src/proxy/proxy.js';
 import { ReplyWait } from '../../src/proxy/reply-wait.js';
 
+const FINAL = [{ preliminary: false }];
+const PRELIMINARY = [{ preliminary: true }];
+
 describe('ReplyWait', () => {
-  it('times a reply from its command to the server’s next octets', () => {
-    const wait = new ReplyWait();
-    wait.asked(100);
-    expect(wait.longestMs(350)).toBe(250);
-    wait.heard(400, [{ preliminary: false }]);
-    expect(wait.longestMs(5000)).toBe(300);
+  it('waits for the greeting from the start, then for a reply from its step', () => {
+    const wait = new ReplyWait(0);
+    expect(wait.waiting(700)).toEqual({ for: 'greeting', ms: 700 });
+    wait.heard(800); // the greeting (not a reply to a step)
+    expect(wait.waiting(900)).toBeUndefined();
+    wait.asked(1000, true);
+    expect(wait.waiting(1600)).toEqual({ for: 'reply', ms: 600 });
+    wait.heard(1700, FINAL);
+    expect(wait.waiting(9000)).toBeUndefined();
   });
 
-  it('counts nothing while nothing is owed, and a silence going on up to now', () => {
-    const wait = new ReplyWait();
-    wait.heard(50);
-    expect(wait.longestMs(1000)).toBe(0);
-    wait.asked(1000);
-    wait.heard(1010, [{ preliminary: false }]);
-    wait.asked(2000);
-    expect(wait.longestMs(2600)).toBe(600);
-  });
-
-  it('times pipelined steps in order: the wait for the second begins at the first reply', () => {
-    const wait = new ReplyWait();
-    wait.asked(0); // MAIL
-    wait.asked(0); // RCPT, in the same write
-    wait.heard(10, [{ preliminary: false }]); // 250 to MAIL
-    wait.heard(1510, [{ preliminary: false }]); // 250 to RCPT, 1.5 s on
-    expect(wait.longestMs(9999)).toBe(1500);
+  it('times pipelined steps in order: the wait for the second begins at the reply to the first', () => {
+    const wait = new ReplyWait(0);
+    wait.heard(1);
+    wait.asked(10, true); // MAIL
+    wait.asked(10, true); // RCPT, in the same write
+    wait.heard(20, FINAL); // 250 to MAIL
+    expect(wait.waiting(1520)).toEqual({ for: 'reply', ms: 1500 });
   });
 
   it('ends a silence at part of a reply, and goes on while the reply is still owed', () => {
-    const wait = new ReplyWait();
-    wait.asked(0);
+    const wait = new ReplyWait(0);
+    wait.heard(1);
+    wait.asked(10, true);
     wait.heard(100); // "250-first line" only
-    expect(wait.longestMs(900)).toBe(800);
+    expect(wait.waiting(900)).toEqual({ for: 'reply', ms: 800 });
   });
 
-  it('takes an FTP 1xx as the answer for now: the transfer that follows is not a silence', () => {
-    const wait = new ReplyWait();
-    wait.asked(0); // STOR
-    wait.heard(5, [{ preliminary: true }]); // 150
-    expect(wait.longestMs(60_000)).toBe(5);
-    wait.heard(60_000, [{ preliminary: false }]); // 226, a minute on
-    wait.asked(60_010); // QUIT
-    wait.heard(60_020, [{ preliminary: false }]);
-    expect(wait.longestMs(70_000)).toBe(10);
+  it('keeps what was waited for at the first close, and nothing after it', () => {
+    const wait = new ReplyWait(0);
+    wait.heard(1);
+    wait.asked(100, true);
+    wait.closed(800);
+    wait.heard(900, FINAL);
+    wait.asked(1000, true);
+    expect(wait.waiting(10_000)).toEqual({ for: 'reply', ms: 700 });
+    const answered = new ReplyWait(0);
+    answered.heard(1);
+    answered.closed(5000);
+    expect(answered.waiting(10_000)).toBeUndefined();
   });
 
-  it('stops at the first close: nobody waits any more', () => {
-    const wait = new ReplyWait();
-    wait.asked(0);
-    wait.ended(700);
-    wait.asked(800);
-    expect(wait.longestMs(10_000)).toBe(700);
+  it('does not time a transfer command, nor what the client sends behind it, nor after its 1xx', () => {
+    const wait = new ReplyWait(0);
+    wait.heard(1);
+    wait.asked(10, false); // STOR: the server may wait for the data connection
+    expect(wait.waiting(5000)).toBeUndefined();
+    wait.asked(20, true); // a NOOP behind it: the server may read it only after the transfer
+    wait.heard(6000, PRELIMINARY); // 150 to STOR
+    expect(wait.waiting(60_000)).toBeUndefined();
+    wait.heard(60_000, FINAL); // 226
+    expect(wait.waiting(61_000)).toBeUndefined();
+    wait.heard(61_000, FINAL); // 200 to the NOOP
+    wait.asked(62_000, true); // QUIT: timed again
+    expect(wait.waiting(62_500)).toEqual({ for: 'reply', ms: 500 });
+  });
+
+  it('takes a 1xx to a timed step as its answer for now', () => {
+    const wait = new ReplyWait(0);
+    wait.heard(1);
+    wait.asked(10, true);
+    wait.heard(20, PRELIMINARY);
+    expect(wait.waiting(60_000)).toBeUndefined();
+    wait.heard(60_000, FINAL);
+    wait.asked(60_010, true);
+    expect(wait.waiting(60_110)).toEqual({ for: 'reply', ms: 100 });
   });
 });
 
-describe('the proxy’s record of the server’s silences', () => {
-  it('records the wait for a reply the server sends late, and the greeting it never sends', async () => {
+describe('the proxy’s record of what the server left the client waiting for', () => {
+  it('records a reply never sent, while open and at the first close, and a greeting never sent', async () => {
     const LATE_MS = 300;
-    // Greets at once on the first connection and answers NOOP LATE_MS later; never greets on the second.
+    // Greets at once on the first connection and never answers NOOP; never greets on the second.
     let accepted = 0;
     const server = net.createServer((socket) => {
-      if (++accepted > 1) return void socket.on('error', () => undefined);
-      socket.write('220 ready\r\n');
-      socket.on('data', () => setTimeout(() => socket.write('250 ok\r\n'), LATE_MS));
+      // Reads (and drops) what comes, so it sees the client's FIN and closes in turn.
+      socket.on('error', () => undefined).resume();
+      if (++accepted === 1) socket.write('220 ready\r\n');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as net.AddressInfo;
@@ -79,27 +97,24 @@ describe('the proxy’s record of the server’s silences', () => {
       const talk = net.connect(proxy.port, '127.0.0.1');
       await new Promise((resolve) => talk.once('data', resolve));
       talk.write('NOOP\r\n');
-      await new Promise((resolve) => talk.once('data', resolve));
-      talk.end();
-      await new Promise((resolve) => talk.once('close', resolve));
+      await new Promise((resolve) => setTimeout(resolve, LATE_MS));
       const mute = net.connect(proxy.port, '127.0.0.1');
       await new Promise((resolve) => mute.once('connect', resolve));
       await new Promise((resolve) => setTimeout(resolve, LATE_MS));
-      mute.end();
-      await new Promise((resolve) => mute.once('close', resolve));
+      const [open] = proxy.sessions();
+      // Lower bounds only: the client waited at least that long (less a timer's tick).
+      expect(open!.waiting!.for).toBe('reply');
+      expect(open!.waiting!.ms).toBeGreaterThanOrEqual(2 * LATE_MS - 2);
+      for (const socket of [talk, mute]) socket.end();
       await proxy.idle();
-      const [answered, ungreeted] = proxy.sessions();
-      // Lower bounds only: the server's own timer held the reply at least that long (less a timer's tick).
-      expect(answered!.replyWaitMs).toBeGreaterThanOrEqual(LATE_MS - 2);
-      expect(answered!.greetedAfterMs).toBeDefined();
+      const [unanswered, ungreeted] = proxy.sessions();
+      expect(unanswered!.greetedAfterMs).toBeDefined();
+      expect(unanswered!.waiting!.for).toBe('reply');
+      expect(unanswered!.waiting!.ms).toBeGreaterThanOrEqual(2 * LATE_MS - 2);
       expect(ungreeted!.greetedAfterMs).toBeUndefined();
+      expect(ungreeted!.waiting!.for).toBe('greeting');
       // (The relay begins once the proxy has reached the server, after the client's connect.)
-      expect(ungreeted!.greetingWaitMs).toBeGreaterThanOrEqual(LATE_MS / 2);
-      expect(ungreeted!.replyWaitMs).toBe(0);
-      // Closed: the record no longer grows.
-      const frozen = ungreeted!.greetingWaitMs;
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(proxy.sessions()[1]!.greetingWaitMs).toBe(frozen);
+      expect(ungreeted!.waiting!.ms).toBeGreaterThanOrEqual(LATE_MS / 2);
     } finally {
       await proxy.close();
       await new Promise((resolve) => server.close(resolve));
