@@ -416,6 +416,17 @@ describe('judging a run whose delivery cannot be verified', () => {
   });
 });
 
+/** A download scenario, for the tests that start a user's FTP target by hand. */
+const DOWNLOAD: FtpScenario = {
+  id: 'x/get',
+  suite: 'x',
+  title: 'a download',
+  protocol: 'ftp',
+  expect: { client: 'delivers', rule: 'r' },
+  messageBytes: 4,
+  ftp: { direction: 'download' },
+};
+
 describe("cleaning up on a user's FTP server", () => {
   it('names a file it could not delete in the reason, and removes it at close', async () => {
     const server = await startFtpServer({ users: { bob: SECRET }, anonymous: 'off' });
@@ -427,17 +438,8 @@ describe("cleaning up on a user's FTP server", () => {
       protocol: 'ftp',
     });
     try {
-      const scenario: FtpScenario = {
-        id: 'x/get',
-        suite: 'x',
-        title: 'a download',
-        protocol: 'ftp',
-        expect: { client: 'delivers', rule: 'r' },
-        messageBytes: 4,
-        ftp: { direction: 'download' },
-      };
       const target = parseTargetOption(`ftp://bob:${SECRET}@127.0.0.1:${proxy.port}/`);
-      const started = await externalTargets([target]).startFtp(target.name, scenario, { 'get.bin': contentOf(Buffer.from('data')) });
+      const started = await externalTargets([target]).startFtp(target.name, DOWNLOAD, { 'get.bin': contentOf(Buffer.from('data')) });
       if (!('target' in started)) throw new Error('n/a');
       const path = `/${started.target.login.prefix}get.bin`;
       expect(path).toMatch(/^\/wireprobe-[0-9a-f]{8}-get\.bin$/);
@@ -453,16 +455,6 @@ describe("cleaning up on a user's FTP server", () => {
 });
 
 describe("wireprobe's own sessions on a user's FTP server", () => {
-  const scenario: FtpScenario = {
-    id: 'x/get',
-    suite: 'x',
-    title: 'a download',
-    protocol: 'ftp',
-    expect: { client: 'delivers', rule: 'r' },
-    messageBytes: 4,
-    ftp: { direction: 'download' },
-  };
-
   it('puts the file and reads it back in a second session when the server drops the first, and says so', async () => {
     const server = await startFtpServer({ users: { bob: SECRET }, anonymous: 'off' });
     // The put's first session (connection 1) and the read's (3) are reset where a reply was due.
@@ -473,7 +465,7 @@ describe("wireprobe's own sessions on a user's FTP server", () => {
     const proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: drops, protocol: 'ftp' });
     try {
       const target = parseTargetOption(`ftp://bob:${SECRET}@127.0.0.1:${proxy.port}/`);
-      const started = await externalTargets([target]).startFtp(target.name, scenario, { 'get.bin': contentOf(Buffer.from('data')) });
+      const started = await externalTargets([target]).startFtp(target.name, DOWNLOAD, { 'get.bin': contentOf(Buffer.from('data')) });
       if (!('target' in started)) throw new Error('n/a');
       const path = `/${started.target.login.prefix}get.bin`;
       expect(await started.target.digest(path)).toEqual(digestOf(Buffer.from('data')));
@@ -495,7 +487,7 @@ describe("wireprobe's own sessions on a user's FTP server", () => {
     const proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: [parseFault('reset before reply to STOR')], protocol: 'ftp' });
     try {
       const target = parseTargetOption(`ftp://bob:${SECRET}@127.0.0.1:${proxy.port}/`);
-      const starting = externalTargets([target]).startFtp(target.name, scenario, { 'get.bin': contentOf(Buffer.from('data')) });
+      const starting = externalTargets([target]).startFtp(target.name, DOWNLOAD, { 'get.bin': contentOf(Buffer.from('data')) });
       await expect(starting).rejects.toThrow(
         /^cannot put the scenario's file on ftp:\/\/bob:\*\*\*@127\.0\.0\.1:\d+\/: read ECONNRESET \(control socket\); in a second session: read ECONNRESET \(control socket\)$/,
       );
