@@ -48,7 +48,10 @@ export interface ExternalSmtpTarget extends ExternalBase, SmtpFacts {
 /** An FTP target; the data-connection modes it refused (FtpFacts) when first reached. */
 export interface ExternalFtpTarget extends ExternalBase, FtpFacts {
   readonly protocol: 'ftp';
-  /** `dir`: the URL's path, where the runs' files go (default `/`). */
+  /**
+   * `dir`: where the runs' files go, the URL's path as RFC 1738 §3.2.2 reads it: relative to the login
+   * directory (`in`; '' for the login directory itself), or absolute when it starts with `%2F` (`/srv/in`).
+   */
   readonly login: { readonly user: string; readonly password: string; readonly dir: string };
 }
 
@@ -87,7 +90,7 @@ export function parseTargetOption(text: string, password?: string): ExternalTarg
   const host = isIP(parsed.host) === 6 ? `[${parsed.host}]` : parsed.host;
   const common = { name: name ?? `${host}:${parsed.port}`, host: parsed.host, port: parsed.port, shown: redactUrl(url) };
   if (parsed.protocol === 'ftp') {
-    return { ...common, protocol: 'ftp', login: { user: parsed.user ?? '', password: parsed.password ?? '', dir: dir ?? '/' } };
+    return { ...common, protocol: 'ftp', login: { user: parsed.user ?? '', password: parsed.password ?? '', dir: dir ?? '' } };
   }
   if (dir !== undefined) throw new UsageError(`bad --target ${quote(redactUrl(url))}: an smtp:// target has no path`);
   const auth = parsed.user !== undefined && parsed.password !== undefined ? { user: parsed.user, password: parsed.password } : undefined;
@@ -102,8 +105,10 @@ export function wantsPassword(text: string): boolean {
 }
 
 /**
- * The URL without its path, and the path as a directory (`/in/`, `/in` -> `/in`), if there is one. The
- * path starts after the last "@", as redactUrl reads it: a raw "/" in a password is never taken for a path.
+ * The URL without its path, and the path as a directory, if there is one. As RFC 1738 §3.2.2 reads an
+ * FTP URL, the path after the host's "/" starts at the login directory (`/in/` -> `in`), and only an
+ * encoded slash first makes it absolute (`/%2Fsrv/in` -> `/srv/in`). The path starts after the last
+ * "@", as redactUrl reads it: a raw "/" in a password is never taken for a path.
  */
 function splitPath(url: string): { base: string; dir?: string } {
   const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(url);
@@ -122,7 +127,10 @@ function splitPath(url: string): { base: string; dir?: string } {
     throw new UsageError(`bad --target ${quote(redactUrl(url))}: broken %-escape in the path`);
   }
   if (/[\r\n\0]/.test(dir)) throw new UsageError(`bad --target ${quote(redactUrl(url))}: a line break in the path`);
-  return { base: url.slice(0, cut), dir: posix.normalize(dir).replace(/(.)\/$/, '$1') };
+  // The "/" after the host only separates it (RFC 1738 §3.1): an absolute path begins with an encoded one.
+  const absolute = /^\/%2f/i.test(path);
+  const normal = posix.normalize(dir.slice(1)).replace(/(.)\/$/, '$1');
+  return { base: url.slice(0, cut), dir: absolute ? normal : normal === '.' ? '' : normal };
 }
 
 /** Server knobs a scenario may set that only a server's own configuration can impose. */
@@ -271,7 +279,10 @@ async function ftpTarget(t: ExternalFtpTarget, files: Readonly<Record<string, Co
   if (t.passiveRefused && Object.keys(files).length > 0) {
     return { na: `wireprobe puts the scenario's file there in passive mode, which the server refused when first reached (${t.passiveRefused})` };
   }
-  const login = { ...t.login, prefix: `wireprobe-${randomBytes(4).toString('hex')}-` };
+  // A path relative to the login directory is made absolute from the PWD when first reached (or from "/":
+  // where the login is chrooted the two are the same), so every client gets the same absolute paths.
+  const dir = t.login.dir.startsWith('/') ? t.login.dir : posix.join(t.home ?? '/', t.login.dir);
+  const login = { ...t.login, dir, prefix: `wireprobe-${randomBytes(4).toString('hex')}-` };
   const left = new Set<string>();
   /** What the result's reason should say of wireprobe's own sessions (retried). */
   const notes: string[] = [];

@@ -49,6 +49,8 @@ export interface FtpFacts {
   readonly activeRefused?: string;
   /** PASV and EPSV were refused: their replies, for the reason of the passive-mode runs. */
   readonly passiveRefused?: string;
+  /** The login directory, as PWD named it after login (`/home/bob`; `/` where the login is chrooted). */
+  readonly home?: string;
 }
 
 /** A target as first reached, as the line naming its facts reads it. */
@@ -136,6 +138,10 @@ export async function ftpFacts(
   const session = new FtpSession(conn, { ...DEFAULT_PROBE_LIMITS, replyTimeoutMs: REACH_TIMEOUT_MS });
   const login = await session.loginAs({ protocol: 'ftp', host: t.host, port: t.port, user: t.login.user, password: t.login.password });
   if (!login.ok) return {};
+  const pwd = await session.command('PWD');
+  // A reply waited for in vain may still come, and be taken for the next command's: nothing more is asked.
+  if (session.stale) return {};
+  const home = pwd.ok && pwd.value.code === 257 ? pwdPath(pwd.value.lines.at(-1) ?? '') : undefined;
   const v6 = isIP(session.local) === 6;
   const activeRefused = await refused(v6 ? ['EPRT'] : ['PORT', 'EPRT'], async (verb) => {
     const { read, plan } = await session.active(verb as 'PORT' | 'EPRT');
@@ -144,7 +150,16 @@ export async function ftpFacts(
   });
   // A reply waited for in vain may still come, and be taken for the next command's.
   const passiveRefused = session.stale ? undefined : await refused(v6 ? ['EPSV'] : ['PASV', 'EPSV'], (verb) => session.command(verb));
-  return { ...(activeRefused ? { activeRefused } : {}), ...(passiveRefused ? { passiveRefused } : {}) };
+  return { ...(home ? { home } : {}), ...(activeRefused ? { activeRefused } : {}), ...(passiveRefused ? { passiveRefused } : {}) };
+}
+
+/**
+ * The directory a 257 reply's text names (RFC 959 §5.1 and Appendix II: `"/home/bob" is current
+ * directory`, a quote inside it doubled), or undefined when it names none as an absolute path.
+ */
+export function pwdPath(text: string): string | undefined {
+  const quoted = /^"((?:[^"]|"")*)"/.exec(text.trimStart())?.[1]?.replaceAll('""', '"');
+  return quoted?.startsWith('/') && !/[\r\n\0]/.test(quoted) ? quoted : undefined;
 }
 
 /** Why a run in `mode` cannot work against `target`, which refused that mode when first reached; or undefined. */

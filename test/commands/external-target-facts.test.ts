@@ -12,7 +12,7 @@ import { type SmtpServerOptions, startSmtpServer } from '../../servers/smtp.js';
 import { CLIENTS } from '../../src/clients/index.js';
 import { type ExternalFtpTarget, type ExternalSmtpTarget, externalTargets, parseTargetOption } from '../../src/commands/external-targets.js';
 import { plannedMessages } from '../../src/commands/target-args.js';
-import { ftpFacts, modeRefused, plainTextRefused, slowGreeting, smtpFacts } from '../../src/commands/target-facts.js';
+import { ftpFacts, modeRefused, plainTextRefused, pwdPath, slowGreeting, smtpFacts } from '../../src/commands/target-facts.js';
 import type { FtpScenario, Result, Scenario, SmtpScenario } from '../../src/engine/types.js';
 import { greetTarget } from '../../src/probe/target.js';
 import { inProcess as cli } from '../helpers/in-process.js';
@@ -122,10 +122,15 @@ describe('what an SMTP target requires, asked in one session', () => {
 
 describe('which data-connection modes an FTP target refuses, asked in the greeting session', () => {
   it.each([
-    ['active refused', { active: 'off' }, { activeRefused: 'PORT got "502 Command blacklisted: PORT", EPRT got "502 Command blacklisted: EPRT"' }],
-    ['passive refused', { passive: 'off' }, { passiveRefused: 'PASV got "502 Command blacklisted: PASV", EPSV got "502 Command blacklisted: EPSV"' }],
-    ['only EPSV refused', { epsv: 'off' }, {}],
-    ['both accepted', {}, {}],
+    // The mock's login directory is its root, as a chrooted login's is (PWD: 257 "/").
+    ['active refused', { active: 'off' }, { home: '/', activeRefused: 'PORT got "502 Command blacklisted: PORT", EPRT got "502 Command blacklisted: EPRT"' }],
+    [
+      'passive refused',
+      { passive: 'off' },
+      { home: '/', passiveRefused: 'PASV got "502 Command blacklisted: PASV", EPSV got "502 Command blacklisted: EPSV"' },
+    ],
+    ['only EPSV refused', { epsv: 'off' }, { home: '/' }],
+    ['both accepted', {}, { home: '/' }],
   ] as const)('%s', async (_name, options: FtpServerOptions, facts) => {
     const server = await startFtpServer({ users: { bob: 'pw' }, anonymous: 'off', ...options });
     try {
@@ -137,6 +142,19 @@ describe('which data-connection modes an FTP target refuses, asked in the greeti
     } finally {
       await server.close();
     }
+  });
+
+  it.each([
+    ['"/home/bob" is the current directory', '/home/bob'],
+    ['"/" is current directory.', '/'],
+    ['"/a ""quoted"" name" created', '/a "quoted" name'],
+    ['"/srv/ftp"', '/srv/ftp'],
+    // Not an absolute path in quotes: no login directory learnt.
+    ['/home/bob is current directory', undefined],
+    ['"home/bob" is current directory', undefined],
+    ['"/unterminated', undefined],
+  ])('reads the login directory of a 257 %s', (text, dir) => {
+    expect(pwdPath(text)).toBe(dir);
   });
 
   it('knows nothing when the login fails', async () => {

@@ -88,8 +88,13 @@ describe('parsing --target', () => {
     ['smtp://127.0.0.1:2525', { protocol: 'smtp', name: '127.0.0.1:2525', host: '127.0.0.1', port: 2525 }],
     ['staging=smtp://mx.example.test', { protocol: 'smtp', name: 'staging', host: 'mx.example.test', port: 25 }],
     ['smtp://[::1]:25', { name: '[::1]:25', host: '::1' }],
-    ['ftp://bob:pw@127.0.0.1:21/in/', { protocol: 'ftp', login: { user: 'bob', password: 'pw', dir: '/in' } }],
-    ['ftp://127.0.0.1', { protocol: 'ftp', login: { user: 'anonymous', dir: '/' } }],
+    // RFC 1738 §3.2.2: the path starts at the login directory; an encoded slash first makes it absolute.
+    ['ftp://bob:pw@127.0.0.1:21/in/', { protocol: 'ftp', login: { user: 'bob', password: 'pw', dir: 'in' } }],
+    ['ftp://bob:pw@127.0.0.1:21/in/../out', { login: { dir: 'out' } }],
+    ['ftp://bob:pw@127.0.0.1:21/%2Fsrv/in/', { login: { dir: '/srv/in' } }],
+    ['ftp://bob:pw@127.0.0.1:21/%2f', { login: { dir: '/' } }],
+    ['ftp://127.0.0.1', { protocol: 'ftp', login: { user: 'anonymous', dir: '' } }],
+    ['ftp://127.0.0.1/', { login: { dir: '' } }],
   ])('reads %s', (text, expected) => {
     expect(parseTargetOption(text)).toMatchObject(expected);
   });
@@ -413,6 +418,45 @@ describe('judging a run whose delivery cannot be verified', () => {
   ] as const)('%j with a client that %s: %s, on the outcome alone', (outcome, client, verdict, reason) => {
     const judged = judge({ ...base, expect: { client, rule: 'the rule' }, outcome, sink });
     expect(judged).toEqual({ verdict, reason: `${reason}; ${NOT_VERIFIABLE}` });
+  });
+});
+
+describe("a user's FTP server whose login directory is not the root", () => {
+  it('puts the files where the URL says, from the login directory that PWD named when first reached', async () => {
+    // The directories exist, each with a file in it.
+    const server = await startFtpServer({
+      users: { bob: SECRET },
+      anonymous: 'off',
+      files: { '/home/bob/in/keep': Buffer.from('x'), '/srv/keep': Buffer.from('x') },
+    });
+    // Only wireprobe's first look at the target (connection 1) is told the login directory is /home/bob,
+    // as a server that does not chroot its logins (inetutils ftpd) says it; the mock keeps any path.
+    const home = { kind: 'reply', code: 257, text: '"/home/bob" is the current directory', at: { before: 'PWD' }, then: 'continue', connection: 1 } as const;
+    const proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: [home], protocol: 'ftp' });
+    try {
+      const scenarios = join(dir, 'home.yaml');
+      await writeFile(scenarios, 'name: home\nprotocol: ftp\nscenarios:\n  - name: put\n    size: 1KiB\n');
+      const json = join(dir, 'home.json');
+      const targets = ['--target', `rel=ftp://bob@127.0.0.1:${proxy.port}/in`, '--target', `abs=ftp://bob@127.0.0.1:${proxy.port}/%2Fsrv`];
+      const { code } = await inProcess(
+        ['run', '--scenarios', scenarios, '--client', 'basic-ftp', ...targets, '--password-env', 'PW', '--json', json],
+        undefined,
+        {
+          PW: SECRET,
+        },
+      );
+      expect(code).toBe(0);
+      const { results } = JSON.parse(await readFile(json, 'utf8')) as { results: Result[] };
+      expect(results.filter((r) => r.mode === 'passive').map((r) => [r.id, r.verdict])).toEqual([
+        ['home/put/basic-ftp/passive@rel', 'conformant'],
+        ['home/put/basic-ftp/passive@abs', 'conformant'],
+      ]);
+      const stored = server.files.filter((f) => f.path.includes('wireprobe-')).map((f) => f.path.replace(/[0-9a-f]{8}/, 'X'));
+      expect(stored.sort()).toEqual(['/home/bob/in/wireprobe-X-home-put.bin', '/srv/wireprobe-X-home-put.bin']);
+    } finally {
+      await proxy.close();
+      await server.close();
+    }
   });
 });
 
