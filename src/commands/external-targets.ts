@@ -279,9 +279,16 @@ async function ftpTarget(t: ExternalFtpTarget, files: Readonly<Record<string, Co
   if (t.passiveRefused && Object.keys(files).length > 0) {
     return { na: `wireprobe puts the scenario's file there in passive mode, which the server refused when first reached (${t.passiveRefused})` };
   }
-  // A path relative to the login directory is made absolute from the PWD when first reached (or from "/":
-  // where the login is chrooted the two are the same), so every client gets the same absolute paths.
-  const dir = t.login.dir.startsWith('/') ? t.login.dir : posix.join(t.home ?? '/', t.login.dir);
+  // A path relative to the login directory is made absolute from the PWD when first reached, so every
+  // client gets the same absolute paths. Without it, "/" would be a guess (right only where the login is
+  // chrooted): an unknown directory is said, never guessed.
+  if (!t.login.dir.startsWith('/') && t.home === undefined) {
+    const where = t.login.dir ? `${quote(t.login.dir)} under the login directory` : 'the login directory';
+    return {
+      na: `the files go in ${where}, which is unknown: wireprobe's first session got no 257 naming it to PWD after logging in; give the path from the root instead (ftp://host/%2Fpath)`,
+    };
+  }
+  const dir = t.login.dir.startsWith('/') ? t.login.dir : posix.join(t.home!, t.login.dir);
   const login = { ...t.login, dir, prefix: `wireprobe-${randomBytes(4).toString('hex')}-` };
   const left = new Set<string>();
   /** What the result's reason should say of wireprobe's own sessions (retried). */

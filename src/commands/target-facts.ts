@@ -141,7 +141,7 @@ export async function ftpFacts(
   const pwd = await session.command('PWD');
   // A reply waited for in vain may still come, and be taken for the next command's: nothing more is asked.
   if (session.stale) return {};
-  const home = pwd.ok && pwd.value.code === 257 ? pwdPath(pwd.value.lines.at(-1) ?? '') : undefined;
+  const home = pwd.ok ? loginDirectory(pwd.value) : undefined;
   const v6 = isIP(session.local) === 6;
   const activeRefused = await refused(v6 ? ['EPRT'] : ['PORT', 'EPRT'], async (verb) => {
     const { read, plan } = await session.active(verb as 'PORT' | 'EPRT');
@@ -151,6 +151,11 @@ export async function ftpFacts(
   // A reply waited for in vain may still come, and be taken for the next command's.
   const passiveRefused = session.stale ? undefined : await refused(v6 ? ['EPSV'] : ['PASV', 'EPSV'], (verb) => session.command(verb));
   return { ...(home ? { home } : {}), ...(activeRefused ? { activeRefused } : {}), ...(passiveRefused ? { passiveRefused } : {}) };
+}
+
+/** The login directory a reply to PWD names: a 257's path, on its first line when it spans several (`257-"/home/bob" ...` / `257 End`). */
+export function loginDirectory(reply: Reply): string | undefined {
+  return reply.code === 257 ? reply.lines.map(pwdPath).find((dir) => dir !== undefined) : undefined;
 }
 
 /**

@@ -12,7 +12,9 @@ import { type SmtpServerOptions, startSmtpServer } from '../../servers/smtp.js';
 import { CLIENTS } from '../../src/clients/index.js';
 import { type ExternalFtpTarget, type ExternalSmtpTarget, externalTargets, parseTargetOption } from '../../src/commands/external-targets.js';
 import { plannedMessages } from '../../src/commands/target-args.js';
-import { ftpFacts, modeRefused, plainTextRefused, pwdPath, slowGreeting, smtpFacts } from '../../src/commands/target-facts.js';
+import { ftpFacts, loginDirectory, modeRefused, plainTextRefused, pwdPath, slowGreeting, smtpFacts } from '../../src/commands/target-facts.js';
+import { parseFault } from '../../src/faults/parse.js';
+import { startProxy } from '../../src/proxy/proxy.js';
 import type { FtpScenario, Result, Scenario, SmtpScenario } from '../../src/engine/types.js';
 import { greetTarget } from '../../src/probe/target.js';
 import { inProcess as cli } from '../helpers/in-process.js';
@@ -155,6 +157,33 @@ describe('which data-connection modes an FTP target refuses, asked in the greeti
     ['"/unterminated', undefined],
   ])('reads the login directory of a 257 %s', (text, dir) => {
     expect(pwdPath(text)).toBe(dir);
+  });
+
+  it('reads it from the first line of a 257 on several lines, and from no other code', () => {
+    const reply = (code: number, lines: string[]) => ({ code, lines, raw: lines, malformed: false, bareLf: false });
+    expect(loginDirectory(reply(257, ['"/home/bob" is the current directory', 'End']))).toBe('/home/bob');
+    expect(loginDirectory(reply(550, ['"/home/bob" is not for you']))).toBeUndefined();
+  });
+
+  it('learns no login directory when PWD is refused, and the runs whose files go under it are n/a', async () => {
+    const server = await startFtpServer({ users: { bob: 'pw' }, anonymous: 'off' });
+    const proxy = await startProxy({ upstream: { host: server.host, port: server.port }, protocol: 'ftp', faults: [parseFault('reply 550 before PWD')] });
+    try {
+      const target = parseTargetOption(`ftp://bob:pw@127.0.0.1:${proxy.port}/in`) as ExternalFtpTarget;
+      const greeted = await greetTarget({ protocol: 'ftp', host: '127.0.0.1', port: proxy.port }, 5_000, (conn, reply) => ftpFacts(conn, reply, target));
+      expect(greeted.after).toEqual({});
+      const put: FtpScenario = { ...smtp('put'), protocol: 'ftp', ftp: { direction: 'upload' } } as FtpScenario;
+      expect(await externalTargets([{ ...target, ...greeted.after }]).startFtp(target.name, put, {}, 4, 'passive')).toEqual({
+        na: `the files go in "in" under the login directory, which is unknown: wireprobe's first session got no 257 naming it to PWD after logging in; give the path from the root instead (ftp://host/%2Fpath)`,
+      });
+      // A path from the root needs no login directory.
+      const absolute = parseTargetOption(`ftp://bob:pw@127.0.0.1:${proxy.port}/%2Fin`) as ExternalFtpTarget;
+      const started = await externalTargets([absolute]).startFtp(absolute.name, put, {}, 4, 'passive');
+      expect(started).toMatchObject({ target: { login: { dir: '/in' } } });
+    } finally {
+      await proxy.close();
+      await server.close();
+    }
   });
 
   it('knows nothing when the login fails', async () => {

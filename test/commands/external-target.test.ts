@@ -15,7 +15,7 @@ import { startBrokenSmtp } from '../helpers/broken-smtp.js';
 import { inProcess } from '../helpers/in-process.js';
 import { SUITES } from '../../suites/index.js';
 import { CLIENTS } from '../../src/clients/index.js';
-import { externalTargets, notForTarget, parseTargetOption } from '../../src/commands/external-targets.js';
+import { type ExternalFtpTarget, externalTargets, notForTarget, parseTargetOption } from '../../src/commands/external-targets.js';
 import { plannedMessages } from '../../src/commands/target-args.js';
 import type { FtpScenario, Result } from '../../src/engine/types.js';
 import type { Provenance } from '../../src/report/provenance.js';
@@ -429,10 +429,10 @@ describe("a user's FTP server whose login directory is not the root", () => {
       anonymous: 'off',
       files: { '/home/bob/in/keep': Buffer.from('x'), '/srv/keep': Buffer.from('x') },
     });
-    // Only wireprobe's first look at the target (connection 1) is told the login directory is /home/bob,
+    // Only wireprobe's first look at each target (connections 1 and 2) is told the login directory is /home/bob,
     // as a server that does not chroot its logins (inetutils ftpd) says it; the mock keeps any path.
     const home = { kind: 'reply', code: 257, text: '"/home/bob" is the current directory', at: { before: 'PWD' }, then: 'continue', connection: 1 } as const;
-    const proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: [home], protocol: 'ftp' });
+    const proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: [home, { ...home, connection: 2 }], protocol: 'ftp' });
     try {
       const scenarios = join(dir, 'home.yaml');
       await writeFile(scenarios, 'name: home\nprotocol: ftp\nscenarios:\n  - name: put\n    size: 1KiB\n');
@@ -460,6 +460,11 @@ describe("a user's FTP server whose login directory is not the root", () => {
   });
 });
 
+/** An FTP target as first reached, for the tests that start it by hand: its login directory is the root. */
+function asReached(url: string): ExternalFtpTarget {
+  return { ...(parseTargetOption(url) as ExternalFtpTarget), home: '/' };
+}
+
 /** A download scenario, for the tests that start a user's FTP target by hand. */
 const DOWNLOAD: FtpScenario = {
   id: 'x/get',
@@ -482,7 +487,7 @@ describe("cleaning up on a user's FTP server", () => {
       protocol: 'ftp',
     });
     try {
-      const target = parseTargetOption(`ftp://bob:${SECRET}@127.0.0.1:${proxy.port}/`);
+      const target = asReached(`ftp://bob:${SECRET}@127.0.0.1:${proxy.port}/`);
       const started = await externalTargets([target]).startFtp(target.name, DOWNLOAD, { 'get.bin': contentOf(Buffer.from('data')) });
       if (!('target' in started)) throw new Error('n/a');
       const path = `/${started.target.login.prefix}get.bin`;
@@ -508,7 +513,7 @@ describe("wireprobe's own sessions on a user's FTP server", () => {
     ];
     const proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: drops, protocol: 'ftp' });
     try {
-      const target = parseTargetOption(`ftp://bob:${SECRET}@127.0.0.1:${proxy.port}/`);
+      const target = asReached(`ftp://bob:${SECRET}@127.0.0.1:${proxy.port}/`);
       const started = await externalTargets([target]).startFtp(target.name, DOWNLOAD, { 'get.bin': contentOf(Buffer.from('data')) });
       if (!('target' in started)) throw new Error('n/a');
       const path = `/${started.target.login.prefix}get.bin`;
@@ -530,7 +535,7 @@ describe("wireprobe's own sessions on a user's FTP server", () => {
     const server = await startFtpServer({ users: { bob: SECRET }, anonymous: 'off' });
     const proxy = await startProxy({ upstream: { host: server.host, port: server.port }, faults: [parseFault('reset before reply to STOR')], protocol: 'ftp' });
     try {
-      const target = parseTargetOption(`ftp://bob:${SECRET}@127.0.0.1:${proxy.port}/`);
+      const target = asReached(`ftp://bob:${SECRET}@127.0.0.1:${proxy.port}/`);
       const starting = externalTargets([target]).startFtp(target.name, DOWNLOAD, { 'get.bin': contentOf(Buffer.from('data')) });
       await expect(starting).rejects.toThrow(
         /^cannot put the scenario's file on ftp:\/\/bob:\*\*\*@127\.0\.0\.1:\d+\/: read ECONNRESET \(control socket\); in a second session: read ECONNRESET \(control socket\)$/,
