@@ -30,12 +30,13 @@ const SILENT =
 describe('wireprobe run --target against an FTP server that leaves a command unanswered', () => {
   it("makes the client's timeout n/a when no fault fired, and judges a scenario whose own fault fired", async () => {
     const server = await startFtpServer({ users: { bob: 'pw' }, anonymous: 'off' });
-    // Only curl asks PWD: wireprobe's own sessions (its first look, the read back) never do. The reply is
+    // Only curl asks PWD, and wireprobe's first look: its read-back sessions never do. The reply is
     // never relayed (a transfer command would not do: a server may wait for the data connection first).
     const silent = await startProxy({
       upstream: { host: server.host, port: server.port },
       protocol: 'ftp',
-      faults: [parseFault('stall before reply to PWD')],
+      // Not on wireprobe's first look at the target (connection 1), which asks PWD for the login directory.
+      faults: Array.from({ length: 20 }, (_, i) => ({ ...parseFault('stall before reply to PWD'), connection: i + 2 })),
     });
     try {
       const scenarios = join(dir, 'ftp.yaml');
