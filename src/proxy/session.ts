@@ -294,10 +294,9 @@ export class Session<D extends Dialect = Dialect> implements Link {
 
   #onData(dir: Direction, chunk: Buffer): void {
     this.#ends.heard(dir === 'up' ? 'client' : 'server');
-    if (dir === 'down') {
-      const now = performance.now();
-      this.#firstFromServer ??= now;
-    }
+    // One clock read for a server's chunk: its first octets (the greeting), and the end of a silence (#timeReplies).
+    const now = dir === 'down' ? performance.now() : 0;
+    if (dir === 'down') this.#firstFromServer ??= now;
     if (this.#state.ended) {
       // What the client sends before the RST it is about to get shows where it had got to; it is
       // not relayed.
@@ -312,7 +311,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
     const fed = this.tracker.feed(dir, chunk);
     const marks = carried ? fed.map((m) => shift(m, carried)) : fed;
     this.#observe(dir, marks);
-    this.#timeReplies(dir, marks);
+    this.#timeReplies(dir, marks, now);
     // With a `before` trigger armed, an unfinished command (or reply) waits for its end before it is relayed.
     const keep = this.#holdLines[dir] ? Math.min(dir === 'up' ? this.tracker.partialCommandBytes : this.tracker.partialReplyBytes, data.length) : 0;
     // Most chunks hold nothing back: no views of them to make (one chunk, one relay, is the hot path).
@@ -339,8 +338,11 @@ export class Session<D extends Dialect = Dialect> implements Link {
     }
   }
 
-  /** Times the server's silences (ReplyWait): the client's steps it owes replies to, its octets and the replies they complete. */
-  #timeReplies(dir: Direction, marks: readonly Mark[]): void {
+  /**
+   * Times the server's silences (ReplyWait): the client's steps it owes replies to, its octets and the
+   * replies they complete; `now`: when a server's chunk came (a client's steps read the clock themselves).
+   */
+  #timeReplies(dir: Direction, marks: readonly Mark[], now: number): void {
     if (dir === 'up') {
       // Most chunks a client sends are body octets: no clock to read for them.
       for (const mark of marks) {
@@ -349,7 +351,6 @@ export class Session<D extends Dialect = Dialect> implements Link {
       }
       return;
     }
-    const now = performance.now();
     let replies: { preliminary: boolean }[] | undefined;
     for (const m of marks) {
       if (m.kind === 'reply' && m.to !== 'greeting' && m.to !== 'unsolicited') (replies ??= []).push({ preliminary: 'preliminary' in m && m.preliminary });
