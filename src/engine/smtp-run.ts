@@ -176,7 +176,7 @@ function refusedItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outc
 }
 
 /**
- * Why a run says nothing about the client, or undefined: a user's server (SmtpTarget.ownLimits) was
+ * Why a run says nothing about the client, or undefined: a user's server (TargetBase.external) was
  * slower than the client waits, where no fault of the scenario's could have held its reply back. The
  * client gave up (timeout) or was still waiting at the run's deadline (hung) on a server going at its
  * own pace: a scenario's timeouts are seconds, scaled for a server that answers at once, as the mocks
@@ -192,7 +192,7 @@ function refusedItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outc
  *   another run; its greeting time when first reached (TargetFacts) was measured idle.
  */
 function slowItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outcome, seen: SlowEvidence): string | undefined {
-  if (server.ownLimits === undefined || (outcome.kind !== 'timeout' && outcome.kind !== 'hung')) return undefined;
+  if (!server.external || (outcome.kind !== 'timeout' && outcome.kind !== 'hung')) return undefined;
   const { sink, sessions, messages, unfired } = seen;
   const fault = scenario.fault;
   const waited = outcome.kind === 'timeout' ? 'the client timed out waiting for it' : "the client was still waiting for it at the run's deadline";
