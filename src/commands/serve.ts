@@ -232,6 +232,10 @@ export function tlsLines(protocol: 'smtp' | 'ftp', mode: string, caFile: string)
 const LOG_BATCH_MS = 20;
 /** Lines that are written at once, however young: a burst's log stays a bounded amount of memory. */
 const LOG_BATCH_LINES = 512;
+/** Characters of a logged line; the rest is cut (`capped`). */
+const LOG_LINE_CHARS = 2000;
+/** A line `capped` would leave as it is (short enough, and printable ASCII). */
+const PLAIN_LINE = /^[\x20-\x7e]*$/;
 
 /**
  * A line logger that writes what was logged over LOG_BATCH_MS in one write: stdout to a pipe or a file
@@ -251,7 +255,8 @@ export function batched(out: NodeJS.WritableStream): ((line: string) => void) & 
     out.write(text);
   };
   const log = (line: string): void => {
-    pending.push(`${capped([line], { maxLineChars: 2000 })[0]}\n`);
+    // Transcript lines are escaped already (printable ASCII): most need neither `visible` nor a cut.
+    pending.push(line.length <= LOG_LINE_CHARS && PLAIN_LINE.test(line) ? `${line}\n` : `${capped([line], { maxLineChars: LOG_LINE_CHARS })[0]}\n`);
     if (pending.length >= LOG_BATCH_LINES) return flush();
     // Unref'd: a pending write never keeps the process alive; close() flushes what is left.
     timer ??= setTimeout(flush, LOG_BATCH_MS).unref();

@@ -50,4 +50,16 @@ describe('serve: batched log', () => {
     log.flush();
     expect(writes).toEqual([`a\\x1bb\n${'x'.repeat(2000)}… (2001 chars)\n`]);
   });
+
+  it('writes a printable line of up to 2000 characters as it is, and escapes DEL and C1 controls', () => {
+    const { writes, out } = recorder();
+    const log = batched(out);
+    const longest = `+ 1.0ms #1 S  ${'y'.repeat(1986)}`;
+    log(longest);
+    log('del\x7f c1\x9b');
+    log('caf\u00e9');
+    log.flush();
+    expect(longest).toHaveLength(2000);
+    expect(writes).toEqual([`${longest}\ndel\\x7f c1\\x9b\ncaf\u00e9\n`]);
+  });
 });
