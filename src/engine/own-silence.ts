@@ -16,7 +16,9 @@ const SHORT_BY = 0.9;
  * was told to wait (SessionInfo.waiting, in `seen.atReport`: the wait going on then, at the session's
  * first close if it came before):
  * - for its greeting: nine tenths of the shortest client timeout a greeting meets (greetingTimeout);
- * - for a reply to a step the server can answer at once: nine tenths of the socket timeout.
+ * - for a reply to a step the server can answer at once, or to a transfer whose data is complete: nine
+ *   tenths of the socket timeout;
+ * - for a download's octets on its data connection (DataWait): nine tenths of the socket timeout.
  *
  * Nine tenths: a client's timer starts at its last activity (its connect, the reply before, its own
  * write), a little before the proxy's clock (the relay's start, the step's arrival), so the silence
@@ -28,7 +30,8 @@ const SHORT_BY = 0.9;
  * scenario's fault is not seen. Only for a user's server, whose pace and faults are its own: a
  * scenario's timeouts are seconds, scaled for a server that answers at once. Seen with pyftpdlib 1.5.7,
  * which now and then stops polling a fresh connection (its commands stay unread, the session silent
- * until the client gives up), and aiosmtpd storing a large message in its one thread.
+ * until the client gives up; its data connections too, a 150 and then no data), and aiosmtpd storing a
+ * large message in its one thread.
  */
 export function silentItself(scenario: Scenario, outcome: Outcome, seen: Pick<Seen, 'sessions' | 'atReport' | 'unfired'>): string | undefined {
   if (outcome.kind !== 'timeout' && outcome.kind !== 'hung') return undefined;
@@ -36,11 +39,13 @@ export function silentItself(scenario: Scenario, outcome: Outcome, seen: Pick<Se
   // A fault that fired anywhere (on the listener too: then only the run knows) may have held a reply back.
   if ((scenario.fault !== undefined && !unfired) || sessions.some((s) => s.faultFired || (s.faultsFired?.length ?? 0) > 0)) return undefined;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
-  const bound = { greeting: SHORT_BY * greetingTimeout(scenario), reply: SHORT_BY * timeouts.socket };
+  const bound = { greeting: SHORT_BY * greetingTimeout(scenario), reply: SHORT_BY * timeouts.socket, data: SHORT_BY * timeouts.socket };
   const waiting = atReport.map((s) => s.waiting).find((w) => w !== undefined && w.ms >= bound[w.for]);
   if (waiting === undefined) return undefined;
   const client = outcome.kind === 'timeout' ? 'the client timed out, as it should on a silent server' : "the client was still waiting at the run's deadline";
-  const what = waiting.for === 'greeting' ? 'left the client without its greeting' : 'left a command unanswered';
+  const what = { greeting: 'left the client without its greeting', reply: 'left a command unanswered', data: 'sent nothing on the data connection' }[
+    waiting.for
+  ];
   return `the server itself ${what} (${seconds(waiting.ms)} of silence), no fault firing (${formatOutcome(outcome)}: ${client}): its own pace or load, or a session it stopped serving, not the scenario's fault, whose timeouts are scaled for a server that answers at once`;
 }
 

@@ -41,6 +41,7 @@ import type { Link } from '../faults/link.js';
 import type { Fault, Toward } from '../faults/types.js';
 import { cutByOctets } from './cut.js';
 import { drained } from './drained.js';
+import { DataWait } from './reply-wait.js';
 import { RelayDirection, type Pending } from './relay.js';
 import { closed, resetSocket } from './sockets.js';
 import { Teardown, type ClientSaw } from './teardown.js';
@@ -106,6 +107,8 @@ export class DataLink implements Link {
   readonly #raw: Record<Toward, Socket>;
   /** TLS on both ends (PROT P): see #resetBeforeReply. */
   readonly #protected: boolean;
+  /** What the server left the client waiting for on it (a download's octets), and when its data was complete. */
+  readonly #wait = new DataWait();
 
   /** `raw`: the TCP sockets under `client` and `server` when those are TLS sockets (./ftps.ts). */
   constructor(index: number, client: Socket, server: Socket, hooks: DataHooks, raw?: Record<Toward, Socket>) {
@@ -117,8 +120,12 @@ export class DataLink implements Link {
       forwarded: (n: number) => {
         this.#bytes += n;
         this.#hooks.bytes(n);
+        if (to === 'client') this.#wait.passedOn(performance.now());
       },
-      passedOn: () => this.#relays[to].outlet.target.end(),
+      passedOn: () => {
+        this.#wait.ended(performance.now(), to);
+        this.#relays[to].outlet.target.end();
+      },
     });
     const { freer } = hooks;
     this.#relays = {
@@ -128,6 +135,7 @@ export class DataLink implements Link {
     this.#raw = raw ?? { client, server };
     this.#protected = raw !== undefined;
     const all = raw ? [client, server, raw.client, raw.server] : [client, server];
+    void Promise.race(all.map(closed)).then(() => this.#wait.closed(performance.now(), this.#clientBehind()));
     this.done = Promise.all(all.map(closed)).then(() => {
       this.#state.closed();
       this.#note('--', `closed after ${this.#bytes} bytes`);
@@ -137,6 +145,22 @@ export class DataLink implements Link {
   /** Octets relayed so far, both directions. */
   get bytes(): number {
     return this.#bytes;
+  }
+
+  /** Ms the server has left the client without a download's octets (until the first close); undefined: none owed. */
+  silence(now: number): number | undefined {
+    return this.#wait.silence(now, this.#clientBehind());
+  }
+
+  /** The proxy holds octets for the FTP client's end that it has not taken yet: queued, or not yet written to the socket. */
+  #clientBehind(): boolean {
+    const relay = this.#relays.client;
+    return relay.queue.length > 0 || relay.outlet.target.writableLength > 0;
+  }
+
+  /** When the sender's end of file reached the receiver (the transfer's data complete); undefined before. */
+  get dataEndedAt(): number | undefined {
+    return this.#wait.endedAt;
   }
 
   /** How the proxy ended the FTP client's end while the client still held it; null otherwise. */
@@ -164,6 +188,7 @@ export class DataLink implements Link {
    */
   start(): Promise<void> {
     for (const toward of ['client', 'server'] as const) this.#wire(toward);
+    void this.#hooks.asked().then(() => this.#wait.asked(performance.now(), SERVER_SENDS.has(this.#hooks.verb() ?? '') ? 'server' : 'client'));
     const resume = (): void => {
       for (const toward of ['client', 'server'] as const) if (this.#state.state !== 'held') this.#socket(toward).resume();
     };
@@ -245,12 +270,14 @@ export class DataLink implements Link {
     });
     relay.source.on('end', () => {
       if (from === 'client') this.#state.clientGone();
+      else this.#wait.senderDone();
       this.#note('--', `FIN from ${from}`);
       relay.end(false);
       if (!this.#state.ended) relay.pump();
     });
     relay.source.on('error', (error: NodeJS.ErrnoException) => {
       if (from === 'client') this.#state.clientGone();
+      else this.#wait.senderDone();
       // Both are the peer's RST: Linux reports one that came after the peer's FIN as EPIPE (a server that
       // closes its data socket with our octets unread sends FIN, then RST). The other end is shown that
       // RST, as it would have been without the proxy, in either mode.

@@ -115,6 +115,11 @@ export class DataLinks {
     return this.#bytes;
   }
 
+  /** The data connection relayed last; undefined before the first. */
+  get last(): DataLink | undefined {
+    return this.#last;
+  }
+
   /** How the proxy ended the FTP client's end of the last data connection; null if it did not. */
   get clientSaw(): ClientSaw | null {
     return this.#clientSaw ?? this.#last?.clientSaw ?? null;

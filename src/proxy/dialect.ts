@@ -1,6 +1,7 @@
 /** What the control session (./session.ts) needs from the protocol it relays: SMTP, or FTP (./ftp-data.ts). */
 import type { Direction, Mark, Tracker, View } from '../protocol/conversation.js';
 import type { ArmingChange } from './armory.js';
+import type { Waiting } from './reply-wait.js';
 
 /** The protocol spoken on the connection: how it is tracked, and what the proxy rewrites in it. */
 export interface Dialect {
@@ -16,6 +17,11 @@ export interface Dialect {
   edit?(direction: Direction, mark: Mark): Promise<Buffer | null> | null;
   /** Where TLS starts in the conversation, for a proxy that terminates it at the protocol's STARTTLS; default none. */
   readonly tls?: DialectTls;
+  /**
+   * What the server leaves the client waiting for beyond the control connection's own replies (FTP: a
+   * transfer's data, and its final reply once the data is complete), and for how long at `now`; default none.
+   */
+  waiting?(now: number): Waiting | undefined;
   /** The client ended the control connection (a FIN or an RST). */
   clientLeft?(): void;
   /**

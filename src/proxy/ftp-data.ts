@@ -30,6 +30,7 @@ import type { WatchData } from './capture.js';
 import { DataLinks } from './data-links.js';
 import type { Dialect, DialectTls } from './dialect.js';
 import type { FtpsSession } from './ftps.js';
+import type { Waiting } from './reply-wait.js';
 import type { ClientSaw } from './teardown.js';
 import type { Transcript } from './transcript.js';
 
@@ -152,6 +153,8 @@ export class FtpData implements Dialect {
    * final reply to it reached the proxy (until the next command); `idle` before the first.
    */
   #transfer: 'idle' | 'asked' | 'answered' = 'idle';
+  /** performance.now() when the client sent its last transfer command. */
+  #transferAskedAt = 0;
   /** After a fault cut an upload's data connection: resolves once the client acted on the cut (see #holdForClient). */
   #clientActed: ActWait | undefined;
   /** After the proxy ended the client's control connection: resolves once the client acted on that (see clientCut). */
@@ -213,6 +216,22 @@ export class FtpData implements Dialect {
     };
   }
 
+  /**
+   * What the server leaves the client waiting for in the current transfer (see DataWait): a download's
+   * octets on its data connection, or, once the transfer's data is complete, its final reply (226),
+   * which the control session's own timing leaves alone (ReplyWait: a transfer command is not timed).
+   */
+  waiting(now: number): Waiting | undefined {
+    const link = this.#links.last;
+    if (link === undefined) return undefined;
+    const silence = link.silence(now);
+    if (silence !== undefined) return { for: 'data', ms: silence };
+    const ended = link.dataEndedAt;
+    // The data of this transfer (not of one before it), and its final reply not come yet.
+    if (ended !== undefined && ended >= this.#transferAskedAt && this.#transfer === 'asked') return { for: 'reply', ms: now - ended };
+    return undefined;
+  }
+
   armMatched(change: ArmingChange): ArmingChange {
     this.#arming.change(change.add.filter(onDataSide), change.remove.filter(onDataSide));
     const control = (f: Fault): boolean => !onDataSide(f);
@@ -234,6 +253,7 @@ export class FtpData implements Dialect {
     if (direction === 'up' && mark.kind === 'command') {
       if (TRANSFER_VERBS.has(mark.verb)) {
         this.#transfer = 'asked';
+        this.#transferAskedAt = performance.now();
         this.#connectFault = this.#links.connectFaultActed();
         for (const wake of this.#askWaiters.splice(0)) wake();
       }

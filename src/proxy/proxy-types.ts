@@ -111,8 +111,9 @@ export interface SessionInfo {
   readonly greetedAfterMs?: number;
   /**
    * What the server left the client waiting for when the connection first closed (or now, while open),
-   * and for how long: its greeting, or a reply to a step it can answer at once (see ReplyWait). Absent
-   * when nothing was owed then, or before the relay began.
+   * and for how long: its greeting, a reply to a step it can answer at once (see ReplyWait), an FTP
+   * download's octets, or the final reply to a transfer whose data is complete (DataWait). Absent when
+   * nothing was owed then, or before the relay began.
    */
   readonly waiting?: Waiting;
   /** How TLS was handled (when the proxy was given `tls`): the mode, and per leg what was negotiated. */

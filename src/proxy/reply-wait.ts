@@ -10,14 +10,17 @@
  * server may wait for the client's data connection before its 1xx, vsftpd does), nor SMTP's BDAT (its
  * reply is due only once the chunk's octets have all come), nor a step sent while a 1xx is outstanding
  * (a NOOP during an FTP transfer: the server may read it only after the transfer); replies to steps
- * that are not timed are not counted. So a silence is never overstated, only missed.
+ * that are not timed are not counted. So a silence is never overstated, only missed. A transfer is timed
+ * on its data connection instead (DataWait, below).
  *
  * Pure: the caller passes the time (performance.now()).
  */
 
-/** What the client was left waiting for, and how long, ms. */
+import type { Toward } from '../faults/types.js';
+
+/** What the client was left waiting for, and how long, ms: `data`, the octets of a download (see DataWait). */
 export interface Waiting {
-  readonly for: 'greeting' | 'reply';
+  readonly for: 'greeting' | 'reply' | 'data';
   readonly ms: number;
 }
 
@@ -81,5 +84,72 @@ export class ReplyWait {
     if (this.#atClose !== undefined) return this.#atClose ?? undefined;
     if (this.#since === undefined) return undefined;
     return { for: this.#greeted ? 'reply' : 'greeting', ms: now - this.#since };
+  }
+}
+
+/**
+ * What the server left the receiver of one FTP data connection waiting for. In a download (the server
+ * sends: RETR, LIST, NLST, MLSD), from the client's transfer command, or the connection when it opened
+ * later, to the next octets the proxy passed on to the client: the server's silence. It ends with the
+ * server's end of file (or an RST), and is kept at the connection's first close. Timed by what the proxy
+ * passed on to the client, not what it read: while it holds octets the client has not taken yet (the
+ * client reads slower than the server sends), the client is not waiting, and no silence is counted. Once the sender's end of file has been passed on to the receiver (in either direction),
+ * the transfer is complete, and its final reply (226) is owed from then (`endedAt`, see FtpData.waiting).
+ * An upload's data is not timed: the server reads at its pace, which the proxy cannot tell from the
+ * client's. Pure: the caller passes the time (performance.now()).
+ */
+export class DataWait {
+  /** Who sends on this connection: the server in a download; undefined until the transfer command came. */
+  #sender: Toward | undefined;
+  /** When the server's current silence began; undefined while no octets are owed. */
+  #since: number | undefined;
+  #endedAt: number | undefined;
+  /** The silence going on at the first close (null: none); undefined while open. */
+  #atClose: number | null | undefined;
+
+  /** At `now` the transfer command this connection serves had come; `sender`: `server` in a download. */
+  asked(now: number, sender: Toward): void {
+    if (this.#atClose !== undefined || this.#sender !== undefined) return;
+    this.#sender = sender;
+    if (sender === 'server') this.#since = now;
+  }
+
+  /** At `now` octets of the server's were passed on to the client. */
+  passedOn(now: number): void {
+    if (this.#since !== undefined) this.#since = now;
+  }
+
+  /** The server sent its end of file, or an RST: it owes no more octets. */
+  senderDone(): void {
+    this.#since = undefined;
+  }
+
+  /** At `now` an end of file was passed on `toward` an end: the sender's to the receiver completes the transfer, whose final reply is owed from then. */
+  ended(now: number, toward: Toward): void {
+    if (this.#sender === undefined || toward === this.#sender) return;
+    this.#since = undefined;
+    this.#endedAt ??= now;
+  }
+
+  /**
+   * One of the connection's ends closed at `now`: the silence going on, if any, is what was waited for.
+   * `behind`: the proxy still held octets for the client then (see `silence`).
+   */
+  closed(now: number, behind: boolean): void {
+    if (this.#atClose === undefined) this.#atClose = this.silence(now, behind) ?? null;
+  }
+
+  /**
+   * Ms the server left the client without octets (at the first close, or until `now`); undefined: none
+   * owed. `behind`: the proxy holds octets the client has not taken yet, so the client is not waiting.
+   */
+  silence(now: number, behind = false): number | undefined {
+    if (this.#atClose !== undefined) return this.#atClose ?? undefined;
+    return this.#since === undefined || behind ? undefined : now - this.#since;
+  }
+
+  /** When the sender's end of file reached the receiver; undefined before. */
+  get endedAt(): number | undefined {
+    return this.#endedAt;
   }
 }

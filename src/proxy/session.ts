@@ -89,6 +89,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
   #firstFromServer: number | undefined;
   /** What the server left the client waiting for (its greeting, a reply), and since when. */
   readonly #wait = new ReplyWait(performance.now());
+  /** What the dialect said the server left the client waiting for (Dialect.waiting) at the first close (null: nothing); undefined while open. */
+  #dialectWaitAtClose: Waiting | null | undefined;
 
   constructor(options: SessionOptions<D>) {
     const { client, server, faults } = options;
@@ -131,7 +133,11 @@ export class Session<D extends Dialect = Dialect> implements Link {
     const legs = implicit ? this.#tls.secureOrCatch() : undefined;
     this.#relays = this.#relayPair(legs?.client ?? client, legs?.server ?? server);
     // The first close ends the wait: what was owed then is what the client (or the server) gave up on.
-    void Promise.race([closed(client), closed(server)]).then(() => this.#wait.closed(performance.now()));
+    void Promise.race([closed(client), closed(server)]).then(() => {
+      const now = performance.now();
+      this.#wait.closed(now);
+      this.#dialectWaitAtClose = this.dialect.waiting?.(now) ?? null;
+    });
     this.done = Promise.all([closed(client), closed(server)])
       .then(() => this.#tls.closed())
       .then(() => this.#state.closed());
@@ -251,9 +257,15 @@ export class Session<D extends Dialect = Dialect> implements Link {
     return this.#firstFromServer;
   }
 
-  /** What the server left the client waiting for at the first close, or now, and how long (see ReplyWait); undefined: nothing. */
+  /**
+   * What the server left the client waiting for at the first close, or now, and how long (see ReplyWait,
+   * and Dialect.waiting: FTP's data); the longer wait when both are; undefined: nothing.
+   */
   get waiting(): Waiting | undefined {
-    return this.#wait.waiting(performance.now());
+    const now = performance.now();
+    const control = this.#wait.waiting(now);
+    const other = this.#dialectWaitAtClose === undefined ? this.dialect.waiting?.(now) : (this.#dialectWaitAtClose ?? undefined);
+    return control === undefined || (other !== undefined && other.ms > control.ms) ? other : control;
   }
 
   get caught(): Mark | undefined {

@@ -71,6 +71,66 @@ describe('wireprobe run --target against an FTP server that leaves a command una
   });
 });
 
+describe('wireprobe run --target against an FTP server that goes silent in a download', () => {
+  /** A download of 64 KiB with basic-ftp from a mock behind a proxy of the test's, `fault` on the client's connection. */
+  async function download(name: string, fault: string): Promise<Result> {
+    const server = await startFtpServer({ users: { bob: 'pw' }, anonymous: 'off' });
+    // On the run's client only: connection 1 is wireprobe's first look, 2 its own session putting the
+    // scenario's file (STOR, then RETR: that it can be read back).
+    const faults = [{ ...parseFault(fault), connection: 3 }];
+    const silent = await startProxy({ upstream: { host: server.host, port: server.port }, protocol: 'ftp', faults });
+    try {
+      const scenarios = join(dir, `${name}.yaml`);
+      const yaml = [
+        'name: silent',
+        'protocol: ftp',
+        'scenarios:',
+        `  - name: ${name}`,
+        '    size: 64KiB',
+        '    ftp: { direction: download }',
+        '    timeouts: { socket: 1s, deadline: 8s }',
+      ];
+      await writeFile(scenarios, `${yaml.join('\n')}\n`);
+      const json = join(dir, `${name}.json`);
+      const { code, stderr } = await inProcess([
+        'run',
+        '--scenarios',
+        scenarios,
+        '--client',
+        'basic-ftp',
+        '--target',
+        `box=ftp://bob:pw@127.0.0.1:${silent.port}/`,
+        '--json',
+        json,
+      ]);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      const [result] = JSON.parse(await readFile(json, 'utf8')).results as Result[];
+      return result!;
+    } finally {
+      await silent.close();
+      await server.close();
+    }
+  }
+
+  it("makes the client's timeout n/a when the server sends nothing more on the data connection", async () => {
+    const result = await download('data', 'stall after RETR +1KiB channel data');
+    // basic-ftp times out on its data socket after the first KiB, and closes both connections.
+    expect(result).toMatchObject({ verdict: 'n/a', faultFired: false, outcome: { kind: 'timeout', phase: 'retr', bytesSent: 1024 } });
+    expect(result.reason).toMatch(
+      /^the server itself sent nothing on the data connection \(\d+\.\d s of silence\), no fault firing \(timeout@retr: the client timed out, as it should on a silent server\)/,
+    );
+  });
+
+  it("makes the client's timeout n/a when the data is complete and the server never gives the transfer's final reply", async () => {
+    // The control replies to RETR (150, 226) are held; the data connection goes on and ends.
+    const result = await download('reply', 'stall before reply to RETR');
+    // basic-ftp read the whole file, then timed out on its control socket waiting for the 226.
+    expect(result).toMatchObject({ verdict: 'n/a', faultFired: false, outcome: { kind: 'timeout', phase: 'transfer', bytesSent: 65536 } });
+    expect(result.reason).toMatch(SILENT);
+  });
+});
+
 describe('wireprobe run --target against an SMTP server that leaves a command unanswered', () => {
   it("makes the client's timeout n/a when no fault fired", async () => {
     const server = await startSmtpServer();

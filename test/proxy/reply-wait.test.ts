@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startProxy } from '../../src/proxy/proxy.js';
-import { ReplyWait } from '../../src/proxy/reply-wait.js';
+import { DataWait, ReplyWait } from '../../src/proxy/reply-wait.js';
 
 const FINAL = [{ preliminary: false }];
 const PRELIMINARY = [{ preliminary: true }];
@@ -77,6 +77,54 @@ describe('ReplyWait', () => {
     wait.heard(60_000, FINAL);
     wait.asked(60_010, true);
     expect(wait.waiting(60_110)).toEqual({ for: 'reply', ms: 100 });
+  });
+});
+
+describe('DataWait', () => {
+  it("times a download from its transfer command to the octets passed on to the client, until the server's end of file", () => {
+    const wait = new DataWait();
+    expect(wait.silence(500)).toBeUndefined(); // opened before RETR: nothing owed yet
+    wait.asked(1000, 'server');
+    expect(wait.silence(1400)).toBe(400);
+    wait.passedOn(1500);
+    expect(wait.silence(3500)).toBe(2000);
+    expect(wait.silence(3500, true)).toBeUndefined(); // the proxy holds octets the client has not taken
+    wait.senderDone(); // the server's FIN (or RST) came: it owes no more octets
+    expect(wait.silence(9000)).toBeUndefined();
+    expect(wait.endedAt).toBeUndefined();
+    wait.ended(9100, 'client'); // its FIN passed on to the client: the data is complete
+    expect(wait.endedAt).toBe(9100);
+  });
+
+  it('keeps the silence at the first close, and nothing after it', () => {
+    const wait = new DataWait();
+    wait.asked(0, 'server');
+    wait.passedOn(100);
+    wait.closed(2100, false);
+    wait.passedOn(2200);
+    expect(wait.silence(10_000)).toBe(2000);
+    const behind = new DataWait(); // the client had octets it had not taken when it closed
+    behind.asked(0, 'server');
+    behind.closed(3000, true);
+    expect(behind.silence(10_000)).toBeUndefined();
+    const done = new DataWait();
+    done.asked(0, 'server');
+    done.senderDone();
+    done.closed(5000, false);
+    expect(done.silence(10_000)).toBeUndefined();
+  });
+
+  it("never times an upload's octets, and completes it with the client's end of file passed on to the server", () => {
+    const wait = new DataWait();
+    wait.asked(0, 'client');
+    expect(wait.silence(5000)).toBeUndefined();
+    wait.ended(5000, 'client'); // not the sender's end of file: the server's, toward the client
+    expect(wait.endedAt).toBeUndefined();
+    wait.ended(6000, 'server');
+    expect(wait.endedAt).toBe(6000);
+    const unasked = new DataWait(); // no transfer command seen: neither end completes anything
+    unasked.ended(1, 'server');
+    expect(unasked.endedAt).toBeUndefined();
   });
 });
 
