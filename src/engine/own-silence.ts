@@ -6,8 +6,8 @@ import { DEFAULT_TIMEOUTS, greetingTimeout, type Seen } from './protocol-run.js'
 import { formatOutcome } from './outcome-format.js';
 import type { Outcome, Scenario } from './types.js';
 
-/** How much of a client's timeout the proxy must see the server silent for (see silentItself). */
-const SHORT_BY = 0.9;
+/** How much of a client's timeout the proxy must see the server silent for (see silentItself; smtp-run's slowItself too). */
+export const SHORT_BY = 0.9;
 
 /**
  * Why a run whose client timed out (or still waited at the deadline: hung) says nothing about the

@@ -29,7 +29,7 @@ import type { SmtpTarget, Targets } from './targets.js';
 import type { Accounting, Family, Outcome, SinkReport, SmtpScenario } from './types.js';
 import { judge, NOT_VERIFIABLE } from './verdict.js';
 import { formatOutcome } from './outcome-format.js';
-import { silentItself } from './own-silence.js';
+import { SHORT_BY, silentItself } from './own-silence.js';
 import { runTls } from './run-tls.js';
 import { tlsStart } from '../clients/tls-mode.js';
 
@@ -190,6 +190,12 @@ function refusedItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outc
  *   No fault fired, or only a throttle toward the server (which holds no reply), and the scenario has no
  *   greeting delay of its own. aiosmtpd, one thread, greets nobody while it stores a large message for
  *   another run; its greeting time when first reached (TargetFacts) was measured idle.
+ * - In the body (`body`, `bdat`), when the server had left what the client sent unread (its socket full,
+ *   the proxy holding the client's octets back: SessionInfo.unreadMs) for nine tenths of the socket
+ *   timeout as the session first closed, or at the report: the client's writes stopped moving because
+ *   the server stopped reading. No fault fired, or only a throttle toward the server, whose own pace
+ *   never counts (Outlet.unread). aiosmtpd, in Python, read a 50 MiB body throttled to 12 MiB/s slower
+ *   than that, and stood still for seconds now and then.
  */
 function slowItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outcome, seen: SlowEvidence): string | undefined {
   if (!server.external || (outcome.kind !== 'timeout' && outcome.kind !== 'hung')) return undefined;
@@ -201,9 +207,19 @@ function slowItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outcome
   if (outcome.phase === 'dot' && noFault && messages === 1 && sink.verifiable !== false && sink.copies === 1 && sink.intact) {
     if (sessions.every((s) => s.accepted === 0)) return `the server took the message but answered the end of the data late ${late}`;
   }
+  const throttled = fault?.kind === 'throttle' && fault.toward === 'server';
+  if ((outcome.phase === 'body' || outcome.phase === 'bdat') && (noFault || throttled)) {
+    const bound = SHORT_BY * { ...DEFAULT_TIMEOUTS, ...scenario.timeouts }.socket;
+    const unread = sessions.map((s) => s.unreadMs).find((ms) => ms !== undefined && ms >= bound);
+    if (unread !== undefined)
+      return unverifiable(
+        sink,
+        `the server itself left the message unread for ${(unread / 1000).toFixed(1)} s (its socket full, the client's octets held back) ${late}`,
+      );
+  }
   const greetingBound = greetingTimeout(scenario);
   const greetedLate = (s: SessionInfo): boolean => s.steps.length === 0 && (s.greetedAfterMs === undefined || s.greetedAfterMs >= greetingBound);
-  const holdsNoGreeting = noFault || (fault.kind === 'throttle' && fault.toward === 'server');
+  const holdsNoGreeting = noFault || throttled;
   if ((outcome.phase === 'connect' || outcome.phase === 'greeting') && holdsNoGreeting && !scenario.server?.greetingDelayMs) {
     if (sessions.length > 0 && sessions.every(greetedLate)) return unverifiable(sink, `the server sent no greeting in time ${late}`);
   }

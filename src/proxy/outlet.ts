@@ -12,6 +12,8 @@ export class Outlet {
   readonly target: Socket;
   #stream: Writable;
   readonly #freer: BufferFreer | undefined;
+  /** performance.now() when the outlet, full, paused its source; undefined while bytes flow. */
+  #fullSince: number | undefined;
 
   /**
    * `freer`: relayed chunks are freed once the socket has written them (nothing else may hold them: no
@@ -34,9 +36,21 @@ export class Outlet {
     const freer = this.#stream === this.target ? this.#freer : undefined;
     if (freer ? this.#stream.write(bytes, () => freer.free(bytes)) : this.#stream.write(bytes)) return;
     source.pause();
+    this.#fullSince ??= performance.now();
     this.#stream.once('drain', () => {
+      this.#fullSince = undefined;
       if (mayResume()) source.resume();
     });
+  }
+
+  /**
+   * Ms the peer has left what was relayed to it unread, at `now`: the outlet full (its source paused) since
+   * then, and the peer's socket full now (its kernel buffers too: the peer reads nothing, or slower than it
+   * is sent); undefined while bytes flow. A shaper fills the outlet at its own pace, but not the socket
+   * behind it: a throttle's pace alone never counts, only the peer's.
+   */
+  unread(now: number): number | undefined {
+    return this.#fullSince !== undefined && this.target.writableNeedDrain ? now - this.#fullSince : undefined;
   }
 
   /** From now on bytes pass through `shaper` on their way to the target. */

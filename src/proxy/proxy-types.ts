@@ -116,6 +116,12 @@ export interface SessionInfo {
    * nothing was owed then, or before the relay began.
    */
   readonly waiting?: Waiting;
+  /**
+   * Ms the server had left what the client sent unread when the connection first closed (or now, while
+   * open): the proxy's writes toward it backed up into a full socket, the client's octets held back
+   * (see Outlet.unread). Absent while it read them.
+   */
+  readonly unreadMs?: number;
   /** How TLS was handled (when the proxy was given `tls`): the mode, and per leg what was negotiated. */
   readonly tls?: SessionTlsInfo;
   /** FTP: the data connections this control session had through the proxy. */

@@ -91,6 +91,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
   readonly #wait = new ReplyWait(performance.now());
   /** What the dialect said the server left the client waiting for (Dialect.waiting) at the first close (null: nothing); undefined while open. */
   #dialectWaitAtClose: Waiting | null | undefined;
+  /** Ms the server had left the client's octets unread at the first close (null: none); undefined while open. */
+  #unreadAtClose: number | null | undefined;
 
   constructor(options: SessionOptions<D>) {
     const { client, server, faults } = options;
@@ -137,6 +139,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
       const now = performance.now();
       this.#wait.closed(now);
       this.#dialectWaitAtClose = this.dialect.waiting?.(now) ?? null;
+      this.#unreadAtClose = this.#relays.up.outlet.unread(now) ?? null;
     });
     this.done = Promise.all([closed(client), closed(server)])
       .then(() => this.#tls.closed())
@@ -266,6 +269,14 @@ export class Session<D extends Dialect = Dialect> implements Link {
     const control = this.#wait.waiting(now);
     const other = this.#dialectWaitAtClose === undefined ? this.dialect.waiting?.(now) : (this.#dialectWaitAtClose ?? undefined);
     return control === undefined || (other !== undefined && other.ms > control.ms) ? other : control;
+  }
+
+  /**
+   * Ms the server has left what the client sent unread (see Outlet.unread), at the first close or now;
+   * undefined while it reads.
+   */
+  get unread(): number | undefined {
+    return this.#unreadAtClose === undefined ? this.#relays.up.outlet.unread(performance.now()) : (this.#unreadAtClose ?? undefined);
   }
 
   get caught(): Mark | undefined {

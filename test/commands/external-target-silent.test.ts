@@ -155,3 +155,46 @@ describe('wireprobe run --target against an SMTP server that leaves a command un
     }
   });
 });
+
+describe('wireprobe run --target against an SMTP server that stops reading the body', () => {
+  it("makes the client's timeout in the body n/a, with no fault or a throttle toward the server, and judges a stall of the scenario's", async () => {
+    const server = await startSmtpServer({ sizeLimit: 64 * 1024 * 1024 });
+    // The user's server stops reading after 1 MiB of every body (wireprobe's first look sends none).
+    const deaf = await startProxy({ upstream: { host: '127.0.0.1', port: server.port }, protocol: 'smtp', faults: [parseFault('stall after DATA +1MiB')] });
+    try {
+      const scenarios = join(dir, 'deaf.yaml');
+      const scenario = (name: string, fault?: string): string[] => [
+        `  - name: ${name}`,
+        '    size: 16MiB',
+        ...(fault ? [`    fault: ${fault}`] : []),
+        ...(name === 'stalled' ? ['    expect: fails'] : []),
+        '    timeouts: { socket: 1s, deadline: 8s }',
+      ];
+      const yaml = [
+        'name: deaf',
+        'protocol: smtp',
+        'scenarios:',
+        ...scenario('clean'),
+        ...scenario('throttled', 'throttle 64MiB/s toward server'),
+        ...scenario('stalled', 'stall after DATA +2MiB'),
+      ];
+      await writeFile(scenarios, `${yaml.join('\n')}\n`);
+      const json = join(dir, 'deaf.json');
+      const { code } = await inProcess([...runTarget(scenarios, 'nodemailer', `box=smtp://127.0.0.1:${deaf.port}`), '--json', json]);
+      expect(code).toBe(0);
+      const results = JSON.parse(await readFile(json, 'utf8')).results as Result[];
+      const cell = (name: string) => results.find((r) => r.id === `deaf/${name}/nodemailer@box`)!;
+      const UNREAD =
+        /^the server itself left the message unread for \d+\.\d s \(its socket full, the client's octets held back\) \(timeout@body: the client timed out waiting for it\): its own pace or load/;
+      expect(cell('clean')).toMatchObject({ verdict: 'n/a', faultFired: false, outcome: { kind: 'timeout', phase: 'body' } });
+      expect(cell('clean').reason).toMatch(UNREAD);
+      expect(cell('throttled')).toMatchObject({ verdict: 'n/a', faultFired: true, outcome: { kind: 'timeout', phase: 'body' } });
+      expect(cell('throttled').reason).toMatch(UNREAD);
+      // The scenario's own stall (the proxy stops relaying, before the server's): judged as ever.
+      expect(cell('stalled')).toMatchObject({ verdict: 'conformant', faultFired: true, outcome: { kind: 'timeout', phase: 'body' } });
+    } finally {
+      await deaf.close();
+      await server.close();
+    }
+  });
+});

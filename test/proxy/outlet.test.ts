@@ -1,11 +1,12 @@
 /**
  * Outlet with a BufferFreer (FTP data links without a capture): a chunk relayed whole straight to the
  * socket is freed once the socket has written it, and the peer still reads every octet; through a
- * shaper, or without a freer, the chunk is left alone.
+ * shaper, or without a freer, the chunk is left alone. Outlet.unread: how long the peer has left what
+ * was relayed unread, never a shaper's own pace.
  */
 import { once } from 'node:events';
 import net from 'node:net';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Transform } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Outlet } from '../../src/proxy/outlet.js';
 import { bufferFreer } from '../../src/util/free-buffers.js';
@@ -71,5 +72,42 @@ describe('Outlet.relay with a BufferFreer', () => {
     expect((await received).length).toBe(128 * 1024);
     expect(plain.buffer.byteLength).toBe(64 * 1024);
     expect(shaped.buffer.byteLength).toBe(64 * 1024);
+  });
+});
+
+describe('Outlet.unread', () => {
+  /** Relays 64 KiB chunks until the outlet is full and pauses `source`: at most `max` of them. */
+  function fill(outlet: Outlet, source: net.Socket, max: number): void {
+    for (let i = 0; i < max && !source.isPaused(); i++) outlet.relay(chunk(), source, () => true);
+  }
+
+  it('counts from the moment the outlet paused its source, while the peer reads nothing, and ends when it reads', async () => {
+    const { target, peer, source } = await pair();
+    peer.pause(); // the peer reads nothing: its kernel buffers fill, then the socket's own
+    const outlet = new Outlet(target);
+    expect(outlet.unread(performance.now())).toBeUndefined();
+    const before = performance.now();
+    fill(outlet, source, 4096);
+    const after = performance.now();
+    expect(source.isPaused()).toBe(true);
+    expect(target.writableNeedDrain).toBe(true);
+    const unread = outlet.unread(after + 5000)!;
+    expect(unread).toBeGreaterThan(5000);
+    expect(unread).toBeLessThanOrEqual(after + 5000 - before);
+    const drained = once(target, 'drain');
+    peer.resume();
+    await drained;
+    expect(outlet.unread(performance.now() + 5000)).toBeUndefined();
+  });
+
+  it("never counts a shaper's own pace: the shaper full, its peer reading everything", async () => {
+    const { target, peer, source } = await pair();
+    // A shaper that lets nothing through (a throttle at its slowest): the outlet fills, the socket never does.
+    const outlet = new Outlet(target);
+    outlet.shape(new Transform({ highWaterMark: 16 * 1024, transform: () => undefined }));
+    fill(outlet, source, 16);
+    expect(source.isPaused()).toBe(true);
+    expect(peer.isPaused()).toBe(false);
+    expect(outlet.unread(performance.now() + 5000)).toBeUndefined();
   });
 });
