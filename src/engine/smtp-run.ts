@@ -31,6 +31,7 @@ import { judge, NOT_VERIFIABLE } from './verdict.js';
 import { formatOutcome } from './outcome-format.js';
 import { SHORT_BY, silentItself } from './own-silence.js';
 import { runTls } from './run-tls.js';
+import { THROTTLE_TICK_MS } from '../faults/throttle.js';
 import { tlsStart } from '../clients/tls-mode.js';
 
 /** The envelope of a server that names none (the mocks and launchers take any address). */
@@ -183,8 +184,9 @@ function refusedItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outc
  * and the launchers' MTAs do (RFC 5321 §4.5.3.2 asks minutes of a client).
  * - At the end of the data (`dot`) of the run's one message, when the server holds it once, intact, and
  *   the client was shown no 2xx to it: its 250 came late. No fault fired (one waiting for that reply
- *   never saw it); a throttle toward the server would still have held the tail of the body. aiosmtpd
- *   took 2.6 s to answer for a 50 MiB message.
+ *   never saw it); or a throttle toward the server, which held the tail of the body, had passed it on,
+ *   and the server then took at least half the socket timeout to answer (SERVER_SHARE). aiosmtpd took
+ *   2.6 s to answer for a 50 MiB message.
  * - Before its greeting (`connect`, `greeting`): in every session the client sent no command, and the
  *   server's first octets came no sooner than the shortest client timeout a greeting meets, or never.
  *   No fault fired, or only a throttle toward the server (which holds no reply), and the scenario has no
@@ -204,10 +206,14 @@ function slowItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outcome
   const waited = outcome.kind === 'timeout' ? 'the client timed out waiting for it' : "the client was still waiting for it at the run's deadline";
   const late = `(${formatOutcome(outcome)}: ${waited}): its own pace or load, not the scenario's fault, whose timeouts are scaled for a server that answers at once`;
   const noFault = fault === undefined || unfired;
-  if (outcome.phase === 'dot' && noFault && messages === 1 && sink.verifiable !== false && sink.copies === 1 && sink.intact) {
-    if (sessions.every((s) => s.accepted === 0)) return `the server took the message but answered the end of the data late ${late}`;
-  }
   const throttled = fault?.kind === 'throttle' && fault.toward === 'server';
+  if (outcome.phase === 'dot' && messages === 1 && sink.verifiable !== false && sink.copies === 1 && sink.intact && sessions.every((s) => s.accepted === 0)) {
+    if (noFault) return `the server took the message but answered the end of the data late ${late}`;
+    const own = throttled ? answeredAfterThrottle(sessions, fault.bytesPerSecond) : undefined;
+    if (own !== undefined && own >= SERVER_SHARE * { ...DEFAULT_TIMEOUTS, ...scenario.timeouts }.socket) {
+      return `the server took the message but left the end of the data unanswered ${(own / 1000).toFixed(1)} s after the throttle had passed it on ${late}`;
+    }
+  }
   if ((outcome.phase === 'body' || outcome.phase === 'bdat') && (noFault || throttled)) {
     const bound = SHORT_BY * { ...DEFAULT_TIMEOUTS, ...scenario.timeouts }.socket;
     const unread = sessions.map((s) => s.unreadMs).find((ms) => ms !== undefined && ms >= bound);
@@ -224,6 +230,28 @@ function slowItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outcome
     if (sessions.length > 0 && sessions.every(greetedLate)) return unverifiable(sink, `the server sent no greeting in time ${late}`);
   }
   return undefined;
+}
+
+/**
+ * How much of a client's timeout the server itself must have taken to answer the end of the data, once a
+ * throttle toward it had passed the data on, for a timeout at the dot to be the server's (slowItself).
+ * Not nine tenths as for a silence: the client's clock starts at its last write, which its own and the
+ * proxy's socket buffers then held while the server read slower than the throttle let through (aiosmtpd
+ * reading a 50 MiB body at 5 MiB/s: 0.3-0.5 s of a 2 s timeout). A server that answers at once, as the
+ * scenarios are scaled for, takes milliseconds.
+ */
+const SERVER_SHARE = 0.5;
+
+/**
+ * Ms the server left the end of the data unanswered after a throttle toward it (`bytesPerSecond`) had
+ * passed on what it still held ahead of the dot (SessionInfo.dotBacklog), until the first close or the
+ * report; one tick of the throttle allowed. Undefined when no session was waiting for that reply.
+ */
+function answeredAfterThrottle(sessions: readonly SessionInfo[], bytesPerSecond: number): number | undefined {
+  const own = sessions.flatMap((s) =>
+    s.waiting?.for === 'reply' && s.dotBacklog !== undefined ? [s.waiting.ms - (s.dotBacklog * 1000) / bytesPerSecond - THROTTLE_TICK_MS] : [],
+  );
+  return own.length ? Math.max(...own) : undefined;
 }
 
 /** What slowItself weighs beside the outcome: what arrived, the sessions, how many messages the run sent, whether its fault never fired. */

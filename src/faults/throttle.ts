@@ -15,6 +15,8 @@ export interface ThrottleFault extends FaultBase {
 
 /** Pieces are released 20 times a second, so the rate is smooth at every scale. */
 const TICKS_PER_SECOND = 20;
+/** The longest a throttle holds bytes it may already pass on: one tick. */
+export const THROTTLE_TICK_MS = 1000 / TICKS_PER_SECOND;
 
 /**
  * The burst bound: after a late timer the throttle sends what it owes at once, at most this many

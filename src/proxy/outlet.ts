@@ -3,7 +3,7 @@
  * control session (./session.ts) and FTP data connections (./data-link.ts) relay through these.
  */
 import type { Socket } from 'node:net';
-import type { Transform, Writable } from 'node:stream';
+import type { Duplex, Transform, Writable } from 'node:stream';
 import type { BufferFreer } from '../util/free-buffers.js';
 import { flushed } from './sockets.js';
 
@@ -51,6 +51,13 @@ export class Outlet {
    */
   unread(now: number): number | undefined {
     return this.#fullSince !== undefined && this.target.writableNeedDrain ? now - this.#fullSince : undefined;
+  }
+
+  /** Octets a shaper in the way holds, not yet passed on to the socket; 0 without one. */
+  backlog(): number {
+    if (this.#stream === this.target) return 0;
+    const shaper = this.#stream as Duplex;
+    return shaper.writableLength + shaper.readableLength;
   }
 
   /** From now on bytes pass through `shaper` on their way to the target. */

@@ -122,6 +122,11 @@ export interface SessionInfo {
    * (see Outlet.unread). Absent while it read them.
    */
   readonly unreadMs?: number;
+  /**
+   * Octets the proxy still held for the server ahead of the client's last end of data (SMTP's `.`) as
+   * that came: a throttle's queue, still to pass at its rate before the server could answer. Absent before a dot.
+   */
+  readonly dotBacklog?: number;
   /** How TLS was handled (when the proxy was given `tls`): the mode, and per leg what was negotiated. */
   readonly tls?: SessionTlsInfo;
   /** FTP: the data connections this control session had through the proxy. */

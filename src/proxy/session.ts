@@ -93,6 +93,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
   #dialectWaitAtClose: Waiting | null | undefined;
   /** Ms the server had left the client's octets unread at the first close (null: none); undefined while open. */
   #unreadAtClose: number | null | undefined;
+  /** Octets the proxy held for the server ahead of the client's last end of data (see `dotBacklog`). */
+  #dotBacklog: number | undefined;
 
   constructor(options: SessionOptions<D>) {
     const { client, server, faults } = options;
@@ -272,6 +274,14 @@ export class Session<D extends Dialect = Dialect> implements Link {
   }
 
   /**
+   * Octets the proxy still held for the server, ahead of the client's last end of data (`.`), as that came:
+   * a throttle's queue, which it passes on at its rate before the server can answer; undefined before a dot.
+   */
+  get dotBacklog(): number | undefined {
+    return this.#dotBacklog;
+  }
+
+  /**
    * Ms the server has left what the client sent unread (see Outlet.unread), at the first close or now;
    * undefined while it reads.
    */
@@ -346,6 +356,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
       relay.enqueue(data.subarray(0, data.length - keep), marks);
     }
     relay.pump();
+    if (dir === 'up' && marks.some((m) => m.kind === 'dot'))
+      this.#dotBacklog = relay.outlet.backlog() + relay.queue.reduce((n, p) => n + p.data.length - p.pos, 0);
   }
 
   /** Records marks in the transcript, and what the client sent in its view. */

@@ -2,9 +2,11 @@
  * `run --target` against a server that goes silent on its own: a client that timed out on it, no fault
  * of the scenario's firing, is n/a (src/engine/own-silence.ts), where a fault of the scenario's that
  * fired is judged as ever. The user's server here is a mock behind a proxy of the test's own that never
- * relays one reply (pyftpdlib 1.5.7 left whole sessions unread; aiosmtpd answers late while it stores).
+ * relays one reply (pyftpdlib 1.5.7 left whole sessions unread; aiosmtpd answers late while it stores),
+ * or a download's data, or stops reading a message's body (aiosmtpd reads slower than 12 MiB/s), or answers
+ * the end of the data late behind a throttle of the scenario's.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -194,6 +196,62 @@ describe('wireprobe run --target against an SMTP server that stops reading the b
       expect(cell('stalled')).toMatchObject({ verdict: 'conformant', faultFired: true, outcome: { kind: 'timeout', phase: 'body' } });
     } finally {
       await deaf.close();
+      await server.close();
+    }
+  });
+});
+
+describe('wireprobe run --target against an SMTP server slow to answer the end of the data, behind a throttle', () => {
+  it('makes a timeout at the dot n/a once the throttle had passed the data on, and not while the throttle still held it', async () => {
+    // The mock stores each message it accepts in a Maildir, which the run reads (--maildir) to see what arrived.
+    const maildir = await mkdtemp(join(dir, 'Maildir-'));
+    for (const sub of ['new', 'cur', 'tmp']) await mkdir(join(maildir, sub));
+    let n = 0;
+    const server = await startSmtpServer({
+      spool: 'on',
+      onMessage: (m) => void copyFile(m.spooled!, join(maildir, 'new', `${++n}.late.test`)),
+    });
+    // Two users' servers: one answers the end of the data 3 s late, one at once.
+    const slow = await startProxy({
+      upstream: { host: '127.0.0.1', port: server.port },
+      protocol: 'smtp',
+      faults: [parseFault('delay 3s before reply to dot')],
+    });
+    const fast = await startProxy({ upstream: { host: '127.0.0.1', port: server.port }, protocol: 'smtp', faults: [] });
+    try {
+      const scenarios = join(dir, 'late.yaml');
+      const yaml = [
+        'name: late',
+        'protocol: smtp',
+        'scenarios:',
+        // The throttle passes 4 MiB on in a blink: the wait for the 250 is the server's.
+        '  - name: quick-throttle',
+        '    size: 4MiB',
+        '    fault: throttle 64MiB/s toward server',
+        '    expect: delivers',
+        '    timeouts: { socket: 1s, deadline: 8s }',
+        // The throttle still holds the body (64 KiB at 32 KiB/s: 2 s) when the client gives up: the wait is the fault's.
+        '  - name: long-tail',
+        '    size: 64KiB',
+        '    fault: throttle 32KiB/s toward server',
+        '    expect: delivers',
+        '    timeouts: { socket: 1s, deadline: 8s }',
+      ];
+      await writeFile(scenarios, `${yaml.join('\n')}\n`);
+      const json = join(dir, 'late.json');
+      const targets = ['--target', `fast=smtp://127.0.0.1:${fast.port}`, '--maildir', maildir, '--json', json];
+      const { code } = await inProcess([...runTarget(scenarios, 'nodemailer', `slow=smtp://127.0.0.1:${slow.port}`), ...targets]);
+      expect(code).toBe(0);
+      const results = JSON.parse(await readFile(json, 'utf8')).results as Result[];
+      const cell = (id: string) => results.find((r) => r.id === `late/${id}`)!;
+      expect(cell('quick-throttle/nodemailer@slow')).toMatchObject({ verdict: 'n/a', faultFired: true, outcome: { kind: 'timeout', phase: 'dot' } });
+      expect(cell('quick-throttle/nodemailer@slow').reason).toMatch(
+        /^the server took the message but left the end of the data unanswered \d+\.\d s after the throttle had passed it on \(timeout@dot: the client timed out waiting for it\)/,
+      );
+      expect(cell('long-tail/nodemailer@fast')).toMatchObject({ verdict: 'deviates', faultFired: true, outcome: { kind: 'timeout', phase: 'dot' } });
+    } finally {
+      await slow.close();
+      await fast.close();
       await server.close();
     }
   });
