@@ -5,6 +5,8 @@
 import { DEFAULT_TIMEOUTS, greetingTimeout, type Seen } from './protocol-run.js';
 import { formatOutcome } from './outcome-format.js';
 import type { Outcome, Scenario } from './types.js';
+import type { Fault } from '../faults/types.js';
+import { THROTTLE_TICK_MS } from '../faults/throttle.js';
 
 /** How much of a client's timeout the proxy must see the server silent for (see silentItself; smtp-run's slowItself too). */
 export const SHORT_BY = 0.9;
@@ -36,17 +38,36 @@ export const SHORT_BY = 0.9;
 export function silentItself(scenario: Scenario, outcome: Outcome, seen: Pick<Seen, 'sessions' | 'atReport' | 'unfired'>): string | undefined {
   if (outcome.kind !== 'timeout' && outcome.kind !== 'hung') return undefined;
   const { sessions, atReport, unfired } = seen;
-  // A fault that fired anywhere (on the listener too: then only the run knows) may have held a reply back.
-  if ((scenario.fault !== undefined && !unfired) || sessions.some((s) => s.faultFired || (s.faultsFired?.length ?? 0) > 0)) return undefined;
+  // A fault that fired anywhere (on the listener too: then only the run knows) may have held a reply
+  // back; not a throttle toward the server out of the message's body (see BODY_PHASES).
+  const fired = [...(scenario.fault !== undefined && !unfired ? [scenario.fault] : []), ...sessions.flatMap((s) => s.faultsFired ?? [])];
+  const throttled = fired.length > 0 && fired.every(throttlesTowardServer) && !BODY_PHASES.has(outcome.phase);
+  if ((fired.length > 0 || sessions.some((s) => s.faultFired)) && !throttled) return undefined;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
-  const bound = { greeting: SHORT_BY * greetingTimeout(scenario), reply: SHORT_BY * timeouts.socket, data: SHORT_BY * timeouts.socket };
+  const slack = throttled ? THROTTLE_TICK_MS : 0;
+  const bound = { greeting: SHORT_BY * greetingTimeout(scenario) + slack, reply: SHORT_BY * timeouts.socket + slack, data: SHORT_BY * timeouts.socket + slack };
   const waiting = atReport.map((s) => s.waiting).find((w) => w !== undefined && w.ms >= bound[w.for]);
   if (waiting === undefined) return undefined;
   const client = outcome.kind === 'timeout' ? 'the client timed out, as it should on a silent server' : "the client was still waiting at the run's deadline";
   const what = { greeting: 'left the client without its greeting', reply: 'left a command unanswered', data: 'sent nothing on the data connection' }[
     waiting.for
   ];
-  return `the server itself ${what} (${seconds(waiting.ms)} of silence), no fault firing (${formatOutcome(outcome)}: ${client}): its own pace or load, or a session it stopped serving, not the scenario's fault, whose timeouts are scaled for a server that answers at once`;
+  const faults = throttled ? 'no fault holding it back (only a throttle toward the server, which passes a command on within one tick)' : 'no fault firing';
+  return `the server itself ${what} (${seconds(waiting.ms)} of silence), ${faults} (${formatOutcome(outcome)}: ${client}): its own pace or load, or a session it stopped serving, not the scenario's fault, whose timeouts are scaled for a server that answers at once`;
+}
+
+/**
+ * Where a throttle toward the server may hold what the server must answer. Elsewhere it holds none of
+ * the server's replies, and a command (a greeting's wait has none) for one tick at most, with no message
+ * body ahead of it: so a silence out of SMTP's body phases, one tick longer than the bound, is still the
+ * server's. In the body the
+ * throttle holds the body's tail: smtp-run's slowItself weighs what it held. aiosmtpd, storing a 50 MiB
+ * message for another run in its one thread, left a throttled run's EHLO unanswered.
+ */
+const BODY_PHASES: ReadonlySet<string> = new Set(['body', 'dot', 'bdat']);
+
+function throttlesTowardServer(fault: Fault): boolean {
+  return fault.kind === 'throttle' && fault.toward === 'server';
 }
 
 function seconds(ms: number): string {

@@ -43,6 +43,29 @@ function silent(outcome: Outcome, atReport: SessionInfo[], options: { sessions?:
 }
 
 describe('silentItself', () => {
+  it('lets a throttle toward the server fire, out of the body, for a silence one tick (50 ms) longer; in the body, or any other fault, not', () => {
+    const throttle = { kind: 'throttle', bytesPerSecond: 1024, at: 'connect', toward: 'server' } as const;
+    const throttled = { ...scenario, protocol: 'smtp' as const, fault: throttle };
+    const run = (phase: string, ms: number, fired: SessionInfo['faultsFired'] = [throttle]) =>
+      silentItself(
+        throttled,
+        { ...timedOut, phase },
+        {
+          sessions: [session({ faultFired: true, faultsFired: fired, waiting: { for: 'reply', ms } })],
+          atReport: [session({ waiting: { for: 'reply', ms } })],
+          unfired: false,
+        },
+      );
+    expect(run('ehlo', 951)).toMatch(
+      /^the server itself left a command unanswered \(1\.0 s of silence\), no fault holding it back \(only a throttle toward the server/,
+    );
+    expect(run('ehlo', 949)).toBeUndefined();
+    expect(run('body', 2000)).toBeUndefined();
+    expect(run('dot', 2000)).toBeUndefined();
+    expect(run('ehlo', 2000, [throttle, { kind: 'reset', at: 'connect' }])).toBeUndefined();
+    expect(run('ehlo', 2000, [{ ...throttle, toward: 'client' }])).toBeUndefined();
+  });
+
   it('explains a timeout by a reply the server owed as long as the client waits (nine tenths of its socket timeout)', () => {
     expect(silent(timedOut, [session({}), session({ waiting: { for: 'reply', ms: 950 } })])).toBe(
       `the server itself left a command unanswered (0.9 s of silence), no fault firing (timeout@user: the client timed out, as it should on a silent server): ${REASON_END}`,
