@@ -7,6 +7,7 @@ import { formatOutcome } from './outcome-format.js';
 import type { Outcome, Scenario } from './types.js';
 import type { Fault } from '../faults/types.js';
 import { THROTTLE_TICK_MS } from '../faults/throttle.js';
+import type { Waiting } from '../proxy/reply-wait.js';
 
 /** How much of a client's timeout the proxy must see the server silent for (see silentItself; smtp-run's slowItself too). */
 export const SHORT_BY = 0.9;
@@ -39,22 +40,43 @@ export function silentItself(scenario: Scenario, outcome: Outcome, seen: Pick<Se
   if (outcome.kind !== 'timeout' && outcome.kind !== 'hung') return undefined;
   const { sessions, atReport, unfired } = seen;
   // A fault that fired anywhere (on the listener too: then only the run knows) may have held a reply
-  // back; not a throttle toward the server out of the message's body (see BODY_PHASES).
+  // back; not a throttle toward the server, out of the message's body (see BODY_PHASES).
   const fired = [...(scenario.fault !== undefined && !unfired ? [scenario.fault] : []), ...sessions.flatMap((s) => s.faultsFired ?? [])];
-  const throttled = fired.length > 0 && fired.every(throttlesTowardServer) && !BODY_PHASES.has(outcome.phase);
-  if ((fired.length > 0 || sessions.some((s) => s.faultFired)) && !throttled) return undefined;
+  if (!fired.every(throttlesTowardServer) || sessions.some((s) => s.faultFired && (s.faultsFired?.length ?? 0) === 0)) return undefined;
+  const throttled = fired.length > 0;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
-  const slack = throttled ? THROTTLE_TICK_MS : 0;
-  const bound = { greeting: SHORT_BY * greetingTimeout(scenario) + slack, reply: SHORT_BY * timeouts.socket + slack, data: SHORT_BY * timeouts.socket + slack };
-  const waiting = atReport.map((s) => s.waiting).find((w) => w !== undefined && w.ms >= bound[w.for]);
-  if (waiting === undefined) return undefined;
-  const client = outcome.kind === 'timeout' ? 'the client timed out, as it should on a silent server' : "the client was still waiting at the run's deadline";
-  const what = { greeting: 'left the client without its greeting', reply: 'left a command unanswered', data: 'sent nothing on the data connection' }[
-    waiting.for
-  ];
-  const faults = throttled ? 'no fault holding it back (only a throttle toward the server, which passes a command on within one tick)' : 'no fault firing';
-  return `the server itself ${what} (${seconds(waiting.ms)} of silence), ${faults} (${formatOutcome(outcome)}: ${client}): its own pace or load, or a session it stopped serving, not the scenario's fault, whose timeouts are scaled for a server that answers at once`;
+  const limit: Record<Waiting['for'], number> = { greeting: greetingTimeout(scenario), reply: timeouts.socket, data: timeouts.socket };
+  if (!throttled || !BODY_PHASES.has(outcome.phase)) {
+    const slack = throttled ? THROTTLE_TICK_MS : 0;
+    const waiting = atReport.map((s) => s.waiting).find((w) => w !== undefined && w.ms >= SHORT_BY * limit[w.for] + slack);
+    if (waiting !== undefined) {
+      const client =
+        outcome.kind === 'timeout' ? 'the client timed out, as it should on a silent server' : "the client was still waiting at the run's deadline";
+      const faults = throttled ? 'no fault holding it back (only a throttle toward the server, which passes a command on within one tick)' : 'no fault firing';
+      return `the server itself ${SILENCE[waiting.for]} (${seconds(waiting.ms)} of silence), ${faults} (${formatOutcome(outcome)}: ${client}): its own pace or load, or a session it stopped serving, not the scenario's fault, whose timeouts are scaled for a server that answers at once`;
+    }
+  }
+  // The deadline came while the client waited for the reply to the end of its data, short of its own
+  // timeout for that: a client that ends that wait at its timeout had no chance to show it. A client
+  // in the middle of anything else at the deadline (a retry loop reconnecting, a command sent a moment
+  // before) stays hung: only the end of the data is the one wait a run's deadline is sized to hold
+  // after a whole transfer. A throttle's hold counts as the server's here: the client was within its
+  // timeout either way.
+  if (outcome.kind !== 'hung' || outcome.phase !== 'dot') return undefined;
+  const cut = atReport.map((s) => s.waiting).find((w) => w !== undefined && w.for === 'reply' && w.ms < limit.reply);
+  if (cut === undefined) return undefined;
+  return `the run's deadline came while the server itself still owed the client ${OWED[cut.for]} (${seconds(cut.ms)} so far), short of the client's own timeout for it (${seconds(limit[cut.for])}) (${formatOutcome(outcome)}: the client was still waiting at the run's deadline): the server's pace or load used up the scenario's deadline, scaled for a server that answers at once, before the client could show how it ends the wait`;
 }
+
+/** What the server left the client without, as silentItself says it. */
+const SILENCE: Record<Waiting['for'], string> = {
+  greeting: 'left the client without its greeting',
+  reply: 'left a command unanswered',
+  data: 'sent nothing on the data connection',
+};
+
+/** What the server still owed the client at the run's deadline. */
+const OWED: Record<Waiting['for'], string> = { greeting: 'its greeting', reply: 'a reply', data: "a download's octets" };
 
 /**
  * Where a throttle toward the server may hold what the server must answer. Elsewhere it holds none of

@@ -102,6 +102,20 @@ describe('silentItself', () => {
     expect(silent(hung, [session({ waiting: { for: 'reply', ms: 10 } })])).toBeUndefined();
   });
 
+  it('explains a hang at the end of the data when the deadline cut the wait for its reply short of the client timeout', () => {
+    const atDot: Outcome = { kind: 'hung', phase: 'dot', bytesSent: 1024 };
+    const smtp = { ...scenario, protocol: 'smtp' as const, fault: { kind: 'throttle', bytesPerSecond: 1024, at: 'connect', toward: 'server' } as const };
+    const fired = [session({ faultFired: true, faultsFired: [smtp.fault], waiting: { for: 'reply', ms: 400 } })];
+    const run = (outcome: Outcome, ms: number) =>
+      silentItself(smtp, outcome, { sessions: fired, atReport: [session({ waiting: { for: 'reply', ms } })], unfired: false });
+    expect(run(atDot, 400)).toBe(
+      "the run's deadline came while the server itself still owed the client a reply (0.4 s so far), short of the client's own timeout for it (1.0 s) (hung@dot: the client was still waiting at the run's deadline): the server's pace or load used up the scenario's deadline, scaled for a server that answers at once, before the client could show how it ends the wait",
+    );
+    expect(run(atDot, 1000)).toBeUndefined(); // the client waited its whole timeout: hung is its own
+    expect(run({ ...atDot, phase: 'rcpt' }, 400)).toBeUndefined(); // anywhere else, as a retry loop would be
+    expect(run({ ...atDot, kind: 'timeout' }, 400)).toBeUndefined();
+  });
+
   it('says nothing of outcomes other than a timeout or a hang (a reset, a reply, delivered)', () => {
     const sessions = [session({ waiting: { for: 'reply', ms: 5000 } })];
     for (const outcome of [
