@@ -9,8 +9,8 @@ import type { Fault } from '../faults/types.js';
 import { THROTTLE_TICK_MS } from '../faults/throttle.js';
 import type { Waiting } from '../proxy/reply-wait.js';
 
-/** How much of a client's timeout the proxy must see the server silent for (see silentItself; smtp-run's slowItself too). */
-export const SHORT_BY = 0.9;
+/** How much of a client's timeout the proxy must see the server silent for (see silentItself). */
+const SHORT_BY = 0.9;
 
 /**
  * Why a run whose client timed out (or still waited at the deadline: hung) says nothing about the

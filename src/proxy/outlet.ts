@@ -12,8 +12,12 @@ export class Outlet {
   readonly target: Socket;
   #stream: Writable;
   readonly #freer: BufferFreer | undefined;
-  /** performance.now() when the outlet, full, paused its source; undefined while bytes flow. */
+  /** performance.now() since when the peer's socket has been full (see `unread`); undefined while it is not. */
   #fullSince: number | undefined;
+  /** Ms the peer's socket was full before that. */
+  #fullBefore = 0;
+  /** Counts a full socket's time once it drains: set up by the first relay, so a session that never fills one pays nothing. */
+  #watching = false;
 
   /**
    * `freer`: relayed chunks are freed once the socket has written them (nothing else may hold them: no
@@ -36,21 +40,34 @@ export class Outlet {
     const freer = this.#stream === this.target ? this.#freer : undefined;
     if (freer ? this.#stream.write(bytes, () => freer.free(bytes)) : this.#stream.write(bytes)) return;
     source.pause();
-    this.#fullSince ??= performance.now();
+    this.#noteFull();
     this.#stream.once('drain', () => {
-      this.#fullSince = undefined;
       if (mayResume()) source.resume();
     });
   }
 
   /**
-   * Ms the peer has left what was relayed to it unread, at `now`: the outlet full (its source paused) since
-   * then, and the peer's socket full now (its kernel buffers too: the peer reads nothing, or slower than it
-   * is sent); undefined while bytes flow. A shaper fills the outlet at its own pace, but not the socket
-   * behind it: a throttle's pace alone never counts, only the peer's.
+   * Ms in all the peer has left what was relayed to it unread, until `now`: the time its socket was full,
+   * its kernel buffers too (the peer read nothing, or slower than it was sent). A shaper in the way fills
+   * at its own pace, but not the socket behind it: a throttle's pace alone never counts, only the peer's.
+   * Counted from when a write found the socket full (a shaper's writes are seen as they pass, each tick)
+   * until its drain: a little short, never over.
    */
-  unread(now: number): number | undefined {
-    return this.#fullSince !== undefined && this.target.writableNeedDrain ? now - this.#fullSince : undefined;
+  unread(now: number): number {
+    return this.#fullBefore + (this.#fullSince === undefined ? 0 : now - this.#fullSince);
+  }
+
+  /** After a write into the outlet or the socket: is the socket full now? */
+  #noteFull(): void {
+    if (this.#fullSince !== undefined || !this.target.writableNeedDrain) return;
+    this.#fullSince = performance.now();
+    if (this.#watching) return;
+    this.#watching = true;
+    this.target.on('drain', () => {
+      if (this.#fullSince === undefined) return;
+      this.#fullBefore += performance.now() - this.#fullSince;
+      this.#fullSince = undefined;
+    });
   }
 
   /** Octets a shaper in the way holds, not yet passed on to the socket; 0 without one. */
@@ -64,6 +81,8 @@ export class Outlet {
   shape(shaper: Transform): void {
     const target = this.target;
     shaper.pipe(target, { end: false });
+    // Listened to after the pipe's own: each piece has been written to the socket when this runs.
+    shaper.on('data', () => this.#noteFull());
     shaper.on('error', () => target.destroy());
     target.once('close', () => shaper.destroy());
     this.#stream = shaper;

@@ -117,9 +117,9 @@ export interface SessionInfo {
    */
   readonly waiting?: Waiting;
   /**
-   * Ms the server had left what the client sent unread when the connection first closed (or now, while
-   * open): the proxy's writes toward it backed up into a full socket, the client's octets held back
-   * (see Outlet.unread). Absent while it read them.
+   * Ms in all the server had left what the client sent unread, until the connection first closed (or
+   * now, while open): the time the proxy's writes toward it found its socket full, the client's octets
+   * held back (see Outlet.unread). Absent when it never was.
    */
   readonly unreadMs?: number;
   /**

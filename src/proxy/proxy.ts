@@ -425,7 +425,7 @@ function info(e: Entry, mode?: TlsMode): SessionInfo {
     ...(e.upstreamTimeout ? { upstreamTimeout: e.upstreamTimeout } : {}),
     ...(e.session?.firstFromServer === undefined ? {} : { greetedAfterMs: e.session.firstFromServer - e.since }),
     ...(e.session?.waiting ? { waiting: e.session.waiting } : {}),
-    ...(e.session?.unread === undefined ? {} : { unreadMs: e.session.unread }),
+    ...(e.session && e.session.unread > 0 ? { unreadMs: e.session.unread } : {}),
     ...(e.session?.dotBacklog === undefined ? {} : { dotBacklog: e.session.dotBacklog }),
     ...(e.ftp ? { data: e.ftp.info } : {}),
     ...(mode ? { tls: { mode, ...e.session?.secured } } : {}),

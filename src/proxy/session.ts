@@ -91,8 +91,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
   readonly #wait = new ReplyWait(performance.now());
   /** What the dialect said the server left the client waiting for (Dialect.waiting) at the first close (null: nothing); undefined while open. */
   #dialectWaitAtClose: Waiting | null | undefined;
-  /** Ms the server had left the client's octets unread at the first close (null: none); undefined while open. */
-  #unreadAtClose: number | null | undefined;
+  /** Ms in all the server had left the client's octets unread at the first close; undefined while open. */
+  #unreadAtClose: number | undefined;
   /** Octets the proxy held for the server ahead of the client's last end of data (see `dotBacklog`). */
   #dotBacklog: number | undefined;
 
@@ -141,7 +141,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
       const now = performance.now();
       this.#wait.closed(now);
       this.#dialectWaitAtClose = this.dialect.waiting?.(now) ?? null;
-      this.#unreadAtClose = this.#relays.up.outlet.unread(now) ?? null;
+      this.#unreadAtClose = this.#relays.up.outlet.unread(now);
     });
     this.done = Promise.all([closed(client), closed(server)])
       .then(() => this.#tls.closed())
@@ -281,12 +281,9 @@ export class Session<D extends Dialect = Dialect> implements Link {
     return this.#dotBacklog;
   }
 
-  /**
-   * Ms the server has left what the client sent unread (see Outlet.unread), at the first close or now;
-   * undefined while it reads.
-   */
-  get unread(): number | undefined {
-    return this.#unreadAtClose === undefined ? this.#relays.up.outlet.unread(performance.now()) : (this.#unreadAtClose ?? undefined);
+  /** Ms in all the server has left what the client sent unread (see Outlet.unread), until the first close or now. */
+  get unread(): number {
+    return this.#unreadAtClose ?? this.#relays.up.outlet.unread(performance.now());
   }
 
   get caught(): Mark | undefined {

@@ -187,7 +187,7 @@ describe('wireprobe run --target against an SMTP server that stops reading the b
       const results = JSON.parse(await readFile(json, 'utf8')).results as Result[];
       const cell = (name: string) => results.find((r) => r.id === `deaf/${name}/nodemailer@box`)!;
       const UNREAD =
-        /^the server itself left the message unread for \d+\.\d s \(its socket full, the client's octets held back\) \(timeout@body: the client timed out waiting for it\): its own pace or load/;
+        /^the server itself left the message unread for \d+\.\d s in all \(its socket full, the client's octets held back\) \(timeout@body: the client timed out waiting for it\): its own pace or load/;
       expect(cell('clean')).toMatchObject({ verdict: 'n/a', faultFired: false, outcome: { kind: 'timeout', phase: 'body' } });
       expect(cell('clean').reason).toMatch(UNREAD);
       expect(cell('throttled')).toMatchObject({ verdict: 'n/a', faultFired: true, outcome: { kind: 'timeout', phase: 'body' } });

@@ -81,33 +81,53 @@ describe('Outlet.unread', () => {
     for (let i = 0; i < max && !source.isPaused(); i++) outlet.relay(chunk(), source, () => true);
   }
 
-  it('counts from the moment the outlet paused its source, while the peer reads nothing, and ends when it reads', async () => {
+  it('counts the time the peer left its socket full, in all: from the write that found it full to its drain', async () => {
     const { target, peer, source } = await pair();
     peer.pause(); // the peer reads nothing: its kernel buffers fill, then the socket's own
     const outlet = new Outlet(target);
-    expect(outlet.unread(performance.now())).toBeUndefined();
+    expect(outlet.unread(performance.now())).toBe(0);
     const before = performance.now();
     fill(outlet, source, 4096);
     const after = performance.now();
     expect(source.isPaused()).toBe(true);
     expect(target.writableNeedDrain).toBe(true);
-    const unread = outlet.unread(after + 5000)!;
+    const unread = outlet.unread(after + 5000);
     expect(unread).toBeGreaterThan(5000);
     expect(unread).toBeLessThanOrEqual(after + 5000 - before);
     const drained = once(target, 'drain');
     peer.resume();
     await drained;
-    expect(outlet.unread(performance.now() + 5000)).toBeUndefined();
+    const first = outlet.unread(performance.now());
+    expect(outlet.unread(performance.now() + 5000)).toBe(first); // it reads: nothing more is counted
+    peer.pause();
+    source.resume();
+    fill(outlet, source, 4096);
+    expect(outlet.unread(performance.now() + 1000)).toBeGreaterThan(first + 1000); // a second stop adds to the first
   });
 
-  it("never counts a shaper's own pace: the shaper full, its peer reading everything", async () => {
+  it("counts a full socket behind a shaper, and never the shaper's own pace", async () => {
     const { target, peer, source } = await pair();
     // A shaper that lets nothing through (a throttle at its slowest): the outlet fills, the socket never does.
-    const outlet = new Outlet(target);
-    outlet.shape(new Transform({ highWaterMark: 16 * 1024, transform: () => undefined }));
-    fill(outlet, source, 16);
+    const slow = new Outlet(target);
+    slow.shape(new Transform({ highWaterMark: 16 * 1024, transform: () => undefined }));
+    fill(slow, source, 16);
     expect(source.isPaused()).toBe(true);
     expect(peer.isPaused()).toBe(false);
-    expect(outlet.unread(performance.now() + 5000)).toBeUndefined();
+    expect(slow.unread(performance.now() + 5000)).toBe(0);
+    // A shaper that lets everything through, to a peer that reads nothing: its socket fills as the shaper passes pieces on.
+    const other = await pair();
+    other.peer.pause();
+    const passing = new Outlet(other.target);
+    passing.shape(new PassThrough());
+    const full = once(other.target, 'drain'); // never before the socket was full
+    for (let i = 0; i < 4096 && !other.target.writableNeedDrain; i++) {
+      fill(passing, other.source, 1);
+      other.source.resume();
+      await new Promise(setImmediate);
+    }
+    expect(other.target.writableNeedDrain).toBe(true);
+    expect(passing.unread(performance.now() + 5000)).toBeGreaterThan(4900);
+    other.peer.resume();
+    await full;
   });
 });
