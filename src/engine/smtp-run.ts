@@ -29,7 +29,7 @@ import type { SmtpTarget, Targets } from './targets.js';
 import type { Accounting, Family, Outcome, SinkReport, SmtpScenario } from './types.js';
 import { judge, NOT_VERIFIABLE } from './verdict.js';
 import { formatOutcome } from './outcome-format.js';
-import { silentItself } from './own-silence.js';
+import { SERVER_SHARE, SHORT_BY, silentItself } from './own-silence.js';
 import { runTls } from './run-tls.js';
 import { THROTTLE_TICK_MS } from '../faults/throttle.js';
 import { tlsStart } from '../clients/tls-mode.js';
@@ -141,7 +141,7 @@ export function smtpRun(
       const silent = plan.server.external ? silentItself(scenario, outcome, seen) : undefined;
       const own =
         refusedItself(plan.server, scenario, outcome, sink, unfired) ??
-        slowItself(plan.server, scenario, outcome, { sink, sessions, messages: plan.expected.length, unfired }) ??
+        slowItself(plan.server, scenario, outcome, { sink, sessions, atReport: seen.atReport, messages: plan.expected.length, unfired }) ??
         (silent && unverifiable(sink, silent));
       if (own !== undefined) return { outcome, sink, ...(messages ? { messages } : {}), verdict: 'n/a', reason: own };
       const { verdict, reason } = judge({ ...evidence, ...(messages ? { messages } : {}) });
@@ -194,15 +194,17 @@ function refusedItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outc
  *   another run; its greeting time when first reached (TargetFacts) was measured idle.
  * - In the body (`body`, `bdat`), when the server had left what the client sent unread (its socket full,
  *   the proxy holding the client's octets back: SessionInfo.unreadMs) for half the socket timeout in all
- *   (SERVER_SHARE) by the session's first close, or the report: its reading, not the scenario's pace,
- *   held the client's writes back (a client whose timeout spans its whole write, as Python's sendall
- *   does, meets the sum). No fault fired, or only a throttle toward the server, whose own pace never
+ *   (SERVER_SHARE) by the session's first close, or as the client reported: its reading, not the
+ *   scenario's pace, held the client's writes back (a client whose timeout spans its whole write, as
+ *   Python's sendall does, meets the sum). Behind a throttle whose pace alone makes the body last nine
+ *   tenths of the socket timeout, such a client fails anyway: then one stretch that long is needed
+ *   (unreadLongestMs). No fault fired, or only a throttle toward the server, whose own pace never
  *   counts (Outlet.unread). aiosmtpd, in Python, read a 50 MiB body throttled to 12 MiB/s at about
  *   5 MiB/s, and stood still for seconds now and then.
  */
 function slowItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outcome, seen: SlowEvidence): string | undefined {
   if (!server.external || (outcome.kind !== 'timeout' && outcome.kind !== 'hung')) return undefined;
-  const { sink, sessions, messages, unfired } = seen;
+  const { sink, sessions, atReport, messages, unfired } = seen;
   const fault = scenario.fault;
   const waited = outcome.kind === 'timeout' ? 'the client timed out waiting for it' : "the client was still waiting for it at the run's deadline";
   const late = `(${formatOutcome(outcome)}: ${waited}): its own pace or load, not the scenario's fault, whose timeouts are scaled for a server that answers at once`;
@@ -210,19 +212,23 @@ function slowItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outcome
   const throttled = fault?.kind === 'throttle' && fault.toward === 'server';
   if (outcome.phase === 'dot' && messages === 1 && sink.verifiable !== false && sink.copies === 1 && sink.intact && sessions.every((s) => s.accepted === 0)) {
     if (noFault) return `the server took the message but answered the end of the data late ${late}`;
-    const own = throttled ? answeredAfterThrottle(sessions, fault.bytesPerSecond) : undefined;
+    const own = throttled ? answeredAfterThrottle(atReport, fault.bytesPerSecond) : undefined;
     if (own !== undefined && own >= SERVER_SHARE * { ...DEFAULT_TIMEOUTS, ...scenario.timeouts }.socket) {
       return `the server took the message but left the end of the data unanswered ${(own / 1000).toFixed(1)} s after the throttle had passed it on ${late}`;
     }
   }
   if ((outcome.phase === 'body' || outcome.phase === 'bdat') && (noFault || throttled)) {
-    const bound = SERVER_SHARE * { ...DEFAULT_TIMEOUTS, ...scenario.timeouts }.socket;
-    const unread = sessions.map((s) => s.unreadMs).find((ms) => ms !== undefined && ms >= bound);
-    if (unread !== undefined)
-      return unverifiable(
-        sink,
-        `the server itself left the message unread for ${(unread / 1000).toFixed(1)} s in all (its socket full, the client's octets held back) ${late}`,
-      );
+    const socket = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts }.socket;
+    // Behind a throttle whose pace alone makes the body outlast the timeout, a client that times its whole
+    // write fails whatever the server does: then only one stop of the server's as long as the client waits counts.
+    const paced = throttled && (scenario.messageBytes * 1000) / fault.bytesPerSecond + THROTTLE_TICK_MS >= SHORT_BY * socket;
+    const stop = paced
+      ? atReport.map((s) => s.unreadLongestMs).find((ms) => ms !== undefined && ms >= SHORT_BY * socket)
+      : atReport.map((s) => s.unreadMs).find((ms) => ms !== undefined && ms >= SERVER_SHARE * socket);
+    if (stop !== undefined) {
+      const what = paced ? `for ${(stop / 1000).toFixed(1)} s at a stretch` : `for ${(stop / 1000).toFixed(1)} s in all`;
+      return unverifiable(sink, `the server itself left the message unread ${what} (its socket full, the client's octets held back) ${late}`);
+    }
   }
   const greetingBound = greetingTimeout(scenario);
   const greetedLate = (s: SessionInfo): boolean => s.steps.length === 0 && (s.greetedAfterMs === undefined || s.greetedAfterMs >= greetingBound);
@@ -232,18 +238,6 @@ function slowItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outcome
   }
   return undefined;
 }
-
-/**
- * How much of a client's timeout the server itself must have taken, for a timeout in the body or at the
- * dot, behind a throttle toward it, to be the server's (slowItself): in all, the time it left the body
- * unread; or once the throttle had passed the data on, the time it left the end of the data unanswered.
- * Not nine tenths as for a silence: the client's clock starts at its last write, which its own and the
- * proxy's socket buffers then held while the server read slower than the throttle let through (aiosmtpd
- * reading a 50 MiB body at 5 MiB/s: 0.3-0.5 s of a 2 s timeout), and a client timing its whole write
- * meets the sum of the server's stops. A server that reads and answers at once, as the scenarios are
- * scaled for, takes milliseconds.
- */
-const SERVER_SHARE = 0.5;
 
 /**
  * Ms the server left the end of the data unanswered after a throttle toward it (`bytesPerSecond`) had
@@ -257,10 +251,15 @@ function answeredAfterThrottle(sessions: readonly SessionInfo[], bytesPerSecond:
   return own.length ? Math.max(...own) : undefined;
 }
 
-/** What slowItself weighs beside the outcome: what arrived, the sessions, how many messages the run sent, whether its fault never fired. */
+/**
+ * What slowItself weighs beside the outcome: what arrived, the sessions (at the end, and as the client
+ * reported: what the server left it waiting for then), how many messages the run sent, whether its
+ * fault never fired.
+ */
 interface SlowEvidence {
   readonly sink: SinkReport;
   readonly sessions: readonly SessionInfo[];
+  readonly atReport: readonly SessionInfo[];
   readonly messages: number;
   readonly unfired: boolean;
 }

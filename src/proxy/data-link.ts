@@ -73,6 +73,8 @@ export interface DataHooks {
   fire(fault: Fault): string | undefined;
   /** The transfer command the client sent last (STOR, RETR...), which this connection serves. */
   verb(): string | undefined;
+  /** How many transfer commands the client has sent: the number of the one this connection serves, once asked() resolved. */
+  transfer(): number;
   /** Octets relayed, either way. */
   bytes(n: number): void;
   /** Resolves once the server's final reply to the transfer (226, 426...) has reached the proxy. */
@@ -109,6 +111,8 @@ export class DataLink implements Link {
   readonly #protected: boolean;
   /** What the server left the client waiting for on it (a download's octets), and when its data was complete. */
   readonly #wait = new DataWait();
+  /** Which of the control session's transfer commands this connection serves (DataHooks.transfer); 0 before its command came. */
+  #transfer = 0;
 
   /** `raw`: the TCP sockets under `client` and `server` when those are TLS sockets (./ftps.ts). */
   constructor(index: number, client: Socket, server: Socket, hooks: DataHooks, raw?: Record<Toward, Socket>) {
@@ -123,8 +127,10 @@ export class DataLink implements Link {
         if (to === 'client') this.#wait.passedOn(performance.now());
       },
       passedOn: () => {
-        this.#wait.ended(performance.now(), to);
-        this.#relays[to].outlet.target.end();
+        const target = this.#relays[to].outlet.target;
+        // Once everything before the FIN has left Node for the kernel: the transfer is complete then.
+        target.once('finish', () => this.#wait.ended(performance.now(), to));
+        target.end();
       },
     });
     const { freer } = hooks;
@@ -158,9 +164,19 @@ export class DataLink implements Link {
     return relay.queue.length > 0 || relay.outlet.target.writableLength > 0;
   }
 
-  /** When the sender's end of file reached the receiver (the transfer's data complete); undefined before. */
+  /** When the sender's end of file left for the receiver (the transfer's data complete); undefined before. */
   get dataEndedAt(): number | undefined {
     return this.#wait.endedAt;
+  }
+
+  /** The server answered the transfer failed (a 426, a 550): it owes no more octets here. */
+  failed(): void {
+    this.#wait.senderDone();
+  }
+
+  /** Which of the control session's transfer commands this connection serves (DataHooks.transfer); 0 before its command came. */
+  get transfer(): number {
+    return this.#transfer;
   }
 
   /** How the proxy ended the FTP client's end while the client still held it; null otherwise. */
@@ -188,7 +204,10 @@ export class DataLink implements Link {
    */
   start(): Promise<void> {
     for (const toward of ['client', 'server'] as const) this.#wire(toward);
-    void this.#hooks.asked().then(() => this.#wait.asked(performance.now(), SERVER_SENDS.has(this.#hooks.verb() ?? '') ? 'server' : 'client'));
+    void this.#hooks.asked().then(() => {
+      this.#transfer = this.#hooks.transfer();
+      this.#wait.asked(performance.now(), SERVER_SENDS.has(this.#hooks.verb() ?? '') ? 'server' : 'client');
+    });
     const resume = (): void => {
       for (const toward of ['client', 'server'] as const) if (this.#state.state !== 'held') this.#socket(toward).resume();
     };

@@ -27,6 +27,8 @@ export interface DataLinksOptions {
   readonly answered: () => Promise<void>;
   /** Resolves once the client has sent the transfer command a data connection serves (at once while one awaits its reply). */
   readonly asked: () => Promise<void>;
+  /** How many transfer commands the client has sent (see DataHooks.transfer). */
+  readonly transfer: () => number;
   /** A fault cut an upload's data connection: see DataHooks.cutUpload. */
   readonly cutUpload: () => void;
   /** See DataHooks.controlCut. */
@@ -246,6 +248,7 @@ export class DataLinks {
         verb: () => view.lastTransfer,
         answered: this.#o.answered,
         asked: this.#o.asked,
+        transfer: this.#o.transfer,
         cutUpload: this.#o.cutUpload,
         controlCut: this.#o.controlCut,
         freer: this.#o.watch ? undefined : (this.#freer ??= bufferFreer()),

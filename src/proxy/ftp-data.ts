@@ -153,8 +153,8 @@ export class FtpData implements Dialect {
    * final reply to it reached the proxy (until the next command); `idle` before the first.
    */
   #transfer: 'idle' | 'asked' | 'answered' = 'idle';
-  /** performance.now() when the client sent its last transfer command. */
-  #transferAskedAt = 0;
+  /** Transfer commands the client has sent: the current transfer's number. */
+  #transfers = 0;
   /** After a fault cut an upload's data connection: resolves once the client acted on the cut (see #holdForClient). */
   #clientActed: ActWait | undefined;
   /** After the proxy ended the client's control connection: resolves once the client acted on that (see clientCut). */
@@ -194,7 +194,8 @@ export class FtpData implements Dialect {
     const asked = (): Promise<void> => (this.#transfer === 'asked' ? Promise.resolve() : new Promise((resolve) => this.#askWaiters.push(resolve)));
     const cutUpload = (): void => this.#holdForClient();
     const controlCut = (): Promise<void> | undefined => this.#controlCut?.done;
-    this.#links = new DataLinks({ transcript, view: this.view, arming, answered, asked, cutUpload, controlCut, watch: options.watch, protect });
+    const transfer = (): number => this.#transfers;
+    this.#links = new DataLinks({ transcript, view: this.view, arming, answered, asked, transfer, cutUpload, controlCut, watch: options.watch, protect });
     this.#addresses = new DataAddresses({
       host: options.host,
       ...(options.serverFacingHost === undefined ? {} : { serverFacingHost: options.serverFacingHost }),
@@ -223,13 +224,14 @@ export class FtpData implements Dialect {
    */
   waiting(now: number): Waiting | undefined {
     const link = this.#links.last;
-    if (link === undefined) return undefined;
+    // Only the current transfer's connection: none of an earlier transfer's. Its silence stops when the
+    // server answers the transfer failed (DataLink.failed), or is kept from its first close, when the
+    // client gave up. A 226 does not stop it: the client still waits for octets the server says it sent.
+    if (link === undefined || link.transfer !== this.#transfers) return undefined;
     const silence = link.silence(now);
     if (silence !== undefined) return { for: 'data', ms: silence };
     const ended = link.dataEndedAt;
-    // The data of this transfer (not of one before it), and its final reply not come yet.
-    if (ended !== undefined && ended >= this.#transferAskedAt && this.#transfer === 'asked') return { for: 'reply', ms: now - ended };
-    return undefined;
+    return ended === undefined || this.#transfer !== 'asked' ? undefined : { for: 'reply', ms: now - ended };
   }
 
   armMatched(change: ArmingChange): ArmingChange {
@@ -248,12 +250,13 @@ export class FtpData implements Dialect {
     const connect = direction === 'down' && this.#transfer === 'asked' ? this.#connectFault : undefined;
     if (final) {
       this.#transfer = 'answered';
+      if (this.#links.last?.transfer === this.#transfers && mark.code >= 400) this.#links.last.failed();
       for (const wake of this.#answerWaiters.splice(0)) wake();
     }
     if (direction === 'up' && mark.kind === 'command') {
       if (TRANSFER_VERBS.has(mark.verb)) {
         this.#transfer = 'asked';
-        this.#transferAskedAt = performance.now();
+        this.#transfers++;
         this.#connectFault = this.#links.connectFaultActed();
         for (const wake of this.#askWaiters.splice(0)) wake();
       }

@@ -14,8 +14,9 @@ export class Outlet {
   readonly #freer: BufferFreer | undefined;
   /** performance.now() since when the peer's socket has been full (see `unread`); undefined while it is not. */
   #fullSince: number | undefined;
-  /** Ms the peer's socket was full before that. */
+  /** Ms the peer's socket was full before that, in all, and the longest of those stretches. */
   #fullBefore = 0;
+  #longestBefore = 0;
   /** Counts a full socket's time once it drains: set up by the first relay, so a session that never fills one pays nothing. */
   #watching = false;
 
@@ -47,14 +48,20 @@ export class Outlet {
   }
 
   /**
-   * Ms in all the peer has left what was relayed to it unread, until `now`: the time its socket was full,
-   * its kernel buffers too (the peer read nothing, or slower than it was sent). A shaper in the way fills
-   * at its own pace, but not the socket behind it: a throttle's pace alone never counts, only the peer's.
-   * Counted from when a write found the socket full (a shaper's writes are seen as they pass, each tick)
-   * until its drain: a little short, never over.
+   * Ms in all the peer has left what was relayed to it unread, until `now`: the time the socket held more
+   * than Node's limit for it (16 KiB) beyond what the kernel took, that is, with the kernel's buffers full
+   * (the peer read nothing, or slower than it was sent); a write the kernel takes whole drains in the
+   * same turn and adds microseconds. A shaper in the way fills at its own pace, but not the socket behind
+   * it: a throttle's pace alone never counts, only the peer's. Counted from a write that left the socket
+   * over its limit (a shaper's writes are seen as they pass, each tick) until its drain.
    */
   unread(now: number): number {
     return this.#fullBefore + (this.#fullSince === undefined ? 0 : now - this.#fullSince);
+  }
+
+  /** The longest single stretch of that time, until `now`. */
+  longestUnread(now: number): number {
+    return Math.max(this.#longestBefore, this.#fullSince === undefined ? 0 : now - this.#fullSince);
   }
 
   /** After a write into the outlet or the socket: is the socket full now? */
@@ -65,7 +72,9 @@ export class Outlet {
     this.#watching = true;
     this.target.on('drain', () => {
       if (this.#fullSince === undefined) return;
-      this.#fullBefore += performance.now() - this.#fullSince;
+      const stretch = performance.now() - this.#fullSince;
+      this.#fullBefore += stretch;
+      this.#longestBefore = Math.max(this.#longestBefore, stretch);
       this.#fullSince = undefined;
     });
   }

@@ -122,6 +122,8 @@ export interface SessionInfo {
    * held back (see Outlet.unread). Absent when it never was.
    */
   readonly unreadMs?: number;
+  /** The longest single stretch of `unreadMs`. */
+  readonly unreadLongestMs?: number;
   /**
    * Octets the proxy still held for the server ahead of the client's last end of data (SMTP's `.`) as
    * that came: a throttle's queue, still to pass at its rate before the server could answer. Absent before a dot.

@@ -402,6 +402,12 @@ function smtpDialect(terminatesTls: boolean): Dialect {
   return { tracker, view: new SmtpPhase(), ...(terminatesTls ? { tls } : {}) };
 }
 
+/** SessionInfo's unread times, when the server ever left the client's octets unread. */
+function unreadOf(session: Session | undefined): { unreadMs?: number; unreadLongestMs?: number } {
+  const unread = session?.unread;
+  return unread && unread.all > 0 ? { unreadMs: unread.all, unreadLongestMs: unread.longest } : {};
+}
+
 /** What the proxy knows of one connection. */
 function info(e: Entry, mode?: TlsMode): SessionInfo {
   return {
@@ -425,7 +431,7 @@ function info(e: Entry, mode?: TlsMode): SessionInfo {
     ...(e.upstreamTimeout ? { upstreamTimeout: e.upstreamTimeout } : {}),
     ...(e.session?.firstFromServer === undefined ? {} : { greetedAfterMs: e.session.firstFromServer - e.since }),
     ...(e.session?.waiting ? { waiting: e.session.waiting } : {}),
-    ...(e.session && e.session.unread > 0 ? { unreadMs: e.session.unread } : {}),
+    ...unreadOf(e.session),
     ...(e.session?.dotBacklog === undefined ? {} : { dotBacklog: e.session.dotBacklog }),
     ...(e.ftp ? { data: e.ftp.info } : {}),
     ...(mode ? { tls: { mode, ...e.session?.secured } } : {}),

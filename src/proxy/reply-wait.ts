@@ -22,10 +22,14 @@ import type { Toward } from '../faults/types.js';
 export interface Waiting {
   readonly for: 'greeting' | 'reply' | 'data';
   readonly ms: number;
+  /** For a reply: the step it answers (a command verb, `dot`). */
+  readonly step?: string;
 }
 
 /** A step of the client's whose final reply has not come. */
 interface Owed {
+  /** The step: a command verb, `dot`. */
+  readonly step: string;
   /** Its silence is timed (see the file's comment). */
   readonly timed: boolean;
   /** A preliminary reply (FTP 1xx) came: answered for now, its final reply is not waited for here. */
@@ -50,13 +54,14 @@ export class ReplyWait {
   }
 
   /**
-   * At `now` the client sent a step; `timed`: one the server can answer at once. A step sent behind one
-   * that is not timed, or behind a 1xx, is not timed either: the server may not read it before then.
+   * At `now` the client sent `step` (a command verb, `dot`); `timed`: one the server can answer at once. A
+   * step sent behind one that is not timed, or behind a 1xx, is not timed either: the server may not read
+   * it before then.
    */
-  asked(now: number, timed: boolean): void {
+  asked(now: number, step: string, timed: boolean): void {
     if (this.#atClose !== undefined || this.#owed.length >= MAX_OWED) return;
     const behindUntimed = this.#owed.some((o) => !o.timed || o.paused);
-    this.#owed.push({ timed: timed && !behindUntimed, paused: false });
+    this.#owed.push({ step, timed: timed && !behindUntimed, paused: false });
     if (this.#owed.length === 1 && timed && this.#greeted) this.#since = now;
   }
 
@@ -83,7 +88,9 @@ export class ReplyWait {
   waiting(now: number): Waiting | undefined {
     if (this.#atClose !== undefined) return this.#atClose ?? undefined;
     if (this.#since === undefined) return undefined;
-    return { for: this.#greeted ? 'reply' : 'greeting', ms: now - this.#since };
+    const step = this.#owed[0]?.step;
+    if (!this.#greeted || step === undefined) return { for: 'greeting', ms: now - this.#since };
+    return { for: 'reply', ms: now - this.#since, step };
   }
 }
 
@@ -119,7 +126,7 @@ export class DataWait {
     if (this.#since !== undefined) this.#since = now;
   }
 
-  /** The server sent its end of file, or an RST: it owes no more octets. */
+  /** The server sent its end of file, or an RST, or answered the transfer failed: it owes no more octets. */
   senderDone(): void {
     this.#since = undefined;
   }

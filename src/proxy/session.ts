@@ -91,8 +91,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
   readonly #wait = new ReplyWait(performance.now());
   /** What the dialect said the server left the client waiting for (Dialect.waiting) at the first close (null: nothing); undefined while open. */
   #dialectWaitAtClose: Waiting | null | undefined;
-  /** Ms in all the server had left the client's octets unread at the first close; undefined while open. */
-  #unreadAtClose: number | undefined;
+  /** Ms in all the server had left the client's octets unread at the first close, and the longest stretch; undefined while open. */
+  #unreadAtClose: { readonly all: number; readonly longest: number } | undefined;
   /** Octets the proxy held for the server ahead of the client's last end of data (see `dotBacklog`). */
   #dotBacklog: number | undefined;
 
@@ -141,7 +141,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
       const now = performance.now();
       this.#wait.closed(now);
       this.#dialectWaitAtClose = this.dialect.waiting?.(now) ?? null;
-      this.#unreadAtClose = this.#relays.up.outlet.unread(now);
+      this.#unreadAtClose = this.#unreadAt(now);
     });
     this.done = Promise.all([closed(client), closed(server)])
       .then(() => this.#tls.closed())
@@ -281,9 +281,17 @@ export class Session<D extends Dialect = Dialect> implements Link {
     return this.#dotBacklog;
   }
 
-  /** Ms in all the server has left what the client sent unread (see Outlet.unread), until the first close or now. */
-  get unread(): number {
-    return this.#unreadAtClose ?? this.#relays.up.outlet.unread(performance.now());
+  /**
+   * Ms in all the server has left what the client sent unread (see Outlet.unread), until the first close
+   * or now, and the longest single stretch of it.
+   */
+  get unread(): { readonly all: number; readonly longest: number } {
+    return this.#unreadAtClose ?? this.#unreadAt(performance.now());
+  }
+
+  #unreadAt(now: number): { readonly all: number; readonly longest: number } {
+    const outlet = this.#relays.up.outlet;
+    return { all: outlet.unread(now), longest: outlet.longestUnread(now) };
   }
 
   get caught(): Mark | undefined {
@@ -378,8 +386,8 @@ export class Session<D extends Dialect = Dialect> implements Link {
     if (dir === 'up') {
       // Most chunks a client sends are body octets: no clock to read for them.
       for (const mark of marks) {
-        if (mark.kind === 'dot') this.#wait.asked(performance.now(), true);
-        else if (mark.kind === 'command') this.#wait.asked(performance.now(), !UNTIMED.has(mark.verb));
+        if (mark.kind === 'dot') this.#wait.asked(performance.now(), 'dot', true);
+        else if (mark.kind === 'command') this.#wait.asked(performance.now(), mark.verb, !UNTIMED.has(mark.verb));
       }
       return;
     }

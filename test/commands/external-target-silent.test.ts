@@ -117,7 +117,8 @@ describe('wireprobe run --target against an FTP server that goes silent in a dow
 
   it("makes the client's timeout n/a when the server sends nothing more on the data connection", async () => {
     const result = await download('data', 'stall after RETR +1KiB channel data');
-    // basic-ftp times out on its data socket after the first KiB, and closes both connections.
+    // The user's server passes the first KiB on, then nothing (the mock's 226 comes; the rest of the data
+    // never does): basic-ftp times out on its data socket.
     expect(result).toMatchObject({ verdict: 'n/a', faultFired: false, outcome: { kind: 'timeout', phase: 'retr', bytesSent: 1024 } });
     expect(result.reason).toMatch(
       /^the server itself sent nothing on the data connection \(\d+\.\d s of silence\), no fault firing \(timeout@retr: the client timed out, as it should on a silent server\)/,
@@ -178,7 +179,7 @@ describe('wireprobe run --target against an SMTP server that stops reading the b
         'scenarios:',
         ...scenario('clean'),
         ...scenario('throttled', 'throttle 64MiB/s toward server'),
-        ...scenario('stalled', 'stall after DATA +2MiB'),
+        ...scenario('stalled', 'stall after DATA +512KiB'),
       ];
       await writeFile(scenarios, `${yaml.join('\n')}\n`);
       const json = join(dir, 'deaf.json');
@@ -192,7 +193,7 @@ describe('wireprobe run --target against an SMTP server that stops reading the b
       expect(cell('clean').reason).toMatch(UNREAD);
       expect(cell('throttled')).toMatchObject({ verdict: 'n/a', faultFired: true, outcome: { kind: 'timeout', phase: 'body' } });
       expect(cell('throttled').reason).toMatch(UNREAD);
-      // The scenario's own stall (the proxy stops relaying, before the server's): judged as ever.
+      // The scenario's own stall (the proxy stops relaying at 512 KiB, before the server stops reading at 1 MiB): judged as ever.
       expect(cell('stalled')).toMatchObject({ verdict: 'conformant', faultFired: true, outcome: { kind: 'timeout', phase: 'body' } });
     } finally {
       await deaf.close();

@@ -43,27 +43,26 @@ function silent(outcome: Outcome, atReport: SessionInfo[], options: { sessions?:
 }
 
 describe('silentItself', () => {
-  it('lets a throttle toward the server fire, out of the body, for a silence one tick (50 ms) longer; in the body, or any other fault, not', () => {
-    const throttle = { kind: 'throttle', bytesPerSecond: 1024, at: 'connect', toward: 'server' } as const;
+  it("lets a throttle toward the server fire, out of the body, for a silence longer by a command's octets at its rate and a tick; not in the body, for the dot, or with another fault", () => {
+    const throttle = { kind: 'throttle', bytesPerSecond: 1024 * 1024, at: 'connect', toward: 'server' } as const;
     const throttled = { ...scenario, protocol: 'smtp' as const, fault: throttle };
-    const run = (phase: string, ms: number, fired: SessionInfo['faultsFired'] = [throttle]) =>
+    const run = (phase: string, waiting: SessionInfo['waiting'], fired: SessionInfo['faultsFired'] = [throttle], fault: Scenario['fault'] = throttle) =>
       silentItself(
-        throttled,
+        { ...throttled, fault },
         { ...timedOut, phase },
-        {
-          sessions: [session({ faultFired: true, faultsFired: fired, waiting: { for: 'reply', ms } })],
-          atReport: [session({ waiting: { for: 'reply', ms } })],
-          unfired: false,
-        },
+        { sessions: [session({ faultFired: true, faultsFired: fired, waiting })], atReport: [session({ waiting })], unfired: false },
       );
-    expect(run('ehlo', 951)).toMatch(
+    // The bound: 900 ms, and 4096 octets at 1 MiB/s (3.9 ms) and a tick (50 ms).
+    expect(run('ehlo', { for: 'reply', ms: 954, step: 'EHLO' })).toMatch(
       /^the server itself left a command unanswered \(1\.0 s of silence\), no fault holding it back \(only a throttle toward the server/,
     );
-    expect(run('ehlo', 949)).toBeUndefined();
-    expect(run('body', 2000)).toBeUndefined();
-    expect(run('dot', 2000)).toBeUndefined();
-    expect(run('ehlo', 2000, [throttle, { kind: 'reset', at: 'connect' }])).toBeUndefined();
-    expect(run('ehlo', 2000, [{ ...throttle, toward: 'client' }])).toBeUndefined();
+    expect(run('ehlo', { for: 'reply', ms: 953, step: 'EHLO' })).toBeUndefined();
+    const slow = { ...throttle, bytesPerSecond: 1024 }; // 4 s for a pipelined envelope's octets
+    expect(run('mail', { for: 'reply', ms: 2000, step: 'MAIL' }, [slow], slow)).toBeUndefined();
+    expect(run('body', { for: 'reply', ms: 2000, step: 'DATA' })).toBeUndefined();
+    expect(run('quit', { for: 'reply', ms: 2000, step: 'dot' })).toBeUndefined(); // a QUIT behind the dot: the throttle may hold the tail
+    expect(run('ehlo', { for: 'reply', ms: 2000, step: 'EHLO' }, [throttle, { kind: 'reset', at: 'connect' }])).toBeUndefined();
+    expect(run('ehlo', { for: 'reply', ms: 2000, step: 'EHLO' }, [{ ...throttle, toward: 'client' }])).toBeUndefined();
   });
 
   it('explains a timeout by a reply the server owed as long as the client waits (nine tenths of its socket timeout)', () => {
@@ -102,18 +101,23 @@ describe('silentItself', () => {
     expect(silent(hung, [session({ waiting: { for: 'reply', ms: 10 } })])).toBeUndefined();
   });
 
-  it('explains a hang at the end of the data when the deadline cut the wait for its reply short of the client timeout', () => {
+  it('explains a hang at the dot cut by the deadline short of the client timeout, when the server took half of it', () => {
     const atDot: Outcome = { kind: 'hung', phase: 'dot', bytesSent: 1024 };
     const smtp = { ...scenario, protocol: 'smtp' as const, fault: { kind: 'throttle', bytesPerSecond: 1024, at: 'connect', toward: 'server' } as const };
-    const fired = [session({ faultFired: true, faultsFired: [smtp.fault], waiting: { for: 'reply', ms: 400 } })];
-    const run = (outcome: Outcome, ms: number) =>
-      silentItself(smtp, outcome, { sessions: fired, atReport: [session({ waiting: { for: 'reply', ms } })], unfired: false });
-    expect(run(atDot, 400)).toBe(
-      "the run's deadline came while the server itself still owed the client a reply (0.4 s so far), short of the client's own timeout for it (1.0 s) (hung@dot: the client was still waiting at the run's deadline): the server's pace or load used up the scenario's deadline, scaled for a server that answers at once, before the client could show how it ends the wait",
+    const fired = [session({ faultFired: true, faultsFired: [smtp.fault] })];
+    const run = (outcome: Outcome, ms: number, unreadMs?: number) =>
+      silentItself(smtp, outcome, {
+        sessions: fired,
+        atReport: [session({ waiting: { for: 'reply', ms, step: 'dot' }, ...(unreadMs ? { unreadMs } : {}) })],
+        unfired: false,
+      });
+    expect(run(atDot, 400, 200)).toBe(
+      "the run's deadline came while the server itself still owed the client the reply to the end of the data (0.4 s so far), short of the client's own timeout for it (1.0 s) (hung@dot: the client was still waiting at the run's deadline): the server's pace or load used up the scenario's deadline, scaled for a server that answers at once, before the client could show how it ends the wait",
     );
-    expect(run(atDot, 1000)).toBeUndefined(); // the client waited its whole timeout: hung is its own
-    expect(run({ ...atDot, phase: 'rcpt' }, 400)).toBeUndefined(); // anywhere else, as a retry loop would be
-    expect(run({ ...atDot, kind: 'timeout' }, 400)).toBeUndefined();
+    expect(run(atDot, 400)).toBeUndefined(); // the server took less than half the wait: the deadline is the client's
+    expect(run(atDot, 1000, 200)).toBeUndefined(); // the client waited its whole timeout: hung is its own
+    expect(run({ ...atDot, phase: 'rcpt' }, 400, 200)).toBeUndefined(); // anywhere else, as a retry loop would be
+    expect(run({ ...atDot, kind: 'timeout' }, 400, 200)).toBeUndefined();
   });
 
   it('says nothing of outcomes other than a timeout or a hang (a reset, a reply, delivered)', () => {

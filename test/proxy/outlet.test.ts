@@ -21,7 +21,7 @@ async function pair(): Promise<{ target: net.Socket; peer: net.Socket; source: n
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const target = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-  const [peer] = (await once(server, 'connection')) as [net.Socket];
+  const [[peer]] = (await Promise.all([once(server, 'connection'), once(target, 'connect')])) as [[net.Socket], unknown];
   server.close();
   cleanups.push(() => {
     target.destroy();
@@ -81,16 +81,42 @@ describe('Outlet.unread', () => {
     for (let i = 0; i < max && !source.isPaused(); i++) outlet.relay(chunk(), source, () => true);
   }
 
+  /**
+   * Relays 64 KiB chunks, a turn of the event loop apart, until `target` stays over its limit through a
+   * turn: the kernel's buffers are full (a write the kernel takes whole drains in the same turn).
+   */
+  async function fillUp(outlet: Outlet, target: net.Socket, source: net.Socket): Promise<void> {
+    for (let i = 0; i < 4096; i++) {
+      outlet.relay(chunk(), source, () => true);
+      source.resume();
+      await new Promise(setImmediate);
+      if (target.writableNeedDrain) return;
+    }
+    throw new Error('the socket never filled');
+  }
+
+  it('counts nothing while the peer reads what it is sent', async () => {
+    const { target, peer, source } = await pair();
+    const outlet = new Outlet(target);
+    const received = read(peer, 8 * 64 * 1024);
+    for (let i = 0; i < 8; i++) {
+      outlet.relay(chunk(), source, () => true);
+      source.resume();
+      await new Promise(setImmediate);
+    }
+    await received;
+    expect(outlet.unread(performance.now() + 5000)).toBeLessThan(1000);
+    expect(outlet.longestUnread(performance.now() + 5000)).toBeLessThan(1000);
+  });
+
   it('counts the time the peer left its socket full, in all: from the write that found it full to its drain', async () => {
     const { target, peer, source } = await pair();
     peer.pause(); // the peer reads nothing: its kernel buffers fill, then the socket's own
     const outlet = new Outlet(target);
     expect(outlet.unread(performance.now())).toBe(0);
     const before = performance.now();
-    fill(outlet, source, 4096);
+    await fillUp(outlet, target, source);
     const after = performance.now();
-    expect(source.isPaused()).toBe(true);
-    expect(target.writableNeedDrain).toBe(true);
     const unread = outlet.unread(after + 5000);
     expect(unread).toBeGreaterThan(5000);
     expect(unread).toBeLessThanOrEqual(after + 5000 - before);
@@ -99,10 +125,12 @@ describe('Outlet.unread', () => {
     await drained;
     const first = outlet.unread(performance.now());
     expect(outlet.unread(performance.now() + 5000)).toBe(first); // it reads: nothing more is counted
+    expect(outlet.longestUnread(performance.now() + 5000)).toBe(first);
     peer.pause();
-    source.resume();
-    fill(outlet, source, 4096);
-    expect(outlet.unread(performance.now() + 1000)).toBeGreaterThan(first + 1000); // a second stop adds to the first
+    await fillUp(outlet, target, source);
+    const now = performance.now();
+    expect(outlet.unread(now + 1000)).toBeGreaterThan(first + 1000); // a second stop adds to the first
+    expect(outlet.longestUnread(now + 1000)).toBeLessThan(first + 1000); // and is a stretch of its own
   });
 
   it("counts a full socket behind a shaper, and never the shaper's own pace", async () => {

@@ -16,8 +16,8 @@ describe('ReplyWait', () => {
     expect(wait.waiting(700)).toEqual({ for: 'greeting', ms: 700 });
     wait.heard(800); // the greeting (not a reply to a step)
     expect(wait.waiting(900)).toBeUndefined();
-    wait.asked(1000, true);
-    expect(wait.waiting(1600)).toEqual({ for: 'reply', ms: 600 });
+    wait.asked(1000, 'NOOP', true);
+    expect(wait.waiting(1600)).toEqual({ for: 'reply', ms: 600, step: 'NOOP' });
     wait.heard(1700, FINAL);
     expect(wait.waiting(9000)).toBeUndefined();
   });
@@ -25,28 +25,28 @@ describe('ReplyWait', () => {
   it('times pipelined steps in order: the wait for the second begins at the reply to the first', () => {
     const wait = new ReplyWait(0);
     wait.heard(1);
-    wait.asked(10, true); // MAIL
-    wait.asked(10, true); // RCPT, in the same write
+    wait.asked(10, 'MAIL', true); // MAIL
+    wait.asked(10, 'RCPT', true); // RCPT, in the same write
     wait.heard(20, FINAL); // 250 to MAIL
-    expect(wait.waiting(1520)).toEqual({ for: 'reply', ms: 1500 });
+    expect(wait.waiting(1520)).toEqual({ for: 'reply', ms: 1500, step: 'RCPT' });
   });
 
   it('ends a silence at part of a reply, and goes on while the reply is still owed', () => {
     const wait = new ReplyWait(0);
     wait.heard(1);
-    wait.asked(10, true);
+    wait.asked(10, 'NOOP', true);
     wait.heard(100); // "250-first line" only
-    expect(wait.waiting(900)).toEqual({ for: 'reply', ms: 800 });
+    expect(wait.waiting(900)).toEqual({ for: 'reply', ms: 800, step: 'NOOP' });
   });
 
   it('keeps what was waited for at the first close, and nothing after it', () => {
     const wait = new ReplyWait(0);
     wait.heard(1);
-    wait.asked(100, true);
+    wait.asked(100, 'NOOP', true);
     wait.closed(800);
     wait.heard(900, FINAL);
-    wait.asked(1000, true);
-    expect(wait.waiting(10_000)).toEqual({ for: 'reply', ms: 700 });
+    wait.asked(1000, 'NOOP', true);
+    expect(wait.waiting(10_000)).toEqual({ for: 'reply', ms: 700, step: 'NOOP' });
     const answered = new ReplyWait(0);
     answered.heard(1);
     answered.closed(5000);
@@ -56,27 +56,27 @@ describe('ReplyWait', () => {
   it('does not time a transfer command, nor what the client sends behind it, nor after its 1xx', () => {
     const wait = new ReplyWait(0);
     wait.heard(1);
-    wait.asked(10, false); // STOR: the server may wait for the data connection
+    wait.asked(10, 'STOR', false); // STOR: the server may wait for the data connection
     expect(wait.waiting(5000)).toBeUndefined();
-    wait.asked(20, true); // a NOOP behind it: the server may read it only after the transfer
+    wait.asked(20, 'NOOP', true); // a NOOP behind it: the server may read it only after the transfer
     wait.heard(6000, PRELIMINARY); // 150 to STOR
     expect(wait.waiting(60_000)).toBeUndefined();
     wait.heard(60_000, FINAL); // 226
     expect(wait.waiting(61_000)).toBeUndefined();
     wait.heard(61_000, FINAL); // 200 to the NOOP
-    wait.asked(62_000, true); // QUIT: timed again
-    expect(wait.waiting(62_500)).toEqual({ for: 'reply', ms: 500 });
+    wait.asked(62_000, 'QUIT', true); // QUIT: timed again
+    expect(wait.waiting(62_500)).toEqual({ for: 'reply', ms: 500, step: 'QUIT' });
   });
 
   it('takes a 1xx to a timed step as its answer for now', () => {
     const wait = new ReplyWait(0);
     wait.heard(1);
-    wait.asked(10, true);
+    wait.asked(10, 'NOOP', true);
     wait.heard(20, PRELIMINARY);
     expect(wait.waiting(60_000)).toBeUndefined();
     wait.heard(60_000, FINAL);
-    wait.asked(60_010, true);
-    expect(wait.waiting(60_110)).toEqual({ for: 'reply', ms: 100 });
+    wait.asked(60_010, 'NOOP', true);
+    expect(wait.waiting(60_110)).toEqual({ for: 'reply', ms: 100, step: 'NOOP' });
   });
 });
 
