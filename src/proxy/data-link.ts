@@ -124,7 +124,7 @@ export class DataLink implements Link {
       forwarded: (n: number) => {
         this.#bytes += n;
         this.#hooks.bytes(n);
-        if (to === 'client') this.#wait.passedOn(performance.now());
+        if (to === 'client' && this.#wait.timing) this.#wait.passedOn(performance.now());
       },
       passedOn: () => {
         const target = this.#relays[to].outlet.target;

@@ -121,6 +121,11 @@ export class DataWait {
     if (sender === 'server') this.#since = now;
   }
 
+  /** A download's octets are owed and timed now (so `passedOn` has something to do). */
+  get timing(): boolean {
+    return this.#since !== undefined;
+  }
+
   /** At `now` octets of the server's were passed on to the client. */
   passedOn(now: number): void {
     if (this.#since !== undefined) this.#since = now;
