@@ -182,8 +182,8 @@ function refusedItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outc
  * client gave up (timeout) or was still waiting at the run's deadline (hung) on a server going at its
  * own pace: a scenario's timeouts are seconds, scaled for a server that answers at once, as the mocks
  * and the launchers' MTAs do (RFC 5321 §4.5.3.2 asks minutes of a client).
- * - At the end of the data (`dot`) of the run's one message, when the server holds it once, intact, and
- *   the client was shown no 2xx to it: its 250 came late. No fault fired (one waiting for that reply
+ * - At the end of the data (`dot`, or later with the dot's reply still owed) of the run's one message,
+ *   when the server holds it once, intact, and the client was shown no 2xx to it: its 250 came late. No fault fired (one waiting for that reply
  *   never saw it); or a throttle toward the server, which held the tail of the body, had passed it on,
  *   and the server then took at least half the socket timeout to answer (SERVER_SHARE). aiosmtpd took
  *   2.6 s to answer for a 50 MiB message.
@@ -202,7 +202,7 @@ function refusedItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outc
  *   counts (Outlet.unread). aiosmtpd, in Python, read a 50 MiB body throttled to 12 MiB/s at about
  *   5 MiB/s, and stood still for seconds now and then.
  */
-function slowItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outcome, seen: SlowEvidence): string | undefined {
+export function slowItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outcome, seen: SlowEvidence): string | undefined {
   if (!server.external || (outcome.kind !== 'timeout' && outcome.kind !== 'hung')) return undefined;
   const { sink, sessions, atReport, messages, unfired } = seen;
   const fault = scenario.fault;
@@ -210,7 +210,9 @@ function slowItself(server: SmtpTarget, scenario: SmtpScenario, outcome: Outcome
   const late = `(${formatOutcome(outcome)}: ${waited}): its own pace or load, not the scenario's fault, whose timeouts are scaled for a server that answers at once`;
   const noFault = fault === undefined || unfired;
   const throttled = fault?.kind === 'throttle' && fault.toward === 'server';
-  if (outcome.phase === 'dot' && messages === 1 && sink.verifiable !== false && sink.copies === 1 && sink.intact && sessions.every((s) => s.accepted === 0)) {
+  // At the dot, or past it with the dot's reply still owed (swaks sends QUIT when it gives up on the 250).
+  const atDot = outcome.phase === 'dot' || atReport.some((s) => s.waiting?.step === 'dot');
+  if (atDot && messages === 1 && sink.verifiable !== false && sink.copies === 1 && sink.intact && sessions.every((s) => s.accepted === 0)) {
     if (noFault) return `the server took the message but answered the end of the data late ${late}`;
     const own = throttled ? answeredAfterThrottle(atReport, fault.bytesPerSecond) : undefined;
     if (own !== undefined && own >= SERVER_SHARE * { ...DEFAULT_TIMEOUTS, ...scenario.timeouts }.socket) {
@@ -256,7 +258,7 @@ function answeredAfterThrottle(sessions: readonly SessionInfo[], bytesPerSecond:
  * reported: what the server left it waiting for then), how many messages the run sent, whether its
  * fault never fired.
  */
-interface SlowEvidence {
+export interface SlowEvidence {
   readonly sink: SinkReport;
   readonly sessions: readonly SessionInfo[];
   readonly atReport: readonly SessionInfo[];
