@@ -113,6 +113,7 @@ function throttlesTowardServer(fault: Fault): boolean {
   return fault.kind === 'throttle' && fault.toward === 'server';
 }
 
-function seconds(ms: number): string {
+/** Ms as a reason says them: `1.9 s`. */
+export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }

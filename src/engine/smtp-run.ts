@@ -29,7 +29,7 @@ import type { SmtpTarget, Targets } from './targets.js';
 import type { Accounting, Family, Outcome, SinkReport, SmtpScenario } from './types.js';
 import { judge, NOT_VERIFIABLE } from './verdict.js';
 import { formatOutcome } from './outcome-format.js';
-import { SERVER_SHARE, SHORT_BY, silentItself } from './own-silence.js';
+import { SERVER_SHARE, SHORT_BY, seconds, silentItself } from './own-silence.js';
 import { runTls } from './run-tls.js';
 import { THROTTLE_TICK_MS } from '../faults/throttle.js';
 import { tlsStart } from '../clients/tls-mode.js';
@@ -210,17 +210,17 @@ export function slowItself(server: SmtpTarget, scenario: SmtpScenario, outcome: 
   const late = `(${formatOutcome(outcome)}: ${waited}): its own pace or load, not the scenario's fault, whose timeouts are scaled for a server that answers at once`;
   const noFault = fault === undefined || unfired;
   const throttled = fault?.kind === 'throttle' && fault.toward === 'server';
+  const socket = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts }.socket;
   // At the dot, or past it with the dot's reply still owed (swaks sends QUIT when it gives up on the 250).
   const atDot = outcome.phase === 'dot' || atReport.some((s) => s.waiting?.step === 'dot');
   if (atDot && messages === 1 && sink.verifiable !== false && sink.copies === 1 && sink.intact && sessions.every((s) => s.accepted === 0)) {
     if (noFault) return `the server took the message but answered the end of the data late ${late}`;
     const own = throttled ? answeredAfterThrottle(atReport, fault.bytesPerSecond) : undefined;
-    if (own !== undefined && own >= SERVER_SHARE * { ...DEFAULT_TIMEOUTS, ...scenario.timeouts }.socket) {
-      return `the server took the message but left the end of the data unanswered ${(own / 1000).toFixed(1)} s after the throttle had passed it on ${late}`;
+    if (own !== undefined && own >= SERVER_SHARE * socket) {
+      return `the server took the message but left the end of the data unanswered ${seconds(own)} after the throttle had passed it on ${late}`;
     }
   }
   if ((outcome.phase === 'body' || outcome.phase === 'bdat') && (noFault || throttled)) {
-    const socket = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts }.socket;
     // Behind a throttle whose pace alone makes the body outlast the timeout, a client that times its whole
     // write fails whatever the server does: then only one stop of the server's as long as the client waits counts.
     const paced = throttled && (scenario.messageBytes * 1000) / fault.bytesPerSecond + THROTTLE_TICK_MS >= SHORT_BY * socket;
@@ -228,7 +228,7 @@ export function slowItself(server: SmtpTarget, scenario: SmtpScenario, outcome: 
       ? atReport.map((s) => s.unreadLongestMs).find((ms) => ms !== undefined && ms >= SHORT_BY * socket)
       : atReport.map((s) => s.unreadMs).find((ms) => ms !== undefined && ms >= SERVER_SHARE * socket);
     if (stop !== undefined) {
-      const what = paced ? `for ${(stop / 1000).toFixed(1)} s at a stretch` : `for ${(stop / 1000).toFixed(1)} s in all`;
+      const what = paced ? `for ${seconds(stop)} at a stretch` : `for ${seconds(stop)} in all`;
       return unverifiable(sink, `the server itself left the message unread ${what} (its socket full, the client's octets held back) ${late}`);
     }
   }
