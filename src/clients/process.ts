@@ -2,12 +2,15 @@
  * Real clients as processes: each runs in its own process group, so the runner's deadline can kill
  * it and everything it started (a shell, a helper) at once. Real clients ignore their own timeouts in
  * known cases (curl's 120 s wait on QUIT, swaks blocked in a write): the group kill is the backstop.
+ * What left the group (setsid(), a daemon's double fork) is found by the mark in its environment
+ * (../util/marked-processes.ts) and killed after it.
  */
 import { spawn } from 'node:child_process';
 import { constants, mkdtempSync, rmSync } from 'node:fs';
 import { access, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Content } from '../util/content.js';
+import { killMarked, MARK_VARIABLE, newMark } from '../util/marked-processes.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClientReport } from './types.js';
@@ -49,14 +52,16 @@ const OUTPUT_AFTER_EXIT_MS = 250;
 /**
  * Runs `command args` in a new process group and resolves when it exits (or was killed), with its output
  * read until its pipes closed or OUTPUT_AFTER_EXIT_MS passed, whichever came first; then what it left
- * running in its group (`sleep 300 &`) is killed. Its exit is what counts, not its pipes' end.
+ * running (`sleep 300 &` in its group, `setsid sleep 300 &` out of it) is killed. Its exit is what
+ * counts, not its pipes' end.
  */
 export function runProcess(command: string, args: readonly string[], options: ProcessOptions): Promise<ProcessRun> {
   return new Promise((resolve) => {
+    const mark = newMark();
     const child = spawn(command, args, {
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, ...options.env },
+      env: { ...process.env, ...options.env, [MARK_VARIABLE]: mark },
       ...(options.cwd ? { cwd: options.cwd } : {}),
     });
     const out = { stdout: '', stderr: '' };
@@ -94,10 +99,15 @@ export function runProcess(command: string, args: readonly string[], options: Pr
     child.once('exit', (exitCode, signal) => {
       // The exit ends the run, once its output is read: at the pipes' close, or OUTPUT_AFTER_EXIT_MS
       // later when a child left in the background (`sleep 300 &`) holds them, which must not keep the
-      // run waiting until the deadline. Whatever the client left behind in its group goes then.
+      // run waiting until the deadline. Whatever the client left behind goes then: in its group, and
+      // out of it.
+      let ending = false;
       const ended = (): void => {
+        if (ending) return;
+        ending = true;
+        clearTimeout(drain);
         killGroup();
-        finish({ exitCode, signal });
+        void killMarked(mark).then(() => finish({ exitCode, signal }));
       };
       // The wait ends after one more poll of the pipes (setImmediate runs after it): on a loaded machine
       // the timer can be due before the event loop has read what the client wrote before it exited.

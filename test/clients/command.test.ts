@@ -368,6 +368,25 @@ describe('command client runs', () => {
     await expect.poll(() => running(Number(out('bg')))).toBe(false);
   }, 15_000);
 
+  it('kills what it left out of its process group (setsid, a double fork) once it exits, and at its deadline', async () => {
+    // Before the fix both outlived the run: the group kill does not reach a new session.
+    const body = `setsid sleep 300 >/dev/null 2>&1 & echo $! > ${dir}/session; (setsid sh -c "sleep 301 >/dev/null 2>&1 & echo \\$! > ${dir}/orphan" &); while [ ! -s ${dir}/orphan ]; do sleep 0.05; done; exit 0`;
+    const client = commandClient({ name: 'm', protocol: 'smtp', command: script(body, '{to}') }) as SmtpClientAdapter;
+    expect(await client.run(smtpJob, never)).toEqual({ ok: true, detail: 'exit 0' });
+    await expect.poll(() => [running(Number(out('session'))), running(Number(out('orphan')))]).toEqual([false, false]);
+    const stays = commandClient({
+      name: 'm',
+      protocol: 'smtp',
+      command: script(`setsid sleep 300 >/dev/null 2>&1 & echo $! > ${dir}/late; exec sleep 60`, '{to}'),
+    }) as SmtpClientAdapter;
+    const abort = new AbortController();
+    const run = stays.run(smtpJob, abort.signal);
+    await expect.poll(() => existsSync(join(dir, 'late')) && out('late') !== '').toBe(true);
+    abort.abort();
+    expect(await run).toMatchObject({ ok: false, error: { message: 'killed by SIGKILL' } });
+    await expect.poll(() => running(Number(out('late')))).toBe(false);
+  });
+
   it('kills the command and removes its temp files when the run is aborted', async () => {
     const body = `printf %s "$1" > ${dir}/path; exec sleep 60`;
     const client = commandClient({ name: 'm', protocol: 'smtp', command: script(body, '{message}') }) as SmtpClientAdapter;
