@@ -25,6 +25,7 @@ import { capped, quote } from './util/terminal.js';
 import { aborted, CRASH_EXIT_CODE, EXIT_CODES, interruptedBy, interruptLine, stoppedBy, watchInterrupts } from './util/interrupt.js';
 import { guardModules } from './clients/module-guard.js';
 import { watchLauncher } from './util/launcher.js';
+import { killMarked, MARK_VARIABLE, newMark, withMark } from './util/marked-processes.js';
 
 const SERVE_COMMON = ['fault', 'nth', 'port', 'host', 'max-clients', 'user', 'password-env', 'password-file', 'keep', 'control', 'pcap'] as const;
 
@@ -275,6 +276,11 @@ export async function cli(): Promise<void> {
   // stdout carries wireprobe's report alone: what a client module (or a library it uses) logs with
   // console goes to stderr, beside wireprobe's own notes, not into the table a user pipes or saves.
   globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
+  // Every process the command starts, and theirs, carries this mark: what is still running when the
+  // command is over (a client module's child it never ended, one that left its process group) is
+  // found by it and killed (./util/marked-processes.ts).
+  const mark = newMark();
+  process.env[MARK_VARIABLE] = withMark(process.env[MARK_VARIABLE], mark);
   let code: number;
   try {
     code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: interrupts.signal });
@@ -282,6 +288,11 @@ export async function cli(): Promise<void> {
     unwatchLauncher();
     interrupts.dispose();
   }
+  const left = await killMarked(mark);
+  if (left > 0)
+    process.stderr.write(
+      `wireprobe: ${left} process${left === 1 ? '' : 'es'} started during the command still ran at its end (a client module's child?): killed\n`,
+    );
   // The command has stopped and removed what it started, and reported; what it abandoned (a probe's
   // idle wait on the user's server, a module's open socket or timer) must not keep wireprobe waiting.
   await Promise.all([flushed(process.stdout), flushed(process.stderr)]);

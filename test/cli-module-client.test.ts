@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -21,6 +22,15 @@ scenarios:
     size: 1KiB
     timeouts: { deadline: 10s }
 `;
+
+/** Alive: in /proc and not a zombie (a killed orphan waits there until init reaps it). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 /** A command client that hangs until killed, its process group in the run's TMPDIR (the message path). */
 const HANG = 'cmd:hang=sh -c "sleep 77; exit 1" sh {message}';
@@ -199,5 +209,29 @@ describe('wireprobe run with a module client that misbehaves', () => {
     const run = start(['run', '--scenarios', 'scenarios.yaml', '--client', './stuck.mjs']);
     expect(await run.exited).toBe(2);
     expect(run.out.stderr).toBe('wireprobe: client module "./stuck.mjs" never finished loading (its top-level await did not settle)\n');
+  }, 60_000);
+
+  it('kills, once the run is over, the processes a module started and left running (in its group, and setsid), and says so', async () => {
+    // Before the fix both outlived wireprobe: the module never ends them, and nothing else knew of them.
+    await writeFile(
+      join(dir, 'leaves.mjs'),
+      [
+        "import { spawn } from 'node:child_process';",
+        "import { writeFileSync } from 'node:fs';",
+        'export async function send() {',
+        "  const kept = spawn('sleep', ['300'], { stdio: 'ignore' });",
+        "  const away = spawn('setsid', ['sleep', '301'], { stdio: 'ignore', detached: true });",
+        '  kept.unref();',
+        '  away.unref();',
+        "  writeFileSync('pids', `${kept.pid} ${away.pid}`);",
+        "  return '250 ok';",
+        '}',
+      ].join('\n'),
+    );
+    const run = start(['run', '--scenarios', 'scenarios.yaml', '--client', './leaves.mjs']);
+    expect(await run.exited, run.out.stderr).toBe(0);
+    expect(run.out.stderr).toBe("wireprobe: 2 processes started during the command still ran at its end (a client module's child?): killed\n");
+    const pids = (await readFile(join(dir, 'pids'), 'utf8')).split(' ').map(Number);
+    await expect.poll(() => pids.map(alive)).toEqual([false, false]);
   }, 60_000);
 });

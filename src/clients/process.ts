@@ -10,7 +10,7 @@ import { constants, mkdtempSync, rmSync } from 'node:fs';
 import { access, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Content } from '../util/content.js';
-import { killMarked, MARK_VARIABLE, newMark } from '../util/marked-processes.js';
+import { killMarked, MARK_VARIABLE, newMark, withMark } from '../util/marked-processes.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClientReport } from './types.js';
@@ -61,7 +61,7 @@ export function runProcess(command: string, args: readonly string[], options: Pr
     const child = spawn(command, args, {
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, ...options.env, [MARK_VARIABLE]: mark },
+      env: { ...process.env, ...options.env, [MARK_VARIABLE]: withMark(process.env[MARK_VARIABLE], mark) },
       ...(options.cwd ? { cwd: options.cwd } : {}),
     });
     const out = { stdout: '', stderr: '' };

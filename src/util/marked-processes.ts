@@ -9,8 +9,9 @@
  *              ─► kill(-group) ─► killMarked(mark): /proc/<pid>/environ holds the mark ─► SIGKILL, again
  *                                until a pass finds none (one that forked meanwhile is caught by the next)
  *
- * Only where /proc exists (Linux); elsewhere the group kill is all there is. A process that clears
- * its own environment is not found.
+ * The variable holds a list: a mark is added to the one inherited (`a,b`), so a wireprobe started by
+ * a client of another keeps the outer mark on what it starts. Only where /proc exists (Linux);
+ * elsewhere the group kill is all there is. A process that clears its own environment is not found.
  */
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
@@ -21,9 +22,14 @@ export const MARK_VARIABLE = 'WIREPROBE_PROCESS';
 /** Passes at most: each kills what the one before saw; a process forking as fast as it is killed ends the loop too. */
 const MAX_PASSES = 8;
 
-/** A new mark: `{ [MARK_VARIABLE]: mark }` goes into the environment of what is started. */
+/** A new mark, for `withMark`. */
 export function newMark(): string {
   return randomUUID();
+}
+
+/** The value of MARK_VARIABLE for what is started: `mark` added to the marks `inherited` (its value in this process). */
+export function withMark(inherited: string | undefined, mark: string): string {
+  return inherited ? `${inherited},${mark}` : mark;
 }
 
 /**
@@ -34,7 +40,7 @@ export async function killMarked(mark: string): Promise<number> {
   const needle = Buffer.from(`${MARK_VARIABLE}=${mark}\0`);
   const killed = new Set<number>();
   for (let pass = 0; pass < MAX_PASSES; pass++) {
-    const found = await marked(needle);
+    const found = await marked(mark);
     for (const pid of found) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -48,8 +54,8 @@ export async function killMarked(mark: string): Promise<number> {
   return killed.size;
 }
 
-/** The processes whose environment holds `needle` (`NAME=value\0`). */
-async function marked(needle: Buffer): Promise<number[]> {
+/** The processes whose environment holds `mark`. */
+async function marked(mark: string): Promise<number[]> {
   let entries: string[];
   try {
     entries = await readdir('/proc');
@@ -57,17 +63,23 @@ async function marked(needle: Buffer): Promise<number[]> {
     return []; // no /proc: not Linux
   }
   const pids = entries.filter((name) => /^\d+$/.test(name)).map(Number);
-  const hits = await Promise.all(pids.map(async (pid) => (pid !== process.pid && (await holds(pid, needle)) ? pid : undefined)));
+  const hits = await Promise.all(pids.map(async (pid) => (pid !== process.pid && (await holds(pid, mark)) ? pid : undefined)));
   return hits.filter((pid) => pid !== undefined);
 }
 
-/** Whether process `pid`'s environment holds `needle`, a whole variable (the block is NUL-separated). */
-async function holds(pid: number, needle: Buffer): Promise<boolean> {
+/** Whether process `pid`'s environment holds `mark` among the marks in MARK_VARIABLE. */
+async function holds(pid: number, mark: string): Promise<boolean> {
+  let environment: Buffer;
   try {
-    const environment = await readFile(`/proc/${pid}/environ`);
-    const at = environment.indexOf(needle);
-    return at === 0 || (at > 0 && environment[at - 1] === 0);
+    environment = await readFile(`/proc/${pid}/environ`);
   } catch {
     return false; // gone, or another user's
   }
+  if (!environment.includes(mark)) return false; // most processes: one search, nothing split
+  const name = `${MARK_VARIABLE}=`;
+  const variable = environment
+    .toString('latin1')
+    .split('\0')
+    .find((entry) => entry.startsWith(name));
+  return variable?.slice(name.length).split(',').includes(mark) ?? false;
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { killMarked, MARK_VARIABLE, newMark } from '../../src/util/marked-processes.js';
+import { killMarked, MARK_VARIABLE, newMark, withMark } from '../../src/util/marked-processes.js';
 
 /** Alive: in /proc and not a zombie (a killed orphan waits there until init reaps it). */
 function running(pid: number): boolean {
@@ -49,12 +49,14 @@ describe('killMarked', () => {
       `setsid sleep 300 >/dev/null 2>&1 & echo $!; (setsid sh -c 'sleep 301 >/dev/null 2>&1 & echo $! > ${dir}/orphan' &) ; while [ ! -s ${dir}/orphan ]; do sleep 0.05; done; cat ${dir}/orphan`,
       { [MARK_VARIABLE]: mark },
     );
-    // The same value under another name, and another mark: not ours.
-    const others = await started('sleep 302 >/dev/null 2>&1 & echo $!', { [`X_${MARK_VARIABLE}`]: mark, [MARK_VARIABLE]: newMark() });
+    // A mark added to one inherited (a wireprobe a client of another started): ours too.
+    marked.push(...(await started('sleep 303 >/dev/null 2>&1 & echo $!', { [MARK_VARIABLE]: withMark(withMark(undefined, newMark()), mark) })));
+    // The same value under another name, inside another mark, and another mark: not ours.
+    const others = await started('sleep 302 >/dev/null 2>&1 & echo $!', { [`X_${MARK_VARIABLE}`]: mark, [MARK_VARIABLE]: `${newMark()},x${mark}` });
     strays.push(...marked, ...others);
-    expect([...marked, ...others].map(running)).toEqual([true, true, true]);
-    expect(await killMarked(mark)).toBe(2);
-    await expect.poll(() => marked.map(running)).toEqual([false, false]);
+    expect([...marked, ...others].map(running)).toEqual([true, true, true, true]);
+    expect(await killMarked(mark)).toBe(3);
+    await expect.poll(() => marked.map(running)).toEqual([false, false, false]);
     expect(others.map(running)).toEqual([true]);
   });
 
