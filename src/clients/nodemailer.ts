@@ -118,7 +118,7 @@ async function sendThrough(
   signal.addEventListener('abort', stop, { once: true });
   const one = async (job: SmtpJob, i: number): Promise<ClientReport> => {
     const file = fileOf(i);
-    const raw: Raw = file ? { path: file } : job.content.bytes();
+    const raw: Raw = file ? { path: file } : await job.content.whole();
     try {
       const info = await transport.sendMail({ envelope: { from: job.from, to: [...job.to] }, raw });
       return { ok: true, detail: info.response };

@@ -225,8 +225,7 @@ async function smtpTarget(t: ExternalSmtpTarget): Promise<SmtpTarget> {
     ...(t.authRequired ? { authRequired: true as const } : {}),
     sharedMailbox: true,
     ownLimits: t.sizeLimit === undefined ? 'its EHLO advertises no SIZE' : `its EHLO advertises SIZE ${t.sizeLimit}`,
-    copies: async (expected) =>
-      watch ? watch.countCopies(expected.map((sent) => sent.bytes())) : { copies: expected.map(() => 0), stored: 0, verifiable: false },
+    copies: async (expected) => (watch ? watch.countCopies(expected) : { copies: expected.map(() => 0), stored: 0, verifiable: false }),
   };
 }
 

@@ -193,7 +193,7 @@ async function startSmtpTarget(name: string, scenario: SmtpScenario, configs: Us
         const stored = (await real.messages?.()) ?? [];
         // Postfix and Exim store a message with their trace headers (a user's configuration: its milters'
         // and header_checks' too) and LF line ends: a copy is the sent one with fields added, CRLF made LF.
-        const wanted = await crlfToLfEach(expected.map((sent) => sent.bytes()));
+        const wanted = await crlfToLfEach(expected);
         return { copies: wanted.map((w) => stored.filter((m) => isStoredCopy(m, w)).length), stored: stored.length };
       },
     },

@@ -10,6 +10,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
+import type { Content } from './content.js';
 import { crlfToLf, crlfToLfEach } from './line-ends.js';
 import { isStoredCopy } from './stored-copy.js';
 
@@ -29,7 +30,7 @@ export interface MaildirCount {
 
 /** A Maildir being watched from a point on: only messages delivered after that point count. */
 export interface MaildirWatch {
-  countCopies(sent: readonly Buffer[], waitMs?: number): Promise<MaildirCount>;
+  countCopies(sent: readonly Content[], waitMs?: number): Promise<MaildirCount>;
 }
 
 /** A message file's unique part: a reader that moves it from new/ to cur/ appends `:2,FLAGS`. */
@@ -45,9 +46,9 @@ async function listMaildir(dir: string): Promise<Map<string, string>> {
   return files;
 }
 
-/** The Message-ID header line of a sent message (message.ts makes each unique), or undefined; only its header is read. */
+/** The Message-ID header line of a sent message, LF line ends (message.ts makes each unique), or undefined; only its header is read. */
 function messageId(sent: Buffer): Buffer | undefined {
-  const end = sent.indexOf('\r\n\r\n');
+  const end = sent.indexOf('\n\n');
   const found = /^Message-ID: <[^>\r\n]+>/im.exec(sent.subarray(0, end < 0 ? sent.length : end).toString('latin1'));
   return found ? Buffer.from(found[0], 'latin1') : undefined;
 }
@@ -70,7 +71,7 @@ export async function watchMaildir(dir: string): Promise<MaildirWatch> {
   return {
     countCopies: async (sent, waitMs = MAILDIR_WAIT_MS) => {
       const wanted = await crlfToLfEach(sent);
-      const ids = sent.map(messageId).filter((id): id is Buffer => id !== undefined);
+      const ids = wanted.map(messageId).filter((id): id is Buffer => id !== undefined);
       const count = (stored: readonly Buffer[]): MaildirCount => {
         const ours = stored.filter((m) => ids.some((id) => m.includes(id)) || wanted.some((w) => isStoredCopy(m, w)));
         return { copies: wanted.map((w) => ours.filter((m) => isStoredCopy(m, w)).length), stored: ours.length };
