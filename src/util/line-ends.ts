@@ -17,53 +17,73 @@ const LF = 0x0a;
 /** Octets of input converted in one turn of the event loop (a few ms). */
 const SLICE_BYTES = 1 << 20;
 
-/** Converts slices one after another into `out`; a CR that ends a slice waits for the next one's first octet. */
+/** Converts slices one after another; a CR that ends a slice waits for the next one's first octet. */
 class ToLf {
-  written = 0;
   #heldCr = false;
-  constructor(readonly out: Buffer) {}
 
-  add(slice: Buffer): void {
+  /** Converts `slice` into `out` (room for slice.length + 1) from `at`; returns where the converted octets end. */
+  add(slice: Buffer, out: Buffer, at: number): number {
+    let written = at;
     let from = 0;
-    if (this.#heldCr) {
+    if (this.#heldCr && slice.length > 0) {
       this.#heldCr = false;
       // A CRLF split across two slices is one LF; a CR followed by anything else stays.
-      this.out[this.written++] = slice[0] === LF ? LF : CR;
+      out[written++] = slice[0] === LF ? LF : CR;
       if (slice[0] === LF) from = 1;
     }
-    for (let at = slice.indexOf(CRLF, from); at >= 0; at = slice.indexOf(CRLF, from)) {
-      this.written += slice.copy(this.out, this.written, from, at);
-      this.out[this.written++] = LF;
-      from = at + 2;
+    for (let found = slice.indexOf(CRLF, from); found >= 0; found = slice.indexOf(CRLF, from)) {
+      written += slice.copy(out, written, from, found);
+      out[written++] = LF;
+      from = found + 2;
     }
     let end = slice.length;
     if (end > from && slice[end - 1] === CR) {
       this.#heldCr = true;
       end--;
     }
-    this.written += slice.copy(this.out, this.written, from, end);
+    return written + slice.copy(out, written, from, end);
   }
 
-  /** What was converted, a last held CR included. */
-  end(): Buffer {
-    if (this.#heldCr) this.out[this.written++] = CR;
+  /** Writes a last held CR into `out` at `at`; returns where the octets end. */
+  end(out: Buffer, at: number): number {
+    if (!this.#heldCr) return at;
     this.#heldCr = false;
-    return this.out.subarray(0, this.written);
+    out[at] = CR;
+    return at + 1;
   }
 }
 
 /** `data` with every CRLF made LF (a lone CR or LF stays); `data` itself is not changed. */
 export async function crlfToLf(data: Buffer | Content): Promise<Buffer> {
-  const converted = new ToLf(Buffer.allocUnsafe(data instanceof Content ? data.size : data.length));
+  const out = Buffer.allocUnsafe((data instanceof Content ? data.size : data.length) + 1);
+  const converter = new ToLf();
+  let written = 0;
   if (data instanceof Content) {
-    for await (const piece of data.inTurns()) converted.add(piece);
+    for await (const piece of data.inTurns()) written = converter.add(piece, out, written);
   } else {
     for (let from = 0; from < data.length; from += SLICE_BYTES) {
       await turn();
-      converted.add(data.subarray(from, from + SLICE_BYTES));
+      written = converter.add(data.subarray(from, from + SLICE_BYTES), out, written);
     }
   }
-  return converted.end();
+  return out.subarray(0, converter.end(out, written));
+}
+
+/**
+ * `pieces` with every CRLF made LF, a piece at a time (a CRLF split across two pieces too), never
+ * whole. Each piece yielded is overwritten by the next: copy what is kept.
+ */
+export async function* toLf(pieces: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const converter = new ToLf();
+  let out = Buffer.alloc(0);
+  for await (const piece of pieces) {
+    if (out.length < piece.length + 1) out = Buffer.allocUnsafe(piece.length + 1);
+    const written = converter.add(piece, out, 0);
+    if (written > 0) yield out.subarray(0, written);
+  }
+  if (out.length === 0) out = Buffer.allocUnsafe(1);
+  const last = converter.end(out, 0);
+  if (last > 0) yield out.subarray(0, last);
 }
 
 /** Each of `messages` made LF (crlfToLf), one after the other. */

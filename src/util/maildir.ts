@@ -2,17 +2,21 @@
  * What arrived in a Maildir the user names (`--maildir DIR`): the messages a run sent, counted the way
  * the real servers' launchers count them (./stored-copy.ts: the sent body and header fields, with what
  * the server added around them, line ends made LF on both sides, since an MTA may store LF:
- * ./line-ends.ts, which keeps the event loop free on large messages).
+ * ./line-ends.ts, which keeps the event loop free on large messages). Each message that arrived is
+ * read once, as a stream, into a summary (its header section, hashes, a bounded start and end), never
+ * kept whole: what arrives in a command adds up (smtp/large against aiosmtpd: 448 MB in 10 files).
  *
  *   watchMaildir(dir) ─► names already there (never counted) ─► countCopies(sent): poll new/ and cur/
  *                                                                until each has arrived, or a bound
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { Content } from './content.js';
-import { crlfToLf, crlfToLfEach } from './line-ends.js';
-import { isStoredCopy } from './stored-copy.js';
+import { toLf } from './line-ends.js';
+import { isSummaryCopy, type MessageSummary, summarize } from './stored-copy.js';
 
 /** How long to wait for the sent messages to arrive, ms: a local delivery takes well under a second. */
 export const MAILDIR_WAIT_MS = 5_000;
@@ -46,41 +50,101 @@ async function listMaildir(dir: string): Promise<Map<string, string>> {
   return files;
 }
 
-/** The Message-ID header line of a sent message, LF line ends (message.ts makes each unique), or undefined; only its header is read. */
-function messageId(sent: Buffer): Buffer | undefined {
-  const end = sent.indexOf('\n\n');
-  const found = /^Message-ID: <[^>\r\n]+>/im.exec(sent.subarray(0, end < 0 ? sent.length : end).toString('latin1'));
+/** The Message-ID header line of a sent message (message.ts makes each unique), or undefined; only its header section is read. */
+function messageId(sent: MessageSummary): Buffer | undefined {
+  const found = /^Message-ID: <[^>\r\n]+>/im.exec((sent.header ?? sent.head).toString('latin1'));
   return found ? Buffer.from(found[0], 'latin1') : undefined;
+}
+
+/** The LF form of the file at `path`, a chunk at a time. */
+const fileLf = (path: string): AsyncGenerator<Buffer> => toLf(createReadStream(path));
+
+/** The SHA-256 (hex) of the LF form of the file at `path` from octet `from` on, or undefined when it cannot be read. */
+async function sha256From(path: string, from: number): Promise<string | undefined> {
+  const hash = createHash('sha256');
+  let at = 0;
+  try {
+    for await (const piece of fileLf(path)) {
+      if (at + piece.length > from) hash.update(piece.subarray(Math.max(0, from - at)));
+      at += piece.length;
+    }
+  } catch {
+    return undefined; // gone since (a reader deleted it)
+  }
+  return hash.digest('hex');
+}
+
+/** A message that arrived: its summary, and where it was last seen (a reader may move it from new/ to cur/). */
+interface Arrival {
+  readonly summary: MessageSummary;
+  path: string;
+  /** The SHA-256 of its LF form from an octet on, by that octet: each read of its end made once. */
+  readonly ends: Map<number, Promise<string | undefined>>;
+}
+
+/** The SHA-256 of `arrival`'s LF form from octet `from` on, read once. */
+function endOf(arrival: Arrival, from: number): Promise<string | undefined> {
+  let end = arrival.ends.get(from);
+  if (!end) {
+    // Not read (moved between the listing and the read): asked again next time.
+    end = sha256From(arrival.path, from).then((sha256) => {
+      if (sha256 === undefined) arrival.ends.delete(from);
+      return sha256;
+    });
+    arrival.ends.set(from, end);
+  }
+  return end;
 }
 
 /** Starts watching `dir`: what is there now is someone else's mail (or an earlier run's) and never counted. */
 export async function watchMaildir(dir: string): Promise<MaildirWatch> {
   const before = new Set((await listMaildir(dir)).keys());
-  const contents = new Map<string, Buffer>();
-  /** The messages delivered since the watch began, each read once. */
-  const arrived = async (): Promise<Buffer[]> => {
+  /** Each message that arrived, by its unique name, read once though several runs look at once. */
+  const arrivals = new Map<string, Promise<Arrival | undefined>>();
+  /** The messages delivered since the watch began. */
+  const arrived = async (): Promise<Arrival[]> => {
     const files = [...(await listMaildir(dir)).entries()].filter(([name]) => !before.has(name));
-    for (const [name, path] of files) {
-      if (contents.has(name)) continue;
-      // Moved to cur/ between the listing and the read: read on the next poll.
-      const data = await readFile(path).catch(() => undefined);
-      if (data) contents.set(name, await crlfToLf(data));
-    }
-    return files.flatMap(([name]) => contents.get(name) ?? []);
+    const found = await Promise.all(
+      files.map(async ([name, path]) => {
+        let arrival = arrivals.get(name);
+        if (!arrival) {
+          arrival = summarize(fileLf(path)).then(
+            (summary): Arrival => ({ summary, path, ends: new Map() }),
+            () => {
+              arrivals.delete(name); // moved to cur/ between the listing and the read: read on the next poll
+              return undefined;
+            },
+          );
+          arrivals.set(name, arrival);
+        }
+        const known = await arrival;
+        if (known) known.path = path;
+        return known;
+      }),
+    );
+    return found.filter((arrival) => arrival !== undefined);
   };
   return {
     countCopies: async (sent, waitMs = MAILDIR_WAIT_MS) => {
-      const wanted = await crlfToLfEach(sent);
+      const wanted: MessageSummary[] = [];
+      for (const message of sent) wanted.push(await summarize(toLf(message.inTurns())));
       const ids = wanted.map(messageId).filter((id): id is Buffer => id !== undefined);
-      const count = (stored: readonly Buffer[]): MaildirCount => {
-        const ours = stored.filter((m) => ids.some((id) => m.includes(id)) || wanted.some((w) => isStoredCopy(m, w)));
-        return { copies: wanted.map((w) => ours.filter((m) => isStoredCopy(m, w)).length), stored: ours.length };
+      const count = async (stored: readonly Arrival[]): Promise<MaildirCount> => {
+        const copies = await Promise.all(
+          wanted.map(async (w) => {
+            const of: boolean[] = [];
+            for (const m of stored) of.push(await isSummaryCopy(m.summary, w, (from) => endOf(m, from)));
+            return of;
+          }),
+        );
+        const ours = stored.filter((m, i) => ids.some((id) => (m.summary.header ?? m.summary.head).includes(id)) || copies.some((of) => of[i]));
+        return { copies: copies.map((of) => of.filter(Boolean).length), stored: ours.length };
       };
       const deadline = Date.now() + waitMs;
-      let found = count(await arrived());
+      let found = await count(await arrived());
       while (found.copies.some((n) => n === 0) && Date.now() < deadline) {
         await delay(POLL_MS);
-        found = count(await arrived());
+        found = await count(await arrived());
       }
       if (found.stored === 0) return found;
       await delay(SETTLE_MS);

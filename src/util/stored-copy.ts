@@ -16,6 +16,8 @@
  * still carries the Message-ID).
  */
 
+import { createHash, type Hash } from 'node:crypto';
+
 const LF = 0x0a;
 const BLANK = Buffer.from('\n\n');
 
@@ -27,8 +29,13 @@ export function isStoredCopy(stored: Buffer, sent: Buffer): boolean {
   const storedEnd = headerEnd(stored);
   if (sentEnd < 0 || storedEnd < 0) return false;
   if (!stored.subarray(storedEnd).equals(sent.subarray(sentEnd))) return false;
-  const wanted = fields(sent.subarray(0, sentEnd));
-  const kept = fields(stored.subarray(0, storedEnd));
+  return fieldsKept(stored.subarray(0, storedEnd), sent.subarray(0, sentEnd));
+}
+
+/** The header section `stored` keeps every field of `sent`'s, unchanged and in order, with only fields added around them. */
+function fieldsKept(storedHeader: Buffer, sentHeader: Buffer): boolean {
+  const wanted = fields(sentHeader);
+  const kept = fields(storedHeader);
   let at = 0;
   for (const [index, field] of kept.entries()) {
     if (at < wanted.length && field.equals(wanted[at]!)) at++;
@@ -41,6 +48,84 @@ export function isStoredCopy(stored: Buffer, sent: Buffer): boolean {
       return false;
   }
   return at === wanted.length;
+}
+
+/**
+ * A message as the copy check compares it without its octets, made in one pass over its LF form
+ * (`summarize`): a Maildir's messages are kept this way for a whole command, where their octets (50 MiB
+ * each in smtp/large) added up to the sum of all that arrived.
+ */
+export interface MessageSummary {
+  /** Octets of its LF form. */
+  readonly length: number;
+  /** SHA-256 of its LF form, hex. */
+  readonly sha256: string;
+  /** Its header section, as `headerEnd` cuts it; undefined when it has no empty line in its first HEAD_LIMIT octets. */
+  readonly header: Buffer | undefined;
+  /** SHA-256 of what follows the header section (the empty line on), hex; with `header`. */
+  readonly body: string | undefined;
+  /** Its first HEAD_LIMIT octets at most: where its Message-ID is looked for. */
+  readonly head: Buffer;
+  /** Its last TAIL octets at most: a first look at whether it ends with another message. */
+  readonly tail: Buffer;
+}
+
+/** The most of a message's start kept in a summary: a header section longer than this is not compared field by field. */
+const HEAD_LIMIT = 256 * 1024;
+/** Octets of a sent message's start looked for in a stored one's before its end is compared. */
+const START = 1024;
+/** The most of a message's end kept in a summary. */
+const TAIL = 4096;
+
+/** The summary of the message whose LF form `pieces` are (each piece may be overwritten once the next is asked for). */
+export async function summarize(pieces: AsyncIterable<Buffer>): Promise<MessageSummary> {
+  const whole = createHash('sha256');
+  let length = 0;
+  let head = Buffer.alloc(0);
+  let tail = Buffer.alloc(0);
+  /** Set once the header section is known: the body's hash, fed from then on. */
+  let body: Hash | undefined;
+  let header: Buffer | undefined;
+  for await (const piece of pieces) {
+    whole.update(piece);
+    length += piece.length;
+    tail = piece.length >= TAIL ? Buffer.from(piece.subarray(piece.length - TAIL)) : Buffer.concat([tail, piece]).subarray(-TAIL);
+    const taken = Math.max(0, Math.min(piece.length, HEAD_LIMIT - head.length));
+    if (taken > 0) head = Buffer.concat([head, piece.subarray(0, taken)]);
+    if (body) body.update(piece);
+    else if (taken > 0) {
+      // Not found yet, and the start still growing: the empty line may be in what this piece added.
+      const end = headerEnd(head);
+      if (end >= 0) {
+        header = Buffer.from(head.subarray(0, end));
+        body = createHash('sha256').update(head.subarray(end)).update(piece.subarray(taken));
+      }
+    }
+  }
+  return { length, sha256: whole.digest('hex'), header, body: body?.digest('hex'), head, tail };
+}
+
+/**
+ * `isStoredCopy` on summaries: the same answer, but for a header section longer than HEAD_LIMIT, which is
+ * no copy. A stored message that ends with the sent one after something other than header fields (an
+ * empty line among its trace fields) is one when that something is short enough for the sent one to
+ * start within the stored one's first HEAD_LIMIT octets; then `suffixSha256(from)`, the SHA-256 of the
+ * stored one's LF form from octet `from` on, is asked for.
+ */
+export async function isSummaryCopy(
+  stored: MessageSummary,
+  sent: MessageSummary,
+  suffixSha256: (from: number) => Promise<string | undefined>,
+): Promise<boolean> {
+  if (stored.header && sent.header && stored.body === sent.body && fieldsKept(stored.header, sent.header)) return true;
+  if (stored.length < sent.length) return false;
+  if (stored.length === sent.length) return stored.sha256 === sent.sha256;
+  // First looks, before its end is read again: the sent one's start is near the stored one's, and
+  // their last octets agree.
+  if (!stored.head.includes(sent.head.subarray(0, START))) return false;
+  const end = Math.min(sent.length, TAIL);
+  if (!stored.tail.subarray(stored.tail.length - end).equals(sent.tail.subarray(sent.tail.length - end))) return false;
+  return (await suffixSha256(stored.length - sent.length)) === sent.sha256;
 }
 
 /** A header field's start: its name (printable US-ASCII but the colon, RFC 5322 §3.6.8), then a colon. */
