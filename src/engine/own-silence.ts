@@ -33,7 +33,8 @@ export const SERVER_SHARE = 0.5;
  * - for its greeting: nine tenths of the shortest client timeout a greeting meets (greetingTimeout);
  * - for a reply to a step the server can answer at once, or to a transfer whose data is complete: nine
  *   tenths of the socket timeout;
- * - for a download's octets on its data connection (DataWait): nine tenths of the socket timeout.
+ * - for a download's octets on its data connection (DataWait), or to read an upload's (the longest
+ *   stretch it left them unread: DataLink.unread): nine tenths of the socket timeout.
  * No fault fired (none could have held a reply back), or only a throttle toward the server, out of the
  * message's body, and for a step that is not the end of the data: it holds no reply, and a command for
  * what its octets take at the throttle's rate (COMMAND_OCTETS) and a tick more, added to the bound.
@@ -66,7 +67,7 @@ export function silentItself(scenario: Scenario, outcome: Outcome, seen: Pick<Se
   const rate = Math.min(...fired.map((f) => (f.kind === 'throttle' ? f.bytesPerSecond : Number.POSITIVE_INFINITY)));
   const throttled = fired.length > 0;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...scenario.timeouts };
-  const limit: Record<Waiting['for'], number> = { greeting: greetingTimeout(scenario), reply: timeouts.socket, data: timeouts.socket };
+  const limit: Record<Waiting['for'], number> = { greeting: greetingTimeout(scenario), reply: timeouts.socket, data: timeouts.socket, read: timeouts.socket };
   if (!throttled || !BODY_PHASES.has(outcome.phase)) {
     const slack = throttled ? (COMMAND_OCTETS * 1000) / rate + THROTTLE_TICK_MS : 0;
     const held = (w: Waiting): boolean => throttled && (w.step === 'dot' || w.step === 'BDAT');
@@ -75,7 +76,8 @@ export function silentItself(scenario: Scenario, outcome: Outcome, seen: Pick<Se
       const client =
         outcome.kind === 'timeout' ? 'the client timed out, as it should on a silent server' : "the client was still waiting at the run's deadline";
       const faults = throttled ? 'no fault holding it back (only a throttle toward the server, which holds no reply)' : 'no fault firing';
-      return `the server itself ${SILENCE[waiting.for]} (${seconds(waiting.ms)} of silence), ${faults} (${formatOutcome(outcome)}: ${client}): its own pace or load, or a session it stopped serving, not the scenario's fault, whose timeouts are scaled for a server that answers at once`;
+      const how = waiting.for === 'read' ? 'at a stretch, its socket full' : 'of silence';
+      return `the server itself ${SILENCE[waiting.for]} (${seconds(waiting.ms)} ${how}), ${faults} (${formatOutcome(outcome)}: ${client}): its own pace or load, or a session it stopped serving, not the scenario's fault, whose timeouts are scaled for a server that answers at once`;
     }
   }
   if (outcome.kind !== 'hung' || outcome.phase !== 'dot') return undefined;
@@ -99,6 +101,7 @@ const SILENCE: Record<Waiting['for'], string> = {
   greeting: 'left the client without its greeting',
   reply: 'left a command unanswered',
   data: 'sent nothing on the data connection',
+  read: 'left the upload unread on the data connection',
 };
 
 /**

@@ -113,6 +113,8 @@ export class DataLink implements Link {
   readonly #wait = new DataWait();
   /** Which of the control session's transfer commands this connection serves (DataHooks.transfer); 0 before its command came. */
   #transfer = 0;
+  /** `unread` as it was at the connection's first close (the client gave up); undefined before. */
+  #unreadAtClose: number | undefined;
 
   /** `raw`: the TCP sockets under `client` and `server` when those are TLS sockets (./ftps.ts). */
   constructor(index: number, client: Socket, server: Socket, hooks: DataHooks, raw?: Record<Toward, Socket>) {
@@ -141,7 +143,11 @@ export class DataLink implements Link {
     this.#raw = raw ?? { client, server };
     this.#protected = raw !== undefined;
     const all = raw ? [client, server, raw.client, raw.server] : [client, server];
-    void Promise.race(all.map(closed)).then(() => this.#wait.closed(performance.now(), this.#clientBehind()));
+    void Promise.race(all.map(closed)).then(() => {
+      const now = performance.now();
+      this.#wait.closed(now, this.#clientBehind());
+      this.#unreadAtClose = this.unread(now);
+    });
     this.done = Promise.all(all.map(closed)).then(() => {
       this.#state.closed();
       this.#note('--', `closed after ${this.#bytes} bytes`);
@@ -156,6 +162,15 @@ export class DataLink implements Link {
   /** Ms the server has left the client without a download's octets (until the first close); undefined: none owed. */
   silence(now: number): number | undefined {
     return this.#wait.silence(now, this.#clientBehind());
+  }
+
+  /**
+   * Ms the server left an upload's octets unread at a stretch, the longest (until the first close): its
+   * socket held more than the kernel's buffers took (Outlet.unread). The client's writes stop then, a
+   * moment later (once its own and the proxy's buffers are full too). 0 when it read as they came.
+   */
+  unread(now: number): number {
+    return this.#unreadAtClose ?? this.#relays.server.outlet.longestUnread(now);
   }
 
   /** The proxy holds octets for the FTP client's end that it has not taken yet: queued, or not yet written to the socket. */

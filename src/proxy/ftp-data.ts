@@ -219,8 +219,9 @@ export class FtpData implements Dialect {
 
   /**
    * What the server leaves the client waiting for in the current transfer (see DataWait): a download's
-   * octets on its data connection, or, once the transfer's data is complete, its final reply (226),
-   * which the control session's own timing leaves alone (ReplyWait: a transfer command is not timed).
+   * octets on its data connection, or to read an upload's (the longest stretch it left them unread), or,
+   * once the transfer's data is complete, its final reply (226), which the control session's own timing
+   * leaves alone (ReplyWait: a transfer command is not timed).
    */
   waiting(now: number): Waiting | undefined {
     const link = this.#links.last;
@@ -231,6 +232,8 @@ export class FtpData implements Dialect {
     const silence = link.silence(now);
     if (silence !== undefined) return { for: 'data', ms: silence };
     const ended = link.dataEndedAt;
+    const unread = link.unread(now);
+    if (unread > 0 && ended === undefined) return { for: 'read', ms: unread };
     return ended === undefined || this.#transfer !== 'asked' ? undefined : { for: 'reply', ms: now - ended };
   }
 

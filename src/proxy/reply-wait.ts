@@ -18,9 +18,12 @@
 
 import type { Toward } from '../faults/types.js';
 
-/** What the client was left waiting for, and how long, ms: `data`, the octets of a download (see DataWait). */
+/**
+ * What the client was left waiting for, and how long, ms: `data`, the octets of a download (see DataWait);
+ * `read`, the server to read an upload (the longest stretch its data socket stayed full: DataLink.unread).
+ */
 export interface Waiting {
-  readonly for: 'greeting' | 'reply' | 'data';
+  readonly for: 'greeting' | 'reply' | 'data' | 'read';
   readonly ms: number;
   /** For a reply: the step it answers (a command verb, `dot`). */
   readonly step?: string;

@@ -134,6 +134,58 @@ describe('wireprobe run --target against an FTP server that goes silent in a dow
   });
 });
 
+describe('wireprobe run --target against an FTP server that stops reading an upload', () => {
+  it("makes the client's timeout n/a when the server leaves the upload unread, and judges a stall of the scenario's", async () => {
+    const server = await startFtpServer({ users: { bob: 'pw' }, anonymous: 'off' });
+    // The user's server stops reading every upload after 1 MiB (connection 1 is wireprobe's first look,
+    // which uploads nothing): the kernel's buffers fill, and the client's writes stop.
+    const deaf = await startProxy({
+      upstream: { host: server.host, port: server.port },
+      protocol: 'ftp',
+      faults: [parseFault('stall after STOR +1MiB channel data')],
+    });
+    try {
+      const scenarios = join(dir, 'upload.yaml');
+      const scenario = (name: string, fault?: string): string[] => [
+        `  - name: ${name}`,
+        '    size: 48MiB',
+        '    ftp: { direction: upload }',
+        ...(fault ? [`    fault: ${fault}`] : []),
+        ...(name === 'stalled' ? ['    expect: fails'] : []),
+        '    timeouts: { socket: 1s, deadline: 8s }',
+      ];
+      const yaml = ['name: deaf', 'protocol: ftp', 'scenarios:', ...scenario('clean'), ...scenario('stalled', 'stall after STOR +512KiB channel data')];
+      await writeFile(scenarios, `${yaml.join('\n')}\n`);
+      const json = join(dir, 'upload.json');
+      const { code, stderr } = await inProcess([
+        'run',
+        '--scenarios',
+        scenarios,
+        '--client',
+        'basic-ftp',
+        '--target',
+        `box=ftp://bob:pw@127.0.0.1:${deaf.port}/`,
+        '--json',
+        json,
+      ]);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      const results = JSON.parse(await readFile(json, 'utf8')).results as Result[];
+      const cell = (name: string) => results.find((r) => r.id === `deaf/${name}/basic-ftp/passive@box`)!;
+      // basic-ftp's data socket timed out with its writes stopped: before the fix, `deviates`.
+      expect(cell('clean')).toMatchObject({ verdict: 'n/a', faultFired: false, outcome: { kind: 'timeout', phase: 'transfer' } });
+      expect(cell('clean').reason).toMatch(
+        /^the server itself left the upload unread on the data connection \(\d+\.\d s at a stretch, its socket full\), no fault firing \(timeout@transfer: the client timed out, as it should on a silent server\)/,
+      );
+      // The scenario's own stall (the proxy stops relaying at 512 KiB, before the server stops reading): judged as ever.
+      expect(cell('stalled')).toMatchObject({ verdict: 'conformant', faultFired: true, outcome: { kind: 'timeout', phase: 'transfer', bytesSent: 524288 } });
+    } finally {
+      await deaf.close();
+      await server.close();
+    }
+  });
+});
+
 describe('wireprobe run --target against an SMTP server that leaves a command unanswered', () => {
   it("makes the client's timeout n/a when no fault fired", async () => {
     const server = await startSmtpServer();
