@@ -216,14 +216,14 @@ describe('wireprobe run with a module client that misbehaves', () => {
     await writeFile(
       join(dir, 'leaves.mjs'),
       [
-        "import { spawn } from 'node:child_process';",
+        "import { execFileSync, spawn } from 'node:child_process';",
         "import { writeFileSync } from 'node:fs';",
         'export async function send() {',
         "  const kept = spawn('sleep', ['300'], { stdio: 'ignore' });",
-        "  const away = spawn('setsid', ['sleep', '301'], { stdio: 'ignore', detached: true });",
         '  kept.unref();',
-        '  away.unref();',
-        "  writeFileSync('pids', `${kept.pid} ${away.pid}`);",
+        '  // In a session of its own; the shell prints its own PID (setsid forks only in a group leader).',
+        "  const away = execFileSync('sh', ['-c', 'setsid sleep 301 >/dev/null 2>&1 & echo $!'], { encoding: 'utf8' }).trim();",
+        "  writeFileSync('pids', `${kept.pid} ${away}`);",
         "  return '250 ok';",
         '}',
       ].join('\n'),

@@ -119,6 +119,8 @@ async function sendThrough(
   const one = async (job: SmtpJob, i: number): Promise<ClientReport> => {
     const file = fileOf(i);
     const raw: Raw = file ? { path: file } : await job.content.whole();
+    // Made in turns of the event loop: the run may have ended meanwhile, and the transport with it.
+    if (signal.aborted) return { ok: false, error: { code: 'EABORT', message: 'stopped before the message was sent' } };
     try {
       const info = await transport.sendMail({ envelope: { from: job.from, to: [...job.to] }, raw });
       return { ok: true, detail: info.response };

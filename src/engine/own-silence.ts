@@ -33,8 +33,8 @@ export const SERVER_SHARE = 0.5;
  * - for its greeting: nine tenths of the shortest client timeout a greeting meets (greetingTimeout);
  * - for a reply to a step the server can answer at once, or to a transfer whose data is complete: nine
  *   tenths of the socket timeout;
- * - for a download's octets on its data connection (DataWait), or to read an upload's (the longest
- *   stretch it left them unread: DataLink.unread): nine tenths of the socket timeout.
+ * - for a download's octets on its data connection (DataWait), or to read an upload's (the stretch it
+ *   had been leaving them unread: DataLink.unread): nine tenths of the socket timeout.
  * No fault fired (none could have held a reply back), or only a throttle toward the server, out of the
  * message's body, and for a step that is not the end of the data: it holds no reply, and a command for
  * what its octets take at the throttle's rate (COMMAND_OCTETS) and a tick more, added to the bound.

@@ -113,8 +113,8 @@ export class DataLink implements Link {
   readonly #wait = new DataWait();
   /** Which of the control session's transfer commands this connection serves (DataHooks.transfer); 0 before its command came. */
   #transfer = 0;
-  /** `unread` as it was at the connection's first close (the client gave up); undefined before. */
-  #unreadAtClose: number | undefined;
+  /** `unread` as it was at the connection's first close (the client gave up), or 0 once the server answered the transfer failed; undefined before. */
+  #unreadKept: number | undefined;
 
   /** `raw`: the TCP sockets under `client` and `server` when those are TLS sockets (./ftps.ts). */
   constructor(index: number, client: Socket, server: Socket, hooks: DataHooks, raw?: Record<Toward, Socket>) {
@@ -146,7 +146,7 @@ export class DataLink implements Link {
     void Promise.race(all.map(closed)).then(() => {
       const now = performance.now();
       this.#wait.closed(now, this.#clientBehind());
-      this.#unreadAtClose = this.unread(now);
+      this.#unreadKept = this.unread(now);
     });
     this.done = Promise.all(all.map(closed)).then(() => {
       this.#state.closed();
@@ -165,12 +165,14 @@ export class DataLink implements Link {
   }
 
   /**
-   * Ms the server left an upload's octets unread at a stretch, the longest (until the first close): its
-   * socket held more than the kernel's buffers took (Outlet.unread). The client's writes stop then, a
-   * moment later (once its own and the proxy's buffers are full too). 0 when it read as they came.
+   * Ms the server has been leaving an upload's octets unread, in the stretch going on (at the first
+   * close, when the client gave up): its socket holds more than the kernel's buffers took
+   * (Outlet.unreadNow). The client's writes stop once its own and the proxy's buffers are full too: a
+   * moment later for a client writing at full speed. 0 when it reads as they come, and once it answered
+   * that the transfer failed (it owes no reading then).
    */
   unread(now: number): number {
-    return this.#unreadAtClose ?? this.#relays.server.outlet.longestUnread(now);
+    return this.#unreadKept ?? this.#relays.server.outlet.unreadNow(now);
   }
 
   /** The proxy holds octets for the FTP client's end that it has not taken yet: queued, or not yet written to the socket. */
@@ -184,8 +186,9 @@ export class DataLink implements Link {
     return this.#wait.endedAt;
   }
 
-  /** The server answered the transfer failed (a 426, a 550): it owes no more octets here. */
+  /** The server answered the transfer failed (a 426, a 550): it owes no more octets here, and no more reading. */
   failed(): void {
+    this.#unreadKept ??= 0;
     this.#wait.senderDone();
   }
 

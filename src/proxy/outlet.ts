@@ -59,6 +59,11 @@ export class Outlet {
     return this.#fullBefore + (this.#fullSince === undefined ? 0 : now - this.#fullSince);
   }
 
+  /** The stretch of that time going on at `now`; 0 while the socket is not full. */
+  unreadNow(now: number): number {
+    return this.#fullSince === undefined ? 0 : now - this.#fullSince;
+  }
+
   /** The longest single stretch of that time, until `now`. */
   longestUnread(now: number): number {
     return Math.max(this.#longestBefore, this.#fullSince === undefined ? 0 : now - this.#fullSince);

@@ -20,7 +20,7 @@ import type { Toward } from '../faults/types.js';
 
 /**
  * What the client was left waiting for, and how long, ms: `data`, the octets of a download (see DataWait);
- * `read`, the server to read an upload (the longest stretch its data socket stayed full: DataLink.unread).
+ * `read`, the server to read an upload (the stretch its data socket has stayed full: DataLink.unread).
  */
 export interface Waiting {
   readonly for: 'greeting' | 'reply' | 'data' | 'read';

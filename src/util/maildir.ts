@@ -3,8 +3,9 @@
  * the real servers' launchers count them (./stored-copy.ts: the sent body and header fields, with what
  * the server added around them, line ends made LF on both sides, since an MTA may store LF:
  * ./line-ends.ts, which keeps the event loop free on large messages). Each message that arrived is
- * read once, as a stream, into a summary (its header section, hashes, a bounded start and end), never
- * kept whole: what arrives in a command adds up (smtp/large against aiosmtpd: 448 MB in 10 files).
+ * read as a stream into a summary (its header section, hashes, a bounded start and end), never kept
+ * whole: what arrives in a command adds up (smtp/large against aiosmtpd: 448 MB in 10 files). Its end is
+ * read again only where it may end with a sent message after something other than header fields.
  *
  *   watchMaildir(dir) ─► names already there (never counted) ─► countCopies(sent): poll new/ and cur/
  *                                                                until each has arrived, or a bound
@@ -137,7 +138,8 @@ export async function watchMaildir(dir: string): Promise<MaildirWatch> {
             return of;
           }),
         );
-        const ours = stored.filter((m, i) => ids.some((id) => (m.summary.header ?? m.summary.head).includes(id)) || copies.some((of) => of[i]));
+        // The Message-ID anywhere in its start: in its header, or after an empty line among trace fields.
+        const ours = stored.filter((m, i) => ids.some((id) => m.summary.head.includes(id)) || copies.some((of) => of[i]));
         return { copies: copies.map((of) => of.filter(Boolean).length), stored: ours.length };
       };
       const deadline = Date.now() + waitMs;

@@ -64,14 +64,20 @@ export interface MessageSummary {
   readonly header: Buffer | undefined;
   /** SHA-256 of what follows the header section (the empty line on), hex; with `header`. */
   readonly body: string | undefined;
-  /** Its first HEAD_LIMIT octets at most: where its Message-ID is looked for. */
+  /**
+   * Its start: its header section and HEAD_AFTER octets after it, or, without one, its first HEAD_LIMIT
+   * octets. Where its Message-ID is looked for (also after an empty line among trace fields), and the
+   * start of a sent message that may end it.
+   */
   readonly head: Buffer;
   /** Its last TAIL octets at most: a first look at whether it ends with another message. */
   readonly tail: Buffer;
 }
 
-/** The most of a message's start kept in a summary: a header section longer than this is not compared field by field. */
+/** The most of a message's start looked at for its header section: one longer than this is not compared field by field. */
 const HEAD_LIMIT = 256 * 1024;
+/** Octets kept after the header section: a few messages' worth of trace fields or header, for the Message-ID and the suffix rule. */
+const HEAD_AFTER = 16 * 1024;
 /** Octets of a sent message's start looked for in a stored one's before its end is compared. */
 const START = 1024;
 /** The most of a message's end kept in a summary. */
@@ -90,7 +96,8 @@ export async function summarize(pieces: AsyncIterable<Buffer>): Promise<MessageS
     whole.update(piece);
     length += piece.length;
     tail = piece.length >= TAIL ? Buffer.from(piece.subarray(piece.length - TAIL)) : Buffer.concat([tail, piece]).subarray(-TAIL);
-    const taken = Math.max(0, Math.min(piece.length, HEAD_LIMIT - head.length));
+    const cap = header === undefined ? HEAD_LIMIT : header.length + HEAD_AFTER;
+    const taken = Math.max(0, Math.min(piece.length, cap - head.length));
     if (taken > 0) head = Buffer.concat([head, piece.subarray(0, taken)]);
     if (body) body.update(piece);
     else if (taken > 0) {
@@ -99,6 +106,8 @@ export async function summarize(pieces: AsyncIterable<Buffer>): Promise<MessageS
       if (end >= 0) {
         header = Buffer.from(head.subarray(0, end));
         body = createHash('sha256').update(head.subarray(end)).update(piece.subarray(taken));
+        // Of its start, the header section and HEAD_AFTER more are kept (once at that, it grows no more).
+        if (head.length > end + HEAD_AFTER) head = Buffer.from(head.subarray(0, end + HEAD_AFTER));
       }
     }
   }

@@ -85,13 +85,14 @@ describe('wireprobe run --target --maildir against a server that adds header fie
 describe('wireprobe run --target --maildir against a server that answers the end of the data late', () => {
   it("makes a client's timeout at the dot n/a when the server took the message: its pace, not the scenario's fault", async () => {
     const { maildir, server, writes } = await storingServer(false);
-    // The user's server: the storing mock behind a proxy that holds each 250 to the dot 2 s (aiosmtpd
-    // took 2.6 s for 50 MiB); the clean and the throttled scenarios' clients wait 1 s for it. (A throttle
-    // still holding the body's tail as the client gives up: external-target-silent.test.ts.)
+    // The user's server: the storing mock behind a proxy that holds each 250 to the dot 4 s (aiosmtpd
+    // took 2.6 s for 50 MiB); the clean and the throttled scenarios' clients wait 2 s for it, so the
+    // throttle has a second to pass the body's tail on, however loaded the machine. (A throttle still
+    // holding the tail as the client gives up: external-target-silent.test.ts.)
     const slow = await startProxy({
       upstream: { host: '127.0.0.1', port: server.port },
       protocol: 'smtp',
-      faults: [parseFault('delay 2s before reply to dot')],
+      faults: [parseFault('delay 4s before reply to dot')],
     });
     try {
       const scenarios = join(dir, 'slow.yaml');
@@ -101,16 +102,16 @@ describe('wireprobe run --target --maildir against a server that answers the end
         'scenarios:',
         '  - name: clean',
         '    size: 4KiB',
-        '    timeouts: { socket: 1s, deadline: 8s }',
+        '    timeouts: { socket: 2s, deadline: 10s }',
         '  - name: throttled',
         '    size: 64KiB',
         '    fault: { kind: throttle, bytesPerSecond: 1048576, at: connect, toward: server }',
-        '    timeouts: { socket: 1s, deadline: 8s }',
+        '    timeouts: { socket: 2s, deadline: 10s }',
         '  - name: stalled',
         '    size: 4KiB',
         '    fault: stall before reply to dot',
         '    expect: fails',
-        '    timeouts: { socket: 3s, deadline: 10s }',
+        '    timeouts: { socket: 5s, deadline: 12s }',
       ];
       await writeFile(scenarios, `${yaml.join('\n')}\n`);
       const json = join(dir, 'slow.json');
@@ -128,7 +129,7 @@ describe('wireprobe run --target --maildir against a server that answers the end
       expect(cell('throttled').reason).toMatch(
         /^the server took the message but left the end of the data unanswered \d\.\d s after the throttle had passed it on/,
       );
-      // The scenario's own stall holds the late reply (the client waits 3 s for it): judged as ever.
+      // The scenario's own stall holds the late reply (the client waits 5 s for it, past the 4 s the server takes): judged as ever.
       expect(cell('stalled')).toMatchObject({ verdict: 'conformant', faultFired: true, outcome: { kind: 'timeout', phase: 'dot' } });
     } finally {
       await slow.close();

@@ -120,12 +120,14 @@ describe('Outlet.unread', () => {
     const unread = outlet.unread(after + 5000);
     expect(unread).toBeGreaterThan(5000);
     expect(unread).toBeLessThanOrEqual(after + 5000 - before);
+    expect(outlet.unreadNow(after + 5000)).toBe(unread); // the stretch going on
     const drained = once(target, 'drain');
     peer.resume();
     await drained;
     const first = outlet.unread(performance.now());
     expect(outlet.unread(performance.now() + 5000)).toBe(first); // it reads: nothing more is counted
     expect(outlet.longestUnread(performance.now() + 5000)).toBe(first);
+    expect(outlet.unreadNow(performance.now() + 5000)).toBe(0); // and no stretch goes on
     peer.pause();
     await fillUp(outlet, target, source);
     const now = performance.now();

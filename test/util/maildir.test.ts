@@ -17,7 +17,13 @@ describe('watchMaildir', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('counts copies with fields added, twice delivered, after an empty line, and a damaged one, of messages over many pieces; what was there before never', async () => {
-    const [a, b, c, d] = [makeMessage('t/a', 3 * 2 ** 20 + 11), makeMessage('t/b', 5000), makeMessage('t/c', 2 * 2 ** 20), makeMessage('t/d', 4000)];
+    const [a, b, c, d, e] = [
+      makeMessage('t/a', 3 * 2 ** 20 + 11),
+      makeMessage('t/b', 5000),
+      makeMessage('t/c', 2 * 2 ** 20),
+      makeMessage('t/d', 4000),
+      makeMessage('t/e', 20000),
+    ];
     const deliver = (name: string, text: Buffer, sub = 'new'): void => writeFileSync(join(dir, sub, name), text);
     deliver('0.before', Buffer.concat([Buffer.from('Received: x\n'), lf(a.bytes())]));
     const watch = await watchMaildir(dir);
@@ -31,8 +37,9 @@ describe('watchMaildir', () => {
     deliver('3.b', lf(b.bytes()).subarray(0, 4000)); // cut short: damaged, its Message-ID still there
     deliver('4.c', Buffer.concat([Buffer.from('Received: x\n\n'), lf(c.bytes())])); // an empty line before it
     deliver('5.other', Buffer.from('Subject: not ours\n\nhello\n'));
-    const found = await watch.countCopies([a, b, c, d], 300);
-    expect(found).toEqual({ copies: [2, 0, 1, 0], stored: 4 });
+    deliver('6.e', Buffer.concat([Buffer.from('Received: x\n\n'), lf(e.bytes()).subarray(0, 10000)])); // damaged, after an empty line
+    const found = await watch.countCopies([a, b, c, d, e], 300);
+    expect(found).toEqual({ copies: [2, 0, 1, 0, 0], stored: 5 });
     // A reader moving a file to cur/ changes nothing.
     renameSync(join(dir, 'new', '1.a'), join(dir, 'cur', '1.a:2,S'));
     expect(await watch.countCopies([a], 300)).toEqual({ copies: [2], stored: 2 });
