@@ -73,6 +73,24 @@ describe('wireprobe run --target against an FTP server that leaves a command una
   });
 });
 
+/** `wireprobe run` of `scenarios` with basic-ftp against the FTP target on `port` (user bob), its JSON report at `json`: the results. */
+async function basicFtpRun(scenarios: string, port: number, json: string): Promise<Result[]> {
+  const { code, stderr } = await inProcess([
+    'run',
+    '--scenarios',
+    scenarios,
+    '--client',
+    'basic-ftp',
+    '--target',
+    `box=ftp://bob:pw@127.0.0.1:${port}/`,
+    '--json',
+    json,
+  ]);
+  expect(stderr).toBe('');
+  expect(code).toBe(0);
+  return JSON.parse(await readFile(json, 'utf8')).results as Result[];
+}
+
 describe('wireprobe run --target against an FTP server that goes silent in a download', () => {
   /** A download of 64 KiB with basic-ftp from a mock behind a proxy of the test's, `fault` on the client's connection. */
   async function download(name: string, fault: string): Promise<Result> {
@@ -93,21 +111,7 @@ describe('wireprobe run --target against an FTP server that goes silent in a dow
         '    timeouts: { socket: 1s, deadline: 8s }',
       ];
       await writeFile(scenarios, `${yaml.join('\n')}\n`);
-      const json = join(dir, `${name}.json`);
-      const { code, stderr } = await inProcess([
-        'run',
-        '--scenarios',
-        scenarios,
-        '--client',
-        'basic-ftp',
-        '--target',
-        `box=ftp://bob:pw@127.0.0.1:${silent.port}/`,
-        '--json',
-        json,
-      ]);
-      expect(stderr).toBe('');
-      expect(code).toBe(0);
-      const [result] = JSON.parse(await readFile(json, 'utf8')).results as Result[];
+      const [result] = await basicFtpRun(scenarios, silent.port, join(dir, `${name}.json`));
       return result!;
     } finally {
       await silent.close();
@@ -156,21 +160,7 @@ describe('wireprobe run --target against an FTP server that stops reading an upl
       ];
       const yaml = ['name: deaf', 'protocol: ftp', 'scenarios:', ...scenario('clean'), ...scenario('stalled', 'stall after STOR +512KiB channel data')];
       await writeFile(scenarios, `${yaml.join('\n')}\n`);
-      const json = join(dir, 'upload.json');
-      const { code, stderr } = await inProcess([
-        'run',
-        '--scenarios',
-        scenarios,
-        '--client',
-        'basic-ftp',
-        '--target',
-        `box=ftp://bob:pw@127.0.0.1:${deaf.port}/`,
-        '--json',
-        json,
-      ]);
-      expect(stderr).toBe('');
-      expect(code).toBe(0);
-      const results = JSON.parse(await readFile(json, 'utf8')).results as Result[];
+      const results = await basicFtpRun(scenarios, deaf.port, join(dir, 'upload.json'));
       const cell = (name: string) => results.find((r) => r.id === `deaf/${name}/basic-ftp/passive@box`)!;
       // basic-ftp's data socket timed out with its writes stopped: before the fix, `deviates`.
       expect(cell('clean')).toMatchObject({ verdict: 'n/a', faultFired: false, outcome: { kind: 'timeout', phase: 'transfer' } });
