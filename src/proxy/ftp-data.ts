@@ -219,7 +219,7 @@ export class FtpData implements Dialect {
 
   /**
    * What the server leaves the client waiting for in the current transfer (see DataWait): a download's
-   * octets on its data connection, or to read an upload's (the longest stretch it left them unread), or,
+   * octets on its data connection, or to read an upload's (the stretch it has been leaving them unread), or,
    * once the transfer's data is complete, its final reply (226), which the control session's own timing
    * leaves alone (ReplyWait: a transfer command is not timed).
    */

@@ -56,7 +56,7 @@ export class Outlet {
    * over its limit (a shaper's writes are seen as they pass, each tick) until its drain.
    */
   unread(now: number): number {
-    return this.#fullBefore + (this.#fullSince === undefined ? 0 : now - this.#fullSince);
+    return this.#fullBefore + this.unreadNow(now);
   }
 
   /** The stretch of that time going on at `now`; 0 while the socket is not full. */
@@ -66,7 +66,7 @@ export class Outlet {
 
   /** The longest single stretch of that time, until `now`. */
   longestUnread(now: number): number {
-    return Math.max(this.#longestBefore, this.#fullSince === undefined ? 0 : now - this.#fullSince);
+    return Math.max(this.#longestBefore, this.unreadNow(now));
   }
 
   /** After a write into the outlet or the socket: is the socket full now? */
