@@ -3,19 +3,15 @@
  * Converted in one go (a latin1 string and a regular expression), a 50 MiB message took 0.5-2.9 s of
  * the runner's event loop on a loaded 2-core machine, and every run in flight stood still meanwhile:
  * an in-process client's 1 s inactivity timeout fired in the middle of a transfer that kept moving.
- * Here it goes a slice (1 MiB) per turn of the event loop, shared with all such work (./turns.ts), by
- * native indexOf and copy; a message still to be made (a Content) is made a piece at a time as it is
- * converted, never whole first.
+ * Here it goes a piece (1 MiB, Content.inTurns) per turn of the event loop, shared with all such work
+ * (./turns.ts), by native indexOf and copy; a message still to be made (a Content) is made a piece at a
+ * time as it is converted, never whole first.
  */
-import { Content } from './content.js';
-import { turn } from './turns.js';
+import { Content, contentOf } from './content.js';
 
 const CRLF = Buffer.from('\r\n');
 const CR = 0x0d;
 const LF = 0x0a;
-
-/** Octets of input converted in one turn of the event loop (a few ms). */
-const SLICE_BYTES = 1 << 20;
 
 /** Converts slices one after another; a CR that ends a slice waits for the next one's first octet. */
 class ToLf {
@@ -55,17 +51,11 @@ class ToLf {
 
 /** `data` with every CRLF made LF (a lone CR or LF stays); `data` itself is not changed. */
 export async function crlfToLf(data: Buffer | Content): Promise<Buffer> {
-  const out = Buffer.allocUnsafe((data instanceof Content ? data.size : data.length) + 1);
+  const content = data instanceof Content ? data : contentOf(data);
+  const out = Buffer.allocUnsafe(content.size + 1);
   const converter = new ToLf();
   let written = 0;
-  if (data instanceof Content) {
-    for await (const piece of data.inTurns()) written = converter.add(piece, out, written);
-  } else {
-    for (let from = 0; from < data.length; from += SLICE_BYTES) {
-      await turn();
-      written = converter.add(data.subarray(from, from + SLICE_BYTES), out, written);
-    }
-  }
+  for await (const piece of content.inTurns()) written = converter.add(piece, out, written);
   return out.subarray(0, converter.end(out, written));
 }
 
@@ -81,7 +71,7 @@ export async function* toLf(pieces: AsyncIterable<Buffer>): AsyncGenerator<Buffe
     const written = converter.add(piece, out, 0);
     if (written > 0) yield out.subarray(0, written);
   }
-  if (out.length === 0) out = Buffer.allocUnsafe(1);
+  // A CR held back is the last octet of a piece that came: `out` has room for it.
   const last = converter.end(out, 0);
   if (last > 0) yield out.subarray(0, last);
 }
