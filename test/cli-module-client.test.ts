@@ -223,6 +223,7 @@ describe('wireprobe run with a module client that misbehaves', () => {
         '  kept.unref();',
         '  // In a session of its own; the shell prints its own PID (setsid forks only in a group leader).',
         "  const away = execFileSync('sh', ['-c', 'setsid sleep 301 >/dev/null 2>&1 & echo $!'], { encoding: 'utf8' }).trim();",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the module's own template string
         "  writeFileSync('pids', `${kept.pid} ${away}`);",
         "  return '250 ok';",
         '}',

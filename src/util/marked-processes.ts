@@ -37,7 +37,6 @@ export function withMark(inherited: string | undefined, mark: string): string {
  * with how many it killed. Processes it may not read or kill (another user's) are left alone.
  */
 export async function killMarked(mark: string): Promise<number> {
-  const needle = Buffer.from(`${MARK_VARIABLE}=${mark}\0`);
   const killed = new Set<number>();
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const found = await marked(mark);
