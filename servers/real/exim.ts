@@ -20,6 +20,7 @@
  * body after the dot alike, `552 Message size exceeds maximum permitted` (the session goes on). A
  * message is in the spool when the 250 is sent.
  */
+import { createReadStream } from 'node:fs';
 import { chmod, chown, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -41,6 +42,7 @@ import {
   type ProcessLauncher,
 } from './common.js';
 import { SERVERS_ROOT, ServerNotInstalled, type RealServerOptions } from './types.js';
+import { readWhole, type StoredMessage } from '../../src/util/stored-copies.js';
 
 /** Where to look for exim; defaults: `exim4` on PATH (apt), then under SERVERS_ROOT (unpacked). */
 export interface EximLauncherOptions {
@@ -123,12 +125,12 @@ function config(dir: string, port: number, o: RealServerOptions, implicitPort?: 
 }
 
 /**
- * One spooled message as exim would deliver it (its Received header first, LF line ends): the header
- * lines of the `-H` file, without those flagged deleted, a blank line, then the `-D` file after its
- * first line (the file's own name). In `-H`, after the envelope and a blank line, each header is
- * `NNNf text` with NNN its length in octets and f a flag (`*`: deleted).
+ * One spooled message's header section as exim would deliver it (its Received header first, LF line
+ * ends): the header lines of the `-H` file, without those flagged deleted, and the empty line. In `-H`,
+ * after the envelope and a blank line, each header is `NNNf text` with NNN its length in octets and f a
+ * flag (`*`: deleted).
  */
-function spooledMessage(header: Buffer, data: Buffer): Buffer {
+function spooledHeader(header: Buffer): Buffer {
   const text = header.toString('latin1');
   let at = text.indexOf('\n\n');
   if (at < 0) throw new Error('exim -H file without a header section');
@@ -143,12 +145,26 @@ function spooledMessage(header: Buffer, data: Buffer): Buffer {
     if (match[2] !== '*') headers.push(text.slice(start, start + length));
     at = start + length;
   }
-  const body = data.subarray(data.indexOf(0x0a) + 1);
-  return Buffer.concat([Buffer.from(`${headers.join('')}\n`, 'latin1'), body]);
+  return Buffer.from(`${headers.join('')}\n`, 'latin1');
 }
 
-/** Every message in the spool's input/ directory, oldest first (only complete ones: -H is written last). */
-export async function readEximSpool(input: string): Promise<Buffer[]> {
+/** Spooled message `id` as exim would deliver it, a piece at a time: its header section (`spooledHeader`), then the `-D` file after its first line (the file's own name). */
+async function* spooledMessage(input: string, id: string): AsyncGenerator<Buffer> {
+  yield spooledHeader(await readFile(join(input, `${id}-H`)));
+  // Opened once the header is taken, and read at once (a loop left early closes it).
+  let named = false;
+  for await (const piece of createReadStream(join(input, `${id}-D`)) as AsyncIterable<Buffer>) {
+    if (named) yield piece;
+    else {
+      const end = piece.indexOf(0x0a);
+      named = end >= 0;
+      if (named && end + 1 < piece.length) yield piece.subarray(end + 1);
+    }
+  }
+}
+
+/** Every message in the spool's input/ directory, oldest first, each read when asked (only complete ones: -H is written last). */
+export async function eximSpool(input: string): Promise<StoredMessage[]> {
   const names = (await readdir(input).catch(() => [] as string[])).filter((name) => name.endsWith('-H'));
   const found: Array<{ readonly id: string; readonly mtime: bigint }> = [];
   for (const name of names) {
@@ -156,10 +172,15 @@ export async function readEximSpool(input: string): Promise<Buffer[]> {
     if (info) found.push({ id: name.slice(0, -2), mtime: info.mtimeNs });
   }
   found.sort((a, b) => (a.mtime === b.mtime ? a.id.localeCompare(b.id) : a.mtime < b.mtime ? -1 : 1));
+  return found.map(({ id }) => ({ name: id, read: () => spooledMessage(input, id) }));
+}
+
+/** Every message in the spool's input/ directory, oldest first, each whole (one gone meanwhile is left out). */
+export async function readEximSpool(input: string): Promise<Buffer[]> {
   const messages: Buffer[] = [];
-  for (const { id } of found) {
-    const [header, data] = await Promise.all([readFile(join(input, `${id}-H`)), readFile(join(input, `${id}-D`))]).catch(() => []);
-    if (header && data) messages.push(spooledMessage(header, data));
+  for (const message of await eximSpool(input)) {
+    const whole = await readWhole(message).catch(() => undefined);
+    if (whole) messages.push(whole);
   }
   return messages;
 }
@@ -216,6 +237,7 @@ export function createEximLauncher(where: EximLauncherOptions = {}): ProcessLaun
         port,
         storage: input,
         messages: () => readEximSpool(input),
+        stored: () => eximSpool(input),
         ...tlsHandle(options, port, implicitPort),
       });
     }),

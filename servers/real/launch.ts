@@ -110,7 +110,7 @@ export async function launchServer(spec: {
 /** Builds the handle of a launched server (protocol-neutral: `login`, `read`, `messages` as the launcher gives). */
 export function serverHandle(
   launched: Launched,
-  fields: Pick<RealServerHandle, 'name' | 'protocol' | 'port' | 'storage' | 'login' | 'read' | 'digest' | 'put' | 'messages' | 'overridden' | 'tls'>,
+  fields: Pick<RealServerHandle, 'name' | 'protocol' | 'port' | 'storage' | 'login' | 'read' | 'digest' | 'put' | 'messages' | 'stored' | 'overridden' | 'tls'>,
 ): LaunchedServer {
   const { login, read, put, messages, overridden, tls, ...rest } = fields;
   return {

@@ -17,6 +17,8 @@
  * (scripts/install/mta.sh).
  */
 import { makePostfixQueue } from '../../src/util/postfix-queue.js';
+import { readWhole, type StoredMessage } from '../../src/util/stored-copies.js';
+import { createReadStream } from 'node:fs';
 import { chmod, chown, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -116,6 +118,11 @@ async function makeMaildir(dir: string): Promise<string> {
  * first, as stored: Postfix's Return-Path, X-Original-To, Delivered-To and Received prepended, LF ends.
  */
 export async function readMaildir(maildir: string): Promise<Buffer[]> {
+  return Promise.all((await storedInMaildir(maildir)).map(readWhole));
+}
+
+/** The messages in the Maildir at `maildir`, oldest first, each read from its file when asked (none is read here). */
+export async function storedInMaildir(maildir: string): Promise<StoredMessage[]> {
   const files: Array<{ readonly path: string; readonly name: string; readonly mtime: bigint }> = [];
   for (const sub of ['new', 'cur']) {
     const names = await readdir(join(maildir, sub)).catch(() => [] as string[]);
@@ -126,7 +133,7 @@ export async function readMaildir(maildir: string): Promise<Buffer[]> {
     }
   }
   files.sort((a, b) => (a.mtime === b.mtime ? a.name.localeCompare(b.name) : a.mtime < b.mtime ? -1 : 1));
-  return Promise.all(files.map((file) => readFile(file.path)));
+  return files.map(({ path, name }) => ({ name: name.split(':')[0]!, read: () => createReadStream(path) }));
 }
 
 /**
@@ -287,6 +294,7 @@ export function createPostfixLauncher(where: PostfixLauncherOptions = {}): Proce
           ...(userText === undefined ? {} : { overridden: main.overridden }),
           ...(tls ? { tls } : {}),
           messages: () => readMaildir(maildir),
+          stored: () => storedInMaildir(maildir),
           settle: () => queueDrained(join(dir, 'spool')),
           pid: running.pid,
           processes: () => running.processes(),

@@ -9,6 +9,7 @@ import { WireprobeError } from '../../src/util/errors.js';
 import type { Overridden } from './user-config.js';
 import type { Digest } from '../../src/util/digest.js';
 import type { Content } from '../../src/util/content.js';
+import type { StoredMessage } from '../../src/util/stored-copies.js';
 
 export type RealServerName = 'postfix' | 'exim' | 'vsftpd' | 'pure-ftpd' | 'proftpd';
 
@@ -106,6 +107,8 @@ export interface RealServerHandle {
   settle?(): Promise<void>;
   /** SMTP: every message stored so far, as stored (the MTA's own headers prepended, LF line ends). */
   messages?(): Promise<Buffer[]>;
+  /** SMTP: the messages `messages` gives, oldest first, each to be read as a stream (none is read here). */
+  stored?(): Promise<StoredMessage[]>;
   /** With a user's config file: every setting of the user's that this instance runs with another value. */
   readonly overridden?: readonly Overridden[];
   /** The TLS it offers (started with `tls`); absent: none asked for. */

@@ -17,8 +17,7 @@ import { tlsStart } from '../clients/tls-mode.js';
 import { MOCK_SERVERS } from '../engine/identity.js';
 import { remotePath, type FtpTarget, type SmtpTarget, type Started, type TargetBase, type Targets } from '../engine/targets.js';
 import type { Family, FtpScenario, Protocol, SmtpScenario } from '../engine/types.js';
-import { crlfToLfEach } from '../util/line-ends.js';
-import { isStoredCopy } from '../util/stored-copy.js';
+import { StoredCopies, sentSummaries } from '../util/stored-copies.js';
 
 /** The mocks, every real server wireprobe has a launcher for, and the user's configurations in `configs`. */
 export function builtinTargets(configs: UserConfigs = new UserConfigs()): Targets {
@@ -184,17 +183,19 @@ async function startSmtpTarget(name: string, scenario: SmtpScenario, configs: Us
     await real.close();
     return { na: `${name} gave no implicit TLS port, which this scenario needs` };
   }
+  // Postfix and Exim store a message with their trace headers (a user's configuration: its milters' and
+  // header_checks' too) and LF line ends: a copy is the sent one with fields added, CRLF made LF. Each
+  // stored message is read as a stream into a summary, once (../util/stored-copies.ts).
+  const stored = new StoredCopies();
   return {
     target: {
       ...realBase(name, real, configs.get(name)),
       port,
       copies: async (expected) => {
         await real.settle?.();
-        const stored = (await real.messages?.()) ?? [];
-        // Postfix and Exim store a message with their trace headers (a user's configuration: its milters'
-        // and header_checks' too) and LF line ends: a copy is the sent one with fields added, CRLF made LF.
-        const wanted = await crlfToLfEach(expected);
-        return { copies: wanted.map((w) => stored.filter((m) => isStoredCopy(m, w)).length), stored: stored.length };
+        const messages = (await real.stored?.()) ?? [];
+        const { copies } = await stored.count(messages, await sentSummaries(expected));
+        return { copies, stored: messages.length };
       },
     },
   };

@@ -1,14 +1,14 @@
 /**
  * The scenario content runs hold in memory at once, bounded. Content is made as it is read
- * (../util/content.ts), so most runs hold none of it whole; two kinds do, for as long as they run: a
- * client module's (`job.message` and `job.data` are whole Buffers, every message of its sends, every
- * parallel transfer's file), and an SMTP run against a real MTA or a user's server (each message is made
- * whole to compare with the mailbox, whose trace headers and LF line ends a digest cannot see past).
- * Those wait for room, in the order they ask; a run larger than the whole budget runs once no other run
+ * (../util/content.ts), and a mailbox is compared with it a piece at a time (../util/stored-copies.ts),
+ * so most runs hold none of it whole. A run whose client is given it whole does, for as long as it runs:
+ * a client module's (`job.message` and `job.data` are whole Buffers, every message of its sends, every
+ * parallel transfer's file), nodemailer's and the clients that read it whole in their own processes
+ * (`holdsContent`). Those wait for room, in the order they ask; a run larger than the whole budget runs once no other run
  * holds any of it. The budget is a quarter of the machine's memory, at least 512 MiB.
  */
 import os from 'node:os';
-import { MOCK_SERVERS, type RunOf } from './identity.js';
+import type { RunOf } from './identity.js';
 
 /** The default budget: a quarter of the machine's memory, at least 512 MiB. */
 export function defaultBudget(): number {
@@ -17,11 +17,10 @@ export function defaultBudget(): number {
 
 /**
  * The octets of content a run holds whole: its message per send, or its file per parallel transfer, for a
- * client that is given them whole or an SMTP server whose mailbox is compared octet by octet; else none.
+ * client that is given them whole; else none.
  */
-export function weightOf({ scenario, client, server }: Pick<RunOf, 'scenario' | 'client' | 'server'>): number {
-  const comparedWhole = scenario.protocol === 'smtp' && (server ?? MOCK_SERVERS.smtp) !== MOCK_SERVERS.smtp;
-  if (scenario.messageBytes > (client.holdsContent ?? 0) && !comparedWhole) return 0;
+export function weightOf({ scenario, client }: Pick<RunOf, 'scenario' | 'client'>): number {
+  if (scenario.messageBytes > (client.holdsContent ?? 0)) return 0;
   const copies = scenario.protocol === 'ftp' ? (scenario.ftp.parallel ?? 1) : (scenario.sends?.count ?? 1);
   return scenario.messageBytes * copies;
 }

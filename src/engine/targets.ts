@@ -40,7 +40,7 @@ export interface SmtpTarget extends TargetBase {
    * which also catches a message it accepted while the client never saw the 250. `verifiable: false`:
    * there is no way to see what arrived (a user's server without a mailbox to read), the counts say nothing.
    * The mock compares digests; a real MTA's mailbox (trace headers before the message, LF line ends) is
-   * compared octet by octet, with each message made whole.
+   * compared by summaries, each message read a piece at a time (../util/stored-copies.ts).
    */
   copies(expected: readonly Content[]): Promise<{ readonly copies: readonly number[]; readonly stored: number; readonly verifiable?: false }>;
   /** The envelope the clients send with; default sender@wireprobe.test to sink@wireprobe.test. */

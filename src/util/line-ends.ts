@@ -1,13 +1,11 @@
 /**
- * CRLF to LF over a whole message, as Postfix and Exim store one: without blocking the event loop.
- * Converted in one go (a latin1 string and a regular expression), a 50 MiB message took 0.5-2.9 s of
- * the runner's event loop on a loaded 2-core machine, and every run in flight stood still meanwhile:
- * an in-process client's 1 s inactivity timeout fired in the middle of a transfer that kept moving.
- * Here it goes a piece (1 MiB, Content.inTurns) per turn of the event loop, shared with all such work
- * (./turns.ts), by native indexOf and copy; a message still to be made (a Content) is made a piece at a
- * time as it is converted, never whole first.
+ * CRLF to LF over a message, as Postfix and Exim store one, a piece at a time and never whole. Converted
+ * in one go (a latin1 string and a regular expression), a 50 MiB message took 0.5-2.9 s of the runner's
+ * event loop on a loaded 2-core machine, and every run in flight stood still meanwhile: an in-process
+ * client's 1 s inactivity timeout fired in the middle of a transfer that kept moving. Here each piece
+ * is converted by native indexOf and copy as it comes; given a Content's pieces (Content.inTurns) it
+ * goes a piece (1 MiB) per turn of the event loop, shared with all such work (./turns.ts).
  */
-import { Content, contentOf } from './content.js';
 
 const CRLF = Buffer.from('\r\n');
 const CR = 0x0d;
@@ -49,16 +47,6 @@ class ToLf {
   }
 }
 
-/** `data` with every CRLF made LF (a lone CR or LF stays); `data` itself is not changed. */
-export async function crlfToLf(data: Buffer | Content): Promise<Buffer> {
-  const content = data instanceof Content ? data : contentOf(data);
-  const out = Buffer.allocUnsafe(content.size + 1);
-  const converter = new ToLf();
-  let written = 0;
-  for await (const piece of content.inTurns()) written = converter.add(piece, out, written);
-  return out.subarray(0, converter.end(out, written));
-}
-
 /**
  * `pieces` with every CRLF made LF, a piece at a time (a CRLF split across two pieces too), never
  * whole. Each piece yielded is overwritten by the next: copy what is kept.
@@ -74,11 +62,4 @@ export async function* toLf(pieces: AsyncIterable<Buffer>): AsyncGenerator<Buffe
   // A CR held back is the last octet of a piece that came: `out` has room for it.
   const last = converter.end(out, 0);
   if (last > 0) yield out.subarray(0, last);
-}
-
-/** Each of `messages` made LF (crlfToLf), one after the other. */
-export async function crlfToLfEach(messages: readonly (Buffer | Content)[]): Promise<Buffer[]> {
-  const out: Buffer[] = [];
-  for (const message of messages) out.push(await crlfToLf(message));
-  return out;
 }

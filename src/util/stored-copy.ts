@@ -21,7 +21,11 @@ import { createHash, type Hash } from 'node:crypto';
 const LF = 0x0a;
 const BLANK = Buffer.from('\n\n');
 
-/** `stored` is `sent` with header fields added around the sent ones (see above); both LF-ended. */
+/**
+ * `stored` is `sent` with header fields added around the sent ones (see above); both LF-ended. The rule
+ * on whole messages: the copy check itself runs `isSummaryCopy` (./stored-copies.ts), which the
+ * tests hold to this one's answers.
+ */
 export function isStoredCopy(stored: Buffer, sent: Buffer): boolean {
   // What the MTAs of old stored: the sent message whole, after their trace fields (and an mbox From_ line).
   if (stored.length >= sent.length && stored.subarray(stored.length - sent.length).equals(sent)) return true;
