@@ -191,7 +191,8 @@ export interface FtpServerHandle {
 /** Starts the mock FTP server and resolves once it listens. */
 export async function startFtpServer(options: FtpServerOptions = {}): Promise<FtpServerHandle> {
   const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
-  const o: Required<FtpServerOptions> = { ...FTP_SERVER_DEFAULTS, ...given };
+  // Without a signal, one of its own: every server listening on the defaults' one would add up there.
+  const o: Required<FtpServerOptions> = { ...FTP_SERVER_DEFAULTS, signal: new AbortController().signal, ...given };
   validate(o);
   const privateCa = o.tls !== 'off' && o.certificate === null ? await createPrivateCa() : undefined;
   const certificate = o.certificate ?? (await privateCa?.issue());

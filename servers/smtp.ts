@@ -185,7 +185,12 @@ function replyError(code: number, message: string): Error {
 export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<SmtpServerHandle> {
   // Fields given as undefined fall back to the defaults too (a spread alone would keep them undefined).
   const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
-  const o: Required<Omit<SmtpServerOptions, 'certificate'>> & Pick<SmtpServerOptions, 'certificate'> = { ...SMTP_SERVER_DEFAULTS, ...given };
+  // Without a signal, one of its own: every server listening on the defaults' one would add up there.
+  const o: Required<Omit<SmtpServerOptions, 'certificate'>> & Pick<SmtpServerOptions, 'certificate'> = {
+    ...SMTP_SERVER_DEFAULTS,
+    signal: new AbortController().signal,
+    ...given,
+  };
   if (!(o.keep >= 0 && (Number.isSafeInteger(o.keep) || o.keep === Number.POSITIVE_INFINITY)))
     throw new RangeError(`keep must be a whole number of messages or Infinity, got ${o.keep}`);
   const messages = new RecentItems<SinkMessage>(o.keep);
