@@ -10,6 +10,7 @@
  *   RETR ─► read stream on spool/N through its own descriptor (a file replaced or deleted meanwhile reads on)
  */
 import { createHash, type Hash } from 'node:crypto';
+import { removeAtExit } from '../../src/util/exit-removal.js';
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writevSync } from 'node:fs';
 import { rm, unlink } from 'node:fs/promises';
 import type { Socket } from 'node:net';
@@ -106,6 +107,8 @@ export class SpoolTree {
   readonly dirs = new Map<string, Date>([['/', new Date()]]);
   /** The spool folder (made by mkdtemp: mode 0700). */
   readonly dir = mkdtempSync(join(tmpdir(), 'wireprobe-ftp-'));
+  /** The folder goes at the process's exit too, should it exit before `remove` (a second Ctrl-C in `run`). */
+  readonly #letGo = removeAtExit(this.dir);
   /** Frees each upload's socket chunks once written and hashed (../../src/util/free-buffers.ts). */
   readonly freer = bufferFreer();
   #next = 0;
@@ -170,10 +173,12 @@ export class SpoolTree {
   /** Removes the spool folder at once (a second Ctrl-C exits without waiting for `remove`). */
   removeNow(): void {
     rmSync(this.dir, { recursive: true, force: true });
+    this.#letGo();
   }
   /** Removes the spool folder. */
   async remove(): Promise<void> {
     await rm(this.dir, { recursive: true, force: true });
+    this.#letGo();
   }
 }
 

@@ -8,6 +8,7 @@
  */
 import { createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { removeAtExit } from '../../src/util/exit-removal.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -15,9 +16,11 @@ import { join } from 'node:path';
 export class MessageSpool {
   /** The spool folder. */
   readonly dir = mkdtempSync(join(tmpdir(), 'wireprobe-smtp-'));
+  /** The folder goes at the process's exit too, should it exit before `remove`. */
+  readonly #letGo = removeAtExit(this.dir);
   #next = 0;
   readonly #signal: AbortSignal;
-  // Bound once, so the same function is added to and removed from the process and the signal.
+  // Bound once, so the same function is added to and removed from the signal.
   readonly #removeNow = (): void => rmSync(this.dir, { recursive: true, force: true });
 
   /** `signal`: aborting it removes the folder at once (the command's Ctrl-C). */
@@ -25,7 +28,6 @@ export class MessageSpool {
     this.#signal = signal;
     signal.addEventListener('abort', this.#removeNow, { once: true });
     if (signal.aborted) this.#removeNow();
-    process.once('exit', this.#removeNow);
   }
 
   /** A new file for one message: its path, and the stream writing it (mode 0600). */
@@ -42,7 +44,7 @@ export class MessageSpool {
   /** Removes the folder and every file in it. */
   async remove(): Promise<void> {
     this.#signal.removeEventListener('abort', this.#removeNow);
-    process.removeListener('exit', this.#removeNow);
     await rm(this.dir, { recursive: true, force: true });
+    this.#letGo();
   }
 }
