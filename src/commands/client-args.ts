@@ -36,18 +36,18 @@ function entriesOf(text: string): string[] {
 }
 
 /**
- * The clients `entries` name, relative paths resolved against `cwd`; undefined when none is given (the
- * command's default applies). A user client may not take a built-in client's name or another's.
- * `signal` (Ctrl-C) stops the wait for a module that does not finish loading: rejects with its reason.
+ * Clients a config file defines, which `--client`/`--clients` may name instead of taking them all
+ * (`--client ncftp` runs only the config's `ncftp`): its entries, their paths relative to `dir`.
  */
-export async function clientsFrom(
-  flag: string,
-  entries: readonly ClientEntry[] | undefined,
-  cwd: string,
-  signal?: AbortSignal,
-): Promise<ClientAdapter[] | undefined> {
-  if (entries === undefined) return undefined;
-  const builtin: string[] = [];
+export interface DefinedClients {
+  readonly entries: readonly ClientEntry[];
+  readonly dir: string;
+  /** The config file, as shown in an error. */
+  readonly file: string;
+}
+
+/** The user's clients `entries` give, relative paths resolved against `cwd`; built-in names in them go to `builtin`. */
+async function ownClients(flag: string, entries: readonly ClientEntry[], cwd: string, builtin: string[], signal?: AbortSignal): Promise<ClientAdapter[]> {
   const own: ClientAdapter[] = [];
   for (const given of entries) {
     if (typeof given !== 'string') {
@@ -60,11 +60,44 @@ export async function clientsFrom(
       else builtin.push(...(names(flag, [entry]) ?? []));
     }
   }
+  return own;
+}
+
+/**
+ * The clients `entries` name, relative paths resolved against `cwd`; undefined when none is given (the
+ * command's default applies). A name that is no built-in client's is one of `defined`'s (a config file's
+ * own clients, loaded only then). A user client may not take a built-in client's name or another's.
+ * `signal` (Ctrl-C) stops the wait for a module that does not finish loading: rejects with its reason.
+ */
+export async function clientsFrom(
+  flag: string,
+  entries: readonly ClientEntry[] | undefined,
+  cwd: string,
+  signal?: AbortSignal,
+  defined?: DefinedClients,
+): Promise<ClientAdapter[] | undefined> {
+  if (entries === undefined) return undefined;
+  const named: string[] = [];
+  const own = await ownClients(flag, entries, cwd, named, signal);
+  const builtins = new Set([...CLIENTS, ...OPT_IN_CLIENTS].map((c) => c.name));
+  const builtin = named.filter((name) => name === 'all' || builtins.has(name));
+  const others = named.filter((name) => !builtin.includes(name));
+  if (others.length > 0 && defined) {
+    const configs = await ownClients(flag, defined.entries, defined.dir, [], signal);
+    for (const name of others) {
+      const found = configs.filter((client) => client.name === name);
+      if (found.length === 0) {
+        const theirs = [...new Set(configs.map((c) => c.name))];
+        throw new UsageError(`unknown client ${quote(name)} (built in: ${[...builtins].join(', ')}; in ${defined.file}: ${theirs.join(', ') || 'none'})`);
+      }
+      own.push(...found);
+    }
+  } else builtin.push(...others); // refused by selectClients: not a client's name
+
   // A built-in named twice would run twice under one result id: refused, as a user client's name twice is.
   const twice = builtin.find((name, i) => builtin.indexOf(name) !== i);
   if (twice !== undefined) throw new UsageError(`bad --${flag}: the client ${quote(twice)} is named twice (each client runs once)`);
   // One name may stand for one client per protocol (a module with send and transfer), never for a built-in's.
-  const builtins = new Set([...CLIENTS, ...OPT_IN_CLIENTS].map((c) => c.name));
   const seen = new Set<string>();
   for (const client of own) {
     const key = `${client.protocol} ${client.name}`;

@@ -21,9 +21,9 @@ export async function runArgs(flags: Values, io: CliIo): Promise<number> {
   const { clientsFrom } = await import('./client-args.js');
   // The config file's values fill in the flags not given (its targets as --target and the flags that go
   // with it); its clients, text and objects, are `configured(...).clients` for the client parsers.
-  const { values, suites: user, clients: entries, clientsDir } = await (await import('../config/flags.js')).configured(flags, io);
+  const { values, suites: user, clients: entries, clientsDir, defined } = await (await import('../config/flags.js')).configured(flags, io);
   const suites = selectSuites(names('suite', values.suite), suiteOptions(io.env), user);
-  const clients = (await clientsFrom('client', entries, clientsDir, io.signal)) ?? selectClients(undefined);
+  const clients = (await clientsFrom('client', entries, clientsDir, io.signal, defined)) ?? selectClients(undefined);
   checkPins(suites, clients);
   return runChosen(values, io, suites, clients, (configs, targets) => selectServers(names('server', values.server), undefined, configs, targets));
 }
@@ -48,7 +48,9 @@ export async function matrixArgs(flags: Values, positionals: readonly string[], 
   const foreign = suites.find((s) => s.protocol !== protocol);
   if (foreign) throw new UsageError(`suite ${quote(foreign.name)} is not one of the ${protocol} suites`);
   const wanted = configured.clients;
-  const clients = ((await clientsFrom('clients', wanted, configured.clientsDir, io.signal)) ?? selectClients(['all'])).filter((c) => c.protocol === protocol);
+  const clients = ((await clientsFrom('clients', wanted, configured.clientsDir, io.signal, configured.defined)) ?? selectClients(['all'])).filter(
+    (c) => c.protocol === protocol,
+  );
   if (clients.length === 0) throw new UsageError(`no ${protocol} client among --clients ${quote(values.clients?.join(',') ?? '')}`);
   checkPins(suites, clients);
   // With targets, the servers are those unless --servers names more.

@@ -8,6 +8,7 @@ import type { Suite } from '../../suites/types.js';
 import type { CliIo, Values } from '../commands/options.js';
 import { type ClientSpec, type LoadedConfig, loadConfig, serverPaths, type TargetSpec } from './config.js';
 import { fileProblem } from './problem.js';
+import type { DefinedClients } from '../commands/client-args.js';
 import { loadScenarioFiles } from './scenarios.js';
 
 /** What a command takes from the flags and the config together. */
@@ -20,6 +21,8 @@ export interface Configured {
   readonly clients?: readonly ClientSpec[];
   /** Where the clients' relative paths start (a `cmd:` program, a module): the config file's folder for its clients, else the working directory. */
   readonly clientsDir: string;
+  /** With `--client` given, the config's own clients, which it may name (`--client ncftp`). */
+  readonly defined?: DefinedClients;
   readonly config?: LoadedConfig;
 }
 
@@ -65,6 +68,7 @@ export async function configured(values: Values, io: CliIo, plural = false): Pro
     suites: scenarioFiles ? await loadScenarioFiles(scenarioFiles, cwd) : [],
     ...(clients ? { clients } : {}),
     clientsDir: clientFlag === undefined && config ? dirname(config.file) : cwd,
+    ...(clientFlag !== undefined && config?.clients ? { defined: { entries: config.clients, dir: dirname(config.file), file: shown(config.file) } } : {}),
     ...(config ? { config } : {}),
   };
 }

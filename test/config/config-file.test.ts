@@ -116,6 +116,32 @@ describe('the config file', () => {
     expect(results.map((r) => [r.id, r.verdict, r.reason])).toEqual([['pinned/clean/my-curl', 'conformant', 'got the pinned outcome delivered (delivered)']]);
   });
 
+  it('lets --client name one of its own clients, run from its folder, beside a built-in one; an unknown name lists them', async () => {
+    const conf = join(dir, 'conf');
+    await mkdir(conf);
+    await writeFile(join(conf, 'send.sh'), '#!/bin/sh\nexec curl -sS --url "smtp://$1:$2" --mail-from "$3" --mail-rcpt "$4" -T "$5"\n', { mode: 0o755 });
+    await writeFile(
+      join(conf, 'wireprobe.config.yaml'),
+      [
+        'scenarios: [../other.yaml]',
+        'clients:',
+        '  - { name: mine-a, protocol: smtp, command: "curl -sS --url smtp://{host}:{port} --mail-from {from} --mail-rcpt {to} -T {message}" }',
+        '  - { name: mine-b, protocol: smtp, command: "./send.sh {host} {port} {from} {to} {message}" }',
+        '',
+      ].join('\n'),
+    );
+    const { code, stderr } = await inProcess(['run', '--config', 'conf/wireprobe.config.yaml', '--client', 'mine-b,nodemailer', '--json', 'out.json'], dir);
+    expect([code, stderr]).toEqual([0, '']);
+    const { results } = JSON.parse(await readFile(join(dir, 'out.json'), 'utf8')) as JsonReport;
+    expect(results.map((r) => [r.id, r.verdict])).toEqual([
+      ['other/clean/nodemailer', 'conformant'],
+      ['other/clean/mine-b', 'conformant'],
+    ]);
+    expect((await inProcess(['run', '--config', 'conf/wireprobe.config.yaml', '--client', 'mine-c'], dir)).stderr).toMatch(
+      /^wireprobe: unknown client "mine-c" \(built in: nodemailer, .*; in conf\/wireprobe\.config\.yaml: mine-a, mine-b\)\n$/,
+    );
+  });
+
   it('runs against its targets, with their envelope, as --target would', async () => {
     const server = await startSmtp();
     try {
