@@ -21,6 +21,7 @@ import { tlsStart } from '../clients/tls-mode.js';
 import type { Family, FtpReport, FtpScenario, Outcome, SinkReport } from './types.js';
 import { judgeFtp, type Transferred } from './verdict.js';
 import { silentItself } from './own-silence.js';
+import { waitedOn } from '../faults/trigger.js';
 
 interface FtpPlan extends Stage {
   readonly server: FtpTarget;
@@ -133,7 +134,18 @@ export function ftpRun(
       const own = plan.server.external ? silentItself(scenario, outcome, seen) : undefined;
       const { verdict, reason } = own
         ? { verdict: 'n/a' as const, reason: own }
-        : judgeFtp({ expect, unfired, outcome, transferred, download, ftp, pinned, clearSteps });
+        : judgeFtp({
+            expect,
+            unfired,
+            outcome,
+            transferred,
+            download,
+            ftp,
+            pinned,
+            clearSteps,
+            steps: new Set(sessions.flatMap((s) => s.steps)),
+            waitedOn: waitedOn(scenario.fault?.at),
+          });
       const left = await plan.server.tidy?.();
       return { outcome, sink, ftp, verdict, reason: left ? `${reason}; ${left}` : reason };
     },

@@ -32,6 +32,7 @@ import { formatOutcome } from './outcome-format.js';
 import { SERVER_SHARE, SHORT_BY, seconds, silentItself } from './own-silence.js';
 import { runTls } from './run-tls.js';
 import { THROTTLE_TICK_MS } from '../faults/throttle.js';
+import { waitedOn } from '../faults/trigger.js';
 import { tlsStart } from '../clients/tls-mode.js';
 
 /** The envelope of a server that names none (the mocks and launchers take any address). */
@@ -137,6 +138,7 @@ export function smtpRun(
         sink,
         violations,
         pinned: (family === 6 ? scenario.pinned?.[`${client.name}/ipv6`] : undefined) ?? scenario.pinned?.[client.name],
+        waitedOn: waitedOn(scenario.fault?.at),
       };
       const silent = plan.server.external ? silentItself(scenario, outcome, seen) : undefined;
       const own =

@@ -4,6 +4,8 @@
  */
 import type { Accounting, Expect, FtpReport, Outcome, PinnedOutcome, SinkReport, Verdict } from './types.js';
 import { formatOutcome } from './outcome-format.js';
+import { HANDSHAKE } from '../faults/base.js';
+import { BDAT_LAST } from '../protocol/smtp.js';
 
 export interface Judged {
   readonly verdict: Verdict;
@@ -26,6 +28,18 @@ export interface Evidence {
   readonly violations?: readonly string[];
   /** The outcome the user pinned for this client: it replaces the rule (not the integrity checks). */
   readonly pinned?: PinnedOutcome;
+  /** The client step the scenario's fault waited on (`EHLO` for `after EHLO`), if any: an unfired fault's reason names it. */
+  readonly waitedOn?: string;
+}
+
+/** Why a fault waiting on `step` never fired, when the client never sent it; '' when it did (or nothing was waited on). */
+function notSent(waited: string | undefined, steps: ReadonlySet<string>): string {
+  // Steps are the verbs sent (BDAT for its last chunk too) and `dot`; the greeting and a TLS handshake are not the client's commands.
+  const step = waited === BDAT_LAST ? 'BDAT' : waited;
+  if (step === undefined || step === 'greeting' || step === HANDSHAKE || steps.has(step)) return '';
+  // RFC 5321 §4.1.1.1: HELO is the greeting of a client that uses no extension.
+  const instead = step === 'EHLO' && steps.has('HELO') ? ' (it greeted with HELO, RFC 5321 §4.1.1.1)' : '';
+  return `: the client never sent ${step}${instead}`;
 }
 
 /** Ends every reason when what arrived cannot be seen (SinkReport.verifiable false). */
@@ -40,17 +54,18 @@ export function judge(evidence: Evidence): Judged {
   return evidence.sink.verifiable === false ? { ...judged, reason: `${judged.reason.replace(/\.$/, '')}; ${NOT_VERIFIABLE}` } : judged;
 }
 
-function judgeVerified({ expect, unfired, steps, clearSteps = new Set(), outcome, sink, messages, violations = [], pinned }: Evidence): Judged {
+function judgeVerified({ expect, unfired, steps, clearSteps = new Set(), outcome, sink, messages, violations = [], pinned, waitedOn }: Evidence): Judged {
   const saw = formatOutcome(outcome);
   const verifiable = sink.verifiable !== false;
   // Sent in clear what must not be: the harm is done whatever the client reported afterwards.
   const forbidden = expect.neverSends?.steps.find((step) => clearSteps.has(step));
   if (forbidden) return deviates(`sent ${forbidden} in clear; ${expect.neverSends?.rule}`);
-  if (messages) return judgeAccounts(expect, unfired, outcome, sink, messages, pinned);
+  const never = unfired ? notSent(waitedOn, steps) : '';
+  if (messages) return judgeAccounts(expect, unfired, outcome, sink, messages, pinned, never);
   if (expect.wellFormed && violations.length > 0) return deviates(`the client ${violations[0]}`);
   const must = expect.mustSend;
   if (unfired && must && !steps.has(must.step)) return deviates(`never sent ${must.step}, so the fault waiting on it could not fire; ${must.rule}`);
-  if (unfired) return { verdict: 'unfired', reason: `the fault never fired; the client saw ${saw}` };
+  if (unfired) return { verdict: 'unfired', reason: `the fault never fired${never}; the client saw ${saw}` };
   if (sink.copies > 1) return deviates(`duplicate delivery: the server accepted ${sink.copies} copies`);
   if (sink.copies > 0 && !sink.intact) return deviates('the server accepted a message whose size or SHA-256 differs from what was sent');
   if (verifiable && outcome.kind === 'delivered' && sink.copies === 0) return deviates('reported delivered, but the server holds no copy: the message is lost');
@@ -74,12 +89,19 @@ function judgeVerified({ expect, unfired, steps, clearSteps = new Set(), outcome
 }
 
 /** Several messages: nothing acknowledged lost, nothing twice, nothing corrupted, no hang. */
-function judgeAccounts(expect: Expect, unfired: boolean, outcome: Outcome, sink: SinkReport, m: Accounting, pinned?: PinnedOutcome): Judged {
+function judgeAccounts(expect: Expect, unfired: boolean, outcome: Outcome, sink: SinkReport, m: Accounting, pinned?: PinnedOutcome, never = ''): Judged {
   const retries = m.retried > 0 ? ` after ${m.retried} retries` : '';
   const tally = `${m.reportedDelivered} of ${m.sent} reported delivered${retries}, ${m.reportedFailed} reported failed`;
-  if (unfired) return { verdict: 'unfired', reason: `the fault never fired; ${tally}` };
+  if (unfired) return { verdict: 'unfired', reason: `the fault never fired${never}; ${tally}` };
   if (outcome.kind === 'hung') return deviates(`never finished: still sending at the deadline (${outcome.phase}); ${expect.rule}`);
-  if (m.lost > 0) return deviates(`${m.lost} message(s) reported delivered are not at the server: lost; ${tally}`);
+  if (m.lost > 0) {
+    // A message changed on the way (or by the client) is there, but no copy of what was sent: not lost.
+    return deviates(
+      sink.intact
+        ? `${m.lost} message(s) reported delivered are not at the server: lost; ${tally}`
+        : `${m.lost} message(s) reported delivered have no intact copy at the server, which holds message(s) whose size or SHA-256 differs from what was sent; ${tally}`,
+    );
+  }
   if (m.duplicated > 0) return deviates(`${m.duplicated} message(s) arrived more than once; ${tally}`);
   if (m.reportedDelivered < m.acknowledged) {
     return deviates(
@@ -141,6 +163,9 @@ export interface FtpEvidence {
   readonly pinned?: PinnedOutcome;
   /** Commands the client sent in clear (before TLS, or with none), over all its sessions: for `neverSends`. */
   readonly clearSteps?: ReadonlySet<string>;
+  /** Every command the client sent, over all its sessions; with `waitedOn`, as in Evidence. */
+  readonly steps?: ReadonlySet<string>;
+  readonly waitedOn?: string;
 }
 
 /**
@@ -158,10 +183,12 @@ export function judgeFtp(evidence: FtpEvidence): Judged {
 /** Ends the reason when an upload could not be read back (Transferred.unverifiable). */
 export const NOT_READ_BACK = 'upload not verifiable: the server does not let the login read back what it stored';
 
-function judgeTransfers({ expect, unfired, outcome, transferred, download, ftp, pinned, clearSteps = new Set() }: FtpEvidence): Judged {
+function judgeTransfers({ expect, unfired, outcome, transferred, download, ftp, pinned, clearSteps = new Set(), steps, waitedOn }: FtpEvidence): Judged {
   const saw = formatOutcome(outcome);
   const retries = ftp.sessions > 1 || ftp.transfers > transferred.length ? ` (${ftp.sessions} connections, ${ftp.transfers} transfer commands)` : '';
-  if (unfired && !expect.unfiredFine) return { verdict: 'unfired', reason: `the fault never fired; the client saw ${saw}` };
+  if (unfired && !expect.unfiredFine) {
+    return { verdict: 'unfired', reason: `the fault never fired${steps ? notSent(waitedOn, steps) : ''}; the client saw ${saw}` };
+  }
   const forbidden = expect.neverSends?.steps.find((step) => clearSteps.has(step));
   if (forbidden) return deviates(`sent ${forbidden} in clear (${saw})${retries}; ${expect.neverSends?.rule}`);
   const fine = unfired ? `the fault never fired: ${expect.unfiredFine}; ` : '';

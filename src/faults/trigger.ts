@@ -37,6 +37,13 @@ function bodyOf(mark: Mark & { kind: 'body' }): string {
   return 'bdat' in mark && mark.bdat ? 'BDAT' : 'DATA';
 }
 
+/** The client step `at` waits on (`EHLO` for `after EHLO`, `DATA` for `after DATA +1MiB`, `X` for `before reply to X`); undefined on connect. */
+export function waitedOn(at: At | undefined): string | undefined {
+  if (at === undefined || at === 'connect') return undefined;
+  if ('after' in at) return at.after;
+  return 'to' in at ? at.to : at.before;
+}
+
 /**
  * The cut for `at` at `mark`, or null. `lineStart` is where the mark's line began in the chunk
  * (the previous mark's end, or 0).

@@ -49,6 +49,32 @@ describe('judge', () => {
     expect(secured).toEqual({ verdict: 'conformant', reason: 'delivered, and sent none of AUTH, MAIL in clear; CLEAR RULE' });
   });
 
+  it('names the step an unfired fault waited on when the client never sent it, and HELO sent instead of EHLO', () => {
+    const base = { expect: fails, unfired: true, outcome: delivered, sink: one };
+    const helo = new Set(['HELO', 'MAIL', 'RCPT', 'DATA', 'dot', 'QUIT']);
+    expect(judge({ ...base, steps: helo, waitedOn: 'EHLO' }).reason).toBe(
+      'the fault never fired: the client never sent EHLO (it greeted with HELO, RFC 5321 §4.1.1.1); the client saw delivered',
+    );
+    expect(judge({ ...base, steps: helo, waitedOn: 'BDAT LAST' }).reason).toBe('the fault never fired: the client never sent BDAT; the client saw delivered');
+    // Sent, yet unfired (a byte count never reached), or nothing the client sends: the plain reason.
+    for (const waitedOn of ['DATA', 'greeting', 'handshake', undefined]) {
+      expect(judge({ ...base, steps: helo, waitedOn }).reason).toBe('the fault never fired; the client saw delivered');
+    }
+  });
+
+  it('says of messages reported delivered with no copy whether the server holds changed ones instead', () => {
+    const messages = { sent: 5, transactions: 5, retried: 0, acknowledged: 5, reportedDelivered: 5, reportedFailed: 0, lost: 5, duplicated: 0 };
+    const base = { expect: delivers, unfired: false, steps: new Set([...steps, 'QUIT']), outcome: delivered, messages };
+    expect(judge({ ...base, sink: { copies: 5, intact: false } })).toEqual({
+      verdict: 'deviates',
+      reason:
+        '5 message(s) reported delivered have no intact copy at the server, which holds message(s) whose size or SHA-256 differs from what was sent; 5 of 5 reported delivered, 0 reported failed',
+    });
+    expect(judge({ ...base, sink: none }).reason).toBe(
+      '5 message(s) reported delivered are not at the server: lost; 5 of 5 reported delivered, 0 reported failed',
+    );
+  });
+
   it('calls a fault waiting on QUIT that never fired a deviation when the client never sent QUIT', () => {
     const judged = judge({ expect: delivers, unfired: true, steps, outcome: delivered, sink: one });
     expect(judged).toEqual({ verdict: 'deviates', reason: 'never sent QUIT, so the fault waiting on it could not fire; QUIT RULE' });
