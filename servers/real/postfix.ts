@@ -133,7 +133,9 @@ export async function storedInMaildir(maildir: string): Promise<StoredMessage[]>
     }
   }
   files.sort((a, b) => (a.mtime === b.mtime ? a.name.localeCompare(b.name) : a.mtime < b.mtime ? -1 : 1));
-  return files.map(({ path, name }) => ({ name: name.split(':')[0]!, read: () => createReadStream(path) }));
+  // By its unique part (a reader moving it to cur/ appends `:2,FLAGS`): listed once, from where it was seen last.
+  const byName = new Map(files.map(({ path, name }) => [name.split(':')[0]!, path]));
+  return [...byName].map(([name, path]) => ({ name, read: () => createReadStream(path) }));
 }
 
 /**

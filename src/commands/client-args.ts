@@ -63,6 +63,42 @@ async function ownClients(flag: string, entries: readonly ClientEntry[], cwd: st
   return own;
 }
 
+/** Whether a config entry is a module client (loading it runs its code), not a command client whose name is in the config. */
+const isModuleEntry = (entry: ClientEntry): boolean =>
+  typeof entry === 'string' ? !entry.startsWith('cmd:') && entriesOf(entry).some((part) => isModulePath(part)) : 'module' in entry;
+
+/**
+ * The config's clients `names` name (none a built-in's). Its command clients are found by their names
+ * first; its modules are loaded only for a name still unknown (importing one runs its code), and a
+ * module that fails to load matters only then.
+ */
+async function definedClients(
+  flag: string,
+  names: readonly string[],
+  defined: DefinedClients,
+  builtins: ReadonlySet<string>,
+  signal?: AbortSignal,
+): Promise<ClientAdapter[]> {
+  const commands = await ownClients(
+    flag,
+    defined.entries.filter((e) => !isModuleEntry(e)),
+    defined.dir,
+    [],
+    signal,
+  );
+  const found = (name: string, among: readonly ClientAdapter[]): ClientAdapter[] => among.filter((client) => client.name === name);
+  const missing = names.filter((name) => found(name, commands).length === 0);
+  let modules: ClientAdapter[] = [];
+  if (missing.length > 0) modules = await ownClients(flag, defined.entries.filter(isModuleEntry), defined.dir, [], signal);
+  const all = [...commands, ...modules];
+  for (const name of names) {
+    if (found(name, all).length > 0) continue;
+    const theirs = [...new Set(all.map((c) => c.name))];
+    throw new UsageError(`unknown client ${quote(name)} (built in: ${[...builtins].join(', ')}; in ${defined.file}: ${theirs.join(', ') || 'none'})`);
+  }
+  return names.flatMap((name) => found(name, all));
+}
+
 /**
  * The clients `entries` name, relative paths resolved against `cwd`; undefined when none is given (the
  * command's default applies). A name that is no built-in client's is one of `defined`'s (a config file's
@@ -80,23 +116,13 @@ export async function clientsFrom(
   const named: string[] = [];
   const own = await ownClients(flag, entries, cwd, named, signal);
   const builtins = new Set([...CLIENTS, ...OPT_IN_CLIENTS].map((c) => c.name));
+  // A name given twice would run twice under one result id: refused, as a user client's name twice is.
+  const twice = named.find((name, i) => named.indexOf(name) !== i);
+  if (twice !== undefined) throw new UsageError(`bad --${flag}: the client ${quote(twice)} is named twice (each client runs once)`);
   const builtin = named.filter((name) => name === 'all' || builtins.has(name));
   const others = named.filter((name) => !builtin.includes(name));
-  if (others.length > 0 && defined) {
-    const configs = await ownClients(flag, defined.entries, defined.dir, [], signal);
-    for (const name of others) {
-      const found = configs.filter((client) => client.name === name);
-      if (found.length === 0) {
-        const theirs = [...new Set(configs.map((c) => c.name))];
-        throw new UsageError(`unknown client ${quote(name)} (built in: ${[...builtins].join(', ')}; in ${defined.file}: ${theirs.join(', ') || 'none'})`);
-      }
-      own.push(...found);
-    }
-  } else builtin.push(...others); // refused by selectClients: not a client's name
-
-  // A built-in named twice would run twice under one result id: refused, as a user client's name twice is.
-  const twice = builtin.find((name, i) => builtin.indexOf(name) !== i);
-  if (twice !== undefined) throw new UsageError(`bad --${flag}: the client ${quote(twice)} is named twice (each client runs once)`);
+  if (others.length > 0 && defined) own.push(...(await definedClients(flag, others, defined, builtins, signal)));
+  else builtin.push(...others); // refused by selectClients: not a client's name
   // One name may stand for one client per protocol (a module with send and transfer), never for a built-in's.
   const seen = new Set<string>();
   for (const client of own) {

@@ -185,8 +185,9 @@ async function startSmtpTarget(name: string, scenario: SmtpScenario, configs: Us
   }
   // Postfix and Exim store a message with their trace headers (a user's configuration: its milters' and
   // header_checks' too) and LF line ends: a copy is the sent one with fields added, CRLF made LF. Each
-  // stored message is read as a stream into a summary, once (../util/stored-copies.ts).
-  const stored = new StoredCopies();
+  // stored message is read as a stream into a summary, once (../util/stored-copies.ts); their own store
+  // is never moved, so one that cannot be read is wireprobe's error, not a damaged message.
+  const stored = new StoredCopies({ lineEnds: 'lf', strict: true });
   return {
     target: {
       ...realBase(name, real, configs.get(name)),

@@ -62,9 +62,9 @@ export async function configured(values: Values, io: CliIo, plural = false): Pro
     tls: values.tls ?? config?.tls,
     ...(values.target === undefined && config?.targets ? targetFlags(config.targets, values, shown(config.file)) : {}),
   };
-  const defined = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as Values;
+  const given = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as Values;
   return {
-    values: defined,
+    values: given,
     suites: scenarioFiles ? await loadScenarioFiles(scenarioFiles, cwd) : [],
     ...(clients ? { clients } : {}),
     clientsDir: clientFlag === undefined && config ? dirname(config.file) : cwd,

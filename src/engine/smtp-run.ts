@@ -125,7 +125,7 @@ export function smtpRun(
       // what it was given sends other content, which counts as no copy.
       const { copies, stored, verifiable } = await plan.server.copies(plan.expected);
       const sink: SinkReport = { copies: stored, intact: copies.reduce((a, b) => a + b, 0) === stored, ...(verifiable === false ? { verifiable } : {}) };
-      const messages = sends.count > 1 ? account(reports, verifiable === false ? undefined : copies, sends.count, sessions) : undefined;
+      const messages = sends.count > 1 ? account(reports, verifiable === false ? undefined : copies, sends.count, sessions, stored) : undefined;
       const steps = new Set(sessions.flatMap((s) => s.steps));
       const clearSteps = new Set(sessions.flatMap((s) => s.clearSteps ?? []));
       const violations = sessions.flatMap((s) => s.violations);
@@ -305,7 +305,13 @@ function outcomeOf(client: SmtpClientAdapter, reports: readonly ClientReport[] |
 }
 
 /** Per message: what the client said against the copies the server holds (undefined: not verifiable, none counted lost or twice). */
-function account(reports: readonly ClientReport[] | 'hung', held: readonly number[] | undefined, sent: number, sessions: readonly SessionInfo[]): Accounting {
+function account(
+  reports: readonly ClientReport[] | 'hung',
+  held: readonly number[] | undefined,
+  sent: number,
+  sessions: readonly SessionInfo[],
+  stored = 0,
+): Accounting {
   const ok = Array.from({ length: sent }, (_, i) => reports !== 'hung' && reports[i]?.ok === true);
   const copies = held ?? ok.map(() => 1);
   const sum = (pick: (s: SessionInfo) => number): number => sessions.reduce((n, s) => n + pick(s), 0);
@@ -319,5 +325,6 @@ function account(reports: readonly ClientReport[] | 'hung', held: readonly numbe
     reportedFailed: reports === 'hung' ? 0 : ok.filter((x) => !x).length,
     lost: copies.filter((n, i) => ok[i] && n === 0).length,
     duplicated: copies.filter((n) => n > 1).length,
+    changed: held ? Math.max(0, stored - held.reduce((a, b) => a + b, 0)) : 0,
   };
 }

@@ -264,6 +264,8 @@ export interface Accounting {
   readonly lost: number;
   /** Messages the server holds more than once. */
   readonly duplicated: number;
+  /** Messages the server holds that are no copy of any sent (size or SHA-256 differs: changed on the way, or by the client). */
+  readonly changed?: number;
 }
 
 /**

@@ -39,7 +39,7 @@ function notSent(waited: string | undefined, steps: ReadonlySet<string>): string
   if (step === undefined || step === 'greeting' || step === HANDSHAKE || steps.has(step)) return '';
   // RFC 5321 §4.1.1.1: HELO is the greeting of a client that uses no extension.
   const instead = step === 'EHLO' && steps.has('HELO') ? ' (it greeted with HELO, RFC 5321 §4.1.1.1)' : '';
-  return `: the client never sent ${step}${instead}`;
+  return `: the client never sent ${step === 'dot' ? 'the end of data (<CRLF>.<CRLF>)' : step}${instead}`;
 }
 
 /** Ends every reason when what arrived cannot be seen (SinkReport.verifiable false). */
@@ -95,12 +95,15 @@ function judgeAccounts(expect: Expect, unfired: boolean, outcome: Outcome, sink:
   if (unfired) return { verdict: 'unfired', reason: `the fault never fired${never}; ${tally}` };
   if (outcome.kind === 'hung') return deviates(`never finished: still sending at the deadline (${outcome.phase}); ${expect.rule}`);
   if (m.lost > 0) {
-    // A message changed on the way (or by the client) is there, but no copy of what was sent: not lost.
-    return deviates(
-      sink.intact
-        ? `${m.lost} message(s) reported delivered are not at the server: lost; ${tally}`
-        : `${m.lost} message(s) reported delivered have no intact copy at the server, which holds message(s) whose size or SHA-256 differs from what was sent; ${tally}`,
-    );
+    // A message changed on the way (or by the client) is there, but no copy of what was sent: of those
+    // with no copy, as many as the server holds changed ones may be those, the rest are lost.
+    const changed = Math.min(m.changed ?? 0, m.lost);
+    const gone = m.lost - changed;
+    const what = [
+      ...(changed > 0 ? [`${changed} at the server changed (size or SHA-256 differs from what was sent)`] : []),
+      ...(gone > 0 ? [`${gone} lost (not at the server)`] : []),
+    ];
+    return deviates(`${m.lost} message(s) reported delivered have no copy at the server: ${what.join(', ')}; ${tally}`);
   }
   if (m.duplicated > 0) return deviates(`${m.duplicated} message(s) arrived more than once; ${tally}`);
   if (m.reportedDelivered < m.acknowledged) {

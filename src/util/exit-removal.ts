@@ -9,7 +9,13 @@ import { rmSync } from 'node:fs';
 const folders = new Set<string>();
 
 function removeAll(): void {
-  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+  for (const dir of folders) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Not ours to remove any more (EACCES, EBUSY): the others still go.
+    }
+  }
   folders.clear();
 }
 

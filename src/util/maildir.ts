@@ -54,7 +54,7 @@ async function listMaildir(dir: string): Promise<StoredMessage[]> {
 export async function watchMaildir(dir: string): Promise<MaildirWatch> {
   const before = new Set((await listMaildir(dir)).map((message) => message.name));
   /** Each message that arrived, read once though several runs look at once. */
-  const arrivals = new StoredCopies();
+  const arrivals = new StoredCopies({ lineEnds: 'any' });
   /** The messages delivered since the watch began. */
   const arrived = async (): Promise<StoredMessage[]> => (await listMaildir(dir)).filter((message) => !before.has(message.name));
   return {

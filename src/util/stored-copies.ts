@@ -6,8 +6,8 @@
  * up over a command (smtp/large: 50 MiB a message), and a whole message took two copies of itself
  * (as stored, and made LF).
  *
- *   stored: [{ name, read }] ─► summary per name (read once) ─┐
- *   sent:   Content ─► LF, a piece at a time ─► summary ──────┴─► isSummaryCopy ─► copies per sent message
+ *   stored: [{ name, read }] ─► (LF) ─► summary per name (read once) ─┐
+ *   sent:   Content ─► LF, a piece at a time ─► summary ──────────────┴─► isSummaryCopy ─► copies per sent message
  */
 import { createHash } from 'node:crypto';
 import type { Content } from './content.js';
@@ -58,12 +58,22 @@ function messageId(sent: MessageSummary): Buffer | undefined {
   return found ? Buffer.from(found[0], 'latin1') : undefined;
 }
 
-/** The SHA-256 (hex) of the LF form of `message` from octet `from` on, or undefined when it cannot be read. */
-async function sha256From(message: StoredMessage, from: number): Promise<string | undefined> {
+/** How a server stores a message: with the line ends it came with (CRLF or LF: a Maildir others write), or with LF (Postfix, Exim). */
+export type StoredLineEnds = 'any' | 'lf';
+
+/**
+ * The octets of `message` as compared with a sent message made LF: with `any`, its CRLFs made LF too;
+ * with `lf`, as they are, so a line the client ended with CR CR LF (stored by an LF MTA as CR LF) stays
+ * a damaged line, not a copy.
+ */
+const octetsOf = (message: StoredMessage, lineEnds: StoredLineEnds): AsyncIterable<Buffer> => (lineEnds === 'any' ? toLf(message.read()) : message.read());
+
+/** The SHA-256 (hex) of `octetsOf(message)` from octet `from` on, or undefined when it cannot be read. */
+async function sha256From(message: StoredMessage, lineEnds: StoredLineEnds, from: number): Promise<string | undefined> {
   const hash = createHash('sha256');
   let at = 0;
   try {
-    for await (const piece of toLf(message.read())) {
+    for await (const piece of octetsOf(message, lineEnds)) {
       if (at + piece.length > from) hash.update(piece.subarray(Math.max(0, from - at)));
       at += piece.length;
     }
@@ -73,13 +83,30 @@ async function sha256From(message: StoredMessage, from: number): Promise<string 
   return hash.digest('hex');
 }
 
-/** The stored messages of one server (or Maildir), each summarized the first time its name is seen. */
+/**
+ * The stored messages of one server (or Maildir), each summarized the first time its name is seen.
+ * `lineEnds`: how the server stores them (StoredLineEnds). `strict`: a message that cannot be read
+ * fails the count (a server's own store, which no reader moves), where by default it is left out and
+ * read again next time (a Maildir a mail reader may move a file in).
+ */
 export class StoredCopies {
   readonly #known = new Map<string, Promise<Known | undefined>>();
+  readonly #lineEnds: StoredLineEnds;
+  readonly #strict: boolean;
 
-  /** How many of `stored` are a copy of each of `sent` (summaries: `sentSummaries`); one that cannot be read is left out. */
+  constructor(options: { readonly lineEnds: StoredLineEnds; readonly strict?: boolean }) {
+    this.#lineEnds = options.lineEnds;
+    this.#strict = options.strict ?? false;
+  }
+
+  /** How many of `stored` are a copy of each of `sent` (summaries: `sentSummaries`). */
   async count(stored: readonly StoredMessage[], sent: readonly MessageSummary[]): Promise<StoredCount> {
-    const known = (await Promise.all(stored.map((message) => this.#summary(message)))).filter((k) => k !== undefined);
+    // One at a time: a scenario may send a thousand messages, each read holds its pieces and a summary.
+    const known: Known[] = [];
+    for (const message of stored) {
+      const found = await this.#summary(message);
+      if (found) known.push(found);
+    }
     const copies = await Promise.all(
       sent.map(async (wanted) => {
         const of: boolean[] = [];
@@ -93,14 +120,15 @@ export class StoredCopies {
     return { copies: copies.map((of) => of.filter(Boolean).length), ours };
   }
 
-  /** `message` summarized, once per name; undefined when it could not be read (asked again next time). */
+  /** `message` summarized, once per name; undefined when it could not be read (asked again next time), or with `strict` a rejection. */
   async #summary(message: StoredMessage): Promise<Known | undefined> {
     let known = this.#known.get(message.name);
     if (!known) {
-      known = summarize(toLf(message.read())).then(
+      known = summarize(octetsOf(message, this.#lineEnds)).then(
         (summary): Known => ({ summary, message, ends: new Map() }),
-        () => {
+        (error: unknown) => {
           this.#known.delete(message.name);
+          if (this.#strict) throw new Error(`stored message ${message.name} could not be read: ${(error as Error).message}`);
           return undefined;
         },
       );
@@ -115,7 +143,7 @@ export class StoredCopies {
   #endOf(known: Known, from: number): Promise<string | undefined> {
     let end = known.ends.get(from);
     if (!end) {
-      end = sha256From(known.message, from).then((sha256) => {
+      end = sha256From(known.message, this.#lineEnds, from).then((sha256) => {
         if (sha256 === undefined) known.ends.delete(from); // not read: asked again next time
         return sha256;
       });

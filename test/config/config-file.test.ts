@@ -119,6 +119,7 @@ describe('the config file', () => {
   it('lets --client name one of its own clients, run from its folder, beside a built-in one; an unknown name lists them', async () => {
     const conf = join(dir, 'conf');
     await mkdir(conf);
+    await writeFile(join(conf, 'broken.mjs'), "throw new Error('loaded');\n");
     await writeFile(join(conf, 'send.sh'), '#!/bin/sh\nexec curl -sS --url "smtp://$1:$2" --mail-from "$3" --mail-rcpt "$4" -T "$5"\n', { mode: 0o755 });
     await writeFile(
       join(conf, 'wireprobe.config.yaml'),
@@ -127,6 +128,8 @@ describe('the config file', () => {
         'clients:',
         '  - { name: mine-a, protocol: smtp, command: "curl -sS --url smtp://{host}:{port} --mail-from {from} --mail-rcpt {to} -T {message}" }',
         '  - { name: mine-b, protocol: smtp, command: "./send.sh {host} {port} {from} {to} {message}" }',
+        // Never loaded while the names given are the command clients': importing it would throw.
+        '  - { module: ./broken.mjs }',
         '',
       ].join('\n'),
     );
@@ -137,8 +140,18 @@ describe('the config file', () => {
       ['other/clean/nodemailer', 'conformant'],
       ['other/clean/mine-b', 'conformant'],
     ]);
-    expect((await inProcess(['run', '--config', 'conf/wireprobe.config.yaml', '--client', 'mine-c'], dir)).stderr).toMatch(
-      /^wireprobe: unknown client "mine-c" \(built in: nodemailer, .*; in conf\/wireprobe\.config\.yaml: mine-a, mine-b\)\n$/,
+    expect((await inProcess(['run', '--config', 'conf/wireprobe.config.yaml', '--client', 'mine-a,mine-a'], dir)).stderr).toBe(
+      'wireprobe: bad --client: the client "mine-a" is named twice (each client runs once)\n',
+    );
+    // A name none of its command clients has: its module is loaded to look, and its failure is the answer.
+    expect((await inProcess(['run', '--config', 'conf/wireprobe.config.yaml', '--client', 'mine-c'], dir)).stderr).toMatch(/broken\.mjs.*loaded/);
+    await writeFile(join(conf, 'good.mjs'), "export default { name: 'mine-m', protocol: 'smtp', send: async () => '250 ok' };\n");
+    await writeFile(
+      join(conf, 'good.config.yaml'),
+      'clients:\n  - "cmd:mine-a=curl -T {message} smtp://{host}:{port} --mail-from {from} --mail-rcpt {to}"\n  - { module: ./good.mjs }\n',
+    );
+    expect((await inProcess(['run', '--config', 'conf/good.config.yaml', '--client', 'mine-c'], dir)).stderr).toMatch(
+      /^wireprobe: unknown client "mine-c" \(built in: nodemailer, .*; in conf\/good\.config\.yaml: mine-a, mine-m\)\n$/,
     );
   });
 

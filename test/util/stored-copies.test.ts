@@ -28,7 +28,7 @@ describe('StoredCopies', () => {
     const afterBlank = storedAs('2', Buffer.concat([Buffer.from('Received: x\n\n'), lf(a.bytes())])); // its end read again
     const other = storedAs('3', Buffer.from('Subject: not ours\n\nhello\n'));
     const damaged = storedAs('4', lf(b.bytes()).subarray(0, 4000));
-    const copies = new StoredCopies();
+    const copies = new StoredCopies({ lineEnds: 'any' });
     const all = [withFields, afterBlank, other, damaged];
     expect(await copies.count(all, sent)).toEqual({ copies: [2, 0], ours: 3 });
     expect(await copies.count(all, sent)).toEqual({ copies: [2, 0], ours: 3 });
@@ -40,11 +40,31 @@ describe('StoredCopies', () => {
     const sent = await sentSummaries([a]);
     const stored = storedAs('1', lf(a.bytes()));
     stored.gone = true;
-    const copies = new StoredCopies();
+    const copies = new StoredCopies({ lineEnds: 'any' });
     expect(await copies.count([stored], sent)).toEqual({ copies: [0], ours: 0 });
     stored.gone = false;
     expect(await copies.count([stored], sent)).toEqual({ copies: [1], ours: 1 });
     expect(stored.reads).toBe(2);
+  });
+
+  it("keeps an LF store's octets: a line the client ended with CR CR LF, stored as CR LF, is no copy there; in a store of any line ends it is", async () => {
+    const a = makeMessage('t/a', 3000);
+    const sent = await sentSummaries([a]);
+    const lfA = lf(a.bytes());
+    const bodyStart = lfA.indexOf('\n\n') + 2;
+    const firstLineEnd = lfA.indexOf('\n', bodyStart);
+    // The body's first line as an LF MTA stores CR CR LF: its CR kept before the LF.
+    const crLf = Buffer.concat([Buffer.from('Received: x\n'), lfA.subarray(0, firstLineEnd), Buffer.from('\r'), lfA.subarray(firstLineEnd)]);
+    expect(await new StoredCopies({ lineEnds: 'lf' }).count([storedAs('1', crLf)], sent)).toEqual({ copies: [0], ours: 1 });
+    expect(await new StoredCopies({ lineEnds: 'any' }).count([storedAs('1', crLf)], sent)).toEqual({ copies: [1], ours: 1 });
+    const intact = storedAs('2', Buffer.concat([Buffer.from('Received: x\n'), lfA]));
+    expect(await new StoredCopies({ lineEnds: 'lf' }).count([intact], sent)).toEqual({ copies: [1], ours: 1 });
+  });
+
+  it('fails the count on a message it cannot read when strict (a store no reader moves)', async () => {
+    const stored = storedAs('1', Buffer.from('x'));
+    stored.gone = true;
+    await expect(new StoredCopies({ lineEnds: 'lf', strict: true }).count([stored], [])).rejects.toThrow(/stored message 1 could not be read: ENOENT: 1/);
   });
 
   it('reads a message whole only when asked (readWhole), piece by piece', async () => {
