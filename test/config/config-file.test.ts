@@ -256,6 +256,15 @@ describe('matrix', () => {
     expect([code, stderr]).toEqual([0, '']);
     expect(await report(join(dir, 'm.json'))).toEqual(['other/clean/nodemailer']);
   });
+
+  it('lets --clients name one of its own clients, as run --client does', async () => {
+    const command = 'curl -sS --url smtp://{host}:{port} --mail-from {from} --mail-rcpt {to} -T {message}';
+    const clients = `  - { name: mine-a, protocol: smtp, command: "${command}" }\n  - { name: mine-b, protocol: smtp, command: "${command}" }\n`;
+    await writeFile(join(dir, 'wireprobe.config.yaml'), `scenarios: [other.yaml]\nservers: [mock-smtp]\nclients:\n${clients}`);
+    const { code, stderr } = await inProcess(['matrix', 'smtp', '--clients', 'mine-b', '--json', 'm.json'], dir);
+    expect([code, stderr]).toEqual([0, '']);
+    expect(await report(join(dir, 'm.json'))).toEqual(['other/clean/mine-b']);
+  });
 });
 
 describe('list', () => {
