@@ -18,6 +18,7 @@
  */
 import { makePostfixQueue } from '../../src/util/postfix-queue.js';
 import { readWhole, type StoredMessage } from '../../src/util/stored-copies.js';
+import { maildirFiles } from '../../src/util/maildir.js';
 import { createReadStream } from 'node:fs';
 import { chmod, chown, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -124,18 +125,12 @@ export async function readMaildir(maildir: string): Promise<Buffer[]> {
 /** The messages in the Maildir at `maildir`, oldest first, each read from its file when asked (none is read here). */
 export async function storedInMaildir(maildir: string): Promise<StoredMessage[]> {
   const files: Array<{ readonly path: string; readonly name: string; readonly mtime: bigint }> = [];
-  for (const sub of ['new', 'cur']) {
-    const names = await readdir(join(maildir, sub)).catch(() => [] as string[]);
-    for (const name of names) {
-      const path = join(maildir, sub, name);
-      const info = await stat(path, { bigint: true }).catch(() => undefined); // a reader may move it to cur/
-      if (info) files.push({ path, name, mtime: info.mtimeNs });
-    }
+  for (const [name, path] of await maildirFiles(maildir)) {
+    const info = await stat(path, { bigint: true }).catch(() => undefined); // a reader may move it to cur/
+    if (info) files.push({ path, name, mtime: info.mtimeNs });
   }
   files.sort((a, b) => (a.mtime === b.mtime ? a.name.localeCompare(b.name) : a.mtime < b.mtime ? -1 : 1));
-  // By its unique part (a reader moving it to cur/ appends `:2,FLAGS`): listed once, from where it was seen last.
-  const byName = new Map(files.map(({ path, name }) => [name.split(':')[0]!, path]));
-  return [...byName].map(([name, path]) => ({ name, read: () => createReadStream(path) }));
+  return files.map(({ path, name }) => ({ name, read: () => createReadStream(path) }));
 }
 
 /**

@@ -37,17 +37,22 @@ export interface MaildirWatch {
 /** A message file's unique part: a reader that moves it from new/ to cur/ appends `:2,FLAGS`. */
 const unique = (name: string): string => name.split(':')[0]!;
 
-/** The messages in DIR/new and DIR/cur, each by its unique name, read from where it is now. */
-async function listMaildir(dir: string): Promise<StoredMessage[]> {
-  const files = new Map<string, StoredMessage>();
+/**
+ * The message files in DIR/new and DIR/cur (`tmp/` holds deliveries in progress), each by its unique
+ * name: one a reader moved to cur/ between the two listings is there once, where it was seen last.
+ */
+export async function maildirFiles(dir: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
   for (const sub of ['new', 'cur']) {
     const names = await readdir(join(dir, sub)).catch(() => [] as string[]);
-    for (const name of names) {
-      const path = join(dir, sub, name);
-      if (!name.startsWith('.')) files.set(unique(name), { name: unique(name), read: () => createReadStream(path) });
-    }
+    for (const name of names) if (!name.startsWith('.')) files.set(unique(name), join(dir, sub, name));
   }
-  return [...files.values()];
+  return files;
+}
+
+/** The messages in DIR/new and DIR/cur, each by its unique name, read from where it is now. */
+async function listMaildir(dir: string): Promise<StoredMessage[]> {
+  return [...(await maildirFiles(dir))].map(([name, path]) => ({ name, read: () => createReadStream(path) }));
 }
 
 /** Starts watching `dir`: what is there now is someone else's mail (or an earlier run's) and never counted. */
