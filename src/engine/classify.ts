@@ -112,7 +112,7 @@ function kindOf(table: ExitCodes, error: ClientError, wire: Wire | undefined): {
 }
 
 /** The codes, then the client's words when they add something: `exit 4` alone, not `exit 4: exit 4`; no `: ` before words alone. */
-function describe(error: ClientError): string {
+export function describe(error: ClientError): string {
   const codes = [error.exitCode === undefined ? undefined : `exit ${error.exitCode}`, error.code, error.cause, error.responseCode, error.command];
   const head = codes.filter((x) => x !== undefined).join(' ');
   const words = error.message.trim();

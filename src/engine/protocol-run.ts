@@ -6,12 +6,14 @@
  *   refuse? ─► n/a
  *   prepare(own) ─► target + proxy started (own: closed in reverse order in the finally)
  *     └► observe(signal) ──race── deadline ─► grace, sessions taken, proxy closed, server idle
+ *          └► no connection reached the proxy? ─► error (the client never connected)
  *          └► judge(reports, sessions, unfired) ─► Result
  */
 import type { ClientReport, Timeouts } from '../clients/types.js';
 import type { Fault } from '../faults/types.js';
 import { UPSTREAM_TIMEOUT_MS, type ProxyHandle, type SessionInfo } from '../proxy/proxy.js';
 import { bounded } from '../util/bounded.js';
+import { describe } from './classify.js';
 import { withDeadline } from './deadline.js';
 import { failed, identity, notApplicable, type RunOf } from './identity.js';
 import type { Accounting, Family, FtpReport, Outcome, Result, Scenario, ServerConfig, SinkReport, Verdict } from './types.js';
@@ -102,6 +104,11 @@ export async function runOne<Plan extends Stage>(run: RunOf, protocol: ProtocolR
     if (stop?.aborted) return failed(run, stop.reason, started);
     // The scenario's fault comes first among the proxy's (see proxyFaults).
     const faultFired = run.scenario.fault !== undefined && proxy.fired()[0] === true;
+    const absent = sessions.length === 0 ? neverConnected(run.client.name, reports, proxy) : undefined;
+    if (absent) {
+      const base = { ...identity(run), ...(server.config ? { serverConfig: server.config } : {}), faultFired };
+      return { ...base, outcome: null, sink: null, verdict: 'error', reason: absent, durationMs: Math.round(performance.now() - started), transcript: [] };
+    }
     const judged = await protocol.judge(plan, { reports, sessions, unfired: !!run.scenario.fault && !faultFired, atReport });
     return {
       ...identity(run),
@@ -116,6 +123,25 @@ export async function runOne<Plan extends Stage>(run: RunOf, protocol: ProtocolR
   } finally {
     for (const thing of owned.reverse()) await thing.close();
   }
+}
+
+/**
+ * Why a run says nothing, when no connection at all reached the proxy: its port accepted connections
+ * throughout (a fault that closes it, `refuse`, acts only from inside a session), so whatever the
+ * client reported, it never connected there (a command that failed before it connected, connected
+ * elsewhere, or lied). A result built on that would blame the server ("refused") or the client ("never
+ * sent QUIT", RFC 5321 §3.8) for a run that never happened: it is an error, with the client's own words.
+ */
+export function neverConnected(client: string, reports: readonly ClientReport[] | 'hung', at: { readonly host: string; readonly port: number }): string {
+  const where = `${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}`;
+  const failure = reports === 'hung' ? undefined : reports.find((r) => !r.ok);
+  const said =
+    reports === 'hung'
+      ? 'it was still running at the deadline'
+      : failure && !failure.ok
+        ? `it reported a failure: ${describe(failure.error) || 'no words'}`
+        : `yet it reported success${reports[0]?.ok && reports[0].detail ? `: ${reports[0].detail}` : ''}`;
+  return `${client} never connected: nothing reached ${where}, which accepted connections throughout the run; ${said}`;
 }
 
 /**

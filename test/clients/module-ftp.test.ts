@@ -53,7 +53,18 @@ describe('an FTP module client wrapping basic-ftp', () => {
   it('deviates when a download it reports complete is not the file served, by the digest it resolved with', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'wireprobe-module-'));
     try {
-      const liar = `export const name = 'liar';\nexport const transfer = async () => ({ bytes: 3, sha256: '${'0'.repeat(64)}' });\n`;
+      // It reads the greeting first: a client that never connected is an error, not a verdict on a transfer.
+      const liar = [
+        "import net from 'node:net';",
+        "import { once } from 'node:events';",
+        "export const name = 'liar';",
+        'export async function transfer(job) {',
+        '  const socket = net.connect(job.port, job.host);',
+        "  await once(socket, 'data');",
+        '  socket.destroy();',
+        `  return { bytes: 3, sha256: '${'0'.repeat(64)}' };`,
+        '}',
+      ].join('\n');
       await writeFile(join(dir, 'liar.mjs'), liar);
       const [adapter] = await loadModuleClient('liar.mjs', dir);
       const [result] = await runScenarios([scenario('ftp/modes/baseline-download')], [adapter!], { targets: builtinTargets() });
@@ -67,12 +78,20 @@ describe('an FTP module client wrapping basic-ftp', () => {
   it('keeps the password out of the JSON, HTML and transcripts, whatever text of the module carries it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'wireprobe-module-'));
     try {
-      // Uploads resolve with a detail naming the password; downloads throw it in every field.
+      // Uploads connect, then resolve with a detail naming the password; downloads throw it in every
+      // field without connecting: an error whose reason quotes them.
       const leaky = [
+        "import net from 'node:net';",
+        "import { once } from 'node:events';",
         "export const name = 'leaky';",
         'export async function transfer(job) {',
         '  const pw = job.password;',
-        "  if (job.direction === 'upload') return 'stored, logged in with ' + pw;",
+        "  if (job.direction === 'upload') {",
+        '    const socket = net.connect(job.port, job.host);',
+        "    await once(socket, 'data');",
+        '    socket.destroy();',
+        "    return 'stored, logged in with ' + pw;",
+        '  }',
         "  throw Object.assign(new Error('login with ' + pw + ' failed'), { code: 'E' + pw, command: 'PASS ' + pw, cause: { code: 'C' + pw } });",
         '}',
       ].join('\n');
@@ -82,8 +101,11 @@ describe('an FTP module client wrapping basic-ftp', () => {
       const run = await inProcess(['run', '--suite', 'ftp/modes', '--client', './leaky.mjs', ...reports], dir);
       expect(run.stderr).toBe('');
       const json = await readFile(join(dir, 'out.json'), 'utf8');
-      const parsed = JSON.parse(json) as { results: { id: string; outcome: { detail?: string } | null }[] };
-      const details = Object.fromEntries(parsed.results.filter((r) => scenarios.some((id) => r.id.startsWith(id))).map((r) => [r.id, r.outcome?.detail]));
+      const parsed = JSON.parse(json) as { results: { id: string; outcome: { detail?: string } | null; reason: string }[] };
+      const said = (r: { outcome: { detail?: string } | null; reason: string }) => r.outcome?.detail ?? r.reason.replace(/^.*; it reported a failure: /, '');
+      const details = Object.fromEntries(
+        parsed.results.filter((r) => scenarios.some((id) => r.id.startsWith(id)) && r.id.endsWith('/passive')).map((r) => [r.id, said(r)]),
+      );
       expect(details).toEqual({
         'ftp/modes/baseline-upload/leaky/passive': 'stored, logged in with ***',
         'ftp/modes/baseline-download/leaky/passive': 'E*** C*** PASS ***: login with *** failed',

@@ -289,9 +289,12 @@ describe('a module adapter run', () => {
 
 describe('a module that never settles', () => {
   it('is hung at the runner deadline, and its signal tells it to stop', async () => {
+    // Connected (a client that never connected is an error, not hung), then silent.
     const source = [
+      'import net from "node:net";',
       'export function send(job, signal) {',
-      '  signal.addEventListener("abort", () => { globalThis.wireprobeModuleAborted = job.from; });',
+      '  const socket = net.connect(job.port, job.host).on("error", () => undefined);',
+      '  signal.addEventListener("abort", () => { socket.destroy(); globalThis.wireprobeModuleAborted = job.from; });',
       '  return new Promise(() => undefined);',
       '}',
     ].join('\n');

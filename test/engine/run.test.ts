@@ -79,6 +79,54 @@ describe('runner', () => {
     expect(result).toMatchObject({ verdict: 'unfired', faultFired: false, outcome: { kind: 'delivered' } });
   });
 
+  describe('a client that never connected', () => {
+    /** A client that reaches nothing of the run's: `report` is what it says (hang: never returns). */
+    const absent = (report: 'refused elsewhere' | 'success' | 'hang'): ClientAdapter => ({
+      name: 'absent',
+      protocol: 'smtp',
+      description: 'never connects to the proxy',
+      run: async () => {
+        if (report === 'success') return { ok: true, detail: '250 queued (it says)' };
+        if (report === 'hang') return new Promise<never>(() => undefined);
+        // A port of its own that has stopped listening: what a command connecting elsewhere meets.
+        const closed = net.createServer();
+        await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+        const { port } = closed.address() as net.AddressInfo;
+        await new Promise((resolve) => closed.close(resolve));
+        const error = await new Promise<NodeJS.ErrnoException>((resolve) => net.connect(port, '127.0.0.1').once('error', resolve));
+        return { ok: false, error: { code: error.code, message: error.message } };
+      },
+    });
+    const faulted: SmtpScenario = {
+      ...base,
+      id: 'test/runner/absent',
+      fault: { kind: 'reset', at: { after: 'MAIL' } },
+      expect: { client: 'fails', rule: 'RULE', mustSend: { step: 'QUIT', rule: 'RFC 5321 §3.8' } },
+      timeouts: { deadline: 500 },
+    };
+    const NEVER = /^absent never connected: nothing reached 127\.0\.0\.1:\d+, which accepted connections throughout the run; /;
+
+    it('is an error naming its own words, not refused by the server nor a client that skipped QUIT', async () => {
+      const result = await runScenario({ scenario: faulted, client: absent('refused elsewhere') }, targets);
+      expect(result).toMatchObject({ verdict: 'error', outcome: null, sink: null, faultFired: false, transcript: [] });
+      expect(result.reason).toMatch(NEVER);
+      expect(result.reason).toMatch(/; it reported a failure: ECONNREFUSED: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
+    });
+
+    it('is an error when it reports success, not a lost message', async () => {
+      const result = await runScenario({ scenario: base, client: absent('success') }, targets);
+      expect(result).toMatchObject({ verdict: 'error', outcome: null });
+      expect(result.reason).toMatch(NEVER);
+      expect(result.reason).toMatch(/; yet it reported success: 250 queued \(it says\)$/);
+    });
+
+    it('is an error when the deadline stops it, not a hang at connect', async () => {
+      const result = await runScenario({ scenario: faulted, client: absent('hang') }, targets);
+      expect(result).toMatchObject({ verdict: 'error', outcome: null });
+      expect(result.reason).toMatch(/; it was still running at the deadline$/);
+    });
+  });
+
   it('runs every scenario with every client of its protocol, in input order, within the concurrency', async () => {
     const scenarios = [1, 2, 3].map((n) => ({ ...base, id: `test/runner/n${n}` }));
     const seen: string[] = [];
