@@ -146,9 +146,9 @@ export function ftpRun(
             steps: new Set(sessions.flatMap((s) => s.steps)),
             waitedOn: waitedOn(scenario.fault?.at),
           });
-      const left = await plan.server.tidy?.();
-      return { outcome, sink, ftp, verdict, reason: left ? `${reason}; ${left}` : reason };
+      return { outcome, sink, ftp, verdict, reason };
     },
+    tidy: async (plan) => plan.server.tidy?.(),
   };
 }
 

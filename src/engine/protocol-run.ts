@@ -79,6 +79,11 @@ export interface ProtocolRun<Plan extends Stage> {
   observe(plan: Plan, signal: AbortSignal): Promise<readonly ClientReport[]>;
   /** Classify, integrity, verdict. */
   judge(plan: Plan, seen: Seen): Promise<Judgement>;
+  /**
+   * After the verdict, or instead of it when nothing connected: removes what the run left on a user's
+   * server; what it could not remove, in words for the reason. Default: nothing to remove.
+   */
+  tidy?(plan: Plan): Promise<string | undefined>;
 }
 
 /**
@@ -105,16 +110,16 @@ export async function runOne<Plan extends Stage>(run: RunOf, protocol: ProtocolR
     // The scenario's fault comes first among the proxy's (see proxyFaults).
     const faultFired = run.scenario.fault !== undefined && proxy.fired()[0] === true;
     const absent = sessions.length === 0 ? neverConnected(run.client.name, reports, proxy) : undefined;
-    if (absent) {
-      const base = { ...identity(run), ...(server.config ? { serverConfig: server.config } : {}), faultFired };
-      return { ...base, outcome: null, sink: null, verdict: 'error', reason: absent, durationMs: Math.round(performance.now() - started), transcript: [] };
-    }
-    const judged = await protocol.judge(plan, { reports, sessions, unfired: !!run.scenario.fault && !faultFired, atReport });
+    const judged: Judgement | { readonly outcome: null; readonly sink: null; readonly verdict: 'error'; readonly reason: string } = absent
+      ? { outcome: null, sink: null, verdict: 'error', reason: absent }
+      : await protocol.judge(plan, { reports, sessions, unfired: !!run.scenario.fault && !faultFired, atReport });
+    const left = await protocol.tidy?.(plan);
     return {
       ...identity(run),
       ...(server.config ? { serverConfig: server.config } : {}),
       faultFired,
       ...judged,
+      ...(left ? { reason: `${judged.reason}; ${left}` } : {}),
       durationMs: Math.round(performance.now() - started),
       transcript: proxy.sessions().flatMap((s) => s.transcript),
     };
@@ -134,14 +139,14 @@ export async function runOne<Plan extends Stage>(run: RunOf, protocol: ProtocolR
  */
 export function neverConnected(client: string, reports: readonly ClientReport[] | 'hung', at: { readonly host: string; readonly port: number }): string {
   const where = `${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}`;
-  const failure = reports === 'hung' ? undefined : reports.find((r) => !r.ok);
-  const said =
-    reports === 'hung'
-      ? 'it was still running at the deadline'
-      : failure && !failure.ok
-        ? `it reported a failure: ${describe(failure.error) || 'no words'}`
-        : `yet it reported success${reports[0]?.ok && reports[0].detail ? `: ${reports[0].detail}` : ''}`;
-  return `${client} never connected: nothing reached ${where}, which accepted connections throughout the run; ${said}`;
+  const said = (): string => {
+    if (reports === 'hung') return 'it was still running at the deadline';
+    const failure = reports.find((r) => !r.ok);
+    if (failure && !failure.ok) return `it reported a failure: ${describe(failure.error) || 'no words'}`;
+    const first = reports[0];
+    return `yet it reported success${first?.ok && first.detail ? `: ${first.detail}` : ''}`;
+  };
+  return `${client} never connected: nothing reached ${where}, which accepted connections throughout the run; ${said()}`;
 }
 
 /**

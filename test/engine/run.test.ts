@@ -2,8 +2,9 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { nodemailerPlain } from '../../src/clients/nodemailer.js';
 import { builtinTargets } from '../../src/commands/targets.js';
-import type { ClientAdapter, SmtpJob } from '../../src/clients/types.js';
+import type { ClientAdapter, ClientReport, SmtpJob } from '../../src/clients/types.js';
 import { withDeadline } from '../../src/engine/deadline.js';
+import { neverConnected } from '../../src/engine/protocol-run.js';
 import { runScenario, runScenarios, scheduled } from '../../src/engine/run.js';
 import type { SmtpScenario } from '../../src/engine/types.js';
 import { contentOf } from '../../src/util/content.js';
@@ -88,13 +89,8 @@ describe('runner', () => {
       run: async () => {
         if (report === 'success') return { ok: true, detail: '250 queued (it says)' };
         if (report === 'hang') return new Promise<never>(() => undefined);
-        // A port of its own that has stopped listening: what a command connecting elsewhere meets.
-        const closed = net.createServer();
-        await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-        const { port } = closed.address() as net.AddressInfo;
-        await new Promise((resolve) => closed.close(resolve));
-        const error = await new Promise<NodeJS.ErrnoException>((resolve) => net.connect(port, '127.0.0.1').once('error', resolve));
-        return { ok: false, error: { code: error.code, message: error.message } };
+        // What a command that connected elsewhere (a template without {port}) says.
+        return { ok: false, error: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:25' } };
       },
     });
     const faulted: SmtpScenario = {
@@ -110,7 +106,7 @@ describe('runner', () => {
       const result = await runScenario({ scenario: faulted, client: absent('refused elsewhere') }, targets);
       expect(result).toMatchObject({ verdict: 'error', outcome: null, sink: null, faultFired: false, transcript: [] });
       expect(result.reason).toMatch(NEVER);
-      expect(result.reason).toMatch(/; it reported a failure: ECONNREFUSED: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
+      expect(result.reason).toMatch(/; it reported a failure: ECONNREFUSED: connect ECONNREFUSED 127\.0\.0\.1:25$/);
     });
 
     it('is an error when it reports success, not a lost message', async () => {
@@ -118,6 +114,28 @@ describe('runner', () => {
       expect(result).toMatchObject({ verdict: 'error', outcome: null });
       expect(result.reason).toMatch(NEVER);
       expect(result.reason).toMatch(/; yet it reported success: 250 queued \(it says\)$/);
+    });
+
+    it('is not one whose connection the server turned away: that is the outcome it saw', async () => {
+      const client: ClientAdapter = {
+        name: 'turned-away',
+        protocol: 'smtp',
+        description: 'connects once and reports what it met',
+        run: async (job: SmtpJob): Promise<ClientReport> => {
+          const socket = net.connect(job.port, job.host);
+          const error = await new Promise<NodeJS.ErrnoException>((resolve) => socket.once('error', resolve));
+          return { ok: false, error: { code: error.code, message: error.message } };
+        },
+      };
+      const scenario: SmtpScenario = { ...faulted, fault: { kind: 'limit', max: 0, over: 'reset', at: 'connect' } };
+      const result = await runScenario({ scenario, client }, targets);
+      expect(result).toMatchObject({ verdict: 'conformant', outcome: { kind: 'reset', phase: 'connect' } });
+    });
+
+    it('names the IPv6 address it was given in brackets', () => {
+      expect(neverConnected('c', 'hung', { host: '::1', port: 2525 })).toBe(
+        'c never connected: nothing reached [::1]:2525, which accepted connections throughout the run; it was still running at the deadline',
+      );
     });
 
     it('is an error when the deadline stops it, not a hang at connect', async () => {
