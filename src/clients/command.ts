@@ -28,6 +28,11 @@ export interface CommandClientSpec {
   readonly modes?: readonly FtpMode[];
   /** FTP: the directions it transfers in; default both if the template uses {direction}, else upload only. */
   readonly directions?: readonly FtpDirection[];
+  /**
+   * SMTP: `own` for a program that composes its own message (mailx, an application's templates) instead
+   * of sending `{message}`: what arrived is counted, not compared (SmtpClientAdapter.composes); default `given`.
+   */
+  readonly message?: 'given' | 'own';
 }
 
 /** An FTP transfer's direction, as a job names it. */
@@ -87,6 +92,11 @@ export function checkCommandClient(spec: CommandClientSpec): CommandClientSpec {
   }
   const modes = checkModes(spec, template, label);
   const directions = checkDirections(spec, template, label);
+  const message: unknown = spec.message;
+  if (message !== undefined && message !== 'given' && message !== 'own') {
+    throw new UsageError(`${label}: bad message ${quote(String(message))}: expected given (it sends {message}) or own (it composes its own)`);
+  }
+  if (message !== undefined && spec.protocol !== 'smtp') throw new UsageError(`${label}: message is for SMTP clients`);
   return {
     name: spec.name,
     protocol: spec.protocol,
@@ -94,6 +104,7 @@ export function checkCommandClient(spec: CommandClientSpec): CommandClientSpec {
     ...(spec.exitCodes ? { exitCodes: { ...spec.exitCodes } } : {}),
     ...(modes ? { modes } : {}),
     ...(directions ? { directions } : {}),
+    ...(spec.message === 'own' ? { message: 'own' as const } : {}),
   };
 }
 
@@ -271,7 +282,8 @@ export function commandClient(spec: CommandClientSpec, cwd: string = process.cwd
   // runs where a server requires AUTH; without it, such runs are n/a.
   if (checked.protocol === 'smtp') {
     const authenticates = template.uses.has('user') ? { authenticates: true } : {};
-    return { ...base, protocol: 'smtp', plaintextOnly: true, ...authenticates, run: (job, signal) => send(template, job, signal) };
+    const composes = checked.message === 'own' ? { composes: true } : {};
+    return { ...base, protocol: 'smtp', plaintextOnly: true, ...authenticates, ...composes, run: (job, signal) => send(template, job, signal) };
   }
   return {
     ...base,

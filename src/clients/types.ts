@@ -198,6 +198,12 @@ export interface SmtpClientAdapter extends AdapterBase {
   /** It logs in with the job's `auth` (SMTP AUTH, RFC 4954): it can express scenarios whose server requires AUTH. */
   readonly authenticates?: boolean;
   /**
+   * It composes its own message (mailx, an application's templates) instead of sending the job's: what
+   * the server stored is counted (nothing lost, nothing twice), not compared octet for octet with the
+   * job's message, which it never sent.
+   */
+  readonly composes?: boolean;
+  /**
    * Sends several messages with one client instance (one pool), one report per job in order; absent:
    * the runner calls `run` once per message.
    */

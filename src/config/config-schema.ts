@@ -25,6 +25,7 @@ const commandClient = strict({
     .array(z.enum(['upload', 'download']))
     .min(1)
     .optional(),
+  message: z.enum(['given', 'own']).optional(),
 });
 
 /** A module client (`--client ./my-client.mjs`): a path relative to the config file. */

@@ -66,6 +66,11 @@ export function smtpRun(
       const started = await targets.startSmtp(serverName, scenario, family);
       if ('na' in started) return started;
       const server = own(started.target);
+      if (client.composes && server.sharedMailbox) {
+        return {
+          na: `${client.name} composes its own messages, which cannot be told from others' in a mailbox ${server.name} shares (it carries no tag of this run)`,
+        };
+      }
       if (server.authRequired && !client.authenticates) {
         return { na: `${client.name} cannot be given SMTP AUTH credentials, and ${server.name} requires AUTH (530 to MAIL without it)` };
       }
@@ -123,9 +128,13 @@ export function smtpRun(
       const outcome = outcomeOf(client, reports, sessions, inOrder);
       // A client never holds the content compared with (each reader makes its own octets): one that changes
       // what it was given sends other content, which counts as no copy.
-      const { copies, stored, verifiable } = await plan.server.copies(plan.expected);
-      const sink: SinkReport = { copies: stored, intact: copies.reduce((a, b) => a + b, 0) === stored, ...(verifiable === false ? { verifiable } : {}) };
-      const messages = sends.count > 1 ? account(reports, verifiable === false ? undefined : copies, sends.count, sessions, stored) : undefined;
+      // A client that composes its own message never sent the one compared with: what it stored is only counted.
+      const composed = client.composes === true;
+      const { copies, stored, verifiable } = await plan.server.copies(composed ? [] : plan.expected);
+      const intact = composed || copies.reduce((a, b) => a + b, 0) === stored;
+      const sink: SinkReport = { copies: stored, intact, ...(verifiable === false ? { verifiable } : {}) };
+      const held = verifiable === false ? undefined : composed ? { counted: stored } : copies;
+      const messages = sends.count > 1 ? account(reports, held, sends.count, sessions, stored) : undefined;
       const steps = new Set(sessions.flatMap((s) => s.steps));
       const clearSteps = new Set(sessions.flatMap((s) => s.clearSteps ?? []));
       const violations = sessions.flatMap((s) => s.violations);
@@ -139,6 +148,7 @@ export function smtpRun(
         violations,
         pinned: (family === 6 ? scenario.pinned?.[`${client.name}/ipv6`] : undefined) ?? scenario.pinned?.[client.name],
         waitedOn: waitedOn(scenario.fault?.at),
+        ...shortBody(scenario, sessions),
       };
       const silent = plan.server.external ? silentItself(scenario, outcome, seen) : undefined;
       const own =
@@ -147,7 +157,7 @@ export function smtpRun(
         (silent && unverifiable(sink, silent));
       if (own !== undefined) return { outcome, sink, ...(messages ? { messages } : {}), verdict: 'n/a', reason: own };
       const { verdict, reason } = judge({ ...evidence, ...(messages ? { messages } : {}) });
-      return { outcome, sink, ...(messages ? { messages } : {}), verdict, reason };
+      return { outcome, sink, ...(messages ? { messages } : {}), verdict, reason: composed ? `${reason.replace(/\.$/, '')}; ${COUNTED}` : reason };
     },
   };
 }
@@ -304,27 +314,45 @@ function outcomeOf(client: SmtpClientAdapter, reports: readonly ClientReport[] |
   return classify({ report, phase: session?.phase ?? 'connect', bytesSent: session?.bodyBytes ?? 0, wire, exitCodes: client.exitCodes ?? {} });
 }
 
-/** Per message: what the client said against the copies the server holds (undefined: not verifiable, none counted lost or twice). */
+/** Evidence.shortBody: the fault waits on a body octet no session's message reached. */
+function shortBody(scenario: SmtpScenario, sessions: readonly SessionInfo[]): { shortBody?: { longest: number; offset: number } } {
+  const at = scenario.fault?.at;
+  const offset = at !== undefined && at !== 'connect' && 'after' in at ? at.bytes : undefined;
+  const longest = Math.max(0, ...sessions.map((s) => s.bodyBytes));
+  return offset !== undefined && longest < offset ? { shortBody: { longest, offset } } : {};
+}
+
+/** Ends the reason of a client that composes its own message (SmtpClientAdapter.composes). */
+export const COUNTED = 'its messages counted, not compared: it composes its own';
+
+/**
+ * Per message: what the client said against the copies the server holds. `held`: the copies of each
+ * sent message; `counted`, only how many messages the server holds (a client that composes its own: at
+ * least as many reported delivered as are missing are lost, any past one per message are twice);
+ * undefined, not verifiable (none counted lost or twice).
+ */
 function account(
   reports: readonly ClientReport[] | 'hung',
-  held: readonly number[] | undefined,
+  held: readonly number[] | { readonly counted: number } | undefined,
   sent: number,
   sessions: readonly SessionInfo[],
   stored = 0,
 ): Accounting {
   const ok = Array.from({ length: sent }, (_, i) => reports !== 'hung' && reports[i]?.ok === true);
-  const copies = held ?? ok.map(() => 1);
   const sum = (pick: (s: SessionInfo) => number): number => sessions.reduce((n, s) => n + pick(s), 0);
   const transactions = sum((s) => s.transactions);
+  const reportedDelivered = ok.filter(Boolean).length;
+  const copies = Array.isArray(held) ? held : ok.map(() => 1);
+  const counted = held !== undefined && 'counted' in held ? held.counted : undefined;
   return {
     sent,
     transactions,
     retried: Math.max(0, transactions - sent),
     acknowledged: sum((s) => s.accepted),
-    reportedDelivered: ok.filter(Boolean).length,
+    reportedDelivered,
     reportedFailed: reports === 'hung' ? 0 : ok.filter((x) => !x).length,
-    lost: copies.filter((n, i) => ok[i] && n === 0).length,
-    duplicated: copies.filter((n) => n > 1).length,
-    changed: held ? Math.max(0, stored - held.reduce((a, b) => a + b, 0)) : 0,
+    lost: counted === undefined ? copies.filter((n, i) => ok[i] && n === 0).length : Math.max(0, reportedDelivered - counted),
+    duplicated: counted === undefined ? copies.filter((n) => n > 1).length : Math.max(0, counted - sent),
+    changed: Array.isArray(held) ? Math.max(0, stored - held.reduce((a, b) => a + b, 0)) : 0,
   };
 }

@@ -30,6 +30,11 @@ export interface Evidence {
   readonly pinned?: PinnedOutcome;
   /** The client step the scenario's fault waited on (`EHLO` for `after EHLO`), if any: an unfired fault's reason names it. */
   readonly waitedOn?: string;
+  /**
+   * A fault waiting on a body octet (`after DATA +64KiB`) that no message reached: the longest body the
+   * client sent, and the octet count the fault waited for (a client that composes its own, shorter message).
+   */
+  readonly shortBody?: { readonly longest: number; readonly offset: number };
 }
 
 /** Why a fault waiting on `step` never fired, when the client never sent it; '' when it did (or nothing was waited on). */
@@ -54,13 +59,26 @@ export function judge(evidence: Evidence): Judged {
   return evidence.sink.verifiable === false ? { ...judged, reason: `${judged.reason.replace(/\.$/, '')}; ${NOT_VERIFIABLE}` } : judged;
 }
 
-function judgeVerified({ expect, unfired, steps, clearSteps = new Set(), outcome, sink, messages, violations = [], pinned, waitedOn }: Evidence): Judged {
+function judgeVerified({
+  expect,
+  unfired,
+  steps,
+  clearSteps = new Set(),
+  outcome,
+  sink,
+  messages,
+  violations = [],
+  pinned,
+  waitedOn,
+  shortBody,
+}: Evidence): Judged {
   const saw = formatOutcome(outcome);
   const verifiable = sink.verifiable !== false;
   // Sent in clear what must not be: the harm is done whatever the client reported afterwards.
   const forbidden = expect.neverSends?.steps.find((step) => clearSteps.has(step));
   if (forbidden) return deviates(`sent ${forbidden} in clear; ${expect.neverSends?.rule}`);
-  const never = unfired ? notSent(waitedOn, steps) : '';
+  const short = shortBody && `: no message body reached octet ${shortBody.offset} (the longest had ${shortBody.longest})`;
+  const never = unfired ? notSent(waitedOn, steps) || short || '' : '';
   if (messages) return judgeAccounts(expect, unfired, outcome, sink, messages, pinned, never);
   if (expect.wellFormed && violations.length > 0) return deviates(`the client ${violations[0]}`);
   const must = expect.mustSend;

@@ -210,6 +210,8 @@ describe('command client specs', () => {
     [{ ...ftp, modes: 'passive' } as unknown as CommandClientSpec, 'modes must be a list'],
     [{ ...smtp, exitCodes: ['timeout'] } as unknown as CommandClientSpec, 'exitCodes must map exit codes to meanings'],
     [{ ...smtp, command: 42 } as unknown as CommandClientSpec, 'its command must be a string'],
+    [{ ...ftp, message: 'own' }, 'message is for SMTP clients'],
+    [{ ...smtp, message: 'mine' } as unknown as CommandClientSpec, 'bad message "mine": expected given (it sends {message}) or own (it composes its own)'],
   ])('refuses a spec naming the bad part (%#)', (spec, says) => {
     expect(usageError(() => checkCommandClient(spec))).toContain(says);
   });
@@ -227,6 +229,12 @@ describe('command client specs', () => {
     expect((commandClient({ ...ftp, command: 'ftpjob {direction} {file}', directions: ['download'] }) as FtpClientAdapter).directions).toEqual(['download']);
     // Narrowed to uploads, {direction} needs no {file}: the data is on stdin.
     expect((commandClient({ ...ftp, command: 'ftpjob {direction} {host}', directions: ['upload'] }) as FtpClientAdapter).directions).toEqual(['upload']);
+  });
+
+  it('makes a client that composes its own message (message: own) one whose messages are counted, not compared', () => {
+    expect((commandClient({ ...smtp, message: 'own' }) as SmtpClientAdapter).composes).toBe(true);
+    expect((commandClient({ ...smtp, message: 'given' }) as SmtpClientAdapter).composes).toBeUndefined();
+    expect((commandClient(smtp) as SmtpClientAdapter).composes).toBeUndefined();
   });
 
   it('finds a program name with shell syntax not installed, without running it as shell code', async () => {

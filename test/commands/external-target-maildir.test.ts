@@ -169,9 +169,36 @@ describe('wireprobe run --target against a server that greets late once the run 
   });
 });
 
+describe('wireprobe run --target --maildir with a client that composes its own message', () => {
+  it('is n/a: its messages carry no tag of the run to tell them from others in the shared mailbox', async () => {
+    const { maildir, server } = await storingServer(false);
+    try {
+      const scenarios = join(dir, 'composed.yaml');
+      await writeFile(scenarios, 'name: composed\nprotocol: smtp\nscenarios:\n  - name: small\n    size: 4KiB\n');
+      const config = join(dir, 'composed.config.yaml');
+      await writeFile(config, 'clients:\n  - name: mailx\n    protocol: smtp\n    message: own\n    command: curl -sS smtp://{host}:{port} --mail-from {from} --mail-rcpt {to} -T {message}\n');
+      const json = join(dir, 'composed.json');
+      const { code, stderr } = await inProcess([
+        ...runTarget(scenarios, 'mailx', `store=smtp://127.0.0.1:${server.port}`, '--maildir', maildir),
+        '--config',
+        config,
+        '--json',
+        json,
+      ]);
+      expect(stderr).not.toMatch(/bad|error/i);
+      expect(code).toBe(0);
+      const [result] = JSON.parse(await readFile(json, 'utf8')).results as Result[];
+      expect(result).toMatchObject({ verdict: 'n/a', outcome: null });
+      expect(result!.reason).toBe('mailx composes its own messages, which cannot be told from others\' in a mailbox store shares (it carries no tag of this run)');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 /** Module clients that time out on their own, for the cases the server's pace must not explain. */
 const MODULES: Record<string, string> = {
-  // Never connects: no session at all.
+  // Never connects: no session at all (an error: see src/engine/protocol-run.ts neverConnected).
   'absent.mjs':
     'export async function send(job) { await new Promise((r) => setTimeout(r, job.timeouts.socket)); throw Object.assign(new Error("timed out"), { code: "ETIMEDOUT" }); }',
   // Greeted at once, never says a word.
@@ -217,6 +244,12 @@ describe('wireprobe run --target: a client that times out on its own against a p
       expect(code).toBe(0);
       await Promise.all(writes);
       const [result] = JSON.parse(await readFile(json, 'utf8')).results as Result[];
+      if (module === 'absent.mjs') {
+        // Nothing reached the proxy: the client's own doing, an error with its words, not the server's pace.
+        expect(result).toMatchObject({ verdict: 'error', outcome: null });
+        expect(result!.reason).toMatch(/^absent never connected: nothing reached .*; it reported a failure: ETIMEDOUT: timed out$/);
+        return;
+      }
       expect(result!.outcome?.kind).toBe('timeout');
       expect(result!.verdict).toBe('deviates');
     } finally {

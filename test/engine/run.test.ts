@@ -145,6 +145,66 @@ describe('runner', () => {
     });
   });
 
+  describe('a client that composes its own message', () => {
+    /** Sends `copies` times a message of its own, not the job's, through nodemailer. */
+    const composer = (copies = 1, composes = true): ClientAdapter => ({
+      ...nodemailerPlain,
+      name: 'composer',
+      ...(composes ? { composes: true } : {}),
+      run: async (job: SmtpJob, signal: AbortSignal) => {
+        const own = contentOf(Buffer.from(`From: app@wireprobe.test\r\nSubject: ${job.content.size}\r\n\r\nits own words\r\n`));
+        let report = await nodemailerPlain.run({ ...job, content: own }, signal);
+        for (let i = 1; i < copies; i++) report = await nodemailerPlain.run({ ...job, content: own }, signal);
+        return report;
+      },
+    });
+    const COUNTED = /; its messages counted, not compared: it composes its own$/;
+
+    it('is judged on how many messages arrived: one, delivered', async () => {
+      const result = await runScenario({ scenario: base, client: composer() }, targets);
+      expect(result).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered', phase: 'dot' }, sink: { copies: 1, intact: true } });
+      expect(result.reason).toMatch(/^delivered exactly once; RULE; its messages counted/);
+      expect(result.reason).toMatch(COUNTED);
+    });
+
+    it('deviates when the server holds its message twice', async () => {
+      const result = await runScenario({ scenario: base, client: composer(2) }, targets);
+      expect(result).toMatchObject({ verdict: 'deviates', sink: { copies: 2 } });
+      expect(result.reason).toMatch(/^duplicate delivery: the server accepted 2 copies; its messages counted/);
+    });
+
+    it('counts several messages: none lost, none twice', async () => {
+      const scenario: SmtpScenario = {
+        ...base,
+        id: 'test/runner/composed-many',
+        sends: { count: 3, mode: 'sequential' },
+        expect: { client: 'accounts', rule: 'RULE' },
+      };
+      const result = await runScenario({ scenario, client: composer() }, targets);
+      expect(result).toMatchObject({ verdict: 'conformant', messages: { sent: 3, reportedDelivered: 3, lost: 0, duplicated: 0, changed: 0 } });
+      expect(result.reason).toMatch(COUNTED);
+    });
+
+    it('without message: own, reads as a client that changed the message', async () => {
+      const result = await runScenario({ scenario: base, client: composer(1, false) }, targets);
+      expect(result).toMatchObject({ verdict: 'deviates', sink: { copies: 1, intact: false } });
+    });
+
+    it('says a body-offset fault never fired because its message was shorter', async () => {
+      const scenario: SmtpScenario = {
+        ...base,
+        id: 'test/runner/composed-short',
+        fault: { kind: 'reset', at: { after: 'DATA', bytes: 65536 } },
+        expect: { client: 'fails', rule: 'RULE' },
+      };
+      const result = await runScenario({ scenario, client: composer() }, targets);
+      expect(result).toMatchObject({ verdict: 'unfired', outcome: { kind: 'delivered' } });
+      expect(result.reason).toMatch(
+        /^the fault never fired: no message body reached octet 65536 \(the longest had \d+\); the client saw delivered; its messages counted/,
+      );
+    });
+  });
+
   it('runs every scenario with every client of its protocol, in input order, within the concurrency', async () => {
     const scenarios = [1, 2, 3].map((n) => ({ ...base, id: `test/runner/n${n}` }));
     const seen: string[] = [];
