@@ -50,6 +50,11 @@ export interface ModuleClient {
   readonly modes?: readonly FtpMode[];
   /** FTP: the directions `transfer` can move a file in; default both (a scenario in another is `n/a`). */
   readonly directions?: readonly FtpJob['direction'][];
+  /**
+   * SMTP: `own` when `send` sends a message your application composes, not `job.message`: what the
+   * server stored is then counted (none lost, none twice), not compared octet for octet; default `given`.
+   */
+  readonly message?: 'given' | 'own';
 }
 
 /** Returns `client` as is: it only gives a module's default export its types. */

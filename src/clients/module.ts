@@ -100,6 +100,8 @@ interface Loaded {
   readonly description: string;
   readonly modes: readonly FtpMode[];
   readonly directions: readonly FtpJob['direction'][];
+  /** SMTP: it sends a message of its own (ModuleClient.message `own`). */
+  readonly composes: boolean;
   readonly send?: NonNullable<ModuleClient['send']>;
   readonly transfer?: NonNullable<ModuleClient['transfer']>;
 }
@@ -114,6 +116,7 @@ function checked(client: Record<string, unknown>, path: string, file: string): L
     description = `your module client ${basename(file)}`,
     modes = ['passive'],
     directions = DIRECTIONS,
+    message = 'given',
   } = client;
   if (send === undefined && transfer === undefined) throw bad('exports neither send(job, signal) nor transfer(job, signal)');
   if (send !== undefined && typeof send !== 'function') throw bad(`send must be a function, not ${typeof send}`);
@@ -123,6 +126,7 @@ function checked(client: Record<string, unknown>, path: string, file: string): L
     throw bad(`name ${shown} must be 1 to 40 letters, digits, ".", "_" or "-", starting with a letter or digit (export a name)`);
   }
   if (typeof description !== 'string') throw bad('description must be a string');
+  if (message !== 'given' && message !== 'own') throw bad(`message must be "given" (send() sends job.message) or "own" (it composes its own), not ${quote(String(message), 40)}`);
   // FTP only: a module that only sends is not held to what its other exports happen to be.
   if (transfer !== undefined) {
     checkList('modes', modes, MODES, bad);
@@ -133,6 +137,7 @@ function checked(client: Record<string, unknown>, path: string, file: string): L
     description,
     modes: modes as FtpMode[],
     directions: directions as FtpJob['direction'][],
+    composes: message === 'own',
     ...(typeof send === 'function' ? { send: send.bind(client) } : {}),
     ...(typeof transfer === 'function' ? { transfer: transfer.bind(client) } : {}),
   };
@@ -168,9 +173,9 @@ export async function loadModuleClient(path: string, cwd: string, signal?: Abort
     if (isCrash(error)) throw new UsageError(`${error.message} (while it loaded)`);
     throw usageError(path, ` does not load: ${summary(error)}`);
   }
-  const { name, description, modes, directions, send, transfer } = checked(clientOf(exports), path, file);
+  const { name, description, modes, directions, composes, send, transfer } = checked(clientOf(exports), path, file);
   return [
-    ...(send ? [smtpAdapter(label(path), name, description, send)] : []),
+    ...(send ? [{ ...smtpAdapter(label(path), name, description, send), ...(composes ? { composes } : {}) }] : []),
     ...(transfer ? [ftpAdapter(label(path), name, description, modes, directions, transfer)] : []),
   ];
 }

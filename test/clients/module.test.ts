@@ -176,6 +176,15 @@ describe('loadModuleClient', () => {
     expect(await usageLine(`${'z'.repeat(41)}.mjs`, dir)).toBe(`client module "${'z'.repeat(41)}.mjs": name "${'z'.repeat(40)}…" (41 chars) ${rule}`);
   });
 
+  it('takes message: "own" for a module that sends a message of its own, and refuses any other value in one line', async () => {
+    const dir = await moduleDir('own.mjs', 'export const message = "own";\nexport function send() {}\n');
+    await writeFile(join(dir, 'given.mjs'), 'export const message = "given";\nexport function send() {}\n');
+    await writeFile(join(dir, 'mine.mjs'), 'export const message = "mine";\nexport function send() {}\n');
+    expect(await loadOne('own.mjs', dir)).toMatchObject({ protocol: 'smtp', composes: true });
+    expect((await loadOne('given.mjs', dir)) as { composes?: boolean }).not.toHaveProperty('composes');
+    expect(await usageLine('mine.mjs', dir)).toBe('client module "mine.mjs": message must be "given" (send() sends job.message) or "own" (it composes its own), not "mine"');
+  });
+
   it('rejects a module whose top level throws a value with no string form, in one line naming the file', async () => {
     const dir = await moduleDir('no-string.mjs', 'throw Object.create(null);\nexport function send() {}\n');
     expect(await usageLine('no-string.mjs', dir)).toBe('client module "no-string.mjs" does not load: a value that is not an Error');
