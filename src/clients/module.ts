@@ -126,7 +126,8 @@ function checked(client: Record<string, unknown>, path: string, file: string): L
     throw bad(`name ${shown} must be 1 to 40 letters, digits, ".", "_" or "-", starting with a letter or digit (export a name)`);
   }
   if (typeof description !== 'string') throw bad('description must be a string');
-  if (message !== 'given' && message !== 'own') throw bad(`message must be "given" (send() sends job.message) or "own" (it composes its own), not ${quote(String(message), 40)}`);
+  if (message !== 'given' && message !== 'own')
+    throw bad(`message must be "given" (send() sends job.message) or "own" (it composes its own), not ${quote(String(message), 40)}`);
   // FTP only: a module that only sends is not held to what its other exports happen to be.
   if (transfer !== undefined) {
     checkList('modes', modes, MODES, bad);

@@ -182,7 +182,9 @@ describe('loadModuleClient', () => {
     await writeFile(join(dir, 'mine.mjs'), 'export const message = "mine";\nexport function send() {}\n');
     expect(await loadOne('own.mjs', dir)).toMatchObject({ protocol: 'smtp', composes: true });
     expect((await loadOne('given.mjs', dir)) as { composes?: boolean }).not.toHaveProperty('composes');
-    expect(await usageLine('mine.mjs', dir)).toBe('client module "mine.mjs": message must be "given" (send() sends job.message) or "own" (it composes its own), not "mine"');
+    expect(await usageLine('mine.mjs', dir)).toBe(
+      'client module "mine.mjs": message must be "given" (send() sends job.message) or "own" (it composes its own), not "mine"',
+    );
   });
 
   it('rejects a module whose top level throws a value with no string form, in one line naming the file', async () => {

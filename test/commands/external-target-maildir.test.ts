@@ -176,7 +176,10 @@ describe('wireprobe run --target --maildir with a client that composes its own m
       const scenarios = join(dir, 'composed.yaml');
       await writeFile(scenarios, 'name: composed\nprotocol: smtp\nscenarios:\n  - name: small\n    size: 4KiB\n');
       const config = join(dir, 'composed.config.yaml');
-      await writeFile(config, 'clients:\n  - name: mailx\n    protocol: smtp\n    message: own\n    command: curl -sS smtp://{host}:{port} --mail-from {from} --mail-rcpt {to} -T {message}\n');
+      await writeFile(
+        config,
+        'clients:\n  - name: mailx\n    protocol: smtp\n    message: own\n    command: curl -sS smtp://{host}:{port} --mail-from {from} --mail-rcpt {to} -T {message}\n',
+      );
       const json = join(dir, 'composed.json');
       const { code, stderr } = await inProcess([
         ...runTarget(scenarios, 'mailx', `store=smtp://127.0.0.1:${server.port}`, '--maildir', maildir),
@@ -189,7 +192,9 @@ describe('wireprobe run --target --maildir with a client that composes its own m
       expect(code).toBe(0);
       const [result] = JSON.parse(await readFile(json, 'utf8')).results as Result[];
       expect(result).toMatchObject({ verdict: 'n/a', outcome: null });
-      expect(result!.reason).toBe('mailx composes its own messages, which cannot be told from others\' in a mailbox store shares (it carries no tag of this run)');
+      expect(result!.reason).toBe(
+        "mailx composes its own messages, which cannot be told from others' in a mailbox store shares (it carries no tag of this run)",
+      );
     } finally {
       await server.close();
     }
