@@ -172,7 +172,7 @@ function loginNeeded(target: Pick<ExternalSmtpTarget, 'authRequired' | 'auth'>):
 }
 
 /** What of an SMTP target `smtpNotFor` reads: its login, and what was learnt when it was first reached. */
-export type SmtpTargetFacts = Pick<ExternalSmtpTarget, 'auth' | 'sizeLimit' | 'authRequired' | 'starttlsRequired' | 'noStarttls' | 'greetingTime'>;
+export type SmtpTargetFacts = Pick<ExternalSmtpTarget, 'auth' | 'sizeLimit' | 'authRequired' | 'starttlsRequired' | 'noStarttls' | 'greetingTime' | 'maildir'>;
 
 /**
  * Why `scenario` cannot run against the SMTP `target`, whatever the client, or undefined: the one list
@@ -223,7 +223,8 @@ async function smtpTarget(t: ExternalSmtpTarget): Promise<SmtpTarget> {
     ...(t.envelope ? { envelope: t.envelope } : {}),
     ...(t.auth ? { auth: t.auth } : {}),
     ...(t.authRequired ? { authRequired: true as const } : {}),
-    sharedMailbox: true,
+    // Read only with --maildir: without one nothing of it is counted, shared or not.
+    ...(watch ? { sharedMailbox: true as const } : {}),
     ownLimits: t.sizeLimit === undefined ? 'its EHLO advertises no SIZE' : `its EHLO advertises SIZE ${t.sizeLimit}`,
     copies: async (expected) => (watch ? watch.countCopies(expected) : { copies: expected.map(() => 0), stored: 0, verifiable: false }),
   };

@@ -157,7 +157,13 @@ export function smtpRun(
         (silent && unverifiable(sink, silent));
       if (own !== undefined) return { outcome, sink, ...(messages ? { messages } : {}), verdict: 'n/a', reason: own };
       const { verdict, reason } = judge({ ...evidence, ...(messages ? { messages } : {}) });
-      return { outcome, sink, ...(messages ? { messages } : {}), verdict, reason: composed ? `${reason.replace(/\.$/, '')}; ${COUNTED}` : reason };
+      return {
+        outcome,
+        sink,
+        ...(messages ? { messages } : {}),
+        verdict,
+        reason: composed && verifiable !== false ? `${reason.replace(/\.$/, '')}; ${COUNTED}` : reason,
+      };
     },
   };
 }
@@ -291,6 +297,9 @@ export function cannotExpress(scenario: SmtpScenario, client: SmtpClientAdapter)
   const tls = scenario.tls ?? 'none';
   if (tls !== 'none' && client.plaintextOnly) {
     return `${client.name} cannot be told to use ${tls.startsWith('implicit') ? 'implicit TLS' : 'STARTTLS'}, which this scenario needs`;
+  }
+  if (scenario.message === 'dots' && client.composes) {
+    return `${client.name} composes its own message, so the dot-stuffed lines this scenario sends (and checks arrived intact) are not its`;
   }
   if (scenario.needs === 'connection-per-message' && client.pools) {
     return `${client.name} sends over its pooled connections, not one per message, which this scenario needs`;

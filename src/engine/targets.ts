@@ -50,8 +50,9 @@ export interface SmtpTarget extends TargetBase {
   /** MAIL without AUTH gets 530 (RFC 4954 §6), as found when first reached: a client that cannot log in cannot deliver there. */
   readonly authRequired?: true;
   /**
-   * Runs share its mailbox (a user's server): each run's messages carry a tag of their own in the
-   * subject and Message-ID, so one run never counts another's copies. Default: a mailbox per run.
+   * Runs share the mailbox read for its copies (a user's server with `--maildir`): each run's messages
+   * carry a tag of their own in the subject and Message-ID, so one run never counts another's copies
+   * (a client that composes its own message is n/a there). Default: a mailbox per run, or none read.
    */
   readonly sharedMailbox?: true;
   /**

@@ -57,6 +57,14 @@ describe('counting the messages a run sends to a target', () => {
     expect(plannedMessages(suite(name), clients(...names))).toBe(count);
   });
 
+  it('leaves out a client that composes its own message where a --maildir is read (its runs are n/a there)', () => {
+    const resets = suite('smtp/resets');
+    const [nodemailer] = clients('nodemailer');
+    const composer = { ...nodemailer!, name: 'composer', composes: true } as typeof nodemailer & object;
+    expect(plannedMessages(resets, [composer])).toBe(plannedMessages(resets, [nodemailer!]));
+    expect(plannedMessages(resets, [composer], { maildir: '/var/mail/Maildir' })).toBe(0);
+  });
+
   it('counts a run per --tls variant of each plaintext scenario and per --family, leaving out the variants a target rules out', () => {
     const resets = suite('smtp/resets');
     const once = plannedMessages(resets, clients('nodemailer'));

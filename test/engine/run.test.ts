@@ -2,7 +2,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { nodemailerPlain } from '../../src/clients/nodemailer.js';
 import { builtinTargets } from '../../src/commands/targets.js';
-import type { ClientAdapter, ClientReport, SmtpJob } from '../../src/clients/types.js';
+import type { ClientAdapter, ClientReport, SmtpClientAdapter, SmtpJob } from '../../src/clients/types.js';
 import { withDeadline } from '../../src/engine/deadline.js';
 import { neverConnected } from '../../src/engine/protocol-run.js';
 import { runScenario, runScenarios, scheduled } from '../../src/engine/run.js';
@@ -147,7 +147,7 @@ describe('runner', () => {
 
   describe('a client that composes its own message', () => {
     /** Sends `copies` times a message of its own, not the job's, through nodemailer. */
-    const composer = (copies = 1, composes = true): ClientAdapter => ({
+    const composer = (copies = 1, composes = true): SmtpClientAdapter => ({
       ...nodemailerPlain,
       name: 'composer',
       ...(composes ? { composes: true } : {}),
@@ -183,6 +183,36 @@ describe('runner', () => {
       const result = await runScenario({ scenario, client: composer() }, targets);
       expect(result).toMatchObject({ verdict: 'conformant', messages: { sent: 3, reportedDelivered: 3, lost: 0, duplicated: 0, changed: 0 } });
       expect(result.reason).toMatch(COUNTED);
+    });
+
+    it('counts more stored than sent as twice, fewer than reported delivered as lost', async () => {
+      const scenario: SmtpScenario = {
+        ...base,
+        id: 'test/runner/composed-count',
+        sends: { count: 3, mode: 'sequential' },
+        expect: { client: 'accounts', rule: 'RULE' },
+      };
+      const twice = await runScenario({ scenario, client: composer(2) }, targets);
+      expect(twice).toMatchObject({ verdict: 'deviates', messages: { reportedDelivered: 3, lost: 0, duplicated: 3 } });
+      // It sends its message for the first job only, and says every one went.
+      let first = true;
+      const once: SmtpClientAdapter = {
+        ...composer(),
+        run: async (job: SmtpJob, signal: AbortSignal) => {
+          if (!first) return { ok: true, detail: '250 (it says)' };
+          first = false;
+          return composer().run(job, signal);
+        },
+      };
+      const lost = await runScenario({ scenario, client: once }, targets);
+      expect(lost).toMatchObject({ verdict: 'deviates', messages: { reportedDelivered: 3, lost: 2, duplicated: 0 } });
+    });
+
+    it('is n/a where the message it would send is the point: dot-stuffed lines', async () => {
+      const scenario: SmtpScenario = { ...base, id: 'test/runner/composed-dots', message: 'dots' };
+      const result = await runScenario({ scenario, client: composer() }, targets);
+      expect(result).toMatchObject({ verdict: 'n/a' });
+      expect(result.reason).toBe('composer composes its own message, so the dot-stuffed lines this scenario sends (and checks arrived intact) are not its');
     });
 
     it('without message: own, reads as a client that changed the message', async () => {
