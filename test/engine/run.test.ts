@@ -167,6 +167,12 @@ describe('runner', () => {
       expect(result.reason).toMatch(COUNTED);
     });
 
+    it("is counted in a real MTA's mailbox too, after its trace headers: Postfix", async () => {
+      const result = await runScenario({ scenario: { ...base, id: 'test/runner/composed-postfix' }, client: composer(), server: 'postfix' }, targets);
+      expect(result).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered' }, sink: { copies: 1, intact: true } });
+      expect(result.reason).toMatch(COUNTED);
+    });
+
     it('deviates when the server holds its message twice', async () => {
       const result = await runScenario({ scenario: base, client: composer(2) }, targets);
       expect(result).toMatchObject({ verdict: 'deviates', sink: { copies: 2 } });
