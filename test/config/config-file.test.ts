@@ -215,7 +215,7 @@ describe('the config file', () => {
     [
       'wireprobe.config.yaml',
       'clients:\n  - { name: x, protocol: smtp, comand: "m {to}" }\n',
-      /\(line 2\): clients\[0\]: unknown key "comand" \(allowed: name, protocol, command, exitCodes, modes, directions\)/,
+      /\(line 2\): clients\[0\]: unknown key "comand" \(allowed: name, protocol, command, exitCodes, modes, directions, message\)/,
     ],
     ['wireprobe.config.yaml', 'clients:\n  - { name: x, protocol: smtp, command: "m", exitCodes: { "28": slow } }\n', /: clients\[0\]\.exitCodes\["28"\]: /],
     ['wireprobe.config.yaml', 'targets: [{ url: "smtp://h", password: x }]\n', /: targets\[0\]: unknown key "password"/],
