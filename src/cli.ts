@@ -7,6 +7,7 @@
  */
 import { Console } from 'node:console';
 import { parseArgs } from 'node:util';
+import { relative } from 'node:path';
 import { controlAddress, durationFlag, integer, listenHost, names, oneOf, passwordFrom, rcpt, refuseNeverFiring, sizeFlag, users } from './commands/args.js';
 import { explainError } from './commands/explain.js';
 import { HELP, VERSION } from './commands/help.js';
@@ -216,8 +217,11 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     const { selectSuites, suiteOptions } = await import('./commands/select.js');
     const { listSuites } = await import('./commands/list.js');
     const { configured } = await import('./config/flags.js');
-    const { values: merged, suites: user } = await configured(values, io);
-    listSuites(selectSuites(names('suite', merged.suite), suiteOptions(io.env), user), io.stdout);
+    const { values: merged, suites: user, clients, config } = await configured(values, io);
+    const cwd = io.cwd ?? process.cwd();
+    const shown = (path: string): string => relative(cwd, path) || path;
+    const own = config && clients ? { file: shown(config.file), clients, shown } : undefined;
+    listSuites(selectSuites(names('suite', merged.suite), suiteOptions(io.env), user), io.stdout, own);
     return 0;
   }
   throw new UsageError(`unknown command ${quote(command)} (commands: run, matrix, merge, diff, list, serve, probe; see wireprobe --help)`);

@@ -286,6 +286,26 @@ describe('list', () => {
     expect(stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
   });
 
+  it("shows the config file's own clients after the built-in ones, its modules named, never loaded", async () => {
+    // Loading this module would throw: list must not import it.
+    await writeFile(join(dir, 'boom.mjs'), 'throw new Error("loaded");\nexport function send() {}\n');
+    const clients = [
+      '  - { name: mailx, protocol: smtp, message: own, command: "mailx-send {host} {port} {to} {message}" }',
+      '  - { module: ./boom.mjs }',
+      '  - curl',
+    ].join('\n');
+    await writeFile(join(dir, 'wireprobe.config.yaml'), `clients:\n${clients}\n`);
+    const { code, stdout, stderr } = await inProcess(['list'], dir);
+    expect([code, stderr]).toEqual([0, '']);
+    const own = stdout.slice(stdout.indexOf('\nclients of '), stdout.indexOf('\nfaults'));
+    expect(own.split('\n').filter(Boolean)).toEqual([
+      'clients of wireprobe.config.yaml (a module is loaded only by run and matrix: importing it runs its code):',
+      '  mailx            smtp  command: mailx-send {host} {port} {to} {message} (composes its own message: counted, not compared)',
+      '  module boom.mjs',
+      '  curl',
+    ]);
+  });
+
   it("shows the config file's scenarios, and built-in suites named beside them", async () => {
     await writeFile(join(dir, 'wireprobe.config.yaml'), 'scenarios: [scenarios/quick.yaml]\n');
     const { stdout } = await inProcess(['list', '--suite', 'smtp/tls'], dir);
