@@ -58,6 +58,9 @@ export function relayEximConf(dir: string, job: SmtpJob, binary: string): string
     'host_lookup =',
     'rfc1413_hosts =',
     'queue_only = true',
+    // Exim's own default (50M) would turn a larger message away at submission, before any
+    // connection: the relay must not be what limits a scenario's size (0: no limit).
+    'message_size_limit = 0',
     'received_header_text =',
     'acl_not_smtp_start = no_fixups',
     '',

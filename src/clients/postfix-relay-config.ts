@@ -57,6 +57,9 @@ export function relayMainCf(dir: string, job: SmtpJob): string {
     'biff = no',
     'local_header_rewrite_clients =',
     'always_add_missing_headers = no',
+    // Postfix's own default (10240000) turned every larger message away at sendmail, before any
+    // connection: the relay must not be what limits a scenario's size (0: no limit).
+    'message_size_limit = 0',
     `relayhost = ${host}:${job.port}`,
     'default_transport = smtp',
     'relay_transport = smtp',

@@ -100,4 +100,17 @@ describe('exim-relay through the proxy, against the mock with CHUNKING', () => {
     expect(results.find((r) => r.scenarioId === 'smtp/tls/clean')?.outcome?.detail).toMatch(/ X=TLS1\.3:/);
     expect(results.find((r) => r.scenarioId === 'smtp/tls/cert-rejected')?.outcome?.detail).toMatch(/certificate verification failed/);
   }, 60_000);
+
+  it("relays a message over Exim's default size limit (50M): the relay is not what limits a scenario", async () => {
+    const scenario = {
+      id: 'test/relay/over-default-limit',
+      suite: 'test/relay',
+      protocol: 'smtp' as const,
+      title: 'a 51 MiB message',
+      expect: { client: 'delivers' as const, rule: 'RULE' },
+      messageBytes: 51 * 2 ** 20,
+    };
+    const [result] = await runScenarios([scenario], [eximRelayClient], { targets: builtinTargets() });
+    expect(result).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered' }, sink: { copies: 1, intact: true } });
+  }, 60_000);
 });

@@ -68,4 +68,17 @@ describe('postfix-relay through the proxy', () => {
       /status=deferred \(lost connection .*; retried: status=deferred/,
     );
   }, 60_000);
+
+  it("relays a message over Postfix's default size limit (10240000): the relay is not what limits a scenario", async (test) => {
+    const scenario = {
+      id: 'test/relay/over-default-limit',
+      suite: 'test/relay',
+      protocol: 'smtp' as const,
+      title: 'a 12 MiB message',
+      expect: { client: 'delivers' as const, rule: 'RULE' },
+      messageBytes: 12 * 2 ** 20,
+    };
+    const [result] = await runInTest(test, [scenario], [postfixRelayClient], { targets: builtinTargets() });
+    expect(result).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered' }, sink: { copies: 1, intact: true } });
+  }, 60_000);
 });
