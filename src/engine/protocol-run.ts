@@ -12,6 +12,7 @@
 import type { ClientReport, Timeouts } from '../clients/types.js';
 import type { Fault } from '../faults/types.js';
 import { UPSTREAM_TIMEOUT_MS, type ProxyHandle, type SessionInfo } from '../proxy/proxy.js';
+import { hostPort } from '../util/address.js';
 import { bounded } from '../util/bounded.js';
 import { describe } from './classify.js';
 import { withDeadline } from './deadline.js';
@@ -138,7 +139,6 @@ export async function runOne<Plan extends Stage>(run: RunOf, protocol: ProtocolR
  * sent QUIT", RFC 5321 §3.8) for a run that never happened: it is an error, with the client's own words.
  */
 export function neverConnected(client: string, reports: readonly ClientReport[] | 'hung', at: { readonly host: string; readonly port: number }): string {
-  const where = `${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}`;
   const said = (): string => {
     if (reports === 'hung') return 'it was still running at the deadline';
     const failure = reports.find((r) => !r.ok);
@@ -146,7 +146,7 @@ export function neverConnected(client: string, reports: readonly ClientReport[] 
     const first = reports[0];
     return `yet it reported success${first?.ok && first.detail ? `: ${first.detail}` : ''}`;
   };
-  return `${client} never connected: nothing reached ${where}, which accepted connections throughout the run; ${said()}`;
+  return `${client} never connected: nothing reached ${hostPort(at.host, at.port)}, which accepted connections throughout the run; ${said()}`;
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { hostPort } from '../util/address.js';
 import { bounded } from '../util/bounded.js';
 import { WireprobeError, type TargetErrorCode } from '../util/errors.js';
 import { connectRaw } from './raw-connect.js';
@@ -132,9 +133,8 @@ export function parseTarget(text: string, separatePassword?: string): ProbeTarge
 
 /** The target as shown in reports: `smtp://host:25`, `ftps://user@host:990` (never a password; no user when anonymous). */
 export function describeTarget(target: ProbeTarget): string {
-  const host = isIP(target.host) === 6 ? `[${target.host}]` : target.host;
   const user = target.user !== undefined && target.user !== ANONYMOUS.user ? `${encodeURIComponent(target.user)}@` : '';
-  return `${target.protocol}${target.implicitTls ? 's' : ''}://${user}${host}:${target.port}`;
+  return `${target.protocol}${target.implicitTls ? 's' : ''}://${user}${hostPort(target.host, target.port)}`;
 }
 
 /** A URL as typed with its password replaced: `ftp://bob:***@host`. For error messages. */
@@ -227,7 +227,7 @@ export async function greetTarget<T = never>(
 
 async function connectTarget(target: ProbeTarget, timeoutMs: number): Promise<{ readonly address: string; readonly conn: RawConnection }> {
   const address = await resolveTarget(target, timeoutMs);
-  const where = `${isIP(target.host) === 6 ? `[${target.host}]` : target.host}:${target.port}`;
+  const where = hostPort(target.host, target.port);
   const result = await connectRaw({ host: address, port: target.port, timeoutMs, record: false });
   if (result.ok && target.implicitTls) {
     // Implicit TLS: a port that answers TCP but not TLS is as dead for the probe; one line says so.

@@ -17,3 +17,8 @@ export function unmapped(address: string | undefined): string | undefined {
 export function isListenHost(host: string): boolean {
   return /^[A-Za-z0-9.:%_-]+$/.test(host) && (!host.includes(':') || isIP(host) === 6);
 }
+
+/** `host:port` as a URL's authority writes it (RFC 3986 §3.2.2): an IPv6 address in brackets, `[::1]:25`. */
+export function hostPort(host: string, port: number): string {
+  return `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+}
