@@ -149,6 +149,7 @@ export function smtpRun(
         pinned: (family === 6 ? scenario.pinned?.[`${client.name}/ipv6`] : undefined) ?? scenario.pinned?.[client.name],
         waitedOn: waitedOn(scenario.fault?.at),
         ...shortBody(scenario, sessions),
+        ...(composed ? { counted: true as const } : {}),
       };
       const silent = plan.server.external ? silentItself(scenario, outcome, seen) : undefined;
       const own =
@@ -157,13 +158,7 @@ export function smtpRun(
         (silent && unverifiable(sink, silent));
       if (own !== undefined) return { outcome, sink, ...(messages ? { messages } : {}), verdict: 'n/a', reason: own };
       const { verdict, reason } = judge({ ...evidence, ...(messages ? { messages } : {}) });
-      return {
-        outcome,
-        sink,
-        ...(messages ? { messages } : {}),
-        verdict,
-        reason: composed && verifiable !== false ? `${reason.replace(/\.$/, '')}; ${COUNTED}` : reason,
-      };
+      return { outcome, sink, ...(messages ? { messages } : {}), verdict, reason };
     },
   };
 }
@@ -330,9 +325,6 @@ function shortBody(scenario: SmtpScenario, sessions: readonly SessionInfo[]): { 
   const longest = Math.max(0, ...sessions.map((s) => s.bodyBytes));
   return offset !== undefined && longest < offset ? { shortBody: { longest, offset } } : {};
 }
-
-/** Ends the reason of a client that composes its own message (SmtpClientAdapter.composes). */
-export const COUNTED = 'its messages counted, not compared: it composes its own';
 
 /**
  * Per message: what the client said against the copies the server holds. `held`: the copies of each

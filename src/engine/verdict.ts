@@ -35,6 +35,8 @@ export interface Evidence {
    * client sent, and the octet count the fault waited for (a client that composes its own, shorter message).
    */
   readonly shortBody?: { readonly longest: number; readonly offset: number };
+  /** The client composes its own message (SmtpClientAdapter.composes): what arrived was counted, not compared. */
+  readonly counted?: true;
 }
 
 /** Why a fault waiting on `step` never fired, when the client never sent it; '' when it did (or nothing was waited on). */
@@ -50,13 +52,18 @@ function notSent(waited: string | undefined, steps: ReadonlySet<string>): string
 /** Ends every reason when what arrived cannot be seen (SinkReport.verifiable false). */
 export const NOT_VERIFIABLE = 'delivery not verifiable: give --maildir DIR to check what arrived';
 
+/** Ends every reason when what arrived was counted, not compared (Evidence.counted). */
+export const COUNTED = 'its messages counted, not compared: it composes its own';
+
 /**
  * Judges one run. Unfired is never a pass; integrity and duplicates are checked before the rule. With a
- * sink that cannot be verified, the client's outcome alone, and the reason says so instead of claiming delivery.
+ * sink that cannot be verified, the client's outcome alone, and the reason says so instead of claiming
+ * delivery; with messages only counted, the reason says that.
  */
 export function judge(evidence: Evidence): Judged {
   const judged = judgeVerified(evidence);
-  return evidence.sink.verifiable === false ? { ...judged, reason: `${judged.reason.replace(/\.$/, '')}; ${NOT_VERIFIABLE}` } : judged;
+  const ending = evidence.sink.verifiable === false ? NOT_VERIFIABLE : evidence.counted ? COUNTED : undefined;
+  return ending ? { ...judged, reason: `${judged.reason.replace(/\.$/, '')}; ${ending}` } : judged;
 }
 
 function judgeVerified({
