@@ -10,6 +10,11 @@ export type GenerateOptions = NonNullable<Parameters<typeof selfsigned>[1]>;
 
 /** A certificate and its key as PEM, made by selfsigned (see its `generate`). */
 export async function generate(...args: Parameters<typeof selfsigned>): ReturnType<typeof selfsigned> {
-  const { generate: make } = await import('selfsigned');
+  // A CommonJS module: its named exports are Node's guess from the source, `default` is module.exports
+  // itself. Once, through tsx's loader (src/ run directly), every import in a process came without the
+  // named one: `default` does not depend on the guess.
+  const loaded: { generate?: typeof selfsigned; default?: { generate?: typeof selfsigned } } = await import('selfsigned');
+  const make = loaded.generate ?? loaded.default?.generate;
+  if (typeof make !== 'function') throw new Error('the selfsigned package has no generate(): run npm ci again');
   return make(...args);
 }
