@@ -8,7 +8,8 @@
  *   TLS rejection codes (certificate, handshake, a received alert: Node's, nodemailer's ETLS, Python's SSL errors) ─► closed
  *   an exit code's meaning (the adapter's own table; no exit code: the failure's own `meaning`):
  *     timeout | reset | closed | refused ─► that kind;  reply | ended | wire ─┐
- *   anything else ─► wire: RST sent ─► reset, FIN sent ─► closed, still open ─► timeout, no connection ─► refused
+ *   anything else ─► wire: RST sent ─► reset, FIN sent ─► closed, no connection ─► refused, still open ─► timeout,
+ *                          unless the client left it on its turn, owed nothing ─► closed (byClient)
  *   phase: where the session stopped; a reply's: the step that reply answered (SMTP, Wire.replyPhases)
  *
  * A client that rejects the server's TLS (a certificate it does not trust, a failed handshake) closes
@@ -24,6 +25,8 @@ export interface Wire {
   readonly clientSaw: 'rst' | 'fin' | null;
   /** The code of the last reply the client was shown. */
   readonly lastReply?: number;
+  /** The client ended the connection itself, on its turn, nothing cut toward it (SessionInfo.leftOnTurn). */
+  readonly leftOnTurn?: boolean;
   /** Failure codes the client was shown, each with the phase of the step its last such reply answered. */
   readonly replyPhases?: Readonly<Record<number, string>>;
 }
@@ -86,14 +89,18 @@ const TLS_ALERT_CODE = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_(?:ALERT_)?[A-Z_]+$/;
  */
 const CLOSED_CODES = new Set(['ECLOSED', 'EOFError']);
 
-function fromWire(wire: Wire | undefined): OutcomeKind {
-  if (!wire) return 'refused';
-  if (wire.clientSaw === 'rst') return 'reset';
-  if (wire.clientSaw === 'fin') return 'closed';
-  return 'timeout';
+/**
+ * The connection's fate as the proxy saw it. Still open toward the client: it gave up waiting (a
+ * timeout), unless it left on its turn, owed nothing: then it closed the connection itself.
+ */
+function fromWire(wire: Wire | undefined): { kind: OutcomeKind; byClient?: true } {
+  if (!wire) return { kind: 'refused' };
+  if (wire.clientSaw === 'rst') return { kind: 'reset' };
+  if (wire.clientSaw === 'fin') return { kind: 'closed' };
+  return wire.leftOnTurn ? { kind: 'closed', byClient: true } : { kind: 'timeout' };
 }
 
-function kindOf(table: ExitCodes, error: ClientError, wire: Wire | undefined): { kind: OutcomeKind; code?: number } {
+function kindOf(table: ExitCodes, error: ClientError, wire: Wire | undefined): { kind: OutcomeKind; code?: number; byClient?: true } {
   if (error.responseCode !== undefined && error.responseCode >= 400) return { kind: 'reply', code: error.responseCode };
   const codes = [error.code, error.cause];
   if (codes.includes('ETIMEDOUT')) return { kind: 'timeout' };
@@ -108,7 +115,7 @@ function kindOf(table: ExitCodes, error: ClientError, wire: Wire | undefined): {
   // A code that says nothing (lftp's 1), and a failure reply was the last word: with nothing cut, or
   // with a FIN after it (the server said why it closed), the client failed on that reply.
   if (meaning === 'wire' && wire?.clientSaw !== 'rst' && failedReply) return { kind: 'reply', code: wire.lastReply };
-  return { kind: fromWire(wire) };
+  return fromWire(wire);
 }
 
 /** The codes, then the client's words when they add something: `exit 4` alone, not `exit 4: exit 4`; no `: ` before words alone. */
@@ -125,8 +132,8 @@ export function classify(observation: Observation): Outcome {
   const { report, phase, bytesSent, wire } = observation;
   if (report === 'hung') return { kind: 'hung', phase, bytesSent, detail: 'stopped at the runner deadline' };
   if (report.ok) return { kind: 'delivered', phase, bytesSent, detail: report.detail };
-  const { kind, code } = kindOf(observation.exitCodes, report.error, wire);
+  const { kind, code, byClient } = kindOf(observation.exitCodes, report.error, wire);
   // A failure reply happened at the step it answered, not where the client went after it (a QUIT, an RSET).
   const where = kind === 'refused' ? 'connect' : kind === 'reply' ? (wire?.replyPhases?.[code!] ?? phase) : phase;
-  return { kind, phase: where, ...(code === undefined ? {} : { code }), bytesSent, detail: describe(report.error) };
+  return { kind, phase: where, ...(code === undefined ? {} : { code }), ...(byClient ? { byClient } : {}), bytesSent, detail: describe(report.error) };
 }

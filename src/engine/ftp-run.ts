@@ -13,7 +13,17 @@ import type { CaptureSink } from '../proxy/capture.js';
 import { startProxy, type SessionInfo } from '../proxy/proxy.js';
 import { type Content, contentOf } from '../util/content.js';
 import { classify } from './classify.js';
-import { DEFAULT_TIMEOUTS, proxyFaults, proxyHost, upstreamTimeout, type Judgement, type ProtocolRun, type Seen, type Stage } from './protocol-run.js';
+import {
+  DEFAULT_TIMEOUTS,
+  leftFirst,
+  proxyFaults,
+  proxyHost,
+  upstreamTimeout,
+  type Judgement,
+  type ProtocolRun,
+  type Seen,
+  type Stage,
+} from './protocol-run.js';
 import { remotePath, type FtpTarget, type Targets } from './targets.js';
 import { runTls } from './run-tls.js';
 import { randomContent } from './message.js';
@@ -145,6 +155,7 @@ export function ftpRun(
             clearSteps,
             steps: new Set(sessions.flatMap((s) => s.steps)),
             waitedOn: waitedOn(scenario.fault?.at),
+            ...(leftFirst(scenario, outcome, unfired) ? { leftFirst: true as const } : {}),
           });
       return { outcome, sink, ftp, verdict, reason };
     },
@@ -165,7 +176,7 @@ export function ftpRun(
 function outcomeOf(client: FtpClientAdapter, reports: readonly ClientReport[] | 'hung', sessions: readonly SessionInfo[], resume: boolean): Outcome {
   const failed = reports === 'hung' ? undefined : reports.find((r) => !r.ok);
   const session = failed && reports !== 'hung' ? failedSession(reports, sessions, resume) : sessions.at(-1);
-  const wire = session && { clientSaw: session.clientSaw ?? session.data?.clientSaw ?? null, lastReply: session.lastReply };
+  const wire = session && { clientSaw: session.clientSaw ?? session.data?.clientSaw ?? null, lastReply: session.lastReply, leftOnTurn: session.leftOnTurn };
   const report: ClientReport | 'hung' = reports === 'hung' ? 'hung' : (failed ?? reports[0]!);
   const outcome = classify({ report, phase: session?.phase ?? 'connect', bytesSent: session?.data?.bytes ?? 0, wire, exitCodes: client.exitCodes ?? {} });
   // Refused with the control connection up: it was a data connection, at the phase the client was in.

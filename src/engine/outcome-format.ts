@@ -14,3 +14,12 @@ export function formatOutcome(outcome: Outcome | null): string {
   const code = outcome.kind === 'reply' && outcome.code !== undefined ? ` ${outcome.code}` : '';
   return `${outcome.kind}${code}@${outcome.phase}`;
 }
+
+/**
+ * formatOutcome for a verdict's reason: a connection the client closed itself (Outcome.byClient) says
+ * so, as `closed@greeting` alone would read as the server's FIN.
+ */
+export function sawOutcome(outcome: Outcome): string {
+  const short = formatOutcome(outcome);
+  return outcome.byClient ? `${short}: the client closed the connection itself, on its turn` : short;
+}

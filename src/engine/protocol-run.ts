@@ -10,6 +10,7 @@
  *          └► judge(reports, sessions, unfired) ─► Result
  */
 import type { ClientReport, Timeouts } from '../clients/types.js';
+import { cutsClientControl } from '../faults/apply.js';
 import type { Fault } from '../faults/types.js';
 import { UPSTREAM_TIMEOUT_MS, type ProxyHandle, type SessionInfo } from '../proxy/proxy.js';
 import { hostPort } from '../util/address.js';
@@ -147,6 +148,14 @@ export function neverConnected(client: string, reports: readonly ClientReport[] 
     return `yet it reported success${first?.ok && first.detail ? `: ${first.detail}` : ''}`;
   };
   return `${client} never connected: nothing reached ${hostPort(at.host, at.port)}, which accepted connections throughout the run; ${said()}`;
+}
+
+/**
+ * Evidence.leftFirst: the scenario's fault, one that only ends the client's connection, fired, and the
+ * client had closed that connection itself first, on its turn (Outcome.byClient): the cut never reached it.
+ */
+export function leftFirst(scenario: Scenario, outcome: Outcome, unfired: boolean): boolean {
+  return outcome.byClient === true && !unfired && scenario.fault !== undefined && cutsClientControl(scenario.fault);
 }
 
 /**

@@ -16,6 +16,7 @@ import type { Content } from '../util/content.js';
 import {
   DEFAULT_TIMEOUTS,
   greetingTimeout,
+  leftFirst,
   proxyFaults,
   proxyHost,
   upstreamTimeout,
@@ -150,6 +151,7 @@ export function smtpRun(
         waitedOn: waitedOn(scenario.fault?.at),
         ...shortBody(scenario, sessions),
         ...(composed ? { counted: true as const } : {}),
+        ...(leftFirst(scenario, outcome, unfired) ? { leftFirst: true as const } : {}),
       };
       const silent = plan.server.external ? silentItself(scenario, outcome, seen) : undefined;
       const own =
@@ -313,7 +315,7 @@ function outcomeOf(client: SmtpClientAdapter, reports: readonly ClientReport[] |
   const failed = reports !== 'hung' && failedAt !== -1 ? reports[failedAt] : undefined;
   const single = reports === 'hung' || reports.length === 1;
   const session = single || !failed ? sessions.at(-1) : inOrder ? sessions[failedAt] : sessions.find((s) => s.accepted === 0);
-  const wire = session && { clientSaw: session.clientSaw, lastReply: session.lastReply, replyPhases: session.replyPhases };
+  const wire = session && { clientSaw: session.clientSaw, lastReply: session.lastReply, replyPhases: session.replyPhases, leftOnTurn: session.leftOnTurn };
   const report = reports === 'hung' ? 'hung' : (failed ?? reports[0]!);
   return classify({ report, phase: session?.phase ?? 'connect', bytesSent: session?.bodyBytes ?? 0, wire, exitCodes: client.exitCodes ?? {} });
 }

@@ -29,6 +29,11 @@ export interface Outcome {
   readonly phase: Phase;
   /** The reply code, when kind is `reply`. */
   readonly code?: number;
+  /**
+   * `closed` only: the client closed the connection itself, on its turn (answered everything it asked,
+   * nothing cut toward it, no failure reply shown): it gave up, or rejected what it was shown, on its own.
+   */
+  readonly byClient?: true;
   /** Message body octets the client got through to the proxy in the session that ended it. */
   readonly bytesSent: number;
   /** The client's own words (error code and message), for people; never used to classify. */

@@ -3,7 +3,7 @@
  * and what the server's sink holds? "Nothing lost, nothing twice" is checked for every scenario.
  */
 import type { Accounting, Expect, FtpReport, Outcome, PinnedOutcome, SinkReport, Verdict } from './types.js';
-import { formatOutcome } from './outcome-format.js';
+import { formatOutcome, sawOutcome } from './outcome-format.js';
 import { HANDSHAKE } from '../faults/base.js';
 import { BDAT_LAST } from '../protocol/smtp.js';
 
@@ -37,6 +37,20 @@ export interface Evidence {
   readonly shortBody?: { readonly longest: number; readonly offset: number };
   /** The client composes its own message (SmtpClientAdapter.composes): what arrived was counted, not compared. */
   readonly counted?: true;
+  /** See leftBeforeTheCut. */
+  readonly leftFirst?: true;
+}
+
+/**
+ * The scenario's fault was to end the client's connection (an RST or a FIN toward it) and fired, but
+ * the client had closed it itself first, on its turn (Outcome.byClient): the cut never reached it, so
+ * the run says nothing of how it meets one. Not a pass: as an unfired fault is not.
+ */
+function leftBeforeTheCut(saw: string): Judged {
+  return {
+    verdict: 'unfired',
+    reason: `the fault fired, but the client had left before its cut reached it (${saw}): the run says nothing of how it meets one`,
+  };
 }
 
 /** Why a fault waiting on `step` never fired, when the client never sent it; '' when it did (or nothing was waited on). */
@@ -78,8 +92,9 @@ function judgeVerified({
   pinned,
   waitedOn,
   shortBody,
+  leftFirst,
 }: Evidence): Judged {
-  const saw = formatOutcome(outcome);
+  const saw = sawOutcome(outcome);
   const verifiable = sink.verifiable !== false;
   // Sent in clear what must not be: the harm is done whatever the client reported afterwards.
   const forbidden = expect.neverSends?.steps.find((step) => clearSteps.has(step));
@@ -94,6 +109,7 @@ function judgeVerified({
   if (sink.copies > 1) return deviates(`duplicate delivery: the server accepted ${sink.copies} copies`);
   if (sink.copies > 0 && !sink.intact) return deviates('the server accepted a message whose size or SHA-256 differs from what was sent');
   if (verifiable && outcome.kind === 'delivered' && sink.copies === 0) return deviates('reported delivered, but the server holds no copy: the message is lost');
+  if (leftFirst) return leftBeforeTheCut(saw);
   if (pinned) return byPin(pinned, outcome, '');
   if (outcome.kind === 'hung') {
     const held = sink.copies === 1 ? ' The server holds the message: a retry after the kill delivers it twice.' : '';
@@ -194,6 +210,8 @@ export interface FtpEvidence {
   /** Every command the client sent, over all its sessions; with `waitedOn`, as in Evidence. */
   readonly steps?: ReadonlySet<string>;
   readonly waitedOn?: string;
+  /** As in Evidence. */
+  readonly leftFirst?: true;
 }
 
 /**
@@ -211,8 +229,20 @@ export function judgeFtp(evidence: FtpEvidence): Judged {
 /** Ends the reason when an upload could not be read back (Transferred.unverifiable). */
 export const NOT_READ_BACK = 'upload not verifiable: the server does not let the login read back what it stored';
 
-function judgeTransfers({ expect, unfired, outcome, transferred, download, ftp, pinned, clearSteps = new Set(), steps, waitedOn }: FtpEvidence): Judged {
-  const saw = formatOutcome(outcome);
+function judgeTransfers({
+  expect,
+  unfired,
+  outcome,
+  transferred,
+  download,
+  ftp,
+  pinned,
+  clearSteps = new Set(),
+  steps,
+  waitedOn,
+  leftFirst,
+}: FtpEvidence): Judged {
+  const saw = sawOutcome(outcome);
   const retries = ftp.sessions > 1 || ftp.transfers > transferred.length ? ` (${ftp.sessions} connections, ${ftp.transfers} transfer commands)` : '';
   if (unfired && !expect.unfiredFine) {
     return { verdict: 'unfired', reason: `the fault never fired${steps ? notSent(waitedOn, steps) : ''}; the client saw ${saw}` };
@@ -229,6 +259,7 @@ function judgeTransfers({ expect, unfired, outcome, transferred, download, ftp, 
       `${fine}reported the ${download ? 'download' : 'upload'} complete, but ${where} ${held}, not the ${bad.bytes} bytes with SHA-256 ${bad.sent} that ${what}`,
     );
   }
+  if (leftFirst) return leftBeforeTheCut(saw);
   if (pinned) return byPin(pinned, outcome, retries);
   if (outcome.kind === 'hung') return deviates(`${fine}never reported anything: still waiting at the deadline (${outcome.phase})${retries}; ${expect.rule}`);
   const done = transferred.filter((t) => t.reported).length;

@@ -19,3 +19,11 @@ export function isSessionFault(fault: Fault): boolean {
 export function applyFault(fault: SessionFault, link: Link): void {
   descriptorOf(fault.kind).apply?.(fault, link);
 }
+
+/**
+ * True for a fault whose whole effect is to end the client's control connection (an RST or a FIN toward
+ * it): a client that had already closed it when the cut came never met the fault.
+ */
+export function cutsClientControl(fault: Fault): boolean {
+  return (fault.kind === 'reset' || fault.kind === 'close') && (fault.toward ?? 'client') === 'client' && (fault.channel ?? 'control') === 'control';
+}

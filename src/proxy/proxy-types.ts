@@ -97,6 +97,12 @@ export interface SessionInfo {
   readonly violations: readonly string[];
   /** How the client's connection was ended toward it: RST or FIN; null while open. */
   readonly clientSaw: 'rst' | 'fin' | null;
+  /**
+   * The client ended its connection first (its FIN or RST), on its turn: it had been shown the final
+   * reply to everything it asked, nothing had been cut toward it, and the proxy held nothing back either
+   * way. It left on its own (gave up, or rejected what it was shown); it was waiting on no one.
+   */
+  readonly leftOnTurn?: true;
   /** Connection events so far, in order: `FIN from client`, `RST to client`... (see SessionEnd). */
   readonly endings?: readonly string[];
   /** false once both of its connections are closed. */

@@ -424,6 +424,7 @@ function info(e: Entry, mode?: TlsMode): SessionInfo {
     lastReply: e.session?.view.lastCode ?? e.rejected?.lastReply,
     ...(e.session?.view.failures ? { replyPhases: e.session.view.failures } : {}),
     clientSaw: e.session?.clientSaw ?? e.rejected?.clientSaw ?? null,
+    ...(e.session?.clientLeftOnTurn ? { leftOnTurn: true as const } : {}),
     endings: e.session ? [...e.session.endings] : e.rejected ? [`${e.rejected.clientSaw.toUpperCase()} to client`] : [],
     open: e.open,
     faultsFired: [...e.fired],

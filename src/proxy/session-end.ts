@@ -206,9 +206,23 @@ export class SessionEnds {
   }
 
   #clientLeft(): void {
-    this.#host.state.clientGone();
+    this.#host.state.clientGone(this.#clientsTurn());
     this.#host.view.left?.();
     this.#host.dialect.clientLeft?.();
+  }
+
+  /**
+   * Acting next was the client's, and nothing slowed it: it was shown the final reply to everything it
+   * asked (View.awaiting), and the proxy held nothing back in either direction (no chunk queued, no
+   * shaper's backlog, no write its socket has not taken). A client leaving now was waiting on no one.
+   * The start of a line it never finished (lftp's Telnet IP before an ABOR it did not send) waits for
+   * its end, not for anyone: it does not count.
+   */
+  #clientsTurn(): boolean {
+    if (this.#host.view.awaiting !== 0) return false;
+    return Object.values(this.#host.relays()).every(
+      (relay) => relay.queue.length === 0 && relay.outlet.backlog() === 0 && relay.outlet.target.writableLength === 0,
+    );
   }
 
   /** A connection event for the transcript and for `endings`. */

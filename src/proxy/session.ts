@@ -197,6 +197,11 @@ export class Session<D extends Dialect = Dialect> implements Link {
     return this.#state.clientSaw;
   }
 
+  /** The client closed its side first, on its turn, nothing cut toward it: see Teardown.leftOnTurn. */
+  get clientLeftOnTurn(): boolean {
+    return this.#state.leftOnTurn;
+  }
+
   /** Whether the client's body octets logged after the first fault reached the server: see BodyLedger. */
   bodyAfterFault(): string | undefined {
     return this.#body.afterFault();

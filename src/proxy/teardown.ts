@@ -26,6 +26,7 @@ export type ClientSaw = 'rst' | 'fin';
 export class Teardown {
   #state: RelayState = 'open';
   #clientLeft = false;
+  #leftOnTurn = false;
   #clientSaw: ClientSaw | null = null;
   #timers = new Set<NodeJS.Timeout>();
   /** After a FIN to the client: its commands so far were all pipelined (see pipelinedAfterFin). */
@@ -48,6 +49,15 @@ export class Teardown {
   /** The client closed or reset its side: what the proxy does after that, it did not cause. */
   get clientLeft(): boolean {
     return this.#clientLeft;
+  }
+
+  /**
+   * The client closed or reset its side first, on its turn (see SessionEnds.#clientsTurn): answered
+   * everything it asked, nothing cut toward it, nothing held back either way. It gave up, or rejected
+   * what it was shown, on its own: a failure it reports then is no timeout.
+   */
+  get leftOnTurn(): boolean {
+    return this.#leftOnTurn;
   }
 
   /**
@@ -86,8 +96,9 @@ export class Teardown {
     if (this.#state === 'resetting') this.#state = 'dead';
   }
 
-  /** The client sent its FIN or RST. */
-  clientGone(): void {
+  /** The client sent its FIN or RST; `onTurn`: on its turn, with nothing owed or held (see leftOnTurn). */
+  clientGone(onTurn = false): void {
+    if (!this.#clientLeft) this.#leftOnTurn = onTurn && this.#clientSaw === null && this.#state !== 'held';
     this.#clientLeft = true;
   }
 

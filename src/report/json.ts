@@ -14,11 +14,13 @@ import type { Provenance } from './provenance.js';
 import { summarize, type Summary } from './summary.js';
 import { writeJsonFile } from './file.js';
 
-/** An Outcome as written to JSON: `code` only when `kind` is `reply`, `detail` only when known. */
+/** An Outcome as written to JSON: `code` only when `kind` is `reply`, `byClient` only when true, `detail` only when known. */
 export interface JsonOutcome {
   readonly kind: OutcomeKind;
   readonly phase: Phase;
   readonly code?: number;
+  /** `closed` by the client itself, on its turn (Outcome.byClient). */
+  readonly byClient?: true;
   readonly bytesSent: number;
   readonly detail?: string;
 }
@@ -172,6 +174,7 @@ function toJsonOutcome(o: Outcome): JsonOutcome {
     kind: o.kind,
     phase: o.phase,
     ...(o.kind === 'reply' && o.code !== undefined ? { code: o.code } : {}),
+    ...(o.byClient ? { byClient: true as const } : {}),
     bytesSent: o.bytesSent,
     ...(o.detail !== undefined ? { detail: o.detail } : {}),
   };

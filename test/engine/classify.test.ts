@@ -122,6 +122,30 @@ describe('classify', () => {
     expect(outcome).toMatchObject(want);
   });
 
+  it.each([
+    ['an exit code that says nothing: closed by the client', { exitCode: 1 }, { 1: 'wire' }, { kind: 'closed', byClient: true }],
+    ['no exit code, its meaning wire (a crash)', { meaning: 'wire' }, {}, { kind: 'closed', byClient: true }],
+    ["an in-process client's error with no code", {}, {}, { kind: 'closed', byClient: true }],
+    ['its own timeout code: still a timeout', { code: 'ETIMEDOUT' }, {}, { kind: 'timeout' }],
+    ['an exit code its table maps to timeout: as said', { exitCode: 28 }, { 28: 'timeout' }, { kind: 'timeout' }],
+  ] as const)('reads a client that closed the connection itself on its turn, nothing cut toward it, as closed by it: %s', (_what, error, table, want) => {
+    const wire: Wire = { clientSaw: null, lastReply: 220, leftOnTurn: true };
+    const outcome = classify({ report: failed(error), phase: 'greeting', bytesSent: 0, wire, exitCodes: table });
+    expect(outcome).toMatchObject({ phase: 'greeting', ...want });
+    if (!('byClient' in want)) expect(outcome).not.toHaveProperty('byClient');
+  });
+
+  it.each([
+    ['an RST reached it first', { clientSaw: 'rst', leftOnTurn: false } as Wire, 'reset'],
+    ['a FIN reached it first', { clientSaw: 'fin', leftOnTurn: false } as Wire, 'closed'],
+    ['a failure reply was the last word', { clientSaw: null, lastReply: 554, leftOnTurn: true } as Wire, 'reply'],
+    ['it left while a reply was owed', { clientSaw: null, lastReply: 250, leftOnTurn: false } as Wire, 'timeout'],
+  ] as const)('says closed by the client only when it was: %s', (_what, wire, kind) => {
+    const outcome = classify({ report: failed({ exitCode: 1 }), phase: 'rcpt', bytesSent: 0, wire, exitCodes: { 1: 'wire' } });
+    expect(outcome.kind).toBe(kind);
+    expect(outcome).not.toHaveProperty('byClient');
+  });
+
   it('ignores message text: the same text with different codes classifies differently', () => {
     const text = 'Connection closed unexpectedly';
     expect(

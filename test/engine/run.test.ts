@@ -145,6 +145,81 @@ describe('runner', () => {
     });
   });
 
+  describe('a client that gives up on its own', () => {
+    /**
+     * Reads the greeting, says `then` (if anything) and, once a line starting with `until` came (the
+     * greeting: at once), closes its connection and reports a failure with no code, as a command that
+     * exited 1 does (nullmailer without HELOHOST). `patienceMs`: how long it waits for `until` (its timeout).
+     */
+    const givesUp = (then = '', until = '220 ', patienceMs = 10_000): ClientAdapter => ({
+      name: 'gives-up',
+      protocol: 'smtp',
+      description: 'leaves after the greeting',
+      run: async (job: SmtpJob): Promise<ClientReport> => {
+        const socket = net.connect(job.port, job.host);
+        socket.on('error', () => undefined);
+        let text = '';
+        const closed = new Promise((resolve) => socket.once('close', resolve));
+        const came = await new Promise<boolean>((resolve) => {
+          socket.on('data', (chunk: Buffer) => {
+            text += chunk.toString('latin1');
+            if (text.includes('220 ') && then !== '') {
+              socket.write(then);
+              then = '';
+            }
+            if (text.split('\r\n').some((line) => line.startsWith(until) && (until !== '220 ' || then === ''))) resolve(true);
+          });
+          setTimeout(() => resolve(false), patienceMs);
+        });
+        if (!came) {
+          // Its own timeout: it gives up on a reply it was owed.
+          socket.destroy();
+          return { ok: false, error: { message: 'timed out', meaning: 'wire' } };
+        }
+        socket.end();
+        await closed;
+        return { ok: false, error: { message: 'cannot go on', meaning: 'wire' } };
+      },
+    });
+
+    it('reads closed by the client, not a timeout, when it leaves after the greeting owed nothing', async () => {
+      const result = await runScenario({ scenario: base, client: givesUp() }, targets);
+      expect(result).toMatchObject({ verdict: 'deviates', outcome: { kind: 'closed', phase: 'greeting', byClient: true, detail: 'cannot go on' } });
+      expect(result.reason).toBe('did not deliver (closed@greeting: the client closed the connection itself, on its turn); RULE');
+    });
+
+    it('reads closed by the client when it leaves after the reply to its EHLO', async () => {
+      const result = await runScenario({ scenario: base, client: givesUp('EHLO me\r\n', '250 ') }, targets);
+      expect(result.outcome).toMatchObject({ kind: 'closed', phase: 'ehlo', byClient: true });
+    });
+
+    it('is unfired, not a pass, where the fault was to cut its connection and it had left first', async () => {
+      const scenario: SmtpScenario = {
+        ...base,
+        id: 'test/runner/left-first',
+        fault: { kind: 'reset', at: { after: 'greeting' } },
+        expect: { client: 'fails', rule: 'RULE' },
+      };
+      const result = await runScenario({ scenario, client: givesUp() }, targets);
+      expect(result).toMatchObject({ verdict: 'unfired', faultFired: true, outcome: { kind: 'closed', phase: 'greeting', byClient: true } });
+      expect(result.reason).toBe(
+        'the fault fired, but the client had left before its cut reached it (closed@greeting: the client closed the connection itself, on its turn): the run says nothing of how it meets one',
+      );
+    });
+
+    it('still reads a timeout when it leaves while a reply is owed', async () => {
+      const scenario: SmtpScenario = {
+        ...base,
+        id: 'test/runner/gave-up-waiting',
+        fault: { kind: 'stall', at: { before: 'reply', to: 'EHLO' } },
+        expect: { client: 'fails', rule: 'RULE' },
+      };
+      const result = await runScenario({ scenario, client: givesUp('EHLO me\r\n', '250', 200) }, targets);
+      expect(result).toMatchObject({ verdict: 'conformant', outcome: { kind: 'timeout', phase: 'ehlo' } });
+      expect(result.outcome).not.toHaveProperty('byClient');
+    });
+  });
+
   describe('a client that composes its own message', () => {
     /** Sends `copies` times a message of its own, not the job's, through nodemailer. */
     const composer = (copies = 1, composes = true): SmtpClientAdapter => ({

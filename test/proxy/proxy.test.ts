@@ -168,6 +168,41 @@ describe('fault proxy', () => {
     expect(server.received[0]!.toString()).toBe('NOOP\r\nPARTIAL-LINE');
   });
 
+  it('marks a client that closed its connection on its turn, answered everything, nothing cut', async () => {
+    const { proxy } = await setup();
+    const client = await connectRaw(proxy.port);
+    await client.until(has('220 '));
+    client.send('EHLO me\r\n');
+    await client.until(has('250 SIZE'));
+    client.socket.end();
+    await proxy.idle();
+    expect(proxy.sessions()[0]).toMatchObject({ leftOnTurn: true, clientSaw: null });
+  });
+
+  it.each([
+    ['a command it sent was never answered', { kind: 'stall', at: { before: 'EHLO' } } as Fault],
+    ['the proxy held the reply it was owed', { kind: 'stall', at: { before: 'reply', to: 'EHLO' } } as Fault],
+  ])('does not mark a client that left while %s', async (_what, fault) => {
+    const { proxy } = await setup(fault);
+    const client = await connectRaw(proxy.port);
+    await client.until(has('220 '));
+    client.send('EHLO me\r\n');
+    await expect.poll(() => proxy.fired()).toEqual([true]);
+    client.socket.end();
+    await expect.poll(() => proxy.sessions()[0]?.endings).toContain('FIN from client');
+    expect(proxy.sessions()[0]).not.toHaveProperty('leftOnTurn');
+    client.socket.destroy();
+  });
+
+  it('does not mark a client that left after the proxy ended its side', async () => {
+    const { proxy } = await setup({ kind: 'close', at: { after: 'greeting' } });
+    const client = await connectRaw(proxy.port);
+    expect(await client.ended).toBe('fin');
+    await proxy.idle();
+    expect(proxy.sessions()[0]).toMatchObject({ clientSaw: 'fin' });
+    expect(proxy.sessions()[0]).not.toHaveProperty('leftOnTurn');
+  });
+
   it('stalls before the reply to RCPT: the server got RCPT, the client gets nothing more', async () => {
     const { server, proxy } = await setup({ kind: 'stall', at: { before: 'reply', to: 'RCPT' } });
     const client = await connectRaw(proxy.port);

@@ -68,6 +68,24 @@ describe('Teardown', () => {
     expect(state.clientSaw).toBeNull();
   });
 
+  it('records a client that left on its turn, once, and only with nothing cut toward it or held', () => {
+    const onTurn = new Teardown();
+    onTurn.clientGone(true);
+    onTurn.clientGone(false);
+    expect(onTurn.leftOnTurn).toBe(true);
+    const cut = new Teardown();
+    cut.toClient('fin');
+    cut.clientGone(true);
+    expect(cut.leftOnTurn).toBe(false);
+    const held = new Teardown();
+    held.hold();
+    held.clientGone(true);
+    expect(held.leftOnTurn).toBe(false);
+    const waiting = new Teardown();
+    waiting.clientGone(false);
+    expect(waiting.leftOnTurn).toBe(false);
+  });
+
   it('drops pending timers when the connection ends', () => {
     vi.useFakeTimers();
     const state = new Teardown();

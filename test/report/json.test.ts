@@ -39,6 +39,13 @@ const reply = result({
 });
 
 describe('toJsonReport', () => {
+  it('says when the client closed the connection itself, and only then', () => {
+    const own = result({ outcome: { kind: 'closed', phase: 'greeting', byClient: true, bytesSent: 0, detail: 'exit 1' } });
+    const [mine, theirs] = toJsonReport([own, result()], '1.2.3').results;
+    expect(mine?.outcome).toEqual({ kind: 'closed', phase: 'greeting', byClient: true, bytesSent: 0, detail: 'exit 1' });
+    expect(theirs?.outcome).not.toHaveProperty('byClient');
+  });
+
   it('matches the contract for a reset result and a reply result, code only for the reply', () => {
     const text = JSON.stringify(toJsonReport([result(), reply], '1.2.3'));
     const expected = {
