@@ -288,6 +288,7 @@ export function commandClient(spec: CommandClientSpec, cwd: string = process.cwd
   return {
     ...base,
     protocol: 'ftp',
+    plaintextOnly: true,
     modes: checked.modes ?? ['passive'],
     // Scenarios in a direction it does not transfer in are n/a for it (absent: both).
     ...(checked.directions?.length === 1 ? { directions: checked.directions } : {}),

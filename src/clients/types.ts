@@ -156,6 +156,11 @@ interface AdapterBase {
    * absent: none, it streams it.
    */
   readonly holdsContent?: number;
+  /**
+   * It has no way to be told how to use TLS (a command template): scenarios that need STARTTLS or
+   * implicit TLS (SMTP), AUTH TLS or implicit FTPS are `n/a`.
+   */
+  readonly plaintextOnly?: boolean;
 }
 
 /** An FTP client. */
@@ -191,8 +196,6 @@ export interface SmtpClientAdapter extends AdapterBase {
   run(job: SmtpJob, signal: AbortSignal): Promise<ClientReport>;
   /** Keeps connections open between messages (a pool): it can express scenarios that need one. */
   readonly pools?: boolean;
-  /** It has no way to be told how to use TLS (a command template): scenarios that need STARTTLS or implicit TLS are `n/a`. */
-  readonly plaintextOnly?: boolean;
   /** It sends BDAT chunks (RFC 3030) to a server that offers CHUNKING: it can express scenarios that need BDAT. */
   readonly sendsBdat?: boolean;
   /** It logs in with the job's `auth` (SMTP AUTH, RFC 4954): it can express scenarios whose server requires AUTH. */

@@ -63,6 +63,10 @@ export function ftpRun(
       if (transfer.resume && !client.resumes) return `${client.name} cannot resume an upload`;
       if (transfer.sources && !client.binds) return `${client.name} cannot choose the address it connects from`;
       if (transfer.sources && family === 6) return 'IPv6 has one loopback address: no other address to connect from';
+      const tls = scenario.tls ?? 'none';
+      if (tls !== 'none' && client.plaintextOnly) {
+        return `${client.name} cannot be told to use ${tls.startsWith('implicit') ? 'implicit FTPS' : 'AUTH TLS'} (RFC 4217), which this scenario needs`;
+      }
       return undefined;
     },
     prepare: async (own) => {

@@ -428,4 +428,21 @@ describe('a command client through the proxy', () => {
     expect(results.map((r) => [r.id, r.outcome?.kind, r.outcome?.phase, r.verdict])).toEqual([['t/clean/bg', 'delivered', 'quit', 'conformant']]);
     await expect.poll(() => running(Number(readFileSync(join(dir, 'bg'), 'utf8')))).toBe(false);
   });
+
+  it('is n/a in every FTPS scenario, as it cannot be told to use TLS, and is never run there', async () => {
+    // Were it run, it would leave its mark: a plain client "delivered" in ftp/tls/clean read conformant.
+    const client = `cmd:plain=sh -c 'touch "$1/ran"' sh ${dir} {path} {file}`;
+    const { code, stderr } = await inProcess(['run', '--suite', 'ftp/tls', '--client', client, '--json', 'r.json'], dir);
+    expect([code, stderr]).toEqual([0, '']);
+    const { results } = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { results: JsonResult[] };
+    expect(results.length).toBeGreaterThan(0);
+    for (const r of results) {
+      expect(r.verdict).toBe('n/a');
+      // Its active-mode cells: it has no {mode}, so passive only.
+      if (r.mode === 'passive') expect(r.reason).toMatch(/^plain cannot be told to use (AUTH TLS|implicit FTPS) \(RFC 4217\), which this scenario needs$/);
+      else expect(r.reason).toBe('plain has no active mode');
+    }
+    expect(results.map((r) => r.reason)).toContain('plain cannot be told to use implicit FTPS (RFC 4217), which this scenario needs');
+    expect(existsSync(join(dir, 'ran'))).toBe(false);
+  });
 });
