@@ -92,7 +92,7 @@ export function curlFtpArgs(job: FtpJob, files: CurlFtpFiles, resume: boolean): 
  * `wire`: 7 connect, 18 data connection ended short, 52 nothing, 55 send, 56 recv.
  */
 const EXITS: Readonly<Record<number, readonly [ExitMeaning, string]>> = {
-  7: ['refused', 'failed to connect: with the control connection up, its data connection (ftp-run)'],
+  7: ['wire', 'failed to connect'],
   8: ['ended', 'weird server reply'],
   9: ['reply', 'access denied'],
   10: ['reply', 'accept failed (active mode)'],
