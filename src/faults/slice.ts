@@ -16,22 +16,29 @@ export interface SliceFault extends FaultBase {
   readonly gapMs?: number;
 }
 
-/** A Transform that re-emits each chunk as separate pieces of at most `size` bytes. */
+/**
+ * A Transform that re-emits each chunk as separate pieces of at most `size` bytes, `gapMs` apart. A
+ * chunk is done as its last piece goes out, so the slicer holds nothing while the gap runs (the proxy
+ * reads a client that then leaves as given everything, SessionEnds' turn); the next chunk's first piece
+ * waits out the rest of that gap instead.
+ */
 export function createSlicer(size: number, gapMs = 1): Transform {
   if (!(size >= 1)) throw new RangeError(`slice needs a size of at least 1 byte, got ${size}`);
   let timer: NodeJS.Timeout | undefined;
+  /** performance.now() when the last piece went out; undefined before the first. */
+  let last: number | undefined;
   const send = (stream: Transform, chunk: Buffer, pos: number, done: TransformCallback): void => {
     const end = Math.min(chunk.length, pos + size);
     stream.push(chunk.subarray(pos, end));
-    if (end >= chunk.length) {
-      timer = setTimeout(done, gapMs);
-      return;
-    }
+    last = performance.now();
+    if (end >= chunk.length) return done();
     timer = setTimeout(() => send(stream, chunk, end, done), gapMs);
   };
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
-      send(this, chunk, 0, done);
+      const wait = last === undefined ? 0 : gapMs - (performance.now() - last);
+      if (wait > 0) timer = setTimeout(() => send(this, chunk, 0, done), wait);
+      else send(this, chunk, 0, done);
     },
     destroy(error, done) {
       clearTimeout(timer);

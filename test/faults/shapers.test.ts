@@ -167,6 +167,31 @@ describe('createSlicer', () => {
     slicer.destroy();
   });
 
+  it('holds nothing once the last piece of what it was given is out', async () => {
+    const slicer = createSlicer(3, 10);
+    const out = drain(slicer);
+    slicer.write(Buffer.from('220 ok\r\n', 'latin1'));
+    await advance(20);
+    expect(out.all().toString('latin1')).toBe('220 ok\r\n');
+    expect(slicer.writableLength + slicer.readableLength).toBe(0);
+    slicer.destroy();
+  });
+
+  it('keeps the gap between the last piece of one write and the first of the next', async () => {
+    const slicer = createSlicer(3, 10);
+    const out = drain(slicer);
+    slicer.write(Buffer.from('abc', 'latin1'));
+    await settle();
+    slicer.write(Buffer.from('def', 'latin1'));
+    await settle();
+    expect(out.chunks.map(String)).toEqual(['abc']);
+    await advance(9);
+    expect(out.chunks.map(String)).toEqual(['abc']);
+    await advance(1);
+    expect(out.chunks.map(String)).toEqual(['abc', 'def']);
+    slicer.destroy();
+  });
+
   it('slices each of several writes on its own and keeps their order', async () => {
     const slicer = createSlicer(4, 1);
     const out = drain(slicer);
