@@ -96,7 +96,8 @@ const CLOSED_CODES = new Set(['ECLOSED', 'EOFError']);
 function fromWire(wire: Wire | undefined): { kind: OutcomeKind; byClient?: true } {
   if (!wire) return { kind: 'refused' };
   if (wire.clientSaw === 'rst') return { kind: 'reset' };
-  if (wire.clientSaw === 'fin') return { kind: 'closed' };
+  // A FIN with leftOnTurn: the server's after the 221 to the client's QUIT (SessionInfo.leftOnTurn).
+  if (wire.clientSaw === 'fin') return wire.leftOnTurn ? { kind: 'closed', byClient: true } : { kind: 'closed' };
   return wire.leftOnTurn ? { kind: 'closed', byClient: true } : { kind: 'timeout' };
 }
 

@@ -159,7 +159,7 @@ export function ftpRun(
             clearSteps,
             steps: new Set(sessions.flatMap((s) => s.steps)),
             waitedOn: waitedOn(scenario.fault?.at),
-            ...(leftFirst(scenario, outcome, unfired) ? { leftFirst: true as const } : {}),
+            ...(leftFirst(scenario, outcome, sessions) ? { leftFirst: true as const } : {}),
           });
       return { outcome, sink, ftp, verdict, reason };
     },

@@ -151,11 +151,14 @@ export function neverConnected(client: string, reports: readonly ClientReport[] 
 }
 
 /**
- * Evidence.leftFirst: the scenario's fault, one that only ends the client's connection, fired, and the
- * client had closed that connection itself first, on its turn (Outcome.byClient): the cut never reached it.
+ * Evidence.leftFirst: the scenario's fault, one that only ends the client's connection, fired, and in
+ * every session it fired in, the client had closed that connection itself first, on its turn, nothing
+ * cut toward it (as the outcome says: Outcome.byClient): the cut never reached it.
  */
-export function leftFirst(scenario: Scenario, outcome: Outcome, unfired: boolean): boolean {
-  return outcome.byClient === true && !unfired && scenario.fault !== undefined && cutsClientControl(scenario.fault);
+export function leftFirst(scenario: Scenario, outcome: Outcome, sessions: readonly SessionInfo[]): boolean {
+  if (outcome.byClient !== true || scenario.fault === undefined || !cutsClientControl(scenario.fault)) return false;
+  const struck = sessions.filter((s) => s.faultsFired?.some(cutsClientControl));
+  return struck.length > 0 && struck.every((s) => s.leftOnTurn === true && s.clientSaw === null);
 }
 
 /**

@@ -151,7 +151,7 @@ export function smtpRun(
         waitedOn: waitedOn(scenario.fault?.at),
         ...shortBody(scenario, sessions),
         ...(composed ? { counted: true as const } : {}),
-        ...(leftFirst(scenario, outcome, unfired) ? { leftFirst: true as const } : {}),
+        ...(leftFirst(scenario, outcome, sessions) ? { leftFirst: true as const } : {}),
       };
       const silent = plan.server.external ? silentItself(scenario, outcome, seen) : undefined;
       const own =

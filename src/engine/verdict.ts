@@ -154,7 +154,7 @@ function judgeAccounts(expect: Expect, unfired: boolean, outcome: Outcome, sink:
   }
   if (!sink.intact) return deviates(`the server holds a message whose size or SHA-256 differs from what was sent; ${tally}`);
   if (pinned) return byPin(pinned, outcome, `; ${tally}`);
-  const failures = m.reportedFailed > 0 ? ` (first failure: ${formatOutcome(outcome)})` : '';
+  const failures = m.reportedFailed > 0 ? ` (first failure: ${sawOutcome(outcome)})` : '';
   const checked = sink.verifiable === false ? '' : ', none lost, none twice';
   return { verdict: 'conformant', reason: `${tally}${failures}${checked}; ${expect.rule}` };
 }

@@ -22,8 +22,10 @@ export function applyFault(fault: SessionFault, link: Link): void {
 
 /**
  * True for a fault whose whole effect is to end the client's control connection (an RST or a FIN toward
- * it): a client that had already closed it when the cut came never met the fault.
+ * it, a truncation's FIN under TLS too): a client that had already closed it when the cut came never met
+ * the fault.
  */
 export function cutsClientControl(fault: Fault): boolean {
-  return (fault.kind === 'reset' || fault.kind === 'close') && (fault.toward ?? 'client') === 'client' && (fault.channel ?? 'control') === 'control';
+  const cut = fault.kind === 'reset' || fault.kind === 'close' || fault.kind === 'truncate';
+  return cut && (fault.toward ?? 'client') === 'client' && (fault.channel ?? 'control') === 'control';
 }

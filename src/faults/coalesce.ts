@@ -7,6 +7,7 @@ import type { Link } from './link.js';
 import type { FaultBase } from './base.js';
 import type { FaultDescriptor } from './descriptor.js';
 import { formatDuration } from '../util/units.js';
+import { holding } from './held.js';
 
 /** From the trigger on, hold what goes toward `toward` and write it as one segment every `ms`. */
 export interface CoalesceFault extends FaultBase {
@@ -17,15 +18,19 @@ export interface CoalesceFault extends FaultBase {
 /** A Transform that merges everything received within each `ms` window into one chunk. */
 export function createCoalescer(ms: number): Transform {
   let held: Buffer[] = [];
+  let octets = 0;
   let timer: NodeJS.Timeout | undefined;
   const release = (stream: Transform): void => {
     timer = undefined;
     if (held.length > 0) stream.push(Buffer.concat(held));
     held = [];
+    octets = 0;
   };
-  return new Transform({
+  // What it holds is counted (heldOctets): a peer is owed it, though the stream's buffers are empty.
+  const coalescer = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       held.push(chunk);
+      octets += chunk.length;
       timer ??= setTimeout(() => release(this), ms);
       done();
     },
@@ -39,6 +44,7 @@ export function createCoalescer(ms: number): Transform {
       done(error);
     },
   });
+  return holding(coalescer, () => octets);
 }
 
 /** Merges what flows to the faulted side from the trigger on. */

@@ -80,6 +80,8 @@ export class DataAddresses {
   readonly #blackholes = new Map<string, Promise<Blackhole>>();
   #mode: DataMode | undefined;
   #stopped = false;
+  /** The last passive address told takes (or silently drops) a connection, and none has come to it yet. */
+  #awaited = false;
 
   constructor(options: DataAddressesOptions) {
     this.#o = options;
@@ -91,6 +93,15 @@ export class DataAddresses {
   /** The mode of the last data address asked for. */
   get mode(): DataMode | undefined {
     return this.#mode;
+  }
+
+  /**
+   * The client was last told a passive address where a connection would be taken (a listener of the
+   * proxy's) or silently dropped (a blackholed port), and has not connected there yet: it may be
+   * connecting. Not for a port where nothing listens, which the client learns of at once.
+   */
+  get awaitsClient(): boolean {
+    return this.#awaited;
   }
 
   /** Whether no more data connections are taken. */
@@ -106,6 +117,7 @@ export class DataAddresses {
    */
   async interpose(mode: DataMode, target: DataTarget, format: (host: string, port: number) => string, hasAddress = true): Promise<Buffer> {
     this.#mode = mode;
+    if (mode === 'passive') this.#awaited = false;
     const here = mode === 'active' ? (this.#o.serverFacingHost ?? this.#o.host) : this.#o.host;
     // A client that reached the proxy over IPv6 cannot be told an address in a 227 (IPv4 only): it is
     // refused as the mock on ::1 does, pointing to EPSV (RFC 2428 §1), instead of resetting the session.
@@ -118,6 +130,7 @@ export class DataAddresses {
           ? await this.#blackhole(here)
           : await this.#listen(here, mode, (socket) => this.#o.accept(socket, target, mode));
     this.#closeStale(mode);
+    if (mode === 'passive' && (how === undefined || how === 'blackholed')) this.#awaited = true;
     const host = how === 'wrong-address' ? nowhereBut(here) : here;
     const [from, to] = mode === 'passive' ? ['server', 'client'] : ['client', 'server'];
     const said = `${target.named ?? target.host}:${target.port}`;
@@ -147,6 +160,7 @@ export class DataAddresses {
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
     server.on('error', () => undefined);
     server.once('connection', (socket: Socket) => {
+      if (mode === 'passive') this.#awaited = false;
       waiting.delete(server);
       server.close();
       socket.on('error', () => undefined);

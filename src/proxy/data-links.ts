@@ -107,6 +107,11 @@ export class DataLinks {
     return bounded(acted, OPEN_GRACE_MS);
   }
 
+  /** A data connection is open, or opening (its onward connect, its TLS handshakes), or its RST to the client still on its way. */
+  get open(): boolean {
+    return this.#links.size > 0 || this.#connecting.size > 0 || this.#securing.size > 0;
+  }
+
   /** Data connections relayed so far. */
   get connections(): number {
     return this.#connections;

@@ -22,6 +22,12 @@ export interface Dialect {
    * transfer's data, and its final reply once the data is complete), and for how long at `now`; default none.
    */
   waiting?(now: number): Waiting | undefined;
+  /**
+   * The client may still be waiting on something beyond the control connection's replies (FTP: a data
+   * connection still open or opening, or a passive address it was told and has not connected to yet, a
+   * silent one included); default never. A client leaving then did not leave on its turn.
+   */
+  busy?(): boolean;
   /** The client ended the control connection (a FIN or an RST). */
   clientLeft?(): void;
   /**

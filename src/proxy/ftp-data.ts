@@ -286,6 +286,10 @@ export class FtpData implements Dialect {
     return this.#links.holdClients();
   }
 
+  busy(): boolean {
+    return this.#links.open || this.#addresses.awaitsClient;
+  }
+
   clientLeft(): void {
     this.#clientGone = true;
     this.#clientActed?.wake();

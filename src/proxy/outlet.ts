@@ -4,6 +4,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Duplex, Transform, Writable } from 'node:stream';
+import { heldOctets } from '../faults/held.js';
 import type { BufferFreer } from '../util/free-buffers.js';
 import { flushed } from './sockets.js';
 
@@ -84,11 +85,11 @@ export class Outlet {
     });
   }
 
-  /** Octets a shaper in the way holds, not yet passed on to the socket; 0 without one. */
+  /** Octets a shaper in the way holds, not yet passed on to the socket (its own window included); 0 without one. */
   backlog(): number {
     if (this.#stream === this.target) return 0;
     const shaper = this.#stream as Duplex;
-    return shaper.writableLength + shaper.readableLength;
+    return shaper.writableLength + shaper.readableLength + heldOctets(shaper);
   }
 
   /** From now on bytes pass through `shaper` on their way to the target. */

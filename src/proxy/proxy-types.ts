@@ -100,7 +100,8 @@ export interface SessionInfo {
   /**
    * The client ended its connection first (its FIN or RST), on its turn: it had been shown the final
    * reply to everything it asked, nothing had been cut toward it, and the proxy held nothing back either
-   * way. It left on its own (gave up, or rejected what it was shown); it was waiting on no one.
+   * way. It left on its own (gave up, or rejected what it was shown); it was waiting on no one. After
+   * the final reply to its QUIT, also when the server's FIN (passed on to it) came first.
    */
   readonly leftOnTurn?: true;
   /** Connection events so far, in order: `FIN from client`, `RST to client`... (see SessionEnd). */

@@ -30,6 +30,14 @@ const RST_GRACE_MS = 500;
  */
 const CLIENT_TURN_GRACE_MS = 3000;
 
+/**
+ * Phases in which a client that leaves may have been waiting on the server though it was answered
+ * everything it asked: before its greeting (`connect`: an FTP 120 too), sending a message body (a server
+ * that read it slowly leaves no trace once it has caught up), and in a TLS handshake (`tls`: after the 220
+ * to STARTTLS or the 234 to AUTH TLS; relayed as it is, the whole session after it is opaque).
+ */
+const NOT_ITS_TURN = new Set(['connect', 'body', 'tls']);
+
 /** How the proxy ends a side: RST; FIN; FIN then no more reading; under TLS, a FIN without close_notify. */
 export type EndHow = 'rst' | 'fin' | 'abort' | 'truncate';
 
@@ -212,17 +220,21 @@ export class SessionEnds {
   }
 
   /**
-   * Acting next was the client's, and nothing slowed it: it was shown the final reply to everything it
-   * asked (View.awaiting), and the proxy held nothing back in either direction (no chunk queued, no
-   * shaper's backlog, no write its socket has not taken). A client leaving now was waiting on no one.
-   * The start of a line it never finished (lftp's Telnet IP before an ABOR it did not send) waits for
-   * its end, not for anyone: it does not count.
+   * Acting next was the client's, and nothing slowed it: it had its greeting and was shown the final
+   * reply to everything it asked (View.awaiting), it was not in a phase where it waits on what the proxy
+   * cannot see (NOT_ITS_TURN), nothing else of the session's was under way
+   * (Dialect.busy: FTP's data connections), and the proxy held nothing back in either direction (no
+   * chunk queued, no shaper's backlog, no write its socket has not taken). A client leaving now was
+   * waiting on no one. The start of a line it never finished (lftp's Telnet IP before an ABOR it did not
+   * send) waits for its end, not for anyone: it does not count.
    */
-  #clientsTurn(): boolean {
-    if (this.#host.view.awaiting !== 0) return false;
-    return Object.values(this.#host.relays()).every(
+  #clientsTurn(): boolean | 'quit' {
+    const { view, dialect } = this.#host;
+    if (view.awaiting !== 0 || NOT_ITS_TURN.has(view.phase) || dialect.busy?.()) return false;
+    const idle = Object.values(this.#host.relays()).every(
       (relay) => relay.queue.length === 0 && relay.outlet.backlog() === 0 && relay.outlet.target.writableLength === 0,
     );
+    return idle && (view.phase === 'quit' ? 'quit' : true);
   }
 
   /** A connection event for the transcript and for `endings`. */

@@ -96,9 +96,14 @@ export class Teardown {
     if (this.#state === 'resetting') this.#state = 'dead';
   }
 
-  /** The client sent its FIN or RST; `onTurn`: on its turn, with nothing owed or held (see leftOnTurn). */
-  clientGone(onTurn = false): void {
-    if (!this.#clientLeft) this.#leftOnTurn = onTurn && this.#clientSaw === null && this.#state !== 'held';
+  /**
+   * The client sent its FIN or RST; `onTurn`: on its turn, with nothing owed or held (see leftOnTurn).
+   * `quit`: after the final reply to its QUIT, where the server's FIN, passed on, may have come first: the
+   * session's normal end, however the two FINs crossed, not a cut.
+   */
+  clientGone(onTurn: boolean | 'quit' = false): void {
+    const uncut = this.#clientSaw === null || (onTurn === 'quit' && this.#clientSaw === 'fin');
+    if (!this.#clientLeft) this.#leftOnTurn = onTurn !== false && uncut && this.#state !== 'held';
     this.#clientLeft = true;
   }
 

@@ -37,10 +37,10 @@ export interface RunDiff {
   readonly environment: readonly string[];
 }
 
-/** The outcome as compared and shown: unlike formatOutcome it keeps the phase of `delivered`. */
+/** The outcome as compared and shown: unlike formatOutcome it keeps the phase of `delivered`, and says a connection the client closed itself (Outcome.byClient). */
 export function outcomeKey(o: Outcome | null): string {
   if (o === null) return '-';
-  return `${o.kind}${o.kind === 'reply' && o.code !== undefined ? ` ${o.code}` : ''}@${o.phase}`;
+  return `${o.kind}${o.kind === 'reply' && o.code !== undefined ? ` ${o.code}` : ''}@${o.phase}${o.byClient ? ' by the client' : ''}`;
 }
 
 const state = (r: Result): CellState => ({ outcome: outcomeKey(r.outcome), verdict: r.verdict });

@@ -5,6 +5,7 @@
 import type { Transform } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCoalescer } from '../../src/faults/coalesce.js';
+import { heldOctets } from '../../src/faults/held.js';
 import { createSlicer } from '../../src/faults/slice.js';
 import { createThrottle } from '../../src/faults/throttle.js';
 
@@ -230,6 +231,19 @@ describe('createSlicer', () => {
 });
 
 describe('createCoalescer', () => {
+  it('counts what it holds in its window as held, though its stream buffers are empty', async () => {
+    const coalescer = createCoalescer(50);
+    const out = drain(coalescer);
+    coalescer.write(Buffer.from('250 OK\r\n'));
+    await advance(10);
+    expect(coalescer.writableLength + coalescer.readableLength).toBe(0);
+    expect(heldOctets(coalescer)).toBe(8);
+    await advance(40);
+    expect(out.chunks.map(String)).toEqual(['250 OK\r\n']);
+    expect(heldOctets(coalescer)).toBe(0);
+    coalescer.destroy();
+  });
+
   it('releases three writes within the window as one chunk after ms', async () => {
     const coalescer = createCoalescer(50);
     const out = drain(coalescer);

@@ -16,6 +16,7 @@ import { MAX_ACTIVE_WAITING } from '../../src/proxy/data-addresses.js';
 import { FtpData } from '../../src/proxy/ftp-data.js';
 import { startProxy, type ProxyHandle } from '../../src/proxy/proxy.js';
 import { Transcript } from '../../src/proxy/transcript.js';
+import { connectRaw } from '../helpers/raw-client.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -401,6 +402,24 @@ describe('fault proxy, FTP', () => {
     await reset;
     expect(server.received()).toBeLessThan(4 << 20);
     expect(proxy.sessions()[0]!.transcript.join('\n')).toMatch(/fault fired at data octet 65536: reset after STOR \+64KiB channel control[\s\S]*RST to client/);
+  });
+
+  it.each([
+    ['told a passive address it has not connected to yet: it may be connecting', [], undefined],
+    ['told a blackholed one: its connect may be hanging', [parseFault('dataport blackholed')], undefined],
+    ['told a port where nothing listens: refused at once, it leaves on its turn', [parseFault('dataport refused')], true],
+  ])('a client that leaves after the 227, %s', async (_what, faults, onTurn) => {
+    const { proxy } = await setup(...faults);
+    const client = await connectRaw(proxy.port);
+    await client.until((t) => t.includes('220 '));
+    client.send('USER alice\r\nPASS pw\r\n');
+    await client.until((t) => t.includes('230 '));
+    client.send('PASV\r\n');
+    await client.until((t) => t.includes('227 '));
+    client.socket.end();
+    await expect.poll(() => proxy.sessions()[0]?.endings).toContain('FIN from client');
+    expect(proxy.sessions()[0]?.leftOnTurn).toBe(onTurn);
+    client.socket.destroy();
   });
 
   it('a dataport wrong-address fault sends a PASV client to 127.0.0.2, where nothing listens', async () => {

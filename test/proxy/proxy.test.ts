@@ -194,6 +194,47 @@ describe('fault proxy', () => {
     client.socket.destroy();
   });
 
+  it.each([
+    ['its greeting never came', false],
+    ['its EHLO was never answered', true],
+  ])('does not mark a client that left while the server itself owed it something: %s', async (_what, greets) => {
+    // A server that is only slow: no fault holds anything, the client was owed its greeting or a reply.
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      if (greets) socket.write('220 slow ESMTP\r\n');
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    });
+    const proxy = await startProxy({ upstream: { host: '127.0.0.1', port: (silent.address() as net.AddressInfo).port } });
+    cleanups.push(() => proxy.close());
+    const client = await connectRaw(proxy.port);
+    if (greets) {
+      await client.until(has('220 '));
+      client.send('EHLO me\r\n');
+    }
+    client.socket.end();
+    await expect.poll(() => proxy.sessions()[0]?.endings).toContain('FIN from client');
+    expect(proxy.sessions()[0]).toMatchObject({ clientSaw: null, phase: greets ? 'ehlo' : 'connect' });
+    expect(proxy.sessions()[0]).not.toHaveProperty('leftOnTurn');
+    client.socket.destroy();
+  });
+
+  it('marks a client that left after the 221 to its QUIT, whichever FIN came first', async () => {
+    const { proxy } = await setup();
+    const client = await connectRaw(proxy.port);
+    await client.until(has('220 '));
+    client.send('QUIT\r\n');
+    await client.until(has('221 '));
+    client.socket.end();
+    await proxy.idle();
+    expect(proxy.sessions()[0]).toMatchObject({ leftOnTurn: true, phase: 'quit' });
+  });
+
   it('does not mark a client that left after the proxy ended its side', async () => {
     const { proxy } = await setup({ kind: 'close', at: { after: 'greeting' } });
     const client = await connectRaw(proxy.port);

@@ -86,6 +86,17 @@ describe('Teardown', () => {
     expect(waiting.leftOnTurn).toBe(false);
   });
 
+  it("counts a client that left after its QUIT was answered on its turn, though the server's FIN reached it first", () => {
+    const quit = new Teardown();
+    quit.toClient('fin');
+    quit.clientGone('quit');
+    expect(quit.leftOnTurn).toBe(true);
+    const reset = new Teardown();
+    reset.toClient('rst');
+    reset.clientGone('quit');
+    expect(reset.leftOnTurn).toBe(false);
+  });
+
   it('drops pending timers when the connection ends', () => {
     vi.useFakeTimers();
     const state = new Teardown();

@@ -44,6 +44,8 @@ describe('diffResults', () => {
   it('compares the phase of a delivery and the code of a reply', () => {
     expect(outcomeKey({ kind: 'delivered', phase: 'quit', bytesSent: 1 })).toBe('delivered@quit');
     expect(outcomeKey({ kind: 'reply', phase: 'dot', code: 552, bytesSent: 1 })).toBe('reply 552@dot');
+    expect(outcomeKey({ kind: 'closed', phase: 'greeting', byClient: true, bytesSent: 0 })).toBe('closed@greeting by the client');
+    expect(outcomeKey({ kind: 'closed', phase: 'greeting', bytesSent: 0 })).toBe('closed@greeting');
     expect(outcomeKey(null)).toBe('-');
   });
 });
