@@ -9,7 +9,8 @@
  *   an exit code's meaning (the adapter's own table; no exit code: the failure's own `meaning`):
  *     timeout | reset | closed | refused ─► that kind;  reply | ended | wire ─┐
  *   anything else ─► wire: RST sent ─► reset, FIN sent ─► closed, no connection ─► refused, still open ─► timeout,
- *                          unless the client left it on its turn, owed nothing ─► closed (byClient)
+ *                          unless the client left it on its turn, owed nothing ─► closed (byClient),
+ *                          or refused when it had been told a data address where nothing listens (FTP)
  *   phase: where the session stopped; a reply's: the step that reply answered (SMTP, Wire.replyPhases)
  *
  * A client that rejects the server's TLS (a certificate it does not trust, a failed handshake) closes
@@ -27,6 +28,11 @@ export interface Wire {
   readonly lastReply?: number;
   /** The client ended the connection itself, on its turn, nothing cut toward it (SessionInfo.leftOnTurn). */
   readonly leftOnTurn?: boolean;
+  /**
+   * FTP: the client was told a data address where nothing listens (a dataport fault, `refused` or
+   * `wrong-address`): leaving on its turn after that, what it met was its data connection refused.
+   */
+  readonly dataRefused?: boolean;
   /** Failure codes the client was shown, each with the phase of the step its last such reply answered. */
   readonly replyPhases?: Readonly<Record<number, string>>;
 }
@@ -98,6 +104,7 @@ function fromWire(wire: Wire | undefined): { kind: OutcomeKind; byClient?: true 
   if (wire.clientSaw === 'rst') return { kind: 'reset' };
   // A FIN with leftOnTurn: the server's after the 221 to the client's QUIT (SessionInfo.leftOnTurn).
   if (wire.clientSaw === 'fin') return wire.leftOnTurn ? { kind: 'closed', byClient: true } : { kind: 'closed' };
+  if (wire.leftOnTurn && wire.dataRefused) return { kind: 'refused' };
   return wire.leftOnTurn ? { kind: 'closed', byClient: true } : { kind: 'timeout' };
 }
 

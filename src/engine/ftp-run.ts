@@ -180,7 +180,12 @@ export function ftpRun(
 function outcomeOf(client: FtpClientAdapter, reports: readonly ClientReport[] | 'hung', sessions: readonly SessionInfo[], resume: boolean): Outcome {
   const failed = reports === 'hung' ? undefined : reports.find((r) => !r.ok);
   const session = failed && reports !== 'hung' ? failedSession(reports, sessions, resume) : sessions.at(-1);
-  const wire = session && { clientSaw: session.clientSaw ?? session.data?.clientSaw ?? null, lastReply: session.lastReply, leftOnTurn: session.leftOnTurn };
+  const wire = session && {
+    clientSaw: session.clientSaw ?? session.data?.clientSaw ?? null,
+    lastReply: session.lastReply,
+    leftOnTurn: session.leftOnTurn,
+    dataRefused: session.faultsFired?.some((f) => f.kind === 'dataport' && (f.how === 'refused' || f.how === 'wrong-address')),
+  };
   const report: ClientReport | 'hung' = reports === 'hung' ? 'hung' : (failed ?? reports[0]!);
   const outcome = classify({ report, phase: session?.phase ?? 'connect', bytesSent: session?.data?.bytes ?? 0, wire, exitCodes: client.exitCodes ?? {} });
   // Refused with the control connection up: it was a data connection, at the phase the client was in.

@@ -135,6 +135,14 @@ describe('classify', () => {
     if (!('byClient' in want)) expect(outcome).not.toHaveProperty('byClient');
   });
 
+  it('reads an FTP client that left on its turn after it was told a data address where nothing listens as refused', () => {
+    const wire: Wire = { clientSaw: null, lastReply: 227, leftOnTurn: true, dataRefused: true };
+    expect(classify({ report: failed({ exitCode: 1 }), phase: 'pasv', bytesSent: 0, wire, exitCodes: { 1: 'wire' } }).kind).toBe('refused');
+    expect(
+      classify({ report: failed({ exitCode: 1 }), phase: 'pasv', bytesSent: 0, wire: { ...wire, leftOnTurn: false }, exitCodes: { 1: 'wire' } }).kind,
+    ).toBe('timeout');
+  });
+
   it.each([
     ['an RST reached it first', { clientSaw: 'rst', leftOnTurn: false } as Wire, 'reset'],
     ['a FIN reached it first', { clientSaw: 'fin', leftOnTurn: false } as Wire, 'closed'],

@@ -25,10 +25,7 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
     'ftplib/active': ['reply', 'port', 'conformant'],
   }),
   'data-port-refused': every(['refused', 'pasv', 'conformant'], {
-    'curl/passive': ['closed', 'pasv', 'conformant'],
     'curl/active': ['reply', 'stor', 'conformant'],
-    // lftp names no code (exit 1): it left on its turn after the 227, its data connection refused.
-    'lftp/passive': ['closed', 'pasv', 'conformant'],
     // lftp waits on after the 425 until its no-progress timeout, then QUITs: the 425 was its last word.
     'lftp/active': ['reply', 'stor', 'conformant'],
     'ftplib/active': ['reply', 'stor', 'conformant'],
