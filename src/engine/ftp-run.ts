@@ -12,7 +12,7 @@ import type { ClientReport, FtpClientAdapter, FtpJob, FtpMode } from '../clients
 import type { CaptureSink } from '../proxy/capture.js';
 import { startProxy, type SessionInfo } from '../proxy/proxy.js';
 import { type Content, contentOf } from '../util/content.js';
-import { classify } from './classify.js';
+import { classify, type Wire } from './classify.js';
 import {
   DEFAULT_TIMEOUTS,
   leftFirst,
@@ -180,16 +180,26 @@ export function ftpRun(
 function outcomeOf(client: FtpClientAdapter, reports: readonly ClientReport[] | 'hung', sessions: readonly SessionInfo[], resume: boolean): Outcome {
   const failed = reports === 'hung' ? undefined : reports.find((r) => !r.ok);
   const session = failed && reports !== 'hung' ? failedSession(reports, sessions, resume) : sessions.at(-1);
-  const wire = session && {
-    clientSaw: session.clientSaw ?? session.data?.clientSaw ?? null,
-    lastReply: session.lastReply,
-    leftOnTurn: session.leftOnTurn,
-    dataRefused: session.faultsFired?.some((f) => f.kind === 'dataport' && (f.how === 'refused' || f.how === 'wrong-address')),
-  };
+  const wire = session && ftpWire(session);
   const report: ClientReport | 'hung' = reports === 'hung' ? 'hung' : (failed ?? reports[0]!);
   const outcome = classify({ report, phase: session?.phase ?? 'connect', bytesSent: session?.data?.bytes ?? 0, wire, exitCodes: client.exitCodes ?? {} });
   // Refused with the control connection up: it was a data connection, at the phase the client was in.
   return outcome.kind === 'refused' && session && session.phase !== 'connect' ? { ...outcome, phase: session.phase } : outcome;
+}
+
+/**
+ * What classify reads of an FTP session: the end the client saw on its control connection or, when that
+ * stayed up, on its data connection. That it left on its turn counts only for the control connection's
+ * own end, not when what it saw was a data connection's FIN.
+ */
+export function ftpWire(session: SessionInfo): Wire {
+  const dataSaw = session.data?.clientSaw ?? null;
+  return {
+    clientSaw: session.clientSaw ?? dataSaw,
+    lastReply: session.lastReply,
+    leftOnTurn: session.leftOnTurn === true && (session.clientSaw !== null || dataSaw === null),
+    dataRefused: session.faultsFired?.some((f) => f.kind === 'dataport' && (f.how === 'refused' || f.how === 'wrong-address')) === true,
+  };
 }
 
 /** The session a failure is seen through (see outcomeOf). */

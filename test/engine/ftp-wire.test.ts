@@ -1,0 +1,46 @@
+/** What classify reads of an FTP session (ftpWire): which end the client saw, and whether it left on its turn. */
+import { describe, expect, it } from 'vitest';
+import { ftpWire } from '../../src/engine/ftp-run.js';
+import type { SessionInfo } from '../../src/proxy/proxy.js';
+
+/** A control session the client left on its turn; `over` replaces fields. */
+function session(over: Partial<SessionInfo> = {}): SessionInfo {
+  return {
+    index: 1,
+    phase: 'pasv',
+    bodyBytes: 0,
+    faultFired: false,
+    steps: ['USER', 'PASS', 'PASV'],
+    accepted: 0,
+    lastReply: 227,
+    transactions: 0,
+    violations: [],
+    clientSaw: null,
+    leftOnTurn: true,
+    transcript: [],
+    ...over,
+  };
+}
+
+describe('ftpWire', () => {
+  it('passes on that the client left on its turn when nothing was cut toward it', () => {
+    expect(ftpWire(session())).toMatchObject({ clientSaw: null, leftOnTurn: true, dataRefused: false });
+  });
+
+  it("does not when what it saw was its data connection's FIN: that end was the proxy's", () => {
+    const cut = ftpWire(session({ data: { connections: 1, bytes: 65536, clientSaw: 'fin' } }));
+    expect(cut).toMatchObject({ clientSaw: 'fin', leftOnTurn: false });
+  });
+
+  it("does after the 221 to its QUIT, where the control connection's FIN may have come first", () => {
+    const quit = ftpWire(session({ phase: 'quit', clientSaw: 'fin', data: { connections: 1, bytes: 10, clientSaw: null } }));
+    expect(quit).toMatchObject({ clientSaw: 'fin', leftOnTurn: true });
+  });
+
+  it('says the client was told a data address where nothing listens', () => {
+    const refused = ftpWire(session({ faultFired: true, faultsFired: [{ kind: 'dataport', how: 'refused', at: 'connect' }] }));
+    expect(refused.dataRefused).toBe(true);
+    const blackholed = ftpWire(session({ faultFired: true, faultsFired: [{ kind: 'dataport', how: 'blackholed', at: 'connect' }] }));
+    expect(blackholed.dataRefused).toBe(false);
+  });
+});
