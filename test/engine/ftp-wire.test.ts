@@ -2,24 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { ftpWire } from '../../src/engine/ftp-run.js';
 import type { SessionInfo } from '../../src/proxy/proxy.js';
+import { sessionInfo } from '../helpers/session-info.js';
 
-/** A control session the client left on its turn; `over` replaces fields. */
+/** A control session the client left on its turn, after its 227; `over` replaces fields. */
 function session(over: Partial<SessionInfo> = {}): SessionInfo {
-  return {
-    index: 1,
-    phase: 'pasv',
-    bodyBytes: 0,
-    faultFired: false,
-    steps: ['USER', 'PASS', 'PASV'],
-    accepted: 0,
-    lastReply: 227,
-    transactions: 0,
-    violations: [],
-    clientSaw: null,
-    leftOnTurn: true,
-    transcript: [],
-    ...over,
-  };
+  return sessionInfo({ phase: 'pasv', steps: ['USER', 'PASS', 'PASV'], lastReply: 227, leftOnTurn: true, ...over });
 }
 
 describe('ftpWire', () => {

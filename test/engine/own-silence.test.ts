@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { silentItself } from '../../src/engine/own-silence.js';
 import type { Outcome, Scenario } from '../../src/engine/types.js';
 import type { SessionInfo } from '../../src/proxy/proxy.js';
+import { sessionInfo } from '../helpers/session-info.js';
 
 const scenario: Scenario = {
   id: 's/clean',
@@ -16,20 +17,7 @@ const scenario: Scenario = {
 };
 
 function session(over: Partial<SessionInfo>): SessionInfo {
-  return {
-    index: 0,
-    phase: 'stor',
-    bodyBytes: 0,
-    faultFired: false,
-    steps: ['USER', 'PASS', 'STOR'],
-    accepted: 0,
-    transactions: 1,
-    violations: [],
-    clientSaw: null,
-    transcript: [],
-    greetedAfterMs: 3,
-    ...over,
-  };
+  return sessionInfo({ index: 0, phase: 'stor', steps: ['USER', 'PASS', 'STOR'], transactions: 1, greetedAfterMs: 3, ...over });
 }
 
 const timedOut: Outcome = { kind: 'timeout', phase: 'user', bytesSent: 0 };

@@ -8,6 +8,7 @@ import { slowItself } from '../../src/engine/smtp-run.js';
 import type { SmtpTarget } from '../../src/engine/targets.js';
 import type { Outcome, SinkReport, SmtpScenario } from '../../src/engine/types.js';
 import type { SessionInfo } from '../../src/proxy/proxy.js';
+import { sessionInfo } from '../helpers/session-info.js';
 
 const MiB = 1024 * 1024;
 const target = { name: 'box', host: '127.0.0.1', port: 25, delaysGreeting: false, external: true } as unknown as SmtpTarget;
@@ -27,19 +28,7 @@ function scenario(messageBytes: number, bytesPerSecond: number): SmtpScenario {
 }
 
 function session(over: Partial<SessionInfo>): SessionInfo {
-  return {
-    index: 1,
-    phase: 'dot',
-    bodyBytes: 0,
-    faultFired: true,
-    steps: ['EHLO', 'MAIL', 'RCPT', 'DATA', 'dot'],
-    accepted: 0,
-    transactions: 1,
-    violations: [],
-    clientSaw: null,
-    transcript: [],
-    ...over,
-  };
+  return sessionInfo({ phase: 'dot', faultFired: true, steps: ['EHLO', 'MAIL', 'RCPT', 'DATA', 'dot'], transactions: 1, ...over });
 }
 
 const stored: SinkReport = { copies: 1, intact: true };
