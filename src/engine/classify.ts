@@ -102,10 +102,9 @@ const CLOSED_CODES = new Set(['ECLOSED', 'EOFError']);
 function fromWire(wire: Wire | undefined): { kind: OutcomeKind; byClient?: true } {
   if (!wire) return { kind: 'refused' };
   if (wire.clientSaw === 'rst') return { kind: 'reset' };
-  // A FIN with leftOnTurn: the server's after the 221 to the client's QUIT (SessionInfo.leftOnTurn).
-  if (wire.clientSaw === 'fin') return wire.leftOnTurn ? { kind: 'closed', byClient: true } : { kind: 'closed' };
-  if (wire.leftOnTurn && wire.dataRefused) return { kind: 'refused' };
-  return wire.leftOnTurn ? { kind: 'closed', byClient: true } : { kind: 'timeout' };
+  // Left on its turn (after the 221 to its QUIT also behind the server's FIN, passed on: SessionInfo.leftOnTurn).
+  if (wire.leftOnTurn) return wire.dataRefused && wire.clientSaw === null ? { kind: 'refused' } : { kind: 'closed', byClient: true };
+  return { kind: wire.clientSaw === 'fin' ? 'closed' : 'timeout' };
 }
 
 function kindOf(table: ExitCodes, error: ClientError, wire: Wire | undefined): { kind: OutcomeKind; code?: number; byClient?: true } {
