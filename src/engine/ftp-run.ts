@@ -16,6 +16,7 @@ import { classify, type Wire } from './classify.js';
 import {
   DEFAULT_TIMEOUTS,
   leftFirst,
+  plaintextRefusal,
   proxyFaults,
   proxyHost,
   upstreamTimeout,
@@ -63,11 +64,7 @@ export function ftpRun(
       if (transfer.resume && !client.resumes) return `${client.name} cannot resume an upload`;
       if (transfer.sources && !client.binds) return `${client.name} cannot choose the address it connects from`;
       if (transfer.sources && family === 6) return 'IPv6 has one loopback address: no other address to connect from';
-      const tls = scenario.tls ?? 'none';
-      if (tls !== 'none' && client.plaintextOnly) {
-        return `${client.name} cannot be told to use ${tls.startsWith('implicit') ? 'implicit FTPS' : 'AUTH TLS'} (RFC 4217), which this scenario needs`;
-      }
-      return undefined;
+      return plaintextRefusal(client, scenario);
     },
     prepare: async (own) => {
       const count = transfer.parallel ?? 1;

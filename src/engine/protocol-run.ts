@@ -9,7 +9,7 @@
  *          └► no connection reached the proxy? ─► error (the client never connected)
  *          └► judge(reports, sessions, unfired) ─► Result
  */
-import type { ClientReport, Timeouts } from '../clients/types.js';
+import type { ClientAdapter, ClientReport, Timeouts } from '../clients/types.js';
 import { cutsClientControl } from '../faults/apply.js';
 import type { Fault } from '../faults/types.js';
 import { UPSTREAM_TIMEOUT_MS, type ProxyHandle, type SessionInfo } from '../proxy/proxy.js';
@@ -148,6 +148,20 @@ export function neverConnected(client: string, reports: readonly ClientReport[] 
     return `yet it reported success${first?.ok && first.detail ? `: ${first.detail}` : ''}`;
   };
   return `${client} never connected: nothing reached ${hostPort(at.host, at.port)}, which accepted connections throughout the run; ${said()}`;
+}
+
+/** How each protocol names its in-band and its implicit TLS (RFC 3207, RFC 8314; RFC 4217). */
+const TLS_NAMES = { smtp: ['STARTTLS', 'implicit TLS'], ftp: ['AUTH TLS (RFC 4217)', 'implicit FTPS (RFC 4217)'] } as const;
+
+/**
+ * Why `client`, which cannot be told to use TLS (a command template: plaintextOnly), cannot run a
+ * scenario that needs it; undefined when the scenario needs none, or the client can be told.
+ */
+export function plaintextRefusal(client: ClientAdapter, scenario: Scenario): string | undefined {
+  const tls = scenario.tls ?? 'none';
+  if (tls === 'none' || !client.plaintextOnly) return undefined;
+  const [inBand, implicit] = TLS_NAMES[scenario.protocol];
+  return `${client.name} cannot be told to use ${tls.startsWith('implicit') ? implicit : inBand}, which this scenario needs`;
 }
 
 /**

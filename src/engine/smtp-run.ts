@@ -17,6 +17,7 @@ import {
   DEFAULT_TIMEOUTS,
   greetingTimeout,
   leftFirst,
+  plaintextRefusal,
   proxyFaults,
   proxyHost,
   upstreamTimeout,
@@ -291,10 +292,8 @@ export function cannotExpress(scenario: SmtpScenario, client: SmtpClientAdapter)
   if (scenario.needs === 'pool' && !client.pools) return `${client.name} keeps no connection pool, which this scenario needs`;
   if (scenario.needs === 'bdat' && !client.sendsBdat) return `${client.name} sends no BDAT (RFC 3030 CHUNKING), which this scenario needs`;
   if (scenario.server?.auth && !client.authenticates) return `${client.name} cannot be given SMTP AUTH credentials, which this scenario needs`;
-  const tls = scenario.tls ?? 'none';
-  if (tls !== 'none' && client.plaintextOnly) {
-    return `${client.name} cannot be told to use ${tls.startsWith('implicit') ? 'implicit TLS' : 'STARTTLS'}, which this scenario needs`;
-  }
+  const plaintext = plaintextRefusal(client, scenario);
+  if (plaintext) return plaintext;
   if (scenario.message === 'dots' && client.composes) {
     return `${client.name} composes its own message, so the dot-stuffed lines this scenario sends (and checks arrived intact) are not its`;
   }
