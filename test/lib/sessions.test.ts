@@ -3,23 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { parseFault } from '../../src/faults/parse.js';
 import { sessionRecord } from '../../src/lib/sessions.js';
 import type { SessionInfo } from '../../src/proxy/proxy.js';
+import { sessionInfo } from '../helpers/session-info.js';
 
-const info = (over: Partial<SessionInfo>): SessionInfo => ({
-  index: 1,
-  phase: 'quit',
-  bodyBytes: 0,
-  faultFired: false,
-  steps: [],
-  accepted: 0,
-  transactions: 0,
-  violations: [],
-  clientSaw: null,
-  transcript: [],
-  endings: [],
-  open: false,
-  faultsFired: [],
-  ...over,
-});
+const info = (over: Partial<SessionInfo>): SessionInfo => sessionInfo({ phase: 'quit', endings: [], open: false, faultsFired: [], ...over });
 
 describe('sessionRecord', () => {
   it.each([
