@@ -3,6 +3,7 @@
  * client, mode, server) changed when its outcome (kind, phase, reply code) or its verdict did; a cell
  * only one run has is listed apart. Durations, transcripts and reasons' wording are not compared.
  */
+import { kindAt } from '../engine/outcome-format.js';
 import type { Outcome, Result, Verdict } from '../engine/types.js';
 
 /** A cell's outcome and verdict, as compared. */
@@ -37,10 +38,9 @@ export interface RunDiff {
   readonly environment: readonly string[];
 }
 
-/** The outcome as compared and shown: unlike formatOutcome it keeps the phase of `delivered`, and says a connection the client closed itself (Outcome.byClient). */
+/** The outcome as compared and shown: unlike formatOutcome it keeps the phase of `delivered`. */
 export function outcomeKey(o: Outcome | null): string {
-  if (o === null) return '-';
-  return `${o.kind}${o.kind === 'reply' && o.code !== undefined ? ` ${o.code}` : ''}@${o.phase}${o.byClient ? ' by the client' : ''}`;
+  return o === null ? '-' : kindAt(o);
 }
 
 const state = (r: Result): CellState => ({ outcome: outcomeKey(r.outcome), verdict: r.verdict });

@@ -6,7 +6,7 @@ import { formatOutcome } from '../engine/outcome-format.js';
 import type { Result, Verdict } from '../engine/types.js';
 
 export interface MatrixCell {
-  /** `kind@phase`, `reply 552@body`, `delivered`, or `-` when the run had no outcome. */
+  /** `kind@phase`, `reply 552@body`, `closed@greeting by the client`, `delivered`, or `-` when the run had no outcome. */
   readonly outcome: string;
   readonly verdict: Verdict;
 }

@@ -185,7 +185,7 @@ describe('runner', () => {
     it('reads closed by the client, not a timeout, when it leaves after the greeting owed nothing', async () => {
       const result = await runScenario({ scenario: base, client: givesUp() }, targets);
       expect(result).toMatchObject({ verdict: 'deviates', outcome: { kind: 'closed', phase: 'greeting', byClient: true, detail: 'cannot go on' } });
-      expect(result.reason).toBe('did not deliver (closed@greeting: the client closed the connection itself, on its turn); RULE');
+      expect(result.reason).toBe('did not deliver (closed@greeting by the client, on its turn); RULE');
     });
 
     it('reads closed by the client when it leaves after the reply to its EHLO', async () => {
@@ -203,7 +203,7 @@ describe('runner', () => {
       const result = await runScenario({ scenario, client: givesUp() }, targets);
       expect(result).toMatchObject({ verdict: 'unfired', faultFired: true, outcome: { kind: 'closed', phase: 'greeting', byClient: true } });
       expect(result.reason).toBe(
-        'the fault fired, but the client had left before its cut reached it (closed@greeting: the client closed the connection itself, on its turn): the run says nothing of how it meets one',
+        'the fault fired, but the client had left before its cut reached it (closed@greeting by the client, on its turn): the run says nothing of how it meets one',
       );
     });
 

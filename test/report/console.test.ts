@@ -51,6 +51,8 @@ describe('formatOutcome', () => {
     [{ kind: 'reply', phase: 'body', code: 552, bytesSent: 0 }, 'reply 552@body'],
     [{ kind: 'delivered', phase: 'dot', bytesSent: 0 }, 'delivered'],
     [{ kind: 'hung', phase: 'body', bytesSent: 0 }, 'hung@body'],
+    [{ kind: 'closed', phase: 'greeting', bytesSent: 0 }, 'closed@greeting'],
+    [{ kind: 'closed', phase: 'greeting', byClient: true, bytesSent: 0 }, 'closed@greeting by the client'],
     [null, '-'],
   ] as const)('formats %j as %s', (outcome, text) => {
     expect(formatOutcome(outcome)).toBe(text);

@@ -43,6 +43,15 @@ describe('client x scenario matrix', () => {
     });
   });
 
+  it("marks a connection the client closed itself, as the server's FIN reads the same otherwise", () => {
+    const left = result('smtp/resets/a', 'mine', { outcome: { kind: 'closed', phase: 'ehlo', byClient: true, bytesSent: 0 } });
+    const fin = result('smtp/resets/a', 'curl', { outcome: { kind: 'closed', phase: 'ehlo', bytesSent: 0 } });
+    expect(buildMatrix([left, fin]).rows[0]?.cells).toEqual({
+      mine: { outcome: 'closed@ehlo by the client', verdict: 'conformant' },
+      curl: { outcome: 'closed@ehlo', verdict: 'conformant' },
+    });
+  });
+
   it('is what the console draws when a run has several clients, n/a counted apart', () => {
     const out = new PassThrough();
     let text = '';
