@@ -17,6 +17,7 @@ import { FtpSession, openLoggedIn } from './ftp-control.js';
 import { finding, seconds, skipped } from './finding.js';
 import { said } from './ftp-shared.js';
 import { rfcOf } from './ids.js';
+import { awaitLateGreeting, lateNote, type LateSession } from './late-greeting.js';
 import type { Read } from './raw.js';
 import type { Reply } from '../protocol/reply.js';
 import type { Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
@@ -66,18 +67,31 @@ async function idleTimeout(target: ProbeTarget, limits: ProbeLimits): Promise<Fi
 
 /** How one session of the ramp went. */
 type Admission =
-  | { readonly kind: 'in'; readonly session: FtpSession }
-  | { readonly kind: 'refused'; readonly how: 'reply' | 'pass' | 'rst' | 'closed' | 'timeout' | 'connect'; readonly said: string; readonly code?: number };
+  /** Logged in and kept open; `lateMs`: greeted only after that long, with the others open (see late-greeting.ts). */
+  | { readonly kind: 'in'; readonly session: FtpSession; readonly lateMs?: number }
+  | {
+      readonly kind: 'refused';
+      readonly how: 'reply' | 'pass' | 'rst' | 'closed' | 'timeout' | 'connect' | 'freed';
+      readonly said: string;
+      readonly code?: number;
+      /** `freed`: no greeting for so long with the others open, then one once one of them ended. */
+      readonly heldMs?: number;
+    }
+  /** No greeting in `heldMs` with the others open, nor once one of them ended: no limit on sessions. */
+  | { readonly kind: 'silent'; readonly said: string; readonly heldMs: number };
 
-/** Opens one session and logs in; on refusal, says how. Keeps an admitted session open. */
+/**
+ * Opens one session and logs in; on refusal, says how. Keeps an admitted session open. `endOne` ends
+ * one of the sessions held beside it, to tell a limit from a late greeting (late-greeting.ts).
+ */
 async function admit(
   target: ProbeTarget,
   limits: ProbeLimits,
   log: (n: string, t: { sent: string[]; received: string[] }) => void,
   label: string,
-  localAddress?: string,
+  options: { readonly localAddress?: string; readonly endOne?: () => Promise<void> } = {},
 ): Promise<Admission> {
-  const opened = await FtpSession.open(target, limits, localAddress);
+  const opened = await FtpSession.open(target, limits, options.localAddress);
   if (!opened.ok && opened.stage === 'connect') {
     log(label, opened.transcript);
     return { kind: 'refused', how: opened.failure.kind === 'reset' ? 'rst' : 'connect', said: opened.failure.event };
@@ -89,11 +103,28 @@ async function admit(
     if (read.ok) return { kind: 'refused', how: atPass ? 'pass' : 'reply', said: said(read), code: read.value.code };
     return { kind: 'refused', how: read.end === 'rst' ? 'rst' : read.end === 'timeout' ? 'timeout' : 'closed', said: read.event };
   };
-  if (!opened.ok) return refusedBy(opened.read, false);
+  let lateMs: number | undefined;
+  if (!opened.ok) {
+    const { read } = opened;
+    if (read.ok || read.end !== 'timeout' || opened.preliminary || !options.endOne) return refusedBy(read, false);
+    const late = await awaitLateGreeting(session.conn, limits.replyTimeoutMs, opened.ms, options.endOne);
+    if (late.kind === 'silent') {
+      log(label, session.take());
+      session.conn.destroy();
+      return { kind: 'silent', said: late.read.end === 'timeout' ? '' : late.read.event, heldMs: late.heldMs };
+    }
+    if (late.kind === 'freed') {
+      log(label, session.take());
+      session.conn.destroy();
+      return { kind: 'refused', how: 'freed', said: said(late.read), heldMs: late.heldMs };
+    }
+    if (!late.read.ok || late.read.value.code !== 220) return refusedBy(late.read, false);
+    lateMs = late.ms;
+  }
   const login = await session.loginAs(target);
   if (!login.ok) return refusedBy(login.last, login.at === 'PASS' && login.code === 530);
   log(label, session.take());
-  return { kind: 'in', session };
+  return { kind: 'in', session, ...(lateMs === undefined ? {} : { lateMs }) };
 }
 
 async function sessionLimit(target: ProbeTarget, limits: ProbeLimits): Promise<Finding> {
@@ -106,44 +137,68 @@ async function sessionLimit(target: ProbeTarget, limits: ProbeLimits): Promise<F
     sent.push(...t.sent.map((line) => `${label} ${line}`));
     received.push(...t.received.map((line) => `${label} ${line}`));
   };
-  const open: FtpSession[] = [];
+  const open: { readonly label: string; readonly session: FtpSession }[] = [];
+  const endOne = async (): Promise<void> => {
+    const first = open.shift();
+    if (!first) return;
+    await first.session.command('QUIT', { timeoutMs: Math.min(limits.replyTimeoutMs, 1_000) });
+    log(first.label, first.session.take());
+    first.session.conn.destroy();
+  };
+  const slow: LateSession[] = [];
   try {
-    let refusal: Extract<Admission, { kind: 'refused' }> | undefined;
+    let refusal: Exclude<Admission, { kind: 'in' }> | undefined;
+    let admitted = 0;
     for (let n = 1; n <= max && !refusal; n++) {
-      const a = await admit(target, limits, log, `#${n}`);
-      if (a.kind === 'in') open.push(a.session);
-      else refusal = a;
+      const a = await admit(target, limits, log, `#${n}`, open.length ? { endOne } : {});
+      if (a.kind !== 'in') refusal = a;
+      else {
+        admitted++;
+        open.push({ label: `#${n}`, session: a.session });
+        if (a.lateMs !== undefined) slow.push({ n, ms: a.lateMs });
+      }
     }
-    const limit = open.length;
     const transcript = { sent, received };
-    if (!refusal)
-      return finding(
-        id,
-        'pass',
-        rfc,
-        `${limit} sessions at once were all admitted: no limit up to ${max} (the most the probe was allowed to open).`,
-        transcript,
-      );
-    if (limit === 0)
-      return finding(id, 'skip', rfc, `Not measured: not even one session was admitted (${refusal.said}; see ftp.greeting and ftp.login).`, transcript);
-    // Per client address, or in all? Only answerable from another source address: loopback targets only.
-    let scope = '';
-    const peer = unmapped(open[0]?.conn.remoteAddress) ?? '';
-    if (limit + 1 < max && isIPv4(peer) && peer.startsWith('127.')) {
-      const here = unmapped(open[0]?.conn.localAddress) ?? '';
-      const other = here === '127.0.0.2' ? '127.0.0.3' : '127.0.0.2';
-      const a = await admit(target, limits, log, `#${limit + 2} from ${other}`, other);
-      if (a.kind === 'in') {
-        open.push(a.session);
-        scope = ` per client address (a session from ${other} was still admitted)`;
-      } else if (a.how === refusal.how && a.said === refusal.said) scope = ` in all (a session from ${other} was refused the same way)`;
-      // Refused otherwise (vsftpd: max_per_ip then max_clients): two limits, and the total one is near.
-      else scope = ` from one client address (a session from ${other} then got ${a.said}: a limit on all clients is near too)`;
-    }
-    const what = `The server admits ${limit} sessions${scope}`;
-    return refusedFinding(id, rfc, what, refusal, transcript, limit);
+    const found = await (async (): Promise<Finding> => {
+      if (!refusal)
+        return finding(
+          id,
+          'pass',
+          rfc,
+          `${admitted} sessions at once were all admitted: no limit up to ${max} (the most the probe was allowed to open).`,
+          transcript,
+        );
+      if (admitted === 0)
+        return finding(id, 'skip', rfc, `Not measured: not even one session was admitted (${refusal.said}; see ftp.greeting and ftp.login).`, transcript);
+      if (refusal.kind === 'silent')
+        return finding(
+          id,
+          'warn',
+          rfc,
+          `With ${admitted} sessions open, the next got no greeting in ${seconds(refusal.heldMs, 2)} s, nor in the ${seconds(limits.replyTimeoutMs, 2)} s after one of them ended${refusal.said ? `, then ${refusal.said}` : ''}: no limit on sessions, as a free slot did not help; the server did not greet a new session (its load, or a wait of its own before the 220).`,
+          transcript,
+        );
+      // Per client address, or in all? Only answerable from another source address: loopback targets
+      // only, and not once a held session was ended to free a slot (the next one would take it).
+      let scope = '';
+      const peer = unmapped(open[0]?.session.conn.remoteAddress) ?? '';
+      if (refusal.how !== 'freed' && admitted + 1 < max && isIPv4(peer) && peer.startsWith('127.')) {
+        const here = unmapped(open[0]?.session.conn.localAddress) ?? '';
+        const other = here === '127.0.0.2' ? '127.0.0.3' : '127.0.0.2';
+        const a = await admit(target, limits, log, `#${admitted + 2} from ${other}`, { localAddress: other });
+        if (a.kind === 'in') {
+          open.push({ label: `#${admitted + 2}`, session: a.session });
+          scope = ` per client address (a session from ${other} was still admitted)`;
+        } else if (a.kind === 'refused' && a.how === refusal.how && a.said === refusal.said)
+          scope = ` in all (a session from ${other} was refused the same way)`;
+        // Refused otherwise (vsftpd: max_per_ip then max_clients): two limits, and the total one is near.
+        else scope = ` from one client address (a session from ${other} then got ${a.said}: a limit on all clients is near too)`;
+      }
+      return refusedFinding(id, rfc, `The server admits ${admitted} sessions${scope}`, refusal, transcript, admitted);
+    })();
+    return slow.length ? { ...found, advice: `${found.advice} ${lateNote(slow, 'ftp.greeting')}` } : found;
   } finally {
-    for (const session of open) session.conn.destroy();
+    for (const { session } of open) session.conn.destroy();
   }
 }
 
@@ -173,6 +228,10 @@ function refusedFinding(
     case 'closed':
       status = 'fail';
       how = 'the next one was closed without a reply: clients cannot tell a limit from a crash; answer 421 and close (proftpd MaxInstances closes silently)';
+      break;
+    case 'freed':
+      status = 'warn';
+      how = `the next one got no greeting for ${seconds(r.heldMs ?? 0, 2)} s, then ${r.said} once one of them ended: clients over the limit wait in silence; answer 421 and close`;
       break;
     case 'timeout':
       status = 'fail';

@@ -2,7 +2,9 @@
  * SMTP limits and timeouts: `smtp.session-limit` and `smtp.idle-timeout`.
  *
  *   session-limit: connect #1 ─► 220, hold ─► connect #2 ─► 220, hold ─► ... up to limits.maxSessions,
- *                  one at a time; the first one not greeted with 220 shows the limit and how it refuses
+ *                  one at a time; the first one not greeted with 220 shows the limit and how it refuses;
+ *                  one not greeted at all is a limit only if its greeting waits for another's end
+ *                  (late-greeting.ts)
  *   idle-timeout:  (only with limits.maxIdleSeconds > 0) EHLO ─► wait, bounded ─► 421? ─► close: seconds
  */
 import { connectRaw, tlsOf } from './raw-connect.js';
@@ -10,6 +12,7 @@ import type { RawConnection } from './raw.js';
 import { rfcOf } from './ids.js';
 import { finding, seconds, skipped } from './finding.js';
 import { closeSmtp, noSession, openSmtp, said } from './smtp-session.js';
+import { awaitLateGreeting, lateNote, type LateSession } from './late-greeting.js';
 import type { CheckGroup, Finding, ProbeLimits, ProbeTarget } from './types.js';
 
 /** RFC 5321 §4.5.3.2.7: a server should wait at least 5 minutes for the next command. */
@@ -18,13 +21,16 @@ export const RFC_IDLE_SECONDS = 300;
 async function sessionLimit(target: ProbeTarget, limits: ProbeLimits): Promise<Finding> {
   const id = 'smtp.session-limit';
   const rfc = rfcOf(id);
-  const held: RawConnection[] = [];
+  const held: { readonly n: number; readonly conn: RawConnection }[] = [];
   const sent: string[] = [];
   const received: string[] = [];
   const keep = (n: number, t: { sent: string[]; received: string[] }): void => {
     sent.push(...t.sent.map((l) => `#${n} ${l}`));
     received.push(...t.received.map((l) => `#${n} ${l}`));
   };
+  const quick = { ...limits, replyTimeoutMs: Math.min(limits.replyTimeoutMs, 1_000) };
+  /** Sessions greeted late with the others open: the server's own wait, said beside the result. */
+  const slow: LateSession[] = [];
   let result: Finding | undefined;
   for (let n = 1; n <= limits.maxSessions && !result; n++) {
     sent.push(`#${n} [connect]`);
@@ -57,8 +63,42 @@ async function sessionLimit(target: ProbeTarget, limits: ProbeLimits): Promise<F
       break;
     }
     const conn = opened.conn;
-    held.push(conn);
-    const greeting = await conn.readReply();
+    const others = held.length;
+    held.push({ n, conn });
+    let greeting = await conn.readReply();
+    if (!greeting.ok && greeting.end === 'timeout' && others > 0) {
+      const late = await awaitLateGreeting(conn, limits.replyTimeoutMs, greeting.ms, async () => {
+        const first = held.shift();
+        if (!first) return;
+        await closeSmtp(first.conn, quick);
+        keep(first.n, first.conn.takeTranscript());
+      });
+      if (late.kind === 'late') {
+        greeting = late.read;
+        if (greeting.ok && greeting.value.code === 220) slow.push({ n, ms: late.ms });
+      } else {
+        keep(n, conn.takeTranscript());
+        const s = seconds(late.heldMs, 2);
+        result =
+          late.kind === 'freed'
+            ? finding(
+                id,
+                'warn',
+                rfc,
+                `With ${others} sessions open, session ${n} got no greeting for ${s} s, then "${said(late.read)}" once one of the ${others} had ended: the server makes clients over its limit wait in silence (as at Postfix's process limit); a "421 <text>" is clearer.`,
+                { sent, received },
+                others,
+              )
+            : finding(
+                id,
+                'warn',
+                rfc,
+                `With ${others} sessions open, session ${n} got no greeting in ${s} s, nor in the ${seconds(limits.replyTimeoutMs, 2)} s after one of them ended${late.read.end === 'timeout' ? '' : `, then ${late.read.event}`}: no limit on sessions, as a free slot did not help; the server did not greet a new session (its load, or a wait of its own before the 220).`,
+                { sent, received },
+              );
+        break;
+      }
+    }
     keep(n, conn.takeTranscript());
     if (greeting.ok && greeting.value.code === 220) continue;
     const limit = n - 1;
@@ -121,14 +161,14 @@ async function sessionLimit(target: ProbeTarget, limits: ProbeLimits): Promise<F
     }
   }
   // Let go of every held session, politely, all at once (each wait bounded).
-  await Promise.all(held.map((conn) => closeSmtp(conn, { ...limits, replyTimeoutMs: Math.min(limits.replyTimeoutMs, 1_000) })));
-  return (
+  await Promise.all(held.map(({ conn }) => closeSmtp(conn, quick)));
+  const found =
     result ??
     finding(id, 'pass', rfc, `No limit reached: ${limits.maxSessions} concurrent sessions were all greeted with 220 (raise --max-sessions to look further).`, {
       sent,
       received,
-    })
-  );
+    });
+  return slow.length ? { ...found, advice: `${found.advice} ${lateNote(slow, 'smtp.greeting')}` } : found;
 }
 
 async function idleTimeout(target: ProbeTarget, limits: ProbeLimits): Promise<Finding> {

@@ -12,6 +12,8 @@ import { ftpLimitChecks } from '../../src/probe/ftp-limits.js';
 import { ftpLoginChecks, ftpSessionUsable } from '../../src/probe/ftp-login.js';
 import { PROBE_CHECKS } from '../../src/probe/registry.js';
 import { runProbe } from '../../src/probe/run.js';
+import { parseTarget } from '../../src/probe/target.js';
+import { startLateGreeter } from '../helpers/late-greeter.js';
 import { byId, expectClean, LIMITS, PASSWORD, PAYLOAD_OCTETS, probe, statuses, USER, withTarget } from '../helpers/ftp-probe.js';
 
 describe('FTP probe, healthy mock server', () => {
@@ -241,6 +243,41 @@ describe('FTP probe, planted defects', () => {
       const findings = await probe(target, [ftpLimitChecks]);
       expect(byId(findings, 'ftp.session-limit')).toMatchObject({ status: 'pass', value: 2 });
       expect(byId(findings, 'ftp.session-limit').advice).toMatch(/admits 2 sessions per client address/);
+    });
+  });
+
+  describe('a session not greeted within the bound while others are held', () => {
+    const ramp = async (after: number | 'freed' | 'never') => {
+      const server = await startLateGreeter('220 late ftp', { nth: 3, after });
+      try {
+        const findings = await probe(parseTarget(`ftp://127.0.0.1:${server.port}`), [ftpLimitChecks], { replyTimeoutMs: 1_000, maxSessions: 4 });
+        return byId(findings, 'ftp.session-limit');
+      } finally {
+        await server.close();
+      }
+    };
+
+    it('is no limit when its greeting comes with the others still open (a slow lookup of its own)', async () => {
+      const limit = await ramp(2_000);
+      expect(limit).toMatchObject({ status: 'pass' });
+      expect(limit.value).toBeUndefined();
+      expect(limit.advice).toMatch(
+        /^4 sessions at once were all admitted.* Greeted late with the others still open, so not held back by them: session 3 after 2(\.\d+)? s\./,
+      );
+    });
+
+    it('is a limit that queues in silence when it is greeted only once another session ended', async () => {
+      const limit = await ramp('freed');
+      expect(limit).toMatchObject({ status: 'warn', value: 2 });
+      expect(limit.advice).toMatch(/^The server admits 2 sessions; the next one got no greeting for 3 s, then 220 late ftp once one of them ended/);
+      expect(limit.sent).toContain('#1 QUIT');
+    });
+
+    it('is no limit when it is not greeted even once another session ended', async () => {
+      const limit = await ramp('never');
+      expect(limit).toMatchObject({ status: 'warn' });
+      expect(limit.value).toBeUndefined();
+      expect(limit.advice).toMatch(/^With 2 sessions open, the next got no greeting in 3 s, nor in the 1 s after one of them ended: no limit on sessions/);
     });
   });
 

@@ -6,6 +6,7 @@
  * server (test/helpers/broken-smtp.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { startLateGreeter } from '../helpers/late-greeter.js';
 import { startBrokenSmtp, type BrokenDefects, type BrokenSmtp } from '../helpers/broken-smtp.js';
 import { startSmtpServer, type SmtpServerHandle, type SmtpServerOptions } from '../../servers/smtp.js';
 import { parseFault } from '../../src/faults/parse.js';
@@ -194,7 +195,7 @@ describe('wireprobe probe smtp', () => {
   it.each([
     ['limit 2 reset', 'fail', /reset \(RST\) without a reply/],
     ['limit 2 close', 'fail', /closed without a reply/],
-    ['limit 2 queue', 'warn', /no greeting within 1 s/],
+    ['limit 2 queue', 'warn', /no greeting for 3 s, then "220 .*" once one of the 2 had ended: the server makes clients over its limit wait in silence/],
     ['limit 2', 'pass', /The limit is 2 concurrent sessions.*421/],
   ])('measures a session limit of 2 refused by "%s" as %s', async (fault, status, advice) => {
     const server = await mock({});
@@ -203,7 +204,38 @@ describe('wireprobe probe smtp', () => {
     const limit = get(findings, 'smtp.session-limit');
     expect(limit).toMatchObject({ status, value: 2 });
     expect(limit.advice).toMatch(advice);
-    expect(limit.sent).toEqual(['#1 [connect]', '#2 [connect]', '#3 [connect]']);
+    expect(limit.sent.filter((line) => line.endsWith('[connect]'))).toEqual(['#1 [connect]', '#2 [connect]', '#3 [connect]']);
+  });
+
+  describe('a session not greeted within the bound while others are held', () => {
+    const ramp = async (after: number | 'freed' | 'never') => {
+      const server = await startLateGreeter('220 late.test ESMTP', { nth: 3, after });
+      closers.push(() => server.close());
+      return get(await smtpLimitsGroup(parseTarget(`smtp://127.0.0.1:${server.port}`), { ...FAST, maxSessions: 4 }), 'smtp.session-limit');
+    };
+
+    it('is no limit when its greeting comes with the others still open (OpenSMTPD: a DNS lookup at a slow resolver)', async () => {
+      const limit = await ramp(2_000);
+      expect(limit).toMatchObject({ status: 'pass' });
+      expect(limit.value).toBeUndefined();
+      expect(limit.advice).toMatch(
+        /^No limit reached: 4 concurrent sessions .* Greeted late with the others still open, so not held back by them: session 3 after 2(\.\d+)? s\. .*see smtp\.greeting\.$/,
+      );
+    });
+
+    it('is a limit that queues in silence when it is greeted only once another session ended', async () => {
+      const limit = await ramp('freed');
+      expect(limit).toMatchObject({ status: 'warn', value: 2 });
+      expect(limit.advice).toMatch(/^With 2 sessions open, session 3 got no greeting for 3 s, then "220 late\.test ESMTP" once one of the 2 had ended/);
+      expect(limit.sent).toContain('#1 QUIT');
+    });
+
+    it('is no limit when it is not greeted even once another session ended', async () => {
+      const limit = await ramp('never');
+      expect(limit).toMatchObject({ status: 'warn' });
+      expect(limit.value).toBeUndefined();
+      expect(limit.advice).toMatch(/^With 2 sessions open, session 3 got no greeting in 3 s, nor in the 1 s after one of them ended: no limit on sessions/);
+    });
   });
 
   it('stops the session ramp at --max-sessions', async () => {
