@@ -3,20 +3,22 @@
  * CRLF, §4.5.3.1.6 a text line at 1000: lines that long must be taken. Longer ones may be refused (500
  * "line too long", §4.5.3.1.9), but never met with silence, a close or a reset.
  *
- *   NOOP padded to 512 octets ─► 250 ─► NOOP padded to 2048 ─► any reply ─► NOOP ─► 250 (still reading)
+ *   NOOP x ─► NOOP padded to 512 octets ─► 250 ─► NOOP padded to 2048 ─► any reply ─► NOOP ─► 250 (still reading)
  *   [--send] MAIL, RCPT, DATA ─► a message with one 1000-octet text line ─► 250 at its end
  *
  * The 1000-octet text line needs --send: a server answers for the data only after <CRLF>.<CRLF>, so
  * seeing its verdict delivers the message.
  *
  * NOOP carries the padding because a server SHOULD ignore its parameter (RFC 5321 §4.1.1.9), so the
- * reply is about the line's length alone.
+ * reply is about the line's length alone. A server that refuses any parameter to NOOP (OpenSMTPD) is
+ * known by a short `NOOP x` first: a padded line refused in the same words was read whole.
  */
 import { rfcOf } from './ids.js';
 import { finding, skipped } from './finding.js';
 import { probeHeader } from './smtp-mail.js';
 import { annotate, closeSmtp, noSession, openSmtp, said, type SessionNotes } from './smtp-session.js';
-import type { RawConnection } from './raw.js';
+import type { RawConnection, Read } from './raw.js';
+import type { Reply } from '../protocol/reply.js';
 import type { CheckGroup, Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
 
 /** RFC 5321 §4.5.3.1.4: a command line, command word and CRLF included. */
@@ -25,6 +27,9 @@ export const COMMAND_LINE_OCTETS = 512;
 export const TEXT_LINE_OCTETS = 1000;
 /** A command line past the limit, as a client with a bug or an attacker sends it. */
 export const LONG_COMMAND_OCTETS = 2048;
+
+/** NOOP with a short parameter: what the server makes of a parameter at all, before any padding. */
+export const SHORT_NOOP = 'NOOP wireprobe';
 
 /** NOOP padded to exactly `octets` octets, CRLF included (sent with conn.write, shown short). */
 export const paddedNoop = (octets: number): string => `NOOP ${'x'.repeat(octets - 7)}\r\n`;
@@ -58,17 +63,28 @@ async function lineLength(target: ProbeTarget, limits: ProbeLimits, notes: Sessi
       id,
       'pass',
       rfc,
-      `A ${COMMAND_LINE_OCTETS}-octet command line got 250 and a ${LONG_COMMAND_OCTETS}-octet one a reply, the session reading on.${extra}`,
+      aside
+        ? `A ${COMMAND_LINE_OCTETS}-octet command line was read whole and a ${LONG_COMMAND_OCTETS}-octet one got a reply, the session reading on.${aside}${extra}`
+        : `A ${COMMAND_LINE_OCTETS}-octet command line got 250 and a ${LONG_COMMAND_OCTETS}-octet one a reply, the session reading on.${extra}`,
       t,
     );
   };
+  // What NOOP with any parameter gets: a server that refuses the parameter itself (OpenSMTPD: "500 5.5.4
+  // Invalid command arguments") refuses the padded line for that, not for its length.
+  const plain = await conn.command(SHORT_NOOP);
   const short = await noop(conn, COMMAND_LINE_OCTETS);
+  let aside = '';
   if (!short.ok || short.value.code !== 250) {
-    problems.push({
-      status: 'fail',
-      text: `a command line of ${COMMAND_LINE_OCTETS} octets (NOOP with padding) got "${said(short)}", not 250: RFC 5321 §4.5.3.1.4 allows command lines this long`,
-    });
-    if (!short.ok) return done('');
+    if (sameRefusal(plain, short))
+      aside = ` It refuses NOOP with a parameter whatever its length ("${said(plain)}"; RFC 5321 §4.1.1.9: a server SHOULD ignore it): the ${COMMAND_LINE_OCTETS}-octet line got the same reply as a short one.`;
+    else {
+      const shortOne = plain.ok && plain.value.code === 250 ? `, where a short NOOP with a parameter got 250` : '';
+      problems.push({
+        status: 'fail',
+        text: `a command line of ${COMMAND_LINE_OCTETS} octets (NOOP with padding) got "${said(short)}", not 250${shortOne}: RFC 5321 §4.5.3.1.4 allows command lines this long`,
+      });
+      if (!short.ok) return done('');
+    }
   }
   const long = await noop(conn, LONG_COMMAND_OCTETS);
   if (!long.ok) {
@@ -123,6 +139,11 @@ export const smtpLinesGroup: CheckGroup = async (target, limits) => {
   const notes: SessionNotes = {};
   return [annotate(await lineLength(target, limits, notes), notes)];
 };
+
+/** Both refused alike (code and text): the padded line was refused for its parameter, not its length. */
+function sameRefusal(plain: Read<Reply>, padded: Read<Reply>): boolean {
+  return plain.ok && padded.ok && plain.value.code !== 250 && plain.value.code === padded.value.code && said(plain) === said(padded);
+}
 
 function cap(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);

@@ -70,6 +70,21 @@ describe('smtp.line-length', () => {
     expect(result!.advice).toMatch(/^A command line of 512 octets \(NOOP with padding\) got "500 5\.5\.0 Line too long", not 250/);
   });
 
+  it('reads the length apart from a refused parameter: a server that refuses NOOP with any parameter (OpenSMTPD)', async () => {
+    const strict = await tiny({ noopTakesNoParameter: true });
+    const [result] = await smtpLinesGroup(parseTarget(`smtp://127.0.0.1:${strict.port}`), FAST);
+    expect(result!.status).toBe('pass');
+    expect(result!.advice).toMatch(
+      /^A 512-octet command line was read whole and a 2048-octet one got a reply, the session reading on\. It refuses NOOP with a parameter whatever its length \("500 5\.5\.4 Invalid command arguments: command does not accept arguments\."; RFC 5321 §4\.1\.1\.9/,
+    );
+    expect(result!.sent).toEqual(expect.arrayContaining(['NOOP wireprobe', 'NOOP xxx... [512 octets with CRLF]']));
+    // Refused for its length too, in other words: still a failure.
+    const short = await tiny({ noopTakesNoParameter: true, maxLine: { octets: 256, then: 'reply' } });
+    const [refused] = await smtpLinesGroup(parseTarget(`smtp://127.0.0.1:${short.port}`), FAST);
+    expect(refused!.status).toBe('fail');
+    expect(refused!.advice).toMatch(/^A command line of 512 octets \(NOOP with padding\) got "500 5\.5\.0 Line too long", not 250/);
+  });
+
   it('passes a 500 to an overlong command line, and fails a silent close', async () => {
     const polite = await tiny({ maxLine: { octets: 1000, then: 'reply' } });
     const [refused] = await smtpLinesGroup(parseTarget(`smtp://127.0.0.1:${polite.port}`), FAST);

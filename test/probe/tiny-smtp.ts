@@ -4,7 +4,8 @@
  * `diesOnReset` stops listening after a reset inside DATA; `maxLine` meets a command line longer than
  * `octets` (CRLF included) with `500 Line too long` (`then: 'reply'`) or a silent close (`'close'`);
  * `rcptLimit` answers RCPT past the first `n` with `code`; `maxTextLine` refuses a message with a text
- * line longer than that (CRLF included) at its end, with 554, and does not deliver it.
+ * line longer than that (CRLF included) at its end, with 554, and does not deliver it;
+ * `noopTakesNoParameter` answers NOOP with any parameter with 500, as OpenSMTPD does.
  */
 import net from 'node:net';
 
@@ -14,6 +15,8 @@ export interface TinyDefects {
   readonly maxLine?: { readonly octets: number; readonly then: 'reply' | 'close' };
   readonly rcptLimit?: { readonly n: number; readonly code: number };
   readonly maxTextLine?: number;
+  /** NOOP with any parameter gets 500, as OpenSMTPD answers it. */
+  readonly noopTakesNoParameter?: boolean;
 }
 
 export interface TinySmtp {
@@ -75,6 +78,8 @@ export async function startTinySmtp(defects: TinyDefects): Promise<TinySmtp> {
           tooLong = false;
           socket.write('354 go ahead\r\n');
         } else if (verb === 'QUIT') socket.end('221 bye\r\n');
+        else if (verb === 'NOOP' && line.length > 4 && defects.noopTakesNoParameter)
+          socket.write('500 5.5.4 Invalid command arguments: command does not accept arguments.\r\n');
         else socket.write('250 ok\r\n');
       }
     });
