@@ -205,7 +205,7 @@ export function externalTargets(list: readonly ExternalTarget[]): Targets {
     },
     startFtp: async (name, scenario, files, _family, mode) => {
       const target = named('ftp', name);
-      const na = notForTarget(scenario) ?? modeRefused(target, mode) ?? slowGreeting(scenario, target.greetingTime);
+      const na = notForTarget(scenario) ?? tlsUnavailable(scenario, target) ?? modeRefused(target, mode) ?? slowGreeting(scenario, target.greetingTime);
       return na ? { na } : ftpTarget(target, files);
     },
   };

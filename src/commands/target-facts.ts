@@ -4,7 +4,8 @@
  * meet the server's policy and be reported as deviating from the scenario.
  *
  *   greetTarget (the first session) ─► greeting time ──────────────────────► slowGreeting: any run
- *        └─ FTP, same session: login, PORT/EPRT, PASV/EPSV (replies only) ─► modeRefused: runs in that mode
+ *        └─ FTP, same session: AUTH TLS, login, PORT/EPRT, ─► modeRefused: runs in that mode;
+ *                 PASV/EPSV (replies only)                  tlsUnavailable: runs whose client starts TLS
  *   smtpFacts (one session) ─► SIZE, MAIL in plain text, MAIL inside TLS, ──► overSizeLimit, loginNeeded
  *                              STARTTLS used, AUTH offered where            (external-targets.ts), plainTextRefused,
  *                                                                           tlsUnavailable; all in smtpNotFor
@@ -51,6 +52,8 @@ export interface FtpFacts {
   readonly passiveRefused?: string;
   /** The login directory, as PWD named it after login (`/home/bob`; `/` where the login is chrooted). */
   readonly home?: string;
+  /** AUTH TLS was refused, or its handshake failed: how (quoted, escaped), for the reason of the runs whose client starts it. */
+  readonly noAuthTls?: string;
 }
 
 /** A target as first reached, as the line naming its facts reads it. */
@@ -122,8 +125,9 @@ async function refused(verbs: readonly DataVerb[], ask: (verb: DataVerb) => Prom
 }
 
 /**
- * Which data-connection modes an FTP target refuses, asked on the first session `conn` once greeted (220): logged
- * in as the target's login (inside TLS when a named login is offered it, as the probe does), then PORT
+ * Which data-connection modes an FTP target refuses, asked on the first session `conn` once greeted (220):
+ * AUTH TLS first (refused: the runs whose client starts it are n/a), logged in as the target's login
+ * (inside TLS when the server took AUTH TLS), then PORT
  * (else EPRT) naming a listener of ours on the control connection's own address, and PASV (else EPSV).
  * Only the replies count: no transfer command follows, so nothing connects and nothing is written.
  * Over IPv6 only EPRT and EPSV (PORT and PASV cannot name an IPv6 address, RFC 2428 §1).
@@ -136,11 +140,15 @@ export async function ftpFacts(
   // A 120 first (RFC 959 §5.4): the 220 is still to come; nothing is asked.
   if (greeting.code !== 220) return {};
   const session = new FtpSession(conn, { ...DEFAULT_PROBE_LIMITS, replyTimeoutMs: REACH_TIMEOUT_MS });
+  const noAuthTls = await authTlsRefused(session);
+  // Refused by a reply, the session goes on in clear text; a failed handshake leaves nothing to ask on.
+  if (noAuthTls && conn.ended !== null) return { noAuthTls };
+  const tls = noAuthTls ? { noAuthTls } : {};
   const login = await session.loginAs({ protocol: 'ftp', host: t.host, port: t.port, user: t.login.user, password: t.login.password });
-  if (!login.ok) return {};
+  if (!login.ok) return tls;
   const pwd = await session.command('PWD');
   // A reply waited for in vain may still come, and be taken for the next command's: nothing more is asked.
-  if (session.stale) return {};
+  if (session.stale) return tls;
   const home = pwd.ok ? loginDirectory(pwd.value) : undefined;
   const v6 = isIP(session.local) === 6;
   const activeRefused = await refused(v6 ? ['EPRT'] : ['PORT', 'EPRT'], async (verb) => {
@@ -150,7 +158,22 @@ export async function ftpFacts(
   });
   // A reply waited for in vain may still come, and be taken for the next command's.
   const passiveRefused = session.stale ? undefined : await refused(v6 ? ['EPSV'] : ['PASV', 'EPSV'], (verb) => session.command(verb));
-  return { ...(home ? { home } : {}), ...(activeRefused ? { activeRefused } : {}), ...(passiveRefused ? { passiveRefused } : {}) };
+  return { ...tls, ...(home ? { home } : {}), ...(activeRefused ? { activeRefused } : {}), ...(passiveRefused ? { passiveRefused } : {}) };
+}
+
+/**
+ * AUTH TLS asked outright, before the login as RFC 4217 §4 has it (FEAT need not list it): how it was
+ * refused (a 4xx or 5xx reply, or a handshake that failed after the 234), or undefined when the control
+ * connection is now TLS, or no rule expects what came (then the runs go ahead).
+ */
+async function authTlsRefused(session: FtpSession): Promise<string | undefined> {
+  const auth = await session.command('AUTH TLS');
+  if (!auth.ok) return undefined;
+  if (auth.value.code !== 234) return auth.value.code >= 400 ? `AUTH TLS got ${shown(auth.value)}` : undefined;
+  const upgraded = await session.conn.upgradeTls({ timeoutMs: REACH_TIMEOUT_MS });
+  if (upgraded.ok) return undefined;
+  session.conn.destroy();
+  return `the TLS handshake after the 234 to AUTH TLS failed: ${upgraded.event}`;
 }
 
 /** The login directory a reply to PWD names: a 257's path, on its first line when it spans several (`257-"/home/bob" ...` / `257 End`). */
@@ -182,13 +205,19 @@ export function plainTextRefused(scenario: Scenario, target: Pick<SmtpFacts, 'st
 
 /**
  * Why `scenario`'s client TLS cannot reach `target` through the proxy, or undefined. The proxy's leg
- * toward the server starts TLS as the client does: an smtp:// target speaks plain text first (smtps://
- * is for probe only), so implicit TLS (RFC 8314 §3.3) cannot reach it, and STARTTLS only where its
- * EHLO offered STARTTLS and the handshake worked when first reached.
+ * toward the server starts TLS as the client does: an smtp:// or ftp:// target speaks plain text first
+ * (smtps:// and ftps:// are for probe only), so implicit TLS (RFC 8314 §3.3) cannot reach it, and
+ * STARTTLS or AUTH TLS only where the server took it when first reached.
  */
-export function tlsUnavailable(scenario: Scenario, target: Pick<SmtpFacts, 'noStarttls'>): string | undefined {
-  if (scenario.protocol !== 'smtp') return undefined;
+export function tlsUnavailable(scenario: Scenario, target: Pick<SmtpFacts, 'noStarttls'> & Pick<FtpFacts, 'noAuthTls'>): string | undefined {
   const start = tlsStart(scenario.tls ?? 'none');
+  if (scenario.protocol === 'ftp') {
+    // A scenario whose server offers no FTPS (ftps: off) is about a client meeting the refusal, and is n/a for its knob.
+    if (scenario.server?.ftps === 'off') return undefined;
+    if (start === 'implicit') return 'needs implicit FTPS (TLS from the first octet), and an ftp:// target speaks FTP in plain text first';
+    if (start === 'starttls' && target.noAuthTls) return `needs AUTH TLS (RFC 4217 §4), which the server refused when first reached (${target.noAuthTls})`;
+    return undefined;
+  }
   if (start === 'implicit') return 'needs implicit TLS (RFC 8314 §3.3), and an smtp:// target speaks SMTP in plain text first';
   if (start === 'starttls' && target.noStarttls) return 'needs STARTTLS, which the server did not offer, or which failed, when first reached';
   return undefined;
@@ -224,6 +253,7 @@ export function factsLine(target: Reached, scenarios: readonly Scenario[]): stri
   if (target.authRequired) facts.push('AUTH required (530 to MAIL without it)');
   if (target.starttlsRequired) facts.push(`STARTTLS required (MAIL in plain text got ${target.starttlsRequired})`);
   if (target.noStarttls && scenarios.some((s) => tlsStart(s.tls ?? 'none') === 'starttls')) facts.push('no STARTTLS');
+  if (target.noAuthTls && scenarios.some((s) => s.protocol === 'ftp' && tlsStart(s.tls ?? 'none') === 'starttls')) facts.push(`no FTPS (${target.noAuthTls})`);
   if (target.activeRefused) facts.push(`active mode refused (${target.activeRefused})`);
   if (target.passiveRefused) facts.push(`passive mode refused (${target.passiveRefused})`);
   const time = target.greetingTime;

@@ -12,7 +12,7 @@ import { type SmtpServerOptions, startSmtpServer } from '../../servers/smtp.js';
 import { CLIENTS } from '../../src/clients/index.js';
 import { type ExternalFtpTarget, type ExternalSmtpTarget, externalTargets, parseTargetOption } from '../../src/commands/external-targets.js';
 import { plannedMessages } from '../../src/commands/target-args.js';
-import { ftpFacts, loginDirectory, modeRefused, plainTextRefused, pwdPath, slowGreeting, smtpFacts } from '../../src/commands/target-facts.js';
+import { ftpFacts, loginDirectory, modeRefused, plainTextRefused, pwdPath, slowGreeting, smtpFacts, tlsUnavailable } from '../../src/commands/target-facts.js';
 import { parseFault } from '../../src/faults/parse.js';
 import { startProxy } from '../../src/proxy/proxy.js';
 import type { FtpScenario, Result, Scenario, SmtpScenario } from '../../src/engine/types.js';
@@ -34,6 +34,8 @@ async function results(file: string): Promise<Result[]> {
 }
 
 const STARTTLS_FIRST = '"530 5.7.0 Must issue a STARTTLS command first"';
+/** What the mock FTP server without FTPS answers to AUTH TLS. */
+const NO_FTPS = 'AUTH TLS got "502 Command not supported"';
 
 const smtp = (name: string, more: Partial<SmtpScenario> = {}): SmtpScenario => ({
   id: `x/${name}`,
@@ -70,6 +72,21 @@ describe('the rules, without sockets', () => {
     );
     for (const tls of ['starttls', 'starttls-verify', 'implicit'] as const) expect(plainTextRefused(smtp('tls', { tls }), target)).toBeUndefined();
     expect(plainTextRefused(smtp('plain'), {})).toBeUndefined();
+  });
+
+  it('makes the FTP runs whose client starts TLS n/a where AUTH TLS was refused, and every implicit one', () => {
+    const ftp = (tls: FtpScenario['tls'], server?: FtpScenario['server']): FtpScenario =>
+      ({ ...smtp('f'), protocol: 'ftp', ftp: { direction: 'upload' }, ...(tls ? { tls } : {}), ...(server ? { server } : {}) }) as FtpScenario;
+    const refused = { noAuthTls: NO_FTPS };
+    for (const tls of ['starttls', 'starttls-verify'] as const)
+      expect(tlsUnavailable(ftp(tls), refused)).toBe(`needs AUTH TLS (RFC 4217 §4), which the server refused when first reached (${NO_FTPS})`);
+    expect(tlsUnavailable(ftp('starttls'), {})).toBeUndefined();
+    expect(tlsUnavailable(ftp(undefined), refused)).toBeUndefined();
+    expect(tlsUnavailable(ftp('implicit-verify'), {})).toBe(
+      'needs implicit FTPS (TLS from the first octet), and an ftp:// target speaks FTP in plain text first',
+    );
+    // A server that offers no FTPS is that scenario's point (n/a for its knob, not for this).
+    expect(tlsUnavailable(ftp('starttls-verify', { ftps: 'off' }), refused)).toBeUndefined();
   });
 
   it('makes only the runs in the refused mode n/a', () => {
@@ -125,14 +142,24 @@ describe('what an SMTP target requires, asked in one session', () => {
 describe('which data-connection modes an FTP target refuses, asked in the greeting session', () => {
   it.each([
     // The mock's login directory is its root, as a chrooted login's is (PWD: 257 "/").
-    ['active refused', { active: 'off' }, { home: '/', activeRefused: 'PORT got "502 Command blacklisted: PORT", EPRT got "502 Command blacklisted: EPRT"' }],
+    [
+      'active refused',
+      { active: 'off' },
+      { noAuthTls: NO_FTPS, home: '/', activeRefused: 'PORT got "502 Command blacklisted: PORT", EPRT got "502 Command blacklisted: EPRT"' },
+    ],
     [
       'passive refused',
       { passive: 'off' },
+      { noAuthTls: NO_FTPS, home: '/', passiveRefused: 'PASV got "502 Command blacklisted: PASV", EPSV got "502 Command blacklisted: EPSV"' },
+    ],
+    ['only EPSV refused', { epsv: 'off' }, { noAuthTls: NO_FTPS, home: '/' }],
+    ['both accepted', {}, { noAuthTls: NO_FTPS, home: '/' }],
+    // AUTH TLS taken: the login and the rest are asked inside TLS.
+    [
+      'FTPS, passive refused',
+      { tls: 'explicit', passive: 'off' },
       { home: '/', passiveRefused: 'PASV got "502 Command blacklisted: PASV", EPSV got "502 Command blacklisted: EPSV"' },
     ],
-    ['only EPSV refused', { epsv: 'off' }, { home: '/' }],
-    ['both accepted', {}, { home: '/' }],
   ] as const)('%s', async (_name, options: FtpServerOptions, facts) => {
     const server = await startFtpServer({ users: { bob: 'pw' }, anonymous: 'off', ...options });
     try {
@@ -171,7 +198,7 @@ describe('which data-connection modes an FTP target refuses, asked in the greeti
     try {
       const target = parseTargetOption(`ftp://bob:pw@127.0.0.1:${proxy.port}/in`) as ExternalFtpTarget;
       const greeted = await greetTarget({ protocol: 'ftp', host: '127.0.0.1', port: proxy.port }, 5_000, (conn, reply) => ftpFacts(conn, reply, target));
-      expect(greeted.after).toEqual({});
+      expect(greeted.after).toEqual({ noAuthTls: NO_FTPS });
       const put: FtpScenario = { ...smtp('put'), protocol: 'ftp', ftp: { direction: 'upload' } } as FtpScenario;
       expect(await externalTargets([{ ...target, ...greeted.after }]).startFtp(target.name, put, {}, 4, 'passive')).toEqual({
         na: `the files go in "in" under the login directory, which is unknown: wireprobe's first session got no 257 naming it to PWD after logging in; give the path from the root instead (ftp://host/%2Fpath)`,
@@ -186,12 +213,12 @@ describe('which data-connection modes an FTP target refuses, asked in the greeti
     }
   });
 
-  it('knows nothing when the login fails', async () => {
+  it('knows nothing past AUTH TLS when the login fails', async () => {
     const server = await startFtpServer({ users: { bob: 'pw' }, anonymous: 'off', active: 'off' });
     try {
       const target = parseTargetOption(`ftp://bob:wrong@127.0.0.1:${server.port}/`) as ExternalFtpTarget;
       const greeted = await greetTarget({ protocol: 'ftp', host: '127.0.0.1', port: server.port }, 5_000, (conn, reply) => ftpFacts(conn, reply, target));
-      expect(greeted.after).toEqual({});
+      expect(greeted.after).toEqual({ noAuthTls: NO_FTPS });
     } finally {
       await server.close();
     }
@@ -267,6 +294,38 @@ describe('wireprobe run --target against an FTP server that refuses a data-conne
       // wireprobe reads uploads back in passive mode: where it is refused, what arrived cannot be seen.
       const sink = mode === 'active' ? { copies: 1, intact: true } : { verifiable: false };
       expect(cell(other)).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered' }, sink });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('wireprobe run --target against an FTP server without FTPS', () => {
+  it('makes the FTPS runs n/a naming the reply to AUTH TLS, where they read as the client failing before', async () => {
+    const server = await startFtpServer({ users: { bob: 'pw' }, anonymous: 'off' });
+    try {
+      const json = join(dir, 'no-ftps.json');
+      const { code, stderr } = await cli([
+        'run',
+        '--suite',
+        'ftp/tls',
+        '--client',
+        'basic-ftp',
+        '--target',
+        `box=ftp://bob:pw@127.0.0.1:${server.port}/`,
+        '--json',
+        json,
+      ]);
+      expect(code).toBe(0);
+      expect(stderr).toBe(`wireprobe: ftp://bob:***@127.0.0.1:${server.port}/ when first reached: no FTPS (${NO_FTPS})\n`);
+      const all = await results(json);
+      expect(all.length).toBeGreaterThan(0);
+      // Only the scenario whose point is a server without FTPS runs: the client must not log in in clear text.
+      expect(all.filter((r) => r.verdict !== 'n/a').map((r) => [r.id, r.verdict])).toEqual([['ftp/tls/no-ftps/basic-ftp/passive@box', 'conformant']]);
+      const reason = (name: string) => all.find((r) => r.id === `ftp/tls/${name}/basic-ftp/passive@box`)?.reason;
+      expect(reason('clean')).toBe(`needs AUTH TLS (RFC 4217 §4), which the server refused when first reached (${NO_FTPS})`);
+      expect(reason('clean-implicit')).toBe('needs implicit FTPS (TLS from the first octet), and an ftp:// target speaks FTP in plain text first');
+      expect(server.files).toEqual([]);
     } finally {
       await server.close();
     }
