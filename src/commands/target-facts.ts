@@ -4,8 +4,8 @@
  * meet the server's policy and be reported as deviating from the scenario.
  *
  *   greetTarget (the first session) ─► greeting time ──────────────────────► slowGreeting: any run
- *        └─ FTP, same session: AUTH TLS, login, PORT/EPRT, ─► modeRefused: runs in that mode;
- *                 PASV/EPSV (replies only)                  tlsUnavailable: runs whose client starts TLS
+ *        └─ FTP, same session: login, PORT/EPRT, PASV/EPSV ─► modeRefused: runs in that mode
+ *           (replies only); then AUTH TLS on its own ──────► tlsUnavailable: runs whose client starts TLS
  *   smtpFacts (one session) ─► SIZE, MAIL in plain text, MAIL inside TLS, ──► overSizeLimit, loginNeeded
  *                              STARTTLS used, AUTH offered where            (external-targets.ts), plainTextRefused,
  *                                                                           tlsUnavailable; all in smtpNotFor
@@ -20,6 +20,7 @@ import { greetingTimeout } from '../engine/protocol-run.js';
 import type { Scenario } from '../engine/types.js';
 import type { Reply } from '../protocol/reply.js';
 import { FtpSession } from '../probe/ftp-control.js';
+import { connectRaw } from '../probe/raw-connect.js';
 import type { RawConnection, Read } from '../probe/raw.js';
 import { closeSmtp, openSmtp } from '../probe/smtp-session.js';
 import type { GreetingTime } from '../probe/target.js';
@@ -52,8 +53,10 @@ export interface FtpFacts {
   readonly passiveRefused?: string;
   /** The login directory, as PWD named it after login (`/home/bob`; `/` where the login is chrooted). */
   readonly home?: string;
-  /** AUTH TLS was refused, or its handshake failed: how (quoted, escaped), for the reason of the runs whose client starts it. */
+  /** AUTH TLS was refused (5xx), or dropped, or its handshake failed: how (quoted, escaped), for the reason of the runs whose client starts it. */
   readonly noAuthTls?: string;
+  /** AUTH TLS got 234 and the handshake completed: for the reason of a scenario whose server offers no FTPS. */
+  readonly authTls?: true;
 }
 
 /** A target as first reached, as the line naming its facts reads it. */
@@ -126,10 +129,10 @@ async function refused(verbs: readonly DataVerb[], ask: (verb: DataVerb) => Prom
 
 /**
  * Which data-connection modes an FTP target refuses, asked on the first session `conn` once greeted (220):
- * AUTH TLS first (refused: the runs whose client starts it are n/a), logged in as the target's login
- * (inside TLS when the server took AUTH TLS), then PORT
+ * logged in as the target's login (inside TLS when a named login is offered it, as the probe does), then PORT
  * (else EPRT) naming a listener of ours on the control connection's own address, and PASV (else EPSV).
  * Only the replies count: no transfer command follows, so nothing connects and nothing is written.
+ * Then whether it takes AUTH TLS, on a connection of its own (authTlsFacts).
  * Over IPv6 only EPRT and EPSV (PORT and PASV cannot name an IPv6 address, RFC 2428 §1).
  */
 export async function ftpFacts(
@@ -139,16 +142,17 @@ export async function ftpFacts(
 ): Promise<FtpFacts> {
   // A 120 first (RFC 959 §5.4): the 220 is still to come; nothing is asked.
   if (greeting.code !== 220) return {};
-  const session = new FtpSession(conn, { ...DEFAULT_PROBE_LIMITS, replyTimeoutMs: REACH_TIMEOUT_MS });
-  const noAuthTls = await authTlsRefused(session);
-  // Refused by a reply, the session goes on in clear text; a failed handshake leaves nothing to ask on.
-  if (noAuthTls && conn.ended !== null) return { noAuthTls };
-  const tls = noAuthTls ? { noAuthTls } : {};
+  const asked = await sessionFacts(new FtpSession(conn, { ...DEFAULT_PROBE_LIMITS, replyTimeoutMs: REACH_TIMEOUT_MS }), t);
+  return { ...asked, ...(await authTlsFacts(conn.remoteAddress ?? t.host, t.port)) };
+}
+
+/** Login directory and refused modes, asked on the greeted session as an FTP client in `auto` TLS would (see ftpFacts). */
+async function sessionFacts(session: FtpSession, t: Parameters<typeof ftpFacts>[2]): Promise<FtpFacts> {
   const login = await session.loginAs({ protocol: 'ftp', host: t.host, port: t.port, user: t.login.user, password: t.login.password });
-  if (!login.ok) return tls;
+  if (!login.ok) return {};
   const pwd = await session.command('PWD');
   // A reply waited for in vain may still come, and be taken for the next command's: nothing more is asked.
-  if (session.stale) return tls;
+  if (session.stale) return {};
   const home = pwd.ok ? loginDirectory(pwd.value) : undefined;
   const v6 = isIP(session.local) === 6;
   const activeRefused = await refused(v6 ? ['EPRT'] : ['PORT', 'EPRT'], async (verb) => {
@@ -158,22 +162,35 @@ export async function ftpFacts(
   });
   // A reply waited for in vain may still come, and be taken for the next command's.
   const passiveRefused = session.stale ? undefined : await refused(v6 ? ['EPSV'] : ['PASV', 'EPSV'], (verb) => session.command(verb));
-  return { ...tls, ...(home ? { home } : {}), ...(activeRefused ? { activeRefused } : {}), ...(passiveRefused ? { passiveRefused } : {}) };
+  return { ...(home ? { home } : {}), ...(activeRefused ? { activeRefused } : {}), ...(passiveRefused ? { passiveRefused } : {}) };
 }
 
 /**
- * AUTH TLS asked outright, before the login as RFC 4217 §4 has it (FEAT need not list it): how it was
- * refused (a 4xx or 5xx reply, or a handshake that failed after the 234), or undefined when the control
- * connection is now TLS, or no rule expects what came (then the runs go ahead).
+ * Whether the server takes AUTH TLS, asked outright on a connection of its own (FEAT need not list it,
+ * and a login inside TLS is not what a plain client meets: vsftpd refuses anonymous logins there):
+ * greeting, AUTH TLS, the handshake after a 234, QUIT. A 5xx, the connection dropped, or a failed
+ * handshake: `noAuthTls`, how; the handshake done: `authTls`; anything else (no reply, a 4xx, which
+ * says "not now") is unknown, and the runs go ahead.
  */
-async function authTlsRefused(session: FtpSession): Promise<string | undefined> {
-  const auth = await session.command('AUTH TLS');
-  if (!auth.ok) return undefined;
-  if (auth.value.code !== 234) return auth.value.code >= 400 ? `AUTH TLS got ${shown(auth.value)}` : undefined;
-  const upgraded = await session.conn.upgradeTls({ timeoutMs: REACH_TIMEOUT_MS });
-  if (upgraded.ok) return undefined;
-  session.conn.destroy();
-  return `the TLS handshake after the 234 to AUTH TLS failed: ${upgraded.event}`;
+async function authTlsFacts(host: string, port: number): Promise<Pick<FtpFacts, 'noAuthTls' | 'authTls'>> {
+  const opened = await connectRaw({ host, port, timeoutMs: REACH_TIMEOUT_MS, record: false });
+  if (!opened.ok) return {};
+  const { conn } = opened;
+  try {
+    let greeting = await conn.readReply();
+    if (greeting.ok && greeting.value.code === 120) greeting = await conn.readReply();
+    if (!greeting.ok || greeting.value.code !== 220) return {};
+    const auth = await conn.command('AUTH TLS');
+    if (!auth.ok) return auth.end === 'timeout' ? {} : { noAuthTls: `AUTH TLS got no reply, the connection ended ${auth.event}` };
+    if (auth.value.code >= 500) return { noAuthTls: `AUTH TLS got ${shown(auth.value)}` };
+    if (auth.value.code !== 234) return {};
+    const upgraded = await conn.upgradeTls({ timeoutMs: REACH_TIMEOUT_MS });
+    if (!upgraded.ok) return { noAuthTls: `the TLS handshake after the 234 to AUTH TLS failed ${upgraded.event}` };
+    await conn.command('QUIT');
+    return { authTls: true };
+  } finally {
+    conn.destroy();
+  }
 }
 
 /** The login directory a reply to PWD names: a 257's path, on its first line when it spans several (`257-"/home/bob" ...` / `257 End`). */
@@ -209,11 +226,12 @@ export function plainTextRefused(scenario: Scenario, target: Pick<SmtpFacts, 'st
  * (smtps:// and ftps:// are for probe only), so implicit TLS (RFC 8314 §3.3) cannot reach it, and
  * STARTTLS or AUTH TLS only where the server took it when first reached.
  */
-export function tlsUnavailable(scenario: Scenario, target: Pick<SmtpFacts, 'noStarttls'> & Pick<FtpFacts, 'noAuthTls'>): string | undefined {
+export function tlsUnavailable(scenario: Scenario, target: Pick<SmtpFacts, 'noStarttls'> & Pick<FtpFacts, 'noAuthTls' | 'authTls'>): string | undefined {
   const start = tlsStart(scenario.tls ?? 'none');
   if (scenario.protocol === 'ftp') {
-    // A scenario whose server offers no FTPS (ftps: off) is about a client meeting the refusal, and is n/a for its knob.
-    if (scenario.server?.ftps === 'off') return undefined;
+    // A scenario whose server offers no FTPS (ftps: off) is about a client meeting that refusal.
+    if (scenario.server?.ftps === 'off')
+      return target.authTls ? 'needs a server that offers no FTPS, and the server took AUTH TLS when first reached' : undefined;
     if (start === 'implicit') return 'needs implicit FTPS (TLS from the first octet), and an ftp:// target speaks FTP in plain text first';
     if (start === 'starttls' && target.noAuthTls) return `needs AUTH TLS (RFC 4217 §4), which the server refused when first reached (${target.noAuthTls})`;
     return undefined;
@@ -253,7 +271,8 @@ export function factsLine(target: Reached, scenarios: readonly Scenario[]): stri
   if (target.authRequired) facts.push('AUTH required (530 to MAIL without it)');
   if (target.starttlsRequired) facts.push(`STARTTLS required (MAIL in plain text got ${target.starttlsRequired})`);
   if (target.noStarttls && scenarios.some((s) => tlsStart(s.tls ?? 'none') === 'starttls')) facts.push('no STARTTLS');
-  if (target.noAuthTls && scenarios.some((s) => s.protocol === 'ftp' && tlsStart(s.tls ?? 'none') === 'starttls')) facts.push(`no FTPS (${target.noAuthTls})`);
+  if (target.noAuthTls && scenarios.some((s) => s.protocol === 'ftp' && tlsStart(s.tls ?? 'none') === 'starttls' && s.server?.ftps !== 'off'))
+    facts.push(`no FTPS (${target.noAuthTls})`);
   if (target.activeRefused) facts.push(`active mode refused (${target.activeRefused})`);
   if (target.passiveRefused) facts.push(`passive mode refused (${target.passiveRefused})`);
   const time = target.greetingTime;

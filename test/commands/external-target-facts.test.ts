@@ -85,8 +85,12 @@ describe('the rules, without sockets', () => {
     expect(tlsUnavailable(ftp('implicit-verify'), {})).toBe(
       'needs implicit FTPS (TLS from the first octet), and an ftp:// target speaks FTP in plain text first',
     );
-    // A server that offers no FTPS is that scenario's point (n/a for its knob, not for this).
+    // A server that offers no FTPS is that scenario's point: it runs where AUTH TLS is refused, not where it was taken.
     expect(tlsUnavailable(ftp('starttls-verify', { ftps: 'off' }), refused)).toBeUndefined();
+    expect(tlsUnavailable(ftp('starttls-verify', { ftps: 'off' }), { authTls: true })).toBe(
+      'needs a server that offers no FTPS, and the server took AUTH TLS when first reached',
+    );
+    expect(tlsUnavailable(ftp('starttls-verify'), { authTls: true })).toBeUndefined();
   });
 
   it('makes only the runs in the refused mode n/a', () => {
@@ -154,11 +158,11 @@ describe('which data-connection modes an FTP target refuses, asked in the greeti
     ],
     ['only EPSV refused', { epsv: 'off' }, { noAuthTls: NO_FTPS, home: '/' }],
     ['both accepted', {}, { noAuthTls: NO_FTPS, home: '/' }],
-    // AUTH TLS taken: the login and the rest are asked inside TLS.
+    // AUTH TLS taken, on a connection of its own.
     [
       'FTPS, passive refused',
       { tls: 'explicit', passive: 'off' },
-      { home: '/', passiveRefused: 'PASV got "502 Command blacklisted: PASV", EPSV got "502 Command blacklisted: EPSV"' },
+      { authTls: true, home: '/', passiveRefused: 'PASV got "502 Command blacklisted: PASV", EPSV got "502 Command blacklisted: EPSV"' },
     ],
   ] as const)('%s', async (_name, options: FtpServerOptions, facts) => {
     const server = await startFtpServer({ users: { bob: 'pw' }, anonymous: 'off', ...options });
@@ -213,7 +217,7 @@ describe('which data-connection modes an FTP target refuses, asked in the greeti
     }
   });
 
-  it('knows nothing past AUTH TLS when the login fails', async () => {
+  it('knows nothing of the session when the login fails, and still whether AUTH TLS is taken', async () => {
     const server = await startFtpServer({ users: { bob: 'pw' }, anonymous: 'off', active: 'off' });
     try {
       const target = parseTargetOption(`ftp://bob:wrong@127.0.0.1:${server.port}/`) as ExternalFtpTarget;
@@ -326,6 +330,33 @@ describe('wireprobe run --target against an FTP server without FTPS', () => {
       expect(reason('clean')).toBe(`needs AUTH TLS (RFC 4217 §4), which the server refused when first reached (${NO_FTPS})`);
       expect(reason('clean-implicit')).toBe('needs implicit FTPS (TLS from the first octet), and an ftp:// target speaks FTP in plain text first');
       expect(server.files).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('wireprobe run --target against an FTP server with FTPS', () => {
+  it('runs the FTPS scenarios, and makes n/a the one whose point is a server without FTPS', async () => {
+    const server = await startFtpServer({ users: { bob: 'pw' }, anonymous: 'off', tls: 'explicit' });
+    try {
+      const json = join(dir, 'ftps.json');
+      const { code, stderr } = await cli([
+        'run',
+        '--suite',
+        'ftp/tls',
+        '--client',
+        'basic-ftp',
+        '--target',
+        `box=ftp://bob:pw@127.0.0.1:${server.port}/`,
+        '--json',
+        json,
+      ]);
+      expect([code, stderr]).toEqual([0, '']);
+      const all = await results(json);
+      const cell = (name: string) => all.find((r) => r.id === `ftp/tls/${name}/basic-ftp/passive@box`);
+      expect(cell('no-ftps')).toMatchObject({ verdict: 'n/a', reason: 'needs a server that offers no FTPS, and the server took AUTH TLS when first reached' });
+      expect(cell('clean')).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered' } });
     } finally {
       await server.close();
     }
