@@ -180,8 +180,16 @@ function outcomeOf(client: FtpClientAdapter, reports: readonly ClientReport[] | 
   const wire = session && ftpWire(session);
   const report: ClientReport | 'hung' = reports === 'hung' ? 'hung' : (failed ?? reports[0]!);
   const outcome = classify({ report, phase: session?.phase ?? 'connect', bytesSent: session?.data?.bytes ?? 0, wire, exitCodes: client.exitCodes ?? {} });
-  // Refused with the control connection up: it was a data connection, at the phase the client was in.
-  return outcome.kind === 'refused' && session && session.phase !== 'connect' ? { ...outcome, phase: session.phase } : outcome;
+  if (outcome.kind !== 'refused' || !session || session.phase === 'connect') return outcome;
+  // Refused with the control connection up: it was a data connection, at the phase the client was in;
+  // one to an address a dataport fault named, at the step that named it, whatever the client sent
+  // between that reply and its connect (PHP's TYPE I, Net::FTP's STOR).
+  return { ...outcome, phase: (wire?.dataRefused ? lastDataAddressStep(session.steps) : undefined) ?? session.phase };
+}
+
+/** The data-address command (PASV, EPSV, LPSV) the client came to last (steps keep first-sent order), as a phase: `pasv`. */
+function lastDataAddressStep(steps: readonly string[]): string | undefined {
+  return steps.findLast((step) => step === 'PASV' || step === 'EPSV' || step === 'LPSV')?.toLowerCase();
 }
 
 /**
