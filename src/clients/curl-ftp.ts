@@ -15,8 +15,11 @@
  *
  * Timeouts: `--connect-timeout` for the control (and passive data) connect, `--speed-limit 1
  * --speed-time` for a stalled transfer. curl has no per-read timeout and the CLI does not expose
- * CURLOPT_ACCEPTTIMEOUT_MS: in active mode it waits 60 s (its default) for the server to connect back,
- * then exits 12. No `--max-time`: past the runner's deadline the process group is killed (`hung`).
+ * CURLOPT_ACCEPTTIMEOUT_MS: in active mode it waits 60 s (its default) for the server to connect back
+ * once the server has sent its 150, then exits 12. Until that 150 (a server still connecting back to
+ * a data port that drops its SYNs sends none) it waits for the reply to STOR, up to its server-response
+ * timeout (120 s), then exits 28. No `--max-time`: past the runner's deadline the process group is
+ * killed (`hung`).
  *
  * TLS (FtpJob.tls): see curlFtpTlsArgs. curl resumes the control connection's TLS session on every data
  * connection (measured against vsftpd's require_ssl_reuse=YES: accepted).

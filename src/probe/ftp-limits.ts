@@ -17,7 +17,7 @@ import { FtpSession, openLoggedIn } from './ftp-control.js';
 import { finding, seconds, skipped } from './finding.js';
 import { said } from './ftp-shared.js';
 import { rfcOf } from './ids.js';
-import { awaitLateGreeting, lateNote, type LateSession } from './late-greeting.js';
+import { awaitLateGreeting, type Held, lateNote, type LateSession } from './late-greeting.js';
 import type { Read } from './raw.js';
 import type { Reply } from '../protocol/reply.js';
 import type { Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
@@ -89,7 +89,7 @@ async function admit(
   limits: ProbeLimits,
   log: (n: string, t: { sent: string[]; received: string[] }) => void,
   label: string,
-  options: { readonly localAddress?: string; readonly endOne?: () => Promise<void> } = {},
+  options: { readonly localAddress?: string; readonly held?: Held } = {},
 ): Promise<Admission> {
   const opened = await FtpSession.open(target, limits, options.localAddress);
   if (!opened.ok && opened.stage === 'connect') {
@@ -106,8 +106,8 @@ async function admit(
   let lateMs: number | undefined;
   if (!opened.ok) {
     const { read } = opened;
-    if (read.ok || read.end !== 'timeout' || opened.preliminary || !options.endOne) return refusedBy(read, false);
-    const late = await awaitLateGreeting(session.conn, limits.replyTimeoutMs, opened.ms, options.endOne);
+    if (read.ok || read.end !== 'timeout' || opened.preliminary || !options.held) return refusedBy(read, false);
+    const late = await awaitLateGreeting(session.conn, limits.replyTimeoutMs, read.ms, options.held);
     if (late.kind === 'silent') {
       log(label, session.take());
       session.conn.destroy();
@@ -118,7 +118,9 @@ async function admit(
       session.conn.destroy();
       return { kind: 'refused', how: 'freed', said: said(late.read), heldMs: late.heldMs };
     }
-    if (!late.read.ok || late.read.value.code !== 220) return refusedBy(late.read, false);
+    // RFC 959 §5.4: a 120 first, the 220 still to come.
+    const greeting = late.read.ok && late.read.value.code === 120 ? await session.conn.readReply() : late.read;
+    if (!greeting.ok || greeting.value.code !== 220) return refusedBy(greeting, false);
     lateMs = late.ms;
   }
   const login = await session.loginAs(target);
@@ -150,7 +152,8 @@ async function sessionLimit(target: ProbeTarget, limits: ProbeLimits): Promise<F
     let refusal: Exclude<Admission, { kind: 'in' }> | undefined;
     let admitted = 0;
     for (let n = 1; n <= max && !refusal; n++) {
-      const a = await admit(target, limits, log, `#${n}`, open.length ? { endOne } : {});
+      const held: Held = { anyEnded: () => open.some((o) => o.session.conn.ended !== null), ...(open.length ? { endOne } : {}) };
+      const a = await admit(target, limits, log, `#${n}`, { held });
       if (a.kind !== 'in') refusal = a;
       else {
         admitted++;
@@ -158,6 +161,8 @@ async function sessionLimit(target: ProbeTarget, limits: ProbeLimits): Promise<F
         if (a.lateMs !== undefined) slow.push({ n, ms: a.lateMs });
       }
     }
+    // How a held session the server itself ended went.
+    if (refusal) for (const o of open) if (o.session.conn.ended !== null) log(o.label, o.session.take());
     const transcript = { sent, received };
     const found = await (async (): Promise<Finding> => {
       if (!refusal)
@@ -169,13 +174,21 @@ async function sessionLimit(target: ProbeTarget, limits: ProbeLimits): Promise<F
           transcript,
         );
       if (admitted === 0)
-        return finding(id, 'skip', rfc, `Not measured: not even one session was admitted (${refusal.said}; see ftp.greeting and ftp.login).`, transcript);
+        return finding(
+          id,
+          'skip',
+          rfc,
+          refusal.kind === 'silent'
+            ? `Not measured: the first session got no greeting in ${seconds(refusal.heldMs, 2)} s${refusal.said ? `, then ${refusal.said}` : ''} (see ftp.greeting).`
+            : `Not measured: not even one session was admitted (${refusal.said}; see ftp.greeting and ftp.login).`,
+          transcript,
+        );
       if (refusal.kind === 'silent')
         return finding(
           id,
           'warn',
           rfc,
-          `With ${admitted} sessions open, the next got no greeting in ${seconds(refusal.heldMs, 2)} s, nor in the ${seconds(limits.replyTimeoutMs, 2)} s after one of them ended${refusal.said ? `, then ${refusal.said}` : ''}: no limit on sessions, as a free slot did not help; the server did not greet a new session (its load, or a wait of its own before the 220).`,
+          `With ${admitted} sessions open, the next got no greeting in ${seconds(refusal.heldMs, 2)} s, nor in the ${seconds(limits.replyTimeoutMs, 2)} s after one of them ended${refusal.said ? `, then ${refusal.said}` : ''}: no session limit shown (a free slot did not help), and the ramp stopped there; the server did not greet a new session (its load, or a wait of its own before the 220).`,
           transcript,
         );
       // Per client address, or in all? Only answerable from another source address: loopback targets

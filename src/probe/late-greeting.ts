@@ -23,22 +23,34 @@ export const LATE_FACTOR = 2;
 export type LateGreeting =
   /** Something came (a greeting, a refusal, an end) with every other session still open. */
   | { readonly kind: 'late'; readonly read: Read<Reply>; readonly ms: number }
-  /** Nothing came in `heldMs` with the others open; once one of them ended, `read` (ok) came. */
+  /** Nothing came in `heldMs` with the others open; once one of them ended (by the probe, or the server), `read` (ok) came. */
   | { readonly kind: 'freed'; readonly read: Read<Reply>; readonly ms: number; readonly heldMs: number }
-  /** No reply came in `heldMs`, nor once one held session had ended: `read` is the last wait's (a timeout, or the connection's end). */
+  /** No reply came in `heldMs`, nor once one held session had ended (if one was held): `read` is the last wait's (a timeout, or the connection's end). */
   | { readonly kind: 'silent'; readonly read: Extract<Read<Reply>, { ok: false }>; readonly ms: number; readonly heldMs: number };
 
+/** The sessions held beside the one waited on: whether any has ended (the server closed it), and ending one. */
+export interface Held {
+  anyEnded(): boolean;
+  /** Ends one of them (the ramp forgets it); absent when none is held. */
+  readonly endOne?: () => Promise<void>;
+}
+
 /**
- * Waits on for the greeting of `conn`, which did not come within `waitedMs`; `endOne` ends one of the
- * sessions held beside it (the ramp forgets it). `ms`: from the first wait's start to the reply (or to
- * the end of the last wait).
+ * Waits on for the greeting of `conn`, which did not come within `waitedMs` (the first wait's bound).
+ * `ms`: from the first wait's start to the reply (or to the end of the last wait). A greeting that comes
+ * once the server itself has ended a held session (an idle timeout of its own) is `freed`, not `late`:
+ * that end freed its slot.
  */
-export async function awaitLateGreeting(conn: RawConnection, boundMs: number, waitedMs: number, endOne: () => Promise<void>): Promise<LateGreeting> {
+export async function awaitLateGreeting(conn: RawConnection, boundMs: number, waitedMs: number, held: Held): Promise<LateGreeting> {
   const more = await conn.readReply(LATE_FACTOR * boundMs);
-  if (more.ok || more.end !== 'timeout') return { kind: 'late', read: more, ms: waitedMs + more.ms };
-  await endOne();
-  const freed = await conn.readReply(boundMs);
+  if (more.ok || more.end !== 'timeout') {
+    const ms = waitedMs + more.ms;
+    return more.ok && held.anyEnded() ? { kind: 'freed', read: more, ms, heldMs: ms } : { kind: 'late', read: more, ms };
+  }
   const heldMs = waitedMs + more.ms;
+  if (!held.endOne) return { kind: 'silent', read: more, ms: heldMs, heldMs };
+  await held.endOne();
+  const freed = await conn.readReply(boundMs);
   const ms = heldMs + freed.ms;
   return freed.ok ? { kind: 'freed', read: freed, ms, heldMs } : { kind: 'silent', read: freed, ms, heldMs };
 }

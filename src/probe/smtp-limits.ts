@@ -12,7 +12,7 @@ import type { RawConnection } from './raw.js';
 import { rfcOf } from './ids.js';
 import { finding, seconds, skipped } from './finding.js';
 import { closeSmtp, noSession, openSmtp, said } from './smtp-session.js';
-import { awaitLateGreeting, lateNote, type LateSession } from './late-greeting.js';
+import { awaitLateGreeting, type LateGreeting, lateNote, type LateSession } from './late-greeting.js';
 import type { CheckGroup, Finding, ProbeLimits, ProbeTarget } from './types.js';
 
 /** RFC 5321 §4.5.3.2.7: a server should wait at least 5 minutes for the next command. */
@@ -66,36 +66,28 @@ async function sessionLimit(target: ProbeTarget, limits: ProbeLimits): Promise<F
     const others = held.length;
     held.push({ n, conn });
     let greeting = await conn.readReply();
-    if (!greeting.ok && greeting.end === 'timeout' && others > 0) {
-      const late = await awaitLateGreeting(conn, limits.replyTimeoutMs, greeting.ms, async () => {
-        const first = held.shift();
-        if (!first) return;
-        await closeSmtp(first.conn, quick);
-        keep(first.n, first.conn.takeTranscript());
+    if (!greeting.ok && greeting.end === 'timeout') {
+      const late = await awaitLateGreeting(conn, limits.replyTimeoutMs, greeting.ms, {
+        anyEnded: () => held.some((h) => h.conn !== conn && h.conn.ended !== null),
+        ...(others > 0
+          ? {
+              endOne: async () => {
+                const first = held.shift();
+                if (!first) return;
+                await closeSmtp(first.conn, quick);
+                keep(first.n, first.conn.takeTranscript());
+              },
+            }
+          : {}),
       });
       if (late.kind === 'late') {
         greeting = late.read;
         if (greeting.ok && greeting.value.code === 220) slow.push({ n, ms: late.ms });
       } else {
+        // How a held session the server itself ended went, then this one's.
+        for (const h of held) if (h.conn !== conn && h.conn.ended !== null) keep(h.n, h.conn.takeTranscript());
         keep(n, conn.takeTranscript());
-        const s = seconds(late.heldMs, 2);
-        result =
-          late.kind === 'freed'
-            ? finding(
-                id,
-                'warn',
-                rfc,
-                `With ${others} sessions open, session ${n} got no greeting for ${s} s, then "${said(late.read)}" once one of the ${others} had ended: the server makes clients over its limit wait in silence (as at Postfix's process limit); a "421 <text>" is clearer.`,
-                { sent, received },
-                others,
-              )
-            : finding(
-                id,
-                'warn',
-                rfc,
-                `With ${others} sessions open, session ${n} got no greeting in ${s} s, nor in the ${seconds(limits.replyTimeoutMs, 2)} s after one of them ended${late.read.end === 'timeout' ? '' : `, then ${late.read.event}`}: no limit on sessions, as a free slot did not help; the server did not greet a new session (its load, or a wait of its own before the 220).`,
-                { sent, received },
-              );
+        result = lateFinding(id, rfc, n, others, late, limits, { sent, received });
         break;
       }
     }
@@ -103,16 +95,8 @@ async function sessionLimit(target: ProbeTarget, limits: ProbeLimits): Promise<F
     if (greeting.ok && greeting.value.code === 220) continue;
     const limit = n - 1;
     if (!greeting.ok) {
-      if (greeting.end === 'timeout') {
-        result = finding(
-          id,
-          'warn',
-          rfc,
-          `With ${limit} sessions open, session ${n} got no greeting within ${seconds(greeting.ms, 2)} s: clients wait in silence (as at Postfix's process limit); a "421 <text>" is clearer.`,
-          { sent, received },
-          limit,
-        );
-      } else if (greeting.end === 'rst') {
+      // No timeout here: a greeting not come within the bound was waited on above.
+      if (greeting.end === 'rst') {
         result = finding(
           id,
           'fail',
@@ -169,6 +153,37 @@ async function sessionLimit(target: ProbeTarget, limits: ProbeLimits): Promise<F
       received,
     });
   return slow.length ? { ...found, advice: `${found.advice} ${lateNote(slow, 'smtp.greeting')}` } : found;
+}
+
+/** Session `n`, not greeted within the bound with `others` held, as awaitLateGreeting found it: a limit, or none shown. */
+function lateFinding(
+  id: string,
+  rfc: string,
+  n: number,
+  others: number,
+  late: Exclude<LateGreeting, { kind: 'late' }>,
+  limits: ProbeLimits,
+  transcript: { sent: string[]; received: string[] },
+): Finding {
+  const s = seconds(late.heldMs, 2);
+  if (late.kind === 'freed')
+    return finding(
+      id,
+      'warn',
+      rfc,
+      `With ${others} sessions open, session ${n} got no greeting for ${s} s, then "${said(late.read)}" once one of the ${others} had ended: the server makes clients over its limit wait in silence (as at Postfix's process limit); a "421 <text>" is clearer.`,
+      transcript,
+      others,
+    );
+  const then = late.read.end === 'timeout' ? '' : `, then ${late.read.event}`;
+  if (others === 0) return skipped(id, rfc, `Not measured: the first session got no greeting in ${s} s${then} (see smtp.greeting).`, transcript);
+  return finding(
+    id,
+    'warn',
+    rfc,
+    `With ${others} sessions open, session ${n} got no greeting in ${s} s, nor in the ${seconds(limits.replyTimeoutMs, 2)} s after one of them ended${then}: no session limit shown (a free slot did not help), and the ramp stopped there; the server did not greet a new session (its load, or a wait of its own before the 220).`,
+    transcript,
+  );
 }
 
 async function idleTimeout(target: ProbeTarget, limits: ProbeLimits): Promise<Finding> {

@@ -3,7 +3,7 @@
  * CRLF, §4.5.3.1.6 a text line at 1000: lines that long must be taken. Longer ones may be refused (500
  * "line too long", §4.5.3.1.9), but never met with silence, a close or a reset.
  *
- *   NOOP x ─► NOOP padded to 512 octets ─► 250 ─► NOOP padded to 2048 ─► any reply ─► NOOP ─► 250 (still reading)
+ *   NOOP wireprobe ─► NOOP padded to 512 octets ─► 250 ─► NOOP padded to 2048 ─► any reply ─► NOOP ─► 250 (still reading)
  *   [--send] MAIL, RCPT, DATA ─► a message with one 1000-octet text line ─► 250 at its end
  *
  * The 1000-octet text line needs --send: a server answers for the data only after <CRLF>.<CRLF>, so
@@ -11,7 +11,8 @@
  *
  * NOOP carries the padding because a server SHOULD ignore its parameter (RFC 5321 §4.1.1.9), so the
  * reply is about the line's length alone. A server that refuses any parameter to NOOP (OpenSMTPD) is
- * known by a short `NOOP x` first: a padded line refused in the same words was read whole.
+ * known by a short `NOOP wireprobe` first: a padded line refused in the same words was answered as
+ * such a NOOP, not for its length.
  */
 import { rfcOf } from './ids.js';
 import { finding, skipped } from './finding.js';
@@ -64,7 +65,7 @@ async function lineLength(target: ProbeTarget, limits: ProbeLimits, notes: Sessi
       'pass',
       rfc,
       aside
-        ? `A ${COMMAND_LINE_OCTETS}-octet command line was read whole and a ${LONG_COMMAND_OCTETS}-octet one got a reply, the session reading on.${aside}${extra}`
+        ? `A ${COMMAND_LINE_OCTETS}-octet command line was answered as a NOOP with a parameter, like a short one, and a ${LONG_COMMAND_OCTETS}-octet one got a reply, the session reading on.${aside}${extra}`
         : `A ${COMMAND_LINE_OCTETS}-octet command line got 250 and a ${LONG_COMMAND_OCTETS}-octet one a reply, the session reading on.${extra}`,
       t,
     );
@@ -72,11 +73,16 @@ async function lineLength(target: ProbeTarget, limits: ProbeLimits, notes: Sessi
   // What NOOP with any parameter gets: a server that refuses the parameter itself (OpenSMTPD: "500 5.5.4
   // Invalid command arguments") refuses the padded line for that, not for its length.
   const plain = await conn.command(SHORT_NOOP);
+  if (!plain.ok) {
+    const how = plain.end === 'timeout' ? 'no reply' : `no reply, the connection ended ${plain.event}`;
+    problems.push({ status: 'warn', text: `a short NOOP with a parameter ("${SHORT_NOOP}") got ${how}, so the long lines were not tried` });
+    return done('');
+  }
   const short = await noop(conn, COMMAND_LINE_OCTETS);
   let aside = '';
   if (!short.ok || short.value.code !== 250) {
     if (sameRefusal(plain, short))
-      aside = ` It refuses NOOP with a parameter whatever its length ("${said(plain)}"; RFC 5321 §4.1.1.9: a server SHOULD ignore it): the ${COMMAND_LINE_OCTETS}-octet line got the same reply as a short one.`;
+      aside = ` It refuses NOOP with a parameter whatever its length ("${said(plain)}"; RFC 5321 §4.1.1.9: a server SHOULD ignore it).`;
     else {
       const shortOne = plain.ok && plain.value.code === 250 ? `, where a short NOOP with a parameter got 250` : '';
       problems.push({

@@ -1,8 +1,9 @@
 /**
  * A server that greets every session at once but one, for the probe's session-limit ramps: the `nth`
  * connection is greeted `after` ms, or once another session has ended (`freed`, a limit that queues in
- * silence), or `never`. It speaks just enough of SMTP and FTP for a ramp: USER 331, PASS 230, QUIT 221
- * then close, anything else 502. Loopback, port 0; close() ends every socket.
+ * silence), or `never`; `closeFirstAfter`: the server itself ends the first session that long after it
+ * came (an idle timeout of its own: 421, then close). It speaks just enough of SMTP and FTP for a ramp:
+ * USER 331, PASS 230, QUIT 221 then close, anything else 502. Loopback, port 0; close() ends every socket.
  */
 import net, { type AddressInfo, type Socket } from 'node:net';
 
@@ -11,7 +12,10 @@ export interface LateGreeter {
   close(): Promise<void>;
 }
 
-export async function startLateGreeter(greeting: string, late: { readonly nth: number; readonly after: number | 'freed' | 'never' }): Promise<LateGreeter> {
+export async function startLateGreeter(
+  greeting: string,
+  late: { readonly nth: number; readonly after: number | 'freed' | 'never'; readonly closeFirstAfter?: number },
+): Promise<LateGreeter> {
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let connections = 0;
@@ -27,15 +31,17 @@ export async function startLateGreeter(greeting: string, late: { readonly nth: n
       waiting = freed ? undefined : waiting;
       freed?.();
     });
-    if (n !== late.nth) greet();
-    else if (late.after === 'freed') waiting = greet;
-    else if (typeof late.after === 'number') {
+    const later = (ms: number, act: () => void): void => {
       const timer = setTimeout(() => {
         timers.delete(timer);
-        greet();
-      }, late.after);
+        act();
+      }, ms);
       timers.add(timer);
-    }
+    };
+    if (n === 1 && late.closeFirstAfter !== undefined) later(late.closeFirstAfter, () => socket.end('421 idle too long\r\n'));
+    if (n !== late.nth) greet();
+    else if (late.after === 'freed') waiting = greet;
+    else if (typeof late.after === 'number') later(late.after, greet);
     let buffered = '';
     socket.on('data', (chunk) => {
       buffered += chunk.toString('latin1');

@@ -247,8 +247,8 @@ describe('FTP probe, planted defects', () => {
   });
 
   describe('a session not greeted within the bound while others are held', () => {
-    const ramp = async (after: number | 'freed' | 'never') => {
-      const server = await startLateGreeter('220 late ftp', { nth: 3, after });
+    const ramp = async (after: number | 'freed' | 'never', more: { nth?: number; closeFirstAfter?: number } = {}) => {
+      const server = await startLateGreeter('220 late ftp', { nth: 3, after, ...more });
       try {
         const findings = await probe(parseTarget(`ftp://127.0.0.1:${server.port}`), [ftpLimitChecks], { replyTimeoutMs: 1_000, maxSessions: 4 });
         return byId(findings, 'ftp.session-limit');
@@ -262,7 +262,7 @@ describe('FTP probe, planted defects', () => {
       expect(limit).toMatchObject({ status: 'pass' });
       expect(limit.value).toBeUndefined();
       expect(limit.advice).toMatch(
-        /^4 sessions at once were all admitted.* Greeted late with the others still open, so not held back by them: session 3 after 2(\.\d+)? s\./,
+        /^4 sessions at once were all admitted.* Greeted late with the others still open, so not held back by them: session 3 after [\d.]+ s\./,
       );
     });
 
@@ -277,7 +277,20 @@ describe('FTP probe, planted defects', () => {
       const limit = await ramp('never');
       expect(limit).toMatchObject({ status: 'warn' });
       expect(limit.value).toBeUndefined();
-      expect(limit.advice).toMatch(/^With 2 sessions open, the next got no greeting in 3 s, nor in the 1 s after one of them ended: no limit on sessions/);
+      expect(limit.advice).toMatch(/^With 2 sessions open, the next got no greeting in 3 s, nor in the 1 s after one of them ended: no session limit shown/);
+    });
+
+    it('is a limit when it is greeted late once the server itself ended a held session (an idle timeout of its own)', async () => {
+      const limit = await ramp('freed', { closeFirstAfter: 2_000 });
+      expect(limit).toMatchObject({ status: 'warn', value: 2 });
+      expect(limit.advice).toMatch(/^The server admits 2 sessions; the next one got no greeting for [\d.]+ s, then 220 late ftp once one of them ended/);
+      expect(limit.sent).not.toContain('#1 QUIT');
+      expect(limit.received).toEqual(expect.arrayContaining(['#1 421 idle too long', '#3 220 late ftp']));
+    });
+
+    it('measures nothing when the first session is never greeted', async () => {
+      const limit = await ramp('never', { nth: 1 });
+      expect(limit).toMatchObject({ status: 'skip', advice: 'Not measured: the first session got no greeting in 3 s (see ftp.greeting).' });
     });
   });
 

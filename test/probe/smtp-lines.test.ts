@@ -75,7 +75,7 @@ describe('smtp.line-length', () => {
     const [result] = await smtpLinesGroup(parseTarget(`smtp://127.0.0.1:${strict.port}`), FAST);
     expect(result!.status).toBe('pass');
     expect(result!.advice).toMatch(
-      /^A 512-octet command line was read whole and a 2048-octet one got a reply, the session reading on\. It refuses NOOP with a parameter whatever its length \("500 5\.5\.4 Invalid command arguments: command does not accept arguments\."; RFC 5321 §4\.1\.1\.9/,
+      /^A 512-octet command line was answered as a NOOP with a parameter, like a short one, and a 2048-octet one got a reply, the session reading on\. It refuses NOOP with a parameter whatever its length \("500 5\.5\.4 Invalid command arguments: command does not accept arguments\."; RFC 5321 §4\.1\.1\.9/,
     );
     expect(result!.sent).toEqual(expect.arrayContaining(['NOOP wireprobe', 'NOOP xxx... [512 octets with CRLF]']));
     // Refused for its length too, in other words: still a failure.
@@ -83,6 +83,16 @@ describe('smtp.line-length', () => {
     const [refused] = await smtpLinesGroup(parseTarget(`smtp://127.0.0.1:${short.port}`), FAST);
     expect(refused!.status).toBe('fail');
     expect(refused!.advice).toMatch(/^A command line of 512 octets \(NOOP with padding\) got "500 5\.5\.0 Line too long", not 250/);
+  });
+
+  it('tries no long line when a short NOOP with a parameter gets no reply, and says so', async () => {
+    const rude = await tiny({ noopTakesNoParameter: 'close' });
+    const [result] = await smtpLinesGroup(parseTarget(`smtp://127.0.0.1:${rude.port}`), FAST);
+    expect(result!.status).toBe('warn');
+    expect(result!.advice).toMatch(
+      /^A short NOOP with a parameter \("NOOP wireprobe"\) got no reply, the connection ended \[closed by server\], so the long lines were not tried\.$/,
+    );
+    expect(result!.sent).not.toContain('NOOP xxx... [512 octets with CRLF]');
   });
 
   it('passes a 500 to an overlong command line, and fails a silent close', async () => {

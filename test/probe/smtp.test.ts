@@ -208,8 +208,8 @@ describe('wireprobe probe smtp', () => {
   });
 
   describe('a session not greeted within the bound while others are held', () => {
-    const ramp = async (after: number | 'freed' | 'never') => {
-      const server = await startLateGreeter('220 late.test ESMTP', { nth: 3, after });
+    const ramp = async (after: number | 'freed' | 'never', more: { nth?: number; closeFirstAfter?: number } = {}) => {
+      const server = await startLateGreeter('220 late.test ESMTP', { nth: 3, after, ...more });
       closers.push(() => server.close());
       return get(await smtpLimitsGroup(parseTarget(`smtp://127.0.0.1:${server.port}`), { ...FAST, maxSessions: 4 }), 'smtp.session-limit');
     };
@@ -219,7 +219,7 @@ describe('wireprobe probe smtp', () => {
       expect(limit).toMatchObject({ status: 'pass' });
       expect(limit.value).toBeUndefined();
       expect(limit.advice).toMatch(
-        /^No limit reached: 4 concurrent sessions .* Greeted late with the others still open, so not held back by them: session 3 after 2(\.\d+)? s\. .*see smtp\.greeting\.$/,
+        /^No limit reached: 4 concurrent sessions .* Greeted late with the others still open, so not held back by them: session 3 after [\d.]+ s\. .*see smtp\.greeting\.$/,
       );
     });
 
@@ -234,7 +234,20 @@ describe('wireprobe probe smtp', () => {
       const limit = await ramp('never');
       expect(limit).toMatchObject({ status: 'warn' });
       expect(limit.value).toBeUndefined();
-      expect(limit.advice).toMatch(/^With 2 sessions open, session 3 got no greeting in 3 s, nor in the 1 s after one of them ended: no limit on sessions/);
+      expect(limit.advice).toMatch(/^With 2 sessions open, session 3 got no greeting in 3 s, nor in the 1 s after one of them ended: no session limit shown/);
+    });
+
+    it('is a limit when it is greeted late once the server itself ended a held session (an idle timeout of its own)', async () => {
+      const limit = await ramp('freed', { closeFirstAfter: 2_000 });
+      expect(limit).toMatchObject({ status: 'warn', value: 2 });
+      expect(limit.advice).toMatch(/^With 2 sessions open, session 3 got no greeting for [\d.]+ s, then "220 late\.test ESMTP" once one of the 2 had ended/);
+      expect(limit.received).toEqual(expect.arrayContaining(['#1 421 idle too long', '#1 [closed by server]', '#3 220 late.test ESMTP']));
+      expect(limit.sent).not.toContain('#1 QUIT');
+    });
+
+    it('measures nothing when the first session is never greeted', async () => {
+      const limit = await ramp('never', { nth: 1 });
+      expect(limit).toMatchObject({ status: 'skip', advice: 'Not measured: the first session got no greeting in 3 s (see smtp.greeting).' });
     });
   });
 

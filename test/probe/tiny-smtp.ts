@@ -15,8 +15,8 @@ export interface TinyDefects {
   readonly maxLine?: { readonly octets: number; readonly then: 'reply' | 'close' };
   readonly rcptLimit?: { readonly n: number; readonly code: number };
   readonly maxTextLine?: number;
-  /** NOOP with any parameter gets 500, as OpenSMTPD answers it. */
-  readonly noopTakesNoParameter?: boolean;
+  /** NOOP with any parameter gets 500, as OpenSMTPD answers it (`close`: the connection closed instead). */
+  readonly noopTakesNoParameter?: boolean | 'close';
 }
 
 export interface TinySmtp {
@@ -78,6 +78,7 @@ export async function startTinySmtp(defects: TinyDefects): Promise<TinySmtp> {
           tooLong = false;
           socket.write('354 go ahead\r\n');
         } else if (verb === 'QUIT') socket.end('221 bye\r\n');
+        else if (verb === 'NOOP' && line.length > 4 && defects.noopTakesNoParameter === 'close') return void socket.destroy();
         else if (verb === 'NOOP' && line.length > 4 && defects.noopTakesNoParameter)
           socket.write('500 5.5.4 Invalid command arguments: command does not accept arguments.\r\n');
         else socket.write('250 ok\r\n');
