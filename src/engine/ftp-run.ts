@@ -110,7 +110,7 @@ export function ftpRun(
         ...(transfer.resume ? { resume: true } : {}),
         ...(transfer.sources?.length ? { source: transfer.sources[i % transfer.sources.length]! } : {}),
       }));
-      return { proxy, server, deadline: timeouts.deadline, jobs, files };
+      return { proxy, server, deadline: transfer.deadline?.[mode] ?? timeouts.deadline, jobs, files };
     },
     observe: (plan, signal) => Promise.all(plan.jobs.map((j) => client.run(j, signal))),
     judge: async (plan, seen: Seen): Promise<Judgement> => {

@@ -146,6 +146,8 @@ export interface FtpTransfer {
   readonly sources?: readonly string[];
   /** Per mode, what a conformant client does, where it differs from the scenario's `expect`. */
   readonly expect?: Partial<Readonly<Record<FtpMode, Expect>>>;
+  /** Per mode, the runner's deadline (ms) where it differs from the scenario's `timeouts.deadline`. */
+  readonly deadline?: Partial<Readonly<Record<FtpMode, number>>>;
   /**
    * Per mode, what a conformant client does over IPv6 (`--family 6`), where it differs from IPv4's
    * (`expect` above, else the scenario's): PASV and PORT cannot name an IPv6 address (RFC 2428 §1), so
