@@ -304,62 +304,44 @@ describe('wireprobe run --target against an FTP server that refuses a data-conne
   });
 });
 
+/**
+ * `run --suite ftp/tls --client basic-ftp` against the mock as a --target (`box`), set up with
+ * `options`: the exit code, stderr, each cell by scenario name, and the mock's files.
+ */
+async function ftpsRun(options: FtpServerOptions, name: string) {
+  const server = await startFtpServer({ users: { bob: 'pw' }, anonymous: 'off', ...options });
+  try {
+    const json = join(dir, `${name}.json`);
+    const target = `box=ftp://bob:pw@127.0.0.1:${server.port}/`;
+    const { code, stderr } = await cli(['run', '--suite', 'ftp/tls', '--client', 'basic-ftp', '--target', target, '--json', json]);
+    const all = await results(json);
+    const cell = (scenario: string) => all.find((r) => r.id === `ftp/tls/${scenario}/basic-ftp/passive@box`);
+    return { code, stderr, all, cell, port: server.port, files: server.files };
+  } finally {
+    await server.close();
+  }
+}
+
 describe('wireprobe run --target against an FTP server without FTPS', () => {
   it('makes the FTPS runs n/a naming the reply to AUTH TLS, where they read as the client failing before', async () => {
-    const server = await startFtpServer({ users: { bob: 'pw' }, anonymous: 'off' });
-    try {
-      const json = join(dir, 'no-ftps.json');
-      const { code, stderr } = await cli([
-        'run',
-        '--suite',
-        'ftp/tls',
-        '--client',
-        'basic-ftp',
-        '--target',
-        `box=ftp://bob:pw@127.0.0.1:${server.port}/`,
-        '--json',
-        json,
-      ]);
-      expect(code).toBe(0);
-      expect(stderr).toBe(`wireprobe: ftp://bob:***@127.0.0.1:${server.port}/ when first reached: no FTPS (${NO_FTPS})\n`);
-      const all = await results(json);
-      expect(all.length).toBeGreaterThan(0);
-      // Only the scenario whose point is a server without FTPS runs: the client must not log in in clear text.
-      expect(all.filter((r) => r.verdict !== 'n/a').map((r) => [r.id, r.verdict])).toEqual([['ftp/tls/no-ftps/basic-ftp/passive@box', 'conformant']]);
-      const reason = (name: string) => all.find((r) => r.id === `ftp/tls/${name}/basic-ftp/passive@box`)?.reason;
-      expect(reason('clean')).toBe(`needs AUTH TLS (RFC 4217 §4), which the server refused when first reached (${NO_FTPS})`);
-      expect(reason('clean-implicit')).toBe('needs implicit FTPS (TLS from the first octet), and an ftp:// target speaks FTP in plain text first');
-      expect(server.files).toEqual([]);
-    } finally {
-      await server.close();
-    }
+    const { code, stderr, all, cell, port, files } = await ftpsRun({}, 'no-ftps');
+    expect(code).toBe(0);
+    expect(stderr).toBe(`wireprobe: ftp://bob:***@127.0.0.1:${port}/ when first reached: no FTPS (${NO_FTPS})\n`);
+    expect(all.length).toBeGreaterThan(0);
+    // Only the scenario whose point is a server without FTPS runs: the client must not log in in clear text.
+    expect(all.filter((r) => r.verdict !== 'n/a').map((r) => [r.id, r.verdict])).toEqual([['ftp/tls/no-ftps/basic-ftp/passive@box', 'conformant']]);
+    expect(cell('clean')?.reason).toBe(`needs AUTH TLS (RFC 4217 §4), which the server refused when first reached (${NO_FTPS})`);
+    expect(cell('clean-implicit')?.reason).toBe('needs implicit FTPS (TLS from the first octet), and an ftp:// target speaks FTP in plain text first');
+    expect(files).toEqual([]);
   });
 });
 
 describe('wireprobe run --target against an FTP server with FTPS', () => {
   it('runs the FTPS scenarios, and makes n/a the one whose point is a server without FTPS', async () => {
-    const server = await startFtpServer({ users: { bob: 'pw' }, anonymous: 'off', tls: 'explicit' });
-    try {
-      const json = join(dir, 'ftps.json');
-      const { code, stderr } = await cli([
-        'run',
-        '--suite',
-        'ftp/tls',
-        '--client',
-        'basic-ftp',
-        '--target',
-        `box=ftp://bob:pw@127.0.0.1:${server.port}/`,
-        '--json',
-        json,
-      ]);
-      expect([code, stderr]).toEqual([0, '']);
-      const all = await results(json);
-      const cell = (name: string) => all.find((r) => r.id === `ftp/tls/${name}/basic-ftp/passive@box`);
-      expect(cell('no-ftps')).toMatchObject({ verdict: 'n/a', reason: 'needs a server that offers no FTPS, and the server took AUTH TLS when first reached' });
-      expect(cell('clean')).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered' } });
-    } finally {
-      await server.close();
-    }
+    const { code, stderr, cell } = await ftpsRun({ tls: 'explicit' }, 'ftps');
+    expect([code, stderr]).toEqual([0, '']);
+    expect(cell('no-ftps')).toMatchObject({ verdict: 'n/a', reason: 'needs a server that offers no FTPS, and the server took AUTH TLS when first reached' });
+    expect(cell('clean')).toMatchObject({ verdict: 'conformant', outcome: { kind: 'delivered' } });
   });
 });
 
