@@ -95,9 +95,9 @@ describe('wireprobe run --target against an FTP server that goes silent in a dow
   /** A download of 64 KiB with basic-ftp from a mock behind a proxy of the test's, `fault` on the client's connection. */
   async function download(name: string, fault: string): Promise<Result> {
     const server = await startFtpServer({ users: { bob: 'pw' }, anonymous: 'off' });
-    // On the run's client only: connection 1 is wireprobe's first look, 2 its own session putting the
-    // scenario's file (STOR, then RETR: that it can be read back).
-    const faults = [{ ...parseFault(fault), connection: 3 }];
+    // On the run's client only: connection 1 is wireprobe's first look, 2 its AUTH TLS question, 3 its
+    // own session putting the scenario's file (STOR, then RETR: that it can be read back).
+    const faults = [{ ...parseFault(fault), connection: 4 }];
     const silent = await startProxy({ upstream: { host: server.host, port: server.port }, protocol: 'ftp', faults });
     try {
       const scenarios = join(dir, `${name}.yaml`);
