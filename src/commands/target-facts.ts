@@ -20,7 +20,6 @@ import { greetingTimeout } from '../engine/protocol-run.js';
 import type { Scenario } from '../engine/types.js';
 import type { Reply } from '../protocol/reply.js';
 import { FtpSession } from '../probe/ftp-control.js';
-import { connectRaw } from '../probe/raw-connect.js';
 import type { RawConnection, Read } from '../probe/raw.js';
 import { closeSmtp, openSmtp } from '../probe/smtp-session.js';
 import type { GreetingTime } from '../probe/target.js';
@@ -173,13 +172,13 @@ async function sessionFacts(session: FtpSession, t: Parameters<typeof ftpFacts>[
  * says "not now") is unknown, and the runs go ahead.
  */
 async function authTlsFacts(host: string, port: number): Promise<Pick<FtpFacts, 'noAuthTls' | 'authTls'>> {
-  const opened = await connectRaw({ host, port, timeoutMs: REACH_TIMEOUT_MS, record: false });
-  if (!opened.ok) return {};
-  const { conn } = opened;
+  const opened = await FtpSession.open({ protocol: 'ftp', host, port }, { ...DEFAULT_PROBE_LIMITS, replyTimeoutMs: REACH_TIMEOUT_MS });
+  if (!opened.ok) {
+    if (opened.stage === 'greeting') opened.session.conn.destroy();
+    return {};
+  }
+  const { conn } = opened.session;
   try {
-    let greeting = await conn.readReply();
-    if (greeting.ok && greeting.value.code === 120) greeting = await conn.readReply();
-    if (!greeting.ok || greeting.value.code !== 220) return {};
     const auth = await conn.command('AUTH TLS');
     if (!auth.ok) return auth.end === 'timeout' ? {} : { noAuthTls: `AUTH TLS got no reply, the connection ended ${auth.event}` };
     if (auth.value.code >= 500) return { noAuthTls: `AUTH TLS got ${shown(auth.value)}` };
