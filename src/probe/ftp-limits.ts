@@ -17,7 +17,7 @@ import { FtpSession, openLoggedIn } from './ftp-control.js';
 import { finding, seconds, skipped } from './finding.js';
 import { said } from './ftp-shared.js';
 import { rfcOf } from './ids.js';
-import { awaitLateGreeting, type Held, lateNote, type LateSession } from './late-greeting.js';
+import { awaitLateGreeting, type Held, lateNote, type LateSession, silentAdvice } from './late-greeting.js';
 import type { Read } from './raw.js';
 import type { Reply } from '../protocol/reply.js';
 import type { Finding, FindingStatus, ProbeLimits, ProbeTarget } from './types.js';
@@ -173,24 +173,19 @@ async function sessionLimit(target: ProbeTarget, limits: ProbeLimits): Promise<F
           `${admitted} sessions at once were all admitted: no limit up to ${max} (the most the probe was allowed to open).`,
           transcript,
         );
+      if (refusal.kind === 'silent') {
+        const advice = silentAdvice({
+          others: admitted,
+          who: 'the next',
+          heldMs: refusal.heldMs,
+          boundMs: limits.replyTimeoutMs,
+          ended: refusal.said,
+          greetingCheck: 'ftp.greeting',
+        });
+        return finding(id, admitted === 0 ? 'skip' : 'warn', rfc, advice, transcript);
+      }
       if (admitted === 0)
-        return finding(
-          id,
-          'skip',
-          rfc,
-          refusal.kind === 'silent'
-            ? `Not measured: the first session got no greeting in ${seconds(refusal.heldMs, 2)} s${refusal.said ? `, then ${refusal.said}` : ''} (see ftp.greeting).`
-            : `Not measured: not even one session was admitted (${refusal.said}; see ftp.greeting and ftp.login).`,
-          transcript,
-        );
-      if (refusal.kind === 'silent')
-        return finding(
-          id,
-          'warn',
-          rfc,
-          `With ${admitted} sessions open, the next got no greeting in ${seconds(refusal.heldMs, 2)} s, nor in the ${seconds(limits.replyTimeoutMs, 2)} s after one of them ended${refusal.said ? `, then ${refusal.said}` : ''}: no session limit shown (a free slot did not help), and the ramp stopped there; the server did not greet a new session (its load, or a wait of its own before the 220).`,
-          transcript,
-        );
+        return finding(id, 'skip', rfc, `Not measured: not even one session was admitted (${refusal.said}; see ftp.greeting and ftp.login).`, transcript);
       // Per client address, or in all? Only answerable from another source address: loopback targets
       // only, and not once a held session was ended to free a slot (the next one would take it).
       let scope = '';

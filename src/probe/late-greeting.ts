@@ -66,3 +66,21 @@ export function lateNote(slow: readonly LateSession[], greetingCheck: string): s
   const which = slow.map(({ n, ms }) => `session ${n} after ${seconds(ms, 2)} s`).join(', ');
   return `Greeted late with the others still open, so not held back by them: ${which}. That is a wait of the server's own before its greeting (a DNS lookup of the client at a slow resolver, its load); see ${greetingCheck}.`;
 }
+
+/**
+ * The advice for a session never greeted, not even once a held one ended (`silent`): `who` names it,
+ * `ended` says how its connection ended ('' while still open). With no session held (the first one),
+ * nothing was measured: the caller skips the check with it.
+ */
+export function silentAdvice(s: {
+  readonly others: number;
+  readonly who: string;
+  readonly heldMs: number;
+  readonly boundMs: number;
+  readonly ended: string;
+  readonly greetingCheck: string;
+}): string {
+  const then = s.ended ? `, then ${s.ended}` : '';
+  if (s.others === 0) return `Not measured: the first session got no greeting in ${seconds(s.heldMs, 2)} s${then} (see ${s.greetingCheck}).`;
+  return `With ${s.others} sessions open, ${s.who} got no greeting in ${seconds(s.heldMs, 2)} s, nor in the ${seconds(s.boundMs, 2)} s after one of them ended${then}: no session limit shown (a free slot did not help), and the ramp stopped there; the server did not greet a new session (its load, or a wait of its own before the 220).`;
+}

@@ -12,7 +12,7 @@ import type { RawConnection } from './raw.js';
 import { rfcOf } from './ids.js';
 import { finding, seconds, skipped } from './finding.js';
 import { closeSmtp, noSession, openSmtp, said } from './smtp-session.js';
-import { awaitLateGreeting, type LateGreeting, lateNote, type LateSession } from './late-greeting.js';
+import { awaitLateGreeting, type LateGreeting, lateNote, type LateSession, silentAdvice } from './late-greeting.js';
 import type { CheckGroup, Finding, ProbeLimits, ProbeTarget } from './types.js';
 
 /** RFC 5321 §4.5.3.2.7: a server should wait at least 5 minutes for the next command. */
@@ -175,15 +175,15 @@ function lateFinding(
       transcript,
       others,
     );
-  const then = late.read.end === 'timeout' ? '' : `, then ${late.read.event}`;
-  if (others === 0) return skipped(id, rfc, `Not measured: the first session got no greeting in ${s} s${then} (see smtp.greeting).`, transcript);
-  return finding(
-    id,
-    'warn',
-    rfc,
-    `With ${others} sessions open, session ${n} got no greeting in ${s} s, nor in the ${seconds(limits.replyTimeoutMs, 2)} s after one of them ended${then}: no session limit shown (a free slot did not help), and the ramp stopped there; the server did not greet a new session (its load, or a wait of its own before the 220).`,
-    transcript,
-  );
+  const advice = silentAdvice({
+    others,
+    who: `session ${n}`,
+    heldMs: late.heldMs,
+    boundMs: limits.replyTimeoutMs,
+    ended: late.read.end === 'timeout' ? '' : late.read.event,
+    greetingCheck: 'smtp.greeting',
+  });
+  return others === 0 ? skipped(id, rfc, advice, transcript) : finding(id, 'warn', rfc, advice, transcript);
 }
 
 async function idleTimeout(target: ProbeTarget, limits: ProbeLimits): Promise<Finding> {
