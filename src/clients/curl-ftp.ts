@@ -109,7 +109,9 @@ const EXITS: Readonly<Record<number, readonly [ExitMeaning, string]>> = {
   19: ['reply', 'RETR failed'],
   21: ['reply', 'quote command failed'],
   25: ['reply', 'STOR failed'],
-  28: ['timeout', 'timeout'],
+  // Also curl's answer to any 421 (its ftp.c: "We got a 421 - timeout"), read at once: the wire tells
+  // that 421 and the close after it from curl's own timer running out (nothing cut, no failure reply).
+  28: ['wire', 'timeout, or a 421'],
   30: ['reply', 'PORT/EPRT failed'],
   31: ['reply', 'REST failed'],
   35: ['ended', 'TLS handshake failed'],
