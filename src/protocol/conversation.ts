@@ -33,6 +33,12 @@ export interface View {
    * reply answered: where a `reply` outcome happened, whatever the client sent after it (QUIT, RSET).
    */
   readonly failures?: Readonly<Record<number, string>>;
+  /**
+   * FTP: the client sent a command other than QUIT after the last reply it was shown, a failure (not a
+   * 421): it went on past that reply (lftp past a 503 to its FEAT before USER), so the reply is not
+   * what it stopped on.
+   */
+  readonly movedOn?: boolean;
   readonly violations: readonly string[];
   /** SMTP: messages acknowledged (2xx to the dot). FTP: transfers completed (2xx to STOR, RETR...). */
   readonly accepted: number;

@@ -200,6 +200,7 @@ export class FtpPhase {
   #answered = 'connect';
   #inTransfer = false;
   #lastCode: number | undefined;
+  #movedOn = false;
   readonly #violations = new Violations();
   #dataOpen = false;
   #bytes = 0;
@@ -230,6 +231,11 @@ export class FtpPhase {
   /** The code of the last reply the client was shown (or the proxy told it). */
   get lastCode(): number | undefined {
     return this.#lastCode;
+  }
+
+  /** The client went on past the last failure reply it was shown: see View.movedOn. */
+  get movedOn(): boolean {
+    return this.#movedOn;
   }
 
   /** How the client broke framing rules: a command ended by a bare LF. */
@@ -294,6 +300,8 @@ export class FtpPhase {
     if (mark.bareLf) this.#violations.add(`ended ${mark.verb || 'a line'} with a bare LF (RFC 959 §5.3.1: <CRLF>)`);
     // A client quits after a failure as after a success: where it was before QUIT is what counts.
     if (mark.verb === 'QUIT' && this.#current() !== 'connect') this.#leftAt ??= this.#current();
+    // A 421 closes the session (see `shown`): what the client sends after it is never answered.
+    else if (this.#lastCode !== undefined && this.#lastCode >= 400 && this.#lastCode !== 421) this.#movedOn = true;
     this.#waiting.push(mark.verb.toLowerCase());
     if (mark.verb === 'PROT') this.#protAsked = PROT_LEVELS[/^\s*\S+\s+(\S)/.exec(mark.line)?.[1]?.toUpperCase() ?? ''];
     if (!TRANSFER_VERBS.has(mark.verb)) return;
@@ -305,7 +313,10 @@ export class FtpPhase {
   shown(mark: FtpMark): void {
     if (mark.kind !== 'reply' || this.#gone) return;
     // The reply to QUIT says nothing of how the session went: the last one before it stands.
-    if (mark.to !== 'QUIT') this.#lastCode = mark.code;
+    if (mark.to !== 'QUIT') {
+      this.#lastCode = mark.code;
+      this.#movedOn = false;
+    }
     if (mark.to !== 'unsolicited' && 'preliminary' in mark && mark.preliminary) {
       if (TRANSFER_VERBS.has(mark.to)) this.#inTransfer = true;
       return;
@@ -325,6 +336,7 @@ export class FtpPhase {
   /** The proxy itself sent the client a reply with `code` (a fault answering in the server's place). */
   told(code: number): void {
     this.#lastCode = code;
+    this.#movedOn = false;
   }
 
   /**

@@ -423,6 +423,7 @@ function info(e: Entry, mode?: TlsMode): SessionInfo {
     transactions: e.session?.view.transactions ?? 0,
     lastReply: e.session?.view.lastCode ?? e.rejected?.lastReply,
     ...(e.session?.view.failures ? { replyPhases: e.session.view.failures } : {}),
+    ...(e.session?.view.movedOn ? { movedOn: true as const } : {}),
     clientSaw: e.session?.clientSaw ?? e.rejected?.clientSaw ?? null,
     ...(e.session?.clientLeftOnTurn ? { leftOnTurn: true as const } : {}),
     endings: e.session ? [...e.session.endings] : e.rejected ? [`${e.rejected.clientSaw.toUpperCase()} to client`] : [],

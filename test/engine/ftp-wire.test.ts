@@ -24,6 +24,12 @@ describe('ftpWire', () => {
     expect(quit).toMatchObject({ clientSaw: 'fin', leftOnTurn: true });
   });
 
+  it('leaves out a failure reply the client went on past: it did not stop on it', () => {
+    const past = (over: Partial<SessionInfo>) => sessionInfo({ phase: 'user', steps: ['FEAT', 'USER'], lastReply: 503, clientSaw: 'fin', ...over });
+    expect(ftpWire(past({ movedOn: true }))).not.toHaveProperty('lastReply');
+    expect(ftpWire(past({}))).toMatchObject({ clientSaw: 'fin', lastReply: 503 });
+  });
+
   it('says the client was told a data address where nothing listens', () => {
     const refused = ftpWire(session({ faultFired: true, faultsFired: [{ kind: 'dataport', how: 'refused', at: 'connect' }] }));
     expect(refused.dataRefused).toBe(true);

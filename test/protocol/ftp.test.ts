@@ -286,6 +286,52 @@ describe('FtpTracker and FtpPhase', () => {
     expect(view.lastCode).toBe(421);
   });
 
+  it('says the client went on past a failure reply when it sends a command other than QUIT after it, until the next reply', () => {
+    // bftpd answers lftp's FEAT before login with 503; lftp ignores it and logs in.
+    const past = run(
+      [
+        ['down', '220 x\r\n'],
+        ['up', 'FEAT\r\n'],
+        ['down', '503 USER expected.\r\n'],
+        ['up', 'USER joe\r\n'],
+      ],
+      0,
+    );
+    expect([past.view.lastCode, past.view.movedOn, past.view.phase]).toEqual([503, true, 'user']);
+    const answered = run(
+      [
+        ['down', '220 x\r\n'],
+        ['up', 'FEAT\r\n'],
+        ['down', '503 USER expected.\r\n'],
+        ['up', 'USER joe\r\n'],
+        ['down', '331 password please\r\n'],
+      ],
+      0,
+    );
+    expect(answered.view.movedOn).toBe(false);
+    // Quitting after a failure, the client stopped on it; so does one a 421 closed (lftp's FEAT after a 421 greeting).
+    const quit = run(
+      [
+        ['down', '220 x\r\n'],
+        ['up', 'USER joe\r\n'],
+        ['down', '331 password please\r\n'],
+        ['up', 'PASS x\r\n'],
+        ['down', '530 login incorrect\r\n'],
+        ['up', 'QUIT\r\n'],
+      ],
+      0,
+    );
+    expect([quit.view.lastCode, quit.view.movedOn]).toEqual([530, false]);
+    const closing = run(
+      [
+        ['down', '421 too many users\r\n'],
+        ['up', 'FEAT\r\n'],
+      ],
+      0,
+    );
+    expect([closing.view.lastCode, closing.view.movedOn]).toEqual([421, false]);
+  });
+
   it('stops reading after AUTH TLS is accepted: the rest is TLS', () => {
     const { phases } = run(
       [
