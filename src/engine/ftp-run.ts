@@ -194,13 +194,15 @@ function lastDataAddressStep(steps: readonly string[]): string | undefined {
 
 /**
  * What classify reads of an FTP session: the end the client saw on its control connection or, when that
- * stayed up, on its data connection. That it left on its turn counts only for the control connection's
- * own end, not when what it saw was a data connection's FIN. Its last reply, unless it went on past it.
+ * stayed up, on its data connection; the data connection's RST when the client met that before acting
+ * on its control connection's end (DataInfo.rstFirst: an upload still writing). That it left on its turn
+ * counts only for the control connection's own end, not when what it saw was a data connection's FIN.
+ * Its last reply, unless it went on past it.
  */
 export function ftpWire(session: SessionInfo): Wire {
   const dataSaw = session.data?.clientSaw ?? null;
   return {
-    clientSaw: session.clientSaw ?? dataSaw,
+    clientSaw: session.data?.rstFirst ? 'rst' : (session.clientSaw ?? dataSaw),
     // A failure reply the client went on past (lftp's FEAT refused before USER) is not what it stopped on.
     ...(session.movedOn ? {} : { lastReply: session.lastReply }),
     leftOnTurn: session.leftOnTurn === true && (session.clientSaw !== null || dataSaw === null),

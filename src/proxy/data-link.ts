@@ -85,9 +85,9 @@ export interface DataHooks {
   cutUpload(): void;
   /**
    * While the proxy has ended the client's control connection and the client has not acted on that yet:
-   * resolves once it has, or its grace ran out (FtpData.clientCut); otherwise undefined.
+   * resolves once it has (true), or its grace ran out (false; FtpData.clientCut); otherwise undefined.
    */
-  controlCut(): Promise<void> | undefined;
+  controlCut(): Promise<boolean> | undefined;
   /** Frees relayed chunks once written, when nothing else holds them (no capture watches); default none. */
   readonly freer?: BufferFreer | undefined;
 }
@@ -105,6 +105,8 @@ export class DataLink implements Link {
   #bytes = 0;
   /** Resolves once the RST a fault sends the FTP client's end has gone. */
   #clientRst: Promise<void> | undefined;
+  /** The server's RST, relayed after the control connection's end, reached the client before it acted on that end. */
+  #rstFirst = false;
   /** The TCP sockets, under the TLS ones on a protected connection (PROT P): an RST goes out on them. */
   readonly #raw: Record<Toward, Socket>;
   /** TLS on both ends (PROT P): see #resetBeforeReply. */
@@ -200,6 +202,11 @@ export class DataLink implements Link {
   /** How the proxy ended the FTP client's end while the client still held it; null otherwise. */
   get clientSaw(): ClientSaw | null {
     return this.#state.clientSaw;
+  }
+
+  /** The server's RST reached the client before it acted on the end of its control connection: see DataInfo.rstFirst. */
+  get rstFirst(): boolean {
+    return this.#rstFirst;
   }
 
   /**
@@ -445,11 +452,15 @@ export class DataLink implements Link {
   /**
    * The server reset this data connection after the proxy had ended the client's control connection:
    * the client gets the RST once it has acted on that end (FtpData.clientCut), and is not read from
-   * meanwhile, so a client still sending meets the RST in its write.
+   * meanwhile, so a client still sending meets the RST in its write. One that had not acted when the
+   * grace ran out saw the RST, not the FIN (rstFirst).
    */
-  #resetAfter(controlCut: Promise<void>): void {
+  #resetAfter(controlCut: Promise<boolean>): void {
     this.#stopReadingClient();
-    const sent = controlCut.then(() => this.#rstTo('client'));
+    const sent = controlCut.then((acted) => {
+      this.#rstFirst = !acted;
+      this.#rstTo('client');
+    });
     this.#clientRst = sent.then(() => void (this.#clientRst = undefined));
   }
 

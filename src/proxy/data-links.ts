@@ -32,7 +32,7 @@ export interface DataLinksOptions {
   /** A fault cut an upload's data connection: see DataHooks.cutUpload. */
   readonly cutUpload: () => void;
   /** See DataHooks.controlCut. */
-  readonly controlCut: () => Promise<void> | undefined;
+  readonly controlCut: () => Promise<boolean> | undefined;
   /** Watches each data connection for a capture (./capture.ts). */
   readonly watch?: WatchData | undefined;
   /** The FTPS session to secure a data connection opening now with, when it is protected (PROT P); default none. */

@@ -48,7 +48,8 @@ const CONTROL_CUT_GRACE_MS = 500;
 
 /** A wait that ends when woken (the client acted) or `ms` after it is armed, whichever comes first. */
 interface ActWait {
-  readonly done: Promise<void>;
+  /** True: woken, the client acted; false: the `ms` ran out first. */
+  readonly done: Promise<boolean>;
   readonly wake: () => void;
   /** Starts the `ms` (once; a wait made armed has started). */
   readonly arm: () => void;
@@ -57,16 +58,16 @@ interface ActWait {
 function actWait(ms: number, armed = true): ActWait {
   let wake = (): void => undefined;
   let arm = (): void => undefined;
-  const done = new Promise<void>((resolve) => {
+  const done = new Promise<boolean>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     arm = () => {
       if (timer) return;
-      timer = setTimeout(resolve, ms);
+      timer = setTimeout(() => resolve(false), ms);
       timer.unref();
     };
     wake = () => {
       clearTimeout(timer);
-      resolve();
+      resolve(true);
     };
   });
   if (armed) arm();
@@ -81,6 +82,12 @@ export interface DataInfo {
   readonly bytes: number;
   /** How the proxy ended the FTP client's end of the last data connection; null if it did not. */
   readonly clientSaw: ClientSaw | null;
+  /**
+   * The client met the RST on its last data connection before it acted on the end of its control
+   * connection (FtpData.clientCut's grace ran out: it went on writing its upload past the proxy's FIN
+   * there): that RST is what it saw.
+   */
+  readonly rstFirst?: true;
   /** The mode of the last data address the client asked for. */
   readonly mode?: DataMode;
   /**
@@ -193,7 +200,7 @@ export class FtpData implements Dialect {
     const protect = ftps && (() => ((this.view.protection ?? (ftps.implicit ? 'private' : 'clear')) === 'private' ? ftps.session : undefined));
     const asked = (): Promise<void> => (this.#transfer === 'asked' ? Promise.resolve() : new Promise((resolve) => this.#askWaiters.push(resolve)));
     const cutUpload = (): void => this.#holdForClient();
-    const controlCut = (): Promise<void> | undefined => this.#controlCut?.done;
+    const controlCut = (): Promise<boolean> | undefined => this.#controlCut?.done;
     const transfer = (): number => this.#transfers;
     this.#links = new DataLinks({ transcript, view: this.view, arming, answered, asked, transfer, cutUpload, controlCut, watch: options.watch, protect });
     this.#addresses = new DataAddresses({
@@ -212,6 +219,7 @@ export class FtpData implements Dialect {
       connections: this.#links.connections,
       bytes: this.#links.bytes,
       clientSaw: this.#links.clientSaw,
+      ...(this.#links.last?.rstFirst ? { rstFirst: true as const } : {}),
       ...(mode ? { mode } : {}),
       ...(tls ? { tls } : {}),
     };
@@ -324,8 +332,9 @@ export class FtpData implements Dialect {
   #holdForClient(): void {
     if (this.#clientActed) return;
     const wait = actWait(CLIENT_ACT_GRACE_MS, false);
-    const done = wait.done.then(() => {
+    const done = wait.done.then((acted) => {
       if (this.#clientActed?.done === done) this.#clientActed = undefined;
+      return acted;
     });
     this.#clientActed = { done, wake: wait.wake, arm: wait.arm };
   }

@@ -24,6 +24,18 @@ describe('ftpWire', () => {
     expect(quit).toMatchObject({ clientSaw: 'fin', leftOnTurn: true });
   });
 
+  it("reads the data connection's RST when the client met it before acting on its control connection's FIN", () => {
+    const cut = (rstFirst: boolean) =>
+      sessionInfo({
+        phase: 'transfer',
+        clientSaw: 'fin',
+        lastReply: 150,
+        data: { connections: 1, bytes: 1 << 20, clientSaw: 'rst', ...(rstFirst ? { rstFirst } : {}) },
+      });
+    expect(ftpWire(cut(true)).clientSaw).toBe('rst');
+    expect(ftpWire(cut(false)).clientSaw).toBe('fin');
+  });
+
   it('leaves out a failure reply the client went on past: it did not stop on it', () => {
     const past = (over: Partial<SessionInfo>) => sessionInfo({ phase: 'user', steps: ['FEAT', 'USER'], lastReply: 503, clientSaw: 'fin', ...over });
     expect(ftpWire(past({ movedOn: true }))).not.toHaveProperty('lastReply');

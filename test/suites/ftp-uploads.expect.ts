@@ -18,8 +18,11 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
     'lftp/active': ['delivered', 'site', 'conformant'],
   }),
   // The mock closes its data socket with its control connection, our octets unread (a FIN, then an RST
-  // the proxy shows the client in either mode): curl reports the 421 it then reads, ftplib the RST.
+  // the proxy shows the client in either mode): basic-ftp and lftp, reading the control connection
+  // meanwhile, report the 421; curl and ftplib, still writing, meet the RST first (DataInfo.rstFirst).
   'control-killed-421': every(['reply', 'transfer', 'conformant'], {
+    'curl/passive': ['reset', 'transfer', 'conformant'],
+    'curl/active': ['reset', 'transfer', 'conformant'],
     'ftplib/passive': ['reset', 'transfer', 'conformant'],
     'ftplib/active': ['reset', 'transfer', 'conformant'],
   }),
