@@ -107,6 +107,12 @@ export interface FtpServerOptions extends FtpsServerOptions {
    * default 0 (off).
    */
   readonly truncateUploadsAt?: number;
+  /**
+   * A server whose STOR after REST n empties the file first and writes at n, still answering 226: the
+   * first n octets read as zeros (bftpd 4.9's defect), and an upload resumed with REST+STOR is corrupt;
+   * default false.
+   */
+  readonly restStorZeroes?: boolean;
   /** Waits this long before each greeting, ms: keeps sessions open long enough for a burst to overlap; default 0. */
   readonly greetingDelayMs?: number;
   /** Files present at start, path to content (parent directories are created); default {}. */
@@ -149,6 +155,7 @@ export const FTP_SERVER_DEFAULTS: Required<FtpServerOptions> = Object.freeze({
   dataIdleTimeoutMs: 0,
   sizeCommand: 'on',
   truncateUploadsAt: 0,
+  restStorZeroes: false,
   greetingDelayMs: 0,
   files: Object.freeze({}),
   signal: new AbortController().signal,
@@ -207,6 +214,7 @@ export async function startFtpServer(options: FtpServerOptions = {}): Promise<Ft
     },
     o.truncateUploadsAt,
     (file, port) => o.onServed(file, { port }),
+    o.restStorZeroes,
   );
   const removeSpool = (): void => tree.removeNow();
   o.signal.addEventListener('abort', removeSpool, { once: true });

@@ -109,7 +109,8 @@ export class SpoolFileSystem extends FileSystem {
     const path = this.path(name);
     if (this.tree.dirs.has(path) || !this.tree.dirs.has(posix.dirname(path))) throw new Error('No such file or directory');
     const existing = this.tree.files.get(path);
-    const prefix = existing && { from: existing, bytes: append ? existing.size : (start ?? 0) };
+    const zeroes = !append && this.tree.restZeroes && start ? { zeroes: start } : undefined;
+    const prefix = zeroes ?? (existing && { from: existing, bytes: append ? existing.size : (start ?? 0) });
     return { stream: sink(this.tree, path, prefix, this.dataSocket(), this.port()), clientPath: path };
   }
   override async read(name: string, { start }: { start?: number } = {}): Promise<object> {

@@ -114,13 +114,16 @@ export class SpoolTree {
   #next = 0;
   /**
    * `record`, `served`: each upload and download as it ends, with the client's TCP port. `truncateAt`:
-   * keep only this many octets of each upload, silently (a planted defect); 0: all.
+   * keep only this many octets of each upload, silently (a planted defect); 0: all. `restZeroes`: a
+   * STOR after REST n empties the file first and writes at n, so its first n octets read as zeros (a
+   * planted defect, bftpd 4.9's: O_TRUNC, then lseek).
    */
   constructor(
     preload: Readonly<Record<string, Buffer | Content>>,
     readonly record: (file: StoredFile, port: number) => void,
     readonly truncateAt = 0,
     readonly served: (file: ServedFile, port: number) => void = () => undefined,
+    readonly restZeroes = false,
   ) {
     for (const [name, data] of Object.entries(preload)) this.place(posix.resolve('/', name), new SpoolFile(this.next(), data));
   }
@@ -204,11 +207,14 @@ export function onDataLost(socket: Socket | null | undefined, done: () => boolea
   else socket.once('close', () => !done() && abort(false));
 }
 
-/** The octets a new upload keeps of an old file: REST's offset or APPE's whole file, at most. */
-export interface Prefix {
-  readonly from: SpoolFile;
-  readonly bytes: number;
-}
+/**
+ * The octets a new upload keeps of an old file: REST's offset or APPE's whole file, at most; or, with
+ * SpoolTree.restZeroes, REST's offset in zeros.
+ */
+export type Prefix = { readonly from: SpoolFile; readonly bytes: number } | { readonly zeroes: number };
+
+/** Zeros written in pieces of this many octets (SpoolTree.restZeroes). */
+const ZERO_PIECE = 1 << 20;
 
 /**
  * The upload sink: the file is created when STOR starts, gets the REST/APPE prefix of the old file
@@ -216,8 +222,8 @@ export interface Prefix {
  * grows as octets arrive; hashed and counted while streaming; recorded once, complete or not.
  */
 export function sink(tree: SpoolTree, path: string, prefix: Prefix | undefined, socket: Socket | null | undefined, port = 0): Writable {
-  const old = prefix?.from;
-  const keep = Math.min(prefix?.bytes ?? 0, old?.size ?? 0, tree.truncateAt > 0 ? tree.truncateAt : Infinity);
+  const old = prefix && 'from' in prefix ? prefix.from : undefined;
+  const keep = Math.min(prefix && 'from' in prefix ? prefix.bytes : 0, old?.size ?? 0, tree.truncateAt > 0 ? tree.truncateAt : Infinity);
   // In place only with the whole old content kept and its hash state at hand: nothing to read first,
   // so the hash always covers exactly what the file holds, even for an upload cut at once.
   const carried = old && keep > 0 && keep === old.size && old.users === 0 ? old.hashed?.copy() : undefined;
@@ -226,6 +232,13 @@ export function sink(tree: SpoolTree, path: string, prefix: Prefix | undefined, 
   const { file, fd } = tree.create(path, carried ? old : undefined);
   file.users++;
   const hash = carried ?? createHash('sha256');
+  const zeroes = prefix && 'zeroes' in prefix ? prefix.zeroes : 0;
+  for (let left = zeroes; left > 0; left -= ZERO_PIECE) {
+    const zeros = Buffer.alloc(Math.min(left, ZERO_PIECE));
+    writeAll(fd, [zeros]);
+    hash.update(zeros);
+    file.size += zeros.length;
+  }
   let received = 0;
   let settled = false;
   const append = (chunks: Buffer[]): void => {

@@ -20,7 +20,7 @@
  * | ftp.pasv-range     | 8 PASV/EPSV in turn, each port connected to and closed (no transfer) | every port accepts a connection | `low-high (N seen)` |
  * | ftp.mlsd           | FEAT; if MLST is listed: MLSD over a data connection, MLST of a file it listed (or of the directory) | 150 … 226, each entry's facts parse; MLST 250 with one entry | MLSD entries |
  * | ftp.integrity      | TYPE I, STOR wireprobe-probe-<random>.bin (limits.uploadOctets random octets, default 8 MiB), SIZE, MDTM, RETR, DELE | 226, SIZE = octets sent, the download's SHA-256 matches, deleted | octets the server holds |
- * | ftp.resume         | EPSV/PASV + connect, then REST n + RETR; APPE + RETR | 350 then only the last octets; APPE adds in place | octets received after REST |
+ * | ftp.resume         | EPSV/PASV + connect, then REST n + RETR; APPE + RETR; connect, REST n + STOR of the octets from n, RETR | 350 then only the last octets; APPE adds in place; the file unchanged after REST+STOR | octets received after REST |
  * | ftp.quota          | with limits.quotaOctets: TYPE I, STOR wireprobe-probe-<random>.bin of up to that many octets, SIZE, DELE | 452/552 with text, or all taken and SIZE equal | `552 after N octets`, `no limit within N octets` |
  * | ftp.data-timeout   | STOR, 64 KiB, then nothing (at most limits.maxDataIdleSeconds; skipped at 0), DELE | 426 (or 421) when the server gives up, or still open at the bound | `closed after N s idle with 426`, `still open after N s` |
  * | ftp.idle-timeout   | log in, then silence (at most limits.maxIdleSeconds; skipped at 0) | 421 then close, or none within the wait | seconds until the 421 / close |
@@ -97,7 +97,8 @@ export const FTP_FINDINGS = [
   {
     id: 'ftp.resume',
     rfc: 'RFC 3659 §5; RFC 959 §4.1.3',
-    checks: 'data connection, then REST n right before RETR brings only the rest (value: octets); APPE appends in place',
+    checks:
+      "data connection, then REST n right before RETR brings only the rest (value: octets); APPE appends in place; REST n right before STOR of the file's octets from n on leaves it as it was",
   },
   {
     id: 'ftp.quota',

@@ -6,7 +6,8 @@
  *   TYPE I, FEAT ─► STOR wireprobe-probe-<random>.bin (limits.uploadOctets, default 8 MiB of random
  *     octets, timed; tried in ., pub/, incoming/) ─► SIZE, MDTM ─► RETR, compare SHA-256      integrity
  *     ─► open the data connection, then REST n immediately before RETR (RFC 3659 §5.3):
- *        only the last octets? ─► APPE more ─► RETR, compare                             resume
+ *        only the last octets? ─► APPE more ─► RETR, compare
+ *        ─► REST n before STOR of the file's octets from n on ─► RETR: unchanged?         resume
  *     ─► DELE (always)
  *
  * The upload is large by default because what cuts uploads short (a buffer, a proxy's or a filter's
@@ -332,22 +333,36 @@ async function resumeCheck(s: FtpSession, data: DataOpener, path: string, payloa
   const plan = await data.open();
   const appe = plan ? await s.transfer(plan, `APPE ${path}`, tail) : undefined;
   const appeCode = codeOf(appe?.final);
+  /** What the file holds after the payload once APPE is done: the tail, nothing (refused), or unknown. */
+  let after: Buffer | undefined | 'unknown' = 'unknown';
   if (!appe?.first.ok || appe.first.value.code >= 400) {
     const code = codeOf(appe?.first);
     worse(NOT_IMPLEMENTED.has(code) ? 'warn' : 'fail');
     problems.push(`APPE got ${appe ? said(appe.first) : 'no data connection'}: interrupted uploads cannot be resumed`);
+    if (appe?.first.ok) after = undefined;
   } else if (appeCode !== 226 && appeCode !== 250) {
     worse('fail');
     problems.push(`APPE of ${tail.length} octets ended with ${said(appe.final)}`);
   } else {
     const whole = await download(s, data, `RETR ${path}`);
     const expected = held + tail.length;
-    if (whole.complete && whole.octets === expected && whole.sha256 === payload.sha256(0, held, tail)) notes.push(`APPE added ${tail.length} octets in place`);
-    else {
+    if (whole.complete && whole.octets === expected && whole.sha256 === payload.sha256(0, held, tail)) {
+      notes.push(`APPE added ${tail.length} octets in place`);
+      after = tail;
+    } else {
       worse('fail');
       problems.push(
         `APPE of ${tail.length} octets got 226, but the file then ${whole.complete ? `held ${whole.octets} octets${whole.octets === expected ? ' that differ from' : ', not'} the ${expected} expected` : `could not be downloaded (${said(whole.first)})`}`,
       );
+    }
+  }
+  // REST+STOR only where REST was taken and what the file holds is known.
+  if (codeOf(rest) === 350 && after !== 'unknown' && !stop?.aborted) {
+    const stored = await restStor(s, data, path, payload, offset, after);
+    if ('note' in stored) notes.push(stored.note);
+    else {
+      worse(stored.status);
+      problems.push(stored.problem);
     }
   }
   const advice = problems.length > 0 ? `${problems.join('; ')}.` : `${notes.join('; ')}.`;
@@ -359,4 +374,50 @@ async function resumeCheck(s: FtpSession, data: DataOpener, path: string, payloa
     s.take(),
     value,
   );
+}
+
+/** The file's octets from `from` on: the payload's, then what APPE added. */
+function* from(payload: Payload, offset: number, extra: Buffer | undefined): Generator<Buffer> {
+  yield* payload.pieces(offset);
+  if (extra) yield extra;
+}
+
+/**
+ * REST n right before STOR of the file's own octets from n on, over a data connection opened first (how
+ * lftp and Python's ftplib resume an upload, RFC 3659 §5.1): the file must read as it was. A server that
+ * empties the file before writing at n (bftpd 4.9) leaves zeros where the first n octets were.
+ */
+async function restStor(
+  s: FtpSession,
+  data: DataOpener,
+  path: string,
+  payload: Payload,
+  offset: number,
+  extra: Buffer | undefined,
+): Promise<{ note: string } | { status: FindingStatus; problem: string }> {
+  const expected = payload.size + (extra?.length ?? 0);
+  const sent = expected - offset;
+  const what = `STOR of the last ${sent} octets after REST ${offset}`;
+  const clients = "a client resuming an upload with REST+STOR (lftp, Python's ftplib)";
+  const plan = await data.open();
+  if (!plan) return { status: 'fail', problem: 'no data connection could be opened for a resumed upload' };
+  const rest = await s.command(`REST ${offset}`);
+  if (codeOf(rest) !== 350) {
+    plan.close();
+    return { status: 'warn', problem: `REST ${offset} before STOR got ${said(rest)}: ${clients} cannot resume (APPE is the other way)` };
+  }
+  const stor = await s.transfer(plan, `STOR ${path}`, from(payload, offset, extra));
+  if (!stor.first.ok || stor.first.value.code >= 400) {
+    return { status: 'warn', problem: `${what} got ${said(stor.first)}: ${clients} cannot resume (APPE is the other way)` };
+  }
+  const final = codeOf(stor.final);
+  if (final !== 226 && final !== 250) return { status: 'fail', problem: `${what} ended with ${said(stor.final)}` };
+  const whole = await download(s, data, `RETR ${path}`);
+  if (whole.complete && whole.octets === expected && whole.sha256 === payload.sha256(0, payload.size, extra)) {
+    return { note: `${what} left the file as it was` };
+  }
+  const held = whole.complete
+    ? `held ${whole.octets} octets${whole.octets === expected ? ' that differ from' : ', not'} the ${expected} it held before`
+    : `could not be downloaded (${said(whole.first)})`;
+  return { status: 'fail', problem: `${what} got ${final}, but the file then ${held}: ${clients} gets a corrupt file` };
 }

@@ -63,10 +63,16 @@ describe('FTP probe: REST and FEAT', () => {
       expect(byId(findings, 'ftp.integrity')).toMatchObject({ status: 'pass', value: PAYLOAD_OCTETS });
       const resume = byId(findings, 'ftp.resume');
       expect(resume).toMatchObject({ status: 'pass', value: PAYLOAD_OCTETS / 2 });
-      expect(resume.advice).toBe(`REST ${PAYLOAD_OCTETS / 2} then RETR brought the last ${PAYLOAD_OCTETS / 2} octets; APPE added 1000 octets in place.`);
+      expect(resume.advice).toBe(
+        `REST ${PAYLOAD_OCTETS / 2} then RETR brought the last ${PAYLOAD_OCTETS / 2} octets; APPE added 1000 octets in place; STOR of the last ${PAYLOAD_OCTETS / 2 + 1000} octets after REST ${PAYLOAD_OCTETS / 2} left the file as it was.`,
+      );
       const rest = resume.sent.indexOf(`REST ${PAYLOAD_OCTETS / 2}`);
       expect(resume.sent[rest - 1]).toBe('EPSV');
       expect(resume.sent[rest + 1]).toMatch(/^RETR wireprobe-probe-[0-9a-f]{12}\.bin$/);
+      // REST+STOR too, REST right before STOR (the server cancels a restart with any command between).
+      const restStor = resume.sent.lastIndexOf(`REST ${PAYLOAD_OCTETS / 2}`);
+      expect(restStor).toBeGreaterThan(rest);
+      expect(resume.sent[restStor + 1]).toMatch(/^STOR wireprobe-probe-[0-9a-f]{12}\.bin$/);
       expectClean(server, findings);
     });
   });

@@ -185,6 +185,19 @@ describe('FTP probe, planted defects', () => {
     });
   });
 
+  it("fails resume when STOR after REST leaves zeros where the file's first octets were (bftpd 4.9's defect)", async () => {
+    await withTarget({ restStorZeroes: true }, [], async ({ server, target }) => {
+      const findings = await probe(target, [ftpIntegrityChecks], { uploadOctets: 100 * 1024 });
+      expect(byId(findings, 'ftp.integrity').status).toBe('pass');
+      const resume = byId(findings, 'ftp.resume');
+      expect(resume).toMatchObject({ status: 'fail', value: 51_200 });
+      expect(resume.advice).toBe(
+        "STOR of the last 52200 octets after REST 51200 got 226, but the file then held 103400 octets that differ from the 103400 it held before: a client resuming an upload with REST+STOR (lftp, Python's ftplib) gets a corrupt file (REST 51200 then RETR brought the last 51200 octets; REST STREAM is not in FEAT, so clients may not use it; APPE added 1000 octets in place).",
+      );
+      expectClean(server, findings);
+    });
+  });
+
   it('uploads the size given (--upload-size 100KiB): a truncation at 1000 octets fails integrity', async () => {
     await withTarget({ truncateUploadsAt: 1000 }, [], async ({ server, target }) => {
       const findings = await probe(target, [ftpIntegrityChecks], { uploadOctets: 100 * 1024 });
