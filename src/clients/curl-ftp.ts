@@ -92,7 +92,7 @@ export function curlFtpArgs(job: FtpJob, files: CurlFtpFiles, resume: boolean): 
 /**
  * curl(1) EXIT CODES that an FTP transfer can end with: what each means for classify, and in words.
  * `reply`: the server refused a command. `ended`: a reply curl could not parse, so it gave up.
- * `wire`: 7 connect, 18 data connection ended short, 52 nothing, 55 send, 56 recv.
+ * `wire`: 7 connect, 18 data connection ended short, 28 a timeout or a 421, 52 nothing, 55 send, 56 recv.
  */
 const EXITS: Readonly<Record<number, readonly [ExitMeaning, string]>> = {
   7: ['wire', 'failed to connect'],

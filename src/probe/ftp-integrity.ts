@@ -288,7 +288,9 @@ function judgeIntegrity(
 
 /**
  * The data connection first, then REST n immediately before RETR (RFC 3659 §5.3: anything between them,
- * EPSV included, may cancel the restart); only the rest should come. Then APPE and a download of the whole.
+ * EPSV included, may cancel the restart); only the rest should come. Then APPE and a download of the
+ * whole; then REST n before STOR of the file's own octets from n on (restStor), where what the file
+ * holds is known.
  */
 async function resumeCheck(s: FtpSession, data: DataOpener, path: string, payload: Payload, restAdvertised: boolean, stop?: AbortSignal): Promise<Finding> {
   const id = 'ftp.resume';
@@ -358,7 +360,8 @@ async function resumeCheck(s: FtpSession, data: DataOpener, path: string, payloa
   }
   // REST+STOR only where REST was taken and what the file holds is known.
   if (codeOf(rest) === 350 && after !== 'unknown' && !stop?.aborted) {
-    const stored = await restStor(s, data, path, payload, offset, after);
+    const stored = await restStor(s, data, path, payload, offset, after, appe?.first.ok === true && appe.first.value.code < 400);
+    if (stop?.aborted) return skipped(id, RFC.resume, 'Not finished: the probe was interrupted.');
     if ('note' in stored) notes.push(stored.note);
     else {
       worse(stored.status);
@@ -394,21 +397,23 @@ async function restStor(
   payload: Payload,
   offset: number,
   extra: Buffer | undefined,
+  appendTaken: boolean,
 ): Promise<{ note: string } | { status: FindingStatus; problem: string }> {
   const expected = payload.size + (extra?.length ?? 0);
   const sent = expected - offset;
   const what = `STOR of the last ${sent} octets after REST ${offset}`;
   const clients = "a client resuming an upload with REST+STOR (lftp, Python's ftplib)";
+  const other = appendTaken ? ' (APPE is the other way)' : '';
   const plan = await data.open();
   if (!plan) return { status: 'fail', problem: 'no data connection could be opened for a resumed upload' };
   const rest = await s.command(`REST ${offset}`);
   if (codeOf(rest) !== 350) {
     plan.close();
-    return { status: 'warn', problem: `REST ${offset} before STOR got ${said(rest)}: ${clients} cannot resume (APPE is the other way)` };
+    return { status: 'warn', problem: `REST ${offset} before STOR got ${said(rest)}: ${clients} cannot resume${other}` };
   }
   const stor = await s.transfer(plan, `STOR ${path}`, from(payload, offset, extra));
   if (!stor.first.ok || stor.first.value.code >= 400) {
-    return { status: 'warn', problem: `${what} got ${said(stor.first)}: ${clients} cannot resume (APPE is the other way)` };
+    return { status: 'warn', problem: `${what} got ${said(stor.first)}: ${clients} cannot resume${other}` };
   }
   const final = codeOf(stor.final);
   if (final !== 226 && final !== 250) return { status: 'fail', problem: `${what} ended with ${said(stor.final)}` };

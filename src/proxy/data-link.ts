@@ -83,16 +83,22 @@ export interface DataHooks {
   asked(): Promise<void>;
   /** A fault ended this connection while the client was sending: its server's reply waits for the client (FtpData). */
   cutUpload(): void;
-  /**
-   * While the proxy has ended the client's control connection and the client has not acted on that yet:
-   * resolves once it has (true), or its grace ran out (false; FtpData.clientCut); otherwise undefined.
-   */
-  controlCut(): Promise<boolean> | undefined;
+  /** Once the proxy has ended the client's control connection: the wait for the client to act on that (FtpData.clientCut); otherwise undefined. */
+  controlCut(): ControlCut | undefined;
   /** Frees relayed chunks once written, when nothing else holds them (no capture watches); default none. */
   readonly freer?: BufferFreer | undefined;
 }
 
 const otherOf = (toward: Toward): Toward => (toward === 'client' ? 'server' : 'client');
+
+/**
+ * The wait for the FTP client to act on the end of its control connection: `done` once it has, or its
+ * grace ran out; `acted`, whether it has by now.
+ */
+export interface ControlCut {
+  readonly done: Promise<void>;
+  readonly acted: () => boolean;
+}
 
 /** A data connection between the FTP client's socket and the FTP server's. */
 export class DataLink implements Link {
@@ -455,11 +461,12 @@ export class DataLink implements Link {
    * meanwhile, so a client still sending meets the RST in its write. One that had not acted when the
    * grace ran out saw the RST, not the FIN (rstFirst).
    */
-  #resetAfter(controlCut: Promise<boolean>): void {
+  #resetAfter(controlCut: ControlCut): void {
     this.#stopReadingClient();
-    const sent = controlCut.then((acted) => {
-      this.#rstFirst = !acted;
+    const sent = controlCut.done.then(() => {
       this.#rstTo('client');
+      // Counted only where the client still held this connection (Teardown.toClient).
+      this.#rstFirst = !controlCut.acted() && this.#state.clientSaw === 'rst';
     });
     this.#clientRst = sent.then(() => void (this.#clientRst = undefined));
   }

@@ -10,7 +10,7 @@ import type { HostPort } from '../protocol/ftp-address.js';
 import type { FtpPhase } from '../protocol/ftp.js';
 import type { WatchData } from './capture.js';
 import type { DataArming } from './data-arming.js';
-import { DataLink } from './data-link.js';
+import { type ControlCut, DataLink } from './data-link.js';
 import { CLEAR_TEXT, type FtpsSession, type HandshakeFailure } from './ftps.js';
 import { bounded } from '../util/bounded.js';
 import { closed, onwardSource, resetSocket } from './sockets.js';
@@ -32,7 +32,7 @@ export interface DataLinksOptions {
   /** A fault cut an upload's data connection: see DataHooks.cutUpload. */
   readonly cutUpload: () => void;
   /** See DataHooks.controlCut. */
-  readonly controlCut: () => Promise<boolean> | undefined;
+  readonly controlCut: () => ControlCut | undefined;
   /** Watches each data connection for a capture (./capture.ts). */
   readonly watch?: WatchData | undefined;
   /** The FTPS session to secure a data connection opening now with, when it is protected (PROT P); default none. */

@@ -33,6 +33,7 @@ import type { FtpsSession } from './ftps.js';
 import type { Waiting } from './reply-wait.js';
 import type { ClientSaw } from './teardown.js';
 import type { Transcript } from './transcript.js';
+import type { ControlCut } from './data-link.js';
 
 /** The longest the server's reply to an upload a fault cut waits for the client to act on the cut (FtpData.#holdForClient). */
 const CLIENT_ACT_GRACE_MS = 1_000;
@@ -48,8 +49,9 @@ const CONTROL_CUT_GRACE_MS = 500;
 
 /** A wait that ends when woken (the client acted) or `ms` after it is armed, whichever comes first. */
 interface ActWait {
-  /** True: woken, the client acted; false: the `ms` ran out first. */
-  readonly done: Promise<boolean>;
+  readonly done: Promise<void>;
+  /** Woken: the client acted, before the `ms` ran out or after. */
+  readonly acted: () => boolean;
   readonly wake: () => void;
   /** Starts the `ms` (once; a wait made armed has started). */
   readonly arm: () => void;
@@ -58,20 +60,22 @@ interface ActWait {
 function actWait(ms: number, armed = true): ActWait {
   let wake = (): void => undefined;
   let arm = (): void => undefined;
-  const done = new Promise<boolean>((resolve) => {
+  let woken = false;
+  const done = new Promise<void>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     arm = () => {
       if (timer) return;
-      timer = setTimeout(() => resolve(false), ms);
+      timer = setTimeout(resolve, ms);
       timer.unref();
     };
     wake = () => {
+      woken = true;
       clearTimeout(timer);
-      resolve(true);
+      resolve();
     };
   });
   if (armed) arm();
-  return { done, wake, arm };
+  return { done, wake, arm, acted: () => woken };
 }
 
 /** What the data side of one control session knows, for reports. */
@@ -84,8 +88,9 @@ export interface DataInfo {
   readonly clientSaw: ClientSaw | null;
   /**
    * The client met the RST on its last data connection before it acted on the end of its control
-   * connection (FtpData.clientCut's grace ran out: it went on writing its upload past the proxy's FIN
-   * there): that RST is what it saw.
+   * connection: it had not acted on the proxy's FIN there when the server's RST was relayed (the grace
+   * of FtpData.clientCut had run out), busy with its data connection (an upload it was still writing,
+   * a download it read), so that RST is what it saw.
    */
   readonly rstFirst?: true;
   /** The mode of the last data address the client asked for. */
@@ -200,7 +205,7 @@ export class FtpData implements Dialect {
     const protect = ftps && (() => ((this.view.protection ?? (ftps.implicit ? 'private' : 'clear')) === 'private' ? ftps.session : undefined));
     const asked = (): Promise<void> => (this.#transfer === 'asked' ? Promise.resolve() : new Promise((resolve) => this.#askWaiters.push(resolve)));
     const cutUpload = (): void => this.#holdForClient();
-    const controlCut = (): Promise<boolean> | undefined => this.#controlCut?.done;
+    const controlCut = (): ControlCut | undefined => this.#controlCut;
     const transfer = (): number => this.#transfers;
     this.#links = new DataLinks({ transcript, view: this.view, arming, answered, asked, transfer, cutUpload, controlCut, watch: options.watch, protect });
     this.#addresses = new DataAddresses({
@@ -332,11 +337,10 @@ export class FtpData implements Dialect {
   #holdForClient(): void {
     if (this.#clientActed) return;
     const wait = actWait(CLIENT_ACT_GRACE_MS, false);
-    const done = wait.done.then((acted) => {
+    const done = wait.done.then(() => {
       if (this.#clientActed?.done === done) this.#clientActed = undefined;
-      return acted;
     });
-    this.#clientActed = { done, wake: wait.wake, arm: wait.arm };
+    this.#clientActed = { ...wait, done };
   }
 
   #rewrite(direction: Direction, mark: Mark): Promise<Buffer> | null {

@@ -32,7 +32,8 @@ const curlSmtpCommand = commandClient({
  * run's private directory beside {file}), written by an sh script from WIREPROBE_PASSWORD, then `exec
  * curl` with an upload on stdin (`-T -`, as the built-in) or a download to {file}. The
  * values go in as sh's arguments, never into its script. The exit codes curl-ftp.ts maps to `reply`
- * or `timeout` are mapped alike; its `ended` codes (a reply curl could not parse) stay `wire`.
+ * or `timeout` are mapped alike; its `ended` codes (a reply curl could not parse) stay `wire`, as does
+ * 28 (a timeout, or any 421 curl read), as there.
  */
 const script = [
   'user=$1 mode=$2 direction=$3 file=$4; shift 4',
@@ -46,7 +47,7 @@ const curlFtpCommand = commandClient({
   name: 'curl-cmd',
   protocol: 'ftp',
   command: `sh -c '${script}' curl-cmd {user} {mode} {direction} {file} --connect-timeout {connect-timeout} --speed-limit 1 --speed-time {timeout} --ftp-method nocwd ftp://{host}:{port}/{path}`,
-  exitCodes: { ...Object.fromEntries(replyExits.map((code) => [String(code), 'reply' as const])), '12': 'timeout', '28': 'timeout' },
+  exitCodes: { ...Object.fromEntries(replyExits.map((code) => [String(code), 'reply' as const])), '12': 'timeout' },
 });
 
 /** Each scenario's (and mode's) outcome kind and phase, per client; the run is cut if `test` times out. */
