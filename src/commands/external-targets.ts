@@ -22,7 +22,9 @@ import type { Content } from '../util/content.js';
 import { type Digest, Digester } from '../util/digest.js';
 import { quote } from '../util/terminal.js';
 import { UsageError } from '../util/usage-error.js';
-import { type FtpFacts, modeRefused, plainTextRefused, type SmtpFacts, slowGreeting, tlsUnavailable } from './target-facts.js';
+import { type FtpFacts, modeRefused, plainTextRefused, REACH_TIMEOUT_MS, type SmtpFacts, slowGreeting, tlsUnavailable } from './target-facts.js';
+import { restStorCorrupts } from '../probe/ftp-integrity.js';
+import { DEFAULT_PROBE_LIMITS } from '../probe/types.js';
 
 /** What every target has: its name in reports, where it listens, and its URL as shown (no password). */
 interface ExternalBase {
@@ -361,6 +363,20 @@ async function ftpTarget(t: ExternalFtpTarget, files: Readonly<Record<string, Co
       login,
       digest,
       tidy,
+      restStorCorrupts: () => restStorOf(t, remotePath(login, 'rest-stor.bin')),
     },
   };
+}
+
+/** Each target's restStorCorrupts, asked once a command (its file goes where the first run's would). */
+const restStorChecked = new WeakMap<ExternalFtpTarget, Promise<string | undefined>>();
+
+function restStorOf(t: ExternalFtpTarget, path: string): Promise<string | undefined> {
+  let checked = restStorChecked.get(t);
+  if (!checked) {
+    const target = { protocol: 'ftp' as const, host: t.host, port: t.port, user: t.login.user, password: t.login.password };
+    checked = restStorCorrupts(target, path, { ...DEFAULT_PROBE_LIMITS, replyTimeoutMs: REACH_TIMEOUT_MS });
+    restStorChecked.set(t, checked);
+  }
+  return checked;
 }

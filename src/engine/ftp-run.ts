@@ -142,7 +142,7 @@ export function ftpRun(
       const pins = [...(v6 ? [`${client.name}/${mode}/ipv6`, `${client.name}/ipv6`] : []), `${client.name}/${mode}`, client.name];
       const pinned = pins.map((key) => scenario.pinned?.[key]).find((pin) => pin !== undefined);
       const clearSteps = new Set(sessions.flatMap((s) => s.clearSteps ?? []));
-      const own = plan.server.external ? silentItself(scenario, outcome, seen) : undefined;
+      const own = plan.server.external ? (silentItself(scenario, outcome, seen) ?? (await restStorLost(plan.server, bad, sessions))) : undefined;
       const { verdict, reason } = own
         ? { verdict: 'n/a' as const, reason: own }
         : judgeFtp({
@@ -162,6 +162,20 @@ export function ftpRun(
     },
     tidy: async (plan) => plan.server.tidy?.(),
   };
+}
+
+/**
+ * Why an upload a client resumed with REST and STOR (RFC 3659 §5.1) and reported complete is not the
+ * client's doing, where the server's own REST+STOR loses what the file held before the offset (a user's
+ * server, checked on wireprobe's own session: FtpTarget.restStorCorrupts); else undefined.
+ */
+async function restStorLost(server: FtpTarget, bad: Transferred | undefined, sessions: readonly SessionInfo[]): Promise<string | undefined> {
+  if (!bad || !server.restStorCorrupts || !sessions.some((s) => s.steps.includes('REST') && s.steps.includes('STOR'))) return undefined;
+  const corrupts = await server.restStorCorrupts();
+  return (
+    corrupts &&
+    `the client resumed with REST and STOR (RFC 3659 §5.1), and the server's own REST+STOR corrupts a file (wireprobe's check on a file of its own: ${corrupts})`
+  );
 }
 
 /**

@@ -80,6 +80,12 @@ export interface FtpTarget extends TargetBase {
    * the files put for downloads) and says what could not be removed, for the result's reason; default none.
    */
   tidy?(): Promise<string | undefined>;
+  /**
+   * A user's server: what its own REST n before STOR does to the file (it empties it first, bftpd 4.9),
+   * checked once, on wireprobe's own session, when an upload resumed that way came out changed;
+   * undefined when it keeps the file or nothing is known. Default: not asked.
+   */
+  restStorCorrupts?(): Promise<string | undefined>;
 }
 
 /** A target, or why the scenario cannot run there (`n/a`). */

@@ -24,7 +24,7 @@ import { finding, merge, seconds, skipped } from './finding.js';
 import { codeOf, said } from './ftp-shared.js';
 import { rfcOf } from './ids.js';
 import { Payload } from './ftp-payload.js';
-import { type Cleanup, type Transcript, withCleanup, withProbeFile } from './ftp-cleanup.js';
+import { type Cleanup, remove, type Transcript, withCleanup, withProbeFile } from './ftp-cleanup.js';
 import { DEFAULT_UPLOAD_OCTETS, type Finding, type FindingStatus, type ProbeContext, type ProbeLimits, type ProbeTarget } from './types.js';
 
 const RFC = { integrity: rfcOf('ftp.integrity'), resume: rfcOf('ftp.resume') } as const;
@@ -425,4 +425,33 @@ async function restStor(
     ? `held ${whole.octets} octets${whole.octets === expected ? ' that differ from' : ', not'} the ${expected} it held before`
     : `could not be downloaded (${said(whole.first)})`;
   return { status: 'fail', problem: `${what} got ${final}, but the file then ${held}: ${clients} gets a corrupt file` };
+}
+
+/** The file of restStorCorrupts: big enough for several TCP segments, small for a user's server. */
+const REST_STOR_OCTETS = 64 * 1024;
+
+/**
+ * Whether the server's own REST n before STOR loses what the file held before n (restStor), checked on a
+ * session of its own: a file of REST_STOR_OCTETS put at `path`, resumed from its middle, read back and
+ * deleted. The problem in words when it does; undefined when it keeps the file, or the check could not
+ * say (no session, the put or the REST refused): then nothing is known against the server.
+ */
+export async function restStorCorrupts(target: ProbeTarget, path: string, limits: ProbeLimits): Promise<string | undefined> {
+  const opened = await openLoggedIn(target, limits);
+  if (!opened.ok) return undefined;
+  let s = opened.session;
+  try {
+    await s.command('TYPE I');
+    const data = new DataOpener(s);
+    const payload = new Payload(REST_STOR_OCTETS);
+    const plan = await data.open();
+    if (!plan) return undefined;
+    const put = await s.transfer(plan, `STOR ${path}`, payload.pieces());
+    if (!put.first.ok || put.first.value.code >= 400 || ![226, 250].includes(codeOf(put.final))) return undefined;
+    const stored = await restStor(s, data, path, payload, payload.size / 2, undefined, false);
+    return 'problem' in stored && stored.status === 'fail' ? stored.problem : undefined;
+  } finally {
+    s = (await remove(s, path, target, limits)).session;
+    await s.quit();
+  }
 }
