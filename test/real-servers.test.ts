@@ -122,4 +122,18 @@ describe('real FTP servers', () => {
     // longer, so a third arrival can be refused too (1 of 4 seen under load).
     for (const r of results) expect(r.reason).toMatch(/^[12] of 4 transfers reported complete and intact, [23] reported failed/);
   });
+
+  it("meets proftpd's limit at PASS in the built-in burst: the reply to PASS is held as long as the greeting", async (test) => {
+    // Unthrottled 64 KiB uploads: without the hold, ftplib's sessions (a Python process each, started
+    // some 15 ms apart) each finished before the next logged in, now and then, and all 4 delivered.
+    const results = await runInTest(test, [scenario('ftp/limits/server-limit-421')], clients('ftplib'), { targets, servers: ['proftpd'] });
+    expect(cells(results)).toEqual({
+      'ftp/limits/server-limit-421/ftplib/passive@proftpd': ['reply', 'pass', 530, 'conformant'],
+      'ftp/limits/server-limit-421/ftplib/active@proftpd': ['reply', 'pass', 530, 'conformant'],
+    });
+    for (const r of results) {
+      expect(r.reason).toMatch(/^2 of 4 transfers reported complete and intact, 2 reported failed/);
+      expect(r.transcript.join('\n')).toMatch(/fault fired: delay 1500ms before reply to PASS/);
+    }
+  });
 });

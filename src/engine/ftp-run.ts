@@ -79,7 +79,9 @@ export function ftpRun(
       // Each reader makes its own octets of the content: a client that changes what it was given sends
       // other content, judged against the content as made.
       const files = names.map((n, i) => ({ path: remotePath(login, n), content: contents[i]! }));
-      const faults = proxyFaults(scenario.fault, scenario.server?.greetingDelayMs, server.delaysGreeting);
+      // The server's own session limit may be counted at login (proftpd's MaxClients: 530 to PASS).
+      const limited = scenario.server?.maxSessions !== undefined || scenario.server?.maxPerAddress !== undefined;
+      const faults = proxyFaults(scenario.fault, scenario.server?.greetingDelayMs, server.delaysGreeting, limited ? 'PASS' : undefined);
       const capture = sink && own(sink).capture;
       const upstreamTimeoutMs = upstreamTimeout(scenario.server?.greetingDelayMs, server.delaysGreeting);
       const upstream = { host: server.host, port: server.port };

@@ -177,11 +177,16 @@ export function leftFirst(scenario: Scenario, outcome: Outcome, sessions: readon
 
 /**
  * The proxy's faults: the scenario's first, and for a server that does not hold greetings itself the
- * greeting delay as a delay on connect (a burst must overlap at the server).
+ * greeting delay as a delay on connect (a burst must overlap at the server). `login`: the command at
+ * which a server may count the session instead (FTP's PASS: proftpd's MaxClients answers 530 there),
+ * whose reply is held as long, so the burst overlaps there too; one that counts at connect only takes
+ * longer.
  */
-export function proxyFaults(fault: Fault | undefined, greetingDelayMs: number | undefined, delaysGreeting: boolean): Fault[] {
+export function proxyFaults(fault: Fault | undefined, greetingDelayMs: number | undefined, delaysGreeting: boolean, login?: string): Fault[] {
   const faults: Fault[] = fault ? [fault] : [];
-  return !delaysGreeting && greetingDelayMs ? [...faults, { kind: 'delay', ms: greetingDelayMs, at: 'connect' }] : faults;
+  if (delaysGreeting || !greetingDelayMs) return faults;
+  const atLogin: Fault[] = login ? [{ kind: 'delay', ms: greetingDelayMs, at: { before: 'reply', to: login } }] : [];
+  return [...faults, { kind: 'delay', ms: greetingDelayMs, at: 'connect' }, ...atLogin];
 }
 
 /** Where the proxy listens for a run's client: loopback of the run's address family. */
