@@ -300,8 +300,8 @@ export class FtpPhase {
     if (mark.bareLf) this.#violations.add(`ended ${mark.verb || 'a line'} with a bare LF (RFC 959 §5.3.1: <CRLF>)`);
     // A client quits after a failure as after a success: where it was before QUIT is what counts.
     if (mark.verb === 'QUIT' && this.#current() !== 'connect') this.#leftAt ??= this.#current();
-    // A 421 closes the session (see `shown`): what the client sends after it is never answered.
-    else if (this.#lastCode !== undefined && this.#lastCode >= 400 && this.#lastCode !== 421) this.#movedOn = true;
+    // Going on past a failure; a 421 closes the session (see `shown`): what follows it is never answered.
+    if (mark.verb !== 'QUIT' && this.#lastCode !== undefined && this.#lastCode >= 400 && this.#lastCode !== 421) this.#movedOn = true;
     this.#waiting.push(mark.verb.toLowerCase());
     if (mark.verb === 'PROT') this.#protAsked = PROT_LEVELS[/^\s*\S+\s+(\S)/.exec(mark.line)?.[1]?.toUpperCase() ?? ''];
     if (!TRANSFER_VERBS.has(mark.verb)) return;
