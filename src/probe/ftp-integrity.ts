@@ -398,7 +398,7 @@ async function restStor(
   offset: number,
   extra: Buffer | undefined,
   appendTaken: boolean,
-): Promise<{ note: string } | { status: FindingStatus; problem: string }> {
+): Promise<{ note: string } | { status: FindingStatus; problem: string; corrupt?: true }> {
   const expected = payload.size + (extra?.length ?? 0);
   const sent = expected - offset;
   const what = `STOR of the last ${sent} octets after REST ${offset}`;
@@ -421,10 +421,9 @@ async function restStor(
   if (whole.complete && whole.octets === expected && whole.sha256 === payload.sha256(0, payload.size, extra)) {
     return { note: `${what} left the file as it was` };
   }
-  const held = whole.complete
-    ? `held ${whole.octets} octets${whole.octets === expected ? ' that differ from' : ', not'} the ${expected} it held before`
-    : `could not be downloaded (${said(whole.first)})`;
-  return { status: 'fail', problem: `${what} got ${final}, but the file then ${held}: ${clients} gets a corrupt file` };
+  if (!whole.complete) return { status: 'fail', problem: `${what} got ${final}, but the file then could not be downloaded (${said(whole.first)})` };
+  const held = `held ${whole.octets} octets${whole.octets === expected ? ' that differ from' : ', not'} the ${expected} it held before`;
+  return { status: 'fail', problem: `${what} got ${final}, but the file then ${held}: ${clients} gets a corrupt file`, corrupt: true };
 }
 
 /** The file of restStorCorrupts: big enough for several TCP segments, small for a user's server. */
@@ -434,7 +433,7 @@ const REST_STOR_OCTETS = 64 * 1024;
  * Whether the server's own REST n before STOR loses what the file held before n (restStor), checked on a
  * session of its own: a file of REST_STOR_OCTETS put at `path`, resumed from its middle, read back and
  * deleted. The problem in words when it does; undefined when it keeps the file, or the check could not
- * say (no session, the put or the REST refused): then nothing is known against the server.
+ * say (no session, the put, REST or STOR refused, the file not read back): nothing is known against it.
  */
 export async function restStorCorrupts(target: ProbeTarget, path: string, limits: ProbeLimits): Promise<string | undefined> {
   const opened = await openLoggedIn(target, limits);
@@ -449,7 +448,8 @@ export async function restStorCorrupts(target: ProbeTarget, path: string, limits
     const put = await s.transfer(plan, `STOR ${path}`, payload.pieces());
     if (!put.first.ok || put.first.value.code >= 400 || ![226, 250].includes(codeOf(put.final))) return undefined;
     const stored = await restStor(s, data, path, payload, payload.size / 2, undefined, false);
-    return 'problem' in stored && stored.status === 'fail' ? stored.problem : undefined;
+    // Only a file read back whole and changed: anything else says nothing of what REST+STOR does.
+    return 'corrupt' in stored ? stored.problem : undefined;
   } finally {
     s = (await remove(s, path, target, limits)).session;
     await s.quit();
