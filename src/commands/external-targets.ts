@@ -363,19 +363,19 @@ async function ftpTarget(t: ExternalFtpTarget, files: Readonly<Record<string, Co
       login,
       digest,
       tidy,
-      restStorCorrupts: () => restStorOf(t, remotePath(login, 'rest-stor.bin')),
+      restStorCorrupts: () => restStorOf(t, dir),
     },
   };
 }
 
-/** Each target's restStorCorrupts, asked once a command (its file goes where the first run's would). */
-const restStorChecked = new WeakMap<ExternalFtpTarget, Promise<string | undefined>>();
+/** Each target's restStorCorrupts, asked once a command (its file goes in the runs' directory, `dir`). */
+const restStorChecked = new WeakMap<ExternalFtpTarget, ReturnType<typeof restStorCorrupts>>();
 
-function restStorOf(t: ExternalFtpTarget, path: string): Promise<string | undefined> {
+function restStorOf(t: ExternalFtpTarget, dir: string): ReturnType<typeof restStorCorrupts> {
   let checked = restStorChecked.get(t);
   if (!checked) {
     const target = { protocol: 'ftp' as const, host: t.host, port: t.port, user: t.login.user, password: t.login.password };
-    checked = restStorCorrupts(target, path, { ...DEFAULT_PROBE_LIMITS, replyTimeoutMs: REACH_TIMEOUT_MS });
+    checked = restStorCorrupts(target, dir, { ...DEFAULT_PROBE_LIMITS, replyTimeoutMs: REACH_TIMEOUT_MS });
     restStorChecked.set(t, checked);
   }
   return checked;

@@ -173,11 +173,10 @@ export function ftpRun(
  */
 async function restStorLost(server: FtpTarget, bad: Transferred | undefined, sessions: readonly SessionInfo[]): Promise<string | undefined> {
   if (!bad || !server.restStorCorrupts || !sessions.some((s) => s.steps.includes('REST') && s.steps.includes('STOR'))) return undefined;
-  const corrupts = await server.restStorCorrupts();
-  return (
-    corrupts &&
-    `the client resumed with REST and STOR (RFC 3659 §5.1), and the server's own REST+STOR corrupts a file (wireprobe's check on a file of its own: ${corrupts})`
-  );
+  const { corrupts, left } = await server.restStorCorrupts();
+  if (!corrupts) return undefined;
+  const undone = left ? `; ${left}: remove it by hand` : '';
+  return `the client resumed with REST and STOR (RFC 3659 §5.1), and the server's own REST+STOR corrupts a file (wireprobe's check on a file of its own: ${corrupts})${undone}`;
 }
 
 /**

@@ -81,11 +81,12 @@ export interface FtpTarget extends TargetBase {
    */
   tidy?(): Promise<string | undefined>;
   /**
-   * A user's server: what its own REST n before STOR does to the file (it empties it first, bftpd 4.9),
-   * checked once, on wireprobe's own session, when an upload resumed that way came out changed;
-   * undefined when it keeps the file or nothing is known. Default: not asked.
+   * A user's server: what its own REST n before STOR does to a file (`corrupts`: it empties it first,
+   * bftpd 4.9; absent when it keeps the file or nothing is known), checked once, on wireprobe's own
+   * session and file, when an upload resumed that way came out changed; `left`: that file could not be
+   * deleted. Default: not asked.
    */
-  restStorCorrupts?(): Promise<string | undefined>;
+  restStorCorrupts?(): Promise<{ readonly corrupts?: string; readonly left?: string }>;
 }
 
 /** A target, or why the scenario cannot run there (`n/a`). */

@@ -17,6 +17,7 @@
  * modes themselves are judged in ./ftp-data.ts.
  */
 import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
 import { formatSize } from '../util/units.js';
 import { openLoggedIn, type DataPlan, type FtpSession, type Transfer } from './ftp-control.js';
 import { DataOpener } from './ftp-data-opener.js';
@@ -24,7 +25,7 @@ import { finding, merge, seconds, skipped } from './finding.js';
 import { codeOf, said } from './ftp-shared.js';
 import { rfcOf } from './ids.js';
 import { Payload } from './ftp-payload.js';
-import { type Cleanup, remove, type Transcript, withCleanup, withProbeFile } from './ftp-cleanup.js';
+import { type Cleanup, type Transcript, withCleanup, withProbeFile } from './ftp-cleanup.js';
 import { DEFAULT_UPLOAD_OCTETS, type Finding, type FindingStatus, type ProbeContext, type ProbeLimits, type ProbeTarget } from './types.js';
 
 const RFC = { integrity: rfcOf('ftp.integrity'), resume: rfcOf('ftp.resume') } as const;
@@ -431,27 +432,31 @@ const REST_STOR_OCTETS = 64 * 1024;
 
 /**
  * Whether the server's own REST n before STOR loses what the file held before n (restStor), checked on a
- * session of its own: a file of REST_STOR_OCTETS put at `path`, resumed from its middle, read back and
- * deleted. The problem in words when it does; undefined when it keeps the file, or the check could not
- * say (no session, the put, REST or STOR refused, the file not read back): nothing is known against it.
+ * session of its own: a probe file of REST_STOR_OCTETS put in `dir`, resumed from its middle, read back
+ * and deleted (withProbeFile). `corrupts`: the problem in words when it does; absent when it keeps the
+ * file, or the check could not say (no session, the put, REST or STOR refused, the file not read back).
+ * `left`: the file could not be deleted, in words.
  */
-export async function restStorCorrupts(target: ProbeTarget, path: string, limits: ProbeLimits): Promise<string | undefined> {
+export async function restStorCorrupts(target: ProbeTarget, dir: string, limits: ProbeLimits): Promise<{ readonly corrupts?: string; readonly left?: string }> {
   const opened = await openLoggedIn(target, limits);
-  if (!opened.ok) return undefined;
-  let s = opened.session;
-  try {
+  if (!opened.ok) return {};
+  let left: string | undefined;
+  const onLeftBehind = (path: string, why: string): void => {
+    left = `could not delete ${path} (${why})`;
+  };
+  const { value } = await withProbeFile(opened.session, target, limits, { onLeftBehind }, async (s, name, wrote) => {
+    const path = posix.join(dir, name);
     await s.command('TYPE I');
     const data = new DataOpener(s);
     const payload = new Payload(REST_STOR_OCTETS);
     const plan = await data.open();
     if (!plan) return undefined;
     const put = await s.transfer(plan, `STOR ${path}`, payload.pieces());
+    if (put.first.ok && put.first.value.code < 400) wrote(path);
     if (!put.first.ok || put.first.value.code >= 400 || ![226, 250].includes(codeOf(put.final))) return undefined;
     const stored = await restStor(s, data, path, payload, payload.size / 2, undefined, false);
     // Only a file read back whole and changed: anything else says nothing of what REST+STOR does.
     return 'corrupt' in stored ? stored.problem : undefined;
-  } finally {
-    s = (await remove(s, path, target, limits)).session;
-    await s.quit();
-  }
+  });
+  return { ...(value ? { corrupts: value } : {}), ...(left ? { left } : {}) };
 }
