@@ -144,7 +144,11 @@ export function ftpRun(
       const pins = [...(v6 ? [`${client.name}/${mode}/ipv6`, `${client.name}/ipv6`] : []), `${client.name}/${mode}`, client.name];
       const pinned = pins.map((key) => scenario.pinned?.[key]).find((pin) => pin !== undefined);
       const clearSteps = new Set(sessions.flatMap((s) => s.clearSteps ?? []));
-      const own = plan.server.external ? (silentItself(scenario, outcome, seen) ?? (await restStorLost(plan.server, bad, sessions))) : undefined;
+      // A fault the server overtook (DataInfo.overtaken) did not make what the client saw.
+      const overtaken = sessions.some((s) => s.data?.overtaken === true);
+      const own = plan.server.external
+        ? (silentItself(scenario, outcome, { ...seen, unfired: unfired || overtaken }) ?? (await restStorLost(plan.server, bad, sessions)))
+        : undefined;
       const { verdict, reason } = own
         ? { verdict: 'n/a' as const, reason: own }
         : judgeFtp({
@@ -159,6 +163,7 @@ export function ftpRun(
             steps: new Set(sessions.flatMap((s) => s.steps)),
             waitedOn: waitedOn(scenario.fault?.at),
             ...(leftFirst(scenario, outcome, sessions) ? { leftFirst: true as const } : {}),
+            ...(overtaken && !unfired ? { overtaken: true as const } : {}),
           });
       return { outcome, sink, ftp, verdict, reason };
     },

@@ -212,7 +212,12 @@ export interface FtpEvidence {
   readonly waitedOn?: string;
   /** As in Evidence. */
   readonly leftFirst?: true;
+  /** The fault fired, but the server ended the data connection before the fault reached either end (DataInfo.overtaken): judged as unfired. */
+  readonly overtaken?: true;
 }
+
+/** Why a run whose fault the server overtook (FtpEvidence.overtaken) is judged as one whose fault never fired. */
+const OVERTAKEN = "the fault fired, but the server ended the data connection on its own before the fault's RST or FIN reached either end";
 
 /**
  * Judges an FTP run. Integrity first: a transfer the client reported complete must be at the
@@ -241,15 +246,17 @@ function judgeTransfers({
   steps,
   waitedOn,
   leftFirst,
+  overtaken,
 }: FtpEvidence): Judged {
   const saw = sawOutcome(outcome);
   const retries = ftp.sessions > 1 || ftp.transfers > transferred.length ? ` (${ftp.sessions} connections, ${ftp.transfers} transfer commands)` : '';
-  if (unfired && !expect.unfiredFine) {
-    return { verdict: 'unfired', reason: `the fault never fired${steps ? notSent(waitedOn, steps) : ''}; the client saw ${saw}` };
+  const never = overtaken ? OVERTAKEN : 'the fault never fired';
+  if ((unfired || overtaken) && !expect.unfiredFine) {
+    return { verdict: 'unfired', reason: `${never}${steps && !overtaken ? notSent(waitedOn, steps) : ''}; the client saw ${saw}` };
   }
   const forbidden = expect.neverSends?.steps.find((step) => clearSteps.has(step));
   if (forbidden) return deviates(`sent ${forbidden} in clear (${saw})${retries}; ${expect.neverSends?.rule}`);
-  const fine = unfired ? `the fault never fired: ${expect.unfiredFine}; ` : '';
+  const fine = unfired || overtaken ? `${never}: ${expect.unfiredFine}; ` : '';
   const bad = transferred.find((t) => t.reported && !t.unverifiable && t.held !== t.sent);
   if (bad) {
     const where = download ? 'it received' : 'the server holds';

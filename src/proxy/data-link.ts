@@ -79,6 +79,8 @@ export interface DataHooks {
   bytes(n: number): void;
   /** Resolves once the server's final reply to the transfer (226, 426...) has reached the proxy. */
   answered(): Promise<void>;
+  /** The server ended this connection before a fault's RST or FIN that ended it reached either end (DataInfo.overtaken). */
+  overtaken(): void;
   /** Resolves once the client has sent the transfer command (STOR, RETR...) this connection serves. */
   asked(): Promise<void>;
   /** A fault ended this connection while the client was sending: its server's reply waits for the client (FtpData). */
@@ -113,6 +115,12 @@ export class DataLink implements Link {
   #clientRst: Promise<void> | undefined;
   /** The server's RST, relayed after the control connection's end, reached the client before it acted on that end. */
   #rstFirst = false;
+  /** A fault ended this connection, and its RST or FIN has reached neither end yet (see #serverEnded). */
+  #faultUnseen = false;
+  /** The server's FIN or RST came. */
+  #serverGone = false;
+  /** A fault of this connection's own (its channel data) is acting, in #fire. */
+  #firing = false;
   /** The TCP sockets, under the TLS ones on a protected connection (PROT P): an RST goes out on them. */
   readonly #raw: Record<Toward, Socket>;
   /** TLS on both ends (PROT P): see #resetBeforeReply. */
@@ -322,6 +330,7 @@ export class DataLink implements Link {
       if (from === 'client') this.#state.clientGone();
       else this.#wait.senderDone();
       this.#note('--', `FIN from ${from}`);
+      if (from === 'server') this.#serverEnded();
       relay.end(false);
       if (!this.#state.ended) relay.pump();
     });
@@ -334,6 +343,7 @@ export class DataLink implements Link {
       const reset = error.code === 'ECONNRESET' || error.code === 'EPIPE';
       const after = error.code === 'EPIPE' ? ' (after its FIN: EPIPE)' : '';
       this.#note('--', reset ? `RST from ${from}${after}` : `${from} socket error ${error.code ?? error.message}`);
+      if (from === 'server') this.#serverEnded();
       if (this.#state.ended) return;
       this.#state.end(false);
       const other = this.#socket(to);
@@ -365,7 +375,13 @@ export class DataLink implements Link {
     const line = this.#hooks.fire(fault);
     if (line === undefined) return;
     this.#note('!!', line);
-    if (isSessionFault(fault)) applyFault(fault, this);
+    if (!isSessionFault(fault)) return;
+    this.#firing = true;
+    try {
+      applyFault(fault, this);
+    } finally {
+      this.#firing = false;
+    }
   }
 
   // ── teardown ──────────────────────────────────────────────────────────────────────────────────
@@ -381,6 +397,11 @@ export class DataLink implements Link {
     const other = otherOf(toward);
     const cut = this.#cutSender();
     const verb = this.#hooks.verb();
+    // Only a fault of this connection's own: a server restart (DataLinks.drop) has already ended the
+    // server's control connection, and the server closing this one is then the restart's doing.
+    this.#faultUnseen = this.#firing;
+    // An upload's octets relayed after the server's FIN: it had ended the transfer before the fault.
+    if (this.#firing && this.#serverGone && verb !== undefined && !SERVER_SENDS.has(verb)) this.#serverEnded();
     if (verb !== undefined && !SERVER_SENDS.has(verb)) this.#hooks.cutUpload();
     // A server cut while sending answers at once (426): the client's end waits for that reply to reach
     // the proxy, so the client is shown it before it can act on the cut (RST or FIN alike).
@@ -416,6 +437,7 @@ export class DataLink implements Link {
     }
     if (cut) {
       this.#note('--', `${cut === toward ? 'FIN to' : 'cut toward'} ${cut}, socket destroyed: its next write gets an RST`);
+      this.#faultUnseen = false;
       this.#socket(cut).destroy();
     }
     for (const to of [toward, other].filter((t) => t !== cut)) {
@@ -423,6 +445,7 @@ export class DataLink implements Link {
       void Promise.all([this.#flushed(to), first]).then(() => {
         const abort = to === toward && how === 'abort';
         this.#note('--', `FIN to ${to}${abort ? ', then no more reading' : ''}`);
+        this.#faultUnseen = false;
         if (to === 'client') this.#state.toClient('fin');
         const socket = this.#socket(to);
         socket.end(() => {
@@ -440,6 +463,24 @@ export class DataLink implements Link {
 
   #socket(toward: Toward): Socket {
     return this.#relays[toward].outlet.target;
+  }
+
+  /**
+   * The server ended its end (a FIN or an RST), or a fault fired on an upload's octets relayed after the
+   * server's FIN. Where a fault had ended the connection but its RST or FIN was still on its way to
+   * both ends (the server's end waits DRAIN_GRACE_MS for an upload cut at the client's), or where the
+   * server had ended the upload before the fault fired, the server ended it on its own before either
+   * end met the fault: what the client reports is then the server's doing, not the fault's
+   * (DataInfo.overtaken). vsftpd refusing a protected data connection whose TLS session was not
+   * resumed closes it right after its handshake, whether or not the client's octets reached the
+   * fault's offset before or after that.
+   */
+  #serverEnded(): void {
+    this.#serverGone = true;
+    if (!this.#faultUnseen) return;
+    this.#faultUnseen = false;
+    this.#note('--', "the server ended it before the fault's RST or FIN reached either end: the fault was overtaken");
+    this.#hooks.overtaken();
   }
 
   /**
@@ -487,6 +528,7 @@ export class DataLink implements Link {
   /** An RST a fault or the proxy sends `toward`, noted, and counted as what the client saw. */
   #rstTo(toward: Toward): void {
     this.#note('--', `RST to ${toward}`);
+    this.#faultUnseen = false;
     if (toward === 'client') this.#state.toClient('rst');
     this.#reset(toward);
   }

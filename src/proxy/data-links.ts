@@ -77,6 +77,8 @@ export class DataLinks {
   readonly #handshakeRsts = new Set<Promise<void>>();
   /** What the client of the last failed handshake was shown; a later relayed connection clears it. */
   #clientSaw: ClientSaw | undefined;
+  /** The server ended a data connection before a fault's RST or FIN reached either end (DataInfo.overtaken). */
+  #overtaken = false;
   /** Frees relayed chunks once written (a 1 GiB upload's chunks kept the proxy's RSS 30-40 MiB up); not with a capture, which holds them. */
   #freer: BufferFreer | undefined;
 
@@ -130,6 +132,11 @@ export class DataLinks {
   /** How the proxy ended the FTP client's end of the last data connection; null if it did not. */
   get clientSaw(): ClientSaw | null {
     return this.#clientSaw ?? this.#last?.clientSaw ?? null;
+  }
+
+  /** The server ended one of them on its own before a fault's RST or FIN reached either end: see DataInfo.overtaken. */
+  get overtaken(): boolean {
+    return this.#overtaken;
   }
 
   /** Connects an accepted data socket on to `target` and relays between the two; `active`: `accepted` is the server's end. */
@@ -252,6 +259,9 @@ export class DataLinks {
         fire: (fault) => arming.fire(fault),
         verb: () => view.lastTransfer,
         answered: this.#o.answered,
+        overtaken: () => {
+          this.#overtaken = true;
+        },
         asked: this.#o.asked,
         transfer: this.#o.transfer,
         cutUpload: this.#o.cutUpload,

@@ -93,6 +93,13 @@ export interface DataInfo {
    * a download it read), so that RST is what it saw.
    */
   readonly rstFirst?: true;
+  /**
+   * A data-channel fault fired, but the server ended that data connection on its own before the
+   * fault's RST or FIN reached either end (vsftpd refusing a protected data connection that was not
+   * resumed, right after its handshake, while the client's octets reached the fault's offset): what the
+   * client reports is the server's doing, as when the fault never fires.
+   */
+  readonly overtaken?: true;
   /** The mode of the last data address the client asked for. */
   readonly mode?: DataMode;
   /**
@@ -225,6 +232,7 @@ export class FtpData implements Dialect {
       bytes: this.#links.bytes,
       clientSaw: this.#links.clientSaw,
       ...(this.#links.last?.rstFirst ? { rstFirst: true as const } : {}),
+      ...(this.#links.overtaken ? { overtaken: true as const } : {}),
       ...(mode ? { mode } : {}),
       ...(tls ? { tls } : {}),
     };

@@ -174,4 +174,15 @@ describe('judgeFtp', () => {
     expect(judgedWith(['AUTH', 'USER', 'PASS'])).toEqual({ verdict: 'deviates', reason: 'sent USER in clear (reply 502@auth); LOGIN RULE' });
     expect(judgedWith(['AUTH']).verdict).toBe('conformant');
   });
+
+  it('judges a fault the server overtook as one that never fired, and says so (DataInfo.overtaken)', () => {
+    const refused: Outcome = { kind: 'reply', code: 522, phase: 'stor', bytesSent: 262_144 };
+    const evidence = { ...base, expect: fails, outcome: refused, transferred: [upload(undefined, false)], ftp: ftp(1) };
+    expect(judgeFtp({ ...evidence, overtaken: true })).toEqual({
+      verdict: 'unfired',
+      reason:
+        "the fault fired, but the server ended the data connection on its own before the fault's RST or FIN reached either end; the client saw reply 522@stor",
+    });
+    expect(judgeFtp(evidence).verdict).toBe('conformant');
+  });
 });

@@ -127,14 +127,24 @@ async function epsvData(control: Awaited<ReturnType<typeof rawControl>>): Promis
  * A bare FTP server that logs anyone in and takes one upload: EPSV (a listener for the data connection)
  * or PORT (it connects there after its 150 to STOR, as proftpd does). It resets the data connection the
  * moment its control connection ends, as pure-ftpd and proftpd abort a transfer whose session is gone;
- * with `keepsData`, it reads on, as vsftpd does. `received`: the upload's octets so far.
+ * with `keepsData`, it reads on, as vsftpd does. `received`: the upload's octets so far. `ends`: it ends
+ * the upload's data connection itself (a FIN), at STOR before its 150 (`'at-stor'`, an EPSV upload) or
+ * once that many octets came, and answers `451` once that connection has closed.
  */
-async function bareFtpServer(keepsData = false): Promise<{ port: number; received(): number }> {
+async function bareFtpServer(keepsData = false, ends?: 'at-stor' | number): Promise<{ port: number; received(): number }> {
   let received = 0;
   const server = net.createServer((control) => {
     control.on('error', () => undefined);
     let data: net.Socket | undefined;
     let port: { host: string; port: number } | undefined;
+    const counted = (chunk: Buffer): void => {
+      received += chunk.length;
+      if (typeof ends === 'number' && received >= ends && data?.writable) endUpload(data);
+    };
+    const endUpload = (socket: net.Socket, ended?: () => void): void => {
+      socket.once('close', () => control.write('451 ended here\r\n'));
+      socket.end(ended);
+    };
     if (!keepsData) control.on('end', () => data?.resetAndDestroy());
     control.write('220 ready\r\n');
     control.on('data', (chunk: Buffer) => {
@@ -146,16 +156,18 @@ async function bareFtpServer(keepsData = false): Promise<{ port: number; receive
           port = parsePort(line.slice(5)) ?? undefined;
           control.write('200 ok\r\n');
         } else if (verb === 'STOR') {
-          control.write('150 go\r\n');
+          // Its own FIN goes out before the 150: the client sends nothing before the proxy has it.
+          if (ends === 'at-stor' && data) endUpload(data, () => control.write('150 go\r\n'));
+          else control.write('150 go\r\n');
           if (port) {
             data = net.connect(port.port, port.host).on('error', () => undefined);
-            data.on('data', (chunk: Buffer) => (received += chunk.length));
+            data.on('data', counted);
           }
         } else if (verb === 'EPSV') {
           const listener = net.createServer((socket) => {
             data = socket;
             socket.on('error', () => undefined);
-            socket.on('data', (chunk: Buffer) => (received += chunk.length));
+            socket.on('data', counted);
             listener.close();
           });
           cleanups.push(async () => listener.close());
@@ -242,6 +254,28 @@ describe('fault proxy, FTP', () => {
     expect(session?.clientSaw).toBe(null);
     expect(session?.transcript.join('\n')).toMatch(/data 1: fault fired: reset after STOR \+64KiB channel data[\s\S]*data 1: RST to client/);
     expect(server.files).toMatchObject([{ path: '/cut.bin', complete: false, received: 64 * 1024 }]);
+    expect(session?.data?.overtaken).toBeUndefined();
+  });
+
+  it.each([
+    ['before the fault fired (its FIN at STOR)', 'at-stor' as const],
+    ["after the fault fired, before the fault's RST reached it", 64 * 1024],
+  ])("tells a server that ended the upload's data connection itself %s: the fault was overtaken", async (_, ends) => {
+    const server = await bareFtpServer(false, ends);
+    const proxy = await proxyTo(server, 'reset after STOR +64KiB channel data');
+    const control = await rawControl(proxy);
+    const data = await epsvData(control);
+    expect(await control.command('STOR /cut.bin')).toMatch(/^150 /);
+    data.write(randomBytes(1024 * 1024));
+    expect(await control.reply()).toBe('451 ended here');
+    control.socket.end('QUIT\r\n');
+    await proxy.idle();
+    expect(proxy.fired()).toEqual([true]);
+    const [session] = proxy.sessions();
+    expect(session?.data?.overtaken).toBe(true);
+    expect(session?.transcript.join('\n')).toMatch(
+      /data 1: FIN from server[\s\S]*data 1: the server ended it before the fault's RST or FIN reached either end: the fault was overtaken/,
+    );
   });
 
   it.each([
