@@ -148,6 +148,12 @@ export function parseFault(text: string): Fault {
   if (kind === 'reply' && opts['then'] === 'continue' && (caught === 'BDAT' || caught === BDAT_LAST)) {
     c.fail('"then continue" cannot follow a caught BDAT: its chunk data would reach the server as commands; use "then close" or "then reset"', atToken);
   }
+  // The server answered DATA with 354 and takes what comes next as the message: the client's RSET after a
+  // refusal in that 354's place would reach it as message text (the mirror of the BDAT rule above).
+  const replaced = at !== undefined && at !== 'connect' && 'to' in at ? at.to : undefined;
+  if (kind === 'reply' && opts['then'] === 'continue' && replaced === 'DATA' && (fields as { code?: number }).code !== 354) {
+    c.fail('"then continue" cannot replace the reply to DATA: the server answered 354 and would take the client\'s next commands as the message; use "then close" or "then reset"', atToken);
+  }
   // What strip rewrites is a server reply: only the client ever sees it.
   if (kind === 'strip' && opts['toward'] === 'server') c.fail('"strip" rewrites a server reply: it only acts toward the client');
   const bytesAfter = at !== undefined && at !== 'connect' && 'bytes' in at ? at.after : undefined;

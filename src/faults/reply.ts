@@ -62,7 +62,7 @@ export const REPLY: FaultDescriptor<ReplyFault> = {
   scope: 'connection',
   trigger: 'required',
   syntax: 'reply <code> ["text"]',
-  help: "answer in the server's place; a command caught by a before trigger is never relayed",
+  help: "answer in the server's place, then close (the default), continue or reset; a command caught by a before trigger is never relayed",
   example: 'reply 552 "5.3.4 Too big" after DATA +1MiB then close',
   options: [{ word: 'then', choices: ['continue', 'close', 'reset'] }],
   optionalArg: ['text', '"quoted text"'],

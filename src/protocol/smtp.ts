@@ -311,6 +311,9 @@ export function endsMessage(step: string): boolean {
 /** Commands that end a mail transaction (MAIL begins another, RSET, EHLO and HELO clear it): a BDAT after them starts a new message. */
 const ENDS_TRANSACTION = new Set(['MAIL', 'RSET', 'EHLO', 'HELO']);
 
+/** Commands whose success says nothing of how the session went: a refusal before them stays the last word (SmtpPhase.shown). */
+const NEUTRAL_STEPS: ReadonlySet<string> = new Set(['RSET', 'NOOP']);
+
 /** The phase of a step: `bdat` for every BDAT chunk, the last one too; else the step in lower case. */
 function phaseOf(step: string): string {
   return step === BDAT_LAST ? 'bdat' : step.toLowerCase();
@@ -338,6 +341,8 @@ export class SmtpPhase {
   #answered = 'connect';
   #inBody = false;
   #lastCode: number | undefined;
+  /** The client ended its connection: see `left`. */
+  #gone = false;
   readonly #failures: Record<number, string> = {};
   #accepted = 0;
   #transactions = 0;
@@ -456,14 +461,25 @@ export class SmtpPhase {
     else if (ENDS_TRANSACTION.has(to) || endsMessage(to)) this.#transaction = { mailRefused: false, rcptAccepted: false, refused: false };
   }
 
+  /**
+   * The client closed or reset its connection: what the proxy still relays (Exim's `421 lost input
+   * connection` right behind a client that left on a 552) was never read, so it moves neither the
+   * phase nor the last code, which would otherwise depend on which came first.
+   */
+  left(): void {
+    this.#gone = true;
+  }
+
   /** A reply reached the client. */
   shown(mark: SmtpMark): void {
-    if (mark.kind !== 'reply') return;
+    if (mark.kind !== 'reply' || this.#gone) return;
     const follows = this.#follows(phaseOf(mark.to), mark.code);
     this.#track(mark.to, mark.code);
     // The reply to QUIT says nothing of how the session went: the last one before it stands; so does a
-    // refusal that a failure pipelined behind it follows from.
-    if (mark.to !== 'QUIT' && !follows) this.#lastCode = mark.code;
+    // refusal that a failure pipelined behind it follows from, and one the client answered with RSET or
+    // NOOP (JavaMail's RSET after a 552 to its dot): their success says nothing of the transaction.
+    const aside = NEUTRAL_STEPS.has(mark.to) && mark.code < 400;
+    if (mark.to !== 'QUIT' && !follows && !aside) this.#lastCode = mark.code;
     if (mark.to !== 'QUIT') this.#failed(mark.code, mark.to);
     if (mark.to === 'unsolicited') return;
     if (mark.to !== 'greeting') this.#answerOldest();

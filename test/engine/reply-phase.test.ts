@@ -10,6 +10,7 @@ import { nodemailerPlain } from '../../src/clients/nodemailer.js';
 import { smtplibClient } from '../../src/clients/smtplib.js';
 import { swaksClient } from '../../src/clients/swaks.js';
 import type { ClientAdapter } from '../../src/clients/types.js';
+import { commandClient } from '../../src/clients/command.js';
 import { builtinTargets } from '../../src/commands/targets.js';
 import { runScenario } from '../../src/engine/run.js';
 import type { SmtpScenario } from '../../src/engine/types.js';
@@ -37,5 +38,22 @@ describe('the phase of a reply outcome', () => {
     expect(dot.outcome).toMatchObject({ kind: 'reply', code: 552, phase: 'dot' });
     const rcpt = await runScenario({ scenario: scenario('550-rcpt', 'reply 550 before RCPT then continue'), client }, targets);
     expect(rcpt.outcome).toMatchObject({ kind: 'reply', code: 550, phase: 'rcpt' });
+  });
+
+  it('is dot for a 552 to the dot that a command client answered with RSET before its QUIT, then exit 1 (JavaMail)', async () => {
+    // Its exit code says nothing: the outcome is read from the wire, where RSET's 250 came last.
+    const rsetting = commandClient({
+      name: 'rset-after-refusal',
+      protocol: 'smtp',
+      command: [
+        'python3 -c',
+        "'import smtplib, sys; h, p, f, t, m = sys.argv[1:6]; s = smtplib.SMTP(h, int(p), timeout=10); s.ehlo(); s.mail(f); s.rcpt(t);",
+        'c, _ = s.data(open(m, "rb").read()); c < 400 or s.rset(); s.quit(); sys.exit(c >= 400)\'',
+        '{host} {port} {from} {to} {message}',
+      ].join(' '),
+    });
+    const result = await runScenario({ scenario: scenario('552-dot-rset', 'reply 552 before reply to dot then continue'), client: rsetting }, targets);
+    expect(result.outcome).toMatchObject({ kind: 'reply', code: 552, phase: 'dot' });
+    expect(result.transcript.join('\n')).toMatch(/C {2}rset[\s\S]*S {2}250 Flushed[\s\S]*C {2}quit/);
   });
 });

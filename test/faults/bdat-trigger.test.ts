@@ -40,6 +40,9 @@ describe('parseFault with BDAT triggers', () => {
     expect(() => parseFault('reply 552 before BDAT then continue')).toThrow(/"then continue" cannot follow a caught BDAT/);
     expect(() => parseFault('reply 552 before BDAT LAST then continue')).toThrow(/cannot follow a caught BDAT/);
     expect(parseFault('reply 452 before reply to BDAT then continue')).toMatchObject({ then: 'continue' });
+    // A DATA caught before the server saw it leaves the server in command mode: relaying on is fine there.
+    expect(parseFault('reply 554 before DATA then continue')).toMatchObject({ then: 'continue' });
+    expect(parseFault('reply 554 before reply to DATA')).toMatchObject({ at: { to: 'DATA' } });
   });
 });
 

@@ -187,6 +187,11 @@ const INVALID: readonly (readonly [string, string | null])[] = [
 /** Whole messages, for the cases where the wording is the point. */
 const MESSAGES: readonly (readonly [string, string])[] = [
   [
+    'reply 554 before reply to DATA then continue',
+    'bad fault "reply 554 before reply to DATA then continue": "then continue" cannot replace the reply to DATA: the server answered 354 ' +
+      'and would take the client\'s next commands as the message; use "then close" or "then reset" at "before"',
+  ],
+  [
     'reset aftr greeting',
     'bad fault "reset aftr greeting": expected "on connect", "after <step>", "before <step>", ' +
       '"before reply to <step>", "toward client|server", "connection <n>" or "channel control|data" at "aftr"',

@@ -367,6 +367,47 @@ describe('SmtpTracker', () => {
     expect([view.lastCode, view.failures[view.lastCode!]]).toEqual([code, phase]);
   });
 
+  it.each<[string, string, string, number]>([
+    ['RSET after a 552 to the dot (JavaMail), then QUIT', 'RSET\r\n', '250 ok\r\n', 552],
+    ['NOOP after a 552 to the dot', 'NOOP\r\n', '250 ok\r\n', 552],
+    ['a refused RSET', 'RSET\r\n', '421 closing\r\n', 421],
+    ['RSET and a new MAIL accepted', 'RSET\r\nMAIL FROM:<a@x>\r\n', '250 ok\r\n250 ok\r\n', 250],
+  ])('leaves a refusal the last word past a success that says nothing of the transaction: %s', (_name, up, down, code) => {
+    const turns: Turn[] = [
+      ['down', '220 mx ESMTP\r\n'],
+      ['up', 'EHLO c\r\n'],
+      ['down', '250 mx\r\n'],
+      ['up', 'MAIL FROM:<a@x>\r\n'],
+      ['down', '250 ok\r\n'],
+      ['up', 'RCPT TO:<b@y>\r\n'],
+      ['down', '250 ok\r\n'],
+      ['up', 'DATA\r\n'],
+      ['down', '354 go\r\n'],
+      ['up', 'hi\r\n.\r\n'],
+      ['down', '552 too big\r\n'],
+      ['up', up],
+      ['down', down],
+      ['up', 'QUIT\r\n'],
+      ['down', '221 bye\r\n'],
+    ];
+    const view = replayed(turns);
+    expect(view.lastCode).toBe(code);
+    if (code === 552) expect(view.failures[552]).toBe('dot');
+  });
+
+  it("reads nothing the proxy relays after the client left: Exim's 421 behind a client that closed on its 552", () => {
+    const view = replayed([
+      ['down', '220 mx ESMTP\r\n'],
+      ['up', 'EHLO c\r\n'],
+      ['down', '250 mx\r\n'],
+      ['up', 'MAIL FROM:<a@x>\r\n'],
+      ['down', '552 too big\r\n'],
+    ]);
+    view.left();
+    view.shown({ kind: 'reply', end: 0, to: 'unsolicited', code: 421, lines: ['421 lost input connection'] });
+    expect([view.lastCode, view.phase, view.failures]).toEqual([552, 'mail', { 552: 'mail' }]);
+  });
+
   it('finds the oldest reply a client must wait for among thousands of pipelined commands of alternating verbs', () => {
     const view = new SmtpPhase();
     const sent = (verb: string): void => view.sent({ kind: 'command', end: 0, verb, line: verb });
