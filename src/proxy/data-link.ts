@@ -444,9 +444,12 @@ export class DataLink implements Link {
       const first = to === 'client' && answered ? bounded(answered, READ_GRACE_MS) : undefined;
       void Promise.all([this.#flushed(to), first]).then(() => {
         const abort = to === toward && how === 'abort';
-        this.#note('--', `FIN to ${to}${abort ? ', then no more reading' : ''}`);
+        // A client still sending an upload (no FIN of its own yet) meets the RST in its next write, as
+        // curl's "Send failure: Broken pipe" says: that is what it saw, whatever it makes of the FIN.
+        const uploading = abort && to === 'client' && !this.#state.clientLeft && verb !== undefined && !SERVER_SENDS.has(verb);
+        this.#note('--', `FIN to ${to}${abort ? ', then no more reading' : ''}${uploading ? ': the rest of its upload meets an RST' : ''}`);
         this.#faultUnseen = false;
-        if (to === 'client') this.#state.toClient('fin');
+        if (to === 'client') this.#state.toClient(uploading ? 'rst' : 'fin');
         const socket = this.#socket(to);
         socket.end(() => {
           if (abort) socket.destroy();

@@ -38,11 +38,10 @@ const TABLE: Readonly<Record<string, Readonly<Record<string, Want>>>> = {
   'reset-data-mid-stor': every(['reset', 'transfer', 'conformant']),
   // The client gives up on its failed write; the server's 226 (for the truncated file) waits for it to
   // act (src/proxy/ftp-data.ts): where it was when it closed the control connection is the transfer.
-  'close-data-mid-stor': every(['closed', 'transfer', 'conformant'], {
-    'basic-ftp/passive': ['reset', 'transfer', 'conformant'],
-    'ftplib/passive': ['reset', 'transfer', 'conformant'],
-    'ftplib/active': ['reset', 'transfer', 'conformant'],
-    // lftp closes the session itself after the cut, once the 226 for the truncated file came.
+  // The FIN, then no more reading (`close abort`): a client still writing meets the RST in its next write
+  // (curl exit 55, "Send failure: Broken pipe"; ftplib's and basic-ftp's EPIPE).
+  'close-data-mid-stor': every(['reset', 'transfer', 'conformant'], {
+    // lftp stops writing once the 226 for the truncated file came ("no progress timeout"), and closes the session itself.
     'lftp/passive': ['closed', 'stor', 'conformant'],
     'lftp/active': ['closed', 'stor', 'conformant'],
   }),
