@@ -314,7 +314,13 @@ function outcomeOf(client: SmtpClientAdapter, reports: readonly ClientReport[] |
   const failed = reports !== 'hung' && failedAt !== -1 ? reports[failedAt] : undefined;
   const single = reports === 'hung' || reports.length === 1;
   const session = single || !failed ? sessions.at(-1) : inOrder ? sessions[failedAt] : sessions.find((s) => s.accepted === 0);
-  const wire = session && { clientSaw: session.clientSaw, lastReply: session.lastReply, replyPhases: session.replyPhases, leftOnTurn: session.leftOnTurn };
+  // A failure reply the client went on past (JavaMail's HELO after a 502 to EHLO) is not what it stopped on.
+  const wire = session && {
+    clientSaw: session.clientSaw,
+    ...(session.movedOn ? {} : { lastReply: session.lastReply }),
+    replyPhases: session.replyPhases,
+    leftOnTurn: session.leftOnTurn,
+  };
   const report = reports === 'hung' ? 'hung' : (failed ?? reports[0]!);
   return classify({ report, phase: session?.phase ?? 'connect', bytesSent: session?.bodyBytes ?? 0, wire, exitCodes: client.exitCodes ?? {} });
 }

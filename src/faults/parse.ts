@@ -152,7 +152,10 @@ export function parseFault(text: string): Fault {
   // refusal in that 354's place would reach it as message text (the mirror of the BDAT rule above).
   const replaced = at !== undefined && at !== 'connect' && 'to' in at ? at.to : undefined;
   if (kind === 'reply' && opts['then'] === 'continue' && replaced === 'DATA' && (fields as { code?: number }).code !== 354) {
-    c.fail('"then continue" cannot replace the reply to DATA: the server answered 354 and would take the client\'s next commands as the message; use "then close" or "then reset"', atToken);
+    c.fail(
+      '"then continue" cannot replace the reply to DATA: the server answered 354 and would take the client\'s next commands as the message; use "then close" or "then reset"',
+      atToken,
+    );
   }
   // What strip rewrites is a server reply: only the client ever sees it.
   if (kind === 'strip' && opts['toward'] === 'server') c.fail('"strip" rewrites a server reply: it only acts toward the client');

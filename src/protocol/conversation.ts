@@ -34,9 +34,10 @@ export interface View {
    */
   readonly failures?: Readonly<Record<number, string>>;
   /**
-   * FTP: the client sent a command other than QUIT after the last reply it was shown, a failure (not a
-   * 421): it went on past that reply (lftp past a 503 to its FEAT before USER), so the reply is not
-   * what it stopped on.
+   * The client sent a command after the last reply it was shown, a failure (not a 421), other than
+   * QUIT (SMTP: nor RSET or NOOP, which only tidy up after it): it went on past that reply (lftp past a
+   * 503 to its FEAT before USER; JavaMail's HELO after a 502 to EHLO), so the reply is not what it
+   * stopped on. The next reply clears it.
    */
   readonly movedOn?: boolean;
   readonly violations: readonly string[];
@@ -56,6 +57,12 @@ export interface View {
   replaced(mark: Mark): void;
   /** The client ended its connection (FIN or RST): what reaches it later cannot have moved it. */
   left?(): void;
+  /**
+   * SMTP: the client sent `mark`, a command, after the proxy's FIN, behind a reply (not pipelined): not
+   * a step it reached, as it was never relayed, but it went on past that reply (see movedOn) when that
+   * reply answered a step it had to wait for. (FTP has no such rule: lftp sends PWD right behind PASS.)
+   */
+  wentOn?(mark: Mark): void;
 }
 
 /**

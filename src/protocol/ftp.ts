@@ -300,13 +300,23 @@ export class FtpPhase {
     if (mark.bareLf) this.#violations.add(`ended ${mark.verb || 'a line'} with a bare LF (RFC 959 §5.3.1: <CRLF>)`);
     // A client quits after a failure as after a success: where it was before QUIT is what counts.
     if (mark.verb === 'QUIT' && this.#current() !== 'connect') this.#leftAt ??= this.#current();
-    // Going on past a failure; a 421 closes the session (see `shown`): what follows it is never answered.
-    if (mark.verb !== 'QUIT' && this.#lastCode !== undefined && this.#lastCode >= 400 && this.#lastCode !== 421) this.#movedOn = true;
+    this.#wentOn(mark);
     this.#waiting.push(mark.verb.toLowerCase());
     if (mark.verb === 'PROT') this.#protAsked = PROT_LEVELS[/^\s*\S+\s+(\S)/.exec(mark.line)?.[1]?.toUpperCase() ?? ''];
     if (!TRANSFER_VERBS.has(mark.verb)) return;
     this.#transfers++;
     this.#lastTransfer = mark.verb;
+  }
+
+  /**
+   * A command the client sent: going on past a failure (see View.movedOn); a 421 closes the session
+   * (see `shown`): what follows it is never answered. Only while the connection is open: FTP has no
+   * rule for when a client may send its next command (lftp sends PWD right behind PASS), so one that
+   * reached the proxy after its FIN may have crossed the reply (View.wentOn is not for FTP).
+   */
+  #wentOn(mark: FtpMark): void {
+    if (mark.kind !== 'command' || mark.verb === 'QUIT') return;
+    if (this.#lastCode !== undefined && this.#lastCode >= 400 && this.#lastCode !== 421) this.#movedOn = true;
   }
 
   /** A reply reached the client. */

@@ -314,6 +314,9 @@ const ENDS_TRANSACTION = new Set(['MAIL', 'RSET', 'EHLO', 'HELO']);
 /** Commands whose success says nothing of how the session went: a refusal before them stays the last word (SmtpPhase.shown). */
 const NEUTRAL_STEPS: ReadonlySet<string> = new Set(['RSET', 'NOOP']);
 
+/** Commands a client sends after a refusal without going on past it (SmtpPhase.wentOn). */
+const TIDYING: ReadonlySet<string> = new Set([...NEUTRAL_STEPS, 'QUIT']);
+
 /** The phase of a step: `bdat` for every BDAT chunk, the last one too; else the step in lower case. */
 function phaseOf(step: string): string {
   return step === BDAT_LAST ? 'bdat' : step.toLowerCase();
@@ -341,6 +344,10 @@ export class SmtpPhase {
   #answered = 'connect';
   #inBody = false;
   #lastCode: number | undefined;
+  /** The client went on past the last failure reply it was shown: see View.movedOn. */
+  #movedOn = false;
+  /** The last reply shown answered a step the client must wait for (LAST_IN_GROUP): see wentOn. */
+  #lastWaited = false;
   /** The client ended its connection: see `left`. */
   #gone = false;
   readonly #failures: Record<number, string> = {};
@@ -362,6 +369,11 @@ export class SmtpPhase {
   /** The code of the last reply the client was shown. */
   get lastCode(): number | undefined {
     return this.#lastCode;
+  }
+
+  /** The client went on past the last failure reply it was shown: see View.movedOn. */
+  get movedOn(): boolean {
+    return this.#movedOn;
   }
 
   /** Failure codes shown, each with the phase its last reply answered: see View.failures. */
@@ -391,6 +403,7 @@ export class SmtpPhase {
       if (blocker) this.#violations.add(`sent ${mark.verb} before the reply to ${blocker.toUpperCase()} (RFC 2920 §3.1)`);
       if (mark.bareLf) this.#violations.add(`ended ${mark.verb || 'a line'} with a bare LF (RFC 5321 §2.3.8)`);
     }
+    this.wentOn(mark);
     if (mark.kind === 'command') this.#await(mark.verb.toLowerCase());
     if (mark.kind === 'command' && mark.verb === 'MAIL') this.#transactions++;
     else if (mark.kind === 'dot') {
@@ -414,6 +427,8 @@ export class SmtpPhase {
   /** The proxy itself sent the client a reply with `code` (a fault answering in the server's place, to `step`). */
   told(code: number, step?: string): void {
     this.#lastCode = code;
+    this.#lastWaited = step !== undefined && LAST_IN_GROUP.has(phaseOf(step));
+    this.#movedOn = false;
     this.#failed(code, step);
     if (step !== undefined) this.#track(step, code);
   }
@@ -470,6 +485,18 @@ export class SmtpPhase {
     this.#gone = true;
   }
 
+  /**
+   * A command the client sent: going on past a failure (see View.movedOn), as JavaMail's HELO after a
+   * 502 to EHLO (RFC 5321 §4.1.4). QUIT, RSET and NOOP only tidy up after it; a 421 closes the session.
+   * Only past the reply to a step a client must wait for (EHLO, DATA...: RFC 2920 §3.1), so the command
+   * came after the client read it: one behind MAIL or RCPT may have been pipelined before the refusal
+   * came, and reached the proxy after it.
+   */
+  wentOn(mark: SmtpMark): void {
+    if (mark.kind !== 'command' || TIDYING.has(mark.verb) || !this.#lastWaited) return;
+    if (this.#lastCode !== undefined && this.#lastCode >= 400 && this.#lastCode !== 421) this.#movedOn = true;
+  }
+
   /** A reply reached the client. */
   shown(mark: SmtpMark): void {
     if (mark.kind !== 'reply' || this.#gone) return;
@@ -479,7 +506,11 @@ export class SmtpPhase {
     // refusal that a failure pipelined behind it follows from, and one the client answered with RSET or
     // NOOP (JavaMail's RSET after a 552 to its dot): their success says nothing of the transaction.
     const aside = NEUTRAL_STEPS.has(mark.to) && mark.code < 400;
-    if (mark.to !== 'QUIT' && !follows && !aside) this.#lastCode = mark.code;
+    if (mark.to !== 'QUIT' && !follows && !aside) {
+      this.#lastCode = mark.code;
+      this.#lastWaited = LAST_IN_GROUP.has(phaseOf(mark.to));
+      this.#movedOn = false;
+    }
     if (mark.to !== 'QUIT') this.#failed(mark.code, mark.to);
     if (mark.to === 'unsolicited') return;
     if (mark.to !== 'greeting') this.#answerOldest();

@@ -91,7 +91,7 @@ export interface SessionInfo {
   readonly lastReply?: number;
   /** SMTP: each failure code the client was shown, with the phase of the step its last such reply answered. */
   readonly replyPhases?: Readonly<Record<number, string>>;
-  /** FTP: the client went on past lastReply, a failure (View.movedOn): it did not stop on it. */
+  /** The client went on past lastReply, a failure (View.movedOn): it did not stop on it. */
   readonly movedOn?: true;
   /** Transactions the client began here (MAIL commands). */
   readonly transactions: number;

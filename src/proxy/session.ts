@@ -344,7 +344,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
       // What the client sends before the RST it is about to get shows where it had got to; it is
       // not relayed.
       if (dir === 'up' && this.#state.state === 'resetting') this.#observe(dir, this.tracker.feed(dir, chunk));
-      else if (dir === 'up') this.#observe(dir, this.#state.pipelinedAfterFin(this.tracker.feed(dir, chunk), this.#lastVerb));
+      else if (dir === 'up') this.#afterFin(this.tracker.feed(dir, chunk));
       return;
     }
     if (dir === 'up' && this.#order.ending) return; // dropped, as once the end comes
@@ -371,6 +371,21 @@ export class Session<D extends Dialect = Dialect> implements Link {
   }
 
   /** Records marks in the transcript, and what the client sent in its view. */
+  /**
+   * What the client sent after the proxy's FIN: the commands it pipelined count as steps (see
+   * Teardown.pipelinedAfterFin); one it sent behind a reply is no step it reached, but it went on past
+   * that reply (View.wentOn: JavaMail's HELO after a 502 to EHLO and a FIN), and the transcript says so.
+   */
+  #afterFin(marks: readonly Mark[]): void {
+    const counted = this.#state.pipelinedAfterFin(marks, this.#lastVerb);
+    this.#observe('up', counted);
+    for (const mark of marks.slice(counted.length)) {
+      if (mark.kind !== 'command') continue;
+      this.transcript.add('--', `client sent ${mark.verb || 'a line'} after the proxy's FIN (not relayed)`);
+      this.view.wentOn?.(mark);
+    }
+  }
+
   #observe(dir: Direction, marks: readonly Mark[]): void {
     for (const mark of marks) {
       recordMark(this.transcript, mark);

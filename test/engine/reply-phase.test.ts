@@ -56,4 +56,21 @@ describe('the phase of a reply outcome', () => {
     expect(result.outcome).toMatchObject({ kind: 'reply', code: 552, phase: 'dot' });
     expect(result.transcript.join('\n')).toMatch(/C {2}rset[\s\S]*S {2}250 Flushed[\s\S]*C {2}quit/);
   });
+
+  it('is closed, not the 502, for a client that went on past a 502 to EHLO with HELO and met the FIN there (JavaMail, smtplib)', async () => {
+    const fallingBack = commandClient({
+      name: 'helo-fallback',
+      protocol: 'smtp',
+      command: [
+        'python3 -c',
+        "'import smtplib, sys; h, p, f, t, m = sys.argv[1:6]; s = smtplib.SMTP(h, int(p), timeout=10);",
+        's.sendmail(f, [t], open(m, "rb").read()); s.quit()\'',
+        '{host} {port} {from} {to} {message}',
+      ].join(' '),
+    });
+    const result = await runScenario({ scenario: scenario('502-ehlo', 'reply 502 before reply to EHLO then close'), client: fallingBack }, targets);
+    // The HELO came after the FIN: no step it reached (the phase stays ehlo), but it went on past the 502.
+    expect(result.outcome).toMatchObject({ kind: 'closed', phase: 'ehlo' });
+    expect(result.transcript.join('\n')).toMatch(/client sent HELO after the proxy's FIN \(not relayed\)/);
+  });
 });

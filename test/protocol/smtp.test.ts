@@ -395,6 +395,53 @@ describe('SmtpTracker', () => {
     if (code === 552) expect(view.failures[552]).toBe('dot');
   });
 
+  it.each<[string, string, string, boolean]>([
+    ['HELO after a 502 to EHLO (RFC 5321 §4.1.4)', 'HELO c\r\n', '', true],
+    ['answered after', 'HELO c\r\n', '250 hi\r\n', false],
+    ['QUIT after it', 'QUIT\r\n', '', false],
+    ['RSET after it', 'RSET\r\n', '', false],
+  ])('marks a client that went on past a failure reply: %s', (_name, up, down, movedOn) => {
+    const view = replayed([
+      ['down', '220 mx ESMTP\r\n'],
+      ['up', 'EHLO c\r\n'],
+      ['down', '502 no\r\n'],
+      ['up', up],
+      ...(down ? ([['down', down]] as Turn[]) : []),
+    ]);
+    expect(view.movedOn).toBe(movedOn);
+  });
+
+  it('does not mark commands pipelined behind a refusal, nor any after a 421, nor one after the FIN that follows a success', () => {
+    const pipelined = replayed([
+      ['down', '220 mx ESMTP\r\n'],
+      ['up', 'EHLO c\r\n'],
+      ['down', '250-mx\r\n250 PIPELINING\r\n'],
+      ['up', 'MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n'],
+      ['down', '250 ok\r\n550 no\r\n554 no valid recipients\r\n'],
+    ]);
+    expect([pipelined.movedOn, pipelined.lastCode]).toEqual([false, 550]);
+    // RCPT may be pipelined behind MAIL (RFC 2920 §3.1): one reaching the proxy after MAIL's refusal may have crossed it.
+    const crossed = replayed([
+      ['down', '220 mx ESMTP\r\n'],
+      ['up', 'EHLO c\r\n'],
+      ['down', '250-mx\r\n250 PIPELINING\r\n'],
+      ['up', 'MAIL FROM:<a@x>\r\n'],
+      ['down', '451 later\r\n'],
+      ['up', 'RCPT TO:<b@y>\r\n'],
+    ]);
+    expect([crossed.movedOn, crossed.lastCode]).toEqual([false, 451]);
+    const closing = replayed([
+      ['down', '220 mx ESMTP\r\n'],
+      ['up', 'EHLO c\r\n'],
+      ['down', '421 closing\r\n'],
+    ]);
+    closing.wentOn({ kind: 'command', end: 0, verb: 'HELO', line: 'HELO c' });
+    expect(closing.movedOn).toBe(false);
+    const greeted = replayed([['down', '220 mx ESMTP\r\n']]);
+    greeted.wentOn({ kind: 'command', end: 0, verb: 'EHLO', line: 'EHLO c' });
+    expect([greeted.movedOn, greeted.phase]).toEqual([false, 'greeting']);
+  });
+
   it("reads nothing the proxy relays after the client left: Exim's 421 behind a client that closed on its 552", () => {
     const view = replayed([
       ['down', '220 mx ESMTP\r\n'],
