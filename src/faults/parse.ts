@@ -148,6 +148,10 @@ export function parseFault(text: string): Fault {
   if (kind === 'reply' && opts['then'] === 'continue' && (caught === 'BDAT' || caught === BDAT_LAST)) {
     c.fail('"then continue" cannot follow a caught BDAT: its chunk data would reach the server as commands; use "then close" or "then reset"', atToken);
   }
+  // On connect the reply takes the greeting's place: relaying on would show the client the server's own greeting behind it.
+  if (kind === 'reply' && opts['then'] === 'continue' && (at ?? 'connect') === 'connect') {
+    c.fail('"then continue" cannot follow a reply on connect: the server\'s own greeting would come behind it; use "then close" or "then reset"');
+  }
   // The server answered DATA with 354 and takes what comes next as the message: the client's RSET after a
   // refusal in that 354's place would reach it as message text (the mirror of the BDAT rule above).
   const replaced = at !== undefined && at !== 'connect' && 'to' in at ? at.to : undefined;

@@ -187,6 +187,11 @@ const INVALID: readonly (readonly [string, string | null])[] = [
 /** Whole messages, for the cases where the wording is the point. */
 const MESSAGES: readonly (readonly [string, string])[] = [
   [
+    'reply 554 on connect then continue',
+    'bad fault "reply 554 on connect then continue": "then continue" cannot follow a reply on connect: ' +
+      'the server\'s own greeting would come behind it; use "then close" or "then reset" at end of input',
+  ],
+  [
     'reply 554 before reply to DATA then continue',
     'bad fault "reply 554 before reply to DATA then continue": "then continue" cannot replace the reply to DATA: the server answered 354 ' +
       'and would take the client\'s next commands as the message; use "then close" or "then reset" at "before"',
