@@ -348,7 +348,7 @@ export class SmtpPhase {
   #movedOn = false;
   /** The last reply shown answered a step the client must wait for (LAST_IN_GROUP): see wentOn. */
   #lastWaited = false;
-  /** The client ended its connection: see `left`. */
+  /** The client ended its side of the connection: see `left`. */
   #gone = false;
   readonly #failures: Record<number, string> = {};
   #accepted = 0;
@@ -477,9 +477,11 @@ export class SmtpPhase {
   }
 
   /**
-   * The client closed or reset its connection: what the proxy still relays (Exim's `421 lost input
-   * connection` right behind a client that left on a 552) was never read, so it moves neither the
-   * phase nor the last code, which would otherwise depend on which came first.
+   * The client closed or reset its connection: a reply that answers nothing it asked, relayed after
+   * that (Exim's `421 lost input connection` right behind msmtp, which closed on a 552), is not what it
+   * failed on, so it moves neither the phase nor the last code, which would otherwise depend on which
+   * came first. Replies to its steps still count: a FIN only ends its side, and Exim as a client sends
+   * BDAT LAST, QUIT and its FIN at once, then reads the 250.
    */
   left(): void {
     this.#gone = true;
@@ -499,7 +501,7 @@ export class SmtpPhase {
 
   /** A reply reached the client. */
   shown(mark: SmtpMark): void {
-    if (mark.kind !== 'reply' || this.#gone) return;
+    if (mark.kind !== 'reply' || (this.#gone && mark.to === 'unsolicited')) return;
     const follows = this.#follows(phaseOf(mark.to), mark.code);
     this.#track(mark.to, mark.code);
     // The reply to QUIT says nothing of how the session went: the last one before it stands; so does a

@@ -104,21 +104,36 @@ const kinds: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
 const connectOnly = (kind: unknown): boolean => descriptorOf(kind as FaultKind).trigger === 'connect-only';
 
 /** A Fault parseFault accepts: `connect-only` kinds fire on connect only. */
-const fault: fc.Arbitrary<Fault> = fc.tuple(kinds, common).chain(([own, all]) => {
-  // A `reply-only` kind (strip) rewrites a reply toward the client, on the control connection; a
-  // `handshake-only` one (alert) answers the client's ClientHello there.
-  const replyOnly = descriptorOf(own['kind'] as FaultKind).trigger === 'reply-only';
-  const handshakeOnly = descriptorOf(own['kind'] as FaultKind).trigger === 'handshake-only';
-  const { toward, channel, ...rest } = all;
-  const opts = replyOnly || handshakeOnly ? { ...rest, ...(toward === 'client' ? { toward } : {}), ...(channel === 'control' ? { channel } : {}) } : all;
-  if (replyOnly) return clientStep.map((to) => ({ ...own, at: { before: 'reply', to }, ...opts }) as unknown as Fault);
-  if (handshakeOnly) return fc.constant({ ...own, at: { before: 'handshake' }, ...opts } as unknown as Fault);
-  const at = connectOnly(own['kind']) ? fc.constant<At>('connect') : trigger(opts.channel);
-  return at.map((a) => ({ ...own, at: a, ...opts }) as unknown as Fault);
-});
+const fault: fc.Arbitrary<Fault> = fc
+  .tuple(kinds, common)
+  .chain(([own, all]) => {
+    // A `reply-only` kind (strip) rewrites a reply toward the client, on the control connection; a
+    // `handshake-only` one (alert) answers the client's ClientHello there.
+    const replyOnly = descriptorOf(own['kind'] as FaultKind).trigger === 'reply-only';
+    const handshakeOnly = descriptorOf(own['kind'] as FaultKind).trigger === 'handshake-only';
+    const { toward, channel, ...rest } = all;
+    const opts = replyOnly || handshakeOnly ? { ...rest, ...(toward === 'client' ? { toward } : {}), ...(channel === 'control' ? { channel } : {}) } : all;
+    if (replyOnly) return clientStep.map((to) => ({ ...own, at: { before: 'reply', to }, ...opts }) as unknown as Fault);
+    if (handshakeOnly) return fc.constant({ ...own, at: { before: 'handshake' }, ...opts } as unknown as Fault);
+    const at = connectOnly(own['kind']) ? fc.constant<At>('connect') : trigger(opts.channel);
+    return at.map((a) => ({ ...own, at: a, ...opts }) as unknown as Fault);
+  })
+  .filter((f) => !continuesBlind(f));
+
+/**
+ * A `reply ... then continue` the parser refuses: on connect (the server's greeting would follow it), in
+ * DATA's 354's place (the server takes what follows as the message), or after a caught BDAT (its chunk).
+ */
+function continuesBlind(f: Fault): boolean {
+  if (f.kind !== 'reply' || f.then !== 'continue') return false;
+  if (f.at === 'connect') return true;
+  if ('to' in f.at) return f.at.to.toUpperCase() === 'DATA';
+  return 'before' in f.at && (f.at.before === 'BDAT' || f.at.before === 'BDAT LAST');
+}
 
 /** What types.ts documents of a Fault beyond its fields' types: where `+<size>` and `channel data` apply. */
 function documented(f: Fault): boolean {
+  if (continuesBlind(f)) return false;
   const bytesAfter = f.at !== 'connect' && 'bytes' in f.at ? f.at.after : undefined;
   if (connectOnly(f.kind) && f.at !== 'connect') return false;
   if (bytesAfter !== undefined && bytesAfter !== 'DATA' && !TRANSFER_VERBS.has(bytesAfter)) return false;
