@@ -30,6 +30,12 @@ function scenario(name: string, fault: string): SmtpScenario {
   };
 }
 
+/** A command client: Python's smtplib connected as `s`, the envelope in `f` and `t`, the message's path in `m`, then `script`; exit 1 on a failure it raises. */
+function smtplibCommand(name: string, script: string): ClientAdapter {
+  const start = 'import smtplib, sys; h, p, f, t, m = sys.argv[1:6]; s = smtplib.SMTP(h, int(p), timeout=10)';
+  return commandClient({ name, protocol: 'smtp', command: `python3 -c '${start}; ${script}' {host} {port} {from} {to} {message}` });
+}
+
 const clients: readonly ClientAdapter[] = [curlClient, smtplibClient, nodemailerPlain, swaksClient, msmtpClient];
 
 describe('the phase of a reply outcome', () => {
@@ -42,32 +48,17 @@ describe('the phase of a reply outcome', () => {
 
   it('is dot for a 552 to the dot that a command client answered with RSET before its QUIT, then exit 1 (JavaMail)', async () => {
     // Its exit code says nothing: the outcome is read from the wire, where RSET's 250 came last.
-    const rsetting = commandClient({
-      name: 'rset-after-refusal',
-      protocol: 'smtp',
-      command: [
-        'python3 -c',
-        "'import smtplib, sys; h, p, f, t, m = sys.argv[1:6]; s = smtplib.SMTP(h, int(p), timeout=10); s.ehlo(); s.mail(f); s.rcpt(t);",
-        'c, _ = s.data(open(m, "rb").read()); c < 400 or s.rset(); s.quit(); sys.exit(c >= 400)\'',
-        '{host} {port} {from} {to} {message}',
-      ].join(' '),
-    });
+    const rsetting = smtplibCommand(
+      'rset-after-refusal',
+      's.ehlo(); s.mail(f); s.rcpt(t); c, _ = s.data(open(m, "rb").read()); c < 400 or s.rset(); s.quit(); sys.exit(c >= 400)',
+    );
     const result = await runScenario({ scenario: scenario('552-dot-rset', 'reply 552 before reply to dot then continue'), client: rsetting }, targets);
     expect(result.outcome).toMatchObject({ kind: 'reply', code: 552, phase: 'dot' });
     expect(result.transcript.join('\n')).toMatch(/C {2}rset[\s\S]*S {2}250 Flushed[\s\S]*C {2}quit/);
   });
 
   it('is closed, not the 502, for a client that went on past a 502 to EHLO with HELO and met the FIN there (JavaMail, smtplib)', async () => {
-    const fallingBack = commandClient({
-      name: 'helo-fallback',
-      protocol: 'smtp',
-      command: [
-        'python3 -c',
-        "'import smtplib, sys; h, p, f, t, m = sys.argv[1:6]; s = smtplib.SMTP(h, int(p), timeout=10);",
-        's.sendmail(f, [t], open(m, "rb").read()); s.quit()\'',
-        '{host} {port} {from} {to} {message}',
-      ].join(' '),
-    });
+    const fallingBack = smtplibCommand('helo-fallback', 's.sendmail(f, [t], open(m, "rb").read()); s.quit()');
     const result = await runScenario({ scenario: scenario('502-ehlo', 'reply 502 before reply to EHLO then close'), client: fallingBack }, targets);
     // The HELO came after the FIN: no step it reached (the phase stays ehlo), but it went on past the 502.
     expect(result.outcome).toMatchObject({ kind: 'closed', phase: 'ehlo' });
