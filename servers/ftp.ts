@@ -86,9 +86,10 @@ export interface FtpServerOptions extends FtpsServerOptions {
    * REST (RFC 3659 §5): 'lenient' takes it anywhere (ftp-srv; FEAT does not list REST STREAM); the
    * others list REST STREAM and are stricter, as real servers are: 'binary-only' answers 504 to REST
    * unless TYPE I (or L) was set; 'immediate' answers 503 to any command other than RETR, STOR, APPE
-   * or STOU right after REST, and cancels the restart (RFC 3659 §5.3); default 'lenient'.
+   * or STOU right after REST, and cancels the restart (RFC 3659 §5.3); 'off' answers REST and APPE
+   * with 502 (no resuming at all, as Twisted's FTP server); default 'lenient'.
    */
-  readonly restRule?: 'lenient' | 'binary-only' | 'immediate';
+  readonly restRule?: 'lenient' | 'binary-only' | 'immediate' | 'off';
   /** OPTS UTF8 ON: 'accept' (200); 'refuse' answers 501, as servers that are always in UTF-8 may; default 'accept'. */
   readonly optsUtf8?: 'accept' | 'refuse';
   /**

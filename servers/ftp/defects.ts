@@ -14,7 +14,7 @@ export interface FilterOptions {
   readonly epsv: 'on' | 'off' | 'unknown';
   readonly epsvAllRefuses: readonly ('PASV' | 'PORT' | 'EPRT')[];
   readonly sizeCommand: 'on' | 'off' | 'advertised-only';
-  readonly restRule: 'lenient' | 'binary-only' | 'immediate';
+  readonly restRule: 'lenient' | 'binary-only' | 'immediate' | 'off';
   readonly optsUtf8: 'accept' | 'refuse';
   /** Without FTPS (`off`) FEAT leaves out AUTH TLS, PBSZ and PROT (RFC 2389 §3: list only what works). */
   readonly tls: 'off' | 'explicit' | 'implicit';
@@ -54,6 +54,8 @@ export class CommandFilter {
     }
     const afterRest = this.#afterRest;
     this.#afterRest = verb === 'REST';
+    // No resuming at all, as Twisted's FTP server: REST and APPE are not implemented (and FEAT has no REST STREAM).
+    if ((verb === 'REST' || verb === 'APPE') && this.o.restRule === 'off') return connection.reply(502, `Command '${verb}' not implemented`);
     if (verb === 'REST' && this.o.restRule === 'binary-only' && !this.#binary) return connection.reply(504, 'REST not allowed in ASCII mode');
     if (afterRest && this.o.restRule === 'immediate' && !AFTER_REST.has(verb)) {
       // The restart marker is dropped, as by servers that take REST to belong to the very next command.
@@ -73,9 +75,9 @@ export class CommandFilter {
     if (verb === 'SIZE' && this.o.sizeCommand !== 'on') return connection.reply(502, 'SIZE not implemented');
     if (verb === 'OPTS' && /^UTF-?8\b/i.test(arg) && this.o.optsUtf8 === 'refuse') return connection.reply(501, 'OPTS: UTF8 is always on');
     if (verb === 'TYPE') this.#binary = /^[IL]/i.test(arg);
-    const rest = this.o.restRule !== 'lenient';
+    const rest = this.o.restRule === 'binary-only' || this.o.restRule === 'immediate';
     const omit = new Set([...(this.o.sizeCommand === 'off' ? ['SIZE'] : []), ...(this.o.tls === 'off' ? ['AUTH', 'PBSZ', 'PROT'] : [])]);
-    if (verb === 'FEAT' && (omit.size > 0 || rest)) {
+    if (verb === 'FEAT' && (omit.size > 0 || rest || this.o.restRule === 'off')) {
       const lines = features(omit, rest ? ['REST STREAM'] : []).map((f) => ({ message: ` ${f}`, raw: true }));
       return (connection.reply as (code: number, ...letters: unknown[]) => PromiseLike<unknown>)(211, 'Extensions supported', ...lines, 'End');
     }

@@ -146,9 +146,11 @@ export function ftpRun(
       const clearSteps = new Set(sessions.flatMap((s) => s.clearSteps ?? []));
       // A fault the server overtook (DataInfo.overtaken) did not make what the client saw.
       const overtaken = sessions.some((s) => s.data?.overtaken === true);
-      const own = plan.server.external
-        ? (silentItself(scenario, outcome, { ...seen, unfired: unfired || overtaken }) ?? (await restStorLost(plan.server, bad, sessions)))
-        : undefined;
+      const own =
+        (transfer.resume ? resumeUnsupported(outcome) : undefined) ??
+        (plan.server.external
+          ? (silentItself(scenario, outcome, { ...seen, unfired: unfired || overtaken }) ?? (await restStorLost(plan.server, bad, sessions)))
+          : undefined);
       const { verdict, reason } = own
         ? { verdict: 'n/a' as const, reason: own }
         : judgeFtp({
@@ -169,6 +171,28 @@ export function ftpRun(
     },
     tidy: async (plan) => plan.server.tidy?.(),
   };
+}
+
+/** Replies that say a command is not implemented (RFC 959 §4.2: 500 unrecognized, 502 not implemented, 504 not for that parameter). */
+const NOT_IMPLEMENTED: ReadonlySet<number> = new Set([500, 502, 504]);
+
+/** The commands a client resumes an upload with: SIZE to learn the offset, then REST (and STOR) or APPE. */
+const RESUME_STEPS: Readonly<Record<string, string>> = {
+  size: 'SIZE (RFC 3659 §4)',
+  rest: 'REST (RFC 3659 §5)',
+  appe: 'APPE (RFC 959 §4.1.3)',
+};
+
+/**
+ * Why a resume scenario tells nothing of the client, where the server does not implement the command
+ * the client resumes with (Twisted's FTP server answers REST and APPE `502`): it reported that refusal,
+ * and the resume the scenario tests cannot happen there; else undefined. (lftp, refused REST, sends
+ * the whole file again, and is judged as usual.)
+ */
+function resumeUnsupported(outcome: Outcome): string | undefined {
+  const step = RESUME_STEPS[outcome.phase];
+  if (outcome.kind !== 'reply' || outcome.code === undefined || !NOT_IMPLEMENTED.has(outcome.code) || !step) return undefined;
+  return `the server does not implement ${step}: it answered ${outcome.code}, which the client reported; the resume this scenario tests cannot happen there`;
 }
 
 /**
