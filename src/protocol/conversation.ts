@@ -50,6 +50,11 @@ export interface View {
    * when it was answered everything it asked, and acting next (a command, the body, its close) is its turn.
    */
   readonly awaiting: number;
+  /**
+   * FTP: the client sent QUIT and was shown its reply: the server's FIN after it is the session's end,
+   * not a cut (the phase stays where the client was before QUIT). SMTP's phase is `quit` then.
+   */
+  readonly quitAnswered?: boolean;
   sent(mark: Mark): void;
   shown(mark: Mark): void;
   /** The proxy sent the client a reply with `code` in place of the reply to `step` (none: at a trigger of its own). */

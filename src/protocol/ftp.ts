@@ -210,6 +210,10 @@ export class FtpPhase {
   #leftAt: string | undefined;
   /** The client ended the control connection: see `left`. */
   #gone = false;
+  /** See View.quitAnswered. */
+  #quitAnswered = false;
+  /** The client sent QUIT: see `sent`. */
+  #quitSent = false;
   /** The level of the client's PROT awaiting its reply, and the level the server took (its 200). */
   #protAsked: DataProtection | undefined;
   #protection: DataProtection | undefined;
@@ -231,6 +235,11 @@ export class FtpPhase {
   /** The code of the last reply the client was shown (or the proxy told it). */
   get lastCode(): number | undefined {
     return this.#lastCode;
+  }
+
+  /** The client sent QUIT and was shown its reply: see View.quitAnswered. */
+  get quitAnswered(): boolean {
+    return this.#quitAnswered;
   }
 
   /** The client went on past the last failure reply it was shown: see View.movedOn. */
@@ -298,8 +307,12 @@ export class FtpPhase {
   sent(mark: FtpMark): void {
     if (mark.kind !== 'command') return;
     if (mark.bareLf) this.#violations.add(`ended ${mark.verb || 'a line'} with a bare LF (RFC 959 §5.3.1: <CRLF>)`);
+    // After its QUIT the session is over for the client: a command behind it (lftp's USER, now and then,
+    // when it stops at FEAT without FTPS) is owed no reply, and the 221 leaves nothing awaited.
+    if (this.#quitSent) return;
     // A client quits after a failure as after a success: where it was before QUIT is what counts.
     if (mark.verb === 'QUIT' && this.#current() !== 'connect') this.#leftAt ??= this.#current();
+    if (mark.verb === 'QUIT') this.#quitSent = true;
     this.#wentOn(mark);
     this.#waiting.push(mark.verb.toLowerCase());
     if (mark.verb === 'PROT') this.#protAsked = PROT_LEVELS[/^\s*\S+\s+(\S)/.exec(mark.line)?.[1]?.toUpperCase() ?? ''];
@@ -332,6 +345,7 @@ export class FtpPhase {
       return;
     }
     if (mark.to !== 'unsolicited') {
+      if (mark.to === 'QUIT') this.#quitAnswered = true;
       this.#answer(mark.to);
       if (mark.to === 'AUTH' && mark.code === 234) this.#answered = 'tls';
       if (mark.to === 'PROT' && mark.code >= 200 && mark.code < 300) this.#protection = this.#protAsked;

@@ -234,7 +234,7 @@ export class SessionEnds {
     const idle = Object.values(this.#host.relays()).every(
       (relay) => relay.queue.length === 0 && relay.outlet.backlog() === 0 && relay.outlet.target.writableLength === 0,
     );
-    return idle && (view.phase === 'quit' ? 'quit' : true);
+    return idle && (view.phase === 'quit' || view.quitAnswered === true ? 'quit' : true);
   }
 
   /** A connection event for the transcript and for `endings`. */

@@ -8,6 +8,7 @@ import { Client } from 'basic-ftp';
 import { describe, expect, it } from 'vitest';
 import { basicFtpClient } from '../../src/clients/basic-ftp.js';
 import { curlFtpClient } from '../../src/clients/curl-ftp.js';
+import { lftpClient } from '../../src/clients/lftp.js';
 import type { ClientReport, FtpClientAdapter, FtpJob } from '../../src/clients/types.js';
 import { builtinTargets } from '../../src/commands/targets.js';
 import { runScenario } from '../../src/engine/run.js';
@@ -113,5 +114,15 @@ describe('FTP runner, data connection cut mid-transfer', () => {
         `^reported the download complete, but it received \\d+ bytes with SHA-256 ${held}, not the 33554432 bytes with SHA-256 ${sent} that the server served`,
       ),
     );
+  });
+});
+
+describe('FTP runner, a client that quits on its own', () => {
+  it("reads the server's FIN after the 221 to its QUIT as the session's end: lftp stopping at FEAT without FTPS closed it itself", async () => {
+    // The phase stays where lftp was before QUIT (feat); its QUIT answered, the FIN behind it cut nothing.
+    // Now and then lftp has its USER on the wire right behind its QUIT: owed no reply, it changes nothing.
+    const result = await runScenario({ scenario: scenario('ftp/tls/no-ftps'), client: lftpClient, mode: 'passive' }, targets);
+    expect(result.outcome).toMatchObject({ kind: 'closed', phase: 'feat', byClient: true });
+    expect(result.transcript.join('\n')).toMatch(/C {2}QUIT\n.*S {2}221 /);
   });
 });
