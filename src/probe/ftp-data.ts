@@ -280,8 +280,11 @@ async function bounceCheck(s: FtpSession): Promise<Finding> {
   const { read } = await s.active(verb, to);
   if (!read.ok) return finding(id, 'fail', rfc, `${verb} to a third-party address got no reply (${read.event}).`, s.take());
   const code = read.value.code;
-  if (code >= 200 && code < 300) {
-    const advice = `${verb} naming ${to.host}, an address other than the client's, was accepted (${code}): refuse it (the bounce attack of RFC 2577 §2; vsftpd port_promiscuous=NO, proftpd AllowForeignAddress off), or the server can be used to bounce connections; no transfer was started.`;
+  // Only a refusal (5xx: vsftpd's 500 Illegal PORT command) turns the address away. A 425 is a server
+  // that connected there at once and found nothing listening (Twisted's): it takes any address.
+  if (code < 500) {
+    const how = code >= 200 && code < 300 ? 'was accepted' : `was not refused: the server tried to connect there at once (${said(read)})`;
+    const advice = `${verb} naming ${to.host}, an address other than the client's, ${how}: refuse it (the bounce attack of RFC 2577 §2; vsftpd port_promiscuous=NO, proftpd AllowForeignAddress off), or the server can be used to bounce connections; no transfer was started.`;
     return finding(id, 'warn', rfc, advice, s.take(), code);
   }
   return finding(id, 'pass', rfc, `${verb} naming ${to.host}, an address other than the client's, was refused (${said(read)}).`, s.take(), code);
