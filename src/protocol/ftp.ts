@@ -13,7 +13,7 @@
  */
 import { LineBuffer } from './lines.js';
 import { Violations } from './violations.js';
-import { parseReplyLine } from './reply.js';
+import { parseReplyLine, passableFailure } from './reply.js';
 import { Replies, type ReplyMark } from './replies.js';
 import { StepQueue } from './step-queue.js';
 import { stripTelnetText } from './telnet.js';
@@ -327,9 +327,9 @@ export class FtpPhase {
    * rule for when a client may send its next command (lftp sends PWD right behind PASS), so one that
    * reached the proxy after its FIN may have crossed the reply (View.wentOn is not for FTP).
    */
-  #wentOn(mark: FtpMark): void {
-    if (mark.kind !== 'command' || mark.verb === 'QUIT') return;
-    if (this.#lastCode !== undefined && this.#lastCode >= 400 && this.#lastCode !== 421) this.#movedOn = true;
+  #wentOn(mark: Extract<FtpMark, { kind: 'command' }>): void {
+    if (mark.verb === 'QUIT') return;
+    if (passableFailure(this.#lastCode)) this.#movedOn = true;
   }
 
   /** A reply reached the client. */

@@ -22,6 +22,14 @@ export interface Reply {
  * A parser over unread received text (latin1, one char per octet): the value and how many chars it
  * consumed, or undefined while more is needed. Pure, like basic-ftp's parseControlResponse.
  */
+/**
+ * A failure reply a client may go on past (View.movedOn): 4xx or 5xx, but not 421, with which the
+ * server closes the session (RFC 5321 §3.8, RFC 959 §4.2): nothing the client sends after it is answered.
+ */
+export function passableFailure(code: number | undefined): boolean {
+  return code !== undefined && code >= 400 && code !== 421;
+}
+
 export type Parser<T> = (buffer: string) => { readonly value: T; readonly consumed: number } | undefined;
 
 /**

@@ -12,7 +12,7 @@ import { LineBuffer } from './lines.js';
 import { Violations } from './violations.js';
 import { Replies, type ReplyMark } from './replies.js';
 import { StepQueue } from './step-queue.js';
-import { parseReplyLineLoosely } from './reply.js';
+import { parseReplyLineLoosely, passableFailure } from './reply.js';
 
 export type { Direction };
 
@@ -496,7 +496,7 @@ export class SmtpPhase {
    */
   wentOn(mark: SmtpMark): void {
     if (mark.kind !== 'command' || TIDYING.has(mark.verb) || !this.#lastWaited) return;
-    if (this.#lastCode !== undefined && this.#lastCode >= 400 && this.#lastCode !== 421) this.#movedOn = true;
+    if (passableFailure(this.#lastCode)) this.#movedOn = true;
   }
 
   /** A reply reached the client. */

@@ -370,7 +370,6 @@ export class Session<D extends Dialect = Dialect> implements Link {
       this.#dotBacklog = relay.outlet.backlog() + relay.queue.reduce((n, p) => n + p.data.length - p.pos, 0);
   }
 
-  /** Records marks in the transcript, and what the client sent in its view. */
   /**
    * What the client sent after the proxy's FIN: the commands it pipelined count as steps (see
    * Teardown.pipelinedAfterFin); one it sent behind a reply is no step it reached, but it went on past
@@ -386,6 +385,7 @@ export class Session<D extends Dialect = Dialect> implements Link {
     }
   }
 
+  /** Records marks in the transcript, and what the client sent in its view. */
   #observe(dir: Direction, marks: readonly Mark[]): void {
     for (const mark of marks) {
       recordMark(this.transcript, mark);

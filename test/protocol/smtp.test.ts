@@ -411,24 +411,22 @@ describe('SmtpTracker', () => {
     expect(view.movedOn).toBe(movedOn);
   });
 
-  it('does not mark commands pipelined behind a refusal, nor any after a 421, nor one after the FIN that follows a success', () => {
+  /** Greeted, and EHLO answered with PIPELINING (RFC 2920). */
+  const PIPELINING: readonly Turn[] = [
+    ['down', '220 mx ESMTP\r\n'],
+    ['up', 'EHLO c\r\n'],
+    ['down', '250-mx\r\n250 PIPELINING\r\n'],
+  ];
+
+  it('does not mark commands pipelined behind a refusal, nor any after a 421, nor one after a success', () => {
     const pipelined = replayed([
-      ['down', '220 mx ESMTP\r\n'],
-      ['up', 'EHLO c\r\n'],
-      ['down', '250-mx\r\n250 PIPELINING\r\n'],
+      ...PIPELINING,
       ['up', 'MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n'],
       ['down', '250 ok\r\n550 no\r\n554 no valid recipients\r\n'],
     ]);
     expect([pipelined.movedOn, pipelined.lastCode]).toEqual([false, 550]);
     // RCPT may be pipelined behind MAIL (RFC 2920 §3.1): one reaching the proxy after MAIL's refusal may have crossed it.
-    const crossed = replayed([
-      ['down', '220 mx ESMTP\r\n'],
-      ['up', 'EHLO c\r\n'],
-      ['down', '250-mx\r\n250 PIPELINING\r\n'],
-      ['up', 'MAIL FROM:<a@x>\r\n'],
-      ['down', '451 later\r\n'],
-      ['up', 'RCPT TO:<b@y>\r\n'],
-    ]);
+    const crossed = replayed([...PIPELINING, ['up', 'MAIL FROM:<a@x>\r\n'], ['down', '451 later\r\n'], ['up', 'RCPT TO:<b@y>\r\n']]);
     expect([crossed.movedOn, crossed.lastCode]).toEqual([false, 451]);
     const closing = replayed([
       ['down', '220 mx ESMTP\r\n'],
